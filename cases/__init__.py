@@ -1,0 +1,1 @@
+"""The case database: DuckDB records, content-addressed pixels, DICOM/PNG intake."""

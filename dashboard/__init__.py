@@ -1,0 +1,1 @@
+"""The application shell: the Streamlit dashboard and the `casebook` command line."""

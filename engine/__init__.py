@@ -1,0 +1,1 @@
+"""Image analysis and grounded dialogue for frontal chest radiographs."""

@@ -1,0 +1,1 @@
+"""Chest radiograph sign vocabulary, anatomy vocabulary and scorecard profiles."""
