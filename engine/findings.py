@@ -1,0 +1,716 @@
+"""Findings: focal opacities with their margins, and larger or diffuse opacities.
+
+A detector proposes where to look; this module measures what is there: the lesion's
+contour, axes, lobulation notches (clock positions), spicules, edge sharpness, internal
+density, calcification and cavity-like lucency, pleural contact and location.
+All sizes are in image pixels and, when the image is calibrated, in mm.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from engine.anatomy import AnatomyMap, Location, Region, resize_to_grid
+from engine.geometry import Box, Point, clock_position, length_along
+from engine.model import Calibration, Side
+
+FloatImage = npt.NDArray[np.float32]
+
+
+class FindingKind(StrEnum):
+    """What kind of opacity a finding is (Fleischner glossary terms)."""
+
+    NODULE = "nodule"  # rounded opacity up to 30 mm
+    MASS = "mass"  # rounded opacity over 30 mm
+    CONSOLIDATION = "consolidation"  # homogeneous, larger, non-rounded opacity
+    LINEAR = "linear"  # streaky / band-like opacity
+    RETICULAR = "reticular"  # net-like increased markings
+
+    @property
+    def is_focal(self) -> bool:
+        return self in (FindingKind.NODULE, FindingKind.MASS)
+
+
+# Fleischner glossary: a nodule is a rounded opacity up to 3 cm; larger is a mass.
+MASS_THRESHOLD_MM = 30.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notch:
+    """A notch (concavity) of a lobulated contour."""
+
+    clock: int
+    depth_px: float
+    depth_mm: float | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Spicule:
+    """A thin linear strand radiating from the lesion edge."""
+
+    clock: int
+    length_px: float
+    length_mm: float | None
+    tip: Point
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Margin:
+    """Margin description of a focal opacity."""
+
+    notches: tuple[Notch, ...]
+    spicules: tuple[Spicule, ...]
+    sharpness: float  # 0 (blurred edge) .. 1 (sharp edge)
+    edge_width_mm: float | None
+
+    @property
+    def ill_defined(self) -> bool:
+        return self.sharpness < 0.4
+
+    @property
+    def lobulated(self) -> bool:
+        return len(self.notches) >= 2
+
+    @property
+    def spiculated(self) -> bool:
+        return len(self.spicules) >= 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    """One finding of the analysis; ids `F1, F2, ...` rank it by confidence."""
+
+    id: str
+    kind: FindingKind
+    confidence: float
+    center: Point
+    contour: tuple[Point, ...] = field(repr=False)
+    bbox: Box
+    long_axis_px: float
+    short_axis_px: float
+    long_axis_mm: float | None
+    short_axis_mm: float | None
+    location: Location
+    margin: Margin | None = None
+    homogeneity: float | None = None
+    calcification_likelihood: float | None = None
+    central_lucency: float | None = None
+    pleural_contact: bool | None = None
+    lung_fraction: float | None = None  # share of the lung area (diffuse opacities)
+    detector_score: float = 0.0
+
+    @property
+    def is_focal(self) -> bool:
+        return self.kind.is_focal
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A detector's proposal: where a focal opacity may be, in image pixels."""
+
+    center: Point
+    radius_px: float
+    score: float
+
+
+# ---------------------------------------------------------------------------------------
+# Focal opacities
+# ---------------------------------------------------------------------------------------
+
+_CROP = 128  # working crop size in pixels
+_CROP_RADII = 3.0  # the crop spans this many lesion radii from the centre
+_ANGLES = 72  # radial profile resolution (5 degrees)
+
+
+@dataclass(frozen=True, slots=True)
+class _Crop:
+    image: FloatImage
+    scale: float  # crop px per image px
+    origin: Point  # image point at crop (0, 0)
+
+    def to_image(self, p: Point) -> Point:
+        return (self.origin[0] + p[0] / self.scale, self.origin[1] + p[1] / self.scale)
+
+
+def _crop(image: FloatImage, center: Point, radius_px: float) -> _Crop:
+    half = max(8.0, _CROP_RADII * radius_px)
+    scale = _CROP / (2 * half)
+    origin = (center[0] - half, center[1] - half)
+    # An affine warp samples outside the image with the border value, so lesions near the
+    # edge still get a full crop.
+    matrix = np.array([[scale, 0, -origin[0] * scale], [0, scale, -origin[1] * scale]], dtype=np.float64)
+    warped = cv2.warpAffine(
+        image, matrix, (_CROP, _CROP), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_REPLICATE,
+    )
+    return _Crop(warped.astype(np.float32), scale, origin)
+
+
+def segment_focal(image: FloatImage, candidate: Candidate) -> tuple[npt.NDArray[np.bool_], _Crop]:
+    """Delineate a focal opacity in a crop around the candidate.
+
+    The crop is background-flattened (the lesion sits on ribs and vessels). The lesion is
+    the region above half the peak contrast (a full-width-at-half-maximum contour),
+    connected to the peak near the centre; a radial penalty keeps it from following a
+    rib or vessel away from the lesion. When the result is implausible the expected disc
+    is used instead.
+    """
+    crop = _crop(image, candidate.center, candidate.radius_px)
+    r = candidate.radius_px * crop.scale
+    smooth = cv2.GaussianBlur(crop.image, (0, 0), max(0.8, r / 6))
+    background = cv2.GaussianBlur(crop.image, (0, 0), max(2.0, 1.5 * r))
+    flat = smooth - background
+    yy, xx = np.mgrid[0:_CROP, 0:_CROP]
+    c = (_CROP - 1) / 2
+    dist = np.hypot(xx - c, yy - c)
+    core = dist <= 0.5 * r
+    annulus = (dist >= 1.5 * r) & (dist <= 2.2 * r)
+    peak = float(flat[core].max())
+    level = float(np.median(flat[annulus]))
+    contrast = peak - level
+    expected = dist <= r
+    if contrast <= 1e-4:
+        return expected, crop
+    penalty = contrast * 1.2 * np.clip(dist / r - 1.0, 0.0, None) ** 2
+    lesion = ((flat - penalty) > level + 0.5 * contrast) & (dist <= 2.0 * r)
+    labels, n = ndimage.label(lesion)
+    if n:
+        py, px = np.unravel_index(int(np.argmax(np.where(core, flat, -np.inf))), flat.shape)
+        keep = labels[py, px]
+        lesion = ndimage.binary_fill_holes(labels == keep) if keep else np.zeros_like(lesion)
+        lesion = ndimage.binary_opening(lesion, structure=_disc(max(1, int(r / 6))))
+    area_ratio = lesion.sum() / max(1, expected.sum())
+    if not (0.2 <= area_ratio <= 3.0):
+        lesion = expected
+    return lesion.astype(bool), crop
+
+
+def _disc(radius: int) -> npt.NDArray[np.bool_]:
+    yy, xx = np.mgrid[-radius : radius + 1, -radius : radius + 1]
+    return np.asarray(xx**2 + yy**2 <= radius**2)
+
+
+def _otsu(values: npt.NDArray[np.float32]) -> float:
+    if values.size == 0:
+        return 0.0
+    lo, hi = float(values.min()), float(values.max())
+    if hi - lo < 1e-6:
+        return lo
+    scaled = np.round((values - lo) / (hi - lo) * 255).astype(np.uint8)
+    t, _ = cv2.threshold(scaled.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return lo + float(t) / 255 * (hi - lo)
+
+
+def describe_focal(
+    image: FloatImage,
+    candidate: Candidate,
+    *,
+    finding_id: str,
+    calibration: Calibration,
+    anatomy: AnatomyMap,
+    lung_stats: tuple[float, float],
+) -> Finding:
+    """Measure a focal opacity: contour, axes, margin, density, calcification, location."""
+    lesion, crop = segment_focal(image, candidate)
+    contour_crop = _contour(lesion)
+    contour = tuple(crop.to_image((float(x), float(y))) for x, y in contour_crop)
+    ys, xs = np.nonzero(lesion)
+    centre_crop = (float(xs.mean()), float(ys.mean()))
+    center = crop.to_image(centre_crop)
+    long_px, short_px, long_mm, short_mm = _axes(xs, ys, crop.scale, calibration)
+    kind = FindingKind.MASS if long_mm is not None and long_mm > MASS_THRESHOLD_MM else FindingKind.NODULE
+    margin = _margin(crop, lesion, centre_crop, calibration)
+    homogeneity, lucency, calcification = _density(crop.image, lesion, lung_stats)
+    pleural = _pleural_contact(contour, anatomy, calibration)
+    return Finding(
+        id=finding_id,
+        kind=kind,
+        confidence=round(float(candidate.score), 3),
+        center=(round(center[0], 1), round(center[1], 1)),
+        contour=tuple((round(x, 1), round(y, 1)) for x, y in contour),
+        bbox=Box.of_points(contour) if contour else Box.around(candidate.center, candidate.radius_px),
+        long_axis_px=round(long_px, 1),
+        short_axis_px=round(short_px, 1),
+        long_axis_mm=None if long_mm is None else round(long_mm, 1),
+        short_axis_mm=None if short_mm is None else round(short_mm, 1),
+        location=anatomy.locate(center),
+        margin=margin,
+        homogeneity=round(homogeneity, 2),
+        calcification_likelihood=round(calcification, 2),
+        central_lucency=round(lucency, 2),
+        pleural_contact=pleural,
+        detector_score=round(float(candidate.score), 3),
+    )
+
+
+def _contour(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return np.zeros((0, 2))
+    largest = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
+    # Smooth the pixel staircase a little, then thin to about 48 points for storage.
+    if len(largest) >= 8:
+        kernel = np.ones(3) / 3
+        largest = np.stack(
+            [np.convolve(np.r_[largest[-1:, i], largest[:, i], largest[:1, i]], kernel, "valid") for i in (0, 1)],
+            axis=1,
+        )
+    step = max(1, len(largest) // 48)
+    return largest[::step]
+
+
+def _axes(
+    xs: npt.NDArray[np.intp], ys: npt.NDArray[np.intp], scale: float, calibration: Calibration
+) -> tuple[float, float, float | None, float | None]:
+    """Long and short axis (extent along the principal directions), in px and mm."""
+    pts = np.stack([xs, ys], axis=1).astype(np.float64) / scale
+    if len(pts) < 3:
+        return 0.0, 0.0, None, None
+    if calibration.row_mm is not None and calibration.col_mm is not None:
+        # Principal axes in physical space, so anisotropic pixels are measured correctly.
+        mm = pts * np.array([calibration.col_mm, calibration.row_mm])
+        long_mm, short_mm = _extent(mm)
+        pixel = 1 / scale * min(calibration.col_mm, calibration.row_mm)
+        long_px, short_px = _extent(pts)
+        return long_px + 1 / scale, short_px + 1 / scale, long_mm + pixel, short_mm + pixel
+    long_px, short_px = _extent(pts)
+    return long_px + 1 / scale, short_px + 1 / scale, None, None
+
+
+def _extent(pts: npt.NDArray[np.float64]) -> tuple[float, float]:
+    centred = pts - pts.mean(axis=0)
+    _, vectors = np.linalg.eigh(np.cov(centred.T))
+    proj = centred @ vectors
+    spans = proj.max(axis=0) - proj.min(axis=0)
+    return float(spans.max()), float(spans.min())
+
+
+def _radial_profile(mask: npt.NDArray[np.bool_], centre: Point) -> npt.NDArray[np.float64]:
+    """Boundary radius at each of `_ANGLES` display angles (0 = 12 o'clock, clockwise)."""
+    radii = np.zeros(_ANGLES)
+    max_r = mask.shape[0] / 2
+    steps = np.arange(0, max_r, 0.5)
+    for i in range(_ANGLES):
+        a = 2 * math.pi * i / _ANGLES
+        dx, dy = math.sin(a), -math.cos(a)
+        px = np.clip(np.round(centre[0] + steps * dx).astype(int), 0, mask.shape[1] - 1)
+        py = np.clip(np.round(centre[1] + steps * dy).astype(int), 0, mask.shape[0] - 1)
+        inside = mask[py, px]
+        outside = np.flatnonzero(~inside)
+        radii[i] = steps[outside[0]] if len(outside) else max_r
+    return radii
+
+
+def _margin(crop: _Crop, lesion: npt.NDArray[np.bool_], centre: Point, calibration: Calibration) -> Margin:
+    radii = _radial_profile(lesion, centre)
+    smooth = ndimage.uniform_filter1d(radii, size=3, mode="wrap")
+    mean_r = float(smooth.mean())
+    mm_per_crop_px = (calibration.mean_mm or 0) / crop.scale if calibration.is_calibrated else None
+    notches = _notches(smooth, mean_r, centre, crop, mm_per_crop_px)
+    spicules = _spicules(crop, lesion, smooth, centre, mm_per_crop_px)
+    sharpness, edge_width = _sharpness(crop.image, lesion, mm_per_crop_px)
+    return Margin(notches=notches, spicules=spicules, sharpness=sharpness, edge_width_mm=edge_width)
+
+
+def _notches(
+    radii: npt.NDArray[np.float64], mean_r: float, centre: Point, crop: _Crop, mm_per_px: float | None
+) -> tuple[Notch, ...]:
+    """Concavities of the contour: radial minima clearly below the flanking maxima.
+
+    A notch must be at least 7 % of the mean radius deeper than the lower of the two
+    highest points within ±45° on either side (shallower dents are pixel noise).
+    """
+    n = len(radii)
+    window = n // 8
+    found: list[Notch] = []
+    for i in range(n):
+        neighbourhood = radii[[(i + k) % n for k in range(-2, 3)]]
+        if radii[i] > neighbourhood.min():
+            continue
+        left = max(radii[(i - k) % n] for k in range(1, window + 1))
+        right = max(radii[(i + k) % n] for k in range(1, window + 1))
+        depth = min(left, right) - radii[i]
+        if depth < 0.07 * mean_r or depth < 1.0:
+            continue
+        a = 2 * math.pi * i / n
+        point = (centre[0] + radii[i] * math.sin(a), centre[1] - radii[i] * math.cos(a))
+        clock = clock_position(centre, point)
+        if any(abs(f.clock - clock) % 12 in (0,) for f in found):
+            continue
+        depth_px = depth / crop.scale
+        found.append(
+            Notch(
+                clock=clock,
+                depth_px=round(depth_px, 1),
+                depth_mm=None if mm_per_px is None else round(depth * mm_per_px, 1),
+            )
+        )
+    return tuple(sorted(found, key=lambda f: f.clock))
+
+
+def _spicules(
+    crop: _Crop,
+    lesion: npt.NDArray[np.bool_],
+    radii: npt.NDArray[np.float64],
+    centre: Point,
+    mm_per_px: float | None,
+) -> tuple[Spicule, ...]:
+    """Thin bright strands leaving the edge radially.
+
+    Along each ray outside the edge, a strand is where the high-pass intensity stays above
+    the surrounding lung (ring median + 1.5 MAD) and is a ridge compared with the rays 15°
+    to either side. Runs of adjacent rays are merged into one spicule.
+    """
+    image = crop.image
+    highpass = image - cv2.GaussianBlur(image, (0, 0), 4.0)
+    ring = ndimage.binary_dilation(lesion, iterations=12) & ~ndimage.binary_dilation(lesion, iterations=3)
+    if not ring.any():
+        return ()
+    base = float(np.median(highpass[ring]))
+    spread = float(np.median(np.abs(highpass[ring] - base))) * 1.4826 + 1e-6
+    n = len(radii)
+    max_len = float(np.median(radii)) * 1.2 + 6
+    lengths = np.zeros(n)
+    tips: list[Point] = [(0.0, 0.0)] * n
+    profiles = np.zeros((n, int(max_len)))
+    for i in range(n):
+        a = 2 * math.pi * i / n
+        dx, dy = math.sin(a), -math.cos(a)
+        start = radii[i] + 1.5
+        steps = start + np.arange(profiles.shape[1])
+        px = np.clip(np.round(centre[0] + steps * dx).astype(int), 0, image.shape[1] - 1)
+        py = np.clip(np.round(centre[1] + steps * dy).astype(int), 0, image.shape[0] - 1)
+        profiles[i] = highpass[py, px]
+    above = profiles > base + 1.5 * spread
+    for i in range(n):
+        side = np.maximum(profiles[(i - 3) % n], profiles[(i + 3) % n])
+        ridge = above[i] & (profiles[i] > side + 0.5 * spread)
+        run = 0
+        while run < len(ridge) and ridge[run]:
+            run += 1
+        lengths[i] = run
+        a = 2 * math.pi * i / n
+        r_tip = radii[i] + 1.5 + run
+        tips[i] = (centre[0] + r_tip * math.sin(a), centre[1] - r_tip * math.cos(a))
+    min_len = 3.0 if mm_per_px is None else max(3.0, 1.5 / mm_per_px)
+    spicules: list[Spicule] = []
+    i = 0
+    while i < n:
+        if lengths[i] >= min_len:
+            j = i
+            while j + 1 < n and lengths[j + 1] >= min_len:
+                j += 1
+            if j - i <= 2:  # a spicule is thin: at most 15 degrees wide
+                best = i + int(np.argmax(lengths[i : j + 1]))
+                length_px = lengths[best] / crop.scale
+                tip = crop.to_image(tips[best])
+                spicules.append(
+                    Spicule(
+                        clock=clock_position(crop.to_image(centre), tip),
+                        length_px=round(length_px, 1),
+                        length_mm=None if mm_per_px is None else round(lengths[best] * mm_per_px, 1),
+                        tip=(round(tip[0], 1), round(tip[1], 1)),
+                    )
+                )
+            i = j + 1
+        else:
+            i += 1
+    return tuple(spicules)
+
+
+def _sharpness(image: FloatImage, lesion: npt.NDArray[np.bool_], mm_per_px: float | None) -> tuple[float, float | None]:
+    """Edge sharpness from the edge width: contrast divided by the peak edge gradient."""
+    smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
+    gy, gx = np.gradient(smooth)
+    grad = np.hypot(gx, gy)
+    edge = ndimage.binary_dilation(lesion, iterations=2) & ~ndimage.binary_erosion(lesion, iterations=2)
+    inner = ndimage.binary_erosion(lesion, iterations=3)
+    outer = ndimage.binary_dilation(lesion, iterations=8) & ~ndimage.binary_dilation(lesion, iterations=4)
+    if not (edge.any() and inner.any() and outer.any()):
+        return 0.5, None
+    contrast = float(np.median(smooth[inner]) - np.median(smooth[outer]))
+    peak = float(np.percentile(grad[edge], 75))
+    if contrast <= 1e-4 or peak <= 1e-6:
+        return 0.0, None
+    width_px = contrast / peak
+    width_mm = None if mm_per_px is None else width_px * mm_per_px
+    # A 1-2 mm edge reads as sharp on a radiograph; 6 mm and wider as ill-defined.
+    reference = width_mm if width_mm is not None else width_px * 0.35
+    sharp = float(np.clip(1.0 - (reference - 1.5) / 4.5, 0.0, 1.0))
+    return round(sharp, 2), None if width_mm is None else round(width_mm, 1)
+
+
+def _density(
+    image: FloatImage, lesion: npt.NDArray[np.bool_], lung_stats: tuple[float, float]
+) -> tuple[float, float, float]:
+    """Homogeneity, central lucency and calcification likelihood (all 0..1)."""
+    inside = image[lesion]
+    ring = ndimage.binary_dilation(lesion, iterations=6) & ~ndimage.binary_dilation(lesion, iterations=2)
+    background = float(np.median(image[ring])) if ring.any() else float(np.median(image))
+    core = ndimage.binary_erosion(lesion, iterations=2)
+    values = image[core] if core.sum() > 10 else inside
+    contrast = max(1e-3, float(np.median(values)) - background)
+    homogeneity = float(np.clip(1.0 - np.std(values) / (2 * contrast), 0.0, 1.0))
+
+    dist = ndimage.distance_transform_edt(lesion)
+    peak = dist.max() or 1.0
+    centre_vals = image[dist >= 0.6 * peak]
+    wall_vals = image[(dist > 0.1 * peak) & (dist < 0.45 * peak)]
+    lucency = 0.0
+    if centre_vals.size and wall_vals.size:
+        lucency = float(np.clip((np.median(wall_vals) - np.median(centre_vals)) / contrast, 0.0, 1.0))
+
+    # Calcium is denser than soft tissue: a compact core far brighter than the lung field,
+    # beyond the density a soft-tissue nodule of this contrast reaches.
+    lung_mean, lung_std = lung_stats
+    z_peak = (float(np.percentile(values, 95)) - lung_mean) / max(lung_std, 1e-3)
+    calcification = float(np.clip((z_peak - 3.5) / 3.0, 0.0, 1.0))
+    return homogeneity, lucency, calcification
+
+
+def _pleural_contact(contour: tuple[Point, ...], anatomy: AnatomyMap, calibration: Calibration) -> bool | None:
+    """Whether the lesion abuts the chest wall: part of its edge lies outside the lung field."""
+    if not contour or not anatomy.lungs_found:
+        return None
+    lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
+    outer = anatomy.mask(Region.RIGHT_OUTER_BAND) | anatomy.mask(Region.LEFT_OUTER_BAND)
+    near_outer = ndimage.binary_dilation(outer, iterations=2)
+    outside = 0
+    counted = 0
+    for p in contour:
+        gx, gy = anatomy.grid.to_grid(p)
+        ix, iy = int(round(gx)), int(round(gy))
+        if not (0 <= ix < lungs.shape[1] and 0 <= iy < lungs.shape[0]):
+            continue
+        if near_outer[iy, ix]:
+            counted += 1
+            outside += int(not lungs[iy, ix])
+    return counted > 0 and outside / max(1, len(contour)) >= 0.05
+
+
+# ---------------------------------------------------------------------------------------
+# Larger and diffuse opacities
+# ---------------------------------------------------------------------------------------
+
+
+def find_diffuse_opacities(
+    image: FloatImage,
+    anatomy: AnatomyMap,
+    calibration: Calibration,
+    *,
+    first_id: int,
+) -> list[Finding]:
+    """Regions of one lung denser than the mirrored region of the other lung.
+
+    Consolidation and streaky or reticular change raise the density of part of a lung
+    field. Each lung pixel is compared with the contralateral pixel at the same relative
+    height and band position; connected regions clearly denser than their mirror become
+    findings, classified by shape (elongated = linear) and texture (reticular).
+    """
+    if not anatomy.lungs_found:
+        return []
+    grid = anatomy.grid
+    g = resize_to_grid(image, grid)
+    smooth = cv2.GaussianBlur(g, (0, 0), grid.size / 128)
+    right = anatomy.mask(Region.RIGHT_LUNG)
+    left = anatomy.mask(Region.LEFT_LUNG)
+    lungs = right | left
+    if lungs.sum() < 100:
+        return []
+    values = smooth[lungs]
+    mean, std = float(values.mean()), float(values.std()) + 1e-6
+    z = (smooth - mean) / std
+    mirror = _mirror_density(z, anatomy)
+    diff = np.where(lungs, z - mirror, 0.0)
+    # Hila and the heart border are dense by anatomy and vary side to side; skip them.
+    exclude = ndimage.binary_dilation(
+        anatomy.mask(Region.RIGHT_HILUM) | anatomy.mask(Region.LEFT_HILUM) | anatomy.mask(Region.HEART),
+        iterations=grid.size // 64,
+    )
+    candidate = (diff > 0.9) & lungs & ~exclude
+    candidate = ndimage.binary_opening(candidate, iterations=2)
+    labels, n = ndimage.label(candidate)
+    lung_area = float(lungs.sum())
+    texture = np.abs(g - cv2.GaussianBlur(g, (0, 0), 2.0))
+    lung_texture = float(np.median(texture[lungs])) + 1e-6
+    findings: list[Finding] = []
+    for index in range(1, n + 1):
+        region = labels == index
+        area = float(region.sum())
+        if area < 0.015 * lung_area:
+            continue
+        strength = float(diff[region].mean())
+        confidence = float(np.clip(0.25 + 0.25 * (strength - 0.9) + 4.0 * area / lung_area, 0.0, 0.9))
+        ys, xs = np.nonzero(region)
+        pts = np.stack([xs, ys], axis=1).astype(np.float64)
+        long_g, short_g = _extent(pts) if len(pts) > 3 else (0.0, 0.0)
+        rough = float(np.median(texture[region])) / lung_texture
+        if short_g > 0 and long_g / short_g > 3.0:
+            kind = FindingKind.LINEAR
+        elif rough > 1.6:
+            kind = FindingKind.RETICULAR
+        else:
+            kind = FindingKind.CONSOLIDATION
+        contour_g = _contour(ndimage.binary_fill_holes(region))
+        contour = grid.points_to_image(contour_g) if len(contour_g) else np.zeros((0, 2))
+        image_pts = grid.points_to_image(pts)
+        long_px, short_px = (long_g / grid.scale, short_g / grid.scale)
+        long_mm = length_along((long_px, 0), calibration) if calibration.is_calibrated else None
+        short_mm = length_along((short_px, 0), calibration) if calibration.is_calibrated else None
+        center = (float(image_pts[:, 0].mean()), float(image_pts[:, 1].mean()))
+        findings.append(
+            Finding(
+                id=f"F{first_id + len(findings)}",
+                kind=kind,
+                confidence=round(confidence, 3),
+                center=(round(center[0], 1), round(center[1], 1)),
+                contour=tuple((round(float(x), 1), round(float(y), 1)) for x, y in contour),
+                bbox=Box.of_points(image_pts),
+                long_axis_px=round(long_px, 1),
+                short_axis_px=round(short_px, 1),
+                long_axis_mm=None if long_mm is None else round(long_mm, 1),
+                short_axis_mm=None if short_mm is None else round(short_mm, 1),
+                location=anatomy.locate(center),
+                homogeneity=None,
+                lung_fraction=round(area / lung_area, 3),
+                detector_score=round(strength, 3),
+            )
+        )
+    return findings
+
+
+def _mirror_density(z: npt.NDArray[np.float64], anatomy: AnatomyMap) -> npt.NDArray[np.float64]:
+    """For each lung pixel, the density at the same relative position in the other lung."""
+    out = np.zeros_like(z)
+    size = anatomy.grid.size
+    boxes = {}
+    for side, region in ((Side.RIGHT, Region.RIGHT_LUNG), (Side.LEFT, Region.LEFT_LUNG)):
+        ys, xs = np.nonzero(anatomy.mask(region))
+        boxes[side] = (xs.min(), ys.min(), xs.max(), ys.max())
+    for side, other in ((Side.RIGHT, Side.LEFT), (Side.LEFT, Side.RIGHT)):
+        region = Region.RIGHT_LUNG if side is Side.RIGHT else Region.LEFT_LUNG
+        ys, xs = np.nonzero(anatomy.mask(region))
+        x0, y0, x1, y1 = boxes[side]
+        u0, v0, u1, v1 = boxes[other]
+        # Relative position measured from the medial edge, so the mirror is anatomical.
+        fx = (xs - x0) / max(1, x1 - x0)
+        fy = (ys - y0) / max(1, y1 - y0)
+        mx = u1 - fx * (u1 - u0)
+        my = v0 + fy * (v1 - v0)
+        mxi = np.clip(np.round(mx).astype(int), 0, size - 1)
+        myi = np.clip(np.round(my).astype(int), 0, size - 1)
+        out[ys, xs] = z[myi, mxi]
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Lesion to hilum
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HilumRelation:
+    """Geometry between a focal finding and the ipsilateral hilum.
+
+    Attributes:
+        hilum_point: the hilar reference point (image px).
+        edge_point: the lesion edge point facing the hilum.
+        gap_start, gap_end: the longest stretch of the path without a soft-tissue strand.
+        connected: a continuous strand (no gap over 3 mm) runs from lesion to hilum.
+        strand_fraction: share of the path whose density stays above the lung background.
+        contrast_along_path: mean density of the path above the parallel control paths,
+            in lung-field standard deviations.
+    """
+
+    hilum_point: Point
+    edge_point: Point
+    gap_start: Point | None
+    gap_end: Point | None
+    gap_px: float
+    connected: bool
+    strand_fraction: float
+    contrast_along_path: float
+
+
+def hilum_relation(image: FloatImage, finding: Finding, anatomy: AnatomyMap, calibration: Calibration) -> HilumRelation | None:
+    """Test whether a soft-tissue strand connects a focal finding to its hilum.
+
+    The intensity profile along the straight path from the lesion edge to the hilar
+    reference point is compared with two control paths offset in parallel by 6 % of the
+    thoracic width; a strand is where the path is denser than both controls.
+    """
+    side = finding.location.side
+    if side.value not in ("right", "left"):
+        return None
+    hilum = anatomy.landmarks.get(f"{side.value}_hilum")
+    if hilum is None:
+        return None
+    cx, cy = finding.center
+    vx, vy = hilum[0] - cx, hilum[1] - cy
+    dist = math.hypot(vx, vy)
+    if dist < 1:
+        return None
+    ux, uy = vx / dist, vy / dist
+    radius = max(finding.long_axis_px, finding.short_axis_px) / 2
+    edge = (cx + ux * radius, cy + uy * radius)
+    length = max(1.0, dist - radius)
+    smooth = cv2.GaussianBlur(image, (0, 0), max(1.0, image.shape[1] / 400))
+    flat = smooth - cv2.GaussianBlur(image, (0, 0), max(4.0, image.shape[1] / 40))
+    n = max(16, int(length))
+    t = np.linspace(0, 1, n)
+    offset = 0.06 * (anatomy.thoracic_width_px or image.shape[1] * 0.8)
+    nx, ny = -uy, ux
+
+    def sample(dx: float, dy: float) -> npt.NDArray[np.float64]:
+        xs = np.clip(edge[0] + dx + t * (hilum[0] - edge[0]), 0, image.shape[1] - 1)
+        ys = np.clip(edge[1] + dy + t * (hilum[1] - edge[1]), 0, image.shape[0] - 1)
+        return ndimage.map_coordinates(flat, [ys, xs], order=1)
+
+    path = sample(0, 0)
+    controls = np.maximum(sample(nx * offset, ny * offset), sample(-nx * offset, -ny * offset))
+    spread = float(np.std(flat)) + 1e-6
+    strand = path > controls + 0.25 * spread
+    # Near the hilum every path is dense; judge the connection on the lesion's side only.
+    judged = strand[: max(2, int(0.85 * n))]
+    gaps = _runs(~judged)
+    longest = max(gaps, key=lambda r: r[1] - r[0], default=None)
+    gap_px = 0.0 if longest is None else (longest[1] - longest[0]) / n * length
+    mm_per_px = calibration.mean_mm
+    gap_mm = gap_px * mm_per_px if mm_per_px else None
+    connected = (gap_mm if gap_mm is not None else gap_px * 0.35) <= 3.0
+    gap_start = gap_end = None
+    if longest is not None and not connected:
+        a, b = longest[0] / n, longest[1] / n
+        gap_start = (edge[0] + a * (hilum[0] - edge[0]), edge[1] + a * (hilum[1] - edge[1]))
+        gap_end = (edge[0] + b * (hilum[0] - edge[0]), edge[1] + b * (hilum[1] - edge[1]))
+    return HilumRelation(
+        hilum_point=hilum,
+        edge_point=(round(edge[0], 1), round(edge[1], 1)),
+        gap_start=None if gap_start is None else (round(gap_start[0], 1), round(gap_start[1], 1)),
+        gap_end=None if gap_end is None else (round(gap_end[0], 1), round(gap_end[1], 1)),
+        gap_px=round(gap_px, 1),
+        connected=bool(connected),
+        strand_fraction=round(float(judged.mean()), 2),
+        contrast_along_path=round(float((path - controls).mean() / spread), 2),
+    )
+
+
+def _runs(flags: npt.NDArray[np.bool_]) -> list[tuple[int, int]]:
+    runs: list[tuple[int, int]] = []
+    start = None
+    for i, f in enumerate(flags):
+        if f and start is None:
+            start = i
+        elif not f and start is not None:
+            runs.append((start, i))
+            start = None
+    if start is not None:
+        runs.append((start, len(flags)))
+    return runs

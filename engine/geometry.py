@@ -1,0 +1,308 @@
+"""Calibrated geometry: shapes in image pixels, distances in mm, clock positions, RLE.
+
+Every number the dialogue says about size or distance comes from here, never from a
+language model.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from engine.model import Calibration, CalibrationSource
+
+Point = tuple[float, float]
+"""(x, y) in pixels of the imported image: x to the right, y down."""
+
+
+@dataclass(frozen=True, slots=True)
+class Box:
+    """Axis-aligned box in image pixels, `x0 < x1`, `y0 < y1`."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+
+    def __post_init__(self) -> None:
+        if not (self.x1 >= self.x0 and self.y1 >= self.y0):
+            raise ValueError(f"box corners out of order: {self.as_list()}")
+
+    @classmethod
+    def around(cls, center: Point, half_w: float, half_h: float | None = None) -> Box:
+        half_h = half_w if half_h is None else half_h
+        return cls(center[0] - half_w, center[1] - half_h, center[0] + half_w, center[1] + half_h)
+
+    @classmethod
+    def of_points(cls, points: npt.ArrayLike) -> Box:
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return cls(*pts.min(axis=0).tolist(), *pts.max(axis=0).tolist())
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def center(self) -> Point:
+        return ((self.x0 + self.x1) / 2, (self.y0 + self.y1) / 2)
+
+    @property
+    def area(self) -> float:
+        return self.width * self.height
+
+    def contains(self, point: Point) -> bool:
+        return self.x0 <= point[0] <= self.x1 and self.y0 <= point[1] <= self.y1
+
+    def iou(self, other: Box) -> float:
+        ix = max(0.0, min(self.x1, other.x1) - max(self.x0, other.x0))
+        iy = max(0.0, min(self.y1, other.y1) - max(self.y0, other.y0))
+        inter = ix * iy
+        union = self.area + other.area - inter
+        return inter / union if union > 0 else 0.0
+
+    def scaled(self, factor: float) -> Box:
+        return Box(self.x0 * factor, self.y0 * factor, self.x1 * factor, self.y1 * factor)
+
+    def clipped(self, width: float, height: float) -> Box:
+        return Box(
+            min(max(self.x0, 0.0), width),
+            min(max(self.y0, 0.0), height),
+            min(max(self.x1, 0.0), width),
+            min(max(self.y1, 0.0), height),
+        )
+
+    def as_list(self) -> list[float]:
+        return [round(self.x0, 1), round(self.y0, 1), round(self.x1, 1), round(self.y1, 1)]
+
+
+GeometryKind = Literal["box", "polygon", "point", "line", "mask"]
+
+
+@dataclass(frozen=True, slots=True)
+class Geometry:
+    """An anchor's shape in image pixels, stored as JSON.
+
+    `box`: points = ((x0, y0), (x1, y1)); `polygon`: closed ring of points; `point`: one
+    point; `line`: two points; `mask`: run-length encoded mask in `rle` with its `shape`
+    (rows, cols) at the image's own grid.
+    """
+
+    kind: GeometryKind
+    points: tuple[Point, ...] = ()
+    rle: tuple[int, ...] = ()
+    shape: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        needed = {"box": 2, "point": 1, "line": 2}
+        if self.kind in needed and len(self.points) != needed[self.kind]:
+            raise ValueError(f"{self.kind} geometry needs {needed[self.kind]} points, got {len(self.points)}")
+        if self.kind == "polygon" and len(self.points) < 3:
+            raise ValueError(f"polygon geometry needs at least 3 points, got {len(self.points)}")
+        if self.kind == "mask" and (self.shape is None or not self.rle):
+            raise ValueError("mask geometry needs rle counts and a shape")
+
+    @classmethod
+    def from_box(cls, box: Box) -> Geometry:
+        return cls("box", ((box.x0, box.y0), (box.x1, box.y1)))
+
+    @classmethod
+    def polygon(cls, points: npt.ArrayLike) -> Geometry:
+        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+        return cls("polygon", tuple((round(float(x), 1), round(float(y), 1)) for x, y in pts))
+
+    @classmethod
+    def point(cls, p: Point) -> Geometry:
+        return cls("point", ((round(p[0], 1), round(p[1], 1)),))
+
+    @classmethod
+    def line(cls, a: Point, b: Point) -> Geometry:
+        return cls("line", ((round(a[0], 1), round(a[1], 1)), (round(b[0], 1), round(b[1], 1))))
+
+    @classmethod
+    def mask(cls, mask: npt.NDArray[np.bool_]) -> Geometry:
+        return cls("mask", rle=tuple(rle_encode(mask)), shape=(int(mask.shape[0]), int(mask.shape[1])))
+
+    def bounding_box(self) -> Box:
+        if self.kind == "mask":
+            assert self.shape is not None
+            ys, xs = np.nonzero(rle_decode(self.rle, self.shape))
+            if len(xs) == 0:
+                return Box(0, 0, 0, 0)
+            return Box(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+        return Box.of_points(self.points)
+
+    def center(self) -> Point:
+        if self.kind == "polygon":
+            return polygon_centroid(np.asarray(self.points))
+        return self.bounding_box().center
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "mask":
+            return {"type": "mask", "rle": list(self.rle), "shape": list(self.shape or ())}
+        if self.kind == "box":
+            return {"type": "box", "bbox": Box.of_points(self.points).as_list()}
+        return {"type": self.kind, "points": [list(p) for p in self.points]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Geometry:
+        kind = data.get("type")
+        if kind == "box":
+            x0, y0, x1, y1 = (float(v) for v in data["bbox"])
+            return cls("box", ((x0, y0), (x1, y1)))
+        if kind == "mask":
+            rows, cols = data["shape"]
+            return cls("mask", rle=tuple(int(v) for v in data["rle"]), shape=(int(rows), int(cols)))
+        if kind in ("polygon", "point", "line"):
+            return cls(kind, tuple((float(x), float(y)) for x, y in data["points"]))
+        raise ValueError(f"unknown geometry type {kind!r}; expected box, polygon, point, line or mask")
+
+
+def rle_encode(mask: npt.NDArray[np.bool_]) -> list[int]:
+    """Row-major run lengths, starting with a (possibly empty) run of False."""
+    flat = np.ascontiguousarray(mask, dtype=bool).ravel()
+    if flat.size == 0:
+        return [0]
+    changes = np.flatnonzero(np.diff(flat.astype(np.int8))) + 1
+    bounds = np.concatenate(([0], changes, [flat.size]))
+    runs = np.diff(bounds).tolist()
+    return runs if not flat[0] else [0, *runs]
+
+
+def rle_decode(counts: tuple[int, ...] | list[int], shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+    total = shape[0] * shape[1]
+    if sum(counts) != total:
+        raise ValueError(f"RLE counts cover {sum(counts)} pixels, shape {shape} has {total}")
+    values = np.zeros(len(counts), dtype=bool)
+    values[1::2] = True
+    return np.repeat(values, counts).reshape(shape)
+
+
+def polygon_centroid(points: npt.NDArray[np.float64]) -> Point:
+    pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
+    x, y = pts[:, 0], pts[:, 1]
+    xs, ys = np.roll(x, -1), np.roll(y, -1)
+    cross = x * ys - xs * y
+    area = cross.sum() / 2
+    if abs(area) < 1e-9:
+        return (float(x.mean()), float(y.mean()))
+    return (float(((x + xs) * cross).sum() / (6 * area)), float(((y + ys) * cross).sum() / (6 * area)))
+
+
+def mask_to_polygon(mask: npt.NDArray[np.bool_], *, scale: float = 1.0, epsilon_px: float = 1.0) -> npt.NDArray[np.float64]:
+    """The outer contour of the largest component, simplified, in (scaled) pixel units.
+
+    Contour points sit on pixel centres; `scale` maps the mask grid to image pixels
+    (pixel centre i maps to (i + 0.5) * scale - 0.5).
+    """
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return np.zeros((0, 2))
+    largest = max(contours, key=cv2.contourArea)
+    simplified = cv2.approxPolyDP(largest, epsilon_px, True).reshape(-1, 2).astype(np.float64)
+    return (simplified + 0.5) * scale - 0.5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Distance:
+    """A distance with its provenance.
+
+    `value_mm` is None when the image has no calibration; `relative_error` is the
+    expected error of an estimated calibration (e.g. 0.15 for ±15 %).
+    """
+
+    value_px: float
+    value_mm: float | None
+    calibration: CalibrationSource
+    relative_error: float | None = None
+
+    @property
+    def is_estimate(self) -> bool:
+        return self.calibration is CalibrationSource.ESTIMATED
+
+    def describe(self, lang: str = "en") -> str:
+        """Human wording that never claims more precision than the calibration allows."""
+        return describe_length(self, lang)
+
+
+def measure(a: Point, b: Point, calibration: Calibration, estimate: Calibration | None = None) -> Distance:
+    """Distance between two image points, in mm when calibrated.
+
+    Args:
+        a, b: points in image pixels.
+        calibration: the image's own calibration.
+        estimate: an anatomical estimate used only when the image has no calibration;
+            the result is then labelled `estimated` with its relative error.
+    """
+    dx, dy = b[0] - a[0], b[1] - a[1]
+    px = math.hypot(dx, dy)
+    chosen = calibration if calibration.is_calibrated else estimate
+    if chosen is None or chosen.row_mm is None or chosen.col_mm is None:
+        return Distance(value_px=px, value_mm=None, calibration=CalibrationSource.NONE)
+    mm = math.hypot(dx * chosen.col_mm, dy * chosen.row_mm)
+    error = ESTIMATE_RELATIVE_ERROR if chosen.source is CalibrationSource.ESTIMATED else None
+    return Distance(value_px=px, value_mm=mm, calibration=chosen.source, relative_error=error)
+
+
+def length_along(vector_px: tuple[float, float], calibration: Calibration) -> float | None:
+    """Length in mm of a pixel vector (dx, dy), or None without calibration."""
+    if calibration.row_mm is None or calibration.col_mm is None:
+        return None
+    return math.hypot(vector_px[0] * calibration.col_mm, vector_px[1] * calibration.row_mm)
+
+
+# Typical adult internal thoracic width on a PA film is about 26-30 cm; using one value
+# for everyone gives about ±15 % error, which every estimated number states.
+TYPICAL_THORACIC_WIDTH_MM = 280.0
+ESTIMATE_RELATIVE_ERROR = 0.15
+
+
+def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
+    """A rough spacing from the thoracic width, for uncalibrated images only."""
+    if thoracic_width_px <= 0:
+        return None
+    mm = TYPICAL_THORACIC_WIDTH_MM / thoracic_width_px
+    return Calibration(row_mm=mm, col_mm=mm, source=CalibrationSource.ESTIMATED)
+
+
+def describe_length(d: Distance, lang: str = "en") -> str:
+    zh = lang == "zh"
+    if d.value_mm is None:
+        return f"未校准：{d.value_px:.0f} 像素" if zh else f"uncalibrated: {d.value_px:.0f} px"
+    cm = d.value_mm / 10
+    if d.is_estimate:
+        pct = round((d.relative_error or ESTIMATE_RELATIVE_ERROR) * 100)
+        if zh:
+            return f"约 {cm:.1f} cm（估算：图像无像素间距，按典型成人胸廓宽度推算，误差约 ±{pct}%）"
+        return f"≈{cm:.1f} cm (estimated from a typical adult thoracic width; no pixel spacing in the image; about ±{pct}%)"
+    text = f"{cm:.1f} cm"
+    if d.calibration is CalibrationSource.IMAGER_PIXEL_SPACING:
+        # ImagerPixelSpacing is at the detector plane; the patient plane is smaller by the
+        # geometric magnification (about 5-15 % on a PA chest film).
+        return (
+            text + "（探测器平面，未校正放大率）"
+            if zh
+            else text + " (at the detector plane, not corrected for magnification)"
+        )
+    return text
+
+
+def clock_position(center: Point, point: Point) -> int:
+    """Clock hour (1-12) of `point` seen from `center`: 12 is cranial, clockwise as displayed."""
+    dx, dy = point[0] - center[0], point[1] - center[1]
+    angle = math.degrees(math.atan2(dx, -dy)) % 360.0
+    hour = round(angle / 30.0) % 12
+    return 12 if hour == 0 else hour
+
+
+def clock_angle(hour: float) -> float:
+    """Display angle in radians (0 = up, clockwise) of a clock hour."""
+    return math.radians((hour % 12) * 30.0)
