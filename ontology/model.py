@@ -1,0 +1,531 @@
+"""Value types of the ontology: signs, anatomy, features, profiles and scorecards."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NewType
+
+SignCode = NewType("SignCode", str)
+"""Stable sign code: the inventory id, a category letter and two digits ("A14")."""
+
+AnatomyId = NewType("AnatomyId", str)
+"""Anatomy region id shared with the engine's anatomy map ("right_middle_zone")."""
+
+ProfileId = NewType("ProfileId", str)
+"""Scorecard profile id ("early_lung_cancer")."""
+
+FeatureValue = bool | int | float | str
+"""A value the engine observes for a feature of the feature catalogue."""
+
+
+class Assessability(StrEnum):
+    """How well a plain chest radiograph can assess a sign."""
+
+    YES = "yes"
+    LIMITED = "limited"
+    CT_ONLY = "ct_only"
+
+
+class FleischnerStatus(StrEnum):
+    """Status of the term in the Fleischner Society glossary (2008, 2024 update)."""
+
+    CURRENT = "current"
+    DEPRECATED = "deprecated"
+    CT_ONLY = "ct_only"
+    NOT_IN_GLOSSARY = "not_in_glossary"
+
+
+class Actionability(StrEnum):
+    """Actionability tier, mirroring the tiers of the OIDM CXR findings list."""
+
+    INCIDENTAL = "incidental"
+    CONDITIONAL = "conditional"
+    SIGNIFICANT = "significant"
+    CRITICAL = "critical"
+
+
+class MatchStatus(StrEnum):
+    """Outcome of one scorecard item on one image."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_ASSESSABLE = "not_assessable"
+
+
+class ItemGroup(StrEnum):
+    """Role of a sign within a scorecard profile."""
+
+    CORE = "core"
+    SUPPORTING = "supporting"
+    CT_PENDING = "ct_pending"
+    # Shown beside the others, never subtracted from them: a counter-sign favours a
+    # benign or alternative explanation but does not cancel a suspicious one.
+    BENIGN_COUNTER = "benign_counter"
+
+
+class FeatureType(StrEnum):
+    """Python type of a feature's observed value."""
+
+    BOOL = "bool"
+    INT = "int"
+    FLOAT = "float"
+    STR = "str"
+
+
+class Side(StrEnum):
+    """The patient's side (on a PA film the patient's right is on the image left)."""
+
+    RIGHT = "right"
+    LEFT = "left"
+    MIDLINE = "midline"
+
+
+class RegionKind(StrEnum):
+    """Kind of anatomy region, used to combine a side with a generic term."""
+
+    LUNG = "lung"
+    ZONE = "zone"
+    BAND = "band"
+    HILUM = "hilum"
+    MEDIASTINAL = "mediastinal"
+    PLEURAL = "pleural"
+    DIAPHRAGM = "diaphragm"
+    LOBE = "lobe"
+    BONE = "bone"
+    HEART = "heart"
+
+
+class Lang(StrEnum):
+    """Language of user-facing text."""
+
+    EN = "en"
+    ZH = "zh"
+
+
+class Op(StrEnum):
+    """Comparison operator of a rule."""
+
+    EQ = "=="
+    NE = "!="
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
+ORDER_OPS = frozenset({Op.LT, Op.LE, Op.GT, Op.GE})
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass, but True is not a diameter.
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _as_number(value: object) -> float | None:
+    return (
+        float(value) if isinstance(value, int | float) and _is_number(value) else None
+    )
+
+
+def _same(a: FeatureValue, b: FeatureValue) -> bool:
+    # Without the bool check, True == 1 would let a count satisfy a yes/no rule.
+    return isinstance(a, bool) == isinstance(b, bool) and a == b
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Rule:
+    """A measurable test of one feature, e.g. ``focal.spicule_count >= 1``.
+
+    ``requires`` lists conditions on other features that must hold before the rule
+    means anything (the cardiothoracic ratio only on a PA film); when they fail the
+    sign is not assessable on that image, for the reason given in ``not_valid_*``.
+    """
+
+    feature: str
+    op: Op
+    value: FeatureValue
+    basis: str = field(default="", compare=False)
+    requires: tuple[Rule, ...] = ()
+    not_valid_en: str = field(default="", compare=False)
+    not_valid_zh: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.op, Op):
+            raise TypeError(f"op must be an Op, got {self.op!r}")
+        if self.op in ORDER_OPS and not _is_number(self.value):
+            raise ValueError(
+                f"rule on {self.feature!r}: {self.op} needs a number, got {self.value!r}"
+            )
+
+    def evaluate(self, value: FeatureValue) -> bool:
+        """Return whether an observed value satisfies the rule.
+
+        Raises:
+            TypeError: an ordering operator meets a value that is not a number.
+        """
+        if self.op is Op.EQ:
+            return _same(value, self.value)
+        if self.op is Op.NE:
+            return not _same(value, self.value)
+        observed, threshold = _as_number(value), _as_number(self.value)
+        if observed is None or threshold is None:
+            raise TypeError(
+                f"{self.feature} {self.op} {self.value!r} needs a number, got {value!r}"
+            )
+        if self.op is Op.LT:
+            return observed < threshold
+        if self.op is Op.LE:
+            return observed <= threshold
+        if self.op is Op.GT:
+            return observed > threshold
+        return observed >= threshold
+
+    def describe(self) -> str:
+        """Return the rule as text, e.g. ``focal.spicule_count >= 1``."""
+        value = str(self.value).lower() if isinstance(self.value, bool) else self.value
+        return f"{self.feature} {self.op} {value}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """A bibliographic or data source that sign and profile entries cite by key."""
+
+    key: str
+    citation: str = field(compare=False)
+    version: str = field(default="", compare=False)
+    url: str = field(default="", compare=False)
+    note: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Category:
+    """A sign category of the inventory (A..I)."""
+
+    id: str
+    name_en: str = field(compare=False)
+    name_zh: str = field(compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Sign:
+    """A chest radiograph sign with its names, codes, meaning and measurable rule."""
+
+    code: SignCode
+    name_en: str = field(compare=False)
+    name_zh: str = field(compare=False)
+    category: Category = field(compare=False)
+    fleischner: FleischnerStatus = field(compare=False)
+    cxr_assessable: Assessability = field(compare=False)
+    visual_pattern_en: str = field(compare=False)
+    visual_pattern_zh: str = field(compare=False)
+    clinical_meaning_en: str = field(compare=False)
+    clinical_meaning_zh: str = field(compare=False)
+    sources: tuple[str, ...] = field(compare=False)
+    synonyms_en: tuple[str, ...] = field(default=(), compare=False)
+    synonyms_zh: tuple[str, ...] = field(default=(), compare=False)
+    radlex: str = field(default="", compare=False)
+    """Exact RadLex concept id, or "" where RadLex has none."""
+    radlex_related: tuple[str, ...] = field(default=(), compare=False)
+    """Closest RadLex concepts (broader descriptor or post-coordination parts)."""
+    oidm_fid: str = field(default="", compare=False)
+    typical_locations: tuple[AnatomyId, ...] = field(default=(), compare=False)
+    actionability: Actionability | None = field(default=None, compare=False)
+    rule: Rule | None = field(default=None, compare=False)
+    review_note: str = field(default="", compare=False)
+
+    def name(self, lang: Lang | str) -> str:
+        """Return the preferred name in a language ("en" or "zh")."""
+        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+
+    @property
+    def all_names(self) -> tuple[str, ...]:
+        """Return names and synonyms in both languages."""
+        return (
+            self.name_en,
+            self.name_zh,
+            *self.synonyms_en,
+            *self.synonyms_zh,
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnatomyTerm:
+    """An anatomy region of the PA film, shared with the engine's anatomy map."""
+
+    id: AnatomyId
+    name_en: str = field(compare=False)
+    name_zh: str = field(compare=False)
+    side: Side = field(compare=False)
+    kind: RegionKind = field(compare=False)
+    level: str = field(default="", compare=False)
+    """Position within the kind: upper/middle/lower, inner/middle/outer, apex ..."""
+    synonyms_en: tuple[str, ...] = field(default=(), compare=False)
+    synonyms_zh: tuple[str, ...] = field(default=(), compare=False)
+    radlex: str = field(default="", compare=False)
+    approximate: bool = field(default=False, compare=False)
+    note_en: str = field(default="", compare=False)
+    note_zh: str = field(default="", compare=False)
+
+    def name(self, lang: Lang | str) -> str:
+        """Return the preferred name in a language ("en" or "zh")."""
+        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegionPattern:
+    """A side-less region description ("middle zone") to combine with a side."""
+
+    kind: RegionKind
+    level: str = ""
+    side: Side | None = None
+    """None means any side."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GenericTerm:
+    """A word such as 中野 / "middle zone" that names a region pattern, not a region."""
+
+    id: str
+    name_en: str = field(compare=False)
+    name_zh: str = field(compare=False)
+    pattern: RegionPattern = field(compare=False)
+    synonyms_en: tuple[str, ...] = field(default=(), compare=False)
+    synonyms_zh: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnatomyMention:
+    """A region named in a question, with its span in the question text."""
+
+    text: str
+    start: int
+    end: int
+    kind: RegionKind
+    level: str = ""
+    side: Side | None = None
+    """The stated side, or None when the text names none."""
+    region_id: AnatomyId | None = None
+    """The concrete region, or None when the side is missing or no such region exists."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Feature:
+    """One entry of the feature catalogue: what the engine observes and rules test."""
+
+    name: str
+    type: FeatureType = field(compare=False)
+    meaning_en: str = field(compare=False)
+    unit: str = field(default="", compare=False)
+    minimum: float | None = field(default=None, compare=False)
+    maximum: float | None = field(default=None, compare=False)
+
+    def accepts(self, value: object) -> bool:
+        """Return whether a value has this feature's type and lies in its range."""
+        if self.type is FeatureType.BOOL:
+            return isinstance(value, bool)
+        if self.type is FeatureType.STR:
+            return isinstance(value, str)
+        if self.type is FeatureType.INT:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = _is_number(value)
+        number = _as_number(value)
+        if not ok or number is None:
+            return False
+        if self.minimum is not None and number < self.minimum:
+            return False
+        return self.maximum is None or number <= self.maximum
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ProfileItem:
+    """One sign of a scorecard profile and the role it plays there."""
+
+    sign_code: SignCode
+    group: ItemGroup
+    note_en: str = field(default="", compare=False)
+    note_zh: str = field(default="", compare=False)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """A versioned scorecard profile: which signs to check for one condition."""
+
+    id: ProfileId
+    version: str
+    name_en: str = field(compare=False)
+    name_zh: str = field(compare=False)
+    items: tuple[ProfileItem, ...] = field(compare=False)
+    sources: tuple[str, ...] = field(compare=False)
+    limitations_en: str = field(compare=False)
+    limitations_zh: str = field(compare=False)
+    synonyms_en: tuple[str, ...] = field(default=(), compare=False)
+    synonyms_zh: tuple[str, ...] = field(default=(), compare=False)
+
+    def name(self, lang: Lang | str) -> str:
+        """Return the profile name in a language ("en" or "zh")."""
+        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """One value the engine measured on an image, with the anchors that show it."""
+
+    feature: str
+    value: FeatureValue
+    evidence_anchor_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.feature, str) or not self.feature:
+            raise ValueError(f"feature must be a non-empty str, got {self.feature!r}")
+        if not isinstance(self.value, bool | int | float | str):
+            raise TypeError(
+                f"value of {self.feature} must be bool, int, float or str, "
+                f"got {type(self.value).__name__}"
+            )
+        if not isinstance(self.evidence_anchor_ids, tuple) or not all(
+            isinstance(a, str) for a in self.evidence_anchor_ids
+        ):
+            raise TypeError(
+                "evidence_anchor_ids must be a tuple of str, "
+                f"got {self.evidence_anchor_ids!r}"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ItemResult:
+    """The outcome of one profile item on one image, with its evidence."""
+
+    sign_code: SignCode
+    name_en: str
+    name_zh: str
+    group: ItemGroup
+    status: MatchStatus
+    evidence_anchor_ids: tuple[str, ...]
+    reason_en: str
+    reason_zh: str
+    observed_value: FeatureValue | None = None
+    note_en: str = ""
+    note_zh: str = ""
+
+    def name(self, lang: Lang | str) -> str:
+        """Return the sign name in a language ("en" or "zh")."""
+        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+
+    def reason(self, lang: Lang | str) -> str:
+        """Return the reason in a language ("en" or "zh")."""
+        return self.reason_zh if Lang(lang) is Lang.ZH else self.reason_en
+
+
+_GROUP_LABEL = {
+    ItemGroup.CORE: ("Core signs", "核心征象"),
+    ItemGroup.SUPPORTING: ("Supporting signs", "支持征象"),
+    ItemGroup.CT_PENDING: ("Pending CT", "待CT评估"),
+    ItemGroup.BENIGN_COUNTER: (
+        "Counter-signs (shown, not subtracted)",
+        "反向征象（仅列出，不抵消）",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scorecard:
+    """Every item of a profile with its status; the counts always add up."""
+
+    profile_id: ProfileId
+    profile_version: str
+    name_en: str
+    name_zh: str
+    items: tuple[ItemResult, ...]
+    limitations_en: str = ""
+    limitations_zh: str = ""
+
+    def __post_init__(self) -> None:
+        for item in self.items:
+            if not isinstance(item.status, MatchStatus):
+                raise ValueError(
+                    f"item {item.sign_code} has status {item.status!r}; "
+                    "use a MatchStatus"
+                )
+        # The seed article's "3/5" hid a sixth item; ours never does.
+        if self.met + self.not_met + self.not_assessable != self.total:
+            raise ValueError(
+                f"scorecard {self.profile_id}: met {self.met} + not met {self.not_met} "
+                f"+ not assessable {self.not_assessable} != total {self.total}"
+            )
+
+    def count(self, status: MatchStatus, group: ItemGroup | None = None) -> int:
+        """Return how many items have a status, optionally within one group."""
+        return sum(
+            1
+            for item in self.items
+            if item.status is status and (group is None or item.group is group)
+        )
+
+    def in_group(self, group: ItemGroup) -> tuple[ItemResult, ...]:
+        """Return the items of one group, in profile order."""
+        return tuple(item for item in self.items if item.group is group)
+
+    @property
+    def met(self) -> int:
+        """Number of items met."""
+        return self.count(MatchStatus.MET)
+
+    @property
+    def not_met(self) -> int:
+        """Number of items assessed and not met."""
+        return self.count(MatchStatus.NOT_MET)
+
+    @property
+    def not_assessable(self) -> int:
+        """Number of items that this radiograph cannot decide."""
+        return self.count(MatchStatus.NOT_ASSESSABLE)
+
+    @property
+    def total(self) -> int:
+        """Number of items in the profile."""
+        return len(self.items)
+
+    def summary(self, lang: Lang | str = Lang.EN) -> str:
+        """Return a one-paragraph summary with honest denominators per group.
+
+        Raises:
+            ValueError: ``lang`` is neither "en" nor "zh".
+        """
+        zh = Lang(lang) is Lang.ZH
+        lines = []
+        if zh:
+            lines.append(
+                f"{self.name_zh}（v{self.profile_version}）：共{self.total}项，"
+                f"符合{self.met}项，不符合{self.not_met}项，"
+                f"本片无法评估{self.not_assessable}项。"
+            )
+        else:
+            lines.append(
+                f"{self.name_en} (v{self.profile_version}): {self.met} met, "
+                f"{self.not_met} not met, {self.not_assessable} not assessable "
+                f"on this radiograph, of {self.total} items."
+            )
+        for group in ItemGroup:
+            items = self.in_group(group)
+            if not items:
+                continue
+            met = self.count(MatchStatus.MET, group)
+            not_met = self.count(MatchStatus.NOT_MET, group)
+            unknown = self.count(MatchStatus.NOT_ASSESSABLE, group)
+            label_en, label_zh = _GROUP_LABEL[group]
+            if zh:
+                lines.append(
+                    f"{label_zh}：{len(items)}项中符合{met}项，"
+                    f"不符合{not_met}项，无法评估{unknown}项。"
+                )
+            else:
+                lines.append(
+                    f"{label_en}: {met} of {len(items)} met, {not_met} not met, "
+                    f"{unknown} not assessable."
+                )
+        limitation = self.limitations_zh if zh else self.limitations_en
+        if limitation:
+            lines.append(limitation)
+        return ("" if zh else " ").join(lines)

@@ -1,0 +1,153 @@
+"""Score a profile against engine observations: met, not met or not assessable."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+
+from ontology.errors import InvalidObservation
+from ontology.model import (
+    Assessability,
+    FeatureValue,
+    ItemResult,
+    MatchStatus,
+    Observation,
+    Profile,
+    ProfileItem,
+    Rule,
+    Scorecard,
+    Sign,
+)
+from ontology.vocabulary import Vocabulary
+
+NEEDS_CT_EN = "needs CT"
+NEEDS_CT_ZH = "需CT评估"
+NOT_MEASURED_EN = "not measured on this image"
+NOT_MEASURED_ZH = "本图未测得"
+
+
+def score(
+    observations: Iterable[Observation], profile: Profile, vocabulary: Vocabulary
+) -> Scorecard:
+    """Evaluate every item of a profile against the observations of one image.
+
+    A sign that only CT can assess is not assessable ("needs CT"); a sign without a
+    rule, or whose feature the engine did not observe, is not assessable ("not
+    measured on this image"). Otherwise the item is met when any observation of its
+    feature satisfies the rule (several findings give several observations), with
+    those observations' anchors as evidence; if none does it is not met, with every
+    observation of the feature as evidence.
+
+    Raises:
+        InvalidObservation: an observation names a feature outside the catalogue or
+            has a value of the wrong type or range.
+        UnknownSign: a profile item names a sign the vocabulary lacks.
+    """
+    by_feature: defaultdict[str, list[Observation]] = defaultdict(list)
+    for observation in observations:
+        _check_observation(observation, vocabulary)
+        by_feature[observation.feature].append(observation)
+    return Scorecard(
+        profile_id=profile.id,
+        profile_version=profile.version,
+        name_en=profile.name_en,
+        name_zh=profile.name_zh,
+        items=tuple(
+            _score_item(item, vocabulary.get_sign(item.sign_code), by_feature)
+            for item in profile.items
+        ),
+        limitations_en=profile.limitations_en,
+        limitations_zh=profile.limitations_zh,
+    )
+
+
+def _check_observation(observation: Observation, vocabulary: Vocabulary) -> None:
+    feature = vocabulary.features.get(observation.feature)
+    if feature is None:
+        raise InvalidObservation(
+            f"observation of {observation.feature!r}: not in the feature catalogue "
+            "(ontology/data/features.toml); add it there or fix the engine's name"
+        )
+    if not feature.accepts(observation.value):
+        raise InvalidObservation(
+            f"observation of {feature.name}: value {observation.value!r} is not a "
+            f"{feature.type} in range {feature.minimum}..{feature.maximum}"
+        )
+
+
+def _score_item(
+    item: ProfileItem, sign: Sign, by_feature: dict[str, list[Observation]]
+) -> ItemResult:
+    def result(
+        status: MatchStatus,
+        reason_en: str,
+        reason_zh: str,
+        evidence: Sequence[Observation] = (),
+        observed: FeatureValue | None = None,
+    ) -> ItemResult:
+        anchors = tuple(
+            dict.fromkeys(a for o in evidence for a in o.evidence_anchor_ids)
+        )
+        return ItemResult(
+            sign_code=sign.code,
+            name_en=sign.name_en,
+            name_zh=sign.name_zh,
+            group=item.group,
+            status=status,
+            evidence_anchor_ids=anchors,
+            reason_en=reason_en,
+            reason_zh=reason_zh,
+            observed_value=observed,
+            note_en=item.note_en,
+            note_zh=item.note_zh,
+        )
+
+    if sign.cxr_assessable is Assessability.CT_ONLY:
+        return result(MatchStatus.NOT_ASSESSABLE, NEEDS_CT_EN, NEEDS_CT_ZH)
+    rule = sign.rule
+    if rule is None:
+        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH)
+    for requirement in rule.requires:
+        seen = by_feature.get(requirement.feature, [])
+        if not seen:
+            return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH)
+        if not any(requirement.evaluate(o.value) for o in seen):
+            return result(
+                MatchStatus.NOT_ASSESSABLE,
+                rule.not_valid_en,
+                rule.not_valid_zh,
+                seen,
+                seen[0].value,
+            )
+    observed = by_feature.get(rule.feature, [])
+    if not observed:
+        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH)
+    satisfying = [o for o in observed if rule.evaluate(o.value)]
+    if satisfying:
+        value = satisfying[0].value
+        return result(
+            MatchStatus.MET,
+            f"{_show(rule, value)} meets {rule.describe()}",
+            f"{_show(rule, value)}，符合 {rule.describe()}",
+            satisfying,
+            value,
+        )
+    value = observed[0].value
+    return result(
+        MatchStatus.NOT_MET,
+        f"{_show(rule, value)} does not meet {rule.describe()}",
+        f"{_show(rule, value)}，不符合 {rule.describe()}",
+        observed,
+        value,
+    )
+
+
+def _show(rule: Rule, value: FeatureValue) -> str:
+    shown = (
+        str(value).lower()
+        if isinstance(value, bool)
+        else f"{value:g}"
+        if isinstance(value, float)
+        else str(value)
+    )
+    return f"{rule.feature} = {shown}"
