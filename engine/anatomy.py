@@ -125,8 +125,11 @@ class GridTransform:
 
     @classmethod
     def letterbox(cls, rows: int, cols: int, size: int) -> GridTransform:
-        scale = size / max(rows, cols)
-        return cls(scale, (size - cols * scale) / 2, (size - rows * scale) / 2, size)
+        """The symmetric square letterbox, padded by whole image pixels before resizing
+        (the same geometry as the segmentation network's input)."""
+        side = max(rows, cols)
+        scale = size / side
+        return cls(scale, ((side - cols) // 2) * scale, ((side - rows) // 2) * scale, size)
 
     def to_grid(self, p: Point) -> Point:
         return (p[0] * self.scale + self.offset_x, p[1] * self.scale + self.offset_y)
@@ -654,11 +657,14 @@ def save_npz(arrays: dict[str, npt.NDArray[np.generic]]) -> bytes:
 
 
 def resize_to_grid(image: npt.NDArray[np.float32], grid: GridTransform) -> npt.NDArray[np.float32]:
-    """Letterbox an image onto the square grid (padding with zeros)."""
+    """Letterbox an image onto the square grid (padding with the border median)."""
     rows, cols = image.shape
-    new_w, new_h = max(1, round(cols * grid.scale)), max(1, round(rows * grid.scale))
-    resized = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_AREA)
-    out = np.zeros((grid.size, grid.size), dtype=np.float32)
-    ox, oy = int(round(grid.offset_x)), int(round(grid.offset_y))
-    out[oy : oy + new_h, ox : ox + new_w] = resized[: grid.size - oy, : grid.size - ox]
-    return out
+    side = max(rows, cols)
+    top, left = (side - rows) // 2, (side - cols) // 2
+    border = float(np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])))
+    square = cv2.copyMakeBorder(
+        image.astype(np.float32, copy=False), top, side - rows - top, left, side - cols - left,
+        cv2.BORDER_CONSTANT, value=border,
+    )
+    interpolation = cv2.INTER_AREA if side >= grid.size else cv2.INTER_LINEAR
+    return cv2.resize(square, (grid.size, grid.size), interpolation=interpolation).astype(np.float32)

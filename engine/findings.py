@@ -661,16 +661,24 @@ def hilum_relation(image: FloatImage, finding: Finding, anatomy: AnatomyMap, cal
     radius = max(finding.long_axis_px, finding.short_axis_px) / 2
     edge = (cx + ux * radius, cy + uy * radius)
     length = max(1.0, dist - radius)
-    smooth = cv2.GaussianBlur(image, (0, 0), max(1.0, image.shape[1] / 400))
-    flat = smooth - cv2.GaussianBlur(image, (0, 0), max(4.0, image.shape[1] / 40))
     n = max(16, int(length))
     t = np.linspace(0, 1, n)
     offset = 0.06 * (anatomy.thoracic_width_px or image.shape[1] * 0.8)
     nx, ny = -uy, ux
+    # Filter only the neighbourhood of the path: the whole film would cost ten times more.
+    big_sigma = max(4.0, image.shape[1] / 40)
+    margin = offset + 3 * big_sigma
+    x0 = int(max(0, min(edge[0], hilum[0]) - margin))
+    y0 = int(max(0, min(edge[1], hilum[1]) - margin))
+    x1 = int(min(image.shape[1], max(edge[0], hilum[0]) + margin + 1))
+    y1 = int(min(image.shape[0], max(edge[1], hilum[1]) + margin + 1))
+    crop = image[y0:y1, x0:x1]
+    smooth = cv2.GaussianBlur(crop, (0, 0), max(1.0, image.shape[1] / 400))
+    flat = smooth - cv2.GaussianBlur(crop, (0, 0), big_sigma)
 
     def sample(dx: float, dy: float) -> npt.NDArray[np.float64]:
-        xs = np.clip(edge[0] + dx + t * (hilum[0] - edge[0]), 0, image.shape[1] - 1)
-        ys = np.clip(edge[1] + dy + t * (hilum[1] - edge[1]), 0, image.shape[0] - 1)
+        xs = np.clip(edge[0] + dx + t * (hilum[0] - edge[0]) - x0, 0, flat.shape[1] - 1)
+        ys = np.clip(edge[1] + dy + t * (hilum[1] - edge[1]) - y0, 0, flat.shape[0] - 1)
         return ndimage.map_coordinates(flat, [ys, xs], order=1)
 
     path = sample(0, 0)

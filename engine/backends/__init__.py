@@ -1,0 +1,1 @@
+"""Model backends behind the grounded dialogue (embedded, MedGemma, OpenAI-compatible)."""

@@ -1,0 +1,243 @@
+"""Reference resolution: which anchor or finding a question is about.
+
+Rules, in order: an explicit id (A3, #3); a region the reader just drew; an anatomical
+description ("右肺中叶那个圆形影", "the nodule in the left upper zone"); a demonstrative
+or definite noun ("这个病灶", "that lesion", "it") bound to the conversation's current
+focus; and, when the question names nothing, the only reportable focal finding. Every
+binding records its rule. When two candidates fit equally the resolution is ambiguous
+and the answer asks which one; when nothing fits it says so. It never guesses silently.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from engine.analysis import ImageAnalysis
+from engine.anatomy import Region
+from engine.anchors import Anchor, AnchorKind, AnchorStore
+from engine.findings import Finding
+from engine.intents import Intent
+from engine.model import Side
+from ontology import AnatomyMention
+
+
+class Rule(StrEnum):
+    EXPLICIT_ID = "explicit_id"
+    DRAWN_REGION = "drawn_region"
+    ANATOMICAL_DESCRIPTION = "anatomical_description"
+    ANATOMY_CORRECTED = "anatomical_description_other_zone"
+    DEMONSTRATIVE = "demonstrative_most_recent"
+    ONLY_FINDING = "only_reportable_focal_finding"
+    TOP_FINDING = "most_confident_focal_finding"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Binding:
+    """One phrase bound to one anchor (or finding that is about to get an anchor)."""
+
+    phrase: str
+    rule: Rule
+    anchor_id: str | None = None
+    finding_id: str | None = None
+    note: str = ""
+
+
+class Outcome(StrEnum):
+    BOUND = "bound"
+    AMBIGUOUS = "ambiguous"
+    NOT_FOUND = "not_found"
+    NONE_NEEDED = "none_needed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Resolution:
+    """The subject of a question.
+
+    Attributes:
+        anchor: an existing anchor bound to the question, if any.
+        finding: the analysis finding the subject shows, if any.
+        candidates: when ambiguous, the anchors or findings that fit equally.
+        asked_region: the region the question named, when the subject lies elsewhere or
+            nowhere (for an honest "there is none in X" or "it lies in Y").
+    """
+
+    outcome: Outcome
+    binding: Binding | None = None
+    anchor: Anchor | None = None
+    finding: Finding | None = None
+    candidates: tuple[Anchor | Finding, ...] = ()
+    asked_region: AnatomyMention | None = None
+    unknown_ids: tuple[str, ...] = ()
+
+
+# A lobe named on a PA film maps to the zone it projects over: readers often say
+# 右肺中叶 for a round opacity of the right middle zone.
+_EQUIVALENT: dict[str, frozenset[str]] = {
+    "right_upper_lobe": frozenset({"right_upper_zone"}),
+    "right_middle_lobe": frozenset({"right_middle_zone"}),
+    "right_lower_lobe": frozenset({"right_lower_zone"}),
+    "left_upper_lobe": frozenset({"left_upper_zone", "left_middle_zone"}),
+    "lingula": frozenset({"left_middle_zone"}),
+    "left_lower_lobe": frozenset({"left_lower_zone", "retrocardiac"}),
+    "right_apex": frozenset({"right_upper_zone"}),
+    "left_apex": frozenset({"left_upper_zone"}),
+    "right_subclavicular": frozenset({"right_upper_zone"}),
+    "left_subclavicular": frozenset({"left_upper_zone"}),
+}
+_LUNG_KINDS = {"lung", "zone", "band", "lobe", "hilum", "pleural", "diaphragm"}
+
+
+def region_fits(region_id: str, finding: Finding) -> bool:
+    """Whether a finding lies in a named region (or the zone a named lobe projects over)."""
+    names = {r.value for r in finding.location.regions}
+    zone = finding.location.zone_region
+    band = finding.location.band_region
+    if zone is not None:
+        names.add(zone.value)
+    if band is not None:
+        names.add(band.value)
+    if finding.location.side is not Side.MIDLINE:
+        names.add(f"{finding.location.side.value}_lung")
+    return region_id in names or bool(_EQUIVALENT.get(region_id, frozenset()) & names)
+
+
+def resolve_subject(
+    intent: Intent,
+    *,
+    mentions: list[AnatomyMention],
+    store: AnchorStore,
+    analysis: ImageAnalysis,
+    turn_index: int,
+    reportable: list[Finding],
+    drawn_anchor: Anchor | None,
+) -> Resolution:
+    """Find what the question is about; see the module docstring for the rules."""
+    if intent.anchor_ids:
+        found = [store.find(a) for a in intent.anchor_ids]
+        unknown = tuple(a for a, f in zip(intent.anchor_ids, found, strict=True) if f is None)
+        known = [f for f in found if f is not None]
+        if unknown and not known:
+            return Resolution(outcome=Outcome.NOT_FOUND, unknown_ids=unknown)
+        anchor = known[0]
+        return Resolution(
+            outcome=Outcome.BOUND,
+            binding=Binding(phrase=anchor.id, rule=Rule.EXPLICIT_ID, anchor_id=anchor.id, finding_id=anchor.finding_id),
+            anchor=anchor,
+            finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
+            unknown_ids=unknown,
+        )
+
+    if drawn_anchor is not None and (intent.region_words or intent.demonstrative or not intent.focal_noun):
+        return Resolution(
+            outcome=Outcome.BOUND,
+            binding=Binding(phrase=intent.demonstrative_phrase or "drawn region", rule=Rule.DRAWN_REGION,
+                            anchor_id=drawn_anchor.id),
+            anchor=drawn_anchor,
+        )
+
+    lung_mentions = [m for m in mentions if m.region_id and m.kind.value in _LUNG_KINDS and m.kind.value != "hilum"]
+    if lung_mentions and (intent.focal_noun or intent.demonstrative or intent.round_shape):
+        return _by_anatomy(intent, lung_mentions, store, analysis, reportable)
+
+    if intent.demonstrative or intent.focal_noun:
+        focus = store.focus(turn_index)
+        if intent.round_shape or _names_focal(intent):
+            focal = [a for a in focus if _is_focal_anchor(a, analysis)]
+            focus = focal or focus
+        phrase = " ".join(p for p in (intent.demonstrative_phrase, intent.focal_noun) if p) or "it"
+        if len(focus) == 1:
+            anchor = focus[0]
+            return Resolution(
+                outcome=Outcome.BOUND,
+                binding=Binding(phrase=phrase, rule=Rule.DEMONSTRATIVE, anchor_id=anchor.id, finding_id=anchor.finding_id),
+                anchor=anchor,
+                finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
+            )
+        if len(focus) > 1:
+            return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focus))
+    return _default_subject(intent, store, analysis, reportable)
+
+
+def _names_focal(intent: Intent) -> bool:
+    noun = (intent.focal_noun or "").lower()
+    return any(w in noun for w in ("结节", "肿块", "圆形", "nodule", "mass", "round"))
+
+
+def _is_focal_anchor(anchor: Anchor, analysis: ImageAnalysis) -> bool:
+    finding = analysis.finding(anchor.finding_id) if anchor.finding_id else None
+    return finding is not None and finding.is_focal
+
+
+def _by_anatomy(
+    intent: Intent,
+    mentions: list[AnatomyMention],
+    store: AnchorStore,
+    analysis: ImageAnalysis,
+    reportable: list[Finding],
+) -> Resolution:
+    """Bind an anatomical description to the finding that lies there."""
+    mention = mentions[0]
+    region_id = str(mention.region_id)
+    pool = _candidate_pool(intent, store, analysis, reportable)
+    fits = [f for f in pool if region_fits(region_id, f)]
+    phrase = mention.text + (intent.focal_noun or "")
+    if len(mentions) > 1:  # "outer band of the right middle zone": every mention must fit
+        fits = [f for f in fits if all(region_fits(str(m.region_id), f) for m in mentions)]
+    if len(fits) == 1:
+        finding = fits[0]
+        return _bound_finding(phrase, Rule.ANATOMICAL_DESCRIPTION, finding, store, mention)
+    if len(fits) > 1:
+        top, second = fits[0], fits[1]
+        if top.confidence - second.confidence >= 0.25:
+            return _bound_finding(phrase, Rule.ANATOMICAL_DESCRIPTION, top, store, mention,
+                                  note=f"{second.id} fits too but is much less certain")
+        return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(fits), asked_region=mention)
+    # Nothing there: is there one on the same side elsewhere?
+    side = mention.side.value if mention.side is not None else None
+    same_side = [f for f in pool if side is not None and f.location.side.value == side]
+    if len(same_side) == 1:
+        return _bound_finding(phrase, Rule.ANATOMY_CORRECTED, same_side[0], store, mention,
+                              note="no matching finding in the named region; the only one on that side lies elsewhere")
+    if len(same_side) > 1:
+        return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(same_side), asked_region=mention)
+    return Resolution(outcome=Outcome.NOT_FOUND, asked_region=mention)
+
+
+def _candidate_pool(intent: Intent, store: AnchorStore, analysis: ImageAnalysis, reportable: list[Finding]) -> list[Finding]:
+    anchored = {a.finding_id for a in store.all() if a.finding_id}
+    pool = [f for f in analysis.findings if f in reportable or f.id in anchored]
+    if intent.round_shape or _names_focal(intent):
+        pool = [f for f in pool if f.is_focal]
+    return sorted(pool, key=lambda f: -f.confidence)
+
+
+def _bound_finding(
+    phrase: str, rule: Rule, finding: Finding, store: AnchorStore, mention: AnatomyMention | None, note: str = ""
+) -> Resolution:
+    anchor = store.latest_for_finding(finding.id)
+    return Resolution(
+        outcome=Outcome.BOUND,
+        binding=Binding(phrase=phrase, rule=rule, anchor_id=None if anchor is None else anchor.id,
+                        finding_id=finding.id, note=note),
+        anchor=anchor,
+        finding=finding,
+        asked_region=mention,
+    )
+
+
+def _default_subject(intent: Intent, store: AnchorStore, analysis: ImageAnalysis, reportable: list[Finding]) -> Resolution:
+    focal = [f for f in reportable if f.is_focal]
+    if len(focal) == 1:
+        return _bound_finding(intent.focal_noun or "(no reference)", Rule.ONLY_FINDING, focal[0], store, None)
+    if len(focal) > 1:
+        return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focal))
+    return Resolution(outcome=Outcome.NOT_FOUND)
+
+
+def anchors_in_use(store: AnchorStore) -> list[Anchor]:
+    return [a for a in store.all() if a.kind in (AnchorKind.FINDING, AnchorKind.USER_DRAWN)]
+
+
+def lung_region(side: Side) -> Region:
+    return Region.RIGHT_LUNG if side is Side.RIGHT else Region.LEFT_LUNG
