@@ -44,7 +44,6 @@ from ontology import AnatomyMention, MatchStatus, Profile, Scorecard, Vocabulary
 # detector's FROC on the development set puts this near one false positive per image.
 FOCAL_REPORT_CONFIDENCE = 0.5
 MAX_REPORTED = 6
-DEFAULT_PROFILE = "early_lung_cancer"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -905,7 +904,13 @@ class Conversation:
     def _profile(self, draft: _Draft, *, intent: Intent, lang: str, index: int, mentions: list[AnatomyMention],
                  profile: Profile | None, drawn: Anchor | None, **_: Any) -> None:
         zh = lang == "zh"
-        profile = profile or self.vocabulary.get_profile(DEFAULT_PROFILE)
+        if profile is None:
+            names = [f"{p.name(lang)} ({p.id})" for p in self.vocabulary.profiles.values()]
+            draft.sections.append(Section(
+                title="【请选择评估方案】" if zh else "Which profile?",
+                lines=("请说明要对照的临床方案，例如：" if zh else "Say which clinical profile to check, for example:", *names),
+            ))
+            return
         focal_profile = any(item_feature(self.vocabulary, i.sign_code).startswith("focal.") for i in profile.items)
         subject_finding: Finding | None = None
         subject_anchor: Anchor | None = None

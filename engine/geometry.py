@@ -80,6 +80,9 @@ class Box:
             min(max(self.y1, 0.0), height),
         )
 
+    def rounded(self, digits: int = 1) -> Box:
+        return Box(round(self.x0, digits), round(self.y0, digits), round(self.x1, digits), round(self.y1, digits))
+
     def as_list(self) -> list[float]:
         return [round(self.x0, 1), round(self.y0, 1), round(self.x1, 1), round(self.y1, 1)]
 

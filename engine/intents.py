@@ -195,8 +195,8 @@ def _choose(hits: list[IntentKind], *, explain: bool, names_sign: bool, names_pr
         return IntentKind.OUT_OF_SCOPE
     if names_profile and (IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits):
         return IntentKind.PROFILE
-    if IntentKind.PROFILE in hits and names_profile:
-        return IntentKind.PROFILE
+    if IntentKind.PROFILE in hits:
+        return IntentKind.PROFILE  # the handler asks which profile when none is named
     if explain and names_sign and IntentKind.RELATION not in hits:
         return IntentKind.EXPLAIN_SIGN
     if anchor_ids and not hits:
