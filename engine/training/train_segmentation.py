@@ -70,6 +70,9 @@ class TrainConfig:
     limit: int | None = None
     resume: bool = False
     export: bool = True
+    export_only: bool = False
+    model_version: str = "1.0.0"
+    command: str = ""
 
     def __post_init__(self) -> None:
         if self.epochs < 1:
@@ -268,18 +271,29 @@ def train(config: TrainConfig) -> dict[str, Any]:
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(
         optimiser, T_max=config.epochs, eta_min=config.learning_rate * 0.02
     )
-    state: dict[str, Any] = {"epoch": 0, "best_epoch": 0, "best": {"mean": -1.0}}
+    state: dict[str, Any] = {
+        "epoch": 0,
+        "best_epoch": 0,
+        "best": {"mean": -1.0},
+        "script_commit": _git("rev-parse", "HEAD"),
+        "script_uncommitted_changes": _script_is_dirty(),
+        "command": config.command,
+    }
     last = config.out / "last.pt"
-    if config.resume and last.is_file():
+    if config.export_only and not last.is_file():
+        raise FileNotFoundError(
+            f"{last} is missing; --export-only needs a finished run"
+        )
+    if (config.resume or config.export_only) and last.is_file():
         saved = torch.load(last, weights_only=False)
         model.load_state_dict(saved["model"])
         optimiser.load_state_dict(saved["optimiser"])
         scheduler.load_state_dict(saved["scheduler"])
         state = saved["state"]
-        print(f"resumed after epoch {state['epoch']}", flush=True)
+        print(f"loaded {last} (after epoch {state['epoch']})", flush=True)
 
-    started = time.monotonic()
-    for epoch in range(state["epoch"] + 1, config.epochs + 1):
+    last_epoch = state["epoch"] if config.export_only else config.epochs
+    for epoch in range(state["epoch"] + 1, last_epoch + 1):
         if epoch - state["best_epoch"] > config.patience and state["best_epoch"]:
             print(
                 f"validation Dice has not improved for {config.patience} epochs; stopping"
@@ -298,7 +312,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
             loss = _loss(model(images), targets, valid)
             loss.backward()
             optimiser.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
         scheduler.step()
         val = evaluate(model, val_cases, val_prep, spec)
         improved = val["mean"] > state["best"]["mean"]
@@ -342,7 +356,13 @@ def train(config: TrainConfig) -> dict[str, Any]:
                 model, val_cases, val_prep, spec, postprocess=True
             ).items()
         },
-        "train_seconds_this_session": round(time.monotonic() - started, 1),
+        "train_seconds_total": _logged_seconds(config.out),
+        # Recorded when the run started, so a later --export-only keeps them true.
+        "command": state.get("command", "not recorded"),
+        "script_commit": state.get("script_commit", "not recorded"),
+        "script_uncommitted_changes": state.get(
+            "script_uncommitted_changes", "not recorded"
+        ),
     }
     if config.export:
         export(model, spec, config, summary, val_prep)
@@ -360,6 +380,27 @@ def _git(*args: str) -> str:
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return done.stdout.strip()
+
+
+def _script_is_dirty() -> bool:
+    return bool(
+        _git(
+            "status",
+            "--porcelain",
+            "--",
+            "engine/training/segmentation_data.py",
+            "engine/training/train_segmentation.py",
+            "engine/segmentation_postprocess.py",
+        )
+    )
+
+
+def _logged_seconds(out: Path) -> float:
+    log = out / "log.jsonl"
+    if not log.is_file():
+        return 0.0
+    lines = log.read_text(encoding="utf-8").splitlines()
+    return round(sum(json.loads(line)["seconds"] for line in lines if line), 1)
 
 
 def _sha256(path: Path) -> str:
@@ -417,22 +458,19 @@ def export(
 
     params = sum(p.numel() for p in model.parameters())
     script = Path(__file__).resolve().relative_to(REPO_ROOT)
-    dirty = bool(
-        _git(
-            "status",
-            "--porcelain",
-            "--",
-            "engine/training",
-            "engine/segmentation_postprocess.py",
-        )
-    )
+    onnx_sha256 = _sha256(onnx_path)
     card = {
         "name": MODEL_NAME,
+        # The content hash in the version keeps two different weight files from ever
+        # being recorded under the same model version in a conversation turn.
+        "version": f"{config.model_version}+{onnx_sha256[:12]}",
+        "output_activation": "sigmoid",
+        "output_is": "probabilities",
         "task": "multi-label anatomy segmentation of frontal (PA) adult chest radiographs",
         "intended_use": "decision-support research prototype, frontal PA/AP adult chest radiographs",
         "onnx": {
             "file": onnx_path.name,
-            "sha256": _sha256(onnx_path),
+            "sha256": onnx_sha256,
             "opset": 18,
             "input": {"name": "image", "shape": [1, 1, n, n], "dtype": "float32"},
             "output": {
@@ -465,9 +503,8 @@ def export(
             "data": str(config.data),
             "data_manifest_sha256": _sha256(config.data / "manifest.csv"),
             "script": str(script),
-            "script_commit": _git("rev-parse", "HEAD"),
-            "script_uncommitted_changes": dirty,
-            "command": " ".join(sys.argv),
+            "exported_with_commit": _git("rev-parse", "HEAD"),
+            "export_command": config.command,
             "epochs_max": config.epochs,
             "seed": config.seed,
             "batch_size": config.batch_size,
@@ -539,7 +576,16 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         "--resume", action="store_true", help="continue from OUT/last.pt"
     )
     parser.add_argument("--no-export", action="store_true", help="skip the ONNX export")
+    parser.add_argument(
+        "--export-only",
+        action="store_true",
+        help="do not train; export OUT/best.pt again (e.g. after an export change)",
+    )
+    parser.add_argument(
+        "--model-version", default="1.0.0", help="version recorded in the model JSON"
+    )
     args = parser.parse_args(argv)
+    shown = sys.argv[1:] if argv is None else argv
     return TrainConfig(
         data=args.data,
         out=args.out,
@@ -555,6 +601,9 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         limit=args.limit,
         resume=args.resume,
         export=not args.no_export,
+        export_only=args.export_only,
+        model_version=args.model_version,
+        command=" ".join(["python -m engine.training.train_segmentation", *shown]),
     )
 
 
