@@ -1,0 +1,76 @@
+"""Errors raised by the case database and the image intake.
+
+Every message is one line that names the file or record and says what to do next, so the
+command line and the dashboard can show it as it is. Bad-input errors also subclass
+``ValueError`` (pydicom's convention), lookups also subclass ``LookupError``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+class CasesError(Exception):
+    """Base class of every error the ``cases`` package raises on purpose."""
+
+
+class DatabaseLocked(CasesError):
+    """Another process holds the DuckDB file (DuckDB allows one writer per file)."""
+
+    def __init__(self, path: Path | str, pid: int | None = None) -> None:
+        self.path = Path(path)
+        self.pid = pid
+        holder = (
+            f"another process (PID {pid})" if pid is not None else "another process"
+        )
+        super().__init__(
+            f"database {self.path} is in use by {holder}: stop the dashboard with "
+            "`casebook stop` or use another --db"
+        )
+
+    @classmethod
+    def from_duckdb_message(cls, path: Path | str, message: str) -> DatabaseLocked:
+        """Build the error from DuckDB's ``IOException`` text, which names the PID."""
+        match = re.search(r"\(PID (\d+)\)", message)
+        return cls(path, int(match.group(1)) if match else None)
+
+
+class InvalidDatabase(CasesError, ValueError):
+    """The file at --db exists but is not a DuckDB database written by casebook."""
+
+
+class SchemaTooNew(CasesError):
+    """The database was written by a newer casebook than this one."""
+
+
+class InvalidImageFile(CasesError, ValueError):
+    """The file is not a readable DICOM, PNG or JPEG image (empty, truncated, text, ...)."""
+
+
+class UnsupportedImage(CasesError, ValueError):
+    """The file is a valid image, but not one the casebook can hold (e.g. CT, multi-frame)."""
+
+
+class UnsupportedTransferSyntax(CasesError, ValueError):
+    """No installed decoder can read the DICOM transfer syntax of the file."""
+
+
+class ImageTooLarge(CasesError, ValueError):
+    """The file or its pixel matrix exceeds the configured intake limits."""
+
+
+class InvalidRecord(CasesError, ValueError):
+    """A write asks for something the case database cannot store consistently."""
+
+
+class RecordNotFound(CasesError, LookupError):
+    """A case, image, conversation or turn that the caller named does not exist."""
+
+
+class WriteConflict(CasesError):
+    """Another session wrote the same record first; reload and try again."""
+
+
+class StoreCorrupted(CasesError):
+    """A file in the content-addressed store is missing or does not match its hash."""

@@ -1,0 +1,1311 @@
+"""Typed records of the case database: what ``CaseStore`` reads and writes.
+
+Each stored record knows its columns (``COLUMNS``), builds itself from a DuckDB row
+(``from_row``) and turns itself back into bindable column values (``to_row``). The audit
+chain hashes ``payload(record)``, the canonical JSON form of ``to_row()``, so a record read
+back from the database hashes exactly as it did when it was written.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, NewType, Protocol
+
+from cases.errors import InvalidRecord
+from cases.geometry import Geometry, geometry_from_json, geometry_to_json
+
+CaseId = NewType("CaseId", str)
+"""Case identifier such as ``C000042``."""
+ImageId = NewType("ImageId", str)
+"""SHA-256 (hex) of the decoded pixel array: dtype, shape and bytes."""
+ConversationId = NewType("ConversationId", int)
+AnchorId = NewType("AnchorId", str)
+"""Anchor identifier within one conversation, such as ``A3``."""
+AnnotationId = NewType("AnnotationId", int)
+
+JsonObject = dict[str, Any]
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class CalibrationSource(StrEnum):
+    """Where an image's pixel spacing came from (same strings in engine and cases)."""
+
+    PIXEL_SPACING = "PixelSpacing"
+    """(0028,0030) Pixel Spacing: spacing in the patient plane."""
+    IMAGER_PIXEL_SPACING = "ImagerPixelSpacing"
+    """(0018,1164) Imager Pixel Spacing: at the detector, not corrected for magnification."""
+    IMAGER_PIXEL_SPACING_ERMF = "ImagerPixelSpacing+ERMF"
+    """Imager Pixel Spacing divided by (0018,1114) Estimated Radiographic Magnification Factor."""
+    USER = "user"
+    """Entered by the person who imported the image (``--spacing-mm``)."""
+    ESTIMATED = "estimated"
+    """Estimated from anatomy by the engine; never set by the intake."""
+    NONE = "none"
+    """Unknown: measurements can only be given in pixels."""
+
+
+class SourceFormat(StrEnum):
+    """File format the image was imported from."""
+
+    DICOM = "dicom"
+    PNG = "png"
+    JPEG = "jpeg"
+
+
+class ModalityLutSource(StrEnum):
+    """How stored values become modality values (DICOM PS3.3 C.11.1)."""
+
+    MODALITY_LUT_SEQUENCE = "ModalityLUTSequence"
+    RESCALE = "rescale"
+    IDENTITY = "identity"
+
+
+class VoiSource(StrEnum):
+    """How modality values become display values (DICOM PS3.3 C.11.2)."""
+
+    VOI_LUT_SEQUENCE = "VOILUTSequence"
+    WINDOW = "window"
+    """Window Center / Width, first pair when several are given."""
+    MIN_MAX = "minmax"
+    """No VOI in the file: the image's own value range."""
+    BIT_DEPTH = "bitdepth"
+    """8-bit PNG/JPEG: values shown as stored (0 black, 255 white)."""
+
+
+class IssueCode(StrEnum):
+    """Why an image carries an intake warning."""
+
+    BURNED_IN_ANNOTATION = "burned_in_annotation"
+    LATERAL_VIEW = "lateral_view"
+    NON_FRONTAL_VIEW = "non_frontal_view"
+    VIEW_POSITION_MISSING = "view_position_missing"
+    NON_CHEST_BODY_PART = "non_chest_body_part"
+    NON_HUMAN = "non_human"
+    NOT_A_RADIOGRAPH_MODALITY = "not_a_radiograph_modality"
+    FOR_PROCESSING = "for_processing"
+    NO_CALIBRATION = "no_calibration"
+    INVALID_PIXEL_SPACING = "invalid_pixel_spacing"
+    LOSSY_COMPRESSION = "lossy_compression"
+    COLOR_CONVERTED = "color_converted"
+    SMALL_IMAGE = "small_image"
+    INVALID_WINDOW = "invalid_window"
+
+
+class Severity(StrEnum):
+    """How loudly the user interface shows an import issue."""
+
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Side(StrEnum):
+    """The patient's side (on a PA film the patient's right is on the image left)."""
+
+    RIGHT = "right"
+    LEFT = "left"
+    MIDLINE = "midline"
+
+
+class Language(StrEnum):
+    """Language of a question and of its answer."""
+
+    ZH = "zh"
+    EN = "en"
+
+
+class AnchorKind(StrEnum):
+    """What an anchor marks."""
+
+    REGION = "region"
+    FINDING = "finding"
+    LANDMARK = "landmark"
+    MEASUREMENT = "measurement"
+    USER_DRAWN = "user_drawn"
+
+
+class AnchorStatus(StrEnum):
+    """What a turn did with an anchor."""
+
+    CREATED = "created"
+    REFINED = "refined"
+    """A new geometry version of an anchor, or a new anchor whose parents it refines."""
+    REFERENCED = "referenced"
+    """The turn talked about an existing anchor without changing it."""
+
+
+class SignStatus(StrEnum):
+    """A scorecard item's result on this radiograph."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    NOT_ASSESSABLE = "not_assessable"
+
+
+class Verdict(StrEnum):
+    """A reviewer's judgement of an AI anchor or turn."""
+
+    AGREE = "agree"
+    DISAGREE = "disagree"
+    UNCERTAIN = "uncertain"
+
+
+class ImportStatus(StrEnum):
+    """What an import did."""
+
+    IMPORTED = "imported"
+    EXISTING = "existing"
+    """The same pixels were already stored; nothing was written."""
+
+
+class CaseSort(StrEnum):
+    """Orderings offered by the case list."""
+
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    CASE_ID = "case_id"
+    MOST_TURNS = "most_turns"
+    LAST_ACTIVITY = "last_activity"
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def canonical_json(value: object) -> str:
+    """Serialise ``value`` canonically: sorted keys, no spaces, UTF-8 text, no NaN."""
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+    )
+
+
+def utc_now() -> datetime:
+    """Return the current time in UTC, at DuckDB's microsecond precision."""
+    return datetime.now(UTC)
+
+
+def _to_db_time(value: datetime) -> datetime:
+    # DuckDB TIMESTAMP columns hold naive UTC; convert aware times first.
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def _from_db_time(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC)
+
+
+def _load_json(value: str | None) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _optional(enum: type[StrEnum], value: str | None) -> Any:
+    return None if value is None else enum(value)
+
+
+def _check_probability(name: str, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
+        raise InvalidRecord(f"{name} must be in [0, 1], got {value!r}")
+
+
+def _check_non_negative(name: str, value: float | None) -> None:
+    if value is not None and not (math.isfinite(value) and value >= 0.0):
+        raise InvalidRecord(f"{name} must be a finite number >= 0, got {value!r}")
+
+
+class Row(Protocol):
+    """A stored record: its columns, a row constructor and its column values."""
+
+    COLUMNS: ClassVar[tuple[str, ...]]
+    JSON_COLUMNS: ClassVar[frozenset[str]]
+
+    def to_row(self) -> dict[str, Any]: ...
+
+
+def payload(record: Row) -> JsonObject:
+    """Return the canonical JSON-ready form of a stored record (what the audit hashes)."""
+    result: JsonObject = {}
+    for column, value in record.to_row().items():
+        if column in record.JSON_COLUMNS:
+            result[column] = _load_json(value)
+        elif isinstance(value, datetime):
+            result[column] = _from_db_time(value).isoformat()
+        elif isinstance(value, tuple | list):
+            result[column] = list(value)
+        else:
+            result[column] = value
+    return result
+
+
+def _zip(columns: tuple[str, ...], row: Sequence[Any]) -> dict[str, Any]:
+    if len(row) != len(columns):
+        raise InvalidRecord(f"row has {len(row)} values, expected {len(columns)}")
+    return dict(zip(columns, row, strict=True))
+
+
+# --------------------------------------------------------------------------- images
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Calibration:
+    """Pixel spacing in mm (``row_mm`` between rows, ``col_mm`` between columns)."""
+
+    row_mm: float | None
+    col_mm: float | None
+    source: CalibrationSource
+
+    def __post_init__(self) -> None:
+        if self.source is CalibrationSource.NONE:
+            if self.row_mm is not None or self.col_mm is not None:
+                raise InvalidRecord("calibration source 'none' cannot carry a spacing")
+            return
+        for name, value in (("row_mm", self.row_mm), ("col_mm", self.col_mm)):
+            if value is None or not math.isfinite(value) or value <= 0:
+                raise InvalidRecord(
+                    f"{name} must be a positive spacing in mm, got {value!r}"
+                )
+
+    @property
+    def is_known(self) -> bool:
+        """Whether distances can be given in mm."""
+        return self.source is not CalibrationSource.NONE
+
+    @classmethod
+    def none(cls) -> Calibration:
+        """Return the calibration of an image whose spacing is unknown."""
+        return cls(row_mm=None, col_mm=None, source=CalibrationSource.NONE)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportIssue:
+    """A tolerable problem found on import, shown beside the image."""
+
+    code: IssueCode
+    severity: Severity
+    message: str
+
+    def to_json(self) -> JsonObject:
+        """Return the JSON object stored in the image's ``issues`` column."""
+        return {
+            "code": self.code.value,
+            "severity": self.severity.value,
+            "message": self.message,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ImportIssue:
+        """Build an issue from its stored JSON object."""
+        return cls(
+            code=IssueCode(data["code"]),
+            severity=Severity(data["severity"]),
+            message=data["message"],
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DisplayParams:
+    """What the display pipeline needs: modality LUT, VOI and polarity.
+
+    LUT tables (Modality LUT Sequence, VOI LUT Sequence) live in the de-identified header
+    file in the store; the other values are copied here so lists and checks need no file.
+    """
+
+    photometric_interpretation: str
+    bits_stored: int
+    pixel_representation: int
+    modality_lut: ModalityLutSource
+    rescale_slope: float
+    rescale_intercept: float
+    voi: VoiSource
+    window_center: float | None
+    window_width: float | None
+    voi_lut_function: str | None
+    invert: bool
+    """True when low values are white (MONOCHROME1, or Presentation LUT Shape INVERSE)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Image:
+    """One de-identified radiograph; its pixels live in the store under ``store_path``."""
+
+    image_id: ImageId
+    case_id: CaseId
+    source_format: SourceFormat
+    store_path: str
+    """Pixel file, relative to the store folder."""
+    header_path: str | None
+    """De-identified DICOM header (no pixel data), relative to the store folder."""
+    rows: int
+    columns: int
+    dtype: str
+    """NumPy dtype string of the stored pixels, e.g. ``<u2``."""
+    calibration: Calibration
+    display: DisplayParams
+    modality: str | None
+    sop_class_uid: str | None
+    study_uid: str | None
+    """Remapped (de-identified) Study Instance UID."""
+    series_uid: str | None
+    sop_instance_uid: str | None
+    transfer_syntax_uid: str | None
+    """Transfer syntax of the imported file (the stored pixels are always decoded)."""
+    lossy_compression: bool
+    view_position: str | None
+    """(0018,5101) View Position as written in the file (PA, AP, LL, ...)."""
+    body_part: str | None
+    """(0018,0015) Body Part Examined."""
+    burned_in_annotation: bool | None
+    deid_method: str
+    issues: tuple[ImportIssue, ...]
+    imported_at: datetime
+    imported_by: str
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "image_id", "case_id", "source_format", "store_path", "header_path", "rows", "columns",
+        "dtype", "row_spacing_mm", "col_spacing_mm", "calibration_source",
+        "photometric_interpretation", "bits_stored", "pixel_representation", "modality_lut",
+        "rescale_slope", "rescale_intercept", "voi", "window_center", "window_width",
+        "voi_lut_function", "invert", "modality", "sop_class_uid", "study_uid", "series_uid",
+        "sop_instance_uid", "transfer_syntax_uid", "lossy_compression", "view_position",
+        "body_part", "burned_in_annotation", "deid_method", "issues", "warning_count",
+        "imported_at", "imported_by",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"issues"})
+
+    @property
+    def warnings(self) -> tuple[ImportIssue, ...]:
+        """Issues the user interface must show as warnings."""
+        return tuple(i for i in self.issues if i.severity is Severity.WARNING)
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Image:
+        """Build an image from a row selected with ``Image.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            image_id=ImageId(r["image_id"]),
+            case_id=CaseId(r["case_id"]),
+            source_format=SourceFormat(r["source_format"]),
+            store_path=r["store_path"],
+            header_path=r["header_path"],
+            rows=r["rows"],
+            columns=r["columns"],
+            dtype=r["dtype"],
+            calibration=Calibration(
+                row_mm=r["row_spacing_mm"],
+                col_mm=r["col_spacing_mm"],
+                source=CalibrationSource(r["calibration_source"]),
+            ),
+            display=DisplayParams(
+                photometric_interpretation=r["photometric_interpretation"],
+                bits_stored=r["bits_stored"],
+                pixel_representation=r["pixel_representation"],
+                modality_lut=ModalityLutSource(r["modality_lut"]),
+                rescale_slope=r["rescale_slope"],
+                rescale_intercept=r["rescale_intercept"],
+                voi=VoiSource(r["voi"]),
+                window_center=r["window_center"],
+                window_width=r["window_width"],
+                voi_lut_function=r["voi_lut_function"],
+                invert=r["invert"],
+            ),
+            modality=r["modality"],
+            sop_class_uid=r["sop_class_uid"],
+            study_uid=r["study_uid"],
+            series_uid=r["series_uid"],
+            sop_instance_uid=r["sop_instance_uid"],
+            transfer_syntax_uid=r["transfer_syntax_uid"],
+            lossy_compression=r["lossy_compression"],
+            view_position=r["view_position"],
+            body_part=r["body_part"],
+            burned_in_annotation=r["burned_in_annotation"],
+            deid_method=r["deid_method"],
+            issues=tuple(ImportIssue.from_json(i) for i in json.loads(r["issues"])),
+            imported_at=_from_db_time(r["imported_at"]),
+            imported_by=r["imported_by"],
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        d = self.display
+        return {
+            "image_id": self.image_id,
+            "case_id": self.case_id,
+            "source_format": self.source_format.value,
+            "store_path": self.store_path,
+            "header_path": self.header_path,
+            "rows": self.rows,
+            "columns": self.columns,
+            "dtype": self.dtype,
+            "row_spacing_mm": self.calibration.row_mm,
+            "col_spacing_mm": self.calibration.col_mm,
+            "calibration_source": self.calibration.source.value,
+            "photometric_interpretation": d.photometric_interpretation,
+            "bits_stored": d.bits_stored,
+            "pixel_representation": d.pixel_representation,
+            "modality_lut": d.modality_lut.value,
+            "rescale_slope": d.rescale_slope,
+            "rescale_intercept": d.rescale_intercept,
+            "voi": d.voi.value,
+            "window_center": d.window_center,
+            "window_width": d.window_width,
+            "voi_lut_function": d.voi_lut_function,
+            "invert": d.invert,
+            "modality": self.modality,
+            "sop_class_uid": self.sop_class_uid,
+            "study_uid": self.study_uid,
+            "series_uid": self.series_uid,
+            "sop_instance_uid": self.sop_instance_uid,
+            "transfer_syntax_uid": self.transfer_syntax_uid,
+            "lossy_compression": self.lossy_compression,
+            "view_position": self.view_position,
+            "body_part": self.body_part,
+            "burned_in_annotation": self.burned_in_annotation,
+            "deid_method": self.deid_method,
+            "issues": canonical_json([i.to_json() for i in self.issues]),
+            "warning_count": len(self.warnings),
+            "imported_at": _to_db_time(self.imported_at),
+            "imported_by": self.imported_by,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Case:
+    """A case: one study (DICOM images that share a Study Instance UID) or one image file."""
+
+    case_id: CaseId
+    study_uid: str | None
+    """Remapped Study Instance UID that groups the case's DICOM images; None for PNG/JPEG."""
+    created_at: datetime
+    created_by: str
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "case_id",
+        "study_uid",
+        "created_at",
+        "created_by",
+    )
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Case:
+        """Build a case from a row selected with ``Case.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            case_id=CaseId(r["case_id"]),
+            study_uid=r["study_uid"],
+            created_at=_from_db_time(r["created_at"]),
+            created_by=r["created_by"],
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "case_id": self.case_id,
+            "study_uid": self.study_uid,
+            "created_at": _to_db_time(self.created_at),
+            "created_by": self.created_by,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseDetail:
+    """A case with its images and how much conversation it holds."""
+
+    case: Case
+    images: tuple[Image, ...]
+    conversation_count: int
+    turn_count: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ImportOutcome:
+    """What importing one file did."""
+
+    status: ImportStatus
+    case_id: CaseId
+    image: Image
+    new_case: bool
+    """True when the import opened a case (False: added to a study's case, or existing)."""
+
+
+# --------------------------------------------------------------------------- case list
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseQuery:
+    """Search, filters, sort and page of the case list.
+
+    ``text`` matches the case id, question and answer text, finding (anchor) labels and
+    sign codes, case-insensitively. ``sign_code`` matches scorecard items that were met.
+    Dates filter on the day the case was created in the casebook (study dates are removed
+    by de-identification).
+    """
+
+    text: str | None = None
+    finding: str | None = None
+    sign_code: str | None = None
+    created_from: date | None = None
+    created_to: date | None = None
+    has_conversations: bool | None = None
+    backend: str | None = None
+    verdict: Verdict | None = None
+    has_warnings: bool | None = None
+    sort: CaseSort = CaseSort.NEWEST
+    page: int = 1
+    page_size: int = 50
+
+    MAX_PAGE_SIZE: ClassVar[int] = 500
+
+    def __post_init__(self) -> None:
+        if self.page < 1:
+            raise InvalidRecord(f"page must be >= 1, got {self.page}")
+        if not 1 <= self.page_size <= self.MAX_PAGE_SIZE:
+            raise InvalidRecord(
+                f"page_size must be in [1, {self.MAX_PAGE_SIZE}], got {self.page_size}"
+            )
+        if (
+            self.created_from
+            and self.created_to
+            and self.created_from > self.created_to
+        ):
+            raise InvalidRecord(
+                f"created_from {self.created_from} is after created_to {self.created_to}"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CaseSummary:
+    """One line of the case list."""
+
+    case_id: CaseId
+    created_at: datetime
+    image_count: int
+    modality: str | None
+    view_position: str | None
+    calibration_source: CalibrationSource | None
+    warning_count: int
+    conversation_count: int
+    turn_count: int
+    last_turn_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CasePage:
+    """A page of the case list and the total number of matching cases."""
+
+    items: tuple[CaseSummary, ...]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def page_count(self) -> int:
+        """Number of pages (at least 1, so an empty list still has page 1)."""
+        return max(1, -(-self.total // self.page_size))
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Conversation:
+    """A conversation about one image of a case, with the engine that answered it."""
+
+    conversation_id: ConversationId
+    case_id: CaseId
+    image_id: ImageId
+    backend: str
+    model_id: str
+    model_version: str
+    parameters: JsonObject
+    title: str | None
+    created_by: str
+    created_at: datetime
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "conversation_id", "case_id", "image_id", "backend", "model_id", "model_version",
+        "parameters", "title", "created_by", "created_at",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"parameters"})
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Conversation:
+        """Build a conversation from a row selected with ``Conversation.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            conversation_id=ConversationId(r["conversation_id"]),
+            case_id=CaseId(r["case_id"]),
+            image_id=ImageId(r["image_id"]),
+            backend=r["backend"],
+            model_id=r["model_id"],
+            model_version=r["model_version"],
+            parameters=json.loads(r["parameters"]),
+            title=r["title"],
+            created_by=r["created_by"],
+            created_at=_from_db_time(r["created_at"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "conversation_id": self.conversation_id,
+            "case_id": self.case_id,
+            "image_id": self.image_id,
+            "backend": self.backend,
+            "model_id": self.model_id,
+            "model_version": self.model_version,
+            "parameters": canonical_json(self.parameters),
+            "title": self.title,
+            "created_by": self.created_by,
+            "created_at": _to_db_time(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnchorWrite:
+    """An anchor a turn creates, or a new geometry version of an existing one."""
+
+    anchor_id: AnchorId
+    status: AnchorStatus
+    """``created`` for a new id; ``refined`` for a new version or a child that refines parents."""
+    kind: AnchorKind
+    label: str
+    geometry: Geometry
+    location: str | None = None
+    """Anatomy region id (docs/architecture.md), e.g. ``right_middle_zone``."""
+    side: Side | None = None
+    zone: str | None = None
+    band: str | None = None
+    parent_ids: tuple[AnchorId, ...] = ()
+    confidence: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is AnchorStatus.REFERENCED:
+            raise InvalidRecord(
+                f"anchor {self.anchor_id}: list referenced anchors in TurnWrite.referenced_anchor_ids"
+            )
+        _check_probability(f"anchor {self.anchor_id} confidence", self.confidence)
+        if not self.anchor_id:
+            raise InvalidRecord("anchor_id must not be empty")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeasurementWrite:
+    """A number a turn computed from geometry (never from a language model)."""
+
+    kind: str
+    """e.g. ``distance``, ``gap``, ``diameter``."""
+    from_anchor: AnchorId | None
+    to_anchor: AnchorId | None
+    value_mm: float | None
+    """None when the image has no calibration."""
+    value_px: float | None
+    calibration: CalibrationSource
+    detail: JsonObject = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_non_negative(f"measurement {self.kind} value_mm", self.value_mm)
+        _check_non_negative(f"measurement {self.kind} value_px", self.value_px)
+        if self.value_mm is not None and self.calibration is CalibrationSource.NONE:
+            raise InvalidRecord(
+                f"measurement {self.kind} gives mm on an image without calibration"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignMatchWrite:
+    """One scorecard item's result and the anchors that are its evidence."""
+
+    profile_id: str
+    profile_version: str
+    sign_code: str
+    status: SignStatus
+    evidence_anchor_ids: tuple[AnchorId, ...] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnWrite:
+    """Everything one turn stores, written in one transaction by ``append_turn``."""
+
+    conversation_id: ConversationId
+    index: int
+    """0-based; must be the conversation's next turn index."""
+    question: str
+    language: Language
+    intent: str
+    answer_text: str
+    answer_json: JsonObject
+    raw_output: str | None
+    latency_ms: float
+    actor: str
+    anchors: tuple[AnchorWrite, ...] = ()
+    referenced_anchor_ids: tuple[AnchorId, ...] = ()
+    measurements: tuple[MeasurementWrite, ...] = ()
+    sign_matches: tuple[SignMatchWrite, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.index < 0:
+            raise InvalidRecord(f"turn index must be >= 0, got {self.index}")
+        _check_non_negative("latency_ms", self.latency_ms)
+        ids = [a.anchor_id for a in self.anchors]
+        if len(ids) != len(set(ids)):
+            raise InvalidRecord(
+                f"turn {self.index} writes an anchor id twice: {sorted(ids)}"
+            )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Turn:
+    """A stored question and answer."""
+
+    conversation_id: ConversationId
+    index: int
+    question: str
+    language: Language
+    intent: str
+    answer_text: str
+    answer_json: JsonObject
+    raw_output: str | None
+    latency_ms: float
+    actor: str
+    created_at: datetime
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "conversation_id", "turn_index", "question", "language", "intent", "answer_text",
+        "answer_json", "raw_output", "latency_ms", "actor", "created_at",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"answer_json"})
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Turn:
+        """Build a turn from a row selected with ``Turn.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            conversation_id=ConversationId(r["conversation_id"]),
+            index=r["turn_index"],
+            question=r["question"],
+            language=Language(r["language"]),
+            intent=r["intent"],
+            answer_text=r["answer_text"],
+            answer_json=json.loads(r["answer_json"]),
+            raw_output=r["raw_output"],
+            latency_ms=r["latency_ms"],
+            actor=r["actor"],
+            created_at=_from_db_time(r["created_at"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "conversation_id": self.conversation_id,
+            "turn_index": self.index,
+            "question": self.question,
+            "language": self.language.value,
+            "intent": self.intent,
+            "answer_text": self.answer_text,
+            "answer_json": canonical_json(self.answer_json),
+            "raw_output": self.raw_output,
+            "latency_ms": float(self.latency_ms),
+            "actor": self.actor,
+            "created_at": _to_db_time(self.created_at),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Anchor:
+    """One stored version of an anchor; ``turn_index`` is the turn that wrote it."""
+
+    conversation_id: ConversationId
+    anchor_id: AnchorId
+    turn_index: int
+    status: AnchorStatus
+    kind: AnchorKind
+    label: str
+    geometry: Geometry
+    location: str | None
+    side: Side | None
+    zone: str | None
+    band: str | None
+    parent_ids: tuple[AnchorId, ...]
+    confidence: float | None
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "conversation_id", "anchor_id", "turn_index", "status", "kind", "label", "geometry",
+        "location", "side", "zone", "band", "parent_ids", "confidence",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry"})
+
+    @classmethod
+    def from_write(
+        cls, write: AnchorWrite, conversation_id: ConversationId, turn_index: int
+    ) -> Anchor:
+        """Place an anchor write in its conversation and turn."""
+        return cls(
+            conversation_id=conversation_id,
+            anchor_id=write.anchor_id,
+            turn_index=turn_index,
+            status=write.status,
+            kind=write.kind,
+            label=write.label,
+            geometry=write.geometry,
+            location=write.location,
+            side=write.side,
+            zone=write.zone,
+            band=write.band,
+            parent_ids=tuple(write.parent_ids),
+            confidence=write.confidence,
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Anchor:
+        """Build an anchor from a row selected with ``Anchor.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            conversation_id=ConversationId(r["conversation_id"]),
+            anchor_id=AnchorId(r["anchor_id"]),
+            turn_index=r["turn_index"],
+            status=AnchorStatus(r["status"]),
+            kind=AnchorKind(r["kind"]),
+            label=r["label"],
+            geometry=geometry_from_json(json.loads(r["geometry"])),
+            location=r["location"],
+            side=_optional(Side, r["side"]),
+            zone=r["zone"],
+            band=r["band"],
+            parent_ids=tuple(AnchorId(p) for p in r["parent_ids"]),
+            confidence=r["confidence"],
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "conversation_id": self.conversation_id,
+            "anchor_id": self.anchor_id,
+            "turn_index": self.turn_index,
+            "status": self.status.value,
+            "kind": self.kind.value,
+            "label": self.label,
+            "geometry": canonical_json(geometry_to_json(self.geometry)),
+            "location": self.location,
+            "side": None if self.side is None else self.side.value,
+            "zone": self.zone,
+            "band": self.band,
+            "parent_ids": list(self.parent_ids),
+            "confidence": self.confidence,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnchorEvent:
+    """What one turn did with one anchor (created, refined or referenced)."""
+
+    conversation_id: ConversationId
+    turn_index: int
+    anchor_id: AnchorId
+    status: AnchorStatus
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "conversation_id",
+        "turn_index",
+        "anchor_id",
+        "status",
+    )
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> AnchorEvent:
+        """Build an event from a row selected with ``AnchorEvent.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            conversation_id=ConversationId(r["conversation_id"]),
+            turn_index=r["turn_index"],
+            anchor_id=AnchorId(r["anchor_id"]),
+            status=AnchorStatus(r["status"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "conversation_id": self.conversation_id,
+            "turn_index": self.turn_index,
+            "anchor_id": self.anchor_id,
+            "status": self.status.value,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnchorState:
+    """An anchor as it stood after a turn, and what that turn did with it (None: nothing)."""
+
+    anchor: Anchor
+    status_in_turn: AnchorStatus | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Measurement:
+    """A stored measurement of a turn."""
+
+    conversation_id: ConversationId
+    turn_index: int
+    index: int
+    kind: str
+    from_anchor: AnchorId | None
+    to_anchor: AnchorId | None
+    value_mm: float | None
+    value_px: float | None
+    calibration: CalibrationSource
+    detail: JsonObject
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "conversation_id", "turn_index", "measurement_index", "kind", "from_anchor",
+        "to_anchor", "value_mm", "value_px", "calibration_source", "detail",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"detail"})
+
+    @classmethod
+    def from_write(
+        cls,
+        write: MeasurementWrite,
+        conversation_id: ConversationId,
+        turn_index: int,
+        index: int,
+    ) -> Measurement:
+        """Place a measurement write in its conversation and turn."""
+        return cls(
+            conversation_id=conversation_id,
+            turn_index=turn_index,
+            index=index,
+            kind=write.kind,
+            from_anchor=write.from_anchor,
+            to_anchor=write.to_anchor,
+            value_mm=write.value_mm,
+            value_px=write.value_px,
+            calibration=write.calibration,
+            detail=dict(write.detail),
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Measurement:
+        """Build a measurement from a row selected with ``Measurement.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            conversation_id=ConversationId(r["conversation_id"]),
+            turn_index=r["turn_index"],
+            index=r["measurement_index"],
+            kind=r["kind"],
+            from_anchor=r["from_anchor"],
+            to_anchor=r["to_anchor"],
+            value_mm=r["value_mm"],
+            value_px=r["value_px"],
+            calibration=CalibrationSource(r["calibration_source"]),
+            detail=json.loads(r["detail"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "conversation_id": self.conversation_id,
+            "turn_index": self.turn_index,
+            "measurement_index": self.index,
+            "kind": self.kind,
+            "from_anchor": self.from_anchor,
+            "to_anchor": self.to_anchor,
+            "value_mm": self.value_mm,
+            "value_px": self.value_px,
+            "calibration_source": self.calibration.value,
+            "detail": canonical_json(self.detail),
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SignMatch:
+    """A stored scorecard item of a turn."""
+
+    conversation_id: ConversationId
+    turn_index: int
+    index: int
+    profile_id: str
+    profile_version: str
+    sign_code: str
+    status: SignStatus
+    evidence_anchor_ids: tuple[AnchorId, ...]
+    reason: str | None
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "conversation_id", "turn_index", "item_index", "profile_id", "profile_version",
+        "sign_code", "status", "evidence_anchor_ids", "reason",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+
+    @classmethod
+    def from_write(
+        cls,
+        write: SignMatchWrite,
+        conversation_id: ConversationId,
+        turn_index: int,
+        index: int,
+    ) -> SignMatch:
+        """Place a sign-match write in its conversation and turn."""
+        return cls(
+            conversation_id=conversation_id,
+            turn_index=turn_index,
+            index=index,
+            profile_id=write.profile_id,
+            profile_version=write.profile_version,
+            sign_code=write.sign_code,
+            status=write.status,
+            evidence_anchor_ids=tuple(write.evidence_anchor_ids),
+            reason=write.reason,
+        )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> SignMatch:
+        """Build a sign match from a row selected with ``SignMatch.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            conversation_id=ConversationId(r["conversation_id"]),
+            turn_index=r["turn_index"],
+            index=r["item_index"],
+            profile_id=r["profile_id"],
+            profile_version=r["profile_version"],
+            sign_code=r["sign_code"],
+            status=SignStatus(r["status"]),
+            evidence_anchor_ids=tuple(AnchorId(a) for a in r["evidence_anchor_ids"]),
+            reason=r["reason"],
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "conversation_id": self.conversation_id,
+            "turn_index": self.turn_index,
+            "item_index": self.index,
+            "profile_id": self.profile_id,
+            "profile_version": self.profile_version,
+            "sign_code": self.sign_code,
+            "status": self.status.value,
+            "evidence_anchor_ids": list(self.evidence_anchor_ids),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TurnDetail:
+    """A turn with everything it wrote."""
+
+    turn: Turn
+    anchors: tuple[Anchor, ...]
+    anchor_events: tuple[AnchorEvent, ...]
+    measurements: tuple[Measurement, ...]
+    sign_matches: tuple[SignMatch, ...]
+
+
+# --------------------------------------------------------------------------- annotations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnnotationWrite:
+    """A reviewer's drawing or judgement, optionally about a turn or an anchor."""
+
+    case_id: CaseId
+    image_id: ImageId
+    author: str
+    geometry: Geometry | None
+    label: str
+    verdict: Verdict | None = None
+    note: str | None = None
+    conversation_id: ConversationId | None = None
+    turn_index: int | None = None
+    anchor_id: AnchorId | None = None
+
+    def __post_init__(self) -> None:
+        if (
+            self.turn_index is not None or self.anchor_id is not None
+        ) and self.conversation_id is None:
+            raise InvalidRecord(
+                "an annotation linked to a turn or anchor needs its conversation_id"
+            )
+        if self.geometry is None and self.verdict is None:
+            raise InvalidRecord("an annotation needs a geometry, a verdict, or both")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Annotation:
+    """A stored reviewer annotation."""
+
+    annotation_id: AnnotationId
+    case_id: CaseId
+    image_id: ImageId
+    author: str
+    geometry: Geometry | None
+    label: str
+    verdict: Verdict | None
+    note: str | None
+    conversation_id: ConversationId | None
+    turn_index: int | None
+    anchor_id: AnchorId | None
+    created_at: datetime
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "annotation_id", "case_id", "image_id", "author", "geometry", "label", "verdict",
+        "note", "conversation_id", "turn_index", "anchor_id", "created_at",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry"})
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> Annotation:
+        """Build an annotation from a row selected with ``Annotation.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        geometry = _load_json(r["geometry"])
+        return cls(
+            annotation_id=AnnotationId(r["annotation_id"]),
+            case_id=CaseId(r["case_id"]),
+            image_id=ImageId(r["image_id"]),
+            author=r["author"],
+            geometry=None if geometry is None else geometry_from_json(geometry),
+            label=r["label"],
+            verdict=_optional(Verdict, r["verdict"]),
+            note=r["note"],
+            conversation_id=r["conversation_id"],
+            turn_index=r["turn_index"],
+            anchor_id=r["anchor_id"],
+            created_at=_from_db_time(r["created_at"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "annotation_id": self.annotation_id,
+            "case_id": self.case_id,
+            "image_id": self.image_id,
+            "author": self.author,
+            "geometry": None
+            if self.geometry is None
+            else canonical_json(geometry_to_json(self.geometry)),
+            "label": self.label,
+            "verdict": None if self.verdict is None else self.verdict.value,
+            "note": self.note,
+            "conversation_id": self.conversation_id,
+            "turn_index": self.turn_index,
+            "anchor_id": self.anchor_id,
+            "created_at": _to_db_time(self.created_at),
+        }
+
+
+# --------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditRecord:
+    """One link of the append-only audit chain."""
+
+    seq: int
+    recorded_at: datetime
+    actor: str
+    action: str
+    """e.g. ``image.import``, ``turn.append``, ``export.record``."""
+    entity_type: str
+    entity_id: str
+    payload_sha256: str
+    prev_hash: str
+    hash: str
+    payload: JsonObject = field(compare=False, repr=False)
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "seq", "recorded_at", "actor", "action", "entity_type", "entity_id",
+        "payload_sha256", "prev_hash", "hash", "payload",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"payload"})
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> AuditRecord:
+        """Build a record from a row selected with ``AuditRecord.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            seq=r["seq"],
+            recorded_at=_from_db_time(r["recorded_at"]),
+            actor=r["actor"],
+            action=r["action"],
+            entity_type=r["entity_type"],
+            entity_id=r["entity_id"],
+            payload_sha256=r["payload_sha256"],
+            prev_hash=r["prev_hash"],
+            hash=r["hash"],
+            payload=json.loads(r["payload"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        return {
+            "seq": self.seq,
+            "recorded_at": _to_db_time(self.recorded_at),
+            "actor": self.actor,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "payload_sha256": self.payload_sha256,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "payload": canonical_json(self.payload),
+        }
+
+
+class AuditProblemKind(StrEnum):
+    """How the audit chain or an audited entity is broken."""
+
+    RECORD_MISSING = "record_missing"
+    RECORDS_OUT_OF_ORDER = "records_out_of_order"
+    CHAIN_BROKEN = "chain_broken"
+    RECORD_HASH_MISMATCH = "record_hash_mismatch"
+    PAYLOAD_HASH_MISMATCH = "payload_hash_mismatch"
+    ENTITY_CHANGED = "entity_changed"
+    ENTITY_MISSING = "entity_missing"
+    ENTITY_UNRECORDED = "entity_unrecorded"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditProblem:
+    """The first broken link found by ``CaseStore.verify_audit``."""
+
+    kind: AuditProblemKind
+    seq: int | None
+    entity_type: str | None
+    entity_id: str | None
+    message: str
+    """Plain words, e.g. ``turn 2 of conversation 1: answer_text changed (audit record 7)``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditReport:
+    """Result of walking the audit chain and re-hashing what it covers."""
+
+    ok: bool
+    records_checked: int
+    entities_checked: int
+    head_seq: int | None
+    head_hash: str | None
+    """Publish this hash elsewhere to detect a rewrite of the whole chain later."""
+    problem: AuditProblem | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class StoreStats:
+    """Counts and sizes for status pages."""
+
+    cases: int
+    images: int
+    conversations: int
+    turns: int
+    anchors: int
+    annotations: int
+    audit_records: int
+    database_bytes: int
+    store_bytes: int
