@@ -1,0 +1,169 @@
+"""De-identification of DICOM headers on import (DICOM PS3.15 Annex E, Basic Profile).
+
+The Basic Application Level Confidentiality Profile lets an implementation remove every
+attribute it does not need. We do exactly that: the de-identified header is built from an
+**allow-list** of technical attributes (image pixel description, LUTs, spacing, view and
+body part), never by deleting known-bad attributes from a copy, so names, ids, dates,
+addresses, institutions, physicians, operators, accession numbers, device serials,
+private tags and free text (comments, descriptions) cannot slip through. The Type 2
+identifying attributes that exports need are present but empty (the profile's "Z"
+action). UIDs are replaced by ``2.25.<decimal>`` UIDs derived from a per-installation
+salt, so the same source UID always maps to the same new UID in one installation and
+cannot be reversed without the salt.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import io
+import re
+
+from pydicom.dataelem import DataElement
+from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.sequence import Sequence as DicomSequence
+from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
+
+DEID_METHOD = (
+    "DICOM PS3.15 Basic Application Level Confidentiality Profile (allow-list, cases v1); "
+    "UIDs remapped with installation salt; dates, free text and private tags removed"
+)
+PIXELS_ONLY_METHOD = "PNG/JPEG: pixels only, file metadata discarded (cases v1)"
+
+# Technical attributes that carry no identity and that display, calibration, warnings or
+# later exports (DICOM SR, overlays) need. Everything else is dropped.
+KEPT_ATTRIBUTES: tuple[str, ...] = (
+    "SOPClassUID", "Modality", "ImageType", "PresentationIntentType",
+    "SamplesPerPixel", "PhotometricInterpretation", "Rows", "Columns", "BitsAllocated",
+    "BitsStored", "HighBit", "PixelRepresentation", "PlanarConfiguration", "PixelAspectRatio",
+    "PixelSpacing", "ImagerPixelSpacing", "EstimatedRadiographicMagnificationFactor",
+    "PixelSpacingCalibrationType",
+    "RescaleIntercept", "RescaleSlope", "RescaleType",
+    "WindowCenter", "WindowWidth", "VOILUTFunction", "PresentationLUTShape",
+    "PixelIntensityRelationship", "PixelIntensityRelationshipSign",
+    "ViewPosition", "BodyPartExamined", "ImageLaterality", "Laterality", "PatientOrientation",
+    "BurnedInAnnotation", "LossyImageCompression", "LossyImageCompressionRatio",
+    "LossyImageCompressionMethod",
+)  # fmt: skip
+REMAPPED_UIDS: tuple[str, ...] = (
+    "StudyInstanceUID", "SeriesInstanceUID", "SOPInstanceUID", "FrameOfReferenceUID",
+)  # fmt: skip
+# Present but empty, as the profile's "Z" action asks, so exported objects stay valid.
+EMPTIED_ATTRIBUTES: tuple[str, ...] = (
+    "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate", "StudyTime",
+    "ReferringPhysicianName", "StudyID", "AccessionNumber",
+)  # fmt: skip
+# LUT items keep their table only; LUTExplanation is free text.
+_LUT_ITEM_KEEP = {
+    "ModalityLUTSequence": ("LUTDescriptor", "ModalityLUTType", "LUTData"),
+    "VOILUTSequence": ("LUTDescriptor", "LUTData"),
+}
+# Code String values are upper-case letters, digits, space and underscore, 16 characters
+# at most (PS3.5 6.2); anything else in a kept string attribute is dropped, not copied.
+_CODE_STRING = re.compile(r"^[A-Z0-9 _]{0,16}$")
+_STRING_VRS = {"CS", "LO", "SH", "ST", "LT", "UT", "PN", "UC"}
+_NUMERIC_STRING_VRS = {"DS", "IS"}
+
+
+def remap_uid(uid: str, salt: bytes) -> str:
+    """Return the de-identified UID for ``uid`` (deterministic for one salt).
+
+    The result is a ``2.25`` UID (PS3.5 B.2): 128 bits of SHA-256 as a decimal, at most
+    44 characters, well inside the 64-character limit.
+    """
+    digest = hashlib.sha256(
+        salt + b"\x00" + uid.strip().encode("ascii", "replace")
+    ).digest()
+    return f"2.25.{int.from_bytes(digest[:16], 'big')}"
+
+
+def _safe_text(element: DataElement) -> bool:
+    values = element.value if element.VM > 1 else [element.value]
+    return all(_CODE_STRING.match(str(v or "")) for v in values)
+
+
+def _safe_numbers(element: DataElement) -> bool:
+    values = element.value if element.VM > 1 else [element.value]
+    try:
+        [float(v) for v in values if v not in (None, "")]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _copy_element(element: DataElement) -> DataElement | None:
+    """Return a copy of a kept element, or None when its value could carry text."""
+    if element.VR in _STRING_VRS and not _safe_text(element):
+        return None
+    if element.VR in _NUMERIC_STRING_VRS and not _safe_numbers(element):
+        return None
+    return copy.deepcopy(element)
+
+
+def _copy_lut_sequence(source: Dataset, keyword: str) -> DicomSequence | None:
+    items = []
+    for item in source.get(keyword) or []:
+        clean = Dataset()
+        for kept in _LUT_ITEM_KEEP[keyword]:
+            if kept in item:
+                element = _copy_element(item[kept])
+                if element is not None:
+                    clean.add(element)
+        if "LUTDescriptor" in clean and "LUTData" in clean:
+            items.append(clean)
+    return DicomSequence(items) if items else None
+
+
+def deidentify_header(
+    source: Dataset, *, salt: bytes, fallback_uid_seed: str
+) -> Dataset:
+    """Return a de-identified copy of ``source``'s header, without pixel data.
+
+    Args:
+        source: the dataset as read from the file.
+        salt: the installation's UID salt (``ContentStore.salt()``).
+        fallback_uid_seed: stable text (the pixel hash) for UIDs missing from the source.
+    """
+    clean = Dataset()
+    for keyword in KEPT_ATTRIBUTES:
+        if keyword in source:
+            element = _copy_element(source[keyword])
+            if element is not None:
+                clean.add(element)
+    for keyword in _LUT_ITEM_KEEP:
+        sequence = _copy_lut_sequence(source, keyword)
+        if sequence is not None:
+            setattr(clean, keyword, sequence)
+    for keyword in REMAPPED_UIDS:
+        original = str(source.get(keyword) or "")
+        if original or keyword != "FrameOfReferenceUID":
+            setattr(
+                clean,
+                keyword,
+                remap_uid(original or f"{keyword}:{fallback_uid_seed}", salt),
+            )
+    for keyword in EMPTIED_ATTRIBUTES:
+        setattr(clean, keyword, "")
+    clean.SpecificCharacterSet = "ISO_IR 192"
+    clean.PatientIdentityRemoved = "YES"
+    clean.DeidentificationMethod = DEID_METHOD[:64]
+    code = Dataset()
+    code.CodeValue = "113100"
+    code.CodingSchemeDesignator = "DCM"
+    code.CodeMeaning = "Basic Application Confidentiality Profile"
+    clean.DeidentificationMethodCodeSequence = DicomSequence([code])
+    if "SOPClassUID" not in clean:
+        clean.SOPClassUID = SecondaryCaptureImageStorage
+    return clean
+
+
+def header_bytes(header: Dataset) -> bytes:
+    """Serialise a de-identified header as a DICOM Part 10 file (no pixel data)."""
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = header.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = header.SOPInstanceUID
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    header.file_meta = meta
+    buffer = io.BytesIO()
+    header.save_as(buffer, enforce_file_format=True)
+    return buffer.getvalue()

@@ -1,0 +1,468 @@
+"""Read a DICOM radiograph: check it, decode it, de-identify it, and note its issues.
+
+Accepted: Computed Radiography, Digital X-Ray (for presentation and for processing) and
+single-frame secondary captures, in any transfer syntax an installed, permissively
+licensed decoder reads (pydicom native, pylibjpeg + openjpeg + rle, python-gdcm,
+pyjpegls, Pillow). Cross-sectional and other non-projection images are refused; lateral,
+non-chest and non-human films are imported with a warning.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import struct
+import warnings
+import zlib
+
+import numpy as np
+import numpy.typing as npt
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.pixels import get_decoder
+from pydicom.uid import (
+    UID,
+    ExplicitVRBigEndian,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+)
+
+from cases.calibration import (
+    NO_CALIBRATION_ISSUE,
+    calibration_from_dataset,
+    user_calibration,
+)
+from cases.content_store import pixel_sha256
+from cases.decoded import DecodedImage, IntakeLimits
+from cases.deidentify import DEID_METHOD, deidentify_header, header_bytes
+from cases.display import display_params_from_dataset
+from cases.errors import InvalidImageFile, UnsupportedImage, UnsupportedTransferSyntax
+from cases.model import ImageId, ImportIssue, IssueCode, Severity, SourceFormat
+
+logger = logging.getLogger(__name__)
+
+CR_STORAGE = "1.2.840.10008.5.1.4.1.1.1"
+DX_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1"
+DX_PROCESSING = "1.2.840.10008.5.1.4.1.1.1.1.1"
+SECONDARY_CAPTURE = "1.2.840.10008.5.1.4.1.1.7"
+RADIOGRAPH_SOP_CLASSES = {CR_STORAGE, DX_PRESENTATION, DX_PROCESSING}
+SECONDARY_CAPTURE_CLASSES = {
+    SECONDARY_CAPTURE,
+    "1.2.840.10008.5.1.4.1.1.7.2",
+    "1.2.840.10008.5.1.4.1.1.7.3",
+}
+RADIOGRAPH_MODALITIES = {"CR", "DX"}
+# Modalities that are never a projection chest radiograph, even inside a secondary capture.
+REFUSED_MODALITIES = {
+    "CT", "MR", "PT", "NM", "US", "MG", "XA", "RF", "IO", "PX", "OP", "OPT", "ES", "SM",
+    "RTIMAGE", "RTDOSE", "RTSTRUCT", "RTPLAN", "SEG", "SR", "ECG", "HD", "KO", "PR", "REG",
+}  # fmt: skip
+LOSSY_TRANSFER_SYNTAXES = {
+    "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81",
+    "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203",
+}  # fmt: skip
+CHEST_BODY_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS"}
+LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL"}
+OTHER_NON_FRONTAL_VIEWS = {"RLD", "LLD", "RLO", "LLO", "RAO", "LAO", "RPO", "LPO"}
+HUMAN_SPECIES_CODES = {"337915000", "L-85B00"}  # SNOMED CT / SNOMED RT "Homo sapiens"
+SMALL_IMAGE_PX = 256
+
+# Free-text attributes searched for hints before they are discarded. Messages name the
+# attribute only, never its text, so no identity reaches the database through a warning.
+_HINT_ATTRIBUTES = (
+    "SeriesDescription", "StudyDescription", "ProtocolName", "AcquisitionDeviceProcessingDescription",
+    "PerformedProcedureStepDescription", "RequestedProcedureDescription", "ImageComments",
+    "InstitutionName", "InstitutionalDepartmentName", "StationName", "AdditionalPatientHistory",
+)  # fmt: skip
+_PERSON_ATTRIBUTES = (
+    "ReferringPhysicianName",
+    "RequestingPhysician",
+    "PerformingPhysicianName",
+)
+_VETERINARY_WORDS = re.compile(
+    r"\b(CANINE|FELINE|EQUINE|BOVINE|OVINE|PORCINE|VETERINAR\w*|VET|DOG|CAT|HORSE|PUPPY|KITTEN)\b"
+)
+_VETERINARY_PERSON = re.compile(r"VETERINAR")
+_LATERAL_WORDS = re.compile(r"\b(LAT|LATERAL|LL|RL)\b")
+_VETERINARY_ATTRIBUTES = (
+    "PatientBreedDescription", "PatientBreedCodeSequence", "BreedRegistrationSequence",
+    "ResponsiblePerson", "ResponsibleOrganization", "StrainDescription",
+)  # fmt: skip
+
+# pydicom and its decoder plugins signal malformed input with many exception types.
+_DECODE_ERRORS = (
+    ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, EOFError,
+    RuntimeError, NotImplementedError, struct.error, zlib.error, InvalidDicomError,
+)  # fmt: skip
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    value = ds.get(keyword)
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple) or (
+        hasattr(value, "__iter__") and not isinstance(value, str | bytes)
+    ):
+        try:
+            return " ".join(str(v) for v in value)
+        except TypeError:
+            return str(value)
+    return str(value)
+
+
+def _code_string(ds: Dataset, keyword: str) -> str | None:
+    """Return a CS attribute upper-cased, or None when absent or not a valid code string."""
+    value = _text(ds, keyword).strip().upper()
+    return value if value and re.fullmatch(r"[A-Z0-9 _]{1,16}", value) else None
+
+
+def _parse(data: bytes, name: str) -> Dataset:
+    raw = data[128:132] != b"DICM"
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ds = dcmread(io.BytesIO(data), force=raw)
+            ds.decode()  # apply Specific Character Set now, so bad text fails here
+    except _DECODE_ERRORS as exc:
+        raise InvalidImageFile(
+            f"{name}: not a readable DICOM file ({_reason(exc)})"
+        ) from exc
+    return ds
+
+
+def _reason(exc: BaseException) -> str:
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text[:200]
+
+
+def _check_kind(ds: Dataset, name: str) -> None:
+    if "PixelData" not in ds:
+        kind = (
+            "float"
+            if ("FloatPixelData" in ds or "DoubleFloatPixelData" in ds)
+            else "no"
+        )
+        raise UnsupportedImage(
+            f"{name}: DICOM file has {kind} pixel data (modality {_text(ds, 'Modality') or 'unknown'}); "
+            "import CR, DX or secondary-capture radiographs"
+        )
+    modality = _code_string(ds, "Modality") or ""
+    sop_class = str(ds.get("SOPClassUID") or "")
+    if sop_class in RADIOGRAPH_SOP_CLASSES or modality in RADIOGRAPH_MODALITIES:
+        return
+    if sop_class in SECONDARY_CAPTURE_CLASSES and modality not in REFUSED_MODALITIES:
+        return
+    described = modality or "unknown modality"
+    if sop_class:
+        described += f", {UID(sop_class).name}"
+    raise UnsupportedImage(
+        f"{name}: {described} is not a projection radiograph; import CR, DX or secondary-capture chest images"
+    )
+
+
+def _check_matrix(ds: Dataset, name: str, limits: IntakeLimits) -> None:
+    try:
+        rows, columns = int(ds.Rows), int(ds.Columns)
+        frames = int(ds.get("NumberOfFrames") or 1)
+        samples = int(ds.get("SamplesPerPixel") or 1)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise InvalidImageFile(
+            f"{name}: Rows/Columns/Number of Frames are missing or invalid"
+        ) from exc
+    if rows <= 0 or columns <= 0:
+        raise InvalidImageFile(f"{name}: image size {columns}x{rows} is empty")
+    limits.check_matrix(name, rows, columns, max(frames, 1))
+    if frames > 1:
+        raise UnsupportedImage(
+            f"{name}: multi-frame image ({frames} frames); export the radiograph as a single frame"
+        )
+    if samples not in (1, 3):
+        raise UnsupportedImage(
+            f"{name}: {samples} samples per pixel; only grayscale or RGB images can be imported"
+        )
+
+
+def _transfer_syntax(ds: Dataset) -> UID:
+    meta = getattr(ds, "file_meta", None)
+    if meta is not None and meta.get("TransferSyntaxUID"):
+        return UID(str(meta.TransferSyntaxUID))
+    # A raw dataset without file meta: use the encoding pydicom detected while reading.
+    implicit, little = getattr(ds, "original_encoding", (True, True))
+    if not little:
+        syntax = ExplicitVRBigEndian
+    else:
+        syntax = ImplicitVRLittleEndian if implicit else ExplicitVRLittleEndian
+    ds.ensure_file_meta()
+    ds.file_meta.TransferSyntaxUID = syntax
+    return syntax
+
+
+def _check_decoder(ds: Dataset, name: str) -> UID:
+    syntax = _transfer_syntax(ds)
+    try:
+        decoder = get_decoder(syntax)
+    except NotImplementedError as exc:
+        raise UnsupportedTransferSyntax(
+            f"{name}: transfer syntax {syntax.name} ({syntax}) has no pixel decoder; convert the file "
+            "to an uncompressed or JPEG/JPEG 2000/RLE syntax"
+        ) from exc
+    if not decoder.is_available:
+        missing = "; ".join(decoder.missing_dependencies) or "no plugin"
+        raise UnsupportedTransferSyntax(
+            f"{name}: no installed decoder for {syntax.name} ({missing}); install a decoder plugin "
+            "or convert the file"
+        )
+    return syntax
+
+
+def _decode(ds: Dataset, name: str) -> npt.NDArray[np.generic]:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            pixels: npt.NDArray[np.generic] = ds.pixel_array
+    except _DECODE_ERRORS as exc:
+        raise InvalidImageFile(
+            f"{name}: pixel data could not be decoded, the file may be truncated ({_reason(exc)})"
+        ) from exc
+    expected = (int(ds.Rows), int(ds.Columns))
+    if pixels.shape[:2] != expected:
+        raise InvalidImageFile(
+            f"{name}: decoded pixels are {pixels.shape}, header says {expected}"
+        )
+    if pixels.dtype.kind not in "ui":
+        raise UnsupportedImage(f"{name}: {pixels.dtype} pixel data is not a radiograph")
+    return pixels
+
+
+def _to_gray(pixels: npt.NDArray[np.generic]) -> npt.NDArray[np.uint8]:
+    """Convert RGB pixels to 8-bit luminance (ITU-R BT.601 weights)."""
+    rgb = pixels.astype(np.float64)
+    if pixels.dtype.itemsize > 1:
+        rgb = rgb / float(np.iinfo(pixels.dtype).max) * 255.0  # type: ignore[type-var]
+    gray = rgb[..., 0] * 0.299 + rgb[..., 1] * 0.587 + rgb[..., 2] * 0.114
+    return np.clip(np.rint(gray), 0, 255).astype(np.uint8)
+
+
+def _warning(
+    code: IssueCode, message: str, severity: Severity = Severity.WARNING
+) -> ImportIssue:
+    return ImportIssue(code=code, severity=severity, message=message)
+
+
+def _attribute_label(ds: Dataset, keyword: str) -> str:
+    try:
+        return str(ds[keyword].name)
+    except KeyError:
+        return keyword
+
+
+def _non_human_attributes(ds: Dataset) -> list[str]:
+    found: list[str] = []
+    species = _text(ds, "PatientSpeciesDescription").upper()
+    if species and "HOMO SAPIENS" not in species and "HUMAN" not in species:
+        found.append("Patient Species Description")
+    for item in ds.get("PatientSpeciesCodeSequence") or []:
+        if str(item.get("CodeValue", "")) not in HUMAN_SPECIES_CODES:
+            found.append("Patient Species Code Sequence")
+    found += [_attribute_label(ds, k) for k in _VETERINARY_ATTRIBUTES if ds.get(k)]
+    found += [
+        _attribute_label(ds, k)
+        for k in _HINT_ATTRIBUTES
+        if _VETERINARY_WORDS.search(_text(ds, k).upper())
+    ]
+    found += [
+        _attribute_label(ds, k)
+        for k in _PERSON_ATTRIBUTES
+        if _VETERINARY_PERSON.search(_text(ds, k).upper())
+    ]
+    return list(dict.fromkeys(found))
+
+
+def _view_issues(ds: Dataset) -> list[ImportIssue]:
+    view = _code_string(ds, "ViewPosition")
+    if view in LATERAL_VIEWS:
+        return [
+            _warning(
+                IssueCode.LATERAL_VIEW,
+                f"lateral view (View Position {view}); the engine expects frontal (PA/AP) chest films",
+            )
+        ]
+    if view in OTHER_NON_FRONTAL_VIEWS:
+        return [
+            _warning(
+                IssueCode.NON_FRONTAL_VIEW,
+                f"non-frontal view (View Position {view}); the engine expects frontal (PA/AP) chest films",
+            )
+        ]
+    if view:
+        return []
+    hints = [
+        _attribute_label(ds, k)
+        for k in _HINT_ATTRIBUTES
+        if _LATERAL_WORDS.search(_text(ds, k).upper())
+    ]
+    if hints:
+        return [
+            _warning(
+                IssueCode.LATERAL_VIEW,
+                f"no View Position, and {', '.join(hints)} suggests a lateral view; the engine expects frontal chest films",
+            )
+        ]
+    return [
+        _warning(
+            IssueCode.VIEW_POSITION_MISSING,
+            "no View Position (0018,5101): check that this is a frontal (PA/AP) film",
+        )
+    ]
+
+
+def _content_issues(ds: Dataset, rows: int, columns: int) -> list[ImportIssue]:
+    """Return the warnings a reader must see before trusting the engine on this image."""
+    issues: list[ImportIssue] = []
+    if _code_string(ds, "BurnedInAnnotation") == "YES":
+        issues.append(
+            _warning(
+                IssueCode.BURNED_IN_ANNOTATION,
+                "Burned In Annotation is YES: the pixels may show identifying text",
+            )
+        )
+    issues += _view_issues(ds)
+    body_part = _code_string(ds, "BodyPartExamined")
+    if body_part and body_part not in CHEST_BODY_PARTS:
+        issues.append(
+            _warning(
+                IssueCode.NON_CHEST_BODY_PART,
+                f"body part {body_part} is not the chest; the engine expects chest films",
+            )
+        )
+    non_human = _non_human_attributes(ds)
+    if non_human:
+        issues.append(
+            _warning(
+                IssueCode.NON_HUMAN,
+                f"non-human subject suspected ({', '.join(non_human)}); the engine expects human chest films",
+            )
+        )
+    modality = _code_string(ds, "Modality")
+    if modality not in RADIOGRAPH_MODALITIES:
+        issues.append(
+            _warning(
+                IssueCode.NOT_A_RADIOGRAPH_MODALITY,
+                f"modality {modality or 'missing'} is not CR or DX; check that this is a chest radiograph",
+            )
+        )
+    if (
+        str(ds.get("SOPClassUID") or "") == DX_PROCESSING
+        or _code_string(ds, "PresentationIntentType") == "FOR PROCESSING"
+    ):
+        issues.append(
+            _warning(
+                IssueCode.FOR_PROCESSING,
+                "DX image For Processing: raw detector data, not meant for display; contrast may look flat",
+            )
+        )
+    if min(rows, columns) < SMALL_IMAGE_PX:
+        issues.append(
+            _warning(
+                IssueCode.SMALL_IMAGE,
+                f"image is only {columns}x{rows} px; findings and measurements are unreliable",
+            )
+        )
+    return issues
+
+
+def _lossy(ds: Dataset, syntax: UID) -> bool:
+    return (
+        str(syntax) in LOSSY_TRANSFER_SYNTAXES
+        or _code_string(ds, "LossyImageCompression") == "01"
+    )
+
+
+def read_dicom(
+    data: bytes,
+    *,
+    name: str,
+    salt: bytes,
+    spacing_mm: float | None,
+    limits: IntakeLimits,
+) -> DecodedImage:
+    """Decode and de-identify a DICOM radiograph (see ``cases.intake.read_image``).
+
+    Raises:
+        InvalidImageFile: not parseable, truncated or undecodable.
+        UnsupportedImage: not a projection radiograph, multi-frame or without pixel data.
+        UnsupportedTransferSyntax: no installed decoder.
+        ImageTooLarge: the pixel matrix exceeds ``limits.max_pixels``.
+    """
+    ds = _parse(data, name)
+    _check_kind(ds, name)
+    _check_matrix(ds, name, limits)
+    syntax = _check_decoder(ds, name)
+    pixels = _decode(ds, name)
+    issues: list[ImportIssue] = []
+    converted = pixels.ndim == 3
+    if converted:
+        pixels = _to_gray(pixels)
+        issues.append(
+            _warning(
+                IssueCode.COLOR_CONVERTED,
+                "colour image converted to 8-bit grayscale",
+                Severity.INFO,
+            )
+        )
+    display, display_issues = display_params_from_dataset(
+        ds, grayscale_converted=converted
+    )
+    calibration, calibration_issues = calibration_from_dataset(ds)
+    if not calibration.is_known and spacing_mm is not None:
+        calibration = user_calibration(spacing_mm)
+        calibration_issues = tuple(
+            i for i in calibration_issues if i != NO_CALIBRATION_ISSUE
+        )
+    issues += _content_issues(ds, pixels.shape[0], pixels.shape[1])
+    issues += [*display_issues, *calibration_issues]
+    if _lossy(ds, syntax):
+        issues.append(
+            _warning(
+                IssueCode.LOSSY_COMPRESSION,
+                "lossy compression: fine detail may be altered",
+                Severity.INFO,
+            )
+        )
+
+    image_id = ImageId(pixel_sha256(pixels))
+    header = deidentify_header(ds, salt=salt, fallback_uid_seed=image_id)
+    logger.debug(
+        "decoded DICOM image %s (%s, %dx%d)",
+        image_id[:12],
+        syntax.name,
+        pixels.shape[1],
+        pixels.shape[0],
+    )
+    return DecodedImage(
+        image_id=image_id,
+        pixels=pixels,
+        source_format=SourceFormat.DICOM,
+        calibration=calibration,
+        display=display,
+        modality=_code_string(ds, "Modality"),
+        sop_class_uid=str(header.SOPClassUID),
+        study_uid=str(header.StudyInstanceUID),
+        series_uid=str(header.SeriesInstanceUID),
+        sop_instance_uid=str(header.SOPInstanceUID),
+        transfer_syntax_uid=str(syntax),
+        lossy_compression=_lossy(ds, syntax),
+        view_position=_code_string(ds, "ViewPosition"),
+        body_part=_code_string(ds, "BodyPartExamined"),
+        burned_in_annotation=_burned_in(ds),
+        deid_method=DEID_METHOD,
+        header=header_bytes(header),
+        issues=tuple(issues),
+    )
+
+
+def _burned_in(ds: Dataset) -> bool | None:
+    value = _code_string(ds, "BurnedInAnnotation")
+    return None if value is None else value == "YES"

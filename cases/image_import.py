@@ -1,0 +1,141 @@
+"""Read a PNG or JPEG radiograph (8- or 16-bit grayscale; colour is converted to gray).
+
+Only the pixels are kept: PNG text chunks and JPEG EXIF/comments can carry names and
+dates, so no file metadata reaches the store. The pixel count is checked from the PNG
+header (or Pillow's lazy header read for JPEG) before anything is decompressed.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import warnings
+import zlib
+
+import numpy as np
+import numpy.typing as npt
+from PIL import Image as PILImage
+
+from cases.calibration import NO_CALIBRATION_ISSUE, user_calibration
+from cases.content_store import pixel_sha256
+from cases.decoded import DecodedImage, IntakeLimits
+from cases.deidentify import PIXELS_ONLY_METHOD
+from cases.display import bitmap_display_params
+from cases.errors import InvalidImageFile, UnsupportedImage
+from cases.model import ImageId, ImportIssue, IssueCode, Severity, SourceFormat
+
+# Pillow signals malformed files with these (SyntaxError for bad headers, by design).
+_PIL_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    struct.error,
+    zlib.error,
+    PILImage.DecompressionBombError,
+)
+_GRAY_MODES = {"L", "I;16", "I;16B", "I;16L", "I;16N", "I"}
+
+
+def _png_size(data: bytes, name: str) -> tuple[int, int]:
+    """Return (width, height) from the PNG IHDR chunk, without decompressing anything."""
+    if len(data) < 33 or data[12:16] != b"IHDR":
+        raise InvalidImageFile(f"{name}: PNG header is truncated or has no IHDR chunk")
+    width, height = struct.unpack(">II", data[16:24])
+    if width == 0 or height == 0:
+        raise InvalidImageFile(
+            f"{name}: PNG header gives an empty image ({width}x{height})"
+        )
+    return width, height
+
+
+def _open(
+    data: bytes, name: str, kind: SourceFormat, limits: IntakeLimits
+) -> PILImage.Image:
+    if kind is SourceFormat.PNG:
+        width, height = _png_size(data, name)
+        limits.check_matrix(name, height, width)
+    try:
+        with warnings.catch_warnings():
+            # Our own limit applies; Pillow's DecompressionBombWarning would only repeat it.
+            warnings.simplefilter("ignore", PILImage.DecompressionBombWarning)
+            image = PILImage.open(io.BytesIO(data), formats=[kind.value.upper()])
+            limits.check_matrix(name, image.height, image.width)
+            image.load()
+    except PILImage.DecompressionBombError as exc:
+        raise InvalidImageFile(
+            f"{name}: image is too large to decode safely ({exc})"
+        ) from exc
+    except _PIL_ERRORS as exc:
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        raise InvalidImageFile(
+            f"{name}: not a readable {kind.value.upper()} file ({reason})"
+        ) from exc
+    return image
+
+
+def _gray_pixels(
+    image: PILImage.Image, name: str
+) -> tuple[npt.NDArray[np.generic], bool]:
+    """Return grayscale pixels and whether colour had to be dropped."""
+    if image.mode in _GRAY_MODES:
+        pixels = np.asarray(image)
+        if image.mode == "I":
+            # 16-bit PNGs may open as 32-bit "I"; keep them 16-bit when the values fit.
+            if pixels.min() < 0 or pixels.max() > 65535:
+                raise UnsupportedImage(
+                    f"{name}: 32-bit pixel values are not a radiograph export"
+                )
+            pixels = pixels.astype(np.uint16)
+        return pixels, False
+    if image.mode in ("1", "LA", "La"):
+        return np.asarray(image.convert("L")), False
+    rgb = np.asarray(image.convert("RGB"))
+    gray_already = bool(
+        np.array_equal(rgb[..., 0], rgb[..., 1])
+        and np.array_equal(rgb[..., 1], rgb[..., 2])
+    )
+    return np.asarray(image.convert("L")), not gray_already
+
+
+def read_bitmap(
+    data: bytes,
+    *,
+    name: str,
+    kind: SourceFormat,
+    spacing_mm: float | None,
+    limits: IntakeLimits,
+) -> DecodedImage:
+    """Decode a PNG or JPEG radiograph (see ``cases.intake.read_image``).
+
+    Raises:
+        InvalidImageFile: truncated, corrupt or too large to decode safely.
+        ImageTooLarge: the header declares more pixels than ``limits.max_pixels``.
+        UnsupportedImage: 32-bit or otherwise unusable pixel values.
+    """
+    image = _open(data, name, kind, limits)
+    pixels, converted = _gray_pixels(image, name)
+    pixels = np.ascontiguousarray(pixels)
+    issues: list[ImportIssue] = []
+    if converted:
+        issues.append(
+            ImportIssue(
+                code=IssueCode.COLOR_CONVERTED,
+                severity=Severity.INFO,
+                message="colour image converted to 8-bit grayscale",
+            )
+        )
+    calibration = user_calibration(spacing_mm)
+    if not calibration.is_known:
+        issues.append(NO_CALIBRATION_ISSUE)
+    bits = 8 if pixels.dtype == np.uint8 else 16
+    return DecodedImage(
+        image_id=ImageId(pixel_sha256(pixels)),
+        pixels=pixels,
+        source_format=kind,
+        calibration=calibration,
+        display=bitmap_display_params(bits),
+        lossy_compression=kind is SourceFormat.JPEG,
+        deid_method=PIXELS_ONLY_METHOD,
+        issues=tuple(issues),
+    )
