@@ -1,0 +1,1097 @@
+"""``CaseStore``: the case database API over DuckDB and the content-addressed store.
+
+Thread safety: a store holds one DuckDB connection per process and opens a fresh
+``cursor()`` for every call, so one ``CaseStore`` may be shared by the dashboard's
+session threads. Writes additionally take a per-database lock, because each write reads
+the audit chain's head and appends the next link in the same transaction. DuckDB lets only
+one process open the file read-write; a second process gets ``DatabaseLocked``.
+
+Turns, anchors, anchor events, measurements and sign matches have no update path here:
+corrections are new rows. Every write and its audit record commit in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+from pydicom import dcmread
+from pydicom.dataset import Dataset
+
+from cases import audit, case_list, verification
+from cases.content_store import ContentStore, StoredFile, store_dir_for
+from cases.decoded import DecodedImage, IntakeLimits
+from cases.display import to_display
+from cases.errors import (
+    CasesError,
+    DatabaseLocked,
+    InvalidDatabase,
+    InvalidRecord,
+    RecordNotFound,
+    StoreCorrupted,
+)
+from cases.intake import read_image, read_image_file
+from cases.migrations import migrate
+from cases.model import (
+    Anchor,
+    AnchorEvent,
+    AnchorState,
+    AnchorStatus,
+    Annotation,
+    AnnotationId,
+    AnnotationWrite,
+    AuditRecord,
+    AuditReport,
+    CalibrationSource,
+    Case,
+    CaseDetail,
+    CaseId,
+    CasePage,
+    CaseQuery,
+    CaseSummary,
+    Conversation,
+    ConversationId,
+    Image,
+    ImageId,
+    ImportOutcome,
+    ImportStatus,
+    JsonObject,
+    Measurement,
+    ModalityLutSource,
+    Row,
+    SignMatch,
+    StoreStats,
+    Turn,
+    TurnDetail,
+    TurnWrite,
+    VoiSource,
+    payload,
+    utc_now,
+)
+from cases.tables import TABLES, columns_sql
+from cases.turns import (
+    anchor_order,
+    check_turn_index,
+    json_object,
+    place_turn,
+    turn_entity_id,
+    turn_payload,
+)
+from cases.verification import analysis_payload
+
+logger = logging.getLogger(__name__)
+
+_WRITE_LOCKS: dict[str, threading.RLock] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+MEMORY = ":memory:"
+
+
+def _write_lock(key: str) -> threading.RLock:
+    with _WRITE_LOCKS_GUARD:
+        return _WRITE_LOCKS.setdefault(key, threading.RLock())
+
+
+def _connect(path: Path | str) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        message = str(exc)
+        if "lock" in message.lower():
+            raise DatabaseLocked.from_duckdb_message(path, message) from exc
+        if "not a valid DuckDB database" in message:
+            raise InvalidDatabase(
+                f"{path} is not a DuckDB database; point --db at a casebook database or a new file name"
+            ) from exc
+        raise CasesError(
+            f"cannot open database {path}: {' '.join(message.split())}"
+        ) from exc
+
+
+def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
+    """Open (creating or upgrading) the case database at ``path``.
+
+    Args:
+        path: the DuckDB file, or ``":memory:"`` for a throwaway database.
+        store_dir: folder for pixels, headers and analyses; defaults to
+            ``<db stem>.store`` beside the database. Required for ``":memory:"``.
+
+    Raises:
+        DatabaseLocked: another process holds the file.
+        InvalidDatabase: the file is not a DuckDB database.
+        SchemaTooNew: the database was written by a newer casebook.
+    """
+    in_memory = str(path) == MEMORY
+    if in_memory and store_dir is None:
+        raise ValueError("an in-memory database needs store_dir for its pixel files")
+    db_path = Path(str(path))
+    if not in_memory:
+        db_path = db_path.expanduser().resolve()
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    connection = _connect(MEMORY if in_memory else db_path)
+    try:
+        migrate(connection, label=str(db_path))
+        content = ContentStore(
+            store_dir if store_dir is not None else store_dir_for(db_path)
+        )
+        salt = content.salt()
+    except BaseException:
+        connection.close()
+        raise
+    lock_key = f"memory:{id(connection)}" if in_memory else str(db_path)
+    return CaseStore(
+        connection=connection,
+        db_path=None if in_memory else db_path,
+        content=content,
+        salt=salt,
+        lock=_write_lock(lock_key),
+    )
+
+
+class CaseStore:
+    """Cases, images, conversations, annotations and the audit chain.
+
+    Build it with ``open_store``. Safe to share between threads (see the module docs).
+    """
+
+    def __init__(
+        self,
+        *,
+        connection: duckdb.DuckDBPyConnection,
+        db_path: Path | None,
+        content: ContentStore,
+        salt: bytes,
+        lock: threading.RLock,
+    ) -> None:
+        self._connection = connection
+        self.db_path = db_path
+        self.content = content
+        self._salt = salt
+        self._lock = lock
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def close(self) -> None:
+        """Close the connection (and release the file for other processes)."""
+        self._connection.close()
+
+    def __enter__(self) -> CaseStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cursor = self._connection.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a unit of work in one transaction under the write lock."""
+        with self._lock, self._cursor() as cursor:
+            cursor.execute("BEGIN TRANSACTION")
+            try:
+                yield cursor
+            except BaseException:
+                cursor.execute("ROLLBACK")
+                raise
+            cursor.execute("COMMIT")
+
+    def _insert(
+        self, cursor: duckdb.DuckDBPyConnection, records: Sequence[Row]
+    ) -> None:
+        """Insert records of one type with a single multi-row statement."""
+        if not records:
+            return
+        record_type = type(records[0])
+        columns = record_type.COLUMNS
+        row_marks = "(" + ", ".join("?" for _ in columns) + ")"
+        values: list[Any] = []
+        for record in records:
+            row = record.to_row()
+            values.extend(row[c] for c in columns)
+        cursor.execute(
+            f"INSERT INTO {TABLES[record_type]} ({columns_sql(record_type)}) VALUES "
+            + ", ".join(row_marks for _ in records),
+            values,
+        )
+
+    def _append_audit(
+        self,
+        cursor: duckdb.DuckDBPyConnection,
+        *,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        payload: JsonObject,
+    ) -> AuditRecord:
+        """Append the next audit record inside the caller's transaction."""
+        row = cursor.execute(
+            f"SELECT {columns_sql(AuditRecord)} FROM audit_log ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+        previous = AuditRecord.from_row(row) if row else None
+        now = utc_now()
+        if previous is not None and now < previous.recorded_at:
+            now = (
+                previous.recorded_at
+            )  # the wall clock stepped back; keep the chain monotonic
+        record = audit.make_record(
+            previous,
+            recorded_at=now,
+            actor=actor,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            payload=payload,
+        )
+        self._insert(cursor, [record])
+        return record
+
+    # ------------------------------------------------------------------ import
+
+    def import_file(
+        self,
+        path: Path,
+        *,
+        actor: str,
+        spacing_mm: float | None = None,
+        limits: IntakeLimits | None = None,
+    ) -> ImportOutcome:
+        """Import one DICOM, PNG or JPEG file (see ``import_decoded``).
+
+        Raises:
+            InvalidImageFile, UnsupportedImage, UnsupportedTransferSyntax, ImageTooLarge:
+                the file is refused; nothing is written.
+        """
+        decoded = read_image_file(
+            Path(path), salt=self._salt, spacing_mm=spacing_mm, limits=limits
+        )
+        return self.import_decoded(decoded, actor=actor)
+
+    def import_bytes(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        actor: str,
+        spacing_mm: float | None = None,
+        limits: IntakeLimits | None = None,
+    ) -> ImportOutcome:
+        """Import an uploaded file held in memory (see ``import_file``)."""
+        decoded = read_image(
+            data, name=name, salt=self._salt, spacing_mm=spacing_mm, limits=limits
+        )
+        return self.import_decoded(decoded, actor=actor)
+
+    def import_decoded(self, decoded: DecodedImage, *, actor: str) -> ImportOutcome:
+        """Store a decoded image: pixels and header files, then its rows, in one transaction.
+
+        A DICOM image joins the case of its (remapped) study when one exists; otherwise a
+        new case is opened. Pixels that are already stored are reported, not duplicated.
+        """
+        with self._lock:
+            existing = self.find_image(decoded.image_id)
+            if existing is not None:
+                return ImportOutcome(
+                    status=ImportStatus.EXISTING,
+                    case_id=existing.case_id,
+                    image=existing,
+                    new_case=False,
+                )
+            created: list[StoredFile] = []
+            try:
+                pixels = self.content.put_pixels(decoded.image_id, decoded.pixels)
+                created.append(pixels)
+                header = None
+                if decoded.header is not None:
+                    header = self.content.put_header(decoded.image_id, decoded.header)
+                    created.append(header)
+                outcome = self._insert_import(
+                    decoded, actor, pixels.relative, header.relative if header else None
+                )
+            except BaseException:
+                self.content.discard(created)
+                raise
+        logger.info(
+            "imported image %s into case %s", decoded.image_id[:12], outcome.case_id
+        )
+        return outcome
+
+    def _insert_import(
+        self,
+        decoded: DecodedImage,
+        actor: str,
+        store_path: str,
+        header_path: str | None,
+    ) -> ImportOutcome:
+        now = utc_now()
+        with self._transaction() as cursor:
+            case = None
+            if decoded.study_uid is not None:
+                row = cursor.execute(
+                    f"SELECT {columns_sql(Case)} FROM cases WHERE study_uid = ?",
+                    [decoded.study_uid],
+                ).fetchone()
+                case = Case.from_row(row) if row else None
+            new_case = case is None
+            if case is None:
+                number = cursor.execute("SELECT nextval('case_number_seq')").fetchone()
+                assert number is not None  # nextval always returns a row
+                case = Case(
+                    case_id=CaseId(f"C{number[0]:06d}"),
+                    study_uid=decoded.study_uid,
+                    created_at=now,
+                    created_by=actor,
+                )
+                self._insert(cursor, [case])
+                self._append_audit(
+                    cursor,
+                    actor=actor,
+                    action="case.create",
+                    entity_type="case",
+                    entity_id=case.case_id,
+                    payload=payload(case),
+                )
+            image = _image_from_decoded(
+                decoded, case.case_id, store_path, header_path, actor, now
+            )
+            self._insert(cursor, [image])
+            self._append_audit(
+                cursor,
+                actor=actor,
+                action="image.import",
+                entity_type="image",
+                entity_id=image.image_id,
+                payload=payload(image),
+            )
+        return ImportOutcome(
+            status=ImportStatus.IMPORTED,
+            case_id=case.case_id,
+            image=image,
+            new_case=new_case,
+        )
+
+    # ------------------------------------------------------------------ cases and images
+
+    def find_case(self, case_id: str) -> Case | None:
+        """Return the case, or None when there is no such case."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                f"SELECT {columns_sql(Case)} FROM cases WHERE case_id = ?", [case_id]
+            ).fetchone()
+        return Case.from_row(row) if row else None
+
+    def get_case(self, case_id: str) -> Case:
+        """Return the case.
+
+        Raises:
+            RecordNotFound: there is no such case.
+        """
+        case = self.find_case(case_id)
+        if case is None:
+            raise RecordNotFound(
+                f"case {case_id} does not exist; `casebook list` shows the cases"
+            )
+        return case
+
+    def get_case_detail(self, case_id: str) -> CaseDetail:
+        """Return the case with its images and conversation counts.
+
+        Raises:
+            RecordNotFound: there is no such case.
+        """
+        case = self.get_case(case_id)
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                """SELECT count(DISTINCT cv.conversation_id), count(t.turn_index)
+                   FROM conversations cv LEFT JOIN turns t USING (conversation_id) WHERE cv.case_id = ?""",
+                [case_id],
+            ).fetchone()
+        conversations, turns = row if row else (0, 0)
+        return CaseDetail(
+            case=case,
+            images=self.list_images(case_id),
+            conversation_count=conversations,
+            turn_count=turns,
+        )
+
+    def list_images(self, case_id: str) -> tuple[Image, ...]:
+        """Return the case's images, oldest import first."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"SELECT {columns_sql(Image)} FROM images WHERE case_id = ? ORDER BY imported_at, image_id",
+                [case_id],
+            ).fetchall()
+        return tuple(Image.from_row(r) for r in rows)
+
+    def find_image(self, image_id: str) -> Image | None:
+        """Return the image with this pixel hash, or None."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                f"SELECT {columns_sql(Image)} FROM images WHERE image_id = ?",
+                [image_id],
+            ).fetchone()
+        return Image.from_row(row) if row else None
+
+    def get_image(self, image_id: str) -> Image:
+        """Return the image with this pixel hash.
+
+        Raises:
+            RecordNotFound: there is no such image.
+        """
+        image = self.find_image(image_id)
+        if image is None:
+            raise RecordNotFound(f"image {image_id} does not exist")
+        return image
+
+    def load_pixels(self, image: Image) -> npt.NDArray[np.generic]:
+        """Load the stored pixel array (decoded, de-identified, before any LUT).
+
+        Raises:
+            StoreCorrupted: the pixel file is missing or does not match the record.
+        """
+        pixels = self.content.load_pixels(image.store_path)
+        if (
+            pixels.shape != (image.rows, image.columns)
+            or pixels.dtype.str != image.dtype
+        ):
+            raise StoreCorrupted(
+                f"pixel file {image.store_path} holds {pixels.dtype.str} {pixels.shape}, the database expects "
+                f"{image.dtype} {(image.rows, image.columns)}; restore the store from a backup"
+            )
+        return pixels
+
+    def load_header(self, image: Image) -> Dataset | None:
+        """Return the de-identified DICOM header of an image (None for PNG/JPEG)."""
+        if image.header_path is None:
+            return None
+        return dcmread(BytesIO(self.content.read_bytes(image.header_path)))
+
+    def load_display(self, image: Image) -> npt.NDArray[np.float32]:
+        """Return presentation values in [0, 1], 1 = white (modality LUT, VOI, MONOCHROME1)."""
+        needs_header = (
+            image.display.modality_lut is ModalityLutSource.MODALITY_LUT_SEQUENCE
+            or image.display.voi is VoiSource.VOI_LUT_SEQUENCE
+        )
+        header = self.load_header(image) if needs_header else None
+        return to_display(self.load_pixels(image), image.display, header)
+
+    def list_cases(self, query: CaseQuery | None = None) -> CasePage:
+        """Return one page of the case list and the number of matching cases."""
+        query = query or CaseQuery()
+        page_sql, page_params = case_list.page_sql(query)
+        count_sql, count_params = case_list.count_sql(query)
+        with self._cursor() as cursor:
+            rows = cursor.execute(page_sql, page_params).fetchall()
+            total_row = cursor.execute(count_sql, count_params).fetchone()
+        items = tuple(
+            CaseSummary(
+                case_id=CaseId(r[0]),
+                created_at=r[1].replace(tzinfo=utc_now().tzinfo),
+                image_count=r[2],
+                modality=r[3],
+                view_position=r[4],
+                calibration_source=None if r[5] is None else CalibrationSource(r[5]),
+                warning_count=int(r[6]),
+                conversation_count=r[7],
+                turn_count=int(r[8]),
+                last_turn_at=None
+                if r[9] is None
+                else r[9].replace(tzinfo=utc_now().tzinfo),
+            )
+            for r in rows
+        )
+        return CasePage(
+            items=items,
+            total=int(total_row[0]) if total_row else 0,
+            page=query.page,
+            page_size=query.page_size,
+        )
+
+    # ------------------------------------------------------------------ conversations
+
+    def start_conversation(
+        self,
+        *,
+        case_id: str,
+        image_id: str,
+        backend: str,
+        model_id: str,
+        model_version: str,
+        parameters: Mapping[str, Any],
+        actor: str,
+        title: str | None = None,
+    ) -> Conversation:
+        """Open a conversation about one image of a case, recording the engine used.
+
+        Raises:
+            RecordNotFound: the case or image does not exist.
+            InvalidRecord: the image belongs to another case.
+        """
+        image = self.get_image(image_id)
+        if image.case_id != case_id:
+            raise InvalidRecord(
+                f"image {image_id[:12]} belongs to case {image.case_id}, not {case_id}"
+            )
+        with self._transaction() as cursor:
+            number = cursor.execute("SELECT nextval('conversation_id_seq')").fetchone()
+            assert number is not None  # nextval always returns a row
+            conversation = Conversation(
+                conversation_id=ConversationId(int(number[0])),
+                case_id=CaseId(case_id),
+                image_id=ImageId(image_id),
+                backend=backend,
+                model_id=model_id,
+                model_version=model_version,
+                parameters=json_object(parameters, "parameters"),
+                title=title,
+                created_by=actor,
+                created_at=utc_now(),
+            )
+            self._insert(cursor, [conversation])
+            self._append_audit(
+                cursor,
+                actor=actor,
+                action="conversation.start",
+                entity_type="conversation",
+                entity_id=str(conversation.conversation_id),
+                payload=payload(conversation),
+            )
+        return conversation
+
+    def find_conversation(self, conversation_id: int) -> Conversation | None:
+        """Return the conversation, or None."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                f"SELECT {columns_sql(Conversation)} FROM conversations WHERE conversation_id = ?",
+                [conversation_id],
+            ).fetchone()
+        return Conversation.from_row(row) if row else None
+
+    def get_conversation(self, conversation_id: int) -> Conversation:
+        """Return the conversation.
+
+        Raises:
+            RecordNotFound: there is no such conversation.
+        """
+        conversation = self.find_conversation(conversation_id)
+        if conversation is None:
+            raise RecordNotFound(f"conversation {conversation_id} does not exist")
+        return conversation
+
+    def list_conversations(self, case_id: str) -> tuple[Conversation, ...]:
+        """Return the case's conversations, oldest first."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"SELECT {columns_sql(Conversation)} FROM conversations WHERE case_id = ? ORDER BY conversation_id",
+                [case_id],
+            ).fetchall()
+        return tuple(Conversation.from_row(r) for r in rows)
+
+    def append_turn(self, write: TurnWrite) -> TurnDetail:
+        """Store a turn and everything it wrote, with its audit record, in one transaction.
+
+        The turn's anchors, anchor events, measurements and sign matches are inserted
+        together; if any insert fails nothing of the turn remains.
+
+        Raises:
+            RecordNotFound: the conversation does not exist.
+            WriteConflict: the turn index was already written (another session was first).
+            InvalidRecord: the index skips a turn, or an anchor reference does not resolve.
+        """
+        self.get_conversation(write.conversation_id)
+        with self._transaction() as cursor:
+            detail = self._build_turn(cursor, write)
+            self._insert(cursor, [detail.turn])
+            self._insert(cursor, list(detail.anchors))
+            self._insert(cursor, list(detail.anchor_events))
+            self._insert(cursor, list(detail.measurements))
+            self._insert(cursor, list(detail.sign_matches))
+            self._append_audit(
+                cursor,
+                actor=write.actor,
+                action="turn.append",
+                entity_type="turn",
+                entity_id=turn_entity_id(write.conversation_id, write.index),
+                payload=turn_payload(detail),
+            )
+        return detail
+
+    def _build_turn(
+        self, cursor: duckdb.DuckDBPyConnection, write: TurnWrite
+    ) -> TurnDetail:
+        """Check a turn write against the stored conversation and place its rows."""
+        conversation_id = write.conversation_id
+        row = cursor.execute(
+            "SELECT coalesce(max(turn_index) + 1, 0) FROM turns WHERE conversation_id = ?",
+            [conversation_id],
+        ).fetchone()
+        check_turn_index(write, int(row[0]) if row else 0)
+        known = {
+            r[0]
+            for r in cursor.execute(
+                "SELECT DISTINCT anchor_id FROM anchors WHERE conversation_id = ?",
+                [conversation_id],
+            ).fetchall()
+        }
+        return place_turn(write, known_anchor_ids=known)
+
+    def list_turns(self, conversation_id: int) -> tuple[Turn, ...]:
+        """Return the conversation's turns in order."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"SELECT {columns_sql(Turn)} FROM turns WHERE conversation_id = ? ORDER BY turn_index",
+                [conversation_id],
+            ).fetchall()
+        return tuple(Turn.from_row(r) for r in rows)
+
+    def get_turn(self, conversation_id: int, turn_index: int) -> TurnDetail:
+        """Return one turn with everything it wrote.
+
+        Raises:
+            RecordNotFound: there is no such turn.
+        """
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                f"SELECT {columns_sql(Turn)} FROM turns WHERE conversation_id = ? AND turn_index = ?",
+                [conversation_id, turn_index],
+            ).fetchone()
+            if row is None:
+                raise RecordNotFound(
+                    f"turn {turn_index} of conversation {conversation_id} does not exist"
+                )
+            key = [conversation_id, turn_index]
+            anchors = cursor.execute(
+                f"SELECT {columns_sql(Anchor)} FROM anchors WHERE conversation_id = ? AND turn_index = ? ORDER BY anchor_id",
+                key,
+            ).fetchall()
+            events = cursor.execute(
+                f"SELECT {columns_sql(AnchorEvent)} FROM turn_anchor_events WHERE conversation_id = ? AND turn_index = ? ORDER BY anchor_id",
+                key,
+            ).fetchall()
+        return TurnDetail(
+            turn=Turn.from_row(row),
+            anchors=tuple(Anchor.from_row(r) for r in anchors),
+            anchor_events=tuple(AnchorEvent.from_row(r) for r in events),
+            measurements=self.list_measurements(conversation_id, turn_index),
+            sign_matches=self.list_sign_matches(conversation_id, turn_index),
+        )
+
+    def list_anchors(self, conversation_id: int) -> tuple[Anchor, ...]:
+        """Return every stored anchor version of a conversation, by turn then id."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"SELECT {columns_sql(Anchor)} FROM anchors WHERE conversation_id = ? ORDER BY turn_index, anchor_id",
+                [conversation_id],
+            ).fetchall()
+        return tuple(Anchor.from_row(r) for r in rows)
+
+    def anchors_after_turn(
+        self, conversation_id: int, turn_index: int
+    ) -> tuple[AnchorState, ...]:
+        """Return the anchors as they stood after ``turn_index`` (for replay).
+
+        Each anchor appears in its latest version written at or before that turn, with
+        what that turn did to it (``None`` when the turn did not touch it).
+        """
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"""SELECT {columns_sql(Anchor)} FROM anchors WHERE conversation_id = ? AND turn_index <= ?
+                    QUALIFY row_number() OVER (PARTITION BY anchor_id ORDER BY turn_index DESC) = 1""",
+                [conversation_id, turn_index],
+            ).fetchall()
+            events = cursor.execute(
+                "SELECT anchor_id, status FROM turn_anchor_events WHERE conversation_id = ? AND turn_index = ?",
+                [conversation_id, turn_index],
+            ).fetchall()
+        status = {anchor_id: AnchorStatus(value) for anchor_id, value in events}
+        anchors = sorted(
+            (Anchor.from_row(r) for r in rows), key=lambda a: anchor_order(a.anchor_id)
+        )
+        return tuple(
+            AnchorState(anchor=a, status_in_turn=status.get(a.anchor_id))
+            for a in anchors
+        )
+
+    def list_anchor_events(self, conversation_id: int) -> tuple[AnchorEvent, ...]:
+        """Return what every turn did with every anchor, in turn order."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"SELECT {columns_sql(AnchorEvent)} FROM turn_anchor_events WHERE conversation_id = ? ORDER BY turn_index, anchor_id",
+                [conversation_id],
+            ).fetchall()
+        return tuple(AnchorEvent.from_row(r) for r in rows)
+
+    def list_measurements(
+        self, conversation_id: int, turn_index: int | None = None
+    ) -> tuple[Measurement, ...]:
+        """Return a conversation's measurements (or one turn's), in order."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"""SELECT {columns_sql(Measurement)} FROM measurements
+                    WHERE conversation_id = ? AND (? IS NULL OR turn_index = ?)
+                    ORDER BY turn_index, measurement_index""",
+                [conversation_id, turn_index, turn_index],
+            ).fetchall()
+        return tuple(Measurement.from_row(r) for r in rows)
+
+    def list_sign_matches(
+        self, conversation_id: int, turn_index: int | None = None
+    ) -> tuple[SignMatch, ...]:
+        """Return a conversation's scorecard items (or one turn's), in order."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"""SELECT {columns_sql(SignMatch)} FROM sign_matches
+                    WHERE conversation_id = ? AND (? IS NULL OR turn_index = ?)
+                    ORDER BY turn_index, item_index""",
+                [conversation_id, turn_index, turn_index],
+            ).fetchall()
+        return tuple(SignMatch.from_row(r) for r in rows)
+
+    # ------------------------------------------------------------------ annotations
+
+    def add_annotation(self, write: AnnotationWrite) -> Annotation:
+        """Store a reviewer annotation (never edited later; a new verdict is a new row).
+
+        Raises:
+            RecordNotFound: the image, conversation or turn does not exist.
+            InvalidRecord: the image is not part of the case, or the anchor is unknown.
+        """
+        image = self.get_image(write.image_id)
+        if image.case_id != write.case_id:
+            raise InvalidRecord(
+                f"image {write.image_id[:12]} belongs to case {image.case_id}, not {write.case_id}"
+            )
+        if write.conversation_id is not None:
+            self._check_annotation_link(write)
+        with self._transaction() as cursor:
+            number = cursor.execute("SELECT nextval('annotation_id_seq')").fetchone()
+            assert number is not None  # nextval always returns a row
+            annotation = Annotation(
+                annotation_id=AnnotationId(int(number[0])),
+                case_id=write.case_id,
+                image_id=write.image_id,
+                author=write.author,
+                geometry=write.geometry,
+                label=write.label,
+                verdict=write.verdict,
+                note=write.note,
+                conversation_id=write.conversation_id,
+                turn_index=write.turn_index,
+                anchor_id=write.anchor_id,
+                created_at=utc_now(),
+            )
+            self._insert(cursor, [annotation])
+            self._append_audit(
+                cursor,
+                actor=write.author,
+                action="annotation.add",
+                entity_type="annotation",
+                entity_id=str(annotation.annotation_id),
+                payload=payload(annotation),
+            )
+        return annotation
+
+    def _check_annotation_link(self, write: AnnotationWrite) -> None:
+        assert write.conversation_id is not None  # checked by the caller
+        conversation = self.get_conversation(write.conversation_id)
+        if conversation.case_id != write.case_id:
+            raise InvalidRecord(
+                f"conversation {write.conversation_id} is about case {conversation.case_id}, not {write.case_id}"
+            )
+        if write.turn_index is not None:
+            self.get_turn(write.conversation_id, write.turn_index)
+        if write.anchor_id is not None and write.anchor_id not in {
+            a.anchor_id for a in self.list_anchors(write.conversation_id)
+        }:
+            raise InvalidRecord(
+                f"anchor {write.anchor_id} does not exist in conversation {write.conversation_id}"
+            )
+
+    def list_annotations(
+        self, case_id: str, image_id: str | None = None
+    ) -> tuple[Annotation, ...]:
+        """Return the case's annotations (optionally of one image), oldest first."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"""SELECT {columns_sql(Annotation)} FROM annotations
+                    WHERE case_id = ? AND (? IS NULL OR image_id = ?) ORDER BY annotation_id""",
+                [case_id, image_id, image_id],
+            ).fetchall()
+        return tuple(Annotation.from_row(r) for r in rows)
+
+    # ------------------------------------------------------------------ analyses
+
+    def put_analysis(
+        self,
+        image_sha256: str,
+        engine_version: str,
+        payload_bytes: bytes,
+        *,
+        actor: str = "engine",
+    ) -> None:
+        """Keep an engine analysis of an image as a file; DuckDB keeps only its path.
+
+        Storing the same analysis again is a no-op; a different payload for the same
+        image and engine version replaces the cache entry (and is audited).
+
+        Raises:
+            RecordNotFound: the image does not exist.
+        """
+        self.get_image(image_sha256)
+        with self._lock:
+            digest, stored = self.content.put_blob(payload_bytes)
+            try:
+                self._record_analysis(
+                    image_sha256,
+                    engine_version,
+                    digest,
+                    stored,
+                    len(payload_bytes),
+                    actor,
+                )
+            except BaseException:
+                self.content.discard([stored])
+                raise
+
+    def _record_analysis(
+        self,
+        image_id: str,
+        engine_version: str,
+        digest: str,
+        stored: StoredFile,
+        size: int,
+        actor: str,
+    ) -> None:
+        with self._transaction() as cursor:
+            row = cursor.execute(
+                "SELECT payload_sha256 FROM analyses WHERE image_id = ? AND engine_version = ?",
+                [image_id, engine_version],
+            ).fetchone()
+            if row and row[0] == digest:
+                return
+            # The analysis cache is derived data, not a clinical record: replacing it is allowed.
+            cursor.execute(
+                "DELETE FROM analyses WHERE image_id = ? AND engine_version = ?",
+                [image_id, engine_version],
+            )
+            created_at = utc_now()
+            cursor.execute(
+                "INSERT INTO analyses (image_id, engine_version, payload_sha256, store_path, size_bytes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    image_id,
+                    engine_version,
+                    digest,
+                    stored.relative,
+                    size,
+                    created_at.replace(tzinfo=None),
+                ],
+            )
+            self._append_audit(
+                cursor,
+                actor=actor,
+                action="analysis.put",
+                entity_type="analysis",
+                entity_id=f"{image_id}@{engine_version}",
+                payload=analysis_payload(
+                    image_id, engine_version, digest, stored.relative, size
+                ),
+            )
+
+    def find_analysis(self, image_sha256: str, engine_version: str) -> bytes | None:
+        """Return the cached analysis payload, or None when none is stored (or its file is gone)."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                "SELECT store_path, payload_sha256 FROM analyses WHERE image_id = ? AND engine_version = ?",
+                [image_sha256, engine_version],
+            ).fetchone()
+        if row is None:
+            return None
+        try:
+            data = self.content.read_bytes(row[0])
+        except StoreCorrupted:
+            logger.warning(
+                "cached analysis of image %s is missing from the store",
+                image_sha256[:12],
+            )
+            return None
+        if hashlib.sha256(data).hexdigest() != row[1]:
+            logger.warning(
+                "cached analysis of image %s does not match its hash; ignoring it",
+                image_sha256[:12],
+            )
+            return None
+        return data
+
+    # ------------------------------------------------------------------ audit-only events
+
+    def record_export(
+        self,
+        *,
+        actor: str,
+        kind: str,
+        entity_type: str,
+        entity_id: str,
+        detail: Mapping[str, Any],
+    ) -> AuditRecord:
+        """Audit an export (bundle, DICOM SR, teaching file) of a case or conversation."""
+        body = {
+            "kind": kind,
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "detail": json_object(detail, "detail"),
+        }
+        with self._transaction() as cursor:
+            return self._append_audit(
+                cursor,
+                actor=actor,
+                action=f"export.{kind}",
+                entity_type="export",
+                entity_id=f"{entity_type}:{entity_id}",
+                payload=body,
+            )
+
+    def record_settings_change(
+        self, *, actor: str, key: str, old: Any, new: Any
+    ) -> AuditRecord:
+        """Audit a change of an application setting."""
+        body = json_object({"key": key, "old": old, "new": new}, "setting")
+        with self._transaction() as cursor:
+            return self._append_audit(
+                cursor,
+                actor=actor,
+                action="settings.change",
+                entity_type="settings",
+                entity_id=key,
+                payload=body,
+            )
+
+    def list_audit(
+        self, *, after_seq: int = 0, limit: int = 1000
+    ) -> tuple[AuditRecord, ...]:
+        """Return audit records after ``after_seq``, oldest first."""
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"SELECT {columns_sql(AuditRecord)} FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?",
+                [after_seq, limit],
+            ).fetchall()
+        return tuple(AuditRecord.from_row(r) for r in rows)
+
+    def verify_audit(self) -> AuditReport:
+        """Walk the audit chain and re-hash every entity it covers.
+
+        Reports the first problem: a missing, reordered or edited audit record, an entity
+        that changed or disappeared since it was recorded, or an entity row that no audit
+        record covers (inserted behind the casebook's back).
+        """
+        with self._cursor() as cursor:
+            records = [
+                AuditRecord.from_row(r)
+                for r in cursor.execute(
+                    f"SELECT {columns_sql(AuditRecord)} FROM audit_log ORDER BY seq"
+                ).fetchall()
+            ]
+            current = verification.current_payloads(cursor)
+        head = records[-1] if records else None
+        problem = audit.check_chain(records) or verification.check_entities(
+            records, current
+        )
+        return AuditReport(
+            ok=problem is None,
+            records_checked=len(records),
+            entities_checked=sum(len(v) for v in current.values()),
+            head_seq=head.seq if head else None,
+            head_hash=head.hash if head else None,
+            problem=problem,
+        )
+
+    # ------------------------------------------------------------------ stats
+
+    def stats(self) -> StoreStats:
+        """Return record counts and the sizes of the database file and the store."""
+        counts = {}
+        with self._cursor() as cursor:
+            for table in (
+                "cases",
+                "images",
+                "conversations",
+                "turns",
+                "anchors",
+                "annotations",
+                "audit_log",
+            ):
+                row = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()
+                counts[table] = int(row[0]) if row else 0
+        db_bytes = 0
+        if self.db_path is not None:
+            db_bytes = sum(
+                p.stat().st_size
+                for p in (
+                    self.db_path,
+                    self.db_path.with_name(self.db_path.name + ".wal"),
+                )
+                if p.exists()
+            )
+        return StoreStats(
+            cases=counts["cases"],
+            images=counts["images"],
+            conversations=counts["conversations"],
+            turns=counts["turns"],
+            anchors=counts["anchors"],
+            annotations=counts["annotations"],
+            audit_records=counts["audit_log"],
+            database_bytes=db_bytes,
+            store_bytes=self.content.size_bytes(),
+        )
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _image_from_decoded(
+    decoded: DecodedImage,
+    case_id: CaseId,
+    store_path: str,
+    header_path: str | None,
+    actor: str,
+    now: Any,
+) -> Image:
+    return Image(
+        image_id=decoded.image_id,
+        case_id=case_id,
+        source_format=decoded.source_format,
+        store_path=store_path,
+        header_path=header_path,
+        rows=decoded.rows,
+        columns=decoded.columns,
+        dtype=decoded.pixels.dtype.str,
+        calibration=decoded.calibration,
+        display=decoded.display,
+        modality=decoded.modality,
+        sop_class_uid=decoded.sop_class_uid,
+        study_uid=decoded.study_uid,
+        series_uid=decoded.series_uid,
+        sop_instance_uid=decoded.sop_instance_uid,
+        transfer_syntax_uid=decoded.transfer_syntax_uid,
+        lossy_compression=decoded.lossy_compression,
+        view_position=decoded.view_position,
+        body_part=decoded.body_part,
+        burned_in_annotation=decoded.burned_in_annotation,
+        deid_method=decoded.deid_method,
+        issues=decoded.issues,
+        imported_at=now,
+        imported_by=actor,
+    )
