@@ -53,6 +53,7 @@ from cases.model import (
     Language,
     Measurement,
     MeasurementWrite,
+    ModalityLutSource,
     Severity,
     Side,
     SignMatch,
@@ -64,6 +65,7 @@ from cases.model import (
     TurnDetail,
     TurnWrite,
     Verdict,
+    VoiSource,
 )
 from cases.store import CaseStore, open_store
 
@@ -114,6 +116,7 @@ __all__ = [
     "Language",
     "Measurement",
     "MeasurementWrite",
+    "ModalityLutSource",
     "Point",
     "Polygon",
     "Polyline",
@@ -134,6 +137,7 @@ __all__ = [
     "UnsupportedImage",
     "UnsupportedTransferSyntax",
     "Verdict",
+    "VoiSource",
     "WriteConflict",
     "open_store",
     "read_image",

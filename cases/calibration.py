@@ -22,8 +22,13 @@ from cases.model import Calibration, CalibrationSource, ImportIssue, IssueCode, 
 NO_CALIBRATION_ISSUE = ImportIssue(
     code=IssueCode.NO_CALIBRATION,
     severity=Severity.WARNING,
-    message="no usable pixel spacing: distances are given in pixels only; "
-    "re-import with --spacing-mm if the spacing is known",
+    message="the file has no usable pixel spacing: distances are given in pixels only",
+)
+NO_USER_SPACING_ISSUE = ImportIssue(
+    code=IssueCode.NO_CALIBRATION,
+    severity=Severity.WARNING,
+    message="no pixel spacing given: distances are given in pixels only; "
+    "re-import with --spacing-mm if the pixel size is known",
 )
 
 

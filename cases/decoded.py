@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from cases.errors import ImageTooLarge
+from cases.errors import ImageTooLarge, InvalidRecord
 from cases.model import Calibration, DisplayParams, ImageId, ImportIssue, SourceFormat
 
 DEFAULT_MAX_PIXELS = 60_000_000
@@ -111,12 +111,12 @@ def check_spacing(spacing_mm: float | None) -> float | None:
     """Validate a user-typed pixel spacing.
 
     Raises:
-        ValueError: the spacing is not a positive number below 10 mm.
+        InvalidRecord: the spacing is not a positive number below 10 mm.
     """
     if spacing_mm is None:
         return None
     if not (math.isfinite(spacing_mm) and 0 < spacing_mm < 10):
-        raise ValueError(
+        raise InvalidRecord(
             f"--spacing-mm must be a pixel size in mm between 0 and 10, got {spacing_mm}"
         )
     return spacing_mm

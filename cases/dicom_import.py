@@ -29,11 +29,7 @@ from pydicom.uid import (
     ImplicitVRLittleEndian,
 )
 
-from cases.calibration import (
-    NO_CALIBRATION_ISSUE,
-    calibration_from_dataset,
-    user_calibration,
-)
+from cases.calibration import calibration_from_dataset
 from cases.content_store import pixel_sha256
 from cases.decoded import DecodedImage, IntakeLimits
 from cases.deidentify import DEID_METHOD, deidentify_header, header_bytes
@@ -42,6 +38,25 @@ from cases.errors import InvalidImageFile, UnsupportedImage, UnsupportedTransfer
 from cases.model import ImageId, ImportIssue, IssueCode, Severity, SourceFormat
 
 logger = logging.getLogger(__name__)
+
+
+class RedactQuotedValues(logging.Filter):
+    """Redact quoted values from pydicom's log records.
+
+    pydicom's validation warnings quote header values ("Invalid value for VR CS: 'Jane
+    Smith'"), which would carry identifying text into the logs before de-identification.
+    """
+
+    _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, with every quoted value replaced."""
+        record.msg = self._QUOTED.sub("'<redacted>'", record.getMessage())
+        record.args = ()
+        return True
+
+
+logging.getLogger("pydicom").addFilter(RedactQuotedValues())
 
 CR_STORAGE = "1.2.840.10008.5.1.4.1.1.1"
 DX_PRESENTATION = "1.2.840.10008.5.1.4.1.1.1.1"
@@ -129,6 +144,10 @@ def _parse(data: bytes, name: str) -> Dataset:
         raise InvalidImageFile(
             f"{name}: not a readable DICOM file ({_reason(exc)})"
         ) from exc
+    if len(ds) == 0:
+        raise InvalidImageFile(
+            f"{name}: not a readable DICOM file (it ends after the file meta header; truncated?)"
+        )
     return ds
 
 
@@ -385,7 +404,6 @@ def read_dicom(
     *,
     name: str,
     salt: bytes,
-    spacing_mm: float | None,
     limits: IntakeLimits,
 ) -> DecodedImage:
     """Decode and de-identify a DICOM radiograph (see ``cases.intake.read_image``).
@@ -415,12 +433,9 @@ def read_dicom(
     display, display_issues = display_params_from_dataset(
         ds, grayscale_converted=converted
     )
+    # The file's own calibration always wins: a spacing typed for PNG/JPEG files in the
+    # same import must not silently calibrate a DICOM image that lacks one.
     calibration, calibration_issues = calibration_from_dataset(ds)
-    if not calibration.is_known and spacing_mm is not None:
-        calibration = user_calibration(spacing_mm)
-        calibration_issues = tuple(
-            i for i in calibration_issues if i != NO_CALIBRATION_ISSUE
-        )
     issues += _content_issues(ds, pixels.shape[0], pixels.shape[1])
     issues += [*display_issues, *calibration_issues]
     if _lossy(ds, syntax):

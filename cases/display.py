@@ -223,7 +223,9 @@ def to_display(
     if params.voi is VoiSource.VOI_LUT_SEQUENCE:
         if header is None:
             raise ValueError("the VOI LUT Sequence needs the image's header")
-        mapped = apply_voi_lut(values, header, index=0, prefer_lut=True).astype(
+        # LUT entries are indexed by integer input values (pydicom warns on floats).
+        lut_input = np.rint(values).astype(np.int64)
+        mapped = apply_voi_lut(lut_input, header, index=0, prefer_lut=True).astype(
             np.float64
         )
         shown = _stretch(mapped, *_lut_range(header))

@@ -46,8 +46,8 @@ def read_image(
         data: the file's bytes.
         name: how to name the file in messages (its path as the user gave it).
         salt: installation salt for UID remapping.
-        spacing_mm: pixel size typed by the user; used for PNG/JPEG and for DICOM files
-            without a usable spacing.
+        spacing_mm: pixel size typed by the user, for PNG/JPEG files (a DICOM file's own
+            calibration, or its absence, is always kept).
         limits: size limits; defaults to ``IntakeLimits.from_env()``.
 
     Raises:
@@ -63,9 +63,7 @@ def read_image(
     limits.check_bytes(name, len(data))
     kind = sniff_format(data)
     if kind is SourceFormat.DICOM:
-        return read_dicom(
-            data, name=name, salt=salt, spacing_mm=spacing_mm, limits=limits
-        )
+        return read_dicom(data, name=name, salt=salt, limits=limits)
     if kind in (SourceFormat.PNG, SourceFormat.JPEG):
         return read_bitmap(
             data, name=name, kind=kind, spacing_mm=spacing_mm, limits=limits

@@ -1,0 +1,127 @@
+"""Calibration follows DICOM PS3.3: PixelSpacing, ImagerPixelSpacing (+ERMF), never a default."""
+
+import pytest
+from pydicom.dataset import Dataset
+
+from cases import CalibrationSource, InvalidRecord, IssueCode
+from cases.calibration import calibration_from_dataset, user_calibration
+from cases.phantom_dicom import SpacingAttribute
+
+
+def _dataset(**attributes: object) -> Dataset:
+    ds = Dataset()
+    for keyword, value in attributes.items():
+        setattr(ds, keyword, value)
+    return ds
+
+
+CASES = [
+    # (attributes, expected source, expected (row, col) mm)
+    ({"PixelSpacing": [0.168, 0.168]}, CalibrationSource.PIXEL_SPACING, (0.168, 0.168)),
+    (
+        {"PixelSpacing": [0.2, 0.3], "ImagerPixelSpacing": [0.15, 0.15]},
+        CalibrationSource.PIXEL_SPACING,
+        (0.2, 0.3),
+    ),
+    (
+        {"ImagerPixelSpacing": [0.143, 0.143]},
+        CalibrationSource.IMAGER_PIXEL_SPACING,
+        (0.143, 0.143),
+    ),
+    (
+        {
+            "ImagerPixelSpacing": [0.15, 0.15],
+            "EstimatedRadiographicMagnificationFactor": 1.2,
+        },
+        CalibrationSource.IMAGER_PIXEL_SPACING_ERMF,
+        (0.125, 0.125),
+    ),
+    ({"PixelSpacing": [0.0, 0.0]}, CalibrationSource.NONE, None),
+    (
+        {"PixelSpacing": [0.0, 0.0], "ImagerPixelSpacing": [0.1, 0.1]},
+        CalibrationSource.IMAGER_PIXEL_SPACING,
+        (0.1, 0.1),
+    ),
+    ({"ImagerPixelSpacing": [0.0, 0.1]}, CalibrationSource.NONE, None),
+    (
+        {
+            "ImagerPixelSpacing": [0.1, 0.1],
+            "EstimatedRadiographicMagnificationFactor": 0.0,
+        },
+        CalibrationSource.IMAGER_PIXEL_SPACING,
+        (0.1, 0.1),
+    ),
+    ({}, CalibrationSource.NONE, None),
+]
+
+
+@pytest.mark.parametrize(("attributes", "source", "spacing"), CASES)
+def test_calibration_table(attributes, source, spacing):
+    calibration, _ = calibration_from_dataset(_dataset(**attributes))
+
+    assert calibration.source is source
+    if spacing is None:
+        assert calibration.row_mm is None and calibration.col_mm is None
+    else:
+        assert calibration.row_mm == pytest.approx(spacing[0])
+        assert calibration.col_mm == pytest.approx(spacing[1])
+
+
+def test_zero_pixel_spacing_is_reported_and_never_defaulted():
+    calibration, issues = calibration_from_dataset(_dataset(PixelSpacing=[0.0, 0.0]))
+
+    assert not calibration.is_known
+    assert {i.code for i in issues} == {
+        IssueCode.INVALID_PIXEL_SPACING,
+        IssueCode.NO_CALIBRATION,
+    }
+
+
+@pytest.mark.parametrize(
+    ("attribute", "source", "spacing"),
+    [
+        (SpacingAttribute.PIXEL_SPACING, CalibrationSource.PIXEL_SPACING, 1.4),
+        (
+            SpacingAttribute.IMAGER_PIXEL_SPACING,
+            CalibrationSource.IMAGER_PIXEL_SPACING,
+            1.4,
+        ),
+        (
+            SpacingAttribute.IMAGER_PIXEL_SPACING_ERMF,
+            CalibrationSource.IMAGER_PIXEL_SPACING_ERMF,
+            1.4,
+        ),
+        (SpacingAttribute.ZERO_PIXEL_SPACING, CalibrationSource.NONE, None),
+        (SpacingAttribute.NONE, CalibrationSource.NONE, None),
+    ],
+)
+def test_imported_dicom_records_its_calibration_source(
+    store, make_dicom, attribute, source, spacing
+):
+    outcome = store.import_bytes(
+        make_dicom(spacing=attribute, uid_seed=str(attribute)),
+        name="f.dcm",
+        actor="test",
+    )
+
+    stored = store.get_image(outcome.image.image_id).calibration
+    assert stored.source is source
+    assert stored.row_mm == (pytest.approx(spacing) if spacing else None)
+
+
+def test_user_spacing_must_be_positive():
+    assert user_calibration(0.35).source is CalibrationSource.USER
+    assert user_calibration(None).source is CalibrationSource.NONE
+    with pytest.raises(InvalidRecord, match="row_mm must be a positive spacing"):
+        user_calibration(-1.0)
+
+
+def test_spacing_mm_is_ignored_for_dicom_files(store, make_dicom):
+    outcome = store.import_bytes(
+        make_dicom(spacing=SpacingAttribute.NONE),
+        name="f.dcm",
+        actor="test",
+        spacing_mm=0.5,
+    )
+
+    assert outcome.image.calibration.source is CalibrationSource.NONE
