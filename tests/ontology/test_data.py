@@ -1,0 +1,355 @@
+"""The bundled data itself: coverage of the inventory, completeness and consistency."""
+
+import re
+import tomllib
+from collections import Counter
+
+import pytest
+
+from ontology import Assessability, FeatureType, ItemGroup, RegionKind, Vocabulary
+from ontology.matching import fold
+
+from .conftest import BUNDLED_DATA
+
+# Entries per category in the 270-entry inventory (research notes, section 3.4).
+INVENTORY = {
+    "A": 60,
+    "B": 63,
+    "C": 15,
+    "D": 23,
+    "E": 29,
+    "F": 22,
+    "G": 27,
+    "H": 22,
+    "I": 9,
+}
+INVENTORY_CODES = [
+    f"{cat}{n:02d}" for cat, count in INVENTORY.items() for n in range(1, count + 1)
+]
+
+# Copied from docs/architecture.md, "Anatomy region ids".
+ARCHITECTURE_REGION_IDS = [
+    "right_lung",
+    "left_lung",
+    "right_upper_zone",
+    "right_middle_zone",
+    "right_lower_zone",
+    "left_upper_zone",
+    "left_middle_zone",
+    "left_lower_zone",
+    "right_inner_band",
+    "right_middle_band",
+    "right_outer_band",
+    "left_inner_band",
+    "left_middle_band",
+    "left_outer_band",
+    "right_hilum",
+    "left_hilum",
+    "heart",
+    "mediastinum",
+    "retrocardiac",
+    "right_apex",
+    "left_apex",
+    "right_subclavicular",
+    "left_subclavicular",
+    "right_costophrenic_angle",
+    "left_costophrenic_angle",
+    "right_cardiophrenic_angle",
+    "left_cardiophrenic_angle",
+    "right_hemidiaphragm",
+    "left_hemidiaphragm",
+    "right_upper_lobe",
+    "right_middle_lobe",
+    "right_lower_lobe",
+    "left_upper_lobe",
+    "lingula",
+    "left_lower_lobe",
+    "right_clavicle",
+    "left_clavicle",
+]
+
+# The feature catalogue the engine and the rules agree on (the ontology issue's list).
+EXPECTED_FEATURES = {
+    "focal.present": FeatureType.BOOL,
+    "focal.count": FeatureType.INT,
+    "focal.diameter_mm": FeatureType.FLOAT,
+    "focal.short_axis_mm": FeatureType.FLOAT,
+    "focal.lobulation_notches": FeatureType.INT,
+    "focal.spicule_count": FeatureType.INT,
+    "focal.spicule_max_mm": FeatureType.FLOAT,
+    "focal.margin_sharpness": FeatureType.FLOAT,
+    "focal.ill_defined": FeatureType.BOOL,
+    "focal.density_homogeneity": FeatureType.FLOAT,
+    "focal.calcification_likelihood": FeatureType.FLOAT,
+    "focal.central_lucency": FeatureType.FLOAT,
+    "focal.pleural_contact": FeatureType.BOOL,
+    "focal.upper_zone": FeatureType.BOOL,
+    "focal.hilum_connected": FeatureType.BOOL,
+    "focal.satellite_count": FeatureType.INT,
+    "opacity.consolidation_present": FeatureType.BOOL,
+    "opacity.consolidation_fraction": FeatureType.FLOAT,
+    "opacity.bilateral": FeatureType.BOOL,
+    "opacity.perihilar": FeatureType.BOOL,
+    "opacity.upper_zone": FeatureType.BOOL,
+    "opacity.lower_zone": FeatureType.BOOL,
+    "opacity.linear_present": FeatureType.BOOL,
+    "opacity.reticular_present": FeatureType.BOOL,
+    "heart.ctr": FeatureType.FLOAT,
+    "pleura.cpa_blunted_right": FeatureType.BOOL,
+    "pleura.cpa_blunted_left": FeatureType.BOOL,
+    "pleura.cpa_blunted_any": FeatureType.BOOL,
+    "hilum.enlarged": FeatureType.BOOL,
+    "mediastinum.width_ratio": FeatureType.FLOAT,
+    "pneumothorax.suspected": FeatureType.BOOL,
+    "view.frontal_pa": FeatureType.BOOL,
+}
+UNIT_FEATURES = {
+    "focal.margin_sharpness",
+    "focal.density_homogeneity",
+    "focal.calcification_likelihood",
+    "focal.central_lucency",
+    "opacity.consolidation_fraction",
+}
+
+PROFILE_IDS = {
+    "early_lung_cancer",
+    "pneumonia",
+    "pneumothorax",
+    "pleural_effusion",
+    "heart_failure",
+    "tuberculosis",
+}
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_at_least_217_signs(vocabulary: Vocabulary) -> None:
+    assert len(vocabulary.signs) >= 217
+
+
+def test_every_inventory_code_is_present(vocabulary: Vocabulary) -> None:
+    missing = [code for code in INVENTORY_CODES if code not in vocabulary.signs]
+    assert missing == []
+
+
+def test_codes_outside_the_inventory_are_marked_as_extensions(
+    vocabulary: Vocabulary,
+) -> None:
+    extras = [s for code, s in vocabulary.signs.items() if code not in INVENTORY_CODES]
+    assert {s.code for s in extras} == {"A61", "I10"}
+    for sign in extras:
+        assert "extension" in sign.review_note.lower(), sign.code
+
+
+def test_codes_are_unique_across_the_raw_files() -> None:
+    # Read the TOML directly, so a duplicate cannot hide behind a dict in the loader.
+    codes = [
+        sign["code"]
+        for path in sorted((BUNDLED_DATA / "signs").glob("*.toml"))
+        for sign in tomllib.loads(path.read_text(encoding="utf-8"))["sign"]
+    ]
+    assert [c for c, n in Counter(codes).items() if n > 1] == []
+    assert len(codes) >= 217
+
+
+def test_every_sign_is_complete(vocabulary: Vocabulary) -> None:
+    for sign in vocabulary.signs.values():
+        assert sign.name_en and not CJK.search(sign.name_en), sign.code
+        assert CJK.search(sign.name_zh), sign.code
+        assert sign.category.id == sign.code[0], sign.code
+        assert sign.category.name_en and CJK.search(sign.category.name_zh), sign.code
+        assert isinstance(sign.cxr_assessable, Assessability), sign.code
+        assert sign.sources, sign.code
+        assert "zh_textbook" in sign.sources, (
+            f"{sign.code}: Chinese text must cite zh_textbook"
+        )
+        assert sign.visual_pattern_en and CJK.search(sign.visual_pattern_zh), sign.code
+        assert sign.clinical_meaning_en and CJK.search(sign.clinical_meaning_zh), (
+            sign.code
+        )
+
+
+def test_radlex_ids_look_like_rids(vocabulary: Vocabulary) -> None:
+    for sign in vocabulary.signs.values():
+        for rid in (sign.radlex, *sign.radlex_related):
+            assert rid == "" or re.fullmatch(r"RID\d+", rid), (sign.code, rid)
+    for region in vocabulary.anatomy.values():
+        assert region.radlex == "" or re.fullmatch(r"RID\d+", region.radlex), region.id
+
+
+@pytest.mark.parametrize(
+    ("code", "radlex", "related"),
+    [
+        ("A14", "RID5713", ()),  # exact in the inventory
+        ("A01", "RID3875", ("RID50149",)),
+        (
+            "A11",
+            "",
+            ("RID5710",),
+        ),  # the inventory gives it in parentheses: closest only
+        ("B04", "", ("RID5704",)),
+        ("E06", "", ("RID5791", "RID34566")),  # post-coordinated
+        ("A03", "", ()),  # "—" in the inventory: no id invented
+    ],
+)
+def test_exact_and_closest_radlex_ids_are_kept_apart(
+    vocabulary: Vocabulary, code: str, radlex: str, related: tuple[str, ...]
+) -> None:
+    sign = vocabulary.get_sign(code)
+    assert (sign.radlex, sign.radlex_related) == (radlex, related)
+
+
+def test_signs_that_cite_radlex_or_oidm_list_those_sources(
+    vocabulary: Vocabulary,
+) -> None:
+    for sign in vocabulary.signs.values():
+        if sign.radlex or sign.radlex_related:
+            assert "radlex2017" in sign.sources, sign.code
+        if sign.oidm_fid:
+            assert "oidm_cxr_findings" in sign.sources, sign.code
+        if sign.rule is not None:
+            assert "casebook_rule" in sign.sources or sign.rule.basis, sign.code
+
+
+def test_rule_features_exist_in_the_catalogue(vocabulary: Vocabulary) -> None:
+    for sign in vocabulary.signs.values():
+        if sign.rule is None:
+            continue
+        for rule in (sign.rule, *sign.rule.requires):
+            assert rule.feature in vocabulary.features, (sign.code, rule.feature)
+        assert sign.rule.basis, (
+            f"{sign.code}: a rule must say what its threshold rests on"
+        )
+
+
+@pytest.mark.parametrize(
+    ("code", "description"),
+    [
+        ("A01", "focal.diameter_mm <= 30"),
+        ("A02", "focal.diameter_mm > 30"),
+        ("A12", "focal.lobulation_notches >= 2"),
+        ("A14", "focal.spicule_count >= 1"),
+        ("A24", "focal.central_lucency >= 0.5"),
+        ("A41", "focal.calcification_likelihood < 0.5"),
+        ("A51", "focal.upper_zone == true"),
+        ("A61", "focal.diameter_mm >= 20"),
+        ("F01", "heart.ctr > 0.5"),
+    ],
+)
+def test_key_rules_use_the_published_thresholds(
+    vocabulary: Vocabulary, code: str, description: str
+) -> None:
+    rule = vocabulary.get_sign(code).rule
+    assert rule is not None
+    assert rule.describe() == description
+
+
+def test_cardiothoracic_ratio_requires_a_pa_film(vocabulary: Vocabulary) -> None:
+    rule = vocabulary.get_sign("F01").rule
+    assert rule is not None
+    assert [r.describe() for r in rule.requires] == ["view.frontal_pa == true"]
+
+
+def test_feature_catalogue_is_the_agreed_list(vocabulary: Vocabulary) -> None:
+    assert {
+        name: f.type for name, f in vocabulary.features.items()
+    } == EXPECTED_FEATURES
+    for name in UNIT_FEATURES:
+        feature = vocabulary.features[name]
+        assert (feature.minimum, feature.maximum) == (0, 1), name
+    assert all(f.meaning_en for f in vocabulary.features.values())
+
+
+def test_every_architecture_region_is_in_the_vocabulary(vocabulary: Vocabulary) -> None:
+    assert set(ARCHITECTURE_REGION_IDS) == set(vocabulary.anatomy)
+
+
+def test_regions_are_bilingual_and_lobes_are_approximate(
+    vocabulary: Vocabulary,
+) -> None:
+    for region in vocabulary.anatomy.values():
+        assert region.name_en and CJK.search(region.name_zh), region.id
+        if region.kind is RegionKind.LOBE:
+            assert region.approximate, region.id
+            assert "confirm on a lateral film or CT" in region.note_en, region.id
+        else:
+            assert not region.approximate, region.id
+
+
+def test_typical_locations_are_known_regions(vocabulary: Vocabulary) -> None:
+    for sign in vocabulary.signs.values():
+        assert set(sign.typical_locations) <= set(vocabulary.anatomy), sign.code
+
+
+def test_names_are_unique_and_synonyms_do_not_repeat_them(
+    vocabulary: Vocabulary,
+) -> None:
+    for attr in ("name_en", "name_zh"):
+        names = Counter(fold(getattr(s, attr)) for s in vocabulary.signs.values())
+        assert [n for n, count in names.items() if count > 1] == [], attr
+    all_names = {
+        fold(n) for s in vocabulary.signs.values() for n in (s.name_en, s.name_zh)
+    }
+    for sign in vocabulary.signs.values():
+        own = {fold(sign.name_en), fold(sign.name_zh)}
+        for synonym in (*sign.synonyms_en, *sign.synonyms_zh):
+            assert fold(synonym) not in own, (sign.code, synonym)
+            # A synonym equal to another sign's name would make the two ambiguous.
+            assert fold(synonym) not in all_names, (sign.code, synonym)
+
+
+def test_all_six_profiles_exist(vocabulary: Vocabulary) -> None:
+    assert set(vocabulary.profiles) == PROFILE_IDS
+
+
+@pytest.mark.parametrize("profile_id", sorted(PROFILE_IDS))
+def test_profiles_are_complete(vocabulary: Vocabulary, profile_id: str) -> None:
+    profile = vocabulary.get_profile(profile_id)
+    assert re.fullmatch(r"\d+\.\d+\.\d+", profile.version)
+    assert CJK.search(profile.name_zh) and profile.name_en
+    assert profile.limitations_en and CJK.search(profile.limitations_zh)
+    assert profile.sources and profile.synonyms_en and profile.synonyms_zh
+    assert any(item.group is ItemGroup.CORE for item in profile.items)
+    for item in profile.items:
+        vocabulary.get_sign(item.sign_code)
+
+
+def test_early_lung_cancer_follows_the_proposed_profile(vocabulary: Vocabulary) -> None:
+    profile = vocabulary.get_profile("early_lung_cancer")
+    groups = {
+        group: [i.sign_code for i in profile.items if i.group is group]
+        for group in ItemGroup
+    }
+    # spiculation, lobulation, no benign calcification, upper zone, diameter >= 20 mm
+    assert groups[ItemGroup.CORE] == ["A14", "A12", "A41", "A51", "A61"]
+    assert groups[ItemGroup.SUPPORTING] == ["A18", "A19", "E06"]
+    # vacuole, air bronchogram in the nodule, vascular convergence
+    assert groups[ItemGroup.CT_PENDING] == ["A23", "A22", "A20"]
+    assert "CT" in profile.limitations_en and "cannot exclude" in profile.limitations_en
+
+
+def test_ct_pending_items_are_not_fully_assessable_on_a_radiograph(
+    vocabulary: Vocabulary,
+) -> None:
+    for profile in vocabulary.profiles.values():
+        for item in profile.items:
+            if item.group is ItemGroup.CT_PENDING:
+                sign = vocabulary.get_sign(item.sign_code)
+                assert sign.cxr_assessable is not Assessability.YES, (
+                    profile.id,
+                    sign.code,
+                )
+
+
+def test_every_source_is_cited_and_documented(vocabulary: Vocabulary) -> None:
+    cited = {k for s in vocabulary.signs.values() for k in s.sources}
+    cited |= {k for p in vocabulary.profiles.values() for k in p.sources}
+    assert cited == set(vocabulary.sources)
+    readme = (BUNDLED_DATA / "README.md").read_text(encoding="utf-8")
+    for key in vocabulary.sources:
+        assert f"`{key}`" in readme, key
+
+
+def test_readme_states_the_review_status() -> None:
+    readme = " ".join((BUNDLED_DATA / "README.md").read_text(encoding="utf-8").split())
+    assert "Chinese terms need sign-off by a Chinese radiologist" in readme
+    assert "re-check against RadLex 4.3" in readme
