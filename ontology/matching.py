@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Generic, TypeVar
@@ -11,25 +10,52 @@ T = TypeVar("T")
 
 # Hyphens and underscores vary between writers ("mid-zone", "mid zone").
 _SEPARATORS = frozenset("-‐‑‒–—_")
+_PLURALS = ("es", "s")
+
+
+def _fold_char(char: str) -> str:
+    folded = unicodedata.normalize("NFKC", char).casefold()
+    if len(folded) != 1:
+        lowered = char.lower()
+        folded = lowered if len(lowered) == 1 else char
+    return " " if folded in _SEPARATORS or folded.isspace() else folded
 
 
 def fold(text: str) -> str:
-    """Return text normalised for matching, with the same length as the input.
+    """Return text normalised for matching: NFKC, casefolded, one space between words.
 
-    NFKC turns full-width letters and digits into ASCII, casefold ignores case, and
-    hyphens become spaces. Each character maps to exactly one character, so a span
-    found in the folded text is the same span in the original.
+    Full-width letters become ASCII, case is ignored and hyphens count as spaces, so
+    "Mid-Zone", "mid zone" and "ｍｉｄ ｚｏｎｅ" fold to the same string.
     """
-    out = []
-    for char in text:
-        folded = unicodedata.normalize("NFKC", char).casefold()
-        if len(folded) != 1:
-            lowered = char.lower()
-            folded = lowered if len(lowered) == 1 else char
-        if folded in _SEPARATORS or folded.isspace():
-            folded = " "
-        out.append(folded)
-    return "".join(out)
+    return " ".join("".join(_fold_char(c) for c in text).split())
+
+
+@dataclass(frozen=True, slots=True)
+class FoldedText:
+    """A question folded for matching, remembering where each character came from."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    @classmethod
+    def of(cls, original: str) -> FoldedText:
+        """Fold a text and keep, for each folded character, its index in the original."""
+        chars: list[str] = []
+        origin: list[int] = []
+        for index, char in enumerate(original):
+            folded = _fold_char(char)
+            if folded == " " and (not chars or chars[-1] == " "):
+                continue
+            chars.append(folded)
+            origin.append(index)
+        if chars and chars[-1] == " ":
+            chars.pop()
+            origin.pop()
+        return cls("".join(chars), tuple(origin))
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a span of the folded text back to the original text."""
+        return self.origin[start], self.origin[end - 1] + 1
 
 
 def is_ascii_word_char(char: str) -> bool:
@@ -37,31 +63,9 @@ def is_ascii_word_char(char: str) -> bool:
     return char.isascii() and char.isalnum()
 
 
-def term_pattern(term: str) -> re.Pattern[str]:
-    """Compile a term into a regex over folded text.
-
-    ASCII words match on word boundaries and may take a plural "s"/"es" (so "mass"
-    never matches inside "massive"); Chinese has no spaces, so Chinese characters
-    match as a plain substring.
-
-    Raises:
-        ValueError: the term is blank.
-    """
-    words = fold(term).split()
-    if not words:
-        raise ValueError(f"term must not be blank, got {term!r}")
-    body = r"\s+".join(re.escape(word) for word in words)
-    if is_ascii_word_char(words[-1][-1]):
-        tail = "(?:s|es)?" if words[-1][-1].isalpha() else ""
-        body = f"{body}{tail}(?![a-z0-9])"
-    if is_ascii_word_char(words[0][0]):
-        body = f"(?<![a-z0-9]){body}"
-    return re.compile(body)
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TermMatch(Generic[T]):
-    """One occurrence of a term in a text."""
+    """One occurrence of a term in a folded text (folded-text coordinates)."""
 
     start: int
     end: int
@@ -75,11 +79,25 @@ class TermMatch(Generic[T]):
         return self.end - self.start
 
 
+@dataclass(frozen=True, slots=True)
+class _Term(Generic[T]):
+    key: str
+    word_start: bool
+    word_end: bool
+    payload: T
+
+
 class TermIndex(Generic[T]):
-    """A list of terms, each with a payload, searchable in free text."""
+    """A list of terms, each with a payload, searchable in free text.
+
+    ASCII words match on word boundaries and may take a plural "s"/"es" (so "mass"
+    never matches inside "massive"); Chinese has no spaces, so Chinese characters
+    match as plain substrings. Plain ``str.find`` keeps building and searching fast
+    for a few thousand terms.
+    """
 
     def __init__(self) -> None:
-        self._entries: list[tuple[re.Pattern[str], T]] = []
+        self._terms: list[_Term[T]] = []
 
     def add(self, term: str, payload: T) -> None:
         """Add a term that stands for a payload.
@@ -87,15 +105,49 @@ class TermIndex(Generic[T]):
         Raises:
             ValueError: the term is blank.
         """
-        self._entries.append((term_pattern(term), payload))
+        key = fold(term)
+        if not key:
+            raise ValueError(f"term must not be blank, got {term!r}")
+        self._terms.append(
+            _Term(
+                key=key,
+                word_start=is_ascii_word_char(key[0]),
+                word_end=is_ascii_word_char(key[-1]),
+                payload=payload,
+            )
+        )
 
-    def find_all(self, folded_text: str) -> list[TermMatch[T]]:
-        """Return every occurrence of every term in already folded text."""
-        return [
-            TermMatch(start=m.start(), end=m.end(), payload=payload)
-            for pattern, payload in self._entries
-            for m in pattern.finditer(folded_text)
-        ]
+    def find_all(self, folded: FoldedText) -> list[TermMatch[T]]:
+        """Return every occurrence of every term in a folded text."""
+        text = folded.text
+        found = []
+        for term in self._terms:
+            start = text.find(term.key)
+            while start != -1:
+                end = _word_end(text, start, term)
+                if end is not None:
+                    found.append(TermMatch(start=start, end=end, payload=term.payload))
+                start = text.find(term.key, start + 1)
+        return found
+
+
+def _word_end(text: str, start: int, term: _Term[T]) -> int | None:
+    """Return where a match of ``term`` at ``start`` ends, or None if it splits a word."""
+    if term.word_start and start > 0 and is_ascii_word_char(text[start - 1]):
+        return None
+    end = start + len(term.key)
+    if not term.word_end:
+        return end
+    if term.key[-1].isalpha():
+        for suffix in _PLURALS:
+            stop = end + len(suffix)
+            if text.startswith(suffix, end) and not (
+                stop < len(text) and is_ascii_word_char(text[stop])
+            ):
+                return stop
+    if end < len(text) and is_ascii_word_char(text[end]):
+        return None
+    return end
 
 
 def longest_first(

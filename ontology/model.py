@@ -304,7 +304,7 @@ class AnatomyMention:
     kind: RegionKind
     level: str = ""
     side: Side | None = None
-    """The stated side, or None when the text names none."""
+    """The stated side (or the only possible one, as for 中叶), else None."""
     region_id: AnatomyId | None = None
     """The concrete region, or None when the side is missing or no such region exists."""
 

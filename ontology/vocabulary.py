@@ -17,7 +17,7 @@ from ontology.errors import (
     UnknownProfile,
     UnknownSign,
 )
-from ontology.matching import TermIndex, TermMatch, fold, longest_first
+from ontology.matching import FoldedText, TermIndex, TermMatch, fold, longest_first
 from ontology.model import (
     ORDER_OPS,
     AnatomyId,
@@ -99,28 +99,25 @@ class Vocabulary:
         }
 
         self._sign_index: TermIndex[Sign] = TermIndex()
+        self._search_keys: list[tuple[Sign, _SearchKeys]] = []
         for sign in self._signs.values():
             for text in {sign.code, *sign.all_names, *_ids(sign)}:
                 self._sign_index.add(text, sign)
+            self._search_keys.append((sign, _SearchKeys.of(sign)))
         self._region_index: TermIndex[AnatomyTerm] = TermIndex()
         for region in self._anatomy.values():
-            for text in {region.name_en, region.name_zh, *region.synonyms_en}:
-                self._region_index.add(text, region)
-            for text in region.synonyms_zh:
+            names = (region.name_en, region.name_zh)
+            for text in {*names, *region.synonyms_en, *region.synonyms_zh}:
                 self._region_index.add(text, region)
         self._term_index: TermIndex[GenericTerm] = TermIndex()
         for term in self._terms:
-            for text in {
-                term.name_en,
-                term.name_zh,
-                *term.synonyms_en,
-                *term.synonyms_zh,
-            }:
+            names = (term.name_en, term.name_zh)
+            for text in {*names, *term.synonyms_en, *term.synonyms_zh}:
                 self._term_index.add(text, term)
         self._profile_index: TermIndex[Profile] = TermIndex()
         for profile in self._profiles.values():
-            names = (profile.name_en, profile.name_zh, *profile.synonyms_en)
-            for text in {*names, *profile.synonyms_zh}:
+            names = (profile.name_en, profile.name_zh)
+            for text in {*names, *profile.synonyms_en, *profile.synonyms_zh}:
                 self._profile_index.add(text, profile)
 
     # -- collections -------------------------------------------------------------
@@ -194,12 +191,12 @@ class Vocabulary:
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, got {limit}")
-        query = " ".join(fold(text).split())
+        query = fold(text)
         if not query:
             return []
         ranked = []
-        for order, sign in enumerate(self._signs.values()):
-            rank = _search_rank(query, sign)
+        for order, (sign, keys) in enumerate(self._search_keys):
+            rank = keys.rank(query)
             if rank is not None:
                 ranked.append((rank, order, sign))
         ranked.sort(key=lambda r: (r[0], r[1]))
@@ -211,7 +208,8 @@ class Vocabulary:
         "结节内空气支气管征" names A22 only: a shorter name inside a longer one
         ("空气支气管征", "结节") is not a separate mention.
         """
-        matches = longest_first(self._sign_index.find_all(fold(text)), keep_ties=True)
+        folded = FoldedText.of(text)
+        matches = longest_first(self._sign_index.find_all(folded), keep_ties=True)
         found: dict[SignCode, Sign] = {}
         for match in matches:
             found.setdefault(match.payload.code, match.payload)
@@ -252,7 +250,7 @@ class Vocabulary:
         matching runs on characters; "右肺中叶" (lobe) and "右中肺野" (zone) stay
         distinct because the longer phrase wins.
         """
-        folded = fold(text)
+        folded = FoldedText.of(text)
         candidates: list[TermMatch[_RegionHit]] = [
             TermMatch(start=m.start, end=m.end, payload=_hit(m.payload), priority=0)
             for m in self._region_index.find_all(folded)
@@ -278,7 +276,7 @@ class Vocabulary:
                     priority=2,
                 )
             )
-            sided = _side_beside(folded, match.start, match.end)
+            sided = _side_beside(folded.text, match.start, match.end)
             if sided is not None:
                 side, start, end = sided
                 region = self._by_pattern.get((side, pattern.kind, pattern.level))
@@ -295,18 +293,21 @@ class Vocabulary:
                         priority=1,
                     )
                 )
-        return [
-            AnatomyMention(
-                text=text[m.start : m.end],
-                start=m.start,
-                end=m.end,
-                kind=m.payload.kind,
-                level=m.payload.level,
-                side=m.payload.side,
-                region_id=m.payload.region_id,
+        mentions = []
+        for m in longest_first(candidates):
+            start, end = folded.span(m.start, m.end)
+            mentions.append(
+                AnatomyMention(
+                    text=text[start:end],
+                    start=start,
+                    end=end,
+                    kind=m.payload.kind,
+                    level=m.payload.level,
+                    side=m.payload.side,
+                    region_id=m.payload.region_id,
+                )
             )
-            for m in longest_first(candidates)
-        ]
+        return mentions
 
     # -- profiles ----------------------------------------------------------------
 
@@ -333,7 +334,7 @@ class Vocabulary:
 
         The longest name or synonym found wins, so "early lung cancer" beats "lung".
         """
-        matches = longest_first(self._profile_index.find_all(fold(text)))
+        matches = longest_first(self._profile_index.find_all(FoldedText.of(text)))
         return matches[0].payload if matches else None
 
 
@@ -341,23 +342,39 @@ def _ids(sign: Sign) -> tuple[str, ...]:
     return tuple(i for i in (sign.radlex, sign.oidm_fid) if i)
 
 
-def _search_rank(query: str, sign: Sign) -> int | None:
-    names = [fold(n) for n in (sign.name_en, sign.name_zh)]
-    synonyms = [fold(n) for n in (*sign.synonyms_en, *sign.synonyms_zh)]
-    ids = [fold(i) for i in (sign.code, *_ids(sign))]
-    if query in names or query in ids:
-        return 0
-    if query in synonyms:
-        return 1
-    if any(n.startswith(query) for n in names):
-        return 2
-    if any(n.startswith(query) for n in synonyms):
-        return 3
-    if any(query in n for n in (*names, *synonyms)):
-        return 4
-    if query in (fold(r) for r in sign.radlex_related):
-        return 5
-    return None
+@dataclass(frozen=True, slots=True)
+class _SearchKeys:
+    """A sign's folded names, synonyms and ids, computed once for search()."""
+
+    names: tuple[str, ...]
+    synonyms: tuple[str, ...]
+    ids: tuple[str, ...]
+    related: tuple[str, ...]
+
+    @classmethod
+    def of(cls, sign: Sign) -> _SearchKeys:
+        return cls(
+            names=(fold(sign.name_en), fold(sign.name_zh)),
+            synonyms=tuple(fold(n) for n in (*sign.synonyms_en, *sign.synonyms_zh)),
+            ids=tuple(fold(i) for i in (sign.code, *_ids(sign))),
+            related=tuple(fold(r) for r in sign.radlex_related),
+        )
+
+    def rank(self, query: str) -> int | None:
+        """Return 0 (best) to 5 for how well a folded query matches, or None."""
+        if query in self.names or query in self.ids:
+            return 0
+        if query in self.synonyms:
+            return 1
+        if any(n.startswith(query) for n in self.names):
+            return 2
+        if any(n.startswith(query) for n in self.synonyms):
+            return 3
+        if any(query in n for n in (*self.names, *self.synonyms)):
+            return 4
+        if query in self.related:
+            return 5
+        return None
 
 
 def _hit(region: AnatomyTerm) -> _RegionHit:

@@ -122,6 +122,11 @@ ANATOMY_CASES = [
         [("Right Mid-Zone", "right_middle_zone", "right", "zone", "middle")],
     ),
     ("the RML", [("RML", "right_middle_lobe", "right", "lobe", "middle")]),
+    # extra spaces still match, and the span points into the original text
+    (
+        "the  right   middle\tzone",
+        [("right   middle\tzone", "right_middle_zone", "right", "zone", "middle")],
+    ),
     ("左下肺", [("左下肺", "left_lower_zone", "left", "zone", "lower")]),
     (
         "outer band of the right middle zone",
