@@ -28,7 +28,7 @@ class BackendSettings:
 
     Environment variables give the defaults so that the dashboard and the command line
     agree: CASEBOOK_MODEL_PATH, CASEBOOK_OPENAI_BASE_URL, CASEBOOK_OPENAI_MODEL,
-    CASEBOOK_OPENAI_API_KEY.
+    CASEBOOK_OPENAI_API_KEY, CASEBOOK_DEVICE.
     """
 
     model_path: str | None = None  # local folder or hub id (MedGemma)
@@ -47,6 +47,7 @@ class BackendSettings:
             "base_url": os.environ.get("CASEBOOK_OPENAI_BASE_URL"),
             "model_name": os.environ.get("CASEBOOK_OPENAI_MODEL"),
             "api_key": os.environ.get("CASEBOOK_OPENAI_API_KEY"),
+            "device": os.environ.get("CASEBOOK_DEVICE"),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
