@@ -151,8 +151,8 @@ class Rule:
     not_valid_zh: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        if not isinstance(self.op, Op):
-            raise TypeError(f"op must be an Op, got {self.op!r}")
+        # Accept the stored spelling (">=") as well as the enum member.
+        object.__setattr__(self, "op", Op(self.op))
         if self.op in ORDER_OPS and not _is_number(self.value):
             raise ValueError(
                 f"rule on {self.feature!r}: {self.op} needs a number, got {self.value!r}"

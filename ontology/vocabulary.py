@@ -101,23 +101,27 @@ class Vocabulary:
         self._sign_index: TermIndex[Sign] = TermIndex()
         self._search_keys: list[tuple[Sign, _SearchKeys]] = []
         for sign in self._signs.values():
-            for text in {sign.code, *sign.all_names, *_ids(sign)}:
+            for text in dict.fromkeys((sign.code, *sign.all_names, *_ids(sign))):
                 self._sign_index.add(text, sign)
             self._search_keys.append((sign, _SearchKeys.of(sign)))
         self._region_index: TermIndex[AnatomyTerm] = TermIndex()
         for region in self._anatomy.values():
             names = (region.name_en, region.name_zh)
-            for text in {*names, *region.synonyms_en, *region.synonyms_zh}:
+            for text in dict.fromkeys(
+                (*names, *region.synonyms_en, *region.synonyms_zh)
+            ):
                 self._region_index.add(text, region)
         self._term_index: TermIndex[GenericTerm] = TermIndex()
         for term in self._terms:
             names = (term.name_en, term.name_zh)
-            for text in {*names, *term.synonyms_en, *term.synonyms_zh}:
+            for text in dict.fromkeys((*names, *term.synonyms_en, *term.synonyms_zh)):
                 self._term_index.add(text, term)
         self._profile_index: TermIndex[Profile] = TermIndex()
         for profile in self._profiles.values():
             names = (profile.name_en, profile.name_zh)
-            for text in {*names, *profile.synonyms_en, *profile.synonyms_zh}:
+            for text in dict.fromkeys(
+                (*names, *profile.synonyms_en, *profile.synonyms_zh)
+            ):
                 self._profile_index.add(text, profile)
 
     # -- collections -------------------------------------------------------------

@@ -210,6 +210,13 @@ def test_rule_evaluate(
     assert rule.evaluate(value) is expected
 
 
+def test_rule_accepts_the_stored_operator_spelling() -> None:
+    rule = Rule(feature="f.x", op=">=", value=1)  # type: ignore[arg-type]
+    assert rule.op is Op.GE
+    with pytest.raises(ValueError, match="'=>' is not a valid Op"):
+        Rule(feature="f.x", op="=>", value=1)  # type: ignore[arg-type]
+
+
 def test_rule_rejects_ordering_on_non_numbers() -> None:
     with pytest.raises(ValueError, match="needs a number"):
         Rule(feature="f.x", op=Op.GE, value=True)
