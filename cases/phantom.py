@@ -149,8 +149,8 @@ class PhantomSpec:
             raise ValueError(
                 f"phantom size must be 64..8192 px, got {self.columns}x{self.rows}"
             )
-        if not 0.02 <= self.spacing_mm <= 2.0:
-            raise ValueError(f"spacing_mm must be in [0.02, 2], got {self.spacing_mm}")
+        if not 0.02 <= self.spacing_mm <= 5.0:
+            raise ValueError(f"spacing_mm must be in [0.02, 5], got {self.spacing_mm}")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
