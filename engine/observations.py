@@ -93,7 +93,8 @@ def global_observations(
     add("opacity.consolidation_present", bool(consolidation), *ids)
     add("opacity.consolidation_fraction", round(min(1.0, sum(f.lung_fraction or 0 for f in consolidation)), 3), *ids)
     sides = {f.location.side for f in diffuse}
-    add("opacity.bilateral", len(sides & {Side.RIGHT, Side.LEFT}) == 2, *(anchor_for(f.id) for f in diffuse))
+    if diffuse:  # "unilateral" is a statement about an opacity that exists
+        add("opacity.bilateral", len(sides & {Side.RIGHT, Side.LEFT}) == 2, *(anchor_for(f.id) for f in diffuse))
     add("opacity.perihilar", any(f.location.band is Band.INNER for f in diffuse),
         *(anchor_for(f.id) for f in diffuse if f.location.band is Band.INNER))
     add("opacity.upper_zone", any(f.location.zone is Zone.UPPER for f in diffuse),

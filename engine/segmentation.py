@@ -61,12 +61,19 @@ def _load() -> _Loaded:
     return _Loaded(session, spec, session.get_inputs()[0].name, meta)
 
 
+def _outputs_probabilities(meta: dict[str, Any]) -> bool:
+    """Whether the exported graph ends in a sigmoid (see anatomy_seg.json)."""
+    output = meta.get("onnx", {}).get("output", {})
+    return output.get("name") == "probabilities" or "already applied" in str(output.get("activation", ""))
+
+
 class OnnxSegmenter:
     """The bundled U-Net (see engine/models/anatomy_seg.md)."""
 
     def __init__(self) -> None:
         loaded = _load()
-        self.version = f"{MODEL_NAME}:{loaded.meta.get('version', 'unversioned')}"
+        sha = str(loaded.meta.get("onnx", {}).get("sha256", ""))[:12]
+        self.version = f"{MODEL_NAME}:{loaded.meta.get('version') or sha or 'unversioned'}"
 
     def segment(self, image: npt.NDArray[np.float32], grid: GridTransform) -> StructureMasks:
         import cv2
@@ -77,7 +84,7 @@ class OnnxSegmenter:
         tensor, _ = preprocess_image(image, loaded.spec)
         (logits,) = loaded.session.run(None, {loaded.input_name: tensor})
         output = np.asarray(logits[0], dtype=np.float32)
-        if loaded.meta.get("output_activation", "logits") != "sigmoid":
+        if not _outputs_probabilities(loaded.meta):
             output = 1.0 / (1.0 + np.exp(-output))
         # The network's square is the same letterbox as the grid, at another size.
         probability = np.stack(
