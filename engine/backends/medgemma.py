@@ -97,16 +97,19 @@ def locate_model(spec: str | None) -> ModelLocation:
     path = Path(spec).expanduser()
     if path.is_dir():
         return _folder_location(spec, path)
-    hint = "put the MedGemma folder there or set CASEBOOK_MODEL_PATH (or --model-path)"
     if not _HUB_ID.match(spec):
-        raise BackendUnavailable(f"model folder {spec} does not exist; {hint}")
+        raise BackendUnavailable(
+            f"model folder {spec} does not exist; put the MedGemma folder at {spec} or set "
+            "CASEBOOK_MODEL_PATH (or --model-path) to where it is"
+        )
     snapshot = _cached_snapshot(spec)
     if snapshot is not None:
         return _folder_location(spec, snapshot)
     if _offline():
         raise BackendUnavailable(
             f"{spec} is neither a local folder nor in the Hugging Face cache, and hub download is "
-            f"disabled (HF_HUB_OFFLINE=1); {hint}"
+            "disabled (HF_HUB_OFFLINE=1); copy the MedGemma folder to this machine and set "
+            "CASEBOOK_MODEL_PATH (or --model-path) to it"
         )
     return ModelLocation(
         spec=spec, folder=None, weights_bytes=None, version="hub:latest"
@@ -216,17 +219,19 @@ def _cuda_available() -> bool:
 
 def availability(settings: Any) -> tuple[bool, str]:
     """Whether MedGemma can run here; the reason names the package, weights or GPU missing."""
+    problems = []
     missing = _missing_packages()
     if missing:
-        return False, f"needs {' and '.join(missing)}: {INSTALL_HINT}"
+        problems.append(f"needs {' and '.join(missing)}: {INSTALL_HINT}")
     try:
         location = locate_model(getattr(settings, "model_path", None))
     except BackendUnavailable as exc:
-        return False, str(exc)
+        problems.append(str(exc))
+    if problems:
+        return False, "; ".join(problems)
     device, note = _choose_device(settings, location)
-    where = location.folder or "the Hugging Face hub"
     if device is None:
-        return False, f"{location.spec} ({where}) {note}"
+        return False, f"{location.spec} ({location.folder or 'from the hub'}) {note}"
     if location.folder is None:
         return True, (
             f"{location.spec} will be downloaded from the Hugging Face hub on first use "
@@ -241,15 +246,11 @@ def create(settings: Any) -> MedGemmaBackend:
     Raises:
         BackendUnavailable: packages, weights or a GPU are missing, or loading failed.
     """
-    missing = _missing_packages()
-    if missing:
-        raise BackendUnavailable(
-            f"MedGemma needs {' and '.join(missing)}: {INSTALL_HINT}"
-        )
+    available, reason = availability(settings)
+    if not available:
+        raise BackendUnavailable(reason)
     location = locate_model(getattr(settings, "model_path", None))
-    device, note = _choose_device(settings, location)
-    if device is None:
-        raise BackendUnavailable(f"{location.spec} {note}")
+    device, _ = _choose_device(settings, location)
     return MedGemmaBackend.load(
         location,
         device=device,

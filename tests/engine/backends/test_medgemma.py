@@ -253,7 +253,7 @@ class TestAvailability:
     def test_missing_folder_is_named(self):
         with pytest.raises(
             BackendUnavailable,
-            match=r"model folder /nonexistent does not exist.*CASEBOOK_MODEL_PATH",
+            match=r"model folder /nonexistent does not exist; put the MedGemma folder at /nonexistent",
         ):
             create_backend("medgemma", BackendSettings(model_path="/nonexistent"))
 
@@ -273,7 +273,10 @@ class TestAvailability:
             BackendSettings(model_path="/nonexistent")
         )
         assert not available
-        assert reason == "needs torch and transformers: pip install -e '.[gpu]'"
+        assert reason.startswith(
+            "needs torch and transformers: pip install -e '.[gpu]'; "
+        )
+        assert "model folder /nonexistent does not exist" in reason
 
     @pytest.mark.parametrize(
         ("files", "problem"),
