@@ -352,6 +352,7 @@ class MedGemmaBackend:
         eos_ids.add(int(tokenizer.convert_tokens_to_ids("<end_of_turn>")))
         self._eos_ids = sorted(i for i in eos_ids if i is not None)
         self._lock = threading.Lock()
+        self._clock = _TokenClock()
 
     @classmethod
     def load(
@@ -425,14 +426,15 @@ class MedGemmaBackend:
         Raises:
             BackendFailed: generation raised (e.g. out of GPU memory).
         """
+        started = time.perf_counter()
         image = (
             prepare_image(context.image, self.image_side)
             if context.image is not None
             else None
         )
         inputs = self._inputs(context, image)
-        started = time.perf_counter()
         with self._lock:
+            self._clock.reset()
             try:
                 generated, reused = self._generate(inputs, image, context, on_text)
             except BackendFailed:
@@ -441,7 +443,9 @@ class MedGemmaBackend:
                 raise BackendFailed(
                     f"MedGemma generation failed: {str(exc).splitlines()[0]}"
                 ) from exc
-        elapsed = time.perf_counter() - started
+            first_token_at = self._clock.first_token_at
+        finished_at = time.perf_counter()
+        elapsed = finished_at - started
         raw = self.processor.tokenizer.decode(generated, skip_special_tokens=False)
         finished = bool(generated) and generated[-1] in self._eos_ids
         interpretation = interpret_output(
@@ -462,6 +466,7 @@ class MedGemmaBackend:
             "generated_tokens": len(generated),
             "finish_reason": "stop" if finished else "length",
             "elapsed_s": round(elapsed, 3),
+            **_speed(started, first_token_at, finished_at, len(generated)),
             "used_draft": interpretation.used_draft,
         }
         return BackendReply(
@@ -585,18 +590,19 @@ class MedGemmaBackend:
 
         if on_text is None:
             with torch.inference_mode():
-                out = self.model.generate(**kwargs)
+                out = self.model.generate(**kwargs, streamer=self._clock)
             return [int(t) for t in out[0, prompt_length:].tolist()]
 
         streamer = TextIteratorStreamer(
             self.processor.tokenizer, skip_prompt=True, skip_special_tokens=False
         )
+        self._clock.inner = streamer
         result: dict[str, Any] = {}
 
         def work() -> None:
             try:
                 with torch.inference_mode():
-                    result["out"] = self.model.generate(**kwargs, streamer=streamer)
+                    result["out"] = self.model.generate(**kwargs, streamer=self._clock)
             except Exception as exc:  # re-raised in the caller's thread below
                 result["error"] = exc
                 streamer.end()
@@ -610,9 +616,7 @@ class MedGemmaBackend:
             if visible and callback_error is None:
                 try:
                     on_text(visible)
-                except (
-                    Exception
-                ) as exc:  # keep draining so the generation thread can finish
+                except Exception as exc:  # keep draining so generation can finish
                     callback_error = exc
         thread.join()
         if "error" in result:
@@ -626,6 +630,47 @@ class MedGemmaBackend:
         if callback_error is not None:
             raise callback_error
         return [int(t) for t in result["out"][0, prompt_length:].tolist()]
+
+
+def _speed(
+    started: float, first_token_at: float | None, finished_at: float, tokens: int
+) -> dict[str, float | None]:
+    """Time to the first token (image, prefill and the first step) and decoding speed."""
+    if first_token_at is None:
+        return {"time_to_first_token_s": None, "decode_tokens_per_s": None}
+    decoding = finished_at - first_token_at
+    rate = (tokens - 1) / decoding if tokens > 1 and decoding > 0 else None
+    return {
+        "time_to_first_token_s": round(first_token_at - started, 4),
+        "decode_tokens_per_s": None if rate is None else round(rate, 2),
+    }
+
+
+class _TokenClock:
+    """A `generate()` streamer that notes when the first new token arrives.
+
+    generate() puts the prompt first, then each new token; an inner streamer (the
+    chat's TextIteratorStreamer) gets everything forwarded.
+    """
+
+    def __init__(self) -> None:
+        self.inner: Any = None
+        self.first_token_at: float | None = None
+        self._prompt_seen = False
+
+    def reset(self) -> None:
+        self.inner, self.first_token_at, self._prompt_seen = None, None, False
+
+    def put(self, value: Any) -> None:
+        if self._prompt_seen and self.first_token_at is None:
+            self.first_token_at = time.perf_counter()
+        self._prompt_seen = True
+        if self.inner is not None:
+            self.inner.put(value)
+
+    def end(self) -> None:
+        if self.inner is not None:
+            self.inner.end()
 
 
 # ---- random Gemma 3 models for self-tests and benchmarks (no download) ----------------
@@ -715,6 +760,10 @@ def build_random_gemma3(
                 vocab[merged] = len(vocab)
                 merges.append((piece, char))
             piece = merged
+    index = 100
+    while spec.vocab_size is not None and len(vocab) < spec.vocab_size:
+        vocab.setdefault(f"<unused{index}>", len(vocab))  # every model id decodes
+        index += 1
     tokenizer = GemmaTokenizer(
         vocab=vocab,
         merges=cast(Any, merges),  # pairs work; the annotation only names strings

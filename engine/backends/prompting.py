@@ -41,11 +41,22 @@ MODEL_IMAGE_SIDE = 896
 SYSTEM_TEXT = (
     "You are an expert radiologist assisting a trained reader in CXR Casebook, a decision-"
     "support tool for frontal chest radiographs; it is not a diagnostic device. Casebook's "
-    "measurement code has analysed the radiograph. For each question you receive its facts: "
+    "measurement code has analysed the radiograph. With each question you receive its facts: "
     "anchors (stored regions with ids such as A1, each with a kind, a label, an anatomical "
     "location and measured numbers) and a grounded draft answer. Sides are the patient's: on "
-    "a PA or AP film the patient's right is on the image left."
+    "a PA or AP film the patient's right is on the image left.\n"
+    "Rules for every answer:\n"
+    "- Cite the anchors you refer to by id in square brackets, e.g. [A3]; cite only ids "
+    "listed in the facts.\n"
+    "- Use only the numbers given in the facts. Never estimate, convert or invent a "
+    "measurement, size, distance, count or probability.\n"
+    "- Use hedged wording; never state a definitive diagnosis.\n"
+    "- This is decision support for a trained reader, not a diagnosis; keep the draft's "
+    "note saying so.\n"
+    "- Unless the question asks for bounding boxes, answer in at most six sentences of "
+    "plain text, without JSON or coordinates."
 )
+"""Everything that is the same on every turn lives here, in the cached prefix."""
 
 LANGUAGE_INSTRUCTIONS = {
     "en": "Write the answer in English, the language of the question.",
@@ -56,8 +67,8 @@ LANGUAGE_INSTRUCTIONS = {
 }
 
 HEDGING = {
-    "en": 'Use hedged wording such as "suggests" or "consistent with"; never state a definitive diagnosis.',
-    "zh": "Use hedged wording (提示、符合、考虑); never state a definitive diagnosis.",
+    "en": 'Hedge with words such as "suggests" or "consistent with".',
+    "zh": "Hedge with words such as 提示、符合、考虑.",
 }
 
 LOCALIZATION_INSTRUCTION = (
@@ -230,7 +241,7 @@ def anchor_line(anchor: AnchorBrief) -> str:
 
 
 def turn_text(context: TurnContext) -> str:
-    """The text of this turn's user message: facts, instructions, then the question."""
+    """The text of this turn's user message: facts, language, then the question."""
     language = context.language if context.language in LANGUAGE_INSTRUCTIONS else "en"
     anchors = "\n".join(f"- {anchor_line(a)}" for a in context.anchors) or "- none yet"
     lines = [
@@ -243,28 +254,15 @@ def turn_text(context: TurnContext) -> str:
         context.draft.strip(),
         ">>>",
         "",
-        "Rules:",
-        f"- {LANGUAGE_INSTRUCTIONS[language]}",
-        "- Cite the anchors you refer to by id in square brackets, e.g. [A3]; cite only ids listed above.",
-        "- Use only the numbers given above. Never estimate, convert or invent a measurement, size, "
-        "distance, count or probability.",
-        f"- {HEDGING[language]}",
-        "- This is decision support for a trained reader, not a diagnosis; keep the draft's note saying so.",
+        f"{LANGUAGE_INSTRUCTIONS[language]} {HEDGING[language]}",
     ]
     if context.localize and context.localize_target:
         lines += [
-            "- Write your reasoning in the answer language, then give the boxes as instructed below.",
+            "Write your reasoning in the answer language, then give the boxes as instructed below.",
             "",
             LOCALIZATION_INSTRUCTION.replace("{object_name}", context.localize_target),
-            "",
-            f"Question: {context.question.strip()}",
         ]
-    else:
-        lines += [
-            "- Answer in at most six sentences of plain text: no JSON, no coordinates, no boxes.",
-            "",
-            f"Question: {context.question.strip()}",
-        ]
+    lines += ["", f"Question: {context.question.strip()}"]
     return sanitize("\n".join(lines))
 
 

@@ -129,6 +129,7 @@ def test_two_turn_conversation_stores_raw_output_and_parameters(
         assert reply.parameters["prompt_version"] == PROMPT_VERSION
         assert reply.parameters["model_version"] == backend.model_version
         assert reply.parameters["finish_reason"] in {"stop", "length"}
+        assert reply.parameters["time_to_first_token_s"] > 0
         json.dumps(reply.parameters)  # stored on the turn as JSON
         # A random model writes gibberish: the grounded draft is shown, and the turn says why.
         assert reply.text == DRAFT_ZH and reply.parameters["used_draft"] is True

@@ -82,7 +82,7 @@ def test_first_turn_puts_image_then_facts_then_question(make_context):
     assert (
         body.index("Anchors:")
         < body.index("<<<")
-        < body.index("Rules:")
+        < body.index("Write the answer in English")
         < body.index("Question: Describe the nodule.")
     )
     assert (
@@ -91,10 +91,13 @@ def test_first_turn_puts_image_then_facts_then_question(make_context):
     )
     assert "[A1] lung" in body
     assert "Write the answer in English" in body
-    assert "Never estimate, convert or invent a measurement" in body
     assert '"suggests" or "consistent with"' in body
-    assert "decision support" in body
-    assert "no JSON" in body
+    # the rules that never change live in the system text, inside the cached prefix
+    rules = messages[0]["content"][0]["text"]
+    assert "cite only ids listed in the facts" in rules
+    assert "Never estimate, convert or invent a measurement" in rules
+    assert "decision support for a trained reader" in rules
+    assert "without JSON or coordinates" in rules
 
 
 def test_follow_up_repeats_earlier_turns_as_question_and_answer(make_context):
