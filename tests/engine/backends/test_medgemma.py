@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from engine.backends import medgemma
-from engine.backends.base import BackendReply, HistoryTurn, TurnContext
+from engine.backends.base import BackendReply, HistoryTurn, ModelBackend, TurnContext
 from engine.backends.parsing import ThoughtFilter
 from engine.backends.prompting import PROMPT_VERSION, build_messages, prepare_image
 from engine.backends.registry import BackendSettings, create_backend, list_backends
@@ -88,6 +88,7 @@ def run(
 
 
 def test_the_folder_loads_through_the_registry(backend, tiny_medgemma_dir):
+    assert isinstance(backend, ModelBackend)
     assert backend.name == "medgemma"
     assert backend.model_id == str(tiny_medgemma_dir)
     assert backend.model_version.startswith("local:")

@@ -21,6 +21,7 @@ import pytest
 from PIL import Image
 
 from engine.backends import openai_compat
+from engine.backends.base import ModelBackend
 from engine.backends.openai_compat import OpenAICompatBackend
 from engine.backends.registry import BackendSettings, create_backend
 from engine.errors import BackendFailed, BackendUnavailable
@@ -340,6 +341,7 @@ class TestAvailability:
             f"{MODEL} at {server}/ok/v1",
         )
         backend = create_backend("openai", settings)
+        assert isinstance(backend, ModelBackend)
         assert backend.model_id == MODEL
 
     def test_unknown_model_is_named(self, server):
