@@ -581,3 +581,25 @@ def seed_scenario_spec(
             side=Side.LEFT, lateral=0.55, caudal=0.8, width_mm=25.0, height_mm=18.0
         ),
     )
+
+
+def render_phantom(
+    *,
+    size: int = 1024,
+    spacing_mm: float = 0.35,
+    seed: int = 0,
+    with_lesions: bool = True,
+) -> Phantom:
+    """Return a square phantom: the seed article's film, or a normal chest without lesions.
+
+    A shortcut for benchmarks and the demo builder; use ``make_phantom`` for full control.
+    """
+    if with_lesions:
+        return make_phantom(
+            seed_scenario_spec(
+                rows=size, columns=size, spacing_mm=spacing_mm, seed=seed
+            )
+        )
+    return make_phantom(
+        PhantomSpec(rows=size, columns=size, spacing_mm=spacing_mm, seed=seed)
+    )

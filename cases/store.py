@@ -17,6 +17,7 @@ import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from datetime import UTC
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -377,6 +378,22 @@ class CaseStore:
                 entity_id=image.image_id,
                 payload=payload(image),
             )
+            if new_case:
+                cursor.execute(
+                    case_list.SUMMARY_NEW_CASE_SQL,
+                    [
+                        case.case_id,
+                        now.replace(tzinfo=None),
+                        image.modality,
+                        image.view_position,
+                        image.calibration.source.value,
+                        len(image.warnings),
+                    ],
+                )
+            else:
+                cursor.execute(
+                    case_list.SUMMARY_ADD_IMAGE_SQL, [len(image.warnings), case.case_id]
+                )
         return ImportOutcome(
             status=ImportStatus.IMPORTED,
             case_id=case.case_id,
@@ -492,15 +509,12 @@ class CaseStore:
     def list_cases(self, query: CaseQuery | None = None) -> CasePage:
         """Return one page of the case list and the number of matching cases."""
         query = query or CaseQuery()
-        page_sql, page_params = case_list.page_sql(query)
-        count_sql, count_params = case_list.count_sql(query)
         with self._cursor() as cursor:
-            rows = cursor.execute(page_sql, page_params).fetchall()
-            total_row = cursor.execute(count_sql, count_params).fetchone()
+            rows, total = self._page_rows(cursor, query)
         items = tuple(
             CaseSummary(
                 case_id=CaseId(r[0]),
-                created_at=r[1].replace(tzinfo=utc_now().tzinfo),
+                created_at=r[1].replace(tzinfo=UTC),
                 image_count=r[2],
                 modality=r[3],
                 view_position=r[4],
@@ -508,18 +522,40 @@ class CaseStore:
                 warning_count=int(r[6]),
                 conversation_count=r[7],
                 turn_count=int(r[8]),
-                last_turn_at=None
-                if r[9] is None
-                else r[9].replace(tzinfo=utc_now().tzinfo),
+                last_turn_at=None if r[9] is None else r[9].replace(tzinfo=UTC),
             )
             for r in rows
         )
         return CasePage(
             items=items,
-            total=int(total_row[0]) if total_row else 0,
+            total=total,
             page=query.page,
             page_size=query.page_size,
         )
+
+    @staticmethod
+    def _page_rows(
+        cursor: duckdb.DuckDBPyConnection, query: CaseQuery
+    ) -> tuple[list[Any], int]:
+        """Return one page of summary rows and the number of matching cases."""
+        if case_list.is_search(query):
+            # One pass over the base tables gives both the page and the total.
+            rows = cursor.execute(
+                *case_list.page_sql(query, with_total=True)
+            ).fetchall()
+            if rows:
+                return [r[:-1] for r in rows], int(rows[0][-1])
+            counted = cursor.execute(*case_list.count_sql(query)).fetchone()
+            return [], int(counted[0]) if counted else 0
+        counted = cursor.execute(*case_list.count_sql(query)).fetchone()
+        total = int(counted[0]) if counted else 0
+        rows = cursor.execute(*case_list.page_sql(query, total)).fetchall()
+        expected = max(
+            0, min(query.page_size, total - (query.page - 1) * query.page_size)
+        )
+        if len(rows) < expected:  # the newest-first shortcut missed rows: sort them all
+            rows = cursor.execute(*case_list.page_sql(query)).fetchall()
+        return rows, total
 
     # ------------------------------------------------------------------ conversations
 
@@ -570,6 +606,9 @@ class CaseStore:
                 entity_id=str(conversation.conversation_id),
                 payload=payload(conversation),
             )
+            cursor.execute(
+                case_list.SUMMARY_ADD_CONVERSATION_SQL, [backend, backend, case_id]
+            )
         return conversation
 
     def find_conversation(self, conversation_id: int) -> Conversation | None:
@@ -612,7 +651,7 @@ class CaseStore:
             WriteConflict: the turn index was already written (another session was first).
             InvalidRecord: the index skips a turn, or an anchor reference does not resolve.
         """
-        self.get_conversation(write.conversation_id)
+        conversation = self.get_conversation(write.conversation_id)
         with self._transaction() as cursor:
             detail = self._build_turn(cursor, write)
             self._insert(cursor, [detail.turn])
@@ -627,6 +666,10 @@ class CaseStore:
                 entity_type="turn",
                 entity_id=turn_entity_id(write.conversation_id, write.index),
                 payload=turn_payload(detail),
+            )
+            created = detail.turn.created_at.replace(tzinfo=None)
+            cursor.execute(
+                case_list.SUMMARY_ADD_TURN_SQL, [created, created, conversation.case_id]
             )
         return detail
 
@@ -803,6 +846,12 @@ class CaseStore:
                 entity_id=str(annotation.annotation_id),
                 payload=payload(annotation),
             )
+            if annotation.verdict is not None:
+                verdict = annotation.verdict.value
+                cursor.execute(
+                    case_list.SUMMARY_ADD_VERDICT_SQL,
+                    [verdict, verdict, annotation.case_id],
+                )
         return annotation
 
     def _check_annotation_link(self, write: AnnotationWrite) -> None:
@@ -1017,6 +1066,16 @@ class CaseStore:
             head_hash=head.hash if head else None,
             problem=problem,
         )
+
+    def rebuild_case_summaries(self) -> None:
+        """Recompute the per-case counts of the case list from the base tables.
+
+        The writes keep them current; rebuild after loading rows by other means (a bulk
+        load, a restore from an older backup).
+        """
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM case_summaries")
+            cursor.execute(case_list.REBUILD_SUMMARIES_SQL)
 
     # ------------------------------------------------------------------ stats
 

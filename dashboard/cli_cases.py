@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         help="only cases with (or without) conversations",
     )
     lister.add_argument(
+        "--verdict",
+        choices=["agree", "disagree", "uncertain"],
+        help="cases where a reviewer gave this verdict",
+    )
+    lister.add_argument(
+        "--from",
+        dest="created_from",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="cases created in the casebook on or after this day (UTC)",
+    )
+    lister.add_argument(
+        "--to",
+        dest="created_to",
+        type=_date,
+        metavar="YYYY-MM-DD",
+        help="cases created on or before this day (UTC)",
+    )
+    lister.add_argument(
         "--sort",
         default="newest",
         choices=["newest", "oldest", "case_id", "most_turns", "last_activity"],
@@ -107,6 +127,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     shower.add_argument("case_id", metavar="CASE")
     shower.set_defaults(handler=run_show)
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from exc
 
 
 # ---------------------------------------------------------------------- import
@@ -246,7 +273,7 @@ def _report_import(
 
 def run_list(args: argparse.Namespace) -> int:
     """Print one page of the case list."""
-    from cases import CaseQuery, CaseSort, InvalidRecord, open_store
+    from cases import CaseQuery, CaseSort, InvalidRecord, Verdict, open_store
 
     try:
         query = CaseQuery(
@@ -256,6 +283,9 @@ def run_list(args: argparse.Namespace) -> int:
             backend=args.backend,
             has_warnings=args.warnings,
             has_conversations=args.conversations,
+            verdict=Verdict(args.verdict) if args.verdict else None,
+            created_from=args.created_from,
+            created_to=args.created_to,
             sort=CaseSort(args.sort),
             page=args.page,
             page_size=args.page_size,

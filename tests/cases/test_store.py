@@ -357,6 +357,21 @@ def test_case_list_filters_sorts_and_counts_turns(store, make_dicom):
     assert ids(sign_code="spiculation") == [talked.case_id]
     assert ids(sign_code="air_bronchogram") == []  # not met
     assert ids(has_warnings=True) == []
+    assert ids(verdict=Verdict.DISAGREE) == []
+    store.add_annotation(
+        AnnotationWrite(
+            case_id=talked.case_id,
+            image_id=talked.image.image_id,
+            author="attending",
+            geometry=None,
+            label="overall",
+            verdict=Verdict.DISAGREE,
+        )
+    )
+    assert ids(verdict=Verdict.DISAGREE) == [talked.case_id]
+    assert ids(verdict=Verdict.DISAGREE, text="圆形结节", backend="medgemma") == [
+        talked.case_id
+    ]
     today = date.today()
     assert (
         len(
@@ -368,6 +383,31 @@ def test_case_list_filters_sorts_and_counts_turns(store, make_dicom):
         == 3
     )
     assert ids(created_to=today - timedelta(days=2)) == []
+
+
+def test_case_summaries_kept_by_the_writes_match_a_rebuild(store, make_dicom):
+    outcomes = _seed_cases(store, make_dicom, 3)
+    conversation = store.start_conversation(
+        case_id=outcomes[0].case_id,
+        image_id=outcomes[0].image.image_id,
+        backend="embedded",
+        model_id="m",
+        model_version="1",
+        parameters={},
+        actor="t",
+    )
+    store.append_turn(first_turn(conversation.conversation_id))
+    store.append_turn(refining_turn(conversation.conversation_id))
+    kept = store.list_cases(CaseQuery(sort=CaseSort.CASE_ID))
+
+    store.rebuild_case_summaries()
+
+    assert store.list_cases(CaseQuery(sort=CaseSort.CASE_ID)) == kept
+    assert kept.items[0].turn_count == 2 and kept.items[0].conversation_count == 1
+    assert (
+        kept.items[0].last_turn_at
+        == store.list_turns(conversation.conversation_id)[-1].created_at
+    )
 
 
 def test_case_list_pages_hold_at_most_page_size(store, make_dicom):
@@ -440,14 +480,45 @@ def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):
     db = tmp_path / "casebook.duckdb"
     open_store(db).close()
     connection = duckdb.connect(str(db))
-    assert connection.execute(
-        "SELECT version, name FROM schema_version"
-    ).fetchall() == [(1, "initial")]
+    versions = connection.execute(
+        "SELECT version, name FROM schema_version ORDER BY version"
+    ).fetchall()
+    assert versions == [(1, "initial"), (2, "case_summaries")]
     connection.execute("INSERT INTO schema_version VALUES (99, 'future', now())")
     connection.close()
 
     with pytest.raises(SchemaTooNew, match=r"schema version 99.*upgrade casebook"):
         open_store(db)
+
+
+def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom_bytes):
+    db = tmp_path / "casebook.duckdb"
+    with open_store(db) as store:
+        outcome = store.import_bytes(dicom_bytes, name="f.dcm", actor="t")
+        conversation = store.start_conversation(
+            case_id=outcome.case_id,
+            image_id=outcome.image.image_id,
+            backend="embedded",
+            model_id="m",
+            model_version="1",
+            parameters={},
+            actor="t",
+        )
+        store.append_turn(first_turn(conversation.conversation_id))
+    connection = duckdb.connect(str(db))
+    connection.execute("DROP TABLE case_summaries")
+    connection.execute("DELETE FROM schema_version WHERE version = 2")
+    connection.close()
+
+    with open_store(db) as store:
+        summary = store.list_cases().items[0]
+
+    assert (summary.image_count, summary.conversation_count, summary.turn_count) == (
+        1,
+        1,
+        1,
+    )
+    assert summary.modality == "DX"
 
 
 def test_a_file_that_is_not_a_database_is_refused(tmp_path):

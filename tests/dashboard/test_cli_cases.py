@@ -71,6 +71,11 @@ def test_import_list_and_show(tmp_path, films, capsys):
     assert code == 0
     assert "page 1 of 1 (3 cases)" in out
     assert "user" in out and "PixelSpacing" in out
+    # Only the PNG has no warnings: the 128 px DICOM phantoms are flagged as small.
+    code, out, _ = run(
+        capsys, "list", "--no-warnings", "--from", "2000-01-01", "--db", db
+    )
+    assert "page 1 of 1 (1 cases)" in out and "C000001" in out
 
     code, out, _ = run(capsys, "show", "C000002", "--db", db)
     assert code == 0
@@ -153,6 +158,16 @@ def test_a_failed_file_does_not_stop_the_others(tmp_path, films, capsys):
             "casebook: error: argument --spacing-mm: invalid float value",
         ),
         (["frobnicate"], 2, "casebook: error: argument COMMAND: invalid choice"),
+        (
+            ["list", "--from", "yesterday"],
+            2,
+            "casebook: error: argument --from: not a date",
+        ),
+        (
+            ["list", "--from", "2026-02-01", "--to", "2026-01-01"],
+            1,
+            "casebook: error: created_from 2026-02-01 is after",
+        ),
     ],
 )
 def test_expected_errors_are_one_line(tmp_path, films, capsys, argv, code, message):
