@@ -240,8 +240,11 @@ class CaseStore:
         payload: JsonObject,
     ) -> AuditRecord:
         """Append the next audit record inside the caller's transaction."""
+        # max() then a primary-key lookup: ORDER BY seq DESC LIMIT 1 would push every
+        # record through DuckDB's top-N heap, because the log is stored in seq order.
         row = cursor.execute(
-            f"SELECT {columns_sql(AuditRecord)} FROM audit_log ORDER BY seq DESC LIMIT 1"
+            f"SELECT {columns_sql(AuditRecord)} FROM audit_log "
+            "WHERE seq = (SELECT max(seq) FROM audit_log)"
         ).fetchone()
         previous = AuditRecord.from_row(row) if row else None
         now = utc_now()
