@@ -352,10 +352,9 @@ class CaseStore:
                 case = Case.from_row(row) if row else None
             new_case = case is None
             if case is None:
-                number = cursor.execute("SELECT nextval('case_number_seq')").fetchone()
-                assert number is not None  # nextval always returns a row
+                number = _next_value(cursor, "case_number_seq")
                 case = Case(
-                    case_id=CaseId(f"C{number[0]:06d}"),
+                    case_id=CaseId(f"C{number:06d}"),
                     study_uid=decoded.study_uid,
                     created_at=now,
                     created_by=actor,
@@ -586,10 +585,9 @@ class CaseStore:
                 f"image {image_id[:12]} belongs to case {image.case_id}, not {case_id}"
             )
         with self._transaction() as cursor:
-            number = cursor.execute("SELECT nextval('conversation_id_seq')").fetchone()
-            assert number is not None  # nextval always returns a row
+            number = _next_value(cursor, "conversation_id_seq")
             conversation = Conversation(
-                conversation_id=ConversationId(int(number[0])),
+                conversation_id=ConversationId(number),
                 case_id=CaseId(case_id),
                 image_id=ImageId(image_id),
                 backend=backend,
@@ -821,13 +819,11 @@ class CaseStore:
             raise InvalidRecord(
                 f"image {write.image_id[:12]} belongs to case {image.case_id}, not {write.case_id}"
             )
-        if write.conversation_id is not None:
-            self._check_annotation_link(write)
+        self._check_annotation_link(write)
         with self._transaction() as cursor:
-            number = cursor.execute("SELECT nextval('annotation_id_seq')").fetchone()
-            assert number is not None  # nextval always returns a row
+            number = _next_value(cursor, "annotation_id_seq")
             annotation = Annotation(
-                annotation_id=AnnotationId(int(number[0])),
+                annotation_id=AnnotationId(number),
                 case_id=write.case_id,
                 image_id=write.image_id,
                 author=write.author,
@@ -858,7 +854,8 @@ class CaseStore:
         return annotation
 
     def _check_annotation_link(self, write: AnnotationWrite) -> None:
-        assert write.conversation_id is not None  # checked by the caller
+        if write.conversation_id is None:
+            return
         conversation = self.get_conversation(write.conversation_id)
         if conversation.case_id != write.case_id:
             raise InvalidRecord(
@@ -1121,6 +1118,18 @@ class CaseStore:
 
 
 # ---------------------------------------------------------------------- helpers
+
+_SEQUENCES = {"case_number_seq", "conversation_id_seq", "annotation_id_seq"}
+
+
+def _next_value(cursor: duckdb.DuckDBPyConnection, sequence: str) -> int:
+    """Return the next number of one of the schema's sequences."""
+    if sequence not in _SEQUENCES:
+        raise ValueError(f"unknown sequence {sequence!r}")
+    row = cursor.execute(f"SELECT nextval('{sequence}')").fetchone()
+    if row is None:
+        raise RuntimeError(f"sequence {sequence} returned no value")
+    return int(row[0])
 
 
 def _image_from_decoded(

@@ -262,3 +262,25 @@ def test_help_is_fast_and_imports_no_heavy_modules():
     helped = _casebook("--help")
     assert helped.returncode == 0
     assert "import" in helped.stdout and "--db PATH" in helped.stdout
+
+
+def test_progress_bar_draws_only_on_a_terminal(capsys):
+    from dashboard.cli import Progress
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    terminal = Terminal()
+    progress = Progress(4, "importing", stream=terminal)
+    progress.advance()
+    progress.write("imported  C000001  a.dcm")
+    progress.advance()
+    progress.close()
+
+    assert "importing [#######-----------------------] 1/4" in terminal.getvalue()
+    assert "importing [###############---------------] 2/4" in terminal.getvalue()
+    assert capsys.readouterr().out == "imported  C000001  a.dcm\n"
+    quiet = io.StringIO()
+    Progress(4, "importing", stream=quiet).advance()
+    assert quiet.getvalue() == ""
