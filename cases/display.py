@@ -13,13 +13,16 @@ attenuating), the input the engine and the canvas expect:
 
 from __future__ import annotations
 
+import io
 import math
 
 import numpy as np
 import numpy.typing as npt
+from pydicom import dcmread
 from pydicom.dataset import Dataset
 from pydicom.pixels import apply_modality_lut, apply_voi_lut
 
+from cases.decoded import DecodedImage
 from cases.model import (
     DisplayParams,
     ImportIssue,
@@ -248,3 +251,22 @@ def to_display(
     if params.invert:
         shown = 1.0 - shown
     return shown.astype(np.float32)
+
+
+def needs_header(params: DisplayParams) -> bool:
+    """Whether the pipeline reads a LUT table that lives in the DICOM header."""
+    return (
+        params.modality_lut is ModalityLutSource.MODALITY_LUT_SEQUENCE
+        or params.voi is VoiSource.VOI_LUT_SEQUENCE
+    )
+
+
+def decoded_display(decoded: DecodedImage) -> npt.NDArray[np.float32]:
+    """Return presentation values in [0, 1] (1 = white) for an image read but not stored.
+
+    For ``casebook ask IMAGE``-style use: the same pipeline as ``CaseStore.load_display``.
+    """
+    header = None
+    if decoded.header is not None and needs_header(decoded.display):
+        header = dcmread(io.BytesIO(decoded.header))
+    return to_display(decoded.pixels, decoded.display, header)

@@ -31,7 +31,7 @@ from pydicom.dataset import Dataset
 from cases import audit, case_list, verification
 from cases.content_store import ContentStore, StoredFile, store_dir_for
 from cases.decoded import DecodedImage, IntakeLimits
-from cases.display import to_display
+from cases.display import needs_header, to_display
 from cases.errors import (
     CasesError,
     DatabaseLocked,
@@ -501,11 +501,7 @@ class CaseStore:
 
     def load_display(self, image: Image) -> npt.NDArray[np.float32]:
         """Return presentation values in [0, 1], 1 = white (modality LUT, VOI, MONOCHROME1)."""
-        needs_header = (
-            image.display.modality_lut is ModalityLutSource.MODALITY_LUT_SEQUENCE
-            or image.display.voi is VoiSource.VOI_LUT_SEQUENCE
-        )
-        header = self.load_header(image) if needs_header else None
+        header = self.load_header(image) if needs_header(image.display) else None
         return to_display(self.load_pixels(image), image.display, header)
 
     def list_cases(self, query: CaseQuery | None = None) -> CasePage:

@@ -138,3 +138,15 @@ def test_modality_lut_sequence_output_is_stretched():
     pixels = np.array([[0, 128, 255]], np.uint8)
     shown = to_display(pixels, params, ds)
     np.testing.assert_allclose(shown, [[0.0, 128 / 255, 1.0]], atol=1e-6)
+
+
+def test_decoded_display_matches_the_stored_display(store, dicom_bytes):
+    from cases import read_image
+    from cases.display import decoded_display
+
+    decoded = read_image(dicom_bytes, name="f.dcm", salt=b"s" * 32)
+    stored = store.import_bytes(dicom_bytes, name="f.dcm", actor="t")
+
+    np.testing.assert_array_equal(
+        decoded_display(decoded), store.load_display(stored.image)
+    )
