@@ -558,3 +558,18 @@ def test_a_database_held_by_another_process_is_reported_in_one_line(tmp_path):
     assert "casebook stop" in message and "--db" in message
     assert "\n" not in message
     open_store(db).close()  # released again
+
+
+def test_an_in_memory_database_keeps_its_files_in_the_given_folder(
+    tmp_path, dicom_bytes
+):
+    with pytest.raises(ValueError, match="needs store_dir"):
+        open_store(":memory:")
+    with open_store(":memory:", store_dir=tmp_path / "files") as store:
+        outcome = store.import_bytes(dicom_bytes, name="f.dcm", actor="t")
+        assert store.load_pixels(outcome.image).shape == (
+            outcome.image.rows,
+            outcome.image.columns,
+        )
+        assert store.stats().database_bytes == 0
+    assert list((tmp_path / "files" / "pixels").rglob("*.npy"))
