@@ -685,6 +685,8 @@ class AnchorWrite:
     band: str | None = None
     parent_ids: tuple[AnchorId, ...] = ()
     confidence: float | None = None
+    detail: JsonObject = field(default_factory=dict)
+    """The engine's full anchor description (overlay style, labels, marks) for replay."""
 
     def __post_init__(self) -> None:
         if self.status is AnchorStatus.REFERENCED:
@@ -836,12 +838,13 @@ class Anchor:
     band: str | None
     parent_ids: tuple[AnchorId, ...]
     confidence: float | None
+    detail: JsonObject = field(default_factory=dict)
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "conversation_id", "anchor_id", "turn_index", "status", "kind", "label", "geometry",
-        "location", "side", "zone", "band", "parent_ids", "confidence",
+        "location", "side", "zone", "band", "parent_ids", "confidence", "detail",
     )  # fmt: skip
-    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry"})
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry", "detail"})
 
     @classmethod
     def from_write(
@@ -862,6 +865,7 @@ class Anchor:
             band=write.band,
             parent_ids=tuple(write.parent_ids),
             confidence=write.confidence,
+            detail=dict(write.detail),
         )
 
     @classmethod
@@ -882,6 +886,7 @@ class Anchor:
             band=r["band"],
             parent_ids=tuple(AnchorId(p) for p in r["parent_ids"]),
             confidence=r["confidence"],
+            detail=json.loads(r["detail"]) if r.get("detail") else {},
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -900,6 +905,7 @@ class Anchor:
             "band": self.band,
             "parent_ids": list(self.parent_ids),
             "confidence": self.confidence,
+            "detail": canonical_json(self.detail),
         }
 
 

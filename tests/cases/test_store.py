@@ -483,7 +483,7 @@ def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):
     versions = connection.execute(
         "SELECT version, name FROM schema_version ORDER BY version"
     ).fetchall()
-    assert versions == [(1, "initial"), (2, "case_summaries")]
+    assert versions == [(1, "initial"), (2, "case_summaries"), (3, "anchor_detail")]
     connection.execute("INSERT INTO schema_version VALUES (99, 'future', now())")
     connection.close()
 
@@ -506,8 +506,10 @@ def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom
         )
         store.append_turn(first_turn(conversation.conversation_id))
     connection = duckdb.connect(str(db))
+    # Turn the file back into a version-1 database.
     connection.execute("DROP TABLE case_summaries")
-    connection.execute("DELETE FROM schema_version WHERE version = 2")
+    connection.execute("ALTER TABLE anchors DROP COLUMN detail")
+    connection.execute("DELETE FROM schema_version WHERE version >= 2")
     connection.close()
 
     with open_store(db) as store:
