@@ -594,7 +594,7 @@ class AnalysisCache:
 
 def default_analyzer() -> Analyzer:
     """The embedded CPU pipeline with the bundled models."""
-    from engine.nodules import OnnxNoduleDetector
+    from engine.detection import OnnxNoduleDetector
 
     return Analyzer(OnnxSegmenter(), OnnxNoduleDetector())
 

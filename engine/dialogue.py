@@ -222,7 +222,26 @@ class Conversation:
         self.vocabulary = vocabulary or load_vocabulary()
         self.image = image
         self.anchors = AnchorStore()
-        self.turns: list[TurnResult] = []
+        self.turns: list[TurnResult] = []  # turns asked in this session
+        self.history: list[HistoryTurn] = []  # every turn, restored ones included
+
+    @classmethod
+    def restore(
+        cls,
+        analysis: ImageAnalysis,
+        *,
+        history: list[HistoryTurn],
+        anchors: list[Anchor],
+        events: list[AnchorEvent],
+        backend: ModelBackend | None = None,
+        vocabulary: Vocabulary | None = None,
+        image: Any = None,
+    ) -> Conversation:
+        """Continue a saved conversation: its anchors keep their ids, turns their numbers."""
+        conversation = cls(analysis, backend, vocabulary, image)
+        conversation.anchors = AnchorStore.restore(anchors, events)
+        conversation.history = list(history)
+        return conversation
 
     # -- public --------------------------------------------------------------------
     def ask(
@@ -238,7 +257,7 @@ class Conversation:
         question = question.strip()
         if not question:
             raise ValueError("the question is empty; type a question about the image")
-        index = len(self.turns) + 1
+        index = len(self.history) + 1
         lang = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in question) else "en"
         signs = self.vocabulary.match_sign_in_text(question)
         profile = self.vocabulary.find_profile_in_text(question)
@@ -271,7 +290,7 @@ class Conversation:
             intent=intent.kind.value,
             draft=text,
             anchors=tuple(self._brief(a) for a in self.anchors.all()),
-            history=tuple(HistoryTurn(question=t.question, answer=t.answer_text) for t in self.turns),
+            history=tuple(self.history),
             image=self.image,
             image_key=self.analysis.key,
             localize=draft.localize_target is not None,
@@ -303,6 +322,7 @@ class Conversation:
             clarification=tuple(draft.clarification),
         )
         self.turns.append(result)
+        self.history.append(HistoryTurn(question=question, answer=reply.text))
         return result
 
     # -- shared helpers ------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""`casebook ask` and `casebook evaluate`: the grounded dialogue and the vision metrics."""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+from pathlib import Path
+from typing import Any
+
+from dashboard.cli import CommandError, Progress, default_actor, print_json, require_existing_db
+from dashboard.cli_backends import add_backend_options, backend_settings
+
+
+def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
+    ask = subparsers.add_parser(
+        "ask",
+        parents=[common],
+        help="ask questions about an image file or a stored case",
+        description="Run one conversation. An image path runs without a database; a case id "
+        "stores the conversation in --db. Answers follow the question's language.",
+    )
+    ask.add_argument("target", metavar="IMAGE_OR_CASE", help="a PNG/JPEG/DICOM file, or a case id in --db")
+    ask.add_argument("-q", "--question", action="append", required=True, metavar="QUESTION",
+                     help="a question; repeat for follow-up turns")
+    ask.add_argument("--spacing-mm", type=float, metavar="MM",
+                     help="pixel spacing of a PNG/JPEG file (DICOM files carry their own)")
+    ask.add_argument("--view", choices=["PA", "AP"], help="view position of a PNG/JPEG file")
+    ask.add_argument("--backend", default="embedded", help="model backend (see `casebook backends`)")
+    add_backend_options(ask)
+    ask.set_defaults(handler=run_ask)
+
+    evaluate = subparsers.add_parser(
+        "evaluate",
+        parents=[common],
+        help="evaluate the vision engine on a ground-truth manifest",
+        description="Per-image rows and an aggregate: lung and heart Dice, nodule FROC, top-1 and box "
+        "hit rates, laterality errors and analysis latency.",
+    )
+    evaluate.add_argument("manifest", type=Path, metavar="MANIFEST.csv")
+    evaluate.set_defaults(handler=run_evaluate)
+
+
+def _backend(args: argparse.Namespace) -> Any:
+    from engine.backends.registry import create_backend
+
+    return create_backend(args.backend, backend_settings(args))
+
+
+def load_radiograph(path: Path, spacing_mm: float | None, view: str | None = None) -> Any:
+    """Read an image file into an engine Radiograph without storing anything."""
+    from cases import read_image_file
+    from cases.display import decoded_display
+    from engine.model import Calibration, CalibrationSource, Radiograph
+
+    # A throwaway salt: UIDs are remapped but nothing is kept.
+    decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
+    c = decoded.calibration
+    calibration = (
+        Calibration(row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)) if c.is_known else Calibration()
+    )
+    return Radiograph(pixels=decoded_display(decoded), calibration=calibration, key=decoded.image_id,
+                      view_position=decoded.view_position or view)
+
+
+def run_ask(args: argparse.Namespace) -> int:
+    from engine.dialogue import Conversation
+
+    backend = _backend(args)
+    target = Path(args.target)
+    turns = []
+    if target.exists():
+        from dashboard.workflows import analysis_cache
+
+        radiograph = load_radiograph(target, args.spacing_mm, args.view)
+        analysis = analysis_cache().get(radiograph)
+        conversation = Conversation(analysis, backend, image=radiograph.pixels if backend.name != "embedded" else None)
+        for question in args.question:
+            turns.append(conversation.ask(question))
+    else:
+        if args.spacing_mm is not None:
+            raise CommandError("--spacing-mm applies to image files; a stored case keeps its calibration")
+        from cases import open_store
+
+        from dashboard import workflows
+
+        store = open_store(require_existing_db(args))
+        try:
+            if store.find_case(args.target) is None:
+                raise CommandError(
+                    f"{args.target} is neither an image file nor a case in {require_existing_db(args)}; "
+                    "see `casebook list`"
+                )
+            session = workflows.start_session(store, args.target, backend=backend, actor=default_actor())
+            for question in args.question:
+                turns.append(workflows.ask(store, session, question, actor=default_actor()))
+        finally:
+            store.close()
+    if args.json:
+        print_json([t.to_json() for t in turns])
+    else:
+        for t in turns:
+            print(f"--- turn {t.index} ({t.intent.value}, {t.latency_ms:.0f} ms) ---")
+            print(f"Q: {t.question}")
+            print(t.answer_text)
+            refs = ", ".join(f"{b.phrase} -> {b.anchor_id} ({b.rule.value})" for b in t.resolved_references)
+            if refs:
+                print(f"bindings: {refs}")
+            for w in t.warnings:
+                print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    from engine.analysis import default_analyzer
+    from engine.evaluation import evaluate
+
+    if not args.manifest.is_file():
+        raise CommandError(f"no manifest at {args.manifest}")
+    analyzer = default_analyzer()
+    progress = Progress(0, "evaluating")
+
+    def step(i: int, total: int, case_id: str) -> None:
+        progress.total = total
+        progress.label = f"evaluating {case_id}"
+        progress.advance()
+
+    try:
+        result = evaluate(args.manifest, analyzer, lambda p, s: load_radiograph(p, s), progress=step)
+    except ValueError as exc:
+        raise CommandError(str(exc)) from exc
+    finally:
+        progress.close()
+    if args.json:
+        print_json(result)
+        return 0
+    print("case_id\tlung_dice\theart_dice\tnodule_rank\tbox_hit\tlatency_ms")
+    for row in result["images"]:
+        print("\t".join(str(row[k]) for k in ("case_id", "lung_dice", "heart_dice", "nodule_hit_rank", "box_hit", "latency_ms")))
+    summary = {k: v for k, v in result.items() if k != "images"}
+    print_json(summary)
+    return 0

@@ -1,0 +1,305 @@
+"""Use cases shared by the command line and the dashboard pages (no Streamlit here).
+
+This is the one place that knows both the engine's types and the case store's records:
+it loads a stored image as an engine `Radiograph`, keeps analyses in the store, starts
+and resumes conversations, and writes each turn (with its anchors, measurements and
+scorecard) in one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cases
+from engine.analysis import AnalysisCache, ImageAnalysis, default_analyzer
+from engine.anchors import Anchor, AnchorEvent, AnchorKind, AnchorStatus, AnchorStyle
+from engine.backends.base import HistoryTurn, ModelBackend
+from engine.dialogue import Conversation, TurnResult
+from engine.geometry import Box, Geometry
+from engine.model import Calibration, CalibrationSource, Radiograph, Side
+
+# The pixel hash is the analysis key; the engine version keeps old analyses apart.
+_SHARED_CACHE: AnalysisCache | None = None
+_CACHE_LOCK = threading.Lock()
+
+
+def analysis_cache() -> AnalysisCache:
+    """The process-wide analysis cache (one per server process or CLI run)."""
+    global _SHARED_CACHE
+    with _CACHE_LOCK:
+        if _SHARED_CACHE is None:
+            _SHARED_CACHE = AnalysisCache(default_analyzer)
+        return _SHARED_CACHE
+
+
+def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:
+    """The stored image as the engine sees it: display values and calibration."""
+    c = image.calibration
+    calibration = (
+        Calibration(row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value))
+        if c.is_known
+        else Calibration()
+    )
+    return Radiograph(
+        pixels=store.load_display(image),
+        calibration=calibration,
+        key=image.image_id,
+        view_position=image.view_position,
+    )
+
+
+def analyse_image(store: cases.CaseStore, image: cases.Image, cache: AnalysisCache | None = None,
+                  *, actor: str = "engine") -> ImageAnalysis:
+    """The image's analysis: from memory, else from the store, else computed and kept."""
+    cache = cache or analysis_cache()
+    return cache.get(
+        radiograph_for(store, image),
+        load=lambda key, version: store.find_analysis(key, version),
+        save=lambda key, version, payload: store.put_analysis(key, version, payload, actor=actor),
+    )
+
+
+@dataclass
+class Session:
+    """A stored conversation and the engine conversation that continues it."""
+
+    record: cases.Conversation
+    image: cases.Image
+    conversation: Conversation
+    lock: threading.Lock
+
+
+def start_session(
+    store: cases.CaseStore,
+    case_id: str,
+    *,
+    backend: ModelBackend,
+    actor: str,
+    image_id: str | None = None,
+    title: str | None = None,
+    cache: AnalysisCache | None = None,
+) -> Session:
+    """Open a new conversation about a case's image (its first image by default)."""
+    image = store.get_image(image_id) if image_id else _first_image(store, case_id)
+    analysis = analyse_image(store, image, cache, actor=actor)
+    record = store.start_conversation(
+        case_id=case_id,
+        image_id=image.image_id,
+        backend=backend.name,
+        model_id=backend.model_id,
+        model_version=backend.model_version,
+        parameters={**backend.parameters, "engine_version": analysis.engine_version},
+        actor=actor,
+        title=title,
+    )
+    image_pixels = radiograph_for(store, image).pixels if backend.name != "embedded" else None
+    return Session(record=record, image=image, conversation=Conversation(analysis, backend, image=image_pixels),
+                   lock=threading.Lock())
+
+
+def resume_session(
+    store: cases.CaseStore,
+    conversation_id: int,
+    *,
+    backend: ModelBackend,
+    cache: AnalysisCache | None = None,
+    actor: str = "engine",
+) -> Session:
+    """Continue a stored conversation: anchors keep their ids, turns their numbers."""
+    record = store.get_conversation(conversation_id)
+    image = store.get_image(record.image_id)
+    analysis = analyse_image(store, image, cache, actor=actor)
+    turns = store.list_turns(conversation_id)
+    anchors = [engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))]
+    events = [
+        AnchorEvent(e.turn_index + 1, e.anchor_id, AnchorStatus(e.status.value))
+        for e in store.list_anchor_events(conversation_id)
+    ]
+    history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
+    image_pixels = radiograph_for(store, image).pixels if backend.name != "embedded" else None
+    conversation = Conversation.restore(analysis, history=history, anchors=anchors, events=events,
+                                        backend=backend, image=image_pixels)
+    return Session(record=record, image=image, conversation=conversation, lock=threading.Lock())
+
+
+def ask(
+    store: cases.CaseStore,
+    session: Session,
+    question: str,
+    *,
+    actor: str,
+    drawn_box: Box | None = None,
+    drawn_label: str | None = None,
+    on_text: Callable[[str], None] | None = None,
+) -> TurnResult:
+    """Answer a question and store the turn in one transaction.
+
+    Two browser sessions can share a conversation; the lock keeps their turns in order
+    (the store rejects a second write of the same turn index as a conflict).
+    """
+    with session.lock:
+        result = session.conversation.ask(question, drawn_box=drawn_box, drawn_label=drawn_label, on_text=on_text)
+        store.append_turn(turn_write(result, session.record.conversation_id, actor))
+    return result
+
+
+def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.TurnWrite:
+    """Map an engine turn to the store's write record (turn indexes are 0-based there)."""
+    events = {e.anchor_id: e.status for e in result.events}
+    new = [a for a in result.anchors if events.get(a.id) in (AnchorStatus.CREATED, AnchorStatus.REFINED)]
+    referenced = tuple(a for a, s in events.items() if s is AnchorStatus.REFERENCED)
+    answer = result.to_json()
+    answer.pop("anchors", None)  # stored as anchor rows
+    answer["parameters"] = result.parameters
+    return cases.TurnWrite(
+        conversation_id=cases.ConversationId(conversation_id),
+        index=result.index - 1,
+        question=result.question,
+        language=cases.Language(result.language),
+        intent=result.intent.value,
+        answer_text=result.answer_text,
+        answer_json=answer,
+        raw_output=result.raw_output,
+        latency_ms=round(result.latency_ms, 3),
+        actor=actor,
+        anchors=tuple(anchor_write(a, events[a.id]) for a in new),
+        referenced_anchor_ids=tuple(cases.AnchorId(a) for a in referenced),
+        measurements=tuple(
+            cases.MeasurementWrite(
+                kind=m.kind,
+                from_anchor=cases.AnchorId(m.from_anchor),
+                to_anchor=None if m.to_anchor is None else cases.AnchorId(m.to_anchor),
+                value_mm=m.value_mm,
+                value_px=round(m.value_px, 3),
+                calibration=cases.CalibrationSource(m.calibration.value),
+                detail={"label": m.label, "relative_error": m.relative_error},
+            )
+            for m in result.measurements
+        ),
+        sign_matches=()
+        if result.scorecard is None
+        else tuple(
+            cases.SignMatchWrite(
+                profile_id=result.scorecard.profile_id,
+                profile_version=result.scorecard.profile_version,
+                sign_code=str(item.sign_code),
+                status=cases.SignStatus(item.status.value),
+                evidence_anchor_ids=tuple(cases.AnchorId(a) for a in item.evidence_anchor_ids),
+                reason=item.reason_en,
+            )
+            for item in result.scorecard.items
+        ),
+    )
+
+
+def anchor_write(anchor: Anchor, status: AnchorStatus) -> cases.AnchorWrite:
+    return cases.AnchorWrite(
+        anchor_id=cases.AnchorId(anchor.id),
+        status=cases.AnchorStatus(status.value),
+        kind=cases.AnchorKind(anchor.kind.value),
+        label=anchor.label_en,
+        geometry=to_case_geometry(anchor.geometry),
+        location=anchor.region or _zone_region(anchor),
+        side=None if anchor.side is None else cases.Side(anchor.side.value),
+        zone=anchor.zone,
+        band=anchor.band,
+        parent_ids=tuple(cases.AnchorId(p) for p in anchor.parent_ids),
+        confidence=anchor.confidence,
+        detail=anchor.to_json(),
+    )
+
+
+def _zone_region(anchor: Anchor) -> str | None:
+    if anchor.side in (Side.RIGHT, Side.LEFT) and anchor.zone:
+        return f"{anchor.side.value}_{anchor.zone}_zone"
+    return None
+
+
+def to_case_geometry(geometry: Geometry) -> cases.Geometry:
+    match geometry.kind:
+        case "box":
+            box = geometry.bounding_box()
+            # The store wants a box of positive size; a degenerate one becomes 1 px wide.
+            return cases.Box(x0=box.x0, y0=box.y0, x1=max(box.x1, box.x0 + 1), y1=max(box.y1, box.y0 + 1))
+        case "point":
+            (x, y), = geometry.points
+            return cases.Point(x=x, y=y)
+        case "polygon":
+            return cases.Polygon(points=tuple(geometry.points))
+        case "line":
+            return cases.Polyline(points=tuple(geometry.points))
+        case "mask":
+            assert geometry.shape is not None
+            return cases.RleMask(height=geometry.shape[0], width=geometry.shape[1], counts=tuple(geometry.rle))
+    raise ValueError(f"unknown geometry kind {geometry.kind!r}")
+
+
+def from_case_geometry(geometry: cases.Geometry) -> Geometry:
+    match geometry:
+        case cases.Box():
+            return Geometry.from_box(Box(geometry.x0, geometry.y0, geometry.x1, geometry.y1))
+        case cases.Point():
+            return Geometry.point((geometry.x, geometry.y))
+        case cases.Polygon():
+            return Geometry.polygon(geometry.points)
+        case cases.Polyline():
+            return Geometry("line", tuple(geometry.points)) if len(geometry.points) == 2 else Geometry.polygon(geometry.points)
+        case cases.RleMask():
+            return Geometry("mask", rle=tuple(geometry.counts), shape=(geometry.height, geometry.width))
+    raise ValueError(f"unknown stored geometry {geometry!r}")
+
+
+def engine_anchor(stored: cases.Anchor) -> Anchor:
+    """A stored anchor as the engine and the overlay see it (from its saved detail)."""
+    detail: dict[str, Any] | None = getattr(stored, "detail", None)
+    if detail:
+        return Anchor.from_json(detail)
+    kind = AnchorKind(stored.kind.value)
+    style = {
+        AnchorKind.FINDING: AnchorStyle.SCREENING,
+        AnchorKind.LANDMARK: AnchorStyle.POINT,
+        AnchorKind.MEASUREMENT: AnchorStyle.DISTANCE,
+        AnchorKind.USER_DRAWN: AnchorStyle.USER_BOX,
+    }.get(kind, AnchorStyle.REGION)
+    return Anchor(
+        id=stored.anchor_id,
+        kind=kind,
+        label_en=stored.label,
+        label_zh=stored.label,
+        geometry=from_case_geometry(stored.geometry),
+        style=style,
+        turn_index=stored.turn_index + 1,
+        side=None if stored.side is None else Side(stored.side.value),
+        zone=stored.zone,
+        band=stored.band,
+        region=stored.location,
+        parent_ids=tuple(stored.parent_ids),
+        confidence=stored.confidence,
+    )
+
+
+def _latest_versions(anchors: tuple[cases.Anchor, ...]) -> list[cases.Anchor]:
+    latest: dict[str, cases.Anchor] = {}
+    for a in sorted(anchors, key=lambda a: a.turn_index):
+        latest[a.anchor_id] = a
+    return sorted(latest.values(), key=lambda a: int(a.anchor_id.lstrip("A") or 0))
+
+
+def replay_state(store: cases.CaseStore, conversation_id: int, turn_number: int) -> list[tuple[Anchor, str | None]]:
+    """The overlay exactly as it was after turn `turn_number` (1-based), from stored anchors.
+
+    Returns each anchor with what that turn did to it (created / refined / referenced)
+    or None when the turn left it alone.
+    """
+    states = store.anchors_after_turn(conversation_id, turn_number - 1)
+    return [(engine_anchor(s.anchor), None if s.status_in_turn is None else s.status_in_turn.value) for s in states]
+
+
+def _first_image(store: cases.CaseStore, case_id: str) -> cases.Image:
+    images = store.list_images(case_id)
+    if not images:
+        raise cases.RecordNotFound(f"case {case_id} has no image; import one with `casebook import`")
+    return images[0]

@@ -1,0 +1,91 @@
+"""Workflows: a stored case, a conversation written turn by turn, replay and resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from cases import open_store
+from cases.phantom import make_phantom, seed_scenario_spec
+from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
+from dashboard import workflows
+from engine.analysis import AnalysisCache, Analyzer
+from engine.anchors import AnchorKind, AnchorStyle
+from engine.backends.embedded import EmbeddedBackend
+from engine.findings import Candidate
+from tests.engine.conftest import FakeDetector, FakeSegmenter, Phantom
+
+SEED = [
+    "肺部是否有异常?",
+    "右肺中叶那个圆形影,边缘是否规则?",
+    "这个病灶距离右肺门有多远?是否与肺门结构相连?",
+    "如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?",
+]
+
+
+@pytest.fixture
+def scenario(tmp_path):
+    phantom = make_phantom(seed_scenario_spec())
+    truth = phantom.truth
+    store = open_store(tmp_path / "casebook.duckdb")
+    outcome = store.import_bytes(phantom_dicom_bytes(phantom, DicomOptions()), name="seed.dcm", actor="test")
+    nodule = truth.nodules[0]
+    fakes = Phantom(image=phantom.pixels, right_lung=truth.right_lung, left_lung=truth.left_lung, heart=truth.heart)
+    candidates = [Candidate(nodule.center_px, nodule.diameter_px / 2, 0.9)]
+    cache = AnalysisCache(lambda: Analyzer(FakeSegmenter(fakes), FakeDetector(candidates, truth.columns)))
+    yield store, outcome.case_id, cache, nodule
+    store.close()
+
+
+def test_a_conversation_is_stored_turn_by_turn(scenario):
+    store, case_id, cache, nodule = scenario
+    session = workflows.start_session(store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache)
+    results = [workflows.ask(store, session, q, actor="dr.a") for q in SEED]
+    conversation_id = session.record.conversation_id
+
+    turns = store.list_turns(conversation_id)
+    assert [t.question for t in turns] == SEED
+    assert [t.answer_text for t in turns] == [r.answer_text for r in results]
+    assert turns[0].actor == "dr.a"
+    measurements = store.list_measurements(conversation_id)
+    assert any(m.kind == "center_to_hilum" and m.value_mm for m in measurements)
+    matches = store.list_sign_matches(conversation_id)
+    assert len(matches) == results[3].scorecard.total
+    assert store.verify_audit().ok
+
+
+def test_replay_draws_each_turn_from_the_stored_anchors(scenario):
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache)
+    results = [workflows.ask(store, session, q, actor="dr.a") for q in SEED]
+    for number, result in enumerate(results, start=1):
+        replayed = workflows.replay_state(store, session.record.conversation_id, number)
+        assert [a.to_json() for a, _ in replayed] == [a.to_json() for a in result.anchors]
+        assert {a.id: s for a, s in replayed if s} == {e.anchor_id: e.status.value for e in result.events}
+    after_two = [a for a, _ in workflows.replay_state(store, session.record.conversation_id, 2)]
+    contour = next(a for a in after_two if a.style is AnchorStyle.CONTOUR)
+    assert contour.attributes["notches"]  # the marks survive storage
+    assert not any(a.kind is AnchorKind.LANDMARK for a in after_two)  # the hilum came in turn 3
+
+
+def test_a_resumed_conversation_keeps_its_anchors_and_focus(scenario):
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache)
+    for q in SEED[:2]:
+        workflows.ask(store, session, q, actor="dr.a")
+    resumed = workflows.resume_session(store, session.record.conversation_id, backend=EmbeddedBackend(), cache=cache)
+    third = workflows.ask(store, resumed, SEED[2], actor="dr.b")
+    assert third.index == 3
+    contour = next(a for a in third.anchors if a.style is AnchorStyle.CONTOUR)
+    assert third.resolved_references[0].anchor_id == contour.id
+    assert store.list_turns(session.record.conversation_id)[2].actor == "dr.b"
+    assert store.verify_audit().ok
+
+
+def test_the_analysis_is_kept_in_the_store_and_reused(scenario):
+    store, case_id, cache, _ = scenario
+    image = store.list_images(case_id)[0]
+    first = workflows.analyse_image(store, image, cache)
+    fresh_cache = AnalysisCache(lambda: pytest.fail("a stored analysis must not be recomputed"))
+    fresh_cache._analyzer = cache.analyzer  # same engine version, empty memory
+    again = workflows.analyse_image(store, image, fresh_cache)
+    assert again.findings == first.findings
