@@ -162,7 +162,9 @@ def check_chain(records: Iterable[AuditRecord]) -> AuditProblem | None:
                 return _problem(
                     AuditProblemKind.RECORDS_OUT_OF_ORDER,
                     record,
-                    f"audit records out of order: record {record.seq} was written after {after}, not after record {expected_seq - 1}",
+                    f"audit records out of order: record {record.seq} ({record.action}, "
+                    f"{record.entity_type} {record.entity_id}) was written after {after}, "
+                    f"not after record {expected_seq - 1}",
                 )
             return _problem(
                 AuditProblemKind.CHAIN_BROKEN,
@@ -186,10 +188,17 @@ def check_chain(records: Iterable[AuditRecord]) -> AuditProblem | None:
 
 
 def _describe_value_change(stored: Any, current: Any) -> str:
+    """Name every field that differs, e.g. ``geometry and detail changed``."""
     if isinstance(stored, Mapping) and isinstance(current, Mapping):
-        for key in sorted(set(stored) | set(current)):
-            if stored.get(key) != current.get(key):
-                return f"{key} changed"
+        changed = [
+            key
+            for key in sorted(set(stored) | set(current))
+            if stored.get(key) != current.get(key)
+        ]
+        if len(changed) == 1:
+            return f"{changed[0]} changed"
+        if changed:
+            return f"{', '.join(changed[:-1])} and {changed[-1]} changed"
     return "changed"
 
 
@@ -201,20 +210,22 @@ def _keyed(items: list[Any], key: str) -> dict[Any, Any]:
 
 
 def describe_turn_change(stored: Mapping[str, Any], current: Mapping[str, Any]) -> str:
-    """Name the first difference between a turn's recorded and current payloads."""
+    """Name every difference between a turn's recorded and current payloads."""
+    changes: list[str] = []
     if stored.get("turn") != current.get("turn"):
-        return _describe_value_change(stored.get("turn"), current.get("turn"))
+        changes.append(_describe_value_change(stored.get("turn"), current.get("turn")))
     for section, label, key in _TURN_SECTIONS:
         before = _keyed(list(stored.get(section) or []), key)
         after = _keyed(list(current.get(section) or []), key)
         for item_key in sorted(set(before) | set(after), key=str):
             if item_key not in after:
-                return f"{label} {item_key} missing"
-            if item_key not in before:
-                return f"{label} {item_key} added without an audit record"
-            if before[item_key] != after[item_key]:
-                return f"{label} {item_key} {_describe_value_change(before[item_key], after[item_key])}"
-    return "changed"
+                changes.append(f"{label} {item_key} missing")
+            elif item_key not in before:
+                changes.append(f"{label} {item_key} added without an audit record")
+            elif before[item_key] != after[item_key]:
+                change = _describe_value_change(before[item_key], after[item_key])
+                changes.append(f"{label} {item_key} {change}")
+    return "; ".join(changes) or "changed"
 
 
 def describe_change(

@@ -1300,6 +1300,9 @@ class AuditReport:
     head_hash: str | None
     """Publish this hash elsewhere to detect a rewrite of the whole chain later."""
     problem: AuditProblem | None
+    """The first broken link (the chain's own, else the first changed entity)."""
+    problems: tuple[AuditProblem, ...] = ()
+    """Every problem found: at most one in the chain, then each tampered entity."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -237,7 +237,15 @@ class CaseStore:
         entity_id: str,
         payload: JsonObject,
     ) -> AuditRecord:
-        """Append the next audit record inside the caller's transaction."""
+        """Append the next audit record inside the caller's transaction.
+
+        Raises:
+            InvalidRecord: the write names no actor (every record must say who).
+        """
+        if not actor or not actor.strip():
+            raise InvalidRecord(
+                f"{action}: every write must name its actor (a user or a service)"
+            )
         # max() then a primary-key lookup: ORDER BY seq DESC LIMIT 1 would push every
         # record through DuckDB's top-N heap, because the log is stored in seq order.
         row = cursor.execute(
@@ -1033,12 +1041,82 @@ class CaseStore:
             ).fetchall()
         return tuple(AuditRecord.from_row(r) for r in rows)
 
+    def search_audit(
+        self,
+        *,
+        limit: int = 50,
+        actor: str | None = None,
+        action: str | None = None,
+        entity_type: str | None = None,
+        entity_id: str | None = None,
+    ) -> tuple[AuditRecord, ...]:
+        """Return the newest ``limit`` matching audit records, oldest first.
+
+        ``action`` matches an action or its prefix (``turn`` matches ``turn.append``);
+        the other filters match exactly.
+        """
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"""SELECT {columns_sql(AuditRecord)} FROM audit_log
+                    WHERE (?::VARCHAR IS NULL OR actor = ?)
+                      AND (?::VARCHAR IS NULL OR starts_with(action, ?))
+                      AND (?::VARCHAR IS NULL OR entity_type = ?)
+                      AND (?::VARCHAR IS NULL OR entity_id = ?)
+                    ORDER BY seq DESC LIMIT ?""",
+                [
+                    actor,
+                    actor,
+                    action,
+                    action,
+                    entity_type,
+                    entity_type,
+                    entity_id,
+                    entity_id,
+                    max(0, limit),
+                ],
+            ).fetchall()
+        return tuple(AuditRecord.from_row(r) for r in reversed(rows))
+
+    def has_audit_hash(self, digest: str) -> bool:
+        """Whether some audit record has this hash (a head hash published earlier)."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                "SELECT count(*) FROM audit_log WHERE hash = ?",
+                [digest.strip().lower()],
+            ).fetchone()
+        return bool(row and row[0])
+
+    def conversation_audit(self, conversation_id: int) -> tuple[AuditRecord, ...]:
+        """Return the audit records of one conversation, oldest first.
+
+        Its start, its turns (with their anchors, measurements and sign matches), the
+        annotations linked to it and its exports.
+        """
+        with self._cursor() as cursor:
+            rows = cursor.execute(
+                f"""SELECT {columns_sql(AuditRecord)} FROM audit_log
+                    WHERE (entity_type = 'conversation' AND entity_id = ?)
+                       OR (entity_type = 'turn' AND starts_with(entity_id, ?))
+                       OR (entity_type = 'export' AND entity_id = ?)
+                       OR (entity_type = 'annotation'
+                           AND payload->>'$.conversation_id' = ?)
+                    ORDER BY seq""",
+                [
+                    str(conversation_id),
+                    f"{conversation_id}/",
+                    f"conversation:{conversation_id}",
+                    str(conversation_id),
+                ],
+            ).fetchall()
+        return tuple(AuditRecord.from_row(r) for r in rows)
+
     def verify_audit(self) -> AuditReport:
         """Walk the audit chain and re-hash every entity it covers.
 
-        Reports the first problem: a missing, reordered or edited audit record, an entity
-        that changed or disappeared since it was recorded, or an entity row that no audit
-        record covers (inserted behind the casebook's back).
+        Reports every problem found (``problems``; ``problem`` is the first): a
+        missing, reordered or edited audit record, an entity that changed or
+        disappeared since it was recorded, or an entity row that no audit record
+        covers (inserted behind the casebook's back).
         """
         with self._cursor() as cursor:
             records = [
@@ -1049,16 +1127,19 @@ class CaseStore:
             ]
             current = verification.current_payloads(cursor)
         head = records[-1] if records else None
-        problem = audit.check_chain(records) or verification.check_entities(
-            records, current
+        chain_problem = audit.check_chain(records)
+        problems = (
+            *((chain_problem,) if chain_problem else ()),
+            *verification.entity_problems(records, current),
         )
         return AuditReport(
-            ok=problem is None,
+            ok=not problems,
             records_checked=len(records),
             entities_checked=sum(len(v) for v in current.values()),
             head_seq=head.seq if head else None,
             head_hash=head.hash if head else None,
-            problem=problem,
+            problem=problems[0] if problems else None,
+            problems=problems,
         )
 
     def rebuild_case_summaries(self) -> None:

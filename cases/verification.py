@@ -125,44 +125,63 @@ def _entity_label(entity_type: str, entity_id: str) -> str:
     return f"{_ENTITY_NAMES.get(entity_type, entity_type)} {entity_id}"
 
 
-def check_entities(
+def entity_problems(
     records: list[AuditRecord], current: dict[str, dict[str, JsonObject]]
-) -> AuditProblem | None:
-    """Compare each audited entity's latest recorded payload with what is stored now."""
+) -> list[AuditProblem]:
+    """Compare each audited entity's latest recorded payload with what is stored now.
+
+    Returns every changed, missing or unrecorded entity, in audit order (unrecorded
+    entities last).
+    """
     latest: dict[tuple[str, str], AuditRecord] = {}
     for record in records:
         if record.entity_type in current:
             latest[(record.entity_type, record.entity_id)] = record
+    problems: list[AuditProblem] = []
     for (entity_type, entity_id), record in sorted(
         latest.items(), key=lambda item: item[1].seq
     ):
         now = current[entity_type].get(entity_id)
         label = _entity_label(entity_type, entity_id)
         if now is None or (entity_type == "turn" and now.get("turn") is None):
-            return AuditProblem(
-                kind=AuditProblemKind.ENTITY_MISSING,
-                seq=record.seq,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                message=f"{label} missing (recorded by audit record {record.seq})",
+            problems.append(
+                AuditProblem(
+                    kind=AuditProblemKind.ENTITY_MISSING,
+                    seq=record.seq,
+                    entity_type=entity_type,
+                    entity_id=entity_id,
+                    message=f"{label} missing (recorded by audit record {record.seq})",
+                )
             )
-        if audit.payload_sha256(now) != record.payload_sha256:
+        elif audit.payload_sha256(now) != record.payload_sha256:
             change = audit.describe_change(entity_type, record.payload, now)
-            return AuditProblem(
-                kind=AuditProblemKind.ENTITY_CHANGED,
-                seq=record.seq,
-                entity_type=entity_type,
-                entity_id=entity_id,
-                message=f"{label}: {change} since audit record {record.seq}",
+            problems.append(
+                AuditProblem(
+                    kind=AuditProblemKind.ENTITY_CHANGED,
+                    seq=record.seq,
+                    entity_type=entity_type,
+                    entity_id=entity_id,
+                    message=f"{label}: {change} since audit record {record.seq}",
+                )
             )
     for entity_type, entities in current.items():
         for entity_id in entities:
             if (entity_type, entity_id) not in latest:
-                return AuditProblem(
-                    kind=AuditProblemKind.ENTITY_UNRECORDED,
-                    seq=None,
-                    entity_type=entity_type,
-                    entity_id=entity_id,
-                    message=f"{_entity_label(entity_type, entity_id)} has no audit record: it was written outside the casebook",
+                problems.append(
+                    AuditProblem(
+                        kind=AuditProblemKind.ENTITY_UNRECORDED,
+                        seq=None,
+                        entity_type=entity_type,
+                        entity_id=entity_id,
+                        message=f"{_entity_label(entity_type, entity_id)} has no audit record: it was written outside the casebook",
+                    )
                 )
-    return None
+    return problems
+
+
+def check_entities(
+    records: list[AuditRecord], current: dict[str, dict[str, JsonObject]]
+) -> AuditProblem | None:
+    """Return the first entity problem (see ``entity_problems``), or None."""
+    problems = entity_problems(records, current)
+    return problems[0] if problems else None
