@@ -1,0 +1,805 @@
+"""Lung-nodule candidates on a frontal chest radiograph: blob detection plus a patch CNN.
+
+The detector works on a fixed physical grid (0.70 mm per pixel, the JSRT 512 grid the
+classifier was trained on), so a 10 mm nodule is the same number of pixels on every
+film. Steps:
+
+1. Resample the image to the working grid (from its pixel spacing when that spacing
+   gives a plausible chest field of view, else long side = 512 px) and normalise its
+   intensities by the median and spread inside the lung fields.
+2. Search region: the convex hull of the lung fields, slightly dilated, because real
+   nodules hide behind the heart and below the diaphragm dome, outside the lung-field
+   mask. Without a usable mask a central thoracic ellipse stands in.
+3. Candidates: local maxima of the scale-normalised Laplacian-of-Gaussian (bright blobs
+   of radius about 2.5 to 20 mm), suppressed so no two lie closer than a few mm.
+4. Each candidate's two-channel patch goes through a small CNN (ONNX, run by
+   onnxruntime in one batch per image); its probability, with the blob features, gives
+   the final score.
+
+Everything here is numpy/scipy/OpenCV/onnxruntime; training lives in
+:mod:`engine.training.train_nodules` and calls the same preprocessing functions.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+from scipy import ndimage
+
+from engine.errors import ModelFileMissing
+from engine.model import Side
+
+__all__ = [
+    "BlobFeatures",
+    "BlobField",
+    "CandidateParams",
+    "NoduleCandidate",
+    "PreparedImage",
+    "WorkGrid",
+    "blob_field",
+    "classifier_features",
+    "classify",
+    "detect_nodules",
+    "extract_patches",
+    "find_blob_candidates",
+    "load_nodule_classifier_spec",
+    "prepare_image",
+    "view_transforms",
+]
+
+FloatImage = npt.NDArray[np.float32]
+BoolMask = npt.NDArray[np.bool_]
+
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+MODEL_NAME = "nodule_classifier"
+
+# The classifier was trained on JSRT films at 0.70 mm per pixel (2048 px @ 0.175 mm,
+# downsampled x4): a 358 mm field of view on a 512 px grid.
+WORK_MM_PER_PX = 0.70
+WORK_LONG_SIDE = 512
+# A pixel spacing is trusted only when it implies a chest-sized field of view. Some
+# archives keep the detector's spacing after downsizing an image (e.g. 1024 px
+# "@ 0.168 mm" = 17 cm, smaller than an adult thorax), and scaling by it would make
+# every nodule look twice as large as it is.
+PLAUSIBLE_FIELD_MM = (250.0, 500.0)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateParams:
+    """Settings of the blob candidate generator (recorded in the model JSON)."""
+
+    radii_mm: tuple[float, ...] = (3.0, 4.0, 5.0, 6.5, 8.0, 10.0, 12.5, 15.0)
+    min_separation_mm: float = 5.0
+    max_candidates: int = 100
+    roi_dilation_mm: float = 5.0
+    border_mm: float = 6.0
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> CandidateParams:
+        """Build from the ``candidates`` block of the model JSON."""
+        return cls(
+            radii_mm=tuple(float(r) for r in values["radii_mm"]),
+            min_separation_mm=float(values["min_separation_mm"]),
+            max_candidates=int(values["max_candidates"]),
+            roi_dilation_mm=float(values["roi_dilation_mm"]),
+            border_mm=float(values["border_mm"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form of these settings."""
+        return {
+            "radii_mm": list(self.radii_mm),
+            "min_separation_mm": self.min_separation_mm,
+            "max_candidates": self.max_candidates,
+            "roi_dilation_mm": self.roi_dilation_mm,
+            "border_mm": self.border_mm,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WorkGrid:
+    """Mapping between input-image pixels and the detector's working grid.
+
+    ``scale`` is working pixels per input pixel; pixel centres map onto pixel centres.
+    """
+
+    scale: float
+    rows: int
+    cols: int
+    mm_per_px: float
+    spacing_trusted: bool
+
+    def to_input(self, x: float, y: float) -> tuple[float, float]:
+        """Working-grid pixel -> input-image pixel."""
+        return (x + 0.5) / self.scale - 0.5, (y + 0.5) / self.scale - 0.5
+
+    def to_work(self, x: float, y: float) -> tuple[float, float]:
+        """Input-image pixel -> working-grid pixel."""
+        return (x + 0.5) * self.scale - 0.5, (y + 0.5) * self.scale - 0.5
+
+
+def work_grid(rows: int, cols: int, mm_per_px: float | None) -> WorkGrid:
+    """The working grid of an ``rows`` x ``cols`` image with an optional pixel spacing."""
+    if rows < 16 or cols < 16:
+        raise ValueError(f"image must be at least 16x16 pixels, got {rows}x{cols}")
+    long_side = max(rows, cols)
+    trusted = (
+        mm_per_px is not None
+        and math.isfinite(mm_per_px)
+        and mm_per_px > 0
+        and PLAUSIBLE_FIELD_MM[0] <= long_side * mm_per_px <= PLAUSIBLE_FIELD_MM[1]
+    )
+    scale = (
+        mm_per_px / WORK_MM_PER_PX
+        if trusted and mm_per_px
+        else WORK_LONG_SIDE / long_side
+    )
+    return WorkGrid(
+        scale=scale,
+        rows=max(1, round(rows * scale)),
+        cols=max(1, round(cols * scale)),
+        mm_per_px=WORK_MM_PER_PX,
+        spacing_trusted=bool(trusted),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PreparedImage:
+    """An image on the working grid with its search region and normalised intensities."""
+
+    grid: WorkGrid
+    normalised: FloatImage = field(repr=False)
+    lung: BoolMask = field(repr=False)
+    roi: BoolMask = field(repr=False)
+    lung_signed_mm: FloatImage = field(repr=False)
+    midline_x: float
+    mask_used: bool
+
+
+def _resize(
+    image: npt.NDArray[Any], grid: WorkGrid, *, nearest: bool = False
+) -> npt.NDArray[Any]:
+    if nearest:
+        interpolation = cv2.INTER_NEAREST
+    else:
+        interpolation = cv2.INTER_AREA if grid.scale < 1 else cv2.INTER_LINEAR
+    return cv2.resize(image, (grid.cols, grid.rows), interpolation=interpolation)
+
+
+def _components(mask: BoolMask, keep: int) -> list[BoolMask]:
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return []
+    sizes = np.bincount(labels.ravel())[1:]
+    order = np.argsort(sizes)[::-1][:keep]
+    return [labels == (i + 1) for i in order]
+
+
+def _usable_lungs(mask: BoolMask | None, grid: WorkGrid) -> BoolMask | None:
+    """The mask on the working grid, or None when it cannot be a pair of lung fields."""
+    if mask is None:
+        return None
+    small = _resize(mask.astype(np.uint8) * 255, grid) >= 128
+    area = small.mean()
+    # Two adult lung fields cover roughly 15-45 % of a frontal film; far outside that
+    # the mask is a segmentation failure and the fallback region is safer.
+    if not 0.05 <= area <= 0.7:
+        return None
+    parts = _components(small, keep=2)
+    keep = [p for p in parts if p.sum() >= 0.1 * small.sum()]
+    return np.logical_or.reduce(keep) if keep else None
+
+
+def _fallback_region(grid: WorkGrid) -> BoolMask:
+    """A central thoracic ellipse: where the lungs lie on a typical frontal film."""
+    yy, xx = np.mgrid[0 : grid.rows, 0 : grid.cols].astype(np.float32)
+    cx, cy = (grid.cols - 1) / 2, grid.rows * 0.48
+    ax, ay = grid.cols * 0.40, grid.rows * 0.36
+    return ((xx - cx) / ax) ** 2 + ((yy - cy) / ay) ** 2 <= 1.0
+
+
+def _fallback_lungs(work: FloatImage, region: BoolMask) -> BoolMask:
+    """The darker part of the thoracic ellipse, a rough stand-in for the lung fields.
+
+    Used only to normalise intensities and place candidates relative to the lungs when
+    no usable mask was given; the search region stays the whole ellipse.
+    """
+    level = np.percentile(work[region], 55)
+    dark = (work <= level) & region
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9))
+    dark = cv2.morphologyEx(dark.astype(np.uint8), cv2.MORPH_OPEN, disc).astype(bool)
+    return dark if dark.sum() >= 0.2 * region.sum() else region
+
+
+def _midline(lung: BoolMask, fallback: float) -> float:
+    """Column between the two lung fields' medial edges (the patient's midline).
+
+    Only the upper half of the lungs counts: lower down the heart pushes the left
+    lung's medial edge away from the midline.
+    """
+    parts = _components(lung, keep=2)
+    if len(parts) < 2:
+        return fallback
+    parts.sort(key=lambda p: float(np.nonzero(p.any(axis=0))[0].mean()))
+    image_left, image_right = parts
+    both = np.nonzero(image_left.any(axis=1) & image_right.any(axis=1))[0]
+    if both.size == 0:
+        return fallback
+    rows = both[: max(1, both.size // 2)]
+    cols = np.arange(lung.shape[1])
+    inner_left = np.where(image_left[rows], cols, -1).max(axis=1)
+    inner_right = np.where(image_right[rows], cols, lung.shape[1]).min(axis=1)
+    return float(np.median((inner_left + inner_right) / 2))
+
+
+def prepare_image(
+    image: FloatImage,
+    lung_mask: BoolMask | None,
+    *,
+    mm_per_px: float | None,
+    params: CandidateParams | None = None,
+) -> PreparedImage:
+    """Resample, normalise and find the search region of one radiograph."""
+    params = params or CandidateParams()
+    if image.ndim != 2:
+        raise ValueError(f"image must be 2-D grayscale, got shape {image.shape!r}")
+    if lung_mask is not None and lung_mask.shape != image.shape:
+        raise ValueError(
+            f"lung_mask shape {lung_mask.shape!r} must match the image {image.shape!r}"
+        )
+    grid = work_grid(image.shape[0], image.shape[1], mm_per_px)
+    pixels = np.nan_to_num(image.astype(np.float32, copy=False), nan=0.0)
+    work = _resize(pixels, grid).astype(np.float32)
+    lung = _usable_lungs(lung_mask, grid)
+    mask_used = lung is not None
+    mmpx = grid.mm_per_px
+    if lung is None:
+        region = _fallback_region(grid)
+        lung = _fallback_lungs(work, region)
+        roi = region.copy()
+    else:
+        if len(_components(lung, keep=2)) < 2:
+            # One lung field only (the other opaque or missed by the segmenter): search
+            # its mirror image too, so a lesion in the missed lung can still be found.
+            lung = lung | lung[:, ::-1]
+        hull = np.zeros(lung.shape, np.uint8)
+        contours, _ = cv2.findContours(
+            lung.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+        )
+        cv2.fillPoly(hull, [cv2.convexHull(np.concatenate(contours))], 1)
+        radius = max(1, round(params.roi_dilation_mm / mmpx))
+        disc = cv2.getStructuringElement(
+            cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)
+        )
+        roi = cv2.dilate(hull, disc).astype(bool)
+    border = max(1, round(params.border_mm / mmpx))
+    roi[:border] = roi[-border:] = False
+    roi[:, :border] = roi[:, -border:] = False
+
+    values = work[lung]
+    p25, median, p75 = np.percentile(values, [25, 50, 75])
+    spread = max(float(p75 - p25), 1e-3)
+    normalised = ((work - median) / spread).astype(np.float32)
+
+    lung_u8 = lung.astype(np.uint8)
+    inside = cv2.distanceTransform(lung_u8, cv2.DIST_L2, cv2.DIST_MASK_5)
+    outside = cv2.distanceTransform(1 - lung_u8, cv2.DIST_L2, cv2.DIST_MASK_5)
+    signed = ((inside - outside) * mmpx).astype(np.float32)
+    return PreparedImage(
+        grid=grid,
+        normalised=normalised,
+        lung=lung,
+        roi=roi,
+        lung_signed_mm=signed,
+        midline_x=_midline(lung, (grid.cols - 1) / 2)
+        if mask_used
+        else (grid.cols - 1) / 2,
+        mask_used=mask_used,
+    )
+
+
+FEATURE_NAMES = (
+    "blobness",
+    "laplacian",
+    "radius_mm",
+    "intensity",
+    "contrast",
+    "lung_depth_mm",
+    "rel_y",
+    "rel_x",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlobFeatures:
+    """What the blob detector measured at a candidate (working grid, 0.70 mm/px).
+
+    Intensities are in units of the lung fields' interquartile range.
+    """
+
+    blobness: float  # sigma^2 x -(larger Hessian eigenvalue) at the best scale
+    laplacian: float  # sigma^2 x -(Laplacian) at that scale
+    radius_mm: float  # sqrt(2) x the best sigma
+    intensity: float  # normalised intensity at the centre (0 = lung median)
+    contrast: float  # mean inside the radius minus mean of the ring r..2r
+    lung_depth_mm: float  # signed distance to the lung-field border, + inside
+    rel_y: float  # 0 at the lung apex, 1 at the lowest lung row
+    rel_x: float  # |x - midline| / half the thoracic width
+
+    def as_array(self) -> npt.NDArray[np.float32]:
+        """Vector in :data:`FEATURE_NAMES` order."""
+        return np.array(
+            [getattr(self, name) for name in FEATURE_NAMES], dtype=np.float32
+        )
+
+
+def classifier_features(features: BlobFeatures) -> npt.NDArray[np.float32]:
+    """The classifier's feature input: heavy-tailed values compressed, all bounded."""
+    return np.array(
+        [
+            math.log1p(max(features.blobness, 0.0)),
+            math.copysign(math.log1p(abs(features.laplacian)), features.laplacian),
+            features.radius_mm / 10,
+            float(np.clip(features.intensity, -6, 6)),
+            float(np.clip(features.contrast, -6, 6)),
+            float(np.clip(features.lung_depth_mm / 20, -3, 3)),
+            float(np.clip(features.rel_y, -0.5, 1.5)),
+            float(np.clip(features.rel_x, 0, 2)),
+        ],
+        dtype=np.float32,
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkCandidate:
+    """A blob candidate on the working grid."""
+
+    x: int
+    y: int
+    features: BlobFeatures
+
+
+def _blob_stack(
+    normalised: FloatImage, sigmas_px: npt.NDArray[np.float64]
+) -> tuple[FloatImage, FloatImage]:
+    """Scale-normalised blobness and Laplacian at each sigma, on the full grid.
+
+    Blobness is ``sigma^2 * max(0, -lambda_2)`` with ``lambda_2`` the larger Hessian
+    eigenvalue: a bright round blob curves down in every direction, whereas a rib edge
+    or a vessel (a ridge) is flat along its length and scores about zero. Large sigmas
+    are computed on a Gaussian pyramid, which keeps the whole stack to a few tens of ms.
+    """
+    rows, cols = normalised.shape
+    levels = [normalised]
+    blob = np.empty((len(sigmas_px), rows, cols), np.float32)
+    laplace = np.empty_like(blob)
+    for i, sigma in enumerate(sigmas_px):
+        level = 0
+        while sigma / 2 ** (level + 1) >= 2.0:
+            level += 1
+        while len(levels) <= level:
+            levels.append(np.asarray(cv2.pyrDown(levels[-1]), np.float32))
+        # pyrDown's 5-tap kernel leaves a blur of about one source pixel per level.
+        inherent = 0.0 if level == 0 else 1.0
+        sigma_level = sigma / 2**level
+        extra = math.sqrt(max(sigma_level**2 - inherent**2, 0.25))
+        smooth = cv2.GaussianBlur(
+            levels[level], (0, 0), extra, borderType=cv2.BORDER_REFLECT
+        )
+        dxx = cv2.Sobel(smooth, cv2.CV_32F, 2, 0, ksize=3) / 4
+        dyy = cv2.Sobel(smooth, cv2.CV_32F, 0, 2, ksize=3) / 4
+        dxy = cv2.Sobel(smooth, cv2.CV_32F, 1, 1, ksize=3) / 4
+        half_trace = (dxx + dyy) / 2
+        root = np.sqrt(((dxx - dyy) / 2) ** 2 + dxy**2)
+        scale2 = sigma_level**2
+        b = scale2 * np.maximum(-(half_trace + root), 0)
+        lap = -scale2 * 2 * half_trace
+        if level:
+            b = cv2.resize(b, (cols, rows), interpolation=cv2.INTER_LINEAR)
+            lap = cv2.resize(lap, (cols, rows), interpolation=cv2.INTER_LINEAR)
+        blob[i], laplace[i] = b, lap
+    return blob, laplace
+
+
+def _box_mean(
+    integral: npt.NDArray[np.float64], x: int, y: int, half: int
+) -> tuple[float, int]:
+    rows, cols = integral.shape[0] - 1, integral.shape[1] - 1
+    y0, y1 = max(0, y - half), min(rows, y + half + 1)
+    x0, x1 = max(0, x - half), min(cols, x + half + 1)
+    total = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    return float(total), (y1 - y0) * (x1 - x0)
+
+
+def _ring_contrast(
+    integral: npt.NDArray[np.float64], x: int, y: int, r: float
+) -> float:
+    """Mean of the square inscribed in radius r minus the mean of the square ring to 2r."""
+    inner_half = max(1, round(r / math.sqrt(2)))
+    outer_half = max(inner_half + 1, round(2 * r / math.sqrt(2)))
+    inner_sum, inner_n = _box_mean(integral, x, y, inner_half)
+    outer_sum, outer_n = _box_mean(integral, x, y, outer_half)
+    if outer_n <= inner_n:
+        return 0.0
+    return inner_sum / inner_n - (outer_sum - inner_sum) / (outer_n - inner_n)
+
+
+@dataclass(frozen=True, slots=True)
+class BlobField:
+    """Blob responses of one prepared image at every scale, and what features need."""
+
+    prepared: PreparedImage
+    sigmas: npt.NDArray[np.float64]
+    stack: FloatImage  # (scales, rows, cols) blobness
+    laplace: FloatImage  # (scales, rows, cols) scale-normalised -Laplacian
+    integral: npt.NDArray[np.float64]
+    lung_top: float
+    lung_bottom: float
+    half_width: float
+
+    def features_at(self, x: int, y: int, scale: int | None = None) -> BlobFeatures:
+        """Features at a working-grid pixel; ``scale`` defaults to the best one there."""
+        k = int(np.argmax(self.stack[:, y, x])) if scale is None else scale
+        radius_px = float(self.sigmas[k]) * math.sqrt(2)
+        p = self.prepared
+        return BlobFeatures(
+            blobness=float(self.stack[k, y, x]),
+            laplacian=float(self.laplace[k, y, x]),
+            radius_mm=radius_px * p.grid.mm_per_px,
+            intensity=float(p.normalised[y, x]),
+            contrast=_ring_contrast(self.integral, x, y, radius_px),
+            lung_depth_mm=float(p.lung_signed_mm[y, x]),
+            rel_y=(y - self.lung_top) / max(self.lung_bottom - self.lung_top, 1.0),
+            rel_x=abs(x - p.midline_x) / self.half_width,
+        )
+
+
+def blob_field(
+    prepared: PreparedImage, params: CandidateParams | None = None
+) -> BlobField:
+    """Compute the multi-scale blob responses of a prepared image."""
+    params = params or CandidateParams()
+    sigmas = np.array(params.radii_mm) / math.sqrt(2) / prepared.grid.mm_per_px
+    stack, laplace = _blob_stack(prepared.normalised, sigmas)
+    lung_rows = np.nonzero(prepared.lung.any(axis=1))[0]
+    lung_cols = np.nonzero(prepared.lung.any(axis=0))[0]
+    return BlobField(
+        prepared=prepared,
+        sigmas=sigmas,
+        stack=stack,
+        laplace=laplace,
+        integral=np.asarray(
+            cv2.integral(prepared.normalised, sdepth=cv2.CV_64F), np.float64
+        ),
+        lung_top=float(lung_rows[0]),
+        lung_bottom=float(lung_rows[-1]),
+        half_width=max((lung_cols[-1] - lung_cols[0]) / 2, 1.0),
+    )
+
+
+def find_blob_candidates(
+    prepared: PreparedImage,
+    params: CandidateParams | None = None,
+    field: BlobField | None = None,
+) -> list[WorkCandidate]:
+    """Bright-blob candidates in the search region, strongest blobness first."""
+    params = params or CandidateParams()
+    field = field or blob_field(prepared, params)
+    mmpx = prepared.grid.mm_per_px
+    stack = field.stack
+    window = max(3, 2 * round(params.min_separation_mm / mmpx) + 1)
+    # Maxima in (scale, y, x): a small nodule beside a broad bright structure keeps
+    # its own peak at its own scale instead of vanishing under the broad response.
+    kernel = np.ones((window, window), np.uint8)
+    spatial = np.stack([cv2.dilate(level, kernel) for level in stack])
+    local_max = spatial.copy()
+    local_max[1:] = np.maximum(local_max[1:], spatial[:-1])
+    local_max[:-1] = np.maximum(local_max[:-1], spatial[1:])
+    peaks = (stack == local_max) & (stack > 0) & prepared.roi[None]
+    ks, ys, xs = np.nonzero(peaks)
+    order = np.argsort(-stack[ks, ys, xs], kind="stable")
+    ks, ys, xs = ks[order], ys[order], xs[order]
+
+    min_dist = params.min_separation_mm / mmpx
+    taken = np.zeros(prepared.normalised.shape, np.uint8)
+    kept: list[WorkCandidate] = []
+    for k, x, y in zip(ks.tolist(), xs.tolist(), ys.tolist(), strict=True):
+        if taken[y, x]:
+            continue
+        cv2.circle(taken, (x, y), max(1, math.ceil(min_dist) - 1), 1, thickness=-1)
+        kept.append(WorkCandidate(x=x, y=y, features=field.features_at(x, y, k)))
+        if len(kept) >= params.max_candidates:
+            break
+    return kept
+
+
+# ---------------------------------------------------------------------------------------
+# Patches for the classifier
+# ---------------------------------------------------------------------------------------
+
+PATCH_SIZE = 32
+# Channel 0 samples every working pixel (0.70 mm, a 22 mm field); channel 1 every
+# second pixel of a smoothed copy (1.4 mm, a 45 mm field) to show the surroundings:
+# the rib a crossing belongs to, the vessel tree that ends in an en-face vessel.
+PATCH_STEPS = (1.0, 2.0)
+PATCH_CLIP = 6.0
+
+
+def view_transforms(views: int) -> npt.NDArray[np.float32]:
+    """The first ``views`` of the 8 quarter-turns and mirrors (test-time augmentation)."""
+    if views not in (1, 2, 4, 8):
+        raise ValueError(f"views must be 1, 2, 4 or 8, got {views!r}")
+    turns = [np.array([[0, -1], [1, 0]], np.float32)]
+    for _ in range(2):
+        turns.append(turns[-1] @ turns[0])
+    mats = [np.eye(2, dtype=np.float32)]
+    order = [turns[1], turns[0], turns[2]]  # 180 degrees first: views=2 is a half turn
+    mats += order
+    mirror = np.array([[-1, 0], [0, 1]], np.float32)
+    mats += [m @ mirror for m in mats]
+    return np.stack(mats[:views])
+
+
+@dataclass(frozen=True, slots=True)
+class PatchSource:
+    """The working image and its smoothed copy for the coarse channel."""
+
+    fine: FloatImage
+    coarse: FloatImage
+
+    @classmethod
+    def from_normalised(cls, normalised: FloatImage) -> PatchSource:
+        """Anti-alias the coarse channel (sampled every 2 px) with a sigma of 1 px."""
+        coarse = np.asarray(cv2.GaussianBlur(normalised, (0, 0), 1.0), np.float32)
+        return cls(fine=normalised, coarse=coarse)
+
+
+def extract_patches(
+    source: PatchSource,
+    centres: npt.NDArray[np.float32],
+    *,
+    size: int = PATCH_SIZE,
+    transforms: npt.NDArray[np.float32] | None = None,
+) -> npt.NDArray[np.float32]:
+    """Two-channel patches ``(N, 2, size, size)`` centred on working-grid points.
+
+    Args:
+        source: the prepared working image.
+        centres: ``(N, 2)`` x, y on the working grid.
+        size: patch side in pixels.
+        transforms: optional ``(N, 2, 2)`` linear maps applied to the sampling offsets
+            (rotation, flip, scaling; training augmentation). None is the identity.
+
+    Each patch is centred on the mean of its coarse channel and clipped, so the network
+    sees local structure rather than how bright the film is overall.
+    """
+    count = len(centres)
+    out = np.empty((count, 2, size, size), np.float32)
+    half = (size - 1) / 2
+    for i in range(count):
+        linear = (
+            np.eye(2, dtype=np.float64)
+            if transforms is None
+            else transforms[i].astype(np.float64)
+        )
+        cx, cy = float(centres[i][0]), float(centres[i][1])
+        for channel, (image, step) in enumerate(
+            ((source.fine, PATCH_STEPS[0]), (source.coarse, PATCH_STEPS[1]))
+        ):
+            a = linear * step
+            offset = np.array([cx, cy]) - a @ np.array([half, half])
+            matrix = np.hstack([a, offset[:, None]])
+            out[i, channel] = cv2.warpAffine(
+                image,
+                matrix,
+                (size, size),
+                flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                borderMode=cv2.BORDER_REFLECT,
+            )
+    out -= out[:, 1].mean(axis=(1, 2))[:, None, None, None]
+    np.clip(out, -PATCH_CLIP, PATCH_CLIP, out=out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Run time
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NoduleCandidate:
+    """A ranked nodule candidate in the pixels of the input image.
+
+    ``score`` is the classifier's probability that a nodule lies here, recalibrated on
+    out-of-fold training predictions (about the fraction of candidates at this score
+    that were real nodules on JSRT). ``side`` is the patient's side on a PA/AP film.
+    """
+
+    x: float
+    y: float
+    radius_px: float
+    score: float
+    side: Side
+    in_lung: bool
+    features: BlobFeatures
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.score <= 1.0:
+            raise ValueError(f"score must be in [0, 1], got {self.score!r}")
+        if not self.radius_px > 0:
+            raise ValueError(f"radius_px must be positive, got {self.radius_px!r}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClassifierSpec:
+    """What ``nodule_classifier.json`` says about preprocessing and calibration."""
+
+    version: str
+    candidates: CandidateParams
+    calibration_slope: float
+    calibration_intercept: float
+    views: int
+
+    @classmethod
+    def from_json(cls, card: dict[str, Any]) -> ClassifierSpec:
+        """Read and check the fields the run time needs."""
+        pre = card["preprocessing"]
+        if (
+            pre["patch_size"] != PATCH_SIZE
+            or tuple(pre["patch_steps_px"]) != PATCH_STEPS
+            or tuple(pre["features"]) != FEATURE_NAMES
+            or pre["grid_mm_per_px"] != WORK_MM_PER_PX
+        ):
+            raise ValueError(
+                "nodule_classifier.json was trained with other patch/feature settings than "
+                "engine/nodules.py uses; retrain with engine/training/train_nodules.py"
+            )
+        calibration = card.get("calibration", {"slope": 1.0, "intercept": 0.0})
+        return cls(
+            version=str(card["version"]),
+            candidates=CandidateParams.from_dict(card["candidates"]),
+            calibration_slope=float(calibration["slope"]),
+            calibration_intercept=float(calibration["intercept"]),
+            views=int(card.get("test_time_views", 1)),
+        )
+
+
+def _model_paths() -> tuple[Path, Path]:
+    return MODELS_DIR / f"{MODEL_NAME}.onnx", MODELS_DIR / f"{MODEL_NAME}.json"
+
+
+@functools.cache
+def load_nodule_classifier_spec() -> ClassifierSpec:
+    """The bundled classifier's settings (read once)."""
+    _, card_path = _model_paths()
+    if not card_path.is_file():
+        raise ModelFileMissing(
+            f"{card_path} is missing: the nodule classifier ships with the engine package; "
+            "reinstall it, or retrain with `python -m engine.training.train_nodules`"
+        )
+    return ClassifierSpec.from_json(json.loads(card_path.read_text(encoding="utf-8")))
+
+
+@functools.cache
+def _session() -> Any:
+    import onnxruntime as ort
+
+    onnx_path, _ = _model_paths()
+    if not onnx_path.is_file():
+        raise ModelFileMissing(
+            f"{onnx_path} is missing: the nodule classifier ships with the engine package; "
+            "reinstall it, or retrain with `python -m engine.training.train_nodules`"
+        )
+    options = ort.SessionOptions()
+    # One thread: deterministic, and leaves the second core to the rest of the engine.
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(
+        str(onnx_path), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def classify(
+    source: PatchSource,
+    centres: npt.NDArray[np.float32],
+    features: npt.NDArray[np.float32],
+    *,
+    views: int = 1,
+) -> npt.NDArray[np.float32]:
+    """Classifier probabilities for working-grid candidates, in one batch.
+
+    With ``views`` > 1 each patch is also seen turned and mirrored, and the logits are
+    averaged: a nodule has no orientation, so this only removes orientation noise.
+    """
+    count = len(centres)
+    if count == 0:
+        return np.zeros(0, np.float32)
+    transforms = view_transforms(views)
+    patches = extract_patches(
+        source,
+        np.repeat(centres, views, axis=0),
+        transforms=np.tile(transforms, (count, 1, 1)),
+    )
+    (probability,) = _session().run(
+        None,
+        {
+            "patches": patches,
+            "features": np.repeat(features.astype(np.float32), views, axis=0),
+        },
+    )
+    p = np.clip(
+        np.asarray(probability, np.float64).reshape(count, views), 1e-6, 1 - 1e-6
+    )
+    logit = np.log(p / (1 - p)).mean(axis=1)
+    return (1 / (1 + np.exp(-logit))).astype(np.float32)
+
+
+def _calibrate(
+    probability: npt.NDArray[np.float32], spec: ClassifierSpec
+) -> npt.NDArray[np.float64]:
+    p = np.clip(probability.astype(np.float64), 1e-6, 1 - 1e-6)
+    logit = np.log(p / (1 - p))
+    return 1 / (
+        1 + np.exp(-(spec.calibration_slope * logit + spec.calibration_intercept))
+    )
+
+
+def detect_nodules(
+    image: FloatImage,
+    lung_mask: BoolMask | None,
+    *,
+    mm_per_px: float | None,
+) -> list[NoduleCandidate]:
+    """Ranked nodule candidates of a frontal chest radiograph.
+
+    Args:
+        image: presentation-ready grayscale, 0..1 with 1 = white, any size.
+        lung_mask: both lung fields on the image's grid, or None. An implausible mask
+            (almost empty or covering most of the film) is ignored and a central
+            thoracic region searched instead.
+        mm_per_px: isotropic pixel spacing when known; ignored when it implies a field
+            of view no chest film has.
+
+    Returns:
+        Candidates in input-image pixels, highest score first (ties keep the blob
+        detector's order), at most the classifier's ``max_candidates``.
+    """
+    spec = load_nodule_classifier_spec()
+    prepared = prepare_image(
+        image, lung_mask, mm_per_px=mm_per_px, params=spec.candidates
+    )
+    candidates = find_blob_candidates(prepared, spec.candidates)
+    if not candidates:
+        return []
+    centres = np.array([[c.x, c.y] for c in candidates], np.float32)
+    features = np.stack([classifier_features(c.features) for c in candidates])
+    scores = _calibrate(
+        classify(PatchSource.from_normalised(prepared.normalised), centres, features),
+        spec,
+    )
+    order = np.argsort(-scores, kind="stable")
+    grid = prepared.grid
+    out = []
+    for i in order.tolist():
+        c = candidates[i]
+        x, y = grid.to_input(c.x, c.y)
+        out.append(
+            NoduleCandidate(
+                x=x,
+                y=y,
+                radius_px=c.features.radius_mm / grid.mm_per_px / grid.scale,
+                score=float(scores[i]),
+                side=Side.RIGHT if c.x < prepared.midline_x else Side.LEFT,
+                in_lung=bool(prepared.lung[c.y, c.x]) and prepared.mask_used,
+                features=c.features,
+            )
+        )
+    return out

@@ -1,0 +1,798 @@
+"""Train the nodule candidate classifier on JSRT ``cxr-train`` and export it to ONNX.
+
+Run it offline with the ``train`` extra, never in CI::
+
+    python -m engine.training.train_nodules --data ../shared/data/cxr-train \
+        --out training-runs/nodules/run --folds 5 --seed 20261128
+
+Steps: (1) prepare every training image exactly as the engine does at run time
+(:func:`engine.nodules.prepare_image`, ground-truth lung masks) and generate its blob
+candidates; (2) k-fold cross-validation by image: train the patch CNN on the other folds'
+candidates and score the held-out images' candidates, giving out-of-fold FROC numbers for
+model selection; (3) train the final model on all images and export
+``nodule_classifier.onnx`` with ``nodule_classifier.json`` (preprocessing, candidate
+generator, metrics, provenance). The dev set (``../shared/data/cxr``) is never read here.
+torch is imported inside functions so that importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import numpy.typing as npt
+
+from engine.nodules import (
+    FEATURE_NAMES,
+    MODEL_NAME,
+    PATCH_CLIP,
+    PATCH_SIZE,
+    PATCH_STEPS,
+    WORK_MM_PER_PX,
+    CandidateParams,
+    PatchSource,
+    blob_field,
+    classifier_features,
+    extract_patches,
+    find_blob_candidates,
+    prepare_image,
+    view_transforms,
+)
+from engine.training.nodule_data import (
+    ScoredImage,
+    froc,
+    hit_radius_px,
+    load_nodule_cases,
+)
+
+__all__ = ["TrainConfig", "build_classifier", "main", "train"]
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TrainConfig:
+    """Settings of one training run; every field is recorded in the model JSON."""
+
+    data: Path
+    out: Path
+    folds: int = 5
+    seed: int = 20261128
+    steps: int = 2500
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    weight_decay: float = 1e-4
+    channels: tuple[int, int, int] = (16, 32, 64)
+    use_features: bool = True
+    views: int = 4
+    gt_positives: bool = True
+    train_candidates: int = 150
+    threads: int = 1
+    limit: int | None = None
+    export: bool = True
+    command: str = ""
+    candidate_params: CandidateParams = field(default_factory=CandidateParams)
+
+    def __post_init__(self) -> None:
+        if self.folds < 2 and self.folds != 0:
+            raise ValueError(
+                f"folds must be 0 (no CV) or at least 2, got {self.folds!r}"
+            )
+        if self.steps < 1:
+            raise ValueError(f"steps must be at least 1, got {self.steps!r}")
+        if self.batch_size < 2:
+            raise ValueError(f"batch_size must be at least 2, got {self.batch_size!r}")
+
+
+# ---------------------------------------------------------------------------- data
+
+
+@dataclass(slots=True)
+class ImageCandidates:
+    """One training image on the working grid with its labelled candidates."""
+
+    case_id: str
+    source: PatchSource
+    xy: npt.NDArray[np.float32]  # (K, 2) working-grid centres
+    features: npt.NDArray[np.float32]  # (K, F) classifier feature vectors
+    label: npt.NDArray[np.bool_]  # (K,) hits a nodule
+    hits: npt.NDArray[np.bool_]  # (K, M)
+    has_nodule: bool
+    # Rows from n_real on are extra training positives placed on the ground-truth
+    # centres (features measured there); evaluation only ever sees the real rows.
+    n_real: int = -1
+
+    def __post_init__(self) -> None:
+        if self.n_real < 0:
+            self.n_real = len(self.xy)
+
+
+def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
+    """Prepare every training image and label its blob candidates."""
+    cases = load_nodule_cases(config.data / "manifest.csv")
+    if config.limit:
+        cases = cases[: config.limit]
+    params = CandidateParams(
+        **(
+            asdict(config.candidate_params)
+            | {"max_candidates": config.train_candidates}
+        )
+    )
+    out = []
+    for case in cases:
+        prepared = prepare_image(
+            case.read_image(),
+            case.read_lung_mask(),
+            mm_per_px=case.mm_per_px,
+            params=params,
+        )
+        field = blob_field(prepared, params)
+        candidates = find_blob_candidates(prepared, params, field)
+        n_real = len(candidates)
+        features = [classifier_features(c.features) for c in candidates]
+        xy_list = [(c.x, c.y) for c in candidates]
+        centres = [prepared.grid.to_work(n.x, n.y) for n in case.nodules]
+        if config.gt_positives:
+            for gx, gy in centres:
+                ix = int(np.clip(round(gx), 0, prepared.grid.cols - 1))
+                iy = int(np.clip(round(gy), 0, prepared.grid.rows - 1))
+                xy_list.append((ix, iy))
+                features.append(classifier_features(field.features_at(ix, iy)))
+        xy = np.array(xy_list, np.float32).reshape(-1, 2)
+        hits = np.zeros((len(xy), len(case.nodules)), bool)
+        for m, nodule in enumerate(case.nodules):
+            nx, ny = centres[m]
+            radius = hit_radius_px(nodule, prepared.grid.mm_per_px)
+            hits[:, m] = np.hypot(xy[:, 0] - nx, xy[:, 1] - ny) <= radius
+        out.append(
+            ImageCandidates(
+                case_id=case.case_id,
+                source=PatchSource.from_normalised(prepared.normalised),
+                xy=xy,
+                features=np.stack(features)
+                if features
+                else np.zeros((0, len(FEATURE_NAMES)), np.float32),
+                label=np.asarray(hits.any(axis=1), bool),
+                hits=hits,
+                has_nodule=bool(case.nodules),
+                n_real=n_real,
+            )
+        )
+    return out
+
+
+def folds_of(images: list[ImageCandidates], k: int, seed: int) -> npt.NDArray[np.int64]:
+    """Fold index per image, stratified by whether the image has a nodule."""
+    rng = np.random.default_rng(seed)
+    fold = np.zeros(len(images), np.int64)
+    for flag in (True, False):
+        idx = np.array(
+            [i for i, im in enumerate(images) if im.has_nodule == flag], np.int64
+        )
+        rng.shuffle(idx)
+        fold[idx] = np.arange(idx.size) % k
+    return fold
+
+
+# --------------------------------------------------------------------------- model
+
+
+def build_classifier(
+    channels: tuple[int, int, int], n_features: int, use_features: bool
+) -> Any:
+    """Patch CNN (2 x 32 x 32 in) with an optional blob-feature branch; returns logits."""
+    import torch
+    from torch import nn
+
+    def block(cin: int, cout: int) -> list[nn.Module]:
+        return [
+            nn.Conv2d(cin, cout, 3, padding=1, bias=False),
+            nn.BatchNorm2d(cout),
+            nn.ReLU(),
+        ]
+
+    a, b, c = channels
+
+    class NoduleClassifier(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.trunk = nn.Sequential(
+                *block(2, a), *block(a, a), nn.MaxPool2d(2),
+                *block(a, b), *block(b, b), nn.MaxPool2d(2),
+                *block(b, c), *block(c, c), nn.MaxPool2d(2),
+                *block(c, c), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            )  # fmt: skip
+            self.use_features = use_features
+            width = c + (16 if use_features else 0)
+            self.features = nn.Sequential(nn.Linear(n_features, 16), nn.ReLU())
+            self.register_buffer("feature_mean", torch.zeros(n_features))
+            self.register_buffer("feature_std", torch.ones(n_features))
+            self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(width, 1))
+
+        def forward(
+            self, patches: torch.Tensor, features: torch.Tensor
+        ) -> torch.Tensor:
+            z = self.trunk(patches)
+            if self.use_features:
+                mean, std = self.feature_mean, self.feature_std
+                f = (features - mean) / std  # type: ignore[operator]
+                z = torch.cat([z, self.features(f)], dim=1)
+            return self.head(z)[:, 0]
+
+    return NoduleClassifier()
+
+
+# --------------------------------------------------------------------- augmentation
+
+
+def _random_transforms(rng: np.random.Generator, n: int) -> npt.NDArray[np.float32]:
+    """Any rotation, a mirror half the time, and +-15 % isotropic scale."""
+    theta = rng.uniform(0, 2 * math.pi, n)
+    scale = np.exp(rng.uniform(math.log(0.87), math.log(1.15), n))
+    mirror = np.where(rng.random(n) < 0.5, -1.0, 1.0)
+    cos, sin = np.cos(theta) * scale, np.sin(theta) * scale
+    out = np.empty((n, 2, 2), np.float32)
+    out[:, 0, 0], out[:, 0, 1] = cos * mirror, -sin
+    out[:, 1, 0], out[:, 1, 1] = sin * mirror, cos
+    return out
+
+
+def _augment_intensity(
+    patches: npt.NDArray[np.float32], rng: np.random.Generator
+) -> None:
+    """Contrast, gamma-like bend, noise: films differ in processing and grain."""
+    n = len(patches)
+    gain = np.exp(rng.uniform(math.log(0.7), math.log(1.4), n)).astype(np.float32)
+    patches *= gain[:, None, None, None]
+    bend = rng.uniform(-0.08, 0.08, n).astype(np.float32)
+    patches += bend[:, None, None, None] * patches**2
+    noise = rng.uniform(0.0, 0.15, n).astype(np.float32)
+    patches += noise[:, None, None, None] * rng.standard_normal(patches.shape).astype(
+        np.float32
+    )
+    np.clip(patches, -PATCH_CLIP, PATCH_CLIP, out=patches)
+
+
+def _sample_batch(
+    images: list[ImageCandidates],
+    pos: npt.NDArray[np.int64],
+    neg: npt.NDArray[np.int64],
+    batch: int,
+    rng: np.random.Generator,
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
+    """Half positives, half negatives; ``pos``/``neg`` rows are (image, candidate)."""
+    half = batch // 2
+    picks = np.concatenate(
+        [
+            pos[rng.integers(0, len(pos), half)],
+            neg[rng.integers(0, len(neg), batch - half)],
+        ]
+    )
+    labels = np.concatenate([np.ones(half), np.zeros(batch - half)]).astype(np.float32)
+    transforms = _random_transforms(rng, batch)
+    jitter = rng.uniform(-2.0, 2.0, (batch, 2)).astype(np.float32)
+    patches = np.empty((batch, 2, PATCH_SIZE, PATCH_SIZE), np.float32)
+    features = np.empty((batch, len(FEATURE_NAMES)), np.float32)
+    for j, (i, k) in enumerate(picks):
+        image = images[i]
+        patches[j] = extract_patches(
+            image.source,
+            image.xy[k : k + 1] + jitter[j],
+            transforms=transforms[j : j + 1],
+        )[0]
+        features[j] = image.features[k]
+    _augment_intensity(patches, rng)
+    return patches, features, labels
+
+
+# ------------------------------------------------------------------------ training
+
+
+def _index(
+    images: list[ImageCandidates], which: npt.NDArray[np.int64]
+) -> tuple[Any, Any]:
+    pos: list[tuple[int, int]] = []
+    neg: list[tuple[int, int]] = []
+    for i in which:
+        for k, flag in enumerate(images[i].label):
+            (pos if flag else neg).append((i, k))
+    return np.array(pos, np.int64).reshape(-1, 2), np.array(neg, np.int64).reshape(
+        -1, 2
+    )
+
+
+def fit(
+    images: list[ImageCandidates],
+    which: npt.NDArray[np.int64],
+    config: TrainConfig,
+    seed: int,
+    log: Path | None = None,
+) -> Any:
+    """Train one classifier on the candidates of images ``which``."""
+    import torch
+    import torch.nn.functional as F
+
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    pos, neg = _index(images, which)
+    if len(pos) == 0 or len(neg) == 0:
+        raise ValueError("training needs candidates of both classes")
+    model = build_classifier(config.channels, len(FEATURE_NAMES), config.use_features)
+    all_features = np.concatenate([images[i].features for i in which])
+    model.feature_mean.copy_(torch.from_numpy(all_features.mean(axis=0)))
+    model.feature_std.copy_(torch.from_numpy(all_features.std(axis=0) + 1e-3))
+    optimiser = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    warmup = max(1, config.steps // 10)
+
+    def rate(step: int) -> float:
+        # Linear warm-up over the first 10 %, then cosine decay to 2 %.
+        if step < warmup:
+            return (step + 1) / warmup
+        progress = (step - warmup) / max(1, config.steps - warmup)
+        return 0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
+    model.train()
+    started, running = time.perf_counter(), 0.0
+    for step in range(1, config.steps + 1):
+        patches, features, labels = _sample_batch(
+            images, pos, neg, config.batch_size, rng
+        )
+        logits = model(torch.from_numpy(patches), torch.from_numpy(features))
+        # Light label smoothing: some "negatives" sit on unlabelled real lesions.
+        target = torch.from_numpy(labels) * 0.95 + 0.025
+        loss = F.binary_cross_entropy_with_logits(logits, target)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        schedule.step()
+        running += float(loss.detach())
+        if log is not None and step % 250 == 0:
+            record = {
+                "step": step,
+                "loss": round(running / 250, 4),
+                "seconds": round(time.perf_counter() - started, 1),
+            }
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(record) + "\n")
+            print(json.dumps(record), flush=True)
+            running = 0.0
+    model.eval()
+    return model
+
+
+def predict(
+    model: Any, image: ImageCandidates, limit: int, views: int = 1
+) -> npt.NDArray[np.float64]:
+    """Probabilities of the first ``limit`` candidates (the run-time count).
+
+    Averaged in logit space over ``views`` turned/mirrored copies, as at run time.
+    """
+    import torch
+
+    limit = min(limit, image.n_real)
+    xy, features = image.xy[:limit], image.features[:limit]
+    count = len(xy)
+    if count == 0:
+        return np.zeros(0)
+    patches = extract_patches(
+        image.source,
+        np.repeat(xy, views, axis=0),
+        transforms=np.tile(view_transforms(views), (count, 1, 1)),
+    )
+    with torch.no_grad():
+        logits = model(
+            torch.from_numpy(patches),
+            torch.from_numpy(np.repeat(features, views, axis=0)),
+        )
+    mean = logits.numpy().astype(np.float64).reshape(count, views).mean(axis=1)
+    return 1 / (1 + np.exp(-mean))
+
+
+def _scored(image: ImageCandidates, scores: npt.NDArray[np.float64]) -> ScoredImage:
+    k = len(scores)
+    return ScoredImage(
+        case_id=image.case_id,
+        scores=scores,
+        hits=image.hits[:k],
+        wrong_side=np.zeros(k, bool),
+    )
+
+
+def cross_validate(
+    images: list[ImageCandidates], config: TrainConfig
+) -> dict[str, Any]:
+    """Out-of-fold FROC: each image scored by the model that never saw it."""
+    import torch
+
+    fold = folds_of(images, config.folds, config.seed)
+    limit = config.candidate_params.max_candidates
+    variants = sorted({1, config.views})
+    oof: dict[int, list[ScoredImage | None]] = {
+        v: [None] * len(images) for v in variants
+    }
+    blob_only: list[ScoredImage] = []
+    per_fold = []
+    for f in range(config.folds):
+        started = time.perf_counter()
+        train_idx = np.nonzero(fold != f)[0]
+        held_idx = np.nonzero(fold == f)[0]
+        model = fit(
+            images,
+            train_idx,
+            config,
+            config.seed + 1 + f,
+            config.out / f"fold{f}.jsonl",
+        )
+        torch.save(model.state_dict(), config.out / f"fold{f}.pt")
+        for v in variants:
+            for i in held_idx:
+                oof[v][i] = _scored(images[i], predict(model, images[i], limit, v))
+        result = froc([oof[config.views][i] for i in held_idx])  # type: ignore[misc]
+        result["seconds"] = round(time.perf_counter() - started, 1)
+        per_fold.append(result)
+        print(json.dumps({"fold": f, **result}), flush=True)
+    for image in images:
+        k = min(limit, image.n_real)
+        # Rank by the candidate order itself (strongest blobness first) as a baseline.
+        blob_only.append(_scored(image, -np.arange(k, dtype=np.float64)))
+    by_views = {
+        f"views_{v}": froc([s for s in oof[v] if s is not None]) for v in variants
+    }
+    oof_chosen = oof[config.views]
+    scored = [s for s in oof_chosen if s is not None]
+    np.savez_compressed(
+        config.out / "oof.npz",
+        case_ids=np.array([s.case_id for s in scored]),
+        scores=np.concatenate([s.scores for s in scored]),
+        labels=np.concatenate([s.hits.any(axis=1) for s in scored]),
+        counts=np.array([s.scores.size for s in scored]),
+    )
+    slope, intercept = fit_calibration(
+        np.concatenate([s.scores for s in scored]),
+        np.concatenate([s.hits.any(axis=1) for s in scored]),
+    )
+    return {
+        "folds": config.folds,
+        "out_of_fold": froc(scored),
+        "test_time_views": config.views,
+        "out_of_fold_by_views": by_views,
+        "blobness_rank_only": froc(blob_only),
+        "calibration": {"slope": slope, "intercept": intercept},
+        "per_fold": per_fold,
+    }
+
+
+def fit_calibration(
+    probability: npt.NDArray[np.float64], label: npt.NDArray[np.bool_]
+) -> tuple[float, float]:
+    """Platt scaling of out-of-fold probabilities: P(hit) = sigmoid(a * logit + b).
+
+    Training batches are half positives, so raw probabilities overstate how often a
+    candidate is a nodule; this maps them back to the real candidate mix.
+    """
+    p = np.clip(probability, 1e-6, 1 - 1e-6)
+    x = np.log(p / (1 - p))
+    y = label.astype(np.float64)
+    a, b = 1.0, 0.0
+    for _ in range(50):  # Newton-Raphson on the logistic log-likelihood
+        q = 1 / (1 + np.exp(-(a * x + b)))
+        w = q * (1 - q) + 1e-9
+        grad = np.array([np.sum((q - y) * x), np.sum(q - y)])
+        hess = np.array(
+            [[np.sum(w * x * x), np.sum(w * x)], [np.sum(w * x), np.sum(w)]]
+        )
+        step = np.linalg.solve(hess + 1e-6 * np.eye(2), grad)
+        a, b = a - step[0], b - step[1]
+        if np.abs(step).max() < 1e-8:
+            break
+    return round(float(a), 5), round(float(b), 5)
+
+
+# ---------------------------------------------------------------------------- export
+
+
+def _git(*args: str) -> str:
+    try:
+        done = subprocess.run(
+            ["git", *args], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def export(
+    model: Any,
+    images: list[ImageCandidates],
+    config: TrainConfig,
+    summary: dict[str, Any],
+) -> Path:
+    """Write ``nodule_classifier.onnx`` (sigmoid included) and its JSON into ``config.out``.
+
+    Raises:
+        RuntimeError: if onnxruntime does not reproduce torch's probabilities.
+    """
+    import onnxruntime as ort
+    import torch
+    from torch import nn
+
+    class WithSigmoid(nn.Module):
+        def __init__(self, inner: nn.Module) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(
+            self, patches: torch.Tensor, features: torch.Tensor
+        ) -> torch.Tensor:
+            return torch.sigmoid(self.inner(patches, features))
+
+    wrapped = WithSigmoid(model).eval()
+    sample = images[0]
+    patches = extract_patches(sample.source, sample.xy[:8])
+    features = sample.features[:8]
+    onnx_path = config.out / f"{MODEL_NAME}.onnx"
+    batch = torch.export.Dim("candidates", min=1, max=4096)
+    program = torch.onnx.export(
+        wrapped,
+        (torch.from_numpy(patches), torch.from_numpy(features)),
+        dynamo=True,
+        opset_version=18,
+        input_names=["patches", "features"],
+        output_names=["probability"],
+        dynamic_shapes={"patches": {0: batch}, "features": {0: batch}},
+        optimize=True,
+        verify=False,
+    )
+    if program is None:
+        raise RuntimeError(
+            "torch.onnx.export returned no program; update torch/onnxscript"
+        )
+    program.save(str(onnx_path), external_data=False)
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    worst = 0.0
+    for image in images[:4]:
+        p = extract_patches(image.source, image.xy[:50])
+        f = image.features[:50]
+        with torch.no_grad():
+            expected = wrapped(torch.from_numpy(p), torch.from_numpy(f)).numpy()
+        (got,) = session.run(None, {"patches": p, "features": f})
+        worst = max(worst, float(np.abs(got - expected).max()))
+    if worst > 1e-4:
+        raise RuntimeError(f"onnxruntime differs from torch by {worst:.2e} (> 1e-4)")
+
+    onnx_sha256 = _sha256(onnx_path)
+    params = sum(p.numel() for p in model.parameters())
+    card = {
+        "name": MODEL_NAME,
+        "version": f"1.0+{onnx_sha256[:12]}",
+        "task": "lung-nodule candidate classification on frontal chest radiographs",
+        "intended_use": "decision-support research prototype: rank candidate focal opacities "
+        "for a trained reader; not a diagnostic device",
+        "onnx": {
+            "file": onnx_path.name,
+            "sha256": onnx_sha256,
+            "opset": 18,
+            "inputs": {
+                "patches": {
+                    "shape": ["N", 2, PATCH_SIZE, PATCH_SIZE],
+                    "dtype": "float32",
+                },
+                "features": {"shape": ["N", len(FEATURE_NAMES)], "dtype": "float32"},
+            },
+            "output": {
+                "name": "probability",
+                "shape": ["N"],
+                "activation": "sigmoid (in graph)",
+            },
+            "torch_vs_onnxruntime_max_abs_diff": worst,
+            "parameters": int(params),
+            "bytes": onnx_path.stat().st_size,
+        },
+        "preprocessing": {
+            "grid_mm_per_px": WORK_MM_PER_PX,
+            "grid_rule": "resample so one pixel is 0.70 mm when the pixel spacing implies a "
+            "250-500 mm field of view, else long side = 512 px (INTER_AREA down, INTER_LINEAR up)",
+            "intensity": "(I - median) / IQR over the lung-field pixels on the working grid",
+            "patch_size": PATCH_SIZE,
+            "patch_steps_px": list(PATCH_STEPS),
+            "patch_channels": [
+                "working image sampled every 1 px (0.70 mm, 22 mm field)",
+                "working image smoothed with a 1 px Gaussian, sampled every 2 px (1.4 mm, 45 mm field)",
+            ],
+            "patch_normalisation": f"minus the coarse channel's mean, clipped to +-{PATCH_CLIP}",
+            "features": list(FEATURE_NAMES),
+            "feature_transform": "engine.nodules.classifier_features",
+        },
+        "candidates": config.candidate_params.to_dict(),
+        "calibration": summary.get("cross_validation", {}).get(
+            "calibration", {"slope": 1.0, "intercept": 0.0}
+        ),
+        "test_time_views": config.views,
+        "training": {
+            "data": str(config.data),
+            "data_manifest_sha256": _sha256(config.data / "manifest.csv"),
+            "data_terms": "JSRT: research and education use only; not redistributable",
+            "lung_masks": "ground-truth mask_lungs of cxr-train",
+            "script": "engine/training/train_nodules.py",
+            "exported_with_commit": _git("rev-parse", "HEAD"),
+            "export_command": config.command,
+            "seed": config.seed,
+            "steps": config.steps,
+            "batch_size": config.batch_size,
+            "balanced_batches": "half candidates that hit a nodule, half that do not",
+            "optimiser": f"AdamW lr {config.learning_rate}, 10 % linear warm-up then cosine to 2 %, weight decay {config.weight_decay}",
+            "loss": "BCE with logits, labels smoothed to 0.025/0.975",
+            "augmentation": "any rotation, mirror, scale 0.87-1.15, centre jitter +-2 px, "
+            "gain 0.7-1.4, quadratic bend +-0.08, Gaussian noise sigma 0-0.15",
+            "channels": list(config.channels),
+            "use_features": config.use_features,
+            "ground_truth_centre_positives": config.gt_positives,
+            "train_candidates_per_image": config.train_candidates,
+            "torch": torch.__version__,
+            "python": platform.python_version(),
+            **summary,
+        },
+    }
+    (config.out / f"{MODEL_NAME}.json").write_text(
+        json.dumps(card, indent=2) + "\n", encoding="utf-8"
+    )
+    return onnx_path
+
+
+# ------------------------------------------------------------------------------- CLI
+
+
+def train(config: TrainConfig) -> dict[str, Any]:
+    """Cross-validate (when ``folds`` > 0), then fit on everything and export."""
+    import torch
+
+    torch.set_num_threads(config.threads)
+    cv2.setNumThreads(1)
+    config.out.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    images = build_candidates(config)
+    n_nodules = sum(im.hits.shape[1] for im in images)
+    limit = config.candidate_params.max_candidates
+    found = sum(
+        int(im.hits[: min(limit, im.n_real)].any(axis=0).sum()) for im in images
+    )
+    summary: dict[str, Any] = {
+        "images": len(images),
+        "nodules": n_nodules,
+        "candidate_recall_train": round(found / max(n_nodules, 1), 4),
+        "candidates_per_image": limit,
+        "prepare_seconds": round(time.perf_counter() - started, 1),
+    }
+    print(json.dumps(summary), flush=True)
+    if config.folds:
+        summary["cross_validation"] = cross_validate(images, config)
+        print(json.dumps(summary["cross_validation"]["out_of_fold"]), flush=True)
+    if config.export:
+        model = fit(
+            images,
+            np.arange(len(images)),
+            config,
+            config.seed,
+            config.out / "final.jsonl",
+        )
+        torch.save(model.state_dict(), config.out / "final.pt")
+        summary["train_seconds"] = round(time.perf_counter() - started, 1)
+        export(model, images, config, summary)
+    (config.out / "summary.json").write_text(
+        json.dumps(summary, indent=2) + "\n", encoding="utf-8"
+    )
+    return summary
+
+
+def _parse(argv: list[str] | None) -> TrainConfig:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--data", type=Path, required=True, help="training folder with manifest.csv"
+    )
+    parser.add_argument(
+        "--out", type=Path, required=True, help="run folder (logs, weights, export)"
+    )
+    parser.add_argument(
+        "--folds", type=int, default=5, help="cross-validation folds (0 = none)"
+    )
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument(
+        "--steps", type=int, default=2500, help="optimiser steps per model"
+    )
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=2e-3)
+    parser.add_argument("--channels", type=int, nargs=3, default=(16, 32, 64))
+    parser.add_argument(
+        "--no-features", action="store_true", help="CNN on patches only"
+    )
+    parser.add_argument(
+        "--train-candidates",
+        type=int,
+        default=150,
+        help="candidates per training image",
+    )
+    parser.add_argument(
+        "--views",
+        type=int,
+        default=4,
+        choices=(1, 2, 4, 8),
+        help="test-time views (quarter turns/mirrors) averaged per candidate",
+    )
+    parser.add_argument(
+        "--no-gt-positives",
+        action="store_true",
+        help="train on hitting candidates only, not also on the ground-truth centres",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    parser.add_argument(
+        "--limit",
+        type=int,
+        default=None,
+        help="use only the first N images (smoke tests)",
+    )
+    parser.add_argument("--no-export", action="store_true")
+    args = parser.parse_args(argv)
+    return TrainConfig(
+        data=args.data,
+        out=args.out,
+        folds=args.folds,
+        seed=args.seed,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        learning_rate=args.lr,
+        channels=tuple(args.channels),
+        use_features=not args.no_features,
+        views=args.views,
+        gt_positives=not args.no_gt_positives,
+        train_candidates=args.train_candidates,
+        threads=args.threads,
+        limit=args.limit,
+        export=not args.no_export,
+        command=" ".join(
+            [
+                "python -m engine.training.train_nodules",
+                *(argv if argv is not None else sys.argv[1:]),
+            ]
+        ),
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    config = _parse(argv)
+    if not (config.data / "manifest.csv").is_file():
+        print(
+            f"error: {config.data / 'manifest.csv'} not found; pass --data ../shared/data/cxr-train",
+            file=sys.stderr,
+        )
+        return 2
+    summary = train(config)
+    print(
+        json.dumps(
+            {k: v for k, v in summary.items() if k != "cross_validation"}, indent=2
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
