@@ -10,7 +10,14 @@ import numpy as np
 import numpy.typing as npt
 
 from cases.errors import ImageTooLarge, InvalidRecord
-from cases.model import Calibration, DisplayParams, ImageId, ImportIssue, SourceFormat
+from cases.model import (
+    Calibration,
+    DeidSummary,
+    DisplayParams,
+    ImageId,
+    ImportIssue,
+    SourceFormat,
+)
 
 DEFAULT_MAX_PIXELS = 60_000_000
 """About three times the largest chest detector matrix (43 x 43 cm at 0.1 mm is 18.5 MP)."""
@@ -89,6 +96,8 @@ class DecodedImage:
     header: bytes | None = field(default=None, repr=False)
     """De-identified DICOM header (Part 10, no pixel data); None for PNG/JPEG."""
     issues: tuple[ImportIssue, ...] = ()
+    deid: DeidSummary | None = None
+    """What de-identification removed and blanked (stored as the image's report)."""
 
     def __post_init__(self) -> None:
         if self.pixels.ndim != 2:

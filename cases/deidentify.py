@@ -157,6 +157,65 @@ def deidentify_header(
     return clean
 
 
+def mark_pixels_cleaned(header: Dataset) -> None:
+    """Record in a de-identified header that burned-in text was blanked in the pixels.
+
+    Adds the PS3.16 code 113101 "Clean Pixel Data Option" to the De-identification
+    Method Code Sequence. Burned In Annotation keeps the file's value: a detector can
+    miss text, so the header does not claim the pixels are clean.
+    """
+    code = Dataset()
+    code.CodeValue = "113101"
+    code.CodingSchemeDesignator = "DCM"
+    code.CodeMeaning = "Clean Pixel Data Option"
+    header.DeidentificationMethodCodeSequence.append(code)
+
+
+def _element_name(element: DataElement) -> str:
+    if element.tag.is_private:
+        return f"private tag ({element.tag.group:04X},{element.tag.element:04X})"
+    return element.keyword or f"({element.tag.group:04X},{element.tag.element:04X})"
+
+
+def _has_value(source: Dataset, keyword: str) -> bool:
+    element = source.get(keyword)
+    return element is not None and str(element).strip() != ""
+
+
+def header_changes(
+    source: Dataset, clean: Dataset
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return what de-identification did, by attribute name only (never a value).
+
+    Returns:
+        (removed, replaced, emptied, dropped_values): attributes of the file that were
+        not kept (file meta attributes prefixed ``file meta``), UIDs that were remapped,
+        identifying attributes kept present but empty, and kept attributes whose value
+        was dropped because it could carry text. Pixel data is stored separately and is
+        not listed.
+    """
+    removed: list[str] = []
+    for element in source:
+        if element.tag == 0x7FE00010 or element.keyword in clean:
+            continue
+        if element.keyword in KEPT_ATTRIBUTES:
+            continue  # reported as a dropped value below
+        removed.append(_element_name(element))
+    meta = getattr(source, "file_meta", None)
+    kept_meta = {"FileMetaInformationGroupLength", "FileMetaInformationVersion",
+                 "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID",
+                 "TransferSyntaxUID"}  # fmt: skip
+    for element in meta or []:
+        if element.keyword not in kept_meta:
+            removed.append(f"file meta {_element_name(element)}")
+    replaced = tuple(k for k in REMAPPED_UIDS if k in clean)
+    if meta is not None and "MediaStorageSOPInstanceUID" in meta:
+        replaced += ("file meta MediaStorageSOPInstanceUID",)
+    emptied = tuple(k for k in EMPTIED_ATTRIBUTES if _has_value(source, k))
+    dropped = tuple(k for k in KEPT_ATTRIBUTES if k in source and k not in clean)
+    return tuple(removed), replaced, emptied, dropped
+
+
 def header_bytes(header: Dataset) -> bytes:
     """Serialise a de-identified header as a DICOM Part 10 file (no pixel data)."""
     meta = FileMetaDataset()

@@ -32,10 +32,26 @@ from pydicom.uid import (
 from cases.calibration import calibration_from_dataset
 from cases.content_store import pixel_sha256
 from cases.decoded import DecodedImage, IntakeLimits
-from cases.deidentify import DEID_METHOD, deidentify_header, header_bytes
+from cases.deidentify import (
+    DEID_METHOD,
+    deidentify_header,
+    header_bytes,
+    header_changes,
+    mark_pixels_cleaned,
+)
 from cases.display import display_params_from_dataset
 from cases.errors import InvalidImageFile, UnsupportedImage, UnsupportedTransferSyntax
-from cases.model import ImageId, ImportIssue, IssueCode, Severity, SourceFormat
+from cases.model import (
+    BlankedBox,
+    BurnedInPolicy,
+    DeidSummary,
+    ImageId,
+    ImportIssue,
+    IssueCode,
+    Severity,
+    SourceFormat,
+)
+from cases.pixel_redaction import DETECTOR_VERSION, redact_burned_in_text
 
 logger = logging.getLogger(__name__)
 
@@ -399,14 +415,26 @@ def _lossy(ds: Dataset, syntax: UID) -> bool:
     )
 
 
+def blanked_issue(blanked: tuple[BlankedBox, ...]) -> ImportIssue:
+    """Return the warning shown on an image whose burned-in text was blanked."""
+    return _warning(
+        IssueCode.BURNED_IN_TEXT_BLANKED,
+        f"{len(blanked)} burned-in text region(s) near the border were blanked in the "
+        "pixels (see the de-identification report); check that no anatomy was covered",
+    )
+
+
 def read_dicom(
     data: bytes,
     *,
     name: str,
     salt: bytes,
     limits: IntakeLimits,
+    burned_in: BurnedInPolicy = BurnedInPolicy.AUTO,
 ) -> DecodedImage:
     """Decode and de-identify a DICOM radiograph (see ``cases.intake.read_image``).
+
+    ``burned_in`` says when to look for burned-in text in the pixels and blank it.
 
     Raises:
         InvalidImageFile: not parseable, truncated or undecodable.
@@ -447,8 +475,22 @@ def read_dicom(
             )
         )
 
+    flagged = _burned_in(ds)
+    searched = burned_in is BurnedInPolicy.ALWAYS or (
+        burned_in is BurnedInPolicy.AUTO and flagged is True
+    )
+    blanked: tuple[BlankedBox, ...] = ()
+    if searched:
+        pixels, blanked = redact_burned_in_text(pixels)
+    if blanked:
+        issues.append(blanked_issue(blanked))
+
     image_id = ImageId(pixel_sha256(pixels))
     header = deidentify_header(ds, salt=salt, fallback_uid_seed=image_id)
+    if blanked:
+        mark_pixels_cleaned(header)
+    removed, replaced, emptied, dropped = header_changes(ds, header)
+    method = DEID_METHOD + ("; burned-in text blanked in the pixels" if blanked else "")
     logger.debug(
         "decoded DICOM image %s (%s, %dx%d)",
         image_id[:12],
@@ -471,10 +513,22 @@ def read_dicom(
         lossy_compression=_lossy(ds, syntax),
         view_position=_code_string(ds, "ViewPosition"),
         body_part=_code_string(ds, "BodyPartExamined"),
-        burned_in_annotation=_burned_in(ds),
-        deid_method=DEID_METHOD,
+        burned_in_annotation=flagged,
+        deid_method=method,
         header=header_bytes(header),
         issues=tuple(issues),
+        deid=DeidSummary(
+            method=method,
+            removed=removed,
+            replaced=replaced,
+            emptied=emptied,
+            dropped_values=dropped,
+            burned_in_annotation=flagged,
+            pixel_policy=burned_in,
+            pixels_searched=searched,
+            detector=DETECTOR_VERSION if searched else None,
+            blanked=blanked,
+        ),
     )
 
 

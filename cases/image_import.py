@@ -22,7 +22,17 @@ from cases.decoded import DecodedImage, IntakeLimits
 from cases.deidentify import PIXELS_ONLY_METHOD
 from cases.display import bitmap_display_params
 from cases.errors import InvalidImageFile, UnsupportedImage
-from cases.model import ImageId, ImportIssue, IssueCode, Severity, SourceFormat
+from cases.model import (
+    BlankedBox,
+    BurnedInPolicy,
+    DeidSummary,
+    ImageId,
+    ImportIssue,
+    IssueCode,
+    Severity,
+    SourceFormat,
+)
+from cases.pixel_redaction import DETECTOR_VERSION, redact_burned_in_text
 
 # Pillow signals malformed files with these (SyntaxError for bad headers, by design).
 _PIL_ERRORS = (
@@ -98,6 +108,26 @@ def _gray_pixels(
     return np.asarray(image.convert("L")), not gray_already
 
 
+# Pillow's names for standard file metadata; anything else (PNG text chunks, JPEG
+# comments) is counted, not named, because its key itself could be free text.
+_STANDARD_METADATA = {
+    "dpi", "gamma", "icc_profile", "exif", "transparency", "aspect", "chromaticity",
+    "srgb", "jfif", "jfif_version", "jfif_unit", "jfif_density", "adobe",
+    "adobe_transform", "progression", "progressive", "interlace", "photoshop", "xmp",
+    "comment", "bkgd",
+}  # fmt: skip
+
+
+def _metadata_removed(image: PILImage.Image) -> tuple[str, ...]:
+    named = sorted(f"file metadata {k}" for k in image.info if k in _STANDARD_METADATA)
+    others = sum(1 for k in image.info if k not in _STANDARD_METADATA)
+    if others:
+        named.append(
+            f"file metadata: {others} text entr{'y' if others == 1 else 'ies'}"
+        )
+    return tuple(named)
+
+
 def read_bitmap(
     data: bytes,
     *,
@@ -105,8 +135,12 @@ def read_bitmap(
     kind: SourceFormat,
     spacing_mm: float | None,
     limits: IntakeLimits,
+    burned_in: BurnedInPolicy = BurnedInPolicy.AUTO,
 ) -> DecodedImage:
     """Decode a PNG or JPEG radiograph (see ``cases.intake.read_image``).
+
+    A PNG or JPEG has no Burned In Annotation flag: its pixels are searched for text
+    only with ``BurnedInPolicy.ALWAYS``.
 
     Raises:
         InvalidImageFile: truncated, corrupt or too large to decode safely.
@@ -125,6 +159,23 @@ def read_bitmap(
                 message="colour image converted to 8-bit grayscale",
             )
         )
+    searched = burned_in is BurnedInPolicy.ALWAYS
+    blanked: tuple[BlankedBox, ...] = ()
+    if searched:
+        pixels, blanked = redact_burned_in_text(pixels)
+    if blanked:
+        issues.append(
+            ImportIssue(
+                code=IssueCode.BURNED_IN_TEXT_BLANKED,
+                severity=Severity.WARNING,
+                message=f"{len(blanked)} burned-in text region(s) near the border were "
+                "blanked in the pixels (see the de-identification report); check that "
+                "no anatomy was covered",
+            )
+        )
+    method = PIXELS_ONLY_METHOD + (
+        "; burned-in text blanked in the pixels" if blanked else ""
+    )
     calibration = user_calibration(spacing_mm)
     if not calibration.is_known:
         issues.append(NO_USER_SPACING_ISSUE)
@@ -136,6 +187,14 @@ def read_bitmap(
         calibration=calibration,
         display=bitmap_display_params(bits),
         lossy_compression=kind is SourceFormat.JPEG,
-        deid_method=PIXELS_ONLY_METHOD,
+        deid_method=method,
         issues=tuple(issues),
+        deid=DeidSummary(
+            method=method,
+            removed=_metadata_removed(image),
+            pixel_policy=burned_in,
+            pixels_searched=searched,
+            detector=DETECTOR_VERSION if searched else None,
+            blanked=blanked,
+        ),
     )

@@ -13,7 +13,7 @@ from cases.decoded import DecodedImage, IntakeLimits, check_spacing
 from cases.dicom_import import read_dicom
 from cases.errors import InvalidImageFile
 from cases.image_import import read_bitmap
-from cases.model import SourceFormat
+from cases.model import BurnedInPolicy, SourceFormat
 
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
@@ -39,6 +39,7 @@ def read_image(
     salt: bytes,
     spacing_mm: float | None = None,
     limits: IntakeLimits | None = None,
+    burned_in: BurnedInPolicy = BurnedInPolicy.AUTO,
 ) -> DecodedImage:
     """Decode and de-identify one image file held in memory.
 
@@ -49,6 +50,7 @@ def read_image(
         spacing_mm: pixel size typed by the user, for PNG/JPEG files (a DICOM file's own
             calibration, or its absence, is always kept).
         limits: size limits; defaults to ``IntakeLimits.from_env()``.
+        burned_in: when to look for burned-in text in the pixels and blank it.
 
     Raises:
         InvalidImageFile: empty, truncated, corrupt or not an image.
@@ -63,10 +65,17 @@ def read_image(
     limits.check_bytes(name, len(data))
     kind = sniff_format(data)
     if kind is SourceFormat.DICOM:
-        return read_dicom(data, name=name, salt=salt, limits=limits)
+        return read_dicom(
+            data, name=name, salt=salt, limits=limits, burned_in=burned_in
+        )
     if kind in (SourceFormat.PNG, SourceFormat.JPEG):
         return read_bitmap(
-            data, name=name, kind=kind, spacing_mm=spacing_mm, limits=limits
+            data,
+            name=name,
+            kind=kind,
+            spacing_mm=spacing_mm,
+            limits=limits,
+            burned_in=burned_in,
         )
     raise InvalidImageFile(
         f"{name}: not a DICOM, PNG or JPEG file (first bytes {data[:8]!r}); "
@@ -80,6 +89,7 @@ def read_image_file(
     salt: bytes,
     spacing_mm: float | None = None,
     limits: IntakeLimits | None = None,
+    burned_in: BurnedInPolicy = BurnedInPolicy.AUTO,
 ) -> DecodedImage:
     """Read, decode and de-identify one image file (see ``read_image``).
 
@@ -100,5 +110,10 @@ def read_image_file(
     except IsADirectoryError as exc:
         raise InvalidImageFile(f"{path}: is a folder") from exc
     return read_image(
-        data, name=str(path), salt=salt, spacing_mm=spacing_mm, limits=limits
+        data,
+        name=str(path),
+        salt=salt,
+        spacing_mm=spacing_mm,
+        limits=limits,
+        burned_in=burned_in,
     )

@@ -96,6 +96,18 @@ class IssueCode(StrEnum):
     COLOR_CONVERTED = "color_converted"
     SMALL_IMAGE = "small_image"
     INVALID_WINDOW = "invalid_window"
+    BURNED_IN_TEXT_BLANKED = "burned_in_text_blanked"
+
+
+class BurnedInPolicy(StrEnum):
+    """When the intake looks for burned-in text in the pixels and blanks it."""
+
+    OFF = "off"
+    """Never change pixels (a BurnedInAnnotation YES header still gives a warning)."""
+    AUTO = "auto"
+    """Blank detected text when (0028,0301) Burned In Annotation is YES (default)."""
+    ALWAYS = "always"
+    """Look for text on every image (``casebook import --blank-burned-in``)."""
 
 
 class Severity(StrEnum):
@@ -472,6 +484,120 @@ class Image:
             "warning_count": len(self.warnings),
             "imported_at": _to_db_time(self.imported_at),
             "imported_by": self.imported_by,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class BlankedBox:
+    """Pixels filled with one value: columns ``x0..x1-1``, rows ``y0..y1-1``."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    fill: float
+    """The stored value written into the box (the local background)."""
+
+    def to_json(self) -> JsonObject:
+        """Return the box as stored in the de-identification report."""
+        return {
+            "x0": self.x0,
+            "y0": self.y0,
+            "x1": self.x1,
+            "y1": self.y1,
+            "fill": self.fill,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> BlankedBox:
+        """Build a box from its stored JSON object."""
+        return cls(
+            x0=int(data["x0"]),
+            y0=int(data["y0"]),
+            x1=int(data["x1"]),
+            y1=int(data["y1"]),
+            fill=float(data["fill"]),
+        )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeidSummary:
+    """What de-identification did to one image: names and boxes, never values."""
+
+    method: str
+    removed: tuple[str, ...] = ()
+    """Header attributes of the file that were not kept (keywords; private tags by number)."""
+    replaced: tuple[str, ...] = ()
+    """Attributes given a new value (UIDs remapped with the installation salt)."""
+    emptied: tuple[str, ...] = ()
+    """Identifying attributes that had a value and are kept present but empty."""
+    dropped_values: tuple[str, ...] = ()
+    """Kept technical attributes whose value was dropped because it held free text."""
+    burned_in_annotation: bool | None = None
+    """(0028,0301) Burned In Annotation as the file gave it."""
+    pixel_policy: BurnedInPolicy = BurnedInPolicy.AUTO
+    pixels_searched: bool = False
+    """Whether the burned-in text detector ran on this image."""
+    detector: str | None = None
+    blanked: tuple[BlankedBox, ...] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeidReport:
+    """The stored de-identification report of one image (audited with its import)."""
+
+    image_id: ImageId
+    summary: DeidSummary
+    created_at: datetime
+
+    COLUMNS: ClassVar[tuple[str, ...]] = (
+        "image_id", "method", "removed", "replaced", "emptied", "dropped_values",
+        "burned_in_annotation", "pixel_policy", "pixels_searched", "detector",
+        "blanked_boxes", "created_at",
+    )  # fmt: skip
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset(
+        {"removed", "replaced", "emptied", "dropped_values", "blanked_boxes"}
+    )
+
+    @classmethod
+    def from_row(cls, row: Sequence[Any]) -> DeidReport:
+        """Build a report from a row selected with ``DeidReport.COLUMNS``."""
+        r = _zip(cls.COLUMNS, row)
+        return cls(
+            image_id=ImageId(r["image_id"]),
+            summary=DeidSummary(
+                method=r["method"],
+                removed=tuple(json.loads(r["removed"])),
+                replaced=tuple(json.loads(r["replaced"])),
+                emptied=tuple(json.loads(r["emptied"])),
+                dropped_values=tuple(json.loads(r["dropped_values"])),
+                burned_in_annotation=r["burned_in_annotation"],
+                pixel_policy=BurnedInPolicy(r["pixel_policy"]),
+                pixels_searched=r["pixels_searched"],
+                detector=r["detector"],
+                blanked=tuple(
+                    BlankedBox.from_json(b) for b in json.loads(r["blanked_boxes"])
+                ),
+            ),
+            created_at=_from_db_time(r["created_at"]),
+        )
+
+    def to_row(self) -> dict[str, Any]:
+        """Return the column values to insert."""
+        s = self.summary
+        return {
+            "image_id": self.image_id,
+            "method": s.method,
+            "removed": canonical_json(list(s.removed)),
+            "replaced": canonical_json(list(s.replaced)),
+            "emptied": canonical_json(list(s.emptied)),
+            "dropped_values": canonical_json(list(s.dropped_values)),
+            "burned_in_annotation": s.burned_in_annotation,
+            "pixel_policy": s.pixel_policy.value,
+            "pixels_searched": s.pixels_searched,
+            "detector": s.detector,
+            "blanked_boxes": canonical_json([b.to_json() for b in s.blanked]),
+            "created_at": _to_db_time(self.created_at),
         }
 
 

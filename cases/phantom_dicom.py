@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFont
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
@@ -126,6 +128,8 @@ class DicomOptions:
     """Seed for the phantom's own (original) UIDs; equal seeds give equal study UIDs."""
     extra: Mapping[str, Any] = field(default_factory=dict)
     """More attributes by keyword, set last (for tests of unusual headers)."""
+    burned_in_text: tuple[str, ...] = ()
+    """Lines of text drawn white into the top-left corner of the pixels (burned-in PHI)."""
 
     def __post_init__(self) -> None:
         if self.modality not in ("CR", "DX"):
@@ -159,10 +163,33 @@ def original_uids(options: DicomOptions) -> dict[str, str]:
     }
 
 
+def burned_in_text_mask(
+    shape: tuple[int, int], lines: tuple[str, ...]
+) -> npt.NDArray[np.float64]:
+    """Return text drawn at the top-left corner as coverage in [0, 1] (1 = glyph).
+
+    The font is about 1/40 of the image height, as modalities burn in names and dates.
+    """
+    canvas = PILImage.new("L", (shape[1], shape[0]), 0)
+    if lines:
+        size = max(16, shape[0] // 40)
+        font = ImageFont.load_default(size=size)
+        draw = ImageDraw.Draw(canvas)
+        for number, line in enumerate(lines):
+            draw.text(
+                (size, size + number * round(size * 1.4)), line, fill=255, font=font
+            )
+    return np.asarray(canvas, dtype=np.float64) / 255.0
+
+
 def stored_values(phantom: Phantom, options: DicomOptions) -> npt.NDArray[np.uint16]:
     """Return the phantom as stored pixel values (before any rescale) for ``options``."""
     top = 2**options.bits_stored - 1
     attenuation = phantom.pixels.astype(np.float64)
+    if options.burned_in_text:
+        # Burned-in text is drawn at full brightness, as modalities do.
+        text = burned_in_text_mask(attenuation.shape, options.burned_in_text)
+        attenuation = np.maximum(attenuation, text)
     if options.photometric == "MONOCHROME1":
         attenuation = (
             1.0 - attenuation

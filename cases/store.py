@@ -52,6 +52,7 @@ from cases.model import (
     AnnotationWrite,
     AuditRecord,
     AuditReport,
+    BurnedInPolicy,
     CalibrationSource,
     Case,
     CaseDetail,
@@ -61,6 +62,7 @@ from cases.model import (
     CaseSummary,
     Conversation,
     ConversationId,
+    DeidReport,
     Image,
     ImageId,
     ImportOutcome,
@@ -279,15 +281,24 @@ class CaseStore:
         actor: str,
         spacing_mm: float | None = None,
         limits: IntakeLimits | None = None,
+        burned_in: BurnedInPolicy = BurnedInPolicy.AUTO,
     ) -> ImportOutcome:
         """Import one DICOM, PNG or JPEG file (see ``import_decoded``).
+
+        ``burned_in`` says when to look for burned-in text in the pixels and blank it
+        (``AUTO``: when the DICOM header says Burned In Annotation is YES); the image's
+        de-identification report (``find_deid_report``) lists what was blanked.
 
         Raises:
             InvalidImageFile, UnsupportedImage, UnsupportedTransferSyntax, ImageTooLarge:
                 the file is refused; nothing is written.
         """
         decoded = read_image_file(
-            Path(path), salt=self._salt, spacing_mm=spacing_mm, limits=limits
+            Path(path),
+            salt=self._salt,
+            spacing_mm=spacing_mm,
+            limits=limits,
+            burned_in=burned_in,
         )
         return self.import_decoded(decoded, actor=actor)
 
@@ -299,10 +310,16 @@ class CaseStore:
         actor: str,
         spacing_mm: float | None = None,
         limits: IntakeLimits | None = None,
+        burned_in: BurnedInPolicy = BurnedInPolicy.AUTO,
     ) -> ImportOutcome:
         """Import an uploaded file held in memory (see ``import_file``)."""
         decoded = read_image(
-            data, name=name, salt=self._salt, spacing_mm=spacing_mm, limits=limits
+            data,
+            name=name,
+            salt=self._salt,
+            spacing_mm=spacing_mm,
+            limits=limits,
+            burned_in=burned_in,
         )
         return self.import_decoded(decoded, actor=actor)
 
@@ -386,6 +403,19 @@ class CaseStore:
                 entity_id=image.image_id,
                 payload=payload(image),
             )
+            if decoded.deid is not None:
+                report = DeidReport(
+                    image_id=image.image_id, summary=decoded.deid, created_at=now
+                )
+                self._insert(cursor, [report])
+                self._append_audit(
+                    cursor,
+                    actor=actor,
+                    action="image.deid_report",
+                    entity_type="deid_report",
+                    entity_id=image.image_id,
+                    payload=payload(report),
+                )
             if new_case:
                 cursor.execute(
                     case_list.SUMMARY_NEW_CASE_SQL,
@@ -481,6 +511,18 @@ class CaseStore:
         if image is None:
             raise RecordNotFound(f"image {image_id} does not exist")
         return image
+
+    def find_deid_report(self, image_id: str) -> DeidReport | None:
+        """Return what de-identification removed and blanked on an image, or None.
+
+        Images imported before reports existed (schema version 3) have none.
+        """
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                f"SELECT {columns_sql(DeidReport)} FROM deid_reports WHERE image_id = ?",
+                [image_id],
+            ).fetchone()
+        return DeidReport.from_row(row) if row else None
 
     def load_pixels(self, image: Image) -> npt.NDArray[np.generic]:
         """Load the stored pixel array (decoded, de-identified, before any LUT).

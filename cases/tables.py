@@ -11,6 +11,7 @@ from cases.model import (
     AuditRecord,
     Case,
     Conversation,
+    DeidReport,
     Image,
     Measurement,
     SignMatch,
@@ -20,6 +21,7 @@ from cases.model import (
 TABLES: dict[type, str] = {
     Case: "cases",
     Image: "images",
+    DeidReport: "deid_reports",
     Conversation: "conversations",
     Turn: "turns",
     Anchor: "anchors",

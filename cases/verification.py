@@ -21,6 +21,7 @@ from cases.model import (
     AuditRecord,
     Case,
     Conversation,
+    DeidReport,
     Image,
     JsonObject,
     Measurement,
@@ -61,6 +62,9 @@ def current_payloads(
     current: dict[str, dict[str, JsonObject]] = {
         "case": {c.case_id: payload(c) for c in _fetch(cursor, Case, "case_id")},
         "image": {i.image_id: payload(i) for i in _fetch(cursor, Image, "image_id")},
+        "deid_report": {
+            r.image_id: payload(r) for r in _fetch(cursor, DeidReport, "image_id")
+        },
         "conversation": {
             str(c.conversation_id): payload(c)
             for c in _fetch(cursor, Conversation, "conversation_id")
@@ -122,6 +126,8 @@ def _entity_label(entity_type: str, entity_id: str) -> str:
         return f"turn {index} of conversation {conversation}"
     if entity_type == "image":
         return f"image {entity_id[:12]}"
+    if entity_type == "deid_report":
+        return f"de-identification report of image {entity_id[:12]}"
     return f"{_ENTITY_NAMES.get(entity_type, entity_type)} {entity_id}"
 
 

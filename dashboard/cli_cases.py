@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +20,7 @@ from dashboard.cli import (
 )
 
 if TYPE_CHECKING:
-    from cases import CaseDetail, CasePage, Image, ImportOutcome
+    from cases import CaseDetail, CasePage, DeidReport, Image, ImportOutcome
 
 # In a folder, files with these suffixes (or a DICOM/PNG/JPEG signature) are imported;
 # anything else (notes, spreadsheets, DICOMDIR) is skipped instead of reported as a failure.
@@ -61,7 +61,25 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         metavar="MB",
         help="refuse files larger than this (default: $CASEBOOK_MAX_BYTES or 512 MiB)",
     )
-    importer.set_defaults(handler=run_import)
+    burned_in = importer.add_mutually_exclusive_group()
+    burned_in.add_argument(
+        "--blank-burned-in",
+        dest="burned_in",
+        action="store_const",
+        const="always",
+        help="look for burned-in text (names, dates, markers) near the border of every "
+        "image and blank it to the background; by default only images whose DICOM "
+        "header says Burned In Annotation YES are searched",
+    )
+    burned_in.add_argument(
+        "--keep-burned-in",
+        dest="burned_in",
+        action="store_const",
+        const="off",
+        help="never change pixels, even when the header says Burned In Annotation YES "
+        "(the image still carries a warning)",
+    )
+    importer.set_defaults(handler=run_import, burned_in="auto")
 
     lister = subparsers.add_parser(
         "list", parents=[common], help="list cases, 50 per page"
@@ -200,7 +218,7 @@ def _outcome_line(path: Path, outcome: ImportOutcome) -> str:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import files and folders; exit 1 when any file failed."""
-    from cases import CasesError, IntakeLimits, open_store
+    from cases import BurnedInPolicy, CasesError, IntakeLimits, open_store
     from cases.intake import check_spacing
 
     try:
@@ -223,7 +241,11 @@ def run_import(args: argparse.Namespace) -> int:
         for path in files:
             try:
                 outcome = store.import_file(
-                    path, actor=actor, spacing_mm=args.spacing_mm, limits=limits
+                    path,
+                    actor=actor,
+                    spacing_mm=args.spacing_mm,
+                    limits=limits,
+                    burned_in=BurnedInPolicy(args.burned_in),
                 )
             except CasesError as exc:
                 results.append(
@@ -324,14 +346,67 @@ def run_show(args: argparse.Namespace) -> int:
 
     with open_store(require_existing_db(args)) as store:
         detail = store.get_case_detail(args.case_id)
+        reports: dict[str, DeidReport | None] = {
+            i.image_id: store.find_deid_report(i.image_id) for i in detail.images
+        }
     if args.json:
-        print_json(detail)
+        print_json(
+            {
+                **to_jsonable(detail),
+                "deid_reports": {
+                    image_id: None if r is None else to_jsonable(r.summary)
+                    for image_id, r in reports.items()
+                },
+            }
+        )
     else:
-        _print_detail(detail)
+        _print_detail(detail, reports)
     return EXIT_OK
 
 
-def _print_detail(detail: CaseDetail) -> None:
+def _print_deid_report(report: DeidReport | None) -> None:
+    if report is None:
+        print("    de-identification report: none (imported before reports existed)")
+        return
+    summary = report.summary
+    parts = [
+        (f"removed {len(summary.removed)}", summary.removed),
+        (f"replaced {len(summary.replaced)}", summary.replaced),
+        (f"emptied {len(summary.emptied)}", summary.emptied),
+        (
+            f"free text dropped from {len(summary.dropped_values)}",
+            summary.dropped_values,
+        ),
+    ]
+    print("    de-identification report (attribute names only, never values):")
+    for label, names in parts:
+        if names:
+            print(f"      {label}: {', '.join(names)}")
+    flag = {True: "YES", False: "NO", None: "absent"}[summary.burned_in_annotation]
+    if not summary.pixels_searched:
+        print(
+            f"      pixels: not searched for burned-in text (policy {summary.pixel_policy}, "
+            f"Burned In Annotation {flag})"
+        )
+        return
+    boxes = "; ".join(
+        f"x {b.x0}-{b.x1} y {b.y0}-{b.y1} filled with {b.fill:g}"
+        for b in summary.blanked
+    )
+    print(
+        f"      pixels: searched by {summary.detector} (policy {summary.pixel_policy}, "
+        f"Burned In Annotation {flag}); "
+        + (
+            f"{len(summary.blanked)} region(s) blanked: {boxes}"
+            if boxes
+            else "no text found"
+        )
+    )
+
+
+def _print_detail(
+    detail: CaseDetail, reports: Mapping[str, DeidReport | None] | None = None
+) -> None:
     case = detail.case
     print(
         f"case {case.case_id}  created {case.created_at:%Y-%m-%d %H:%M} UTC by {case.created_by}"
@@ -369,5 +444,7 @@ def _print_detail(detail: CaseDetail) -> None:
             f"    {display.photometric_interpretation}, {display.bits_stored} bits stored, VOI {display.voi}{window}"
         )
         print(f"    de-identification: {image.deid_method}")
+        if reports is not None:
+            _print_deid_report(reports.get(image.image_id))
         for issue in image.issues:
             print(f"    {issue.severity}: {issue.message}")

@@ -57,7 +57,7 @@ def dicom_bytes(make_dicom: Callable[..., bytes]) -> bytes:
 
 
 TABLES = (
-    "cases", "images", "conversations", "turns", "anchors", "turn_anchor_events",
+    "cases", "images", "deid_reports", "conversations", "turns", "anchors", "turn_anchor_events",
     "measurements", "sign_matches", "annotations", "analyses", "audit_log",
 )  # fmt: skip
 

@@ -42,7 +42,7 @@ def audited(tmp_path, dicom_bytes):
         )
         report = store.verify_audit()
     assert report.ok, report.problem
-    assert report.records_checked == 6  # case, image, conversation, 2 turns, annotation
+    assert report.records_checked == 7  # case, image, its report, conversation, 2 turns, annotation
     return db
 
 
@@ -64,13 +64,14 @@ def test_every_write_is_recorded_in_order(audited):
     with open_store(audited) as store:
         records = store.list_audit()
     assert [r.action for r in records] == [
-        "case.create", "image.import", "conversation.start", "turn.append", "turn.append", "annotation.add",
+        "case.create", "image.import", "image.deid_report", "conversation.start", "turn.append",
+        "turn.append", "annotation.add",
     ]  # fmt: skip
-    assert [r.seq for r in records] == list(range(1, 7))
+    assert [r.seq for r in records] == list(range(1, 8))
     assert records[0].prev_hash == GENESIS_HASH
     assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(records))
-    assert records[3].actor == "reader@example.org" and records[0].actor == "importer"
-    assert records[3].payload_sha256 == payload_sha256(records[3].payload)
+    assert records[4].actor == "reader@example.org" and records[0].actor == "importer"
+    assert records[4].payload_sha256 == payload_sha256(records[4].payload)
 
 
 def test_a_changed_turn_answer_is_named(audited):
@@ -79,9 +80,9 @@ def test_a_changed_turn_answer_is_named(audited):
     assert problem.kind is AuditProblemKind.ENTITY_CHANGED
     assert (
         problem.message
-        == "turn 0 of conversation 1: answer_text changed since audit record 4"
+        == "turn 0 of conversation 1: answer_text changed since audit record 5"
     )
-    assert (problem.entity_type, problem.entity_id, problem.seq) == ("turn", "1/0", 4)
+    assert (problem.entity_type, problem.entity_id, problem.seq) == ("turn", "1/0", 5)
 
 
 def test_a_changed_anchor_geometry_is_named(audited):
@@ -111,7 +112,7 @@ def test_a_deleted_turn_is_named(audited):
     assert problem.kind is AuditProblemKind.ENTITY_MISSING
     assert (
         problem.message
-        == "turn 1 of conversation 1 missing (recorded by audit record 5)"
+        == "turn 1 of conversation 1 missing (recorded by audit record 6)"
     )
 
 

@@ -45,7 +45,7 @@ def test_each_file_imports_or_is_refused_without_partial_rows(
     new_case = 1 if outcome.new_case else 0
     assert after["images"] == before["images"] + 1
     assert after["cases"] == before["cases"] + new_case
-    assert after["audit_log"] == before["audit_log"] + 1 + new_case
+    assert after["audit_log"] == before["audit_log"] + 2 + new_case  # image, report
     shown = corpus_store.load_display(outcome.image)
     assert shown.shape == (outcome.image.rows, outcome.image.columns)
     assert float(shown.min()) >= 0.0 and float(shown.max()) <= 1.0

@@ -472,7 +472,8 @@ def test_concurrent_sessions_keep_the_chain_valid(store, make_dicom):
 
 def test_stats_count_records_and_bytes(store, case):
     stats = store.stats()
-    assert (stats.cases, stats.images, stats.audit_records) == (1, 1, 2)
+    # case, image, its de-identification report
+    assert (stats.cases, stats.images, stats.audit_records) == (1, 1, 3)
     assert stats.database_bytes > 0 and stats.store_bytes > 0
 
 
@@ -483,7 +484,12 @@ def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):
     versions = connection.execute(
         "SELECT version, name FROM schema_version ORDER BY version"
     ).fetchall()
-    assert versions == [(1, "initial"), (2, "case_summaries"), (3, "anchor_detail")]
+    assert versions == [
+        (1, "initial"),
+        (2, "case_summaries"),
+        (3, "anchor_detail"),
+        (4, "deid_reports"),
+    ]
     connection.execute("INSERT INTO schema_version VALUES (99, 'future', now())")
     connection.close()
 
@@ -509,6 +515,7 @@ def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom
     # Turn the file back into a version-1 database.
     connection.execute("DROP TABLE case_summaries")
     connection.execute("ALTER TABLE anchors DROP COLUMN detail")
+    connection.execute("DROP TABLE deid_reports")
     connection.execute("DELETE FROM schema_version WHERE version >= 2")
     connection.close()
 
