@@ -1,0 +1,99 @@
+"""The frame around every page: language, identity, the disclaimer and the message area."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from dashboard import feedback, i18n
+from dashboard.access import AccessDenied, Identity, PageId, Right
+from dashboard.components import identity as identity_widgets
+from dashboard.state import SessionKey, language
+
+LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
+IMAGE_SIDES = {"S": 480, "M": 600, "L": 800}
+"""Canvas long side in pixels; the reader picks one that fits the screen."""
+IMAGE_PAGES = frozenset({PageId.CASE, PageId.REPLAY, PageId.COMPARE})
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What a page needs from the frame: who is here and in which language."""
+
+    identity: Identity
+    lang: str
+    page: PageId
+
+    def t(self, key: str, **values: Any) -> str:
+        """Return an interface string in the session's language."""
+        return i18n.text(key, self.lang, **values)
+
+    def can(self, right: Right) -> bool:
+        """Whether the person may do ``right``."""
+        return self.identity.can(right)
+
+    @property
+    def image_side(self) -> int:
+        """The long side of the radiograph canvas the reader chose."""
+        return IMAGE_SIDES.get(str(st.session_state.get(SessionKey.IMAGE_SIZE.value, "M")), IMAGE_SIDES["M"])
+
+    @property
+    def columns(self) -> list[int]:
+        """Width ratio of image and conversation columns for the chosen image size."""
+        return {480: [1, 1], 600: [3, 2], 800: [2, 1]}.get(self.image_side, [3, 2])
+
+    @property
+    def actor(self) -> str:
+        """The name the audit log records for this person's writes."""
+        return self.identity.actor
+
+
+def _language_switch() -> None:
+    requested = st.query_params.get("lang")
+    if requested in LANGUAGE_NAMES and SessionKey.LANGUAGE.value not in st.session_state:
+        st.session_state[SessionKey.LANGUAGE.value] = requested
+    st.sidebar.segmented_control(
+        "Language / 语言",
+        list(LANGUAGE_NAMES),
+        format_func=LANGUAGE_NAMES.__getitem__,
+        default=language(),
+        required=True,
+        key=SessionKey.LANGUAGE.value,
+        label_visibility="collapsed",
+    )
+
+
+def open_page(page: PageId) -> PageContext:
+    """Draw the frame and return the page's context; stop when the person may not be here."""
+    _language_switch()
+    lang = language()
+    feedback.area()
+    try:
+        person = identity_widgets.current()
+    except AccessDenied as exc:
+        feedback.report(exc)
+        st.stop()
+    if person is None:
+        identity_widgets.sign_in_page()
+        st.stop()
+    identity_widgets.sidebar(person)
+    # Drawn on every page so the choice survives a visit to a page without images.
+    st.sidebar.segmented_control(
+        i18n.text("frame.image_size", lang), list(IMAGE_SIDES), default="M", required=True,
+        key=SessionKey.IMAGE_SIZE.value, help=i18n.text("frame.image_size_help", lang),
+        disabled=page not in IMAGE_PAGES,
+    )
+    st.sidebar.divider()
+    st.sidebar.caption(i18n.text("app.disclaimer", lang))
+    context = PageContext(identity=person, lang=lang, page=page)
+    if not person.may_open(page):
+        st.warning(context.t("access.page_denied", roles=person.role_names), icon=":material/lock:")
+        st.stop()
+    return context
+
+
+def disclaimer(context: PageContext) -> None:
+    """The visible note that the output is decision support, not a diagnosis."""
+    st.caption(f":material/info: {context.t('app.disclaimer')}")

@@ -1,0 +1,49 @@
+"""The page list for ``st.navigation``: stable URL paths, filtered by the person's rights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboard import feedback, i18n
+from dashboard.access import AccessDenied, PageId
+from dashboard.components import identity as identity_widgets
+from dashboard.state import language
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "views"
+
+# (page, file, icon); the URL path is the PageId value: /cases, /case?id=..., /replay?conversation=...
+PAGES: tuple[tuple[PageId, str, str], ...] = (
+    (PageId.CASES, "cases.py", ":material/folder_open:"),
+    (PageId.CASE, "case.py", ":material/radiology:"),
+    (PageId.REPLAY, "replay.py", ":material/replay:"),
+    (PageId.COMPARE, "compare.py", ":material/compare:"),
+    (PageId.AUDIT, "audit.py", ":material/verified_user:"),
+    (PageId.ONTOLOGY, "ontology.py", ":material/menu_book:"),
+    (PageId.SETTINGS, "settings.py", ":material/settings:"),
+)
+
+
+def pages() -> list[st.Page]:
+    """The pages this person may open (a sign-in page while an OIDC user is signed out)."""
+    lang = language()
+    try:
+        person = identity_widgets.current()
+    except AccessDenied as exc:
+        feedback.area()
+        feedback.report(exc)
+        st.stop()
+    if person is None:
+        return [st.Page(identity_widgets.sign_in_page, title=i18n.text("login.title", lang), url_path="login")]
+    return [
+        st.Page(
+            str(PAGES_DIR / file),
+            title=i18n.text(f"nav.{page.value}", lang),
+            icon=icon,
+            url_path=page.value,
+            default=page is PageId.CASES,
+        )
+        for page, file, icon in PAGES
+        if person.may_open(page)
+    ]
