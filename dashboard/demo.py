@@ -1,0 +1,398 @@
+"""The demo database: films any fresh machine has, with real conversations and a review.
+
+Films: the DICOM WG-04 chest CR ``RG1_J2KI.dcm`` that the ``pydicom-data`` package ships
+(found through the package's file list; no network), and synthetic phantoms from
+``cases.phantom`` with known spacing and ground truth: the seed article's film (a
+lobulated, spiculated ~12 mm nodule in the outer band of the right middle zone and a
+streaky opacity in the left lower zone), a normal film, and two variations (a left upper
+zone nodule on a MONOCHROME1 CR, and a PNG without pixel spacing).
+
+Conversations run through the real engine and the embedded backend and are stored like
+any other: the seed's four questions in Chinese, the same in English, a question about a
+reader-drawn box, and shorter ones on the other films. A reviewer annotation agrees with
+the refined nodule contour and another marks the streaky opacity as uncertain, so every
+page has something to show.
+
+Idempotent: films are recognised by their pixels, conversations by their title,
+annotations by author, conversation and label; a second run reports what exists and
+completes what an interrupted run left unfinished.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import io
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image as PILImage
+
+import cases
+from cases.phantom import (
+    NoduleSpec,
+    Phantom,
+    PhantomSpec,
+    make_phantom,
+    seed_scenario_spec,
+)
+from cases.phantom_dicom import DicomOptions, SpacingAttribute, phantom_dicom_bytes
+from dashboard import workflows
+from engine.analysis import AnalysisCache
+from engine.anchors import AnchorKind, AnchorStyle
+from engine.backends.base import ModelBackend
+from engine.backends.embedded import EmbeddedBackend
+from engine.geometry import Box
+
+IMPORTER = "demo:importer"
+READER = "demo:resident"
+REVIEWER = "demo:attending"
+
+SEED_ZH = (
+    "肺部是否有异常?",
+    "右肺中叶那个圆形影,边缘是否规则?",
+    "这个病灶距离右肺门有多远?是否与肺门结构相连?",
+    "如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?",
+)
+SEED_EN = (
+    "Is there anything abnormal in the lungs?",
+    "That round opacity in the right middle lobe: is its margin regular?",
+    "How far is this lesion from the right hilum? Is it connected to hilar structures?",
+    "If this were early lung cancer, what are the typical X-ray signs, and how many does this image meet?",
+)
+PYDICOM_DATA_FILE = "RG1_J2KI.dcm"
+
+Progress = Callable[[str], None]
+
+
+# --------------------------------------------------------------------------- films
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoFilm:
+    """One demo image: how to make its file and what it is."""
+
+    key: str
+    title: str
+    file_name: str
+    spacing_mm: float | None = None
+    """Pixel spacing to record for a PNG (DICOM files carry their own)."""
+    phantom: Phantom | None = field(default=None, compare=False, repr=False)
+    path: Path | None = None
+
+    def data(self) -> bytes:
+        """The file's bytes."""
+        if self.path is not None:
+            return self.path.read_bytes()
+        if self.phantom is None:
+            raise ValueError(f"demo film {self.key} has neither a file nor a phantom")
+        if self.file_name.endswith(".png"):
+            return _png(self.phantom)
+        return phantom_dicom_bytes(self.phantom, _DICOM_OPTIONS[self.key])
+
+
+def _png(phantom: Phantom) -> bytes:
+    buffer = io.BytesIO()
+    pixels = np.round(np.clip(phantom.pixels, 0, 1) * 255).astype(np.uint8)
+    PILImage.fromarray(pixels, mode="L").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+_DICOM_OPTIONS = {
+    "seed": DicomOptions(modality="DX", uid_seed="casebook-demo-seed"),
+    "normal": DicomOptions(modality="DX", uid_seed="casebook-demo-normal"),
+    "left-upper": DicomOptions(modality="CR", photometric="MONOCHROME1", spacing=SpacingAttribute.IMAGER_PIXEL_SPACING,
+                               uid_seed="casebook-demo-left-upper"),
+}
+
+
+def find_pydicom_chest() -> Path | None:
+    """The chest CR that the pydicom-data package ships, or None when it is not installed."""
+    try:
+        distribution = importlib.metadata.distribution("pydicom-data")
+    except importlib.metadata.PackageNotFoundError:
+        return None
+    for entry in distribution.files or ():
+        if entry.name == PYDICOM_DATA_FILE:
+            path = Path(str(distribution.locate_file(entry)))
+            return path if path.is_file() else None
+    return None
+
+
+def films() -> list[DemoFilm]:
+    """The demo films, the seed film first."""
+    found = [
+        DemoFilm(key="seed", title="Seed scenario film (phantom)", file_name="seed-phantom.dcm",
+                 phantom=make_phantom(seed_scenario_spec())),
+        DemoFilm(key="normal", title="Normal film (phantom)", file_name="normal-phantom.dcm",
+                 phantom=make_phantom(PhantomSpec(rows=1024, columns=1024, spacing_mm=0.35, seed=7))),
+        DemoFilm(key="left-upper", title="Left upper zone nodule, CR MONOCHROME1 (phantom)",
+                 file_name="left-upper-phantom.dcm",
+                 phantom=make_phantom(PhantomSpec(rows=1200, columns=1000, spacing_mm=0.3, seed=11, nodules=(
+                     NoduleSpec(side=cases.Side.LEFT, lateral=0.55, caudal=0.28, diameter_mm=18.0, lobulated=True),)))),
+        DemoFilm(key="no-spacing", title="PNG without pixel spacing (phantom)", file_name="right-lower-phantom.png",
+                 phantom=make_phantom(PhantomSpec(rows=900, columns=900, spacing_mm=0.4, seed=23, nodules=(
+                     NoduleSpec(side=cases.Side.RIGHT, lateral=0.6, caudal=0.78, diameter_mm=14.0),)))),
+    ]
+    chest = find_pydicom_chest()
+    if chest is not None:
+        found.append(DemoFilm(key="pydicom-cr", title="Chest CR from pydicom-data (DICOM WG-04)",
+                              file_name=PYDICOM_DATA_FILE, path=chest))
+    return found
+
+
+# --------------------------------------------------------------------------- conversations
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoQuestion:
+    """A question, optionally about a box drawn on the film (image pixels)."""
+
+    text: str
+    box: Box | None = None
+    box_label: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoConversation:
+    """A scripted conversation on one film."""
+
+    key: str
+    film: str
+    title: str
+    questions: tuple[DemoQuestion, ...]
+    actor: str = READER
+
+
+def _opacity_box(film: DemoFilm) -> Box | None:
+    truth = film.phantom.truth.opacity if film.phantom else None
+    if truth is None:
+        return None
+    x0, y0, x1, y1 = truth.box_px
+    pad = 0.15 * max(x1 - x0, y1 - y0)
+    return Box(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+
+
+def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
+    """The scripted conversations for the films that exist."""
+    seed = by_key["seed"]
+    scripts = [
+        DemoConversation(key="seed-zh", film="seed", title="种子场景（中文）",
+                         questions=tuple(DemoQuestion(text=q) for q in SEED_ZH)),
+        DemoConversation(key="seed-en", film="seed", title="Seed scenario (English)",
+                         questions=tuple(DemoQuestion(text=q) for q in SEED_EN)),
+        DemoConversation(key="seed-drawn", film="seed", title="A reader-drawn region", questions=(
+            DemoQuestion(text="What is in this region?", box=_opacity_box(seed), box_label="streaky area"),
+            DemoQuestion(text="How large is it?"),
+        )),
+        DemoConversation(key="normal", film="normal", title="Normal film",
+                         questions=(DemoQuestion(text=SEED_EN[0]),)),
+        DemoConversation(key="left-upper", film="left-upper", title="Left upper zone", questions=(
+            DemoQuestion(text="肺部是否有异常?"),
+            DemoQuestion(text="这个病灶距离左肺门有多远?"),
+        )),
+        DemoConversation(key="no-spacing", film="no-spacing", title="Uncalibrated PNG", questions=(
+            DemoQuestion(text=SEED_EN[0]),
+            DemoQuestion(text="How far is this lesion from the right hilum?"),
+        )),
+    ]
+    if "pydicom-cr" in by_key:
+        scripts.append(DemoConversation(key="pydicom-cr", film="pydicom-cr", title="DICOM WG-04 chest CR", questions=(
+            DemoQuestion(text="肺部是否有异常?"),
+            DemoQuestion(text="如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?"),
+        )))
+    return [s for s in scripts if s.film in by_key and all(q.box is not None or q.box_label is None for q in s.questions)]
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilmOutcome:
+    """What happened to one film."""
+
+    key: str
+    title: str
+    case_id: str
+    status: str
+    """``imported`` or ``existing``."""
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConversationOutcome:
+    """What happened to one scripted conversation."""
+
+    key: str
+    title: str
+    case_id: str
+    conversation_id: int
+    turns: int
+    status: str
+    """``created``, ``completed`` (an earlier run stopped part way) or ``existing``."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnnotationOutcome:
+    """What happened to one reviewer annotation."""
+
+    key: str
+    annotation_id: int
+    status: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DemoReport:
+    """Everything ``build`` found or made."""
+
+    films: tuple[FilmOutcome, ...]
+    conversations: tuple[ConversationOutcome, ...]
+    annotations: tuple[AnnotationOutcome, ...]
+
+    @property
+    def created_anything(self) -> bool:
+        """Whether this run wrote anything."""
+        return (any(f.status == "imported" for f in self.films)
+                or any(c.status != "existing" for c in self.conversations)
+                or any(a.status == "created" for a in self.annotations))
+
+
+# --------------------------------------------------------------------------- build
+
+
+def build(
+    store: cases.CaseStore,
+    *,
+    cache: AnalysisCache | None = None,
+    backend: ModelBackend | None = None,
+    progress: Progress | None = None,
+) -> DemoReport:
+    """Fill ``store`` with the demo films, conversations and annotations (idempotent).
+
+    Raises:
+        ModelFileMissing: a bundled vision model is missing (the conversations need it).
+        CasesError: the store refused a write.
+    """
+    say = progress or (lambda _: None)
+    backend = backend or EmbeddedBackend()
+    demo_films = films()
+    by_key = {f.key: f for f in demo_films}
+    film_outcomes: list[FilmOutcome] = []
+    case_of: dict[str, str] = {}
+    image_of: dict[str, str] = {}
+    for film in demo_films:
+        say(f"importing {film.title}")
+        outcome = store.import_bytes(film.data(), name=film.file_name, actor=IMPORTER, spacing_mm=film.spacing_mm)
+        case_of[film.key] = outcome.case_id
+        image_of[film.key] = outcome.image.image_id
+        film_outcomes.append(FilmOutcome(key=film.key, title=film.title, case_id=outcome.case_id,
+                                         status=outcome.status.value,
+                                         warnings=tuple(i.message for i in outcome.image.warnings)))
+    conversation_outcomes: list[ConversationOutcome] = []
+    for script in conversations(by_key):
+        say(f"conversation: {script.title}")
+        conversation_outcomes.append(
+            _converse(store, script, case_of[script.film], image_of[script.film], backend=backend, cache=cache))
+    say("reviewer annotations")
+    annotation_outcomes = _annotate(store, by_key, conversation_outcomes, image_of)
+    return DemoReport(films=tuple(film_outcomes), conversations=tuple(conversation_outcomes),
+                      annotations=tuple(annotation_outcomes))
+
+
+def _converse(store: cases.CaseStore, script: DemoConversation, case_id: str, image_id: str, *,
+              backend: ModelBackend, cache: AnalysisCache | None) -> ConversationOutcome:
+    existing = next((c for c in store.list_conversations(case_id)
+                     if c.title == script.title and c.image_id == image_id), None)
+    if existing is None:
+        session = workflows.start_session(store, case_id, backend=backend, actor=script.actor, image_id=image_id,
+                                          title=script.title, cache=cache)
+        status = "created"
+    else:
+        done = len(store.list_turns(existing.conversation_id))
+        if done >= len(script.questions):
+            return ConversationOutcome(key=script.key, title=script.title, case_id=case_id,
+                                       conversation_id=existing.conversation_id, turns=done, status="existing")
+        session = workflows.resume_session(store, existing.conversation_id, backend=backend, cache=cache,
+                                           actor=script.actor)
+        status = "completed"
+    asked = len(store.list_turns(session.record.conversation_id))
+    for question in script.questions[asked:]:
+        workflows.ask(store, session, question.text, actor=script.actor, drawn_box=question.box,
+                      drawn_label=question.box_label)
+    return ConversationOutcome(key=script.key, title=script.title, case_id=case_id,
+                               conversation_id=session.record.conversation_id,
+                               turns=len(store.list_turns(session.record.conversation_id)), status=status)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Review:
+    key: str
+    conversation: str
+    turn_number: int
+    style: AnchorStyle
+    label: str
+    verdict: cases.Verdict
+    note: str
+    box: Box | None
+
+
+def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
+    seed = by_key["seed"].phantom
+    reviews: list[_Review] = []
+    if seed is not None and seed.truth.nodules:
+        nodule = seed.truth.nodules[0]
+        (x, y), r = nodule.center_px, nodule.diameter_px * 0.65
+        reviews.append(_Review(key="nodule-agree", conversation="seed-zh", turn_number=2, style=AnchorStyle.CONTOUR,
+                               label="nodule", verdict=cases.Verdict.AGREE,
+                               note="Lobulated margin with short spicules; agree with the contour.",
+                               box=Box(x - r, y - r, x + r, y + r)))
+    opacity = _opacity_box(by_key["seed"])
+    if opacity is not None:
+        reviews.append(_Review(key="opacity-uncertain", conversation="seed-en", turn_number=1,
+                               style=AnchorStyle.SCREENING, label="streaky opacity", verdict=cases.Verdict.UNCERTAIN,
+                               note="Could be atelectasis or scarring; compare with a prior film.", box=opacity))
+    return reviews
+
+
+def _annotate(store: cases.CaseStore, by_key: dict[str, DemoFilm], done: Sequence[ConversationOutcome],
+              image_of: dict[str, str]) -> list[AnnotationOutcome]:
+    outcomes: list[AnnotationOutcome] = []
+    conversation_of = {c.key: c for c in done}
+    for review in _reviews(by_key):
+        target = conversation_of.get(review.conversation)
+        if target is None or target.turns < review.turn_number:
+            continue
+        existing = next((a for a in store.list_annotations(target.case_id)
+                         if a.author == REVIEWER and a.conversation_id == target.conversation_id
+                         and a.label == review.label), None)
+        if existing is not None:
+            outcomes.append(AnnotationOutcome(key=review.key, annotation_id=existing.annotation_id, status="existing"))
+            continue
+        anchor_id = _anchor_for(store, target.conversation_id, review)
+        box = review.box
+        note = store.add_annotation(cases.AnnotationWrite(
+            case_id=cases.CaseId(target.case_id),
+            image_id=cases.ImageId(image_of[next(c.film for c in conversations(by_key) if c.key == review.conversation)]),
+            author=REVIEWER,
+            geometry=None if box is None else cases.Box(x0=round(box.x0, 1), y0=round(box.y0, 1),
+                                                        x1=round(box.x1, 1), y1=round(box.y1, 1)),
+            label=review.label,
+            verdict=review.verdict,
+            note=review.note,
+            conversation_id=cases.ConversationId(target.conversation_id),
+            turn_index=review.turn_number - 1,
+            anchor_id=None if anchor_id is None else cases.AnchorId(anchor_id),
+        ))
+        outcomes.append(AnnotationOutcome(key=review.key, annotation_id=note.annotation_id, status="created"))
+    return outcomes
+
+
+def _anchor_for(store: cases.CaseStore, conversation_id: int, review: _Review) -> str | None:
+    """The AI anchor of the reviewed turn that best overlaps the reviewer's box."""
+    states = workflows.replay_state(store, conversation_id, review.turn_number)
+    candidates = [a for a, _ in states if a.style is review.style and a.kind is AnchorKind.FINDING]
+    if not candidates or review.box is None:
+        return candidates[0].id if candidates else None
+    best = max(candidates, key=lambda a: a.bbox.iou(review.box))  # type: ignore[arg-type]
+    return best.id if best.bbox.iou(review.box) > 0 else None
