@@ -165,11 +165,22 @@ def tail(path: Path, lines: int = LOG_TAIL) -> list[str]:
     return data.splitlines()[-lines:]
 
 
-def _check_database(db: Path) -> None:
-    """Open (create or migrate) the database once, so its problems show before serving."""
+def _check_database(db: Path, paths: ServePaths) -> None:
+    """Open (create or migrate) the database once, so its problems show before serving.
+
+    Also writes the first status file: the server refreshes it once a page has loaded.
+    """
+    from dataclasses import asdict
+
     from cases import open_store
 
-    open_store(db).close()
+    store = open_store(db)
+    try:
+        stats = store.stats()
+    finally:
+        store.close()
+    body = {"pid": None, "db": str(db), "written_at": time.time(), "stats": asdict(stats)}
+    paths.status.write_text(json.dumps(body), encoding="utf-8")
 
 
 def server_command(address: str, port: int) -> list[str]:
@@ -210,8 +221,7 @@ def run_serve(args: argparse.Namespace) -> int:
         raise CommandError(f"--port must be 1..65535, got {args.port}")
     if not _port_free(args.address, args.port):
         raise CommandError(f"port {args.port} on {args.address} is in use; pass another --port")
-    _check_database(db)
-    paths.status.unlink(missing_ok=True)
+    _check_database(db, paths)
     url = _url(args.address, args.port)
     command = server_command(args.address, args.port)
     if args.background:

@@ -20,6 +20,7 @@ completes what an interrupted run left unfinished.
 
 from __future__ import annotations
 
+import functools
 import importlib.metadata
 import io
 from collections.abc import Callable, Sequence
@@ -122,6 +123,12 @@ def find_pydicom_chest() -> Path | None:
 
 def films() -> list[DemoFilm]:
     """The demo films, the seed film first."""
+    return list(_films())
+
+
+@functools.cache
+def _films() -> tuple[DemoFilm, ...]:
+    # Drawing the phantoms takes a few seconds; they are the same every time.
     found = [
         DemoFilm(key="seed", title="Seed scenario film (phantom)", file_name="seed-phantom.dcm",
                  phantom=make_phantom(seed_scenario_spec())),
@@ -139,7 +146,7 @@ def films() -> list[DemoFilm]:
     if chest is not None:
         found.append(DemoFilm(key="pydicom-cr", title="Chest CR from pydicom-data (DICOM WG-04)",
                               file_name=PYDICOM_DATA_FILE, path=chest))
-    return found
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------- conversations

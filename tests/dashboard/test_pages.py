@@ -1,0 +1,394 @@
+"""Every page under AppTest: renders on an empty and on a demo database; the chat, drawing,
+annotations, replay, quiz, compare, audit, ontology, settings and roles behave."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from cases import open_store
+from dashboard.state import SessionKey
+
+PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
+SEED_CASE = "C000001"  # the demo's first film: the seed scenario phantom
+SEED_ZH = 1  # its Chinese four-turn conversation
+SEED_EN = 2
+
+
+def open_page(at, page: str, **params):
+    at.run()
+    for key, value in params.items():
+        at.query_params[key] = str(value)
+    at.switch_page(f"views/{page}.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def texts(at) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
+    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
+    return "\n".join(str(p) for p in parts)
+
+
+def canvas_key(at, image_prefix: str) -> str:
+    return at.session_state[f"{image_prefix}:key"]
+
+
+def draw_box(at, prefix: str, left: float, top: float, width: float, height: float, label: str = "region"):
+    """Simulate a box drawn in the browser: the canvas state the frontend would send."""
+    key = canvas_key(at, prefix)
+    at.session_state[key] = {
+        "drawing": {"raw": {"objects": [{"type": "LabeledRect", "label": label, "left": left, "top": top,
+                                         "width": width, "height": height, "originX": "left", "originY": "top",
+                                         "scaleX": 1, "scaleY": 1}]}, "data": None},
+        "backgroundFit": None,
+    }
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def image_prefix(db, case_id=SEED_CASE, kind="case") -> str:
+    with open_store(db) as store:
+        image = store.list_images(case_id)[0]
+    return f"{kind}-{image.image_id[:16]}"
+
+
+# --------------------------------------------------------------------------- smoke
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_an_empty_database(app_env, empty_db, page):
+    at = open_page(app_env(empty_db, role="admin"), page)
+    assert at.title or at.info
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo_database(app_env, demo_db, page):
+    params = {"case": {"id": SEED_CASE}, "replay": {"conversation": SEED_ZH}, "compare": {"case": SEED_CASE}}
+    at = open_page(app_env(demo_db, role="admin"), page, **params.get(page, {}))
+    assert at.title
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_interface_speaks_both_languages_and_always_carries_the_disclaimer(app_env, demo_db, lang):
+    at = app_env(demo_db, lang=lang)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == ("病例列表" if lang == "zh" else "Cases")
+    disclaimer = "不是诊断设备" if lang == "zh" else "not a diagnostic device"
+    assert disclaimer in texts(at)
+
+
+# --------------------------------------------------------------------------- cases page
+
+
+def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
+    at = app_env(demo_db)
+    at.run()
+    table = at.dataframe[0].value
+    assert len(table) == 5 and set(table["case"]) >= {SEED_CASE}
+    at.text_input(key=SessionKey.CASE_SEARCH.value).input("hilum").run()
+    assert SEED_CASE in set(at.dataframe[0].value["case"])
+    at.text_input(key=SessionKey.CASE_SEARCH.value).input("").run()
+    at.selectbox(key=SessionKey.CASE_WARNINGS.value).select("yes").run()
+    assert set(at.dataframe[0].value["case"]) == {"C000004", "C000005"}  # the films without pixel spacing
+
+
+def test_the_pager_moves_through_pages(app_env, tmp_path, small_png):
+    db = tmp_path / "many.duckdb"
+    with open_store(db) as store:
+        for n in range(12):
+            store.import_bytes(small_png(n), name=f"film{n}.png", actor="test")
+    (tmp_path / "many.duckdb.settings.json").write_text('{"case_page_size": 10}')
+    at = app_env(db)
+    at.run()
+    assert len(at.dataframe[0].value) == 10
+    assert "Page 1 of 2 · 12 cases" in texts(at)
+    at.button(key="cases_next").click().run()
+    assert len(at.dataframe[0].value) == 2
+    assert "Page 2 of 2" in texts(at)
+    at.button(key="cases_prev").click().run()
+    assert "Page 1 of 2" in texts(at)
+
+
+def test_upload_imports_each_file_and_reports_issues_and_refusals(tmp_path, small_png):
+    from dashboard.components.upload import import_files
+
+    class Bar:
+        def __init__(self):
+            self.calls = []
+
+        def progress(self, value, text=""):
+            self.calls.append(value)
+
+    bar = Bar()
+    with open_store(tmp_path / "up.duckdb") as store:
+        results = import_files(store, [("a.png", small_png(1)), ("junk.dcm", b"not an image"),
+                                       ("a-again.png", small_png(1))], actor="local:tester", spacing_mm=None,
+                               progress=bar)
+        assert [r.status for r in results] == ["imported", "refused", "existing"]
+        assert any(i.code.value == "no_calibration" for i in results[0].issues)
+        assert results[1].message and results[1].case_id is None
+        assert store.list_audit()[0].actor == "local:tester"
+    assert bar.calls == pytest.approx([1 / 3, 2 / 3, 1.0])
+
+
+# --------------------------------------------------------------------------- case page: chat
+
+
+def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    assert at.title[0].value == f"Case {SEED_CASE}"
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
+    canvases = at.get("bidi_component")
+    assert len(canvases) == 1 and "drawable" in canvases[0].proto.component_name
+    met = next(m for m in at.metric if m.label == "met")
+    assert int(met.value) >= 1
+    assert at.query_params["conversation"] == str(SEED_ZH)
+
+
+def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
+    at = open_page(app_env(demo_db, actor="dr.zhang"), "case", id=SEED_CASE)
+    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(0).run()  # + new conversation
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("Is there anything abnormal in the lungs?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert [m.name for m in at.chat_message][-2:] == ["user", "assistant"]
+    with open_store(demo_db) as store:
+        newest = store.list_conversations(SEED_CASE)[-1]
+        turns = store.list_turns(newest.conversation_id)
+        assert newest.backend == "embedded" and newest.created_by == "local:dr.zhang"
+        assert [t.question for t in turns] == ["Is there anything abnormal in the lungs?"]
+        assert turns[0].actor == "local:dr.zhang"
+        assert store.list_audit()[-1].actor == "local:dr.zhang"
+    at.run()  # the next run reads the turn back from the store
+    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert at.query_params["conversation"] == str(newest.conversation_id)
+
+
+def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("How large is this lesion?").run()
+    assert not at.exception
+    with open_store(demo_db) as store:
+        turns = store.list_turns(SEED_EN)
+    assert len(turns) == 5 and turns[-1].question == "How large is this lesion?"
+    assert "[A" in turns[-1].answer_text
+
+
+def test_questions_carrying_markup_are_stored_and_shown_as_text(app_env, demo_db):
+    hostile = "<script>alert(1)</script> **x** ![t](http://evil.example/p.png) '; DROP TABLE turns; --"
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(hostile).run()
+    assert not at.exception
+    with open_store(demo_db) as store:
+        assert store.list_turns(SEED_EN)[-1].question == hostile
+    shown = [m.value for m in at.chat_message[-2].markdown]
+    assert any(r"\<script\>" in v and r"\!\[t\]" in v and r"\*\*x\*\*" in v for v in shown)
+
+
+def test_a_reader_without_the_ask_right_cannot_type(app_env, demo_db):
+    at = open_page(app_env(demo_db, role="qa_auditor"), "case", id=SEED_CASE, conversation=SEED_ZH)
+    assert at.chat_input[0].proto.disabled
+    assert "does not ask" in at.chat_input[0].proto.placeholder
+
+
+# --------------------------------------------------------------------------- case page: drawing
+
+
+def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo_db):
+    prefix = image_prefix(demo_db)
+    at = open_page(app_env(demo_db, role="reviewer", actor="dr.wu"), "case", id=SEED_CASE, conversation=SEED_ZH)
+    scale = 600 / 1024  # the M canvas shows the 1024 px film at 600 px
+    draw_box(at, prefix, 100 * scale, 200 * scale, 300 * scale, 160 * scale, label="nodule?")
+    assert "Box drawn" in texts(at)
+    at.button(key=f"FormSubmitter:{prefix}-annotate-Save as annotation").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_store(demo_db) as store:
+        note = store.list_annotations(SEED_CASE)[-1]
+        assert note.author == "local:dr.wu" and note.label == "nodule?"
+        assert (note.geometry.x0, note.geometry.y0, note.geometry.x1, note.geometry.y1) == pytest.approx(
+            (100, 200, 400, 360), abs=0.2)
+        assert note.conversation_id == SEED_ZH and note.turn_index == 3  # the shown turn, 0-based
+        assert store.list_audit()[-1].action == "annotation.add"
+        assert store.list_audit()[-1].actor == "local:dr.wu"
+    assert "Saved annotation" in texts(at)
+    assert "Box drawn" not in texts(at)  # the saved box left the canvas
+
+
+def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
+    prefix = image_prefix(demo_db)
+    at = open_page(app_env(demo_db, role="reader"), "case", id=SEED_CASE, conversation=SEED_EN)
+    scale = 600 / 1024
+    draw_box(at, prefix, 640 * scale, 700 * scale, 120 * scale, 100 * scale, label="streaks")
+    assert "Only reviewers save annotations." in texts(at)
+    assert not [b for b in at.button if "annotate" in str(b.key)]
+    assert at.toggle(key=SessionKey.ASK_ABOUT_BOX.value).value is True
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("What is in this region?").run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_store(demo_db) as store:
+        turn = store.get_turn(SEED_EN, 4)
+    drawn = [a for a in turn.anchors if a.kind.value == "user_drawn"]
+    assert len(drawn) == 1 and drawn[0].label == "streaks"
+    box = drawn[0].geometry
+    assert (box.x0, box.y0, box.x1, box.y1) == pytest.approx((640, 700, 760, 800), abs=0.5)
+
+
+def test_selecting_an_anchor_shows_its_details_and_zoom_follows_it(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    at.selectbox(key=SessionKey.HIGHLIGHT.value).select("A2").run()
+    details = texts(at)
+    assert "A2 · " in details and "Centre" in details and "Bounding box" in details
+    at.toggle(key=SessionKey.ZOOM.value).set_value(True).run()
+    assert not at.exception
+    prefix = image_prefix(demo_db)
+    assert at.session_state[f"{prefix}:display"].zoomed
+
+
+def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
+    assert not at.exception
+    assert at.query_params["turn"] == "1"
+    assert "Anchors (" in " ".join(t.label for t in at.tabs)
+    first = at.session_state[f"{image_prefix(demo_db)}:key"]
+    at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
+    assert at.session_state[f"{image_prefix(demo_db)}:key"] != first  # another overlay, another canvas
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def test_replay_steps_back_and_forth(app_env, demo_db):
+    at = open_page(app_env(demo_db), "replay", conversation=SEED_ZH)
+    assert "Turn 4 of 4" in texts(at)
+    at.button(key="replay_prev").click().run()
+    at.button(key="replay_prev").click().run()
+    assert "Turn 2 of 4" in texts(at)
+    assert len([m for m in at.chat_message if m.name == "assistant"]) == 2
+    assert at.query_params["turn"] == "2"
+    at.slider(key=SessionKey.REPLAY_TURN.value).set_value(1).run()
+    assert "Turn 1 of 4" in texts(at)
+    at.button(key="replay_next").click().run()
+    assert "Turn 2 of 4" in texts(at)
+
+
+def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(app_env, demo_db):
+    at = open_page(app_env(demo_db, role="reader"), "replay", conversation=SEED_ZH, turn=2)
+    at.toggle(key=SessionKey.QUIZ.value).set_value(True).run()
+    assert "The answer is hidden until you draw your box." in texts(at)
+    with open_store(demo_db) as store:
+        contour = next(s.anchor for s in store.anchors_after_turn(SEED_ZH, 1) if s.anchor.anchor_id == "A2")
+    b = contour.geometry
+    xs = [p[0] for p in b.points]
+    ys = [p[1] for p in b.points]
+    scale = 600 / 1024
+    draw_box(at, f"quiz-{SEED_ZH}", min(xs) * scale, min(ys) * scale, (max(xs) - min(xs)) * scale,
+             (max(ys) - min(ys)) * scale)
+    assert at.selectbox(key=SessionKey.QUIZ_TARGET.value).value == "anchor:A2"
+    at.button(key="quiz_check").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    iou = next(m for m in at.metric if m.label == "IoU")
+    assert float(iou.value) > 0.8
+    assert "Well placed" in texts(at)
+    assert len([m for m in at.chat_message if m.name == "assistant"]) == 2  # the answer is revealed
+
+
+# --------------------------------------------------------------------------- compare
+
+
+def test_compare_pairs_the_anchors_of_two_runs(app_env, demo_db):
+    at = open_page(app_env(demo_db), "compare", a=SEED_ZH, b=SEED_EN)
+    anchors = at.dataframe[0].value
+    assert (anchors["status"] == "matched").sum() >= 3
+    assert len(at.get("bidi_component")) == 2
+    assert "0 of" in texts(at)  # the same film, the same engine: no scorecard item differs
+
+
+# --------------------------------------------------------------------------- audit
+
+
+def test_the_audit_page_passes_the_check_and_lists_every_turn(app_env, demo_db):
+    at = open_page(app_env(demo_db, role="qa_auditor"), "audit")
+    assert any("Integrity check passed" in s.value for s in at.success)
+    turns = at.dataframe[0].value
+    with open_store(demo_db) as store:
+        total = store.stats().turns
+    assert len(turns) == total
+    assert set(turns["actor"]) == {"demo:resident"}
+    assert set(turns["backend"]) == {"embedded"}
+    assert turns["raw_output"].str.len().min() > 0
+    at.multiselect(key=SessionKey.AUDIT_ACTOR.value).select("demo:resident").run()
+    at.text_input(key=SessionKey.AUDIT_TEXT.value).input("肺门").run()
+    assert 0 < len(at.dataframe[0].value) < total
+
+
+def test_the_audit_page_fails_the_check_after_tampering(app_env, demo_db):
+    connection = duckdb.connect(str(demo_db))
+    connection.execute("UPDATE turns SET answer_text = 'nothing to see' WHERE conversation_id = 1 AND turn_index = 1")
+    connection.close()
+    at = open_page(app_env(demo_db, role="admin"), "audit")
+    failed = [e.value for e in at.error if "FAILED" in e.value]
+    assert failed and "answer_text" in failed[0]
+
+
+def test_a_reader_cannot_open_the_audit_page(app_env, demo_db):
+    at = app_env(demo_db, role="reader")
+    at.run()
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        at.switch_page("views/audit.py")
+
+
+# --------------------------------------------------------------------------- ontology and settings
+
+
+def test_the_ontology_searches_in_both_languages(app_env, demo_db):
+    at = open_page(app_env(demo_db), "ontology")
+    total = len(at.dataframe[0].value)
+    assert total >= 217
+    at.text_input(key=SessionKey.ONTOLOGY_SEARCH.value).input("毛刺").run()
+    found = at.dataframe[0].value
+    assert 0 < len(found) < total and found["other"].str.contains("毛刺").any()
+    at.text_input(key=SessionKey.ONTOLOGY_SEARCH.value).input("spiculated").run()
+    assert at.dataframe[0].value["name"].str.lower().str.contains("spicul").any()
+
+
+def test_an_admin_changes_a_setting_and_the_change_is_audited(app_env, demo_db):
+    at = open_page(app_env(demo_db, role="admin", actor="it.admin"), "settings")
+    at.slider(key=SessionKey.SETTING_QUIZ_IOU.value).set_value(0.3)
+    at.button(key="FormSubmitter:settings-Save").click().run()
+    assert not at.exception
+    with open_store(demo_db) as store:
+        record = store.list_audit()[-1]
+    assert (record.action, record.actor, record.entity_id) == ("settings.change", "local:it.admin", "quiz_iou_threshold")
+    assert record.payload["new"] == 0.3
+    assert '"quiz_iou_threshold": 0.3' in (demo_db.parent / "demo.duckdb.settings.json").read_text()
+
+
+# --------------------------------------------------------------------------- sign-in
+
+
+def test_with_oidc_configured_a_signed_out_visitor_sees_only_the_sign_in_page(app_env, demo_db):
+    at = app_env(demo_db)
+    at.secrets["auth"] = {"client_id": "x", "client_secret": "y", "redirect_uri": "http://localhost/oauth2callback",
+                          "cookie_secret": "z", "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.dataframe
+
+
+def test_a_signed_in_qa_auditor_gets_the_audit_page_and_no_chat(app_env, demo_db):
+    at = app_env(demo_db)
+    at.secrets["auth"] = {"client_id": "x", "client_secret": "y", "redirect_uri": "http://localhost/oauth2callback",
+                          "cookie_secret": "z", "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration"}
+    at.user = {"is_logged_in": True, "email": "qa@example.org", "name": "Q. A.", "casebook_roles": ["qa_auditor"]}
+    at.run()
+    at.switch_page("views/audit.py").run()
+    assert not at.exception
+    assert any("Integrity check passed" in s.value for s in at.success)
+    assert "Q. A." in [t.value for t in at.sidebar.text]
+
+
+def _image_id(db) -> str:
+    with open_store(db) as store:
+        return store.list_images(SEED_CASE)[0].image_id
