@@ -6,7 +6,8 @@ import argparse
 import sys
 from typing import Any
 
-from dashboard.cli import EXIT_OK, db_path, print_json
+from dashboard.cli import EXIT_OK, CommandError, db_path, print_json
+from dashboard.cli_serve import running_server, serve_paths
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -28,6 +29,12 @@ def run_demo(args: argparse.Namespace) -> int:
     from dashboard.demo import build
 
     path = db_path(args).expanduser().resolve()
+    served = running_server(serve_paths(path))
+    if served is not None:
+        raise CommandError(
+            f"the dashboard serves {path} (PID {served['pid']}); stop it with `casebook stop`, "
+            "run `casebook demo`, then `casebook serve` again"
+        )
 
     def say(step: str) -> None:
         if not args.json:

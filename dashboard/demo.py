@@ -283,6 +283,8 @@ def build(
     """
     say = progress or (lambda _: None)
     backend = backend or EmbeddedBackend()
+    # Load the vision models first: a missing model stops the build before it writes anything.
+    _ = (cache or workflows.analysis_cache()).analyzer
     demo_films = films()
     by_key = {f.key: f for f in demo_films}
     film_outcomes: list[FilmOutcome] = []
