@@ -31,6 +31,7 @@ from pydicom.dataset import Dataset
 from cases import audit, case_list, verification
 from cases.content_store import ContentStore, StoredFile, store_dir_for
 from cases.decoded import DecodedImage, IntakeLimits
+from cases.deidentify import remap_uid
 from cases.display import needs_header, to_display
 from cases.errors import (
     CasesError,
@@ -511,6 +512,14 @@ class CaseStore:
         if image is None:
             raise RecordNotFound(f"image {image_id} does not exist")
         return image
+
+    def derived_uid(self, seed: str) -> str:
+        """Return a UID derived from ``seed`` and the installation salt.
+
+        Deterministic in one installation, unlinkable without the salt: exports use it
+        for the DICOM identity of PNG/JPEG imports and for tracking identifiers.
+        """
+        return remap_uid(seed, self._salt)
 
     def find_deid_report(self, image_id: str) -> DeidReport | None:
         """Return what de-identification removed and blanked on an image, or None.

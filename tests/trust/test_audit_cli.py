@@ -29,16 +29,15 @@ def tamper(db, *statements):
 def test_verify_passes_on_an_untouched_database(seed_copy, capsys):
     code, out, err = run(capsys, "audit", "verify", "--db", str(seed_copy))
     assert code == 0, err
-    assert out.startswith("audit chain OK: checked 8 audit records")
+    assert out.startswith("audit chain OK: checked 9 audit records")
     code, out, _ = run(capsys, "audit", "verify", "--json", "--db", str(seed_copy))
     report = json.loads(out)
     assert code == 0
     assert report["ok"] is True and report["problems"] == []
-    assert (
-        report["records_checked"] == 8
-    )  # case, image, analysis, conversation, 4 turns
-    assert report["entities_checked"] == 8
-    assert len(report["head_hash"]) == 64 and report["head_seq"] == 8
+    # case, image, its de-identification report, analysis, conversation, 4 turns
+    assert report["records_checked"] == 9
+    assert report["entities_checked"] == 9
+    assert len(report["head_hash"]) == 64 and report["head_seq"] == 9
 
 
 def test_the_head_hash_can_be_checked_later(seed_copy, capsys):
@@ -62,7 +61,7 @@ TAMPERING = {
         ["UPDATE turns SET answer_text = 'No abnormality.' WHERE turn_index = 1"],
         AuditProblemKind.ENTITY_CHANGED,
         ("turn", "1/1"),
-        "turn 1 of conversation 1: answer_text changed since audit record 6",
+        "turn 1 of conversation 1: answer_text changed since audit record 7",
     ),
     "changed anchor geometry and detail": (
         [
@@ -72,13 +71,13 @@ TAMPERING = {
         ],
         AuditProblemKind.ENTITY_CHANGED,
         ("turn", "1/1"),
-        "turn 1 of conversation 1: anchor A2 detail and geometry changed since audit record 6",
+        "turn 1 of conversation 1: anchor A2 detail and geometry changed since audit record 7",
     ),
     "changed measurement": (
         ["UPDATE measurements SET value_mm = 30.0 WHERE measurement_index = 0"],
         AuditProblemKind.ENTITY_CHANGED,
         ("turn", "1/2"),
-        "turn 2 of conversation 1: measurement 0 value_mm changed since audit record 7",
+        "turn 2 of conversation 1: measurement 0 value_mm changed since audit record 8",
     ),
     "changed scorecard item": (
         ["UPDATE sign_matches SET status = 'met' WHERE status = 'not_met'"],
@@ -99,7 +98,7 @@ TAMPERING = {
         ],
         AuditProblemKind.ENTITY_MISSING,
         ("turn", "1/3"),
-        "turn 3 of conversation 1 missing (recorded by audit record 8)",
+        "turn 3 of conversation 1 missing (recorded by audit record 9)",
     ),
     "reordered turns": (
         [
@@ -110,29 +109,29 @@ TAMPERING = {
         ],
         AuditProblemKind.ENTITY_CHANGED,
         ("turn", "1/0"),
-        "turn 0 of conversation 1: question changed since audit record 5",
+        "turn 0 of conversation 1: question changed since audit record 6",
     ),
     "reordered audit records": (
         [
-            "UPDATE audit_log SET seq = 100 WHERE seq = 5",
-            "UPDATE audit_log SET seq = 5 WHERE seq = 6",
-            "UPDATE audit_log SET seq = 6 WHERE seq = 100",
+            "UPDATE audit_log SET seq = 100 WHERE seq = 6",
+            "UPDATE audit_log SET seq = 6 WHERE seq = 7",
+            "UPDATE audit_log SET seq = 7 WHERE seq = 100",
         ],
         AuditProblemKind.RECORDS_OUT_OF_ORDER,
         ("turn", "1/1"),
-        "audit records out of order: record 5 (turn.append, turn 1/1) was written after record 6, not after record 4",
+        "audit records out of order: record 6 (turn.append, turn 1/1) was written after record 7, not after record 5",
     ),
     "deleted audit record": (
-        ["DELETE FROM audit_log WHERE seq = 6"],
+        ["DELETE FROM audit_log WHERE seq = 7"],
         AuditProblemKind.RECORD_MISSING,
         ("turn", "1/2"),
-        "audit record 6 missing (chain jumps to record 7)",
+        "audit record 7 missing (chain jumps to record 8)",
     ),
     "forged actor": (
-        ["UPDATE audit_log SET actor = 'someone@else' WHERE seq = 5"],
+        ["UPDATE audit_log SET actor = 'someone@else' WHERE seq = 6"],
         AuditProblemKind.RECORD_HASH_MISMATCH,
         ("turn", "1/0"),
-        "audit record 5 hash mismatch: the record was edited",
+        "audit record 6 hash mismatch: the record was edited",
     ),
 }
 
@@ -185,11 +184,12 @@ def test_log_lists_every_write_with_its_actor(seed_copy, capsys):
     assert [(r["action"], r["actor"]) for r in records] == [
         ("case.create", "importer@example.org"),
         ("image.import", "importer@example.org"),
+        ("image.deid_report", "importer@example.org"),
         ("analysis.put", "reader@example.org"),
         ("conversation.start", "reader@example.org"),
         *[("turn.append", "reader@example.org")] * 4,
     ]
-    turn = records[4]
+    turn = records[5]
     assert turn["entity_id"] == "1/0"
     assert [a["anchor_id"] for a in turn["payload"]["anchors"]] == ["A1"]
 

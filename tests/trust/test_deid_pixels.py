@@ -15,14 +15,19 @@ from PIL import Image as PILImage
 from cases import BurnedInPolicy, IssueCode, open_store
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import (
+    PHI_STRINGS,
     PHI_VALUES,
     DicomOptions,
     burned_in_text_mask,
+    original_uids,
     phantom_dicom_bytes,
     stored_values,
 )
 from cases.pixel_redaction import blank_boxes, find_text_boxes
+from dashboard import workflows
 from dashboard.cli import main
+from engine.backends.embedded import EmbeddedBackend
+from tests.trust.conftest import SEED_QUESTIONS, fake_cache
 
 BURNED_IN = (PHI_VALUES["PatientName"], PHI_VALUES["PatientID"])
 
@@ -221,3 +226,82 @@ def test_cli_import_blank_burned_in_and_show_the_report(
     leaked = [v for v in PHI_VALUES.values() if v in everything]
     assert not leaked
     assert pydicom.dcmread(source).PatientName == PHI_VALUES["PatientName"]
+
+
+def _needles(options: DicomOptions) -> list[bytes]:
+    texts = [*PHI_STRINGS, *original_uids(options).values()]
+    return sorted({v.encode("utf-8") for t in texts for v in (t, t.upper(), t.lower())})
+
+
+def test_phi_is_nowhere_after_import_conversation_exports_and_logs(
+    tmp_path, phantom, capsys, caplog
+):
+    """PHI in every attribute group and burned into the pixels: after import with
+    blanking, a conversation and every export, no identifying string is anywhere."""
+    caplog.set_level(logging.DEBUG)
+    options, data = _phi_film(phantom, burned_in_annotation=None, uid_seed="everywhere")
+    source = tmp_path / "incoming" / "film.dcm"
+    source.parent.mkdir()
+    source.write_bytes(data)
+    db = tmp_path / "db" / "casebook.duckdb"
+    out = tmp_path / "out"
+    console = []
+
+    def cli(*argv):
+        code = main([str(a) for a in argv])
+        captured = capsys.readouterr()
+        console.append(captured.out + captured.err)
+        assert code == 0, captured.err
+
+    cli("import", source, "--blank-burned-in", "--db", db)
+    with open_store(db) as store:
+        (image,) = store.list_images("C000001")
+        session = workflows.start_session(
+            store,
+            "C000001",
+            backend=EmbeddedBackend(),
+            actor="reader",
+            cache=fake_cache(phantom),
+        )
+        for question in SEED_QUESTIONS:
+            workflows.ask(store, session, question, actor="reader")
+        blanked = store.find_deid_report(image.image_id).summary.blanked
+    assert blanked
+    cli("export", "conversation", "1", "--out", out / "bundle", "--db", db)
+    cli("export", "sr", "1", "--out", out / "report.dcm", "--db", db)
+    cli(
+        "export",
+        "teaching",
+        "1",
+        "--out",
+        out / "teaching",
+        "--points",
+        "Note the margin.",
+        "--db",
+        db,
+    )
+    cli("show", "C000001", "--json", "--db", db)
+    cli("audit", "log", "--json", "--limit", "1000", "--db", db)
+    cli("audit", "verify", "--db", db)
+
+    needles = _needles(options)
+    scanned = [
+        p for folder in (db.parent, out) for p in folder.rglob("*") if p.is_file()
+    ]
+    assert len(scanned) > 15
+    for path in scanned:
+        raw = path.read_bytes()
+        found = [n.decode() for n in needles if n in raw]
+        assert not found, f"{path.relative_to(tmp_path)} contains {found}"
+    text = ("\n".join(console) + caplog.text).encode("utf-8")
+    assert not [n.decode() for n in needles if n in text]
+    # The exported picture shows background where the name was burned in.
+    exported = np.asarray(PILImage.open(out / "bundle" / "image.png").convert("L"))
+    scale = exported.shape[0] / image.rows
+    inset = round(4 * scale)  # resampling blurs the box edges
+    for box in blanked:
+        region = exported[
+            round(box.y0 * scale) + inset : round(box.y1 * scale) - inset,
+            round(box.x0 * scale) + inset : round(box.x1 * scale) - inset,
+        ]
+        assert region.max() - region.min() <= 2
