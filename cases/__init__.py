@@ -2,6 +2,7 @@
 
 from cases.decoded import DecodedImage, IntakeLimits
 from cases.errors import (
+    BackupError,
     CasesError,
     DatabaseLocked,
     ImageTooLarge,
@@ -88,6 +89,7 @@ __all__ = [
     "AuditProblemKind",
     "AuditRecord",
     "AuditReport",
+    "BackupError",
     "BlankedBox",
     "Box",
     "BurnedInPolicy",

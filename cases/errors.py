@@ -74,3 +74,7 @@ class WriteConflict(CasesError):
 
 class StoreCorrupted(CasesError):
     """A file in the content-addressed store is missing or does not match its hash."""
+
+
+class BackupError(CasesError):
+    """A backup cannot be written or restored (target not empty, checksum mismatch, ...)."""

@@ -1081,6 +1081,55 @@ class CaseStore:
                 payload=body,
             )
 
+    def record_event(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        detail: Mapping[str, Any],
+    ) -> AuditRecord:
+        """Audit an event that changes no audited table (a backup, a restore)."""
+        body = json_object(detail, "detail")
+        with self._transaction() as cursor:
+            return self._append_audit(
+                cursor,
+                actor=actor,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                payload=body,
+            )
+
+    @contextmanager
+    def quiesced(
+        self,
+        *,
+        actor: str,
+        action: str,
+        entity_type: str,
+        entity_id: str,
+        detail: Mapping[str, Any],
+    ) -> Iterator[AuditRecord]:
+        """Audit an event, write everything into the database file and hold off writers.
+
+        While the block runs no write can start, and the database file holds every
+        committed write (``CHECKPOINT``), so the database file and the store folder can
+        be copied as one consistent snapshot (``cases.backup``).
+        """
+        with self._lock:
+            record = self.record_event(
+                actor=actor,
+                action=action,
+                entity_type=entity_type,
+                entity_id=entity_id,
+                detail=detail,
+            )
+            with self._cursor() as cursor:
+                cursor.execute("CHECKPOINT")
+            yield record
+
     def list_audit(
         self, *, after_seq: int = 0, limit: int = 1000
     ) -> tuple[AuditRecord, ...]:

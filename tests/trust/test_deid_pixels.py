@@ -280,6 +280,7 @@ def test_phi_is_nowhere_after_import_conversation_exports_and_logs(
         "--db",
         db,
     )
+    cli("backup", out / "backup", "--db", db)
     cli("show", "C000001", "--json", "--db", db)
     cli("audit", "log", "--json", "--limit", "1000", "--db", db)
     cli("audit", "verify", "--db", db)
