@@ -2,7 +2,10 @@
 
 import streamlit as st
 
-from dashboard.components import navigation
+from dashboard.components import frame, navigation
 
 st.set_page_config(page_title="CXR Casebook", page_icon=":material/radiology:", layout="wide")
-st.navigation(navigation.pages(), position="sidebar").run()
+# The shared sidebar is drawn here, not by the pages, so its widgets keep their state
+# from page to page.
+person = frame.common()
+st.navigation(navigation.pages(person), position="sidebar").run()

@@ -15,7 +15,6 @@ from dashboard.state import SessionKey, language
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 IMAGE_SIDES = {"S": 480, "M": 600, "L": 800}
 """Canvas long side in pixels; the reader picks one that fits the screen."""
-IMAGE_PAGES = frozenset({PageId.CASE, PageId.REPLAY, PageId.COMPARE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +64,34 @@ def _language_switch() -> None:
     )
 
 
-def open_page(page: PageId) -> PageContext:
-    """Draw the frame and return the page's context; stop when the person may not be here."""
+def common() -> Identity | None:
+    """Draw what every page shares in the sidebar; return who is here (None: not signed in).
+
+    ``app.py`` calls it before ``st.navigation``: Streamlit keeps the state of widgets drawn
+    by the entry script across pages, and resets widgets drawn by a page when another page
+    opens, so the language, role and image size must be drawn here.
+    """
     _language_switch()
     lang = language()
+    try:
+        person = identity_widgets.current()
+    except AccessDenied as exc:
+        feedback.area()
+        feedback.report(exc)
+        st.stop()
+    if person is not None:
+        identity_widgets.sidebar(person)
+        st.sidebar.segmented_control(
+            i18n.text("frame.image_size", lang), list(IMAGE_SIDES), default="M", required=True,
+            key=SessionKey.IMAGE_SIZE.value, help=i18n.text("frame.image_size_help", lang),
+        )
+    st.sidebar.divider()
+    st.sidebar.caption(i18n.text("app.disclaimer", lang))
+    return person
+
+
+def open_page(page: PageId) -> PageContext:
+    """Open a page: its message area, and a stop when the person may not be here."""
     feedback.area()
     try:
         person = identity_widgets.current()
@@ -78,16 +101,7 @@ def open_page(page: PageId) -> PageContext:
     if person is None:
         identity_widgets.sign_in_page()
         st.stop()
-    identity_widgets.sidebar(person)
-    # Drawn on every page so the choice survives a visit to a page without images.
-    st.sidebar.segmented_control(
-        i18n.text("frame.image_size", lang), list(IMAGE_SIDES), default="M", required=True,
-        key=SessionKey.IMAGE_SIZE.value, help=i18n.text("frame.image_size_help", lang),
-        disabled=page not in IMAGE_PAGES,
-    )
-    st.sidebar.divider()
-    st.sidebar.caption(i18n.text("app.disclaimer", lang))
-    context = PageContext(identity=person, lang=lang, page=page)
+    context = PageContext(identity=person, lang=language(), page=page)
     if not person.may_open(page):
         st.warning(context.t("access.page_denied", roles=person.role_names), icon=":material/lock:")
         st.stop()

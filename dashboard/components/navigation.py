@@ -6,8 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import feedback, i18n
-from dashboard.access import AccessDenied, PageId
+from dashboard import i18n
+from dashboard.access import Identity, PageId
 from dashboard.components import identity as identity_widgets
 from dashboard.state import language
 
@@ -25,25 +25,18 @@ PAGES: tuple[tuple[PageId, str, str], ...] = (
 )
 
 
-def pages() -> list[st.Page]:
+def pages(person: Identity | None) -> list[st.Page]:
     """The pages this person may open (a sign-in page while an OIDC user is signed out)."""
     lang = language()
-    try:
-        person = identity_widgets.current()
-    except AccessDenied as exc:
-        feedback.area()
-        feedback.report(exc)
-        st.stop()
     if person is None:
         return [st.Page(identity_widgets.sign_in_page, title=i18n.text("login.title", lang), url_path="login")]
-    return [
-        st.Page(
-            str(PAGES_DIR / file),
-            title=i18n.text(f"nav.{page.value}", lang),
-            icon=icon,
-            url_path=page.value,
-            default=page is PageId.CASES,
-        )
+    pages = [
+        st.Page(str(PAGES_DIR / file), title=i18n.text(f"nav.{page.value}", lang), icon=icon, url_path=page.value)
         for page, file, icon in PAGES
         if person.may_open(page)
     ]
+    # Streamlit serves the default page at "/" only, so the case list gets its own
+    # /cases path and "/" is a hidden page that forwards to it.
+    home = st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()), title=pages[0].title,
+                   url_path="home", default=True, visibility="hidden")
+    return [home, *pages]

@@ -69,7 +69,7 @@ if len(dates) >= 2:
 st.subheader(ctx.t("audit.turns", shown=f"{len(filtered):,}", total=f"{len(turns):,}"))
 if tables.first_seq is not None and tables.first_seq > 1:
     st.caption(ctx.t("audit.window_note", first=tables.first_seq))
-st.dataframe(filtered, hide_index=True, width="stretch", height=360, column_config={
+st.dataframe(filtered.iloc[::-1], hide_index=True, width="stretch", height=360, column_config={
     "seq": st.column_config.NumberColumn(ctx.t("col.seq"), width="small"),
     "time": st.column_config.DatetimeColumn(ctx.t("col.time"), format="YYYY-MM-DD HH:mm:ss"),
     "actor": st.column_config.TextColumn(ctx.t("col.actor")),
