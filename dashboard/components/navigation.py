@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -29,7 +30,14 @@ def pages(person: Identity | None) -> list[st.Page]:
     """The pages this person may open (a sign-in page while an OIDC user is signed out)."""
     lang = language()
     if person is None:
-        return [st.Page(identity_widgets.sign_in_page, title=i18n.text("login.title", lang), url_path="login")]
+        # Every page path shows the sign-in page, so a link opens no "page not found".
+        title = i18n.text("login.title", lang)
+        sign_in = [st.Page(identity_widgets.sign_in_page, title=title, url_path="login", default=True)]
+        return sign_in + [
+            st.Page(functools.partial(identity_widgets.sign_in_page), title=title, url_path=page.value,
+                    visibility="hidden")
+            for page, _, _ in PAGES
+        ]
     pages = [
         st.Page(str(PAGES_DIR / file), title=i18n.text(f"nav.{page.value}", lang), icon=icon, url_path=page.value)
         for page, file, icon in PAGES
