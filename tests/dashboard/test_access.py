@@ -112,3 +112,14 @@ def test_loopback_addresses(address, loopback):
 def test_a_bad_role_in_the_environment_is_an_error_not_a_silent_default():
     with pytest.raises(AccessDenied, match="unknown role"):
         access.local_identity({"CASEBOOK_ROLE": "superuser"}, chosen=None, loopback=True, login_name="u")
+
+
+def test_the_secrets_example_configures_sign_in_and_roles():
+    import tomllib
+    from pathlib import Path
+
+    example = tomllib.loads((Path(__file__).resolve().parents[2] / ".streamlit" / "secrets.example.toml").read_text())
+    assert {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"} <= set(example["auth"])
+    config = AccessConfig.from_secrets(example["casebook"])
+    assert config.default_role is Role.READER
+    assert config.roles_by_email["qa.office@example-hospital.org"] == {Role.QA_AUDITOR}

@@ -145,3 +145,14 @@ def test_a_stale_pid_file_is_cleared(tmp_path, capsys):
     code, out, _ = run(capsys, "status", "--db", str(db), "--json")
     assert code == 0 and json.loads(out)["running"] is False
     assert not paths.pid.exists()
+
+
+def test_status_reads_gpu_name_and_memory_from_nvidia_smi(tmp_path, monkeypatch):
+    from dashboard.cli_serve import gpu_status
+
+    fake = tmp_path / "nvidia-smi"
+    fake.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 1234, 81559'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
+    assert gpu_status() == [{"name": "NVIDIA H100 80GB HBM3", "memory_used_mib": 1234, "memory_total_mib": 81559,
+                             "source": "nvidia-smi"}]
