@@ -19,9 +19,11 @@ import hashlib
 import io
 import re
 
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
+from pydicom.tag import BaseTag
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
 
 DEID_METHOD = (
@@ -171,14 +173,22 @@ def mark_pixels_cleaned(header: Dataset) -> None:
     header.DeidentificationMethodCodeSequence.append(code)
 
 
-def _element_name(element: DataElement) -> str:
-    if element.tag.is_private:
-        return f"private tag ({element.tag.group:04X},{element.tag.element:04X})"
-    return element.keyword or f"({element.tag.group:04X},{element.tag.element:04X})"
+def _tags(ds: Dataset) -> list[BaseTag]:
+    # Tags only: iterating a Dataset converts every raw value, which can fail.
+    return list(ds.keys())
+
+
+def _tag_name(tag: BaseTag) -> str:
+    if tag.is_private:
+        return f"private tag ({tag.group:04X},{tag.element:04X})"
+    return keyword_for_tag(tag) or f"({tag.group:04X},{tag.element:04X})"
 
 
 def _has_value(source: Dataset, keyword: str) -> bool:
-    element = source.get(keyword)
+    try:
+        element = source.get(keyword)
+    except (ValueError, TypeError, LookupError, NotImplementedError):
+        return True  # unreadable, so certainly not empty
     return element is not None and str(element).strip() != ""
 
 
@@ -187,6 +197,9 @@ def header_changes(
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Return what de-identification did, by attribute name only (never a value).
 
+    Works on tags alone, so an element whose value cannot even be parsed is still
+    reported (as removed) instead of failing the import.
+
     Returns:
         (removed, replaced, emptied, dropped_values): attributes of the file that were
         not kept (file meta attributes prefixed ``file meta``), UIDs that were remapped,
@@ -194,25 +207,31 @@ def header_changes(
         was dropped because it could carry text. Pixel data is stored separately and is
         not listed.
     """
+    kept = {keyword_for_tag(tag) for tag in _tags(clean)}
     removed: list[str] = []
-    for element in source:
-        if element.tag == 0x7FE00010 or element.keyword in clean:
-            continue
-        if element.keyword in KEPT_ATTRIBUTES:
-            continue  # reported as a dropped value below
-        removed.append(_element_name(element))
+    for tag in _tags(source):
+        keyword = keyword_for_tag(tag)
+        if tag == 0x7FE00010 or keyword in kept or keyword in KEPT_ATTRIBUTES:
+            continue  # pixels; kept; or a kept attribute whose value was dropped (below)
+        removed.append(_tag_name(tag))
     meta = getattr(source, "file_meta", None)
     kept_meta = {"FileMetaInformationGroupLength", "FileMetaInformationVersion",
                  "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID",
                  "TransferSyntaxUID"}  # fmt: skip
-    for element in meta or []:
-        if element.keyword not in kept_meta:
-            removed.append(f"file meta {_element_name(element)}")
-    replaced = tuple(k for k in REMAPPED_UIDS if k in clean)
-    if meta is not None and "MediaStorageSOPInstanceUID" in meta:
+    meta_tags = _tags(meta) if meta is not None else []
+    for tag in meta_tags:
+        if keyword_for_tag(tag) not in kept_meta:
+            removed.append(f"file meta {_tag_name(tag)}")
+    replaced = tuple(k for k in REMAPPED_UIDS if k in kept)
+    if any(keyword_for_tag(tag) == "MediaStorageSOPInstanceUID" for tag in meta_tags):
         replaced += ("file meta MediaStorageSOPInstanceUID",)
-    emptied = tuple(k for k in EMPTIED_ATTRIBUTES if _has_value(source, k))
-    dropped = tuple(k for k in KEPT_ATTRIBUTES if k in source and k not in clean)
+    source_keywords = {keyword_for_tag(tag) for tag in _tags(source)}
+    emptied = tuple(
+        k for k in EMPTIED_ATTRIBUTES if k in source_keywords and _has_value(source, k)
+    )
+    dropped = tuple(
+        k for k in KEPT_ATTRIBUTES if k in source_keywords and k not in kept
+    )
     return tuple(removed), replaced, emptied, dropped
 
 

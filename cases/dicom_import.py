@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from pydicom import dcmread
 from pydicom.dataset import Dataset
-from pydicom.errors import InvalidDicomError
+from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels import get_decoder
 from pydicom.uid import (
     UID,
@@ -122,10 +122,12 @@ _VETERINARY_ATTRIBUTES = (
     "ResponsiblePerson", "ResponsibleOrganization", "StrainDescription",
 )  # fmt: skip
 
-# pydicom and its decoder plugins signal malformed input with many exception types.
+# pydicom and its decoder plugins signal malformed input with many exception types
+# (BytesLengthException and LookupError for unknown character sets were found by fuzzing).
 _DECODE_ERRORS = (
-    ValueError, TypeError, KeyError, IndexError, AttributeError, OSError, EOFError,
+    ValueError, TypeError, LookupError, AttributeError, OSError, EOFError, ArithmeticError,
     RuntimeError, NotImplementedError, struct.error, zlib.error, InvalidDicomError,
+    BytesLengthException,
 )  # fmt: skip
 
 
@@ -217,6 +219,32 @@ def _check_matrix(ds: Dataset, name: str, limits: IntakeLimits) -> None:
         raise UnsupportedImage(
             f"{name}: {samples} samples per pixel; only grayscale or RGB images can be imported"
         )
+    _check_bits(ds, name)
+
+
+def _check_bits(ds: Dataset, name: str) -> None:
+    """Refuse pixel depths no radiograph uses, before any decoder sees them.
+
+    Radiographs and their secondary captures store 8 or 16 bits per sample. Other
+    depths are refused up front because python-gdcm aborts the whole process (an
+    uncatchable C++ exception) on JPEG data that declares 32 or 64 bits (found by
+    fuzzing).
+    """
+    try:
+        allocated = int(ds.BitsAllocated)
+        stored = int(ds.get("BitsStored") or allocated)
+    except (AttributeError, TypeError, ValueError) as exc:
+        raise InvalidImageFile(
+            f"{name}: Bits Allocated/Stored are missing or invalid"
+        ) from exc
+    if allocated not in (8, 16):
+        raise UnsupportedImage(
+            f"{name}: {allocated} bits allocated per sample; radiographs store 8 or 16"
+        )
+    if not 1 <= stored <= allocated:
+        raise InvalidImageFile(
+            f"{name}: Bits Stored {stored} does not fit in Bits Allocated {allocated}"
+        )
 
 
 def _transfer_syntax(ds: Dataset) -> UID:
@@ -252,12 +280,23 @@ def _check_decoder(ds: Dataset, name: str) -> UID:
     return syntax
 
 
+def _plugin_panic(exc: BaseException) -> bool:
+    """Whether a decoder written in Rust (pylibjpeg-rle, via PyO3) panicked.
+
+    PyO3 turns a panic into ``pyo3_runtime.PanicException``, a ``BaseException`` that
+    cannot be imported by name; damaged RLE data triggers it (found by fuzzing).
+    """
+    return type(exc).__name__ == "PanicException"
+
+
 def _decode(ds: Dataset, name: str) -> npt.NDArray[np.generic]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pixels: npt.NDArray[np.generic] = ds.pixel_array
-    except _DECODE_ERRORS as exc:
+    except BaseException as exc:
+        if not (isinstance(exc, _DECODE_ERRORS) or _plugin_panic(exc)):
+            raise
         raise InvalidImageFile(
             f"{name}: pixel data could not be decoded, the file may be truncated ({_reason(exc)})"
         ) from exc
