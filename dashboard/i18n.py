@@ -145,6 +145,7 @@ STRINGS: dict[str, tuple[str, str]] = {
         "尚无评分卡。可提问如“如果这是早期肺癌，当前影像符合几条？”",
     ),
     "score.evidence_hint": ("Show an item's evidence on the image:", "在影像上显示某项的证据："),
+    "case.details": ("Details", "详情"),
     "tab.scorecard": ("Scorecard", "征象评分卡"),
     "tab.anchors": ("Anchors ({n})", "锚点（{n}）"),
     "tab.measurements": ("Measurements ({n})", "测量（{n}）"),

@@ -95,8 +95,8 @@ with transcript:
         asked = chat.ask(ctx, store, case_id=case_id, image=image,
                          conversation_id=None if conversation is None else conversation.conversation_id,
                          backend_name=backend_name, question=prompt, drawn=working if ask_about_box else None)
-        if asked.result is not None:
-            canvas.consume(prefix)
+        if asked.result is not None and ask_about_box:
+            canvas.consume(prefix)  # the box became an anchor of the turn
             state.drop(SessionKey.ASK_ABOUT_BOX)
         if asked.conversation_id is not None and asked.conversation_id != (conversation and conversation.conversation_id):
             conversations = [c for c in store.list_conversations(case_id) if c.image_id == image.image_id]
@@ -123,6 +123,11 @@ if conversation is None:
     st.query_params.pop("conversation", None)
 else:
     st.query_params["conversation"] = str(conversation.conversation_id)
+
+def _show_anchor_details() -> None:
+    if st.session_state.get(SessionKey.HIGHLIGHT.value):
+        state.put(SessionKey.DETAIL_SECTION, "anchors")
+
 
 # --------------------------------------------------------------------------- overlay controls
 turn_count = len(turns)
@@ -153,7 +158,7 @@ with left:
         state.put(SessionKey.HIGHLIGHT, "")
     c3, c4, c5 = st.columns([2, 1, 2])
     highlight = c3.selectbox(
-        ctx.t("case.selected_anchor"), ["", *ids], key=SessionKey.HIGHLIGHT.value,
+        ctx.t("case.selected_anchor"), ["", *ids], key=SessionKey.HIGHLIGHT.value, on_change=_show_anchor_details,
         format_func=lambda i: ctx.t("case.no_anchor") if not i else f"{i} · {next(x.anchor.label(ctx.lang) for x in items if x.anchor.id == i)}",
     )
     focus = next((i.anchor for i in items if i.anchor.id == highlight), None) or overlay.focus_anchor(items)
@@ -194,6 +199,7 @@ measurements = [m for m in store.list_measurements(conversation.conversation_id)
 
 def _select_anchor(anchor_id: str) -> None:
     state.put(SessionKey.HIGHLIGHT, anchor_id)
+    state.put(SessionKey.DETAIL_SECTION, "anchors")
 
 
 def _select_from_table() -> None:
@@ -202,13 +208,15 @@ def _select_from_table() -> None:
         state.put(SessionKey.HIGHLIGHT, ids[rows[0]])
 
 
-tab_score, tab_anchors, tab_measure, tab_notes = st.tabs(
-    [ctx.t("tab.scorecard"), ctx.t("tab.anchors", n=len(items)), ctx.t("tab.measurements", n=len(measurements)),
-     ctx.t("tab.annotations", n=len(annotations))]
+# One section at a time: drawing only the chosen table keeps the page quick to load.
+counts = {"scorecard": None, "anchors": len(items), "measurements": len(measurements), "annotations": len(annotations)}
+section = st.segmented_control(
+    ctx.t("case.details"), list(counts), default="scorecard", required=True, key=SessionKey.DETAIL_SECTION.value,
+    format_func=lambda name: ctx.t(f"tab.{name}", n=counts[name]), label_visibility="collapsed",
 )
-with tab_score:
+if section == "scorecard":
     findings.scorecard(ctx, card, on_evidence=_select_anchor, key="case-scorecard")
-with tab_anchors:
+elif section == "anchors":
     left_col, right_col = st.columns([3, 2])
     with left_col:
         findings.anchor_table(ctx, items, vocabulary, key="anchor_table", on_select=_select_from_table)
@@ -221,9 +229,9 @@ with tab_anchors:
             if conversation is not None:
                 review.verdict_buttons(ctx, store, image=image, conversation_id=conversation.conversation_id,
                                        shown_turn=shown_turn, anchor=chosen.anchor)
-with tab_measure:
+elif section == "measurements":
     findings.measurement_table(ctx, measurements)
-with tab_notes:
+else:
     findings.annotation_table(ctx, annotations)
 if conversation is not None:
     st.page_link("views/replay.py", label=ctx.t("case.open_replay"), icon=":material/replay:",

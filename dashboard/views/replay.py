@@ -200,10 +200,14 @@ with left:
                 st.rerun()
 
 if revealed:
-    tab_score, tab_anchors = st.tabs([ctx.t("tab.scorecard"), ctx.t("tab.anchors", n=len(items))])
-    with tab_score:
+    shown = st.segmented_control(
+        ctx.t("case.details"), ["scorecard", "anchors"], default="scorecard", required=True,
+        key=SessionKey.REPLAY_SECTION.value, label_visibility="collapsed",
+        format_func=lambda name: ctx.t(f"tab.{name}", n=len(items)),
+    )
+    if shown == "scorecard":
         findings.scorecard(ctx, card, key="replay-scorecard")
-    with tab_anchors:
+    else:
         findings.anchor_table(ctx, items, vocabulary, key="replay_anchor_table")
 st.page_link("views/case.py", label=ctx.t("replay.open_case"), icon=":material/radiology:",
              query_params={"id": conversation.case_id, "conversation": conversation.conversation_id, "turn": number})

@@ -249,7 +249,7 @@ def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
     at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
     assert not at.exception
     assert at.query_params["turn"] == "1"
-    assert "Anchors (" in " ".join(t.label for t in at.tabs)
+    assert at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "scorecard"
     first = at.session_state[f"{image_prefix(demo_db)}:key"]
     at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
     assert at.session_state[f"{image_prefix(demo_db)}:key"] != first  # another overlay, another canvas

@@ -1,0 +1,281 @@
+"""Dashboard latency measured in Chromium: case page ready, follow-up turn, case-list page switch.
+
+Usage:
+    python bench/bench_dashboard.py [--runs 10] [--cases 100000 --turns 2000000] [--skip-list]
+
+1. Builds a demo database with ``casebook demo`` (the real engine, embedded backend) and
+   serves it with ``streamlit run dashboard/app.py`` on a free loopback port.
+2. Case page ready, the way a reader opens a case: on /cases (the session already open),
+   a click on the case's row; the clock stops when the case page shows every message of
+   the case's newest conversation, the canvas has its background and its anchors painted,
+   and the script run has finished. The same page opened in a fresh browser tab is timed
+   too: that adds Streamlit's own start in the browser (a one-line "hello" app takes about
+   as long on this machine, see docs/benchmarks.md).
+3. Follow-up: in that tab, from pressing Enter on a follow-up question to the new answer
+   in the transcript and the new overlay painted on a fresh canvas.
+4. Case list: a database with ``--cases`` cases and ``--turns`` turns bulk-loaded as
+   ``bench/bench_case_list.py`` does; from clicking "Next" on /cases to the pager showing
+   the next page.
+
+Prints one JSON line per measurement and a Markdown table with medians and p90 from one
+run (Debian's /usr/bin/chromium, headless). Never an assertion: see docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FOLLOW_UPS = [
+    "How large is this lesion?",
+    "这个病灶距离右肺门有多远?",
+    "Is its margin regular?",
+    "这个病灶的边缘是否规则?",
+]
+TARGETS_S = {"case_page_ready": 2.0, "case_page_fresh_tab": 2.0, "follow_up_turn": 1.0,
+             "case_list_page_switch": 1.0}
+
+# Finds canvases inside the component's shadow root: the painted object layer tells that
+# the overlay (not just the element) has been drawn.
+PAINTED_JS = """() => {
+  const canvases = [];
+  const walk = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.tagName === 'CANVAS') canvases.push(el);
+      if (el.shadowRoot) walk(el.shadowRoot);
+    }
+  };
+  walk(document);
+  const objects = canvases.find(c => c.classList.contains('dc-canvas') && c.classList.contains('lower-canvas'));
+  const background = canvases.find(c => c.classList.contains('dc-background-canvas'));
+  if (!objects || !background) return -1;
+  const painted = (c) => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0; for (let i = 3; i < d.length; i += 16) if (d[i] > 0) n++; return n; };
+  return painted(background) > 0 ? painted(objects) : 0;
+}"""
+IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(db: Path, folder: Path) -> tuple[str, subprocess.Popen]:
+    port = free_port()
+    log = (folder / f"streamlit-{port}.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
+         "--browser.gatherUsageStats=false"],
+        cwd=ROOT, env={**os.environ, "CASEBOOK_DB": str(db), "CASEBOOK_ROLE": "reviewer",
+                       "CASEBOOK_ACTOR": "bench"}, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+                if response.read() == b"ok":
+                    return url, process
+        except OSError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("streamlit did not start")
+
+
+def settle(page, timeout: float = 120_000) -> None:
+    page.wait_for_timeout(50)
+    page.wait_for_selector(IDLE, timeout=timeout)
+
+
+def summary(name: str, samples: list[float], **extra: object) -> dict[str, object]:
+    return {
+        "benchmark": name,
+        "runs": len(samples),
+        "median_s": round(statistics.median(samples), 3),
+        "p90_s": round(float(np.percentile(samples, 90)), 3),
+        "min_s": round(min(samples), 3),
+        "target_s": TARGETS_S[name],
+        "target_met": statistics.median(samples) <= TARGETS_S[name],
+        **extra,
+    }
+
+
+def bench_case_open(browser, url: str, case_id: str, messages: int, runs: int) -> list[float]:
+    """Open a case from the case list, as a reader does, in an open session."""
+    page = browser.new_page(viewport={"width": 1500, "height": 1250})
+    samples = []
+    for n in range(runs + 1):
+        page.goto(f"{url}/cases")
+        search = page.get_by_test_id("stTextInput").filter(has_text="Search").locator("input")
+        search.fill(case_id)
+        search.press("Enter")
+        page.get_by_text(re.compile(r"Page 1 of 1 · 1 cases")).wait_for(timeout=120_000)
+        settle(page)
+        grid = page.get_by_test_id("stDataFrame").bounding_box()
+        t0 = time.perf_counter()
+        page.mouse.click(grid["x"] + 16, grid["y"] + 35 + 17)  # the row's selection box
+        page.wait_for_url("**/case?**", timeout=120_000)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}", timeout=120_000)
+        page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
+        settle(page)
+        if n:  # the first opening warms the case's caches
+            samples.append(time.perf_counter() - t0)
+    page.close()
+    return samples
+
+
+def bench_case_page(browser, url: str, case_id: str, conversation: int, messages: int, runs: int) -> list[float]:
+    target = f"{url}/case?id={case_id}&conversation={conversation}"
+    warm = browser.new_page(viewport={"width": 1500, "height": 1250})
+    warm.goto(target)
+    warm.wait_for_function(PAINTED_JS, timeout=120_000)
+    warm.close()
+    samples = []
+    for _ in range(runs):
+        page = browser.new_page(viewport={"width": 1500, "height": 1250})
+        t0 = time.perf_counter()
+        page.goto(target)
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}", timeout=120_000)
+        page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
+        settle(page)
+        samples.append(time.perf_counter() - t0)
+        page.close()
+    return samples
+
+
+def bench_follow_up(browser, url: str, case_id: str, conversation: int, runs: int) -> list[float]:
+    page = browser.new_page(viewport={"width": 1500, "height": 1250})
+    page.goto(f"{url}/case?id={case_id}&conversation={conversation}")
+    page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
+    settle(page)
+    samples = []
+    for n in range(runs):
+        answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill(FOLLOW_UPS[n % len(FOLLOW_UPS)])
+        t0 = time.perf_counter()
+        box.press("Enter")
+        page.wait_for_function(
+            f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length > {answers}",
+            timeout=120_000)
+        settle(page)
+        page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
+        samples.append(time.perf_counter() - t0)
+    page.close()
+    return samples
+
+
+def bench_case_list(browser, url: str, runs: int) -> list[float]:
+    page = browser.new_page(viewport={"width": 1500, "height": 1250})
+    page.goto(f"{url}/cases")
+    page.get_by_text(re.compile(r"Page 1 of [\d,]+")).wait_for(timeout=120_000)
+    settle(page)
+    samples = []
+    for n in range(2, runs + 2):
+        t0 = time.perf_counter()
+        page.get_by_role("button", name="Next ▶").click()
+        page.get_by_text(re.compile(rf"Page {n:,} of [\d,]+")).wait_for(timeout=120_000)
+        settle(page)
+        samples.append(time.perf_counter() - t0)
+    page.close()
+    return samples
+
+
+def build_demo(folder: Path) -> tuple[Path, dict]:
+    db = folder / "demo.duckdb"
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
+                          capture_output=True, text=True, check=True)
+    return db, json.loads(done.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--turns", type=int, default=2_000_000)
+    parser.add_argument("--skip-list", action="store_true", help="skip the 100k-case list")
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from bench_case_list import build as build_case_list
+
+    machine = (f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, load {os.getloadavg()[0]:.1f}, "
+               f"chromium {subprocess.run([CHROMIUM, '--version'], capture_output=True, text=True).stdout.strip()}")
+    results = []
+    with tempfile.TemporaryDirectory(prefix="casebook-bench-dashboard-") as tmp, sync_playwright() as playwright:
+        folder = Path(tmp)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
+        db, report = build_demo(folder)
+        seed_case = next(f["case_id"] for f in report["report"]["films"] if f["key"] == "seed")
+        conversations = {c["key"]: c for c in report["report"]["conversations"]}
+        seed = conversations["seed-zh"]
+        url, process = serve(db, folder)
+        try:
+            newest = max((c for c in conversations.values() if c["case_id"] == seed_case),
+                          key=lambda c: c["conversation_id"])
+            samples = bench_case_open(browser, url, seed_case, 2 * newest["turns"], args.runs)
+            results.append(summary("case_page_ready", samples, case=seed_case, turns=newest["turns"]))
+            print(json.dumps(results[-1]), flush=True)
+            samples = bench_case_page(browser, url, seed_case, seed["conversation_id"], 2 * seed["turns"], args.runs)
+            results.append(summary("case_page_fresh_tab", samples, case=seed_case, turns=seed["turns"]))
+            print(json.dumps(results[-1]), flush=True)
+            samples = bench_follow_up(browser, url, seed_case, conversations["seed-en"]["conversation_id"], args.runs)
+            results.append(summary("follow_up_turn", samples, case=seed_case))
+            print(json.dumps(results[-1]), flush=True)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+        if not args.skip_list:
+            big = folder / "list.duckdb"
+            t0 = time.perf_counter()
+            counts = build_case_list(big, args.cases, args.turns)
+            build_s = time.perf_counter() - t0
+            url, process = serve(big, folder)
+            try:
+                samples = bench_case_list(browser, url, args.runs)
+                results.append(summary("case_list_page_switch", samples, **counts, build_s=round(build_s, 1)))
+                print(json.dumps(results[-1]), flush=True)
+            finally:
+                process.terminate()
+                process.wait(timeout=30)
+        browser.close()
+    labels = {
+        "case_page_ready": "Case page ready: opened from the case list (canvas + transcript), engine warm",
+        "case_page_fresh_tab": "Case page ready in a fresh browser tab (4-turn conversation)",
+        "follow_up_turn": "Follow-up question: Enter to answer + overlay drawn",
+        "case_list_page_switch": f"Case list, {args.cases:,} cases / {args.turns:,} turns: page switch",
+    }
+    print(f"machine: {machine}")
+    print("| measurement | runs | median | p90 | target (p50) |")
+    print("|---|---|---|---|---|")
+    for r in results:
+        print(f"| {labels[str(r['benchmark'])]} | {r['runs']} | {r['median_s']:.2f} s | {r['p90_s']:.2f} s | "
+              f"≤ {r['target_s']:.0f} s ({'met' if r['target_met'] else 'not met'}) |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
