@@ -193,7 +193,7 @@ def sessions() -> SessionRegistry:
 # --------------------------------------------------------------------------- images
 
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner="Preparing the image… / 正在准备影像……", max_entries=4)
 def _presentation(path: str, image_id: str) -> Any:
     case_store = _open_store(path)
     return case_store.load_display(case_store.get_image(image_id))

@@ -8,6 +8,7 @@ import streamlit as st
 from dashboard import feedback, resources
 from dashboard.access import PageId
 from dashboard.components import frame
+from dashboard.components.text import escape
 from dashboard.state import SessionKey
 
 ctx = frame.open_page(PageId.SETTINGS)
@@ -42,4 +43,4 @@ with st.form("settings"):
 
 st.subheader(ctx.t("settings.backends"))
 for b in statuses:
-    (st.success if b.available else st.info)(f"**{b.name}**: {b.reason}")
+    (st.success if b.available else st.info)(f"**{escape(b.name)}**: {escape(b.reason)}")
