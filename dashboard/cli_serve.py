@@ -162,7 +162,7 @@ def tail(path: Path, lines: int = LOG_TAIL) -> list[str]:
             data = handle.read().decode("utf-8", "replace")
     except OSError:
         return []
-    return data.splitlines()[-lines:]
+    return [line for line in data.splitlines() if line.strip()][-lines:]
 
 
 def _check_database(db: Path, paths: ServePaths) -> None:
