@@ -24,6 +24,16 @@ DEFAULT_MAX_PIXELS = 60_000_000
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 
 
+def _pixels(count: int) -> str:
+    return f"{count / 1e6:.1f} MP" if count >= 1_000_000 else f"{count:,} px"
+
+
+def _bytes(size: int) -> str:
+    if size >= 2**20:
+        return f"{size / 2**20:.1f} MiB"
+    return f"{size / 2**10:.1f} KiB" if size >= 2**10 else f"{size} bytes"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class IntakeLimits:
     """Refuse files and pixel matrices above these sizes (checked before decoding)."""
@@ -54,8 +64,8 @@ class IntakeLimits:
         count = rows * columns * frames
         if count > self.max_pixels:
             raise ImageTooLarge(
-                f"{name}: image is {columns}x{rows} px ({count / 1e6:.0f} MP), above the "
-                f"{self.max_pixels / 1e6:.0f} MP limit; refused before decoding "
+                f"{name}: image is {columns}x{rows} px ({_pixels(count)}), above the "
+                f"{_pixels(self.max_pixels)} limit; refused before decoding "
                 "(raise CASEBOOK_MAX_PIXELS if the file is genuine)"
             )
 
@@ -67,7 +77,7 @@ class IntakeLimits:
         """
         if size > self.max_bytes:
             raise ImageTooLarge(
-                f"{name}: file is {size / 2**20:.0f} MiB, above the {self.max_bytes / 2**20:.0f} MiB "
+                f"{name}: file is {_bytes(size)}, above the {_bytes(self.max_bytes)} "
                 "limit (raise CASEBOOK_MAX_BYTES if the file is genuine)"
             )
 
