@@ -78,7 +78,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "any.any": ("Any", "不限"),
     "any.yes": ("Yes", "是"),
     "any.no": ("No", "否"),
-    "verdict.": ("—", "—"),
     "verdict.agree": ("Agree", "同意"),
     "verdict.disagree": ("Disagree", "不同意"),
     "verdict.uncertain": ("Uncertain", "不确定"),

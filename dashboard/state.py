@@ -1,7 +1,8 @@
 """Session state keys of the dashboard and typed access to them.
 
 Widget keys live here too, so tests can drive widgets by ``SessionKey`` and the pages
-never spell a key twice.
+never spell a key twice. The canvas keeps its own keys, derived from a prefix per page and
+image (``components/canvas.py``).
 """
 
 from __future__ import annotations
@@ -48,23 +49,17 @@ class SessionKey(StrEnum):
     DETAIL_SECTION = "case_detail_section"
     BOX_LABEL = "case_box_label"
     ASK_ABOUT_BOX = "case_ask_about_box"
-    CANVAS_KEY = "case_canvas_key"
-    CANVAS_BASE = "case_canvas_base"
-    CARRIED_BOX = "case_carried_box"
-    BOX_VERDICT = "case_box_verdict"
-    BOX_ANCHOR = "case_box_anchor"
-    BOX_NOTE = "case_box_note"
     CHAT_INPUT = "case_chat_input"
     IMAGE = "case_image"
     # replay page
     REPLAY_CASE = "replay_case"
     REPLAY_CONVERSATION = "replay_conversation"
     REPLAY_TURN = "replay_turn"
+    REPLAY_FOR = "replay_for"
     QUIZ = "replay_quiz"
     REPLAY_SECTION = "replay_section"
     QUIZ_TARGET = "replay_quiz_target"
     QUIZ_RESULT = "replay_quiz_result"
-    QUIZ_CANVAS_KEY = "replay_quiz_canvas_key"
     # compare page
     COMPARE_CASE = "compare_case"
     COMPARE_A = "compare_a"

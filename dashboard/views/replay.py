@@ -75,8 +75,8 @@ if not turns:
 # --------------------------------------------------------------------------- stepping
 count = len(turns)
 turn_key = SessionKey.REPLAY_TURN.value
-if st.session_state.get("replay_for") != conversation.conversation_id:
-    st.session_state["replay_for"] = conversation.conversation_id
+if state.get(SessionKey.REPLAY_FOR, 0) != conversation.conversation_id:
+    state.put(SessionKey.REPLAY_FOR, conversation.conversation_id)
     asked = st.query_params.get("turn")
     st.session_state[turn_key] = int(asked) if asked and asked.isdigit() and 1 <= int(asked) <= count else count
     state.drop(SessionKey.QUIZ_RESULT)
@@ -168,6 +168,8 @@ with left:
             st.warning(ctx.t("quiz.no_target"))
         elif boxes:
             by_key = {t.key: t for t in targets}
+            if st.session_state.get(SessionKey.QUIZ_TARGET.value) not in by_key:
+                state.drop(SessionKey.QUIZ_TARGET)
             chosen = st.selectbox(ctx.t("quiz.score_against"), list(by_key), format_func=lambda k: by_key[k].label,
                                   key=SessionKey.QUIZ_TARGET.value)
             if st.button(ctx.t("quiz.check"), type="primary", key="quiz_check"):
