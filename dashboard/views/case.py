@@ -148,7 +148,7 @@ with left:
         else:
             shown_turn = 1
             c1.caption(ctx.t("case.after_turn_one"))
-    layers = c2.pills(ctx.t("case.layers"), list(Layer), selection_mode="multi", default=list(Layer),
+    layers = c2.pills(ctx.t("case.layers"), list(Layer), selection_mode="multi", default=list(Layer), wrap=True,
                       format_func=lambda layer: ctx.t(f"layer.{layer.value}"), key=SessionKey.LAYERS.value)
     items = ([OverlayItem(anchor=a, status=s) for a, s in workflows.replay_state(store, conversation.conversation_id,
                                                                                  shown_turn)]
