@@ -316,6 +316,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chat.asked_by": ("{actor} · {time}", "{actor} · {time}"),
     "chat.about_box": ("about the box “{label}” {box} px", "针对框“{label}” {box} 像素"),
     "chat.turn": ("Turn {number}", "第 {number} 轮"),
+    "chat.failed": (
+        "Not answered, and nothing was stored: the reason is at the top of the page.",
+        "未能回答，未保存任何内容：原因见页面顶部。",
+    ),
     "chat.thinking": ("Analysing… (the first question on an image takes longest)", "正在分析……（每张影像的第一个问题耗时最长）"),
     # ---------------------------------------------------------------- pickers
     "pick.case": ("Case", "病例"),

@@ -117,7 +117,7 @@ def ask(
                                        drawn_label=None if drawn is None else (drawn.label or None),
                                        on_text=on_text)
         except (*feedback.EXPECTED, ValueError) as exc:
-            placeholder.empty()
+            placeholder.caption(ctx.t("chat.failed"))
             if session is not None:
                 # The engine may be a step ahead of the store; rebuild it from the store next time.
                 registry.forget(session.record.conversation_id)
