@@ -392,3 +392,25 @@ def test_a_signed_in_qa_auditor_gets_the_audit_page_and_no_chat(app_env, demo_db
 def _image_id(db) -> str:
     with open_store(db) as store:
         return store.list_images(SEED_CASE)[0].image_id
+
+
+def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(app_env, demo_db, monkeypatch):
+    from dashboard import workflows
+    from engine.analysis import AnalysisCache
+    from engine.errors import ModelFileMissing
+
+    def missing():
+        raise ModelFileMissing("engine/models/nodule_classifier.onnx is missing: reinstall the engine package")
+
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE)
+    monkeypatch.setattr(workflows, "_SHARED_CACHE", AnalysisCache(missing))
+    with open_store(demo_db) as store:
+        before = store.stats()
+    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(0).run()
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("Is there anything abnormal in the lungs?").run()
+    assert not at.exception
+    assert [e.value for e in at.error] and "image model is missing" in at.error[0].value
+    assert "nothing was stored" in texts(at)
+    with open_store(demo_db) as store:
+        after = store.stats()
+    assert (after.conversations, after.turns) == (before.conversations, before.turns)
