@@ -42,7 +42,8 @@ def audited(tmp_path, dicom_bytes):
         )
         report = store.verify_audit()
     assert report.ok, report.problem
-    assert report.records_checked == 7  # case, image, its report, conversation, 2 turns, annotation
+    # case, image, its report, conversation, 2 turns, annotation
+    assert report.records_checked == 7
     return db
 
 

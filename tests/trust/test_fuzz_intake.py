@@ -72,11 +72,12 @@ class Harness:
         self.imported = 0
 
     def counts(self) -> dict[str, int]:
+        counts = {}
         with self.store._cursor() as cursor:
-            return {
-                t: cursor.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                for t in TABLES
-            }
+            for table in TABLES:
+                row = cursor.execute(f"SELECT count(*) FROM {table}").fetchone()
+                counts[table] = int(row[0]) if row else 0
+        return counts
 
     def files(self) -> dict[str, int]:
         root = self.store.content.root
@@ -164,9 +165,9 @@ def random_dataset(draw: st.DrawFn) -> bytes:
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
     syntax = draw(st.sampled_from(SYNTAXES))
-    ds.file_meta.TransferSyntaxUID = syntax
-    ds.file_meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"
-    ds.file_meta.MediaStorageSOPInstanceUID = "1.2.3"
+    ds.file_meta.TransferSyntaxUID = UID(syntax)
+    ds.file_meta.MediaStorageSOPClassUID = UID("1.2.840.10008.5.1.4.1.1.1.1")
+    ds.file_meta.MediaStorageSOPInstanceUID = UID("1.2.3")
     ds.SOPClassUID = draw(
         st.sampled_from(
             [
@@ -205,7 +206,7 @@ def random_dataset(draw: st.DrawFn) -> bytes:
     )
     if draw(st.booleans()):
         frames = draw(st.sampled_from(["1", "2", "0", "-1", "x"]))
-        ds.add_new(pydicom.datadict.tag_for_keyword("NumberOfFrames"), "LO", frames)
+        ds.add_new("NumberOfFrames", "LO", frames)
     for keyword in (
         "PixelSpacing",
         "ImagerPixelSpacing",
@@ -216,7 +217,7 @@ def random_dataset(draw: st.DrawFn) -> bytes:
         "EstimatedRadiographicMagnificationFactor",
     ):
         if draw(st.booleans()):
-            ds.add_new(pydicom.datadict.tag_for_keyword(keyword), "LO", draw(TEXT))
+            ds.add_new(keyword, "LO", draw(TEXT))
     for keyword in (
         "VOILUTFunction",
         "ViewPosition",
@@ -227,7 +228,7 @@ def random_dataset(draw: st.DrawFn) -> bytes:
         "PatientName",
     ):
         if draw(st.booleans()):
-            ds.add_new(pydicom.datadict.tag_for_keyword(keyword), "LO", draw(TEXT))
+            ds.add_new(keyword, "LO", draw(TEXT))
     expected = (
         rows * columns * max(1, ds.BitsAllocated // 8) * max(1, ds.SamplesPerPixel)
     )
@@ -284,7 +285,7 @@ def test_jpeg_data_declaring_wide_pixels_never_reaches_the_decoder(
     """python-gdcm aborts the process on this input; the intake must refuse it first."""
     ds = Dataset()
     ds.file_meta = FileMetaDataset()
-    ds.file_meta.TransferSyntaxUID = syntax
+    ds.file_meta.TransferSyntaxUID = UID(syntax)
     ds.SOPClassUID = "1.2.840.10008.5.1.4.1.1.1"
     ds.SOPInstanceUID = "1.2.3"
     ds.Modality = "CR"
