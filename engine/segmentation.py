@@ -55,7 +55,8 @@ def _load() -> _Loaded:
             )
     meta = json.loads(json_file.read_text(encoding="utf-8"))
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 2
+    # One thread: the model takes ~25 ms, and dashboard sessions run analyses side by side.
+    options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"])
     spec = PreprocessSpec.from_json(meta["preprocessing"])
     return _Loaded(session, spec, session.get_inputs()[0].name, meta)
