@@ -1,7 +1,7 @@
 """Dashboard latency measured in Chromium: case page ready, follow-up turn, case-list page switch.
 
 Usage:
-    python bench/bench_dashboard.py [--runs 10] [--cases 100000 --turns 2000000] [--skip-list]
+    python bench/bench_dashboard.py [--runs 10] [--cases 100000 --turns 2000000] [--skip-list | --list-only]
 
 1. Builds a demo database with ``casebook demo`` (the real engine, embedded backend) and
    serves it with ``streamlit run dashboard/app.py`` on a free loopback port.
@@ -203,6 +203,31 @@ def bench_case_list(browser, url: str, runs: int) -> list[float]:
     return samples
 
 
+def bench_demo_pages(browser, folder: Path, runs: int) -> list[dict[str, object]]:
+    """Case page (from the list and in a fresh tab) and follow-up turns on a demo database."""
+    db, report = build_demo(folder)
+    seed_case = next(f["case_id"] for f in report["report"]["films"] if f["key"] == "seed")
+    conversations = {c["key"]: c for c in report["report"]["conversations"]}
+    seed = conversations["seed-zh"]
+    newest = max((c for c in conversations.values() if c["case_id"] == seed_case), key=lambda c: c["conversation_id"])
+    results: list[dict[str, object]] = []
+    url, process = serve(db, folder)
+    try:
+        samples = bench_case_open(browser, url, seed_case, 2 * newest["turns"], runs)
+        results.append(summary("case_page_ready", samples, case=seed_case, turns=newest["turns"]))
+        print(json.dumps(results[-1]), flush=True)
+        samples = bench_case_page(browser, url, seed_case, seed["conversation_id"], 2 * seed["turns"], runs)
+        results.append(summary("case_page_fresh_tab", samples, case=seed_case, turns=seed["turns"]))
+        print(json.dumps(results[-1]), flush=True)
+        samples = bench_follow_up(browser, url, seed_case, conversations["seed-en"]["conversation_id"], runs)
+        results.append(summary("follow_up_turn", samples, case=seed_case))
+        print(json.dumps(results[-1]), flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return results
+
+
 def build_demo(folder: Path) -> tuple[Path, dict]:
     db = folder / "demo.duckdb"
     done = subprocess.run([sys.executable, "-m", "dashboard.cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
@@ -216,6 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--turns", type=int, default=2_000_000)
     parser.add_argument("--skip-list", action="store_true", help="skip the 100k-case list")
+    parser.add_argument("--list-only", action="store_true", help="only the case list")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
@@ -228,26 +254,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="casebook-bench-dashboard-") as tmp, sync_playwright() as playwright:
         folder = Path(tmp)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
-        db, report = build_demo(folder)
-        seed_case = next(f["case_id"] for f in report["report"]["films"] if f["key"] == "seed")
-        conversations = {c["key"]: c for c in report["report"]["conversations"]}
-        seed = conversations["seed-zh"]
-        url, process = serve(db, folder)
-        try:
-            newest = max((c for c in conversations.values() if c["case_id"] == seed_case),
-                          key=lambda c: c["conversation_id"])
-            samples = bench_case_open(browser, url, seed_case, 2 * newest["turns"], args.runs)
-            results.append(summary("case_page_ready", samples, case=seed_case, turns=newest["turns"]))
-            print(json.dumps(results[-1]), flush=True)
-            samples = bench_case_page(browser, url, seed_case, seed["conversation_id"], 2 * seed["turns"], args.runs)
-            results.append(summary("case_page_fresh_tab", samples, case=seed_case, turns=seed["turns"]))
-            print(json.dumps(results[-1]), flush=True)
-            samples = bench_follow_up(browser, url, seed_case, conversations["seed-en"]["conversation_id"], args.runs)
-            results.append(summary("follow_up_turn", samples, case=seed_case))
-            print(json.dumps(results[-1]), flush=True)
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+        if not args.list_only:
+            results += bench_demo_pages(browser, folder, args.runs)
         if not args.skip_list:
             big = folder / "list.duckdb"
             t0 = time.perf_counter()
