@@ -50,7 +50,7 @@ FOLLOW_UPS = [
     "这个病灶的边缘是否规则?",
 ]
 TARGETS_S = {"case_page_ready": 2.0, "case_page_fresh_tab": 2.0, "follow_up_turn": 1.0,
-             "case_list_page_switch": 1.0}
+             "case_list_page_switch": 1.0, "hello_fresh_tab": 2.0}
 
 # Finds canvases inside the component's shadow root: the painted object layer tells that
 # the overlay (not just the element) has been drawn.
@@ -79,11 +79,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(db: Path, folder: Path) -> tuple[str, subprocess.Popen]:
+def serve(db: Path, folder: Path, app: Path = ROOT / "dashboard" / "app.py") -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = (folder / f"streamlit-{port}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
+        [sys.executable, "-m", "streamlit", "run", str(app),
          "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
          "--browser.gatherUsageStats=false"],
         cwd=ROOT, env={**os.environ, "CASEBOOK_DB": str(db), "CASEBOOK_ROLE": "reviewer",
@@ -118,6 +118,27 @@ def summary(name: str, samples: list[float], **extra: object) -> dict[str, objec
         "target_met": statistics.median(samples) <= TARGETS_S[name],
         **extra,
     }
+
+
+def bench_hello(browser, folder: Path, runs: int) -> list[float]:
+    """Streamlit's own start in a fresh tab: a one-line app, for comparison."""
+    app = folder / "hello.py"
+    app.write_text('import streamlit as st\nst.title("hello")\n', encoding="utf-8")
+    url, process = serve(folder / "unused.duckdb", folder, app)
+    samples = []
+    try:
+        for _ in range(runs + 1):
+            page = browser.new_page(viewport={"width": 1500, "height": 1250})
+            t0 = time.perf_counter()
+            page.goto(url)
+            page.get_by_role("heading", name="hello").wait_for(timeout=120_000)
+            settle(page)
+            samples.append(time.perf_counter() - t0)
+            page.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return samples[1:]
 
 
 def bench_case_open(browser, url: str, case_id: str, messages: int, runs: int) -> list[float]:
@@ -255,6 +276,8 @@ def main(argv: list[str] | None = None) -> int:
         folder = Path(tmp)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         if not args.list_only:
+            results.append(summary("hello_fresh_tab", bench_hello(browser, folder, args.runs)))
+            print(json.dumps(results[-1]), flush=True)
             results += bench_demo_pages(browser, folder, args.runs)
         if not args.skip_list:
             big = folder / "list.duckdb"
@@ -273,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
     labels = {
         "case_page_ready": "Case page ready: opened from the case list (canvas + transcript), engine warm",
         "case_page_fresh_tab": "Case page ready in a fresh browser tab (4-turn conversation)",
+        "hello_fresh_tab": "For comparison: a one-line Streamlit app in a fresh browser tab",
         "follow_up_turn": "Follow-up question: Enter to answer + overlay drawn",
         "case_list_page_switch": f"Case list, {args.cases:,} cases / {args.turns:,} turns: page switch",
     }
