@@ -37,29 +37,57 @@ SEED = [
 
 def films(n: int) -> tuple[list[Radiograph], str]:
     if (SHARED / "manifest.csv").is_file():
-        rows = [r for r in csv.DictReader((SHARED / "manifest.csv").open()) if r["dataset"] == "JSRT"][:n]
+        rows = [
+            r
+            for r in csv.DictReader((SHARED / "manifest.csv").open())
+            if r["dataset"] == "JSRT"
+        ][:n]
         out = []
         for r in rows:
-            image = cv2.imread(str(SHARED / r["file"]), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
+            image = (
+                cv2.imread(str(SHARED / r["file"]), cv2.IMREAD_GRAYSCALE).astype(
+                    np.float32
+                )
+                / 255
+            )
             big = cv2.resize(image, (2048, 2048), interpolation=cv2.INTER_CUBIC)
             cal = Calibration(row_mm=0.175, col_mm=0.175, source=CalibrationSource.USER)
-            out.append(Radiograph(pixels=np.clip(big, 0, 1), calibration=cal, key=f"bench-{r['case_id']}",
-                                  view_position="PA"))
+            out.append(
+                Radiograph(
+                    pixels=np.clip(big, 0, 1),
+                    calibration=cal,
+                    key=f"bench-{r['case_id']}",
+                    view_position="PA",
+                )
+            )
         return out, "JSRT development films upsampled to 2048x2048"
     from cases.phantom import render_phantom  # only when ../shared is absent
 
     out = []
     for i in range(n):
         phantom = render_phantom(size=2048, spacing_mm=0.175, seed=i)
-        out.append(Radiograph(pixels=phantom.pixels, calibration=Calibration(
-            row_mm=0.175, col_mm=0.175, source=CalibrationSource.USER), key=f"bench-phantom-{i}", view_position="PA"))
+        out.append(
+            Radiograph(
+                pixels=phantom.pixels,
+                calibration=Calibration(
+                    row_mm=0.175, col_mm=0.175, source=CalibrationSource.USER
+                ),
+                key=f"bench-phantom-{i}",
+                view_position="PA",
+            )
+        )
     return out, "synthetic phantoms (../shared absent)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--images", type=int, default=8)
-    parser.add_argument("--runs", type=int, default=5, help="conversations per image for the turn timings")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        help="conversations per image for the turn timings",
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
@@ -98,8 +126,12 @@ def main(argv: list[str] | None = None) -> int:
         "analyze_ms_max": round(max(first), 1),
         "cached_analyze_ms_p50": round(statistics.median(cached), 3),
         "followup_turn_ms_p50": round(statistics.median(followups), 1),
-        "four_turn_conversation_with_analysis_ms_p50": round(statistics.median(whole), 1),
-        "cached_vs_first_ratio": round(statistics.median(cached) / statistics.median(first), 5),
+        "four_turn_conversation_with_analysis_ms_p50": round(
+            statistics.median(whole), 1
+        ),
+        "cached_vs_first_ratio": round(
+            statistics.median(cached) / statistics.median(first), 5
+        ),
     }
     if args.json:
         print(json.dumps(result))

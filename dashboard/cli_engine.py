@@ -8,7 +8,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dashboard.cli import CommandError, Progress, default_actor, print_json, require_existing_db
+from dashboard.cli import (
+    CommandError,
+    Progress,
+    default_actor,
+    print_json,
+    require_existing_db,
+)
 from dashboard.cli_backends import add_backend_options, backend_settings
 
 
@@ -81,7 +87,6 @@ def run_ask(args: argparse.Namespace) -> int:
         if args.spacing_mm is not None:
             raise CommandError("--spacing-mm applies to image files; a stored case keeps its calibration")
         from cases import open_store
-
         from dashboard import workflows
 
         store = open_store(require_existing_db(args))

@@ -39,7 +39,9 @@ def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:
     """The stored image as the engine sees it: display values and calibration."""
     c = image.calibration
     calibration = (
-        Calibration(row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value))
+        Calibration(
+            row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
+        )
         if c.is_known
         else Calibration()
     )
@@ -51,14 +53,21 @@ def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:
     )
 
 
-def analyse_image(store: cases.CaseStore, image: cases.Image, cache: AnalysisCache | None = None,
-                  *, actor: str = "engine") -> ImageAnalysis:
+def analyse_image(
+    store: cases.CaseStore,
+    image: cases.Image,
+    cache: AnalysisCache | None = None,
+    *,
+    actor: str = "engine",
+) -> ImageAnalysis:
     """The image's analysis: from memory, else from the store, else computed and kept."""
     cache = cache or analysis_cache()
     return cache.get(
         radiograph_for(store, image),
         load=lambda key, version: store.find_analysis(key, version),
-        save=lambda key, version, payload: store.put_analysis(key, version, payload, actor=actor),
+        save=lambda key, version, payload: store.put_analysis(
+            key, version, payload, actor=actor
+        ),
     )
 
 
@@ -95,9 +104,15 @@ def start_session(
         actor=actor,
         title=title,
     )
-    image_pixels = radiograph_for(store, image).pixels if backend.name != "embedded" else None
-    return Session(record=record, image=image, conversation=Conversation(analysis, backend, image=image_pixels),
-                   lock=threading.Lock())
+    image_pixels = (
+        radiograph_for(store, image).pixels if backend.name != "embedded" else None
+    )
+    return Session(
+        record=record,
+        image=image,
+        conversation=Conversation(analysis, backend, image=image_pixels),
+        lock=threading.Lock(),
+    )
 
 
 def resume_session(
@@ -113,16 +128,28 @@ def resume_session(
     image = store.get_image(record.image_id)
     analysis = analyse_image(store, image, cache, actor=actor)
     turns = store.list_turns(conversation_id)
-    anchors = [engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))]
+    anchors = [
+        engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))
+    ]
     events = [
         AnchorEvent(e.turn_index + 1, e.anchor_id, AnchorStatus(e.status.value))
         for e in store.list_anchor_events(conversation_id)
     ]
     history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
-    image_pixels = radiograph_for(store, image).pixels if backend.name != "embedded" else None
-    conversation = Conversation.restore(analysis, history=history, anchors=anchors, events=events,
-                                        backend=backend, image=image_pixels)
-    return Session(record=record, image=image, conversation=conversation, lock=threading.Lock())
+    image_pixels = (
+        radiograph_for(store, image).pixels if backend.name != "embedded" else None
+    )
+    conversation = Conversation.restore(
+        analysis,
+        history=history,
+        anchors=anchors,
+        events=events,
+        backend=backend,
+        image=image_pixels,
+    )
+    return Session(
+        record=record, image=image, conversation=conversation, lock=threading.Lock()
+    )
 
 
 def ask(
@@ -141,7 +168,9 @@ def ask(
     (the store rejects a second write of the same turn index as a conflict).
     """
     with session.lock:
-        result = session.conversation.ask(question, drawn_box=drawn_box, drawn_label=drawn_label, on_text=on_text)
+        result = session.conversation.ask(
+            question, drawn_box=drawn_box, drawn_label=drawn_label, on_text=on_text
+        )
         store.append_turn(turn_write(result, session.record.conversation_id, actor))
     return result
 
@@ -149,7 +178,11 @@ def ask(
 def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.TurnWrite:
     """Map an engine turn to the store's write record (turn indexes are 0-based there)."""
     events = {e.anchor_id: e.status for e in result.events}
-    new = [a for a in result.anchors if events.get(a.id) in (AnchorStatus.CREATED, AnchorStatus.REFINED)]
+    new = [
+        a
+        for a in result.anchors
+        if events.get(a.id) in (AnchorStatus.CREATED, AnchorStatus.REFINED)
+    ]
     referenced = tuple(a for a, s in events.items() if s is AnchorStatus.REFERENCED)
     answer = result.to_json()
     answer.pop("anchors", None)  # stored as anchor rows
@@ -187,7 +220,9 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
                 profile_version=result.scorecard.profile_version,
                 sign_code=str(item.sign_code),
                 status=cases.SignStatus(item.status.value),
-                evidence_anchor_ids=tuple(cases.AnchorId(a) for a in item.evidence_anchor_ids),
+                evidence_anchor_ids=tuple(
+                    cases.AnchorId(a) for a in item.evidence_anchor_ids
+                ),
                 reason=item.reason_en,
             )
             for item in result.scorecard.items
@@ -223,9 +258,14 @@ def to_case_geometry(geometry: Geometry) -> cases.Geometry:
         case "box":
             box = geometry.bounding_box()
             # The store wants a box of positive size; a degenerate one becomes 1 px wide.
-            return cases.Box(x0=box.x0, y0=box.y0, x1=max(box.x1, box.x0 + 1), y1=max(box.y1, box.y0 + 1))
+            return cases.Box(
+                x0=box.x0,
+                y0=box.y0,
+                x1=max(box.x1, box.x0 + 1),
+                y1=max(box.y1, box.y0 + 1),
+            )
         case "point":
-            (x, y), = geometry.points
+            ((x, y),) = geometry.points
             return cases.Point(x=x, y=y)
         case "polygon":
             return cases.Polygon(points=tuple(geometry.points))
@@ -233,22 +273,36 @@ def to_case_geometry(geometry: Geometry) -> cases.Geometry:
             return cases.Polyline(points=tuple(geometry.points))
         case "mask":
             assert geometry.shape is not None
-            return cases.RleMask(height=geometry.shape[0], width=geometry.shape[1], counts=tuple(geometry.rle))
+            return cases.RleMask(
+                height=geometry.shape[0],
+                width=geometry.shape[1],
+                counts=tuple(geometry.rle),
+            )
     raise ValueError(f"unknown geometry kind {geometry.kind!r}")
 
 
 def from_case_geometry(geometry: cases.Geometry) -> Geometry:
     match geometry:
         case cases.Box():
-            return Geometry.from_box(Box(geometry.x0, geometry.y0, geometry.x1, geometry.y1))
+            return Geometry.from_box(
+                Box(geometry.x0, geometry.y0, geometry.x1, geometry.y1)
+            )
         case cases.Point():
             return Geometry.point((geometry.x, geometry.y))
         case cases.Polygon():
             return Geometry.polygon(geometry.points)
         case cases.Polyline():
-            return Geometry("line", tuple(geometry.points)) if len(geometry.points) == 2 else Geometry.polygon(geometry.points)
+            return (
+                Geometry("line", tuple(geometry.points))
+                if len(geometry.points) == 2
+                else Geometry.polygon(geometry.points)
+            )
         case cases.RleMask():
-            return Geometry("mask", rle=tuple(geometry.counts), shape=(geometry.height, geometry.width))
+            return Geometry(
+                "mask",
+                rle=tuple(geometry.counts),
+                shape=(geometry.height, geometry.width),
+            )
     raise ValueError(f"unknown stored geometry {geometry!r}")
 
 
@@ -288,18 +342,28 @@ def _latest_versions(anchors: tuple[cases.Anchor, ...]) -> list[cases.Anchor]:
     return sorted(latest.values(), key=lambda a: int(a.anchor_id.lstrip("A") or 0))
 
 
-def replay_state(store: cases.CaseStore, conversation_id: int, turn_number: int) -> list[tuple[Anchor, str | None]]:
+def replay_state(
+    store: cases.CaseStore, conversation_id: int, turn_number: int
+) -> list[tuple[Anchor, str | None]]:
     """The overlay exactly as it was after turn `turn_number` (1-based), from stored anchors.
 
     Returns each anchor with what that turn did to it (created / refined / referenced)
     or None when the turn left it alone.
     """
     states = store.anchors_after_turn(conversation_id, turn_number - 1)
-    return [(engine_anchor(s.anchor), None if s.status_in_turn is None else s.status_in_turn.value) for s in states]
+    return [
+        (
+            engine_anchor(s.anchor),
+            None if s.status_in_turn is None else s.status_in_turn.value,
+        )
+        for s in states
+    ]
 
 
 def _first_image(store: cases.CaseStore, case_id: str) -> cases.Image:
     images = store.list_images(case_id)
     if not images:
-        raise cases.RecordNotFound(f"case {case_id} has no image; import one with `casebook import`")
+        raise cases.RecordNotFound(
+            f"case {case_id} has no image; import one with `casebook import`"
+        )
     return images[0]

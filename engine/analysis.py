@@ -62,7 +62,10 @@ class NoduleDetector(Protocol):
     version: str
 
     def detect(
-        self, image: npt.NDArray[np.float32], lung_mask: npt.NDArray[np.bool_] | None, mm_per_px: float | None
+        self,
+        image: npt.NDArray[np.float32],
+        lung_mask: npt.NDArray[np.bool_] | None,
+        mm_per_px: float | None,
     ) -> list[Candidate]: ...
 
 
@@ -90,8 +93,12 @@ class ImageAnalysis:
     candidates: tuple[Candidate, ...] = field(repr=False)
     hilum_relations: dict[str, HilumRelation] = field(repr=False)
     measures: GlobalMeasures
-    probability: npt.NDArray[np.uint8] = field(repr=False)  # (5, G, G) structure probabilities x 255
-    thumbnail: npt.NDArray[np.uint8] = field(repr=False)  # the image on the grid, 0..255
+    probability: npt.NDArray[np.uint8] = field(
+        repr=False
+    )  # (5, G, G) structure probabilities x 255
+    thumbnail: npt.NDArray[np.uint8] = field(
+        repr=False
+    )  # the image on the grid, 0..255
     warnings: tuple[str, ...]
     timings_ms: dict[str, float]
 
@@ -105,7 +112,11 @@ class ImageAnalysis:
     @property
     def distance_calibration(self) -> Calibration | None:
         """The image's own calibration, else the anatomical estimate, else None."""
-        return self.calibration if self.calibration.is_calibrated else self.estimated_calibration
+        return (
+            self.calibration
+            if self.calibration.is_calibrated
+            else self.estimated_calibration
+        )
 
     # -- serialisation ---------------------------------------------------------------
     def to_bytes(self) -> bytes:
@@ -121,8 +132,13 @@ class ImageAnalysis:
             "view_position": self.view_position,
             "anatomy": self.anatomy.meta(),
             "findings": [finding_to_json(f) for f in self.findings],
-            "candidates": [[c.center[0], c.center[1], c.radius_px, c.score] for c in self.candidates],
-            "hilum_relations": {k: _hilum_json(v) for k, v in self.hilum_relations.items()},
+            "candidates": [
+                [c.center[0], c.center[1], c.radius_px, c.score]
+                for c in self.candidates
+            ],
+            "hilum_relations": {
+                k: _hilum_json(v) for k, v in self.hilum_relations.items()
+            },
             "measures": asdict(self.measures),
             "warnings": list(self.warnings),
             "timings_ms": self.timings_ms,
@@ -141,7 +157,9 @@ class ImageAnalysis:
             arrays = {k: npz[k] for k in npz.files}
         meta = json.loads(arrays.pop("meta").tobytes().decode("utf-8"))
         if meta.get("format") != ANALYSIS_FORMAT:
-            raise ValueError(f"analysis format {meta.get('format')!r} is not {ANALYSIS_FORMAT}; re-analyse the image")
+            raise ValueError(
+                f"analysis format {meta.get('format')!r} is not {ANALYSIS_FORMAT}; re-analyse the image"
+            )
         anatomy = AnatomyMap.from_npz(arrays, meta["anatomy"])
         return cls(
             key=meta["key"],
@@ -154,8 +172,12 @@ class ImageAnalysis:
             view_position=meta["view_position"],
             anatomy=anatomy,
             findings=tuple(finding_from_json(f) for f in meta["findings"]),
-            candidates=tuple(Candidate((c[0], c[1]), c[2], c[3]) for c in meta["candidates"]),
-            hilum_relations={k: _hilum_from(v) for k, v in meta["hilum_relations"].items()},
+            candidates=tuple(
+                Candidate((c[0], c[1]), c[2], c[3]) for c in meta["candidates"]
+            ),
+            hilum_relations={
+                k: _hilum_from(v) for k, v in meta["hilum_relations"].items()
+            },
             measures=GlobalMeasures(**meta["measures"]),
             probability=arrays["probability"],
             thumbnail=arrays["thumbnail"],
@@ -190,7 +212,9 @@ class Analyzer:
         on_grid = resize_to_grid(image, grid)
         lap("prepare")
 
-        structures = self.segmenter.segment(work, GridTransform.letterbox(*work.shape, GRID_SIZE))
+        structures = self.segmenter.segment(
+            work, GridTransform.letterbox(*work.shape, GRID_SIZE)
+        )
         anatomy = build_anatomy_map(structures, grid, on_grid)
         lap("anatomy")
 
@@ -200,18 +224,30 @@ class Analyzer:
             estimated = estimate_calibration(anatomy.thoracic_width_px)
 
         lung_work = _lung_mask_on(work, anatomy, factor)
-        mm_per_px = work_calibration.mean_mm or (estimated.mean_mm * (1 / factor) if estimated and estimated.mean_mm else None)
+        mm_per_px = work_calibration.mean_mm or (
+            estimated.mean_mm * (1 / factor)
+            if estimated and estimated.mean_mm
+            else None
+        )
         candidates_work = self.detector.detect(work, lung_work, mm_per_px)
         candidates = tuple(
-            Candidate((c.center[0] / factor, c.center[1] / factor), c.radius_px / factor, c.score)
+            Candidate(
+                (c.center[0] / factor, c.center[1] / factor),
+                c.radius_px / factor,
+                c.score,
+            )
             for c in candidates_work
         )
         lap("nodule_detection")
 
-        measure_calibration = radiograph.calibration if radiograph.calibration.is_calibrated else (
-            estimated or radiograph.calibration
+        measure_calibration = (
+            radiograph.calibration
+            if radiograph.calibration.is_calibrated
+            else (estimated or radiograph.calibration)
         )
-        findings, relations = _describe_focal(image, work, factor, candidates, anatomy, measure_calibration)
+        findings, relations = _describe_focal(
+            image, work, factor, candidates, anatomy, measure_calibration
+        )
         if not radiograph.calibration.is_calibrated:
             findings = [_strip_mm(f) for f in findings]
         lap("focal_findings")
@@ -220,7 +256,11 @@ class Analyzer:
             image, anatomy, radiograph.calibration, first_id=len(findings) + 1
         )
         ranked = _rank(findings + diffuse)
-        relations = {_renamed(old, ranked): rel for old, rel in relations.items() if _renamed(old, ranked)}
+        relations = {
+            _renamed(old, ranked): rel
+            for old, rel in relations.items()
+            if _renamed(old, ranked)
+        }
         lap("diffuse_opacities")
 
         measures = GlobalMeasures(
@@ -249,27 +289,41 @@ class Analyzer:
         )
 
 
-def _work_image(image: npt.NDArray[np.float32]) -> tuple[npt.NDArray[np.float32], float]:
+def _work_image(
+    image: npt.NDArray[np.float32],
+) -> tuple[npt.NDArray[np.float32], float]:
     long_side = max(image.shape)
     if long_side <= WORK_LONG_SIDE:
         return image, 1.0
     factor = WORK_LONG_SIDE / long_side
-    size = (max(1, round(image.shape[1] * factor)), max(1, round(image.shape[0] * factor)))
+    size = (
+        max(1, round(image.shape[1] * factor)),
+        max(1, round(image.shape[0] * factor)),
+    )
     work = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
     # The exact factor per axis can differ by rounding; use the column factor.
     return work.astype(np.float32), size[0] / image.shape[1]
 
 
-def _lung_mask_on(work: npt.NDArray[np.float32], anatomy: AnatomyMap, factor: float) -> npt.NDArray[np.bool_] | None:
+def _lung_mask_on(
+    work: npt.NDArray[np.float32], anatomy: AnatomyMap, factor: float
+) -> npt.NDArray[np.bool_] | None:
     if not anatomy.lungs_found:
         return None
-    lungs = (anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)).astype(np.uint8)
+    lungs = (anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)).astype(
+        np.uint8
+    )
     grid = anatomy.grid
     # Grid -> work pixels: work = image * factor, image = (grid - offset) / scale.
     s = grid.scale / factor
-    matrix = np.array([[1 / s, 0, -grid.offset_x / s], [0, 1 / s, -grid.offset_y / s]], dtype=np.float64)
+    matrix = np.array(
+        [[1 / s, 0, -grid.offset_x / s], [0, 1 / s, -grid.offset_y / s]],
+        dtype=np.float64,
+    )
     inverse = cv2.invertAffineTransform(matrix)
-    mask = cv2.warpAffine(lungs, inverse, (work.shape[1], work.shape[0]), flags=cv2.INTER_NEAREST)
+    mask = cv2.warpAffine(
+        lungs, inverse, (work.shape[1], work.shape[0]), flags=cv2.INTER_NEAREST
+    )
     return mask.astype(bool)
 
 
@@ -291,7 +345,10 @@ def _describe_focal(
     for candidate in candidates:
         if len(findings) >= MAX_FOCAL_FINDINGS or candidate.score < FOCAL_MIN_SCORE:
             break
-        if any(math.dist(candidate.center, f.center) < max(f.long_axis_px, 1) / 2 for f in findings):
+        if any(
+            math.dist(candidate.center, f.center) < max(f.long_axis_px, 1) / 2
+            for f in findings
+        ):
             continue  # the same lesion proposed twice
         finding = describe_focal(
             image,
@@ -303,7 +360,9 @@ def _describe_focal(
         )
         findings.append(finding)
         scaled = _scale_finding(finding, factor)
-        relation = hilum_relation(work, scaled, _scaled_anatomy_view(anatomy, factor), work_calibration)
+        relation = hilum_relation(
+            work, scaled, _scaled_anatomy_view(anatomy, factor), work_calibration
+        )
         if relation is not None:
             relations[finding.id] = _unscale_relation(relation, factor)
     return findings, relations
@@ -322,8 +381,14 @@ class _ScaledAnatomy:
     """The landmarks of an anatomy map in work-image pixels (for hilum paths)."""
 
     def __init__(self, anatomy: AnatomyMap, factor: float) -> None:
-        self.landmarks = {k: (v[0] * factor, v[1] * factor) for k, v in anatomy.landmarks.items()}
-        self.thoracic_width_px = None if anatomy.thoracic_width_px is None else anatomy.thoracic_width_px * factor
+        self.landmarks = {
+            k: (v[0] * factor, v[1] * factor) for k, v in anatomy.landmarks.items()
+        }
+        self.thoracic_width_px = (
+            None
+            if anatomy.thoracic_width_px is None
+            else anatomy.thoracic_width_px * factor
+        )
 
 
 def _scaled_anatomy_view(anatomy: AnatomyMap, factor: float) -> Any:
@@ -338,7 +403,11 @@ def _unscale_relation(r: HilumRelation, factor: float) -> HilumRelation:
     edge = un(r.edge_point)
     assert hilum is not None and edge is not None
     return replace(
-        r, hilum_point=hilum, edge_point=edge, gap_start=un(r.gap_start), gap_end=un(r.gap_end),
+        r,
+        hilum_point=hilum,
+        edge_point=edge,
+        gap_start=un(r.gap_start),
+        gap_end=un(r.gap_end),
         gap_px=round(r.gap_px / factor, 1),
     )
 
@@ -373,13 +442,19 @@ def _warnings(radiograph: Radiograph, anatomy: AnatomyMap) -> tuple[str, ...]:
     out: list[str] = []
     view = (radiograph.view_position or "").upper()
     if view in LATERAL_VIEWS:
-        out.append(f"view position {view}: the engine expects a frontal (PA/AP) film; results are unreliable")
+        out.append(
+            f"view position {view}: the engine expects a frontal (PA/AP) film; results are unreliable"
+        )
     elif view == "AP":
-        out.append("AP film: the cardiothoracic ratio overstates heart size on AP films")
+        out.append(
+            "AP film: the cardiothoracic ratio overstates heart size on AP films"
+        )
     if not anatomy.lungs_found:
         out.append("lung fields not found: this may not be a frontal chest radiograph")
     if not radiograph.calibration.is_calibrated:
-        out.append("no pixel spacing: distances are given in pixels or as labelled estimates")
+        out.append(
+            "no pixel spacing: distances are given in pixels or as labelled estimates"
+        )
     return tuple(out)
 
 
@@ -391,7 +466,10 @@ def _cpa_angles(anatomy: AnatomyMap) -> dict[str, float]:
     blunted one (fluid, thickening) is obtuse or rounded.
     """
     angles: dict[str, float] = {}
-    for side, region in ((Side.RIGHT, Region.RIGHT_LUNG), (Side.LEFT, Region.LEFT_LUNG)):
+    for side, region in (
+        (Side.RIGHT, Region.RIGHT_LUNG),
+        (Side.LEFT, Region.LEFT_LUNG),
+    ):
         lung = anatomy.mask(region)
         ys = np.flatnonzero(lung.any(axis=1))
         if len(ys) < 20:
@@ -400,14 +478,26 @@ def _cpa_angles(anatomy: AnatomyMap) -> dict[str, float]:
         height = bottom - top
         rows = np.arange(int(top + 0.6 * height), int(top + 0.85 * height))
         if side is Side.RIGHT:
-            wall = np.array([[np.argmax(lung[y]), y] for y in rows if lung[y].any()], dtype=np.float64)
+            wall = np.array(
+                [[np.argmax(lung[y]), y] for y in rows if lung[y].any()],
+                dtype=np.float64,
+            )
         else:
             wall = np.array(
-                [[lung.shape[1] - 1 - np.argmax(lung[y, ::-1]), y] for y in rows if lung[y].any()], dtype=np.float64
+                [
+                    [lung.shape[1] - 1 - np.argmax(lung[y, ::-1]), y]
+                    for y in rows
+                    if lung[y].any()
+                ],
+                dtype=np.float64,
             )
         cols = np.flatnonzero(lung.any(axis=0))
         width = cols[-1] - cols[0]
-        lateral_cols = cols[cols <= cols[0] + width / 3] if side is Side.RIGHT else cols[cols >= cols[-1] - width / 3]
+        lateral_cols = (
+            cols[cols <= cols[0] + width / 3]
+            if side is Side.RIGHT
+            else cols[cols >= cols[-1] - width / 3]
+        )
         bottoms = lung.shape[0] - 1 - np.argmax(lung[::-1, :], axis=0)
         base = np.array([[x, bottoms[x]] for x in lateral_cols], dtype=np.float64)
         if len(wall) < 5 or len(base) < 5:
@@ -419,7 +509,9 @@ def _cpa_angles(anatomy: AnatomyMap) -> dict[str, float]:
     return angles
 
 
-def _direction(points: npt.NDArray[np.float64], *, downward: bool, medial_right: bool = True) -> npt.NDArray[np.float64]:
+def _direction(
+    points: npt.NDArray[np.float64], *, downward: bool, medial_right: bool = True
+) -> npt.NDArray[np.float64]:
     centred = points - points.mean(axis=0)
     _, vectors = np.linalg.eigh(np.cov(centred.T))
     d = vectors[:, -1]
@@ -450,7 +542,9 @@ def _calibration_json(c: Calibration) -> dict[str, Any]:
 
 
 def _calibration_from(d: dict[str, Any]) -> Calibration:
-    return Calibration(row_mm=d["row_mm"], col_mm=d["col_mm"], source=CalibrationSource(d["source"]))
+    return Calibration(
+        row_mm=d["row_mm"], col_mm=d["col_mm"], source=CalibrationSource(d["source"])
+    )
 
 
 def _hilum_json(r: HilumRelation) -> dict[str, Any]:
@@ -515,7 +609,12 @@ def finding_from_json(d: dict[str, Any]) -> Finding:
         else Margin(
             notches=tuple(Notch(**n) for n in margin["notches"]),
             spicules=tuple(
-                Spicule(clock=s["clock"], length_px=s["length_px"], length_mm=s["length_mm"], tip=tuple(s["tip"]))  # type: ignore[arg-type]
+                Spicule(
+                    clock=s["clock"],
+                    length_px=s["length_px"],
+                    length_mm=s["length_mm"],
+                    tip=tuple(s["tip"]),
+                )  # type: ignore[arg-type]
                 for s in margin["spicules"]
             ),
             sharpness=float(margin["sharpness"]),
@@ -541,7 +640,9 @@ class AnalysisCache:
     case store keeps them as files) without the engine knowing about the store.
     """
 
-    def __init__(self, analyzer_factory: Callable[[], Analyzer], maxsize: int = 32) -> None:
+    def __init__(
+        self, analyzer_factory: Callable[[], Analyzer], maxsize: int = 32
+    ) -> None:
         self._factory = analyzer_factory
         self._analyzer: Analyzer | None = None
         self._items: OrderedDict[tuple[str, str], ImageAnalysis] = OrderedDict()

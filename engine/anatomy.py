@@ -89,19 +89,39 @@ class ZoneRule(StrEnum):
 
 
 LOBES: dict[Side, tuple[Region, ...]] = {
-    Side.RIGHT: (Region.RIGHT_UPPER_LOBE, Region.RIGHT_MIDDLE_LOBE, Region.RIGHT_LOWER_LOBE),
+    Side.RIGHT: (
+        Region.RIGHT_UPPER_LOBE,
+        Region.RIGHT_MIDDLE_LOBE,
+        Region.RIGHT_LOWER_LOBE,
+    ),
     Side.LEFT: (Region.LEFT_UPPER_LOBE, Region.LINGULA, Region.LEFT_LOWER_LOBE),
 }
 APPROXIMATE_REGIONS = frozenset(r for lobes in LOBES.values() for r in lobes)
 """Lobes are projections on a PA film: a reader must confirm them on a lateral film or CT."""
 
 _ZONES = {
-    Side.RIGHT: (Region.RIGHT_UPPER_ZONE, Region.RIGHT_MIDDLE_ZONE, Region.RIGHT_LOWER_ZONE),
-    Side.LEFT: (Region.LEFT_UPPER_ZONE, Region.LEFT_MIDDLE_ZONE, Region.LEFT_LOWER_ZONE),
+    Side.RIGHT: (
+        Region.RIGHT_UPPER_ZONE,
+        Region.RIGHT_MIDDLE_ZONE,
+        Region.RIGHT_LOWER_ZONE,
+    ),
+    Side.LEFT: (
+        Region.LEFT_UPPER_ZONE,
+        Region.LEFT_MIDDLE_ZONE,
+        Region.LEFT_LOWER_ZONE,
+    ),
 }
 _BANDS = {
-    Side.RIGHT: (Region.RIGHT_INNER_BAND, Region.RIGHT_MIDDLE_BAND, Region.RIGHT_OUTER_BAND),
-    Side.LEFT: (Region.LEFT_INNER_BAND, Region.LEFT_MIDDLE_BAND, Region.LEFT_OUTER_BAND),
+    Side.RIGHT: (
+        Region.RIGHT_INNER_BAND,
+        Region.RIGHT_MIDDLE_BAND,
+        Region.RIGHT_OUTER_BAND,
+    ),
+    Side.LEFT: (
+        Region.LEFT_INNER_BAND,
+        Region.LEFT_MIDDLE_BAND,
+        Region.LEFT_OUTER_BAND,
+    ),
 }
 _LUNG = {Side.RIGHT: Region.RIGHT_LUNG, Side.LEFT: Region.LEFT_LUNG}
 
@@ -125,17 +145,24 @@ class GridTransform:
 
     @classmethod
     def letterbox(cls, rows: int, cols: int, size: int) -> GridTransform:
-        """The symmetric square letterbox, padded by whole image pixels before resizing
-        (the same geometry as the segmentation network's input)."""
+        """The symmetric square letterbox, padded by whole pixels before resizing.
+
+        This is the same geometry as the segmentation network's input.
+        """
         side = max(rows, cols)
         scale = size / side
-        return cls(scale, ((side - cols) // 2) * scale, ((side - rows) // 2) * scale, size)
+        return cls(
+            scale, ((side - cols) // 2) * scale, ((side - rows) // 2) * scale, size
+        )
 
     def to_grid(self, p: Point) -> Point:
         return (p[0] * self.scale + self.offset_x, p[1] * self.scale + self.offset_y)
 
     def to_image(self, g: Point) -> Point:
-        return ((g[0] - self.offset_x) / self.scale, (g[1] - self.offset_y) / self.scale)
+        return (
+            (g[0] - self.offset_x) / self.scale,
+            (g[1] - self.offset_y) / self.scale,
+        )
 
     def points_to_image(self, pts: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         out = np.asarray(pts, dtype=np.float64).copy()
@@ -207,7 +234,9 @@ class AnatomyMap:
     lungs_found: bool
 
     def mask(self, region: Region) -> BoolMask:
-        return self.masks.get(region, np.zeros((self.grid.size, self.grid.size), dtype=bool))
+        return self.masks.get(
+            region, np.zeros((self.grid.size, self.grid.size), dtype=bool)
+        )
 
     def area_fraction(self, region: Region) -> float:
         return float(self.mask(region).mean())
@@ -229,7 +258,7 @@ class AnatomyMap:
 
     def _cell(self, p: Point) -> tuple[int | None, int | None]:
         gx, gy = self.grid.to_grid(p)
-        ix, iy = int(round(gx)), int(round(gy))
+        ix, iy = round(gx), round(gy)
         if 0 <= ix < self.grid.size and 0 <= iy < self.grid.size:
             return ix, iy
         return None, None
@@ -237,9 +266,15 @@ class AnatomyMap:
     def side_of(self, p: Point) -> Side:
         """The patient's side of a point; PA convention: image left is patient right."""
         if self.midline_x is None:
-            return Side.RIGHT if p[0] < self.grid.to_image((self.grid.size / 2, 0))[0] else Side.LEFT
+            return (
+                Side.RIGHT
+                if p[0] < self.grid.to_image((self.grid.size / 2, 0))[0]
+                else Side.LEFT
+            )
         half_width = (self.thoracic_width_px or 0) * 0.03
-        if abs(p[0] - self.midline_x) <= half_width and Region.MEDIASTINUM in self.regions_at(p):
+        if abs(
+            p[0] - self.midline_x
+        ) <= half_width and Region.MEDIASTINUM in self.regions_at(p):
             return Side.MIDLINE
         return Side.RIGHT if p[0] < self.midline_x else Side.LEFT
 
@@ -249,13 +284,33 @@ class AnatomyMap:
         side = self.side_of(p)
         inside = _LUNG.get(side) in regions if side is not Side.MIDLINE else False
         if side is Side.MIDLINE:
-            return Location(side=side, zone=None, band=None, lobe=None, inside_lung=False, regions=regions)
-        zone = next((Zone(list(Zone)[i]) for i, r in enumerate(_ZONES[side]) if r in regions), None)
-        band = next((Band(list(Band)[i]) for i, r in enumerate(_BANDS[side]) if r in regions), None)
+            return Location(
+                side=side,
+                zone=None,
+                band=None,
+                lobe=None,
+                inside_lung=False,
+                regions=regions,
+            )
+        zone = next(
+            (Zone(list(Zone)[i]) for i, r in enumerate(_ZONES[side]) if r in regions),
+            None,
+        )
+        band = next(
+            (Band(list(Band)[i]) for i, r in enumerate(_BANDS[side]) if r in regions),
+            None,
+        )
         lobe = next((r for r in LOBES[side] if r in regions), None)
         if zone is None or band is None:
             zone, band = self._nearest_zone_band(p, side, zone, band)
-        return Location(side=side, zone=zone, band=band, lobe=lobe, inside_lung=inside, regions=regions)
+        return Location(
+            side=side,
+            zone=zone,
+            band=band,
+            lobe=lobe,
+            inside_lung=inside,
+            regions=regions,
+        )
 
     def _nearest_zone_band(
         self, p: Point, side: Side, zone: Zone | None, band: Band | None
@@ -264,7 +319,13 @@ class AnatomyMap:
         upper = self.zone_lines.get(f"{side.value}_upper_middle")
         lower = self.zone_lines.get(f"{side.value}_middle_lower")
         if zone is None and upper is not None and lower is not None:
-            zone = Zone.UPPER if p[1] < upper else Zone.MIDDLE if p[1] < lower else Zone.LOWER
+            zone = (
+                Zone.UPPER
+                if p[1] < upper
+                else Zone.MIDDLE
+                if p[1] < lower
+                else Zone.LOWER
+            )
         if band is None and self.midline_x is not None and self.thoracic_width_px:
             # Fraction of the hemithorax width from the midline outward.
             t = abs(p[0] - self.midline_x) / (self.thoracic_width_px / 2)
@@ -280,7 +341,9 @@ class AnatomyMap:
         return arrays
 
     @classmethod
-    def from_npz(cls, arrays: dict[str, npt.NDArray[np.generic]], meta: dict[str, object]) -> AnatomyMap:
+    def from_npz(
+        cls, arrays: dict[str, npt.NDArray[np.generic]], meta: dict[str, object]
+    ) -> AnatomyMap:
         size = int(meta["grid_size"])  # type: ignore[call-overload]
         grid = GridTransform(
             float(meta["grid_scale"]),  # type: ignore[arg-type]
@@ -289,11 +352,15 @@ class AnatomyMap:
             size,
         )
         masks = {
-            Region(k.removeprefix("mask__")): np.unpackbits(v)[: size * size].reshape(size, size).astype(bool)
+            Region(k.removeprefix("mask__")): np.unpackbits(v)[: size * size]
+            .reshape(size, size)
+            .astype(bool)
             for k, v in arrays.items()
             if k.startswith("mask__")
         }
-        landmarks = {k: (float(v[0]), float(v[1])) for k, v in dict(meta["landmarks"]).items()}  # type: ignore[call-overload]
+        landmarks = {
+            k: (float(v[0]), float(v[1])) for k, v in dict(meta["landmarks"]).items()
+        }  # type: ignore[call-overload]
         return cls(
             grid=grid,
             masks=masks,
@@ -338,11 +405,15 @@ class StructureMasks:
     heart: BoolMask
     right_clavicle: BoolMask
     left_clavicle: BoolMask
-    probability: npt.NDArray[np.float32] = field(repr=False)  # (5, G, G) in the order above
+    probability: npt.NDArray[np.float32] = field(
+        repr=False
+    )  # (5, G, G) in the order above
 
 
 def build_anatomy_map(
-    structures: StructureMasks, grid: GridTransform, image_on_grid: npt.NDArray[np.float32]
+    structures: StructureMasks,
+    grid: GridTransform,
+    image_on_grid: npt.NDArray[np.float32],
 ) -> AnatomyMap:
     """Derive every region and landmark from the segmented structures.
 
@@ -355,7 +426,10 @@ def build_anatomy_map(
     size = grid.size
     masks: dict[Region, BoolMask] = {}
     extents: dict[Side, LungExtent] = {}
-    for side, lung in ((Side.RIGHT, structures.right_lung), (Side.LEFT, structures.left_lung)):
+    for side, lung in (
+        (Side.RIGHT, structures.right_lung),
+        (Side.LEFT, structures.left_lung),
+    ):
         masks[_LUNG[side]] = lung
         extent = _lung_extent(lung, side)
         if extent is not None:
@@ -385,12 +459,14 @@ def build_anatomy_map(
         masks[outer] = lung & (t >= 2 / 3)
 
         _add_apex(masks, side, ext, lung, rows)
-        _add_basal_regions(masks, structures.heart, landmarks, side, ext, lung, rows, t, grid)
+        _add_basal_regions(
+            masks, structures.heart, landmarks, side, ext, lung, rows, t, grid
+        )
         _add_lobes(masks, side, ext, lung, rows)
         hilum = _hilum_point(ext, lung, image_on_grid, side)
         landmarks[f"{side.value}_hilum"] = grid.to_image(hilum)
-        masks[Region.RIGHT_HILUM if side is Side.RIGHT else Region.LEFT_HILUM] = _hilum_region(
-            hilum, ext, lung, t, size
+        masks[Region.RIGHT_HILUM if side is Side.RIGHT else Region.LEFT_HILUM] = (
+            _hilum_region(hilum, ext, lung, t, size)
         )
         landmarks[f"{side.value}_apex"] = grid.to_image(_apex_point(ext, lung))
 
@@ -411,7 +487,9 @@ def build_anatomy_map(
         zone_lines=zone_lines,
         cardiothoracic_ratio=None if ctr is None else round(ctr, 3),
         heart_width_px=None if heart_width is None else heart_width / grid.scale,
-        thoracic_width_px=None if thoracic_width is None else thoracic_width / grid.scale,
+        thoracic_width_px=None
+        if thoracic_width is None
+        else thoracic_width / grid.scale,
         midline_x=None if midline_grid is None else grid.to_image((midline_grid, 0))[0],
         lungs_found=len(extents) == 2,
     )
@@ -425,11 +503,23 @@ def _lung_extent(lung: BoolMask, side: Side) -> LungExtent | None:
     xs = np.arange(size, dtype=np.float64)
     present = lung.any(axis=1)
     left_edge = np.where(present, np.argmax(lung, axis=1).astype(np.float64), np.nan)
-    right_edge = np.where(present, (size - 1 - np.argmax(lung[:, ::-1], axis=1)).astype(np.float64), np.nan)
+    right_edge = np.where(
+        present,
+        (size - 1 - np.argmax(lung[:, ::-1], axis=1)).astype(np.float64),
+        np.nan,
+    )
     del xs
     # Patient right lung lies on the image left: its medial edge is its image-right edge.
-    medial, lateral = (right_edge, left_edge) if side is Side.RIGHT else (left_edge, right_edge)
-    return LungExtent(side=side, top=int(rows_any[0]), bottom=int(rows_any[-1]), medial=medial, lateral=lateral)
+    medial, lateral = (
+        (right_edge, left_edge) if side is Side.RIGHT else (left_edge, right_edge)
+    )
+    return LungExtent(
+        side=side,
+        top=int(rows_any[0]),
+        bottom=int(rows_any[-1]),
+        medial=medial,
+        lateral=lateral,
+    )
 
 
 def _filled_edges(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -441,7 +531,9 @@ def _filled_edges(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return np.interp(idx, valid, values[valid])
 
 
-def _band_fraction(ext: LungExtent, cols: npt.NDArray[np.float64], size: int) -> npt.NDArray[np.float64]:
+def _band_fraction(
+    ext: LungExtent, cols: npt.NDArray[np.float64], size: int
+) -> npt.NDArray[np.float64]:
     """Per-pixel fraction of the lung width from the medial (mediastinal) edge outward."""
     medial = _filled_edges(ext.medial)[:, None]
     lateral = _filled_edges(ext.lateral)[:, None]
@@ -449,23 +541,35 @@ def _band_fraction(ext: LungExtent, cols: npt.NDArray[np.float64], size: int) ->
     return np.clip((cols - medial) / width, -1.0, 2.0)
 
 
-def _add_apex(masks: dict[Region, BoolMask], side: Side, ext: LungExtent, lung: BoolMask, rows: npt.NDArray[np.float64]) -> None:
+def _add_apex(
+    masks: dict[Region, BoolMask],
+    side: Side,
+    ext: LungExtent,
+    lung: BoolMask,
+    rows: npt.NDArray[np.float64],
+) -> None:
     """Apex above the clavicle's lower border; subclavicular between it and the mid zone."""
-    clavicle = masks[Region.RIGHT_CLAVICLE if side is Side.RIGHT else Region.LEFT_CLAVICLE]
+    clavicle = masks[
+        Region.RIGHT_CLAVICLE if side is Side.RIGHT else Region.LEFT_CLAVICLE
+    ]
     upper_line = ext.level(1 / 3)
     if clavicle.sum() > 20:
         ys = np.flatnonzero(clavicle.any(axis=1))
         # The clavicle's lower border over the lung: its lowest row where it crosses the lung.
         over_lung = clavicle & lung
-        border = float(np.flatnonzero(over_lung.any(axis=1))[-1]) if over_lung.any() else float(ys[-1])
+        border = (
+            float(np.flatnonzero(over_lung.any(axis=1))[-1])
+            if over_lung.any()
+            else float(ys[-1])
+        )
         apex_line = min(max(border, ext.top + 2.0), upper_line - 2.0)
     else:
         apex_line = ext.level(_APEX_FALLBACK)
     apex = lung & (rows <= apex_line)
     masks[Region.RIGHT_APEX if side is Side.RIGHT else Region.LEFT_APEX] = apex
-    masks[Region.RIGHT_SUBCLAVICULAR if side is Side.RIGHT else Region.LEFT_SUBCLAVICULAR] = (
-        lung & (rows > apex_line) & (rows < upper_line)
-    )
+    masks[
+        Region.RIGHT_SUBCLAVICULAR if side is Side.RIGHT else Region.LEFT_SUBCLAVICULAR
+    ] = lung & (rows > apex_line) & (rows < upper_line)
 
 
 def _add_basal_regions(
@@ -484,12 +588,18 @@ def _add_basal_regions(
     cpa = basal & (t >= 0.55)
     cardiophrenic = basal & (t <= 0.4)
     right = side is Side.RIGHT
-    masks[Region.RIGHT_COSTOPHRENIC_ANGLE if right else Region.LEFT_COSTOPHRENIC_ANGLE] = cpa
-    masks[Region.RIGHT_CARDIOPHRENIC_ANGLE if right else Region.LEFT_CARDIOPHRENIC_ANGLE] = cardiophrenic
+    masks[
+        Region.RIGHT_COSTOPHRENIC_ANGLE if right else Region.LEFT_COSTOPHRENIC_ANGLE
+    ] = cpa
+    masks[
+        Region.RIGHT_CARDIOPHRENIC_ANGLE if right else Region.LEFT_CARDIOPHRENIC_ANGLE
+    ] = cardiophrenic
     if cpa.any():
         ys, xs = np.nonzero(cpa)
         i = int(np.argmax(ys))
-        landmarks[f"{side.value}_costophrenic_angle"] = grid.to_image((float(xs[i]), float(ys[i])))
+        landmarks[f"{side.value}_costophrenic_angle"] = grid.to_image(
+            (float(xs[i]), float(ys[i]))
+        )
 
     # The hemidiaphragm: a band just below the lowest lung pixel of each column, except
     # where the lung base rests on the heart (the cardiac border is not diaphragm).
@@ -507,13 +617,17 @@ def _add_basal_regions(
     for x in cols_with_lung:
         y = int(bottoms[x])
         diaphragm[y + 1 : min(size, y + 1 + thickness), x] = True
-    masks[Region.RIGHT_HEMIDIAPHRAGM if right else Region.LEFT_HEMIDIAPHRAGM] = diaphragm
+    masks[Region.RIGHT_HEMIDIAPHRAGM if right else Region.LEFT_HEMIDIAPHRAGM] = (
+        diaphragm
+    )
     if len(cols_with_lung):
         # The dome is the highest point of the lung base over the lung's central half.
         lo, hi = np.percentile(cols_with_lung, [25, 75])
         central = cols_with_lung[(cols_with_lung >= lo) & (cols_with_lung <= hi)]
         x_dome = int(central[np.argmin(bottoms[central])])
-        landmarks[f"{side.value}_hemidiaphragm_dome"] = grid.to_image((float(x_dome), float(bottoms[x_dome])))
+        landmarks[f"{side.value}_hemidiaphragm_dome"] = grid.to_image(
+            (float(x_dome), float(bottoms[x_dome]))
+        )
 
 
 def _add_lobes(
@@ -538,14 +652,16 @@ def _add_lobes(
     masks[lower_lobe] = lung & (rows >= base)
 
 
-def _hilum_point(ext: LungExtent, lung: BoolMask, image: npt.NDArray[np.float32], side: Side) -> Point:
+def _hilum_point(
+    ext: LungExtent, lung: BoolMask, image: npt.NDArray[np.float32], side: Side
+) -> Point:
     """The hilar reference point: an anatomical prior refined toward the densest vessels.
 
     The prior sits on the medial lung border at the hilar level, a little lateral to it;
     within a small window the point moves to the peak of the smoothed density, where the
     main pulmonary artery branches project.
     """
-    y0 = int(round(ext.level(_HILUM_LEVEL[side])))
+    y0 = round(ext.level(_HILUM_LEVEL[side]))
     medial = _filled_edges(ext.medial)
     lateral = _filled_edges(ext.lateral)
     width = abs(lateral[y0] - medial[y0])
@@ -559,9 +675,13 @@ def _hilum_point(ext: LungExtent, lung: BoolMask, image: npt.NDArray[np.float32]
     window = image[ya:yb, xa:xb]
     if window.size == 0:
         return (float(x0), float(y0))
-    smooth = ndimage.gaussian_filter(window.astype(np.float64), sigma=max(1.0, size / 256))
+    smooth = ndimage.gaussian_filter(
+        window.astype(np.float64), sigma=max(1.0, size / 256)
+    )
     # Stay within the lung or just medial to it: the hilum is not in the spine.
-    near_lung = ndimage.binary_dilation(lung, iterations=max(1, size // 64))[ya:yb, xa:xb]
+    near_lung = ndimage.binary_dilation(lung, iterations=max(1, size // 64))[
+        ya:yb, xa:xb
+    ]
     yy, xx = np.mgrid[ya:yb, xa:xb]
     prior = np.exp(-(((xx - x0) / half_w) ** 2 + ((yy - y0) / half_h) ** 2))
     score = np.where(near_lung, smooth * (0.5 + 0.5 * prior), -np.inf)
@@ -571,14 +691,20 @@ def _hilum_point(ext: LungExtent, lung: BoolMask, image: npt.NDArray[np.float32]
     return (float(xa + ix), float(ya + iy))
 
 
-def _hilum_region(hilum: Point, ext: LungExtent, lung: BoolMask, t: npt.NDArray[np.float64], size: int) -> BoolMask:
+def _hilum_region(
+    hilum: Point, ext: LungExtent, lung: BoolMask, t: npt.NDArray[np.float64], size: int
+) -> BoolMask:
     yy, xx = np.mgrid[0:size, 0:size]
     medial = _filled_edges(ext.medial)
     lateral = _filled_edges(ext.lateral)
     width = max(4.0, abs(lateral[int(hilum[1])] - medial[int(hilum[1])]))
     rx, ry = 0.22 * width, 0.09 * ext.height
     ellipse = ((xx - hilum[0]) / rx) ** 2 + ((yy - hilum[1]) / ry) ** 2 <= 1.0
-    return ellipse & (t < 0.45) & ndimage.binary_dilation(lung, iterations=max(1, size // 100))
+    return (
+        ellipse
+        & (t < 0.45)
+        & ndimage.binary_dilation(lung, iterations=max(1, size // 100))
+    )
 
 
 def _apex_point(ext: LungExtent, lung: BoolMask) -> Point:
@@ -599,7 +725,9 @@ def _midline(extents: dict[Side, LungExtent]) -> float | None:
     return float(np.median(mids)) if len(mids) else None
 
 
-def _mediastinum(extents: dict[Side, LungExtent], heart: BoolMask, size: int) -> BoolMask:
+def _mediastinum(
+    extents: dict[Side, LungExtent], heart: BoolMask, size: int
+) -> BoolMask:
     """Between the medial lung borders, from the apices down to the heart's base, minus the heart."""
     out = np.zeros((size, size), dtype=bool)
     if len(extents) < 2:
@@ -627,7 +755,9 @@ def _retrocardiac(heart: BoolMask, midline: float | None, size: int) -> BoolMask
     return heart & (cols > midline) & (rows >= top + (bottom - top) / 3)
 
 
-def _widths(heart: BoolMask, extents: dict[Side, LungExtent]) -> tuple[float | None, float | None]:
+def _widths(
+    heart: BoolMask, extents: dict[Side, LungExtent]
+) -> tuple[float | None, float | None]:
     """Maximal transverse cardiac diameter and maximal internal thoracic diameter (grid px)."""
     heart_width = None
     if heart.any():
@@ -656,15 +786,26 @@ def save_npz(arrays: dict[str, npt.NDArray[np.generic]]) -> bytes:
     return buffer.getvalue()
 
 
-def resize_to_grid(image: npt.NDArray[np.float32], grid: GridTransform) -> npt.NDArray[np.float32]:
+def resize_to_grid(
+    image: npt.NDArray[np.float32], grid: GridTransform
+) -> npt.NDArray[np.float32]:
     """Letterbox an image onto the square grid (padding with the border median)."""
     rows, cols = image.shape
     side = max(rows, cols)
     top, left = (side - rows) // 2, (side - cols) // 2
-    border = float(np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]])))
+    border = float(
+        np.median(np.concatenate([image[0], image[-1], image[:, 0], image[:, -1]]))
+    )
     square = cv2.copyMakeBorder(
-        image.astype(np.float32, copy=False), top, side - rows - top, left, side - cols - left,
-        cv2.BORDER_CONSTANT, value=border,
+        image.astype(np.float32, copy=False),
+        top,
+        side - rows - top,
+        left,
+        side - cols - left,
+        cv2.BORDER_CONSTANT,
+        value=border,
     )
     interpolation = cv2.INTER_AREA if side >= grid.size else cv2.INTER_LINEAR
-    return cv2.resize(square, (grid.size, grid.size), interpolation=interpolation).astype(np.float32)
+    return cv2.resize(
+        square, (grid.size, grid.size), interpolation=interpolation
+    ).astype(np.float32)

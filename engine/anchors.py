@@ -132,7 +132,9 @@ class Anchor:
             finding_id=d.get("finding_id"),
             parent_ids=tuple(d.get("parent_ids", ())),
             confidence=d.get("confidence"),
-            size_mm=None if d.get("size_mm") is None else (float(d["size_mm"][0]), float(d["size_mm"][1])),
+            size_mm=None
+            if d.get("size_mm") is None
+            else (float(d["size_mm"][0]), float(d["size_mm"][1])),
             attributes=dict(d.get("attributes") or {}),
         )
 
@@ -162,9 +164,13 @@ class AnchorStore:
     def next_id(self) -> str:
         return f"A{len(self._anchors) + 1}"
 
-    def add(self, anchor: Anchor, status: AnchorStatus = AnchorStatus.CREATED) -> Anchor:
+    def add(
+        self, anchor: Anchor, status: AnchorStatus = AnchorStatus.CREATED
+    ) -> Anchor:
         if anchor.id in self._anchors:
-            raise ValueError(f"anchor {anchor.id} exists already; anchors are never replaced")
+            raise ValueError(
+                f"anchor {anchor.id} exists already; anchors are never replaced"
+            )
         missing = [p for p in anchor.parent_ids if p not in self._anchors]
         if missing:
             raise UnknownAnchor(f"parent anchors {missing} of {anchor.id} do not exist")
@@ -174,8 +180,13 @@ class AnchorStore:
 
     def reference(self, anchor_id: str, turn_index: int) -> Anchor:
         anchor = self.get(anchor_id)
-        if not any(e.turn_index == turn_index and e.anchor_id == anchor_id for e in self._events):
-            self._events.append(AnchorEvent(turn_index, anchor_id, AnchorStatus.REFERENCED))
+        if not any(
+            e.turn_index == turn_index and e.anchor_id == anchor_id
+            for e in self._events
+        ):
+            self._events.append(
+                AnchorEvent(turn_index, anchor_id, AnchorStatus.REFERENCED)
+            )
         return anchor
 
     def get(self, anchor_id: str) -> Anchor:
@@ -183,7 +194,9 @@ class AnchorStore:
             return self._anchors[anchor_id]
         except KeyError:
             known = ", ".join(self._anchors) or "none yet"
-            raise UnknownAnchor(f"no anchor {anchor_id} in this conversation (anchors: {known})") from None
+            raise UnknownAnchor(
+                f"no anchor {anchor_id} in this conversation (anchors: {known})"
+            ) from None
 
     def find(self, anchor_id: str) -> Anchor | None:
         return self._anchors.get(anchor_id)
@@ -192,7 +205,9 @@ class AnchorStore:
         return list(self._anchors.values())
 
     def events(self, turn_index: int | None = None) -> list[AnchorEvent]:
-        return [e for e in self._events if turn_index is None or e.turn_index == turn_index]
+        return [
+            e for e in self._events if turn_index is None or e.turn_index == turn_index
+        ]
 
     def status_in(self, anchor_id: str, turn_index: int) -> AnchorStatus | None:
         for e in self._events:
@@ -206,15 +221,25 @@ class AnchorStore:
         This is what "this lesion" means: the subject of the conversation just now.
         """
         for turn in range(before_turn - 1, 0, -1):
-            touched = [self._anchors[e.anchor_id] for e in self._events if e.turn_index == turn]
-            findings = [a for a in touched if a.kind in (AnchorKind.FINDING, AnchorKind.USER_DRAWN)]
+            touched = [
+                self._anchors[e.anchor_id] for e in self._events if e.turn_index == turn
+            ]
+            findings = [
+                a
+                for a in touched
+                if a.kind in (AnchorKind.FINDING, AnchorKind.USER_DRAWN)
+            ]
             if findings:
                 return _most_specific(findings)
         return []
 
     def latest_for_finding(self, finding_id: str) -> Anchor | None:
         """The most refined anchor that shows an analysis finding."""
-        matches = [a for a in self._anchors.values() if a.finding_id == finding_id and a.kind is AnchorKind.FINDING]
+        matches = [
+            a
+            for a in self._anchors.values()
+            if a.finding_id == finding_id and a.kind is AnchorKind.FINDING
+        ]
         return matches[-1] if matches else None
 
     def after_turn(self, turn_index: int) -> list[Anchor]:

@@ -18,11 +18,16 @@ class OnnxNoduleDetector:
         from engine.segmentation import model_path
 
         load_nodule_classifier_spec()  # fail now, with its message, if the model is missing
-        digest = hashlib.sha256(model_path("nodule_classifier.onnx").read_bytes()).hexdigest()[:12]
+        digest = hashlib.sha256(
+            model_path("nodule_classifier.onnx").read_bytes()
+        ).hexdigest()[:12]
         self.version = f"nodule_classifier:{digest}"
 
     def detect(
-        self, image: npt.NDArray[np.float32], lung_mask: npt.NDArray[np.bool_] | None, mm_per_px: float | None
+        self,
+        image: npt.NDArray[np.float32],
+        lung_mask: npt.NDArray[np.bool_] | None,
+        mm_per_px: float | None,
     ) -> list[Candidate]:
         from engine.nodules import detect_nodules
 

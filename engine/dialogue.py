@@ -16,14 +16,31 @@ from typing import Any
 
 from engine.analysis import ImageAnalysis
 from engine.anatomy import APPROXIMATE_REGIONS, Region
-from engine.anchors import Anchor, AnchorEvent, AnchorKind, AnchorStatus, AnchorStore, AnchorStyle
-from engine.backends.base import AnchorBrief, BackendReply, HistoryTurn, ModelBackend, TurnContext
+from engine.anchors import (
+    Anchor,
+    AnchorEvent,
+    AnchorKind,
+    AnchorStatus,
+    AnchorStore,
+    AnchorStyle,
+)
+from engine.backends.base import (
+    AnchorBrief,
+    BackendReply,
+    HistoryTurn,
+    ModelBackend,
+    TurnContext,
+)
 from engine.backends.embedded import EmbeddedBackend
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box, Distance, Geometry, Point, measure
 from engine.intents import Intent, IntentKind, parse_intent
 from engine.model import CalibrationSource, Side
-from engine.observations import DIFFUSE_REPORT_CONFIDENCE, focal_observations, global_observations
+from engine.observations import (
+    DIFFUSE_REPORT_CONFIDENCE,
+    focal_observations,
+    global_observations,
+)
 from engine.references import Binding, Outcome, Resolution, Rule, resolve_subject
 from engine.wording import (
     DISCLAIMER,
@@ -38,7 +55,15 @@ from engine.wording import (
     size_phrase,
     zone_phrase,
 )
-from ontology import AnatomyMention, MatchStatus, Profile, Scorecard, Vocabulary, load_vocabulary, score
+from ontology import (
+    AnatomyMention,
+    MatchStatus,
+    Profile,
+    Scorecard,
+    Vocabulary,
+    load_vocabulary,
+    score,
+)
 
 # Focal findings at or above this detector probability are reported in answers. The
 # detector's FROC on the development set puts this near one false positive per image.
@@ -58,7 +83,11 @@ class Section:
         return "\n".join([self.title, *(f"- {line}" for line in self.lines)])
 
     def to_json(self) -> dict[str, Any]:
-        return {"title": self.title, "lines": list(self.lines), "anchor_ids": list(self.anchor_ids)}
+        return {
+            "title": self.title,
+            "lines": list(self.lines),
+            "anchor_ids": list(self.anchor_ids),
+        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -125,11 +154,18 @@ class TurnResult:
             "sections": [s.to_json() for s in self.sections],
             "anchors": [anchor_summary(a, self.status_of(a.id)) for a in self.anchors],
             "resolved_references": [
-                {"phrase": b.phrase, "anchor_id": b.anchor_id, "rule": b.rule.value, "note": b.note}
+                {
+                    "phrase": b.phrase,
+                    "anchor_id": b.anchor_id,
+                    "rule": b.rule.value,
+                    "note": b.note,
+                }
                 for b in self.resolved_references
             ],
             "measurements": [m.to_json() for m in self.measurements],
-            "scorecard": None if self.scorecard is None else scorecard_json(self.scorecard, self.language),
+            "scorecard": None
+            if self.scorecard is None
+            else scorecard_json(self.scorecard, self.language),
             "latency_ms": round(self.latency_ms, 1),
             "backend": self.backend,
             "model_id": self.model_id,
@@ -153,7 +189,9 @@ def anchor_summary(anchor: Anchor, status: AnchorStatus | None) -> dict[str, Any
         "lobe": anchor.lobe,
         "bbox_px": box.as_list(),
         "center_px": [round(center[0], 1), round(center[1], 1)],
-        "size_mm": None if anchor.size_mm is None else [round(v, 1) for v in anchor.size_mm],
+        "size_mm": None
+        if anchor.size_mm is None
+        else [round(v, 1) for v in anchor.size_mm],
         "parent_ids": list(anchor.parent_ids),
         "status": None if status is None else status.value,
         "style": anchor.style.value,
@@ -261,10 +299,18 @@ class Conversation:
         lang = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in question) else "en"
         signs = self.vocabulary.match_sign_in_text(question)
         profile = self.vocabulary.find_profile_in_text(question)
-        intent = parse_intent(question, has_drawn_region=drawn_box is not None,
-                              names_sign=bool(signs), names_profile=profile is not None)
+        intent = parse_intent(
+            question,
+            has_drawn_region=drawn_box is not None,
+            names_sign=bool(signs),
+            names_profile=profile is not None,
+        )
         mentions = self.vocabulary.find_anatomy_in_text(question)
-        drawn = self._add_drawn(drawn_box, drawn_label, index) if drawn_box is not None else None
+        drawn = (
+            self._add_drawn(drawn_box, drawn_label, index)
+            if drawn_box is not None
+            else None
+        )
 
         handler = {
             IntentKind.SCREENING: self._screening,
@@ -279,9 +325,21 @@ class Conversation:
             IntentKind.HELP: self._help,
         }[intent.kind]
         draft = _Draft()
-        handler(draft, intent=intent, lang=lang, index=index, mentions=mentions, signs=signs,
-                profile=profile, drawn=drawn)
-        draft.sections.append(Section(title="【提示】" if lang == "zh" else "Note", lines=(DISCLAIMER[lang],)))
+        handler(
+            draft,
+            intent=intent,
+            lang=lang,
+            index=index,
+            mentions=mentions,
+            signs=signs,
+            profile=profile,
+            drawn=drawn,
+        )
+        draft.sections.append(
+            Section(
+                title="【提示】" if lang == "zh" else "Note", lines=(DISCLAIMER[lang],)
+            )
+        )
         text = "\n\n".join(s.render() for s in draft.sections)
 
         context = TurnContext(
@@ -329,14 +387,20 @@ class Conversation:
     def reportable(self) -> list[Finding]:
         out = []
         for f in self.analysis.findings:
-            threshold = FOCAL_REPORT_CONFIDENCE if f.is_focal else DIFFUSE_REPORT_CONFIDENCE
+            threshold = (
+                FOCAL_REPORT_CONFIDENCE if f.is_focal else DIFFUSE_REPORT_CONFIDENCE
+            )
             if f.confidence >= threshold:
                 out.append(f)
         return out[:MAX_REPORTED]
 
     def _finding_label(self, f: Finding, lang: str) -> str:
-        return f"{zone_phrase(f.location.side, f.location.zone, lang)}{KIND_SHORT[lang][f.kind]}" if lang == "zh" else (
-            f"{KIND_SHORT['en'][f.kind]}, {zone_phrase(f.location.side, f.location.zone, 'en')}"
+        return (
+            f"{zone_phrase(f.location.side, f.location.zone, lang)}{KIND_SHORT[lang][f.kind]}"
+            if lang == "zh"
+            else (
+                f"{KIND_SHORT['en'][f.kind]}, {zone_phrase(f.location.side, f.location.zone, 'en')}"
+            )
         )
 
     def _screening_anchor(self, f: Finding, index: int) -> Anchor:
@@ -375,13 +439,20 @@ class Conversation:
         if latest is not None and latest.style is AnchorStyle.CONTOUR:
             return self.anchors.reference(latest.id, index)
         parents = (latest.id,) if latest is not None else ()
-        geometry = Geometry.polygon(f.contour) if len(f.contour) >= 3 else Geometry.from_box(f.bbox)
+        geometry = (
+            Geometry.polygon(f.contour)
+            if len(f.contour) >= 3
+            else Geometry.from_box(f.bbox)
+        )
         margin = f.margin
         attributes: dict[str, Any] = {"center": list(f.center)}
         if margin is not None:
-            attributes["notches"] = [{"clock": n.clock, "depth_mm": n.depth_mm} for n in margin.notches]
+            attributes["notches"] = [
+                {"clock": n.clock, "depth_mm": n.depth_mm} for n in margin.notches
+            ]
             attributes["spicules"] = [
-                {"clock": s.clock, "length_mm": s.length_mm, "tip": list(s.tip)} for s in margin.spicules
+                {"clock": s.clock, "length_mm": s.length_mm, "tip": list(s.tip)}
+                for s in margin.spicules
             ]
         anchor = Anchor(
             id=self.anchors.next_id(),
@@ -401,7 +472,9 @@ class Conversation:
             size_mm=_size(f),
             attributes=attributes,
         )
-        self.anchors.add(anchor, AnchorStatus.REFINED if parents else AnchorStatus.CREATED)
+        self.anchors.add(
+            anchor, AnchorStatus.REFINED if parents else AnchorStatus.CREATED
+        )
         for parent in parents:
             self.anchors.reference(parent, index)
         return anchor
@@ -415,13 +488,21 @@ class Conversation:
         if point is None:
             return None
         term = self.vocabulary.find_anatomy(name)
-        side = Side.RIGHT if name.startswith("right") else Side.LEFT if name.startswith("left") else None
+        side = (
+            Side.RIGHT
+            if name.startswith("right")
+            else Side.LEFT
+            if name.startswith("left")
+            else None
+        )
         attributes: dict[str, Any] = {"center": list(point)}
         region = Region(name) if name in Region.__members__.values() else None
         if region is not None:
             polygon = self.analysis.anatomy.polygon(region)
             if len(polygon) >= 3:
-                attributes["region_polygon"] = [[round(x, 1), round(y, 1)] for x, y in polygon]
+                attributes["region_polygon"] = [
+                    [round(x, 1), round(y, 1)] for x, y in polygon
+                ]
         return self.anchors.add(
             Anchor(
                 id=self.anchors.next_id(),
@@ -446,10 +527,20 @@ class Conversation:
         if len(polygon) < 3:
             return None
         term = self.vocabulary.find_anatomy(region.value)
-        side = Side.RIGHT if region.value.startswith("right") else Side.LEFT if region.value.startswith("left") else Side.MIDLINE
+        side = (
+            Side.RIGHT
+            if region.value.startswith("right")
+            else Side.LEFT
+            if region.value.startswith("left")
+            else Side.MIDLINE
+        )
         approx = region in APPROXIMATE_REGIONS
-        label_en = (term.name_en if term else region.value) + (" (projected, approximate)" if approx else "")
-        label_zh = (term.name_zh if term else region.value) + ("（投影估计）" if approx else "")
+        label_en = (term.name_en if term else region.value) + (
+            " (projected, approximate)" if approx else ""
+        )
+        label_zh = (term.name_zh if term else region.value) + (
+            "（投影估计）" if approx else ""
+        )
         return self.anchors.add(
             Anchor(
                 id=self.anchors.next_id(),
@@ -461,7 +552,14 @@ class Conversation:
                 turn_index=index,
                 side=side,
                 region=region.value,
-                confidence=round(float(self.analysis.anatomy.confidence[self.analysis.anatomy.mask(region)].mean()), 2)
+                confidence=round(
+                    float(
+                        self.analysis.anatomy.confidence[
+                            self.analysis.anatomy.mask(region)
+                        ].mean()
+                    ),
+                    2,
+                )
                 if self.analysis.anatomy.mask(region).any()
                 else None,
             )
@@ -502,28 +600,63 @@ class Conversation:
             numbers.append(f"size {a.size_mm[0]:.1f} x {a.size_mm[1]:.1f} mm")
         if "value_mm" in a.attributes and a.attributes["value_mm"] is not None:
             numbers.append(f"{a.attributes['value_mm'] / 10:.1f} cm")
-        loc = " ".join(v for v in (a.side.value if a.side else "", a.zone or "", "zone" if a.zone else "",
-                                     a.band or "", "band" if a.band else "") if v)
+        loc = " ".join(
+            v
+            for v in (
+                a.side.value if a.side else "",
+                a.zone or "",
+                "zone" if a.zone else "",
+                a.band or "",
+                "band" if a.band else "",
+            )
+            if v
+        )
         box = a.bbox
-        return AnchorBrief(id=a.id, kind=a.kind.value, label=a.label_en, location=loc, numbers=tuple(numbers),
-                           bbox_px=(box.x0, box.y0, box.x1, box.y1))
+        return AnchorBrief(
+            id=a.id,
+            kind=a.kind.value,
+            label=a.label_en,
+            location=loc,
+            numbers=tuple(numbers),
+            bbox_px=(box.x0, box.y0, box.x1, box.y1),
+        )
 
-    def _resolve(self, draft: _Draft, intent: Intent, index: int, mentions: list[AnatomyMention],
-                 drawn: Anchor | None) -> Resolution:
-        resolution = resolve_subject(intent, mentions=mentions, store=self.anchors, analysis=self.analysis,
-                                     turn_index=index, reportable=self.reportable(), drawn_anchor=drawn)
+    def _resolve(
+        self,
+        draft: _Draft,
+        intent: Intent,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+    ) -> Resolution:
+        resolution = resolve_subject(
+            intent,
+            mentions=mentions,
+            store=self.anchors,
+            analysis=self.analysis,
+            turn_index=index,
+            reportable=self.reportable(),
+            drawn_anchor=drawn,
+        )
         if resolution.binding is not None:
             draft.bindings.append(resolution.binding)
         return resolution
 
-    def _explain_unresolved(self, draft: _Draft, resolution: Resolution, lang: str, index: int) -> None:
+    def _explain_unresolved(
+        self, draft: _Draft, resolution: Resolution, lang: str, index: int
+    ) -> None:
         """An honest answer when the subject is ambiguous or absent."""
         zh = lang == "zh"
         title = "【需要确认】" if zh else "Which one?"
         if resolution.unknown_ids:
-            known = ", ".join(a.id for a in self.anchors.all()) or ("无" if zh else "none yet")
-            line = (f"本对话中没有锚点 {', '.join(resolution.unknown_ids)}（现有锚点：{known}）。"
-                    if zh else f"This conversation has no anchor {', '.join(resolution.unknown_ids)} (anchors: {known}).")
+            known = ", ".join(a.id for a in self.anchors.all()) or (
+                "无" if zh else "none yet"
+            )
+            line = (
+                f"本对话中没有锚点 {', '.join(resolution.unknown_ids)}（现有锚点：{known}）。"
+                if zh
+                else f"This conversation has no anchor {', '.join(resolution.unknown_ids)} (anchors: {known})."
+            )
             draft.sections.append(Section(title=title, lines=(line,)))
             return
         if resolution.outcome is Outcome.AMBIGUOUS:
@@ -536,25 +669,41 @@ class Conversation:
                 else:
                     anchor = self._anchor_for_finding(c, index)
                     ids.append(anchor.id)
-                    lines.append(f"{anchor.id}: {location_phrase(c.location, lang)} {KIND_SHORT[lang][c.kind]}，"
-                                 f"{confidence_phrase(c.confidence, lang)}" if zh else
-                                 f"{anchor.id}: {KIND_SHORT[lang][c.kind]} in the {location_phrase(c.location, lang)}, "
-                                 f"{confidence_phrase(c.confidence, lang)}")
+                    lines.append(
+                        f"{anchor.id}: {location_phrase(c.location, lang)} {KIND_SHORT[lang][c.kind]}，"
+                        f"{confidence_phrase(c.confidence, lang)}"
+                        if zh
+                        else f"{anchor.id}: {KIND_SHORT[lang][c.kind]} in the {location_phrase(c.location, lang)}, "
+                        f"{confidence_phrase(c.confidence, lang)}"
+                    )
             draft.clarification.extend(ids)
-            head = ("有不止一个病灶符合描述，请指明是哪一个（例如回复锚点编号）：" if zh
-                    else "More than one finding fits; please say which one (for example by its anchor id):")
-            draft.sections.append(Section(title=title, lines=(head, *lines), anchor_ids=tuple(ids)))
+            head = (
+                "有不止一个病灶符合描述，请指明是哪一个（例如回复锚点编号）："
+                if zh
+                else "More than one finding fits; please say which one (for example by its anchor id):"
+            )
+            draft.sections.append(
+                Section(title=title, lines=(head, *lines), anchor_ids=tuple(ids))
+            )
             return
         region = resolution.asked_region
         if region is not None:
             where = region.text
-            line = (f"在{where}未检出符合描述的病灶，本图该侧也没有其他可报告的局灶性病灶。"
-                    if zh else f"No finding that fits was detected in the {where}, and none elsewhere on that side.")
+            line = (
+                f"在{where}未检出符合描述的病灶，本图该侧也没有其他可报告的局灶性病灶。"
+                if zh
+                else f"No finding that fits was detected in the {where}, and none elsewhere on that side."
+            )
         else:
-            line = ("本图未检出可报告的局灶性病灶，无法确定所指对象；可先问“肺部是否有异常？”，或在图上框选区域后提问。"
-                    if zh else "No reportable focal finding was detected, so there is nothing for this to refer to; "
-                    "ask for an overview first, or draw a box on the image and ask about it.")
-        draft.sections.append(Section(title="【未找到】" if zh else "Not found", lines=(line,)))
+            line = (
+                "本图未检出可报告的局灶性病灶，无法确定所指对象；可先问“肺部是否有异常？”，或在图上框选区域后提问。"
+                if zh
+                else "No reportable focal finding was detected, so there is nothing for this to refer to; "
+                "ask for an overview first, or draw a box on the image and ask about it."
+            )
+        draft.sections.append(
+            Section(title="【未找到】" if zh else "Not found", lines=(line,))
+        )
 
     # -- intents -------------------------------------------------------------------
     def _screening(self, draft: _Draft, *, lang: str, index: int, **_: Any) -> None:
@@ -567,15 +716,30 @@ class Conversation:
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         if findings:
-            lines.append("其余肺野未检出明确异常密度影。" if zh else "No other definite opacity was detected in the lung fields.")
+            lines.append(
+                "其余肺野未检出明确异常密度影。"
+                if zh
+                else "No other definite opacity was detected in the lung fields."
+            )
         else:
-            lines.append("未检出明确的结节、肿块或实变样阴影。" if zh else
-                         "No definite nodule, mass or consolidation-like opacity was detected.")
-            lines.append("注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。" if zh else
-                         "A radiograph misses small nodules and lesions hidden by bone or the heart; "
-                         "a negative result does not exclude disease.")
-        draft.sections.append(Section(title="【肺部表现】" if zh else "Lung findings", lines=tuple(lines),
-                                      anchor_ids=tuple(cited)))
+            lines.append(
+                "未检出明确的结节、肿块或实变样阴影。"
+                if zh
+                else "No definite nodule, mass or consolidation-like opacity was detected."
+            )
+            lines.append(
+                "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。"
+                if zh
+                else "A radiograph misses small nodules and lesions hidden by bone or the heart; "
+                "a negative result does not exclude disease."
+            )
+        draft.sections.append(
+            Section(
+                title="【肺部表现】" if zh else "Lung findings",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
         draft.sections.append(self._other_structures(lang, index))
         draft.warnings.extend(self.analysis.warnings)
 
@@ -602,23 +766,53 @@ class Conversation:
             ctr = m.cardiothoracic_ratio
             view = (self.analysis.view_position or "").upper()
             if view == "AP":
-                note = "（AP 位片心影被放大，心胸比仅供参考）" if zh else " (AP film: the heart is magnified; for reference only)"
+                note = (
+                    "（AP 位片心影被放大，心胸比仅供参考）"
+                    if zh
+                    else " (AP film: the heart is magnified; for reference only)"
+                )
             else:
                 note = ""
-            verdict = ("提示心影增大" if ctr > 0.5 else "心影大小在正常范围内") if zh else (
-                "suggests an enlarged cardiac silhouette" if ctr > 0.5 else "cardiac size within normal limits")
-            lines.append(f"心胸比约 {ctr:.2f}，{verdict}{note}。" if zh else f"Cardiothoracic ratio about {ctr:.2f}; {verdict}{note}.")
+            verdict = (
+                ("提示心影增大" if ctr > 0.5 else "心影大小在正常范围内")
+                if zh
+                else (
+                    "suggests an enlarged cardiac silhouette"
+                    if ctr > 0.5
+                    else "cardiac size within normal limits"
+                )
+            )
+            lines.append(
+                f"心胸比约 {ctr:.2f}，{verdict}{note}。"
+                if zh
+                else f"Cardiothoracic ratio about {ctr:.2f}; {verdict}{note}."
+            )
         blunted = [s for s, a in m.cpa_angle_deg.items() if a > 100.0]
         if len(m.cpa_angle_deg) == 2:
             if blunted:
-                sides = "、".join("右" if s == "right" else "左" for s in blunted) if zh else " and ".join(blunted)
-                lines.append(f"{sides}侧肋膈角变钝，提示少量胸腔积液或胸膜增厚可能。" if zh else
-                             f"The {sides} costophrenic angle appears blunted, which suggests a small effusion or pleural thickening.")
+                sides = (
+                    "、".join("右" if s == "right" else "左" for s in blunted)
+                    if zh
+                    else " and ".join(blunted)
+                )
+                lines.append(
+                    f"{sides}侧肋膈角变钝，提示少量胸腔积液或胸膜增厚可能。"
+                    if zh
+                    else f"The {sides} costophrenic angle appears blunted, which suggests a small effusion or pleural thickening."
+                )
             else:
-                lines.append("双侧肋膈角锐利。" if zh else "Both costophrenic angles are sharp.")
+                lines.append(
+                    "双侧肋膈角锐利。" if zh else "Both costophrenic angles are sharp."
+                )
         if not lines:
-            lines.append("心影及肋膈角未能可靠测量。" if zh else "The heart and costophrenic angles could not be measured reliably.")
-        return Section(title="【其他】" if zh else "Other structures", lines=tuple(lines))
+            lines.append(
+                "心影及肋膈角未能可靠测量。"
+                if zh
+                else "The heart and costophrenic angles could not be measured reliably."
+            )
+        return Section(
+            title="【其他】" if zh else "Other structures", lines=tuple(lines)
+        )
 
     def _list(self, draft: _Draft, *, lang: str, index: int, **_: Any) -> None:
         zh = lang == "zh"
@@ -630,12 +824,30 @@ class Conversation:
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         focal = sum(f.is_focal for f in findings)
-        head = (f"共检出 {len(findings)} 处可报告的病灶（其中局灶性 {focal} 处）。" if zh else
-                f"{len(findings)} reportable finding(s) were detected ({focal} focal).")
-        draft.sections.append(Section(title="【病灶列表】" if zh else "Findings", lines=(head, *lines), anchor_ids=tuple(cited)))
+        head = (
+            f"共检出 {len(findings)} 处可报告的病灶（其中局灶性 {focal} 处）。"
+            if zh
+            else f"{len(findings)} reportable finding(s) were detected ({focal} focal)."
+        )
+        draft.sections.append(
+            Section(
+                title="【病灶列表】" if zh else "Findings",
+                lines=(head, *lines),
+                anchor_ids=tuple(cited),
+            )
+        )
 
-    def _describe(self, draft: _Draft, *, intent: Intent, lang: str, index: int, mentions: list[AnatomyMention],
-                  drawn: Anchor | None, **_: Any) -> None:
+    def _describe(
+        self,
+        draft: _Draft,
+        *,
+        intent: Intent,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
         zh = lang == "zh"
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
@@ -646,80 +858,211 @@ class Conversation:
             return
         f = resolution.finding
         assert f is not None
-        anchor = self._contour_anchor(f, index) if f.is_focal else self._anchor_for_finding(f, index)
+        anchor = (
+            self._contour_anchor(f, index)
+            if f.is_focal
+            else self._anchor_for_finding(f, index)
+        )
         _bind_anchor(draft, anchor)
         lines: list[str] = []
-        if resolution.binding is not None and resolution.binding.rule is Rule.ANATOMY_CORRECTED and resolution.asked_region:
+        if (
+            resolution.binding is not None
+            and resolution.binding.rule is Rule.ANATOMY_CORRECTED
+            and resolution.asked_region
+        ):
             asked = resolution.asked_region.text
             actual = location_phrase(f.location, lang)
-            lines.append(f"注意：{asked}未检出圆形影；本侧唯一的局灶性病灶位于{actual}，以下描述该病灶。" if zh else
-                         f"Note: nothing round was detected in the {asked}; the only focal finding on that side lies in "
-                         f"the {actual}, and that is what is described here.")
+            lines.append(
+                f"注意：{asked}未检出圆形影；本侧唯一的局灶性病灶位于{actual}，以下描述该病灶。"
+                if zh
+                else f"Note: nothing round was detected in the {asked}; the only focal finding on that side lies in "
+                f"the {actual}, and that is what is described here."
+            )
         lines.extend(self._detail_lines(f, anchor, lang))
-        place = resolution.asked_region.text if (resolution.asked_region is not None and
-                                                 resolution.binding is not None and
-                                                 resolution.binding.rule is Rule.ANATOMICAL_DESCRIPTION) else location_phrase(f.location, lang)
-        title = f"【{place}病灶细节】" if zh else f"Details of the lesion in the {place}"
-        draft.sections.append(Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,)))
+        place = (
+            resolution.asked_region.text
+            if (
+                resolution.asked_region is not None
+                and resolution.binding is not None
+                and resolution.binding.rule is Rule.ANATOMICAL_DESCRIPTION
+            )
+            else location_phrase(f.location, lang)
+        )
+        title = (
+            f"【{place}病灶细节】" if zh else f"Details of the lesion in the {place}"
+        )
+        draft.sections.append(
+            Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
+        )
 
     def _detail_lines(self, f: Finding, anchor: Anchor, lang: str) -> list[str]:
         zh = lang == "zh"
         a = cite([anchor.id])
         lines = [
-            (f"{a} 位置：{location_phrase(f.location, lang)}" if zh else f"{a} Location: {location_phrase(f.location, lang)}")
-            + (f"；{lobe_phrase(f.location, lang, self.vocabulary)}" if zh and f.location.lobe else "")
-            + (f"; {lobe_phrase(f.location, lang, self.vocabulary)}" if not zh and f.location.lobe else "")
+            (
+                f"{a} 位置：{location_phrase(f.location, lang)}"
+                if zh
+                else f"{a} Location: {location_phrase(f.location, lang)}"
+            )
+            + (
+                f"；{lobe_phrase(f.location, lang, self.vocabulary)}"
+                if zh and f.location.lobe
+                else ""
+            )
+            + (
+                f"; {lobe_phrase(f.location, lang, self.vocabulary)}"
+                if not zh and f.location.lobe
+                else ""
+            )
             + ("。" if zh else "."),
-            (f"{a} 大小：{size_phrase(f, lang)}，形态{_shape_word(f, lang)}。" if zh else
-             f"{a} Size: {size_phrase(f, lang)}; shape {_shape_word(f, lang)}."),
+            (
+                f"{a} 大小：{size_phrase(f, lang)}，形态{_shape_word(f, lang)}。"
+                if zh
+                else f"{a} Size: {size_phrase(f, lang)}; shape {_shape_word(f, lang)}."
+            ),
         ]
         m = f.margin
         if m is not None:
             if m.lobulated:
                 hours = [n.clock for n in m.notches]
                 depths = [n.depth_mm for n in m.notches if n.depth_mm is not None]
-                depth = (f"，切迹深约 {min(depths):.1f}–{max(depths):.1f} mm" if zh else
-                         f", {min(depths):.1f}-{max(depths):.1f} mm deep") if depths else ""
-                lines.append(f"{a} 边缘：呈分叶状，见 {len(hours)} 处浅切迹，位于 {clock_list(hours, lang)}{depth}，提示分叶征。" if zh else
-                             f"{a} Margin: lobulated, with {len(hours)} shallow notches at {clock_list(hours, lang)}{depth}; this suggests lobulation.")
+                depth = (
+                    (
+                        f"，切迹深约 {min(depths):.1f}–{max(depths):.1f} mm"
+                        if zh
+                        else f", {min(depths):.1f}-{max(depths):.1f} mm deep"
+                    )
+                    if depths
+                    else ""
+                )
+                lines.append(
+                    f"{a} 边缘：呈分叶状，见 {len(hours)} 处浅切迹，位于 {clock_list(hours, lang)}{depth}，提示分叶征。"
+                    if zh
+                    else f"{a} Margin: lobulated, with {len(hours)} shallow notches at {clock_list(hours, lang)}{depth}; this suggests lobulation."
+                )
             elif len(m.notches) == 1:
-                lines.append(f"{a} 边缘：大致光整，仅 {m.notches[0].clock} 点钟方向见一处浅切迹。" if zh else
-                             f"{a} Margin: mostly smooth, with a single shallow notch at {m.notches[0].clock} o'clock.")
+                lines.append(
+                    f"{a} 边缘：大致光整，仅 {m.notches[0].clock} 点钟方向见一处浅切迹。"
+                    if zh
+                    else f"{a} Margin: mostly smooth, with a single shallow notch at {m.notches[0].clock} o'clock."
+                )
             else:
-                lines.append(f"{a} 边缘：轮廓光整，未见明确分叶切迹。" if zh else f"{a} Margin: smooth contour without definite lobulation.")
+                lines.append(
+                    f"{a} 边缘：轮廓光整，未见明确分叶切迹。"
+                    if zh
+                    else f"{a} Margin: smooth contour without definite lobulation."
+                )
             if m.spicules:
                 lengths = [s.length_mm for s in m.spicules if s.length_mm is not None]
-                length = (f"，长约 {min(lengths):.0f}–{max(lengths):.0f} mm" if zh else
-                          f", {min(lengths):.0f}-{max(lengths):.0f} mm long") if lengths else ""
+                length = (
+                    (
+                        f"，长约 {min(lengths):.0f}–{max(lengths):.0f} mm"
+                        if zh
+                        else f", {min(lengths):.0f}-{max(lengths):.0f} mm long"
+                    )
+                    if lengths
+                    else ""
+                )
                 hours = sorted({s.clock for s in m.spicules})
-                lines.append(f"{a} 毛刺：见 {len(m.spicules)} 条短细毛刺样线影（{clock_list(hours, lang)}）{length}，提示毛刺征可能。" if zh else
-                             f"{a} Spicules: {len(m.spicules)} short fine linear strands ({clock_list(hours, lang)}){length}, which suggests spiculation.")
+                lines.append(
+                    f"{a} 毛刺：见 {len(m.spicules)} 条短细毛刺样线影（{clock_list(hours, lang)}）{length}，提示毛刺征可能。"
+                    if zh
+                    else f"{a} Spicules: {len(m.spicules)} short fine linear strands ({clock_list(hours, lang)}){length}, which suggests spiculation."
+                )
             else:
-                lines.append(f"{a} 毛刺：未见明确毛刺。" if zh else f"{a} Spicules: none definite.")
-            edge = ("边界清楚" if m.sharpness >= 0.6 else "边界稍模糊" if m.sharpness >= 0.4 else "边界模糊") if zh else (
-                "well defined" if m.sharpness >= 0.6 else "slightly ill-defined" if m.sharpness >= 0.4 else "ill-defined")
+                lines.append(
+                    f"{a} 毛刺：未见明确毛刺。"
+                    if zh
+                    else f"{a} Spicules: none definite."
+                )
+            edge = (
+                (
+                    "边界清楚"
+                    if m.sharpness >= 0.6
+                    else "边界稍模糊"
+                    if m.sharpness >= 0.4
+                    else "边界模糊"
+                )
+                if zh
+                else (
+                    "well defined"
+                    if m.sharpness >= 0.6
+                    else "slightly ill-defined"
+                    if m.sharpness >= 0.4
+                    else "ill-defined"
+                )
+            )
             width = ""
             if m.edge_width_mm is not None:
-                width = f"（边缘过渡宽约 {m.edge_width_mm:.1f} mm）" if zh else f" (edge transition about {m.edge_width_mm:.1f} mm)"
-            lines.append(f"{a} 边界：{edge}{width}。" if zh else f"{a} Edge: {edge}{width}.")
+                width = (
+                    f"（边缘过渡宽约 {m.edge_width_mm:.1f} mm）"
+                    if zh
+                    else f" (edge transition about {m.edge_width_mm:.1f} mm)"
+                )
+            lines.append(
+                f"{a} 边界：{edge}{width}。" if zh else f"{a} Edge: {edge}{width}."
+            )
         if f.homogeneity is not None:
-            homog = ("密度均匀" if f.homogeneity >= 0.6 else "密度欠均匀") if zh else (
-                "homogeneous" if f.homogeneity >= 0.6 else "somewhat heterogeneous")
+            homog = (
+                ("密度均匀" if f.homogeneity >= 0.6 else "密度欠均匀")
+                if zh
+                else (
+                    "homogeneous" if f.homogeneity >= 0.6 else "somewhat heterogeneous"
+                )
+            )
             lucent = f.central_lucency or 0.0
-            cavity = ("，中心见透亮区，提示空洞/空泡可能" if lucent >= 0.5 else "，未见明确空洞或空泡") if zh else (
-                "; a central lucency suggests cavitation or a bubble-like lucency" if lucent >= 0.5 else "; no definite cavity or bubble-like lucency")
+            cavity = (
+                (
+                    "，中心见透亮区，提示空洞/空泡可能"
+                    if lucent >= 0.5
+                    else "，未见明确空洞或空泡"
+                )
+                if zh
+                else (
+                    "; a central lucency suggests cavitation or a bubble-like lucency"
+                    if lucent >= 0.5
+                    else "; no definite cavity or bubble-like lucency"
+                )
+            )
             calc = f.calcification_likelihood or 0.0
-            calc_text = ("，提示钙化可能" if calc >= 0.5 else "，未见明确钙化") if zh else (
-                "; calcification is possible" if calc >= 0.5 else "; no definite calcification")
-            lines.append(f"{a} 内部：{homog}{cavity}{calc_text}。" if zh else f"{a} Internal density: {homog}{cavity}{calc_text}.")
+            calc_text = (
+                ("，提示钙化可能" if calc >= 0.5 else "，未见明确钙化")
+                if zh
+                else (
+                    "; calcification is possible"
+                    if calc >= 0.5
+                    else "; no definite calcification"
+                )
+            )
+            lines.append(
+                f"{a} 内部：{homog}{cavity}{calc_text}。"
+                if zh
+                else f"{a} Internal density: {homog}{cavity}{calc_text}."
+            )
         if f.pleural_contact is not None:
-            lines.append((f"{a} 与胸膜关系：" + ("病灶邻接胸膜。" if f.pleural_contact else "未见与胸膜相贴。")) if zh else
-                         f"{a} Pleura: " + ("the lesion abuts the pleura." if f.pleural_contact else "not in contact with the pleura."))
-        lines.append("支气管截断征、空气支气管征：胸片无法可靠评估，需 CT。" if zh else
-                     "Bronchial cut-off and air bronchogram: not assessable on a radiograph; CT is needed.")
+            lines.append(
+                (
+                    f"{a} 与胸膜关系："
+                    + ("病灶邻接胸膜。" if f.pleural_contact else "未见与胸膜相贴。")
+                )
+                if zh
+                else f"{a} Pleura: "
+                + (
+                    "the lesion abuts the pleura."
+                    if f.pleural_contact
+                    else "not in contact with the pleura."
+                )
+            )
+        lines.append(
+            "支气管截断征、空气支气管征：胸片无法可靠评估，需 CT。"
+            if zh
+            else "Bronchial cut-off and air bronchogram: not assessable on a radiograph; CT is needed."
+        )
         return lines
 
-    def _describe_anchor(self, draft: _Draft, anchor: Anchor, lang: str, index: int) -> None:
+    def _describe_anchor(
+        self, draft: _Draft, anchor: Anchor, lang: str, index: int
+    ) -> None:
         zh = lang == "zh"
         self.anchors.reference(anchor.id, index)
         _bind_anchor(draft, anchor)
@@ -729,30 +1072,62 @@ class Conversation:
         lines = [f"{cite([anchor.id])} {anchor.label(lang)}"]
         if "value_mm" in anchor.attributes or "value_px" in anchor.attributes:
             lines.append(anchor.attributes.get("text_zh" if zh else "text_en", ""))
-        draft.sections.append(Section(title=f"【{anchor.id}】" if zh else f"Anchor {anchor.id}", lines=tuple(lines),
-                                      anchor_ids=(anchor.id,)))
+        draft.sections.append(
+            Section(
+                title=f"【{anchor.id}】" if zh else f"Anchor {anchor.id}",
+                lines=tuple(lines),
+                anchor_ids=(anchor.id,),
+            )
+        )
 
-    def _location(self, draft: _Draft, *, intent: Intent, lang: str, index: int, mentions: list[AnatomyMention],
-                  drawn: Anchor | None, **_: Any) -> None:
+    def _location(
+        self,
+        draft: _Draft,
+        *,
+        intent: Intent,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
         zh = lang == "zh"
         # "Where is the right hilum?" asks for a region; "where is the nodule?" for a finding.
-        if not (intent.focal_noun or intent.demonstrative or intent.anchor_ids) and mentions:
+        if (
+            not (intent.focal_noun or intent.demonstrative or intent.anchor_ids)
+            and mentions
+        ):
             lines = []
             cited = []
             for m in mentions:
                 if m.region_id is None:
                     continue
                 region_id = str(m.region_id)
-                anchor = (self._landmark_anchor(region_id, index) if region_id.endswith("hilum")
-                          else self._region_anchor(Region(region_id), index) if region_id in Region.__members__.values() else None)
+                anchor = (
+                    self._landmark_anchor(region_id, index)
+                    if region_id.endswith("hilum")
+                    else self._region_anchor(Region(region_id), index)
+                    if region_id in Region.__members__.values()
+                    else None
+                )
                 if anchor is None:
-                    lines.append(f"未能在本图上定位{m.text}。" if zh else f"The {m.text} could not be located on this image.")
+                    lines.append(
+                        f"未能在本图上定位{m.text}。"
+                        if zh
+                        else f"The {m.text} could not be located on this image."
+                    )
                     continue
                 cited.append(anchor.id)
                 lines.append(self._region_line(anchor, lang))
                 draft.localize_target = anchor.label_en
             if cited or lines:
-                draft.sections.append(Section(title="【定位】" if zh else "Location", lines=tuple(lines), anchor_ids=tuple(cited)))
+                draft.sections.append(
+                    Section(
+                        title="【定位】" if zh else "Location",
+                        lines=tuple(lines),
+                        anchor_ids=tuple(cited),
+                    )
+                )
                 return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND or resolution.finding is None:
@@ -765,26 +1140,70 @@ class Conversation:
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
         lobe = lobe_phrase(f.location, lang, self.vocabulary)
-        line = (f"{cite([anchor.id])} 位于{location_phrase(f.location, lang)}" + (f"，{lobe}" if lobe else "") + "。") if zh else (
-            f"{cite([anchor.id])} In the {location_phrase(f.location, lang)}" + (f"; {lobe}" if lobe else "") + ".")
-        draft.sections.append(Section(title="【定位】" if zh else "Location", lines=(line,), anchor_ids=(anchor.id,)))
+        line = (
+            (
+                f"{cite([anchor.id])} 位于{location_phrase(f.location, lang)}"
+                + (f"，{lobe}" if lobe else "")
+                + "。"
+            )
+            if zh
+            else (
+                f"{cite([anchor.id])} In the {location_phrase(f.location, lang)}"
+                + (f"; {lobe}" if lobe else "")
+                + "."
+            )
+        )
+        draft.sections.append(
+            Section(
+                title="【定位】" if zh else "Location",
+                lines=(line,),
+                anchor_ids=(anchor.id,),
+            )
+        )
 
     def _region_line(self, anchor: Anchor, lang: str) -> str:
         zh = lang == "zh"
         c = anchor.center
-        conf = "" if anchor.confidence is None else (f"，分割置信度 {anchor.confidence:.2f}" if zh else f", map confidence {anchor.confidence:.2f}")
+        conf = (
+            ""
+            if anchor.confidence is None
+            else (
+                f"，分割置信度 {anchor.confidence:.2f}"
+                if zh
+                else f", map confidence {anchor.confidence:.2f}"
+            )
+        )
         note = ""
-        if anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith("hilum"):
-            note = ("；参考点取肺门区血管密度峰值（近似血管分叉处）" if zh else
-                    "; the reference point is the density peak of the hilar vessels (an approximation of the bifurcation)")
-        return (f"{cite([anchor.id])} {anchor.label(lang)}：中心约在图像坐标 ({c[0]:.0f}, {c[1]:.0f}){conf}{note}。" if zh else
-                f"{cite([anchor.id])} {anchor.label(lang)}: centred near image pixel ({c[0]:.0f}, {c[1]:.0f}){conf}{note}.")
+        if anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith(
+            "hilum"
+        ):
+            note = (
+                "；参考点取肺门区血管密度峰值（近似血管分叉处）"
+                if zh
+                else "; the reference point is the density peak of the hilar vessels (an approximation of the bifurcation)"
+            )
+        return (
+            f"{cite([anchor.id])} {anchor.label(lang)}：中心约在图像坐标 ({c[0]:.0f}, {c[1]:.0f}){conf}{note}。"
+            if zh
+            else f"{cite([anchor.id])} {anchor.label(lang)}: centred near image pixel ({c[0]:.0f}, {c[1]:.0f}){conf}{note}."
+        )
 
-    def _relation(self, draft: _Draft, *, intent: Intent, lang: str, index: int, mentions: list[AnatomyMention],
-                  drawn: Anchor | None, **_: Any) -> None:
+    def _relation(
+        self,
+        draft: _Draft,
+        *,
+        intent: Intent,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
         zh = lang == "zh"
         if len(intent.anchor_ids) >= 2:
-            self._between_anchors(draft, intent.anchor_ids[0], intent.anchor_ids[1], lang, index)
+            self._between_anchors(
+                draft, intent.anchor_ids[0], intent.anchor_ids[1], lang, index
+            )
             return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
@@ -797,8 +1216,16 @@ class Conversation:
                 return
             target = self._hilum_for(subject.side or Side.RIGHT, mentions, index)
             if target is None:
-                draft.sections.append(Section(title="【空间关系分析】" if zh else "Spatial relation",
-                                              lines=("未能定位肺门。" if zh else "The hilum could not be located.",)))
+                draft.sections.append(
+                    Section(
+                        title="【空间关系分析】" if zh else "Spatial relation",
+                        lines=(
+                            "未能定位肺门。"
+                            if zh
+                            else "The hilum could not be located.",
+                        ),
+                    )
+                )
                 return
             self._between_anchors(draft, subject.id, target.id, lang, index)
             return
@@ -807,50 +1234,133 @@ class Conversation:
         _bind_anchor(draft, lesion)
         hilum = self._hilum_for(f.location.side, mentions, index)
         if hilum is None:
-            draft.sections.append(Section(title="【空间关系分析】" if zh else "Spatial relation",
-                                          lines=("未能定位同侧肺门，无法测量。" if zh else "The ipsilateral hilum could not be located; nothing was measured.",)))
+            draft.sections.append(
+                Section(
+                    title="【空间关系分析】" if zh else "Spatial relation",
+                    lines=(
+                        "未能定位同侧肺门，无法测量。"
+                        if zh
+                        else "The ipsilateral hilum could not be located; nothing was measured.",
+                    ),
+                )
+            )
             return
-        draft.bindings.append(Binding(phrase="肺门" if zh else "hilum", rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=hilum.id))
+        draft.bindings.append(
+            Binding(
+                phrase="肺门" if zh else "hilum",
+                rule=Rule.ANATOMICAL_DESCRIPTION,
+                anchor_id=hilum.id,
+            )
+        )
         lines: list[str] = []
         distance = self._measure(f.center, hilum.center)
-        line_anchor = self._measurement_anchor(lesion, hilum, f.center, hilum.center, distance, index,
-                                               kind="center_to_hilum", style=AnchorStyle.DISTANCE)
-        draft.measurements.append(_measurement("center_to_hilum", lesion.id, hilum.id, distance, line_anchor.attributes["label"]))
-        lines.append(f"{cite([lesion.id, hilum.id, line_anchor.id])} 病灶中心至{hilum.label(lang)}参考点距离：{distance_phrase(distance, lang)}。" if zh else
-                     f"{cite([lesion.id, hilum.id, line_anchor.id])} Lesion centre to the {hilum.label(lang)} reference point: {distance_phrase(distance, lang)}.")
-        lines.append("肺门参考点：同侧肺门区血管密度峰值（近似叶间动脉分叉处），由解剖先验定位后按局部密度校正。" if zh else
-                     "Hilar reference point: the density peak of the ipsilateral hilar vessels (approximating the interlobar artery "
-                     "bifurcation), placed by an anatomical prior and refined by local density.")
+        line_anchor = self._measurement_anchor(
+            lesion,
+            hilum,
+            f.center,
+            hilum.center,
+            distance,
+            index,
+            kind="center_to_hilum",
+            style=AnchorStyle.DISTANCE,
+        )
+        draft.measurements.append(
+            _measurement(
+                "center_to_hilum",
+                lesion.id,
+                hilum.id,
+                distance,
+                line_anchor.attributes["label"],
+            )
+        )
+        lines.append(
+            f"{cite([lesion.id, hilum.id, line_anchor.id])} 病灶中心至{hilum.label(lang)}参考点距离：{distance_phrase(distance, lang)}。"
+            if zh
+            else f"{cite([lesion.id, hilum.id, line_anchor.id])} Lesion centre to the {hilum.label(lang)} reference point: {distance_phrase(distance, lang)}."
+        )
+        lines.append(
+            "肺门参考点：同侧肺门区血管密度峰值（近似叶间动脉分叉处），由解剖先验定位后按局部密度校正。"
+            if zh
+            else "Hilar reference point: the density peak of the ipsilateral hilar vessels (approximating the interlobar artery "
+            "bifurcation), placed by an anatomical prior and refined by local density."
+        )
         relation = self.analysis.hilum_relations.get(f.id)
         cited = [lesion.id, hilum.id, line_anchor.id]
         if relation is not None:
-            if not relation.connected and relation.gap_start is not None and relation.gap_end is not None:
+            if (
+                not relation.connected
+                and relation.gap_start is not None
+                and relation.gap_end is not None
+            ):
                 gap = self._measure(relation.gap_start, relation.gap_end)
-                gap_anchor = self._measurement_anchor(lesion, hilum, relation.gap_start, relation.gap_end, gap, index,
-                                                      kind="edge_gap", style=AnchorStyle.GAP)
-                corridor = self._corridor_anchor(lesion, hilum, relation.edge_point, hilum.center, index)
+                gap_anchor = self._measurement_anchor(
+                    lesion,
+                    hilum,
+                    relation.gap_start,
+                    relation.gap_end,
+                    gap,
+                    index,
+                    kind="edge_gap",
+                    style=AnchorStyle.GAP,
+                )
+                corridor = self._corridor_anchor(
+                    lesion, hilum, relation.edge_point, hilum.center, index
+                )
                 cited += [gap_anchor.id, corridor.id]
-                draft.measurements.append(_measurement("edge_gap", lesion.id, hilum.id, gap, gap_anchor.attributes["label"]))
-                lines.append(f"{cite([gap_anchor.id])} 病灶与肺门方向结构之间最长无软组织连接段：{distance_phrase(gap, lang)}。" if zh else
-                             f"{cite([gap_anchor.id])} Longest stretch without a soft-tissue strand between the lesion and the hilum: {distance_phrase(gap, lang)}.")
-                lines.append(f"{cite([corridor.id])} 连接判断：未见连续条索状软组织影与肺门相连（连线上高于对照的比例 {relation.strand_fraction:.0%}，"
-                             f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构不相连。" if zh else
-                             f"{cite([corridor.id])} Connection: no continuous soft-tissue strand runs to the hilum (path denser than the parallel "
-                             f"controls over {relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); "
-                             "this suggests the lesion is not connected to hilar structures.")
+                draft.measurements.append(
+                    _measurement(
+                        "edge_gap",
+                        lesion.id,
+                        hilum.id,
+                        gap,
+                        gap_anchor.attributes["label"],
+                    )
+                )
+                lines.append(
+                    f"{cite([gap_anchor.id])} 病灶与肺门方向结构之间最长无软组织连接段：{distance_phrase(gap, lang)}。"
+                    if zh
+                    else f"{cite([gap_anchor.id])} Longest stretch without a soft-tissue strand between the lesion and the hilum: {distance_phrase(gap, lang)}."
+                )
+                lines.append(
+                    f"{cite([corridor.id])} 连接判断：未见连续条索状软组织影与肺门相连（连线上高于对照的比例 {relation.strand_fraction:.0%}，"
+                    f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构不相连。"
+                    if zh
+                    else f"{cite([corridor.id])} Connection: no continuous soft-tissue strand runs to the hilum (path denser than the parallel "
+                    f"controls over {relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); "
+                    "this suggests the lesion is not connected to hilar structures."
+                )
             else:
-                lines.append(f"连接判断：连线上可见较连续的条索状密度影（高于对照的比例 {relation.strand_fraction:.0%}，"
-                             f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构可能相连，需 CT 确认是血管还是病灶延伸。" if zh else
-                             f"Connection: a fairly continuous strand-like density runs along the path (denser than the parallel controls over "
-                             f"{relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); this suggests "
-                             "a connection to hilar structures; CT is needed to tell a vessel from tumour extension.")
-        lines.append("支气管受累情况：胸片无法可靠评估，需 CT。" if zh else "Bronchial involvement: not assessable on a radiograph; CT is needed.")
-        draft.sections.append(Section(title="【空间关系分析】" if zh else "Spatial relation", lines=tuple(lines), anchor_ids=tuple(cited)))
+                lines.append(
+                    f"连接判断：连线上可见较连续的条索状密度影（高于对照的比例 {relation.strand_fraction:.0%}，"
+                    f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构可能相连，需 CT 确认是血管还是病灶延伸。"
+                    if zh
+                    else f"Connection: a fairly continuous strand-like density runs along the path (denser than the parallel controls over "
+                    f"{relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); this suggests "
+                    "a connection to hilar structures; CT is needed to tell a vessel from tumour extension."
+                )
+        lines.append(
+            "支气管受累情况：胸片无法可靠评估，需 CT。"
+            if zh
+            else "Bronchial involvement: not assessable on a radiograph; CT is needed."
+        )
+        draft.sections.append(
+            Section(
+                title="【空间关系分析】" if zh else "Spatial relation",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
         if self.analysis.calibration.source is CalibrationSource.NONE:
-            draft.warnings.append("no pixel spacing: distances are pixel counts or labelled estimates")
+            draft.warnings.append(
+                "no pixel spacing: distances are pixel counts or labelled estimates"
+            )
 
-    def _hilum_for(self, side: Side, mentions: list[AnatomyMention], index: int) -> Anchor | None:
-        named = [m for m in mentions if m.region_id and str(m.region_id).endswith("hilum")]
+    def _hilum_for(
+        self, side: Side, mentions: list[AnatomyMention], index: int
+    ) -> Anchor | None:
+        named = [
+            m for m in mentions if m.region_id and str(m.region_id).endswith("hilum")
+        ]
         if named:
             name = str(named[0].region_id)
         else:
@@ -858,10 +1368,25 @@ class Conversation:
         return self._landmark_anchor(name, index)
 
     def _measure(self, a: Point, b: Point) -> Distance:
-        return measure(a, b, self.analysis.calibration, estimate=self.analysis.estimated_calibration)
+        return measure(
+            a,
+            b,
+            self.analysis.calibration,
+            estimate=self.analysis.estimated_calibration,
+        )
 
-    def _measurement_anchor(self, a: Anchor, b: Anchor, p: Point, q: Point, distance: Distance, index: int, *,
-                            kind: str, style: AnchorStyle) -> Anchor:
+    def _measurement_anchor(
+        self,
+        a: Anchor,
+        b: Anchor,
+        p: Point,
+        q: Point,
+        distance: Distance,
+        index: int,
+        *,
+        kind: str,
+        style: AnchorStyle,
+    ) -> Anchor:
         label_en = distance_phrase(distance, "en")
         label_zh = distance_phrase(distance, "zh")
         short = _short_label(distance)
@@ -875,19 +1400,35 @@ class Conversation:
                 style=style,
                 turn_index=index,
                 parent_ids=(a.id, b.id),
-                attributes={"label": short, "value_mm": distance.value_mm, "value_px": round(distance.value_px, 1),
-                            "calibration": distance.calibration.value, "measurement": kind,
-                            "text_en": label_en, "text_zh": label_zh},
+                attributes={
+                    "label": short,
+                    "value_mm": distance.value_mm,
+                    "value_px": round(distance.value_px, 1),
+                    "calibration": distance.calibration.value,
+                    "measurement": kind,
+                    "text_en": label_en,
+                    "text_zh": label_zh,
+                },
             )
         )
 
-    def _corridor_anchor(self, a: Anchor, b: Anchor, p: Point, q: Point, index: int) -> Anchor:
+    def _corridor_anchor(
+        self, a: Anchor, b: Anchor, p: Point, q: Point, index: int
+    ) -> Anchor:
         """The path between lesion and hilum, hatched on the overlay: 'not connected'."""
-        half = max(4.0, 0.02 * (self.analysis.anatomy.thoracic_width_px or self.analysis.shape[1]))
+        half = max(
+            4.0,
+            0.02 * (self.analysis.anatomy.thoracic_width_px or self.analysis.shape[1]),
+        )
         dx, dy = q[0] - p[0], q[1] - p[1]
         length = math.hypot(dx, dy) or 1.0
         nx, ny = -dy / length * half, dx / length * half
-        polygon = [(p[0] + nx, p[1] + ny), (q[0] + nx, q[1] + ny), (q[0] - nx, q[1] - ny), (p[0] - nx, p[1] - ny)]
+        polygon = [
+            (p[0] + nx, p[1] + ny),
+            (q[0] + nx, q[1] + ny),
+            (q[0] - nx, q[1] - ny),
+            (p[0] - nx, p[1] - ny),
+        ]
         return self.anchors.add(
             Anchor(
                 id=self.anchors.next_id(),
@@ -901,37 +1442,94 @@ class Conversation:
             )
         )
 
-    def _between_anchors(self, draft: _Draft, first: str, second: str, lang: str, index: int) -> None:
+    def _between_anchors(
+        self, draft: _Draft, first: str, second: str, lang: str, index: int
+    ) -> None:
         zh = lang == "zh"
         a, b = self.anchors.find(first), self.anchors.find(second)
         missing = [i for i, x in ((first, a), (second, b)) if x is None]
         if a is None or b is None:
-            draft.sections.append(Section(title="【未找到】" if zh else "Not found",
-                                          lines=((f"本对话中没有锚点 {', '.join(missing)}。" if zh else
-                                                  f"This conversation has no anchor {', '.join(missing)}."),)))
+            draft.sections.append(
+                Section(
+                    title="【未找到】" if zh else "Not found",
+                    lines=(
+                        (
+                            f"本对话中没有锚点 {', '.join(missing)}。"
+                            if zh
+                            else f"This conversation has no anchor {', '.join(missing)}."
+                        ),
+                    ),
+                )
+            )
             return
         self.anchors.reference(a.id, index)
         self.anchors.reference(b.id, index)
-        draft.bindings += [Binding(phrase=a.id, rule=Rule.EXPLICIT_ID, anchor_id=a.id),
-                           Binding(phrase=b.id, rule=Rule.EXPLICIT_ID, anchor_id=b.id)]
+        draft.bindings += [
+            Binding(phrase=a.id, rule=Rule.EXPLICIT_ID, anchor_id=a.id),
+            Binding(phrase=b.id, rule=Rule.EXPLICIT_ID, anchor_id=b.id),
+        ]
         distance = self._measure(a.center, b.center)
-        line = self._measurement_anchor(a, b, a.center, b.center, distance, index, kind="center_distance", style=AnchorStyle.DISTANCE)
-        draft.measurements.append(_measurement("center_distance", a.id, b.id, distance, line.attributes["label"]))
-        text = (f"{cite([a.id, b.id, line.id])} {a.label(lang)} 与 {b.label(lang)} 中心距离：{distance_phrase(distance, lang)}。" if zh else
-                f"{cite([a.id, b.id, line.id])} Centre-to-centre distance between {a.label(lang)} and {b.label(lang)}: {distance_phrase(distance, lang)}.")
-        draft.sections.append(Section(title="【空间关系分析】" if zh else "Spatial relation", lines=(text,), anchor_ids=(a.id, b.id, line.id)))
+        line = self._measurement_anchor(
+            a,
+            b,
+            a.center,
+            b.center,
+            distance,
+            index,
+            kind="center_distance",
+            style=AnchorStyle.DISTANCE,
+        )
+        draft.measurements.append(
+            _measurement(
+                "center_distance", a.id, b.id, distance, line.attributes["label"]
+            )
+        )
+        text = (
+            f"{cite([a.id, b.id, line.id])} {a.label(lang)} 与 {b.label(lang)} 中心距离：{distance_phrase(distance, lang)}。"
+            if zh
+            else f"{cite([a.id, b.id, line.id])} Centre-to-centre distance between {a.label(lang)} and {b.label(lang)}: {distance_phrase(distance, lang)}."
+        )
+        draft.sections.append(
+            Section(
+                title="【空间关系分析】" if zh else "Spatial relation",
+                lines=(text,),
+                anchor_ids=(a.id, b.id, line.id),
+            )
+        )
 
-    def _profile(self, draft: _Draft, *, intent: Intent, lang: str, index: int, mentions: list[AnatomyMention],
-                 profile: Profile | None, drawn: Anchor | None, **_: Any) -> None:
+    def _profile(
+        self,
+        draft: _Draft,
+        *,
+        intent: Intent,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        profile: Profile | None,
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
         zh = lang == "zh"
         if profile is None:
-            names = [f"{p.name(lang)} ({p.id})" for p in self.vocabulary.profiles.values()]
-            draft.sections.append(Section(
-                title="【请选择评估方案】" if zh else "Which profile?",
-                lines=("请说明要对照的临床方案，例如：" if zh else "Say which clinical profile to check, for example:", *names),
-            ))
+            names = [
+                f"{p.name(lang)} ({p.id})" for p in self.vocabulary.profiles.values()
+            ]
+            draft.sections.append(
+                Section(
+                    title="【请选择评估方案】" if zh else "Which profile?",
+                    lines=(
+                        "请说明要对照的临床方案，例如："
+                        if zh
+                        else "Say which clinical profile to check, for example:",
+                        *names,
+                    ),
+                )
+            )
             return
-        focal_profile = any(item_feature(self.vocabulary, i.sign_code).startswith("focal.") for i in profile.items)
+        focal_profile = any(
+            item_feature(self.vocabulary, i.sign_code).startswith("focal.")
+            for i in profile.items
+        )
         subject_finding: Finding | None = None
         subject_anchor: Anchor | None = None
         if focal_profile:
@@ -945,37 +1543,74 @@ class Conversation:
                 _bind_anchor(draft, subject_anchor)
         observations = []
         if subject_finding is not None and subject_anchor is not None:
-            observations += focal_observations(self.analysis, subject_finding, subject_anchor.id)
+            observations += focal_observations(
+                self.analysis, subject_finding, subject_anchor.id
+            )
         observations += [
-            o for o in global_observations(self.analysis, lambda name: self._evidence_anchor(name, index),
-                                           focal_report_threshold=FOCAL_REPORT_CONFIDENCE)
+            o
+            for o in global_observations(
+                self.analysis,
+                lambda name: self._evidence_anchor(name, index),
+                focal_report_threshold=FOCAL_REPORT_CONFIDENCE,
+            )
             if subject_finding is None or o.feature != "focal.present"
         ]
         card = score(observations, profile, self.vocabulary)
         draft.scorecard = card
         lines = []
-        marks = {MatchStatus.MET: "✔", MatchStatus.NOT_MET: "✘", MatchStatus.NOT_ASSESSABLE: "○"}
+        marks = {
+            MatchStatus.MET: "✔",
+            MatchStatus.NOT_MET: "✘",
+            MatchStatus.NOT_ASSESSABLE: "○",
+        }
         for item in card.items:
             evidence = cite(item.evidence_anchor_ids)
-            status = {MatchStatus.MET: "符合", MatchStatus.NOT_MET: "不符合", MatchStatus.NOT_ASSESSABLE: "无法评估"}[item.status] if zh else {
-                MatchStatus.MET: "met", MatchStatus.NOT_MET: "not met", MatchStatus.NOT_ASSESSABLE: "not assessable"}[item.status]
+            status = (
+                {
+                    MatchStatus.MET: "符合",
+                    MatchStatus.NOT_MET: "不符合",
+                    MatchStatus.NOT_ASSESSABLE: "无法评估",
+                }[item.status]
+                if zh
+                else {
+                    MatchStatus.MET: "met",
+                    MatchStatus.NOT_MET: "not met",
+                    MatchStatus.NOT_ASSESSABLE: "not assessable",
+                }[item.status]
+            )
             reason = item.reason(lang)
-            lines.append(f"{marks[item.status]} {item.name(lang)}：{status}{('（' + reason + '）') if reason else ''} {evidence}".rstrip() if zh else
-                         f"{marks[item.status]} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip())
+            lines.append(
+                f"{marks[item.status]} {item.name(lang)}：{status}{('（' + reason + '）') if reason else ''} {evidence}".rstrip()
+                if zh
+                else f"{marks[item.status]} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip()
+            )
         lines.append(
-            f"合计：符合 {card.met} 项，不符合 {card.not_met} 项，胸片无法评估 {card.not_assessable} 项，共 {card.total} 项。" if zh else
-            f"Total: {card.met} met, {card.not_met} not met, {card.not_assessable} not assessable on this radiograph, of {card.total} items."
+            f"合计：符合 {card.met} 项，不符合 {card.not_met} 项，胸片无法评估 {card.not_assessable} 项，共 {card.total} 项。"
+            if zh
+            else f"Total: {card.met} met, {card.not_met} not met, {card.not_assessable} not assessable on this radiograph, of {card.total} items."
         )
         if subject_anchor is None and focal_profile:
-            lines.append("本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。" if zh else
-                         "No focal lesion was established as the subject, so the lesion items are not assessable.")
+            lines.append(
+                "本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。"
+                if zh
+                else "No focal lesion was established as the subject, so the lesion items are not assessable."
+            )
         limitation = profile.limitations_zh if zh else profile.limitations_en
         if limitation:
             lines.append(limitation)
         name = profile.name(lang)
-        title = f"【{name}X线典型征象对照】" if zh else f"{name}: radiographic sign checklist"
-        cited = sorted({a for i in card.items for a in i.evidence_anchor_ids}, key=lambda s: int(s[1:]))
-        draft.sections.append(Section(title=title, lines=tuple(lines), anchor_ids=tuple(cited)))
+        title = (
+            f"【{name}X线典型征象对照】"
+            if zh
+            else f"{name}: radiographic sign checklist"
+        )
+        cited = sorted(
+            {a for i in card.items for a in i.evidence_anchor_ids},
+            key=lambda s: int(s[1:]),
+        )
+        draft.sections.append(
+            Section(title=title, lines=tuple(lines), anchor_ids=tuple(cited))
+        )
 
     def _evidence_anchor(self, name: str, index: int) -> str | None:
         """An anchor for a finding id or region name, creating a region anchor if needed."""
@@ -987,7 +1622,9 @@ class Conversation:
             return None if anchor is None else anchor.id
         return None
 
-    def _explain(self, draft: _Draft, *, lang: str, index: int, signs: list[Any], **_: Any) -> None:
+    def _explain(
+        self, draft: _Draft, *, lang: str, index: int, signs: list[Any], **_: Any
+    ) -> None:
         zh = lang == "zh"
         if not signs:
             self._help(draft, lang=lang)
@@ -997,27 +1634,49 @@ class Conversation:
         meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
         if meaning:
             lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
-        assess = {"yes": ("胸片可评估", "Assessable on a radiograph"),
-                  "limited": ("胸片评估有限", "Limited on a radiograph"),
-                  "ct_only": ("仅 CT 可评估", "CT only")}[sign.cxr_assessable.value]
+        assess = {
+            "yes": ("胸片可评估", "Assessable on a radiograph"),
+            "limited": ("胸片评估有限", "Limited on a radiograph"),
+            "ct_only": ("仅 CT 可评估", "CT only"),
+        }[sign.cxr_assessable.value]
         lines.append(assess[0] if zh else assess[1])
-        codes = [c for c in (f"RadLex {sign.radlex}" if sign.radlex else "",
-                             f"Fleischner: {sign.fleischner.value}") if c]
+        codes = [
+            c
+            for c in (
+                f"RadLex {sign.radlex}" if sign.radlex else "",
+                f"Fleischner: {sign.fleischner.value}",
+            )
+            if c
+        ]
         lines.append("；".join(codes) if zh else "; ".join(codes))
         finding = self._focus_finding(index)
         if sign.rule is not None and finding is not None:
             anchor = self._anchor_for_finding(finding, index)
-            observed = {o.feature: o.value for o in focal_observations(self.analysis, finding, anchor.id)}
+            observed = {
+                o.feature: o.value
+                for o in focal_observations(self.analysis, finding, anchor.id)
+            }
             if sign.rule.feature in observed:
                 present = sign.rule.evaluate(observed[sign.rule.feature])
                 lines.append(
-                    (f"{cite([anchor.id])} 本图当前病灶：" + ("符合" if present else "不符合") + f"（{sign.rule.describe()}，测得 {observed[sign.rule.feature]}）")
-                    if zh else
-                    f"{cite([anchor.id])} On this image, the lesion under discussion: " + ("present" if present else "absent")
+                    (
+                        f"{cite([anchor.id])} 本图当前病灶："
+                        + ("符合" if present else "不符合")
+                        + f"（{sign.rule.describe()}，测得 {observed[sign.rule.feature]}）"
+                    )
+                    if zh
+                    else f"{cite([anchor.id])} On this image, the lesion under discussion: "
+                    + ("present" if present else "absent")
                     + f" ({sign.rule.describe()}; measured {observed[sign.rule.feature]})"
                 )
-        draft.sections.append(Section(title=f"【征象解释：{sign.name('zh')}】" if zh else f"Sign: {sign.name('en')}",
-                                      lines=tuple(line for line in lines if line)))
+        draft.sections.append(
+            Section(
+                title=f"【征象解释：{sign.name('zh')}】"
+                if zh
+                else f"Sign: {sign.name('en')}",
+                lines=tuple(line for line in lines if line),
+            )
+        )
 
     def _focus_finding(self, index: int) -> Finding | None:
         for anchor in self.anchors.focus(index):
@@ -1025,84 +1684,184 @@ class Conversation:
                 return self.analysis.finding(anchor.finding_id)
         return None
 
-    def _drawn_region(self, draft: _Draft, *, lang: str, index: int, drawn: Anchor | None, **_: Any) -> None:
+    def _drawn_region(
+        self, draft: _Draft, *, lang: str, index: int, drawn: Anchor | None, **_: Any
+    ) -> None:
         zh = lang == "zh"
         if drawn is None:
-            draft.sections.append(Section(title="【需要标注】" if zh else "Draw a region first",
-                                          lines=("请先在图上框选区域，再提问“这个区域是什么？”。" if zh else
-                                                 "Draw a box on the image first, then ask about it.",)))
+            draft.sections.append(
+                Section(
+                    title="【需要标注】" if zh else "Draw a region first",
+                    lines=(
+                        "请先在图上框选区域，再提问“这个区域是什么？”。"
+                        if zh
+                        else "Draw a box on the image first, then ask about it.",
+                    ),
+                )
+            )
             return
         _bind_anchor(draft, drawn)
         if not any(b.anchor_id == drawn.id for b in draft.bindings):
-            draft.bindings.append(Binding(phrase="这个区域" if zh else "this region", rule=Rule.DRAWN_REGION, anchor_id=drawn.id))
+            draft.bindings.append(
+                Binding(
+                    phrase="这个区域" if zh else "this region",
+                    rule=Rule.DRAWN_REGION,
+                    anchor_id=drawn.id,
+                )
+            )
         box = drawn.bbox
         location = self.analysis.anatomy.locate(box.center)
-        lines = [f"{cite([drawn.id])} 位置：{location_phrase(location, lang)}。" if zh else f"{cite([drawn.id])} Location: {location_phrase(location, lang)}."]
-        inside = [f for f in self.analysis.findings if box.contains(f.center) or box.iou(f.bbox) > 0.1]
+        lines = [
+            f"{cite([drawn.id])} 位置：{location_phrase(location, lang)}。"
+            if zh
+            else f"{cite([drawn.id])} Location: {location_phrase(location, lang)}."
+        ]
+        inside = [
+            f
+            for f in self.analysis.findings
+            if box.contains(f.center) or box.iou(f.bbox) > 0.1
+        ]
         if inside:
             for f in inside:
                 anchor = self._anchor_for_finding(f, index)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append("框选区域内未检出结节或实变样阴影。" if zh else "No nodule or consolidation-like opacity was detected inside the box.")
+            lines.append(
+                "框选区域内未检出结节或实变样阴影。"
+                if zh
+                else "No nodule or consolidation-like opacity was detected inside the box."
+            )
         density = self._box_density(box)
         if density is not None:
-            word = ("密度高于肺野平均" if density > 1 else "密度低于肺野平均" if density < -1 else "密度与肺野平均相近") if zh else (
-                "denser than the lung-field average" if density > 1 else "more lucent than the lung-field average" if density < -1 else "similar to the lung-field average")
-            lines.append(f"区域平均密度：{word}（{density:+.1f} SD）。" if zh else f"Mean density: {word} ({density:+.1f} SD).")
-        draft.sections.append(Section(title="【框选区域分析】" if zh else "The region you drew", lines=tuple(lines), anchor_ids=(drawn.id,)))
+            word = (
+                (
+                    "密度高于肺野平均"
+                    if density > 1
+                    else "密度低于肺野平均"
+                    if density < -1
+                    else "密度与肺野平均相近"
+                )
+                if zh
+                else (
+                    "denser than the lung-field average"
+                    if density > 1
+                    else "more lucent than the lung-field average"
+                    if density < -1
+                    else "similar to the lung-field average"
+                )
+            )
+            lines.append(
+                f"区域平均密度：{word}（{density:+.1f} SD）。"
+                if zh
+                else f"Mean density: {word} ({density:+.1f} SD)."
+            )
+        draft.sections.append(
+            Section(
+                title="【框选区域分析】" if zh else "The region you drew",
+                lines=tuple(lines),
+                anchor_ids=(drawn.id,),
+            )
+        )
 
     def _box_density(self, box: Box) -> float | None:
         a = self.analysis.anatomy
         g0 = a.grid.to_grid((box.x0, box.y0))
         g1 = a.grid.to_grid((box.x1, box.y1))
         x0, y0 = max(0, int(g0[0])), max(0, int(g0[1]))
-        x1, y1 = min(a.grid.size, int(math.ceil(g1[0])) + 1), min(a.grid.size, int(math.ceil(g1[1])) + 1)
+        x1, y1 = (
+            min(a.grid.size, math.ceil(g1[0]) + 1),
+            min(a.grid.size, math.ceil(g1[1]) + 1),
+        )
         thumb = self.analysis.thumbnail.astype(float)
         lungs = a.mask(Region.RIGHT_LUNG) | a.mask(Region.LEFT_LUNG)
         if x1 <= x0 or y1 <= y0 or not lungs.any():
             return None
         values = thumb[lungs]
-        return float((thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6))
+        return float(
+            (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
+        )
 
     def _out_of_scope(self, draft: _Draft, *, lang: str, **_: Any) -> None:
         zh = lang == "zh"
-        draft.sections.append(Section(
-            title="【超出范围】" if zh else "Outside what this tool can answer",
-            lines=(("治疗、预后和诊断需由临床医师结合病史、体检、实验室及 CT/病理等检查综合判断，本工具仅描述影像所见，不提供治疗建议。"
-                    if zh else "Treatment, prognosis and diagnosis need the treating clinician's judgement with the history, "
-                    "examination, laboratory results and further imaging or pathology; this tool only describes what the image shows."),),
-        ))
+        draft.sections.append(
+            Section(
+                title="【超出范围】" if zh else "Outside what this tool can answer",
+                lines=(
+                    (
+                        "治疗、预后和诊断需由临床医师结合病史、体检、实验室及 CT/病理等检查综合判断，本工具仅描述影像所见，不提供治疗建议。"
+                        if zh
+                        else "Treatment, prognosis and diagnosis need the treating clinician's judgement with the history, "
+                        "examination, laboratory results and further imaging or pathology; this tool only describes what the image shows."
+                    ),
+                ),
+            )
+        )
 
     def _help(self, draft: _Draft, *, lang: str, **_: Any) -> None:
         zh = lang == "zh"
-        draft.sections.append(Section(
-            title="【可以这样提问】" if zh else "You can ask",
-            lines=(("肺部是否有异常？", "右肺中野那个结节边缘规则吗？", "这个病灶距离右肺门多远？", "如果这是早期肺癌，符合几条典型征象？",
-                    "什么是毛刺征？", "框选区域后：这个区域是什么？") if zh else
-                   ("Is there anything abnormal in the lungs?", "Is the margin of the nodule in the right middle zone regular?",
-                    "How far is this lesion from the right hilum?", "If this were early lung cancer, how many typical signs does it meet?",
-                    "What is spiculation?", "After drawing a box: what is this region?")),
-        ))
+        draft.sections.append(
+            Section(
+                title="【可以这样提问】" if zh else "You can ask",
+                lines=(
+                    (
+                        "肺部是否有异常？",
+                        "右肺中野那个结节边缘规则吗？",
+                        "这个病灶距离右肺门多远？",
+                        "如果这是早期肺癌，符合几条典型征象？",
+                        "什么是毛刺征？",
+                        "框选区域后：这个区域是什么？",
+                    )
+                    if zh
+                    else (
+                        "Is there anything abnormal in the lungs?",
+                        "Is the margin of the nodule in the right middle zone regular?",
+                        "How far is this lesion from the right hilum?",
+                        "If this were early lung cancer, how many typical signs does it meet?",
+                        "What is spiculation?",
+                        "After drawing a box: what is this region?",
+                    )
+                ),
+            )
+        )
 
-    def _check_model_boxes(self, reply: BackendReply, index: int, lang: str) -> list[str]:
+    def _check_model_boxes(
+        self, reply: BackendReply, index: int, lang: str
+    ) -> list[str]:
         """Keep model-proposed boxes as anchors, flagging any that contradict the anatomy map."""
         warnings = []
         for mb in reply.boxes:
             location = self.analysis.anatomy.locate(mb.box.center)
             label = mb.label.lower()
-            claimed = Side.RIGHT if "right" in label or "右" in label else Side.LEFT if "left" in label or "左" in label else None
-            mismatch = claimed is not None and location.side not in (claimed, Side.MIDLINE)
-            anchor = self.anchors.add(Anchor(
-                id=self.anchors.next_id(), kind=AnchorKind.REGION, label_en=f"model box: {mb.label}",
-                label_zh=f"模型框：{mb.label}", geometry=Geometry.from_box(mb.box), style=AnchorStyle.MODEL_BOX,
-                turn_index=index, side=location.side,
-                zone=None if location.zone is None else location.zone.value,
-                attributes={"source": mb.source, "side_mismatch": mismatch},
-            ))
+            claimed = (
+                Side.RIGHT
+                if "right" in label or "右" in label
+                else Side.LEFT
+                if "left" in label or "左" in label
+                else None
+            )
+            mismatch = claimed is not None and location.side not in (
+                claimed,
+                Side.MIDLINE,
+            )
+            anchor = self.anchors.add(
+                Anchor(
+                    id=self.anchors.next_id(),
+                    kind=AnchorKind.REGION,
+                    label_en=f"model box: {mb.label}",
+                    label_zh=f"模型框：{mb.label}",
+                    geometry=Geometry.from_box(mb.box),
+                    style=AnchorStyle.MODEL_BOX,
+                    turn_index=index,
+                    side=location.side,
+                    zone=None if location.zone is None else location.zone.value,
+                    attributes={"source": mb.source, "side_mismatch": mismatch},
+                )
+            )
             if mismatch:
-                warnings.append(f"{anchor.id}: the model labelled a box '{mb.label}' but it lies on the patient's "
-                                f"{location.side.value} side on the anatomy map; treat it as unreliable")
+                warnings.append(
+                    f"{anchor.id}: the model labelled a box '{mb.label}' but it lies on the patient's "
+                    f"{location.side.value} side on the anatomy map; treat it as unreliable"
+                )
         return warnings
 
 
@@ -1115,13 +1874,33 @@ def item_feature(vocabulary: Vocabulary, sign_code: Any) -> str:
 def _bind_anchor(draft: _Draft, anchor: Anchor) -> None:
     """Fill in the anchor id of a binding that pointed at a finding without one yet."""
     for i, b in enumerate(draft.bindings):
-        if b.anchor_id is None and b.finding_id == anchor.finding_id and anchor.finding_id is not None:
-            draft.bindings[i] = Binding(phrase=b.phrase, rule=b.rule, anchor_id=anchor.id, finding_id=b.finding_id, note=b.note)
+        if (
+            b.anchor_id is None
+            and b.finding_id == anchor.finding_id
+            and anchor.finding_id is not None
+        ):
+            draft.bindings[i] = Binding(
+                phrase=b.phrase,
+                rule=b.rule,
+                anchor_id=anchor.id,
+                finding_id=b.finding_id,
+                note=b.note,
+            )
 
 
-def _measurement(kind: str, a: str, b: str | None, d: Distance, label: str) -> Measurement:
-    return Measurement(kind=kind, from_anchor=a, to_anchor=b, value_px=d.value_px, value_mm=d.value_mm,
-                       calibration=d.calibration, relative_error=d.relative_error, label=label)
+def _measurement(
+    kind: str, a: str, b: str | None, d: Distance, label: str
+) -> Measurement:
+    return Measurement(
+        kind=kind,
+        from_anchor=a,
+        to_anchor=b,
+        value_px=d.value_px,
+        value_mm=d.value_mm,
+        calibration=d.calibration,
+        relative_error=d.relative_error,
+        label=label,
+    )
 
 
 def _short_label(d: Distance) -> str:
@@ -1147,4 +1926,12 @@ def _shape_word(f: Finding, lang: str) -> str:
     return "irregular" if irregular else "round" if ratio < 1.3 else "oval"
 
 
-__all__ = ["Conversation", "Measurement", "Section", "TurnResult", "anchor_summary", "scorecard_json", "FindingKind"]
+__all__ = [
+    "Conversation",
+    "FindingKind",
+    "Measurement",
+    "Section",
+    "TurnResult",
+    "anchor_summary",
+    "scorecard_json",
+]

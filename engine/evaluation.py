@@ -64,7 +64,9 @@ class ImageResult:
     box_hit: bool | None
     laterality_error: bool
     latency_ms: float
-    candidates: list[tuple[float, bool]] = field(default_factory=list, repr=False)  # (score, hit)
+    candidates: list[tuple[float, bool]] = field(
+        default_factory=list, repr=False
+    )  # (score, hit)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -93,7 +95,9 @@ def read_manifest(path: Path) -> list[ManifestRow]:
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         if reader.fieldnames is None or "file" not in reader.fieldnames:
-            raise ValueError(f"{path}: a manifest needs a 'file' column (see the development set's manifest.csv)")
+            raise ValueError(
+                f"{path}: a manifest needs a 'file' column (see the development set's manifest.csv)"
+            )
         for n, row in enumerate(reader, start=2):
             try:
                 rows.append(_row(row, folder))
@@ -121,7 +125,9 @@ def _row(row: dict[str, str], folder: Path) -> ManifestRow:
         if diameter is None:
             mm = _num(row, "nodule_diameter_mm")
             diameter = mm / spacing if mm is not None and spacing else 0.0
-        nodule = Nodule(x=x, y=y, radius_px=diameter / 2, side=(row.get("nodule_side") or None))
+        nodule = Nodule(
+            x=x, y=y, radius_px=diameter / 2, side=(row.get("nodule_side") or None)
+        )
     boxes = []
     bx, by, bw, bh = (_num(row, k) for k in ("bbox_x", "bbox_y", "bbox_w", "bbox_h"))
     if None not in (bx, by, bw, bh):
@@ -130,7 +136,14 @@ def _row(row: dict[str, str], folder: Path) -> ManifestRow:
         if ":" in part:
             values = [float(v) for v in part.split(":", 1)[1].split(",")]
             if len(values) == 4:
-                boxes.append(Box(values[0], values[1], values[0] + values[2], values[1] + values[3]))
+                boxes.append(
+                    Box(
+                        values[0],
+                        values[1],
+                        values[0] + values[2],
+                        values[1] + values[3],
+                    )
+                )
 
     def opt(key: str) -> Path | None:
         value = (row.get(key) or "").strip()
@@ -154,7 +167,12 @@ def structure_masks(analysis: ImageAnalysis) -> dict[str, npt.NDArray[np.bool_]]
     top, left = (side - rows) // 2, (side - cols) // 2
     probability = analysis.probability.astype(np.float32) / 255.0
     full = np.stack(
-        [cv2.resize(p, (side, side), interpolation=cv2.INTER_LINEAR)[top : top + rows, left : left + cols] for p in probability]
+        [
+            cv2.resize(p, (side, side), interpolation=cv2.INTER_LINEAR)[
+                top : top + rows, left : left + cols
+            ]
+            for p in probability
+        ]
     )
     masks = clean_masks(full, ANATOMY_CHANNELS)
     return dict(zip(ANATOMY_CHANNELS, masks, strict=True))
@@ -176,7 +194,9 @@ def _read_mask(path: Path, shape: tuple[int, int]) -> npt.NDArray[np.uint8]:
     return np.asarray(mask)
 
 
-def evaluate_image(row: ManifestRow, analyzer: Analyzer, load: ImageLoader) -> ImageResult:
+def evaluate_image(
+    row: ManifestRow, analyzer: Analyzer, load: ImageLoader
+) -> ImageResult:
     radiograph = load(row.path, row.spacing_mm)
     started = time.perf_counter()
     analysis = analyzer.analyze(radiograph)
@@ -203,10 +223,21 @@ def evaluate_image(row: ManifestRow, analyzer: Analyzer, load: ImageLoader) -> I
             if hit and hit_rank is None:
                 hit_rank = rank
                 side = analysis.anatomy.side_of(c.center).value
-                laterality_error = row.nodule.side is not None and side not in (row.nodule.side, "midline")
+                laterality_error = row.nodule.side is not None and side not in (
+                    row.nodule.side,
+                    "midline",
+                )
         candidates.append((c.score, hit))
-    top = analysis.findings[0].center if analysis.findings else (analysis.candidates[0].center if analysis.candidates else None)
-    box_hit = None if not row.boxes else (top is not None and any(b.contains(top) for b in row.boxes))
+    top = (
+        analysis.findings[0].center
+        if analysis.findings
+        else (analysis.candidates[0].center if analysis.candidates else None)
+    )
+    box_hit = (
+        None
+        if not row.boxes
+        else (top is not None and any(b.contains(top) for b in row.boxes))
+    )
     return ImageResult(
         case_id=row.case_id,
         lung_dice=lung_dice,
@@ -265,8 +296,12 @@ def _rate_key(rate: float) -> str:
     return str(int(rate)) if rate == int(rate) else str(rate)
 
 
-def evaluate(manifest: Path, analyzer: Analyzer, load: ImageLoader,
-             progress: Callable[[int, int, str], None] | None = None) -> dict[str, Any]:
+def evaluate(
+    manifest: Path,
+    analyzer: Analyzer,
+    load: ImageLoader,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> dict[str, Any]:
     """Evaluate every image of a manifest and aggregate the metrics (one JSON object)."""
     rows = read_manifest(manifest)
     results = []
@@ -274,7 +309,9 @@ def evaluate(manifest: Path, analyzer: Analyzer, load: ImageLoader,
         if progress is not None:
             progress(i, len(rows), row.case_id)
         results.append(evaluate_image(row, analyzer, load))
-    nodule_rows = [(row, r) for row, r in zip(rows, results, strict=True) if row.nodule is not None]
+    nodule_rows = [
+        (row, r) for row, r in zip(rows, results, strict=True) if row.nodule is not None
+    ]
     lung = [r.lung_dice for r in results if r.lung_dice is not None]
     heart = [r.heart_dice for r in results if r.heart_dice is not None]
     boxes = [r.box_hit for r in results if r.box_hit is not None]
@@ -288,16 +325,26 @@ def evaluate(manifest: Path, analyzer: Analyzer, load: ImageLoader,
         "heart_dice_min": None if not heart else round(min(heart), 4),
         "nodule": {
             "sensitivity_at_fp": froc(results, len(nodule_rows)),
-            "top1_hit_rate": None if not nodule_rows else round(
-                sum(r.nodule_hit_rank == 1 for _, r in nodule_rows) / len(nodule_rows), 4),
-            "candidates_per_image": round(sum(len(r.candidates) for r in results) / max(1, len(results)), 1),
+            "top1_hit_rate": None
+            if not nodule_rows
+            else round(
+                sum(r.nodule_hit_rank == 1 for _, r in nodule_rows) / len(nodule_rows),
+                4,
+            ),
+            "candidates_per_image": round(
+                sum(len(r.candidates) for r in results) / max(1, len(results)), 1
+            ),
         },
         "box_hit_rate": None if not boxes else round(sum(boxes) / len(boxes), 4),
         "n_box_images": len(boxes),
         "laterality_errors": sum(r.laterality_error for r in results),
         "latency_ms": {
             "p50": None if not latencies else round(statistics.median(latencies), 1),
-            "p95": None if not latencies else round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1),
+            "p95": None
+            if not latencies
+            else round(
+                latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 1
+            ),
         },
         "images": [r.to_json() for r in results],
     }

@@ -145,15 +145,23 @@ def _crop(image: FloatImage, center: Point, radius_px: float) -> _Crop:
     origin = (center[0] - half, center[1] - half)
     # An affine warp samples outside the image with the border value, so lesions near the
     # edge still get a full crop.
-    matrix = np.array([[scale, 0, -origin[0] * scale], [0, scale, -origin[1] * scale]], dtype=np.float64)
+    matrix = np.array(
+        [[scale, 0, -origin[0] * scale], [0, scale, -origin[1] * scale]],
+        dtype=np.float64,
+    )
     warped = cv2.warpAffine(
-        image, matrix, (_CROP, _CROP), flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        image,
+        matrix,
+        (_CROP, _CROP),
+        flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
     return _Crop(warped.astype(np.float32), scale, origin)
 
 
-def segment_focal(image: FloatImage, candidate: Candidate) -> tuple[npt.NDArray[np.bool_], _Crop]:
+def segment_focal(
+    image: FloatImage, candidate: Candidate
+) -> tuple[npt.NDArray[np.bool_], _Crop]:
     """Delineate a focal opacity in a crop around the candidate.
 
     The crop is background-flattened (the lesion sits on ribs and vessels). The lesion is
@@ -182,9 +190,13 @@ def segment_focal(image: FloatImage, candidate: Candidate) -> tuple[npt.NDArray[
     lesion = ((flat - penalty) > level + 0.5 * contrast) & (dist <= 2.0 * r)
     labels, n = ndimage.label(lesion)
     if n:
-        py, px = np.unravel_index(int(np.argmax(np.where(core, flat, -np.inf))), flat.shape)
+        py, px = np.unravel_index(
+            int(np.argmax(np.where(core, flat, -np.inf))), flat.shape
+        )
         keep = labels[py, px]
-        lesion = ndimage.binary_fill_holes(labels == keep) if keep else np.zeros_like(lesion)
+        lesion = (
+            ndimage.binary_fill_holes(labels == keep) if keep else np.zeros_like(lesion)
+        )
         lesion = ndimage.binary_opening(lesion, structure=_disc(max(1, int(r / 6))))
     area_ratio = lesion.sum() / max(1, expected.sum())
     if not (0.2 <= area_ratio <= 3.0):
@@ -204,7 +216,9 @@ def _otsu(values: npt.NDArray[np.float32]) -> float:
     if hi - lo < 1e-6:
         return lo
     scaled = np.round((values - lo) / (hi - lo) * 255).astype(np.uint8)
-    t, _ = cv2.threshold(scaled.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    t, _ = cv2.threshold(
+        scaled.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
+    )
     return lo + float(t) / 255 * (hi - lo)
 
 
@@ -225,7 +239,11 @@ def describe_focal(
     centre_crop = (float(xs.mean()), float(ys.mean()))
     center = crop.to_image(centre_crop)
     long_px, short_px, long_mm, short_mm = _axes(xs, ys, crop.scale, calibration)
-    kind = FindingKind.MASS if long_mm is not None and long_mm > MASS_THRESHOLD_MM else FindingKind.NODULE
+    kind = (
+        FindingKind.MASS
+        if long_mm is not None and long_mm > MASS_THRESHOLD_MM
+        else FindingKind.NODULE
+    )
     margin = _margin(crop, lesion, centre_crop, calibration)
     homogeneity, lucency, calcification = _density(crop.image, lesion, lung_stats)
     pleural = _pleural_contact(contour, anatomy, calibration)
@@ -235,7 +253,11 @@ def describe_focal(
         confidence=round(float(candidate.score), 3),
         center=(round(center[0], 1), round(center[1], 1)),
         contour=tuple((round(x, 1), round(y, 1)) for x, y in contour),
-        bbox=(Box.of_points(contour) if contour else Box.around(candidate.center, candidate.radius_px)).rounded(),
+        bbox=(
+            Box.of_points(contour)
+            if contour
+            else Box.around(candidate.center, candidate.radius_px)
+        ).rounded(),
         long_axis_px=round(long_px, 1),
         short_axis_px=round(short_px, 1),
         long_axis_mm=None if long_mm is None else round(long_mm, 1),
@@ -251,7 +273,9 @@ def describe_focal(
 
 
 def _contour(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE
+    )
     if not contours:
         return np.zeros((0, 2))
     largest = max(contours, key=cv2.contourArea).reshape(-1, 2).astype(np.float64)
@@ -259,7 +283,14 @@ def _contour(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
     if len(largest) >= 8:
         kernel = np.ones(3) / 3
         largest = np.stack(
-            [np.convolve(np.r_[largest[-1:, i], largest[:, i], largest[:1, i]], kernel, "valid") for i in (0, 1)],
+            [
+                np.convolve(
+                    np.r_[largest[-1:, i], largest[:, i], largest[:1, i]],
+                    kernel,
+                    "valid",
+                )
+                for i in (0, 1)
+            ],
             axis=1,
         )
     step = max(1, len(largest) // 48)
@@ -267,7 +298,10 @@ def _contour(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
 
 
 def _axes(
-    xs: npt.NDArray[np.intp], ys: npt.NDArray[np.intp], scale: float, calibration: Calibration
+    xs: npt.NDArray[np.intp],
+    ys: npt.NDArray[np.intp],
+    scale: float,
+    calibration: Calibration,
 ) -> tuple[float, float, float | None, float | None]:
     """Long and short axis (extent along the principal directions), in px and mm."""
     pts = np.stack([xs, ys], axis=1).astype(np.float64) / scale
@@ -279,7 +313,12 @@ def _axes(
         long_mm, short_mm = _extent(mm)
         pixel = 1 / scale * min(calibration.col_mm, calibration.row_mm)
         long_px, short_px = _extent(pts)
-        return long_px + 1 / scale, short_px + 1 / scale, long_mm + pixel, short_mm + pixel
+        return (
+            long_px + 1 / scale,
+            short_px + 1 / scale,
+            long_mm + pixel,
+            short_mm + pixel,
+        )
     long_px, short_px = _extent(pts)
     return long_px + 1 / scale, short_px + 1 / scale, None, None
 
@@ -292,7 +331,9 @@ def _extent(pts: npt.NDArray[np.float64]) -> tuple[float, float]:
     return float(spans.max()), float(spans.min())
 
 
-def _radial_profile(mask: npt.NDArray[np.bool_], centre: Point) -> npt.NDArray[np.float64]:
+def _radial_profile(
+    mask: npt.NDArray[np.bool_], centre: Point
+) -> npt.NDArray[np.float64]:
     """Boundary radius at each of `_ANGLES` display angles (0 = 12 o'clock, clockwise)."""
     radii = np.zeros(_ANGLES)
     max_r = mask.shape[0] / 2
@@ -308,19 +349,32 @@ def _radial_profile(mask: npt.NDArray[np.bool_], centre: Point) -> npt.NDArray[n
     return radii
 
 
-def _margin(crop: _Crop, lesion: npt.NDArray[np.bool_], centre: Point, calibration: Calibration) -> Margin:
+def _margin(
+    crop: _Crop, lesion: npt.NDArray[np.bool_], centre: Point, calibration: Calibration
+) -> Margin:
     radii = _radial_profile(lesion, centre)
     smooth = ndimage.uniform_filter1d(radii, size=3, mode="wrap")
     mean_r = float(smooth.mean())
-    mm_per_crop_px = (calibration.mean_mm or 0) / crop.scale if calibration.is_calibrated else None
+    mm_per_crop_px = (
+        (calibration.mean_mm or 0) / crop.scale if calibration.is_calibrated else None
+    )
     notches = _notches(smooth, mean_r, centre, crop, mm_per_crop_px)
     spicules = _spicules(crop, lesion, smooth, centre, mm_per_crop_px)
     sharpness, edge_width = _sharpness(crop.image, lesion, mm_per_crop_px)
-    return Margin(notches=notches, spicules=spicules, sharpness=sharpness, edge_width_mm=edge_width)
+    return Margin(
+        notches=notches,
+        spicules=spicules,
+        sharpness=sharpness,
+        edge_width_mm=edge_width,
+    )
 
 
 def _notches(
-    radii: npt.NDArray[np.float64], mean_r: float, centre: Point, crop: _Crop, mm_per_px: float | None
+    radii: npt.NDArray[np.float64],
+    mean_r: float,
+    centre: Point,
+    crop: _Crop,
+    mm_per_px: float | None,
 ) -> tuple[Notch, ...]:
     """Concavities of the contour: radial minima clearly below the flanking maxima.
 
@@ -370,7 +424,9 @@ def _spicules(
     """
     image = crop.image
     highpass = image - cv2.GaussianBlur(image, (0, 0), 4.0)
-    ring = ndimage.binary_dilation(lesion, iterations=12) & ~ndimage.binary_dilation(lesion, iterations=3)
+    ring = ndimage.binary_dilation(lesion, iterations=12) & ~ndimage.binary_dilation(
+        lesion, iterations=3
+    )
     if not ring.any():
         return ()
     base = float(np.median(highpass[ring]))
@@ -385,8 +441,12 @@ def _spicules(
         dx, dy = math.sin(a), -math.cos(a)
         start = radii[i] + 1.5
         steps = start + np.arange(profiles.shape[1])
-        px = np.clip(np.round(centre[0] + steps * dx).astype(int), 0, image.shape[1] - 1)
-        py = np.clip(np.round(centre[1] + steps * dy).astype(int), 0, image.shape[0] - 1)
+        px = np.clip(
+            np.round(centre[0] + steps * dx).astype(int), 0, image.shape[1] - 1
+        )
+        py = np.clip(
+            np.round(centre[1] + steps * dy).astype(int), 0, image.shape[0] - 1
+        )
         profiles[i] = highpass[py, px]
     above = profiles > base + 1.5 * spread
     for i in range(n):
@@ -415,7 +475,9 @@ def _spicules(
                     Spicule(
                         clock=clock_position(crop.to_image(centre), tip),
                         length_px=round(length_px, 1),
-                        length_mm=None if mm_per_px is None else round(lengths[best] * mm_per_px, 1),
+                        length_mm=None
+                        if mm_per_px is None
+                        else round(lengths[best] * mm_per_px, 1),
                         tip=(round(tip[0], 1), round(tip[1], 1)),
                     )
                 )
@@ -425,14 +487,20 @@ def _spicules(
     return tuple(spicules)
 
 
-def _sharpness(image: FloatImage, lesion: npt.NDArray[np.bool_], mm_per_px: float | None) -> tuple[float, float | None]:
+def _sharpness(
+    image: FloatImage, lesion: npt.NDArray[np.bool_], mm_per_px: float | None
+) -> tuple[float, float | None]:
     """Edge sharpness from the edge width: contrast divided by the peak edge gradient."""
     smooth = cv2.GaussianBlur(image, (0, 0), 1.0)
     gy, gx = np.gradient(smooth)
     grad = np.hypot(gx, gy)
-    edge = ndimage.binary_dilation(lesion, iterations=2) & ~ndimage.binary_erosion(lesion, iterations=2)
+    edge = ndimage.binary_dilation(lesion, iterations=2) & ~ndimage.binary_erosion(
+        lesion, iterations=2
+    )
     inner = ndimage.binary_erosion(lesion, iterations=3)
-    outer = ndimage.binary_dilation(lesion, iterations=8) & ~ndimage.binary_dilation(lesion, iterations=4)
+    outer = ndimage.binary_dilation(lesion, iterations=8) & ~ndimage.binary_dilation(
+        lesion, iterations=4
+    )
     if not (edge.any() and inner.any() and outer.any()):
         return 0.5, None
     contrast = float(np.median(smooth[inner]) - np.median(smooth[outer]))
@@ -452,8 +520,12 @@ def _density(
 ) -> tuple[float, float, float]:
     """Homogeneity, central lucency and calcification likelihood (all 0..1)."""
     inside = image[lesion]
-    ring = ndimage.binary_dilation(lesion, iterations=6) & ~ndimage.binary_dilation(lesion, iterations=2)
-    background = float(np.median(image[ring])) if ring.any() else float(np.median(image))
+    ring = ndimage.binary_dilation(lesion, iterations=6) & ~ndimage.binary_dilation(
+        lesion, iterations=2
+    )
+    background = (
+        float(np.median(image[ring])) if ring.any() else float(np.median(image))
+    )
     core = ndimage.binary_erosion(lesion, iterations=2)
     values = image[core] if core.sum() > 10 else inside
     contrast = max(1e-3, float(np.median(values)) - background)
@@ -465,7 +537,11 @@ def _density(
     wall_vals = image[(dist > 0.1 * peak) & (dist < 0.45 * peak)]
     lucency = 0.0
     if centre_vals.size and wall_vals.size:
-        lucency = float(np.clip((np.median(wall_vals) - np.median(centre_vals)) / contrast, 0.0, 1.0))
+        lucency = float(
+            np.clip(
+                (np.median(wall_vals) - np.median(centre_vals)) / contrast, 0.0, 1.0
+            )
+        )
 
     # Calcium is denser than soft tissue: a compact core far brighter than the lung field,
     # beyond the density a soft-tissue nodule of this contrast reaches.
@@ -475,7 +551,9 @@ def _density(
     return homogeneity, lucency, calcification
 
 
-def _pleural_contact(contour: tuple[Point, ...], anatomy: AnatomyMap, calibration: Calibration) -> bool | None:
+def _pleural_contact(
+    contour: tuple[Point, ...], anatomy: AnatomyMap, calibration: Calibration
+) -> bool | None:
     """Whether the lesion abuts the chest wall: part of its edge lies outside the lung field."""
     if not contour or not anatomy.lungs_found:
         return None
@@ -486,7 +564,7 @@ def _pleural_contact(contour: tuple[Point, ...], anatomy: AnatomyMap, calibratio
     counted = 0
     for p in contour:
         gx, gy = anatomy.grid.to_grid(p)
-        ix, iy = int(round(gx)), int(round(gy))
+        ix, iy = round(gx), round(gy)
         if not (0 <= ix < lungs.shape[1] and 0 <= iy < lungs.shape[0]):
             continue
         if near_outer[iy, ix]:
@@ -531,7 +609,9 @@ def find_diffuse_opacities(
     diff = np.where(lungs, z - mirror, 0.0)
     # Hila and the heart border are dense by anatomy and vary side to side; skip them.
     exclude = ndimage.binary_dilation(
-        anatomy.mask(Region.RIGHT_HILUM) | anatomy.mask(Region.LEFT_HILUM) | anatomy.mask(Region.HEART),
+        anatomy.mask(Region.RIGHT_HILUM)
+        | anatomy.mask(Region.LEFT_HILUM)
+        | anatomy.mask(Region.HEART),
         iterations=grid.size // 64,
     )
     candidate = (diff > 0.9) & lungs & ~exclude
@@ -547,7 +627,9 @@ def find_diffuse_opacities(
         if area < 0.015 * lung_area:
             continue
         strength = float(diff[region].mean())
-        confidence = float(np.clip(0.25 + 0.25 * (strength - 0.9) + 4.0 * area / lung_area, 0.0, 0.9))
+        confidence = float(
+            np.clip(0.25 + 0.25 * (strength - 0.9) + 4.0 * area / lung_area, 0.0, 0.9)
+        )
         ys, xs = np.nonzero(region)
         pts = np.stack([xs, ys], axis=1).astype(np.float64)
         long_g, short_g = _extent(pts) if len(pts) > 3 else (0.0, 0.0)
@@ -559,11 +641,21 @@ def find_diffuse_opacities(
         else:
             kind = FindingKind.CONSOLIDATION
         contour_g = _contour(ndimage.binary_fill_holes(region))
-        contour = grid.points_to_image(contour_g) if len(contour_g) else np.zeros((0, 2))
+        contour = (
+            grid.points_to_image(contour_g) if len(contour_g) else np.zeros((0, 2))
+        )
         image_pts = grid.points_to_image(pts)
         long_px, short_px = (long_g / grid.scale, short_g / grid.scale)
-        long_mm = length_along((long_px, 0), calibration) if calibration.is_calibrated else None
-        short_mm = length_along((short_px, 0), calibration) if calibration.is_calibrated else None
+        long_mm = (
+            length_along((long_px, 0), calibration)
+            if calibration.is_calibrated
+            else None
+        )
+        short_mm = (
+            length_along((short_px, 0), calibration)
+            if calibration.is_calibrated
+            else None
+        )
         center = (float(image_pts[:, 0].mean()), float(image_pts[:, 1].mean()))
         findings.append(
             Finding(
@@ -571,7 +663,9 @@ def find_diffuse_opacities(
                 kind=kind,
                 confidence=round(confidence, 3),
                 center=(round(center[0], 1), round(center[1], 1)),
-                contour=tuple((round(float(x), 1), round(float(y), 1)) for x, y in contour),
+                contour=tuple(
+                    (round(float(x), 1), round(float(y), 1)) for x, y in contour
+                ),
                 bbox=Box.of_points(image_pts).rounded(),
                 long_axis_px=round(long_px, 1),
                 short_axis_px=round(short_px, 1),
@@ -586,12 +680,17 @@ def find_diffuse_opacities(
     return findings
 
 
-def _mirror_density(z: npt.NDArray[np.float64], anatomy: AnatomyMap) -> npt.NDArray[np.float64]:
+def _mirror_density(
+    z: npt.NDArray[np.float64], anatomy: AnatomyMap
+) -> npt.NDArray[np.float64]:
     """For each lung pixel, the density at the same relative position in the other lung."""
     out = np.zeros_like(z)
     size = anatomy.grid.size
     boxes = {}
-    for side, region in ((Side.RIGHT, Region.RIGHT_LUNG), (Side.LEFT, Region.LEFT_LUNG)):
+    for side, region in (
+        (Side.RIGHT, Region.RIGHT_LUNG),
+        (Side.LEFT, Region.LEFT_LUNG),
+    ):
         ys, xs = np.nonzero(anatomy.mask(region))
         boxes[side] = (xs.min(), ys.min(), xs.max(), ys.max())
     for side, other in ((Side.RIGHT, Side.LEFT), (Side.LEFT, Side.RIGHT)):
@@ -639,7 +738,9 @@ class HilumRelation:
     contrast_along_path: float
 
 
-def hilum_relation(image: FloatImage, finding: Finding, anatomy: AnatomyMap, calibration: Calibration) -> HilumRelation | None:
+def hilum_relation(
+    image: FloatImage, finding: Finding, anatomy: AnatomyMap, calibration: Calibration
+) -> HilumRelation | None:
     """Test whether a soft-tissue strand connects a focal finding to its hilum.
 
     The intensity profile along the straight path from the lesion edge to the hilar
@@ -682,7 +783,9 @@ def hilum_relation(image: FloatImage, finding: Finding, anatomy: AnatomyMap, cal
         return ndimage.map_coordinates(flat, [ys, xs], order=1)
 
     path = sample(0, 0)
-    controls = np.maximum(sample(nx * offset, ny * offset), sample(-nx * offset, -ny * offset))
+    controls = np.maximum(
+        sample(nx * offset, ny * offset), sample(-nx * offset, -ny * offset)
+    )
     spread = float(np.std(flat)) + 1e-6
     strand = path > controls + 0.25 * spread
     # Near the hilum every path is dense; judge the connection on the lesion's side only.
@@ -696,13 +799,23 @@ def hilum_relation(image: FloatImage, finding: Finding, anatomy: AnatomyMap, cal
     gap_start = gap_end = None
     if longest is not None and not connected:
         a, b = longest[0] / n, longest[1] / n
-        gap_start = (edge[0] + a * (hilum[0] - edge[0]), edge[1] + a * (hilum[1] - edge[1]))
-        gap_end = (edge[0] + b * (hilum[0] - edge[0]), edge[1] + b * (hilum[1] - edge[1]))
+        gap_start = (
+            edge[0] + a * (hilum[0] - edge[0]),
+            edge[1] + a * (hilum[1] - edge[1]),
+        )
+        gap_end = (
+            edge[0] + b * (hilum[0] - edge[0]),
+            edge[1] + b * (hilum[1] - edge[1]),
+        )
     return HilumRelation(
         hilum_point=hilum,
         edge_point=(round(edge[0], 1), round(edge[1], 1)),
-        gap_start=None if gap_start is None else (round(gap_start[0], 1), round(gap_start[1], 1)),
-        gap_end=None if gap_end is None else (round(gap_end[0], 1), round(gap_end[1], 1)),
+        gap_start=None
+        if gap_start is None
+        else (round(gap_start[0], 1), round(gap_start[1], 1)),
+        gap_end=None
+        if gap_end is None
+        else (round(gap_end[0], 1), round(gap_end[1], 1)),
         gap_px=round(gap_px, 1),
         connected=bool(connected),
         strand_fraction=round(float(judged.mean()), 2),

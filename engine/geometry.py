@@ -36,7 +36,12 @@ class Box:
     @classmethod
     def around(cls, center: Point, half_w: float, half_h: float | None = None) -> Box:
         half_h = half_w if half_h is None else half_h
-        return cls(center[0] - half_w, center[1] - half_h, center[0] + half_w, center[1] + half_h)
+        return cls(
+            center[0] - half_w,
+            center[1] - half_h,
+            center[0] + half_w,
+            center[1] + half_h,
+        )
 
     @classmethod
     def of_points(cls, points: npt.ArrayLike) -> Box:
@@ -70,7 +75,9 @@ class Box:
         return inter / union if union > 0 else 0.0
 
     def scaled(self, factor: float) -> Box:
-        return Box(self.x0 * factor, self.y0 * factor, self.x1 * factor, self.y1 * factor)
+        return Box(
+            self.x0 * factor, self.y0 * factor, self.x1 * factor, self.y1 * factor
+        )
 
     def clipped(self, width: float, height: float) -> Box:
         return Box(
@@ -81,10 +88,20 @@ class Box:
         )
 
     def rounded(self, digits: int = 1) -> Box:
-        return Box(round(self.x0, digits), round(self.y0, digits), round(self.x1, digits), round(self.y1, digits))
+        return Box(
+            round(self.x0, digits),
+            round(self.y0, digits),
+            round(self.x1, digits),
+            round(self.y1, digits),
+        )
 
     def as_list(self) -> list[float]:
-        return [round(self.x0, 1), round(self.y0, 1), round(self.x1, 1), round(self.y1, 1)]
+        return [
+            round(self.x0, 1),
+            round(self.y0, 1),
+            round(self.x1, 1),
+            round(self.y1, 1),
+        ]
 
 
 GeometryKind = Literal["box", "polygon", "point", "line", "mask"]
@@ -107,9 +124,13 @@ class Geometry:
     def __post_init__(self) -> None:
         needed = {"box": 2, "point": 1, "line": 2}
         if self.kind in needed and len(self.points) != needed[self.kind]:
-            raise ValueError(f"{self.kind} geometry needs {needed[self.kind]} points, got {len(self.points)}")
+            raise ValueError(
+                f"{self.kind} geometry needs {needed[self.kind]} points, got {len(self.points)}"
+            )
         if self.kind == "polygon" and len(self.points) < 3:
-            raise ValueError(f"polygon geometry needs at least 3 points, got {len(self.points)}")
+            raise ValueError(
+                f"polygon geometry needs at least 3 points, got {len(self.points)}"
+            )
         if self.kind == "mask" and (self.shape is None or not self.rle):
             raise ValueError("mask geometry needs rle counts and a shape")
 
@@ -120,7 +141,9 @@ class Geometry:
     @classmethod
     def polygon(cls, points: npt.ArrayLike) -> Geometry:
         pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        return cls("polygon", tuple((round(float(x), 1), round(float(y), 1)) for x, y in pts))
+        return cls(
+            "polygon", tuple((round(float(x), 1), round(float(y), 1)) for x, y in pts)
+        )
 
     @classmethod
     def point(cls, p: Point) -> Geometry:
@@ -128,11 +151,17 @@ class Geometry:
 
     @classmethod
     def line(cls, a: Point, b: Point) -> Geometry:
-        return cls("line", ((round(a[0], 1), round(a[1], 1)), (round(b[0], 1), round(b[1], 1))))
+        return cls(
+            "line", ((round(a[0], 1), round(a[1], 1)), (round(b[0], 1), round(b[1], 1)))
+        )
 
     @classmethod
     def mask(cls, mask: npt.NDArray[np.bool_]) -> Geometry:
-        return cls("mask", rle=tuple(rle_encode(mask)), shape=(int(mask.shape[0]), int(mask.shape[1])))
+        return cls(
+            "mask",
+            rle=tuple(rle_encode(mask)),
+            shape=(int(mask.shape[0]), int(mask.shape[1])),
+        )
 
     def bounding_box(self) -> Box:
         if self.kind == "mask":
@@ -140,7 +169,12 @@ class Geometry:
             ys, xs = np.nonzero(rle_decode(self.rle, self.shape))
             if len(xs) == 0:
                 return Box(0, 0, 0, 0)
-            return Box(float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+            return Box(
+                float(xs.min()),
+                float(ys.min()),
+                float(xs.max() + 1),
+                float(ys.max() + 1),
+            )
         return Box.of_points(self.points)
 
     def center(self) -> Point:
@@ -150,7 +184,11 @@ class Geometry:
 
     def to_json(self) -> dict[str, Any]:
         if self.kind == "mask":
-            return {"type": "mask", "rle": list(self.rle), "shape": list(self.shape or ())}
+            return {
+                "type": "mask",
+                "rle": list(self.rle),
+                "shape": list(self.shape or ()),
+            }
         if self.kind == "box":
             return {"type": "box", "bbox": Box.of_points(self.points).as_list()}
         return {"type": self.kind, "points": [list(p) for p in self.points]}
@@ -163,10 +201,16 @@ class Geometry:
             return cls("box", ((x0, y0), (x1, y1)))
         if kind == "mask":
             rows, cols = data["shape"]
-            return cls("mask", rle=tuple(int(v) for v in data["rle"]), shape=(int(rows), int(cols)))
+            return cls(
+                "mask",
+                rle=tuple(int(v) for v in data["rle"]),
+                shape=(int(rows), int(cols)),
+            )
         if kind in ("polygon", "point", "line"):
             return cls(kind, tuple((float(x), float(y)) for x, y in data["points"]))
-        raise ValueError(f"unknown geometry type {kind!r}; expected box, polygon, point, line or mask")
+        raise ValueError(
+            f"unknown geometry type {kind!r}; expected box, polygon, point, line or mask"
+        )
 
 
 def rle_encode(mask: npt.NDArray[np.bool_]) -> list[int]:
@@ -180,10 +224,14 @@ def rle_encode(mask: npt.NDArray[np.bool_]) -> list[int]:
     return runs if not flat[0] else [0, *runs]
 
 
-def rle_decode(counts: tuple[int, ...] | list[int], shape: tuple[int, int]) -> npt.NDArray[np.bool_]:
+def rle_decode(
+    counts: tuple[int, ...] | list[int], shape: tuple[int, int]
+) -> npt.NDArray[np.bool_]:
     total = shape[0] * shape[1]
     if sum(counts) != total:
-        raise ValueError(f"RLE counts cover {sum(counts)} pixels, shape {shape} has {total}")
+        raise ValueError(
+            f"RLE counts cover {sum(counts)} pixels, shape {shape} has {total}"
+        )
     values = np.zeros(len(counts), dtype=bool)
     values[1::2] = True
     return np.repeat(values, counts).reshape(shape)
@@ -197,20 +245,29 @@ def polygon_centroid(points: npt.NDArray[np.float64]) -> Point:
     area = cross.sum() / 2
     if abs(area) < 1e-9:
         return (float(x.mean()), float(y.mean()))
-    return (float(((x + xs) * cross).sum() / (6 * area)), float(((y + ys) * cross).sum() / (6 * area)))
+    return (
+        float(((x + xs) * cross).sum() / (6 * area)),
+        float(((y + ys) * cross).sum() / (6 * area)),
+    )
 
 
-def mask_to_polygon(mask: npt.NDArray[np.bool_], *, scale: float = 1.0, epsilon_px: float = 1.0) -> npt.NDArray[np.float64]:
+def mask_to_polygon(
+    mask: npt.NDArray[np.bool_], *, scale: float = 1.0, epsilon_px: float = 1.0
+) -> npt.NDArray[np.float64]:
     """The outer contour of the largest component, simplified, in (scaled) pixel units.
 
     Contour points sit on pixel centres; `scale` maps the mask grid to image pixels
     (pixel centre i maps to (i + 0.5) * scale - 0.5).
     """
-    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     if not contours:
         return np.zeros((0, 2))
     largest = max(contours, key=cv2.contourArea)
-    simplified = cv2.approxPolyDP(largest, epsilon_px, True).reshape(-1, 2).astype(np.float64)
+    simplified = (
+        cv2.approxPolyDP(largest, epsilon_px, True).reshape(-1, 2).astype(np.float64)
+    )
     return (simplified + 0.5) * scale - 0.5
 
 
@@ -236,11 +293,14 @@ class Distance:
         return describe_length(self, lang)
 
 
-def measure(a: Point, b: Point, calibration: Calibration, estimate: Calibration | None = None) -> Distance:
+def measure(
+    a: Point, b: Point, calibration: Calibration, estimate: Calibration | None = None
+) -> Distance:
     """Distance between two image points, in mm when calibrated.
 
     Args:
-        a, b: points in image pixels.
+        a: first point, in image pixels.
+        b: second point, in image pixels.
         calibration: the image's own calibration.
         estimate: an anatomical estimate used only when the image has no calibration;
             the result is then labelled `estimated` with its relative error.
@@ -251,15 +311,25 @@ def measure(a: Point, b: Point, calibration: Calibration, estimate: Calibration 
     if chosen is None or chosen.row_mm is None or chosen.col_mm is None:
         return Distance(value_px=px, value_mm=None, calibration=CalibrationSource.NONE)
     mm = math.hypot(dx * chosen.col_mm, dy * chosen.row_mm)
-    error = ESTIMATE_RELATIVE_ERROR if chosen.source is CalibrationSource.ESTIMATED else None
-    return Distance(value_px=px, value_mm=mm, calibration=chosen.source, relative_error=error)
+    error = (
+        ESTIMATE_RELATIVE_ERROR
+        if chosen.source is CalibrationSource.ESTIMATED
+        else None
+    )
+    return Distance(
+        value_px=px, value_mm=mm, calibration=chosen.source, relative_error=error
+    )
 
 
-def length_along(vector_px: tuple[float, float], calibration: Calibration) -> float | None:
+def length_along(
+    vector_px: tuple[float, float], calibration: Calibration
+) -> float | None:
     """Length in mm of a pixel vector (dx, dy), or None without calibration."""
     if calibration.row_mm is None or calibration.col_mm is None:
         return None
-    return math.hypot(vector_px[0] * calibration.col_mm, vector_px[1] * calibration.row_mm)
+    return math.hypot(
+        vector_px[0] * calibration.col_mm, vector_px[1] * calibration.row_mm
+    )
 
 
 # Typical adult internal thoracic width on a PA film is about 26-30 cm; using one value
@@ -279,7 +349,11 @@ def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
 def describe_length(d: Distance, lang: str = "en") -> str:
     zh = lang == "zh"
     if d.value_mm is None:
-        return f"未校准：{d.value_px:.0f} 像素" if zh else f"uncalibrated: {d.value_px:.0f} px"
+        return (
+            f"未校准：{d.value_px:.0f} 像素"
+            if zh
+            else f"uncalibrated: {d.value_px:.0f} px"
+        )
     cm = d.value_mm / 10
     if d.is_estimate:
         pct = round((d.relative_error or ESTIMATE_RELATIVE_ERROR) * 100)

@@ -36,60 +36,265 @@ class IntentKind(StrEnum):
 # Cue words per intent; English cues are matched on word boundaries.
 _CUES: dict[IntentKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     IntentKind.OUT_OF_SCOPE: (
-        ("治疗", "手术", "用药", "吃什么药", "化疗", "放疗", "预后", "能活", "存活", "要不要切", "怎么办", "开药", "靶向", "确诊"),
-        ("treat*", "surgery", "surgical", "operate", "chemo*", "radiotherapy", "prognosis", "survival",
-         "medication", "prescribe", "what should i do", "life expectancy", "am i going to"),
+        (
+            "治疗",
+            "手术",
+            "用药",
+            "吃什么药",
+            "化疗",
+            "放疗",
+            "预后",
+            "能活",
+            "存活",
+            "要不要切",
+            "怎么办",
+            "开药",
+            "靶向",
+            "确诊",
+        ),
+        (
+            "treat*",
+            "surgery",
+            "surgical",
+            "operate",
+            "chemo*",
+            "radiotherapy",
+            "prognosis",
+            "survival",
+            "medication",
+            "prescribe",
+            "what should i do",
+            "life expectancy",
+            "am i going to",
+        ),
     ),
     IntentKind.PROFILE: (
-        ("典型", "符合几条", "符合哪些", "征象对照", "评分卡", "如果这是", "符合", "几条"),
-        ("typical", "scorecard", "score card", "criteria", "how many does", "how many of", "checklist",
-         "profile", "if this were", "if this is", "does this meet", "meets"),
+        (
+            "典型",
+            "符合几条",
+            "符合哪些",
+            "征象对照",
+            "评分卡",
+            "如果这是",
+            "符合",
+            "几条",
+        ),
+        (
+            "typical",
+            "scorecard",
+            "score card",
+            "criteria",
+            "how many does",
+            "how many of",
+            "checklist",
+            "profile",
+            "if this were",
+            "if this is",
+            "does this meet",
+            "meets",
+        ),
     ),
     IntentKind.RELATION: (
         ("距离", "多远", "相连", "连接", "相通", "关系", "间距"),
-        ("distance", "how far", "connect*", "relation*", "gap", "far from", "away from"),
+        (
+            "distance",
+            "how far",
+            "connect*",
+            "relation*",
+            "gap",
+            "far from",
+            "away from",
+        ),
     ),
     IntentKind.DESCRIBE: (
-        ("边缘", "规则", "形态", "形状", "密度", "钙化", "大小", "多大", "分叶", "毛刺", "边界", "描述",
-         "性质", "特征", "均匀", "空洞", "直径"),
-        ("margin*", "border*", "regular", "irregular", "shape", "dense", "density", "calcif*", "size",
-         "how big", "large is", "lobulat*", "spicul*", "describe", "characteri*", "edge*", "homogene*",
-         "cavit*", "diameter", "smooth", "well-defined", "ill-defined"),
+        (
+            "边缘",
+            "规则",
+            "形态",
+            "形状",
+            "密度",
+            "钙化",
+            "大小",
+            "多大",
+            "分叶",
+            "毛刺",
+            "边界",
+            "描述",
+            "性质",
+            "特征",
+            "均匀",
+            "空洞",
+            "直径",
+        ),
+        (
+            "margin*",
+            "border*",
+            "regular",
+            "irregular",
+            "shape",
+            "dense",
+            "density",
+            "calcif*",
+            "size",
+            "how big",
+            "large is",
+            "lobulat*",
+            "spicul*",
+            "describe",
+            "characteri*",
+            "edge*",
+            "homogene*",
+            "cavit*",
+            "diameter",
+            "smooth",
+            "well-defined",
+            "ill-defined",
+        ),
     ),
     IntentKind.LIST: (
         ("几个", "多少个", "列出", "列举", "一共", "数量", "哪些病灶"),
-        ("how many", "list", "count", "number of", "enumerate", "all findings", "all the findings"),
+        (
+            "how many",
+            "list",
+            "count",
+            "number of",
+            "enumerate",
+            "all findings",
+            "all the findings",
+        ),
     ),
     IntentKind.LOCATION: (
         ("在哪", "位置", "哪里", "哪个肺野", "哪一侧", "位于", "标出", "定位"),
-        ("where", "location", "locate", "which zone", "which lobe", "which side", "point to", "show me"),
+        (
+            "where",
+            "location",
+            "locate",
+            "which zone",
+            "which lobe",
+            "which side",
+            "point to",
+            "show me",
+        ),
     ),
     IntentKind.SCREENING: (
-        ("异常", "有没有", "是否有", "发现", "表现", "正常吗", "看到什么", "有什么", "问题吗", "病变吗"),
-        ("abnormal", "anything", "findings", "finding", "normal", "what do you see", "screen",
-         "any lesion", "any nodule", "overview", "impression", "is there"),
+        (
+            "异常",
+            "有没有",
+            "是否有",
+            "发现",
+            "表现",
+            "正常吗",
+            "看到什么",
+            "有什么",
+            "问题吗",
+            "病变吗",
+        ),
+        (
+            "abnormal",
+            "anything",
+            "findings",
+            "finding",
+            "normal",
+            "what do you see",
+            "screen",
+            "any lesion",
+            "any nodule",
+            "overview",
+            "impression",
+            "is there",
+        ),
     ),
 }
 
 _EXPLAIN = (
     ("什么是", "是什么意思", "什么意思", "解释", "含义", "定义", "是什么征"),
-    ("what is", "what's", "what does", "mean", "meaning", "explain", "define", "definition"),
+    (
+        "what is",
+        "what's",
+        "what does",
+        "mean",
+        "meaning",
+        "explain",
+        "define",
+        "definition",
+    ),
 )
 
 _DEMONSTRATIVES = (
-    ("这个", "那个", "这一", "那一", "(?<!应)该", "上述", "(?<![因如彼])此", "(?<!其)它", "这处", "那处",
-     "这里", "那里", "这是", "这枚", "这块"),
-    ("this", "that", "it", "the lesion", "the one above", "the nodule", "the opacity", "the mass",
-     "the finding", "the same", "its", "there", "here"),
+    (
+        "这个",
+        "那个",
+        "这一",
+        "那一",
+        "(?<!应)该",
+        "上述",
+        "(?<![因如彼])此",
+        "(?<!其)它",
+        "这处",
+        "那处",
+        "这里",
+        "那里",
+        "这是",
+        "这枚",
+        "这块",
+    ),
+    (
+        "this",
+        "that",
+        "it",
+        "the lesion",
+        "the one above",
+        "the nodule",
+        "the opacity",
+        "the mass",
+        "the finding",
+        "the same",
+        "its",
+        "there",
+        "here",
+    ),
 )
-_REGION_WORDS = (("区域", "这里", "框", "画的", "圈"), ("region", "area", "box", "here", "drew", "drawn", "marked"))
+_REGION_WORDS = (
+    ("区域", "这里", "框", "画的", "圈"),
+    ("region", "area", "box", "here", "drew", "drawn", "marked"),
+)
 FOCAL_NOUNS = (
-    ("结节", "肿块", "圆形影", "类圆形", "团块", "病灶", "阴影", "占位", "结节影", "片状影", "斑片影",
-     "条索影", "致密影", "团块影", "高密度影"),
-    ("nodule", "mass", "round opacity", "rounded opacity", "lesion", "opacity", "shadow", "spot", "finding"),
+    (
+        "结节",
+        "肿块",
+        "圆形影",
+        "类圆形",
+        "团块",
+        "病灶",
+        "阴影",
+        "占位",
+        "结节影",
+        "片状影",
+        "斑片影",
+        "条索影",
+        "致密影",
+        "团块影",
+        "高密度影",
+    ),
+    (
+        "nodule",
+        "mass",
+        "round opacity",
+        "rounded opacity",
+        "lesion",
+        "opacity",
+        "shadow",
+        "spot",
+        "finding",
+    ),
 )
-ROUND_WORDS = (("圆形", "类圆", "结节", "球形"), ("round", "rounded", "nodule", "nodular", "spherical", "coin"))
-_ANCHOR_ID = re.compile(r"(?<![A-Za-z0-9])(?:[Aa]\s?(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))(?!\d)")
+ROUND_WORDS = (
+    ("圆形", "类圆", "结节", "球形"),
+    ("round", "rounded", "nodule", "nodular", "spherical", "coin"),
+)
+_ANCHOR_ID = re.compile(
+    r"(?<![A-Za-z0-9])(?:[Aa]\s?(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))(?!\d)"
+)
 _HILUM = (("肺门",), ("hilum", "hilar", "hila"))
 
 
@@ -126,7 +331,9 @@ class Intent:
     explain: bool
 
 
-def _found(text: str, lowered: str, cues: tuple[tuple[str, ...], tuple[str, ...]]) -> str | None:
+def _found(
+    text: str, lowered: str, cues: tuple[tuple[str, ...], tuple[str, ...]]
+) -> str | None:
     zh, en = cues
     for cue in zh:
         # Chinese cues may carry a look-behind (e.g. "(?<!应)该": 该 but not 应该).
@@ -143,8 +350,13 @@ def _found(text: str, lowered: str, cues: tuple[tuple[str, ...], tuple[str, ...]
     return None
 
 
-def parse_intent(question: str, *, has_drawn_region: bool = False, names_sign: bool = False,
-                 names_profile: bool = False) -> Intent:
+def parse_intent(
+    question: str,
+    *,
+    has_drawn_region: bool = False,
+    names_sign: bool = False,
+    names_profile: bool = False,
+) -> Intent:
     """Parse a question into an `Intent`.
 
     Args:
@@ -158,7 +370,9 @@ def parse_intent(question: str, *, has_drawn_region: bool = False, names_sign: b
     language = detect_language(text)
     hits = [kind for kind, cues in _CUES.items() if _found(text, lowered, cues)]
     explain = _found(text, lowered, _EXPLAIN) is not None
-    ids = tuple(f"A{next(g for g in m.groups() if g)}" for m in _ANCHOR_ID.finditer(text))
+    ids = tuple(
+        f"A{next(g for g in m.groups() if g)}" for m in _ANCHOR_ID.finditer(text)
+    )
     demonstrative = _found(text, lowered, _DEMONSTRATIVES)
     region_words = _found(text, lowered, _REGION_WORDS) is not None
     focal = _found(text, lowered, FOCAL_NOUNS)
@@ -170,8 +384,15 @@ def parse_intent(question: str, *, has_drawn_region: bool = False, names_sign: b
         re.search(r"distance|how far|far from|away from", lowered)
     )
 
-    kind = _choose(hits, explain=explain, names_sign=names_sign, names_profile=names_profile,
-                   drawn=has_drawn_region, region_words=region_words, anchor_ids=bool(ids))
+    kind = _choose(
+        hits,
+        explain=explain,
+        names_sign=names_sign,
+        names_profile=names_profile,
+        drawn=has_drawn_region,
+        region_words=region_words,
+        anchor_ids=bool(ids),
+    )
     return Intent(
         kind=kind,
         also=tuple(h for h in hits if h is not kind),
@@ -189,11 +410,21 @@ def parse_intent(question: str, *, has_drawn_region: bool = False, names_sign: b
     )
 
 
-def _choose(hits: list[IntentKind], *, explain: bool, names_sign: bool, names_profile: bool,
-            drawn: bool, region_words: bool, anchor_ids: bool) -> IntentKind:
+def _choose(
+    hits: list[IntentKind],
+    *,
+    explain: bool,
+    names_sign: bool,
+    names_profile: bool,
+    drawn: bool,
+    region_words: bool,
+    anchor_ids: bool,
+) -> IntentKind:
     if IntentKind.OUT_OF_SCOPE in hits:
         return IntentKind.OUT_OF_SCOPE
-    if names_profile and (IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits):
+    if names_profile and (
+        IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits
+    ):
         return IntentKind.PROFILE
     if IntentKind.PROFILE in hits:
         return IntentKind.PROFILE  # the handler asks which profile when none is named
@@ -203,8 +434,13 @@ def _choose(hits: list[IntentKind], *, explain: bool, names_sign: bool, names_pr
         return IntentKind.DESCRIBE  # "what is A3?" asks about that anchor
     if drawn and (region_words or not hits or hits == [IntentKind.SCREENING]):
         return IntentKind.DRAWN_REGION
-    for kind in (IntentKind.RELATION, IntentKind.DESCRIBE, IntentKind.LIST, IntentKind.LOCATION,
-                 IntentKind.SCREENING):
+    for kind in (
+        IntentKind.RELATION,
+        IntentKind.DESCRIBE,
+        IntentKind.LIST,
+        IntentKind.LOCATION,
+        IntentKind.SCREENING,
+    ):
         if kind in hits:
             return kind
     if names_sign:

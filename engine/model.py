@@ -47,7 +47,9 @@ class Calibration:
         for name in ("row_mm", "col_mm"):
             value = getattr(self, name)
             if value is not None and not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name} must be a positive number of mm, got {value!r}")
+                raise ValueError(
+                    f"{name} must be a positive number of mm, got {value!r}"
+                )
         has_spacing = self.row_mm is not None and self.col_mm is not None
         if has_spacing == (self.source is CalibrationSource.NONE):
             raise ValueError(
@@ -100,7 +102,9 @@ class Radiograph:
 
     def __post_init__(self) -> None:
         if self.pixels.ndim != 2:
-            raise ValueError(f"pixels must be a 2-D grayscale array, got shape {self.pixels.shape}")
+            raise ValueError(
+                f"pixels must be a 2-D grayscale array, got shape {self.pixels.shape}"
+            )
         if min(self.pixels.shape) < 32:
             raise ValueError(
                 f"image of {self.pixels.shape[1]}x{self.pixels.shape[0]} px is too small "

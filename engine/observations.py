@@ -26,17 +26,25 @@ SATELLITE_RADIUS_MM = 20.0
 DIFFUSE_REPORT_CONFIDENCE = 0.5
 
 
-def focal_observations(analysis: ImageAnalysis, finding: Finding, anchor_id: str) -> list[Observation]:
+def focal_observations(
+    analysis: ImageAnalysis, finding: Finding, anchor_id: str
+) -> list[Observation]:
     """Features of one focal finding, all citing that finding's anchor."""
     ev = (anchor_id,)
     obs = [
         Observation(feature="focal.present", value=True, evidence_anchor_ids=ev),
-        Observation(feature="focal.upper_zone", value=finding.location.zone is Zone.UPPER, evidence_anchor_ids=ev),
+        Observation(
+            feature="focal.upper_zone",
+            value=finding.location.zone is Zone.UPPER,
+            evidence_anchor_ids=ev,
+        ),
     ]
 
     def add(feature: str, value: float | int | bool | None) -> None:
         if value is not None:
-            obs.append(Observation(feature=feature, value=value, evidence_anchor_ids=ev))
+            obs.append(
+                Observation(feature=feature, value=value, evidence_anchor_ids=ev)
+            )
 
     # Sizes only from the image's own calibration, never from an anatomical estimate.
     if analysis.calibration.is_calibrated:
@@ -45,8 +53,12 @@ def focal_observations(analysis: ImageAnalysis, finding: Finding, anchor_id: str
     if finding.margin is not None:
         add("focal.lobulation_notches", len(finding.margin.notches))
         add("focal.spicule_count", len(finding.margin.spicules))
-        lengths = [s.length_mm for s in finding.margin.spicules if s.length_mm is not None]
-        if lengths or (analysis.calibration.is_calibrated and not finding.margin.spicules):
+        lengths = [
+            s.length_mm for s in finding.margin.spicules if s.length_mm is not None
+        ]
+        if lengths or (
+            analysis.calibration.is_calibrated and not finding.margin.spicules
+        ):
             add("focal.spicule_max_mm", max(lengths, default=0.0))
         add("focal.margin_sharpness", finding.margin.sharpness)
         add("focal.ill_defined", finding.margin.ill_defined)
@@ -62,7 +74,8 @@ def focal_observations(analysis: ImageAnalysis, finding: Finding, anchor_id: str
         satellites = sum(
             1
             for other in analysis.focal_findings
-            if other.id != finding.id and math.dist(other.center, finding.center) * spacing <= SATELLITE_RADIUS_MM
+            if other.id != finding.id
+            and math.dist(other.center, finding.center) * spacing <= SATELLITE_RADIUS_MM
         )
         add("focal.satellite_count", satellites)
     return obs
@@ -74,37 +87,67 @@ def global_observations(
     *,
     focal_report_threshold: float,
 ) -> list[Observation]:
-    """Whole-film features; `anchor_for(name)` gives the evidence anchor for a finding id
-    or a region id (or None when the conversation has no anchor for it yet)."""
+    """Whole-film features, each citing its evidence anchors.
+
+    `anchor_for(name)` gives the evidence anchor for a finding id or a region id, or
+    None when the conversation has none for it.
+    """
     obs: list[Observation] = []
 
     def add(feature: str, value: float | int | bool, *evidence: str | None) -> None:
         ids = tuple(e for e in evidence if e)
         obs.append(Observation(feature=feature, value=value, evidence_anchor_ids=ids))
 
-    reported_focal = [f for f in analysis.focal_findings if f.confidence >= focal_report_threshold]
+    reported_focal = [
+        f for f in analysis.focal_findings if f.confidence >= focal_report_threshold
+    ]
     add("focal.count", len(reported_focal), *(anchor_for(f.id) for f in reported_focal))
     if not reported_focal:
         add("focal.present", False)
 
-    diffuse = [f for f in analysis.findings if not f.is_focal and f.confidence >= DIFFUSE_REPORT_CONFIDENCE]
+    diffuse = [
+        f
+        for f in analysis.findings
+        if not f.is_focal and f.confidence >= DIFFUSE_REPORT_CONFIDENCE
+    ]
     consolidation = [f for f in diffuse if f.kind is FindingKind.CONSOLIDATION]
     ids = [anchor_for(f.id) for f in consolidation]
     add("opacity.consolidation_present", bool(consolidation), *ids)
-    add("opacity.consolidation_fraction", round(min(1.0, sum(f.lung_fraction or 0 for f in consolidation)), 3), *ids)
+    add(
+        "opacity.consolidation_fraction",
+        round(min(1.0, sum(f.lung_fraction or 0 for f in consolidation)), 3),
+        *ids,
+    )
     sides = {f.location.side for f in diffuse}
     if diffuse:  # "unilateral" is a statement about an opacity that exists
-        add("opacity.bilateral", len(sides & {Side.RIGHT, Side.LEFT}) == 2, *(anchor_for(f.id) for f in diffuse))
-    add("opacity.perihilar", any(f.location.band is Band.INNER for f in diffuse),
-        *(anchor_for(f.id) for f in diffuse if f.location.band is Band.INNER))
-    add("opacity.upper_zone", any(f.location.zone is Zone.UPPER for f in diffuse),
-        *(anchor_for(f.id) for f in diffuse if f.location.zone is Zone.UPPER))
-    add("opacity.lower_zone", any(f.location.zone is Zone.LOWER for f in diffuse),
-        *(anchor_for(f.id) for f in diffuse if f.location.zone is Zone.LOWER))
+        add(
+            "opacity.bilateral",
+            len(sides & {Side.RIGHT, Side.LEFT}) == 2,
+            *(anchor_for(f.id) for f in diffuse),
+        )
+    add(
+        "opacity.perihilar",
+        any(f.location.band is Band.INNER for f in diffuse),
+        *(anchor_for(f.id) for f in diffuse if f.location.band is Band.INNER),
+    )
+    add(
+        "opacity.upper_zone",
+        any(f.location.zone is Zone.UPPER for f in diffuse),
+        *(anchor_for(f.id) for f in diffuse if f.location.zone is Zone.UPPER),
+    )
+    add(
+        "opacity.lower_zone",
+        any(f.location.zone is Zone.LOWER for f in diffuse),
+        *(anchor_for(f.id) for f in diffuse if f.location.zone is Zone.LOWER),
+    )
     linear = [f for f in diffuse if f.kind is FindingKind.LINEAR]
     add("opacity.linear_present", bool(linear), *(anchor_for(f.id) for f in linear))
     reticular = [f for f in diffuse if f.kind is FindingKind.RETICULAR]
-    add("opacity.reticular_present", bool(reticular), *(anchor_for(f.id) for f in reticular))
+    add(
+        "opacity.reticular_present",
+        bool(reticular),
+        *(anchor_for(f.id) for f in reticular),
+    )
 
     measures = analysis.measures
     if measures.cardiothoracic_ratio is not None:
@@ -114,14 +157,24 @@ def global_observations(
         angle = measures.cpa_angle_deg.get(side)
         if angle is not None:
             blunted[side] = angle > CPA_BLUNTED_DEG
-            add(f"pleura.cpa_blunted_{side}", blunted[side], anchor_for(f"{side}_costophrenic_angle"))
+            add(
+                f"pleura.cpa_blunted_{side}",
+                blunted[side],
+                anchor_for(f"{side}_costophrenic_angle"),
+            )
     if len(blunted) == 2:
-        add("pleura.cpa_blunted_any", any(blunted.values()),
-            *(anchor_for(f"{s}_costophrenic_angle") for s, b in blunted.items() if b))
+        add(
+            "pleura.cpa_blunted_any",
+            any(blunted.values()),
+            *(anchor_for(f"{s}_costophrenic_angle") for s, b in blunted.items() if b),
+        )
     if measures.mediastinum_width_ratio is not None:
-        add("mediastinum.width_ratio", measures.mediastinum_width_ratio, anchor_for("mediastinum"))
+        add(
+            "mediastinum.width_ratio",
+            measures.mediastinum_width_ratio,
+            anchor_for("mediastinum"),
+        )
     view = (analysis.view_position or "").upper()
     if view in ("PA", "AP"):
         add("view.frontal_pa", view == "PA")
     return obs
-

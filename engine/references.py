@@ -115,29 +115,47 @@ def resolve_subject(
     """Find what the question is about; see the module docstring for the rules."""
     if intent.anchor_ids:
         found = [store.find(a) for a in intent.anchor_ids]
-        unknown = tuple(a for a, f in zip(intent.anchor_ids, found, strict=True) if f is None)
+        unknown = tuple(
+            a for a, f in zip(intent.anchor_ids, found, strict=True) if f is None
+        )
         known = [f for f in found if f is not None]
         if unknown and not known:
             return Resolution(outcome=Outcome.NOT_FOUND, unknown_ids=unknown)
         anchor = known[0]
         return Resolution(
             outcome=Outcome.BOUND,
-            binding=Binding(phrase=anchor.id, rule=Rule.EXPLICIT_ID, anchor_id=anchor.id, finding_id=anchor.finding_id),
+            binding=Binding(
+                phrase=anchor.id,
+                rule=Rule.EXPLICIT_ID,
+                anchor_id=anchor.id,
+                finding_id=anchor.finding_id,
+            ),
             anchor=anchor,
             finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
             unknown_ids=unknown,
         )
 
-    if drawn_anchor is not None and (intent.region_words or intent.demonstrative or not intent.focal_noun):
+    if drawn_anchor is not None and (
+        intent.region_words or intent.demonstrative or not intent.focal_noun
+    ):
         return Resolution(
             outcome=Outcome.BOUND,
-            binding=Binding(phrase=intent.demonstrative_phrase or "drawn region", rule=Rule.DRAWN_REGION,
-                            anchor_id=drawn_anchor.id),
+            binding=Binding(
+                phrase=intent.demonstrative_phrase or "drawn region",
+                rule=Rule.DRAWN_REGION,
+                anchor_id=drawn_anchor.id,
+            ),
             anchor=drawn_anchor,
         )
 
-    lung_mentions = [m for m in mentions if m.region_id and m.kind.value in _LUNG_KINDS and m.kind.value != "hilum"]
-    if lung_mentions and (intent.focal_noun or intent.demonstrative or intent.round_shape):
+    lung_mentions = [
+        m
+        for m in mentions
+        if m.region_id and m.kind.value in _LUNG_KINDS and m.kind.value != "hilum"
+    ]
+    if lung_mentions and (
+        intent.focal_noun or intent.demonstrative or intent.round_shape
+    ):
         return _by_anatomy(intent, lung_mentions, store, analysis, reportable)
 
     if intent.demonstrative or intent.focal_noun:
@@ -145,14 +163,24 @@ def resolve_subject(
         if intent.round_shape or _names_focal(intent):
             focal = [a for a in focus if _is_focal_anchor(a, analysis)]
             focus = focal or focus
-        phrase = " ".join(p for p in (intent.demonstrative_phrase, intent.focal_noun) if p) or "it"
+        phrase = (
+            " ".join(p for p in (intent.demonstrative_phrase, intent.focal_noun) if p)
+            or "it"
+        )
         if len(focus) == 1:
             anchor = focus[0]
             return Resolution(
                 outcome=Outcome.BOUND,
-                binding=Binding(phrase=phrase, rule=Rule.DEMONSTRATIVE, anchor_id=anchor.id, finding_id=anchor.finding_id),
+                binding=Binding(
+                    phrase=phrase,
+                    rule=Rule.DEMONSTRATIVE,
+                    anchor_id=anchor.id,
+                    finding_id=anchor.finding_id,
+                ),
                 anchor=anchor,
-                finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
+                finding=analysis.finding(anchor.finding_id)
+                if anchor.finding_id
+                else None,
             )
         if len(focus) > 1:
             return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focus))
@@ -182,29 +210,56 @@ def _by_anatomy(
     pool = _candidate_pool(intent, store, analysis, reportable)
     fits = [f for f in pool if region_fits(region_id, f)]
     phrase = mention.text + (intent.focal_noun or "")
-    if len(mentions) > 1:  # "outer band of the right middle zone": every mention must fit
-        fits = [f for f in fits if all(region_fits(str(m.region_id), f) for m in mentions)]
+    if (
+        len(mentions) > 1
+    ):  # "outer band of the right middle zone": every mention must fit
+        fits = [
+            f for f in fits if all(region_fits(str(m.region_id), f) for m in mentions)
+        ]
     if len(fits) == 1:
         finding = fits[0]
-        return _bound_finding(phrase, Rule.ANATOMICAL_DESCRIPTION, finding, store, mention)
+        return _bound_finding(
+            phrase, Rule.ANATOMICAL_DESCRIPTION, finding, store, mention
+        )
     if len(fits) > 1:
         top, second = fits[0], fits[1]
         if top.confidence - second.confidence >= 0.25:
-            return _bound_finding(phrase, Rule.ANATOMICAL_DESCRIPTION, top, store, mention,
-                                  note=f"{second.id} fits too but is much less certain")
-        return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(fits), asked_region=mention)
+            return _bound_finding(
+                phrase,
+                Rule.ANATOMICAL_DESCRIPTION,
+                top,
+                store,
+                mention,
+                note=f"{second.id} fits too but is much less certain",
+            )
+        return Resolution(
+            outcome=Outcome.AMBIGUOUS, candidates=tuple(fits), asked_region=mention
+        )
     # Nothing there: is there one on the same side elsewhere?
     side = mention.side.value if mention.side is not None else None
     same_side = [f for f in pool if side is not None and f.location.side.value == side]
     if len(same_side) == 1:
-        return _bound_finding(phrase, Rule.ANATOMY_CORRECTED, same_side[0], store, mention,
-                              note="no matching finding in the named region; the only one on that side lies elsewhere")
+        return _bound_finding(
+            phrase,
+            Rule.ANATOMY_CORRECTED,
+            same_side[0],
+            store,
+            mention,
+            note="no matching finding in the named region; the only one on that side lies elsewhere",
+        )
     if len(same_side) > 1:
-        return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(same_side), asked_region=mention)
+        return Resolution(
+            outcome=Outcome.AMBIGUOUS, candidates=tuple(same_side), asked_region=mention
+        )
     return Resolution(outcome=Outcome.NOT_FOUND, asked_region=mention)
 
 
-def _candidate_pool(intent: Intent, store: AnchorStore, analysis: ImageAnalysis, reportable: list[Finding]) -> list[Finding]:
+def _candidate_pool(
+    intent: Intent,
+    store: AnchorStore,
+    analysis: ImageAnalysis,
+    reportable: list[Finding],
+) -> list[Finding]:
     anchored = {a.finding_id for a in store.all() if a.finding_id}
     pool = [f for f in analysis.findings if f in reportable or f.id in anchored]
     if intent.round_shape or _names_focal(intent):
@@ -213,30 +268,53 @@ def _candidate_pool(intent: Intent, store: AnchorStore, analysis: ImageAnalysis,
 
 
 def _bound_finding(
-    phrase: str, rule: Rule, finding: Finding, store: AnchorStore, mention: AnatomyMention | None, note: str = ""
+    phrase: str,
+    rule: Rule,
+    finding: Finding,
+    store: AnchorStore,
+    mention: AnatomyMention | None,
+    note: str = "",
 ) -> Resolution:
     anchor = store.latest_for_finding(finding.id)
     return Resolution(
         outcome=Outcome.BOUND,
-        binding=Binding(phrase=phrase, rule=rule, anchor_id=None if anchor is None else anchor.id,
-                        finding_id=finding.id, note=note),
+        binding=Binding(
+            phrase=phrase,
+            rule=rule,
+            anchor_id=None if anchor is None else anchor.id,
+            finding_id=finding.id,
+            note=note,
+        ),
         anchor=anchor,
         finding=finding,
         asked_region=mention,
     )
 
 
-def _default_subject(intent: Intent, store: AnchorStore, analysis: ImageAnalysis, reportable: list[Finding]) -> Resolution:
+def _default_subject(
+    intent: Intent,
+    store: AnchorStore,
+    analysis: ImageAnalysis,
+    reportable: list[Finding],
+) -> Resolution:
     focal = [f for f in reportable if f.is_focal]
     if len(focal) == 1:
-        return _bound_finding(intent.focal_noun or "(no reference)", Rule.ONLY_FINDING, focal[0], store, None)
+        return _bound_finding(
+            intent.focal_noun or "(no reference)",
+            Rule.ONLY_FINDING,
+            focal[0],
+            store,
+            None,
+        )
     if len(focal) > 1:
         return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focal))
     return Resolution(outcome=Outcome.NOT_FOUND)
 
 
 def anchors_in_use(store: AnchorStore) -> list[Anchor]:
-    return [a for a in store.all() if a.kind in (AnchorKind.FINDING, AnchorKind.USER_DRAWN)]
+    return [
+        a for a in store.all() if a.kind in (AnchorKind.FINDING, AnchorKind.USER_DRAWN)
+    ]
 
 
 def lung_region(side: Side) -> Region:

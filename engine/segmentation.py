@@ -24,7 +24,9 @@ class Segmenter(Protocol):
 
     version: str
 
-    def segment(self, image: npt.NDArray[np.float32], grid: GridTransform) -> StructureMasks: ...
+    def segment(
+        self, image: npt.NDArray[np.float32], grid: GridTransform
+    ) -> StructureMasks: ...
 
 
 def model_path(name: str) -> Path:
@@ -46,7 +48,10 @@ def _load() -> _Loaded:
 
     from engine.training.segmentation_data import PreprocessSpec
 
-    onnx_file, json_file = model_path(f"{MODEL_NAME}.onnx"), model_path(f"{MODEL_NAME}.json")
+    onnx_file, json_file = (
+        model_path(f"{MODEL_NAME}.onnx"),
+        model_path(f"{MODEL_NAME}.json"),
+    )
     for f in (onnx_file, json_file):
         if not f.is_file():
             raise ModelFileMissing(
@@ -57,7 +62,9 @@ def _load() -> _Loaded:
     options = ort.SessionOptions()
     # One thread: the model takes ~25 ms, and dashboard sessions run analyses side by side.
     options.intra_op_num_threads = 1
-    session = ort.InferenceSession(str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(
+        str(onnx_file), sess_options=options, providers=["CPUExecutionProvider"]
+    )
     spec = PreprocessSpec.from_json(meta["preprocessing"])
     return _Loaded(session, spec, session.get_inputs()[0].name, meta)
 
@@ -65,7 +72,9 @@ def _load() -> _Loaded:
 def _outputs_probabilities(meta: dict[str, Any]) -> bool:
     """Whether the exported graph ends in a sigmoid (see anatomy_seg.json)."""
     output = meta.get("onnx", {}).get("output", {})
-    return output.get("name") == "probabilities" or "already applied" in str(output.get("activation", ""))
+    return output.get("name") == "probabilities" or "already applied" in str(
+        output.get("activation", "")
+    )
 
 
 class OnnxSegmenter:
@@ -74,9 +83,13 @@ class OnnxSegmenter:
     def __init__(self) -> None:
         loaded = _load()
         sha = str(loaded.meta.get("onnx", {}).get("sha256", ""))[:12]
-        self.version = f"{MODEL_NAME}:{loaded.meta.get('version') or sha or 'unversioned'}"
+        self.version = (
+            f"{MODEL_NAME}:{loaded.meta.get('version') or sha or 'unversioned'}"
+        )
 
-    def segment(self, image: npt.NDArray[np.float32], grid: GridTransform) -> StructureMasks:
+    def segment(
+        self, image: npt.NDArray[np.float32], grid: GridTransform
+    ) -> StructureMasks:
         import cv2
 
         from engine.training.segmentation_data import preprocess_image
@@ -89,7 +102,10 @@ class OnnxSegmenter:
             output = 1.0 / (1.0 + np.exp(-output))
         # The network's square is the same letterbox as the grid, at another size.
         probability = np.stack(
-            [cv2.resize(c, (grid.size, grid.size), interpolation=cv2.INTER_LINEAR) for c in output]
+            [
+                cv2.resize(c, (grid.size, grid.size), interpolation=cv2.INTER_LINEAR)
+                for c in output
+            ]
         ).astype(np.float32)
         masks = clean_masks(probability, ANATOMY_CHANNELS)
         return StructureMasks(

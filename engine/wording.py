@@ -18,12 +18,22 @@ DISCLAIMER = {
     "Correlate clinically and with other imaging.",
 }
 
-_SIDE = {"zh": {Side.RIGHT: "右", Side.LEFT: "左", Side.MIDLINE: "中线"},
-         "en": {Side.RIGHT: "right", Side.LEFT: "left", Side.MIDLINE: "midline"}}
-_ZONE = {"zh": {Zone.UPPER: "上", Zone.MIDDLE: "中", Zone.LOWER: "下"},
-         "en": {Zone.UPPER: "upper", Zone.MIDDLE: "middle", Zone.LOWER: "lower"}}
-_BAND = {"zh": {Band.INNER: "内带", Band.MIDDLE: "中带", Band.OUTER: "外带"},
-         "en": {Band.INNER: "inner band", Band.MIDDLE: "middle band", Band.OUTER: "outer band"}}
+_SIDE = {
+    "zh": {Side.RIGHT: "右", Side.LEFT: "左", Side.MIDLINE: "中线"},
+    "en": {Side.RIGHT: "right", Side.LEFT: "left", Side.MIDLINE: "midline"},
+}
+_ZONE = {
+    "zh": {Zone.UPPER: "上", Zone.MIDDLE: "中", Zone.LOWER: "下"},
+    "en": {Zone.UPPER: "upper", Zone.MIDDLE: "middle", Zone.LOWER: "lower"},
+}
+_BAND = {
+    "zh": {Band.INNER: "内带", Band.MIDDLE: "中带", Band.OUTER: "外带"},
+    "en": {
+        Band.INNER: "inner band",
+        Band.MIDDLE: "middle band",
+        Band.OUTER: "outer band",
+    },
+}
 _KIND = {
     "zh": {
         FindingKind.NODULE: "结节影",
@@ -41,10 +51,20 @@ _KIND = {
     },
 }
 KIND_SHORT = {
-    "zh": {FindingKind.NODULE: "结节", FindingKind.MASS: "肿块", FindingKind.CONSOLIDATION: "实变样影",
-           FindingKind.LINEAR: "条索影", FindingKind.RETICULAR: "网状影"},
-    "en": {FindingKind.NODULE: "nodule", FindingKind.MASS: "mass", FindingKind.CONSOLIDATION: "consolidation",
-           FindingKind.LINEAR: "streaky opacity", FindingKind.RETICULAR: "reticular opacity"},
+    "zh": {
+        FindingKind.NODULE: "结节",
+        FindingKind.MASS: "肿块",
+        FindingKind.CONSOLIDATION: "实变样影",
+        FindingKind.LINEAR: "条索影",
+        FindingKind.RETICULAR: "网状影",
+    },
+    "en": {
+        FindingKind.NODULE: "nodule",
+        FindingKind.MASS: "mass",
+        FindingKind.CONSOLIDATION: "consolidation",
+        FindingKind.LINEAR: "streaky opacity",
+        FindingKind.RETICULAR: "reticular opacity",
+    },
 }
 
 
@@ -63,7 +83,9 @@ def zone_phrase(side: Side, zone: Zone | None, lang: str) -> str:
     return f"{_SIDE['en'][side]} {_ZONE['en'][zone]} zone"
 
 
-def location_phrase(location: Location, lang: str, vocabulary: Vocabulary | None = None) -> str:
+def location_phrase(
+    location: Location, lang: str, vocabulary: Vocabulary | None = None
+) -> str:
     """Side, zone and band, plus where the point lies outside the lung field."""
     base = zone_phrase(location.side, location.zone, lang)
     if location.band is not None and location.side is not Side.MIDLINE:
@@ -79,7 +101,11 @@ def location_phrase(location: Location, lang: str, vocabulary: Vocabulary | None
 def _outside_words(location: Location, lang: str) -> str:
     names = {r.value for r in location.regions}
     if "heart" in names or "retrocardiac" in names:
-        return "与心影重叠，心影后区" if lang == "zh" else "projecting over the heart, retrocardiac"
+        return (
+            "与心影重叠，心影后区"
+            if lang == "zh"
+            else "projecting over the heart, retrocardiac"
+        )
     if "right_hemidiaphragm" in names or "left_hemidiaphragm" in names:
         return "膈顶附近" if lang == "zh" else "at the diaphragm dome"
     return "肺野边缘外" if lang == "zh" else "at the edge of the lung field"
@@ -89,7 +115,11 @@ def lobe_phrase(location: Location, lang: str, vocabulary: Vocabulary) -> str | 
     if location.lobe is None:
         return None
     name = vocabulary.get_anatomy(location.lobe.value).name(lang)
-    return f"{name}（PA 片投影估计）" if lang == "zh" else f"{name} (projected on the PA film, approximate)"
+    return (
+        f"{name}（PA 片投影估计）"
+        if lang == "zh"
+        else f"{name} (projected on the PA film, approximate)"
+    )
 
 
 def kind_phrase(kind: FindingKind, lang: str) -> str:
@@ -100,7 +130,11 @@ def size_phrase(finding: Finding, lang: str) -> str:
     """'约 1.8 × 1.6 cm' with calibration, else pixels, never an unlabelled cm."""
     if finding.long_axis_mm is not None and finding.short_axis_mm is not None:
         a, b = finding.long_axis_mm / 10, finding.short_axis_mm / 10
-        return f"约 {a:.1f} × {b:.1f} cm" if lang == "zh" else f"about {a:.1f} × {b:.1f} cm"
+        return (
+            f"约 {a:.1f} × {b:.1f} cm"
+            if lang == "zh"
+            else f"about {a:.1f} × {b:.1f} cm"
+        )
     a, b = finding.long_axis_px, finding.short_axis_px
     return (
         f"约 {a:.0f} × {b:.0f} 像素（图像无像素间距，未换算为 cm）"
@@ -114,7 +148,9 @@ def distance_phrase(distance: Distance, lang: str) -> str:
 
 
 def confidence_phrase(confidence: float, lang: str) -> str:
-    return f"置信度 {confidence:.2f}" if lang == "zh" else f"confidence {confidence:.2f}"
+    return (
+        f"置信度 {confidence:.2f}" if lang == "zh" else f"confidence {confidence:.2f}"
+    )
 
 
 def clock_list(hours: list[int], lang: str) -> str:

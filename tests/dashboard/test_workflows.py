@@ -27,18 +27,29 @@ def scenario(tmp_path):
     phantom = make_phantom(seed_scenario_spec())
     truth = phantom.truth
     store = open_store(tmp_path / "casebook.duckdb")
-    outcome = store.import_bytes(phantom_dicom_bytes(phantom, DicomOptions()), name="seed.dcm", actor="test")
+    outcome = store.import_bytes(
+        phantom_dicom_bytes(phantom, DicomOptions()), name="seed.dcm", actor="test"
+    )
     nodule = truth.nodules[0]
-    fakes = Phantom(image=phantom.pixels, right_lung=truth.right_lung, left_lung=truth.left_lung, heart=truth.heart)
+    fakes = Phantom(
+        image=phantom.pixels,
+        right_lung=truth.right_lung,
+        left_lung=truth.left_lung,
+        heart=truth.heart,
+    )
     candidates = [Candidate(nodule.center_px, nodule.diameter_px / 2, 0.9)]
-    cache = AnalysisCache(lambda: Analyzer(FakeSegmenter(fakes), FakeDetector(candidates, truth.columns)))
+    cache = AnalysisCache(
+        lambda: Analyzer(FakeSegmenter(fakes), FakeDetector(candidates, truth.columns))
+    )
     yield store, outcome.case_id, cache, nodule
     store.close()
 
 
 def test_a_conversation_is_stored_turn_by_turn(scenario):
-    store, case_id, cache, nodule = scenario
-    session = workflows.start_session(store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache)
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
     results = [workflows.ask(store, session, q, actor="dr.a") for q in SEED]
     conversation_id = session.record.conversation_id
 
@@ -55,24 +66,38 @@ def test_a_conversation_is_stored_turn_by_turn(scenario):
 
 def test_replay_draws_each_turn_from_the_stored_anchors(scenario):
     store, case_id, cache, _ = scenario
-    session = workflows.start_session(store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache)
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
     results = [workflows.ask(store, session, q, actor="dr.a") for q in SEED]
     for number, result in enumerate(results, start=1):
         replayed = workflows.replay_state(store, session.record.conversation_id, number)
-        assert [a.to_json() for a, _ in replayed] == [a.to_json() for a in result.anchors]
-        assert {a.id: s for a, s in replayed if s} == {e.anchor_id: e.status.value for e in result.events}
-    after_two = [a for a, _ in workflows.replay_state(store, session.record.conversation_id, 2)]
+        assert [a.to_json() for a, _ in replayed] == [
+            a.to_json() for a in result.anchors
+        ]
+        assert {a.id: s for a, s in replayed if s} == {
+            e.anchor_id: e.status.value for e in result.events
+        }
+    after_two = [
+        a for a, _ in workflows.replay_state(store, session.record.conversation_id, 2)
+    ]
     contour = next(a for a in after_two if a.style is AnchorStyle.CONTOUR)
     assert contour.attributes["notches"]  # the marks survive storage
-    assert not any(a.kind is AnchorKind.LANDMARK for a in after_two)  # the hilum came in turn 3
+    assert not any(
+        a.kind is AnchorKind.LANDMARK for a in after_two
+    )  # the hilum came in turn 3
 
 
 def test_a_resumed_conversation_keeps_its_anchors_and_focus(scenario):
     store, case_id, cache, _ = scenario
-    session = workflows.start_session(store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache)
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
     for q in SEED[:2]:
         workflows.ask(store, session, q, actor="dr.a")
-    resumed = workflows.resume_session(store, session.record.conversation_id, backend=EmbeddedBackend(), cache=cache)
+    resumed = workflows.resume_session(
+        store, session.record.conversation_id, backend=EmbeddedBackend(), cache=cache
+    )
     third = workflows.ask(store, resumed, SEED[2], actor="dr.b")
     assert third.index == 3
     contour = next(a for a in third.anchors if a.style is AnchorStyle.CONTOUR)
@@ -85,7 +110,9 @@ def test_the_analysis_is_kept_in_the_store_and_reused(scenario):
     store, case_id, cache, _ = scenario
     image = store.list_images(case_id)[0]
     first = workflows.analyse_image(store, image, cache)
-    fresh_cache = AnalysisCache(lambda: pytest.fail("a stored analysis must not be recomputed"))
+    fresh_cache = AnalysisCache(
+        lambda: pytest.fail("a stored analysis must not be recomputed")
+    )
     fresh_cache._analyzer = cache.analyzer  # same engine version, empty memory
     again = workflows.analyse_image(store, image, fresh_cache)
     assert again.findings == first.findings

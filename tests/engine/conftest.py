@@ -30,16 +30,22 @@ class Phantom:
     right_lung: np.ndarray  # patient right = image left
     left_lung: np.ndarray
     heart: np.ndarray
-    nodules: list[tuple[float, float, float]] = field(default_factory=list)  # x, y, radius px
+    nodules: list[tuple[float, float, float]] = field(
+        default_factory=list
+    )  # x, y, radius px
 
 
-def _ellipse(shape: tuple[int, int], center: tuple[int, int], axes: tuple[int, int]) -> np.ndarray:
+def _ellipse(
+    shape: tuple[int, int], center: tuple[int, int], axes: tuple[int, int]
+) -> np.ndarray:
     mask = np.zeros(shape, np.uint8)
     cv2.ellipse(mask, center, axes, 0, 0, 360, 1, -1)
     return mask.astype(bool)
 
 
-def lobulated_outline(cx: float, cy: float, r: float, notch_hours: tuple[int, ...], depth: float = 0.3) -> np.ndarray:
+def lobulated_outline(
+    cx: float, cy: float, r: float, notch_hours: tuple[int, ...], depth: float = 0.3
+) -> np.ndarray:
     """A round outline with notches at the given clock hours (12 up, clockwise)."""
     points = []
     for i in range(360):
@@ -53,13 +59,25 @@ def lobulated_outline(cx: float, cy: float, r: float, notch_hours: tuple[int, ..
     return np.array(points, np.float32)
 
 
-def make_phantom(nodules: tuple[tuple[float, float, float, tuple[int, ...]], ...] = ((290, 560, 26, (10, 3)),),
-                 *, rows: int = SIZE, cols: int = SIZE) -> Phantom:
+def make_phantom(
+    nodules: tuple[tuple[float, float, float, tuple[int, ...]], ...] = (
+        (290, 560, 26, (10, 3)),
+    ),
+    *,
+    rows: int = SIZE,
+    cols: int = SIZE,
+) -> Phantom:
     shape = (rows, cols)
     sx, sy = cols / SIZE, rows / SIZE
-    right = _ellipse(shape, (int(300 * sx), int(470 * sy)), (int(150 * sx), int(320 * sy)))
-    left = _ellipse(shape, (int(724 * sx), int(480 * sy)), (int(150 * sx), int(300 * sy)))
-    heart = _ellipse(shape, (int(580 * sx), int(650 * sy)), (int(170 * sx), int(120 * sy)))
+    right = _ellipse(
+        shape, (int(300 * sx), int(470 * sy)), (int(150 * sx), int(320 * sy))
+    )
+    left = _ellipse(
+        shape, (int(724 * sx), int(480 * sy)), (int(150 * sx), int(300 * sy))
+    )
+    heart = _ellipse(
+        shape, (int(580 * sx), int(650 * sy)), (int(170 * sx), int(120 * sy))
+    )
     left &= ~heart
     image = np.full(shape, 0.78, np.float32)  # soft tissue and mediastinum
     image[right | left] = 0.25  # aerated lung is dark
@@ -76,7 +94,13 @@ def make_phantom(nodules: tuple[tuple[float, float, float, tuple[int, ...]], ...
         blob = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), 1.2)
         image = image + 0.3 * blob
         out.append((x, y, r))
-    return Phantom(image=np.clip(image, 0, 1), right_lung=right, left_lung=left, heart=heart, nodules=out)
+    return Phantom(
+        image=np.clip(image, 0, 1),
+        right_lung=right,
+        left_lung=left,
+        heart=heart,
+        nodules=out,
+    )
 
 
 class FakeSegmenter:
@@ -93,16 +117,35 @@ class FakeSegmenter:
         top, left = (side - rows) // 2, (side - cols) // 2
 
         def on_grid(mask: np.ndarray) -> np.ndarray:
-            resized = cv2.resize(mask.astype(np.uint8), (cols, rows), interpolation=cv2.INTER_NEAREST)
+            resized = cv2.resize(
+                mask.astype(np.uint8), (cols, rows), interpolation=cv2.INTER_NEAREST
+            )
             square = np.zeros((side, side), np.uint8)
             square[top : top + rows, left : left + cols] = resized
-            return cv2.resize(square, (grid.size, grid.size), interpolation=cv2.INTER_NEAREST).astype(bool)
+            return cv2.resize(
+                square, (grid.size, grid.size), interpolation=cv2.INTER_NEAREST
+            ).astype(bool)
 
-        right, left_lung, heart = (on_grid(m) for m in (self.phantom.right_lung, self.phantom.left_lung, self.phantom.heart))
+        right, left_lung, heart = (
+            on_grid(m)
+            for m in (
+                self.phantom.right_lung,
+                self.phantom.left_lung,
+                self.phantom.heart,
+            )
+        )
         empty = np.zeros_like(right)
-        probability = np.stack([right, left_lung, heart, empty, empty]).astype(np.float32)
-        return StructureMasks(right_lung=right, left_lung=left_lung, heart=heart, right_clavicle=empty,
-                              left_clavicle=empty, probability=probability)
+        probability = np.stack([right, left_lung, heart, empty, empty]).astype(
+            np.float32
+        )
+        return StructureMasks(
+            right_lung=right,
+            left_lung=left_lung,
+            heart=heart,
+            right_clavicle=empty,
+            left_clavicle=empty,
+            probability=probability,
+        )
 
 
 class FakeDetector:
@@ -114,20 +157,38 @@ class FakeDetector:
         self.candidates = candidates
         self.input_cols = input_cols
 
-    def detect(self, image: np.ndarray, lung_mask: np.ndarray | None, mm_per_px: float | None) -> list[Candidate]:
+    def detect(
+        self, image: np.ndarray, lung_mask: np.ndarray | None, mm_per_px: float | None
+    ) -> list[Candidate]:
         f = image.shape[1] / self.input_cols
-        return [Candidate((c.center[0] * f, c.center[1] * f), c.radius_px * f, c.score) for c in self.candidates]
+        return [
+            Candidate((c.center[0] * f, c.center[1] * f), c.radius_px * f, c.score)
+            for c in self.candidates
+        ]
 
 
-def analyse(phantom: Phantom, candidates: list[Candidate], *, spacing: float | None = SPACING,
-            view: str | None = "PA", key: str = "phantom") -> ImageAnalysis:
+def analyse(
+    phantom: Phantom,
+    candidates: list[Candidate],
+    *,
+    spacing: float | None = SPACING,
+    view: str | None = "PA",
+    key: str = "phantom",
+) -> ImageAnalysis:
     calibration = (
-        Calibration(row_mm=spacing, col_mm=spacing, source=CalibrationSource.PIXEL_SPACING)
-        if spacing else Calibration()
+        Calibration(
+            row_mm=spacing, col_mm=spacing, source=CalibrationSource.PIXEL_SPACING
+        )
+        if spacing
+        else Calibration()
     )
-    rows, cols = phantom.image.shape
+    cols = phantom.image.shape[1]
     analyzer = Analyzer(FakeSegmenter(phantom), FakeDetector(candidates, cols))
-    return analyzer.analyze(Radiograph(pixels=phantom.image, calibration=calibration, key=key, view_position=view))
+    return analyzer.analyze(
+        Radiograph(
+            pixels=phantom.image, calibration=calibration, key=key, view_position=view
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -139,4 +200,6 @@ def phantom() -> Phantom:
 def seed_analysis(phantom: Phantom) -> ImageAnalysis:
     """One lobulated nodule in the right middle zone, plus a weaker left-lung candidate."""
     x, y, r = phantom.nodules[0]
-    return analyse(phantom, [Candidate((x, y), r, 0.92), Candidate((760, 330), 12, 0.2)])
+    return analyse(
+        phantom, [Candidate((x, y), r, 0.92), Candidate((760, 330), 12, 0.2)]
+    )

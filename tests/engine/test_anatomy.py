@@ -24,7 +24,9 @@ def test_zones_are_equal_thirds_of_the_lung_height(seed_analysis, phantom):
     rows = np.flatnonzero(phantom.right_lung.any(axis=1))
     top, height = rows[0], rows[-1] - rows[0]
     assert a.zone_lines["right_upper_middle"] == pytest.approx(top + height / 3, abs=4)
-    assert a.zone_lines["right_middle_lower"] == pytest.approx(top + 2 * height / 3, abs=4)
+    assert a.zone_lines["right_middle_lower"] == pytest.approx(
+        top + 2 * height / 3, abs=4
+    )
     assert a.locate((300, top + 0.15 * height)).zone is Zone.UPPER
     assert a.locate((300, top + 0.5 * height)).zone is Zone.MIDDLE
     assert a.locate((300, top + 0.85 * height)).zone is Zone.LOWER
@@ -55,19 +57,29 @@ def test_cardiothoracic_ratio_matches_the_drawn_shapes(seed_analysis, phantom):
     heart_cols = np.flatnonzero(phantom.heart.any(axis=0))
     lung_cols = np.flatnonzero((phantom.right_lung | phantom.left_lung).any(axis=0))
     expected = (heart_cols[-1] - heart_cols[0] + 1) / (lung_cols[-1] - lung_cols[0] + 1)
-    assert seed_analysis.measures.cardiothoracic_ratio == pytest.approx(expected, abs=0.01)
+    assert seed_analysis.measures.cardiothoracic_ratio == pytest.approx(
+        expected, abs=0.01
+    )
 
 
 def test_every_region_of_the_map_has_pixels(seed_analysis):
     a = seed_analysis.anatomy
-    empty = [r for r in Region if r not in (Region.RIGHT_CLAVICLE, Region.LEFT_CLAVICLE) and not a.mask(r).any()]
+    empty = [
+        r
+        for r in Region
+        if r not in (Region.RIGHT_CLAVICLE, Region.LEFT_CLAVICLE)
+        and not a.mask(r).any()
+    ]
     assert empty == []
 
 
 def test_lobes_are_marked_as_approximate(seed_analysis):
     from engine.anatomy import APPROXIMATE_REGIONS
 
-    assert Region.RIGHT_MIDDLE_LOBE in APPROXIMATE_REGIONS and Region.RIGHT_MIDDLE_ZONE not in APPROXIMATE_REGIONS
+    assert (
+        Region.RIGHT_MIDDLE_LOBE in APPROXIMATE_REGIONS
+        and Region.RIGHT_MIDDLE_ZONE not in APPROXIMATE_REGIONS
+    )
 
 
 def test_anatomy_ids_exist_in_the_ontology():
@@ -83,7 +95,10 @@ def test_analysis_survives_serialisation(seed_analysis):
     assert copy.findings == seed_analysis.findings
     assert copy.anatomy.landmarks == seed_analysis.anatomy.landmarks
     assert copy.hilum_relations == seed_analysis.hilum_relations
-    assert np.array_equal(copy.anatomy.mask(Region.RIGHT_MIDDLE_ZONE), seed_analysis.anatomy.mask(Region.RIGHT_MIDDLE_ZONE))
+    assert np.array_equal(
+        copy.anatomy.mask(Region.RIGHT_MIDDLE_ZONE),
+        seed_analysis.anatomy.mask(Region.RIGHT_MIDDLE_ZONE),
+    )
 
 
 def test_non_square_images_map_back_to_their_own_pixels():
@@ -91,4 +106,6 @@ def test_non_square_images_map_back_to_their_own_pixels():
     a = analyse(phantom, [])
     # The right lung ellipse centre (300, 470) scaled to 1200x900.
     assert a.anatomy.locate((300 * 1200 / 1024, 470 * 900 / 1024)).side is Side.RIGHT
-    assert Region.RIGHT_LUNG in a.anatomy.regions_at((300 * 1200 / 1024, 470 * 900 / 1024))
+    assert Region.RIGHT_LUNG in a.anatomy.regions_at(
+        (300 * 1200 / 1024, 470 * 900 / 1024)
+    )

@@ -3,7 +3,15 @@ import math
 import numpy as np
 import pytest
 
-from engine.geometry import Box, Geometry, clock_position, estimate_calibration, measure, rle_decode, rle_encode
+from engine.geometry import (
+    Box,
+    Geometry,
+    clock_position,
+    estimate_calibration,
+    measure,
+    rle_decode,
+    rle_encode,
+)
 from engine.model import Calibration, CalibrationSource
 
 
@@ -15,7 +23,12 @@ def cal(row: float, col: float, source=CalibrationSource.PIXEL_SPACING) -> Calib
     ("a", "b", "calibration", "mm"),
     [
         ((0, 0), (100, 0), cal(0.35, 0.35), 35.0),
-        ((0, 0), (0, 100), cal(0.2, 0.5), 20.0),  # rows are 0.2 mm apart: vertical uses row spacing
+        (
+            (0, 0),
+            (0, 100),
+            cal(0.2, 0.5),
+            20.0,
+        ),  # rows are 0.2 mm apart: vertical uses row spacing
         ((0, 0), (100, 0), cal(0.2, 0.5), 50.0),  # columns are 0.5 mm apart
         ((0, 0), (30, 40), cal(1.0, 1.0), 50.0),
     ],
@@ -55,7 +68,14 @@ def test_imager_spacing_says_it_is_at_the_detector():
 
 @pytest.mark.parametrize(
     ("point", "hour"),
-    [((0, -10), 12), ((10, 0), 3), ((0, 10), 6), ((-10, 0), 9), ((-8.66, -5), 10), ((5, -8.66), 1)],
+    [
+        ((0, -10), 12),
+        ((10, 0), 3),
+        ((0, 10), 6),
+        ((-10, 0), 9),
+        ((-8.66, -5), 10),
+        ((5, -8.66), 1),
+    ],
 )
 def test_clock_positions_are_cranial_twelve_and_clockwise_as_displayed(point, hour):
     assert clock_position((0, 0), point) == hour
@@ -98,10 +118,16 @@ def test_box_iou():
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"row_mm": 0.0, "col_mm": 0.1, "source": CalibrationSource.PIXEL_SPACING}, "row_mm must be a positive"),
+        (
+            {"row_mm": 0.0, "col_mm": 0.1, "source": CalibrationSource.PIXEL_SPACING},
+            "row_mm must be a positive",
+        ),
         ({"row_mm": 0.1, "col_mm": 0.1}, "does not match spacing"),
         ({"source": CalibrationSource.USER}, "does not match spacing"),
-        ({"row_mm": math.nan, "col_mm": 0.1, "source": CalibrationSource.USER}, "row_mm must be a positive"),
+        (
+            {"row_mm": math.nan, "col_mm": 0.1, "source": CalibrationSource.USER},
+            "row_mm must be a positive",
+        ),
     ],
 )
 def test_calibration_validates_at_the_boundary(kwargs, message):

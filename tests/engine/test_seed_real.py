@@ -47,13 +47,33 @@ def analyzer() -> Analyzer:
 
 @pytest.fixture(scope="module")
 def film(shared_data):
-    rows = {r["case_id"]: r for r in csv.DictReader((shared_data / "cxr" / "manifest.csv").open(encoding="utf-8"))}
+    rows = {
+        r["case_id"]: r
+        for r in csv.DictReader(
+            (shared_data / "cxr" / "manifest.csv").open(encoding="utf-8")
+        )
+    }
     row = rows[CASE]
-    pixels = cv2.imread(str(shared_data / "cxr" / row["file"]), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
+    pixels = (
+        cv2.imread(str(shared_data / "cxr" / row["file"]), cv2.IMREAD_GRAYSCALE).astype(
+            np.float32
+        )
+        / 255
+    )
     spacing = float(row["pixel_spacing_mm"])
-    radiograph = Radiograph(pixels=pixels, calibration=Calibration(row_mm=spacing, col_mm=spacing,
-                            source=CalibrationSource.USER), key=f"test-{CASE}", view_position="PA")
-    nodule = (float(row["nodule_x"]), float(row["nodule_y"]), float(row["nodule_diameter_px"]) / 2)
+    radiograph = Radiograph(
+        pixels=pixels,
+        calibration=Calibration(
+            row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER
+        ),
+        key=f"test-{CASE}",
+        view_position="PA",
+    )
+    nodule = (
+        float(row["nodule_x"]),
+        float(row["nodule_y"]),
+        float(row["nodule_diameter_px"]) / 2,
+    )
     return radiograph, nodule, spacing
 
 
@@ -70,7 +90,9 @@ def test_turn1_lists_the_nodule(conversations, film):
     t1 = conversations[0][0]
     findings = [a for a in t1.anchors if a.kind is AnchorKind.FINDING]
     radius = max(r, 15.0)
-    assert any(math.dist(a.center, (x, y)) <= radius for a in findings), [a.center for a in findings]
+    assert any(math.dist(a.center, (x, y)) <= radius for a in findings), [
+        a.center for a in findings
+    ]
     assert "【肺部表现】" in t1.answer_text
 
 
@@ -79,35 +101,58 @@ def test_turn2_binds_the_round_opacity_and_describes_its_margin(conversations, f
     t2 = conversations[0][1]
     assert t2.resolved_references, t2.answer_text
     binding = t2.resolved_references[0]
-    assert binding.rule.value in ("anatomical_description", "anatomical_description_other_zone")
+    assert binding.rule.value in (
+        "anatomical_description",
+        "anatomical_description_other_zone",
+    )
     contour = next(a for a in t2.anchors if a.style is AnchorStyle.CONTOUR)
     assert math.dist(contour.center, (x, y)) <= max(r, 15.0)
     assert contour.parent_ids and binding.anchor_id == contour.parent_ids[0]
-    assert "边缘" in t2.answer_text and ("点钟" in t2.answer_text or "光整" in t2.answer_text)
+    assert "边缘" in t2.answer_text and (
+        "点钟" in t2.answer_text or "光整" in t2.answer_text
+    )
 
 
 def test_turn3_measures_to_the_right_hilum_in_cm(conversations, film):
     _, _, spacing = film
     t2, t3 = conversations[0][1], conversations[0][2]
     contour = next(a for a in t2.anchors if a.style is AnchorStyle.CONTOUR)
-    hilum = next(a for a in t3.anchors if a.kind is AnchorKind.LANDMARK and a.region == "right_hilum")
+    hilum = next(
+        a
+        for a in t3.anchors
+        if a.kind is AnchorKind.LANDMARK and a.region == "right_hilum"
+    )
     distance = next(m for m in t3.measurements if m.kind == "center_to_hilum")
-    assert distance.value_mm == pytest.approx(math.dist(contour.center, hilum.center) * spacing, rel=1e-6)
+    assert distance.value_mm == pytest.approx(
+        math.dist(contour.center, hilum.center) * spacing, rel=1e-6
+    )
     assert f"{distance.value_mm / 10:.1f} cm" in t3.answer_text
-    assert "相连" in t3.answer_text and "SD" in t3.answer_text  # the connection answer with its evidence
+    assert (
+        "相连" in t3.answer_text and "SD" in t3.answer_text
+    )  # the connection answer with its evidence
 
 
 def test_turn4_scorecard_is_honest(conversations):
     card = conversations[0][3].scorecard
     assert card is not None and card.profile_id == "early_lung_cancer"
-    assert card.met + card.not_met + card.not_assessable == card.total == len(card.items)
-    assert any(i.evidence_anchor_ids for i in card.items if i.status.value != "not_assessable")
+    assert (
+        card.met + card.not_met + card.not_assessable == card.total == len(card.items)
+    )
+    assert any(
+        i.evidence_anchor_ids for i in card.items if i.status.value != "not_assessable"
+    )
 
 
 def test_english_gives_the_same_anchors_and_numbers(conversations):
     zh, en = conversations
     for a, b in zip(zh, en, strict=True):
         assert a.intent is b.intent
-        assert [(x.id, x.geometry, x.parent_ids) for x in a.anchors] == [(x.id, x.geometry, x.parent_ids) for x in b.anchors]
-        assert [m.value_mm for m in a.measurements] == [m.value_mm for m in b.measurements]
-    assert [i.status for i in zh[3].scorecard.items] == [i.status for i in en[3].scorecard.items]
+        assert [(x.id, x.geometry, x.parent_ids) for x in a.anchors] == [
+            (x.id, x.geometry, x.parent_ids) for x in b.anchors
+        ]
+        assert [m.value_mm for m in a.measurements] == [
+            m.value_mm for m in b.measurements
+        ]
+    assert [i.status for i in zh[3].scorecard.items] == [
+        i.status for i in en[3].scorecard.items
+    ]
