@@ -458,7 +458,7 @@ class BlobField:
             contrast=_ring_contrast(self.integral, x, y, radius_px),
             lung_depth_mm=float(p.lung_signed_mm[y, x]),
             rel_y=(y - self.lung_top) / max(self.lung_bottom - self.lung_top, 1.0),
-            rel_x=abs(x - p.midline_x) / self.half_width,
+            rel_x=float(abs(x - p.midline_x) / self.half_width),
         )
 
 
@@ -526,40 +526,51 @@ def find_blob_candidates(
 # ---------------------------------------------------------------------------------------
 
 PATCH_SIZE = 32
-# Channel 0 samples every working pixel (0.70 mm, a 22 mm field); channel 1 every
-# second pixel of a smoothed copy (1.4 mm, a 45 mm field) to show the surroundings:
-# the rib a crossing belongs to, the vessel tree that ends in an en-face vessel.
+# Channel i samples the working image every PATCH_STEPS[i] pixels: 1 px (0.70 mm, a
+# 22 mm field) shows the opacity itself; 2 px (1.4 mm, 45 mm) and 4 px (2.8 mm, 90 mm)
+# show its surroundings: the ribs a crossing belongs to, the vessel tree that ends in an
+# en-face vessel. The model JSON records which steps a model was trained with.
 PATCH_STEPS = (1.0, 2.0)
 PATCH_CLIP = 6.0
 
 
 def view_transforms(views: int) -> npt.NDArray[np.float32]:
-    """The first ``views`` of the 8 quarter-turns and mirrors (test-time augmentation)."""
+    """Linear maps of the first ``views`` test-time views of a patch.
+
+    In order: identity, left-right mirror, half turn, mirrored half turn, then the
+    quarter turns with and without the mirror.
+    """
     if views not in (1, 2, 4, 8):
         raise ValueError(f"views must be 1, 2, 4 or 8, got {views!r}")
-    turns = [np.array([[0, -1], [1, 0]], np.float32)]
-    for _ in range(2):
-        turns.append(turns[-1] @ turns[0])
-    mats = [np.eye(2, dtype=np.float32)]
-    order = [turns[1], turns[0], turns[2]]  # 180 degrees first: views=2 is a half turn
-    mats += order
+    quarter = np.array([[0, -1], [1, 0]], np.float32)
+    half = quarter @ quarter
     mirror = np.array([[-1, 0], [0, 1]], np.float32)
-    mats += [m @ mirror for m in mats]
+    eye = np.eye(2, dtype=np.float32)
+    turns = [eye, half, quarter, half @ quarter]
+    mats = [m for t in turns[:2] for m in (t, t @ mirror)]
+    mats += [m for t in turns[2:] for m in (t, t @ mirror)]
     return np.stack(mats[:views])
 
 
 @dataclass(frozen=True, slots=True)
 class PatchSource:
-    """The working image and its smoothed copy for the coarse channel."""
+    """The working image, smoothed once per patch step so coarse samples do not alias."""
 
-    fine: FloatImage
-    coarse: FloatImage
+    images: tuple[FloatImage, ...]
+    steps: tuple[float, ...]
 
     @classmethod
-    def from_normalised(cls, normalised: FloatImage) -> PatchSource:
-        """Anti-alias the coarse channel (sampled every 2 px) with a sigma of 1 px."""
-        coarse = np.asarray(cv2.GaussianBlur(normalised, (0, 0), 1.0), np.float32)
-        return cls(fine=normalised, coarse=coarse)
+    def from_normalised(
+        cls, normalised: FloatImage, steps: tuple[float, ...] = PATCH_STEPS
+    ) -> PatchSource:
+        """Blur with a sigma of half the step for every step above one pixel."""
+        images = tuple(
+            normalised
+            if step <= 1
+            else np.asarray(cv2.GaussianBlur(normalised, (0, 0), step / 2), np.float32)
+            for step in steps
+        )
+        return cls(images=images, steps=tuple(steps))
 
 
 def extract_patches(
@@ -569,7 +580,7 @@ def extract_patches(
     size: int = PATCH_SIZE,
     transforms: npt.NDArray[np.float32] | None = None,
 ) -> npt.NDArray[np.float32]:
-    """Two-channel patches ``(N, 2, size, size)`` centred on working-grid points.
+    """Patches ``(N, len(steps), size, size)`` centred on working-grid points.
 
     Args:
         source: the prepared working image.
@@ -578,11 +589,13 @@ def extract_patches(
         transforms: optional ``(N, 2, 2)`` linear maps applied to the sampling offsets
             (rotation, flip, scaling; training augmentation). None is the identity.
 
-    Each patch is centred on the mean of its coarse channel and clipped, so the network
-    sees local structure rather than how bright the film is overall.
+    Each patch is centred on the mean of its second channel (the 45 mm surroundings)
+    and clipped, so the network sees local structure rather than how bright the film
+    is overall.
     """
     count = len(centres)
-    out = np.empty((count, 2, size, size), np.float32)
+    channels = len(source.steps)
+    out = np.empty((count, channels, size, size), np.float32)
     half = (size - 1) / 2
     for i in range(count):
         linear = (
@@ -592,7 +605,7 @@ def extract_patches(
         )
         cx, cy = float(centres[i][0]), float(centres[i][1])
         for channel, (image, step) in enumerate(
-            ((source.fine, PATCH_STEPS[0]), (source.coarse, PATCH_STEPS[1]))
+            zip(source.images, source.steps, strict=True)
         ):
             a = linear * step
             offset = np.array([cx, cy]) - a @ np.array([half, half])
@@ -604,7 +617,8 @@ def extract_patches(
                 flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                 borderMode=cv2.BORDER_REFLECT,
             )
-    out -= out[:, 1].mean(axis=(1, 2))[:, None, None, None]
+    reference = min(1, channels - 1)
+    out -= out[:, reference].mean(axis=(1, 2))[:, None, None, None]
     np.clip(out, -PATCH_CLIP, PATCH_CLIP, out=out)
     return out
 
@@ -647,6 +661,7 @@ class ClassifierSpec:
     calibration_slope: float
     calibration_intercept: float
     views: int
+    patch_steps: tuple[float, ...]
 
     @classmethod
     def from_json(cls, card: dict[str, Any]) -> ClassifierSpec:
@@ -654,7 +669,6 @@ class ClassifierSpec:
         pre = card["preprocessing"]
         if (
             pre["patch_size"] != PATCH_SIZE
-            or tuple(pre["patch_steps_px"]) != PATCH_STEPS
             or tuple(pre["features"]) != FEATURE_NAMES
             or pre["grid_mm_per_px"] != WORK_MM_PER_PX
         ):
@@ -669,6 +683,7 @@ class ClassifierSpec:
             calibration_slope=float(calibration["slope"]),
             calibration_intercept=float(calibration["intercept"]),
             views=int(card.get("test_time_views", 1)),
+            patch_steps=tuple(float(step) for step in pre["patch_steps_px"]),
         )
 
 
@@ -781,10 +796,8 @@ def detect_nodules(
         return []
     centres = np.array([[c.x, c.y] for c in candidates], np.float32)
     features = np.stack([classifier_features(c.features) for c in candidates])
-    scores = _calibrate(
-        classify(PatchSource.from_normalised(prepared.normalised), centres, features),
-        spec,
-    )
+    source = PatchSource.from_normalised(prepared.normalised, spec.patch_steps)
+    scores = _calibrate(classify(source, centres, features, views=spec.views), spec)
     order = np.argsort(-scores, kind="stable")
     grid = prepared.grid
     out = []

@@ -214,15 +214,19 @@ def froc(
     )[::-1]
     fp_sorted = np.sort(fp_scores)
     sensitivity: dict[str, float] = {}
+    threshold: dict[str, float | None] = {}
     for rate in fp_rates:
         allowed = rate * n_images
         value = 0.0
+        lowest: float | None = None
         for t in thresholds:
             n_fp = fp_sorted.size - np.searchsorted(fp_sorted, t, side="left")
             if n_fp > allowed:
                 break
             value = float((nodule_scores >= t).sum()) / max(n_nodules, 1)
+            lowest = float(t)
         sensitivity[f"{rate:g}"] = round(value, 4)
+        threshold[f"{rate:g}"] = None if lowest is None else round(lowest, 6)
     top1 = [
         bool(image.hits[int(np.argmax(image.scores))].any())
         for image in images
@@ -233,6 +237,8 @@ def froc(
         "n_images": n_images,
         "n_nodules": n_nodules,
         "sensitivity_at_fp": sensitivity,
+        # The lowest score admitted at each rate: the operating point's threshold.
+        "score_threshold_at_fp": threshold,
         "candidate_recall": round(
             float(np.isfinite(nodule_scores).mean()) if n_nodules else 0.0, 4
         ),

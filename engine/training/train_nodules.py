@@ -25,7 +25,7 @@ import platform
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +77,10 @@ class TrainConfig:
     use_features: bool = True
     views: int = 4
     gt_positives: bool = True
+    rotation_deg: float = 180.0
+    hard_negatives: float = 0.0
+    final_only: bool = False
+    patch_steps: tuple[float, ...] = PATCH_STEPS
     train_candidates: int = 150
     threads: int = 1
     limit: int | None = None
@@ -158,7 +162,9 @@ def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
         out.append(
             ImageCandidates(
                 case_id=case.case_id,
-                source=PatchSource.from_normalised(prepared.normalised),
+                source=PatchSource.from_normalised(
+                    prepared.normalised, config.patch_steps
+                ),
                 xy=xy,
                 features=np.stack(features)
                 if features
@@ -189,9 +195,13 @@ def folds_of(images: list[ImageCandidates], k: int, seed: int) -> npt.NDArray[np
 
 
 def build_classifier(
-    channels: tuple[int, int, int], n_features: int, use_features: bool
+    channels: tuple[int, int, int],
+    n_features: int,
+    use_features: bool,
+    *,
+    in_channels: int = len(PATCH_STEPS),
 ) -> Any:
-    """Patch CNN (2 x 32 x 32 in) with an optional blob-feature branch; returns logits."""
+    """Patch CNN (C x 32 x 32 in) with an optional blob-feature branch; returns logits."""
     import torch
     from torch import nn
 
@@ -208,7 +218,7 @@ def build_classifier(
         def __init__(self) -> None:
             super().__init__()
             self.trunk = nn.Sequential(
-                *block(2, a), *block(a, a), nn.MaxPool2d(2),
+                *block(in_channels, a), *block(a, a), nn.MaxPool2d(2),
                 *block(a, b), *block(b, b), nn.MaxPool2d(2),
                 *block(b, c), *block(c, c), nn.MaxPool2d(2),
                 *block(c, c), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
@@ -236,9 +246,15 @@ def build_classifier(
 # --------------------------------------------------------------------- augmentation
 
 
-def _random_transforms(rng: np.random.Generator, n: int) -> npt.NDArray[np.float32]:
-    """Any rotation, a mirror half the time, and +-15 % isotropic scale."""
-    theta = rng.uniform(0, 2 * math.pi, n)
+def _random_transforms(
+    rng: np.random.Generator, n: int, rotation_deg: float
+) -> npt.NDArray[np.float32]:
+    """Random patch transforms for training.
+
+    Rotation within +-rotation_deg, a left-right mirror half the time (the other lung's
+    anatomy), and +-15 % isotropic scale.
+    """
+    theta = np.radians(rng.uniform(-rotation_deg, rotation_deg, n))
     scale = np.exp(rng.uniform(math.log(0.87), math.log(1.15), n))
     mirror = np.where(rng.random(n) < 0.5, -1.0, 1.0)
     cos, sin = np.cos(theta) * scale, np.sin(theta) * scale
@@ -270,19 +286,30 @@ def _sample_batch(
     neg: npt.NDArray[np.int64],
     batch: int,
     rng: np.random.Generator,
+    rotation_deg: float,
+    hard: npt.NDArray[np.int64] | None = None,
+    hard_fraction: float = 0.0,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
-    """Half positives, half negatives; ``pos``/``neg`` rows are (image, candidate)."""
+    """Half positives, half negatives; ``pos``/``neg`` rows are (image, candidate).
+
+    With ``hard`` given, ``hard_fraction`` of the negatives come from those rows (the
+    negatives the current model scores highest) and the rest from all negatives.
+    """
     half = batch // 2
-    picks = np.concatenate(
-        [
-            pos[rng.integers(0, len(pos), half)],
-            neg[rng.integers(0, len(neg), batch - half)],
-        ]
-    )
+    n_hard = round((batch - half) * hard_fraction) if hard is not None else 0
+    parts = [
+        pos[rng.integers(0, len(pos), half)],
+        neg[rng.integers(0, len(neg), batch - half - n_hard)],
+    ]
+    if hard is not None and n_hard:
+        parts.append(hard[rng.integers(0, len(hard), n_hard)])
+    picks = np.concatenate(parts)
     labels = np.concatenate([np.ones(half), np.zeros(batch - half)]).astype(np.float32)
-    transforms = _random_transforms(rng, batch)
+    transforms = _random_transforms(rng, batch, rotation_deg)
     jitter = rng.uniform(-2.0, 2.0, (batch, 2)).astype(np.float32)
-    patches = np.empty((batch, 2, PATCH_SIZE, PATCH_SIZE), np.float32)
+    patches = np.empty(
+        (batch, len(images[0].source.steps), PATCH_SIZE, PATCH_SIZE), np.float32
+    )
     features = np.empty((batch, len(FEATURE_NAMES)), np.float32)
     for j, (i, k) in enumerate(picks):
         image = images[i]
@@ -328,7 +355,12 @@ def fit(
     pos, neg = _index(images, which)
     if len(pos) == 0 or len(neg) == 0:
         raise ValueError("training needs candidates of both classes")
-    model = build_classifier(config.channels, len(FEATURE_NAMES), config.use_features)
+    model = build_classifier(
+        config.channels,
+        len(FEATURE_NAMES),
+        config.use_features,
+        in_channels=len(config.patch_steps),
+    )
     all_features = np.concatenate([images[i].features for i in which])
     model.feature_mean.copy_(torch.from_numpy(all_features.mean(axis=0)))
     model.feature_std.copy_(torch.from_numpy(all_features.std(axis=0) + 1e-3))
@@ -347,9 +379,19 @@ def fit(
     schedule = torch.optim.lr_scheduler.LambdaLR(optimiser, rate)
     model.train()
     started, running = time.perf_counter(), 0.0
+    hard: npt.NDArray[np.int64] | None = None
     for step in range(1, config.steps + 1):
+        if config.hard_negatives and step % 500 == 0:
+            hard = _hardest_negatives(model, images, neg)
         patches, features, labels = _sample_batch(
-            images, pos, neg, config.batch_size, rng
+            images,
+            pos,
+            neg,
+            config.batch_size,
+            rng,
+            config.rotation_deg,
+            hard,
+            config.hard_negatives,
         )
         logits = model(torch.from_numpy(patches), torch.from_numpy(features))
         # Light label smoothing: some "negatives" sit on unlabelled real lesions.
@@ -372,6 +414,32 @@ def fit(
             running = 0.0
     model.eval()
     return model
+
+
+def _hardest_negatives(
+    model: Any, images: list[ImageCandidates], neg: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """The fifth of the negatives that the current model scores highest."""
+    import torch
+
+    model.eval()
+    logits = np.empty(len(neg), np.float32)
+    with torch.no_grad():
+        for start in range(0, len(neg), 512):
+            rows = neg[start : start + 512]
+            patches = np.concatenate(
+                [
+                    extract_patches(images[i].source, images[i].xy[k : k + 1])
+                    for i, k in rows
+                ]
+            )
+            features = np.stack([images[i].features[k] for i, k in rows])
+            logits[start : start + len(rows)] = model(
+                torch.from_numpy(patches), torch.from_numpy(features)
+            ).numpy()
+    model.train()
+    keep = max(1, len(neg) // 5)
+    return neg[np.argsort(-logits, kind="stable")[:keep]]
 
 
 def predict(
@@ -476,6 +544,14 @@ def cross_validate(
     }
 
 
+def _apply_calibration(
+    probability: npt.NDArray[np.float64], slope: float, intercept: float
+) -> npt.NDArray[np.float64]:
+    """The run-time recalibration of engine.nodules, on training-side probabilities."""
+    p = np.clip(probability, 1e-6, 1 - 1e-6)
+    return 1 / (1 + np.exp(-(slope * np.log(p / (1 - p)) + intercept)))
+
+
 def fit_calibration(
     probability: npt.NDArray[np.float64], label: npt.NDArray[np.bool_]
 ) -> tuple[float, float]:
@@ -519,39 +595,95 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def config_record(config: TrainConfig) -> dict[str, Any]:
+    """The settings that define one trained member, as recorded in ``run.json``."""
+    return {
+        "seed": config.seed,
+        "folds": config.folds,
+        "steps": config.steps,
+        "batch_size": config.batch_size,
+        "learning_rate": config.learning_rate,
+        "weight_decay": config.weight_decay,
+        "channels": list(config.channels),
+        "use_features": config.use_features,
+        "ground_truth_centre_positives": config.gt_positives,
+        "rotation_deg": config.rotation_deg,
+        "hard_negative_fraction": config.hard_negatives,
+        "patch_steps_px": list(config.patch_steps),
+        "train_candidates_per_image": config.train_candidates,
+        "candidates": config.candidate_params.to_dict(),
+        "limit": config.limit,
+        "command": config.command,
+    }
+
+
+def load_member(run: Path, state: str = "final.pt") -> tuple[Any, dict[str, Any]]:
+    """A trained classifier of a run folder and its recorded settings."""
+    import torch
+
+    record = json.loads((run / "run.json").read_text(encoding="utf-8"))
+    model = build_classifier(
+        tuple(record["channels"]),  # type: ignore[arg-type]
+        len(FEATURE_NAMES),
+        bool(record["use_features"]),
+        in_channels=len(record["patch_steps_px"]),
+    )
+    model.load_state_dict(torch.load(run / state, weights_only=True))
+    model.eval()
+    return model, record
+
+
+def ensemble_module(members: list[tuple[Any, int]]) -> Any:
+    """One graph: the mean logit of the members, each fed its leading patch channels."""
+    import torch
+    from torch import nn
+
+    class Ensemble(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.members = nn.ModuleList([m for m, _ in members])
+            self.channels = [c for _, c in members]
+
+        def forward(
+            self, patches: torch.Tensor, features: torch.Tensor
+        ) -> torch.Tensor:
+            logits = [
+                member(patches[:, :c], features)
+                for member, c in zip(self.members, self.channels, strict=True)
+            ]
+            return torch.sigmoid(torch.stack(logits).mean(dim=0))
+
+    return Ensemble().eval()
+
+
 def export(
-    model: Any,
+    module: Any,
     images: list[ImageCandidates],
-    config: TrainConfig,
-    summary: dict[str, Any],
+    *,
+    out: Path,
+    patch_steps: tuple[float, ...],
+    views: int,
+    calibration: dict[str, float],
+    candidates: dict[str, Any],
+    training: dict[str, Any],
 ) -> Path:
-    """Write ``nodule_classifier.onnx`` (sigmoid included) and its JSON into ``config.out``.
+    """Write ``nodule_classifier.onnx`` (sigmoid included) and its JSON into ``out``.
+
+    ``module(patches, features)`` must return probabilities.
 
     Raises:
         RuntimeError: if onnxruntime does not reproduce torch's probabilities.
     """
     import onnxruntime as ort
     import torch
-    from torch import nn
 
-    class WithSigmoid(nn.Module):
-        def __init__(self, inner: nn.Module) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(
-            self, patches: torch.Tensor, features: torch.Tensor
-        ) -> torch.Tensor:
-            return torch.sigmoid(self.inner(patches, features))
-
-    wrapped = WithSigmoid(model).eval()
     sample = images[0]
     patches = extract_patches(sample.source, sample.xy[:8])
     features = sample.features[:8]
-    onnx_path = config.out / f"{MODEL_NAME}.onnx"
+    onnx_path = out / f"{MODEL_NAME}.onnx"
     batch = torch.export.Dim("candidates", min=1, max=4096)
     program = torch.onnx.export(
-        wrapped,
+        module,
         (torch.from_numpy(patches), torch.from_numpy(features)),
         dynamo=True,
         opset_version=18,
@@ -573,27 +705,27 @@ def export(
         p = extract_patches(image.source, image.xy[:50])
         f = image.features[:50]
         with torch.no_grad():
-            expected = wrapped(torch.from_numpy(p), torch.from_numpy(f)).numpy()
+            expected = module(torch.from_numpy(p), torch.from_numpy(f)).numpy()
         (got,) = session.run(None, {"patches": p, "features": f})
         worst = max(worst, float(np.abs(got - expected).max()))
     if worst > 1e-4:
         raise RuntimeError(f"onnxruntime differs from torch by {worst:.2e} (> 1e-4)")
 
     onnx_sha256 = _sha256(onnx_path)
-    params = sum(p.numel() for p in model.parameters())
+    params = sum(p.numel() for p in module.parameters())
     card = {
         "name": MODEL_NAME,
         "version": f"1.0+{onnx_sha256[:12]}",
         "task": "lung-nodule candidate classification on frontal chest radiographs",
-        "intended_use": "decision-support research prototype: rank candidate focal opacities "
-        "for a trained reader; not a diagnostic device",
+        "intended_use": "decision-support research prototype: rank candidate focal "
+        "opacities for a trained reader; not a diagnostic device",
         "onnx": {
             "file": onnx_path.name,
             "sha256": onnx_sha256,
             "opset": 18,
             "inputs": {
                 "patches": {
-                    "shape": ["N", 2, PATCH_SIZE, PATCH_SIZE],
+                    "shape": ["N", len(patch_steps), PATCH_SIZE, PATCH_SIZE],
                     "dtype": "float32",
                 },
                 "features": {"shape": ["N", len(FEATURE_NAMES)], "dtype": "float32"},
@@ -601,7 +733,7 @@ def export(
             "output": {
                 "name": "probability",
                 "shape": ["N"],
-                "activation": "sigmoid (in graph)",
+                "activation": "sigmoid of the members' mean logit (in graph)",
             },
             "torch_vs_onnxruntime_max_abs_diff": worst,
             "parameters": int(params),
@@ -609,50 +741,37 @@ def export(
         },
         "preprocessing": {
             "grid_mm_per_px": WORK_MM_PER_PX,
-            "grid_rule": "resample so one pixel is 0.70 mm when the pixel spacing implies a "
-            "250-500 mm field of view, else long side = 512 px (INTER_AREA down, INTER_LINEAR up)",
+            "grid_rule": "resample so one pixel is 0.70 mm when the pixel spacing implies "
+            "a 250-500 mm field of view, else long side = 512 px (INTER_AREA down, "
+            "INTER_LINEAR up)",
             "intensity": "(I - median) / IQR over the lung-field pixels on the working grid",
             "patch_size": PATCH_SIZE,
-            "patch_steps_px": list(PATCH_STEPS),
+            "patch_steps_px": list(patch_steps),
             "patch_channels": [
-                "working image sampled every 1 px (0.70 mm, 22 mm field)",
-                "working image smoothed with a 1 px Gaussian, sampled every 2 px (1.4 mm, 45 mm field)",
+                f"working image smoothed with a Gaussian of sigma {s / 2 if s > 1 else 0:g} "
+                f"px, sampled every {s:g} px ({s * WORK_MM_PER_PX:.2f} mm, "
+                f"{s * WORK_MM_PER_PX * PATCH_SIZE:.0f} mm field)"
+                for s in patch_steps
             ],
-            "patch_normalisation": f"minus the coarse channel's mean, clipped to +-{PATCH_CLIP}",
+            "patch_normalisation": "minus the mean of channel 1 (45 mm field), clipped "
+            f"to +-{PATCH_CLIP}",
             "features": list(FEATURE_NAMES),
             "feature_transform": "engine.nodules.classifier_features",
         },
-        "candidates": config.candidate_params.to_dict(),
-        "calibration": summary.get("cross_validation", {}).get(
-            "calibration", {"slope": 1.0, "intercept": 0.0}
-        ),
-        "test_time_views": config.views,
+        "candidates": candidates,
+        "calibration": calibration,
+        "test_time_views": views,
         "training": {
-            "data": str(config.data),
-            "data_manifest_sha256": _sha256(config.data / "manifest.csv"),
             "data_terms": "JSRT: research and education use only; not redistributable",
             "lung_masks": "ground-truth mask_lungs of cxr-train",
             "script": "engine/training/train_nodules.py",
             "exported_with_commit": _git("rev-parse", "HEAD"),
-            "export_command": config.command,
-            "seed": config.seed,
-            "steps": config.steps,
-            "batch_size": config.batch_size,
-            "balanced_batches": "half candidates that hit a nodule, half that do not",
-            "optimiser": f"AdamW lr {config.learning_rate}, 10 % linear warm-up then cosine to 2 %, weight decay {config.weight_decay}",
-            "loss": "BCE with logits, labels smoothed to 0.025/0.975",
-            "augmentation": "any rotation, mirror, scale 0.87-1.15, centre jitter +-2 px, "
-            "gain 0.7-1.4, quadratic bend +-0.08, Gaussian noise sigma 0-0.15",
-            "channels": list(config.channels),
-            "use_features": config.use_features,
-            "ground_truth_centre_positives": config.gt_positives,
-            "train_candidates_per_image": config.train_candidates,
             "torch": torch.__version__,
             "python": platform.python_version(),
-            **summary,
+            **training,
         },
     }
-    (config.out / f"{MODEL_NAME}.json").write_text(
+    (out / f"{MODEL_NAME}.json").write_text(
         json.dumps(card, indent=2) + "\n", encoding="utf-8"
     )
     return onnx_path
@@ -683,9 +802,22 @@ def train(config: TrainConfig) -> dict[str, Any]:
         "prepare_seconds": round(time.perf_counter() - started, 1),
     }
     print(json.dumps(summary), flush=True)
-    if config.folds:
+    summary_path = config.out / "summary.json"
+    if config.final_only:
+        if not summary_path.is_file():
+            raise FileNotFoundError(
+                f"{summary_path} is missing: --final-only adds the final model to a run "
+                "folder that already holds its cross-validation"
+            )
+        previous = json.loads(summary_path.read_text(encoding="utf-8"))
+        summary["cross_validation"] = previous["cross_validation"]
+    elif config.folds:
         summary["cross_validation"] = cross_validate(images, config)
         print(json.dumps(summary["cross_validation"]["out_of_fold"]), flush=True)
+    record = config_record(config)
+    (config.out / "run.json").write_text(
+        json.dumps(record, indent=2) + "\n", encoding="utf-8"
+    )
     if config.export:
         model = fit(
             images,
@@ -696,11 +828,135 @@ def train(config: TrainConfig) -> dict[str, Any]:
         )
         torch.save(model.state_dict(), config.out / "final.pt")
         summary["train_seconds"] = round(time.perf_counter() - started, 1)
-        export(model, images, config, summary)
-    (config.out / "summary.json").write_text(
-        json.dumps(summary, indent=2) + "\n", encoding="utf-8"
-    )
+        cv = summary.get("cross_validation", {})
+        export(
+            ensemble_module([(model, len(config.patch_steps))]),
+            images,
+            out=config.out,
+            patch_steps=config.patch_steps,
+            views=config.views,
+            calibration=cv.get("calibration", {"slope": 1.0, "intercept": 0.0}),
+            candidates=config.candidate_params.to_dict(),
+            training={
+                "data": str(config.data),
+                "data_manifest_sha256": _sha256(config.data / "manifest.csv"),
+                "members": [record],
+                "cross_validation": cv,
+                "summary": {
+                    k: v for k, v in summary.items() if k != "cross_validation"
+                },
+            },
+        )
+    summary_path.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return summary
+
+
+def ensemble(
+    data: Path, runs: list[Path], out: Path, views: int, command: str = ""
+) -> dict[str, Any]:
+    """Combine trained runs into one exported classifier, with its own CV estimate.
+
+    Every run must have been cross-validated with the same seed and fold count (so the
+    folds agree) and the same candidate generator. The out-of-fold estimate scores each
+    training image with the mean of the members' models that never saw it, exactly as
+    the shipped ensemble of final models scores a new image.
+    """
+    cv2.setNumThreads(1)
+    members = [load_member(run) for run in runs]
+    records = [record for _, record in members]
+    for key in ("seed", "folds", "candidates", "train_candidates_per_image", "limit"):
+        if len({json.dumps(r[key], sort_keys=True) for r in records}) != 1:
+            raise ValueError(f"runs differ in {key!r}; they cannot share folds")
+    if records[0]["folds"] < 2:
+        raise ValueError("the runs have no cross-validation folds to estimate with")
+    steps = max((tuple(r["patch_steps_px"]) for r in records), key=len)
+    for r in records:
+        if tuple(r["patch_steps_px"]) != steps[: len(r["patch_steps_px"])]:
+            raise ValueError("every run's patch steps must be a prefix of the longest")
+    config = TrainConfig(
+        data=data,
+        out=out,
+        folds=records[0]["folds"],
+        seed=records[0]["seed"],
+        gt_positives=False,
+        patch_steps=steps,
+        train_candidates=records[0]["train_candidates_per_image"],
+        limit=records[0].get("limit"),
+        candidate_params=CandidateParams.from_dict(records[0]["candidates"]),
+        views=views,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    images = build_candidates(config)
+    fold = folds_of(images, config.folds, config.seed)
+    limit = config.candidate_params.max_candidates
+    oof: list[ScoredImage] = []
+    for f in range(config.folds):
+        module = ensemble_module(
+            [
+                (load_member(run, f"fold{f}.pt")[0], len(r["patch_steps_px"]))
+                for run, r in zip(runs, records, strict=True)
+            ]
+        )
+        for i in np.nonzero(fold == f)[0]:
+            probability = predict(_AsLogits(module), images[i], limit, views)
+            oof.append(_scored(images[i], probability))
+    slope, intercept = fit_calibration(
+        np.concatenate([s.scores for s in oof]),
+        np.concatenate([s.hits.any(axis=1) for s in oof]),
+    )
+    estimate = froc(oof)
+    print(json.dumps({"ensemble_out_of_fold": estimate}), flush=True)
+    calibrated = [
+        replace(s, scores=_apply_calibration(s.scores, slope, intercept)) for s in oof
+    ]
+    operating_points = {
+        "basis": "out-of-fold on the training set, calibrated scores: a candidate "
+        "scoring at least this is kept at that many false positives per image",
+        "score_at_fp": froc(calibrated)["score_threshold_at_fp"],
+    }
+    module = ensemble_module([(m, len(r["patch_steps_px"])) for m, r in members])
+    member_cv = []
+    for run in runs:
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
+        member_cv.append(summary["cross_validation"]["out_of_fold"])
+    export(
+        module,
+        images,
+        out=out,
+        patch_steps=steps,
+        views=views,
+        calibration={"slope": slope, "intercept": intercept},
+        candidates=config.candidate_params.to_dict(),
+        training={
+            "data": str(data),
+            "data_manifest_sha256": _sha256(data / "manifest.csv"),
+            "ensemble_command": command,
+            "members": records,
+            "cross_validation": {
+                "folds": config.folds,
+                "out_of_fold": estimate,
+                "operating_points": operating_points,
+                "calibration": {"slope": slope, "intercept": intercept},
+                "members_out_of_fold": member_cv,
+                "note": "each training image scored by the mean of the members' fold "
+                "models that did not see it, with the run-time views and candidates",
+            },
+        },
+    )
+    return estimate
+
+
+class _AsLogits:
+    """Wrap a probability-returning module so :func:`predict` can average logits."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def __call__(self, patches: Any, features: Any) -> Any:
+        import torch
+
+        p = self.module(patches, features).clamp(1e-6, 1 - 1e-6)
+        return torch.log(p / (1 - p))
 
 
 def _parse(argv: list[str] | None) -> TrainConfig:
@@ -742,6 +998,25 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         action="store_true",
         help="train on hitting candidates only, not also on the ground-truth centres",
     )
+    parser.add_argument(
+        "--hard-negatives",
+        type=float,
+        default=0.0,
+        help="fraction of negatives drawn from the hardest fifth, refreshed every 500 steps",
+    )
+    parser.add_argument(
+        "--rotation",
+        type=float,
+        default=180.0,
+        help="patch rotation augmentation range in degrees (+-)",
+    )
+    parser.add_argument(
+        "--patch-steps",
+        type=float,
+        nargs="+",
+        default=list(PATCH_STEPS),
+        help="sampling step in working pixels of each patch channel",
+    )
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     parser.add_argument(
         "--limit",
@@ -750,6 +1025,11 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         help="use only the first N images (smoke tests)",
     )
     parser.add_argument("--no-export", action="store_true")
+    parser.add_argument(
+        "--final-only",
+        action="store_true",
+        help="skip CV; add the final model to a run folder that already has its CV",
+    )
     args = parser.parse_args(argv)
     return TrainConfig(
         data=args.data,
@@ -763,10 +1043,14 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         use_features=not args.no_features,
         views=args.views,
         gt_positives=not args.no_gt_positives,
+        rotation_deg=args.rotation,
+        hard_negatives=args.hard_negatives,
+        patch_steps=tuple(args.patch_steps),
         train_candidates=args.train_candidates,
         threads=args.threads,
         limit=args.limit,
         export=not args.no_export,
+        final_only=args.final_only,
         command=" ".join(
             [
                 "python -m engine.training.train_nodules",
@@ -776,12 +1060,38 @@ def _parse(argv: list[str] | None) -> TrainConfig:
     )
 
 
+def _parse_ensemble(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m engine.training.train_nodules ensemble",
+        description="Export the mean of several trained runs as one classifier.",
+    )
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--runs", type=Path, nargs="+", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--views", type=int, default=2, choices=(1, 2, 4, 8))
+    parser.add_argument("--threads", type=int, default=1)
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point."""
-    config = _parse(argv)
+    """Command-line entry point: train one run, or ``ensemble`` several."""
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["ensemble"]:
+        import torch
+
+        options = _parse_ensemble(args_list[1:])
+        torch.set_num_threads(options.threads)
+        if not (options.data / "manifest.csv").is_file():
+            print(f"error: {options.data / 'manifest.csv'} not found", file=sys.stderr)
+            return 2
+        command = " ".join(["python -m engine.training.train_nodules", *args_list])
+        ensemble(options.data, options.runs, options.out, options.views, command)
+        return 0
+    config = _parse(args_list)
     if not (config.data / "manifest.csv").is_file():
         print(
-            f"error: {config.data / 'manifest.csv'} not found; pass --data ../shared/data/cxr-train",
+            f"error: {config.data / 'manifest.csv'} not found; "
+            "pass --data ../shared/data/cxr-train",
             file=sys.stderr,
         )
         return 2
