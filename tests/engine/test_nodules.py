@@ -1,0 +1,292 @@
+"""The lung-nodule detector: geometry, ranking, fallbacks, FROC scoring, training smoke."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.model import Side
+from engine.nodules import (
+    WORK_MM_PER_PX,
+    PatchSource,
+    detect_nodules,
+    extract_patches,
+    work_grid,
+)
+from engine.training.nodule_data import (
+    NoduleTruth,
+    froc,
+    load_nodule_cases,
+    score_candidates,
+)
+
+
+def synthetic_film(
+    rows: int,
+    cols: int,
+    blob_xy: tuple[float, float],
+    blob_radius: float,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """A smooth 'thorax' with two dark lung ellipses, grain and one bright round blob."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:rows, 0:cols].astype(np.float32)
+    image = np.full((rows, cols), 0.75, np.float32)
+    mask = np.zeros((rows, cols), bool)
+    for cx in (0.3 * cols, 0.7 * cols):
+        lung = ((xx - cx) / (0.16 * cols)) ** 2 + (
+            (yy - 0.47 * rows) / (0.3 * rows)
+        ) ** 2 <= 1
+        mask |= lung
+    # Lungs darker than the mediastinum, brighter towards the bases, with grain.
+    image[mask] = 0.35 + 0.1 * (yy[mask] / rows)
+    image += rng.normal(0, 0.01, image.shape).astype(np.float32)
+    bx, by = blob_xy
+    image += 0.12 * np.exp(
+        -((xx - bx) ** 2 + (yy - by) ** 2) / (2 * (blob_radius / 1.4) ** 2)
+    )
+    return np.clip(image, 0, 1).astype(np.float32), mask
+
+
+@pytest.fixture
+def neutral_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Score every candidate 0.5, so the ranking is the blob detector's own order.
+
+    The shipped classifier learned what JSRT nodules look like; on a smooth synthetic
+    film it has no reason to prefer a Gaussian bump. These tests check geometry (the
+    working grid, the blob detector, the mapping back to input pixels), not its taste.
+    """
+    import engine.nodules
+
+    def classify(source, centres, features, *, views=1):
+        return np.full(len(centres), 0.5, np.float32)
+
+    monkeypatch.setattr(engine.nodules, "classify", classify)
+
+
+@pytest.mark.usefixtures("neutral_classifier")
+@pytest.mark.parametrize(
+    ("rows", "cols", "mm_per_px"),
+    [(512, 512, 0.7), (700, 560, 0.5), (1400, 1200, None)],
+)
+def test_top_candidate_lies_on_the_blob_in_input_pixels(rows, cols, mm_per_px):
+    blob = (0.28 * cols, 0.42 * rows)  # image left = patient right
+    radius_mm = 6.0
+    px = mm_per_px or (512 * WORK_MM_PER_PX / max(rows, cols))
+    image, mask = synthetic_film(rows, cols, blob, radius_mm / px)
+    candidates = detect_nodules(image, mask, mm_per_px=mm_per_px)
+    assert candidates, "no candidates on a film with an obvious blob"
+    top = candidates[0]
+    assert math.dist((top.x, top.y), blob) <= max(3.0, 0.5 * radius_mm / px)
+    assert top.side is Side.RIGHT
+    assert top.in_lung
+    assert 0.5 * radius_mm / px <= top.radius_px <= 2.0 * radius_mm / px
+    scores = [c.score for c in candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_detection_is_deterministic():
+    # The shipped classifier, end to end: same input, same ranked list and scores.
+    image, mask = synthetic_film(512, 512, (350, 220), 9, seed=3)
+    first = detect_nodules(image, mask, mm_per_px=0.7)
+    second = detect_nodules(image.copy(), mask.copy(), mm_per_px=0.7)
+    assert first
+    assert first == second
+    scores = [c.score for c in first]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert len({round(s, 6) for s in scores}) > 1  # the classifier did rank them
+
+
+@pytest.mark.usefixtures("neutral_classifier")
+@pytest.mark.parametrize("mask_kind", ["none", "empty", "full"])
+def test_missing_or_implausible_mask_falls_back_to_the_thorax(mask_kind):
+    image, _ = synthetic_film(600, 500, (0.7 * 500, 0.45 * 600), 12, seed=5)
+    mask = {
+        "none": None,
+        "empty": np.zeros(image.shape, bool),
+        "full": np.ones(image.shape, bool),
+    }[mask_kind]
+    candidates = detect_nodules(image, mask, mm_per_px=None)
+    assert candidates
+    assert not any(c.in_lung for c in candidates)  # no mask was used
+    for c in candidates:
+        assert 0 <= c.x < 500 and 0 <= c.y < 600
+    top = candidates[0]
+    assert math.dist((top.x, top.y), (350, 270)) <= 8
+    assert top.side is Side.LEFT
+
+
+def test_a_mask_of_the_wrong_shape_is_refused():
+    image, mask = synthetic_film(256, 256, (80, 100), 6)
+    with pytest.raises(ValueError, match="must match"):
+        detect_nodules(image, mask[:, :200], mm_per_px=None)
+
+
+def test_spacing_is_trusted_only_for_a_chest_sized_field():
+    assert work_grid(2048, 2048, 0.175).rows == 512
+    assert work_grid(1024, 1024, 0.35).spacing_trusted
+    # 1024 px "at 0.168 mm" is a 17 cm film: no adult thorax; fall back to the size.
+    downsized = work_grid(1024, 1024, 0.168)
+    assert not downsized.spacing_trusted and downsized.rows == 512
+    assert work_grid(600, 800, None).cols == 512
+    grid = work_grid(1000, 800, 0.35)
+    x, y = grid.to_input(*grid.to_work(123.0, 456.0))
+    assert (x, y) == pytest.approx((123.0, 456.0))
+
+
+def test_patches_are_centred_and_rotation_moves_only_the_surroundings():
+    yy, xx = np.mgrid[0:128, 0:128].astype(np.float32)
+    image = np.exp(-((xx - 60) ** 2 + (yy - 70) ** 2) / 18).astype(np.float32)
+    source = PatchSource.from_normalised(image)
+    centre = np.array([[60, 70]], np.float32)
+    patch = extract_patches(source, centre)
+    assert patch.shape == (1, 2, 32, 32)
+    fine = patch[0, 0]
+    peak = np.unravel_index(np.argmax(fine), fine.shape)
+    assert abs(peak[0] - 15.5) <= 1 and abs(peak[1] - 15.5) <= 1
+    turn = np.array([[[0, -1], [1, 0]]], np.float32)
+    rotated = extract_patches(source, centre, transforms=turn)
+    # A round blob looks the same after a quarter turn about its centre.
+    assert np.abs(rotated - patch).max() < 0.05
+
+
+def test_froc_on_a_hand_made_example():
+    a = NoduleTruth(
+        x=100, y=100, diameter_px=20, diameter_mm=7.0, side="right", subtlety=3
+    )
+    # Image 1: a hit at 0.9 and a false positive at 0.8; image 2: FPs at 0.95 and 0.1.
+    one = score_candidates(
+        "one",
+        np.array([[104.0, 100.0], [300.0, 300.0]]),
+        np.array([0.9, 0.8]),
+        ["right", "left"],
+        (a,),
+        0.35,
+    )
+    two = score_candidates(
+        "two",
+        np.array([[10.0, 10.0], [20.0, 20.0]]),
+        np.array([0.95, 0.1]),
+        ["right", "right"],
+        (),
+        0.35,
+    )
+    result = froc([one, two], fp_rates=(0.25, 0.5, 1.0, 2.0))
+    # At 0.5 FP/image (1 FP allowed): threshold 0.9 keeps the 0.95 FP and the hit.
+    assert result["sensitivity_at_fp"] == {"0.25": 0.0, "0.5": 1.0, "1": 1.0, "2": 1.0}
+    assert result["top1_hit_rate"] == 1.0
+    assert result["laterality_errors"] == 0
+    # The hit radius is at least 15 px on the 1024 grid: 16 px away is a miss.
+    far = score_candidates(
+        "far", np.array([[116.0, 100.0]]), np.array([0.9]), ["right"], (a,), 0.35
+    )
+    assert not far.hits.any()
+    wrong = score_candidates(
+        "w", np.array([[101.0, 100.0]]), np.array([0.9]), ["left"], (a,), 0.35
+    )
+    assert froc([wrong])["laterality_errors"] == 1
+
+
+@pytest.mark.shared
+def test_dev_nodules_rank_in_the_top_five(shared_data: Path):
+    cases = [
+        c for c in load_nodule_cases(shared_data / "cxr" / "manifest.csv") if c.nodules
+    ]
+    # The five most conspicuous nodules of the dev set (JSRT subtlety 4-5).
+    chosen = sorted(cases, key=lambda c: (-(c.nodules[0].subtlety or 0), c.case_id))[:5]
+    assert len(chosen) == 5
+    found = 0
+    for case in chosen:
+        nodule = case.nodules[0]
+        candidates = detect_nodules(
+            case.read_image(), case.read_lung_mask(), mm_per_px=case.mm_per_px
+        )
+        radius = max(nodule.diameter_px / 2, 15.0)
+        if any(
+            math.dist((c.x, c.y), (nodule.x, nodule.y)) <= radius
+            for c in candidates[:5]
+        ):
+            found += 1
+    assert found >= 4, f"only {found} of 5 obvious dev nodules in the top 5 candidates"
+
+
+@pytest.mark.slow
+def test_training_smoke_exports_a_model_onnxruntime_can_run(tmp_path: Path):
+    pytest.importorskip("torch")
+    pytest.importorskip("onnxscript")
+    import onnxruntime as ort
+
+    from engine.nodules import FEATURE_NAMES
+    from engine.training.train_nodules import (
+        ImageCandidates,
+        TrainConfig,
+        ensemble_module,
+        export,
+        fit,
+    )
+
+    images = []
+    for seed in range(3):
+        film, _ = synthetic_film(256, 256, (90, 110), 8, seed=seed)
+        xy = np.array([[90, 110], [180, 60], [60, 200], [200, 200]], np.float32)
+        label = np.array([True, False, False, False])
+        features = np.random.default_rng(seed).normal(size=(4, len(FEATURE_NAMES)))
+        images.append(
+            ImageCandidates(
+                case_id=f"synthetic{seed}",
+                source=PatchSource.from_normalised((film - 0.4) / 0.1),
+                xy=xy,
+                features=features.astype(np.float32),
+                label=label,
+                hits=label[:, None],
+                has_nodule=True,
+            )
+        )
+    out = tmp_path / "run"
+    out.mkdir()
+    config = TrainConfig(
+        data=tmp_path, out=out, folds=0, steps=2, batch_size=8, channels=(4, 8, 8)
+    )
+    model = fit(images, np.arange(3), config, seed=1)
+    onnx_path = export(
+        ensemble_module([(model, 2)]),
+        images,
+        out=out,
+        patch_steps=(1.0, 2.0),
+        views=2,
+        calibration={"slope": 1.0, "intercept": 0.0},
+        candidates={},
+        training={"smoke": True},
+    )
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    patches = extract_patches(images[0].source, images[0].xy)
+    (probability,) = session.run(
+        None, {"patches": patches, "features": images[0].features}
+    )
+    assert probability.shape == (4,)
+    assert np.all((probability >= 0) & (probability <= 1))
+    assert (out / "nodule_classifier.json").is_file()
+
+
+def test_shipped_model_json_describes_the_onnx_graph():
+    import hashlib
+    import json
+
+    import onnxruntime as ort
+
+    from engine.nodules import FEATURE_NAMES, MODELS_DIR, load_nodule_classifier_spec
+
+    card = json.loads((MODELS_DIR / "nodule_classifier.json").read_text("utf-8"))
+    onnx_path = MODELS_DIR / "nodule_classifier.onnx"
+    assert hashlib.sha256(onnx_path.read_bytes()).hexdigest() == card["onnx"]["sha256"]
+    spec = load_nodule_classifier_spec()
+    assert spec.views in (1, 2, 4, 8)
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    shapes = {i.name: i.shape for i in session.get_inputs()}
+    assert shapes["patches"][1:] == [len(spec.patch_steps), 32, 32]
+    assert shapes["features"][1] == len(FEATURE_NAMES)
