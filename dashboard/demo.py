@@ -205,10 +205,13 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
         )),
     ]
     if "pydicom-cr" in by_key:
-        scripts.append(DemoConversation(key="pydicom-cr", film="pydicom-cr", title="DICOM WG-04 chest CR", questions=(
-            DemoQuestion(text="肺部是否有异常?"),
-            DemoQuestion(text="如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?"),
-        )))
+        # The real film carries the flagship scenario: the phantoms teach the geometry,
+        # but the learned models see real radiographs best.
+        scripts.append(DemoConversation(key="pydicom-cr", film="pydicom-cr", title="种子场景，真实胸片 (WG-04 CR)",
+                                        questions=tuple(DemoQuestion(text=q) for q in SEED_ZH)))
+        scripts.append(DemoConversation(key="pydicom-cr-en", film="pydicom-cr",
+                                        title="Seed scenario on a real film (WG-04 CR)",
+                                        questions=tuple(DemoQuestion(text=q) for q in SEED_EN)))
     return [s for s in scripts if s.film in by_key and all(q.box is not None or q.box_label is None for q in s.questions)]
 
 

@@ -51,15 +51,24 @@ from engine.segmentation import OnnxSegmenter, Segmenter
 GRID_SIZE = 512
 WORK_LONG_SIDE = 1024  # focal measurement and hilum paths run at about this resolution
 MAX_FOCAL_FINDINGS = 5
-FOCAL_MIN_SCORE = 0.15  # candidates below this are kept for FROC, not described
 LATERAL_VIEWS = frozenset({"LL", "RL", "LATERAL", "LAT", "RLD", "LLD"})
-ANALYSIS_FORMAT = 1
+ANALYSIS_FORMAT = 2
 
 
 class NoduleDetector(Protocol):
-    """Proposes focal opacities, best first, in input-image pixels."""
+    """Proposes focal opacities, best first, in input-image pixels.
+
+    Attributes:
+        version: recorded in the analysis (the cache key includes it).
+        describe_score: candidates scoring at least this get a contour and margin
+            description (about 2 false positives per image on the training folds).
+        report_score: findings scoring at least this are listed in answers (about 1
+            false positive per image on the training folds).
+    """
 
     version: str
+    describe_score: float
+    report_score: float
 
     def detect(
         self,
@@ -101,6 +110,8 @@ class ImageAnalysis:
     )  # the image on the grid, 0..255
     warnings: tuple[str, ...]
     timings_ms: dict[str, float]
+    focal_report_score: float = 0.5
+    """Focal findings scoring at least this are listed in answers (the detector's choice)."""
 
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
@@ -141,6 +152,7 @@ class ImageAnalysis:
             },
             "measures": asdict(self.measures),
             "warnings": list(self.warnings),
+            "focal_report_score": self.focal_report_score,
             "timings_ms": self.timings_ms,
         }
         arrays = self.anatomy.to_npz()
@@ -182,6 +194,7 @@ class ImageAnalysis:
             probability=arrays["probability"],
             thumbnail=arrays["thumbnail"],
             warnings=tuple(meta["warnings"]),
+            focal_report_score=float(meta["focal_report_score"]),
             timings_ms=meta["timings_ms"],
         )
 
@@ -246,7 +259,13 @@ class Analyzer:
             else (estimated or radiograph.calibration)
         )
         findings, relations = _describe_focal(
-            image, work, factor, candidates, anatomy, measure_calibration
+            image,
+            work,
+            factor,
+            candidates,
+            anatomy,
+            measure_calibration,
+            describe_score=self.detector.describe_score,
         )
         if not radiograph.calibration.is_calibrated:
             findings = [_strip_mm(f) for f in findings]
@@ -286,6 +305,7 @@ class Analyzer:
             thumbnail=np.round(on_grid * 255).astype(np.uint8),
             warnings=warnings,
             timings_ms=timings,
+            focal_report_score=self.detector.report_score,
         )
 
 
@@ -334,6 +354,8 @@ def _describe_focal(
     candidates: tuple[Candidate, ...],
     anatomy: AnatomyMap,
     calibration: Calibration,
+    *,
+    describe_score: float,
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
     lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
     grid_image = resize_to_grid(image, anatomy.grid)
@@ -343,7 +365,7 @@ def _describe_focal(
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}
     for candidate in candidates:
-        if len(findings) >= MAX_FOCAL_FINDINGS or candidate.score < FOCAL_MIN_SCORE:
+        if len(findings) >= MAX_FOCAL_FINDINGS or candidate.score < describe_score:
             break
         if any(
             math.dist(candidate.center, f.center) < max(f.long_axis_px, 1) / 2
@@ -426,8 +448,13 @@ def _strip_mm(f: Finding) -> Finding:
 
 
 def _rank(findings: list[Finding]) -> list[tuple[Finding, str]]:
-    """Order by confidence and renumber F1, F2, ...; keep each finding's old id."""
-    ordered = sorted(findings, key=lambda f: -f.confidence)
+    """Focal findings first, each group by confidence; renumber F1, F2, ...
+
+    The two groups' confidences are on different scales (the nodule classifier's
+    calibrated probability, the diffuse-opacity heuristic), so they are not interleaved.
+    The old ids are kept alongside to carry the hilum relations over.
+    """
+    ordered = sorted(findings, key=lambda f: (not f.is_focal, -f.confidence))
     return [(replace(f, id=f"F{i + 1}"), f.id) for i, f in enumerate(ordered)]
 
 

@@ -37,6 +37,7 @@ from engine.geometry import Box, Distance, Geometry, Point, measure
 from engine.intents import Intent, IntentKind, parse_intent
 from engine.model import CalibrationSource, Side
 from engine.observations import (
+    CPA_BLUNTED_DEG,
     DIFFUSE_REPORT_CONFIDENCE,
     focal_observations,
     global_observations,
@@ -65,9 +66,8 @@ from ontology import (
     score,
 )
 
-# Focal findings at or above this detector probability are reported in answers. The
-# detector's FROC on the development set puts this near one false positive per image.
-FOCAL_REPORT_CONFIDENCE = 0.5
+# Focal findings are reported at the detector's own threshold (ImageAnalysis.
+# focal_report_score); at most this many findings are listed in one answer.
 MAX_REPORTED = 6
 
 
@@ -388,7 +388,9 @@ class Conversation:
         out = []
         for f in self.analysis.findings:
             threshold = (
-                FOCAL_REPORT_CONFIDENCE if f.is_focal else DIFFUSE_REPORT_CONFIDENCE
+                self.analysis.focal_report_score
+                if f.is_focal
+                else DIFFUSE_REPORT_CONFIDENCE
             )
             if f.confidence >= threshold:
                 out.append(f)
@@ -787,7 +789,7 @@ class Conversation:
                 if zh
                 else f"Cardiothoracic ratio about {ctr:.2f}; {verdict}{note}."
             )
-        blunted = [s for s, a in m.cpa_angle_deg.items() if a > 100.0]
+        blunted = [s for s, a in m.cpa_angle_deg.items() if a > CPA_BLUNTED_DEG]
         if len(m.cpa_angle_deg) == 2:
             if blunted:
                 sides = (
@@ -1551,7 +1553,7 @@ class Conversation:
             for o in global_observations(
                 self.analysis,
                 lambda name: self._evidence_anchor(name, index),
-                focal_report_threshold=FOCAL_REPORT_CONFIDENCE,
+                focal_report_threshold=self.analysis.focal_report_score,
             )
             if subject_finding is None or o.feature != "focal.present"
         ]

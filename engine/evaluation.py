@@ -228,10 +228,12 @@ def evaluate_image(
                     "midline",
                 )
         candidates.append((c.score, hit))
+    # The "top candidate": the detector's best proposal; a film without any
+    # proposal falls back to the first finding (a diffuse opacity).
     top = (
-        analysis.findings[0].center
-        if analysis.findings
-        else (analysis.candidates[0].center if analysis.candidates else None)
+        analysis.candidates[0].center
+        if analysis.candidates
+        else (analysis.findings[0].center if analysis.findings else None)
     )
     box_hit = (
         None

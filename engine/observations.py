@@ -18,12 +18,15 @@ from engine.model import Side
 from ontology import Observation
 
 # A costophrenic recess traced from the lung field is normally acute; beyond this angle
-# the recess reads as blunted (fluid or pleural thickening). Chosen above the largest
-# angle measured on normal JSRT development films (see bench/eval_vision.py).
+# the recess reads as blunted (fluid or pleural thickening). On 40 JSRT training films
+# the angles from the segmented lung fields ranged 11-75 degrees, with 2 of 80 sides
+# above 100 from segmentation irregularities at the base.
 CPA_BLUNTED_DEG = 100.0
 SATELLITE_RADIUS_MM = 20.0
 # Diffuse findings below this confidence are not reported and not counted as present.
-DIFFUSE_REPORT_CONFIDENCE = 0.5
+# On the first 40 JSRT training films (nodule cases without consolidation) 2 reach it:
+# the heuristic asymmetry detector is kept to a few false reports per hundred films.
+DIFFUSE_REPORT_CONFIDENCE = 0.7
 
 
 def focal_observations(

@@ -54,7 +54,7 @@ def lobulated_outline(
         for hour in notch_hours:
             centre = math.radians((hour % 12) * 30)
             diff = math.atan2(math.sin(a - centre), math.cos(a - centre))
-            radius -= depth * r * math.exp(-((diff / math.radians(9)) ** 2))
+            radius -= depth * r * math.exp(-((diff / math.radians(15)) ** 2))
         points.append((cx + radius * math.sin(a), cy - radius * math.cos(a)))
     return np.array(points, np.float32)
 
@@ -152,6 +152,8 @@ class FakeDetector:
     """Proposes scripted candidates in input-image pixels (scaled to the work image)."""
 
     version = "fake-det"
+    describe_score = 0.15
+    report_score = 0.5
 
     def __init__(self, candidates: list[Candidate], input_cols: int) -> None:
         self.candidates = candidates
