@@ -27,3 +27,4 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check dashboard engine cases ontology tests bench
+	$(BIN)/mypy

@@ -226,7 +226,7 @@ class Analyzer:
         lap("prepare")
 
         structures = self.segmenter.segment(
-            work, GridTransform.letterbox(*work.shape, GRID_SIZE)
+            work, GridTransform.letterbox(work.shape[0], work.shape[1], GRID_SIZE)
         )
         anatomy = build_anatomy_map(structures, grid, on_grid)
         lap("anatomy")
@@ -276,9 +276,9 @@ class Analyzer:
         )
         ranked = _rank(findings + diffuse)
         relations = {
-            _renamed(old, ranked): rel
+            new: rel
             for old, rel in relations.items()
-            if _renamed(old, ranked)
+            if (new := _renamed(old, ranked)) is not None
         }
         lap("diffuse_opacities")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import cast
 
 import cv2
 import numpy as np
@@ -352,22 +353,24 @@ class AnatomyMap:
             size,
         )
         masks = {
-            Region(k.removeprefix("mask__")): np.unpackbits(v)[: size * size]
+            Region(k.removeprefix("mask__")): np.unpackbits(v.astype(np.uint8))[
+                : size * size
+            ]
             .reshape(size, size)
             .astype(bool)
             for k, v in arrays.items()
             if k.startswith("mask__")
         }
-        landmarks = {
-            k: (float(v[0]), float(v[1])) for k, v in dict(meta["landmarks"]).items()
-        }  # type: ignore[call-overload]
+        stored_landmarks = cast(dict[str, list[float]], meta["landmarks"])
+        stored_lines = cast(dict[str, float], meta["zone_lines"])
+        landmarks = {k: (float(v[0]), float(v[1])) for k, v in stored_landmarks.items()}
         return cls(
             grid=grid,
             masks=masks,
-            confidence=arrays["confidence"].astype(np.float32) / 255,
+            confidence=arrays["confidence"].astype(np.float32) / np.float32(255),
             landmarks=landmarks,
             zone_rule=ZoneRule(str(meta["zone_rule"])),
-            zone_lines={k: float(v) for k, v in dict(meta["zone_lines"]).items()},  # type: ignore[call-overload]
+            zone_lines={k: float(v) for k, v in stored_lines.items()},
             cardiothoracic_ratio=_opt_float(meta.get("cardiothoracic_ratio")),
             heart_width_px=_opt_float(meta.get("heart_width_px")),
             thoracic_width_px=_opt_float(meta.get("thoracic_width_px")),

@@ -312,7 +312,7 @@ class Conversation:
             else None
         )
 
-        handler = {
+        handlers: dict[IntentKind, Callable[..., None]] = {
             IntentKind.SCREENING: self._screening,
             IntentKind.LIST: self._list,
             IntentKind.DESCRIBE: self._describe,
@@ -323,7 +323,8 @@ class Conversation:
             IntentKind.DRAWN_REGION: self._drawn_region,
             IntentKind.OUT_OF_SCOPE: self._out_of_scope,
             IntentKind.HELP: self._help,
-        }[intent.kind]
+        }
+        handler = handlers[intent.kind]
         draft = _Draft()
         handler(
             draft,

@@ -130,8 +130,8 @@ def _row(row: dict[str, str], folder: Path) -> ManifestRow:
         )
     boxes = []
     bx, by, bw, bh = (_num(row, k) for k in ("bbox_x", "bbox_y", "bbox_w", "bbox_h"))
-    if None not in (bx, by, bw, bh):
-        boxes.append(Box(bx, by, bx + bw, by + bh))  # type: ignore[operator]
+    if bx is not None and by is not None and bw is not None and bh is not None:
+        boxes.append(Box(bx, by, bx + bw, by + bh))
     for part in (row.get("extra_bboxes") or "").split(";"):
         if ":" in part:
             values = [float(v) for v in part.split(":", 1)[1].split(",")]

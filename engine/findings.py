@@ -724,8 +724,8 @@ def find_diffuse_opacities(
 
 
 def _mirror_density(
-    z: npt.NDArray[np.float64], anatomy: AnatomyMap
-) -> npt.NDArray[np.float64]:
+    z: npt.NDArray[np.floating], anatomy: AnatomyMap
+) -> npt.NDArray[np.floating]:
     """For each lung pixel, the density at the same relative position in the other lung."""
     out = np.zeros_like(z)
     size = anatomy.grid.size

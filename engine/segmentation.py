@@ -99,7 +99,7 @@ class OnnxSegmenter:
         (logits,) = loaded.session.run(None, {loaded.input_name: tensor})
         output = np.asarray(logits[0], dtype=np.float32)
         if not _outputs_probabilities(loaded.meta):
-            output = 1.0 / (1.0 + np.exp(-output))
+            output = (1.0 / (1.0 + np.exp(-output))).astype(np.float32)
         # The network's square is the same letterbox as the grid, at another size.
         probability = np.stack(
             [
