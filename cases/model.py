@@ -1389,6 +1389,21 @@ class AuditRecord:
             "payload": canonical_json(self.payload),
         }
 
+    def to_json(self) -> JsonObject:
+        """Return the record as exported and printed, time in ISO 8601."""
+        return {
+            "seq": self.seq,
+            "recorded_at": self.recorded_at.isoformat(),
+            "actor": self.actor,
+            "action": self.action,
+            "entity_type": self.entity_type,
+            "entity_id": self.entity_id,
+            "payload_sha256": self.payload_sha256,
+            "prev_hash": self.prev_hash,
+            "hash": self.hash,
+            "payload": self.payload,
+        }
+
 
 class AuditProblemKind(StrEnum):
     """How the audit chain or an audited entity is broken."""

@@ -174,7 +174,7 @@ def run_log(args: argparse.Namespace) -> int:
             entity_id=entity_id,
         )
     if args.json:
-        print_json([_record_json(r) for r in records])
+        print_json([r.to_json() for r in records])
         return EXIT_OK
     if not records:
         print("no audit records match")
@@ -184,20 +184,6 @@ def run_log(args: argparse.Namespace) -> int:
         print(_record_line(record))
     return EXIT_OK
 
-
-def _record_json(record: AuditRecord) -> dict[str, Any]:
-    return {
-        "seq": record.seq,
-        "recorded_at": record.recorded_at.isoformat(),
-        "actor": record.actor,
-        "action": record.action,
-        "entity_type": record.entity_type,
-        "entity_id": record.entity_id,
-        "payload_sha256": record.payload_sha256,
-        "prev_hash": record.prev_hash,
-        "hash": record.hash,
-        "payload": record.payload,
-    }
 
 
 def _record_line(record: AuditRecord) -> str:

@@ -148,20 +148,6 @@ def _scorecard(matches: Sequence[cases.SignMatch]) -> dict[str, Any] | None:
     }
 
 
-def _record_json(record: cases.AuditRecord) -> dict[str, Any]:
-    return {
-        "seq": record.seq,
-        "recorded_at": record.recorded_at.isoformat(),
-        "actor": record.actor,
-        "action": record.action,
-        "entity_type": record.entity_type,
-        "entity_id": record.entity_id,
-        "payload_sha256": record.payload_sha256,
-        "prev_hash": record.prev_hash,
-        "hash": record.hash,
-        "payload": record.payload,
-    }
-
 
 def _image_json(image: cases.Image) -> dict[str, Any]:
     c = image.calibration
@@ -392,7 +378,7 @@ def export_conversation(
         ],
         "annotations": [payload(a) for a in data.annotations],
         "audit": {
-            "records": [_record_json(r) for r in data.audit],
+            "records": [r.to_json() for r in data.audit],
             "database_head": None
             if report is None
             else {"seq": report.head_seq, "hash": report.head_hash},
