@@ -100,6 +100,11 @@ PAGE_RIGHTS: Mapping[PageId, Right] = {
 }
 
 
+def roles_that_open(page: PageId) -> list[Role]:
+    """The roles whose rights open a page, in the order of ``Role``."""
+    return [role for role in Role if PAGE_RIGHTS[page] in ROLE_RIGHTS[role]]
+
+
 class AuthMode(StrEnum):
     """How the person was identified."""
 

@@ -53,8 +53,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "role.qa_auditor": ("QA auditor", "质控审计员"),
     "role.admin": ("Administrator", "管理员"),
     "access.page_denied": (
-        "Your role ({roles}) does not open this page.",
-        "您的角色（{roles}）无权打开此页面。",
+        "Your role ({roles}) does not open this page; it is open to: {allowed}. Ask an administrator if you need it.",
+        "您的角色（{roles}）无权打开此页面；可打开此页面的角色：{allowed}。如需访问，请联系管理员。",
     ),
     # ---------------------------------------------------------------- errors
     "error.locked": ("The case database is in use by another program. {detail}", "病例数据库正被其他程序占用。{detail}"),

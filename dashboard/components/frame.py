@@ -7,7 +7,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import feedback, i18n
+from dashboard import access, feedback, i18n
 from dashboard.access import AccessDenied, Identity, PageId, Right
 from dashboard.components import identity as identity_widgets
 from dashboard.state import SessionKey, language
@@ -103,7 +103,8 @@ def open_page(page: PageId) -> PageContext:
         st.stop()
     context = PageContext(identity=person, lang=language(), page=page)
     if not person.may_open(page):
-        st.warning(context.t("access.page_denied", roles=person.role_names), icon=":material/lock:")
+        allowed = ", ".join(context.t(f"role.{role.value}") for role in access.roles_that_open(page))
+        st.warning(context.t("access.page_denied", roles=person.role_names, allowed=allowed), icon=":material/lock:")
         st.stop()
     return context
 

@@ -38,13 +38,16 @@ def pages(person: Identity | None) -> list[st.Page]:
                     visibility="hidden")
             for page, _, _ in PAGES
         ]
+    # A page the person may not open stays registered but hidden, so that a link to it
+    # (an e-mailed /audit, say) explains which roles open it instead of "page not found".
     pages = [
-        st.Page(str(PAGES_DIR / file), title=i18n.text(f"nav.{page.value}", lang), icon=icon, url_path=page.value)
+        st.Page(str(PAGES_DIR / file), title=i18n.text(f"nav.{page.value}", lang), icon=icon, url_path=page.value,
+                visibility="visible" if person.may_open(page) else "hidden")
         for page, file, icon in PAGES
-        if person.may_open(page)
     ]
     # Streamlit serves the default page at "/" only, so the case list gets its own
     # /cases path and "/" is a hidden page that forwards to it.
-    home = st.Page(lambda: st.switch_page(pages[0], query_params=st.query_params.to_dict()), title=pages[0].title,
+    start = next(p for p, (page, _, _) in zip(pages, PAGES, strict=True) if person.may_open(page))
+    home = st.Page(lambda: st.switch_page(start, query_params=st.query_params.to_dict()), title=start.title,
                    url_path="home", default=True, visibility="hidden")
     return [home, *pages]

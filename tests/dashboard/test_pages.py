@@ -331,11 +331,15 @@ def test_the_audit_page_fails_the_check_after_tampering(app_env, demo_db):
     assert failed and "answer_text" in failed[0]
 
 
-def test_a_reader_cannot_open_the_audit_page(app_env, demo_db):
-    at = app_env(demo_db, role="reader")
-    at.run()
-    with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("views/audit.py")
+def test_a_reader_who_follows_a_link_to_the_audit_page_is_told_who_may_open_it(app_env, demo_db):
+    at = open_page(app_env(demo_db, role="reader"), "audit")
+    assert [w.value for w in at.warning] == [
+        "Your role (reader) does not open this page; it is open to: QA auditor, Administrator. "
+        "Ask an administrator if you need it."
+    ]
+    # Nothing of the audit trail reaches the page: no integrity check, no table, no chart.
+    assert not at.success and not at.dataframe
+    assert "integrity" not in texts(at).lower()
 
 
 # --------------------------------------------------------------------------- ontology and settings
