@@ -25,7 +25,7 @@ import numpy.typing as npt
 
 from engine.analysis import Analyzer, ImageAnalysis
 from engine.geometry import Box
-from engine.model import Radiograph
+from engine.model import Calibration, Radiograph
 from engine.segmentation_postprocess import ANATOMY_CHANNELS, clean_masks
 
 FP_RATES = (0.25, 0.5, 1.0, 2.0, 4.0)
@@ -39,8 +39,17 @@ ImageLoader = Callable[[Path, float | None], Radiograph]
 class Nodule:
     x: float
     y: float
-    radius_px: float
+    diameter_px: float | None
+    diameter_mm: float | None
     side: str | None
+
+    def radius_px(self, calibration: Calibration) -> float:
+        """The radius in pixels: from the manifest's pixels, else its mm and the film's spacing."""
+        if self.diameter_px is not None:
+            return self.diameter_px / 2
+        if self.diameter_mm is not None and calibration.col_mm is not None and calibration.row_mm is not None:
+            return self.diameter_mm / 2 / ((calibration.col_mm + calibration.row_mm) / 2)
+        return 0.0  # the hit radius floor applies
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -121,12 +130,12 @@ def _row(row: dict[str, str], folder: Path) -> ManifestRow:
     nodule = None
     x, y = _num(row, "nodule_x"), _num(row, "nodule_y")
     if x is not None and y is not None:
-        diameter = _num(row, "nodule_diameter_px")
-        if diameter is None:
-            mm = _num(row, "nodule_diameter_mm")
-            diameter = mm / spacing if mm is not None and spacing else 0.0
         nodule = Nodule(
-            x=x, y=y, radius_px=diameter / 2, side=(row.get("nodule_side") or None)
+            x=x,
+            y=y,
+            diameter_px=_num(row, "nodule_diameter_px"),
+            diameter_mm=_num(row, "nodule_diameter_mm"),
+            side=(row.get("nodule_side") or None),
         )
     boxes = []
     bx, by, bw, bh = (_num(row, k) for k in ("bbox_x", "bbox_y", "bbox_w", "bbox_h"))
@@ -212,13 +221,16 @@ def evaluate_image(
         heart_dice = dice(masks["heart"], truth)
 
     grid_scale = max(shape) / 1024
+    radius = 0.0
+    if row.nodule is not None:
+        # A DICOM row may give the diameter in mm only: the film's own spacing converts it.
+        radius = max(row.nodule.radius_px(radiograph.calibration), MIN_HIT_RADIUS_1024 * grid_scale)
     candidates: list[tuple[float, bool]] = []
     hit_rank = None
     laterality_error = False
     for rank, c in enumerate(analysis.candidates, start=1):
         hit = False
         if row.nodule is not None:
-            radius = max(row.nodule.radius_px, MIN_HIT_RADIUS_1024 * grid_scale)
             hit = math.dist(c.center, (row.nodule.x, row.nodule.y)) <= radius
             if hit and hit_rank is None:
                 hit_rank = rank
@@ -253,11 +265,12 @@ def evaluate_image(
     )
 
 
-def froc(results: list[ImageResult], n_nodules: int) -> dict[str, float]:
+def froc(results: list[ImageResult], n_nodules: int) -> dict[str, float | None]:
     """Sensitivity at each false-positive rate per image (best operating point not above it).
 
     Only the first hitting candidate of a nodule counts as its hit; further candidates
-    on the same nodule are neither hits nor false positives.
+    on the same nodule are neither hits nor false positives. Without any nodule in the
+    manifest the sensitivity is undefined (null), not zero.
     """
     n_images = len(results)
     scored: list[tuple[float, int]] = []  # (score, +1 hit / 0 fp)
@@ -270,9 +283,9 @@ def froc(results: list[ImageResult], n_nodules: int) -> dict[str, float]:
             elif not hit:
                 scored.append((score, 0))
     scored.sort(key=lambda t: -t[0])
-    out: dict[str, float] = {}
+    out: dict[str, float | None] = {}
     if n_nodules == 0 or n_images == 0:
-        return {str(rate): 0.0 for rate in FP_RATES}
+        return {_rate_key(rate): None for rate in FP_RATES}
     for rate in FP_RATES:
         hits = fps = 0
         best = 0.0
