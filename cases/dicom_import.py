@@ -9,12 +9,18 @@ non-chest and non-human films are imported with a warning.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
+import os
 import re
 import struct
+import sys
+import tempfile
+import threading
 import warnings
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 import numpy.typing as npt
@@ -289,9 +295,50 @@ def _plugin_panic(exc: BaseException) -> bool:
     return type(exc).__name__ == "PanicException"
 
 
+_STDERR_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _decoder_stderr() -> Iterator[list[str]]:
+    """Capture what C decoders write to file descriptor 2 inside the block.
+
+    libjpeg (inside python-gdcm) reports corrupt entropy-coded data only as a warning on
+    stderr ("Corrupt JPEG data: premature end of data segment") and returns garbage
+    pixels; OpenJPEG prints similar lines. Python sees neither, so the block yields a
+    list that receives the captured text when the block ends. Descriptor 2 belongs to
+    the whole process, so captures are serialised by a lock (the dashboard imports from
+    several threads). Another thread that writes to stderr during a decode is captured
+    too and makes that file look corrupt: a refusal, never a garbage image. Without a
+    usable descriptor 2 nothing is captured, and nothing can leak either.
+    """
+    captured: list[str] = []
+    with _STDERR_LOCK, contextlib.ExitStack() as stack:
+        try:
+            sink = stack.enter_context(tempfile.TemporaryFile())
+            if sys.stderr is not None:
+                sys.stderr.flush()
+            saved = os.dup(2)
+        except (OSError, ValueError):
+            yield captured
+            return
+        os.dup2(sink.fileno(), 2)
+        try:
+            yield captured
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            sink.seek(0)
+            captured.append(sink.read(4096).decode("utf-8", "replace"))
+
+
+def _first_line(captured: list[str]) -> str:
+    lines = (" ".join(line.split()) for text in captured for line in text.splitlines())
+    return next((line[:120] for line in lines if line), "")
+
+
 def _decode(ds: Dataset, name: str) -> npt.NDArray[np.generic]:
     try:
-        with warnings.catch_warnings():
+        with _decoder_stderr() as stderr, warnings.catch_warnings():
             warnings.simplefilter("ignore")
             pixels: npt.NDArray[np.generic] = ds.pixel_array
     except BaseException as exc:
@@ -300,6 +347,13 @@ def _decode(ds: Dataset, name: str) -> npt.NDArray[np.generic]:
         raise InvalidImageFile(
             f"{name}: pixel data could not be decoded, the file may be truncated ({_reason(exc)})"
         ) from exc
+    complaint = _first_line(stderr)
+    if complaint:
+        logger.debug("decoder wrote to stderr: %s", " | ".join(stderr).strip())
+        raise InvalidImageFile(
+            f"{name}: corrupt compressed pixel data (the decoder reported: {complaint}); "
+            "re-export the image from the source system"
+        )
     expected = (int(ds.Rows), int(ds.Columns))
     if pixels.shape[:2] != expected:
         raise InvalidImageFile(

@@ -22,11 +22,13 @@ import numpy.typing as npt
 from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 from pydicom.dataset import Dataset, FileMetaDataset
+from pydicom.encaps import encapsulate
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import (
     UID,
     ExplicitVRLittleEndian,
     JPEG2000Lossless,
+    JPEGBaseline8Bit,
     JPEGLSLossless,
     RLELossless,
 )
@@ -51,7 +53,10 @@ SUPPORTED_TRANSFER_SYNTAXES = (
     RLELossless,
     JPEG2000Lossless,
     JPEGLSLossless,
+    JPEGBaseline8Bit,
 )
+"""JPEG Baseline is lossy and needs ``bits_stored=8``; pydicom has no encoder for it, so
+Pillow writes the JPEG stream."""
 
 # Invented identifying values, one per attribute group. Tests search the database, the
 # store and the logs for each string after import.
@@ -143,6 +148,10 @@ class DicomOptions:
         if self.transfer_syntax not in SUPPORTED_TRANSFER_SYNTAXES:
             raise ValueError(
                 f"transfer_syntax must be one of {[s.name for s in SUPPORTED_TRANSFER_SYNTAXES]}"
+            )
+        if self.transfer_syntax == JPEGBaseline8Bit and self.bits_stored != 8:
+            raise ValueError(
+                f"JPEG Baseline stores 8 bits per sample, got bits_stored={self.bits_stored}"
             )
         if self.rescale_slope == 0:
             raise ValueError("rescale_slope must not be 0")
@@ -291,9 +300,23 @@ def phantom_dataset(phantom: Phantom, options: DicomOptions | None = None) -> Da
     for keyword, value in options.extra.items():
         setattr(ds, keyword, value)
     ds.PixelData = pixels.tobytes()
-    if options.transfer_syntax != ExplicitVRLittleEndian:
+    if options.transfer_syntax == JPEGBaseline8Bit:
+        _compress_jpeg_baseline(ds, pixels)
+    elif options.transfer_syntax != ExplicitVRLittleEndian:
         ds.compress(options.transfer_syntax, pixels, generate_instance_uid=False)
     return ds
+
+
+def _compress_jpeg_baseline(ds: Dataset, pixels: npt.NDArray[np.uint16]) -> None:
+    buffer = io.BytesIO()
+    PILImage.fromarray(pixels.astype(np.uint8), mode="L").save(
+        buffer, format="JPEG", quality=90
+    )
+    ds.PixelData = encapsulate([buffer.getvalue()])
+    ds["PixelData"].VR = "OB"
+    ds.file_meta.TransferSyntaxUID = JPEGBaseline8Bit
+    ds.LossyImageCompression = "01"
+    ds.LossyImageCompressionMethod = "ISO_10918_1"
 
 
 def phantom_dicom_bytes(phantom: Phantom, options: DicomOptions | None = None) -> bytes:

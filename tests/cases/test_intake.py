@@ -12,6 +12,7 @@ from PIL import Image as PILImage
 from pydicom.uid import (
     ExplicitVRLittleEndian,
     JPEG2000Lossless,
+    JPEGBaseline8Bit,
     JPEGLSLossless,
     RLELossless,
 )
@@ -316,6 +317,79 @@ def test_bad_files_are_refused_in_one_line_and_change_nothing(
     assert message.startswith(str(path))
     assert "\n" not in message
     assert table_counts(store) == before
+
+
+def _corrupt_jpeg(make_dicom) -> bytes:
+    """A JPEG Baseline phantom with part of its entropy-coded data zeroed.
+
+    libjpeg decodes such a stream into garbage and only prints "Corrupt JPEG data:
+    premature end of data segment" on stderr.
+    """
+    data = bytearray(make_dicom(transfer_syntax=JPEGBaseline8Bit, bits_stored=8))
+    scan = data.index(b"\xff\xda")
+    end = data.rindex(b"\xff\xd9")
+    start = scan + (end - scan) // 3
+    data[start : start + 500] = bytes(500)
+    return bytes(data)
+
+
+def test_jpeg_baseline_phantom_imports_as_lossy(store, make_dicom, capfd):
+    outcome = store.import_bytes(
+        make_dicom(transfer_syntax=JPEGBaseline8Bit, bits_stored=8),
+        name="jpeg.dcm",
+        actor="test",
+    )
+
+    assert outcome.image.transfer_syntax_uid == JPEGBaseline8Bit
+    assert IssueCode.LOSSY_COMPRESSION in _codes(outcome.image)
+    assert capfd.readouterr().err == ""
+
+
+def test_corrupt_jpeg_data_is_refused_and_the_decoder_output_is_kept_off_the_terminal(
+    store, make_dicom, tmp_path, table_counts, capfd
+):
+    path = tmp_path / "corrupt.dcm"
+    path.write_bytes(_corrupt_jpeg(make_dicom))
+    before = table_counts(store)
+
+    with pytest.raises(
+        InvalidImageFile,
+        match=r"corrupt\.dcm: corrupt compressed pixel data \(the decoder reported: "
+        r"Corrupt JPEG data",
+    ) as raised:
+        store.import_file(path, actor="test")
+
+    assert "\n" not in str(raised.value)
+    assert table_counts(store) == before
+    assert not list(store.content.root.glob("pixels/**/*.npy"))
+    assert capfd.readouterr().err == ""
+
+
+def test_concurrent_imports_keep_each_decoders_complaints_to_its_own_file(
+    store, make_dicom, capfd
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    corrupt = _corrupt_jpeg(make_dicom)
+    good = [make_dicom(uid_seed=f"thread-{n}", bits_stored=8 + n) for n in range(4)]
+
+    def attempt(item: tuple[str, bytes]) -> str:
+        name, data = item
+        try:
+            store.import_bytes(data, name=name, actor="test")
+        except InvalidImageFile as exc:
+            return str(exc)
+        return "imported"
+
+    jobs = [("bad.dcm", corrupt), *[(f"good{n}.dcm", d) for n, d in enumerate(good)]]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(
+            zip([name for name, _ in jobs], pool.map(attempt, jobs), strict=True)
+        )
+
+    assert results.pop("bad.dcm").startswith("bad.dcm: corrupt compressed pixel data")
+    assert set(results.values()) == {"imported"}
+    assert capfd.readouterr().err == ""
 
 
 def test_unknown_transfer_syntax_is_refused(store, dicom_bytes):
