@@ -17,7 +17,6 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
-import re
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import DataElement
@@ -25,6 +24,8 @@ from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import BaseTag
 from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
+
+from cases.defined_terms import CODED_ATTRIBUTES, defined_values
 
 DEID_METHOD = (
     "DICOM PS3.15 Basic Application Level Confidentiality Profile (allow-list, cases v1); "
@@ -60,9 +61,6 @@ _LUT_ITEM_KEEP = {
     "ModalityLUTSequence": ("LUTDescriptor", "ModalityLUTType", "LUTData"),
     "VOILUTSequence": ("LUTDescriptor", "LUTData"),
 }
-# Code String values are upper-case letters, digits, space and underscore, 16 characters
-# at most (PS3.5 6.2); anything else in a kept string attribute is dropped, not copied.
-_CODE_STRING = re.compile(r"^[A-Z0-9 _]{0,16}$")
 _STRING_VRS = {"CS", "LO", "SH", "ST", "LT", "UT", "PN", "UC"}
 _NUMERIC_STRING_VRS = {"DS", "IS"}
 
@@ -79,11 +77,6 @@ def remap_uid(uid: str, salt: bytes) -> str:
     return f"2.25.{int.from_bytes(digest[:16], 'big')}"
 
 
-def _safe_text(element: DataElement) -> bool:
-    values = element.value if element.VM > 1 else [element.value]
-    return all(_CODE_STRING.match(str(v or "")) for v in values)
-
-
 def _safe_numbers(element: DataElement) -> bool:
     values = element.value if element.VM > 1 else [element.value]
     try:
@@ -93,10 +86,27 @@ def _safe_numbers(element: DataElement) -> bool:
     return True
 
 
+def _copy_coded(element: DataElement) -> DataElement | None:
+    """Return a kept string element holding only its defined terms, or None.
+
+    A value that merely looks like a Code String can still be a name (``SMITH JOHN`` in
+    Body Part Examined), so only DICOM's defined terms are copied.
+    """
+    if element.keyword not in CODED_ATTRIBUTES:
+        return None
+    if element.value is None or element.value == "":
+        return copy.deepcopy(element)
+    values = list(element.value) if element.VM > 1 else [element.value]
+    kept = defined_values(element.keyword, values)
+    if kept is None:
+        return None
+    return DataElement(element.tag, element.VR, kept if len(kept) > 1 else kept[0])
+
+
 def _copy_element(element: DataElement) -> DataElement | None:
     """Return a copy of a kept element, or None when its value could carry text."""
-    if element.VR in _STRING_VRS and not _safe_text(element):
-        return None
+    if element.VR in _STRING_VRS:
+        return _copy_coded(element)
     if element.VR in _NUMERIC_STRING_VRS and not _safe_numbers(element):
         return None
     return copy.deepcopy(element)
@@ -192,6 +202,14 @@ def _has_value(source: Dataset, keyword: str) -> bool:
     return element is not None and str(element).strip() != ""
 
 
+def _shortened(source: Dataset, clean: Dataset, keyword: str) -> bool:
+    """Whether some values of a kept multi-valued attribute were dropped (Image Type)."""
+    try:
+        return int(source[keyword].VM) > int(clean[keyword].VM)
+    except (ValueError, TypeError, LookupError, NotImplementedError):
+        return True
+
+
 def header_changes(
     source: Dataset, clean: Dataset
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -204,7 +222,8 @@ def header_changes(
         (removed, replaced, emptied, dropped_values): attributes of the file that were
         not kept (file meta attributes prefixed ``file meta``), UIDs that were remapped,
         identifying attributes kept present but empty, and kept attributes whose value
-        was dropped because it could carry text. Pixel data is stored separately and is
+        (or some of whose values) was dropped because it is not a DICOM defined term
+        and so could carry text. Pixel data is stored separately and is
         not listed.
     """
     kept = {keyword_for_tag(tag) for tag in _tags(clean)}
@@ -230,7 +249,9 @@ def header_changes(
         k for k in EMPTIED_ATTRIBUTES if k in source_keywords and _has_value(source, k)
     )
     dropped = tuple(
-        k for k in KEPT_ATTRIBUTES if k in source_keywords and k not in kept
+        k
+        for k in KEPT_ATTRIBUTES
+        if k in source_keywords and (k not in kept or _shortened(source, clean, k))
     )
     return tuple(removed), replaced, emptied, dropped
 

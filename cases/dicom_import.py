@@ -38,6 +38,13 @@ from pydicom.uid import (
 from cases.calibration import calibration_from_dataset
 from cases.content_store import pixel_sha256
 from cases.decoded import DecodedImage, IntakeLimits
+from cases.defined_terms import (
+    CHEST_BODY_PARTS,
+    LATERAL_VIEWS,
+    OTHER_NON_FRONTAL_VIEWS,
+    coded_value,
+    has_value,
+)
 from cases.deidentify import (
     DEID_METHOD,
     deidentify_header,
@@ -69,11 +76,11 @@ class RedactQuotedValues(logging.Filter):
     Smith'"), which would carry identifying text into the logs before de-identification.
     """
 
-    _QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+    QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Keep the record, with every quoted value replaced."""
-        record.msg = self._QUOTED.sub("'<redacted>'", record.getMessage())
+        record.msg = self.QUOTED.sub("'<redacted>'", record.getMessage())
         record.args = ()
         return True
 
@@ -100,9 +107,6 @@ LOSSY_TRANSFER_SYNTAXES = {
     "1.2.840.10008.1.2.4.50", "1.2.840.10008.1.2.4.51", "1.2.840.10008.1.2.4.81",
     "1.2.840.10008.1.2.4.91", "1.2.840.10008.1.2.4.93", "1.2.840.10008.1.2.4.203",
 }  # fmt: skip
-CHEST_BODY_PARTS = {"CHEST", "THORAX", "LUNG", "LUNGS"}
-LATERAL_VIEWS = {"LL", "RL", "LAT", "LATERAL"}
-OTHER_NON_FRONTAL_VIEWS = {"RLD", "LLD", "RLO", "LLO", "RAO", "LAO", "RPO", "LPO"}
 HUMAN_SPECIES_CODES = {"337915000", "L-85B00"}  # SNOMED CT / SNOMED RT "Homo sapiens"
 SMALL_IMAGE_PX = 256
 
@@ -152,9 +156,17 @@ def _text(ds: Dataset, keyword: str) -> str:
 
 
 def _code_string(ds: Dataset, keyword: str) -> str | None:
-    """Return a CS attribute upper-cased, or None when absent or not a valid code string."""
-    value = _text(ds, keyword).strip().upper()
-    return value if value and re.fullmatch(r"[A-Z0-9 _]{1,16}", value) else None
+    """Return a coded attribute as its DICOM defined term, or None (see ``defined_terms``).
+
+    Only defined terms reach the database, warnings and audit payloads: a value such as
+    ``SMITH JOHN`` in Body Part Examined has the shape of a code string, not its meaning.
+    """
+    return coded_value(ds, keyword)
+
+
+def _undefined(ds: Dataset, keyword: str) -> bool:
+    """Whether the attribute holds a value that is not a defined term (never shown)."""
+    return _code_string(ds, keyword) is None and has_value(ds, keyword)
 
 
 def _parse(data: bytes, name: str) -> Dataset:
@@ -176,8 +188,9 @@ def _parse(data: bytes, name: str) -> Dataset:
 
 
 def _reason(exc: BaseException) -> str:
+    # pydicom quotes the offending header value ("Unknown ... value 'SMITH JOHN'").
     text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
+    return RedactQuotedValues.QUOTED.sub("'<redacted>'", text)[:200]
 
 
 def _check_kind(ds: Dataset, name: str) -> None:
@@ -188,7 +201,7 @@ def _check_kind(ds: Dataset, name: str) -> None:
             else "no"
         )
         raise UnsupportedImage(
-            f"{name}: DICOM file has {kind} pixel data (modality {_text(ds, 'Modality') or 'unknown'}); "
+            f"{name}: DICOM file has {kind} pixel data (modality {_code_string(ds, 'Modality') or 'unknown'}); "
             "import CR, DX or secondary-capture radiographs"
         )
     modality = _code_string(ds, "Modality") or ""
@@ -426,6 +439,14 @@ def _view_issues(ds: Dataset) -> list[ImportIssue]:
         ]
     if view:
         return []
+    if _undefined(ds, "ViewPosition"):
+        return [
+            _warning(
+                IssueCode.VIEW_POSITION_MISSING,
+                "View Position (0018,5101) holds no DICOM defined term (value not shown, "
+                "removed by de-identification): check that this is a frontal (PA/AP) film",
+            )
+        ]
     hints = [
         _attribute_label(ds, k)
         for k in _HINT_ATTRIBUTES
@@ -444,6 +465,12 @@ def _view_issues(ds: Dataset) -> list[ImportIssue]:
             "no View Position (0018,5101): check that this is a frontal (PA/AP) film",
         )
     ]
+
+
+_MISSING_MODALITY = {
+    False: "missing",
+    True: "not a DICOM defined term (value not shown)",
+}
 
 
 def _content_issues(ds: Dataset, rows: int, columns: int) -> list[ImportIssue]:
@@ -465,6 +492,14 @@ def _content_issues(ds: Dataset, rows: int, columns: int) -> list[ImportIssue]:
                 f"body part {body_part} is not the chest; the engine expects chest films",
             )
         )
+    elif _undefined(ds, "BodyPartExamined"):
+        issues.append(
+            _warning(
+                IssueCode.BODY_PART_UNRECOGNISED,
+                "Body Part Examined (0018,0015) holds no DICOM defined term (value not "
+                "shown, removed by de-identification): check that this is a chest film",
+            )
+        )
     non_human = _non_human_attributes(ds)
     if non_human:
         issues.append(
@@ -478,7 +513,8 @@ def _content_issues(ds: Dataset, rows: int, columns: int) -> list[ImportIssue]:
         issues.append(
             _warning(
                 IssueCode.NOT_A_RADIOGRAPH_MODALITY,
-                f"modality {modality or 'missing'} is not CR or DX; check that this is a chest radiograph",
+                f"modality {modality or _MISSING_MODALITY[_undefined(ds, 'Modality')]} is not "
+                "CR or DX; check that this is a chest radiograph",
             )
         )
     if (

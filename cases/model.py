@@ -87,6 +87,7 @@ class IssueCode(StrEnum):
     NON_FRONTAL_VIEW = "non_frontal_view"
     VIEW_POSITION_MISSING = "view_position_missing"
     NON_CHEST_BODY_PART = "non_chest_body_part"
+    BODY_PART_UNRECOGNISED = "body_part_unrecognised"
     NON_HUMAN = "non_human"
     NOT_A_RADIOGRAPH_MODALITY = "not_a_radiograph_modality"
     FOR_PROCESSING = "for_processing"

@@ -4,12 +4,14 @@ import io
 import logging
 import shutil
 
+import duckdb
 import pydicom
 import pytest
 
 from cases import open_store
 from cases.content_store import SALT_FILE
-from cases.deidentify import DEID_METHOD, remap_uid
+from cases.defined_terms import CODED_ATTRIBUTES, defined_values
+from cases.deidentify import DEID_METHOD, KEPT_ATTRIBUTES, remap_uid
 from cases.phantom_dicom import PHI_STRINGS, PHI_VALUES, DicomOptions, original_uids
 
 
@@ -26,18 +28,45 @@ def _files_under(folder):
     return [p for p in folder.rglob("*") if p.is_file()]
 
 
-def test_phi_in_every_attribute_group_never_reaches_database_store_or_logs(
-    tmp_path, make_dicom, caplog
-):
-    caplog.set_level(logging.DEBUG)
-    options = DicomOptions(include_phi=True, uid_seed="phi-case")
+# Names shaped like Code Strings (upper case, space, at most 16 characters) in the coded
+# attributes that de-identification keeps: only DICOM defined terms may survive.
+CODED_PHI = {
+    "BodyPartExamined": "PHISMITH JOHN",
+    "ViewPosition": "PHIDOE JANE",
+    "Modality": "PHIROE RICH",
+    "ImageType": ["ORIGINAL", "PRIMARY", "PHIPOE ANNA"],
+    "PatientOrientation": ["PHIMOE", "F"],
+    "RescaleType": "PHIKOE MARY",
+    "PixelSpacingCalibrationType": "PHILOE SAM",
+    "PresentationIntentType": "PHIVOE TOM",
+    "Laterality": "PHIZOE",
+    "LossyImageCompressionMethod": "PHIBOE LEE",
+}
+CODED_PHI_STRINGS = [
+    v
+    for value in CODED_PHI.values()
+    for v in (value if isinstance(value, list) else [value])
+    if v.startswith("PHI")
+]
+
+
+def _database_text(db) -> str:
+    """Every value in every table, as text (DuckDB may compress strings on disk)."""
+    connection = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = [row[0] for row in connection.execute("SHOW TABLES").fetchall()]
+        return "\n".join(
+            repr(connection.execute(f"SELECT * FROM {table}").fetchall())
+            for table in tables
+        )
+    finally:
+        connection.close()
+
+
+def _import_and_search(tmp_path, data, options, caplog, extra_needles=()):
     source = tmp_path / "incoming" / "film.dcm"
     source.parent.mkdir()
-    source.write_bytes(make_dicom(include_phi=True, uid_seed="phi-case"))
-    original = pydicom.dcmread(source)
-    assert (
-        str(original.PatientName) == PHI_VALUES["PatientName"]
-    )  # the test file really carries PHI
+    source.write_bytes(data)
     db = tmp_path / "db" / "casebook.duckdb"
 
     with open_store(db) as store:
@@ -45,7 +74,8 @@ def test_phi_in_every_attribute_group_never_reaches_database_store_or_logs(
         store.verify_audit()
         image = store.get_image(outcome.image.image_id)
         assert image.deid_method == DEID_METHOD
-    needles = _needles(options)
+        report = store.find_deid_report(image.image_id)
+    needles = sorted({*_needles(options), *(n.encode() for n in extra_needles)})
 
     scanned = _files_under(db.parent)
     assert any(p.suffix == ".npy" for p in scanned) and any(
@@ -55,8 +85,48 @@ def test_phi_in_every_attribute_group_never_reaches_database_store_or_logs(
         raw = path.read_bytes()
         found = [n.decode() for n in needles if n in raw]
         assert not found, f"{path.relative_to(tmp_path)} contains {found}"
+    table_text = _database_text(db).encode("utf-8")
+    assert not [n.decode() for n in needles if n in table_text]
     log_text = caplog.text.encode("utf-8")
     assert not [n.decode() for n in needles if n in log_text]
+    return image, report
+
+
+def test_phi_in_every_attribute_group_never_reaches_database_store_or_logs(
+    tmp_path, make_dicom, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    options = DicomOptions(include_phi=True, uid_seed="phi-case")
+    data = make_dicom(include_phi=True, uid_seed="phi-case")
+    original = pydicom.dcmread(io.BytesIO(data))
+    assert (
+        str(original.PatientName) == PHI_VALUES["PatientName"]
+    )  # the test file really carries PHI
+
+    _import_and_search(tmp_path, data, options, caplog)
+
+
+def test_names_in_coded_attributes_never_reach_database_store_warnings_or_logs(
+    tmp_path, make_dicom, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    options = DicomOptions(include_phi=True, uid_seed="coded-phi")
+    data = make_dicom(include_phi=True, uid_seed="coded-phi", extra=CODED_PHI)
+    original = pydicom.dcmread(io.BytesIO(data))
+    assert original.BodyPartExamined == "PHISMITH JOHN"  # the file really carries them
+
+    image, report = _import_and_search(
+        tmp_path, data, options, caplog, extra_needles=CODED_PHI_STRINGS
+    )
+
+    assert image.body_part is None and image.view_position is None
+    assert image.modality is None
+    messages = " ".join(issue.message for issue in image.issues)
+    assert "Body Part Examined (0018,0015) holds no DICOM defined term" in messages
+    assert "View Position (0018,5101) holds no DICOM defined term" in messages
+    assert "modality not a DICOM defined term (value not shown)" in messages
+    assert not [n for n in CODED_PHI_STRINGS if n in messages]
+    assert set(CODED_PHI) <= set(report.summary.dropped_values)
 
 
 def test_deidentified_header_keeps_what_exports_need(store, make_dicom):
@@ -183,3 +253,46 @@ def test_pydicom_log_records_have_quoted_values_redacted(caplog):
 
     assert "Invalid value for VR CS" in caplog.text
     assert "Jane Smith" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("keyword", "values", "kept"),
+    [
+        ("BodyPartExamined", ["CHEST"], ["CHEST"]),
+        ("BodyPartExamined", ["chest "], ["CHEST"]),
+        ("BodyPartExamined", ["KNEE"], ["KNEE"]),
+        ("BodyPartExamined", ["SMITH JOHN"], None),
+        ("ViewPosition", ["PA"], ["PA"]),
+        ("ViewPosition", ["LATERAL"], ["LATERAL"]),
+        ("ViewPosition", ["DOE JANE"], None),
+        ("Modality", ["DX"], ["DX"]),
+        ("Modality", ["JANE"], None),
+        (
+            "ImageType",
+            ["DERIVED ", "PRIMARY", "ABDOM/RAD", "0001"],
+            ["DERIVED", "PRIMARY"],
+        ),
+        ("ImageType", ["ORIGINAL", "JANE DOE"], None),
+        ("ImageType", ["ORIGINAL"], None),
+        ("PatientOrientation", ["L", "PF"], ["L", "PF"]),
+        ("PatientOrientation", ["CR", "LE"], ["CR", "LE"]),
+        ("PatientOrientation", ["SMITH", "F"], None),
+        ("RescaleType", ["US"], ["US"]),
+        ("RescaleType", ["DOE"], None),
+        ("PixelSpacingCalibrationType", ["GEOMETRY"], ["GEOMETRY"]),
+        ("PixelSpacingCalibrationType", ["JOHN"], None),
+    ],
+)
+def test_only_defined_terms_of_coded_attributes_are_kept(keyword, values, kept):
+    assert defined_values(keyword, values) == kept
+
+
+def test_every_kept_string_attribute_is_checked_against_defined_terms():
+    from pydicom.datadict import dictionary_VR
+
+    strings = {
+        k
+        for k in KEPT_ATTRIBUTES
+        if dictionary_VR(k) in {"CS", "LO", "SH", "ST", "LT", "UT", "PN", "UC"}
+    }
+    assert strings <= CODED_ATTRIBUTES
