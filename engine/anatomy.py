@@ -599,7 +599,14 @@ def _add_basal_regions(
     ] = cardiophrenic
     if cpa.any():
         ys, xs = np.nonzero(cpa)
-        i = int(np.argmax(ys))
+        # The recess is the lung's lateral-inferior extreme, lowest and most lateral at
+        # once (in fractions of the lung's height and width): the tip of a sharp recess,
+        # the middle of a rounded (blunted) one. The lowest pixel alone slides medially
+        # on a rounded base.
+        lung_cols = np.flatnonzero(lung.any(axis=0))
+        width = max(1, lung_cols[-1] - lung_cols[0])
+        outward = (lung_cols[-1] - xs) if right else (xs - lung_cols[0])
+        i = int(np.argmax((ys - ext.top) / ext.height + outward / width))
         landmarks[f"{side.value}_costophrenic_angle"] = grid.to_image(
             (float(xs[i]), float(ys[i]))
         )

@@ -109,3 +109,141 @@ def test_non_square_images_map_back_to_their_own_pixels():
     assert Region.RIGHT_LUNG in a.anatomy.regions_at(
         (300 * 1200 / 1024, 470 * 900 / 1024)
     )
+
+
+# -- sides and relative positions of every region -------------------------------------
+
+
+def centroid(anatomy, region: Region) -> tuple[float, float]:
+    """Centroid of a region in image pixels."""
+    ys, xs = np.nonzero(anatomy.mask(region))
+    assert len(xs), f"{region.value} is empty"
+    pts = anatomy.grid.points_to_image(np.stack([xs, ys], axis=1).astype(float))
+    return float(pts[:, 0].mean()), float(pts[:, 1].mean())
+
+
+SIDED = [r for r in Region if r.value.startswith(("right_", "left_"))] + [
+    Region.LINGULA
+]
+
+
+@pytest.mark.parametrize("region", SIDED, ids=lambda r: r.value)
+def test_each_sided_region_lies_on_its_patients_side(seed_analysis, region):
+    """PA film: patient right is the image left, so right_* regions lie left of the midline."""
+    a = seed_analysis.anatomy
+    if region in (Region.RIGHT_CLAVICLE, Region.LEFT_CLAVICLE):
+        pytest.skip("the phantom draws no clavicles")
+    x, _ = centroid(a, region)
+    right = region.value.startswith("right_")
+    assert (x < a.midline_x) is right
+    lung = Region.RIGHT_LUNG if right else Region.LEFT_LUNG
+    lung_x = centroid(a, lung)[0]
+    # Within a third of the lung's own width of the ipsilateral lung, never the other one.
+    assert abs(x - lung_x) < abs(x - centroid(a, _other(lung))[0])
+
+
+def _other(lung: Region) -> Region:
+    return Region.LEFT_LUNG if lung is Region.RIGHT_LUNG else Region.RIGHT_LUNG
+
+
+@pytest.mark.parametrize("side", [Side.RIGHT, Side.LEFT])
+def test_apex_lies_above_the_hilum_and_the_zones(seed_analysis, side):
+    a = seed_analysis.anatomy
+    s = side.value
+    apex = Region(f"{s}_apex")
+    apex_y = a.landmarks[f"{s}_apex"][1]
+    hilum_y = a.landmarks[f"{s}_hilum"][1]
+    assert apex_y < hilum_y
+    # The whole apex region sits above the hilum, inside the upper zone.
+    assert a.polygon(apex)[:, 1].max() < hilum_y
+    assert not (a.mask(apex) & ~a.mask(Region(f"{s}_upper_zone"))).any()
+    assert centroid(a, apex)[1] < centroid(a, Region(f"{s}_subclavicular"))[1]
+
+
+@pytest.mark.parametrize("side", [Side.RIGHT, Side.LEFT])
+def test_costophrenic_angle_is_the_lateral_lower_corner_of_the_lung(
+    seed_analysis, phantom, side
+):
+    a = seed_analysis.anatomy
+    s = side.value
+    lung = phantom.right_lung if side is Side.RIGHT else phantom.left_lung
+    ys, xs = np.nonzero(lung)
+    top, bottom, x_min, x_max = ys.min(), ys.max(), xs.min(), xs.max()
+    x, y = a.landmarks[f"{s}_costophrenic_angle"]
+    # Lateral is the image left for the right lung, the image right for the left lung.
+    lateral = (x - xs.mean()) / (xs.mean() - x_min) * (-1 if side is Side.RIGHT else 1)
+    assert lateral > 0.4, f"{s} CP angle at x={x}: not in the lateral part of the lung"
+    assert (y - top) / (bottom - top) > 0.8, f"{s} CP angle at y={y}: not basal"
+    region_x, region_y = centroid(a, Region(f"{s}_costophrenic_angle"))
+    cardiophrenic_x, _ = centroid(a, Region(f"{s}_cardiophrenic_angle"))
+    # The cardiophrenic angle is the medial one of the two basal angles.
+    assert (region_x < cardiophrenic_x) is (side is Side.RIGHT)
+    assert region_y > a.landmarks[f"{s}_hilum"][1]
+    assert x_min <= x <= x_max
+
+
+@pytest.mark.parametrize("side", [Side.RIGHT, Side.LEFT])
+def test_hemidiaphragm_lies_under_its_own_lung_base(seed_analysis, phantom, side):
+    a = seed_analysis.anatomy
+    s = side.value
+    lung = phantom.right_lung if side is Side.RIGHT else phantom.left_lung
+    ys, xs = np.nonzero(lung)
+    diaphragm = Region(f"{s}_hemidiaphragm")
+    x, y = centroid(a, diaphragm)
+    assert xs.min() <= x <= xs.max()
+    assert y > ys.mean() + 0.3 * (ys.max() - ys.mean())
+    dome_x, dome_y = a.landmarks[f"{s}_hemidiaphragm_dome"]
+    assert xs.min() <= dome_x <= xs.max() and dome_y > a.landmarks[f"{s}_hilum"][1]
+    # Nothing of a hemidiaphragm lies inside the lung field.
+    assert not (a.mask(diaphragm) & a.mask(Region(f"{s}_lung"))).any()
+
+
+def test_mediastinum_lies_between_the_medial_lung_borders(seed_analysis, phantom):
+    a = seed_analysis.anatomy
+    x, _ = centroid(a, Region.MEDIASTINUM)
+    right_medial = np.flatnonzero(phantom.right_lung.any(axis=0)).max()
+    left_medial = np.flatnonzero(phantom.left_lung.any(axis=0)).min()
+    assert right_medial - 20 < x < left_medial + 20
+    assert abs(x - a.midline_x) < 0.1 * a.thoracic_width_px
+    mediastinum = a.mask(Region.MEDIASTINUM)
+    assert not (
+        mediastinum & (a.mask(Region.RIGHT_LUNG) | a.mask(Region.LEFT_LUNG))
+    ).any()
+    assert not (mediastinum & a.mask(Region.HEART)).any()
+
+
+def test_retrocardiac_region_is_the_left_lower_part_of_the_heart(seed_analysis):
+    a = seed_analysis.anatomy
+    retro = a.mask(Region.RETROCARDIAC)
+    heart = a.mask(Region.HEART)
+    assert retro.any() and not (retro & ~heart).any()
+    x, y = centroid(a, Region.RETROCARDIAC)
+    _, heart_y = centroid(a, Region.HEART)
+    assert x > a.midline_x  # the patient's left, behind the heart
+    assert y > heart_y - 0.05 * a.thoracic_width_px
+    assert a.side_of((x, y)) is Side.LEFT
+
+
+@pytest.mark.parametrize("side", [Side.RIGHT, Side.LEFT])
+def test_zones_and_lobes_run_cranio_caudally(seed_analysis, side):
+    from engine.anatomy import LOBES
+
+    a = seed_analysis.anatomy
+    zones = [Region(f"{side.value}_{z.value}_zone") for z in Zone]
+    ys = [centroid(a, r)[1] for r in zones]
+    assert ys == sorted(ys)
+    lobe_ys = [centroid(a, r)[1] for r in LOBES[side]]
+    assert lobe_ys == sorted(lobe_ys), f"{LOBES[side]} out of order: {lobe_ys}"
+    # The upper lobe holds the apex, the lower lobe the costophrenic angle.
+    upper, _, lower = LOBES[side]
+    apex = a.mask(Region(f"{side.value}_apex"))
+    cpa = a.mask(Region(f"{side.value}_costophrenic_angle"))
+    assert not (apex & ~a.mask(upper)).any()
+    assert not (cpa & ~a.mask(lower)).any()
+
+
+def test_the_lingula_is_on_the_left_and_the_middle_lobe_on_the_right(seed_analysis):
+    a = seed_analysis.anatomy
+    assert centroid(a, Region.LINGULA)[0] > a.midline_x
+    assert centroid(a, Region.RIGHT_MIDDLE_LOBE)[0] < a.midline_x
+    assert not (a.mask(Region.LINGULA) & a.mask(Region.RIGHT_LUNG)).any()
