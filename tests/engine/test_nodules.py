@@ -290,3 +290,124 @@ def test_shipped_model_json_describes_the_onnx_graph():
     shapes = {i.name: i.shape for i in session.get_inputs()}
     assert shapes["patches"][1:] == [len(spec.patch_steps), 32, 32]
     assert shapes["features"][1] == len(FEATURE_NAMES)
+
+
+# -- margins and the hilum connection of a described lesion, on drawn phantoms ---------
+
+
+def _drawn(phantom, draw) -> None:
+    """Add thin soft-tissue strands (drawn with `draw(mask)`) to the phantom film."""
+    import cv2
+
+    mask = np.zeros(phantom.image.shape, np.float32)
+    draw(mask)
+    phantom.image = np.clip(
+        phantom.image + 0.25 * cv2.GaussianBlur(mask, (0, 0), 0.8), 0, 1
+    ).astype(np.float32)
+
+
+def _spiculated(hours: tuple[int, ...], length_mm: float):
+    """The conftest phantom with spicules of `length_mm` at the given clock hours."""
+    import cv2
+
+    from .conftest import SPACING, make_phantom
+
+    phantom = make_phantom()
+    x, y, r = phantom.nodules[0]
+
+    def draw(mask):
+        for hour in hours:
+            a = math.radians(hour * 30)  # 12 o'clock is up, clockwise as displayed
+            tip = r + length_mm / SPACING
+            # Start inside the lesion: its outline is notched (at 3 and 10 o'clock), and
+            # a spicule leaves the edge itself.
+            start = (round(x + 0.6 * r * math.sin(a)), round(y - 0.6 * r * math.cos(a)))
+            end = (round(x + tip * math.sin(a)), round(y - tip * math.cos(a)))
+            cv2.line(mask, start, end, 1.0, 2)
+
+    _drawn(phantom, draw)
+    return phantom
+
+
+def _describe(phantom, *, spacing=None, key="t"):
+    from engine.findings import Candidate
+
+    from .conftest import SPACING, analyse
+
+    x, y, r = phantom.nodules[0]
+    analysis = analyse(
+        phantom,
+        [Candidate((x, y), r, 0.9)],
+        spacing=SPACING if spacing is None else spacing,
+        key=key,
+    )
+    return analysis, analysis.focal_findings[0]
+
+
+def test_drawn_spicules_are_counted_with_clock_positions_and_lengths():
+    phantom = _spiculated((1, 5, 8), length_mm=10.0)
+    _, finding = _describe(phantom, key="spicules")
+    spicules = finding.margin.spicules
+    assert sorted(s.clock for s in spicules) == [1, 5, 8]
+    for s in spicules:
+        assert s.length_mm == pytest.approx(10.0, abs=2.0)
+        assert s.length_px == pytest.approx(10.0 / 0.35, rel=0.2)
+    assert finding.margin.spiculated
+
+
+def test_spicule_length_follows_the_drawn_length():
+    short = _describe(_spiculated((3,), 4.0), key="short")[1].margin.spicules
+    long = _describe(_spiculated((3,), 10.0), key="long")[1].margin.spicules
+    assert [s.clock for s in short] == [3] and [s.clock for s in long] == [3]
+    assert short[0].length_mm == pytest.approx(4.0, abs=1.5)
+    assert long[0].length_mm == pytest.approx(10.0, abs=2.0)
+
+
+def test_a_smooth_lesion_has_no_spicules():
+    from .conftest import make_phantom
+
+    _, finding = _describe(make_phantom(), key="smooth")
+    assert finding.margin.spicules == ()
+    assert not finding.margin.spiculated
+
+
+def _hilum_relation(strand: bool):
+    import cv2
+
+    from .conftest import make_phantom
+
+    phantom = make_phantom()
+    if strand:
+        x, y, _ = phantom.nodules[0]
+        # The right hilum of the phantom sits near (412, 426); run the strand past it.
+        _drawn(
+            phantom,
+            lambda m: cv2.line(m, (round(x), round(y)), (420, 418), 1.0, 5),
+        )
+    analysis, finding = _describe(phantom, key=f"hilum-{strand}")
+    return analysis.hilum_relations[finding.id]
+
+
+def test_a_drawn_strand_connects_the_lesion_to_its_hilum():
+    relation = _hilum_relation(strand=True)
+    assert relation.connected
+    assert relation.gap_px == pytest.approx(0.0, abs=3.0)
+    assert relation.gap_start is None and relation.gap_end is None
+    assert relation.strand_fraction >= 0.8
+    assert relation.contrast_along_path > 1.0
+
+
+def test_without_a_strand_the_lesion_is_not_connected_and_the_gap_is_shown():
+    relation = _hilum_relation(strand=False)
+    assert not relation.connected
+    assert relation.strand_fraction <= 0.2
+    assert relation.contrast_along_path < 0.5
+    path = math.dist(relation.edge_point, relation.hilum_point)
+    assert relation.gap_px > 0.5 * path
+    # The gap lies on the path between the lesion edge and the hilar point.
+    for p in (relation.gap_start, relation.gap_end):
+        assert p is not None
+        assert math.dist(relation.edge_point, p) + math.dist(
+            p, relation.hilum_point
+        ) == pytest.approx(path, abs=2.0)
+    assert relation.hilum_point[0] < 512  # the right hilum: image left
