@@ -29,6 +29,7 @@ from engine.anatomy import (
     Location,
     Region,
     Zone,
+    ZoneRule,
     build_anatomy_map,
     resize_to_grid,
 )
@@ -119,6 +120,11 @@ class ImageAnalysis:
     @property
     def focal_findings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.is_focal)
+
+    @property
+    def zone_rule(self) -> ZoneRule:
+        """How the zones were drawn; `zone_rule.describe(lang)` words it for a reader."""
+        return self.anatomy.zone_rule
 
     @property
     def distance_calibration(self) -> Calibration | None:

@@ -83,10 +83,28 @@ class Band(StrEnum):
 
 
 class ZoneRule(StrEnum):
-    """How the zone boundaries were placed."""
+    """How the zone boundaries were placed, recorded on every map.
 
-    ANTERIOR_RIBS = "anterior_ribs_2_4"
+    Radiology places the zone lines at the anterior ends of the 2nd and 4th ribs. The
+    engine does not locate ribs (no rib detector has been validated on real films), so
+    the zones are equal thirds of the lung height, and answers that name a zone should
+    say so.
+    """
+
     EQUAL_THIRDS = "equal_thirds_of_lung_height"
+
+    def describe(self, lang: str = "en") -> str:
+        """The rule in a reader's words, for answers and overlay legends."""
+        return _ZONE_RULE_WORDS[lang][self]
+
+
+_ZONE_RULE_WORDS = {
+    "en": {
+        ZoneRule.EQUAL_THIRDS: "zones: equal thirds of the lung height "
+        "(anterior rib ends not located)",
+    },
+    "zh": {ZoneRule.EQUAL_THIRDS: "肺野分区：按肺野高度三等分（未定位前肋端）"},
+}
 
 
 LOBES: dict[Side, tuple[Region, ...]] = {
@@ -503,7 +521,6 @@ def _lung_extent(lung: BoolMask, side: Side) -> LungExtent | None:
     if len(rows_any) < 8:
         return None
     size = lung.shape[1]
-    xs = np.arange(size, dtype=np.float64)
     present = lung.any(axis=1)
     left_edge = np.where(present, np.argmax(lung, axis=1).astype(np.float64), np.nan)
     right_edge = np.where(
@@ -511,7 +528,6 @@ def _lung_extent(lung: BoolMask, side: Side) -> LungExtent | None:
         (size - 1 - np.argmax(lung[:, ::-1], axis=1)).astype(np.float64),
         np.nan,
     )
-    del xs
     # Patient right lung lies on the image left: its medial edge is its image-right edge.
     medial, lateral = (
         (right_edge, left_edge) if side is Side.RIGHT else (left_edge, right_edge)

@@ -32,6 +32,18 @@ def test_zones_are_equal_thirds_of_the_lung_height(seed_analysis, phantom):
     assert a.locate((300, top + 0.85 * height)).zone is Zone.LOWER
 
 
+def test_the_zone_rule_is_on_the_analysis_in_words_a_reader_can_quote(seed_analysis):
+    assert seed_analysis.zone_rule is ZoneRule.EQUAL_THIRDS
+    assert seed_analysis.zone_rule.describe("en") == (
+        "zones: equal thirds of the lung height (anterior rib ends not located)"
+    )
+    assert "三等分" in seed_analysis.zone_rule.describe("zh")
+    copy = ImageAnalysis.from_bytes(seed_analysis.to_bytes())
+    assert copy.zone_rule is ZoneRule.EQUAL_THIRDS
+    # No rib rule is offered while no rib detector exists.
+    assert list(ZoneRule) == [ZoneRule.EQUAL_THIRDS]
+
+
 def test_bands_run_from_the_mediastinal_edge_outward(seed_analysis):
     a = seed_analysis.anatomy
     # Right lung spans x 150..450 at its widest row (y 470): medial edge is x = 450.
