@@ -2,16 +2,30 @@
 
 Reads every audited table once, rebuilds each entity's payload exactly as it was hashed at
 write time, and compares it with the latest audit record for that entity.
+
+The audited rows name files in the content store (``cases/content_store.py``); those are
+checked too, against the hash their row records:
+
+* a pixel file is loaded as the store loads it and hashed as the intake hashed it
+  (``pixel_sha256``), which must give the image id, because the image id *is* that hash;
+* an analysis file's SHA-256 must equal ``analyses.payload_sha256``;
+* a header file must exist. No hash of the header bytes is recorded anywhere (the file is
+  named after the pixels), so a changed header cannot be told from the original.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from cases import audit
+from cases.content_store import ContentStore, pixel_sha256, store_dir_for
+from cases.errors import StoreCorrupted
 from cases.model import (
     Anchor,
     AnchorEvent,
@@ -55,10 +69,47 @@ def _fetch(
     return [record_type.from_row(r) for r in rows]
 
 
+RESTORE_HINT = "restore the store folder from a backup (`casebook restore`)"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FileFault:
+    """A content-store file that is missing or no longer matches its row."""
+
+    entity_type: str  # "image" or "analysis"
+    entity_id: str
+    missing: bool
+    message: str  # without the entity label
+
+
+class StoredState(dict[str, dict[str, JsonObject]]):
+    """Every audited entity's payload as stored now, by entity type and id.
+
+    ``file_faults`` lists the content-store files of those entities that are missing or
+    altered (empty when the store folder is unknown, see ``current_payloads``).
+    """
+
+    def __init__(
+        self,
+        payloads: dict[str, dict[str, JsonObject]],
+        file_faults: tuple[FileFault, ...] = (),
+    ) -> None:
+        super().__init__(payloads)
+        self.file_faults = file_faults
+
+
 def current_payloads(
-    cursor: duckdb.DuckDBPyConnection,
-) -> dict[str, dict[str, JsonObject]]:
-    """Return every audited entity's payload as stored now, by entity type and id."""
+    cursor: duckdb.DuckDBPyConnection, content: ContentStore | None = None
+) -> StoredState:
+    """Return every audited entity's payload as stored now, and its files' faults.
+
+    Args:
+        cursor: a cursor on the case database.
+        content: the store folder of this database; by default ``<db stem>.store``
+            beside the database file, as ``open_store`` chooses it. An in-memory
+            database has no file to find it from, so its files are only checked when
+            ``content`` is given.
+    """
     current: dict[str, dict[str, JsonObject]] = {
         "case": {c.case_id: payload(c) for c in _fetch(cursor, Case, "case_id")},
         "image": {i.image_id: payload(i) for i in _fetch(cursor, Image, "image_id")},
@@ -108,7 +159,107 @@ def current_payloads(
         "SELECT image_id, engine_version, payload_sha256, store_path, size_bytes FROM analyses"
     ).fetchall()
     current["analysis"] = {f"{r[0]}@{r[1]}": analysis_payload(*r) for r in analyses}
-    return current
+    content = content if content is not None else _default_content(cursor)
+    faults = () if content is None else file_faults(cursor, content)
+    return StoredState(current, faults)
+
+
+def _default_content(cursor: duckdb.DuckDBPyConnection) -> ContentStore | None:
+    row = cursor.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    if row is None or not row[0]:
+        return None  # in memory
+    root = store_dir_for(Path(row[0]))
+    # open_store creates this folder; without it the store was opened with another one.
+    return ContentStore(root) if root.is_dir() else None
+
+
+def file_faults(
+    cursor: duckdb.DuckDBPyConnection, content: ContentStore
+) -> tuple[FileFault, ...]:
+    """Check every pixel, header and analysis file the database names (see module docs).
+
+    Reads every pixel and analysis file in full: about as long as copying the store.
+    """
+    faults: list[FileFault] = []
+    for image_id, pixels, header in cursor.execute(
+        "SELECT image_id, store_path, header_path FROM images ORDER BY image_id"
+    ).fetchall():
+        for problem in (
+            _pixel_problem(content, image_id, pixels),
+            None if header is None else _header_problem(content, header),
+        ):
+            if problem is not None:
+                faults.append(
+                    FileFault(
+                        entity_type="image",
+                        entity_id=image_id,
+                        missing=problem[0],
+                        message=problem[1],
+                    )
+                )
+    for image_id, version, digest, relative in cursor.execute(
+        "SELECT image_id, engine_version, payload_sha256, store_path FROM analyses "
+        "ORDER BY image_id, engine_version"
+    ).fetchall():
+        problem = _analysis_problem(content, digest, relative)
+        if problem is not None:
+            faults.append(
+                FileFault(
+                    entity_type="analysis",
+                    entity_id=f"{image_id}@{version}",
+                    missing=problem[0],
+                    message=problem[1],
+                )
+            )
+    return tuple(faults)
+
+
+_Problem = tuple[bool, str]  # (the file is missing, what is wrong and what to do)
+
+
+def _pixel_problem(
+    content: ContentStore, image_id: str, relative: str
+) -> _Problem | None:
+    path = content.root / relative
+    if not path.is_file():
+        return True, f"pixel file {path} is missing; {RESTORE_HINT}"
+    try:
+        digest = pixel_sha256(content.load_pixels(relative))
+    except (StoreCorrupted, OSError) as exc:
+        return False, f"pixel file {path} was altered: {exc}"
+    if digest == image_id:
+        return None
+    return False, (
+        f"pixel file {path} was altered: its pixels hash to {digest[:12]}..., not to "
+        f"the image id; {RESTORE_HINT}"
+    )
+
+
+def _header_problem(content: ContentStore, relative: str) -> _Problem | None:
+    path = content.root / relative
+    if path.is_file():
+        return None
+    return True, f"header file {path} is missing; {RESTORE_HINT}"
+
+
+def _analysis_problem(
+    content: ContentStore, digest: str, relative: str
+) -> _Problem | None:
+    path = content.root / relative
+    if not path.is_file():
+        return True, f"analysis file {path} is missing; {RESTORE_HINT}"
+    try:
+        found = hashlib.sha256(content.read_bytes(relative)).hexdigest()
+    except (StoreCorrupted, OSError) as exc:
+        return False, f"analysis file {path} is unreadable ({exc}); {RESTORE_HINT}"
+    if found == digest:
+        return None
+    return False, (
+        f"analysis file {path} was altered: its SHA-256 is {found[:12]}..., the "
+        f"database records {digest[:12]}...; {RESTORE_HINT}"
+    )
 
 
 _ENTITY_NAMES = {
@@ -136,8 +287,8 @@ def entity_problems(
 ) -> list[AuditProblem]:
     """Compare each audited entity's latest recorded payload with what is stored now.
 
-    Returns every changed, missing or unrecorded entity, in audit order (unrecorded
-    entities last).
+    Returns every changed, missing or unrecorded entity, and every missing or altered
+    file of one (``StoredState.file_faults``), in audit order (unrecorded entities last).
     """
     latest: dict[tuple[str, str], AuditRecord] = {}
     for record in records:
@@ -170,6 +321,21 @@ def entity_problems(
                     message=f"{label}: {change} since audit record {record.seq}",
                 )
             )
+    faults = current.file_faults if isinstance(current, StoredState) else ()
+    for fault in faults:
+        recorded = latest.get((fault.entity_type, fault.entity_id))
+        problems.append(
+            AuditProblem(
+                kind=AuditProblemKind.ENTITY_MISSING
+                if fault.missing
+                else AuditProblemKind.ENTITY_CHANGED,
+                seq=recorded.seq if recorded else None,
+                entity_type=fault.entity_type,
+                entity_id=fault.entity_id,
+                message=f"{_entity_label(fault.entity_type, fault.entity_id)}: {fault.message}",
+            )
+        )
+    problems.sort(key=lambda p: (p.seq is None, p.seq or 0))
     for entity_type, entities in current.items():
         for entity_id in entities:
             if (entity_type, entity_id) not in latest:
