@@ -54,6 +54,35 @@ def test_the_head_hash_can_be_checked_later(seed_copy, capsys):
     assert f"the expected head {'f' * 64} is not in the log" in out
 
 
+def test_deleting_the_newest_records_is_only_caught_with_a_published_head(
+    seed_copy, capsys
+):
+    """docs/trust.md: tail truncation leaves a valid chain; --expect-head catches it."""
+    _, out, _ = run(capsys, "audit", "verify", "--json", "--db", str(seed_copy))
+    published = json.loads(out)["head_hash"]
+    tamper(
+        seed_copy,
+        *(
+            f"DELETE FROM {table} WHERE turn_index = 3"
+            for table in (
+                "sign_matches",
+                "measurements",
+                "turn_anchor_events",
+                "anchors",
+                "turns",
+            )
+        ),
+        "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)",
+    )
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(seed_copy))
+    assert code == 0 and out.startswith("audit chain OK: checked 8 audit records")
+    code, out, _ = run(
+        capsys, "audit", "verify", "--expect-head", published, "--db", str(seed_copy)
+    )
+    assert code == 1
+    assert f"the expected head {published} is not in the log" in out
+
+
 # Each case: statements run directly in DuckDB, the problem kind, the entity and words
 # that name what changed.
 TAMPERING = {
