@@ -136,8 +136,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "score.not_met": ("not met", "不符合"),
     "score.not_assessable": ("not assessable", "无法评估"),
     "score.total": (
-        "{total} items in all; every item is counted once as met, not met or not assessable on a radiograph.",
-        "共 {total} 项；每项只计一次：符合、不符合或胸片无法评估。",
+        "{total} items in all; every item is counted once as met, not met or not assessable "
+        "(needs CT, or not measured by this tool on this image).",
+        "共 {total} 项；每项只计一次：符合、不符合或无法评估（需 CT，或本工具在此图上未测得）。",
     ),
     "score.none": (
         "No scorecard yet. Ask, for example, “If this were early lung cancer, which signs does this image meet?”",

@@ -42,7 +42,14 @@ from engine.observations import (
     focal_observations,
     global_observations,
 )
-from engine.references import Binding, Outcome, Resolution, Rule, resolve_subject
+from engine.references import (
+    Binding,
+    Outcome,
+    Resolution,
+    Rule,
+    region_fits,
+    resolve_subject,
+)
 from engine.wording import (
     DISCLAIMER,
     KIND_SHORT,
@@ -58,10 +65,15 @@ from engine.wording import (
 )
 from ontology import (
     AnatomyMention,
+    ItemGroup,
+    ItemResult,
     MatchStatus,
     Profile,
     Scorecard,
+    Sign,
+    Unassessable,
     Vocabulary,
+    assess,
     load_vocabulary,
     score,
 )
@@ -299,13 +311,14 @@ class Conversation:
         lang = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in question) else "en"
         signs = self.vocabulary.match_sign_in_text(question)
         profile = self.vocabulary.find_profile_in_text(question)
+        mentions = self.vocabulary.find_anatomy_in_text(question)
         intent = parse_intent(
             question,
             has_drawn_region=drawn_box is not None,
             names_sign=bool(signs),
             names_profile=profile is not None,
+            names_place=bool(_places(mentions)),
         )
-        mentions = self.vocabulary.find_anatomy_in_text(question)
         drawn = (
             self._add_drawn(drawn_box, drawn_label, index)
             if drawn_box is not None
@@ -321,6 +334,7 @@ class Conversation:
             IntentKind.PROFILE: self._profile,
             IntentKind.EXPLAIN_SIGN: self._explain,
             IntentKind.DRAWN_REGION: self._drawn_region,
+            IntentKind.PRESENCE: self._presence,
             IntentKind.OUT_OF_SCOPE: self._out_of_scope,
             IntentKind.HELP: self._help,
         }
@@ -602,7 +616,11 @@ class Conversation:
         if a.size_mm:
             numbers.append(f"size {a.size_mm[0]:.1f} x {a.size_mm[1]:.1f} mm")
         if "value_mm" in a.attributes and a.attributes["value_mm"] is not None:
-            numbers.append(f"{a.attributes['value_mm'] / 10:.1f} cm")
+            # The model repeats what it is given: an estimate must reach it as one.
+            estimate = a.attributes.get("calibration") == CalibrationSource.ESTIMATED.value
+            numbers.append(
+                f"{a.attributes['value_mm'] / 10:.1f} cm" + (" (estimated from typical anatomy, ±15%)" if estimate else "")
+            )
         loc = " ".join(
             v
             for v in (
@@ -755,11 +773,12 @@ class Conversation:
         if f.is_focal:
             if zh:
                 return f"{cite([anchor.id])} {where}见一{shape}{kind_phrase(f.kind, lang)}，{size}（{conf}）。"
-            return f"{cite([anchor.id])} A {shape} {kind_phrase(f.kind, lang)} in the {where}, {size} ({conf})."
+            return f"{cite([anchor.id])} {_article(shape)} {shape} {kind_phrase(f.kind, lang)} in the {where}, {size} ({conf})."
         extent = f.lung_fraction or 0.0
         if zh:
             return f"{cite([anchor.id])} {where}见{kind_phrase(f.kind, lang)}，范围{size}，约占肺野面积 {extent:.0%}（{conf}）。"
-        return f"{cite([anchor.id])} A {kind_phrase(f.kind, lang)} in the {where}, {size}, about {extent:.0%} of the lung area ({conf})."
+        phrase = kind_phrase(f.kind, lang)
+        return f"{cite([anchor.id])} {_article(phrase)} {phrase} in the {where}, {size}, about {extent:.0%} of the lung area ({conf})."
 
     def _other_structures(self, lang: str, index: int) -> Section:
         zh = lang == "zh"
@@ -773,6 +792,13 @@ class Conversation:
                     "（AP 位片心影被放大，心胸比仅供参考）"
                     if zh
                     else " (AP film: the heart is magnified; for reference only)"
+                )
+            elif view != "PA":
+                # The scorecard will not count the ratio without a PA view; say so here too.
+                note = (
+                    "（本图未记录投照体位，心胸比仅适用于后前位片）"
+                    if zh
+                    else " (the view is not recorded; the ratio applies to PA films only)"
                 )
             else:
                 note = ""
@@ -817,9 +843,21 @@ class Conversation:
             title="【其他】" if zh else "Other structures", lines=tuple(lines)
         )
 
-    def _list(self, draft: _Draft, *, lang: str, index: int, **_: Any) -> None:
+    def _list(
+        self,
+        draft: _Draft,
+        *,
+        intent: Intent,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        signs: list[Sign],
+        **_: Any,
+    ) -> None:
         zh = lang == "zh"
-        findings = self.reportable()
+        places = _places(mentions)
+        kinds = _wanted_kinds(intent, signs)
+        findings = [f for f in self.reportable() if _fits(f, places, kinds)]
         lines = []
         cited = []
         for f in findings:
@@ -827,11 +865,20 @@ class Conversation:
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         focal = sum(f.is_focal for f in findings)
-        head = (
-            f"共检出 {len(findings)} 处可报告的病灶（其中局灶性 {focal} 处）。"
-            if zh
-            else f"{len(findings)} reportable finding(s) were detected ({focal} focal)."
-        )
+        if places or kinds is not None:
+            # "How many nodules in the right upper zone?" counts those, not every finding.
+            where, what = _where(places, lang), _what(kinds, lang)
+            head = (
+                f"{where}共检出 {len(findings)} 处{what}。"
+                if zh
+                else f"{len(findings)} {_plural(what, len(findings))} detected {where}."
+            )
+        else:
+            head = (
+                f"共检出 {len(findings)} 处可报告的病灶（其中局灶性 {focal} 处）。"
+                if zh
+                else f"{len(findings)} reportable finding(s) were detected ({focal} focal)."
+            )
         draft.sections.append(
             Section(
                 title="【病灶列表】" if zh else "Findings",
@@ -839,6 +886,149 @@ class Conversation:
                 anchor_ids=tuple(cited),
             )
         )
+
+    def _presence(
+        self,
+        draft: _Draft,
+        *,
+        intent: Intent,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        signs: list[Sign],
+        **_: Any,
+    ) -> None:
+        """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
+        places = _places(mentions)
+        sign = next((s for s in signs if s.code not in _KIND_SIGNS), None)
+        if sign is None:
+            self._presence_of_findings(draft, places, _wanted_kinds(intent, signs), lang, index)
+        elif sign.rule is not None and sign.rule.feature.startswith("focal."):
+            self._presence_on_lesions(draft, sign, places, lang, index)
+        else:
+            self._presence_of_sign(draft, sign, lang, index)
+
+    def _presence_of_findings(
+        self,
+        draft: _Draft,
+        places: list[AnatomyMention],
+        kinds: frozenset[FindingKind] | None,
+        lang: str,
+        index: int,
+    ) -> None:
+        zh = lang == "zh"
+        where, what = _where(places, lang), _what(kinds, lang)
+        wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
+        found = [f for f in wanted if _fits(f, places, None)]
+        lines: list[str] = []
+        cited: list[str] = []
+        if found:
+            lines.append(f"{where}见 {len(found)} 处{what}：" if zh else f"{len(found)} {_plural(what, len(found))} {where}:")
+            for f in found:
+                anchor = self._anchor_for_finding(f, index)
+                cited.append(anchor.id)
+                lines.append(self._finding_line(f, anchor, lang))
+        else:
+            lines.append(f"{where}未检出明确的{what}。" if zh else f"No definite {what} was detected {where}.")
+            elsewhere = [f for f in wanted if f not in found]
+            if places and elsewhere:
+                parts = []
+                for f in elsewhere:
+                    anchor = self._anchor_for_finding(f, index)
+                    cited.append(anchor.id)
+                    place = location_phrase(f.location, lang)
+                    parts.append(f"{cite([anchor.id])} {place}" if zh else f"{cite([anchor.id])} in the {place}")
+                lines.append(
+                    f"本图其他部位另见{what}：" + "；".join(parts) + "。"
+                    if zh
+                    else f"Elsewhere on this film: {_plural(what, len(parts))} " + "; ".join(parts) + "."
+                )
+            lines.append(_NEGATIVE_CAVEAT[lang])
+        draft.sections.append(
+            Section(
+                title=f"【{where}{what}】" if zh else f"Any {what} {where}?",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _presence_on_lesions(
+        self, draft: _Draft, sign: Sign, places: list[AnatomyMention], lang: str, index: int
+    ) -> None:
+        """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
+        zh = lang == "zh"
+        lesions = [f for f in self.reportable() if f.is_focal and _fits(f, places, None)]
+        lines: list[str] = []
+        cited: list[str] = []
+        for f in lesions:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            item = assess(focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary)
+            lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
+        if not lesions:
+            where = _where(places, lang)
+            lines.append(
+                f"{where}未检出可供评估{sign.name('zh')}的局灶性病灶。"
+                if zh
+                else f"No focal finding was detected {where} on which to assess {sign.name('en').lower()}."
+            )
+            lines.append(_NEGATIVE_CAVEAT[lang])
+        draft.sections.append(
+            Section(
+                title=f"【{sign.name('zh')}】" if zh else f"{sign.name('en')}?",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _presence_of_sign(self, draft: _Draft, sign: Sign, lang: str, index: int) -> None:
+        """A whole-film sign ("有胸腔积液吗"): its rule on this film, or what to look for."""
+        zh = lang == "zh"
+        observations = global_observations(
+            self.analysis,
+            lambda name: self._evidence_anchor(name, index),
+            focal_report_threshold=self.analysis.focal_report_score,
+        )
+        item = assess(observations, sign, self.vocabulary)
+        lines = [f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()]
+        cited = list(item.evidence_anchor_ids)
+        if item.unassessable is Unassessable.NOT_MEASURED:
+            lines.append(
+                ("请在图上直接观察：" if zh else "Look for it on the film: ")
+                + (sign.visual_pattern_zh if zh else sign.visual_pattern_en)
+            )
+            # A sign the engine does not measure may have a measured neighbour at the
+            # same place (effusion: the costophrenic angles); show that, labelled as such.
+            for other in self._measured_neighbours(sign):
+                related = assess(observations, other, self.vocabulary)
+                if related.status is not MatchStatus.NOT_ASSESSABLE:
+                    cited += related.evidence_anchor_ids
+                    lines.append(
+                        ("相关可测征象：" if zh else "Related measured sign: ")
+                        + f"{_status_line(related, lang)} {cite(related.evidence_anchor_ids)}".rstrip()
+                    )
+        meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
+        if meaning:
+            lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
+        draft.sections.append(
+            Section(
+                title=f"【{sign.name('zh')}】" if zh else f"{sign.name('en')}?",
+                lines=tuple(lines),
+                anchor_ids=tuple(dict.fromkeys(cited)),
+            )
+        )
+
+    def _measured_neighbours(self, sign: Sign) -> list[Sign]:
+        places = set(sign.typical_locations)
+        return [
+            s
+            for s in self.vocabulary.signs.values()
+            if s.code != sign.code
+            and s.category == sign.category
+            and s.rule is not None
+            and not s.rule.feature.startswith("focal.")
+            and places & set(s.typical_locations)
+        ]
 
     def _describe(
         self,
@@ -1256,6 +1446,17 @@ class Conversation:
             )
         )
         lines: list[str] = []
+        # A lesion measured to the other side's hilum: the distance is real, but the
+        # connection test and the "ipsilateral" reference point belong to its own hilum.
+        opposite = hilum.side in (Side.RIGHT, Side.LEFT) and f.location.side in (Side.RIGHT, Side.LEFT) \
+            and hilum.side is not f.location.side
+        if opposite:
+            lines.append(
+                f"注意：{hilum.label(lang)}位于病灶对侧；以下距离为跨纵隔的直线距离，连接判断只针对同侧肺门，此处不适用。"
+                if zh
+                else f"Note: the {hilum.label(lang)} is on the side opposite the lesion; the distance below is a straight line "
+                "across the mediastinum, and the connection test applies to the lesion's own hilum only."
+            )
         distance = self._measure(f.center, hilum.center)
         line_anchor = self._measurement_anchor(
             lesion,
@@ -1282,12 +1483,12 @@ class Conversation:
             else f"{cite([lesion.id, hilum.id, line_anchor.id])} Lesion centre to the {hilum.label(lang)} reference point: {distance_phrase(distance, lang)}."
         )
         lines.append(
-            "肺门参考点：同侧肺门区血管密度峰值（近似叶间动脉分叉处），由解剖先验定位后按局部密度校正。"
+            "肺门参考点：该侧肺门区血管密度峰值（近似叶间动脉分叉处），由解剖先验定位后按局部密度校正。"
             if zh
-            else "Hilar reference point: the density peak of the ipsilateral hilar vessels (approximating the interlobar artery "
+            else "Hilar reference point: the density peak of that hilum's vessels (approximating the interlobar artery "
             "bifurcation), placed by an anatomical prior and refined by local density."
         )
-        relation = self.analysis.hilum_relations.get(f.id)
+        relation = None if opposite else self.analysis.hilum_relations.get(f.id)
         cited = [lesion.id, hilum.id, line_anchor.id]
         if relation is not None:
             if (
@@ -1561,37 +1762,22 @@ class Conversation:
         card = score(observations, profile, self.vocabulary)
         draft.scorecard = card
         lines = []
-        marks = {
-            MatchStatus.MET: "✔",
-            MatchStatus.NOT_MET: "✘",
-            MatchStatus.NOT_ASSESSABLE: "○",
-        }
-        for item in card.items:
-            evidence = cite(item.evidence_anchor_ids)
-            status = (
-                {
-                    MatchStatus.MET: "符合",
-                    MatchStatus.NOT_MET: "不符合",
-                    MatchStatus.NOT_ASSESSABLE: "无法评估",
-                }[item.status]
-                if zh
-                else {
-                    MatchStatus.MET: "met",
-                    MatchStatus.NOT_MET: "not met",
-                    MatchStatus.NOT_ASSESSABLE: "not assessable",
-                }[item.status]
-            )
-            reason = item.reason(lang)
+        for group in ItemGroup:
+            items = card.in_group(group)
+            if not items:
+                continue
+            # Each group carries its own count: a counter-sign that is present argues
+            # against the condition and must not read as one more sign in its favour.
+            met = card.count(MatchStatus.MET, group)
+            not_met = card.count(MatchStatus.NOT_MET, group)
+            unknown = card.count(MatchStatus.NOT_ASSESSABLE, group)
             lines.append(
-                f"{marks[item.status]} {item.name(lang)}：{status}{('（' + reason + '）') if reason else ''} {evidence}".rstrip()
+                f"{_GROUP_WORDS[group][0]}（{len(items)} 项：符合 {met}，不符合 {not_met}，无法评估 {unknown}）："
                 if zh
-                else f"{marks[item.status]} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip()
+                else f"{_GROUP_WORDS[group][1]} ({len(items)}: {met} met, {not_met} not met, {unknown} not assessable):"
             )
-        lines.append(
-            f"合计：符合 {card.met} 项，不符合 {card.not_met} 项，胸片无法评估 {card.not_assessable} 项，共 {card.total} 项。"
-            if zh
-            else f"Total: {card.met} met, {card.not_met} not met, {card.not_assessable} not assessable on this radiograph, of {card.total} items."
-        )
+            lines.extend(_item_line(item, lang) for item in items)
+        lines.append(_total_line(card, lang))
         if subject_anchor is None and focal_profile:
             lines.append(
                 "本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。"
@@ -1911,6 +2097,135 @@ def _short_label(d: Distance) -> str:
         return f"{d.value_px:.0f} px"
     prefix = "≈" if d.is_estimate else ""
     return f"{prefix}{d.value_mm / 10:.1f}cm"
+
+
+# Signs that name a kind of finding: "is there a nodule?" asks for findings of that kind.
+_KIND_SIGNS: dict[str, frozenset[FindingKind]] = {
+    "A01": frozenset({FindingKind.NODULE, FindingKind.MASS}),
+    "A02": frozenset({FindingKind.NODULE, FindingKind.MASS}),
+    "A03": frozenset({FindingKind.NODULE, FindingKind.MASS}),
+    "A04": frozenset({FindingKind.NODULE, FindingKind.MASS}),
+    "B02": frozenset({FindingKind.CONSOLIDATION}),
+    "B11": frozenset({FindingKind.RETICULAR}),
+    "B21": frozenset({FindingKind.LINEAR}),
+}
+_FOCAL_WORDS = frozenset({"结节", "肿块", "圆形影", "类圆形", "团块", "结节影", "团块影", "nodule", "mass",
+                          "round opacity", "rounded opacity", "spot"})
+_FOCAL = frozenset({FindingKind.NODULE, FindingKind.MASS})
+_NEGATIVE_CAVEAT = {
+    "zh": "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。",
+    "en": "A radiograph misses small nodules and lesions hidden by bone or the heart; a negative result does not "
+    "exclude disease.",
+}
+
+
+def _places(mentions: list[AnatomyMention]) -> list[AnatomyMention]:
+    """The definite places a question names ("左肺", "the right upper zone"), not a bare "肺部"."""
+    return [m for m in mentions if m.region_id is not None or (m.side is not None and m.side.value != "midline")]
+
+
+def _wanted_kinds(intent: Intent, signs: list[Sign]) -> frozenset[FindingKind] | None:
+    """The kinds of finding a question asks about, or None for any."""
+    for sign in signs:
+        if sign.code in _KIND_SIGNS:
+            return _KIND_SIGNS[sign.code]
+    if intent.focal_noun in _FOCAL_WORDS:
+        return _FOCAL
+    return None
+
+
+def _fits(f: Finding, places: list[AnatomyMention], kinds: frozenset[FindingKind] | None) -> bool:
+    if kinds is not None and f.kind not in kinds:
+        return False
+    return not places or any(
+        region_fits(str(m.region_id), f) if m.region_id else f.location.side.value == getattr(m.side, "value", None)
+        for m in places
+    )
+
+
+def _where(places: list[AnatomyMention], lang: str) -> str:
+    if lang == "zh":
+        return "、".join(m.text for m in places) or "本图"
+    return f"in the {' or '.join(m.text for m in places)}" if places else "on this film"
+
+
+def _what(kinds: frozenset[FindingKind] | None, lang: str) -> str:
+    if kinds is None:
+        return "病灶" if lang == "zh" else "finding"
+    if kinds == _FOCAL:
+        return "结节或肿块" if lang == "zh" else "nodule or mass"
+    return "、".join(KIND_SHORT[lang][k] for k in kinds) if lang == "zh" else " or ".join(KIND_SHORT[lang][k] for k in kinds)
+
+
+def _status_line(item: ItemResult, lang: str) -> str:
+    """One sign's verdict on this film, hedged, with the rule that decided it."""
+    words = {
+        MatchStatus.MET: ("提示存在", "suggested"),
+        MatchStatus.NOT_MET: ("未见", "not seen"),
+        MatchStatus.NOT_ASSESSABLE: ("无法评估", "not assessable"),
+    }[item.status]
+    reason = item.reason(lang)
+    if lang == "zh":
+        return f"{item.name('zh')}：{words[0]}" + (f"（{reason}）" if reason else "")
+    return f"{item.name('en')}: {words[1]}" + (f" ({reason})" if reason else "")
+
+
+def _item_line(item: ItemResult, lang: str) -> str:
+    mark = {MatchStatus.MET: "✔", MatchStatus.NOT_MET: "✘", MatchStatus.NOT_ASSESSABLE: "○"}[item.status]
+    status = {
+        MatchStatus.MET: ("符合", "met"),
+        MatchStatus.NOT_MET: ("不符合", "not met"),
+        MatchStatus.NOT_ASSESSABLE: ("无法评估", "not assessable"),
+    }[item.status][0 if lang == "zh" else 1]
+    reason = item.reason(lang)
+    evidence = cite(item.evidence_anchor_ids)
+    if lang == "zh":
+        return f"{mark} {item.name(lang)}：{status}{('（' + reason + '）') if reason else ''} {evidence}".rstrip()
+    return f"{mark} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip()
+
+
+def _total_line(card: Scorecard, lang: str) -> str:
+    """The counts, with "not assessable" split into what a radiograph cannot show and what was not measured."""
+    ct = card.not_assessable_because(Unassessable.NEEDS_CT)
+    unmeasured = card.not_assessable_because(Unassessable.NOT_MEASURED)
+    invalid = card.not_assessable_because(Unassessable.NOT_VALID)
+    if lang == "zh":
+        why = [f"需 CT {ct} 项", f"本工具在此图上未测得 {unmeasured} 项"] + ([f"前提不满足 {invalid} 项"] if invalid else [])
+        return (
+            f"合计：符合 {card.met} 项，不符合 {card.not_met} 项，无法评估 {card.not_assessable} 项"
+            f"（{'，'.join(why)}），共 {card.total} 项。"
+        )
+    why = [f"{ct} need CT", f"{unmeasured} not measured by this tool on this image"]
+    why += [f"{invalid} not valid on this film"] if invalid else []
+    return (
+        f"Total: {card.met} met, {card.not_met} not met, {card.not_assessable} not assessable "
+        f"({', '.join(why)}), of {card.total} items."
+    )
+
+
+_GROUP_WORDS = {
+    ItemGroup.CORE: ("核心征象", "Core signs"),
+    ItemGroup.SUPPORTING: ("支持征象", "Supporting signs"),
+    ItemGroup.CT_PENDING: ("待 CT 评估", "Pending CT"),
+    ItemGroup.BENIGN_COUNTER: ("反向征象（提示良性，仅列出，不抵消）", "Counter-signs (favour a benign cause; listed, not subtracted)"),
+}
+
+
+def _plural(words: str, n: int) -> str:
+    """English plural of a short phrase ("nodule or mass" -> "nodules or masses")."""
+    if n == 1:
+        return words
+
+    def one(word: str) -> str:
+        head, _, last = word.rpartition(" ")
+        last = last[:-1] + "ies" if last.endswith("y") else last + "es" if last.endswith("ss") else last + "s"
+        return f"{head} {last}".strip()
+
+    return " or ".join(one(w) for w in words.split(" or "))
+
+
+def _article(word: str) -> str:
+    return "An" if word[:1].lower() in "aeiou" else "A"
 
 
 def _size(f: Finding) -> tuple[float, float] | None:

@@ -29,6 +29,7 @@ class IntentKind(StrEnum):
     LIST = "list_findings"  # list or count findings
     EXPLAIN_SIGN = "explain_sign"  # what does spiculation mean
     DRAWN_REGION = "drawn_region"  # what is in the box I drew
+    PRESENCE = "presence"  # is there an effusion / a nodule in the left lung?
     OUT_OF_SCOPE = "out_of_scope"  # treatment, prognosis, diagnosis of the person
     HELP = "help"  # nothing recognised
 
@@ -206,19 +207,14 @@ _CUES: dict[IntentKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-_EXPLAIN = (
-    ("什么是", "是什么意思", "什么意思", "解释", "含义", "定义", "是什么征"),
-    (
-        "what is",
-        "what's",
-        "what does",
-        "mean",
-        "meaning",
-        "explain",
-        "define",
-        "definition",
-    ),
+# "What is spiculation?" asks for a definition; "what is the margin of the nodule in the
+# right upper zone?" asks about the image. The weak cues give way when the question also
+# points at the image (a demonstrative or an anatomical place); the strong ones never do.
+_EXPLAIN_STRONG = (
+    ("是什么意思", "什么意思", "解释", "含义", "定义", "是什么征"),
+    ("what does", "mean", "meaning", "explain", "define", "definition"),
 )
+_EXPLAIN_WEAK = (("什么是",), ("what is", "what's", "what are"))
 
 _DEMONSTRATIVES = (
     (
@@ -292,10 +288,30 @@ ROUND_WORDS = (
     ("圆形", "类圆", "结节", "球形"),
     ("round", "rounded", "nodule", "nodular", "spherical", "coin"),
 )
+# "A3", "a3", "A 3", "#3", "anchor 3", "锚点3" name anchors; the English article "a" before
+# a number ("a 5 mm spicule", "is this a 1 cm nodule") does not, nor does a number
+# followed by a unit or an o'clock.
 _ANCHOR_ID = re.compile(
-    r"(?<![A-Za-z0-9])(?:[Aa]\s?(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))(?!\d)"
+    r"(?<![A-Za-z0-9])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
+    r"(?![\d.])(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
 )
 _HILUM = (("肺门",), ("hilum", "hilar", "hila"))
+# "Is it cancer?", "does it need a biopsy?": a diagnosis or a next step for the person,
+# which only the clinician can decide. Checked after the profile cues, so that "if this
+# were a malignant nodule, which signs..." still gets its scorecard.
+_DIAGNOSIS = (
+    ("是不是癌", "是癌吗", "是肺癌吗", "是否为癌", "良性还是恶性", "是良性", "是恶性", "良恶性", "活检", "穿刺",
+     "要不要做", "需不需要做", "需要做", "需要复查", "多久复查", "随访"),
+    ("is it cancer", "is this cancer", "is that cancer", "is it malignant", "is this malignant", "is it benign",
+     "is this benign", "benign or malignant", "biops*", "follow-up", "follow up", "need a ct", "get a ct",
+     "order a ct", "should the patient", "should we", "should i"),
+)
+# A yes/no question about one thing ("有胸腔积液吗", "is there a nodule in the left lung?").
+_YES_NO = (
+    ("吗", "么", "是否", "有没有", "有无", "是不是", "可见", "能否看到", "存在"),
+    ("is there", "are there", "is the", "are the", "is it", "do you see", "can you see", "any", "does the",
+     "do the", "has the", "have the"),
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -356,6 +372,7 @@ def parse_intent(
     has_drawn_region: bool = False,
     names_sign: bool = False,
     names_profile: bool = False,
+    names_place: bool = False,
 ) -> Intent:
     """Parse a question into an `Intent`.
 
@@ -364,16 +381,24 @@ def parse_intent(
         has_drawn_region: a region the user just drew comes with the question.
         names_sign: the question names a sign of the ontology (from the vocabulary).
         names_profile: the question names a scorecard profile (from the vocabulary).
+        names_place: the question names a sided or zoned place on the film ("左肺",
+            "the right upper zone"; from the anatomy vocabulary).
     """
     text = question.strip()
     lowered = text.lower()
     language = detect_language(text)
     hits = [kind for kind, cues in _CUES.items() if _found(text, lowered, cues)]
-    explain = _found(text, lowered, _EXPLAIN) is not None
+    diagnosis = _found(text, lowered, _DIAGNOSIS) is not None
     ids = tuple(
         f"A{next(g for g in m.groups() if g)}" for m in _ANCHOR_ID.finditer(text)
     )
-    demonstrative = _found(text, lowered, _DEMONSTRATIVES)
+    # "Is there an effusion?" asks about the film; the "there" points at nothing.
+    demonstrative = _found(text, re.sub(r"\b(?:is|are) there\b", " ", lowered), _DEMONSTRATIVES)
+    points_at_image = demonstrative is not None or names_place or bool(ids)
+    explain = _found(text, lowered, _EXPLAIN_STRONG) is not None or (
+        _found(text, lowered, _EXPLAIN_WEAK) is not None and not points_at_image
+    )
+    yes_no = _found(text, lowered, _YES_NO) is not None or text.rstrip().endswith(("吗?", "吗？", "吗"))
     region_words = _found(text, lowered, _REGION_WORDS) is not None
     focal = _found(text, lowered, FOCAL_NOUNS)
     round_shape = _found(text, lowered, ROUND_WORDS) is not None
@@ -392,6 +417,9 @@ def parse_intent(
         drawn=has_drawn_region,
         region_words=region_words,
         anchor_ids=bool(ids),
+        asks_presence=yes_no and (names_sign or names_place) and not demonstrative,
+        demonstrative=demonstrative is not None,
+        diagnosis=diagnosis,
     )
     return Intent(
         kind=kind,
@@ -419,15 +447,15 @@ def _choose(
     drawn: bool,
     region_words: bool,
     anchor_ids: bool,
+    asks_presence: bool = False,
+    demonstrative: bool = False,
+    diagnosis: bool = False,
 ) -> IntentKind:
-    if IntentKind.OUT_OF_SCOPE in hits:
-        return IntentKind.OUT_OF_SCOPE
-    if names_profile and (
-        IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits
-    ):
-        return IntentKind.PROFILE
-    if IntentKind.PROFILE in hits:
-        return IntentKind.PROFILE  # the handler asks which profile when none is named
+    first = _scope_or_profile(
+        hits, explain=explain, names_profile=names_profile, asks_presence=asks_presence, diagnosis=diagnosis
+    )
+    if first is not None:
+        return first
     if explain and names_sign and IntentKind.RELATION not in hits:
         return IntentKind.EXPLAIN_SIGN
     if anchor_ids and not hits:
@@ -439,12 +467,36 @@ def _choose(
         IntentKind.DESCRIBE,
         IntentKind.LIST,
         IntentKind.LOCATION,
-        IntentKind.SCREENING,
     ):
         if kind in hits:
             return kind
+    # "Is there an effusion?", "左肺有结节吗": one thing, asked yes or no, is answered
+    # about that thing (and that place), not with the whole screening list.
+    if asks_presence and not explain:
+        return IntentKind.PRESENCE
+    if IntentKind.SCREENING in hits:
+        return IntentKind.SCREENING
+    if names_sign and demonstrative and not explain:
+        return IntentKind.DESCRIBE  # "is this a 1 cm nodule?" asks about the lesion
     if names_sign:
         return IntentKind.EXPLAIN_SIGN
     if drawn:
         return IntentKind.DRAWN_REGION
     return IntentKind.HELP
+
+
+def _scope_or_profile(
+    hits: list[IntentKind], *, explain: bool, names_profile: bool, asks_presence: bool, diagnosis: bool
+) -> IntentKind | None:
+    """Out of scope and profile questions, which outrank every other reading."""
+    if IntentKind.OUT_OF_SCOPE in hits:
+        return IntentKind.OUT_OF_SCOPE
+    if names_profile and asks_presence and IntentKind.PROFILE not in hits and not explain:
+        return IntentKind.PRESENCE  # "有气胸吗" asks about the sign, not for the checklist
+    if names_profile and (IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits):
+        return IntentKind.PROFILE
+    if IntentKind.PROFILE in hits:
+        return IntentKind.PROFILE  # the handler asks which profile when none is named
+    if diagnosis:
+        return IntentKind.OUT_OF_SCOPE
+    return None

@@ -166,10 +166,12 @@ def global_observations(
                 anchor_for(f"{side}_costophrenic_angle"),
             )
     if len(blunted) == 2:
+        # Both angles are the evidence: the blunted one for "met", both sharp ones for "not met".
+        cited = [s for s, b in blunted.items() if b] or list(blunted)
         add(
             "pleura.cpa_blunted_any",
             any(blunted.values()),
-            *(anchor_for(f"{s}_costophrenic_angle") for s, b in blunted.items() if b),
+            *(anchor_for(f"{s}_costophrenic_angle") for s in cited),
         )
     if measures.mediastinum_width_ratio is not None:
         add(

@@ -163,10 +163,7 @@ def resolve_subject(
         if intent.round_shape or _names_focal(intent):
             focal = [a for a in focus if _is_focal_anchor(a, analysis)]
             focus = focal or focus
-        phrase = (
-            " ".join(p for p in (intent.demonstrative_phrase, intent.focal_noun) if p)
-            or "it"
-        )
+        phrase = _phrase(intent, intent.demonstrative_phrase, intent.focal_noun) or "it"
         if len(focus) == 1:
             anchor = focus[0]
             return Resolution(
@@ -185,6 +182,15 @@ def resolve_subject(
         if len(focus) > 1:
             return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focus))
     return _default_subject(intent, store, analysis, reportable)
+
+
+def _phrase(intent: Intent, *parts: str | None) -> str:
+    """The words that did the binding, for the log: "右肺中叶圆形影", "the lesion" (not "the lesion lesion")."""
+    words: list[str] = []
+    for part in parts:
+        if part and not any(part.lower() in w.lower() for w in words):
+            words.append(part)
+    return ("" if intent.language == "zh" else " ").join(words)
 
 
 def _names_focal(intent: Intent) -> bool:
@@ -209,7 +215,7 @@ def _by_anatomy(
     region_id = str(mention.region_id)
     pool = _candidate_pool(intent, store, analysis, reportable)
     fits = [f for f in pool if region_fits(region_id, f)]
-    phrase = mention.text + (intent.focal_noun or "")
+    phrase = _phrase(intent, mention.text, intent.focal_noun)
     if (
         len(mentions) > 1
     ):  # "outer band of the right middle zone": every mention must fit

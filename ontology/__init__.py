@@ -37,8 +37,9 @@ from ontology.model import (
     Sign,
     SignCode,
     Source,
+    Unassessable,
 )
-from ontology.scoring import score
+from ontology.scoring import assess, score
 from ontology.vocabulary import Vocabulary, load_vocabulary, load_vocabulary_from
 
 __all__ = [
@@ -73,10 +74,12 @@ __all__ = [
     "Sign",
     "SignCode",
     "Source",
+    "Unassessable",
     "UnknownAnatomy",
     "UnknownProfile",
     "UnknownSign",
     "Vocabulary",
+    "assess",
     "load_vocabulary",
     "load_vocabulary_from",
     "score",

@@ -53,6 +53,17 @@ class MatchStatus(StrEnum):
     NOT_ASSESSABLE = "not_assessable"
 
 
+class Unassessable(StrEnum):
+    """Why an item is not assessable: the film cannot show it, or this tool did not measure it."""
+
+    NEEDS_CT = "needs_ct"
+    """Only CT can assess the sign."""
+    NOT_MEASURED = "not_measured"
+    """A radiograph can show it, but the engine has no measurement of it on this image."""
+    NOT_VALID = "not_valid"
+    """The measurement exists but its precondition fails (e.g. a CTR on an AP film)."""
+
+
 class ItemGroup(StrEnum):
     """Role of a sign within a scorecard profile."""
 
@@ -408,6 +419,8 @@ class ItemResult:
     observed_value: FeatureValue | None = None
     note_en: str = ""
     note_zh: str = ""
+    unassessable: Unassessable | None = None
+    """Set exactly when the status is not assessable."""
 
     def name(self, lang: Lang | str) -> str:
         """Return the sign name in a language ("en" or "zh")."""
@@ -481,6 +494,10 @@ class Scorecard:
     def not_assessable(self) -> int:
         """Number of items that this radiograph cannot decide."""
         return self.count(MatchStatus.NOT_ASSESSABLE)
+
+    def not_assessable_because(self, why: Unassessable, group: ItemGroup | None = None) -> int:
+        """Number of not-assessable items for one reason, optionally within one group."""
+        return sum(1 for i in self.items if i.unassessable is why and (group is None or i.group is group))
 
     @property
     def total(self) -> int:

@@ -9,6 +9,7 @@ from ontology.errors import InvalidObservation
 from ontology.model import (
     Assessability,
     FeatureValue,
+    ItemGroup,
     ItemResult,
     MatchStatus,
     Observation,
@@ -17,6 +18,7 @@ from ontology.model import (
     Rule,
     Scorecard,
     Sign,
+    Unassessable,
 )
 from ontology.vocabulary import Vocabulary
 
@@ -43,10 +45,7 @@ def score(
             has a value of the wrong type or range.
         UnknownSign: a profile item names a sign the vocabulary lacks.
     """
-    by_feature: defaultdict[str, list[Observation]] = defaultdict(list)
-    for observation in observations:
-        _check_observation(observation, vocabulary)
-        by_feature[observation.feature].append(observation)
+    by_feature = _by_feature(observations, vocabulary)
     return Scorecard(
         profile_id=profile.id,
         profile_version=profile.version,
@@ -59,6 +58,24 @@ def score(
         limitations_en=profile.limitations_en,
         limitations_zh=profile.limitations_zh,
     )
+
+
+def assess(observations: Iterable[Observation], sign: Sign, vocabulary: Vocabulary) -> ItemResult:
+    """Evaluate one sign on its own ("is there an effusion?"), by the rules of `score`.
+
+    Raises:
+        InvalidObservation: as for `score`.
+    """
+    item = ProfileItem(sign_code=sign.code, group=ItemGroup.CORE)
+    return _score_item(item, sign, _by_feature(observations, vocabulary))
+
+
+def _by_feature(observations: Iterable[Observation], vocabulary: Vocabulary) -> dict[str, list[Observation]]:
+    by_feature: defaultdict[str, list[Observation]] = defaultdict(list)
+    for observation in observations:
+        _check_observation(observation, vocabulary)
+        by_feature[observation.feature].append(observation)
+    return by_feature
 
 
 def _check_observation(observation: Observation, vocabulary: Vocabulary) -> None:
@@ -84,6 +101,7 @@ def _score_item(
         reason_zh: str,
         evidence: Sequence[Observation] = (),
         observed: FeatureValue | None = None,
+        why: Unassessable | None = None,
     ) -> ItemResult:
         anchors = tuple(
             dict.fromkeys(a for o in evidence for a in o.evidence_anchor_ids)
@@ -100,17 +118,27 @@ def _score_item(
             observed_value=observed,
             note_en=item.note_en,
             note_zh=item.note_zh,
+            unassessable=why,
         )
 
+    not_measured = Unassessable.NOT_MEASURED
     if sign.cxr_assessable is Assessability.CT_ONLY:
-        return result(MatchStatus.NOT_ASSESSABLE, NEEDS_CT_EN, NEEDS_CT_ZH)
+        return result(MatchStatus.NOT_ASSESSABLE, NEEDS_CT_EN, NEEDS_CT_ZH, why=Unassessable.NEEDS_CT)
     rule = sign.rule
     if rule is None:
-        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH)
+        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
     for requirement in rule.requires:
         seen = by_feature.get(requirement.feature, [])
         if not seen:
-            return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH)
+            # Say what is missing: "not measured" alone reads as if the tool had failed.
+            if rule.not_valid_en:
+                return result(
+                    MatchStatus.NOT_ASSESSABLE,
+                    f"{NOT_MEASURED_EN}: {rule.not_valid_en}, and this image does not record whether that holds",
+                    f"{NOT_MEASURED_ZH}：{rule.not_valid_zh}，本图未记录是否满足",
+                    why=not_measured,
+                )
+            return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
         if not any(requirement.evaluate(o.value) for o in seen):
             return result(
                 MatchStatus.NOT_ASSESSABLE,
@@ -118,10 +146,11 @@ def _score_item(
                 rule.not_valid_zh,
                 seen,
                 seen[0].value,
+                why=Unassessable.NOT_VALID,
             )
     observed = by_feature.get(rule.feature, [])
     if not observed:
-        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH)
+        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
     satisfying = [o for o in observed if rule.evaluate(o.value)]
     if satisfying:
         value = satisfying[0].value

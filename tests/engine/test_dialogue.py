@@ -48,10 +48,49 @@ def run(analysis, questions):
         ("What treatment do you recommend?", IntentKind.OUT_OF_SCOPE),
         ("What is A3?", IntentKind.DESCRIBE),
         ("hello", IntentKind.HELP),
+        ("Is it cancer?", IntentKind.OUT_OF_SCOPE),
+        ("Does it need a biopsy?", IntentKind.OUT_OF_SCOPE),
+        ("是恶性的吗？", IntentKind.OUT_OF_SCOPE),
+        ("需要做穿刺活检吗？", IntentKind.OUT_OF_SCOPE),
     ],
 )
 def test_intents_in_both_languages(question, kind):
     assert parse_intent(question).kind is kind
+
+
+@pytest.mark.parametrize(
+    ("question", "ids"),
+    [
+        ("What is A3?", ("A3",)),
+        ("Compare a2 and #4", ("A2", "A4")),
+        ("锚点5在哪里？", ("A5",)),
+        # The article "a" and a number with a unit name no anchor.
+        ("Does the lesion have a 5 mm spicule?", ()),
+        ("Is this a 1 cm nodule?", ()),
+        ("A 5 mm spicule at A 3 o'clock?", ()),
+    ],
+)
+def test_only_real_anchor_ids_are_read_as_ids(question, ids):
+    assert parse_intent(question).anchor_ids == ids
+
+
+def test_a_scorecard_question_that_says_malignant_is_still_a_scorecard():
+    question = "If this were a malignant nodule, which typical signs does it meet?"
+    assert parse_intent(question, names_profile=True).kind is IntentKind.PROFILE
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        # "what is" asks for a definition only when the question points at nothing on the film.
+        ("What is spiculation?", IntentKind.EXPLAIN_SIGN),
+        ("What is the margin of the nodule in the right upper zone?", IntentKind.DESCRIBE),
+        ("What does spiculation mean?", IntentKind.EXPLAIN_SIGN),
+    ],
+)
+def test_a_definition_and_a_question_about_the_image_are_told_apart(question, kind):
+    names_place = "zone" in question
+    assert parse_intent(question, names_sign=True, names_place=names_place).kind is kind
 
 
 def test_language_follows_the_question():
@@ -114,7 +153,11 @@ def test_seed_turn3_measures_to_the_hilum_with_the_pixel_spacing(seed_analysis):
         if a.kind is AnchorKind.MEASUREMENT and a.style is AnchorStyle.DISTANCE
     )
     assert set(line.parent_ids) == {contour.id, hilum.id}
-    assert "相连" in t3.answer_text  # the connection question is answered
+    # The connection question is answered with the outcome the analysis measured
+    # ("不相连" contains "相连", so the check names the whole verdict).
+    relation = next(iter(seed_analysis.hilum_relations.values()))
+    verdict = "提示与肺门结构可能相连" if relation.connected else "提示与肺门结构不相连"
+    assert verdict in t3.answer_text
 
 
 def test_distances_follow_the_calibration(phantom):
@@ -296,3 +339,63 @@ def test_follow_up_turns_reuse_the_analysis(seed_analysis, monkeypatch):
     monkeypatch.setattr(engine.findings, "hilum_relation", fail)
     for question in SEED_EN[1:3]:
         conversation.ask(question)
+
+
+# --------------------------------------------------------------------------- yes/no questions
+
+
+def test_a_yes_no_question_about_a_place_answers_for_that_place_in_both_languages(seed_analysis, phantom):
+    (zh,) = run(seed_analysis, ["左肺有结节吗？"])[1]
+    (en,) = run(seed_analysis, ["Is there a nodule in the left lung?"])[1]
+    assert zh.intent is en.intent is IntentKind.PRESENCE
+    assert "左肺未检出明确的结节或肿块" in zh.answer_text
+    assert "No definite nodule or mass was detected in the left lung" in en.answer_text
+    # The right-lung nodule is named as lying elsewhere, with its anchor, in both.
+    x, y, r = phantom.nodules[0]
+    for turn in (zh, en):
+        (anchor,) = [a for a in turn.anchors if a.kind is AnchorKind.FINDING]
+        assert math.dist(anchor.center, (x, y)) <= r and f"[{anchor.id}]" in turn.answer_text
+    assert [a.id for a in zh.anchors] == [a.id for a in en.anchors]
+
+
+def test_a_yes_no_question_finds_the_nodule_on_its_side(seed_analysis):
+    (turn,) = run(seed_analysis, ["右肺有结节吗？"])[1]
+    assert turn.intent is IntentKind.PRESENCE
+    assert "右肺见 1 处结节或肿块" in turn.answer_text
+
+
+def test_a_count_is_of_the_kind_and_place_asked(seed_analysis):
+    _, (left, right) = run(seed_analysis, ["How many nodules are in the left lung?", "右肺有几个结节？"])
+    assert left.intent is right.intent is IntentKind.LIST
+    assert "0 nodules or masses detected in the left lung" in left.answer_text
+    assert "右肺共检出 1 处结节或肿块" in right.answer_text
+
+
+def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis):
+    (zh,) = run(seed_analysis, ["有胸腔积液吗？"])[1]
+    (en,) = run(seed_analysis, ["Is there a pleural effusion?"])[1]
+    assert zh.intent is en.intent is IntentKind.PRESENCE and zh.scorecard is None
+    # Effusion itself is not measured; that is said, and so is what the angles show.
+    assert "胸腔积液：无法评估（本图未测得）" in zh.answer_text
+    assert "Pleural effusion: not assessable (not measured on this image)" in en.answer_text
+    assert "相关可测征象：肋膈角变钝" in zh.answer_text
+    assert "Related measured sign: Blunted costophrenic angle" in en.answer_text
+    angles = {a.region: a.id for a in en.anchors if a.region and "costophrenic" in a.region}
+    assert set(angles) == {"right_costophrenic_angle", "left_costophrenic_angle"}
+    assert all(f"[{i}]" in en.answer_text for i in angles.values())
+
+
+def test_a_lesion_measured_to_the_other_hilum_is_not_given_a_connection_verdict(seed_analysis):
+    _, turns = run(seed_analysis, [SEED_ZH[0], SEED_ZH[1], "这个病灶距离左肺门多远？是否相连？"])
+    t3 = turns[2]
+    assert "左肺门位于病灶对侧" in t3.answer_text
+    assert "不相连" not in t3.answer_text and "可能相连" not in t3.answer_text
+    assert [m.kind for m in t3.measurements] == ["center_to_hilum"]
+
+
+def test_the_scorecard_counts_each_group_and_says_why_items_are_not_assessable(seed_analysis):
+    t4 = run(seed_analysis, SEED_EN)[1][3]
+    card = t4.scorecard
+    assert "Core signs (5:" in t4.answer_text and "Counter-signs" in t4.answer_text
+    ct = sum(1 for i in card.items if i.reason_en == "needs CT")
+    assert f"{card.not_assessable} not assessable ({ct} need CT, {card.not_assessable - ct} not measured" in t4.answer_text

@@ -13,7 +13,9 @@ from ontology import (
     Rule,
     Scorecard,
     SignCode,
+    Unassessable,
     Vocabulary,
+    assess,
     score,
 )
 
@@ -84,14 +86,22 @@ def test_score_statuses(
 
 
 @pytest.mark.parametrize(
-    ("observations", "reason_en", "reason_zh"),
+    ("observations", "reason_en", "reason_zh", "why"),
     [
-        ([], "not measured on this image", "本图未测得"),
-        ([obs("heart.ctr", 0.61)], "not measured on this image", "本图未测得"),
+        # No observation of anything: the CTR was not measured at all.
+        ([], "not measured on this image", "本图未测得", Unassessable.NOT_MEASURED),
+        # A CTR, but the view is unknown: say what is missing, not just "not measured".
+        (
+            [obs("heart.ctr", 0.61)],
+            "not measured on this image: PA films only",
+            "本图未测得：仅适用于后前位片",
+            Unassessable.NOT_MEASURED,
+        ),
         (
             [obs("heart.ctr", 0.61), obs("view.frontal_pa", False)],
             "PA films only",
             "仅适用于后前位片",
+            Unassessable.NOT_VALID,
         ),
     ],
 )
@@ -100,10 +110,30 @@ def test_not_assessable_items_say_why(
     observations: list[Observation],
     reason_en: str,
     reason_zh: str,
+    why: Unassessable,
 ) -> None:
     card = score(observations, small_vocabulary.get_profile("test"), small_vocabulary)
     (ctr,) = [i for i in card.items if i.sign_code == "F01"]
-    assert (ctr.status, ctr.reason_en, ctr.reason_zh) == (NA, reason_en, reason_zh)
+    assert ctr.status is NA and ctr.unassessable is why
+    assert ctr.reason_en.startswith(reason_en) and ctr.reason_zh.startswith(reason_zh)
+    if observations and why is Unassessable.NOT_MEASURED:
+        assert "does not record" in ctr.reason_en and "未记录" in ctr.reason_zh
+
+
+def test_only_not_assessable_items_carry_a_reason_to_be_so(small_vocabulary: Vocabulary) -> None:
+    card = score([obs("heart.ctr", 0.61), obs("view.frontal_pa", True)], small_vocabulary.get_profile("test"),
+                 small_vocabulary)
+    for item in card.items:
+        assert (item.unassessable is None) == (item.status is not NA)
+    assert card.not_assessable == sum(card.not_assessable_because(w) for w in Unassessable)
+
+
+def test_one_sign_is_assessed_alone_by_the_same_rules(small_vocabulary: Vocabulary) -> None:
+    ctr = small_vocabulary.get_sign("F01")
+    met = assess([obs("heart.ctr", 0.61, "a9"), obs("view.frontal_pa", True)], ctr, small_vocabulary)
+    assert (met.status, met.evidence_anchor_ids) == (MatchStatus.MET, ("a9",))
+    unknown_view = assess([obs("heart.ctr", 0.61)], ctr, small_vocabulary)
+    assert unknown_view.unassessable is Unassessable.NOT_MEASURED
 
 
 def test_ct_only_sign_is_never_assessable(small_vocabulary: Vocabulary) -> None:
