@@ -152,6 +152,34 @@ _FISSURE_LEVEL = 0.45
 _BASAL_LEVEL = 0.75
 _APEX_FALLBACK = 0.12
 
+# Confidence of derived regions. The segmenter's probability says how sure a lung, heart
+# or clavicle label is; a region cut out of a lung by a rule can be no surer than that,
+# and near the rule's boundary a pixel may as well belong to the neighbour (the rule
+# itself is an approximation: equal thirds instead of rib ends, a fixed fissure level).
+# So a zone, band or lobe pixel's confidence falls from the label's to half of it at a
+# boundary, over half a third of the lung's height or width. Projected lobes and the
+# lingula are hypotheses on a PA film (the lobes overlap front to back and the fissures
+# are seldom visible), and a hilum is a point placed from an anatomical prior, so both
+# have a low ceiling. Regions drawn by fixed rules from the segmented borders (apices,
+# basal angles, hemidiaphragms, mediastinum, retrocardiac region) get a middle ceiling.
+_BOUNDARY_SPAN = 1 / 6
+_LOBE_CEILING = 0.6
+_HILUM_CEILING = 0.6
+_RULE_CEILING = 0.8
+_ZONE_SIDE = {r: side for side, regions in _ZONES.items() for r in regions}
+_BAND_SIDE = {r: side for side, regions in _BANDS.items() for r in regions}
+_LOBE_SIDE = {r: side for side, regions in LOBES.items() for r in regions}
+_HILUM_SIDE = {Region.RIGHT_HILUM: Side.RIGHT, Region.LEFT_HILUM: Side.LEFT}
+_SEGMENTED = frozenset(
+    {
+        Region.RIGHT_LUNG,
+        Region.LEFT_LUNG,
+        Region.HEART,
+        Region.RIGHT_CLAVICLE,
+        Region.LEFT_CLAVICLE,
+    }
+)
+
 
 @dataclass(frozen=True, slots=True)
 class GridTransform:
@@ -237,7 +265,10 @@ class AnatomyMap:
     """Regions, landmarks and derived measures of one frontal film.
 
     Masks live on the square working grid (`grid`); landmarks and polygons are returned in
-    image pixels. `confidence` is the per-pixel probability of the base label (0..1).
+    image pixels. `confidence` is the segmentation's per-pixel confidence in its own label
+    (lung, heart, clavicle or background, 0..1); a region's own confidence, lower for
+    regions derived by rule, comes from `confidence_map`, `region_confidence` and
+    `landmark_confidence`.
     """
 
     grid: GridTransform
@@ -272,8 +303,66 @@ class AnatomyMap:
         return tuple(r for r, m in self.masks.items() if m[gy, gx])
 
     def confidence_at(self, p: Point) -> float:
+        """The segmentation's confidence at a point (of whichever label it carries)."""
         gx, gy = self._cell(p)
         return 0.0 if gx is None or gy is None else float(self.confidence[gy, gx])
+
+    def confidence_map(self, region: Region) -> npt.NDArray[np.float32]:
+        """Per-pixel confidence (0..1, on the grid) that a pixel belongs to `region`.
+
+        Segmented labels carry the network's confidence; derived regions carry it scaled
+        down toward their rule boundaries and capped (see the notes at `_RULE_CEILING`).
+        """
+        if region in _SEGMENTED:
+            return self.confidence
+        return (self.confidence * self._derived_factor(region)).astype(np.float32)
+
+    def region_confidence(self, region: Region) -> float | None:
+        """Mean confidence over a region's pixels, or None when the region is empty."""
+        mask = self.mask(region)
+        if not mask.any():
+            return None
+        return round(float(self.confidence_map(region)[mask].mean()), 3)
+
+    def landmark_confidence(self, name: str) -> float:
+        """Confidence of a landmark point: the hila are estimates from a prior."""
+        point = self.landmarks.get(name)
+        if point is None:
+            return 0.0
+        ceiling = _HILUM_CEILING if name.endswith("_hilum") else _RULE_CEILING
+        return round(ceiling * self.confidence_at(point), 3)
+
+    def _derived_factor(self, region: Region) -> npt.NDArray[np.float64]:
+        size = self.grid.size
+        side = (
+            _ZONE_SIDE.get(region)
+            or _BAND_SIDE.get(region)
+            or _LOBE_SIDE.get(region)
+            or _HILUM_SIDE.get(region)
+        )
+        ext = None if side is None else _lung_extent(self.mask(_LUNG[side]), side)
+        if side is None or ext is None:
+            ceiling = _LOBE_CEILING if region in _LOBE_SIDE else _RULE_CEILING
+            return np.full((size, size), ceiling)
+        rows = np.arange(size, dtype=np.float64)[:, None]
+        if region in _ZONE_SIDE:
+            levels = [ext.level(1 / 3), ext.level(2 / 3)]
+            return _boundary_factor(rows, levels, _BOUNDARY_SPAN * ext.height)
+        if region in _BAND_SIDE:
+            cols = np.arange(size, dtype=np.float64)[None, :]
+            t = _band_fraction(ext, cols, size)
+            return _boundary_factor(t, [1 / 3, 2 / 3], _BOUNDARY_SPAN)
+        if region in _LOBE_SIDE:
+            levels = [ext.level(_FISSURE_LEVEL), ext.level(_BASAL_LEVEL)]
+            factor = _boundary_factor(rows, levels, _BOUNDARY_SPAN * ext.height)
+            return _LOBE_CEILING * factor
+        # A hilum: the point estimate, less sure toward the edge of its region.
+        gx, gy = self.grid.to_grid(self.landmarks[f"{side.value}_hilum"])
+        yy, xx = np.mgrid[0:size, 0:size]
+        distance = np.hypot(xx - gx, yy - gy)
+        mask = self.mask(region)
+        reach = float(distance[mask].max()) if mask.any() else 1.0
+        return _HILUM_CEILING * (1.0 - 0.5 * np.clip(distance / max(reach, 1.0), 0, 1))
 
     def _cell(self, p: Point) -> tuple[int | None, int | None]:
         gx, gy = self.grid.to_grid(p)
@@ -514,6 +603,14 @@ def build_anatomy_map(
         midline_x=None if midline_grid is None else grid.to_image((midline_grid, 0))[0],
         lungs_found=len(extents) == 2,
     )
+
+
+def _boundary_factor(
+    values: npt.NDArray[np.float64], boundaries: list[float], span: float
+) -> npt.NDArray[np.float64]:
+    """1 at `span` or more from every boundary, falling linearly to 0.5 on one."""
+    distance = np.min([np.abs(values - b) for b in boundaries], axis=0)
+    return np.asarray(0.5 + 0.5 * np.clip(distance / span, 0.0, 1.0))
 
 
 def _lung_extent(lung: BoolMask, side: Side) -> LungExtent | None:

@@ -259,3 +259,83 @@ def test_the_lingula_is_on_the_left_and_the_middle_lobe_on_the_right(seed_analys
     assert centroid(a, Region.LINGULA)[0] > a.midline_x
     assert centroid(a, Region.RIGHT_MIDDLE_LOBE)[0] < a.midline_x
     assert not (a.mask(Region.LINGULA) & a.mask(Region.RIGHT_LUNG)).any()
+
+
+# -- confidence of derived regions ---------------------------------------------------
+
+
+def test_segmented_lungs_keep_the_networks_confidence(seed_analysis):
+    a = seed_analysis.anatomy
+    lung = a.mask(Region.RIGHT_LUNG)
+    assert np.array_equal(a.confidence_map(Region.RIGHT_LUNG), a.confidence)
+    assert a.region_confidence(Region.RIGHT_LUNG) == pytest.approx(
+        float(a.confidence[lung].mean()), abs=1e-3
+    )
+
+
+def test_zone_confidence_halves_at_the_zone_lines(seed_analysis):
+    a = seed_analysis.anatomy
+    conf = a.confidence_map(Region.RIGHT_MIDDLE_ZONE)
+    line = a.zone_lines["right_upper_middle"]
+    lower = a.zone_lines["right_middle_lower"]
+    gx, on_line = a.grid.to_grid((300, line))
+    _, centre = a.grid.to_grid((300, (line + lower) / 2))
+    base = a.confidence[round(on_line), round(gx)]
+    assert conf[round(on_line), round(gx)] == pytest.approx(0.5 * base, abs=0.02)
+    assert conf[round(centre), round(gx)] == pytest.approx(base, abs=0.02)
+    assert a.region_confidence(Region.RIGHT_MIDDLE_ZONE) < a.region_confidence(
+        Region.RIGHT_LUNG
+    )
+
+
+def test_band_confidence_falls_toward_the_band_thirds(seed_analysis):
+    a = seed_analysis.anatomy
+    conf = a.confidence_map(Region.RIGHT_MIDDLE_BAND)
+    # At y = 470 the right lung spans x 150..450: thirds at 350 and 250, centre 300.
+    gx_edge, gy = a.grid.to_grid((350, 470))
+    gx_mid, _ = a.grid.to_grid((300, 470))
+    assert conf[round(gy), round(gx_edge)] == pytest.approx(0.5, abs=0.05)
+    assert conf[round(gy), round(gx_mid)] == pytest.approx(1.0, abs=0.05)
+
+
+def test_projected_lobes_and_hila_are_less_certain_than_zones(seed_analysis):
+    from engine.anatomy import LOBES
+
+    a = seed_analysis.anatomy
+    zone = a.region_confidence(Region.RIGHT_MIDDLE_ZONE)
+    for lobes in LOBES.values():
+        for lobe in lobes:
+            value = a.region_confidence(lobe)
+            assert value is not None and value <= 0.6 < zone, lobe
+            assert a.confidence_map(lobe).max() <= 0.6 + 1e-6
+    for side in ("right", "left"):
+        hilum = a.region_confidence(Region(f"{side}_hilum"))
+        assert hilum is not None and hilum <= 0.6
+        assert a.landmark_confidence(f"{side}_hilum") <= 0.6
+        # The point estimate is surest at the point itself.
+        gx, gy = a.grid.to_grid(a.landmarks[f"{side}_hilum"])
+        hilum_map = a.confidence_map(Region(f"{side}_hilum"))
+        assert hilum_map[round(gy), round(gx)] == pytest.approx(hilum_map.max())
+
+
+def test_rule_drawn_regions_say_less_than_the_segmentation(seed_analysis):
+    a = seed_analysis.anatomy
+    lung = a.region_confidence(Region.RIGHT_LUNG)
+    for region in (
+        Region.MEDIASTINUM,
+        Region.RETROCARDIAC,
+        Region.RIGHT_APEX,
+        Region.LEFT_COSTOPHRENIC_ANGLE,
+        Region.RIGHT_HEMIDIAPHRAGM,
+    ):
+        value = a.region_confidence(region)
+        assert value is not None and value < lung, region
+    assert a.region_confidence(Region.RIGHT_CLAVICLE) is None  # not drawn
+
+
+def test_region_confidence_survives_serialisation(seed_analysis):
+    copy = ImageAnalysis.from_bytes(seed_analysis.to_bytes()).anatomy
+    for region in (Region.RIGHT_UPPER_ZONE, Region.LINGULA, Region.LEFT_HILUM):
+        assert copy.region_confidence(region) == pytest.approx(
+            seed_analysis.anatomy.region_confidence(region), abs=0.01
+        )
