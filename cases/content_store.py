@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import secrets
 import tempfile
@@ -26,9 +27,11 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from cases.errors import StoreCorrupted
+from cases.errors import StoreCorrupted, StoreUnwritable
 
 SALT_FILE = "deid_salt"
+
+logger = logging.getLogger(__name__)
 
 
 def pixel_sha256(pixels: npt.NDArray[np.generic]) -> str:
@@ -64,7 +67,12 @@ class ContentStore:
     root: Path
 
     def __post_init__(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnwritable(
+                f"store folder {self.root} cannot be created", exc
+            ) from exc
 
     # ------------------------------------------------------------------ writes
 
@@ -99,7 +107,11 @@ class ContentStore:
         """Remove the files a rolled-back write created (files that existed before stay)."""
         for stored in files:
             if stored.created:
-                (self.root / stored.relative).unlink(missing_ok=True)
+                try:
+                    (self.root / stored.relative).unlink(missing_ok=True)
+                except OSError as exc:
+                    # Keep the error that caused the rollback; this file is orphaned.
+                    logger.warning("could not remove %s: %s", stored.relative, exc)
 
     # ------------------------------------------------------------------ reads
 
@@ -127,11 +139,21 @@ class ContentStore:
         return self._existing(relative).read_bytes()
 
     def salt(self) -> bytes:
-        """Return the installation's de-identification salt, creating it on first use."""
+        """Return the installation's de-identification salt, creating it on first use.
+
+        Raises:
+            StoreUnwritable: the salt file cannot be created or read.
+            StoreCorrupted: the salt file is too short to be one.
+        """
         path = self.root / SALT_FILE
         if not path.exists():
             self._write_atomic(SALT_FILE, secrets.token_bytes(32), mode=0o600)
-        data = path.read_bytes()
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise StoreUnwritable(
+                f"de-identification salt {path} cannot be read", exc
+            ) from exc
         if len(data) < 16:
             raise StoreCorrupted(
                 f"de-identification salt {path} is damaged; restore it from a backup"
@@ -164,9 +186,18 @@ class ContentStore:
         return path
 
     def _write_atomic(self, relative: str, data: bytes, *, mode: int = 0o644) -> None:
+        """Write a file whole or not at all.
+
+        Raises:
+            StoreUnwritable: the folder cannot be created or the file written (a file in
+                the way, permissions, a full disk).
+        """
         target = self.root / relative
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, temp_name = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+        except OSError as exc:
+            raise StoreUnwritable(f"cannot write {target}", exc) from exc
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
@@ -174,6 +205,8 @@ class ContentStore:
                 os.fsync(handle.fileno())
             Path(temp_name).chmod(mode)
             Path(temp_name).replace(target)
-        except BaseException:
+        except BaseException as exc:
             Path(temp_name).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                raise StoreUnwritable(f"cannot write {target}", exc) from exc
             raise

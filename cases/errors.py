@@ -7,6 +7,7 @@ command line and the dashboard can show it as it is. Bad-input errors also subcl
 
 from __future__ import annotations
 
+import errno
 import re
 from pathlib import Path
 
@@ -70,6 +71,39 @@ class RecordNotFound(CasesError, LookupError):
 
 class WriteConflict(CasesError):
     """Another session wrote the same record first; reload and try again."""
+
+
+class StoreUnwritable(CasesError):
+    """The store folder beside the database, or a file in it, cannot be created or written."""
+
+    def __init__(self, action: str, exc: OSError) -> None:
+        self.errno = exc.errno
+        reason = exc.strerror or type(exc).__name__
+        in_the_way = (
+            f"a file is in the way at {_blocking_file(Path(exc.filename))}; move it "
+            "aside or use another --db"
+            if exc.filename
+            else "a file is in the way; move it aside or use another --db"
+        )
+        permissions = "check the folder's owner and permissions, or use another --db"
+        hint = {
+            errno.EEXIST: in_the_way,
+            errno.ENOTDIR: in_the_way,
+            errno.EACCES: permissions,
+            errno.EPERM: permissions,
+            errno.EROFS: "the file system is read-only; use another --db",
+            errno.ENOSPC: "the disk is full; free some space and try again",
+            errno.EDQUOT: "the disk quota is used up; free some space and try again",
+        }.get(exc.errno or 0, "check the folder and try again, or use another --db")
+        super().__init__(f"{action} ({reason}): {hint}")
+
+
+def _blocking_file(path: Path) -> Path:
+    """Return the first part of ``path`` that exists but is not a folder."""
+    for part in (*reversed(path.parents), path):
+        if part.exists() and not part.is_dir():
+            return part
+    return path
 
 
 class StoreCorrupted(CasesError):

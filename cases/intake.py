@@ -109,6 +109,10 @@ def read_image_file(
         raise InvalidImageFile(f"{path}: permission denied") from exc
     except IsADirectoryError as exc:
         raise InvalidImageFile(f"{path}: is a folder") from exc
+    except OSError as exc:
+        raise InvalidImageFile(
+            f"{path}: cannot be read ({exc.strerror or type(exc).__name__})"
+        ) from exc
     return read_image(
         data,
         name=str(path),

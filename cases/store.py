@@ -40,6 +40,7 @@ from cases.errors import (
     InvalidRecord,
     RecordNotFound,
     StoreCorrupted,
+    StoreUnwritable,
 )
 from cases.intake import read_image, read_image_file
 from cases.migrations import migrate
@@ -130,6 +131,8 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
         DatabaseLocked: another process holds the file.
         InvalidDatabase: the file is not a DuckDB database.
         SchemaTooNew: the database was written by a newer casebook.
+        StoreUnwritable: the database folder or the store folder beside it cannot be
+            created or written (a file in the way, permissions).
     """
     in_memory = str(path) == MEMORY
     if in_memory and store_dir is None:
@@ -137,7 +140,13 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
     db_path = Path(str(path))
     if not in_memory:
         db_path = db_path.expanduser().resolve()
-        db_path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            db_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreUnwritable(
+                f"folder {db_path.parent} for database {db_path.name} cannot be created",
+                exc,
+            ) from exc
     connection = _connect(MEMORY if in_memory else db_path)
     try:
         migrate(connection, label=str(db_path))

@@ -10,8 +10,10 @@ import streamlit from a command module.
 
 Every subcommand gets ``--db PATH`` (default ``$CASEBOOK_DB``, else
 ``./data/casebook.duckdb``) and ``--json``. Expected errors (``CasesError``,
-``EngineError``, ``OntologyError``, ``CommandError``, bad arguments, missing files) end
-with exit code 1 (2 for usage errors) and one line on stderr, ``casebook: error: <reason>``.
+``EngineError``, ``OntologyError``, ``CommandError``, bad arguments, file-system errors)
+end with exit code 1 (2 for usage errors) and one line on stderr, ``casebook: error:
+<reason>``. A closed output pipe (``casebook list | head``) ends the command quietly
+with exit code 141, as SIGPIPE would.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ EXPECTED_ERRORS = {
     "ontology.errors": "OntologyError",
 }
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# What a shell reports for a process ended by SIGPIPE (128 + 13), as `casebook list |
+# head` would end without Python's handler.
+EXIT_BROKEN_PIPE = 141
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -216,8 +221,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def os_reason(path: object | None, exc: OSError) -> str:
+    """Return an OS error as one line that names its file: ``PATH: reason``."""
+    named = exc.filename or path
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"{named}: {reason}" if named else reason
+
+
 def _expected(exc: BaseException) -> bool:
-    if isinstance(exc, CommandError | FileNotFoundError | PermissionError):
+    # Errors from the file system (a file in the way, a full disk, permissions) are the
+    # user's to fix, so they get one line, never a traceback.
+    if isinstance(exc, CommandError | OSError):
         return True
     for module_name, class_name in EXPECTED_ERRORS.items():
         module = sys.modules.get(module_name)
@@ -225,6 +239,15 @@ def _expected(exc: BaseException) -> bool:
         if isinstance(base, type) and isinstance(exc, base):
             return True
     return False
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        return  # stdout is not a real file (tests): nothing will be flushed to it
 
 
 def fail(message: str) -> None:
@@ -250,10 +273,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         fail("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader went away (`casebook list | head`): stop quietly, as Unix tools
+        # do. Point stdout at /dev/null so Python's final flush does not complain.
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except Exception as exc:
         if not _expected(exc):
             raise
-        fail(str(exc) or type(exc).__name__)
+        fail(
+            os_reason(None, exc)
+            if isinstance(exc, OSError)
+            else str(exc) or type(exc).__name__
+        )
         return EXIT_FAILED
 
 

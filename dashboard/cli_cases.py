@@ -14,6 +14,7 @@ from dashboard.cli import (
     Progress,
     db_path,
     default_actor,
+    os_reason,
     print_json,
     require_existing_db,
     to_jsonable,
@@ -247,12 +248,17 @@ def run_import(args: argparse.Namespace) -> int:
                     limits=limits,
                     burned_in=BurnedInPolicy(args.burned_in),
                 )
-            except CasesError as exc:
-                results.append(
-                    {"path": str(path), "status": "failed", "error": str(exc)}
+            except (CasesError, OSError) as exc:
+                # One file's failure (a refused image, a store folder blocked by a
+                # file) is reported on its line; the batch goes on.
+                reason = (
+                    str(exc) if isinstance(exc, CasesError) else os_reason(path, exc)
                 )
+                if not reason.startswith(str(path)):
+                    reason = f"{path}: {reason}"
+                results.append({"path": str(path), "status": "failed", "error": reason})
                 if not args.json:
-                    progress.write(f"{'failed':9} {exc}")
+                    progress.write(f"{'failed':9} {reason}")
             else:
                 results.append({"path": str(path), **to_jsonable(outcome)})
                 if not args.json:

@@ -29,6 +29,7 @@ from cases import (
     SchemaTooNew,
     SignMatchWrite,
     SignStatus,
+    StoreUnwritable,
     Verdict,
     WriteConflict,
     open_store,
@@ -582,3 +583,30 @@ def test_an_in_memory_database_keeps_its_files_in_the_given_folder(
         )
         assert store.stats().database_bytes == 0
     assert list((tmp_path / "files" / "pixels").rglob("*.npy"))
+
+
+def test_a_file_in_place_of_the_store_folder_is_a_one_line_error(tmp_path):
+    (tmp_path / "casebook.store").write_text("not a folder")
+
+    with pytest.raises(
+        StoreUnwritable,
+        match=r"store folder .*casebook\.store cannot be created \(File exists\): "
+        r"a file is in the way at .*casebook\.store; move it aside or use another --db",
+    ):
+        open_store(tmp_path / "casebook.duckdb")
+
+
+def test_a_blocked_pixel_folder_refuses_the_import_and_writes_nothing(
+    store, dicom_bytes, table_counts
+):
+    (store.content.root / "pixels").write_text("in the way")
+    before = table_counts(store)
+
+    with pytest.raises(
+        StoreUnwritable,
+        match=r"cannot write .*\.npy \(Not a directory\): a file is in the way at "
+        r".*pixels; move it aside",
+    ):
+        store.import_bytes(dicom_bytes, name="film.dcm", actor="test")
+
+    assert table_counts(store) == before

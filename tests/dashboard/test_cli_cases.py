@@ -284,3 +284,71 @@ def test_progress_bar_draws_only_on_a_terminal(capsys):
     quiet = io.StringIO()
     Progress(4, "importing", stream=quiet).advance()
     assert quiet.getvalue() == ""
+
+
+def test_a_file_where_the_store_folder_goes_is_one_line(tmp_path, films, capsys):
+    folder, _ = films
+    (tmp_path / "casebook.store").touch()
+
+    code, _, err = run(
+        capsys,
+        "import",
+        str(folder / "film.png"),
+        "--db",
+        str(tmp_path / "casebook.duckdb"),
+    )
+
+    assert code == 1
+    assert err.count("\n") == 1
+    assert err.startswith(
+        f"casebook: error: store folder {tmp_path / 'casebook.store'} cannot be created "
+        f"(File exists): a file is in the way at {tmp_path / 'casebook.store'}"
+    )
+
+
+def test_a_blocked_pixel_folder_fails_that_file_and_the_batch_goes_on(
+    tmp_path, films, capsys
+):
+    from cases.intake import read_image_file
+
+    folder, _ = films
+    blocked, other = folder / "pa.dcm", folder / "film.png"
+    prefix = read_image_file(blocked, salt=b"s" * 32).image_id[:2]
+    assert read_image_file(other, salt=b"s" * 32).image_id[:2] != prefix
+    db = tmp_path / "casebook.duckdb"
+    pixels = tmp_path / "casebook.store" / "pixels"
+    pixels.mkdir(parents=True)
+    (pixels / prefix).write_text("in the way")
+
+    code, out, err = run(capsys, "import", str(blocked), str(other), "--db", str(db))
+
+    assert code == 1
+    assert (
+        f"failed    {blocked}: cannot write {pixels / prefix}/" in out
+        and f"a file is in the way at {pixels / prefix}; move it aside" in out
+    )
+    assert f"imported  C000001  {other}" in out
+    assert "1 imported, 0 already stored, 1 failed" in out
+    assert err.startswith("casebook: error: 1 of 2 files could not be imported")
+    code, out, _ = run(capsys, "list", "--db", str(db))
+    assert "page 1 of 1 (1 cases)" in out
+
+
+def test_a_closed_pipe_ends_the_command_quietly(tmp_path, films):
+    folder, _ = films
+    db = tmp_path / "casebook.duckdb"
+    assert _casebook("import", str(folder), "--db", str(db)).returncode == 0
+
+    # The reader is gone before the command writes, as with `casebook list | head -0`.
+    command = subprocess.Popen(
+        [sys.executable, "-m", "dashboard.cli", "list", "--json", "--db", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+    )
+    command.stdout.close()
+    err = command.stderr.read().decode()
+    command.wait(timeout=120)
+
+    assert command.returncode == 141
+    assert err == ""
