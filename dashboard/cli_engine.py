@@ -72,8 +72,14 @@ def load_radiograph(path: Path, spacing_mm: float | None, view: str | None = Non
 def run_ask(args: argparse.Namespace) -> int:
     from engine.dialogue import Conversation
 
-    backend = _backend(args)
+    empty = [n for n, q in enumerate(args.question, start=1) if not q.strip()]
+    if empty:
+        raise CommandError(f"question {empty[0]} is empty; give each -q a question about the image")
     target = Path(args.target)
+    if not target.exists() and (target.suffix or "/" in args.target or "\\" in args.target):
+        # A case id has no suffix or slash: this was meant as a file.
+        raise CommandError(f"no image file at {target}; give an existing PNG/JPEG/DICOM file or a case id")
+    backend = _backend(args)
     turns = []
     if target.exists():
         from dashboard.workflows import analysis_cache
