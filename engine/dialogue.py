@@ -2020,18 +2020,21 @@ class Conversation:
         warnings = []
         for mb in reply.boxes:
             location = self.analysis.anatomy.locate(mb.box.center)
+            named = self.vocabulary.find_anatomy_in_text(mb.label)
+            sides = {m.side.value for m in named if m.side is not None and m.side.value != "midline"}
             label = mb.label.lower()
-            claimed = (
-                Side.RIGHT
-                if "right" in label or "右" in label
-                else Side.LEFT
-                if "left" in label or "左" in label
-                else None
-            )
+            if not sides:
+                sides = {"right"} if "right" in label or "右" in label else {"left"} if "left" in label or "左" in label else set()
+            claimed = Side(sides.pop()) if len(sides) == 1 else None
             mismatch = claimed is not None and location.side not in (
                 claimed,
                 Side.MIDLINE,
             )
+            # Only a named zone is checked (its level: the side has its own check); lobes
+            # project over several zones on a PA film.
+            levels = {m.level for m in named if m.kind.value == "zone" and m.level}
+            actual_zone = location.zone_region
+            zone_mismatch = bool(levels) and location.zone is not None and location.zone.value not in levels
             anchor = self.anchors.add(
                 Anchor(
                     id=self.anchors.next_id(),
@@ -2043,13 +2046,18 @@ class Conversation:
                     turn_index=index,
                     side=location.side,
                     zone=None if location.zone is None else location.zone.value,
-                    attributes={"source": mb.source, "side_mismatch": mismatch},
+                    attributes={"source": mb.source, "side_mismatch": mismatch, "zone_mismatch": zone_mismatch},
                 )
             )
             if mismatch:
                 warnings.append(
                     f"{anchor.id}: the model labelled a box '{mb.label}' but it lies on the patient's "
                     f"{location.side.value} side on the anatomy map; treat it as unreliable"
+                )
+            elif zone_mismatch and actual_zone is not None:
+                warnings.append(
+                    f"{anchor.id}: the model labelled a box '{mb.label}' but it lies in the "
+                    f"{actual_zone.value.replace('_', ' ')} on the anatomy map; treat it as unreliable"
                 )
         return warnings
 

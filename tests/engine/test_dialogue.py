@@ -399,3 +399,43 @@ def test_the_scorecard_counts_each_group_and_says_why_items_are_not_assessable(s
     assert "Core signs (5:" in t4.answer_text and "Counter-signs" in t4.answer_text
     ct = sum(1 for i in card.items if i.reason_en == "needs CT")
     assert f"{card.not_assessable} not assessable ({ct} need CT, {card.not_assessable - ct} not measured" in t4.answer_text
+
+
+# --------------------------------------------------------------------------- model boxes
+
+
+class BoxingBackend:
+    """A stand-in for a model that answers with boxes (the dialogue's check, not a model)."""
+
+    name, model_id, model_version = "stub", "stub-boxes", "1"
+
+    def __init__(self, boxes):
+        self.boxes = boxes
+        self.parameters: dict = {}
+
+    def compose(self, context, on_text=None):
+        from engine.backends.base import BackendReply
+
+        return BackendReply(text=context.draft, raw_output="boxes", boxes=tuple(self.boxes))
+
+
+def test_model_boxes_that_contradict_the_anatomy_map_in_side_or_zone_are_flagged(seed_analysis, phantom):
+    from engine.backends.base import ModelBox
+
+    x, y, r = phantom.nodules[0]  # in the patient's right middle zone (image left)
+    around = Box(x - r, y - r, x + r, y + r)
+    boxes = [
+        ModelBox(label="right middle zone nodule", box=around, source="test"),
+        ModelBox(label="left middle zone nodule", box=around, source="test"),
+        ModelBox(label="right upper zone nodule", box=around, source="test"),
+        ModelBox(label="右下肺野结节", box=around, source="test"),
+    ]
+    conversation = Conversation(seed_analysis, BoxingBackend(boxes))
+    turn = conversation.ask("Where is the nodule?")
+    model_anchors = [a for a in turn.anchors if a.style is AnchorStyle.MODEL_BOX]
+    assert [(a.attributes["side_mismatch"], a.attributes["zone_mismatch"]) for a in model_anchors] == [
+        (False, False), (True, False), (False, True), (False, True),
+    ]
+    flagged = [w for w in turn.warnings if "treat it as unreliable" in w]
+    assert [w.split(":")[0] for w in flagged] == [a.id for a in model_anchors[1:]]
+    assert "right middle zone on the anatomy map" in flagged[1]
