@@ -10,6 +10,7 @@ non-chest and non-human films are imported with a warning.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import io
 import logging
 import os
@@ -33,6 +34,7 @@ from pydicom.uid import (
     ExplicitVRBigEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
+    JPEGExtended12Bit,
 )
 
 from cases.calibration import calibration_from_dataset
@@ -182,9 +184,32 @@ def _parse(data: bytes, name: str) -> Dataset:
         ) from exc
     if len(ds) == 0:
         raise InvalidImageFile(
-            f"{name}: not a readable DICOM file (it ends after the file meta header; truncated?)"
+            f"{name}: not a readable DICOM file ({_empty_reason(data)})"
         )
     return ds
+
+
+def _empty_reason(data: bytes) -> str:
+    """Say why pydicom read no elements after the file meta header.
+
+    pydicom returns an empty dataset, not an error, when encapsulated pixel data ends
+    before its sequence delimiter: everything read before it is discarded too.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            header = dcmread(
+                io.BytesIO(data),
+                force=data[128:132] != b"DICM",
+                stop_before_pixels=True,
+            )
+    except _DECODE_ERRORS:
+        header = None
+    if header is not None and len(header) > 0:
+        return (
+            "it is truncated inside the pixel data; copy the file again from its source"
+        )
+    return "it ends after the file meta header; truncated?"
 
 
 def _reason(exc: BaseException) -> str:
@@ -290,6 +315,7 @@ def _check_decoder(ds: Dataset, name: str) -> UID:
             f"{name}: transfer syntax {syntax.name} ({syntax}) has no pixel decoder; convert the file "
             "to an uncompressed or JPEG/JPEG 2000/RLE syntax"
         ) from exc
+    _check_jpeg_extended_12_bit(ds, name, syntax)
     if not decoder.is_available:
         missing = "; ".join(decoder.missing_dependencies) or "no plugin"
         raise UnsupportedTransferSyntax(
@@ -297,6 +323,29 @@ def _check_decoder(ds: Dataset, name: str) -> UID:
             "or convert the file"
         )
     return syntax
+
+
+def _check_jpeg_extended_12_bit(ds: Dataset, name: str, syntax: UID) -> None:
+    """Refuse 12-bit JPEG Extended up front, naming the conversion to make.
+
+    Only pylibjpeg-libjpeg decodes 12-bit JPEG Extended (Process 4), and it is GPL
+    licensed, so the casebook does not install it; GDCM and Pillow read the 8-bit
+    process only and fail with a message that looks like a truncated file.
+    """
+    if syntax != JPEGExtended12Bit:
+        return
+    try:
+        stored = int(ds.get("BitsStored") or 8)
+    except (TypeError, ValueError):
+        return  # _check_bits has already refused unreadable bit depths
+    if stored <= 8 or importlib.util.find_spec("libjpeg") is not None:
+        return
+    raise UnsupportedTransferSyntax(
+        f"{name}: transfer syntax {syntax.name} ({syntax}) with {stored}-bit samples has "
+        "no permissively licensed decoder (the only one, pylibjpeg-libjpeg, is GPL and "
+        "not installed); convert the file to JPEG 2000 or uncompressed first, e.g. "
+        "`gdcmconv --j2k IN OUT` or `dcmdjpeg IN OUT`"
+    )
 
 
 def _plugin_panic(exc: BaseException) -> bool:

@@ -392,6 +392,51 @@ def test_concurrent_imports_keep_each_decoders_complaints_to_its_own_file(
     assert capfd.readouterr().err == ""
 
 
+def test_12_bit_jpeg_extended_is_refused_as_an_unsupported_syntax(store, table_counts):
+    from pydicom.data import get_testdata_file
+
+    dataset = pydicom.dcmread(get_testdata_file("JPGExtended.dcm"))
+    assert dataset.file_meta.TransferSyntaxUID == "1.2.840.10008.1.2.4.51"
+    assert dataset.BitsStored == 12
+    dataset.Modality = "CR"
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    before = table_counts(store)
+
+    with pytest.raises(
+        UnsupportedTransferSyntax,
+        match=r"ext12\.dcm: transfer syntax JPEG Extended .* with 12-bit samples has no "
+        r"permissively licensed decoder .*pylibjpeg-libjpeg, is GPL.*convert the file to "
+        r"JPEG 2000 or uncompressed first, e\.g\. `gdcmconv --j2k IN OUT`",
+    ):
+        store.import_bytes(buffer.getvalue(), name="ext12.dcm", actor="test")
+    assert table_counts(store) == before
+
+
+@pytest.mark.parametrize("syntax", [JPEG2000Lossless, JPEGBaseline8Bit], ids=str)
+def test_a_file_cut_inside_its_compressed_pixel_data_is_called_truncated(
+    store, make_dicom, syntax
+):
+    data = make_dicom(transfer_syntax=syntax, bits_stored=8)
+
+    with pytest.raises(
+        InvalidImageFile,
+        match=r"cut\.dcm: not a readable DICOM file \(it is truncated inside the pixel data",
+    ):
+        store.import_bytes(data[: len(data) - 300], name="cut.dcm", actor="test")
+
+
+def test_decoder_errors_do_not_quote_header_values(store, dicom_bytes):
+    dataset = pydicom.dcmread(io.BytesIO(dicom_bytes))
+    dataset.PhotometricInterpretation = "PHISMITH JOHN"
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+
+    with pytest.raises(InvalidImageFile, match="could not be decoded") as raised:
+        store.import_bytes(buffer.getvalue(), name="pi.dcm", actor="test")
+    assert "SMITH" not in str(raised.value)
+
+
 def test_unknown_transfer_syntax_is_refused(store, dicom_bytes):
     dataset = pydicom.dcmread(io.BytesIO(dicom_bytes))
     dataset.file_meta.TransferSyntaxUID = (
