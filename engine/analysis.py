@@ -40,6 +40,7 @@ from engine.findings import (
     HilumRelation,
     Margin,
     Notch,
+    SizeEstimate,
     Spicule,
     describe_focal,
     find_diffuse_opacities,
@@ -211,7 +212,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/1 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/2 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -273,8 +274,6 @@ class Analyzer:
             measure_calibration,
             describe_score=self.detector.describe_score,
         )
-        if not radiograph.calibration.is_calibrated:
-            findings = [_strip_mm(f) for f in findings]
         lap("focal_findings")
 
         diffuse = find_diffuse_opacities(
@@ -438,19 +437,6 @@ def _unscale_relation(r: HilumRelation, factor: float) -> HilumRelation:
         gap_end=un(r.gap_end),
         gap_px=round(r.gap_px / factor, 1),
     )
-
-
-def _strip_mm(f: Finding) -> Finding:
-    """Sizes measured with an estimated spacing are not the image's own: keep px only."""
-    margin = f.margin
-    if margin is not None:
-        margin = replace(
-            margin,
-            notches=tuple(replace(n, depth_mm=None) for n in margin.notches),
-            spicules=tuple(replace(s, length_mm=None) for s in margin.spicules),
-            edge_width_mm=None,
-        )
-    return replace(f, long_axis_mm=None, short_axis_mm=None, margin=margin)
 
 
 def _rank(findings: list[Finding]) -> list[tuple[Finding, str]]:
@@ -659,6 +645,9 @@ def finding_from_json(d: dict[str, Any]) -> Finding:
         pleural_contact=d.get("pleural_contact"),
         lung_fraction=d.get("lung_fraction"),
         detector_score=float(d.get("detector_score", 0.0)),
+        size_estimate=None
+        if d.get("size_estimate") is None
+        else SizeEstimate(**d["size_estimate"]),
     )
 
 

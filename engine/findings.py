@@ -9,7 +9,7 @@ All sizes are in image pixels and, when the image is calibrated, in mm.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import cv2
@@ -18,7 +18,13 @@ import numpy.typing as npt
 from scipy import ndimage
 
 from engine.anatomy import AnatomyMap, Location, Region, resize_to_grid
-from engine.geometry import Box, Point, clock_position, length_along
+from engine.geometry import (
+    ESTIMATE_RELATIVE_ERROR,
+    Box,
+    Point,
+    clock_position,
+    length_along,
+)
 from engine.model import Calibration, Side
 
 FloatImage = npt.NDArray[np.float32]
@@ -84,6 +90,19 @@ class Margin:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SizeEstimate:
+    """Axes measured with an anatomical spacing estimate, on a film without its own.
+
+    Attributes:
+        relative_error: expected relative error of the estimate (0.15 means ±15 %).
+    """
+
+    long_axis_mm: float
+    short_axis_mm: float
+    relative_error: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
     """One finding of the analysis; ids `F1, F2, ...` rank it by confidence."""
 
@@ -105,10 +124,17 @@ class Finding:
     pleural_contact: bool | None = None
     lung_fraction: float | None = None  # share of the lung area (diffuse opacities)
     detector_score: float = 0.0
+    size_estimate: SizeEstimate | None = None
+    """Set instead of the mm axes when the film has no spacing and one was estimated."""
 
     @property
     def is_focal(self) -> bool:
         return self.kind.is_focal
+
+    @property
+    def kind_from_estimate(self) -> bool:
+        """Whether nodule or mass was decided from an estimated size, not a measured one."""
+        return self.is_focal and self.size_estimate is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,6 +312,18 @@ def describe_focal(
         else FindingKind.NODULE
     )
     margin = _margin(crop, lesion, centre_crop, calibration)
+    estimate = None
+    if calibration.is_estimate:
+        # An estimated spacing is not the film's own: its sizes are kept apart, marked
+        # with their error, and the kind records that it rests on them.
+        if long_mm is not None and short_mm is not None:
+            estimate = SizeEstimate(
+                long_axis_mm=round(long_mm, 1),
+                short_axis_mm=round(short_mm, 1),
+                relative_error=ESTIMATE_RELATIVE_ERROR,
+            )
+        long_mm = short_mm = None
+        margin = _without_mm(margin)
     homogeneity, lucency, calcification = _density(crop.image, lesion, lung_stats)
     pleural = _pleural_contact(contour, anatomy, calibration)
     return Finding(
@@ -310,6 +348,16 @@ def describe_focal(
         central_lucency=round(lucency, 2),
         pleural_contact=pleural,
         detector_score=round(float(candidate.score), 3),
+        size_estimate=estimate,
+    )
+
+
+def _without_mm(margin: Margin) -> Margin:
+    return replace(
+        margin,
+        notches=tuple(replace(n, depth_mm=None) for n in margin.notches),
+        spicules=tuple(replace(s, length_mm=None) for s in margin.spicules),
+        edge_width_mm=None,
     )
 
 

@@ -133,3 +133,73 @@ def test_box_iou():
 def test_calibration_validates_at_the_boundary(kwargs, message):
     with pytest.raises(ValueError, match=message):
         Calibration(**kwargs)
+
+
+# -- focal sizes on a film without its own spacing ------------------------------------
+
+
+def _one_lesion(radius_px: float, spacing: float | None):
+    """A spherical lesion (density follows its chord length) in the right lung."""
+    from engine.findings import Candidate
+
+    from .conftest import analyse, make_phantom
+
+    phantom = make_phantom(())
+    yy, xx = np.mgrid[0 : phantom.image.shape[0], 0 : phantom.image.shape[1]]
+    d = np.hypot(xx - 290, yy - 560)
+    dome = np.sqrt(np.clip(1 - (d / radius_px) ** 2, 0, 1))
+    phantom.image = np.clip(phantom.image + 0.3 * dome, 0, 1).astype(np.float32)
+    analysis = analyse(
+        phantom,
+        [Candidate((290, 560), radius_px, 0.9)],
+        spacing=spacing,
+        key=f"size-{radius_px}-{spacing}",
+    )
+    return analysis, analysis.focal_findings[0]
+
+
+@pytest.mark.parametrize("radius_px", [30, 60])
+def test_an_uncalibrated_lesion_keeps_its_estimated_size_apart_and_says_so(radius_px):
+    from engine.findings import MASS_THRESHOLD_MM, FindingKind
+
+    analysis, f = _one_lesion(radius_px, spacing=None)
+    estimate = analysis.estimated_calibration
+    assert estimate is not None and estimate.is_estimate
+    # No mm in the measured fields: the film has no spacing of its own.
+    assert f.long_axis_mm is None and f.short_axis_mm is None
+    assert f.margin is not None and f.margin.edge_width_mm is None
+    assert all(n.depth_mm is None for n in f.margin.notches)
+    assert all(s.length_mm is None for s in f.margin.spicules)
+    # The estimate is kept, labelled with its error, and the kind says it rests on it.
+    assert f.size_estimate is not None
+    assert f.size_estimate.relative_error == pytest.approx(0.15)
+    assert f.size_estimate.long_axis_mm == pytest.approx(
+        f.long_axis_px * estimate.col_mm, rel=0.05
+    )
+    assert f.kind_from_estimate
+    assert f.kind is (
+        FindingKind.MASS
+        if f.size_estimate.long_axis_mm > MASS_THRESHOLD_MM
+        else FindingKind.NODULE
+    )
+    assert (f.kind is FindingKind.MASS) is (radius_px == 60)
+
+
+def test_where_the_estimate_alone_makes_a_mass_the_finding_says_so():
+    from engine.findings import FindingKind
+
+    # About 29 mm at the film's own 0.35 mm spacing, about 32 mm at the estimated one.
+    _, measured = _one_lesion(50, spacing=0.35)
+    _, estimated = _one_lesion(50, spacing=None)
+    assert measured.kind is FindingKind.NODULE and not measured.kind_from_estimate
+    assert measured.size_estimate is None and measured.long_axis_mm is not None
+    assert estimated.kind is FindingKind.MASS and estimated.kind_from_estimate
+
+
+def test_the_size_estimate_survives_serialisation():
+    from engine.analysis import ImageAnalysis
+
+    analysis, f = _one_lesion(60, spacing=None)
+    copy = ImageAnalysis.from_bytes(analysis.to_bytes())
+    assert copy.focal_findings[0].size_estimate == f.size_estimate
+    assert copy.focal_findings[0].kind_from_estimate
