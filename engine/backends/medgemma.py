@@ -61,12 +61,15 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ModelLocation:
-    """Where the weights are: a local folder (possibly a hub-cache snapshot) or a hub id."""
+    """Where the weights are: a local folder, possibly a Hugging Face cache snapshot."""
 
-    spec: str  # as configured
-    folder: Path | None  # None: download from the hub on first use
-    weights_bytes: int | None
+    spec: str  # as configured: a folder or a hub id
+    folder: Path
+    weights_bytes: int
     version: str
+
+
+WEIGHTS_HINT = "put the weights in a folder and pass --model-path FOLDER (or set CASEBOOK_MODEL_PATH)"
 
 
 def _offline() -> bool:
@@ -89,9 +92,13 @@ def _missing_packages() -> list[str]:
 def locate_model(spec: str | None) -> ModelLocation:
     """Resolve a model path or hub id to local weights, without importing torch.
 
+    A hub id must already be in the local Hugging Face cache: Casebook never downloads
+    weights (the repos are gated and 8 GB; hospital machines usually cannot reach the hub,
+    where each download attempt costs minutes of retries before it fails).
+
     Raises:
         BackendUnavailable: the folder does not exist or is incomplete, or the hub id is
-            not cached while hub downloads are disabled; the message names the path or id.
+            not in the local cache; the message names the path or id and what to do.
     """
     spec = (spec or DEFAULT_MODEL).strip()
     path = Path(spec).expanduser()
@@ -105,14 +112,11 @@ def locate_model(spec: str | None) -> ModelLocation:
     snapshot = _cached_snapshot(spec)
     if snapshot is not None:
         return _folder_location(spec, snapshot)
-    if _offline():
-        raise BackendUnavailable(
-            f"{spec} is neither a local folder nor in the Hugging Face cache, and hub download is "
-            "disabled (HF_HUB_OFFLINE=1); copy the MedGemma folder to this machine and set "
-            "CASEBOOK_MODEL_PATH (or --model-path) to it"
-        )
-    return ModelLocation(
-        spec=spec, folder=None, weights_bytes=None, version="hub:latest"
+    offline = " (HF_HUB_OFFLINE=1)" if _offline() else ""
+    raise BackendUnavailable(
+        f"{spec} is not in the local Hugging Face cache{offline}; {WEIGHTS_HINT}, or fill "
+        f"the cache first with `hf download {spec}` (gated: needs a token that accepted "
+        "the HAI-DEF terms)"
     )
 
 
@@ -179,15 +183,17 @@ def _folder_version(folder: Path, weights: list[Path]) -> str:
     return f"local:{digest.hexdigest()[:16]}"
 
 
-def _choose_device(settings: Any, location: ModelLocation) -> tuple[str | None, str]:
-    """(device, note) or (None, reason it cannot run here). Imports torch when it must."""
+def _choose_device(
+    settings: Any, location: ModelLocation | None
+) -> tuple[str | None, str]:
+    """(device, note) or (None, reason it cannot run here). Imports torch when it must.
+
+    Without a location the model counts as large (the default 4B).
+    """
     wanted = getattr(settings, "device", None)
     if wanted not in (None, "cpu", "cuda") and not str(wanted).startswith("cuda:"):
         return None, f"unknown device {wanted!r}; use 'cuda', 'cuda:N' or 'cpu'"
-    small = (
-        location.weights_bytes is not None
-        and location.weights_bytes <= CPU_WEIGHTS_LIMIT
-    )
+    small = location is not None and location.weights_bytes <= CPU_WEIGHTS_LIMIT
     if wanted == "cpu":
         return "cpu", "on CPU" + (
             "" if small else " (slow: expect minutes per answer with a 4B model)"
@@ -218,25 +224,23 @@ def _cuda_available() -> bool:
 
 
 def availability(settings: Any) -> tuple[bool, str]:
-    """Whether MedGemma can run here; the reason names the package, weights or GPU missing."""
+    """Whether MedGemma can run here; the reason names every package, weight or GPU missing."""
     problems = []
     missing = _missing_packages()
     if missing:
         problems.append(f"needs {' and '.join(missing)}: {INSTALL_HINT}")
+    location: ModelLocation | None = None
     try:
         location = locate_model(getattr(settings, "model_path", None))
     except BackendUnavailable as exc:
         problems.append(str(exc))
-    if problems:
+    # Without torch the device cannot be judged; without weights, judge it for the 4B.
+    device, note = (None, "") if missing else _choose_device(settings, location)
+    if device is None and not missing:
+        where = f"{location.spec} ({location.folder})" if location else "MedGemma"
+        problems.append(f"{where} {note}")
+    if problems or location is None:
         return False, "; ".join(problems)
-    device, note = _choose_device(settings, location)
-    if device is None:
-        return False, f"{location.spec} ({location.folder or 'from the hub'}) {note}"
-    if location.folder is None:
-        return True, (
-            f"{location.spec} will be downloaded from the Hugging Face hub on first use "
-            f"(gated: needs a token with the HAI-DEF terms accepted), {note}"
-        )
     return True, f"{location.spec} from {location.folder}, {note}"
 
 
@@ -358,23 +362,23 @@ class MedGemmaBackend:
     def load(
         cls, location: ModelLocation, *, device: str | None, max_new_tokens: int = 512
     ) -> MedGemmaBackend:
-        """Load processor and weights: bf16 on CUDA, float32 on CPU; no download when offline.
+        """Load processor and weights from the local folder: bf16 on CUDA, float32 on CPU.
 
         Raises:
-            BackendUnavailable: transformers cannot load the folder or hub id.
+            BackendUnavailable: transformers cannot load the folder.
         """
         import torch
         from transformers import AutoModelForImageTextToText, AutoProcessor
 
         device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
-        source = str(location.folder) if location.folder is not None else location.spec
+        source = str(location.folder)
         try:
-            processor = AutoProcessor.from_pretrained(
-                source, local_files_only=_offline()
-            )
+            # local_files_only: the folder is complete (locate_model checked it), so
+            # nothing may trigger a hub lookup and its minutes of retries.
+            processor = AutoProcessor.from_pretrained(source, local_files_only=True)
             model: Any = AutoModelForImageTextToText.from_pretrained(
-                source, dtype=dtype, local_files_only=_offline()
+                source, dtype=dtype, local_files_only=True
             )
         except (OSError, ValueError, RuntimeError) as exc:
             first_line = (

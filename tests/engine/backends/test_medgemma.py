@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
 from pathlib import Path
 
 import numpy as np
@@ -266,6 +267,52 @@ class TestAvailability:
         )
         assert not available
         assert "casebook-tests/not-a-model" in reason and "HF_HUB_OFFLINE=1" in reason
+
+    def test_uncached_hub_id_fails_at_once_without_touching_the_network(
+        self, monkeypatch
+    ):
+        """HF_HUB_OFFLINE unset used to mean ~140 s of hub retries, then a vague error."""
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setattr(medgemma, "_cached_snapshot", lambda _repo_id: None)
+        attempts: list[object] = []
+
+        def no_network(_socket, address, *args, **kwargs):
+            attempts.append(address)
+            raise OSError("the test forbids network access")
+
+        monkeypatch.setattr(socket.socket, "connect", no_network)
+        monkeypatch.setattr(socket.socket, "connect_ex", no_network)
+        monkeypatch.setattr(socket, "create_connection", no_network)
+        with pytest.raises(BackendUnavailable) as raised:
+            create_backend(
+                "medgemma",
+                BackendSettings(model_path="google/medgemma-1.5-4b-it", device="cpu"),
+            )
+        message = str(raised.value)
+        assert "\n" not in message
+        assert (
+            "google/medgemma-1.5-4b-it is not in the local Hugging Face cache"
+            in message
+        )
+        assert (
+            "put the weights in a folder and pass --model-path FOLDER "
+            "(or set CASEBOOK_MODEL_PATH)" in message
+        )
+        assert attempts == []  # failed at once: no connection was even tried
+
+    def test_backends_list_names_the_missing_weights_and_the_missing_gpu(
+        self, monkeypatch
+    ):
+        monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+        monkeypatch.setattr(medgemma, "_cached_snapshot", lambda _repo_id: None)
+        monkeypatch.setattr(medgemma, "_cuda_available", lambda: False)
+        available, reason = medgemma.availability(BackendSettings())
+        assert not available
+        assert (
+            "google/medgemma-1.5-4b-it is not in the local Hugging Face cache" in reason
+        )
+        assert "--model-path FOLDER" in reason
+        assert "needs a CUDA GPU" in reason
 
     def test_missing_packages_say_what_to_install(self, monkeypatch):
         monkeypatch.setattr(
