@@ -1833,7 +1833,7 @@ class Conversation:
             c
             for c in (
                 f"RadLex {sign.radlex}" if sign.radlex else "",
-                f"Fleischner: {sign.fleischner.value}",
+                ("Fleischner 术语表：" if zh else "Fleischner glossary: ") + _FLEISCHNER[sign.fleischner.value][0 if zh else 1],
             )
             if c
         ]
@@ -2211,6 +2211,12 @@ def _total_line(card: Scorecard, lang: str) -> str:
     )
 
 
+_FLEISCHNER = {
+    "current": ("现行术语", "current term"),
+    "deprecated": ("已不推荐使用的术语", "term no longer recommended"),
+    "ct_only": ("CT 术语", "a CT term"),
+    "not_in_glossary": ("未收录", "not listed"),
+}
 _GROUP_WORDS = {
     ItemGroup.CORE: ("核心征象", "Core signs"),
     ItemGroup.SUPPORTING: ("支持征象", "Supporting signs"),

@@ -47,6 +47,8 @@ def run(analysis, questions):
         ("这个需要手术吗？", IntentKind.OUT_OF_SCOPE),
         ("What treatment do you recommend?", IntentKind.OUT_OF_SCOPE),
         ("What is A3?", IntentKind.DESCRIBE),
+        ("Tell me about that lesion", IntentKind.DESCRIBE),
+        ("说说这个病灶", IntentKind.DESCRIBE),
         ("hello", IntentKind.HELP),
         ("Is it cancer?", IntentKind.OUT_OF_SCOPE),
         ("Does it need a biopsy?", IntentKind.OUT_OF_SCOPE),
@@ -439,3 +441,9 @@ def test_model_boxes_that_contradict_the_anatomy_map_in_side_or_zone_are_flagged
     flagged = [w for w in turn.warnings if "treat it as unreliable" in w]
     assert [w.split(":")[0] for w in flagged] == [a.id for a in model_anchors[1:]]
     assert "right middle zone on the anatomy map" in flagged[1]
+
+
+def test_a_sign_explanation_names_its_glossary_status_in_words(seed_analysis):
+    _, (zh, en) = run(seed_analysis, ["什么是毛刺征？", "What is spiculation?"])
+    assert "Fleischner 术语表：" in zh.answer_text and "Fleischner glossary: " in en.answer_text
+    assert "not_in_glossary" not in zh.answer_text + en.answer_text
