@@ -660,6 +660,9 @@ class ImportOutcome:
     image: Image
     new_case: bool
     """True when the import opened a case (False: added to a study's case, or existing)."""
+    ignored_calibration: Calibration | None = None
+    """For an existing image: the calibration this import would have given it, when it
+    differs from the stored one. Stored images never change, so it was not applied."""
 
 
 # --------------------------------------------------------------------------- case list

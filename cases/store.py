@@ -337,16 +337,26 @@ class CaseStore:
         """Store a decoded image: pixels and header files, then its rows, in one transaction.
 
         A DICOM image joins the case of its (remapped) study when one exists; otherwise a
-        new case is opened. Pixels that are already stored are reported, not duplicated.
+        new case is opened. Pixels that are already stored are reported, not duplicated,
+        and keep their stored calibration (``ImportOutcome.ignored_calibration`` says
+        when this import's differs).
         """
         with self._lock:
             existing = self.find_image(decoded.image_id)
             if existing is not None:
+                # An image is immutable once stored (turns and measurements used its
+                # spacing), so a different --spacing-mm is reported, never applied.
+                ignored = (
+                    decoded.calibration
+                    if decoded.calibration != existing.calibration
+                    else None
+                )
                 return ImportOutcome(
                     status=ImportStatus.EXISTING,
                     case_id=existing.case_id,
                     image=existing,
                     new_case=False,
+                    ignored_calibration=ignored,
                 )
             created: list[StoredFile] = []
             try:

@@ -21,7 +21,14 @@ from dashboard.cli import (
 )
 
 if TYPE_CHECKING:
-    from cases import CaseDetail, CasePage, DeidReport, Image, ImportOutcome
+    from cases import (
+        Calibration,
+        CaseDetail,
+        CasePage,
+        DeidReport,
+        Image,
+        ImportOutcome,
+    )
 
 # In a folder, files with these suffixes (or a DICOM/PNG/JPEG signature) are imported;
 # anything else (notes, spreadsheets, DICOMDIR) is skipped instead of reported as a failure.
@@ -205,16 +212,25 @@ def _issue_summary(image: Image) -> str:
     return f"  warnings: {'; '.join(warnings)}" if warnings else ""
 
 
+def _spacing(calibration: Calibration) -> str:
+    if not calibration.is_known:
+        return "no spacing"
+    return (
+        f"{calibration.row_mm:.3f}x{calibration.col_mm:.3f} mm ({calibration.source})"
+    )
+
+
 def _outcome_line(path: Path, outcome: ImportOutcome) -> str:
     image = outcome.image
-    calibration = image.calibration
-    spacing = (
-        f"{calibration.row_mm:.3f}x{calibration.col_mm:.3f} mm ({calibration.source})"
-        if calibration.is_known
-        else "no spacing"
-    )
     status = "imported" if outcome.status == "imported" else "existing"
-    return f"{status:9} {outcome.case_id}  {path}  [{image.columns}x{image.rows}, {spacing}]{_issue_summary(image)}"
+    line = f"{status:9} {outcome.case_id}  {path}  [{image.columns}x{image.rows}, {_spacing(image.calibration)}]{_issue_summary(image)}"
+    if outcome.ignored_calibration is not None:
+        line += (
+            f"  note: these pixels are already stored with {_spacing(image.calibration)}; "
+            f"this import's {_spacing(outcome.ignored_calibration)} was not applied (a stored "
+            "image's spacing never changes)"
+        )
+    return line
 
 
 def run_import(args: argparse.Namespace) -> int:

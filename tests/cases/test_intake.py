@@ -83,6 +83,23 @@ def test_reimporting_a_file_reports_the_existing_case_and_writes_nothing(
     assert table_counts(store) == before
 
 
+def test_reimporting_with_another_spacing_reports_that_it_was_not_applied(
+    store, small_phantom
+):
+    data = _png_bytes((small_phantom.pixels * 255).astype(np.uint8))
+    first = store.import_bytes(data, name="a.png", actor="test", spacing_mm=0.2)
+
+    same = store.import_bytes(data, name="a.png", actor="test", spacing_mm=0.2)
+    other = store.import_bytes(data, name="a.png", actor="test", spacing_mm=0.3)
+
+    assert same.status is other.status is ImportStatus.EXISTING
+    assert same.ignored_calibration is None
+    assert other.ignored_calibration is not None
+    assert other.ignored_calibration.row_mm == 0.3
+    assert other.image.calibration == first.image.calibration
+    assert store.get_image(first.image.image_id).calibration.row_mm == 0.2
+
+
 def test_images_of_one_study_share_a_case(store, small_phantom, make_dicom):
     frontal = store.import_bytes(
         make_dicom(uid_seed="study-1"), name="pa.dcm", actor="test"

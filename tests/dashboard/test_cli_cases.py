@@ -94,6 +94,32 @@ def test_reimport_reports_existing_cases(tmp_path, films, capsys):
     assert out.startswith("existing  C000001")
 
 
+def test_reimport_with_another_spacing_says_it_was_not_applied(tmp_path, films, capsys):
+    folder, _ = films
+    db = str(tmp_path / "casebook.duckdb")
+    png = str(folder / "film.png")
+    run(capsys, "import", png, "--spacing-mm", "0.5", "--db", db)
+
+    code, out, _ = run(capsys, "import", png, "--spacing-mm", "0.25", "--db", db)
+
+    assert code == 0
+    assert (
+        "note: these pixels are already stored with 0.500x0.500 mm (user); this "
+        "import's 0.250x0.250 mm (user) was not applied" in out
+    )
+    code, out, _ = run(
+        capsys, "import", png, "--spacing-mm", "0.25", "--json", "--db", db
+    )
+    result = json.loads(out)["results"][0]
+    assert result["status"] == "existing"
+    assert result["image"]["calibration"]["row_mm"] == 0.5
+    assert result["ignored_calibration"] == {
+        "row_mm": 0.25,
+        "col_mm": 0.25,
+        "source": "user",
+    }
+
+
 def test_json_output(tmp_path, films, capsys):
     folder, _ = films
     db = str(tmp_path / "casebook.duckdb")
