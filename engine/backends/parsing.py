@@ -6,7 +6,7 @@ Pure code shared by the MedGemma and the OpenAI-compatible backends. The policy:
 |------------------------------------------------|----------------------------------------------|
 | `<unused94>thought … <unused95>answer`         | thought dropped, answer kept                 |
 | `thought … <unused95>answer` (no opening tag)  | everything up to `<unused95>` dropped        |
-| `<unused94>thought …` never closed             | no answer; warning; the draft is shown       |
+| `<unused94>thought …` never closed             | draft shown, even with text before it; warning |
 | `Final Answer: ```json[…]``` ` / bare `[…]`     | boxes parsed (localisation turns only)       |
 | malformed JSON (after light repair)            | no boxes, a warning; never an exception      |
 | box with y0 > y1 or x0 > x1                     | corners swapped, warning                     |
@@ -16,6 +16,8 @@ Pure code shared by the MedGemma and the OpenAI-compatible backends. The policy:
 | prose with numbers not in the facts            | draft shown instead, warning                 |
 | prose citing an anchor id that does not exist  | draft shown instead, warning                 |
 | prose in the wrong language, or empty          | draft shown instead, warning                 |
+| prose with U+FFFD (undecodable bytes)          | draft shown instead, warning                 |
+| prose with special-token text (`<end_of_image>`, `<start_of_turn>`, `<unusedNN>`, …) | draft shown instead, warning |
 
 Malformed model output is a property of the answer, not a failure of the backend: the
 dialogue still has its grounded draft, so a bad box or sentence becomes a warning on the
@@ -57,6 +59,12 @@ _LIST_MARKER = re.compile(r"^\s*\d{1,2}[.)、]\s", re.MULTILINE)
 _NUMBER = re.compile(r"(?<![A-Za-z0-9.])\d+(?:\.\d+)?")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _TRAILING_COMMA = re.compile(r",\s*([\]}])")
+_CONTROL_TOKEN = re.compile(
+    r"<(?:start_of_turn|end_of_turn|start_of_image|end_of_image|image_soft_token"
+    r"|bos|eos|pad|unk|mask|unused\d+)>"
+)
+"""Gemma's special tokens as decoded text: never part of an answer a reader should see."""
+REPLACEMENT_CHAR = "\ufffd"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -407,10 +415,6 @@ def interpret_output(
     """
     split = split_thinking(raw)
     warnings: list[str] = []
-    if not split.complete:
-        warnings.append(
-            "the model's answer ended inside its thinking trace (max_new_tokens reached?)"
-        )
     prose = split.answer
     boxes: tuple[ModelBox, ...] = ()
     if context.localize:
@@ -431,7 +435,13 @@ def interpret_output(
             warnings.extend(parsed.warnings)
             warnings.extend(_label_side_warnings(boxes, target))
     prose = clean_prose(prose)
-    problem = _grounding_problem(prose, context)
+    problem = (
+        None
+        if split.complete
+        # What came before a trace that never closed was not the final answer.
+        else "the model's answer ended inside its thinking trace (max_new_tokens reached?)"
+    )
+    problem = problem or _garbage_problem(prose) or _grounding_problem(prose, context)
     if problem is None:
         known = {a.id for a in context.anchors}
         if known and not cited_ids(prose):
@@ -451,6 +461,20 @@ def interpret_output(
         warnings=tuple(warnings),
         used_draft=True,
     )
+
+
+def _garbage_problem(prose: str) -> str | None:
+    """Say when the text is not language: undecodable bytes or special-token text.
+
+    A model that is cut mid-character, untrained or given the wrong tokenizer writes
+    U+FFFD runs and special tokens; letters among them pass the language check.
+    """
+    if REPLACEMENT_CHAR in prose:
+        return "the model's answer holds undecodable bytes (U+FFFD)"
+    tokens = list(dict.fromkeys(_CONTROL_TOKEN.findall(prose)))
+    if tokens:
+        return f"the model's answer holds control tokens ({', '.join(tokens[:3])})"
+    return None
 
 
 def _grounding_problem(prose: str, context: TurnContext) -> str | None:

@@ -20,7 +20,7 @@ from engine.backends.parsing import ThoughtFilter
 from engine.backends.prompting import PROMPT_VERSION, build_messages, prepare_image
 from engine.backends.registry import BackendSettings, create_backend, list_backends
 from engine.errors import BackendUnavailable
-from tests.engine.backends.conftest import DRAFT_ZH, chest_image
+from tests.engine.backends.conftest import DRAFT_EN, DRAFT_ZH, chest_image
 from tests.engine.backends.test_prompting import REFERENCE_RENDERING, reference_messages
 
 pytestmark = (
@@ -142,6 +142,16 @@ def test_two_turn_conversation_stores_raw_output_and_parameters(
         < replies[1].parameters["reused_prefix_tokens"]
         < replies[1].parameters["prompt_tokens"]
     )
+
+
+def test_english_gibberish_from_the_tiny_model_shows_the_draft(backend, make_context):
+    """English letters pass the language check, so U+FFFD and control tokens must not."""
+    first = make_context(question="Is there anything abnormal in the lungs?")
+    second = dataclasses.replace(first, question="How far is it from the hilum?")
+    for reply in run(backend, [first, second]):
+        assert reply.text == DRAFT_EN and reply.parameters["used_draft"] is True
+        assert any("grounded draft is shown instead" in w for w in reply.warnings)
+        assert reply.raw_output  # the gibberish itself is kept for audit
 
 
 def test_prompt_holds_history_anchors_numbers_and_language(backend, make_context):

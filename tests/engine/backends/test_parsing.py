@@ -346,6 +346,72 @@ class TestInterpretation:
         assert result.used_draft
         assert "thinking trace" in result.warnings[0]
 
+    def test_text_before_an_unfinished_thought_is_not_shown(self, make_context):
+        """Cut by max_new_tokens inside a trace it opened mid-answer: the draft is shown."""
+        context = make_context()
+        raw = "The opacity [A3] suggests<unused94>thought\nLet me reconsider the margin"
+        result = interpret_output(raw, context, image_size=None, source="t")
+        assert result.used_draft and result.text == context.draft
+        assert result.model_text == "The opacity [A3] suggests"
+        assert result.warnings == (
+            "the model's answer ended inside its thinking trace (max_new_tokens "
+            "reached?); the grounded draft is shown instead",
+        )
+
+    @pytest.mark.parametrize(
+        ("raw", "problem"),
+        [
+            # A tiny random MedGemma's real English answer (finish_reason 'length').
+            (
+                "\ufffd\ufffd\ufffd/d\ufffd\ufffdU\ufffdc^<end_of_image>\ufffd,\ufffdD]sU",
+                "undecodable bytes (U+FFFD)",
+            ),
+            (
+                "The opacity [A3] \ufffd suggests a nodule.",
+                "undecodable bytes (U+FFFD)",
+            ),
+            (
+                "The opacity [A3] suggests a nodule.<end_of_image>",
+                "control tokens (<end_of_image>)",
+            ),
+            (
+                "The opacity [A3] suggests a nodule.<start_of_turn>user\nAnd now?",
+                "control tokens (<start_of_turn>)",
+            ),
+            (
+                "The opacity <unused12> [A3] suggests a nodule.",
+                "control tokens (<unused12>)",
+            ),
+            (
+                "<start_of_image><image_soft_token> [A3]",
+                "control tokens (<start_of_image>, <image_soft_token>)",
+            ),
+        ],
+        ids=[
+            "tiny model",
+            "replacement char",
+            "end_of_image",
+            "start_of_turn",
+            "unused",
+            "image tokens",
+        ],
+    )
+    def test_gibberish_falls_back_to_the_draft(self, make_context, raw, problem):
+        context = make_context()
+        result = interpret_output(raw, context, image_size=None, source="t")
+        assert result.used_draft and result.text == context.draft
+        assert any(
+            problem in w and "grounded draft is shown" in w for w in result.warnings
+        )
+
+    def test_gibberish_on_a_localisation_turn_falls_back_too(self, make_context):
+        context = make_context(
+            localize=True, localize_target="right hilum", intent="locate"
+        )
+        raw = "\ufffd\ufffd<end_of_image>\ufffd"
+        result = interpret_output(raw, context, image_size=(60, 80), source="t")
+        assert result.used_draft and result.text == context.draft
+
     def test_answer_without_citation_is_kept_with_a_warning(self, make_context):
         result = interpret_output(
             "This suggests a nodule.", make_context(), image_size=None, source="t"
