@@ -56,6 +56,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Your role ({roles}) does not open this page; it is open to: {allowed}. Ask an administrator if you need it.",
         "您的角色（{roles}）无权打开此页面；可打开此页面的角色：{allowed}。如需访问，请联系管理员。",
     ),
+    "access.switch_role": (
+        "On this workstation you can switch under “Acting as” in the sidebar.",
+        "在本工作站上可在侧边栏“当前角色”中切换。",
+    ),
     # ---------------------------------------------------------------- errors
     "error.locked": ("The case database is in use by another program. {detail}", "病例数据库正被其他程序占用。{detail}"),
     "error.model_missing": (

@@ -103,8 +103,12 @@ def open_page(page: PageId) -> PageContext:
         st.stop()
     context = PageContext(identity=person, lang=language(), page=page)
     if not person.may_open(page):
-        allowed = ", ".join(context.t(f"role.{role.value}") for role in access.roles_that_open(page))
-        st.warning(context.t("access.page_denied", roles=person.role_names, allowed=allowed), icon=":material/lock:")
+        openers = access.roles_that_open(page)
+        allowed = ", ".join(context.t(f"role.{role.value}") for role in openers)
+        message = context.t("access.page_denied", roles=person.role_names, allowed=allowed)
+        if person.mode is access.AuthMode.LOCAL and set(openers) & set(identity_widgets.local_role_choices()):
+            message += " " + context.t("access.switch_role")
+        st.warning(message, icon=":material/lock:")
         st.stop()
     return context
 

@@ -76,6 +76,13 @@ def sign_in_page() -> None:
             st.login(provider) if provider else st.login()
 
 
+def local_role_choices() -> list[access.Role]:
+    """The roles the local sidebar offers (one, fixed, when others can reach the server)."""
+    base = access.parse_role(os.environ.get("CASEBOOK_ROLE") or access.DEFAULT_LOCAL_ROLE.value)
+    loopback = access.is_loopback(str(st.get_option("server.address") or "127.0.0.1"))
+    return list(access.local_role_choices(base, loopback=loopback))
+
+
 def sidebar(identity: Identity) -> None:
     """Show who is signed in, their roles, and sign-out or the local role switch."""
     lang = language()
@@ -88,9 +95,7 @@ def sidebar(identity: Identity) -> None:
         return
     st.sidebar.markdown(f"**{i18n.text('identity.local_mode', lang)}**")
     st.sidebar.caption(i18n.text("identity.local_hint", lang, actor=identity.actor))
-    base = access.parse_role(os.environ.get("CASEBOOK_ROLE") or access.DEFAULT_LOCAL_ROLE.value)
-    loopback = access.is_loopback(str(st.get_option("server.address") or "127.0.0.1"))
-    choices = access.local_role_choices(base, loopback=loopback)
+    choices = local_role_choices()
     if len(choices) > 1:
         current_role = next(iter(identity.roles))
         st.sidebar.selectbox(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+import streamlit as st
 
 from cases import open_store
 from dashboard.state import SessionKey
@@ -333,13 +334,22 @@ def test_the_audit_page_fails_the_check_after_tampering(app_env, demo_db):
 
 def test_a_reader_who_follows_a_link_to_the_audit_page_is_told_who_may_open_it(app_env, demo_db):
     at = open_page(app_env(demo_db, role="reader"), "audit")
+    # AppTest serves on loopback, where the local sidebar may switch roles: it says so.
     assert [w.value for w in at.warning] == [
         "Your role (reader) does not open this page; it is open to: QA auditor, Administrator. "
-        "Ask an administrator if you need it."
+        "Ask an administrator if you need it. On this workstation you can switch under “Acting as” in the sidebar."
     ]
     # Nothing of the audit trail reaches the page: no integrity check, no table, no chart.
     assert not at.success and not at.dataframe
     assert "integrity" not in texts(at).lower()
+
+
+def test_on_a_shared_server_the_role_cannot_be_switched_so_no_switch_is_offered(app_env, demo_db, monkeypatch):
+    at = app_env(demo_db, role="reader")
+    monkeypatch.setattr(st, "get_option", lambda name: "0.0.0.0" if name == "server.address" else None)
+    open_page(at, "audit")
+    (warning,) = [w.value for w in at.warning]
+    assert "QA auditor" in warning and "Acting as" not in warning
 
 
 # --------------------------------------------------------------------------- ontology and settings
