@@ -31,6 +31,7 @@ from engine.anatomy import (
     Zone,
     ZoneRule,
     build_anatomy_map,
+    frontal_chest_doubts,
     resize_to_grid,
 )
 from engine.findings import (
@@ -114,6 +115,8 @@ class ImageAnalysis:
     timings_ms: dict[str, float]
     focal_report_score: float = 0.5
     """Focal findings scoring at least this are listed in answers (the detector's choice)."""
+    frontal_doubts: tuple[str, ...] = ()
+    """Why the film does not look like a frontal chest; findings are withheld if any."""
 
     def finding(self, finding_id: str) -> Finding | None:
         return next((f for f in self.findings if f.id == finding_id), None)
@@ -160,6 +163,7 @@ class ImageAnalysis:
             "measures": asdict(self.measures),
             "warnings": list(self.warnings),
             "focal_report_score": self.focal_report_score,
+            "frontal_doubts": list(self.frontal_doubts),
             "timings_ms": self.timings_ms,
         }
         arrays = self.anatomy.to_npz()
@@ -202,6 +206,7 @@ class ImageAnalysis:
             thumbnail=arrays["thumbnail"],
             warnings=tuple(meta["warnings"]),
             focal_report_score=float(meta["focal_report_score"]),
+            frontal_doubts=tuple(meta.get("frontal_doubts", ())),
             timings_ms=meta["timings_ms"],
         )
 
@@ -238,7 +243,8 @@ class Analyzer:
         anatomy = build_anatomy_map(structures, grid, on_grid)
         lap("anatomy")
 
-        warnings = _warnings(radiograph, anatomy)
+        doubts = frontal_chest_doubts(anatomy, rows, cols)
+        warnings = _warnings(radiograph, anatomy, doubts)
         estimated = None
         if not radiograph.calibration.is_calibrated and anatomy.thoracic_width_px:
             estimated = estimate_calibration(anatomy.thoracic_width_px)
@@ -292,6 +298,15 @@ class Analyzer:
             cpa_angle_deg=_cpa_angles(anatomy),
             mediastinum_width_ratio=_mediastinum_ratio(anatomy),
         )
+        if doubts:
+            # Findings and measures on what is not a frontal chest film would only
+            # mislead; the detector's raw candidates stay for evaluation.
+            ranked, relations = [], {}
+            measures = GlobalMeasures(
+                cardiothoracic_ratio=None,
+                cpa_angle_deg={},
+                mediastinum_width_ratio=None,
+            )
         probability = np.round(structures.probability * 255).astype(np.uint8)
         lap("measures")
         return ImageAnalysis(
@@ -311,6 +326,7 @@ class Analyzer:
             warnings=warnings,
             timings_ms=timings,
             focal_report_score=self.detector.report_score,
+            frontal_doubts=doubts,
         )
 
 
@@ -457,8 +473,16 @@ def _renamed(old_id: str, ranked: list[tuple[Finding, str]]) -> str | None:
     return None
 
 
-def _warnings(radiograph: Radiograph, anatomy: AnatomyMap) -> tuple[str, ...]:
+def _warnings(
+    radiograph: Radiograph, anatomy: AnatomyMap, doubts: tuple[str, ...]
+) -> tuple[str, ...]:
     out: list[str] = []
+    if doubts:
+        out.append(
+            "this does not look like a frontal chest radiograph ("
+            + "; ".join(doubts)
+            + "): findings and measures are withheld; check the image and its view"
+        )
     view = (radiograph.view_position or "").upper()
     if view in LATERAL_VIEWS:
         out.append(

@@ -339,3 +339,75 @@ def test_region_confidence_survives_serialisation(seed_analysis):
         assert copy.region_confidence(region) == pytest.approx(
             seed_analysis.anatomy.region_confidence(region), abs=0.01
         )
+
+
+# -- does the film look like a frontal chest? -----------------------------------------
+
+
+def _ellipse(centre, axes):
+    import cv2
+
+    mask = np.zeros((1024, 1024), np.uint8)
+    cv2.ellipse(mask, centre, axes, 0, 0, 360, 1, -1)
+    return mask.astype(bool)
+
+
+def _redrawn(**masks):
+    """The conftest phantom with some of its masks replaced."""
+    from dataclasses import replace
+
+    from .conftest import make_phantom
+
+    return replace(make_phantom(), **masks)
+
+
+def _with_candidate(phantom, key):
+    from engine.findings import Candidate
+
+    x, y, r = phantom.nodules[0]
+    return analyse(phantom, [Candidate((x, y), r, 0.9)], key=key)
+
+
+def test_a_frontal_phantom_raises_no_doubt(seed_analysis):
+    assert seed_analysis.frontal_doubts == ()
+    assert not any("frontal chest" in w for w in seed_analysis.warnings)
+    assert seed_analysis.focal_findings
+
+
+def test_tiny_lung_fields_are_not_a_frontal_chest_and_findings_are_withheld():
+    phantom = _redrawn(
+        right_lung=_ellipse((480, 600), (30, 40)),
+        left_lung=_ellipse((560, 600), (30, 40)),
+        heart=_ellipse((520, 660), (20, 20)),
+    )
+    a = _with_candidate(phantom, "tiny-lungs")
+    assert a.anatomy.lungs_found
+    assert len(a.frontal_doubts) == 1 and "lung fields cover" in a.frontal_doubts[0]
+    warning = next(w for w in a.warnings if "frontal chest" in w)
+    assert "withheld" in warning and a.frontal_doubts[0] in warning
+    assert a.findings == () and a.hilum_relations == {}
+    assert a.measures.cardiothoracic_ratio is None
+    assert a.candidates  # the detector's raw output is kept for evaluation
+    copy = ImageAnalysis.from_bytes(a.to_bytes())
+    assert copy.frontal_doubts == a.frontal_doubts
+
+
+def test_heart_outside_the_lungs_and_low_lungs_together_are_doubted():
+    phantom = _redrawn(
+        right_lung=_ellipse((380, 860), (120, 140)),
+        left_lung=_ellipse((700, 860), (120, 140)),
+        heart=_ellipse((150, 500), (90, 80)),
+    )
+    a = _with_candidate(phantom, "odd-layout")
+    doubts = " / ".join(a.frontal_doubts)
+    assert "heart does not lie between" in doubts
+    assert "centre lies at" in doubts
+    assert a.findings == ()
+
+
+def test_one_shrunken_lung_alone_is_pathology_not_a_wrong_film():
+    # An opacified left hemithorax leaves a small left lung field (as on one NIH film).
+    phantom = _redrawn(left_lung=_ellipse((724, 300), (60, 60)))
+    a = _with_candidate(phantom, "one-small-lung")
+    assert a.frontal_doubts == ()
+    assert a.focal_findings

@@ -1,0 +1,99 @@
+"""The engine's checks on real films: a non-chest film is doubted, real chests are not,
+and an uncalibrated real CR keeps its focal sizes as labelled estimates."""
+
+from __future__ import annotations
+
+import csv
+import secrets
+from pathlib import Path
+
+import pytest
+
+from engine.analysis import Analyzer, ImageAnalysis, default_analyzer
+from engine.model import Calibration, CalibrationSource, Radiograph
+
+pytestmark = pytest.mark.shared
+
+
+@pytest.fixture(scope="module")
+def analyzer() -> Analyzer:
+    return default_analyzer()
+
+
+def read(path: Path, spacing_mm: float | None = None) -> Radiograph:
+    """A film as the case store would present it (VOI, MONOCHROME1, spacing handled)."""
+    from cases import read_image_file
+    from cases.display import decoded_display
+
+    decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
+    c = decoded.calibration
+    calibration = (
+        Calibration(
+            row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
+        )
+        if c.is_known
+        else Calibration()
+    )
+    return Radiograph(
+        pixels=decoded_display(decoded),
+        calibration=calibration,
+        key=decoded.image_id,
+        view_position=decoded.view_position,
+    )
+
+
+def test_the_canine_lateral_thorax_is_doubted_and_its_findings_withheld(
+    shared_data: Path, analyzer: Analyzer
+):
+    a = analyzer.analyze(
+        read(shared_data / "dicom" / "edgecase_dx_canine_lateral_thorax.dcm")
+    )
+    assert a.frontal_doubts
+    assert any("does not look like a frontal chest" in w for w in a.warnings)
+    assert a.findings == ()
+    assert a.measures.cardiothoracic_ratio is None
+
+
+@pytest.mark.parametrize(
+    "name", ["siim_cr_chest_pa_1024.dcm", "wg04_rg1_cr_chest_pa_j2k.dcm"]
+)
+def test_real_pa_dicoms_raise_no_doubt(shared_data: Path, analyzer: Analyzer, name):
+    a = analyzer.analyze(read(shared_data / "dicom" / name))
+    assert a.frontal_doubts == ()
+    assert a.findings
+
+
+@pytest.mark.slow
+def test_none_of_the_development_films_is_doubted(
+    shared_data: Path, analyzer: Analyzer
+):
+    manifest = shared_data / "cxr" / "manifest.csv"
+    doubted = {}
+    with manifest.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        spacing = float(row["pixel_spacing_mm"]) if row["pixel_spacing_mm"] else None
+        a = analyzer.analyze(read(manifest.parent / row["file"], spacing))
+        if a.frontal_doubts:
+            doubted[row["case_id"]] = a.frontal_doubts
+    assert len(rows) == 56
+    assert doubted == {}
+
+
+def test_an_uncalibrated_cr_keeps_focal_sizes_as_labelled_estimates(
+    shared_data: Path, analyzer: Analyzer
+):
+    radiograph = read(shared_data / "dicom" / "wg04_rg1_cr_chest_pa_j2k.dcm")
+    assert not radiograph.calibration.is_calibrated  # PixelSpacing 0\0
+    a = analyzer.analyze(radiograph)
+    assert a.estimated_calibration is not None
+    focal = a.focal_findings
+    assert focal
+    for f in focal:
+        assert f.long_axis_mm is None and f.short_axis_mm is None
+        assert f.size_estimate is not None and f.kind_from_estimate
+        assert f.size_estimate.relative_error == pytest.approx(0.15)
+    copy = ImageAnalysis.from_bytes(a.to_bytes())
+    assert [f.size_estimate for f in copy.focal_findings] == [
+        f.size_estimate for f in focal
+    ]
