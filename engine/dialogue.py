@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.analysis import ImageAnalysis
@@ -68,6 +68,7 @@ from ontology import (
     ItemGroup,
     ItemResult,
     MatchStatus,
+    Observation,
     Profile,
     Scorecard,
     Sign,
@@ -984,12 +985,8 @@ class Conversation:
     def _presence_of_sign(self, draft: _Draft, sign: Sign, lang: str, index: int) -> None:
         """A whole-film sign ("有胸腔积液吗"): its rule on this film, or what to look for."""
         zh = lang == "zh"
-        observations = global_observations(
-            self.analysis,
-            lambda name: self._evidence_anchor(name, index),
-            focal_report_threshold=self.analysis.focal_report_score,
-        )
-        item = assess(observations, sign, self.vocabulary)
+        observations = self._film_observations()
+        item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
         lines = [f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()]
         cited = list(item.evidence_anchor_ids)
         if item.unassessable is Unassessable.NOT_MEASURED:
@@ -1000,7 +997,7 @@ class Conversation:
             # A sign the engine does not measure may have a measured neighbour at the
             # same place (effusion: the costophrenic angles); show that, labelled as such.
             for other in self._measured_neighbours(sign):
-                related = assess(observations, other, self.vocabulary)
+                related = self._with_anchors(assess(observations, other, self.vocabulary), index)
                 if related.status is not MatchStatus.NOT_ASSESSABLE:
                     cited += related.evidence_anchor_ids
                     lines.append(
@@ -1751,15 +1748,10 @@ class Conversation:
                 self.analysis, subject_finding, subject_anchor.id
             )
         observations += [
-            o
-            for o in global_observations(
-                self.analysis,
-                lambda name: self._evidence_anchor(name, index),
-                focal_report_threshold=self.analysis.focal_report_score,
-            )
-            if subject_finding is None or o.feature != "focal.present"
+            o for o in self._film_observations() if subject_finding is None or o.feature != "focal.present"
         ]
-        card = score(observations, profile, self.vocabulary)
+        scored = score(observations, profile, self.vocabulary)
+        card = replace(scored, items=tuple(self._with_anchors(i, index) for i in scored.items))
         draft.scorecard = card
         lines = []
         for group in ItemGroup:
@@ -1800,6 +1792,22 @@ class Conversation:
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=tuple(cited))
         )
+
+    def _film_observations(self) -> list[Observation]:
+        """Whole-film observations whose evidence is named ("@heart") but not yet anchored.
+
+        Only evidence that an answer cites becomes an anchor (`_with_anchors`): a lung
+        cancer checklist should not leave heart and costophrenic-angle anchors on the film.
+        """
+        return global_observations(
+            self.analysis, lambda name: _PENDING + name, focal_report_threshold=self.analysis.focal_report_score
+        )
+
+    def _with_anchors(self, item: ItemResult, index: int) -> ItemResult:
+        """The item with its pending evidence turned into anchors of this turn."""
+        ids = [self._evidence_anchor(e[len(_PENDING):], index) if e.startswith(_PENDING) else e
+               for e in item.evidence_anchor_ids]
+        return replace(item, evidence_anchor_ids=tuple(dict.fromkeys(i for i in ids if i)))
 
     def _evidence_anchor(self, name: str, index: int) -> str | None:
         """An anchor for a finding id or region name, creating a region anchor if needed."""
@@ -2210,6 +2218,8 @@ def _total_line(card: Scorecard, lang: str) -> str:
         f"({', '.join(why)}), of {card.total} items."
     )
 
+
+_PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
 
 _FLEISCHNER = {
     "current": ("现行术语", "current term"),

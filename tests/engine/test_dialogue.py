@@ -447,3 +447,11 @@ def test_a_sign_explanation_names_its_glossary_status_in_words(seed_analysis):
     _, (zh, en) = run(seed_analysis, ["什么是毛刺征？", "What is spiculation?"])
     assert "Fleischner 术语表：" in zh.answer_text and "Fleischner glossary: " in en.answer_text
     assert "not_in_glossary" not in zh.answer_text + en.answer_text
+
+
+def test_a_checklist_turn_anchors_only_the_evidence_it_cites(seed_analysis):
+    t4 = run(seed_analysis, SEED_EN)[1][3]
+    created = [a for a in t4.anchors if t4.status_of(a.id) is AnchorStatus.CREATED]
+    cited = {i for item in t4.scorecard.items for i in item.evidence_anchor_ids}
+    assert {a.id for a in created} <= cited
+    assert all(f"[{a.id}]" in t4.answer_text for a in created)
