@@ -2,6 +2,7 @@
 
 Usage:
     python bench/bench_case_list.py [--scales 10000:200000,100000:2000000] [--runs 30]
+        [--alternatives]
 
 For each scale, builds a case database in a temporary folder (schema from the real
 migrations; rows bulk-loaded from Arrow tables, not executemany), then times
@@ -9,6 +10,11 @@ migrations; rows bulk-loaded from Arrow tables, not executemany), then times
 list (cases with conversations, newest first, page 3 of 50, with per-case image, warning,
 conversation and turn counts) plus a few variants. Prints one JSON line per scale and a
 Markdown table row per query; the target is a median under 50 ms at 100k cases.
+
+``--alternatives`` also times, for the default list, the two designs the case list
+avoids (see ``cases/case_list.py``): aggregating the turns table on every page instead
+of reading ``case_summaries``, and the plain ``ORDER BY created_at DESC LIMIT`` without
+the quantile cutoff.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -29,6 +36,7 @@ import numpy as np
 import pyarrow as pa
 
 from cases import CaseQuery, CaseSort, open_store
+from cases.case_list import count_sql, page_sql
 from cases.model import Image
 
 START = datetime(2025, 1, 1)
@@ -140,6 +148,75 @@ def build(path: Path, cases: int, turns: int, seed: int = 0) -> dict[str, int]:
     return {"cases": cases, "conversations": n_conv, "turns": turns}
 
 
+# The default list (has conversations, newest first, page 3 of 50) with its counts
+# aggregated from the base tables on every query: what case_summaries replaces.
+AGGREGATED_DEFAULT_SQL = """
+WITH images_per_case AS (
+    SELECT case_id, count(*) AS image_count, sum(warning_count) AS warning_count
+    FROM images GROUP BY case_id
+), activity AS (
+    SELECT cv.case_id, count(DISTINCT cv.conversation_id) AS conversation_count,
+           count(t.turn_index) AS turn_count, max(t.created_at) AS last_turn_at
+    FROM conversations cv LEFT JOIN turns t USING (conversation_id)
+    GROUP BY cv.case_id
+), matching AS (
+    SELECT c.case_id, c.created_at, i.image_count, i.warning_count,
+           a.conversation_count, a.turn_count, a.last_turn_at
+    FROM cases c
+    JOIN activity a USING (case_id)
+    LEFT JOIN images_per_case i USING (case_id)
+)
+SELECT *, (SELECT count(*) FROM matching) AS total FROM matching
+ORDER BY created_at DESC, case_id DESC LIMIT 50 OFFSET 100
+"""
+
+
+def _median_ms(run: Callable[[], object], runs: int) -> tuple[float, float]:
+    for _ in range(2):
+        run()
+    samples = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        run()
+        samples.append((time.perf_counter() - t0) * 1000)
+    return (
+        round(statistics.median(samples), 1),
+        round(float(np.percentile(samples, 90)), 1),
+    )
+
+
+def time_alternatives(path: Path, runs: int) -> dict[str, dict[str, float]]:
+    """Time the default list as the designs that case_list.py rejects would run it."""
+    query = next(iter(QUERIES.values()))
+    connection = duckdb.connect(str(path), read_only=True)
+    try:
+        total_sql, total_params = count_sql(query)
+        plain_sql, plain_params = page_sql(query, total=None)  # no quantile cutoff
+        cutoff_sql, cutoff_params = page_sql(
+            query, total=connection.execute(total_sql, total_params).fetchone()[0]
+        )
+        if cutoff_sql == plain_sql:
+            raise SystemExit("the cutoff did not apply; use a larger scale")
+        variants = {
+            "page with counts aggregated from turns on every query": lambda: (
+                connection.execute(AGGREGATED_DEFAULT_SQL).fetchall()
+            ),
+            "page from case_summaries, plain ORDER BY created_at DESC LIMIT": lambda: (
+                connection.execute(plain_sql, plain_params).fetchall()
+            ),
+            "page from case_summaries with the quantile cutoff (as shipped)": lambda: (
+                connection.execute(cutoff_sql, cutoff_params).fetchall()
+            ),
+        }
+        results = {}
+        for label, run in variants.items():
+            median, p90 = _median_ms(run, runs)
+            results[label] = {"median_ms": median, "p90_ms": p90}
+        return results
+    finally:
+        connection.close()
+
+
 def time_queries(path: Path, runs: int) -> dict[str, dict[str, float]]:
     results = {}
     with open_store(path) as store:
@@ -166,6 +243,11 @@ def main(argv: list[str] | None = None) -> int:
         "--scales", default="10000:200000,100000:2000000", help="cases:turns,..."
     )
     parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="also time the default list as the rejected designs would run it",
+    )
     args = parser.parse_args(argv)
     machine = f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, duckdb {duckdb.__version__}"
     rows = []
@@ -178,15 +260,23 @@ def main(argv: list[str] | None = None) -> int:
             build_s = time.perf_counter() - t0
             size_mb = path.stat().st_size / 2**20
             queries = time_queries(path, args.runs)
+            alternatives = (
+                time_alternatives(path, args.runs) if args.alternatives else {}
+            )
         default = next(iter(queries.values()))
         print(json.dumps({
             "benchmark": "case_list", **counts, "runs": args.runs, "build_s": round(build_s, 1),
             "db_mib": round(size_mb, 1), "median_ms": default["median_ms"], "queries": queries,
             "target_met": default["median_ms"] < 50 if cases >= 100_000 else None, "machine": machine,
+            **({"alternatives": alternatives} if alternatives else {}),
         }, ensure_ascii=False))  # fmt: skip
         for label, result in queries.items():
             rows.append(
                 f"| {cases:,} cases / {turns:,} turns | {label} | {result['median_ms']} ms | {result['p90_ms']} ms |"
+            )
+        for label, result in alternatives.items():
+            rows.append(
+                f"| {cases:,} cases / {turns:,} turns | default list, {label} | {result['median_ms']} ms | {result['p90_ms']} ms |"
             )
     print("| scale | query (page of 50 with turn counts) | median | p90 |")
     print("|---|---|---|---|")

@@ -151,10 +151,10 @@ def page_sql(
         query: search, filters, sort and page.
         total: the number of matching cases (from ``count_sql``). For the newest-first
             sort it lets the page skip the heap: cases are stored oldest first, the worst
-            order for DuckDB's top-N (every row displaces the heap: 30-40 ms at 100k on
-            this machine), so the query first finds, with an O(n) quantile, a creation
-            time that at least ``offset + limit`` matching cases reach, and sorts only
-            those. ``CaseStore.list_cases`` falls back to the plain query if a page ever
+            order for DuckDB's top-N (every row displaces the heap; measured slower at
+            100k by ``bench/bench_case_list.py --alternatives``), so the query first
+            finds, with an O(n) quantile, a creation time that at least ``offset +
+            limit`` matching cases reach, and sorts only those. ``CaseStore.list_cases`` falls back to the plain query if a page ever
             comes back short.
         with_total: add the number of matching cases as an 11th column, so a search
             that scans the turns table does it once for the page and the count.

@@ -1,8 +1,9 @@
 -- 0002: per-case counts kept up to date by the writes, so the case list never scans
 -- the turns table. Derived data: CaseStore.rebuild_case_summaries() recomputes it from
 -- the base tables (after a bulk load or a restore), and it is not part of the audit.
--- At 100k cases / 2M turns, aggregating turns on every list query took 200-400 ms on the
--- 2-core dev machine; reading this table keeps a page well under 50 ms.
+-- At 100k cases / 2M turns, aggregating turns on every list query takes about 230 ms on
+-- the 2-core dev machine; reading this table keeps a page well under 50 ms (measured by
+-- `python bench/bench_case_list.py --alternatives`, see docs/benchmarks.md).
 
 CREATE TABLE case_summaries (
     case_id             VARCHAR PRIMARY KEY,
