@@ -15,19 +15,25 @@ decoding speed and peak GPU memory.
     python bench/gpu_check.py --json out.json # also write every number as JSON
 
 Each configuration runs `--repeats` times (the prefix cache is cleared before each
-repeat, so turn 1 is always cold); the table shows medians.
+repeat, so turn 1 is always cold); the table shows medians. The whole check must finish
+within `--budget-s` (300 s, the issue's 5 minutes): when the budget runs out it stops,
+prints what it measured so far and says so, and exits with status 3.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
+import signal
 import statistics
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -40,6 +46,8 @@ from engine.backends.base import AnchorBrief, HistoryTurn, TurnContext
 from engine.backends.prompting import LOCALIZATION_INSTRUCTION, SYSTEM_TEXT, turn_text
 
 IMAGE_SIDE = 896
+BUDGET_S = 300.0
+EXIT_OVER_BUDGET = 3
 ANCHORS = (
     AnchorBrief(id="A1", kind="lung", label="right lung", location="right lung"),
     AnchorBrief(id="A2", kind="lung", label="left lung", location="left lung"),
@@ -131,10 +139,43 @@ def vocabulary_words() -> tuple[str, ...]:
     return tuple(dict.fromkeys(re.findall(r"[A-Za-z]+", text)))
 
 
-def conversation(backend: Any, turns: list[TurnContext]) -> list[dict[str, Any]]:
-    """Ask the turns in order, feeding back the shown answer as history (as the dialogue does)."""
+class OverBudget(Exception):
+    """The check ran past its time budget."""
+
+
+@contextmanager
+def budget(seconds: float) -> Iterator[None]:
+    """Raise OverBudget in the main thread once `seconds` have passed.
+
+    A timer signal rather than checks between turns, so that one slow turn (a 4B model
+    prefilling on a busy card) cannot carry the check past its budget either.
+    """
+
+    def expire(_signum: int, _frame: Any) -> None:
+        raise OverBudget
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, max(seconds, 1e-3))
+    entered = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:  # a caller's timer (e.g. pytest-timeout) keeps running
+            left = outer - (time.monotonic() - entered)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 1e-3))
+
+
+def conversation(
+    backend: Any, turns: list[TurnContext], rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Ask the turns in order, feeding back the shown answer as history (as the dialogue does).
+
+    Each turn's numbers are appended to `rows` as soon as it finishes, so a run stopped
+    by the budget keeps the turns it completed.
+    """
     history: list[HistoryTurn] = []
-    rows = []
     for turn in turns:
         context = replace(turn, history=tuple(history))
         started = time.perf_counter()
@@ -157,8 +198,38 @@ def conversation(backend: Any, turns: list[TurnContext]) -> list[dict[str, Any]]
 
 
 def median(rows: list[list[dict[str, Any]]], turn: int, key: str) -> float:
-    values = [repeat[turn][key] for repeat in rows if repeat[turn][key] is not None]
+    """Median of one turn's value over the repeats that reached that turn (NaN if none)."""
+    values = [
+        repeat[turn][key]
+        for repeat in rows
+        if len(repeat) > turn and repeat[turn][key] is not None
+    ]
     return statistics.median(values) if values else float("nan")
+
+
+def first(rows: list[list[dict[str, Any]]], turn: int, key: str) -> Any:
+    """A per-turn value that does not vary between repeats (token counts)."""
+    for repeat in rows:
+        if len(repeat) > turn:
+            return repeat[turn][key]
+    return None
+
+
+def throughput(rows: list[list[dict[str, Any]]]) -> float:
+    """Generated tokens per second of wall time over every completed turn."""
+    done = [turn for repeat in rows for turn in repeat]
+    seconds = sum(turn["wall_s"] for turn in done)
+    return (
+        sum(turn["generated_tokens"] for turn in done) / seconds
+        if seconds
+        else math.nan
+    )
+
+
+def cell(value: Any, spec: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return format(value, spec)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -179,7 +250,14 @@ def main(argv: list[str] | None = None) -> int:
         help="runs per configuration (default 3; tiny 1)",
     )
     parser.add_argument("--json", type=Path, help="write all numbers to this file")
+    parser.add_argument(
+        "--budget-s",
+        type=float,
+        default=BUDGET_S,
+        help=f"stop after this many seconds, imports included (default {BUDGET_S:.0f})",
+    )
     args = parser.parse_args(argv)
+    started = time.perf_counter()
     os.environ["HF_HUB_OFFLINE"] = "1"  # nothing here may touch the hub
 
     import torch
@@ -206,56 +284,76 @@ def main(argv: list[str] | None = None) -> int:
     spec = TINY if args.tiny else MEDGEMMA_4B
     max_new_tokens = args.max_new_tokens or (16 if args.tiny else 128)
     repeats = args.repeats or (1 if args.tiny else 3)
-    started = time.perf_counter()
-
-    torch.set_default_dtype(dtype)
-    with torch.device(device):
-        model, processor = build_random_gemma3(spec, words=vocabulary_words())
-    torch.set_default_dtype(torch.float32)
-    model.eval()
-    build_s = time.perf_counter() - started
-    parameters = sum(p.numel() for p in model.parameters())
     card = torch.cuda.get_device_name() if cuda else platform.processor() or "CPU"
-
     turns = contexts()
-    backends = {
-        mode: MedGemmaBackend(
-            model,
-            processor,
-            model_id=f"random Gemma 3 ({'tiny' if args.tiny else 'MedGemma-4B shapes'})",
-            model_version="random-weights",
-            max_new_tokens=max_new_tokens,
-            reuse_prefix=(mode == "reuse"),
-        )
-        for mode in ("no_reuse", "reuse")
-    }
-    warm_up = MedGemmaBackend(
-        model,
-        processor,
-        model_id="warm-up",
-        model_version="",
-        max_new_tokens=4,
-        reuse_prefix=False,
-    )
-    warm_up.compose(turns[0])  # kernels, allocator and tokenizer caches warm up here
-
-    results: dict[str, list[list[dict[str, Any]]]] = {}
+    results: dict[str, list[list[dict[str, Any]]]] = {"no_reuse": [], "reuse": []}
     peak_gib: dict[str, float] = {}
-    for mode, backend in backends.items():
-        if cuda:
-            torch.cuda.synchronize()
-            torch.cuda.reset_peak_memory_stats()
-        results[mode] = []
-        for _ in range(repeats):
-            backend.clear_cache()
-            results[mode].append(conversation(backend, turns))
-        peak_gib[mode] = (
-            torch.cuda.max_memory_allocated() / 2**30 if cuda else float("nan")
+    build_s, parameters = math.nan, 0
+    stopped: str | None = None
+    phase = "importing torch and transformers"
+    try:
+        with budget(args.budget_s - (time.perf_counter() - started)):
+            phase = "building the model"
+            build_started = time.perf_counter()
+            torch.set_default_dtype(dtype)
+            try:
+                with torch.device(device):
+                    model, processor = build_random_gemma3(
+                        spec, words=vocabulary_words()
+                    )
+            finally:
+                torch.set_default_dtype(torch.float32)
+            model.eval()
+            build_s = time.perf_counter() - build_started
+            parameters = sum(p.numel() for p in model.parameters())
+            backends = {
+                mode: MedGemmaBackend(
+                    model,
+                    processor,
+                    model_id=f"random Gemma 3 ({'tiny' if args.tiny else 'MedGemma-4B shapes'})",
+                    model_version="random-weights",
+                    max_new_tokens=max_new_tokens,
+                    reuse_prefix=(mode == "reuse"),
+                )
+                for mode in ("no_reuse", "reuse")
+            }
+            warm_up = MedGemmaBackend(
+                model,
+                processor,
+                model_id="warm-up",
+                model_version="",
+                max_new_tokens=4,
+                reuse_prefix=False,
+            )
+            phase = "warming up"
+            warm_up.compose(
+                turns[0]
+            )  # kernels, allocator and tokenizer caches warm up here
+            for mode, backend in backends.items():
+                if cuda:
+                    torch.cuda.synchronize()
+                    torch.cuda.reset_peak_memory_stats()
+                for repeat in range(repeats):
+                    phase = f"run {repeat + 1} {mode.replace('_', ' ')}"
+                    backend.clear_cache()
+                    results[mode].append([])
+                    conversation(backend, turns, results[mode][-1])
+                peak_gib[mode] = (
+                    torch.cuda.max_memory_allocated() / 2**30 if cuda else math.nan
+                )
+    except OverBudget:
+        stopped = (
+            f"stopped: the {args.budget_s:g} s budget ran out while {phase}; "
+            "the table holds only the turns that finished"
         )
 
     same = [
         results["reuse"][0][t]["raw_output"] == results["no_reuse"][0][t]["raw_output"]
         for t in range(len(turns))
+        if results["reuse"]
+        and results["no_reuse"]
+        and len(results["reuse"][0]) > t
+        and len(results["no_reuse"][0]) > t
     ]
     total_s = time.perf_counter() - started
     print(f"# GPU check: {card}")
@@ -266,30 +364,45 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"conversation: the seed's four Chinese turns on a {IMAGE_SIDE}x{IMAGE_SIDE} image, "
         f"{max_new_tokens} new tokens per answer (greedy), median of {repeats} run(s); "
-        f"model built in {build_s:.1f} s"
+        + (f"model built in {build_s:.1f} s" if parameters else "model not built")
     )
     print()
     print(
         "| turn | prompt tokens | reused tokens | latency no reuse (s) | latency reuse (s) | "
-        "first token no reuse (s) | first token reuse (s) | first-token ratio | decode tok/s |"
+        "first token no reuse (s) | first token reuse (s) | first-token ratio (x) | "
+        "decode tok/s no reuse | decode tok/s reuse |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for t in range(len(turns)):
         ttft_plain = median(results["no_reuse"], t, "time_to_first_token_s")
         ttft_reuse = median(results["reuse"], t, "time_to_first_token_s")
+        prompt = first(results["reuse"], t, "prompt_tokens") or first(
+            results["no_reuse"], t, "prompt_tokens"
+        )
         print(
-            f"| {t + 1} | {results['reuse'][0][t]['prompt_tokens']} | {results['reuse'][0][t]['reused_prefix_tokens']} "
-            f"| {median(results['no_reuse'], t, 'wall_s'):.3f} | {median(results['reuse'], t, 'wall_s'):.3f} "
-            f"| {ttft_plain:.3f} | {ttft_reuse:.3f} | {ttft_plain / ttft_reuse:.2f}x "
-            f"| {median(results['reuse'], t, 'decode_tokens_per_s'):.1f} |"
+            f"| {t + 1} | {cell(prompt, 'd')} | {cell(first(results['reuse'], t, 'reused_prefix_tokens'), 'd')} "
+            f"| {cell(median(results['no_reuse'], t, 'wall_s'), '.3f')} | {cell(median(results['reuse'], t, 'wall_s'), '.3f')} "
+            f"| {cell(ttft_plain, '.3f')} | {cell(ttft_reuse, '.3f')} | {cell(ttft_plain / ttft_reuse, '.2f')} "
+            f"| {cell(median(results['no_reuse'], t, 'decode_tokens_per_s'), '.1f')} "
+            f"| {cell(median(results['reuse'], t, 'decode_tokens_per_s'), '.1f')} |"
         )
     print()
-    if cuda:
+    tokens_per_s = {mode: throughput(rows) for mode, rows in results.items()}
+    print(
+        "generated tokens per second of turn wall time: "
+        f"{cell(tokens_per_s['no_reuse'], '.1f')} without reuse, "
+        f"{cell(tokens_per_s['reuse'], '.1f')} with reuse"
+    )
+    if cuda and peak_gib:
         print(
-            f"peak GPU memory (weights included): {peak_gib['no_reuse']:.2f} GiB without reuse, {peak_gib['reuse']:.2f} GiB with reuse"
+            "peak GPU memory (weights included): "
+            f"{cell(peak_gib.get('no_reuse', math.nan), '.2f')} GiB without reuse, "
+            f"{cell(peak_gib.get('reuse', math.nan), '.2f')} GiB with reuse"
         )
     print(f"same greedy output with and without reuse: {sum(same)}/{len(same)} turns")
-    print(f"total wall time: {total_s:.1f} s")
+    print(f"total wall time: {total_s:.1f} s (budget {args.budget_s:g} s)")
+    if stopped:
+        print(stopped)
     if args.json:
         args.json.write_text(
             json.dumps(
@@ -304,7 +417,10 @@ def main(argv: list[str] | None = None) -> int:
                     "repeats": repeats,
                     "build_s": build_s,
                     "total_s": total_s,
+                    "budget_s": args.budget_s,
+                    "stopped": stopped,
                     "peak_gib": peak_gib,
+                    "tokens_per_s": tokens_per_s,
                     "same_output": same,
                     "results": results,
                 },
@@ -313,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             encoding="utf-8",
         )
-    return 0
+    return EXIT_OVER_BUDGET if stopped else 0
 
 
 if __name__ == "__main__":
