@@ -36,6 +36,25 @@ class FleischnerStatus(StrEnum):
     NOT_IN_GLOSSARY = "not_in_glossary"
 
 
+class NoLocationReason(StrEnum):
+    """Why a sign lists no typical location: every sign has places or one of these."""
+
+    ANYWHERE = "anywhere"
+    """No predilection: it lies wherever the lesion, process or device lies."""
+    VARIES_WITH_CAUSE = "varies_with_cause"
+    """The place depends on the cause or subtype (fibrosis: upper zones in TB, bases in
+    UIP); a more specific sign or a distribution sign (B56-B63) carries it."""
+    DIFFUSE = "diffuse"
+    """Spread through both lungs rather than in one place."""
+    DISTRIBUTION = "distribution"
+    """The sign is itself a distribution (diffuse, multifocal, bilateral, unilateral)."""
+    WHOLE_FILM = "whole_film"
+    """A property of the image or how it was taken (projection, exposure, rotation)."""
+    OUTSIDE_ANATOMY_MAP = "outside_anatomy_map"
+    """It lies in structures the anatomy map has no region for: ribs, spine, shoulder
+    girdle, chest wall, skin, breast, axilla, neck, fissures, or outside the patient."""
+
+
 class Actionability(StrEnum):
     """Actionability tier, mirroring the tiers of the OIDM CXR findings list."""
 
@@ -241,6 +260,8 @@ class Sign:
     """Closest RadLex concepts (broader descriptor or post-coordination parts)."""
     oidm_fid: str = field(default="", compare=False)
     typical_locations: tuple[AnatomyId, ...] = field(default=(), compare=False)
+    no_typical_location: NoLocationReason | None = field(default=None, compare=False)
+    """Why ``typical_locations`` is empty; None when it lists places."""
     actionability: Actionability | None = field(default=None, compare=False)
     rule: Rule | None = field(default=None, compare=False)
     review_note: str = field(default="", compare=False)

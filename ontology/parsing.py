@@ -20,6 +20,7 @@ from ontology.model import (
     FleischnerStatus,
     GenericTerm,
     ItemGroup,
+    NoLocationReason,
     Op,
     Profile,
     ProfileId,
@@ -407,6 +408,7 @@ SIGN_KEYS = {
     "visual_pattern_en",
     "visual_pattern_zh",
     "typical_locations",
+    "no_typical_location",
     "clinical_meaning_en",
     "clinical_meaning_zh",
     "actionability",
@@ -443,6 +445,13 @@ def parse_sign(raw: object, *, path: str, index: int, category: Category) -> Sig
         raise entry.fail(f"oidm_fid {fid!r} must look like 'FID0490'")
     fleischner = entry.choice("fleischner", FleischnerStatus)
     assessable = entry.choice("cxr_assessable", Assessability)
+    locations = tuple(AnatomyId(a) for a in entry.texts("typical_locations"))
+    no_location = entry.optional_choice("no_typical_location", NoLocationReason)
+    if locations and no_location is not None:
+        raise entry.fail(
+            "typical_locations and no_typical_location contradict each other; "
+            "keep the places or the reason, not both"
+        )
     raw_rule = entry.data.get("rule")
     rule = (
         None
@@ -463,7 +472,8 @@ def parse_sign(raw: object, *, path: str, index: int, category: Category) -> Sig
         cxr_assessable=assessable,
         visual_pattern_en=entry.text("visual_pattern_en"),
         visual_pattern_zh=entry.text("visual_pattern_zh"),
-        typical_locations=tuple(AnatomyId(a) for a in entry.texts("typical_locations")),
+        typical_locations=locations,
+        no_typical_location=no_location,
         clinical_meaning_en=entry.text("clinical_meaning_en"),
         clinical_meaning_zh=entry.text("clinical_meaning_zh"),
         actionability=entry.optional_choice("actionability", Actionability),

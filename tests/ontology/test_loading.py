@@ -6,7 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from ontology import InvalidOntologyData, OntologyError, load_vocabulary_from
+from ontology import (
+    InvalidOntologyData,
+    NoLocationReason,
+    OntologyError,
+    load_vocabulary_from,
+)
 
 Edit = Callable[[Path, str, str], None]
 
@@ -28,6 +33,21 @@ SMALL_BREAKAGES = [
         'typical_locations = ["right_upper_zoen"]',
         r"signs/a\.toml: sign A01: typical_locations names 'right_upper_zoen', which is not an anatomy region",
         id="unknown location",
+    ),
+    pytest.param(
+        "signs/a.toml",
+        'typical_locations = ["right_upper_zone"]',
+        'typical_locations = ["right_upper_zone"]\nno_typical_location = "anywhere"',
+        r"sign A01: typical_locations and no_typical_location contradict each other",
+        id="places and a reason for having none",
+    ),
+    pytest.param(
+        "signs/a.toml",
+        'code = "A02"',
+        'code = "A02"\nno_typical_location = "everywhere"',
+        r"sign A02: no_typical_location must be one of 'anywhere', 'varies_with_cause', "
+        r"'diffuse', 'distribution', 'whole_film', 'outside_anatomy_map', got 'everywhere'",
+        id="unknown reason for no location",
     ),
     pytest.param(
         "signs/a.toml",
@@ -200,6 +220,18 @@ def test_broken_small_data_names_file_and_entry(
     edit(small_data / relative, old, new)
     with pytest.raises(InvalidOntologyData, match=message):
         load_vocabulary_from(small_data)
+
+
+def test_a_reason_for_no_location_is_loaded(small_data: Path, edit: Edit) -> None:
+    edit(
+        small_data / "signs/a.toml",
+        'code = "A02"',
+        'code = "A02"\nno_typical_location = "whole_film"',
+    )
+    signs = load_vocabulary_from(small_data).signs
+    assert signs["A02"].no_typical_location is NoLocationReason.WHOLE_FILM
+    assert signs["A02"].typical_locations == ()
+    assert signs["A01"].no_typical_location is None
 
 
 def test_missing_file_is_reported(small_data: Path) -> None:
