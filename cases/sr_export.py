@@ -9,9 +9,14 @@ What goes in, so other viewers (OHIF, PACS) can read it:
   version) is a TID 1410 planar ROI group: the anchor id, conversation and turn in its
   tracking identifier; its geometry as a 2-D SCOORD on the source image (boxes and
   contours as closed POLYLINEs, landmarks as POINTs, masks as their bounding box); its
-  anatomical site (RadLex, with laterality); its measurements in UCUM ``mm`` (only
-  calibrated values; the calibration source is the measurement method); and the
-  scorecard items that cite it as qualitative evaluations.
+  anatomical site (RadLex, with laterality); its measurements in UCUM ``mm`` (the
+  calibration source is the measurement method; uncalibrated pixel values are left out);
+  and the scorecard items that cite it as qualitative evaluations.
+* A distance measured with a spacing the engine *estimated* from typical anatomy (an
+  image without calibration) is exported, but flagged as such in two standard places:
+  its method reads "Pixel spacing estimated from typical anatomy (+/-15 %)", and its
+  TID 310 measurement properties carry the +/- range of measurement uncertainty in mm.
+  A viewer that shows only the number still shows the method beside it.
 * Scorecard items that cite no anchor go into one TID 1501 image-level group per profile.
 * Signs are coded with their RadLex id (scheme ``RADLEX``); signs without one use the
   casebook's local scheme ``99CXRCB`` with the sign code (e.g. ``A03``) and its English
@@ -43,6 +48,7 @@ from cases.geometry import Box, Point, Polygon, Polyline, RleMask
 from cases.model import (
     Anchor,
     AnchorKind,
+    CalibrationSource,
     Conversation,
     Image,
     Measurement,
@@ -76,6 +82,9 @@ MEASUREMENT_NAMES = {
         "center_distance", LOCAL_SCHEME, "Centre-to-centre distance"
     ),
 }
+ESTIMATED_RELATIVE_ERROR = 0.15
+"""engine.geometry.ESTIMATE_RELATIVE_ERROR (cases does not import engine); measurements
+store their own ``relative_error``, this is the fallback for one that lacks it."""
 EXPORTED_KINDS = {
     AnchorKind.FINDING,
     AnchorKind.LANDMARK,
@@ -208,16 +217,32 @@ def _measurement(m: Measurement, anchor: Anchor | None) -> hd.sr.Measurement | N
     name = MEASUREMENT_NAMES.get(m.kind) or hd.sr.CodedConcept(
         m.kind[:16], LOCAL_SCHEME, m.kind.replace("_", " ")[:64]
     )
-    method = hd.sr.CodedConcept(
-        f"calib-{m.calibration.value}"[:16],
-        LOCAL_SCHEME,
-        f"Pixel spacing from {m.calibration.value}",
-    )
+    properties = None
+    if m.calibration is CalibrationSource.ESTIMATED:
+        error = float(m.detail.get("relative_error") or ESTIMATED_RELATIVE_ERROR)
+        percent = round(error * 100)
+        method = hd.sr.CodedConcept(
+            "calib-estimated",
+            LOCAL_SCHEME,
+            f"Pixel spacing estimated from typical anatomy (+/-{percent} %)",
+        )
+        spread = round(m.value_mm * error, 2)
+        properties = hd.sr.MeasurementProperties(
+            upper_measurement_uncertainty=spread,
+            lower_measurement_uncertainty=spread,
+        )
+    else:
+        method = hd.sr.CodedConcept(
+            f"calib-{m.calibration.value}"[:16],
+            LOCAL_SCHEME,
+            f"Pixel spacing from {m.calibration.value}",
+        )
     return hd.sr.Measurement(
         name=name,
         value=round(m.value_mm, 2),
         unit=codes.UCUM.Millimeter,
         method=method,
+        properties=properties,
         finding_sites=_finding_site(anchor) if anchor is not None else None,
     )
 

@@ -265,6 +265,73 @@ def test_a_png_case_gets_a_stable_derived_source_reference(
     )
 
 
+def test_an_estimated_distance_is_flagged_in_the_structured_report(
+    tmp_path, seed_phantom
+):
+    """A PNG without spacing: the engine estimates mm from anatomy (±15 %), and says so."""
+    from dashboard.exports import export_structured_report
+    from tests.trust.conftest import SEED_QUESTIONS, fake_cache
+
+    # A cache of its own: the session's has analysed these pixels with a user spacing.
+    seed_cache = fake_cache(seed_phantom)
+
+    buffer = io.BytesIO()
+    PILImage.fromarray((seed_phantom.pixels * 255).astype(np.uint8)).save(
+        buffer, format="PNG"
+    )
+    db = tmp_path / "casebook.duckdb"
+    with open_store(db) as store:
+        outcome = store.import_bytes(buffer.getvalue(), name="film.png", actor="t")
+        session = workflows.start_session(
+            store,
+            outcome.case_id,
+            backend=EmbeddedBackend(),
+            actor="t",
+            cache=seed_cache,
+        )
+        for question in SEED_QUESTIONS[:3]:
+            workflows.ask(store, session, question, actor="t")
+        conversation_id = session.record.conversation_id
+        stored = {
+            m.kind: m
+            for m in store.list_measurements(conversation_id)
+            if m.value_mm is not None
+        }
+        export_structured_report(store, conversation_id, tmp_path / "sr.dcm", actor="t")
+    assert stored and all(m.calibration.value == "estimated" for m in stored.values())
+
+    sr = hd.sr.Comprehensive3DSR.from_dataset(pydicom.dcmread(tmp_path / "sr.dcm"))
+    exported = [
+        m
+        for group in sr.content.get_planar_roi_measurement_groups()
+        for m in group.get_measurements()
+    ]
+    assert len(exported) == len(stored)
+    for measurement in exported:
+        kind = measurement.name.value
+        value_mm = stored[kind].value_mm
+        assert measurement.value == pytest.approx(round(value_mm, 2))
+        assert measurement.unit.value == "mm"
+        method = measurement.method
+        assert (method.value, method.scheme_designator) == (
+            "calib-estimated",
+            LOCAL_SCHEME,
+        )
+        assert "estimated" in method.meaning and "15 %" in method.meaning
+        uncertainty = {
+            item.ConceptNameCodeSequence[0].CodeValue: float(
+                item.MeasuredValueSequence[0].NumericValue
+            )
+            for item in measurement[0].ContentSequence
+            if item.RelationshipType == "HAS PROPERTIES" and item.ValueType == "NUM"
+        }
+        # SCT +/- range of measurement uncertainty (TID 310), in the measurement's mm
+        assert uncertainty == {
+            "371886008": pytest.approx(round(value_mm * 0.15, 2)),
+            "371885007": pytest.approx(round(value_mm * 0.15, 2)),
+        }
+
+
 def test_the_teaching_file_holds_the_chosen_turns_and_escapes_text(
     seed_copy, tmp_path, capsys
 ):
