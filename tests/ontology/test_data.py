@@ -6,7 +6,14 @@ from collections import Counter
 
 import pytest
 
-from ontology import Assessability, FeatureType, ItemGroup, RegionKind, Vocabulary
+from ontology import (
+    Assessability,
+    FeatureType,
+    ItemGroup,
+    NoLocationReason,
+    RegionKind,
+    Vocabulary,
+)
 from ontology.matching import fold
 
 from .conftest import BUNDLED_DATA
@@ -278,6 +285,83 @@ def test_regions_are_bilingual_and_lobes_are_approximate(
 def test_typical_locations_are_known_regions(vocabulary: Vocabulary) -> None:
     for sign in vocabulary.signs.values():
         assert set(sign.typical_locations) <= set(vocabulary.anatomy), sign.code
+
+
+def test_every_sign_has_typical_locations_or_says_why_not(
+    vocabulary: Vocabulary,
+) -> None:
+    silent = [
+        code
+        for code, sign in vocabulary.signs.items()
+        if not sign.typical_locations and sign.no_typical_location is None
+    ]
+    assert silent == [], "give typical_locations or no_typical_location"
+    for sign in vocabulary.signs.values():
+        assert not (sign.typical_locations and sign.no_typical_location), sign.code
+
+
+def _codes(first: str, last: str) -> list[str]:
+    return [f"{first[0]}{n:02d}" for n in range(int(first[1:]), int(last[1:]) + 1)]
+
+
+CPA = {"right_costophrenic_angle", "left_costophrenic_angle"}
+HILA = {"right_hilum", "left_hilum"}
+APICES = {"right_apex", "left_apex"}
+HEMIDIAPHRAGMS = {"right_hemidiaphragm", "left_hemidiaphragm"}
+
+
+@pytest.mark.parametrize(
+    ("codes", "places"),
+    [
+        # pleural fluid collects in the costophrenic angles on an erect film
+        (["D01", "D02", "D03", "D10"], CPA),
+        (["D17", "A49", "A50"], APICES),
+        (["E06", "E07", "E08", "E10", "E11", "E12"], HILA),
+        (["E09"], {"mediastinum"}),
+        (_codes("E01", "E05"), {"mediastinum"}),
+        (["B53", "E27"], {"retrocardiac"}),
+        (_codes("F01", "F16"), {"heart"}),
+        (_codes("G22", "G27"), HEMIDIAPHRAGMS),
+        (["G03"], {"right_clavicle", "left_clavicle"}),
+        # Kerley A lines run from the hila; C lines lie in the lower zones
+        (["B17"], HILA),
+        (["B19"], {"right_lower_zone", "left_lower_zone"}),
+        # the silhouette sign is lost along the heart, aorta and hemidiaphragm borders
+        (["B09"], {"heart", "mediastinum", *HEMIDIAPHRAGMS}),
+        (["I05"], APICES | CPA),
+        (["B55", "D07"], {"right_lung", "left_lung"}),
+    ],
+)
+def test_signs_with_a_predilection_name_its_regions(
+    vocabulary: Vocabulary, codes: list[str], places: set[str]
+) -> None:
+    for code in codes:
+        assert places <= set(vocabulary.get_sign(code).typical_locations), code
+
+
+@pytest.mark.parametrize(
+    ("reason", "codes"),
+    [
+        (NoLocationReason.DISTRIBUTION, {"B60", "B61", "B62", "B63"}),
+        # technique: everything of category I except clipped apices/CP angles and skin fold
+        (NoLocationReason.WHOLE_FILM, set(_codes("I01", "I09")) - {"I05"}),
+    ],
+)
+def test_reasons_for_no_location_fit_their_signs(
+    vocabulary: Vocabulary, reason: NoLocationReason, codes: set[str]
+) -> None:
+    assert {
+        c for c, s in vocabulary.signs.items() if s.no_typical_location is reason
+    } == codes
+
+
+def test_bones_outside_the_anatomy_map_say_so(vocabulary: Vocabulary) -> None:
+    # ribs, spine, shoulder, chest wall: the anatomy map has only the clavicles
+    for code in ["G01", "G02", "G04", "G07", "G08", "G11", "G16", "G17"]:
+        assert (
+            vocabulary.get_sign(code).no_typical_location
+            is NoLocationReason.OUTSIDE_ANATOMY_MAP
+        ), code
 
 
 def test_names_are_unique_and_synonyms_do_not_repeat_them(
