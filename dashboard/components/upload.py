@@ -41,10 +41,22 @@ def import_files(
             results.append(FileResult(name=name, status="refused", case_id=None, issues=(),
                                       message=feedback.message_for(exc)))
         else:
+            # Stored pixels keep their stored spacing: say so when this upload asked for another.
+            note = "" if outcome.ignored_calibration is None else _spacing_note(outcome)
             results.append(FileResult(name=name, status=outcome.status.value, case_id=outcome.case_id,
-                                      issues=outcome.image.issues))
+                                      issues=outcome.image.issues, message=note))
         progress.progress(number / total, text=f"{number}/{total} · {name}")  # type: ignore[attr-defined]
     return results
+
+
+def _spacing_note(outcome: cases.ImportOutcome) -> str:
+    def mm(c: cases.Calibration) -> str:
+        return f"{c.row_mm:.3f} mm ({c.source.value})" if c.is_known and c.row_mm is not None else "no spacing"
+
+    ignored = outcome.ignored_calibration
+    assert ignored is not None
+    return (f"already stored with {mm(outcome.image.calibration)}; this upload's {mm(ignored)} was not applied "
+            "(a stored image's spacing never changes)")
 
 
 def panel(ctx: PageContext, store: cases.CaseStore) -> None:
@@ -95,6 +107,8 @@ def _show_results(ctx: PageContext, results: list[FileResult]) -> None:
     for r in results:
         if r.status == "refused":
             feedback.notify(f"{escape(r.name)}: {escape(r.message)}", "error")
+        elif r.message:
+            feedback.notify(f"{escape(r.name)}: {escape(r.message)}", "warning")
         elif r.issues:
             st.markdown(f"**{ctx.t('upload.issues_for', name=escape(r.name))}**")
             feedback.show_issues(r.issues)

@@ -134,6 +134,22 @@ def test_upload_imports_each_file_and_reports_issues_and_refusals(tmp_path, smal
     assert bar.calls == pytest.approx([1 / 3, 2 / 3, 1.0])
 
 
+def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied(tmp_path, small_png):
+    from dashboard.components.upload import import_files
+
+    class Bar:
+        def progress(self, value, text=""):
+            pass
+
+    with open_store(tmp_path / "up.duckdb") as store:
+        first, again = (import_files(store, [("a.png", small_png(1))], actor="local:tester", spacing_mm=mm,
+                                     progress=Bar())[0] for mm in (0.2, 0.5))
+    assert first.message == ""
+    assert again.status == "existing"
+    assert again.message == ("already stored with 0.200 mm (user); this upload's 0.500 mm (user) was not applied "
+                             "(a stored image's spacing never changes)")
+
+
 # --------------------------------------------------------------------------- case page: chat
 
 
