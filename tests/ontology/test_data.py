@@ -381,6 +381,26 @@ def test_names_are_unique_and_synonyms_do_not_repeat_them(
             assert fold(synonym) not in all_names, (sign.code, synonym)
 
 
+@pytest.mark.parametrize(
+    ("text", "region"),
+    [
+        ("right collarbone", "right_clavicle"),
+        ("left collar bone", "left_clavicle"),
+        ("fracture of the right clavicle", "right_clavicle"),
+        ("left clavicular", "left_clavicle"),
+    ],
+)
+def test_clavicles_have_english_synonyms(
+    vocabulary: Vocabulary, text: str, region: str
+) -> None:
+    assert [m.region_id for m in vocabulary.find_anatomy_in_text(text)] == [region]
+
+
+def test_every_region_has_english_and_chinese_synonyms(vocabulary: Vocabulary) -> None:
+    for region in vocabulary.anatomy.values():
+        assert region.synonyms_en and region.synonyms_zh, region.id
+
+
 def test_all_six_profiles_exist(vocabulary: Vocabulary) -> None:
     assert set(vocabulary.profiles) == PROFILE_IDS
 
