@@ -381,6 +381,30 @@ def test_names_are_unique_and_synonyms_do_not_repeat_them(
             assert fold(synonym) not in all_names, (sign.code, synonym)
 
 
+# Signs whose Chinese name is the only textbook term; each says so in review_note.
+NO_CHINESE_SYNONYM = {"A58": "颈胸征", "A59": "不完全边界征"}
+
+
+def test_every_sign_has_a_chinese_synonym_unless_none_exists(
+    vocabulary: Vocabulary,
+) -> None:
+    missing = {c for c, s in vocabulary.signs.items() if not s.synonyms_zh}
+    assert missing == set(NO_CHINESE_SYNONYM)
+    for code, only_term in NO_CHINESE_SYNONYM.items():
+        note = vocabulary.get_sign(code).review_note
+        assert "No Chinese synonym" in note and only_term in note, code
+
+
+@pytest.mark.parametrize(
+    ("question", "code"),
+    [("两肺可见克氏B线吗？", "B18"), ("克氏A线", "B17"), ("有克氏C线吗", "B19")],
+)
+def test_kerley_lines_are_found_by_their_chinese_name(
+    vocabulary: Vocabulary, question: str, code: str
+) -> None:
+    assert [s.code for s in vocabulary.match_sign_in_text(question)] == [code]
+
+
 @pytest.mark.parametrize(
     ("text", "region"),
     [
