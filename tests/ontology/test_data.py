@@ -9,6 +9,7 @@ import pytest
 from ontology import (
     Assessability,
     FeatureType,
+    FleischnerStatus,
     ItemGroup,
     NoLocationReason,
     RegionKind,
@@ -142,7 +143,7 @@ def test_codes_outside_the_inventory_are_marked_as_extensions(
     vocabulary: Vocabulary,
 ) -> None:
     extras = [s for code, s in vocabulary.signs.items() if code not in INVENTORY_CODES]
-    assert {s.code for s in extras} == {"A61", "I10"}
+    assert {s.code for s in extras} == {"A61", "B64", "I10"}
     for sign in extras:
         assert "extension" in sign.review_note.lower(), sign.code
 
@@ -403,6 +404,47 @@ def test_kerley_lines_are_found_by_their_chinese_name(
     vocabulary: Vocabulary, question: str, code: str
 ) -> None:
     assert [s.code for s in vocabulary.match_sign_in_text(question)] == [code]
+
+
+def test_deprecated_signs_name_a_current_preferred_sign(vocabulary: Vocabulary) -> None:
+    deprecated = [
+        s for s in vocabulary.signs.values() if s.fleischner is FleischnerStatus.DEPRECATED
+    ]
+    assert "B64" in {s.code for s in deprecated}
+    for sign in deprecated:
+        assert "fleischner2008" in sign.sources or "fleischner2024" in sign.sources
+        preferred = set(re.findall(r"\b[A-I]\d{2}\b", sign.review_note)) - {sign.code}
+        assert preferred, f"{sign.code}: review_note must name the preferred sign"
+        for code in preferred:
+            assert vocabulary.get_sign(code).fleischner is FleischnerStatus.CURRENT, code
+
+
+def test_infiltrate_is_the_deprecated_sign_pointing_to_opacity_and_consolidation(
+    vocabulary: Vocabulary,
+) -> None:
+    sign = vocabulary.get_sign("B64")
+    assert sign.name_en == "Infiltrate" and sign.name_zh == "浸润影"
+    assert {"B01", "B02"} <= set(re.findall(r"[A-I]\d{2}", sign.review_note))
+    assert "(B01)" in sign.clinical_meaning_en and "(B02)" in sign.clinical_meaning_en
+    assert "(B01)" in sign.clinical_meaning_zh and "(B02)" in sign.clinical_meaning_zh
+
+
+@pytest.mark.parametrize(
+    ("question", "codes"),
+    [
+        ("Is there an infiltrate?", ["B64"]),
+        ("bilateral infiltrates?", ["B64"]),
+        ("有浸润影吗？", ["B64"]),
+        ("右下肺炎性浸润？", ["B64"]),
+        # invasive adenocarcinoma (浸润性腺癌) is a pathology term, not an infiltrate
+        ("这是浸润性腺癌吗？", []),
+        ("Is there an opacity?", ["B01"]),
+    ],
+)
+def test_infiltrate_questions_find_the_deprecated_term(
+    vocabulary: Vocabulary, question: str, codes: list[str]
+) -> None:
+    assert [s.code for s in vocabulary.match_sign_in_text(question)] == codes
 
 
 @pytest.mark.parametrize(
