@@ -1244,7 +1244,7 @@ class CaseStore:
                     f"SELECT {columns_sql(AuditRecord)} FROM audit_log ORDER BY seq"
                 ).fetchall()
             ]
-            current = verification.current_payloads(cursor)
+            current = verification.current_payloads(cursor, self.content)
         head = records[-1] if records else None
         chain_problem = audit.check_chain(records)
         problems = (

@@ -65,6 +65,7 @@ from engine.wording import (
 )
 from ontology import (
     AnatomyMention,
+    FleischnerStatus,
     ItemGroup,
     ItemResult,
     MatchStatus,
@@ -902,7 +903,12 @@ class Conversation:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
         places = _places(mentions)
         sign = next((s for s in signs if s.code not in _KIND_SIGNS), None)
-        if sign is None:
+        if sign is not None and sign.rule is None and sign.fleischner is FleischnerStatus.DEPRECATED:
+            # "Is there an infiltrate?": the term names no one appearance, so answer with
+            # the opacities that were found, then say why the word is not used.
+            self._presence_of_findings(draft, places, None, lang, index)
+            self._presence_of_sign(draft, sign, lang, index)
+        elif sign is None:
             self._presence_of_findings(draft, places, _wanted_kinds(intent, signs), lang, index)
         elif sign.rule is not None and sign.rule.feature.startswith("focal."):
             self._presence_on_lesions(draft, sign, places, lang, index)

@@ -455,3 +455,12 @@ def test_a_checklist_turn_anchors_only_the_evidence_it_cites(seed_analysis):
     cited = {i for item in t4.scorecard.items for i in item.evidence_anchor_ids}
     assert {a.id for a in created} <= cited
     assert all(f"[{a.id}]" in t4.answer_text for a in created)
+
+
+def test_a_deprecated_term_is_answered_with_what_was_found_and_why_the_term_is_not_used(seed_analysis, phantom):
+    (turn,) = run(seed_analysis, ["Is there an infiltrate?"])[1]
+    assert turn.intent is IntentKind.PRESENCE
+    (anchor,) = [a for a in turn.anchors if a.kind is AnchorKind.FINDING]
+    x, y, r = phantom.nodules[0]
+    assert math.dist(anchor.center, (x, y)) <= r and f"[{anchor.id}]" in turn.answer_text
+    assert "no longer recommends 'infiltrate'" in turn.answer_text
