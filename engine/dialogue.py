@@ -533,7 +533,7 @@ class Conversation:
                 turn_index=index,
                 side=side,
                 region=name,
-                confidence=round(self.analysis.anatomy.confidence_at(point), 2),
+                confidence=round(self.analysis.anatomy.landmark_confidence(name), 2),
                 attributes=attributes,
             )
         )
@@ -571,16 +571,7 @@ class Conversation:
                 turn_index=index,
                 side=side,
                 region=region.value,
-                confidence=round(
-                    float(
-                        self.analysis.anatomy.confidence[
-                            self.analysis.anatomy.mask(region)
-                        ].mean()
-                    ),
-                    2,
-                )
-                if self.analysis.anatomy.mask(region).any()
-                else None,
+                confidence=None if (c := self.analysis.anatomy.region_confidence(region)) is None else round(c, 2),
             )
         )
 
@@ -1110,13 +1101,21 @@ class Conversation:
                 if not zh and f.location.lobe
                 else ""
             )
-            + ("。" if zh else "."),
+            # The zone a reader is told depends on how the zones were drawn: say how.
+            + (f"；{self.analysis.zone_rule.describe('zh')}。" if zh else f"; {self.analysis.zone_rule.describe('en')}."),
             (
                 f"{a} 大小：{size_phrase(f, lang)}，形态{_shape_word(f, lang)}。"
                 if zh
                 else f"{a} Size: {size_phrase(f, lang)}; shape {_shape_word(f, lang)}."
             ),
         ]
+        if f.kind_from_estimate:
+            lines.append(
+                f"{a} {KIND_SHORT['zh'][f.kind]}（而非{KIND_SHORT['zh'][_OTHER_FOCAL[f.kind]]}）是按估计大小判断的，3 cm 界值附近不可靠。"
+                if zh
+                else f"{a} Called a {KIND_SHORT['en'][f.kind]} rather than a {KIND_SHORT['en'][_OTHER_FOCAL[f.kind]]} "
+                "from the estimated size; unreliable near the 3 cm boundary."
+            )
         m = f.margin
         if m is not None:
             if m.lobulated:
@@ -2225,6 +2224,7 @@ def _total_line(card: Scorecard, lang: str) -> str:
     )
 
 
+_OTHER_FOCAL = {FindingKind.NODULE: FindingKind.MASS, FindingKind.MASS: FindingKind.NODULE}
 _PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
 
 _FLEISCHNER = {

@@ -135,7 +135,18 @@ def size_phrase(finding: Finding, lang: str) -> str:
             if lang == "zh"
             else f"about {a:.1f} × {b:.1f} cm"
         )
-    a, b = finding.long_axis_px, finding.short_axis_px
+    estimate = finding.size_estimate
+    px_a, px_b = finding.long_axis_px, finding.short_axis_px
+    if estimate is not None:
+        a, b = estimate.long_axis_mm / 10, estimate.short_axis_mm / 10
+        error = f"{estimate.relative_error:.0%}"
+        return (
+            f"约 {px_a:.0f} × {px_b:.0f} 像素，估计约 {a:.1f} × {b:.1f} cm（图像无像素间距，按典型解剖估计，误差约 ±{error}）"
+            if lang == "zh"
+            else f"about {px_a:.0f} × {px_b:.0f} px, ≈ {a:.1f} × {b:.1f} cm (no pixel spacing: estimated from "
+            f"typical anatomy, ±{error})"
+        )
+    a, b = px_a, px_b
     return (
         f"约 {a:.0f} × {b:.0f} 像素（图像无像素间距，未换算为 cm）"
         if lang == "zh"

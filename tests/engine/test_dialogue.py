@@ -185,7 +185,8 @@ def test_without_calibration_no_cm_is_claimed(phantom):
         and measurement.calibration.value == "estimated"
     )
     assert "estimated" in turns[2].answer_text
-    assert "px" in turns[0].answer_text  # sizes stay in pixels
+    # Sizes are pixels, with an estimate in cm that says it is one.
+    assert "px, ≈" in turns[0].answer_text and "estimated from typical anatomy, ±15%" in turns[0].answer_text
     assert all(
         a.size_mm is None for a in turns[1].anchors if a.kind is AnchorKind.FINDING
     )
@@ -464,3 +465,19 @@ def test_a_deprecated_term_is_answered_with_what_was_found_and_why_the_term_is_n
     x, y, r = phantom.nodules[0]
     assert math.dist(anchor.center, (x, y)) <= r and f"[{anchor.id}]" in turn.answer_text
     assert "no longer recommends 'infiltrate'" in turn.answer_text
+
+
+def test_a_described_lesion_says_how_the_zones_were_drawn(seed_analysis):
+    t2 = run(seed_analysis, SEED_ZH[:2])[1][1]
+    t2_en = run(seed_analysis, SEED_EN[:2])[1][1]
+    assert seed_analysis.zone_rule.describe("zh") in t2.answer_text
+    assert seed_analysis.zone_rule.describe("en") in t2_en.answer_text
+
+
+def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(phantom):
+    analysis = analyse(phantom, [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)], spacing=None, key="e")
+    t2 = run(analysis, SEED_EN[:2])[1][1]
+    assert "from the estimated size; unreliable near the 3 cm boundary" in t2.answer_text
+    calibrated = run(analyse(phantom, [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)], key="c"),
+                     SEED_EN[:2])[1][1]
+    assert "estimated size" not in calibrated.answer_text
