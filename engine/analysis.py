@@ -679,7 +679,7 @@ def finding_from_json(d: dict[str, Any]) -> Finding:
 
 
 class AnalysisCache:
-    """In-memory LRU of analyses by (pixel hash, engine version), safe across threads.
+    """In-memory LRU of analyses by (pixel hash, engine version, calibration), safe across threads.
 
     Two sessions asking about the same new image wait for one analysis instead of
     computing it twice. `load`/`save` hooks let the application persist analyses (the
@@ -691,9 +691,9 @@ class AnalysisCache:
     ) -> None:
         self._factory = analyzer_factory
         self._analyzer: Analyzer | None = None
-        self._items: OrderedDict[tuple[str, str], ImageAnalysis] = OrderedDict()
+        self._items: OrderedDict[tuple[str, str, str], ImageAnalysis] = OrderedDict()
         self._lock = threading.Lock()
-        self._key_locks: dict[tuple[str, str], threading.Lock] = {}
+        self._key_locks: dict[tuple[str, str, str], threading.Lock] = {}
         self.maxsize = maxsize
 
     @property
@@ -711,7 +711,11 @@ class AnalysisCache:
         save: Callable[[str, str, bytes], None] | None = None,
     ) -> ImageAnalysis:
         version = self.analyzer.version
-        key = (radiograph.key, version)
+        # The same pixels with another spacing or view are another analysis (its mm and
+        # view-dependent measures differ); the stored copy is keyed by pixels only
+        # because a stored image's calibration never changes.
+        c = radiograph.calibration
+        key = (radiograph.key, version, f"{c.row_mm}|{c.col_mm}|{c.source.value}|{radiograph.view_position}")
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
