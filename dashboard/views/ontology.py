@@ -65,7 +65,9 @@ with tab_signs:
                 ("RadLex", sign.radlex or ", ".join(sign.radlex_related) or "—"),
                 (ctx.t("ontology.locations"), ", ".join(
                     (vocabulary.find_anatomy(a).name(ctx.lang) if vocabulary.find_anatomy(a) else a)
-                    for a in sign.typical_locations) or "—"),
+                    for a in sign.typical_locations)
+                    or (ctx.t(f"ontology.no_location.{sign.no_typical_location.value}")
+                        if sign.no_typical_location else "—")),
                 (ctx.t("ontology.rule"), sign.rule.describe() if sign.rule else ctx.t("ontology.no_rule")),
                 (ctx.t("ontology.sources"), "; ".join(
                     vocabulary.sources[k].citation if k in vocabulary.sources else k for k in sign.sources)),

@@ -13,6 +13,7 @@ from dashboard.access import PageId, Role
 from dashboard.overlay import Layer
 from engine.anchors import AnchorKind, AnchorStatus
 from ontology import Assessability, ItemGroup
+from ontology.model import NoLocationReason
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 LITERAL = re.compile(r"""(?:\bt|\btext)\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
@@ -35,6 +36,7 @@ DYNAMIC = {
     "band": ["inner", "middle", "outer"],
     "measure": ["center_to_hilum", "edge_gap", "center_distance"],
     "upload.status": ["imported", "existing", "refused"],
+    "ontology.no_location": [r.value for r in NoLocationReason],
 }
 
 
