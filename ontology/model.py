@@ -216,6 +216,24 @@ class Rule:
         value = str(self.value).lower() if isinstance(self.value, bool) else self.value
         return f"{self.feature} {self.op} {value}"
 
+    def criterion(self, feature: Feature, lang: Lang | str) -> str:
+        """Return what the rule asks of a value, in words: "at least 1", "≥1", "at least 20 mm".
+
+        A yes/no rule is its expected answer ("yes", "否").
+        """
+        zh = Lang(lang) is Lang.ZH
+        if isinstance(self.value, bool):
+            return feature.value_words(self.value, lang)
+        words = _OP_ZH if zh else _OP_EN
+        value = feature.value_words(self.value, lang)
+        return f"{words[self.op]}{value}" if zh else f"{words[self.op]} {value}".strip()
+
+
+# How a rule's operator reads to a radiologist, in each language.
+_OP_EN = {Op.GE: "at least", Op.GT: "more than", Op.LE: "at most", Op.LT: "less than", Op.EQ: "exactly",
+          Op.NE: "not"}
+_OP_ZH = {Op.GE: "≥", Op.GT: ">", Op.LE: "≤", Op.LT: "<", Op.EQ: "=", Op.NE: "≠"}
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
@@ -348,9 +366,39 @@ class Feature:
     name: str
     type: FeatureType = field(compare=False)
     meaning_en: str = field(compare=False)
+    label_en: str = field(compare=False)
+    """A reader's short name for the feature ("spicules"), used in reasons."""
+    label_zh: str = field(compare=False)
     unit: str = field(default="", compare=False)
     minimum: float | None = field(default=None, compare=False)
     maximum: float | None = field(default=None, compare=False)
+
+    def label(self, lang: Lang | str) -> str:
+        """Return the short name in a language ("en" or "zh")."""
+        return self.label_zh if Lang(lang) is Lang.ZH else self.label_en
+
+    def value_words(self, value: FeatureValue, lang: Lang | str) -> str:
+        """Return a value as a reader sees it: "yes"/"是", "12.4 mm", "35%", "0.47"."""
+        zh = Lang(lang) is Lang.ZH
+        if isinstance(value, bool):
+            return ("是" if value else "否") if zh else ("yes" if value else "no")
+        if isinstance(value, str):
+            return value
+        if self.unit == "fraction":
+            return f"{value:.0%}"
+        # Millimetres to a tenth, ratios and likelihoods to a hundredth: what the engine
+        # measures, without float noise ("0.47", not "0.4699999").
+        shown = str(value) if isinstance(value, int) else f"{value:.{1 if self.unit == 'mm' else 2}f}"
+        if "." in shown:
+            shown = shown.rstrip("0").rstrip(".")
+        return f"{shown} mm" if self.unit == "mm" else shown
+
+    def show(self, value: FeatureValue, lang: Lang | str) -> str:
+        """Return an observed value with the feature's name: "spicules: 0" / "毛刺数 0"."""
+        words = self.value_words(value, lang)
+        if Lang(lang) is Lang.ZH:
+            return f"{self.label_zh}：{words}" if isinstance(value, bool) else f"{self.label_zh} {words}"
+        return f"{self.label_en}: {words}"
 
     def accepts(self, value: object) -> bool:
         """Return whether a value has this feature's type and lies in its range."""

@@ -196,7 +196,7 @@ def parse_sources(document: dict[str, Any], *, path: str) -> list[Source]:
     return sources
 
 
-FEATURE_KEYS = {"name", "type", "unit", "meaning_en", "minimum", "maximum"}
+FEATURE_KEYS = {"name", "type", "unit", "meaning_en", "label_en", "label_zh", "minimum", "maximum"}
 
 
 def parse_features(document: dict[str, Any], *, path: str) -> list[Feature]:
@@ -224,6 +224,8 @@ def parse_features(document: dict[str, Any], *, path: str) -> list[Feature]:
                 type=feature_type,
                 unit=entry.text("unit", required=False),
                 meaning_en=entry.text("meaning_en"),
+                label_en=entry.text("label_en"),
+                label_zh=entry.text("label_zh"),
                 minimum=entry.number("minimum"),
                 maximum=entry.number("maximum"),
             )

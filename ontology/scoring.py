@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from ontology.errors import InvalidObservation
 from ontology.model import (
     Assessability,
+    Feature,
     FeatureValue,
     ItemGroup,
     ItemResult,
@@ -52,7 +53,7 @@ def score(
         name_en=profile.name_en,
         name_zh=profile.name_zh,
         items=tuple(
-            _score_item(item, vocabulary.get_sign(item.sign_code), by_feature)
+            _score_item(item, vocabulary.get_sign(item.sign_code), by_feature, vocabulary)
             for item in profile.items
         ),
         limitations_en=profile.limitations_en,
@@ -67,7 +68,7 @@ def assess(observations: Iterable[Observation], sign: Sign, vocabulary: Vocabula
         InvalidObservation: as for `score`.
     """
     item = ProfileItem(sign_code=sign.code, group=ItemGroup.CORE)
-    return _score_item(item, sign, _by_feature(observations, vocabulary))
+    return _score_item(item, sign, _by_feature(observations, vocabulary), vocabulary)
 
 
 def _by_feature(observations: Iterable[Observation], vocabulary: Vocabulary) -> dict[str, list[Observation]]:
@@ -93,7 +94,7 @@ def _check_observation(observation: Observation, vocabulary: Vocabulary) -> None
 
 
 def _score_item(
-    item: ProfileItem, sign: Sign, by_feature: dict[str, list[Observation]]
+    item: ProfileItem, sign: Sign, by_feature: dict[str, list[Observation]], vocabulary: Vocabulary
 ) -> ItemResult:
     def result(
         status: MatchStatus,
@@ -152,31 +153,23 @@ def _score_item(
     if not observed:
         return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
     satisfying = [o for o in observed if rule.evaluate(o.value)]
+    feature = vocabulary.features[rule.feature]
     if satisfying:
         value = satisfying[0].value
-        return result(
-            MatchStatus.MET,
-            f"{_show(rule, value)} meets {rule.describe()}",
-            f"{_show(rule, value)}，符合 {rule.describe()}",
-            satisfying,
-            value,
-        )
+        return result(MatchStatus.MET, *_reasons(rule, feature, value, met=True), satisfying, value)
     value = observed[0].value
-    return result(
-        MatchStatus.NOT_MET,
-        f"{_show(rule, value)} does not meet {rule.describe()}",
-        f"{_show(rule, value)}，不符合 {rule.describe()}",
-        observed,
-        value,
-    )
+    return result(MatchStatus.NOT_MET, *_reasons(rule, feature, value, met=False), observed, value)
 
 
-def _show(rule: Rule, value: FeatureValue) -> str:
-    shown = (
-        str(value).lower()
-        if isinstance(value, bool)
-        else f"{value:g}"
-        if isinstance(value, float)
-        else str(value)
-    )
-    return f"{rule.feature} = {shown}"
+def _reasons(rule: Rule, feature: Feature, value: FeatureValue, *, met: bool) -> tuple[str, str]:
+    """What was measured and what the sign needs, in a reader's words.
+
+    "spicules: 0, needs at least 1" / "毛刺数 0，需 ≥1". A yes/no feature needs no
+    criterion: "centre in an upper zone: no" beside "not met" says it all.
+    """
+    en, zh = feature.show(value, "en"), feature.show(value, "zh")
+    if isinstance(rule.value, bool):
+        return en, zh
+    if met:
+        return f"{en}, meets {rule.criterion(feature, 'en')}", f"{zh}，满足 {rule.criterion(feature, 'zh')}"
+    return f"{en}, needs {rule.criterion(feature, 'en')}", f"{zh}，需 {rule.criterion(feature, 'zh')}"

@@ -25,11 +25,15 @@ SMALL_FILES = {
         type = "int"
         minimum = 0
         meaning_en = "Spicules on the margin."
+        label_en = "spicules"
+        label_zh = "毛刺数"
 
         [[feature]]
         name = "focal.upper_zone"
         type = "bool"
         meaning_en = "Centre in an upper zone."
+        label_en = "centre in an upper zone"
+        label_zh = "中心位于上肺野"
 
         [[feature]]
         name = "heart.ctr"
@@ -37,11 +41,15 @@ SMALL_FILES = {
         minimum = 0
         maximum = 1
         meaning_en = "Cardiothoracic ratio."
+        label_en = "cardiothoracic ratio"
+        label_zh = "心胸比"
 
         [[feature]]
         name = "view.frontal_pa"
         type = "bool"
         meaning_en = "PA projection."
+        label_en = "PA view"
+        label_zh = "后前位片"
     """,
     "anatomy.toml": """
         [[region]]

@@ -265,6 +265,8 @@ def test_feature_catalogue_is_the_agreed_list(vocabulary: Vocabulary) -> None:
         feature = vocabulary.features[name]
         assert (feature.minimum, feature.maximum) == (0, 1), name
     assert all(f.meaning_en for f in vocabulary.features.values())
+    # Scorecard reasons name features in the reader's words, in both languages.
+    assert all(f.label_en and CJK.search(f.label_zh) for f in vocabulary.features.values())
 
 
 def test_every_architecture_region_is_in_the_vocabulary(vocabulary: Vocabulary) -> None:

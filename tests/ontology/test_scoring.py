@@ -162,7 +162,7 @@ def test_any_of_several_findings_meets_the_item_with_its_own_evidence(
     assert item.status is MET
     assert item.evidence_anchor_ids == ("n2",)
     assert item.observed_value == 4
-    assert "focal.spicule_count = 4" in item.reason_en
+    assert item.reason_en == "spicules: 4, meets at least 1"
 
 
 def test_not_met_cites_every_observation_of_the_feature(
@@ -176,6 +176,39 @@ def test_not_met_cites_every_observation_of_the_feature(
     (item,) = [i for i in card.items if i.sign_code == "A01"]
     assert item.status is NOT_MET
     assert item.evidence_anchor_ids == ("n1", "n2")
+
+
+@pytest.mark.parametrize(
+    ("observations", "code", "reason_en", "reason_zh"),
+    [
+        ([obs("focal.spicule_count", 0, "n1")], "A01", "spicules: 0, needs at least 1", "毛刺数 0，需 ≥1"),
+        ([obs("focal.spicule_count", 2, "n1")], "A01", "spicules: 2, meets at least 1", "毛刺数 2，满足 ≥1"),
+        ([obs("focal.upper_zone", False, "n1")], "A02", "centre in an upper zone: no", "中心位于上肺野：否"),
+        (
+            [obs("heart.ctr", 0.4712, "h"), obs("view.frontal_pa", True)],
+            "F01",
+            "cardiothoracic ratio: 0.47, needs more than 0.5",
+            "心胸比 0.47，需 >0.5",
+        ),
+    ],
+)
+def test_reasons_are_written_in_words_not_rule_strings(
+    small_vocabulary: Vocabulary, observations: list[Observation], code: str, reason_en: str, reason_zh: str
+) -> None:
+    card = score(observations, small_vocabulary.get_profile("test"), small_vocabulary)
+    (item,) = [i for i in card.items if i.sign_code == code]
+    assert (item.reason_en, item.reason_zh) == (reason_en, reason_zh)
+
+
+def test_bundled_reasons_never_show_a_feature_name(vocabulary: Vocabulary) -> None:
+    observations = [obs("focal.spicule_count", 0, "n1"), obs("focal.diameter_mm", 12.43, "n1"),
+              obs("focal.upper_zone", True, "n1"), obs("focal.lobulation_notches", 2, "n1")]
+    card = score(observations, vocabulary.get_profile("early_lung_cancer"), vocabulary)
+    judged = [i for i in card.items if i.status is not NA]
+    assert judged
+    for item in judged:
+        assert "focal." not in item.reason_en + item.reason_zh, item
+        assert ">=" not in item.reason_en + item.reason_zh, item
 
 
 def test_scorecard_carries_profile_identity_groups_and_limitations(
