@@ -4,7 +4,9 @@ import streamlit as st
 
 from dashboard.components import frame, navigation
 
-st.set_page_config(page_title="CXR Casebook", page_icon=":material/radiology:", layout="wide")
+# A drawn icon, not a Material one: Streamlit fetches a Material favicon from Google's
+# font servers, and a clinical dashboard makes no requests outside the hospital.
+st.set_page_config(page_title="CXR Casebook", page_icon=frame.favicon(), layout="wide")
 # The shared sidebar is drawn here, not by the pages, so its widgets keep their state
 # from page to page.
 person = frame.common()

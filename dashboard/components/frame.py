@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from dashboard import access, feedback, i18n
 from dashboard.access import AccessDenied, Identity, PageId, Right
@@ -88,6 +90,18 @@ def common() -> Identity | None:
     st.sidebar.divider()
     st.sidebar.caption(i18n.text("app.disclaimer", lang))
     return person
+
+
+@functools.cache
+def favicon() -> Image.Image:
+    """The browser-tab icon: two lung fields on a dark film, drawn here (no download)."""
+    icon = Image.new("RGBA", (64, 64), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(icon)
+    draw.rounded_rectangle((2, 2, 61, 61), radius=12, fill=(28, 36, 48, 255))
+    draw.ellipse((10, 12, 30, 54), fill=(200, 215, 230, 255))
+    draw.ellipse((34, 12, 54, 54), fill=(200, 215, 230, 255))
+    draw.rectangle((29, 8, 35, 50), fill=(28, 36, 48, 255))
+    return icon
 
 
 def open_page(page: PageId) -> PageContext:

@@ -114,12 +114,25 @@ def browser():
         chromium.close()
 
 
+OUTSIDE: list[str] = []
+"""Every request the pages made to a host other than this machine (there must be none)."""
+
+
 @pytest.fixture(scope="module")
 def page(browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1500, "height": 1250})
-    yield context.new_page()
+    page = context.new_page()
+    page.on("request", lambda r: OUTSIDE.append(r.url) if not _is_local(r.url) else None)
+    yield page
     context.close()
+
+
+def _is_local(url: str) -> bool:
+    from urllib.parse import urlparse
+
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in ("127.0.0.1", "localhost", "::1")
 
 
 def settle(page, timeout: float = 60_000) -> None:
@@ -243,6 +256,11 @@ def test_the_audit_page_shows_the_integrity_check_passing(server, page):
     assert "e2e.reader" in page.get_by_test_id("stMain").inner_text() or page.get_by_test_id("stDataFrame").count()
     shot(page, "07-audit")
     assert page.get_by_role("button", name="Download the filtered table (CSV)").is_enabled()
+
+
+def test_no_page_asked_anything_of_a_host_outside_this_machine():
+    # A clinic's dashboard runs on its own network; nothing (fonts, icons) comes from outside.
+    assert OUTSIDE == []
 
 
 def test_the_screenshots_were_written():
