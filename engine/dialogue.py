@@ -53,10 +53,12 @@ from engine.references import (
 from engine.wording import (
     DISCLAIMER,
     KIND_SHORT,
+    POSSIBLE,
     cite,
     clock_list,
     confidence_phrase,
     distance_phrase,
+    is_weak,
     kind_phrase,
     lobe_phrase,
     location_phrase,
@@ -685,10 +687,10 @@ class Conversation:
                     ids.append(anchor.id)
                     lines.append(
                         f"{anchor.id}: {location_phrase(c.location, lang)} {KIND_SHORT[lang][c.kind]}，"
-                        f"{confidence_phrase(c.confidence, lang)}"
+                        f"{self._confidence_words(c, lang)}"
                         if zh
                         else f"{anchor.id}: {KIND_SHORT[lang][c.kind]} in the {location_phrase(c.location, lang)}, "
-                        f"{confidence_phrase(c.confidence, lang)}"
+                        f"{self._confidence_words(c, lang)}"
                     )
             draft.clarification.extend(ids)
             head = (
@@ -757,16 +759,27 @@ class Conversation:
         draft.sections.append(self._other_structures(lang, index))
         draft.warnings.extend(self.analysis.warnings)
 
+    def _is_weak(self, f: Finding) -> bool:
+        """A focal finding only just above the detector's report threshold."""
+        return f.is_focal and is_weak(f.confidence, self.analysis.focal_report_score)
+
+    def _confidence_words(self, f: Finding, lang: str) -> str:
+        threshold = self.analysis.focal_report_score if f.is_focal else None
+        return confidence_phrase(f.confidence, lang, threshold)
+
     def _finding_line(self, f: Finding, anchor: Anchor, lang: str) -> str:
         zh = lang == "zh"
         where = location_phrase(f.location, lang)
         size = size_phrase(f, lang)
         shape = _shape_word(f, lang)
-        conf = confidence_phrase(f.confidence, lang)
+        conf = self._confidence_words(f, lang)
         if f.is_focal:
+            # A weak detection is not stated as seen: "可疑" / "possible".
+            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
             if zh:
-                return f"{cite([anchor.id])} {where}见一{shape}{kind_phrase(f.kind, lang)}，{size}（{conf}）。"
-            return f"{cite([anchor.id])} {_article(shape)} {shape} {kind_phrase(f.kind, lang)} in the {where}, {size} ({conf})."
+                return f"{cite([anchor.id])} {where}见一{hedge}{shape}{kind_phrase(f.kind, lang)}，{size}（{conf}）。"
+            described = " ".join(w for w in (hedge, shape) if w)
+            return f"{cite([anchor.id])} {_article(described)} {described} {kind_phrase(f.kind, lang)} in the {where}, {size} ({conf})."
         extent = f.lung_fraction or 0.0
         if zh:
             return f"{cite([anchor.id])} {where}见{kind_phrase(f.kind, lang)}，范围{size}，约占肺野面积 {extent:.0%}（{conf}）。"
@@ -1109,6 +1122,14 @@ class Conversation:
                 else f"{a} Size: {size_phrase(f, lang)}; shape {_shape_word(f, lang)}."
             ),
         ]
+        if self._is_weak(f):
+            lines.insert(
+                0,
+                f"{a} 检出把握低（{self._confidence_words(f, lang)}），为可疑病灶，以下描述仅供参考。"
+                if zh
+                else f"{a} Weak detection ({self._confidence_words(f, lang)}): a possible lesion; read the details "
+                "below with that in mind.",
+            )
         if f.kind_from_estimate:
             lines.append(
                 f"{a} {KIND_SHORT['zh'][f.kind]}（而非{KIND_SHORT['zh'][_OTHER_FOCAL[f.kind]]}）是按估计大小判断的，3 cm 界值附近不可靠。"

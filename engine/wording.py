@@ -158,9 +158,34 @@ def distance_phrase(distance: Distance, lang: str) -> str:
     return describe_length(distance, lang)
 
 
-def confidence_phrase(confidence: float, lang: str) -> str:
+def weak_below(report_score: float) -> float:
+    """The score under which a reported focal finding is worded as possible, not seen.
+
+    Twice the detector's report threshold (a 0.09 threshold hedges findings under 0.18),
+    but never more than halfway from the threshold to 1: a detector that reports at 0.5
+    would otherwise hedge every finding it makes.
+    """
+    return report_score + min(report_score, (1.0 - report_score) / 2)
+
+
+def is_weak(confidence: float, report_score: float) -> bool:
+    return confidence < weak_below(report_score)
+
+
+POSSIBLE = {"zh": "可疑", "en": "possible"}
+
+
+def confidence_phrase(
+    confidence: float, lang: str, report_score: float | None = None
+) -> str:
+    """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
+    base = f"置信度 {confidence:.2f}" if lang == "zh" else f"confidence {confidence:.2f}"
+    if report_score is None or not is_weak(confidence, report_score):
+        return base
     return (
-        f"置信度 {confidence:.2f}" if lang == "zh" else f"confidence {confidence:.2f}"
+        f"{base}，接近报告阈值 {report_score:.2f}"
+        if lang == "zh"
+        else f"{base}, close to the report threshold {report_score:.2f}"
     )
 
 

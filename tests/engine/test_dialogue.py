@@ -481,3 +481,56 @@ def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(ph
     calibrated = run(analyse(phantom, [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)], key="c"),
                      SEED_EN[:2])[1][1]
     assert "estimated size" not in calibrated.answer_text
+
+
+# --------------------------------------------------------------------------- both languages
+
+
+def _same_analysis(zh, en):
+    """The two languages agree on everything but the words."""
+    assert zh.intent is en.intent
+    assert [(b.rule, b.anchor_id) for b in zh.resolved_references] == [
+        (b.rule, b.anchor_id) for b in en.resolved_references
+    ]
+    assert [(m.kind, m.from_anchor, m.to_anchor, m.value_mm) for m in zh.measurements] == [
+        (m.kind, m.from_anchor, m.to_anchor, m.value_mm) for m in en.measurements
+    ]
+
+
+def _rules(turn):
+    return [(b.rule.value, b.anchor_id) for b in turn.resolved_references]
+
+
+# --------------------------------------------------------------------------- hedged wording
+
+
+def test_a_weak_focal_finding_is_worded_as_possible_in_both_languages(phantom):
+    x, y, r = phantom.nodules[0]
+    weak = analyse(phantom, [Candidate((x, y), r, 0.6)], key="weak")  # reported at 0.5
+    assert weak.findings[0].confidence < 0.75
+    zh = run(weak, ["肺部是否有异常?"])[1][0]
+    en = run(weak, ["Is there anything abnormal in the lungs?"])[1][0]
+    _same_analysis(zh, en)
+    assert "见一可疑类圆形结节影" in zh.answer_text and "接近报告阈值 0.50" in zh.answer_text
+    assert "A possible round nodular opacity" in en.answer_text
+    assert "close to the report threshold 0.50" in en.answer_text
+    described = run(weak, ["Is there anything abnormal in the lungs?", "Describe the nodule"])[1][1]
+    assert "Weak detection" in described.answer_text
+
+
+def test_a_confident_focal_finding_is_not_hedged_as_possible(seed_analysis):
+    en = run(seed_analysis, ["Is there anything abnormal in the lungs?"])[1][0]
+    assert "A round nodular opacity" in en.answer_text
+    assert "possible" not in en.answer_text.split("Other structures")[0]
+
+
+@pytest.mark.parametrize(
+    ("report_score", "weak_below"),
+    [(0.09, 0.18), (0.2, 0.4), (0.5, 0.75), (0.8, 0.9)],
+)
+def test_the_hedge_band_is_relative_to_the_report_threshold(report_score, weak_below):
+    from engine.wording import is_weak
+    from engine.wording import weak_below as band
+
+    assert band(report_score) == pytest.approx(weak_below)
+    assert is_weak(weak_below - 0.01, report_score) and not is_weak(weak_below, report_score)
