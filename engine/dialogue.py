@@ -192,7 +192,9 @@ class TurnResult:
 
 
 def anchor_summary(anchor: Anchor, status: AnchorStatus | None) -> dict[str, Any]:
-    box = anchor.bbox
+    # A landmark is a point: clients get the 1-pixel box centred on it (x0 < x1, as
+    # docs/architecture.md promises), and the exact point stays in `geometry`.
+    box = anchor.bbox.at_least(1.0)
     center = anchor.center
     return {
         "id": anchor.id,
@@ -627,7 +629,7 @@ class Conversation:
             )
             if v
         )
-        box = a.bbox
+        box = a.bbox.at_least(1.0)
         return AnchorBrief(
             id=a.id,
             kind=a.kind.value,

@@ -95,6 +95,16 @@ class Box:
             round(self.y1, digits),
         )
 
+    def at_least(self, size: float = 1.0) -> Box:
+        """Return the box grown about its centre to at least `size` pixels a side.
+
+        A point's box is then the `size`-pixel square centred on it, and a vertical or
+        horizontal line gets a thickness, so an exported box keeps `x0 < x1`, `y0 < y1`.
+        """
+        half_w = max(self.width, size) / 2
+        half_h = max(self.height, size) / 2
+        return Box.around(self.center, half_w, half_h)
+
     def as_list(self) -> list[float]:
         return [
             round(self.x0, 1),

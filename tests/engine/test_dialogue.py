@@ -534,3 +534,16 @@ def test_the_hedge_band_is_relative_to_the_report_threshold(report_score, weak_b
 
     assert band(report_score) == pytest.approx(weak_below)
     assert is_weak(weak_below - 0.01, report_score) and not is_weak(weak_below, report_score)
+
+
+# --------------------------------------------------------------------------- exported boxes
+
+
+def test_a_point_anchor_exports_a_one_pixel_box_around_its_point(seed_analysis):
+    (turn,) = run(seed_analysis, ["Where is the right hilum?"])[1]
+    (hilum,) = [a for a in turn.to_json()["anchors"] if a["kind"] == "landmark"]
+    x0, y0, x1, y1 = hilum["bbox_px"]
+    assert x0 < x1 and y0 < y1
+    assert (x1 - x0, y1 - y0) == (1, 1)
+    assert [(x0 + x1) / 2, (y0 + y1) / 2] == pytest.approx(hilum["center_px"])
+    assert hilum["geometry"]["type"] == "point"  # the exact point is kept

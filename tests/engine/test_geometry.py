@@ -203,3 +203,15 @@ def test_the_size_estimate_survives_serialisation():
     copy = ImageAnalysis.from_bytes(analysis.to_bytes())
     assert copy.focal_findings[0].size_estimate == f.size_estimate
     assert copy.focal_findings[0].kind_from_estimate
+
+
+@pytest.mark.parametrize(
+    ("box", "expected"),
+    [
+        (Box(414, 410, 414, 410), [413.5, 409.5, 414.5, 410.5]),  # a landmark point
+        (Box(100, 50, 100, 90), [99.5, 50, 100.5, 90]),  # a vertical line
+        (Box(10, 20, 30, 40), [10, 20, 30, 40]),  # a real box is unchanged
+    ],
+)
+def test_an_exported_box_is_at_least_one_pixel_a_side(box, expected):
+    assert box.at_least(1.0).as_list() == expected
