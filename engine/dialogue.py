@@ -657,8 +657,41 @@ class Conversation:
             drawn_anchor=drawn,
         )
         if resolution.binding is not None:
-            draft.bindings.append(resolution.binding)
+            binding = resolution.binding
+            unused = [i for i in dict.fromkeys(intent.anchor_ids) if i != binding.anchor_id]
+            if binding.rule is Rule.EXPLICIT_ID and unused:
+                # One subject per question: say which named anchors were left out, and why.
+                binding = replace(binding, note=f"{', '.join(unused)} also named; one subject per question")
+                self._note_unused_ids(draft, binding.phrase, unused, resolution.unknown_ids, intent.language)
+            draft.bindings.append(binding)
         return resolution
+
+    def _note_unused_ids(
+        self, draft: _Draft, used: str, unused: list[str], unknown: tuple[str, ...], lang: str
+    ) -> None:
+        zh = lang == "zh"
+        missing = [i for i in unused if i in unknown]
+        present = [i for i in unused if i not in unknown]
+        parts = []
+        if present:
+            parts.append(
+                f"问题还提到 {'、'.join(present)}，每次只回答一个对象，请另行提问（或问“比较 {used} 和 {present[0]}”）"
+                if zh
+                else f"the question also names {', '.join(present)}; one subject is answered per question, so ask "
+                f"about {'it' if len(present) == 1 else 'them'} separately (or ask to compare {used} and {present[0]})"
+            )
+        if missing:
+            parts.append(
+                f"本对话中没有锚点 {'、'.join(missing)}"
+                if zh
+                else f"this conversation has no anchor {', '.join(missing)}"
+            )
+        line = (
+            f"以下只针对 {used}；" + "；".join(parts) + "。"
+            if zh
+            else f"Only {used} is answered below: " + "; ".join(parts) + "."
+        )
+        draft.sections.append(Section(title="【说明】" if zh else "Note", lines=(line,)))
 
     def _explain_unresolved(
         self, draft: _Draft, resolution: Resolution, lang: str, index: int
@@ -1336,6 +1369,9 @@ class Conversation:
                     )
                     continue
                 cited.append(anchor.id)
+                draft.bindings.append(
+                    Binding(phrase=m.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=anchor.id)
+                )
                 lines.append(self._region_line(anchor, lang))
                 draft.localize_target = anchor.label_en
             if cited or lines:
@@ -1418,10 +1454,8 @@ class Conversation:
         **_: Any,
     ) -> None:
         zh = lang == "zh"
-        if len(intent.anchor_ids) >= 2:
-            self._between_anchors(
-                draft, intent.anchor_ids[0], intent.anchor_ids[1], lang, index
-            )
+        if len(set(intent.anchor_ids)) >= 2:
+            self._explicit_pair(draft, intent, lang, index)
             return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
@@ -1445,7 +1479,9 @@ class Conversation:
                     )
                 )
                 return
-            self._between_anchors(draft, subject.id, target.id, lang, index)
+            # The subject's binding came from _resolve; the hilum is the other side.
+            draft.bindings.append(self._hilum_binding(target, mentions, lang))
+            self._between_anchors(draft, subject, target, lang, index)
             return
         f = resolution.finding
         lesion = self._anchor_for_finding(f, index)
@@ -1463,13 +1499,7 @@ class Conversation:
                 )
             )
             return
-        draft.bindings.append(
-            Binding(
-                phrase="肺门" if zh else "hilum",
-                rule=Rule.ANATOMICAL_DESCRIPTION,
-                anchor_id=hilum.id,
-            )
-        )
+        draft.bindings.append(self._hilum_binding(hilum, mentions, lang))
         lines: list[str] = []
         # A lesion measured to the other side's hilum: the distance is real, but the
         # connection test and the "ipsilateral" reference point belong to its own hilum.
@@ -1584,6 +1614,23 @@ class Conversation:
                 "no pixel spacing: distances are pixel counts or labelled estimates"
             )
 
+    def _hilum_binding(
+        self, hilum: Anchor, mentions: list[AnatomyMention], lang: str
+    ) -> Binding:
+        """How the hilum of a relation was chosen: named in words, or the subject's side."""
+        named = next(
+            (m for m in mentions if m.region_id and str(m.region_id) == hilum.region),
+            None,
+        )
+        if named is not None:
+            return Binding(phrase=named.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=hilum.id)
+        return Binding(
+            phrase="肺门" if lang == "zh" else "hilum",
+            rule=Rule.ANATOMICAL_DESCRIPTION,
+            anchor_id=hilum.id,
+            note="side not named: the hilum on the subject's side",
+        )
+
     def _hilum_for(
         self, side: Side, mentions: list[AnatomyMention], index: int
     ) -> Anchor | None:
@@ -1671,32 +1718,53 @@ class Conversation:
             )
         )
 
-    def _between_anchors(
-        self, draft: _Draft, first: str, second: str, lang: str, index: int
-    ) -> None:
+    def _explicit_pair(self, draft: _Draft, intent: Intent, lang: str, index: int) -> None:
+        """Two anchors named by id ("distance between A1 and A3", "compare A1 and A2")."""
         zh = lang == "zh"
-        a, b = self.anchors.find(first), self.anchors.find(second)
-        missing = [i for i, x in ((first, a), (second, b)) if x is None]
-        if a is None or b is None:
+        ids = list(dict.fromkeys(intent.anchor_ids))
+        missing = [i for i in ids[:2] if self.anchors.find(i) is None]
+        if missing:
+            known = ", ".join(a.id for a in self.anchors.all()) or ("无" if zh else "none yet")
             draft.sections.append(
                 Section(
                     title="【未找到】" if zh else "Not found",
                     lines=(
-                        (
-                            f"本对话中没有锚点 {', '.join(missing)}。"
-                            if zh
-                            else f"This conversation has no anchor {', '.join(missing)}."
-                        ),
+                        f"本对话中没有锚点 {', '.join(missing)}（现有锚点：{known}）。"
+                        if zh
+                        else f"This conversation has no anchor {', '.join(missing)} (anchors: {known}).",
                     ),
                 )
             )
             return
+        a, b = (self.anchors.find(i) for i in ids[:2])
+        assert a is not None and b is not None
+        rest = ids[2:]
+        note = f"{', '.join(rest)} also named; one pair per question" if rest else ""
+        draft.bindings += [
+            Binding(phrase=x.id, rule=Rule.EXPLICIT_ID, anchor_id=x.id, finding_id=x.finding_id, note=note)
+            for x in (a, b)
+        ]
+        if rest:
+            draft.sections.append(
+                Section(
+                    title="【说明】" if zh else "Note",
+                    lines=(
+                        f"一次只比较两个锚点：以下为 {a.id} 与 {b.id}；{'、'.join(rest)} 请另行提问。"
+                        if zh
+                        else f"One pair of anchors per question: {a.id} and {b.id} below; ask again about "
+                        f"{', '.join(rest)}.",
+                    ),
+                )
+            )
+        self._between_anchors(draft, a, b, lang, index, compare=intent.wants_comparison)
+
+    def _between_anchors(
+        self, draft: _Draft, a: Anchor, b: Anchor, lang: str, index: int, *, compare: bool = False
+    ) -> None:
+        """The centre distance of two anchors (the caller logs how each was bound)."""
+        zh = lang == "zh"
         self.anchors.reference(a.id, index)
         self.anchors.reference(b.id, index)
-        draft.bindings += [
-            Binding(phrase=a.id, rule=Rule.EXPLICIT_ID, anchor_id=a.id),
-            Binding(phrase=b.id, rule=Rule.EXPLICIT_ID, anchor_id=b.id),
-        ]
         distance = self._measure(a.center, b.center)
         line = self._measurement_anchor(
             a,
@@ -1713,18 +1781,30 @@ class Conversation:
                 "center_distance", a.id, b.id, distance, line.attributes["label"]
             )
         )
-        text = (
+        lines = [self._anchor_summary_line(x, lang) for x in (a, b)] if compare else []
+        lines.append(
             f"{cite([a.id, b.id, line.id])} {a.label(lang)} 与 {b.label(lang)} 中心距离：{distance_phrase(distance, lang)}。"
             if zh
             else f"{cite([a.id, b.id, line.id])} Centre-to-centre distance between {a.label(lang)} and {b.label(lang)}: {distance_phrase(distance, lang)}."
         )
+        title = ("【比较】" if zh else "Comparison") if compare else ("【空间关系分析】" if zh else "Spatial relation")
         draft.sections.append(
-            Section(
-                title="【空间关系分析】" if zh else "Spatial relation",
-                lines=(text,),
-                anchor_ids=(a.id, b.id, line.id),
-            )
+            Section(title=title, lines=tuple(lines), anchor_ids=(a.id, b.id, line.id))
         )
+
+    def _anchor_summary_line(self, anchor: Anchor, lang: str) -> str:
+        """What one anchor shows, for a side-by-side: a finding's place, size and confidence."""
+        f = self.analysis.finding(anchor.finding_id) if anchor.finding_id else None
+        if f is None:
+            return f"{cite([anchor.id])} {anchor.label(lang)}"
+        where = location_phrase(f.location, lang)
+        size = size_phrase(f, lang)
+        conf = self._confidence_words(f, lang)
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        if lang == "zh":
+            return f"{cite([anchor.id])} {hedge}{KIND_SHORT['zh'][f.kind]}，{where}，{size}，{conf}。"
+        what = " ".join(w for w in (hedge, KIND_SHORT["en"][f.kind]) if w)
+        return f"{cite([anchor.id])} {what} in the {where}, {size}, {conf}."
 
     def _profile(
         self,
@@ -1874,40 +1954,63 @@ class Conversation:
             if c
         ]
         lines.append("；".join(codes) if zh else "; ".join(codes))
-        finding = self._focus_finding(index)
-        if sign.rule is not None and finding is not None:
-            anchor = self._anchor_for_finding(finding, index)
-            observed = {
-                o.feature: o.value
-                for o in focal_observations(self.analysis, finding, anchor.id)
-            }
-            if sign.rule.feature in observed:
-                present = sign.rule.evaluate(observed[sign.rule.feature])
-                lines.append(
-                    (
-                        f"{cite([anchor.id])} 本图当前病灶："
-                        + ("符合" if present else "不符合")
-                        + f"（{sign.rule.describe()}，测得 {observed[sign.rule.feature]}）"
-                    )
-                    if zh
-                    else f"{cite([anchor.id])} On this image, the lesion under discussion: "
-                    + ("present" if present else "absent")
-                    + f" ({sign.rule.describe()}; measured {observed[sign.rule.feature]})"
-                )
+        cited: list[str] = []
+        if sign.rule is not None and sign.rule.feature.startswith("focal."):
+            lines += self._sign_on_focus(draft, sign, lang, index, cited)
         draft.sections.append(
             Section(
                 title=f"【征象解释：{sign.name('zh')}】"
                 if zh
                 else f"Sign: {sign.name('en')}",
                 lines=tuple(line for line in lines if line),
+                anchor_ids=tuple(cited),
             )
         )
 
-    def _focus_finding(self, index: int) -> Finding | None:
-        for anchor in self.anchors.focus(index):
-            if anchor.finding_id:
-                return self.analysis.finding(anchor.finding_id)
-        return None
+    def _sign_on_focus(self, draft: _Draft, sign: Sign, lang: str, index: int, cited: list[str]) -> list[str]:
+        """A lesion sign on the lesions the conversation is about, each bound and named.
+
+        With several focal findings in focus each is assessed on its own line, so that no
+        one of them is picked silently.
+        """
+        zh = lang == "zh"
+        focus = [
+            (a, f)
+            for a in self.anchors.focus(index)
+            if a.finding_id and (f := self.analysis.finding(a.finding_id)) is not None and f.is_focal
+        ]
+        lines: list[str] = []
+        if len(focus) > 1:
+            lines.append(
+                f"对话当前涉及 {len(focus)} 个局灶性病灶，逐一评估："
+                if zh
+                else f"The conversation is about {len(focus)} focal lesions; each is assessed:"
+            )
+        for anchor, f in focus:
+            item = assess(focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary)
+            if item.status is MatchStatus.NOT_ASSESSABLE:
+                continue
+            anchor = self.anchors.reference(anchor.id, index)
+            cited.append(anchor.id)
+            draft.bindings.append(
+                Binding(
+                    phrase="本图当前病灶" if zh else "the lesion under discussion",
+                    rule=Rule.FOCUS,
+                    anchor_id=anchor.id,
+                    finding_id=f.id,
+                    note="no lesion named: the conversation's current focus"
+                    + (f" (one of {len(focus)})" if len(focus) > 1 else ""),
+                )
+            )
+            present = item.status is MatchStatus.MET
+            lines.append(
+                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, 'zh')}）：" + ("符合" if present else "不符合")
+                + f"（{item.reason('zh')}）"
+                if zh
+                else f"{cite([anchor.id])} On this image, the lesion under discussion ({self._finding_label(f, 'en')}): "
+                + ("present" if present else "absent") + f" ({item.reason('en')})"
+            )
+        return lines
 
     def _drawn_region(
         self, draft: _Draft, *, lang: str, index: int, drawn: Anchor | None, **_: Any

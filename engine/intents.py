@@ -301,6 +301,8 @@ _ANCHOR_ID = re.compile(
     r"(?![\d.])(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
 )
 _HILUM = (("肺门",), ("hilum", "hilar", "hila"))
+# "Compare A1 and A2" asks about two anchors at once.
+_COMPARE = (("比较", "对比", "相比", "区别", "差别", "不同"), ("compar*", "versus", "vs", "difference"))
 # "Is it cancer?", "does it need a biopsy?": a diagnosis or a next step for the person,
 # which only the clinician can decide. Checked after the profile cues, so that "if this
 # were a malignant nodule, which signs..." still gets its scorecard.
@@ -335,6 +337,7 @@ class Intent:
         region_words: the question says "this region / 这个区域".
         wants_connection: asks whether things are connected.
         wants_distance: asks how far.
+        wants_comparison: asks to compare ("compare A1 and A2", "比较").
     """
 
     kind: IntentKind
@@ -350,6 +353,7 @@ class Intent:
     wants_connection: bool
     wants_distance: bool
     explain: bool
+    wants_comparison: bool
 
 
 def _found(
@@ -414,6 +418,8 @@ def parse_intent(
         re.search(r"distance|how far|far from|away from", lowered)
     )
 
+    wants_comparison = _found(text, lowered, _COMPARE) is not None
+
     kind = _choose(
         hits,
         explain=explain,
@@ -422,6 +428,7 @@ def parse_intent(
         drawn=has_drawn_region,
         region_words=region_words,
         anchor_ids=bool(ids),
+        compares_anchors=wants_comparison and len(set(ids)) >= 2,
         asks_presence=yes_no and (names_sign or names_place) and not demonstrative,
         demonstrative=demonstrative is not None,
         diagnosis=diagnosis,
@@ -440,6 +447,7 @@ def parse_intent(
         wants_connection=wants_connection,
         wants_distance=wants_distance,
         explain=explain,
+        wants_comparison=wants_comparison,
     )
 
 
@@ -452,6 +460,7 @@ def _choose(
     drawn: bool,
     region_words: bool,
     anchor_ids: bool,
+    compares_anchors: bool = False,
     asks_presence: bool = False,
     demonstrative: bool = False,
     diagnosis: bool = False,
@@ -463,6 +472,8 @@ def _choose(
         return first
     if explain and names_sign and IntentKind.RELATION not in hits:
         return IntentKind.EXPLAIN_SIGN
+    if compares_anchors:
+        return IntentKind.RELATION  # "compare A1 and A2": the two anchors side by side
     if anchor_ids and not hits:
         return IntentKind.DESCRIBE  # "what is A3?" asks about that anchor
     if drawn and (region_words or not hits or hits == [IntentKind.SCREENING]):

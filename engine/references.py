@@ -3,8 +3,10 @@
 Rules, in order: an explicit id (A3, #3); a region the reader just drew; an anatomical
 description ("右肺中叶那个圆形影", "the nodule in the left upper zone"); a demonstrative
 or definite noun ("这个病灶", "that lesion", "it") bound to the conversation's current
-focus; and, when the question names nothing, the only reportable focal finding. Every
-binding records its rule. When two candidates fit equally the resolution is ambiguous
+focus; and, when the question names nothing, the only reportable focal finding. A
+landmark or region named in words ("the left hilum") binds by anatomical description,
+and a sign explained "on this image" binds to the conversation's focus. Every binding
+records its rule. When two candidates fit equally the resolution is ambiguous
 and the answer asks which one; when nothing fits it says so. It never guesses silently.
 """
 
@@ -28,6 +30,7 @@ class Rule(StrEnum):
     ANATOMICAL_DESCRIPTION = "anatomical_description"
     ANATOMY_CORRECTED = "anatomical_description_other_zone"
     DEMONSTRATIVE = "demonstrative_most_recent"
+    FOCUS = "conversation_focus"  # nothing named: the lesion the conversation is about
     ONLY_FINDING = "only_reportable_focal_finding"
     TOP_FINDING = "most_confident_focal_finding"
 

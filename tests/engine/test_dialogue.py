@@ -47,6 +47,8 @@ def run(analysis, questions):
         ("这个需要手术吗？", IntentKind.OUT_OF_SCOPE),
         ("What treatment do you recommend?", IntentKind.OUT_OF_SCOPE),
         ("What is A3?", IntentKind.DESCRIBE),
+        ("Compare A1 and A2", IntentKind.RELATION),
+        ("比较 A1 和 A2", IntentKind.RELATION),
         ("Tell me about that lesion", IntentKind.DESCRIBE),
         ("说说这个病灶", IntentKind.DESCRIBE),
         ("hello", IntentKind.HELP),
@@ -547,3 +549,90 @@ def test_a_point_anchor_exports_a_one_pixel_box_around_its_point(seed_analysis):
     assert (x1 - x0, y1 - y0) == (1, 1)
     assert [(x0 + x1) / 2, (y0 + y1) / 2] == pytest.approx(hilum["center_px"])
     assert hilum["geometry"]["type"] == "point"  # the exact point is kept
+
+
+# --------------------------------------------------------------------------- binding log
+
+
+def test_a_hilum_named_in_words_is_logged_as_such_not_as_an_explicit_id(seed_analysis):
+    box = Box(700, 600, 760, 660)  # a reader's box, not a finding: measured centre to hilum
+    turns = {}
+    for lang, questions in {
+        "zh": ("这个区域是什么？", "它距离左肺门多远？"),
+        "en": ("What is this region?", "How far is it from the left hilum?"),
+    }.items():
+        conversation = Conversation(seed_analysis)
+        conversation.ask(questions[0], drawn_box=box)
+        turns[lang] = conversation.ask(questions[1])
+    _same_analysis(turns["zh"], turns["en"])
+    turn = turns["en"]
+    drawn = next(a for a in turn.anchors if a.kind is AnchorKind.USER_DRAWN)
+    hilum = next(a for a in turn.anchors if a.kind is AnchorKind.LANDMARK)
+    assert hilum.region == "left_hilum"
+    assert _rules(turn) == [("demonstrative_most_recent", drawn.id), ("anatomical_description", hilum.id)]
+    assert turn.resolved_references[1].phrase == "left hilum"
+    assert [(m.from_anchor, m.to_anchor) for m in turn.measurements] == [(drawn.id, hilum.id)]
+
+
+def test_a_located_landmark_is_logged_as_an_anatomical_binding(seed_analysis):
+    (zh,) = run(seed_analysis, ["右肺门在哪里？"])[1]
+    (en,) = run(seed_analysis, ["Where is the right hilum?"])[1]
+    _same_analysis(zh, en)
+    hilum = next(a for a in en.anchors if a.kind is AnchorKind.LANDMARK)
+    assert _rules(en) == [("anatomical_description", hilum.id)]
+    assert en.resolved_references[0].phrase == "right hilum"
+
+
+def test_two_named_anchors_are_compared_not_one_dropped(seed_analysis):
+    prelude_zh, prelude_en = ["肺部是否有异常?", "右肺门在哪里？"], ["Is there anything abnormal in the lungs?",
+                                                                  "Where is the right hilum?"]
+    zh = run(seed_analysis, [*prelude_zh, "比较 A1 和 A2"])[1][2]
+    en = run(seed_analysis, [*prelude_en, "Compare A1 and A2"])[1][2]
+    _same_analysis(zh, en)
+    assert en.intent is IntentKind.RELATION
+    assert _rules(en) == [("explicit_id", "A1"), ("explicit_id", "A2")]
+    (distance,) = en.measurements
+    assert (distance.kind, distance.from_anchor, distance.to_anchor) == ("center_distance", "A1", "A2")
+    assert "Comparison" in en.answer_text and "【比较】" in zh.answer_text
+    # Each side is described: the nodule with its size, the hilum by name.
+    assert "[A1] nodule in the" in en.answer_text and "[A2] right hilum" in en.answer_text
+
+
+def test_a_second_named_anchor_that_is_not_answered_is_said_to_be_left_out(seed_analysis):
+    prelude = ["Is there anything abnormal in the lungs?", "Where is the right hilum?"]
+    en = run(seed_analysis, [*prelude, "Describe A1 and A2"])[1][2]
+    zh = run(seed_analysis, ["肺部是否有异常?", "右肺门在哪里？", "描述 A1 和 A2"])[1][2]
+    _same_analysis(zh, en)
+    (binding,) = en.resolved_references
+    assert (binding.rule.value, binding.anchor_id) == ("explicit_id", "A1")
+    assert "A2 also named" in binding.note
+    assert "Only A1 is answered below: the question also names A2" in en.answer_text
+    assert "以下只针对 A1；问题还提到 A2" in zh.answer_text
+
+
+def test_a_sign_explained_on_this_image_logs_which_lesion_it_used(seed_analysis):
+    zh = run(seed_analysis, ["肺部是否有异常?", "什么是毛刺征？"])[1][1]
+    en = run(seed_analysis, ["Is there anything abnormal in the lungs?", "What is spiculation?"])[1][1]
+    _same_analysis(zh, en)
+    lesion = next(a for a in en.anchors if a.kind is AnchorKind.FINDING)
+    assert _rules(en) == [("conversation_focus", lesion.id)]
+    # The verdict reads in words, with the lesion it is about.
+    assert f"[{lesion.id}] On this image, the lesion under discussion (nodule, right middle zone): absent " \
+           "(spicules: 0, needs at least 1)" in en.answer_text
+    assert "（毛刺数 0，需 ≥1）" in zh.answer_text
+    assert "focal." not in en.answer_text + zh.answer_text
+
+
+def test_a_sign_explained_with_two_lesions_in_focus_assesses_each_by_name():
+    two = make_phantom(((290, 560, 26, (10, 3)), (300, 700, 24, ())))
+    analysis = analyse(
+        two, [Candidate(two.nodules[0][:2], 26, 0.9), Candidate(two.nodules[1][:2], 24, 0.88)], key="two-explain"
+    )
+    en = run(analysis, ["Is there anything abnormal in the lungs?", "What is spiculation?"])[1][1]
+    zh = run(analysis, ["肺部是否有异常?", "什么是毛刺征？"])[1][1]
+    _same_analysis(zh, en)
+    lesions = [a.id for a in en.anchors if a.kind is AnchorKind.FINDING]
+    assert len(lesions) == 2
+    assert _rules(en) == [("conversation_focus", i) for i in lesions]
+    assert "The conversation is about 2 focal lesions; each is assessed:" in en.answer_text
+    assert all(f"[{i}] On this image" in en.answer_text for i in lesions)
