@@ -1863,21 +1863,10 @@ class Conversation:
         draft.scorecard = card
         lines = []
         for group in ItemGroup:
-            items = card.in_group(group)
-            if not items:
-                continue
-            # Each group carries its own count: a counter-sign that is present argues
-            # against the condition and must not read as one more sign in its favour.
-            met = card.count(MatchStatus.MET, group)
-            not_met = card.count(MatchStatus.NOT_MET, group)
-            unknown = card.count(MatchStatus.NOT_ASSESSABLE, group)
-            lines.append(
-                f"{_GROUP_WORDS[group][0]}（{len(items)} 项：符合 {met}，不符合 {not_met}，无法评估 {unknown}）："
-                if zh
-                else f"{_GROUP_WORDS[group][1]} ({len(items)}: {met} met, {not_met} not met, {unknown} not assessable):"
-            )
-            lines.extend(_item_line(item, lang) for item in items)
-        lines.append(_total_line(card, lang))
+            if card.in_group(group):
+                lines.append(card.group_heading(group, lang) + ("：" if zh else ":"))
+                lines.extend(_item_line(item, lang) for item in card.in_group(group))
+        lines.append(f"合计：{card.totals(lang)}。" if zh else f"Total: {card.totals(lang)}.")
         if subject_anchor is None and focal_profile:
             lines.append(
                 "本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。"
@@ -2331,25 +2320,6 @@ def _item_line(item: ItemResult, lang: str) -> str:
     return f"{mark} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip()
 
 
-def _total_line(card: Scorecard, lang: str) -> str:
-    """The counts, with "not assessable" split into what a radiograph cannot show and what was not measured."""
-    ct = card.not_assessable_because(Unassessable.NEEDS_CT)
-    unmeasured = card.not_assessable_because(Unassessable.NOT_MEASURED)
-    invalid = card.not_assessable_because(Unassessable.NOT_VALID)
-    if lang == "zh":
-        why = [f"需 CT {ct} 项", f"本工具在此图上未测得 {unmeasured} 项"] + ([f"前提不满足 {invalid} 项"] if invalid else [])
-        return (
-            f"合计：符合 {card.met} 项，不符合 {card.not_met} 项，无法评估 {card.not_assessable} 项"
-            f"（{'，'.join(why)}），共 {card.total} 项。"
-        )
-    why = [f"{ct} need CT", f"{unmeasured} not measured by this tool on this image"]
-    why += [f"{invalid} not valid on this film"] if invalid else []
-    return (
-        f"Total: {card.met} met, {card.not_met} not met, {card.not_assessable} not assessable "
-        f"({', '.join(why)}), of {card.total} items."
-    )
-
-
 _OTHER_FOCAL = {FindingKind.NODULE: FindingKind.MASS, FindingKind.MASS: FindingKind.NODULE}
 _PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
 
@@ -2358,12 +2328,6 @@ _FLEISCHNER = {
     "deprecated": ("已不推荐使用的术语", "term no longer recommended"),
     "ct_only": ("CT 术语", "a CT term"),
     "not_in_glossary": ("未收录", "not listed"),
-}
-_GROUP_WORDS = {
-    ItemGroup.CORE: ("核心征象", "Core signs"),
-    ItemGroup.SUPPORTING: ("支持征象", "Supporting signs"),
-    ItemGroup.CT_PENDING: ("待 CT 评估", "Pending CT"),
-    ItemGroup.BENIGN_COUNTER: ("反向征象（提示良性，仅列出，不抵消）", "Counter-signs (favour a benign cause; listed, not subtracted)"),
 }
 
 

@@ -503,10 +503,10 @@ class ItemResult:
 _GROUP_LABEL = {
     ItemGroup.CORE: ("Core signs", "核心征象"),
     ItemGroup.SUPPORTING: ("Supporting signs", "支持征象"),
-    ItemGroup.CT_PENDING: ("Pending CT", "待CT评估"),
+    ItemGroup.CT_PENDING: ("Pending CT", "待 CT 评估"),
     ItemGroup.BENIGN_COUNTER: (
-        "Counter-signs (shown, not subtracted)",
-        "反向征象（仅列出，不抵消）",
+        "Counter-signs (favour a benign cause; listed, not subtracted)",
+        "反向征象（提示良性，仅列出，不抵消）",
     ),
 }
 
@@ -573,6 +573,40 @@ class Scorecard:
         """Number of items in the profile."""
         return len(self.items)
 
+    def group_heading(self, group: ItemGroup, lang: Lang | str = Lang.EN) -> str:
+        """The group's name with its own counts ("Core signs (5: 2 met, 3 not met, 0 not assessable)").
+
+        Each group counts on its own: a counter-sign that is present argues against the
+        condition and must not read as one more sign in its favour.
+        """
+        n = len(self.in_group(group))
+        met, not_met = self.count(MatchStatus.MET, group), self.count(MatchStatus.NOT_MET, group)
+        unknown = self.count(MatchStatus.NOT_ASSESSABLE, group)
+        label_en, label_zh = _GROUP_LABEL[group]
+        if Lang(lang) is Lang.ZH:
+            return f"{label_zh}（{n} 项：符合 {met}，不符合 {not_met}，无法评估 {unknown}）"
+        return f"{label_en} ({n}: {met} met, {not_met} not met, {unknown} not assessable)"
+
+    def totals(self, lang: Lang | str = Lang.EN) -> str:
+        """The counts, with "not assessable" split into needs-CT and not measured here."""
+        ct = self.not_assessable_because(Unassessable.NEEDS_CT)
+        unmeasured = self.not_assessable_because(Unassessable.NOT_MEASURED)
+        invalid = self.not_assessable_because(Unassessable.NOT_VALID)
+        if Lang(lang) is Lang.ZH:
+            why = [f"需 CT {ct} 项", f"本工具在此图上未测得 {unmeasured} 项"] + (
+                [f"前提不满足 {invalid} 项"] if invalid else []
+            )
+            return (
+                f"符合 {self.met} 项，不符合 {self.not_met} 项，无法评估 {self.not_assessable} 项"
+                f"（{'，'.join(why)}），共 {self.total} 项"
+            )
+        why = [f"{ct} need CT", f"{unmeasured} not measured by this tool on this image"]
+        why += [f"{invalid} not valid on this film"] if invalid else []
+        return (
+            f"{self.met} met, {self.not_met} not met, {self.not_assessable} not assessable "
+            f"({', '.join(why)}), of {self.total} items"
+        )
+
     def summary(self, lang: Lang | str = Lang.EN) -> str:
         """Return a one-paragraph summary with honest denominators per group.
 
@@ -580,37 +614,9 @@ class Scorecard:
             ValueError: ``lang`` is neither "en" nor "zh".
         """
         zh = Lang(lang) is Lang.ZH
-        lines = []
-        if zh:
-            lines.append(
-                f"{self.name_zh}（v{self.profile_version}）：共{self.total}项，"
-                f"符合{self.met}项，不符合{self.not_met}项，"
-                f"本片无法评估{self.not_assessable}项。"
-            )
-        else:
-            lines.append(
-                f"{self.name_en} (v{self.profile_version}): {self.met} met, "
-                f"{self.not_met} not met, {self.not_assessable} not assessable "
-                f"on this radiograph, of {self.total} items."
-            )
-        for group in ItemGroup:
-            items = self.in_group(group)
-            if not items:
-                continue
-            met = self.count(MatchStatus.MET, group)
-            not_met = self.count(MatchStatus.NOT_MET, group)
-            unknown = self.count(MatchStatus.NOT_ASSESSABLE, group)
-            label_en, label_zh = _GROUP_LABEL[group]
-            if zh:
-                lines.append(
-                    f"{label_zh}：{len(items)}项中符合{met}项，"
-                    f"不符合{not_met}项，无法评估{unknown}项。"
-                )
-            else:
-                lines.append(
-                    f"{label_en}: {met} of {len(items)} met, {not_met} not met, "
-                    f"{unknown} not assessable."
-                )
+        name = f"{self.name_zh}（v{self.profile_version}）：" if zh else f"{self.name_en} (v{self.profile_version}): "
+        lines = [name + self.totals(lang) + ("。" if zh else ".")]
+        lines += [self.group_heading(g, lang) + ("。" if zh else ".") for g in ItemGroup if self.in_group(g)]
         limitation = self.limitations_zh if zh else self.limitations_en
         if limitation:
             lines.append(limitation)

@@ -344,11 +344,12 @@ def test_seed_turn_four_scorecard(vocabulary: Vocabulary) -> None:
     assert spiculation.evidence_anchor_ids == (nodule,)
 
     en = card.summary("en")
-    assert "Core signs: 3 of 5 met, 2 not met, 0 not assessable." in en
-    assert "Pending CT: 0 of 3 met, 0 not met, 3 not assessable." in en
+    assert "Core signs (5: 3 met, 2 not met, 0 not assessable)." in en
+    assert "Pending CT (3: 0 met, 0 not met, 3 not assessable)." in en
+    assert f"{card.not_assessable} not assessable ({card.not_assessable_because(Unassessable.NEEDS_CT)} need CT" in en
     assert "cannot exclude lung cancer" in en
     zh = card.summary("zh")
-    assert "核心征象：5项中符合3项，不符合2项，无法评估0项。" in zh
+    assert "核心征象（5 项：符合 3，不符合 2，无法评估 0）。" in zh
     assert "胸片不能排除肺癌" in zh
 
 
