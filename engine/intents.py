@@ -315,7 +315,7 @@ _DIAGNOSIS = (
 )
 # A yes/no question about one thing ("有胸腔积液吗", "is there a nodule in the left lung?").
 _YES_NO = (
-    ("吗", "么", "是否", "有没有", "有无", "是不是", "可见", "能否看到", "存在"),
+    ("吗", "(?<![什怎这那多])么", "是否", "有没有", "有无", "是不是", "可见", "能否看到", "存在"),
     ("is there", "are there", "is the", "are the", "is it", "do you see", "can you see", "any", "does the",
      "do the", "has the", "have the"),
 )

@@ -78,6 +78,14 @@ def test_only_real_anchor_ids_are_read_as_ids(question, ids):
     assert parse_intent(question).anchor_ids == ids
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [("有结节么？", IntentKind.PRESENCE), ("什么是结节？", IntentKind.EXPLAIN_SIGN)],
+)
+def test_a_colloquial_yes_no_particle_is_not_the_one_inside_what(question, kind):
+    assert parse_intent(question, names_sign=True).kind is kind
+
+
 def test_a_scorecard_question_that_says_malignant_is_still_a_scorecard():
     question = "If this were a malignant nodule, which typical signs does it meet?"
     assert parse_intent(question, names_profile=True).kind is IntentKind.PROFILE
