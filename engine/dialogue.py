@@ -976,7 +976,7 @@ class Conversation:
                 lines.append(self._finding_line(f, anchor, lang))
         else:
             lines.append(f"{where}未检出明确的{what}。" if zh else f"No definite {what} was detected {where}.")
-            elsewhere = [f for f in wanted if f not in found]
+            elsewhere = wanted  # none of them lies in the place asked
             if places and elsewhere:
                 parts = []
                 for f in elsewhere:
