@@ -22,13 +22,14 @@ from cases.model import Calibration, CalibrationSource, ImportIssue, IssueCode, 
 NO_CALIBRATION_ISSUE = ImportIssue(
     code=IssueCode.NO_CALIBRATION,
     severity=Severity.WARNING,
-    message="the file has no usable pixel spacing: distances are given in pixels only",
+    message="the file has no usable pixel spacing: sizes and distances are given in pixels, "
+    "with estimates from typical anatomy (about ±15 %) labelled as such",
 )
 NO_USER_SPACING_ISSUE = ImportIssue(
     code=IssueCode.NO_CALIBRATION,
     severity=Severity.WARNING,
-    message="no pixel spacing given: distances are given in pixels only; "
-    "re-import with --spacing-mm if the pixel size is known",
+    message="no pixel spacing given: sizes and distances are given in pixels, with estimates "
+    "from typical anatomy (about ±15 %) labelled as such; re-import with --spacing-mm if the pixel size is known",
 )
 
 

@@ -422,7 +422,7 @@ def _report_markdown(data: _Conversation, bundle: Mapping[str, Any]) -> str:
     spacing = (
         f"{c.row_mm:.3f} x {c.col_mm:.3f} mm ({c.source.value})"
         if c.is_known
-        else "none (pixels only)"
+        else "none (pixels; estimates labelled as such)"
     )
     lines = [
         f"# Conversation {record.conversation_id}, case {data.case.case_id}",
