@@ -46,6 +46,7 @@ from engine.findings import (
     describe_focal,
     find_diffuse_opacities,
     hilum_relation,
+    lung_field_stats,
 )
 from engine.geometry import Box, estimate_calibration
 from engine.model import Calibration, CalibrationSource, Radiograph, Side
@@ -378,10 +379,7 @@ def _describe_focal(
     *,
     describe_score: float,
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
-    lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
-    grid_image = resize_to_grid(image, anatomy.grid)
-    lung_values = grid_image[lungs] if lungs.any() else grid_image.ravel()
-    stats = (float(lung_values.mean()), float(lung_values.std()))
+    stats = lung_field_stats(image, anatomy)
     work_calibration = calibration.scaled(factor)
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}

@@ -285,6 +285,17 @@ def estimate_radius(
     return float(radii[best] / mm) if values[best] > 0 else fallback
 
 
+def lung_field_stats(image: FloatImage, anatomy: AnatomyMap) -> tuple[float, float]:
+    """Mean and standard deviation of the lung fields' intensity (the whole film if none).
+
+    `describe_focal` compares a lesion's density with them to judge calcification.
+    """
+    lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
+    grid_image = resize_to_grid(image, anatomy.grid)
+    values = grid_image[lungs] if lungs.any() else grid_image.ravel()
+    return float(values.mean()), float(values.std())
+
+
 def describe_focal(
     image: FloatImage,
     candidate: Candidate,
