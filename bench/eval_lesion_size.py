@@ -123,7 +123,11 @@ def measure_set(folder: Path, analyzer: Analyzer) -> list[Measured]:
             )
             if matched is not None:
                 found = size_at(
-                    image, analysis, radiograph.calibration, matched.center, matched.radius_px
+                    image,
+                    analysis,
+                    radiograph.calibration,
+                    matched.center,
+                    matched.radius_px,
                 )
                 out.append(
                     Measured(
@@ -143,7 +147,12 @@ def summarise(rows: list[Measured]) -> dict[str, Any]:
             continue
         errors = [r.error_mm for r in band if r.error_mm is not None]
         within = [abs(e) <= 0.3 * r.true_mm for r, e in zip(band, errors, strict=True)]
-        confusion = {"nodule->nodule": 0, "nodule->mass": 0, "mass->nodule": 0, "mass->mass": 0}
+        confusion = {
+            "nodule->nodule": 0,
+            "nodule->mass": 0,
+            "mass->nodule": 0,
+            "mass->mass": 0,
+        }
         for r in band:
             truth = "mass" if r.true_mm > MASS_THRESHOLD_MM else "nodule"
             called = "mass" if (r.measured_mm or 0) > MASS_THRESHOLD_MM else "nodule"
@@ -248,11 +257,21 @@ def _print_table(title: str, summary: dict[str, Any]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=SHARED, help="folder holding the sets")
-    parser.add_argument("--sets", nargs="*", default=list(SETS), help="set folders to measure")
-    parser.add_argument("--no-phantoms", action="store_true", help="skip the phantom discs")
-    parser.add_argument("--per-case", action="store_true", help="list every measurement")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead")
+    parser.add_argument(
+        "--data", type=Path, default=SHARED, help="folder holding the sets"
+    )
+    parser.add_argument(
+        "--sets", nargs="*", default=list(SETS), help="set folders to measure"
+    )
+    parser.add_argument(
+        "--no-phantoms", action="store_true", help="skip the phantom discs"
+    )
+    parser.add_argument(
+        "--per-case", action="store_true", help="list every measurement"
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object instead"
+    )
     args = parser.parse_args(argv)
 
     started = time.perf_counter()
@@ -261,7 +280,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.sets:
         folder = args.data / name
         if not (folder / "manifest.csv").is_file():
-            print(f"no manifest at {folder / 'manifest.csv'}; skipping {name}", file=sys.stderr)
+            print(
+                f"no manifest at {folder / 'manifest.csv'}; skipping {name}",
+                file=sys.stderr,
+            )
             continue
         rows = measure_set(folder, analyzer)
         entry: dict[str, Any] = {
@@ -270,7 +292,12 @@ def main(argv: list[str] | None = None) -> int:
         }
         if args.per_case:
             entry["cases"] = [
-                {"case_id": r.case_id, "seed": r.seed, "true_mm": r.true_mm, "measured_mm": r.measured_mm}
+                {
+                    "case_id": r.case_id,
+                    "seed": r.seed,
+                    "true_mm": r.true_mm,
+                    "measured_mm": r.measured_mm,
+                }
                 for r in rows
             ]
         result["sets"][name] = entry
@@ -284,13 +311,23 @@ def main(argv: list[str] | None = None) -> int:
     print(f"engine {result['engine_version']}")
     for name, entry in result["sets"].items():
         for seed in ("truth", "detector"):
-            label = "ground-truth centre" if seed == "truth" else "matched detector candidate"
+            label = (
+                "ground-truth centre"
+                if seed == "truth"
+                else "matched detector candidate"
+            )
             _print_table(f"{name}, seeded at the {label}", entry[seed])
         for r in entry.get("cases", []):
-            print(f"  {r['case_id']} {r['seed']:<8} true {r['true_mm']:>5} measured {r['measured_mm']}")
+            print(
+                f"  {r['case_id']} {r['seed']:<8} true {r['true_mm']:>5} measured {r['measured_mm']}"
+            )
     if "phantoms" in result:
-        print("\nphantom discs (8 films each: 2 contrasts x 4 positions), long axis in mm")
-        print(f"  {'diameter':>8} {'profile':<9} {'median':>6} {'min':>6} {'max':>6} {'±25%':>5}")
+        print(
+            "\nphantom discs (8 films each: 2 contrasts x 4 positions), long axis in mm"
+        )
+        print(
+            f"  {'diameter':>8} {'profile':<9} {'median':>6} {'min':>6} {'max':>6} {'±25%':>5}"
+        )
         for p in result["phantoms"]:
             print(
                 f"  {p['diameter_mm']:>8} {p['profile']:<9} {p['median_mm']:>6} "

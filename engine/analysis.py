@@ -39,6 +39,7 @@ from engine.findings import (
     Finding,
     FindingKind,
     HilumRelation,
+    LungOutline,
     Margin,
     Notch,
     SizeEstimate,
@@ -218,7 +219,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/2 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/3 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -380,6 +381,7 @@ def _describe_focal(
     describe_score: float,
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
     stats = lung_field_stats(image, anatomy)
+    outline = LungOutline(anatomy) if anatomy.lungs_found else None
     work_calibration = calibration.scaled(factor)
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}
@@ -398,6 +400,7 @@ def _describe_focal(
             calibration=calibration,
             anatomy=anatomy,
             lung_stats=stats,
+            outline=outline,
         )
         findings.append(finding)
         scaled = _scale_finding(finding, factor)
