@@ -97,3 +97,20 @@ def test_an_uncalibrated_cr_keeps_focal_sizes_as_labelled_estimates(
     assert [f.size_estimate for f in copy.focal_findings] == [
         f.size_estimate for f in focal
     ]
+
+
+def test_on_a_real_pa_film_each_clavicle_lies_on_its_patients_side_above_the_hila(
+    shared_data: Path, analyzer: Analyzer
+):
+    import numpy as np
+
+    from engine.anatomy import Region
+
+    a = analyzer.analyze(read(shared_data / "cxr" / "JPCNN001.png", 0.35)).anatomy
+    for clavicle, hilum in ((Region.RIGHT_CLAVICLE, "right_hilum"), (Region.LEFT_CLAVICLE, "left_hilum")):
+        ys, xs = np.nonzero(a.mask(clavicle))
+        assert len(xs), f"{clavicle.value} was not segmented"
+        x, y = a.grid.points_to_image(np.stack([xs, ys], axis=1).astype(float)).mean(axis=0)
+        # Patient right is the image left on a PA film.
+        assert bool(x < a.midline_x) == (clavicle is Region.RIGHT_CLAVICLE)
+        assert bool(y < a.landmarks[hilum][1])
