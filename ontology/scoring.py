@@ -171,5 +171,5 @@ def _reasons(rule: Rule, feature: Feature, value: FeatureValue, *, met: bool) ->
     if isinstance(rule.value, bool):
         return en, zh
     if met:
-        return f"{en}, meets {rule.criterion(feature, 'en')}", f"{zh}，满足 {rule.criterion(feature, 'zh')}"
+        return f"{en}, which is {rule.criterion(feature, 'en')}", f"{zh}，满足 {rule.criterion(feature, 'zh')}"
     return f"{en}, needs {rule.criterion(feature, 'en')}", f"{zh}，需 {rule.criterion(feature, 'zh')}"

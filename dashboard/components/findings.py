@@ -10,7 +10,7 @@ import streamlit as st
 
 import cases
 from dashboard.components.frame import PageContext
-from dashboard.components.text import escape
+from dashboard.components.text import escape, markdown_table
 from dashboard.overlay import Badge, OverlayItem
 from engine.anchors import Anchor
 from ontology import Vocabulary
@@ -110,23 +110,16 @@ def scorecard(ctx: PageContext, view: ScorecardView | None, *, on_evidence: Call
     c2.metric(ctx.t("score.not_met"), view.count("not_met"))
     c3.metric(ctx.t("score.not_assessable"), view.count("not_assessable"))
     st.caption(ctx.t("score.total", total=len(view.items)))
-    table = pd.DataFrame([
-        {
-            "status": f"{STATUS_ICON.get(i.status, '')} {ctx.t(f'score.{i.status}')}",
-            "sign": f"{i.code} · {i.name}",
-            "group": ctx.t(f"group.{i.group}") if i.group else "",
-            "evidence": ", ".join(i.evidence),
-            "reason": i.reason,
-        }
+    # A Markdown table, not st.dataframe: the reasons wrap instead of being cut, and the
+    # case page opened in a new tab does not wait for the data-grid bundles (about 1.2 MB
+    # of JavaScript) before its default section is drawn.
+    header = [ctx.t("col.status"), ctx.t("col.sign"), ctx.t("col.group"), ctx.t("col.evidence"), ctx.t("col.reason")]
+    rows = [
+        [f"{STATUS_ICON.get(i.status, '')} {ctx.t(f'score.{i.status}')}", f"{i.code} · {i.name}",
+         ctx.t(f"group.{i.group}") if i.group else "", ", ".join(i.evidence), i.reason]
         for i in view.items
-    ])
-    st.dataframe(table, hide_index=True, width="stretch", key=f"{key}-table", column_config={
-        "status": st.column_config.TextColumn(ctx.t("col.status"), width="small"),
-        "sign": st.column_config.TextColumn(ctx.t("col.sign")),
-        "group": st.column_config.TextColumn(ctx.t("col.group"), width="small"),
-        "evidence": st.column_config.TextColumn(ctx.t("col.evidence"), width="small"),
-        "reason": st.column_config.TextColumn(ctx.t("col.reason"), width="large"),
-    })
+    ]
+    st.markdown(markdown_table(header, rows))
     links = [(i.code, a) for i in view.items for a in i.evidence]
     if links and on_evidence is not None:
         st.caption(ctx.t("score.evidence_hint"))

@@ -162,7 +162,7 @@ def test_any_of_several_findings_meets_the_item_with_its_own_evidence(
     assert item.status is MET
     assert item.evidence_anchor_ids == ("n2",)
     assert item.observed_value == 4
-    assert item.reason_en == "spicules: 4, meets at least 1"
+    assert item.reason_en == "spicules: 4, which is at least 1"
 
 
 def test_not_met_cites_every_observation_of_the_feature(
@@ -182,7 +182,7 @@ def test_not_met_cites_every_observation_of_the_feature(
     ("observations", "code", "reason_en", "reason_zh"),
     [
         ([obs("focal.spicule_count", 0, "n1")], "A01", "spicules: 0, needs at least 1", "毛刺数 0，需 ≥1"),
-        ([obs("focal.spicule_count", 2, "n1")], "A01", "spicules: 2, meets at least 1", "毛刺数 2，满足 ≥1"),
+        ([obs("focal.spicule_count", 2, "n1")], "A01", "spicules: 2, which is at least 1", "毛刺数 2，满足 ≥1"),
         ([obs("focal.upper_zone", False, "n1")], "A02", "centre in an upper zone: no", "中心位于上肺野：否"),
         (
             [obs("heart.ctr", 0.4712, "h"), obs("view.frontal_pa", True)],
