@@ -247,6 +247,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "upload.status.imported": ("imported", "已导入"),
     "upload.status.existing": ("already stored", "已存在"),
     "upload.status.refused": ("refused", "被拒"),
+    "upload.spacing_ignored": (
+        "already stored with {stored}; this upload's {asked} was not applied (a stored image's spacing never changes)",
+        "该影像已以 {stored} 存储；本次上传的 {asked} 未被采用（已存储影像的像素间距不会更改）",
+    ),
     "upload.issues_for": ("Intake notes for {name}", "{name} 的导入提示"),
     "upload.clear": ("Clear the results", "清除结果"),
     # ---------------------------------------------------------------- case page

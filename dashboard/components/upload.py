@@ -26,6 +26,8 @@ class FileResult:
     case_id: str | None
     issues: tuple[cases.ImportIssue, ...]
     message: str = ""
+    ignored_spacing: tuple[str, str] | None = None
+    """For stored pixels uploaded with another spacing: (the stored one, the one not applied)."""
 
 
 def import_files(
@@ -42,21 +44,17 @@ def import_files(
                                       message=feedback.message_for(exc)))
         else:
             # Stored pixels keep their stored spacing: say so when this upload asked for another.
-            note = "" if outcome.ignored_calibration is None else _spacing_note(outcome)
+            ignored = outcome.ignored_calibration
             results.append(FileResult(name=name, status=outcome.status.value, case_id=outcome.case_id,
-                                      issues=outcome.image.issues, message=note))
+                                      issues=outcome.image.issues,
+                                      ignored_spacing=None if ignored is None
+                                      else (_spacing(outcome.image.calibration), _spacing(ignored))))
         progress.progress(number / total, text=f"{number}/{total} · {name}")  # type: ignore[attr-defined]
     return results
 
 
-def _spacing_note(outcome: cases.ImportOutcome) -> str:
-    def mm(c: cases.Calibration) -> str:
-        return f"{c.row_mm:.3f} mm ({c.source.value})" if c.is_known and c.row_mm is not None else "no spacing"
-
-    ignored = outcome.ignored_calibration
-    assert ignored is not None
-    return (f"already stored with {mm(outcome.image.calibration)}; this upload's {mm(ignored)} was not applied "
-            "(a stored image's spacing never changes)")
+def _spacing(c: cases.Calibration) -> str:
+    return f"{c.row_mm:.3f} mm ({c.source.value})" if c.is_known and c.row_mm is not None else "—"
 
 
 def panel(ctx: PageContext, store: cases.CaseStore) -> None:
@@ -105,10 +103,12 @@ def _show_results(ctx: PageContext, results: list[FileResult]) -> None:
         "message": st.column_config.TextColumn(ctx.t("col.message")),
     })
     for r in results:
+        if r.ignored_spacing is not None:
+            stored, asked = r.ignored_spacing
+            feedback.notify(f"{escape(r.name)}: {escape(ctx.t('upload.spacing_ignored', stored=stored, asked=asked))}",
+                            "warning")
         if r.status == "refused":
             feedback.notify(f"{escape(r.name)}: {escape(r.message)}", "error")
-        elif r.message:
-            feedback.notify(f"{escape(r.name)}: {escape(r.message)}", "warning")
         elif r.issues:
             st.markdown(f"**{ctx.t('upload.issues_for', name=escape(r.name))}**")
             feedback.show_issues(r.issues)

@@ -144,10 +144,9 @@ def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied
     with open_store(tmp_path / "up.duckdb") as store:
         first, again = (import_files(store, [("a.png", small_png(1))], actor="local:tester", spacing_mm=mm,
                                      progress=Bar())[0] for mm in (0.2, 0.5))
-    assert first.message == ""
+    assert first.ignored_spacing is None
     assert again.status == "existing"
-    assert again.message == ("already stored with 0.200 mm (user); this upload's 0.500 mm (user) was not applied "
-                             "(a stored image's spacing never changes)")
+    assert again.ignored_spacing == ("0.200 mm (user)", "0.500 mm (user)")
 
 
 # --------------------------------------------------------------------------- case page: chat
