@@ -57,16 +57,13 @@ def load_radiograph(path: Path, spacing_mm: float | None, view: str | None = Non
     """Read an image file into an engine Radiograph without storing anything."""
     from cases import read_image_file
     from cases.display import decoded_display
-    from engine.model import Calibration, CalibrationSource, Radiograph
+    from dashboard.workflows import engine_calibration
+    from engine.model import Radiograph
 
     # A throwaway salt: UIDs are remapped but nothing is kept.
     decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
-    c = decoded.calibration
-    calibration = (
-        Calibration(row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)) if c.is_known else Calibration()
-    )
-    return Radiograph(pixels=decoded_display(decoded), calibration=calibration, key=decoded.image_id,
-                      view_position=decoded.view_position or view)
+    return Radiograph(pixels=decoded_display(decoded), calibration=engine_calibration(decoded.calibration),
+                      key=decoded.image_id, view_position=decoded.view_position or view)
 
 
 def run_ask(args: argparse.Namespace) -> int:

@@ -35,19 +35,18 @@ def analysis_cache() -> AnalysisCache:
         return _SHARED_CACHE
 
 
+def engine_calibration(c: cases.Calibration) -> Calibration:
+    """The case store's calibration as the engine's (same source strings in both)."""
+    if not c.is_known:
+        return Calibration()
+    return Calibration(row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value))
+
+
 def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:
     """The stored image as the engine sees it: display values and calibration."""
-    c = image.calibration
-    calibration = (
-        Calibration(
-            row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
-        )
-        if c.is_known
-        else Calibration()
-    )
     return Radiograph(
         pixels=store.load_display(image),
-        calibration=calibration,
+        calibration=engine_calibration(image.calibration),
         key=image.image_id,
         view_position=image.view_position,
     )

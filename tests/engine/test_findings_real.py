@@ -4,13 +4,12 @@ and an uncalibrated real CR keeps its focal sizes as labelled estimates."""
 from __future__ import annotations
 
 import csv
-import secrets
 from pathlib import Path
 
 import pytest
 
 from engine.analysis import Analyzer, ImageAnalysis, default_analyzer
-from engine.model import Calibration, CalibrationSource, Radiograph
+from engine.model import Radiograph
 
 pytestmark = pytest.mark.shared
 
@@ -22,24 +21,9 @@ def analyzer() -> Analyzer:
 
 def read(path: Path, spacing_mm: float | None = None) -> Radiograph:
     """A film as the case store would present it (VOI, MONOCHROME1, spacing handled)."""
-    from cases import read_image_file
-    from cases.display import decoded_display
+    from dashboard.cli_engine import load_radiograph
 
-    decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
-    c = decoded.calibration
-    calibration = (
-        Calibration(
-            row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
-        )
-        if c.is_known
-        else Calibration()
-    )
-    return Radiograph(
-        pixels=decoded_display(decoded),
-        calibration=calibration,
-        key=decoded.image_id,
-        view_position=decoded.view_position,
-    )
+    return load_radiograph(path, spacing_mm)
 
 
 def test_the_canine_lateral_thorax_is_doubted_and_its_findings_withheld(
