@@ -26,5 +26,5 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check dashboard engine cases ontology tests bench
+	$(BIN)/ruff check dashboard cli services engine cases ontology tests bench
 	$(BIN)/mypy

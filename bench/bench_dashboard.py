@@ -256,7 +256,7 @@ def bench_demo_pages(browser, folder: Path, runs: int) -> list[dict[str, object]
 
 def build_demo(folder: Path) -> tuple[Path, dict]:
     db = folder / "demo.duckdb"
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
                           capture_output=True, text=True, check=True)
     return db, json.loads(done.stdout)
 

@@ -87,7 +87,7 @@ def size_at(
 
 
 def measure_set(folder: Path, analyzer: Analyzer) -> list[Measured]:
-    from dashboard.cli_engine import load_radiograph
+    from cli.engine import load_radiograph
     from engine.training.nodule_data import load_nodule_cases
 
     out: list[Measured] = []

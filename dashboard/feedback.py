@@ -29,8 +29,6 @@ from cases import (
     Severity,
     WriteConflict,
 )
-from dashboard import i18n
-from dashboard.access import AccessDenied
 from dashboard.components.text import escape
 from dashboard.state import SessionKey, language
 from engine.errors import (
@@ -40,6 +38,8 @@ from engine.errors import (
     ModelFileMissing,
 )
 from ontology import OntologyError
+from services import i18n
+from services.access import AccessDenied
 
 logger = logging.getLogger(__name__)
 

@@ -27,13 +27,13 @@ from typing import Any
 import streamlit as st
 
 import cases
-from dashboard import workflows
-from dashboard.cli_serve import STATUS_ENV, serve_paths
-from dashboard.overlay import DisplayImage, display_copy
 from engine.analysis import AnalysisCache
 from engine.backends.base import BackendReply, ModelBackend, TurnContext
 from engine.backends.registry import BackendSettings, create_backend, list_backends
 from ontology import Vocabulary, load_vocabulary
+from services import workflows
+from services.overlay import DisplayImage, display_copy
+from services.serving import STATUS_ENV, serve_paths
 
 logger = logging.getLogger(__name__)
 

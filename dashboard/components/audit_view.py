@@ -17,10 +17,11 @@ import streamlit as st
 
 import cases
 from cases.geometry import geometry_from_json
-from dashboard import resources, workflows
+from dashboard import resources
 from dashboard.components.frame import PageContext
 from engine.anchors import Anchor, AnchorKind
 from engine.geometry import Box
+from services import workflows
 
 TURN_COLUMNS = [
     "seq", "time", "actor", "case", "conversation", "turn", "backend", "model_id", "model_version",

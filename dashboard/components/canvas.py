@@ -18,8 +18,8 @@ from typing import Any
 import streamlit as st
 from streamlit_drawable_canvas import st_canvas
 
-from dashboard import overlay
-from dashboard.overlay import DisplayImage, DrawnBox
+from services import overlay
+from services.overlay import DisplayImage, DrawnBox
 
 
 def _digest(value: Any) -> str:

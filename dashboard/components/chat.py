@@ -8,11 +8,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 import cases
-from dashboard import feedback, resources, workflows
+from dashboard import feedback, resources
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
-from dashboard.overlay import DrawnBox
 from engine.dialogue import TurnResult
+from services import workflows
+from services.overlay import DrawnBox
 
 
 @dataclass(frozen=True, slots=True)

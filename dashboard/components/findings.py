@@ -11,9 +11,9 @@ import streamlit as st
 import cases
 from dashboard.components.frame import PageContext
 from dashboard.components.text import escape, markdown_table
-from dashboard.overlay import Badge, OverlayItem
 from engine.anchors import Anchor
 from ontology import Vocabulary
+from services.overlay import Badge, OverlayItem
 
 STATUS_ICON = {"met": "✓", "not_met": "✗", "not_assessable": "?"}
 

@@ -9,10 +9,11 @@ from typing import Any
 import streamlit as st
 from PIL import Image, ImageDraw
 
-from dashboard import access, feedback, i18n
-from dashboard.access import AccessDenied, Identity, PageId, Right
+from dashboard import feedback
 from dashboard.components import identity as identity_widgets
 from dashboard.state import SessionKey, language
+from services import access, i18n
+from services.access import AccessDenied, Identity, PageId, Right
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
 IMAGE_SIDES = {"S": 480, "M": 600, "L": 800}

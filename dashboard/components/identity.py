@@ -9,9 +9,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import access, i18n
-from dashboard.access import AccessConfig, Identity
 from dashboard.state import SessionKey, language
+from services import access, i18n
+from services.access import AccessConfig, Identity
 
 
 def _secrets() -> Mapping[str, Any]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import i18n
-from dashboard.access import Identity, PageId
 from dashboard.components import identity as identity_widgets
 from dashboard.state import language
+from services import i18n
+from services.access import Identity, PageId
 
 PAGES_DIR = Path(__file__).resolve().parents[1] / "views"
 

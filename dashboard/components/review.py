@@ -8,12 +8,12 @@ import streamlit as st
 
 import cases
 from dashboard import feedback
-from dashboard.access import Right
 from dashboard.components import canvas
 from dashboard.components.frame import PageContext
 from dashboard.components.text import escape
-from dashboard.overlay import DrawnBox
 from engine.anchors import Anchor
+from services.access import Right
+from services.overlay import DrawnBox
 
 
 def _box_geometry(box: DrawnBox) -> cases.Box:

@@ -5,9 +5,9 @@ from datetime import datetime
 import streamlit as st
 
 from dashboard import feedback, resources, state
-from dashboard.access import PageId
 from dashboard.components import audit_view, frame
 from dashboard.state import SessionKey
+from services.access import PageId
 
 ctx = frame.open_page(PageId.AUDIT)
 with feedback.guard(stop=True):

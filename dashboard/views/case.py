@@ -5,12 +5,13 @@ URL: /case?id=CASE_ID[&conversation=ID][&turn=N]
 
 import streamlit as st
 
-from dashboard import feedback, overlay, resources, state, workflows
-from dashboard.access import PageId, Right
+from dashboard import feedback, resources, state
 from dashboard.components import canvas, chat, findings, frame, pickers, review
 from dashboard.components.text import escape
-from dashboard.overlay import Layer, OverlayItem, SavedBox
 from dashboard.state import SessionKey
+from services import overlay, workflows
+from services.access import PageId, Right
+from services.overlay import Layer, OverlayItem, SavedBox
 
 ctx = frame.open_page(PageId.CASE)
 with feedback.guard(stop=True):

@@ -5,9 +5,9 @@ from dataclasses import replace
 import streamlit as st
 
 from dashboard import feedback, resources, state
-from dashboard.access import PageId, Right
 from dashboard.components import case_table, frame, upload
 from dashboard.state import SessionKey
+from services.access import PageId, Right
 
 ctx = frame.open_page(PageId.CASES)
 st.title(ctx.t("cases.title"))

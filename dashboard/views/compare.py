@@ -7,12 +7,13 @@ distance; measurements and scorecard items that differ are highlighted.
 import pandas as pd
 import streamlit as st
 
-from dashboard import feedback, overlay, resources, workflows
-from dashboard.access import PageId
+from dashboard import feedback, resources
 from dashboard.components import canvas, findings, frame, pickers
 from dashboard.components.text import answer_markdown, escape, plain
-from dashboard.overlay import OverlayItem
 from dashboard.state import SessionKey
+from services import overlay, workflows
+from services.access import PageId
+from services.overlay import OverlayItem
 
 DIFFERENT = "background-color: rgba(255, 193, 7, 0.28)"
 

@@ -4,10 +4,10 @@ import pandas as pd
 import streamlit as st
 
 from dashboard import feedback, resources
-from dashboard.access import PageId
 from dashboard.components import frame
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
+from services.access import PageId
 
 ctx = frame.open_page(PageId.ONTOLOGY)
 with feedback.guard(stop=True):

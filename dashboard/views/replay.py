@@ -9,14 +9,15 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from dashboard import feedback, overlay, resources, state, workflows
-from dashboard.access import PageId
+from dashboard import feedback, resources, state
 from dashboard.components import canvas, chat, findings, frame, pickers
 from dashboard.components.text import escape
-from dashboard.overlay import BoxScore, OverlayItem, SavedBox
 from dashboard.state import SessionKey
 from engine.anchors import AnchorKind
 from engine.geometry import Box
+from services import overlay, workflows
+from services.access import PageId
+from services.overlay import BoxScore, OverlayItem, SavedBox
 
 QUIZ_KINDS = (AnchorKind.FINDING, AnchorKind.USER_DRAWN, AnchorKind.LANDMARK, AnchorKind.REGION)
 

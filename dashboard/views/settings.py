@@ -6,10 +6,10 @@ Every change is written to the audit log with the administrator's name.
 import streamlit as st
 
 from dashboard import feedback, resources
-from dashboard.access import PageId
 from dashboard.components import frame
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
+from services.access import PageId
 
 ctx = frame.open_page(PageId.SETTINGS)
 with feedback.guard(stop=True):

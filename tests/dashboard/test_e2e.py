@@ -90,7 +90,7 @@ def demo(tmp_path_factory) -> dict:
     """A fresh demo database built by `casebook demo` with the real engine."""
     folder = tmp_path_factory.mktemp("e2e")
     db = folder / "demo.duckdb"
-    done = subprocess.run([sys.executable, "-m", "dashboard.cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
+    done = subprocess.run([sys.executable, "-m", "cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)

@@ -424,9 +424,9 @@ def _image_id(db) -> str:
 
 
 def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(app_env, demo_db, monkeypatch):
-    from dashboard import workflows
     from engine.analysis import AnalysisCache
     from engine.errors import ModelFileMissing
+    from services import workflows
 
     def missing():
         raise ModelFileMissing("engine/models/nodule_classifier.onnx is missing: reinstall the engine package")

@@ -181,7 +181,7 @@ def test_a_manifest_without_a_file_column_or_with_a_bad_number_is_refused(tmp_pa
 @pytest.mark.shared
 def test_the_evaluate_command_on_real_films_prints_every_metric_the_issue_names(shared_data, tmp_path, capsys):
     """Three development films through the real loader and the bundled models."""
-    from dashboard.cli import main
+    from cli.main import main
 
     source = shared_data / "cxr" / "manifest.csv"
     with source.open(newline="", encoding="utf-8") as fh:

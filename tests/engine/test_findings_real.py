@@ -21,7 +21,7 @@ def analyzer() -> Analyzer:
 
 def read(path: Path, spacing_mm: float | None = None) -> Radiograph:
     """A film as the case store would present it (VOI, MONOCHROME1, spacing handled)."""
-    from dashboard.cli_engine import load_radiograph
+    from cli.engine import load_radiograph
 
     return load_radiograph(path, spacing_mm)
 

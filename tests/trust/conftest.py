@@ -16,10 +16,10 @@ from cases import open_store
 from cases.content_store import store_dir_for
 from cases.phantom import Phantom, make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
-from dashboard import workflows
 from engine.analysis import AnalysisCache, Analyzer
 from engine.backends.embedded import EmbeddedBackend
 from engine.findings import Candidate
+from services import workflows
 from tests.engine.conftest import FakeDetector, FakeSegmenter
 from tests.engine.conftest import Phantom as FakePhantom
 

@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from cases import AuditProblemKind, open_store
-from dashboard.cli import main
+from cli.main import main
 
 
 def run(capsys, *argv):

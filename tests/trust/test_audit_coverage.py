@@ -6,7 +6,7 @@ import pytest
 
 from cases import AnnotationWrite, Box, InvalidRecord, Verdict, open_store
 from cases.backup import backup_store, restore_backup
-from dashboard.exports import (
+from services.exports import (
     export_conversation,
     export_structured_report,
     export_teaching_file,

@@ -10,7 +10,7 @@ import pytest
 from cases import BackupError, open_store
 from cases.backup import MANIFEST, backup_store, read_manifest, restore_backup
 from cases.content_store import store_dir_for
-from dashboard.cli import main
+from cli.main import main
 
 
 def run(capsys, *argv):

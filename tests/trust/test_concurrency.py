@@ -15,8 +15,8 @@ from collections import Counter
 from cases import open_store
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
-from dashboard import workflows
 from engine.backends.embedded import EmbeddedBackend
+from services import workflows
 from tests.trust.conftest import SEED_QUESTIONS
 
 QUESTIONS_PER_SESSION = 3

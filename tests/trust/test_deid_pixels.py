@@ -24,9 +24,9 @@ from cases.phantom_dicom import (
     stored_values,
 )
 from cases.pixel_redaction import blank_boxes, find_text_boxes
-from dashboard import workflows
-from dashboard.cli import main
+from cli.main import main
 from engine.backends.embedded import EmbeddedBackend
+from services import workflows
 from tests.trust.conftest import SEED_QUESTIONS, fake_cache
 
 BURNED_IN = (PHI_VALUES["PatientName"], PHI_VALUES["PatientID"])

@@ -13,11 +13,11 @@ from PIL import Image as PILImage
 
 from cases import open_store
 from cases.sr_export import LOCAL_SCHEME, RADLEX_SCHEME
-from dashboard import workflows
-from dashboard.cli import main
-from dashboard.render import DISTANCE, SCREENING_STROKE, render_overlay
+from cli.main import main
 from engine.backends.embedded import EmbeddedBackend
 from ontology import load_vocabulary
+from services import workflows
+from services.render import DISTANCE, SCREENING_STROKE, render_overlay
 
 
 def run(capsys, *argv):
@@ -240,7 +240,7 @@ def test_a_png_case_gets_a_stable_derived_source_reference(
         workflows.ask(
             store, session, "Is there anything abnormal in the lungs?", actor="t"
         )
-    from dashboard.exports import export_structured_report
+    from services.exports import export_structured_report
 
     uids = []
     for name in ("a.dcm", "b.dcm"):
@@ -269,7 +269,7 @@ def test_an_estimated_distance_is_flagged_in_the_structured_report(
     tmp_path, seed_phantom
 ):
     """A PNG without spacing: the engine estimates mm from anatomy (±15 %), and says so."""
-    from dashboard.exports import export_structured_report
+    from services.exports import export_structured_report
     from tests.trust.conftest import SEED_QUESTIONS, fake_cache
 
     # A cache of its own: the session's has analysed these pixels with a user spacing.

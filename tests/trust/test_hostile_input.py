@@ -10,10 +10,10 @@ import duckdb
 import pytest
 
 from cases import ImageTooLarge, IntakeLimits, open_store
-from dashboard import workflows
-from dashboard.cli import main
-from dashboard.exports import export_conversation, export_teaching_file
+from cli.main import main
 from engine.backends.embedded import EmbeddedBackend
+from services import workflows
+from services.exports import export_conversation, export_teaching_file
 
 HOSTILE = [
     "'); DROP TABLE turns; --",

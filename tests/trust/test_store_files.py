@@ -16,7 +16,7 @@ import pytest
 
 from cases import AuditProblemKind, open_store
 from cases.content_store import store_dir_for
-from dashboard.cli import main
+from cli.main import main
 
 
 def run(capsys, *argv):

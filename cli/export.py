@@ -1,7 +1,7 @@
 """``casebook export conversation|sr|teaching``: a stored conversation for others to read.
 
 Every export is written whole or not at all, and appended to the audit log with the
-SHA-256 of each file it wrote (see ``dashboard/exports.py``).
+SHA-256 of each file it wrote (see ``services/exports.py``).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from dashboard.cli import (
+from cli.main import (
     EXIT_OK,
     CommandError,
     default_actor,
@@ -125,7 +125,7 @@ def _report(args: argparse.Namespace, result: Any) -> int:
 
 def _run(args: argparse.Namespace, export: Any, **options: Any) -> int:
     from cases import open_store
-    from dashboard.exports import ExportError
+    from services.exports import ExportError
 
     with open_store(require_existing_db(args)) as store:
         try:
@@ -143,21 +143,21 @@ def _run(args: argparse.Namespace, export: Any, **options: Any) -> int:
 
 def run_bundle(args: argparse.Namespace) -> int:
     """Write the conversation bundle."""
-    from dashboard.exports import export_conversation
+    from services.exports import export_conversation
 
     return _run(args, export_conversation, long_side=args.long_side)
 
 
 def run_sr(args: argparse.Namespace) -> int:
     """Write the DICOM SR."""
-    from dashboard.exports import export_structured_report
+    from services.exports import export_structured_report
 
     return _run(args, export_structured_report, overwrite=args.force)
 
 
 def run_teaching(args: argparse.Namespace) -> int:
     """Write the teaching file."""
-    from dashboard.exports import export_teaching_file
+    from services.exports import export_teaching_file
 
     points = [line.strip() for value in args.points for line in value.splitlines()]
     if args.points_file is not None:

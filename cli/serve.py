@@ -23,39 +23,19 @@ import sys
 import threading
 import time
 import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dashboard.cli import EXIT_FAILED, EXIT_OK, CommandError, db_path, print_json
+from cli.main import EXIT_FAILED, EXIT_OK, CommandError, db_path, print_json
+from services.serving import STATUS_ENV, ServePaths, serve_paths
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "dashboard" / "app.py"
-STATUS_ENV = "CASEBOOK_SERVE_STATUS"
 DEFAULT_PORT = 8501
 DEFAULT_ADDRESS = "127.0.0.1"
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 LOG_TAIL = 15
-
-
-@dataclass(frozen=True, slots=True)
-class ServePaths:
-    """The files ``casebook serve`` keeps beside a database."""
-
-    pid: Path
-    log: Path
-    status: Path
-
-
-def serve_paths(db: Path) -> ServePaths:
-    """Return the PID, log and status file paths of a database."""
-    db = Path(db).expanduser().resolve()
-    return ServePaths(
-        pid=db.with_name(db.name + ".serve.pid"),
-        log=db.with_name(db.name + ".serve.log"),
-        status=db.with_name(db.name + ".serve.json"),
-    )
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:

@@ -6,8 +6,9 @@ import argparse
 import sys
 from typing import Any
 
-from dashboard.cli import EXIT_OK, CommandError, db_path, print_json
-from dashboard.cli_serve import running_server, serve_paths
+from cli.main import EXIT_OK, CommandError, db_path, print_json
+from cli.serve import running_server
+from services.serving import serve_paths
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -26,7 +27,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run_demo(args: argparse.Namespace) -> int:
     from cases import open_store
-    from dashboard.demo import build
+    from services.demo import build
 
     path = db_path(args).expanduser().resolve()
     served = running_server(serve_paths(path))

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from dashboard.cli import (
+from cli.backends import add_backend_options, backend_settings
+from cli.main import (
     CommandError,
     Progress,
     default_actor,
     print_json,
     require_existing_db,
 )
-from dashboard.cli_backends import add_backend_options, backend_settings
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -57,8 +57,8 @@ def load_radiograph(path: Path, spacing_mm: float | None, view: str | None = Non
     """Read an image file into an engine Radiograph without storing anything."""
     from cases import read_image_file
     from cases.display import decoded_display
-    from dashboard.workflows import engine_calibration
     from engine.model import Radiograph
+    from services.workflows import engine_calibration
 
     # A throwaway salt: UIDs are remapped but nothing is kept.
     decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
@@ -79,7 +79,7 @@ def run_ask(args: argparse.Namespace) -> int:
     backend = _backend(args)
     turns = []
     if target.exists():
-        from dashboard.workflows import analysis_cache
+        from services.workflows import analysis_cache
 
         radiograph = load_radiograph(target, args.spacing_mm, args.view)
         analysis = analysis_cache().get(radiograph)
@@ -90,7 +90,7 @@ def run_ask(args: argparse.Namespace) -> int:
         if args.spacing_mm is not None:
             raise CommandError("--spacing-mm applies to image files; a stored case keeps its calibration")
         from cases import open_store
-        from dashboard import workflows
+        from services import workflows
 
         store = open_store(require_existing_db(args))
         try:

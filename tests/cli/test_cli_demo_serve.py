@@ -10,10 +10,11 @@ import urllib.request
 import pytest
 
 from cases import open_store
-from dashboard import cli, demo, workflows
-from dashboard.cli_serve import serve_paths
+from cli import main as cli
 from engine.backends.embedded import EmbeddedBackend
 from engine.errors import ModelFileMissing
+from services import demo, workflows
+from services.serving import serve_paths
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -148,7 +149,7 @@ def test_a_stale_pid_file_is_cleared(tmp_path, capsys):
 
 
 def test_status_reads_gpu_name_and_memory_from_nvidia_smi(tmp_path, monkeypatch):
-    from dashboard.cli_serve import gpu_status
+    from cli.serve import gpu_status
 
     fake = tmp_path / "nvidia-smi"
     fake.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 1234, 81559'\n")

@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 from PIL import Image as PILImage
 
-from dashboard import overlay
-from dashboard.overlay import (
+from engine.anchors import Anchor, AnchorKind, AnchorStyle
+from engine.geometry import Box, Geometry
+from services import overlay
+from services.overlay import (
     Badge,
     DisplayImage,
     DrawnBox,
@@ -18,8 +20,6 @@ from dashboard.overlay import (
     OverlayItem,
     SavedBox,
 )
-from engine.anchors import Anchor, AnchorKind, AnchorStyle
-from engine.geometry import Box, Geometry
 
 
 def display(width: int = 500, height: int = 400, image_width: int = 1000, image_height: int = 800,

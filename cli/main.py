@@ -1,6 +1,6 @@
-"""The ``casebook`` command line: one entry point, subcommands from ``dashboard/cli_*.py``.
+"""The ``casebook`` command line: one entry point, subcommands from the ``cli/*.py`` modules.
 
-Adding a subcommand: create ``dashboard/cli_<topic>.py`` with a function
+Adding a subcommand: create ``cli/<topic>.py`` with a function
 ``register(subparsers, common)`` that calls ``subparsers.add_parser(name, parents=[common],
 help=...)`` and ``parser.set_defaults(handler=run_something)``. The handler takes the
 parsed ``argparse.Namespace`` and returns an exit code. Nothing else needs editing: the
@@ -194,12 +194,12 @@ def common_options() -> argparse.ArgumentParser:
 
 
 def command_modules() -> list[str]:
-    """Return the names of the ``dashboard.cli_*`` modules, sorted."""
+    """Return the names of the command modules of the ``cli`` package, sorted."""
     package = Path(__file__).resolve().parent
     return sorted(
-        f"dashboard.{info.name}"
+        f"cli.{info.name}"
         for info in pkgutil.iter_modules([str(package)])
-        if info.name.startswith("cli_")
+        if info.name not in {"main", "__main__"}
     )
 
 
@@ -292,6 +292,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 if __name__ == "__main__":
     # Run the imported module, not this __main__ copy, so that the command modules and
     # main() share one CommandError class.
-    from dashboard.cli import main as _main
+    from cli.main import main as _main
 
     sys.exit(_main())

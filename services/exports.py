@@ -37,9 +37,9 @@ import cases
 from cases.audit import payload_sha256
 from cases.model import payload
 from cases.turns import turn_payload
-from dashboard import workflows
-from dashboard.render import ReviewerBox, ScoreBadge, png_bytes, render_overlay, to_rgb
 from ontology import load_vocabulary
+from services import workflows
+from services.render import ReviewerBox, ScoreBadge, png_bytes, render_overlay, to_rgb
 
 DISCLAIMER = (
     "Decision support for trained readers, not a diagnostic device: every finding, "

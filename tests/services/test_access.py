@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard import access
-from dashboard.access import AccessConfig, AccessDenied, AuthMode, PageId, Right, Role
+from services import access
+from services.access import AccessConfig, AccessDenied, AuthMode, PageId, Right, Role
 
 
 @pytest.mark.parametrize(

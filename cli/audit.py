@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from dashboard.cli import (
+from cli.main import (
     EXIT_FAILED,
     EXIT_OK,
     CommandError,

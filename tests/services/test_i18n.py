@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from dashboard import i18n
-from dashboard.access import PageId, Role
-from dashboard.overlay import Layer
 from engine.anchors import AnchorKind, AnchorStatus
 from ontology import Assessability, ItemGroup
 from ontology.model import NoLocationReason
+from services import i18n
+from services.access import PageId, Role
+from services.overlay import Layer
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 LITERAL = re.compile(r"""(?:\bt|\btext)\(\s*["']([a-z_]+\.[a-z_.]+)["']""")
@@ -55,7 +55,7 @@ def test_the_scan_finds_the_keys():
 
 @pytest.mark.parametrize("key", sorted(used_keys()))
 def test_every_key_in_use_has_both_languages(key):
-    assert key in i18n.STRINGS, f"{key} is used but missing from dashboard/i18n.py"
+    assert key in i18n.STRINGS, f"{key} is used but missing from services/i18n.py"
     en, zh = i18n.STRINGS[key]
     assert en.strip() and zh.strip()
 

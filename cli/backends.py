@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, Any
 
-from dashboard.cli import EXIT_OK, print_json
+from cli.main import EXIT_OK, print_json
 
 if TYPE_CHECKING:
     from engine.backends.registry import BackendSettings

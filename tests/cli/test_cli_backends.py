@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from dashboard.cli import main
+from cli.main import main
 from engine.backends import medgemma
 
 

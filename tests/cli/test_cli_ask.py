@@ -12,8 +12,8 @@ from PIL import Image as PILImage
 
 from cases import open_store
 from cases.phantom import make_phantom, seed_scenario_spec
-from dashboard import workflows
-from dashboard.cli import main
+from cli.main import main
+from services import workflows
 
 SEED_ZH = [
     "肺部是否有异常?",

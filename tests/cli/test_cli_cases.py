@@ -14,7 +14,7 @@ from PIL import Image as PILImage
 
 from cases.phantom import PhantomSpec, make_phantom
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
-from dashboard.cli import main
+from cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -226,7 +226,7 @@ def test_db_defaults_to_the_environment(tmp_path, films, capsys, monkeypatch):
 
 def _casebook(*argv, env=None):
     return subprocess.run(
-        [sys.executable, "-m", "dashboard.cli", *argv],
+        [sys.executable, "-m", "cli", *argv],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -271,7 +271,7 @@ def test_a_locked_database_is_one_line_from_the_real_command(tmp_path, films):
 def test_help_is_fast_and_imports_no_heavy_modules():
     probe = textwrap.dedent("""
         import sys
-        import dashboard.cli as cli
+        import cli.main as cli
         cli.build_parser().format_help()
         heavy = ("duckdb", "pydicom", "numpy", "streamlit", "cases", "engine", "torch")
         print(",".join(sorted(m for m in heavy if m in sys.modules)))
@@ -291,7 +291,7 @@ def test_help_is_fast_and_imports_no_heavy_modules():
 
 
 def test_progress_bar_draws_only_on_a_terminal(capsys):
-    from dashboard.cli import Progress
+    from cli.main import Progress
 
     class Terminal(io.StringIO):
         def isatty(self):
@@ -367,7 +367,7 @@ def test_a_closed_pipe_ends_the_command_quietly(tmp_path, films):
 
     # The reader is gone before the command writes, as with `casebook list | head -0`.
     command = subprocess.Popen(
-        [sys.executable, "-m", "dashboard.cli", "list", "--json", "--db", str(db)],
+        [sys.executable, "-m", "cli", "list", "--json", "--db", str(db)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=ROOT,

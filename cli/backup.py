@@ -13,7 +13,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.cli import (
+from cli.main import (
     EXIT_FAILED,
     EXIT_OK,
     db_path,

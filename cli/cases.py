@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dashboard.cli import (
+from cli.main import (
     EXIT_OK,
     CommandError,
     Progress,

@@ -7,11 +7,11 @@ import pytest
 from cases import open_store
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
-from dashboard import workflows
 from engine.analysis import AnalysisCache, Analyzer
 from engine.anchors import AnchorKind, AnchorStyle
 from engine.backends.embedded import EmbeddedBackend
 from engine.findings import Candidate
+from services import workflows
 from tests.engine.conftest import FakeDetector, FakeSegmenter, Phantom
 
 SEED = [

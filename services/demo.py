@@ -39,12 +39,12 @@ from cases.phantom import (
     seed_scenario_spec,
 )
 from cases.phantom_dicom import DicomOptions, SpacingAttribute, phantom_dicom_bytes
-from dashboard import workflows
 from engine.analysis import AnalysisCache
 from engine.anchors import AnchorKind, AnchorStyle
 from engine.backends.base import ModelBackend
 from engine.backends.embedded import EmbeddedBackend
 from engine.geometry import Box
+from services import workflows
 
 IMPORTER = "demo:importer"
 READER = "demo:resident"

@@ -1,0 +1,1 @@
+"""The ``casebook`` command line: argument parsing and printing over the application services."""
