@@ -27,4 +27,5 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check dashboard cli services engine cases ontology tests bench
+	$(BIN)/ruff format --check dashboard cli services engine cases ontology tests bench
 	$(BIN)/mypy

@@ -41,16 +41,29 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROME_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 FOLLOW_UPS = [
     "How large is this lesion?",
     "这个病灶距离右肺门有多远?",
     "Is its margin regular?",
     "这个病灶的边缘是否规则?",
 ]
-TARGETS_S = {"case_page_ready": 2.0, "case_page_fresh_tab": 2.0, "follow_up_turn": 1.0,
-             "case_list_page_switch": 1.0, "hello_fresh_tab": 2.0}
+TARGETS_S = {
+    "case_page_ready": 2.0,
+    "case_page_fresh_tab": 2.0,
+    "follow_up_turn": 1.0,
+    "case_list_page_switch": 1.0,
+    "hello_fresh_tab": 2.0,
+}
 
 # Finds canvases inside the component's shadow root: the painted object layer tells that
 # the overlay (not just the element) has been drawn.
@@ -79,7 +92,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(db: Path, folder: Path, app: Path = ROOT / "dashboard" / "app.py") -> tuple[str, subprocess.Popen]:
+def serve(
+    db: Path, folder: Path, app: Path = ROOT / "dashboard" / "app.py"
+) -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = (folder / f"streamlit-{port}.log").open("wb")
     process = subprocess.Popen(
@@ -141,13 +156,19 @@ def bench_hello(browser, folder: Path, runs: int) -> list[float]:
     return samples[1:]
 
 
-def bench_case_open(browser, url: str, case_id: str, messages: int, runs: int) -> list[float]:
+def bench_case_open(
+    browser, url: str, case_id: str, messages: int, runs: int
+) -> list[float]:
     """Open a case from the case list, as a reader does, in an open session."""
     page = browser.new_page(viewport={"width": 1500, "height": 1250})
     samples = []
     for n in range(runs + 1):
         page.goto(f"{url}/cases")
-        search = page.get_by_test_id("stTextInput").filter(has_text="Search").locator("input")
+        search = (
+            page.get_by_test_id("stTextInput")
+            .filter(has_text="Search")
+            .locator("input")
+        )
         search.fill(case_id)
         search.press("Enter")
         page.get_by_text(re.compile(r"Page 1 of 1 · 1 cases")).wait_for(timeout=120_000)
@@ -157,7 +178,9 @@ def bench_case_open(browser, url: str, case_id: str, messages: int, runs: int) -
         page.mouse.click(grid["x"] + 16, grid["y"] + 35 + 17)  # the row's selection box
         page.wait_for_url("**/case?**", timeout=120_000)
         page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}", timeout=120_000)
+            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
+            timeout=120_000,
+        )
         page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
         settle(page)
         if n:  # the first opening warms the case's caches
@@ -166,7 +189,9 @@ def bench_case_open(browser, url: str, case_id: str, messages: int, runs: int) -
     return samples
 
 
-def bench_case_page(browser, url: str, case_id: str, conversation: int, messages: int, runs: int) -> list[float]:
+def bench_case_page(
+    browser, url: str, case_id: str, conversation: int, messages: int, runs: int
+) -> list[float]:
     target = f"{url}/case?id={case_id}&conversation={conversation}"
     warm = browser.new_page(viewport={"width": 1500, "height": 1250})
     warm.goto(target)
@@ -178,7 +203,9 @@ def bench_case_page(browser, url: str, case_id: str, conversation: int, messages
         t0 = time.perf_counter()
         page.goto(target)
         page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}", timeout=120_000)
+            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
+            timeout=120_000,
+        )
         page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
         settle(page)
         samples.append(time.perf_counter() - t0)
@@ -186,7 +213,9 @@ def bench_case_page(browser, url: str, case_id: str, conversation: int, messages
     return samples
 
 
-def bench_follow_up(browser, url: str, case_id: str, conversation: int, runs: int) -> list[float]:
+def bench_follow_up(
+    browser, url: str, case_id: str, conversation: int, runs: int
+) -> list[float]:
     page = browser.new_page(viewport={"width": 1500, "height": 1250})
     page.goto(f"{url}/case?id={case_id}&conversation={conversation}")
     page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
@@ -200,7 +229,8 @@ def bench_follow_up(browser, url: str, case_id: str, conversation: int, runs: in
         box.press("Enter")
         page.wait_for_function(
             f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length > {answers}",
-            timeout=120_000)
+            timeout=120_000,
+        )
         settle(page)
         page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
         samples.append(time.perf_counter() - t0)
@@ -235,17 +265,28 @@ def bench_demo_pages(browser, folder: Path, runs: int) -> list[dict[str, object]
     seed_case = films["pydicom-cr" if real else "seed"]["case_id"]
     seed = conversations["pydicom-cr" if real else "seed-zh"]
     follow_up = conversations["pydicom-cr-en" if real else "seed-en"]
-    newest = max((c for c in conversations.values() if c["case_id"] == seed_case), key=lambda c: c["conversation_id"])
+    newest = max(
+        (c for c in conversations.values() if c["case_id"] == seed_case),
+        key=lambda c: c["conversation_id"],
+    )
     results: list[dict[str, object]] = []
     url, process = serve(db, folder)
     try:
         samples = bench_case_open(browser, url, seed_case, 2 * newest["turns"], runs)
-        results.append(summary("case_page_ready", samples, case=seed_case, turns=newest["turns"]))
+        results.append(
+            summary("case_page_ready", samples, case=seed_case, turns=newest["turns"])
+        )
         print(json.dumps(results[-1]), flush=True)
-        samples = bench_case_page(browser, url, seed_case, seed["conversation_id"], 2 * seed["turns"], runs)
-        results.append(summary("case_page_fresh_tab", samples, case=seed_case, turns=seed["turns"]))
+        samples = bench_case_page(
+            browser, url, seed_case, seed["conversation_id"], 2 * seed["turns"], runs
+        )
+        results.append(
+            summary("case_page_fresh_tab", samples, case=seed_case, turns=seed["turns"])
+        )
         print(json.dumps(results[-1]), flush=True)
-        samples = bench_follow_up(browser, url, seed_case, follow_up["conversation_id"], runs)
+        samples = bench_follow_up(
+            browser, url, seed_case, follow_up["conversation_id"], runs
+        )
         results.append(summary("follow_up_turn", samples, case=seed_case))
         print(json.dumps(results[-1]), flush=True)
     finally:
@@ -256,8 +297,13 @@ def bench_demo_pages(browser, folder: Path, runs: int) -> list[dict[str, object]
 
 def build_demo(folder: Path) -> tuple[Path, dict]:
     db = folder / "demo.duckdb"
-    done = subprocess.run([sys.executable, "-m", "cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "demo", "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return db, json.loads(done.stdout)
 
 
@@ -266,7 +312,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--cases", type=int, default=100_000)
     parser.add_argument("--turns", type=int, default=2_000_000)
-    parser.add_argument("--skip-list", action="store_true", help="skip the 100k-case list")
+    parser.add_argument(
+        "--skip-list", action="store_true", help="skip the 100k-case list"
+    )
     parser.add_argument("--list-only", action="store_true", help="only the case list")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -274,14 +322,21 @@ def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_case_list import build as build_case_list
 
-    machine = (f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, load {os.getloadavg()[0]:.1f}, "
-               f"chromium {subprocess.run([CHROMIUM, '--version'], capture_output=True, text=True).stdout.strip()}")
+    machine = (
+        f"{platform.machine()}, {len(os.sched_getaffinity(0))} cores, load {os.getloadavg()[0]:.1f}, "
+        f"chromium {subprocess.run([CHROMIUM, '--version'], capture_output=True, text=True).stdout.strip()}"
+    )
     results = []
-    with tempfile.TemporaryDirectory(prefix="casebook-bench-dashboard-") as tmp, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory(prefix="casebook-bench-dashboard-") as tmp,
+        sync_playwright() as playwright,
+    ):
         folder = Path(tmp)
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROME_ARGS)
         if not args.list_only:
-            results.append(summary("hello_fresh_tab", bench_hello(browser, folder, args.runs)))
+            results.append(
+                summary("hello_fresh_tab", bench_hello(browser, folder, args.runs))
+            )
             print(json.dumps(results[-1]), flush=True)
             results += bench_demo_pages(browser, folder, args.runs)
         if not args.skip_list:
@@ -292,7 +347,14 @@ def main(argv: list[str] | None = None) -> int:
             url, process = serve(big, folder)
             try:
                 samples = bench_case_list(browser, url, args.runs)
-                results.append(summary("case_list_page_switch", samples, **counts, build_s=round(build_s, 1)))
+                results.append(
+                    summary(
+                        "case_list_page_switch",
+                        samples,
+                        **counts,
+                        build_s=round(build_s, 1),
+                    )
+                )
                 print(json.dumps(results[-1]), flush=True)
             finally:
                 process.terminate()
@@ -309,8 +371,10 @@ def main(argv: list[str] | None = None) -> int:
     print("| measurement | runs | median | p90 | target (p50) |")
     print("|---|---|---|---|---|")
     for r in results:
-        print(f"| {labels[str(r['benchmark'])]} | {r['runs']} | {r['median_s']:.2f} s | {r['p90_s']:.2f} s | "
-              f"≤ {r['target_s']:.0f} s ({'met' if r['target_met'] else 'not met'}) |")
+        print(
+            f"| {labels[str(r['benchmark'])]} | {r['runs']} | {r['median_s']:.2f} s | {r['p90_s']:.2f} s | "
+            f"≤ {r['target_s']:.0f} s ({'met' if r['target_met'] else 'not met'}) |"
+        )
     return 0
 
 

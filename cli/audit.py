@@ -185,7 +185,6 @@ def run_log(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-
 def _record_line(record: AuditRecord) -> str:
     entity = f"{record.entity_type} {record.entity_id}"
     if record.entity_type == "image":

@@ -455,7 +455,9 @@ def _print_detail(
                 f"    spacing {calibration.row_mm:.4f} x {calibration.col_mm:.4f} mm (row x column) from {calibration.source}"
             )
         else:
-            print("    spacing unknown (calibration none): distances in pixels, estimates labelled as such")
+            print(
+                "    spacing unknown (calibration none): distances in pixels, estimates labelled as such"
+            )
         display = image.display
         window = (
             f", window {display.window_center:g}/{display.window_width:g}"

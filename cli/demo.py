@@ -48,18 +48,29 @@ def run_demo(args: argparse.Namespace) -> int:
     finally:
         store.close()
     if args.json:
-        print_json({"db": str(path), "created_anything": report.created_anything, "report": report, "stats": stats})
+        print_json(
+            {
+                "db": str(path),
+                "created_anything": report.created_anything,
+                "report": report,
+                "stats": stats,
+            }
+        )
         return EXIT_OK
     print(f"demo database: {path}")
     for f in report.films:
         warnings = f" ({len(f.warnings)} intake warning(s))" if f.warnings else ""
         print(f"  {f.case_id}  {f.status:<9} {f.title}{warnings}")
     for c in report.conversations:
-        print(f"  {c.case_id}  conversation #{c.conversation_id} {c.status:<9} {c.turns} turn(s): {c.title}")
+        print(
+            f"  {c.case_id}  conversation #{c.conversation_id} {c.status:<9} {c.turns} turn(s): {c.title}"
+        )
     for a in report.annotations:
         print(f"  annotation R{a.annotation_id} {a.status}: {a.key}")
     if not report.created_anything:
         print("everything was already there; nothing was written")
-    print(f"{stats.cases} cases, {stats.conversations} conversations, {stats.turns} turns, "
-          f"{stats.annotations} annotations, {stats.audit_records} audit records")
+    print(
+        f"{stats.cases} cases, {stats.conversations} conversations, {stats.turns} turns, "
+        f"{stats.annotations} annotations, {stats.audit_records} audit records"
+    )
     return EXIT_OK

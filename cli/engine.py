@@ -26,13 +26,31 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Run one conversation. An image path runs without a database; a case id "
         "stores the conversation in --db. Answers follow the question's language.",
     )
-    ask.add_argument("target", metavar="IMAGE_OR_CASE", help="a PNG/JPEG/DICOM file, or a case id in --db")
-    ask.add_argument("-q", "--question", action="append", required=True, metavar="QUESTION",
-                     help="a question; repeat for follow-up turns")
-    ask.add_argument("--spacing-mm", type=float, metavar="MM",
-                     help="pixel spacing of a PNG/JPEG file (DICOM files carry their own)")
-    ask.add_argument("--view", choices=["PA", "AP"], help="view position of a PNG/JPEG file")
-    ask.add_argument("--backend", default="embedded", help="model backend (see `casebook backends`)")
+    ask.add_argument(
+        "target",
+        metavar="IMAGE_OR_CASE",
+        help="a PNG/JPEG/DICOM file, or a case id in --db",
+    )
+    ask.add_argument(
+        "-q",
+        "--question",
+        action="append",
+        required=True,
+        metavar="QUESTION",
+        help="a question; repeat for follow-up turns",
+    )
+    ask.add_argument(
+        "--spacing-mm",
+        type=float,
+        metavar="MM",
+        help="pixel spacing of a PNG/JPEG file (DICOM files carry their own)",
+    )
+    ask.add_argument(
+        "--view", choices=["PA", "AP"], help="view position of a PNG/JPEG file"
+    )
+    ask.add_argument(
+        "--backend", default="embedded", help="model backend (see `casebook backends`)"
+    )
     add_backend_options(ask)
     ask.set_defaults(handler=run_ask)
 
@@ -53,7 +71,9 @@ def _backend(args: argparse.Namespace) -> Any:
     return create_backend(args.backend, backend_settings(args))
 
 
-def load_radiograph(path: Path, spacing_mm: float | None, view: str | None = None) -> Any:
+def load_radiograph(
+    path: Path, spacing_mm: float | None, view: str | None = None
+) -> Any:
     """Read an image file into an engine Radiograph without storing anything."""
     from cases import read_image_file
     from cases.display import decoded_display
@@ -62,8 +82,12 @@ def load_radiograph(path: Path, spacing_mm: float | None, view: str | None = Non
 
     # A throwaway salt: UIDs are remapped but nothing is kept.
     decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
-    return Radiograph(pixels=decoded_display(decoded), calibration=engine_calibration(decoded.calibration),
-                      key=decoded.image_id, view_position=decoded.view_position or view)
+    return Radiograph(
+        pixels=decoded_display(decoded),
+        calibration=engine_calibration(decoded.calibration),
+        key=decoded.image_id,
+        view_position=decoded.view_position or view,
+    )
 
 
 def run_ask(args: argparse.Namespace) -> int:
@@ -71,11 +95,17 @@ def run_ask(args: argparse.Namespace) -> int:
 
     empty = [n for n, q in enumerate(args.question, start=1) if not q.strip()]
     if empty:
-        raise CommandError(f"question {empty[0]} is empty; give each -q a question about the image")
+        raise CommandError(
+            f"question {empty[0]} is empty; give each -q a question about the image"
+        )
     target = Path(args.target)
-    if not target.exists() and (target.suffix or "/" in args.target or "\\" in args.target):
+    if not target.exists() and (
+        target.suffix or "/" in args.target or "\\" in args.target
+    ):
         # A case id has no suffix or slash: this was meant as a file.
-        raise CommandError(f"no image file at {target}; give an existing PNG/JPEG/DICOM file or a case id")
+        raise CommandError(
+            f"no image file at {target}; give an existing PNG/JPEG/DICOM file or a case id"
+        )
     backend = _backend(args)
     turns = []
     if target.exists():
@@ -83,12 +113,18 @@ def run_ask(args: argparse.Namespace) -> int:
 
         radiograph = load_radiograph(target, args.spacing_mm, args.view)
         analysis = analysis_cache().get(radiograph)
-        conversation = Conversation(analysis, backend, image=radiograph.pixels if backend.name != "embedded" else None)
+        conversation = Conversation(
+            analysis,
+            backend,
+            image=radiograph.pixels if backend.name != "embedded" else None,
+        )
         for question in args.question:
             turns.append(conversation.ask(question))
     else:
         if args.spacing_mm is not None:
-            raise CommandError("--spacing-mm applies to image files; a stored case keeps its calibration")
+            raise CommandError(
+                "--spacing-mm applies to image files; a stored case keeps its calibration"
+            )
         from cases import open_store
         from services import workflows
 
@@ -99,9 +135,13 @@ def run_ask(args: argparse.Namespace) -> int:
                     f"{args.target} is neither an image file nor a case in {require_existing_db(args)}; "
                     "see `casebook list`"
                 )
-            session = workflows.start_session(store, args.target, backend=backend, actor=default_actor())
+            session = workflows.start_session(
+                store, args.target, backend=backend, actor=default_actor()
+            )
             for question in args.question:
-                turns.append(workflows.ask(store, session, question, actor=default_actor()))
+                turns.append(
+                    workflows.ask(store, session, question, actor=default_actor())
+                )
         finally:
             store.close()
     if args.json:
@@ -111,7 +151,10 @@ def run_ask(args: argparse.Namespace) -> int:
             print(f"--- turn {t.index} ({t.intent.value}, {t.latency_ms:.0f} ms) ---")
             print(f"Q: {t.question}")
             print(t.answer_text)
-            refs = ", ".join(f"{b.phrase} -> {b.anchor_id} ({b.rule.value})" for b in t.resolved_references)
+            refs = ", ".join(
+                f"{b.phrase} -> {b.anchor_id} ({b.rule.value})"
+                for b in t.resolved_references
+            )
             if refs:
                 print(f"bindings: {refs}")
             for w in t.warnings:
@@ -134,7 +177,9 @@ def run_evaluate(args: argparse.Namespace) -> int:
         progress.advance()
 
     try:
-        result = evaluate(args.manifest, analyzer, lambda p, s: load_radiograph(p, s), progress=step)
+        result = evaluate(
+            args.manifest, analyzer, lambda p, s: load_radiograph(p, s), progress=step
+        )
     except ValueError as exc:
         raise CommandError(str(exc)) from exc
     finally:
@@ -144,7 +189,19 @@ def run_evaluate(args: argparse.Namespace) -> int:
         return 0
     print("case_id\tlung_dice\theart_dice\tnodule_rank\tbox_hit\tlatency_ms")
     for row in result["images"]:
-        print("\t".join(str(row[k]) for k in ("case_id", "lung_dice", "heart_dice", "nodule_hit_rank", "box_hit", "latency_ms")))
+        print(
+            "\t".join(
+                str(row[k])
+                for k in (
+                    "case_id",
+                    "lung_dice",
+                    "heart_dice",
+                    "nodule_hit_rank",
+                    "box_hit",
+                    "latency_ms",
+                )
+            )
+        )
     summary = {k: v for k, v in result.items() if k != "images"}
     print_json(summary)
     return 0

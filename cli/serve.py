@@ -47,14 +47,20 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         description="Start the Streamlit dashboard for --db. With --background it detaches and "
         "writes a PID file and a log beside the database; `casebook stop` ends it.",
     )
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    serve.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})"
+    )
     serve.add_argument(
         "--address",
         default=DEFAULT_ADDRESS,
         help=f"address to listen on (default {DEFAULT_ADDRESS}; without [auth] in the secrets, "
         "a non-loopback address fixes everyone to $CASEBOOK_ROLE)",
     )
-    serve.add_argument("--background", action="store_true", help="detach and return once the server answers")
+    serve.add_argument(
+        "--background",
+        action="store_true",
+        help="detach and return once the server answers",
+    )
     serve.set_defaults(handler=run_serve)
 
     status = subparsers.add_parser(
@@ -64,7 +70,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     status.set_defaults(handler=run_status)
 
-    stop = subparsers.add_parser("stop", parents=[common], help="stop the dashboard serving --db")
+    stop = subparsers.add_parser(
+        "stop", parents=[common], help="stop the dashboard serving --db"
+    )
     stop.set_defaults(handler=run_stop)
 
 
@@ -77,7 +85,11 @@ def read_pid_file(paths: ServePaths) -> dict[str, Any] | None:
         record = json.loads(paths.pid.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return record if isinstance(record, dict) and isinstance(record.get("pid"), int) else None
+    return (
+        record
+        if isinstance(record, dict) and isinstance(record.get("pid"), int)
+        else None
+    )
 
 
 def _alive(pid: int) -> bool:
@@ -126,7 +138,9 @@ def _url(address: str, port: int) -> str:
 
 def _healthy(url: str, timeout: float = 2.0) -> bool:
     try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=timeout) as response:
+        with urllib.request.urlopen(
+            f"{url}/_stcore/health", timeout=timeout
+        ) as response:
             return bool(response.read().strip() == b"ok")
     except OSError:
         return False
@@ -159,7 +173,12 @@ def _check_database(db: Path, paths: ServePaths) -> None:
         stats = store.stats()
     finally:
         store.close()
-    body = {"pid": None, "db": str(db), "written_at": time.time(), "stats": asdict(stats)}
+    body = {
+        "pid": None,
+        "db": str(db),
+        "written_at": time.time(),
+        "stats": asdict(stats),
+    }
     paths.status.write_text(json.dumps(body), encoding="utf-8")
 
 
@@ -200,7 +219,9 @@ def run_serve(args: argparse.Namespace) -> int:
     if not 1 <= args.port <= 65535:
         raise CommandError(f"--port must be 1..65535, got {args.port}")
     if not _port_free(args.address, args.port):
-        raise CommandError(f"port {args.port} on {args.address} is in use; pass another --port")
+        raise CommandError(
+            f"port {args.port} on {args.address} is in use; pass another --port"
+        )
     _check_database(db, paths)
     url = _url(args.address, args.port)
     command = server_command(args.address, args.port)
@@ -209,7 +230,15 @@ def run_serve(args: argparse.Namespace) -> int:
     return _serve_foreground(command, db, paths, url, args)
 
 
-def _write_pid(paths: ServePaths, pid: int, url: str, args: argparse.Namespace, db: Path, *, group: bool) -> dict[str, Any]:
+def _write_pid(
+    paths: ServePaths,
+    pid: int,
+    url: str,
+    args: argparse.Namespace,
+    db: Path,
+    *,
+    group: bool,
+) -> dict[str, Any]:
     record = {
         "pid": pid,
         "url": url,
@@ -226,9 +255,13 @@ def _write_pid(paths: ServePaths, pid: int, url: str, args: argparse.Namespace, 
     return record
 
 
-def _serve_background(command: list[str], db: Path, paths: ServePaths, url: str, args: argparse.Namespace) -> int:
+def _serve_background(
+    command: list[str], db: Path, paths: ServePaths, url: str, args: argparse.Namespace
+) -> int:
     with paths.log.open("ab") as log:
-        log.write(f"\n--- casebook serve {db} at {url} ({time.strftime('%Y-%m-%d %H:%M:%S')}) ---\n".encode())
+        log.write(
+            f"\n--- casebook serve {db} at {url} ({time.strftime('%Y-%m-%d %H:%M:%S')}) ---\n".encode()
+        )
         log.flush()
         process = subprocess.Popen(
             command, cwd=ROOT, env=_environment(db, paths), stdin=subprocess.DEVNULL,
@@ -240,25 +273,35 @@ def _serve_background(command: list[str], db: Path, paths: ServePaths, url: str,
         if process.poll() is not None:
             paths.pid.unlink(missing_ok=True)
             last = "\n".join(tail(paths.log, 8))
-            raise CommandError(f"the dashboard exited with code {process.returncode}; last log lines:\n{last}")
+            raise CommandError(
+                f"the dashboard exited with code {process.returncode}; last log lines:\n{last}"
+            )
         if _healthy(url, timeout=1.0):
             break
         time.sleep(0.3)
     else:
         _terminate(process.pid, group=True)
         paths.pid.unlink(missing_ok=True)
-        raise CommandError(f"the dashboard did not answer within {START_TIMEOUT_S:.0f} s; see {paths.log}")
+        raise CommandError(
+            f"the dashboard did not answer within {START_TIMEOUT_S:.0f} s; see {paths.log}"
+        )
     if args.json:
         print_json({"already_running": False, **record})
     else:
-        print(f"serving {db} at {url} (PID {process.pid}); log: {paths.log}; stop it with `casebook stop`")
+        print(
+            f"serving {db} at {url} (PID {process.pid}); log: {paths.log}; stop it with `casebook stop`"
+        )
     return EXIT_OK
 
 
-def _serve_foreground(command: list[str], db: Path, paths: ServePaths, url: str, args: argparse.Namespace) -> int:
+def _serve_foreground(
+    command: list[str], db: Path, paths: ServePaths, url: str, args: argparse.Namespace
+) -> int:
     print(f"serving {db} at {url}; Ctrl-C stops it", flush=True)
     with paths.log.open("ab") as log:
-        log.write(f"\n--- casebook serve {db} at {url} ({time.strftime('%Y-%m-%d %H:%M:%S')}) ---\n".encode())
+        log.write(
+            f"\n--- casebook serve {db} at {url} ({time.strftime('%Y-%m-%d %H:%M:%S')}) ---\n".encode()
+        )
         process = subprocess.Popen(
             command, cwd=ROOT, env=_environment(db, paths), stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -292,7 +335,9 @@ def _tee(process: subprocess.Popen[bytes], log: Any) -> None:
 
 def _terminate(pid: int, *, group: bool) -> bool:
     """End a server: SIGTERM, then SIGKILL after ``STOP_TIMEOUT_S``. True when it ended."""
-    send = (lambda sig: os.killpg(pid, sig)) if group else (lambda sig: os.kill(pid, sig))
+    send = (
+        (lambda sig: os.killpg(pid, sig)) if group else (lambda sig: os.kill(pid, sig))
+    )
     try:
         send(signal.SIGTERM)
     except ProcessLookupError:
@@ -341,7 +386,11 @@ def run_stop(args: argparse.Namespace) -> int:
     paths = serve_paths(db)
     record = running_server(paths)
     if record is None:
-        result = {"stopped": False, "db": str(db), "message": f"no dashboard is serving {db}"}
+        result = {
+            "stopped": False,
+            "db": str(db),
+            "message": f"no dashboard is serving {db}",
+        }
         if args.json:
             print_json(result)
         else:
@@ -378,7 +427,12 @@ def _counts_from_heartbeat(paths: ServePaths) -> dict[str, Any] | None:
     stats = body.get("stats") if isinstance(body, dict) else None
     if not isinstance(stats, dict):
         return None
-    return {**stats, "as_of_s_ago": round(max(0.0, time.time() - float(body.get("written_at", 0))), 1)}
+    return {
+        **stats,
+        "as_of_s_ago": round(
+            max(0.0, time.time() - float(body.get("written_at", 0))), 1
+        ),
+    }
 
 
 def _counts_from_database(db: Path) -> dict[str, Any]:
@@ -402,7 +456,10 @@ def _counts_from_database(db: Path) -> dict[str, Any]:
 def _backends() -> list[dict[str, Any]]:
     from engine.backends.registry import list_backends
 
-    return [{"name": b.name, "available": b.available, "reason": b.reason} for b in list_backends()]
+    return [
+        {"name": b.name, "available": b.available, "reason": b.reason}
+        for b in list_backends()
+    ]
 
 
 def gpu_status() -> list[dict[str, Any]]:
@@ -420,8 +477,14 @@ def gpu_status() -> list[dict[str, Any]]:
         for line in out.strip().splitlines():
             parts = [p.strip() for p in line.split(",")]
             if len(parts) == 3:
-                gpus.append({"name": parts[0], "memory_used_mib": _int(parts[1]), "memory_total_mib": _int(parts[2]),
-                             "source": "nvidia-smi"})
+                gpus.append(
+                    {
+                        "name": parts[0],
+                        "memory_used_mib": _int(parts[1]),
+                        "memory_total_mib": _int(parts[2]),
+                        "source": "nvidia-smi",
+                    }
+                )
         if gpus:
             return gpus
     return _torch_gpus()
@@ -431,7 +494,10 @@ def _torch_gpus() -> list[dict[str, Any]]:
     import importlib.util
 
     # Importing torch takes seconds; only a CUDA build on a machine with a driver can answer.
-    if importlib.util.find_spec("torch") is None or not Path("/proc/driver/nvidia").exists():
+    if (
+        importlib.util.find_spec("torch") is None
+        or not Path("/proc/driver/nvidia").exists()
+    ):
         return []
     import torch
 
@@ -441,7 +507,9 @@ def _torch_gpus() -> list[dict[str, Any]]:
         {
             "name": torch.cuda.get_device_name(i),
             "memory_used_mib": round(torch.cuda.memory_reserved(i) / 2**20),
-            "memory_total_mib": round(torch.cuda.get_device_properties(i).total_memory / 2**20),
+            "memory_total_mib": round(
+                torch.cuda.get_device_properties(i).total_memory / 2**20
+            ),
             "source": "torch (this process only)",
         }
         for i in range(torch.cuda.device_count())
@@ -492,21 +560,35 @@ def _print_status(status: dict[str, Any]) -> None:
     else:
         print("running: no")
     size = status["database_bytes"] / 2**20
-    print(f"database: {status['db']} ({size:.1f} MiB{'' if status['db_exists'] else ', does not exist yet'})")
+    print(
+        f"database: {status['db']} ({size:.1f} MiB{'' if status['db_exists'] else ', does not exist yet'})"
+    )
     counts = status["counts"]
     if counts and "error" not in counts:
-        age = f" (as of {counts['as_of_s_ago']:.0f} s ago)" if "as_of_s_ago" in counts else ""
-        print(f"cases: {counts.get('cases')}, turns: {counts.get('turns')}, conversations: "
-              f"{counts.get('conversations')}, annotations: {counts.get('annotations')}{age}")
+        age = (
+            f" (as of {counts['as_of_s_ago']:.0f} s ago)"
+            if "as_of_s_ago" in counts
+            else ""
+        )
+        print(
+            f"cases: {counts.get('cases')}, turns: {counts.get('turns')}, conversations: "
+            f"{counts.get('conversations')}, annotations: {counts.get('annotations')}{age}"
+        )
     elif counts:
         print(f"counts: unavailable ({counts['error']})")
     elif status["running"]:
-        print("counts: the server has not written its status file yet; try again in a few seconds")
+        print(
+            "counts: the server has not written its status file yet; try again in a few seconds"
+        )
     for b in status["backends"]:
-        print(f"backend {b['name']}: {'loads' if b['available'] else 'unavailable'} ({b['reason']})")
+        print(
+            f"backend {b['name']}: {'loads' if b['available'] else 'unavailable'} ({b['reason']})"
+        )
     if status["gpus"]:
         for g in status["gpus"]:
-            print(f"GPU: {g['name']}, {g['memory_used_mib']} of {g['memory_total_mib']} MiB in use ({g['source']})")
+            print(
+                f"GPU: {g['name']}, {g['memory_used_mib']} of {g['memory_total_mib']} MiB in use ({g['source']})"
+            )
     else:
         print("GPU: none found")
     if status["log_tail"]:

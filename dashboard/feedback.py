@@ -43,7 +43,12 @@ from services.access import AccessDenied
 
 logger = logging.getLogger(__name__)
 
-EXPECTED: tuple[type[BaseException], ...] = (CasesError, EngineError, OntologyError, AccessDenied)
+EXPECTED: tuple[type[BaseException], ...] = (
+    CasesError,
+    EngineError,
+    OntologyError,
+    AccessDenied,
+)
 # The message area of the script run on this thread (each session runs on its own thread).
 _RUN = threading.local()
 
@@ -90,7 +95,9 @@ def _container() -> Any:
 
 
 def _show(message: Message) -> None:
-    show = {"error": "error", "warning": "warning", "success": "success"}.get(message.level, "info")
+    show = {"error": "error", "warning": "warning", "success": "success"}.get(
+        message.level, "info"
+    )
     getattr(_container(), show)(message.text)
 
 
@@ -139,7 +146,11 @@ def show_issues(issues: Sequence[ImportIssue], *, where: Any = None) -> None:
     target = where or st
     lang = language()
     for issue in issues:
-        text = escape(i18n.text("intake.issue", lang, code=issue.code.value, message=issue.message))
+        text = escape(
+            i18n.text(
+                "intake.issue", lang, code=issue.code.value, message=issue.message
+            )
+        )
         if issue.severity is Severity.WARNING:
             target.warning(text, icon=":material/warning:")
         else:

@@ -51,7 +51,9 @@ def _secret_section(name: str) -> dict[str, Any]:
 
 def db_path() -> Path:
     """The case database this server shows."""
-    configured = os.environ.get(DB_ENV) or _secret_section("casebook").get("db") or DEFAULT_DB
+    configured = (
+        os.environ.get(DB_ENV) or _secret_section("casebook").get("db") or DEFAULT_DB
+    )
     return Path(str(configured)).expanduser().resolve()
 
 
@@ -98,7 +100,10 @@ class BackendStatus:
 @st.cache_data(ttl=60, show_spinner=False)
 def backend_statuses() -> list[BackendStatus]:
     """Every backend with whether it can run here (rechecked once a minute)."""
-    return [BackendStatus(b.name, b.available, b.reason) for b in list_backends(BackendSettings.from_env())]
+    return [
+        BackendStatus(b.name, b.available, b.reason)
+        for b in list_backends(BackendSettings.from_env())
+    ]
 
 
 def available_backends() -> list[str]:
@@ -124,7 +129,9 @@ class LockedBackend:
     def parameters(self) -> dict[str, Any]:
         return self._inner.parameters
 
-    def compose(self, context: TurnContext, on_text: Callable[[str], None] | None = None) -> BackendReply:
+    def compose(
+        self, context: TurnContext, on_text: Callable[[str], None] | None = None
+    ) -> BackendReply:
         with self._lock:
             return self._inner.compose(context, on_text)
 
@@ -200,12 +207,18 @@ def _presentation(path: str, image_id: str) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=96)
-def _display_image(path: str, image_id: str, long_side: int, region: tuple[int, int, int, int] | None) -> DisplayImage:
+def _display_image(
+    path: str, image_id: str, long_side: int, region: tuple[int, int, int, int] | None
+) -> DisplayImage:
     # Decoding a large DICOM takes a moment; zooming in and out reuses the decoded pixels.
-    return display_copy(_presentation(path, image_id), long_side=long_side, region=region)
+    return display_copy(
+        _presentation(path, image_id), long_side=long_side, region=region
+    )
 
 
-def display_image(image_id: str, long_side: int, region: tuple[int, int, int, int] | None = None) -> DisplayImage:
+def display_image(
+    image_id: str, long_side: int, region: tuple[int, int, int, int] | None = None
+) -> DisplayImage:
     """The JPEG copy of an image (or of a region of it) for a canvas with this long side.
 
     Raises:
@@ -230,8 +243,12 @@ class Settings:
         default = Settings()
         return replace(
             self,
-            quiz_iou_threshold=self.quiz_iou_threshold if 0.05 <= self.quiz_iou_threshold <= 1.0 else default.quiz_iou_threshold,
-            case_page_size=self.case_page_size if 10 <= self.case_page_size <= 200 else default.case_page_size,
+            quiz_iou_threshold=self.quiz_iou_threshold
+            if 0.05 <= self.quiz_iou_threshold <= 1.0
+            else default.quiz_iou_threshold,
+            case_page_size=self.case_page_size
+            if 10 <= self.case_page_size <= 200
+            else default.case_page_size,
         )
 
 
@@ -271,7 +288,9 @@ def save_setting(name: str, value: Any, *, actor: str) -> Settings:
     if old == value:
         return current
     updated = replace(current, **{name: value}).validated()
-    store().record_settings_change(actor=actor, key=name, old=old, new=getattr(updated, name))
+    store().record_settings_change(
+        actor=actor, key=name, old=old, new=getattr(updated, name)
+    )
     path = settings_path()
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(asdict(updated), indent=2), encoding="utf-8")
@@ -288,12 +307,21 @@ def _heartbeat(path: str, status_file: str) -> threading.Thread:
         while True:
             try:
                 stats = _open_store(path).stats()
-                body = {"pid": os.getpid(), "db": path, "written_at": time.time(), "stats": asdict(stats)}
+                body = {
+                    "pid": os.getpid(),
+                    "db": path,
+                    "written_at": time.time(),
+                    "stats": asdict(stats),
+                }
                 tmp = Path(status_file + ".tmp")
                 tmp.write_text(json.dumps(body), encoding="utf-8")
                 tmp.replace(status_file)
-            except Exception:  # the status file is informative; never stop serving over it
-                logger.exception("could not write the server status file %s", status_file)
+            except (
+                Exception
+            ):  # the status file is informative; never stop serving over it
+                logger.exception(
+                    "could not write the server status file %s", status_file
+                )
             time.sleep(15)
 
     thread = threading.Thread(target=beat, name="casebook-status", daemon=True)

@@ -716,7 +716,11 @@ class AnalysisCache:
         # view-dependent measures differ); the stored copy is keyed by pixels only
         # because a stored image's calibration never changes.
         c = radiograph.calibration
-        key = (radiograph.key, version, f"{c.row_mm}|{c.col_mm}|{c.source.value}|{radiograph.view_position}")
+        key = (
+            radiograph.key,
+            version,
+            f"{c.row_mm}|{c.col_mm}|{c.source.value}|{radiograph.view_position}",
+        )
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)

@@ -575,7 +575,9 @@ class Conversation:
                 turn_index=index,
                 side=side,
                 region=region.value,
-                confidence=None if (c := self.analysis.anatomy.region_confidence(region)) is None else round(c, 2),
+                confidence=None
+                if (c := self.analysis.anatomy.region_confidence(region)) is None
+                else round(c, 2),
             )
         )
 
@@ -614,9 +616,12 @@ class Conversation:
             numbers.append(f"size {a.size_mm[0]:.1f} x {a.size_mm[1]:.1f} mm")
         if "value_mm" in a.attributes and a.attributes["value_mm"] is not None:
             # The model repeats what it is given: an estimate must reach it as one.
-            estimate = a.attributes.get("calibration") == CalibrationSource.ESTIMATED.value
+            estimate = (
+                a.attributes.get("calibration") == CalibrationSource.ESTIMATED.value
+            )
             numbers.append(
-                f"{a.attributes['value_mm'] / 10:.1f} cm" + (" (estimated from typical anatomy, ±15%)" if estimate else "")
+                f"{a.attributes['value_mm'] / 10:.1f} cm"
+                + (" (estimated from typical anatomy, ±15%)" if estimate else "")
             )
         loc = " ".join(
             v
@@ -658,16 +663,32 @@ class Conversation:
         )
         if resolution.binding is not None:
             binding = resolution.binding
-            unused = [i for i in dict.fromkeys(intent.anchor_ids) if i != binding.anchor_id]
+            unused = [
+                i for i in dict.fromkeys(intent.anchor_ids) if i != binding.anchor_id
+            ]
             if binding.rule is Rule.EXPLICIT_ID and unused:
                 # One subject per question: say which named anchors were left out, and why.
-                binding = replace(binding, note=f"{', '.join(unused)} also named; one subject per question")
-                self._note_unused_ids(draft, binding.phrase, unused, resolution.unknown_ids, intent.language)
+                binding = replace(
+                    binding,
+                    note=f"{', '.join(unused)} also named; one subject per question",
+                )
+                self._note_unused_ids(
+                    draft,
+                    binding.phrase,
+                    unused,
+                    resolution.unknown_ids,
+                    intent.language,
+                )
             draft.bindings.append(binding)
         return resolution
 
     def _note_unused_ids(
-        self, draft: _Draft, used: str, unused: list[str], unknown: tuple[str, ...], lang: str
+        self,
+        draft: _Draft,
+        used: str,
+        unused: list[str],
+        unknown: tuple[str, ...],
+        lang: str,
     ) -> None:
         zh = lang == "zh"
         missing = [i for i in unused if i in unknown]
@@ -691,7 +712,9 @@ class Conversation:
             if zh
             else f"Only {used} is answered below: " + "; ".join(parts) + "."
         )
-        draft.sections.append(Section(title="【说明】" if zh else "Note", lines=(line,)))
+        draft.sections.append(
+            Section(title="【说明】" if zh else "Note", lines=(line,))
+        )
 
     def _explain_unresolved(
         self, draft: _Draft, resolution: Resolution, lang: str, index: int
@@ -942,13 +965,19 @@ class Conversation:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
         places = _places(mentions)
         sign = next((s for s in signs if s.code not in _KIND_SIGNS), None)
-        if sign is not None and sign.rule is None and sign.fleischner is FleischnerStatus.DEPRECATED:
+        if (
+            sign is not None
+            and sign.rule is None
+            and sign.fleischner is FleischnerStatus.DEPRECATED
+        ):
             # "Is there an infiltrate?": the term names no one appearance, so answer with
             # the opacities that were found, then say why the word is not used.
             self._presence_of_findings(draft, places, None, lang, index)
             self._presence_of_sign(draft, sign, lang, index)
         elif sign is None:
-            self._presence_of_findings(draft, places, _wanted_kinds(intent, signs), lang, index)
+            self._presence_of_findings(
+                draft, places, _wanted_kinds(intent, signs), lang, index
+            )
         elif sign.rule is not None and sign.rule.feature.startswith("focal."):
             self._presence_on_lesions(draft, sign, places, lang, index)
         else:
@@ -969,13 +998,21 @@ class Conversation:
         lines: list[str] = []
         cited: list[str] = []
         if found:
-            lines.append(f"{where}见 {len(found)} 处{what}：" if zh else f"{len(found)} {_plural(what, len(found))} {where}:")
+            lines.append(
+                f"{where}见 {len(found)} 处{what}："
+                if zh
+                else f"{len(found)} {_plural(what, len(found))} {where}:"
+            )
             for f in found:
                 anchor = self._anchor_for_finding(f, index)
                 cited.append(anchor.id)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append(f"{where}未检出明确的{what}。" if zh else f"No definite {what} was detected {where}.")
+            lines.append(
+                f"{where}未检出明确的{what}。"
+                if zh
+                else f"No definite {what} was detected {where}."
+            )
             elsewhere = wanted  # none of them lies in the place asked
             if places and elsewhere:
                 parts = []
@@ -983,11 +1020,17 @@ class Conversation:
                     anchor = self._anchor_for_finding(f, index)
                     cited.append(anchor.id)
                     place = location_phrase(f.location, lang)
-                    parts.append(f"{cite([anchor.id])} {place}" if zh else f"{cite([anchor.id])} in the {place}")
+                    parts.append(
+                        f"{cite([anchor.id])} {place}"
+                        if zh
+                        else f"{cite([anchor.id])} in the {place}"
+                    )
                 lines.append(
                     f"本图其他部位另见{what}：" + "；".join(parts) + "。"
                     if zh
-                    else f"Elsewhere on this film: {_plural(what, len(parts))} " + "; ".join(parts) + "."
+                    else f"Elsewhere on this film: {_plural(what, len(parts))} "
+                    + "; ".join(parts)
+                    + "."
                 )
             lines.append(_NEGATIVE_CAVEAT[lang])
         draft.sections.append(
@@ -999,17 +1042,26 @@ class Conversation:
         )
 
     def _presence_on_lesions(
-        self, draft: _Draft, sign: Sign, places: list[AnatomyMention], lang: str, index: int
+        self,
+        draft: _Draft,
+        sign: Sign,
+        places: list[AnatomyMention],
+        lang: str,
+        index: int,
     ) -> None:
         """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
         zh = lang == "zh"
-        lesions = [f for f in self.reportable() if f.is_focal and _fits(f, places, None)]
+        lesions = [
+            f for f in self.reportable() if f.is_focal and _fits(f, places, None)
+        ]
         lines: list[str] = []
         cited: list[str] = []
         for f in lesions:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
-            item = assess(focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary)
+            item = assess(
+                focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+            )
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
             where = _where(places, lang)
@@ -1027,12 +1079,16 @@ class Conversation:
             )
         )
 
-    def _presence_of_sign(self, draft: _Draft, sign: Sign, lang: str, index: int) -> None:
+    def _presence_of_sign(
+        self, draft: _Draft, sign: Sign, lang: str, index: int
+    ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its rule on this film, or what to look for."""
         zh = lang == "zh"
         observations = self._film_observations()
         item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
-        lines = [f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()]
+        lines = [
+            f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
+        ]
         cited = list(item.evidence_anchor_ids)
         if item.unassessable is Unassessable.NOT_MEASURED:
             lines.append(
@@ -1042,7 +1098,9 @@ class Conversation:
             # A sign the engine does not measure may have a measured neighbour at the
             # same place (effusion: the costophrenic angles); show that, labelled as such.
             for other in self._measured_neighbours(sign):
-                related = self._with_anchors(assess(observations, other, self.vocabulary), index)
+                related = self._with_anchors(
+                    assess(observations, other, self.vocabulary), index
+                )
                 if related.status is not MatchStatus.NOT_ASSESSABLE:
                     cited += related.evidence_anchor_ids
                     lines.append(
@@ -1150,7 +1208,11 @@ class Conversation:
                 else ""
             )
             # The zone a reader is told depends on how the zones were drawn: say how.
-            + (f"；{self.analysis.zone_rule.describe('zh')}。" if zh else f"; {self.analysis.zone_rule.describe('en')}."),
+            + (
+                f"；{self.analysis.zone_rule.describe('zh')}。"
+                if zh
+                else f"; {self.analysis.zone_rule.describe('en')}."
+            ),
             (
                 f"{a} 大小：{size_phrase(f, lang)}，形态{_shape_word(f, lang)}。"
                 if zh
@@ -1370,7 +1432,11 @@ class Conversation:
                     continue
                 cited.append(anchor.id)
                 draft.bindings.append(
-                    Binding(phrase=m.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=anchor.id)
+                    Binding(
+                        phrase=m.text,
+                        rule=Rule.ANATOMICAL_DESCRIPTION,
+                        anchor_id=anchor.id,
+                    )
                 )
                 lines.append(self._region_line(anchor, lang))
                 draft.localize_target = anchor.label_en
@@ -1503,8 +1569,11 @@ class Conversation:
         lines: list[str] = []
         # A lesion measured to the other side's hilum: the distance is real, but the
         # connection test and the "ipsilateral" reference point belong to its own hilum.
-        opposite = hilum.side in (Side.RIGHT, Side.LEFT) and f.location.side in (Side.RIGHT, Side.LEFT) \
+        opposite = (
+            hilum.side in (Side.RIGHT, Side.LEFT)
+            and f.location.side in (Side.RIGHT, Side.LEFT)
             and hilum.side is not f.location.side
+        )
         if opposite:
             lines.append(
                 f"注意：{hilum.label(lang)}位于病灶对侧；以下距离为跨纵隔的直线距离，连接判断只针对同侧肺门，此处不适用。"
@@ -1623,7 +1692,9 @@ class Conversation:
             None,
         )
         if named is not None:
-            return Binding(phrase=named.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=hilum.id)
+            return Binding(
+                phrase=named.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=hilum.id
+            )
         return Binding(
             phrase="肺门" if lang == "zh" else "hilum",
             rule=Rule.ANATOMICAL_DESCRIPTION,
@@ -1718,13 +1789,17 @@ class Conversation:
             )
         )
 
-    def _explicit_pair(self, draft: _Draft, intent: Intent, lang: str, index: int) -> None:
+    def _explicit_pair(
+        self, draft: _Draft, intent: Intent, lang: str, index: int
+    ) -> None:
         """Two anchors named by id ("distance between A1 and A3", "compare A1 and A2")."""
         zh = lang == "zh"
         ids = list(dict.fromkeys(intent.anchor_ids))
         missing = [i for i in ids[:2] if self.anchors.find(i) is None]
         if missing:
-            known = ", ".join(a.id for a in self.anchors.all()) or ("无" if zh else "none yet")
+            known = ", ".join(a.id for a in self.anchors.all()) or (
+                "无" if zh else "none yet"
+            )
             draft.sections.append(
                 Section(
                     title="【未找到】" if zh else "Not found",
@@ -1741,7 +1816,13 @@ class Conversation:
         rest = ids[2:]
         note = f"{', '.join(rest)} also named; one pair per question" if rest else ""
         draft.bindings += [
-            Binding(phrase=x.id, rule=Rule.EXPLICIT_ID, anchor_id=x.id, finding_id=x.finding_id, note=note)
+            Binding(
+                phrase=x.id,
+                rule=Rule.EXPLICIT_ID,
+                anchor_id=x.id,
+                finding_id=x.finding_id,
+                note=note,
+            )
             for x in (a, b)
         ]
         if rest:
@@ -1759,7 +1840,14 @@ class Conversation:
         self._between_anchors(draft, a, b, lang, index, compare=intent.wants_comparison)
 
     def _between_anchors(
-        self, draft: _Draft, a: Anchor, b: Anchor, lang: str, index: int, *, compare: bool = False
+        self,
+        draft: _Draft,
+        a: Anchor,
+        b: Anchor,
+        lang: str,
+        index: int,
+        *,
+        compare: bool = False,
     ) -> None:
         """The centre distance of two anchors (the caller logs how each was bound)."""
         zh = lang == "zh"
@@ -1787,7 +1875,11 @@ class Conversation:
             if zh
             else f"{cite([a.id, b.id, line.id])} Centre-to-centre distance between {a.label(lang)} and {b.label(lang)}: {distance_phrase(distance, lang)}."
         )
-        title = ("【比较】" if zh else "Comparison") if compare else ("【空间关系分析】" if zh else "Spatial relation")
+        title = (
+            ("【比较】" if zh else "Comparison")
+            if compare
+            else ("【空间关系分析】" if zh else "Spatial relation")
+        )
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(a.id, b.id, line.id))
         )
@@ -1856,17 +1948,23 @@ class Conversation:
                 self.analysis, subject_finding, subject_anchor.id
             )
         observations += [
-            o for o in self._film_observations() if subject_finding is None or o.feature != "focal.present"
+            o
+            for o in self._film_observations()
+            if subject_finding is None or o.feature != "focal.present"
         ]
         scored = score(observations, profile, self.vocabulary)
-        card = replace(scored, items=tuple(self._with_anchors(i, index) for i in scored.items))
+        card = replace(
+            scored, items=tuple(self._with_anchors(i, index) for i in scored.items)
+        )
         draft.scorecard = card
         lines = []
         for group in ItemGroup:
             if card.in_group(group):
                 lines.append(card.group_heading(group, lang) + ("：" if zh else ":"))
                 lines.extend(_item_line(item, lang) for item in card.in_group(group))
-        lines.append(f"合计：{card.totals(lang)}。" if zh else f"Total: {card.totals(lang)}.")
+        lines.append(
+            f"合计：{card.totals(lang)}。" if zh else f"Total: {card.totals(lang)}."
+        )
         if subject_anchor is None and focal_profile:
             lines.append(
                 "本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。"
@@ -1897,14 +1995,22 @@ class Conversation:
         cancer checklist should not leave heart and costophrenic-angle anchors on the film.
         """
         return global_observations(
-            self.analysis, lambda name: _PENDING + name, focal_report_threshold=self.analysis.focal_report_score
+            self.analysis,
+            lambda name: _PENDING + name,
+            focal_report_threshold=self.analysis.focal_report_score,
         )
 
     def _with_anchors(self, item: ItemResult, index: int) -> ItemResult:
         """The item with its pending evidence turned into anchors of this turn."""
-        ids = [self._evidence_anchor(e[len(_PENDING):], index) if e.startswith(_PENDING) else e
-               for e in item.evidence_anchor_ids]
-        return replace(item, evidence_anchor_ids=tuple(dict.fromkeys(i for i in ids if i)))
+        ids = [
+            self._evidence_anchor(e[len(_PENDING) :], index)
+            if e.startswith(_PENDING)
+            else e
+            for e in item.evidence_anchor_ids
+        ]
+        return replace(
+            item, evidence_anchor_ids=tuple(dict.fromkeys(i for i in ids if i))
+        )
 
     def _evidence_anchor(self, name: str, index: int) -> str | None:
         """An anchor for a finding id or region name, creating a region anchor if needed."""
@@ -1938,7 +2044,8 @@ class Conversation:
             c
             for c in (
                 f"RadLex {sign.radlex}" if sign.radlex else "",
-                ("Fleischner 术语表：" if zh else "Fleischner glossary: ") + _FLEISCHNER[sign.fleischner.value][0 if zh else 1],
+                ("Fleischner 术语表：" if zh else "Fleischner glossary: ")
+                + _FLEISCHNER[sign.fleischner.value][0 if zh else 1],
             )
             if c
         ]
@@ -1956,7 +2063,9 @@ class Conversation:
             )
         )
 
-    def _sign_on_focus(self, draft: _Draft, sign: Sign, lang: str, index: int, cited: list[str]) -> list[str]:
+    def _sign_on_focus(
+        self, draft: _Draft, sign: Sign, lang: str, index: int, cited: list[str]
+    ) -> list[str]:
         """A lesion sign on the lesions the conversation is about, each bound and named.
 
         With several focal findings in focus each is assessed on its own line, so that no
@@ -1966,7 +2075,9 @@ class Conversation:
         focus = [
             (a, f)
             for a in self.anchors.focus(index)
-            if a.finding_id and (f := self.analysis.finding(a.finding_id)) is not None and f.is_focal
+            if a.finding_id
+            and (f := self.analysis.finding(a.finding_id)) is not None
+            and f.is_focal
         ]
         lines: list[str] = []
         if len(focus) > 1:
@@ -1976,7 +2087,9 @@ class Conversation:
                 else f"The conversation is about {len(focus)} focal lesions; each is assessed:"
             )
         for anchor, f in focus:
-            item = assess(focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary)
+            item = assess(
+                focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+            )
             if item.status is MatchStatus.NOT_ASSESSABLE:
                 continue
             anchor = self.anchors.reference(anchor.id, index)
@@ -1993,11 +2106,13 @@ class Conversation:
             )
             present = item.status is MatchStatus.MET
             lines.append(
-                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, 'zh')}）：" + ("符合" if present else "不符合")
+                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, 'zh')}）："
+                + ("符合" if present else "不符合")
                 + f"（{item.reason('zh')}）"
                 if zh
                 else f"{cite([anchor.id])} On this image, the lesion under discussion ({self._finding_label(f, 'en')}): "
-                + ("present" if present else "absent") + f" ({item.reason('en')})"
+                + ("present" if present else "absent")
+                + f" ({item.reason('en')})"
             )
         return lines
 
@@ -2149,10 +2264,20 @@ class Conversation:
         for mb in reply.boxes:
             location = self.analysis.anatomy.locate(mb.box.center)
             named = self.vocabulary.find_anatomy_in_text(mb.label)
-            sides = {m.side.value for m in named if m.side is not None and m.side.value != "midline"}
+            sides = {
+                m.side.value
+                for m in named
+                if m.side is not None and m.side.value != "midline"
+            }
             label = mb.label.lower()
             if not sides:
-                sides = {"right"} if "right" in label or "右" in label else {"left"} if "left" in label or "左" in label else set()
+                sides = (
+                    {"right"}
+                    if "right" in label or "右" in label
+                    else {"left"}
+                    if "left" in label or "左" in label
+                    else set()
+                )
             claimed = Side(sides.pop()) if len(sides) == 1 else None
             mismatch = claimed is not None and location.side not in (
                 claimed,
@@ -2162,7 +2287,11 @@ class Conversation:
             # project over several zones on a PA film.
             levels = {m.level for m in named if m.kind.value == "zone" and m.level}
             actual_zone = location.zone_region
-            zone_mismatch = bool(levels) and location.zone is not None and location.zone.value not in levels
+            zone_mismatch = (
+                bool(levels)
+                and location.zone is not None
+                and location.zone.value not in levels
+            )
             anchor = self.anchors.add(
                 Anchor(
                     id=self.anchors.next_id(),
@@ -2174,7 +2303,11 @@ class Conversation:
                     turn_index=index,
                     side=location.side,
                     zone=None if location.zone is None else location.zone.value,
-                    attributes={"source": mb.source, "side_mismatch": mismatch, "zone_mismatch": zone_mismatch},
+                    attributes={
+                        "source": mb.source,
+                        "side_mismatch": mismatch,
+                        "zone_mismatch": zone_mismatch,
+                    },
                 )
             )
             if mismatch:
@@ -2245,8 +2378,22 @@ _KIND_SIGNS: dict[str, frozenset[FindingKind]] = {
     "B11": frozenset({FindingKind.RETICULAR}),
     "B21": frozenset({FindingKind.LINEAR}),
 }
-_FOCAL_WORDS = frozenset({"结节", "肿块", "圆形影", "类圆形", "团块", "结节影", "团块影", "nodule", "mass",
-                          "round opacity", "rounded opacity", "spot"})
+_FOCAL_WORDS = frozenset(
+    {
+        "结节",
+        "肿块",
+        "圆形影",
+        "类圆形",
+        "团块",
+        "结节影",
+        "团块影",
+        "nodule",
+        "mass",
+        "round opacity",
+        "rounded opacity",
+        "spot",
+    }
+)
 _FOCAL = frozenset({FindingKind.NODULE, FindingKind.MASS})
 _NEGATIVE_CAVEAT = {
     "zh": "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。",
@@ -2257,7 +2404,11 @@ _NEGATIVE_CAVEAT = {
 
 def _places(mentions: list[AnatomyMention]) -> list[AnatomyMention]:
     """The definite places a question names ("左肺", "the right upper zone"), not a bare "肺部"."""
-    return [m for m in mentions if m.region_id is not None or (m.side is not None and m.side.value != "midline")]
+    return [
+        m
+        for m in mentions
+        if m.region_id is not None or (m.side is not None and m.side.value != "midline")
+    ]
 
 
 def _wanted_kinds(intent: Intent, signs: list[Sign]) -> frozenset[FindingKind] | None:
@@ -2270,11 +2421,15 @@ def _wanted_kinds(intent: Intent, signs: list[Sign]) -> frozenset[FindingKind] |
     return None
 
 
-def _fits(f: Finding, places: list[AnatomyMention], kinds: frozenset[FindingKind] | None) -> bool:
+def _fits(
+    f: Finding, places: list[AnatomyMention], kinds: frozenset[FindingKind] | None
+) -> bool:
     if kinds is not None and f.kind not in kinds:
         return False
     return not places or any(
-        region_fits(str(m.region_id), f) if m.region_id else f.location.side.value == getattr(m.side, "value", None)
+        region_fits(str(m.region_id), f)
+        if m.region_id
+        else f.location.side.value == getattr(m.side, "value", None)
         for m in places
     )
 
@@ -2290,7 +2445,11 @@ def _what(kinds: frozenset[FindingKind] | None, lang: str) -> str:
         return "病灶" if lang == "zh" else "finding"
     if kinds == _FOCAL:
         return "结节或肿块" if lang == "zh" else "nodule or mass"
-    return "、".join(KIND_SHORT[lang][k] for k in kinds) if lang == "zh" else " or ".join(KIND_SHORT[lang][k] for k in kinds)
+    return (
+        "、".join(KIND_SHORT[lang][k] for k in kinds)
+        if lang == "zh"
+        else " or ".join(KIND_SHORT[lang][k] for k in kinds)
+    )
 
 
 def _status_line(item: ItemResult, lang: str) -> str:
@@ -2307,7 +2466,11 @@ def _status_line(item: ItemResult, lang: str) -> str:
 
 
 def _item_line(item: ItemResult, lang: str) -> str:
-    mark = {MatchStatus.MET: "✔", MatchStatus.NOT_MET: "✘", MatchStatus.NOT_ASSESSABLE: "○"}[item.status]
+    mark = {
+        MatchStatus.MET: "✔",
+        MatchStatus.NOT_MET: "✘",
+        MatchStatus.NOT_ASSESSABLE: "○",
+    }[item.status]
     status = {
         MatchStatus.MET: ("符合", "met"),
         MatchStatus.NOT_MET: ("不符合", "not met"),
@@ -2320,7 +2483,10 @@ def _item_line(item: ItemResult, lang: str) -> str:
     return f"{mark} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip()
 
 
-_OTHER_FOCAL = {FindingKind.NODULE: FindingKind.MASS, FindingKind.MASS: FindingKind.NODULE}
+_OTHER_FOCAL = {
+    FindingKind.NODULE: FindingKind.MASS,
+    FindingKind.MASS: FindingKind.NODULE,
+}
 _PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
 
 _FLEISCHNER = {
@@ -2338,7 +2504,13 @@ def _plural(words: str, n: int) -> str:
 
     def one(word: str) -> str:
         head, _, last = word.rpartition(" ")
-        last = last[:-1] + "ies" if last.endswith("y") else last + "es" if last.endswith("ss") else last + "s"
+        last = (
+            last[:-1] + "ies"
+            if last.endswith("y")
+            else last + "es"
+            if last.endswith("ss")
+            else last + "s"
+        )
         return f"{head} {last}".strip()
 
     return " or ".join(one(w) for w in words.split(" or "))

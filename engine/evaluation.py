@@ -47,8 +47,14 @@ class Nodule:
         """The radius in pixels: from the manifest's pixels, else its mm and the film's spacing."""
         if self.diameter_px is not None:
             return self.diameter_px / 2
-        if self.diameter_mm is not None and calibration.col_mm is not None and calibration.row_mm is not None:
-            return self.diameter_mm / 2 / ((calibration.col_mm + calibration.row_mm) / 2)
+        if (
+            self.diameter_mm is not None
+            and calibration.col_mm is not None
+            and calibration.row_mm is not None
+        ):
+            return (
+                self.diameter_mm / 2 / ((calibration.col_mm + calibration.row_mm) / 2)
+            )
         return 0.0  # the hit radius floor applies
 
 
@@ -224,7 +230,10 @@ def evaluate_image(
     radius = 0.0
     if row.nodule is not None:
         # A DICOM row may give the diameter in mm only: the film's own spacing converts it.
-        radius = max(row.nodule.radius_px(radiograph.calibration), MIN_HIT_RADIUS_1024 * grid_scale)
+        radius = max(
+            row.nodule.radius_px(radiograph.calibration),
+            MIN_HIT_RADIUS_1024 * grid_scale,
+        )
     candidates: list[tuple[float, bool]] = []
     hit_rank = None
     laterality_error = False

@@ -302,22 +302,79 @@ _ANCHOR_ID = re.compile(
 )
 _HILUM = (("肺门",), ("hilum", "hilar", "hila"))
 # "Compare A1 and A2" asks about two anchors at once.
-_COMPARE = (("比较", "对比", "相比", "区别", "差别", "不同"), ("compar*", "versus", "vs", "difference"))
+_COMPARE = (
+    ("比较", "对比", "相比", "区别", "差别", "不同"),
+    ("compar*", "versus", "vs", "difference"),
+)
 # "Is it cancer?", "does it need a biopsy?": a diagnosis or a next step for the person,
 # which only the clinician can decide. Checked after the profile cues, so that "if this
 # were a malignant nodule, which signs..." still gets its scorecard.
 _DIAGNOSIS = (
-    ("是不是癌", "是癌吗", "是肺癌吗", "是否为癌", "良性还是恶性", "是良性", "是恶性", "良恶性", "活检", "穿刺",
-     "要不要做", "需不需要做", "需要做", "需要复查", "多久复查", "随访"),
-    ("is it cancer", "is this cancer", "is that cancer", "is it malignant", "is this malignant", "is it benign",
-     "is this benign", "benign or malignant", "biops*", "follow-up", "follow up", "need a ct", "get a ct",
-     "order a ct", "should the patient", "should we", "should i"),
+    (
+        "是不是癌",
+        "是癌吗",
+        "是肺癌吗",
+        "是否为癌",
+        "良性还是恶性",
+        "是良性",
+        "是恶性",
+        "良恶性",
+        "活检",
+        "穿刺",
+        "要不要做",
+        "需不需要做",
+        "需要做",
+        "需要复查",
+        "多久复查",
+        "随访",
+    ),
+    (
+        "is it cancer",
+        "is this cancer",
+        "is that cancer",
+        "is it malignant",
+        "is this malignant",
+        "is it benign",
+        "is this benign",
+        "benign or malignant",
+        "biops*",
+        "follow-up",
+        "follow up",
+        "need a ct",
+        "get a ct",
+        "order a ct",
+        "should the patient",
+        "should we",
+        "should i",
+    ),
 )
 # A yes/no question about one thing ("有胸腔积液吗", "is there a nodule in the left lung?").
 _YES_NO = (
-    ("吗", "(?<![什怎这那多])么", "是否", "有没有", "有无", "是不是", "可见", "能否看到", "存在"),
-    ("is there", "are there", "is the", "are the", "is it", "do you see", "can you see", "any", "does the",
-     "do the", "has the", "have the"),
+    (
+        "吗",
+        "(?<![什怎这那多])么",
+        "是否",
+        "有没有",
+        "有无",
+        "是不是",
+        "可见",
+        "能否看到",
+        "存在",
+    ),
+    (
+        "is there",
+        "are there",
+        "is the",
+        "are the",
+        "is it",
+        "do you see",
+        "can you see",
+        "any",
+        "does the",
+        "do the",
+        "has the",
+        "have the",
+    ),
 )
 
 
@@ -402,12 +459,16 @@ def parse_intent(
         f"A{next(g for g in m.groups() if g)}" for m in _ANCHOR_ID.finditer(text)
     )
     # "Is there an effusion?" asks about the film; the "there" points at nothing.
-    demonstrative = _found(text, re.sub(r"\b(?:is|are) there\b", " ", lowered), _DEMONSTRATIVES)
+    demonstrative = _found(
+        text, re.sub(r"\b(?:is|are) there\b", " ", lowered), _DEMONSTRATIVES
+    )
     points_at_image = demonstrative is not None or names_place or bool(ids)
     explain = _found(text, lowered, _EXPLAIN_STRONG) is not None or (
         _found(text, lowered, _EXPLAIN_WEAK) is not None and not points_at_image
     )
-    yes_no = _found(text, lowered, _YES_NO) is not None or text.rstrip().endswith(("吗?", "吗？", "吗"))
+    yes_no = _found(text, lowered, _YES_NO) is not None or text.rstrip().endswith(
+        ("吗?", "吗？", "吗")
+    )
     region_words = _found(text, lowered, _REGION_WORDS) is not None
     focal = _found(text, lowered, FOCAL_NOUNS)
     round_shape = _found(text, lowered, ROUND_WORDS) is not None
@@ -466,7 +527,11 @@ def _choose(
     diagnosis: bool = False,
 ) -> IntentKind:
     first = _scope_or_profile(
-        hits, explain=explain, names_profile=names_profile, asks_presence=asks_presence, diagnosis=diagnosis
+        hits,
+        explain=explain,
+        names_profile=names_profile,
+        asks_presence=asks_presence,
+        diagnosis=diagnosis,
     )
     if first is not None:
         return first
@@ -502,14 +567,28 @@ def _choose(
 
 
 def _scope_or_profile(
-    hits: list[IntentKind], *, explain: bool, names_profile: bool, asks_presence: bool, diagnosis: bool
+    hits: list[IntentKind],
+    *,
+    explain: bool,
+    names_profile: bool,
+    asks_presence: bool,
+    diagnosis: bool,
 ) -> IntentKind | None:
     """Out of scope and profile questions, which outrank every other reading."""
     if IntentKind.OUT_OF_SCOPE in hits:
         return IntentKind.OUT_OF_SCOPE
-    if names_profile and asks_presence and IntentKind.PROFILE not in hits and not explain:
-        return IntentKind.PRESENCE  # "有气胸吗" asks about the sign, not for the checklist
-    if names_profile and (IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits):
+    if (
+        names_profile
+        and asks_presence
+        and IntentKind.PROFILE not in hits
+        and not explain
+    ):
+        return (
+            IntentKind.PRESENCE
+        )  # "有气胸吗" asks about the sign, not for the checklist
+    if names_profile and (
+        IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits
+    ):
         return IntentKind.PROFILE
     if IntentKind.PROFILE in hits:
         return IntentKind.PROFILE  # the handler asks which profile when none is named

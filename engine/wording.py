@@ -179,7 +179,9 @@ def confidence_phrase(
     confidence: float, lang: str, report_score: float | None = None
 ) -> str:
     """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
-    base = f"置信度 {confidence:.2f}" if lang == "zh" else f"confidence {confidence:.2f}"
+    base = (
+        f"置信度 {confidence:.2f}" if lang == "zh" else f"confidence {confidence:.2f}"
+    )
     if report_score is None or not is_weak(confidence, report_score):
         return base
     return (

@@ -230,8 +230,14 @@ class Rule:
 
 
 # How a rule's operator reads to a radiologist, in each language.
-_OP_EN = {Op.GE: "at least", Op.GT: "more than", Op.LE: "at most", Op.LT: "less than", Op.EQ: "exactly",
-          Op.NE: "not"}
+_OP_EN = {
+    Op.GE: "at least",
+    Op.GT: "more than",
+    Op.LE: "at most",
+    Op.LT: "less than",
+    Op.EQ: "exactly",
+    Op.NE: "not",
+}
 _OP_ZH = {Op.GE: "≥", Op.GT: ">", Op.LE: "≤", Op.LT: "<", Op.EQ: "=", Op.NE: "≠"}
 
 
@@ -388,7 +394,11 @@ class Feature:
             return f"{value:.0%}"
         # Millimetres to a tenth, ratios and likelihoods to a hundredth: what the engine
         # measures, without float noise ("0.47", not "0.4699999").
-        shown = str(value) if isinstance(value, int) else f"{value:.{1 if self.unit == 'mm' else 2}f}"
+        shown = (
+            str(value)
+            if isinstance(value, int)
+            else f"{value:.{1 if self.unit == 'mm' else 2}f}"
+        )
         if "." in shown:
             shown = shown.rstrip("0").rstrip(".")
         return f"{shown} mm" if self.unit == "mm" else shown
@@ -397,7 +407,11 @@ class Feature:
         """Return an observed value with the feature's name: "spicules: 0" / "毛刺数 0"."""
         words = self.value_words(value, lang)
         if Lang(lang) is Lang.ZH:
-            return f"{self.label_zh}：{words}" if isinstance(value, bool) else f"{self.label_zh} {words}"
+            return (
+                f"{self.label_zh}：{words}"
+                if isinstance(value, bool)
+                else f"{self.label_zh} {words}"
+            )
         return f"{self.label_en}: {words}"
 
     def accepts(self, value: object) -> bool:
@@ -564,9 +578,15 @@ class Scorecard:
         """Number of items that this radiograph cannot decide."""
         return self.count(MatchStatus.NOT_ASSESSABLE)
 
-    def not_assessable_because(self, why: Unassessable, group: ItemGroup | None = None) -> int:
+    def not_assessable_because(
+        self, why: Unassessable, group: ItemGroup | None = None
+    ) -> int:
         """Number of not-assessable items for one reason, optionally within one group."""
-        return sum(1 for i in self.items if i.unassessable is why and (group is None or i.group is group))
+        return sum(
+            1
+            for i in self.items
+            if i.unassessable is why and (group is None or i.group is group)
+        )
 
     @property
     def total(self) -> int:
@@ -580,12 +600,17 @@ class Scorecard:
         condition and must not read as one more sign in its favour.
         """
         n = len(self.in_group(group))
-        met, not_met = self.count(MatchStatus.MET, group), self.count(MatchStatus.NOT_MET, group)
+        met, not_met = (
+            self.count(MatchStatus.MET, group),
+            self.count(MatchStatus.NOT_MET, group),
+        )
         unknown = self.count(MatchStatus.NOT_ASSESSABLE, group)
         label_en, label_zh = _GROUP_LABEL[group]
         if Lang(lang) is Lang.ZH:
             return f"{label_zh}（{n} 项：符合 {met}，不符合 {not_met}，无法评估 {unknown}）"
-        return f"{label_en} ({n}: {met} met, {not_met} not met, {unknown} not assessable)"
+        return (
+            f"{label_en} ({n}: {met} met, {not_met} not met, {unknown} not assessable)"
+        )
 
     def totals(self, lang: Lang | str = Lang.EN) -> str:
         """The counts, with "not assessable" split into needs-CT and not measured here."""
@@ -614,9 +639,17 @@ class Scorecard:
             ValueError: ``lang`` is neither "en" nor "zh".
         """
         zh = Lang(lang) is Lang.ZH
-        name = f"{self.name_zh}（v{self.profile_version}）：" if zh else f"{self.name_en} (v{self.profile_version}): "
+        name = (
+            f"{self.name_zh}（v{self.profile_version}）："
+            if zh
+            else f"{self.name_en} (v{self.profile_version}): "
+        )
         lines = [name + self.totals(lang) + ("。" if zh else ".")]
-        lines += [self.group_heading(g, lang) + ("。" if zh else ".") for g in ItemGroup if self.in_group(g)]
+        lines += [
+            self.group_heading(g, lang) + ("。" if zh else ".")
+            for g in ItemGroup
+            if self.in_group(g)
+        ]
         limitation = self.limitations_zh if zh else self.limitations_en
         if limitation:
             lines.append(limitation)

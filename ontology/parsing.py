@@ -196,7 +196,16 @@ def parse_sources(document: dict[str, Any], *, path: str) -> list[Source]:
     return sources
 
 
-FEATURE_KEYS = {"name", "type", "unit", "meaning_en", "label_en", "label_zh", "minimum", "maximum"}
+FEATURE_KEYS = {
+    "name",
+    "type",
+    "unit",
+    "meaning_en",
+    "label_en",
+    "label_zh",
+    "minimum",
+    "maximum",
+}
 
 
 def parse_features(document: dict[str, Any], *, path: str) -> list[Feature]:

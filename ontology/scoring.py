@@ -53,7 +53,9 @@ def score(
         name_en=profile.name_en,
         name_zh=profile.name_zh,
         items=tuple(
-            _score_item(item, vocabulary.get_sign(item.sign_code), by_feature, vocabulary)
+            _score_item(
+                item, vocabulary.get_sign(item.sign_code), by_feature, vocabulary
+            )
             for item in profile.items
         ),
         limitations_en=profile.limitations_en,
@@ -61,7 +63,9 @@ def score(
     )
 
 
-def assess(observations: Iterable[Observation], sign: Sign, vocabulary: Vocabulary) -> ItemResult:
+def assess(
+    observations: Iterable[Observation], sign: Sign, vocabulary: Vocabulary
+) -> ItemResult:
     """Evaluate one sign on its own ("is there an effusion?"), by the rules of `score`.
 
     Raises:
@@ -71,7 +75,9 @@ def assess(observations: Iterable[Observation], sign: Sign, vocabulary: Vocabula
     return _score_item(item, sign, _by_feature(observations, vocabulary), vocabulary)
 
 
-def _by_feature(observations: Iterable[Observation], vocabulary: Vocabulary) -> dict[str, list[Observation]]:
+def _by_feature(
+    observations: Iterable[Observation], vocabulary: Vocabulary
+) -> dict[str, list[Observation]]:
     by_feature: defaultdict[str, list[Observation]] = defaultdict(list)
     for observation in observations:
         _check_observation(observation, vocabulary)
@@ -94,7 +100,10 @@ def _check_observation(observation: Observation, vocabulary: Vocabulary) -> None
 
 
 def _score_item(
-    item: ProfileItem, sign: Sign, by_feature: dict[str, list[Observation]], vocabulary: Vocabulary
+    item: ProfileItem,
+    sign: Sign,
+    by_feature: dict[str, list[Observation]],
+    vocabulary: Vocabulary,
 ) -> ItemResult:
     def result(
         status: MatchStatus,
@@ -124,10 +133,20 @@ def _score_item(
 
     not_measured = Unassessable.NOT_MEASURED
     if sign.cxr_assessable is Assessability.CT_ONLY:
-        return result(MatchStatus.NOT_ASSESSABLE, NEEDS_CT_EN, NEEDS_CT_ZH, why=Unassessable.NEEDS_CT)
+        return result(
+            MatchStatus.NOT_ASSESSABLE,
+            NEEDS_CT_EN,
+            NEEDS_CT_ZH,
+            why=Unassessable.NEEDS_CT,
+        )
     rule = sign.rule
     if rule is None:
-        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
+        return result(
+            MatchStatus.NOT_ASSESSABLE,
+            NOT_MEASURED_EN,
+            NOT_MEASURED_ZH,
+            why=not_measured,
+        )
     for requirement in rule.requires:
         seen = by_feature.get(requirement.feature, [])
         if not seen:
@@ -139,7 +158,12 @@ def _score_item(
                     f"{NOT_MEASURED_ZH}：{rule.not_valid_zh}，本图未记录是否满足",
                     why=not_measured,
                 )
-            return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
+            return result(
+                MatchStatus.NOT_ASSESSABLE,
+                NOT_MEASURED_EN,
+                NOT_MEASURED_ZH,
+                why=not_measured,
+            )
         if not any(requirement.evaluate(o.value) for o in seen):
             return result(
                 MatchStatus.NOT_ASSESSABLE,
@@ -151,17 +175,31 @@ def _score_item(
             )
     observed = by_feature.get(rule.feature, [])
     if not observed:
-        return result(MatchStatus.NOT_ASSESSABLE, NOT_MEASURED_EN, NOT_MEASURED_ZH, why=not_measured)
+        return result(
+            MatchStatus.NOT_ASSESSABLE,
+            NOT_MEASURED_EN,
+            NOT_MEASURED_ZH,
+            why=not_measured,
+        )
     satisfying = [o for o in observed if rule.evaluate(o.value)]
     feature = vocabulary.features[rule.feature]
     if satisfying:
         value = satisfying[0].value
-        return result(MatchStatus.MET, *_reasons(rule, feature, value, met=True), satisfying, value)
+        return result(
+            MatchStatus.MET,
+            *_reasons(rule, feature, value, met=True),
+            satisfying,
+            value,
+        )
     value = observed[0].value
-    return result(MatchStatus.NOT_MET, *_reasons(rule, feature, value, met=False), observed, value)
+    return result(
+        MatchStatus.NOT_MET, *_reasons(rule, feature, value, met=False), observed, value
+    )
 
 
-def _reasons(rule: Rule, feature: Feature, value: FeatureValue, *, met: bool) -> tuple[str, str]:
+def _reasons(
+    rule: Rule, feature: Feature, value: FeatureValue, *, met: bool
+) -> tuple[str, str]:
     """What was measured and what the sign needs, in a reader's words.
 
     "spicules: 0, needs at least 1" / "毛刺数 0，需 ≥1". A yes/no feature needs no
@@ -171,5 +209,11 @@ def _reasons(rule: Rule, feature: Feature, value: FeatureValue, *, met: bool) ->
     if isinstance(rule.value, bool):
         return en, zh
     if met:
-        return f"{en}, which is {rule.criterion(feature, 'en')}", f"{zh}，满足 {rule.criterion(feature, 'zh')}"
-    return f"{en}, needs {rule.criterion(feature, 'en')}", f"{zh}，需 {rule.criterion(feature, 'zh')}"
+        return (
+            f"{en}, which is {rule.criterion(feature, 'en')}",
+            f"{zh}，满足 {rule.criterion(feature, 'zh')}",
+        )
+    return (
+        f"{en}, needs {rule.criterion(feature, 'en')}",
+        f"{zh}，需 {rule.criterion(feature, 'zh')}",
+    )

@@ -130,7 +130,11 @@ class Identity:
     @property
     def rights(self) -> frozenset[Right]:
         """Everything the person's roles allow."""
-        return frozenset().union(*(ROLE_RIGHTS[r] for r in self.roles)) if self.roles else frozenset()
+        return (
+            frozenset().union(*(ROLE_RIGHTS[r] for r in self.roles))
+            if self.roles
+            else frozenset()
+        )
 
     def can(self, right: Right) -> bool:
         """Return whether the person may do ``right``."""
@@ -194,7 +198,9 @@ class AccessConfig:
         return cls(
             default_role=parse_role(default) if str(default).strip() else None,
             role_claim=str(section.get("role_claim") or "casebook_roles"),
-            roles_by_email={str(k).strip().lower(): parse_roles(v) for k, v in mapping.items()},
+            roles_by_email={
+                str(k).strip().lower(): parse_roles(v) for k, v in mapping.items()
+            },
         )
 
 
@@ -210,17 +216,26 @@ def oidc_identity(claims: Mapping[str, Any], config: AccessConfig) -> Identity:
     email = claims.get("email")
     subject = email or claims.get("sub")
     if not subject:
-        raise AccessDenied("the identity provider sent no e-mail or subject; ask the administrator to check the OIDC client")
+        raise AccessDenied(
+            "the identity provider sent no e-mail or subject; ask the administrator to check the OIDC client"
+        )
     roles = set(parse_roles(claims.get(config.role_claim)))
     if email and config.roles_by_email:
         roles |= config.roles_by_email.get(str(email).strip().lower(), frozenset())
     if not roles and config.default_role is not None:
         roles.add(config.default_role)
     if not roles:
-        raise AccessDenied(f"{subject} has no casebook role; ask an administrator to add one")
+        raise AccessDenied(
+            f"{subject} has no casebook role; ask an administrator to add one"
+        )
     name = str(claims.get("name") or subject)
-    return Identity(actor=f"oidc:{subject}", display_name=name, roles=frozenset(roles), mode=AuthMode.OIDC,
-                    email=None if email is None else str(email))
+    return Identity(
+        actor=f"oidc:{subject}",
+        display_name=name,
+        roles=frozenset(roles),
+        mode=AuthMode.OIDC,
+        email=None if email is None else str(email),
+    )
 
 
 # --------------------------------------------------------------------------- local mode
@@ -231,7 +246,9 @@ DEFAULT_LOCAL_ROLE = Role.REVIEWER
 
 def is_loopback(address: str | None) -> bool:
     """Return whether a server address only accepts connections from this machine."""
-    return (address or "").strip().lower() in LOOPBACK_ADDRESSES or (address or "").startswith("127.")
+    return (address or "").strip().lower() in LOOPBACK_ADDRESSES or (
+        address or ""
+    ).startswith("127.")
 
 
 def local_role_choices(base: Role, *, loopback: bool) -> tuple[Role, ...]:
@@ -243,7 +260,9 @@ def local_role_choices(base: Role, *, loopback: bool) -> tuple[Role, ...]:
     return tuple(Role) if loopback else (base,)
 
 
-def local_identity(env: Mapping[str, str], *, chosen: str | None, loopback: bool, login_name: str) -> Identity:
+def local_identity(
+    env: Mapping[str, str], *, chosen: str | None, loopback: bool, login_name: str
+) -> Identity:
     """Return the identity of local single-user mode.
 
     Args:
@@ -266,4 +285,9 @@ def local_identity(env: Mapping[str, str], *, chosen: str | None, loopback: bool
         role = picked if picked in choices else base
     name = (env.get("CASEBOOK_ACTOR") or login_name or "user").strip()
     name = name.removeprefix("local:")
-    return Identity(actor=f"local:{name}", display_name=name, roles=frozenset({role}), mode=AuthMode.LOCAL)
+    return Identity(
+        actor=f"local:{name}",
+        display_name=name,
+        roles=frozenset({role}),
+        mode=AuthMode.LOCAL,
+    )

@@ -103,8 +103,12 @@ def _png(phantom: Phantom) -> bytes:
 _DICOM_OPTIONS = {
     "seed": DicomOptions(modality="DX", uid_seed="casebook-demo-seed"),
     "normal": DicomOptions(modality="DX", uid_seed="casebook-demo-normal"),
-    "left-upper": DicomOptions(modality="CR", photometric="MONOCHROME1", spacing=SpacingAttribute.IMAGER_PIXEL_SPACING,
-                               uid_seed="casebook-demo-left-upper"),
+    "left-upper": DicomOptions(
+        modality="CR",
+        photometric="MONOCHROME1",
+        spacing=SpacingAttribute.IMAGER_PIXEL_SPACING,
+        uid_seed="casebook-demo-left-upper",
+    ),
 }
 
 
@@ -130,22 +134,74 @@ def films() -> list[DemoFilm]:
 def _films() -> tuple[DemoFilm, ...]:
     # Drawing the phantoms takes a few seconds; they are the same every time.
     found = [
-        DemoFilm(key="seed", title="Seed scenario film (phantom)", file_name="seed-phantom.dcm",
-                 phantom=make_phantom(seed_scenario_spec())),
-        DemoFilm(key="normal", title="Normal film (phantom)", file_name="normal-phantom.dcm",
-                 phantom=make_phantom(PhantomSpec(rows=1024, columns=1024, spacing_mm=0.35, seed=7))),
-        DemoFilm(key="left-upper", title="Left upper zone nodule, CR MONOCHROME1 (phantom)",
-                 file_name="left-upper-phantom.dcm",
-                 phantom=make_phantom(PhantomSpec(rows=1200, columns=1000, spacing_mm=0.3, seed=11, nodules=(
-                     NoduleSpec(side=cases.Side.LEFT, lateral=0.55, caudal=0.28, diameter_mm=18.0, lobulated=True),)))),
-        DemoFilm(key="no-spacing", title="PNG without pixel spacing (phantom)", file_name="right-lower-phantom.png",
-                 phantom=make_phantom(PhantomSpec(rows=900, columns=900, spacing_mm=0.4, seed=23, nodules=(
-                     NoduleSpec(side=cases.Side.RIGHT, lateral=0.6, caudal=0.78, diameter_mm=14.0),)))),
+        DemoFilm(
+            key="seed",
+            title="Seed scenario film (phantom)",
+            file_name="seed-phantom.dcm",
+            phantom=make_phantom(seed_scenario_spec()),
+        ),
+        DemoFilm(
+            key="normal",
+            title="Normal film (phantom)",
+            file_name="normal-phantom.dcm",
+            phantom=make_phantom(
+                PhantomSpec(rows=1024, columns=1024, spacing_mm=0.35, seed=7)
+            ),
+        ),
+        DemoFilm(
+            key="left-upper",
+            title="Left upper zone nodule, CR MONOCHROME1 (phantom)",
+            file_name="left-upper-phantom.dcm",
+            phantom=make_phantom(
+                PhantomSpec(
+                    rows=1200,
+                    columns=1000,
+                    spacing_mm=0.3,
+                    seed=11,
+                    nodules=(
+                        NoduleSpec(
+                            side=cases.Side.LEFT,
+                            lateral=0.55,
+                            caudal=0.28,
+                            diameter_mm=18.0,
+                            lobulated=True,
+                        ),
+                    ),
+                )
+            ),
+        ),
+        DemoFilm(
+            key="no-spacing",
+            title="PNG without pixel spacing (phantom)",
+            file_name="right-lower-phantom.png",
+            phantom=make_phantom(
+                PhantomSpec(
+                    rows=900,
+                    columns=900,
+                    spacing_mm=0.4,
+                    seed=23,
+                    nodules=(
+                        NoduleSpec(
+                            side=cases.Side.RIGHT,
+                            lateral=0.6,
+                            caudal=0.78,
+                            diameter_mm=14.0,
+                        ),
+                    ),
+                )
+            ),
+        ),
     ]
     chest = find_pydicom_chest()
     if chest is not None:
-        found.append(DemoFilm(key="pydicom-cr", title="Chest CR from pydicom-data (DICOM WG-04)",
-                              file_name=PYDICOM_DATA_FILE, path=chest))
+        found.append(
+            DemoFilm(
+                key="pydicom-cr",
+                title="Chest CR from pydicom-data (DICOM WG-04)",
+                file_name=PYDICOM_DATA_FILE,
+                path=chest,
+            )
+        )
     return tuple(found)
 
 
@@ -185,34 +241,81 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
     """The scripted conversations for the films that exist."""
     seed = by_key["seed"]
     scripts = [
-        DemoConversation(key="seed-zh", film="seed", title="种子场景（中文）",
-                         questions=tuple(DemoQuestion(text=q) for q in SEED_ZH)),
-        DemoConversation(key="seed-en", film="seed", title="Seed scenario (English)",
-                         questions=tuple(DemoQuestion(text=q) for q in SEED_EN)),
-        DemoConversation(key="seed-drawn", film="seed", title="A reader-drawn region", questions=(
-            DemoQuestion(text="What is in this region?", box=_opacity_box(seed), box_label="streaky area"),
-            DemoQuestion(text="How large is it?"),
-        )),
-        DemoConversation(key="normal", film="normal", title="Normal film",
-                         questions=(DemoQuestion(text=SEED_EN[0]),)),
-        DemoConversation(key="left-upper", film="left-upper", title="Left upper zone", questions=(
-            DemoQuestion(text="肺部是否有异常?"),
-            DemoQuestion(text="这个病灶距离左肺门有多远?"),
-        )),
-        DemoConversation(key="no-spacing", film="no-spacing", title="Uncalibrated PNG", questions=(
-            DemoQuestion(text=SEED_EN[0]),
-            DemoQuestion(text="How far is this lesion from the right hilum?"),
-        )),
+        DemoConversation(
+            key="seed-zh",
+            film="seed",
+            title="种子场景（中文）",
+            questions=tuple(DemoQuestion(text=q) for q in SEED_ZH),
+        ),
+        DemoConversation(
+            key="seed-en",
+            film="seed",
+            title="Seed scenario (English)",
+            questions=tuple(DemoQuestion(text=q) for q in SEED_EN),
+        ),
+        DemoConversation(
+            key="seed-drawn",
+            film="seed",
+            title="A reader-drawn region",
+            questions=(
+                DemoQuestion(
+                    text="What is in this region?",
+                    box=_opacity_box(seed),
+                    box_label="streaky area",
+                ),
+                DemoQuestion(text="How large is it?"),
+            ),
+        ),
+        DemoConversation(
+            key="normal",
+            film="normal",
+            title="Normal film",
+            questions=(DemoQuestion(text=SEED_EN[0]),),
+        ),
+        DemoConversation(
+            key="left-upper",
+            film="left-upper",
+            title="Left upper zone",
+            questions=(
+                DemoQuestion(text="肺部是否有异常?"),
+                DemoQuestion(text="这个病灶距离左肺门有多远?"),
+            ),
+        ),
+        DemoConversation(
+            key="no-spacing",
+            film="no-spacing",
+            title="Uncalibrated PNG",
+            questions=(
+                DemoQuestion(text=SEED_EN[0]),
+                DemoQuestion(text="How far is this lesion from the right hilum?"),
+            ),
+        ),
     ]
     if "pydicom-cr" in by_key:
         # The real film carries the flagship scenario: the phantoms teach the geometry,
         # but the learned models see real radiographs best.
-        scripts.append(DemoConversation(key="pydicom-cr", film="pydicom-cr", title="种子场景，真实胸片 (WG-04 CR)",
-                                        questions=tuple(DemoQuestion(text=q) for q in SEED_ZH)))
-        scripts.append(DemoConversation(key="pydicom-cr-en", film="pydicom-cr",
-                                        title="Seed scenario on a real film (WG-04 CR)",
-                                        questions=tuple(DemoQuestion(text=q) for q in SEED_EN)))
-    return [s for s in scripts if s.film in by_key and all(q.box is not None or q.box_label is None for q in s.questions)]
+        scripts.append(
+            DemoConversation(
+                key="pydicom-cr",
+                film="pydicom-cr",
+                title="种子场景，真实胸片 (WG-04 CR)",
+                questions=tuple(DemoQuestion(text=q) for q in SEED_ZH),
+            )
+        )
+        scripts.append(
+            DemoConversation(
+                key="pydicom-cr-en",
+                film="pydicom-cr",
+                title="Seed scenario on a real film (WG-04 CR)",
+                questions=tuple(DemoQuestion(text=q) for q in SEED_EN),
+            )
+        )
+    return [
+        s
+        for s in scripts
+        if s.film in by_key
+        and all(q.box is not None or q.box_label is None for q in s.questions)
+    ]
 
 
 # --------------------------------------------------------------------------- report
@@ -263,9 +366,11 @@ class DemoReport:
     @property
     def created_anything(self) -> bool:
         """Whether this run wrote anything."""
-        return (any(f.status == "imported" for f in self.films)
-                or any(c.status != "existing" for c in self.conversations)
-                or any(a.status == "created" for a in self.annotations))
+        return (
+            any(f.status == "imported" for f in self.films)
+            or any(c.status != "existing" for c in self.conversations)
+            or any(a.status == "created" for a in self.annotations)
+        )
 
 
 # --------------------------------------------------------------------------- build
@@ -295,46 +400,107 @@ def build(
     image_of: dict[str, str] = {}
     for film in demo_films:
         say(f"importing {film.title}")
-        outcome = store.import_bytes(film.data(), name=film.file_name, actor=IMPORTER, spacing_mm=film.spacing_mm)
+        outcome = store.import_bytes(
+            film.data(), name=film.file_name, actor=IMPORTER, spacing_mm=film.spacing_mm
+        )
         case_of[film.key] = outcome.case_id
         image_of[film.key] = outcome.image.image_id
-        film_outcomes.append(FilmOutcome(key=film.key, title=film.title, case_id=outcome.case_id,
-                                         status=outcome.status.value,
-                                         warnings=tuple(i.message for i in outcome.image.warnings)))
+        film_outcomes.append(
+            FilmOutcome(
+                key=film.key,
+                title=film.title,
+                case_id=outcome.case_id,
+                status=outcome.status.value,
+                warnings=tuple(i.message for i in outcome.image.warnings),
+            )
+        )
     conversation_outcomes: list[ConversationOutcome] = []
     for script in conversations(by_key):
         say(f"conversation: {script.title}")
         conversation_outcomes.append(
-            _converse(store, script, case_of[script.film], image_of[script.film], backend=backend, cache=cache))
+            _converse(
+                store,
+                script,
+                case_of[script.film],
+                image_of[script.film],
+                backend=backend,
+                cache=cache,
+            )
+        )
     say("reviewer annotations")
     annotation_outcomes = _annotate(store, by_key, conversation_outcomes, image_of)
-    return DemoReport(films=tuple(film_outcomes), conversations=tuple(conversation_outcomes),
-                      annotations=tuple(annotation_outcomes))
+    return DemoReport(
+        films=tuple(film_outcomes),
+        conversations=tuple(conversation_outcomes),
+        annotations=tuple(annotation_outcomes),
+    )
 
 
-def _converse(store: cases.CaseStore, script: DemoConversation, case_id: str, image_id: str, *,
-              backend: ModelBackend, cache: AnalysisCache | None) -> ConversationOutcome:
-    existing = next((c for c in store.list_conversations(case_id)
-                     if c.title == script.title and c.image_id == image_id), None)
+def _converse(
+    store: cases.CaseStore,
+    script: DemoConversation,
+    case_id: str,
+    image_id: str,
+    *,
+    backend: ModelBackend,
+    cache: AnalysisCache | None,
+) -> ConversationOutcome:
+    existing = next(
+        (
+            c
+            for c in store.list_conversations(case_id)
+            if c.title == script.title and c.image_id == image_id
+        ),
+        None,
+    )
     if existing is None:
-        session = workflows.start_session(store, case_id, backend=backend, actor=script.actor, image_id=image_id,
-                                          title=script.title, cache=cache)
+        session = workflows.start_session(
+            store,
+            case_id,
+            backend=backend,
+            actor=script.actor,
+            image_id=image_id,
+            title=script.title,
+            cache=cache,
+        )
         status = "created"
     else:
         done = len(store.list_turns(existing.conversation_id))
         if done >= len(script.questions):
-            return ConversationOutcome(key=script.key, title=script.title, case_id=case_id,
-                                       conversation_id=existing.conversation_id, turns=done, status="existing")
-        session = workflows.resume_session(store, existing.conversation_id, backend=backend, cache=cache,
-                                           actor=script.actor)
+            return ConversationOutcome(
+                key=script.key,
+                title=script.title,
+                case_id=case_id,
+                conversation_id=existing.conversation_id,
+                turns=done,
+                status="existing",
+            )
+        session = workflows.resume_session(
+            store,
+            existing.conversation_id,
+            backend=backend,
+            cache=cache,
+            actor=script.actor,
+        )
         status = "completed"
     asked = len(store.list_turns(session.record.conversation_id))
     for question in script.questions[asked:]:
-        workflows.ask(store, session, question.text, actor=script.actor, drawn_box=question.box,
-                      drawn_label=question.box_label)
-    return ConversationOutcome(key=script.key, title=script.title, case_id=case_id,
-                               conversation_id=session.record.conversation_id,
-                               turns=len(store.list_turns(session.record.conversation_id)), status=status)
+        workflows.ask(
+            store,
+            session,
+            question.text,
+            actor=script.actor,
+            drawn_box=question.box,
+            drawn_label=question.box_label,
+        )
+    return ConversationOutcome(
+        key=script.key,
+        title=script.title,
+        case_id=case_id,
+        conversation_id=session.record.conversation_id,
+        turns=len(store.list_turns(session.record.conversation_id)),
+        status=status,
+    )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -355,55 +521,113 @@ def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
     if seed is not None and seed.truth.nodules:
         nodule = seed.truth.nodules[0]
         (x, y), r = nodule.center_px, nodule.diameter_px * 0.65
-        reviews.append(_Review(key="nodule-agree", conversation="seed-zh", turn_number=2, style=AnchorStyle.CONTOUR,
-                               label="nodule", verdict=cases.Verdict.AGREE,
-                               note="Lobulated margin with short spicules; agree with the contour.",
-                               box=Box(x - r, y - r, x + r, y + r)))
+        reviews.append(
+            _Review(
+                key="nodule-agree",
+                conversation="seed-zh",
+                turn_number=2,
+                style=AnchorStyle.CONTOUR,
+                label="nodule",
+                verdict=cases.Verdict.AGREE,
+                note="Lobulated margin with short spicules; agree with the contour.",
+                box=Box(x - r, y - r, x + r, y + r),
+            )
+        )
     opacity = _opacity_box(by_key["seed"])
     if opacity is not None:
-        reviews.append(_Review(key="opacity-uncertain", conversation="seed-en", turn_number=1,
-                               style=AnchorStyle.SCREENING, label="streaky opacity", verdict=cases.Verdict.UNCERTAIN,
-                               note="Could be atelectasis or scarring; compare with a prior film.", box=opacity))
+        reviews.append(
+            _Review(
+                key="opacity-uncertain",
+                conversation="seed-en",
+                turn_number=1,
+                style=AnchorStyle.SCREENING,
+                label="streaky opacity",
+                verdict=cases.Verdict.UNCERTAIN,
+                note="Could be atelectasis or scarring; compare with a prior film.",
+                box=opacity,
+            )
+        )
     return reviews
 
 
-def _annotate(store: cases.CaseStore, by_key: dict[str, DemoFilm], done: Sequence[ConversationOutcome],
-              image_of: dict[str, str]) -> list[AnnotationOutcome]:
+def _annotate(
+    store: cases.CaseStore,
+    by_key: dict[str, DemoFilm],
+    done: Sequence[ConversationOutcome],
+    image_of: dict[str, str],
+) -> list[AnnotationOutcome]:
     outcomes: list[AnnotationOutcome] = []
     conversation_of = {c.key: c for c in done}
     for review in _reviews(by_key):
         target = conversation_of.get(review.conversation)
         if target is None or target.turns < review.turn_number:
             continue
-        existing = next((a for a in store.list_annotations(target.case_id)
-                         if a.author == REVIEWER and a.conversation_id == target.conversation_id
-                         and a.label == review.label), None)
+        existing = next(
+            (
+                a
+                for a in store.list_annotations(target.case_id)
+                if a.author == REVIEWER
+                and a.conversation_id == target.conversation_id
+                and a.label == review.label
+            ),
+            None,
+        )
         if existing is not None:
-            outcomes.append(AnnotationOutcome(key=review.key, annotation_id=existing.annotation_id, status="existing"))
+            outcomes.append(
+                AnnotationOutcome(
+                    key=review.key,
+                    annotation_id=existing.annotation_id,
+                    status="existing",
+                )
+            )
             continue
         anchor_id = _anchor_for(store, target.conversation_id, review)
         box = review.box
-        note = store.add_annotation(cases.AnnotationWrite(
-            case_id=cases.CaseId(target.case_id),
-            image_id=cases.ImageId(image_of[next(c.film for c in conversations(by_key) if c.key == review.conversation)]),
-            author=REVIEWER,
-            geometry=None if box is None else cases.Box(x0=round(box.x0, 1), y0=round(box.y0, 1),
-                                                        x1=round(box.x1, 1), y1=round(box.y1, 1)),
-            label=review.label,
-            verdict=review.verdict,
-            note=review.note,
-            conversation_id=cases.ConversationId(target.conversation_id),
-            turn_index=review.turn_number - 1,
-            anchor_id=None if anchor_id is None else cases.AnchorId(anchor_id),
-        ))
-        outcomes.append(AnnotationOutcome(key=review.key, annotation_id=note.annotation_id, status="created"))
+        note = store.add_annotation(
+            cases.AnnotationWrite(
+                case_id=cases.CaseId(target.case_id),
+                image_id=cases.ImageId(
+                    image_of[
+                        next(
+                            c.film
+                            for c in conversations(by_key)
+                            if c.key == review.conversation
+                        )
+                    ]
+                ),
+                author=REVIEWER,
+                geometry=None
+                if box is None
+                else cases.Box(
+                    x0=round(box.x0, 1),
+                    y0=round(box.y0, 1),
+                    x1=round(box.x1, 1),
+                    y1=round(box.y1, 1),
+                ),
+                label=review.label,
+                verdict=review.verdict,
+                note=review.note,
+                conversation_id=cases.ConversationId(target.conversation_id),
+                turn_index=review.turn_number - 1,
+                anchor_id=None if anchor_id is None else cases.AnchorId(anchor_id),
+            )
+        )
+        outcomes.append(
+            AnnotationOutcome(
+                key=review.key, annotation_id=note.annotation_id, status="created"
+            )
+        )
     return outcomes
 
 
-def _anchor_for(store: cases.CaseStore, conversation_id: int, review: _Review) -> str | None:
+def _anchor_for(
+    store: cases.CaseStore, conversation_id: int, review: _Review
+) -> str | None:
     """The AI anchor of the reviewed turn that best overlaps the reviewer's box."""
     states = workflows.replay_state(store, conversation_id, review.turn_number)
-    candidates = [a for a, _ in states if a.style is review.style and a.kind is AnchorKind.FINDING]
+    candidates = [
+        a for a, _ in states if a.style is review.style and a.kind is AnchorKind.FINDING
+    ]
     if not candidates or review.box is None:
         return candidates[0].id if candidates else None
     best = max(candidates, key=lambda a: a.bbox.iou(review.box))  # type: ignore[arg-type]

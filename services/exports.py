@@ -148,7 +148,6 @@ def _scorecard(matches: Sequence[cases.SignMatch]) -> dict[str, Any] | None:
     }
 
 
-
 def _image_json(image: cases.Image) -> dict[str, Any]:
     c = image.calibration
     return {

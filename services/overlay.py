@@ -85,18 +85,29 @@ class DisplayImage:
     @property
     def zoomed(self) -> bool:
         """Whether the copy shows only part of the image."""
-        return bool(self.region_width) and (self.region_width, self.region_height) != (self.image_width, self.image_height)
+        return bool(self.region_width) and (self.region_width, self.region_height) != (
+            self.image_width,
+            self.image_height,
+        )
 
     def to_display(self, point: Point) -> Point:
         """Map an image point to display pixels."""
-        return ((point[0] - self.origin_x) * self.scale_x, (point[1] - self.origin_y) * self.scale_y)
+        return (
+            (point[0] - self.origin_x) * self.scale_x,
+            (point[1] - self.origin_y) * self.scale_y,
+        )
 
     def to_image(self, point: Point) -> Point:
         """Map a display point back to image pixels."""
-        return (point[0] / self.scale_x + self.origin_x, point[1] / self.scale_y + self.origin_y)
+        return (
+            point[0] / self.scale_x + self.origin_x,
+            point[1] / self.scale_y + self.origin_y,
+        )
 
 
-def display_size(rows: int, columns: int, long_side: int = DISPLAY_LONG_SIDE) -> tuple[int, int]:
+def display_size(
+    rows: int, columns: int, long_side: int = DISPLAY_LONG_SIDE
+) -> tuple[int, int]:
     """Return (width, height) of the display copy: the long side at most ``long_side``."""
     if rows < 1 or columns < 1:
         raise ValueError(f"image size must be positive, got {columns}x{rows}")
@@ -104,8 +115,14 @@ def display_size(rows: int, columns: int, long_side: int = DISPLAY_LONG_SIDE) ->
     return max(1, round(columns * factor)), max(1, round(rows * factor))
 
 
-def zoom_region(target: Box, image_width: int, image_height: int, *, factor: float = 3.0,
-                min_fraction: float = 0.25) -> tuple[int, int, int, int]:
+def zoom_region(
+    target: Box,
+    image_width: int,
+    image_height: int,
+    *,
+    factor: float = 3.0,
+    min_fraction: float = 0.25,
+) -> tuple[int, int, int, int]:
     """Return a square region (x0, y0, x1, y1, whole pixels) around a target, inside the image.
 
     The region is ``factor`` times the target's larger side, at least ``min_fraction`` of
@@ -146,14 +163,19 @@ def display_copy(
     x0, y0 = max(0, int(x0)), max(0, int(y0))
     x1, y1 = min(columns, int(x1)), min(rows, int(y1))
     if x1 - x0 < 2 or y1 - y0 < 2:
-        raise ValueError(f"the display region {region} lies outside the {columns}x{rows} image")
+        raise ValueError(
+            f"the display region {region} lies outside the {columns}x{rows} image"
+        )
     part = pixels[y0:y1, x0:x1]
     # A zoomed region is enlarged to the display size; the whole image is only reduced.
     if region is None:
         width, height = display_size(y1 - y0, x1 - x0, long_side)
     else:
         factor = long_side / max(y1 - y0, x1 - x0)
-        width, height = max(1, round((x1 - x0) * factor)), max(1, round((y1 - y0) * factor))
+        width, height = (
+            max(1, round((x1 - x0) * factor)),
+            max(1, round((y1 - y0) * factor)),
+        )
     grey = np.clip(np.nan_to_num(part.astype(np.float32)), 0.0, 1.0)
     image = PILImage.fromarray(np.round(grey * 255).astype(np.uint8), mode="L")
     if (width, height) != (x1 - x0, y1 - y0):
@@ -291,7 +313,9 @@ def _box_object(
     }
 
 
-def _polygon_object(points: Sequence[Point], *, stroke_width: float, **style: Any) -> Json:
+def _polygon_object(
+    points: Sequence[Point], *, stroke_width: float, **style: Any
+) -> Json:
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     half = stroke_width / 2
@@ -309,7 +333,9 @@ def _polygon_object(points: Sequence[Point], *, stroke_width: float, **style: An
     }
 
 
-def _path_object(segments: Sequence[tuple[Point, Point]], *, stroke_width: float, **style: Any) -> Json:
+def _path_object(
+    segments: Sequence[tuple[Point, Point]], *, stroke_width: float, **style: Any
+) -> Json:
     """One Path of straight segments (each ``M a L b``)."""
     commands: list[list[Any]] = []
     xs: list[float] = []
@@ -336,7 +362,9 @@ def _path_object(segments: Sequence[tuple[Point, Point]], *, stroke_width: float
     }
 
 
-def _circle_object(center: Point, radius: float, *, stroke_width: float, **style: Any) -> Json:
+def _circle_object(
+    center: Point, radius: float, *, stroke_width: float, **style: Any
+) -> Json:
     half = stroke_width / 2
     return {
         "type": "Circle",
@@ -352,7 +380,9 @@ def _circle_object(center: Point, radius: float, *, stroke_width: float, **style
     }
 
 
-def _text_object(text: str, left: float, top: float, *, font_size: int = 13, **style: Any) -> Json:
+def _text_object(
+    text: str, left: float, top: float, *, font_size: int = 13, **style: Any
+) -> Json:
     return {
         "type": "Text",
         "originX": "left",
@@ -390,7 +420,9 @@ def ray_exit(center: Point, angle: float, polygon: Sequence[Point]) -> Point | N
     return (center[0] + dx * best, center[1] + dy * best)
 
 
-def hatch_segments(polygon: Sequence[Point], *, angle_deg: float, spacing: float) -> list[tuple[Point, Point]]:
+def hatch_segments(
+    polygon: Sequence[Point], *, angle_deg: float, spacing: float
+) -> list[tuple[Point, Point]]:
     """Return the parts of parallel lines (``spacing`` apart) that lie inside a polygon."""
     if len(polygon) < 3 or spacing <= 0:
         return []
@@ -447,7 +479,12 @@ def _look(item: OverlayItem, highlight: Collection[str]) -> _Look:
 def _with_look(obj: Json, look: _Look) -> Json:
     obj["opacity"] = look.opacity
     if look.glow:
-        obj["shadow"] = {"color": HIGHLIGHT_GLOW, "blur": 14, "offsetX": 0, "offsetY": 0}
+        obj["shadow"] = {
+            "color": HIGHLIGHT_GLOW,
+            "blur": 14,
+            "offsetX": 0,
+            "offsetY": 0,
+        }
     return obj
 
 
@@ -468,10 +505,15 @@ def _screening(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]
     width = 1.5 * look.emphasis
     style = {"fill": SCREENING_FILL, "stroke": SCREENING_STROKE}
     if anchor.geometry.kind == "polygon":
-        obj = _polygon_object(_display_points(anchor, display), stroke_width=width, **style)
+        obj = _polygon_object(
+            _display_points(anchor, display), stroke_width=width, **style
+        )
     else:
         box = anchor.bbox
-        (x0, y0), (x1, y1) = display.to_display((box.x0, box.y0)), display.to_display((box.x1, box.y1))
+        (x0, y0), (x1, y1) = (
+            display.to_display((box.x0, box.y0)),
+            display.to_display((box.x1, box.y1)),
+        )
         obj = _box_object(x0, y0, x1, y1, stroke_width=width, rx=6, ry=6, **style)
     return [_with_look(obj, look)]
 
@@ -486,11 +528,21 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     # The warm "heat" on the focus: concentric discs, strongest in the middle.
     for factor, alpha in ((1.0, 0.10), (0.66, 0.14), (0.33, 0.20)):
         objects.append(
-            _circle_object(center, max(radius * factor, 1.5), stroke_width=0, fill=f"rgba({r}, {g}, {b}, {alpha})",
-                           stroke=None, opacity=look.opacity)
+            _circle_object(
+                center,
+                max(radius * factor, 1.5),
+                stroke_width=0,
+                fill=f"rgba({r}, {g}, {b}, {alpha})",
+                stroke=None,
+                opacity=look.opacity,
+            )
         )
-    outline = _polygon_object(points, stroke_width=2.5 * look.emphasis, fill="rgba(79, 195, 247, 0.08)",
-                              stroke=CONTOUR_STROKE)
+    outline = _polygon_object(
+        points,
+        stroke_width=2.5 * look.emphasis,
+        fill="rgba(79, 195, 247, 0.08)",
+        stroke=CONTOUR_STROKE,
+    )
     objects.append(_with_look(outline, look))
     tick = max(5.0, radius * 0.35)
     notches: list[tuple[Point, Point]] = []
@@ -501,13 +553,28 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
         if edge is None:
             continue
         dx, dy = math.sin(angle), -math.cos(angle)
-        notches.append(((edge[0] - dx * tick * 0.6, edge[1] - dy * tick * 0.6), (edge[0] + dx * tick, edge[1] + dy * tick)))
+        notches.append(
+            (
+                (edge[0] - dx * tick * 0.6, edge[1] - dy * tick * 0.6),
+                (edge[0] + dx * tick, edge[1] + dy * tick),
+            )
+        )
         labels.append(
-            _text_object(f"{int(round(float(notch['clock'])) or 12)}", edge[0] + dx * (tick + 4) - 6,
-                         edge[1] + dy * (tick + 4) - 7, font_size=11, fill=NOTCH_COLOUR, opacity=look.opacity)
+            _text_object(
+                f"{int(round(float(notch['clock'])) or 12)}",
+                edge[0] + dx * (tick + 4) - 6,
+                edge[1] + dy * (tick + 4) - 7,
+                font_size=11,
+                fill=NOTCH_COLOUR,
+                opacity=look.opacity,
+            )
         )
     if notches:
-        objects.append(_path_object(notches, stroke_width=3, stroke=NOTCH_COLOUR, opacity=look.opacity))
+        objects.append(
+            _path_object(
+                notches, stroke_width=3, stroke=NOTCH_COLOUR, opacity=look.opacity
+            )
+        )
     spicules: list[tuple[Point, Point]] = []
     for spicule in anchor.attributes.get("spicules", ()):
         tip = display.to_display((float(spicule["tip"][0]), float(spicule["tip"][1])))
@@ -515,19 +582,39 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
         base = ray_exit(center, angle, points) or center
         spicules.append((base, tip))
     if spicules:
-        objects.append(_path_object(spicules, stroke_width=1.5, stroke=SPICULE_COLOUR, opacity=look.opacity))
+        objects.append(
+            _path_object(
+                spicules, stroke_width=1.5, stroke=SPICULE_COLOUR, opacity=look.opacity
+            )
+        )
     return objects + labels
 
 
 def _region(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     if anchor.geometry.kind == "mask":
         box = anchor.bbox
-        (x0, y0), (x1, y1) = display.to_display((box.x0, box.y0)), display.to_display((box.x1, box.y1))
-        obj = _box_object(x0, y0, x1, y1, stroke_width=1.2 * look.emphasis, fill=None, stroke=REGION_STROKE,
-                          strokeDashArray=[5, 4])
+        (x0, y0), (x1, y1) = (
+            display.to_display((box.x0, box.y0)),
+            display.to_display((box.x1, box.y1)),
+        )
+        obj = _box_object(
+            x0,
+            y0,
+            x1,
+            y1,
+            stroke_width=1.2 * look.emphasis,
+            fill=None,
+            stroke=REGION_STROKE,
+            strokeDashArray=[5, 4],
+        )
     else:
-        obj = _polygon_object(_display_points(anchor, display), stroke_width=1.2 * look.emphasis, fill=None,
-                              stroke=REGION_STROKE, strokeDashArray=[5, 4])
+        obj = _polygon_object(
+            _display_points(anchor, display),
+            stroke_width=1.2 * look.emphasis,
+            fill=None,
+            stroke=REGION_STROKE,
+            strokeDashArray=[5, 4],
+        )
     return [_with_look(obj, look)]
 
 
@@ -536,10 +623,24 @@ def _point(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     polygon = anchor.attributes.get("region_polygon")
     if polygon and len(polygon) >= 3:
         points = [display.to_display((float(x), float(y))) for x, y in polygon]
-        objects.append(_polygon_object(points, stroke_width=1, fill=None, stroke="rgba(255, 152, 0, 0.6)",
-                                       strokeDashArray=[3, 3], opacity=look.opacity))
+        objects.append(
+            _polygon_object(
+                points,
+                stroke_width=1,
+                fill=None,
+                stroke="rgba(255, 152, 0, 0.6)",
+                strokeDashArray=[3, 3],
+                opacity=look.opacity,
+            )
+        )
     center = display.to_display(anchor.center)
-    dot = _circle_object(center, 5 * look.emphasis, stroke_width=1.5, fill=LANDMARK_FILL, stroke="#ffffff")
+    dot = _circle_object(
+        center,
+        5 * look.emphasis,
+        stroke_width=1.5,
+        fill=LANDMARK_FILL,
+        stroke="#ffffff",
+    )
     objects.append(_with_look(dot, look))
     return objects
 
@@ -552,18 +653,34 @@ def _line_ends(anchor: Anchor, display: DisplayImage) -> tuple[Point, Point]:
     return display.to_display((box.x0, box.y0)), display.to_display((box.x1, box.y1))
 
 
-def _line_label(anchor: Anchor, a: Point, b: Point, colour: str, look: _Look, *, above: bool = True) -> list[Json]:
+def _line_label(
+    anchor: Anchor, a: Point, b: Point, colour: str, look: _Look, *, above: bool = True
+) -> list[Json]:
     label = str(anchor.attributes.get("label") or "")
     if not label:
         return []
     mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-    return [_text_object(label, mid[0] + 6, mid[1] - 22 if above else mid[1] + 6, font_size=14, fill=colour,
-                         fontWeight="bold", opacity=look.opacity)]
+    return [
+        _text_object(
+            label,
+            mid[0] + 6,
+            mid[1] - 22 if above else mid[1] + 6,
+            font_size=14,
+            fill=colour,
+            fontWeight="bold",
+            opacity=look.opacity,
+        )
+    ]
 
 
 def _distance(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     a, b = _line_ends(anchor, display)
-    line = _path_object([(a, b)], stroke_width=2.2 * look.emphasis, stroke=DISTANCE_STROKE, strokeDashArray=[10, 6])
+    line = _path_object(
+        [(a, b)],
+        stroke_width=2.2 * look.emphasis,
+        stroke=DISTANCE_STROKE,
+        strokeDashArray=[10, 6],
+    )
     return [_with_look(line, look), *_line_label(anchor, a, b, DISTANCE_STROKE, look)]
 
 
@@ -572,30 +689,64 @@ def _gap(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     length = math.hypot(b[0] - a[0], b[1] - a[1]) or 1.0
     nx, ny = -(b[1] - a[1]) / length * 5, (b[0] - a[0]) / length * 5
     ticks = [((p[0] - nx, p[1] - ny), (p[0] + nx, p[1] + ny)) for p in (a, b)]
-    line = _path_object([(a, b), *ticks], stroke_width=2.5 * look.emphasis, stroke=GAP_STROKE)
-    return [_with_look(line, look), *_line_label(anchor, a, b, GAP_STROKE, look, above=False)]
+    line = _path_object(
+        [(a, b), *ticks], stroke_width=2.5 * look.emphasis, stroke=GAP_STROKE
+    )
+    return [
+        _with_look(line, look),
+        *_line_label(anchor, a, b, GAP_STROKE, look, above=False),
+    ]
 
 
 def _not_connected(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     points = _display_points(anchor, display)
-    outline = _polygon_object(points, stroke_width=1.2 * look.emphasis, fill=HATCH_FILL, stroke=HATCH_STROKE,
-                              strokeDashArray=[4, 3])
+    outline = _polygon_object(
+        points,
+        stroke_width=1.2 * look.emphasis,
+        fill=HATCH_FILL,
+        stroke=HATCH_STROKE,
+        strokeDashArray=[4, 3],
+    )
     objects = [_with_look(outline, look)]
-    grid = hatch_segments(points, angle_deg=45, spacing=7) + hatch_segments(points, angle_deg=-45, spacing=7)
+    grid = hatch_segments(points, angle_deg=45, spacing=7) + hatch_segments(
+        points, angle_deg=-45, spacing=7
+    )
     if grid:
-        objects.append(_path_object(grid, stroke_width=1, stroke=HATCH_STROKE, opacity=look.opacity))
+        objects.append(
+            _path_object(
+                grid, stroke_width=1, stroke=HATCH_STROKE, opacity=look.opacity
+            )
+        )
     return objects
 
 
 def _box(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     box = anchor.bbox
-    (x0, y0), (x1, y1) = display.to_display((box.x0, box.y0)), display.to_display((box.x1, box.y1))
+    (x0, y0), (x1, y1) = (
+        display.to_display((box.x0, box.y0)),
+        display.to_display((box.x1, box.y1)),
+    )
     if anchor.style is AnchorStyle.MODEL_BOX:
-        obj = _box_object(x0, y0, x1, y1, stroke_width=2 * look.emphasis, fill=None, stroke=MODEL_BOX_STROKE,
-                          strokeDashArray=[8, 4])
+        obj = _box_object(
+            x0,
+            y0,
+            x1,
+            y1,
+            stroke_width=2 * look.emphasis,
+            fill=None,
+            stroke=MODEL_BOX_STROKE,
+            strokeDashArray=[8, 4],
+        )
     else:
-        obj = _box_object(x0, y0, x1, y1, stroke_width=2 * look.emphasis, fill="rgba(105, 240, 174, 0.08)",
-                          stroke=USER_BOX_STROKE)
+        obj = _box_object(
+            x0,
+            y0,
+            x1,
+            y1,
+            stroke_width=2 * look.emphasis,
+            fill="rgba(105, 240, 174, 0.08)",
+            stroke=USER_BOX_STROKE,
+        )
     return [_with_look(obj, look)]
 
 
@@ -614,7 +765,10 @@ _DRAWERS = {
 
 def _tag(anchor: Anchor, display: DisplayImage, look: _Look) -> Json | None:
     box = anchor.bbox
-    (bx0, by0), (bx1, by1) = display.to_display((box.x0, box.y0)), display.to_display((box.x1, box.y1))
+    (bx0, by0), (bx1, by1) = (
+        display.to_display((box.x0, box.y0)),
+        display.to_display((box.x1, box.y1)),
+    )
     if bx1 < 0 or by1 < 0 or bx0 > display.width or by0 > display.height:
         return None  # off a zoomed view: a tag pinned to the edge would point at the wrong place
     if anchor.style in (AnchorStyle.DISTANCE, AnchorStyle.GAP):
@@ -627,11 +781,18 @@ def _tag(anchor: Anchor, display: DisplayImage, look: _Look) -> Json | None:
         left, top = bx0, by0 - 17
     left = min(max(left, 0.0), display.width - 24.0)
     top = min(max(top, 0.0), display.height - 16.0)
-    return _text_object(anchor.id, left, top, font_size=12, opacity=max(look.opacity, 0.75))
+    return _text_object(
+        anchor.id, left, top, font_size=12, opacity=max(look.opacity, 0.75)
+    )
 
 
-def anchor_objects(item: OverlayItem, display: DisplayImage, *, highlight: Collection[str] = (),
-                   labels: bool = True) -> list[Json]:
+def anchor_objects(
+    item: OverlayItem,
+    display: DisplayImage,
+    *,
+    highlight: Collection[str] = (),
+    labels: bool = True,
+) -> list[Json]:
     """Return the Fabric objects that draw one anchor in its style."""
     look = _look(item, highlight)
     objects = _DRAWERS[item.anchor.style](item.anchor, display, look)
@@ -656,8 +817,17 @@ def overlay_objects(
     outline stays visible inside its screening region.
     """
     shown = frozenset(layers)
-    order = [AnchorStyle.REGION, AnchorStyle.SCREENING, AnchorStyle.NOT_CONNECTED, AnchorStyle.CONTOUR,
-             AnchorStyle.POINT, AnchorStyle.GAP, AnchorStyle.DISTANCE, AnchorStyle.MODEL_BOX, AnchorStyle.USER_BOX]
+    order = [
+        AnchorStyle.REGION,
+        AnchorStyle.SCREENING,
+        AnchorStyle.NOT_CONNECTED,
+        AnchorStyle.CONTOUR,
+        AnchorStyle.POINT,
+        AnchorStyle.GAP,
+        AnchorStyle.DISTANCE,
+        AnchorStyle.MODEL_BOX,
+        AnchorStyle.USER_BOX,
+    ]
     visible = [i for i in items if STYLE_LAYER[i.anchor.style] in shown]
     visible.sort(key=lambda i: order.index(i.anchor.style))
     labels = Layer.LABELS in shown
@@ -672,16 +842,44 @@ def overlay_objects(
     if Layer.READER in shown:
         for saved_box in saved:
             b = saved_box.box
-            (x0, y0), (x1, y1) = display.to_display((b.x0, b.y0)), display.to_display((b.x1, b.y1))
-            objects.append(_box_object(x0, y0, x1, y1, stroke_width=2, fill=None, stroke=ANNOTATION_STROKE,
-                                       strokeDashArray=[6, 3]))
+            (x0, y0), (x1, y1) = (
+                display.to_display((b.x0, b.y0)),
+                display.to_display((b.x1, b.y1)),
+            )
+            objects.append(
+                _box_object(
+                    x0,
+                    y0,
+                    x1,
+                    y1,
+                    stroke_width=2,
+                    fill=None,
+                    stroke=ANNOTATION_STROKE,
+                    strokeDashArray=[6, 3],
+                )
+            )
             if labels:
-                tags.append(_text_object(saved_box.tag, min(x0, display.width - 30), max(y1 + 2, 0), font_size=12,
-                                         fill=ANNOTATION_STROKE))
+                tags.append(
+                    _text_object(
+                        saved_box.tag,
+                        min(x0, display.width - 30),
+                        max(y1 + 2, 0),
+                        font_size=12,
+                        fill=ANNOTATION_STROKE,
+                    )
+                )
     objects += tags
     if badge is not None and labels:
-        objects.append(_text_object(badge.text(), 8, 8, font_size=14, textBackgroundColor="rgba(16, 28, 48, 0.8)",
-                                    lineHeight=1.25))
+        objects.append(
+            _text_object(
+                badge.text(),
+                8,
+                8,
+                font_size=14,
+                textBackgroundColor="rgba(16, 28, 48, 0.8)",
+                lineHeight=1.25,
+            )
+        )
     return objects
 
 
@@ -696,8 +894,10 @@ def focus_anchor(items: Sequence[OverlayItem]) -> Anchor | None:
     Prefers anchors the turn touched; among them a refinement over what it refines.
     """
     kinds = (AnchorKind.FINDING, AnchorKind.USER_DRAWN)
-    for pool in ([i.anchor for i in items if i.status is not None and i.anchor.kind in kinds],
-                 [i.anchor for i in items if i.anchor.kind in kinds]):
+    for pool in (
+        [i.anchor for i in items if i.status is not None and i.anchor.kind in kinds],
+        [i.anchor for i in items if i.anchor.kind in kinds],
+    ):
         if pool:
             parents = {p for a in pool for p in a.parent_ids}
             specific = [a for a in pool if a.id not in parents] or pool
@@ -712,7 +912,12 @@ def focus_anchor(items: Sequence[OverlayItem]) -> Anchor | None:
 _ORIGIN = {"left": 0.0, "top": 0.0, "center": 0.5, "right": 1.0, "bottom": 1.0}
 
 
-def drawn_boxes(json_data: Mapping[str, Any] | None, display: DisplayImage, *, min_size_px: float = 2.0) -> list[DrawnBox]:
+def drawn_boxes(
+    json_data: Mapping[str, Any] | None,
+    display: DisplayImage,
+    *,
+    min_size_px: float = 2.0,
+) -> list[DrawnBox]:
     """Return the boxes drawn on the canvas (``labeled_rect`` mode), in image pixels.
 
     Anchors and saved annotations are never ``LabeledRect`` objects, so only the boxes a
@@ -727,8 +932,14 @@ def drawn_boxes(json_data: Mapping[str, Any] | None, display: DisplayImage, *, m
         try:
             width = float(obj.get("width", 0)) * float(obj.get("scaleX", 1))
             height = float(obj.get("height", 0)) * float(obj.get("scaleY", 1))
-            left = float(obj.get("left", 0)) - _ORIGIN.get(str(obj.get("originX", "left")), 0.0) * width
-            top = float(obj.get("top", 0)) - _ORIGIN.get(str(obj.get("originY", "top")), 0.0) * height
+            left = (
+                float(obj.get("left", 0))
+                - _ORIGIN.get(str(obj.get("originX", "left")), 0.0) * width
+            )
+            top = (
+                float(obj.get("top", 0))
+                - _ORIGIN.get(str(obj.get("originY", "top")), 0.0) * height
+            )
         except (TypeError, ValueError):
             continue
         if width < 0:
@@ -746,7 +957,10 @@ def drawn_boxes(json_data: Mapping[str, Any] | None, display: DisplayImage, *, m
 
 def drawn_box_object(drawn: DrawnBox, display: DisplayImage) -> Json:
     """Return the canvas object of a drawn box (the inverse of ``drawn_boxes``)."""
-    (x0, y0), (x1, y1) = display.to_display((drawn.box.x0, drawn.box.y0)), display.to_display((drawn.box.x1, drawn.box.y1))
+    (x0, y0), (x1, y1) = (
+        display.to_display((drawn.box.x0, drawn.box.y0)),
+        display.to_display((drawn.box.x1, drawn.box.y1)),
+    )
     return {
         "type": REVIEWER_BOX_TYPE,
         "label": drawn.label,
@@ -781,7 +995,13 @@ class BoxScore:
     passed: bool
 
 
-def score_box(drawn: Box, target: Box, *, target_centre: Point | None = None, iou_threshold: float = 0.5) -> BoxScore:
+def score_box(
+    drawn: Box,
+    target: Box,
+    *,
+    target_centre: Point | None = None,
+    iou_threshold: float = 0.5,
+) -> BoxScore:
     """Score a drawn box against a target box.
 
     It passes when the IoU reaches ``iou_threshold`` and the drawn box contains the
@@ -802,7 +1022,9 @@ def score_box(drawn: Box, target: Box, *, target_centre: Point | None = None, io
     )
 
 
-COMPARABLE_KINDS = frozenset({AnchorKind.FINDING, AnchorKind.USER_DRAWN, AnchorKind.REGION, AnchorKind.LANDMARK})
+COMPARABLE_KINDS = frozenset(
+    {AnchorKind.FINDING, AnchorKind.USER_DRAWN, AnchorKind.REGION, AnchorKind.LANDMARK}
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -826,7 +1048,9 @@ def _distance_px(a: Anchor, b: Anchor) -> float:
     return math.hypot(ax - bx, ay - by)
 
 
-def _distance_mm(a: Anchor, b: Anchor, spacing: tuple[float, float] | None) -> float | None:
+def _distance_mm(
+    a: Anchor, b: Anchor, spacing: tuple[float, float] | None
+) -> float | None:
     if spacing is None:
         return None
     row_mm, col_mm = spacing
@@ -869,7 +1093,11 @@ def match_anchors(
             iou = a.bbox.iou(b.bbox)
             dist_px = _distance_px(a, b)
             dist_mm = _distance_mm(a, b, spacing_mm)
-            close = dist_mm <= max_centre_mm if dist_mm is not None else dist_px <= max_centre_px
+            close = (
+                dist_mm <= max_centre_mm
+                if dist_mm is not None
+                else dist_px <= max_centre_px
+            )
             if iou >= min_iou or close:
                 candidates.append((-iou, dist_px, i, j))
     candidates.sort()
@@ -882,10 +1110,27 @@ def match_anchors(
         used_a.add(i)
         used_b.add(j)
         a, b = a_list[i], b_list[j]
-        matches.append(AnchorMatch(a=a, b=b, iou=-neg_iou, centre_distance_px=dist_px,
-                                   centre_distance_mm=_distance_mm(a, b, spacing_mm)))
-    matches += [AnchorMatch(a=a, b=None, iou=0.0, centre_distance_px=None, centre_distance_mm=None)
-                for i, a in enumerate(a_list) if i not in used_a]
-    matches += [AnchorMatch(a=None, b=b, iou=0.0, centre_distance_px=None, centre_distance_mm=None)
-                for j, b in enumerate(b_list) if j not in used_b]
+        matches.append(
+            AnchorMatch(
+                a=a,
+                b=b,
+                iou=-neg_iou,
+                centre_distance_px=dist_px,
+                centre_distance_mm=_distance_mm(a, b, spacing_mm),
+            )
+        )
+    matches += [
+        AnchorMatch(
+            a=a, b=None, iou=0.0, centre_distance_px=None, centre_distance_mm=None
+        )
+        for i, a in enumerate(a_list)
+        if i not in used_a
+    ]
+    matches += [
+        AnchorMatch(
+            a=None, b=b, iou=0.0, centre_distance_px=None, centre_distance_mm=None
+        )
+        for j, b in enumerate(b_list)
+        if j not in used_b
+    ]
     return matches

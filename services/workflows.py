@@ -39,7 +39,9 @@ def engine_calibration(c: cases.Calibration) -> Calibration:
     """The case store's calibration as the engine's (same source strings in both)."""
     if not c.is_known:
         return Calibration()
-    return Calibration(row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value))
+    return Calibration(
+        row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
+    )
 
 
 def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:

@@ -13,5 +13,7 @@ SHARED_DATA = SHARED / "data"
 def shared_data() -> Path:
     """The shared data folder, or a skip that says why when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip(f"../shared/data is absent ({SHARED_DATA}); these tests read real radiographs from it")
+        pytest.skip(
+            f"../shared/data is absent ({SHARED_DATA}); these tests read real radiographs from it"
+        )
     return SHARED_DATA

@@ -30,10 +30,17 @@ def fake_analysis_cache() -> AnalysisCache:
     """
     phantom = make_phantom(seed_scenario_spec())
     truth = phantom.truth
-    masks = Phantom(image=phantom.pixels, right_lung=truth.right_lung, left_lung=truth.left_lung, heart=truth.heart)
+    masks = Phantom(
+        image=phantom.pixels,
+        right_lung=truth.right_lung,
+        left_lung=truth.left_lung,
+        heart=truth.heart,
+    )
     nodule = truth.nodules[0]
     candidates = [Candidate(nodule.center_px, nodule.diameter_px / 2, 0.9)]
-    return AnalysisCache(lambda: Analyzer(FakeSegmenter(masks), FakeDetector(candidates, truth.columns)))
+    return AnalysisCache(
+        lambda: Analyzer(FakeSegmenter(masks), FakeDetector(candidates, truth.columns))
+    )
 
 
 @pytest.fixture(scope="session")
@@ -42,7 +49,9 @@ def fake_cache() -> AnalysisCache:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory, fake_cache: AnalysisCache) -> Path:
+def demo_template(
+    tmp_path_factory: pytest.TempPathFactory, fake_cache: AnalysisCache
+) -> Path:
     """A demo database folder built once per test session (copy it before writing)."""
     folder = tmp_path_factory.mktemp("demo-template")
     with open_store(folder / "demo.duckdb") as store:

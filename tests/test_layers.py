@@ -64,9 +64,13 @@ def test_imports_follow_the_layers(path: Path) -> None:
     top_level_lines = _module_level(tree)
     for name, node in _imports(tree):
         if name in PROJECT:
-            assert name in ALLOWED[package], f"{path}:{node.lineno} {package} imports {name}"
+            assert name in ALLOWED[package], (
+                f"{path}:{node.lineno} {package} imports {name}"
+            )
         if name in BANNED_OUTSIDE:
-            assert package in BANNED_OUTSIDE[name], f"{path}:{node.lineno} imports {name}"
+            assert package in BANNED_OUTSIDE[name], (
+                f"{path}:{node.lineno} imports {name}"
+            )
         if name in LAZY_ONLY:
             assert node.lineno not in top_level_lines, (
                 f"{path}:{node.lineno} imports {name} at module level; import it inside "

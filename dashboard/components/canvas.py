@@ -23,11 +23,18 @@ from services.overlay import DisplayImage, DrawnBox
 
 
 def _digest(value: Any) -> str:
-    return hashlib.sha1(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return hashlib.sha1(
+        json.dumps(value, sort_keys=True, default=str).encode()
+    ).hexdigest()[:12]
 
 
 def _keys(prefix: str) -> tuple[str, str, str, str]:
-    return (f"{prefix}:key", f"{prefix}:base", f"{prefix}:carried", f"{prefix}:generation")
+    return (
+        f"{prefix}:key",
+        f"{prefix}:base",
+        f"{prefix}:carried",
+        f"{prefix}:generation",
+    )
 
 
 def previous_boxes(prefix: str) -> list[DrawnBox]:
@@ -46,7 +53,9 @@ def previous_boxes(prefix: str) -> list[DrawnBox]:
 def consume(prefix: str) -> None:
     """Forget the drawn box: the next canvas starts without it."""
     key_name, _, carried_name, generation_name = _keys(prefix)
-    st.session_state[generation_name] = int(st.session_state.get(generation_name, 0)) + 1
+    st.session_state[generation_name] = (
+        int(st.session_state.get(generation_name, 0)) + 1
+    )
     st.session_state.pop(key_name, None)
     st.session_state.pop(carried_name, None)
     st.session_state.pop(f"{prefix}:display", None)
@@ -78,17 +87,29 @@ def radiograph_canvas(
     """
     key_name, base_name, carried_name, generation_name = _keys(prefix)
     base = overlay.drawing(objects)
-    base_digest = _digest([base, display.origin_x, display.origin_y, display.region_width])
+    base_digest = _digest(
+        [base, display.origin_x, display.origin_y, display.region_width]
+    )
     if st.session_state.get(base_name) != base_digest:
         # The overlay changed: carry the last drawn box into the canvas that replaces it.
         boxes = previous_boxes(prefix)
         st.session_state[carried_name] = boxes[-1] if boxes and drawing else None
         st.session_state[base_name] = base_digest
     carried = st.session_state.get(carried_name)
-    extra = [overlay.drawn_box_object(carried, display)] if isinstance(carried, DrawnBox) else []
+    extra = (
+        [overlay.drawn_box_object(carried, display)]
+        if isinstance(carried, DrawnBox)
+        else []
+    )
     generation = int(st.session_state.get(generation_name, 0))
     # The view (zoom) is part of the key: the same drawing on another view is another canvas.
-    view = (display.origin_x, display.origin_y, display.region_width, display.width, display.height)
+    view = (
+        display.origin_x,
+        display.origin_y,
+        display.region_width,
+        display.width,
+        display.height,
+    )
     key = f"{prefix}-{generation}-{_digest([base_digest, view, extra])}"
     st.session_state[key_name] = key
     st.session_state[f"{prefix}:display"] = display

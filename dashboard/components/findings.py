@@ -54,7 +54,11 @@ class ScorecardView:
             met=self.count("met"),
             not_met=self.count("not_met"),
             not_assessable=self.count("not_assessable"),
-            labels=(ctx.t("score.met"), ctx.t("score.not_met"), ctx.t("score.not_assessable")),
+            labels=(
+                ctx.t("score.met"),
+                ctx.t("score.not_met"),
+                ctx.t("score.not_assessable"),
+            ),
         )
 
 
@@ -73,22 +77,32 @@ def scorecard_view(
     items = [m for m in written if m.turn_index == last_turn]
     turn = next((t for t in turns if t.index == last_turn), None)
     stored = (turn.answer_json.get("scorecard") if turn else None) or {}
-    by_code = {str(i.get("sign_code")): i for i in stored.get("items", []) if isinstance(i, dict)}
+    by_code = {
+        str(i.get("sign_code")): i
+        for i in stored.get("items", [])
+        if isinstance(i, dict)
+    }
     same_language = turn is not None and turn.language.value == lang
     profile = vocabulary.find_profile(items[0].profile_id)
     views = []
     for m in items:
         sign = vocabulary.find_sign(m.sign_code)
         extra = by_code.get(m.sign_code, {})
-        reason = str(extra.get("reason")) if same_language and extra.get("reason") else (m.reason or "")
-        views.append(ScorecardItemView(
-            code=m.sign_code,
-            name=sign.name(lang) if sign else m.sign_code,
-            group=str(extra.get("group", "")),
-            status=m.status.value,
-            evidence=tuple(m.evidence_anchor_ids),
-            reason=reason,
-        ))
+        reason = (
+            str(extra.get("reason"))
+            if same_language and extra.get("reason")
+            else (m.reason or "")
+        )
+        views.append(
+            ScorecardItemView(
+                code=m.sign_code,
+                name=sign.name(lang) if sign else m.sign_code,
+                group=str(extra.get("group", "")),
+                status=m.status.value,
+                evidence=tuple(m.evidence_anchor_ids),
+                reason=reason,
+            )
+        )
     return ScorecardView(
         profile_id=items[0].profile_id,
         profile_version=items[0].profile_version,
@@ -98,13 +112,20 @@ def scorecard_view(
     )
 
 
-def scorecard(ctx: PageContext, view: ScorecardView | None, *, on_evidence: Callable[[str], None] | None = None,
-              key: str = "scorecard") -> None:
+def scorecard(
+    ctx: PageContext,
+    view: ScorecardView | None,
+    *,
+    on_evidence: Callable[[str], None] | None = None,
+    key: str = "scorecard",
+) -> None:
     """Show the scorecard: honest counts, each item with its status, reason and evidence."""
     if view is None:
         st.info(ctx.t("score.none"))
         return
-    st.markdown(f"**{escape(view.name)}** · v{escape(view.profile_version)} · {ctx.t('chat.turn', number=view.turn_number)}")
+    st.markdown(
+        f"**{escape(view.name)}** · v{escape(view.profile_version)} · {ctx.t('chat.turn', number=view.turn_number)}"
+    )
     c1, c2, c3 = st.columns(3)
     c1.metric(ctx.t("score.met"), view.count("met"))
     c2.metric(ctx.t("score.not_met"), view.count("not_met"))
@@ -113,10 +134,21 @@ def scorecard(ctx: PageContext, view: ScorecardView | None, *, on_evidence: Call
     # A Markdown table, not st.dataframe: the reasons wrap instead of being cut, and the
     # case page opened in a new tab does not wait for the data-grid bundles (about 1.2 MB
     # of JavaScript) before its default section is drawn.
-    header = [ctx.t("col.status"), ctx.t("col.sign"), ctx.t("col.group"), ctx.t("col.evidence"), ctx.t("col.reason")]
+    header = [
+        ctx.t("col.status"),
+        ctx.t("col.sign"),
+        ctx.t("col.group"),
+        ctx.t("col.evidence"),
+        ctx.t("col.reason"),
+    ]
     rows = [
-        [f"{STATUS_ICON.get(i.status, '')} {ctx.t(f'score.{i.status}')}", f"{i.code} · {i.name}",
-         ctx.t(f"group.{i.group}") if i.group else "", ", ".join(i.evidence), i.reason]
+        [
+            f"{STATUS_ICON.get(i.status, '')} {ctx.t(f'score.{i.status}')}",
+            f"{i.code} · {i.name}",
+            ctx.t(f"group.{i.group}") if i.group else "",
+            ", ".join(i.evidence),
+            i.reason,
+        ]
         for i in view.items
     ]
     st.markdown(markdown_table(header, rows))
@@ -125,8 +157,13 @@ def scorecard(ctx: PageContext, view: ScorecardView | None, *, on_evidence: Call
         st.caption(ctx.t("score.evidence_hint"))
         cols = st.columns(min(6, len(links)))
         for n, (code, anchor_id) in enumerate(links):
-            cols[n % len(cols)].button(f"{code} → {anchor_id}", key=f"{key}-ev-{code}-{anchor_id}",
-                                       on_click=on_evidence, args=(anchor_id,), width="stretch")
+            cols[n % len(cols)].button(
+                f"{code} → {anchor_id}",
+                key=f"{key}-ev-{code}-{anchor_id}",
+                on_click=on_evidence,
+                args=(anchor_id,),
+                width="stretch",
+            )
 
 
 # --------------------------------------------------------------------------- anchors
@@ -144,7 +181,10 @@ def location_text(ctx: PageContext, anchor: Anchor, vocabulary: Vocabulary) -> s
     for region_id in (anchor.region, anchor.lobe):
         term = vocabulary.find_anatomy(region_id) if region_id else None
         if term is not None:
-            parts.append(term.name(ctx.lang) + (ctx.t("location.approximate") if term.approximate else ""))
+            parts.append(
+                term.name(ctx.lang)
+                + (ctx.t("location.approximate") if term.approximate else "")
+            )
     return " · ".join(parts)
 
 
@@ -157,7 +197,9 @@ def size_text(anchor: Anchor) -> str:
     return str(label) if label else ""
 
 
-def anchor_frame(ctx: PageContext, items: Sequence[OverlayItem], vocabulary: Vocabulary) -> pd.DataFrame:
+def anchor_frame(
+    ctx: PageContext, items: Sequence[OverlayItem], vocabulary: Vocabulary
+) -> pd.DataFrame:
     """The anchor list as a table."""
     rows = [
         {
@@ -173,33 +215,69 @@ def anchor_frame(ctx: PageContext, items: Sequence[OverlayItem], vocabulary: Voc
         }
         for i in items
     ]
-    return pd.DataFrame(rows, columns=["id", "label", "kind", "location", "size", "status", "turn", "parents", "confidence"])
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "id",
+            "label",
+            "kind",
+            "location",
+            "size",
+            "status",
+            "turn",
+            "parents",
+            "confidence",
+        ],
+    )
 
 
-def anchor_table(ctx: PageContext, items: Sequence[OverlayItem], vocabulary: Vocabulary, *, key: str,
-                 on_select: Callable[[], None] | None = None) -> pd.DataFrame:
+def anchor_table(
+    ctx: PageContext,
+    items: Sequence[OverlayItem],
+    vocabulary: Vocabulary,
+    *,
+    key: str,
+    on_select: Callable[[], None] | None = None,
+) -> pd.DataFrame:
     """Show the anchor list; selecting a row selects the anchor."""
     df = anchor_frame(ctx, items, vocabulary)
     if df.empty:
         st.info(ctx.t("anchors.none"))
         return df
-    st.dataframe(df, hide_index=True, width="stretch", key=key, on_select=on_select or "ignore",
-                 selection_mode="single-row", column_config={
-                     "id": st.column_config.TextColumn(ctx.t("col.anchor"), width="small"),
-                     "label": st.column_config.TextColumn(ctx.t("col.label")),
-                     "kind": st.column_config.TextColumn(ctx.t("col.kind"), width="small"),
-                     "location": st.column_config.TextColumn(ctx.t("col.location")),
-                     "size": st.column_config.TextColumn(ctx.t("col.size"), width="small"),
-                     "status": st.column_config.TextColumn(ctx.t("col.status_in_turn"), width="small"),
-                     "turn": st.column_config.NumberColumn(ctx.t("col.made_in_turn"), width="small"),
-                     "parents": st.column_config.TextColumn(ctx.t("col.parents"), width="small"),
-                     "confidence": st.column_config.NumberColumn(ctx.t("col.confidence"), format="%.2f", width="small"),
-                 })
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        key=key,
+        on_select=on_select or "ignore",
+        selection_mode="single-row",
+        column_config={
+            "id": st.column_config.TextColumn(ctx.t("col.anchor"), width="small"),
+            "label": st.column_config.TextColumn(ctx.t("col.label")),
+            "kind": st.column_config.TextColumn(ctx.t("col.kind"), width="small"),
+            "location": st.column_config.TextColumn(ctx.t("col.location")),
+            "size": st.column_config.TextColumn(ctx.t("col.size"), width="small"),
+            "status": st.column_config.TextColumn(
+                ctx.t("col.status_in_turn"), width="small"
+            ),
+            "turn": st.column_config.NumberColumn(
+                ctx.t("col.made_in_turn"), width="small"
+            ),
+            "parents": st.column_config.TextColumn(ctx.t("col.parents"), width="small"),
+            "confidence": st.column_config.NumberColumn(
+                ctx.t("col.confidence"), format="%.2f", width="small"
+            ),
+        },
+    )
     return df
 
 
-def anchor_details(ctx: PageContext, item: OverlayItem, measurements: Sequence[cases.Measurement],
-                   vocabulary: Vocabulary) -> None:
+def anchor_details(
+    ctx: PageContext,
+    item: OverlayItem,
+    measurements: Sequence[cases.Measurement],
+    vocabulary: Vocabulary,
+) -> None:
     """Show one anchor: id, label, location, geometry and the measurements it takes part in."""
     a = item.anchor
     box = a.bbox
@@ -209,21 +287,40 @@ def anchor_details(ctx: PageContext, item: OverlayItem, measurements: Sequence[c
         (ctx.t("col.kind"), ctx.t(f"kind.{a.kind.value}")),
         (ctx.t("col.location"), location_text(ctx, a, vocabulary) or "—"),
         (ctx.t("anchor.centre"), f"({cx:.0f}, {cy:.0f}) px"),
-        (ctx.t("anchor.box"), f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}] px"),
+        (
+            ctx.t("anchor.box"),
+            f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}] px",
+        ),
         (ctx.t("col.size"), size_text(a) or "—"),
         (ctx.t("col.made_in_turn"), str(a.turn_index)),
-        (ctx.t("col.status_in_turn"), ctx.t(f"status.{item.status}") if item.status else "—"),
+        (
+            ctx.t("col.status_in_turn"),
+            ctx.t(f"status.{item.status}") if item.status else "—",
+        ),
         (ctx.t("col.parents"), ", ".join(a.parent_ids) or "—"),
-        (ctx.t("col.confidence"), "—" if a.confidence is None else f"{a.confidence:.2f}"),
+        (
+            ctx.t("col.confidence"),
+            "—" if a.confidence is None else f"{a.confidence:.2f}",
+        ),
     ]
     notches = a.attributes.get("notches") or []
     if notches:
-        facts.append((ctx.t("anchor.notches"), ", ".join(f"{n['clock']}h" for n in notches)))
+        facts.append(
+            (ctx.t("anchor.notches"), ", ".join(f"{n['clock']}h" for n in notches))
+        )
     spicules = a.attributes.get("spicules") or []
     if spicules:
-        facts.append((ctx.t("anchor.spicules"), ", ".join(f"{s['clock']}h {float(s['length_mm']):.1f} mm"
-                                                          if s.get("length_mm") is not None else f"{s['clock']}h"
-                                                          for s in spicules)))
+        facts.append(
+            (
+                ctx.t("anchor.spicules"),
+                ", ".join(
+                    f"{s['clock']}h {float(s['length_mm']):.1f} mm"
+                    if s.get("length_mm") is not None
+                    else f"{s['clock']}h"
+                    for s in spicules
+                ),
+            )
+        )
     st.markdown("\n".join(f"- {escape(k)}: {escape(v)}" for k, v in facts))
     related = [m for m in measurements if a.id in (m.from_anchor, m.to_anchor)]
     if related:
@@ -247,34 +344,45 @@ def measurement_text(ctx: PageContext, m: cases.Measurement) -> str:
     return f"{ctx.t(f'measure.{m.kind}')} ({ends}): {value_text(m)}"
 
 
-def measurement_table(ctx: PageContext, measurements: Sequence[cases.Measurement]) -> None:
+def measurement_table(
+    ctx: PageContext, measurements: Sequence[cases.Measurement]
+) -> None:
     """Show the measurements made up to the shown turn."""
     if not measurements:
         st.info(ctx.t("measure.none"))
         return
-    df = pd.DataFrame([
-        {
-            "turn": m.turn_index + 1,
-            "kind": ctx.t(f"measure.{m.kind}"),
-            "from": m.from_anchor or "",
-            "to": m.to_anchor or "",
-            "value": value_text(m),
-            "px": m.value_px,
-            "calibration": m.calibration.value,
-            "error": m.detail.get("relative_error"),
-        }
-        for m in measurements
-    ])
-    st.dataframe(df, hide_index=True, width="stretch", column_config={
-        "turn": st.column_config.NumberColumn(ctx.t("col.turn"), width="small"),
-        "kind": st.column_config.TextColumn(ctx.t("col.kind")),
-        "from": st.column_config.TextColumn(ctx.t("col.from"), width="small"),
-        "to": st.column_config.TextColumn(ctx.t("col.to"), width="small"),
-        "value": st.column_config.TextColumn(ctx.t("col.value")),
-        "px": st.column_config.NumberColumn(ctx.t("col.pixels"), format="%.1f"),
-        "calibration": st.column_config.TextColumn(ctx.t("col.calibration")),
-        "error": st.column_config.NumberColumn(ctx.t("col.relative_error"), format="%.2f"),
-    })
+    df = pd.DataFrame(
+        [
+            {
+                "turn": m.turn_index + 1,
+                "kind": ctx.t(f"measure.{m.kind}"),
+                "from": m.from_anchor or "",
+                "to": m.to_anchor or "",
+                "value": value_text(m),
+                "px": m.value_px,
+                "calibration": m.calibration.value,
+                "error": m.detail.get("relative_error"),
+            }
+            for m in measurements
+        ]
+    )
+    st.dataframe(
+        df,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "turn": st.column_config.NumberColumn(ctx.t("col.turn"), width="small"),
+            "kind": st.column_config.TextColumn(ctx.t("col.kind")),
+            "from": st.column_config.TextColumn(ctx.t("col.from"), width="small"),
+            "to": st.column_config.TextColumn(ctx.t("col.to"), width="small"),
+            "value": st.column_config.TextColumn(ctx.t("col.value")),
+            "px": st.column_config.NumberColumn(ctx.t("col.pixels"), format="%.1f"),
+            "calibration": st.column_config.TextColumn(ctx.t("col.calibration")),
+            "error": st.column_config.NumberColumn(
+                ctx.t("col.relative_error"), format="%.2f"
+            ),
+        },
+    )
     st.caption(ctx.t("measure.note"))
 
 
@@ -289,27 +397,40 @@ def annotation_table(ctx: PageContext, annotations: Sequence[cases.Annotation]) 
     rows = []
     for a in annotations:
         box = a.geometry if isinstance(a.geometry, cases.Box) else None
-        rows.append({
-            "tag": f"R{a.annotation_id}",
-            "author": a.author,
-            "time": a.created_at.astimezone().replace(tzinfo=None),
-            "label": a.label,
-            "verdict": ctx.t(f"verdict.{a.verdict.value}") if a.verdict else "",
-            "anchor": a.anchor_id or "",
-            "conversation": a.conversation_id,
-            "turn": None if a.turn_index is None else a.turn_index + 1,
-            "box": "" if box is None else f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}]",
-            "note": a.note or "",
-        })
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", column_config={
-        "tag": st.column_config.TextColumn(ctx.t("col.tag"), width="small"),
-        "author": st.column_config.TextColumn(ctx.t("col.author")),
-        "time": st.column_config.DatetimeColumn(ctx.t("col.time"), format="YYYY-MM-DD HH:mm"),
-        "label": st.column_config.TextColumn(ctx.t("col.label")),
-        "verdict": st.column_config.TextColumn(ctx.t("col.verdict"), width="small"),
-        "anchor": st.column_config.TextColumn(ctx.t("col.anchor"), width="small"),
-        "conversation": st.column_config.NumberColumn(ctx.t("col.conversation"), width="small"),
-        "turn": st.column_config.NumberColumn(ctx.t("col.turn"), width="small"),
-        "box": st.column_config.TextColumn(ctx.t("col.box")),
-        "note": st.column_config.TextColumn(ctx.t("col.note")),
-    })
+        rows.append(
+            {
+                "tag": f"R{a.annotation_id}",
+                "author": a.author,
+                "time": a.created_at.astimezone().replace(tzinfo=None),
+                "label": a.label,
+                "verdict": ctx.t(f"verdict.{a.verdict.value}") if a.verdict else "",
+                "anchor": a.anchor_id or "",
+                "conversation": a.conversation_id,
+                "turn": None if a.turn_index is None else a.turn_index + 1,
+                "box": ""
+                if box is None
+                else f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}]",
+                "note": a.note or "",
+            }
+        )
+    st.dataframe(
+        pd.DataFrame(rows),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "tag": st.column_config.TextColumn(ctx.t("col.tag"), width="small"),
+            "author": st.column_config.TextColumn(ctx.t("col.author")),
+            "time": st.column_config.DatetimeColumn(
+                ctx.t("col.time"), format="YYYY-MM-DD HH:mm"
+            ),
+            "label": st.column_config.TextColumn(ctx.t("col.label")),
+            "verdict": st.column_config.TextColumn(ctx.t("col.verdict"), width="small"),
+            "anchor": st.column_config.TextColumn(ctx.t("col.anchor"), width="small"),
+            "conversation": st.column_config.NumberColumn(
+                ctx.t("col.conversation"), width="small"
+            ),
+            "turn": st.column_config.NumberColumn(ctx.t("col.turn"), width="small"),
+            "box": st.column_config.TextColumn(ctx.t("col.box")),
+            "note": st.column_config.TextColumn(ctx.t("col.note")),
+        },
+    )

@@ -39,7 +39,10 @@ class PageContext:
     @property
     def image_side(self) -> int:
         """The long side of the radiograph canvas the reader chose."""
-        return IMAGE_SIDES.get(str(st.session_state.get(SessionKey.IMAGE_SIZE.value, "M")), IMAGE_SIDES["M"])
+        return IMAGE_SIDES.get(
+            str(st.session_state.get(SessionKey.IMAGE_SIZE.value, "M")),
+            IMAGE_SIDES["M"],
+        )
 
     @property
     def columns(self) -> list[int]:
@@ -54,7 +57,10 @@ class PageContext:
 
 def _language_switch() -> None:
     requested = st.query_params.get("lang")
-    if requested in LANGUAGE_NAMES and SessionKey.LANGUAGE.value not in st.session_state:
+    if (
+        requested in LANGUAGE_NAMES
+        and SessionKey.LANGUAGE.value not in st.session_state
+    ):
         st.session_state[SessionKey.LANGUAGE.value] = requested
     st.sidebar.segmented_control(
         "Language / 语言",
@@ -85,8 +91,12 @@ def common() -> Identity | None:
     if person is not None:
         identity_widgets.sidebar(person)
         st.sidebar.segmented_control(
-            i18n.text("frame.image_size", lang), list(IMAGE_SIDES), default="M", required=True,
-            key=SessionKey.IMAGE_SIZE.value, help=i18n.text("frame.image_size_help", lang),
+            i18n.text("frame.image_size", lang),
+            list(IMAGE_SIDES),
+            default="M",
+            required=True,
+            key=SessionKey.IMAGE_SIZE.value,
+            help=i18n.text("frame.image_size_help", lang),
         )
     st.sidebar.divider()
     st.sidebar.caption(i18n.text("app.disclaimer", lang))
@@ -120,8 +130,12 @@ def open_page(page: PageId) -> PageContext:
     if not person.may_open(page):
         openers = access.roles_that_open(page)
         allowed = ", ".join(context.t(f"role.{role.value}") for role in openers)
-        message = context.t("access.page_denied", roles=person.role_names, allowed=allowed)
-        if person.mode is access.AuthMode.LOCAL and set(openers) & set(identity_widgets.local_role_choices()):
+        message = context.t(
+            "access.page_denied", roles=person.role_names, allowed=allowed
+        )
+        if person.mode is access.AuthMode.LOCAL and set(openers) & set(
+            identity_widgets.local_role_choices()
+        ):
             message += " " + context.t("access.switch_role")
         st.warning(message, icon=":material/lock:")
         st.stop()

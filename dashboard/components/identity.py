@@ -52,7 +52,9 @@ def current() -> Identity | None:
     return access.local_identity(
         os.environ,
         chosen=st.session_state.get(SessionKey.LOCAL_ROLE.value),
-        loopback=access.is_loopback(str(st.get_option("server.address") or "127.0.0.1")),
+        loopback=access.is_loopback(
+            str(st.get_option("server.address") or "127.0.0.1")
+        ),
         login_name=_login_name(),
     )
 
@@ -71,14 +73,20 @@ def sign_in_page() -> None:
     st.info(i18n.text("app.disclaimer", lang), icon=":material/info:")
     st.write(i18n.text("login.prompt", lang))
     for provider in providers():
-        label = i18n.text("login.button", lang) if provider is None else i18n.text("login.button_named", lang, name=provider)
+        label = (
+            i18n.text("login.button", lang)
+            if provider is None
+            else i18n.text("login.button_named", lang, name=provider)
+        )
         if st.button(label, type="primary", key=f"login-{provider or 'default'}"):
             st.login(provider) if provider else st.login()
 
 
 def local_role_choices() -> list[access.Role]:
     """The roles the local sidebar offers (one, fixed, when others can reach the server)."""
-    base = access.parse_role(os.environ.get("CASEBOOK_ROLE") or access.DEFAULT_LOCAL_ROLE.value)
+    base = access.parse_role(
+        os.environ.get("CASEBOOK_ROLE") or access.DEFAULT_LOCAL_ROLE.value
+    )
     loopback = access.is_loopback(str(st.get_option("server.address") or "127.0.0.1"))
     return list(access.local_role_choices(base, loopback=loopback))
 
@@ -89,7 +97,9 @@ def sidebar(identity: Identity) -> None:
     if identity.mode is access.AuthMode.OIDC:
         st.sidebar.markdown(f"**{i18n.text('identity.signed_in', lang)}**")
         st.sidebar.text(identity.display_name)
-        st.sidebar.caption(i18n.text("identity.roles", lang, roles=_role_names(identity, lang)))
+        st.sidebar.caption(
+            i18n.text("identity.roles", lang, roles=_role_names(identity, lang))
+        )
         if st.sidebar.button(i18n.text("identity.sign_out", lang), key="logout"):
             st.logout()
         return
@@ -106,9 +116,13 @@ def sidebar(identity: Identity) -> None:
             key=SessionKey.LOCAL_ROLE.value,
         )
     else:
-        st.sidebar.caption(i18n.text("identity.roles", lang, roles=_role_names(identity, lang)))
+        st.sidebar.caption(
+            i18n.text("identity.roles", lang, roles=_role_names(identity, lang))
+        )
         st.sidebar.caption(i18n.text("identity.fixed_role", lang))
 
 
 def _role_names(identity: Identity, lang: str) -> str:
-    return ", ".join(i18n.text(f"role.{r.value}", lang) for r in access.Role if r in identity.roles)
+    return ", ".join(
+        i18n.text(f"role.{r.value}", lang) for r in access.Role if r in identity.roles
+    )

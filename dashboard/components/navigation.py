@@ -32,22 +32,45 @@ def pages(person: Identity | None) -> list[st.Page]:
     if person is None:
         # Every page path shows the sign-in page, so a link opens no "page not found".
         title = i18n.text("login.title", lang)
-        sign_in = [st.Page(identity_widgets.sign_in_page, title=title, url_path="login", default=True)]
+        sign_in = [
+            st.Page(
+                identity_widgets.sign_in_page,
+                title=title,
+                url_path="login",
+                default=True,
+            )
+        ]
         return sign_in + [
-            st.Page(functools.partial(identity_widgets.sign_in_page), title=title, url_path=page.value,
-                    visibility="hidden")
+            st.Page(
+                functools.partial(identity_widgets.sign_in_page),
+                title=title,
+                url_path=page.value,
+                visibility="hidden",
+            )
             for page, _, _ in PAGES
         ]
     # A page the person may not open stays registered but hidden, so that a link to it
     # (an e-mailed /audit, say) explains which roles open it instead of "page not found".
     pages = [
-        st.Page(str(PAGES_DIR / file), title=i18n.text(f"nav.{page.value}", lang), icon=icon, url_path=page.value,
-                visibility="visible" if person.may_open(page) else "hidden")
+        st.Page(
+            str(PAGES_DIR / file),
+            title=i18n.text(f"nav.{page.value}", lang),
+            icon=icon,
+            url_path=page.value,
+            visibility="visible" if person.may_open(page) else "hidden",
+        )
         for page, file, icon in PAGES
     ]
     # Streamlit serves the default page at "/" only, so the case list gets its own
     # /cases path and "/" is a hidden page that forwards to it.
-    start = next(p for p, (page, _, _) in zip(pages, PAGES, strict=True) if person.may_open(page))
-    home = st.Page(lambda: st.switch_page(start, query_params=st.query_params.to_dict()), title=start.title,
-                   url_path="home", default=True, visibility="hidden")
+    start = next(
+        p for p, (page, _, _) in zip(pages, PAGES, strict=True) if person.may_open(page)
+    )
+    home = st.Page(
+        lambda: st.switch_page(start, query_params=st.query_params.to_dict()),
+        title=start.title,
+        url_path="home",
+        default=True,
+        visibility="hidden",
+    )
     return [home, *pages]

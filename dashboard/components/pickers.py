@@ -15,11 +15,15 @@ NEW = 0
 
 def recent_cases(store: cases.CaseStore, limit: int = 200) -> list[str]:
     """The most recently active cases, for pickers."""
-    page = store.list_cases(cases.CaseQuery(sort=cases.CaseSort.LAST_ACTIVITY, page_size=min(limit, 500)))
+    page = store.list_cases(
+        cases.CaseQuery(sort=cases.CaseSort.LAST_ACTIVITY, page_size=min(limit, 500))
+    )
     return [item.case_id for item in page.items]
 
 
-def case_picker(ctx: PageContext, store: cases.CaseStore, *, key: str, current: str | None = None) -> str | None:
+def case_picker(
+    ctx: PageContext, store: cases.CaseStore, *, key: str, current: str | None = None
+) -> str | None:
     """A select box of recent cases; returns the choice."""
     options = recent_cases(store)
     if current and current not in options:
@@ -28,21 +32,35 @@ def case_picker(ctx: PageContext, store: cases.CaseStore, *, key: str, current: 
         st.info(ctx.t("cases.empty"))
         return None
     index = options.index(current) if current in options else None
-    return st.selectbox(ctx.t("pick.case"), options, index=index, key=key, placeholder=ctx.t("pick.case_hint"))
+    return st.selectbox(
+        ctx.t("pick.case"),
+        options,
+        index=index,
+        key=key,
+        placeholder=ctx.t("pick.case_hint"),
+    )
 
 
 def conversation_label(ctx: PageContext, conversation: cases.Conversation) -> str:
     """One line naming a conversation: id, engine, author, time, title."""
     when = conversation.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
-    parts = [f"#{conversation.conversation_id}", f"{conversation.backend} {conversation.model_version}",
-             conversation.created_by, when]
+    parts = [
+        f"#{conversation.conversation_id}",
+        f"{conversation.backend} {conversation.model_version}",
+        conversation.created_by,
+        when,
+    ]
     if conversation.title:
         parts.append(conversation.title)
     return " · ".join(parts)
 
 
 def resolve_conversation(
-    conversations: Sequence[cases.Conversation], *, key: str, requested: int | None, allow_new: bool
+    conversations: Sequence[cases.Conversation],
+    *,
+    key: str,
+    requested: int | None,
+    allow_new: bool,
 ) -> int | None:
     """The conversation chosen for this run: the picker's state, else the URL's, else the newest.
 
@@ -58,7 +76,9 @@ def resolve_conversation(
     return int(chosen)
 
 
-def conversation_options(conversations: Sequence[cases.Conversation], *, allow_new: bool) -> list[int]:
+def conversation_options(
+    conversations: Sequence[cases.Conversation], *, allow_new: bool
+) -> list[int]:
     """Conversation ids, newest first, then "new" when allowed."""
     options = [c.conversation_id for c in reversed(conversations)]
     return [*options, NEW] if allow_new else options
@@ -80,16 +100,26 @@ def conversation_picker(
     st.selectbox(
         label or ctx.t("pick.conversation"),
         options,
-        format_func=lambda cid: ctx.t("pick.new_conversation") if cid == NEW else conversation_label(ctx, by_id[cid]),
+        format_func=lambda cid: (
+            ctx.t("pick.new_conversation")
+            if cid == NEW
+            else conversation_label(ctx, by_id[cid])
+        ),
         key=key,
     )
 
 
-def image_picker(ctx: PageContext, images: Sequence[cases.Image], *, key: str) -> cases.Image:
+def image_picker(
+    ctx: PageContext, images: Sequence[cases.Image], *, key: str
+) -> cases.Image:
     """Choose one image of a case (most cases have one)."""
     if len(images) == 1:
         return images[0]
     ids = [i.image_id for i in images]
-    chosen = st.selectbox(ctx.t("pick.image"), ids, key=key,
-                          format_func=lambda i: f"{ids.index(i) + 1}: {i[:12]}")
+    chosen = st.selectbox(
+        ctx.t("pick.image"),
+        ids,
+        key=key,
+        format_func=lambda i: f"{ids.index(i) + 1}: {i[:12]}",
+    )
     return images[ids.index(chosen)]

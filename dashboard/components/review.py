@@ -18,7 +18,9 @@ from services.overlay import DrawnBox
 
 def _box_geometry(box: DrawnBox) -> cases.Box:
     b = box.box
-    return cases.Box(x0=round(b.x0, 1), y0=round(b.y0, 1), x1=round(b.x1, 1), y1=round(b.y1, 1))
+    return cases.Box(
+        x0=round(b.x0, 1), y0=round(b.y0, 1), x1=round(b.x1, 1), y1=round(b.y1, 1)
+    )
 
 
 def box_size_text(ctx: PageContext, box: DrawnBox, image: cases.Image) -> str:
@@ -45,34 +47,55 @@ def box_panel(
 ) -> None:
     """What to do with the box just drawn: save it as an annotation, or discard it."""
     with st.container(border=True):
-        st.markdown(f"**{ctx.t('box.title')}** · {escape(box.label or '—')} · {escape(box_size_text(ctx, box, image))}")
+        st.markdown(
+            f"**{ctx.t('box.title')}** · {escape(box.label or '—')} · {escape(box_size_text(ctx, box, image))}"
+        )
         if ctx.can(Right.ASK):
             st.caption(ctx.t("box.ask_hint"))
         if ctx.can(Right.ANNOTATE):
             with st.form(key=f"{canvas_prefix}-annotate", border=False):
                 ids = [""] + [a.id for a in anchors]
                 c1, c2 = st.columns(2)
-                about = c1.selectbox(ctx.t("box.about_anchor"), ids, index=ids.index(selected) if selected in ids else 0,
-                                     format_func=lambda v: v or ctx.t("box.no_anchor"))
-                verdict = c2.selectbox(ctx.t("box.verdict"), ["", *(v.value for v in cases.Verdict)],
-                                       format_func=lambda v: ctx.t(f"verdict.{v}") if v else ctx.t("box.no_verdict"))
+                about = c1.selectbox(
+                    ctx.t("box.about_anchor"),
+                    ids,
+                    index=ids.index(selected) if selected in ids else 0,
+                    format_func=lambda v: v or ctx.t("box.no_anchor"),
+                )
+                verdict = c2.selectbox(
+                    ctx.t("box.verdict"),
+                    ["", *(v.value for v in cases.Verdict)],
+                    format_func=lambda v: (
+                        ctx.t(f"verdict.{v}") if v else ctx.t("box.no_verdict")
+                    ),
+                )
                 note = st.text_input(ctx.t("box.note"))
                 if st.form_submit_button(ctx.t("box.save"), type="primary"):
                     with feedback.guard(user_input=True):
-                        saved = store.add_annotation(cases.AnnotationWrite(
-                            case_id=image.case_id,
-                            image_id=image.image_id,
-                            author=ctx.actor,
-                            geometry=_box_geometry(box),
-                            label=box.label or ctx.t("box.default_label"),
-                            verdict=cases.Verdict(verdict) if verdict else None,
-                            note=note.strip() or None,
-                            conversation_id=conversation_id if conversation_id else None,
-                            turn_index=None if not conversation_id or not shown_turn else shown_turn - 1,
-                            anchor_id=cases.AnchorId(about) if about and conversation_id else None,
-                        ))
+                        saved = store.add_annotation(
+                            cases.AnnotationWrite(
+                                case_id=image.case_id,
+                                image_id=image.image_id,
+                                author=ctx.actor,
+                                geometry=_box_geometry(box),
+                                label=box.label or ctx.t("box.default_label"),
+                                verdict=cases.Verdict(verdict) if verdict else None,
+                                note=note.strip() or None,
+                                conversation_id=conversation_id
+                                if conversation_id
+                                else None,
+                                turn_index=None
+                                if not conversation_id or not shown_turn
+                                else shown_turn - 1,
+                                anchor_id=cases.AnchorId(about)
+                                if about and conversation_id
+                                else None,
+                            )
+                        )
                         canvas.consume(canvas_prefix)
-                        feedback.defer(ctx.t("box.saved", tag=f"R{saved.annotation_id}"), "success")
+                        feedback.defer(
+                            ctx.t("box.saved", tag=f"R{saved.annotation_id}"), "success"
+                        )
                         st.rerun()
         else:
             st.caption(ctx.t("box.no_annotate_right"))
@@ -96,13 +119,31 @@ def verdict_buttons(
     st.caption(ctx.t("verdict.prompt", anchor=anchor.id))
     cols = st.columns(3)
     for col, verdict in zip(cols, cases.Verdict, strict=True):
-        if col.button(ctx.t(f"verdict.{verdict.value}"), key=f"verdict-{conversation_id}-{anchor.id}-{verdict.value}",
-                      width="stretch"):
+        if col.button(
+            ctx.t(f"verdict.{verdict.value}"),
+            key=f"verdict-{conversation_id}-{anchor.id}-{verdict.value}",
+            width="stretch",
+        ):
             with feedback.guard(user_input=True):
-                saved = store.add_annotation(cases.AnnotationWrite(
-                    case_id=image.case_id, image_id=image.image_id, author=ctx.actor, geometry=None,
-                    label=anchor.label_en, verdict=verdict, conversation_id=cases.ConversationId(conversation_id),
-                    turn_index=shown_turn - 1, anchor_id=cases.AnchorId(anchor.id),
-                ))
-                feedback.notify(ctx.t("verdict.saved", tag=f"R{saved.annotation_id}",
-                                      verdict=ctx.t(f"verdict.{verdict.value}"), anchor=anchor.id), "success")
+                saved = store.add_annotation(
+                    cases.AnnotationWrite(
+                        case_id=image.case_id,
+                        image_id=image.image_id,
+                        author=ctx.actor,
+                        geometry=None,
+                        label=anchor.label_en,
+                        verdict=verdict,
+                        conversation_id=cases.ConversationId(conversation_id),
+                        turn_index=shown_turn - 1,
+                        anchor_id=cases.AnchorId(anchor.id),
+                    )
+                )
+                feedback.notify(
+                    ctx.t(
+                        "verdict.saved",
+                        tag=f"R{saved.annotation_id}",
+                        verdict=ctx.t(f"verdict.{verdict.value}"),
+                        anchor=anchor.id,
+                    ),
+                    "success",
+                )

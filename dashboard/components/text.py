@@ -68,8 +68,13 @@ def markdown_table(header: list[str], rows: list[list[str]]) -> str:
     """A Markdown table whose cells show exactly what they hold (pipes and markup escaped)."""
 
     def cell(value: str) -> str:
-        return escape(" ".join(value.split()))  # escape() covers "|", which would end the cell
+        return escape(
+            " ".join(value.split())
+        )  # escape() covers "|", which would end the cell
 
-    lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "---|" * len(header)]
+    lines = [
+        "| " + " | ".join(cell(h) for h in header) + " |",
+        "|" + "---|" * len(header),
+    ]
     lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)

@@ -34,16 +34,36 @@ if not detail.images:
     st.info(ctx.t("case.no_image"))
     st.stop()
 
-image = pickers.image_picker(ctx, detail.images, key=f"{SessionKey.IMAGE.value}-{case_id}")
-calibration = (ctx.t("case.calibration", row=f"{image.calibration.row_mm:.3f}", col=f"{image.calibration.col_mm:.3f}",
-                     source=image.calibration.source.value)
-               if image.calibration.is_known else ctx.t("case.no_calibration"))
+image = pickers.image_picker(
+    ctx, detail.images, key=f"{SessionKey.IMAGE.value}-{case_id}"
+)
+calibration = (
+    ctx.t(
+        "case.calibration",
+        row=f"{image.calibration.row_mm:.3f}",
+        col=f"{image.calibration.col_mm:.3f}",
+        source=image.calibration.source.value,
+    )
+    if image.calibration.is_known
+    else ctx.t("case.no_calibration")
+)
 st.title(ctx.t("case.title", case=escape(case_id)))
-st.caption(" · ".join(escape(p) for p in (
-    image.modality or image.source_format.value.upper(), image.view_position or ctx.t("case.view_unknown"),
-    f"{image.columns}×{image.rows} px", calibration,
-    ctx.t("case.imported", actor=image.imported_by, time=image.imported_at.astimezone().strftime("%Y-%m-%d")),
-)))
+st.caption(
+    " · ".join(
+        escape(p)
+        for p in (
+            image.modality or image.source_format.value.upper(),
+            image.view_position or ctx.t("case.view_unknown"),
+            f"{image.columns}×{image.rows} px",
+            calibration,
+            ctx.t(
+                "case.imported",
+                actor=image.imported_by,
+                time=image.imported_at.astimezone().strftime("%Y-%m-%d"),
+            ),
+        )
+    )
+)
 if image.warnings:
     feedback.show_issues(image.warnings)
 frame.disclaimer(ctx)
@@ -52,20 +72,34 @@ frame.disclaimer(ctx)
 # The picker is drawn after a question may have opened a new conversation, so its state
 # can follow; its place on the page is kept here.
 picker_area = st.container()
-conversations = [c for c in store.list_conversations(case_id) if c.image_id == image.image_id]
+conversations = [
+    c for c in store.list_conversations(case_id) if c.image_id == image.image_id
+]
 conversation_key = f"{SessionKey.CONVERSATION.value}-{image.image_id}"
 requested = st.query_params.get("conversation")
 conversation_id = pickers.resolve_conversation(
-    conversations, key=conversation_key, requested=int(requested) if requested and requested.isdigit() else None,
+    conversations,
+    key=conversation_key,
+    requested=int(requested) if requested and requested.isdigit() else None,
     allow_new=ctx.can(Right.ASK),
 )
-conversation = next((c for c in conversations if c.conversation_id == conversation_id), None)
+conversation = next(
+    (c for c in conversations if c.conversation_id == conversation_id), None
+)
 available = resources.available_backends()
 settings = resources.load_settings()
 if state.get(SessionKey.NEW_BACKEND, "") not in available:
-    state.put(SessionKey.NEW_BACKEND, settings.default_backend if settings.default_backend in available
-              else (available[0] if available else "embedded"))
-backend_name = conversation.backend if conversation else state.get(SessionKey.NEW_BACKEND, "embedded")
+    state.put(
+        SessionKey.NEW_BACKEND,
+        settings.default_backend
+        if settings.default_backend in available
+        else (available[0] if available else "embedded"),
+    )
+backend_name = (
+    conversation.backend
+    if conversation
+    else state.get(SessionKey.NEW_BACKEND, "embedded")
+)
 
 # --------------------------------------------------------------------------- layout and chat
 prefix = f"case-{image.image_id[:16]}"
@@ -80,10 +114,14 @@ can_ask = ctx.can(Right.ASK) and backend_name in available
 with composer:
     ask_about_box = False
     if working is not None and can_ask:
-        ask_about_box = st.toggle(ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value)
+        ask_about_box = st.toggle(
+            ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value
+        )
     prompt = st.chat_input(
         ctx.t("chat.placeholder") if can_ask else ctx.t("chat.read_only"),
-        disabled=not can_ask, key=SessionKey.CHAT_INPUT.value, max_chars=2000,
+        disabled=not can_ask,
+        key=SessionKey.CHAT_INPUT.value,
+        max_chars=2000,
     )
 
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
@@ -93,14 +131,29 @@ with transcript:
         st.caption(ctx.t("chat.empty"))
     chat.render_transcript(ctx, turns, events)
     if prompt:
-        asked = chat.ask(ctx, store, case_id=case_id, image=image,
-                         conversation_id=None if conversation is None else conversation.conversation_id,
-                         backend_name=backend_name, question=prompt, drawn=working if ask_about_box else None)
+        asked = chat.ask(
+            ctx,
+            store,
+            case_id=case_id,
+            image=image,
+            conversation_id=None
+            if conversation is None
+            else conversation.conversation_id,
+            backend_name=backend_name,
+            question=prompt,
+            drawn=working if ask_about_box else None,
+        )
         if asked.result is not None and ask_about_box:
             canvas.consume(prefix)  # the box became an anchor of the turn
             state.drop(SessionKey.ASK_ABOUT_BOX)
-        if asked.conversation_id is not None and asked.conversation_id != (conversation and conversation.conversation_id):
-            conversations = [c for c in store.list_conversations(case_id) if c.image_id == image.image_id]
+        if asked.conversation_id is not None and asked.conversation_id != (
+            conversation and conversation.conversation_id
+        ):
+            conversations = [
+                c
+                for c in store.list_conversations(case_id)
+                if c.image_id == image.image_id
+            ]
             conversation = store.get_conversation(asked.conversation_id)
             st.session_state[conversation_key] = conversation.conversation_id
         if asked.result is not None and conversation is not None:
@@ -111,19 +164,35 @@ with transcript:
 with picker_area:
     c1, c2 = st.columns([3, 1])
     with c1:
-        pickers.conversation_picker(ctx, conversations, key=conversation_key, allow_new=ctx.can(Right.ASK))
+        pickers.conversation_picker(
+            ctx, conversations, key=conversation_key, allow_new=ctx.can(Right.ASK)
+        )
     if conversation is None and ctx.can(Right.ASK):
-        c2.selectbox(ctx.t("case.backend"), available or ["embedded"], key=SessionKey.NEW_BACKEND.value,
-                     help=ctx.t("case.backend_help"))
+        c2.selectbox(
+            ctx.t("case.backend"),
+            available or ["embedded"],
+            key=SessionKey.NEW_BACKEND.value,
+            help=ctx.t("case.backend_help"),
+        )
     elif conversation is not None:
-        c2.caption(ctx.t("case.engine", backend=escape(conversation.backend), model=escape(conversation.model_id),
-                         version=escape(conversation.model_version)))
+        c2.caption(
+            ctx.t(
+                "case.engine",
+                backend=escape(conversation.backend),
+                model=escape(conversation.model_id),
+                version=escape(conversation.model_version),
+            )
+        )
         if conversation.backend not in available:
-            st.warning(ctx.t("case.backend_gone", backend=conversation.backend), icon=":material/warning:")
+            st.warning(
+                ctx.t("case.backend_gone", backend=conversation.backend),
+                icon=":material/warning:",
+            )
 if conversation is None:
     st.query_params.pop("conversation", None)
 else:
     st.query_params["conversation"] = str(conversation.conversation_id)
+
 
 def _show_anchor_details() -> None:
     if st.session_state.get(SessionKey.HIGHLIGHT.value):
@@ -138,64 +207,149 @@ with left:
     if turn_count:
         requested_turn = st.query_params.get("turn")
         shown_for = state.get(SessionKey.SHOWN_FOR, 0)
-        state.put(SessionKey.SHOWN_FOR, conversation.conversation_id if conversation else 0)
-        if shown_for != state.get(SessionKey.SHOWN_FOR, 0) or state.get(SessionKey.SHOWN_TURN, 0) not in range(1, turn_count + 1):
+        state.put(
+            SessionKey.SHOWN_FOR, conversation.conversation_id if conversation else 0
+        )
+        if shown_for != state.get(SessionKey.SHOWN_FOR, 0) or state.get(
+            SessionKey.SHOWN_TURN, 0
+        ) not in range(1, turn_count + 1):
             # A link may name the turn; switching conversations shows the newest turn.
-            from_link = not shown_for and requested_turn and requested_turn.isdigit() and 1 <= int(requested_turn) <= turn_count
-            state.put(SessionKey.SHOWN_TURN, int(requested_turn) if from_link else turn_count)
+            from_link = (
+                not shown_for
+                and requested_turn
+                and requested_turn.isdigit()
+                and 1 <= int(requested_turn) <= turn_count
+            )
+            state.put(
+                SessionKey.SHOWN_TURN, int(requested_turn) if from_link else turn_count
+            )
         if turn_count > 1:
-            shown_turn = c1.select_slider(ctx.t("case.after_turn"), options=list(range(1, turn_count + 1)),
-                                          key=SessionKey.SHOWN_TURN.value)
+            shown_turn = c1.select_slider(
+                ctx.t("case.after_turn"),
+                options=list(range(1, turn_count + 1)),
+                key=SessionKey.SHOWN_TURN.value,
+            )
         else:
             shown_turn = 1
             c1.caption(ctx.t("case.after_turn_one"))
-    layers = c2.pills(ctx.t("case.layers"), list(Layer), selection_mode="multi", default=list(Layer), wrap=True,
-                      format_func=lambda layer: ctx.t(f"layer.{layer.value}"), key=SessionKey.LAYERS.value)
-    items = ([OverlayItem(anchor=a, status=s) for a, s in workflows.replay_state(store, conversation.conversation_id,
-                                                                                 shown_turn)]
-             if conversation and shown_turn else [])
+    layers = c2.pills(
+        ctx.t("case.layers"),
+        list(Layer),
+        selection_mode="multi",
+        default=list(Layer),
+        wrap=True,
+        format_func=lambda layer: ctx.t(f"layer.{layer.value}"),
+        key=SessionKey.LAYERS.value,
+    )
+    items = (
+        [
+            OverlayItem(anchor=a, status=s)
+            for a, s in workflows.replay_state(
+                store, conversation.conversation_id, shown_turn
+            )
+        ]
+        if conversation and shown_turn
+        else []
+    )
     ids = [i.anchor.id for i in items]
     if state.get(SessionKey.HIGHLIGHT, "") not in ["", *ids]:
         state.put(SessionKey.HIGHLIGHT, "")
     c3, c4, c5 = st.columns([2, 1, 2])
     highlight = c3.selectbox(
-        ctx.t("case.selected_anchor"), ["", *ids], key=SessionKey.HIGHLIGHT.value, on_change=_show_anchor_details,
-        format_func=lambda i: ctx.t("case.no_anchor") if not i else f"{i} · {next(x.anchor.label(ctx.lang) for x in items if x.anchor.id == i)}",
+        ctx.t("case.selected_anchor"),
+        ["", *ids],
+        key=SessionKey.HIGHLIGHT.value,
+        on_change=_show_anchor_details,
+        format_func=lambda i: (
+            ctx.t("case.no_anchor")
+            if not i
+            else f"{i} · {next(x.anchor.label(ctx.lang) for x in items if x.anchor.id == i)}"
+        ),
     )
-    focus = next((i.anchor for i in items if i.anchor.id == highlight), None) or overlay.focus_anchor(items)
-    zoom = c4.toggle(ctx.t("case.zoom"), key=SessionKey.ZOOM.value, disabled=focus is None,
-                     help=ctx.t("case.zoom_help"))
-    region = (overlay.zoom_region(focus.bbox, image.columns, image.rows) if zoom and focus is not None else None)
+    focus = next(
+        (i.anchor for i in items if i.anchor.id == highlight), None
+    ) or overlay.focus_anchor(items)
+    zoom = c4.toggle(
+        ctx.t("case.zoom"),
+        key=SessionKey.ZOOM.value,
+        disabled=focus is None,
+        help=ctx.t("case.zoom_help"),
+    )
+    region = (
+        overlay.zoom_region(focus.bbox, image.columns, image.rows)
+        if zoom and focus is not None
+        else None
+    )
     with feedback.guard(stop=True):
         display = resources.display_image(image.image_id, ctx.image_side, region)
     can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
-    box_label = c5.text_input(ctx.t("case.box_label"), value=ctx.t("box.default_label"), key=SessionKey.BOX_LABEL.value,
-                              max_chars=60, disabled=not can_draw, help=ctx.t("case.box_label_help"))
+    box_label = c5.text_input(
+        ctx.t("case.box_label"),
+        value=ctx.t("box.default_label"),
+        key=SessionKey.BOX_LABEL.value,
+        max_chars=60,
+        disabled=not can_draw,
+        help=ctx.t("case.box_label_help"),
+    )
 
     annotations = store.list_annotations(case_id, image.image_id)
-    saved = [SavedBox(tag=f"R{a.annotation_id}", box=workflows.from_case_geometry(a.geometry).bounding_box())
-             for a in annotations if a.geometry is not None]
-    matches = store.list_sign_matches(conversation.conversation_id) if conversation else ()
-    card = findings.scorecard_view(turns, matches, shown_turn, vocabulary, ctx.lang) if shown_turn else None
-    objects = overlay.overlay_objects(
-        items, display, layers=layers or (), highlight={highlight} if highlight else set(),
-        badge=None if card is None else card.badge(ctx), saved=saved,
+    saved = [
+        SavedBox(
+            tag=f"R{a.annotation_id}",
+            box=workflows.from_case_geometry(a.geometry).bounding_box(),
+        )
+        for a in annotations
+        if a.geometry is not None
+    ]
+    matches = (
+        store.list_sign_matches(conversation.conversation_id) if conversation else ()
     )
-    boxes = canvas.radiograph_canvas(prefix, display, objects, drawing=can_draw, label=box_label)
+    card = (
+        findings.scorecard_view(turns, matches, shown_turn, vocabulary, ctx.lang)
+        if shown_turn
+        else None
+    )
+    objects = overlay.overlay_objects(
+        items,
+        display,
+        layers=layers or (),
+        highlight={highlight} if highlight else set(),
+        badge=None if card is None else card.badge(ctx),
+        saved=saved,
+    )
+    boxes = canvas.radiograph_canvas(
+        prefix, display, objects, drawing=can_draw, label=box_label
+    )
     st.caption(ctx.t("case.legend"))
     if boxes:
-        review.box_panel(ctx, store, canvas_prefix=prefix, image=image,
-                         conversation_id=None if conversation is None else conversation.conversation_id,
-                         shown_turn=shown_turn or None, box=boxes[-1], anchors=[i.anchor for i in items],
-                         selected=highlight or None)
+        review.box_panel(
+            ctx,
+            store,
+            canvas_prefix=prefix,
+            image=image,
+            conversation_id=None
+            if conversation is None
+            else conversation.conversation_id,
+            shown_turn=shown_turn or None,
+            box=boxes[-1],
+            anchors=[i.anchor for i in items],
+            selected=highlight or None,
+        )
     elif can_draw:
         st.caption(ctx.t("case.draw_hint"))
     if shown_turn:
         st.query_params["turn"] = str(shown_turn)
 
 # --------------------------------------------------------------------------- below: details
-measurements = [m for m in store.list_measurements(conversation.conversation_id) if m.turn_index < shown_turn] \
-    if conversation else []
+measurements = (
+    [
+        m
+        for m in store.list_measurements(conversation.conversation_id)
+        if m.turn_index < shown_turn
+    ]
+    if conversation
+    else []
+)
 
 
 def _select_anchor(anchor_id: str) -> None:
@@ -210,17 +364,29 @@ def _select_from_table() -> None:
 
 
 # One section at a time: drawing only the chosen table keeps the page quick to load.
-counts = {"scorecard": None, "anchors": len(items), "measurements": len(measurements), "annotations": len(annotations)}
+counts = {
+    "scorecard": None,
+    "anchors": len(items),
+    "measurements": len(measurements),
+    "annotations": len(annotations),
+}
 section = st.segmented_control(
-    ctx.t("case.details"), list(counts), default="scorecard", required=True, key=SessionKey.DETAIL_SECTION.value,
-    format_func=lambda name: ctx.t(f"tab.{name}", n=counts[name]), label_visibility="collapsed",
+    ctx.t("case.details"),
+    list(counts),
+    default="scorecard",
+    required=True,
+    key=SessionKey.DETAIL_SECTION.value,
+    format_func=lambda name: ctx.t(f"tab.{name}", n=counts[name]),
+    label_visibility="collapsed",
 )
 if section == "scorecard":
     findings.scorecard(ctx, card, on_evidence=_select_anchor, key="case-scorecard")
 elif section == "anchors":
     left_col, right_col = st.columns([3, 2])
     with left_col:
-        findings.anchor_table(ctx, items, vocabulary, key="anchor_table", on_select=_select_from_table)
+        findings.anchor_table(
+            ctx, items, vocabulary, key="anchor_table", on_select=_select_from_table
+        )
     with right_col:
         chosen = next((i for i in items if i.anchor.id == highlight), None)
         if chosen is None:
@@ -228,12 +394,22 @@ elif section == "anchors":
         else:
             findings.anchor_details(ctx, chosen, measurements, vocabulary)
             if conversation is not None:
-                review.verdict_buttons(ctx, store, image=image, conversation_id=conversation.conversation_id,
-                                       shown_turn=shown_turn, anchor=chosen.anchor)
+                review.verdict_buttons(
+                    ctx,
+                    store,
+                    image=image,
+                    conversation_id=conversation.conversation_id,
+                    shown_turn=shown_turn,
+                    anchor=chosen.anchor,
+                )
 elif section == "measurements":
     findings.measurement_table(ctx, measurements)
 else:
     findings.annotation_table(ctx, annotations)
 if conversation is not None:
-    st.page_link("views/replay.py", label=ctx.t("case.open_replay"), icon=":material/replay:",
-                 query_params={"conversation": conversation.conversation_id})
+    st.page_link(
+        "views/replay.py",
+        label=ctx.t("case.open_replay"),
+        icon=":material/replay:",
+        query_params={"conversation": conversation.conversation_id},
+    )

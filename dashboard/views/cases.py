@@ -19,7 +19,9 @@ settings = resources.load_settings()
 query = case_table.filters(ctx, settings.case_page_size)
 with feedback.guard(stop=True):
     page = store.list_cases(query)
-    if page.page > page.page_count:  # the filters shrank the list under the current page
+    if (
+        page.page > page.page_count
+    ):  # the filters shrank the list under the current page
         state.put(SessionKey.CASE_PAGE, page.page_count)
         page = store.list_cases(replace(query, page=page.page_count))
 

@@ -32,7 +32,9 @@ def _param_int(name: str) -> int | None:
 
 first = store.find_conversation(_param_int("a")) if _param_int("a") else None
 case_id = first.case_id if first else st.query_params.get("case")
-case_id = pickers.case_picker(ctx, store, key=SessionKey.COMPARE_CASE.value, current=case_id)
+case_id = pickers.case_picker(
+    ctx, store, key=SessionKey.COMPARE_CASE.value, current=case_id
+)
 if not case_id:
     st.stop()
 conversations = store.list_conversations(case_id)
@@ -45,12 +47,20 @@ col_a, col_b = st.columns(2)
 key_a, key_b = SessionKey.COMPARE_A.value, SessionKey.COMPARE_B.value
 default_a = _param_int("a") if _param_int("a") in newest else newest[1]
 default_b = _param_int("b") if _param_int("b") in newest else newest[0]
-a_id = pickers.resolve_conversation(conversations, key=key_a, requested=default_a, allow_new=False)
-b_id = pickers.resolve_conversation(conversations, key=key_b, requested=default_b, allow_new=False)
+a_id = pickers.resolve_conversation(
+    conversations, key=key_a, requested=default_a, allow_new=False
+)
+b_id = pickers.resolve_conversation(
+    conversations, key=key_b, requested=default_b, allow_new=False
+)
 with col_a:
-    pickers.conversation_picker(ctx, conversations, key=key_a, allow_new=False, label=ctx.t("compare.run_a"))
+    pickers.conversation_picker(
+        ctx, conversations, key=key_a, allow_new=False, label=ctx.t("compare.run_a")
+    )
 with col_b:
-    pickers.conversation_picker(ctx, conversations, key=key_b, allow_new=False, label=ctx.t("compare.run_b"))
+    pickers.conversation_picker(
+        ctx, conversations, key=key_b, allow_new=False, label=ctx.t("compare.run_b")
+    )
 st.query_params.update({"a": str(a_id), "b": str(b_id)})
 st.query_params.pop("case", None)
 conv_a = next(c for c in conversations if c.conversation_id == a_id)
@@ -78,52 +88,126 @@ def _turn_choice(column, key: str, turns) -> int:
 
 number_a = _turn_choice(col_a, SessionKey.COMPARE_TURN_A.value, turns_a)
 number_b = _turn_choice(col_b, SessionKey.COMPARE_TURN_B.value, turns_b)
-items_a = [OverlayItem(anchor=a, status=s) for a, s in workflows.replay_state(store, a_id, number_a)] if number_a else []
-items_b = [OverlayItem(anchor=a, status=s) for a, s in workflows.replay_state(store, b_id, number_b)] if number_b else []
-card_a = findings.scorecard_view(turns_a, store.list_sign_matches(a_id), number_a, vocabulary, ctx.lang) if number_a else None
-card_b = findings.scorecard_view(turns_b, store.list_sign_matches(b_id), number_b, vocabulary, ctx.lang) if number_b else None
+items_a = (
+    [
+        OverlayItem(anchor=a, status=s)
+        for a, s in workflows.replay_state(store, a_id, number_a)
+    ]
+    if number_a
+    else []
+)
+items_b = (
+    [
+        OverlayItem(anchor=a, status=s)
+        for a, s in workflows.replay_state(store, b_id, number_b)
+    ]
+    if number_b
+    else []
+)
+card_a = (
+    findings.scorecard_view(
+        turns_a, store.list_sign_matches(a_id), number_a, vocabulary, ctx.lang
+    )
+    if number_a
+    else None
+)
+card_b = (
+    findings.scorecard_view(
+        turns_b, store.list_sign_matches(b_id), number_b, vocabulary, ctx.lang
+    )
+    if number_b
+    else None
+)
 
-spacing = (image.calibration.row_mm, image.calibration.col_mm) if image.calibration.is_known else None
-matches = overlay.match_anchors([i.anchor for i in items_a], [i.anchor for i in items_b], spacing_mm=spacing)
+spacing = (
+    (image.calibration.row_mm, image.calibration.col_mm)
+    if image.calibration.is_known
+    else None
+)
+matches = overlay.match_anchors(
+    [i.anchor for i in items_a], [i.anchor for i in items_b], spacing_mm=spacing
+)
 unmatched = {m.a.id for m in matches if m.a is not None and m.b is None} | {
-    m.b.id for m in matches if m.b is not None and m.a is None}
+    m.b.id for m in matches if m.b is not None and m.a is None
+}
 
-for column, conv, items, card, side in ((col_a, conv_a, items_a, card_a, "a"), (col_b, conv_b, items_b, card_b, "b")):
+for column, conv, items, card, side in (
+    (col_a, conv_a, items_a, card_a, "a"),
+    (col_b, conv_b, items_b, card_b, "b"),
+):
     with column:
-        st.caption(ctx.t("case.engine", backend=escape(conv.backend), model=escape(conv.model_id),
-                         version=escape(conv.model_version)))
+        st.caption(
+            ctx.t(
+                "case.engine",
+                backend=escape(conv.backend),
+                model=escape(conv.model_id),
+                version=escape(conv.model_version),
+            )
+        )
         with feedback.guard():
             display = resources.display_image(conv.image_id, min(ctx.image_side, 540))
-            objects = overlay.overlay_objects(items, display, highlight={i.anchor.id for i in items} & unmatched,
-                                              badge=None if card is None else card.badge(ctx))
-            canvas.radiograph_canvas(f"compare-{side}-{conv.conversation_id}", display, objects, drawing=False)
+            objects = overlay.overlay_objects(
+                items,
+                display,
+                highlight={i.anchor.id for i in items} & unmatched,
+                badge=None if card is None else card.badge(ctx),
+            )
+            canvas.radiograph_canvas(
+                f"compare-{side}-{conv.conversation_id}",
+                display,
+                objects,
+                drawing=False,
+            )
 st.caption(ctx.t("compare.legend"))
 
 # --------------------------------------------------------------------------- anchors
 st.subheader(ctx.t("compare.anchors"))
 rows = []
 for m in matches:
-    status = ctx.t("compare.matched") if m.matched else (ctx.t("compare.only_a") if m.b is None else ctx.t("compare.only_b"))
-    rows.append({
-        "a": "" if m.a is None else f"{m.a.id} · {m.a.label(ctx.lang)}",
-        "b": "" if m.b is None else f"{m.b.id} · {m.b.label(ctx.lang)}",
-        "iou": m.iou if m.matched and min(m.a.bbox.width, m.a.bbox.height) >= 2 else None,  # type: ignore[union-attr]
-        "distance": m.centre_distance_mm if m.centre_distance_mm is not None else m.centre_distance_px,
-        "unit": "mm" if m.centre_distance_mm is not None else ("px" if m.matched else ""),
-        "status": status,
-    })
+    status = (
+        ctx.t("compare.matched")
+        if m.matched
+        else (ctx.t("compare.only_a") if m.b is None else ctx.t("compare.only_b"))
+    )
+    rows.append(
+        {
+            "a": "" if m.a is None else f"{m.a.id} · {m.a.label(ctx.lang)}",
+            "b": "" if m.b is None else f"{m.b.id} · {m.b.label(ctx.lang)}",
+            "iou": m.iou
+            if m.matched and min(m.a.bbox.width, m.a.bbox.height) >= 2
+            else None,  # type: ignore[union-attr]
+            "distance": m.centre_distance_mm
+            if m.centre_distance_mm is not None
+            else m.centre_distance_px,
+            "unit": "mm"
+            if m.centre_distance_mm is not None
+            else ("px" if m.matched else ""),
+            "status": status,
+        }
+    )
 if rows:
     anchors_df = pd.DataFrame(rows)
     styled = anchors_df.style.apply(
-        lambda r: [DIFFERENT if r["status"] != ctx.t("compare.matched") else "" for _ in r], axis=1)
-    st.dataframe(styled, hide_index=True, width="stretch", column_config={
-        "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
-        "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
-        "iou": st.column_config.NumberColumn("IoU", format="%.2f"),
-        "distance": st.column_config.NumberColumn(ctx.t("compare.centre_distance"), format="%.1f"),
-        "unit": st.column_config.TextColumn("", width="small"),
-        "status": st.column_config.TextColumn(ctx.t("col.status")),
-    })
+        lambda r: [
+            DIFFERENT if r["status"] != ctx.t("compare.matched") else "" for _ in r
+        ],
+        axis=1,
+    )
+    st.dataframe(
+        styled,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
+            "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
+            "iou": st.column_config.NumberColumn("IoU", format="%.2f"),
+            "distance": st.column_config.NumberColumn(
+                ctx.t("compare.centre_distance"), format="%.1f"
+            ),
+            "unit": st.column_config.TextColumn("", width="small"),
+            "status": st.column_config.TextColumn(ctx.t("col.status")),
+        },
+    )
 else:
     st.info(ctx.t("anchors.none"))
 
@@ -133,60 +217,103 @@ measures_b = [m for m in store.list_measurements(b_id) if m.turn_index < number_
 if measures_a or measures_b:
     st.subheader(ctx.t("tab.measurements", n=len(measures_a) + len(measures_b)))
     kinds = sorted({m.kind for m in measures_a} | {m.kind for m in measures_b})
-    last = {side: {m.kind: m for m in ms} for side, ms in (("a", measures_a), ("b", measures_b))}
+    last = {
+        side: {m.kind: m for m in ms}
+        for side, ms in (("a", measures_a), ("b", measures_b))
+    }
     mrows = []
     for kind in kinds:
         ma, mb = last["a"].get(kind), last["b"].get(kind)
         va = None if ma is None else ma.value_mm
         vb = None if mb is None else mb.value_mm
-        mrows.append({"kind": ctx.t(f"measure.{kind}"),
-                      "a": "—" if ma is None else findings.value_text(ma),
-                      "b": "—" if mb is None else findings.value_text(mb),
-                      "difference": None if va is None or vb is None else round(vb - va, 1)})
+        mrows.append(
+            {
+                "kind": ctx.t(f"measure.{kind}"),
+                "a": "—" if ma is None else findings.value_text(ma),
+                "b": "—" if mb is None else findings.value_text(mb),
+                "difference": None if va is None or vb is None else round(vb - va, 1),
+            }
+        )
     mdf = pd.DataFrame(mrows)
-    st.dataframe(mdf.style.apply(lambda r: [DIFFERENT if r["a"] != r["b"] else "" for _ in r], axis=1),
-                 hide_index=True, width="stretch", column_config={
-                     "kind": st.column_config.TextColumn(ctx.t("col.kind")),
-                     "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
-                     "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
-                     "difference": st.column_config.NumberColumn(ctx.t("compare.difference_mm"), format="%+.1f"),
-                 })
+    st.dataframe(
+        mdf.style.apply(
+            lambda r: [DIFFERENT if r["a"] != r["b"] else "" for _ in r], axis=1
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "kind": st.column_config.TextColumn(ctx.t("col.kind")),
+            "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
+            "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
+            "difference": st.column_config.NumberColumn(
+                ctx.t("compare.difference_mm"), format="%+.1f"
+            ),
+        },
+    )
 
 # --------------------------------------------------------------------------- scorecards
 st.subheader(ctx.t("tab.scorecard"))
 if card_a is None and card_b is None:
     st.info(ctx.t("score.none"))
 else:
-    codes = list(dict.fromkeys([i.code for i in (card_a.items if card_a else ())] + [i.code for i in (card_b.items if card_b else ())]))
+    codes = list(
+        dict.fromkeys(
+            [i.code for i in (card_a.items if card_a else ())]
+            + [i.code for i in (card_b.items if card_b else ())]
+        )
+    )
     by_a = {i.code: i for i in (card_a.items if card_a else ())}
     by_b = {i.code: i for i in (card_b.items if card_b else ())}
     srows = []
     for code in codes:
         ia, ib = by_a.get(code), by_b.get(code)
         name = (ia or ib).name  # type: ignore[union-attr]
-        srows.append({
-            "sign": f"{code} · {name}",
-            "a": "—" if ia is None else f"{findings.STATUS_ICON[ia.status]} {ctx.t(f'score.{ia.status}')}",
-            "b": "—" if ib is None else f"{findings.STATUS_ICON[ib.status]} {ctx.t(f'score.{ib.status}')}",
-        })
+        srows.append(
+            {
+                "sign": f"{code} · {name}",
+                "a": "—"
+                if ia is None
+                else f"{findings.STATUS_ICON[ia.status]} {ctx.t(f'score.{ia.status}')}",
+                "b": "—"
+                if ib is None
+                else f"{findings.STATUS_ICON[ib.status]} {ctx.t(f'score.{ib.status}')}",
+            }
+        )
     sdf = pd.DataFrame(srows)
     different = sum(r["a"] != r["b"] for r in srows)
-    st.caption(ctx.t("compare.score_summary", different=different, total=len(srows),
-                     a=card_a.name if card_a else "—", b=card_b.name if card_b else "—"))
-    st.dataframe(sdf.style.apply(lambda r: [DIFFERENT if r["a"] != r["b"] else "" for _ in r], axis=1),
-                 hide_index=True, width="stretch", column_config={
-                     "sign": st.column_config.TextColumn(ctx.t("col.sign")),
-                     "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
-                     "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
-                 })
+    st.caption(
+        ctx.t(
+            "compare.score_summary",
+            different=different,
+            total=len(srows),
+            a=card_a.name if card_a else "—",
+            b=card_b.name if card_b else "—",
+        )
+    )
+    st.dataframe(
+        sdf.style.apply(
+            lambda r: [DIFFERENT if r["a"] != r["b"] else "" for _ in r], axis=1
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "sign": st.column_config.TextColumn(ctx.t("col.sign")),
+            "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
+            "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
+        },
+    )
 
 # --------------------------------------------------------------------------- turn by turn
 st.subheader(ctx.t("compare.turns"))
 for n in range(max(number_a, number_b)):
     ta = turns_a[n] if n < number_a else None
     tb = turns_b[n] if n < number_b else None
-    same_question = ta is not None and tb is not None and ta.question.strip() == tb.question.strip()
-    title = ctx.t("chat.turn", number=n + 1) + ("" if same_question else f" · {ctx.t('compare.different_question')}")
+    same_question = (
+        ta is not None and tb is not None and ta.question.strip() == tb.question.strip()
+    )
+    title = ctx.t("chat.turn", number=n + 1) + (
+        "" if same_question else f" · {ctx.t('compare.different_question')}"
+    )
     with st.expander(title, expanded=False):
         ca, cb = st.columns(2)
         for column, t in ((ca, ta), (cb, tb)):

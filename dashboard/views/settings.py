@@ -22,20 +22,46 @@ names = [b.name for b in statuses]
 
 with st.form("settings"):
     backend = st.selectbox(
-        ctx.t("settings.default_backend"), names,
-        index=names.index(current.default_backend) if current.default_backend in names else 0,
-        format_func=lambda n: n + ("" if next(b for b in statuses if b.name == n).available else f" ({ctx.t('settings.unavailable')})"),
+        ctx.t("settings.default_backend"),
+        names,
+        index=names.index(current.default_backend)
+        if current.default_backend in names
+        else 0,
+        format_func=lambda n: (
+            n
+            + (
+                ""
+                if next(b for b in statuses if b.name == n).available
+                else f" ({ctx.t('settings.unavailable')})"
+            )
+        ),
         key=SessionKey.SETTING_BACKEND.value,
     )
-    threshold = st.slider(ctx.t("settings.quiz_iou"), 0.05, 1.0, value=float(current.quiz_iou_threshold), step=0.05,
-                          key=SessionKey.SETTING_QUIZ_IOU.value, help=ctx.t("settings.quiz_iou_help"))
-    page_size = st.number_input(ctx.t("settings.page_size"), 10, 200, value=int(current.case_page_size), step=10,
-                                key=SessionKey.SETTING_PAGE_SIZE.value)
+    threshold = st.slider(
+        ctx.t("settings.quiz_iou"),
+        0.05,
+        1.0,
+        value=float(current.quiz_iou_threshold),
+        step=0.05,
+        key=SessionKey.SETTING_QUIZ_IOU.value,
+        help=ctx.t("settings.quiz_iou_help"),
+    )
+    page_size = st.number_input(
+        ctx.t("settings.page_size"),
+        10,
+        200,
+        value=int(current.case_page_size),
+        step=10,
+        key=SessionKey.SETTING_PAGE_SIZE.value,
+    )
     if st.form_submit_button(ctx.t("settings.save"), type="primary"):
         with feedback.guard(user_input=True):
             changed = 0
-            for name, value in (("default_backend", backend), ("quiz_iou_threshold", round(float(threshold), 2)),
-                                ("case_page_size", int(page_size))):
+            for name, value in (
+                ("default_backend", backend),
+                ("quiz_iou_threshold", round(float(threshold), 2)),
+                ("case_page_size", int(page_size)),
+            ):
                 if getattr(resources.load_settings(), name) != value:
                     resources.save_setting(name, value, actor=ctx.actor)
                     changed += 1
@@ -43,4 +69,6 @@ with st.form("settings"):
 
 st.subheader(ctx.t("settings.backends"))
 for b in statuses:
-    (st.success if b.available else st.info)(f"**{escape(b.name)}**: {escape(b.reason)}")
+    (st.success if b.available else st.info)(
+        f"**{escape(b.name)}**: {escape(b.reason)}"
+    )

@@ -28,7 +28,9 @@ class AnchorBrief:
     kind: str
     label: str
     location: str  # e.g. "right middle zone, outer band"
-    numbers: tuple[str, ...] = ()  # measured values with units, e.g. "long axis 18.2 mm"
+    numbers: tuple[
+        str, ...
+    ] = ()  # measured values with units, e.g. "long axis 18.2 mm"
     bbox_px: tuple[float, float, float, float] | None = None
 
 
@@ -63,7 +65,9 @@ class TurnContext:
     draft: str
     anchors: tuple[AnchorBrief, ...]
     history: tuple[HistoryTurn, ...] = ()
-    image: npt.NDArray[np.float32] | None = field(default=None, repr=False, compare=False)
+    image: npt.NDArray[np.float32] | None = field(
+        default=None, repr=False, compare=False
+    )
     image_key: str = ""
     localize: bool = False
     localize_target: str | None = None
@@ -102,7 +106,9 @@ class ModelBackend(Protocol):
         """Generation parameters recorded on every turn."""
         ...
 
-    def compose(self, context: TurnContext, on_text: Callable[[str], None] | None = None) -> BackendReply:
+    def compose(
+        self, context: TurnContext, on_text: Callable[[str], None] | None = None
+    ) -> BackendReply:
         """Write the answer for one turn.
 
         Args:

@@ -24,10 +24,14 @@ class EmbeddedBackend:
     def parameters(self) -> dict[str, Any]:
         return {"decoding": "deterministic templates"}
 
-    def compose(self, context: TurnContext, on_text: Callable[[str], None] | None = None) -> BackendReply:
+    def compose(
+        self, context: TurnContext, on_text: Callable[[str], None] | None = None
+    ) -> BackendReply:
         if on_text is not None:
             on_text(context.draft)
-        return BackendReply(text=context.draft, raw_output=context.draft, parameters=self.parameters)
+        return BackendReply(
+            text=context.draft, raw_output=context.draft, parameters=self.parameters
+        )
 
 
 def availability(settings: Any) -> tuple[bool, str]:

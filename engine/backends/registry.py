@@ -32,7 +32,9 @@ class BackendSettings:
     """
 
     model_path: str | None = None  # local folder or hub id (MedGemma)
-    base_url: str | None = None  # OpenAI-compatible server, e.g. http://gpu-host:8000/v1
+    base_url: str | None = (
+        None  # OpenAI-compatible server, e.g. http://gpu-host:8000/v1
+    )
     model_name: str | None = None  # model name on that server
     api_key: str | None = field(default=None, repr=False)
     timeout_s: float = 60.0

@@ -21,9 +21,31 @@ SEED_ZH = [
     "这个病灶距离右肺门有多远?是否与肺门结构相连?",
     "如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?",
 ]
-TURN_KEYS = {"index", "question", "language", "intent", "answer_text", "anchors", "resolved_references",
-             "measurements", "scorecard", "latency_ms"}
-ANCHOR_KEYS = {"id", "kind", "label", "side", "zone", "band", "bbox_px", "center_px", "size_mm", "parent_ids", "status"}
+TURN_KEYS = {
+    "index",
+    "question",
+    "language",
+    "intent",
+    "answer_text",
+    "anchors",
+    "resolved_references",
+    "measurements",
+    "scorecard",
+    "latency_ms",
+}
+ANCHOR_KEYS = {
+    "id",
+    "kind",
+    "label",
+    "side",
+    "zone",
+    "band",
+    "bbox_px",
+    "center_px",
+    "size_mm",
+    "parent_ids",
+    "status",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +59,9 @@ def fake_models(monkeypatch, fake_cache):
 def seed_png(tmp_path):
     phantom = make_phantom(seed_scenario_spec())
     buffer = io.BytesIO()
-    PILImage.fromarray(np.round(phantom.pixels * 255).astype(np.uint8), mode="L").save(buffer, format="PNG")
+    PILImage.fromarray(np.round(phantom.pixels * 255).astype(np.uint8), mode="L").save(
+        buffer, format="PNG"
+    )
     path = tmp_path / "seed.png"
     path.write_bytes(buffer.getvalue())
     return path, phantom
@@ -49,23 +73,37 @@ def _ask(capsys, *args):
     return code, captured.out, captured.err
 
 
-def test_an_image_file_runs_the_seed_scenario_and_prints_the_issue_json(capsys, seed_png):
+def test_an_image_file_runs_the_seed_scenario_and_prints_the_issue_json(
+    capsys, seed_png
+):
     path, phantom = seed_png
     spacing = phantom.truth.spacing_mm
     questions = [arg for q in SEED_ZH for arg in ("-q", q)]
-    code, out, _ = _ask(capsys, str(path), "--spacing-mm", str(spacing), *questions, "--json")
+    code, out, _ = _ask(
+        capsys, str(path), "--spacing-mm", str(spacing), *questions, "--json"
+    )
     assert code == 0
     turns = json.loads(out)
     assert [t["index"] for t in turns] == [1, 2, 3, 4]
     assert all(set(t) >= TURN_KEYS for t in turns)
     assert all(set(a) >= ANCHOR_KEYS for t in turns for a in t["anchors"])
-    assert [t["intent"] for t in turns] == ["screening", "describe_finding", "relation", "profile_check"]
+    assert [t["intent"] for t in turns] == [
+        "screening",
+        "describe_finding",
+        "relation",
+        "profile_check",
+    ]
     assert {t["language"] for t in turns} == {"zh"}
     nodule = phantom.truth.nodules[0]
     found = [a for a in turns[0]["anchors"] if a["kind"] == "finding"]
-    assert any(math.dist(a["center_px"], nodule.center_px) <= nodule.diameter_px / 2 for a in found)
+    assert any(
+        math.dist(a["center_px"], nodule.center_px) <= nodule.diameter_px / 2
+        for a in found
+    )
     assert turns[1]["resolved_references"][0]["rule"] == "anatomical_description"
-    (distance,) = [m for m in turns[2]["measurements"] if m["kind"] == "center_to_hilum"]
+    (distance,) = [
+        m for m in turns[2]["measurements"] if m["kind"] == "center_to_hilum"
+    ]
     assert distance["calibration"] == "user" and distance["value_mm"] > 0
     card = turns[3]["scorecard"]
     assert card["met"] + card["not_met"] + card["not_assessable"] == len(card["items"])
@@ -74,12 +112,28 @@ def test_an_image_file_runs_the_seed_scenario_and_prints_the_issue_json(capsys, 
 def test_a_case_id_stores_the_conversation(capsys, demo_db):
     with open_store(demo_db) as store:
         before = {c.conversation_id for c in store.list_conversations("C000001")}
-    code, out, _ = _ask(capsys, "C000001", "--db", str(demo_db), "-q", SEED_ZH[0], "-q", "Is there a nodule in the left lung?")
+    code, out, _ = _ask(
+        capsys,
+        "C000001",
+        "--db",
+        str(demo_db),
+        "-q",
+        SEED_ZH[0],
+        "-q",
+        "Is there a nodule in the left lung?",
+    )
     assert code == 0 and "--- turn" in out
     with open_store(demo_db) as store:
-        (new,) = [c for c in store.list_conversations("C000001") if c.conversation_id not in before]
+        (new,) = [
+            c
+            for c in store.list_conversations("C000001")
+            if c.conversation_id not in before
+        ]
         turns = store.list_turns(new.conversation_id)
-    assert [t.question for t in turns] == [SEED_ZH[0], "Is there a nodule in the left lung?"]
+    assert [t.question for t in turns] == [
+        SEED_ZH[0],
+        "Is there a nodule in the left lung?",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -97,4 +151,8 @@ def test_an_empty_question_is_one_line(capsys, seed_png, args, message):
 
 def test_a_missing_image_file_is_named_instead_of_a_missing_database(capsys, tmp_path):
     code, _, err = _ask(capsys, str(tmp_path / "film.png"), "-q", "hi")
-    assert code != 0 and f"no image file at {tmp_path / 'film.png'}" in err and "database" not in err
+    assert (
+        code != 0
+        and f"no image file at {tmp_path / 'film.png'}" in err
+        and "database" not in err
+    )

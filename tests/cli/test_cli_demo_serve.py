@@ -28,14 +28,22 @@ def fake_engine(monkeypatch, fake_cache):
     monkeypatch.setattr(workflows, "_SHARED_CACHE", fake_cache)
 
 
-def test_demo_builds_every_part_and_a_second_run_writes_nothing(tmp_path, capsys, fake_engine):
+def test_demo_builds_every_part_and_a_second_run_writes_nothing(
+    tmp_path, capsys, fake_engine
+):
     db = tmp_path / "demo.duckdb"
     code, out, _ = run(capsys, "demo", "--db", str(db), "--json")
     assert code == 0
     first = json.loads(out)
     report = first["report"]
     assert first["created_anything"] is True
-    assert {f["key"] for f in report["films"]} == {"seed", "normal", "left-upper", "no-spacing", "pydicom-cr"}
+    assert {f["key"] for f in report["films"]} == {
+        "seed",
+        "normal",
+        "left-upper",
+        "no-spacing",
+        "pydicom-cr",
+    }
     by_key = {c["key"]: c for c in report["conversations"]}
     assert by_key["seed-zh"]["turns"] == 4 and by_key["seed-en"]["turns"] == 4
     assert {a["status"] for a in report["annotations"]} == {"created"}
@@ -43,42 +51,71 @@ def test_demo_builds_every_part_and_a_second_run_writes_nothing(tmp_path, capsys
     code, out, _ = run(capsys, "demo", "--db", str(db), "--json")
     again = json.loads(out)
     assert again["created_anything"] is False
-    assert again["stats"] == {**first["stats"], "database_bytes": again["stats"]["database_bytes"]}
+    assert again["stats"] == {
+        **first["stats"],
+        "database_bytes": again["stats"]["database_bytes"],
+    }
     with open_store(db) as store:
         assert store.verify_audit().ok
-        assert {r.actor for r in store.list_audit(limit=10_000)} == {demo.IMPORTER, demo.READER, demo.REVIEWER}
+        assert {r.actor for r in store.list_audit(limit=10_000)} == {
+            demo.IMPORTER,
+            demo.READER,
+            demo.REVIEWER,
+        }
 
 
-def test_demo_completes_a_conversation_an_earlier_run_left_unfinished(tmp_path, capsys, fake_cache):
+def test_demo_completes_a_conversation_an_earlier_run_left_unfinished(
+    tmp_path, capsys, fake_cache
+):
     db = tmp_path / "demo.duckdb"
     with open_store(db) as store:
         films = demo.films()
-        outcome = store.import_bytes(films[0].data(), name=films[0].file_name, actor=demo.IMPORTER)
-        session = workflows.start_session(store, outcome.case_id, backend=EmbeddedBackend(), actor=demo.READER,
-                                          title="Seed scenario (English)", cache=fake_cache)
+        outcome = store.import_bytes(
+            films[0].data(), name=films[0].file_name, actor=demo.IMPORTER
+        )
+        session = workflows.start_session(
+            store,
+            outcome.case_id,
+            backend=EmbeddedBackend(),
+            actor=demo.READER,
+            title="Seed scenario (English)",
+            cache=fake_cache,
+        )
         workflows.ask(store, session, demo.SEED_EN[0], actor=demo.READER)
         report = demo.build(store, cache=fake_cache)
         english = next(c for c in report.conversations if c.key == "seed-en")
         assert (english.status, english.turns) == ("completed", 4)
-        assert [t.question for t in store.list_turns(english.conversation_id)] == list(demo.SEED_EN)
+        assert [t.question for t in store.list_turns(english.conversation_id)] == list(
+            demo.SEED_EN
+        )
 
 
-def test_demo_says_in_one_line_when_a_vision_model_is_missing(tmp_path, capsys, monkeypatch):
+def test_demo_says_in_one_line_when_a_vision_model_is_missing(
+    tmp_path, capsys, monkeypatch
+):
     from engine.analysis import AnalysisCache
 
     def missing():
-        raise ModelFileMissing("engine/models/nodule_classifier.onnx is missing: reinstall the engine package")
+        raise ModelFileMissing(
+            "engine/models/nodule_classifier.onnx is missing: reinstall the engine package"
+        )
 
     monkeypatch.setattr(workflows, "_SHARED_CACHE", AnalysisCache(missing))
     code, _, err = run(capsys, "demo", "--db", str(tmp_path / "d.duckdb"))
     assert code == 1
-    assert err.strip().startswith("casebook: error: engine/models/nodule_classifier.onnx is missing")
+    assert err.strip().startswith(
+        "casebook: error: engine/models/nodule_classifier.onnx is missing"
+    )
     assert len(err.strip().splitlines()) == 1
 
 
 def test_the_pydicom_data_chest_film_is_found_without_the_network():
     path = demo.find_pydicom_chest()
-    assert path is not None and path.name == "RG1_J2KI.dcm" and path.stat().st_size > 100_000
+    assert (
+        path is not None
+        and path.name == "RG1_J2KI.dcm"
+        and path.stat().st_size > 100_000
+    )
 
 
 # --------------------------------------------------------------------------- serve / status / stop
@@ -97,35 +134,57 @@ def test_serve_in_the_background_then_status_then_stop(tmp_path, capsys, demo_te
     port = free_port()
     paths = serve_paths(db)
     try:
-        code, out, _ = run(capsys, "serve", "--db", str(db), "--port", str(port), "--background", "--json")
+        code, out, _ = run(
+            capsys,
+            "serve",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--background",
+            "--json",
+        )
         assert code == 0
         started = json.loads(out)
-        assert started["already_running"] is False and started["url"] == f"http://127.0.0.1:{port}"
+        assert (
+            started["already_running"] is False
+            and started["url"] == f"http://127.0.0.1:{port}"
+        )
         assert paths.pid.exists() and paths.log.exists()
-        with urllib.request.urlopen(f"{started['url']}/_stcore/health", timeout=5) as response:
+        with urllib.request.urlopen(
+            f"{started['url']}/_stcore/health", timeout=5
+        ) as response:
             assert response.read() == b"ok"
 
         code, out, _ = run(capsys, "status", "--db", str(db), "--json")
         status = json.loads(out)
-        assert status["running"] and status["healthy"] and status["pid"] == started["pid"]
+        assert (
+            status["running"] and status["healthy"] and status["pid"] == started["pid"]
+        )
         assert status["counts"]["cases"] == 5 and status["counts"]["turns"] > 0
         assert status["database_bytes"] > 0
         assert {b["name"] for b in status["backends"]} >= {"embedded"}
-        assert any(b["name"] == "embedded" and b["available"] for b in status["backends"])
+        assert any(
+            b["name"] == "embedded" and b["available"] for b in status["backends"]
+        )
         assert isinstance(status["gpus"], list) and status["log_tail"]
 
         code, out, _ = run(capsys, "serve", "--db", str(db), "--port", str(free_port()))
         assert code == 0 and "already serves" in out and str(port) in out
 
         code, _, err = run(capsys, "demo", "--db", str(db))
-        assert code == 1 and "casebook stop" in err  # the server holds the lock; the message says what to do
+        assert (
+            code == 1 and "casebook stop" in err
+        )  # the server holds the lock; the message says what to do
     finally:
         code, out, _ = run(capsys, "stop", "--db", str(db), "--json")
     assert code == 0 and json.loads(out)["stopped"] is True
     assert not paths.pid.exists()
     code, out, _ = run(capsys, "status", "--db", str(db), "--json")
     stopped = json.loads(out)
-    assert stopped["running"] is False and stopped["counts"]["cases"] == 5  # read from the database itself
+    assert (
+        stopped["running"] is False and stopped["counts"]["cases"] == 5
+    )  # read from the database itself
     code, out, _ = run(capsys, "stop", "--db", str(db))
     assert code == 0 and "no dashboard is serving" in out
 
@@ -135,14 +194,24 @@ def test_serve_refuses_a_port_in_use(tmp_path, capsys):
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        code, _, err = run(capsys, "serve", "--db", str(tmp_path / "x.duckdb"), "--port", str(port), "--background")
+        code, _, err = run(
+            capsys,
+            "serve",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "--port",
+            str(port),
+            "--background",
+        )
     assert code == 1 and f"port {port}" in err and "--port" in err
 
 
 def test_a_stale_pid_file_is_cleared(tmp_path, capsys):
     db = tmp_path / "x.duckdb"
     paths = serve_paths(db)
-    paths.pid.write_text(json.dumps({"pid": 2**22 + 12345, "url": "http://127.0.0.1:1"}))
+    paths.pid.write_text(
+        json.dumps({"pid": 2**22 + 12345, "url": "http://127.0.0.1:1"})
+    )
     code, out, _ = run(capsys, "status", "--db", str(db), "--json")
     assert code == 0 and json.loads(out)["running"] is False
     assert not paths.pid.exists()
@@ -155,5 +224,11 @@ def test_status_reads_gpu_name_and_memory_from_nvidia_smi(tmp_path, monkeypatch)
     fake.write_text("#!/bin/sh\necho 'NVIDIA H100 80GB HBM3, 1234, 81559'\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{tmp_path}:{__import__('os').environ['PATH']}")
-    assert gpu_status() == [{"name": "NVIDIA H100 80GB HBM3", "memory_used_mib": 1234, "memory_total_mib": 81559,
-                             "source": "nvidia-smi"}]
+    assert gpu_status() == [
+        {
+            "name": "NVIDIA H100 80GB HBM3",
+            "memory_used_mib": 1234,
+            "memory_total_mib": 81559,
+            "source": "nvidia-smi",
+        }
+    ]

@@ -23,7 +23,9 @@ APP = ROOT / "dashboard" / "app.py"
 
 
 @pytest.fixture
-def app_env(monkeypatch: pytest.MonkeyPatch, fake_cache: AnalysisCache) -> Iterator[Callable[..., AppTest]]:
+def app_env(
+    monkeypatch: pytest.MonkeyPatch, fake_cache: AnalysisCache
+) -> Iterator[Callable[..., AppTest]]:
     """Return a factory of AppTests on a database, as a local user with a role.
 
     ``st.cache_resource`` is process-global, so caches are cleared before and after each
@@ -34,7 +36,13 @@ def app_env(monkeypatch: pytest.MonkeyPatch, fake_cache: AnalysisCache) -> Itera
     st.cache_resource.clear()
     st.cache_data.clear()
 
-    def make(db: Path, *, role: str = "reviewer", actor: str = "tester", lang: str | None = None) -> AppTest:
+    def make(
+        db: Path,
+        *,
+        role: str = "reviewer",
+        actor: str = "tester",
+        lang: str | None = None,
+    ) -> AppTest:
         monkeypatch.setenv("CASEBOOK_DB", str(db))
         monkeypatch.setenv("CASEBOOK_ROLE", role)
         monkeypatch.setenv("CASEBOOK_ACTOR", actor)
@@ -60,9 +68,13 @@ def small_png() -> Callable[[int], bytes]:
     from cases.phantom import PhantomSpec
 
     def make(number: int) -> bytes:
-        pixels = make_phantom(PhantomSpec(rows=64, columns=64, spacing_mm=5.0, seed=number)).pixels
+        pixels = make_phantom(
+            PhantomSpec(rows=64, columns=64, spacing_mm=5.0, seed=number)
+        ).pixels
         buffer = io.BytesIO()
-        PILImage.fromarray(np.round(pixels * 255).astype(np.uint8), mode="L").save(buffer, format="PNG")
+        PILImage.fromarray(np.round(pixels * 255).astype(np.uint8), mode="L").save(
+            buffer, format="PNG"
+        )
         return buffer.getvalue()
 
     return make

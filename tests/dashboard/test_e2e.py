@@ -23,8 +23,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
-CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-               "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROME_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ARTIFACTS = ROOT / "artifacts" / "e2e"
 SEED_ZH = [
     "肺部是否有异常?",
@@ -35,7 +43,10 @@ SEED_ZH = [
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
+    ),
 ]
 
 
@@ -45,31 +56,59 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_healthy(url: str, process: subprocess.Popen, log: Path, timeout: float = 90.0) -> None:
+def wait_healthy(
+    url: str, process: subprocess.Popen, log: Path, timeout: float = 90.0
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"streamlit exited ({process.returncode}):\n{log.read_text()[-3000:]}"
+            )
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read() == b"ok":
                     return
         except OSError:
             time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not answer within {timeout} s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"streamlit did not answer within {timeout} s:\n{log.read_text()[-3000:]}"
+    )
 
 
-def start_dashboard(db: Path, folder: Path, *, env: dict[str, str] | None = None,
-                    extra: list[str] | None = None) -> tuple[str, subprocess.Popen]:
+def start_dashboard(
+    db: Path,
+    folder: Path,
+    *,
+    env: dict[str, str] | None = None,
+    extra: list[str] | None = None,
+) -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = folder / f"streamlit-{port}.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-         "--browser.gatherUsageStats=false", "--server.fileWatcherType=none", *(extra or [])],
-        cwd=ROOT, env={**os.environ, "CASEBOOK_DB": str(db), "CASEBOOK_ROLE": "reviewer",
-                       "CASEBOOK_ACTOR": "e2e.reader", **(env or {})},
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.headless=true",
+            "--server.address=127.0.0.1",
+            f"--server.port={port}",
+            "--browser.gatherUsageStats=false",
+            "--server.fileWatcherType=none",
+            *(extra or []),
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "CASEBOOK_DB": str(db),
+            "CASEBOOK_ROLE": "reviewer",
+            "CASEBOOK_ACTOR": "e2e.reader",
+            **(env or {}),
+        },
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process, log)
@@ -90,8 +129,13 @@ def demo(tmp_path_factory) -> dict:
     """A fresh demo database built by `casebook demo` with the real engine."""
     folder = tmp_path_factory.mktemp("e2e")
     db = folder / "demo.duckdb"
-    done = subprocess.run([sys.executable, "-m", "cli", "demo", "--db", str(db), "--json"], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "cli", "demo", "--db", str(db), "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     return {"db": db, "folder": folder, "report": report}
@@ -109,7 +153,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROME_ARGS
+        )
         yield chromium
         chromium.close()
 
@@ -123,7 +169,9 @@ def page(browser):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport={"width": 1500, "height": 1250})
     page = context.new_page()
-    page.on("request", lambda r: OUTSIDE.append(r.url) if not _is_local(r.url) else None)
+    page.on(
+        "request", lambda r: OUTSIDE.append(r.url) if not _is_local(r.url) else None
+    )
     yield page
     context.close()
 
@@ -132,13 +180,19 @@ def _is_local(url: str) -> bool:
     from urllib.parse import urlparse
 
     parsed = urlparse(url)
-    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in ("127.0.0.1", "localhost", "::1")
+    return parsed.scheme in ("data", "blob", "about") or parsed.hostname in (
+        "127.0.0.1",
+        "localhost",
+        "::1",
+    )
 
 
 def settle(page, timeout: float = 60_000) -> None:
     """Wait until the script run triggered last has finished."""
     page.wait_for_timeout(250)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout
+    )
 
 
 def shot(page, name: str) -> Path:
@@ -155,7 +209,8 @@ def painted_pixels(page) -> int:
     """How many pixels of the canvas's object layer are painted (anchors, labels, boxes)."""
     return page.locator("canvas.dc-canvas.lower-canvas").evaluate(
         """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+                  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }"""
+    )
 
 
 def choose(page, label: str, option: str) -> None:
@@ -170,13 +225,18 @@ def ask(page, question: str, expected_answers: int) -> None:
     box.press("Enter")
     page.wait_for_function(
         f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length >= {expected_answers}",
-        timeout=120_000)
+        timeout=120_000,
+    )
     settle(page, timeout=120_000)
 
 
 def seed_case(demo) -> str:
     """The real chest CR of the demo: the learned models find its round opacities."""
-    return next(f["case_id"] for f in demo["report"]["report"]["films"] if f["key"] == "pydicom-cr")
+    return next(
+        f["case_id"]
+        for f in demo["report"]["report"]["films"]
+        if f["key"] == "pydicom-cr"
+    )
 
 
 def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
@@ -196,9 +256,13 @@ def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
     assert "【肺部表现】" in main.inner_text()
     page.wait_for_selector("canvas.upper-canvas")
     assert painted_pixels(page) > empty + 2000  # the anchors are drawn on the image
-    metrics = {page.get_by_test_id("stMetricLabel").nth(i).inner_text().strip():
-               page.get_by_test_id("stMetricValue").nth(i).inner_text().strip()
-               for i in range(page.get_by_test_id("stMetric").count())}
+    metrics = {
+        page.get_by_test_id("stMetricLabel")
+        .nth(i)
+        .inner_text()
+        .strip(): page.get_by_test_id("stMetricValue").nth(i).inner_text().strip()
+        for i in range(page.get_by_test_id("stMetric").count())
+    }
     assert set(metrics) >= {"met", "not met", "not assessable"}
     assert all(v.isdigit() for v in metrics.values())
     assert re.search(r"conversation=\d+", page.url)
@@ -218,15 +282,19 @@ def test_a_drawn_box_is_the_subject_of_the_next_question(server, demo, page):
     assert box is not None
     page.mouse.move(box["x"] + 0.62 * box["width"], box["y"] + 0.68 * box["height"])
     page.mouse.down()
-    page.mouse.move(box["x"] + 0.80 * box["width"], box["y"] + 0.82 * box["height"], steps=12)
+    page.mouse.move(
+        box["x"] + 0.80 * box["width"], box["y"] + 0.82 * box["height"], steps=12
+    )
     page.mouse.up()
     page.get_by_text("Box drawn").wait_for(timeout=30_000)
     settle(page)
     shot(page, "04-box-drawn")
     ask(page, "这个区域是什么?", before + 1)
     assert assistant_count(page) == before + 1
-    assert "阅片者标注区域" in page.get_by_test_id("stMain").inner_text() or "region" in page.get_by_test_id(
-        "stMain").inner_text()
+    assert (
+        "阅片者标注区域" in page.get_by_test_id("stMain").inner_text()
+        or "region" in page.get_by_test_id("stMain").inner_text()
+    )
     shot(page, "05-asked-about-the-box")
 
 
@@ -253,9 +321,14 @@ def test_the_audit_page_shows_the_integrity_check_passing(server, page):
     page.get_by_test_id("stSidebarNav").get_by_text("Audit").click()
     settle(page)
     page.get_by_text("Integrity check passed").wait_for(timeout=60_000)
-    assert "e2e.reader" in page.get_by_test_id("stMain").inner_text() or page.get_by_test_id("stDataFrame").count()
+    assert (
+        "e2e.reader" in page.get_by_test_id("stMain").inner_text()
+        or page.get_by_test_id("stDataFrame").count()
+    )
     shot(page, "07-audit")
-    assert page.get_by_role("button", name="Download the filtered table (CSV)").is_enabled()
+    assert page.get_by_role(
+        "button", name="Download the filtered table (CSV)"
+    ).is_enabled()
 
 
 def test_no_page_asked_anything_of_a_host_outside_this_machine():

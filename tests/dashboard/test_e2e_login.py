@@ -37,13 +37,21 @@ from tests.dashboard.test_e2e import (
 
 pytestmark = [
     pytest.mark.e2e,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
+    ),
 ]
 
 CLIENT_ID = "casebook-dashboard"
 CLIENT_SECRET = "test-client-secret"
-PERSON = {"sub": "u-4711", "email": "dr.chen@example.org", "name": "Dr Chen", "email_verified": True,
-          "casebook_roles": ["reviewer", "qa_auditor"]}
+PERSON = {
+    "sub": "u-4711",
+    "email": "dr.chen@example.org",
+    "name": "Dr Chen",
+    "email_verified": True,
+    "casebook_roles": ["reviewer", "qa_auditor"],
+}
 
 
 class FakeIdentityProvider:
@@ -52,7 +60,9 @@ class FakeIdentityProvider:
     def __init__(self) -> None:
         from joserfc.jwk import RSAKey
 
-        self.key = RSAKey.generate_key(2048, parameters={"kid": "test-key", "use": "sig", "alg": "RS256"})
+        self.key = RSAKey.generate_key(
+            2048, parameters={"kid": "test-key", "use": "sig", "alg": "RS256"}
+        )
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.codes: dict[str, str] = {}
@@ -99,8 +109,14 @@ class FakeIdentityProvider:
                 if self.path != "/token" or nonce is None:
                     self.send_error(400)
                     return
-                self._json({"access_token": secrets.token_urlsafe(16), "token_type": "Bearer", "expires_in": 3600,
-                            "id_token": provider.id_token(nonce)})
+                self._json(
+                    {
+                        "access_token": secrets.token_urlsafe(16),
+                        "token_type": "Bearer",
+                        "expires_in": 3600,
+                        "id_token": provider.id_token(nonce),
+                    }
+                )
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -116,14 +132,24 @@ class FakeIdentityProvider:
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["RS256"],
             "scopes_supported": ["openid", "email", "profile"],
-            "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+            "token_endpoint_auth_methods_supported": [
+                "client_secret_basic",
+                "client_secret_post",
+            ],
         }
 
     def id_token(self, nonce: str) -> str:
         from joserfc import jwt
 
         now = int(time.time())
-        claims = {**PERSON, "iss": self.issuer, "aud": CLIENT_ID, "iat": now, "exp": now + 600, "nonce": nonce}
+        claims = {
+            **PERSON,
+            "iss": self.issuer,
+            "aud": CLIENT_ID,
+            "iat": now,
+            "exp": now + 600,
+            "nonce": nonce,
+        }
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.key)
 
     def __enter__(self) -> FakeIdentityProvider:
@@ -145,7 +171,8 @@ def write_secrets(folder: Path, provider: FakeIdentityProvider, port: int) -> No
     (folder / ".streamlit").mkdir(parents=True, exist_ok=True)
     config = (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
     (folder / ".streamlit" / "config.toml").write_text(config, encoding="utf-8")
-    (folder / ".streamlit" / "secrets.toml").write_text(f"""
+    (folder / ".streamlit" / "secrets.toml").write_text(
+        f"""
 [auth]
 redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
 cookie_secret = "{secrets.token_hex(32)}"
@@ -155,10 +182,14 @@ server_metadata_url = "{provider.issuer}/.well-known/openid-configuration"
 
 [casebook]
 default_role = ""
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
-def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(tmp_path, identity_provider, demo_template):
+def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(
+    tmp_path, identity_provider, demo_template
+):
     from playwright.sync_api import sync_playwright
 
     folder = tmp_path / "site"
@@ -169,11 +200,15 @@ def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(tmp_path, i
     url, process = start_dashboard_in(folder, db, port)
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROME_ARGS)
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROME_ARGS
+            )
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.goto(f"{url}/cases")
             page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
-            assert page.get_by_test_id("stDataFrame").count() == 0  # nothing before signing in
+            assert (
+                page.get_by_test_id("stDataFrame").count() == 0
+            )  # nothing before signing in
             page.get_by_role("button", name="Sign in").click()
             page.get_by_text("Dr Chen").wait_for(timeout=60_000)
             page.get_by_test_id("stDataFrame").wait_for(timeout=60_000)
@@ -197,7 +232,12 @@ def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(tmp_path, i
             browser.close()
     finally:
         stop(process)
-    assert {"/.well-known/openid-configuration", "/authorize", "/token", "/jwks"} <= set(identity_provider.requests)
+    assert {
+        "/.well-known/openid-configuration",
+        "/authorize",
+        "/token",
+        "/jwks",
+    } <= set(identity_provider.requests)
     with open_store(db) as store:
         turn = store.list_turns(2)[-1]
         assert turn.question == "How large is this lesion?"
@@ -209,12 +249,22 @@ def start_dashboard_in(folder: Path, db: Path, port: int):
     """Run the dashboard from ``folder`` (its .streamlit/ holds the secrets) on ``port``."""
     log = folder / "streamlit.log"
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard" / "app.py"),
-         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
-         "--browser.gatherUsageStats=false"],
-        cwd=folder, env={**os.environ, "CASEBOOK_DB": str(db)}, stdout=log.open("wb"), stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "dashboard" / "app.py"),
+            "--server.headless=true",
+            "--server.address=127.0.0.1",
+            f"--server.port={port}",
+            "--browser.gatherUsageStats=false",
+        ],
+        cwd=folder,
+        env={**os.environ, "CASEBOOK_DB": str(db)},
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     wait_healthy(url, process, log)
     return url, process
-

@@ -26,8 +26,16 @@ def open_page(at, page: str, **params):
 
 
 def texts(at) -> str:
-    parts = [m.value for m in at.markdown] + [c.value for c in at.caption] + [i.value for i in at.info]
-    parts += [e.value for e in at.error] + [w.value for w in at.warning] + [s.value for s in at.success]
+    parts = (
+        [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + [i.value for i in at.info]
+    )
+    parts += (
+        [e.value for e in at.error]
+        + [w.value for w in at.warning]
+        + [s.value for s in at.success]
+    )
     return "\n".join(str(p) for p in parts)
 
 
@@ -35,13 +43,37 @@ def canvas_key(at, image_prefix: str) -> str:
     return at.session_state[f"{image_prefix}:key"]
 
 
-def draw_box(at, prefix: str, left: float, top: float, width: float, height: float, label: str = "region"):
+def draw_box(
+    at,
+    prefix: str,
+    left: float,
+    top: float,
+    width: float,
+    height: float,
+    label: str = "region",
+):
     """Simulate a box drawn in the browser: the canvas state the frontend would send."""
     key = canvas_key(at, prefix)
     at.session_state[key] = {
-        "drawing": {"raw": {"objects": [{"type": "LabeledRect", "label": label, "left": left, "top": top,
-                                         "width": width, "height": height, "originX": "left", "originY": "top",
-                                         "scaleX": 1, "scaleY": 1}]}, "data": None},
+        "drawing": {
+            "raw": {
+                "objects": [
+                    {
+                        "type": "LabeledRect",
+                        "label": label,
+                        "left": left,
+                        "top": top,
+                        "width": width,
+                        "height": height,
+                        "originX": "left",
+                        "originY": "top",
+                        "scaleX": 1,
+                        "scaleY": 1,
+                    }
+                ]
+            },
+            "data": None,
+        },
         "backgroundFit": None,
     }
     at.run()
@@ -65,13 +97,19 @@ def test_every_page_renders_on_an_empty_database(app_env, empty_db, page):
 
 @pytest.mark.parametrize("page", PAGES)
 def test_every_page_renders_on_the_demo_database(app_env, demo_db, page):
-    params = {"case": {"id": SEED_CASE}, "replay": {"conversation": SEED_ZH}, "compare": {"case": SEED_CASE}}
+    params = {
+        "case": {"id": SEED_CASE},
+        "replay": {"conversation": SEED_ZH},
+        "compare": {"case": SEED_CASE},
+    }
     at = open_page(app_env(demo_db, role="admin"), page, **params.get(page, {}))
     assert at.title
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_the_interface_speaks_both_languages_and_always_carries_the_disclaimer(app_env, demo_db, lang):
+def test_the_interface_speaks_both_languages_and_always_carries_the_disclaimer(
+    app_env, demo_db, lang
+):
     at = app_env(demo_db, lang=lang)
     at.run()
     assert not at.exception
@@ -92,7 +130,10 @@ def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
     assert SEED_CASE in set(at.dataframe[0].value["case"])
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("").run()
     at.selectbox(key=SessionKey.CASE_WARNINGS.value).select("yes").run()
-    assert set(at.dataframe[0].value["case"]) == {"C000004", "C000005"}  # the films without pixel spacing
+    assert set(at.dataframe[0].value["case"]) == {
+        "C000004",
+        "C000005",
+    }  # the films without pixel spacing
 
 
 def test_the_pager_moves_through_pages(app_env, tmp_path, small_png):
@@ -124,9 +165,17 @@ def test_upload_imports_each_file_and_reports_issues_and_refusals(tmp_path, smal
 
     bar = Bar()
     with open_store(tmp_path / "up.duckdb") as store:
-        results = import_files(store, [("a.png", small_png(1)), ("junk.dcm", b"not an image"),
-                                       ("a-again.png", small_png(1))], actor="local:tester", spacing_mm=None,
-                               progress=bar)
+        results = import_files(
+            store,
+            [
+                ("a.png", small_png(1)),
+                ("junk.dcm", b"not an image"),
+                ("a-again.png", small_png(1)),
+            ],
+            actor="local:tester",
+            spacing_mm=None,
+            progress=bar,
+        )
         assert [r.status for r in results] == ["imported", "refused", "existing"]
         assert any(i.code.value == "no_calibration" for i in results[0].issues)
         assert results[1].message and results[1].case_id is None
@@ -134,7 +183,9 @@ def test_upload_imports_each_file_and_reports_issues_and_refusals(tmp_path, smal
     assert bar.calls == pytest.approx([1 / 3, 2 / 3, 1.0])
 
 
-def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied(tmp_path, small_png):
+def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied(
+    tmp_path, small_png
+):
     from dashboard.components.upload import import_files
 
     class Bar:
@@ -142,8 +193,16 @@ def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied
             pass
 
     with open_store(tmp_path / "up.duckdb") as store:
-        first, again = (import_files(store, [("a.png", small_png(1))], actor="local:tester", spacing_mm=mm,
-                                     progress=Bar())[0] for mm in (0.2, 0.5))
+        first, again = (
+            import_files(
+                store,
+                [("a.png", small_png(1))],
+                actor="local:tester",
+                spacing_mm=mm,
+                progress=Bar(),
+            )[0]
+            for mm in (0.2, 0.5)
+        )
     assert first.ignored_spacing is None
     assert again.status == "existing"
     assert again.ignored_spacing == ("0.200 mm (user)", "0.500 mm (user)")
@@ -152,7 +211,9 @@ def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied
 # --------------------------------------------------------------------------- case page: chat
 
 
-def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(app_env, demo_db):
+def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
+    app_env, demo_db
+):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     assert at.title[0].value == f"Case {SEED_CASE}"
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
@@ -165,15 +226,21 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(app_en
 
 def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
     at = open_page(app_env(demo_db, actor="dr.zhang"), "case", id=SEED_CASE)
-    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(0).run()  # + new conversation
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("Is there anything abnormal in the lungs?").run()
+    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
+        0
+    ).run()  # + new conversation
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "Is there anything abnormal in the lungs?"
+    ).run()
     assert not at.exception, [e.value for e in at.exception]
     assert [m.name for m in at.chat_message][-2:] == ["user", "assistant"]
     with open_store(demo_db) as store:
         newest = store.list_conversations(SEED_CASE)[-1]
         turns = store.list_turns(newest.conversation_id)
         assert newest.backend == "embedded" and newest.created_by == "local:dr.zhang"
-        assert [t.question for t in turns] == ["Is there anything abnormal in the lungs?"]
+        assert [t.question for t in turns] == [
+            "Is there anything abnormal in the lungs?"
+        ]
         assert turns[0].actor == "local:dr.zhang"
         assert store.list_audit()[-1].actor == "local:dr.zhang"
     at.run()  # the next run reads the turn back from the store
@@ -181,9 +248,13 @@ def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
     assert at.query_params["conversation"] == str(newest.conversation_id)
 
 
-def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(app_env, demo_db):
+def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(
+    app_env, demo_db
+):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("How large is this lesion?").run()
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "How large is this lesion?"
+    ).run()
     assert not at.exception
     with open_store(demo_db) as store:
         turns = store.list_turns(SEED_EN)
@@ -199,11 +270,15 @@ def test_questions_carrying_markup_are_stored_and_shown_as_text(app_env, demo_db
     with open_store(demo_db) as store:
         assert store.list_turns(SEED_EN)[-1].question == hostile
     shown = [m.value for m in at.chat_message[-2].markdown]
-    assert any(r"\<script\>" in v and r"\!\[t\]" in v and r"\*\*x\*\*" in v for v in shown)
+    assert any(
+        r"\<script\>" in v and r"\!\[t\]" in v and r"\*\*x\*\*" in v for v in shown
+    )
 
 
 def test_a_reader_without_the_ask_right_cannot_type(app_env, demo_db):
-    at = open_page(app_env(demo_db, role="qa_auditor"), "case", id=SEED_CASE, conversation=SEED_ZH)
+    at = open_page(
+        app_env(demo_db, role="qa_auditor"), "case", id=SEED_CASE, conversation=SEED_ZH
+    )
     assert at.chat_input[0].proto.disabled
     assert "does not ask" in at.chat_input[0].proto.placeholder
 
@@ -213,18 +288,31 @@ def test_a_reader_without_the_ask_right_cannot_type(app_env, demo_db):
 
 def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo_db):
     prefix = image_prefix(demo_db)
-    at = open_page(app_env(demo_db, role="reviewer", actor="dr.wu"), "case", id=SEED_CASE, conversation=SEED_ZH)
+    at = open_page(
+        app_env(demo_db, role="reviewer", actor="dr.wu"),
+        "case",
+        id=SEED_CASE,
+        conversation=SEED_ZH,
+    )
     scale = 600 / 1024  # the M canvas shows the 1024 px film at 600 px
-    draw_box(at, prefix, 100 * scale, 200 * scale, 300 * scale, 160 * scale, label="nodule?")
+    draw_box(
+        at, prefix, 100 * scale, 200 * scale, 300 * scale, 160 * scale, label="nodule?"
+    )
     assert "Box drawn" in texts(at)
     at.button(key=f"FormSubmitter:{prefix}-annotate-Save as annotation").click().run()
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
         note = store.list_annotations(SEED_CASE)[-1]
         assert note.author == "local:dr.wu" and note.label == "nodule?"
-        assert (note.geometry.x0, note.geometry.y0, note.geometry.x1, note.geometry.y1) == pytest.approx(
-            (100, 200, 400, 360), abs=0.2)
-        assert note.conversation_id == SEED_ZH and note.turn_index == 3  # the shown turn, 0-based
+        assert (
+            note.geometry.x0,
+            note.geometry.y0,
+            note.geometry.x1,
+            note.geometry.y1,
+        ) == pytest.approx((100, 200, 400, 360), abs=0.2)
+        assert (
+            note.conversation_id == SEED_ZH and note.turn_index == 3
+        )  # the shown turn, 0-based
         assert store.list_audit()[-1].action == "annotation.add"
         assert store.list_audit()[-1].actor == "local:dr.wu"
     assert "Saved annotation" in texts(at)
@@ -233,20 +321,28 @@ def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo
 
 def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
     prefix = image_prefix(demo_db)
-    at = open_page(app_env(demo_db, role="reader"), "case", id=SEED_CASE, conversation=SEED_EN)
+    at = open_page(
+        app_env(demo_db, role="reader"), "case", id=SEED_CASE, conversation=SEED_EN
+    )
     scale = 600 / 1024
-    draw_box(at, prefix, 640 * scale, 700 * scale, 120 * scale, 100 * scale, label="streaks")
+    draw_box(
+        at, prefix, 640 * scale, 700 * scale, 120 * scale, 100 * scale, label="streaks"
+    )
     assert "Only reviewers save annotations." in texts(at)
     assert not [b for b in at.button if "annotate" in str(b.key)]
     assert at.toggle(key=SessionKey.ASK_ABOUT_BOX.value).value is True
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("What is in this region?").run()
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "What is in this region?"
+    ).run()
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
         turn = store.get_turn(SEED_EN, 4)
     drawn = [a for a in turn.anchors if a.kind.value == "user_drawn"]
     assert len(drawn) == 1 and drawn[0].label == "streaks"
     box = drawn[0].geometry
-    assert (box.x0, box.y0, box.x1, box.y1) == pytest.approx((640, 700, 760, 800), abs=0.5)
+    assert (box.x0, box.y0, box.x1, box.y1) == pytest.approx(
+        (640, 700, 760, 800), abs=0.5
+    )
 
 
 def test_selecting_an_anchor_shows_its_details_and_zoom_follows_it(app_env, demo_db):
@@ -265,10 +361,14 @@ def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
     at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
     assert not at.exception
     assert at.query_params["turn"] == "1"
-    assert at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "scorecard"
+    assert (
+        at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "scorecard"
+    )
     first = at.session_state[f"{image_prefix(demo_db)}:key"]
     at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
-    assert at.session_state[f"{image_prefix(demo_db)}:key"] != first  # another overlay, another canvas
+    assert (
+        at.session_state[f"{image_prefix(demo_db)}:key"] != first
+    )  # another overlay, another canvas
 
 
 # --------------------------------------------------------------------------- replay
@@ -288,25 +388,41 @@ def test_replay_steps_back_and_forth(app_env, demo_db):
     assert "Turn 2 of 4" in texts(at)
 
 
-def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(app_env, demo_db):
-    at = open_page(app_env(demo_db, role="reader"), "replay", conversation=SEED_ZH, turn=2)
+def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
+    app_env, demo_db
+):
+    at = open_page(
+        app_env(demo_db, role="reader"), "replay", conversation=SEED_ZH, turn=2
+    )
     at.toggle(key=SessionKey.QUIZ.value).set_value(True).run()
     assert "The answer is hidden until you draw your box." in texts(at)
     with open_store(demo_db) as store:
-        contour = next(s.anchor for s in store.anchors_after_turn(SEED_ZH, 1) if s.anchor.anchor_id == "A2")
+        contour = next(
+            s.anchor
+            for s in store.anchors_after_turn(SEED_ZH, 1)
+            if s.anchor.anchor_id == "A2"
+        )
     b = contour.geometry
     xs = [p[0] for p in b.points]
     ys = [p[1] for p in b.points]
     scale = 600 / 1024
-    draw_box(at, f"quiz-{SEED_ZH}", min(xs) * scale, min(ys) * scale, (max(xs) - min(xs)) * scale,
-             (max(ys) - min(ys)) * scale)
+    draw_box(
+        at,
+        f"quiz-{SEED_ZH}",
+        min(xs) * scale,
+        min(ys) * scale,
+        (max(xs) - min(xs)) * scale,
+        (max(ys) - min(ys)) * scale,
+    )
     assert at.selectbox(key=SessionKey.QUIZ_TARGET.value).value == "anchor:A2"
     at.button(key="quiz_check").click().run()
     assert not at.exception, [e.value for e in at.exception]
     iou = next(m for m in at.metric if m.label == "IoU")
     assert float(iou.value) > 0.8
     assert "Well placed" in texts(at)
-    assert len([m for m in at.chat_message if m.name == "assistant"]) == 2  # the answer is revealed
+    assert (
+        len([m for m in at.chat_message if m.name == "assistant"]) == 2
+    )  # the answer is revealed
 
 
 # --------------------------------------------------------------------------- compare
@@ -317,7 +433,9 @@ def test_compare_pairs_the_anchors_of_two_runs(app_env, demo_db):
     anchors = at.dataframe[0].value
     assert (anchors["status"] == "matched").sum() >= 3
     assert len(at.get("bidi_component")) == 2
-    assert "0 of" in texts(at)  # the same film, the same engine: no scorecard item differs
+    assert "0 of" in texts(
+        at
+    )  # the same film, the same engine: no scorecard item differs
 
 
 # --------------------------------------------------------------------------- audit
@@ -340,14 +458,18 @@ def test_the_audit_page_passes_the_check_and_lists_every_turn(app_env, demo_db):
 
 def test_the_audit_page_fails_the_check_after_tampering(app_env, demo_db):
     connection = duckdb.connect(str(demo_db))
-    connection.execute("UPDATE turns SET answer_text = 'nothing to see' WHERE conversation_id = 1 AND turn_index = 1")
+    connection.execute(
+        "UPDATE turns SET answer_text = 'nothing to see' WHERE conversation_id = 1 AND turn_index = 1"
+    )
     connection.close()
     at = open_page(app_env(demo_db, role="admin"), "audit")
     failed = [e.value for e in at.error if "FAILED" in e.value]
     assert failed and "answer_text" in failed[0]
 
 
-def test_a_reader_who_follows_a_link_to_the_audit_page_is_told_who_may_open_it(app_env, demo_db):
+def test_a_reader_who_follows_a_link_to_the_audit_page_is_told_who_may_open_it(
+    app_env, demo_db
+):
     at = open_page(app_env(demo_db, role="reader"), "audit")
     # AppTest serves on loopback, where the local sidebar may switch roles: it says so.
     assert [w.value for w in at.warning] == [
@@ -359,9 +481,13 @@ def test_a_reader_who_follows_a_link_to_the_audit_page_is_told_who_may_open_it(a
     assert "integrity" not in texts(at).lower()
 
 
-def test_on_a_shared_server_the_role_cannot_be_switched_so_no_switch_is_offered(app_env, demo_db, monkeypatch):
+def test_on_a_shared_server_the_role_cannot_be_switched_so_no_switch_is_offered(
+    app_env, demo_db, monkeypatch
+):
     at = app_env(demo_db, role="reader")
-    monkeypatch.setattr(st, "get_option", lambda name: "0.0.0.0" if name == "server.address" else None)
+    monkeypatch.setattr(
+        st, "get_option", lambda name: "0.0.0.0" if name == "server.address" else None
+    )
     open_page(at, "audit")
     (warning,) = [w.value for w in at.warning]
     assert "QA auditor" in warning and "Acting as" not in warning
@@ -388,18 +514,32 @@ def test_an_admin_changes_a_setting_and_the_change_is_audited(app_env, demo_db):
     assert not at.exception
     with open_store(demo_db) as store:
         record = store.list_audit()[-1]
-    assert (record.action, record.actor, record.entity_id) == ("settings.change", "local:it.admin", "quiz_iou_threshold")
+    assert (record.action, record.actor, record.entity_id) == (
+        "settings.change",
+        "local:it.admin",
+        "quiz_iou_threshold",
+    )
     assert record.payload["new"] == 0.3
-    assert '"quiz_iou_threshold": 0.3' in (demo_db.parent / "demo.duckdb.settings.json").read_text()
+    assert (
+        '"quiz_iou_threshold": 0.3'
+        in (demo_db.parent / "demo.duckdb.settings.json").read_text()
+    )
 
 
 # --------------------------------------------------------------------------- sign-in
 
 
-def test_with_oidc_configured_a_signed_out_visitor_sees_only_the_sign_in_page(app_env, demo_db):
+def test_with_oidc_configured_a_signed_out_visitor_sees_only_the_sign_in_page(
+    app_env, demo_db
+):
     at = app_env(demo_db)
-    at.secrets["auth"] = {"client_id": "x", "client_secret": "y", "redirect_uri": "http://localhost/oauth2callback",
-                          "cookie_secret": "z", "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration"}
+    at.secrets["auth"] = {
+        "client_id": "x",
+        "client_secret": "y",
+        "redirect_uri": "http://localhost/oauth2callback",
+        "cookie_secret": "z",
+        "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+    }
     at.run()
     assert not at.exception
     assert [b.label for b in at.button] == ["Sign in"]
@@ -408,9 +548,19 @@ def test_with_oidc_configured_a_signed_out_visitor_sees_only_the_sign_in_page(ap
 
 def test_a_signed_in_qa_auditor_gets_the_audit_page_and_no_chat(app_env, demo_db):
     at = app_env(demo_db)
-    at.secrets["auth"] = {"client_id": "x", "client_secret": "y", "redirect_uri": "http://localhost/oauth2callback",
-                          "cookie_secret": "z", "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration"}
-    at.user = {"is_logged_in": True, "email": "qa@example.org", "name": "Q. A.", "casebook_roles": ["qa_auditor"]}
+    at.secrets["auth"] = {
+        "client_id": "x",
+        "client_secret": "y",
+        "redirect_uri": "http://localhost/oauth2callback",
+        "cookie_secret": "z",
+        "server_metadata_url": "http://127.0.0.1:1/.well-known/openid-configuration",
+    }
+    at.user = {
+        "is_logged_in": True,
+        "email": "qa@example.org",
+        "name": "Q. A.",
+        "casebook_roles": ["qa_auditor"],
+    }
     at.run()
     at.switch_page("views/audit.py").run()
     assert not at.exception
@@ -423,20 +573,28 @@ def _image_id(db) -> str:
         return store.list_images(SEED_CASE)[0].image_id
 
 
-def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(app_env, demo_db, monkeypatch):
+def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(
+    app_env, demo_db, monkeypatch
+):
     from engine.analysis import AnalysisCache
     from engine.errors import ModelFileMissing
     from services import workflows
 
     def missing():
-        raise ModelFileMissing("engine/models/nodule_classifier.onnx is missing: reinstall the engine package")
+        raise ModelFileMissing(
+            "engine/models/nodule_classifier.onnx is missing: reinstall the engine package"
+        )
 
     at = open_page(app_env(demo_db), "case", id=SEED_CASE)
     monkeypatch.setattr(workflows, "_SHARED_CACHE", AnalysisCache(missing))
     with open_store(demo_db) as store:
         before = store.stats()
-    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(0).run()
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("Is there anything abnormal in the lungs?").run()
+    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
+        0
+    ).run()
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "Is there anything abnormal in the lungs?"
+    ).run()
     assert not at.exception
     assert [e.value for e in at.error] and "image model is missing" in at.error[0].value
     assert "nothing was stored" in texts(at)

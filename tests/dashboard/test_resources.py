@@ -42,8 +42,12 @@ def test_a_model_backend_composes_one_answer_at_a_time():
     for t in threads:
         t.join()
     assert inner.most == 1
-    assert (backend.name, backend.model_id, backend.model_version, backend.parameters) == (
-        "slow", "slow-model", "1", {"temperature": 0})
+    assert (
+        backend.name,
+        backend.model_id,
+        backend.model_version,
+        backend.parameters,
+    ) == ("slow", "slow-model", "1", {"temperature": 0})
 
 
 class _Record:
@@ -59,14 +63,21 @@ class _Session:
 def test_two_browser_sessions_share_one_engine_conversation():
     registry = SessionRegistry(maxsize=2)
     first = registry.put(_Session(1))
-    assert registry.put(_Session(1)) is first  # the second session gets the first one's conversation
+    assert (
+        registry.put(_Session(1)) is first
+    )  # the second session gets the first one's conversation
     registry.put(_Session(2))
     registry.put(_Session(3))
-    assert registry.find(1) is None and registry.find(3) is not None  # least recently used goes first
+    assert (
+        registry.find(1) is None and registry.find(3) is not None
+    )  # least recently used goes first
     registry.forget(3)
     assert registry.find(3) is None
 
 
 def test_settings_out_of_range_fall_back_to_defaults():
     assert Settings(quiz_iou_threshold=7, case_page_size=3).validated() == Settings()
-    assert Settings(quiz_iou_threshold=0.3, case_page_size=20).validated().case_page_size == 20
+    assert (
+        Settings(quiz_iou_threshold=0.3, case_page_size=20).validated().case_page_size
+        == 20
+    )

@@ -34,7 +34,9 @@ def test_escaping_keeps_every_character_and_leaves_no_live_markup(raw):
         backslashes = len(escaped[:position]) - len(escaped[:position].rstrip("\\"))
         if match.group() == "\\":
             continue
-        assert backslashes % 2 == 1, f"{match.group()!r} at {position} is not escaped in {escaped!r}"
+        assert backslashes % 2 == 1, (
+            f"{match.group()!r} at {position} is not escaped in {escaped!r}"
+        )
 
 
 def test_line_breaks_survive():
@@ -42,10 +44,16 @@ def test_line_breaks_survive():
 
 
 def test_an_answer_keeps_its_list_and_titles_but_nothing_else():
-    answer = "【肺部表现】\n- [A1] nodule *1.2 cm*\n- <b>rest</b> clear\n\nNote\n- hedged"
+    answer = (
+        "【肺部表现】\n- [A1] nodule *1.2 cm*\n- <b>rest</b> clear\n\nNote\n- hedged"
+    )
     md = text.answer_markdown(answer, titles=["【肺部表现】", "Note"])
     lines = md.split("\n")
     assert lines[0] == "**【肺部表现】**  "
-    assert lines[2].startswith("- ") and r"\*1\.2 cm\*" in lines[2] and r"\[A1\]" in lines[2]
+    assert (
+        lines[2].startswith("- ")
+        and r"\*1\.2 cm\*" in lines[2]
+        and r"\[A1\]" in lines[2]
+    )
     assert r"\<b\>rest\</b\>" in lines[3]
     assert "**Note**  " in lines

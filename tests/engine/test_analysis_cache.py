@@ -16,7 +16,10 @@ from .conftest import FakeDetector, FakeSegmenter, make_phantom
 class CountingAnalyzer(Analyzer):
     def __init__(self, phantom):
         x, y, r = phantom.nodules[0]
-        super().__init__(FakeSegmenter(phantom), FakeDetector([Candidate((x, y), r, 0.9)], phantom.image.shape[1]))
+        super().__init__(
+            FakeSegmenter(phantom),
+            FakeDetector([Candidate((x, y), r, 0.9)], phantom.image.shape[1]),
+        )
         self.calls = 0
         self.entered = threading.Event()
 
@@ -26,11 +29,17 @@ class CountingAnalyzer(Analyzer):
         return super().analyze(radiograph)
 
 
-def _film(phantom, spacing: float | None = 0.35, key: str = "film-1", view: str | None = "PA") -> Radiograph:
+def _film(
+    phantom, spacing: float | None = 0.35, key: str = "film-1", view: str | None = "PA"
+) -> Radiograph:
     calibration = (
-        Calibration(row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER) if spacing else Calibration()
+        Calibration(row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER)
+        if spacing
+        else Calibration()
     )
-    return Radiograph(pixels=phantom.image, calibration=calibration, key=key, view_position=view)
+    return Radiograph(
+        pixels=phantom.image, calibration=calibration, key=key, view_position=view
+    )
 
 
 def test_a_second_request_for_the_same_image_reuses_the_first_analysis():
@@ -47,7 +56,10 @@ def test_sessions_asking_at_once_wait_for_one_analysis():
     analyzer = CountingAnalyzer(phantom)
     cache = AnalysisCache(lambda: analyzer)
     results: list[ImageAnalysis] = []
-    threads = [threading.Thread(target=lambda: results.append(cache.get(_film(phantom)))) for _ in range(4)]
+    threads = [
+        threading.Thread(target=lambda: results.append(cache.get(_film(phantom))))
+        for _ in range(4)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -73,7 +85,9 @@ def test_a_stored_analysis_is_loaded_instead_of_recomputed_and_the_cache_is_boun
     phantom = make_phantom()
     stored: dict[tuple[str, str], bytes] = {}
     first = CountingAnalyzer(phantom)
-    AnalysisCache(lambda: first).get(_film(phantom), save=lambda k, v, b: stored.__setitem__((k, v), b))
+    AnalysisCache(lambda: first).get(
+        _film(phantom), save=lambda k, v, b: stored.__setitem__((k, v), b)
+    )
     assert first.calls == 1 and set(stored) == {("film-1", first.version)}
 
     second = CountingAnalyzer(phantom)

@@ -136,9 +136,9 @@ def centroid(anatomy, region: Region) -> tuple[float, float]:
 
 # The phantom draws no clavicles; their sides are pinned on a real film (test_findings_real).
 CLAVICLES = (Region.RIGHT_CLAVICLE, Region.LEFT_CLAVICLE)
-SIDED = [r for r in Region if r.value.startswith(("right_", "left_")) and r not in CLAVICLES] + [
-    Region.LINGULA
-]
+SIDED = [
+    r for r in Region if r.value.startswith(("right_", "left_")) and r not in CLAVICLES
+] + [Region.LINGULA]
 
 
 @pytest.mark.parametrize("region", SIDED, ids=lambda r: r.value)

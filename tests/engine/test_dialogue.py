@@ -96,7 +96,10 @@ def test_a_scorecard_question_that_says_malignant_is_still_a_scorecard():
     [
         # "what is" asks for a definition only when the question points at nothing on the film.
         ("What is spiculation?", IntentKind.EXPLAIN_SIGN),
-        ("What is the margin of the nodule in the right upper zone?", IntentKind.DESCRIBE),
+        (
+            "What is the margin of the nodule in the right upper zone?",
+            IntentKind.DESCRIBE,
+        ),
         ("What does spiculation mean?", IntentKind.EXPLAIN_SIGN),
     ],
 )
@@ -196,7 +199,10 @@ def test_without_calibration_no_cm_is_claimed(phantom):
     )
     assert "estimated" in turns[2].answer_text
     # Sizes are pixels, with an estimate in cm that says it is one.
-    assert "px, ≈" in turns[0].answer_text and "estimated from typical anatomy, ±15%" in turns[0].answer_text
+    assert (
+        "px, ≈" in turns[0].answer_text
+        and "estimated from typical anatomy, ±15%" in turns[0].answer_text
+    )
     assert all(
         a.size_mm is None for a in turns[1].anchors if a.kind is AnchorKind.FINDING
     )
@@ -357,7 +363,9 @@ def test_follow_up_turns_reuse_the_analysis(seed_analysis, monkeypatch):
 # --------------------------------------------------------------------------- yes/no questions
 
 
-def test_a_yes_no_question_about_a_place_answers_for_that_place_in_both_languages(seed_analysis, phantom):
+def test_a_yes_no_question_about_a_place_answers_for_that_place_in_both_languages(
+    seed_analysis, phantom
+):
     (zh,) = run(seed_analysis, ["左肺有结节吗？"])[1]
     (en,) = run(seed_analysis, ["Is there a nodule in the left lung?"])[1]
     assert zh.intent is en.intent is IntentKind.PRESENCE
@@ -367,7 +375,10 @@ def test_a_yes_no_question_about_a_place_answers_for_that_place_in_both_language
     x, y, r = phantom.nodules[0]
     for turn in (zh, en):
         (anchor,) = [a for a in turn.anchors if a.kind is AnchorKind.FINDING]
-        assert math.dist(anchor.center, (x, y)) <= r and f"[{anchor.id}]" in turn.answer_text
+        assert (
+            math.dist(anchor.center, (x, y)) <= r
+            and f"[{anchor.id}]" in turn.answer_text
+        )
     assert [a.id for a in zh.anchors] == [a.id for a in en.anchors]
 
 
@@ -378,7 +389,9 @@ def test_a_yes_no_question_finds_the_nodule_on_its_side(seed_analysis):
 
 
 def test_a_count_is_of_the_kind_and_place_asked(seed_analysis):
-    _, (left, right) = run(seed_analysis, ["How many nodules are in the left lung?", "右肺有几个结节？"])
+    _, (left, right) = run(
+        seed_analysis, ["How many nodules are in the left lung?", "右肺有几个结节？"]
+    )
     assert left.intent is right.intent is IntentKind.LIST
     assert "0 nodules or masses detected in the left lung" in left.answer_text
     assert "右肺共检出 1 处结节或肿块" in right.answer_text
@@ -390,28 +403,42 @@ def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis
     assert zh.intent is en.intent is IntentKind.PRESENCE and zh.scorecard is None
     # Effusion itself is not measured; that is said, and so is what the angles show.
     assert "胸腔积液：无法评估（本图未测得）" in zh.answer_text
-    assert "Pleural effusion: not assessable (not measured on this image)" in en.answer_text
+    assert (
+        "Pleural effusion: not assessable (not measured on this image)"
+        in en.answer_text
+    )
     assert "相关可测征象：肋膈角变钝" in zh.answer_text
     assert "Related measured sign: Blunted costophrenic angle" in en.answer_text
-    angles = {a.region: a.id for a in en.anchors if a.region and "costophrenic" in a.region}
+    angles = {
+        a.region: a.id for a in en.anchors if a.region and "costophrenic" in a.region
+    }
     assert set(angles) == {"right_costophrenic_angle", "left_costophrenic_angle"}
     assert all(f"[{i}]" in en.answer_text for i in angles.values())
 
 
-def test_a_lesion_measured_to_the_other_hilum_is_not_given_a_connection_verdict(seed_analysis):
-    _, turns = run(seed_analysis, [SEED_ZH[0], SEED_ZH[1], "这个病灶距离左肺门多远？是否相连？"])
+def test_a_lesion_measured_to_the_other_hilum_is_not_given_a_connection_verdict(
+    seed_analysis,
+):
+    _, turns = run(
+        seed_analysis, [SEED_ZH[0], SEED_ZH[1], "这个病灶距离左肺门多远？是否相连？"]
+    )
     t3 = turns[2]
     assert "左肺门位于病灶对侧" in t3.answer_text
     assert "不相连" not in t3.answer_text and "可能相连" not in t3.answer_text
     assert [m.kind for m in t3.measurements] == ["center_to_hilum"]
 
 
-def test_the_scorecard_counts_each_group_and_says_why_items_are_not_assessable(seed_analysis):
+def test_the_scorecard_counts_each_group_and_says_why_items_are_not_assessable(
+    seed_analysis,
+):
     t4 = run(seed_analysis, SEED_EN)[1][3]
     card = t4.scorecard
     assert "Core signs (5:" in t4.answer_text and "Counter-signs" in t4.answer_text
     ct = sum(1 for i in card.items if i.reason_en == "needs CT")
-    assert f"{card.not_assessable} not assessable ({ct} need CT, {card.not_assessable - ct} not measured" in t4.answer_text
+    assert (
+        f"{card.not_assessable} not assessable ({ct} need CT, {card.not_assessable - ct} not measured"
+        in t4.answer_text
+    )
 
 
 # --------------------------------------------------------------------------- model boxes
@@ -429,10 +456,14 @@ class BoxingBackend:
     def compose(self, context, on_text=None):
         from engine.backends.base import BackendReply
 
-        return BackendReply(text=context.draft, raw_output="boxes", boxes=tuple(self.boxes))
+        return BackendReply(
+            text=context.draft, raw_output="boxes", boxes=tuple(self.boxes)
+        )
 
 
-def test_model_boxes_that_contradict_the_anatomy_map_in_side_or_zone_are_flagged(seed_analysis, phantom):
+def test_model_boxes_that_contradict_the_anatomy_map_in_side_or_zone_are_flagged(
+    seed_analysis, phantom
+):
     from engine.backends.base import ModelBox
 
     x, y, r = phantom.nodules[0]  # in the patient's right middle zone (image left)
@@ -446,8 +477,14 @@ def test_model_boxes_that_contradict_the_anatomy_map_in_side_or_zone_are_flagged
     conversation = Conversation(seed_analysis, BoxingBackend(boxes))
     turn = conversation.ask("Where is the nodule?")
     model_anchors = [a for a in turn.anchors if a.style is AnchorStyle.MODEL_BOX]
-    assert [(a.attributes["side_mismatch"], a.attributes["zone_mismatch"]) for a in model_anchors] == [
-        (False, False), (True, False), (False, True), (False, True),
+    assert [
+        (a.attributes["side_mismatch"], a.attributes["zone_mismatch"])
+        for a in model_anchors
+    ] == [
+        (False, False),
+        (True, False),
+        (False, True),
+        (False, True),
     ]
     flagged = [w for w in turn.warnings if "treat it as unreliable" in w]
     assert [w.split(":")[0] for w in flagged] == [a.id for a in model_anchors[1:]]
@@ -456,7 +493,10 @@ def test_model_boxes_that_contradict_the_anatomy_map_in_side_or_zone_are_flagged
 
 def test_a_sign_explanation_names_its_glossary_status_in_words(seed_analysis):
     _, (zh, en) = run(seed_analysis, ["什么是毛刺征？", "What is spiculation?"])
-    assert "Fleischner 术语表：" in zh.answer_text and "Fleischner glossary: " in en.answer_text
+    assert (
+        "Fleischner 术语表：" in zh.answer_text
+        and "Fleischner glossary: " in en.answer_text
+    )
     assert "not_in_glossary" not in zh.answer_text + en.answer_text
 
 
@@ -468,12 +508,16 @@ def test_a_checklist_turn_anchors_only_the_evidence_it_cites(seed_analysis):
     assert all(f"[{a.id}]" in t4.answer_text for a in created)
 
 
-def test_a_deprecated_term_is_answered_with_what_was_found_and_why_the_term_is_not_used(seed_analysis, phantom):
+def test_a_deprecated_term_is_answered_with_what_was_found_and_why_the_term_is_not_used(
+    seed_analysis, phantom
+):
     (turn,) = run(seed_analysis, ["Is there an infiltrate?"])[1]
     assert turn.intent is IntentKind.PRESENCE
     (anchor,) = [a for a in turn.anchors if a.kind is AnchorKind.FINDING]
     x, y, r = phantom.nodules[0]
-    assert math.dist(anchor.center, (x, y)) <= r and f"[{anchor.id}]" in turn.answer_text
+    assert (
+        math.dist(anchor.center, (x, y)) <= r and f"[{anchor.id}]" in turn.answer_text
+    )
     assert "no longer recommends 'infiltrate'" in turn.answer_text
 
 
@@ -485,11 +529,24 @@ def test_a_described_lesion_says_how_the_zones_were_drawn(seed_analysis):
 
 
 def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(phantom):
-    analysis = analyse(phantom, [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)], spacing=None, key="e")
+    analysis = analyse(
+        phantom,
+        [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)],
+        spacing=None,
+        key="e",
+    )
     t2 = run(analysis, SEED_EN[:2])[1][1]
-    assert "from the estimated size; unreliable near the 3 cm boundary" in t2.answer_text
-    calibrated = run(analyse(phantom, [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)], key="c"),
-                     SEED_EN[:2])[1][1]
+    assert (
+        "from the estimated size; unreliable near the 3 cm boundary" in t2.answer_text
+    )
+    calibrated = run(
+        analyse(
+            phantom,
+            [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)],
+            key="c",
+        ),
+        SEED_EN[:2],
+    )[1][1]
     assert "estimated size" not in calibrated.answer_text
 
 
@@ -502,9 +559,9 @@ def _same_analysis(zh, en):
     assert [(b.rule, b.anchor_id) for b in zh.resolved_references] == [
         (b.rule, b.anchor_id) for b in en.resolved_references
     ]
-    assert [(m.kind, m.from_anchor, m.to_anchor, m.value_mm) for m in zh.measurements] == [
-        (m.kind, m.from_anchor, m.to_anchor, m.value_mm) for m in en.measurements
-    ]
+    assert [
+        (m.kind, m.from_anchor, m.to_anchor, m.value_mm) for m in zh.measurements
+    ] == [(m.kind, m.from_anchor, m.to_anchor, m.value_mm) for m in en.measurements]
 
 
 def _rules(turn):
@@ -521,10 +578,15 @@ def test_a_weak_focal_finding_is_worded_as_possible_in_both_languages(phantom):
     zh = run(weak, ["肺部是否有异常?"])[1][0]
     en = run(weak, ["Is there anything abnormal in the lungs?"])[1][0]
     _same_analysis(zh, en)
-    assert "见一可疑类圆形结节影" in zh.answer_text and "接近报告阈值 0.50" in zh.answer_text
+    assert (
+        "见一可疑类圆形结节影" in zh.answer_text
+        and "接近报告阈值 0.50" in zh.answer_text
+    )
     assert "A possible round nodular opacity" in en.answer_text
     assert "close to the report threshold 0.50" in en.answer_text
-    described = run(weak, ["Is there anything abnormal in the lungs?", "Describe the nodule"])[1][1]
+    described = run(
+        weak, ["Is there anything abnormal in the lungs?", "Describe the nodule"]
+    )[1][1]
     assert "Weak detection" in described.answer_text
 
 
@@ -543,7 +605,9 @@ def test_the_hedge_band_is_relative_to_the_report_threshold(report_score, weak_b
     from engine.wording import weak_below as band
 
     assert band(report_score) == pytest.approx(weak_below)
-    assert is_weak(weak_below - 0.01, report_score) and not is_weak(weak_below, report_score)
+    assert is_weak(weak_below - 0.01, report_score) and not is_weak(
+        weak_below, report_score
+    )
 
 
 # --------------------------------------------------------------------------- exported boxes
@@ -563,7 +627,9 @@ def test_a_point_anchor_exports_a_one_pixel_box_around_its_point(seed_analysis):
 
 
 def test_a_hilum_named_in_words_is_logged_as_such_not_as_an_explicit_id(seed_analysis):
-    box = Box(700, 600, 760, 660)  # a reader's box, not a finding: measured centre to hilum
+    box = Box(
+        700, 600, 760, 660
+    )  # a reader's box, not a finding: measured centre to hilum
     turns = {}
     for lang, questions in {
         "zh": ("这个区域是什么？", "它距离左肺门多远？"),
@@ -577,9 +643,14 @@ def test_a_hilum_named_in_words_is_logged_as_such_not_as_an_explicit_id(seed_ana
     drawn = next(a for a in turn.anchors if a.kind is AnchorKind.USER_DRAWN)
     hilum = next(a for a in turn.anchors if a.kind is AnchorKind.LANDMARK)
     assert hilum.region == "left_hilum"
-    assert _rules(turn) == [("demonstrative_most_recent", drawn.id), ("anatomical_description", hilum.id)]
+    assert _rules(turn) == [
+        ("demonstrative_most_recent", drawn.id),
+        ("anatomical_description", hilum.id),
+    ]
     assert turn.resolved_references[1].phrase == "left hilum"
-    assert [(m.from_anchor, m.to_anchor) for m in turn.measurements] == [(drawn.id, hilum.id)]
+    assert [(m.from_anchor, m.to_anchor) for m in turn.measurements] == [
+        (drawn.id, hilum.id)
+    ]
 
 
 def test_a_located_landmark_is_logged_as_an_anatomical_binding(seed_analysis):
@@ -592,24 +663,36 @@ def test_a_located_landmark_is_logged_as_an_anatomical_binding(seed_analysis):
 
 
 def test_two_named_anchors_are_compared_not_one_dropped(seed_analysis):
-    prelude_zh, prelude_en = ["肺部是否有异常?", "右肺门在哪里？"], ["Is there anything abnormal in the lungs?",
-                                                                  "Where is the right hilum?"]
+    prelude_zh, prelude_en = (
+        ["肺部是否有异常?", "右肺门在哪里？"],
+        ["Is there anything abnormal in the lungs?", "Where is the right hilum?"],
+    )
     zh = run(seed_analysis, [*prelude_zh, "比较 A1 和 A2"])[1][2]
     en = run(seed_analysis, [*prelude_en, "Compare A1 and A2"])[1][2]
     _same_analysis(zh, en)
     assert en.intent is IntentKind.RELATION
     assert _rules(en) == [("explicit_id", "A1"), ("explicit_id", "A2")]
     (distance,) = en.measurements
-    assert (distance.kind, distance.from_anchor, distance.to_anchor) == ("center_distance", "A1", "A2")
+    assert (distance.kind, distance.from_anchor, distance.to_anchor) == (
+        "center_distance",
+        "A1",
+        "A2",
+    )
     assert "Comparison" in en.answer_text and "【比较】" in zh.answer_text
     # Each side is described: the nodule with its size, the hilum by name.
-    assert "[A1] nodule in the" in en.answer_text and "[A2] right hilum" in en.answer_text
+    assert (
+        "[A1] nodule in the" in en.answer_text and "[A2] right hilum" in en.answer_text
+    )
 
 
-def test_a_second_named_anchor_that_is_not_answered_is_said_to_be_left_out(seed_analysis):
+def test_a_second_named_anchor_that_is_not_answered_is_said_to_be_left_out(
+    seed_analysis,
+):
     prelude = ["Is there anything abnormal in the lungs?", "Where is the right hilum?"]
     en = run(seed_analysis, [*prelude, "Describe A1 and A2"])[1][2]
-    zh = run(seed_analysis, ["肺部是否有异常?", "右肺门在哪里？", "描述 A1 和 A2"])[1][2]
+    zh = run(seed_analysis, ["肺部是否有异常?", "右肺门在哪里？", "描述 A1 和 A2"])[1][
+        2
+    ]
     _same_analysis(zh, en)
     (binding,) = en.resolved_references
     assert (binding.rule.value, binding.anchor_id) == ("explicit_id", "A1")
@@ -620,13 +703,18 @@ def test_a_second_named_anchor_that_is_not_answered_is_said_to_be_left_out(seed_
 
 def test_a_sign_explained_on_this_image_logs_which_lesion_it_used(seed_analysis):
     zh = run(seed_analysis, ["肺部是否有异常?", "什么是毛刺征？"])[1][1]
-    en = run(seed_analysis, ["Is there anything abnormal in the lungs?", "What is spiculation?"])[1][1]
+    en = run(
+        seed_analysis,
+        ["Is there anything abnormal in the lungs?", "What is spiculation?"],
+    )[1][1]
     _same_analysis(zh, en)
     lesion = next(a for a in en.anchors if a.kind is AnchorKind.FINDING)
     assert _rules(en) == [("conversation_focus", lesion.id)]
     # The verdict reads in words, with the lesion it is about.
-    assert f"[{lesion.id}] On this image, the lesion under discussion (nodule, right middle zone): absent " \
-           "(spicules: 0, needs at least 1)" in en.answer_text
+    assert (
+        f"[{lesion.id}] On this image, the lesion under discussion (nodule, right middle zone): absent "
+        "(spicules: 0, needs at least 1)" in en.answer_text
+    )
     assert "（毛刺数 0，需 ≥1）" in zh.answer_text
     assert "focal." not in en.answer_text + zh.answer_text
 
@@ -634,13 +722,22 @@ def test_a_sign_explained_on_this_image_logs_which_lesion_it_used(seed_analysis)
 def test_a_sign_explained_with_two_lesions_in_focus_assesses_each_by_name():
     two = make_phantom(((290, 560, 26, (10, 3)), (300, 700, 24, ())))
     analysis = analyse(
-        two, [Candidate(two.nodules[0][:2], 26, 0.9), Candidate(two.nodules[1][:2], 24, 0.88)], key="two-explain"
+        two,
+        [
+            Candidate(two.nodules[0][:2], 26, 0.9),
+            Candidate(two.nodules[1][:2], 24, 0.88),
+        ],
+        key="two-explain",
     )
-    en = run(analysis, ["Is there anything abnormal in the lungs?", "What is spiculation?"])[1][1]
+    en = run(
+        analysis, ["Is there anything abnormal in the lungs?", "What is spiculation?"]
+    )[1][1]
     zh = run(analysis, ["肺部是否有异常?", "什么是毛刺征？"])[1][1]
     _same_analysis(zh, en)
     lesions = [a.id for a in en.anchors if a.kind is AnchorKind.FINDING]
     assert len(lesions) == 2
     assert _rules(en) == [("conversation_focus", i) for i in lesions]
-    assert "The conversation is about 2 focal lesions; each is assessed:" in en.answer_text
+    assert (
+        "The conversation is about 2 focal lesions; each is assessed:" in en.answer_text
+    )
     assert all(f"[{i}] On this image" in en.answer_text for i in lesions)

@@ -22,8 +22,20 @@ from engine.model import Calibration, CalibrationSource, Radiograph
 from tests.engine.conftest import SPACING, FakeSegmenter, make_phantom
 
 COLUMNS = [
-    "case_id", "file", "pixel_spacing_mm", "mask_lungs", "mask_anatomy", "nodule_x", "nodule_y",
-    "nodule_diameter_mm", "nodule_diameter_px", "nodule_side", "bbox_x", "bbox_y", "bbox_w", "bbox_h",
+    "case_id",
+    "file",
+    "pixel_spacing_mm",
+    "mask_lungs",
+    "mask_anatomy",
+    "nodule_x",
+    "nodule_y",
+    "nodule_diameter_mm",
+    "nodule_diameter_px",
+    "nodule_side",
+    "bbox_x",
+    "bbox_y",
+    "bbox_w",
+    "bbox_h",
     "extra_bboxes",
 ]
 
@@ -40,7 +52,10 @@ class ScriptedDetector:
 
     def detect(self, image, lung_mask, mm_per_px):
         f = image.shape[1] / 1024
-        return [Candidate((c.center[0] * f, c.center[1] * f), c.radius_px * f, c.score) for c in self.per_film.pop(0)]
+        return [
+            Candidate((c.center[0] * f, c.center[1] * f), c.radius_px * f, c.score)
+            for c in self.per_film.pop(0)
+        ]
 
 
 def _write_png(path: Path, array: np.ndarray) -> str:
@@ -62,9 +77,13 @@ def _load(path: Path, spacing: float | None) -> Radiograph:
     """Load a film; one named like a DICOM file brings its own spacing, as its header would."""
     pixels = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE).astype(np.float32) / 255
     if "dicom" in path.name:
-        calibration = Calibration(row_mm=SPACING, col_mm=SPACING, source=CalibrationSource.PIXEL_SPACING)
+        calibration = Calibration(
+            row_mm=SPACING, col_mm=SPACING, source=CalibrationSource.PIXEL_SPACING
+        )
     elif spacing:
-        calibration = Calibration(row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER)
+        calibration = Calibration(
+            row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER
+        )
     else:
         calibration = Calibration()
     return Radiograph(pixels=pixels, calibration=calibration, key=path.stem)
@@ -74,8 +93,12 @@ def _load(path: Path, spacing: float | None) -> Radiograph:
 def films(tmp_path: Path):
     """Three films: a right nodule found second, a left nodule found first, one with boxes."""
     phantom = make_phantom()
-    film = _write_png(tmp_path / "film.png", np.round(phantom.image * 255).astype(np.uint8))
-    dicom_like = _write_png(tmp_path / "film_dicom.png", np.round(phantom.image * 255).astype(np.uint8))
+    film = _write_png(
+        tmp_path / "film.png", np.round(phantom.image * 255).astype(np.uint8)
+    )
+    dicom_like = _write_png(
+        tmp_path / "film_dicom.png", np.round(phantom.image * 255).astype(np.uint8)
+    )
     lungs = phantom.right_lung | phantom.left_lung
     _write_png(tmp_path / "lungs.png", lungs.astype(np.uint8) * 255)
     # The second film's "truth" holds the right lung only: Dice is 2|R| / (|R| + |L| + |R|).
@@ -88,15 +111,38 @@ def films(tmp_path: Path):
     expected_right_only_dice = 2 * right / (2 * right + left)
     rows = [
         # Patient right is the image left: the nodule at x 290 is in the right lung.
-        {"case_id": "a", "file": film, "pixel_spacing_mm": SPACING, "mask_lungs": "lungs.png",
-         "mask_anatomy": "anatomy.png", "nodule_x": 290, "nodule_y": 560, "nodule_diameter_px": 52,
-         "nodule_side": "right"},
+        {
+            "case_id": "a",
+            "file": film,
+            "pixel_spacing_mm": SPACING,
+            "mask_lungs": "lungs.png",
+            "mask_anatomy": "anatomy.png",
+            "nodule_x": 290,
+            "nodule_y": 560,
+            "nodule_diameter_px": 52,
+            "nodule_side": "right",
+        },
         # A "DICOM" row: no manifest spacing and the diameter in mm only, so the film's
         # own spacing converts it: 14 mm at 0.35 mm is a 20 px radius.
-        {"case_id": "b", "file": dicom_like, "mask_lungs": "right_only.png",
-         "nodule_x": 724, "nodule_y": 400, "nodule_diameter_mm": 14, "nodule_side": "left"},
-        {"case_id": "c", "file": film, "pixel_spacing_mm": SPACING, "bbox_x": 600, "bbox_y": 200, "bbox_w": 100,
-         "bbox_h": 100, "extra_bboxes": "Opacity:100,100,50,50"},
+        {
+            "case_id": "b",
+            "file": dicom_like,
+            "mask_lungs": "right_only.png",
+            "nodule_x": 724,
+            "nodule_y": 400,
+            "nodule_diameter_mm": 14,
+            "nodule_side": "left",
+        },
+        {
+            "case_id": "c",
+            "file": film,
+            "pixel_spacing_mm": SPACING,
+            "bbox_x": 600,
+            "bbox_y": 200,
+            "bbox_w": 100,
+            "bbox_h": 100,
+            "extra_bboxes": "Opacity:100,100,50,50",
+        },
     ]
     candidates = [
         # a: a false positive scores above the nodule, which is hit at rank 2.
@@ -111,7 +157,9 @@ def films(tmp_path: Path):
 
 def _analyzer(candidates: list[list[Candidate]]) -> Analyzer:
     # evaluate() analyses the first film once, untimed, before it measures: script it twice.
-    return Analyzer(FakeSegmenter(make_phantom()), ScriptedDetector([candidates[0], *candidates]))
+    return Analyzer(
+        FakeSegmenter(make_phantom()), ScriptedDetector([candidates[0], *candidates])
+    )
 
 
 def test_every_metric_of_a_hand_made_manifest_has_its_known_value(films):
@@ -119,23 +167,35 @@ def test_every_metric_of_a_hand_made_manifest_has_its_known_value(films):
     result = evaluate(_manifest(folder, rows), _analyzer(candidates), _load)
 
     assert result["n_images"] == 3 and result["n_nodules"] == 2
-    assert result["lung_dice_mean"] == pytest.approx((1.0 + right_only_dice) / 2, abs=0.01)
+    assert result["lung_dice_mean"] == pytest.approx(
+        (1.0 + right_only_dice) / 2, abs=0.01
+    )
     assert result["heart_dice_mean"] == pytest.approx(1.0, abs=0.01)
     by_case = {r["case_id"]: r for r in result["images"]}
     assert [by_case[c]["nodule_hit_rank"] for c in "abc"] == [2, 1, None]
     # Scores in order: 0.9 FP, 0.8 hit, 0.7 hit, 0.6 FP over 3 films. One FP (1/3 per
     # film) is already above 0.25, so that rate sees no operating point.
-    assert result["nodule"]["sensitivity_at_fp"] == {"0.25": 0.0, "0.5": 1.0, "1": 1.0, "2": 1.0, "4": 1.0}
+    assert result["nodule"]["sensitivity_at_fp"] == {
+        "0.25": 0.0,
+        "0.5": 1.0,
+        "1": 1.0,
+        "2": 1.0,
+        "4": 1.0,
+    }
     assert result["nodule"]["top1_hit_rate"] == 0.5
     assert result["box_hit_rate"] == 1.0 and result["n_box_images"] == 1
     assert result["laterality_errors"] == 0
-    assert set(result["latency_ms"]) == {"p50", "p95"} and result["latency_ms"]["p50"] > 0
+    assert (
+        set(result["latency_ms"]) == {"p50", "p95"} and result["latency_ms"]["p50"] > 0
+    )
     json.dumps(result)  # the CLI prints it as one JSON object
 
 
 def test_a_hit_on_the_other_side_is_a_laterality_error(films):
     folder, rows, candidates, _ = films
-    rows[1]["nodule_side"] = "right"  # the truth says right, the engine puts the hit in the left lung
+    rows[1]["nodule_side"] = (
+        "right"  # the truth says right, the engine puts the hit in the left lung
+    )
     result = evaluate(_manifest(folder, rows), _analyzer(candidates), _load)
     assert result["laterality_errors"] == 1
 
@@ -153,7 +213,9 @@ def test_a_top_candidate_outside_every_box_is_a_box_miss(films):
 
 def test_a_candidate_just_outside_the_nodule_radius_misses(films):
     folder, rows, candidates, _ = films
-    candidates[1] = [Candidate((724, 422), 15, 0.7)]  # 22 px away: outside 20 px, beyond the 15 px floor
+    candidates[1] = [
+        Candidate((724, 422), 15, 0.7)
+    ]  # 22 px away: outside 20 px, beyond the 15 px floor
     result = evaluate(_manifest(folder, rows), _analyzer(candidates), _load)
     assert {r["case_id"]: r["nodule_hit_rank"] for r in result["images"]}["b"] is None
     assert result["nodule"]["top1_hit_rate"] == 0.0
@@ -163,7 +225,13 @@ def test_a_candidate_just_outside_the_nodule_radius_misses(films):
 def test_without_nodules_the_sensitivity_is_undefined_not_zero(films):
     folder, rows, candidates, _ = films
     result = evaluate(_manifest(folder, rows[2:]), _analyzer(candidates[2:]), _load)
-    assert result["nodule"]["sensitivity_at_fp"] == {"0.25": None, "0.5": None, "1": None, "2": None, "4": None}
+    assert result["nodule"]["sensitivity_at_fp"] == {
+        "0.25": None,
+        "0.5": None,
+        "1": None,
+        "2": None,
+        "4": None,
+    }
     assert result["nodule"]["top1_hit_rate"] is None
     assert result["lung_dice_mean"] is None and result["heart_dice_mean"] is None
 
@@ -174,12 +242,16 @@ def test_a_manifest_without_a_file_column_or_with_a_bad_number_is_refused(tmp_pa
     with pytest.raises(ValueError, match="needs a 'file' column"):
         read_manifest(bad)
     bad.write_text("file,pixel_spacing_mm\nx.png,wide\n", encoding="utf-8")
-    with pytest.raises(ValueError, match=r"line 2: column 'pixel_spacing_mm' must be a number"):
+    with pytest.raises(
+        ValueError, match=r"line 2: column 'pixel_spacing_mm' must be a number"
+    ):
         read_manifest(bad)
 
 
 @pytest.mark.shared
-def test_the_evaluate_command_on_real_films_prints_every_metric_the_issue_names(shared_data, tmp_path, capsys):
+def test_the_evaluate_command_on_real_films_prints_every_metric_the_issue_names(
+    shared_data, tmp_path, capsys
+):
     """Three development films through the real loader and the bundled models."""
     from cli.main import main
 
@@ -187,7 +259,9 @@ def test_the_evaluate_command_on_real_films_prints_every_metric_the_issue_names(
     with source.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)
         fields = reader.fieldnames
-        picked = [r for r in reader if r["case_id"] in {"JPCLN007", "JPCLN087", "JPCNN001"}]
+        picked = [
+            r for r in reader if r["case_id"] in {"JPCLN007", "JPCLN087", "JPCNN001"}
+        ]
     manifest = tmp_path / "manifest.csv"
     with manifest.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=fields)
@@ -208,4 +282,7 @@ def test_the_evaluate_command_on_real_films_prints_every_metric_the_issue_names(
     assert 0.0 <= result["nodule"]["top1_hit_rate"] <= 1.0
     assert result["box_hit_rate"] is None  # no boxes among these films
     assert result["laterality_errors"] == 0
-    assert result["latency_ms"]["p50"] > 0 and result["latency_ms"]["p95"] >= result["latency_ms"]["p50"]
+    assert (
+        result["latency_ms"]["p50"] > 0
+        and result["latency_ms"]["p95"] >= result["latency_ms"]["p50"]
+    )

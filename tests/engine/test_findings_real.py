@@ -91,10 +91,15 @@ def test_on_a_real_pa_film_each_clavicle_lies_on_its_patients_side_above_the_hil
     from engine.anatomy import Region
 
     a = analyzer.analyze(read(shared_data / "cxr" / "JPCNN001.png", 0.35)).anatomy
-    for clavicle, hilum in ((Region.RIGHT_CLAVICLE, "right_hilum"), (Region.LEFT_CLAVICLE, "left_hilum")):
+    for clavicle, hilum in (
+        (Region.RIGHT_CLAVICLE, "right_hilum"),
+        (Region.LEFT_CLAVICLE, "left_hilum"),
+    ):
         ys, xs = np.nonzero(a.mask(clavicle))
         assert len(xs), f"{clavicle.value} was not segmented"
-        x, y = a.grid.points_to_image(np.stack([xs, ys], axis=1).astype(float)).mean(axis=0)
+        x, y = a.grid.points_to_image(np.stack([xs, ys], axis=1).astype(float)).mean(
+            axis=0
+        )
         # Patient right is the image left on a PA film.
         assert bool(x < a.midline_x) == (clavicle is Region.RIGHT_CLAVICLE)
         assert bool(y < a.landmarks[hilum][1])

@@ -266,7 +266,9 @@ def test_feature_catalogue_is_the_agreed_list(vocabulary: Vocabulary) -> None:
         assert (feature.minimum, feature.maximum) == (0, 1), name
     assert all(f.meaning_en for f in vocabulary.features.values())
     # Scorecard reasons name features in the reader's words, in both languages.
-    assert all(f.label_en and CJK.search(f.label_zh) for f in vocabulary.features.values())
+    assert all(
+        f.label_en and CJK.search(f.label_zh) for f in vocabulary.features.values()
+    )
 
 
 def test_every_architecture_region_is_in_the_vocabulary(vocabulary: Vocabulary) -> None:
@@ -410,7 +412,9 @@ def test_kerley_lines_are_found_by_their_chinese_name(
 
 def test_deprecated_signs_name_a_current_preferred_sign(vocabulary: Vocabulary) -> None:
     deprecated = [
-        s for s in vocabulary.signs.values() if s.fleischner is FleischnerStatus.DEPRECATED
+        s
+        for s in vocabulary.signs.values()
+        if s.fleischner is FleischnerStatus.DEPRECATED
     ]
     assert "B64" in {s.code for s in deprecated}
     for sign in deprecated:
@@ -418,7 +422,9 @@ def test_deprecated_signs_name_a_current_preferred_sign(vocabulary: Vocabulary) 
         preferred = set(re.findall(r"\b[A-I]\d{2}\b", sign.review_note)) - {sign.code}
         assert preferred, f"{sign.code}: review_note must name the preferred sign"
         for code in preferred:
-            assert vocabulary.get_sign(code).fleischner is FleischnerStatus.CURRENT, code
+            assert vocabulary.get_sign(code).fleischner is FleischnerStatus.CURRENT, (
+                code
+            )
 
 
 def test_infiltrate_is_the_deprecated_sign_pointing_to_opacity_and_consolidation(

@@ -120,17 +120,30 @@ def test_not_assessable_items_say_why(
         assert "does not record" in ctr.reason_en and "未记录" in ctr.reason_zh
 
 
-def test_only_not_assessable_items_carry_a_reason_to_be_so(small_vocabulary: Vocabulary) -> None:
-    card = score([obs("heart.ctr", 0.61), obs("view.frontal_pa", True)], small_vocabulary.get_profile("test"),
-                 small_vocabulary)
+def test_only_not_assessable_items_carry_a_reason_to_be_so(
+    small_vocabulary: Vocabulary,
+) -> None:
+    card = score(
+        [obs("heart.ctr", 0.61), obs("view.frontal_pa", True)],
+        small_vocabulary.get_profile("test"),
+        small_vocabulary,
+    )
     for item in card.items:
         assert (item.unassessable is None) == (item.status is not NA)
-    assert card.not_assessable == sum(card.not_assessable_because(w) for w in Unassessable)
+    assert card.not_assessable == sum(
+        card.not_assessable_because(w) for w in Unassessable
+    )
 
 
-def test_one_sign_is_assessed_alone_by_the_same_rules(small_vocabulary: Vocabulary) -> None:
+def test_one_sign_is_assessed_alone_by_the_same_rules(
+    small_vocabulary: Vocabulary,
+) -> None:
     ctr = small_vocabulary.get_sign("F01")
-    met = assess([obs("heart.ctr", 0.61, "a9"), obs("view.frontal_pa", True)], ctr, small_vocabulary)
+    met = assess(
+        [obs("heart.ctr", 0.61, "a9"), obs("view.frontal_pa", True)],
+        ctr,
+        small_vocabulary,
+    )
     assert (met.status, met.evidence_anchor_ids) == (MatchStatus.MET, ("a9",))
     unknown_view = assess([obs("heart.ctr", 0.61)], ctr, small_vocabulary)
     assert unknown_view.unassessable is Unassessable.NOT_MEASURED
@@ -181,9 +194,24 @@ def test_not_met_cites_every_observation_of_the_feature(
 @pytest.mark.parametrize(
     ("observations", "code", "reason_en", "reason_zh"),
     [
-        ([obs("focal.spicule_count", 0, "n1")], "A01", "spicules: 0, needs at least 1", "毛刺数 0，需 ≥1"),
-        ([obs("focal.spicule_count", 2, "n1")], "A01", "spicules: 2, which is at least 1", "毛刺数 2，满足 ≥1"),
-        ([obs("focal.upper_zone", False, "n1")], "A02", "centre in an upper zone: no", "中心位于上肺野：否"),
+        (
+            [obs("focal.spicule_count", 0, "n1")],
+            "A01",
+            "spicules: 0, needs at least 1",
+            "毛刺数 0，需 ≥1",
+        ),
+        (
+            [obs("focal.spicule_count", 2, "n1")],
+            "A01",
+            "spicules: 2, which is at least 1",
+            "毛刺数 2，满足 ≥1",
+        ),
+        (
+            [obs("focal.upper_zone", False, "n1")],
+            "A02",
+            "centre in an upper zone: no",
+            "中心位于上肺野：否",
+        ),
         (
             [obs("heart.ctr", 0.4712, "h"), obs("view.frontal_pa", True)],
             "F01",
@@ -193,7 +221,11 @@ def test_not_met_cites_every_observation_of_the_feature(
     ],
 )
 def test_reasons_are_written_in_words_not_rule_strings(
-    small_vocabulary: Vocabulary, observations: list[Observation], code: str, reason_en: str, reason_zh: str
+    small_vocabulary: Vocabulary,
+    observations: list[Observation],
+    code: str,
+    reason_en: str,
+    reason_zh: str,
 ) -> None:
     card = score(observations, small_vocabulary.get_profile("test"), small_vocabulary)
     (item,) = [i for i in card.items if i.sign_code == code]
@@ -201,8 +233,12 @@ def test_reasons_are_written_in_words_not_rule_strings(
 
 
 def test_bundled_reasons_never_show_a_feature_name(vocabulary: Vocabulary) -> None:
-    observations = [obs("focal.spicule_count", 0, "n1"), obs("focal.diameter_mm", 12.43, "n1"),
-              obs("focal.upper_zone", True, "n1"), obs("focal.lobulation_notches", 2, "n1")]
+    observations = [
+        obs("focal.spicule_count", 0, "n1"),
+        obs("focal.diameter_mm", 12.43, "n1"),
+        obs("focal.upper_zone", True, "n1"),
+        obs("focal.lobulation_notches", 2, "n1"),
+    ]
     card = score(observations, vocabulary.get_profile("early_lung_cancer"), vocabulary)
     judged = [i for i in card.items if i.status is not NA]
     assert judged
@@ -346,7 +382,10 @@ def test_seed_turn_four_scorecard(vocabulary: Vocabulary) -> None:
     en = card.summary("en")
     assert "Core signs (5: 3 met, 2 not met, 0 not assessable)." in en
     assert "Pending CT (3: 0 met, 0 not met, 3 not assessable)." in en
-    assert f"{card.not_assessable} not assessable ({card.not_assessable_because(Unassessable.NEEDS_CT)} need CT" in en
+    assert (
+        f"{card.not_assessable} not assessable ({card.not_assessable_because(Unassessable.NEEDS_CT)} need CT"
+        in en
+    )
     assert "cannot exclude lung cancer" in en
     zh = card.summary("zh")
     assert "核心征象（5 项：符合 3，不符合 2，无法评估 0）。" in zh
