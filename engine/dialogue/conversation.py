@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 from engine.analysis import ImageAnalysis
@@ -32,6 +32,12 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.records import (
+    Draft,
+    Measurement,
+    Section,
+    TurnResult,
+)
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box, Distance, Geometry, Point, measure
 from engine.intents import Intent, IntentKind, parse_intent
@@ -73,7 +79,6 @@ from ontology import (
     MatchStatus,
     Observation,
     Profile,
-    Scorecard,
     Sign,
     Unassessable,
     Vocabulary,
@@ -85,175 +90,6 @@ from ontology import (
 # Focal findings are reported at the detector's own threshold (ImageAnalysis.
 # focal_report_score); at most this many findings are listed in one answer.
 MAX_REPORTED = 6
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Section:
-    """One titled block of an answer; `anchor_ids` are the anchors it cites."""
-
-    title: str
-    lines: tuple[str, ...]
-    anchor_ids: tuple[str, ...] = ()
-
-    def render(self) -> str:
-        return "\n".join([self.title, *(f"- {line}" for line in self.lines)])
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "lines": list(self.lines),
-            "anchor_ids": list(self.anchor_ids),
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Measurement:
-    """A number computed from anchors, with its provenance."""
-
-    kind: str  # center_to_hilum, edge_gap, center_distance, long_axis, short_axis
-    from_anchor: str
-    to_anchor: str | None
-    value_px: float
-    value_mm: float | None
-    calibration: CalibrationSource
-    relative_error: float | None = None
-    label: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "from_anchor": self.from_anchor,
-            "to_anchor": self.to_anchor,
-            "value_px": round(self.value_px, 1),
-            "value_mm": None if self.value_mm is None else round(self.value_mm, 1),
-            "calibration": self.calibration.value,
-            "relative_error": self.relative_error,
-            "label": self.label,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class TurnResult:
-    """Everything one turn produced; `anchors` are all anchors live after the turn."""
-
-    index: int
-    question: str
-    language: str
-    intent: IntentKind
-    answer_text: str
-    sections: tuple[Section, ...]
-    anchors: tuple[Anchor, ...]
-    events: tuple[AnchorEvent, ...]
-    resolved_references: tuple[Binding, ...]
-    measurements: tuple[Measurement, ...]
-    scorecard: Scorecard | None
-    latency_ms: float
-    backend: str
-    model_id: str
-    model_version: str
-    parameters: dict[str, Any]
-    raw_output: str
-    warnings: tuple[str, ...] = ()
-    clarification: tuple[str, ...] = ()  # anchor or finding ids offered when ambiguous
-
-    def status_of(self, anchor_id: str) -> AnchorStatus | None:
-        return next((e.status for e in self.events if e.anchor_id == anchor_id), None)
-
-    def to_json(self) -> dict[str, Any]:
-        """The `casebook ask --json` shape of a turn."""
-        return {
-            "index": self.index,
-            "question": self.question,
-            "language": self.language,
-            "intent": self.intent.value,
-            "answer_text": self.answer_text,
-            "sections": [s.to_json() for s in self.sections],
-            "anchors": [anchor_summary(a, self.status_of(a.id)) for a in self.anchors],
-            "resolved_references": [
-                {
-                    "phrase": b.phrase,
-                    "anchor_id": b.anchor_id,
-                    "rule": b.rule.value,
-                    "note": b.note,
-                }
-                for b in self.resolved_references
-            ],
-            "measurements": [m.to_json() for m in self.measurements],
-            "scorecard": None
-            if self.scorecard is None
-            else scorecard_json(self.scorecard, self.language),
-            "latency_ms": round(self.latency_ms, 1),
-            "backend": self.backend,
-            "model_id": self.model_id,
-            "model_version": self.model_version,
-            "warnings": list(self.warnings),
-            "clarification": list(self.clarification),
-        }
-
-
-def anchor_summary(anchor: Anchor, status: AnchorStatus | None) -> dict[str, Any]:
-    # A landmark is a point: clients get the 1-pixel box centred on it (x0 < x1, as
-    # docs/architecture.md promises), and the exact point stays in `geometry`.
-    box = anchor.bbox.at_least(1.0)
-    center = anchor.center
-    return {
-        "id": anchor.id,
-        "kind": anchor.kind.value,
-        "label": anchor.label_en,
-        "label_zh": anchor.label_zh,
-        "side": None if anchor.side is None else anchor.side.value,
-        "zone": anchor.zone,
-        "band": anchor.band,
-        "lobe": anchor.lobe,
-        "bbox_px": box.as_list(),
-        "center_px": [round(center[0], 1), round(center[1], 1)],
-        "size_mm": None
-        if anchor.size_mm is None
-        else [round(v, 1) for v in anchor.size_mm],
-        "parent_ids": list(anchor.parent_ids),
-        "status": None if status is None else status.value,
-        "style": anchor.style.value,
-        "geometry": anchor.geometry.to_json(),
-        "finding_id": anchor.finding_id,
-        "turn_index": anchor.turn_index,
-        "attributes": anchor.attributes,
-    }
-
-
-def scorecard_json(card: Scorecard, lang: str) -> dict[str, Any]:
-    return {
-        "profile": card.profile_id,
-        "profile_version": card.profile_version,
-        "name": card.name_zh if lang == "zh" else card.name_en,
-        "met": card.met,
-        "not_met": card.not_met,
-        "not_assessable": card.not_assessable,
-        "total": card.total,
-        "items": [
-            {
-                "sign_code": str(item.sign_code),
-                "name": item.name(lang),
-                "group": item.group.value,
-                "status": item.status.value,
-                "evidence_anchor_ids": list(item.evidence_anchor_ids),
-                "reason": item.reason(lang),
-            }
-            for item in card.items
-        ],
-    }
-
-
-@dataclass
-class _Draft:
-    """What a handler builds before the backend words it."""
-
-    sections: list[Section] = field(default_factory=list)
-    measurements: list[Measurement] = field(default_factory=list)
-    bindings: list[Binding] = field(default_factory=list)
-    scorecard: Scorecard | None = None
-    clarification: list[str] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    localize_target: str | None = None
 
 
 class Conversation:
@@ -345,7 +181,7 @@ class Conversation:
             IntentKind.HELP: self._help,
         }
         handler = handlers[intent.kind]
-        draft = _Draft()
+        draft = Draft()
         handler(
             draft,
             intent=intent,
@@ -646,7 +482,7 @@ class Conversation:
 
     def _resolve(
         self,
-        draft: _Draft,
+        draft: Draft,
         intent: Intent,
         index: int,
         mentions: list[AnatomyMention],
@@ -684,7 +520,7 @@ class Conversation:
 
     def _note_unused_ids(
         self,
-        draft: _Draft,
+        draft: Draft,
         used: str,
         unused: list[str],
         unknown: tuple[str, ...],
@@ -717,7 +553,7 @@ class Conversation:
         )
 
     def _explain_unresolved(
-        self, draft: _Draft, resolution: Resolution, lang: str, index: int
+        self, draft: Draft, resolution: Resolution, lang: str, index: int
     ) -> None:
         """An honest answer when the subject is ambiguous or absent."""
         zh = lang == "zh"
@@ -780,7 +616,7 @@ class Conversation:
         )
 
     # -- intents -------------------------------------------------------------------
-    def _screening(self, draft: _Draft, *, lang: str, index: int, **_: Any) -> None:
+    def _screening(self, draft: Draft, *, lang: str, index: int, **_: Any) -> None:
         zh = lang == "zh"
         findings = self.reportable()
         lines: list[str] = []
@@ -909,7 +745,7 @@ class Conversation:
 
     def _list(
         self,
-        draft: _Draft,
+        draft: Draft,
         *,
         intent: Intent,
         lang: str,
@@ -953,7 +789,7 @@ class Conversation:
 
     def _presence(
         self,
-        draft: _Draft,
+        draft: Draft,
         *,
         intent: Intent,
         lang: str,
@@ -985,7 +821,7 @@ class Conversation:
 
     def _presence_of_findings(
         self,
-        draft: _Draft,
+        draft: Draft,
         places: list[AnatomyMention],
         kinds: frozenset[FindingKind] | None,
         lang: str,
@@ -1043,7 +879,7 @@ class Conversation:
 
     def _presence_on_lesions(
         self,
-        draft: _Draft,
+        draft: Draft,
         sign: Sign,
         places: list[AnatomyMention],
         lang: str,
@@ -1080,7 +916,7 @@ class Conversation:
         )
 
     def _presence_of_sign(
-        self, draft: _Draft, sign: Sign, lang: str, index: int
+        self, draft: Draft, sign: Sign, lang: str, index: int
     ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its rule on this film, or what to look for."""
         zh = lang == "zh"
@@ -1132,7 +968,7 @@ class Conversation:
 
     def _describe(
         self,
-        draft: _Draft,
+        draft: Draft,
         *,
         intent: Intent,
         lang: str,
@@ -1374,7 +1210,7 @@ class Conversation:
         return lines
 
     def _describe_anchor(
-        self, draft: _Draft, anchor: Anchor, lang: str, index: int
+        self, draft: Draft, anchor: Anchor, lang: str, index: int
     ) -> None:
         zh = lang == "zh"
         self.anchors.reference(anchor.id, index)
@@ -1395,7 +1231,7 @@ class Conversation:
 
     def _location(
         self,
-        draft: _Draft,
+        draft: Draft,
         *,
         intent: Intent,
         lang: str,
@@ -1510,7 +1346,7 @@ class Conversation:
 
     def _relation(
         self,
-        draft: _Draft,
+        draft: Draft,
         *,
         intent: Intent,
         lang: str,
@@ -1790,7 +1626,7 @@ class Conversation:
         )
 
     def _explicit_pair(
-        self, draft: _Draft, intent: Intent, lang: str, index: int
+        self, draft: Draft, intent: Intent, lang: str, index: int
     ) -> None:
         """Two anchors named by id ("distance between A1 and A3", "compare A1 and A2")."""
         zh = lang == "zh"
@@ -1841,7 +1677,7 @@ class Conversation:
 
     def _between_anchors(
         self,
-        draft: _Draft,
+        draft: Draft,
         a: Anchor,
         b: Anchor,
         lang: str,
@@ -1900,7 +1736,7 @@ class Conversation:
 
     def _profile(
         self,
-        draft: _Draft,
+        draft: Draft,
         *,
         intent: Intent,
         lang: str,
@@ -2023,7 +1859,7 @@ class Conversation:
         return None
 
     def _explain(
-        self, draft: _Draft, *, lang: str, index: int, signs: list[Any], **_: Any
+        self, draft: Draft, *, lang: str, index: int, signs: list[Any], **_: Any
     ) -> None:
         zh = lang == "zh"
         if not signs:
@@ -2064,7 +1900,7 @@ class Conversation:
         )
 
     def _sign_on_focus(
-        self, draft: _Draft, sign: Sign, lang: str, index: int, cited: list[str]
+        self, draft: Draft, sign: Sign, lang: str, index: int, cited: list[str]
     ) -> list[str]:
         """A lesion sign on the lesions the conversation is about, each bound and named.
 
@@ -2117,7 +1953,7 @@ class Conversation:
         return lines
 
     def _drawn_region(
-        self, draft: _Draft, *, lang: str, index: int, drawn: Anchor | None, **_: Any
+        self, draft: Draft, *, lang: str, index: int, drawn: Anchor | None, **_: Any
     ) -> None:
         zh = lang == "zh"
         if drawn is None:
@@ -2213,7 +2049,7 @@ class Conversation:
             (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
         )
 
-    def _out_of_scope(self, draft: _Draft, *, lang: str, **_: Any) -> None:
+    def _out_of_scope(self, draft: Draft, *, lang: str, **_: Any) -> None:
         zh = lang == "zh"
         draft.sections.append(
             Section(
@@ -2229,7 +2065,7 @@ class Conversation:
             )
         )
 
-    def _help(self, draft: _Draft, *, lang: str, **_: Any) -> None:
+    def _help(self, draft: Draft, *, lang: str, **_: Any) -> None:
         zh = lang == "zh"
         draft.sections.append(
             Section(
@@ -2329,7 +2165,7 @@ def item_feature(vocabulary: Vocabulary, sign_code: Any) -> str:
     return "" if rule is None else rule.feature
 
 
-def _bind_anchor(draft: _Draft, anchor: Anchor) -> None:
+def _bind_anchor(draft: Draft, anchor: Anchor) -> None:
     """Fill in the anchor id of a binding that pointed at a finding without one yet."""
     for i, b in enumerate(draft.bindings):
         if (
@@ -2536,12 +2372,4 @@ def _shape_word(f: Finding, lang: str) -> str:
     return "irregular" if irregular else "round" if ratio < 1.3 else "oval"
 
 
-__all__ = [
-    "Conversation",
-    "FindingKind",
-    "Measurement",
-    "Section",
-    "TurnResult",
-    "anchor_summary",
-    "scorecard_json",
-]
+__all__ = ["Conversation"]
