@@ -177,6 +177,8 @@ class Conversation:
             IntentKind.EXPLAIN_SIGN: self._explain,
             IntentKind.DRAWN_REGION: self._drawn_region,
             IntentKind.PRESENCE: self._presence,
+            IntentKind.MEASUREMENT: self._describe,
+            IntentKind.COMPARE: self._relation,
             IntentKind.OUT_OF_SCOPE: self._out_of_scope,
             IntentKind.HELP: self._help,
         }

@@ -47,8 +47,8 @@ def run(analysis, questions):
         ("这个需要手术吗？", IntentKind.OUT_OF_SCOPE),
         ("What treatment do you recommend?", IntentKind.OUT_OF_SCOPE),
         ("What is A3?", IntentKind.DESCRIBE),
-        ("Compare A1 and A2", IntentKind.RELATION),
-        ("比较 A1 和 A2", IntentKind.RELATION),
+        ("Compare A1 and A2", IntentKind.COMPARE),
+        ("比较 A1 和 A2", IntentKind.COMPARE),
         ("Tell me about that lesion", IntentKind.DESCRIBE),
         ("说说这个病灶", IntentKind.DESCRIBE),
         ("hello", IntentKind.HELP),
@@ -670,7 +670,7 @@ def test_two_named_anchors_are_compared_not_one_dropped(seed_analysis):
     zh = run(seed_analysis, [*prelude_zh, "比较 A1 和 A2"])[1][2]
     en = run(seed_analysis, [*prelude_en, "Compare A1 and A2"])[1][2]
     _same_analysis(zh, en)
-    assert en.intent is IntentKind.RELATION
+    assert en.intent is IntentKind.COMPARE
     assert _rules(en) == [("explicit_id", "A1"), ("explicit_id", "A2")]
     (distance,) = en.measurements
     assert (distance.kind, distance.from_anchor, distance.to_anchor) == (
