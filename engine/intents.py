@@ -78,6 +78,7 @@ class Intent:
         wants_connection: asks whether things are connected.
         wants_distance: asks how far.
         wants_comparison: asks to compare ("compare A1 and A2", "比较").
+        hits: every intent whose cue words the question contains.
     """
 
     kind: IntentKind
@@ -94,6 +95,7 @@ class Intent:
     wants_distance: bool
     explain: bool
     wants_comparison: bool
+    hits: tuple[IntentKind, ...] = ()
 
 
 def parse_intent(
@@ -163,6 +165,7 @@ def parse_intent(
         wants_distance=_cue("attribute_distance").find(text) is not None,
         explain=explain,
         wants_comparison=wants_comparison,
+        hits=tuple(hits),
     )
 
 
