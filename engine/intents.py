@@ -261,6 +261,10 @@ def _scope_or_profile(
         return (
             IntentKind.PRESENCE
         )  # "有气胸吗" asks about the sign, not for the checklist
+    if diagnosis and IntentKind.PROFILE not in hits:
+        return (
+            IntentKind.OUT_OF_SCOPE
+        )  # "是肺癌吗" names a profile but asks for a diagnosis
     if names_profile and (
         IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits
     ):

@@ -32,10 +32,15 @@ _EN_ORDINALS = {
     "4th": 4,
     "5th": 5,
     "6th": 6,
+    "secnd": 2,
+    "scond": 2,
+    "frist": 1,
+    "thrid": 3,
 }
 _ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?")
 _EN_ORDINAL = re.compile(
-    r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th)(?![a-z])"
+    r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
+    r"|secnd|scond|frist|thrid)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
@@ -253,13 +258,13 @@ def _place_slots(
         elif kind == "lobe" and m.region_id is not None:
             slots["lobe"] = slots["lobe"] or str(m.region_id)
     rest = _without_mentions(text, mentions)
-    slots["side"] = _side(sides, rest, phrases)
+    slots["side"] = _side(sides, text, rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return slots
 
 
-def _side(sides: list[str], rest: str, phrases: Phrases) -> str | None:
-    if phrases.cue("side_both").find(rest) or len(set(sides)) == 2:
+def _side(sides: list[str], text: str, rest: str, phrases: Phrases) -> str | None:
+    if phrases.cue("side_both").find(text) or len(set(sides)) == 2:
         return "both"
     if sides:
         return sides[0]
@@ -277,9 +282,12 @@ def _first(
 
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
+    attribute = _first("attribute", phrases.attribute_order, text, phrases)
+    if attribute == "count" and unit is not None:
+        attribute = "size"  # "how many millimetres is A2?" asks for a size
     return {
         "kind": _first("kind", phrases.kind_order, text, phrases),
-        "attribute": _first("attribute", phrases.attribute_order, text, phrases),
+        "attribute": attribute,
         "superlative": _first("superlative", phrases.superlative_order, text, phrases),
         "unit": unit,
     }
@@ -304,6 +312,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if phrases.cue("injection").find(text):
         return IntentKind.OUT_OF_SCOPE
     kind = q.intent
+    if kind is IntentKind.PROFILE and _asks_film_sign(q):
+        return IntentKind.PRESENCE
     if kind in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.DRAWN_REGION):
         return kind
     if _compares(q, phrases):
@@ -311,20 +321,41 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
-    if kind is IntentKind.EXPLAIN_SIGN:
+    if kind is IntentKind.EXPLAIN_SIGN and (q.cue.explain or not _about_a_lesion(q)):
         return kind
     return _by_request(q, phrases)
 
 
-def _compares(q: Query, phrases: Phrases) -> bool:
-    several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
-    which = re.search(r"哪个|哪一个|which", q.text, re.IGNORECASE) is not None
-    if several and (q.cue.wants_comparison or which):
-        return True
+def _asks_film_sign(q: Query) -> bool:
+    """ "Is there a pneumothorax?" names the pneumothorax profile but asks about the sign."""
     return (
-        q.cue.wants_comparison
-        and q.intent is not IntentKind.EXPLAIN_SIGN
-        and bool(q.kind or q.anchors or phrases.cue("attribute_size").find(q.text))
+        IntentKind.PROFILE not in q.cue.hits
+        and q.kind in load_phrases().kind_film_signs
+        and not q.cue.explain
+    )
+
+
+def _compares(q: Query, phrases: Phrases) -> bool:
+    """Two or more things set against each other: "A1跟A2比哪个大", "compare the two nodules"."""
+    several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
+    comparative = phrases.cue("comparative").find(q.text) is not None
+    compare = q.cue.wants_comparison or _misspelt_compare(q.text)
+    if several and (compare or comparative):
+        return True
+    if compare and not phrases.cue("explain_strong").find(q.text):
+        return bool(q.kind or q.anchors or q.attribute)
+    which_bigger = re.search(
+        r"哪个.{0,3}[大小]|谁[大小]|which .{0,20}(?:bigger|larger|smaller)",
+        q.text,
+        re.IGNORECASE,
+    )
+    return which_bigger is not None and q.superlative is None
+
+
+def _misspelt_compare(text: str) -> bool:
+    return (
+        re.search(r"\b(?:comapre|compair|compre|comprae)", text, re.IGNORECASE)
+        is not None
     )
 
 
