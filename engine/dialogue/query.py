@@ -327,7 +327,7 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
 
 
 def _asks_film_sign(q: Query) -> bool:
-    """ "Is there a pneumothorax?" names the pneumothorax profile but asks about the sign."""
+    """Whether a question naming a profile asks about its sign ("Is there a pneumothorax?")."""
     return (
         IntentKind.PROFILE not in q.cue.hits
         and q.kind in load_phrases().kind_film_signs
@@ -452,7 +452,7 @@ def _is_follow_up(q: Query, phrases: Phrases) -> bool:
 
 
 def _is_fragment(q: Query, own: list[IntentKind]) -> bool:
-    """ "A2?", "右下肺野?": a slot and nothing else."""
+    """A slot and nothing else: "A2?", "右下肺野?"."""
     if own or q.cue.demonstrative or q.signs or q.kind:
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
