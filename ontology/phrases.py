@@ -75,7 +75,9 @@ class Phrases:
             return self.cues[name]
         except KeyError:
             raise InvalidOntologyData(
-                f"no [cue.{name}] in ontology/data/dialogue/phrases.toml; add it there"
+                "ontology/data/dialogue/phrases.toml",
+                f"[cue.{name}]",
+                "no such table; add it there or fix the name in code",
             ) from None
 
 
@@ -96,8 +98,9 @@ def _cue_set(name: str, entry: dict[str, Any], label: str) -> CueSet:
         )
     except re.error as error:
         raise InvalidOntologyData(
-            f"{label}: [cue.{name}] has a cue that is not a valid pattern ({error}); "
-            "escape the character or drop the cue"
+            f"{label}/phrases.toml",
+            f"[cue.{name}]",
+            f"a cue is not a valid pattern ({error}); escape the character or drop the cue",
         ) from None
 
 
@@ -120,8 +123,9 @@ def _check_mappings(phrases: Phrases, label: str) -> None:
     missing += [p for p in places if vocabulary.find_anatomy(p) is None]
     if missing:
         raise InvalidOntologyData(
-            f"{label}: {', '.join(sorted(set(missing)))} named but not in the vocabulary; "
-            "fix the code or region id"
+            f"{label}/mappings.toml",
+            ", ".join(sorted(set(missing))),
+            "named but not in the vocabulary; fix the sign code or region id",
         )
 
 

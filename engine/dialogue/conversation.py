@@ -32,6 +32,17 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.binding import constrains, kinds_for, select, size_key
+from engine.dialogue.facts import (
+    angle_facts,
+    angle_sentence,
+    calcification_answer,
+    ctr_answer,
+    ctr_fact,
+    ctr_sentence,
+    size_answer,
+)
+from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.dialogue.records import (
     Draft,
     Measurement,
@@ -40,10 +51,9 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box, Distance, Geometry, Point, measure
-from engine.intents import Intent, IntentKind, parse_intent
+from engine.intents import Intent, IntentKind
 from engine.model import CalibrationSource, Side
 from engine.observations import (
-    CPA_BLUNTED_DEG,
     DIFFUSE_REPORT_CONFIDENCE,
     focal_observations,
     global_observations,
@@ -51,6 +61,7 @@ from engine.observations import (
 from engine.references import (
     Binding,
     Outcome,
+    PlaceFilter,
     Resolution,
     Rule,
     region_fits,
@@ -79,6 +90,7 @@ from ontology import (
     MatchStatus,
     Observation,
     Profile,
+    ProfileId,
     Sign,
     Unassessable,
     Vocabulary,
@@ -86,6 +98,7 @@ from ontology import (
     load_vocabulary,
     score,
 )
+from ontology.phrases import load_phrases
 
 # Focal findings are reported at the detector's own threshold (ImageAnalysis.
 # focal_report_score); at most this many findings are listed in one answer.
@@ -97,6 +110,8 @@ class Conversation:
 
     Args:
         analysis: the cached analysis of the image (shared by every turn).
+        analysis_ms: how long computing `analysis` took, when this conversation's
+            caller computed it; the first turn's latency includes it.
         backend: the model backend that words the answers (embedded by default).
         vocabulary: the sign/anatomy/profile vocabulary (bundled by default).
         image: the presentation-ready pixels, for multimodal backends only.
@@ -108,8 +123,15 @@ class Conversation:
         backend: ModelBackend | None = None,
         vocabulary: Vocabulary | None = None,
         image: Any = None,
+        analysis_ms: float | None = None,
     ) -> None:
         self.analysis = analysis
+        # How long the caller waited for `analysis` when it was computed for this
+        # conversation (None when it came from a cache): charged to the first turn.
+        self.pending_analysis_ms = analysis_ms
+        self.state = DialogueState()
+        self.listing: list[str] = []  # finding ids in the order answers listed them
+        self._query: Query | None = None  # the question being answered
         self.backend: ModelBackend = backend or EmbeddedBackend()
         self.vocabulary = vocabulary or load_vocabulary()
         self.image = image
@@ -150,23 +172,40 @@ class Conversation:
         if not question:
             raise ValueError("the question is empty; type a question about the image")
         index = len(self.history) + 1
-        lang = "zh" if any("\u3400" <= ch <= "\u9fff" for ch in question) else "en"
-        signs = self.vocabulary.match_sign_in_text(question)
-        profile = self.vocabulary.find_profile_in_text(question)
-        mentions = self.vocabulary.find_anatomy_in_text(question)
-        intent = parse_intent(
-            question,
-            has_drawn_region=drawn_box is not None,
-            names_sign=bool(signs),
-            names_profile=profile is not None,
-            names_place=bool(_places(mentions)),
+        query = understand(
+            question, self.vocabulary, self.state, drawn=drawn_box is not None
         )
+        lang = query.language
+        self._query = query
         drawn = (
             self._add_drawn(drawn_box, drawn_label, index)
             if drawn_box is not None
             else None
         )
+        draft = Draft()
+        self._handler(query.intent)(
+            draft,
+            intent=query.cue,
+            query=query,
+            lang=lang,
+            index=index,
+            mentions=list(query.mentions),
+            signs=list(query.signs),
+            profile=None
+            if query.profile is None
+            else self.vocabulary.profiles.get(ProfileId(query.profile)),
+            drawn=drawn,
+        )
+        draft.sections.append(
+            Section(
+                title="【提示】" if lang == "zh" else "Note", lines=(DISCLAIMER[lang],)
+            )
+        )
+        result = self._finish(question, query, draft, index, started, on_text)
+        self.state.add(self._record(query, draft))
+        return result
 
+    def _handler(self, kind: IntentKind) -> Callable[..., None]:
         handlers: dict[IntentKind, Callable[..., None]] = {
             IntentKind.SCREENING: self._screening,
             IntentKind.LIST: self._list,
@@ -177,35 +216,39 @@ class Conversation:
             IntentKind.EXPLAIN_SIGN: self._explain,
             IntentKind.DRAWN_REGION: self._drawn_region,
             IntentKind.PRESENCE: self._presence,
-            IntentKind.MEASUREMENT: self._describe,
-            IntentKind.COMPARE: self._relation,
+            IntentKind.MEASUREMENT: self._measurement,
+            IntentKind.COMPARE: self._compare,
             IntentKind.OUT_OF_SCOPE: self._out_of_scope,
             IntentKind.HELP: self._help,
         }
-        handler = handlers[intent.kind]
-        draft = Draft()
-        handler(
-            draft,
-            intent=intent,
-            lang=lang,
-            index=index,
-            mentions=mentions,
-            signs=signs,
-            profile=profile,
-            drawn=drawn,
-        )
-        draft.sections.append(
-            Section(
-                title="【提示】" if lang == "zh" else "Note", lines=(DISCLAIMER[lang],)
-            )
-        )
-        text = "\n\n".join(s.render() for s in draft.sections)
+        return handlers[kind]
 
+    def _record(self, query: Query, draft: Draft) -> TurnRecord:
+        """What the next turn's ellipsis needs: the question and the side of its subject."""
+        subjects = [b for b in draft.bindings if b.finding_id is not None]
+        ids = tuple(b.anchor_id for b in subjects if b.anchor_id)
+        side = None
+        if subjects and subjects[0].finding_id is not None:
+            f = self.analysis.finding(subjects[0].finding_id)
+            side = None if f is None else f.location.side.value
+        return TurnRecord(query=query, subject_ids=ids, subject_side=side)
+
+    def _finish(
+        self,
+        question: str,
+        query: Query,
+        draft: Draft,
+        index: int,
+        started: float,
+        on_text: Callable[[str], None] | None,
+    ) -> TurnResult:
+        """Let the backend word the draft, and record the turn."""
+        lang = query.language
         context = TurnContext(
             question=question,
             language=lang,
-            intent=intent.kind.value,
-            draft=text,
+            intent=query.intent.value,
+            draft="\n\n".join(s.render() for s in draft.sections),
             anchors=tuple(self._brief(a) for a in self.anchors.all()),
             history=tuple(self.history),
             image=self.image,
@@ -216,20 +259,23 @@ class Conversation:
         reply = self.backend.compose(context, on_text)
         warnings = list(draft.warnings) + list(reply.warnings)
         warnings += self._check_model_boxes(reply, index, lang)
-        events = tuple(self.anchors.events(index))
+        # The reader of a first turn waited for the analysis too: it counts in the
+        # turn's latency, and is reported on its own as well.
+        analysis_ms, self.pending_analysis_ms = self.pending_analysis_ms, None
         result = TurnResult(
             index=index,
             question=question,
             language=lang,
-            intent=intent.kind,
+            intent=query.intent,
             answer_text=reply.text,
             sections=tuple(draft.sections),
             anchors=tuple(self.anchors.all()),
-            events=events,
+            events=tuple(self.anchors.events(index)),
             resolved_references=tuple(draft.bindings),
             measurements=tuple(draft.measurements),
             scorecard=draft.scorecard,
-            latency_ms=(time.perf_counter() - started) * 1000,
+            latency_ms=(time.perf_counter() - started) * 1000 + (analysis_ms or 0.0),
+            analysis_ms=analysis_ms,
             backend=self.backend.name,
             model_id=self.backend.model_id,
             model_version=self.backend.model_version,
@@ -490,15 +536,7 @@ class Conversation:
         mentions: list[AnatomyMention],
         drawn: Anchor | None,
     ) -> Resolution:
-        resolution = resolve_subject(
-            intent,
-            mentions=mentions,
-            store=self.anchors,
-            analysis=self.analysis,
-            turn_index=index,
-            reportable=self.reportable(),
-            drawn_anchor=drawn,
-        )
+        resolution = self._subject(intent, index, mentions, drawn)
         if resolution.binding is not None:
             binding = resolution.binding
             unused = [
@@ -519,6 +557,50 @@ class Conversation:
                 )
             draft.bindings.append(binding)
         return resolution
+
+    def _subject(
+        self,
+        intent: Intent,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+    ) -> Resolution:
+        """What the question is about: by what it says first, then by recency."""
+        query = self._query
+        if drawn is None and query is not None and constrains(query):
+            return select(
+                query, pool=self._pool(), listing=self._listing(), store=self.anchors
+            )
+        resolution = resolve_subject(
+            intent,
+            mentions=mentions,
+            store=self.anchors,
+            analysis=self.analysis,
+            turn_index=index,
+            reportable=self.reportable(),
+            drawn_anchor=drawn,
+        )
+        if resolution.outcome is Outcome.AMBIGUOUS and query and query.hilum:
+            # "这个与右肺门相连吗": of the lesions in focus, the one on that hilum's side.
+            near = [c for c in resolution.candidates if _side_of(c) == query.hilum]
+            if len(near) == 1:
+                return _bound_candidate(near[0], intent, self.analysis, self.anchors)
+        return resolution
+
+    def _pool(self) -> list[Finding]:
+        """Findings that can be a subject: reportable or already anchored, surest first."""
+        anchored = {a.finding_id for a in self.anchors.all() if a.finding_id}
+        reportable = self.reportable()
+        pool = [
+            f for f in self.analysis.findings if f in reportable or f.id in anchored
+        ]
+        return sorted(pool, key=lambda f: -f.confidence)
+
+    def _listing(self) -> list[str]:
+        """Finding ids in the order the conversation listed them (reportable order before)."""
+        listed = list(self.listing)
+        listed += [f.id for f in self.reportable() if f.id not in listed]
+        return listed
 
     def _note_unused_ids(
         self,
@@ -571,6 +653,11 @@ class Conversation:
             )
             draft.sections.append(Section(title=title, lines=(line,)))
             return
+        if resolution.outcome is Outcome.NOT_FOUND and (
+            resolution.place or resolution.ordinal_missing
+        ):
+            self._nothing_fits(draft, resolution, lang, index)
+            return
         if resolution.outcome is Outcome.AMBIGUOUS:
             lines = []
             ids = []
@@ -617,10 +704,60 @@ class Conversation:
             Section(title="【未找到】" if zh else "Not found", lines=(line,))
         )
 
+    def _nothing_fits(
+        self, draft: Draft, resolution: Resolution, lang: str, index: int
+    ) -> None:
+        """Say that nothing fits the place (or position) asked first, then what is elsewhere."""
+        zh = lang == "zh"
+        query = self._query
+        what = _what(kinds_for(query.kind if query else None), lang)
+        if resolution.ordinal_missing is not None:
+            n = len(resolution.elsewhere)
+            head = (
+                f"本对话列出的{what}共 {n} 处，没有第 {resolution.ordinal_missing} 个。"
+                if zh
+                else f"{n} {_plural(what, n)} listed; there is no number {resolution.ordinal_missing}."
+            )
+        else:
+            where = self._place_words(resolution.place, lang)
+            head = (
+                f"{where}未检出可报告的{what}。"
+                if zh
+                else f"No reportable {what} was detected in the {where}."
+            )
+        lines = [head]
+        cited = []
+        for f in resolution.elsewhere:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            lines.append(self._finding_line(f, anchor, lang))
+        if resolution.elsewhere and resolution.ordinal_missing is None:
+            lines.insert(1, "本图其他部位另见：" if zh else "Elsewhere on this film:")
+        elif not resolution.elsewhere:
+            lines.append(_NEGATIVE_CAVEAT[lang])
+        draft.clarification.extend(cited)
+        draft.sections.append(
+            Section(
+                title="【未找到】" if zh else "Not found",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _place_words(self, place: PlaceFilter | None, lang: str) -> str:
+        if place is None or not place:
+            return "本图" if lang == "zh" else "film"
+        lobe = None
+        if place.lobe is not None:
+            term = self.vocabulary.find_anatomy(place.lobe)
+            lobe = None if term is None else term.name(lang)
+        return place.words(lang, lobe)
+
     # -- intents -------------------------------------------------------------------
     def _screening(self, draft: Draft, *, lang: str, index: int, **_: Any) -> None:
         zh = lang == "zh"
         findings = self.reportable()
+        self.listing = [f.id for f in findings]
         lines: list[str] = []
         cited: list[str] = []
         for f in findings:
@@ -683,58 +820,14 @@ class Conversation:
         return f"{cite([anchor.id])} {_article(phrase)} {phrase} in the {where}, {size}, about {extent:.0%} of the lung area ({conf})."
 
     def _other_structures(self, lang: str, index: int) -> Section:
+        """Heart size and costophrenic angles, in the words every other answer uses."""
         zh = lang == "zh"
-        m = self.analysis.measures
         lines = []
-        if m.cardiothoracic_ratio is not None:
-            ctr = m.cardiothoracic_ratio
-            view = (self.analysis.view_position or "").upper()
-            if view == "AP":
-                note = (
-                    "（AP 位片心影被放大，心胸比仅供参考）"
-                    if zh
-                    else " (AP film: the heart is magnified; for reference only)"
-                )
-            elif view != "PA":
-                # The scorecard will not count the ratio without a PA view; say so here too.
-                note = (
-                    "（本图未记录投照体位，心胸比仅适用于后前位片）"
-                    if zh
-                    else " (the view is not recorded; the ratio applies to PA films only)"
-                )
-            else:
-                note = ""
-            verdict = (
-                ("提示心影增大" if ctr > 0.5 else "心影大小在正常范围内")
-                if zh
-                else (
-                    "suggests an enlarged cardiac silhouette"
-                    if ctr > 0.5
-                    else "cardiac size within normal limits"
-                )
-            )
-            lines.append(
-                f"心胸比约 {ctr:.2f}，{verdict}{note}。"
-                if zh
-                else f"Cardiothoracic ratio about {ctr:.2f}; {verdict}{note}."
-            )
-        blunted = [s for s, a in m.cpa_angle_deg.items() if a > CPA_BLUNTED_DEG]
-        if len(m.cpa_angle_deg) == 2:
-            if blunted:
-                sides = (
-                    "、".join("右" if s == "right" else "左" for s in blunted)
-                    if zh
-                    else " and ".join(blunted)
-                )
-                lines.append(
-                    f"{sides}侧肋膈角变钝，提示少量胸腔积液或胸膜增厚可能。"
-                    if zh
-                    else f"The {sides} costophrenic angle appears blunted, which suggests a small effusion or pleural thickening."
-                )
-            else:
-                lines.append(
-                    "双侧肋膈角锐利。" if zh else "Both costophrenic angles are sharp."
-                )
+        fact = ctr_fact(self.analysis)
+        if fact.value is not None:
+            lines.append(ctr_sentence(fact, lang))
+        angles = [a for a in angle_facts(self.analysis) if a.degrees is not None]
+        lines += [angle_sentence(a, lang) for a in angles]
         if not lines:
             lines.append(
                 "心影及肋膈角未能可靠测量。"
@@ -750,16 +843,21 @@ class Conversation:
         draft: Draft,
         *,
         intent: Intent,
+        query: Query,
         lang: str,
         index: int,
-        mentions: list[AnatomyMention],
         signs: list[Sign],
         **_: Any,
     ) -> None:
         zh = lang == "zh"
-        places = _places(mentions)
-        kinds = _wanted_kinds(intent, signs)
-        findings = [f for f in self.reportable() if _fits(f, places, kinds)]
+        place = PlaceFilter.of(query)
+        kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
+        findings = [
+            f
+            for f in self.reportable()
+            if (kinds is None or f.kind in kinds) and place.fits(f)
+        ]
+        self.listing = [f.id for f in findings]
         lines = []
         cited = []
         for f in findings:
@@ -767,9 +865,9 @@ class Conversation:
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         focal = sum(f.is_focal for f in findings)
-        if places or kinds is not None:
+        if place or kinds is not None:
             # "How many nodules in the right upper zone?" counts those, not every finding.
-            where, what = _where(places, lang), _what(kinds, lang)
+            where, what = self._where(place, lang), _what(kinds, lang)
             head = (
                 f"{where}共检出 {len(findings)} 处{what}。"
                 if zh
@@ -794,15 +892,15 @@ class Conversation:
         draft: Draft,
         *,
         intent: Intent,
+        query: Query,
         lang: str,
         index: int,
-        mentions: list[AnatomyMention],
         signs: list[Sign],
         **_: Any,
     ) -> None:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
-        places = _places(mentions)
-        sign = next((s for s in signs if s.code not in _KIND_SIGNS), None)
+        place = PlaceFilter.of(query)
+        sign = self._asked_sign(query, signs)
         if (
             sign is not None
             and sign.rule is None
@@ -810,36 +908,49 @@ class Conversation:
         ):
             # "Is there an infiltrate?": the term names no one appearance, so answer with
             # the opacities that were found, then say why the word is not used.
-            self._presence_of_findings(draft, places, None, lang, index)
+            self._presence_of_findings(draft, place, None, lang, index)
             self._presence_of_sign(draft, sign, lang, index)
         elif sign is None:
-            self._presence_of_findings(
-                draft, places, _wanted_kinds(intent, signs), lang, index
-            )
+            kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
+            self._presence_of_findings(draft, place, kinds, lang, index)
         elif sign.rule is not None and sign.rule.feature.startswith("focal."):
-            self._presence_on_lesions(draft, sign, places, lang, index)
+            self._presence_on_lesions(draft, sign, place, lang, index)
         else:
-            self._presence_of_sign(draft, sign, lang, index)
+            self._presence_of_sign(draft, sign, lang, index, place.side)
+
+    def _asked_sign(self, query: Query, signs: list[Sign]) -> Sign | None:
+        """The sign a presence question asks about, if it names one beyond a finding kind."""
+        sign = next((s for s in signs if s.code not in _KIND_SIGNS), None)
+        film_sign = load_phrases().kind_film_signs.get(query.kind or "")
+        if film_sign is not None and (sign is None or query.kind == "cardiomegaly"):
+            return self.vocabulary.find_sign(film_sign)
+        return sign
 
     def _presence_of_findings(
         self,
         draft: Draft,
-        places: list[AnatomyMention],
+        place: PlaceFilter,
         kinds: frozenset[FindingKind] | None,
         lang: str,
         index: int,
     ) -> None:
         zh = lang == "zh"
-        where, what = _where(places, lang), _what(kinds, lang)
+        where, what = self._where(place, lang), _what(kinds, lang)
         wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
-        found = [f for f in wanted if _fits(f, places, None)]
+        found = [f for f in wanted if place.fits(f)]
         lines: list[str] = []
         cited: list[str] = []
         if found:
-            lines.append(
-                f"{where}见 {len(found)} 处{what}："
+            weak = all(self._is_weak(f) for f in found)
+            lead = (
+                ("可能有：" if weak else "有：")
                 if zh
-                else f"{len(found)} {_plural(what, len(found))} {where}:"
+                else ("Possibly: " if weak else "Yes: ")
+            )
+            lines.append(
+                f"{lead}{where}见 {len(found)} 处{what}："
+                if zh
+                else f"{lead}{len(found)} {_plural(what, len(found))} {where}:"
             )
             for f in found:
                 anchor = self._anchor_for_finding(f, index)
@@ -847,21 +958,21 @@ class Conversation:
                 lines.append(self._finding_line(f, anchor, lang))
         else:
             lines.append(
-                f"{where}未检出明确的{what}。"
+                f"否：{where}未检出明确的{what}。"
                 if zh
-                else f"No definite {what} was detected {where}."
+                else f"No: no definite {what} was detected {where}."
             )
             elsewhere = wanted  # none of them lies in the place asked
-            if places and elsewhere:
+            if place and elsewhere:
                 parts = []
                 for f in elsewhere:
                     anchor = self._anchor_for_finding(f, index)
                     cited.append(anchor.id)
-                    place = location_phrase(f.location, lang)
+                    there = location_phrase(f.location, lang)
                     parts.append(
-                        f"{cite([anchor.id])} {place}"
+                        f"{cite([anchor.id])} {there}"
                         if zh
-                        else f"{cite([anchor.id])} in the {place}"
+                        else f"{cite([anchor.id])} in the {there}"
                     )
                 lines.append(
                     f"本图其他部位另见{what}：" + "；".join(parts) + "。"
@@ -883,15 +994,13 @@ class Conversation:
         self,
         draft: Draft,
         sign: Sign,
-        places: list[AnatomyMention],
+        place: PlaceFilter,
         lang: str,
         index: int,
     ) -> None:
         """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
         zh = lang == "zh"
-        lesions = [
-            f for f in self.reportable() if f.is_focal and _fits(f, places, None)
-        ]
+        lesions = [f for f in self.reportable() if f.is_focal and place.fits(f)]
         lines: list[str] = []
         cited: list[str] = []
         for f in lesions:
@@ -902,7 +1011,7 @@ class Conversation:
             )
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
-            where = _where(places, lang)
+            where = self._where(place, lang)
             lines.append(
                 f"{where}未检出可供评估{sign.name('zh')}的局灶性病灶。"
                 if zh
@@ -918,15 +1027,21 @@ class Conversation:
         )
 
     def _presence_of_sign(
-        self, draft: Draft, sign: Sign, lang: str, index: int
+        self,
+        draft: Draft,
+        sign: Sign,
+        lang: str,
+        index: int,
+        side: str | None = None,
     ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its rule on this film, or what to look for."""
         zh = lang == "zh"
         observations = self._film_observations()
         item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
-        lines = [
+        lines = self._fact_lines(sign, item, lang, side)
+        lines.append(
             f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
-        ]
+        )
         cited = list(item.evidence_anchor_ids)
         if item.unassessable is Unassessable.NOT_MEASURED:
             lines.append(
@@ -955,6 +1070,29 @@ class Conversation:
                 anchor_ids=tuple(dict.fromkeys(cited)),
             )
         )
+
+    def _where(self, place: PlaceFilter, lang: str) -> str:
+        words = self._place_words(place, lang)
+        if lang == "zh":
+            return words if place else "本图"
+        return f"in the {words}" if place else "on this film"
+
+    def _fact_lines(
+        self, sign: Sign, item: ItemResult, lang: str, side: str | None
+    ) -> list[str]:
+        """Line 1 of a whole-film sign: the measured fact behind it, yes or no first."""
+        feature = "" if sign.rule is None else sign.rule.feature
+        if feature == "heart.ctr":
+            return [ctr_answer(ctr_fact(self.analysis), lang)]
+        if feature.startswith("pleura.cpa_blunted"):
+            angles = [
+                a
+                for a in angle_facts(self.analysis)
+                if side in (None, "both") or a.side == side
+            ]
+            lead = _verdict_lead(item, lang)
+            return [lead + " ".join(angle_sentence(a, lang) for a in angles)]
+        return []
 
     def _measured_neighbours(self, sign: Sign) -> list[Sign]:
         places = set(sign.typical_locations)
@@ -1009,7 +1147,14 @@ class Conversation:
                 else f"Note: nothing round was detected in the {asked}; the only focal finding on that side lies in "
                 f"the {actual}, and that is what is described here."
             )
-        lines.extend(self._detail_lines(f, anchor, lang))
+        query = self._query
+        attribute = None if query is None else query.attribute
+        if f.is_focal and attribute in _DETAIL_ATTRIBUTES:
+            # A question about one property is answered about that property, first.
+            asked = self._cited_subject(resolution, anchor)
+            lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
+        else:
+            lines.extend(self._detail_lines(f, anchor, lang))
         place = (
             resolution.asked_region.text
             if (
@@ -1024,6 +1169,244 @@ class Conversation:
         )
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
+        )
+
+    def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
+        """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""
+        asked = None if resolution.binding is None else resolution.binding.anchor_id
+        return cite(list(dict.fromkeys(i for i in (asked, anchor.id) if i)))
+
+    def _attribute_lines(
+        self, f: Finding, a: str, attribute: str, lang: str
+    ) -> list[str]:
+        """The answer to one property of a focal finding, then only what bears on it."""
+        zh = lang == "zh"
+        lines: list[str] = []
+        if attribute == "calcification":
+            lines.append(f"{a} {calcification_answer(f, lang)}")
+        elif attribute == "margin":
+            margin = self._margin_lines(f, a, lang)
+            m = f.margin
+            irregular = m is not None and (m.lobulated or bool(m.spicules))
+            lead = (
+                ("不规则。" if irregular else "大致规则。")
+                if zh
+                else ("Irregular. " if irregular else "Mostly regular. ")
+            )
+            if margin:
+                margin[0] = margin[0].replace(f"{a} ", f"{a} {lead}", 1)
+            lines += margin or [
+                f"{a} 未能勾画轮廓，边缘无法评估。"
+                if zh
+                else f"{a} No contour could be traced, so the margin is not assessed."
+            ]
+        elif attribute == "density":
+            lines += self._internal_lines(f, a, lang) or [
+                f"{a} 密度未能评估。" if zh else f"{a} Density not assessed."
+            ]
+        else:
+            lines.append(
+                f"{a} 形态：{_shape_word(f, lang)}，{size_phrase(f, lang)}。"
+                if zh
+                else f"{a} Shape: {_shape_word(f, lang)}, {size_phrase(f, lang)}."
+            )
+        if self._is_weak(f):
+            lines.append(
+                f"{a} 检出把握低（{self._confidence_words(f, lang)}），为可疑病灶。"
+                if zh
+                else f"{a} Weak detection ({self._confidence_words(f, lang)}): a possible lesion."
+            )
+        return lines
+
+    def _measurement(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        query: Query,
+        lang: str,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
+        """One computed value: the CTR, or the size of a lesion in the unit asked."""
+        if query.attribute == "ctr":
+            self._ctr(draft, lang, index)
+            return
+        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        if resolution.outcome is not Outcome.BOUND:
+            self._explain_unresolved(draft, resolution, lang, index)
+            return
+        f = resolution.finding
+        if f is None:
+            assert resolution.anchor is not None
+            self._describe_anchor(draft, resolution.anchor, lang, index)
+            return
+        self._size(draft, f, resolution, query, index)
+
+    def _size(
+        self,
+        draft: Draft,
+        f: Finding,
+        resolution: Resolution,
+        query: Query,
+        index: int,
+    ) -> None:
+        lang = query.language
+        zh = lang == "zh"
+        anchor = self._anchor_for_finding(f, index)
+        _bind_anchor(draft, anchor)
+        a = self._cited_subject(resolution, anchor)
+        size = size_answer(f, self.analysis, query.unit, lang)
+        lines = [f"{a} 大小：{size}。" if zh else f"{a} Size: {size}."]
+        if (
+            resolution.binding is not None
+            and resolution.binding.rule is Rule.ANATOMY_CORRECTED
+        ):
+            lines.insert(
+                0,
+                f"注意：所问部位未检出；本侧唯一的局灶性病灶位于{location_phrase(f.location, lang)}。"
+                if zh
+                else f"Note: nothing was detected in the place named; the only focal finding on that side lies in "
+                f"the {location_phrase(f.location, lang)}.",
+            )
+        lines.append(self._anchor_summary_line(anchor, lang))
+        for kind, px, mm in (
+            ("long_axis", f.long_axis_px, f.long_axis_mm),
+            ("short_axis", f.short_axis_px, f.short_axis_mm),
+        ):
+            draft.measurements.append(
+                Measurement(
+                    kind=kind,
+                    from_anchor=anchor.id,
+                    to_anchor=None,
+                    value_px=px,
+                    value_mm=mm,
+                    calibration=self.analysis.calibration.source
+                    if mm is not None
+                    else CalibrationSource.NONE,
+                )
+            )
+        draft.sections.append(
+            Section(
+                title="【大小】" if zh else "Size",
+                lines=tuple(lines),
+                anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _compare(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        query: Query,
+        lang: str,
+        index: int,
+        **_: Any,
+    ) -> None:
+        """Two or more anchors or findings side by side, the comparison answered first."""
+        zh = lang == "zh"
+        named = list(dict.fromkeys(query.anchors))
+        missing = [i for i in named if self.anchors.find(i) is None]
+        if missing:
+            self._explicit_pair(draft, intent, lang, index)
+            return
+        anchors = self._compared(query, named, index)
+        if len(anchors) < 2:
+            what = _what(kinds_for(query.kind), lang)
+            draft.sections.append(
+                Section(
+                    title="【比较】" if zh else "Comparison",
+                    lines=(
+                        f"本图可比较的{what}不足两处。"
+                        if zh
+                        else f"Fewer than two {_plural(what, 2)} to compare on this film.",
+                    ),
+                )
+            )
+            return
+        draft.bindings += [
+            Binding(
+                phrase=a.id,
+                rule=Rule.EXPLICIT_ID if a.id in named else Rule.CONSTRAINT,
+                anchor_id=a.id,
+                finding_id=a.finding_id,
+            )
+            for a in anchors
+        ]
+        verdict = self._comparison_verdict(anchors, query, lang)
+        if len(anchors) == 2:
+            self._between_anchors(
+                draft, anchors[0], anchors[1], lang, index, compare=True
+            )
+            section = draft.sections[-1]
+            draft.sections[-1] = replace(section, lines=(verdict, *section.lines))
+            return
+        lines = [verdict, *(self._anchor_summary_line(a, lang) for a in anchors)]
+        draft.sections.append(
+            Section(
+                title="【比较】" if zh else "Comparison",
+                lines=tuple(lines),
+                anchor_ids=tuple(a.id for a in anchors),
+            )
+        )
+
+    def _compared(self, query: Query, named: list[str], index: int) -> list[Anchor]:
+        """The anchors a comparison is about: those named, else the positions or kind asked."""
+        if len(named) >= 2:
+            return [self.anchors.get(i) for i in named]
+        pool = self._pool()
+        if len(query.ordinals) >= 2:
+            order = self._listing()
+            listed = [f for fid in order for f in pool if f.id == fid]
+            picks = [listed[n - 1] for n in query.ordinals if 1 <= n <= len(listed)]
+        else:
+            kinds = kinds_for(query.kind)
+            place = PlaceFilter.of(query)
+            picks = [
+                f
+                for f in pool
+                if (kinds is None or f.kind in kinds) and place.fits(f) and f.is_focal
+            ]
+        return [self._anchor_for_finding(f, index) for f in picks]
+
+    def _comparison_verdict(
+        self, anchors: list[Anchor], query: Query, lang: str
+    ) -> str:
+        """Line 1 of a comparison: which is larger (or surer), with the numbers."""
+        zh = lang == "zh"
+        pairs = [
+            (a, f)
+            for a in anchors
+            if a.finding_id and (f := self.analysis.finding(a.finding_id)) is not None
+        ]
+        ids = (
+            "、".join(a.id for a in anchors) if zh else ", ".join(a.id for a in anchors)
+        )
+        if len(pairs) < 2:
+            return (
+                f"{ids} 并列如下（只有一处是病灶，无法比较大小）："
+                if zh
+                else f"{ids} side by side (only one is a finding, so there is no size to compare):"
+            )
+        if query.superlative == "most_suspicious" and query.attribute != "size":
+            return _surer(pairs, lang)
+        return _larger(pairs, query.unit, lang)
+
+    def _ctr(self, draft: Draft, lang: str, index: int) -> None:
+        """The measured cardiothoracic ratio, in the words of every other answer."""
+        zh = lang == "zh"
+        heart = self._region_anchor(Region.HEART, index)
+        cited = [] if heart is None else [heart.id]
+        line = ctr_sentence(ctr_fact(self.analysis), lang)
+        draft.sections.append(
+            Section(
+                title="【心胸比】" if zh else "Cardiothoracic ratio",
+                lines=(f"{cite(cited)} {line}".strip(),),
+                anchor_ids=tuple(cited),
+            )
         )
 
     def _detail_lines(self, f: Finding, anchor: Anchor, lang: str) -> list[str]:
@@ -1072,6 +1455,33 @@ class Conversation:
                 else f"{a} Called a {KIND_SHORT['en'][f.kind]} rather than a {KIND_SHORT['en'][_OTHER_FOCAL[f.kind]]} "
                 "from the estimated size; unreliable near the 3 cm boundary."
             )
+        lines += self._margin_lines(f, a, lang)
+        lines += self._internal_lines(f, a, lang)
+        if f.pleural_contact is not None:
+            lines.append(
+                (
+                    f"{a} 与胸膜关系："
+                    + ("病灶邻接胸膜。" if f.pleural_contact else "未见与胸膜相贴。")
+                )
+                if zh
+                else f"{a} Pleura: "
+                + (
+                    "the lesion abuts the pleura."
+                    if f.pleural_contact
+                    else "not in contact with the pleura."
+                )
+            )
+        lines.append(
+            "支气管截断征、空气支气管征：胸片无法可靠评估，需 CT。"
+            if zh
+            else "Bronchial cut-off and air bronchogram: not assessable on a radiograph; CT is needed."
+        )
+        return lines
+
+    def _margin_lines(self, f: Finding, a: str, lang: str) -> list[str]:
+        """Margin, spicules and edge of a focal finding (empty without a contour)."""
+        zh = lang == "zh"
+        lines: list[str] = []
         m = f.margin
         if m is not None:
             if m.lobulated:
@@ -1153,6 +1563,12 @@ class Conversation:
             lines.append(
                 f"{a} 边界：{edge}{width}。" if zh else f"{a} Edge: {edge}{width}."
             )
+        return lines
+
+    def _internal_lines(self, f: Finding, a: str, lang: str) -> list[str]:
+        """Internal density, lucency and calcification of a focal finding."""
+        zh = lang == "zh"
+        lines: list[str] = []
         if f.homogeneity is not None:
             homog = (
                 ("密度均匀" if f.homogeneity >= 0.6 else "密度欠均匀")
@@ -1190,25 +1606,6 @@ class Conversation:
                 if zh
                 else f"{a} Internal density: {homog}{cavity}{calc_text}."
             )
-        if f.pleural_contact is not None:
-            lines.append(
-                (
-                    f"{a} 与胸膜关系："
-                    + ("病灶邻接胸膜。" if f.pleural_contact else "未见与胸膜相贴。")
-                )
-                if zh
-                else f"{a} Pleura: "
-                + (
-                    "the lesion abuts the pleura."
-                    if f.pleural_contact
-                    else "not in contact with the pleura."
-                )
-            )
-        lines.append(
-            "支气管截断征、空气支气管征：胸片无法可靠评估，需 CT。"
-            if zh
-            else "Bronchial cut-off and air bronchogram: not assessable on a radiograph; CT is needed."
-        )
         return lines
 
     def _describe_anchor(
@@ -2161,6 +2558,94 @@ class Conversation:
         return warnings
 
 
+def _larger(pairs: list[tuple[Anchor, Finding]], unit: str | None, lang: str) -> str:
+    """Say which is larger, with the long axes in the unit asked ("A1 is the larger: 18 vs 12 mm")."""
+    zh = lang == "zh"
+    ranked = sorted(pairs, key=lambda p: -size_key(p[1]))
+    calibrated = all(f.long_axis_mm is not None for _, f in ranked)
+    scale, name = (1.0, "mm") if unit == "mm" or unit is None else (0.1, "cm")
+    digits = 0 if name == "mm" else 1
+
+    def value(f: Finding) -> str:
+        if calibrated and f.long_axis_mm is not None:
+            return f"{f.long_axis_mm * scale:.{digits}f}"
+        return f"{f.long_axis_px:.0f}"
+
+    unit_word = name if calibrated else ("像素" if zh else "px")
+    numbers = " vs ".join(value(f) for _, f in ranked) + f" {unit_word}"
+    (big, fb), (second, fs) = ranked[0], ranked[1]
+    if abs(size_key(fb) - size_key(fs)) <= 0.05 * size_key(fb):
+        return (
+            f"{big.id} 与 {second.id} 大小相近（长径 {numbers}）。"
+            if zh
+            else f"{big.id} and {second.id} are about the same size (long axis {numbers})."
+        )
+    order = " > ".join(a.id for a, _ in ranked)
+    return (
+        f"{big.id} 较大：长径 {numbers}（{order}）。"
+        if zh
+        else f"{big.id} is the larger: long axis {numbers} ({order})."
+    )
+
+
+def _surer(pairs: list[tuple[Anchor, Finding]], lang: str) -> str:
+    """The finding the detector is surer of, with both confidences."""
+    ranked = sorted(pairs, key=lambda p: -p[1].confidence)
+    numbers = " vs ".join(f"{f.confidence:.2f}" for _, f in ranked)
+    top = ranked[0][0].id
+    return (
+        f"按检测置信度，{top} 更可疑（{numbers}）；置信度不是恶性概率。"
+        if lang == "zh"
+        else f"By the detector's confidence {top} is the more suspicious ({numbers}); confidence is not a "
+        "probability of malignancy."
+    )
+
+
+def _verdict_lead(item: ItemResult, lang: str) -> str:
+    """Yes / no / not assessable, first, for a sign's status."""
+    words = {
+        MatchStatus.MET: ("是：", "Yes: "),
+        MatchStatus.NOT_MET: ("否：", "No: "),
+        MatchStatus.NOT_ASSESSABLE: ("无法判断：", "Not assessable: "),
+    }[item.status]
+    return words[0 if lang == "zh" else 1]
+
+
+def _side_of(candidate: Anchor | Finding) -> str | None:
+    if isinstance(candidate, Anchor):
+        return None if candidate.side is None else candidate.side.value
+    return candidate.location.side.value
+
+
+def _bound_candidate(
+    candidate: Anchor | Finding,
+    intent: Intent,
+    analysis: ImageAnalysis,
+    store: AnchorStore,
+) -> Resolution:
+    """A resolution bound to one of several candidates, by the hilum side named."""
+    if isinstance(candidate, Anchor):
+        anchor: Anchor | None = candidate
+        finding = (
+            analysis.finding(candidate.finding_id) if candidate.finding_id else None
+        )
+    else:
+        finding = candidate
+        anchor = store.latest_for_finding(candidate.id)
+    return Resolution(
+        outcome=Outcome.BOUND,
+        binding=Binding(
+            phrase=intent.demonstrative_phrase or "it",
+            rule=Rule.DEMONSTRATIVE,
+            anchor_id=None if anchor is None else anchor.id,
+            finding_id=None if finding is None else finding.id,
+            note="of the lesions in focus, the one on the side of the hilum named",
+        ),
+        anchor=anchor,
+        finding=finding,
+    )
+
+
 def item_feature(vocabulary: Vocabulary, sign_code: Any) -> str:
     sign = vocabulary.find_sign(str(sign_code))
     rule = getattr(sign, "rule", None)
@@ -2233,6 +2718,8 @@ _FOCAL_WORDS = frozenset(
     }
 )
 _FOCAL = frozenset({FindingKind.NODULE, FindingKind.MASS})
+# Properties of a lesion answered on their own ("is it calcified?"), not by a full description.
+_DETAIL_ATTRIBUTES = frozenset({"calcification", "margin", "density", "shape"})
 _NEGATIVE_CAVEAT = {
     "zh": "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。",
     "en": "A radiograph misses small nodules and lesions hidden by bone or the heart; a negative result does not "

@@ -11,6 +11,7 @@ something to be opposite to. The cue words are data (ontology/data/dialogue).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -440,6 +441,8 @@ def _is_follow_up(q: Query, phrases: Phrases) -> bool:
     """A question that leans on the previous one: a marker, "the other side", or a fragment."""
     if q.intent in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE):
         return False
+    if q.intent is IntentKind.COMPARE and len(q.anchors) + len(q.ordinals) >= 2:
+        return False  # "compare A1 and A2" is a whole question
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     if q.other_side:
         return True
@@ -451,7 +454,7 @@ def _is_follow_up(q: Query, phrases: Phrases) -> bool:
     return _is_fragment(q, own)
 
 
-def _is_fragment(q: Query, own: list[IntentKind]) -> bool:
+def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
     """A slot and nothing else: "A2?", "右下肺野?"."""
     if own or q.cue.demonstrative or q.signs or q.kind:
         return False
@@ -462,11 +465,15 @@ def _is_fragment(q: Query, own: list[IntentKind]) -> bool:
 def _merge(previous: TurnRecord, q: Query) -> Query:
     """The previous question with the new slots."""
     before = previous.query
+    subject = _merged_subject(before, q)
+    anchors = subject.get("anchors", before.anchors)
     merged = replace(
         before,
         text=q.text,
         language=q.language,
-        cue=q.cue,
+        # The repeated question keeps the previous one's reading (its demonstrative,
+        # its focal noun), with the new anchors and the new question's language.
+        cue=replace(before.cue, anchor_ids=anchors, language=q.language),
         mentions=q.mentions,
         signs=q.signs or before.signs,
         ellipsis=True,
@@ -475,7 +482,7 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         kind=q.kind or before.kind,
         profile=q.profile or before.profile,
         **_merged_place(previous, q),
-        **_merged_subject(before, q),
+        **subject,
     )
     return replace(merged, intent=_merged_intent(before, q, merged))
 

@@ -84,6 +84,9 @@ class TurnResult:
     raw_output: str
     warnings: tuple[str, ...] = ()
     clarification: tuple[str, ...] = ()  # anchor or finding ids offered when ambiguous
+    # The image analysis this turn waited for (ms), when it ran for this turn; it is
+    # included in latency_ms.
+    analysis_ms: float | None = None
 
     def status_of(self, anchor_id: str) -> AnchorStatus | None:
         return next((e.status for e in self.events if e.anchor_id == anchor_id), None)
@@ -112,6 +115,9 @@ class TurnResult:
             if self.scorecard is None
             else scorecard_json(self.scorecard, self.language),
             "latency_ms": round(self.latency_ms, 1),
+            "analysis_ms": None
+            if self.analysis_ms is None
+            else round(self.analysis_ms, 1),
             "backend": self.backend,
             "model_id": self.model_id,
             "model_version": self.model_version,

@@ -370,7 +370,7 @@ def test_a_yes_no_question_about_a_place_answers_for_that_place_in_both_language
     (en,) = run(seed_analysis, ["Is there a nodule in the left lung?"])[1]
     assert zh.intent is en.intent is IntentKind.PRESENCE
     assert "左肺未检出明确的结节或肿块" in zh.answer_text
-    assert "No definite nodule or mass was detected in the left lung" in en.answer_text
+    assert "No: no definite nodule or mass was detected in the left lung" in en.answer_text
     # The right-lung nodule is named as lying elsewhere, with its anchor, in both.
     x, y, r = phantom.nodules[0]
     for turn in (zh, en):
@@ -521,11 +521,23 @@ def test_a_deprecated_term_is_answered_with_what_was_found_and_why_the_term_is_n
     assert "no longer recommends 'infiltrate'" in turn.answer_text
 
 
+DESCRIBE_ZH = "描述一下右肺中叶那个圆形影"
+DESCRIBE_EN = "Describe the round opacity in the right middle lobe"
+
+
 def test_a_described_lesion_says_how_the_zones_were_drawn(seed_analysis):
-    t2 = run(seed_analysis, SEED_ZH[:2])[1][1]
-    t2_en = run(seed_analysis, SEED_EN[:2])[1][1]
+    t2 = run(seed_analysis, [SEED_ZH[0], DESCRIBE_ZH])[1][1]
+    t2_en = run(seed_analysis, [SEED_EN[0], DESCRIBE_EN])[1][1]
     assert seed_analysis.zone_rule.describe("zh") in t2.answer_text
     assert seed_analysis.zone_rule.describe("en") in t2_en.answer_text
+
+
+def test_a_question_about_one_property_answers_it_first_and_only_it(seed_analysis):
+    t2 = run(seed_analysis, SEED_EN[:2])[1][1]
+    (details,) = [s for s in t2.sections if s.title.startswith("Details")]
+    assert details.lines[0].split("] ", 1)[1].startswith(("Irregular.", "Mostly regular."))
+    assert seed_analysis.zone_rule.describe("en") not in t2.answer_text
+    assert "Size:" not in t2.answer_text
 
 
 def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(phantom):
@@ -535,7 +547,7 @@ def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(ph
         spacing=None,
         key="e",
     )
-    t2 = run(analysis, SEED_EN[:2])[1][1]
+    t2 = run(analysis, [SEED_EN[0], DESCRIBE_EN])[1][1]
     assert (
         "from the estimated size; unreliable near the 3 cm boundary" in t2.answer_text
     )
@@ -545,7 +557,7 @@ def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(ph
             [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)],
             key="c",
         ),
-        SEED_EN[:2],
+        [SEED_EN[0], DESCRIBE_EN],
     )[1][1]
     assert "estimated size" not in calibrated.answer_text
 
