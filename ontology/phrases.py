@@ -64,6 +64,7 @@ class Phrases:
     equivalent_places: dict[str, frozenset[str]]
     mirror: dict[str, str]
     fleischner: dict[str, dict[str, str]]
+    calcification_patterns: tuple[str, ...]
 
     def cue(self, name: str) -> CueSet:
         """Return one cue table.
@@ -112,7 +113,11 @@ def _read(name: str) -> dict[str, Any]:
 def _check_mappings(phrases: Phrases, label: str) -> None:
     """Every sign code and region id a mapping names must exist in the vocabulary."""
     vocabulary = load_vocabulary()
-    codes = [*phrases.kind_signs, *phrases.kind_film_signs.values()]
+    codes = [
+        *phrases.kind_signs,
+        *phrases.kind_film_signs.values(),
+        *phrases.calcification_patterns,
+    ]
     missing = [c for c in codes if vocabulary.find_sign(c) is None]
     places = [
         *phrases.equivalent_places,
@@ -152,6 +157,7 @@ def load_phrases() -> Phrases:
         },
         mirror=dict(maps["mirror"]),
         fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
+        calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
     )
     for group, order in (
         ("kind", phrases.kind_order),

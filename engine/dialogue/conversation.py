@@ -40,6 +40,9 @@ from engine.dialogue.facts import (
     ctr_answer,
     ctr_fact,
     ctr_sentence,
+    film_observations,
+    lesion_observations,
+    reconcile,
     size_answer,
 )
 from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
@@ -55,7 +58,6 @@ from engine.intents import Intent, IntentKind
 from engine.model import CalibrationSource, Side
 from engine.observations import (
     DIFFUSE_REPORT_CONFIDENCE,
-    focal_observations,
     global_observations,
 )
 from engine.references import (
@@ -99,6 +101,7 @@ from ontology import (
     score,
 )
 from ontology.phrases import load_phrases
+from ontology.scoring import headline
 
 # Focal findings are reported at the detector's own threshold (ImageAnalysis.
 # focal_report_score); at most this many findings are listed in one answer.
@@ -1007,7 +1010,7 @@ class Conversation:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
             item = assess(
-                focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
             )
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
@@ -2179,7 +2182,7 @@ class Conversation:
                 _bind_anchor(draft, subject_anchor)
         observations = []
         if subject_finding is not None and subject_anchor is not None:
-            observations += focal_observations(
+            observations += lesion_observations(
                 self.analysis, subject_finding, subject_anchor.id
             )
         observations += [
@@ -2191,8 +2194,9 @@ class Conversation:
         card = replace(
             scored, items=tuple(self._with_anchors(i, index) for i in scored.items)
         )
+        card = reconcile(card, self.analysis, subject_finding)
         draft.scorecard = card
-        lines = []
+        lines = [headline(card, lang)]
         for group in ItemGroup:
             if card.in_group(group):
                 lines.append(card.group_heading(group, lang) + ("：" if zh else ":"))
@@ -2229,10 +2233,13 @@ class Conversation:
         Only evidence that an answer cites becomes an anchor (`_with_anchors`): a lung
         cancer checklist should not leave heart and costophrenic-angle anchors on the film.
         """
-        return global_observations(
+        return film_observations(
             self.analysis,
-            lambda name: _PENDING + name,
-            focal_report_threshold=self.analysis.focal_report_score,
+            global_observations(
+                self.analysis,
+                lambda name: _PENDING + name,
+                focal_report_threshold=self.analysis.focal_report_score,
+            ),
         )
 
     def _with_anchors(self, item: ItemResult, index: int) -> ItemResult:
@@ -2323,7 +2330,7 @@ class Conversation:
             )
         for anchor, f in focus:
             item = assess(
-                focal_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
             )
             if item.status is MatchStatus.NOT_ASSESSABLE:
                 continue

@@ -7,13 +7,15 @@ can disagree about it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
 from engine.findings import Finding
 from engine.model import CalibrationSource
-from engine.observations import CPA_BLUNTED_DEG
+from engine.observations import CPA_BLUNTED_DEG, focal_observations
+from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
+from ontology.phrases import load_phrases
 
 # On an adult PA film the cardiothoracic ratio lies between about 0.3 (a small heart in a
 # hyperinflated chest) and 0.8 (gross cardiomegaly or a large pericardial effusion);
@@ -258,6 +260,96 @@ def _size_without_spacing(f: Finding, unit: str | None, lang: str) -> str:
     )
 
 
+def lesion_observations(
+    analysis: ImageAnalysis, f: Finding, anchor_id: str
+) -> list[Observation]:
+    """A lesion's observations, with the lobe projection and the size interval.
+
+    The upper-lobe item reads the lobe the dialogue reports; the size items read the
+    interval (the engine's, when it sends `focal.diameter_mm_low/_high`, else ours).
+    """
+    obs = focal_observations(analysis, f, anchor_id)
+    ev = (anchor_id,)
+    sent = {o.feature for o in obs}
+    if "focal.upper_lobe" not in sent:
+        obs.append(
+            Observation(
+                feature="focal.upper_lobe",
+                value=in_upper_lobe(f),
+                evidence_anchor_ids=ev,
+            )
+        )
+    interval = size_interval_mm(f)
+    if "focal.diameter_mm" in sent and "focal.diameter_mm_low" not in sent and interval:
+        obs += [
+            Observation(
+                feature="focal.diameter_mm_low",
+                value=round(interval[0], 1),
+                evidence_anchor_ids=ev,
+            ),
+            Observation(
+                feature="focal.diameter_mm_high",
+                value=round(interval[1], 1),
+                evidence_anchor_ids=ev,
+            ),
+        ]
+    return obs
+
+
+def film_observations(
+    analysis: ImageAnalysis, observations: list[Observation]
+) -> list[Observation]:
+    """Whole-film observations without a failed CTR (it is a measurement failure, not a value)."""
+    if ctr_fact(analysis).observable:
+        return observations
+    return [o for o in observations if o.feature != "heart.ctr"]
+
+
+def reconcile(
+    card: Scorecard, analysis: ImageAnalysis, subject: Finding | None
+) -> Scorecard:
+    """Scorecard items that state a fact another answer states, worded the same way."""
+    patterns = set(load_phrases().calcification_patterns)
+    fact = ctr_fact(analysis)
+    items = []
+    for item in card.items:
+        if str(item.sign_code) in patterns and subject is not None:
+            item = _no_pattern(item, subject)
+        elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
+            "F01",
+            "F02",
+        ):
+            item = replace(
+                item,
+                reason_en=ctr_sentence(fact, "en"),
+                reason_zh=ctr_sentence(fact, "zh"),
+            )
+        items.append(item)
+    return replace(card, items=tuple(items))
+
+
+def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
+
+    likely = f.calcification_likelihood
+    if likely is None:
+        return item
+    if likely >= CALCIFICATION_POSSIBLE:
+        return replace(
+            item,
+            status=MatchStatus.NOT_ASSESSABLE,
+            reason_en=f"calcification possible (likelihood {likely:.2f}); its pattern needs CT",
+            reason_zh=f"可能有钙化（钙化可能性 {likely:.2f}），其形态需 CT 判断",
+            unassessable=Unassessable.NEEDS_CT,
+        )
+    return replace(
+        item,
+        status=MatchStatus.NOT_MET,
+        reason_en=f"no definite calcification (likelihood {likely:.2f}), so no benign pattern",
+        reason_zh=f"未见明确钙化（钙化可能性 {likely:.2f}），故无良性钙化形态",
+        unassessable=None,
+    )
+
+
 __all__ = [
     "CTR_PLAUSIBLE",
     "AngleFact",
@@ -270,7 +362,10 @@ __all__ = [
     "ctr_answer",
     "ctr_fact",
     "ctr_sentence",
+    "film_observations",
     "in_upper_lobe",
+    "lesion_observations",
+    "reconcile",
     "size_answer",
     "size_interval_mm",
 ]
