@@ -93,6 +93,7 @@ from ontology import (
     Observation,
     Profile,
     ProfileId,
+    RegionKind,
     Sign,
     Unassessable,
     Vocabulary,
@@ -1152,6 +1153,7 @@ class Conversation:
             )
         query = self._query
         attribute = None if query is None else query.attribute
+        lines += self._which_line(resolution, anchor, f, lang)
         if f.is_focal and attribute in _DETAIL_ATTRIBUTES:
             # A question about one property is answered about that property, first.
             asked = self._cited_subject(resolution, anchor)
@@ -1173,6 +1175,38 @@ class Conversation:
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
         )
+
+    def _which_line(
+        self, resolution: Resolution, anchor: Anchor, f: Finding, lang: str
+    ) -> list[str]:
+        """Name the anchor a superlative or ordinal picked, first ("which one")."""
+        rule = None if resolution.binding is None else resolution.binding.rule
+        query = self._query
+        if query is None or rule not in (Rule.SUPERLATIVE, Rule.ORDINAL):
+            return []
+        zh = lang == "zh"
+        if rule is Rule.ORDINAL:
+            which = (
+                f"按列出顺序第 {query.ordinal} 个是"
+                if zh
+                else f"Number {query.ordinal} in the listing order is"
+            )
+        else:
+            words = {
+                "most_suspicious": (
+                    "最可疑（检测置信度最高）的是",
+                    "The most suspicious (highest detector confidence) is",
+                ),
+                "largest": ("最大的是", "The largest is"),
+                "smallest": ("最小的是", "The smallest is"),
+            }[query.superlative or "largest"]
+            which = words[0 if zh else 1]
+        summary = self._anchor_summary_line(anchor, lang).split("] ", 1)[-1]
+        return [
+            f"{which} {cite([anchor.id])}：{summary}"
+            if zh
+            else f"{which} {cite([anchor.id])}: {summary}"
+        ]
 
     def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
         """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""
@@ -1263,6 +1297,7 @@ class Conversation:
         a = self._cited_subject(resolution, anchor)
         size = size_answer(f, self.analysis, query.unit, lang)
         lines = [f"{a} 大小：{size}。" if zh else f"{a} Size: {size}."]
+        lines += self._which_line(resolution, anchor, f, lang)
         if (
             resolution.binding is not None
             and resolution.binding.rule is Rule.ANATOMY_CORRECTED
@@ -1643,6 +1678,9 @@ class Conversation:
         **_: Any,
     ) -> None:
         zh = lang == "zh"
+        query = self._query
+        if query is not None and query.ellipsis and not mentions:
+            mentions = self._slot_mentions(query, lang)
         # "Where is the right hilum?" asks for a region; "where is the nodule?" for a finding.
         if (
             not (intent.focal_noun or intent.demonstrative or intent.anchor_ids)
@@ -1718,6 +1756,32 @@ class Conversation:
                 anchor_ids=(anchor.id,),
             )
         )
+
+    def _slot_mentions(self, query: Query, lang: str) -> list[AnatomyMention]:
+        """The place of an elliptical follow-up ("另一侧的呢"), as if named in words."""
+        ids = []
+        if query.hilum:
+            ids.append((f"{query.hilum}_hilum", RegionKind.HILUM))
+        elif query.lobe:
+            ids.append((query.lobe, RegionKind.LOBE))
+        elif query.side in ("right", "left") and query.zone:
+            ids.append((f"{query.side}_{query.zone}_zone", RegionKind.ZONE))
+        mentions = []
+        for region_id, kind in ids:
+            term = self.vocabulary.find_anatomy(region_id)
+            if term is None:
+                continue
+            mentions.append(
+                AnatomyMention(
+                    text=term.name(lang),
+                    start=0,
+                    end=0,
+                    kind=kind,
+                    side=term.side,
+                    region_id=term.id,
+                )
+            )
+        return mentions
 
     def _region_line(self, anchor: Anchor, lang: str) -> str:
         zh = lang == "zh"
