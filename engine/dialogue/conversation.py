@@ -1038,32 +1038,38 @@ class Conversation:
         index: int,
         side: str | None = None,
     ) -> None:
-        """A whole-film sign ("有胸腔积液吗"): its rule on this film, or what to look for."""
+        """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         zh = lang == "zh"
         observations = self._film_observations()
         item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
-        lines = self._fact_lines(sign, item, lang, side)
-        lines.append(
-            f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
-        )
+        related = self._related(sign, item, observations, index)
+        # The answer leads with the measured fact: the sign's own, or, for a sign the
+        # engine does not measure (effusion), its measured neighbour's (the angles).
+        decided = related[0] if related else item
+        decided_sign = self.vocabulary.get_sign(str(decided.sign_code))
+        lines = self._fact_lines(decided_sign, decided, lang, side)
+        if related:
+            lines.append(
+                f"{sign.name('zh')}本身未直接测量，按上述可测征象判断。"
+                if zh
+                else f"{sign.name('en')} is not measured directly; it is judged by the measured sign above."
+            )
+        else:
+            lines.append(
+                f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
+            )
         cited = list(item.evidence_anchor_ids)
         if item.unassessable is Unassessable.NOT_MEASURED:
             lines.append(
                 ("请在图上直接观察：" if zh else "Look for it on the film: ")
                 + (sign.visual_pattern_zh if zh else sign.visual_pattern_en)
             )
-            # A sign the engine does not measure may have a measured neighbour at the
-            # same place (effusion: the costophrenic angles); show that, labelled as such.
-            for other in self._measured_neighbours(sign):
-                related = self._with_anchors(
-                    assess(observations, other, self.vocabulary), index
+            for other in related:
+                cited += other.evidence_anchor_ids
+                lines.append(
+                    ("相关可测征象：" if zh else "Related measured sign: ")
+                    + f"{_status_line(other, lang)} {cite(other.evidence_anchor_ids)}".rstrip()
                 )
-                if related.status is not MatchStatus.NOT_ASSESSABLE:
-                    cited += related.evidence_anchor_ids
-                    lines.append(
-                        ("相关可测征象：" if zh else "Related measured sign: ")
-                        + f"{_status_line(related, lang)} {cite(related.evidence_anchor_ids)}".rstrip()
-                    )
         meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
         if meaning:
             lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
@@ -1074,6 +1080,22 @@ class Conversation:
                 anchor_ids=tuple(dict.fromkeys(cited)),
             )
         )
+
+    def _related(
+        self,
+        sign: Sign,
+        item: ItemResult,
+        observations: list[Observation],
+        index: int,
+    ) -> list[ItemResult]:
+        """Measured neighbours of a sign the engine does not measure (effusion: the angles)."""
+        if item.unassessable is not Unassessable.NOT_MEASURED:
+            return []
+        related = [
+            self._with_anchors(assess(observations, other, self.vocabulary), index)
+            for other in self._measured_neighbours(sign)
+        ]
+        return [r for r in related if r.status is not MatchStatus.NOT_ASSESSABLE]
 
     def _where(self, place: PlaceFilter, lang: str) -> str:
         words = self._place_words(place, lang)

@@ -404,12 +404,12 @@ def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis
     (zh,) = run(seed_analysis, ["有胸腔积液吗？"])[1]
     (en,) = run(seed_analysis, ["Is there a pleural effusion?"])[1]
     assert zh.intent is en.intent is IntentKind.PRESENCE and zh.scorecard is None
-    # Effusion itself is not measured; that is said, and so is what the angles show.
-    assert "胸腔积液：无法评估（本图未测得）" in zh.answer_text
-    assert (
-        "Pleural effusion: not assessable (not measured on this image)"
-        in en.answer_text
-    )
+    # Effusion itself is not measured; the answer leads with what the angles show
+    # (yes on this phantom, whose angles are blunted) and says how it was judged.
+    assert zh.sections[0].lines[0].startswith("是：右侧肋膈角约")
+    assert en.sections[0].lines[0].startswith("Yes: The right costophrenic angle")
+    assert "胸腔积液本身未直接测量" in zh.answer_text
+    assert "Pleural effusion is not measured directly" in en.answer_text
     assert "相关可测征象：肋膈角变钝" in zh.answer_text
     assert "Related measured sign: Blunted costophrenic angle" in en.answer_text
     angles = {
