@@ -9,7 +9,7 @@ from engine.dialogue import Conversation
 from engine.findings import Candidate
 from engine.geometry import Box
 from engine.intents import IntentKind, detect_language, parse_intent
-from ontology import Unassessable
+from ontology import ItemGroup, MatchStatus, Unassessable
 
 from .conftest import SPACING, analyse, make_phantom
 
@@ -242,7 +242,11 @@ def test_seed_turn4_scorecard_counts_are_honest(seed_analysis):
     lobulation = [i for i in card.items if "lobul" in i.name("en").lower()]
     assert lobulation and lobulation[0].status.value == "met"
     assert contour.id in lobulation[0].evidence_anchor_ids
-    assert f"{card.met}" in turns[3].answer_text
+    # The counts, each named whole: a bare digit would be found in any answer.
+    core = card.in_group(ItemGroup.CORE)
+    met = card.count(MatchStatus.MET, ItemGroup.CORE)
+    assert f"符合 {met}/{len(core)} 条核心征象" in turns[3].answer_text
+    assert f"合计：符合 {card.met} 项，不符合 {card.not_met} 项" in turns[3].answer_text
 
 
 def test_two_equal_candidates_make_the_answer_ask_which(phantom):
