@@ -12,14 +12,15 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kernel import Language
 from ontology.phrases import CueSet, load_phrases
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def detect_language(text: str) -> str:
-    """'zh' when the question contains Chinese characters, else 'en'."""
-    return "zh" if _CJK.search(text) else "en"
+def detect_language(text: str) -> Language:
+    """Chinese when the question contains Chinese characters, else English."""
+    return Language.ZH if _CJK.search(text) else Language.EN
 
 
 class IntentKind(StrEnum):
@@ -83,7 +84,7 @@ class Intent:
 
     kind: IntentKind
     also: tuple[IntentKind, ...]
-    language: str
+    language: Language
     anchor_ids: tuple[str, ...]
     demonstrative: bool
     demonstrative_phrase: str | None

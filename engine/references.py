@@ -21,6 +21,7 @@ from engine.anchors import Anchor, AnchorKind, AnchorStore
 from engine.findings import Finding
 from engine.intents import Intent
 from engine.model import Side
+from kernel import Language
 from ontology import AnatomyMention
 from ontology.phrases import load_phrases
 
@@ -135,7 +136,7 @@ class PlaceFilter:
             return False
         return self.lobe is None or region_fits(self.lobe, f)
 
-    def words(self, lang: str, lobe_name: str | None = None) -> str:
+    def words(self, lang: Language, lobe_name: str | None = None) -> str:
         """'右下肺野内带' / 'inner band of the right lower zone'; '' when no place."""
         if self.lobe is not None and lobe_name:
             return lobe_name

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from kernel import Language
 from ontology.errors import InvalidObservation
 from ontology.model import (
     Assessability,
@@ -211,13 +212,13 @@ def _score_item(
     )
 
 
-def headline(card: Scorecard, lang: str = "en") -> str:
+def headline(card: Scorecard, lang: Language | str = Language.EN) -> str:
     """Say "N of M core signs met" first, supporting signs beside it, counter-signs apart.
 
     A counter-sign that is present argues against the condition, so it is never
     added to the count of signs met; it is named on its own.
     """
-    zh = lang == "zh"
+    zh = Language(lang) is Language.ZH
     core = card.in_group(ItemGroup.CORE)
     met = card.count(MatchStatus.MET, ItemGroup.CORE)
     unknown = card.count(MatchStatus.NOT_ASSESSABLE, ItemGroup.CORE)

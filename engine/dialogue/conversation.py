@@ -84,6 +84,7 @@ from engine.wording import (
     size_phrase,
     zone_phrase,
 )
+from kernel import Language
 from ontology import (
     AnatomyMention,
     FleischnerStatus,
@@ -305,12 +306,12 @@ class Conversation:
                 out.append(f)
         return out[:MAX_REPORTED]
 
-    def _finding_label(self, f: Finding, lang: str) -> str:
+    def _finding_label(self, f: Finding, lang: Language) -> str:
         return (
             f"{zone_phrase(f.location.side, f.location.zone, lang)}{KIND_SHORT[lang][f.kind]}"
             if lang == "zh"
             else (
-                f"{KIND_SHORT['en'][f.kind]}, {zone_phrase(f.location.side, f.location.zone, 'en')}"
+                f"{KIND_SHORT['en'][f.kind]}, {zone_phrase(f.location.side, f.location.zone, Language.EN)}"
             )
         )
 
@@ -328,8 +329,8 @@ class Conversation:
             Anchor(
                 id=self.anchors.next_id(),
                 kind=AnchorKind.FINDING,
-                label_en=self._finding_label(f, "en"),
-                label_zh=self._finding_label(f, "zh"),
+                label_en=self._finding_label(f, Language.EN),
+                label_zh=self._finding_label(f, Language.ZH),
                 geometry=Geometry.from_box(broad),
                 style=AnchorStyle.SCREENING,
                 turn_index=index,
@@ -368,8 +369,8 @@ class Conversation:
         anchor = Anchor(
             id=self.anchors.next_id(),
             kind=AnchorKind.FINDING,
-            label_en=self._finding_label(f, "en") + " (contour)",
-            label_zh=self._finding_label(f, "zh") + "（轮廓）",
+            label_en=self._finding_label(f, Language.EN) + " (contour)",
+            label_zh=self._finding_label(f, Language.ZH) + "（轮廓）",
             geometry=geometry,
             style=AnchorStyle.CONTOUR,
             turn_index=index,
@@ -612,7 +613,7 @@ class Conversation:
         used: str,
         unused: list[str],
         unknown: tuple[str, ...],
-        lang: str,
+        lang: Language,
     ) -> None:
         zh = lang == "zh"
         missing = [i for i in unused if i in unknown]
@@ -641,7 +642,7 @@ class Conversation:
         )
 
     def _explain_unresolved(
-        self, draft: Draft, resolution: Resolution, lang: str, index: int
+        self, draft: Draft, resolution: Resolution, lang: Language, index: int
     ) -> None:
         """An honest answer when the subject is ambiguous or absent."""
         zh = lang == "zh"
@@ -709,7 +710,7 @@ class Conversation:
         )
 
     def _nothing_fits(
-        self, draft: Draft, resolution: Resolution, lang: str, index: int
+        self, draft: Draft, resolution: Resolution, lang: Language, index: int
     ) -> None:
         """Say that nothing fits the place (or position) asked first, then what is elsewhere."""
         zh = lang == "zh"
@@ -748,7 +749,7 @@ class Conversation:
             )
         )
 
-    def _place_words(self, place: PlaceFilter | None, lang: str) -> str:
+    def _place_words(self, place: PlaceFilter | None, lang: Language) -> str:
         if place is None or not place:
             return "本图" if lang == "zh" else "film"
         lobe = None
@@ -758,7 +759,7 @@ class Conversation:
         return place.words(lang, lobe)
 
     # -- intents -------------------------------------------------------------------
-    def _screening(self, draft: Draft, *, lang: str, index: int, **_: Any) -> None:
+    def _screening(self, draft: Draft, *, lang: Language, index: int, **_: Any) -> None:
         zh = lang == "zh"
         findings = self.reportable()
         self.listing = [f.id for f in findings]
@@ -800,11 +801,11 @@ class Conversation:
         """A focal finding only just above the detector's report threshold."""
         return f.is_focal and is_weak(f.confidence, self.analysis.focal_report_score)
 
-    def _confidence_words(self, f: Finding, lang: str) -> str:
+    def _confidence_words(self, f: Finding, lang: Language) -> str:
         threshold = self.analysis.focal_report_score if f.is_focal else None
         return confidence_phrase(f.confidence, lang, threshold)
 
-    def _finding_line(self, f: Finding, anchor: Anchor, lang: str) -> str:
+    def _finding_line(self, f: Finding, anchor: Anchor, lang: Language) -> str:
         zh = lang == "zh"
         where = location_phrase(f.location, lang)
         size = size_phrase(f, lang)
@@ -823,7 +824,7 @@ class Conversation:
         phrase = kind_phrase(f.kind, lang)
         return f"{cite([anchor.id])} {_article(phrase)} {phrase} in the {where}, {size}, about {extent:.0%} of the lung area ({conf})."
 
-    def _other_structures(self, lang: str, index: int) -> Section:
+    def _other_structures(self, lang: Language, index: int) -> Section:
         """Heart size and costophrenic angles, in the words every other answer uses."""
         zh = lang == "zh"
         lines = []
@@ -848,7 +849,7 @@ class Conversation:
         *,
         intent: Intent,
         query: Query,
-        lang: str,
+        lang: Language,
         index: int,
         signs: list[Sign],
         **_: Any,
@@ -897,7 +898,7 @@ class Conversation:
         *,
         intent: Intent,
         query: Query,
-        lang: str,
+        lang: Language,
         index: int,
         signs: list[Sign],
         **_: Any,
@@ -935,7 +936,7 @@ class Conversation:
         draft: Draft,
         place: PlaceFilter,
         kinds: frozenset[FindingKind] | None,
-        lang: str,
+        lang: Language,
         index: int,
     ) -> None:
         zh = lang == "zh"
@@ -999,7 +1000,7 @@ class Conversation:
         draft: Draft,
         sign: Sign,
         place: PlaceFilter,
-        lang: str,
+        lang: Language,
         index: int,
     ) -> None:
         """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
@@ -1034,7 +1035,7 @@ class Conversation:
         self,
         draft: Draft,
         sign: Sign,
-        lang: str,
+        lang: Language,
         index: int,
         side: str | None = None,
     ) -> None:
@@ -1097,14 +1098,14 @@ class Conversation:
         ]
         return [r for r in related if r.status is not MatchStatus.NOT_ASSESSABLE]
 
-    def _where(self, place: PlaceFilter, lang: str) -> str:
+    def _where(self, place: PlaceFilter, lang: Language) -> str:
         words = self._place_words(place, lang)
         if lang == "zh":
             return words if place else "本图"
         return f"in the {words}" if place else "on this film"
 
     def _fact_lines(
-        self, sign: Sign, item: ItemResult, lang: str, side: str | None
+        self, sign: Sign, item: ItemResult, lang: Language, side: str | None
     ) -> list[str]:
         """Line 1 of a whole-film sign: the measured fact behind it, yes or no first."""
         feature = "" if sign.rule is None else sign.rule.feature
@@ -1137,7 +1138,7 @@ class Conversation:
         draft: Draft,
         *,
         intent: Intent,
-        lang: str,
+        lang: Language,
         index: int,
         mentions: list[AnatomyMention],
         drawn: Anchor | None,
@@ -1199,7 +1200,7 @@ class Conversation:
         )
 
     def _which_line(
-        self, resolution: Resolution, anchor: Anchor, f: Finding, lang: str
+        self, resolution: Resolution, anchor: Anchor, f: Finding, lang: Language
     ) -> list[str]:
         """Name the anchor a superlative or ordinal picked, first ("which one")."""
         rule = None if resolution.binding is None else resolution.binding.rule
@@ -1236,7 +1237,7 @@ class Conversation:
         return cite(list(dict.fromkeys(i for i in (asked, anchor.id) if i)))
 
     def _attribute_lines(
-        self, f: Finding, a: str, attribute: str, lang: str
+        self, f: Finding, a: str, attribute: str, lang: Language
     ) -> list[str]:
         """The answer to one property of a focal finding, then only what bears on it."""
         zh = lang == "zh"
@@ -1283,7 +1284,7 @@ class Conversation:
         *,
         intent: Intent,
         query: Query,
-        lang: str,
+        lang: Language,
         index: int,
         mentions: list[AnatomyMention],
         drawn: Anchor | None,
@@ -1362,7 +1363,7 @@ class Conversation:
         *,
         intent: Intent,
         query: Query,
-        lang: str,
+        lang: Language,
         index: int,
         **_: Any,
     ) -> None:
@@ -1433,7 +1434,7 @@ class Conversation:
         return [self._anchor_for_finding(f, index) for f in picks]
 
     def _comparison_verdict(
-        self, anchors: list[Anchor], query: Query, lang: str
+        self, anchors: list[Anchor], query: Query, lang: Language
     ) -> str:
         """Line 1 of a comparison: which is larger (or surer), with the numbers."""
         zh = lang == "zh"
@@ -1455,7 +1456,7 @@ class Conversation:
             return _surer(pairs, lang)
         return _larger(pairs, query.unit, lang)
 
-    def _ctr(self, draft: Draft, lang: str, index: int) -> None:
+    def _ctr(self, draft: Draft, lang: Language, index: int) -> None:
         """The measured cardiothoracic ratio, in the words of every other answer."""
         zh = lang == "zh"
         heart = self._region_anchor(Region.HEART, index)
@@ -1469,7 +1470,7 @@ class Conversation:
             )
         )
 
-    def _detail_lines(self, f: Finding, anchor: Anchor, lang: str) -> list[str]:
+    def _detail_lines(self, f: Finding, anchor: Anchor, lang: Language) -> list[str]:
         zh = lang == "zh"
         a = cite([anchor.id])
         lines = [
@@ -1538,7 +1539,7 @@ class Conversation:
         )
         return lines
 
-    def _margin_lines(self, f: Finding, a: str, lang: str) -> list[str]:
+    def _margin_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
         """Margin, spicules and edge of a focal finding (empty without a contour)."""
         zh = lang == "zh"
         lines: list[str] = []
@@ -1625,7 +1626,7 @@ class Conversation:
             )
         return lines
 
-    def _internal_lines(self, f: Finding, a: str, lang: str) -> list[str]:
+    def _internal_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
         """Internal density, lucency and calcification of a focal finding."""
         zh = lang == "zh"
         lines: list[str] = []
@@ -1669,7 +1670,7 @@ class Conversation:
         return lines
 
     def _describe_anchor(
-        self, draft: Draft, anchor: Anchor, lang: str, index: int
+        self, draft: Draft, anchor: Anchor, lang: Language, index: int
     ) -> None:
         zh = lang == "zh"
         self.anchors.reference(anchor.id, index)
@@ -1693,7 +1694,7 @@ class Conversation:
         draft: Draft,
         *,
         intent: Intent,
-        lang: str,
+        lang: Language,
         index: int,
         mentions: list[AnatomyMention],
         drawn: Anchor | None,
@@ -1779,7 +1780,7 @@ class Conversation:
             )
         )
 
-    def _slot_mentions(self, query: Query, lang: str) -> list[AnatomyMention]:
+    def _slot_mentions(self, query: Query, lang: Language) -> list[AnatomyMention]:
         """The place of an elliptical follow-up ("另一侧的呢"), as if named in words."""
         ids = []
         if query.hilum:
@@ -1805,7 +1806,7 @@ class Conversation:
             )
         return mentions
 
-    def _region_line(self, anchor: Anchor, lang: str) -> str:
+    def _region_line(self, anchor: Anchor, lang: Language) -> str:
         zh = lang == "zh"
         c = anchor.center
         conf = (
@@ -1837,7 +1838,7 @@ class Conversation:
         draft: Draft,
         *,
         intent: Intent,
-        lang: str,
+        lang: Language,
         index: int,
         mentions: list[AnatomyMention],
         drawn: Anchor | None,
@@ -2008,7 +2009,7 @@ class Conversation:
             )
 
     def _hilum_binding(
-        self, hilum: Anchor, mentions: list[AnatomyMention], lang: str
+        self, hilum: Anchor, mentions: list[AnatomyMention], lang: Language
     ) -> Binding:
         """How the hilum of a relation was chosen: named in words, or the subject's side."""
         named = next(
@@ -2058,8 +2059,8 @@ class Conversation:
         kind: str,
         style: AnchorStyle,
     ) -> Anchor:
-        label_en = distance_phrase(distance, "en")
-        label_zh = distance_phrase(distance, "zh")
+        label_en = distance_phrase(distance, Language.EN)
+        label_zh = distance_phrase(distance, Language.ZH)
         short = _short_label(distance)
         return self.anchors.add(
             Anchor(
@@ -2114,7 +2115,7 @@ class Conversation:
         )
 
     def _explicit_pair(
-        self, draft: Draft, intent: Intent, lang: str, index: int
+        self, draft: Draft, intent: Intent, lang: Language, index: int
     ) -> None:
         """Two anchors named by id ("distance between A1 and A3", "compare A1 and A2")."""
         zh = lang == "zh"
@@ -2168,7 +2169,7 @@ class Conversation:
         draft: Draft,
         a: Anchor,
         b: Anchor,
-        lang: str,
+        lang: Language,
         index: int,
         *,
         compare: bool = False,
@@ -2208,7 +2209,7 @@ class Conversation:
             Section(title=title, lines=tuple(lines), anchor_ids=(a.id, b.id, line.id))
         )
 
-    def _anchor_summary_line(self, anchor: Anchor, lang: str) -> str:
+    def _anchor_summary_line(self, anchor: Anchor, lang: Language) -> str:
         """What one anchor shows, for a side-by-side: a finding's place, size and confidence."""
         f = self.analysis.finding(anchor.finding_id) if anchor.finding_id else None
         if f is None:
@@ -2227,7 +2228,7 @@ class Conversation:
         draft: Draft,
         *,
         intent: Intent,
-        lang: str,
+        lang: Language,
         index: int,
         mentions: list[AnatomyMention],
         profile: Profile | None,
@@ -2351,7 +2352,7 @@ class Conversation:
         return None
 
     def _explain(
-        self, draft: Draft, *, lang: str, index: int, signs: list[Any], **_: Any
+        self, draft: Draft, *, lang: Language, index: int, signs: list[Any], **_: Any
     ) -> None:
         zh = lang == "zh"
         if not signs:
@@ -2392,7 +2393,7 @@ class Conversation:
         )
 
     def _sign_on_focus(
-        self, draft: Draft, sign: Sign, lang: str, index: int, cited: list[str]
+        self, draft: Draft, sign: Sign, lang: Language, index: int, cited: list[str]
     ) -> list[str]:
         """A lesion sign on the lesions the conversation is about, each bound and named.
 
@@ -2434,18 +2435,24 @@ class Conversation:
             )
             present = item.status is MatchStatus.MET
             lines.append(
-                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, 'zh')}）："
+                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, Language.ZH)}）："
                 + ("符合" if present else "不符合")
                 + f"（{item.reason('zh')}）"
                 if zh
-                else f"{cite([anchor.id])} On this image, the lesion under discussion ({self._finding_label(f, 'en')}): "
+                else f"{cite([anchor.id])} On this image, the lesion under discussion ({self._finding_label(f, Language.EN)}): "
                 + ("present" if present else "absent")
                 + f" ({item.reason('en')})"
             )
         return lines
 
     def _drawn_region(
-        self, draft: Draft, *, lang: str, index: int, drawn: Anchor | None, **_: Any
+        self,
+        draft: Draft,
+        *,
+        lang: Language,
+        index: int,
+        drawn: Anchor | None,
+        **_: Any,
     ) -> None:
         zh = lang == "zh"
         if drawn is None:
@@ -2541,7 +2548,7 @@ class Conversation:
             (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
         )
 
-    def _out_of_scope(self, draft: Draft, *, lang: str, **_: Any) -> None:
+    def _out_of_scope(self, draft: Draft, *, lang: Language, **_: Any) -> None:
         zh = lang == "zh"
         draft.sections.append(
             Section(
@@ -2557,7 +2564,7 @@ class Conversation:
             )
         )
 
-    def _help(self, draft: Draft, *, lang: str, **_: Any) -> None:
+    def _help(self, draft: Draft, *, lang: Language, **_: Any) -> None:
         zh = lang == "zh"
         draft.sections.append(
             Section(
@@ -2585,7 +2592,7 @@ class Conversation:
         )
 
     def _check_model_boxes(
-        self, reply: BackendReply, index: int, lang: str
+        self, reply: BackendReply, index: int, lang: Language
     ) -> list[str]:
         """Keep model-proposed boxes as anchors, flagging any that contradict the anatomy map."""
         warnings = []
@@ -2651,7 +2658,9 @@ class Conversation:
         return warnings
 
 
-def _larger(pairs: list[tuple[Anchor, Finding]], unit: str | None, lang: str) -> str:
+def _larger(
+    pairs: list[tuple[Anchor, Finding]], unit: str | None, lang: Language
+) -> str:
     """Say which is larger, with the long axes in the unit asked ("A1 is the larger: 18 vs 12 mm")."""
     zh = lang == "zh"
     ranked = sorted(pairs, key=lambda p: -size_key(p[1]))
@@ -2681,7 +2690,7 @@ def _larger(pairs: list[tuple[Anchor, Finding]], unit: str | None, lang: str) ->
     )
 
 
-def _surer(pairs: list[tuple[Anchor, Finding]], lang: str) -> str:
+def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
     """The finding the detector is surer of, with both confidences."""
     ranked = sorted(pairs, key=lambda p: -p[1].confidence)
     numbers = " vs ".join(f"{f.confidence:.2f}" for _, f in ranked)
@@ -2694,7 +2703,7 @@ def _surer(pairs: list[tuple[Anchor, Finding]], lang: str) -> str:
     )
 
 
-def _verdict_lead(item: ItemResult, lang: str) -> str:
+def _verdict_lead(item: ItemResult, lang: Language) -> str:
     """Yes / no / not assessable, first, for a sign's status."""
     words = {
         MatchStatus.MET: ("是：", "Yes: "),
@@ -2852,13 +2861,13 @@ def _fits(
     )
 
 
-def _where(places: list[AnatomyMention], lang: str) -> str:
+def _where(places: list[AnatomyMention], lang: Language) -> str:
     if lang == "zh":
         return "、".join(m.text for m in places) or "本图"
     return f"in the {' or '.join(m.text for m in places)}" if places else "on this film"
 
 
-def _what(kinds: frozenset[FindingKind] | None, lang: str) -> str:
+def _what(kinds: frozenset[FindingKind] | None, lang: Language) -> str:
     if kinds is None:
         return "病灶" if lang == "zh" else "finding"
     if kinds == _FOCAL:
@@ -2870,7 +2879,7 @@ def _what(kinds: frozenset[FindingKind] | None, lang: str) -> str:
     )
 
 
-def _status_line(item: ItemResult, lang: str) -> str:
+def _status_line(item: ItemResult, lang: Language) -> str:
     """One sign's verdict on this film, hedged, with the rule that decided it."""
     words = {
         MatchStatus.MET: ("提示存在", "suggested"),
@@ -2883,7 +2892,7 @@ def _status_line(item: ItemResult, lang: str) -> str:
     return f"{item.name('en')}: {words[1]}" + (f" ({reason})" if reason else "")
 
 
-def _item_line(item: ItemResult, lang: str) -> str:
+def _item_line(item: ItemResult, lang: Language) -> str:
     mark = {
         MatchStatus.MET: "✔",
         MatchStatus.NOT_MET: "✘",
@@ -2944,7 +2953,7 @@ def _size(f: Finding) -> tuple[float, float] | None:
     return (f.long_axis_mm, f.short_axis_mm)
 
 
-def _shape_word(f: Finding, lang: str) -> str:
+def _shape_word(f: Finding, lang: Language) -> str:
     if not f.is_focal:
         return ""
     ratio = f.long_axis_px / max(f.short_axis_px, 1e-6)

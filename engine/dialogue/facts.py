@@ -14,6 +14,7 @@ from engine.analysis import ImageAnalysis
 from engine.findings import Finding
 from engine.model import CalibrationSource
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
+from kernel import Language
 from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
 from ontology.phrases import load_phrases
 
@@ -68,7 +69,7 @@ def ctr_fact(analysis: ImageAnalysis) -> CtrFact:
     return CtrFact(value, state, view)
 
 
-def ctr_sentence(fact: CtrFact, lang: str) -> str:
+def ctr_sentence(fact: CtrFact, lang: Language) -> str:
     """The one sentence every answer uses for the CTR."""
     zh = lang == "zh"
     if fact.value is None:
@@ -109,7 +110,7 @@ def ctr_sentence(fact: CtrFact, lang: str) -> str:
     return texts[fact.state][0 if zh else 1]
 
 
-def ctr_answer(fact: CtrFact, lang: str) -> str:
+def ctr_answer(fact: CtrFact, lang: Language) -> str:
     """Line 1 of "is the heart enlarged?": yes, no, or why it is not judged."""
     zh = lang == "zh"
     lead = {
@@ -134,7 +135,7 @@ def angle_facts(analysis: ImageAnalysis) -> list[AngleFact]:
     return [AngleFact(s, angles.get(s)) for s in ("right", "left")]
 
 
-def angle_sentence(fact: AngleFact, lang: str) -> str:
+def angle_sentence(fact: AngleFact, lang: Language) -> str:
     """One costophrenic angle, with the same cut-off as the scorecard."""
     zh = lang == "zh"
     side = {"right": "右", "left": "左"}[fact.side] if zh else fact.side
@@ -158,7 +159,7 @@ def angle_sentence(fact: AngleFact, lang: str) -> str:
     )
 
 
-def calcification_sentence(f: Finding, lang: str) -> str:
+def calcification_sentence(f: Finding, lang: Language) -> str:
     """Calcification of a lesion, in the words of describe, presence and scorecard alike."""
     zh = lang == "zh"
     likely = f.calcification_likelihood
@@ -179,7 +180,7 @@ def calcification_sentence(f: Finding, lang: str) -> str:
     )
 
 
-def calcification_answer(f: Finding, lang: str) -> str:
+def calcification_answer(f: Finding, lang: Language) -> str:
     likely = f.calcification_likelihood
     zh = lang == "zh"
     if likely is None:
@@ -225,7 +226,7 @@ _SOURCE_WORDS = {
 
 
 def size_answer(
-    f: Finding, analysis: ImageAnalysis, unit: str | None, lang: str
+    f: Finding, analysis: ImageAnalysis, unit: str | None, lang: Language
 ) -> str:
     """The size of a lesion in the unit asked (cm by default), with its calibration."""
     zh = lang == "zh"
@@ -240,7 +241,7 @@ def size_answer(
     return f"about {a:.{digits}f} × {b:.{digits}f} {name} (long × short axis, {source})"
 
 
-def _size_without_spacing(f: Finding, unit: str | None, lang: str) -> str:
+def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
     zh = lang == "zh"
     estimate = f.size_estimate
     px = f"{f.long_axis_px:.0f} × {f.short_axis_px:.0f}"
@@ -321,8 +322,8 @@ def reconcile(
         ):
             item = replace(
                 item,
-                reason_en=ctr_sentence(fact, "en"),
-                reason_zh=ctr_sentence(fact, "zh"),
+                reason_en=ctr_sentence(fact, Language.EN),
+                reason_zh=ctr_sentence(fact, Language.ZH),
             )
         items.append(item)
     return replace(card, items=tuple(items))

@@ -131,7 +131,7 @@ def score(item: Utterance, vocabulary: Vocabulary | None = None) -> Outcome:
     got.setdefault("ellipsis", False)
     wrong = tuple(k for k, v in item.expect.items() if got.get(k) != v)
     expected_lang = "en" if item.lang == "en" else "zh"
-    if detect_language(item.text) != expected_lang and item.lang != "mixed":
+    if detect_language(item.text).value != expected_lang and item.lang != "mixed":
         wrong += ("lang",)
     return Outcome(
         utterance=item,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.intents import Intent, IntentKind, parse_intent
+from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
 
@@ -89,7 +90,7 @@ class Query:
     """
 
     text: str
-    language: str
+    language: Language
     intent: IntentKind
     cue: Intent
     side: str | None = None

@@ -13,6 +13,7 @@ from engine.anchors import Anchor, AnchorEvent, AnchorStatus
 from engine.intents import IntentKind
 from engine.model import CalibrationSource
 from engine.references import Binding
+from kernel import Language
 from ontology import Scorecard
 
 
@@ -67,7 +68,7 @@ class TurnResult:
 
     index: int
     question: str
-    language: str
+    language: Language
     intent: IntentKind
     answer_text: str
     sections: tuple[Section, ...]
@@ -155,7 +156,7 @@ def anchor_summary(anchor: Anchor, status: AnchorStatus | None) -> dict[str, Any
     }
 
 
-def scorecard_json(card: Scorecard, lang: str) -> dict[str, Any]:
+def scorecard_json(card: Scorecard, lang: Language) -> dict[str, Any]:
     return {
         "profile": card.profile_id,
         "profile_version": card.profile_version,
