@@ -31,6 +31,7 @@ from engine.dialogue.facts import (
 )
 from engine.findings import Finding, FindingKind
 from engine.model import Calibration, CalibrationSource, Radiograph
+from kernel import Language
 from ontology import MatchStatus
 
 pytestmark = pytest.mark.shared
@@ -193,74 +194,79 @@ def _scorecard(conv: Conversation, question: str):
     return {str(i.sign_code): i for i in card.items}
 
 
+def _heart(case: str, analysis: ImageAnalysis) -> list[str]:
+    conv = Conversation(analysis)
+    screening = conv.ask("Is there anything abnormal in the lungs?").answer_text
+    fact = ctr_fact(analysis)
+    sentence = ctr_sentence(fact, Language.EN)
+    ctr = conv.ask("What is the CTR?").answer_text
+    heart = conv.ask("Is the heart enlarged?").answer_text
+    f01 = _scorecard(conv, "If this were heart failure, which signs does it meet?")[
+        "F01"
+    ]
+    expected = {
+        CtrState.ENLARGED: MatchStatus.MET,
+        CtrState.NORMAL: MatchStatus.NOT_MET,
+    }.get(fact.state, MatchStatus.NOT_ASSESSABLE)
+    out = []
+    if fact.value is not None and not all(
+        sentence in text for text in (screening, ctr, heart)
+    ):
+        out.append(f"{case}: CTR worded differently")
+    if f01.status is not expected:
+        out.append(f"{case}: CTR {fact.state} but F01 {f01.status}")
+    return out
+
+
+def _angles(case: str, analysis: ImageAnalysis) -> list[str]:
+    conv = Conversation(analysis)
+    screening = conv.ask("Is there anything abnormal in the lungs?").answer_text
+    effusion = conv.ask("Is there a pleural effusion?").answer_text
+    # Effusion itself is not measured; its measured sign is the blunted angle (D02).
+    d02 = _scorecard(
+        conv, "If this were a pleural effusion, which signs does it meet?"
+    )["D02"]
+    angles = [a for a in angle_facts(analysis) if a.degrees is not None]
+    out = [
+        f"{case}: {a.side} angle worded differently"
+        for a in angles
+        if angle_sentence(a, Language.EN) not in screening
+        or angle_sentence(a, Language.EN) not in effusion
+    ]
+    if len(angles) == 2:
+        blunted = any(a.blunted for a in angles)
+        if (d02.status is MatchStatus.MET) != blunted:
+            out.append(f"{case}: angles blunted={blunted}, D02 {d02.status}")
+        if ("Yes:" in effusion) != blunted:
+            out.append(f"{case}: effusion answer vs angles")
+    return out
+
+
+def _lesion(case: str, analysis: ImageAnalysis) -> list[str]:
+    conv = Conversation(analysis)
+    conv.ask("Is there anything abnormal in the lungs?")
+    focal = [f for f in conv.reportable() if f.is_focal]
+    if not focal:
+        return []
+    best = max(focal, key=lambda f: f.confidence)
+    calcified = conv.ask("Is the most suspicious one calcified?").answer_text
+    card = _scorecard(
+        conv, "If this were early lung cancer, how many signs does it meet?"
+    )
+    none = (best.calcification_likelihood or 0.0) < 0.5
+    checks = {
+        "calcification answer": ("] No. Calcification: none definite" in calcified)
+        == none,
+        "A41": (card["A41"].status is MatchStatus.MET) == none,
+        "A36": not none or card["A36"].status is MatchStatus.NOT_MET,
+        "A51 and lobe": (card["A51"].status is MatchStatus.MET) == in_upper_lobe(best),
+    }
+    return [f"{case}: {name} disagrees" for name, ok in checks.items() if not ok]
+
+
 def test_each_fact_says_the_same_thing_three_ways(analyses):
     contradictions = []
     for case, analysis in analyses:
-        conv = Conversation(analysis)
-        screening = conv.ask("Is there anything abnormal in the lungs?").answer_text
-        fact = ctr_fact(analysis)
-        sentence = ctr_sentence(fact, "en")
-        ctr = conv.ask("What is the CTR?").answer_text
-        heart = conv.ask("Is the heart enlarged?").answer_text
-        f01 = _scorecard(conv, "If this were heart failure, which signs does it meet?")[
-            "F01"
-        ]
-        expected = {
-            CtrState.ENLARGED: MatchStatus.MET,
-            CtrState.NORMAL: MatchStatus.NOT_MET,
-        }.get(fact.state, MatchStatus.NOT_ASSESSABLE)
-        if fact.value is not None and not (
-            sentence in screening and sentence in ctr and sentence in heart
-        ):
-            contradictions.append(f"{case}: CTR worded differently")
-        if f01.status is not expected:
-            contradictions.append(f"{case}: CTR {fact.state} but F01 {f01.status}")
-
-        effusion = conv.ask("Is there a pleural effusion?").answer_text
-        # Effusion itself is not measured; its measured sign is the blunted angle (D02).
-        d02 = _scorecard(
-            conv, "If this were a pleural effusion, which signs does it meet?"
-        )["D02"]
-        angles = [a for a in angle_facts(analysis) if a.degrees is not None]
-        for a in angles:
-            words = angle_sentence(a, "en")
-            if words not in screening or words not in effusion:
-                contradictions.append(f"{case}: {a.side} angle worded differently")
-        if len(angles) == 2:
-            blunted = any(a.blunted for a in angles)
-            if (d02.status is MatchStatus.MET) != blunted:
-                contradictions.append(
-                    f"{case}: angles blunted={blunted}, D02 {d02.status}"
-                )
-            if ("Yes:" in effusion) != blunted:
-                contradictions.append(f"{case}: effusion answer vs angles")
-
-        lesion_conv = Conversation(analysis)
-        lesion_conv.ask("Is there anything abnormal in the lungs?")
-        focal = [f for f in lesion_conv.reportable() if f.is_focal]
-        if not focal:
-            continue
-        best = max(focal, key=lambda f: f.confidence)
-        calcified = lesion_conv.ask("Is the most suspicious one calcified?").answer_text
-        card = _scorecard(
-            lesion_conv, "If this were early lung cancer, how many signs does it meet?"
-        )
-        likely = best.calcification_likelihood or 0.0
-        said_no = "] No. Calcification: none definite" in calcified
-        if said_no != (likely < 0.5):
-            contradictions.append(
-                f"{case}: calcification answer vs likelihood {likely}"
-            )
-        if (card["A41"].status is MatchStatus.MET) != (likely < 0.5):
-            contradictions.append(
-                f"{case}: A41 {card['A41'].status} vs likelihood {likely}"
-            )
-        if likely < 0.5 and card["A36"].status is not MatchStatus.NOT_MET:
-            contradictions.append(
-                f"{case}: no calcification but A36 {card['A36'].status}"
-            )
-        if (card["A51"].status is MatchStatus.MET) != in_upper_lobe(best):
-            contradictions.append(
-                f"{case}: lobe {best.location.lobe} but A51 {card['A51'].status}"
-            )
+        for fact in (_heart, _angles, _lesion):
+            contradictions += fact(case, analysis)
     assert not contradictions, contradictions
