@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.anchors import Anchor, AnchorEvent, AnchorStatus
+from engine.geometry import Distance
 from engine.intents import IntentKind
 from engine.model import CalibrationSource
 from engine.references import Binding
@@ -190,3 +191,35 @@ class Draft:
     clarification: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     localize_target: str | None = None
+
+
+def _bind_anchor(draft: Draft, anchor: Anchor) -> None:
+    """Fill in the anchor id of a binding that pointed at a finding without one yet."""
+    for i, b in enumerate(draft.bindings):
+        if (
+            b.anchor_id is None
+            and b.finding_id == anchor.finding_id
+            and anchor.finding_id is not None
+        ):
+            draft.bindings[i] = Binding(
+                phrase=b.phrase,
+                rule=b.rule,
+                anchor_id=anchor.id,
+                finding_id=b.finding_id,
+                note=b.note,
+            )
+
+
+def _measurement(
+    kind: str, a: str, b: str | None, d: Distance, label: str
+) -> Measurement:
+    return Measurement(
+        kind=kind,
+        from_anchor=a,
+        to_anchor=b,
+        value_px=d.value_px,
+        value_mm=d.value_mm,
+        calibration=d.calibration,
+        relative_error=d.relative_error,
+        label=label,
+    )
