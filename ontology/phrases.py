@@ -1,7 +1,8 @@
 """The dialogue's bilingual phrase tables and clinical mappings, read from ontology data.
 
 `data/dialogue/phrases.toml` holds the cue words a question is parsed with;
-`data/dialogue/mappings.toml` the clinical mappings (kind words to sign codes, places
+`data/dialogue/answers.toml` the answer sentences; `data/dialogue/mappings.toml` the
+clinical mappings (kind words to sign codes, places
 that are equivalent on a PA film, Fleischner status words). A new phrasing is an edit
 there, not a new branch in code. Standard library only, like the rest of `ontology`.
 """
@@ -65,6 +66,22 @@ class Phrases:
     mirror: dict[str, str]
     fleischner: dict[str, dict[str, str]]
     calcification_patterns: tuple[str, ...]
+    answers: dict[str, dict[str, str]]
+
+    def say(self, name: str, lang: str, **fields: object) -> str:
+        """Return one answer sentence in a language, its fields filled in.
+
+        Raises:
+            InvalidOntologyData: no sentence has that name, or a field is missing.
+        """
+        try:
+            return self.answers[name][str(lang)].format(**fields)
+        except (KeyError, IndexError) as error:
+            raise InvalidOntologyData(
+                "ontology/data/dialogue/answers.toml",
+                f"[{name}] {lang}",
+                f"missing sentence or field ({error}); add it there",
+            ) from None
 
     def cue(self, name: str) -> CueSet:
         """Return one cue table.
@@ -158,6 +175,7 @@ def load_phrases() -> Phrases:
         mirror=dict(maps["mirror"]),
         fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
+        answers={k: dict(v) for k, v in _read("answers.toml").items()},
     )
     for group, order in (
         ("kind", phrases.kind_order),
@@ -167,6 +185,13 @@ def load_phrases() -> Phrases:
         for name in order:
             phrases.cue(f"{group}_{name}")
     _check_mappings(phrases, label)
+    incomplete = [k for k, v in phrases.answers.items() if set(v) != {"zh", "en"}]
+    if incomplete:
+        raise InvalidOntologyData(
+            f"{label}/answers.toml",
+            ", ".join(incomplete),
+            "every sentence needs exactly a zh and an en template",
+        )
     return phrases
 
 

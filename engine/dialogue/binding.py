@@ -21,7 +21,7 @@ from engine.anchors import (
 # Focal findings are reported at the detector's own threshold (ImageAnalysis.
 # focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.anchoring import Anchoring
-from engine.dialogue.phrases import _FOCAL, _NEGATIVE_CAVEAT, _plural, _what
+from engine.dialogue.phrases import _FOCAL, _NEGATIVE_CAVEAT, _plural, _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -465,23 +465,21 @@ class Binder(Anchoring):
         self, draft: Draft, resolution: Resolution, lang: Language, index: int
     ) -> None:
         """Say that nothing fits the place (or position) asked first, then what is elsewhere."""
-        zh = lang == "zh"
         query = self._query
         what = _what(kinds_for(query.kind if query else None), lang)
         if resolution.ordinal_missing is not None:
             n = len(resolution.elsewhere)
-            head = (
-                f"本对话列出的{what}共 {n} 处，没有第 {resolution.ordinal_missing} 个。"
-                if zh
-                else f"{n} {_plural(what, n)} listed; there is no number {resolution.ordinal_missing}."
+            head = say(
+                "no_such_position",
+                lang,
+                what=what,
+                whats=_plural(what, n),
+                n=n,
+                ordinal=resolution.ordinal_missing,
             )
         else:
             where = self._place_words(resolution.place, lang)
-            head = (
-                f"{where}未检出可报告的{what}。"
-                if zh
-                else f"No reportable {what} was detected in the {where}."
-            )
+            head = say("nothing_in_place", lang, where=where, what=what)
         lines = [head]
         cited = []
         for f in resolution.elsewhere:
@@ -489,13 +487,13 @@ class Binder(Anchoring):
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         if resolution.elsewhere and resolution.ordinal_missing is None:
-            lines.insert(1, "本图其他部位另见：" if zh else "Elsewhere on this film:")
+            lines.insert(1, say("elsewhere", lang))
         elif not resolution.elsewhere:
             lines.append(_NEGATIVE_CAVEAT[lang])
         draft.clarification.extend(cited)
         draft.sections.append(
             Section(
-                title="【未找到】" if zh else "Not found",
+                title=say("title_not_found", lang),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )

@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
+from engine.dialogue.phrases import say
 from engine.findings import Finding
-from engine.model import CalibrationSource
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
 from kernel import Language
 from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
@@ -72,54 +72,25 @@ def ctr_fact(analysis: ImageAnalysis) -> CtrFact:
 
 
 def ctr_sentence(fact: CtrFact, lang: Language) -> str:
-    """The one sentence every answer uses for the CTR."""
-    zh = lang == "zh"
+    """The one sentence every answer uses for the CTR (ontology/data/dialogue/answers.toml)."""
     if fact.value is None:
-        return (
-            "心胸比未能可靠测量。"
-            if zh
-            else "The cardiothoracic ratio could not be measured reliably."
-        )
-    v = fact.value
+        return say("ctr_not_measured", lang)
+    name = {
+        CtrState.IMPLAUSIBLE: "ctr_implausible",
+        CtrState.NOT_PA: "ctr_ap" if fact.view == "AP" else "ctr_view_unknown",
+        CtrState.ENLARGED: "ctr_enlarged",
+        CtrState.NORMAL: "ctr_normal",
+    }[fact.state]
     low, high = CTR_PLAUSIBLE
-    texts = {
-        CtrState.IMPLAUSIBLE: (
-            f"心胸比测得 {v:.2f}，超出成人后前位片可能的范围（{low}–{high}），提示心影或胸廓轮廓测量失败，心影大小未作判断。",
-            f"Cardiothoracic ratio measured as {v:.2f}, outside the {low}-{high} range possible on an adult PA film: "
-            "the heart or thorax outline failed, so heart size is not judged.",
-        ),
-        CtrState.NOT_PA: (
-            f"心胸比约 {v:.2f}；"
-            + ("AP 位片心影被放大" if fact.view == "AP" else "本图未记录投照体位")
-            + "，心胸比只适用于后前位片，心影大小未作判断。",
-            f"Cardiothoracic ratio about {v:.2f}; "
-            + (
-                "an AP film magnifies the heart"
-                if fact.view == "AP"
-                else "the view is not recorded"
-            )
-            + ", and the ratio applies to PA films only, so heart size is not judged.",
-        ),
-        CtrState.ENLARGED: (
-            f"心胸比约 {v:.2f}（> {CTR_ENLARGED}），提示心影增大。",
-            f"Cardiothoracic ratio about {v:.2f} (> {CTR_ENLARGED}), which suggests an enlarged cardiac silhouette.",
-        ),
-        CtrState.NORMAL: (
-            f"心胸比约 {v:.2f}（≤ {CTR_ENLARGED}），心影大小在正常范围内。",
-            f"Cardiothoracic ratio about {v:.2f} (≤ {CTR_ENLARGED}); cardiac size within normal limits.",
-        ),
-    }
-    return texts[fact.state][0 if zh else 1]
+    return say(name, lang, value=fact.value, low=low, high=high, cut=CTR_ENLARGED)
 
 
 def ctr_answer(fact: CtrFact, lang: Language) -> str:
     """Line 1 of "is the heart enlarged?": yes, no, or why it is not judged."""
-    zh = lang == "zh"
-    lead = {
-        CtrState.ENLARGED: ("是，", "Yes: "),
-        CtrState.NORMAL: ("否，", "No: "),
-    }.get(fact.state, ("无法判断：", "Not judged: "))
-    return lead[0 if zh else 1] + ctr_sentence(fact, lang)
+    lead = {CtrState.ENLARGED: "lead_yes", CtrState.NORMAL: "lead_no"}.get(
+        fact.state, "lead_not_judged"
+    )
+    return say(lead, lang) + ctr_sentence(fact, lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,59 +110,44 @@ def angle_facts(analysis: ImageAnalysis) -> list[AngleFact]:
 
 def angle_sentence(fact: AngleFact, lang: Language) -> str:
     """One costophrenic angle, with the same cut-off as the scorecard."""
-    zh = lang == "zh"
-    side = {"right": "右", "left": "左"}[fact.side] if zh else fact.side
     if fact.degrees is None:
-        return (
-            f"{side}侧肋膈角未能测量。"
-            if zh
-            else f"The {side} costophrenic angle could not be measured."
-        )
-    if fact.blunted:
-        return (
-            f"{side}侧肋膈角约 {fact.degrees:.0f}°（> {CPA_BLUNTED_DEG:.0f}°），变钝，提示少量胸腔积液或胸膜增厚可能。"
-            if zh
-            else f"The {side} costophrenic angle is about {fact.degrees:.0f}° (> {CPA_BLUNTED_DEG:.0f}°): blunted, which "
-            "suggests a small effusion or pleural thickening."
-        )
-    return (
-        f"{side}侧肋膈角约 {fact.degrees:.0f}°，锐利。"
-        if zh
-        else f"The {side} costophrenic angle is about {fact.degrees:.0f}°: sharp."
+        name = "angle_not_measured"
+    else:
+        name = "angle_blunted" if fact.blunted else "angle_sharp"
+    side_zh = {"right": "右", "left": "左"}[fact.side]
+    return say(
+        name,
+        lang,
+        side=fact.side,
+        side_zh=side_zh,
+        degrees=fact.degrees,
+        cut=CPA_BLUNTED_DEG,
     )
 
 
 def calcification_sentence(f: Finding, lang: Language) -> str:
     """Calcification of a lesion, in the words of describe, presence and scorecard alike."""
-    zh = lang == "zh"
     likely = f.calcification_likelihood
     if likely is None:
-        return "钙化：未能评估。" if zh else "Calcification: not assessed."
-    if likely >= CALCIFICATION_POSSIBLE:
-        return (
-            f"钙化：可能有（钙化可能性 {likely:.2f}）；胸片不能区分良性与偏心钙化，需 CT。"
-            if zh
-            else f"Calcification: possible (likelihood {likely:.2f}); a radiograph cannot tell a benign pattern "
-            "from an eccentric one, CT can."
-        )
-    return (
-        f"钙化：未见明确钙化（钙化可能性 {likely:.2f}），因此也无良性钙化形态可判断。"
-        if zh
-        else f"Calcification: none definite (likelihood {likely:.2f}), so there is no benign calcification "
-        "pattern to judge."
+        return say("calcification_not_assessed", lang)
+    name = (
+        "calcification_possible"
+        if likely >= CALCIFICATION_POSSIBLE
+        else "calcification_none"
     )
+    return say(name, lang, likely=likely)
 
 
 def calcification_answer(f: Finding, lang: Language) -> str:
+    """Line 1 of "is it calcified?": no, possibly, or not assessed, then why."""
     likely = f.calcification_likelihood
-    zh = lang == "zh"
     if likely is None:
-        lead = "无法判断：" if zh else "Not assessed: "
+        lead = "lead_not_judged"
     elif likely >= CALCIFICATION_POSSIBLE:
-        lead = "可能有。" if zh else "Possibly. "
+        lead = "lead_possibly"
     else:
-        lead = "否。" if zh else "No. "
-    return lead + calcification_sentence(f, lang)
+        lead = "lead_no_sentence"
+    return say(lead, lang) + calcification_sentence(f, lang)
 
 
 def size_interval_mm(f: Finding) -> tuple[float, float] | None:
@@ -207,59 +163,39 @@ def in_upper_lobe(f: Finding) -> bool:
     return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
 
 
-_SOURCE_WORDS = {
-    CalibrationSource.PIXEL_SPACING: (
-        "按 DICOM 像素间距换算",
-        "from the DICOM pixel spacing",
-    ),
-    CalibrationSource.IMAGER_PIXEL_SPACING: (
-        "按探测器像素间距换算，未校正放大率",
-        "from the detector pixel spacing, not corrected for magnification",
-    ),
-    CalibrationSource.IMAGER_PIXEL_SPACING_ERMF: (
-        "按探测器像素间距并校正放大率",
-        "from the detector pixel spacing corrected for magnification",
-    ),
-    CalibrationSource.USER: (
-        "按用户给定的像素间距换算",
-        "from the pixel spacing the user gave",
-    ),
-}
-
-
 def size_answer(
     f: Finding, analysis: ImageAnalysis, unit: str | None, lang: Language
 ) -> str:
     """The size of a lesion in the unit asked (cm by default), with its calibration."""
-    zh = lang == "zh"
     if f.long_axis_mm is None or f.short_axis_mm is None:
         return _size_without_spacing(f, unit, lang)
     scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
     digits = 0 if name == "mm" else 1
-    a, b = f.long_axis_mm * scale, f.short_axis_mm * scale
-    source = _SOURCE_WORDS.get(analysis.calibration.source, ("", ""))[0 if zh else 1]
-    if zh:
-        return f"约 {a:.{digits}f} × {b:.{digits}f} {name}（长径 × 短径，{source}）"
-    return f"about {a:.{digits}f} × {b:.{digits}f} {name} (long × short axis, {source})"
+    source = analysis.calibration.source.value
+    return say(
+        "size_calibrated",
+        lang,
+        long=f"{f.long_axis_mm * scale:.{digits}f}",
+        short=f"{f.short_axis_mm * scale:.{digits}f}",
+        unit=name,
+        source=say(f"source_{source}", lang),
+    )
 
 
 def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
-    zh = lang == "zh"
     estimate = f.size_estimate
     px = f"{f.long_axis_px:.0f} × {f.short_axis_px:.0f}"
     if estimate is None:
-        return (
-            f"约 {px} 像素（图像无像素间距，无法换算为毫米或厘米）"
-            if zh
-            else f"about {px} px (the image has no pixel spacing, so no mm or cm can be given)"
-        )
+        return say("size_pixels", lang, px=px)
     scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
-    a, b = estimate.long_axis_mm * scale, estimate.short_axis_mm * scale
-    error = f"{estimate.relative_error:.0%}"
-    return (
-        f"约 {px} 像素，估计约 {a:.1f} × {b:.1f} {name}（图像无像素间距，按典型解剖估计，误差约 ±{error}）"
-        if zh
-        else f"about {px} px, ≈ {a:.1f} × {b:.1f} {name} (no pixel spacing: estimated from typical anatomy, ±{error})"
+    return say(
+        "size_estimated",
+        lang,
+        px=px,
+        long=estimate.long_axis_mm * scale,
+        short=estimate.short_axis_mm * scale,
+        unit=name,
+        error=f"{estimate.relative_error:.0%}",
     )
 
 

@@ -111,3 +111,8 @@ def fleischner_words(status: str, lang: Language) -> str:
     return load_phrases().fleischner[status][
         lang.value if isinstance(lang, Language) else lang
     ]
+
+
+def say(name: str, lang: Language, **fields: object) -> str:
+    """One answer sentence of ontology/data/dialogue/answers.toml, its fields filled in."""
+    return load_phrases().say(name, lang, **fields)
