@@ -33,7 +33,8 @@ CALCIFICATION_POSSIBLE = 0.5
 # relative part widens it for masses, whose error there is 6 mm and more.
 SIZE_ABS_MM = 3.5
 SIZE_REL = 0.15
-UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe"})
+# The lingula is a segment of the left upper lobe.
+UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
 
 
 class CtrState(StrEnum):

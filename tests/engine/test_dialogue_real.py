@@ -27,7 +27,6 @@ from engine.dialogue.facts import (
     angle_sentence,
     ctr_fact,
     ctr_sentence,
-    in_upper_lobe,
 )
 from engine.findings import Finding, FindingKind
 from engine.model import Calibration, CalibrationSource, Radiograph
@@ -250,6 +249,7 @@ def _lesion(case: str, analysis: ImageAnalysis) -> list[str]:
         return []
     best = max(focal, key=lambda f: f.confidence)
     calcified = conv.ask("Is the most suspicious one calcified?").answer_text
+    where = conv.ask("Where is the most suspicious one?").answer_text
     card = _scorecard(
         conv, "If this were early lung cancer, how many signs does it meet?"
     )
@@ -259,7 +259,9 @@ def _lesion(case: str, analysis: ImageAnalysis) -> list[str]:
         == none,
         "A41": (card["A41"].status is MatchStatus.MET) == none,
         "A36": not none or card["A36"].status is MatchStatus.NOT_MET,
-        "A51 and lobe": (card["A51"].status is MatchStatus.MET) == in_upper_lobe(best),
+        # The lobe the location answer names (the lingula is part of the upper lobe).
+        "A51 and lobe": (card["A51"].status is MatchStatus.MET)
+        == ("upper lobe" in where.lower() or "lingula" in where.lower()),
     }
     return [f"{case}: {name} disagrees" for name, ok in checks.items() if not ok]
 
