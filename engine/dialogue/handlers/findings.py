@@ -20,7 +20,7 @@ from engine.dialogue.facts import (
     ctr_sentence,
     lesion_observations,
 )
-from engine.dialogue.phrases import _NEGATIVE_CAVEAT, _plural, _status_line, _what
+from engine.dialogue.phrases import _NEGATIVE_CAVEAT, _plural, _status_line, _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -50,12 +50,12 @@ from ontology.phrases import load_phrases
 
 def _verdict_lead(item: ItemResult, lang: Language) -> str:
     """Yes / no / not assessable, first, for a sign's status."""
-    words = {
-        MatchStatus.MET: ("是：", "Yes: "),
-        MatchStatus.NOT_MET: ("否：", "No: "),
-        MatchStatus.NOT_ASSESSABLE: ("无法判断：", "Not assessable: "),
+    name = {
+        MatchStatus.MET: "lead_yes",
+        MatchStatus.NOT_MET: "lead_no",
+        MatchStatus.NOT_ASSESSABLE: "lead_not_assessable",
     }[item.status]
-    return words[0 if lang == "zh" else 1]
+    return say(name, lang)
 
 
 class FindingAnswers(Binder):
@@ -223,26 +223,24 @@ class FindingAnswers(Binder):
         cited: list[str] = []
         if found:
             weak = all(self._is_weak(f) for f in found)
-            lead = (
-                ("可能有：" if weak else "有：")
-                if zh
-                else ("Possibly: " if weak else "Yes: ")
-            )
+            lead = say("lead_possibly_colon" if weak else "lead_present", lang)
             lines.append(
-                f"{lead}{where}见 {len(found)} 处{what}："
-                if zh
-                else f"{lead}{len(found)} {_plural(what, len(found))} {where}:"
+                say(
+                    "found_in_place",
+                    lang,
+                    lead=lead,
+                    where=where,
+                    n=len(found),
+                    what=what,
+                    whats=_plural(what, len(found)),
+                )
             )
             for f in found:
                 anchor = self._anchor_for_finding(f, index)
                 cited.append(anchor.id)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append(
-                f"否：{where}未检出明确的{what}。"
-                if zh
-                else f"No: no definite {what} was detected {where}."
-            )
+            lines.append(say("none_in_place", lang, where=where, what=what))
             elsewhere = wanted  # none of them lies in the place asked
             if place and elsewhere:
                 parts = []
@@ -327,9 +325,12 @@ class FindingAnswers(Binder):
         lines = self._fact_lines(decided_sign, decided, lang, side)
         if related:
             lines.append(
-                f"{sign.name('zh')}本身未直接测量，按上述可测征象判断。"
-                if zh
-                else f"{sign.name('en')} is not measured directly; it is judged by the measured sign above."
+                say(
+                    "judged_by_neighbour",
+                    lang,
+                    sign_zh=sign.name("zh"),
+                    sign_en=sign.name("en"),
+                )
             )
         else:
             lines.append(

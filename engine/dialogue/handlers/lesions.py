@@ -20,7 +20,7 @@ from engine.dialogue.facts import (
     size_answer,
 )
 from engine.dialogue.handlers.findings import FindingAnswers
-from engine.dialogue.phrases import _shape_word
+from engine.dialogue.phrases import _shape_word, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -139,28 +139,14 @@ class LesionAnswers(FindingAnswers):
         query = self._query
         if query is None or rule not in (Rule.SUPERLATIVE, Rule.ORDINAL):
             return []
-        zh = lang == "zh"
-        if rule is Rule.ORDINAL:
-            which = (
-                f"按列出顺序第 {query.ordinal} 个是"
-                if zh
-                else f"Number {query.ordinal} in the listing order is"
-            )
-        else:
-            words = {
-                "most_suspicious": (
-                    "最可疑（检测置信度最高）的是",
-                    "The most suspicious (highest detector confidence) is",
-                ),
-                "largest": ("最大的是", "The largest is"),
-                "smallest": ("最小的是", "The smallest is"),
-            }[query.superlative or "largest"]
-            which = words[0 if zh else 1]
         summary = self._anchor_summary_line(anchor, lang).split("] ", 1)[-1]
+        name = (
+            "which_ordinal"
+            if rule is Rule.ORDINAL
+            else f"which_{query.superlative or 'largest'}"
+        )
         return [
-            f"{which} {cite([anchor.id])}：{summary}"
-            if zh
-            else f"{which} {cite([anchor.id])}: {summary}"
+            say(name, lang, n=query.ordinal, anchor=cite([anchor.id]), summary=summary)
         ]
 
     def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
@@ -180,11 +166,7 @@ class LesionAnswers(FindingAnswers):
             margin = self._margin_lines(f, a, lang)
             m = f.margin
             irregular = m is not None and (m.lobulated or bool(m.spicules))
-            lead = (
-                ("不规则。" if irregular else "大致规则。")
-                if zh
-                else ("Irregular. " if irregular else "Mostly regular. ")
-            )
+            lead = say("margin_irregular" if irregular else "margin_regular", lang)
             if margin:
                 margin[0] = margin[0].replace(f"{a} ", f"{a} {lead}", 1)
             lines += margin or [
@@ -246,24 +228,18 @@ class LesionAnswers(FindingAnswers):
         index: int,
     ) -> None:
         lang = query.language
-        zh = lang == "zh"
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
         a = self._cited_subject(resolution, anchor)
         size = size_answer(f, self.analysis, query.unit, lang)
-        lines = [f"{a} 大小：{size}。" if zh else f"{a} Size: {size}."]
+        lines = [say("size_line", lang, anchor=a, size=size)]
         lines += self._which_line(resolution, anchor, f, lang)
         if (
             resolution.binding is not None
             and resolution.binding.rule is Rule.ANATOMY_CORRECTED
         ):
-            lines.insert(
-                0,
-                f"注意：所问部位未检出；本侧唯一的局灶性病灶位于{location_phrase(f.location, lang)}。"
-                if zh
-                else f"Note: nothing was detected in the place named; the only focal finding on that side lies in "
-                f"the {location_phrase(f.location, lang)}.",
-            )
+            where = location_phrase(f.location, lang)
+            lines.insert(0, say("size_elsewhere_note", lang, where=where))
         lines.append(self._anchor_summary_line(anchor, lang))
         for kind, px, mm in (
             ("long_axis", f.long_axis_px, f.long_axis_mm),
@@ -283,7 +259,7 @@ class LesionAnswers(FindingAnswers):
             )
         draft.sections.append(
             Section(
-                title="【大小】" if zh else "Size",
+                title=say("title_size", lang),
                 lines=tuple(lines),
                 anchor_ids=(anchor.id,),
             )
@@ -291,13 +267,12 @@ class LesionAnswers(FindingAnswers):
 
     def _ctr(self, draft: Draft, lang: Language, index: int) -> None:
         """The measured cardiothoracic ratio, in the words of every other answer."""
-        zh = lang == "zh"
         heart = self._region_anchor(Region.HEART, index)
         cited = [] if heart is None else [heart.id]
         line = ctr_sentence(ctr_fact(self.analysis), lang)
         draft.sections.append(
             Section(
-                title="【心胸比】" if zh else "Cardiothoracic ratio",
+                title=say("title_ctr", lang),
                 lines=(f"{cite(cited)} {line}".strip(),),
                 anchor_ids=tuple(cited),
             )

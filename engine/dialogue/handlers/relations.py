@@ -14,7 +14,7 @@ from engine.dialogue.binding import kinds_for, size_key
 # Focal findings are reported at the detector's own threshold (ImageAnalysis.
 # focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.handlers.lesions import LesionAnswers
-from engine.dialogue.phrases import _plural, _what
+from engine.dialogue.phrases import _plural, _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -60,17 +60,9 @@ def _larger(
     numbers = " vs ".join(value(f) for _, f in ranked) + f" {unit_word}"
     (big, fb), (second, fs) = ranked[0], ranked[1]
     if abs(size_key(fb) - size_key(fs)) <= 0.05 * size_key(fb):
-        return (
-            f"{big.id} 与 {second.id} 大小相近（长径 {numbers}）。"
-            if zh
-            else f"{big.id} and {second.id} are about the same size (long axis {numbers})."
-        )
+        return say("compare_same_size", lang, a=big.id, b=second.id, numbers=numbers)
     order = " > ".join(a.id for a, _ in ranked)
-    return (
-        f"{big.id} 较大：长径 {numbers}（{order}）。"
-        if zh
-        else f"{big.id} is the larger: long axis {numbers} ({order})."
-    )
+    return say("compare_larger", lang, a=big.id, numbers=numbers, order=order)
 
 
 def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
@@ -78,12 +70,7 @@ def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
     ranked = sorted(pairs, key=lambda p: -p[1].confidence)
     numbers = " vs ".join(f"{f.confidence:.2f}" for _, f in ranked)
     top = ranked[0][0].id
-    return (
-        f"按检测置信度，{top} 更可疑（{numbers}）；置信度不是恶性概率。"
-        if lang == "zh"
-        else f"By the detector's confidence {top} is the more suspicious ({numbers}); confidence is not a "
-        "probability of malignancy."
-    )
+    return say("compare_surer", lang, a=top, numbers=numbers)
 
 
 class RelationAnswers(LesionAnswers):
@@ -414,9 +401,7 @@ class RelationAnswers(LesionAnswers):
                 Section(
                     title="【比较】" if zh else "Comparison",
                     lines=(
-                        f"本图可比较的{what}不足两处。"
-                        if zh
-                        else f"Fewer than two {_plural(what, 2)} to compare on this film.",
+                        say("compare_too_few", lang, what=what, whats=_plural(what, 2)),
                     ),
                 )
             )
@@ -480,11 +465,7 @@ class RelationAnswers(LesionAnswers):
             "、".join(a.id for a in anchors) if zh else ", ".join(a.id for a in anchors)
         )
         if len(pairs) < 2:
-            return (
-                f"{ids} 并列如下（只有一处是病灶，无法比较大小）："
-                if zh
-                else f"{ids} side by side (only one is a finding, so there is no size to compare):"
-            )
+            return say("compare_one_finding", lang, ids=ids)
         if query.superlative == "most_suspicious" and query.attribute != "size":
             return _surer(pairs, lang)
         return _larger(pairs, query.unit, lang)
