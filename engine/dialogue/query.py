@@ -40,6 +40,7 @@ _EN_ORDINALS = {
     "thrid": 3,
 }
 _ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?")
+_EN_NUMBER = re.compile(r"(?<![a-z])(?:number|no\.?)\s*([1-6])(?![\d.])")
 _EN_ORDINAL = re.compile(
     r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
     r"|secnd|scond|frist|thrid)(?![a-z])"
@@ -302,6 +303,8 @@ def _ordinals(text: str) -> tuple[int, ...]:
         found.append((m.start(), int(digit) if digit.isdigit() else _ZH_DIGITS[digit]))
     for m in _EN_ORDINAL.finditer(text.lower()):
         found.append((m.start(), _EN_ORDINALS[m.group(1)]))
+    for m in _EN_NUMBER.finditer(text.lower()):
+        found.append((m.start(), int(m.group(1))))
     return tuple(n for _, n in sorted(found))
 
 
@@ -323,8 +326,9 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
-    if kind is IntentKind.EXPLAIN_SIGN and (q.cue.explain or not _about_a_lesion(q)):
-        return kind
+    strong = phrases.cue("explain_strong").find(q.text) is not None
+    if kind is IntentKind.EXPLAIN_SIGN and (strong or not _about_a_lesion(q)):
+        return kind  # "what's the biggest nodule" asks about the film, not for a definition
     return _by_request(q, phrases)
 
 
