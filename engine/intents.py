@@ -39,11 +39,11 @@ class IntentKind(StrEnum):
     HELP = "help"  # nothing recognised
 
 
-# "A3", "a3", "A 3", "#3", "anchor 3", "锚点3" name anchors; the English article "a" before
+# "A3", "a3", "A 3", "#3", "anchor 3", "锚点3" name anchors ("A1A2" names two); the English article "a" before
 # a number ("a 5 mm spicule", "is this a 1 cm nodule") does not, nor does a number
 # followed by a unit or an o'clock.
 _ANCHOR_ID = re.compile(
-    r"(?<![A-Za-z0-9])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
+    r"(?<![A-Za-z])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
     r"(?![\d.])(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
 )
 # The order in which intents are tried when several cue sets match.

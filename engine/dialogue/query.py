@@ -326,10 +326,22 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
-    strong = phrases.cue("explain_strong").find(q.text) is not None
-    if kind is IntentKind.EXPLAIN_SIGN and (strong or not _about_a_lesion(q)):
-        return kind  # "what's the biggest nodule" asks about the film, not for a definition
+    if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
+        return kind
     return _by_request(q, phrases)
+
+
+def _defines(q: Query, phrases: Phrases) -> bool:
+    """Whether a question naming a sign asks for its definition.
+
+    "What does spiculation mean?" does; "what's the biggest nodule" and "heart
+    enlarged?" ask about the film.
+    """
+    if phrases.cue("explain_strong").find(q.text) is not None:
+        return True
+    if _about_a_lesion(q):
+        return False
+    return q.cue.explain or q.kind is None
 
 
 def _asks_film_sign(q: Query) -> bool:
@@ -416,7 +428,11 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         q.names_place and (q.kind or kind is IntentKind.HELP)
     ):
         return IntentKind.PRESENCE
-    if q.kind and kind in (IntentKind.SCREENING, IntentKind.HELP):
+    if q.kind and kind in (
+        IntentKind.SCREENING,
+        IntentKind.HELP,
+        IntentKind.EXPLAIN_SIGN,
+    ):
         return IntentKind.PRESENCE
     opening = phrases.cue("open_request").find(q.text) is not None
     if opening and q.names_place:
