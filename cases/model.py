@@ -26,6 +26,7 @@ from kernel import (
     InvalidValue,
     Language,
     Side,
+    turn_number,
 )
 
 CaseId = NewType("CaseId", str)
@@ -811,7 +812,7 @@ class TurnWrite:
 
     conversation_id: ConversationId
     index: int
-    """0-based; must be the conversation's next turn index."""
+    """The turn number, counted from 1 (``kernel.FIRST_TURN``); the conversation's next."""
     question: str
     language: Language
     intent: str
@@ -826,8 +827,10 @@ class TurnWrite:
     sign_matches: tuple[SignMatchWrite, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.index < 0:
-            raise InvalidRecord(f"turn index must be >= 0, got {self.index}")
+        try:
+            turn_number(self.index)
+        except InvalidValue as exc:
+            raise InvalidRecord(str(exc)) from exc
         _check_non_negative("latency_ms", self.latency_ms)
         ids = [a.anchor_id for a in self.anchors]
         if len(ids) != len(set(ids)):

@@ -351,7 +351,7 @@ def build_structured_report(
                     store,
                     conversation,
                     anchor.anchor_id,
-                    f"{anchor.anchor_id} conversation {conversation_id} turn {anchor.turn_index + 1}",
+                    f"{anchor.anchor_id} conversation {conversation_id} turn {anchor.turn_index}",
                 ),
                 referenced_region=_region(anchor, region_source),
                 finding_type=_finding_type(anchor),

@@ -125,7 +125,7 @@ def resume_session(
         engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))
     ]
     events = [
-        AnchorEvent(e.turn_index + 1, e.anchor_id, e.status)
+        AnchorEvent(e.turn_index, e.anchor_id, e.status)
         for e in store.list_anchor_events(conversation_id)
     ]
     history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
@@ -169,7 +169,7 @@ def ask(
 
 
 def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.TurnWrite:
-    """Map an engine turn to the store's write record (turn indexes are 0-based there)."""
+    """Map an engine turn to the store's write record (turn numbers as the engine gives them)."""
     events = {e.anchor_id: e.status for e in result.events}
     new = [
         a
@@ -182,7 +182,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
     answer["parameters"] = result.parameters
     return cases.TurnWrite(
         conversation_id=cases.ConversationId(conversation_id),
-        index=result.index - 1,
+        index=result.index,
         question=result.question,
         language=Language(result.language),
         intent=result.intent.value,
@@ -316,7 +316,7 @@ def engine_anchor(stored: cases.Anchor) -> Anchor:
         label_zh=stored.label,
         geometry=from_case_geometry(stored.geometry),
         style=style,
-        turn_index=stored.turn_index + 1,
+        turn_index=stored.turn_index,
         side=stored.side,
         zone=stored.zone,
         band=stored.band,
@@ -341,7 +341,7 @@ def replay_state(
     Returns each anchor with what that turn did to it (created / refined / referenced)
     or None when the turn left it alone.
     """
-    states = store.anchors_after_turn(conversation_id, turn_number - 1)
+    states = store.anchors_after_turn(conversation_id, turn_number)
     return [
         (
             engine_anchor(s.anchor),

@@ -134,7 +134,7 @@ def verdict_buttons(
                         label=anchor.label_en,
                         verdict=verdict,
                         conversation_id=cases.ConversationId(conversation_id),
-                        turn_index=shown_turn - 1,
+                        turn_index=shown_turn,
                         anchor_id=cases.AnchorId(anchor.id),
                     )
                 )

@@ -143,7 +143,7 @@ def test_the_structured_report_reads_back(seed_copy, tmp_path, capsys, seed_db):
     with open_store(seed_copy) as store:
         image = store.get_image(seed_db.image_id)
         header = store.load_header(image)
-        anchors = {s.anchor.anchor_id: s.anchor for s in store.anchors_after_turn(1, 3)}
+        anchors = {s.anchor.anchor_id: s.anchor for s in store.anchors_after_turn(1, 4)}
         measurements = store.list_measurements(1)
         signs = store.list_sign_matches(1)
         (record,) = store.search_audit(action="export.sr")
