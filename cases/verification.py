@@ -411,11 +411,3 @@ def entity_problems(
                     )
                 )
     return problems
-
-
-def check_entities(
-    records: list[AuditRecord], current: dict[str, dict[str, JsonObject]]
-) -> AuditProblem | None:
-    """Return the first entity problem (see ``entity_problems``), or None."""
-    problems = entity_problems(records, current)
-    return problems[0] if problems else None
