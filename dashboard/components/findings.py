@@ -107,7 +107,7 @@ def scorecard_view(
         profile_id=items[0].profile_id,
         profile_version=items[0].profile_version,
         name=profile.name(lang) if profile else items[0].profile_id,
-        turn_number=last_turn + 1,
+        turn_number=last_turn,
         items=tuple(views),
     )
 

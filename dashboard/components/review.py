@@ -86,7 +86,7 @@ def box_panel(
                                 else None,
                                 turn_index=None
                                 if not conversation_id or not shown_turn
-                                else shown_turn - 1,
+                                else shown_turn,
                                 anchor_id=cases.AnchorId(about)
                                 if about and conversation_id
                                 else None,
