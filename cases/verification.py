@@ -26,6 +26,7 @@ import duckdb
 from cases import audit
 from cases.content_store import ContentStore, pixel_sha256, store_dir_for
 from cases.errors import StoreCorrupted
+from cases.legacy import as_before_0005
 from cases.model import (
     Anchor,
     AnchorEvent,
@@ -112,36 +113,6 @@ def zero_based_until(cursor: duckdb.DuckDBPyConnection) -> int:
         "SELECT coalesce(max(last_seq), 0) FROM audit_numbering WHERE first_turn = 0"
     ).fetchone()
     return int(row[0]) if row else 0
-
-
-def _shift(value: Any, delta: int) -> Any:
-    return None if value is None else value + delta
-
-
-def renumber_turns(entity_type: str, body: JsonObject, delta: int) -> JsonObject:
-    """Return an audited payload with every turn number moved by ``delta``.
-
-    ``delta=-1`` gives a payload as it was hashed while turns counted from 0 (before
-    migration 0005); ``delta=+1`` shows such a historical payload in today's numbering.
-    """
-    if entity_type == "annotation":
-        return {**body, "turn_index": _shift(body.get("turn_index"), delta)}
-    if entity_type != "turn":
-        return body
-    moved: JsonObject = {}
-    for section, value in body.items():
-        if isinstance(value, dict):
-            moved[section] = {
-                **value,
-                "turn_index": _shift(value.get("turn_index"), delta),
-            }
-        elif isinstance(value, list):
-            moved[section] = [
-                {**v, "turn_index": _shift(v.get("turn_index"), delta)} for v in value
-            ]
-        else:
-            moved[section] = value
-    return moved
 
 
 def current_entity_id(record: AuditRecord, zero_based_until: int) -> str:
@@ -371,7 +342,7 @@ def entity_problems(
             )
             continue
         if record.seq <= last_zero_based and entity_type in _NUMBERED:
-            now = renumber_turns(entity_type, now, -1)
+            now = as_before_0005(entity_type, now)
         if audit.payload_sha256(now) != record.payload_sha256:
             change = audit.describe_change(entity_type, record.payload, now)
             problems.append(

@@ -48,7 +48,9 @@ DISCLAIMER = (
 )
 BUNDLE_FORMAT = "cxr-casebook/conversation-bundle"
 TEACHING_FORMAT = "cxr-casebook/teaching-file"
-FORMAT_VERSION = 1
+# 2: anchors carry their fields (style, attributes, label_zh, ...) as keys of their own
+# instead of a "detail" copy of the engine's description (schema migration 0005).
+FORMAT_VERSION = 2
 
 
 class ExportError(Exception):

@@ -44,6 +44,9 @@ CREATE TABLE turns (
 );
 
 -- One row per anchor version: a refinement of A3 in turn 2 is a new row (A3, turn 2).
+-- Every field is a typed column and is what is read back; geometry holds only geometry
+-- and attributes only the display marks beside it (notch clock positions, spicule tips).
+-- style is NULL for anchors written before 0003, which kept no overlay description.
 CREATE TABLE anchors (
     conversation_id  BIGINT NOT NULL,
     anchor_id        VARCHAR NOT NULL,
@@ -58,7 +61,13 @@ CREATE TABLE anchors (
     band             VARCHAR,
     parent_ids       VARCHAR[] NOT NULL,
     confidence       DOUBLE,
-    detail           JSON NOT NULL DEFAULT '{}',
+    label_zh         VARCHAR,
+    style            VARCHAR,
+    region           VARCHAR,
+    lobe             VARCHAR,
+    finding_id       VARCHAR,
+    size_mm          DOUBLE[],
+    attributes       JSON NOT NULL,
     PRIMARY KEY (conversation_id, anchor_id, turn_index),
     FOREIGN KEY (conversation_id, turn_index) REFERENCES turns (conversation_id, turn_index)
 );
@@ -119,7 +128,29 @@ CREATE TABLE annotations (
 CREATE INDEX annotations_case_idx ON annotations (case_id);
 
 INSERT INTO turns SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_turns;
-INSERT INTO anchors SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_anchors;
+-- The detail copy becomes columns. A box under 1 px wide or tall was kept widened to
+-- 1 px in the geometry column and exact (rounded to 0.1 px) in detail: keep the exact one.
+INSERT INTO anchors
+SELECT conversation_id, anchor_id, turn_index + 1, status, kind, label,
+       CASE WHEN detail->>'$.geometry.type' = 'box'
+                 AND (CAST(detail->>'$.geometry.bbox[2]' AS DOUBLE)
+                        - CAST(detail->>'$.geometry.bbox[0]' AS DOUBLE) < 1
+                      OR CAST(detail->>'$.geometry.bbox[3]' AS DOUBLE)
+                        - CAST(detail->>'$.geometry.bbox[1]' AS DOUBLE) < 1)
+            THEN json_object('type', 'box',
+                             'x0', detail->'$.geometry.bbox[0]',
+                             'y0', detail->'$.geometry.bbox[1]',
+                             'x1', detail->'$.geometry.bbox[2]',
+                             'y1', detail->'$.geometry.bbox[3]')
+            ELSE geometry END,
+       location, side, zone, band, parent_ids, confidence,
+       detail->>'$.label_zh', detail->>'$.style', detail->>'$.region',
+       detail->>'$.lobe', detail->>'$.finding_id',
+       CASE WHEN json_type(detail, '$.size_mm') = 'ARRAY'
+            THEN CAST(detail->'$.size_mm' AS DOUBLE[]) END,
+       CASE WHEN json_type(detail, '$.attributes') = 'OBJECT'
+            THEN detail->'$.attributes' ELSE '{}' END
+FROM old_anchors;
 INSERT INTO turn_anchor_events SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_events;
 INSERT INTO measurements SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_measurements;
 INSERT INTO sign_matches SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_signs;

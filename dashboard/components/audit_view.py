@@ -17,7 +17,7 @@ import streamlit as st
 
 import cases
 from cases.geometry import geometry_from_json
-from cases.verification import renumber_turns
+from cases.legacy import renumber_turns
 from dashboard import resources
 from dashboard.components.frame import PageContext
 from engine.anchors import Anchor, AnchorKind

@@ -92,15 +92,15 @@ TAMPERING = {
         ("turn", "1/2"),
         "turn 2 of conversation 1: answer_text changed since audit record 7",
     ),
-    "changed anchor geometry and detail": (
+    "changed anchor geometry and style": (
         [
             """UPDATE anchors SET geometry = '{"type":"box","x0":1,"y0":1,"x1":9,"y1":9}',
-                      detail = json_merge_patch(detail, '{"geometry":{"type":"box","bbox":[1,1,9,9]}}')
+                      style = 'region'
                WHERE anchor_id = 'A2'"""
         ],
         AuditProblemKind.ENTITY_CHANGED,
         ("turn", "1/2"),
-        "turn 2 of conversation 1: anchor A2 detail and geometry changed since audit record 7",
+        "turn 2 of conversation 1: anchor A2 geometry and style changed since audit record 7",
     ),
     "changed measurement": (
         ["UPDATE measurements SET value_mm = 30.0 WHERE measurement_index = 0"],

@@ -57,10 +57,7 @@ def test_the_bundle_holds_every_turn_overlay_and_audit_record(exported):
     turns = bundle["turns"]
     assert [t["number"] for t in turns] == [1, 2, 3, 4]
     contour = next(a for a in turns[1]["anchors"] if a["anchor_id"] == "A2")
-    assert (
-        contour["detail"]["style"] == "contour"
-        and contour["detail"]["attributes"]["notches"]
-    )
+    assert contour["style"] == "contour" and contour["attributes"]["notches"]
     hilum = next(m for m in turns[2]["measurements"] if m["kind"] == "center_to_hilum")
     assert hilum["value_mm"] == pytest.approx(67.2, abs=0.1)
     card = turns[3]["scorecard"]
