@@ -345,7 +345,7 @@ measurements = (
     [
         m
         for m in store.list_measurements(conversation.conversation_id)
-        if m.turn_index < shown_turn
+        if m.turn_index <= shown_turn
     ]
     if conversation
     else []

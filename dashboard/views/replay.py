@@ -183,7 +183,7 @@ if quiz:
             continue
         if note.conversation_id not in (None, conversation.conversation_id):
             continue
-        if note.turn_index is not None and note.turn_index != number - 1:
+        if note.turn_index is not None and note.turn_index != number:
             continue
         box = workflows.from_case_geometry(note.geometry).bounding_box()
         targets.append(
@@ -206,7 +206,7 @@ left, right = st.columns(ctx.columns, gap="medium")
 with right, st.container(height=640, border=True):
     events = store.list_anchor_events(conversation.conversation_id)
     for t in turns[:number]:
-        hide = quiz and not revealed and t.index == number - 1
+        hide = quiz and not revealed and t.index == number
         chat.render_turn(
             ctx, t, [e for e in events if e.turn_index == t.index], hide_answer=hide
         )
