@@ -363,7 +363,8 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     if compare and not phrases.cue("explain_strong").find(q.text):
         return bool(q.kind or q.anchors or q.attribute)
     which_bigger = re.search(
-        r"哪个.{0,3}[大小]|谁[大小]|which .{0,20}(?:bigger|larger|smaller)",
+        r"哪个.{0,3}[大小]|谁[大小]|which .{0,40}(?:bigger|larger|smaller)"
+        r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
         q.text,
         re.IGNORECASE,
     )
