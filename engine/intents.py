@@ -44,7 +44,7 @@ class IntentKind(StrEnum):
 # followed by a unit or an o'clock.
 _ANCHOR_ID = re.compile(
     r"(?<![A-Za-z])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
-    r"(?![\d.])(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
+    r"(?!\d)(?!\.\d)(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
 )
 # The order in which intents are tried when several cue sets match.
 _INTENT_ORDER = (

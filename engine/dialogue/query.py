@@ -131,6 +131,7 @@ class Query:
             or self.superlative
             or self.signs
             or self.profile
+            or self.mentions
         )
 
     def slots(self) -> dict[str, Any]:
@@ -420,6 +421,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
 
 def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     kind = q.intent
+    opening = phrases.cue("open_request").find(q.text) is not None
+    if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
+        return IntentKind.SCREENING  # "please describe the findings": the whole film
     specific = kind in (IntentKind.LIST, IntentKind.LOCATION, IntentKind.DESCRIBE)
     if kind is IntentKind.RELATION or specific:
         return kind
@@ -435,7 +439,6 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         IntentKind.EXPLAIN_SIGN,
     ):
         return IntentKind.PRESENCE
-    opening = phrases.cue("open_request").find(q.text) is not None
     if opening and q.names_place:
         return IntentKind.PRESENCE
     if opening:
@@ -445,10 +448,18 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     return kind
 
 
+def _names_a_subject(q: Query) -> bool:
+    return bool(
+        q.names_place or q.kind or q.anchors or q.ordinals or q.superlative
+    ) or bool(q.cue.demonstrative)
+
+
 def _named_fallback(q: Query) -> IntentKind:
     """A question that names something but no intent is answered about that thing."""
     if q.anchors:
         return IntentKind.DESCRIBE
+    if q.mentions:
+        return IntentKind.PRESENCE  # "costophrenic angles preserved?": that place
     if q.signs:
         return IntentKind.EXPLAIN_SIGN
     if q.attribute is not None:

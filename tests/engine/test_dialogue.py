@@ -69,6 +69,10 @@ def test_intents_in_both_languages(question, kind):
         ("What is A3?", ("A3",)),
         ("Compare a2 and #4", ("A2", "A4")),
         ("锚点5在哪里？", ("A5",)),
+        # An id at the end of a sentence, and two ids written together.
+        ("Compare the morphology of A1 and A2.", ("A1", "A2")),
+        ("A1A2哪个大", ("A1", "A2")),
+        ("Is the lesion about A 1.5 cm across?", ()),
         # The article "a" and a number with a unit name no anchor.
         ("Does the lesion have a 5 mm spicule?", ()),
         ("Is this a 1 cm nodule?", ()),
