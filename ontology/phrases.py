@@ -66,6 +66,7 @@ class Phrases:
     mirror: dict[str, str]
     fleischner: dict[str, dict[str, str]]
     calcification_patterns: tuple[str, ...]
+    place_film_signs: dict[str, str]
     answers: dict[str, dict[str, str]]
 
     def say(self, name: str, lang: str, **fields: object) -> str:
@@ -134,6 +135,7 @@ def _check_mappings(phrases: Phrases, label: str) -> None:
         *phrases.kind_signs,
         *phrases.kind_film_signs.values(),
         *phrases.calcification_patterns,
+        *phrases.place_film_signs.values(),
     ]
     missing = [c for c in codes if vocabulary.find_sign(c) is None]
     places = [
@@ -175,6 +177,7 @@ def load_phrases() -> Phrases:
         mirror=dict(maps["mirror"]),
         fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
+        place_film_signs=dict(maps["place_film_signs"]),
         answers={k: dict(v) for k, v in _read("answers.toml").items()},
     )
     for group, order in (

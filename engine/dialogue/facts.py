@@ -86,9 +86,10 @@ def ctr_sentence(fact: CtrFact, lang: Language) -> str:
     return say(name, lang, value=fact.value, low=low, high=high, cut=CTR_ENLARGED)
 
 
-def ctr_answer(fact: CtrFact, lang: Language) -> str:
-    """Line 1 of "is the heart enlarged?": yes, no, or why it is not judged."""
-    lead = {CtrState.ENLARGED: "lead_yes", CtrState.NORMAL: "lead_no"}.get(
+def ctr_answer(fact: CtrFact, lang: Language, *, normal_asked: bool = False) -> str:
+    """Line 1 of "is the heart enlarged?" (or "is the heart size normal?"): yes, no, or why not judged."""
+    yes, no = ("lead_no", "lead_yes") if normal_asked else ("lead_yes", "lead_no")
+    lead = {CtrState.ENLARGED: yes, CtrState.NORMAL: no}.get(
         fact.state, "lead_not_judged"
     )
     return say(lead, lang) + ctr_sentence(fact, lang)

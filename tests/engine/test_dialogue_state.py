@@ -195,3 +195,31 @@ def test_a_first_turn_counts_the_analysis_it_waited_for(two):
     assert first.analysis_ms == 850.0 and first.latency_ms >= 850.0
     assert first.to_json()["analysis_ms"] == 850.0
     assert second.analysis_ms is None and second.latency_ms < 850.0
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        (
+            "Is the left costophrenic angle sharp?",
+            "Yes: The left costophrenic angle is about 40°: sharp.",
+        ),
+        ("左侧肋膈角变钝了吗", "否：左侧肋膈角约 40°，锐利。"),
+        (
+            "Is the right costophrenic angle blunted?",
+            "Yes: The right costophrenic angle is about 130°",
+        ),
+        ("Are the costophrenic angles preserved?", "No: The right costophrenic angle"),
+        ("Is there a pleural effusion?", "Yes: The right costophrenic angle"),
+    ],
+)
+def test_an_angle_question_is_answered_for_its_side_and_in_its_own_sense(
+    two, question, lead
+):
+    angles = replace(
+        two,
+        measures=replace(two.measures, cpa_angle_deg={"right": 130.0, "left": 40.0}),
+    )
+    turn = Conversation(angles).ask(question)
+    assert turn.intent is IntentKind.PRESENCE
+    assert turn.sections[0].lines[0].startswith(lead), turn.sections[0].lines[0]

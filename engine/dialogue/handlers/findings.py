@@ -48,13 +48,17 @@ from ontology import (
 from ontology.phrases import load_phrases
 
 
-def _verdict_lead(item: ItemResult, lang: Language) -> str:
-    """Yes / no / not assessable, first, for a sign's status."""
+def _verdict_lead(
+    status: MatchStatus, lang: Language, *, inverted: bool = False
+) -> str:
+    """Yes / no / not assessable, first; inverted when the question asks "is it normal?"."""
+    if inverted and status is not MatchStatus.NOT_ASSESSABLE:
+        status = MatchStatus.NOT_MET if status is MatchStatus.MET else MatchStatus.MET
     name = {
         MatchStatus.MET: "lead_yes",
         MatchStatus.NOT_MET: "lead_no",
         MatchStatus.NOT_ASSESSABLE: "lead_not_assessable",
-    }[item.status]
+    }[status]
     return say(name, lang)
 
 
@@ -203,6 +207,12 @@ class FindingAnswers(Binder):
         """The sign a presence question asks about, if it names one beyond a finding kind."""
         sign = next((s for s in signs if str(s.code) not in kind_signs()), None)
         film_sign = load_phrases().kind_film_signs.get(query.kind or "")
+        by_place = [
+            load_phrases().place_film_signs.get(m.level or "") for m in query.mentions
+        ]
+        place_sign = next((c for c in by_place if c), None)
+        if sign is None and film_sign is None and place_sign is not None:
+            return self.vocabulary.find_sign(place_sign)
         if film_sign is not None and (sign is None or query.kind == "cardiomegaly"):
             return self.vocabulary.find_sign(film_sign)
         return sign
@@ -378,17 +388,34 @@ class FindingAnswers(Binder):
     def _fact_lines(
         self, sign: Sign, item: ItemResult, lang: Language, side: str | None
     ) -> list[str]:
-        """Line 1 of a whole-film sign: the measured fact behind it, yes or no first."""
+        """Line 1 of a whole-film sign: the measured fact behind it, yes or no first.
+
+        The yes or no answers the question as asked: "is the angle sharp?" is yes when
+        the blunted-angle sign is absent.
+        """
         feature = "" if sign.rule is None else sign.rule.feature
+        query = self._query
+        normal = query is not None and load_phrases().cue("asks_normal").find(
+            query.text
+        )
         if feature == "heart.ctr":
-            return [ctr_answer(ctr_fact(self.analysis), lang)]
+            return [
+                ctr_answer(ctr_fact(self.analysis), lang, normal_asked=bool(normal))
+            ]
         if feature.startswith("pleura.cpa_blunted"):
             angles = [
                 a
                 for a in angle_facts(self.analysis)
                 if side in (None, "both") or a.side == side
             ]
-            lead = _verdict_lead(item, lang)
+            measured = [a for a in angles if a.degrees is not None]
+            if not measured:
+                status = MatchStatus.NOT_ASSESSABLE
+            elif any(a.blunted for a in measured):
+                status = MatchStatus.MET
+            else:
+                status = MatchStatus.NOT_MET
+            lead = _verdict_lead(status, lang, inverted=bool(normal))
             return [lead + " ".join(angle_sentence(a, lang) for a in angles)]
         return []
 
