@@ -27,9 +27,6 @@ from engine.backends.base import (
 from engine.dialogue.facts import (
     film_observations,
 )
-
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.phrases import _article, _shape_word
 from engine.dialogue.query import Query
 from engine.findings import Finding

@@ -5,7 +5,8 @@ findings that fit the place and kind, then the ordinal (the order findings were 
 in) or the superlative (calibrated confidence, or size). When nothing fits, the
 resolution says so for that place and carries what exists elsewhere. A question that
 constrains nothing is left to `engine.references.resolve_subject` (ids, drawn boxes,
-demonstratives, the conversation's focus).
+demonstratives, the conversation's focus). `Binder` is the dialogue layer that does
+this for a turn and words "which one?" and "not found" answers.
 """
 
 from __future__ import annotations
@@ -17,9 +18,6 @@ from engine.anchors import (
     Anchor,
     AnchorStore,
 )
-
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.anchoring import Anchoring
 from engine.dialogue.phrases import _FOCAL, _NEGATIVE_CAVEAT, _plural, _what, say
 from engine.dialogue.query import Query

@@ -24,9 +24,6 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
-
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.handlers.profiles import ProfileAnswers
 from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.dialogue.records import (

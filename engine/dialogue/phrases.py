@@ -18,10 +18,6 @@ from ontology import (
 )
 from ontology.phrases import load_phrases
 
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
-
-
 _FOCAL = frozenset({FindingKind.NODULE, FindingKind.MASS})
 _NEGATIVE_CAVEAT = {
     "zh": "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。",

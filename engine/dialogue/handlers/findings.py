@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.binding import (
     Binder,
     _wanted_kinds,

@@ -10,9 +10,6 @@ from engine.anchors import (
     Anchor,
     AnchorKind,
 )
-
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.facts import (
     calcification_answer,
     ctr_fact,

@@ -12,9 +12,6 @@ from engine.dialogue.facts import (
     lesion_observations,
     reconcile,
 )
-
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.handlers.relations import RelationAnswers
 from engine.dialogue.phrases import _item_line, fleischner_words
 from engine.dialogue.records import (

@@ -10,9 +10,6 @@ from engine.anchors import (
     AnchorStyle,
 )
 from engine.dialogue.binding import kinds_for, size_key
-
-# Focal findings are reported at the detector's own threshold (ImageAnalysis.
-# focal_report_score); at most this many findings are listed in one answer.
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
 from engine.dialogue.query import Query
