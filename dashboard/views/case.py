@@ -305,7 +305,7 @@ with left:
         store.list_sign_matches(conversation.conversation_id) if conversation else ()
     )
     card = (
-        findings.scorecard_view(turns, matches, shown_turn, vocabulary, ctx.lang)
+        findings.scorecard_view(matches, shown_turn, vocabulary, ctx.lang)
         if shown_turn
         else None
     )

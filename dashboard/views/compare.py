@@ -106,14 +106,14 @@ items_b = (
 )
 card_a = (
     findings.scorecard_view(
-        turns_a, store.list_sign_matches(a_id), number_a, vocabulary, ctx.lang
+        store.list_sign_matches(a_id), number_a, vocabulary, ctx.lang
     )
     if number_a
     else None
 )
 card_b = (
     findings.scorecard_view(
-        turns_b, store.list_sign_matches(b_id), number_b, vocabulary, ctx.lang
+        store.list_sign_matches(b_id), number_b, vocabulary, ctx.lang
     )
     if number_b
     else None

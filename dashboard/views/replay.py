@@ -216,7 +216,7 @@ with left:
     with feedback.guard(stop=True):
         display = resources.display_image(image.image_id, ctx.image_side)
     matches = store.list_sign_matches(conversation.conversation_id)
-    card = findings.scorecard_view(turns, matches, number, vocabulary, ctx.lang)
+    card = findings.scorecard_view(matches, number, vocabulary, ctx.lang)
     if revealed:
         highlight = (
             {result.target.key.split(":", 1)[1]}
