@@ -61,6 +61,15 @@ SIGN_COLUMNS_0004 = (
 )
 
 
+def legacy(entity_type: str, body: dict) -> dict:
+    """A payload as 0004 wrote it: every engine answer had a "scorecard" key, even null."""
+    old = as_before_0005(entity_type, body)
+    turn = old.get("turn") if entity_type == "turn" else None
+    if isinstance(turn, dict) and "scorecard" not in turn["answer_json"]:
+        turn["answer_json"] = {**turn["answer_json"], "scorecard": None}
+    return old
+
+
 def _ddl(con: duckdb.DuckDBPyConnection, table: str) -> str:
     if table == "anchors":
         return ANCHORS_0004
@@ -117,7 +126,7 @@ def _answers_0004(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, int], objec
     """Each turn's answer with the scorecard copy 0004 kept in it, by 0-based key."""
     answers = {}
     for key, body in current_payloads(con).get("turn", {}).items():
-        old = as_before_0005("turn", body)["turn"]
+        old = legacy("turn", body)["turn"]
         conversation, _, index = key.partition("/")
         answers[(int(conversation), int(index) - 1)] = old["answer_json"]
     return answers
@@ -141,7 +150,7 @@ def _resign_audit(con: duckdb.DuckDBPyConnection) -> None:
             action=record.action,
             entity_type=record.entity_type,
             entity_id=entity_id,
-            payload=as_before_0005(record.entity_type, record.payload),
+            payload=legacy(record.entity_type, record.payload),
         )
         rewritten.append(previous)
     con.execute("DELETE FROM audit_log")
