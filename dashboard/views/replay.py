@@ -67,7 +67,7 @@ if not (requested and requested.isdigit()):
                 "views/replay.py",
                 label=pickers.conversation_label(ctx, c),
                 icon=":material/replay:",
-                query_params={"conversation": c.conversation_id},
+                query_params={"conversation": str(c.conversation_id)},
             )
     st.stop()
 
@@ -331,7 +331,7 @@ st.page_link(
     icon=":material/radiology:",
     query_params={
         "id": conversation.case_id,
-        "conversation": conversation.conversation_id,
-        "turn": number,
+        "conversation": str(conversation.conversation_id),
+        "turn": str(number),
     },
 )
