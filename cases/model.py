@@ -821,6 +821,16 @@ class SignMatchWrite:
     status: SignStatus
     evidence_anchor_ids: tuple[AnchorId, ...] = ()
     reason: str | None = None
+    name_en: str | None = None
+    """The sign's name as the answer gave it (None where the answer was in Chinese only)."""
+    name_zh: str | None = None
+    item_group: str | None = None
+    """The item's group in its profile (core, supporting, ...)."""
+    reason_zh: str | None = None
+    """The reason in Chinese (``reason`` is the English one)."""
+    profile_name_en: str | None = None
+    """The profile's name as the answer gave it (the same on every item of a turn)."""
+    profile_name_zh: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1165,10 +1175,21 @@ class SignMatch:
     status: SignStatus
     evidence_anchor_ids: tuple[AnchorId, ...]
     reason: str | None
+    name_en: str | None = None
+    name_zh: str | None = None
+    item_group: str | None = None
+    reason_zh: str | None = None
+    profile_name_en: str | None = None
+    profile_name_zh: str | None = None
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "conversation_id", "turn_index", "item_index", "profile_id", "profile_version",
-        "sign_code", "status", "evidence_anchor_ids", "reason",
+        "sign_code", "status", "evidence_anchor_ids", "reason", "name_en", "name_zh",
+        "item_group", "reason_zh", "profile_name_en", "profile_name_zh",
+    )  # fmt: skip
+    _TEXT: ClassVar[tuple[str, ...]] = (
+        "name_en", "name_zh", "item_group", "reason_zh", "profile_name_en",
+        "profile_name_zh",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
 
@@ -1191,6 +1212,7 @@ class SignMatch:
             status=write.status,
             evidence_anchor_ids=tuple(write.evidence_anchor_ids),
             reason=write.reason,
+            **{name: getattr(write, name) for name in cls._TEXT},
         )
 
     @classmethod
@@ -1207,6 +1229,7 @@ class SignMatch:
             status=SignStatus(r["status"]),
             evidence_anchor_ids=tuple(AnchorId(a) for a in r["evidence_anchor_ids"]),
             reason=r["reason"],
+            **{name: r[name] for name in cls._TEXT},
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -1221,6 +1244,7 @@ class SignMatch:
             "status": self.status.value,
             "evidence_anchor_ids": list(self.evidence_anchor_ids),
             "reason": self.reason,
+            **{name: getattr(self, name) for name in self._TEXT},
         }
 
 

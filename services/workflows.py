@@ -183,6 +183,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
     referenced = tuple(a for a, s in events.items() if s is AnchorStatus.REFERENCED)
     answer = result.to_json()
     answer.pop("anchors", None)  # stored as anchor rows
+    answer.pop("scorecard", None)  # stored as sign-match rows
     answer["parameters"] = result.parameters
     return cases.TurnWrite(
         conversation_id=cases.ConversationId(conversation_id),
@@ -215,12 +216,18 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
             cases.SignMatchWrite(
                 profile_id=result.scorecard.profile_id,
                 profile_version=result.scorecard.profile_version,
+                profile_name_en=result.scorecard.name_en,
+                profile_name_zh=result.scorecard.name_zh,
                 sign_code=str(item.sign_code),
+                name_en=item.name_en,
+                name_zh=item.name_zh,
+                item_group=item.group.value,
                 status=cases.SignStatus(item.status.value),
                 evidence_anchor_ids=tuple(
                     cases.AnchorId(a) for a in item.evidence_anchor_ids
                 ),
                 reason=item.reason_en,
+                reason_zh=item.reason_zh,
             )
             for item in result.scorecard.items
         ),

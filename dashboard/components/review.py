@@ -81,7 +81,7 @@ def box_panel(
                                 label=box.label or ctx.t("box.default_label"),
                                 verdict=cases.Verdict(verdict) if verdict else None,
                                 note=note.strip() or None,
-                                conversation_id=conversation_id
+                                conversation_id=cases.ConversationId(conversation_id)
                                 if conversation_id
                                 else None,
                                 turn_index=None
