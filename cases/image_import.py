@@ -16,7 +16,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image as PILImage
 
-from cases.calibration import NO_USER_SPACING_ISSUE, user_calibration
+from cases.calibration import calibration_from_user
 from cases.content_store import pixel_sha256
 from cases.decoded import DecodedImage, IntakeLimits
 from cases.deidentify import PIXELS_ONLY_METHOD
@@ -176,9 +176,8 @@ def read_bitmap(
     method = PIXELS_ONLY_METHOD + (
         "; burned-in text blanked in the pixels" if blanked else ""
     )
-    calibration = user_calibration(spacing_mm)
-    if not calibration.is_known:
-        issues.append(NO_USER_SPACING_ISSUE)
+    calibration, calibration_issues = calibration_from_user(spacing_mm)
+    issues += calibration_issues
     bits = 8 if pixels.dtype == np.uint8 else 16
     return DecodedImage(
         image_id=ImageId(pixel_sha256(pixels)),
