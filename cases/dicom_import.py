@@ -39,7 +39,7 @@ from pydicom.uid import (
 
 from cases.calibration import calibration_from_dataset
 from cases.content_store import pixel_sha256
-from cases.decoded import DecodedImage, IntakeLimits
+from cases.decoded import DecodedImage, IntakeLimits, check_shape
 from cases.defined_terms import (
     CHEST_BODY_PARTS,
     LATERAL_VIEWS,
@@ -255,6 +255,7 @@ def _check_matrix(ds: Dataset, name: str, limits: IntakeLimits) -> None:
     if rows <= 0 or columns <= 0:
         raise InvalidImageFile(f"{name}: image size {columns}x{rows} is empty")
     limits.check_matrix(name, rows, columns, max(frames, 1))
+    check_shape(name, rows, columns)
     if frames > 1:
         raise UnsupportedImage(
             f"{name}: multi-frame image ({frames} frames); export the radiograph as a single frame"

@@ -18,7 +18,7 @@ from PIL import Image as PILImage
 
 from cases.calibration import calibration_from_user
 from cases.content_store import pixel_sha256
-from cases.decoded import DecodedImage, IntakeLimits
+from cases.decoded import DecodedImage, IntakeLimits, check_shape
 from cases.deidentify import PIXELS_ONLY_METHOD
 from cases.display import bitmap_display_params
 from cases.errors import InvalidImageFile, UnsupportedImage
@@ -81,6 +81,7 @@ def _open(
         raise InvalidImageFile(
             f"{name}: not a readable {kind.value.upper()} file ({reason})"
         ) from exc
+    check_shape(name, image.height, image.width)
     return image
 
 
