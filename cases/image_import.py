@@ -21,7 +21,7 @@ from cases.content_store import pixel_sha256
 from cases.decoded import DecodedImage, IntakeLimits, check_shape
 from cases.deidentify import PIXELS_ONLY_METHOD
 from cases.display import bitmap_display_params
-from cases.errors import InvalidImageFile, UnsupportedImage
+from cases.errors import InvalidImageFile, UnsupportedImage, safe_reason
 from cases.model import (
     BlankedBox,
     BurnedInPolicy,
@@ -74,10 +74,10 @@ def _open(
             image.load()
     except PILImage.DecompressionBombError as exc:
         raise InvalidImageFile(
-            f"{name}: image is too large to decode safely ({exc})"
+            f"{name}: image is too large to decode safely ({safe_reason(exc)})"
         ) from exc
     except _PIL_ERRORS as exc:
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        reason = safe_reason(exc)
         raise InvalidImageFile(
             f"{name}: not a readable {kind.value.upper()} file ({reason})"
         ) from exc

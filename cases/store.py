@@ -29,7 +29,12 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from cases import audit, case_list, verification
-from cases.content_store import ContentStore, StoredFile, store_dir_for
+from cases.content_store import (
+    ContentStore,
+    StoredFile,
+    salt_fingerprint,
+    store_dir_for,
+)
 from cases.decoded import DecodedImage, IntakeLimits
 from cases.deidentify import remap_uid
 from cases.display import needs_header, to_display
@@ -52,6 +57,7 @@ from cases.model import (
     Annotation,
     AnnotationId,
     AnnotationWrite,
+    AuditProblem,
     AuditRecord,
     AuditReport,
     BurnedInPolicy,
@@ -89,7 +95,7 @@ from cases.turns import (
     turn_entity_id,
     turn_payload,
 )
-from cases.verification import analysis_payload
+from cases.verification import SALT_KEY, analysis_payload
 
 logger = logging.getLogger(__name__)
 
@@ -158,13 +164,19 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
         connection.close()
         raise
     lock_key = f"memory:{id(connection)}" if in_memory else str(db_path)
-    return CaseStore(
+    store = CaseStore(
         connection=connection,
         db_path=None if in_memory else db_path,
         content=content,
         salt=salt,
         lock=_write_lock(lock_key),
     )
+    try:
+        store.record_file_hashes()
+    except BaseException:
+        connection.close()
+        raise
+    return store
 
 
 class CaseStore:
@@ -364,7 +376,11 @@ class CaseStore:
                 created.append(pixels)
                 header = None
                 if decoded.header is not None:
-                    header = self.content.put_header(decoded.image_id, decoded.header)
+                    # Named by its own SHA-256, which the audited image row then holds,
+                    # so an edit to the header file is detected (audit verify).
+                    header = self.content.put_header(
+                        hashlib.sha256(decoded.header).hexdigest(), decoded.header
+                    )
                     created.append(header)
                 outcome = self._insert_import(
                     decoded, actor, pixels.relative, header.relative if header else None
@@ -570,10 +586,55 @@ class CaseStore:
         return pixels
 
     def load_header(self, image: Image) -> Dataset | None:
-        """Return the de-identified DICOM header of an image (None for PNG/JPEG)."""
+        """Return the de-identified DICOM header of an image (None for PNG/JPEG).
+
+        Raises:
+            StoreCorrupted: the header file is missing or no longer has its recorded
+                SHA-256 (it was edited after import).
+        """
         if image.header_path is None:
             return None
-        return dcmread(BytesIO(self.content.read_bytes(image.header_path)))
+        data = self.content.read_bytes(image.header_path)
+        with self._cursor() as cursor:
+            expected = verification.expected_header_sha256(
+                cursor, image.image_id, image.header_path
+            )
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise StoreCorrupted(
+                f"header file {self.content.root / image.header_path} of image "
+                f"{image.image_id[:12]} was altered since import; restore the store "
+                "folder from a backup (`casebook restore`)"
+            )
+        return dcmread(BytesIO(data))
+
+    def record_file_hashes(self) -> None:
+        """Record the salt's fingerprint and legacy header hashes the database lacks.
+
+        Runs at every read-write open and costs one query when nothing is missing.
+        Images imported before header files were named by their own hash (migration
+        0007) get the hash their header has now (trust on first use).
+        """
+        with self._lock, self._cursor() as cursor:
+            missing = verification.missing_file_hashes(cursor)
+        if not missing.salt and not missing.headers:
+            return
+        now = utc_now().replace(tzinfo=None)
+        rows: list[list[Any]] = []
+        if missing.salt:
+            rows.append(["salt", SALT_KEY, salt_fingerprint(self._salt), now])
+        for image_id, relative in missing.headers:
+            try:
+                data = self.content.read_bytes(relative)
+            except StoreCorrupted:
+                continue  # audit verify reports the missing file
+            rows.append(["header", image_id, hashlib.sha256(data).hexdigest(), now])
+        with self._transaction() as cursor:
+            for row in rows:
+                cursor.execute(
+                    "INSERT INTO file_hashes (kind, key, sha256, recorded_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    row,
+                )
 
     def load_display(self, image: Image) -> npt.NDArray[np.float32]:
         """Return presentation values in [0, 1], 1 = white (modality LUT, VOI, MONOCHROME1)."""
@@ -1237,17 +1298,14 @@ class CaseStore:
         disappeared since it was recorded, or an entity row that no audit record
         covers (inserted behind the casebook's back).
         """
+        unreadable: list[AuditProblem] = []
         with self._cursor() as cursor:
-            records = [
-                AuditRecord.from_row(r)
-                for r in cursor.execute(
-                    f"SELECT {columns_sql(AuditRecord)} FROM audit_log ORDER BY seq"
-                ).fetchall()
-            ]
+            records = verification.fetch_records(cursor, AuditRecord, "seq", unreadable)
             current = verification.current_payloads(cursor, self.content)
         head = records[-1] if records else None
         chain_problem = audit.check_chain(records)
         problems = (
+            *unreadable,
             *((chain_problem,) if chain_problem else ()),
             *verification.entity_problems(records, current),
         )
@@ -1260,6 +1318,29 @@ class CaseStore:
             problem=problems[0] if problems else None,
             problems=problems,
         )
+
+    def orphan_files(self) -> list[str]:
+        """Return the store files no row references (see ``verification.orphan_files``)."""
+        with self._lock, self._cursor() as cursor:
+            return verification.orphan_files(cursor, self.content)
+
+    def remove_orphan_files(self) -> list[str]:
+        """Remove the store files no row references; return what was removed.
+
+        Holds the write lock, so no import of this process is between writing its files
+        and committing its rows; files younger than ``ORPHAN_GRACE_S`` are kept for an
+        import in another process.
+
+        Raises:
+            StoreUnwritable: a file cannot be removed.
+        """
+        with self._lock:
+            orphans = self.orphan_files()
+            for relative in orphans:
+                self.content.remove(relative)
+        if orphans:
+            logger.info("removed %d orphan store files", len(orphans))
+        return orphans
 
     def rebuild_case_summaries(self) -> None:
         """Recompute the per-case counts of the case list from the base tables.

@@ -84,3 +84,60 @@ def test_an_implausible_length_is_given_in_pixels():
         ),
         "zh",
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "rendered_markdown"),
+    [
+        ("**bold**", "**bold**"),
+        ("![x](http://evil.example/x.png)", "!["),
+        ("[click](https://evil.example)", "[click]("),
+        ("# heading", "# heading"),
+        ("- item", "- item"),
+        ("1. item", "1. item"),
+        ("`code`", "`code`"),
+        ("<script>alert(1)</script>", "<script>"),
+    ],
+)
+def test_markdown_in_user_text_is_escaped(typed, rendered_markdown):
+    from services.exports import md_text
+
+    escaped = md_text(typed)
+    if typed[0] in "#-1":  # block markers only count at the start of a line
+        assert not escaped.startswith(rendered_markdown)
+    else:
+        assert rendered_markdown not in escaped
+
+
+def test_markdown_exports_escape_markdown(seed_copy, seed_cache, tmp_path):
+    from services.exports import export_conversation, export_teaching_file
+
+    question = "**bold** ![x](http://evil.example/x.png) [link](https://evil.example)?"
+    with open_store(seed_copy) as store:
+        session = workflows.start_session(
+            store, "C000001", backend=EmbeddedBackend(), actor="m", cache=seed_cache
+        )
+        workflows.ask(store, session, question, actor="**mallory**")
+        conversation = session.record.conversation_id
+        export_conversation(
+            store, conversation, tmp_path / "b", actor="qa", verify=False
+        )
+        export_teaching_file(
+            store,
+            conversation,
+            tmp_path / "t",
+            turns=[1],
+            points=["__underline__ [x](javascript:alert(1))"],
+            actor="qa",
+        )
+    for path in (tmp_path / "b" / "report.md", tmp_path / "t" / "index.md"):
+        text = path.read_text(encoding="utf-8")
+        for live in (
+            "**bold**",
+            "![x](",
+            "[link](",
+            "**mallory**",
+            "__underline__",
+            "[x](",
+        ):
+            assert live not in text, (path.name, live)
