@@ -54,17 +54,38 @@ class CasesError(Exception):
 
 
 class DatabaseLocked(CasesError):
-    """Another process holds the DuckDB file (DuckDB allows one writer per file)."""
+    """Another process holds the DuckDB file (DuckDB allows one process per file).
 
-    def __init__(self, path: Path | str, pid: int | None = None) -> None:
+    The message names the holder (``cases.connection.describe_holder``): the dashboard
+    only holds the file while it works, so waiting is the fix there; another command
+    holds it until it ends.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        pid: int | None = None,
+        *,
+        holder: str | None = None,
+        waited_s: float | None = None,
+    ) -> None:
         self.path = Path(path)
         self.pid = pid
-        holder = (
+        self.holder = holder or (
             f"another process (PID {pid})" if pid is not None else "another process"
         )
+        waited = f" for {waited_s:g} s" if waited_s else ""
+        if self.holder.startswith("the dashboard"):
+            hint = (
+                "it is busy; try again in a moment, raise CASEBOOK_LOCK_WAIT_S, or stop "
+                "it with `casebook stop`"
+            )
+        elif self.holder.startswith("the command"):
+            hint = "wait for that command to finish, or use another --db"
+        else:
+            hint = "end that process, or use another --db"
         super().__init__(
-            f"database {self.path} is in use by {holder}: stop the dashboard with "
-            "`casebook stop` or use another --db"
+            f"database {self.path} is in use by {self.holder}{waited}: {hint}"
         )
 
     @classmethod

@@ -3,8 +3,13 @@
 Thread safety: a store holds one DuckDB connection per process and opens a fresh
 ``cursor()`` for every call, so one ``CaseStore`` may be shared by the dashboard's
 session threads. Writes additionally take a per-database lock, because each write reads
-the audit chain's head and appends the next link in the same transaction. DuckDB lets only
-one process open the file read-write; a second process gets ``DatabaseLocked``.
+the audit chain's head and appends the next link in the same transaction.
+
+Processes: DuckDB lets one process at a time open the file, so the connection is held by
+lease (``cases.connection``): opened when a call needs it, closed after a short idle
+time. The dashboard and ``casebook`` commands thus take turns on one file; a process
+that finds it taken waits (``CASEBOOK_LOCK_WAIT_S``) and then gets a ``DatabaseLocked``
+naming the holder.
 
 Turns, anchors, anchor events, measurements and sign matches have no update path here:
 corrections are new rows. Every write and its audit record commit in one transaction.
@@ -29,6 +34,7 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from cases import audit, case_list, verification
+from cases.connection import DatabaseLease, connect_waiting, lock_wait_s
 from cases.content_store import (
     ContentStore,
     StoredFile,
@@ -39,9 +45,6 @@ from cases.decoded import DecodedImage, IntakeLimits
 from cases.deidentify import remap_uid
 from cases.display import needs_header, to_display
 from cases.errors import (
-    CasesError,
-    DatabaseLocked,
-    InvalidDatabase,
     InvalidRecord,
     RecordNotFound,
     StoreCorrupted,
@@ -109,22 +112,6 @@ def _write_lock(key: str) -> threading.RLock:
         return _WRITE_LOCKS.setdefault(key, threading.RLock())
 
 
-def _connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        message = str(exc)
-        if "lock" in message.lower():
-            raise DatabaseLocked.from_duckdb_message(path, message) from exc
-        if "not a valid DuckDB database" in message:
-            raise InvalidDatabase(
-                f"{path} is not a DuckDB database; point --db at a casebook database or a new file name"
-            ) from exc
-        raise CasesError(
-            f"cannot open database {path}: {' '.join(message.split())}"
-        ) from exc
-
-
 def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
     """Open (creating or upgrading) the case database at ``path``.
 
@@ -153,7 +140,7 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
                 f"folder {db_path.parent} for database {db_path.name} cannot be created",
                 exc,
             ) from exc
-    connection = _connect(MEMORY if in_memory else db_path)
+    connection = connect_waiting(MEMORY if in_memory else db_path, lock_wait_s())
     try:
         migrate(connection, label=str(db_path))
         content = ContentStore(
@@ -165,7 +152,7 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
         raise
     lock_key = f"memory:{id(connection)}" if in_memory else str(db_path)
     store = CaseStore(
-        connection=connection,
+        lease=DatabaseLease(None if in_memory else db_path, connection),
         db_path=None if in_memory else db_path,
         content=content,
         salt=salt,
@@ -174,7 +161,7 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
     try:
         store.record_file_hashes()
     except BaseException:
-        connection.close()
+        store.close()
         raise
     return store
 
@@ -188,13 +175,13 @@ class CaseStore:
     def __init__(
         self,
         *,
-        connection: duckdb.DuckDBPyConnection,
+        lease: DatabaseLease,
         db_path: Path | None,
         content: ContentStore,
         salt: bytes,
         lock: threading.RLock,
     ) -> None:
-        self._connection = connection
+        self._lease = lease
         self.db_path = db_path
         self.content = content
         self._salt = salt
@@ -204,7 +191,20 @@ class CaseStore:
 
     def close(self) -> None:
         """Close the connection (and release the file for other processes)."""
-        self._connection.close()
+        self._lease.close()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep the database file open across several calls (one unit of work).
+
+        Between calls a store releases the file when idle (``cases.connection``), so
+        another process may write in between; hold it where calls must see each other.
+        """
+        self._lease.acquire()
+        try:
+            yield
+        finally:
+            self._lease.release()
 
     def __enter__(self) -> CaseStore:
         return self
@@ -214,11 +214,15 @@ class CaseStore:
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cursor = self._connection.cursor()
+        connection = self._lease.acquire()
         try:
-            yield cursor
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            self._lease.release()
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -353,7 +357,7 @@ class CaseStore:
         and keep their stored calibration (``ImportOutcome.ignored_calibration`` says
         when this import's differs).
         """
-        with self._lock:
+        with self._lock, self.held():
             existing = self.find_image(decoded.image_id)
             if existing is not None:
                 # An image is immutable once stored (turns and measurements used its
@@ -1198,7 +1202,7 @@ class CaseStore:
         committed write (``CHECKPOINT``), so the database file and the store folder can
         be copied as one consistent snapshot (``cases.backup``).
         """
-        with self._lock:
+        with self._lock, self.held():
             record = self.record_event(
                 actor=actor,
                 action=action,

@@ -5,9 +5,13 @@
 (``<db>.serve.pid``, JSON) and a log (``<db>.serve.log``); in the foreground it writes the
 same PID file and copies the server's output to the terminal and the log.
 
-The server process holds the DuckDB lock, so ``status`` cannot open the database while it
-runs: the server keeps ``<db>.serve.json`` (counts and sizes, refreshed every 15 s) and
-``status`` reads that instead.
+The server opens the DuckDB file only while it works (``cases.connection``), so other
+commands run beside it; ``status`` still reads the server's ``<db>.serve.json`` (counts
+and sizes, refreshed every 15 s) rather than competing with it for the file.
+
+A foreground ``serve`` passes SIGTERM and SIGHUP (a service manager's stop) on to its
+Streamlit child and removes its PID file; ``stop`` checkpoints the database once the
+server is gone, so no ``.wal`` is left beside it.
 """
 
 from __future__ import annotations
@@ -124,6 +128,10 @@ def running_server(paths: ServePaths) -> dict[str, Any] | None:
 def _port_free(address: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # Streamlit (tornado) binds with SO_REUSEADDR, so a port whose last server just
+        # stopped (connections in TIME_WAIT) is free for it; probe the same way, or a
+        # restart right after `casebook stop` is refused for a minute.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((address, port))
         except OSError:
@@ -309,18 +317,65 @@ def _serve_foreground(
         _write_pid(paths, process.pid, url, args, db, group=False)
         copier = threading.Thread(target=_tee, args=(process, log), daemon=True)
         copier.start()
+        previous = _forward_termination()
         try:
             code = process.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Terminated):
             _terminate(process.pid, group=False)
             code = 0
         finally:
+            _restore_handlers(previous)
             copier.join(timeout=2)
             record = read_pid_file(paths)
             if record is not None and record.get("pid") == process.pid:
                 paths.pid.unlink(missing_ok=True)
             paths.status.unlink(missing_ok=True)
     return EXIT_OK if code in (0, -signal.SIGTERM) else EXIT_FAILED
+
+
+class _Terminated(Exception):
+    """``casebook serve`` itself received SIGTERM or SIGHUP (a service manager stops it)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
+_FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _forward_termination() -> dict[int, Any]:
+    """Turn SIGTERM/SIGHUP into an exception, so the child is stopped and files removed.
+
+    Without this a service manager's SIGTERM ends ``casebook serve`` at once, leaving
+    the Streamlit child serving (and holding the port) and a stale PID file behind.
+    """
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous  # signal handlers can only be set from the main thread
+    for signum in _FORWARDED_SIGNALS:
+        previous[signum] = signal.signal(signum, _raise_terminated)
+    return previous
+
+
+def _restore_handlers(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def checkpoint_database(db: Path) -> bool:
+    """Write the write-ahead log into the database file; True when it was done.
+
+    A plain copy of the ``.duckdb`` file without its ``.wal`` would lose the last
+    writes, so ``stop`` leaves no log behind once the server is gone.
+    """
+    from cases import CasesError, checkpoint
+
+    try:
+        checkpoint(db)
+    except CasesError:
+        return False
+    return True
 
 
 def _tee(process: subprocess.Popen[bytes], log: Any) -> None:
@@ -402,10 +457,14 @@ def run_stop(args: argparse.Namespace) -> int:
         raise CommandError(f"PID {pid} did not stop; end it by hand (kill {pid})")
     paths.pid.unlink(missing_ok=True)
     paths.status.unlink(missing_ok=True)
+    checkpointed = db.exists() and checkpoint_database(db)
     if args.json:
-        print_json({"stopped": True, "db": str(db), "pid": pid})
+        print_json(
+            {"stopped": True, "db": str(db), "pid": pid, "checkpointed": checkpointed}
+        )
     else:
-        print(f"stopped the dashboard serving {db} (PID {pid})")
+        note = "; database checkpointed" if checkpointed else ""
+        print(f"stopped the dashboard serving {db} (PID {pid}){note}")
     return EXIT_OK
 
 
