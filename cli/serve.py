@@ -57,8 +57,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--address",
         default=DEFAULT_ADDRESS,
-        help=f"address to listen on (default {DEFAULT_ADDRESS}; without [auth] in the secrets, "
-        "a non-loopback address fixes everyone to $CASEBOOK_ROLE)",
+        help=f"address to listen on (default {DEFAULT_ADDRESS}); another address needs "
+        "sign-in ([auth] in .streamlit/secrets.toml) or --allow-unauthenticated",
+    )
+    serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="serve a non-loopback address without sign-in: everyone who reaches it reads "
+        "every case and acts as $CASEBOOK_ROLE",
     )
     serve.add_argument(
         "--background",
@@ -226,16 +232,64 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not 1 <= args.port <= 65535:
         raise CommandError(f"--port must be 1..65535, got {args.port}")
+    exposure = _unauthenticated_exposure(args.address, args.allow_unauthenticated)
     if not _port_free(args.address, args.port):
         raise CommandError(
             f"port {args.port} on {args.address} is in use; pass another --port"
         )
     _check_database(db, paths)
+    if exposure:
+        print(f"warning: {exposure}", file=sys.stderr)
     url = _url(args.address, args.port)
     command = server_command(args.address, args.port)
     if args.background:
         return _serve_background(command, db, paths, url, args)
     return _serve_foreground(command, db, paths, url, args)
+
+
+SECRETS_FILES = (
+    ROOT / ".streamlit" / "secrets.toml",
+    Path.home() / ".streamlit" / "secrets.toml",
+)
+
+
+def sign_in_configured() -> bool:
+    """Whether a secrets file Streamlit reads configures ``[auth]`` (OIDC sign-in)."""
+    import tomllib
+
+    for path in SECRETS_FILES:
+        try:
+            secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if secrets.get("auth"):
+            return True
+    return False
+
+
+def _unauthenticated_exposure(address: str, allowed: bool) -> str | None:
+    """Refuse, or describe, serving a non-loopback address without sign-in.
+
+    Returns the warning to print when the exposure was allowed, else None.
+
+    Raises:
+        CommandError: a non-loopback address without sign-in and without the flag.
+    """
+    from services.access import DEFAULT_LOCAL_ROLE, is_loopback
+
+    if is_loopback(address) or sign_in_configured():
+        return None
+    role = os.environ.get("CASEBOOK_ROLE") or DEFAULT_LOCAL_ROLE.value
+    exposure = (
+        f"without sign-in, everyone who reaches {address} can read every case, its "
+        f"conversations and images, and act as role {role!r} in the audit log"
+    )
+    if not allowed:
+        raise CommandError(
+            f"{exposure}; configure sign-in ([auth] in .streamlit/secrets.toml, see "
+            "docs/trust.md) or pass --allow-unauthenticated"
+        )
+    return exposure
 
 
 def _write_pid(

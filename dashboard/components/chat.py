@@ -12,7 +12,8 @@ from dashboard import feedback, resources
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
 from engine.dialogue import TurnResult
-from services import workflows
+from services import access, workflows
+from services.access import Right
 from services.overlay import DrawnBox
 
 
@@ -105,6 +106,13 @@ def ask(
     Errors show in the page's message area; a conversation that was opened before the
     error is still returned so that the next question goes to it.
     """
+    # The page hides the chat input from roles without ASK, but a hidden widget is not a
+    # permission: check on the server side before anything is written.
+    try:
+        access.require(ctx.identity, Right.ASK)
+    except access.PermissionDenied as exc:
+        feedback.report(exc)
+        return Asked(conversation_id=conversation_id, result=None)
     registry = resources.sessions()
     with st.chat_message("user"):
         plain(question)
