@@ -391,6 +391,10 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Not answered, and nothing was stored: the reason is at the top of the page.",
         "未能回答，未保存任何内容：原因见页面顶部。",
     ),
+    "chat.queued": (
+        "Waiting: answered after the questions before it, in this conversation.",
+        "排队中：将在此前的问题之后、在本对话中回答。",
+    ),
     "chat.thinking": (
         "Analysing… (the first question on an image takes longest)",
         "正在分析……（每张影像的第一个问题耗时最长）",
