@@ -21,7 +21,14 @@ from collections.abc import Sequence
 
 from pydicom.dataset import Dataset
 
-from cases.model import Calibration, CalibrationSource, ImportIssue, IssueCode, Severity
+from cases.model import (
+    Calibration,
+    CalibrationSource,
+    ImportIssue,
+    IssueCode,
+    Severity,
+    calibration,
+)
 
 PLAUSIBLE_SPACING_MM = (0.05, 7.0)
 """Pixel spacing band (mm per pixel, inclusive) accepted for a chest radiograph.
@@ -180,10 +187,10 @@ def calibration_from_dataset(
                 message="Pixel Spacing (0028,0030) is zero, empty or malformed and was ignored",
             )
         )
-    calibration = _imager_calibration(ds, issues)
-    if not calibration.is_known:
+    found = _imager_calibration(ds, issues)
+    if not found.is_calibrated:
         issues.append(NO_CALIBRATION_ISSUE)
-    return calibration, tuple(issues)
+    return found, tuple(issues)
 
 
 def user_calibration(spacing_mm: float | None) -> Calibration:
@@ -194,9 +201,7 @@ def user_calibration(spacing_mm: float | None) -> Calibration:
     """
     if spacing_mm is None:
         return Calibration.none()
-    return Calibration(
-        row_mm=spacing_mm, col_mm=spacing_mm, source=CalibrationSource.USER
-    )
+    return calibration(spacing_mm, spacing_mm, CalibrationSource.USER)
 
 
 def calibration_from_user(
