@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -206,8 +207,9 @@ def report_finished(finished: Sequence[PendingQuestion]) -> None:
 def follow(ctx: PageContext, queue: QuestionQueue) -> None:
     """Show the unanswered questions and stream the current answer until all are done.
 
-    Then rerun the page, so the new turns show in the transcript, overlay and pickers. A
-    rerun that the reader starts meanwhile stops this loop, never the answers.
+    Then rerun the page when turns were stored, so they show in the transcript, overlay
+    and pickers; a failed question keeps its place with the reason at the top. A rerun
+    that the reader starts meanwhile stops this loop, never the answers.
     """
     pending = [item for item in queue.items() if not item.finished]
     if not pending:
@@ -220,15 +222,26 @@ def follow(ctx: PageContext, queue: QuestionQueue) -> None:
             slots.append((item, st.empty()))
     while True:
         for item, slot in slots:
-            if item.status is QuestionStatus.QUEUED:
-                slot.caption(ctx.t("chat.queued"))
-            elif item.status is QuestionStatus.ANSWERING:
-                if item.streamed:
-                    slot.markdown(escape_lines(item.streamed))
-                else:
-                    slot.caption(ctx.t("chat.thinking"))
-            else:
-                slot.empty()
+            _show_progress(ctx, item, slot)
         if queue.wait_idle(timeout=FOLLOW_INTERVAL_S):
             break
-    st.rerun()
+    for item, slot in slots:
+        _show_progress(ctx, item, slot)
+    finished = queue.clear_finished()
+    report_finished(finished)
+    if any(item.status is QuestionStatus.DONE for item in finished):
+        st.rerun()
+
+
+def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
+    if item.status is QuestionStatus.QUEUED:
+        slot.caption(ctx.t("chat.queued"))
+    elif item.status is QuestionStatus.ANSWERING:
+        if item.streamed:
+            slot.markdown(escape_lines(item.streamed))
+        else:
+            slot.caption(ctx.t("chat.thinking"))
+    elif item.status is QuestionStatus.FAILED:
+        slot.caption(ctx.t("chat.failed"))
+    else:
+        slot.empty()

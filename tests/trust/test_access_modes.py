@@ -76,7 +76,7 @@ def test_serving_another_address_without_sign_in_needs_a_flag(
             "--port",
             "1",
             "--background",
-        ]  # fmt: skip
+        ]
     )
     err = capsys.readouterr().err
     assert code == 1
