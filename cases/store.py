@@ -1323,10 +1323,12 @@ class CaseStore:
             problems=problems,
         )
 
-    def orphan_files(self) -> list[str]:
+    def orphan_files(
+        self, *, grace_s: float = verification.ORPHAN_GRACE_S
+    ) -> list[str]:
         """Return the store files no row references (see ``verification.orphan_files``)."""
         with self._lock, self._cursor() as cursor:
-            return verification.orphan_files(cursor, self.content)
+            return verification.orphan_files(cursor, self.content, grace_s=grace_s)
 
     def remove_orphan_files(self) -> list[str]:
         """Remove the store files no row references; return what was removed.

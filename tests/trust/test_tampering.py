@@ -155,3 +155,17 @@ def test_a_free_text_sop_class_uid_never_survives(tmp_path, seed_phantom, sop_cl
         + json.dumps([r.payload for r in records]).encode()
     )
     assert sop_class.encode() not in everything
+
+
+def test_a_backup_leaves_orphan_files_behind(seed_copy, tmp_path, capsys):
+    orphan = _orphan(seed_copy)
+    code, _, err = run(capsys, "backup", tmp_path / "b", "--db", seed_copy)
+    assert code == 0, err
+    copied = (
+        tmp_path
+        / "b"
+        / store_dir_for(seed_copy).name
+        / orphan.relative_to(store_dir_for(seed_copy))
+    )
+    assert not copied.exists()
+    assert (tmp_path / "b" / "manifest.json").is_file()
