@@ -174,7 +174,9 @@ def test_serve_in_the_background_then_status_then_stop(tmp_path, capsys, demo_te
         assert code == 0 and "already serves" in out and str(port) in out
 
         code, _, err = run(capsys, "demo", "--db", str(db))
-        assert code == 0, err  # the server shares the file (cases.connection)
+        assert code == 1 and "casebook stop" in err  # demo rebuilds: it says what to do
+        code, out, err = run(capsys, "list", "--db", str(db), "--json")
+        assert code == 0, err  # read-only commands share the file (cases.connection)
     finally:
         code, out, _ = run(capsys, "stop", "--db", str(db), "--json")
     assert code == 0 and json.loads(out)["stopped"] is True
