@@ -134,7 +134,10 @@ def _casebook_command(words: list[str]) -> str | None:
         if Path(word).name == "casebook" or (
             word == "cli" and index and words[index - 1] == "-m"
         ):
-            rest = [w for w in words[index + 1 :] if not w.startswith("-")]
+            rest = words[index + 1 :]
+            while rest and rest[0].startswith("-"):
+                # --db takes a value; the other global options are flags.
+                rest = rest[2:] if rest[0] == "--db" else rest[1:]
             return rest[0] if rest else "(no subcommand)"
     return None
 

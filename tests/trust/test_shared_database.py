@@ -134,3 +134,17 @@ def test_no_wal_is_left_once_every_process_is_idle(seed_copy, tmp_path, capsys):
     wal = seed_copy.with_name(seed_copy.name + ".wal")
     assert not wal.exists() or wal.stat().st_size == 0
     assert store_dir_for(seed_copy).is_dir()
+
+
+def test_a_casebook_command_holding_the_file_is_named_by_its_subcommand():
+    from cases.connection import _casebook_command, describe_holder
+
+    assert _casebook_command(["/usr/bin/python3", "-m", "cli", "import", "f"]) == (
+        "import"
+    )
+    assert _casebook_command(["/venv/bin/casebook", "--db", "x.duckdb", "backup"]) == (
+        "backup"
+    )
+    assert _casebook_command(["python", "-c", "pass"]) is None
+    assert describe_holder(None) == "another process"
+    assert "this process" in describe_holder(__import__("os").getpid())
