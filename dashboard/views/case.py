@@ -220,7 +220,8 @@ with left:
                 and 1 <= int(requested_turn) <= turn_count
             )
             state.put(
-                SessionKey.SHOWN_TURN, int(requested_turn) if from_link else turn_count
+                SessionKey.SHOWN_TURN,
+                int(requested_turn) if from_link and requested_turn else turn_count,
             )
         if turn_count > 1:
             shown_turn = c1.select_slider(
@@ -304,7 +305,7 @@ with left:
         store.list_sign_matches(conversation.conversation_id) if conversation else ()
     )
     card = (
-        findings.scorecard_view(turns, matches, shown_turn, vocabulary, ctx.lang)
+        findings.scorecard_view(matches, shown_turn, vocabulary, ctx.lang)
         if shown_turn
         else None
     )
@@ -344,7 +345,7 @@ measurements = (
     [
         m
         for m in store.list_measurements(conversation.conversation_id)
-        if m.turn_index < shown_turn
+        if m.turn_index <= shown_turn
     ]
     if conversation
     else []
@@ -410,7 +411,7 @@ if conversation is not None:
         "views/replay.py",
         label=ctx.t("case.open_replay"),
         icon=":material/replay:",
-        query_params={"conversation": conversation.conversation_id},
+        query_params={"conversation": str(conversation.conversation_id)},
     )
 
 # Last, so the whole page is drawn while the queued questions are answered.

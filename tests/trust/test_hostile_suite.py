@@ -256,7 +256,7 @@ TAMPERINGS: dict[str, Callable[[Path], None]] = {
     ),
     "turn inserted": _sql(
         "INSERT INTO turns SELECT conversation_id, 9, 'q', 'en', 'x', 'forged', '{}', "
-        "NULL, 1.0, 'x', now() FROM turns WHERE turn_index = 0"
+        "NULL, 1.0, 'x', now() FROM turns WHERE turn_index = 1"
     ),
     "anchor geometry edited": _sql(
         'UPDATE anchors SET geometry = \'{"type": "box", "x0": 1, "y0": 1, '
@@ -320,7 +320,7 @@ def test_tail_truncation_needs_a_published_head(
     main(["audit", "verify", "--json", "--db", str(db)])
     head = json.loads(capsys.readouterr().out)["head_hash"]
     statements = [
-        f"DELETE FROM {t} WHERE turn_index = 3"
+        f"DELETE FROM {t} WHERE turn_index = 4"
         for t in (
             "sign_matches",
             "measurements",

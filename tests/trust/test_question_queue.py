@@ -52,7 +52,7 @@ def test_follow_ups_sent_before_the_answer_join_the_same_conversation(
         ]
         assert len(new) == 1  # one conversation, not one per question
         turns = store.list_turns(new[0].conversation_id)
-        distance = store.list_measurements(new[0].conversation_id, 2)
+        distance = store.list_measurements(new[0].conversation_id, 3)
         assert store.verify_audit().ok
     assert [t.question for t in turns] == list(SEED_QUESTIONS)
     assert all(i.status is QuestionStatus.DONE for i in items)

@@ -89,7 +89,7 @@ def test_a_malformed_row_is_named_and_verify_goes_on(seed_copy, capsys):
     tamper(
         seed_copy,
         "UPDATE anchors SET geometry = '{\"type\": \"hexagon\"}' WHERE anchor_id = 'A2'",
-        "UPDATE turns SET answer_text = 'forged' WHERE turn_index = 0",
+        "UPDATE turns SET answer_text = 'forged' WHERE turn_index = 1",
     )
     code, report = verify(capsys, seed_copy)  # valid JSON despite the bad row
     assert code == 1
