@@ -383,3 +383,53 @@ def evaluate(
 
 def _mean(values: list[float]) -> float | None:
     return None if not values else round(sum(values) / len(values), 4)
+
+
+# ---------------------------------------------------------------------------------------
+# Calibration
+# ---------------------------------------------------------------------------------------
+
+RELIABILITY_BINS = 10
+
+
+def reliability_table(
+    scores: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.bool_],
+    bins: int = RELIABILITY_BINS,
+) -> list[dict[str, float | int]]:
+    """Per equal-width score bin: count, mean score and observed rate of real findings."""
+    scores = np.asarray(scores, np.float64)
+    labels = np.asarray(labels, bool)
+    index = np.minimum((scores * bins).astype(int), bins - 1)
+    rows: list[dict[str, float | int]] = []
+    for b in range(bins):
+        inside = index == b
+        n = int(inside.sum())
+        if n == 0:
+            continue
+        rows.append(
+            {
+                "low": round(b / bins, 2),
+                "high": round((b + 1) / bins, 2),
+                "n": n,
+                "mean_score": round(float(scores[inside].mean()), 4),
+                "observed": round(float(labels[inside].mean()), 4),
+            }
+        )
+    return rows
+
+
+def expected_calibration_error(
+    scores: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.bool_],
+    bins: int = RELIABILITY_BINS,
+) -> float | None:
+    """Count-weighted mean |observed rate - mean score| over the reliability bins."""
+    rows = reliability_table(scores, labels, bins)
+    total = sum(int(r["n"]) for r in rows)
+    if total == 0:
+        return None
+    gap = sum(
+        int(r["n"]) * abs(float(r["observed"]) - float(r["mean_score"])) for r in rows
+    )
+    return round(gap / total, 4)
