@@ -194,6 +194,19 @@ def summarise(
             false_nodule / max(n_nodule_films, 1), 3
         ),
         "reported_outside_lung_fields": int(outside),
+        "diffuse_reported_per_normal_film": round(
+            sum(r.diffuse_reported for r in records if not r.has_nodule)
+            / max(n_normal, 1),
+            3,
+        ),
+        "diffuse_reported_per_nodule_film": round(
+            sum(r.diffuse_reported for r in records if r.has_nodule)
+            / max(n_nodule_films, 1),
+            3,
+        ),
+        "diffuse_largest_lung_fraction": round(
+            max((r.diffuse_max_fraction for r in records), default=0.0), 3
+        ),
         "size": _size_figures(size_rows),
         "ece_described": expected_calibration_error(calib, labels),
         "reliability_described": reliability_table(calib, labels),

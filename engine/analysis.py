@@ -289,7 +289,11 @@ class Analyzer:
         lap("focal_findings")
 
         diffuse = find_diffuse_opacities(
-            image, anatomy, radiograph.calibration, first_id=len(findings) + 1
+            image,
+            anatomy,
+            radiograph.calibration,
+            first_id=len(findings) + 1,
+            focal=tuple(findings),
         )
         ranked = _rank(findings + diffuse)
         relations = {
@@ -432,8 +436,22 @@ def _placed(finding: Finding, sites: LungSites) -> Finding | None:
     """
     if not sites.is_lung(finding.center):
         return None
-    if sites.in_field(finding.center) and not finding.location.inside_lung:
-        return replace(finding, location=replace(finding.location, inside_lung=True))
+    location = finding.location
+    if sites.in_field(finding.center):
+        if not location.inside_lung:
+            return replace(finding, location=replace(location, inside_lung=True))
+        return finding
+    if sites.in_recess(finding.center) and location.side is not Side.MIDLINE:
+        # Below the dome: the lung of the posterior costophrenic recess, projected
+        # over the hemidiaphragm; the location words say so.
+        dome = (
+            Region.RIGHT_HEMIDIAPHRAGM
+            if location.side is Side.RIGHT
+            else Region.LEFT_HEMIDIAPHRAGM
+        )
+        if dome not in location.regions:
+            location = replace(location, regions=(*location.regions, dome))
+            return replace(finding, location=location)
     return finding
 
 

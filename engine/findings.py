@@ -1124,6 +1124,10 @@ class LungSites:
             return True
         if self._at(self.lung, p) or self._at(self.hull, p):
             return True
+        return self.in_recess(p)
+
+    def in_recess(self, p: Point) -> bool:
+        """Below the lung base of its column, within the posterior recess depth."""
         gx, gy = self.grid.to_grid(p)
         ix = int(np.clip(round(gx), 0, len(self.base) - 1))
         below = gy - self.base[ix]
@@ -1142,19 +1146,33 @@ class LungSites:
 # ---------------------------------------------------------------------------------------
 
 
+# A region denser than its mirror over more than this share of both lung fields (most
+# of one hemithorax) is taken for projection or exposure asymmetry (rotation, breast,
+# scoliosis): the mirror comparison cannot tell it from consolidation.
+DIFFUSE_MAX_LUNG_FRACTION = 0.30
+# The diffuse score has had no positive training film (the JSRT films have no
+# consolidation), so it is capped below certainty, and its area adds only up to the
+# size of a segment (8 % of both lungs).
+DIFFUSE_MAX_CONFIDENCE = 0.8
+DIFFUSE_AREA_SATURATION = 0.08
+
+
 def find_diffuse_opacities(
     image: FloatImage,
     anatomy: AnatomyMap,
     calibration: Calibration,
     *,
     first_id: int,
+    focal: tuple[Finding, ...] = (),
 ) -> list[Finding]:
     """Regions of one lung denser than the mirrored region of the other lung.
 
     Consolidation and streaky or reticular change raise the density of part of a lung
     field. Each lung pixel is compared with the contralateral pixel at the same relative
     height and band position; connected regions clearly denser than their mirror become
-    findings, classified by shape (elongated = linear) and texture (reticular).
+    findings, classified by shape (elongated = linear) and texture (reticular). A region
+    that holds a ``focal`` finding's centre is that lesion's own density, not a second
+    finding, and is left out; so is one wider than ``DIFFUSE_MAX_LUNG_FRACTION``.
     """
     if not anatomy.lungs_found:
         return []
@@ -1185,14 +1203,23 @@ def find_diffuse_opacities(
     texture = np.abs(g - cv2.GaussianBlur(g, (0, 0), 2.0))
     lung_texture = float(np.median(texture[lungs])) + 1e-6
     findings: list[Finding] = []
+    focal_cells = [grid.to_grid(f.center) for f in focal]
     for index in range(1, n + 1):
         region = labels == index
         area = float(region.sum())
-        if area < 0.015 * lung_area:
+        if not 0.015 <= area / lung_area <= DIFFUSE_MAX_LUNG_FRACTION:
+            continue
+        if any(_holds(region, p) for p in focal_cells):
             continue
         strength = float(diff[region].mean())
         confidence = float(
-            np.clip(0.25 + 0.25 * (strength - 0.9) + 4.0 * area / lung_area, 0.0, 0.9)
+            np.clip(
+                0.25
+                + 0.25 * (strength - 0.9)
+                + 4.0 * min(area / lung_area, DIFFUSE_AREA_SATURATION),
+                0.0,
+                DIFFUSE_MAX_CONFIDENCE,
+            )
         )
         ys, xs = np.nonzero(region)
         pts = np.stack([xs, ys], axis=1).astype(np.float64)
@@ -1242,6 +1269,12 @@ def find_diffuse_opacities(
             )
         )
     return findings
+
+
+def _holds(region: npt.NDArray[np.bool_], p: Point) -> bool:
+    ix, iy = round(p[0]), round(p[1])
+    inside = 0 <= iy < region.shape[0] and 0 <= ix < region.shape[1]
+    return inside and bool(region[iy, ix])
 
 
 def _mirror_density(

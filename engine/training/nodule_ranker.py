@@ -86,6 +86,10 @@ class FilmRecord:
     hit: npt.NDArray[np.bool_] = field(repr=False)
     xy_mm: Floats = field(repr=False)  # (K, 2) centres in mm on the working grid
     measured_mm: Floats = field(repr=False)
+    # Diffuse opacities the engine reports on this film (all false on JSRT, which has
+    # no consolidation): their count and the largest one's share of the lungs.
+    diffuse_reported: int = 0
+    diffuse_max_fraction: float = 0.0
 
     @property
     def has_nodule(self) -> bool:
@@ -198,6 +202,7 @@ def film_record(
             )
             if finding.long_axis_mm is not None:
                 measured[k] = finding.long_axis_mm
+    diffuse_count, diffuse_fraction = _diffuse(analyzer, image, mm, case.case_id)
     return FilmRecord(
         case_id=case.case_id,
         truth_mm=truth_mm,
@@ -208,7 +213,32 @@ def film_record(
         hit=hit,
         xy_mm=xy_work * prepared.grid.mm_per_px,
         measured_mm=measured,
+        diffuse_reported=diffuse_count,
+        diffuse_max_fraction=diffuse_fraction,
     )
+
+
+def _diffuse(
+    analyzer: Any, image: npt.NDArray[np.float32], mm: float | None, key: str
+) -> tuple[int, float]:
+    """Reported diffuse opacities of the whole engine on this film."""
+    from engine.model import Calibration, CalibrationSource, Radiograph
+    from engine.observations import DIFFUSE_REPORT_CONFIDENCE
+
+    calibration = (
+        Calibration()
+        if mm is None
+        else Calibration(row_mm=mm, col_mm=mm, source=CalibrationSource.PIXEL_SPACING)
+    )
+    analysis = analyzer.analyze(
+        Radiograph(pixels=image, calibration=calibration, key=key, view_position="PA")
+    )
+    diffuse = [
+        f
+        for f in analysis.findings
+        if not f.is_focal and f.confidence >= DIFFUSE_REPORT_CONFIDENCE
+    ]
+    return len(diffuse), max((f.lung_fraction or 0.0 for f in diffuse), default=0.0)
 
 
 # ----------------------------------------------------------------------------- fits
@@ -414,6 +444,8 @@ def save_records(records: list[FilmRecord], path: Path) -> None:
         hit=np.concatenate([r.hit for r in records]),
         xy_mm=np.concatenate([r.xy_mm for r in records]),
         measured_mm=np.concatenate([r.measured_mm for r in records]),
+        diffuse_reported=np.array([r.diffuse_reported for r in records]),
+        diffuse_max_fraction=np.array([r.diffuse_max_fraction for r in records]),
     )
 
 
@@ -433,6 +465,12 @@ def load_records(path: Path) -> list[FilmRecord]:
             hit=data["hit"][a:b],
             xy_mm=data["xy_mm"][a:b],
             measured_mm=data["measured_mm"][a:b],
+            diffuse_reported=int(data["diffuse_reported"][i])
+            if "diffuse_reported" in data
+            else 0,
+            diffuse_max_fraction=float(data["diffuse_max_fraction"][i])
+            if "diffuse_max_fraction" in data
+            else 0.0,
         )
         for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True))
     ]

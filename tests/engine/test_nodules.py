@@ -12,8 +12,11 @@ from engine.model import Side
 from engine.nodules import (
     WORK_MM_PER_PX,
     PatchSource,
+    Site,
     detect_nodules,
     extract_patches,
+    prepare_image,
+    site_of,
     work_grid,
 )
 from engine.training.nodule_data import (
@@ -65,6 +68,45 @@ def neutral_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
         return np.full(len(centres), 0.5, np.float32)
 
     monkeypatch.setattr(engine.nodules, "classify", classify)
+    # The second-stage ranker would reorder by blob features and site; without it the
+    # equal CNN scores keep the blob detector's order.
+    monkeypatch.setattr(engine.nodules, "load_ranker_spec", lambda: None)
+
+
+def _two_lung_film(blobs: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """512 px at 0.7 mm: the synthetic lungs with bright 8 mm blobs at ``blobs``."""
+    image, mask = synthetic_film(512, 512, blobs[0], 8 / 0.7)
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
+    for bx, by in blobs[1:]:
+        image += 0.12 * np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / (2 * 8.0**2))
+    return np.clip(image, 0, 1).astype(np.float32), mask
+
+
+def test_sites_separate_lung_recess_and_mediastinum():
+    image, mask = _two_lung_film([(150.0, 240.0)])
+    prepared = prepare_image(image, mask, mm_per_px=0.7)
+    base_row = int(np.nonzero(mask[:, 154])[0].max())
+    assert site_of(prepared, 154, 240) is Site.LUNG
+    assert site_of(prepared, 256, 240) is Site.OUTSIDE  # between the lungs
+    assert site_of(prepared, 154, base_row + 14) is Site.BASE  # 10 mm below the base
+    assert site_of(prepared, 154, base_row + 50) is Site.OUTSIDE  # 35 mm: abdomen
+    unmasked = prepare_image(image, None, mm_per_px=0.7)
+    assert site_of(unmasked, 154, 240) is Site.UNCHECKED
+
+
+@pytest.mark.usefixtures("neutral_classifier")
+def test_a_blob_between_the_lungs_is_no_lung_candidate_but_one_in_the_recess_is():
+    # Lung that the mask leaves out below its base, as the segmenter does behind the
+    # domes: the mask stops 14 mm above the lung's true base, the blob sits 4 mm below it.
+    middle = (256.0, 0.45 * 512)
+    recess = (0.3 * 512, 0.77 * 512 - 14)
+    image, mask = _two_lung_film([middle, recess])
+    mask[round(0.77 * 512 - 20) :] = False
+    candidates = detect_nodules(image, mask, mm_per_px=0.7)
+    assert not any(math.dist((c.x, c.y), middle) < 8 for c in candidates)
+    at_recess = [c for c in candidates if math.dist((c.x, c.y), recess) < 8]
+    assert at_recess and at_recess[0].site is Site.BASE
+    assert all(c.site.is_lung for c in candidates)
 
 
 @pytest.mark.usefixtures("neutral_classifier")
