@@ -403,18 +403,21 @@ def _describe_focal(
             for f in findings
         ):
             continue  # the same lesion proposed twice
-        finding = describe_focal(
-            image,
-            candidate,
-            finding_id=f"F{len(findings) + 1}",
-            calibration=calibration,
-            anatomy=anatomy,
-            lung_stats=stats,
-            outline=outline,
+        placed = _placed(
+            describe_focal(
+                image,
+                candidate,
+                finding_id=f"F{len(findings) + 1}",
+                calibration=calibration,
+                anatomy=anatomy,
+                lung_stats=stats,
+                outline=outline,
+            ),
+            sites,
         )
-        finding = _placed(finding, sites)
-        if finding is None:
+        if placed is None:
             continue  # measured centre off the lungs: chest wall, neck or abdomen
+        finding = placed
         if size_correction is not None:
             finding = correct_size(finding, size_correction)
         findings.append(finding)

@@ -183,6 +183,15 @@ def test_every_metric_of_a_hand_made_manifest_has_its_known_value(films):
         "4": 1.0,
     }
     assert result["nodule"]["top1_hit_rate"] == 0.5
+    # What a reader sees at the report threshold (0.5): both nodules reported, one false
+    # finding over the two nodule films; film c has boxes, so no film counts as normal.
+    reported = result["reported"]
+    assert reported["sensitivity"] == 1.0
+    assert reported["false_per_nodule_film"] == 0.5
+    assert reported["false_per_normal_film"] is None
+    assert reported["size_n"] == 1  # only b gives its diameter in mm
+    # Top candidates 0.9 (false), 0.8, 0.7 (real), 0.6 (false): gaps .9 .2 .3 .6.
+    assert result["calibration"]["ece"] == pytest.approx(0.5)
     assert result["box_hit_rate"] == 1.0 and result["n_box_images"] == 1
     assert result["laterality_errors"] == 0
     assert (
