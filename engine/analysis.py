@@ -417,6 +417,12 @@ def _describe_focal(
         )
         if placed is None:
             continue  # measured centre off the lungs: chest wall, neck or abdomen
+        if any(
+            math.dist(placed.center, f.center)
+            < max(f.long_axis_px, placed.long_axis_px) / 2
+            for f in findings
+        ):
+            continue  # the scale search led two seeds to one lesion
         finding = placed
         if size_correction is not None:
             finding = correct_size(finding, size_correction)
