@@ -18,6 +18,15 @@ from typing import Any, ClassVar, NewType, Protocol
 
 from cases.errors import InvalidRecord
 from cases.geometry import Geometry, geometry_from_json, geometry_to_json
+from kernel import (
+    AnchorKind,
+    AnchorStatus,
+    Calibration,
+    CalibrationSource,
+    InvalidValue,
+    Language,
+    Side,
+)
 
 CaseId = NewType("CaseId", str)
 """Case identifier such as ``C000042``."""
@@ -32,23 +41,6 @@ JsonObject = dict[str, Any]
 
 
 # --------------------------------------------------------------------------- enums
-
-
-class CalibrationSource(StrEnum):
-    """Where an image's pixel spacing came from (same strings in engine and cases)."""
-
-    PIXEL_SPACING = "PixelSpacing"
-    """(0028,0030) Pixel Spacing: spacing in the patient plane."""
-    IMAGER_PIXEL_SPACING = "ImagerPixelSpacing"
-    """(0018,1164) Imager Pixel Spacing: at the detector, not corrected for magnification."""
-    IMAGER_PIXEL_SPACING_ERMF = "ImagerPixelSpacing+ERMF"
-    """Imager Pixel Spacing divided by (0018,1114) Estimated Radiographic Magnification Factor."""
-    USER = "user"
-    """Entered by the person who imported the image (``--spacing-mm``)."""
-    ESTIMATED = "estimated"
-    """Estimated from anatomy by the engine; never set by the intake."""
-    NONE = "none"
-    """Unknown: measurements can only be given in pixels."""
 
 
 class SourceFormat(StrEnum):
@@ -116,41 +108,6 @@ class Severity(StrEnum):
 
     WARNING = "warning"
     INFO = "info"
-
-
-class Side(StrEnum):
-    """The patient's side (on a PA film the patient's right is on the image left)."""
-
-    RIGHT = "right"
-    LEFT = "left"
-    MIDLINE = "midline"
-
-
-class Language(StrEnum):
-    """Language of a question and of its answer."""
-
-    ZH = "zh"
-    EN = "en"
-
-
-class AnchorKind(StrEnum):
-    """What an anchor marks."""
-
-    REGION = "region"
-    FINDING = "finding"
-    LANDMARK = "landmark"
-    MEASUREMENT = "measurement"
-    USER_DRAWN = "user_drawn"
-
-
-class AnchorStatus(StrEnum):
-    """What a turn did with an anchor."""
-
-    CREATED = "created"
-    REFINED = "refined"
-    """A new geometry version of an anchor, or a new anchor whose parents it refines."""
-    REFERENCED = "referenced"
-    """The turn talked about an existing anchor without changing it."""
 
 
 class SignStatus(StrEnum):
@@ -266,34 +223,19 @@ def _zip(columns: tuple[str, ...], row: Sequence[Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- images
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Calibration:
-    """Pixel spacing in mm (``row_mm`` between rows, ``col_mm`` between columns)."""
+def calibration(
+    row_mm: float | None, col_mm: float | None, source: CalibrationSource
+) -> Calibration:
+    """Return the calibration of an image, as the case store checks it.
 
-    row_mm: float | None
-    col_mm: float | None
-    source: CalibrationSource
-
-    def __post_init__(self) -> None:
-        if self.source is CalibrationSource.NONE:
-            if self.row_mm is not None or self.col_mm is not None:
-                raise InvalidRecord("calibration source 'none' cannot carry a spacing")
-            return
-        for name, value in (("row_mm", self.row_mm), ("col_mm", self.col_mm)):
-            if value is None or not math.isfinite(value) or value <= 0:
-                raise InvalidRecord(
-                    f"{name} must be a positive spacing in mm, got {value!r}"
-                )
-
-    @property
-    def is_known(self) -> bool:
-        """Whether distances can be given in mm."""
-        return self.source is not CalibrationSource.NONE
-
-    @classmethod
-    def none(cls) -> Calibration:
-        """Return the calibration of an image whose spacing is unknown."""
-        return cls(row_mm=None, col_mm=None, source=CalibrationSource.NONE)
+    Raises:
+        InvalidRecord: a spacing is not a positive finite number, or it disagrees with
+            the source (the kernel's message, as a bad record of the case store).
+    """
+    try:
+        return Calibration(row_mm=row_mm, col_mm=col_mm, source=source)
+    except InvalidValue as exc:
+        raise InvalidRecord(str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -410,10 +352,10 @@ class Image:
             rows=r["rows"],
             columns=r["columns"],
             dtype=r["dtype"],
-            calibration=Calibration(
-                row_mm=r["row_spacing_mm"],
-                col_mm=r["col_spacing_mm"],
-                source=CalibrationSource(r["calibration_source"]),
+            calibration=calibration(
+                r["row_spacing_mm"],
+                r["col_spacing_mm"],
+                CalibrationSource(r["calibration_source"]),
             ),
             display=DisplayParams(
                 photometric_interpretation=r["photometric_interpretation"],

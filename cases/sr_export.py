@@ -44,7 +44,7 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import SecondaryCaptureImageStorage
 
 from cases.errors import InvalidRecord
-from cases.geometry import Box, Point, Polygon, Polyline, RleMask
+from cases.geometry import Box, Polygon, Polyline, RleMask
 from cases.model import (
     Anchor,
     AnchorKind,
@@ -165,7 +165,7 @@ def _region(anchor: Anchor, source: hd.sr.SourceImageForRegion) -> hd.sr.ImageRe
     """Return the anchor's geometry as a 2-D SCOORD on the source image."""
     geometry = anchor.geometry
     match geometry:
-        case Point(x=x, y=y):
+        case (x, y):
             return hd.sr.ImageRegion(
                 graphic_type=hd.sr.GraphicTypeValues.POINT,
                 graphic_data=np.array([[x, y]], dtype=float),

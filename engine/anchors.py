@@ -14,22 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from engine.errors import UnknownAnchor
-from engine.geometry import Box, Geometry, Point
-from engine.model import Side
-
-
-class AnchorKind(StrEnum):
-    REGION = "region"  # an anatomical region or a broad area
-    FINDING = "finding"  # an opacity the analysis found
-    LANDMARK = "landmark"  # a reference point such as the hilum
-    MEASUREMENT = "measurement"  # a line between two anchors, with its value
-    USER_DRAWN = "user_drawn"  # a region a reader drew on the image
-
-
-class AnchorStatus(StrEnum):
-    CREATED = "created"
-    REFINED = "refined"  # created as a refinement of a parent anchor
-    REFERENCED = "referenced"
+from engine.geometry import Geometry
+from kernel import AnchorKind, AnchorStatus, Box, Point, Side
 
 
 class AnchorStyle(StrEnum):

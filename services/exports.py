@@ -420,7 +420,7 @@ def _report_markdown(data: _Conversation, bundle: Mapping[str, Any]) -> str:
     c = image.calibration
     spacing = (
         f"{c.row_mm:.3f} x {c.col_mm:.3f} mm ({c.source.value})"
-        if c.is_known
+        if c.is_calibrated
         else "none (pixels; estimates labelled as such)"
     )
     lines = [

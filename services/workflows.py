@@ -19,7 +19,8 @@ from engine.anchors import Anchor, AnchorEvent, AnchorKind, AnchorStatus, Anchor
 from engine.backends.base import HistoryTurn, ModelBackend
 from engine.dialogue import Conversation, TurnResult
 from engine.geometry import Box, Geometry
-from engine.model import Calibration, CalibrationSource, Radiograph, Side
+from engine.model import Radiograph
+from kernel import Language, Side
 
 # The pixel hash is the analysis key; the engine version keeps old analyses apart.
 _SHARED_CACHE: AnalysisCache | None = None
@@ -35,20 +36,11 @@ def analysis_cache() -> AnalysisCache:
         return _SHARED_CACHE
 
 
-def engine_calibration(c: cases.Calibration) -> Calibration:
-    """The case store's calibration as the engine's (same source strings in both)."""
-    if not c.is_known:
-        return Calibration()
-    return Calibration(
-        row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
-    )
-
-
 def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:
     """The stored image as the engine sees it: display values and calibration."""
     return Radiograph(
         pixels=store.load_display(image),
-        calibration=engine_calibration(image.calibration),
+        calibration=image.calibration,
         key=image.image_id,
         view_position=image.view_position,
     )
@@ -133,7 +125,7 @@ def resume_session(
         engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))
     ]
     events = [
-        AnchorEvent(e.turn_index + 1, e.anchor_id, AnchorStatus(e.status.value))
+        AnchorEvent(e.turn_index + 1, e.anchor_id, e.status)
         for e in store.list_anchor_events(conversation_id)
     ]
     history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
@@ -192,7 +184,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
         conversation_id=cases.ConversationId(conversation_id),
         index=result.index - 1,
         question=result.question,
-        language=cases.Language(result.language),
+        language=Language(result.language),
         intent=result.intent.value,
         answer_text=result.answer_text,
         answer_json=answer,
@@ -208,7 +200,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
                 to_anchor=None if m.to_anchor is None else cases.AnchorId(m.to_anchor),
                 value_mm=m.value_mm,
                 value_px=round(m.value_px, 3),
-                calibration=cases.CalibrationSource(m.calibration.value),
+                calibration=m.calibration,
                 detail={"label": m.label, "relative_error": m.relative_error},
             )
             for m in result.measurements
@@ -234,12 +226,12 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
 def anchor_write(anchor: Anchor, status: AnchorStatus) -> cases.AnchorWrite:
     return cases.AnchorWrite(
         anchor_id=cases.AnchorId(anchor.id),
-        status=cases.AnchorStatus(status.value),
-        kind=cases.AnchorKind(anchor.kind.value),
+        status=status,
+        kind=anchor.kind,
         label=anchor.label_en,
         geometry=to_case_geometry(anchor.geometry),
         location=anchor.region or _zone_region(anchor),
-        side=None if anchor.side is None else cases.Side(anchor.side.value),
+        side=anchor.side,
         zone=anchor.zone,
         band=anchor.band,
         parent_ids=tuple(cases.AnchorId(p) for p in anchor.parent_ids),
@@ -267,7 +259,7 @@ def to_case_geometry(geometry: Geometry) -> cases.Geometry:
             )
         case "point":
             ((x, y),) = geometry.points
-            return cases.Point(x=x, y=y)
+            return (x, y)
         case "polygon":
             return cases.Polygon(points=tuple(geometry.points))
         case "line":
@@ -285,11 +277,9 @@ def to_case_geometry(geometry: Geometry) -> cases.Geometry:
 def from_case_geometry(geometry: cases.Geometry) -> Geometry:
     match geometry:
         case cases.Box():
-            return Geometry.from_box(
-                Box(geometry.x0, geometry.y0, geometry.x1, geometry.y1)
-            )
-        case cases.Point():
-            return Geometry.point((geometry.x, geometry.y))
+            return Geometry.from_box(geometry)
+        case (x, y):
+            return Geometry.point((x, y))
         case cases.Polygon():
             return Geometry.polygon(geometry.points)
         case cases.Polyline():
@@ -312,7 +302,7 @@ def engine_anchor(stored: cases.Anchor) -> Anchor:
     detail: dict[str, Any] | None = getattr(stored, "detail", None)
     if detail:
         return Anchor.from_json(detail)
-    kind = AnchorKind(stored.kind.value)
+    kind = stored.kind
     style = {
         AnchorKind.FINDING: AnchorStyle.SCREENING,
         AnchorKind.LANDMARK: AnchorStyle.POINT,
@@ -327,7 +317,7 @@ def engine_anchor(stored: cases.Anchor) -> Anchor:
         geometry=from_case_geometry(stored.geometry),
         style=style,
         turn_index=stored.turn_index + 1,
-        side=None if stored.side is None else Side(stored.side.value),
+        side=stored.side,
         zone=stored.zone,
         band=stored.band,
         region=stored.location,

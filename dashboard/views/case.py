@@ -44,7 +44,7 @@ calibration = (
         col=f"{image.calibration.col_mm:.3f}",
         source=image.calibration.source.value,
     )
-    if image.calibration.is_known
+    if image.calibration.is_calibrated
     else ctx.t("case.no_calibration")
 )
 st.title(ctx.t("case.title", case=escape(case_id)))

@@ -121,7 +121,7 @@ card_b = (
 
 spacing = (
     (image.calibration.row_mm, image.calibration.col_mm)
-    if image.calibration.is_known
+    if image.calibration.is_calibrated
     else None
 )
 matches = overlay.match_anchors(
