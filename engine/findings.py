@@ -49,12 +49,15 @@ class FindingKind(StrEnum):
 MASS_THRESHOLD_MM = 30.0
 
 # Margin calls in millimetres, so the same film at another resolution (or as PNG and as
-# DICOM) gets the same calls. Each has a floor of a few pixels of the film itself:
-# below that a dent or strand is the pixel staircase or film grain, not anatomy.
-# A lobulation notch a reader calls is a visible indentation, about 2 mm deep on a
-# 1-3 cm nodule; contour dents under that are segmentation noise.
-NOTCH_MIN_DEPTH_MM = 2.0
-NOTCH_MIN_DEPTH_PX = 2.0
+# DICOM) gets the same calls. Each has a floor of a few pixels of the grid the lesion is
+# measured on (the film's, but no finer than MEASURE_MM_PER_PX): below that a dent or a
+# strand is the pixel staircase or film grain, not anatomy.
+# A notch is measured on the radial profile smoothed over 25 degrees, which about halves
+# a narrow notch: 1.3 mm measured is an indentation of about 2.5 mm, what a reader calls
+# lobulation on a 1-3 cm nodule. The contour dents of 0.7-1.2 mm that plain JSRT
+# nodules show are segmentation noise.
+NOTCH_MIN_DEPTH_MM = 1.3
+NOTCH_MIN_DEPTH_PX = 1.5
 # Lobulated: at least this many notches.
 LOBULATION_MIN_NOTCHES = 2
 # A spicule is a strand reaching at least 4 mm beyond the margin; shorter strands are
@@ -66,16 +69,23 @@ SPICULATION_MIN_COUNT = 2
 # Without a spacing, margins are judged as if the film spanned an adult chest (358 mm,
 # the JSRT field of view) along its long side.
 ASSUMED_FIELD_MM = 358.0
+# Focal measurements (contour, size, margin) run at no finer than this many mm per
+# pixel: a finer film is area-averaged to it first, so the same film at two resolutions
+# gives the same contour and the same margin calls. It is the grid of the JSRT films
+# the size correction was cross-validated on (2048 px x 4).
+MEASURE_MM_PER_PX = 0.70
 
 
 def notch_min_depth_mm(mm_per_px: float) -> float:
     """The shallowest notch called lobulation on a film of this pixel spacing."""
-    return max(NOTCH_MIN_DEPTH_MM, NOTCH_MIN_DEPTH_PX * mm_per_px)
+    grid = max(mm_per_px, MEASURE_MM_PER_PX)
+    return max(NOTCH_MIN_DEPTH_MM, NOTCH_MIN_DEPTH_PX * grid)
 
 
 def spicule_min_length_mm(mm_per_px: float) -> float:
     """The shortest strand called a spicule on a film of this pixel spacing."""
-    return max(SPICULE_MIN_LENGTH_MM, SPICULE_MIN_LENGTH_PX * mm_per_px)
+    grid = max(mm_per_px, MEASURE_MM_PER_PX)
+    return max(SPICULE_MIN_LENGTH_MM, SPICULE_MIN_LENGTH_PX * grid)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,13 +206,6 @@ class _Crop:
 
     def to_image(self, p: Point) -> Point:
         return (self.origin[0] + p[0] / self.scale, self.origin[1] + p[1] / self.scale)
-
-
-# Focal measurements (contour, size, margin) run at no finer than this many mm per
-# pixel: a finer film is area-averaged to it first, so the same film at two resolutions,
-# or as PNG and as DICOM, gives the same contour and the same margin calls. It is the
-# grid of the JSRT films the size correction was cross-validated on (2048 px x 4).
-MEASURE_MM_PER_PX = 0.70
 
 
 def _crop(

@@ -567,11 +567,22 @@ def choose_threshold(
 def main(argv: list[str] | None = None) -> int:
     """Fit the shipped ranker on every film of a records cache (``bench/cv_nodules.py``)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--records", type=Path, required=True, help="cache .npz")
+    parser.add_argument(
+        "--records",
+        type=Path,
+        required=True,
+        help="bench/cv_nodules.py record folder (one .npz per film)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
     args = parser.parse_args(argv)
     started = time.process_time()
-    records = load_records(args.records)
+    files = (
+        sorted(args.records.glob("*.npz")) if args.records.is_dir() else [args.records]
+    )
+    records = [r for path in files for r in load_records(path)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
     ranker, iso_x, iso_y = fit_ranker(records)
     probabilities = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in records]
     report = choose_threshold(records, probabilities, REPORT_FP_PER_NORMAL)
@@ -595,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
             "films": len(records),
             "nodules": sum(r.has_nodule for r in records),
             "records": str(args.records),
-            "records_sha256": hashlib.sha256(args.records.read_bytes()).hexdigest(),
+            "records_sha256": digest.hexdigest(),
             "command": " ".join(
                 ["python -m engine.training.nodule_ranker", *(argv or sys.argv[1:])]
             ),

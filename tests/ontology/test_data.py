@@ -81,6 +81,8 @@ EXPECTED_FEATURES = {
     "focal.present": FeatureType.BOOL,
     "focal.count": FeatureType.INT,
     "focal.diameter_mm": FeatureType.FLOAT,
+    "focal.diameter_mm_low": FeatureType.FLOAT,
+    "focal.diameter_mm_high": FeatureType.FLOAT,
     "focal.short_axis_mm": FeatureType.FLOAT,
     "focal.lobulation_notches": FeatureType.INT,
     "focal.spicule_count": FeatureType.INT,
