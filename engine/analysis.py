@@ -391,7 +391,7 @@ def _describe_focal(
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
     stats = lung_field_stats(image, anatomy)
     outline = LungOutline(anatomy) if anatomy.lungs_found else None
-    sites = LungSites(anatomy, calibration.mean_mm)
+    sites = LungSites(anatomy, calibration.mean_mm, outline)
     work_calibration = calibration.scaled(factor)
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}

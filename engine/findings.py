@@ -1097,7 +1097,12 @@ class LungSites:
     for the finding's measured centre (which may move from the candidate's).
     """
 
-    def __init__(self, anatomy: AnatomyMap, mm_per_image_px: float | None) -> None:
+    def __init__(
+        self,
+        anatomy: AnatomyMap,
+        mm_per_image_px: float | None,
+        outline: LungOutline | None = None,
+    ) -> None:
         from engine.nodules import BASE_RECESS_MM, LUNG_EDGE_MM
 
         self.grid = anatomy.grid
