@@ -10,6 +10,10 @@ import numpy.typing as npt
 
 from engine.findings import Candidate, SizeCorrection
 
+# The first shipped classifier's 1 and 2 false-positives-per-image points.
+FALLBACK_REPORT_SCORE = 0.088
+FALLBACK_DESCRIBE_SCORE = 0.048
+
 
 class OnnxNoduleDetector:
     """Blob candidates ranked by the bundled patch classifier and second-stage ranker.
@@ -50,10 +54,12 @@ class OnnxNoduleDetector:
         card = json.loads(
             model_path("nodule_classifier.json").read_text(encoding="utf-8")
         )
-        # Operating points from the training folds, never from the development set.
-        points = card["training"]["cross_validation"]["operating_points"]["score_at_fp"]
-        self.report_score = float(points["1"])
-        self.describe_score = float(points["2"])
+        # Operating points from the training folds, never from the development set; a
+        # single-run export has none, and then the points the first model used apply.
+        cv = card.get("training", {}).get("cross_validation", {})
+        points = cv.get("operating_points", {}).get("score_at_fp", {})
+        self.report_score = float(points.get("1", FALLBACK_REPORT_SCORE))
+        self.describe_score = float(points.get("2", FALLBACK_DESCRIBE_SCORE))
         self.version = f"nodule_classifier:{digest}"
 
     def detect(
