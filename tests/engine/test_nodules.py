@@ -453,3 +453,44 @@ def test_without_a_strand_the_lesion_is_not_connected_and_the_gap_is_shown():
             p, relation.hilum_point
         ) == pytest.approx(path, abs=2.0)
     assert relation.hilum_point[0] < 512  # the right hilum: image left
+
+
+def test_the_ranker_card_gives_the_run_time_the_fitted_probabilities():
+    from engine.nodules import RANKER_FEATURES, RankerSpec
+    from engine.training.nodule_ranker import (
+        SizeModel,
+        fit_isotonic,
+        fit_logistic,
+        ranker_card,
+    )
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    inputs = rng.normal(size=(n, len(RANKER_FEATURES)))
+    # Real candidates are those with a high first feature (the CNN logit), noisily.
+    truth = 1 / (1 + np.exp(-(2.0 * inputs[:, 0] - 3.0)))
+    labels = rng.random(n) < truth
+    ranker = fit_logistic(inputs, labels)
+    assert ranker.weights[0] > 1.0 and abs(ranker.weights[1:]).max() < 0.3
+    iso_x, iso_y = fit_isotonic(ranker.logit(inputs), labels)
+    assert np.all(np.diff(iso_y) >= 0) and np.all(np.diff(iso_x) > 0)
+    card = ranker_card(
+        ranker,
+        (iso_x, iso_y),
+        report_score=0.4,
+        describe_score=0.05,
+        size=SizeModel(
+            slope=1.1, intercept=2.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
+        ),
+        provenance={},
+    )
+    spec = RankerSpec.from_json(card)
+    p = spec.probability(inputs)
+    # Calibrated: in each fifth of the scores, the mean score is close to the hit rate.
+    order = np.argsort(p)
+    for part in np.array_split(order, 5):
+        assert abs(p[part].mean() - labels[part].mean()) < 0.05
+    assert spec.report_score == 0.4
+    bad = card | {"features": list(RANKER_FEATURES)[:-1]}
+    with pytest.raises(ValueError, match="refit"):
+        RankerSpec.from_json(bad)
