@@ -27,7 +27,8 @@ per nodule film and outside the lung fields, size MAE and bias on 10-30 mm nodul
 interval coverage, ECE with a reliability table over the described candidates (the
 top 5 lung candidates per film).
 
-The engine path runs once per film and is cached in ``--cache`` (git-ignored).
+The engine path runs once per film and is cached, one file per film, in ``--cache``
+(a git-ignored folder under ``training-runs/``).
 """
 
 from __future__ import annotations
@@ -80,20 +81,37 @@ SIZE_RANGE_MM = (10.0, 30.0)
 
 
 def build_records(
-    data: list[Path], folds: dict[str, int], cnn_run: Path | None, views: int
+    data: list[Path],
+    folds: dict[str, int],
+    cnn_run: Path | None,
+    views: int,
+    cache: Path,
 ) -> list[FilmRecord]:
-    """The engine path on every film, each scored by its own fold's CNN when given."""
+    """The engine path on every film, each scored by its own fold's CNN when given.
+
+    One ``.npz`` per film in the ``cache`` folder; films already there are read back,
+    and films whose fold CNN is not trained yet are skipped (run again later).
+    """
     cases = load_jsrt_cases(data)
+    cache.mkdir(parents=True, exist_ok=True)
     scorers = {}
     records = []
     for i, case in enumerate(cases, start=1):
+        path = cache / f"{case.case_id}.npz"
+        if path.is_file():
+            records.extend(load_records(path))
+            continue
         cnn = None
         if cnn_run is not None:
             f = folds[case.case_id]
+            if not (cnn_run / f"fold{f}.pt").is_file():
+                continue
             if f not in scorers:
                 scorers[f] = torch_cnn(cnn_run, f, views)
             cnn = scorers[f]
-        records.append(film_record(case, cnn=cnn))
+        record = film_record(case, cnn=cnn)
+        save_records([record], path)
+        records.append(record)
         if i % 20 == 0:
             print(f"  {i}/{len(cases)} films", file=sys.stderr, flush=True)
     return records
@@ -263,15 +281,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"--seed {args.seed}; pass the run's fold count and seed"
             )
     cache = args.cache or REPO / "training-runs" / (
-        f"cv_records_{'shipped' if args.cnn_run is None else args.cnn_run.name}.npz"
+        f"cv_records_{'shipped' if args.cnn_run is None else args.cnn_run.name}"
     )
     started = time.perf_counter()
-    if cache.is_file() and not args.rebuild:
-        records = load_records(cache)
-    else:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        records = build_records(args.data, folds, args.cnn_run, args.views)
-        save_records(records, cache)
+    if args.rebuild and cache.is_dir():
+        for old in cache.glob("*.npz"):
+            old.unlink()
+    records = build_records(args.data, folds, args.cnn_run, args.views, cache)
+    if len(records) < len(cases):
+        raise SystemExit(
+            f"error: {len(cases) - len(records)} films have no record yet (their fold "
+            "CNN is still training); run again when the training run has finished"
+        )
     prepare_s = time.perf_counter() - started
     by_id = {r.case_id: r for r in records}
     ordered, scores, thresholds, sizes = [], [], [], []

@@ -84,14 +84,17 @@ class RleMask:
 Geometry = Box | Point | Polygon | Polyline | RleMask
 
 
-def check_geometry(geometry: Geometry) -> None:
-    """Check what the kernel's point and box leave open: stored shapes are finite, with area.
+def check_geometry(geometry: Geometry, *, allow_empty_box: bool = False) -> None:
+    """Check what the kernel's point and box leave open: finite points, boxes with area.
 
     Raises:
-        InvalidRecord: a point is not finite, or a box has no area.
+        InvalidRecord: a point is not finite, or a box has no area (unless
+            ``allow_empty_box``: an anchor may be a point-like or line-like box).
     """
     match geometry:
-        case Box(x0=x0, y0=y0, x1=x1, y1=y1) if not geometry.has_area:
+        case Box(x0=x0, y0=y0, x1=x1, y1=y1) if not (
+            geometry.has_area or allow_empty_box
+        ):
             raise InvalidRecord(
                 f"box needs x0 < x1 and y0 < y1, got [{x0}, {y0}, {x1}, {y1}]"
             )
@@ -99,13 +102,15 @@ def check_geometry(geometry: Geometry) -> None:
             _check_finite("point", x, y)
 
 
-def geometry_to_json(geometry: Geometry) -> dict[str, Any]:
+def geometry_to_json(
+    geometry: Geometry, *, allow_empty_box: bool = False
+) -> dict[str, Any]:
     """Return the JSON object stored for ``geometry`` (``type`` plus its fields).
 
     Raises:
         InvalidRecord: the shape cannot be stored (see ``check_geometry``).
     """
-    check_geometry(geometry)
+    check_geometry(geometry, allow_empty_box=allow_empty_box)
     match geometry:
         case Box(x0=x0, y0=y0, x1=x1, y1=y1):
             return {"type": "box", "x0": x0, "y0": y0, "x1": x1, "y1": y1}
@@ -125,13 +130,18 @@ def geometry_to_json(geometry: Geometry) -> dict[str, Any]:
     raise InvalidRecord(f"unknown geometry {geometry!r}")
 
 
-def _checked(geometry: Geometry) -> Geometry:
-    check_geometry(geometry)
+def _checked(geometry: Geometry, allow_empty_box: bool) -> Geometry:
+    check_geometry(geometry, allow_empty_box=allow_empty_box)
     return geometry
 
 
-def geometry_from_json(data: Mapping[str, Any]) -> Geometry:
+def geometry_from_json(
+    data: Mapping[str, Any], *, allow_empty_box: bool = False
+) -> Geometry:
     """Build geometry from its stored JSON object.
+
+    ``allow_empty_box`` accepts a box without area (an anchor's exact box; a reviewer's
+    drawn box must have area).
 
     Raises:
         InvalidRecord: unknown ``type`` or fields that do not describe a valid shape.
@@ -140,11 +150,10 @@ def geometry_from_json(data: Mapping[str, Any]) -> Geometry:
     try:
         match kind:
             case "box":
-                return _checked(
-                    Box(x0=data["x0"], y0=data["y0"], x1=data["x1"], y1=data["y1"])
-                )
+                box = Box(x0=data["x0"], y0=data["y0"], x1=data["x1"], y1=data["y1"])
+                return _checked(box, allow_empty_box)
             case "point":
-                return _checked((data["x"], data["y"]))
+                return _checked((data["x"], data["y"]), allow_empty_box)
             case "polygon":
                 return Polygon(points=tuple((p[0], p[1]) for p in data["points"]))
             case "line":

@@ -26,6 +26,7 @@ from kernel import (
     InvalidValue,
     Language,
     Side,
+    turn_number,
 )
 
 CaseId = NewType("CaseId", str)
@@ -178,6 +179,12 @@ def _load_json(value: str | None) -> Any:
 
 def _optional(enum: type[StrEnum], value: str | None) -> Any:
     return None if value is None else enum(value)
+
+
+def _pair(values: Sequence[float]) -> tuple[float, float]:
+    if len(values) != 2:
+        raise InvalidRecord(f"expected two numbers, got {list(values)!r}")
+    return float(values[0]), float(values[1])
 
 
 def _check_probability(name: str, value: float | None) -> None:
@@ -757,8 +764,19 @@ class AnchorWrite:
     band: str | None = None
     parent_ids: tuple[AnchorId, ...] = ()
     confidence: float | None = None
-    detail: JsonObject = field(default_factory=dict)
-    """The engine's full anchor description (overlay style, labels, marks) for replay."""
+    label_zh: str | None = None
+    """The Chinese label (``label`` is the English one)."""
+    style: str | None = None
+    """How the overlay draws the anchor (the engine's AnchorStyle); None before 0003."""
+    region: str | None = None
+    """The anatomy region a region or landmark anchor is (``location`` may be derived)."""
+    lobe: str | None = None
+    finding_id: str | None = None
+    """The analysis finding (F1, ...) a finding anchor shows."""
+    size_mm: tuple[float, float] | None = None
+    """Long and short axis in mm, when calibrated."""
+    attributes: JsonObject = field(default_factory=dict)
+    """Display marks beside the geometry: notch clock positions, spicule tips, centre."""
 
     def __post_init__(self) -> None:
         if self.status is AnchorStatus.REFERENCED:
@@ -803,6 +821,16 @@ class SignMatchWrite:
     status: SignStatus
     evidence_anchor_ids: tuple[AnchorId, ...] = ()
     reason: str | None = None
+    name_en: str | None = None
+    """The sign's name as the answer gave it (None where the answer was in Chinese only)."""
+    name_zh: str | None = None
+    item_group: str | None = None
+    """The item's group in its profile (core, supporting, ...)."""
+    reason_zh: str | None = None
+    """The reason in Chinese (``reason`` is the English one)."""
+    profile_name_en: str | None = None
+    """The profile's name as the answer gave it (the same on every item of a turn)."""
+    profile_name_zh: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -811,7 +839,7 @@ class TurnWrite:
 
     conversation_id: ConversationId
     index: int
-    """0-based; must be the conversation's next turn index."""
+    """The turn number, counted from 1 (``kernel.FIRST_TURN``); the conversation's next."""
     question: str
     language: Language
     intent: str
@@ -826,8 +854,10 @@ class TurnWrite:
     sign_matches: tuple[SignMatchWrite, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.index < 0:
-            raise InvalidRecord(f"turn index must be >= 0, got {self.index}")
+        try:
+            turn_number(self.index)
+        except InvalidValue as exc:
+            raise InvalidRecord(str(exc)) from exc
         _check_non_negative("latency_ms", self.latency_ms)
         ids = [a.anchor_id for a in self.anchors]
         if len(ids) != len(set(ids)):
@@ -910,13 +940,20 @@ class Anchor:
     band: str | None
     parent_ids: tuple[AnchorId, ...]
     confidence: float | None
-    detail: JsonObject = field(default_factory=dict)
+    label_zh: str | None = None
+    style: str | None = None
+    region: str | None = None
+    lobe: str | None = None
+    finding_id: str | None = None
+    size_mm: tuple[float, float] | None = None
+    attributes: JsonObject = field(default_factory=dict)
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "conversation_id", "anchor_id", "turn_index", "status", "kind", "label", "geometry",
-        "location", "side", "zone", "band", "parent_ids", "confidence", "detail",
+        "location", "side", "zone", "band", "parent_ids", "confidence", "label_zh",
+        "style", "region", "lobe", "finding_id", "size_mm", "attributes",
     )  # fmt: skip
-    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry", "detail"})
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry", "attributes"})
 
     @classmethod
     def from_write(
@@ -937,7 +974,13 @@ class Anchor:
             band=write.band,
             parent_ids=tuple(write.parent_ids),
             confidence=write.confidence,
-            detail=dict(write.detail),
+            label_zh=write.label_zh,
+            style=write.style,
+            region=write.region,
+            lobe=write.lobe,
+            finding_id=write.finding_id,
+            size_mm=write.size_mm,
+            attributes=dict(write.attributes),
         )
 
     @classmethod
@@ -951,14 +994,22 @@ class Anchor:
             status=AnchorStatus(r["status"]),
             kind=AnchorKind(r["kind"]),
             label=r["label"],
-            geometry=geometry_from_json(json.loads(r["geometry"])),
+            geometry=geometry_from_json(
+                json.loads(r["geometry"]), allow_empty_box=True
+            ),
             location=r["location"],
             side=_optional(Side, r["side"]),
             zone=r["zone"],
             band=r["band"],
             parent_ids=tuple(AnchorId(p) for p in r["parent_ids"]),
             confidence=r["confidence"],
-            detail=json.loads(r["detail"]) if r.get("detail") else {},
+            label_zh=r["label_zh"],
+            style=r["style"],
+            region=r["region"],
+            lobe=r["lobe"],
+            finding_id=r["finding_id"],
+            size_mm=None if r["size_mm"] is None else _pair(r["size_mm"]),
+            attributes=json.loads(r["attributes"]),
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -970,14 +1021,22 @@ class Anchor:
             "status": self.status.value,
             "kind": self.kind.value,
             "label": self.label,
-            "geometry": canonical_json(geometry_to_json(self.geometry)),
+            "geometry": canonical_json(
+                geometry_to_json(self.geometry, allow_empty_box=True)
+            ),
             "location": self.location,
             "side": None if self.side is None else self.side.value,
             "zone": self.zone,
             "band": self.band,
             "parent_ids": list(self.parent_ids),
             "confidence": self.confidence,
-            "detail": canonical_json(self.detail),
+            "label_zh": self.label_zh,
+            "style": self.style,
+            "region": self.region,
+            "lobe": self.lobe,
+            "finding_id": self.finding_id,
+            "size_mm": None if self.size_mm is None else list(self.size_mm),
+            "attributes": canonical_json(self.attributes),
         }
 
 
@@ -1116,10 +1175,21 @@ class SignMatch:
     status: SignStatus
     evidence_anchor_ids: tuple[AnchorId, ...]
     reason: str | None
+    name_en: str | None = None
+    name_zh: str | None = None
+    item_group: str | None = None
+    reason_zh: str | None = None
+    profile_name_en: str | None = None
+    profile_name_zh: str | None = None
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "conversation_id", "turn_index", "item_index", "profile_id", "profile_version",
-        "sign_code", "status", "evidence_anchor_ids", "reason",
+        "sign_code", "status", "evidence_anchor_ids", "reason", "name_en", "name_zh",
+        "item_group", "reason_zh", "profile_name_en", "profile_name_zh",
+    )  # fmt: skip
+    _TEXT: ClassVar[tuple[str, ...]] = (
+        "name_en", "name_zh", "item_group", "reason_zh", "profile_name_en",
+        "profile_name_zh",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
 
@@ -1142,6 +1212,7 @@ class SignMatch:
             status=write.status,
             evidence_anchor_ids=tuple(write.evidence_anchor_ids),
             reason=write.reason,
+            **{name: getattr(write, name) for name in cls._TEXT},
         )
 
     @classmethod
@@ -1158,6 +1229,7 @@ class SignMatch:
             status=SignStatus(r["status"]),
             evidence_anchor_ids=tuple(AnchorId(a) for a in r["evidence_anchor_ids"]),
             reason=r["reason"],
+            **{name: r[name] for name in cls._TEXT},
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -1172,6 +1244,7 @@ class SignMatch:
             "status": self.status.value,
             "evidence_anchor_ids": list(self.evidence_anchor_ids),
             "reason": self.reason,
+            **{name: getattr(self, name) for name in self._TEXT},
         }
 
 

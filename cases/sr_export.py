@@ -248,8 +248,8 @@ def _measurement(m: Measurement, anchor: Anchor | None) -> hd.sr.Measurement | N
 
 
 def _size_measurements(anchor: Anchor) -> list[hd.sr.Measurement]:
-    size = anchor.detail.get("size_mm")
-    if not size or len(size) != 2:
+    size = anchor.size_mm
+    if size is None:
         return []
     return [
         hd.sr.Measurement(
@@ -265,7 +265,7 @@ def _size_measurements(anchor: Anchor) -> list[hd.sr.Measurement]:
 
 def _line_anchor_for(m: Measurement, anchors: Sequence[Anchor]) -> Anchor | None:
     for anchor in anchors:
-        attributes = anchor.detail.get("attributes") or {}
+        attributes = anchor.attributes
         if (
             anchor.kind is AnchorKind.MEASUREMENT
             and attributes.get("measurement") == m.kind
@@ -351,7 +351,7 @@ def build_structured_report(
                     store,
                     conversation,
                     anchor.anchor_id,
-                    f"{anchor.anchor_id} conversation {conversation_id} turn {anchor.turn_index + 1}",
+                    f"{anchor.anchor_id} conversation {conversation_id} turn {anchor.turn_index}",
                 ),
                 referenced_region=_region(anchor, region_source),
                 finding_type=_finding_type(anchor),

@@ -49,6 +49,8 @@ EXPECTED: tuple[type[BaseException], ...] = (
     OntologyError,
     AccessDenied,
 )
+# What a block that checks something a person typed or drew may also raise.
+USER_INPUT_ERRORS: tuple[type[BaseException], ...] = (*EXPECTED, ValueError)
 # The message area of the script run on this thread (each session runs on its own thread).
 _RUN = threading.local()
 
@@ -118,11 +120,6 @@ def defer(text: str, level: str = "info") -> None:
     pending.append(Message(level, text))
 
 
-def defer_error(exc: BaseException) -> None:
-    """Keep an expected error's message for the next run (for use in callbacks)."""
-    defer(escape(message_for(exc)), "error")
-
-
 @contextmanager
 def guard(*, user_input: bool = False, stop: bool = False) -> Iterator[None]:
     """Show expected errors raised inside the block instead of a traceback.
@@ -132,7 +129,7 @@ def guard(*, user_input: bool = False, stop: bool = False) -> Iterator[None]:
             or drew, such as an empty question or a box outside the image).
         stop: stop the page after showing the error (the rest depends on the block).
     """
-    expected = (*EXPECTED, ValueError) if user_input else EXPECTED
+    expected = USER_INPUT_ERRORS if user_input else EXPECTED
     try:
         yield
     except expected as exc:

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.errors import UnknownAnchor
 from engine.geometry import Geometry
-from kernel import AnchorKind, AnchorStatus, Box, Point, Side
+from kernel import AnchorKind, AnchorStatus, Box, Language, Point, Side
 
 
 class AnchorStyle(StrEnum):
@@ -65,7 +65,7 @@ class Anchor:
     size_mm: tuple[float, float] | None = None
     attributes: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def label(self, lang: str) -> str:
+    def label(self, lang: Language) -> str:
         return self.label_zh if lang == "zh" else self.label_en
 
     @property
@@ -195,12 +195,6 @@ class AnchorStore:
             e for e in self._events if turn_index is None or e.turn_index == turn_index
         ]
 
-    def status_in(self, anchor_id: str, turn_index: int) -> AnchorStatus | None:
-        for e in self._events:
-            if e.anchor_id == anchor_id and e.turn_index == turn_index:
-                return e.status
-        return None
-
     def focus(self, before_turn: int) -> list[Anchor]:
         """Finding anchors touched in the latest turn before `before_turn` that touched any.
 
@@ -227,9 +221,6 @@ class AnchorStore:
             if a.finding_id == finding_id and a.kind is AnchorKind.FINDING
         ]
         return matches[-1] if matches else None
-
-    def after_turn(self, turn_index: int) -> list[Anchor]:
-        return [a for a in self._anchors.values() if a.turn_index <= turn_index]
 
     @classmethod
     def restore(cls, anchors: list[Anchor], events: list[AnchorEvent]) -> AnchorStore:

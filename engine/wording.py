@@ -10,6 +10,7 @@ from engine.anatomy import Band, Location, Zone
 from engine.findings import Finding, FindingKind
 from engine.geometry import Distance, describe_length
 from engine.model import Side
+from kernel import Language
 from ontology import Vocabulary
 
 DISCLAIMER = {
@@ -68,11 +69,11 @@ KIND_SHORT = {
 }
 
 
-def side_word(side: Side, lang: str) -> str:
+def side_word(side: Side, lang: Language) -> str:
     return _SIDE[lang][side]
 
 
-def zone_phrase(side: Side, zone: Zone | None, lang: str) -> str:
+def zone_phrase(side: Side, zone: Zone | None, lang: Language) -> str:
     """'右中肺野' / 'right middle zone'."""
     if side is Side.MIDLINE:
         return "纵隔/中线区" if lang == "zh" else "midline / mediastinum"
@@ -84,7 +85,7 @@ def zone_phrase(side: Side, zone: Zone | None, lang: str) -> str:
 
 
 def location_phrase(
-    location: Location, lang: str, vocabulary: Vocabulary | None = None
+    location: Location, lang: Language, vocabulary: Vocabulary | None = None
 ) -> str:
     """Side, zone and band, plus where the point lies outside the lung field."""
     base = zone_phrase(location.side, location.zone, lang)
@@ -98,7 +99,7 @@ def location_phrase(
     return base
 
 
-def _outside_words(location: Location, lang: str) -> str:
+def _outside_words(location: Location, lang: Language) -> str:
     names = {r.value for r in location.regions}
     if "heart" in names or "retrocardiac" in names:
         return (
@@ -121,7 +122,9 @@ def _outside_words(location: Location, lang: str) -> str:
     return "肺野内缘" if lang == "zh" else "at the edge of the lung field"
 
 
-def lobe_phrase(location: Location, lang: str, vocabulary: Vocabulary) -> str | None:
+def lobe_phrase(
+    location: Location, lang: Language, vocabulary: Vocabulary
+) -> str | None:
     if location.lobe is None:
         return None
     name = vocabulary.get_anatomy(location.lobe.value).name(lang)
@@ -132,11 +135,11 @@ def lobe_phrase(location: Location, lang: str, vocabulary: Vocabulary) -> str | 
     )
 
 
-def kind_phrase(kind: FindingKind, lang: str) -> str:
+def kind_phrase(kind: FindingKind, lang: Language) -> str:
     return _KIND[lang][kind]
 
 
-def size_phrase(finding: Finding, lang: str) -> str:
+def size_phrase(finding: Finding, lang: Language) -> str:
     """'约 1.8 × 1.6 cm' with calibration, else pixels, never an unlabelled cm."""
     if finding.long_axis_mm is not None and finding.short_axis_mm is not None:
         a, b = finding.long_axis_mm / 10, finding.short_axis_mm / 10
@@ -164,7 +167,7 @@ def size_phrase(finding: Finding, lang: str) -> str:
     )
 
 
-def distance_phrase(distance: Distance, lang: str) -> str:
+def distance_phrase(distance: Distance, lang: Language) -> str:
     return describe_length(distance, lang)
 
 
@@ -186,7 +189,7 @@ POSSIBLE = {"zh": "可疑", "en": "possible"}
 
 
 def confidence_phrase(
-    confidence: float, lang: str, report_score: float | None = None
+    confidence: float, lang: Language, report_score: float | None = None
 ) -> str:
     """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
     base = (
@@ -201,7 +204,7 @@ def confidence_phrase(
     )
 
 
-def clock_list(hours: list[int], lang: str) -> str:
+def clock_list(hours: list[int], lang: Language) -> str:
     if lang == "zh":
         return "、".join(f"{h} 点钟" for h in hours) + "方向"
     words = [f"{h} o'clock" for h in hours]
@@ -212,6 +215,6 @@ def cite(anchor_ids: list[str] | tuple[str, ...]) -> str:
     return "".join(f"[{a}]" for a in anchor_ids)
 
 
-def join_sentences(parts: list[str], lang: str) -> str:
+def join_sentences(parts: list[str], lang: Language) -> str:
     sep = "；" if lang == "zh" else "; "
     return sep.join(p for p in parts if p)

@@ -9,9 +9,9 @@ scorecard) in one transaction.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import cases
 from engine.analysis import AnalysisCache, ImageAnalysis, default_analyzer
@@ -86,7 +86,9 @@ def start_session(
 ) -> Session:
     """Open a new conversation about a case's image (its first image by default)."""
     image = store.get_image(image_id) if image_id else _first_image(store, case_id)
+    started = time.perf_counter()
     analysis = analyse_image(store, image, cache, actor=actor)
+    analysis_ms = (time.perf_counter() - started) * 1000
     record = store.start_conversation(
         case_id=case_id,
         image_id=image.image_id,
@@ -103,7 +105,9 @@ def start_session(
     return Session(
         record=record,
         image=image,
-        conversation=Conversation(analysis, backend, image=image_pixels),
+        conversation=Conversation(
+            analysis, backend, image=image_pixels, analysis_ms=analysis_ms
+        ),
         lock=threading.Lock(),
     )
 
@@ -125,7 +129,7 @@ def resume_session(
         engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))
     ]
     events = [
-        AnchorEvent(e.turn_index + 1, e.anchor_id, e.status)
+        AnchorEvent(e.turn_index, e.anchor_id, e.status)
         for e in store.list_anchor_events(conversation_id)
     ]
     history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
@@ -169,7 +173,7 @@ def ask(
 
 
 def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.TurnWrite:
-    """Map an engine turn to the store's write record (turn indexes are 0-based there)."""
+    """Map an engine turn to the store's write record (turn numbers as the engine gives them)."""
     events = {e.anchor_id: e.status for e in result.events}
     new = [
         a
@@ -179,10 +183,11 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
     referenced = tuple(a for a, s in events.items() if s is AnchorStatus.REFERENCED)
     answer = result.to_json()
     answer.pop("anchors", None)  # stored as anchor rows
+    answer.pop("scorecard", None)  # stored as sign-match rows
     answer["parameters"] = result.parameters
     return cases.TurnWrite(
         conversation_id=cases.ConversationId(conversation_id),
-        index=result.index - 1,
+        index=result.index,
         question=result.question,
         language=Language(result.language),
         intent=result.intent.value,
@@ -211,12 +216,18 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
             cases.SignMatchWrite(
                 profile_id=result.scorecard.profile_id,
                 profile_version=result.scorecard.profile_version,
+                profile_name_en=result.scorecard.name_en,
+                profile_name_zh=result.scorecard.name_zh,
                 sign_code=str(item.sign_code),
+                name_en=item.name_en,
+                name_zh=item.name_zh,
+                item_group=item.group.value,
                 status=cases.SignStatus(item.status.value),
                 evidence_anchor_ids=tuple(
                     cases.AnchorId(a) for a in item.evidence_anchor_ids
                 ),
                 reason=item.reason_en,
+                reason_zh=item.reason_zh,
             )
             for item in result.scorecard.items
         ),
@@ -224,19 +235,26 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
 
 
 def anchor_write(anchor: Anchor, status: AnchorStatus) -> cases.AnchorWrite:
+    """Map an engine anchor to the store's record: one typed column per field."""
     return cases.AnchorWrite(
         anchor_id=cases.AnchorId(anchor.id),
         status=status,
         kind=anchor.kind,
         label=anchor.label_en,
+        label_zh=anchor.label_zh,
         geometry=to_case_geometry(anchor.geometry),
         location=anchor.region or _zone_region(anchor),
+        region=anchor.region,
         side=anchor.side,
         zone=anchor.zone,
         band=anchor.band,
+        lobe=anchor.lobe,
+        finding_id=anchor.finding_id,
         parent_ids=tuple(cases.AnchorId(p) for p in anchor.parent_ids),
         confidence=anchor.confidence,
-        detail=anchor.to_json(),
+        style=anchor.style.value,
+        size_mm=anchor.size_mm,
+        attributes=anchor.attributes,
     )
 
 
@@ -249,14 +267,7 @@ def _zone_region(anchor: Anchor) -> str | None:
 def to_case_geometry(geometry: Geometry) -> cases.Geometry:
     match geometry.kind:
         case "box":
-            box = geometry.bounding_box()
-            # The store wants a box of positive size; a degenerate one becomes 1 px wide.
-            return cases.Box(
-                x0=box.x0,
-                y0=box.y0,
-                x1=max(box.x1, box.x0 + 1),
-                y1=max(box.y1, box.y0 + 1),
-            )
+            return geometry.bounding_box()
         case "point":
             ((x, y),) = geometry.points
             return (x, y)
@@ -279,9 +290,9 @@ def from_case_geometry(geometry: cases.Geometry) -> Geometry:
         case cases.Box():
             return Geometry.from_box(geometry)
         case (x, y):
-            return Geometry.point((x, y))
+            return Geometry("point", ((x, y),))
         case cases.Polygon():
-            return Geometry.polygon(geometry.points)
+            return Geometry("polygon", tuple(geometry.points))
         case cases.Polyline():
             return (
                 Geometry("line", tuple(geometry.points))
@@ -297,32 +308,41 @@ def from_case_geometry(geometry: cases.Geometry) -> Geometry:
     raise ValueError(f"unknown stored geometry {geometry!r}")
 
 
+# How an anchor stored before 0003 (without its overlay style) is drawn.
+_DEFAULT_STYLE = {
+    AnchorKind.FINDING: AnchorStyle.SCREENING,
+    AnchorKind.LANDMARK: AnchorStyle.POINT,
+    AnchorKind.MEASUREMENT: AnchorStyle.DISTANCE,
+    AnchorKind.USER_DRAWN: AnchorStyle.USER_BOX,
+}
+
+
 def engine_anchor(stored: cases.Anchor) -> Anchor:
-    """A stored anchor as the engine and the overlay see it (from its saved detail)."""
-    detail: dict[str, Any] | None = getattr(stored, "detail", None)
-    if detail:
-        return Anchor.from_json(detail)
-    kind = stored.kind
-    style = {
-        AnchorKind.FINDING: AnchorStyle.SCREENING,
-        AnchorKind.LANDMARK: AnchorStyle.POINT,
-        AnchorKind.MEASUREMENT: AnchorStyle.DISTANCE,
-        AnchorKind.USER_DRAWN: AnchorStyle.USER_BOX,
-    }.get(kind, AnchorStyle.REGION)
+    """A stored anchor as the engine and the overlay see it, from its typed columns."""
+    style = (
+        AnchorStyle(stored.style)
+        if stored.style
+        else _DEFAULT_STYLE.get(stored.kind, AnchorStyle.REGION)
+    )
     return Anchor(
         id=stored.anchor_id,
-        kind=kind,
+        kind=stored.kind,
         label_en=stored.label,
-        label_zh=stored.label,
+        label_zh=stored.label if stored.label_zh is None else stored.label_zh,
         geometry=from_case_geometry(stored.geometry),
         style=style,
-        turn_index=stored.turn_index + 1,
+        turn_index=stored.turn_index,
         side=stored.side,
         zone=stored.zone,
         band=stored.band,
-        region=stored.location,
+        lobe=stored.lobe,
+        # Before 0003 only the location was kept; it named the region.
+        region=stored.region if stored.style else stored.location,
+        finding_id=stored.finding_id,
         parent_ids=tuple(stored.parent_ids),
         confidence=stored.confidence,
+        size_mm=stored.size_mm,
+        attributes=dict(stored.attributes),
     )
 
 
@@ -341,7 +361,7 @@ def replay_state(
     Returns each anchor with what that turn did to it (created / refined / referenced)
     or None when the turn left it alone.
     """
-    states = store.anchors_after_turn(conversation_id, turn_number - 1)
+    states = store.anchors_after_turn(conversation_id, turn_number)
     return [
         (
             engine_anchor(s.anchor),

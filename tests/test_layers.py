@@ -5,6 +5,7 @@ which imports nothing of ours. The UI and the CLI never import each other."""
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,14 @@ def test_imports_follow_the_layers(path: Path) -> None:
             assert name in stdlib or name in ALLOWED[package], (
                 f"{path}:{node.lineno} {package} must use the standard library only"
             )
+
+
+@pytest.mark.parametrize("package", sorted(PROJECT))
+def test_ruff_bans_the_same_imports(package: str) -> None:
+    """Each package's ruff.toml bans exactly what the tables above forbid it."""
+    config = tomllib.loads((ROOT / package / "ruff.toml").read_text(encoding="utf-8"))
+    banned = set(config["lint"]["flake8-tidy-imports"]["banned-api"])
+    expected = (PROJECT - ALLOWED[package]) | {
+        name for name, allowed in BANNED_OUTSIDE.items() if package not in allowed
+    }
+    assert banned == expected

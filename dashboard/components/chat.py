@@ -45,7 +45,7 @@ def render_turn(
     hide_answer: bool = False,
 ) -> None:
     """Show one stored turn: the question, then the answer with its provenance."""
-    number = turn.index + 1
+    number = turn.index
     with st.chat_message("user"):
         plain(turn.question)
         st.caption(
@@ -158,7 +158,7 @@ def ask(
                     drawn_label=None if drawn is None else (drawn.label or None),
                     on_text=on_text,
                 )
-        except (*feedback.EXPECTED, ValueError) as exc:
+        except feedback.USER_INPUT_ERRORS as exc:
             placeholder.caption(ctx.t("chat.failed"))
             if session is not None:
                 # The engine may be a step ahead of the store; rebuild it from the store next time.

@@ -63,51 +63,38 @@ class ScorecardView:
 
 
 def scorecard_view(
-    turns: Sequence[cases.Turn],
     matches: Sequence[cases.SignMatch],
     shown_turn: int,
     vocabulary: Vocabulary,
     lang: str,
 ) -> ScorecardView | None:
-    """The scorecard after turn ``shown_turn`` (1-based), from the stored sign matches."""
-    written = [m for m in matches if m.turn_index < shown_turn]
+    """The scorecard after turn ``shown_turn``, from the stored sign matches."""
+    written = [m for m in matches if m.turn_index <= shown_turn]
     if not written:
         return None
     last_turn = max(m.turn_index for m in written)
     items = [m for m in written if m.turn_index == last_turn]
-    turn = next((t for t in turns if t.index == last_turn), None)
-    stored = (turn.answer_json.get("scorecard") if turn else None) or {}
-    by_code = {
-        str(i.get("sign_code")): i
-        for i in stored.get("items", [])
-        if isinstance(i, dict)
-    }
-    same_language = turn is not None and turn.language.value == lang
     profile = vocabulary.find_profile(items[0].profile_id)
     views = []
     for m in items:
         sign = vocabulary.find_sign(m.sign_code)
-        extra = by_code.get(m.sign_code, {})
-        reason = (
-            str(extra.get("reason"))
-            if same_language and extra.get("reason")
-            else (m.reason or "")
-        )
+        # Rows written before 0005 hold the reason in the answer's language only.
+        reason = m.reason_zh if lang == "zh" and m.reason_zh else m.reason
         views.append(
             ScorecardItemView(
                 code=m.sign_code,
                 name=sign.name(lang) if sign else m.sign_code,
-                group=str(extra.get("group", "")),
+                group=m.item_group or "",
                 status=m.status.value,
                 evidence=tuple(m.evidence_anchor_ids),
-                reason=reason,
+                reason=reason or "",
             )
         )
     return ScorecardView(
         profile_id=items[0].profile_id,
         profile_version=items[0].profile_version,
         name=profile.name(lang) if profile else items[0].profile_id,
-        turn_number=last_turn + 1,
+        turn_number=last_turn,
         items=tuple(views),
     )
 
@@ -354,7 +341,7 @@ def measurement_table(
     df = pd.DataFrame(
         [
             {
-                "turn": m.turn_index + 1,
+                "turn": m.turn_index,
                 "kind": ctx.t(f"measure.{m.kind}"),
                 "from": m.from_anchor or "",
                 "to": m.to_anchor or "",
@@ -406,7 +393,7 @@ def annotation_table(ctx: PageContext, annotations: Sequence[cases.Annotation]) 
                 "verdict": ctx.t(f"verdict.{a.verdict.value}") if a.verdict else "",
                 "anchor": a.anchor_id or "",
                 "conversation": a.conversation_id,
-                "turn": None if a.turn_index is None else a.turn_index + 1,
+                "turn": a.turn_index,
                 "box": ""
                 if box is None
                 else f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}]",

@@ -81,12 +81,12 @@ def box_panel(
                                 label=box.label or ctx.t("box.default_label"),
                                 verdict=cases.Verdict(verdict) if verdict else None,
                                 note=note.strip() or None,
-                                conversation_id=conversation_id
+                                conversation_id=cases.ConversationId(conversation_id)
                                 if conversation_id
                                 else None,
                                 turn_index=None
                                 if not conversation_id or not shown_turn
-                                else shown_turn - 1,
+                                else shown_turn,
                                 anchor_id=cases.AnchorId(about)
                                 if about and conversation_id
                                 else None,
@@ -134,7 +134,7 @@ def verdict_buttons(
                         label=anchor.label_en,
                         verdict=verdict,
                         conversation_id=cases.ConversationId(conversation_id),
-                        turn_index=shown_turn - 1,
+                        turn_index=shown_turn,
                         anchor_id=cases.AnchorId(anchor.id),
                     )
                 )

@@ -221,7 +221,8 @@ with left:
                 and 1 <= int(requested_turn) <= turn_count
             )
             state.put(
-                SessionKey.SHOWN_TURN, int(requested_turn) if from_link else turn_count
+                SessionKey.SHOWN_TURN,
+                int(requested_turn) if from_link and requested_turn else turn_count,
             )
         if turn_count > 1:
             shown_turn = c1.select_slider(
@@ -305,7 +306,7 @@ with left:
         store.list_sign_matches(conversation.conversation_id) if conversation else ()
     )
     card = (
-        findings.scorecard_view(turns, matches, shown_turn, vocabulary, ctx.lang)
+        findings.scorecard_view(matches, shown_turn, vocabulary, ctx.lang)
         if shown_turn
         else None
     )
@@ -345,7 +346,7 @@ measurements = (
     [
         m
         for m in store.list_measurements(conversation.conversation_id)
-        if m.turn_index < shown_turn
+        if m.turn_index <= shown_turn
     ]
     if conversation
     else []
@@ -411,5 +412,5 @@ if conversation is not None:
         "views/replay.py",
         label=ctx.t("case.open_replay"),
         icon=":material/replay:",
-        query_params={"conversation": conversation.conversation_id},
+        query_params={"conversation": str(conversation.conversation_id)},
     )

@@ -67,7 +67,7 @@ if not (requested and requested.isdigit()):
                 "views/replay.py",
                 label=pickers.conversation_label(ctx, c),
                 icon=":material/replay:",
-                query_params={"conversation": c.conversation_id},
+                query_params={"conversation": str(c.conversation_id)},
             )
     st.stop()
 
@@ -183,7 +183,7 @@ if quiz:
             continue
         if note.conversation_id not in (None, conversation.conversation_id):
             continue
-        if note.turn_index is not None and note.turn_index != number - 1:
+        if note.turn_index is not None and note.turn_index != number:
             continue
         box = workflows.from_case_geometry(note.geometry).bounding_box()
         targets.append(
@@ -206,7 +206,7 @@ left, right = st.columns(ctx.columns, gap="medium")
 with right, st.container(height=640, border=True):
     events = store.list_anchor_events(conversation.conversation_id)
     for t in turns[:number]:
-        hide = quiz and not revealed and t.index == number - 1
+        hide = quiz and not revealed and t.index == number
         chat.render_turn(
             ctx, t, [e for e in events if e.turn_index == t.index], hide_answer=hide
         )
@@ -216,7 +216,7 @@ with left:
     with feedback.guard(stop=True):
         display = resources.display_image(image.image_id, ctx.image_side)
     matches = store.list_sign_matches(conversation.conversation_id)
-    card = findings.scorecard_view(turns, matches, number, vocabulary, ctx.lang)
+    card = findings.scorecard_view(matches, number, vocabulary, ctx.lang)
     if revealed:
         highlight = (
             {result.target.key.split(":", 1)[1]}
@@ -331,7 +331,7 @@ st.page_link(
     icon=":material/radiology:",
     query_params={
         "id": conversation.case_id,
-        "conversation": conversation.conversation_id,
-        "turn": number,
+        "conversation": str(conversation.conversation_id),
+        "turn": str(number),
     },
 )

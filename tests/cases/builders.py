@@ -19,7 +19,7 @@ from cases import (
 def first_turn(conversation_id, **changes):
     values = {
         "conversation_id": conversation_id,
-        "index": 0,
+        "index": 1,
         "question": "肺部是否有异常?",
         "language": Language.ZH,
         "intent": "overview",
@@ -83,7 +83,7 @@ def first_turn(conversation_id, **changes):
     return TurnWrite(**values)
 
 
-def refining_turn(conversation_id, index=1):
+def refining_turn(conversation_id, index=2):
     return TurnWrite(
         conversation_id=conversation_id,
         index=index,
