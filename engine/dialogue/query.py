@@ -38,12 +38,15 @@ _EN_ORDINALS = {
     "scond": 2,
     "frist": 1,
     "thrid": 3,
+    "secnod": 2,
+    "seocnd": 2,
+    "secodn": 2,
 }
 _ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?")
 _EN_NUMBER = re.compile(r"(?<![a-z])(?:number|no\.?)\s*([1-6])(?![\d.])")
 _EN_ORDINAL = re.compile(
     r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
-    r"|secnd|scond|frist|thrid)(?![a-z])"
+    r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
@@ -287,8 +290,8 @@ def _first(
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
-    if attribute == "count" and unit is not None:
-        attribute = "size"  # "how many millimetres is A2?" asks for a size
+    if attribute in ("count", None) and unit is not None:
+        attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
     return {
         "kind": _first("kind", phrases.kind_order, text, phrases),
         "attribute": attribute,
