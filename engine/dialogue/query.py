@@ -427,6 +427,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
+    if (q.superlative or q.ordinals) and kind in (IntentKind.LIST, IntentKind.HELP):
+        return IntentKind.DESCRIBE  # "of all the findings, which is the largest?"
     specific = kind in (IntentKind.LIST, IntentKind.LOCATION, IntentKind.DESCRIBE)
     if kind is IntentKind.RELATION or specific:
         return kind
@@ -444,7 +446,7 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.PRESENCE
     if opening and q.names_place:
         return IntentKind.PRESENCE
-    if opening:
+    if opening and not _names_a_subject(q):
         return IntentKind.SCREENING
     if kind is IntentKind.HELP:
         return _named_fallback(q)
@@ -452,9 +454,15 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
 
 
 def _names_a_subject(q: Query) -> bool:
+    """A lesion or place named; "this film" points at the film, not at a subject."""
     return bool(
-        q.names_place or q.kind or q.anchors or q.ordinals or q.superlative
-    ) or bool(q.cue.demonstrative)
+        q.names_place
+        or q.kind
+        or q.anchors
+        or q.ordinals
+        or q.superlative
+        or q.cue.focal_noun
+    )
 
 
 def _named_fallback(q: Query) -> IntentKind:
