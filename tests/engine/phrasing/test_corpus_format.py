@@ -234,7 +234,8 @@ def _key(record: dict[str, object]) -> tuple[str, ...]:
         return "".join(ch for ch in folded if ch.isalnum())
 
     context = record.get("context", [])
-    return (fold(record.get("text")), *(fold(c) for c in context if isinstance(c, str)))
+    earlier = context if isinstance(context, list) else []
+    return (fold(record.get("text")), *(fold(c) for c in earlier))
 
 
 def test_no_heldout_line_is_copied_into_dev() -> None:
