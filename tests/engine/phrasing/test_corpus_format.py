@@ -149,11 +149,18 @@ def _slot_errors(expect: dict[str, object], lobes: frozenset[str]) -> list[str]:
     return errors
 
 
-def _lang_error(lang: object, text: str) -> str | None:
-    """`mixed` is Chinese with English words or anchor ids; `zh` has no Latin letters."""
-    has_cjk, has_latin = bool(CJK.search(text)), bool(LATIN.search(text))
-    actual = "en" if not has_cjk else ("mixed" if has_latin else "zh")
-    return None if lang == actual else f"lang {lang!r} but the text reads as {actual!r}"
+def _lang_error(lang: object, text: str, context: list[str]) -> str | None:
+    """The answer follows the text's script: `en` has no Chinese, `zh` has Chinese
+    (anchor ids and English terms allowed), and `mixed` mixes both scripts somewhere in
+    the exchange (the text, or the text with its context)."""
+    exchange = " ".join([*context, text])
+    if lang == "en" and CJK.search(text):
+        return "lang 'en' but the text has Chinese characters"
+    if lang == "zh" and not CJK.search(text):
+        return "lang 'zh' but the text has no Chinese characters"
+    if lang == "mixed" and not (CJK.search(exchange) and LATIN.search(exchange)):
+        return "lang 'mixed' but the exchange is in one script only"
+    return None
 
 
 def _line_errors(record: dict[str, object], lobes: frozenset[str]) -> list[str]:
@@ -178,7 +185,7 @@ def _line_errors(record: dict[str, object], lobes: frozenset[str]) -> list[str]:
     if not isinstance(expect, dict) or not expect:
         return [*errors, "expect must be a non-empty object of slots"]
     errors += _slot_errors(expect, lobes)
-    if (lang_error := _lang_error(record["lang"], text)) is not None:
+    if (lang_error := _lang_error(record["lang"], text, list(context))) is not None:
         errors.append(lang_error)
     if expect.get("ellipsis") is True and not context:
         errors.append("an elliptical line needs the context it leans on")
