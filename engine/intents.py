@@ -121,9 +121,15 @@ def parse_intent(
     language = detect_language(text)
     hits = [k for k in _INTENT_ORDER if _cue(f"intent_{k.value}").find(text)]
     ids = anchor_ids_in(text)
-    # "Is there an effusion?" asks about the film; the "there" points at nothing.
+    # "Is there an effusion?" (or "r there", "is ther") asks about the film; the "there"
+    # points at nothing.
     demonstrative = _cue("demonstrative").find(
-        re.sub(r"\b(?:is|are) there\b", " ", text, flags=re.IGNORECASE)
+        re.sub(
+            r"\b(?:is|are|r|were|was) (?:there|ther|thr)\b",
+            " ",
+            text,
+            flags=re.IGNORECASE,
+        )
     )
     points_at_image = demonstrative is not None or names_place or bool(ids)
     explain = _cue("explain_strong").find(text) is not None or (

@@ -266,19 +266,21 @@ def _place_slots(
             slots["lobe"] = slots["lobe"] or str(m.region_id)
     rest = _without_mentions(text, mentions)
     slots["side"] = _side(sides, text, rest, phrases)
+    if slots["zone"] is None and slots["lobe"] is None:
+        # "右下呢", "and the upper one?": a zone said without its region word
+        slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return slots
 
 
 def _side(sides: list[str], text: str, rest: str, phrases: Phrases) -> str | None:
-    if phrases.cue("side_both").find(text) or len(set(sides)) == 2:
+    # Sides said without a region count too: "the right or left effusion" is both.
+    said = [s for s in ("right", "left") if phrases.cue(f"side_{s}").find(rest)]
+    if phrases.cue("side_both").find(text) or len(set(sides) | set(said)) == 2:
         return "both"
     if sides:
         return sides[0]
-    for side in ("right", "left"):
-        if phrases.cue(f"side_{side}").find(rest):
-            return side
-    return None
+    return said[0] if said else None
 
 
 def _first(
@@ -364,8 +366,11 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
     if several and (compare or comparative):
         return True
+    if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):
+        return True  # "which is worse, the right or left effusion?"
     if compare and not phrases.cue("explain_strong").find(q.text):
-        return bool(q.kind or q.anchors or q.attribute)
+        plural = phrases.cue("plural_reference").find(q.text) is not None
+        return bool(q.kind or q.anchors or q.attribute or plural)  # "compare them"
     which_bigger = re.search(
         r"哪个.{0,3}[大小]|谁[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
@@ -503,7 +508,7 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
     if own or q.cue.demonstrative or q.signs or q.kind:
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
-    return short and bool(q.names_place or q.anchors or q.ordinals)
+    return short and bool(q.names_place or q.anchors or q.ordinals or q.unit)
 
 
 def _merge(previous: TurnRecord, q: Query) -> Query:
