@@ -219,7 +219,9 @@ def understand(
     )
     query = replace(query, intent=_refine(query, phrases))
     previous = None if state is None else state.previous
-    if previous is not None and _is_follow_up(query, phrases):
+    if previous is not None and (
+        _is_follow_up(query, phrases) or _is_kind_fragment(query, previous)
+    ):
         return _merge(previous, query)
     return query
 
@@ -509,6 +511,18 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return short and bool(q.names_place or q.anchors or q.ordinals or q.unit)
+
+
+def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
+    """A bare kind after a search of a place: "pneumothorax?" after "Any effusion on the left?"."""
+    before = previous.query
+    if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
+        return False
+    if not before.names_place or q.names_place or q.anchors or q.ordinals:
+        return False
+    own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
+    short = len(q.text) <= (6 if q.language == "zh" else 20)
+    return short and q.kind is not None and not own and not q.cue.demonstrative
 
 
 def _merge(previous: TurnRecord, q: Query) -> Query:
