@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.anatomy import Band, Location, Zone
 from engine.findings import Finding, FindingKind
-from engine.geometry import Distance, describe_length
+from engine.geometry import Distance, describe_length, plausible_mm
 from engine.model import Side
 from kernel import Language
 from ontology import Vocabulary
@@ -141,8 +141,8 @@ def kind_phrase(kind: FindingKind, lang: Language) -> str:
 
 def size_phrase(finding: Finding, lang: Language) -> str:
     """'约 1.8 × 1.6 cm' with calibration, else pixels, never an unlabelled cm."""
-    if finding.long_axis_mm is not None and finding.short_axis_mm is not None:
-        a, b = finding.long_axis_mm / 10, finding.short_axis_mm / 10
+    if plausible_mm(finding.long_axis_mm) and plausible_mm(finding.short_axis_mm):
+        a, b = (finding.long_axis_mm or 0.0) / 10, (finding.short_axis_mm or 0.0) / 10
         return (
             f"约 {a:.1f} × {b:.1f} cm"
             if lang == "zh"
@@ -150,7 +150,7 @@ def size_phrase(finding: Finding, lang: Language) -> str:
         )
     estimate = finding.size_estimate
     px_a, px_b = finding.long_axis_px, finding.short_axis_px
-    if estimate is not None:
+    if estimate is not None and plausible_mm(estimate.long_axis_mm):
         a, b = estimate.long_axis_mm / 10, estimate.short_axis_mm / 10
         error = f"{estimate.relative_error:.0%}"
         return (
