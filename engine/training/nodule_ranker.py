@@ -394,22 +394,29 @@ SIZE_INTERVAL_COVERAGE = 0.8
 
 
 def fit_size(measured: Floats, truth: Floats) -> SizeModel:
-    """Least-squares line from measured to true diameter, and the ratio quantiles."""
+    """One scale factor from measured to true diameter, and the ratio quantiles.
+
+    The factor is the median of true / measured. A least-squares line of truth on the
+    measurement would shrink every size towards the mean (its slope is attenuated by
+    the measurement noise): a 40 mm mass would be reported smaller than measured and a
+    6 mm nodule larger, which no reader would accept. A scale keeps the order of sizes
+    and removes the bias.
+    """
     keep = (
         np.isfinite(measured)
         & np.isfinite(truth)
+        & (measured > 0)
         & (truth >= SIZE_FIT_RANGE_MM[0])
         & (truth <= SIZE_FIT_RANGE_MM[1])
     )
     m, t = measured[keep], truth[keep]
-    slope, intercept = np.polyfit(m, t, 1) if len(m) >= 3 else (1.0, 0.0)
-    corrected = slope * m + intercept
-    ratio = t / np.maximum(corrected, 1.0)
+    scale = float(np.median(t / m)) if len(m) >= 3 else 1.0
+    ratio = t / np.maximum(scale * m, 1.0)
     tail = (1 - SIZE_INTERVAL_COVERAGE) / 2
     low, high = np.quantile(ratio, [tail, 1 - tail]) if len(ratio) >= 5 else (0.8, 1.2)
     return SizeModel(
-        slope=float(slope),
-        intercept=float(intercept),
+        slope=scale,
+        intercept=0.0,
         ratio_low=float(low),
         ratio_high=float(high),
         coverage=SIZE_INTERVAL_COVERAGE,

@@ -114,6 +114,7 @@ def _calls(analysis: ImageAnalysis, centre, scale: float, mm: float, reach_mm: f
             math.dist((f.center[0] / scale, f.center[1] / scale), centre) * mm
             <= reach_mm
         ):
+            assert f.margin is not None
             return f.long_axis_mm, f.margin.lobulated, f.margin.spiculated
     return None
 
@@ -134,6 +135,7 @@ def test_the_same_film_at_half_resolution_gets_the_same_size_and_margin_calls(
         if c.case_id == case_id
     ]
     nodule = case.nodules[0]
+    assert case.mm_per_px is not None
     full = case.read_image()
     calls = []
     for scale in (1.0, 0.5):
@@ -178,14 +180,15 @@ def test_the_wg04_film_as_8_bit_png_gets_the_same_focal_calls(
         key=film.key + "-png",
         view_position=film.view_position,
     )
-    dicom_calls = [
-        (f.margin.lobulated, f.margin.spiculated)
-        for f in analyzer.analyze(film).focal_findings
-    ]
-    png_calls = [
-        (f.margin.lobulated, f.margin.spiculated)
-        for f in analyzer.analyze(png).focal_findings
-    ]
+
+    def calls(a: ImageAnalysis) -> list[tuple[bool, bool] | None]:
+        return [
+            None if f.margin is None else (f.margin.lobulated, f.margin.spiculated)
+            for f in a.focal_findings
+        ]
+
+    dicom_calls = calls(analyzer.analyze(film))
+    png_calls = calls(analyzer.analyze(png))
     assert dicom_calls
     assert dicom_calls == png_calls
 
