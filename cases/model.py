@@ -1044,6 +1044,14 @@ class AuditProblemKind(StrEnum):
     ENTITY_CHANGED = "entity_changed"
     ENTITY_MISSING = "entity_missing"
     ENTITY_UNRECORDED = "entity_unrecorded"
+    ROW_MALFORMED = "row_malformed"
+    """A row cannot be read as its record type (edited to an impossible value)."""
+    SALT_REPLACED = "salt_replaced"
+    """The de-identification salt file is not the one the database recorded."""
+    SUMMARY_CHANGED = "summary_changed"
+    """A case-list summary row no longer matches the rows it is derived from."""
+    FILE_ORPHANED = "file_orphaned"
+    """A file in the store folder that no row references (an interrupted import)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -9,6 +9,7 @@ result becomes store records and back is `services/records.py`.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,7 +86,9 @@ def start_session(
 ) -> Session:
     """Open a new conversation about a case's image (its first image by default)."""
     image = store.get_image(image_id) if image_id else _first_image(store, case_id)
+    started = time.perf_counter()
     analysis = analyse_image(store, image, cache, actor=actor)
+    analysis_ms = (time.perf_counter() - started) * 1000
     record = store.start_conversation(
         case_id=case_id,
         image_id=image.image_id,
@@ -102,7 +105,9 @@ def start_session(
     return Session(
         record=record,
         image=image,
-        conversation=Conversation(analysis, backend, image=image_pixels),
+        conversation=Conversation(
+            analysis, backend, image=image_pixels, analysis_ms=analysis_ms
+        ),
         lock=threading.Lock(),
     )
 

@@ -124,42 +124,41 @@ with composer:
         max_chars=2000,
     )
 
+# Questions go through a queue answered by a worker thread, so a follow-up sent before
+# the previous answer arrived is answered after it, in the same conversation
+# (components/chat.py, services/question_queue.py).
+queue = chat.question_queue(
+    ctx, store, case_id=case_id, image=image, backend_name=backend_name
+)
+if prompt:
+    pending = chat.submit(
+        ctx,
+        queue,
+        conversation_id=None if conversation is None else conversation.conversation_id,
+        question=prompt,
+        drawn=working if ask_about_box else None,
+    )
+    if pending is not None and ask_about_box:
+        canvas.consume(prefix)  # the box goes with the question
+        state.drop(SessionKey.ASK_ABOUT_BOX)
+if conversation is None:
+    adopted = queue.adopt_new_conversation()
+    if adopted is not None:
+        conversations = [
+            c for c in store.list_conversations(case_id) if c.image_id == image.image_id
+        ]
+        conversation = store.get_conversation(adopted)
+        st.session_state[conversation_key] = conversation.conversation_id
+finished = queue.clear_finished()
+chat.report_finished(finished)
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
 events = store.list_anchor_events(conversation.conversation_id) if conversation else ()
+if finished and turns:
+    state.put(SessionKey.SHOWN_TURN, len(turns))
 with transcript:
-    if not turns and not prompt:
+    if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
     chat.render_transcript(ctx, turns, events)
-    if prompt:
-        asked = chat.ask(
-            ctx,
-            store,
-            case_id=case_id,
-            image=image,
-            conversation_id=None
-            if conversation is None
-            else conversation.conversation_id,
-            backend_name=backend_name,
-            question=prompt,
-            drawn=working if ask_about_box else None,
-        )
-        if asked.result is not None and ask_about_box:
-            canvas.consume(prefix)  # the box became an anchor of the turn
-            state.drop(SessionKey.ASK_ABOUT_BOX)
-        if asked.conversation_id is not None and asked.conversation_id != (
-            conversation and conversation.conversation_id
-        ):
-            conversations = [
-                c
-                for c in store.list_conversations(case_id)
-                if c.image_id == image.image_id
-            ]
-            conversation = store.get_conversation(asked.conversation_id)
-            st.session_state[conversation_key] = conversation.conversation_id
-        if asked.result is not None and conversation is not None:
-            turns = store.list_turns(conversation.conversation_id)
-            events = store.list_anchor_events(conversation.conversation_id)
-            state.put(SessionKey.SHOWN_TURN, len(turns))
 
 with picker_area:
     c1, c2 = st.columns([3, 1])
@@ -414,3 +413,7 @@ if conversation is not None:
         icon=":material/replay:",
         query_params={"conversation": str(conversation.conversation_id)},
     )
+
+# Last, so the whole page is drawn while the queued questions are answered.
+with transcript:
+    chat.follow(ctx, queue)
