@@ -9,7 +9,7 @@ from dashboard import feedback, resources, state
 from dashboard.components import canvas, chat, findings, frame, pickers, review
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
-from services import overlay, workflows
+from services import overlay, records, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
@@ -296,7 +296,7 @@ with left:
     saved = [
         SavedBox(
             tag=f"R{a.annotation_id}",
-            box=workflows.from_case_geometry(a.geometry).bounding_box(),
+            box=records.from_case_geometry(a.geometry).bounding_box(),
         )
         for a in annotations
         if a.geometry is not None

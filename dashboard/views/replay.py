@@ -15,7 +15,7 @@ from dashboard.components.text import escape
 from dashboard.state import SessionKey
 from engine.anchors import AnchorKind
 from engine.geometry import Box
-from services import overlay, workflows
+from services import overlay, records, workflows
 from services.access import PageId
 from services.overlay import BoxScore, OverlayItem, SavedBox
 
@@ -185,7 +185,7 @@ if quiz:
             continue
         if note.turn_index is not None and note.turn_index != number:
             continue
-        box = workflows.from_case_geometry(note.geometry).bounding_box()
+        box = records.from_case_geometry(note.geometry).bounding_box()
         targets.append(
             QuizTarget(
                 key=f"annotation:{note.annotation_id}",

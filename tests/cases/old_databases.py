@@ -171,7 +171,7 @@ def write_as_before_0005(db: Path) -> None:
         _renumber_tables(con)
         _resign_audit(con)
         con.execute("DROP TABLE audit_numbering")
-        con.execute("DELETE FROM schema_version WHERE version >= 5")
+        con.execute("DELETE FROM schema_version WHERE version = 5")
         con.execute("COMMIT")
     finally:
         con.close()

@@ -16,7 +16,7 @@ from engine.analysis import AnalysisCache, Analyzer
 from engine.anchors import AnchorKind, AnchorStyle
 from engine.backends.embedded import EmbeddedBackend
 from engine.findings import Candidate
-from services import workflows
+from services import records, workflows
 from tests.engine.conftest import FakeDetector, FakeSegmenter, Phantom
 
 SEED = [
@@ -137,8 +137,8 @@ def test_stored_anchors_read_back_as_the_engine_made_them(scenario):
     assert stored
     for row in stored:
         engine = made[(row.anchor_id, row.turn_index)]
-        assert workflows.engine_anchor(row) == engine
-        assert workflows.engine_anchor(row).attributes == engine.attributes
+        assert records.engine_anchor(row) == engine
+        assert records.engine_anchor(row).attributes == engine.attributes
 
 
 def test_the_0004_description_is_rebuilt_exactly_from_the_columns(scenario):
@@ -156,7 +156,7 @@ def test_the_0004_description_is_rebuilt_exactly_from_the_columns(scenario):
             if anchor.id not in events or events[anchor.id].value == "referenced":
                 continue
             record = cases.Anchor.from_write(
-                workflows.anchor_write(anchor, events[anchor.id]),
+                records.anchor_write(anchor, events[anchor.id]),
                 cases.ConversationId(1),
                 result.index,
             )
