@@ -197,6 +197,17 @@ def submit(
     )
 
 
+def adopt(
+    queue: QuestionQueue, store: cases.CaseStore, key: str
+) -> cases.Conversation | None:
+    """Return the conversation the queue opened, now selected under ``key``, or None."""
+    adopted = queue.adopt_new_conversation()
+    if adopted is None:
+        return None
+    st.session_state[key] = adopted
+    return store.get_conversation(adopted)
+
+
 def report_finished(finished: Sequence[PendingQuestion]) -> None:
     """Show why each failed question was not answered (answered ones are turns now)."""
     for item in finished:
@@ -204,16 +215,17 @@ def report_finished(finished: Sequence[PendingQuestion]) -> None:
             feedback.report(item.error)
 
 
-def follow(ctx: PageContext, queue: QuestionQueue) -> None:
+def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
     """Show the unanswered questions and stream the current answer until all are done.
 
-    Then rerun the page when turns were stored, so they show in the transcript, overlay
-    and pickers; a failed question keeps its place with the reason at the top. A rerun
-    that the reader starts meanwhile stops this loop, never the answers.
+    Each answer then stays where its question was, and the finished questions are
+    returned (cleared from the queue) so that the page can reload its turns for the
+    overlay and scorecard drawn after the transcript. A rerun that the reader starts
+    meanwhile stops this loop, never the answers: the next run picks them up.
     """
     pending = [item for item in queue.items() if not item.finished]
     if not pending:
-        return
+        return []
     slots = []
     for item in pending:
         with st.chat_message("user"):
@@ -227,10 +239,7 @@ def follow(ctx: PageContext, queue: QuestionQueue) -> None:
             break
     for item, slot in slots:
         _show_progress(ctx, item, slot)
-    finished = queue.clear_finished()
-    report_finished(finished)
-    if any(item.status is QuestionStatus.DONE for item in finished):
-        st.rerun()
+    return queue.clear_finished()
 
 
 def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
@@ -243,5 +252,18 @@ def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
             slot.caption(ctx.t("chat.thinking"))
     elif item.status is QuestionStatus.FAILED:
         slot.caption(ctx.t("chat.failed"))
-    else:
-        slot.empty()
+    elif item.result is not None:
+        result = item.result
+        with slot.container():
+            st.markdown(
+                answer_markdown(result.answer_text, [s.title for s in result.sections])
+            )
+            st.caption(
+                " · ".join(
+                    [
+                        ctx.t("chat.turn", number=result.index),
+                        escape(f"{result.backend} {result.model_version}"),
+                        f"{result.latency_ms:.0f} ms",
+                    ]
+                )
+            )

@@ -141,24 +141,29 @@ if prompt:
     if pending is not None and ask_about_box:
         canvas.consume(prefix)  # the box goes with the question
         state.drop(SessionKey.ASK_ABOUT_BOX)
-if conversation is None:
-    adopted = queue.adopt_new_conversation()
-    if adopted is not None:
-        conversations = [
-            c for c in store.list_conversations(case_id) if c.image_id == image.image_id
-        ]
-        conversation = store.get_conversation(adopted)
-        st.session_state[conversation_key] = conversation.conversation_id
-finished = queue.clear_finished()
-chat.report_finished(finished)
+# Show the conversation the queue opened for questions asked before one existed.
+if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
+    conversation = adopted
+    conversations = [*conversations, adopted]
+finished = queue.clear_finished()  # answered while an earlier run was interrupted
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
 events = store.list_anchor_events(conversation.conversation_id) if conversation else ()
-if finished and turns:
-    state.put(SessionKey.SHOWN_TURN, len(turns))
 with transcript:
     if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
     chat.render_transcript(ctx, turns, events)
+    finished += chat.follow(ctx, queue)  # waits for the queue, answers shown in place
+chat.report_finished(finished)
+if finished:
+    if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
+        conversation = adopted
+        conversations = [*conversations, adopted]
+    turns = store.list_turns(conversation.conversation_id) if conversation else ()
+    events = (
+        store.list_anchor_events(conversation.conversation_id) if conversation else ()
+    )
+    if turns:
+        state.put(SessionKey.SHOWN_TURN, len(turns))
 
 with picker_area:
     c1, c2 = st.columns([3, 1])
@@ -413,7 +418,3 @@ if conversation is not None:
         icon=":material/replay:",
         query_params={"conversation": str(conversation.conversation_id)},
     )
-
-# Last, so the whole page is drawn while the queued questions are answered.
-with transcript:
-    chat.follow(ctx, queue)
