@@ -9,8 +9,10 @@ import streamlit as st
 
 import cases
 from dashboard import feedback, resources
+from dashboard.components import canvas
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
+from dashboard.state import SessionKey
 from engine.analysis import AnalysisCache
 from engine.backends.base import ModelBackend
 from services import access, workflows
@@ -90,7 +92,8 @@ def render_transcript(
 # them whatever the script does. The script submits, then follows the queue until it is
 # idle, so an interrupted follow costs nothing (see that module's docstring).
 
-FOLLOW_INTERVAL_S = 0.15
+FOLLOW_INTERVAL_S = 0.05
+"""Often enough that a send interrupts the follow loop before the next send arrives."""
 
 
 def question_queue(
@@ -172,29 +175,41 @@ class _QueueHolder:
             self.registry.forget(conversation_id)
 
 
-def submit(
+def submit_from_input(
     ctx: PageContext,
     queue: QuestionQueue,
-    *,
     conversation_id: int | None,
-    question: str,
-    drawn: DrawnBox | None,
-) -> PendingQuestion | None:
-    """Queue a question for the conversation shown now (checked against ASK first)."""
-    # The page hides the chat input from roles without ASK, but a hidden widget is not a
-    # permission: check on the server side before anything is queued.
+    working: DrawnBox | None,
+    prefix: str,
+) -> None:
+    """The chat input's callback: queue what the reader sent (see ``submit``).
+
+    A callback runs to completion before the next script run starts, so no later send
+    can interrupt it between reading the question and queueing it, as it could in the
+    script body. Its arguments were bound when the page was drawn: the conversation the
+    reader was looking at is the one the question is pinned to.
+    """
+    question = st.session_state.get(SessionKey.CHAT_INPUT.value)
+    if not isinstance(question, str) or not question.strip():
+        return
+    about_box = working is not None and bool(
+        st.session_state.get(SessionKey.ASK_ABOUT_BOX.value, True)
+    )
     try:
         access.require(ctx.identity, Right.ASK)
     except access.PermissionDenied as exc:
-        feedback.report(exc)
-        return None
-    return queue.submit(
+        feedback.defer(escape(feedback.message_for(exc)), "error")
+        return
+    queue.submit(
         question,
         conversation_id=conversation_id,
-        drawn_box=None if drawn is None else drawn.box,
-        drawn_label=None if drawn is None else (drawn.label or None),
+        drawn_box=working.box if about_box and working is not None else None,
+        drawn_label=(working.label or None) if about_box and working else None,
         actor=ctx.actor,
     )
+    if about_box:
+        canvas.consume(prefix)  # the box goes with the question
+        st.session_state.pop(SessionKey.ASK_ABOUT_BOX.value, None)
 
 
 def adopt(

@@ -111,6 +111,13 @@ with right:
 previous = canvas.previous_boxes(prefix)
 working = previous[-1] if previous else None
 can_ask = ctx.can(Right.ASK) and backend_name in available
+# Questions go through a queue answered by a worker thread, so a follow-up sent before
+# the previous answer arrived is answered after it, in the same conversation. They are
+# queued by the chat input's callback, which runs before the next script run and cannot
+# be interrupted by another send (components/chat.py, services/question_queue.py).
+queue = chat.question_queue(
+    ctx, store, case_id=case_id, image=image, backend_name=backend_name
+)
 with composer:
     ask_about_box = False
     if working is not None and can_ask:
@@ -122,25 +129,16 @@ with composer:
         disabled=not can_ask,
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,
+        on_submit=chat.submit_from_input,
+        args=(
+            ctx,
+            queue,
+            None if conversation is None else conversation.conversation_id,
+            working,
+            prefix,
+        ),
     )
 
-# Questions go through a queue answered by a worker thread, so a follow-up sent before
-# the previous answer arrived is answered after it, in the same conversation
-# (components/chat.py, services/question_queue.py).
-queue = chat.question_queue(
-    ctx, store, case_id=case_id, image=image, backend_name=backend_name
-)
-if prompt:
-    pending = chat.submit(
-        ctx,
-        queue,
-        conversation_id=None if conversation is None else conversation.conversation_id,
-        question=prompt,
-        drawn=working if ask_about_box else None,
-    )
-    if pending is not None and ask_about_box:
-        canvas.consume(prefix)  # the box goes with the question
-        state.drop(SessionKey.ASK_ABOUT_BOX)
 # Show the conversation the queue opened for questions asked before one existed.
 if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
     conversation = adopted
