@@ -178,17 +178,19 @@ class _QueueHolder:
 def submit_from_input(
     ctx: PageContext,
     queue: QuestionQueue,
-    conversation_id: int | None,
+    conversation_key: str,
     working: DrawnBox | None,
     prefix: str,
 ) -> None:
-    """The chat input's callback: queue what the reader sent (see ``submit``).
+    """The chat input's callback: queue what the reader sent, checked against ASK.
 
     A callback runs to completion before the next script run starts, so no later send
     can interrupt it between reading the question and queueing it, as it could in the
-    script body. Its arguments were bound when the page was drawn: the conversation the
-    reader was looking at is the one the question is pinned to.
+    script body. The question is pinned to the conversation the picker holds now (the
+    one the reader sees; ``pickers.NEW``, 0, for a new one).
     """
+    chosen = st.session_state.get(conversation_key)
+    conversation_id = chosen if isinstance(chosen, int) and chosen > 0 else None
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
     if not isinstance(question, str) or not question.strip():
         return
@@ -221,6 +223,16 @@ def adopt(
         return None
     st.session_state[key] = adopted
     return store.get_conversation(adopted)
+
+
+def render_failed(ctx: PageContext, finished: Sequence[PendingQuestion]) -> None:
+    """Keep each failed question in the transcript, saying that nothing was stored."""
+    for item in finished:
+        if item.status is QuestionStatus.FAILED:
+            with st.chat_message("user"):
+                plain(item.question)
+            with st.chat_message("assistant"):
+                st.caption(ctx.t("chat.failed"))
 
 
 def report_finished(finished: Sequence[PendingQuestion]) -> None:

@@ -130,13 +130,7 @@ with composer:
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,
         on_submit=chat.submit_from_input,
-        args=(
-            ctx,
-            queue,
-            None if conversation is None else conversation.conversation_id,
-            working,
-            prefix,
-        ),
+        args=(ctx, queue, conversation_key, working, prefix),
     )
 
 # Show the conversation the queue opened for questions asked before one existed.
@@ -150,6 +144,7 @@ with transcript:
     if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
     chat.render_transcript(ctx, turns, events)
+    chat.render_failed(ctx, finished)
     finished += chat.follow(ctx, queue)  # waits for the queue, answers shown in place
 chat.report_finished(finished)
 if finished:
