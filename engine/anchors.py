@@ -65,7 +65,7 @@ class Anchor:
     size_mm: tuple[float, float] | None = None
     attributes: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def label(self, lang: Language) -> str:
+    def label(self, lang: Language | str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
 
     @property

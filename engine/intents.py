@@ -99,6 +99,15 @@ class Intent:
     hits: tuple[IntentKind, ...] = ()
 
 
+# Words that look like pointing but point at nothing in particular: "Is there an
+# effusion?" (or "r there", "is ther") and "on this film" ask about the whole film.
+_NOT_POINTING = re.compile(
+    r"\b(?:is|are|r|were|was) (?:there|ther|thr)\b"
+    r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b",
+    re.IGNORECASE,
+)
+
+
 def parse_intent(
     question: str,
     *,
@@ -121,10 +130,7 @@ def parse_intent(
     language = detect_language(text)
     hits = [k for k in _INTENT_ORDER if _cue(f"intent_{k.value}").find(text)]
     ids = anchor_ids_in(text)
-    # "Is there an effusion?" asks about the film; the "there" points at nothing.
-    demonstrative = _cue("demonstrative").find(
-        re.sub(r"\b(?:is|are) there\b", " ", text, flags=re.IGNORECASE)
-    )
+    demonstrative = _cue("demonstrative").find(_NOT_POINTING.sub(" ", text))
     points_at_image = demonstrative is not None or names_place or bool(ids)
     explain = _cue("explain_strong").find(text) is not None or (
         _cue("explain_weak").find(text) is not None and not points_at_image

@@ -108,8 +108,18 @@ def _outside_words(location: Location, lang: Language) -> str:
             else "projecting over the heart, retrocardiac"
         )
     if "right_hemidiaphragm" in names or "left_hemidiaphragm" in names:
-        return "膈顶附近" if lang == "zh" else "at the diaphragm dome"
-    return "肺野边缘外" if lang == "zh" else "at the edge of the lung field"
+        return (
+            "膈顶处或膈下后肋膈角区，属后基底肺"
+            if lang == "zh"
+            else "at or below the diaphragm dome, posterior costophrenic recess lung"
+        )
+    if "right_hilum" in names or "left_hilum" in names or "mediastinum" in names:
+        return (
+            "与肺门/纵隔影重叠"
+            if lang == "zh"
+            else "projecting over the hilum or mediastinum"
+        )
+    return "肺野内缘" if lang == "zh" else "at the edge of the lung field"
 
 
 def lobe_phrase(

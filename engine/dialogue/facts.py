@@ -156,6 +156,8 @@ def size_interval_mm(f: Finding) -> tuple[float, float] | None:
     """The long axis as an interval in mm (None without a calibrated size)."""
     if f.long_axis_mm is None:
         return None
+    if f.diameter_interval_mm is not None:
+        return f.diameter_interval_mm  # the engine's, from its size cross-validation
     spread = max(SIZE_ABS_MM, SIZE_REL * f.long_axis_mm)
     return (max(0.0, f.long_axis_mm - spread), f.long_axis_mm + spread)
 

@@ -38,12 +38,15 @@ _EN_ORDINALS = {
     "scond": 2,
     "frist": 1,
     "thrid": 3,
+    "secnod": 2,
+    "seocnd": 2,
+    "secodn": 2,
 }
 _ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?")
 _EN_NUMBER = re.compile(r"(?<![a-z])(?:number|no\.?)\s*([1-6])(?![\d.])")
 _EN_ORDINAL = re.compile(
     r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
-    r"|secnd|scond|frist|thrid)(?![a-z])"
+    r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
@@ -216,7 +219,9 @@ def understand(
     )
     query = replace(query, intent=_refine(query, phrases))
     previous = None if state is None else state.previous
-    if previous is not None and _is_follow_up(query, phrases):
+    if previous is not None and (
+        _is_follow_up(query, phrases) or _is_kind_fragment(query, previous)
+    ):
         return _merge(previous, query)
     return query
 
@@ -263,19 +268,21 @@ def _place_slots(
             slots["lobe"] = slots["lobe"] or str(m.region_id)
     rest = _without_mentions(text, mentions)
     slots["side"] = _side(sides, text, rest, phrases)
+    if slots["zone"] is None and slots["lobe"] is None:
+        # "右下呢", "and the upper one?": a zone said without its region word
+        slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return slots
 
 
 def _side(sides: list[str], text: str, rest: str, phrases: Phrases) -> str | None:
-    if phrases.cue("side_both").find(text) or len(set(sides)) == 2:
+    # Sides said without a region count too: "the right or left effusion" is both.
+    said = [s for s in ("right", "left") if phrases.cue(f"side_{s}").find(rest)]
+    if phrases.cue("side_both").find(text) or len(set(sides) | set(said)) == 2:
         return "both"
     if sides:
         return sides[0]
-    for side in ("right", "left"):
-        if phrases.cue(f"side_{side}").find(rest):
-            return side
-    return None
+    return said[0] if said else None
 
 
 def _first(
@@ -287,8 +294,8 @@ def _first(
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
-    if attribute == "count" and unit is not None:
-        attribute = "size"  # "how many millimetres is A2?" asks for a size
+    if attribute in ("count", None) and unit is not None:
+        attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
     return {
         "kind": _first("kind", phrases.kind_order, text, phrases),
         "attribute": attribute,
@@ -361,8 +368,11 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
     if several and (compare or comparative):
         return True
+    if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):
+        return True  # "which is worse, the right or left effusion?"
     if compare and not phrases.cue("explain_strong").find(q.text):
-        return bool(q.kind or q.anchors or q.attribute)
+        plural = phrases.cue("plural_reference").find(q.text) is not None
+        return bool(q.kind or q.anchors or q.attribute or plural)  # "compare them"
     which_bigger = re.search(
         r"哪个.{0,3}[大小]|谁[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
@@ -424,6 +434,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
+    if (q.superlative or q.ordinals) and kind in (IntentKind.LIST, IntentKind.HELP):
+        return IntentKind.DESCRIBE  # "of all the findings, which is the largest?"
     specific = kind in (IntentKind.LIST, IntentKind.LOCATION, IntentKind.DESCRIBE)
     if kind is IntentKind.RELATION or specific:
         return kind
@@ -441,7 +453,7 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.PRESENCE
     if opening and q.names_place:
         return IntentKind.PRESENCE
-    if opening:
+    if opening and not _names_a_subject(q):
         return IntentKind.SCREENING
     if kind is IntentKind.HELP:
         return _named_fallback(q)
@@ -449,9 +461,15 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
 
 
 def _names_a_subject(q: Query) -> bool:
+    """A lesion or place named; "this film" points at the film, not at a subject."""
     return bool(
-        q.names_place or q.kind or q.anchors or q.ordinals or q.superlative
-    ) or bool(q.cue.demonstrative)
+        q.names_place
+        or q.kind
+        or q.anchors
+        or q.ordinals
+        or q.superlative
+        or q.cue.focal_noun
+    )
 
 
 def _named_fallback(q: Query) -> IntentKind:
@@ -492,7 +510,19 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
     if own or q.cue.demonstrative or q.signs or q.kind:
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
-    return short and bool(q.names_place or q.anchors or q.ordinals)
+    return short and bool(q.names_place or q.anchors or q.ordinals or q.unit)
+
+
+def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
+    """A bare kind after a search of a place: "pneumothorax?" after "Any effusion on the left?"."""
+    before = previous.query
+    if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
+        return False
+    if not before.names_place or q.names_place or q.anchors or q.ordinals:
+        return False
+    own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
+    short = len(q.text) <= (6 if q.language == "zh" else 20)
+    return short and q.kind is not None and not own and not q.cue.demonstrative
 
 
 def _merge(previous: TurnRecord, q: Query) -> Query:

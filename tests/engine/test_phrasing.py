@@ -1,4 +1,4 @@
-"""The phrasing corpus: every group read at >= 95 % intent-and-slot accuracy.
+"""The phrasing corpus: the dev file at >= 95 % per group, the held-out file measured.
 
 Runs each corpus file of tests/engine/phrasing/ (dev.jsonl, and heldout.jsonl once it
 exists) through the question reader and the dialogue state, and prints per-group
@@ -17,19 +17,34 @@ import pytest
 from engine.dialogue.phrasing import CorpusError, evaluate, load_corpus
 
 CORPUS = Path(__file__).parent / "phrasing"
-FILES = [p for p in (CORPUS / "dev.jsonl", CORPUS / "heldout.jsonl") if p.exists()]
 TARGET = 0.95
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
-def test_every_group_is_read_at_the_target_accuracy(path, capsys):
-    report = evaluate(path)
+def test_the_dev_corpus_is_read_at_the_target_accuracy(capsys):
+    report = evaluate(CORPUS / "dev.jsonl")
     with capsys.disabled():
-        print(f"\n{path.name}\n{report.table()}")
+        print(f"\ndev.jsonl (tuned on: not a measure)\n{report.table()}")
     low = {g: (ok, n) for g, (ok, n) in report.by_group().items() if ok / n < TARGET}
-    shown = report.failures() if path.name == "dev.jsonl" else []
+    shown = report.failures()
     assert not low, f"groups under {TARGET:.0%}: {low}\n" + "\n".join(shown)
     assert report.help_answers_to_named == 0, "\n".join(shown)
+
+
+# The held-out file is the measure (docs/benchmarks.md quotes it), so it is reported, not
+# tuned to: this test prints its table and holds only what must never regress, naming no
+# line. Raising these floors is a release decision, never a reaction to a held-out miss.
+HELDOUT_FLOOR = 0.75
+
+
+@pytest.mark.skipif(not (CORPUS / "heldout.jsonl").exists(), reason="no held-out file")
+def test_the_heldout_corpus_is_measured_and_does_not_regress(capsys):
+    report = evaluate(CORPUS / "heldout.jsonl")
+    with capsys.disabled():
+        print(f"\nheldout.jsonl (the measure)\n{report.table()}")
+    correct = sum(ok for ok, _ in report.by_group().values())
+    total = sum(n for _, n in report.by_group().values())
+    assert correct / total >= HELDOUT_FLOOR, f"held-out accuracy {correct}/{total}"
+    assert report.help_answers_to_named == 0, "a named utterance got the help menu"
 
 
 def test_the_dev_corpus_covers_every_group_in_both_languages():

@@ -1,0 +1,259 @@
+"""Every labelled utterance in this folder follows README.md, so a corpus run never
+scores against a typo ("efusion" as a kind, "anchor" for "anchors") or a missing group.
+
+The checks read only the corpus files, not the parser: a format error here means a line
+is wrong, not that the dialogue is.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from ontology import load_vocabulary
+
+HERE = Path(__file__).parent
+HELDOUT = HERE / "heldout.jsonl"
+DEV = HERE / "dev.jsonl"
+MIN_PER_GROUP = 35
+
+GROUPS = frozenset(
+    {
+        "ellipsis",
+        "other_side",
+        "superlative",
+        "ordinal",
+        "comparison",
+        "constraint",
+        "open_request",
+        "value_question",
+        "yes_no",
+        "out_of_scope",
+        "injection",
+    }
+)
+LANGS = frozenset({"zh", "en", "mixed"})
+LINE_KEYS = frozenset({"id", "group", "lang", "context", "text", "expect"})
+REQUIRED_KEYS = LINE_KEYS - {"context"}
+# Slot -> allowed values, exactly as README.md lists them.
+ENUM_SLOTS: dict[str, frozenset[str]] = {
+    "intent": frozenset(
+        {
+            "screening",
+            "describe_finding",
+            "location",
+            "relation",
+            "profile_check",
+            "list_findings",
+            "explain_sign",
+            "presence",
+            "measurement",
+            "compare",
+            "out_of_scope",
+            "help",
+        }
+    ),
+    "side": frozenset({"right", "left", "both"}),
+    "zone": frozenset({"upper", "middle", "lower"}),
+    "band": frozenset({"inner", "middle", "outer"}),
+    "hilum": frozenset({"right", "left"}),
+    "kind": frozenset(
+        {
+            "nodule",
+            "mass",
+            "opacity",
+            "consolidation",
+            "effusion",
+            "pneumothorax",
+            "cardiomegaly",
+            "lesion",
+        }
+    ),
+    "attribute": frozenset(
+        {
+            "size",
+            "margin",
+            "calcification",
+            "density",
+            "shape",
+            "ctr",
+            "distance",
+            "connection",
+            "count",
+            "location",
+        }
+    ),
+    "unit": frozenset({"mm", "cm"}),
+    "superlative": frozenset({"most_suspicious", "largest", "smallest"}),
+    "profile": frozenset(
+        {
+            "early_lung_cancer",
+            "pneumonia",
+            "tuberculosis",
+            "pneumothorax",
+            "pleural_effusion",
+            "heart_failure",
+        }
+    ),
+}
+EXPECT_KEYS = frozenset(ENUM_SLOTS) | {"lobe", "anchors", "ordinal", "ellipsis"}
+REFUSED_GROUPS = frozenset({"out_of_scope", "injection"})
+ANCHOR_ID = re.compile(r"A[1-9][0-9]*")
+CJK = re.compile(r"[\u3400-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+
+CORPUS_FILES = sorted(HERE.glob("*.jsonl"))
+
+
+def _read(path: Path) -> list[dict[str, object]]:
+    """Parse every line; a line that is not a JSON object fails with its line number."""
+    records = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        where = f"{path.name}:{number}"
+        if not line.strip():
+            pytest.fail(f"{where}: blank line; remove it (one JSON object per line)")
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            pytest.fail(f"{where}: not valid JSON ({error.msg}); fix the line")
+        if not isinstance(record, dict):
+            pytest.fail(
+                f"{where}: a line must be a JSON object, got {type(record).__name__}"
+            )
+        records.append(record)
+    return records
+
+
+def _slot_errors(expect: dict[str, object], lobes: frozenset[str]) -> list[str]:
+    errors = [f"unknown expect key {key!r}" for key in expect if key not in EXPECT_KEYS]
+    for key, allowed in ENUM_SLOTS.items():
+        if key in expect and expect[key] not in allowed:
+            errors.append(f"{key}={expect[key]!r} is not one of {sorted(allowed)}")
+    if "lobe" in expect and expect["lobe"] not in lobes:
+        errors.append(f"lobe={expect['lobe']!r} is not an anatomy id of the ontology")
+    anchors = expect.get("anchors", [])
+    if not isinstance(anchors, list) or ("anchors" in expect and not anchors):
+        errors.append("anchors must be a non-empty list of ids like 'A1'")
+    elif not all(isinstance(a, str) and ANCHOR_ID.fullmatch(a) for a in anchors):
+        errors.append(f"anchors {anchors!r} must look like 'A1', 'A2'")
+    ordinal = expect.get("ordinal", 1)
+    if isinstance(ordinal, bool) or not isinstance(ordinal, int) or ordinal < 1:
+        errors.append(f"ordinal must be an integer >= 1, got {ordinal!r}")
+    if "ellipsis" in expect and not isinstance(expect["ellipsis"], bool):
+        errors.append(f"ellipsis must be true or false, got {expect['ellipsis']!r}")
+    return errors
+
+
+def _lang_error(lang: object, text: str, context: list[str]) -> str | None:
+    """The answer follows the text's script: `en` has no Chinese, `zh` has Chinese
+    (anchor ids and English terms allowed), and `mixed` mixes both scripts somewhere in
+    the exchange (the text, or the text with its context)."""
+    exchange = " ".join([*context, text])
+    if lang == "en" and CJK.search(text):
+        return "lang 'en' but the text has Chinese characters"
+    if lang == "zh" and not CJK.search(text):
+        return "lang 'zh' but the text has no Chinese characters"
+    if lang == "mixed" and not (CJK.search(exchange) and LATIN.search(exchange)):
+        return "lang 'mixed' but the exchange is in one script only"
+    return None
+
+
+def _line_errors(record: dict[str, object], lobes: frozenset[str]) -> list[str]:
+    keys = set(record)
+    errors = [f"missing key {key!r}" for key in sorted(REQUIRED_KEYS - keys)]
+    errors += [f"unknown key {key!r}" for key in sorted(keys - LINE_KEYS)]
+    if errors:
+        return errors
+    text, context, expect = record["text"], record.get("context", []), record["expect"]
+    if not isinstance(record["id"], str) or not record["id"]:
+        errors.append("id must be a non-empty string")
+    if record["group"] not in GROUPS:
+        errors.append(f"group {record['group']!r} is not one of {sorted(GROUPS)}")
+    if record["lang"] not in LANGS:
+        errors.append(f"lang {record['lang']!r} is not one of {sorted(LANGS)}")
+    if not isinstance(text, str) or not text.strip():
+        return [*errors, "text must be a non-empty string"]
+    if not isinstance(context, list) or not all(
+        isinstance(c, str) and c for c in context
+    ):
+        errors.append("context must be a list of earlier questions (strings)")
+    if not isinstance(expect, dict) or not expect:
+        return [*errors, "expect must be a non-empty object of slots"]
+    errors += _slot_errors(expect, lobes)
+    if (lang_error := _lang_error(record["lang"], text, list(context))) is not None:
+        errors.append(lang_error)
+    if expect.get("ellipsis") is True and not context:
+        errors.append("an elliptical line needs the context it leans on")
+    if record["group"] in REFUSED_GROUPS and expect.get("intent") != "out_of_scope":
+        errors.append(f"group {record['group']!r} expects intent 'out_of_scope'")
+    return errors
+
+
+@pytest.fixture(scope="module")
+def lobes() -> frozenset[str]:
+    return frozenset(load_vocabulary().anatomy)
+
+
+def test_heldout_file_exists() -> None:
+    assert HELDOUT in CORPUS_FILES, (
+        f"{HELDOUT} is missing; the held-out figure needs it"
+    )
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_every_line_follows_the_readme(path: Path, lobes: frozenset[str]) -> None:
+    problems = []
+    for number, record in enumerate(_read(path), 1):
+        for error in _line_errors(record, lobes):
+            problems.append(f"{path.name}:{number} ({record.get('id')}): {error}")
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=lambda p: p.name)
+def test_ids_are_unique(path: Path) -> None:
+    counts = Counter(str(record.get("id")) for record in _read(path))
+    repeated = sorted(i for i, n in counts.items() if n > 1)
+    assert not repeated, f"{path.name}: ids used more than once: {repeated}"
+
+
+def test_heldout_has_enough_lines_in_every_group() -> None:
+    counts = Counter(record.get("group") for record in _read(HELDOUT))
+    short = {
+        group: counts[group]
+        for group in sorted(GROUPS)
+        if counts[group] < MIN_PER_GROUP
+    }
+    assert not short, (
+        f"heldout.jsonl needs >= {MIN_PER_GROUP} lines per group; short: {short}"
+    )
+
+
+def _key(record: dict[str, object]) -> tuple[str, ...]:
+    """Text and context, case- and width-folded, with spaces and punctuation dropped."""
+
+    def fold(text: object) -> str:
+        folded = unicodedata.normalize("NFKC", str(text)).casefold()
+        return "".join(ch for ch in folded if ch.isalnum())
+
+    context = record.get("context", [])
+    earlier = context if isinstance(context, list) else []
+    return (fold(record.get("text")), *(fold(c) for c in earlier))
+
+
+def test_no_heldout_line_is_copied_into_dev() -> None:
+    """A held-out failure is fixed with a different phrasing in dev.jsonl, never a copy
+    (README). Only ids are printed, so the dev author never reads held-out text here."""
+    if not DEV.exists():
+        pytest.skip("no dev.jsonl yet, so nothing can have been copied into it")
+    heldout = {_key(record): record.get("id") for record in _read(HELDOUT)}
+    copied = sorted(
+        f"{record.get('id')} = {heldout[_key(record)]}"
+        for record in _read(DEV)
+        if _key(record) in heldout
+    )
+    assert not copied, f"dev.jsonl repeats held-out lines (dev = heldout): {copied}"
