@@ -25,6 +25,7 @@ from enum import StrEnum
 
 import cases
 from engine.dialogue import TurnResult
+from engine.errors import EngineError
 from engine.geometry import Box
 from services import workflows
 
@@ -227,7 +228,9 @@ class QuestionQueue:
             )
             item.status = QuestionStatus.DONE
         except Exception as exc:  # one failed question must not stop the queue
-            if not isinstance(exc, cases.CasesError | ValueError):
+            if isinstance(exc, cases.CasesError | EngineError | ValueError):
+                logger.info("question %d not answered: %s", item.number, exc)
+            else:
                 logger.exception("question %d failed", item.number)
             item.error = exc
             item.status = QuestionStatus.FAILED

@@ -7,8 +7,9 @@
 --     prefix and the salt (it reveals nothing about the salt), so a replaced salt, which
 --     would silently change every remapped UID from then on, is caught.
 -- Rows are written when a database is opened read-write and lacks them (trust on first
--- use: a file edited before this migration ran cannot be detected).
-CREATE TABLE file_hashes (
+-- use: a file edited before this migration ran cannot be detected). IF NOT EXISTS: a
+-- database rewritten to an older version by hand may keep the table.
+CREATE TABLE IF NOT EXISTS file_hashes (
     kind         VARCHAR NOT NULL CHECK (kind IN ('header', 'salt')),
     key          VARCHAR NOT NULL,      -- image id for 'header'; 'deid_salt' for 'salt'
     sha256       VARCHAR NOT NULL,

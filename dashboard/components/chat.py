@@ -9,8 +9,10 @@ import streamlit as st
 
 import cases
 from dashboard import feedback, resources
+from dashboard.components import canvas
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
+from dashboard.state import SessionKey
 from engine.analysis import AnalysisCache
 from engine.backends.base import ModelBackend
 from services import access, workflows
@@ -90,7 +92,8 @@ def render_transcript(
 # them whatever the script does. The script submits, then follows the queue until it is
 # idle, so an interrupted follow costs nothing (see that module's docstring).
 
-FOLLOW_INTERVAL_S = 0.15
+FOLLOW_INTERVAL_S = 0.05
+"""Often enough that a send interrupts the follow loop before the next send arrives."""
 
 
 def question_queue(
@@ -172,29 +175,64 @@ class _QueueHolder:
             self.registry.forget(conversation_id)
 
 
-def submit(
+def submit_from_input(
     ctx: PageContext,
     queue: QuestionQueue,
-    *,
-    conversation_id: int | None,
-    question: str,
-    drawn: DrawnBox | None,
-) -> PendingQuestion | None:
-    """Queue a question for the conversation shown now (checked against ASK first)."""
-    # The page hides the chat input from roles without ASK, but a hidden widget is not a
-    # permission: check on the server side before anything is queued.
+    conversation_key: str,
+    working: DrawnBox | None,
+    prefix: str,
+) -> None:
+    """The chat input's callback: queue what the reader sent, checked against ASK.
+
+    A callback runs to completion before the next script run starts, so no later send
+    can interrupt it between reading the question and queueing it, as it could in the
+    script body. The question is pinned to the conversation the picker holds now (the
+    one the reader sees; ``pickers.NEW``, 0, for a new one).
+    """
+    chosen = st.session_state.get(conversation_key)
+    conversation_id = chosen if isinstance(chosen, int) and chosen > 0 else None
+    question = st.session_state.get(SessionKey.CHAT_INPUT.value)
+    if not isinstance(question, str) or not question.strip():
+        return
+    about_box = working is not None and bool(
+        st.session_state.get(SessionKey.ASK_ABOUT_BOX.value, True)
+    )
     try:
         access.require(ctx.identity, Right.ASK)
     except access.PermissionDenied as exc:
-        feedback.report(exc)
-        return None
-    return queue.submit(
+        feedback.defer(escape(feedback.message_for(exc)), "error")
+        return
+    queue.submit(
         question,
         conversation_id=conversation_id,
-        drawn_box=None if drawn is None else drawn.box,
-        drawn_label=None if drawn is None else (drawn.label or None),
+        drawn_box=working.box if about_box and working is not None else None,
+        drawn_label=(working.label or None) if about_box and working else None,
         actor=ctx.actor,
     )
+    if about_box:
+        canvas.consume(prefix)  # the box goes with the question
+        st.session_state.pop(SessionKey.ASK_ABOUT_BOX.value, None)
+
+
+def adopt(
+    queue: QuestionQueue, store: cases.CaseStore, key: str
+) -> cases.Conversation | None:
+    """Return the conversation the queue opened, now selected under ``key``, or None."""
+    adopted = queue.adopt_new_conversation()
+    if adopted is None:
+        return None
+    st.session_state[key] = adopted
+    return store.get_conversation(adopted)
+
+
+def render_failed(ctx: PageContext, finished: Sequence[PendingQuestion]) -> None:
+    """Keep each failed question in the transcript, saying that nothing was stored."""
+    for item in finished:
+        if item.status is QuestionStatus.FAILED:
+            with st.chat_message("user"):
+                plain(item.question)
+            with st.chat_message("assistant"):
+                st.caption(ctx.t("chat.failed"))
 
 
 def report_finished(finished: Sequence[PendingQuestion]) -> None:
@@ -204,16 +242,17 @@ def report_finished(finished: Sequence[PendingQuestion]) -> None:
             feedback.report(item.error)
 
 
-def follow(ctx: PageContext, queue: QuestionQueue) -> None:
+def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
     """Show the unanswered questions and stream the current answer until all are done.
 
-    Then rerun the page when turns were stored, so they show in the transcript, overlay
-    and pickers; a failed question keeps its place with the reason at the top. A rerun
-    that the reader starts meanwhile stops this loop, never the answers.
+    Each answer then stays where its question was, and the finished questions are
+    returned (cleared from the queue) so that the page can reload its turns for the
+    overlay and scorecard drawn after the transcript. A rerun that the reader starts
+    meanwhile stops this loop, never the answers: the next run picks them up.
     """
     pending = [item for item in queue.items() if not item.finished]
     if not pending:
-        return
+        return []
     slots = []
     for item in pending:
         with st.chat_message("user"):
@@ -227,10 +266,7 @@ def follow(ctx: PageContext, queue: QuestionQueue) -> None:
             break
     for item, slot in slots:
         _show_progress(ctx, item, slot)
-    finished = queue.clear_finished()
-    report_finished(finished)
-    if any(item.status is QuestionStatus.DONE for item in finished):
-        st.rerun()
+    return queue.clear_finished()
 
 
 def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
@@ -243,5 +279,18 @@ def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
             slot.caption(ctx.t("chat.thinking"))
     elif item.status is QuestionStatus.FAILED:
         slot.caption(ctx.t("chat.failed"))
-    else:
-        slot.empty()
+    elif item.result is not None:
+        result = item.result
+        with slot.container():
+            st.markdown(
+                answer_markdown(result.answer_text, [s.title for s in result.sections])
+            )
+            st.caption(
+                " · ".join(
+                    [
+                        ctx.t("chat.turn", number=result.index),
+                        escape(f"{result.backend} {result.model_version}"),
+                        f"{result.latency_ms:.0f} ms",
+                    ]
+                )
+            )

@@ -111,6 +111,13 @@ with right:
 previous = canvas.previous_boxes(prefix)
 working = previous[-1] if previous else None
 can_ask = ctx.can(Right.ASK) and backend_name in available
+# Questions go through a queue answered by a worker thread, so a follow-up sent before
+# the previous answer arrived is answered after it, in the same conversation. They are
+# queued by the chat input's callback, which runs before the next script run and cannot
+# be interrupted by another send (components/chat.py, services/question_queue.py).
+queue = chat.question_queue(
+    ctx, store, case_id=case_id, image=image, backend_name=backend_name
+)
 with composer:
     ask_about_box = False
     if working is not None and can_ask:
@@ -122,43 +129,34 @@ with composer:
         disabled=not can_ask,
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,
+        on_submit=chat.submit_from_input,
+        args=(ctx, queue, conversation_key, working, prefix),
     )
 
-# Questions go through a queue answered by a worker thread, so a follow-up sent before
-# the previous answer arrived is answered after it, in the same conversation
-# (components/chat.py, services/question_queue.py).
-queue = chat.question_queue(
-    ctx, store, case_id=case_id, image=image, backend_name=backend_name
-)
-if prompt:
-    pending = chat.submit(
-        ctx,
-        queue,
-        conversation_id=None if conversation is None else conversation.conversation_id,
-        question=prompt,
-        drawn=working if ask_about_box else None,
-    )
-    if pending is not None and ask_about_box:
-        canvas.consume(prefix)  # the box goes with the question
-        state.drop(SessionKey.ASK_ABOUT_BOX)
-if conversation is None:
-    adopted = queue.adopt_new_conversation()
-    if adopted is not None:
-        conversations = [
-            c for c in store.list_conversations(case_id) if c.image_id == image.image_id
-        ]
-        conversation = store.get_conversation(adopted)
-        st.session_state[conversation_key] = conversation.conversation_id
-finished = queue.clear_finished()
-chat.report_finished(finished)
+# Show the conversation the queue opened for questions asked before one existed.
+if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
+    conversation = adopted
+    conversations = [*conversations, adopted]
+finished = queue.clear_finished()  # answered while an earlier run was interrupted
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
 events = store.list_anchor_events(conversation.conversation_id) if conversation else ()
-if finished and turns:
-    state.put(SessionKey.SHOWN_TURN, len(turns))
 with transcript:
     if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
     chat.render_transcript(ctx, turns, events)
+    chat.render_failed(ctx, finished)
+    finished += chat.follow(ctx, queue)  # waits for the queue, answers shown in place
+chat.report_finished(finished)
+if finished:
+    if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
+        conversation = adopted
+        conversations = [*conversations, adopted]
+    turns = store.list_turns(conversation.conversation_id) if conversation else ()
+    events = (
+        store.list_anchor_events(conversation.conversation_id) if conversation else ()
+    )
+    if turns:
+        state.put(SessionKey.SHOWN_TURN, len(turns))
 
 with picker_area:
     c1, c2 = st.columns([3, 1])
@@ -413,7 +411,3 @@ if conversation is not None:
         icon=":material/replay:",
         query_params={"conversation": str(conversation.conversation_id)},
     )
-
-# Last, so the whole page is drawn while the queued questions are answered.
-with transcript:
-    chat.follow(ctx, queue)
