@@ -26,6 +26,6 @@ test: setup
 	$(BIN)/python -m pytest
 
 lint: setup
-	$(BIN)/ruff check dashboard cli services engine cases ontology tests bench
-	$(BIN)/ruff format --check dashboard cli services engine cases ontology tests bench
+	$(BIN)/ruff check dashboard cli services engine cases ontology kernel tests bench
+	$(BIN)/ruff format --check dashboard cli services engine cases ontology kernel tests bench
 	$(BIN)/mypy
