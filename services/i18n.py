@@ -624,6 +624,40 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已保存 {n} 项更改，均已记入审计日志。",
     ),
     "settings.backends": ("Answer engines on this server", "本服务器的应答引擎"),
+    # ---------------------------------------------------------------- read-only conversations
+    "owner.read_only": (
+        "Conversation #{id} is {owner}'s and read-only for you. Asking here starts a new conversation of your own.",
+        "对话 #{id} 属于 {owner}，您只能查看。在此提问将开始一个属于您的新对话。",
+    ),
+    "owner.marked": (
+        "Conversation #{id} is kept for {purpose} and is read-only. Asking here starts a new conversation.",
+        "对话 #{id} 已留作{purpose}，只读。在此提问将开始一个新对话。",
+    ),
+    "owner.purpose.teaching": ("teaching", "教学"),
+    "owner.purpose.qa": ("quality assurance", "质控"),
+    "owner.seed": (
+        "Start the new conversation from its questions",
+        "新对话从该对话的问题开始",
+    ),
+    "owner.seed_help": (
+        "The engine answers that conversation's questions again in your new conversation, then yours.",
+        "引擎会在您的新对话中重新回答该对话的问题，再回答您的问题。",
+    ),
+    "owner.placeholder": (
+        "Ask: starts a new conversation of your own",
+        "提问：将开始一个属于您的新对话",
+    ),
+    "owner.started": (
+        "Started conversation #{id} (your own); #{source} stays as it was.",
+        "已开始对话 #{id}（属于您）；#{source} 保持原样。",
+    ),
+    "owner.title": ("Continues #{source}", "续自 #{source}"),
+    "owner.mark": ("Keep for", "保留用途"),
+    "owner.mark_none": ("nothing (owner may continue)", "无（作者可继续）"),
+    "owner.mark_help": (
+        "A conversation kept for teaching or QA is read-only for everyone, its author included.",
+        "留作教学或质控的对话对所有人只读，包括作者。",
+    ),
 }
 
 

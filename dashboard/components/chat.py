@@ -99,8 +99,12 @@ def ask(
     backend_name: str,
     question: str,
     drawn: DrawnBox | None,
+    seed_from: int | None = None,
 ) -> Asked:
     """Ask in a conversation (a new one when ``conversation_id`` is None) and stream the answer.
+
+    ``seed_from`` names a read-only conversation whose questions a new conversation asks
+    again first.
 
     Errors show in the page's message area; a conversation that was opened before the
     error is still returned so that the next question goes to it.
@@ -139,7 +143,14 @@ def ask(
                             actor=ctx.actor,
                             image_id=image.image_id,
                             cache=resources.analysis_cache(),
+                            title=None
+                            if seed_from is None
+                            else ctx.t("owner.title", source=seed_from),
                         )
+                        if seed_from is not None:
+                            workflows.seed_session(
+                                store, session, seed_from, actor=ctx.actor
+                            )
                     else:
                         session = workflows.resume_session(
                             store,

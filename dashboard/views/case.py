@@ -4,7 +4,10 @@ URL: /case?id=CASE_ID[&conversation=ID][&turn=N]
 """
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+import cases
+from cases.worklist import ConversationMark
 from dashboard import feedback, resources, state
 from dashboard.components import canvas, chat, findings, frame, pickers, review
 from dashboard.components.text import escape
@@ -12,6 +15,57 @@ from dashboard.state import SessionKey
 from services import overlay, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
+
+
+def owner_notice(
+    ctx: frame.PageContext, store: cases.CaseStore, conversation: cases.Conversation
+) -> str:
+    """Why the chosen conversation is read-only, in the interface language."""
+    mark = store.find_conversation_mark(conversation.conversation_id)
+    if mark is not None:
+        return ctx.t(
+            "owner.marked",
+            id=conversation.conversation_id,
+            purpose=ctx.t(f"owner.purpose.{mark.value}"),
+        )
+    return ctx.t(
+        "owner.read_only",
+        id=conversation.conversation_id,
+        owner=escape(conversation.created_by),
+    )
+
+
+def mark_control(
+    ctx: frame.PageContext,
+    store: cases.CaseStore,
+    conversation: cases.Conversation,
+    area: DeltaGenerator,
+) -> None:
+    """Let the author or a reviewer keep a conversation for teaching or QA (read-only)."""
+    if not (
+        ctx.can(Right.ANNOTATE)
+        or (ctx.can(Right.ASK) and conversation.created_by == ctx.actor)
+    ):
+        return
+    current = store.find_conversation_mark(conversation.conversation_id)
+    options: list[ConversationMark | None] = [None, *ConversationMark]
+    chosen = area.selectbox(
+        ctx.t("owner.mark"),
+        options,
+        index=options.index(current),
+        format_func=lambda m: ctx.t(
+            "owner.mark_none" if m is None else f"owner.purpose.{m.value}"
+        ),
+        key=f"mark-{conversation.conversation_id}",
+        help=ctx.t("owner.mark_help"),
+    )
+    if chosen != current:
+        with feedback.guard():
+            store.mark_conversation(
+                conversation.conversation_id, chosen, actor=ctx.actor
+            )
+            st.rerun()
+
 
 ctx = frame.open_page(PageId.CASE)
 with feedback.guard(stop=True):
@@ -95,9 +149,16 @@ if state.get(SessionKey.NEW_BACKEND, "") not in available:
         if settings.default_backend in available
         else (available[0] if available else "embedded"),
     )
+# A saved conversation of someone else's, or one kept for teaching or QA, is read-only:
+# a question starts a new conversation (the store refuses the turn anyway).
+read_only = (
+    None
+    if conversation is None
+    else workflows.read_only_reason(store, conversation, ctx.actor)
+)
 backend_name = (
     conversation.backend
-    if conversation
+    if conversation and read_only is None
     else state.get(SessionKey.NEW_BACKEND, "embedded")
 )
 
@@ -112,13 +173,25 @@ previous = canvas.previous_boxes(prefix)
 working = previous[-1] if previous else None
 can_ask = ctx.can(Right.ASK) and backend_name in available
 with composer:
+    seed_from = None
+    if read_only is not None and conversation is not None and can_ask:
+        st.info(owner_notice(ctx, store, conversation), icon=":material/lock:")
+        if store.list_turns(conversation.conversation_id) and st.toggle(
+            ctx.t("owner.seed"),
+            value=False,
+            key=f"seed-{conversation.conversation_id}",
+            help=ctx.t("owner.seed_help"),
+        ):
+            seed_from = conversation.conversation_id
     ask_about_box = False
     if working is not None and can_ask:
         ask_about_box = st.toggle(
             ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value
         )
     prompt = st.chat_input(
-        ctx.t("chat.placeholder") if can_ask else ctx.t("chat.read_only"),
+        ctx.t("chat.read_only")
+        if not can_ask
+        else ctx.t("owner.placeholder" if read_only else "chat.placeholder"),
         disabled=not can_ask,
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,
@@ -129,7 +202,8 @@ events = store.list_anchor_events(conversation.conversation_id) if conversation 
 with transcript:
     if not turns and not prompt:
         st.caption(ctx.t("chat.empty"))
-    chat.render_transcript(ctx, turns, events)
+    if not (prompt and read_only):
+        chat.render_transcript(ctx, turns, events)
     if prompt:
         asked = chat.ask(
             ctx,
@@ -137,12 +211,22 @@ with transcript:
             case_id=case_id,
             image=image,
             conversation_id=None
-            if conversation is None
+            if conversation is None or read_only
             else conversation.conversation_id,
             backend_name=backend_name,
             question=prompt,
             drawn=working if ask_about_box else None,
+            seed_from=seed_from,
         )
+        if read_only and conversation is not None and asked.conversation_id:
+            st.success(
+                ctx.t(
+                    "owner.started",
+                    id=asked.conversation_id,
+                    source=conversation.conversation_id,
+                ),
+                icon=":material/call_split:",
+            )
         if asked.result is not None and ask_about_box:
             canvas.consume(prefix)  # the box became an anchor of the turn
             state.drop(SessionKey.ASK_ABOUT_BOX)
@@ -156,6 +240,7 @@ with transcript:
             ]
             conversation = store.get_conversation(asked.conversation_id)
             st.session_state[conversation_key] = conversation.conversation_id
+            read_only = None
         if asked.result is not None and conversation is not None:
             turns = store.list_turns(conversation.conversation_id)
             events = store.list_anchor_events(conversation.conversation_id)
@@ -183,6 +268,7 @@ with picker_area:
                 version=escape(conversation.model_version),
             )
         )
+        mark_control(ctx, store, conversation, c2)
         if conversation.backend not in available:
             st.warning(
                 ctx.t("case.backend_gone", backend=conversation.backend),

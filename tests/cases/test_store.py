@@ -490,6 +490,7 @@ def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):
         (2, "case_summaries"),
         (3, "anchor_detail"),
         (4, "deid_reports"),
+        (6, "worklist"),
     ]
     connection.execute("INSERT INTO schema_version VALUES (99, 'future', now())")
     connection.close()
@@ -517,6 +518,8 @@ def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom
     connection.execute("DROP TABLE case_summaries")
     connection.execute("ALTER TABLE anchors DROP COLUMN detail")
     connection.execute("DROP TABLE deid_reports")
+    for table in ("case_labels", "image_sources", "conversation_marks"):
+        connection.execute(f"DROP TABLE {table}")
     connection.execute("DELETE FROM schema_version WHERE version >= 2")
     connection.close()
 

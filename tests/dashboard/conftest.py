@@ -17,6 +17,9 @@ from streamlit.testing.v1 import AppTest
 from cases.phantom import make_phantom
 from engine.analysis import AnalysisCache
 from services import workflows
+from tests.demo_fixtures import demo_db, demo_template, empty_db, fake_cache
+
+__all__ = ["demo_db", "demo_template", "empty_db", "fake_cache"]
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "dashboard" / "app.py"

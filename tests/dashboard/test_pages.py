@@ -14,6 +14,12 @@ PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
 SEED_CASE = "C000001"  # the demo's first film: the seed scenario phantom
 SEED_ZH = 1  # its Chinese four-turn conversation
 SEED_EN = 2
+SEED_EN_QUESTIONS = (
+    "Is there anything abnormal in the lungs?",
+    "That round opacity in the right middle lobe: is its margin regular?",
+    "How far is this lesion from the right hilum? Is it connected to hilar structures?",
+    "If this were early lung cancer, what are the typical X-ray signs, and how many does this image meet?",
+)
 
 
 def open_page(at, page: str, **params):
@@ -248,18 +254,77 @@ def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
     assert at.query_params["conversation"] == str(newest.conversation_id)
 
 
+def _own_conversation(db, actor: str, questions) -> int:
+    """A conversation of ``actor``'s on the seed film, asked through the real workflow."""
+    from engine.backends.embedded import EmbeddedBackend
+    from services import workflows
+
+    with open_store(db) as store:
+        session = workflows.start_session(
+            store, SEED_CASE, backend=EmbeddedBackend(), actor=actor
+        )
+        for question in questions:
+            workflows.ask(store, session, question, actor=actor)
+        return session.record.conversation_id
+
+
 def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(
     app_env, demo_db
 ):
-    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    at = app_env(demo_db)
+    own = _own_conversation(demo_db, "local:tester", SEED_EN_QUESTIONS[:2])
+    open_page(at, "case", id=SEED_CASE, conversation=own)
     at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
         "How large is this lesion?"
     ).run()
     assert not at.exception
     with open_store(demo_db) as store:
-        turns = store.list_turns(SEED_EN)
-    assert len(turns) == 5 and turns[-1].question == "How large is this lesion?"
+        turns = store.list_turns(own)
+    assert len(turns) == 3 and turns[-1].question == "How large is this lesion?"
     assert "[A" in turns[-1].answer_text
+
+
+@pytest.mark.parametrize("seed", [False, True])
+def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db, seed):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    notice = " ".join(str(i.value) for i in at.info)
+    assert f"#{SEED_EN} is demo\\:resident's and read-only" in notice
+    if seed:
+        at.toggle(key=f"seed-{SEED_EN}").set_value(True).run()
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "How large is this lesion?"
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_store(demo_db) as store:
+        assert (
+            len(store.list_turns(SEED_EN)) == 4
+        )  # the saved conversation is untouched
+        newest = store.list_conversations(SEED_CASE)[-1]
+        turns = store.list_turns(newest.conversation_id)
+    assert newest.conversation_id != SEED_EN and newest.created_by == "local:tester"
+    assert [t.question for t in turns] == [
+        *(SEED_EN_QUESTIONS if seed else ()),
+        "How large is this lesion?",
+    ]
+    if seed:  # seeded, the follow-up binds to the lesion of the questions before it
+        assert "[A" in turns[-1].answer_text
+    assert f"Started conversation #{newest.conversation_id}" in texts(at)
+    assert at.query_params["conversation"] == str(newest.conversation_id)
+
+
+def test_a_conversation_kept_for_teaching_is_read_only_for_its_author(app_env, demo_db):
+    from cases.worklist import ConversationMark
+
+    own = _own_conversation(demo_db, "local:tester", SEED_EN_QUESTIONS[:1])
+    with open_store(demo_db) as store:
+        store.mark_conversation(own, ConversationMark.TEACHING, actor="local:tester")
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=own)
+    assert "kept for teaching and is read-only" in " ".join(
+        str(i.value) for i in at.info
+    )
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("How large is it?").run()
+    with open_store(demo_db) as store:
+        assert len(store.list_turns(own)) == 1
 
 
 def test_questions_carrying_markup_are_stored_and_shown_as_text(app_env, demo_db):
@@ -268,7 +333,8 @@ def test_questions_carrying_markup_are_stored_and_shown_as_text(app_env, demo_db
     at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(hostile).run()
     assert not at.exception
     with open_store(demo_db) as store:
-        assert store.list_turns(SEED_EN)[-1].question == hostile
+        newest = store.list_conversations(SEED_CASE)[-1]
+        assert store.list_turns(newest.conversation_id)[-1].question == hostile
     shown = [m.value for m in at.chat_message[-2].markdown]
     assert any(
         r"\<script\>" in v and r"\!\[t\]" in v and r"\*\*x\*\*" in v for v in shown
