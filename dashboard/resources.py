@@ -13,6 +13,7 @@ live in ``<database>.settings.json`` and every change is audited.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -225,6 +226,24 @@ def display_image(
         RecordNotFound, StoreCorrupted: the image or its pixel file is missing.
     """
     return _display_image(str(db_path()), image_id, long_side, region)
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _thumbnail_url(path: str, image_id: str) -> str | None:
+    case_store = _open_store(path)
+    image = case_store.find_image(image_id)
+    if image is None:
+        return None
+    data = case_store.thumbnail_png(image)
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def thumbnail_url(image_id: str) -> str | None:
+    """A worklist thumbnail as a ``data:`` URL (made once, kept in the store folder)."""
+    try:
+        return _thumbnail_url(str(db_path()), image_id)
+    except cases.CasesError:  # a missing pixel file shows as an empty cell
+        return None
 
 
 # --------------------------------------------------------------------------- settings

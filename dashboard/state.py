@@ -35,6 +35,8 @@ class SessionKey(StrEnum):
     CASE_SORT = "cases_sort"
     CASE_PAGE = "cases_page"
     CASE_TABLE = "cases_table"
+    CASE_STATUS = "cases_review_status"
+    CASE_TAG = "cases_tag"
     UPLOAD_FILES = "upload_files"
     UPLOAD_SPACING = "upload_spacing"
     UPLOAD_RESULTS = "upload_results"

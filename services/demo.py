@@ -39,6 +39,7 @@ from cases.phantom import (
     seed_scenario_spec,
 )
 from cases.phantom_dicom import DicomOptions, SpacingAttribute, phantom_dicom_bytes
+from cases.worklist import ConversationMark, ReviewStatus
 from engine.analysis import AnalysisCache
 from engine.anchors import AnchorKind, AnchorStyle
 from engine.backends.base import ModelBackend
@@ -79,6 +80,9 @@ class DemoFilm:
     file_name: str
     spacing_mm: float | None = None
     """Pixel spacing to record for a PNG (DICOM files carry their own)."""
+    tags: tuple[str, ...] = ()
+    review: ReviewStatus = ReviewStatus.UNREVIEWED
+    """The worklist's review status the demo gives the film's case."""
     phantom: Phantom | None = field(default=None, compare=False, repr=False)
     path: Path | None = None
 
@@ -138,12 +142,16 @@ def _films() -> tuple[DemoFilm, ...]:
             key="seed",
             title="Seed scenario film (phantom)",
             file_name="seed-phantom.dcm",
+            tags=("phantom", "nodule", "seed scenario"),
+            review=ReviewStatus.TEACHING,
             phantom=make_phantom(seed_scenario_spec()),
         ),
         DemoFilm(
             key="normal",
             title="Normal film (phantom)",
             file_name="normal-phantom.dcm",
+            tags=("phantom", "normal"),
+            review=ReviewStatus.TEACHING,
             phantom=make_phantom(
                 PhantomSpec(rows=1024, columns=1024, spacing_mm=0.35, seed=7)
             ),
@@ -152,6 +160,7 @@ def _films() -> tuple[DemoFilm, ...]:
             key="left-upper",
             title="Left upper zone nodule, CR MONOCHROME1 (phantom)",
             file_name="left-upper-phantom.dcm",
+            tags=("phantom", "nodule", "monochrome1"),
             phantom=make_phantom(
                 PhantomSpec(
                     rows=1200,
@@ -174,6 +183,7 @@ def _films() -> tuple[DemoFilm, ...]:
             key="no-spacing",
             title="PNG without pixel spacing (phantom)",
             file_name="right-lower-phantom.png",
+            tags=("phantom", "nodule", "uncalibrated"),
             phantom=make_phantom(
                 PhantomSpec(
                     rows=900,
@@ -199,6 +209,8 @@ def _films() -> tuple[DemoFilm, ...]:
                 key="pydicom-cr",
                 title="Chest CR from pydicom-data (DICOM WG-04)",
                 file_name=PYDICOM_DATA_FILE,
+                tags=("real film", "seed scenario"),
+                review=ReviewStatus.REVIEWED,
                 path=chest,
             )
         )
@@ -226,6 +238,8 @@ class DemoConversation:
     title: str
     questions: tuple[DemoQuestion, ...]
     actor: str = READER
+    mark: ConversationMark | None = None
+    """Kept for teaching or QA: read-only for everyone once the demo has asked."""
 
 
 def _opacity_box(film: DemoFilm) -> Box | None:
@@ -271,6 +285,7 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
             film="normal",
             title="Normal film",
             questions=(DemoQuestion(text=SEED_EN[0]),),
+            mark=ConversationMark.TEACHING,
         ),
         DemoConversation(
             key="left-upper",
@@ -405,6 +420,15 @@ def build(
         )
         case_of[film.key] = outcome.case_id
         image_of[film.key] = outcome.image.image_id
+        store.record_source_name(outcome.image.image_id, film.file_name, actor=IMPORTER)
+        if store.find_case_labels(outcome.case_id) is None:
+            store.set_case_labels(
+                outcome.case_id,
+                title=film.title,
+                tags=film.tags,
+                review_status=film.review,
+                actor=REVIEWER,
+            )
         film_outcomes.append(
             FilmOutcome(
                 key=film.key,
@@ -492,6 +516,10 @@ def _converse(
             actor=script.actor,
             drawn_box=question.box,
             drawn_label=question.box_label,
+        )
+    if script.mark is not None:
+        store.mark_conversation(
+            session.record.conversation_id, script.mark, actor=REVIEWER
         )
     return ConversationOutcome(
         key=script.key,

@@ -226,8 +226,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cases.title": ("Cases", "病例列表"),
     "cases.search": ("Search", "搜索"),
     "cases.search_hint": (
-        "Case id, question or answer text, finding, sign code…",
-        "病例号、问题或回答文字、发现、征象编码……",
+        "Case id, title, tag, original file name, question or answer text, finding, sign code…",
+        "病例号、标题、标签、原文件名、问题或回答文字、发现、征象编码……",
     ),
     "cases.filters": ("Filters and sorting", "筛选与排序"),
     "cases.finding": ("Finding label contains", "发现标签包含"),
@@ -657,6 +657,50 @@ STRINGS: dict[str, tuple[str, str]] = {
     "owner.mark_help": (
         "A conversation kept for teaching or QA is read-only for everyone, its author included.",
         "留作教学或质控的对话对所有人只读，包括作者。",
+    ),
+    # ---------------------------------------------------------------- worklist
+    "col.thumbnail": ("Film", "胶片"),
+    "col.title": ("Title", "标题"),
+    "col.tags": ("Tags", "标签"),
+    "col.leading": ("Leading finding", "主要发现"),
+    "col.review": ("Review", "审阅"),
+    "col.source_file": ("Original file", "原文件"),
+    "review.unreviewed": ("unreviewed", "未审阅"),
+    "review.reviewed": ("reviewed", "已审阅"),
+    "review.teaching": ("teaching", "教学"),
+    "cases.review_status": ("Review status", "审阅状态"),
+    "cases.tag": ("Tag", "标签"),
+    "cases.no_warnings": ("none", "无"),
+    "calibration.PixelSpacing": (
+        "pixel spacing (detector at patient)",
+        "像素间距（患者平面）",
+    ),
+    "calibration.ImagerPixelSpacing": (
+        "imager pixel spacing (at the detector)",
+        "成像器像素间距（探测器平面）",
+    ),
+    "calibration.ImagerPixelSpacing+ERMF": (
+        "imager pixel spacing corrected for magnification",
+        "经放大率校正的成像器像素间距",
+    ),
+    "calibration.user": ("spacing given at import", "导入时给定的间距"),
+    "calibration.estimated": (
+        "estimated from typical anatomy (±15 %)",
+        "按典型解剖估计（±15 %）",
+    ),
+    "calibration.none": ("no calibration: pixels only", "无标定：仅像素"),
+    "labels.title": ("Title, tags and review status", "标题、标签与审阅状态"),
+    "labels.case_title": ("Title", "标题"),
+    "labels.tags": ("Tags (comma separated)", "标签（用逗号分隔）"),
+    "labels.status": ("Review status", "审阅状态"),
+    "labels.save": ("Save labels", "保存"),
+    "labels.saved": (
+        "Saved; the change is in the audit log.",
+        "已保存，已记入审计日志。",
+    ),
+    "labels.read": (
+        "{title} · tags: {tags} · {status}",
+        "{title} · 标签：{tags} · {status}",
     ),
 }
 

@@ -9,7 +9,15 @@ from streamlit.delta_generator import DeltaGenerator
 import cases
 from cases.worklist import ConversationMark
 from dashboard import feedback, resources, state
-from dashboard.components import canvas, chat, findings, frame, pickers, review
+from dashboard.components import (
+    canvas,
+    chat,
+    findings,
+    frame,
+    labels,
+    pickers,
+    review,
+)
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
 from services import overlay, workflows
@@ -118,6 +126,7 @@ st.caption(
         )
     )
 )
+labels.case_labels(ctx, store, case_id)
 if image.warnings:
     feedback.show_issues(image.warnings)
 frame.disclaimer(ctx)

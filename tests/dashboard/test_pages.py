@@ -142,6 +142,55 @@ def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
     }  # the films without pixel spacing
 
 
+@pytest.mark.parametrize(
+    ("search", "expected"),
+    [
+        ("seed scenario film", {SEED_CASE}),  # title
+        ("monochrome1", {"C000003"}),  # tag
+        ("right-lower-phantom.png", {"C000004"}),  # original file name
+    ],
+)
+def test_the_worklist_finds_cases_by_title_tag_and_file_name(
+    app_env, demo_db, search, expected
+):
+    at = app_env(demo_db)
+    at.run()
+    table = at.dataframe[0].value
+    row = table[table["case"] == SEED_CASE].iloc[0]
+    assert row["thumbnail"].startswith("data:image/png;base64,")
+    assert row["review"] == "teaching" and "nodule" in row["tags"]
+    assert row["file"] == "seed-phantom.dcm"
+    at.text_input(key=SessionKey.CASE_SEARCH.value).input(search).run()
+    assert set(at.dataframe[0].value["case"]) == expected
+
+
+def test_the_worklist_spells_out_warnings_and_filters_by_review_status(
+    app_env, demo_db
+):
+    at = app_env(demo_db)
+    at.run()
+    table = at.dataframe[0].value
+    warned = table[table["case"] == "C000004"].iloc[0]["warnings"]
+    assert "no pixel spacing" in warned
+    at.selectbox(key=SessionKey.CASE_STATUS.value).select("teaching").run()
+    assert set(at.dataframe[0].value["case"]) == {SEED_CASE, "C000002"}
+
+
+def test_a_reviewer_titles_and_tags_a_case_and_the_worklist_finds_it(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id="C000003")
+    at.text_input[0].input("Upper zone mass for Friday")  # the form's title field
+    at.text_input[1].input("Conference, mass")
+    at.button[0].click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    with open_store(demo_db) as store:
+        saved = store.find_case_labels("C000003")
+        assert saved is not None and saved.tags == ("conference", "mass")
+        assert store.list_audit()[-1].action == "case.labels"
+    at.switch_page("views/cases.py").run()
+    at.text_input(key=SessionKey.CASE_SEARCH.value).input("friday").run()
+    assert set(at.dataframe[0].value["case"]) == {"C000003"}
+
+
 def test_the_pager_moves_through_pages(app_env, tmp_path, small_png):
     db = tmp_path / "many.duckdb"
     with open_store(db) as store:
