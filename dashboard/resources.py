@@ -36,6 +36,9 @@ from services import workflows
 from services.overlay import DisplayImage, display_copy
 from services.serving import STATUS_ENV, serve_paths
 
+VIEWER_MAX_SIDE = 3072
+"""Longest side sent to the image viewer: the full film for most CR/DX detectors."""
+
 logger = logging.getLogger(__name__)
 
 DB_ENV = "CASEBOOK_DB"
@@ -226,6 +229,22 @@ def display_image(
         RecordNotFound, StoreCorrupted: the image or its pixel file is missing.
     """
     return _display_image(str(db_path()), image_id, long_side, region)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _viewer_image(path: str, image_id: str, long_side: int) -> DisplayImage:
+    return display_copy(
+        _presentation(path, image_id), long_side=long_side, max_bytes=6_000_000
+    )
+
+
+def viewer_image(image_id: str) -> DisplayImage:
+    """The image for the viewer: full resolution up to ``viewer.VIEWER_MAX_SIDE``.
+
+    Raises:
+        RecordNotFound, StoreCorrupted: the image or its pixel file is missing.
+    """
+    return _viewer_image(str(db_path()), image_id, VIEWER_MAX_SIDE)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)

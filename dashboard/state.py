@@ -53,6 +53,7 @@ class SessionKey(StrEnum):
     ASK_ABOUT_BOX = "case_ask_about_box"
     CHAT_INPUT = "case_chat_input"
     IMAGE = "case_image"
+    IMAGE_MODE = "case_image_mode"
     # replay page
     REPLAY_CASE = "replay_case"
     REPLAY_CONVERSATION = "replay_conversation"

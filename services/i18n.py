@@ -702,6 +702,48 @@ STRINGS: dict[str, tuple[str, str]] = {
         "{title} · tags: {tags} · {status}",
         "{title} · 标签：{tags} · {status}",
     ),
+    # ---------------------------------------------------------------- viewer
+    "viewer.pan": ("Pan", "平移"),
+    "viewer.pan_help": (
+        "Drag to move the film; the wheel zooms about the pointer; double-click resets.",
+        "拖动移动影像；滚轮以指针为中心缩放；双击复位。",
+    ),
+    "viewer.wl": ("W/L", "窗宽/窗位"),
+    "viewer.wl_help": (
+        "Drag: right widens the window, down raises the level (the right button always does this).",
+        "拖动：向右加宽窗宽，向下提高窗位（右键拖动始终调节窗宽窗位）。",
+    ),
+    "viewer.zoom_in": ("Zoom in", "放大"),
+    "viewer.zoom_out": ("Zoom out", "缩小"),
+    "viewer.reset": ("Reset", "复位"),
+    "viewer.reset_help": ("Whole film, full window.", "整幅影像，全窗。"),
+    "viewer.readout": (
+        "W {w} · L {l} · {z}× · {p} screen px per pixel",
+        "窗宽 {w} · 窗位 {l} · {z}× · 每像素 {p} 屏幕像素",
+    ),
+    "viewer.preset.full": ("Full", "全窗"),
+    "viewer.preset.full_help": (
+        "The film as the file presents it.",
+        "按文件原始显示。",
+    ),
+    "viewer.preset.lung": ("Lung", "肺窗"),
+    "viewer.preset.lung_help": (
+        "Spreads the darker values: vessels and nodules within the lungs.",
+        "拉开较暗的灰阶：肺内血管与结节。",
+    ),
+    "viewer.preset.mediastinum": ("Mediastinum", "纵隔窗"),
+    "viewer.preset.mediastinum_help": (
+        "Spreads the brighter soft-tissue values: heart borders, hila, behind the heart.",
+        "拉开较亮的软组织灰阶：心缘、肺门、心后区。",
+    ),
+    "viewer.preset.bone": ("Bone", "骨窗"),
+    "viewer.preset.bone_help": (
+        "Spreads the brightest values: ribs, clavicles, spine.",
+        "拉开最亮的灰阶：肋骨、锁骨、脊柱。",
+    ),
+    "case.mode": ("Image", "影像"),
+    "case.mode.view": ("View (window, zoom)", "查看（窗宽窗位、缩放）"),
+    "case.mode.draw": ("Draw a box", "画框"),
 }
 
 

@@ -115,6 +115,14 @@ def display_size(
     return max(1, round(columns * factor)), max(1, round(rows * factor))
 
 
+def base_display(columns: int, rows: int, long_side: int) -> DisplayImage:
+    """The whole image's geometry at ``long_side`` without pixels: the viewer's overlay base."""
+    width, height = display_size(rows, columns, long_side)
+    return DisplayImage(
+        data=b"", width=width, height=height, image_width=columns, image_height=rows
+    )
+
+
 def zoom_region(
     target: Box,
     image_width: int,

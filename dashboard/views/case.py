@@ -17,6 +17,7 @@ from dashboard.components import (
     labels,
     pickers,
     review,
+    viewer,
 )
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
@@ -175,7 +176,8 @@ backend_name = (
 prefix = f"case-{image.image_id[:16]}"
 left, right = st.columns(ctx.columns, gap="medium")
 with right:
-    transcript = st.container(height=640, border=True, autoscroll=True)
+    # A fixed height keeps the page still while an answer streams in.
+    transcript = st.container(height=ctx.image_side, border=True, autoscroll=True)
     composer = st.container()
 
 previous = canvas.previous_boxes(prefix)
@@ -296,7 +298,22 @@ def _show_anchor_details() -> None:
 
 # --------------------------------------------------------------------------- overlay controls
 turn_count = len(turns)
+can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
 with left:
+    mode = (
+        st.segmented_control(
+            ctx.t("case.mode"),
+            ["view", "draw"],
+            default="view",
+            required=True,
+            key=SessionKey.IMAGE_MODE.value,
+            format_func=lambda m: ctx.t(f"case.mode.{m}"),
+            label_visibility="collapsed",
+        )
+        if can_draw
+        else "view"
+    )
+    image_area = st.container()
     c1, c2 = st.columns([2, 3])
     shown_turn = 0
     if turn_count:
@@ -372,12 +389,15 @@ with left:
     )
     region = (
         overlay.zoom_region(focus.bbox, image.columns, image.rows)
-        if zoom and focus is not None
+        if zoom and focus is not None and mode == "draw"
         else None
     )
     with feedback.guard(stop=True):
-        display = resources.display_image(image.image_id, ctx.image_side, region)
-    can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
+        display = (
+            resources.display_image(image.image_id, ctx.image_side, region)
+            if mode == "draw"
+            else resources.viewer_image(image.image_id)
+        )
     box_label = c5.text_input(
         ctx.t("case.box_label"),
         value=ctx.t("box.default_label"),
@@ -404,17 +424,41 @@ with left:
         if shown_turn
         else None
     )
-    objects = overlay.overlay_objects(
-        items,
-        display,
-        layers=layers or (),
-        highlight={highlight} if highlight else set(),
-        badge=None if card is None else card.badge(ctx),
-        saved=saved,
-    )
-    boxes = canvas.radiograph_canvas(
-        prefix, display, objects, drawing=can_draw, label=box_label
-    )
+    badge = None if card is None else card.badge(ctx)
+    boxes = []
+    with image_area:
+        if mode == "draw":
+            objects = overlay.overlay_objects(
+                items,
+                display,
+                layers=layers or (),
+                highlight={highlight} if highlight else set(),
+                badge=badge,
+                saved=saved,
+            )
+            boxes = canvas.radiograph_canvas(
+                prefix, display, objects, drawing=can_draw, label=box_label
+            )
+        else:
+            base = overlay.base_display(image.columns, image.rows, ctx.image_side)
+            viewer.radiograph_viewer(
+                ctx,
+                view_key=image.image_id[:16],
+                image=display,
+                base=base,
+                objects=overlay.overlay_objects(
+                    items,
+                    base,
+                    layers=layers or (),
+                    highlight={highlight} if highlight else set(),
+                    saved=saved,
+                ),
+                badge=badge if Layer.LABELS in (layers or ()) else None,
+                focus=None
+                if not (zoom and focus)
+                else (focus.bbox.x0, focus.bbox.y0, focus.bbox.x1, focus.bbox.y1),
+                height=ctx.image_side,
+            )
     st.caption(ctx.t("case.legend"))
     if boxes:
         review.box_panel(

@@ -45,7 +45,19 @@ def texts(at) -> str:
     return "\n".join(str(p) for p in parts)
 
 
+def draw_mode(at):
+    """Switch the case page's image from the viewer to the drawing canvas."""
+    at.segmented_control(key=SessionKey.IMAGE_MODE.value).set_value("draw").run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
 def canvas_key(at, image_prefix: str) -> str:
+    if (
+        image_prefix.startswith("case-")
+        and f"{image_prefix}:key" not in at.session_state
+    ):
+        draw_mode(at)
     return at.session_state[f"{image_prefix}:key"]
 
 
@@ -272,6 +284,13 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     assert at.title[0].value == f"Case {SEED_CASE}"
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
+    # The viewer (window / level, zoom) shows the film and its overlay first ...
+    (frame,) = at.get("iframe")
+    assert 'data-testid="viewer-canvas"' in frame.proto.srcdoc
+    assert '"imageWidth": 1024' in frame.proto.srcdoc  # the film's own pixels
+    assert not at.get("bidi_component")
+    # ... and the drawing canvas replaces it to draw a box.
+    draw_mode(at)
     canvases = at.get("bidi_component")
     assert len(canvases) == 1 and "drawable" in canvases[0].proto.component_name
     met = next(m for m in at.metric if m.label == "met")
@@ -409,7 +428,7 @@ def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo
         id=SEED_CASE,
         conversation=SEED_ZH,
     )
-    scale = 600 / 1024  # the M canvas shows the 1024 px film at 600 px
+    scale = 540 / 1024  # the M canvas shows the 1024 px film at 540 px
     draw_box(
         at, prefix, 100 * scale, 200 * scale, 300 * scale, 160 * scale, label="nodule?"
     )
@@ -439,7 +458,7 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
     at = open_page(
         app_env(demo_db, role="reader"), "case", id=SEED_CASE, conversation=SEED_EN
     )
-    scale = 600 / 1024
+    scale = 540 / 1024
     draw_box(
         at, prefix, 640 * scale, 700 * scale, 120 * scale, 100 * scale, label="streaks"
     )
@@ -451,7 +470,9 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
     ).run()
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
-        turn = store.get_turn(SEED_EN, 4)
+        # Not the reader's conversation: the question opened one of their own.
+        newest = store.list_conversations(SEED_CASE)[-1].conversation_id
+        turn = store.get_turn(newest, 0)
     drawn = [a for a in turn.anchors if a.kind.value == "user_drawn"]
     assert len(drawn) == 1 and drawn[0].label == "streaks"
     box = drawn[0].geometry
@@ -467,12 +488,17 @@ def test_selecting_an_anchor_shows_its_details_and_zoom_follows_it(app_env, demo
     assert "A2 · " in details and "Centre" in details and "Bounding box" in details
     at.toggle(key=SessionKey.ZOOM.value).set_value(True).run()
     assert not at.exception
+    (frame,) = at.get("iframe")
+    assert '"focus": [' in frame.proto.srcdoc  # the viewer zooms to the anchor
+    draw_mode(at)
     prefix = image_prefix(demo_db)
     assert at.session_state[f"{prefix}:display"].zoomed
 
 
 def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
-    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    at = draw_mode(
+        open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    )
     at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
     assert not at.exception
     assert at.query_params["turn"] == "1"
@@ -520,7 +546,7 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
     b = contour.geometry
     xs = [p[0] for p in b.points]
     ys = [p[1] for p in b.points]
-    scale = 600 / 1024
+    scale = 540 / 1024
     draw_box(
         at,
         f"quiz-{SEED_ZH}",

@@ -1,0 +1,107 @@
+"""The radiograph viewer: window / level, zoom and pan, with the AI overlay following.
+
+A static page (``viewer/viewer.html``, no network) drawn in an iframe by
+``st.iframe``. It receives the image at full resolution (up to
+``resources.VIEWER_MAX_SIDE``) so that zooming shows the film's own pixels, and the overlay as the
+same Fabric objects the drawing canvas uses, computed once for a base size; the page
+scales their geometry with the view and keeps their lines and labels the same size on
+screen. Window and level act on the display values (after the file's own VOI), so the
+presets are relative: lung widens the dark range, mediastinum and bone the bright one.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+from collections.abc import Sequence
+from importlib import resources as package_files
+from typing import Any
+
+import streamlit as st
+
+from dashboard.components.frame import PageContext
+from services.overlay import Badge, DisplayImage
+
+TOOLBAR_PX = 30
+MAX_ZOOM = 16.0
+
+# Window centre and width on display values 0..1 (1 = white).
+PRESETS: dict[str, tuple[float, float]] = {
+    "full": (0.5, 1.0),
+    "lung": (0.38, 0.72),
+    "mediastinum": (0.62, 0.5),
+    "bone": (0.75, 0.45),
+}
+
+
+@functools.cache
+def _template() -> str:
+    return (
+        package_files.files("dashboard.components")
+        .joinpath("viewer/viewer.html")
+        .read_text(encoding="utf-8")
+    )
+
+
+def config(
+    ctx: PageContext,
+    *,
+    view_key: str,
+    image: DisplayImage,
+    base: DisplayImage,
+    objects: Sequence[dict[str, Any]],
+    badge: Badge | None,
+    focus: tuple[float, float, float, float] | None,
+    height: int,
+) -> dict[str, Any]:
+    """What the viewer page needs: image, overlay in base pixels, presets and words."""
+    return {
+        "viewKey": view_key,
+        "image": "data:image/jpeg;base64," + base64.b64encode(image.data).decode(),
+        "imageWidth": image.width,
+        "imageHeight": image.height,
+        "baseScale": base.width / image.width,
+        "objects": list(objects),
+        "badge": None if badge is None else badge.text(),
+        "focus": None
+        if focus is None
+        else [v * image.width / image.image_width for v in focus],
+        "height": height,
+        "maxZoom": MAX_ZOOM,
+        "presets": {
+            name: {
+                "center": center,
+                "width": width,
+                "label": ctx.t(f"viewer.preset.{name}"),
+                "help": ctx.t(f"viewer.preset.{name}_help"),
+            }
+            for name, (center, width) in PRESETS.items()
+        },
+        "text": {
+            key: ctx.t(f"viewer.{key}")
+            for key in (
+                "pan",
+                "pan_help",
+                "wl",
+                "wl_help",
+                "zoom_in",
+                "zoom_out",
+                "reset",
+                "reset_help",
+                "readout",
+            )
+        },
+    }
+
+
+def page(settings: dict[str, Any]) -> str:
+    """The viewer's HTML with its settings (``</`` escaped so no string ends the script)."""
+    data = json.dumps(settings, ensure_ascii=False).replace("</", "<\\/")
+    return _template().replace("/*CONFIG*/null", data, 1)
+
+
+def radiograph_viewer(ctx: PageContext, **settings: Any) -> None:
+    """Draw the viewer (see ``config`` for the arguments)."""
+    values = config(ctx, **settings)
+    st.iframe(page(values), height=values["height"] + 8)
