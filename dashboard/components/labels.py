@@ -12,21 +12,26 @@ from dashboard.components.text import escape
 from services.access import Right
 
 
-def case_labels(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:
-    """Show the labels; a reviewer edits them in a small form (each save is audited)."""
+def caption(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:
+    """One line under the title: the case's title, tags and review status."""
     labels = store.find_case_labels(case_id)
-    status = labels.review_status if labels else ReviewStatus.UNREVIEWED
     if labels is not None and (labels.title or labels.tags):
         st.caption(
             ctx.t(
                 "labels.read",
                 title=escape(labels.title or "—"),
                 tags=escape(", ".join(labels.tags) or "—"),
-                status=ctx.t(f"review.{status.value}"),
+                status=ctx.t(f"review.{labels.review_status.value}"),
             )
         )
+
+
+def editor(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:
+    """A reviewer edits the labels in a small form (each save is audited)."""
     if not ctx.can(Right.ANNOTATE):
         return
+    labels = store.find_case_labels(case_id)
+    status = labels.review_status if labels else ReviewStatus.UNREVIEWED
     with (
         st.expander(ctx.t("labels.title"), icon=":material/label:"),
         st.form(key=f"labels-{case_id}", border=False),

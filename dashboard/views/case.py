@@ -77,6 +77,7 @@ def mark_control(
 
 
 ctx = frame.open_page(PageId.CASE)
+frame.compact()
 with feedback.guard(stop=True):
     store = resources.store()
     vocabulary = resources.vocabulary()
@@ -127,7 +128,7 @@ st.caption(
         )
     )
 )
-labels.case_labels(ctx, store, case_id)
+labels.caption(ctx, store, case_id)
 if image.warnings:
     feedback.show_issues(image.warnings)
 frame.disclaimer(ctx)
@@ -177,7 +178,13 @@ prefix = f"case-{image.image_id[:16]}"
 left, right = st.columns(ctx.columns, gap="medium")
 with right:
     # A fixed height keeps the page still while an answer streams in.
-    transcript = st.container(height=ctx.image_side, border=True, autoscroll=True)
+    # The column matches the image beside it: the notice of a read-only conversation
+    # and the chat box share the height with the transcript.
+    transcript = st.container(
+        height=ctx.image_side - (130 if read_only else 10),
+        border=True,
+        autoscroll=True,
+    )
     composer = st.container()
 
 previous = canvas.previous_boxes(prefix)
@@ -279,7 +286,6 @@ with picker_area:
                 version=escape(conversation.model_version),
             )
         )
-        mark_control(ctx, store, conversation, c2)
         if conversation.backend not in available:
             st.warning(
                 ctx.t("case.backend_gone", backend=conversation.backend),
@@ -546,9 +552,11 @@ elif section == "measurements":
 else:
     findings.annotation_table(ctx, annotations)
 if conversation is not None:
+    mark_control(ctx, store, conversation, st.columns([1, 2])[0])
     st.page_link(
         "views/replay.py",
         label=ctx.t("case.open_replay"),
         icon=":material/replay:",
         query_params={"conversation": conversation.conversation_id},
     )
+labels.editor(ctx, store, case_id)

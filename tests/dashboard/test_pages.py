@@ -428,7 +428,7 @@ def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo
         id=SEED_CASE,
         conversation=SEED_ZH,
     )
-    scale = 540 / 1024  # the M canvas shows the 1024 px film at 540 px
+    scale = 520 / 1024  # the M canvas shows the 1024 px film at 520 px
     draw_box(
         at, prefix, 100 * scale, 200 * scale, 300 * scale, 160 * scale, label="nodule?"
     )
@@ -458,7 +458,7 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
     at = open_page(
         app_env(demo_db, role="reader"), "case", id=SEED_CASE, conversation=SEED_EN
     )
-    scale = 540 / 1024
+    scale = 520 / 1024
     draw_box(
         at, prefix, 640 * scale, 700 * scale, 120 * scale, 100 * scale, label="streaks"
     )
@@ -546,7 +546,7 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
     b = contour.geometry
     xs = [p[0] for p in b.points]
     ys = [p[1] for p in b.points]
-    scale = 540 / 1024
+    scale = 520 / 1024
     draw_box(
         at,
         f"quiz-{SEED_ZH}",
