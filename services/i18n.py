@@ -744,6 +744,23 @@ STRINGS: dict[str, tuple[str, str]] = {
     "case.mode": ("Image", "影像"),
     "case.mode.view": ("View (window, zoom)", "查看（窗宽窗位、缩放）"),
     "case.mode.draw": ("Draw a box", "画框"),
+    # ---------------------------------------------------------------- quiz
+    "quiz.scored_truth": (
+        "Scored against the reviewer's ground truth: {target}.",
+        "以审阅者标注（金标准）评分：{target}。",
+    ),
+    "quiz.scored_ai": (
+        "No reviewer annotation marks this turn: scored against the AI's anchor {target}, which is not ground truth.",
+        "此轮没有审阅者标注：以 AI 锚点 {target} 评分，它不是金标准。",
+    ),
+    "quiz.history": (
+        "Your quiz results: {passed} of {total} well placed",
+        "您的测验记录：{total} 次中 {passed} 次定位准确",
+    ),
+    "quiz.against": ("Scored against", "评分依据"),
+    "quiz.truth": ("reviewer (ground truth)", "审阅者（金标准）"),
+    "quiz.ai": ("AI anchor", "AI 锚点"),
+    "quiz.result": ("Result", "结果"),
 }
 
 

@@ -537,6 +537,9 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
     )
     at.toggle(key=SessionKey.QUIZ.value).set_value(True).run()
     assert "The answer is hidden until you draw your box." in texts(at)
+    # Every answer up to the turn is hidden, not only the last one.
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 2
+    assert all(not m.markdown for m in at.chat_message if m.name == "assistant")
     with open_store(demo_db) as store:
         contour = next(
             s.anchor
@@ -555,15 +558,21 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
         (max(xs) - min(xs)) * scale,
         (max(ys) - min(ys)) * scale,
     )
-    assert at.selectbox(key=SessionKey.QUIZ_TARGET.value).value == "anchor:A2"
+    hidden = texts(at)
+    assert "AI anchor" not in hidden and "A2" not in hidden  # nothing names the target
+    assert not [s for s in at.selectbox if s.key == SessionKey.QUIZ_TARGET.value]
     at.button(key="quiz_check").click().run()
     assert not at.exception, [e.value for e in at.exception]
+    # The demo's reviewer marked this nodule: the ground truth, not the AI's contour.
+    assert "Scored against the reviewer's ground truth: R" in texts(at)
     iou = next(m for m in at.metric if m.label == "IoU")
-    assert float(iou.value) > 0.8
-    assert "Well placed" in texts(at)
+    assert float(iou.value) > 0.3
     assert (
         len([m for m in at.chat_message if m.name == "assistant"]) == 2
-    )  # the answer is revealed
+    )  # the answers are revealed
+    assert "Your quiz results: " in texts(at) or any(
+        "Your quiz results" in e.proto.label for e in at.expander
+    )
 
 
 # --------------------------------------------------------------------------- compare
