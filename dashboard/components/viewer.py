@@ -1,7 +1,9 @@
 """The radiograph viewer: window / level, zoom and pan, with the AI overlay following.
 
-A static page (``viewer/viewer.html``, no network) drawn in an iframe by
-``st.iframe``. It receives the image at full resolution (up to
+A Streamlit components-v2 element whose HTML, CSS and JavaScript are static files in
+``viewer/`` (no network, no build step). It stays mounted across reruns, so a new answer
+replaces only the overlay: the decoded film and the reader's view are kept. It receives
+the image at full resolution (up to
 ``resources.VIEWER_MAX_SIDE``) so that zooming shows the film's own pixels, and the overlay as the
 same Fabric objects the drawing canvas uses, computed once for a base size; the page
 scales their geometry with the view and keeps their lines and labels the same size on
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
 from collections.abc import Sequence
 from importlib import resources as package_files
@@ -35,12 +38,21 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 
 
-@functools.cache
-def _template() -> str:
+def _asset(name: str) -> str:
     return (
         package_files.files("dashboard.components")
-        .joinpath("viewer/viewer.html")
+        .joinpath(f"viewer/{name}")
         .read_text(encoding="utf-8")
+    )
+
+
+@functools.cache
+def _component() -> Any:
+    return st.components.v2.component(
+        "casebook_viewer",
+        html=_asset("viewer_body.html"),
+        css=_asset("viewer.css"),
+        js=_asset("viewer.js"),
     )
 
 
@@ -56,14 +68,21 @@ def config(
     height: int,
 ) -> dict[str, Any]:
     """What the viewer page needs: image, overlay in base pixels, presets and words."""
+    overlay = {
+        "objects": list(objects),
+        "badge": None if badge is None else badge.text(),
+    }
     return {
         "viewKey": view_key,
+        "imageKey": f"{view_key}-{image.width}x{image.height}",
+        "revision": hashlib.sha1(
+            json.dumps(overlay, sort_keys=True).encode()
+        ).hexdigest()[:12],
         "image": "data:image/jpeg;base64," + base64.b64encode(image.data).decode(),
         "imageWidth": image.width,
         "imageHeight": image.height,
         "baseScale": base.width / image.width,
-        "objects": list(objects),
-        "badge": None if badge is None else badge.text(),
+        **overlay,
         "focus": None
         if focus is None
         else [v * image.width / image.image_width for v in focus],
@@ -95,13 +114,11 @@ def config(
     }
 
 
-def page(settings: dict[str, Any]) -> str:
-    """The viewer's HTML with its settings (``</`` escaped so no string ends the script)."""
-    data = json.dumps(settings, ensure_ascii=False).replace("</", "<\\/")
-    return _template().replace("/*CONFIG*/null", data, 1)
-
-
 def radiograph_viewer(ctx: PageContext, **settings: Any) -> None:
     """Draw the viewer (see ``config`` for the arguments)."""
     values = config(ctx, **settings)
-    st.iframe(page(values), height=values["height"] + 8)
+    _component()(
+        data=values,
+        key=f"viewer-{values['viewKey']}",
+        height=values["height"] + 4,
+    )

@@ -213,10 +213,10 @@ def assistant_count(page) -> int:
 
 
 def viewer(page):
-    """The image viewer's frame (window / level, zoom, overlay)."""
-    frame = page.frame_locator("iframe").first
-    frame.locator("body[data-ready='true']").wait_for(timeout=90_000)
-    return frame
+    """The image viewer (window / level, zoom, overlay), once its film is drawn."""
+    root = page.locator("[data-testid=viewer-root][data-ready=true]")
+    root.wait_for(timeout=90_000)
+    return root
 
 
 def readout(frame) -> dict[str, str]:
