@@ -86,10 +86,17 @@ PAINTED_JS = """() => {
   for (let i = 0; i < d.length; i += 16) if (Math.abs(d[i] - d[i + 2]) > 40) n++;
   return n;
 }"""
-REVISION_JS = PAINTED_JS.replace(
-    "if (!viewer || viewer.dataset.ready !== 'true') return -1;",
-    "if (!viewer) return '';\n  return viewer.dataset.revision || '';",
-)
+REVISION_JS = """() => {
+  const find = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      if (el.dataset && el.dataset.testid === 'viewer-root') return el;
+      if (el.shadowRoot) { const f = find(el.shadowRoot); if (f) return f; }
+    }
+    return null;
+  };
+  const viewer = find(document);
+  return viewer ? viewer.dataset.revision || '' : '';
+}"""
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 

@@ -38,6 +38,8 @@ from services.serving import STATUS_ENV, serve_paths
 
 VIEWER_MAX_SIDE = 3072
 """Longest side sent to the image viewer: the full film for most CR/DX detectors."""
+VIEWER_PREVIEW_SIDE = 1024
+"""The first copy the viewer gets: enough for the whole film on screen."""
 
 logger = logging.getLogger(__name__)
 
@@ -238,13 +240,17 @@ def _viewer_image(path: str, image_id: str, long_side: int) -> DisplayImage:
     )
 
 
-def viewer_image(image_id: str) -> DisplayImage:
-    """The image for the viewer: full resolution up to ``viewer.VIEWER_MAX_SIDE``.
+def viewer_image(image_id: str, *, full: bool) -> DisplayImage:
+    """The image for the viewer: a light copy, or the film at full resolution.
+
+    The light copy (``VIEWER_PREVIEW_SIDE``) fills the viewer on screen; the full one
+    (up to ``VIEWER_MAX_SIDE``) is sent once the reader zooms past it.
 
     Raises:
         RecordNotFound, StoreCorrupted: the image or its pixel file is missing.
     """
-    return _viewer_image(str(db_path()), image_id, VIEWER_MAX_SIDE)
+    side = VIEWER_MAX_SIDE if full else VIEWER_PREVIEW_SIDE
+    return _viewer_image(str(db_path()), image_id, side)
 
 
 @st.cache_data(show_spinner=False, max_entries=2048)

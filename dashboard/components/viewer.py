@@ -61,6 +61,8 @@ def config(
     *,
     view_key: str,
     image: DisplayImage,
+    full_size: tuple[int, int],
+    full: bool,
     base: DisplayImage,
     objects: Sequence[dict[str, Any]],
     badge: Badge | None,
@@ -79,13 +81,17 @@ def config(
             json.dumps(overlay, sort_keys=True).encode()
         ).hexdigest()[:12],
         "image": "data:image/jpeg;base64," + base64.b64encode(image.data).decode(),
-        "imageWidth": image.width,
-        "imageHeight": image.height,
-        "baseScale": base.width / image.width,
+        # Film units are the full-resolution copy's pixels, whichever copy is sent.
+        "imageWidth": full_size[0],
+        "imageHeight": full_size[1],
+        "pixelWidth": image.width,
+        "pixelHeight": image.height,
+        "full": full,
+        "baseScale": base.width / full_size[0],
         **overlay,
         "focus": None
         if focus is None
-        else [v * image.width / image.image_width for v in focus],
+        else [v * full_size[0] / image.image_width for v in focus],
         "height": height,
         "maxZoom": MAX_ZOOM,
         "presets": {
@@ -114,11 +120,20 @@ def config(
     }
 
 
-def radiograph_viewer(ctx: PageContext, **settings: Any) -> None:
-    """Draw the viewer (see ``config`` for the arguments)."""
+def radiograph_viewer(ctx: PageContext, *, full_key: str, **settings: Any) -> None:
+    """Draw the viewer (see ``config`` for the settings).
+
+    ``full_key`` names the session flag that the viewer sets when the reader zooms past
+    the lighter copy's pixels (the next run sends the film at full resolution).
+    """
     values = config(ctx, **settings)
+
+    def _wants_full() -> None:
+        st.session_state[full_key] = True
+
     _component()(
         data=values,
         key=f"viewer-{values['viewKey']}",
         height=values["height"] + 4,
+        on_full_change=_wants_full,
     )

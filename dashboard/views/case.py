@@ -398,11 +398,14 @@ with left:
         if zoom and focus is not None and mode == "draw"
         else None
     )
+    # The viewer gets a light copy first and the film's own pixels once zoomed past it.
+    full_key = f"viewer-full-{image.image_id[:16]}"
+    full = bool(st.session_state.get(full_key))
     with feedback.guard(stop=True):
         display = (
             resources.display_image(image.image_id, ctx.image_side, region)
             if mode == "draw"
-            else resources.viewer_image(image.image_id)
+            else resources.viewer_image(image.image_id, full=full)
         )
     box_label = c5.text_input(
         ctx.t("case.box_label"),
@@ -450,7 +453,12 @@ with left:
             viewer.radiograph_viewer(
                 ctx,
                 view_key=image.image_id[:16],
+                full_key=full_key,
                 image=display,
+                full_size=overlay.display_size(
+                    image.rows, image.columns, resources.VIEWER_MAX_SIDE
+                ),
+                full=full,
                 base=base,
                 objects=overlay.overlay_objects(
                     items,

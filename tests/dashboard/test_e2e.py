@@ -434,6 +434,16 @@ def test_zoom_shows_film_pixels_and_the_overlay_follows(server, demo, page):
     assert 1.2 < moved < 1.8, (axis, start, zoomed)
     text = frame.locator("[data-testid=viewer-readout]").inner_text()
     assert re.search(r"1\.5× · (\d+\.\d+) screen px per pixel", text), text
+    # Zoomed in further than the light first copy holds, the film's own pixels arrive.
+    for _ in range(3):
+        frame.locator("[data-testid=viewer-zoom-in]").click()
+    page.wait_for_function(
+        "() => { const find = (r) => { for (const e of r.querySelectorAll('*')) {"
+        " if (e.dataset && e.dataset.testid === 'viewer-readout') return e;"
+        " if (e.shadowRoot) { const f = find(e.shadowRoot); if (f) return f; } } return null; };"
+        " const e = find(document); return e && e.dataset.full === 'true'; }",
+        timeout=60_000,
+    )
     shot(page, "10-zoomed")
 
 

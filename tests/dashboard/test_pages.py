@@ -298,7 +298,7 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
     # The viewer (window / level, zoom) shows the film and its overlay first ...
     data = viewer_data(at)
-    assert data["imageWidth"] == 1024  # the film's own pixels
+    assert data["imageWidth"] == 1024  # film units: the film's own pixels
     assert data["objects"] and data["badge"]  # the overlay and the scorecard badge
     assert not [
         c for c in at.get("bidi_component") if "drawable" in c.proto.component_name

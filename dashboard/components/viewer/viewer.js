@@ -9,13 +9,13 @@
 const viewers = new WeakMap();
 
 export default function (component) {
-  const { data, parentElement } = component;
+  const { data, parentElement, setStateValue } = component;
   let viewer = viewers.get(parentElement);
   if (!viewer) {
     viewer = createViewer(parentElement);
     viewers.set(parentElement, viewer);
   }
-  viewer.update(data);
+  viewer.update(data, setStateValue);
 }
 
 function createViewer(root) {
@@ -27,12 +27,15 @@ function createViewer(root) {
   const windowed = document.createElement("canvas");
   let config = null;
   let imageKey = null;
-  let grey = null; // Uint8ClampedArray of the film's grey values
+  let film = null; // the decoded film
+  let grey = null; // its grey values, read back once a window other than the file's is set
   let state = null;
   let mode = "pan";
   let drag = null;
   let pending = false;
   let built = false;
+  let askFull = null; // asks the page for the full-resolution film (once, on zoom)
+  let askedFull = false;
 
   const defaults = () => ({ center: 0.5, width: 1.0, zoom: 1.0, panX: 0, panY: 0, preset: "full" });
   const storeKey = () => "casebook-view-" + config.viewKey;
@@ -64,14 +67,26 @@ function createViewer(root) {
     return { scale, x, y };
   }
 
+  // The film as the file presents it needs no look-up table: drawn straight away, the
+  // first paint skips reading back millions of pixels (grey values are read on demand).
   function applyWindow() {
-    if (!grey) return;
+    if (!film) return;
+    const wctx = windowed.getContext("2d", { willReadFrequently: true });
+    if (state.center === 0.5 && state.width === 1.0) {
+      wctx.drawImage(film, 0, 0);
+      return;
+    }
+    if (!grey) {
+      wctx.drawImage(film, 0, 0);
+      const rgba = wctx.getImageData(0, 0, config.pixelWidth, config.pixelHeight).data;
+      grey = new Uint8ClampedArray(rgba.length / 4);
+      for (let i = 0, j = 0; i < grey.length; i++, j += 4) grey[i] = rgba[j];
+    }
     const lut = new Uint8ClampedArray(256);
     const low = (state.center - state.width / 2) * 255;
     const span = Math.max(state.width * 255, 1);
     for (let v = 0; v < 256; v++) lut[v] = Math.round(((v - low) / span) * 255);
-    const wctx = windowed.getContext("2d");
-    const out = wctx.createImageData(config.imageWidth, config.imageHeight);
+    const out = wctx.createImageData(config.pixelWidth, config.pixelHeight);
     const pixels = out.data;
     for (let i = 0, j = 0; i < grey.length; i++, j += 4) {
       const g = lut[grey[i]];
@@ -82,7 +97,7 @@ function createViewer(root) {
 
   function draw() {
     pending = false;
-    if (!grey) return;
+    if (!film) return;
     const area = size();
     const view = transform(area);
     ctx.setTransform(area.ratio, 0, 0, area.ratio, 0, 0);
@@ -96,11 +111,18 @@ function createViewer(root) {
       drawText({ text: config.badge, fontSize: 14, lineHeight: 1.25, fill: "#fff",
                  textBackgroundColor: "rgba(16, 28, 48, 0.8)" }, 8, 8);
     }
+    // The page sends a lighter copy first; zoomed past its pixels, ask for the film's own.
+    const shown = view.scale * area.ratio * config.imageWidth / config.pixelWidth;
+    if (shown > 1.05 && !config.full && !askedFull && askFull) {
+      askedFull = true;
+      askFull("full", true);
+    }
     const native = (view.scale * area.ratio).toFixed(2);
     readout.textContent = config.text.readout
       .replace("{w}", state.width.toFixed(2)).replace("{l}", state.center.toFixed(2))
       .replace("{z}", state.zoom.toFixed(1)).replace("{p}", native);
     readout.dataset.zoom = state.zoom.toFixed(3);
+    readout.dataset.full = String(Boolean(config.full));
     readout.dataset.center = state.center.toFixed(3);
     readout.dataset.width = state.width.toFixed(3);
     readout.dataset.pan = state.panX.toFixed(1) + "," + state.panY.toFixed(1);
@@ -259,25 +281,24 @@ function createViewer(root) {
     new ResizeObserver(redraw).observe(box);
   }
 
-  function update(data) {
+  function update(data, setStateValue) {
     const first = config === null;
     config = data;
+    askFull = setStateValue || null;
+    if (config.full) askedFull = false;
     if (first || config.imageKey !== imageKey) state = loadState();
     build();
     focusView();
     if (config.imageKey === imageKey) { redraw(); return; }
     imageKey = config.imageKey;
+    film = null;
     grey = null;
     box.dataset.ready = "false";
     const source = new Image();
     source.onload = () => {
       if (imageKey !== config.imageKey) return; // another film was asked for meanwhile
-      windowed.width = config.imageWidth; windowed.height = config.imageHeight;
-      const wctx = windowed.getContext("2d", { willReadFrequently: true });
-      wctx.drawImage(source, 0, 0);
-      const rgba = wctx.getImageData(0, 0, config.imageWidth, config.imageHeight).data;
-      grey = new Uint8ClampedArray(rgba.length / 4);
-      for (let i = 0, j = 0; i < grey.length; i++, j += 4) grey[i] = rgba[j];
+      windowed.width = config.pixelWidth; windowed.height = config.pixelHeight;
+      film = source;
       applyWindow();
       draw();
     };
