@@ -17,7 +17,14 @@ from collections.abc import Sequence
 
 from pydicom.dataset import Dataset
 
-from cases.model import Calibration, CalibrationSource, ImportIssue, IssueCode, Severity
+from cases.model import (
+    Calibration,
+    CalibrationSource,
+    ImportIssue,
+    IssueCode,
+    Severity,
+    calibration,
+)
 
 NO_CALIBRATION_ISSUE = ImportIssue(
     code=IssueCode.NO_CALIBRATION,
@@ -105,6 +112,4 @@ def user_calibration(spacing_mm: float | None) -> Calibration:
     """
     if spacing_mm is None:
         return Calibration.none()
-    return Calibration(
-        row_mm=spacing_mm, col_mm=spacing_mm, source=CalibrationSource.USER
-    )
+    return calibration(spacing_mm, spacing_mm, CalibrationSource.USER)

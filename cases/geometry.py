@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cases.errors import InvalidRecord
+from kernel import Box, InvalidValue, Point
 
 
 def _check_finite(name: str, *values: float) -> None:
@@ -33,34 +34,6 @@ def _points(name: str, points: Sequence[Sequence[float]], minimum: int) -> None:
         if len(point) != 2:
             raise InvalidRecord(f"{name} points are [x, y] pairs, got {point!r}")
         _check_finite(name, *point)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Box:
-    """Axis-aligned box ``[x0, y0, x1, y1]`` with ``x0 < x1`` and ``y0 < y1``."""
-
-    x0: float
-    y0: float
-    x1: float
-    y1: float
-
-    def __post_init__(self) -> None:
-        _check_finite("box", self.x0, self.y0, self.x1, self.y1)
-        if not (self.x0 < self.x1 and self.y0 < self.y1):
-            raise InvalidRecord(
-                f"box needs x0 < x1 and y0 < y1, got [{self.x0}, {self.y0}, {self.x1}, {self.y1}]"
-            )
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Point:
-    """A single pixel position (e.g. the hilum reference point)."""
-
-    x: float
-    y: float
-
-    def __post_init__(self) -> None:
-        _check_finite("point", self.x, self.y)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -111,12 +84,37 @@ class RleMask:
 Geometry = Box | Point | Polygon | Polyline | RleMask
 
 
-def geometry_to_json(geometry: Geometry) -> dict[str, Any]:
-    """Return the JSON object stored for ``geometry`` (``type`` plus its fields)."""
+def check_geometry(geometry: Geometry, *, allow_empty_box: bool = False) -> None:
+    """Check what the kernel's point and box leave open: finite points, boxes with area.
+
+    Raises:
+        InvalidRecord: a point is not finite, or a box has no area (unless
+            ``allow_empty_box``: an anchor may be a point-like or line-like box).
+    """
+    match geometry:
+        case Box(x0=x0, y0=y0, x1=x1, y1=y1) if not (
+            geometry.has_area or allow_empty_box
+        ):
+            raise InvalidRecord(
+                f"box needs x0 < x1 and y0 < y1, got [{x0}, {y0}, {x1}, {y1}]"
+            )
+        case (x, y):
+            _check_finite("point", x, y)
+
+
+def geometry_to_json(
+    geometry: Geometry, *, allow_empty_box: bool = False
+) -> dict[str, Any]:
+    """Return the JSON object stored for ``geometry`` (``type`` plus its fields).
+
+    Raises:
+        InvalidRecord: the shape cannot be stored (see ``check_geometry``).
+    """
+    check_geometry(geometry, allow_empty_box=allow_empty_box)
     match geometry:
         case Box(x0=x0, y0=y0, x1=x1, y1=y1):
             return {"type": "box", "x0": x0, "y0": y0, "x1": x1, "y1": y1}
-        case Point(x=x, y=y):
+        case (x, y):
             return {"type": "point", "x": x, "y": y}
         case Polygon(points=points):
             return {"type": "polygon", "points": [list(p) for p in points]}
@@ -132,8 +130,18 @@ def geometry_to_json(geometry: Geometry) -> dict[str, Any]:
     raise InvalidRecord(f"unknown geometry {geometry!r}")
 
 
-def geometry_from_json(data: Mapping[str, Any]) -> Geometry:
+def _checked(geometry: Geometry, allow_empty_box: bool) -> Geometry:
+    check_geometry(geometry, allow_empty_box=allow_empty_box)
+    return geometry
+
+
+def geometry_from_json(
+    data: Mapping[str, Any], *, allow_empty_box: bool = False
+) -> Geometry:
     """Build geometry from its stored JSON object.
+
+    ``allow_empty_box`` accepts a box without area (an anchor's exact box; a reviewer's
+    drawn box must have area).
 
     Raises:
         InvalidRecord: unknown ``type`` or fields that do not describe a valid shape.
@@ -142,9 +150,10 @@ def geometry_from_json(data: Mapping[str, Any]) -> Geometry:
     try:
         match kind:
             case "box":
-                return Box(x0=data["x0"], y0=data["y0"], x1=data["x1"], y1=data["y1"])
+                box = Box(x0=data["x0"], y0=data["y0"], x1=data["x1"], y1=data["y1"])
+                return _checked(box, allow_empty_box)
             case "point":
-                return Point(x=data["x"], y=data["y"])
+                return _checked((data["x"], data["y"]), allow_empty_box)
             case "polygon":
                 return Polygon(points=tuple((p[0], p[1]) for p in data["points"]))
             case "line":
@@ -155,6 +164,8 @@ def geometry_from_json(data: Mapping[str, Any]) -> Geometry:
                     width=data["width"],
                     counts=tuple(data["counts"]),
                 )
+    except InvalidValue as exc:
+        raise InvalidRecord(str(exc)) from exc
     except (KeyError, TypeError, IndexError) as exc:
         raise InvalidRecord(
             f"geometry of type {kind!r} is missing a field: {exc}"

@@ -177,7 +177,7 @@ def read_bitmap(
         "; burned-in text blanked in the pixels" if blanked else ""
     )
     calibration = user_calibration(spacing_mm)
-    if not calibration.is_known:
+    if not calibration.is_calibrated:
         issues.append(NO_USER_SPACING_ISSUE)
     bits = 8 if pixels.dtype == np.uint8 else 16
     return DecodedImage(

@@ -43,11 +43,9 @@ def load_migrations() -> tuple[Migration, ...]:
             )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    # Numbers are handed out per change, so one may land before a lower one does; each
-    # database applies every number it has not recorded (see ``migrate``).
-    if len(set(versions)) != len(versions) or not versions or versions[0] != 1:
+    if versions != list(range(1, len(found) + 1)):
         raise RuntimeError(
-            f"migrations must be numbered uniquely from 0001, found {versions}"
+            f"migrations must be numbered 0001, 0002, ... without gaps, found {versions}"
         )
     return tuple(found)
 
@@ -63,13 +61,6 @@ def current_version(cursor: duckdb.DuckDBPyConnection) -> int:
         "SELECT coalesce(max(version), 0) FROM schema_version"
     ).fetchone()
     return int(row[0]) if row else 0
-
-
-def _applied_versions(cursor: duckdb.DuckDBPyConnection) -> set[int]:
-    return {
-        int(r[0])
-        for r in cursor.execute("SELECT version FROM schema_version").fetchall()
-    }
 
 
 def migrate(connection: duckdb.DuckDBPyConnection, *, label: str) -> int:
@@ -92,8 +83,7 @@ def migrate(connection: duckdb.DuckDBPyConnection, *, label: str) -> int:
                 f"database {label} has schema version {version}, this casebook knows up to "
                 f"{latest}; upgrade casebook or use another --db"
             )
-        applied = _applied_versions(cursor) if version else set()
-        for migration in (m for m in migrations if m.version not in applied):
+        for migration in migrations[version:]:
             cursor.execute("BEGIN TRANSACTION")
             try:
                 cursor.execute(migration.sql)

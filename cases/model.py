@@ -18,6 +18,16 @@ from typing import Any, ClassVar, NewType, Protocol
 
 from cases.errors import InvalidRecord
 from cases.geometry import Geometry, geometry_from_json, geometry_to_json
+from kernel import (
+    AnchorKind,
+    AnchorStatus,
+    Calibration,
+    CalibrationSource,
+    InvalidValue,
+    Language,
+    Side,
+    turn_number,
+)
 
 CaseId = NewType("CaseId", str)
 """Case identifier such as ``C000042``."""
@@ -32,23 +42,6 @@ JsonObject = dict[str, Any]
 
 
 # --------------------------------------------------------------------------- enums
-
-
-class CalibrationSource(StrEnum):
-    """Where an image's pixel spacing came from (same strings in engine and cases)."""
-
-    PIXEL_SPACING = "PixelSpacing"
-    """(0028,0030) Pixel Spacing: spacing in the patient plane."""
-    IMAGER_PIXEL_SPACING = "ImagerPixelSpacing"
-    """(0018,1164) Imager Pixel Spacing: at the detector, not corrected for magnification."""
-    IMAGER_PIXEL_SPACING_ERMF = "ImagerPixelSpacing+ERMF"
-    """Imager Pixel Spacing divided by (0018,1114) Estimated Radiographic Magnification Factor."""
-    USER = "user"
-    """Entered by the person who imported the image (``--spacing-mm``)."""
-    ESTIMATED = "estimated"
-    """Estimated from anatomy by the engine; never set by the intake."""
-    NONE = "none"
-    """Unknown: measurements can only be given in pixels."""
 
 
 class SourceFormat(StrEnum):
@@ -116,41 +109,6 @@ class Severity(StrEnum):
 
     WARNING = "warning"
     INFO = "info"
-
-
-class Side(StrEnum):
-    """The patient's side (on a PA film the patient's right is on the image left)."""
-
-    RIGHT = "right"
-    LEFT = "left"
-    MIDLINE = "midline"
-
-
-class Language(StrEnum):
-    """Language of a question and of its answer."""
-
-    ZH = "zh"
-    EN = "en"
-
-
-class AnchorKind(StrEnum):
-    """What an anchor marks."""
-
-    REGION = "region"
-    FINDING = "finding"
-    LANDMARK = "landmark"
-    MEASUREMENT = "measurement"
-    USER_DRAWN = "user_drawn"
-
-
-class AnchorStatus(StrEnum):
-    """What a turn did with an anchor."""
-
-    CREATED = "created"
-    REFINED = "refined"
-    """A new geometry version of an anchor, or a new anchor whose parents it refines."""
-    REFERENCED = "referenced"
-    """The turn talked about an existing anchor without changing it."""
 
 
 class SignStatus(StrEnum):
@@ -223,6 +181,12 @@ def _optional(enum: type[StrEnum], value: str | None) -> Any:
     return None if value is None else enum(value)
 
 
+def _pair(values: Sequence[float]) -> tuple[float, float]:
+    if len(values) != 2:
+        raise InvalidRecord(f"expected two numbers, got {list(values)!r}")
+    return float(values[0]), float(values[1])
+
+
 def _check_probability(name: str, value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise InvalidRecord(f"{name} must be in [0, 1], got {value!r}")
@@ -266,34 +230,19 @@ def _zip(columns: tuple[str, ...], row: Sequence[Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- images
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Calibration:
-    """Pixel spacing in mm (``row_mm`` between rows, ``col_mm`` between columns)."""
+def calibration(
+    row_mm: float | None, col_mm: float | None, source: CalibrationSource
+) -> Calibration:
+    """Return the calibration of an image, as the case store checks it.
 
-    row_mm: float | None
-    col_mm: float | None
-    source: CalibrationSource
-
-    def __post_init__(self) -> None:
-        if self.source is CalibrationSource.NONE:
-            if self.row_mm is not None or self.col_mm is not None:
-                raise InvalidRecord("calibration source 'none' cannot carry a spacing")
-            return
-        for name, value in (("row_mm", self.row_mm), ("col_mm", self.col_mm)):
-            if value is None or not math.isfinite(value) or value <= 0:
-                raise InvalidRecord(
-                    f"{name} must be a positive spacing in mm, got {value!r}"
-                )
-
-    @property
-    def is_known(self) -> bool:
-        """Whether distances can be given in mm."""
-        return self.source is not CalibrationSource.NONE
-
-    @classmethod
-    def none(cls) -> Calibration:
-        """Return the calibration of an image whose spacing is unknown."""
-        return cls(row_mm=None, col_mm=None, source=CalibrationSource.NONE)
+    Raises:
+        InvalidRecord: a spacing is not a positive finite number, or it disagrees with
+            the source (the kernel's message, as a bad record of the case store).
+    """
+    try:
+        return Calibration(row_mm=row_mm, col_mm=col_mm, source=source)
+    except InvalidValue as exc:
+        raise InvalidRecord(str(exc)) from exc
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -410,10 +359,10 @@ class Image:
             rows=r["rows"],
             columns=r["columns"],
             dtype=r["dtype"],
-            calibration=Calibration(
-                row_mm=r["row_spacing_mm"],
-                col_mm=r["col_spacing_mm"],
-                source=CalibrationSource(r["calibration_source"]),
+            calibration=calibration(
+                r["row_spacing_mm"],
+                r["col_spacing_mm"],
+                CalibrationSource(r["calibration_source"]),
             ),
             display=DisplayParams(
                 photometric_interpretation=r["photometric_interpretation"],
@@ -815,8 +764,19 @@ class AnchorWrite:
     band: str | None = None
     parent_ids: tuple[AnchorId, ...] = ()
     confidence: float | None = None
-    detail: JsonObject = field(default_factory=dict)
-    """The engine's full anchor description (overlay style, labels, marks) for replay."""
+    label_zh: str | None = None
+    """The Chinese label (``label`` is the English one)."""
+    style: str | None = None
+    """How the overlay draws the anchor (the engine's AnchorStyle); None before 0003."""
+    region: str | None = None
+    """The anatomy region a region or landmark anchor is (``location`` may be derived)."""
+    lobe: str | None = None
+    finding_id: str | None = None
+    """The analysis finding (F1, ...) a finding anchor shows."""
+    size_mm: tuple[float, float] | None = None
+    """Long and short axis in mm, when calibrated."""
+    attributes: JsonObject = field(default_factory=dict)
+    """Display marks beside the geometry: notch clock positions, spicule tips, centre."""
 
     def __post_init__(self) -> None:
         if self.status is AnchorStatus.REFERENCED:
@@ -869,7 +829,7 @@ class TurnWrite:
 
     conversation_id: ConversationId
     index: int
-    """0-based; must be the conversation's next turn index."""
+    """The turn number, counted from 1 (``kernel.FIRST_TURN``); the conversation's next."""
     question: str
     language: Language
     intent: str
@@ -884,8 +844,10 @@ class TurnWrite:
     sign_matches: tuple[SignMatchWrite, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.index < 0:
-            raise InvalidRecord(f"turn index must be >= 0, got {self.index}")
+        try:
+            turn_number(self.index)
+        except InvalidValue as exc:
+            raise InvalidRecord(str(exc)) from exc
         _check_non_negative("latency_ms", self.latency_ms)
         ids = [a.anchor_id for a in self.anchors]
         if len(ids) != len(set(ids)):
@@ -968,13 +930,20 @@ class Anchor:
     band: str | None
     parent_ids: tuple[AnchorId, ...]
     confidence: float | None
-    detail: JsonObject = field(default_factory=dict)
+    label_zh: str | None = None
+    style: str | None = None
+    region: str | None = None
+    lobe: str | None = None
+    finding_id: str | None = None
+    size_mm: tuple[float, float] | None = None
+    attributes: JsonObject = field(default_factory=dict)
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "conversation_id", "anchor_id", "turn_index", "status", "kind", "label", "geometry",
-        "location", "side", "zone", "band", "parent_ids", "confidence", "detail",
+        "location", "side", "zone", "band", "parent_ids", "confidence", "label_zh",
+        "style", "region", "lobe", "finding_id", "size_mm", "attributes",
     )  # fmt: skip
-    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry", "detail"})
+    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry", "attributes"})
 
     @classmethod
     def from_write(
@@ -995,7 +964,13 @@ class Anchor:
             band=write.band,
             parent_ids=tuple(write.parent_ids),
             confidence=write.confidence,
-            detail=dict(write.detail),
+            label_zh=write.label_zh,
+            style=write.style,
+            region=write.region,
+            lobe=write.lobe,
+            finding_id=write.finding_id,
+            size_mm=write.size_mm,
+            attributes=dict(write.attributes),
         )
 
     @classmethod
@@ -1009,14 +984,22 @@ class Anchor:
             status=AnchorStatus(r["status"]),
             kind=AnchorKind(r["kind"]),
             label=r["label"],
-            geometry=geometry_from_json(json.loads(r["geometry"])),
+            geometry=geometry_from_json(
+                json.loads(r["geometry"]), allow_empty_box=True
+            ),
             location=r["location"],
             side=_optional(Side, r["side"]),
             zone=r["zone"],
             band=r["band"],
             parent_ids=tuple(AnchorId(p) for p in r["parent_ids"]),
             confidence=r["confidence"],
-            detail=json.loads(r["detail"]) if r.get("detail") else {},
+            label_zh=r["label_zh"],
+            style=r["style"],
+            region=r["region"],
+            lobe=r["lobe"],
+            finding_id=r["finding_id"],
+            size_mm=None if r["size_mm"] is None else _pair(r["size_mm"]),
+            attributes=json.loads(r["attributes"]),
         )
 
     def to_row(self) -> dict[str, Any]:
@@ -1028,14 +1011,22 @@ class Anchor:
             "status": self.status.value,
             "kind": self.kind.value,
             "label": self.label,
-            "geometry": canonical_json(geometry_to_json(self.geometry)),
+            "geometry": canonical_json(
+                geometry_to_json(self.geometry, allow_empty_box=True)
+            ),
             "location": self.location,
             "side": None if self.side is None else self.side.value,
             "zone": self.zone,
             "band": self.band,
             "parent_ids": list(self.parent_ids),
             "confidence": self.confidence,
-            "detail": canonical_json(self.detail),
+            "label_zh": self.label_zh,
+            "style": self.style,
+            "region": self.region,
+            "lobe": self.lobe,
+            "finding_id": self.finding_id,
+            "size_mm": None if self.size_mm is None else list(self.size_mm),
+            "attributes": canonical_json(self.attributes),
         }
 
 

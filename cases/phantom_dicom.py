@@ -275,24 +275,8 @@ def phantom_dataset(phantom: Phantom, options: DicomOptions | None = None) -> Da
     ds.BitsStored = options.bits_stored
     ds.HighBit = options.bits_stored - 1
     ds.PixelRepresentation = 0
-    if options.view_position is not None:
-        ds.ViewPosition = options.view_position
-    if options.body_part is not None:
-        ds.BodyPartExamined = options.body_part
-    if options.burned_in_annotation is not None:
-        ds.BurnedInAnnotation = options.burned_in_annotation
-    if options.species_description is not None:
-        ds.PatientSpeciesDescription = options.species_description
-    if options.rescale_slope is not None or options.rescale_intercept is not None:
-        ds.RescaleSlope = (
-            options.rescale_slope if options.rescale_slope is not None else 1.0
-        )
-        ds.RescaleIntercept = options.rescale_intercept or 0.0
-        ds.RescaleType = "US"
-    if options.window is not None:
-        ds.WindowCenter, ds.WindowWidth = options.window
-        if options.voi_lut_function:
-            ds.VOILUTFunction = options.voi_lut_function
+    _set_optional(ds, options)
+    _set_lookups(ds, options)
     _set_spacing(ds, phantom, options)
     if options.include_phi:
         _add_phi(ds)
@@ -305,6 +289,33 @@ def phantom_dataset(phantom: Phantom, options: DicomOptions | None = None) -> Da
     elif options.transfer_syntax != ExplicitVRLittleEndian:
         ds.compress(options.transfer_syntax, pixels, generate_instance_uid=False)
     return ds
+
+
+def _set_optional(ds: Dataset, options: DicomOptions) -> None:
+    """Write the optional attributes the options give (a missing one stays absent)."""
+    optional = {
+        "ViewPosition": options.view_position,
+        "BodyPartExamined": options.body_part,
+        "BurnedInAnnotation": options.burned_in_annotation,
+        "PatientSpeciesDescription": options.species_description,
+    }
+    for keyword, value in optional.items():
+        if value is not None:
+            setattr(ds, keyword, value)
+
+
+def _set_lookups(ds: Dataset, options: DicomOptions) -> None:
+    """Write the modality LUT (rescale) and the VOI window the options give."""
+    if options.rescale_slope is not None or options.rescale_intercept is not None:
+        ds.RescaleSlope = (
+            options.rescale_slope if options.rescale_slope is not None else 1.0
+        )
+        ds.RescaleIntercept = options.rescale_intercept or 0.0
+        ds.RescaleType = "US"
+    if options.window is not None:
+        ds.WindowCenter, ds.WindowWidth = options.window
+        if options.voi_lut_function:
+            ds.VOILUTFunction = options.voi_lut_function
 
 
 def _compress_jpeg_baseline(ds: Dataset, pixels: npt.NDArray[np.uint16]) -> None:

@@ -44,7 +44,7 @@ from pydicom.sr.codedict import codes
 from pydicom.uid import SecondaryCaptureImageStorage
 
 from cases.errors import InvalidRecord
-from cases.geometry import Box, Point, Polygon, Polyline, RleMask
+from cases.geometry import Box, Polygon, Polyline, RleMask
 from cases.model import (
     Anchor,
     AnchorKind,
@@ -165,7 +165,7 @@ def _region(anchor: Anchor, source: hd.sr.SourceImageForRegion) -> hd.sr.ImageRe
     """Return the anchor's geometry as a 2-D SCOORD on the source image."""
     geometry = anchor.geometry
     match geometry:
-        case Point(x=x, y=y):
+        case (x, y):
             return hd.sr.ImageRegion(
                 graphic_type=hd.sr.GraphicTypeValues.POINT,
                 graphic_data=np.array([[x, y]], dtype=float),
@@ -248,8 +248,8 @@ def _measurement(m: Measurement, anchor: Anchor | None) -> hd.sr.Measurement | N
 
 
 def _size_measurements(anchor: Anchor) -> list[hd.sr.Measurement]:
-    size = anchor.detail.get("size_mm")
-    if not size or len(size) != 2:
+    size = anchor.size_mm
+    if size is None:
         return []
     return [
         hd.sr.Measurement(
@@ -265,7 +265,7 @@ def _size_measurements(anchor: Anchor) -> list[hd.sr.Measurement]:
 
 def _line_anchor_for(m: Measurement, anchors: Sequence[Anchor]) -> Anchor | None:
     for anchor in anchors:
-        attributes = anchor.detail.get("attributes") or {}
+        attributes = anchor.attributes
         if (
             anchor.kind is AnchorKind.MEASUREMENT
             and attributes.get("measurement") == m.kind
@@ -351,7 +351,7 @@ def build_structured_report(
                     store,
                     conversation,
                     anchor.anchor_id,
-                    f"{anchor.anchor_id} conversation {conversation_id} turn {anchor.turn_index + 1}",
+                    f"{anchor.anchor_id} conversation {conversation_id} turn {anchor.turn_index}",
                 ),
                 referenced_region=_region(anchor, region_source),
                 finding_type=_finding_type(anchor),

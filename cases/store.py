@@ -91,6 +91,7 @@ from cases.turns import (
     turn_payload,
 )
 from cases.verification import analysis_payload
+from kernel import FIRST_TURN
 
 logger = logging.getLogger(__name__)
 
@@ -753,10 +754,10 @@ class CaseStore:
         """Check a turn write against the stored conversation and place its rows."""
         conversation_id = write.conversation_id
         row = cursor.execute(
-            "SELECT coalesce(max(turn_index) + 1, 0) FROM turns WHERE conversation_id = ?",
-            [conversation_id],
+            "SELECT coalesce(max(turn_index) + 1, ?) FROM turns WHERE conversation_id = ?",
+            [FIRST_TURN, conversation_id],
         ).fetchone()
-        check_turn_index(write, int(row[0]) if row else 0)
+        check_turn_index(write, int(row[0]) if row else FIRST_TURN)
         known = {
             r[0]
             for r in cursor.execute(
@@ -1229,6 +1230,15 @@ class CaseStore:
                 ],
             ).fetchall()
         return tuple(AuditRecord.from_row(r) for r in rows)
+
+    def zero_based_audit_until(self) -> int:
+        """Return the last audit record whose payload counts turns from 0 (0 if none).
+
+        Records up to it were written before migration 0005; show their payloads with
+        ``verification.renumber_turns(entity_type, payload, +1)``.
+        """
+        with self._cursor() as cursor:
+            return verification.zero_based_until(cursor)
 
     def verify_audit(self) -> AuditReport:
         """Walk the audit chain and re-hash every entity it covers.

@@ -26,6 +26,7 @@ import duckdb
 from cases import audit
 from cases.content_store import ContentStore, pixel_sha256, store_dir_for
 from cases.errors import StoreCorrupted
+from cases.legacy import as_before_0005
 from cases.model import (
     Anchor,
     AnchorEvent,
@@ -86,16 +87,40 @@ class StoredState(dict[str, dict[str, JsonObject]]):
     """Every audited entity's payload as stored now, by entity type and id.
 
     ``file_faults`` lists the content-store files of those entities that are missing or
-    altered (empty when the store folder is unknown, see ``current_payloads``).
+    altered (empty when the store folder is unknown, see ``current_payloads``);
+    ``zero_based_until`` is the last audit record written while turns counted from 0
+    (migration 0005), 0 when there is none.
     """
 
     def __init__(
         self,
         payloads: dict[str, dict[str, JsonObject]],
         file_faults: tuple[FileFault, ...] = (),
+        zero_based_until: int = 0,
     ) -> None:
         super().__init__(payloads)
         self.file_faults = file_faults
+        self.zero_based_until = zero_based_until
+
+
+# Entities whose payloads name a turn number; before migration 0005 it counted from 0.
+_NUMBERED = frozenset({"turn", "annotation"})
+
+
+def zero_based_until(cursor: duckdb.DuckDBPyConnection) -> int:
+    """Return the last audit record written while turns counted from 0 (0 if none)."""
+    row = cursor.execute(
+        "SELECT coalesce(max(last_seq), 0) FROM audit_numbering WHERE first_turn = 0"
+    ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def current_entity_id(record: AuditRecord, zero_based_until: int) -> str:
+    """Return the id the record's entity has now (turn ids before 0005 count from 0)."""
+    if record.entity_type != "turn" or record.seq > zero_based_until:
+        return record.entity_id
+    conversation, _, index = record.entity_id.partition("/")
+    return turn_entity_id(int(conversation), int(index) + 1)
 
 
 def current_payloads(
@@ -161,7 +186,7 @@ def current_payloads(
     current["analysis"] = {f"{r[0]}@{r[1]}": analysis_payload(*r) for r in analyses}
     content = content if content is not None else _default_content(cursor)
     faults = () if content is None else file_faults(cursor, content)
-    return StoredState(current, faults)
+    return StoredState(current, faults, zero_based_until(cursor))
 
 
 def _default_content(cursor: duckdb.DuckDBPyConnection) -> ContentStore | None:
@@ -290,10 +315,15 @@ def entity_problems(
     Returns every changed, missing or unrecorded entity, and every missing or altered
     file of one (``StoredState.file_faults``), in audit order (unrecorded entities last).
     """
+    last_zero_based = (
+        current.zero_based_until if isinstance(current, StoredState) else 0
+    )
     latest: dict[tuple[str, str], AuditRecord] = {}
     for record in records:
         if record.entity_type in current:
-            latest[(record.entity_type, record.entity_id)] = record
+            latest[(record.entity_type, current_entity_id(record, last_zero_based))] = (
+                record
+            )
     problems: list[AuditProblem] = []
     for (entity_type, entity_id), record in sorted(
         latest.items(), key=lambda item: item[1].seq
@@ -310,7 +340,10 @@ def entity_problems(
                     message=f"{label} missing (recorded by audit record {record.seq})",
                 )
             )
-        elif audit.payload_sha256(now) != record.payload_sha256:
+            continue
+        if record.seq <= last_zero_based and entity_type in _NUMBERED:
+            now = as_before_0005(entity_type, now)
+        if audit.payload_sha256(now) != record.payload_sha256:
             change = audit.describe_change(entity_type, record.payload, now)
             problems.append(
                 AuditProblem(
@@ -349,11 +382,3 @@ def entity_problems(
                     )
                 )
     return problems
-
-
-def check_entities(
-    records: list[AuditRecord], current: dict[str, dict[str, JsonObject]]
-) -> AuditProblem | None:
-    """Return the first entity problem (see ``entity_problems``), or None."""
-    problems = entity_problems(records, current)
-    return problems[0] if problems else None

@@ -213,7 +213,7 @@ def _issue_summary(image: Image) -> str:
 
 
 def _spacing(calibration: Calibration) -> str:
-    if not calibration.is_known:
+    if not calibration.is_calibrated:
         return "no spacing"
     return (
         f"{calibration.row_mm:.3f}x{calibration.col_mm:.3f} mm ({calibration.source})"
@@ -450,7 +450,7 @@ def _print_detail(
         if described:
             print(f"    {described}")
         calibration = image.calibration
-        if calibration.is_known:
+        if calibration.is_calibrated:
             print(
                 f"    spacing {calibration.row_mm:.4f} x {calibration.col_mm:.4f} mm (row x column) from {calibration.source}"
             )

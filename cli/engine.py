@@ -78,13 +78,12 @@ def load_radiograph(
     from cases import read_image_file
     from cases.display import decoded_display
     from engine.model import Radiograph
-    from services.workflows import engine_calibration
 
     # A throwaway salt: UIDs are remapped but nothing is kept.
     decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
     return Radiograph(
         pixels=decoded_display(decoded),
-        calibration=engine_calibration(decoded.calibration),
+        calibration=decoded.calibration,
         key=decoded.image_id,
         view_position=decoded.view_position or view,
     )

@@ -118,11 +118,6 @@ def defer(text: str, level: str = "info") -> None:
     pending.append(Message(level, text))
 
 
-def defer_error(exc: BaseException) -> None:
-    """Keep an expected error's message for the next run (for use in callbacks)."""
-    defer(escape(message_for(exc)), "error")
-
-
 @contextmanager
 def guard(*, user_input: bool = False, stop: bool = False) -> Iterator[None]:
     """Show expected errors raised inside the block instead of a traceback.

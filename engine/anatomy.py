@@ -8,7 +8,6 @@ image pixels, or serialised.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import cast
@@ -287,9 +286,6 @@ class AnatomyMap:
         return self.masks.get(
             region, np.zeros((self.grid.size, self.grid.size), dtype=bool)
         )
-
-    def area_fraction(self, region: Region) -> float:
-        return float(self.mask(region).mean())
 
     def polygon(self, region: Region) -> npt.NDArray[np.float64]:
         """Outer contour of the region's largest part, in image pixels."""
@@ -952,12 +948,6 @@ def _confidence(probability: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]
     top = probability.max(axis=0)
     # Background pixels are as certain as no structure claims them.
     return np.where(top >= 0.5, top, 1.0 - top).astype(np.float32)
-
-
-def save_npz(arrays: dict[str, npt.NDArray[np.generic]]) -> bytes:
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
-    return buffer.getvalue()
 
 
 def resize_to_grid(

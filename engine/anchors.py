@@ -14,22 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from engine.errors import UnknownAnchor
-from engine.geometry import Box, Geometry, Point
-from engine.model import Side
-
-
-class AnchorKind(StrEnum):
-    REGION = "region"  # an anatomical region or a broad area
-    FINDING = "finding"  # an opacity the analysis found
-    LANDMARK = "landmark"  # a reference point such as the hilum
-    MEASUREMENT = "measurement"  # a line between two anchors, with its value
-    USER_DRAWN = "user_drawn"  # a region a reader drew on the image
-
-
-class AnchorStatus(StrEnum):
-    CREATED = "created"
-    REFINED = "refined"  # created as a refinement of a parent anchor
-    REFERENCED = "referenced"
+from engine.geometry import Geometry
+from kernel import AnchorKind, AnchorStatus, Box, Point, Side
 
 
 class AnchorStyle(StrEnum):
@@ -209,12 +195,6 @@ class AnchorStore:
             e for e in self._events if turn_index is None or e.turn_index == turn_index
         ]
 
-    def status_in(self, anchor_id: str, turn_index: int) -> AnchorStatus | None:
-        for e in self._events:
-            if e.anchor_id == anchor_id and e.turn_index == turn_index:
-                return e.status
-        return None
-
     def focus(self, before_turn: int) -> list[Anchor]:
         """Finding anchors touched in the latest turn before `before_turn` that touched any.
 
@@ -241,9 +221,6 @@ class AnchorStore:
             if a.finding_id == finding_id and a.kind is AnchorKind.FINDING
         ]
         return matches[-1] if matches else None
-
-    def after_turn(self, turn_index: int) -> list[Anchor]:
-        return [a for a in self._anchors.values() if a.turn_index <= turn_index]
 
     @classmethod
     def restore(cls, anchors: list[Anchor], events: list[AnchorEvent]) -> AnchorStore:

@@ -9,10 +9,6 @@ class ModelFileMissing(EngineError, FileNotFoundError):
     """A bundled model file is not where the package expects it."""
 
 
-class NotAFrontalChestFilm(EngineError, ValueError):
-    """The image cannot be analysed as a frontal chest radiograph."""
-
-
 class BackendUnavailable(EngineError):
     """A model backend cannot run here (a missing package, weights, GPU or server)."""
 

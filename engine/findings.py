@@ -241,19 +241,6 @@ def _disc(radius: int) -> npt.NDArray[np.bool_]:
     return np.asarray(xx**2 + yy**2 <= radius**2)
 
 
-def _otsu(values: npt.NDArray[np.float32]) -> float:
-    if values.size == 0:
-        return 0.0
-    lo, hi = float(values.min()), float(values.max())
-    if hi - lo < 1e-6:
-        return lo
-    scaled = np.round((values - lo) / (hi - lo) * 255).astype(np.uint8)
-    t, _ = cv2.threshold(
-        scaled.reshape(-1, 1), 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU
-    )
-    return lo + float(t) / 255 * (hi - lo)
-
-
 # Scale space of the lesion search: disc radii of 2-33 mm, eight scales per octave. The
 # top end lets a mass of up to about 65 mm be found at its own scale.
 _BLOB_RADII_MM = 2.0 * 2.0 ** (np.arange(33) / 8)

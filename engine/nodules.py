@@ -334,12 +334,6 @@ class BlobFeatures:
     rel_y: float  # 0 at the lung apex, 1 at the lowest lung row
     rel_x: float  # |x - midline| / half the thoracic width
 
-    def as_array(self) -> npt.NDArray[np.float32]:
-        """Vector in :data:`FEATURE_NAMES` order."""
-        return np.array(
-            [getattr(self, name) for name in FEATURE_NAMES], dtype=np.float32
-        )
-
 
 def classifier_features(features: BlobFeatures) -> npt.NDArray[np.float32]:
     """The classifier's feature input: heavy-tailed values compressed, all bounded."""

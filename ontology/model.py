@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NewType
 
+from kernel import Language, Side
+
 SignCode = NewType("SignCode", str)
 """Stable sign code: the inventory id, a category letter and two digits ("A14")."""
 
@@ -103,14 +105,6 @@ class FeatureType(StrEnum):
     STR = "str"
 
 
-class Side(StrEnum):
-    """The patient's side (on a PA film the patient's right is on the image left)."""
-
-    RIGHT = "right"
-    LEFT = "left"
-    MIDLINE = "midline"
-
-
 class RegionKind(StrEnum):
     """Kind of anatomy region, used to combine a side with a generic term."""
 
@@ -124,13 +118,6 @@ class RegionKind(StrEnum):
     LOBE = "lobe"
     BONE = "bone"
     HEART = "heart"
-
-
-class Lang(StrEnum):
-    """Language of user-facing text."""
-
-    EN = "en"
-    ZH = "zh"
 
 
 class Op(StrEnum):
@@ -216,12 +203,12 @@ class Rule:
         value = str(self.value).lower() if isinstance(self.value, bool) else self.value
         return f"{self.feature} {self.op} {value}"
 
-    def criterion(self, feature: Feature, lang: Lang | str) -> str:
+    def criterion(self, feature: Feature, lang: Language | str) -> str:
         """Return what the rule asks of a value, in words: "at least 1", "≥1", "at least 20 mm".
 
         A yes/no rule is its expected answer ("yes", "否").
         """
-        zh = Lang(lang) is Lang.ZH
+        zh = Language(lang) is Language.ZH
         if isinstance(self.value, bool):
             return feature.value_words(self.value, lang)
         words = _OP_ZH if zh else _OP_EN
@@ -290,9 +277,9 @@ class Sign:
     rule: Rule | None = field(default=None, compare=False)
     review_note: str = field(default="", compare=False)
 
-    def name(self, lang: Lang | str) -> str:
+    def name(self, lang: Language | str) -> str:
         """Return the preferred name in a language ("en" or "zh")."""
-        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+        return self.name_zh if Language(lang) is Language.ZH else self.name_en
 
     @property
     def all_names(self) -> tuple[str, ...]:
@@ -323,9 +310,9 @@ class AnatomyTerm:
     note_en: str = field(default="", compare=False)
     note_zh: str = field(default="", compare=False)
 
-    def name(self, lang: Lang | str) -> str:
+    def name(self, lang: Language | str) -> str:
         """Return the preferred name in a language ("en" or "zh")."""
-        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+        return self.name_zh if Language(lang) is Language.ZH else self.name_en
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -379,13 +366,13 @@ class Feature:
     minimum: float | None = field(default=None, compare=False)
     maximum: float | None = field(default=None, compare=False)
 
-    def label(self, lang: Lang | str) -> str:
+    def label(self, lang: Language | str) -> str:
         """Return the short name in a language ("en" or "zh")."""
-        return self.label_zh if Lang(lang) is Lang.ZH else self.label_en
+        return self.label_zh if Language(lang) is Language.ZH else self.label_en
 
-    def value_words(self, value: FeatureValue, lang: Lang | str) -> str:
+    def value_words(self, value: FeatureValue, lang: Language | str) -> str:
         """Return a value as a reader sees it: "yes"/"是", "12.4 mm", "35%", "0.47"."""
-        zh = Lang(lang) is Lang.ZH
+        zh = Language(lang) is Language.ZH
         if isinstance(value, bool):
             return ("是" if value else "否") if zh else ("yes" if value else "no")
         if isinstance(value, str):
@@ -403,10 +390,10 @@ class Feature:
             shown = shown.rstrip("0").rstrip(".")
         return f"{shown} mm" if self.unit == "mm" else shown
 
-    def show(self, value: FeatureValue, lang: Lang | str) -> str:
+    def show(self, value: FeatureValue, lang: Language | str) -> str:
         """Return an observed value with the feature's name: "spicules: 0" / "毛刺数 0"."""
         words = self.value_words(value, lang)
-        if Lang(lang) is Lang.ZH:
+        if Language(lang) is Language.ZH:
             return (
                 f"{self.label_zh}：{words}"
                 if isinstance(value, bool)
@@ -457,9 +444,9 @@ class Profile:
     synonyms_en: tuple[str, ...] = field(default=(), compare=False)
     synonyms_zh: tuple[str, ...] = field(default=(), compare=False)
 
-    def name(self, lang: Lang | str) -> str:
+    def name(self, lang: Language | str) -> str:
         """Return the profile name in a language ("en" or "zh")."""
-        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+        return self.name_zh if Language(lang) is Language.ZH else self.name_en
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -505,13 +492,13 @@ class ItemResult:
     unassessable: Unassessable | None = None
     """Set exactly when the status is not assessable."""
 
-    def name(self, lang: Lang | str) -> str:
+    def name(self, lang: Language | str) -> str:
         """Return the sign name in a language ("en" or "zh")."""
-        return self.name_zh if Lang(lang) is Lang.ZH else self.name_en
+        return self.name_zh if Language(lang) is Language.ZH else self.name_en
 
-    def reason(self, lang: Lang | str) -> str:
+    def reason(self, lang: Language | str) -> str:
         """Return the reason in a language ("en" or "zh")."""
-        return self.reason_zh if Lang(lang) is Lang.ZH else self.reason_en
+        return self.reason_zh if Language(lang) is Language.ZH else self.reason_en
 
 
 _GROUP_LABEL = {
@@ -593,7 +580,9 @@ class Scorecard:
         """Number of items in the profile."""
         return len(self.items)
 
-    def group_heading(self, group: ItemGroup, lang: Lang | str = Lang.EN) -> str:
+    def group_heading(
+        self, group: ItemGroup, lang: Language | str = Language.EN
+    ) -> str:
         """The group's name with its own counts ("Core signs (5: 2 met, 3 not met, 0 not assessable)").
 
         Each group counts on its own: a counter-sign that is present argues against the
@@ -606,18 +595,18 @@ class Scorecard:
         )
         unknown = self.count(MatchStatus.NOT_ASSESSABLE, group)
         label_en, label_zh = _GROUP_LABEL[group]
-        if Lang(lang) is Lang.ZH:
+        if Language(lang) is Language.ZH:
             return f"{label_zh}（{n} 项：符合 {met}，不符合 {not_met}，无法评估 {unknown}）"
         return (
             f"{label_en} ({n}: {met} met, {not_met} not met, {unknown} not assessable)"
         )
 
-    def totals(self, lang: Lang | str = Lang.EN) -> str:
+    def totals(self, lang: Language | str = Language.EN) -> str:
         """The counts, with "not assessable" split into needs-CT and not measured here."""
         ct = self.not_assessable_because(Unassessable.NEEDS_CT)
         unmeasured = self.not_assessable_because(Unassessable.NOT_MEASURED)
         invalid = self.not_assessable_because(Unassessable.NOT_VALID)
-        if Lang(lang) is Lang.ZH:
+        if Language(lang) is Language.ZH:
             why = [f"需 CT {ct} 项", f"本工具在此图上未测得 {unmeasured} 项"] + (
                 [f"前提不满足 {invalid} 项"] if invalid else []
             )
@@ -632,13 +621,13 @@ class Scorecard:
             f"({', '.join(why)}), of {self.total} items"
         )
 
-    def summary(self, lang: Lang | str = Lang.EN) -> str:
+    def summary(self, lang: Language | str = Language.EN) -> str:
         """Return a one-paragraph summary with honest denominators per group.
 
         Raises:
             ValueError: ``lang`` is neither "en" nor "zh".
         """
-        zh = Lang(lang) is Lang.ZH
+        zh = Language(lang) is Language.ZH
         name = (
             f"{self.name_zh}（v{self.profile_version}）："
             if zh

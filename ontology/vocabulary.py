@@ -489,17 +489,10 @@ def load_vocabulary() -> Vocabulary:
     return load_vocabulary_from(files("ontology").joinpath("data"))
 
 
-def _check(
-    *,
-    label: str,
-    sources: set[str],
-    features: dict[str, Feature],
-    regions: list[AnatomyTerm],
-    terms: list[GenericTerm],
-    signs: list[tuple[str, Sign]],
-    profiles: list[tuple[str, Profile]],
+def _check_anatomy(
+    anatomy_path: str, regions: list[AnatomyTerm], terms: list[GenericTerm]
 ) -> None:
-    anatomy_path = f"{label}/anatomy.toml"
+    """Check that regions are unique and every generic term's pattern finds a region."""
     _check_unique(
         [(anatomy_path, r.id) for r in regions], "region", "give each region its own id"
     )
@@ -523,6 +516,19 @@ def _check(
                 f"pattern kind={p.kind} level={p.level!r} matches no region; fix the "
                 "pattern or add the region",
             )
+
+
+def _check(
+    *,
+    label: str,
+    sources: set[str],
+    features: dict[str, Feature],
+    regions: list[AnatomyTerm],
+    terms: list[GenericTerm],
+    signs: list[tuple[str, Sign]],
+    profiles: list[tuple[str, Profile]],
+) -> None:
+    _check_anatomy(f"{label}/anatomy.toml", regions, terms)
     region_ids = {r.id for r in regions}
 
     _check_unique(

@@ -636,7 +636,7 @@ def _annotate(
                 verdict=review.verdict,
                 note=review.note,
                 conversation_id=cases.ConversationId(target.conversation_id),
-                turn_index=review.turn_number - 1,
+                turn_index=review.turn_number,
                 anchor_id=None if anchor_id is None else cases.AnchorId(anchor_id),
             )
         )

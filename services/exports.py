@@ -37,6 +37,7 @@ import cases
 from cases.audit import payload_sha256
 from cases.model import payload
 from cases.turns import turn_payload
+from cases.verification import current_entity_id
 from ontology import load_vocabulary
 from services import workflows
 from services.render import ReviewerBox, ScoreBadge, png_bytes, render_overlay, to_rgb
@@ -47,7 +48,9 @@ DISCLAIMER = (
 )
 BUNDLE_FORMAT = "cxr-casebook/conversation-bundle"
 TEACHING_FORMAT = "cxr-casebook/teaching-file"
-FORMAT_VERSION = 1
+# 2: anchors carry their fields (style, attributes, label_zh, ...) as keys of their own
+# instead of a "detail" copy of the engine's description (schema migration 0005).
+FORMAT_VERSION = 2
 
 
 class ExportError(Exception):
@@ -210,7 +213,7 @@ def _overlay(
     detail: cases.TurnDetail,
     long_side: int,
 ) -> bytes:
-    number = detail.turn.index + 1
+    number = detail.turn.index
     state = workflows.replay_state(store, data.record.conversation_id, number)
     image = render_overlay(
         display,
@@ -317,7 +320,7 @@ def md_cell(text: object) -> str:
 def _turn_json(
     detail: cases.TurnDetail, record: cases.AuditRecord | None
 ) -> dict[str, Any]:
-    number = detail.turn.index + 1
+    number = detail.turn.index
     body = turn_payload(detail)
     return {
         "number": number,
@@ -358,7 +361,12 @@ def export_conversation(
     _check_folder(Path(out_dir))
     data = _gather(store, conversation_id)
     display = store.load_display(data.image)
-    turn_records = {r.entity_id: r for r in data.audit if r.entity_type == "turn"}
+    zero_based_until = store.zero_based_audit_until()
+    turn_records = {
+        current_entity_id(r, zero_based_until): r
+        for r in data.audit
+        if r.entity_type == "turn"
+    }
     report = store.verify_audit() if verify else None
     now = datetime.now(UTC)
     bundle = {
@@ -390,7 +398,7 @@ def export_conversation(
         "image.png": png_bytes(to_rgb(display, long_side)),
     }
     for detail in data.turns:
-        files[f"overlays/turn-{detail.turn.index + 1:02d}.png"] = _overlay(
+        files[f"overlays/turn-{detail.turn.index:02d}.png"] = _overlay(
             store, data, display, detail, long_side
         )
     files["report.md"] = _report_markdown(data, bundle).encode("utf-8")
@@ -420,7 +428,7 @@ def _report_markdown(data: _Conversation, bundle: Mapping[str, Any]) -> str:
     c = image.calibration
     spacing = (
         f"{c.row_mm:.3f} x {c.col_mm:.3f} mm ({c.source.value})"
-        if c.is_known
+        if c.is_calibrated
         else "none (pixels; estimates labelled as such)"
     )
     lines = [
@@ -452,7 +460,7 @@ def _report_markdown(data: _Conversation, bundle: Mapping[str, Any]) -> str:
             lines.append(
                 f"| {a.annotation_id} | {md_cell(a.author)} | {md_cell(a.label)} | "
                 f"{a.verdict.value if a.verdict else ''} | "
-                f"{'' if a.turn_index is None else a.turn_index + 1} | {a.anchor_id or ''} | {md_cell(a.note or '')} |"
+                f"{'' if a.turn_index is None else a.turn_index} | {a.anchor_id or ''} | {md_cell(a.note or '')} |"
             )
         lines.append("")
     audit = bundle["audit"]
@@ -615,7 +623,7 @@ def export_teaching_file(
     """
     _check_folder(Path(out_dir))
     data = _gather(store, conversation_id)
-    known = {d.turn.index + 1: d for d in data.turns}
+    known = {d.turn.index: d for d in data.turns}
     chosen = list(dict.fromkeys(turns)) or sorted(known)
     missing = [n for n in chosen if n not in known]
     if missing:

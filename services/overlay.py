@@ -36,6 +36,7 @@ from PIL import Image as PILImage
 
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.geometry import Box, clock_angle
+from kernel import Point
 
 FABRIC_VERSION = "7.4.0"
 DISPLAY_LONG_SIDE = 900
@@ -44,7 +45,6 @@ REVIEWER_BOX_TYPE = "LabeledRect"
 """What the canvas's ``labeled_rect`` mode draws; anchors never use this type."""
 
 Json = dict[str, Any]
-Point = tuple[float, float]
 
 
 # --------------------------------------------------------------------------- display copy

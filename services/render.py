@@ -29,8 +29,8 @@ from PIL import ImageDraw, ImageFont
 
 from engine.anchors import Anchor, AnchorStyle
 from engine.geometry import clock_angle
+from kernel import Point
 
-Point = tuple[float, float]
 RGBA = tuple[int, int, int, int]
 
 LONG_SIDE = 1024

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import cases
 from engine.analysis import AnalysisCache, ImageAnalysis, default_analyzer
@@ -19,7 +18,8 @@ from engine.anchors import Anchor, AnchorEvent, AnchorKind, AnchorStatus, Anchor
 from engine.backends.base import HistoryTurn, ModelBackend
 from engine.dialogue import Conversation, TurnResult
 from engine.geometry import Box, Geometry
-from engine.model import Calibration, CalibrationSource, Radiograph, Side
+from engine.model import Radiograph
+from kernel import Language, Side
 
 # The pixel hash is the analysis key; the engine version keeps old analyses apart.
 _SHARED_CACHE: AnalysisCache | None = None
@@ -35,20 +35,11 @@ def analysis_cache() -> AnalysisCache:
         return _SHARED_CACHE
 
 
-def engine_calibration(c: cases.Calibration) -> Calibration:
-    """The case store's calibration as the engine's (same source strings in both)."""
-    if not c.is_known:
-        return Calibration()
-    return Calibration(
-        row_mm=c.row_mm, col_mm=c.col_mm, source=CalibrationSource(c.source.value)
-    )
-
-
 def radiograph_for(store: cases.CaseStore, image: cases.Image) -> Radiograph:
     """The stored image as the engine sees it: display values and calibration."""
     return Radiograph(
         pixels=store.load_display(image),
-        calibration=engine_calibration(image.calibration),
+        calibration=image.calibration,
         key=image.image_id,
         view_position=image.view_position,
     )
@@ -133,7 +124,7 @@ def resume_session(
         engine_anchor(a) for a in _latest_versions(store.list_anchors(conversation_id))
     ]
     events = [
-        AnchorEvent(e.turn_index + 1, e.anchor_id, AnchorStatus(e.status.value))
+        AnchorEvent(e.turn_index, e.anchor_id, e.status)
         for e in store.list_anchor_events(conversation_id)
     ]
     history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
@@ -243,7 +234,7 @@ def seed_session(
 
 
 def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.TurnWrite:
-    """Map an engine turn to the store's write record (turn indexes are 0-based there)."""
+    """Map an engine turn to the store's write record (turn numbers as the engine gives them)."""
     events = {e.anchor_id: e.status for e in result.events}
     new = [
         a
@@ -256,9 +247,9 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
     answer["parameters"] = result.parameters
     return cases.TurnWrite(
         conversation_id=cases.ConversationId(conversation_id),
-        index=result.index - 1,
+        index=result.index,
         question=result.question,
-        language=cases.Language(result.language),
+        language=Language(result.language),
         intent=result.intent.value,
         answer_text=result.answer_text,
         answer_json=answer,
@@ -274,7 +265,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
                 to_anchor=None if m.to_anchor is None else cases.AnchorId(m.to_anchor),
                 value_mm=m.value_mm,
                 value_px=round(m.value_px, 3),
-                calibration=cases.CalibrationSource(m.calibration.value),
+                calibration=m.calibration,
                 detail={"label": m.label, "relative_error": m.relative_error},
             )
             for m in result.measurements
@@ -298,19 +289,26 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
 
 
 def anchor_write(anchor: Anchor, status: AnchorStatus) -> cases.AnchorWrite:
+    """Map an engine anchor to the store's record: one typed column per field."""
     return cases.AnchorWrite(
         anchor_id=cases.AnchorId(anchor.id),
-        status=cases.AnchorStatus(status.value),
-        kind=cases.AnchorKind(anchor.kind.value),
+        status=status,
+        kind=anchor.kind,
         label=anchor.label_en,
+        label_zh=anchor.label_zh,
         geometry=to_case_geometry(anchor.geometry),
         location=anchor.region or _zone_region(anchor),
-        side=None if anchor.side is None else cases.Side(anchor.side.value),
+        region=anchor.region,
+        side=anchor.side,
         zone=anchor.zone,
         band=anchor.band,
+        lobe=anchor.lobe,
+        finding_id=anchor.finding_id,
         parent_ids=tuple(cases.AnchorId(p) for p in anchor.parent_ids),
         confidence=anchor.confidence,
-        detail=anchor.to_json(),
+        style=anchor.style.value,
+        size_mm=anchor.size_mm,
+        attributes=anchor.attributes,
     )
 
 
@@ -323,17 +321,10 @@ def _zone_region(anchor: Anchor) -> str | None:
 def to_case_geometry(geometry: Geometry) -> cases.Geometry:
     match geometry.kind:
         case "box":
-            box = geometry.bounding_box()
-            # The store wants a box of positive size; a degenerate one becomes 1 px wide.
-            return cases.Box(
-                x0=box.x0,
-                y0=box.y0,
-                x1=max(box.x1, box.x0 + 1),
-                y1=max(box.y1, box.y0 + 1),
-            )
+            return geometry.bounding_box()
         case "point":
             ((x, y),) = geometry.points
-            return cases.Point(x=x, y=y)
+            return (x, y)
         case "polygon":
             return cases.Polygon(points=tuple(geometry.points))
         case "line":
@@ -351,13 +342,11 @@ def to_case_geometry(geometry: Geometry) -> cases.Geometry:
 def from_case_geometry(geometry: cases.Geometry) -> Geometry:
     match geometry:
         case cases.Box():
-            return Geometry.from_box(
-                Box(geometry.x0, geometry.y0, geometry.x1, geometry.y1)
-            )
-        case cases.Point():
-            return Geometry.point((geometry.x, geometry.y))
+            return Geometry.from_box(geometry)
+        case (x, y):
+            return Geometry("point", ((x, y),))
         case cases.Polygon():
-            return Geometry.polygon(geometry.points)
+            return Geometry("polygon", tuple(geometry.points))
         case cases.Polyline():
             return (
                 Geometry("line", tuple(geometry.points))
@@ -373,32 +362,41 @@ def from_case_geometry(geometry: cases.Geometry) -> Geometry:
     raise ValueError(f"unknown stored geometry {geometry!r}")
 
 
+# How an anchor stored before 0003 (without its overlay style) is drawn.
+_DEFAULT_STYLE = {
+    AnchorKind.FINDING: AnchorStyle.SCREENING,
+    AnchorKind.LANDMARK: AnchorStyle.POINT,
+    AnchorKind.MEASUREMENT: AnchorStyle.DISTANCE,
+    AnchorKind.USER_DRAWN: AnchorStyle.USER_BOX,
+}
+
+
 def engine_anchor(stored: cases.Anchor) -> Anchor:
-    """A stored anchor as the engine and the overlay see it (from its saved detail)."""
-    detail: dict[str, Any] | None = getattr(stored, "detail", None)
-    if detail:
-        return Anchor.from_json(detail)
-    kind = AnchorKind(stored.kind.value)
-    style = {
-        AnchorKind.FINDING: AnchorStyle.SCREENING,
-        AnchorKind.LANDMARK: AnchorStyle.POINT,
-        AnchorKind.MEASUREMENT: AnchorStyle.DISTANCE,
-        AnchorKind.USER_DRAWN: AnchorStyle.USER_BOX,
-    }.get(kind, AnchorStyle.REGION)
+    """A stored anchor as the engine and the overlay see it, from its typed columns."""
+    style = (
+        AnchorStyle(stored.style)
+        if stored.style
+        else _DEFAULT_STYLE.get(stored.kind, AnchorStyle.REGION)
+    )
     return Anchor(
         id=stored.anchor_id,
-        kind=kind,
+        kind=stored.kind,
         label_en=stored.label,
-        label_zh=stored.label,
+        label_zh=stored.label if stored.label_zh is None else stored.label_zh,
         geometry=from_case_geometry(stored.geometry),
         style=style,
-        turn_index=stored.turn_index + 1,
-        side=None if stored.side is None else Side(stored.side.value),
+        turn_index=stored.turn_index,
+        side=stored.side,
         zone=stored.zone,
         band=stored.band,
-        region=stored.location,
+        lobe=stored.lobe,
+        # Before 0003 only the location was kept; it named the region.
+        region=stored.region if stored.style else stored.location,
+        finding_id=stored.finding_id,
         parent_ids=tuple(stored.parent_ids),
         confidence=stored.confidence,
+        size_mm=stored.size_mm,
+        attributes=dict(stored.attributes),
     )
 
 
@@ -417,7 +415,7 @@ def replay_state(
     Returns each anchor with what that turn did to it (created / refined / referenced)
     or None when the turn left it alone.
     """
-    states = store.anchors_after_turn(conversation_id, turn_number - 1)
+    states = store.anchors_after_turn(conversation_id, turn_number)
     return [
         (
             engine_anchor(s.anchor),

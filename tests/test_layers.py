@@ -1,22 +1,25 @@
 """The package graph points one way: the Streamlit UI (dashboard) and the command line
-(cli) -> the application services (services) -> engine, cases -> ontology; ontology ->
-standard library only. The UI and the CLI never import each other."""
+(cli) -> the application services (services) -> engine, cases -> ontology -> kernel;
+ontology and kernel -> standard library only, and every package may import the kernel,
+which imports nothing of ours. The UI and the CLI never import each other."""
 
 import ast
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT = {"dashboard", "cli", "services", "engine", "cases", "ontology"}
+PROJECT = {"dashboard", "cli", "services", "engine", "cases", "ontology", "kernel"}
 ALLOWED = {
-    "dashboard": {"dashboard", "services", "engine", "cases", "ontology"},
-    "cli": {"cli", "services", "engine", "cases", "ontology"},
-    "services": {"services", "engine", "cases", "ontology"},
-    "engine": {"engine", "ontology"},
-    "cases": {"cases", "ontology"},
-    "ontology": {"ontology"},
+    "dashboard": {"dashboard", "services", "engine", "cases", "ontology", "kernel"},
+    "cli": {"cli", "services", "engine", "cases", "ontology", "kernel"},
+    "services": {"services", "engine", "cases", "ontology", "kernel"},
+    "engine": {"engine", "ontology", "kernel"},
+    "cases": {"cases", "ontology", "kernel"},
+    "ontology": {"ontology", "kernel"},
+    "kernel": {"kernel"},
 }
 # Heavy or UI libraries that must stay behind their boundary.
 BANNED_OUTSIDE = {
@@ -76,7 +79,18 @@ def test_imports_follow_the_layers(path: Path) -> None:
                 f"{path}:{node.lineno} imports {name} at module level; import it inside "
                 "the backend function that needs it"
             )
-        if package == "ontology":
-            assert name in stdlib or name == "ontology", (
-                f"{path}:{node.lineno} ontology must use the standard library only"
+        if package in {"ontology", "kernel"}:
+            assert name in stdlib or name in ALLOWED[package], (
+                f"{path}:{node.lineno} {package} must use the standard library only"
             )
+
+
+@pytest.mark.parametrize("package", sorted(PROJECT))
+def test_ruff_bans_the_same_imports(package: str) -> None:
+    """Each package's ruff.toml bans exactly what the tables above forbid it."""
+    config = tomllib.loads((ROOT / package / "ruff.toml").read_text(encoding="utf-8"))
+    banned = set(config["lint"]["flake8-tidy-imports"]["banned-api"])
+    expected = (PROJECT - ALLOWED[package]) | {
+        name for name, allowed in BANNED_OUTSIDE.items() if package not in allowed
+    }
+    assert banned == expected

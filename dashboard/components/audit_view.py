@@ -17,6 +17,7 @@ import streamlit as st
 
 import cases
 from cases.geometry import geometry_from_json
+from cases.legacy import renumber_turns
 from dashboard import resources
 from dashboard.components.frame import PageContext
 from engine.anchors import Anchor, AnchorKind
@@ -87,6 +88,7 @@ def _anchor_box(payload: dict[str, Any]) -> tuple[Box, AnchorKind] | None:
 def build_tables(
     records: Sequence[cases.AuditRecord],
     conversations: dict[int, dict[str, Any]] | None = None,
+    zero_based_until: int = 0,
 ) -> AuditTables:
     """Turn audit records into the page's tables.
 
@@ -94,6 +96,8 @@ def build_tables(
         records: audit records in sequence order.
         conversations: conversation payloads already known (for windows that start after
             a conversation was opened); found ones are added to it.
+        zero_based_until: the last record written while turns counted from 0
+            (``CaseStore.zero_based_audit_until``); its payloads are shown renumbered.
     """
     known = dict(conversations or {})
     anchors: dict[tuple[int, str], list[tuple[int, Box, AnchorKind]]] = {}
@@ -110,7 +114,11 @@ def build_tables(
                 "prev_hash": r.prev_hash[:16],
             }
         )
-        body = r.payload
+        body = (
+            renumber_turns(r.entity_type, r.payload, +1)
+            if r.seq <= zero_based_until
+            else r.payload
+        )
         if r.action == "conversation.start":
             known[int(body["conversation_id"])] = body
         elif r.action == "turn.append":
@@ -126,7 +134,7 @@ def build_tables(
                     "actor": turn.get("actor", r.actor),
                     "case": conv.get("case_id", ""),
                     "conversation": cid,
-                    "turn": int(turn.get("turn_index", 0)) + 1,
+                    "turn": int(turn.get("turn_index", 1)),
                     "backend": answer.get("backend") or conv.get("backend", ""),
                     "model_id": answer.get("model_id") or conv.get("model_id", ""),
                     "model_version": answer.get("model_version")
@@ -144,7 +152,7 @@ def build_tables(
                 found = _anchor_box(a)
                 if found is not None:
                     anchors.setdefault((cid, str(a.get("anchor_id"))), []).append(
-                        (int(a.get("turn_index", 0)), found[0], found[1])
+                        (int(a.get("turn_index", 1)), found[0], found[1])
                     )
             for m in body.get("sign_matches", []):
                 match_rows.append(
@@ -152,7 +160,7 @@ def build_tables(
                         "seq": r.seq,
                         "time": r.recorded_at.astimezone().replace(tzinfo=None),
                         "conversation": cid,
-                        "turn": int(m.get("turn_index", 0)) + 1,
+                        "turn": int(m.get("turn_index", 1)),
                         "backend": conv.get("backend", ""),
                         "model_version": conv.get("model_version", ""),
                         "profile": m.get("profile_id", ""),
@@ -196,7 +204,7 @@ def _annotation_row(
         "author": body.get("author", r.actor),
         "case": body.get("case_id", ""),
         "conversation": cid,
-        "turn": None if turn_index is None else int(turn_index) + 1,
+        "turn": None if turn_index is None else int(turn_index),
         "anchor": body.get("anchor_id") or "",
         "verdict": body.get("verdict") or "",
         "label": body.get("label", ""),
@@ -253,7 +261,7 @@ def _load(path: str, record_count: int, window: int) -> AuditTables:
             break
         records.extend(page)
         after = page[-1].seq
-    return build_tables(records)
+    return build_tables(records, zero_based_until=store.zero_based_audit_until())
 
 
 def load(store: cases.CaseStore, window: int) -> AuditTables:

@@ -61,12 +61,6 @@ def consume(prefix: str) -> None:
     st.session_state.pop(f"{prefix}:display", None)
 
 
-def current_key(prefix: str) -> str | None:
-    """The widget key of the canvas drawn last (tests set its state to simulate drawing)."""
-    value = st.session_state.get(_keys(prefix)[0])
-    return str(value) if value else None
-
-
 def radiograph_canvas(
     prefix: str,
     display: DisplayImage,

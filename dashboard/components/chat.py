@@ -45,7 +45,7 @@ def render_turn(
     hide_answer: bool = False,
 ) -> None:
     """Show one stored turn: the question, then the answer with its provenance."""
-    number = turn.index + 1
+    number = turn.index
     with st.chat_message("user"):
         plain(turn.question)
         st.caption(

@@ -69,8 +69,8 @@ def scorecard_view(
     vocabulary: Vocabulary,
     lang: str,
 ) -> ScorecardView | None:
-    """The scorecard after turn ``shown_turn`` (1-based), from the stored sign matches."""
-    written = [m for m in matches if m.turn_index < shown_turn]
+    """The scorecard after turn ``shown_turn``, from the stored sign matches."""
+    written = [m for m in matches if m.turn_index <= shown_turn]
     if not written:
         return None
     last_turn = max(m.turn_index for m in written)
@@ -107,7 +107,7 @@ def scorecard_view(
         profile_id=items[0].profile_id,
         profile_version=items[0].profile_version,
         name=profile.name(lang) if profile else items[0].profile_id,
-        turn_number=last_turn + 1,
+        turn_number=last_turn,
         items=tuple(views),
     )
 
@@ -354,7 +354,7 @@ def measurement_table(
     df = pd.DataFrame(
         [
             {
-                "turn": m.turn_index + 1,
+                "turn": m.turn_index,
                 "kind": ctx.t(f"measure.{m.kind}"),
                 "from": m.from_anchor or "",
                 "to": m.to_anchor or "",
@@ -406,7 +406,7 @@ def annotation_table(ctx: PageContext, annotations: Sequence[cases.Annotation]) 
                 "verdict": ctx.t(f"verdict.{a.verdict.value}") if a.verdict else "",
                 "anchor": a.anchor_id or "",
                 "conversation": a.conversation_id,
-                "turn": None if a.turn_index is None else a.turn_index + 1,
+                "turn": a.turn_index,
                 "box": ""
                 if box is None
                 else f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}]",

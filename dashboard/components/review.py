@@ -28,7 +28,7 @@ def box_size_text(ctx: PageContext, box: DrawnBox, image: cases.Image) -> str:
     b = box.box
     text = f"[{b.x0:.0f}, {b.y0:.0f}, {b.x1:.0f}, {b.y1:.0f}] px"
     c = image.calibration
-    if c.is_known and c.row_mm and c.col_mm:
+    if c.is_calibrated and c.row_mm and c.col_mm:
         text += f" · {b.width * c.col_mm:.1f} × {b.height * c.row_mm:.1f} mm"
     return text
 
@@ -86,7 +86,7 @@ def box_panel(
                                 else None,
                                 turn_index=None
                                 if not conversation_id or not shown_turn
-                                else shown_turn - 1,
+                                else shown_turn,
                                 anchor_id=cases.AnchorId(about)
                                 if about and conversation_id
                                 else None,
@@ -134,7 +134,7 @@ def verdict_buttons(
                         label=anchor.label_en,
                         verdict=verdict,
                         conversation_id=cases.ConversationId(conversation_id),
-                        turn_index=shown_turn - 1,
+                        turn_index=shown_turn,
                         anchor_id=cases.AnchorId(anchor.id),
                     )
                 )

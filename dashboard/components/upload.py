@@ -79,7 +79,7 @@ def import_files(
 def _spacing(c: cases.Calibration) -> str:
     return (
         f"{c.row_mm:.3f} mm ({c.source.value})"
-        if c.is_known and c.row_mm is not None
+        if c.is_calibrated and c.row_mm is not None
         else "—"
     )
 

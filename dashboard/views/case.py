@@ -108,7 +108,7 @@ calibration = (
         col=f"{image.calibration.col_mm:.3f}",
         source=image.calibration.source.value,
     )
-    if image.calibration.is_known
+    if image.calibration.is_calibrated
     else ctx.t("case.no_calibration")
 )
 st.title(ctx.t("case.title", case=escape(case_id)))
@@ -498,7 +498,7 @@ measurements = (
     [
         m
         for m in store.list_measurements(conversation.conversation_id)
-        if m.turn_index < shown_turn
+        if m.turn_index <= shown_turn
     ]
     if conversation
     else []

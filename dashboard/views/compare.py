@@ -121,7 +121,7 @@ card_b = (
 
 spacing = (
     (image.calibration.row_mm, image.calibration.col_mm)
-    if image.calibration.is_known
+    if image.calibration.is_calibrated
     else None
 )
 matches = overlay.match_anchors(
@@ -212,8 +212,8 @@ else:
     st.info(ctx.t("anchors.none"))
 
 # --------------------------------------------------------------------------- measurements
-measures_a = [m for m in store.list_measurements(a_id) if m.turn_index < number_a]
-measures_b = [m for m in store.list_measurements(b_id) if m.turn_index < number_b]
+measures_a = [m for m in store.list_measurements(a_id) if m.turn_index <= number_a]
+measures_b = [m for m in store.list_measurements(b_id) if m.turn_index <= number_b]
 if measures_a or measures_b:
     st.subheader(ctx.t("tab.measurements", n=len(measures_a) + len(measures_b)))
     kinds = sorted({m.kind for m in measures_a} | {m.kind for m in measures_b})

@@ -245,7 +245,7 @@ if quiz:
             continue
         if note.conversation_id not in (None, conversation.conversation_id):
             continue
-        if note.turn_index is not None and note.turn_index != number - 1:
+        if note.turn_index is not None and note.turn_index != number:
             continue
         box = workflows.from_case_geometry(note.geometry).bounding_box()
         targets.append(

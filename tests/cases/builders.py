@@ -8,7 +8,6 @@ from cases import (
     CalibrationSource,
     Language,
     MeasurementWrite,
-    Point,
     Polygon,
     Side,
     SignMatchWrite,
@@ -20,7 +19,7 @@ from cases import (
 def first_turn(conversation_id, **changes):
     values = {
         "conversation_id": conversation_id,
-        "index": 0,
+        "index": 1,
         "question": "肺部是否有异常?",
         "language": Language.ZH,
         "intent": "overview",
@@ -47,7 +46,7 @@ def first_turn(conversation_id, **changes):
                 status=AnchorStatus.CREATED,
                 kind=AnchorKind.LANDMARK,
                 label="right hilum",
-                geometry=Point(x=100, y=110),
+                geometry=(100, 110),
                 location="right_hilum",
                 side=Side.RIGHT,
             ),
@@ -84,7 +83,7 @@ def first_turn(conversation_id, **changes):
     return TurnWrite(**values)
 
 
-def refining_turn(conversation_id, index=1):
+def refining_turn(conversation_id, index=2):
     return TurnWrite(
         conversation_id=conversation_id,
         index=index,

@@ -76,25 +76,25 @@ def test_every_write_is_recorded_in_order(audited):
 
 
 def test_a_changed_turn_answer_is_named(audited):
-    _tamper(audited, "UPDATE turns SET answer_text = 'no nodule' WHERE turn_index = 0")
+    _tamper(audited, "UPDATE turns SET answer_text = 'no nodule' WHERE turn_index = 1")
     problem = _problem(audited)
     assert problem.kind is AuditProblemKind.ENTITY_CHANGED
     assert (
         problem.message
-        == "turn 0 of conversation 1: answer_text changed since audit record 5"
+        == "turn 1 of conversation 1: answer_text changed since audit record 5"
     )
-    assert (problem.entity_type, problem.entity_id, problem.seq) == ("turn", "1/0", 5)
+    assert (problem.entity_type, problem.entity_id, problem.seq) == ("turn", "1/1", 5)
 
 
 def test_a_changed_anchor_geometry_is_named(audited):
     _tamper(
         audited,
         """UPDATE anchors SET geometry = '{"type":"box","x0":0,"x1":300,"y0":0,"y1":300}'
-           WHERE anchor_id = 'A1' AND turn_index = 0""",
+           WHERE anchor_id = 'A1' AND turn_index = 1""",
     )
     problem = _problem(audited)
     assert problem.kind is AuditProblemKind.ENTITY_CHANGED
-    assert "turn 0 of conversation 1: anchor A1 geometry changed" in problem.message
+    assert "turn 1 of conversation 1: anchor A1 geometry changed" in problem.message
 
 
 def test_a_changed_measurement_is_named(audited):
@@ -105,15 +105,15 @@ def test_a_changed_measurement_is_named(audited):
 def test_a_deleted_turn_is_named(audited):
     _tamper(
         audited,
-        "DELETE FROM turn_anchor_events WHERE turn_index = 1",
-        "DELETE FROM anchors WHERE turn_index = 1",
-        "DELETE FROM turns WHERE turn_index = 1",
+        "DELETE FROM turn_anchor_events WHERE turn_index = 2",
+        "DELETE FROM anchors WHERE turn_index = 2",
+        "DELETE FROM turns WHERE turn_index = 2",
     )
     problem = _problem(audited)
     assert problem.kind is AuditProblemKind.ENTITY_MISSING
     assert (
         problem.message
-        == "turn 1 of conversation 1 missing (recorded by audit record 6)"
+        == "turn 2 of conversation 1 missing (recorded by audit record 6)"
     )
 
 
@@ -123,7 +123,7 @@ def test_a_deleted_anchor_of_a_kept_turn_is_named(audited):
         "DELETE FROM turn_anchor_events WHERE anchor_id = 'A3'",
         "DELETE FROM anchors WHERE anchor_id = 'A3'",
     )
-    assert "turn 1 of conversation 1: anchor A3 missing" in _problem(audited).message
+    assert "turn 2 of conversation 1: anchor A3 missing" in _problem(audited).message
 
 
 def test_a_deleted_audit_record_is_named(audited):
@@ -183,14 +183,14 @@ def test_a_rewritten_record_breaks_the_link_to_the_next(audited):
 def test_rows_written_behind_the_casebook_are_named(audited):
     _tamper(
         audited,
-        """INSERT INTO turns SELECT conversation_id, 2, 'q', 'en', 'x', 'forged answer', '{}', NULL, 1.0, 'x', now()
-           FROM turns WHERE turn_index = 0""",
+        """INSERT INTO turns SELECT conversation_id, 3, 'q', 'en', 'x', 'forged answer', '{}', NULL, 1.0, 'x', now()
+           FROM turns WHERE turn_index = 1""",
     )
     problem = _problem(audited)
     assert problem.kind is AuditProblemKind.ENTITY_UNRECORDED
     assert (
         problem.message
-        == "turn 2 of conversation 1 has no audit record: it was written outside the casebook"
+        == "turn 3 of conversation 1 has no audit record: it was written outside the casebook"
     )
 
 

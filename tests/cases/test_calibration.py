@@ -70,7 +70,7 @@ def test_calibration_table(attributes, source, spacing):
 def test_zero_pixel_spacing_is_reported_and_never_defaulted():
     calibration, issues = calibration_from_dataset(_dataset(PixelSpacing=[0.0, 0.0]))
 
-    assert not calibration.is_known
+    assert not calibration.is_calibrated
     assert {i.code for i in issues} == {
         IssueCode.INVALID_PIXEL_SPACING,
         IssueCode.NO_CALIBRATION,

@@ -35,6 +35,7 @@ from cases import (
     open_store,
 )
 from tests.cases.builders import first_turn, refining_turn
+from tests.cases.old_databases import write_as_before_0005
 
 CASES_SOURCE = Path(__file__).resolve().parents[2] / "cases"
 
@@ -60,7 +61,7 @@ def conversation(store, case):
 def test_a_turn_is_stored_with_everything_it_wrote(store, conversation):
     detail = store.append_turn(first_turn(conversation.conversation_id))
 
-    again = store.get_turn(conversation.conversation_id, 0)
+    again = store.get_turn(conversation.conversation_id, 1)
     assert again == detail
     assert again.turn.answer_json == {
         "sections": [{"title": "肺部表现", "anchors": ["A1"]}]
@@ -81,8 +82,8 @@ def test_anchors_after_turn_replays_each_turn_without_updates(store, conversatio
     store.append_turn(first_turn(cid))
     store.append_turn(refining_turn(cid))
 
-    after_first = {s.anchor.anchor_id: s for s in store.anchors_after_turn(cid, 0)}
-    after_second = {s.anchor.anchor_id: s for s in store.anchors_after_turn(cid, 1)}
+    after_first = {s.anchor.anchor_id: s for s in store.anchors_after_turn(cid, 1)}
+    after_second = {s.anchor.anchor_id: s for s in store.anchors_after_turn(cid, 2)}
 
     assert set(after_first) == {"A1", "A2"}
     assert isinstance(after_first["A1"].anchor.geometry, Box)
@@ -91,7 +92,7 @@ def test_anchors_after_turn_replays_each_turn_without_updates(store, conversatio
     assert isinstance(after_second["A1"].anchor.geometry, Polygon)
     assert after_second["A1"].status_in_turn is AnchorStatus.REFINED
     assert after_second["A2"].status_in_turn is AnchorStatus.REFERENCED
-    assert after_second["A2"].anchor.turn_index == 0
+    assert after_second["A2"].anchor.turn_index == 1
     assert after_second["A3"].anchor.parent_ids == ("A1",)
     assert len(store.list_anchors(cid)) == 4  # two versions of A1
 
@@ -99,7 +100,7 @@ def test_anchors_after_turn_replays_each_turn_without_updates(store, conversatio
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [
-        ({"index": 1}, InvalidRecord, "skips turn 0"),
+        ({"index": 2}, InvalidRecord, "skips turn 1"),
         ({"referenced_anchor_ids": ("A9",)}, InvalidRecord, "references anchor A9"),
         (
             {
@@ -151,12 +152,12 @@ def test_inconsistent_turns_are_refused_and_nothing_is_written(
 def test_a_stored_turn_is_never_rewritten(store, conversation):
     store.append_turn(first_turn(conversation.conversation_id))
     with pytest.raises(
-        WriteConflict, match=r"turn 0 of conversation .* already stored"
+        WriteConflict, match=r"turn 1 of conversation .* already stored"
     ):
         store.append_turn(
             first_turn(conversation.conversation_id, answer_text="a correction")
         )
-    assert store.get_turn(conversation.conversation_id, 0).turn.answer_text.startswith(
+    assert store.get_turn(conversation.conversation_id, 1).turn.answer_text.startswith(
         "【肺部表现】"
     )
 
@@ -164,7 +165,7 @@ def test_a_stored_turn_is_never_rewritten(store, conversation):
 def test_creating_an_existing_anchor_id_is_refused(store, conversation):
     cid = conversation.conversation_id
     store.append_turn(first_turn(cid))
-    duplicate = first_turn(cid, index=1, measurements=(), sign_matches=())
+    duplicate = first_turn(cid, index=2, measurements=(), sign_matches=())
     with pytest.raises(InvalidRecord, match="creates anchor A1, which already exists"):
         store.append_turn(duplicate)
 
@@ -248,7 +249,7 @@ def test_annotations_link_to_turns_and_anchors(store, conversation):
             verdict=Verdict.AGREE,
             note="agree with A1",
             conversation_id=conversation.conversation_id,
-            turn_index=0,
+            turn_index=1,
             anchor_id="A1",
         )
     )
@@ -490,6 +491,7 @@ def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):
         (2, "case_summaries"),
         (3, "anchor_detail"),
         (4, "deid_reports"),
+        (5, "turns_from_one"),
         (6, "worklist"),
     ]
     connection.execute("INSERT INTO schema_version VALUES (99, 'future', now())")
@@ -513,6 +515,7 @@ def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom
             actor="t",
         )
         store.append_turn(first_turn(conversation.conversation_id))
+    write_as_before_0005(db)
     connection = duckdb.connect(str(db))
     # Turn the file back into a version-1 database.
     connection.execute("DROP TABLE case_summaries")

@@ -19,6 +19,7 @@ from engine.analysis import AnalysisCache
 from services import workflows
 from tests.demo_fixtures import demo_db, demo_template, empty_db, fake_cache
 
+# Fixtures shared with the CLI tests, re-exported so pytest finds them here.
 __all__ = ["demo_db", "demo_template", "empty_db", "fake_cache"]
 
 ROOT = Path(__file__).resolve().parents[2]

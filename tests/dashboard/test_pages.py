@@ -202,9 +202,10 @@ def test_the_worklist_spells_out_warnings_and_filters_by_review_status(
 
 def test_a_reviewer_titles_and_tags_a_case_and_the_worklist_finds_it(app_env, demo_db):
     at = open_page(app_env(demo_db), "case", id="C000003")
-    at.text_input[0].input("Upper zone mass for Friday")  # the form's title field
-    at.text_input[1].input("Conference, mass")
-    at.button[0].click().run()
+    field = {t.label: t for t in at.text_input}
+    field["Title"].input("Upper zone mass for Friday")
+    field["Tags (comma separated)"].input("Conference, mass")
+    next(b for b in at.button if b.label == "Save labels").click().run()
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
         saved = store.find_case_labels("C000003")
@@ -459,8 +460,8 @@ def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo
             note.geometry.y1,
         ) == pytest.approx((100, 200, 400, 360), abs=0.2)
         assert (
-            note.conversation_id == SEED_ZH and note.turn_index == 3
-        )  # the shown turn, 0-based
+            note.conversation_id == SEED_ZH and note.turn_index == 4
+        )  # the shown turn
         assert store.list_audit()[-1].action == "annotation.add"
         assert store.list_audit()[-1].actor == "local:dr.wu"
     assert "Saved annotation" in texts(at)
@@ -486,7 +487,7 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
     with open_store(demo_db) as store:
         # Not the reader's conversation: the question opened one of their own.
         newest = store.list_conversations(SEED_CASE)[-1].conversation_id
-        turn = store.get_turn(newest, 0)
+        turn = store.get_turn(newest, 1)
     drawn = [a for a in turn.anchors if a.kind.value == "user_drawn"]
     assert len(drawn) == 1 and drawn[0].label == "streaks"
     box = drawn[0].geometry
@@ -556,7 +557,7 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
     with open_store(demo_db) as store:
         contour = next(
             s.anchor
-            for s in store.anchors_after_turn(SEED_ZH, 1)
+            for s in store.anchors_after_turn(SEED_ZH, 2)
             if s.anchor.anchor_id == "A2"
         )
     b = contour.geometry
@@ -622,7 +623,7 @@ def test_the_audit_page_passes_the_check_and_lists_every_turn(app_env, demo_db):
 def test_the_audit_page_fails_the_check_after_tampering(app_env, demo_db):
     connection = duckdb.connect(str(demo_db))
     connection.execute(
-        "UPDATE turns SET answer_text = 'nothing to see' WHERE conversation_id = 1 AND turn_index = 1"
+        "UPDATE turns SET answer_text = 'nothing to see' WHERE conversation_id = 1 AND turn_index = 2"
     )
     connection.close()
     at = open_page(app_env(demo_db, role="admin"), "audit")

@@ -394,5 +394,5 @@ def test_seed_turn_four_scorecard(vocabulary: Vocabulary) -> None:
 
 def test_summary_rejects_an_unknown_language(small_vocabulary: Vocabulary) -> None:
     card = score([], small_vocabulary.get_profile("test"), small_vocabulary)
-    with pytest.raises(ValueError, match="'fr' is not a valid Lang"):
+    with pytest.raises(ValueError, match="'fr' is not a valid Language"):
         card.summary("fr")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+import cases
 from cases import open_store
+from cases.legacy import as_before_0005
+from cases.model import canonical_json, payload
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
 from engine.analysis import AnalysisCache, Analyzer
@@ -141,3 +146,47 @@ def test_the_analysis_is_kept_in_the_store_and_reused(scenario):
     fresh_cache._analyzer = cache.analyzer  # same engine version, empty memory
     again = workflows.analyse_image(store, image, fresh_cache)
     assert again.findings == first.findings
+
+
+def test_stored_anchors_read_back_as_the_engine_made_them(scenario):
+    """The typed columns are what is read back: every field of every anchor survives."""
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
+    made = {}
+    for question in SEED:
+        result = workflows.ask(store, session, question, actor="dr.a")
+        made.update({(a.id, a.turn_index): a for a in result.anchors})
+    stored = store.list_anchors(session.record.conversation_id)
+    assert stored
+    for row in stored:
+        engine = made[(row.anchor_id, row.turn_index)]
+        assert workflows.engine_anchor(row) == engine
+        assert workflows.engine_anchor(row).attributes == engine.attributes
+
+
+def test_the_0004_description_is_rebuilt_exactly_from_the_columns(scenario):
+    """Old audit records hashed the engine's Anchor.to_json as `detail`; the columns
+    must give it back byte for byte (cases/legacy.py), or old databases stop verifying."""
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
+    checked = 0
+    for question in SEED:
+        result = workflows.ask(store, session, question, actor="dr.a")
+        events = {e.anchor_id: e.status for e in result.events}
+        for anchor in result.anchors:
+            if anchor.id not in events or events[anchor.id].value == "referenced":
+                continue
+            record = cases.Anchor.from_write(
+                workflows.anchor_write(anchor, events[anchor.id]),
+                cases.ConversationId(1),
+                result.index,
+            )
+            old = as_before_0005("turn", {"anchors": [payload(record)]})
+            detail = json.loads(canonical_json(anchor.to_json()))
+            assert old["anchors"][0]["detail"] == detail
+            checked += 1
+    assert checked >= 4

@@ -63,7 +63,7 @@ def test_deleting_the_newest_records_is_only_caught_with_a_published_head(
     tamper(
         seed_copy,
         *(
-            f"DELETE FROM {table} WHERE turn_index = 3"
+            f"DELETE FROM {table} WHERE turn_index = 4"
             for table in (
                 "sign_matches",
                 "measurements",
@@ -87,36 +87,36 @@ def test_deleting_the_newest_records_is_only_caught_with_a_published_head(
 # that name what changed.
 TAMPERING = {
     "changed turn answer": (
-        ["UPDATE turns SET answer_text = 'No abnormality.' WHERE turn_index = 1"],
+        ["UPDATE turns SET answer_text = 'No abnormality.' WHERE turn_index = 2"],
         AuditProblemKind.ENTITY_CHANGED,
-        ("turn", "1/1"),
-        "turn 1 of conversation 1: answer_text changed since audit record 7",
+        ("turn", "1/2"),
+        "turn 2 of conversation 1: answer_text changed since audit record 7",
     ),
-    "changed anchor geometry and detail": (
+    "changed anchor geometry and style": (
         [
             """UPDATE anchors SET geometry = '{"type":"box","x0":1,"y0":1,"x1":9,"y1":9}',
-                      detail = json_merge_patch(detail, '{"geometry":{"type":"box","bbox":[1,1,9,9]}}')
+                      style = 'region'
                WHERE anchor_id = 'A2'"""
         ],
         AuditProblemKind.ENTITY_CHANGED,
-        ("turn", "1/1"),
-        "turn 1 of conversation 1: anchor A2 detail and geometry changed since audit record 7",
+        ("turn", "1/2"),
+        "turn 2 of conversation 1: anchor A2 geometry and style changed since audit record 7",
     ),
     "changed measurement": (
         ["UPDATE measurements SET value_mm = 30.0 WHERE measurement_index = 0"],
         AuditProblemKind.ENTITY_CHANGED,
-        ("turn", "1/2"),
-        "turn 2 of conversation 1: measurement 0 value_mm changed since audit record 8",
+        ("turn", "1/3"),
+        "turn 3 of conversation 1: measurement 0 value_mm changed since audit record 8",
     ),
     "changed scorecard item": (
         ["UPDATE sign_matches SET status = 'met' WHERE status = 'not_met'"],
         AuditProblemKind.ENTITY_CHANGED,
-        ("turn", "1/3"),
+        ("turn", "1/4"),
         "sign match 0 status changed",
     ),
     "deleted turn": (
         [
-            f"DELETE FROM {table} WHERE turn_index = 3"
+            f"DELETE FROM {table} WHERE turn_index = 4"
             for table in (
                 "sign_matches",
                 "measurements",
@@ -126,19 +126,19 @@ TAMPERING = {
             )
         ],
         AuditProblemKind.ENTITY_MISSING,
-        ("turn", "1/3"),
-        "turn 3 of conversation 1 missing (recorded by audit record 9)",
+        ("turn", "1/4"),
+        "turn 4 of conversation 1 missing (recorded by audit record 9)",
     ),
     "reordered turns": (
         [
             """UPDATE turns SET question = CASE turn_index
-                   WHEN 0 THEN (SELECT question FROM turns WHERE turn_index = 1)
-                   ELSE (SELECT question FROM turns WHERE turn_index = 0) END
-               WHERE turn_index IN (0, 1)"""
+                   WHEN 1 THEN (SELECT question FROM turns WHERE turn_index = 2)
+                   ELSE (SELECT question FROM turns WHERE turn_index = 1) END
+               WHERE turn_index IN (1, 2)"""
         ],
         AuditProblemKind.ENTITY_CHANGED,
-        ("turn", "1/0"),
-        "turn 0 of conversation 1: question changed since audit record 6",
+        ("turn", "1/1"),
+        "turn 1 of conversation 1: question changed since audit record 6",
     ),
     "reordered audit records": (
         [
@@ -147,19 +147,19 @@ TAMPERING = {
             "UPDATE audit_log SET seq = 7 WHERE seq = 100",
         ],
         AuditProblemKind.RECORDS_OUT_OF_ORDER,
-        ("turn", "1/1"),
-        "audit records out of order: record 6 (turn.append, turn 1/1) was written after record 7, not after record 5",
+        ("turn", "1/2"),
+        "audit records out of order: record 6 (turn.append, turn 1/2) was written after record 7, not after record 5",
     ),
     "deleted audit record": (
         ["DELETE FROM audit_log WHERE seq = 7"],
         AuditProblemKind.RECORD_MISSING,
-        ("turn", "1/2"),
+        ("turn", "1/3"),
         "audit record 7 missing (chain jumps to record 8)",
     ),
     "forged actor": (
         ["UPDATE audit_log SET actor = 'someone@else' WHERE seq = 6"],
         AuditProblemKind.RECORD_HASH_MISMATCH,
-        ("turn", "1/0"),
+        ("turn", "1/1"),
         "audit record 6 hash mismatch: the record was edited",
     ),
 }
@@ -194,15 +194,15 @@ def test_tampering_is_detected_and_named(seed_copy, capsys, case):
 def test_every_tampered_entity_is_listed_not_only_the_first(seed_copy, capsys):
     tamper(
         seed_copy,
-        "UPDATE turns SET answer_text = 'x' WHERE turn_index = 0",
+        "UPDATE turns SET answer_text = 'x' WHERE turn_index = 1",
         "UPDATE measurements SET value_mm = 1.0",
     )
     code, out, _ = run(capsys, "audit", "verify", "--json", "--db", str(seed_copy))
     messages = [p["message"] for p in json.loads(out)["problems"]]
     assert code == 1
     assert [m.split(":")[0] for m in messages] == [
-        "turn 0 of conversation 1",
-        "turn 2 of conversation 1",
+        "turn 1 of conversation 1",
+        "turn 3 of conversation 1",
     ]
 
 
@@ -219,7 +219,7 @@ def test_log_lists_every_write_with_its_actor(seed_copy, capsys):
         *[("turn.append", "reader@example.org")] * 4,
     ]
     turn = records[5]
-    assert turn["entity_id"] == "1/0"
+    assert turn["entity_id"] == "1/1"
     assert [a["anchor_id"] for a in turn["payload"]["anchors"]] == ["A1"]
 
     code, out, _ = run(
@@ -235,7 +235,7 @@ def test_log_lists_every_write_with_its_actor(seed_copy, capsys):
     )
     lines = out.splitlines()
     assert code == 0 and len(lines) == 3  # header and two records
-    assert "turn 1/2" in lines[1] and "turn 1/3" in lines[2]
+    assert "turn 1/3" in lines[1] and "turn 1/4" in lines[2]
 
     code, out, _ = run(
         capsys,

@@ -25,7 +25,7 @@ def test_each_write_names_its_actor(seed_copy, tmp_path):
                 label="nodule",
                 verdict=Verdict.AGREE,
                 conversation_id=1,
-                turn_index=1,
+                turn_index=2,
                 anchor_id="A2",
             )
         )
@@ -75,7 +75,7 @@ def test_each_write_names_its_actor(seed_copy, tmp_path):
     }
     # A turn's record carries its anchors and measurements, so they are audited with it.
     third = next(
-        r for r in records if r.action == "turn.append" and r.entity_id == "1/2"
+        r for r in records if r.action == "turn.append" and r.entity_id == "1/3"
     )
     assert {a["anchor_id"] for a in third.payload["anchors"]} == {
         "A3",

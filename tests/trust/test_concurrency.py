@@ -101,7 +101,7 @@ def test_eight_concurrent_sessions_store_every_turn_once(
         stored = []
         for cid in conversations:
             turns = store.list_turns(cid)
-            assert [t.index for t in turns] == list(range(len(turns))), (
+            assert [t.index for t in turns] == list(range(1, len(turns) + 1)), (
                 f"gap in conversation {cid}"
             )
             stored += [(cid, t.question) for t in turns]

@@ -57,10 +57,7 @@ def test_the_bundle_holds_every_turn_overlay_and_audit_record(exported):
     turns = bundle["turns"]
     assert [t["number"] for t in turns] == [1, 2, 3, 4]
     contour = next(a for a in turns[1]["anchors"] if a["anchor_id"] == "A2")
-    assert (
-        contour["detail"]["style"] == "contour"
-        and contour["detail"]["attributes"]["notches"]
-    )
+    assert contour["style"] == "contour" and contour["attributes"]["notches"]
     hilum = next(m for m in turns[2]["measurements"] if m["kind"] == "center_to_hilum")
     assert hilum["value_mm"] == pytest.approx(67.2, abs=0.1)
     card = turns[3]["scorecard"]
@@ -143,7 +140,7 @@ def test_the_structured_report_reads_back(seed_copy, tmp_path, capsys, seed_db):
     with open_store(seed_copy) as store:
         image = store.get_image(seed_db.image_id)
         header = store.load_header(image)
-        anchors = {s.anchor.anchor_id: s.anchor for s in store.anchors_after_turn(1, 3)}
+        anchors = {s.anchor.anchor_id: s.anchor for s in store.anchors_after_turn(1, 4)}
         measurements = store.list_measurements(1)
         signs = store.list_sign_matches(1)
         (record,) = store.search_audit(action="export.sr")

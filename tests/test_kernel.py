@@ -1,0 +1,168 @@
+"""The shared types have one definition, in kernel/, and every package uses that one."""
+
+import ast
+import math
+from pathlib import Path
+
+import pytest
+
+import cases
+import cases.geometry
+import cases.model
+import engine.anchors
+import engine.geometry
+import engine.model
+import kernel
+import ontology
+from kernel import (
+    Box,
+    Calibration,
+    CalibrationSource,
+    InvalidValue,
+    turn_number,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("ontology", "engine", "cases", "services", "cli", "dashboard")
+SHARED = {
+    "Side",
+    "Language",
+    "Lang",
+    "CalibrationSource",
+    "Calibration",
+    "Box",
+    "Point",
+    "AnchorKind",
+    "AnchorStatus",
+    "TurnNumber",
+}
+
+
+def _definitions(path: Path) -> list[tuple[str, int]]:
+    """Classes, and module-level aliases or NewTypes, that define a shared name."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = [
+        (node.name, node.lineno)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ClassDef) and node.name in SHARED
+    ]
+    for node in tree.body:
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        found.extend(
+            (t.id, node.lineno)
+            for t in targets
+            if isinstance(t, ast.Name) and t.id in SHARED
+        )
+    return found
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_package_but_the_kernel_defines_a_shared_type(package):
+    copies = [
+        f"{path.relative_to(ROOT)}:{line} defines {name}"
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for name, line in _definitions(path)
+    ]
+    assert not copies, "import these from kernel instead: " + "; ".join(copies)
+
+
+def test_the_scan_finds_the_kernel_definitions():
+    # Guards the scan itself: it must see the definitions it is looking for.
+    names = {
+        name
+        for path in (ROOT / "kernel").rglob("*.py")
+        for name, _ in _definitions(path)
+    }
+    assert names == SHARED - {"Lang"}
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        (engine.model, "Side"),
+        (engine.model, "Calibration"),
+        (engine.model, "CalibrationSource"),
+        (engine.geometry, "Box"),
+        (engine.geometry, "Point"),
+        (engine.anchors, "AnchorKind"),
+        (engine.anchors, "AnchorStatus"),
+        (cases.model, "Side"),
+        (cases.model, "Language"),
+        (cases.model, "Calibration"),
+        (cases.model, "CalibrationSource"),
+        (cases.model, "AnchorKind"),
+        (cases.model, "AnchorStatus"),
+        (cases.geometry, "Box"),
+        (cases.geometry, "Point"),
+        (cases, "Box"),
+        (ontology, "Side"),
+        (ontology, "Language"),
+    ],
+)
+def test_packages_use_the_kernel_types(module, name):
+    assert getattr(module, name) is getattr(kernel, name)
+
+
+def test_ontology_has_no_second_language_type():
+    assert not hasattr(ontology, "Lang")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"row_mm": 0.0, "col_mm": 0.1, "source": "user"}, "row_mm must be a positive"),
+        ({"row_mm": 0.1, "col_mm": math.inf, "source": "user"}, "col_mm must be"),
+        ({"row_mm": 0.1, "col_mm": 0.1}, "does not match spacing"),
+        ({"source": "user"}, "does not match spacing"),
+    ],
+)
+def test_calibration_rejects_bad_spacing_as_a_value_error(kwargs, message):
+    if "source" in kwargs:
+        kwargs["source"] = CalibrationSource(kwargs["source"])
+    with pytest.raises(InvalidValue, match=message):
+        Calibration(**kwargs)
+    assert issubclass(InvalidValue, ValueError)
+
+
+def test_calibration_api():
+    none = Calibration.none()
+    assert not none.is_calibrated and none.mean_mm is None and none.scaled(2) is none
+    estimate = Calibration(row_mm=0.2, col_mm=0.4, source=CalibrationSource.ESTIMATED)
+    assert estimate.is_calibrated and estimate.is_estimate
+    assert estimate.mean_mm == pytest.approx(0.3)
+    assert estimate.scaled(2) == Calibration(
+        row_mm=0.1, col_mm=0.2, source=CalibrationSource.ESTIMATED
+    )
+
+
+def test_box_and_point():
+    box = Box(0, 0, 10, 4)
+    assert box == Box(x0=0, y0=0, x1=10, y1=4)
+    assert box.center == (5, 2)
+    assert Box.of_points([(3, 1), (1, 5)]) == Box(1, 1, 3, 5)
+    assert not Box(2, 2, 2, 2).has_area and box.has_area
+    with pytest.raises(InvalidValue, match="out of order"):
+        Box(5, 0, 1, 1)
+    with pytest.raises(InvalidValue, match="finite"):
+        Box(0, 0, math.nan, 1)
+
+
+def test_the_store_still_says_invalid_record_for_bad_geometry_and_spacing():
+    with pytest.raises(cases.InvalidRecord, match="x0 < x1"):
+        cases.geometry.geometry_to_json(Box(1, 1, 1, 5))
+    with pytest.raises(cases.InvalidRecord, match="point must be finite"):
+        cases.geometry.geometry_to_json((math.nan, 1))
+    with pytest.raises(cases.InvalidRecord, match="row_mm must be a positive spacing"):
+        cases.model.calibration(-1.0, 1.0, CalibrationSource.USER)
+
+
+@pytest.mark.parametrize("value", [0, -1, 1.0, True])
+def test_turns_count_from_one(value):
+    with pytest.raises(InvalidValue, match="count from 1"):
+        turn_number(value)
+    assert turn_number(1) == kernel.FIRST_TURN == 1
