@@ -857,6 +857,12 @@ class Conversation:
                     if zh
                     else " (AP film: the heart is magnified; for reference only)"
                 )
+            elif view in ("LL", "RL", "LAT", "LATERAL"):
+                note = (
+                    "（侧位片：心胸比仅适用于后前位片）"
+                    if zh
+                    else " (lateral film: the ratio applies to PA films only)"
+                )
             elif view != "PA":
                 # The scorecard will not count the ratio without a PA view; say so here too.
                 note = (

@@ -672,7 +672,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cases.tag": ("Tag", "标签"),
     "cases.no_warnings": ("none", "无"),
     "calibration.PixelSpacing": (
-        "pixel spacing (detector at patient)",
+        "pixel spacing (at the patient)",
         "像素间距（患者平面）",
     ),
     "calibration.ImagerPixelSpacing": (
@@ -761,6 +761,33 @@ STRINGS: dict[str, tuple[str, str]] = {
     "quiz.truth": ("reviewer (ground truth)", "审阅者（金标准）"),
     "quiz.ai": ("AI anchor", "AI 锚点"),
     "quiz.result": ("Result", "结果"),
+    # ---------------------------------------------------------------- words, not codes
+    "ontology.shared_sources": (
+        "Every sign draws on: {sources}. Each sign below lists its own sources as well.",
+        "所有征象均参考：{sources}。以下每个征象另列其专属来源。",
+    ),
+    "ontology.only_shared": (
+        "the vocabulary's shared sources (above)",
+        "词表的通用来源（见上）",
+    ),
+    "pick.image_label": (
+        "{n}: {modality} {view} · {date}",
+        "{n}：{modality} {view} · {date}",
+    ),
+    "deid.title": ("De-identification report", "去标识化报告"),
+    "deid.none": (
+        "No report: this image was imported before reports were kept.",
+        "无报告：此影像导入时尚未记录去标识化报告。",
+    ),
+    "deid.method": ("Method: {method}", "方法：{method}"),
+    "deid.removed": ("Removed attributes", "已删除的属性"),
+    "deid.replaced": ("Replaced attributes", "已替换的属性"),
+    "deid.emptied": ("Emptied attributes", "已清空的属性"),
+    "deid.dropped": ("Free text removed from", "已删除自由文本的属性"),
+    "deid.pixels": (
+        "Burned-in text search: {policy}; searched: {searched}; {boxes} region(s) blanked.",
+        "烧录文字检测：{policy}；已检测：{searched}；涂黑 {boxes} 处。",
+    ),
 }
 
 

@@ -76,6 +76,38 @@ def mark_control(
             st.rerun()
 
 
+def deid_report(
+    ctx: frame.PageContext, store: cases.CaseStore, image: cases.Image
+) -> None:
+    """What de-identification removed from this image: attribute names, blanked pixels."""
+    report = store.find_deid_report(image.image_id)
+    with st.expander(ctx.t("deid.title"), icon=":material/shield_person:"):
+        if report is None:
+            st.caption(ctx.t("deid.none"))
+            return
+        s = report.summary
+        st.caption(ctx.t("deid.method", method=escape(s.method)))
+        for key, names in (
+            ("deid.removed", s.removed),
+            ("deid.replaced", s.replaced),
+            ("deid.emptied", s.emptied),
+            ("deid.dropped", s.dropped_values),
+        ):
+            if names:
+                st.markdown(
+                    f"**{ctx.t(key)}** ({len(names)}): "
+                    + escape(", ".join(str(n) for n in names))
+                )
+        st.caption(
+            ctx.t(
+                "deid.pixels",
+                policy=s.pixel_policy.value,
+                searched=ctx.t("quiz.yes" if s.pixels_searched else "quiz.no"),
+                boxes=len(s.blanked),
+            )
+        )
+
+
 ctx = frame.open_page(PageId.CASE)
 frame.compact()
 with feedback.guard(stop=True):
@@ -106,7 +138,7 @@ calibration = (
         "case.calibration",
         row=f"{image.calibration.row_mm:.3f}",
         col=f"{image.calibration.col_mm:.3f}",
-        source=image.calibration.source.value,
+        source=ctx.t(f"calibration.{image.calibration.source.value}"),
     )
     if image.calibration.is_calibrated
     else ctx.t("case.no_calibration")
@@ -568,3 +600,4 @@ if conversation is not None:
         query_params={"conversation": conversation.conversation_id},
     )
 labels.editor(ctx, store, case_id)
+deid_report(ctx, store, image)

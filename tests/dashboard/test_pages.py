@@ -765,3 +765,20 @@ def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(
     with open_store(demo_db) as store:
         after = store.stats()
     assert (after.conversations, after.turns) == (before.conversations, before.turns)
+
+
+def test_the_case_page_speaks_words_and_shows_the_de_identification_report(
+    app_env, demo_db
+):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    caption = " ".join(str(c.value) for c in at.caption)
+    assert r"pixel spacing \(at the patient\)" in caption
+    assert "PixelSpacing" not in caption
+    report = next(e for e in at.expander if e.label == "De-identification report")
+    shown = " ".join(str(m.value) for m in report.markdown)
+    assert "Removed attributes" in shown and "SOPInstanceUID" in shown
+
+
+def test_the_ontology_names_the_shared_sources_once(app_env, demo_db):
+    at = open_page(app_env(demo_db), "ontology")
+    assert "Every sign draws on: " in " ".join(str(c.value) for c in at.caption)
