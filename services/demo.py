@@ -541,6 +541,9 @@ class _Review:
     verdict: cases.Verdict
     note: str
     box: Box | None
+    loose_around_ai: float = 0.0
+    """No box of its own: the reviewer outlines the AI's anchor this much more loosely
+    (a fraction of its size on each side). Used on the real film, which has no truth."""
 
 
 def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
@@ -573,6 +576,24 @@ def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
                 verdict=cases.Verdict.UNCERTAIN,
                 note="Could be atelectasis or scarring; compare with a prior film.",
                 box=opacity,
+            )
+        )
+    if "pydicom-cr" in by_key:
+        # The real film has no ground truth here: the demo's reviewer outlines the AI's
+        # leading opacity a little more loosely and leaves the verdict open, so the QA
+        # agreement chart has a point on a real film (the note says what it is).
+        reviews.append(
+            _Review(
+                key="real-film-opacity",
+                conversation="pydicom-cr",
+                turn_number=2,
+                style=AnchorStyle.CONTOUR,
+                label="round opacity (demo review)",
+                verdict=cases.Verdict.UNCERTAIN,
+                note="Demo annotation, not a clinical read: the same opacity outlined "
+                "more loosely; compare with a prior film or CT.",
+                box=None,
+                loose_around_ai=0.25,
             )
         )
     return reviews
@@ -610,7 +631,9 @@ def _annotate(
             )
             continue
         anchor_id = _anchor_for(store, target.conversation_id, review)
-        box = review.box
+        box = review.box or _loose_box(store, target.conversation_id, review, anchor_id)
+        if box is None and review.loose_around_ai:
+            continue  # the engine drew no such anchor on this film: nothing to outline
         note = store.add_annotation(
             cases.AnnotationWrite(
                 case_id=cases.CaseId(target.case_id),
@@ -646,6 +669,20 @@ def _annotate(
             )
         )
     return outcomes
+
+
+def _loose_box(
+    store: cases.CaseStore, conversation_id: int, review: _Review, anchor_id: str | None
+) -> Box | None:
+    if not review.loose_around_ai or anchor_id is None:
+        return None
+    states = workflows.replay_state(store, conversation_id, review.turn_number)
+    anchor = next((a for a, _ in states if a.id == anchor_id), None)
+    if anchor is None:
+        return None
+    b = anchor.bbox
+    pad_x, pad_y = b.width * review.loose_around_ai, b.height * review.loose_around_ai
+    return Box(b.x0 - pad_x, b.y0 - pad_y, b.x1 + pad_x, b.y1 + pad_y)
 
 
 def _anchor_for(

@@ -537,7 +537,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "最新在前；每条记录均注明操作者。",
     ),
     "audit.chart_turns": ("Turns over time by backend", "按引擎统计的轮次随时间变化"),
-    "audit.chart_latency": ("Latency by backend", "各引擎耗时分布"),
+    "audit.chart_latency": (
+        "What readers waited by backend (image analysis + turn)",
+        "各引擎下阅片者的等待时间（影像分析 + 本轮）",
+    ),
+    "audit.waited_ms": ("Waited (ms)", "等待（毫秒）"),
     "audit.chart_status": ("Scorecard items by status", "评分卡各状态项数"),
     "audit.chart_agreement": (
         "Reviewer agreement (IoU) by backend and model version",

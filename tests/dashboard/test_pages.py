@@ -8,6 +8,7 @@ import pytest
 import streamlit as st
 
 from cases import open_store
+from cases.worklist import WorklistQuery
 from dashboard.state import SessionKey
 
 PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
@@ -782,3 +783,15 @@ def test_the_case_page_speaks_words_and_shows_the_de_identification_report(
 def test_the_ontology_names_the_shared_sources_once(app_env, demo_db):
     at = open_page(app_env(demo_db), "ontology")
     assert "Every sign draws on: " in " ".join(str(c.value) for c in at.caption)
+
+
+def test_the_demo_reviewer_annotated_the_real_film_for_the_agreement_chart(demo_db):
+    with open_store(demo_db) as store:
+        real = next(
+            c.case_id
+            for c in store.list_worklist(WorklistQuery()).items
+            if c.file_name == "RG1_J2KI.dcm"
+        )
+        (note,) = store.list_annotations(real)
+    assert note.anchor_id is not None and note.geometry is not None
+    assert note.note.startswith("Demo annotation, not a clinical read")
