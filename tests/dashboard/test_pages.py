@@ -788,7 +788,7 @@ def test_the_ontology_names_the_shared_sources_once(app_env, demo_db):
 def test_the_demo_reviewer_annotated_the_real_film_for_the_agreement_chart(demo_db):
     with open_store(demo_db) as store:
         real = next(
-            c.case_id
+            c.summary.case_id
             for c in store.list_worklist(WorklistQuery()).items
             if c.file_name == "RG1_J2KI.dcm"
         )
