@@ -207,7 +207,7 @@ def _films() -> tuple[DemoFilm, ...]:
         found.append(
             DemoFilm(
                 key="pydicom-cr",
-                title="Chest CR from pydicom-data (DICOM WG-04)",
+                title="Start here: the seed scenario on a real chest CR (DICOM WG-04)",
                 file_name=PYDICOM_DATA_FILE,
                 tags=("real film", "seed scenario"),
                 review=ReviewStatus.REVIEWED,
@@ -309,20 +309,22 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
     if "pydicom-cr" in by_key:
         # The real film carries the flagship scenario: the phantoms teach the geometry,
         # but the learned models see real radiographs best.
-        scripts.append(
-            DemoConversation(
-                key="pydicom-cr",
-                film="pydicom-cr",
-                title="种子场景，真实胸片 (WG-04 CR)",
-                questions=tuple(DemoQuestion(text=q) for q in SEED_ZH),
-            )
-        )
+        # English first, so that the Chinese seed scenario is the film's newest
+        # conversation: the one its case page opens on.
         scripts.append(
             DemoConversation(
                 key="pydicom-cr-en",
                 film="pydicom-cr",
                 title="Seed scenario on a real film (WG-04 CR)",
                 questions=tuple(DemoQuestion(text=q) for q in SEED_EN),
+            )
+        )
+        scripts.append(
+            DemoConversation(
+                key="pydicom-cr",
+                film="pydicom-cr",
+                title="种子场景，真实胸片 (WG-04 CR)",
+                questions=tuple(DemoQuestion(text=q) for q in SEED_ZH),
             )
         )
     return [

@@ -795,3 +795,16 @@ def test_the_demo_reviewer_annotated_the_real_film_for_the_agreement_chart(demo_
         (note,) = store.list_annotations(real)
     assert note.anchor_id is not None and note.geometry is not None
     assert note.note.startswith("Demo annotation, not a clinical read")
+
+
+def test_the_worklist_starts_with_the_real_film_which_opens_on_its_seed_scenario(
+    app_env, demo_db
+):
+    at = app_env(demo_db)
+    at.run()
+    first = at.dataframe[0].value.iloc[0]
+    assert first["file"] == "RG1_J2KI.dcm" and first["title"].startswith("Start here")
+    open_page(at, "case", id=first["case"])
+    with open_store(demo_db) as store:
+        shown = store.get_conversation(int(at.query_params["conversation"]))
+    assert shown.title == "种子场景，真实胸片 (WG-04 CR)"
