@@ -792,6 +792,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Burned-in text search: {policy}; searched: {searched}; {boxes} region(s) blanked.",
         "烧录文字检测：{policy}；已检测：{searched}；涂黑 {boxes} 处。",
     ),
+    # ---------------------------------------------------------------- compare
+    "compare.pair": (
+        "A turn {a} ↔ B turn {b}: the same question (intent and place)",
+        "A 第 {a} 轮 ↔ B 第 {b} 轮：同一问题（意图与部位）",
+    ),
+    "compare.only_in": ("Asked only in {run}: turn {number}", "仅在 {run} 中提问：第 {number} 轮"),
+    "compare.item": ("Anchor or measurement", "锚点或测量"),
+    "compare.estimated": ("estimated ±15 %", "估计值 ±15 %"),
 }
 
 

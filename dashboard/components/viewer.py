@@ -68,6 +68,7 @@ def config(
     badge: Badge | None,
     focus: tuple[float, float, float, float] | None,
     height: int,
+    turn: int = 0,
 ) -> dict[str, Any]:
     """What the viewer page needs: image, overlay in base pixels, presets and words."""
     overlay = {
@@ -77,9 +78,10 @@ def config(
     return {
         "viewKey": view_key,
         "imageKey": f"{view_key}-{image.width}x{image.height}",
-        "revision": hashlib.sha1(
-            json.dumps(overlay, sort_keys=True).encode()
-        ).hexdigest()[:12],
+        # Names what is drawn: the overlay after this turn (a check that a new answer's
+        # overlay is on screen, even when it looks the same as the last one).
+        "revision": f"{turn}-"
+        + hashlib.sha1(json.dumps(overlay, sort_keys=True).encode()).hexdigest()[:12],
         "image": "data:image/jpeg;base64," + base64.b64encode(image.data).decode(),
         # Film units are the full-resolution copy's pixels, whichever copy is sent.
         "imageWidth": full_size[0],

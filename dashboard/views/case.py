@@ -504,6 +504,7 @@ with left:
                 if not (zoom and focus)
                 else (focus.bbox.x0, focus.bbox.y0, focus.bbox.x1, focus.bbox.y1),
                 height=ctx.image_side,
+                turn=shown_turn,
             )
     st.caption(ctx.t("case.legend"))
     if boxes:

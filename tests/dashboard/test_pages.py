@@ -808,3 +808,17 @@ def test_the_worklist_starts_with_the_real_film_which_opens_on_its_seed_scenario
     with open_store(demo_db) as store:
         shown = store.get_conversation(int(at.query_params["conversation"]))
     assert shown.title == "种子场景，真实胸片 (WG-04 CR)"
+
+
+def test_compare_pairs_a_chinese_and_an_english_run_by_what_was_asked(app_env, demo_db):
+    at = open_page(app_env(demo_db), "compare", a=SEED_ZH, b=SEED_EN)
+    titles = [e.label for e in at.expander]
+    pairs = [t for t in titles if "↔" in t]
+    assert pairs == [
+        f"A turn {n} ↔ B turn {n}: the same question (intent and place)"
+        for n in range(1, 5)
+    ]
+    assert not [t for t in titles if "Asked only in" in t]
+    # Each pair shows its anchors and measurements side by side.
+    third = next(e for e in at.expander if e.label.startswith("A turn 3 ↔"))
+    assert third.dataframe and len(third.dataframe[0].value) >= 1
