@@ -86,7 +86,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "error.not_found": ("Not found: {detail}", "未找到：{detail}"),
     "error.access": ("Access denied: {detail}", "拒绝访问：{detail}"),
-    "intake.issue": ("{message} ({code})", "{message}（{code}）"),
+    # The message says what the issue means; its code stays in the stored record.
+    "intake.issue": ("{message}", "{message}"),
     # ---------------------------------------------------------------- shared words
     "any.any": ("Any", "不限"),
     "any.yes": ("Yes", "是"),

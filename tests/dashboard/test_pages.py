@@ -822,3 +822,9 @@ def test_compare_pairs_a_chinese_and_an_english_run_by_what_was_asked(app_env, d
     # Each pair shows its anchors and measurements side by side.
     third = next(e for e in at.expander if e.label.startswith("A turn 3 ↔"))
     assert third.dataframe and len(third.dataframe[0].value) >= 1
+
+
+def test_an_intake_warning_is_words_without_its_code(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id="C000004")
+    warned = " ".join(str(w.value) for w in at.warning)
+    assert "no pixel spacing" in warned and "no_calibration" not in warned
