@@ -1,5 +1,6 @@
 """The case database: DuckDB records, content-addressed pixels, DICOM/PNG intake."""
 
+from cases.connection import checkpoint
 from cases.decoded import DecodedImage, IntakeLimits
 from cases.errors import (
     BackupError,
@@ -151,6 +152,7 @@ __all__ = [
     "Verdict",
     "VoiSource",
     "WriteConflict",
+    "checkpoint",
     "open_store",
     "read_image",
     "read_image_file",

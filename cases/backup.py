@@ -176,14 +176,23 @@ def _counts(store: CaseStore) -> dict[str, int]:
     }
 
 
-def _copy_store(source: Path, target: Path) -> None:
-    """Copy the store folder, leaving out half-written temporary files."""
-    shutil.copytree(
-        source,
-        target,
-        ignore=shutil.ignore_patterns(".tmp-*"),
-        copy_function=shutil.copy2,
-    )
+def _copy_store(source: Path, target: Path, orphans: set[str]) -> None:
+    """Copy the store folder, leaving out half-written temporaries and orphan files.
+
+    ``orphans`` (relative paths) are files no row references: left by an interrupted
+    import, they hold no record, and a backup would carry them on forever.
+    """
+    skipped = {(source / relative).resolve() for relative in orphans}
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        here = Path(folder).resolve()
+        return {
+            name
+            for name in names
+            if name.startswith(".tmp-") or (here / name) in skipped
+        }
+
+    shutil.copytree(source, target, ignore=ignore, copy_function=shutil.copy2)
 
 
 def _listing(root: Path) -> tuple[BackupFile, ...]:
@@ -233,7 +242,10 @@ def backup_store(store: CaseStore, target: Path, *, actor: str) -> BackupResult:
             wal = store.db_path.with_name(store.db_path.name + ".wal")
             if wal.exists() and wal.stat().st_size > 0:
                 shutil.copy2(wal, staging / wal.name)
-            _copy_store(store.content.root, staging / store_name)
+            # Holding the file, no other process can commit rows for a file written
+            # before: every unreferenced file is an orphan, whatever its age.
+            orphans = set(store.orphan_files(grace_s=0.0))
+            _copy_store(store.content.root, staging / store_name, orphans)
             schema = _schema_version(staging / db_name)
         manifest = BackupManifest(
             backup_id=backup_id,
@@ -354,7 +366,7 @@ def restore_backup(
         shutil.copy2(source / manifest.database, staging / db_path.name)
         if (source / (manifest.database + ".wal")).exists():
             shutil.copy2(source / (manifest.database + ".wal"), staging / wal.name)
-        _copy_store(source / manifest.store, staging / store_dir.name)
+        _copy_store(source / manifest.store, staging / store_dir.name, set())
         _check_copy(staging, manifest, db_path.name, store_dir.name)
         if occupied:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")

@@ -47,6 +47,15 @@ def pixel_sha256(pixels: npt.NDArray[np.generic]) -> str:
     return digest.hexdigest()
 
 
+def salt_fingerprint(salt: bytes) -> str:
+    """Return a SHA-256 that identifies the salt without revealing it (a 32-byte secret)."""
+    return hashlib.sha256(b"casebook deid salt fingerprint\x00" + salt).hexdigest()
+
+
+STORED_KINDS = ("pixels", "headers", "analyses")
+"""The folders of content-addressed files (everything else in the store is kept)."""
+
+
 def store_dir_for(db_path: Path) -> Path:
     """Return the store folder that belongs to a database file."""
     return db_path.with_name(f"{db_path.stem}.store")
@@ -159,6 +168,37 @@ class ContentStore:
                 f"de-identification salt {path} is damaged; restore it from a backup"
             )
         return data
+
+    def stored_files(self) -> list[str]:
+        """Return every content-addressed file (relative path), in-flight temporaries too.
+
+        A temporary ``.tmp-*`` file is what a writer killed mid-write leaves behind.
+        """
+        found: list[str] = []
+        for kind in STORED_KINDS:
+            folder = self.root / kind
+            if folder.is_dir():
+                found += sorted(
+                    p.relative_to(self.root).as_posix()
+                    for p in folder.rglob("*")
+                    if p.is_file() or p.is_symlink()
+                )
+        return found
+
+    def remove(self, relative: str) -> None:
+        """Remove one stored file (an orphan that no row references).
+
+        Raises:
+            StoreCorrupted: the path points outside the store.
+            StoreUnwritable: the file cannot be removed.
+        """
+        path = self.root / relative
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise StoreCorrupted(f"store path {relative!r} points outside the store")
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise StoreUnwritable(f"cannot remove {path}", exc) from exc
 
     def size_bytes(self) -> int:
         """Total size of all files in the store."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
-from cases.errors import ImageTooLarge, InvalidRecord
+from cases.errors import ImageTooLarge, InvalidRecord, UnsupportedImage
 from cases.model import (
     Calibration,
     DeidSummary,
@@ -22,6 +22,11 @@ from cases.model import (
 DEFAULT_MAX_PIXELS = 60_000_000
 """About three times the largest chest detector matrix (43 x 43 cm at 0.1 mm is 18.5 MP)."""
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+MIN_SIDE_PX = 64
+"""Smallest side of an image the casebook holds: below it no anatomy can be found."""
+MAX_ASPECT_RATIO = 8.0
+"""Longest over shortest side: a chest film is near square (35 x 43 cm is 1.23); a
+strip beyond 1:8 is a scout line, a test pattern or a damaged header."""
 
 
 def _pixels(count: int) -> str:
@@ -124,6 +129,25 @@ class DecodedImage:
     def columns(self) -> int:
         """Number of pixel columns."""
         return int(self.pixels.shape[1])
+
+
+def check_shape(name: str, rows: int, columns: int) -> None:
+    """Refuse an image too small or too elongated to be a chest radiograph.
+
+    Raises:
+        UnsupportedImage: a side under ``MIN_SIDE_PX`` or an aspect ratio beyond
+            ``MAX_ASPECT_RATIO``.
+    """
+    if min(rows, columns) < MIN_SIDE_PX:
+        raise UnsupportedImage(
+            f"{name}: image is {columns}x{rows} px, below the {MIN_SIDE_PX} px a side a "
+            "chest radiograph needs; import the full-size film"
+        )
+    if max(rows, columns) > MAX_ASPECT_RATIO * min(rows, columns):
+        raise UnsupportedImage(
+            f"{name}: image is {columns}x{rows} px, an aspect ratio beyond "
+            f"1:{MAX_ASPECT_RATIO:.0f} that no chest radiograph has; import the full film"
+        )
 
 
 def check_spacing(spacing_mm: float | None) -> float | None:

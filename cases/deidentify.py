@@ -17,15 +17,16 @@ from __future__ import annotations
 import copy
 import hashlib
 import io
+import re
 
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.sequence import Sequence as DicomSequence
 from pydicom.tag import BaseTag
-from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage
+from pydicom.uid import UID, ExplicitVRLittleEndian, SecondaryCaptureImageStorage
 
-from cases.defined_terms import CODED_ATTRIBUTES, defined_values
+from cases.defined_terms import CODED_ATTRIBUTES, coded_value, defined_values
 
 DEID_METHOD = (
     "DICOM PS3.15 Basic Application Level Confidentiality Profile (allow-list, cases v1); "
@@ -36,7 +37,7 @@ PIXELS_ONLY_METHOD = "PNG/JPEG: pixels only, file metadata discarded (cases v1)"
 # Technical attributes that carry no identity and that display, calibration, warnings or
 # later exports (DICOM SR, overlays) need. Everything else is dropped.
 KEPT_ATTRIBUTES: tuple[str, ...] = (
-    "SOPClassUID", "Modality", "ImageType", "PresentationIntentType",
+    "Modality", "ImageType", "PresentationIntentType",
     "SamplesPerPixel", "PhotometricInterpretation", "Rows", "Columns", "BitsAllocated",
     "BitsStored", "HighBit", "PixelRepresentation", "PlanarConfiguration", "PixelAspectRatio",
     "PixelSpacing", "ImagerPixelSpacing", "EstimatedRadiographicMagnificationFactor",
@@ -63,6 +64,47 @@ _LUT_ITEM_KEEP = {
 }
 _STRING_VRS = {"CS", "LO", "SH", "ST", "LT", "UT", "PN", "UC"}
 _NUMERIC_STRING_VRS = {"DS", "IS"}
+
+
+_UID_SHAPE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
+# Image storage classes by modality, for a file whose SOP Class UID is not a valid,
+# registered one (PS3.4 B.5): CR Image Storage, DX Image Storage - For Presentation.
+_STORAGE_CLASS_FOR_MODALITY = {
+    "CR": "1.2.840.10008.5.1.4.1.1.1",
+    "DX": "1.2.840.10008.5.1.4.1.1.1.1",
+}
+
+
+def is_valid_uid(value: object) -> bool:
+    """Whether ``value`` is a DICOM UID (PS3.5 9.1): dotted digits, at most 64 chars."""
+    text = str(value or "")
+    return len(text) <= 64 and _UID_SHAPE.match(text) is not None
+
+
+def is_registered_sop_class(value: object) -> bool:
+    """Whether ``value`` is a valid UID that DICOM registers as a SOP Class (PS3.6 A)."""
+    if not is_valid_uid(value):
+        return False
+    return UID(str(value)).type == "SOP Class"
+
+
+def _sop_class_uid(source: Dataset, modality: str | None) -> tuple[str, bool]:
+    """Return the SOP Class UID for the clean header, and whether it was replaced.
+
+    A SOP Class UID that is free text, malformed or not registered (``SMITH^JOHN``,
+    ``1.2.3.4-private``) never survives: it could carry identity, and no viewer or
+    exporter could use it. The image's modality then chooses the storage class.
+    """
+    try:
+        value = source.get("SOPClassUID")
+    except (ValueError, TypeError, LookupError, NotImplementedError):
+        value = None
+    if is_registered_sop_class(value):
+        return str(value), False
+    replacement = _STORAGE_CLASS_FOR_MODALITY.get(
+        modality or "", SecondaryCaptureImageStorage
+    )
+    return replacement, value is not None
 
 
 def remap_uid(uid: str, salt: bytes) -> str:
@@ -137,6 +179,8 @@ def deidentify_header(
         fallback_uid_seed: stable text (the pixel hash) for UIDs missing from the source.
     """
     clean = Dataset()
+    sop_class, _ = _sop_class_uid(source, coded_value(source, "Modality"))
+    clean.SOPClassUID = sop_class
     for keyword in KEPT_ATTRIBUTES:
         if keyword in source:
             element = _copy_element(source[keyword])
@@ -164,8 +208,6 @@ def deidentify_header(
     code.CodingSchemeDesignator = "DCM"
     code.CodeMeaning = "Basic Application Confidentiality Profile"
     clean.DeidentificationMethodCodeSequence = DicomSequence([code])
-    if "SOPClassUID" not in clean:
-        clean.SOPClassUID = SecondaryCaptureImageStorage
     return clean
 
 
@@ -188,10 +230,23 @@ def _tags(ds: Dataset) -> list[BaseTag]:
     return list(ds.keys())
 
 
-def _tag_name(tag: BaseTag) -> str:
+def _tag_name(tag: BaseTag) -> str | None:
+    """Return the attribute's keyword, or None for a private or unknown tag.
+
+    Tag numbers outside the dictionary are never named: a crafted file can spell text
+    with them ((4143,414E) is "CANA"), so they are only counted (``_unnamed``).
+    """
     if tag.is_private:
-        return f"private tag ({tag.group:04X},{tag.element:04X})"
-    return keyword_for_tag(tag) or f"({tag.group:04X},{tag.element:04X})"
+        return None
+    return keyword_for_tag(tag) or None
+
+
+def _unnamed(tags: list[BaseTag], prefix: str = "") -> list[str]:
+    """Count the private and unknown tags among ``tags``, e.g. ``3 private tags``."""
+    private = sum(1 for tag in tags if tag.is_private)
+    unknown = sum(1 for tag in tags if not tag.is_private and not keyword_for_tag(tag))
+    counts = [(private, "private tag"), (unknown, "unrecognised tag")]
+    return [f"{prefix}{n} {label}{'s' if n > 1 else ''}" for n, label in counts if n]
 
 
 def _has_value(source: Dataset, keyword: str) -> bool:
@@ -228,20 +283,40 @@ def header_changes(
     """
     kept = {keyword_for_tag(tag) for tag in _tags(clean)}
     removed: list[str] = []
+    unnamed: list[BaseTag] = []
     for tag in _tags(source):
         keyword = keyword_for_tag(tag)
-        if tag == 0x7FE00010 or keyword in kept or keyword in KEPT_ATTRIBUTES:
+        if (
+            tag == 0x7FE00010
+            or keyword in kept
+            or keyword in KEPT_ATTRIBUTES
+            or keyword == "SOPClassUID"
+        ):
             continue  # pixels; kept; or a kept attribute whose value was dropped (below)
-        removed.append(_tag_name(tag))
+        name = _tag_name(tag)
+        if name is None:
+            unnamed.append(tag)
+        else:
+            removed.append(name)
+    removed += _unnamed(unnamed)
     meta = getattr(source, "file_meta", None)
     kept_meta = {"FileMetaInformationGroupLength", "FileMetaInformationVersion",
                  "MediaStorageSOPClassUID", "MediaStorageSOPInstanceUID",
                  "TransferSyntaxUID"}  # fmt: skip
     meta_tags = _tags(meta) if meta is not None else []
+    unnamed_meta: list[BaseTag] = []
     for tag in meta_tags:
-        if keyword_for_tag(tag) not in kept_meta:
-            removed.append(f"file meta {_tag_name(tag)}")
+        if keyword_for_tag(tag) in kept_meta:
+            continue
+        name = _tag_name(tag)
+        if name is None:
+            unnamed_meta.append(tag)
+        else:
+            removed.append(f"file meta {name}")
+    removed += _unnamed(unnamed_meta, "file meta ")
     replaced = tuple(k for k in REMAPPED_UIDS if k in kept)
+    if _sop_class_uid(source, coded_value(source, "Modality"))[1]:
+        replaced += ("SOPClassUID",)
     if any(keyword_for_tag(tag) == "MediaStorageSOPInstanceUID" for tag in meta_tags):
         replaced += ("file meta MediaStorageSOPInstanceUID",)
     source_keywords = {keyword_for_tag(tag) for tag in _tags(source)}

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 import numpy as np
 import numpy.typing as npt
 from pydicom import dcmread
+from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 from pydicom.errors import BytesLengthException, InvalidDicomError
 from pydicom.pixels import get_decoder
@@ -39,7 +40,7 @@ from pydicom.uid import (
 
 from cases.calibration import calibration_from_dataset
 from cases.content_store import pixel_sha256
-from cases.decoded import DecodedImage, IntakeLimits
+from cases.decoded import DecodedImage, IntakeLimits, check_shape
 from cases.defined_terms import (
     CHEST_BODY_PARTS,
     LATERAL_VIEWS,
@@ -52,10 +53,17 @@ from cases.deidentify import (
     deidentify_header,
     header_bytes,
     header_changes,
+    is_registered_sop_class,
+    is_valid_uid,
     mark_pixels_cleaned,
 )
 from cases.display import display_params_from_dataset
-from cases.errors import InvalidImageFile, UnsupportedImage, UnsupportedTransferSyntax
+from cases.errors import (
+    InvalidImageFile,
+    UnsupportedImage,
+    UnsupportedTransferSyntax,
+    safe_reason,
+)
 from cases.model import (
     BlankedBox,
     BurnedInPolicy,
@@ -213,9 +221,9 @@ def _empty_reason(data: bytes) -> str:
 
 
 def _reason(exc: BaseException) -> str:
-    # pydicom quotes the offending header value ("Unknown ... value 'SMITH JOHN'").
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return RedactQuotedValues.QUOTED.sub("'<redacted>'", text)[:200]
+    # pydicom quotes the offending header value ("Unknown ... value 'SMITH JOHN'"),
+    # raw bytes, tag numbers read from the file and sometimes a whole traceback.
+    return safe_reason(exc, known_tag=lambda tag: keyword_for_tag(tag) != "")
 
 
 def _check_kind(ds: Dataset, name: str) -> None:
@@ -236,7 +244,8 @@ def _check_kind(ds: Dataset, name: str) -> None:
     if sop_class in SECONDARY_CAPTURE_CLASSES and modality not in REFUSED_MODALITIES:
         return
     described = modality or "unknown modality"
-    if sop_class:
+    if is_registered_sop_class(sop_class):
+        # Only a registered class is named: free text in the UID could be identity.
         described += f", {UID(sop_class).name}"
     raise UnsupportedImage(
         f"{name}: {described} is not a projection radiograph; import CR, DX or secondary-capture chest images"
@@ -264,6 +273,7 @@ def _check_matrix(ds: Dataset, name: str, limits: IntakeLimits) -> None:
             f"{name}: {samples} samples per pixel; only grayscale or RGB images can be imported"
         )
     _check_bits(ds, name)
+    check_shape(name, rows, columns)
 
 
 def _check_bits(ds: Dataset, name: str) -> None:
@@ -312,8 +322,8 @@ def _check_decoder(ds: Dataset, name: str) -> UID:
         decoder = get_decoder(syntax)
     except NotImplementedError as exc:
         raise UnsupportedTransferSyntax(
-            f"{name}: transfer syntax {syntax.name} ({syntax}) has no pixel decoder; convert the file "
-            "to an uncompressed or JPEG/JPEG 2000/RLE syntax"
+            f"{name}: transfer syntax {_syntax_label(syntax)} has no pixel decoder; "
+            "convert the file to an uncompressed or JPEG/JPEG 2000/RLE syntax"
         ) from exc
     _check_jpeg_extended_12_bit(ds, name, syntax)
     if not decoder.is_available:
@@ -323,6 +333,15 @@ def _check_decoder(ds: Dataset, name: str) -> UID:
             "or convert the file"
         )
     return syntax
+
+
+def _syntax_label(syntax: UID) -> str:
+    """Name a transfer syntax for a message, never quoting a free-text value."""
+    if not is_valid_uid(syntax):
+        return "(not a valid UID, value not shown)"
+    if syntax.is_transfer_syntax:
+        return f"{syntax.name} ({syntax})"
+    return f"{syntax} (not a registered transfer syntax)"
 
 
 def _check_jpeg_extended_12_bit(ds: Dataset, name: str, syntax: UID) -> None:

@@ -11,23 +11,81 @@ import errno
 import re
 from pathlib import Path
 
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\).*", re.DOTALL)
+_BYTES = re.compile(r"b'(?:[^'\\]|\\.)*'" + r'|b"(?:[^"\\]|\\.)*"')
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+_TAG = re.compile(r"\(\s*([0-9A-Fa-f]{4})\s*,\s*([0-9A-Fa-f]{4})\s*\)")
+_TAG_HEX = re.compile(r"\b0x[0-9A-Fa-f]{8}\b")
+_UNPRINTABLE = re.compile(r"[^\x20-\x7e\u00a0-\uffff]")
+REASON_LIMIT = 200
+
+
+def safe_reason(exc: BaseException, known_tag: object = None) -> str:
+    """Return a library's error text fit for a refusal message (one line, no file data).
+
+    Decoders quote what they failed on: header values (``'SMITH JOHN'``), raw bytes
+    (``b'...'``), tag numbers made of file bytes (``(4143,414E)`` spells
+    "CANA"), and some chain whole tracebacks into their message. All of that is cut;
+    what stays is the library's reason.
+
+    Args:
+        exc: the error raised by pydicom, Pillow or a decoder plugin.
+        known_tag: a predicate telling whether a tag number is in the DICOM dictionary;
+            such tags are kept (``(0028,0010)`` says which attribute failed), others are
+            replaced. Without it every tag number is replaced.
+    """
+    text = _TRACEBACK.sub("", str(exc))
+    text = _BYTES.sub("<bytes>", text)
+    text = _QUOTED.sub("'<redacted>'", text)
+    text = _TAG_HEX.sub("<tag>", text)
+
+    def tag(match: re.Match[str]) -> str:
+        number = int(match.group(1) + match.group(2), 16)
+        keep = callable(known_tag) and bool(known_tag(number))
+        return match.group(0) if keep else "(unknown tag)"
+
+    text = _TAG.sub(tag, text)
+    text = _UNPRINTABLE.sub("?", " ".join(text.split()))
+    return text[:REASON_LIMIT] or type(exc).__name__
+
 
 class CasesError(Exception):
     """Base class of every error the ``cases`` package raises on purpose."""
 
 
 class DatabaseLocked(CasesError):
-    """Another process holds the DuckDB file (DuckDB allows one writer per file)."""
+    """Another process holds the DuckDB file (DuckDB allows one process per file).
 
-    def __init__(self, path: Path | str, pid: int | None = None) -> None:
+    The message names the holder (``cases.connection.describe_holder``): the dashboard
+    only holds the file while it works, so waiting is the fix there; another command
+    holds it until it ends.
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        pid: int | None = None,
+        *,
+        holder: str | None = None,
+        waited_s: float | None = None,
+    ) -> None:
         self.path = Path(path)
         self.pid = pid
-        holder = (
+        self.holder = holder or (
             f"another process (PID {pid})" if pid is not None else "another process"
         )
+        waited = f" for {waited_s:g} s" if waited_s else ""
+        if self.holder.startswith("the dashboard"):
+            hint = (
+                "it is busy; try again in a moment, raise CASEBOOK_LOCK_WAIT_S, or stop "
+                "it with `casebook stop`"
+            )
+        elif self.holder.startswith("the command"):
+            hint = "wait for that command to finish, or use another --db"
+        else:
+            hint = "end that process, or use another --db"
         super().__init__(
-            f"database {self.path} is in use by {holder}: stop the dashboard with "
-            "`casebook stop` or use another --db"
+            f"database {self.path} is in use by {self.holder}{waited}: {hint}"
         )
 
     @classmethod

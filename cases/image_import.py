@@ -16,12 +16,12 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image as PILImage
 
-from cases.calibration import NO_USER_SPACING_ISSUE, user_calibration
+from cases.calibration import calibration_from_user
 from cases.content_store import pixel_sha256
-from cases.decoded import DecodedImage, IntakeLimits
+from cases.decoded import DecodedImage, IntakeLimits, check_shape
 from cases.deidentify import PIXELS_ONLY_METHOD
 from cases.display import bitmap_display_params
-from cases.errors import InvalidImageFile, UnsupportedImage
+from cases.errors import InvalidImageFile, UnsupportedImage, safe_reason
 from cases.model import (
     BlankedBox,
     BurnedInPolicy,
@@ -74,13 +74,14 @@ def _open(
             image.load()
     except PILImage.DecompressionBombError as exc:
         raise InvalidImageFile(
-            f"{name}: image is too large to decode safely ({exc})"
+            f"{name}: image is too large to decode safely ({safe_reason(exc)})"
         ) from exc
     except _PIL_ERRORS as exc:
-        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        reason = safe_reason(exc)
         raise InvalidImageFile(
             f"{name}: not a readable {kind.value.upper()} file ({reason})"
         ) from exc
+    check_shape(name, image.height, image.width)
     return image
 
 
@@ -176,9 +177,8 @@ def read_bitmap(
     method = PIXELS_ONLY_METHOD + (
         "; burned-in text blanked in the pixels" if blanked else ""
     )
-    calibration = user_calibration(spacing_mm)
-    if not calibration.is_calibrated:
-        issues.append(NO_USER_SPACING_ISSUE)
+    calibration, calibration_issues = calibration_from_user(spacing_mm)
+    issues += calibration_issues
     bits = 8 if pixels.dtype == np.uint8 else 16
     return DecodedImage(
         image_id=ImageId(pixel_sha256(pixels)),

@@ -78,8 +78,8 @@ def read_image(
             burned_in=burned_in,
         )
     raise InvalidImageFile(
-        f"{name}: not a DICOM, PNG or JPEG file (first bytes {data[:8]!r}); "
-        "import radiographs as DICOM, PNG or JPEG"
+        f"{name}: not a DICOM, PNG or JPEG file (no DICOM, PNG or JPEG signature at "
+        "its start); import radiographs as DICOM, PNG or JPEG"
     )
 
 

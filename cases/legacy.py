@@ -3,12 +3,14 @@
 The audit chain is append-only: a record keeps the payload as it was hashed when it was
 written. Migration 0005 changed what a turn and an annotation store (turns count from 1;
 an anchor's fields are typed columns instead of a ``detail`` copy of the engine's
-description), so ``as_before_0005`` rebuilds, from today's rows, the payload that casebook
-hashed before it. Any change to a stored value still changes the rebuilt payload.
+description; the scorecard lives only in the sign-match rows, not also in the answer), so
+``as_before_0005`` rebuilds, from today's rows, the payload that casebook hashed before
+it. Any change to a stored value still changes the rebuilt payload.
 
-One case cannot be rebuilt exactly: a box anchor less than 1 px wide or tall written
-before 0005 with coordinates finer than 0.1 px (0004 kept it widened to 1 px in one copy
-and rounded in the other; the migration keeps the rounded one).
+Two cases cannot be rebuilt exactly, and neither comes from the casebook's own writes in
+practice: a box anchor less than 1 px wide or tall with coordinates finer than 0.1 px
+(0004 kept it widened to 1 px in one copy and rounded in the other; the migration keeps
+the rounded one), and a turn with sign matches whose answer had no "scorecard" key.
 """
 
 from __future__ import annotations
@@ -16,6 +18,17 @@ from __future__ import annotations
 from typing import Any
 
 from cases.model import JsonObject
+
+# The sign-match columns that 0005 added in place of the answer's scorecard copy.
+_SIGN_COLUMNS_0005 = (
+    "name_en",
+    "name_zh",
+    "item_group",
+    "reason_zh",
+    "profile_name_en",
+    "profile_name_zh",
+)
+_COUNTS = ("met", "not_met", "not_assessable")
 
 # The anchor columns that 0005 added in place of the ``detail`` copy.
 _ANCHOR_COLUMNS_0005 = (
@@ -119,8 +132,54 @@ def _anchor_before_0005(anchor: JsonObject) -> JsonObject:
     return old
 
 
+def answer_scorecard(signs: list[JsonObject], language: str) -> JsonObject | None:
+    """The scorecard as the engine put it in its answer (``TurnResult.to_json``)."""
+    if not signs:
+        return None
+    zh = language == "zh"
+
+    def said(row: JsonObject, field: str) -> Any:
+        return row[f"{field}_zh"] if zh else row[f"{field}_en"]
+
+    statuses = [row["status"] for row in signs]
+    first = signs[0]
+    return {
+        "profile": first["profile_id"],
+        "profile_version": first["profile_version"],
+        "name": said(first, "profile_name"),
+        **{status: statuses.count(status) for status in _COUNTS},
+        "total": len(signs),
+        "items": [
+            {
+                "sign_code": row["sign_code"],
+                "name": said(row, "name"),
+                "group": row["item_group"],
+                "status": row["status"],
+                "evidence_anchor_ids": row["evidence_anchor_ids"],
+                "reason": row["reason_zh"] if zh else row["reason"],
+            }
+            for row in signs
+        ],
+    }
+
+
+def _turn_before_0005(body: JsonObject) -> JsonObject:
+    turn, signs = body.get("turn"), body.get("sign_matches") or []
+    old = {**body}
+    if isinstance(turn, dict):
+        answer = turn["answer_json"]
+        if "scorecard" not in answer and signs:
+            card = answer_scorecard(signs, turn["language"])
+            old["turn"] = {**turn, "answer_json": {**answer, "scorecard": card}}
+    old["sign_matches"] = [
+        {k: v for k, v in s.items() if k not in _SIGN_COLUMNS_0005} for s in signs
+    ]
+    old["anchors"] = [_anchor_before_0005(a) for a in body.get("anchors") or []]
+    return old
+
+
 def as_before_0005(entity_type: str, body: JsonObject) -> JsonObject:
     """Return today's payload of an entity as casebook hashed it before migration 0005."""
-    if entity_type == "turn" and isinstance(body.get("anchors"), list):
-        body = {**body, "anchors": [_anchor_before_0005(a) for a in body["anchors"]]}
+    if entity_type == "turn":
+        body = _turn_before_0005(body)
     return renumber_turns(entity_type, body, -1)

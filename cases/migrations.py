@@ -2,7 +2,9 @@
 
 Each file ``NNNN_name.sql`` runs once, in order, in its own transaction together with
 the ``schema_version`` row that records it, so a failed upgrade leaves the previous
-version intact.
+version intact. Numbers are reserved per change and may land out of order (0007 before
+0005), so a migration runs when its own version is not recorded yet, not merely when it
+is above the highest recorded one.
 """
 
 from __future__ import annotations
@@ -43,11 +45,19 @@ def load_migrations() -> tuple[Migration, ...]:
             )
     found.sort(key=lambda m: m.version)
     versions = [m.version for m in found]
-    if versions != list(range(1, len(found) + 1)):
+    if len(set(versions)) != len(versions) or not versions or versions[0] != 1:
         raise RuntimeError(
-            f"migrations must be numbered 0001, 0002, ... without gaps, found {versions}"
+            f"migrations must be numbered 0001, 0002, ... once each, found {versions}"
         )
     return tuple(found)
+
+
+def applied_versions(cursor: duckdb.DuckDBPyConnection) -> set[int]:
+    """Return the migration versions recorded in the open database."""
+    if current_version(cursor) == 0:
+        return set()
+    rows = cursor.execute("SELECT version FROM schema_version").fetchall()
+    return {int(r[0]) for r in rows}
 
 
 def current_version(cursor: duckdb.DuckDBPyConnection) -> int:
@@ -83,7 +93,8 @@ def migrate(connection: duckdb.DuckDBPyConnection, *, label: str) -> int:
                 f"database {label} has schema version {version}, this casebook knows up to "
                 f"{latest}; upgrade casebook or use another --db"
             )
-        for migration in migrations[version:]:
+        applied = applied_versions(cursor)
+        for migration in (m for m in migrations if m.version not in applied):
             cursor.execute("BEGIN TRANSACTION")
             try:
                 cursor.execute(migration.sql)

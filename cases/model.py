@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -18,6 +18,15 @@ from typing import Any, ClassVar, NewType, Protocol
 
 from cases.errors import InvalidRecord
 from cases.geometry import Geometry, geometry_from_json, geometry_to_json
+from cases.rows import (
+    Codec,
+    Part,
+    Stored,
+    canonical_json,
+    flattened,
+    from_db_time,
+    json_list,
+)
 from kernel import (
     AnchorKind,
     AnchorStatus,
@@ -148,29 +157,9 @@ class CaseSort(StrEnum):
 # --------------------------------------------------------------------------- helpers
 
 
-def canonical_json(value: object) -> str:
-    """Serialise ``value`` canonically: sorted keys, no spaces, UTF-8 text, no NaN."""
-    return json.dumps(
-        value,
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
-
-
 def utc_now() -> datetime:
     """Return the current time in UTC, at DuckDB's microsecond precision."""
     return datetime.now(UTC)
-
-
-def _to_db_time(value: datetime) -> datetime:
-    # DuckDB TIMESTAMP columns hold naive UTC; convert aware times first.
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
-def _from_db_time(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC)
 
 
 def _load_json(value: str | None) -> Any:
@@ -213,18 +202,12 @@ def payload(record: Row) -> JsonObject:
         if column in record.JSON_COLUMNS:
             result[column] = _load_json(value)
         elif isinstance(value, datetime):
-            result[column] = _from_db_time(value).isoformat()
+            result[column] = from_db_time(value).isoformat()
         elif isinstance(value, tuple | list):
             result[column] = list(value)
         else:
             result[column] = value
     return result
-
-
-def _zip(columns: tuple[str, ...], row: Sequence[Any]) -> dict[str, Any]:
-    if len(row) != len(columns):
-        raise InvalidRecord(f"row has {len(row)} values, expected {len(columns)}")
-    return dict(zip(columns, row, strict=True))
 
 
 # --------------------------------------------------------------------------- images
@@ -294,7 +277,7 @@ class DisplayParams:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Image:
+class Image(Stored):
     """One de-identified radiograph; its pixels live in the store under ``store_path``."""
 
     image_id: ImageId
@@ -340,101 +323,32 @@ class Image:
         "imported_at", "imported_by",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"issues"})
+    PARTS: ClassVar[Mapping[str, Part]] = {
+        "calibration": Part(
+            field="calibration",
+            columns=("row_spacing_mm", "col_spacing_mm", "calibration_source"),
+            dump=lambda c: {
+                "row_spacing_mm": c.row_mm,
+                "col_spacing_mm": c.col_mm,
+                "calibration_source": c.source.value,
+            },
+            load=lambda r: calibration(
+                r["row_spacing_mm"],
+                r["col_spacing_mm"],
+                CalibrationSource(r["calibration_source"]),
+            ),
+        ),
+        "display": flattened("display", DisplayParams),
+    }
+    CODECS: ClassVar[Mapping[str, Codec]] = {"issues": json_list(ImportIssue)}
+    DERIVED: ClassVar[Mapping[str, Callable[[Any], Any]]] = {
+        "warning_count": lambda image: len(image.warnings)
+    }
 
     @property
     def warnings(self) -> tuple[ImportIssue, ...]:
         """Issues the user interface must show as warnings."""
         return tuple(i for i in self.issues if i.severity is Severity.WARNING)
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Image:
-        """Build an image from a row selected with ``Image.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            image_id=ImageId(r["image_id"]),
-            case_id=CaseId(r["case_id"]),
-            source_format=SourceFormat(r["source_format"]),
-            store_path=r["store_path"],
-            header_path=r["header_path"],
-            rows=r["rows"],
-            columns=r["columns"],
-            dtype=r["dtype"],
-            calibration=calibration(
-                r["row_spacing_mm"],
-                r["col_spacing_mm"],
-                CalibrationSource(r["calibration_source"]),
-            ),
-            display=DisplayParams(
-                photometric_interpretation=r["photometric_interpretation"],
-                bits_stored=r["bits_stored"],
-                pixel_representation=r["pixel_representation"],
-                modality_lut=ModalityLutSource(r["modality_lut"]),
-                rescale_slope=r["rescale_slope"],
-                rescale_intercept=r["rescale_intercept"],
-                voi=VoiSource(r["voi"]),
-                window_center=r["window_center"],
-                window_width=r["window_width"],
-                voi_lut_function=r["voi_lut_function"],
-                invert=r["invert"],
-            ),
-            modality=r["modality"],
-            sop_class_uid=r["sop_class_uid"],
-            study_uid=r["study_uid"],
-            series_uid=r["series_uid"],
-            sop_instance_uid=r["sop_instance_uid"],
-            transfer_syntax_uid=r["transfer_syntax_uid"],
-            lossy_compression=r["lossy_compression"],
-            view_position=r["view_position"],
-            body_part=r["body_part"],
-            burned_in_annotation=r["burned_in_annotation"],
-            deid_method=r["deid_method"],
-            issues=tuple(ImportIssue.from_json(i) for i in json.loads(r["issues"])),
-            imported_at=_from_db_time(r["imported_at"]),
-            imported_by=r["imported_by"],
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        d = self.display
-        return {
-            "image_id": self.image_id,
-            "case_id": self.case_id,
-            "source_format": self.source_format.value,
-            "store_path": self.store_path,
-            "header_path": self.header_path,
-            "rows": self.rows,
-            "columns": self.columns,
-            "dtype": self.dtype,
-            "row_spacing_mm": self.calibration.row_mm,
-            "col_spacing_mm": self.calibration.col_mm,
-            "calibration_source": self.calibration.source.value,
-            "photometric_interpretation": d.photometric_interpretation,
-            "bits_stored": d.bits_stored,
-            "pixel_representation": d.pixel_representation,
-            "modality_lut": d.modality_lut.value,
-            "rescale_slope": d.rescale_slope,
-            "rescale_intercept": d.rescale_intercept,
-            "voi": d.voi.value,
-            "window_center": d.window_center,
-            "window_width": d.window_width,
-            "voi_lut_function": d.voi_lut_function,
-            "invert": d.invert,
-            "modality": self.modality,
-            "sop_class_uid": self.sop_class_uid,
-            "study_uid": self.study_uid,
-            "series_uid": self.series_uid,
-            "sop_instance_uid": self.sop_instance_uid,
-            "transfer_syntax_uid": self.transfer_syntax_uid,
-            "lossy_compression": self.lossy_compression,
-            "view_position": self.view_position,
-            "body_part": self.body_part,
-            "burned_in_annotation": self.burned_in_annotation,
-            "deid_method": self.deid_method,
-            "issues": canonical_json([i.to_json() for i in self.issues]),
-            "warning_count": len(self.warnings),
-            "imported_at": _to_db_time(self.imported_at),
-            "imported_by": self.imported_by,
-        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -493,7 +407,7 @@ class DeidSummary:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class DeidReport:
+class DeidReport(Stored):
     """The stored de-identification report of one image (audited with its import)."""
 
     image_id: ImageId
@@ -508,51 +422,24 @@ class DeidReport:
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset(
         {"removed", "replaced", "emptied", "dropped_values", "blanked_boxes"}
     )
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> DeidReport:
-        """Build a report from a row selected with ``DeidReport.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            image_id=ImageId(r["image_id"]),
-            summary=DeidSummary(
-                method=r["method"],
-                removed=tuple(json.loads(r["removed"])),
-                replaced=tuple(json.loads(r["replaced"])),
-                emptied=tuple(json.loads(r["emptied"])),
-                dropped_values=tuple(json.loads(r["dropped_values"])),
-                burned_in_annotation=r["burned_in_annotation"],
-                pixel_policy=BurnedInPolicy(r["pixel_policy"]),
-                pixels_searched=r["pixels_searched"],
-                detector=r["detector"],
-                blanked=tuple(
-                    BlankedBox.from_json(b) for b in json.loads(r["blanked_boxes"])
-                ),
-            ),
-            created_at=_from_db_time(r["created_at"]),
+    PARTS: ClassVar[Mapping[str, Part]] = {
+        "summary": flattened(
+            "summary",
+            DeidSummary,
+            renamed={"blanked": "blanked_boxes"},
+            codecs={
+                "removed": json_list(),
+                "replaced": json_list(),
+                "emptied": json_list(),
+                "dropped_values": json_list(),
+                "blanked": json_list(BlankedBox),
+            },
         )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        s = self.summary
-        return {
-            "image_id": self.image_id,
-            "method": s.method,
-            "removed": canonical_json(list(s.removed)),
-            "replaced": canonical_json(list(s.replaced)),
-            "emptied": canonical_json(list(s.emptied)),
-            "dropped_values": canonical_json(list(s.dropped_values)),
-            "burned_in_annotation": s.burned_in_annotation,
-            "pixel_policy": s.pixel_policy.value,
-            "pixels_searched": s.pixels_searched,
-            "detector": s.detector,
-            "blanked_boxes": canonical_json([b.to_json() for b in s.blanked]),
-            "created_at": _to_db_time(self.created_at),
-        }
+    }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Case:
+class Case(Stored):
     """A case: one study (DICOM images that share a Study Instance UID) or one image file."""
 
     case_id: CaseId
@@ -568,26 +455,6 @@ class Case:
         "created_by",
     )
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Case:
-        """Build a case from a row selected with ``Case.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            case_id=CaseId(r["case_id"]),
-            study_uid=r["study_uid"],
-            created_at=_from_db_time(r["created_at"]),
-            created_by=r["created_by"],
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "case_id": self.case_id,
-            "study_uid": self.study_uid,
-            "created_at": _to_db_time(self.created_at),
-            "created_by": self.created_by,
-        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -694,7 +561,7 @@ class CasePage:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Conversation:
+class Conversation(Stored):
     """A conversation about one image of a case, with the engine that answered it."""
 
     conversation_id: ConversationId
@@ -713,38 +580,6 @@ class Conversation:
         "parameters", "title", "created_by", "created_at",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"parameters"})
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Conversation:
-        """Build a conversation from a row selected with ``Conversation.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            conversation_id=ConversationId(r["conversation_id"]),
-            case_id=CaseId(r["case_id"]),
-            image_id=ImageId(r["image_id"]),
-            backend=r["backend"],
-            model_id=r["model_id"],
-            model_version=r["model_version"],
-            parameters=json.loads(r["parameters"]),
-            title=r["title"],
-            created_by=r["created_by"],
-            created_at=_from_db_time(r["created_at"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "conversation_id": self.conversation_id,
-            "case_id": self.case_id,
-            "image_id": self.image_id,
-            "backend": self.backend,
-            "model_id": self.model_id,
-            "model_version": self.model_version,
-            "parameters": canonical_json(self.parameters),
-            "title": self.title,
-            "created_by": self.created_by,
-            "created_at": _to_db_time(self.created_at),
-        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -821,6 +656,16 @@ class SignMatchWrite:
     status: SignStatus
     evidence_anchor_ids: tuple[AnchorId, ...] = ()
     reason: str | None = None
+    name_en: str | None = None
+    """The sign's name as the answer gave it (None where the answer was in Chinese only)."""
+    name_zh: str | None = None
+    item_group: str | None = None
+    """The item's group in its profile (core, supporting, ...)."""
+    reason_zh: str | None = None
+    """The reason in Chinese (``reason`` is the English one)."""
+    profile_name_en: str | None = None
+    """The profile's name as the answer gave it (the same on every item of a turn)."""
+    profile_name_zh: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -857,7 +702,7 @@ class TurnWrite:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Turn:
+class Turn(Stored):
     """A stored question and answer."""
 
     conversation_id: ConversationId
@@ -877,44 +722,11 @@ class Turn:
         "answer_json", "raw_output", "latency_ms", "actor", "created_at",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"answer_json"})
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Turn:
-        """Build a turn from a row selected with ``Turn.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            conversation_id=ConversationId(r["conversation_id"]),
-            index=r["turn_index"],
-            question=r["question"],
-            language=Language(r["language"]),
-            intent=r["intent"],
-            answer_text=r["answer_text"],
-            answer_json=json.loads(r["answer_json"]),
-            raw_output=r["raw_output"],
-            latency_ms=r["latency_ms"],
-            actor=r["actor"],
-            created_at=_from_db_time(r["created_at"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "conversation_id": self.conversation_id,
-            "turn_index": self.index,
-            "question": self.question,
-            "language": self.language.value,
-            "intent": self.intent,
-            "answer_text": self.answer_text,
-            "answer_json": canonical_json(self.answer_json),
-            "raw_output": self.raw_output,
-            "latency_ms": float(self.latency_ms),
-            "actor": self.actor,
-            "created_at": _to_db_time(self.created_at),
-        }
+    RENAMED: ClassVar[Mapping[str, str]] = {"index": "turn_index"}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Anchor:
+class Anchor(Stored):
     """One stored version of an anchor; ``turn_index`` is the turn that wrote it."""
 
     conversation_id: ConversationId
@@ -944,6 +756,14 @@ class Anchor:
         "style", "region", "lobe", "finding_id", "size_mm", "attributes",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry", "attributes"})
+    # An anchor keeps the engine's exact box, even one without area (a point's box).
+    CODECS: ClassVar[Mapping[str, Codec]] = {
+        "geometry": Codec(
+            dump=lambda g: canonical_json(geometry_to_json(g, allow_empty_box=True)),
+            load=lambda s: geometry_from_json(json.loads(s), allow_empty_box=True),
+        ),
+        "size_mm": Codec(dump=list, load=_pair).optional(),
+    }
 
     @classmethod
     def from_write(
@@ -973,65 +793,9 @@ class Anchor:
             attributes=dict(write.attributes),
         )
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Anchor:
-        """Build an anchor from a row selected with ``Anchor.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            conversation_id=ConversationId(r["conversation_id"]),
-            anchor_id=AnchorId(r["anchor_id"]),
-            turn_index=r["turn_index"],
-            status=AnchorStatus(r["status"]),
-            kind=AnchorKind(r["kind"]),
-            label=r["label"],
-            geometry=geometry_from_json(
-                json.loads(r["geometry"]), allow_empty_box=True
-            ),
-            location=r["location"],
-            side=_optional(Side, r["side"]),
-            zone=r["zone"],
-            band=r["band"],
-            parent_ids=tuple(AnchorId(p) for p in r["parent_ids"]),
-            confidence=r["confidence"],
-            label_zh=r["label_zh"],
-            style=r["style"],
-            region=r["region"],
-            lobe=r["lobe"],
-            finding_id=r["finding_id"],
-            size_mm=None if r["size_mm"] is None else _pair(r["size_mm"]),
-            attributes=json.loads(r["attributes"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "conversation_id": self.conversation_id,
-            "anchor_id": self.anchor_id,
-            "turn_index": self.turn_index,
-            "status": self.status.value,
-            "kind": self.kind.value,
-            "label": self.label,
-            "geometry": canonical_json(
-                geometry_to_json(self.geometry, allow_empty_box=True)
-            ),
-            "location": self.location,
-            "side": None if self.side is None else self.side.value,
-            "zone": self.zone,
-            "band": self.band,
-            "parent_ids": list(self.parent_ids),
-            "confidence": self.confidence,
-            "label_zh": self.label_zh,
-            "style": self.style,
-            "region": self.region,
-            "lobe": self.lobe,
-            "finding_id": self.finding_id,
-            "size_mm": None if self.size_mm is None else list(self.size_mm),
-            "attributes": canonical_json(self.attributes),
-        }
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AnchorEvent:
+class AnchorEvent(Stored):
     """What one turn did with one anchor (created, refined or referenced)."""
 
     conversation_id: ConversationId
@@ -1047,26 +811,6 @@ class AnchorEvent:
     )
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> AnchorEvent:
-        """Build an event from a row selected with ``AnchorEvent.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            conversation_id=ConversationId(r["conversation_id"]),
-            turn_index=r["turn_index"],
-            anchor_id=AnchorId(r["anchor_id"]),
-            status=AnchorStatus(r["status"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "conversation_id": self.conversation_id,
-            "turn_index": self.turn_index,
-            "anchor_id": self.anchor_id,
-            "status": self.status.value,
-        }
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AnchorState:
@@ -1077,7 +821,7 @@ class AnchorState:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Measurement:
+class Measurement(Stored):
     """A stored measurement of a turn."""
 
     conversation_id: ConversationId
@@ -1096,6 +840,10 @@ class Measurement:
         "to_anchor", "value_mm", "value_px", "calibration_source", "detail",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"detail"})
+    RENAMED: ClassVar[Mapping[str, str]] = {
+        "index": "measurement_index",
+        "calibration": "calibration_source",
+    }
 
     @classmethod
     def from_write(
@@ -1119,41 +867,9 @@ class Measurement:
             detail=dict(write.detail),
         )
 
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Measurement:
-        """Build a measurement from a row selected with ``Measurement.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            conversation_id=ConversationId(r["conversation_id"]),
-            turn_index=r["turn_index"],
-            index=r["measurement_index"],
-            kind=r["kind"],
-            from_anchor=r["from_anchor"],
-            to_anchor=r["to_anchor"],
-            value_mm=r["value_mm"],
-            value_px=r["value_px"],
-            calibration=CalibrationSource(r["calibration_source"]),
-            detail=json.loads(r["detail"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "conversation_id": self.conversation_id,
-            "turn_index": self.turn_index,
-            "measurement_index": self.index,
-            "kind": self.kind,
-            "from_anchor": self.from_anchor,
-            "to_anchor": self.to_anchor,
-            "value_mm": self.value_mm,
-            "value_px": self.value_px,
-            "calibration_source": self.calibration.value,
-            "detail": canonical_json(self.detail),
-        }
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class SignMatch:
+class SignMatch(Stored):
     """A stored scorecard item of a turn."""
 
     conversation_id: ConversationId
@@ -1165,12 +881,23 @@ class SignMatch:
     status: SignStatus
     evidence_anchor_ids: tuple[AnchorId, ...]
     reason: str | None
+    name_en: str | None = None
+    name_zh: str | None = None
+    item_group: str | None = None
+    reason_zh: str | None = None
+    profile_name_en: str | None = None
+    profile_name_zh: str | None = None
 
     COLUMNS: ClassVar[tuple[str, ...]] = (
         "conversation_id", "turn_index", "item_index", "profile_id", "profile_version",
-        "sign_code", "status", "evidence_anchor_ids", "reason",
+        "sign_code", "status", "evidence_anchor_ids", "reason", "name_en", "name_zh",
+        "item_group", "reason_zh", "profile_name_en", "profile_name_zh",
     )  # fmt: skip
-    JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset()
+    _TEXT: ClassVar[tuple[str, ...]] = (
+        "name_en", "name_zh", "item_group", "reason_zh", "profile_name_en",
+        "profile_name_zh",
+    )  # fmt: skip
+    RENAMED: ClassVar[Mapping[str, str]] = {"index": "item_index"}
 
     @classmethod
     def from_write(
@@ -1191,37 +918,8 @@ class SignMatch:
             status=write.status,
             evidence_anchor_ids=tuple(write.evidence_anchor_ids),
             reason=write.reason,
+            **{name: getattr(write, name) for name in cls._TEXT},
         )
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> SignMatch:
-        """Build a sign match from a row selected with ``SignMatch.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            conversation_id=ConversationId(r["conversation_id"]),
-            turn_index=r["turn_index"],
-            index=r["item_index"],
-            profile_id=r["profile_id"],
-            profile_version=r["profile_version"],
-            sign_code=r["sign_code"],
-            status=SignStatus(r["status"]),
-            evidence_anchor_ids=tuple(AnchorId(a) for a in r["evidence_anchor_ids"]),
-            reason=r["reason"],
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "conversation_id": self.conversation_id,
-            "turn_index": self.turn_index,
-            "item_index": self.index,
-            "profile_id": self.profile_id,
-            "profile_version": self.profile_version,
-            "sign_code": self.sign_code,
-            "status": self.status.value,
-            "evidence_anchor_ids": list(self.evidence_anchor_ids),
-            "reason": self.reason,
-        }
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1265,7 +963,7 @@ class AnnotationWrite:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Annotation:
+class Annotation(Stored):
     """A stored reviewer annotation."""
 
     annotation_id: AnnotationId
@@ -1286,52 +984,19 @@ class Annotation:
         "note", "conversation_id", "turn_index", "anchor_id", "created_at",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"geometry"})
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> Annotation:
-        """Build an annotation from a row selected with ``Annotation.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        geometry = _load_json(r["geometry"])
-        return cls(
-            annotation_id=AnnotationId(r["annotation_id"]),
-            case_id=CaseId(r["case_id"]),
-            image_id=ImageId(r["image_id"]),
-            author=r["author"],
-            geometry=None if geometry is None else geometry_from_json(geometry),
-            label=r["label"],
-            verdict=_optional(Verdict, r["verdict"]),
-            note=r["note"],
-            conversation_id=r["conversation_id"],
-            turn_index=r["turn_index"],
-            anchor_id=r["anchor_id"],
-            created_at=_from_db_time(r["created_at"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "annotation_id": self.annotation_id,
-            "case_id": self.case_id,
-            "image_id": self.image_id,
-            "author": self.author,
-            "geometry": None
-            if self.geometry is None
-            else canonical_json(geometry_to_json(self.geometry)),
-            "label": self.label,
-            "verdict": None if self.verdict is None else self.verdict.value,
-            "note": self.note,
-            "conversation_id": self.conversation_id,
-            "turn_index": self.turn_index,
-            "anchor_id": self.anchor_id,
-            "created_at": _to_db_time(self.created_at),
-        }
+    CODECS: ClassVar[Mapping[str, Codec]] = {
+        "geometry": Codec(
+            dump=lambda g: canonical_json(geometry_to_json(g)),
+            load=lambda s: geometry_from_json(json.loads(s)),
+        ).optional()
+    }
 
 
 # --------------------------------------------------------------------------- audit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class AuditRecord:
+class AuditRecord(Stored):
     """One link of the append-only audit chain."""
 
     seq: int
@@ -1351,38 +1016,6 @@ class AuditRecord:
         "payload_sha256", "prev_hash", "hash", "payload",
     )  # fmt: skip
     JSON_COLUMNS: ClassVar[frozenset[str]] = frozenset({"payload"})
-
-    @classmethod
-    def from_row(cls, row: Sequence[Any]) -> AuditRecord:
-        """Build a record from a row selected with ``AuditRecord.COLUMNS``."""
-        r = _zip(cls.COLUMNS, row)
-        return cls(
-            seq=r["seq"],
-            recorded_at=_from_db_time(r["recorded_at"]),
-            actor=r["actor"],
-            action=r["action"],
-            entity_type=r["entity_type"],
-            entity_id=r["entity_id"],
-            payload_sha256=r["payload_sha256"],
-            prev_hash=r["prev_hash"],
-            hash=r["hash"],
-            payload=json.loads(r["payload"]),
-        )
-
-    def to_row(self) -> dict[str, Any]:
-        """Return the column values to insert."""
-        return {
-            "seq": self.seq,
-            "recorded_at": _to_db_time(self.recorded_at),
-            "actor": self.actor,
-            "action": self.action,
-            "entity_type": self.entity_type,
-            "entity_id": self.entity_id,
-            "payload_sha256": self.payload_sha256,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-            "payload": canonical_json(self.payload),
-        }
 
     def to_json(self) -> JsonObject:
         """Return the record as exported and printed, time in ISO 8601."""
@@ -1411,6 +1044,14 @@ class AuditProblemKind(StrEnum):
     ENTITY_CHANGED = "entity_changed"
     ENTITY_MISSING = "entity_missing"
     ENTITY_UNRECORDED = "entity_unrecorded"
+    ROW_MALFORMED = "row_malformed"
+    """A row cannot be read as its record type (edited to an impossible value)."""
+    SALT_REPLACED = "salt_replaced"
+    """The de-identification salt file is not the one the database recorded."""
+    SUMMARY_CHANGED = "summary_changed"
+    """A case-list summary row no longer matches the rows it is derived from."""
+    FILE_ORPHANED = "file_orphaned"
+    """A file in the store folder that no row references (an interrupted import)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

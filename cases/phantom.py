@@ -386,7 +386,7 @@ def _nodule(
     if spec.lobulated:
         phase = rng.uniform(0, 2 * np.pi)
         edge = radius * (
-            1 + 0.10 * np.sin(3 * theta + phase) + 0.05 * np.sin(5 * theta + 2 * phase)
+            1 + 0.20 * np.sin(3 * theta + phase) + 0.05 * np.sin(5 * theta + 2 * phase)
         )
     # A sphere's projected thickness: sqrt(1 - (r / R)^2).
     blob = np.sqrt(np.clip(1.0 - (r / edge) ** 2, 0.0, 1.0))

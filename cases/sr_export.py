@@ -25,7 +25,8 @@ What goes in, so other viewers (OHIF, PACS) can read it:
   Identification Sequence. Region anchors (zone and organ outlines, the "not connected"
   corridor) are context for the overlay and are not exported.
 
-The source image is referenced by the remapped UIDs of its de-identified header. A PNG
+The source image is referenced by the remapped UIDs of its image row (never the stored
+header file, whose edits could carry a name into the report). A PNG
 or JPEG import has no DICOM identity, so one is derived from the installation salt
 (``CaseStore.derived_uid``): the same case and image always get the same UIDs, and a
 report exported twice references the same source.
@@ -43,6 +44,7 @@ from pydicom.dataset import Dataset
 from pydicom.sr.codedict import codes
 from pydicom.uid import SecondaryCaptureImageStorage
 
+from cases.deidentify import is_registered_sop_class, is_valid_uid
 from cases.errors import InvalidRecord
 from cases.geometry import Box, Polygon, Polyline, RleMask
 from cases.model import (
@@ -102,24 +104,55 @@ class SrSource:
     """True for PNG/JPEG imports, whose UIDs come from the installation salt."""
 
 
+_PATIENT_AND_STUDY = (
+    "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate",
+    "StudyTime", "ReferringPhysicianName", "StudyID", "AccessionNumber",
+)  # fmt: skip
+
+
 def source_reference(store: CaseStore, image: Image) -> SrSource:
-    """Return the de-identified header of the image, or a minimal derived one."""
-    header = store.load_header(image)
-    if header is not None:
-        return SrSource(dataset=header, derived=False)
+    """Return the evidence dataset the report points at, built from de-identified values.
+
+    highdicom copies the patient and study modules of the evidence into the report, so
+    the evidence is rebuilt here from the image row (remapped UIDs, a validated SOP
+    Class, the modality defined term) with every identifying attribute empty. The
+    stored header file is never the source: an edit to it (``audit verify`` reports
+    one) cannot put a name into an export. A PNG or JPEG import has no DICOM identity,
+    so its UIDs are derived from the installation salt.
+    """
     ds = Dataset()
-    ds.SOPClassUID = SecondaryCaptureImageStorage
-    ds.StudyInstanceUID = store.derived_uid(f"casebook-study:{image.case_id}")
-    ds.SeriesInstanceUID = store.derived_uid(f"casebook-series:{image.image_id}")
-    ds.SOPInstanceUID = store.derived_uid(f"casebook-image:{image.image_id}")
-    ds.Modality = "OT"
+    derived = image.sop_instance_uid is None
+    if derived:
+        ds.SOPClassUID = SecondaryCaptureImageStorage
+        ds.StudyInstanceUID = store.derived_uid(f"casebook-study:{image.case_id}")
+        ds.SeriesInstanceUID = store.derived_uid(f"casebook-series:{image.image_id}")
+        ds.SOPInstanceUID = store.derived_uid(f"casebook-image:{image.image_id}")
+        ds.Modality = "OT"
+    else:
+        ds.SOPClassUID = (
+            image.sop_class_uid
+            if is_registered_sop_class(image.sop_class_uid)
+            else SecondaryCaptureImageStorage  # rows written before UIDs were checked
+        )
+        ds.StudyInstanceUID = _uid(store, image.study_uid, f"study:{image.case_id}")
+        ds.SeriesInstanceUID = _uid(store, image.series_uid, f"series:{image.image_id}")
+        ds.SOPInstanceUID = _uid(
+            store, image.sop_instance_uid, f"image:{image.image_id}"
+        )
+        ds.Modality = image.modality or "OT"
     ds.Rows, ds.Columns = image.rows, image.columns
-    for keyword in (
-        "PatientName", "PatientID", "PatientBirthDate", "PatientSex", "StudyDate",
-        "StudyTime", "ReferringPhysicianName", "StudyID", "AccessionNumber",
-    ):  # fmt: skip
+    for keyword in _PATIENT_AND_STUDY:
         setattr(ds, keyword, "")
-    return SrSource(dataset=ds, derived=True)
+    return SrSource(dataset=ds, derived=derived)
+
+
+def _uid(store: CaseStore, value: str | None, seed: str) -> str:
+    """Return a stored UID when it is a valid one, else one derived from ``seed``."""
+    return (
+        value
+        if is_valid_uid(value) and value
+        else store.derived_uid(f"casebook-{seed}")
+    )
 
 
 def _sign_concept(code: str) -> hd.sr.CodedConcept:

@@ -3,8 +3,13 @@
 Thread safety: a store holds one DuckDB connection per process and opens a fresh
 ``cursor()`` for every call, so one ``CaseStore`` may be shared by the dashboard's
 session threads. Writes additionally take a per-database lock, because each write reads
-the audit chain's head and appends the next link in the same transaction. DuckDB lets only
-one process open the file read-write; a second process gets ``DatabaseLocked``.
+the audit chain's head and appends the next link in the same transaction.
+
+Processes: DuckDB lets one process at a time open the file, so the connection is held by
+lease (``cases.connection``): opened when a call needs it, closed after a short idle
+time. The dashboard and ``casebook`` commands thus take turns on one file; a process
+that finds it taken waits (``CASEBOOK_LOCK_WAIT_S``) and then gets a ``DatabaseLocked``
+naming the holder.
 
 Turns, anchors, anchor events, measurements and sign matches have no update path here:
 corrections are new rows. Every write and its audit record commit in one transaction.
@@ -30,14 +35,17 @@ from pydicom import dcmread
 from pydicom.dataset import Dataset
 
 from cases import audit, case_list, verification, worklist
-from cases.content_store import ContentStore, StoredFile, store_dir_for
+from cases.connection import DatabaseLease, connect_waiting, lock_wait_s
+from cases.content_store import (
+    ContentStore,
+    StoredFile,
+    salt_fingerprint,
+    store_dir_for,
+)
 from cases.decoded import DecodedImage, IntakeLimits
 from cases.deidentify import remap_uid
 from cases.display import needs_header, to_display
 from cases.errors import (
-    CasesError,
-    DatabaseLocked,
-    InvalidDatabase,
     InvalidRecord,
     RecordNotFound,
     StoreCorrupted,
@@ -53,6 +61,7 @@ from cases.model import (
     Annotation,
     AnnotationId,
     AnnotationWrite,
+    AuditProblem,
     AuditRecord,
     AuditReport,
     BurnedInPolicy,
@@ -90,7 +99,7 @@ from cases.turns import (
     turn_entity_id,
     turn_payload,
 )
-from cases.verification import analysis_payload
+from cases.verification import SALT_KEY, analysis_payload
 from kernel import FIRST_TURN
 
 logger = logging.getLogger(__name__)
@@ -103,22 +112,6 @@ MEMORY = ":memory:"
 def _write_lock(key: str) -> threading.RLock:
     with _WRITE_LOCKS_GUARD:
         return _WRITE_LOCKS.setdefault(key, threading.RLock())
-
-
-def _connect(path: Path | str) -> duckdb.DuckDBPyConnection:
-    try:
-        return duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        message = str(exc)
-        if "lock" in message.lower():
-            raise DatabaseLocked.from_duckdb_message(path, message) from exc
-        if "not a valid DuckDB database" in message:
-            raise InvalidDatabase(
-                f"{path} is not a DuckDB database; point --db at a casebook database or a new file name"
-            ) from exc
-        raise CasesError(
-            f"cannot open database {path}: {' '.join(message.split())}"
-        ) from exc
 
 
 def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
@@ -149,7 +142,7 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
                 f"folder {db_path.parent} for database {db_path.name} cannot be created",
                 exc,
             ) from exc
-    connection = _connect(MEMORY if in_memory else db_path)
+    connection = connect_waiting(MEMORY if in_memory else db_path, lock_wait_s())
     try:
         migrate(connection, label=str(db_path))
         content = ContentStore(
@@ -160,13 +153,19 @@ def open_store(path: Path | str, *, store_dir: Path | None = None) -> CaseStore:
         connection.close()
         raise
     lock_key = f"memory:{id(connection)}" if in_memory else str(db_path)
-    return CaseStore(
-        connection=connection,
+    store = CaseStore(
+        lease=DatabaseLease(None if in_memory else db_path, connection),
         db_path=None if in_memory else db_path,
         content=content,
         salt=salt,
         lock=_write_lock(lock_key),
     )
+    try:
+        store.record_file_hashes()
+    except BaseException:
+        store.close()
+        raise
+    return store
 
 
 class CaseStore:
@@ -178,13 +177,13 @@ class CaseStore:
     def __init__(
         self,
         *,
-        connection: duckdb.DuckDBPyConnection,
+        lease: DatabaseLease,
         db_path: Path | None,
         content: ContentStore,
         salt: bytes,
         lock: threading.RLock,
     ) -> None:
-        self._connection = connection
+        self._lease = lease
         self.db_path = db_path
         self.content = content
         self._salt = salt
@@ -194,7 +193,20 @@ class CaseStore:
 
     def close(self) -> None:
         """Close the connection (and release the file for other processes)."""
-        self._connection.close()
+        self._lease.close()
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        """Keep the database file open across several calls (one unit of work).
+
+        Between calls a store releases the file when idle (``cases.connection``), so
+        another process may write in between; hold it where calls must see each other.
+        """
+        self._lease.acquire()
+        try:
+            yield
+        finally:
+            self._lease.release()
 
     def __enter__(self) -> CaseStore:
         return self
@@ -204,11 +216,15 @@ class CaseStore:
 
     @contextmanager
     def _cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cursor = self._connection.cursor()
+        connection = self._lease.acquire()
         try:
-            yield cursor
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            self._lease.release()
 
     @contextmanager
     def _transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -343,7 +359,7 @@ class CaseStore:
         and keep their stored calibration (``ImportOutcome.ignored_calibration`` says
         when this import's differs).
         """
-        with self._lock:
+        with self._lock, self.held():
             existing = self.find_image(decoded.image_id)
             if existing is not None:
                 # An image is immutable once stored (turns and measurements used its
@@ -366,7 +382,11 @@ class CaseStore:
                 created.append(pixels)
                 header = None
                 if decoded.header is not None:
-                    header = self.content.put_header(decoded.image_id, decoded.header)
+                    # Named by its own SHA-256, which the audited image row then holds,
+                    # so an edit to the header file is detected (audit verify).
+                    header = self.content.put_header(
+                        hashlib.sha256(decoded.header).hexdigest(), decoded.header
+                    )
                     created.append(header)
                 outcome = self._insert_import(
                     decoded, actor, pixels.relative, header.relative if header else None
@@ -572,10 +592,55 @@ class CaseStore:
         return pixels
 
     def load_header(self, image: Image) -> Dataset | None:
-        """Return the de-identified DICOM header of an image (None for PNG/JPEG)."""
+        """Return the de-identified DICOM header of an image (None for PNG/JPEG).
+
+        Raises:
+            StoreCorrupted: the header file is missing or no longer has its recorded
+                SHA-256 (it was edited after import).
+        """
         if image.header_path is None:
             return None
-        return dcmread(BytesIO(self.content.read_bytes(image.header_path)))
+        data = self.content.read_bytes(image.header_path)
+        with self._cursor() as cursor:
+            expected = verification.expected_header_sha256(
+                cursor, image.image_id, image.header_path
+            )
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise StoreCorrupted(
+                f"header file {self.content.root / image.header_path} of image "
+                f"{image.image_id[:12]} was altered since import; restore the store "
+                "folder from a backup (`casebook restore`)"
+            )
+        return dcmread(BytesIO(data))
+
+    def record_file_hashes(self) -> None:
+        """Record the salt's fingerprint and legacy header hashes the database lacks.
+
+        Runs at every read-write open and costs one query when nothing is missing.
+        Images imported before header files were named by their own hash (migration
+        0007) get the hash their header has now (trust on first use).
+        """
+        with self._lock, self._cursor() as cursor:
+            missing = verification.missing_file_hashes(cursor)
+        if not missing.salt and not missing.headers:
+            return
+        now = utc_now().replace(tzinfo=None)
+        rows: list[list[Any]] = []
+        if missing.salt:
+            rows.append(["salt", SALT_KEY, salt_fingerprint(self._salt), now])
+        for image_id, relative in missing.headers:
+            try:
+                data = self.content.read_bytes(relative)
+            except StoreCorrupted:
+                continue  # audit verify reports the missing file
+            rows.append(["header", image_id, hashlib.sha256(data).hexdigest(), now])
+        with self._transaction() as cursor:
+            for row in rows:
+                cursor.execute(
+                    "INSERT INTO file_hashes (kind, key, sha256, recorded_at) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                    row,
+                )
 
     def load_display(self, image: Image) -> npt.NDArray[np.float32]:
         """Return presentation values in [0, 1], 1 = white (modality LUT, VOI, MONOCHROME1)."""
@@ -1139,7 +1204,7 @@ class CaseStore:
         committed write (``CHECKPOINT``), so the database file and the store folder can
         be copied as one consistent snapshot (``cases.backup``).
         """
-        with self._lock:
+        with self._lock, self.held():
             record = self.record_event(
                 actor=actor,
                 action=action,
@@ -1248,17 +1313,14 @@ class CaseStore:
         disappeared since it was recorded, or an entity row that no audit record
         covers (inserted behind the casebook's back).
         """
+        unreadable: list[AuditProblem] = []
         with self._cursor() as cursor:
-            records = [
-                AuditRecord.from_row(r)
-                for r in cursor.execute(
-                    f"SELECT {columns_sql(AuditRecord)} FROM audit_log ORDER BY seq"
-                ).fetchall()
-            ]
+            records = verification.fetch_records(cursor, AuditRecord, "seq", unreadable)
             current = verification.current_payloads(cursor, self.content)
         head = records[-1] if records else None
         chain_problem = audit.check_chain(records)
         problems = (
+            *unreadable,
             *((chain_problem,) if chain_problem else ()),
             *verification.entity_problems(records, current),
         )
@@ -1271,6 +1333,31 @@ class CaseStore:
             problem=problems[0] if problems else None,
             problems=problems,
         )
+
+    def orphan_files(
+        self, *, grace_s: float = verification.ORPHAN_GRACE_S
+    ) -> list[str]:
+        """Return the store files no row references (see ``verification.orphan_files``)."""
+        with self._lock, self._cursor() as cursor:
+            return verification.orphan_files(cursor, self.content, grace_s=grace_s)
+
+    def remove_orphan_files(self) -> list[str]:
+        """Remove the store files no row references; return what was removed.
+
+        Holds the write lock, so no import of this process is between writing its files
+        and committing its rows; files younger than ``ORPHAN_GRACE_S`` are kept for an
+        import in another process.
+
+        Raises:
+            StoreUnwritable: a file cannot be removed.
+        """
+        with self._lock:
+            orphans = self.orphan_files()
+            for relative in orphans:
+                self.content.remove(relative)
+        if orphans:
+            logger.info("removed %d orphan store files", len(orphans))
+        return orphans
 
     def rebuild_case_summaries(self) -> None:
         """Recompute the per-case counts of the case list from the base tables.

@@ -9,23 +9,37 @@ checked too, against the hash their row records:
 * a pixel file is loaded as the store loads it and hashed as the intake hashed it
   (``pixel_sha256``), which must give the image id, because the image id *is* that hash;
 * an analysis file's SHA-256 must equal ``analyses.payload_sha256``;
-* a header file must exist. No hash of the header bytes is recorded anywhere (the file is
-  named after the pixels), so a changed header cannot be told from the original.
+* a header file's SHA-256 must equal its name (headers are stored under their own hash,
+  which the audited image row holds) or, for images imported before that, the hash
+  recorded in ``file_hashes`` when the database was first opened after migration 0007;
+* the de-identification salt must have the fingerprint recorded in ``file_hashes``;
+* no file in the store may be unreferenced (an orphan left by an interrupted import),
+  unless it is younger than ``ORPHAN_GRACE_S`` (an import still in flight).
+
+The case-list summaries are derived data, not audited, but they are recomputed from the
+audited tables and compared, so an edit to them is reported too. A row that cannot even
+be read as its record type is reported by table and key, and the walk goes on.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import defaultdict
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import duckdb
 
-from cases import audit
-from cases.content_store import ContentStore, pixel_sha256, store_dir_for
-from cases.errors import StoreCorrupted
+from cases import audit, case_list
+from cases.content_store import (
+    ContentStore,
+    pixel_sha256,
+    salt_fingerprint,
+    store_dir_for,
+)
+from cases.errors import CasesError, StoreCorrupted
 from cases.legacy import as_before_0005
 from cases.model import (
     Anchor,
@@ -61,13 +75,59 @@ def analysis_payload(
     }
 
 
+SALT_KEY = "deid_salt"
+ORPHAN_GRACE_S = 300.0
+"""A store file younger than this may belong to an import that has not committed yet."""
+# What a row that cannot be read raises while it is turned into its record.
+_ROW_ERRORS = (ValueError, TypeError, KeyError, LookupError, CasesError)
+
+
 def _fetch(
-    cursor: duckdb.DuckDBPyConnection, record_type: type[Any], order: str
+    cursor: duckdb.DuckDBPyConnection,
+    record_type: type[Any],
+    order: str,
+    malformed: list[AuditProblem] | None = None,
 ) -> list[Any]:
+    """Return the table's records; rows that cannot be read go to ``malformed``."""
+    table = TABLES[record_type]
     rows = cursor.execute(
-        f"SELECT {columns_sql(record_type)} FROM {TABLES[record_type]} ORDER BY {order}"
+        f"SELECT {columns_sql(record_type)} FROM {table} ORDER BY {order}"
     ).fetchall()
-    return [record_type.from_row(r) for r in rows]
+    records = []
+    for row in rows:
+        try:
+            records.append(record_type.from_row(row))
+        except _ROW_ERRORS as exc:
+            if malformed is None:
+                raise
+            malformed.append(malformed_row(table, row, exc))
+    return records
+
+
+fetch_records = _fetch
+
+
+def malformed_row(table: str, row: Any, exc: BaseException) -> AuditProblem:
+    """Return the problem naming a row that cannot be read (its key, never its data)."""
+    key = "/".join(str(v) for v in row[:2]) if table in _TWO_PART_KEYS else str(row[0])
+    reason = " ".join(str(exc).split())[:160] or type(exc).__name__
+    return AuditProblem(
+        kind=AuditProblemKind.ROW_MALFORMED,
+        seq=None,
+        entity_type=table,
+        entity_id=key,
+        message=f"{table} row {key} cannot be read ({reason}): it was edited outside "
+        "the casebook; restore the database from a backup",
+    )
+
+
+_TWO_PART_KEYS = {
+    "turns",
+    "anchors",
+    "turn_anchor_events",
+    "measurements",
+    "sign_matches",
+}
 
 
 RESTORE_HINT = "restore the store folder from a backup (`casebook restore`)"
@@ -97,10 +157,12 @@ class StoredState(dict[str, dict[str, JsonObject]]):
         payloads: dict[str, dict[str, JsonObject]],
         file_faults: tuple[FileFault, ...] = (),
         zero_based_until: int = 0,
+        other_problems: tuple[AuditProblem, ...] = (),
     ) -> None:
         super().__init__(payloads)
         self.file_faults = file_faults
         self.zero_based_until = zero_based_until
+        self.other_problems = other_problems
 
 
 # Entities whose payloads name a turn number; before migration 0005 it counted from 0.
@@ -135,19 +197,22 @@ def current_payloads(
             database has no file to find it from, so its files are only checked when
             ``content`` is given.
     """
+    bad: list[AuditProblem] = []
     current: dict[str, dict[str, JsonObject]] = {
-        "case": {c.case_id: payload(c) for c in _fetch(cursor, Case, "case_id")},
-        "image": {i.image_id: payload(i) for i in _fetch(cursor, Image, "image_id")},
+        "case": {c.case_id: payload(c) for c in _fetch(cursor, Case, "case_id", bad)},
+        "image": {
+            i.image_id: payload(i) for i in _fetch(cursor, Image, "image_id", bad)
+        },
         "deid_report": {
-            r.image_id: payload(r) for r in _fetch(cursor, DeidReport, "image_id")
+            r.image_id: payload(r) for r in _fetch(cursor, DeidReport, "image_id", bad)
         },
         "conversation": {
             str(c.conversation_id): payload(c)
-            for c in _fetch(cursor, Conversation, "conversation_id")
+            for c in _fetch(cursor, Conversation, "conversation_id", bad)
         },
         "annotation": {
             str(a.annotation_id): payload(a)
-            for a in _fetch(cursor, Annotation, "annotation_id")
+            for a in _fetch(cursor, Annotation, "annotation_id", bad)
         },
     }
     parts: dict[str, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -157,12 +222,12 @@ def current_payloads(
         (Measurement, "measurements"),
         (SignMatch, "sign_matches"),
     ):
-        for item in _fetch(cursor, record_type, "conversation_id, turn_index"):
+        for item in _fetch(cursor, record_type, "conversation_id, turn_index", bad):
             parts[turn_entity_id(item.conversation_id, item.turn_index)][
                 section
             ].append(item)
     turns: dict[str, JsonObject] = {}
-    for turn in _fetch(cursor, Turn, "conversation_id, turn_index"):
+    for turn in _fetch(cursor, Turn, "conversation_id, turn_index", bad):
         key = turn_entity_id(turn.conversation_id, turn.index)
         found = parts.pop(key, {})
         turns[key] = turn_payload(
@@ -186,7 +251,10 @@ def current_payloads(
     current["analysis"] = {f"{r[0]}@{r[1]}": analysis_payload(*r) for r in analyses}
     content = content if content is not None else _default_content(cursor)
     faults = () if content is None else file_faults(cursor, content)
-    return StoredState(current, faults, zero_based_until(cursor))
+    others = [*bad, *summary_problems(cursor)]
+    if content is not None:
+        others += store_problems(cursor, content)
+    return StoredState(current, faults, zero_based_until(cursor), tuple(others))
 
 
 def _default_content(cursor: duckdb.DuckDBPyConnection) -> ContentStore | None:
@@ -213,7 +281,11 @@ def file_faults(
     ).fetchall():
         for problem in (
             _pixel_problem(content, image_id, pixels),
-            None if header is None else _header_problem(content, header),
+            None
+            if header is None
+            else _header_problem(
+                content, header, expected_header_sha256(cursor, image_id, header)
+            ),
         ):
             if problem is not None:
                 faults.append(
@@ -262,11 +334,192 @@ def _pixel_problem(
     )
 
 
-def _header_problem(content: ContentStore, relative: str) -> _Problem | None:
+def _header_problem(
+    content: ContentStore, relative: str, expected: str | None
+) -> _Problem | None:
     path = content.root / relative
-    if path.is_file():
+    if not path.is_file():
+        return True, f"header file {path} is missing; {RESTORE_HINT}"
+    if expected is None:
+        return False, (
+            f"header file {path} has no recorded hash (it could not be read when the "
+            f"database was upgraded); {RESTORE_HINT}"
+        )
+    try:
+        found = hashlib.sha256(content.read_bytes(relative)).hexdigest()
+    except (StoreCorrupted, OSError) as exc:
+        return False, f"header file {path} is unreadable ({exc}); {RESTORE_HINT}"
+    if found == expected:
         return None
-    return True, f"header file {path} is missing; {RESTORE_HINT}"
+    return False, (
+        f"header file {path} was altered: its SHA-256 is {found[:12]}..., the "
+        f"database records {expected[:12]}...; {RESTORE_HINT}"
+    )
+
+
+def _is_sha256(text: str) -> bool:
+    return len(text) == 64 and all(c in "0123456789abcdef" for c in text)
+
+
+def expected_header_sha256(
+    cursor: duckdb.DuckDBPyConnection, image_id: str, relative: str
+) -> str | None:
+    """Return the SHA-256 a header file must have, or None when none is recorded.
+
+    Header files are named by their own SHA-256, a name the audited image row holds;
+    those imported before migration 0007 were named after the pixels, and their hash
+    is in ``file_hashes``.
+    """
+    stem = PurePosixPath(relative).stem
+    if stem != image_id and _is_sha256(stem):
+        return stem
+    row = cursor.execute(
+        "SELECT sha256 FROM file_hashes WHERE kind = 'header' AND key = ?", [image_id]
+    ).fetchone()
+    return str(row[0]) if row else None
+
+
+@dataclass(frozen=True, slots=True)
+class MissingHashes:
+    """What ``CaseStore.record_file_hashes`` still has to record."""
+
+    salt: bool
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    """(image id, header path) of legacy headers without a recorded hash."""
+
+
+def missing_file_hashes(cursor: duckdb.DuckDBPyConnection) -> MissingHashes:
+    """Return the salt and legacy-header hashes the database has not recorded yet."""
+    salt = cursor.execute(
+        "SELECT count(*) FROM file_hashes WHERE kind = 'salt' AND key = ?", [SALT_KEY]
+    ).fetchone()
+    headers = cursor.execute(
+        """SELECT i.image_id, i.header_path FROM images i
+           LEFT JOIN file_hashes h ON h.kind = 'header' AND h.key = i.image_id
+           WHERE i.header_path IS NOT NULL AND h.key IS NULL
+             AND i.header_path LIKE '%' || i.image_id || '.dcm'"""
+    ).fetchall()
+    return MissingHashes(
+        salt=not (salt and salt[0]), headers=[(str(r[0]), str(r[1])) for r in headers]
+    )
+
+
+def _store_problem(
+    kind: AuditProblemKind, entity_type: str, entity_id: str, message: str
+) -> AuditProblem:
+    return AuditProblem(
+        kind=kind,
+        seq=None,
+        entity_type=entity_type,
+        entity_id=entity_id,
+        message=message,
+    )
+
+
+def salt_problem(
+    cursor: duckdb.DuckDBPyConnection, content: ContentStore
+) -> AuditProblem | None:
+    """Return a problem when the salt file is not the one the database recorded."""
+    row = cursor.execute(
+        "SELECT sha256 FROM file_hashes WHERE kind = 'salt' AND key = ?", [SALT_KEY]
+    ).fetchone()
+    path = content.root / SALT_KEY
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = b""
+    if row is None:
+        return None  # recorded at the next read-write open
+    if data and salt_fingerprint(data) == row[0]:
+        return None
+    state = "is missing" if not data else "was replaced"
+    return _store_problem(
+        AuditProblemKind.SALT_REPLACED,
+        "salt",
+        SALT_KEY,
+        f"de-identification salt {path} {state}: UIDs remapped from now on would not "
+        f"match the stored ones; {RESTORE_HINT}",
+    )
+
+
+def referenced_files(cursor: duckdb.DuckDBPyConnection) -> set[str]:
+    """Return every store file (relative path) that a row references."""
+    rows = cursor.execute(
+        """SELECT store_path FROM images UNION ALL
+           SELECT header_path FROM images WHERE header_path IS NOT NULL UNION ALL
+           SELECT store_path FROM analyses"""
+    ).fetchall()
+    return {str(r[0]) for r in rows}
+
+
+def orphan_files(
+    cursor: duckdb.DuckDBPyConnection,
+    content: ContentStore,
+    *,
+    grace_s: float = ORPHAN_GRACE_S,
+) -> list[str]:
+    """Return the store files no row references, older than ``grace_s`` seconds."""
+    referenced = referenced_files(cursor)
+    cutoff = time.time() - grace_s
+    orphans = []
+    for relative in content.stored_files():
+        if relative in referenced:
+            continue
+        try:
+            if (content.root / relative).lstat().st_mtime > cutoff:
+                continue  # an import may still be writing its rows
+        except OSError:
+            continue
+        orphans.append(relative)
+    return orphans
+
+
+def store_problems(
+    cursor: duckdb.DuckDBPyConnection, content: ContentStore
+) -> list[AuditProblem]:
+    """Return the salt and orphan-file problems of the store folder."""
+    problems = [p for p in (salt_problem(cursor, content),) if p is not None]
+    problems += [
+        _store_problem(
+            AuditProblemKind.FILE_ORPHANED,
+            "store_file",
+            relative,
+            f"store file {content.root / relative} is referenced by no row (left by an "
+            "interrupted import); remove orphans with `casebook audit orphans --remove`",
+        )
+        for relative in orphan_files(cursor, content)
+    ]
+    return problems
+
+
+_EXPECTED_SUMMARIES = (
+    case_list.REBUILD_SUMMARIES_SQL.strip()
+    .removeprefix("INSERT INTO case_summaries")
+    .rsplit("ORDER BY", 1)[0]
+)
+
+
+def summary_problems(cursor: duckdb.DuckDBPyConnection) -> list[AuditProblem]:
+    """Return a problem for each case whose summary row differs from its base rows."""
+    rows = cursor.execute(
+        f"""WITH expected AS ({_EXPECTED_SUMMARIES}),
+                stored AS (SELECT * FROM case_summaries)
+            SELECT DISTINCT case_id FROM (
+                (SELECT * FROM expected EXCEPT SELECT * FROM stored)
+                UNION ALL
+                (SELECT * FROM stored EXCEPT SELECT * FROM expected)
+            ) ORDER BY case_id"""
+    ).fetchall()
+    return [
+        _store_problem(
+            AuditProblemKind.SUMMARY_CHANGED,
+            "case_summary",
+            str(r[0]),
+            f"case list summary of case {r[0]} does not match the case's rows (edited "
+            "outside the casebook); rebuild it with `casebook audit summaries --rebuild`",
+        )
+        for r in rows
+    ]
 
 
 def _analysis_problem(
@@ -381,4 +634,7 @@ def entity_problems(
                         message=f"{_entity_label(entity_type, entity_id)} has no audit record: it was written outside the casebook",
                     )
                 )
+    if isinstance(current, StoredState):
+        # Derived data, salt and orphans last: the audited entities explain them.
+        problems += current.other_problems
     return problems

@@ -51,6 +51,29 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     )
     verify.set_defaults(handler=run_verify)
 
+    orphans = actions.add_parser(
+        "orphans",
+        parents=[common],
+        help="list store files that no row references (left by an interrupted import)",
+    )
+    orphans.add_argument(
+        "--remove", action="store_true", help="remove them (they hold no record)"
+    )
+    orphans.set_defaults(handler=run_orphans)
+
+    summaries = actions.add_parser(
+        "summaries",
+        parents=[common],
+        help="rebuild the case list's summaries from the audited tables",
+    )
+    summaries.add_argument(
+        "--rebuild",
+        action="store_true",
+        required=True,
+        help="recompute every case's summary row (derived data, not audited)",
+    )
+    summaries.set_defaults(handler=run_summaries)
+
     log = actions.add_parser(
         "log", parents=[common], help="list the newest audit records"
     )
@@ -150,6 +173,44 @@ def _print_verify(
             "the chain was rewritten or this is another database"
         )
     print(f"checked {checked}; {head}")
+
+
+# ---------------------------------------------------------------------- orphans
+
+
+def run_orphans(args: argparse.Namespace) -> int:
+    """List (or remove) store files that no row references."""
+    from cases import open_store
+
+    with open_store(require_existing_db(args)) as store:
+        files = store.remove_orphan_files() if args.remove else store.orphan_files()
+        root = store.content.root
+    if args.json:
+        print_json({"removed": bool(args.remove), "files": files, "store": root})
+        return EXIT_OK
+    if not files:
+        print(f"no orphan files in {root}")
+        return EXIT_OK
+    verb = "removed" if args.remove else "found"
+    print(f"{verb} {len(files)} orphan file(s) in {root}:")
+    for relative in files:
+        print(f"  {relative}")
+    if not args.remove:
+        print("remove them with `casebook audit orphans --remove`")
+    return EXIT_OK
+
+
+def run_summaries(args: argparse.Namespace) -> int:
+    """Rebuild the case list's per-case summaries from the base tables."""
+    from cases import open_store
+
+    with open_store(require_existing_db(args)) as store:
+        store.rebuild_case_summaries()
+    if args.json:
+        print_json({"rebuilt": True})
+    else:
+        print("rebuilt the case list summaries from the audited tables")
+    return EXIT_OK
 
 
 # ---------------------------------------------------------------------- log

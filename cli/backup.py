@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cli.main import (
     EXIT_FAILED,
     EXIT_OK,
+    CommandError,
     db_path,
     default_actor,
     print_json,
@@ -87,10 +88,31 @@ def run_backup(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _refuse_while_served(db: Path) -> None:
+    """Refuse to replace a database the dashboard serves.
+
+    The dashboard holds the file only while it works (``cases.connection``), so the
+    file lock alone cannot tell that it is still serving; its PID file can.
+
+    Raises:
+        CommandError: a dashboard serves the database.
+    """
+    from cli.serve import running_server
+    from services.serving import serve_paths
+
+    record = running_server(serve_paths(db))
+    if record is not None:
+        raise CommandError(
+            f"the dashboard (PID {record['pid']}) serves {db}; stop it with "
+            "`casebook stop` before restoring over it"
+        )
+
+
 def run_restore(args: argparse.Namespace) -> int:
     """Restore a backup as the database at --db; exit 1 when its audit chain is broken."""
     from cases.backup import restore_backup
 
+    _refuse_while_served(db_path(args))
     result = restore_backup(
         args.source,
         db_path(args),

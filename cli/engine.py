@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -111,11 +112,13 @@ def run_ask(args: argparse.Namespace) -> int:
         from services.workflows import analysis_cache
 
         radiograph = load_radiograph(target, args.spacing_mm, args.view)
+        started = time.perf_counter()
         analysis = analysis_cache().get(radiograph)
         conversation = Conversation(
             analysis,
             backend,
             image=radiograph.pixels if backend.name != "embedded" else None,
+            analysis_ms=(time.perf_counter() - started) * 1000,
         )
         for question in args.question:
             turns.append(conversation.ask(question))

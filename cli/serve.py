@@ -5,9 +5,13 @@
 (``<db>.serve.pid``, JSON) and a log (``<db>.serve.log``); in the foreground it writes the
 same PID file and copies the server's output to the terminal and the log.
 
-The server process holds the DuckDB lock, so ``status`` cannot open the database while it
-runs: the server keeps ``<db>.serve.json`` (counts and sizes, refreshed every 15 s) and
-``status`` reads that instead.
+The server opens the DuckDB file only while it works (``cases.connection``), so other
+commands run beside it; ``status`` still reads the server's ``<db>.serve.json`` (counts
+and sizes, refreshed every 15 s) rather than competing with it for the file.
+
+A foreground ``serve`` passes SIGTERM and SIGHUP (a service manager's stop) on to its
+Streamlit child and removes its PID file; ``stop`` checkpoints the database once the
+server is gone, so no ``.wal`` is left beside it.
 """
 
 from __future__ import annotations
@@ -53,8 +57,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--address",
         default=DEFAULT_ADDRESS,
-        help=f"address to listen on (default {DEFAULT_ADDRESS}; without [auth] in the secrets, "
-        "a non-loopback address fixes everyone to $CASEBOOK_ROLE)",
+        help=f"address to listen on (default {DEFAULT_ADDRESS}); another address needs "
+        "sign-in ([auth] in .streamlit/secrets.toml) or --allow-unauthenticated",
+    )
+    serve.add_argument(
+        "--allow-unauthenticated",
+        action="store_true",
+        help="serve a non-loopback address without sign-in: everyone who reaches it reads "
+        "every case and acts as $CASEBOOK_ROLE",
     )
     serve.add_argument(
         "--background",
@@ -124,6 +134,10 @@ def running_server(paths: ServePaths) -> dict[str, Any] | None:
 def _port_free(address: str, port: int) -> bool:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # Streamlit (tornado) binds with SO_REUSEADDR, so a port whose last server just
+        # stopped (connections in TIME_WAIT) is free for it; probe the same way, or a
+        # restart right after `casebook stop` is refused for a minute.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((address, port))
         except OSError:
@@ -218,16 +232,64 @@ def run_serve(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not 1 <= args.port <= 65535:
         raise CommandError(f"--port must be 1..65535, got {args.port}")
+    exposure = _unauthenticated_exposure(args.address, args.allow_unauthenticated)
     if not _port_free(args.address, args.port):
         raise CommandError(
             f"port {args.port} on {args.address} is in use; pass another --port"
         )
     _check_database(db, paths)
+    if exposure:
+        print(f"warning: {exposure}", file=sys.stderr)
     url = _url(args.address, args.port)
     command = server_command(args.address, args.port)
     if args.background:
         return _serve_background(command, db, paths, url, args)
     return _serve_foreground(command, db, paths, url, args)
+
+
+SECRETS_FILES = (
+    ROOT / ".streamlit" / "secrets.toml",
+    Path.home() / ".streamlit" / "secrets.toml",
+)
+
+
+def sign_in_configured() -> bool:
+    """Whether a secrets file Streamlit reads configures ``[auth]`` (OIDC sign-in)."""
+    import tomllib
+
+    for path in SECRETS_FILES:
+        try:
+            secrets = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if secrets.get("auth"):
+            return True
+    return False
+
+
+def _unauthenticated_exposure(address: str, allowed: bool) -> str | None:
+    """Refuse, or describe, serving a non-loopback address without sign-in.
+
+    Returns the warning to print when the exposure was allowed, else None.
+
+    Raises:
+        CommandError: a non-loopback address without sign-in and without the flag.
+    """
+    from services.access import DEFAULT_LOCAL_ROLE, is_loopback
+
+    if is_loopback(address) or sign_in_configured():
+        return None
+    role = os.environ.get("CASEBOOK_ROLE") or DEFAULT_LOCAL_ROLE.value
+    exposure = (
+        f"without sign-in, everyone who reaches {address} can read every case, its "
+        f"conversations and images, and act as role {role!r} in the audit log"
+    )
+    if not allowed:
+        raise CommandError(
+            f"{exposure}; configure sign-in ([auth] in .streamlit/secrets.toml, see "
+            "docs/trust.md) or pass --allow-unauthenticated"
+        )
+    return exposure
 
 
 def _write_pid(
@@ -309,18 +371,65 @@ def _serve_foreground(
         _write_pid(paths, process.pid, url, args, db, group=False)
         copier = threading.Thread(target=_tee, args=(process, log), daemon=True)
         copier.start()
+        previous = _forward_termination()
         try:
             code = process.wait()
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, _Terminated):
             _terminate(process.pid, group=False)
             code = 0
         finally:
+            _restore_handlers(previous)
             copier.join(timeout=2)
             record = read_pid_file(paths)
             if record is not None and record.get("pid") == process.pid:
                 paths.pid.unlink(missing_ok=True)
             paths.status.unlink(missing_ok=True)
     return EXIT_OK if code in (0, -signal.SIGTERM) else EXIT_FAILED
+
+
+class _Terminated(Exception):
+    """``casebook serve`` itself received SIGTERM or SIGHUP (a service manager stops it)."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
+_FORWARDED_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+def _forward_termination() -> dict[int, Any]:
+    """Turn SIGTERM/SIGHUP into an exception, so the child is stopped and files removed.
+
+    Without this a service manager's SIGTERM ends ``casebook serve`` at once, leaving
+    the Streamlit child serving (and holding the port) and a stale PID file behind.
+    """
+    previous: dict[int, Any] = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous  # signal handlers can only be set from the main thread
+    for signum in _FORWARDED_SIGNALS:
+        previous[signum] = signal.signal(signum, _raise_terminated)
+    return previous
+
+
+def _restore_handlers(previous: dict[int, Any]) -> None:
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def checkpoint_database(db: Path) -> bool:
+    """Write the write-ahead log into the database file; True when it was done.
+
+    A plain copy of the ``.duckdb`` file without its ``.wal`` would lose the last
+    writes, so ``stop`` leaves no log behind once the server is gone.
+    """
+    from cases import CasesError, checkpoint
+
+    try:
+        checkpoint(db)
+    except CasesError:
+        return False
+    return True
 
 
 def _tee(process: subprocess.Popen[bytes], log: Any) -> None:
@@ -402,10 +511,14 @@ def run_stop(args: argparse.Namespace) -> int:
         raise CommandError(f"PID {pid} did not stop; end it by hand (kill {pid})")
     paths.pid.unlink(missing_ok=True)
     paths.status.unlink(missing_ok=True)
+    checkpointed = db.exists() and checkpoint_database(db)
     if args.json:
-        print_json({"stopped": True, "db": str(db), "pid": pid})
+        print_json(
+            {"stopped": True, "db": str(db), "pid": pid, "checkpointed": checkpointed}
+        )
     else:
-        print(f"stopped the dashboard serving {db} (PID {pid})")
+        note = "; database checkpointed" if checkpointed else ""
+        print(f"stopped the dashboard serving {db} (PID {pid}){note}")
     return EXIT_OK
 
 

@@ -49,6 +49,8 @@ EXPECTED: tuple[type[BaseException], ...] = (
     OntologyError,
     AccessDenied,
 )
+# What a block that checks something a person typed or drew may also raise.
+USER_INPUT_ERRORS: tuple[type[BaseException], ...] = (*EXPECTED, ValueError)
 # The message area of the script run on this thread (each session runs on its own thread).
 _RUN = threading.local()
 
@@ -127,7 +129,7 @@ def guard(*, user_input: bool = False, stop: bool = False) -> Iterator[None]:
             or drew, such as an empty question or a box outside the image).
         stop: stop the page after showing the error (the rest depends on the block).
     """
-    expected = (*EXPECTED, ValueError) if user_input else EXPECTED
+    expected = USER_INPUT_ERRORS if user_input else EXPECTED
     try:
         yield
     except expected as exc:

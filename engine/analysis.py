@@ -40,10 +40,13 @@ from engine.findings import (
     FindingKind,
     HilumRelation,
     LungOutline,
+    LungSites,
     Margin,
     Notch,
+    SizeCorrection,
     SizeEstimate,
     Spicule,
+    correct_size,
     describe_focal,
     find_diffuse_opacities,
     hilum_relation,
@@ -219,7 +222,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/3 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/4 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -281,11 +284,16 @@ class Analyzer:
             anatomy,
             measure_calibration,
             describe_score=self.detector.describe_score,
+            size_correction=getattr(self.detector, "size_correction", None),
         )
         lap("focal_findings")
 
         diffuse = find_diffuse_opacities(
-            image, anatomy, radiograph.calibration, first_id=len(findings) + 1
+            image,
+            anatomy,
+            radiograph.calibration,
+            first_id=len(findings) + 1,
+            focal=tuple(findings),
         )
         ranked = _rank(findings + diffuse)
         relations = {
@@ -379,9 +387,11 @@ def _describe_focal(
     calibration: Calibration,
     *,
     describe_score: float,
+    size_correction: SizeCorrection | None = None,
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
     stats = lung_field_stats(image, anatomy)
     outline = LungOutline(anatomy) if anatomy.lungs_found else None
+    sites = LungSites(anatomy, calibration.mean_mm, outline)
     work_calibration = calibration.scaled(factor)
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}
@@ -393,15 +403,29 @@ def _describe_focal(
             for f in findings
         ):
             continue  # the same lesion proposed twice
-        finding = describe_focal(
-            image,
-            candidate,
-            finding_id=f"F{len(findings) + 1}",
-            calibration=calibration,
-            anatomy=anatomy,
-            lung_stats=stats,
-            outline=outline,
+        placed = _placed(
+            describe_focal(
+                image,
+                candidate,
+                finding_id=f"F{len(findings) + 1}",
+                calibration=calibration,
+                anatomy=anatomy,
+                lung_stats=stats,
+                outline=outline,
+            ),
+            sites,
         )
+        if placed is None:
+            continue  # measured centre off the lungs: chest wall, neck or abdomen
+        if any(
+            math.dist(placed.center, f.center)
+            < max(f.long_axis_px, placed.long_axis_px) / 2
+            for f in findings
+        ):
+            continue  # the scale search led two seeds to one lesion
+        finding = placed
+        if size_correction is not None:
+            finding = correct_size(finding, size_correction)
         findings.append(finding)
         scaled = _scale_finding(finding, factor)
         relation = hilum_relation(
@@ -410,6 +434,34 @@ def _describe_focal(
         if relation is not None:
             relations[finding.id] = _unscale_relation(relation, factor)
     return findings, relations
+
+
+def _placed(finding: Finding, sites: LungSites) -> Finding | None:
+    """The finding with its lung site settled, or None when its centre is not lung.
+
+    A centre at the lung-field border counts as inside the field (so the wording never
+    says "zone X, outside the lung field"); one behind the heart or in a posterior
+    recess stays marked outside the field, and the location words say where.
+    """
+    if not sites.is_lung(finding.center):
+        return None
+    location = finding.location
+    if sites.in_field(finding.center):
+        if not location.inside_lung:
+            return replace(finding, location=replace(location, inside_lung=True))
+        return finding
+    if sites.in_recess(finding.center) and location.side is not Side.MIDLINE:
+        # Below the dome: the lung of the posterior costophrenic recess, projected
+        # over the hemidiaphragm; the location words say so.
+        dome = (
+            Region.RIGHT_HEMIDIAPHRAGM
+            if location.side is Side.RIGHT
+            else Region.LEFT_HEMIDIAPHRAGM
+        )
+        if dome not in location.regions:
+            location = replace(location, regions=(*location.regions, dome))
+            return replace(finding, location=location)
+    return finding
 
 
 def _scale_finding(f: Finding, factor: float) -> Finding:
@@ -673,6 +725,12 @@ def finding_from_json(d: dict[str, Any]) -> Finding:
         size_estimate=None
         if d.get("size_estimate") is None
         else SizeEstimate(**d["size_estimate"]),
+        diameter_interval_mm=None
+        if d.get("diameter_interval_mm") is None
+        else (
+            float(d["diameter_interval_mm"][0]),
+            float(d["diameter_interval_mm"][1]),
+        ),
     )
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.errors import UnknownAnchor
 from engine.geometry import Geometry
-from kernel import AnchorKind, AnchorStatus, Box, Point, Side
+from kernel import AnchorKind, AnchorStatus, Box, Language, Point, Side
 
 
 class AnchorStyle(StrEnum):
@@ -65,7 +65,7 @@ class Anchor:
     size_mm: tuple[float, float] | None = None
     attributes: dict[str, Any] = field(default_factory=dict, compare=False)
 
-    def label(self, lang: str) -> str:
+    def label(self, lang: Language | str) -> str:
         return self.label_zh if lang == "zh" else self.label_en
 
     @property

@@ -8,31 +8,58 @@ import json
 import numpy as np
 import numpy.typing as npt
 
-from engine.findings import Candidate
+from engine.findings import Candidate, SizeCorrection
+
+# The first shipped classifier's 1 and 2 false-positives-per-image points.
+FALLBACK_REPORT_SCORE = 0.088
+FALLBACK_DESCRIBE_SCORE = 0.048
 
 
 class OnnxNoduleDetector:
-    """Blob candidates ranked by the bundled patch classifier (engine/models/nodule_classifier.md).
+    """Blob candidates ranked by the bundled patch classifier and second-stage ranker.
 
-    Findings are described from the 2-false-positives-per-image operating point and
-    reported in answers from the 1-per-image point, both measured on the training folds.
+    See engine/models/nodule_classifier.md and nodule_ranker.md. With the ranker, a
+    score is a calibrated probability that the candidate is a nodule, and the report
+    and describe thresholds, like the size correction, were chosen on training folds.
+    Without it (an older package), the CNN's Platt score and its operating points apply.
     """
 
+    size_correction: SizeCorrection | None
+
     def __init__(self) -> None:
-        from engine.nodules import load_nodule_classifier_spec
+        from engine.nodules import load_nodule_classifier_spec, load_ranker_spec
         from engine.segmentation import model_path
 
         load_nodule_classifier_spec()  # fail now, with its message, if the model is missing
-        card = json.loads(
-            model_path("nodule_classifier.json").read_text(encoding="utf-8")
-        )
-        # Operating points from the training folds, never from the development set.
-        points = card["training"]["cross_validation"]["operating_points"]["score_at_fp"]
-        self.report_score = float(points["1"])
-        self.describe_score = float(points["2"])
         digest = hashlib.sha256(
             model_path("nodule_classifier.onnx").read_bytes()
         ).hexdigest()[:12]
+        ranker = load_ranker_spec()
+        self.size_correction = None
+        if ranker is not None:
+            card = json.loads(
+                model_path("nodule_ranker.json").read_text(encoding="utf-8")
+            )
+            self.report_score = ranker.report_score
+            self.describe_score = ranker.describe_score
+            size = card["size"]
+            self.size_correction = SizeCorrection(
+                slope=float(size["slope"]),
+                intercept=float(size["intercept"]),
+                ratio_low=float(size["ratio_low"]),
+                ratio_high=float(size["ratio_high"]),
+            )
+            self.version = f"nodule_classifier:{digest} nodule_ranker:{ranker.version}"
+            return
+        card = json.loads(
+            model_path("nodule_classifier.json").read_text(encoding="utf-8")
+        )
+        # Operating points from the training folds, never from the development set; a
+        # single-run export has none, and then the points the first model used apply.
+        cv = card.get("training", {}).get("cross_validation", {})
+        points = cv.get("operating_points", {}).get("score_at_fp", {})
+        self.report_score = float(points.get("1", FALLBACK_REPORT_SCORE))
+        self.describe_score = float(points.get("2", FALLBACK_DESCRIBE_SCORE))
         self.version = f"nodule_classifier:{digest}"
 
     def detect(

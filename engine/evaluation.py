@@ -30,6 +30,12 @@ from engine.segmentation_postprocess import ANATOMY_CHANNELS, clean_masks
 
 FP_RATES = (0.25, 0.5, 1.0, 2.0, 4.0)
 MIN_HIT_RADIUS_1024 = 15.0
+# Focal findings an answer lists at most (engine.dialogue.MAX_REPORTED is 6 findings of
+# any kind; the analysis describes at most 5 focal ones).
+REPORTED_PER_FILM = 5
+# The described population for calibration: the top candidates of each film.
+CALIBRATION_TOP_K = 5
+SIZE_RANGE_MM = (10.0, 30.0)
 
 ImageLoader = Callable[[Path, float | None], Radiograph]
 """Loads an image file (PNG/JPEG/DICOM) with an optional manifest spacing in mm."""
@@ -82,6 +88,11 @@ class ImageResult:
     candidates: list[tuple[float, bool]] = field(
         default_factory=list, repr=False
     )  # (score, hit)
+    # What a reader sees: the focal findings listed in answers (at the detector's
+    # report threshold), how many hit no nodule, and the size given for the one that hit.
+    reported_hit: bool = False
+    reported_false: int = 0
+    reported_size: tuple[float, float] | None = None  # (reported, true) long axis mm
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -261,6 +272,7 @@ def evaluate_image(
         if not row.boxes
         else (top is not None and any(b.contains(top) for b in row.boxes))
     )
+    reported_hit, reported_false, reported_size = _reported(analysis, row, radius)
     return ImageResult(
         case_id=row.case_id,
         lung_dice=lung_dice,
@@ -271,7 +283,33 @@ def evaluate_image(
         laterality_error=laterality_error,
         latency_ms=latency,
         candidates=candidates,
+        reported_hit=reported_hit,
+        reported_false=reported_false,
+        reported_size=reported_size,
     )
+
+
+def _reported(
+    analysis: ImageAnalysis, row: ManifestRow, radius: float
+) -> tuple[bool, int, tuple[float, float] | None]:
+    """Whether a reported focal finding hits the nodule, the false ones, and its size."""
+    hit, false, size = False, 0, None
+    for f in analysis.focal_findings[:REPORTED_PER_FILM]:
+        if f.confidence < analysis.focal_report_score:
+            continue
+        # On the nodule: centre within the hit radius, or the nodule centre inside the
+        # finding's box (a large lesion's measured centre may move off the seed).
+        on = row.nodule is not None and (
+            math.dist(f.center, (row.nodule.x, row.nodule.y)) <= radius
+            or f.bbox.contains((row.nodule.x, row.nodule.y))
+        )
+        if on and not hit:
+            hit = True
+            if row.nodule is not None and row.nodule.diameter_mm and f.long_axis_mm:
+                size = (f.long_axis_mm, row.nodule.diameter_mm)
+        elif not on:
+            false += 1
+    return hit, false, size
 
 
 def froc(results: list[ImageResult], n_nodules: int) -> dict[str, float | None]:
@@ -366,6 +404,8 @@ def evaluate(
                 sum(len(r.candidates) for r in results) / max(1, len(results)), 1
             ),
         },
+        "reported": _reader_figures(rows, results),
+        "calibration": _calibration_figures(results),
         "box_hit_rate": None if not boxes else round(sum(boxes) / len(boxes), 4),
         "n_box_images": len(boxes),
         "laterality_errors": sum(r.laterality_error for r in results),
@@ -381,5 +421,102 @@ def evaluate(
     }
 
 
+def _reader_figures(
+    rows: list[ManifestRow], results: list[ImageResult]
+) -> dict[str, Any]:
+    """Reported-finding sensitivity, false findings per film and size error (mm)."""
+    nodule = [r for row, r in zip(rows, results, strict=True) if row.nodule]
+    normal = [
+        r
+        for row, r in zip(rows, results, strict=True)
+        if not row.nodule and not row.boxes
+    ]
+    sizes = [
+        r.reported_size
+        for r in nodule
+        if r.reported_size
+        and SIZE_RANGE_MM[0] <= r.reported_size[1] <= SIZE_RANGE_MM[1]
+    ]
+    errors = [a - b for a, b in sizes if a is not None]
+    return {
+        "sensitivity": None
+        if not nodule
+        else round(sum(r.reported_hit for r in nodule) / len(nodule), 4),
+        "false_per_normal_film": None
+        if not normal
+        else round(sum(r.reported_false for r in normal) / len(normal), 3),
+        "false_per_nodule_film": None
+        if not nodule
+        else round(sum(r.reported_false for r in nodule) / len(nodule), 3),
+        "size_n": len(errors),
+        "size_mae_mm": None
+        if not errors
+        else round(sum(abs(e) for e in errors) / len(errors), 2),
+        "size_bias_mm": None if not errors else round(sum(errors) / len(errors), 2),
+    }
+
+
+def _calibration_figures(results: list[ImageResult]) -> dict[str, Any]:
+    """ECE and reliability table over each film's top candidates (what is described)."""
+    pairs = [p for r in results for p in r.candidates[:CALIBRATION_TOP_K]]
+    scores = np.array([s for s, _ in pairs], np.float64)
+    labels = np.array([h for _, h in pairs], bool)
+    return {
+        "population": f"top {CALIBRATION_TOP_K} candidates per film",
+        "ece": expected_calibration_error(scores, labels),
+        "reliability": reliability_table(scores, labels),
+    }
+
+
 def _mean(values: list[float]) -> float | None:
     return None if not values else round(sum(values) / len(values), 4)
+
+
+# ---------------------------------------------------------------------------------------
+# Calibration
+# ---------------------------------------------------------------------------------------
+
+RELIABILITY_BINS = 10
+
+
+def reliability_table(
+    scores: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.bool_],
+    bins: int = RELIABILITY_BINS,
+) -> list[dict[str, float | int]]:
+    """Per equal-width score bin: count, mean score and observed rate of real findings."""
+    scores = np.asarray(scores, np.float64)
+    labels = np.asarray(labels, bool)
+    index = np.minimum((scores * bins).astype(int), bins - 1)
+    rows: list[dict[str, float | int]] = []
+    for b in range(bins):
+        inside = index == b
+        n = int(inside.sum())
+        if n == 0:
+            continue
+        rows.append(
+            {
+                "low": round(b / bins, 2),
+                "high": round((b + 1) / bins, 2),
+                "n": n,
+                "mean_score": round(float(scores[inside].mean()), 4),
+                "observed": round(float(labels[inside].mean()), 4),
+            }
+        )
+    return rows
+
+
+def expected_calibration_error(
+    scores: npt.NDArray[np.float64],
+    labels: npt.NDArray[np.bool_],
+    bins: int = RELIABILITY_BINS,
+) -> float | None:
+    """Count-weighted mean |observed rate - mean score| over the reliability bins."""
+    rows = reliability_table(scores, labels, bins)
+    total = sum(int(r["n"]) for r in rows)
+    if total == 0:
+        return None
+    gap = sum(
+        int(r["n"]) * abs(float(r["observed"]) - float(r["mean_score"])) for r in rows
+    )
+    return round(gap / total, 4)

@@ -48,6 +48,45 @@ class FindingKind(StrEnum):
 # Fleischner glossary: a nodule is a rounded opacity up to 3 cm; larger is a mass.
 MASS_THRESHOLD_MM = 30.0
 
+# Margin calls in millimetres, so the same film at another resolution (or as PNG and as
+# DICOM) gets the same calls. Each has a floor of a few pixels of the grid the lesion is
+# measured on (the film's, but no finer than MEASURE_MM_PER_PX): below that a dent or a
+# strand is the pixel staircase or film grain, not anatomy.
+# A notch is measured on the radial profile smoothed over 25 degrees, which about halves
+# a narrow notch: 1.3 mm measured is an indentation of about 2.5 mm, what a reader calls
+# lobulation on a 1-3 cm nodule. The contour dents of 0.7-1.2 mm that plain JSRT
+# nodules show are segmentation noise.
+NOTCH_MIN_DEPTH_MM = 1.3
+NOTCH_MIN_DEPTH_PX = 1.5
+# Lobulated: at least this many notches.
+LOBULATION_MIN_NOTCHES = 2
+# A spicule is a strand reaching at least 4 mm beyond the margin; shorter strands are
+# vessel crossings and edge irregularity on a projection film.
+SPICULE_MIN_LENGTH_MM = 4.0
+SPICULE_MIN_LENGTH_PX = 3.0
+# Spiculated: at least this many spicules (one strand is often a crossing vessel).
+SPICULATION_MIN_COUNT = 2
+# Without a spacing, margins are judged as if the film spanned an adult chest (358 mm,
+# the JSRT field of view) along its long side.
+ASSUMED_FIELD_MM = 358.0
+# Focal measurements (contour, size, margin) run at no finer than this many mm per
+# pixel: a finer film is area-averaged to it first, so the same film at two resolutions
+# gives the same contour and the same margin calls. It is the grid of the JSRT films
+# the size correction was cross-validated on (2048 px x 4).
+MEASURE_MM_PER_PX = 0.70
+
+
+def notch_min_depth_mm(mm_per_px: float) -> float:
+    """The shallowest notch called lobulation on a film of this pixel spacing."""
+    grid = max(mm_per_px, MEASURE_MM_PER_PX)
+    return max(NOTCH_MIN_DEPTH_MM, NOTCH_MIN_DEPTH_PX * grid)
+
+
+def spicule_min_length_mm(mm_per_px: float) -> float:
+    """The shortest strand called a spicule on a film of this pixel spacing."""
+    grid = max(mm_per_px, MEASURE_MM_PER_PX)
+    return max(SPICULE_MIN_LENGTH_MM, SPICULE_MIN_LENGTH_PX * grid)
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Notch:
@@ -83,11 +122,11 @@ class Margin:
 
     @property
     def lobulated(self) -> bool:
-        return len(self.notches) >= 2
+        return len(self.notches) >= LOBULATION_MIN_NOTCHES
 
     @property
     def spiculated(self) -> bool:
-        return len(self.spicules) >= 1
+        return len(self.spicules) >= SPICULATION_MIN_COUNT
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -127,6 +166,9 @@ class Finding:
     detector_score: float = 0.0
     size_estimate: SizeEstimate | None = None
     """Set instead of the mm axes when the film has no spacing and one was estimated."""
+    diameter_interval_mm: tuple[float, float] | None = None
+    """Where the true long-axis diameter likely lies (80 % of cross-validated JSRT
+    nodules), when the film is calibrated and the size was corrected."""
 
     @property
     def is_focal(self) -> bool:
@@ -166,28 +208,72 @@ class _Crop:
         return (self.origin[0] + p[0] / self.scale, self.origin[1] + p[1] / self.scale)
 
 
-def _crop(image: FloatImage, center: Point, radius_px: float) -> _Crop:
+def _crop(
+    image: FloatImage, center: Point, radius_px: float, film_mm: float | None = None
+) -> _Crop:
     half = max(8.0, _CROP_RADII * radius_px)
     scale = _CROP / (2 * half)
     origin = (center[0] - half, center[1] - half)
-    # An affine warp samples outside the image with the border value, so lesions near the
-    # edge still get a full crop.
+    source, shift, fine = image, (0.0, 0.0), 1.0
+    if film_mm is not None and film_mm < MEASURE_MM_PER_PX:
+        source, shift, fine = _coarse_window(
+            image, origin, 2 * half, film_mm / MEASURE_MM_PER_PX
+        )
+    # source px = (image px - shift) * fine; crop px = (image px - origin) * scale.
+    k = scale / fine
     matrix = np.array(
-        [[scale, 0, -origin[0] * scale], [0, scale, -origin[1] * scale]],
+        [
+            [k, 0, (shift[0] * fine) * k - origin[0] * scale],
+            [0, k, (shift[1] * fine) * k - origin[1] * scale],
+        ],
         dtype=np.float64,
     )
+    # An affine warp samples outside the image with the border value, so lesions near
+    # the edge still get a full crop.
     warped = cv2.warpAffine(
-        image,
+        source,
         matrix,
         (_CROP, _CROP),
-        flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR,
+        flags=cv2.INTER_LINEAR,
         borderMode=cv2.BORDER_REPLICATE,
     )
     return _Crop(warped.astype(np.float32), scale, origin)
 
 
+def _coarse_window(
+    image: FloatImage, origin: Point, span: float, factor: float
+) -> tuple[FloatImage, Point, float]:
+    """The image around a crop, area-averaged by ``factor`` (< 1).
+
+    Returns the window, the image pixel of its (0, 0) and the factor actually used.
+    """
+    rows, cols = image.shape
+    pad = 4
+    x0 = math.floor(origin[0]) - pad
+    y0 = math.floor(origin[1]) - pad
+    size = math.ceil(span) + 2 * pad
+    a, b = max(0, x0), max(0, y0)
+    c, d = min(cols, x0 + size), min(rows, y0 + size)
+    if a >= c or b >= d:
+        return image, (0.0, 0.0), 1.0
+    window = np.pad(
+        image[b:d, a:c],
+        ((b - y0, y0 + size - d), (a - x0, x0 + size - c)),
+        mode="edge",
+    )
+    out = max(8, round(size * factor))
+    small = cv2.resize(window, (out, out), interpolation=cv2.INTER_AREA)
+    fine = out / size
+    # Pixel centres: small = (window + 0.5) * fine - 0.5, so shift absorbs the half pixel.
+    offset = 0.5 / fine - 0.5
+    return small.astype(np.float32), (x0 + offset, y0 + offset), fine
+
+
 def segment_focal(
-    image: FloatImage, candidate: Candidate, outline: LungOutline | None = None
+    image: FloatImage,
+    candidate: Candidate,
+    outline: LungOutline | None = None,
+    film_mm: float | None = None,
 ) -> tuple[npt.NDArray[np.bool_], _Crop]:
     """Delineate a focal opacity in a crop around the candidate.
 
@@ -198,7 +284,7 @@ def segment_focal(
     it, so its contour cannot run into the mediastinum, chest wall or abdomen. When the
     result is implausible the expected disc is used instead.
     """
-    crop = _crop(image, candidate.center, candidate.radius_px)
+    crop = _crop(image, candidate.center, candidate.radius_px, film_mm)
     r = candidate.radius_px * crop.scale
     smooth = cv2.GaussianBlur(crop.image, (0, 0), max(0.8, r / 6))
     background = cv2.GaussianBlur(crop.image, (0, 0), max(2.0, 1.5 * r))
@@ -525,7 +611,8 @@ def describe_focal(
     if blob is not None:
         # The blob, not the detector's proposal, sets where and at what scale to delineate.
         candidate = Candidate(blob.center, blob.radius_px, candidate.score)
-    lesion, crop = segment_focal(image, candidate, outline)
+    film_mm = calibration.mean_mm or ASSUMED_FIELD_MM / max(image.shape)
+    lesion, crop = segment_focal(image, candidate, outline, film_mm)
     contour_crop = _contour(lesion)
     contour = tuple(crop.to_image((float(x), float(y))) for x, y in contour_crop)
     ys, xs = np.nonzero(lesion)
@@ -537,7 +624,7 @@ def describe_focal(
         if long_mm is not None and long_mm > MASS_THRESHOLD_MM
         else FindingKind.NODULE
     )
-    margin = _margin(crop, lesion, centre_crop, calibration)
+    margin = _margin(crop, lesion, centre_crop, calibration, film_mm)
     estimate = None
     if calibration.is_estimate:
         # An estimated spacing is not the film's own: its sizes are kept apart, marked
@@ -665,16 +752,36 @@ def _radial_profile(
 
 
 def _margin(
-    crop: _Crop, lesion: npt.NDArray[np.bool_], centre: Point, calibration: Calibration
+    crop: _Crop,
+    lesion: npt.NDArray[np.bool_],
+    centre: Point,
+    calibration: Calibration,
+    film_mm: float,
 ) -> Margin:
+    """Notches, spicules and edge sharpness; ``film_mm`` sets the mm thresholds."""
     radii = _radial_profile(lesion, centre)
     smooth = ndimage.uniform_filter1d(radii, size=5, mode="wrap")
     mean_r = float(smooth.mean())
     mm_per_crop_px = (
         (calibration.mean_mm or 0) / crop.scale if calibration.is_calibrated else None
     )
-    notches = _notches(smooth, mean_r, centre, crop, mm_per_crop_px)
-    spicules = _spicules(crop, lesion, smooth, centre, mm_per_crop_px)
+    judge_mm = film_mm / crop.scale  # mm per crop pixel, measured or assumed
+    notches = _notches(
+        smooth,
+        mean_r,
+        centre,
+        crop,
+        mm_per_crop_px,
+        min_depth=notch_min_depth_mm(film_mm) / judge_mm,
+    )
+    spicules = _spicules(
+        crop,
+        lesion,
+        smooth,
+        centre,
+        mm_per_crop_px,
+        min_len=spicule_min_length_mm(film_mm) / judge_mm,
+    )
     sharpness, edge_width = _sharpness(crop.image, lesion, mm_per_crop_px)
     return Margin(
         notches=notches,
@@ -690,13 +797,15 @@ def _notches(
     centre: Point,
     crop: _Crop,
     mm_per_px: float | None,
+    *,
+    min_depth: float,
 ) -> tuple[Notch, ...]:
     """Concavities of the contour: radial minima clearly below the flanking maxima.
 
-    A notch must be at least 10 % of the mean radius deeper than the lower of the two
-    highest points within ±45° on either side, on a profile smoothed over 25°.
-    Shallower dents are contour noise. Even so, most JSRT training nodules show two or
-    more notches: lobulation from a radiograph contour is a weak sign.
+    A notch must be at least 10 % of the mean radius, and ``min_depth`` crop pixels
+    (:func:`notch_min_depth_mm`), deeper than the lower of the two highest points within
+    ±45° on either side, on a profile smoothed over 25°. Shallower dents are contour
+    noise; lobulation from a radiograph contour is a weak sign even so.
     """
     n = len(radii)
     window = n // 8
@@ -708,7 +817,7 @@ def _notches(
         left = max(radii[(i - k) % n] for k in range(1, window + 1))
         right = max(radii[(i + k) % n] for k in range(1, window + 1))
         depth = min(left, right) - radii[i]
-        if depth < 0.10 * mean_r or depth < 1.0:
+        if depth < 0.10 * mean_r or depth < max(1.0, min_depth):
             continue
         a = 2 * math.pi * i / n
         point = (centre[0] + radii[i] * math.sin(a), centre[1] - radii[i] * math.cos(a))
@@ -732,8 +841,10 @@ def _spicules(
     radii: npt.NDArray[np.float64],
     centre: Point,
     mm_per_px: float | None,
+    *,
+    min_len: float,
 ) -> tuple[Spicule, ...]:
-    """Thin bright strands leaving the edge radially.
+    """Thin bright strands leaving the edge radially, at least ``min_len`` crop px long.
 
     Along each ray outside the edge, a strand is where the high-pass intensity stays above
     the surrounding lung (ring median + 1.5 MAD) and is a ridge compared with the rays 15°
@@ -776,7 +887,7 @@ def _spicules(
         a = 2 * math.pi * i / n
         r_tip = radii[i] + 1.5 + run
         tips[i] = (centre[0] + r_tip * math.sin(a), centre[1] - r_tip * math.cos(a))
-    min_len = 3.0 if mm_per_px is None else max(3.0, 1.5 / mm_per_px)
+    min_len = max(3.0, min_len)
     spicules: list[Spicule] = []
     i = 0
     while i < n:
@@ -891,8 +1002,154 @@ def _pleural_contact(
 
 
 # ---------------------------------------------------------------------------------------
+# Size correction and where a focal finding lies
+# ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SizeCorrection:
+    """Measured long axis -> JSRT diameter, fitted by cross-validation (nodule_ranker.json).
+
+    The half-maximum contour lies inside the edge a reader measures to, so measured
+    sizes run small. ``slope * measured + intercept`` is the corrected diameter; the
+    true diameter lay within ``[ratio_low, ratio_high]`` x the corrected one for the
+    central 80 % of training nodules.
+    """
+
+    slope: float
+    intercept: float
+    ratio_low: float
+    ratio_high: float
+
+    def factor(self, long_mm: float) -> float:
+        """How much to scale a finding measured at ``long_mm`` (kept within 0.8-1.6)."""
+        corrected = self.slope * long_mm + self.intercept
+        return float(np.clip(corrected / max(long_mm, 1e-3), 0.8, 1.6))
+
+
+def correct_size(finding: Finding, correction: SizeCorrection) -> Finding:
+    """Scale a focal finding's contour and axes about its centre to the corrected size.
+
+    Geometry stays consistent (contour, box, pixel and mm axes scale together); the
+    interval goes on ``diameter_interval_mm`` when the film's spacing is its own.
+    """
+    measured = finding.long_axis_mm
+    if measured is None and finding.size_estimate is not None:
+        measured = finding.size_estimate.long_axis_mm
+    if not finding.is_focal or measured is None:
+        return finding
+    k = correction.factor(measured)
+    cx, cy = finding.center
+    contour = tuple(
+        (round(cx + (x - cx) * k, 1), round(cy + (y - cy) * k, 1))
+        for x, y in finding.contour
+    )
+
+    def scaled(value: float | None) -> float | None:
+        return None if value is None else round(value * k, 1)
+
+    estimate = finding.size_estimate
+    if estimate is not None:
+        estimate = replace(
+            estimate,
+            long_axis_mm=round(estimate.long_axis_mm * k, 1),
+            short_axis_mm=round(estimate.short_axis_mm * k, 1),
+        )
+    long_mm = scaled(finding.long_axis_mm)
+    interval = (
+        None
+        if long_mm is None
+        else (
+            round(long_mm * correction.ratio_low, 1),
+            round(long_mm * correction.ratio_high, 1),
+        )
+    )
+    return replace(
+        finding,
+        contour=contour,
+        bbox=(Box.of_points(contour) if contour else finding.bbox).rounded(),
+        long_axis_px=round(finding.long_axis_px * k, 1),
+        short_axis_px=round(finding.short_axis_px * k, 1),
+        long_axis_mm=long_mm,
+        short_axis_mm=scaled(finding.short_axis_mm),
+        size_estimate=estimate,
+        diameter_interval_mm=interval,
+    )
+
+
+class LungSites:
+    """Whether a point is lung: in a field, in its hull, or in a posterior recess.
+
+    The same rule as the detector's :func:`engine.nodules.site_of`, on the anatomy grid,
+    for the finding's measured centre (which may move from the candidate's).
+    """
+
+    def __init__(
+        self,
+        anatomy: AnatomyMap,
+        mm_per_image_px: float | None,
+        outline: LungOutline | None = None,
+    ) -> None:
+        from engine.nodules import BASE_RECESS_MM, LUNG_EDGE_MM
+
+        self.grid = anatomy.grid
+        lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
+        # Without a spacing, assume the JSRT field of view (358 mm across the film).
+        mm = mm_per_image_px or 358.0 / (self.grid.size / self.grid.scale)
+        self.mm_per_cell = mm / self.grid.scale
+        self.edge_cells = LUNG_EDGE_MM / self.mm_per_cell
+        self.recess_cells = BASE_RECESS_MM / self.mm_per_cell
+        near = ndimage.distance_transform_edt(~lungs) <= self.edge_cells
+        self.lung = near
+        self.hull = (
+            LungOutline(anatomy).mask.astype(bool) if anatomy.lungs_found else near
+        )
+        rows = lungs.shape[0]
+        has = lungs.any(axis=0)
+        self.base = np.where(has, rows - 1 - np.argmax(lungs[::-1], axis=0), -1)
+        self.found = anatomy.lungs_found
+
+    def in_field(self, p: Point) -> bool:
+        """Within the lung field or at its border."""
+        return self._at(self.lung, p)
+
+    def is_lung(self, p: Point) -> bool:
+        """In a field, its hull (retrocardiac, hilar) or below a dome in the recess."""
+        if not self.found:
+            return True
+        if self._at(self.lung, p) or self._at(self.hull, p):
+            return True
+        return self.in_recess(p)
+
+    def in_recess(self, p: Point) -> bool:
+        """Below the lung base of its column, within the posterior recess depth."""
+        gx, gy = self.grid.to_grid(p)
+        ix = int(np.clip(round(gx), 0, len(self.base) - 1))
+        below = gy - self.base[ix]
+        return bool(self.base[ix] >= 0 and 0 < below <= self.recess_cells)
+
+    def _at(self, mask: npt.NDArray[np.bool_], p: Point) -> bool:
+        gx, gy = self.grid.to_grid(p)
+        ix, iy = round(gx), round(gy)
+        if not (0 <= ix < mask.shape[1] and 0 <= iy < mask.shape[0]):
+            return False
+        return bool(mask[iy, ix])
+
+
+# ---------------------------------------------------------------------------------------
 # Larger and diffuse opacities
 # ---------------------------------------------------------------------------------------
+
+
+# A region denser than its mirror over more than this share of both lung fields (most
+# of one hemithorax) is taken for projection or exposure asymmetry (rotation, breast,
+# scoliosis): the mirror comparison cannot tell it from consolidation.
+DIFFUSE_MAX_LUNG_FRACTION = 0.30
+# The diffuse score has had no positive training film (the JSRT films have no
+# consolidation), so it is capped below certainty, and its area adds only up to the
+# size of a segment (8 % of both lungs).
+DIFFUSE_MAX_CONFIDENCE = 0.8
+DIFFUSE_AREA_SATURATION = 0.08
 
 
 def find_diffuse_opacities(
@@ -901,13 +1158,16 @@ def find_diffuse_opacities(
     calibration: Calibration,
     *,
     first_id: int,
+    focal: tuple[Finding, ...] = (),
 ) -> list[Finding]:
     """Regions of one lung denser than the mirrored region of the other lung.
 
     Consolidation and streaky or reticular change raise the density of part of a lung
     field. Each lung pixel is compared with the contralateral pixel at the same relative
     height and band position; connected regions clearly denser than their mirror become
-    findings, classified by shape (elongated = linear) and texture (reticular).
+    findings, classified by shape (elongated = linear) and texture (reticular). A region
+    that holds a ``focal`` finding's centre is that lesion's own density, not a second
+    finding, and is left out; so is one wider than ``DIFFUSE_MAX_LUNG_FRACTION``.
     """
     if not anatomy.lungs_found:
         return []
@@ -938,14 +1198,23 @@ def find_diffuse_opacities(
     texture = np.abs(g - cv2.GaussianBlur(g, (0, 0), 2.0))
     lung_texture = float(np.median(texture[lungs])) + 1e-6
     findings: list[Finding] = []
+    focal_cells = [grid.to_grid(f.center) for f in focal]
     for index in range(1, n + 1):
         region = labels == index
         area = float(region.sum())
-        if area < 0.015 * lung_area:
+        if not 0.015 <= area / lung_area <= DIFFUSE_MAX_LUNG_FRACTION:
+            continue
+        if any(_holds(region, p) for p in focal_cells):
             continue
         strength = float(diff[region].mean())
         confidence = float(
-            np.clip(0.25 + 0.25 * (strength - 0.9) + 4.0 * area / lung_area, 0.0, 0.9)
+            np.clip(
+                0.25
+                + 0.25 * (strength - 0.9)
+                + 4.0 * min(area / lung_area, DIFFUSE_AREA_SATURATION),
+                0.0,
+                DIFFUSE_MAX_CONFIDENCE,
+            )
         )
         ys, xs = np.nonzero(region)
         pts = np.stack([xs, ys], axis=1).astype(np.float64)
@@ -995,6 +1264,12 @@ def find_diffuse_opacities(
             )
         )
     return findings
+
+
+def _holds(region: npt.NDArray[np.bool_], p: Point) -> bool:
+    ix, iy = round(p[0]), round(p[1])
+    inside = 0 <= iy < region.shape[0] and 0 <= ix < region.shape[1]
+    return inside and bool(region[iy, ix])
 
 
 def _mirror_density(

@@ -205,6 +205,16 @@ class Distance:
         return describe_length(self, lang)
 
 
+MAX_PLAUSIBLE_MM = 1000.0
+"""No length on a chest film exceeds 1 m: a larger (or non-finite) value comes from a
+damaged calibration and is never printed."""
+
+
+def plausible_mm(value: float | None) -> bool:
+    """Whether a length in mm is finite and fits on a chest film."""
+    return value is not None and math.isfinite(value) and 0 <= value <= MAX_PLAUSIBLE_MM
+
+
 def measure(
     a: Point, b: Point, calibration: Calibration, estimate: Calibration | None = None
 ) -> Distance:
@@ -223,6 +233,8 @@ def measure(
     if chosen is None or chosen.row_mm is None or chosen.col_mm is None:
         return Distance(value_px=px, value_mm=None, calibration=CalibrationSource.NONE)
     mm = math.hypot(dx * chosen.col_mm, dy * chosen.row_mm)
+    if not plausible_mm(mm):
+        return Distance(value_px=px, value_mm=None, calibration=CalibrationSource.NONE)
     error = (
         ESTIMATE_RELATIVE_ERROR
         if chosen.source is CalibrationSource.ESTIMATED
@@ -239,9 +251,10 @@ def length_along(
     """Length in mm of a pixel vector (dx, dy), or None without calibration."""
     if calibration.row_mm is None or calibration.col_mm is None:
         return None
-    return math.hypot(
+    mm = math.hypot(
         vector_px[0] * calibration.col_mm, vector_px[1] * calibration.row_mm
     )
+    return mm if plausible_mm(mm) else None
 
 
 # Typical adult internal thoracic width on a PA film is about 26-30 cm; using one value
@@ -260,13 +273,13 @@ def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
 
 def describe_length(d: Distance, lang: str = "en") -> str:
     zh = lang == "zh"
-    if d.value_mm is None:
+    if not plausible_mm(d.value_mm):
         return (
             f"未校准：{d.value_px:.0f} 像素"
             if zh
             else f"uncalibrated: {d.value_px:.0f} px"
         )
-    cm = d.value_mm / 10
+    cm = (d.value_mm or 0.0) / 10
     if d.is_estimate:
         pct = round((d.relative_error or ESTIMATE_RELATIVE_ERROR) * 100)
         if zh:

@@ -12,12 +12,15 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from kernel import Language
+from ontology.phrases import CueSet, load_phrases
+
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
-def detect_language(text: str) -> str:
-    """'zh' when the question contains Chinese characters, else 'en'."""
-    return "zh" if _CJK.search(text) else "en"
+def detect_language(text: str) -> Language:
+    """Chinese when the question contains Chinese characters, else English."""
+    return Language.ZH if _CJK.search(text) else Language.EN
 
 
 class IntentKind(StrEnum):
@@ -30,352 +33,33 @@ class IntentKind(StrEnum):
     EXPLAIN_SIGN = "explain_sign"  # what does spiculation mean
     DRAWN_REGION = "drawn_region"  # what is in the box I drew
     PRESENCE = "presence"  # is there an effusion / a nodule in the left lung?
+    MEASUREMENT = "measurement"  # one computed value: the CTR, a size
+    COMPARE = "compare"  # two or more anchors side by side
     OUT_OF_SCOPE = "out_of_scope"  # treatment, prognosis, diagnosis of the person
     HELP = "help"  # nothing recognised
 
 
-# Cue words per intent; English cues are matched on word boundaries.
-_CUES: dict[IntentKind, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    IntentKind.OUT_OF_SCOPE: (
-        (
-            "治疗",
-            "手术",
-            "用药",
-            "吃什么药",
-            "化疗",
-            "放疗",
-            "预后",
-            "能活",
-            "存活",
-            "要不要切",
-            "怎么办",
-            "开药",
-            "靶向",
-            "确诊",
-        ),
-        (
-            "treat*",
-            "surgery",
-            "surgical",
-            "operate",
-            "chemo*",
-            "radiotherapy",
-            "prognosis",
-            "survival",
-            "medication",
-            "prescribe",
-            "what should i do",
-            "life expectancy",
-            "am i going to",
-        ),
-    ),
-    IntentKind.PROFILE: (
-        (
-            "典型",
-            "符合几条",
-            "符合哪些",
-            "征象对照",
-            "评分卡",
-            "如果这是",
-            "符合",
-            "几条",
-        ),
-        (
-            "typical",
-            "scorecard",
-            "score card",
-            "criteria",
-            "how many does",
-            "how many of",
-            "checklist",
-            "profile",
-            "if this were",
-            "if this is",
-            "does this meet",
-            "meets",
-        ),
-    ),
-    IntentKind.RELATION: (
-        ("距离", "多远", "相连", "连接", "相通", "关系", "间距"),
-        (
-            "distance",
-            "how far",
-            "connect*",
-            "relation*",
-            "gap",
-            "far from",
-            "away from",
-        ),
-    ),
-    IntentKind.DESCRIBE: (
-        (
-            "边缘",
-            "规则",
-            "形态",
-            "形状",
-            "密度",
-            "钙化",
-            "大小",
-            "多大",
-            "分叶",
-            "毛刺",
-            "边界",
-            "描述",
-            "介绍一下",
-            "说说",
-            "讲讲",
-            "性质",
-            "特征",
-            "均匀",
-            "空洞",
-            "直径",
-        ),
-        (
-            "margin*",
-            "border*",
-            "regular",
-            "irregular",
-            "shape",
-            "dense",
-            "density",
-            "calcif*",
-            "size",
-            "how big",
-            "large is",
-            "lobulat*",
-            "spicul*",
-            "describe",
-            "tell me about",
-            "tell me more",
-            "characteri*",
-            "edge*",
-            "homogene*",
-            "cavit*",
-            "diameter",
-            "smooth",
-            "well-defined",
-            "ill-defined",
-        ),
-    ),
-    IntentKind.LIST: (
-        ("几个", "多少个", "列出", "列举", "一共", "数量", "哪些病灶"),
-        (
-            "how many",
-            "list",
-            "count",
-            "number of",
-            "enumerate",
-            "all findings",
-            "all the findings",
-        ),
-    ),
-    IntentKind.LOCATION: (
-        ("在哪", "位置", "哪里", "哪个肺野", "哪一侧", "位于", "标出", "定位"),
-        (
-            "where",
-            "location",
-            "locate",
-            "which zone",
-            "which lobe",
-            "which side",
-            "point to",
-            "show me",
-        ),
-    ),
-    IntentKind.SCREENING: (
-        (
-            "异常",
-            "有没有",
-            "是否有",
-            "发现",
-            "表现",
-            "正常吗",
-            "看到什么",
-            "有什么",
-            "问题吗",
-            "病变吗",
-        ),
-        (
-            "abnormal",
-            "anything",
-            "findings",
-            "finding",
-            "normal",
-            "what do you see",
-            "screen",
-            "any lesion",
-            "any nodule",
-            "overview",
-            "impression",
-            "is there",
-        ),
-    ),
-}
-
-# "What is spiculation?" asks for a definition; "what is the margin of the nodule in the
-# right upper zone?" asks about the image. The weak cues give way when the question also
-# points at the image (a demonstrative or an anatomical place); the strong ones never do.
-_EXPLAIN_STRONG = (
-    ("是什么意思", "什么意思", "解释", "含义", "定义", "是什么征"),
-    ("what does", "mean", "meaning", "explain", "define", "definition"),
-)
-_EXPLAIN_WEAK = (("什么是",), ("what is", "what's", "what are"))
-
-_DEMONSTRATIVES = (
-    (
-        "这个",
-        "那个",
-        "这一",
-        "那一",
-        "(?<!应)该",
-        "上述",
-        "(?<![因如彼])此",
-        "(?<!其)它",
-        "这处",
-        "那处",
-        "这里",
-        "那里",
-        "这是",
-        "这枚",
-        "这块",
-    ),
-    (
-        "this",
-        "that",
-        "it",
-        "the lesion",
-        "the one above",
-        "the nodule",
-        "the opacity",
-        "the mass",
-        "the finding",
-        "the same",
-        "its",
-        "there",
-        "here",
-    ),
-)
-_REGION_WORDS = (
-    ("区域", "这里", "框", "画的", "圈"),
-    ("region", "area", "box", "here", "drew", "drawn", "marked"),
-)
-FOCAL_NOUNS = (
-    (
-        "结节",
-        "肿块",
-        "圆形影",
-        "类圆形",
-        "团块",
-        "病灶",
-        "阴影",
-        "占位",
-        "结节影",
-        "片状影",
-        "斑片影",
-        "条索影",
-        "致密影",
-        "团块影",
-        "高密度影",
-    ),
-    (
-        "nodule",
-        "mass",
-        "round opacity",
-        "rounded opacity",
-        "lesion",
-        "opacity",
-        "shadow",
-        "spot",
-        "finding",
-    ),
-)
-ROUND_WORDS = (
-    ("圆形", "类圆", "结节", "球形"),
-    ("round", "rounded", "nodule", "nodular", "spherical", "coin"),
-)
-# "A3", "a3", "A 3", "#3", "anchor 3", "锚点3" name anchors; the English article "a" before
+# "A3", "a3", "A 3", "#3", "anchor 3", "锚点3" name anchors ("A1A2" names two); the English article "a" before
 # a number ("a 5 mm spicule", "is this a 1 cm nodule") does not, nor does a number
 # followed by a unit or an o'clock.
 _ANCHOR_ID = re.compile(
-    r"(?<![A-Za-z0-9])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
-    r"(?![\d.])(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
+    r"(?<![A-Za-z])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
+    r"(?!\d)(?!\.\d)(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
 )
-_HILUM = (("肺门",), ("hilum", "hilar", "hila"))
-# "Compare A1 and A2" asks about two anchors at once.
-_COMPARE = (
-    ("比较", "对比", "相比", "区别", "差别", "不同"),
-    ("compar*", "versus", "vs", "difference"),
+# The order in which intents are tried when several cue sets match.
+_INTENT_ORDER = (
+    IntentKind.OUT_OF_SCOPE,
+    IntentKind.PROFILE,
+    IntentKind.RELATION,
+    IntentKind.DESCRIBE,
+    IntentKind.LIST,
+    IntentKind.LOCATION,
+    IntentKind.SCREENING,
 )
-# "Is it cancer?", "does it need a biopsy?": a diagnosis or a next step for the person,
-# which only the clinician can decide. Checked after the profile cues, so that "if this
-# were a malignant nodule, which signs..." still gets its scorecard.
-_DIAGNOSIS = (
-    (
-        "是不是癌",
-        "是癌吗",
-        "是肺癌吗",
-        "是否为癌",
-        "良性还是恶性",
-        "是良性",
-        "是恶性",
-        "良恶性",
-        "活检",
-        "穿刺",
-        "要不要做",
-        "需不需要做",
-        "需要做",
-        "需要复查",
-        "多久复查",
-        "随访",
-    ),
-    (
-        "is it cancer",
-        "is this cancer",
-        "is that cancer",
-        "is it malignant",
-        "is this malignant",
-        "is it benign",
-        "is this benign",
-        "benign or malignant",
-        "biops*",
-        "follow-up",
-        "follow up",
-        "need a ct",
-        "get a ct",
-        "order a ct",
-        "should the patient",
-        "should we",
-        "should i",
-    ),
-)
-# A yes/no question about one thing ("有胸腔积液吗", "is there a nodule in the left lung?").
-_YES_NO = (
-    (
-        "吗",
-        "(?<![什怎这那多])么",
-        "是否",
-        "有没有",
-        "有无",
-        "是不是",
-        "可见",
-        "能否看到",
-        "存在",
-    ),
-    (
-        "is there",
-        "are there",
-        "is the",
-        "are the",
-        "is it",
-        "do you see",
-        "can you see",
-        "any",
-        "does the",
-        "do the",
-        "has the",
-        "have the",
-    ),
-)
+
+
+def _cue(name: str) -> CueSet:
+    return load_phrases().cue(name)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -395,11 +79,12 @@ class Intent:
         wants_connection: asks whether things are connected.
         wants_distance: asks how far.
         wants_comparison: asks to compare ("compare A1 and A2", "比较").
+        hits: every intent whose cue words the question contains.
     """
 
     kind: IntentKind
     also: tuple[IntentKind, ...]
-    language: str
+    language: Language
     anchor_ids: tuple[str, ...]
     demonstrative: bool
     demonstrative_phrase: str | None
@@ -411,25 +96,7 @@ class Intent:
     wants_distance: bool
     explain: bool
     wants_comparison: bool
-
-
-def _found(
-    text: str, lowered: str, cues: tuple[tuple[str, ...], tuple[str, ...]]
-) -> str | None:
-    zh, en = cues
-    for cue in zh:
-        # Chinese cues may carry a look-behind (e.g. "(?<!应)该": 该 but not 应该).
-        match = re.search(cue, text)
-        if match:
-            return match.group(0)
-    for cue in en:
-        # A trailing "*" marks a stem ("calcif*" matches "calcified"); other cues are
-        # whole words or phrases, so "it" does not match "item".
-        stem = cue.endswith("*")
-        body = re.escape(cue.rstrip("*"))
-        if re.search(rf"(?<![a-z]){body}" + ("" if stem else r"(?![a-z])"), lowered):
-            return cue.rstrip("*")
-    return None
+    hits: tuple[IntentKind, ...] = ()
 
 
 def parse_intent(
@@ -440,7 +107,7 @@ def parse_intent(
     names_profile: bool = False,
     names_place: bool = False,
 ) -> Intent:
-    """Parse a question into an `Intent`.
+    """Parse a question into an `Intent` (the cue-level reading; see dialogue.query).
 
     Args:
         question: the user's words.
@@ -451,48 +118,38 @@ def parse_intent(
             "the right upper zone"; from the anatomy vocabulary).
     """
     text = question.strip()
-    lowered = text.lower()
     language = detect_language(text)
-    hits = [kind for kind, cues in _CUES.items() if _found(text, lowered, cues)]
-    diagnosis = _found(text, lowered, _DIAGNOSIS) is not None
-    ids = tuple(
-        f"A{next(g for g in m.groups() if g)}" for m in _ANCHOR_ID.finditer(text)
-    )
+    hits = [k for k in _INTENT_ORDER if _cue(f"intent_{k.value}").find(text)]
+    ids = anchor_ids_in(text)
     # "Is there an effusion?" asks about the film; the "there" points at nothing.
-    demonstrative = _found(
-        text, re.sub(r"\b(?:is|are) there\b", " ", lowered), _DEMONSTRATIVES
+    demonstrative = _cue("demonstrative").find(
+        re.sub(r"\b(?:is|are) there\b", " ", text, flags=re.IGNORECASE)
     )
     points_at_image = demonstrative is not None or names_place or bool(ids)
-    explain = _found(text, lowered, _EXPLAIN_STRONG) is not None or (
-        _found(text, lowered, _EXPLAIN_WEAK) is not None and not points_at_image
+    explain = _cue("explain_strong").find(text) is not None or (
+        _cue("explain_weak").find(text) is not None and not points_at_image
     )
-    yes_no = _found(text, lowered, _YES_NO) is not None or text.rstrip().endswith(
+    yes_no = _cue("yes_no").find(text) is not None or text.rstrip().endswith(
         ("吗?", "吗？", "吗")
     )
-    region_words = _found(text, lowered, _REGION_WORDS) is not None
-    focal = _found(text, lowered, FOCAL_NOUNS)
-    round_shape = _found(text, lowered, ROUND_WORDS) is not None
-    wants_connection = any(c in text for c in ("相连", "连接", "相通", "相接")) or bool(
-        re.search(r"connect|attach|contiguous|extend", lowered)
-    )
-    wants_distance = any(c in text for c in ("距离", "多远", "间距")) or bool(
-        re.search(r"distance|how far|far from|away from", lowered)
-    )
-
-    wants_comparison = _found(text, lowered, _COMPARE) is not None
-
+    region_words = _cue("region_words").find(text) is not None
+    wants_comparison = _cue("compare").find(text) is not None
     kind = _choose(
         hits,
-        explain=explain,
-        names_sign=names_sign,
-        names_profile=names_profile,
-        drawn=has_drawn_region,
-        region_words=region_words,
-        anchor_ids=bool(ids),
-        compares_anchors=wants_comparison and len(set(ids)) >= 2,
-        asks_presence=yes_no and (names_sign or names_place) and not demonstrative,
-        demonstrative=demonstrative is not None,
-        diagnosis=diagnosis,
+        _Signals(
+            explain=explain,
+            names_sign=names_sign,
+            names_profile=names_profile,
+            drawn=has_drawn_region,
+            region_words=region_words,
+            anchor_ids=bool(ids),
+            compares_anchors=wants_comparison and len(set(ids)) >= 2,
+            asks_presence=yes_no
+            and (names_sign or names_place)
+            and demonstrative is None,
+            demonstrative=demonstrative is not None,
+            diagnosis=_cue("diagnosis").find(text) is not None,
+        ),
     )
     return Intent(
         kind=kind,
@@ -501,67 +158,86 @@ def parse_intent(
         anchor_ids=ids,
         demonstrative=demonstrative is not None,
         demonstrative_phrase=demonstrative,
-        focal_noun=focal,
-        round_shape=round_shape,
-        mentions_hilum=_found(text, lowered, _HILUM) is not None,
+        focal_noun=_cue("focal_noun").find(text),
+        round_shape=_cue("round_words").find(text) is not None,
+        mentions_hilum=_cue("hilum").find(text) is not None,
         region_words=region_words,
-        wants_connection=wants_connection,
-        wants_distance=wants_distance,
+        wants_connection=_cue("attribute_connection").find(text) is not None,
+        wants_distance=_cue("attribute_distance").find(text) is not None,
         explain=explain,
         wants_comparison=wants_comparison,
+        hits=tuple(hits),
     )
 
 
-def _choose(
-    hits: list[IntentKind],
-    *,
-    explain: bool,
-    names_sign: bool,
-    names_profile: bool,
-    drawn: bool,
-    region_words: bool,
-    anchor_ids: bool,
-    compares_anchors: bool = False,
-    asks_presence: bool = False,
-    demonstrative: bool = False,
-    diagnosis: bool = False,
-) -> IntentKind:
+def anchor_ids_in(text: str) -> tuple[str, ...]:
+    """The anchor ids a question names, in order ("A1跟A2" -> ("A1", "A2"))."""
+    return tuple(
+        f"A{next(g for g in m.groups() if g)}" for m in _ANCHOR_ID.finditer(text)
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Signals:
+    """What a question shows besides its intent cues, for choosing the intent."""
+
+    explain: bool
+    names_sign: bool
+    names_profile: bool
+    drawn: bool
+    region_words: bool
+    anchor_ids: bool
+    compares_anchors: bool = False
+    asks_presence: bool = False
+    demonstrative: bool = False
+    diagnosis: bool = False
+
+
+def _choose(hits: list[IntentKind], s: _Signals) -> IntentKind:
     first = _scope_or_profile(
         hits,
-        explain=explain,
-        names_profile=names_profile,
-        asks_presence=asks_presence,
-        diagnosis=diagnosis,
+        explain=s.explain,
+        names_profile=s.names_profile,
+        asks_presence=s.asks_presence,
+        diagnosis=s.diagnosis,
     )
     if first is not None:
         return first
-    if explain and names_sign and IntentKind.RELATION not in hits:
+    if s.explain and s.names_sign and IntentKind.RELATION not in hits:
         return IntentKind.EXPLAIN_SIGN
-    if compares_anchors:
-        return IntentKind.RELATION  # "compare A1 and A2": the two anchors side by side
-    if anchor_ids and not hits:
+    if s.compares_anchors:
+        return IntentKind.COMPARE  # "compare A1 and A2": the two anchors side by side
+    if s.anchor_ids and not hits:
         return IntentKind.DESCRIBE  # "what is A3?" asks about that anchor
-    if drawn and (region_words or not hits or hits == [IntentKind.SCREENING]):
+    if s.drawn and (s.region_words or not hits or hits == [IntentKind.SCREENING]):
         return IntentKind.DRAWN_REGION
-    for kind in (
-        IntentKind.RELATION,
-        IntentKind.DESCRIBE,
-        IntentKind.LIST,
-        IntentKind.LOCATION,
-    ):
-        if kind in hits:
-            return kind
+    specific = next((k for k in _SPECIFIC if k in hits), None)
+    if specific is not None:
+        return specific
+    return _general(hits, s)
+
+
+_SPECIFIC = (
+    IntentKind.RELATION,
+    IntentKind.DESCRIBE,
+    IntentKind.LIST,
+    IntentKind.LOCATION,
+)
+
+
+def _general(hits: list[IntentKind], s: _Signals) -> IntentKind:
+    """A question with no specific cue: presence, screening, a sign, or help."""
     # "Is there an effusion?", "左肺有结节吗": one thing, asked yes or no, is answered
     # about that thing (and that place), not with the whole screening list.
-    if asks_presence and not explain:
+    if s.asks_presence and not s.explain:
         return IntentKind.PRESENCE
     if IntentKind.SCREENING in hits:
         return IntentKind.SCREENING
-    if names_sign and demonstrative and not explain:
+    if s.names_sign and s.demonstrative and not s.explain:
         return IntentKind.DESCRIBE  # "is this a 1 cm nodule?" asks about the lesion
-    if names_sign:
+    if s.names_sign:
         return IntentKind.EXPLAIN_SIGN
-    if drawn:
+    if s.drawn:
         return IntentKind.DRAWN_REGION
     return IntentKind.HELP
 
@@ -586,6 +262,10 @@ def _scope_or_profile(
         return (
             IntentKind.PRESENCE
         )  # "有气胸吗" asks about the sign, not for the checklist
+    if diagnosis and IntentKind.PROFILE not in hits:
+        return (
+            IntentKind.OUT_OF_SCOPE
+        )  # "是肺癌吗" names a profile but asks for a diagnosis
     if names_profile and (
         IntentKind.PROFILE in hits or IntentKind.LIST in hits or explain or not hits
     ):

@@ -26,6 +26,7 @@ import functools
 import json
 import math
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -38,20 +39,28 @@ from engine.errors import ModelFileMissing
 from engine.model import Side
 
 __all__ = [
+    "RANKER_FEATURES",
     "BlobFeatures",
     "BlobField",
     "CandidateParams",
+    "CandidateTable",
     "NoduleCandidate",
     "PreparedImage",
+    "RankerSpec",
+    "Site",
     "WorkGrid",
     "blob_field",
+    "candidate_table",
     "classifier_features",
     "classify",
     "detect_nodules",
     "extract_patches",
     "find_blob_candidates",
     "load_nodule_classifier_spec",
+    "load_ranker_spec",
     "prepare_image",
+    "site_of",
+    "table_scores",
     "view_transforms",
 ]
 
@@ -160,6 +169,8 @@ class PreparedImage:
     lung: BoolMask = field(repr=False)
     roi: BoolMask = field(repr=False)
     lung_signed_mm: FloatImage = field(repr=False)
+    hull_signed_mm: FloatImage = field(repr=False)
+    below_base_mm: FloatImage = field(repr=False)
     midline_x: float
     mask_used: bool
 
@@ -289,21 +300,59 @@ def prepare_image(
     spread = max(float(p75 - p25), 1e-3)
     normalised = ((work - median) / spread).astype(np.float32)
 
-    lung_u8 = lung.astype(np.uint8)
-    inside = cv2.distanceTransform(lung_u8, cv2.DIST_L2, cv2.DIST_MASK_5)
-    outside = cv2.distanceTransform(1 - lung_u8, cv2.DIST_L2, cv2.DIST_MASK_5)
-    signed = ((inside - outside) * mmpx).astype(np.float32)
+    hulls = _lung_hulls(lung) if mask_used else roi
     return PreparedImage(
         grid=grid,
         normalised=normalised,
         lung=lung,
         roi=roi,
-        lung_signed_mm=signed,
+        lung_signed_mm=_signed_mm(lung, mmpx),
+        hull_signed_mm=_signed_mm(hulls, mmpx),
+        below_base_mm=_below_base_mm(lung, mmpx)
+        if mask_used
+        else np.full(lung.shape, -1.0, np.float32),
         midline_x=_midline(lung, (grid.cols - 1) / 2)
         if mask_used
         else (grid.cols - 1) / 2,
         mask_used=mask_used,
     )
+
+
+def _signed_mm(mask: BoolMask, mmpx: float) -> FloatImage:
+    """Signed distance to the mask's border in mm, positive inside."""
+    mask_u8 = mask.astype(np.uint8)
+    inside = cv2.distanceTransform(mask_u8, cv2.DIST_L2, cv2.DIST_MASK_5)
+    outside = cv2.distanceTransform(1 - mask_u8, cv2.DIST_L2, cv2.DIST_MASK_5)
+    return ((inside - outside) * mmpx).astype(np.float32)
+
+
+def _lung_hulls(lung: BoolMask) -> BoolMask:
+    """Each lung field's convex hull: the lung behind the heart border and the hila.
+
+    One hull per field (not one around both) so the mediastinum between them stays out.
+    """
+    out = np.zeros(lung.shape, np.uint8)
+    for part in _components(lung, keep=2):
+        points = cv2.findNonZero(part.astype(np.uint8))
+        if points is not None:
+            cv2.fillPoly(out, [cv2.convexHull(points)], 1)
+    return out.astype(bool)
+
+
+def _below_base_mm(lung: BoolMask, mmpx: float) -> FloatImage:
+    """How far below the lung field's lowest row in its column a pixel lies, in mm.
+
+    Negative above that row and -1 in columns without lung. The posterior costophrenic
+    recesses reach several centimetres below the domes on a PA film, and JSRT has real
+    lower-lobe nodules there; the stomach and bowel gas lie further down and medially.
+    """
+    rows = lung.shape[0]
+    has = lung.any(axis=0)
+    base = np.where(has, rows - 1 - np.argmax(lung[::-1], axis=0), -1)
+    yy = np.arange(rows, dtype=np.float32)[:, None]
+    out = (yy - base[None, :].astype(np.float32)) * mmpx
+    out[:, ~has] = -1.0
+    return out.astype(np.float32)
 
 
 FEATURE_NAMES = (
@@ -622,6 +671,30 @@ def extract_patches(
 # ---------------------------------------------------------------------------------------
 
 
+# A candidate centre within this distance outside the lung-field border is still lung:
+# segmenter borders are accurate to about 1.5 mm and a nodule at the chest wall has its
+# centre inside the border by its own radius.
+LUNG_EDGE_MM = 3.0
+# How far below the lowest lung row of its column a candidate may lie and still be
+# lung: the posterior costophrenic recesses project below the domes on a PA film (JSRT
+# has lower-lobe S9/S10 nodules there). Stomach and bowel gas lie further down.
+BASE_RECESS_MM = 25.0
+
+
+class Site(StrEnum):
+    """Where a candidate centre lies relative to the lung fields (working grid)."""
+
+    LUNG = "lung"  # in a lung field (or at its border)
+    MEDIAL = "medial"  # in a field's convex hull: behind the heart border or hilum
+    BASE = "base"  # below a dome, in the posterior costophrenic recess
+    OUTSIDE = "outside"  # chest wall, neck, mediastinum, abdomen: not a lung finding
+    UNCHECKED = "unchecked"  # no usable lung mask, so the site is unknown
+
+    @property
+    def is_lung(self) -> bool:
+        return self is not Site.OUTSIDE
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class NoduleCandidate:
     """A ranked nodule candidate in the pixels of the input image.
@@ -638,6 +711,7 @@ class NoduleCandidate:
     side: Side
     in_lung: bool
     features: BlobFeatures
+    site: Site = field(default=Site.UNCHECKED)
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.score <= 1.0:
@@ -751,13 +825,192 @@ def classify(
     return (1 / (1 + np.exp(-logit))).astype(np.float32)
 
 
-def _calibrate(
-    probability: npt.NDArray[np.float32], spec: ClassifierSpec
-) -> npt.NDArray[np.float64]:
-    p = np.clip(probability.astype(np.float64), 1e-6, 1 - 1e-6)
+# ---------------------------------------------------------------------------------------
+# Where a candidate lies, and the second-stage ranker
+# ---------------------------------------------------------------------------------------
+
+
+def site_of(prepared: PreparedImage, x: int, y: int) -> Site:
+    """The site of a working-grid pixel (see :class:`Site`)."""
+    if not prepared.mask_used:
+        return Site.UNCHECKED
+    if prepared.lung_signed_mm[y, x] >= -LUNG_EDGE_MM:
+        return Site.LUNG
+    if prepared.hull_signed_mm[y, x] >= -LUNG_EDGE_MM:
+        return Site.MEDIAL
+    if 0.0 < prepared.below_base_mm[y, x] <= BASE_RECESS_MM:
+        return Site.BASE
+    return Site.OUTSIDE
+
+
+RANKER_FEATURES = (
+    "cnn_logit",
+    "cnn_logit_vs_best",
+    *(f"blob_{name}" for name in FEATURE_NAMES),
+    "hull_depth",
+    "below_base",
+    "blob_rank",
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CandidateTable:
+    """All blob candidates of one film with what the ranker needs, blob order kept."""
+
+    prepared: PreparedImage = field(repr=False)
+    candidates: tuple[WorkCandidate, ...]
+    cnn_logit: npt.NDArray[np.float64] = field(repr=False)
+    inputs: npt.NDArray[np.float64] = field(repr=False)  # (K, len(RANKER_FEATURES))
+    sites: tuple[Site, ...]
+
+
+CnnScorer = Any
+"""``(PatchSource, centres, features) -> probabilities``; :func:`classify` by default."""
+
+
+def candidate_table(
+    image: FloatImage,
+    lung_mask: BoolMask | None,
+    *,
+    mm_per_px: float | None,
+    cnn: CnnScorer | None = None,
+) -> CandidateTable:
+    """Blob candidates of a film, their CNN logits, sites and ranker inputs.
+
+    Training (``engine/training/nodule_ranker.py``) and the run time share this, so the
+    ranker sees exactly the features it was fitted on.
+    """
+    spec = load_nodule_classifier_spec()
+    prepared = prepare_image(
+        image, lung_mask, mm_per_px=mm_per_px, params=spec.candidates
+    )
+    candidates = tuple(find_blob_candidates(prepared, spec.candidates))
+    count = len(candidates)
+    if count == 0:
+        empty = np.zeros((0, len(RANKER_FEATURES)))
+        return CandidateTable(
+            prepared=prepared,
+            candidates=(),
+            cnn_logit=np.zeros(0),
+            inputs=empty,
+            sites=(),
+        )
+    centres = np.array([[c.x, c.y] for c in candidates], np.float32)
+    features = np.stack([classifier_features(c.features) for c in candidates])
+    source = PatchSource.from_normalised(prepared.normalised, spec.patch_steps)
+    if cnn is None:
+        probability = classify(source, centres, features, views=spec.views)
+    else:
+        probability = cnn(source, centres, features)
+    p = np.clip(np.asarray(probability, np.float64), 1e-6, 1 - 1e-6)
     logit = np.log(p / (1 - p))
-    return 1 / (
-        1 + np.exp(-(spec.calibration_slope * logit + spec.calibration_intercept))
+    xs, ys = centres[:, 0].astype(int), centres[:, 1].astype(int)
+    inputs = np.column_stack(
+        [
+            logit,
+            logit - logit.max(),
+            features.astype(np.float64),
+            np.clip(prepared.hull_signed_mm[ys, xs] / 20, -3, 3),
+            np.clip(prepared.below_base_mm[ys, xs] / 20, -1, 3),
+            np.log1p(np.arange(count)) / math.log(100),
+        ]
+    )
+    return CandidateTable(
+        prepared=prepared,
+        candidates=candidates,
+        cnn_logit=logit,
+        inputs=inputs,
+        sites=tuple(
+            site_of(prepared, int(x), int(y)) for x, y in zip(xs, ys, strict=True)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RankerSpec:
+    """``nodule_ranker.json``: a second-stage ranker with calibrated output.
+
+    A logistic regression over candidate features, then an isotonic map of its logit
+    to the probability that the candidate is a nodule. ``report_score`` and ``describe_score`` are the operating points chosen on the
+    training data.
+    """
+
+    version: str
+    features: tuple[str, ...]
+    mean: npt.NDArray[np.float64] = field(repr=False)
+    scale: npt.NDArray[np.float64] = field(repr=False)
+    weights: npt.NDArray[np.float64] = field(repr=False)
+    bias: float
+    iso_x: npt.NDArray[np.float64] = field(repr=False)
+    iso_y: npt.NDArray[np.float64] = field(repr=False)
+    report_score: float
+    describe_score: float
+
+    @classmethod
+    def from_json(cls, card: dict[str, Any]) -> RankerSpec:
+        """Read and check the fields the run time needs."""
+        if tuple(card["features"]) != RANKER_FEATURES:
+            raise ValueError(
+                "nodule_ranker.json was fitted on other features than engine/nodules.py "
+                "computes; refit with engine/training/nodule_ranker.py"
+            )
+        model = card["model"]
+        calibration = card["calibration"]
+        points = card["operating_points"]
+        return cls(
+            version=str(card["version"]),
+            features=RANKER_FEATURES,
+            mean=np.array(model["mean"], np.float64),
+            scale=np.array(model["scale"], np.float64),
+            weights=np.array(model["weights"], np.float64),
+            bias=float(model["bias"]),
+            iso_x=np.array(calibration["x"], np.float64),
+            iso_y=np.array(calibration["y"], np.float64),
+            report_score=float(points["report_score"]),
+            describe_score=float(points["describe_score"]),
+        )
+
+    def logit(self, inputs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """The regression's logit per row of ``inputs``."""
+        return np.asarray(
+            ((inputs - self.mean) / self.scale) @ self.weights + self.bias, np.float64
+        )
+
+    def probability(self, inputs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """Calibrated probability per row (isotonic, linear between its knots)."""
+        return np.asarray(
+            np.interp(self.logit(inputs), self.iso_x, self.iso_y), np.float64
+        )
+
+
+RANKER_NAME = "nodule_ranker"
+
+
+@functools.cache
+def load_ranker_spec() -> RankerSpec | None:
+    """The bundled ranker, or None when the package has none (CNN scores are used)."""
+    path = MODELS_DIR / f"{RANKER_NAME}.json"
+    if not path.is_file():
+        return None
+    return RankerSpec.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+def table_scores(
+    table: CandidateTable, ranker: RankerSpec | None
+) -> npt.NDArray[np.float64]:
+    """Each candidate's reported score: the ranker's probability, else the Platt CNN."""
+    if ranker is not None:
+        return ranker.probability(table.inputs)
+    spec = load_nodule_classifier_spec()
+    return np.asarray(
+        1
+        / (
+            1
+            + np.exp(
+                -(spec.calibration_slope * table.cnn_logit + spec.calibration_intercept)
+            )
+        ),
+        np.float64,
     )
 
 
@@ -779,24 +1032,22 @@ def detect_nodules(
 
     Returns:
         Candidates in input-image pixels, highest score first (ties keep the blob
-        detector's order), at most the classifier's ``max_candidates``.
+        detector's order). Candidates whose centre lies outside the lung fields, their
+        hulls and the posterior recesses (:class:`Site` ``OUTSIDE``) are left out: the
+        chest wall, the neck and the stomach are not lung findings.
     """
-    spec = load_nodule_classifier_spec()
-    prepared = prepare_image(
-        image, lung_mask, mm_per_px=mm_per_px, params=spec.candidates
-    )
-    candidates = find_blob_candidates(prepared, spec.candidates)
-    if not candidates:
+    table = candidate_table(image, lung_mask, mm_per_px=mm_per_px)
+    if not table.candidates:
         return []
-    centres = np.array([[c.x, c.y] for c in candidates], np.float32)
-    features = np.stack([classifier_features(c.features) for c in candidates])
-    source = PatchSource.from_normalised(prepared.normalised, spec.patch_steps)
-    scores = _calibrate(classify(source, centres, features, views=spec.views), spec)
+    scores = table_scores(table, load_ranker_spec())
     order = np.argsort(-scores, kind="stable")
+    prepared = table.prepared
     grid = prepared.grid
     out = []
     for i in order.tolist():
-        c = candidates[i]
+        c, site = table.candidates[i], table.sites[i]
+        if not site.is_lung:
+            continue
         x, y = grid.to_input(c.x, c.y)
         out.append(
             NoduleCandidate(
@@ -806,6 +1057,7 @@ def detect_nodules(
                 score=float(scores[i]),
                 side=Side.RIGHT if c.x < prepared.midline_x else Side.LEFT,
                 in_lung=bool(prepared.lung[c.y, c.x]) and prepared.mask_used,
+                site=site,
                 features=c.features,
             )
         )

@@ -52,6 +52,9 @@ def focal_observations(
     # Sizes only from the image's own calibration, never from an anatomical estimate.
     if analysis.calibration.is_calibrated:
         add("focal.diameter_mm", finding.long_axis_mm)
+        if finding.diameter_interval_mm is not None:
+            add("focal.diameter_mm_low", finding.diameter_interval_mm[0])
+            add("focal.diameter_mm_high", finding.diameter_interval_mm[1])
         add("focal.short_axis_mm", finding.short_axis_mm)
     if finding.margin is not None:
         add("focal.lobulation_notches", len(finding.margin.notches))

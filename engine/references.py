@@ -21,7 +21,9 @@ from engine.anchors import Anchor, AnchorKind, AnchorStore
 from engine.findings import Finding
 from engine.intents import Intent
 from engine.model import Side
+from kernel import Language
 from ontology import AnatomyMention
+from ontology.phrases import load_phrases
 
 
 class Rule(StrEnum):
@@ -33,6 +35,11 @@ class Rule(StrEnum):
     FOCUS = "conversation_focus"  # nothing named: the lesion the conversation is about
     ONLY_FINDING = "only_reportable_focal_finding"
     TOP_FINDING = "most_confident_focal_finding"
+    CONSTRAINT = (
+        "place_and_kind_named"  # the only finding in the place and of the kind named
+    )
+    ORDINAL = "ordinal_in_listing_order"  # "第二个": the second finding as listed
+    SUPERLATIVE = "superlative"  # "most suspicious", "largest" among those that fit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,6 +70,9 @@ class Resolution:
         candidates: when ambiguous, the anchors or findings that fit equally.
         asked_region: the region the question named, when the subject lies elsewhere or
             nowhere (for an honest "there is none in X" or "it lies in Y").
+        place: the place the question constrained the subject to, by slots.
+        elsewhere: when nothing fits the place, the findings of that kind elsewhere.
+        ordinal_missing: an ordinal past the end of the listing ("the fifth" of three).
     """
 
     outcome: Outcome
@@ -72,22 +82,81 @@ class Resolution:
     candidates: tuple[Anchor | Finding, ...] = ()
     asked_region: AnatomyMention | None = None
     unknown_ids: tuple[str, ...] = ()
+    place: PlaceFilter | None = None
+    elsewhere: tuple[Finding, ...] = ()
+    ordinal_missing: int | None = None
 
 
-# A lobe named on a PA film maps to the zone it projects over: readers often say
-# 右肺中叶 for a round opacity of the right middle zone.
-_EQUIVALENT: dict[str, frozenset[str]] = {
-    "right_upper_lobe": frozenset({"right_upper_zone"}),
-    "right_middle_lobe": frozenset({"right_middle_zone"}),
-    "right_lower_lobe": frozenset({"right_lower_zone"}),
-    "left_upper_lobe": frozenset({"left_upper_zone", "left_middle_zone"}),
-    "lingula": frozenset({"left_middle_zone"}),
-    "left_lower_lobe": frozenset({"left_lower_zone", "retrocardiac"}),
-    "right_apex": frozenset({"right_upper_zone"}),
-    "left_apex": frozenset({"left_upper_zone"}),
-    "right_subclavicular": frozenset({"right_upper_zone"}),
-    "left_subclavicular": frozenset({"left_upper_zone"}),
+_SIDE_WORDS = {
+    "zh": {"right": "右", "left": "左", "both": "双"},
+    "en": {"right": "right", "left": "left", "both": "both"},
 }
+_ZONE_WORDS = {
+    "zh": {"upper": "上", "middle": "中", "lower": "下"},
+    "en": {"upper": "upper", "middle": "middle", "lower": "lower"},
+}
+_BAND_WORDS = {
+    "zh": {"inner": "内带", "middle": "中带", "outer": "外带"},
+    "en": {"inner": "inner band", "middle": "middle band", "outer": "outer band"},
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceFilter:
+    """The place a question names, as slots ("right", "lower", "inner", a lobe id)."""
+
+    side: str | None = None
+    zone: str | None = None
+    band: str | None = None
+    lobe: str | None = None
+
+    @classmethod
+    def of(cls, slots: object) -> PlaceFilter:
+        """The place slots of a query (anything with side, zone, band and lobe)."""
+        return cls(
+            side=getattr(slots, "side", None),
+            zone=getattr(slots, "zone", None),
+            band=getattr(slots, "band", None),
+            lobe=getattr(slots, "lobe", None),
+        )
+
+    def __bool__(self) -> bool:
+        return any((self.side, self.zone, self.band, self.lobe))
+
+    def fits(self, f: Finding) -> bool:
+        """Whether a finding lies in the place (a lobe by the zones it projects over)."""
+        loc = f.location
+        if self.side in ("right", "left") and loc.side.value != self.side:
+            return False
+        if self.side == "both" and loc.side is Side.MIDLINE:
+            return False
+        if self.zone is not None and (loc.zone is None or loc.zone.value != self.zone):
+            return False
+        if self.band is not None and (loc.band is None or loc.band.value != self.band):
+            return False
+        return self.lobe is None or region_fits(self.lobe, f)
+
+    def words(self, lang: Language, lobe_name: str | None = None) -> str:
+        """'右下肺野内带' / 'inner band of the right lower zone'; '' when no place."""
+        if self.lobe is not None and lobe_name:
+            return lobe_name
+        side = _SIDE_WORDS[lang].get(self.side or "", "")
+        zone = _ZONE_WORDS[lang].get(self.zone or "", "")
+        band = _BAND_WORDS[lang].get(self.band or "", "")
+        if lang == "zh":
+            core = f"{side}{zone}肺野" if zone else (f"{side}肺" if side else "")
+            return f"{core}{band}"
+        if zone:
+            core = f"{side} {zone} zone".strip()
+        elif self.side == "both":
+            core = "both lungs"
+        else:
+            core = f"{side} lung" if side else ""
+        if band:
+            return f"{band} of the {core}" if core else band
+        return core
+
+
 _LUNG_KINDS = {"lung", "zone", "band", "lobe", "hilum", "pleural", "diaphragm"}
 
 
@@ -102,7 +171,8 @@ def region_fits(region_id: str, finding: Finding) -> bool:
         names.add(band.value)
     if finding.location.side is not Side.MIDLINE:
         names.add(f"{finding.location.side.value}_lung")
-    return region_id in names or bool(_EQUIVALENT.get(region_id, frozenset()) & names)
+    equivalent = load_phrases().equivalent_places.get(region_id, frozenset())
+    return region_id in names or bool(equivalent & names)
 
 
 def resolve_subject(

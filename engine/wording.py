@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from engine.anatomy import Band, Location, Zone
 from engine.findings import Finding, FindingKind
-from engine.geometry import Distance, describe_length
+from engine.geometry import Distance, describe_length, plausible_mm
 from engine.model import Side
+from kernel import Language
 from ontology import Vocabulary
 
 DISCLAIMER = {
@@ -68,11 +69,11 @@ KIND_SHORT = {
 }
 
 
-def side_word(side: Side, lang: str) -> str:
+def side_word(side: Side, lang: Language) -> str:
     return _SIDE[lang][side]
 
 
-def zone_phrase(side: Side, zone: Zone | None, lang: str) -> str:
+def zone_phrase(side: Side, zone: Zone | None, lang: Language) -> str:
     """'右中肺野' / 'right middle zone'."""
     if side is Side.MIDLINE:
         return "纵隔/中线区" if lang == "zh" else "midline / mediastinum"
@@ -84,7 +85,7 @@ def zone_phrase(side: Side, zone: Zone | None, lang: str) -> str:
 
 
 def location_phrase(
-    location: Location, lang: str, vocabulary: Vocabulary | None = None
+    location: Location, lang: Language, vocabulary: Vocabulary | None = None
 ) -> str:
     """Side, zone and band, plus where the point lies outside the lung field."""
     base = zone_phrase(location.side, location.zone, lang)
@@ -98,7 +99,7 @@ def location_phrase(
     return base
 
 
-def _outside_words(location: Location, lang: str) -> str:
+def _outside_words(location: Location, lang: Language) -> str:
     names = {r.value for r in location.regions}
     if "heart" in names or "retrocardiac" in names:
         return (
@@ -107,11 +108,23 @@ def _outside_words(location: Location, lang: str) -> str:
             else "projecting over the heart, retrocardiac"
         )
     if "right_hemidiaphragm" in names or "left_hemidiaphragm" in names:
-        return "膈顶附近" if lang == "zh" else "at the diaphragm dome"
-    return "肺野边缘外" if lang == "zh" else "at the edge of the lung field"
+        return (
+            "膈顶处或膈下后肋膈角区，属后基底肺"
+            if lang == "zh"
+            else "at or below the diaphragm dome, posterior costophrenic recess lung"
+        )
+    if "right_hilum" in names or "left_hilum" in names or "mediastinum" in names:
+        return (
+            "与肺门/纵隔影重叠"
+            if lang == "zh"
+            else "projecting over the hilum or mediastinum"
+        )
+    return "肺野内缘" if lang == "zh" else "at the edge of the lung field"
 
 
-def lobe_phrase(location: Location, lang: str, vocabulary: Vocabulary) -> str | None:
+def lobe_phrase(
+    location: Location, lang: Language, vocabulary: Vocabulary
+) -> str | None:
     if location.lobe is None:
         return None
     name = vocabulary.get_anatomy(location.lobe.value).name(lang)
@@ -122,14 +135,14 @@ def lobe_phrase(location: Location, lang: str, vocabulary: Vocabulary) -> str | 
     )
 
 
-def kind_phrase(kind: FindingKind, lang: str) -> str:
+def kind_phrase(kind: FindingKind, lang: Language) -> str:
     return _KIND[lang][kind]
 
 
-def size_phrase(finding: Finding, lang: str) -> str:
+def size_phrase(finding: Finding, lang: Language) -> str:
     """'约 1.8 × 1.6 cm' with calibration, else pixels, never an unlabelled cm."""
-    if finding.long_axis_mm is not None and finding.short_axis_mm is not None:
-        a, b = finding.long_axis_mm / 10, finding.short_axis_mm / 10
+    if plausible_mm(finding.long_axis_mm) and plausible_mm(finding.short_axis_mm):
+        a, b = (finding.long_axis_mm or 0.0) / 10, (finding.short_axis_mm or 0.0) / 10
         return (
             f"约 {a:.1f} × {b:.1f} cm"
             if lang == "zh"
@@ -137,7 +150,7 @@ def size_phrase(finding: Finding, lang: str) -> str:
         )
     estimate = finding.size_estimate
     px_a, px_b = finding.long_axis_px, finding.short_axis_px
-    if estimate is not None:
+    if estimate is not None and plausible_mm(estimate.long_axis_mm):
         a, b = estimate.long_axis_mm / 10, estimate.short_axis_mm / 10
         error = f"{estimate.relative_error:.0%}"
         return (
@@ -154,7 +167,7 @@ def size_phrase(finding: Finding, lang: str) -> str:
     )
 
 
-def distance_phrase(distance: Distance, lang: str) -> str:
+def distance_phrase(distance: Distance, lang: Language) -> str:
     return describe_length(distance, lang)
 
 
@@ -176,7 +189,7 @@ POSSIBLE = {"zh": "可疑", "en": "possible"}
 
 
 def confidence_phrase(
-    confidence: float, lang: str, report_score: float | None = None
+    confidence: float, lang: Language, report_score: float | None = None
 ) -> str:
     """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
     base = (
@@ -191,7 +204,7 @@ def confidence_phrase(
     )
 
 
-def clock_list(hours: list[int], lang: str) -> str:
+def clock_list(hours: list[int], lang: Language) -> str:
     if lang == "zh":
         return "、".join(f"{h} 点钟" for h in hours) + "方向"
     words = [f"{h} o'clock" for h in hours]
@@ -202,6 +215,6 @@ def cite(anchor_ids: list[str] | tuple[str, ...]) -> str:
     return "".join(f"[{a}]" for a in anchor_ids)
 
 
-def join_sentences(parts: list[str], lang: str) -> str:
+def join_sentences(parts: list[str], lang: Language) -> str:
     sep = "；" if lang == "zh" else "; "
     return sep.join(p for p in parts if p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
+from kernel import Language
 from ontology.errors import InvalidObservation
 from ontology.model import (
     Assessability,
@@ -181,8 +182,22 @@ def _score_item(
             NOT_MEASURED_ZH,
             why=not_measured,
         )
-    satisfying = [o for o in observed if rule.evaluate(o.value)]
     feature = vocabulary.features[rule.feature]
+    borderline = [o for o in observed if _straddles(rule, o, by_feature)]
+    if borderline and len(borderline) == len(observed):
+        low, high = _interval(rule.feature, borderline[0], by_feature)
+        unit = f" {feature.unit}" if feature.unit else ""
+        shown_en = f"{feature.label('en')} {low:g} to {high:g}{unit}"
+        shown_zh = f"{feature.label('zh')} {low:g}–{high:g}{unit}"
+        return result(
+            MatchStatus.NOT_ASSESSABLE,
+            f"borderline: {shown_en} straddles the cut-off ({rule.criterion(feature, 'en')})",
+            f"临界：{shown_zh} 跨越界值（{rule.criterion(feature, 'zh')}）",
+            borderline,
+            borderline[0].value,
+            why=Unassessable.NOT_VALID,
+        )
+    satisfying = [o for o in observed if rule.evaluate(o.value)]
     if satisfying:
         value = satisfying[0].value
         return result(
@@ -195,6 +210,68 @@ def _score_item(
     return result(
         MatchStatus.NOT_MET, *_reasons(rule, feature, value, met=False), observed, value
     )
+
+
+def headline(card: Scorecard, lang: Language | str = Language.EN) -> str:
+    """Say "N of M core signs met" first, supporting signs beside it, counter-signs apart.
+
+    A counter-sign that is present argues against the condition, so it is never
+    added to the count of signs met; it is named on its own.
+    """
+    zh = Language(lang) is Language.ZH
+    core = card.in_group(ItemGroup.CORE)
+    met = card.count(MatchStatus.MET, ItemGroup.CORE)
+    unknown = card.count(MatchStatus.NOT_ASSESSABLE, ItemGroup.CORE)
+    support = card.in_group(ItemGroup.SUPPORTING)
+    support_met = card.count(MatchStatus.MET, ItemGroup.SUPPORTING)
+    counter = [
+        i
+        for i in card.in_group(ItemGroup.BENIGN_COUNTER)
+        if i.status is MatchStatus.MET
+    ]
+    names = (
+        "、".join(i.name_zh for i in counter)
+        if zh
+        else ", ".join(i.name_en for i in counter)
+    )
+    if zh:
+        text = f"符合 {met}/{len(core)} 条核心征象（{unknown} 条无法评估）"
+        text += f"；支持征象 {support_met}/{len(support)}" if support else ""
+        if card.in_group(ItemGroup.BENIGN_COUNTER):
+            text += f"；反向（良性）征象单列：{names or '无'}"
+        return text + "。"
+    text = f"{met} of {len(core)} core signs met ({unknown} not assessable)"
+    text += f"; supporting signs {support_met} of {len(support)}" if support else ""
+    if card.in_group(ItemGroup.BENIGN_COUNTER):
+        text += f"; counter-signs (favouring benign), listed apart: {names or 'none present'}"
+    return text + "."
+
+
+def _interval(
+    feature: str, observation: Observation, by_feature: dict[str, list[Observation]]
+) -> tuple[FeatureValue, FeatureValue]:
+    """The uncertainty interval of an observed value.
+
+    Read from `<feature>_low` / `<feature>_high` observations of the same evidence;
+    the value itself at both ends when the engine sent none.
+    """
+    ends = []
+    for suffix in ("_low", "_high"):
+        same = [
+            o.value
+            for o in by_feature.get(feature + suffix, [])
+            if o.evidence_anchor_ids == observation.evidence_anchor_ids
+        ]
+        ends.append(same[0] if same else observation.value)
+    return ends[0], ends[1]
+
+
+def _straddles(
+    rule: Rule, observation: Observation, by_feature: dict[str, list[Observation]]
+) -> bool:
+    """Whether a value's interval lies on both sides of the rule's cut-off (borderline)."""
+    low, high = _interval(rule.feature, observation, by_feature)
+    return rule.evaluate(low) != rule.evaluate(high)
 
 
 def _reasons(

@@ -10,10 +10,16 @@ Two modes:
   and from ``[casebook.roles]`` (e-mail to role list); a signed-in person with neither gets
   ``[casebook] default_role`` (``reader``; an empty string denies access).
 - **Local single-user mode** otherwise: one person at their own workstation. The role
-  comes from ``CASEBOOK_ROLE`` (default ``reviewer``); when the server listens on the
-  loopback interface only, the sidebar may switch to any role for teaching and
-  demonstration; on any other address it is fixed to ``CASEBOOK_ROLE``, because then
-  everyone who reaches the server would share it.
+  comes from ``CASEBOOK_ROLE`` (default ``reviewer``). The sidebar may switch to any role
+  (for teaching and demonstration) only when the server listens on the loopback
+  interface *and* the request came straight from this machine: a request that carries
+  proxy headers (``X-Forwarded-For``, ``Forwarded``, ...) or names another host came
+  through a reverse proxy or a tunnel, and then the role is fixed to ``CASEBOOK_ROLE``,
+  because everyone who reaches the proxy would share it. ``casebook serve`` refuses a
+  non-loopback address without sign-in unless ``--allow-unauthenticated`` is given.
+
+Every write checks the right on the server side (``require``), whatever the page showed:
+a widget hidden from a role is not a permission.
 
 Every write names ``Identity.actor`` in the audit log: ``oidc:<e-mail or subject>`` or
 ``local:<CASEBOOK_ACTOR or the login name>``.
@@ -249,6 +255,61 @@ def is_loopback(address: str | None) -> bool:
     return (address or "").strip().lower() in LOOPBACK_ADDRESSES or (
         address or ""
     ).startswith("127.")
+
+
+PROXY_HEADERS = frozenset(
+    {"x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded",
+     "x-real-ip", "via", "cf-connecting-ip", "x-original-forwarded-for"}
+)  # fmt: skip
+"""Headers that reverse proxies and tunnels add (RFC 7239 and the de-facto ones)."""
+
+
+def reached_directly(headers: Mapping[str, str] | None) -> bool:
+    """Return whether a request came straight from this machine, not via a proxy.
+
+    A loopback-bound server behind nginx, an SSH tunnel or a cloud tunnel sees every
+    browser as 127.0.0.1; the proxy headers, or a Host that is not a loopback name,
+    give it away. No headers at all (tests, scripts) counts as direct.
+    """
+    if not headers:
+        return True
+    lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+    if PROXY_HEADERS & lowered.keys():
+        return False
+    host = lowered.get("host", "localhost")
+    name = (
+        host.rsplit(":", 1)[0] if not host.startswith("[") else host.split("]")[0] + "]"
+    )
+    return is_loopback(name)
+
+
+class PermissionDenied(AccessDenied):
+    """A write that the person's roles do not allow (checked on the server side)."""
+
+
+_RIGHT_WORDS = {
+    Right.VIEW: "open cases",
+    Right.ASK: "ask questions",
+    Right.ANNOTATE: "save annotations",
+    Right.IMPORT: "import radiographs",
+    Right.AUDIT: "read the audit trail",
+    Right.SETTINGS: "change settings",
+}
+
+
+def require(identity: Identity, right: Right) -> None:
+    """Refuse a write the person may not do, whatever the page offered them.
+
+    Raises:
+        PermissionDenied: none of the person's roles has ``right``.
+    """
+    if identity.can(right):
+        return
+    roles = identity.role_names or "no role"
+    raise PermissionDenied(
+        f"{identity.display_name} ({roles}) may not {_RIGHT_WORDS[right]}; "
+        "ask an administrator for a role that may"
+    )
 
 
 def local_role_choices(base: Role, *, loopback: bool) -> tuple[Role, ...]:

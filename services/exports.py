@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 import secrets
 import shutil
 from collections.abc import Iterator, Mapping, Sequence
@@ -304,9 +305,22 @@ def _json_bytes(value: Any) -> bytes:
 # ---------------------------------------------------------------------- text escaping
 
 
+# Inline Markdown (emphasis, code, links and images, GFM tables and strikethrough) and
+# autolinks; block markers (headings, lists, rules, setext underlines) only start a line.
+_MD_INLINE = re.compile(r"([\\`*_\[\]|~])")
+_MD_LINE_START = re.compile(r"^(\s*|\s*\d+)([#>+=-]|(?<=\d)[.)])", re.MULTILINE)
+
+
 def md_text(text: str) -> str:
-    """Escape user or model text for Markdown: HTML is shown as text, never rendered."""
-    return html.escape(text, quote=False)
+    """Escape user or model text for Markdown: shown as typed, never rendered.
+
+    HTML becomes entities (``&lt;script&gt;``), and every character that would start
+    Markdown (``**bold**``, ``![x](url)``, ``[link](url)``, a leading ``#`` or ``-``)
+    gets a backslash, so a viewer shows the characters instead of formatting them.
+    """
+    escaped = _MD_INLINE.sub(r"\\\1", text)
+    escaped = _MD_LINE_START.sub(r"\1\\\2", escaped)
+    return html.escape(escaped, quote=False).replace("://", ":\\/\\/")
 
 
 def md_cell(text: object) -> str:

@@ -45,6 +45,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "The role is set by CASEBOOK_ROLE because this server is reachable from other machines.",
         "此服务器可被其他机器访问，角色由 CASEBOOK_ROLE 固定。",
     ),
+    "identity.proxied": (
+        "This page was reached through a proxy or tunnel without sign-in: everyone who "
+        "reaches it acts as this role. Configure sign-in (docs/trust.md).",
+        "此页面经代理或隧道访问且未配置登录：所有访问者都以此角色操作。请配置登录（见 docs/trust.md）。",
+    ),
     "frame.image_size": ("Image size", "影像尺寸"),
     "frame.image_size_help": (
         "S, M or L: pick the largest that fits beside the conversation on your screen.",
@@ -386,6 +391,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "chat.failed": (
         "Not answered, and nothing was stored: the reason is at the top of the page.",
         "未能回答，未保存任何内容：原因见页面顶部。",
+    ),
+    "chat.queued": (
+        "Waiting: answered after the questions before it, in this conversation.",
+        "排队中：将在此前的问题之后、在本对话中回答。",
     ),
     "chat.thinking": (
         "Analysing… (the first question on an image takes longest)",

@@ -9,6 +9,7 @@ scorecard) in one transaction.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -85,7 +86,9 @@ def start_session(
 ) -> Session:
     """Open a new conversation about a case's image (its first image by default)."""
     image = store.get_image(image_id) if image_id else _first_image(store, case_id)
+    started = time.perf_counter()
     analysis = analyse_image(store, image, cache, actor=actor)
+    analysis_ms = (time.perf_counter() - started) * 1000
     record = store.start_conversation(
         case_id=case_id,
         image_id=image.image_id,
@@ -102,7 +105,9 @@ def start_session(
     return Session(
         record=record,
         image=image,
-        conversation=Conversation(analysis, backend, image=image_pixels),
+        conversation=Conversation(
+            analysis, backend, image=image_pixels, analysis_ms=analysis_ms
+        ),
         lock=threading.Lock(),
     )
 
@@ -244,6 +249,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
     referenced = tuple(a for a, s in events.items() if s is AnchorStatus.REFERENCED)
     answer = result.to_json()
     answer.pop("anchors", None)  # stored as anchor rows
+    answer.pop("scorecard", None)  # stored as sign-match rows
     answer["parameters"] = result.parameters
     return cases.TurnWrite(
         conversation_id=cases.ConversationId(conversation_id),
@@ -276,12 +282,18 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
             cases.SignMatchWrite(
                 profile_id=result.scorecard.profile_id,
                 profile_version=result.scorecard.profile_version,
+                profile_name_en=result.scorecard.name_en,
+                profile_name_zh=result.scorecard.name_zh,
                 sign_code=str(item.sign_code),
+                name_en=item.name_en,
+                name_zh=item.name_zh,
+                item_group=item.group.value,
                 status=cases.SignStatus(item.status.value),
                 evidence_anchor_ids=tuple(
                     cases.AnchorId(a) for a in item.evidence_anchor_ids
                 ),
                 reason=item.reason_en,
+                reason_zh=item.reason_zh,
             )
             for item in result.scorecard.items
         ),

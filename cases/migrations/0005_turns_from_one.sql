@@ -106,7 +106,13 @@ CREATE TABLE sign_matches (
     sign_code            VARCHAR NOT NULL,
     status               VARCHAR NOT NULL CHECK (status IN ('met', 'not_met', 'not_assessable')),
     evidence_anchor_ids  VARCHAR[] NOT NULL,
-    reason               VARCHAR,
+    reason               VARCHAR,          -- English
+    name_en              VARCHAR,          -- the sign's name as the answer gave it
+    name_zh              VARCHAR,
+    item_group           VARCHAR,          -- core, supporting, ...
+    reason_zh            VARCHAR,
+    profile_name_en      VARCHAR,          -- the profile's name as the answer gave it
+    profile_name_zh      VARCHAR,
     PRIMARY KEY (conversation_id, turn_index, item_index),
     FOREIGN KEY (conversation_id, turn_index) REFERENCES turns (conversation_id, turn_index)
 );
@@ -127,7 +133,16 @@ CREATE TABLE annotations (
 );
 CREATE INDEX annotations_case_idx ON annotations (case_id);
 
-INSERT INTO turns SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_turns;
+-- The scorecard is stored once, as sign-match rows: the answer's copy moves into them
+-- (names, group and reason in the answer's language). A turn without a scorecard keeps
+-- its "scorecard": null.
+INSERT INTO turns
+SELECT * REPLACE (
+    turn_index + 1 AS turn_index,
+    CASE WHEN json_type(answer_json, '$.scorecard') = 'OBJECT'
+         THEN json_merge_patch(answer_json, '{"scorecard": null}')
+         ELSE answer_json END AS answer_json)
+FROM old_turns;
 -- The detail copy becomes columns. A box under 1 px wide or tall was kept widened to
 -- 1 px in the geometry column and exact (rounded to 0.1 px) in detail: keep the exact one.
 INSERT INTO anchors
@@ -153,7 +168,22 @@ SELECT conversation_id, anchor_id, turn_index + 1, status, kind, label,
 FROM old_anchors;
 INSERT INTO turn_anchor_events SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_events;
 INSERT INTO measurements SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_measurements;
-INSERT INTO sign_matches SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_signs;
+INSERT INTO sign_matches
+WITH answered AS (
+    SELECT s.*, t.language,
+           t.answer_json->>'$.scorecard.name' AS card_name,
+           json_extract(t.answer_json, '$.scorecard.items[' || s.item_index || ']') AS item
+    FROM old_signs AS s LEFT JOIN old_turns AS t USING (conversation_id, turn_index)
+)
+SELECT conversation_id, turn_index + 1, item_index, profile_id, profile_version,
+       sign_code, status, evidence_anchor_ids, reason,
+       CASE WHEN language <> 'zh' THEN item->>'$.name' END,
+       CASE WHEN language = 'zh' THEN item->>'$.name' END,
+       item->>'$.group',
+       CASE WHEN language = 'zh' THEN item->>'$.reason' END,
+       CASE WHEN language <> 'zh' THEN card_name END,
+       CASE WHEN language = 'zh' THEN card_name END
+FROM answered;
 INSERT INTO annotations SELECT * REPLACE (turn_index + 1 AS turn_index) FROM old_annotations;
 
 DROP TABLE old_turns;

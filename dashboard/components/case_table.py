@@ -52,7 +52,8 @@ def filters(
         )
         dates = c3.date_input(
             ctx.t("cases.dates"),
-            value=(),
+            # An empty tuple asks for an empty date range; Streamlit's annotations omit it.
+            value=(),  # type: ignore[arg-type]
             key=SessionKey.CASE_DATES.value,
             on_change=_reset_page,
         )
@@ -116,7 +117,7 @@ def filters(
         backend=backend or None,
         verdict=Verdict(verdict) if verdict else None,
         has_warnings=_tristate(warnings),
-        sort=sort,
+        sort=sort or CaseSort.NEWEST,
         page=max(1, int(state.get(SessionKey.CASE_PAGE, 1))),
         page_size=page_size,
     )

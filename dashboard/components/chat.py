@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
@@ -11,17 +11,12 @@ import cases
 from dashboard import feedback, resources
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
-from engine.dialogue import TurnResult
-from services import workflows
+from engine.analysis import AnalysisCache
+from engine.backends.base import ModelBackend
+from services import access, workflows
+from services.access import Right
 from services.overlay import DrawnBox
-
-
-@dataclass(frozen=True, slots=True)
-class Asked:
-    """What asking did: the conversation it went to and the turn, if one was stored."""
-
-    conversation_id: int | None
-    result: TurnResult | None
+from services.question_queue import PendingQuestion, QuestionQueue, QuestionStatus
 
 
 def _titles(answer_json: Mapping[str, object]) -> list[str]:
@@ -89,108 +84,181 @@ def render_transcript(
         render_turn(ctx, turn, by_turn.get(turn.index, []))
 
 
-def ask(
+# --------------------------------------------------------------------------- question queue
+# A rerun (the reader sending a follow-up, clicking anything) stops this script; the
+# questions live in a services.question_queue.QuestionQueue whose worker thread answers
+# them whatever the script does. The script submits, then follows the queue until it is
+# idle, so an interrupted follow costs nothing (see that module's docstring).
+
+FOLLOW_INTERVAL_S = 0.15
+
+
+def question_queue(
     ctx: PageContext,
     store: cases.CaseStore,
     *,
     case_id: str,
     image: cases.Image,
-    conversation_id: int | None,
     backend_name: str,
+    seed_from: int | None = None,
+) -> QuestionQueue:
+    """The question queue of this browser session and image (created on first use).
+
+    ``seed_from`` names a read-only conversation: a conversation this queue opens asks
+    its questions again first.
+    """
+    key = f"question-queue-{image.image_id}"
+    holder = st.session_state.get(key)
+    if not isinstance(holder, _QueueHolder):
+        holder = _QueueHolder(store, ctx.actor, case_id, image.image_id)
+        st.session_state[key] = holder
+    # Streamlit resources are read here, in the script thread, for the worker to use.
+    try:
+        holder.backend = resources.backend(backend_name)
+    except feedback.EXPECTED as exc:
+        holder.backend = exc  # the worker fails the question with this reason
+    holder.registry = resources.sessions()
+    holder.cache = resources.analysis_cache()
+    holder.seed_from = seed_from
+    holder.seed_title = (
+        None if seed_from is None else ctx.t("owner.title", source=seed_from)
+    )
+    return holder.queue
+
+
+class _QueueHolder:
+    """A queue and what its worker needs from Streamlit resources (refreshed per run)."""
+
+    def __init__(
+        self, store: cases.CaseStore, actor: str, case_id: str, image_id: str
+    ) -> None:
+        self.backend: ModelBackend | BaseException | None = None
+        self.registry: resources.SessionRegistry | None = None
+        self.cache: object = None
+        self.seed_from: int | None = None
+        self.seed_title: str | None = None
+        self._store = store
+        self._actor = actor
+        self._case_id = case_id
+        self._image_id = image_id
+        self.queue = QuestionQueue(
+            store, actor=actor, open_session=self._open, forget=self._forget
+        )
+
+    def _open(self, conversation_id: int | None) -> workflows.Session:
+        registry = self.registry
+        if registry is None:
+            raise RuntimeError("the question queue was used before the page set it up")
+        if conversation_id is not None:
+            found = registry.find(conversation_id)
+            if found is not None:
+                return found
+        backend = self.backend
+        if isinstance(backend, BaseException):
+            raise backend
+        if backend is None:
+            raise RuntimeError("the question queue has no backend yet")
+        cache = self.cache if isinstance(self.cache, AnalysisCache) else None
+        if conversation_id is None:
+            seed_from, title = self.seed_from, self.seed_title
+            session = workflows.start_session(
+                self._store,
+                self._case_id,
+                backend=backend,
+                actor=self._actor,
+                image_id=self._image_id,
+                cache=cache,
+                title=title,
+            )
+            if seed_from is not None:
+                workflows.seed_session(
+                    self._store, session, seed_from, actor=self._actor
+                )
+        else:
+            session = workflows.resume_session(
+                self._store,
+                conversation_id,
+                backend=backend,
+                cache=cache,
+                actor=self._actor,
+            )
+        return registry.put(session)
+
+    def _forget(self, conversation_id: int) -> None:
+        if self.registry is not None:
+            self.registry.forget(conversation_id)
+
+
+def submit(
+    ctx: PageContext,
+    queue: QuestionQueue,
+    *,
+    conversation_id: int | None,
     question: str,
     drawn: DrawnBox | None,
-    seed_from: int | None = None,
-) -> Asked:
-    """Ask in a conversation (a new one when ``conversation_id`` is None) and stream the answer.
+) -> PendingQuestion | None:
+    """Queue a question for the conversation shown now (checked against ASK first)."""
+    # The page hides the chat input from roles without ASK, but a hidden widget is not a
+    # permission: check on the server side before anything is queued.
+    try:
+        access.require(ctx.identity, Right.ASK)
+    except access.PermissionDenied as exc:
+        feedback.report(exc)
+        return None
+    return queue.submit(
+        question,
+        conversation_id=conversation_id,
+        drawn_box=None if drawn is None else drawn.box,
+        drawn_label=None if drawn is None else (drawn.label or None),
+        actor=ctx.actor,
+    )
 
-    ``seed_from`` names a read-only conversation whose questions a new conversation asks
-    again first.
 
-    Errors show in the page's message area; a conversation that was opened before the
-    error is still returned so that the next question goes to it.
+def report_finished(finished: Sequence[PendingQuestion]) -> None:
+    """Show why each failed question was not answered (answered ones are turns now)."""
+    for item in finished:
+        if item.status is QuestionStatus.FAILED and item.error is not None:
+            feedback.report(item.error)
+
+
+def follow(ctx: PageContext, queue: QuestionQueue) -> None:
+    """Show the unanswered questions and stream the current answer until all are done.
+
+    Then rerun the page when turns were stored, so they show in the transcript, overlay
+    and pickers; a failed question keeps its place with the reason at the top. A rerun
+    that the reader starts meanwhile stops this loop, never the answers.
     """
-    registry = resources.sessions()
-    with st.chat_message("user"):
-        plain(question)
-        if drawn is not None:
-            b = drawn.box
-            st.caption(
-                ctx.t(
-                    "chat.about_box",
-                    label=escape(drawn.label or "—"),
-                    box=f"[{b.x0:.0f}, {b.y0:.0f}, {b.x1:.0f}, {b.y1:.0f}]",
-                )
-            )
-    session: workflows.Session | None = None
-    with st.chat_message("assistant"):
-        placeholder = st.empty()
-        pieces: list[str] = []
+    pending = [item for item in queue.items() if not item.finished]
+    if not pending:
+        return
+    slots = []
+    for item in pending:
+        with st.chat_message("user"):
+            plain(item.question)
+        with st.chat_message("assistant"):
+            slots.append((item, st.empty()))
+    while True:
+        for item, slot in slots:
+            _show_progress(ctx, item, slot)
+        if queue.wait_idle(timeout=FOLLOW_INTERVAL_S):
+            break
+    for item, slot in slots:
+        _show_progress(ctx, item, slot)
+    finished = queue.clear_finished()
+    report_finished(finished)
+    if any(item.status is QuestionStatus.DONE for item in finished):
+        st.rerun()
 
-        def on_text(piece: str) -> None:
-            pieces.append(piece)
-            placeholder.markdown(escape_lines("".join(pieces)))
 
-        try:
-            with st.spinner(ctx.t("chat.thinking")):
-                session = registry.find(conversation_id) if conversation_id else None
-                if session is None:
-                    backend = resources.backend(backend_name)
-                    if conversation_id is None:
-                        session = workflows.start_session(
-                            store,
-                            case_id,
-                            backend=backend,
-                            actor=ctx.actor,
-                            image_id=image.image_id,
-                            cache=resources.analysis_cache(),
-                            title=None
-                            if seed_from is None
-                            else ctx.t("owner.title", source=seed_from),
-                        )
-                        if seed_from is not None:
-                            workflows.seed_session(
-                                store, session, seed_from, actor=ctx.actor
-                            )
-                    else:
-                        session = workflows.resume_session(
-                            store,
-                            conversation_id,
-                            backend=backend,
-                            cache=resources.analysis_cache(),
-                            actor=ctx.actor,
-                        )
-                    session = registry.put(session)
-                result = workflows.ask(
-                    store,
-                    session,
-                    question,
-                    actor=ctx.actor,
-                    drawn_box=None if drawn is None else drawn.box,
-                    drawn_label=None if drawn is None else (drawn.label or None),
-                    on_text=on_text,
-                )
-        except (*feedback.EXPECTED, ValueError) as exc:
-            placeholder.caption(ctx.t("chat.failed"))
-            if session is not None:
-                # The engine may be a step ahead of the store; rebuild it from the store next time.
-                registry.forget(session.record.conversation_id)
-            feedback.report(exc)
-            return Asked(
-                conversation_id=None
-                if session is None
-                else session.record.conversation_id,
-                result=None,
-            )
-        placeholder.markdown(
-            answer_markdown(result.answer_text, [s.title for s in result.sections])
-        )
-        st.caption(
-            " · ".join(
-                [
-                    ctx.t("chat.turn", number=result.index),
-                    escape(f"{result.backend} {result.model_version}"),
-                    f"{result.latency_ms:.0f} ms",
-                ]
-            )
-        )
-    return Asked(conversation_id=session.record.conversation_id, result=result)
+def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
+    if item.status is QuestionStatus.QUEUED:
+        slot.caption(ctx.t("chat.queued"))
+    elif item.status is QuestionStatus.ANSWERING:
+        if item.streamed:
+            slot.markdown(escape_lines(item.streamed))
+        else:
+            slot.caption(ctx.t("chat.thinking"))
+    elif item.status is QuestionStatus.FAILED:
+        slot.caption(ctx.t("chat.failed"))
+    else:
+        slot.empty()

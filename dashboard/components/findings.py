@@ -63,7 +63,6 @@ class ScorecardView:
 
 
 def scorecard_view(
-    turns: Sequence[cases.Turn],
     matches: Sequence[cases.SignMatch],
     shown_turn: int,
     vocabulary: Vocabulary,
@@ -75,32 +74,20 @@ def scorecard_view(
         return None
     last_turn = max(m.turn_index for m in written)
     items = [m for m in written if m.turn_index == last_turn]
-    turn = next((t for t in turns if t.index == last_turn), None)
-    stored = (turn.answer_json.get("scorecard") if turn else None) or {}
-    by_code = {
-        str(i.get("sign_code")): i
-        for i in stored.get("items", [])
-        if isinstance(i, dict)
-    }
-    same_language = turn is not None and turn.language.value == lang
     profile = vocabulary.find_profile(items[0].profile_id)
     views = []
     for m in items:
         sign = vocabulary.find_sign(m.sign_code)
-        extra = by_code.get(m.sign_code, {})
-        reason = (
-            str(extra.get("reason"))
-            if same_language and extra.get("reason")
-            else (m.reason or "")
-        )
+        # Rows written before 0005 hold the reason in the answer's language only.
+        reason = m.reason_zh if lang == "zh" and m.reason_zh else m.reason
         views.append(
             ScorecardItemView(
                 code=m.sign_code,
                 name=sign.name(lang) if sign else m.sign_code,
-                group=str(extra.get("group", "")),
+                group=m.item_group or "",
                 status=m.status.value,
                 evidence=tuple(m.evidence_anchor_ids),
-                reason=reason,
+                reason=reason or "",
             )
         )
     return ScorecardView(

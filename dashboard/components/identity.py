@@ -52,11 +52,26 @@ def current() -> Identity | None:
     return access.local_identity(
         os.environ,
         chosen=st.session_state.get(SessionKey.LOCAL_ROLE.value),
-        loopback=access.is_loopback(
-            str(st.get_option("server.address") or "127.0.0.1")
-        ),
+        loopback=local_and_direct(),
         login_name=_login_name(),
     )
+
+
+def _headers() -> dict[str, str]:
+    try:
+        return {str(k): str(v) for k, v in st.context.headers.items()}
+    except (AttributeError, RuntimeError):
+        return {}  # no request (AppTest, scripts): nothing came through a proxy
+
+
+def local_and_direct() -> bool:
+    """Whether the server is bound to loopback and this browser reached it directly.
+
+    Only then may the one person at the machine pick any role; through a reverse proxy
+    or a tunnel, everyone who reaches the proxy would share that choice.
+    """
+    address = str(st.get_option("server.address") or "127.0.0.1")
+    return access.is_loopback(address) and access.reached_directly(_headers())
 
 
 def _login_name() -> str:
@@ -87,8 +102,7 @@ def local_role_choices() -> list[access.Role]:
     base = access.parse_role(
         os.environ.get("CASEBOOK_ROLE") or access.DEFAULT_LOCAL_ROLE.value
     )
-    loopback = access.is_loopback(str(st.get_option("server.address") or "127.0.0.1"))
-    return list(access.local_role_choices(base, loopback=loopback))
+    return list(access.local_role_choices(base, loopback=local_and_direct()))
 
 
 def sidebar(identity: Identity) -> None:
@@ -120,6 +134,10 @@ def sidebar(identity: Identity) -> None:
             i18n.text("identity.roles", lang, roles=_role_names(identity, lang))
         )
         st.sidebar.caption(i18n.text("identity.fixed_role", lang))
+        if not access.reached_directly(_headers()):
+            st.sidebar.warning(
+                i18n.text("identity.proxied", lang), icon=":material/lan:"
+            )
 
 
 def _role_names(identity: Identity, lang: str) -> str:

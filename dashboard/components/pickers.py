@@ -80,7 +80,7 @@ def conversation_options(
     conversations: Sequence[cases.Conversation], *, allow_new: bool
 ) -> list[int]:
     """Conversation ids, newest first, then "new" when allowed."""
-    options = [c.conversation_id for c in reversed(conversations)]
+    options: list[int] = [c.conversation_id for c in reversed(conversations)]
     return [*options, NEW] if allow_new else options
 
 

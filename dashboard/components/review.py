@@ -12,6 +12,7 @@ from dashboard.components import canvas
 from dashboard.components.frame import PageContext
 from dashboard.components.text import escape
 from engine.anchors import Anchor
+from services import access
 from services.access import Right
 from services.overlay import DrawnBox
 
@@ -72,6 +73,7 @@ def box_panel(
                 note = st.text_input(ctx.t("box.note"))
                 if st.form_submit_button(ctx.t("box.save"), type="primary"):
                     with feedback.guard(user_input=True):
+                        access.require(ctx.identity, Right.ANNOTATE)
                         saved = store.add_annotation(
                             cases.AnnotationWrite(
                                 case_id=image.case_id,
@@ -81,7 +83,7 @@ def box_panel(
                                 label=box.label or ctx.t("box.default_label"),
                                 verdict=cases.Verdict(verdict) if verdict else None,
                                 note=note.strip() or None,
-                                conversation_id=conversation_id
+                                conversation_id=cases.ConversationId(conversation_id)
                                 if conversation_id
                                 else None,
                                 turn_index=None
@@ -125,6 +127,7 @@ def verdict_buttons(
             width="stretch",
         ):
             with feedback.guard(user_input=True):
+                access.require(ctx.identity, Right.ANNOTATE)
                 saved = store.add_annotation(
                     cases.AnnotationWrite(
                         case_id=image.case_id,

@@ -12,6 +12,8 @@ from dashboard import feedback, state
 from dashboard.components.frame import PageContext
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
+from services import access
+from services.access import Right
 
 UPLOAD_TYPES = ["dcm", "dicom", "dic", "png", "jpg", "jpeg"]
 
@@ -109,6 +111,10 @@ def panel(ctx: PageContext, store: cases.CaseStore) -> None:
         if st.button(
             ctx.t("upload.button"), type="primary", disabled=not files, key="upload_go"
         ):
+            with feedback.guard(user_input=True, stop=True):
+                access.require(
+                    ctx.identity, Right.IMPORT
+                )  # server side, not the widget
             bar = st.progress(0.0, text=ctx.t("upload.progress"))
             done = import_files(
                 store,

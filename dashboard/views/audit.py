@@ -61,7 +61,10 @@ with st.expander(ctx.t("audit.filters"), expanded=True):
         help=ctx.t("audit.text_help"),
     )
     dates = c6.date_input(
-        ctx.t("cases.dates"), value=(), key=SessionKey.AUDIT_DATES.value
+        ctx.t("cases.dates"),
+        # An empty tuple asks for an empty date range; Streamlit's annotations omit it.
+        value=(),  # type: ignore[arg-type]
+        key=SessionKey.AUDIT_DATES.value,
     )
     c7.number_input(
         ctx.t("audit.window"),

@@ -247,54 +247,63 @@ with composer:
         max_chars=2000,
     )
 
+# Questions go through a queue answered by a worker thread, so a follow-up sent before
+# the previous answer arrived is answered after it, in the same conversation
+# (components/chat.py, services/question_queue.py).
+queue = chat.question_queue(
+    ctx,
+    store,
+    case_id=case_id,
+    image=image,
+    backend_name=backend_name,
+    seed_from=seed_from,
+)
+if prompt:
+    pending = chat.submit(
+        ctx,
+        queue,
+        conversation_id=None
+        if conversation is None or read_only
+        else conversation.conversation_id,
+        question=prompt,
+        drawn=working if ask_about_box else None,
+    )
+    if pending is not None and ask_about_box:
+        canvas.consume(prefix)  # the box goes with the question
+        state.drop(SessionKey.ASK_ABOUT_BOX)
+started_from = None
+if conversation is None or read_only:
+    adopted = queue.adopt_new_conversation()
+    if adopted is not None and adopted != (
+        conversation and conversation.conversation_id
+    ):
+        started_from = conversation.conversation_id if conversation else None
+        conversations = [
+            c for c in store.list_conversations(case_id) if c.image_id == image.image_id
+        ]
+        conversation = store.get_conversation(adopted)
+        st.session_state[conversation_key] = conversation.conversation_id
+        read_only = None
+finished = queue.clear_finished()
+chat.report_finished(finished)
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
 events = store.list_anchor_events(conversation.conversation_id) if conversation else ()
+if finished and turns:
+    state.put(SessionKey.SHOWN_TURN, len(turns))
 with transcript:
-    if not turns and not prompt:
+    if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
-    if not (prompt and read_only):
-        chat.render_transcript(ctx, turns, events)
-    if prompt:
-        asked = chat.ask(
-            ctx,
-            store,
-            case_id=case_id,
-            image=image,
-            conversation_id=None
-            if conversation is None or read_only
-            else conversation.conversation_id,
-            backend_name=backend_name,
-            question=prompt,
-            drawn=working if ask_about_box else None,
-            seed_from=seed_from,
+    if started_from is not None:
+        st.success(
+            ctx.t(
+                "owner.started", id=conversation.conversation_id, source=started_from
+            ),
+            icon=":material/call_split:",
         )
-        if read_only and conversation is not None and asked.conversation_id:
-            st.success(
-                ctx.t(
-                    "owner.started",
-                    id=asked.conversation_id,
-                    source=conversation.conversation_id,
-                ),
-                icon=":material/call_split:",
-            )
-        if asked.result is not None and ask_about_box:
-            canvas.consume(prefix)  # the box became an anchor of the turn
-            state.drop(SessionKey.ASK_ABOUT_BOX)
-        if asked.conversation_id is not None and asked.conversation_id != (
-            conversation and conversation.conversation_id
-        ):
-            conversations = [
-                c
-                for c in store.list_conversations(case_id)
-                if c.image_id == image.image_id
-            ]
-            conversation = store.get_conversation(asked.conversation_id)
-            st.session_state[conversation_key] = conversation.conversation_id
-            read_only = None
-        if asked.result is not None and conversation is not None:
-            turns = store.list_turns(conversation.conversation_id)
-            events = store.list_anchor_events(conversation.conversation_id)
-            state.put(SessionKey.SHOWN_TURN, len(turns))
+    # A question sent on a read-only conversation goes to a new one: the old
+    # transcript is not shown above it, so it never looks appended.
+    if not (read_only and queue.items()):
+        chat.render_transcript(ctx, turns, events)
 
 with picker_area:
     c1, c2 = st.columns([3, 1])
@@ -371,7 +380,8 @@ with left:
                 and 1 <= int(requested_turn) <= turn_count
             )
             state.put(
-                SessionKey.SHOWN_TURN, int(requested_turn) if from_link else turn_count
+                SessionKey.SHOWN_TURN,
+                int(requested_turn) if from_link and requested_turn else turn_count,
             )
         if turn_count > 1:
             shown_turn = c1.select_slider(
@@ -461,7 +471,7 @@ with left:
         store.list_sign_matches(conversation.conversation_id) if conversation else ()
     )
     card = (
-        findings.scorecard_view(turns, matches, shown_turn, vocabulary, ctx.lang)
+        findings.scorecard_view(matches, shown_turn, vocabulary, ctx.lang)
         if shown_turn
         else None
     )
@@ -598,7 +608,11 @@ if conversation is not None:
         "views/replay.py",
         label=ctx.t("case.open_replay"),
         icon=":material/replay:",
-        query_params={"conversation": conversation.conversation_id},
+        query_params={"conversation": str(conversation.conversation_id)},
     )
 labels.editor(ctx, store, case_id)
 deid_report(ctx, store, image)
+
+# Last, so the whole page is drawn while the queued questions are answered.
+with transcript:
+    chat.follow(ctx, queue)

@@ -33,7 +33,8 @@ def _param_int(name: str) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-first = store.find_conversation(_param_int("a")) if _param_int("a") else None
+first_id = _param_int("a")
+first = store.find_conversation(first_id) if first_id else None
 case_id = first.case_id if first else st.query_params.get("case")
 case_id = pickers.case_picker(
     ctx, store, key=SessionKey.COMPARE_CASE.value, current=case_id
@@ -68,6 +69,7 @@ st.query_params.update({"a": str(a_id), "b": str(b_id)})
 st.query_params.pop("case", None)
 conv_a = next(c for c in conversations if c.conversation_id == a_id)
 conv_b = next(c for c in conversations if c.conversation_id == b_id)
+a_id, b_id = conv_a.conversation_id, conv_b.conversation_id
 if a_id == b_id:
     st.warning(ctx.t("compare.same"))
 if conv_a.image_id != conv_b.image_id:
@@ -109,24 +111,21 @@ items_b = (
 )
 card_a = (
     findings.scorecard_view(
-        turns_a, store.list_sign_matches(a_id), number_a, vocabulary, ctx.lang
+        store.list_sign_matches(a_id), number_a, vocabulary, ctx.lang
     )
     if number_a
     else None
 )
 card_b = (
     findings.scorecard_view(
-        turns_b, store.list_sign_matches(b_id), number_b, vocabulary, ctx.lang
+        store.list_sign_matches(b_id), number_b, vocabulary, ctx.lang
     )
     if number_b
     else None
 )
 
-spacing = (
-    (image.calibration.row_mm, image.calibration.col_mm)
-    if image.calibration.is_calibrated
-    else None
-)
+row_mm, col_mm = image.calibration.row_mm, image.calibration.col_mm
+spacing = None if row_mm is None or col_mm is None else (row_mm, col_mm)
 matches = overlay.match_anchors(
     [i.anchor for i in items_a], [i.anchor for i in items_b], spacing_mm=spacing
 )
@@ -177,8 +176,10 @@ for m in matches:
             "a": "" if m.a is None else f"{m.a.id} · {m.a.label(ctx.lang)}",
             "b": "" if m.b is None else f"{m.b.id} · {m.b.label(ctx.lang)}",
             "iou": m.iou
-            if m.matched and min(m.a.bbox.width, m.a.bbox.height) >= 2
-            else None,  # type: ignore[union-attr]
+            if m.matched
+            and m.a is not None
+            and min(m.a.bbox.width, m.a.bbox.height) >= 2
+            else None,
             "distance": m.centre_distance_mm
             if m.centre_distance_mm is not None
             else m.centre_distance_px,

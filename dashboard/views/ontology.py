@@ -123,8 +123,8 @@ with tab_signs:
                     ctx.t("ontology.locations"),
                     ", ".join(
                         (
-                            vocabulary.find_anatomy(a).name(ctx.lang)
-                            if vocabulary.find_anatomy(a)
+                            term.name(ctx.lang)
+                            if (term := vocabulary.find_anatomy(a))
                             else a
                         )
                         for a in sign.typical_locations

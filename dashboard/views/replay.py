@@ -129,7 +129,7 @@ if not (requested and requested.isdigit()):
                 "views/replay.py",
                 label=pickers.conversation_label(ctx, c),
                 icon=":material/replay:",
-                query_params={"conversation": c.conversation_id},
+                query_params={"conversation": str(c.conversation_id)},
             )
     st.stop()
 
@@ -279,7 +279,7 @@ with left:
     with feedback.guard(stop=True):
         display = resources.display_image(image.image_id, ctx.image_side)
     matches = store.list_sign_matches(conversation.conversation_id)
-    card = findings.scorecard_view(turns, matches, number, vocabulary, ctx.lang)
+    card = findings.scorecard_view(matches, number, vocabulary, ctx.lang)
     if revealed:
         highlight = (
             {result.target.key.split(":", 1)[1]}
@@ -407,7 +407,7 @@ st.page_link(
     icon=":material/radiology:",
     query_params={
         "id": conversation.case_id,
-        "conversation": conversation.conversation_id,
-        "turn": number,
+        "conversation": str(conversation.conversation_id),
+        "turn": str(number),
     },
 )

@@ -9,7 +9,8 @@ from dashboard import feedback, resources
 from dashboard.components import frame
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
-from services.access import PageId
+from services import access
+from services.access import PageId, Right
 
 ctx = frame.open_page(PageId.SETTINGS)
 with feedback.guard(stop=True):
@@ -56,6 +57,7 @@ with st.form("settings"):
     )
     if st.form_submit_button(ctx.t("settings.save"), type="primary"):
         with feedback.guard(user_input=True):
+            access.require(ctx.identity, Right.SETTINGS)  # server side, not the page
             changed = 0
             for name, value in (
                 ("default_backend", backend),

@@ -22,8 +22,10 @@ __all__ = [
     "NoduleCase",
     "NoduleTruth",
     "ScoredImage",
+    "case_folds",
     "froc",
     "hit_radius_px",
+    "load_jsrt_cases",
     "load_nodule_cases",
     "score_candidates",
 ]
@@ -134,6 +136,46 @@ def load_nodule_cases(manifest: Path) -> list[NoduleCase]:
                 )
             )
     return cases
+
+
+def load_jsrt_cases(folders: list[Path]) -> list[NoduleCase]:
+    """The JSRT rows of every folder's ``manifest.csv``, sorted by case id.
+
+    Each JSRT image is a different patient (database README), so a fold split by case id
+    is patient-disjoint. Rows of other datasets (NIH, TBX11K boxes) are left out: they
+    have no nodule centres and no per-film nodule truth.
+    """
+    cases: dict[str, NoduleCase] = {}
+    for folder in folders:
+        for case in load_nodule_cases(folder / "manifest.csv"):
+            if case.dataset != "JSRT":
+                continue
+            if case.case_id in cases:
+                raise ValueError(
+                    f"{case.case_id} is in more than one manifest; pass each folder once"
+                )
+            cases[case.case_id] = case
+    return [cases[key] for key in sorted(cases)]
+
+
+def case_folds(
+    case_ids: list[str], has_nodule: list[bool], k: int, seed: int
+) -> dict[str, int]:
+    """Fold per case id, stratified by nodule / no nodule, independent of input order.
+
+    Training (``train_nodules``) and the cross-validation bench (``bench/cv_nodules.py``)
+    both call this, so a candidate's CNN score and its ranker come from models that
+    never saw its film.
+    """
+    rng = np.random.default_rng(seed)
+    by_id = dict(zip(case_ids, has_nodule, strict=True))
+    fold: dict[str, int] = {}
+    for flag in (True, False):
+        ids = sorted(c for c, f in by_id.items() if f == flag)
+        order = rng.permutation(len(ids))
+        for position, i in enumerate(order.tolist()):
+            fold[ids[i]] = position % k
+    return fold
 
 
 # ---------------------------------------------------------------------------------------

@@ -50,9 +50,12 @@ from engine.nodules import (
     view_transforms,
 )
 from engine.training.nodule_data import (
+    NoduleCase,
     ScoredImage,
+    case_folds,
     froc,
     hit_radius_px,
+    load_jsrt_cases,
     load_nodule_cases,
 )
 
@@ -67,6 +70,8 @@ class TrainConfig:
 
     data: Path
     out: Path
+    # Further manifests whose JSRT rows join the training set (e.g. ../shared/data/cxr).
+    extra_data: tuple[Path, ...] = ()
     folds: int = 5
     seed: int = 20261128
     steps: int = 2500
@@ -124,7 +129,11 @@ class ImageCandidates:
 
 def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
     """Prepare every training image and label its blob candidates."""
-    cases = load_nodule_cases(config.data / "manifest.csv")
+    cases: list[NoduleCase] = (
+        load_jsrt_cases([config.data, *config.extra_data])
+        if config.extra_data
+        else load_nodule_cases(config.data / "manifest.csv")
+    )
     if config.limit:
         cases = cases[: config.limit]
     params = CandidateParams(
@@ -178,8 +187,20 @@ def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
     return out
 
 
-def folds_of(images: list[ImageCandidates], k: int, seed: int) -> npt.NDArray[np.int64]:
-    """Fold index per image, stratified by whether the image has a nodule."""
+def folds_of(
+    images: list[ImageCandidates], k: int, seed: int, *, by_case_id: bool = False
+) -> npt.NDArray[np.int64]:
+    """Fold index per image, stratified by whether the image has a nodule.
+
+    Runs with ``extra_data`` use :func:`case_folds` (by case id, shared with
+    ``bench/cv_nodules.py``); single-folder runs keep the order-based split that the
+    shipped members were cross-validated with.
+    """
+    if by_case_id:
+        mapping = case_folds(
+            [im.case_id for im in images], [im.has_nodule for im in images], k, seed
+        )
+        return np.array([mapping[im.case_id] for im in images], np.int64)
     rng = np.random.default_rng(seed)
     fold = np.zeros(len(images), np.int64)
     for flag in (True, False):
@@ -486,7 +507,14 @@ def cross_validate(
     """Out-of-fold FROC: each image scored by the model that never saw it."""
     import torch
 
-    fold = folds_of(images, config.folds, config.seed)
+    fold = folds_of(
+        images, config.folds, config.seed, by_case_id=bool(config.extra_data)
+    )
+    (config.out / "folds.json").write_text(
+        json.dumps({im.case_id: int(f) for im, f in zip(images, fold, strict=True)})
+        + "\n",
+        encoding="utf-8",
+    )
     limit = config.candidate_params.max_candidates
     variants = sorted({1, config.views})
     oof: dict[int, list[ScoredImage | None]] = {
@@ -599,6 +627,7 @@ def config_record(config: TrainConfig) -> dict[str, Any]:
     """The settings that define one trained member, as recorded in ``run.json``."""
     return {
         "seed": config.seed,
+        "extra_data": [str(p) for p in config.extra_data],
         "folds": config.folds,
         "steps": config.steps,
         "batch_size": config.batch_size,
@@ -887,7 +916,14 @@ def ensemble(
     )
     out.mkdir(parents=True, exist_ok=True)
     images = build_candidates(config)
-    fold = folds_of(images, config.folds, config.seed)
+    fold = folds_of(
+        images, config.folds, config.seed, by_case_id=bool(config.extra_data)
+    )
+    (config.out / "folds.json").write_text(
+        json.dumps({im.case_id: int(f) for im, f in zip(images, fold, strict=True)})
+        + "\n",
+        encoding="utf-8",
+    )
     limit = config.candidate_params.max_candidates
     oof: list[ScoredImage] = []
     for f in range(config.folds):
@@ -968,6 +1004,13 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         "--out", type=Path, required=True, help="run folder (logs, weights, export)"
     )
     parser.add_argument(
+        "--extra-data",
+        type=Path,
+        nargs="*",
+        default=[],
+        help="further manifest folders whose JSRT rows join the data (folds by case id)",
+    )
+    parser.add_argument(
         "--folds", type=int, default=5, help="cross-validation folds (0 = none)"
     )
     parser.add_argument("--seed", type=int, default=20261128)
@@ -1034,6 +1077,7 @@ def _parse(argv: list[str] | None) -> TrainConfig:
     return TrainConfig(
         data=args.data,
         out=args.out,
+        extra_data=tuple(args.extra_data),
         folds=args.folds,
         seed=args.seed,
         steps=args.steps,

@@ -16,6 +16,7 @@ from cases import audit
 from cases.legacy import as_before_0005
 from cases.model import Anchor, AuditRecord, canonical_json, payload
 from cases.tables import columns_sql
+from cases.verification import current_payloads
 
 # Children first: the turn rows are referenced by the others' foreign keys.
 TURN_TABLES = ("sign_matches", "measurements", "turn_anchor_events", "anchors", "turns")
@@ -41,9 +42,39 @@ ANCHORS_0004 = """CREATE TABLE anchors (
 )"""
 
 
+SIGN_MATCHES_0004 = """CREATE TABLE sign_matches (
+    conversation_id      BIGINT NOT NULL,
+    turn_index           INTEGER NOT NULL,
+    item_index           INTEGER NOT NULL,
+    profile_id           VARCHAR NOT NULL,
+    profile_version      VARCHAR NOT NULL,
+    sign_code            VARCHAR NOT NULL,
+    status               VARCHAR NOT NULL CHECK (status IN ('met', 'not_met', 'not_assessable')),
+    evidence_anchor_ids  VARCHAR[] NOT NULL,
+    reason               VARCHAR,
+    PRIMARY KEY (conversation_id, turn_index, item_index),
+    FOREIGN KEY (conversation_id, turn_index) REFERENCES turns (conversation_id, turn_index)
+)"""
+SIGN_COLUMNS_0004 = (
+    "conversation_id, turn_index, item_index, profile_id, profile_version, sign_code, "
+    "status, evidence_anchor_ids, reason"
+)
+
+
+def legacy(entity_type: str, body: dict) -> dict:
+    """A payload as 0004 wrote it: every engine answer had a "scorecard" key, even null."""
+    old = as_before_0005(entity_type, body)
+    turn = old.get("turn") if entity_type == "turn" else None
+    if isinstance(turn, dict) and "scorecard" not in turn["answer_json"]:
+        turn["answer_json"] = {**turn["answer_json"], "scorecard": None}
+    return old
+
+
 def _ddl(con: duckdb.DuckDBPyConnection, table: str) -> str:
     if table == "anchors":
         return ANCHORS_0004
+    if table == "sign_matches":
+        return SIGN_MATCHES_0004
     (sql,) = con.execute(
         "SELECT sql FROM duckdb_tables() WHERE table_name = ?", [table]
     ).fetchone()
@@ -67,11 +98,13 @@ def _renumber_tables(con: duckdb.DuckDBPyConnection) -> None:
     tables = (*TURN_TABLES, "annotations")
     ddl = {t: _ddl(con, t) for t in tables}
     anchors = _anchors_0004(con)  # already renumbered
+    answers = _answers_0004(con)
     for table in tables:
+        columns = SIGN_COLUMNS_0004 if table == "sign_matches" else "*"
         if table != "anchors":
             con.execute(
-                f"CREATE TEMP TABLE old_{table} AS "
-                f"SELECT * REPLACE (turn_index - 1 AS turn_index) FROM {table}"
+                f"CREATE TEMP TABLE old_{table} AS SELECT * REPLACE "
+                f"(turn_index - 1 AS turn_index) FROM (SELECT {columns} FROM {table})"
             )
     for table in ("annotations", *TURN_TABLES):
         con.execute(f"DROP TABLE {table}")
@@ -81,7 +114,22 @@ def _renumber_tables(con: duckdb.DuckDBPyConnection) -> None:
             con.execute(f"INSERT INTO {table} SELECT * FROM old_{table}")
     for row in anchors:
         con.execute(f"INSERT INTO anchors VALUES ({', '.join('?' for _ in row)})", row)
+    for key, answer in answers.items():
+        con.execute(
+            "UPDATE turns SET answer_json = ? WHERE conversation_id = ? AND turn_index = ?",
+            [canonical_json(answer), *key],
+        )
     con.execute("CREATE INDEX annotations_case_idx ON annotations (case_id)")
+
+
+def _answers_0004(con: duckdb.DuckDBPyConnection) -> dict[tuple[int, int], object]:
+    """Each turn's answer with the scorecard copy 0004 kept in it, by 0-based key."""
+    answers = {}
+    for key, body in current_payloads(con).get("turn", {}).items():
+        old = legacy("turn", body)["turn"]
+        conversation, _, index = key.partition("/")
+        answers[(int(conversation), int(index) - 1)] = old["answer_json"]
+    return answers
 
 
 def _resign_audit(con: duckdb.DuckDBPyConnection) -> None:
@@ -102,7 +150,7 @@ def _resign_audit(con: duckdb.DuckDBPyConnection) -> None:
             action=record.action,
             entity_type=record.entity_type,
             entity_id=entity_id,
-            payload=as_before_0005(record.entity_type, record.payload),
+            payload=legacy(record.entity_type, record.payload),
         )
         rewritten.append(previous)
     con.execute("DELETE FROM audit_log")

@@ -125,3 +125,68 @@ def test_spacing_mm_is_ignored_for_dicom_files(store, make_dicom):
     )
 
     assert outcome.image.calibration.source is CalibrationSource.NONE
+
+
+IMPLAUSIBLE = [
+    # (attributes, the value the warning must name)
+    ({"PixelSpacing": [1e300, 1e300]}, "1e+300"),
+    ({"PixelSpacing": [1e-300, 1e-300]}, "1e-300"),
+    ({"ImagerPixelSpacing": [1e300, 1e300]}, "1e+300"),
+    ({"PixelSpacing": [12.0, 12.0]}, "12"),
+    (
+        {
+            "ImagerPixelSpacing": [0.15, 0.15],
+            "EstimatedRadiographicMagnificationFactor": 1e308,
+        },
+        "1e+308",
+    ),
+    (
+        {
+            "ImagerPixelSpacing": [0.15, 0.15],
+            "EstimatedRadiographicMagnificationFactor": 2.5,
+        },
+        "2.5",
+    ),
+]
+
+
+@pytest.mark.parametrize(("attributes", "named"), IMPLAUSIBLE)
+def test_implausible_spacing_is_not_trusted_and_is_named(attributes, named):
+    calibration, issues = calibration_from_dataset(_dataset(**attributes))
+
+    assert calibration.source is CalibrationSource.NONE
+    warning = next(i for i in issues if "plausible range" in i.message)
+    assert warning.severity.value == "warning"
+    assert named in warning.message
+    assert len(warning.message) < 250  # never a 300-digit number
+
+
+def test_implausible_pixel_spacing_falls_back_to_a_plausible_imager_spacing():
+    calibration, issues = calibration_from_dataset(
+        _dataset(PixelSpacing=[1e300, 1e300], ImagerPixelSpacing=[0.15, 0.15])
+    )
+
+    assert calibration.source is CalibrationSource.IMAGER_PIXEL_SPACING
+    assert any("1e+300" in i.message for i in issues)
+
+
+@pytest.mark.parametrize("typed", [0.01, 8.0])
+def test_implausible_user_spacing_imports_uncalibrated_with_a_warning(store, typed):
+    import io
+
+    import numpy as np
+    from PIL import Image as PILImage
+
+    buffer = io.BytesIO()
+    PILImage.fromarray(
+        (np.arange(128 * 128) % 251).astype(np.uint8).reshape(128, 128)
+    ).save(buffer, format="PNG")
+    outcome = store.import_bytes(
+        buffer.getvalue(), name="f.png", actor="test", spacing_mm=typed
+    )
+
+    assert outcome.image.calibration.source is CalibrationSource.NONE
+    assert any(
+        f"{typed:g}" in w.message and "plausible" in w.message
+        for w in outcome.image.warnings
+    )

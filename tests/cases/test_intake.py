@@ -511,3 +511,29 @@ def test_a_dicom_without_pixels_is_refused(store, dicom_bytes):
 def test_a_missing_path_is_refused(store, tmp_path):
     with pytest.raises(InvalidImageFile, match="no such file"):
         store.import_file(Path(tmp_path / "absent.dcm"), actor="test")
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "reason"),
+    [
+        (1, 1, "below the 64 px"),
+        (63, 512, "below the 64 px"),
+        (64, 600, "aspect ratio beyond 1:8"),
+    ],
+)
+def test_tiny_or_strip_pngs_are_refused(store, table_counts, width, height, reason):
+    before = table_counts(store)
+    pixels = (np.arange(width * height) % 200).astype(np.uint8).reshape(height, width)
+    with pytest.raises(UnsupportedImage, match=reason):
+        store.import_bytes(_png_bytes(pixels), name="strip.png", actor="test")
+    assert table_counts(store) == before
+
+
+def test_a_65535_by_1_dicom_is_refused_before_decoding(store, dicom_bytes):
+    ds = pydicom.dcmread(io.BytesIO(dicom_bytes))
+    ds.Rows, ds.Columns = 1, 65535
+    ds.PixelData = b"\0\0" * 65535
+    buffer = io.BytesIO()
+    ds.save_as(buffer, enforce_file_format=True)
+    with pytest.raises(UnsupportedImage, match=r"65535x1 px, below the 64 px"):
+        store.import_bytes(buffer.getvalue(), name="line.dcm", actor="test")

@@ -6,6 +6,7 @@ import json
 import shutil
 import socket
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -173,13 +174,14 @@ def test_serve_in_the_background_then_status_then_stop(tmp_path, capsys, demo_te
         assert code == 0 and "already serves" in out and str(port) in out
 
         code, _, err = run(capsys, "demo", "--db", str(db))
-        assert (
-            code == 1 and "casebook stop" in err
-        )  # the server holds the lock; the message says what to do
+        assert code == 1 and "casebook stop" in err  # demo rebuilds: it says what to do
+        code, out, err = run(capsys, "list", "--db", str(db), "--json")
+        assert code == 0, err  # read-only commands share the file (cases.connection)
     finally:
         code, out, _ = run(capsys, "stop", "--db", str(db), "--json")
     assert code == 0 and json.loads(out)["stopped"] is True
     assert not paths.pid.exists()
+    assert not db.with_name(db.name + ".wal").exists()  # checkpointed
     code, out, _ = run(capsys, "status", "--db", str(db), "--json")
     stopped = json.loads(out)
     assert (
@@ -232,3 +234,66 @@ def test_status_reads_gpu_name_and_memory_from_nvidia_smi(tmp_path, monkeypatch)
             "source": "nvidia-smi",
         }
     ]
+
+
+@pytest.mark.slow
+def test_sigterm_reaches_the_dashboard_and_the_port_is_free_again(tmp_path, capsys):
+    """A service manager stops `casebook serve`; a restart on the same port works."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "x.duckdb"
+    port = free_port()
+    paths = serve_paths(db)
+    root = Path(__file__).resolve().parents[2]
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--db", str(db), "--port", str(port)],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    try:
+        deadline = time.monotonic() + 90
+        child = None
+        while time.monotonic() < deadline and child is None:
+            time.sleep(0.5)
+            if paths.pid.exists():
+                child = json.loads(paths.pid.read_text())["pid"]
+        assert child is not None, "serve wrote no PID file"
+        _wait_healthy(port)
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+    assert not paths.pid.exists()
+    assert not Path(f"/proc/{child}").exists(), "the Streamlit child outlived serve"
+
+    code, _, err = run(
+        capsys, "serve", "--db", str(db), "--port", str(port), "--background"
+    )
+    try:
+        assert code == 0, err
+    finally:
+        code, out, _ = run(capsys, "stop", "--db", str(db), "--json")
+    assert json.loads(out)["checkpointed"] is True
+
+
+def _wait_healthy(port: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/_stcore/health", timeout=2
+            ) as response:
+                if response.read() == b"ok":
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError("the dashboard never answered")

@@ -3,6 +3,8 @@ annotations, replay, quiz, compare, audit, ontology, settings and roles behave."
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pytest
 import streamlit as st
@@ -598,9 +600,9 @@ def test_compare_pairs_the_anchors_of_two_runs(app_env, demo_db):
     anchors = at.dataframe[0].value
     assert (anchors["status"] == "matched").sum() >= 3
     assert len(at.get("bidi_component")) == 2
-    assert "0 of" in texts(
-        at
-    )  # the same film, the same engine: no scorecard item differs
+    # The same film, the same engine: no scorecard item differs. The whole phrase, so
+    # that "10 of 18 items differ" cannot pass for "0 of".
+    assert re.search(r"(?<!\d)0 of \d+ items differ", texts(at))
 
 
 # --------------------------------------------------------------------------- audit

@@ -9,6 +9,7 @@ from engine.dialogue import Conversation
 from engine.findings import Candidate
 from engine.geometry import Box
 from engine.intents import IntentKind, detect_language, parse_intent
+from ontology import ItemGroup, MatchStatus, Unassessable
 
 from .conftest import SPACING, analyse, make_phantom
 
@@ -47,8 +48,8 @@ def run(analysis, questions):
         ("这个需要手术吗？", IntentKind.OUT_OF_SCOPE),
         ("What treatment do you recommend?", IntentKind.OUT_OF_SCOPE),
         ("What is A3?", IntentKind.DESCRIBE),
-        ("Compare A1 and A2", IntentKind.RELATION),
-        ("比较 A1 和 A2", IntentKind.RELATION),
+        ("Compare A1 and A2", IntentKind.COMPARE),
+        ("比较 A1 和 A2", IntentKind.COMPARE),
         ("Tell me about that lesion", IntentKind.DESCRIBE),
         ("说说这个病灶", IntentKind.DESCRIBE),
         ("hello", IntentKind.HELP),
@@ -68,6 +69,10 @@ def test_intents_in_both_languages(question, kind):
         ("What is A3?", ("A3",)),
         ("Compare a2 and #4", ("A2", "A4")),
         ("锚点5在哪里？", ("A5",)),
+        # An id at the end of a sentence, and two ids written together.
+        ("Compare the morphology of A1 and A2.", ("A1", "A2")),
+        ("A1A2哪个大", ("A1", "A2")),
+        ("Is the lesion about A 1.5 cm across?", ()),
         # The article "a" and a number with a unit name no anchor.
         ("Does the lesion have a 5 mm spicule?", ()),
         ("Is this a 1 cm nodule?", ()),
@@ -241,7 +246,11 @@ def test_seed_turn4_scorecard_counts_are_honest(seed_analysis):
     lobulation = [i for i in card.items if "lobul" in i.name("en").lower()]
     assert lobulation and lobulation[0].status.value == "met"
     assert contour.id in lobulation[0].evidence_anchor_ids
-    assert f"{card.met}" in turns[3].answer_text
+    # The counts, each named whole: a bare digit would be found in any answer.
+    core = card.in_group(ItemGroup.CORE)
+    met = card.count(MatchStatus.MET, ItemGroup.CORE)
+    assert f"符合 {met}/{len(core)} 条核心征象" in turns[3].answer_text
+    assert f"合计：符合 {card.met} 项，不符合 {card.not_met} 项" in turns[3].answer_text
 
 
 def test_two_equal_candidates_make_the_answer_ask_which(phantom):
@@ -370,7 +379,9 @@ def test_a_yes_no_question_about_a_place_answers_for_that_place_in_both_language
     (en,) = run(seed_analysis, ["Is there a nodule in the left lung?"])[1]
     assert zh.intent is en.intent is IntentKind.PRESENCE
     assert "左肺未检出明确的结节或肿块" in zh.answer_text
-    assert "No definite nodule or mass was detected in the left lung" in en.answer_text
+    assert (
+        "No: no definite nodule or mass was detected in the left lung" in en.answer_text
+    )
     # The right-lung nodule is named as lying elsewhere, with its anchor, in both.
     x, y, r = phantom.nodules[0]
     for turn in (zh, en):
@@ -401,12 +412,12 @@ def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis
     (zh,) = run(seed_analysis, ["有胸腔积液吗？"])[1]
     (en,) = run(seed_analysis, ["Is there a pleural effusion?"])[1]
     assert zh.intent is en.intent is IntentKind.PRESENCE and zh.scorecard is None
-    # Effusion itself is not measured; that is said, and so is what the angles show.
-    assert "胸腔积液：无法评估（本图未测得）" in zh.answer_text
-    assert (
-        "Pleural effusion: not assessable (not measured on this image)"
-        in en.answer_text
-    )
+    # Effusion itself is not measured; the answer leads with what the angles show
+    # (yes on this phantom, whose angles are blunted) and says how it was judged.
+    assert zh.sections[0].lines[0].startswith("是：右侧肋膈角约")
+    assert en.sections[0].lines[0].startswith("Yes: The right costophrenic angle")
+    assert "胸腔积液本身未直接测量" in zh.answer_text
+    assert "Pleural effusion is not measured directly" in en.answer_text
     assert "相关可测征象：肋膈角变钝" in zh.answer_text
     assert "Related measured sign: Blunted costophrenic angle" in en.answer_text
     angles = {
@@ -434,9 +445,10 @@ def test_the_scorecard_counts_each_group_and_says_why_items_are_not_assessable(
     t4 = run(seed_analysis, SEED_EN)[1][3]
     card = t4.scorecard
     assert "Core signs (5:" in t4.answer_text and "Counter-signs" in t4.answer_text
-    ct = sum(1 for i in card.items if i.reason_en == "needs CT")
+    ct = card.not_assessable_because(Unassessable.NEEDS_CT)
+    unmeasured = card.not_assessable_because(Unassessable.NOT_MEASURED)
     assert (
-        f"{card.not_assessable} not assessable ({ct} need CT, {card.not_assessable - ct} not measured"
+        f"{card.not_assessable} not assessable ({ct} need CT, {unmeasured} not measured"
         in t4.answer_text
     )
 
@@ -521,11 +533,25 @@ def test_a_deprecated_term_is_answered_with_what_was_found_and_why_the_term_is_n
     assert "no longer recommends 'infiltrate'" in turn.answer_text
 
 
+DESCRIBE_ZH = "描述一下右肺中叶那个圆形影"
+DESCRIBE_EN = "Describe the round opacity in the right middle lobe"
+
+
 def test_a_described_lesion_says_how_the_zones_were_drawn(seed_analysis):
-    t2 = run(seed_analysis, SEED_ZH[:2])[1][1]
-    t2_en = run(seed_analysis, SEED_EN[:2])[1][1]
+    t2 = run(seed_analysis, [SEED_ZH[0], DESCRIBE_ZH])[1][1]
+    t2_en = run(seed_analysis, [SEED_EN[0], DESCRIBE_EN])[1][1]
     assert seed_analysis.zone_rule.describe("zh") in t2.answer_text
     assert seed_analysis.zone_rule.describe("en") in t2_en.answer_text
+
+
+def test_a_question_about_one_property_answers_it_first_and_only_it(seed_analysis):
+    t2 = run(seed_analysis, SEED_EN[:2])[1][1]
+    (details,) = [s for s in t2.sections if s.title.startswith("Details")]
+    assert (
+        details.lines[0].split("] ", 1)[1].startswith(("Irregular.", "Mostly regular."))
+    )
+    assert seed_analysis.zone_rule.describe("en") not in t2.answer_text
+    assert "Size:" not in t2.answer_text
 
 
 def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(phantom):
@@ -535,7 +561,7 @@ def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(ph
         spacing=None,
         key="e",
     )
-    t2 = run(analysis, SEED_EN[:2])[1][1]
+    t2 = run(analysis, [SEED_EN[0], DESCRIBE_EN])[1][1]
     assert (
         "from the estimated size; unreliable near the 3 cm boundary" in t2.answer_text
     )
@@ -545,7 +571,7 @@ def test_an_uncalibrated_lesion_says_that_nodule_or_mass_rests_on_an_estimate(ph
             [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)],
             key="c",
         ),
-        SEED_EN[:2],
+        [SEED_EN[0], DESCRIBE_EN],
     )[1][1]
     assert "estimated size" not in calibrated.answer_text
 
@@ -670,7 +696,7 @@ def test_two_named_anchors_are_compared_not_one_dropped(seed_analysis):
     zh = run(seed_analysis, [*prelude_zh, "比较 A1 和 A2"])[1][2]
     en = run(seed_analysis, [*prelude_en, "Compare A1 and A2"])[1][2]
     _same_analysis(zh, en)
-    assert en.intent is IntentKind.RELATION
+    assert en.intent is IntentKind.COMPARE
     assert _rules(en) == [("explicit_id", "A1"), ("explicit_id", "A2")]
     (distance,) = en.measurements
     assert (distance.kind, distance.from_anchor, distance.to_anchor) == (

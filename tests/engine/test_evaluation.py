@@ -183,6 +183,15 @@ def test_every_metric_of_a_hand_made_manifest_has_its_known_value(films):
         "4": 1.0,
     }
     assert result["nodule"]["top1_hit_rate"] == 0.5
+    # What a reader sees at the report threshold (0.5): both nodules reported, one false
+    # finding over the two nodule films; film c has boxes, so no film counts as normal.
+    reported = result["reported"]
+    assert reported["sensitivity"] == 1.0
+    assert reported["false_per_nodule_film"] == 0.5
+    assert reported["false_per_normal_film"] is None
+    assert reported["size_n"] == 1  # only b gives its diameter in mm
+    # Top candidates 0.9 (false), 0.8, 0.7 (real), 0.6 (false): gaps .9 .2 .3 .6.
+    assert result["calibration"]["ece"] == pytest.approx(0.5)
     assert result["box_hit_rate"] == 1.0 and result["n_box_images"] == 1
     assert result["laterality_errors"] == 0
     assert (
@@ -286,3 +295,20 @@ def test_the_evaluate_command_on_real_films_prints_every_metric_the_issue_names(
         result["latency_ms"]["p50"] > 0
         and result["latency_ms"]["p95"] >= result["latency_ms"]["p50"]
     )
+
+
+def test_the_reliability_table_and_ece_follow_their_definition():
+    from engine.evaluation import expected_calibration_error, reliability_table
+
+    # Bin 0.1-0.2: ten findings said 0.15, two real; bin 0.8-0.9: ten said 0.85, seven
+    # real (one bin under-, one over-confident).
+    scores = np.array([0.15] * 10 + [0.85] * 10)
+    labels = np.array([True] * 2 + [False] * 8 + [True] * 7 + [False] * 3)
+    table = reliability_table(scores, labels)
+    assert [(r["low"], r["n"], r["observed"]) for r in table] == [
+        (0.1, 10, 0.2),
+        (0.8, 10, 0.7),
+    ]
+    # |0.2 - 0.15| and |0.7 - 0.85|, each over half the findings.
+    assert expected_calibration_error(scores, labels) == pytest.approx(0.1)
+    assert expected_calibration_error(np.zeros(0), np.zeros(0, bool)) is None

@@ -103,3 +103,114 @@ def test_on_a_real_pa_film_each_clavicle_lies_on_its_patients_side_above_the_hil
         # Patient right is the image left on a PA film.
         assert bool(x < a.midline_x) == (clavicle is Region.RIGHT_CLAVICLE)
         assert bool(y < a.landmarks[hilum][1])
+
+
+def _calls(analysis: ImageAnalysis, centre, scale: float, mm: float, reach_mm: float):
+    """Long axis and margin calls of the focal finding on ``centre`` (1024-grid px)."""
+    import math
+
+    for f in analysis.focal_findings:
+        if (
+            math.dist((f.center[0] / scale, f.center[1] / scale), centre) * mm
+            <= reach_mm
+        ):
+            return f.long_axis_mm, f.margin.lobulated, f.margin.spiculated
+    return None
+
+
+@pytest.mark.parametrize("case_id", ["JPCLN007", "JPCLN019", "JPCLN032", "JPCLN040"])
+def test_the_same_film_at_half_resolution_gets_the_same_size_and_margin_calls(
+    shared_data: Path, analyzer: Analyzer, case_id
+):
+    import cv2
+    import numpy as np
+
+    from engine.model import Calibration, CalibrationSource
+    from engine.training.nodule_data import load_nodule_cases
+
+    (case,) = [
+        c
+        for c in load_nodule_cases(shared_data / "cxr" / "manifest.csv")
+        if c.case_id == case_id
+    ]
+    nodule = case.nodules[0]
+    full = case.read_image()
+    calls = []
+    for scale in (1.0, 0.5):
+        pixels = (
+            full
+            if scale == 1
+            else cv2.resize(
+                full, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA
+            )
+        )
+        mm = case.mm_per_px / scale
+        a = analyzer.analyze(
+            Radiograph(
+                pixels=np.ascontiguousarray(pixels, np.float32),
+                calibration=Calibration(
+                    row_mm=mm, col_mm=mm, source=CalibrationSource.PIXEL_SPACING
+                ),
+                key=f"{case_id}@{scale}",
+                view_position="PA",
+            )
+        )
+        calls.append(
+            _calls(
+                a, (nodule.x, nodule.y), scale, case.mm_per_px, nodule.diameter_mm / 2
+            )
+        )
+    assert None not in calls, f"the nodule was not described at one resolution: {calls}"
+    (long_a, *margin_a), (long_b, *margin_b) = calls
+    assert abs(long_a - long_b) <= 1.0
+    assert margin_a == margin_b
+
+
+def test_the_wg04_film_as_8_bit_png_gets_the_same_focal_calls(
+    shared_data: Path, analyzer: Analyzer
+):
+    import numpy as np
+
+    film = read(shared_data / "dicom" / "wg04_rg1_cr_chest_pa_j2k.dcm")
+    png = Radiograph(
+        pixels=(np.round(film.pixels * 255) / 255).astype(np.float32),
+        calibration=film.calibration,
+        key=film.key + "-png",
+        view_position=film.view_position,
+    )
+    dicom_calls = [
+        (f.margin.lobulated, f.margin.spiculated)
+        for f in analyzer.analyze(film).focal_findings
+    ]
+    png_calls = [
+        (f.margin.lobulated, f.margin.spiculated)
+        for f in analyzer.analyze(png).focal_findings
+    ]
+    assert dicom_calls
+    assert dicom_calls == png_calls
+
+
+OFF_FIELD_WORDS = {
+    "heart",
+    "retrocardiac",
+    "right_hemidiaphragm",
+    "left_hemidiaphragm",
+    "right_hilum",
+    "left_hilum",
+    "mediastinum",
+}
+
+
+@pytest.mark.parametrize(
+    "name", ["siim_cr_chest_pa_1024.dcm", "wg04_rg1_cr_chest_pa_j2k.dcm"]
+)
+def test_every_focal_finding_is_lung_and_says_where(
+    shared_data: Path, analyzer: Analyzer, name
+):
+    a = analyzer.analyze(read(shared_data / "dicom" / name))
+    for f in a.focal_findings:
+        regions = {r.value for r in f.location.regions}
+        assert f.location.inside_lung or regions & OFF_FIELD_WORDS, (
+            f"{f.id} at {f.center} is neither in a lung field nor over the heart, "
+            f"hilum or a dome: {sorted(regions)}"
+        )

@@ -157,3 +157,29 @@ def test_the_lung_outline_admits_lesions_in_a_lung_and_not_the_chest_wall():
     wall = (float(xs.min()) - 40.0, inside[1])  # 14 mm outside the lateral lung edge
     assert outline.admits(inside, 20 / SPACING)
     assert not outline.admits(wall, 20 / SPACING)
+
+
+def test_a_size_correction_scales_the_contour_and_gives_an_interval():
+    from dataclasses import replace
+
+    from engine.findings import SizeCorrection, correct_size
+
+    finding = _measure(20.0, "gaussian", "right mid zone", 0.2)
+    correction = SizeCorrection(slope=1.0, intercept=5.0, ratio_low=0.8, ratio_high=1.2)
+    corrected = correct_size(finding, correction)
+    k = (finding.long_axis_mm + 5.0) / finding.long_axis_mm
+    assert corrected.long_axis_mm == pytest.approx(finding.long_axis_mm * k, abs=0.1)
+    assert corrected.short_axis_px == pytest.approx(finding.short_axis_px * k, abs=0.1)
+    assert corrected.center == finding.center
+    low, high = corrected.diameter_interval_mm
+    assert low == pytest.approx(0.8 * corrected.long_axis_mm, abs=0.1)
+    assert high == pytest.approx(1.2 * corrected.long_axis_mm, abs=0.1)
+    # The contour grows about the centre by the same factor.
+    r0 = max(math.dist(p, finding.center) for p in finding.contour)
+    r1 = max(math.dist(p, corrected.center) for p in corrected.contour)
+    assert r1 == pytest.approx(r0 * k, rel=0.02)
+    # A wild correction is held within 0.8-1.6 of what was measured.
+    wild = replace(correction, intercept=100.0)
+    assert correct_size(finding, wild).long_axis_mm == pytest.approx(
+        finding.long_axis_mm * 1.6, abs=0.1
+    )

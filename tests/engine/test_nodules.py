@@ -12,8 +12,11 @@ from engine.model import Side
 from engine.nodules import (
     WORK_MM_PER_PX,
     PatchSource,
+    Site,
     detect_nodules,
     extract_patches,
+    prepare_image,
+    site_of,
     work_grid,
 )
 from engine.training.nodule_data import (
@@ -65,6 +68,45 @@ def neutral_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
         return np.full(len(centres), 0.5, np.float32)
 
     monkeypatch.setattr(engine.nodules, "classify", classify)
+    # The second-stage ranker would reorder by blob features and site; without it the
+    # equal CNN scores keep the blob detector's order.
+    monkeypatch.setattr(engine.nodules, "load_ranker_spec", lambda: None)
+
+
+def _two_lung_film(blobs: list[tuple[float, float]]) -> tuple[np.ndarray, np.ndarray]:
+    """512 px at 0.7 mm: the synthetic lungs with bright 8 mm blobs at ``blobs``."""
+    image, mask = synthetic_film(512, 512, blobs[0], 8 / 0.7)
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
+    for bx, by in blobs[1:]:
+        image += 0.12 * np.exp(-((xx - bx) ** 2 + (yy - by) ** 2) / (2 * 8.0**2))
+    return np.clip(image, 0, 1).astype(np.float32), mask
+
+
+def test_sites_separate_lung_recess_and_mediastinum():
+    image, mask = _two_lung_film([(150.0, 240.0)])
+    prepared = prepare_image(image, mask, mm_per_px=0.7)
+    base_row = int(np.nonzero(mask[:, 154])[0].max())
+    assert site_of(prepared, 154, 240) is Site.LUNG
+    assert site_of(prepared, 256, 240) is Site.OUTSIDE  # between the lungs
+    assert site_of(prepared, 154, base_row + 14) is Site.BASE  # 10 mm below the base
+    assert site_of(prepared, 154, base_row + 50) is Site.OUTSIDE  # 35 mm: abdomen
+    unmasked = prepare_image(image, None, mm_per_px=0.7)
+    assert site_of(unmasked, 154, 240) is Site.UNCHECKED
+
+
+@pytest.mark.usefixtures("neutral_classifier")
+def test_a_blob_between_the_lungs_is_no_lung_candidate_but_one_in_the_recess_is():
+    # Lung that the mask leaves out below its base, as the segmenter does behind the
+    # domes: the mask stops 14 mm above the lung's true base, the blob sits 4 mm below it.
+    middle = (256.0, 0.45 * 512)
+    recess = (0.3 * 512, 0.77 * 512 - 14)
+    image, mask = _two_lung_film([middle, recess])
+    mask[round(0.77 * 512 - 20) :] = False
+    candidates = detect_nodules(image, mask, mm_per_px=0.7)
+    assert not any(math.dist((c.x, c.y), middle) < 8 for c in candidates)
+    at_recess = [c for c in candidates if math.dist((c.x, c.y), recess) < 8]
+    assert at_recess and at_recess[0].site is Site.BASE
+    assert all(c.site.is_lung for c in candidates)
 
 
 @pytest.mark.usefixtures("neutral_classifier")
@@ -411,3 +453,44 @@ def test_without_a_strand_the_lesion_is_not_connected_and_the_gap_is_shown():
             p, relation.hilum_point
         ) == pytest.approx(path, abs=2.0)
     assert relation.hilum_point[0] < 512  # the right hilum: image left
+
+
+def test_the_ranker_card_gives_the_run_time_the_fitted_probabilities():
+    from engine.nodules import RANKER_FEATURES, RankerSpec
+    from engine.training.nodule_ranker import (
+        SizeModel,
+        fit_isotonic,
+        fit_logistic,
+        ranker_card,
+    )
+
+    rng = np.random.default_rng(0)
+    n = 4000
+    inputs = rng.normal(size=(n, len(RANKER_FEATURES)))
+    # Real candidates are those with a high first feature (the CNN logit), noisily.
+    truth = 1 / (1 + np.exp(-(2.0 * inputs[:, 0] - 3.0)))
+    labels = rng.random(n) < truth
+    ranker = fit_logistic(inputs, labels)
+    assert ranker.weights[0] > 1.0 and abs(ranker.weights[1:]).max() < 0.3
+    iso_x, iso_y = fit_isotonic(ranker.logit(inputs), labels)
+    assert np.all(np.diff(iso_y) >= 0) and np.all(np.diff(iso_x) > 0)
+    card = ranker_card(
+        ranker,
+        (iso_x, iso_y),
+        report_score=0.4,
+        describe_score=0.05,
+        size=SizeModel(
+            slope=1.1, intercept=2.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
+        ),
+        provenance={},
+    )
+    spec = RankerSpec.from_json(card)
+    p = spec.probability(inputs)
+    # Calibrated: in each fifth of the scores, the mean score is close to the hit rate.
+    order = np.argsort(p)
+    for part in np.array_split(order, 5):
+        assert abs(p[part].mean() - labels[part].mean()) < 0.05
+    assert spec.report_score == 0.4
+    bad = card | {"features": list(RANKER_FEATURES)[:-1]}
+    with pytest.raises(ValueError, match="refit"):
+        RankerSpec.from_json(bad)

@@ -113,8 +113,9 @@ def test_turn2_binds_the_round_opacity_and_describes_its_margin(conversations, f
     )
 
 
-def test_turn3_measures_to_the_right_hilum_in_cm(conversations, film):
-    _, _, spacing = film
+def test_turn3_measures_to_the_right_hilum_in_cm(conversations, film, analyzer):
+    radiograph, _, spacing = film
+    analysis = analyzer.analyze(radiograph)
     t2, t3 = conversations[0][1], conversations[0][2]
     contour = next(a for a in t2.anchors if a.style is AnchorStyle.CONTOUR)
     hilum = next(
@@ -127,9 +128,12 @@ def test_turn3_measures_to_the_right_hilum_in_cm(conversations, film):
         math.dist(contour.center, hilum.center) * spacing, rel=1e-6
     )
     assert f"{distance.value_mm / 10:.1f} cm" in t3.answer_text
-    assert (
-        "相连" in t3.answer_text and "SD" in t3.answer_text
-    )  # the connection answer with its evidence
+    # The connection verdict, named whole ("不相连" contains "相连"), with its evidence.
+    lesion = conversations[0][1].resolved_references[0].finding_id
+    relation = analysis.hilum_relations.get(lesion or "")
+    assert relation is not None
+    verdict = "提示与肺门结构可能相连" if relation.connected else "提示与肺门结构不相连"
+    assert verdict in t3.answer_text and "SD" in t3.answer_text
 
 
 def test_turn4_scorecard_is_honest(conversations):

@@ -365,7 +365,7 @@ def test_seed_turn_four_scorecard(vocabulary: Vocabulary) -> None:
         obs("focal.spicule_count", 3, nodule),
         obs("focal.lobulation_notches", 2, nodule),
         obs("focal.calcification_likelihood", 0.05, nodule),
-        obs("focal.upper_zone", False, nodule),
+        obs("focal.upper_lobe", False, nodule),
         obs("focal.diameter_mm", 12.0, nodule),
         obs("hilum.enlarged", False, "hilum-r"),
     ]
@@ -396,3 +396,25 @@ def test_summary_rejects_an_unknown_language(small_vocabulary: Vocabulary) -> No
     card = score([], small_vocabulary.get_profile("test"), small_vocabulary)
     with pytest.raises(ValueError, match="'fr' is not a valid Language"):
         card.summary("fr")
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "status"),
+    [(17.0, 23.0, NA), (21.0, 25.0, MET), (14.0, 18.0, NOT_MET)],
+)
+def test_a_size_interval_that_straddles_the_cut_off_is_borderline(
+    vocabulary: Vocabulary, low: float, high: float, status: MatchStatus
+) -> None:
+    nodule = "lesion-1"
+    observations = [
+        obs("focal.diameter_mm", (low + high) / 2, nodule),
+        obs("focal.diameter_mm_low", low, nodule),
+        obs("focal.diameter_mm_high", high, nodule),
+    ]
+    card = score(observations, vocabulary.get_profile("early_lung_cancer"), vocabulary)
+    (size,) = [i for i in card.items if i.sign_code == "A61"]
+    assert size.status is status
+    if status is NA:
+        assert size.reason_en.startswith("borderline: long axis 17 to 23 mm")
+        assert "at least 20" in size.reason_en
+        assert size.reason_zh.startswith("临界：")

@@ -8,7 +8,7 @@ import pytest
 
 import cases
 from cases import open_store
-from cases.legacy import as_before_0005
+from cases.legacy import answer_scorecard, as_before_0005
 from cases.model import canonical_json, payload
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
@@ -190,3 +190,25 @@ def test_the_0004_description_is_rebuilt_exactly_from_the_columns(scenario):
             assert old["anchors"][0]["detail"] == detail
             checked += 1
     assert checked >= 4
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_answers_scorecard_is_rebuilt_exactly_from_the_rows(scenario, language):
+    """The scorecard is stored once, as rows; they give back the answer's copy that
+    0004 kept (and hashed) in answer_json, in the answer's language."""
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
+    question = (
+        SEED[3]
+        if language == "zh"
+        else "If this were early lung cancer, which signs does this image meet?"
+    )
+    result = workflows.ask(store, session, question, actor="dr.a")
+    assert result.scorecard is not None and result.language == language
+    (turn,) = store.list_turns(session.record.conversation_id)
+    assert "scorecard" not in turn.answer_json  # stored once
+    rows = [payload(s) for s in store.list_sign_matches(session.record.conversation_id)]
+    expected = json.loads(canonical_json(result.to_json()["scorecard"]))
+    assert answer_scorecard(rows, language) == expected

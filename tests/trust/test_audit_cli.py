@@ -74,6 +74,15 @@ def test_deleting_the_newest_records_is_only_caught_with_a_published_head(
         ),
         "DELETE FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log)",
     )
+    # Left alone, the case list's summary still counts the deleted turn.
+    code, out, _ = run(capsys, "audit", "verify", "--db", str(seed_copy))
+    assert code == 1 and "case list summary of case" in out
+    # A careful forger rewrites the summary too: the chain is then valid.
+    tamper(
+        seed_copy,
+        "UPDATE case_summaries SET turn_count = turn_count - 1, "
+        "last_turn_at = (SELECT max(created_at) FROM turns)",
+    )
     code, out, _ = run(capsys, "audit", "verify", "--db", str(seed_copy))
     assert code == 0 and out.startswith("audit chain OK: checked 8 audit records")
     code, out, _ = run(

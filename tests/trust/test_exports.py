@@ -94,7 +94,7 @@ def test_the_report_shows_each_turn_and_the_audit_trail(exported):
     assert report.startswith("# Conversation 1, case C000001")
     for n in (1, 2, 3, 4):
         assert f"## Turn {n}" in report and f"](overlays/turn-0{n}.png)" in report
-    assert "| center_to_hilum | A2 | A3 | 6.7 cm | PixelSpacing |" in report
+    assert "| center\\_to\\_hilum | A2 | A3 | 6.7 cm | PixelSpacing |" in report
     assert "Audit chain verified at export" in report
 
 

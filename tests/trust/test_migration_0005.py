@@ -66,6 +66,14 @@ def test_a_zero_based_database_migrates_and_verifies(seed_copy, capsys):
         assert store.list_annotations("C000001")[0].turn_index == 2
         assert {e.turn_index for e in store.list_anchor_events(1)} == {1, 2, 3, 4}
         assert store.zero_based_audit_until() > 0
+        # The copies moved into typed columns: the anchors' detail, the answer's card.
+        anchors = store.list_anchors(1)
+        assert all(a.style for a in anchors)
+        assert {a.label_zh for a in anchors} != {None}
+        signs = store.list_sign_matches(1)
+        assert signs and all(s.item_group and s.name_zh for s in signs)
+        assert all(s.reason_zh for s in signs)
+        assert not any(t.answer_json.get("scorecard") for t in store.list_turns(1))
 
 
 def test_tampering_before_the_migration_is_still_named(seed_copy, capsys):

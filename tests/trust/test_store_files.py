@@ -147,11 +147,15 @@ def test_a_tampered_store_file_is_detected_and_named(
     assert str(path) in out
 
 
-def test_a_damaged_header_file_is_not_detected(seed_copy, capsys):
-    """No hash of the header is recorded (docs/trust.md says so): only its presence is checked."""
+def test_a_damaged_header_file_is_detected(seed_copy, capsys):
+    """Header files are named by their own SHA-256, which the audited image row holds."""
     flip_a_byte(header_file(seed_copy))
     code, report = verify_json(capsys, seed_copy)
-    assert code == 0 and report["ok"]
+    assert code == 1
+    assert [(p["entity_type"], p["kind"]) for p in report["problems"]] == [
+        ("image", "entity_changed"),
+    ]
+    assert "header file" in report["problems"][0]["message"]
 
 
 def test_every_broken_file_is_listed(seed_copy, capsys):

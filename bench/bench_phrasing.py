@@ -1,0 +1,45 @@
+"""Phrasing accuracy: how often the dialogue reads a labelled utterance's intent and slots right.
+
+Usage: python bench/bench_phrasing.py [CORPUS.jsonl ...] [--failures]
+
+Prints per-group accuracy for each corpus file (default: tests/engine/phrasing/dev.jsonl,
+and heldout.jsonl when it exists) and the number of help-menu answers to utterances that
+name a place, sign, anchor or measurement. The figure to quote is the held-out file's:
+the dev file is what the parser was tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.dialogue.phrasing import evaluate  # noqa: E402
+
+CORPUS = ROOT / "tests" / "engine" / "phrasing"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="*", type=Path)
+    parser.add_argument("--failures", action="store_true", help="list every miss")
+    args = parser.parse_args()
+    paths = args.corpus or [
+        p for p in (CORPUS / "dev.jsonl", CORPUS / "heldout.jsonl") if p.exists()
+    ]
+    for path in paths:
+        started = time.perf_counter()
+        report = evaluate(path)
+        seconds = time.perf_counter() - started
+        print(f"== {path.name} ({len(report.outcomes)} utterances, {seconds:.1f} s)")
+        print(report.table())
+        if args.failures:
+            print("\n".join(report.failures()))
+
+
+if __name__ == "__main__":
+    main()

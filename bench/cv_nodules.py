@@ -1,0 +1,384 @@
+"""Patient-disjoint k-fold cross-validation of the focal findings on the 215 JSRT films.
+
+Usage::
+
+    python bench/cv_nodules.py --folds 5 --cnn-run training-runs/nodules/cv215
+    python bench/cv_nodules.py --folds 5 --baseline        # the engine before issue 11
+
+Films: the JSRT rows of ``../shared/data/cxr-train`` and ``../shared/data/cxr`` (215
+films, 132 nodules). Each JSRT film is a different patient, so folds by case id are
+patient-disjoint; they are stratified by nodule / no nodule and are the folds that
+``engine.training.train_nodules --extra-data`` trained its per-fold CNNs on
+(``engine.training.nodule_data.case_folds``).
+
+For each fold, everything trainable is fitted on the other folds only: the ranker, its
+isotonic calibration, the report threshold (at most 0.25 false findings per normal
+training film) and the size correction with its interval. With ``--cnn-run`` each
+film's CNN logits come from the CNN of its own fold, which never saw it. Without it the
+shipped CNN scores every film; it was trained on the 170 ``cxr-train`` films, so figures
+on those are optimistic, and the run prints the 45 ``cxr`` films separately.
+
+``--baseline`` measures the engine as it was: the shipped CNN's Platt score, its 1
+false-positive/image report threshold (0.088), no site gate and no size correction.
+
+Printed (one JSON object with ``--json``): FROC sensitivity at 0.25-4 false positives
+per image, top-1 hit rate, reported-finding sensitivity, false findings per normal and
+per nodule film and outside the lung fields, size MAE and bias on 10-30 mm nodules,
+interval coverage, ECE with a reliability table over the described candidates (the
+top 5 lung candidates per film).
+
+The engine path runs once per film and is cached, one file per film, in ``--cache``
+(a git-ignored folder under ``training-runs/``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import platform
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from engine.evaluation import (  # noqa: E402
+    expected_calibration_error,
+    reliability_table,
+)
+from engine.training.nodule_data import (  # noqa: E402
+    ScoredImage,
+    case_folds,
+    froc,
+    load_jsrt_cases,
+)
+from engine.training.nodule_ranker import (  # noqa: E402
+    MAX_REPORTED,
+    REPORT_FP_PER_NORMAL,
+    FilmRecord,
+    SizeModel,
+    best_measurement,
+    choose_threshold,
+    film_record,
+    fit_ranker,
+    fit_size,
+    load_records,
+    reported,
+    save_records,
+    torch_cnn,
+)
+
+SHARED = REPO.parent / "shared" / "data"
+DEFAULT_DATA = [SHARED / "cxr-train", SHARED / "cxr"]
+BASELINE_REPORT_SCORE = 0.088  # the shipped card's 1 FP/image point before issue 11
+SIZE_RANGE_MM = (10.0, 30.0)
+
+
+def build_records(
+    data: list[Path],
+    folds: dict[str, int],
+    cnn_run: Path | None,
+    views: int,
+    cache: Path,
+) -> list[FilmRecord]:
+    """The engine path on every film, each scored by its own fold's CNN when given.
+
+    One ``.npz`` per film in the ``cache`` folder; films already there are read back,
+    and films whose fold CNN is not trained yet are skipped (run again later).
+    """
+    cases = load_jsrt_cases(data)
+    cache.mkdir(parents=True, exist_ok=True)
+    scorers = {}
+    records = []
+    for i, case in enumerate(cases, start=1):
+        path = cache / f"{case.case_id}.npz"
+        if path.is_file():
+            records.extend(load_records(path))
+            continue
+        cnn = None
+        if cnn_run is not None:
+            f = folds[case.case_id]
+            if not (cnn_run / f"fold{f}.pt").is_file():
+                continue
+            if f not in scorers:
+                scorers[f] = torch_cnn(cnn_run, f, views)
+            cnn = scorers[f]
+        record = film_record(case, cnn=cnn)
+        save_records([record], path)
+        records.append(record)
+        if i % 20 == 0:
+            print(f"  {i}/{len(cases)} films", file=sys.stderr, flush=True)
+    return records
+
+
+def described(record: FilmRecord, scores: np.ndarray) -> list[int]:
+    """The candidates the engine describes: the top lung candidates, deduplicated."""
+    return reported(record, scores, threshold=-1.0)[:MAX_REPORTED]
+
+
+def evaluate_fold(
+    train: list[FilmRecord], held: list[FilmRecord], baseline: bool
+) -> tuple[list[np.ndarray], float, SizeModel]:
+    """Scores of the held-out films, the report threshold and the size model."""
+    if baseline:
+        return (
+            [r.shipped for r in held],
+            BASELINE_REPORT_SCORE,
+            SizeModel(
+                slope=1.0, intercept=0.0, ratio_low=1.0, ratio_high=1.0, coverage=0.0
+            ),
+        )
+    ranker, iso_x, iso_y = fit_ranker(train)
+    train_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in train]
+    threshold = choose_threshold(train, train_scores, REPORT_FP_PER_NORMAL)
+    size = fit_size(
+        np.array(
+            [best_measurement(r, s) for r, s in zip(train, train_scores, strict=True)]
+        ),
+        np.array([r.truth_mm for r in train]),
+    )
+    held_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in held]
+    return held_scores, threshold, size
+
+
+def summarise(
+    records: list[FilmRecord],
+    scores: list[np.ndarray],
+    thresholds: list[float],
+    sizes: list[SizeModel],
+    gate: bool,
+) -> dict[str, Any]:
+    """All figures over the held-out films (each with its own fold's fits)."""
+    scored, reported_hits, n_nodules = [], 0, 0
+    false_normal = false_nodule = outside = 0
+    n_normal = n_nodule_films = 0
+    calib_scores, calib_labels = [], []
+    size_rows = []
+    for record, s, t, size in zip(records, scores, thresholds, sizes, strict=True):
+        lung = np.array([x != "outside" for x in record.site], bool)
+        keep = lung if gate else np.ones(len(s), bool)
+        scored.append(
+            ScoredImage(
+                case_id=record.case_id,
+                scores=s[keep],
+                hits=record.hit[keep][:, None]
+                if record.has_nodule
+                else np.zeros((int(keep.sum()), 0), bool),
+                wrong_side=np.zeros(int(keep.sum()), bool),
+            )
+        )
+        masked = np.where(keep, s, -np.inf)
+        taken = reported(record, masked, t) if gate else _ungated(record, s, t)
+        false = int((~record.hit[taken]).sum())
+        outside += sum(record.site[k] == "outside" for k in taken)
+        if record.has_nodule:
+            n_nodules += 1
+            n_nodule_films += 1
+            false_nodule += false
+            hits = [k for k in taken if record.hit[k]]
+            reported_hits += bool(hits)
+            if hits and np.isfinite(record.measured_mm[hits[0]]):
+                measured = float(record.measured_mm[hits[0]])
+                low, high = size.interval(measured)
+                size_rows.append(
+                    (record.truth_mm, measured, size.correct(measured), low, high)
+                )
+        else:
+            n_normal += 1
+            false_normal += false
+        top = described(record, masked) if gate else _ungated(record, s, -1.0)
+        calib_scores.extend(s[top].tolist())
+        calib_labels.extend(record.hit[top].tolist())
+    result = froc(scored)
+    calib = np.array(calib_scores)
+    labels = np.array(calib_labels, bool)
+    return {
+        "films": len(records),
+        "nodules": n_nodules,
+        "normal_films": n_normal,
+        "froc_sensitivity_at_fp": result["sensitivity_at_fp"],
+        "top1_hit_rate": result["top1_hit_rate"],
+        "candidate_recall": result["candidate_recall"],
+        "report_threshold_median": round(float(np.median(thresholds)), 4),
+        "reported_sensitivity": round(reported_hits / max(n_nodules, 1), 4),
+        "false_findings_per_normal_film": round(false_normal / max(n_normal, 1), 3),
+        "false_findings_per_nodule_film": round(
+            false_nodule / max(n_nodule_films, 1), 3
+        ),
+        "reported_outside_lung_fields": int(outside),
+        "diffuse_reported_per_normal_film": round(
+            sum(r.diffuse_reported for r in records if not r.has_nodule)
+            / max(n_normal, 1),
+            3,
+        ),
+        "diffuse_reported_per_nodule_film": round(
+            sum(r.diffuse_reported for r in records if r.has_nodule)
+            / max(n_nodule_films, 1),
+            3,
+        ),
+        "diffuse_largest_lung_fraction": round(
+            max((r.diffuse_max_fraction for r in records), default=0.0), 3
+        ),
+        "size": _size_figures(size_rows),
+        "ece_described": expected_calibration_error(calib, labels),
+        "reliability_described": reliability_table(calib, labels),
+    }
+
+
+def _ungated(record: FilmRecord, s: np.ndarray, t: float) -> list[int]:
+    """The old engine's choice: the top candidates at or above t, anywhere."""
+    taken: list[int] = []
+    for k in np.argsort(-s, kind="stable").tolist():
+        if s[k] < t or len(taken) >= MAX_REPORTED:
+            break
+        if any(math.dist(record.xy_mm[k], record.xy_mm[j]) < 10.0 for j in taken):
+            continue
+        taken.append(k)
+    return taken
+
+
+def _size_figures(
+    rows: list[tuple[float, float, float, float, float]],
+) -> dict[str, Any]:
+    inside = [r for r in rows if SIZE_RANGE_MM[0] <= r[0] <= SIZE_RANGE_MM[1]]
+    if not inside:
+        return {"n": 0}
+    truth = np.array([r[0] for r in inside])
+    raw = np.array([r[1] for r in inside])
+    corrected = np.array([r[2] for r in inside])
+    low = np.array([r[3] for r in inside])
+    high = np.array([r[4] for r in inside])
+    return {
+        "range_mm": list(SIZE_RANGE_MM),
+        "n": len(inside),
+        "measured_mae_mm": round(float(np.abs(raw - truth).mean()), 2),
+        "measured_bias_mm": round(float((raw - truth).mean()), 2),
+        "reported_mae_mm": round(float(np.abs(corrected - truth).mean()), 2),
+        "reported_bias_mm": round(float((corrected - truth).mean()), 2),
+        "interval_coverage": round(float(((truth >= low) & (truth <= high)).mean()), 3),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    cases = load_jsrt_cases(args.data)
+    folds = case_folds(
+        [c.case_id for c in cases],
+        [bool(c.nodules) for c in cases],
+        args.folds,
+        args.seed,
+    )
+    if args.cnn_run is not None:
+        recorded = json.loads((args.cnn_run / "folds.json").read_text(encoding="utf-8"))
+        if recorded != folds:
+            raise SystemExit(
+                f"error: {args.cnn_run}/folds.json differs from --folds {args.folds} "
+                f"--seed {args.seed}; pass the run's fold count and seed"
+            )
+    cache = args.cache or REPO / "training-runs" / (
+        f"cv_records_{'shipped' if args.cnn_run is None else args.cnn_run.name}"
+    )
+    started = time.perf_counter()
+    if args.rebuild and cache.is_dir():
+        for old in cache.glob("*.npz"):
+            old.unlink()
+    records = build_records(args.data, folds, args.cnn_run, args.views, cache)
+    if len(records) < len(cases):
+        raise SystemExit(
+            f"error: {len(cases) - len(records)} films have no record yet (their fold "
+            "CNN is still training); run again when the training run has finished"
+        )
+    prepare_s = time.perf_counter() - started
+    by_id = {r.case_id: r for r in records}
+    ordered, scores, thresholds, sizes = [], [], [], []
+    for f in range(args.folds):
+        train = [r for r in records if folds[r.case_id] != f]
+        held = [r for r in records if folds[r.case_id] == f]
+        held_scores, threshold, size = evaluate_fold(train, held, args.baseline)
+        ordered.extend(held)
+        scores.extend(held_scores)
+        thresholds.extend([threshold] * len(held))
+        sizes.extend([size] * len(held))
+    gate = not args.baseline
+    dev = (
+        {c.case_id for c in load_jsrt_cases([SHARED / "cxr"])}
+        if (SHARED / "cxr").is_dir()
+        else set()
+    )
+    subset = [i for i, r in enumerate(ordered) if r.case_id in dev]
+    return {
+        "command": "python bench/cv_nodules.py " + " ".join(sys.argv[1:]),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
+        f"{__import__('os').cpu_count()} cores",
+        "cnn": "per-fold CNNs of " + str(args.cnn_run)
+        if args.cnn_run
+        else "shipped nodule_classifier.onnx (trained on cxr-train: optimistic there)",
+        "mode": "baseline (engine before issue 11)" if args.baseline else "ranker",
+        "folds": args.folds,
+        "seconds": {"engine_path": round(prepare_s, 1)},
+        "all": summarise(ordered, scores, thresholds, sizes, gate),
+        "cxr_films_only": summarise(
+            [ordered[i] for i in subset],
+            [scores[i] for i in subset],
+            [thresholds[i] for i in subset],
+            [sizes[i] for i in subset],
+            gate,
+        )
+        if subset
+        else None,
+        "films_checked": len(by_id),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, nargs="+", default=DEFAULT_DATA)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument(
+        "--cnn-run", type=Path, default=None, help="train_nodules run with fold*.pt"
+    )
+    parser.add_argument("--views", type=int, default=2, help="CNN test-time views")
+    parser.add_argument("--baseline", action="store_true")
+    parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument("--rebuild", action="store_true", help="ignore the cache")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    missing = [d for d in args.data if not (d / "manifest.csv").is_file()]
+    if missing:
+        print(f"error: no manifest.csv in {missing[0]}", file=sys.stderr)
+        return 2
+    result = run(args)
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    for name in ("all", "cxr_films_only"):
+        block = result[name]
+        if block is None:
+            continue
+        print(f"== {name} ({block['films']} films, {block['nodules']} nodules)")
+        for key, value in block.items():
+            if key != "reliability_described":
+                print(f"  {key}: {value}")
+        print("  reliability (described candidates): low-high n mean_score observed")
+        for row in block["reliability_described"]:
+            print(
+                f"    {row['low']:.1f}-{row['high']:.1f} {row['n']:5d} "
+                f"{row['mean_score']:.3f} {row['observed']:.3f}"
+            )
+    print(
+        json.dumps(
+            {k: result[k] for k in ("command", "date", "machine", "cnn", "mode")}
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

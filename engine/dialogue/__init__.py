@@ -1,0 +1,33 @@
+"""Grounded multi-turn dialogue about one radiograph, in layers.
+
+Each module imports only the ones before it (tests/engine/test_dialogue_layers.py):
+
+    records      turn records (sections, measurements, the turn result)
+    phrases      wording helpers; the phrase tables themselves are ontology data
+    query        what a question asks (slots) and the dialogue state for ellipsis
+    facts        one fact, one source: CTR, costophrenic angles, calcification, size
+    anchoring    the anchors a turn creates, refines or references
+    binding      which finding or anchor a question is about
+    handlers/    findings -> lesions -> relations -> profiles: one answer per intent
+    conversation Conversation.ask: read, bind, answer, let the backend word it
+"""
+
+from engine.dialogue.conversation import Conversation
+from engine.dialogue.records import (
+    Measurement,
+    Section,
+    TurnResult,
+    anchor_summary,
+    scorecard_json,
+)
+from engine.findings import FindingKind
+
+__all__ = [
+    "Conversation",
+    "FindingKind",
+    "Measurement",
+    "Section",
+    "TurnResult",
+    "anchor_summary",
+    "scorecard_json",
+]

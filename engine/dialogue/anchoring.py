@@ -1,0 +1,567 @@
+"""Anchoring: the anchors a turn creates, refines or references, and their evidence.
+
+The layer above the question reader: every region, landmark, lesion outline and
+measurement line an answer cites is made here, once, and referenced afterwards; the
+finding lines every answer shares are worded here too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+from typing import Any
+
+from engine.analysis import ImageAnalysis
+from engine.anatomy import APPROXIMATE_REGIONS, Region
+from engine.anchors import (
+    Anchor,
+    AnchorKind,
+    AnchorStatus,
+    AnchorStore,
+    AnchorStyle,
+)
+from engine.backends.base import (
+    AnchorBrief,
+    BackendReply,
+)
+from engine.dialogue.facts import (
+    film_observations,
+)
+from engine.dialogue.phrases import _article, _shape_word
+from engine.dialogue.query import Query
+from engine.findings import Finding
+from engine.geometry import Box, Distance, Geometry, Point, measure
+from engine.model import CalibrationSource, Side
+from engine.observations import (
+    DIFFUSE_REPORT_CONFIDENCE,
+    global_observations,
+)
+from engine.references import (
+    PlaceFilter,
+)
+from engine.wording import (
+    KIND_SHORT,
+    POSSIBLE,
+    cite,
+    confidence_phrase,
+    distance_phrase,
+    is_weak,
+    kind_phrase,
+    location_phrase,
+    size_phrase,
+    zone_phrase,
+)
+from kernel import Language
+from ontology import (
+    ItemResult,
+    Observation,
+    Vocabulary,
+)
+
+# Focal findings are reported at the detector's own threshold (ImageAnalysis.
+# focal_report_score); at most this many findings are listed in one answer.
+MAX_REPORTED = 6
+
+
+_PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
+
+
+def _short_label(d: Distance) -> str:
+    if d.value_mm is None:
+        return f"{d.value_px:.0f} px"
+    prefix = "≈" if d.is_estimate else ""
+    return f"{prefix}{d.value_mm / 10:.1f}cm"
+
+
+def _size(f: Finding) -> tuple[float, float] | None:
+    if f.long_axis_mm is None or f.short_axis_mm is None:
+        return None
+    return (f.long_axis_mm, f.short_axis_mm)
+
+
+class Anchoring:
+    """Creates and references anchors, and words the finding lines every answer shares."""
+
+    # Set by Conversation.__init__; declared here for the layers above.
+    analysis: ImageAnalysis
+    vocabulary: Vocabulary
+    anchors: AnchorStore
+    listing: list[str]
+    _query: Query | None
+
+    # -- shared helpers ------------------------------------------------------------
+    def reportable(self) -> list[Finding]:
+        out = []
+        for f in self.analysis.findings:
+            threshold = (
+                self.analysis.focal_report_score
+                if f.is_focal
+                else DIFFUSE_REPORT_CONFIDENCE
+            )
+            if f.confidence >= threshold:
+                out.append(f)
+        return out[:MAX_REPORTED]
+
+    def _finding_label(self, f: Finding, lang: Language) -> str:
+        return (
+            f"{zone_phrase(f.location.side, f.location.zone, lang)}{KIND_SHORT[lang][f.kind]}"
+            if lang == "zh"
+            else (
+                f"{KIND_SHORT['en'][f.kind]}, {zone_phrase(f.location.side, f.location.zone, Language.EN)}"
+            )
+        )
+
+    def _screening_anchor(self, f: Finding, index: int) -> Anchor:
+        """The broad first-pass region of a finding (created once, then referenced)."""
+        existing = self.anchors.latest_for_finding(f.id)
+        if existing is not None:
+            return self.anchors.reference(existing.id, index)
+        box = f.bbox
+        pad = max(box.width, box.height) * 0.35 + 4
+        broad = Box(box.x0 - pad, box.y0 - pad, box.x1 + pad, box.y1 + pad).clipped(
+            self.analysis.shape[1] - 1, self.analysis.shape[0] - 1
+        )
+        return self.anchors.add(
+            Anchor(
+                id=self.anchors.next_id(),
+                kind=AnchorKind.FINDING,
+                label_en=self._finding_label(f, Language.EN),
+                label_zh=self._finding_label(f, Language.ZH),
+                geometry=Geometry.from_box(broad),
+                style=AnchorStyle.SCREENING,
+                turn_index=index,
+                side=f.location.side,
+                zone=None if f.location.zone is None else f.location.zone.value,
+                band=None if f.location.band is None else f.location.band.value,
+                lobe=None if f.location.lobe is None else f.location.lobe.value,
+                finding_id=f.id,
+                confidence=f.confidence,
+                size_mm=_size(f),
+                attributes={"center": list(f.center)},
+            )
+        )
+
+    def _contour_anchor(self, f: Finding, index: int) -> Anchor:
+        """The refined outline of a focal finding, with notch and spicule marks."""
+        latest = self.anchors.latest_for_finding(f.id)
+        if latest is not None and latest.style is AnchorStyle.CONTOUR:
+            return self.anchors.reference(latest.id, index)
+        parents = (latest.id,) if latest is not None else ()
+        geometry = (
+            Geometry.polygon(f.contour)
+            if len(f.contour) >= 3
+            else Geometry.from_box(f.bbox)
+        )
+        margin = f.margin
+        attributes: dict[str, Any] = {"center": list(f.center)}
+        if margin is not None:
+            attributes["notches"] = [
+                {"clock": n.clock, "depth_mm": n.depth_mm} for n in margin.notches
+            ]
+            attributes["spicules"] = [
+                {"clock": s.clock, "length_mm": s.length_mm, "tip": list(s.tip)}
+                for s in margin.spicules
+            ]
+        anchor = Anchor(
+            id=self.anchors.next_id(),
+            kind=AnchorKind.FINDING,
+            label_en=self._finding_label(f, Language.EN) + " (contour)",
+            label_zh=self._finding_label(f, Language.ZH) + "（轮廓）",
+            geometry=geometry,
+            style=AnchorStyle.CONTOUR,
+            turn_index=index,
+            side=f.location.side,
+            zone=None if f.location.zone is None else f.location.zone.value,
+            band=None if f.location.band is None else f.location.band.value,
+            lobe=None if f.location.lobe is None else f.location.lobe.value,
+            finding_id=f.id,
+            parent_ids=parents,
+            confidence=f.confidence,
+            size_mm=_size(f),
+            attributes=attributes,
+        )
+        self.anchors.add(
+            anchor, AnchorStatus.REFINED if parents else AnchorStatus.CREATED
+        )
+        for parent in parents:
+            self.anchors.reference(parent, index)
+        return anchor
+
+    def _landmark_anchor(self, name: str, index: int) -> Anchor | None:
+        """A landmark such as a hilum: created once, referenced afterwards."""
+        for a in self.anchors.all():
+            if a.kind is AnchorKind.LANDMARK and a.region == name:
+                return self.anchors.reference(a.id, index)
+        point = self.analysis.anatomy.landmarks.get(name)
+        if point is None:
+            return None
+        term = self.vocabulary.find_anatomy(name)
+        side = (
+            Side.RIGHT
+            if name.startswith("right")
+            else Side.LEFT
+            if name.startswith("left")
+            else None
+        )
+        attributes: dict[str, Any] = {"center": list(point)}
+        region = Region(name) if name in Region.__members__.values() else None
+        if region is not None:
+            polygon = self.analysis.anatomy.polygon(region)
+            if len(polygon) >= 3:
+                attributes["region_polygon"] = [
+                    [round(x, 1), round(y, 1)] for x, y in polygon
+                ]
+        return self.anchors.add(
+            Anchor(
+                id=self.anchors.next_id(),
+                kind=AnchorKind.LANDMARK,
+                label_en=term.name_en if term else name.replace("_", " "),
+                label_zh=term.name_zh if term else name,
+                geometry=Geometry.point(point),
+                style=AnchorStyle.POINT,
+                turn_index=index,
+                side=side,
+                region=name,
+                confidence=round(self.analysis.anatomy.landmark_confidence(name), 2),
+                attributes=attributes,
+            )
+        )
+
+    def _region_anchor(self, region: Region, index: int) -> Anchor | None:
+        for a in self.anchors.all():
+            if a.kind is AnchorKind.REGION and a.region == region.value:
+                return self.anchors.reference(a.id, index)
+        polygon = self.analysis.anatomy.polygon(region)
+        if len(polygon) < 3:
+            return None
+        term = self.vocabulary.find_anatomy(region.value)
+        side = (
+            Side.RIGHT
+            if region.value.startswith("right")
+            else Side.LEFT
+            if region.value.startswith("left")
+            else Side.MIDLINE
+        )
+        approx = region in APPROXIMATE_REGIONS
+        label_en = (term.name_en if term else region.value) + (
+            " (projected, approximate)" if approx else ""
+        )
+        label_zh = (term.name_zh if term else region.value) + (
+            "（投影估计）" if approx else ""
+        )
+        return self.anchors.add(
+            Anchor(
+                id=self.anchors.next_id(),
+                kind=AnchorKind.REGION,
+                label_en=label_en,
+                label_zh=label_zh,
+                geometry=Geometry.polygon(polygon),
+                style=AnchorStyle.REGION,
+                turn_index=index,
+                side=side,
+                region=region.value,
+                confidence=None
+                if (c := self.analysis.anatomy.region_confidence(region)) is None
+                else round(c, 2),
+            )
+        )
+
+    def _add_drawn(self, box: Box, label: str | None, index: int) -> Anchor:
+        rows, cols = self.analysis.shape
+        clipped = box.clipped(cols - 1, rows - 1)
+        if clipped.width < 2 or clipped.height < 2:
+            raise ValueError(
+                f"the drawn box {box.as_list()} lies outside the {cols}x{rows} image or is too small; draw it again"
+            )
+        location = self.analysis.anatomy.locate(clipped.center)
+        return self.anchors.add(
+            Anchor(
+                id=self.anchors.next_id(),
+                kind=AnchorKind.USER_DRAWN,
+                label_en=label or "reader's region",
+                label_zh=label or "阅片者标注区域",
+                geometry=Geometry.from_box(clipped),
+                style=AnchorStyle.USER_BOX,
+                turn_index=index,
+                side=location.side,
+                zone=None if location.zone is None else location.zone.value,
+                band=None if location.band is None else location.band.value,
+            )
+        )
+
+    def _anchor_for_finding(self, f: Finding, index: int) -> Anchor:
+        latest = self.anchors.latest_for_finding(f.id)
+        if latest is not None:
+            return self.anchors.reference(latest.id, index)
+        return self._screening_anchor(f, index)
+
+    def _brief(self, a: Anchor) -> AnchorBrief:
+        numbers: list[str] = []
+        if a.size_mm:
+            numbers.append(f"size {a.size_mm[0]:.1f} x {a.size_mm[1]:.1f} mm")
+        if "value_mm" in a.attributes and a.attributes["value_mm"] is not None:
+            # The model repeats what it is given: an estimate must reach it as one.
+            estimate = (
+                a.attributes.get("calibration") == CalibrationSource.ESTIMATED.value
+            )
+            numbers.append(
+                f"{a.attributes['value_mm'] / 10:.1f} cm"
+                + (" (estimated from typical anatomy, ±15%)" if estimate else "")
+            )
+        loc = " ".join(
+            v
+            for v in (
+                a.side.value if a.side else "",
+                a.zone or "",
+                "zone" if a.zone else "",
+                a.band or "",
+                "band" if a.band else "",
+            )
+            if v
+        )
+        box = a.bbox.at_least(1.0)
+        return AnchorBrief(
+            id=a.id,
+            kind=a.kind.value,
+            label=a.label_en,
+            location=loc,
+            numbers=tuple(numbers),
+            bbox_px=(box.x0, box.y0, box.x1, box.y1),
+        )
+
+    def _measure(self, a: Point, b: Point) -> Distance:
+        return measure(
+            a,
+            b,
+            self.analysis.calibration,
+            estimate=self.analysis.estimated_calibration,
+        )
+
+    def _measurement_anchor(
+        self,
+        a: Anchor,
+        b: Anchor,
+        p: Point,
+        q: Point,
+        distance: Distance,
+        index: int,
+        *,
+        kind: str,
+        style: AnchorStyle,
+    ) -> Anchor:
+        label_en = distance_phrase(distance, Language.EN)
+        label_zh = distance_phrase(distance, Language.ZH)
+        short = _short_label(distance)
+        return self.anchors.add(
+            Anchor(
+                id=self.anchors.next_id(),
+                kind=AnchorKind.MEASUREMENT,
+                label_en=f"{kind.replace('_', ' ')}: {label_en}",
+                label_zh=f"{'中心-肺门距离' if kind == 'center_to_hilum' else '间隙'}：{label_zh}",
+                geometry=Geometry.line(p, q),
+                style=style,
+                turn_index=index,
+                parent_ids=(a.id, b.id),
+                attributes={
+                    "label": short,
+                    "value_mm": distance.value_mm,
+                    "value_px": round(distance.value_px, 1),
+                    "calibration": distance.calibration.value,
+                    "measurement": kind,
+                    "text_en": label_en,
+                    "text_zh": label_zh,
+                },
+            )
+        )
+
+    def _corridor_anchor(
+        self, a: Anchor, b: Anchor, p: Point, q: Point, index: int
+    ) -> Anchor:
+        """The path between lesion and hilum, hatched on the overlay: 'not connected'."""
+        half = max(
+            4.0,
+            0.02 * (self.analysis.anatomy.thoracic_width_px or self.analysis.shape[1]),
+        )
+        dx, dy = q[0] - p[0], q[1] - p[1]
+        length = math.hypot(dx, dy) or 1.0
+        nx, ny = -dy / length * half, dx / length * half
+        polygon = [
+            (p[0] + nx, p[1] + ny),
+            (q[0] + nx, q[1] + ny),
+            (q[0] - nx, q[1] - ny),
+            (p[0] - nx, p[1] - ny),
+        ]
+        return self.anchors.add(
+            Anchor(
+                id=self.anchors.next_id(),
+                kind=AnchorKind.REGION,
+                label_en="no connecting strand",
+                label_zh="未见连接",
+                geometry=Geometry.polygon(polygon),
+                style=AnchorStyle.NOT_CONNECTED,
+                turn_index=index,
+                parent_ids=(a.id, b.id),
+            )
+        )
+
+    def _film_observations(self) -> list[Observation]:
+        """Whole-film observations whose evidence is named ("@heart") but not yet anchored.
+
+        Only evidence that an answer cites becomes an anchor (`_with_anchors`): a lung
+        cancer checklist should not leave heart and costophrenic-angle anchors on the film.
+        """
+        return film_observations(
+            self.analysis,
+            global_observations(
+                self.analysis,
+                lambda name: _PENDING + name,
+                focal_report_threshold=self.analysis.focal_report_score,
+            ),
+        )
+
+    def _with_anchors(self, item: ItemResult, index: int) -> ItemResult:
+        """The item with its pending evidence turned into anchors of this turn."""
+        ids = [
+            self._evidence_anchor(e[len(_PENDING) :], index)
+            if e.startswith(_PENDING)
+            else e
+            for e in item.evidence_anchor_ids
+        ]
+        return replace(
+            item, evidence_anchor_ids=tuple(dict.fromkeys(i for i in ids if i))
+        )
+
+    def _evidence_anchor(self, name: str, index: int) -> str | None:
+        """An anchor for a finding id or region name, creating a region anchor if needed."""
+        f = self.analysis.finding(name)
+        if f is not None:
+            return self._anchor_for_finding(f, index).id
+        if name in Region.__members__.values():
+            anchor = self._region_anchor(Region(name), index)
+            return None if anchor is None else anchor.id
+        return None
+
+    def _check_model_boxes(
+        self, reply: BackendReply, index: int, lang: Language
+    ) -> list[str]:
+        """Keep model-proposed boxes as anchors, flagging any that contradict the anatomy map."""
+        warnings = []
+        for mb in reply.boxes:
+            location = self.analysis.anatomy.locate(mb.box.center)
+            named = self.vocabulary.find_anatomy_in_text(mb.label)
+            sides = {
+                m.side.value
+                for m in named
+                if m.side is not None and m.side.value != "midline"
+            }
+            label = mb.label.lower()
+            if not sides:
+                sides = (
+                    {"right"}
+                    if "right" in label or "右" in label
+                    else {"left"}
+                    if "left" in label or "左" in label
+                    else set()
+                )
+            claimed = Side(sides.pop()) if len(sides) == 1 else None
+            mismatch = claimed is not None and location.side not in (
+                claimed,
+                Side.MIDLINE,
+            )
+            # Only a named zone is checked (its level: the side has its own check); lobes
+            # project over several zones on a PA film.
+            levels = {m.level for m in named if m.kind.value == "zone" and m.level}
+            actual_zone = location.zone_region
+            zone_mismatch = (
+                bool(levels)
+                and location.zone is not None
+                and location.zone.value not in levels
+            )
+            anchor = self.anchors.add(
+                Anchor(
+                    id=self.anchors.next_id(),
+                    kind=AnchorKind.REGION,
+                    label_en=f"model box: {mb.label}",
+                    label_zh=f"模型框：{mb.label}",
+                    geometry=Geometry.from_box(mb.box),
+                    style=AnchorStyle.MODEL_BOX,
+                    turn_index=index,
+                    side=location.side,
+                    zone=None if location.zone is None else location.zone.value,
+                    attributes={
+                        "source": mb.source,
+                        "side_mismatch": mismatch,
+                        "zone_mismatch": zone_mismatch,
+                    },
+                )
+            )
+            if mismatch:
+                warnings.append(
+                    f"{anchor.id}: the model labelled a box '{mb.label}' but it lies on the patient's "
+                    f"{location.side.value} side on the anatomy map; treat it as unreliable"
+                )
+            elif zone_mismatch and actual_zone is not None:
+                warnings.append(
+                    f"{anchor.id}: the model labelled a box '{mb.label}' but it lies in the "
+                    f"{actual_zone.value.replace('_', ' ')} on the anatomy map; treat it as unreliable"
+                )
+        return warnings
+
+    def _is_weak(self, f: Finding) -> bool:
+        """A focal finding only just above the detector's report threshold."""
+        return f.is_focal and is_weak(f.confidence, self.analysis.focal_report_score)
+
+    def _confidence_words(self, f: Finding, lang: Language) -> str:
+        threshold = self.analysis.focal_report_score if f.is_focal else None
+        return confidence_phrase(f.confidence, lang, threshold)
+
+    def _finding_line(self, f: Finding, anchor: Anchor, lang: Language) -> str:
+        zh = lang == "zh"
+        where = location_phrase(f.location, lang)
+        size = size_phrase(f, lang)
+        shape = _shape_word(f, lang)
+        conf = self._confidence_words(f, lang)
+        if f.is_focal:
+            # A weak detection is not stated as seen: "可疑" / "possible".
+            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+            if zh:
+                return f"{cite([anchor.id])} {where}见一{hedge}{shape}{kind_phrase(f.kind, lang)}，{size}（{conf}）。"
+            described = " ".join(w for w in (hedge, shape) if w)
+            return f"{cite([anchor.id])} {_article(described)} {described} {kind_phrase(f.kind, lang)} in the {where}, {size} ({conf})."
+        extent = f.lung_fraction or 0.0
+        if zh:
+            return f"{cite([anchor.id])} {where}见{kind_phrase(f.kind, lang)}，范围{size}，约占肺野面积 {extent:.0%}（{conf}）。"
+        phrase = kind_phrase(f.kind, lang)
+        return f"{cite([anchor.id])} {_article(phrase)} {phrase} in the {where}, {size}, about {extent:.0%} of the lung area ({conf})."
+
+    def _anchor_summary_line(self, anchor: Anchor, lang: Language) -> str:
+        """What one anchor shows, for a side-by-side: a finding's place, size and confidence."""
+        f = self.analysis.finding(anchor.finding_id) if anchor.finding_id else None
+        if f is None:
+            return f"{cite([anchor.id])} {anchor.label(lang)}"
+        where = location_phrase(f.location, lang)
+        size = size_phrase(f, lang)
+        conf = self._confidence_words(f, lang)
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        if lang == "zh":
+            return f"{cite([anchor.id])} {hedge}{KIND_SHORT['zh'][f.kind]}，{where}，{size}，{conf}。"
+        what = " ".join(w for w in (hedge, KIND_SHORT["en"][f.kind]) if w)
+        return f"{cite([anchor.id])} {what} in the {where}, {size}, {conf}."
+
+    def _place_words(self, place: PlaceFilter | None, lang: Language) -> str:
+        if place is None or not place:
+            return "本图" if lang == "zh" else "film"
+        lobe = None
+        if place.lobe is not None:
+            term = self.vocabulary.find_anatomy(place.lobe)
+            lobe = None if term is None else term.name(lang)
+        return place.words(lang, lobe)
+
+    def _where(self, place: PlaceFilter, lang: Language) -> str:
+        words = self._place_words(place, lang)
+        if lang == "zh":
+            return words if place else "本图"
+        return f"in the {words}" if place else "on this film"
+
+
+__all__ = ["Anchoring"]

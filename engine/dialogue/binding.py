@@ -1,0 +1,501 @@
+"""Binding by what the question says: place, kind, ordinal and superlative before recency.
+
+`select` picks the subject of a question that constrains it: the
+findings that fit the place and kind, then the ordinal (the order findings were listed
+in) or the superlative (calibrated confidence, or size). When nothing fits, the
+resolution says so for that place and carries what exists elsewhere. A question that
+constrains nothing is left to `engine.references.resolve_subject` (ids, drawn boxes,
+demonstratives, the conversation's focus). `Binder` is the dialogue layer that does
+this for a turn and words "which one?" and "not found" answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from engine.analysis import ImageAnalysis
+from engine.anchors import (
+    Anchor,
+    AnchorStore,
+)
+from engine.dialogue.anchoring import Anchoring
+from engine.dialogue.phrases import _FOCAL, _NEGATIVE_CAVEAT, _plural, _what, say
+from engine.dialogue.query import Query
+from engine.dialogue.records import (
+    Draft,
+    Section,
+)
+from engine.findings import Finding, FindingKind
+from engine.intents import Intent
+from engine.references import (
+    Binding,
+    Outcome,
+    PlaceFilter,
+    Resolution,
+    Rule,
+    resolve_subject,
+)
+from engine.wording import (
+    KIND_SHORT,
+    location_phrase,
+)
+from kernel import Language
+from ontology import (
+    AnatomyMention,
+    Sign,
+)
+from ontology.phrases import load_phrases
+
+
+def kinds_for(kind: str | None) -> frozenset[FindingKind] | None:
+    """The finding kinds a kind word stands for; None for any (or a whole-film sign)."""
+    if kind is None:
+        return None
+    values = load_phrases().kind_findings.get(kind, ())
+    return frozenset(FindingKind(v) for v in values) or None
+
+
+def size_key(f: Finding) -> float:
+    """A finding's size for ranking: the long axis in mm, else in pixels."""
+    return f.long_axis_mm if f.long_axis_mm is not None else f.long_axis_px
+
+
+def constrains(query: Query) -> bool:
+    """Whether the question narrows its subject by place, kind, ordinal or superlative."""
+    if query.anchors:
+        return False
+    return bool(
+        query.ordinals
+        or query.superlative
+        or PlaceFilter.of(query)
+        or (query.kind in ("mass", "nodule") and not query.cue.demonstrative)
+    )
+
+
+def select(
+    query: Query,
+    *,
+    pool: list[Finding],
+    listing: list[str],
+    store: AnchorStore,
+) -> Resolution:
+    """The subject of a question that constrains it (see the module docstring).
+
+    Args:
+        query: the question, read.
+        pool: the findings that can be a subject, most confident first.
+        store: the conversation's anchors (a bound finding names its latest anchor).
+        listing: finding ids in the order the conversation listed them (for ordinals).
+    """
+    place = PlaceFilter.of(query)
+    kinds = kinds_for(query.kind)
+    of_kind = [f for f in pool if kinds is None or f.kind in kinds]
+    fits = [f for f in of_kind if place.fits(f)]
+    if query.ordinals:
+        return _by_ordinal(query, fits, listing, store)
+    if not fits:
+        return _nothing_there(query, of_kind, store, place)
+    if query.superlative:
+        return _by_superlative(query, fits, store)
+    if len(fits) == 1:
+        rule = Rule.ANATOMICAL_DESCRIPTION if place else Rule.CONSTRAINT
+        return _bound(query, fits[0], store, rule, place)
+    return Resolution(
+        outcome=Outcome.AMBIGUOUS,
+        candidates=tuple(fits),
+        place=place,
+        asked_region=_mention(query),
+    )
+
+
+def _phrase(query: Query) -> str:
+    """The words that did the binding: "右肺中叶圆形影", "the second nodule"."""
+    mention = _mention(query)
+    noun = query.cue.focal_noun
+    if mention is None:
+        return query.text
+    if noun and noun.lower() not in mention.text.lower():
+        return (
+            f"{mention.text}{noun}"
+            if query.language == "zh"
+            else f"{mention.text} {noun}"
+        )
+    return mention.text
+
+
+def _mention(query: Query) -> AnatomyMention | None:
+    """The place the question named in words, for the answer's "in the X"."""
+    named = [m for m in query.mentions if m.kind.value != "hilum"]
+    return named[0] if named else None
+
+
+def _nothing_there(
+    query: Query, of_kind: list[Finding], store: AnchorStore, place: PlaceFilter
+) -> Resolution:
+    """Nothing fits the place: the only one on that side, else none, with what is elsewhere.
+
+    A reader who says "右肺中叶那个圆形影" for the one round opacity of the right lung
+    means that one even when it projects over another zone; the answer says where it
+    actually lies. With several on that side, or none, nothing is picked.
+    """
+    same_side = [
+        f
+        for f in of_kind
+        if query.side in ("right", "left") and f.location.side.value == query.side
+    ]
+    if len(same_side) == 1 and (query.zone or query.band or query.lobe):
+        return _bound(query, same_side[0], store, Rule.ANATOMY_CORRECTED, place)
+    return Resolution(
+        outcome=Outcome.NOT_FOUND,
+        elsewhere=tuple(of_kind),
+        place=place,
+        asked_region=_mention(query),
+    )
+
+
+def _by_ordinal(
+    query: Query, fits: list[Finding], listing: list[str], store: AnchorStore
+) -> Resolution:
+    order = {fid: i for i, fid in enumerate(listing)}
+    listed = sorted(fits, key=lambda f: order.get(f.id, len(order) + fits.index(f)))
+    n = query.ordinals[0]
+    if not 1 <= n <= len(listed):
+        return Resolution(
+            outcome=Outcome.NOT_FOUND, elsewhere=tuple(listed), ordinal_missing=n
+        )
+    return _bound(query, listed[n - 1], store, Rule.ORDINAL, PlaceFilter.of(query))
+
+
+def _by_superlative(
+    query: Query, fits: list[Finding], store: AnchorStore
+) -> Resolution:
+    if query.superlative == "most_suspicious":
+        best = max(fits, key=lambda f: f.confidence)
+    elif query.superlative == "smallest":
+        best = min(fits, key=size_key)
+    else:
+        best = max(fits, key=size_key)
+    return _bound(query, best, store, Rule.SUPERLATIVE, PlaceFilter.of(query))
+
+
+def _bound(
+    query: Query, f: Finding, store: AnchorStore, rule: Rule, place: PlaceFilter
+) -> Resolution:
+    anchor = store.latest_for_finding(f.id)
+    note = {
+        Rule.ORDINAL: f"position {query.ordinal} in the listing order",
+        Rule.SUPERLATIVE: f"{(query.superlative or '').replace('_', ' ')} of those that fit",
+        Rule.CONSTRAINT: "the only finding that fits the place and kind named",
+        Rule.ANATOMY_CORRECTED: "no matching finding in the named region; the only one on that side lies elsewhere",
+    }.get(rule, "")
+    return Resolution(
+        outcome=Outcome.BOUND,
+        binding=Binding(
+            phrase=_phrase(query),
+            rule=rule,
+            anchor_id=None if anchor is None else anchor.id,
+            finding_id=f.id,
+            note=note,
+        ),
+        anchor=anchor,
+        finding=f,
+        place=place,
+        asked_region=_mention(query),
+    )
+
+
+def _side_of(candidate: Anchor | Finding) -> str | None:
+    if isinstance(candidate, Anchor):
+        return None if candidate.side is None else candidate.side.value
+    return candidate.location.side.value
+
+
+def _bound_candidate(
+    candidate: Anchor | Finding,
+    intent: Intent,
+    analysis: ImageAnalysis,
+    store: AnchorStore,
+) -> Resolution:
+    """A resolution bound to one of several candidates, by the hilum side named."""
+    if isinstance(candidate, Anchor):
+        anchor: Anchor | None = candidate
+        finding = (
+            analysis.finding(candidate.finding_id) if candidate.finding_id else None
+        )
+    else:
+        finding = candidate
+        anchor = store.latest_for_finding(candidate.id)
+    return Resolution(
+        outcome=Outcome.BOUND,
+        binding=Binding(
+            phrase=intent.demonstrative_phrase or "it",
+            rule=Rule.DEMONSTRATIVE,
+            anchor_id=None if anchor is None else anchor.id,
+            finding_id=None if finding is None else finding.id,
+            note="of the lesions in focus, the one on the side of the hilum named",
+        ),
+        anchor=anchor,
+        finding=finding,
+    )
+
+
+# Signs that name a kind of finding: "is there a nodule?" asks for findings of that kind.
+def kind_signs() -> dict[str, frozenset[FindingKind]]:
+    """Signs that name a kind of finding ("is there a nodule?" asks for that kind).
+
+    From ontology/data/dialogue/mappings.toml; read on first use, not on import.
+    """
+    return {
+        code: frozenset(FindingKind(k) for k in kinds)
+        for code, kinds in load_phrases().kind_signs.items()
+    }
+
+
+_FOCAL_WORDS = frozenset(
+    {
+        "结节",
+        "肿块",
+        "圆形影",
+        "类圆形",
+        "团块",
+        "结节影",
+        "团块影",
+        "nodule",
+        "mass",
+        "round opacity",
+        "rounded opacity",
+        "spot",
+    }
+)
+
+
+def _wanted_kinds(intent: Intent, signs: list[Sign]) -> frozenset[FindingKind] | None:
+    """The kinds of finding a question asks about, or None for any."""
+    for sign in signs:
+        kinds = kind_signs().get(str(sign.code))
+        if kinds is not None:
+            return kinds
+    if intent.focal_noun in _FOCAL_WORDS:
+        return _FOCAL
+    return None
+
+
+class Binder(Anchoring):
+    """Finds a question's subject and says plainly when it is ambiguous or absent."""
+
+    def _resolve(
+        self,
+        draft: Draft,
+        intent: Intent,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+    ) -> Resolution:
+        resolution = self._subject(intent, index, mentions, drawn)
+        if resolution.binding is not None:
+            binding = resolution.binding
+            unused = [
+                i for i in dict.fromkeys(intent.anchor_ids) if i != binding.anchor_id
+            ]
+            if binding.rule is Rule.EXPLICIT_ID and unused:
+                # One subject per question: say which named anchors were left out, and why.
+                binding = replace(
+                    binding,
+                    note=f"{', '.join(unused)} also named; one subject per question",
+                )
+                self._note_unused_ids(
+                    draft,
+                    binding.phrase,
+                    unused,
+                    resolution.unknown_ids,
+                    intent.language,
+                )
+            draft.bindings.append(binding)
+        return resolution
+
+    def _subject(
+        self,
+        intent: Intent,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+    ) -> Resolution:
+        """What the question is about: by what it says first, then by recency."""
+        query = self._query
+        if drawn is None and query is not None and constrains(query):
+            return select(
+                query, pool=self._pool(), listing=self._listing(), store=self.anchors
+            )
+        resolution = resolve_subject(
+            intent,
+            mentions=mentions,
+            store=self.anchors,
+            analysis=self.analysis,
+            turn_index=index,
+            reportable=self.reportable(),
+            drawn_anchor=drawn,
+        )
+        if resolution.outcome is Outcome.AMBIGUOUS and query and query.hilum:
+            # "这个与右肺门相连吗": of the lesions in focus, the one on that hilum's side.
+            near = [c for c in resolution.candidates if _side_of(c) == query.hilum]
+            if len(near) == 1:
+                return _bound_candidate(near[0], intent, self.analysis, self.anchors)
+        return resolution
+
+    def _pool(self) -> list[Finding]:
+        """Findings that can be a subject: reportable or already anchored, surest first."""
+        anchored = {a.finding_id for a in self.anchors.all() if a.finding_id}
+        reportable = self.reportable()
+        pool = [
+            f for f in self.analysis.findings if f in reportable or f.id in anchored
+        ]
+        return sorted(pool, key=lambda f: -f.confidence)
+
+    def _listing(self) -> list[str]:
+        """Finding ids in the order the conversation listed them (reportable order before)."""
+        listed = list(self.listing)
+        listed += [f.id for f in self.reportable() if f.id not in listed]
+        return listed
+
+    def _note_unused_ids(
+        self,
+        draft: Draft,
+        used: str,
+        unused: list[str],
+        unknown: tuple[str, ...],
+        lang: Language,
+    ) -> None:
+        zh = lang == "zh"
+        missing = [i for i in unused if i in unknown]
+        present = [i for i in unused if i not in unknown]
+        parts = []
+        if present:
+            parts.append(
+                f"问题还提到 {'、'.join(present)}，每次只回答一个对象，请另行提问（或问“比较 {used} 和 {present[0]}”）"
+                if zh
+                else f"the question also names {', '.join(present)}; one subject is answered per question, so ask "
+                f"about {'it' if len(present) == 1 else 'them'} separately (or ask to compare {used} and {present[0]})"
+            )
+        if missing:
+            parts.append(
+                f"本对话中没有锚点 {'、'.join(missing)}"
+                if zh
+                else f"this conversation has no anchor {', '.join(missing)}"
+            )
+        line = (
+            f"以下只针对 {used}；" + "；".join(parts) + "。"
+            if zh
+            else f"Only {used} is answered below: " + "; ".join(parts) + "."
+        )
+        draft.sections.append(
+            Section(title="【说明】" if zh else "Note", lines=(line,))
+        )
+
+    def _explain_unresolved(
+        self, draft: Draft, resolution: Resolution, lang: Language, index: int
+    ) -> None:
+        """An honest answer when the subject is ambiguous or absent."""
+        zh = lang == "zh"
+        title = "【需要确认】" if zh else "Which one?"
+        if resolution.unknown_ids:
+            known = ", ".join(a.id for a in self.anchors.all()) or (
+                "无" if zh else "none yet"
+            )
+            line = (
+                f"本对话中没有锚点 {', '.join(resolution.unknown_ids)}（现有锚点：{known}）。"
+                if zh
+                else f"This conversation has no anchor {', '.join(resolution.unknown_ids)} (anchors: {known})."
+            )
+            draft.sections.append(Section(title=title, lines=(line,)))
+            return
+        if resolution.outcome is Outcome.NOT_FOUND and (
+            resolution.place or resolution.ordinal_missing
+        ):
+            self._nothing_fits(draft, resolution, lang, index)
+            return
+        if resolution.outcome is Outcome.AMBIGUOUS:
+            lines = []
+            ids = []
+            for c in resolution.candidates:
+                if isinstance(c, Anchor):
+                    ids.append(c.id)
+                    lines.append(f"{c.id}: {c.label(lang)}")
+                else:
+                    anchor = self._anchor_for_finding(c, index)
+                    ids.append(anchor.id)
+                    lines.append(
+                        f"{anchor.id}: {location_phrase(c.location, lang)} {KIND_SHORT[lang][c.kind]}，"
+                        f"{self._confidence_words(c, lang)}"
+                        if zh
+                        else f"{anchor.id}: {KIND_SHORT[lang][c.kind]} in the {location_phrase(c.location, lang)}, "
+                        f"{self._confidence_words(c, lang)}"
+                    )
+            draft.clarification.extend(ids)
+            head = (
+                "有不止一个病灶符合描述，请指明是哪一个（例如回复锚点编号）："
+                if zh
+                else "More than one finding fits; please say which one (for example by its anchor id):"
+            )
+            draft.sections.append(
+                Section(title=title, lines=(head, *lines), anchor_ids=tuple(ids))
+            )
+            return
+        region = resolution.asked_region
+        if region is not None:
+            where = region.text
+            line = (
+                f"在{where}未检出符合描述的病灶，本图该侧也没有其他可报告的局灶性病灶。"
+                if zh
+                else f"No finding that fits was detected in the {where}, and none elsewhere on that side."
+            )
+        else:
+            line = (
+                "本图未检出可报告的局灶性病灶，无法确定所指对象；可先问“肺部是否有异常？”，或在图上框选区域后提问。"
+                if zh
+                else "No reportable focal finding was detected, so there is nothing for this to refer to; "
+                "ask for an overview first, or draw a box on the image and ask about it."
+            )
+        draft.sections.append(
+            Section(title="【未找到】" if zh else "Not found", lines=(line,))
+        )
+
+    def _nothing_fits(
+        self, draft: Draft, resolution: Resolution, lang: Language, index: int
+    ) -> None:
+        """Say that nothing fits the place (or position) asked first, then what is elsewhere."""
+        query = self._query
+        what = _what(kinds_for(query.kind if query else None), lang)
+        if resolution.ordinal_missing is not None:
+            n = len(resolution.elsewhere)
+            head = say(
+                "no_such_position",
+                lang,
+                what=what,
+                whats=_plural(what, n),
+                n=n,
+                ordinal=resolution.ordinal_missing,
+            )
+        else:
+            where = self._place_words(resolution.place, lang)
+            head = say("nothing_in_place", lang, where=where, what=what)
+        lines = [head]
+        cited = []
+        for f in resolution.elsewhere:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            lines.append(self._finding_line(f, anchor, lang))
+        if resolution.elsewhere and resolution.ordinal_missing is None:
+            lines.insert(1, say("elsewhere", lang))
+        elif not resolution.elsewhere:
+            lines.append(_NEGATIVE_CAVEAT[lang])
+        draft.clarification.extend(cited)
+        draft.sections.append(
+            Section(
+                title=say("title_not_found", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+
+__all__ = ["Binder", "PlaceFilter", "constrains", "kinds_for", "select", "size_key"]

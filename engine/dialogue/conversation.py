@@ -1,0 +1,230 @@
+"""Grounded multi-turn dialogue about one radiograph.
+
+`Conversation(analysis).ask(question)` answers from the cached image analysis: it parses
+the question, binds its references to anchors, computes every anchor, measurement and
+scorecard with geometry code, writes a structured, hedged answer in the question's
+language, and lets the backend word it. The numbers never come from a language model.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine.analysis import ImageAnalysis
+from engine.anchors import (
+    Anchor,
+    AnchorEvent,
+    AnchorStore,
+)
+from engine.backends.base import (
+    HistoryTurn,
+    ModelBackend,
+    TurnContext,
+)
+from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.handlers.profiles import ProfileAnswers
+from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
+from engine.dialogue.records import (
+    Draft,
+    Section,
+    TurnResult,
+)
+from engine.geometry import Box
+from engine.intents import IntentKind
+from engine.wording import (
+    DISCLAIMER,
+)
+from ontology import (
+    ProfileId,
+    Vocabulary,
+    load_vocabulary,
+)
+
+
+class Conversation(ProfileAnswers):
+    """One conversation about one analysed image.
+
+    Args:
+    analysis: the cached analysis of the image (shared by every turn).
+    analysis_ms: how long computing `analysis` took, when this conversation's
+        caller computed it; the first turn's latency includes it.
+    backend: the model backend that words the answers (embedded by default).
+    vocabulary: the sign/anatomy/profile vocabulary (bundled by default).
+    image: the presentation-ready pixels, for multimodal backends only.
+    """
+
+    def __init__(
+        self,
+        analysis: ImageAnalysis,
+        backend: ModelBackend | None = None,
+        vocabulary: Vocabulary | None = None,
+        image: Any = None,
+        analysis_ms: float | None = None,
+    ) -> None:
+        self.analysis = analysis
+        # How long the caller waited for `analysis` when it was computed for this
+        # conversation (None when it came from a cache): charged to the first turn.
+        self.pending_analysis_ms = analysis_ms
+        self.state = DialogueState()
+        self.listing: list[str] = []  # finding ids in the order answers listed them
+        self._query: Query | None = None  # the question being answered
+        self.backend: ModelBackend = backend or EmbeddedBackend()
+        self.vocabulary = vocabulary or load_vocabulary()
+        self.image = image
+        self.anchors = AnchorStore()
+        self.turns: list[TurnResult] = []  # turns asked in this session
+        self.history: list[HistoryTurn] = []  # every turn, restored ones included
+
+    @classmethod
+    def restore(
+        cls,
+        analysis: ImageAnalysis,
+        *,
+        history: list[HistoryTurn],
+        anchors: list[Anchor],
+        events: list[AnchorEvent],
+        backend: ModelBackend | None = None,
+        vocabulary: Vocabulary | None = None,
+        image: Any = None,
+    ) -> Conversation:
+        """Continue a saved conversation: its anchors keep their ids, turns their numbers."""
+        conversation = cls(analysis, backend, vocabulary, image)
+        conversation.anchors = AnchorStore.restore(anchors, events)
+        conversation.history = list(history)
+        return conversation
+
+    # -- public --------------------------------------------------------------------
+    def ask(
+        self,
+        question: str,
+        *,
+        drawn_box: Box | None = None,
+        drawn_label: str | None = None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> TurnResult:
+        """Answer one question; see the module docstring."""
+        started = time.perf_counter()
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty; type a question about the image")
+        index = len(self.history) + 1
+        query = understand(
+            question, self.vocabulary, self.state, drawn=drawn_box is not None
+        )
+        lang = query.language
+        self._query = query
+        drawn = (
+            self._add_drawn(drawn_box, drawn_label, index)
+            if drawn_box is not None
+            else None
+        )
+        draft = Draft()
+        self._handler(query.intent)(
+            draft,
+            intent=query.cue,
+            query=query,
+            lang=lang,
+            index=index,
+            mentions=list(query.mentions),
+            signs=list(query.signs),
+            profile=None
+            if query.profile is None
+            else self.vocabulary.profiles.get(ProfileId(query.profile)),
+            drawn=drawn,
+        )
+        draft.sections.append(
+            Section(
+                title="【提示】" if lang == "zh" else "Note", lines=(DISCLAIMER[lang],)
+            )
+        )
+        result = self._finish(question, query, draft, index, started, on_text)
+        self.state.add(self._record(query, draft))
+        return result
+
+    def _handler(self, kind: IntentKind) -> Callable[..., None]:
+        handlers: dict[IntentKind, Callable[..., None]] = {
+            IntentKind.SCREENING: self._screening,
+            IntentKind.LIST: self._list,
+            IntentKind.DESCRIBE: self._describe,
+            IntentKind.LOCATION: self._location,
+            IntentKind.RELATION: self._relation,
+            IntentKind.PROFILE: self._profile,
+            IntentKind.EXPLAIN_SIGN: self._explain,
+            IntentKind.DRAWN_REGION: self._drawn_region,
+            IntentKind.PRESENCE: self._presence,
+            IntentKind.MEASUREMENT: self._measurement,
+            IntentKind.COMPARE: self._compare,
+            IntentKind.OUT_OF_SCOPE: self._out_of_scope,
+            IntentKind.HELP: self._help,
+        }
+        return handlers[kind]
+
+    def _record(self, query: Query, draft: Draft) -> TurnRecord:
+        """What the next turn's ellipsis needs: the question and the side of its subject."""
+        subjects = [b for b in draft.bindings if b.finding_id is not None]
+        ids = tuple(b.anchor_id for b in subjects if b.anchor_id)
+        side = None
+        if subjects and subjects[0].finding_id is not None:
+            f = self.analysis.finding(subjects[0].finding_id)
+            side = None if f is None else f.location.side.value
+        return TurnRecord(query=query, subject_ids=ids, subject_side=side)
+
+    def _finish(
+        self,
+        question: str,
+        query: Query,
+        draft: Draft,
+        index: int,
+        started: float,
+        on_text: Callable[[str], None] | None,
+    ) -> TurnResult:
+        """Let the backend word the draft, and record the turn."""
+        lang = query.language
+        context = TurnContext(
+            question=question,
+            language=lang,
+            intent=query.intent.value,
+            draft="\n\n".join(s.render() for s in draft.sections),
+            anchors=tuple(self._brief(a) for a in self.anchors.all()),
+            history=tuple(self.history),
+            image=self.image,
+            image_key=self.analysis.key,
+            localize=draft.localize_target is not None,
+            localize_target=draft.localize_target,
+        )
+        reply = self.backend.compose(context, on_text)
+        warnings = list(draft.warnings) + list(reply.warnings)
+        warnings += self._check_model_boxes(reply, index, lang)
+        # The reader of a first turn waited for the analysis too: it counts in the
+        # turn's latency, and is reported on its own as well.
+        analysis_ms, self.pending_analysis_ms = self.pending_analysis_ms, None
+        result = TurnResult(
+            index=index,
+            question=question,
+            language=lang,
+            intent=query.intent,
+            answer_text=reply.text,
+            sections=tuple(draft.sections),
+            anchors=tuple(self.anchors.all()),
+            events=tuple(self.anchors.events(index)),
+            resolved_references=tuple(draft.bindings),
+            measurements=tuple(draft.measurements),
+            scorecard=draft.scorecard,
+            latency_ms=(time.perf_counter() - started) * 1000 + (analysis_ms or 0.0),
+            analysis_ms=analysis_ms,
+            backend=self.backend.name,
+            model_id=self.backend.model_id,
+            model_version=self.backend.model_version,
+            parameters=dict(reply.parameters),
+            raw_output=reply.raw_output,
+            warnings=tuple(warnings),
+            clarification=tuple(draft.clarification),
+        )
+        self.turns.append(result)
+        self.history.append(HistoryTurn(question=question, answer=reply.text))
+        return result
+
+
+__all__ = ["Conversation"]

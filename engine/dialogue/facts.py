@@ -1,0 +1,323 @@
+"""One fact, one source: heart size, costophrenic angles, calcification, size and lobe.
+
+Every answer that states one of these facts (the screening turn, a single-fact question,
+the scorecard) reads it from here and words it with the same caveats, so no two turns
+can disagree about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from engine.analysis import ImageAnalysis
+from engine.dialogue.phrases import say
+from engine.findings import Finding
+from engine.observations import CPA_BLUNTED_DEG, focal_observations
+from kernel import Language
+from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
+from ontology.phrases import load_phrases
+
+# On an adult PA film the cardiothoracic ratio lies between about 0.3 (a small heart in a
+# hyperinflated chest) and 0.8 (gross cardiomegaly or a large pericardial effusion);
+# a value outside that range means the heart or thorax outline was traced wrongly.
+CTR_PLAUSIBLE = (0.3, 0.8)
+CTR_ENLARGED = 0.5
+# A calcification likelihood at or above this reads as "calcification possible"; the
+# same cut-off decides the scorecard's "no benign calcification" item (sign A41).
+CALCIFICATION_POSSIBLE = 0.5
+# The size interval of a focal finding when the engine gives none: the long axis
+# +/- max(3.5 mm, 15 %). 3.4-3.5 mm is the median absolute error of the long axis
+# against JSRT diameters on cxr-train, the set the sizing was tuned on (truth-centre
+# and detector seeds; docs/benchmarks.md, Lesion size, bench/eval_lesion_size.py); the
+# relative part widens it for masses, whose error there is 6 mm and more.
+SIZE_ABS_MM = 3.5
+SIZE_REL = 0.15
+# The lingula is a segment of the left upper lobe.
+UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
+
+
+class CtrState(StrEnum):
+    NORMAL = "normal"
+    ENLARGED = "enlarged"
+    IMPLAUSIBLE = "implausible"  # a measurement failure, never "normal"
+    NOT_PA = "not_pa"  # AP or unrecorded view: the ratio is not judged
+    NOT_MEASURED = "not_measured"
+
+
+@dataclass(frozen=True, slots=True)
+class CtrFact:
+    value: float | None
+    state: CtrState
+    view: str
+
+    @property
+    def observable(self) -> bool:
+        """Whether the scorecard may use the value (a failed measurement is not used)."""
+        return self.value is not None and self.state is not CtrState.IMPLAUSIBLE
+
+
+def ctr_fact(analysis: ImageAnalysis) -> CtrFact:
+    """The cardiothoracic ratio of the film and what may be said about it."""
+    value = analysis.measures.cardiothoracic_ratio
+    view = (analysis.view_position or "").upper()
+    if value is None:
+        return CtrFact(None, CtrState.NOT_MEASURED, view)
+    low, high = CTR_PLAUSIBLE
+    if not low <= value <= high:
+        return CtrFact(value, CtrState.IMPLAUSIBLE, view)
+    if view != "PA":
+        return CtrFact(value, CtrState.NOT_PA, view)
+    state = CtrState.ENLARGED if value > CTR_ENLARGED else CtrState.NORMAL
+    return CtrFact(value, state, view)
+
+
+# DICOM View Position (0018,5101) values of a film on which the CTR is not judged.
+_NOT_PA_PHRASE = {
+    "AP": "ctr_ap",
+    "LL": "ctr_lateral",
+    "RL": "ctr_lateral",
+    "LATERAL": "ctr_lateral",
+}
+
+
+def ctr_sentence(fact: CtrFact, lang: Language) -> str:
+    """The one sentence every answer uses for the CTR (ontology/data/dialogue/answers.toml)."""
+    if fact.value is None:
+        return say("ctr_not_measured", lang)
+    name = {
+        CtrState.IMPLAUSIBLE: "ctr_implausible",
+        CtrState.NOT_PA: _NOT_PA_PHRASE.get(fact.view, "ctr_view_unknown"),
+        CtrState.ENLARGED: "ctr_enlarged",
+        CtrState.NORMAL: "ctr_normal",
+    }[fact.state]
+    low, high = CTR_PLAUSIBLE
+    return say(name, lang, value=fact.value, low=low, high=high, cut=CTR_ENLARGED)
+
+
+def ctr_answer(fact: CtrFact, lang: Language, *, normal_asked: bool = False) -> str:
+    """Line 1 of "is the heart enlarged?" (or "is the heart size normal?"): yes, no, or why not judged."""
+    yes, no = ("lead_no", "lead_yes") if normal_asked else ("lead_yes", "lead_no")
+    lead = {CtrState.ENLARGED: yes, CtrState.NORMAL: no}.get(
+        fact.state, "lead_not_judged"
+    )
+    return say(lead, lang) + ctr_sentence(fact, lang)
+
+
+@dataclass(frozen=True, slots=True)
+class AngleFact:
+    side: str
+    degrees: float | None
+
+    @property
+    def blunted(self) -> bool | None:
+        return None if self.degrees is None else self.degrees > CPA_BLUNTED_DEG
+
+
+def angle_facts(analysis: ImageAnalysis) -> list[AngleFact]:
+    angles = analysis.measures.cpa_angle_deg
+    return [AngleFact(s, angles.get(s)) for s in ("right", "left")]
+
+
+def angle_sentence(fact: AngleFact, lang: Language) -> str:
+    """One costophrenic angle, with the same cut-off as the scorecard."""
+    if fact.degrees is None:
+        name = "angle_not_measured"
+    else:
+        name = "angle_blunted" if fact.blunted else "angle_sharp"
+    side_zh = {"right": "右", "left": "左"}[fact.side]
+    return say(
+        name,
+        lang,
+        side=fact.side,
+        side_zh=side_zh,
+        degrees=fact.degrees,
+        cut=CPA_BLUNTED_DEG,
+    )
+
+
+def calcification_sentence(f: Finding, lang: Language) -> str:
+    """Calcification of a lesion, in the words of describe, presence and scorecard alike."""
+    likely = f.calcification_likelihood
+    if likely is None:
+        return say("calcification_not_assessed", lang)
+    name = (
+        "calcification_possible"
+        if likely >= CALCIFICATION_POSSIBLE
+        else "calcification_none"
+    )
+    return say(name, lang, likely=likely)
+
+
+def calcification_answer(f: Finding, lang: Language) -> str:
+    """Line 1 of "is it calcified?": no, possibly, or not assessed, then why."""
+    likely = f.calcification_likelihood
+    if likely is None:
+        lead = "lead_not_judged"
+    elif likely >= CALCIFICATION_POSSIBLE:
+        lead = "lead_possibly"
+    else:
+        lead = "lead_no_sentence"
+    return say(lead, lang) + calcification_sentence(f, lang)
+
+
+def size_interval_mm(f: Finding) -> tuple[float, float] | None:
+    """The long axis as an interval in mm (None without a calibrated size)."""
+    if f.long_axis_mm is None:
+        return None
+    if f.diameter_interval_mm is not None:
+        return f.diameter_interval_mm  # the engine's, from its size cross-validation
+    spread = max(SIZE_ABS_MM, SIZE_REL * f.long_axis_mm)
+    return (max(0.0, f.long_axis_mm - spread), f.long_axis_mm + spread)
+
+
+def in_upper_lobe(f: Finding) -> bool:
+    """Whether the engine's lobe projection of a finding is an upper lobe."""
+    return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
+
+
+def size_answer(
+    f: Finding, analysis: ImageAnalysis, unit: str | None, lang: Language
+) -> str:
+    """The size of a lesion in the unit asked (cm by default), with its calibration."""
+    if f.long_axis_mm is None or f.short_axis_mm is None:
+        return _size_without_spacing(f, unit, lang)
+    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    digits = 0 if name == "mm" else 1
+    source = analysis.calibration.source.value
+    return say(
+        "size_calibrated",
+        lang,
+        long=f"{f.long_axis_mm * scale:.{digits}f}",
+        short=f"{f.short_axis_mm * scale:.{digits}f}",
+        unit=name,
+        source=say(f"source_{source}", lang),
+    )
+
+
+def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
+    estimate = f.size_estimate
+    px = f"{f.long_axis_px:.0f} × {f.short_axis_px:.0f}"
+    if estimate is None:
+        return say("size_pixels", lang, px=px)
+    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    return say(
+        "size_estimated",
+        lang,
+        px=px,
+        long=estimate.long_axis_mm * scale,
+        short=estimate.short_axis_mm * scale,
+        unit=name,
+        error=f"{estimate.relative_error:.0%}",
+    )
+
+
+def lesion_observations(
+    analysis: ImageAnalysis, f: Finding, anchor_id: str
+) -> list[Observation]:
+    """A lesion's observations, with the lobe projection and the size interval.
+
+    The upper-lobe item reads the lobe the dialogue reports; the size items read the
+    interval (the engine's, when it sends `focal.diameter_mm_low/_high`, else ours).
+    """
+    obs = focal_observations(analysis, f, anchor_id)
+    ev = (anchor_id,)
+    sent = {o.feature for o in obs}
+    if "focal.upper_lobe" not in sent:
+        obs.append(
+            Observation(
+                feature="focal.upper_lobe",
+                value=in_upper_lobe(f),
+                evidence_anchor_ids=ev,
+            )
+        )
+    interval = size_interval_mm(f)
+    if "focal.diameter_mm" in sent and "focal.diameter_mm_low" not in sent and interval:
+        obs += [
+            Observation(
+                feature="focal.diameter_mm_low",
+                value=round(interval[0], 1),
+                evidence_anchor_ids=ev,
+            ),
+            Observation(
+                feature="focal.diameter_mm_high",
+                value=round(interval[1], 1),
+                evidence_anchor_ids=ev,
+            ),
+        ]
+    return obs
+
+
+def film_observations(
+    analysis: ImageAnalysis, observations: list[Observation]
+) -> list[Observation]:
+    """Whole-film observations without a failed CTR (it is a measurement failure, not a value)."""
+    if ctr_fact(analysis).observable:
+        return observations
+    return [o for o in observations if o.feature != "heart.ctr"]
+
+
+def reconcile(
+    card: Scorecard, analysis: ImageAnalysis, subject: Finding | None
+) -> Scorecard:
+    """Scorecard items that state a fact another answer states, worded the same way."""
+    patterns = set(load_phrases().calcification_patterns)
+    fact = ctr_fact(analysis)
+    items = []
+    for item in card.items:
+        if str(item.sign_code) in patterns and subject is not None:
+            item = _no_pattern(item, subject)
+        elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
+            "F01",
+            "F02",
+        ):
+            item = replace(
+                item,
+                reason_en=ctr_sentence(fact, Language.EN),
+                reason_zh=ctr_sentence(fact, Language.ZH),
+            )
+        items.append(item)
+    return replace(card, items=tuple(items))
+
+
+def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
+
+    likely = f.calcification_likelihood
+    if likely is None:
+        return item
+    if likely >= CALCIFICATION_POSSIBLE:
+        return replace(
+            item,
+            status=MatchStatus.NOT_ASSESSABLE,
+            reason_en=f"calcification possible (likelihood {likely:.2f}); its pattern needs CT",
+            reason_zh=f"可能有钙化（钙化可能性 {likely:.2f}），其形态需 CT 判断",
+            unassessable=Unassessable.NEEDS_CT,
+        )
+    return replace(
+        item,
+        status=MatchStatus.NOT_MET,
+        reason_en=f"no definite calcification (likelihood {likely:.2f}), so no benign pattern",
+        reason_zh=f"未见明确钙化（钙化可能性 {likely:.2f}），故无良性钙化形态",
+        unassessable=None,
+    )
+
+
+__all__ = [
+    "CTR_PLAUSIBLE",
+    "AngleFact",
+    "CtrFact",
+    "CtrState",
+    "angle_facts",
+    "angle_sentence",
+    "calcification_answer",
+    "calcification_sentence",
+    "ctr_answer",
+    "ctr_fact",
+    "ctr_sentence",
+    "film_observations",
+    "in_upper_lobe",
+    "lesion_observations",
+    "reconcile",
+    "size_answer",
+    "size_interval_mm",
+]

@@ -1,0 +1,433 @@
+"""Answers about what the film shows: screening, lists and yes/no questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.dialogue.binding import (
+    Binder,
+    _wanted_kinds,
+    kind_signs,
+    kinds_for,
+)
+from engine.dialogue.facts import (
+    angle_facts,
+    angle_sentence,
+    ctr_answer,
+    ctr_fact,
+    ctr_sentence,
+    lesion_observations,
+)
+from engine.dialogue.phrases import _NEGATIVE_CAVEAT, _plural, _status_line, _what, say
+from engine.dialogue.query import Query
+from engine.dialogue.records import (
+    Draft,
+    Section,
+)
+from engine.findings import FindingKind
+from engine.intents import Intent
+from engine.references import (
+    PlaceFilter,
+)
+from engine.wording import (
+    cite,
+    location_phrase,
+)
+from kernel import Language
+from ontology import (
+    FleischnerStatus,
+    ItemResult,
+    MatchStatus,
+    Observation,
+    Sign,
+    Unassessable,
+    assess,
+)
+from ontology.phrases import load_phrases
+
+
+def _verdict_lead(
+    status: MatchStatus, lang: Language, *, inverted: bool = False
+) -> str:
+    """Yes / no / not assessable, first; inverted when the question asks "is it normal?"."""
+    if inverted and status is not MatchStatus.NOT_ASSESSABLE:
+        status = MatchStatus.NOT_MET if status is MatchStatus.MET else MatchStatus.MET
+    name = {
+        MatchStatus.MET: "lead_yes",
+        MatchStatus.NOT_MET: "lead_no",
+        MatchStatus.NOT_ASSESSABLE: "lead_not_assessable",
+    }[status]
+    return say(name, lang)
+
+
+class FindingAnswers(Binder):
+    """Screening, lists and yes/no questions about kinds of finding and whole-film signs."""
+
+    # -- intents -------------------------------------------------------------------
+    def _screening(self, draft: Draft, *, lang: Language, index: int, **_: Any) -> None:
+        zh = lang == "zh"
+        findings = self.reportable()
+        self.listing = [f.id for f in findings]
+        lines: list[str] = []
+        cited: list[str] = []
+        for f in findings:
+            anchor = self._screening_anchor(f, index)
+            cited.append(anchor.id)
+            lines.append(self._finding_line(f, anchor, lang))
+        if findings:
+            lines.append(
+                "其余肺野未检出明确异常密度影。"
+                if zh
+                else "No other definite opacity was detected in the lung fields."
+            )
+        else:
+            lines.append(
+                "未检出明确的结节、肿块或实变样阴影。"
+                if zh
+                else "No definite nodule, mass or consolidation-like opacity was detected."
+            )
+            lines.append(
+                "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。"
+                if zh
+                else "A radiograph misses small nodules and lesions hidden by bone or the heart; "
+                "a negative result does not exclude disease."
+            )
+        draft.sections.append(
+            Section(
+                title="【肺部表现】" if zh else "Lung findings",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+        draft.sections.append(self._other_structures(lang, index))
+        draft.warnings.extend(self.analysis.warnings)
+
+    def _other_structures(self, lang: Language, index: int) -> Section:
+        """Heart size and costophrenic angles, in the words every other answer uses."""
+        zh = lang == "zh"
+        lines = []
+        fact = ctr_fact(self.analysis)
+        if fact.value is not None:
+            lines.append(ctr_sentence(fact, lang))
+        angles = [a for a in angle_facts(self.analysis) if a.degrees is not None]
+        lines += [angle_sentence(a, lang) for a in angles]
+        if not lines:
+            lines.append(
+                "心影及肋膈角未能可靠测量。"
+                if zh
+                else "The heart and costophrenic angles could not be measured reliably."
+            )
+        return Section(
+            title="【其他】" if zh else "Other structures", lines=tuple(lines)
+        )
+
+    def _list(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        query: Query,
+        lang: Language,
+        index: int,
+        signs: list[Sign],
+        **_: Any,
+    ) -> None:
+        zh = lang == "zh"
+        place = PlaceFilter.of(query)
+        kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
+        findings = [
+            f
+            for f in self.reportable()
+            if (kinds is None or f.kind in kinds) and place.fits(f)
+        ]
+        self.listing = [f.id for f in findings]
+        lines = []
+        cited = []
+        for f in findings:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            lines.append(self._finding_line(f, anchor, lang))
+        focal = sum(f.is_focal for f in findings)
+        if place or kinds is not None:
+            # "How many nodules in the right upper zone?" counts those, not every finding.
+            where, what = self._where(place, lang), _what(kinds, lang)
+            head = (
+                f"{where}共检出 {len(findings)} 处{what}。"
+                if zh
+                else f"{len(findings)} {_plural(what, len(findings))} detected {where}."
+            )
+        else:
+            head = (
+                f"共检出 {len(findings)} 处可报告的病灶（其中局灶性 {focal} 处）。"
+                if zh
+                else f"{len(findings)} reportable finding(s) were detected ({focal} focal)."
+            )
+        draft.sections.append(
+            Section(
+                title="【病灶列表】" if zh else "Findings",
+                lines=(head, *lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _presence(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        query: Query,
+        lang: Language,
+        index: int,
+        signs: list[Sign],
+        **_: Any,
+    ) -> None:
+        """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
+        place = PlaceFilter.of(query)
+        sign = self._asked_sign(query, signs)
+        if (
+            sign is not None
+            and sign.rule is None
+            and sign.fleischner is FleischnerStatus.DEPRECATED
+        ):
+            # "Is there an infiltrate?": the term names no one appearance, so answer with
+            # the opacities that were found, then say why the word is not used.
+            self._presence_of_findings(draft, place, None, lang, index)
+            self._presence_of_sign(draft, sign, lang, index)
+        elif sign is None:
+            kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
+            self._presence_of_findings(draft, place, kinds, lang, index)
+        elif sign.rule is not None and sign.rule.feature.startswith("focal."):
+            self._presence_on_lesions(draft, sign, place, lang, index)
+        else:
+            self._presence_of_sign(draft, sign, lang, index, place.side)
+
+    def _asked_sign(self, query: Query, signs: list[Sign]) -> Sign | None:
+        """The sign a presence question asks about, if it names one beyond a finding kind."""
+        sign = next((s for s in signs if str(s.code) not in kind_signs()), None)
+        film_sign = load_phrases().kind_film_signs.get(query.kind or "")
+        by_place = [
+            load_phrases().place_film_signs.get(m.level or "") for m in query.mentions
+        ]
+        place_sign = next((c for c in by_place if c), None)
+        if sign is None and film_sign is None and place_sign is not None:
+            return self.vocabulary.find_sign(place_sign)
+        if film_sign is not None and (sign is None or query.kind == "cardiomegaly"):
+            return self.vocabulary.find_sign(film_sign)
+        return sign
+
+    def _presence_of_findings(
+        self,
+        draft: Draft,
+        place: PlaceFilter,
+        kinds: frozenset[FindingKind] | None,
+        lang: Language,
+        index: int,
+    ) -> None:
+        zh = lang == "zh"
+        where, what = self._where(place, lang), _what(kinds, lang)
+        wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
+        found = [f for f in wanted if place.fits(f)]
+        lines: list[str] = []
+        cited: list[str] = []
+        if found:
+            weak = all(self._is_weak(f) for f in found)
+            lead = say("lead_possibly_colon" if weak else "lead_present", lang)
+            lines.append(
+                say(
+                    "found_in_place",
+                    lang,
+                    lead=lead,
+                    where=where,
+                    n=len(found),
+                    what=what,
+                    whats=_plural(what, len(found)),
+                )
+            )
+            for f in found:
+                anchor = self._anchor_for_finding(f, index)
+                cited.append(anchor.id)
+                lines.append(self._finding_line(f, anchor, lang))
+        else:
+            lines.append(say("none_in_place", lang, where=where, what=what))
+            elsewhere = wanted  # none of them lies in the place asked
+            if place and elsewhere:
+                parts = []
+                for f in elsewhere:
+                    anchor = self._anchor_for_finding(f, index)
+                    cited.append(anchor.id)
+                    there = location_phrase(f.location, lang)
+                    parts.append(
+                        f"{cite([anchor.id])} {there}"
+                        if zh
+                        else f"{cite([anchor.id])} in the {there}"
+                    )
+                lines.append(
+                    f"本图其他部位另见{what}：" + "；".join(parts) + "。"
+                    if zh
+                    else f"Elsewhere on this film: {_plural(what, len(parts))} "
+                    + "; ".join(parts)
+                    + "."
+                )
+            lines.append(_NEGATIVE_CAVEAT[lang])
+        draft.sections.append(
+            Section(
+                title=f"【{where}{what}】" if zh else f"Any {what} {where}?",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _presence_on_lesions(
+        self,
+        draft: Draft,
+        sign: Sign,
+        place: PlaceFilter,
+        lang: Language,
+        index: int,
+    ) -> None:
+        """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
+        zh = lang == "zh"
+        lesions = [f for f in self.reportable() if f.is_focal and place.fits(f)]
+        lines: list[str] = []
+        cited: list[str] = []
+        for f in lesions:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            item = assess(
+                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+            )
+            lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
+        if not lesions:
+            where = self._where(place, lang)
+            lines.append(
+                f"{where}未检出可供评估{sign.name('zh')}的局灶性病灶。"
+                if zh
+                else f"No focal finding was detected {where} on which to assess {sign.name('en').lower()}."
+            )
+            lines.append(_NEGATIVE_CAVEAT[lang])
+        draft.sections.append(
+            Section(
+                title=f"【{sign.name('zh')}】" if zh else f"{sign.name('en')}?",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _presence_of_sign(
+        self,
+        draft: Draft,
+        sign: Sign,
+        lang: Language,
+        index: int,
+        side: str | None = None,
+    ) -> None:
+        """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
+        zh = lang == "zh"
+        observations = self._film_observations()
+        item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
+        related = self._related(sign, item, observations, index)
+        # The answer leads with the measured fact: the sign's own, or, for a sign the
+        # engine does not measure (effusion), its measured neighbour's (the angles).
+        decided = related[0] if related else item
+        decided_sign = self.vocabulary.get_sign(str(decided.sign_code))
+        lines = self._fact_lines(decided_sign, decided, lang, side)
+        if related:
+            lines.append(
+                say(
+                    "judged_by_neighbour",
+                    lang,
+                    sign_zh=sign.name("zh"),
+                    sign_en=sign.name("en"),
+                )
+            )
+        else:
+            lines.append(
+                f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
+            )
+        cited = list(item.evidence_anchor_ids)
+        if item.unassessable is Unassessable.NOT_MEASURED:
+            lines.append(
+                ("请在图上直接观察：" if zh else "Look for it on the film: ")
+                + (sign.visual_pattern_zh if zh else sign.visual_pattern_en)
+            )
+            for other in related:
+                cited += other.evidence_anchor_ids
+                lines.append(
+                    ("相关可测征象：" if zh else "Related measured sign: ")
+                    + f"{_status_line(other, lang)} {cite(other.evidence_anchor_ids)}".rstrip()
+                )
+        meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
+        if meaning:
+            lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
+        draft.sections.append(
+            Section(
+                title=f"【{sign.name('zh')}】" if zh else f"{sign.name('en')}?",
+                lines=tuple(lines),
+                anchor_ids=tuple(dict.fromkeys(cited)),
+            )
+        )
+
+    def _related(
+        self,
+        sign: Sign,
+        item: ItemResult,
+        observations: list[Observation],
+        index: int,
+    ) -> list[ItemResult]:
+        """Measured neighbours of a sign the engine does not measure (effusion: the angles)."""
+        if item.unassessable is not Unassessable.NOT_MEASURED:
+            return []
+        related = [
+            self._with_anchors(assess(observations, other, self.vocabulary), index)
+            for other in self._measured_neighbours(sign)
+        ]
+        return [r for r in related if r.status is not MatchStatus.NOT_ASSESSABLE]
+
+    def _fact_lines(
+        self, sign: Sign, item: ItemResult, lang: Language, side: str | None
+    ) -> list[str]:
+        """Line 1 of a whole-film sign: the measured fact behind it, yes or no first.
+
+        The yes or no answers the question as asked: "is the angle sharp?" is yes when
+        the blunted-angle sign is absent.
+        """
+        feature = "" if sign.rule is None else sign.rule.feature
+        query = self._query
+        normal = query is not None and load_phrases().cue("asks_normal").find(
+            query.text
+        )
+        if feature == "heart.ctr":
+            return [
+                ctr_answer(ctr_fact(self.analysis), lang, normal_asked=bool(normal))
+            ]
+        if feature.startswith("pleura.cpa_blunted"):
+            angles = [
+                a
+                for a in angle_facts(self.analysis)
+                if side in (None, "both") or a.side == side
+            ]
+            measured = [a for a in angles if a.degrees is not None]
+            if not measured:
+                status = MatchStatus.NOT_ASSESSABLE
+            elif any(a.blunted for a in measured):
+                status = MatchStatus.MET
+            else:
+                status = MatchStatus.NOT_MET
+            lead = _verdict_lead(status, lang, inverted=bool(normal))
+            return [lead + " ".join(angle_sentence(a, lang) for a in angles)]
+        return []
+
+    def _measured_neighbours(self, sign: Sign) -> list[Sign]:
+        places = set(sign.typical_locations)
+        return [
+            s
+            for s in self.vocabulary.signs.values()
+            if s.code != sign.code
+            and s.category == sign.category
+            and s.rule is not None
+            and not s.rule.feature.startswith("focal.")
+            and places & set(s.typical_locations)
+        ]
+
+
+__all__ = ["FindingAnswers"]

@@ -1,0 +1,745 @@
+"""Answers about one lesion or place: description, one property, size, CTR, location, a drawn box."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from engine.anatomy import Region
+from engine.anchors import (
+    Anchor,
+    AnchorKind,
+)
+from engine.dialogue.facts import (
+    calcification_answer,
+    ctr_fact,
+    ctr_sentence,
+    size_answer,
+)
+from engine.dialogue.handlers.findings import FindingAnswers
+from engine.dialogue.phrases import _shape_word, say
+from engine.dialogue.query import Query
+from engine.dialogue.records import (
+    Draft,
+    Measurement,
+    Section,
+    _bind_anchor,
+)
+from engine.findings import Finding, FindingKind
+from engine.geometry import Box
+from engine.intents import Intent
+from engine.model import CalibrationSource
+from engine.references import (
+    Binding,
+    Outcome,
+    Resolution,
+    Rule,
+)
+from engine.wording import (
+    KIND_SHORT,
+    cite,
+    clock_list,
+    lobe_phrase,
+    location_phrase,
+    size_phrase,
+)
+from kernel import Language
+from ontology import (
+    AnatomyMention,
+    RegionKind,
+)
+
+# Properties of a lesion answered on their own ("is it calcified?"), not by a full description.
+_DETAIL_ATTRIBUTES = frozenset({"calcification", "margin", "density", "shape"})
+
+
+_OTHER_FOCAL = {
+    FindingKind.NODULE: FindingKind.MASS,
+    FindingKind.MASS: FindingKind.NODULE,
+}
+
+
+class LesionAnswers(FindingAnswers):
+    """Description, one property, size, CTR, location and drawn regions."""
+
+    def _describe(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        lang: Language,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
+        zh = lang == "zh"
+        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        if resolution.outcome is not Outcome.BOUND:
+            self._explain_unresolved(draft, resolution, lang, index)
+            return
+        if resolution.anchor is not None and resolution.finding is None:
+            self._describe_anchor(draft, resolution.anchor, lang, index)
+            return
+        f = resolution.finding
+        assert f is not None
+        anchor = (
+            self._contour_anchor(f, index)
+            if f.is_focal
+            else self._anchor_for_finding(f, index)
+        )
+        _bind_anchor(draft, anchor)
+        lines: list[str] = []
+        if (
+            resolution.binding is not None
+            and resolution.binding.rule is Rule.ANATOMY_CORRECTED
+            and resolution.asked_region
+        ):
+            asked = resolution.asked_region.text
+            actual = location_phrase(f.location, lang)
+            lines.append(
+                f"注意：{asked}未检出圆形影；本侧唯一的局灶性病灶位于{actual}，以下描述该病灶。"
+                if zh
+                else f"Note: nothing round was detected in the {asked}; the only focal finding on that side lies in "
+                f"the {actual}, and that is what is described here."
+            )
+        query = self._query
+        attribute = None if query is None else query.attribute
+        lines += self._which_line(resolution, anchor, f, lang)
+        if f.is_focal and attribute in _DETAIL_ATTRIBUTES:
+            # A question about one property is answered about that property, first.
+            asked = self._cited_subject(resolution, anchor)
+            lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
+        else:
+            lines.extend(self._detail_lines(f, anchor, lang))
+        place = (
+            resolution.asked_region.text
+            if (
+                resolution.asked_region is not None
+                and resolution.binding is not None
+                and resolution.binding.rule is Rule.ANATOMICAL_DESCRIPTION
+            )
+            else location_phrase(f.location, lang)
+        )
+        title = (
+            f"【{place}病灶细节】" if zh else f"Details of the lesion in the {place}"
+        )
+        draft.sections.append(
+            Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
+        )
+
+    def _which_line(
+        self, resolution: Resolution, anchor: Anchor, f: Finding, lang: Language
+    ) -> list[str]:
+        """Name the anchor a superlative or ordinal picked, first ("which one")."""
+        rule = None if resolution.binding is None else resolution.binding.rule
+        query = self._query
+        if query is None or rule not in (Rule.SUPERLATIVE, Rule.ORDINAL):
+            return []
+        summary = self._anchor_summary_line(anchor, lang).split("] ", 1)[-1]
+        name = (
+            "which_ordinal"
+            if rule is Rule.ORDINAL
+            else f"which_{query.superlative or 'largest'}"
+        )
+        return [
+            say(name, lang, n=query.ordinal, anchor=cite([anchor.id]), summary=summary)
+        ]
+
+    def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
+        """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""
+        asked = None if resolution.binding is None else resolution.binding.anchor_id
+        return cite(list(dict.fromkeys(i for i in (asked, anchor.id) if i)))
+
+    def _attribute_lines(
+        self, f: Finding, a: str, attribute: str, lang: Language
+    ) -> list[str]:
+        """The answer to one property of a focal finding, then only what bears on it."""
+        zh = lang == "zh"
+        lines: list[str] = []
+        if attribute == "calcification":
+            lines.append(f"{a} {calcification_answer(f, lang)}")
+        elif attribute == "margin":
+            margin = self._margin_lines(f, a, lang)
+            m = f.margin
+            irregular = m is not None and (m.lobulated or bool(m.spicules))
+            lead = say("margin_irregular" if irregular else "margin_regular", lang)
+            if margin:
+                margin[0] = margin[0].replace(f"{a} ", f"{a} {lead}", 1)
+            lines += margin or [
+                f"{a} 未能勾画轮廓，边缘无法评估。"
+                if zh
+                else f"{a} No contour could be traced, so the margin is not assessed."
+            ]
+        elif attribute == "density":
+            lines += self._internal_lines(f, a, lang) or [
+                f"{a} 密度未能评估。" if zh else f"{a} Density not assessed."
+            ]
+        else:
+            lines.append(
+                f"{a} 形态：{_shape_word(f, lang)}，{size_phrase(f, lang)}。"
+                if zh
+                else f"{a} Shape: {_shape_word(f, lang)}, {size_phrase(f, lang)}."
+            )
+        if self._is_weak(f):
+            lines.append(
+                f"{a} 检出把握低（{self._confidence_words(f, lang)}），为可疑病灶。"
+                if zh
+                else f"{a} Weak detection ({self._confidence_words(f, lang)}): a possible lesion."
+            )
+        return lines
+
+    def _measurement(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        query: Query,
+        lang: Language,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
+        """One computed value: the CTR, or the size of a lesion in the unit asked."""
+        if query.attribute == "ctr":
+            self._ctr(draft, lang, index)
+            return
+        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        if resolution.outcome is not Outcome.BOUND:
+            self._explain_unresolved(draft, resolution, lang, index)
+            return
+        f = resolution.finding
+        if f is None:
+            assert resolution.anchor is not None
+            self._describe_anchor(draft, resolution.anchor, lang, index)
+            return
+        self._size(draft, f, resolution, query, index)
+
+    def _size(
+        self,
+        draft: Draft,
+        f: Finding,
+        resolution: Resolution,
+        query: Query,
+        index: int,
+    ) -> None:
+        lang = query.language
+        anchor = self._anchor_for_finding(f, index)
+        _bind_anchor(draft, anchor)
+        a = self._cited_subject(resolution, anchor)
+        size = size_answer(f, self.analysis, query.unit, lang)
+        lines = [say("size_line", lang, anchor=a, size=size)]
+        lines += self._which_line(resolution, anchor, f, lang)
+        if (
+            resolution.binding is not None
+            and resolution.binding.rule is Rule.ANATOMY_CORRECTED
+        ):
+            where = location_phrase(f.location, lang)
+            lines.insert(0, say("size_elsewhere_note", lang, where=where))
+        lines.append(self._anchor_summary_line(anchor, lang))
+        for kind, px, mm in (
+            ("long_axis", f.long_axis_px, f.long_axis_mm),
+            ("short_axis", f.short_axis_px, f.short_axis_mm),
+        ):
+            draft.measurements.append(
+                Measurement(
+                    kind=kind,
+                    from_anchor=anchor.id,
+                    to_anchor=None,
+                    value_px=px,
+                    value_mm=mm,
+                    calibration=self.analysis.calibration.source
+                    if mm is not None
+                    else CalibrationSource.NONE,
+                )
+            )
+        draft.sections.append(
+            Section(
+                title=say("title_size", lang),
+                lines=tuple(lines),
+                anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _ctr(self, draft: Draft, lang: Language, index: int) -> None:
+        """The measured cardiothoracic ratio, in the words of every other answer."""
+        heart = self._region_anchor(Region.HEART, index)
+        cited = [] if heart is None else [heart.id]
+        line = ctr_sentence(ctr_fact(self.analysis), lang)
+        draft.sections.append(
+            Section(
+                title=say("title_ctr", lang),
+                lines=(f"{cite(cited)} {line}".strip(),),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _detail_lines(self, f: Finding, anchor: Anchor, lang: Language) -> list[str]:
+        zh = lang == "zh"
+        a = cite([anchor.id])
+        lines = [
+            (
+                f"{a} 位置：{location_phrase(f.location, lang)}"
+                if zh
+                else f"{a} Location: {location_phrase(f.location, lang)}"
+            )
+            + (
+                f"；{lobe_phrase(f.location, lang, self.vocabulary)}"
+                if zh and f.location.lobe
+                else ""
+            )
+            + (
+                f"; {lobe_phrase(f.location, lang, self.vocabulary)}"
+                if not zh and f.location.lobe
+                else ""
+            )
+            # The zone a reader is told depends on how the zones were drawn: say how.
+            + (
+                f"；{self.analysis.zone_rule.describe('zh')}。"
+                if zh
+                else f"; {self.analysis.zone_rule.describe('en')}."
+            ),
+            (
+                f"{a} 大小：{size_phrase(f, lang)}，形态{_shape_word(f, lang)}。"
+                if zh
+                else f"{a} Size: {size_phrase(f, lang)}; shape {_shape_word(f, lang)}."
+            ),
+        ]
+        if self._is_weak(f):
+            lines.insert(
+                0,
+                f"{a} 检出把握低（{self._confidence_words(f, lang)}），为可疑病灶，以下描述仅供参考。"
+                if zh
+                else f"{a} Weak detection ({self._confidence_words(f, lang)}): a possible lesion; read the details "
+                "below with that in mind.",
+            )
+        if f.kind_from_estimate:
+            lines.append(
+                f"{a} {KIND_SHORT['zh'][f.kind]}（而非{KIND_SHORT['zh'][_OTHER_FOCAL[f.kind]]}）是按估计大小判断的，3 cm 界值附近不可靠。"
+                if zh
+                else f"{a} Called a {KIND_SHORT['en'][f.kind]} rather than a {KIND_SHORT['en'][_OTHER_FOCAL[f.kind]]} "
+                "from the estimated size; unreliable near the 3 cm boundary."
+            )
+        lines += self._margin_lines(f, a, lang)
+        lines += self._internal_lines(f, a, lang)
+        if f.pleural_contact is not None:
+            lines.append(
+                (
+                    f"{a} 与胸膜关系："
+                    + ("病灶邻接胸膜。" if f.pleural_contact else "未见与胸膜相贴。")
+                )
+                if zh
+                else f"{a} Pleura: "
+                + (
+                    "the lesion abuts the pleura."
+                    if f.pleural_contact
+                    else "not in contact with the pleura."
+                )
+            )
+        lines.append(
+            "支气管截断征、空气支气管征：胸片无法可靠评估，需 CT。"
+            if zh
+            else "Bronchial cut-off and air bronchogram: not assessable on a radiograph; CT is needed."
+        )
+        return lines
+
+    def _margin_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """Margin, spicules and edge of a focal finding (empty without a contour)."""
+        zh = lang == "zh"
+        lines: list[str] = []
+        m = f.margin
+        if m is not None:
+            if m.lobulated:
+                hours = [n.clock for n in m.notches]
+                depths = [n.depth_mm for n in m.notches if n.depth_mm is not None]
+                depth = (
+                    (
+                        f"，切迹深约 {min(depths):.1f}–{max(depths):.1f} mm"
+                        if zh
+                        else f", {min(depths):.1f}-{max(depths):.1f} mm deep"
+                    )
+                    if depths
+                    else ""
+                )
+                lines.append(
+                    f"{a} 边缘：呈分叶状，见 {len(hours)} 处浅切迹，位于 {clock_list(hours, lang)}{depth}，提示分叶征。"
+                    if zh
+                    else f"{a} Margin: lobulated, with {len(hours)} shallow notches at {clock_list(hours, lang)}{depth}; this suggests lobulation."
+                )
+            elif len(m.notches) == 1:
+                lines.append(
+                    f"{a} 边缘：大致光整，仅 {m.notches[0].clock} 点钟方向见一处浅切迹。"
+                    if zh
+                    else f"{a} Margin: mostly smooth, with a single shallow notch at {m.notches[0].clock} o'clock."
+                )
+            else:
+                lines.append(
+                    f"{a} 边缘：轮廓光整，未见明确分叶切迹。"
+                    if zh
+                    else f"{a} Margin: smooth contour without definite lobulation."
+                )
+            if m.spicules:
+                lengths = [s.length_mm for s in m.spicules if s.length_mm is not None]
+                length = (
+                    (
+                        f"，长约 {min(lengths):.0f}–{max(lengths):.0f} mm"
+                        if zh
+                        else f", {min(lengths):.0f}-{max(lengths):.0f} mm long"
+                    )
+                    if lengths
+                    else ""
+                )
+                hours = sorted({s.clock for s in m.spicules})
+                lines.append(
+                    f"{a} 毛刺：见 {len(m.spicules)} 条短细毛刺样线影（{clock_list(hours, lang)}）{length}，提示毛刺征可能。"
+                    if zh
+                    else f"{a} Spicules: {len(m.spicules)} short fine linear strands ({clock_list(hours, lang)}){length}, which suggests spiculation."
+                )
+            else:
+                lines.append(
+                    f"{a} 毛刺：未见明确毛刺。"
+                    if zh
+                    else f"{a} Spicules: none definite."
+                )
+            edge = (
+                (
+                    "边界清楚"
+                    if m.sharpness >= 0.6
+                    else "边界稍模糊"
+                    if m.sharpness >= 0.4
+                    else "边界模糊"
+                )
+                if zh
+                else (
+                    "well defined"
+                    if m.sharpness >= 0.6
+                    else "slightly ill-defined"
+                    if m.sharpness >= 0.4
+                    else "ill-defined"
+                )
+            )
+            width = ""
+            if m.edge_width_mm is not None:
+                width = (
+                    f"（边缘过渡宽约 {m.edge_width_mm:.1f} mm）"
+                    if zh
+                    else f" (edge transition about {m.edge_width_mm:.1f} mm)"
+                )
+            lines.append(
+                f"{a} 边界：{edge}{width}。" if zh else f"{a} Edge: {edge}{width}."
+            )
+        return lines
+
+    def _internal_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """Internal density, lucency and calcification of a focal finding."""
+        zh = lang == "zh"
+        lines: list[str] = []
+        if f.homogeneity is not None:
+            homog = (
+                ("密度均匀" if f.homogeneity >= 0.6 else "密度欠均匀")
+                if zh
+                else (
+                    "homogeneous" if f.homogeneity >= 0.6 else "somewhat heterogeneous"
+                )
+            )
+            lucent = f.central_lucency or 0.0
+            cavity = (
+                (
+                    "，中心见透亮区，提示空洞/空泡可能"
+                    if lucent >= 0.5
+                    else "，未见明确空洞或空泡"
+                )
+                if zh
+                else (
+                    "; a central lucency suggests cavitation or a bubble-like lucency"
+                    if lucent >= 0.5
+                    else "; no definite cavity or bubble-like lucency"
+                )
+            )
+            calc = f.calcification_likelihood or 0.0
+            calc_text = (
+                ("，提示钙化可能" if calc >= 0.5 else "，未见明确钙化")
+                if zh
+                else (
+                    "; calcification is possible"
+                    if calc >= 0.5
+                    else "; no definite calcification"
+                )
+            )
+            lines.append(
+                f"{a} 内部：{homog}{cavity}{calc_text}。"
+                if zh
+                else f"{a} Internal density: {homog}{cavity}{calc_text}."
+            )
+        return lines
+
+    def _describe_anchor(
+        self, draft: Draft, anchor: Anchor, lang: Language, index: int
+    ) -> None:
+        zh = lang == "zh"
+        self.anchors.reference(anchor.id, index)
+        _bind_anchor(draft, anchor)
+        if anchor.kind is AnchorKind.USER_DRAWN:
+            self._drawn_region(draft, lang=lang, index=index, drawn=anchor)
+            return
+        lines = [f"{cite([anchor.id])} {anchor.label(lang)}"]
+        if "value_mm" in anchor.attributes or "value_px" in anchor.attributes:
+            lines.append(anchor.attributes.get("text_zh" if zh else "text_en", ""))
+        draft.sections.append(
+            Section(
+                title=f"【{anchor.id}】" if zh else f"Anchor {anchor.id}",
+                lines=tuple(lines),
+                anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _location(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        lang: Language,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
+        zh = lang == "zh"
+        query = self._query
+        if query is not None and query.ellipsis and not mentions:
+            mentions = self._slot_mentions(query, lang)
+        # "Where is the right hilum?" asks for a region; "where is the nodule?" for a finding.
+        if (
+            not (intent.focal_noun or intent.demonstrative or intent.anchor_ids)
+            and mentions
+        ):
+            lines = []
+            cited = []
+            for m in mentions:
+                if m.region_id is None:
+                    continue
+                region_id = str(m.region_id)
+                anchor = (
+                    self._landmark_anchor(region_id, index)
+                    if region_id.endswith("hilum")
+                    else self._region_anchor(Region(region_id), index)
+                    if region_id in Region.__members__.values()
+                    else None
+                )
+                if anchor is None:
+                    lines.append(
+                        f"未能在本图上定位{m.text}。"
+                        if zh
+                        else f"The {m.text} could not be located on this image."
+                    )
+                    continue
+                cited.append(anchor.id)
+                draft.bindings.append(
+                    Binding(
+                        phrase=m.text,
+                        rule=Rule.ANATOMICAL_DESCRIPTION,
+                        anchor_id=anchor.id,
+                    )
+                )
+                lines.append(self._region_line(anchor, lang))
+                draft.localize_target = anchor.label_en
+            if cited or lines:
+                draft.sections.append(
+                    Section(
+                        title="【定位】" if zh else "Location",
+                        lines=tuple(lines),
+                        anchor_ids=tuple(cited),
+                    )
+                )
+                return
+        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        if resolution.outcome is not Outcome.BOUND or resolution.finding is None:
+            if resolution.anchor is not None:
+                self._describe_anchor(draft, resolution.anchor, lang, index)
+            else:
+                self._explain_unresolved(draft, resolution, lang, index)
+            return
+        f = resolution.finding
+        anchor = self._anchor_for_finding(f, index)
+        _bind_anchor(draft, anchor)
+        lobe = lobe_phrase(f.location, lang, self.vocabulary)
+        line = (
+            (
+                f"{cite([anchor.id])} 位于{location_phrase(f.location, lang)}"
+                + (f"，{lobe}" if lobe else "")
+                + "。"
+            )
+            if zh
+            else (
+                f"{cite([anchor.id])} In the {location_phrase(f.location, lang)}"
+                + (f"; {lobe}" if lobe else "")
+                + "."
+            )
+        )
+        draft.sections.append(
+            Section(
+                title="【定位】" if zh else "Location",
+                lines=(line,),
+                anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _slot_mentions(self, query: Query, lang: Language) -> list[AnatomyMention]:
+        """The place of an elliptical follow-up ("另一侧的呢"), as if named in words."""
+        ids = []
+        if query.hilum:
+            ids.append((f"{query.hilum}_hilum", RegionKind.HILUM))
+        elif query.lobe:
+            ids.append((query.lobe, RegionKind.LOBE))
+        elif query.side in ("right", "left") and query.zone:
+            ids.append((f"{query.side}_{query.zone}_zone", RegionKind.ZONE))
+        mentions = []
+        for region_id, kind in ids:
+            term = self.vocabulary.find_anatomy(region_id)
+            if term is None:
+                continue
+            mentions.append(
+                AnatomyMention(
+                    text=term.name(lang),
+                    start=0,
+                    end=0,
+                    kind=kind,
+                    side=term.side,
+                    region_id=term.id,
+                )
+            )
+        return mentions
+
+    def _region_line(self, anchor: Anchor, lang: Language) -> str:
+        zh = lang == "zh"
+        c = anchor.center
+        conf = (
+            ""
+            if anchor.confidence is None
+            else (
+                f"，分割置信度 {anchor.confidence:.2f}"
+                if zh
+                else f", map confidence {anchor.confidence:.2f}"
+            )
+        )
+        note = ""
+        if anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith(
+            "hilum"
+        ):
+            note = (
+                "；参考点取肺门区血管密度峰值（近似血管分叉处）"
+                if zh
+                else "; the reference point is the density peak of the hilar vessels (an approximation of the bifurcation)"
+            )
+        return (
+            f"{cite([anchor.id])} {anchor.label(lang)}：中心约在图像坐标 ({c[0]:.0f}, {c[1]:.0f}){conf}{note}。"
+            if zh
+            else f"{cite([anchor.id])} {anchor.label(lang)}: centred near image pixel ({c[0]:.0f}, {c[1]:.0f}){conf}{note}."
+        )
+
+    def _drawn_region(
+        self,
+        draft: Draft,
+        *,
+        lang: Language,
+        index: int,
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
+        zh = lang == "zh"
+        if drawn is None:
+            draft.sections.append(
+                Section(
+                    title="【需要标注】" if zh else "Draw a region first",
+                    lines=(
+                        "请先在图上框选区域，再提问“这个区域是什么？”。"
+                        if zh
+                        else "Draw a box on the image first, then ask about it.",
+                    ),
+                )
+            )
+            return
+        _bind_anchor(draft, drawn)
+        if not any(b.anchor_id == drawn.id for b in draft.bindings):
+            draft.bindings.append(
+                Binding(
+                    phrase="这个区域" if zh else "this region",
+                    rule=Rule.DRAWN_REGION,
+                    anchor_id=drawn.id,
+                )
+            )
+        box = drawn.bbox
+        location = self.analysis.anatomy.locate(box.center)
+        lines = [
+            f"{cite([drawn.id])} 位置：{location_phrase(location, lang)}。"
+            if zh
+            else f"{cite([drawn.id])} Location: {location_phrase(location, lang)}."
+        ]
+        inside = [
+            f
+            for f in self.analysis.findings
+            if box.contains(f.center) or box.iou(f.bbox) > 0.1
+        ]
+        if inside:
+            for f in inside:
+                anchor = self._anchor_for_finding(f, index)
+                lines.append(self._finding_line(f, anchor, lang))
+        else:
+            lines.append(
+                "框选区域内未检出结节或实变样阴影。"
+                if zh
+                else "No nodule or consolidation-like opacity was detected inside the box."
+            )
+        density = self._box_density(box)
+        if density is not None:
+            word = (
+                (
+                    "密度高于肺野平均"
+                    if density > 1
+                    else "密度低于肺野平均"
+                    if density < -1
+                    else "密度与肺野平均相近"
+                )
+                if zh
+                else (
+                    "denser than the lung-field average"
+                    if density > 1
+                    else "more lucent than the lung-field average"
+                    if density < -1
+                    else "similar to the lung-field average"
+                )
+            )
+            lines.append(
+                f"区域平均密度：{word}（{density:+.1f} SD）。"
+                if zh
+                else f"Mean density: {word} ({density:+.1f} SD)."
+            )
+        draft.sections.append(
+            Section(
+                title="【框选区域分析】" if zh else "The region you drew",
+                lines=tuple(lines),
+                anchor_ids=(drawn.id,),
+            )
+        )
+
+    def _box_density(self, box: Box) -> float | None:
+        a = self.analysis.anatomy
+        g0 = a.grid.to_grid((box.x0, box.y0))
+        g1 = a.grid.to_grid((box.x1, box.y1))
+        x0, y0 = max(0, int(g0[0])), max(0, int(g0[1]))
+        x1, y1 = (
+            min(a.grid.size, math.ceil(g1[0]) + 1),
+            min(a.grid.size, math.ceil(g1[1]) + 1),
+        )
+        thumb = self.analysis.thumbnail.astype(float)
+        lungs = a.mask(Region.RIGHT_LUNG) | a.mask(Region.LEFT_LUNG)
+        if x1 <= x0 or y1 <= y0 or not lungs.any():
+            return None
+        values = thumb[lungs]
+        return float(
+            (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
+        )
+
+
+__all__ = ["LesionAnswers"]

@@ -1,0 +1,471 @@
+"""Answers that relate anchors: distance and connection to a hilum, comparisons."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from engine.anchors import (
+    Anchor,
+    AnchorStyle,
+)
+from engine.dialogue.binding import kinds_for, size_key
+from engine.dialogue.handlers.lesions import LesionAnswers
+from engine.dialogue.phrases import _plural, _what, say
+from engine.dialogue.query import Query
+from engine.dialogue.records import (
+    Draft,
+    Section,
+    _bind_anchor,
+    _measurement,
+)
+from engine.findings import Finding
+from engine.intents import Intent
+from engine.model import CalibrationSource, Side
+from engine.references import (
+    Binding,
+    Outcome,
+    PlaceFilter,
+    Rule,
+)
+from engine.wording import (
+    cite,
+    distance_phrase,
+)
+from kernel import Language
+from ontology import (
+    AnatomyMention,
+)
+
+
+def _larger(
+    pairs: list[tuple[Anchor, Finding]], unit: str | None, lang: Language
+) -> str:
+    """Say which is larger, with the long axes in the unit asked ("A1 is the larger: 18 vs 12 mm")."""
+    zh = lang == "zh"
+    ranked = sorted(pairs, key=lambda p: -size_key(p[1]))
+    calibrated = all(f.long_axis_mm is not None for _, f in ranked)
+    scale, name = (1.0, "mm") if unit == "mm" or unit is None else (0.1, "cm")
+    digits = 0 if name == "mm" else 1
+
+    def value(f: Finding) -> str:
+        if calibrated and f.long_axis_mm is not None:
+            return f"{f.long_axis_mm * scale:.{digits}f}"
+        return f"{f.long_axis_px:.0f}"
+
+    unit_word = name if calibrated else ("像素" if zh else "px")
+    numbers = " vs ".join(value(f) for _, f in ranked) + f" {unit_word}"
+    (big, fb), (second, fs) = ranked[0], ranked[1]
+    if abs(size_key(fb) - size_key(fs)) <= 0.05 * size_key(fb):
+        return say("compare_same_size", lang, a=big.id, b=second.id, numbers=numbers)
+    order = " > ".join(a.id for a, _ in ranked)
+    return say("compare_larger", lang, a=big.id, numbers=numbers, order=order)
+
+
+def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
+    """The finding the detector is surer of, with both confidences."""
+    ranked = sorted(pairs, key=lambda p: -p[1].confidence)
+    numbers = " vs ".join(f"{f.confidence:.2f}" for _, f in ranked)
+    top = ranked[0][0].id
+    return say("compare_surer", lang, a=top, numbers=numbers)
+
+
+class RelationAnswers(LesionAnswers):
+    """Distances and connections to a hilum, and comparisons of anchors."""
+
+    def _relation(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        lang: Language,
+        index: int,
+        mentions: list[AnatomyMention],
+        drawn: Anchor | None,
+        **_: Any,
+    ) -> None:
+        zh = lang == "zh"
+        if len(set(intent.anchor_ids)) >= 2:
+            self._explicit_pair(draft, intent, lang, index)
+            return
+        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        if resolution.outcome is not Outcome.BOUND:
+            self._explain_unresolved(draft, resolution, lang, index)
+            return
+        if resolution.finding is None or not resolution.finding.is_focal:
+            subject = resolution.anchor
+            if subject is None:
+                self._explain_unresolved(draft, resolution, lang, index)
+                return
+            target = self._hilum_for(subject.side or Side.RIGHT, mentions, index)
+            if target is None:
+                draft.sections.append(
+                    Section(
+                        title="【空间关系分析】" if zh else "Spatial relation",
+                        lines=(
+                            "未能定位肺门。"
+                            if zh
+                            else "The hilum could not be located.",
+                        ),
+                    )
+                )
+                return
+            # The subject's binding came from _resolve; the hilum is the other side.
+            draft.bindings.append(self._hilum_binding(target, mentions, lang))
+            self._between_anchors(draft, subject, target, lang, index)
+            return
+        f = resolution.finding
+        lesion = self._anchor_for_finding(f, index)
+        _bind_anchor(draft, lesion)
+        hilum = self._hilum_for(f.location.side, mentions, index)
+        if hilum is None:
+            draft.sections.append(
+                Section(
+                    title="【空间关系分析】" if zh else "Spatial relation",
+                    lines=(
+                        "未能定位同侧肺门，无法测量。"
+                        if zh
+                        else "The ipsilateral hilum could not be located; nothing was measured.",
+                    ),
+                )
+            )
+            return
+        draft.bindings.append(self._hilum_binding(hilum, mentions, lang))
+        lines: list[str] = []
+        # A lesion measured to the other side's hilum: the distance is real, but the
+        # connection test and the "ipsilateral" reference point belong to its own hilum.
+        opposite = (
+            hilum.side in (Side.RIGHT, Side.LEFT)
+            and f.location.side in (Side.RIGHT, Side.LEFT)
+            and hilum.side is not f.location.side
+        )
+        if opposite:
+            lines.append(
+                f"注意：{hilum.label(lang)}位于病灶对侧；以下距离为跨纵隔的直线距离，连接判断只针对同侧肺门，此处不适用。"
+                if zh
+                else f"Note: the {hilum.label(lang)} is on the side opposite the lesion; the distance below is a straight line "
+                "across the mediastinum, and the connection test applies to the lesion's own hilum only."
+            )
+        distance = self._measure(f.center, hilum.center)
+        line_anchor = self._measurement_anchor(
+            lesion,
+            hilum,
+            f.center,
+            hilum.center,
+            distance,
+            index,
+            kind="center_to_hilum",
+            style=AnchorStyle.DISTANCE,
+        )
+        draft.measurements.append(
+            _measurement(
+                "center_to_hilum",
+                lesion.id,
+                hilum.id,
+                distance,
+                line_anchor.attributes["label"],
+            )
+        )
+        lines.append(
+            f"{cite([lesion.id, hilum.id, line_anchor.id])} 病灶中心至{hilum.label(lang)}参考点距离：{distance_phrase(distance, lang)}。"
+            if zh
+            else f"{cite([lesion.id, hilum.id, line_anchor.id])} Lesion centre to the {hilum.label(lang)} reference point: {distance_phrase(distance, lang)}."
+        )
+        lines.append(
+            "肺门参考点：该侧肺门区血管密度峰值（近似叶间动脉分叉处），由解剖先验定位后按局部密度校正。"
+            if zh
+            else "Hilar reference point: the density peak of that hilum's vessels (approximating the interlobar artery "
+            "bifurcation), placed by an anatomical prior and refined by local density."
+        )
+        relation = None if opposite else self.analysis.hilum_relations.get(f.id)
+        cited = [lesion.id, hilum.id, line_anchor.id]
+        if relation is not None:
+            if (
+                not relation.connected
+                and relation.gap_start is not None
+                and relation.gap_end is not None
+            ):
+                gap = self._measure(relation.gap_start, relation.gap_end)
+                gap_anchor = self._measurement_anchor(
+                    lesion,
+                    hilum,
+                    relation.gap_start,
+                    relation.gap_end,
+                    gap,
+                    index,
+                    kind="edge_gap",
+                    style=AnchorStyle.GAP,
+                )
+                corridor = self._corridor_anchor(
+                    lesion, hilum, relation.edge_point, hilum.center, index
+                )
+                cited += [gap_anchor.id, corridor.id]
+                draft.measurements.append(
+                    _measurement(
+                        "edge_gap",
+                        lesion.id,
+                        hilum.id,
+                        gap,
+                        gap_anchor.attributes["label"],
+                    )
+                )
+                lines.append(
+                    f"{cite([gap_anchor.id])} 病灶与肺门方向结构之间最长无软组织连接段：{distance_phrase(gap, lang)}。"
+                    if zh
+                    else f"{cite([gap_anchor.id])} Longest stretch without a soft-tissue strand between the lesion and the hilum: {distance_phrase(gap, lang)}."
+                )
+                lines.append(
+                    f"{cite([corridor.id])} 连接判断：未见连续条索状软组织影与肺门相连（连线上高于对照的比例 {relation.strand_fraction:.0%}，"
+                    f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构不相连。"
+                    if zh
+                    else f"{cite([corridor.id])} Connection: no continuous soft-tissue strand runs to the hilum (path denser than the parallel "
+                    f"controls over {relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); "
+                    "this suggests the lesion is not connected to hilar structures."
+                )
+            else:
+                lines.append(
+                    f"连接判断：连线上可见较连续的条索状密度影（高于对照的比例 {relation.strand_fraction:.0%}，"
+                    f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构可能相连，需 CT 确认是血管还是病灶延伸。"
+                    if zh
+                    else f"Connection: a fairly continuous strand-like density runs along the path (denser than the parallel controls over "
+                    f"{relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); this suggests "
+                    "a connection to hilar structures; CT is needed to tell a vessel from tumour extension."
+                )
+        lines.append(
+            "支气管受累情况：胸片无法可靠评估，需 CT。"
+            if zh
+            else "Bronchial involvement: not assessable on a radiograph; CT is needed."
+        )
+        draft.sections.append(
+            Section(
+                title="【空间关系分析】" if zh else "Spatial relation",
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+        if self.analysis.calibration.source is CalibrationSource.NONE:
+            draft.warnings.append(
+                "no pixel spacing: distances are pixel counts or labelled estimates"
+            )
+
+    def _hilum_binding(
+        self, hilum: Anchor, mentions: list[AnatomyMention], lang: Language
+    ) -> Binding:
+        """How the hilum of a relation was chosen: named in words, or the subject's side."""
+        named = next(
+            (m for m in mentions if m.region_id and str(m.region_id) == hilum.region),
+            None,
+        )
+        if named is not None:
+            return Binding(
+                phrase=named.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=hilum.id
+            )
+        return Binding(
+            phrase="肺门" if lang == "zh" else "hilum",
+            rule=Rule.ANATOMICAL_DESCRIPTION,
+            anchor_id=hilum.id,
+            note="side not named: the hilum on the subject's side",
+        )
+
+    def _hilum_for(
+        self, side: Side, mentions: list[AnatomyMention], index: int
+    ) -> Anchor | None:
+        named = [
+            m for m in mentions if m.region_id and str(m.region_id).endswith("hilum")
+        ]
+        if named:
+            name = str(named[0].region_id)
+        else:
+            name = "left_hilum" if side is Side.LEFT else "right_hilum"
+        return self._landmark_anchor(name, index)
+
+    def _explicit_pair(
+        self, draft: Draft, intent: Intent, lang: Language, index: int
+    ) -> None:
+        """Two anchors named by id ("distance between A1 and A3", "compare A1 and A2")."""
+        zh = lang == "zh"
+        ids = list(dict.fromkeys(intent.anchor_ids))
+        missing = [i for i in ids[:2] if self.anchors.find(i) is None]
+        if missing:
+            known = ", ".join(a.id for a in self.anchors.all()) or (
+                "无" if zh else "none yet"
+            )
+            draft.sections.append(
+                Section(
+                    title="【未找到】" if zh else "Not found",
+                    lines=(
+                        f"本对话中没有锚点 {', '.join(missing)}（现有锚点：{known}）。"
+                        if zh
+                        else f"This conversation has no anchor {', '.join(missing)} (anchors: {known}).",
+                    ),
+                )
+            )
+            return
+        a, b = (self.anchors.find(i) for i in ids[:2])
+        assert a is not None and b is not None
+        rest = ids[2:]
+        note = f"{', '.join(rest)} also named; one pair per question" if rest else ""
+        draft.bindings += [
+            Binding(
+                phrase=x.id,
+                rule=Rule.EXPLICIT_ID,
+                anchor_id=x.id,
+                finding_id=x.finding_id,
+                note=note,
+            )
+            for x in (a, b)
+        ]
+        if rest:
+            draft.sections.append(
+                Section(
+                    title="【说明】" if zh else "Note",
+                    lines=(
+                        f"一次只比较两个锚点：以下为 {a.id} 与 {b.id}；{'、'.join(rest)} 请另行提问。"
+                        if zh
+                        else f"One pair of anchors per question: {a.id} and {b.id} below; ask again about "
+                        f"{', '.join(rest)}.",
+                    ),
+                )
+            )
+        self._between_anchors(draft, a, b, lang, index, compare=intent.wants_comparison)
+
+    def _between_anchors(
+        self,
+        draft: Draft,
+        a: Anchor,
+        b: Anchor,
+        lang: Language,
+        index: int,
+        *,
+        compare: bool = False,
+    ) -> None:
+        """The centre distance of two anchors (the caller logs how each was bound)."""
+        zh = lang == "zh"
+        self.anchors.reference(a.id, index)
+        self.anchors.reference(b.id, index)
+        distance = self._measure(a.center, b.center)
+        line = self._measurement_anchor(
+            a,
+            b,
+            a.center,
+            b.center,
+            distance,
+            index,
+            kind="center_distance",
+            style=AnchorStyle.DISTANCE,
+        )
+        draft.measurements.append(
+            _measurement(
+                "center_distance", a.id, b.id, distance, line.attributes["label"]
+            )
+        )
+        lines = [self._anchor_summary_line(x, lang) for x in (a, b)] if compare else []
+        lines.append(
+            f"{cite([a.id, b.id, line.id])} {a.label(lang)} 与 {b.label(lang)} 中心距离：{distance_phrase(distance, lang)}。"
+            if zh
+            else f"{cite([a.id, b.id, line.id])} Centre-to-centre distance between {a.label(lang)} and {b.label(lang)}: {distance_phrase(distance, lang)}."
+        )
+        title = (
+            ("【比较】" if zh else "Comparison")
+            if compare
+            else ("【空间关系分析】" if zh else "Spatial relation")
+        )
+        draft.sections.append(
+            Section(title=title, lines=tuple(lines), anchor_ids=(a.id, b.id, line.id))
+        )
+
+    def _compare(
+        self,
+        draft: Draft,
+        *,
+        intent: Intent,
+        query: Query,
+        lang: Language,
+        index: int,
+        **_: Any,
+    ) -> None:
+        """Two or more anchors or findings side by side, the comparison answered first."""
+        zh = lang == "zh"
+        named = list(dict.fromkeys(query.anchors))
+        missing = [i for i in named if self.anchors.find(i) is None]
+        if missing:
+            self._explicit_pair(draft, intent, lang, index)
+            return
+        anchors = self._compared(query, named, index)
+        if len(anchors) < 2:
+            what = _what(kinds_for(query.kind), lang)
+            draft.sections.append(
+                Section(
+                    title="【比较】" if zh else "Comparison",
+                    lines=(
+                        say("compare_too_few", lang, what=what, whats=_plural(what, 2)),
+                    ),
+                )
+            )
+            return
+        draft.bindings += [
+            Binding(
+                phrase=a.id,
+                rule=Rule.EXPLICIT_ID if a.id in named else Rule.CONSTRAINT,
+                anchor_id=a.id,
+                finding_id=a.finding_id,
+            )
+            for a in anchors
+        ]
+        verdict = self._comparison_verdict(anchors, query, lang)
+        if len(anchors) == 2:
+            self._between_anchors(
+                draft, anchors[0], anchors[1], lang, index, compare=True
+            )
+            section = draft.sections[-1]
+            draft.sections[-1] = replace(section, lines=(verdict, *section.lines))
+            return
+        lines = [verdict, *(self._anchor_summary_line(a, lang) for a in anchors)]
+        draft.sections.append(
+            Section(
+                title="【比较】" if zh else "Comparison",
+                lines=tuple(lines),
+                anchor_ids=tuple(a.id for a in anchors),
+            )
+        )
+
+    def _compared(self, query: Query, named: list[str], index: int) -> list[Anchor]:
+        """The anchors a comparison is about: those named, else the positions or kind asked."""
+        if len(named) >= 2:
+            return [self.anchors.get(i) for i in named]
+        pool = self._pool()
+        if len(query.ordinals) >= 2:
+            order = self._listing()
+            listed = [f for fid in order for f in pool if f.id == fid]
+            picks = [listed[n - 1] for n in query.ordinals if 1 <= n <= len(listed)]
+        else:
+            kinds = kinds_for(query.kind)
+            place = PlaceFilter.of(query)
+            picks = [
+                f
+                for f in pool
+                if (kinds is None or f.kind in kinds) and place.fits(f) and f.is_focal
+            ]
+        return [self._anchor_for_finding(f, index) for f in picks]
+
+    def _comparison_verdict(
+        self, anchors: list[Anchor], query: Query, lang: Language
+    ) -> str:
+        """Line 1 of a comparison: which is larger (or surer), with the numbers."""
+        zh = lang == "zh"
+        pairs = [
+            (a, f)
+            for a in anchors
+            if a.finding_id and (f := self.analysis.finding(a.finding_id)) is not None
+        ]
+        ids = (
+            "、".join(a.id for a in anchors) if zh else ", ".join(a.id for a in anchors)
+        )
+        if len(pairs) < 2:
+            return say("compare_one_finding", lang, ids=ids)
+        if query.superlative == "most_suspicious" and query.attribute != "size":
+            return _surer(pairs, lang)
+        return _larger(pairs, query.unit, lang)
+
+
+__all__ = ["RelationAnswers"]

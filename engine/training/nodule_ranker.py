@@ -1,0 +1,624 @@
+"""Fit the second-stage nodule ranker, its calibration and the size correction.
+
+Run it offline, never in CI::
+
+    python -m engine.training.nodule_ranker --data ../shared/data/cxr-train \
+        --extra-data ../shared/data/cxr --cnn-run training-runs/nodules/cv215 \
+        --out engine/models/nodule_ranker.json
+
+The CNN (``nodule_classifier.onnx``) scores patches; this stage combines its logit with
+the blob features and where the candidate lies (lung field, hull, posterior recess), so
+a rib crossing or a vessel end that the CNN likes at the chest wall ranks lower. Every
+candidate's CNN logit comes from the fold model of ``--cnn-run`` that never saw its
+film, which is what the shipped CNN gives on a new film. The steps:
+
+1. :func:`film_record`: the engine path on one film (segmenter lung mask, blob
+   candidates, CNN logits, ranker inputs, sites), each candidate labelled by the JSRT
+   hit rule, and the engine's measured diameter at every candidate that hits.
+2. :func:`fit_logistic`: L2-regularised logistic regression (Newton steps, numpy).
+3. :func:`fit_isotonic`: pool-adjacent-violators on out-of-fold ranker logits, so a
+   score of 0.8 means about 80 % of such candidates hit a nodule.
+4. :func:`fit_size`: a linear correction of the measured diameter to the JSRT
+   diameter, and the spread of the corrected ratio (the size interval).
+
+``bench/cv_nodules.py`` runs the same fits inside patient-disjoint folds and measures
+them on the held-out films; the figures quoted anywhere come from there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from engine.nodules import (
+    RANKER_FEATURES,
+    RANKER_NAME,
+    PatchSource,
+    candidate_table,
+    extract_patches,
+    load_nodule_classifier_spec,
+    view_transforms,
+)
+from engine.training.nodule_data import NoduleCase, hit_radius_px
+
+__all__ = [
+    "FilmRecord",
+    "Ranker",
+    "SizeModel",
+    "film_record",
+    "fit_isotonic",
+    "fit_logistic",
+    "fit_ranker",
+    "fit_size",
+    "main",
+]
+
+Floats = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FilmRecord:
+    """One film's candidates as the engine sees them, labelled against JSRT truth.
+
+    Candidate arrays keep the blob detector's order. ``site`` is the
+    :class:`engine.nodules.Site` value; ``measured_mm`` is the engine's diameter
+    (the contour's long axis, as reported) at candidates that hit the nodule, NaN
+    elsewhere.
+    """
+
+    case_id: str
+    truth_mm: float  # JSRT diameter, NaN without a nodule
+    subtlety: int  # JSRT subtlety 1-5, 0 without a nodule
+    inputs: Floats = field(repr=False)  # (K, len(RANKER_FEATURES))
+    shipped: Floats = field(repr=False)  # the shipped engine's score (for a baseline)
+    site: tuple[str, ...]
+    hit: npt.NDArray[np.bool_] = field(repr=False)
+    xy_mm: Floats = field(repr=False)  # (K, 2) centres in mm on the working grid
+    measured_mm: Floats = field(repr=False)
+    # Diffuse opacities the engine reports on this film (all false on JSRT, which has
+    # no consolidation): their count and the largest one's share of the lungs.
+    diffuse_reported: int = 0
+    diffuse_max_fraction: float = 0.0
+
+    @property
+    def has_nodule(self) -> bool:
+        return math.isfinite(self.truth_mm)
+
+
+def torch_cnn(run: Path, fold: int, views: int) -> Callable[..., Floats]:
+    """A scorer with the CNN that fold ``fold`` of a training run fitted."""
+    import torch
+
+    from engine.training.train_nodules import load_member
+
+    model, record = load_member(run, f"fold{fold}.pt")
+    channels = len(record["patch_steps_px"])
+
+    def score(
+        source: PatchSource,
+        centres: npt.NDArray[np.float32],
+        features: npt.NDArray[np.float32],
+    ) -> Floats:
+        count = len(centres)
+        patches = extract_patches(
+            source,
+            np.repeat(centres, views, axis=0),
+            transforms=np.tile(view_transforms(views), (count, 1, 1)),
+        )[:, :channels]
+        with torch.no_grad():
+            logits = model(
+                torch.from_numpy(patches),
+                torch.from_numpy(np.repeat(features, views, axis=0)),
+            )
+        mean = logits.numpy().astype(np.float64).reshape(count, views).mean(axis=1)
+        return np.asarray(1 / (1 + np.exp(-mean)), np.float64)
+
+    return score
+
+
+def film_record(
+    case: NoduleCase,
+    *,
+    cnn: Callable[..., Floats] | None,
+    measure: bool = True,
+) -> FilmRecord:
+    """Run the engine path on one film and label its candidates.
+
+    The lung mask is the bundled segmenter's (as at run time), not the ground truth.
+    """
+    from engine.analysis import _lung_mask_on, _work_image, default_analyzer
+    from engine.anatomy import GridTransform, build_anatomy_map, resize_to_grid
+    from engine.findings import Candidate, LungOutline, describe_focal, lung_field_stats
+    from engine.model import Calibration, CalibrationSource
+    from engine.nodules import table_scores
+
+    analyzer = default_analyzer()
+    image = case.read_image()
+    rows, cols = image.shape
+    work, factor = _work_image(image)
+    grid = GridTransform.letterbox(rows, cols, 512)
+    structures = analyzer.segmenter.segment(
+        work, GridTransform.letterbox(work.shape[0], work.shape[1], 512)
+    )
+    anatomy = build_anatomy_map(structures, grid, resize_to_grid(image, grid))
+    lung = _lung_mask_on(work, anatomy, factor)
+    mm = case.mm_per_px
+    table = candidate_table(
+        work, lung, mm_per_px=None if mm is None else mm / factor, cnn=cnn
+    )
+    shipped = (
+        table_scores(table, None)
+        if cnn is None
+        else table_scores(
+            candidate_table(work, lung, mm_per_px=None if mm is None else mm / factor),
+            None,
+        )
+    )
+    prepared = table.prepared
+    xy_work = np.array([[c.x, c.y] for c in table.candidates], np.float64).reshape(
+        -1, 2
+    )
+    hit = np.zeros(len(xy_work), bool)
+    truth_mm, subtlety = math.nan, 0
+    for nodule in case.nodules:
+        nx, ny = prepared.grid.to_work(nodule.x * factor, nodule.y * factor)
+        radius = hit_radius_px(nodule, prepared.grid.mm_per_px)
+        hit |= np.hypot(xy_work[:, 0] - nx, xy_work[:, 1] - ny) <= radius
+        truth_mm, subtlety = nodule.diameter_mm, nodule.subtlety or 0
+    measured = np.full(len(xy_work), math.nan)
+    if measure and hit.any() and mm is not None:
+        calibration = Calibration(
+            row_mm=mm, col_mm=mm, source=CalibrationSource.PIXEL_SPACING
+        )
+        stats = lung_field_stats(image, anatomy)
+        outline = LungOutline(anatomy) if anatomy.lungs_found else None
+        for k in np.nonzero(hit)[0].tolist():
+            c = table.candidates[k]
+            x, y = prepared.grid.to_input(c.x, c.y)
+            radius_px = c.features.radius_mm / prepared.grid.mm_per_px
+            finding = describe_focal(
+                image,
+                Candidate(
+                    (x / factor, y / factor),
+                    radius_px / prepared.grid.scale / factor,
+                    0.5,
+                ),
+                finding_id="F1",
+                calibration=calibration,
+                anatomy=anatomy,
+                lung_stats=stats,
+                outline=outline,
+            )
+            if finding.long_axis_mm is not None:
+                measured[k] = finding.long_axis_mm
+    diffuse_count, diffuse_fraction = _diffuse(analyzer, image, mm, case.case_id)
+    return FilmRecord(
+        case_id=case.case_id,
+        truth_mm=truth_mm,
+        subtlety=subtlety,
+        inputs=table.inputs,
+        shipped=shipped,
+        site=tuple(s.value for s in table.sites),
+        hit=hit,
+        xy_mm=xy_work * prepared.grid.mm_per_px,
+        measured_mm=measured,
+        diffuse_reported=diffuse_count,
+        diffuse_max_fraction=diffuse_fraction,
+    )
+
+
+def _diffuse(
+    analyzer: Any, image: npt.NDArray[np.float32], mm: float | None, key: str
+) -> tuple[int, float]:
+    """Reported diffuse opacities of the whole engine on this film."""
+    from engine.model import Calibration, CalibrationSource, Radiograph
+    from engine.observations import DIFFUSE_REPORT_CONFIDENCE
+
+    calibration = (
+        Calibration()
+        if mm is None
+        else Calibration(row_mm=mm, col_mm=mm, source=CalibrationSource.PIXEL_SPACING)
+    )
+    analysis = analyzer.analyze(
+        Radiograph(pixels=image, calibration=calibration, key=key, view_position="PA")
+    )
+    diffuse = [
+        f
+        for f in analysis.findings
+        if not f.is_focal and f.confidence >= DIFFUSE_REPORT_CONFIDENCE
+    ]
+    return len(diffuse), max((f.lung_fraction or 0.0 for f in diffuse), default=0.0)
+
+
+# ----------------------------------------------------------------------------- fits
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ranker:
+    """A fitted logistic regression on standardised inputs."""
+
+    mean: Floats
+    scale: Floats
+    weights: Floats
+    bias: float
+
+    def logit(self, inputs: Floats) -> Floats:
+        return np.asarray(
+            ((inputs - self.mean) / self.scale) @ self.weights + self.bias, np.float64
+        )
+
+
+def fit_logistic(
+    inputs: Floats, labels: npt.NDArray[np.bool_], l2: float = 1.0
+) -> Ranker:
+    """L2-regularised logistic regression by damped Newton steps (a dozen features).
+
+    Each step is halved until the penalised log-loss falls, so nearly separable data
+    (a confident CNN logit) cannot make it diverge.
+    """
+    mean = inputs.mean(axis=0)
+    scale = inputs.std(axis=0) + 1e-6
+    x = np.column_stack([(inputs - mean) / scale, np.ones(len(inputs))])
+    y = labels.astype(np.float64)
+    w = np.zeros(x.shape[1])
+    w[-1] = math.log((y.mean() + 1e-6) / (1 - y.mean() + 1e-6))
+    penalty = np.full(x.shape[1], l2)
+    penalty[-1] = 1e-4
+
+    def loss(v: Floats) -> float:
+        z = x @ v
+        return float(
+            np.logaddexp(0, z).sum() - (y * z).sum() + 0.5 * (penalty * v * v).sum()
+        )
+
+    current = loss(w)
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-np.clip(x @ w, -30, 30)))
+        gradient = x.T @ (p - y) + penalty * w
+        hessian = (x * (p * (1 - p))[:, None]).T @ x + np.diag(penalty)
+        step = np.linalg.solve(hessian, gradient)
+        t = 1.0
+        while t > 1e-4 and loss(w - t * step) > current:
+            t /= 2
+        w = w - t * step
+        new = loss(w)
+        if current - new < 1e-8:
+            break
+        current = new
+    return Ranker(mean=mean, scale=scale, weights=w[:-1], bias=float(w[-1]))
+
+
+def fit_isotonic(
+    scores: Floats, labels: npt.NDArray[np.bool_], min_count: int = 30
+) -> tuple[Floats, Floats]:
+    """Increasing step map from score to hit rate (pool adjacent violators).
+
+    Blocks hold at least ``min_count`` candidates so the top of the map, where few
+    candidates are, is not one lucky hit. Returns knots (block mean score, block hit
+    rate) for linear interpolation.
+    """
+    order = np.argsort(scores, kind="stable")
+    s, y = scores[order], labels[order].astype(np.float64)
+    blocks: list[list[float]] = []  # [sum_score, sum_label, count]
+    for i in range(0, len(s), min_count):
+        blocks.append(
+            [
+                float(s[i : i + min_count].sum()),
+                float(y[i : i + min_count].sum()),
+                float(len(s[i : i + min_count])),
+            ]
+        )
+    merged: list[list[float]] = []
+    for block in blocks:
+        merged.append(block)
+        while len(merged) > 1 and (
+            merged[-2][1] / merged[-2][2] >= merged[-1][1] / merged[-1][2]
+        ):
+            last = merged.pop()
+            for j in range(3):
+                merged[-1][j] += last[j]
+    x = np.array([b[0] / b[2] for b in merged])
+    rate = np.array([b[1] / b[2] for b in merged])
+    return x, rate
+
+
+def fit_ranker(
+    records: list[FilmRecord], *, folds: int = 4, seed: int = 7
+) -> tuple[Ranker, Floats, Floats]:
+    """Ranker on all ``records`` plus an isotonic calibration of its out-of-fold logit.
+
+    The calibration is fitted on logits from inner folds (models that did not see the
+    film), since in-sample logits are a little overconfident.
+    """
+    inputs, labels, sites = _stack(records)
+    ranker = fit_logistic(inputs[sites], labels[sites])
+    rng = np.random.default_rng(seed)
+    inner = rng.permutation(len(records)) % folds
+    oof: list[Floats] = []
+    oof_labels: list[npt.NDArray[np.bool_]] = []
+    for f in range(folds):
+        train = [r for r, g in zip(records, inner, strict=True) if g != f]
+        held = [r for r, g in zip(records, inner, strict=True) if g == f]
+        x, y, keep = _stack(train)
+        model = fit_logistic(x[keep], y[keep])
+        hx, hy, hkeep = _stack(held)
+        oof.append(model.logit(hx[hkeep]))
+        oof_labels.append(hy[hkeep])
+    iso_x, iso_y = fit_isotonic(np.concatenate(oof), np.concatenate(oof_labels))
+    return ranker, iso_x, iso_y
+
+
+def _stack(
+    records: list[FilmRecord],
+) -> tuple[Floats, npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Inputs, hit labels and the lung-site mask of all candidates of ``records``."""
+    inputs = np.concatenate([r.inputs for r in records])
+    labels = np.concatenate([r.hit for r in records])
+    sites = np.concatenate(
+        [np.array([s != "outside" for s in r.site], bool) for r in records]
+    )
+    return inputs, labels, sites
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SizeModel:
+    """Corrected diameter ``slope * measured + intercept`` and its ratio interval."""
+
+    slope: float
+    intercept: float
+    ratio_low: float  # true / corrected, lower quantile
+    ratio_high: float
+    coverage: float  # the central share of training ratios the interval holds
+
+    def correct(self, measured_mm: float) -> float:
+        return self.slope * measured_mm + self.intercept
+
+    def interval(self, measured_mm: float) -> tuple[float, float]:
+        value = self.correct(measured_mm)
+        return value * self.ratio_low, value * self.ratio_high
+
+
+SIZE_FIT_RANGE_MM = (5.0, 40.0)
+SIZE_INTERVAL_COVERAGE = 0.8
+
+
+def fit_size(measured: Floats, truth: Floats) -> SizeModel:
+    """Least-squares line from measured to true diameter, and the ratio quantiles."""
+    keep = (
+        np.isfinite(measured)
+        & np.isfinite(truth)
+        & (truth >= SIZE_FIT_RANGE_MM[0])
+        & (truth <= SIZE_FIT_RANGE_MM[1])
+    )
+    m, t = measured[keep], truth[keep]
+    slope, intercept = np.polyfit(m, t, 1) if len(m) >= 3 else (1.0, 0.0)
+    corrected = slope * m + intercept
+    ratio = t / np.maximum(corrected, 1.0)
+    tail = (1 - SIZE_INTERVAL_COVERAGE) / 2
+    low, high = np.quantile(ratio, [tail, 1 - tail]) if len(ratio) >= 5 else (0.8, 1.2)
+    return SizeModel(
+        slope=float(slope),
+        intercept=float(intercept),
+        ratio_low=float(low),
+        ratio_high=float(high),
+        coverage=SIZE_INTERVAL_COVERAGE,
+    )
+
+
+def best_measurement(record: FilmRecord, scores: Floats) -> float:
+    """The measured diameter at the highest-scoring lung candidate that hits."""
+    usable = record.hit & np.isfinite(record.measured_mm)
+    usable &= np.array([s != "outside" for s in record.site], bool)
+    if not usable.any():
+        return math.nan
+    k = int(np.argmax(np.where(usable, scores, -np.inf)))
+    return float(record.measured_mm[k])
+
+
+# ------------------------------------------------------------------------ the cache
+
+
+def save_records(records: list[FilmRecord], path: Path) -> None:
+    """Keep the films' records in one ``.npz`` (git-ignored training output)."""
+    counts = np.array([len(r.hit) for r in records])
+    np.savez_compressed(
+        path,
+        case_id=np.array([r.case_id for r in records]),
+        truth_mm=np.array([r.truth_mm for r in records]),
+        subtlety=np.array([r.subtlety for r in records]),
+        counts=counts,
+        inputs=np.concatenate([r.inputs for r in records]),
+        shipped=np.concatenate([r.shipped for r in records]),
+        site=np.array([s for r in records for s in r.site]),
+        hit=np.concatenate([r.hit for r in records]),
+        xy_mm=np.concatenate([r.xy_mm for r in records]),
+        measured_mm=np.concatenate([r.measured_mm for r in records]),
+        diffuse_reported=np.array([r.diffuse_reported for r in records]),
+        diffuse_max_fraction=np.array([r.diffuse_max_fraction for r in records]),
+    )
+
+
+def load_records(path: Path) -> list[FilmRecord]:
+    """Read what :func:`save_records` wrote."""
+    data = np.load(path)
+    ends = np.cumsum(data["counts"])
+    starts = ends - data["counts"]
+    return [
+        FilmRecord(
+            case_id=str(data["case_id"][i]),
+            truth_mm=float(data["truth_mm"][i]),
+            subtlety=int(data["subtlety"][i]),
+            inputs=data["inputs"][a:b],
+            shipped=data["shipped"][a:b],
+            site=tuple(str(s) for s in data["site"][a:b]),
+            hit=data["hit"][a:b],
+            xy_mm=data["xy_mm"][a:b],
+            measured_mm=data["measured_mm"][a:b],
+            diffuse_reported=int(data["diffuse_reported"][i])
+            if "diffuse_reported" in data
+            else 0,
+            diffuse_max_fraction=float(data["diffuse_max_fraction"][i])
+            if "diffuse_max_fraction" in data
+            else 0.0,
+        )
+        for i, (a, b) in enumerate(zip(starts.tolist(), ends.tolist(), strict=True))
+    ]
+
+
+def ranker_card(
+    ranker: Ranker,
+    iso: tuple[Floats, Floats],
+    *,
+    report_score: float,
+    describe_score: float,
+    size: SizeModel,
+    provenance: dict[str, Any],
+) -> dict[str, Any]:
+    """The JSON that :class:`engine.nodules.RankerSpec` reads."""
+    body = {
+        "name": RANKER_NAME,
+        "task": "rank and calibrate the nodule candidates of engine/nodules.py",
+        "features": list(RANKER_FEATURES),
+        "model": {
+            "kind": "logistic regression on standardised features",
+            "mean": [round(float(v), 6) for v in ranker.mean],
+            "scale": [round(float(v), 6) for v in ranker.scale],
+            "weights": [round(float(v), 6) for v in ranker.weights],
+            "bias": round(ranker.bias, 6),
+        },
+        "calibration": {
+            "kind": "isotonic (pool adjacent violators) on inner out-of-fold logits",
+            "x": [round(float(v), 6) for v in iso[0]],
+            "y": [round(float(v), 6) for v in iso[1]],
+        },
+        "operating_points": {
+            "report_score": round(report_score, 6),
+            "describe_score": round(describe_score, 6),
+        },
+        "size": {
+            "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+            "slope": round(size.slope, 6),
+            "intercept": round(size.intercept, 6),
+            "ratio_low": round(size.ratio_low, 6),
+            "ratio_high": round(size.ratio_high, 6),
+            "coverage": size.coverage,
+        },
+        "training": provenance,
+    }
+    digest = hashlib.sha256(
+        json.dumps(body["model"], sort_keys=True).encode()
+    ).hexdigest()[:12]
+    return {"version": f"1.0+{digest}", **body}
+
+
+# --------------------------------------------------------------------- operating point
+
+# Reported findings per normal film that the report threshold allows on training films.
+REPORT_FP_PER_NORMAL = 0.25
+# Described (contoured, listed among candidates) findings per film.
+DESCRIBE_FP_PER_FILM = 2.0
+MAX_REPORTED = 5
+
+
+def reported(record: FilmRecord, scores: Floats, threshold: float) -> list[int]:
+    """Indices of the findings the engine would report at ``threshold``.
+
+    Lung-site candidates at or above the threshold, best first, at most
+    ``MAX_REPORTED``, skipping one within 10 mm of a finding already taken (the same
+    lesion proposed twice).
+    """
+    taken: list[int] = []
+    for k in np.argsort(-scores, kind="stable").tolist():
+        if scores[k] < threshold or len(taken) >= MAX_REPORTED:
+            break
+        if record.site[k] == "outside":
+            continue
+        if any(math.dist(record.xy_mm[k], record.xy_mm[j]) < 10.0 for j in taken):
+            continue
+        taken.append(k)
+    return taken
+
+
+def choose_threshold(
+    records: list[FilmRecord], scores: list[Floats], per_normal: float
+) -> float:
+    """Lowest threshold whose reported false findings per normal film stay within."""
+    normals = [(r, s) for r, s in zip(records, scores, strict=True) if not r.has_nodule]
+    if not normals:
+        return 0.5
+    for t in np.linspace(0.02, 0.95, 94):
+        false = sum(int((~r.hit[reported(r, s, float(t))]).sum()) for r, s in normals)
+        if false / len(normals) <= per_normal:
+            return float(t)
+    return 0.95
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Fit the shipped ranker on every film of a records cache (``bench/cv_nodules.py``)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--records",
+        type=Path,
+        required=True,
+        help="bench/cv_nodules.py record folder (one .npz per film)",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
+    args = parser.parse_args(argv)
+    started = time.process_time()
+    files = (
+        sorted(args.records.glob("*.npz")) if args.records.is_dir() else [args.records]
+    )
+    records = [r for path in files for r in load_records(path)]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.read_bytes())
+    ranker, iso_x, iso_y = fit_ranker(records)
+    probabilities = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in records]
+    report = choose_threshold(records, probabilities, REPORT_FP_PER_NORMAL)
+    describe = min(report, 0.05)
+    size = fit_size(
+        np.array(
+            [
+                best_measurement(r, p)
+                for r, p in zip(records, probabilities, strict=True)
+            ]
+        ),
+        np.array([r.truth_mm for r in records]),
+    )
+    card = ranker_card(
+        ranker,
+        (iso_x, iso_y),
+        report_score=report,
+        describe_score=describe,
+        size=size,
+        provenance={
+            "films": len(records),
+            "nodules": sum(r.has_nodule for r in records),
+            "records": str(args.records),
+            "records_sha256": digest.hexdigest(),
+            "command": " ".join(
+                ["python -m engine.training.nodule_ranker", *(argv or sys.argv[1:])]
+            ),
+            "cpu_seconds": round(time.process_time() - started, 1),
+            "data_terms": "JSRT: research and education use only; not redistributable",
+            "cnn": load_nodule_classifier_spec().version,
+        },
+    )
+    args.out.write_text(json.dumps(card, indent=1) + "\n", encoding="utf-8")
+    print(json.dumps(card["operating_points"] | {"size": card["size"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

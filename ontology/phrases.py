@@ -1,0 +1,201 @@
+"""The dialogue's bilingual phrase tables and clinical mappings, read from ontology data.
+
+`data/dialogue/phrases.toml` holds the cue words a question is parsed with;
+`data/dialogue/answers.toml` the answer sentences; `data/dialogue/mappings.toml` the
+clinical mappings (kind words to sign codes, places
+that are equivalent on a PA film, Fleischner status words). A new phrasing is an edit
+there, not a new branch in code. Standard library only, like the rest of `ontology`.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from dataclasses import dataclass
+from importlib.resources import files
+from typing import Any
+
+from ontology.errors import InvalidOntologyData
+from ontology.vocabulary import load_vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class CueSet:
+    """The Chinese and English cues of one phrase table, compiled once.
+
+    Chinese cues are regular expressions matched anywhere (no word boundaries in
+    Chinese); English cues are regular expressions matched on the lower-cased text
+    between word boundaries, with a trailing ``*`` for a stem and a ``re:`` prefix for a
+    pattern that places its own boundaries.
+    """
+
+    name: str
+    zh: tuple[re.Pattern[str], ...]
+    en: tuple[re.Pattern[str], ...]
+
+    def find(self, text: str) -> str | None:
+        """Return the first cue found in a question (its matched words), or None."""
+        for pattern in self.zh:
+            match = pattern.search(text)
+            if match:
+                return match.group(0)
+        lowered = text.lower()
+        for pattern in self.en:
+            match = pattern.search(lowered)
+            if match:
+                return match.group(0)
+        return None
+
+    def __contains__(self, text: object) -> bool:
+        return isinstance(text, str) and self.find(text) is not None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Phrases:
+    """Every phrase table and mapping of the dialogue."""
+
+    cues: dict[str, CueSet]
+    kind_order: tuple[str, ...]
+    attribute_order: tuple[str, ...]
+    superlative_order: tuple[str, ...]
+    kind_signs: dict[str, tuple[str, ...]]
+    kind_findings: dict[str, tuple[str, ...]]
+    kind_film_signs: dict[str, str]
+    equivalent_places: dict[str, frozenset[str]]
+    mirror: dict[str, str]
+    fleischner: dict[str, dict[str, str]]
+    calcification_patterns: tuple[str, ...]
+    place_film_signs: dict[str, str]
+    answers: dict[str, dict[str, str]]
+
+    def say(self, name: str, lang: str, **fields: object) -> str:
+        """Return one answer sentence in a language, its fields filled in.
+
+        Raises:
+            InvalidOntologyData: no sentence has that name, or a field is missing.
+        """
+        try:
+            return self.answers[name][str(lang)].format(**fields)
+        except (KeyError, IndexError) as error:
+            raise InvalidOntologyData(
+                "ontology/data/dialogue/answers.toml",
+                f"[{name}] {lang}",
+                f"missing sentence or field ({error}); add it there",
+            ) from None
+
+    def cue(self, name: str) -> CueSet:
+        """Return one cue table.
+
+        Raises:
+            InvalidOntologyData: no table has that name (a typo in code or data).
+        """
+        try:
+            return self.cues[name]
+        except KeyError:
+            raise InvalidOntologyData(
+                "ontology/data/dialogue/phrases.toml",
+                f"[cue.{name}]",
+                "no such table; add it there or fix the name in code",
+            ) from None
+
+
+def _english(cue: str) -> re.Pattern[str]:
+    if cue.startswith("re:"):
+        return re.compile(cue[3:])
+    stem = cue.endswith("*")
+    body = cue.rstrip("*")
+    return re.compile(rf"(?<![a-z]){body}" + ("" if stem else r"(?![a-z])"))
+
+
+def _cue_set(name: str, entry: dict[str, Any], label: str) -> CueSet:
+    try:
+        return CueSet(
+            name=name,
+            zh=tuple(re.compile(c) for c in entry.get("zh", ())),
+            en=tuple(_english(str(c)) for c in entry.get("en", ())),
+        )
+    except re.error as error:
+        raise InvalidOntologyData(
+            f"{label}/phrases.toml",
+            f"[cue.{name}]",
+            f"a cue is not a valid pattern ({error}); escape the character or drop the cue",
+        ) from None
+
+
+def _read(name: str) -> dict[str, Any]:
+    path = files("ontology").joinpath("data", "dialogue", name)
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def _check_mappings(phrases: Phrases, label: str) -> None:
+    """Every sign code and region id a mapping names must exist in the vocabulary."""
+    vocabulary = load_vocabulary()
+    codes = [
+        *phrases.kind_signs,
+        *phrases.kind_film_signs.values(),
+        *phrases.calcification_patterns,
+        *phrases.place_film_signs.values(),
+    ]
+    missing = [c for c in codes if vocabulary.find_sign(c) is None]
+    places = [
+        *phrases.equivalent_places,
+        *(p for ps in phrases.equivalent_places.values() for p in ps),
+        *phrases.mirror,
+        *phrases.mirror.values(),
+    ]
+    missing += [p for p in places if vocabulary.find_anatomy(p) is None]
+    if missing:
+        raise InvalidOntologyData(
+            f"{label}/mappings.toml",
+            ", ".join(sorted(set(missing))),
+            "named but not in the vocabulary; fix the sign code or region id",
+        )
+
+
+@functools.cache
+def load_phrases() -> Phrases:
+    """Return the bundled phrase tables and mappings, read and checked once per process.
+
+    Raises:
+        InvalidOntologyData: a table is malformed or names an unknown sign or region.
+    """
+    raw = _read("phrases.toml")
+    maps = _read("mappings.toml")
+    label = "ontology/data/dialogue"
+    phrases = Phrases(
+        cues={n: _cue_set(n, e, label) for n, e in raw["cue"].items()},
+        kind_order=tuple(raw["order"]["kind"]),
+        attribute_order=tuple(raw["order"]["attribute"]),
+        superlative_order=tuple(raw["order"]["superlative"]),
+        kind_signs={k: tuple(v) for k, v in maps["kind_signs"].items()},
+        kind_findings={k: tuple(v) for k, v in maps["kind_findings"].items()},
+        kind_film_signs=dict(maps["kind_film_signs"]),
+        equivalent_places={
+            k: frozenset(v) for k, v in maps["equivalent_places"].items()
+        },
+        mirror=dict(maps["mirror"]),
+        fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
+        calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
+        place_film_signs=dict(maps["place_film_signs"]),
+        answers={k: dict(v) for k, v in _read("answers.toml").items()},
+    )
+    for group, order in (
+        ("kind", phrases.kind_order),
+        ("attribute", phrases.attribute_order),
+        ("superlative", phrases.superlative_order),
+    ):
+        for name in order:
+            phrases.cue(f"{group}_{name}")
+    _check_mappings(phrases, label)
+    incomplete = [k for k, v in phrases.answers.items() if set(v) != {"zh", "en"}]
+    if incomplete:
+        raise InvalidOntologyData(
+            f"{label}/answers.toml",
+            ", ".join(incomplete),
+            "every sentence needs exactly a zh and an en template",
+        )
+    return phrases
+
+
+__all__ = ["CueSet", "Phrases", "load_phrases"]

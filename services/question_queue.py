@@ -1,0 +1,236 @@
+"""A reader's questions, answered and stored exactly once, in order, in their conversation.
+
+Streamlit reruns the page script whenever the reader sends something, and a rerun stops
+the script that was running: an answer computed inside the script is lost when the
+reader sends a follow-up before it arrives (and the follow-up, seeing no conversation
+yet, used to open a new one). So the script only *submits*: a ``QuestionQueue`` (one per
+browser session and image) keeps the questions in submission order and one worker
+thread, which reruns cannot stop, answers them one after another and stores each turn.
+The page shows the queue's state on every rerun until it is empty.
+
+The conversation is pinned when a question is submitted: a stored conversation's id, or
+"the conversation this queue opens" for questions asked before one existed; those all go
+to the one conversation the first of them opens, until the page adopts it
+(``adopt_new_conversation``). After that, a question without a conversation means the
+reader chose a new one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import cases
+from engine.dialogue import TurnResult
+from engine.geometry import Box
+from services import workflows
+
+logger = logging.getLogger(__name__)
+
+OpenSession = Callable[[int | None], workflows.Session]
+"""Return the engine session of a stored conversation, or open a new one (None)."""
+
+
+class QuestionStatus(StrEnum):
+    """Where a submitted question stands."""
+
+    QUEUED = "queued"
+    ANSWERING = "answering"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(eq=False)
+class PendingQuestion:
+    """One submitted question and what became of it (mutated by the worker only)."""
+
+    number: int
+    """Submission order within the queue, from 1."""
+    question: str
+    conversation_id: int | None
+    """The conversation pinned at submit time; None: the one this queue opens."""
+    new_conversation: int
+    """Which "new conversation" of the queue a None ``conversation_id`` stands for."""
+    drawn_box: Box | None = None
+    drawn_label: str | None = None
+    status: QuestionStatus = QuestionStatus.QUEUED
+    streamed: str = ""
+    result: TurnResult | None = None
+    error: BaseException | None = field(default=None, repr=False)
+    answered_in: int | None = None
+    """The conversation the turn was stored in (known once answering starts)."""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the question was answered or failed."""
+        return self.status in (QuestionStatus.DONE, QuestionStatus.FAILED)
+
+
+class QuestionQueue:
+    """Questions in submission order, answered one at a time by a worker thread.
+
+    Args:
+        store: the case database the turns are stored in.
+        actor: who the audit log names for the turns.
+        open_session: builds the engine session for a conversation (see ``OpenSession``).
+        forget: drops a conversation's cached engine session after a failed question,
+            so the next question rebuilds it from the store.
+    """
+
+    def __init__(
+        self,
+        store: cases.CaseStore,
+        *,
+        actor: str,
+        open_session: OpenSession,
+        forget: Callable[[int], None] | None = None,
+    ) -> None:
+        self._store = store
+        self._actor = actor
+        self._open_session = open_session
+        self._forget = forget
+        self._items: list[PendingQuestion] = []
+        self._opened: dict[int, int] = {}  # new-conversation token -> conversation id
+        self._token = 0
+        self._adopted = True
+        self._cond = threading.Condition()
+        self._worker: threading.Thread | None = None
+
+    # ------------------------------------------------------------------ the page's side
+
+    def submit(
+        self,
+        question: str,
+        *,
+        conversation_id: int | None,
+        drawn_box: Box | None = None,
+        drawn_label: str | None = None,
+        actor: str | None = None,
+    ) -> PendingQuestion:
+        """Queue a question for the conversation pinned now; return its record."""
+        with self._cond:
+            if actor:
+                self._actor = actor
+            if conversation_id is None and self._adopted:
+                self._token += 1  # the reader chose a new conversation
+                self._adopted = False
+            item = PendingQuestion(
+                number=len(self._items) + 1,
+                question=question,
+                conversation_id=conversation_id,
+                new_conversation=self._token,
+                drawn_box=drawn_box,
+                drawn_label=drawn_label,
+            )
+            self._items.append(item)
+            if self._worker is None:
+                self._worker = threading.Thread(
+                    target=self._run, name="question-queue", daemon=True
+                )
+                self._worker.start()
+            self._cond.notify_all()
+        return item
+
+    def items(self) -> tuple[PendingQuestion, ...]:
+        """Every question submitted and not yet cleared, in submission order."""
+        with self._cond:
+            return tuple(self._items)
+
+    @property
+    def busy(self) -> bool:
+        """Whether a question is waiting or being answered."""
+        with self._cond:
+            return any(not item.finished for item in self._items)
+
+    def new_conversation_id(self) -> int | None:
+        """The conversation the latest "new conversation" questions went to, if opened."""
+        with self._cond:
+            return self._opened.get(self._token)
+
+    def adopt_new_conversation(self) -> int | None:
+        """Say that the page now shows the conversation this queue opened; return it.
+
+        Until then, questions without a conversation join it; afterwards such a
+        question opens another one.
+        """
+        with self._cond:
+            opened = self._opened.get(self._token)
+            if opened is not None:
+                self._adopted = True
+            return opened
+
+    def clear_finished(self) -> list[PendingQuestion]:
+        """Remove and return the finished questions at the head of the queue."""
+        with self._cond:
+            done: list[PendingQuestion] = []
+            while self._items and self._items[0].finished:
+                done.append(self._items.pop(0))
+            return done
+
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until every submitted question is finished; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(
+                lambda: all(item.finished for item in self._items), timeout
+            )
+
+    # ------------------------------------------------------------------ the worker
+
+    def _next(self) -> PendingQuestion | None:
+        with self._cond:
+            item = next(
+                (i for i in self._items if i.status is QuestionStatus.QUEUED), None
+            )
+            if item is None:
+                self._worker = None
+                return None
+            item.status = QuestionStatus.ANSWERING
+            return item
+
+    def _run(self) -> None:
+        while (item := self._next()) is not None:
+            self._answer(item)
+            with self._cond:
+                self._cond.notify_all()
+
+    def _target(self, item: PendingQuestion) -> int | None:
+        if item.conversation_id is not None:
+            return item.conversation_id
+        with self._cond:
+            return self._opened.get(item.new_conversation)
+
+    def _answer(self, item: PendingQuestion) -> None:
+        session: workflows.Session | None = None
+        try:
+            target = self._target(item)
+            session = self._open_session(target)
+            conversation_id = session.record.conversation_id
+            if target is None:
+                with self._cond:
+                    self._opened[item.new_conversation] = conversation_id
+            item.answered_in = conversation_id
+
+            def on_text(piece: str) -> None:
+                item.streamed += piece
+
+            item.result = workflows.ask(
+                self._store,
+                session,
+                item.question,
+                actor=self._actor,
+                drawn_box=item.drawn_box,
+                drawn_label=item.drawn_label,
+                on_text=on_text,
+            )
+            item.status = QuestionStatus.DONE
+        except Exception as exc:  # one failed question must not stop the queue
+            if not isinstance(exc, cases.CasesError | ValueError):
+                logger.exception("question %d failed", item.number)
+            item.error = exc
+            item.status = QuestionStatus.FAILED
+            if session is not None and self._forget is not None:
+                # The engine may be a step ahead of the store; rebuild it next time.
+                self._forget(session.record.conversation_id)

@@ -1,0 +1,51 @@
+"""The dialogue package is layers: each module imports only the layers below it."""
+
+import ast
+from pathlib import Path
+
+import engine.dialogue
+
+ORDER = [
+    "records",
+    "phrases",
+    "query",
+    "facts",
+    "anchoring",
+    "binding",
+    "handlers.findings",
+    "handlers.lesions",
+    "handlers.relations",
+    "handlers.profiles",
+    "conversation",
+]
+ROOT = Path(engine.dialogue.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {
+        n.module.removeprefix("engine.dialogue.")
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom)
+        and n.module
+        and n.module.startswith("engine.dialogue.")
+    }
+
+
+def test_each_layer_imports_only_the_layers_below_it():
+    wrong = []
+    for n, layer in enumerate(ORDER):
+        path = ROOT / (layer.replace(".", "/") + ".py")
+        below = set(ORDER[:n])
+        wrong += [f"{layer} imports {m}" for m in _imports(path) - below]
+    assert not wrong, wrong
+
+
+def test_every_module_of_the_package_has_a_place_in_the_order():
+    modules = {
+        str(p.relative_to(ROOT).with_suffix("")).replace("/", ".")
+        for p in ROOT.rglob("*.py")
+        if p.name != "__init__.py"
+    }
+    # phrasing scores a corpus with the query layer; it is a tool beside the layers.
+    assert modules - {"phrasing"} == set(ORDER)
