@@ -1,7 +1,7 @@
 """The radiograph viewer: window / level, zoom and pan, with the AI overlay following.
 
 A Streamlit components-v2 element whose HTML, CSS and JavaScript are static files in
-``viewer/`` (no network, no build step). It stays mounted across reruns, so a new answer
+``viewer_assets/`` (no network, no build step). It stays mounted across reruns, so a new answer
 replaces only the overlay: the decoded film and the reader's view are kept. It receives
 the image at full resolution (up to
 ``resources.VIEWER_MAX_SIDE``) so that zooming shows the film's own pixels, and the overlay as the
@@ -41,7 +41,7 @@ PRESETS: dict[str, tuple[float, float]] = {
 def _asset(name: str) -> str:
     return (
         package_files.files("dashboard.components")
-        .joinpath(f"viewer/{name}")
+        .joinpath(f"viewer_assets/{name}")
         .read_text(encoding="utf-8")
     )
 

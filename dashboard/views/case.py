@@ -293,7 +293,7 @@ if finished and turns:
 with transcript:
     if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
-    if started_from is not None:
+    if started_from is not None and conversation is not None:
         st.success(
             ctx.t(
                 "owner.started", id=conversation.conversation_id, source=started_from
