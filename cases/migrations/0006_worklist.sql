@@ -4,7 +4,7 @@
 --
 -- case_labels: a reviewer's title, tags and review status of a case. A case without a
 -- row is 'unreviewed' unless a reviewer verdict exists (then 'reviewed').
-CREATE TABLE case_labels (
+CREATE TABLE IF NOT EXISTS case_labels (
     case_id        VARCHAR PRIMARY KEY,
     title          VARCHAR,
     tags           VARCHAR[] NOT NULL,
@@ -15,17 +15,17 @@ CREATE TABLE case_labels (
 
 -- image_sources: the base name of the file an image came from (searchable in the
 -- worklist). The name only, never a folder; written by the upload and demo paths.
-CREATE TABLE image_sources (
+CREATE TABLE IF NOT EXISTS image_sources (
     image_id     VARCHAR PRIMARY KEY,
     case_id      VARCHAR NOT NULL,
     file_name    VARCHAR NOT NULL,
     recorded_at  TIMESTAMP NOT NULL
 );
-CREATE INDEX image_sources_case_idx ON image_sources (case_id);
+CREATE INDEX IF NOT EXISTS image_sources_case_idx ON image_sources (case_id);
 
 -- conversation_marks: a conversation kept for teaching or QA is read-only for everyone;
 -- asking on it opens a new conversation.
-CREATE TABLE conversation_marks (
+CREATE TABLE IF NOT EXISTS conversation_marks (
     conversation_id  BIGINT PRIMARY KEY,
     mark             VARCHAR NOT NULL CHECK (mark IN ('teaching', 'qa')),
     marked_by        VARCHAR NOT NULL,

@@ -241,7 +241,9 @@ with composer:
     prompt = st.chat_input(
         ctx.t("chat.read_only")
         if not can_ask
-        else ctx.t("owner.placeholder" if read_only else "chat.placeholder"),
+        else ctx.t("owner.placeholder")
+        if read_only
+        else ctx.t("chat.placeholder"),
         disabled=not can_ask,
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,

@@ -523,8 +523,8 @@ def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom
     connection.execute("ALTER TABLE anchors DROP COLUMN detail")
     connection.execute("DROP TABLE deid_reports")
     for table in ("case_labels", "image_sources", "conversation_marks"):
-        connection.execute(f"DROP TABLE {table}")
-    connection.execute("DROP TABLE file_hashes")
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
+    connection.execute("DROP TABLE IF EXISTS file_hashes")
     connection.execute("DELETE FROM schema_version WHERE version >= 2")
     connection.close()
 
