@@ -444,7 +444,9 @@ with left:
     )
     # The viewer gets a light copy first and the film's own pixels once zoomed past it.
     full_key = f"viewer-full-{image.image_id[:16]}"
-    full = bool(st.session_state.get(full_key))
+    full = bool(st.session_state.get(full_key)) or (
+        max(image.rows, image.columns) <= resources.VIEWER_PREVIEW_SIDE
+    )
     with feedback.guard(stop=True):
         display = (
             resources.display_image(image.image_id, ctx.image_side, region)
