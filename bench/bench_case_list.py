@@ -38,6 +38,7 @@ import pyarrow as pa
 from cases import CaseQuery, CaseSort, open_store
 from cases.case_list import count_sql, page_sql
 from cases.model import Image
+from cases.worklist import ReviewStatus, WorklistQuery
 
 START = datetime(2025, 1, 1)
 BACKENDS = np.array(["embedded", "medgemma", "openai_compat"])
@@ -68,6 +69,21 @@ QUERIES = {
     ),
     "free text over 'case id / question / answer'": CaseQuery(text="hilum"),
 }
+
+# The worklist (cases view): the same page with labels, thumbnails' image ids, file
+# names, warnings and the leading finding, and its own searches.
+WORKLIST = {
+    "worklist: default page with labels and leading finding": WorklistQuery(
+        cases=CaseQuery(has_conversations=True, page=3)
+    ),
+    "worklist: search title / tag / file name 'film-0042'": WorklistQuery(
+        cases=CaseQuery(text="film-0042")
+    ),
+    "worklist: teaching cases tagged 'nodule'": WorklistQuery(
+        review_status=ReviewStatus.TEACHING, tag="nodule"
+    ),
+}
+FINDINGS = np.array(["nodule", "streaky opacity", "effusion", "consolidation"])
 
 
 def _times(rng: np.random.Generator, n: int, days: int = 365) -> pa.Array:
@@ -134,9 +150,36 @@ def build(path: Path, cases: int, turns: int, seed: int = 0) -> dict[str, int]:
         "created_at": _times(rng, turns),
     })  # fmt: skip
 
+    # One finding anchor on every other turn, 1 in 5 cases labelled, every file named.
+    with_anchor = np.flatnonzero(rng.random(turns) < 0.5)
+    n_anchor = with_anchor.size
+    anchor_table = {
+        "conversation_id": turn_conversation[with_anchor], "anchor_id": pa.array(["A1"] * n_anchor),
+        "turn_index": turn_index[with_anchor].astype(np.int32), "status": pa.array(["created"] * n_anchor),
+        "kind": pa.array(["finding"] * n_anchor), "label": FINDINGS[rng.integers(0, FINDINGS.size, n_anchor)],
+        "geometry": pa.array(['{"type": "box"}'] * n_anchor), "parent_ids": pa.array([[]] * n_anchor, pa.list_(pa.string())),
+        "confidence": rng.random(n_anchor), "detail": pa.array(["{}"] * n_anchor),
+    }  # fmt: skip
+    labelled = np.flatnonzero(rng.random(cases) < 0.2)
+    label_table = pa.table({
+        "case_id": case_ids[labelled], "title": pa.array([f"Case {i} for conference" for i in labelled]),
+        "tags": pa.array([["nodule", "conference"] if i % 2 else ["normal"] for i in labelled]),
+        "review_status": pa.array(["teaching" if i % 3 == 0 else "reviewed" for i in labelled]),
+        "updated_by": pa.array(["bench"] * labelled.size), "updated_at": created.take(pa.array(labelled)),
+    })  # fmt: skip
+    source_table = pa.table({
+        "image_id": image_ids, "case_id": case_ids,
+        "file_name": pa.array([f"film-{i:04d}.dcm" for i in range(cases)]), "recorded_at": created,
+    })  # fmt: skip
+
     connection = duckdb.connect(str(path))
+    anchor_columns = [r[0] for r in connection.execute("DESCRIBE anchors").fetchall()]
+    anchor_rows = pa.table(
+        {c: anchor_table.get(c, pa.nulls(n_anchor)) for c in anchor_columns}
+    )
     for table, frame in (
         ("cases", case_table), ("images", image_table), ("conversations", conversation_table), ("turns", turn_table),
+        ("anchors", anchor_rows), ("case_labels", label_table), ("image_sources", source_table),
     ):  # fmt: skip
         connection.register("bulk_rows", frame)
         connection.execute(f"INSERT INTO {table} SELECT * FROM bulk_rows")
@@ -233,6 +276,18 @@ def time_queries(path: Path, runs: int) -> dict[str, dict[str, float]]:
                 "p90_ms": round(float(np.percentile(samples, 90)), 1),
                 "rows": len(page.items),
                 "total": page.total,
+            }
+        for label, worklist_query in WORKLIST.items():
+            median, p90 = _median_ms(
+                lambda q=worklist_query: store.list_worklist(q),  # type: ignore[misc]
+                runs,
+            )
+            found = store.list_worklist(worklist_query)
+            results[label] = {
+                "median_ms": median,
+                "p90_ms": p90,
+                "rows": len(found.items),
+                "total": found.total,
             }
     return results
 

@@ -14,7 +14,11 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from cases import worklist
 from cases.model import CaseQuery, CaseSort
+
+Extra = tuple[str, list[Any]]
+"""A further condition over ``case_summaries s`` with its params (the worklist's filters)."""
 
 _ORDER_BY: dict[CaseSort, str] = {
     CaseSort.NEWEST: "s.created_at DESC, s.case_id DESC",
@@ -93,17 +97,22 @@ _CASES_WITH_ANY_SIGN = """s.case_id IN (SELECT case_id FROM conversations WHERE 
     SELECT conversation_id FROM sign_matches WHERE lower(sign_code) = ?))"""
 
 
-def where_sql(query: CaseQuery) -> tuple[str, list[Any]]:
+def where_sql(query: CaseQuery, extra: Extra | None = None) -> tuple[str, list[Any]]:
     """Return the WHERE condition over ``case_summaries s`` for ``query`` and its params."""
     clauses: list[str] = []
     params: list[Any] = []
+    if extra is not None and extra[0] != "TRUE":
+        clauses.append(f"({extra[0]})")
+        params += extra[1]
     if query.text and query.text.strip():
+        # Case id, questions and answers, finding labels, sign codes, and the worklist's
+        # titles, tags and original file names.
         needle = query.text.strip().lower()
         clauses.append(
             f"(contains(lower(s.case_id), ?) OR {_CASES_WITH_TEXT_IN_TURNS} "
-            f"OR {_CASES_WITH_FINDING} OR {_CASES_WITH_ANY_SIGN})"
+            f"OR {_CASES_WITH_FINDING} OR {_CASES_WITH_ANY_SIGN} OR {worklist.TEXT_CLAUSE})"
         )
-        params += [needle] * 5
+        params += [needle] * (5 + worklist.TEXT_PARAMS)
     if query.finding and query.finding.strip():
         clauses.append(_CASES_WITH_FINDING)
         params.append(query.finding.strip().lower())
@@ -131,19 +140,25 @@ def where_sql(query: CaseQuery) -> tuple[str, list[Any]]:
     return (" AND ".join(clauses) or "TRUE"), params
 
 
-def count_sql(query: CaseQuery) -> tuple[str, list[Any]]:
+def count_sql(query: CaseQuery, extra: Extra | None = None) -> tuple[str, list[Any]]:
     """Return the query for the number of cases that match ``query``."""
-    where, params = where_sql(query)
+    where, params = where_sql(query, extra)
     return f"SELECT count(*) FROM case_summaries s WHERE {where}", params
 
 
-def is_search(query: CaseQuery) -> bool:
+def is_search(query: CaseQuery, extra: Extra | None = None) -> bool:
     """Whether the query filters on text, findings or signs (scans of the base tables)."""
-    return any(v and v.strip() for v in (query.text, query.finding, query.sign_code))
+    return any(
+        v and v.strip() for v in (query.text, query.finding, query.sign_code)
+    ) or (extra is not None and extra[0] != "TRUE")
 
 
 def page_sql(
-    query: CaseQuery, total: int | None = None, *, with_total: bool = False
+    query: CaseQuery,
+    total: int | None = None,
+    *,
+    with_total: bool = False,
+    extra: Extra | None = None,
 ) -> tuple[str, list[Any]]:
     """Return the query for one page of ``CaseSummary`` rows.
 
@@ -158,8 +173,9 @@ def page_sql(
             comes back short.
         with_total: add the number of matching cases as an 11th column, so a search
             that scans the turns table does it once for the page and the count.
+        extra: a further condition (the worklist's filters).
     """
-    where, params = where_sql(query)
+    where, params = where_sql(query, extra)
     offset = (query.page - 1) * query.page_size
     needed = offset + query.page_size
     cutoff = ""
@@ -181,3 +197,23 @@ WHERE {where} {cutoff}
 ORDER BY {_ORDER_BY[query.sort]}
 LIMIT ? OFFSET ?"""
     return sql, [*params, *cutoff_params, query.page_size, offset]
+
+
+def page_rows(
+    cursor: Any, query: CaseQuery, extra: Extra | None = None
+) -> tuple[list[Any], int]:
+    """Run one page of summary rows and the number of matching cases on ``cursor``."""
+    if is_search(query, extra):
+        # One pass over the base tables gives both the page and the total.
+        rows = cursor.execute(*page_sql(query, with_total=True, extra=extra)).fetchall()
+        if rows:
+            return [r[:-1] for r in rows], int(rows[0][-1])
+        counted = cursor.execute(*count_sql(query, extra)).fetchone()
+        return [], int(counted[0]) if counted else 0
+    counted = cursor.execute(*count_sql(query, extra)).fetchone()
+    total = int(counted[0]) if counted else 0
+    rows = cursor.execute(*page_sql(query, total, extra=extra)).fetchall()
+    expected = max(0, min(query.page_size, total - (query.page - 1) * query.page_size))
+    if len(rows) < expected:  # the newest-first shortcut missed rows: sort them all
+        rows = cursor.execute(*page_sql(query, extra=extra)).fetchall()
+    return rows, total

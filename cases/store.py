@@ -18,6 +18,7 @@ corrections are new rows. Every write and its audit record commit in one transac
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -33,7 +34,7 @@ import numpy.typing as npt
 from pydicom import dcmread
 from pydicom.dataset import Dataset
 
-from cases import audit, case_list, verification
+from cases import audit, case_list, verification, worklist
 from cases.connection import DatabaseLease, connect_waiting, lock_wait_s
 from cases.content_store import (
     ContentStore,
@@ -1407,8 +1408,249 @@ class CaseStore:
             store_bytes=self.content.size_bytes(),
         )
 
+    # ------------------------------------------------------------------ worklist (0006)
+
+    def set_case_labels(
+        self,
+        case_id: str,
+        *,
+        title: str | None,
+        tags: Sequence[str],
+        review_status: worklist.ReviewStatus,
+        actor: str,
+    ) -> worklist.CaseLabels:
+        """Set a case's title, tags and review status (a reviewer's edit, audited).
+
+        Raises:
+            RecordNotFound: there is no such case.
+            InvalidRecord: the title or a tag is too long, or there are too many tags.
+        """
+        self.get_case(case_id)
+        labels = worklist.CaseLabels(
+            case_id=case_id,
+            title=worklist.clean_title(title),
+            tags=worklist.clean_tags(tags),
+            review_status=worklist.ReviewStatus(review_status),
+            updated_by=actor,
+            updated_at=utc_now(),
+        )
+        with self._transaction() as cursor:
+            cursor.execute("DELETE FROM case_labels WHERE case_id = ?", [case_id])
+            cursor.execute(
+                "INSERT INTO case_labels VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    case_id,
+                    labels.title,
+                    list(labels.tags),
+                    labels.review_status.value,
+                    actor,
+                    labels.updated_at.replace(tzinfo=None),
+                ],
+            )
+            self._append_audit(
+                cursor,
+                actor=actor,
+                action="case.labels",
+                entity_type="case_labels",
+                entity_id=case_id,
+                payload=labels.to_payload(),
+            )
+        return labels
+
+    def find_case_labels(self, case_id: str) -> worklist.CaseLabels | None:
+        """Return a case's title, tags and review status, or None when none were set."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                "SELECT case_id, title, tags, review_status, updated_by, updated_at "
+                "FROM case_labels WHERE case_id = ?",
+                [case_id],
+            ).fetchone()
+        if row is None:
+            return None
+        return worklist.CaseLabels(
+            case_id=row[0],
+            title=row[1],
+            tags=tuple(row[2]),
+            review_status=worklist.ReviewStatus(row[3]),
+            updated_by=row[4],
+            updated_at=row[5].replace(tzinfo=UTC),
+        )
+
+    def record_source_name(self, image_id: str, file_name: str, *, actor: str) -> None:
+        """Keep the base name of the file an image came from (the first name seen wins)."""
+        name = worklist.base_name(file_name)
+        image = self.get_image(image_id)
+        if not name:
+            return
+        with self._transaction() as cursor:
+            exists = cursor.execute(
+                "SELECT 1 FROM image_sources WHERE image_id = ?", [image_id]
+            ).fetchone()
+            if exists:
+                return
+            now = utc_now()
+            cursor.execute(
+                "INSERT INTO image_sources VALUES (?, ?, ?, ?)",
+                [image_id, image.case_id, name, now.replace(tzinfo=None)],
+            )
+            self._append_audit(
+                cursor,
+                actor=actor,
+                action="image.source_name",
+                entity_type="image_source",
+                entity_id=image_id,
+                payload={"image_id": image_id, "file_name": name},
+            )
+
+    def find_source_name(self, image_id: str) -> str | None:
+        """Return the base name of the file an image came from, when it was recorded."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                "SELECT file_name FROM image_sources WHERE image_id = ?", [image_id]
+            ).fetchone()
+        return None if row is None else str(row[0])
+
+    def mark_conversation(
+        self,
+        conversation_id: int,
+        mark: worklist.ConversationMark | None,
+        *,
+        actor: str,
+    ) -> None:
+        """Mark a conversation as kept for teaching or QA (read-only), or clear the mark.
+
+        Raises:
+            RecordNotFound: there is no such conversation.
+        """
+        self.get_conversation(conversation_id)
+        with self._transaction() as cursor:
+            cursor.execute(
+                "DELETE FROM conversation_marks WHERE conversation_id = ?",
+                [conversation_id],
+            )
+            if mark is not None:
+                cursor.execute(
+                    "INSERT INTO conversation_marks VALUES (?, ?, ?, ?)",
+                    [
+                        conversation_id,
+                        mark.value,
+                        actor,
+                        utc_now().replace(tzinfo=None),
+                    ],
+                )
+            self._append_audit(
+                cursor,
+                actor=actor,
+                action="conversation.mark",
+                entity_type="conversation_mark",
+                entity_id=str(conversation_id),
+                payload={
+                    "conversation_id": conversation_id,
+                    "mark": None if mark is None else mark.value,
+                },
+            )
+
+    def find_conversation_mark(
+        self, conversation_id: int
+    ) -> worklist.ConversationMark | None:
+        """Return the conversation's teaching or QA mark, or None."""
+        with self._cursor() as cursor:
+            row = cursor.execute(
+                "SELECT mark FROM conversation_marks WHERE conversation_id = ?",
+                [conversation_id],
+            ).fetchone()
+        return None if row is None else worklist.ConversationMark(row[0])
+
+    def list_worklist(self, query: worklist.WorklistQuery) -> worklist.WorklistPage:
+        """Return one page of the worklist: the case list's rows with labels and details."""
+        page = query.cases
+        with self._cursor() as cursor:
+            rows, total = case_list.page_rows(cursor, page, worklist.extra_where(query))
+            summaries = [_summary_from_row(r) for r in rows]
+            details = (
+                {
+                    r[0]: r
+                    for r in cursor.execute(
+                        *worklist.details_sql([s.case_id for s in summaries])
+                    ).fetchall()
+                }
+                if summaries
+                else {}
+            )
+        items = tuple(
+            _worklist_item(summary, details[summary.case_id]) for summary in summaries
+        )
+        return worklist.WorklistPage(
+            items=items, total=total, page=page.page, page_size=page.page_size
+        )
+
+    def thumbnail_png(self, image: Image, size: int = 96) -> bytes:
+        """A small PNG of an image's display pixels, made once and kept in the store.
+
+        Named by the image id (the pixels' sha256) and size, so it is content-addressed
+        and holds nothing but the de-identified pixels.
+        """
+        relative = f"thumbnails/{image.image_id[:2]}/{image.image_id}-{size}.png"
+        path = self.content.root / relative
+        if path.is_file():
+            return path.read_bytes()
+        data = thumbnail_bytes(self.load_display(image), size)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{threading.get_ident()}.part")
+        partial.write_bytes(data)
+        partial.replace(path)
+        return data
+
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _summary_from_row(r: Sequence[Any]) -> CaseSummary:
+    return CaseSummary(
+        case_id=CaseId(r[0]),
+        created_at=r[1].replace(tzinfo=UTC),
+        image_count=r[2],
+        modality=r[3],
+        view_position=r[4],
+        calibration_source=None if r[5] is None else CalibrationSource(r[5]),
+        warning_count=int(r[6]),
+        conversation_count=r[7],
+        turn_count=int(r[8]),
+        last_turn_at=None if r[9] is None else r[9].replace(tzinfo=UTC),
+    )
+
+
+def _worklist_item(summary: CaseSummary, row: Sequence[Any]) -> worklist.WorklistItem:
+    issues = json.loads(row[6]) if row[6] else []
+    return worklist.WorklistItem(
+        summary=summary,
+        title=row[1],
+        tags=tuple(row[2]),
+        review_status=worklist.ReviewStatus(row[3]),
+        image_id=row[4],
+        file_name=row[5],
+        leading_finding=row[7],
+        leading_confidence=row[8],
+        warnings=tuple(
+            str(i.get("message", ""))
+            for i in issues
+            if isinstance(i, dict) and i.get("severity") == "warning"
+        ),
+    )
+
+
+def thumbnail_bytes(display: npt.NDArray[np.float32], size: int) -> bytes:
+    """Encode display values in [0, 1] as a PNG whose long side is ``size`` pixels."""
+    from PIL import Image as PILImage
+
+    picture = PILImage.fromarray(
+        np.round(np.clip(display, 0.0, 1.0) * 255).astype(np.uint8), mode="L"
+    )
+    picture.thumbnail((size, size), PILImage.Resampling.LANCZOS)
+    buffer = BytesIO()
+    picture.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
 
 _SEQUENCES = {"case_number_seq", "conversation_id_seq", "annotation_id_seq"}
 

@@ -13,6 +13,7 @@ live in ``<database>.settings.json`` and every change is audited.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -34,6 +35,11 @@ from ontology import Vocabulary, load_vocabulary
 from services import workflows
 from services.overlay import DisplayImage, display_copy
 from services.serving import STATUS_ENV, serve_paths
+
+VIEWER_MAX_SIDE = 3072
+"""Longest side sent to the image viewer: the full film for most CR/DX detectors."""
+VIEWER_PREVIEW_SIDE = 1024
+"""The first copy the viewer gets: enough for the whole film on screen."""
 
 logger = logging.getLogger(__name__)
 
@@ -225,6 +231,44 @@ def display_image(
         RecordNotFound, StoreCorrupted: the image or its pixel file is missing.
     """
     return _display_image(str(db_path()), image_id, long_side, region)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _viewer_image(path: str, image_id: str, long_side: int) -> DisplayImage:
+    return display_copy(
+        _presentation(path, image_id), long_side=long_side, max_bytes=6_000_000
+    )
+
+
+def viewer_image(image_id: str, *, full: bool) -> DisplayImage:
+    """The image for the viewer: a light copy, or the film at full resolution.
+
+    The light copy (``VIEWER_PREVIEW_SIDE``) fills the viewer on screen; the full one
+    (up to ``VIEWER_MAX_SIDE``) is sent once the reader zooms past it.
+
+    Raises:
+        RecordNotFound, StoreCorrupted: the image or its pixel file is missing.
+    """
+    side = VIEWER_MAX_SIDE if full else VIEWER_PREVIEW_SIDE
+    return _viewer_image(str(db_path()), image_id, side)
+
+
+@st.cache_data(show_spinner=False, max_entries=2048)
+def _thumbnail_url(path: str, image_id: str) -> str | None:
+    case_store = _open_store(path)
+    image = case_store.find_image(image_id)
+    if image is None:
+        return None
+    data = case_store.thumbnail_png(image)
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def thumbnail_url(image_id: str) -> str | None:
+    """A worklist thumbnail as a ``data:`` URL (made once, kept in the store folder)."""
+    try:
+        return _thumbnail_url(str(db_path()), image_id)
+    except cases.CasesError:  # a missing pixel file shows as an empty cell
+        return None
 
 
 # --------------------------------------------------------------------------- settings

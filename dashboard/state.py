@@ -35,6 +35,8 @@ class SessionKey(StrEnum):
     CASE_SORT = "cases_sort"
     CASE_PAGE = "cases_page"
     CASE_TABLE = "cases_table"
+    CASE_STATUS = "cases_review_status"
+    CASE_TAG = "cases_tag"
     UPLOAD_FILES = "upload_files"
     UPLOAD_SPACING = "upload_spacing"
     UPLOAD_RESULTS = "upload_results"
@@ -51,6 +53,7 @@ class SessionKey(StrEnum):
     ASK_ABOUT_BOX = "case_ask_about_box"
     CHAT_INPUT = "case_chat_input"
     IMAGE = "case_image"
+    IMAGE_MODE = "case_image_mode"
     # replay page
     REPLAY_CASE = "replay_case"
     REPLAY_CONVERSATION = "replay_conversation"

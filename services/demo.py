@@ -39,6 +39,7 @@ from cases.phantom import (
     seed_scenario_spec,
 )
 from cases.phantom_dicom import DicomOptions, SpacingAttribute, phantom_dicom_bytes
+from cases.worklist import ConversationMark, ReviewStatus
 from engine.analysis import AnalysisCache
 from engine.anchors import AnchorKind, AnchorStyle
 from engine.backends.base import ModelBackend
@@ -79,6 +80,9 @@ class DemoFilm:
     file_name: str
     spacing_mm: float | None = None
     """Pixel spacing to record for a PNG (DICOM files carry their own)."""
+    tags: tuple[str, ...] = ()
+    review: ReviewStatus = ReviewStatus.UNREVIEWED
+    """The worklist's review status the demo gives the film's case."""
     phantom: Phantom | None = field(default=None, compare=False, repr=False)
     path: Path | None = None
 
@@ -138,12 +142,16 @@ def _films() -> tuple[DemoFilm, ...]:
             key="seed",
             title="Seed scenario film (phantom)",
             file_name="seed-phantom.dcm",
+            tags=("phantom", "nodule", "seed scenario"),
+            review=ReviewStatus.TEACHING,
             phantom=make_phantom(seed_scenario_spec()),
         ),
         DemoFilm(
             key="normal",
             title="Normal film (phantom)",
             file_name="normal-phantom.dcm",
+            tags=("phantom", "normal"),
+            review=ReviewStatus.TEACHING,
             phantom=make_phantom(
                 PhantomSpec(rows=1024, columns=1024, spacing_mm=0.35, seed=7)
             ),
@@ -152,6 +160,7 @@ def _films() -> tuple[DemoFilm, ...]:
             key="left-upper",
             title="Left upper zone nodule, CR MONOCHROME1 (phantom)",
             file_name="left-upper-phantom.dcm",
+            tags=("phantom", "nodule", "monochrome1"),
             phantom=make_phantom(
                 PhantomSpec(
                     rows=1200,
@@ -174,6 +183,7 @@ def _films() -> tuple[DemoFilm, ...]:
             key="no-spacing",
             title="PNG without pixel spacing (phantom)",
             file_name="right-lower-phantom.png",
+            tags=("phantom", "nodule", "uncalibrated"),
             phantom=make_phantom(
                 PhantomSpec(
                     rows=900,
@@ -197,8 +207,10 @@ def _films() -> tuple[DemoFilm, ...]:
         found.append(
             DemoFilm(
                 key="pydicom-cr",
-                title="Chest CR from pydicom-data (DICOM WG-04)",
+                title="Start here: the seed scenario on a real chest CR (DICOM WG-04)",
                 file_name=PYDICOM_DATA_FILE,
+                tags=("real film", "seed scenario"),
+                review=ReviewStatus.REVIEWED,
                 path=chest,
             )
         )
@@ -226,6 +238,8 @@ class DemoConversation:
     title: str
     questions: tuple[DemoQuestion, ...]
     actor: str = READER
+    mark: ConversationMark | None = None
+    """Kept for teaching or QA: read-only for everyone once the demo has asked."""
 
 
 def _opacity_box(film: DemoFilm) -> Box | None:
@@ -271,6 +285,7 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
             film="normal",
             title="Normal film",
             questions=(DemoQuestion(text=SEED_EN[0]),),
+            mark=ConversationMark.TEACHING,
         ),
         DemoConversation(
             key="left-upper",
@@ -294,20 +309,22 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
     if "pydicom-cr" in by_key:
         # The real film carries the flagship scenario: the phantoms teach the geometry,
         # but the learned models see real radiographs best.
-        scripts.append(
-            DemoConversation(
-                key="pydicom-cr",
-                film="pydicom-cr",
-                title="种子场景，真实胸片 (WG-04 CR)",
-                questions=tuple(DemoQuestion(text=q) for q in SEED_ZH),
-            )
-        )
+        # English first, so that the Chinese seed scenario is the film's newest
+        # conversation: the one its case page opens on.
         scripts.append(
             DemoConversation(
                 key="pydicom-cr-en",
                 film="pydicom-cr",
                 title="Seed scenario on a real film (WG-04 CR)",
                 questions=tuple(DemoQuestion(text=q) for q in SEED_EN),
+            )
+        )
+        scripts.append(
+            DemoConversation(
+                key="pydicom-cr",
+                film="pydicom-cr",
+                title="种子场景，真实胸片 (WG-04 CR)",
+                questions=tuple(DemoQuestion(text=q) for q in SEED_ZH),
             )
         )
     return [
@@ -405,6 +422,15 @@ def build(
         )
         case_of[film.key] = outcome.case_id
         image_of[film.key] = outcome.image.image_id
+        store.record_source_name(outcome.image.image_id, film.file_name, actor=IMPORTER)
+        if store.find_case_labels(outcome.case_id) is None:
+            store.set_case_labels(
+                outcome.case_id,
+                title=film.title,
+                tags=film.tags,
+                review_status=film.review,
+                actor=REVIEWER,
+            )
         film_outcomes.append(
             FilmOutcome(
                 key=film.key,
@@ -493,6 +519,10 @@ def _converse(
             drawn_box=question.box,
             drawn_label=question.box_label,
         )
+    if script.mark is not None:
+        store.mark_conversation(
+            session.record.conversation_id, script.mark, actor=REVIEWER
+        )
     return ConversationOutcome(
         key=script.key,
         title=script.title,
@@ -513,6 +543,9 @@ class _Review:
     verdict: cases.Verdict
     note: str
     box: Box | None
+    loose_around_ai: float = 0.0
+    """No box of its own: the reviewer outlines the AI's anchor this much more loosely
+    (a fraction of its size on each side). Used on the real film, which has no truth."""
 
 
 def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
@@ -545,6 +578,24 @@ def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
                 verdict=cases.Verdict.UNCERTAIN,
                 note="Could be atelectasis or scarring; compare with a prior film.",
                 box=opacity,
+            )
+        )
+    if "pydicom-cr" in by_key:
+        # The real film has no ground truth here: the demo's reviewer outlines the AI's
+        # leading opacity a little more loosely and leaves the verdict open, so the QA
+        # agreement chart has a point on a real film (the note says what it is).
+        reviews.append(
+            _Review(
+                key="real-film-opacity",
+                conversation="pydicom-cr",
+                turn_number=2,
+                style=AnchorStyle.CONTOUR,
+                label="round opacity (demo review)",
+                verdict=cases.Verdict.UNCERTAIN,
+                note="Demo annotation, not a clinical read: the same opacity outlined "
+                "more loosely; compare with a prior film or CT.",
+                box=None,
+                loose_around_ai=0.25,
             )
         )
     return reviews
@@ -582,7 +633,9 @@ def _annotate(
             )
             continue
         anchor_id = _anchor_for(store, target.conversation_id, review)
-        box = review.box
+        box = review.box or _loose_box(store, target.conversation_id, review, anchor_id)
+        if box is None and review.loose_around_ai:
+            continue  # the engine drew no such anchor on this film: nothing to outline
         note = store.add_annotation(
             cases.AnnotationWrite(
                 case_id=cases.CaseId(target.case_id),
@@ -618,6 +671,20 @@ def _annotate(
             )
         )
     return outcomes
+
+
+def _loose_box(
+    store: cases.CaseStore, conversation_id: int, review: _Review, anchor_id: str | None
+) -> Box | None:
+    if not review.loose_around_ai or anchor_id is None:
+        return None
+    states = workflows.replay_state(store, conversation_id, review.turn_number)
+    anchor = next((a for a, _ in states if a.id == anchor_id), None)
+    if anchor is None:
+        return None
+    b = anchor.bbox
+    pad_x, pad_y = b.width * review.loose_around_ai, b.height * review.loose_around_ai
+    return Box(b.x0 - pad_x, b.y0 - pad_y, b.x1 + pad_x, b.y1 + pad_y)
 
 
 def _anchor_for(

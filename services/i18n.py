@@ -91,7 +91,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "error.not_found": ("Not found: {detail}", "未找到：{detail}"),
     "error.access": ("Access denied: {detail}", "拒绝访问：{detail}"),
-    "intake.issue": ("{message} ({code})", "{message}（{code}）"),
+    # The message says what the issue means; its code stays in the stored record.
+    "intake.issue": ("{message}", "{message}"),
     # ---------------------------------------------------------------- shared words
     "any.any": ("Any", "不限"),
     "any.yes": ("Yes", "是"),
@@ -231,8 +232,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "cases.title": ("Cases", "病例列表"),
     "cases.search": ("Search", "搜索"),
     "cases.search_hint": (
-        "Case id, question or answer text, finding, sign code…",
-        "病例号、问题或回答文字、发现、征象编码……",
+        "Case id, title, tag, original file name, question or answer text, finding, sign code…",
+        "病例号、标题、标签、原文件名、问题或回答文字、发现、征象编码……",
     ),
     "cases.filters": ("Filters and sorting", "筛选与排序"),
     "cases.finding": ("Finding label contains", "发现标签包含"),
@@ -546,7 +547,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "最新在前；每条记录均注明操作者。",
     ),
     "audit.chart_turns": ("Turns over time by backend", "按引擎统计的轮次随时间变化"),
-    "audit.chart_latency": ("Latency by backend", "各引擎耗时分布"),
+    "audit.chart_latency": (
+        "What readers waited by backend (image analysis + turn)",
+        "各引擎下阅片者的等待时间（影像分析 + 本轮）",
+    ),
+    "audit.waited_ms": ("Waited (ms)", "等待（毫秒）"),
     "audit.chart_status": ("Scorecard items by status", "评分卡各状态项数"),
     "audit.chart_agreement": (
         "Reviewer agreement (IoU) by backend and model version",
@@ -633,6 +638,181 @@ STRINGS: dict[str, tuple[str, str]] = {
         "已保存 {n} 项更改，均已记入审计日志。",
     ),
     "settings.backends": ("Answer engines on this server", "本服务器的应答引擎"),
+    # ---------------------------------------------------------------- read-only conversations
+    "owner.read_only": (
+        "Conversation #{id} is {owner}'s and read-only for you. Asking here starts a new conversation of your own.",
+        "对话 #{id} 属于 {owner}，您只能查看。在此提问将开始一个属于您的新对话。",
+    ),
+    "owner.marked": (
+        "Conversation #{id} is kept for {purpose} and is read-only. Asking here starts a new conversation.",
+        "对话 #{id} 已留作{purpose}，只读。在此提问将开始一个新对话。",
+    ),
+    "owner.purpose.teaching": ("teaching", "教学"),
+    "owner.purpose.qa": ("quality assurance", "质控"),
+    "owner.seed": (
+        "Start the new conversation from its questions",
+        "新对话从该对话的问题开始",
+    ),
+    "owner.seed_help": (
+        "The engine answers that conversation's questions again in your new conversation, then yours.",
+        "引擎会在您的新对话中重新回答该对话的问题，再回答您的问题。",
+    ),
+    "owner.placeholder": (
+        "Ask: starts a new conversation of your own",
+        "提问：将开始一个属于您的新对话",
+    ),
+    "owner.started": (
+        "Started conversation #{id} (your own); #{source} stays as it was.",
+        "已开始对话 #{id}（属于您）；#{source} 保持原样。",
+    ),
+    "owner.title": ("Continues #{source}", "续自 #{source}"),
+    "owner.mark": ("Keep for", "保留用途"),
+    "owner.mark_none": ("nothing (owner may continue)", "无（作者可继续）"),
+    "owner.mark_help": (
+        "A conversation kept for teaching or QA is read-only for everyone, its author included.",
+        "留作教学或质控的对话对所有人只读，包括作者。",
+    ),
+    # ---------------------------------------------------------------- worklist
+    "col.thumbnail": ("Film", "胶片"),
+    "col.title": ("Title", "标题"),
+    "col.tags": ("Tags", "标签"),
+    "col.leading": ("Leading finding", "主要发现"),
+    "col.review": ("Review", "审阅"),
+    "col.source_file": ("Original file", "原文件"),
+    "review.unreviewed": ("unreviewed", "未审阅"),
+    "review.reviewed": ("reviewed", "已审阅"),
+    "review.teaching": ("teaching", "教学"),
+    "cases.review_status": ("Review status", "审阅状态"),
+    "cases.tag": ("Tag", "标签"),
+    "cases.no_warnings": ("none", "无"),
+    "calibration.PixelSpacing": (
+        "pixel spacing (at the patient)",
+        "像素间距（患者平面）",
+    ),
+    "calibration.ImagerPixelSpacing": (
+        "imager pixel spacing (at the detector)",
+        "成像器像素间距（探测器平面）",
+    ),
+    "calibration.ImagerPixelSpacing+ERMF": (
+        "imager pixel spacing corrected for magnification",
+        "经放大率校正的成像器像素间距",
+    ),
+    "calibration.user": ("spacing given at import", "导入时给定的间距"),
+    "calibration.estimated": (
+        "estimated from typical anatomy (±15 %)",
+        "按典型解剖估计（±15 %）",
+    ),
+    "calibration.none": ("no calibration: pixels only", "无标定：仅像素"),
+    "labels.title": ("Title, tags and review status", "标题、标签与审阅状态"),
+    "labels.case_title": ("Title", "标题"),
+    "labels.tags": ("Tags (comma separated)", "标签（用逗号分隔）"),
+    "labels.status": ("Review status", "审阅状态"),
+    "labels.save": ("Save labels", "保存"),
+    "labels.saved": (
+        "Saved; the change is in the audit log.",
+        "已保存，已记入审计日志。",
+    ),
+    "labels.read": (
+        "{title} · tags: {tags} · {status}",
+        "{title} · 标签：{tags} · {status}",
+    ),
+    # ---------------------------------------------------------------- viewer
+    "viewer.pan": ("Pan", "平移"),
+    "viewer.pan_help": (
+        "Drag to move the film; the wheel zooms about the pointer; double-click resets.",
+        "拖动移动影像；滚轮以指针为中心缩放；双击复位。",
+    ),
+    "viewer.wl": ("W/L", "窗宽/窗位"),
+    "viewer.wl_help": (
+        "Drag: right widens the window, down raises the level (the right button always does this).",
+        "拖动：向右加宽窗宽，向下提高窗位（右键拖动始终调节窗宽窗位）。",
+    ),
+    "viewer.zoom_in": ("Zoom in", "放大"),
+    "viewer.zoom_out": ("Zoom out", "缩小"),
+    "viewer.reset": ("Reset", "复位"),
+    "viewer.reset_help": ("Whole film, full window.", "整幅影像，全窗。"),
+    "viewer.readout": (
+        "W {w} · L {l} · {z}× · {p} screen px per pixel",
+        "窗宽 {w} · 窗位 {l} · {z}× · 每像素 {p} 屏幕像素",
+    ),
+    "viewer.preset.full": ("Full", "全窗"),
+    "viewer.preset.full_help": (
+        "The film as the file presents it.",
+        "按文件原始显示。",
+    ),
+    "viewer.preset.lung": ("Lung", "肺窗"),
+    "viewer.preset.lung_help": (
+        "Spreads the darker values: vessels and nodules within the lungs.",
+        "拉开较暗的灰阶：肺内血管与结节。",
+    ),
+    "viewer.preset.mediastinum": ("Mediastinum", "纵隔窗"),
+    "viewer.preset.mediastinum_help": (
+        "Spreads the brighter soft-tissue values: heart borders, hila, behind the heart.",
+        "拉开较亮的软组织灰阶：心缘、肺门、心后区。",
+    ),
+    "viewer.preset.bone": ("Bone", "骨窗"),
+    "viewer.preset.bone_help": (
+        "Spreads the brightest values: ribs, clavicles, spine.",
+        "拉开最亮的灰阶：肋骨、锁骨、脊柱。",
+    ),
+    "case.mode": ("Image", "影像"),
+    "case.mode.view": ("View (window, zoom)", "查看（窗宽窗位、缩放）"),
+    "case.mode.draw": ("Draw a box", "画框"),
+    # ---------------------------------------------------------------- quiz
+    "quiz.scored_truth": (
+        "Scored against the reviewer's ground truth: {target}.",
+        "以审阅者标注（金标准）评分：{target}。",
+    ),
+    "quiz.scored_ai": (
+        "No reviewer annotation marks this turn: scored against the AI's anchor {target}, which is not ground truth.",
+        "此轮没有审阅者标注：以 AI 锚点 {target} 评分，它不是金标准。",
+    ),
+    "quiz.history": (
+        "Your quiz results: {passed} of {total} well placed",
+        "您的测验记录：{total} 次中 {passed} 次定位准确",
+    ),
+    "quiz.against": ("Scored against", "评分依据"),
+    "quiz.truth": ("reviewer (ground truth)", "审阅者（金标准）"),
+    "quiz.ai": ("AI anchor", "AI 锚点"),
+    "quiz.result": ("Result", "结果"),
+    # ---------------------------------------------------------------- words, not codes
+    "ontology.shared_sources": (
+        "Every sign draws on: {sources}. Each sign below lists its own sources as well.",
+        "所有征象均参考：{sources}。以下每个征象另列其专属来源。",
+    ),
+    "ontology.only_shared": (
+        "the vocabulary's shared sources (above)",
+        "词表的通用来源（见上）",
+    ),
+    "pick.image_label": (
+        "{n}: {modality} {view} · {date}",
+        "{n}：{modality} {view} · {date}",
+    ),
+    "deid.title": ("De-identification report", "去标识化报告"),
+    "deid.none": (
+        "No report: this image was imported before reports were kept.",
+        "无报告：此影像导入时尚未记录去标识化报告。",
+    ),
+    "deid.method": ("Method: {method}", "方法：{method}"),
+    "deid.removed": ("Removed attributes", "已删除的属性"),
+    "deid.replaced": ("Replaced attributes", "已替换的属性"),
+    "deid.emptied": ("Emptied attributes", "已清空的属性"),
+    "deid.dropped": ("Free text removed from", "已删除自由文本的属性"),
+    "deid.pixels": (
+        "Burned-in text search: {policy}; searched: {searched}; {boxes} region(s) blanked.",
+        "烧录文字检测：{policy}；已检测：{searched}；涂黑 {boxes} 处。",
+    ),
+    # ---------------------------------------------------------------- compare
+    "compare.pair": (
+        "A turn {a} ↔ B turn {b}: the same question (intent and place)",
+        "A 第 {a} 轮 ↔ B 第 {b} 轮：同一问题（意图与部位）",
+    ),
+    "compare.only_in": (
+        "Asked only in {run}: turn {number}",
+        "仅在 {run} 中提问：第 {number} 轮",
+    ),
+    "compare.item": ("Anchor or measurement", "锚点或测量"),
+    "compare.estimated": ("estimated ±15 %", "估计值 ±15 %"),
 }
 
 

@@ -115,6 +115,14 @@ def display_size(
     return max(1, round(columns * factor)), max(1, round(rows * factor))
 
 
+def base_display(columns: int, rows: int, long_side: int) -> DisplayImage:
+    """The whole image's geometry at ``long_side`` without pixels: the viewer's overlay base."""
+    width, height = display_size(rows, columns, long_side)
+    return DisplayImage(
+        data=b"", width=width, height=height, image_width=columns, image_height=rows
+    )
+
+
 def zoom_region(
     target: Box,
     image_width: int,
@@ -868,7 +876,7 @@ def overlay_objects(
                         fill=ANNOTATION_STROKE,
                     )
                 )
-    objects += tags
+    objects += place_labels(tags, display, reserved=_badge_area(badge, labels))
     if badge is not None and labels:
         objects.append(
             _text_object(
@@ -881,6 +889,91 @@ def overlay_objects(
             )
         )
     return objects
+
+
+def _text_box(obj: Json) -> tuple[float, float, float, float]:
+    """The screen box a Text object covers (Helvetica-ish advance of 0.62 em per glyph)."""
+    size = float(obj.get("fontSize", 13))
+    lines = str(obj.get("text", "")).split("\n")
+    width = max(len(line) for line in lines) * size * 0.62 + 4
+    height = len(lines) * size * float(obj.get("lineHeight", 1.16))
+    left, top = float(obj["left"]), float(obj["top"])
+    return (left, top, left + width, top + height)
+
+
+def _overlaps(
+    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
+) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _badge_area(
+    badge: Badge | None, labels: bool
+) -> list[tuple[float, float, float, float]]:
+    if badge is None or not labels:
+        return []
+    return [
+        _text_box(
+            {
+                "text": badge.text(),
+                "fontSize": 14,
+                "lineHeight": 1.25,
+                "left": 8,
+                "top": 8,
+            }
+        )
+    ]
+
+
+# Where a label may move when its place is taken: below, above, right, left, then further.
+_NUDGES = [(0, 1), (0, -1), (1, 0), (-1, 0), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+
+
+def place_labels(
+    tags: Sequence[Json],
+    display: DisplayImage,
+    *,
+    reserved: Sequence[tuple[float, float, float, float]] = (),
+) -> list[Json]:
+    """Move anchor labels apart so that none covers another (or the badge).
+
+    Each label keeps its place when it is free; otherwise it takes the nearest free spot
+    among small steps around it, staying on the canvas. A label with no free spot nearby
+    stays where it was (it is still readable on top).
+    """
+    taken = list(reserved)
+    placed: list[Json] = []
+    for tag in tags:
+        box = _text_box(tag)
+        width, height = box[2] - box[0], box[3] - box[1]
+        choice = tag
+        if any(_overlaps(box, other) for other in taken):
+            for step in range(1, 7):
+                moved = _free_spot(tag, box, taken, step, width, height, display)
+                if moved is not None:
+                    choice = moved
+                    break
+        taken.append(_text_box(choice))
+        placed.append(choice)
+    return placed
+
+
+def _free_spot(
+    tag: Json,
+    box: tuple[float, float, float, float],
+    taken: Sequence[tuple[float, float, float, float]],
+    step: int,
+    width: float,
+    height: float,
+    display: DisplayImage,
+) -> Json | None:
+    for dx, dy in _NUDGES:
+        left = min(max(box[0] + dx * step * width * 0.5, 0.0), display.width - width)
+        top = min(max(box[1] + dy * step * (height + 1), 0.0), display.height - height)
+        candidate = (left, top, left + width, top + height)
+        if not any(_overlaps(candidate, other) for other in taken):
+            return {**tag, "left": left, "top": top}
+    return None
 
 
 def drawing(objects: Sequence[Json], extra: Sequence[Json] = ()) -> Json:

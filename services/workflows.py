@@ -20,7 +20,7 @@ from engine.backends.base import HistoryTurn, ModelBackend
 from engine.dialogue import Conversation, TurnResult
 from engine.geometry import Box
 from engine.model import Radiograph
-from services.records import engine_anchor, turn_write
+from services.records import engine_anchor, from_case_geometry, turn_write
 
 # The pixel hash is the analysis key; the engine version keeps old analyses apart.
 _SHARED_CACHE: AnalysisCache | None = None
@@ -163,13 +163,79 @@ def ask(
 
     Two browser sessions can share a conversation; the lock keeps their turns in order
     (the store rejects a second write of the same turn index as a conflict).
+
+    Raises:
+        ConversationReadOnly: the conversation is someone else's, or kept for teaching
+            or QA; nothing is asked or stored.
     """
+    refusal = read_only_reason(store, session.record, actor)
+    if refusal is not None:
+        raise ConversationReadOnly(refusal)
     with session.lock:
         result = session.conversation.ask(
             question, drawn_box=drawn_box, drawn_label=drawn_label, on_text=on_text
         )
         store.append_turn(turn_write(result, session.record.conversation_id, actor))
     return result
+
+
+class ConversationReadOnly(cases.CasesError, ValueError):
+    """A question was sent to a conversation the asker may read but not continue."""
+
+
+def read_only_reason(
+    store: cases.CaseStore, record: cases.Conversation, actor: str
+) -> str | None:
+    """Why ``actor`` may not add turns to a saved conversation, or None when they may.
+
+    A conversation belongs to whoever started it; one marked for teaching or QA is kept
+    as it is for everyone, so that what learners and auditors read never changes.
+    """
+    mark = store.find_conversation_mark(record.conversation_id)
+    if mark is not None:
+        return (
+            f"conversation #{record.conversation_id} is kept for {mark.value} and is "
+            "read-only; ask in a new conversation"
+        )
+    if record.created_by != actor:
+        return (
+            f"conversation #{record.conversation_id} belongs to {record.created_by} and is "
+            "read-only for you; ask in a new conversation"
+        )
+    return None
+
+
+def seed_session(
+    store: cases.CaseStore,
+    session: Session,
+    source_id: int,
+    *,
+    actor: str,
+) -> int:
+    """Ask a source conversation's questions again in ``session``; return how many.
+
+    A new conversation started from a read-only one begins where that one ended, with
+    its own turns (the engine answers again, so anchors and numbers are its own).
+    """
+    drawn = {
+        a.turn_index: a
+        for a in store.list_anchors(source_id)
+        if a.kind is cases.AnchorKind.USER_DRAWN
+    }
+    turns = store.list_turns(source_id)
+    for turn in turns:
+        box = drawn.get(turn.index)
+        ask(
+            store,
+            session,
+            turn.question,
+            actor=actor,
+            drawn_box=None
+            if box is None
+            else from_case_geometry(box.geometry).bounding_box(),
+            drawn_label=None if box is None else box.label,
+        )
+    return len(turns)
 
 
 def _latest_versions(anchors: tuple[cases.Anchor, ...]) -> list[cases.Anchor]:

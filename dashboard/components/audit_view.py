@@ -6,7 +6,7 @@ from the live tables: the integrity check then vouches that the two still agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,7 +26,7 @@ from services import records
 
 TURN_COLUMNS = [
     "seq", "time", "actor", "case", "conversation", "turn", "backend", "model_id", "model_version",
-    "latency_ms", "language", "intent", "question", "answer", "raw_output", "record_hash",
+    "latency_ms", "waited_ms", "language", "intent", "question", "answer", "raw_output", "record_hash",
 ]  # fmt: skip
 ANNOTATION_COLUMNS = [
     "seq",
@@ -140,6 +140,10 @@ def build_tables(
                     "model_version": answer.get("model_version")
                     or conv.get("model_version", ""),
                     "latency_ms": turn.get("latency_ms"),
+                    # What the reader waited: the image's analysis (when this turn
+                    # computed it) plus the turn itself.
+                    "waited_ms": (turn.get("latency_ms") or 0.0)
+                    + float(answer.get("analysis_ms") or 0.0),
                     "language": turn.get("language", ""),
                     "intent": turn.get("intent", ""),
                     "question": turn.get("question", ""),
@@ -316,8 +320,16 @@ def integrity(
 # --------------------------------------------------------------------------- charts
 
 
-def charts(ctx: PageContext, tables: AuditTables, turns: pd.DataFrame) -> None:
-    """Turns over time by backend, latency, scorecard statuses and reviewer agreement."""
+def charts(
+    ctx: PageContext,
+    tables: AuditTables,
+    turns: pd.DataFrame,
+    profile_names: Mapping[str, str] | None = None,
+) -> None:
+    """Turns over time by backend, what readers waited, scorecard statuses, agreement.
+
+    ``profile_names`` names the scorecard profiles in the interface language.
+    """
     c1, c2 = st.columns(2)
     with c1:
         st.markdown(f"**{ctx.t('audit.chart_turns')}**")
@@ -345,10 +357,10 @@ def charts(ctx: PageContext, tables: AuditTables, turns: pd.DataFrame) -> None:
             fig = px.box(
                 turns,
                 x="backend",
-                y="latency_ms",
+                y="waited_ms",
                 points="all",
                 color="backend",
-                labels={"latency_ms": ctx.t("audit.latency_ms")},
+                labels={"waited_ms": ctx.t("audit.waited_ms")},
             )
             fig.update_layout(
                 height=320,
@@ -374,6 +386,8 @@ def charts(ctx: PageContext, tables: AuditTables, turns: pd.DataFrame) -> None:
                 ctx.t("score.not_assessable"): "#9e9e9e",
             }
             counts["status"] = counts["status"].map(lambda s: ctx.t(f"score.{s}"))
+            names = profile_names or {}
+            counts["profile"] = counts["profile"].map(lambda p: names.get(p, p))
             fig = px.bar(
                 counts,
                 x="profile",

@@ -1,17 +1,20 @@
-"""The case list: search and filters, one page of cases, and the pager."""
+"""The worklist: search and filters, one page of cases with thumbnails, and the pager."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from cases import CasePage, CaseQuery, CaseSort, Verdict
+from cases import CaseQuery, CaseSort, Verdict
+from cases.worklist import ReviewStatus, WorklistItem, WorklistPage, WorklistQuery
 from dashboard import state
 from dashboard.components.frame import PageContext
 from dashboard.state import SessionKey
 from engine.backends.registry import BACKEND_MODULES
+from ontology import Vocabulary
 
 ANY = ""
 
@@ -24,7 +27,9 @@ def _tristate(value: str) -> bool | None:
     return {"yes": True, "no": False}.get(value)
 
 
-def filters(ctx: PageContext, page_size: int) -> CaseQuery:
+def filters(
+    ctx: PageContext, page_size: int, vocabulary: Vocabulary | None = None
+) -> WorklistQuery:
     """Draw the search box and filters; return the query they describe."""
     text = st.text_input(
         ctx.t("cases.search"),
@@ -41,7 +46,7 @@ def filters(ctx: PageContext, page_size: int) -> CaseQuery:
         )
         sign = c2.text_input(
             ctx.t("cases.sign"),
-            placeholder="A14",
+            placeholder="A14 / spiculation",
             key=SessionKey.CASE_SIGN.value,
             on_change=_reset_page,
         )
@@ -89,12 +94,23 @@ def filters(ctx: PageContext, page_size: int) -> CaseQuery:
             key=SessionKey.CASE_WARNINGS.value,
             on_change=_reset_page,
         )
+        c9, c10, _, _ = st.columns(4)
+        status = c9.selectbox(
+            ctx.t("cases.review_status"),
+            [ANY, *(s.value for s in ReviewStatus)],
+            format_func=lambda v: ctx.t(f"review.{v}") if v else ctx.t("any.any"),
+            key=SessionKey.CASE_STATUS.value,
+            on_change=_reset_page,
+        )
+        tag = c10.text_input(
+            ctx.t("cases.tag"), key=SessionKey.CASE_TAG.value, on_change=_reset_page
+        )
     created_from: date | None = dates[0] if len(dates) >= 1 else None
     created_to: date | None = dates[1] if len(dates) >= 2 else None
-    return CaseQuery(
+    cases_query = CaseQuery(
         text=text.strip() or None,
         finding=finding.strip() or None,
-        sign_code=sign.strip().upper() or None,
+        sign_code=sign_code(sign, vocabulary),
         created_from=created_from,
         created_to=created_to,
         has_conversations=_tristate(talking),
@@ -105,39 +121,85 @@ def filters(ctx: PageContext, page_size: int) -> CaseQuery:
         page=max(1, int(state.get(SessionKey.CASE_PAGE, 1))),
         page_size=page_size,
     )
+    return WorklistQuery(
+        cases=cases_query,
+        review_status=ReviewStatus(status) if status else None,
+        tag=tag.strip() or None,
+    )
 
 
-def frame(ctx: PageContext, page: CasePage) -> pd.DataFrame:
-    """Return one page of cases as the table shows it."""
-    rows = [
-        {
-            "case": item.case_id,
-            "link": f"./case?id={item.case_id}",
-            "created": item.created_at.astimezone().replace(tzinfo=None),
-            "images": item.image_count,
-            "modality": item.modality or "",
-            "view": item.view_position or "",
-            "calibration": item.calibration_source.value
-            if item.calibration_source
-            else "",
-            "warnings": item.warning_count,
-            "conversations": item.conversation_count,
-            "turns": item.turn_count,
-            "last_activity": None
-            if item.last_turn_at is None
-            else item.last_turn_at.astimezone().replace(tzinfo=None),
-        }
-        for item in page.items
-    ]
+def sign_code(text: str, vocabulary: Vocabulary | None) -> str | None:
+    """A sign filter as a code: a code as typed, or the sign whose name matches best."""
+    typed = text.strip()
+    if not typed:
+        return None
+    if vocabulary is None or vocabulary.find_sign(typed.upper()) is not None:
+        return typed.upper()
+    found = vocabulary.search(typed, limit=1)
+    return str(found[0].code) if found else typed.upper()
+
+
+def _calibration(ctx: PageContext, item: WorklistItem) -> str:
+    source = item.summary.calibration_source
+    return "" if source is None else ctx.t(f"calibration.{source.value}")
+
+
+def frame(
+    ctx: PageContext,
+    page: WorklistPage,
+    thumbnail: Callable[[str], str | None] | None = None,
+) -> pd.DataFrame:
+    """Return one page of the worklist as the table shows it.
+
+    Args:
+        ctx: the page (its language).
+        page: the worklist page.
+        thumbnail: a ``data:`` URL of an image's thumbnail, by image id.
+    """
+    rows = []
+    for item in page.items:
+        summary = item.summary
+        leading = item.leading_finding or ""
+        if leading and item.leading_confidence is not None:
+            leading = f"{leading} ({item.leading_confidence:.0%})"
+        rows.append(
+            {
+                "thumbnail": thumbnail(item.image_id)
+                if thumbnail and item.image_id
+                else None,
+                "case": summary.case_id,
+                "title": item.title or "",
+                "tags": list(item.tags),
+                "leading": leading,
+                "review": ctx.t(f"review.{item.review_status.value}"),
+                "warnings": "; ".join(item.warnings) or ctx.t("cases.no_warnings"),
+                "file": item.file_name or "",
+                "link": f"./case?id={summary.case_id}",
+                "created": summary.created_at.astimezone().replace(tzinfo=None),
+                "modality": " ".join(
+                    p for p in (summary.modality, summary.view_position) if p
+                ),
+                "calibration": _calibration(ctx, item),
+                "conversations": summary.conversation_count,
+                "turns": summary.turn_count,
+                "last_activity": None
+                if summary.last_turn_at is None
+                else summary.last_turn_at.astimezone().replace(tzinfo=None),
+            }
+        )
     columns = [
+        "thumbnail",
         "case",
+        "title",
+        "tags",
+        "leading",
+        "review",
+        "warnings",
+        "file",
         "link",
         "created",
-        "images",
         "modality",
-        "view",
         "calibration",
-        "warnings",
         "conversations",
         "turns",
         "last_activity",
@@ -145,9 +207,13 @@ def frame(ctx: PageContext, page: CasePage) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def table(ctx: PageContext, page: CasePage) -> str | None:
+def table(
+    ctx: PageContext,
+    page: WorklistPage,
+    thumbnail: Callable[[str], str | None] | None = None,
+) -> str | None:
     """Draw the page of cases; return the case id of a selected row, if any."""
-    df = frame(ctx, page)
+    df = frame(ctx, page, thumbnail)
     if df.empty:
         st.info(ctx.t("cases.empty"))
         return None
@@ -155,22 +221,29 @@ def table(ctx: PageContext, page: CasePage) -> str | None:
         df,
         hide_index=True,
         width="stretch",
+        row_height=64,
         on_select="rerun",
         selection_mode="single-row",
         key=SessionKey.CASE_TABLE.value,
         column_config={
+            "thumbnail": st.column_config.ImageColumn(ctx.t("col.thumbnail"), width=64),
             "case": st.column_config.TextColumn(ctx.t("col.case")),
+            "title": st.column_config.TextColumn(ctx.t("col.title"), width="medium"),
+            "tags": st.column_config.ListColumn(ctx.t("col.tags")),
+            "leading": st.column_config.TextColumn(ctx.t("col.leading")),
+            "review": st.column_config.TextColumn(ctx.t("col.review")),
+            "warnings": st.column_config.TextColumn(
+                ctx.t("col.warnings"), width="medium"
+            ),
+            "file": st.column_config.TextColumn(ctx.t("col.source_file")),
             "link": st.column_config.LinkColumn(
                 ctx.t("col.link"), display_text=ctx.t("col.open")
             ),
             "created": st.column_config.DatetimeColumn(
                 ctx.t("col.created"), format="YYYY-MM-DD HH:mm"
             ),
-            "images": st.column_config.NumberColumn(ctx.t("col.images")),
             "modality": st.column_config.TextColumn(ctx.t("col.modality")),
-            "view": st.column_config.TextColumn(ctx.t("col.view")),
             "calibration": st.column_config.TextColumn(ctx.t("col.calibration")),
-            "warnings": st.column_config.NumberColumn(ctx.t("col.warnings")),
             "conversations": st.column_config.NumberColumn(ctx.t("col.conversations")),
             "turns": st.column_config.NumberColumn(ctx.t("col.turns")),
             "last_activity": st.column_config.DatetimeColumn(
@@ -186,7 +259,7 @@ def _go(page_number: int) -> None:
     state.put(SessionKey.CASE_PAGE, max(1, page_number))
 
 
-def pager(ctx: PageContext, page: CasePage) -> None:
+def pager(ctx: PageContext, page: WorklistPage) -> None:
     """Draw previous / next and the page position."""
     left, middle, right = st.columns([1, 3, 1], vertical_alignment="center")
     left.button(

@@ -103,8 +103,13 @@ def question_queue(
     case_id: str,
     image: cases.Image,
     backend_name: str,
+    seed_from: int | None = None,
 ) -> QuestionQueue:
-    """The question queue of this browser session and image (created on first use)."""
+    """The question queue of this browser session and image (created on first use).
+
+    ``seed_from`` names a read-only conversation: a conversation this queue opens asks
+    its questions again first.
+    """
     key = f"question-queue-{image.image_id}"
     holder = st.session_state.get(key)
     if not isinstance(holder, _QueueHolder):
@@ -117,6 +122,10 @@ def question_queue(
         holder.backend = exc  # the worker fails the question with this reason
     holder.registry = resources.sessions()
     holder.cache = resources.analysis_cache()
+    holder.seed_from = seed_from
+    holder.seed_title = (
+        None if seed_from is None else ctx.t("owner.title", source=seed_from)
+    )
     return holder.queue
 
 
@@ -129,6 +138,8 @@ class _QueueHolder:
         self.backend: ModelBackend | BaseException | None = None
         self.registry: resources.SessionRegistry | None = None
         self.cache: object = None
+        self.seed_from: int | None = None
+        self.seed_title: str | None = None
         self._store = store
         self._actor = actor
         self._case_id = case_id
@@ -152,6 +163,7 @@ class _QueueHolder:
             raise RuntimeError("the question queue has no backend yet")
         cache = self.cache if isinstance(self.cache, AnalysisCache) else None
         if conversation_id is None:
+            seed_from, title = self.seed_from, self.seed_title
             session = workflows.start_session(
                 self._store,
                 self._case_id,
@@ -159,7 +171,12 @@ class _QueueHolder:
                 actor=self._actor,
                 image_id=self._image_id,
                 cache=cache,
+                title=title,
             )
+            if seed_from is not None:
+                workflows.seed_session(
+                    self._store, session, seed_from, actor=self._actor
+                )
         else:
             session = workflows.resume_session(
                 self._store,
@@ -181,16 +198,20 @@ def submit_from_input(
     conversation_key: str,
     working: DrawnBox | None,
     prefix: str,
+    read_only: bool = False,
 ) -> None:
     """The chat input's callback: queue what the reader sent, checked against ASK.
 
     A callback runs to completion before the next script run starts, so no later send
     can interrupt it between reading the question and queueing it, as it could in the
     script body. The question is pinned to the conversation the picker holds now (the
-    one the reader sees; ``pickers.NEW``, 0, for a new one).
+    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on a
+    read-only conversation (someone else's, or kept for teaching/QA) opens a new one.
     """
     chosen = st.session_state.get(conversation_key)
-    conversation_id = chosen if isinstance(chosen, int) and chosen > 0 else None
+    conversation_id = (
+        chosen if isinstance(chosen, int) and chosen > 0 and not read_only else None
+    )
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
     if not isinstance(question, str) or not question.strip():
         return

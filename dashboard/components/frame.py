@@ -16,8 +16,10 @@ from services import access, i18n
 from services.access import AccessDenied, Identity, PageId, Right
 
 LANGUAGE_NAMES = {"en": "English", "zh": "中文"}
-IMAGE_SIDES = {"S": 480, "M": 600, "L": 800}
-"""Canvas long side in pixels; the reader picks one that fits the screen."""
+IMAGE_SIDES = {"S": 440, "M": 520, "L": 600}
+"""Image height (viewer) and canvas long side in pixels. Each fits a 1600 x 1000 screen
+with the chat beside it: the largest leaves the page header, title and conversation
+picker above it on a 1000 px high window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +49,7 @@ class PageContext:
     @property
     def columns(self) -> list[int]:
         """Width ratio of image and conversation columns for the chosen image size."""
-        return {480: [1, 1], 600: [3, 2], 800: [2, 1]}.get(self.image_side, [3, 2])
+        return {440: [1, 1], 520: [3, 2], 600: [2, 1]}.get(self.image_side, [3, 2])
 
     @property
     def actor(self) -> str:
@@ -140,6 +142,17 @@ def open_page(page: PageId) -> PageContext:
         st.warning(message, icon=":material/lock:")
         st.stop()
     return context
+
+
+# Streamlit's default top padding (6 rem) would push the image below a 1000 px screen.
+_COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-bottom: 2rem; }
+</style>"""
+
+
+def compact() -> None:
+    """Tighten the page's top margin (the case page fits image and chat on one screen)."""
+    st.html(_COMPACT_CSS)
 
 
 def disclaimer(context: PageContext) -> None:

@@ -120,6 +120,17 @@ def image_picker(
         ctx.t("pick.image"),
         ids,
         key=key,
-        format_func=lambda i: f"{ids.index(i) + 1}: {i[:12]}",
+        format_func=lambda i: image_label(ctx, images[ids.index(i)], ids.index(i) + 1),
     )
     return images[ids.index(chosen)]
+
+
+def image_label(ctx: PageContext, image: cases.Image, number: int) -> str:
+    """One line naming an image: modality, view and the date it was imported."""
+    return ctx.t(
+        "pick.image_label",
+        n=number,
+        modality=image.modality or image.source_format.value.upper(),
+        view=image.view_position or ctx.t("case.view_unknown"),
+        date=image.imported_at.astimezone().strftime("%Y-%m-%d"),
+    )

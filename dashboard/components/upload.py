@@ -48,6 +48,8 @@ def import_files(
             outcome = store.import_bytes(
                 data, name=name, actor=actor, spacing_mm=spacing_mm
             )
+            # The worklist finds a case by the name of the file it came from.
+            store.record_source_name(outcome.image.image_id, name, actor=actor)
         except cases.CasesError as exc:
             results.append(
                 FileResult(

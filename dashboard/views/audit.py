@@ -183,7 +183,15 @@ tab_charts, tab_notes, tab_records = st.tabs(
     ]
 )
 with tab_charts:
-    audit_view.charts(ctx, tables, filtered)
+    audit_view.charts(
+        ctx,
+        tables,
+        filtered,
+        {
+            str(pid): profile.name(ctx.lang)
+            for pid, profile in resources.vocabulary().profiles.items()
+        },
+    )
 with tab_notes:
     st.dataframe(
         tables.annotations,

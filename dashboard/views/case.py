@@ -4,16 +4,112 @@ URL: /case?id=CASE_ID[&conversation=ID][&turn=N]
 """
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+import cases
+from cases.worklist import ConversationMark
 from dashboard import feedback, resources, state
-from dashboard.components import canvas, chat, findings, frame, pickers, review
+from dashboard.components import (
+    canvas,
+    chat,
+    findings,
+    frame,
+    labels,
+    pickers,
+    review,
+    viewer,
+)
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
 from services import overlay, records, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
+
+def owner_notice(
+    ctx: frame.PageContext, store: cases.CaseStore, conversation: cases.Conversation
+) -> str:
+    """Why the chosen conversation is read-only, in the interface language."""
+    mark = store.find_conversation_mark(conversation.conversation_id)
+    if mark is not None:
+        return ctx.t(
+            "owner.marked",
+            id=conversation.conversation_id,
+            purpose=ctx.t(f"owner.purpose.{mark.value}"),
+        )
+    return ctx.t(
+        "owner.read_only",
+        id=conversation.conversation_id,
+        owner=escape(conversation.created_by),
+    )
+
+
+def mark_control(
+    ctx: frame.PageContext,
+    store: cases.CaseStore,
+    conversation: cases.Conversation,
+    area: DeltaGenerator,
+) -> None:
+    """Let the author or a reviewer keep a conversation for teaching or QA (read-only)."""
+    if not (
+        ctx.can(Right.ANNOTATE)
+        or (ctx.can(Right.ASK) and conversation.created_by == ctx.actor)
+    ):
+        return
+    current = store.find_conversation_mark(conversation.conversation_id)
+    options: list[ConversationMark | None] = [None, *ConversationMark]
+    chosen = area.selectbox(
+        ctx.t("owner.mark"),
+        options,
+        index=options.index(current),
+        format_func=lambda m: ctx.t(
+            "owner.mark_none" if m is None else f"owner.purpose.{m.value}"
+        ),
+        key=f"mark-{conversation.conversation_id}",
+        help=ctx.t("owner.mark_help"),
+    )
+    if chosen != current:
+        with feedback.guard():
+            store.mark_conversation(
+                conversation.conversation_id, chosen, actor=ctx.actor
+            )
+            st.rerun()
+
+
+def deid_report(
+    ctx: frame.PageContext, store: cases.CaseStore, image: cases.Image
+) -> None:
+    """What de-identification removed from this image: attribute names, blanked pixels."""
+    report = store.find_deid_report(image.image_id)
+    with st.expander(ctx.t("deid.title"), icon=":material/shield_person:"):
+        if report is None:
+            st.caption(ctx.t("deid.none"))
+            return
+        s = report.summary
+        st.caption(ctx.t("deid.method", method=escape(s.method)))
+        for key, names in (
+            ("deid.removed", s.removed),
+            ("deid.replaced", s.replaced),
+            ("deid.emptied", s.emptied),
+            ("deid.dropped", s.dropped_values),
+        ):
+            if names:
+                st.markdown(
+                    f"**{ctx.t(key)}** ({len(names)}): "
+                    + escape(", ".join(str(n) for n in names))
+                )
+        st.caption(
+            ctx.t(
+                "deid.pixels",
+                policy=s.pixel_policy.value,
+                searched=ctx.t("quiz.yes" if s.pixels_searched else "quiz.no"),
+                boxes=len(s.blanked),
+            )
+        )
+
+
 ctx = frame.open_page(PageId.CASE)
+frame.compact()
 with feedback.guard(stop=True):
     store = resources.store()
     vocabulary = resources.vocabulary()
@@ -42,7 +138,7 @@ calibration = (
         "case.calibration",
         row=f"{image.calibration.row_mm:.3f}",
         col=f"{image.calibration.col_mm:.3f}",
-        source=image.calibration.source.value,
+        source=ctx.t(f"calibration.{image.calibration.source.value}"),
     )
     if image.calibration.is_calibrated
     else ctx.t("case.no_calibration")
@@ -64,6 +160,7 @@ st.caption(
         )
     )
 )
+labels.caption(ctx, store, case_id)
 if image.warnings:
     feedback.show_issues(image.warnings)
 frame.disclaimer(ctx)
@@ -95,9 +192,16 @@ if state.get(SessionKey.NEW_BACKEND, "") not in available:
         if settings.default_backend in available
         else (available[0] if available else "embedded"),
     )
+# A saved conversation of someone else's, or one kept for teaching or QA, is read-only:
+# a question starts a new conversation (the store refuses the turn anyway).
+read_only = (
+    None
+    if conversation is None
+    else workflows.read_only_reason(store, conversation, ctx.actor)
+)
 backend_name = (
     conversation.backend
-    if conversation
+    if conversation and read_only is None
     else state.get(SessionKey.NEW_BACKEND, "embedded")
 )
 
@@ -105,7 +209,14 @@ backend_name = (
 prefix = f"case-{image.image_id[:16]}"
 left, right = st.columns(ctx.columns, gap="medium")
 with right:
-    transcript = st.container(height=640, border=True, autoscroll=True)
+    # A fixed height keeps the page still while an answer streams in.
+    # The column matches the image beside it: the notice of a read-only conversation
+    # and the chat box share the height with the transcript.
+    transcript = st.container(
+        height=ctx.image_side - (130 if read_only else 10),
+        border=True,
+        autoscroll=True,
+    )
     composer = st.container()
 
 previous = canvas.previous_boxes(prefix)
@@ -115,41 +226,87 @@ can_ask = ctx.can(Right.ASK) and backend_name in available
 # the previous answer arrived is answered after it, in the same conversation. They are
 # queued by the chat input's callback, which runs before the next script run and cannot
 # be interrupted by another send (components/chat.py, services/question_queue.py).
+# A question on a read-only conversation opens a new one, seeded from it when the
+# reader asks; the toggle's value is read before it is drawn so the queue's worker never
+# sees it reset halfway through a run.
+seed_key = f"seed-{conversation.conversation_id}" if conversation else "seed-none"
+seed_from = (
+    conversation.conversation_id
+    if read_only is not None
+    and conversation is not None
+    and st.session_state.get(seed_key)
+    else None
+)
 queue = chat.question_queue(
-    ctx, store, case_id=case_id, image=image, backend_name=backend_name
+    ctx,
+    store,
+    case_id=case_id,
+    image=image,
+    backend_name=backend_name,
+    seed_from=seed_from,
 )
 with composer:
+    if read_only is not None and conversation is not None and can_ask:
+        st.info(owner_notice(ctx, store, conversation), icon=":material/lock:")
+        if store.list_turns(conversation.conversation_id):
+            st.toggle(
+                ctx.t("owner.seed"),
+                value=False,
+                key=seed_key,
+                help=ctx.t("owner.seed_help"),
+            )
     ask_about_box = False
     if working is not None and can_ask:
         ask_about_box = st.toggle(
             ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value
         )
     prompt = st.chat_input(
-        ctx.t("chat.placeholder") if can_ask else ctx.t("chat.read_only"),
+        ctx.t("chat.read_only")
+        if not can_ask
+        else ctx.t("owner.placeholder")
+        if read_only
+        else ctx.t("chat.placeholder"),
         disabled=not can_ask,
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,
         on_submit=chat.submit_from_input,
-        args=(ctx, queue, conversation_key, working, prefix),
+        args=(ctx, queue, conversation_key, working, prefix, read_only is not None),
     )
 
-# Show the conversation the queue opened for questions asked before one existed.
-if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
-    conversation = adopted
-    conversations = [*conversations, adopted]
+# Show the conversation the queue opened for questions asked before one existed, or
+# asked on a read-only conversation.
+started_from = None
+if conversation is None or read_only is not None:
+    previous_id = conversation.conversation_id if conversation else None
+    if adopted := chat.adopt(queue, store, conversation_key):
+        started_from = previous_id
+        conversation, read_only = adopted, None
+        conversations = [*conversations, adopted]
 finished = queue.clear_finished()  # answered while an earlier run was interrupted
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
 events = store.list_anchor_events(conversation.conversation_id) if conversation else ()
 with transcript:
     if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
-    chat.render_transcript(ctx, turns, events)
+    if started_from is not None and conversation is not None:
+        st.success(
+            ctx.t(
+                "owner.started", id=conversation.conversation_id, source=started_from
+            ),
+            icon=":material/call_split:",
+        )
+    # A question sent on a read-only conversation goes to a new one: the old
+    # transcript is not shown above it, so it never looks appended.
+    if not (read_only and queue.items()):
+        chat.render_transcript(ctx, turns, events)
     chat.render_failed(ctx, finished)
     finished += chat.follow(ctx, queue)  # waits for the queue, answers shown in place
 chat.report_finished(finished)
 if finished:
-    if conversation is None and (adopted := chat.adopt(queue, store, conversation_key)):
-        conversation = adopted
+    if (conversation is None or read_only is not None) and (
+        adopted := chat.adopt(queue, store, conversation_key)
+    ):
+        conversation, read_only = adopted, None
         conversations = [*conversations, adopted]
     turns = store.list_turns(conversation.conversation_id) if conversation else ()
     events = (
@@ -198,7 +355,22 @@ def _show_anchor_details() -> None:
 
 # --------------------------------------------------------------------------- overlay controls
 turn_count = len(turns)
+can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
 with left:
+    mode = (
+        st.segmented_control(
+            ctx.t("case.mode"),
+            ["view", "draw"],
+            default="view",
+            required=True,
+            key=SessionKey.IMAGE_MODE.value,
+            format_func=lambda m: ctx.t(f"case.mode.{m}"),
+            label_visibility="collapsed",
+        )
+        if can_draw
+        else "view"
+    )
+    image_area = st.container()
     c1, c2 = st.columns([2, 3])
     shown_turn = 0
     if turn_count:
@@ -275,12 +447,20 @@ with left:
     )
     region = (
         overlay.zoom_region(focus.bbox, image.columns, image.rows)
-        if zoom and focus is not None
+        if zoom and focus is not None and mode == "draw"
         else None
     )
+    # The viewer gets a light copy first and the film's own pixels once zoomed past it.
+    full_key = f"viewer-full-{image.image_id[:16]}"
+    full = bool(st.session_state.get(full_key)) or (
+        max(image.rows, image.columns) <= resources.VIEWER_PREVIEW_SIDE
+    )
     with feedback.guard(stop=True):
-        display = resources.display_image(image.image_id, ctx.image_side, region)
-    can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
+        display = (
+            resources.display_image(image.image_id, ctx.image_side, region)
+            if mode == "draw"
+            else resources.viewer_image(image.image_id, full=full)
+        )
     box_label = c5.text_input(
         ctx.t("case.box_label"),
         value=ctx.t("box.default_label"),
@@ -307,17 +487,47 @@ with left:
         if shown_turn
         else None
     )
-    objects = overlay.overlay_objects(
-        items,
-        display,
-        layers=layers or (),
-        highlight={highlight} if highlight else set(),
-        badge=None if card is None else card.badge(ctx),
-        saved=saved,
-    )
-    boxes = canvas.radiograph_canvas(
-        prefix, display, objects, drawing=can_draw, label=box_label
-    )
+    badge = None if card is None else card.badge(ctx)
+    boxes = []
+    with image_area:
+        if mode == "draw":
+            objects = overlay.overlay_objects(
+                items,
+                display,
+                layers=layers or (),
+                highlight={highlight} if highlight else set(),
+                badge=badge,
+                saved=saved,
+            )
+            boxes = canvas.radiograph_canvas(
+                prefix, display, objects, drawing=can_draw, label=box_label
+            )
+        else:
+            base = overlay.base_display(image.columns, image.rows, ctx.image_side)
+            viewer.radiograph_viewer(
+                ctx,
+                view_key=image.image_id[:16],
+                full_key=full_key,
+                image=display,
+                full_size=overlay.display_size(
+                    image.rows, image.columns, resources.VIEWER_MAX_SIDE
+                ),
+                full=full,
+                base=base,
+                objects=overlay.overlay_objects(
+                    items,
+                    base,
+                    layers=layers or (),
+                    highlight={highlight} if highlight else set(),
+                    saved=saved,
+                ),
+                badge=badge if Layer.LABELS in (layers or ()) else None,
+                focus=None
+                if not (zoom and focus)
+                else (focus.bbox.x0, focus.bbox.y0, focus.bbox.x1, focus.bbox.y1),
+                height=ctx.image_side,
+                turn=shown_turn,
+            )
     st.caption(ctx.t("case.legend"))
     if boxes:
         review.box_panel(
@@ -405,9 +615,12 @@ elif section == "measurements":
 else:
     findings.annotation_table(ctx, annotations)
 if conversation is not None:
+    mark_control(ctx, store, conversation, st.columns([1, 2])[0])
     st.page_link(
         "views/replay.py",
         label=ctx.t("case.open_replay"),
         icon=":material/replay:",
         query_params={"conversation": str(conversation.conversation_id)},
     )
+labels.editor(ctx, store, case_id)
+deid_report(ctx, store, image)

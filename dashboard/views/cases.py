@@ -16,16 +16,18 @@ frame.disclaimer(ctx)
 with feedback.guard(stop=True):
     store = resources.store()
 settings = resources.load_settings()
-query = case_table.filters(ctx, settings.case_page_size)
+query = case_table.filters(ctx, settings.case_page_size, resources.vocabulary())
 with feedback.guard(stop=True):
-    page = store.list_cases(query)
+    page = store.list_worklist(query)
     if (
         page.page > page.page_count
     ):  # the filters shrank the list under the current page
         state.put(SessionKey.CASE_PAGE, page.page_count)
-        page = store.list_cases(replace(query, page=page.page_count))
+        page = store.list_worklist(
+            replace(query, cases=replace(query.cases, page=page.page_count))
+        )
 
-selected = case_table.table(ctx, page)
+selected = case_table.table(ctx, page, resources.thumbnail_url)
 case_table.pager(ctx, page)
 if selected:
     st.switch_page("views/case.py", query_params={"id": selected})

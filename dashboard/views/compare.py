@@ -4,9 +4,12 @@ URL: /compare?a=ID&b=ID, or /compare?case=CASE_ID. Anchors pair up by IoU and ce
 distance; measurements and scorecard items that differ are highlighted.
 """
 
+from collections.abc import Sequence
+
 import pandas as pd
 import streamlit as st
 
+import cases
 from dashboard import feedback, resources
 from dashboard.components import canvas, findings, frame, pickers
 from dashboard.components.text import answer_markdown, escape, plain
@@ -304,17 +307,84 @@ else:
         },
     )
 
+
 # --------------------------------------------------------------------------- turn by turn
+def _asked(turn: cases.Turn) -> tuple[str, frozenset[str]]:
+    """What a turn asked: its intent and the places it names, in either language."""
+    places = frozenset(
+        str(m.region_id or f"{m.kind}:{m.side}")
+        for m in vocabulary.find_anatomy_in_text(turn.question)
+    )
+    return turn.intent, places
+
+
+def align(
+    a: Sequence[cases.Turn], b: Sequence[cases.Turn]
+) -> list[tuple[cases.Turn | None, cases.Turn | None]]:
+    """Pair the turns that asked the same thing (intent and place), in A's order.
+
+    A Chinese and an English run of the same questions pair up turn by turn; a turn
+    with no counterpart stands alone, after the pairs that precede it.
+    """
+    used: set[int] = set()
+    pairs: list[tuple[cases.Turn | None, cases.Turn | None]] = []
+    for ta in a:
+        match = next(
+            (tb for tb in b if tb.index not in used and _asked(tb) == _asked(ta)),
+            None,
+        )
+        if match is not None:
+            used.add(match.index)
+            # B's turns skipped over on the way stand alone before the pair.
+            pairs += [
+                (None, tb)
+                for tb in b
+                if tb.index < match.index and tb.index not in used
+            ]
+            used |= {tb.index for tb in b if tb.index < match.index}
+        pairs.append((ta, match))
+    pairs += [(None, tb) for tb in b if tb.index not in used]
+    return pairs
+
+
+def _turn_facts(
+    conversation_id: int, turn: cases.Turn, events: Sequence[cases.AnchorEvent]
+) -> dict[str, str]:
+    facts = {
+        f"{ctx.t('col.anchor')} {e.anchor_id}": ctx.t(f"status.{e.status.value}")
+        for e in events
+        if e.turn_index == turn.index
+    }
+    for m in store.list_measurements(conversation_id):
+        if m.turn_index != turn.index:
+            continue
+        label = str(m.detail.get("label") or m.kind)
+        value = (
+            f"{m.value_mm:.1f} mm"
+            if m.value_mm is not None
+            else f"{(m.value_px or 0):.0f} px"
+        )
+        if m.calibration.value == "estimated":
+            value += f" ({ctx.t('compare.estimated')})"
+        facts[f"{label} ({m.from_anchor}→{m.to_anchor or '—'})"] = value
+    return facts
+
+
 st.subheader(ctx.t("compare.turns"))
-for n in range(max(number_a, number_b)):
-    ta = turns_a[n] if n < number_a else None
-    tb = turns_b[n] if n < number_b else None
-    same_question = (
-        ta is not None and tb is not None and ta.question.strip() == tb.question.strip()
-    )
-    title = ctx.t("chat.turn", number=n + 1) + (
-        "" if same_question else f" · {ctx.t('compare.different_question')}"
-    )
+events_a = store.list_anchor_events(a_id)
+events_b = store.list_anchor_events(b_id)
+shown_a = [t for t in turns_a if t.index <= number_a]
+shown_b = [t for t in turns_b if t.index <= number_b]
+for ta, tb in align(shown_a, shown_b):
+    if ta is not None and tb is not None:
+        title = ctx.t("compare.pair", a=ta.index, b=tb.index)
+    else:
+        alone = ta or tb
+        title = ctx.t(
+            "compare.only_in",
+            run="A" if ta is not None else "B",
+            number=alone.index if alone is not None else 0,
+        )
     with st.expander(title, expanded=False):
         ca, cb = st.columns(2)
         for column, t in ((ca, ta), (cb, tb)):
@@ -327,3 +397,24 @@ for n in range(max(number_a, number_b)):
                 st.markdown(f"**{ctx.t('compare.answer')}**")
                 st.markdown(answer_markdown(t.answer_text))
                 st.caption(f"{t.latency_ms:.0f} ms · {escape(t.actor)}")
+        if ta is not None and tb is not None:
+            fa = _turn_facts(a_id, ta, events_a)
+            fb = _turn_facts(b_id, tb, events_b)
+            rows = [
+                {"item": k, "a": fa.get(k, "—"), "b": fb.get(k, "—")}
+                for k in dict.fromkeys([*fa, *fb])
+            ]
+            if rows:
+                st.dataframe(
+                    pd.DataFrame(rows).style.apply(
+                        lambda r: [DIFFERENT if r["a"] != r["b"] else "" for _ in r],
+                        axis=1,
+                    ),
+                    hide_index=True,
+                    width="stretch",
+                    column_config={
+                        "item": st.column_config.TextColumn(ctx.t("compare.item")),
+                        "a": st.column_config.TextColumn(ctx.t("compare.run_a")),
+                        "b": st.column_config.TextColumn(ctx.t("compare.run_b")),
+                    },
+                )

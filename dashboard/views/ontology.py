@@ -20,6 +20,22 @@ st.caption(
     )
 )
 
+# Sources every sign cites (the vocabulary's own: RadLex, the textbooks) are named once
+# here; each sign lists the sources that speak to it in particular.
+shared = frozenset.intersection(
+    *(frozenset(sign.sources) for sign in vocabulary.signs.values())
+)
+if shared:
+    st.caption(
+        ctx.t(
+            "ontology.shared_sources",
+            sources="; ".join(
+                vocabulary.sources[k].citation if k in vocabulary.sources else k
+                for k in sorted(shared)
+            ),
+        )
+    )
+
 tab_signs, tab_profiles = st.tabs([ctx.t("ontology.signs"), ctx.t("ontology.profiles")])
 with tab_signs:
     c1, c2 = st.columns([3, 2])
@@ -128,12 +144,13 @@ with tab_signs:
                     "; ".join(
                         vocabulary.sources[k].citation if k in vocabulary.sources else k
                         for k in sign.sources
-                    ),
+                        if k not in shared
+                    )
+                    or ctx.t("ontology.only_shared"),
                 ),
             ]
             st.markdown("\n".join(f"- **{escape(k)}:** {escape(v)}" for k, v in facts))
-            if sign.review_note:
-                st.caption(escape(sign.review_note))
+            # The curators' review notes are work on the vocabulary, not for readers.
     else:
         st.caption(ctx.t("ontology.pick_hint"))
 

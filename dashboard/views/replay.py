@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+import cases
 from dashboard import feedback, resources, state
 from dashboard.components import canvas, chat, findings, frame, pickers
 from dashboard.components.text import escape
@@ -47,6 +48,67 @@ class QuizResult:
     target: QuizTarget
     drawn: Box
     score: BoxScore
+
+
+QUIZ_ACTION = "quiz.score"
+
+
+def record_score(
+    store: cases.CaseStore,
+    actor: str,
+    conversation_id: int,
+    turn: int,
+    target: QuizTarget,
+    score: BoxScore,
+) -> None:
+    """Keep the learner's result (in the audit log, so it is theirs and tamper-evident)."""
+    with feedback.guard():
+        store.record_event(
+            actor=actor,
+            action=QUIZ_ACTION,
+            entity_type="conversation",
+            entity_id=str(conversation_id),
+            detail={
+                "turn": turn,
+                "target": target.key,
+                "ground_truth": target.key.startswith("annotation:"),
+                "iou": round(score.iou, 3),
+                "centre_hit": score.centre_hit,
+                "passed": score.passed,
+            },
+        )
+
+
+def score_history(ctx: frame.PageContext, store: cases.CaseStore) -> None:
+    """The learner's own earlier results, newest first."""
+    records = store.search_audit(actor=ctx.actor, action=QUIZ_ACTION, limit=200)
+    if not records:
+        return
+    passed = sum(1 for r in records if r.payload.get("passed"))
+    with st.expander(
+        ctx.t("quiz.history", passed=passed, total=len(records)),
+        icon=":material/school:",
+    ):
+        st.dataframe(
+            [
+                {
+                    ctx.t("col.time"): r.recorded_at.astimezone().strftime(
+                        "%Y-%m-%d %H:%M"
+                    ),
+                    ctx.t("col.conversation"): f"#{r.entity_id}",
+                    ctx.t("col.turn"): r.payload.get("turn"),
+                    ctx.t("quiz.iou"): r.payload.get("iou"),
+                    ctx.t("quiz.against"): ctx.t(
+                        "quiz.truth" if r.payload.get("ground_truth") else "quiz.ai"
+                    ),
+                    ctx.t("quiz.result"): ctx.t(
+                        "quiz.passed" if r.payload.get("passed") else "quiz.not_passed"
+                    ),
+                }
+                for r in reversed(records)
+            ],
+            hide_index=True,
+        )
 
 
 ctx = frame.open_page(PageId.REPLAY)
@@ -206,7 +268,8 @@ left, right = st.columns(ctx.columns, gap="medium")
 with right, st.container(height=640, border=True):
     events = store.list_anchor_events(conversation.conversation_id)
     for t in turns[:number]:
-        hide = quiz and not revealed and t.index == number
+        # Every answer up to this turn names anchors: all stay hidden until the learner commits.
+        hide = quiz and not revealed
         chat.render_turn(
             ctx, t, [e for e in events if e.turn_index == t.index], hide_answer=hide
         )
@@ -245,17 +308,12 @@ with left:
         if not targets:
             st.warning(ctx.t("quiz.no_target"))
         elif boxes:
-            by_key = {t.key: t for t in targets}
-            if st.session_state.get(SessionKey.QUIZ_TARGET.value) not in by_key:
-                state.drop(SessionKey.QUIZ_TARGET)
-            chosen = st.selectbox(
-                ctx.t("quiz.score_against"),
-                list(by_key),
-                format_func=lambda k: by_key[k].label,
-                key=SessionKey.QUIZ_TARGET.value,
+            # The target is chosen for the learner and named only after they commit: a
+            # reviewer's annotation (ground truth) when there is one, else the AI anchor.
+            target = next(
+                (t for t in targets if t.key.startswith("annotation:")), targets[0]
             )
             if st.button(ctx.t("quiz.check"), type="primary", key="quiz_check"):
-                target = by_key[chosen]
                 threshold = resources.load_settings().quiz_iou_threshold
                 score = overlay.score_box(
                     boxes[-1].box,
@@ -282,6 +340,14 @@ with left:
                         score=score,
                     ),
                 )
+                record_score(
+                    store,
+                    ctx.actor,
+                    conversation.conversation_id,
+                    number,
+                    target,
+                    score,
+                )
                 st.rerun()
         else:
             st.caption(ctx.t("quiz.draw_first"))
@@ -298,6 +364,14 @@ with left:
                 ctx.t("quiz.yes") if s.centre_hit else ctx.t("quiz.no"),
             )
             c3.metric(ctx.t("quiz.centre_distance"), f"{s.centre_distance_px:.0f} px")
+            st.caption(
+                ctx.t(
+                    "quiz.scored_truth"
+                    if result.target.key.startswith("annotation:")
+                    else "quiz.scored_ai",
+                    target=escape(result.target.label),
+                )
+            )
             verdict = ctx.t("quiz.passed") if s.passed else ctx.t("quiz.not_passed")
             (st.success if s.passed else st.warning)(
                 ctx.t(
@@ -311,6 +385,8 @@ with left:
                 _turn_moved()
                 st.rerun()
 
+if quiz:
+    score_history(ctx, store)
 if revealed:
     shown = st.segmented_control(
         ctx.t("case.details"),

@@ -72,13 +72,22 @@ def ctr_fact(analysis: ImageAnalysis) -> CtrFact:
     return CtrFact(value, state, view)
 
 
+# DICOM View Position (0018,5101) values of a film on which the CTR is not judged.
+_NOT_PA_PHRASE = {
+    "AP": "ctr_ap",
+    "LL": "ctr_lateral",
+    "RL": "ctr_lateral",
+    "LATERAL": "ctr_lateral",
+}
+
+
 def ctr_sentence(fact: CtrFact, lang: Language) -> str:
     """The one sentence every answer uses for the CTR (ontology/data/dialogue/answers.toml)."""
     if fact.value is None:
         return say("ctr_not_measured", lang)
     name = {
         CtrState.IMPLAUSIBLE: "ctr_implausible",
-        CtrState.NOT_PA: "ctr_ap" if fact.view == "AP" else "ctr_view_unknown",
+        CtrState.NOT_PA: _NOT_PA_PHRASE.get(fact.view, "ctr_view_unknown"),
         CtrState.ENLARGED: "ctr_enlarged",
         CtrState.NORMAL: "ctr_normal",
     }[fact.state]

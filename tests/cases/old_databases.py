@@ -171,7 +171,15 @@ def write_as_before_0005(db: Path) -> None:
         _renumber_tables(con)
         _resign_audit(con)
         con.execute("DROP TABLE audit_numbering")
-        con.execute("DELETE FROM schema_version WHERE version = 5")
+        # A version-4 database has none of the later migrations' tables either.
+        for table in (
+            "case_labels",
+            "image_sources",
+            "conversation_marks",
+            "file_hashes",
+        ):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
+        con.execute("DELETE FROM schema_version WHERE version >= 5")
         con.execute("COMMIT")
     finally:
         con.close()

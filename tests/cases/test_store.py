@@ -492,6 +492,7 @@ def test_schema_version_is_recorded_and_newer_databases_are_refused(tmp_path):
         (3, "anchor_detail"),
         (4, "deid_reports"),
         (5, "turns_from_one"),
+        (6, "worklist"),
         (7, "file_hashes"),
     ]
     connection.execute("INSERT INTO schema_version VALUES (99, 'future', now())")
@@ -521,7 +522,9 @@ def test_upgrading_a_version_1_database_fills_the_case_summaries(tmp_path, dicom
     connection.execute("DROP TABLE case_summaries")
     connection.execute("ALTER TABLE anchors DROP COLUMN detail")
     connection.execute("DROP TABLE deid_reports")
-    connection.execute("DROP TABLE file_hashes")
+    for table in ("case_labels", "image_sources", "conversation_marks"):
+        connection.execute(f"DROP TABLE IF EXISTS {table}")
+    connection.execute("DROP TABLE IF EXISTS file_hashes")
     connection.execute("DELETE FROM schema_version WHERE version >= 2")
     connection.close()
 

@@ -767,3 +767,23 @@ def test_a_sign_explained_with_two_lesions_in_focus_assesses_each_by_name():
         "The conversation is about 2 focal lesions; each is assessed:" in en.answer_text
     )
     assert all(f"[{i}] On this image" in en.answer_text for i in lesions)
+
+
+@pytest.mark.parametrize(
+    ("view", "said", "not_said"),
+    [
+        ("LL", "lateral film", "not recorded"),
+        (None, "the view is not recorded", "lateral"),
+    ],
+)
+def test_the_cardiothoracic_ratio_note_names_a_lateral_view(
+    phantom, view, said, not_said
+):
+    x, y, r = phantom.nodules[0]
+    analysis = analyse(phantom, [Candidate((x, y), r, 0.92)], view=view)
+    answer = (
+        Conversation(analysis).ask("Is anything abnormal in the lungs?").answer_text
+    )
+    if "ratio" not in answer:
+        pytest.skip("this phantom's answer gives no cardiothoracic ratio")
+    assert said in answer and not_said not in answer

@@ -570,3 +570,24 @@ def test_the_focus_is_the_turns_most_refined_finding():
         )
         is screening
     )
+
+
+def test_labels_of_anchors_that_share_a_corner_do_not_cover_each_other():
+    # Three regions with the same top-left corner: their tags would sit on one spot.
+    items = [
+        OverlayItem(
+            anchor=anchor(
+                f"A{n}", geometry=Geometry.from_box(Box(100, 200, 300 + n, 360))
+            )
+        )
+        for n in range(1, 4)
+    ]
+    objects = overlay.overlay_objects(items, display())
+    tags = [o for o in objects if o["type"] == "Text"]
+    assert [t["text"] for t in tags] == ["A1", "A2", "A3"]
+    boxes = [overlay._text_box(t) for t in tags]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not overlay._overlaps(a, b), (a, b)
+        assert a[0] >= 0 and a[1] >= 0 and a[2] <= 500 and a[3] <= 400
+    assert tags[0]["left"] == pytest.approx(50.0)  # the first keeps its place

@@ -103,11 +103,36 @@ def test_a_resumed_conversation_keeps_its_anchors_and_focus(scenario):
     resumed = workflows.resume_session(
         store, session.record.conversation_id, backend=EmbeddedBackend(), cache=cache
     )
-    third = workflows.ask(store, resumed, SEED[2], actor="dr.b")
+    third = workflows.ask(store, resumed, SEED[2], actor="dr.a")
     assert third.index == 3
     contour = next(a for a in third.anchors if a.style is AnchorStyle.CONTOUR)
     assert third.resolved_references[0].anchor_id == contour.id
-    assert store.list_turns(session.record.conversation_id)[2].actor == "dr.b"
+    assert store.list_turns(session.record.conversation_id)[2].actor == "dr.a"
+    assert store.verify_audit().ok
+
+
+def test_another_readers_or_a_teaching_conversation_is_read_only(scenario):
+    from cases.worklist import ConversationMark
+
+    store, case_id, cache, _ = scenario
+    session = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.a", cache=cache
+    )
+    workflows.ask(store, session, SEED[0], actor="dr.a")
+    conversation_id = session.record.conversation_id
+    with pytest.raises(workflows.ConversationReadOnly, match=r"belongs to dr\.a"):
+        workflows.ask(store, session, SEED[1], actor="dr.b")
+    store.mark_conversation(conversation_id, ConversationMark.TEACHING, actor="dr.a")
+    with pytest.raises(workflows.ConversationReadOnly, match="kept for teaching"):
+        workflows.ask(store, session, SEED[1], actor="dr.a")
+    assert len(store.list_turns(conversation_id)) == 1  # nothing was stored
+    # A new conversation of dr.b's may start from dr.a's questions.
+    fresh = workflows.start_session(
+        store, case_id, backend=EmbeddedBackend(), actor="dr.b", cache=cache
+    )
+    assert workflows.seed_session(store, fresh, conversation_id, actor="dr.b") == 1
+    follow_up = workflows.ask(store, fresh, SEED[1], actor="dr.b")
+    assert follow_up.index == 2
     assert store.verify_audit().ok
 
 

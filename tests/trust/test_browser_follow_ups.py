@@ -55,7 +55,10 @@ def test_follow_ups_sent_150_ms_apart_are_all_answered_in_one_conversation(tmp_p
             )
             page = browser.new_page(viewport={"width": 1500, "height": 1250})
             page.goto(f"{url}/case?id={case_id}")
-            page.wait_for_selector("canvas.upper-canvas", timeout=120_000)
+            # The case page's image viewer has drawn the film.
+            page.wait_for_selector(
+                "[data-testid=viewer-root][data-ready=true]", timeout=120_000
+            )
             settle(page)
             box = page.get_by_test_id("stChatInputTextArea")
             for question in FOLLOW_UPS:

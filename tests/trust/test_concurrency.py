@@ -72,7 +72,10 @@ def test_eight_concurrent_sessions_store_every_turn_once(
                 )
                 for turn in range(QUESTIONS_PER_SESSION):
                     question = f"{SEED_QUESTIONS[turn % len(SEED_QUESTIONS)]} [session {number} turn {turn}]"
-                    workflows.ask(store, current, question, actor=f"reader{number}")
+                    # Two tabs of one reader share a conversation (only its author may add to it).
+                    workflows.ask(
+                        store, current, question, actor=current.record.created_by
+                    )
                     with lock:
                         asked.append((current.record.conversation_id, question))
             except (

@@ -94,7 +94,7 @@ def test_exports_escape_hostile_text(seed_copy, seed_cache, tmp_path):
             store,
             "C000001",
             backend=EmbeddedBackend(),
-            actor="mallory",
+            actor="<b>mallory</b>",  # only a conversation's author adds to it
             cache=seed_cache,
         )
         for question in HOSTILE[3:5]:

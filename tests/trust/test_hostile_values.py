@@ -115,7 +115,11 @@ def test_markdown_exports_escape_markdown(seed_copy, seed_cache, tmp_path):
     question = "**bold** ![x](http://evil.example/x.png) [link](https://evil.example)?"
     with open_store(seed_copy) as store:
         session = workflows.start_session(
-            store, "C000001", backend=EmbeddedBackend(), actor="m", cache=seed_cache
+            store,
+            "C000001",
+            backend=EmbeddedBackend(),
+            actor="**mallory**",  # only a conversation's author adds to it
+            cache=seed_cache,
         )
         workflows.ask(store, session, question, actor="**mallory**")
         conversation = session.record.conversation_id

@@ -67,7 +67,8 @@ def test_a_question_pinned_to_a_conversation_stays_there(
     seed_copy, seed_db, seed_cache
 ):
     with open_store(seed_copy) as store:
-        queue = _queue(store, seed_cache)
+        # Only a conversation's author may add to it: the author's queue.
+        queue = _queue(store, seed_cache, actor="reader@example.org")
         queue.submit("右肺门在哪里?", conversation_id=seed_db.conversation_id)
         queue.submit("肺部是否有异常?", conversation_id=None)  # a new one, chosen
         assert queue.wait_idle(timeout=300)

@@ -1,0 +1,141 @@
+"""The radiograph viewer: window / level, zoom and pan, with the AI overlay following.
+
+A Streamlit components-v2 element whose HTML, CSS and JavaScript are static files in
+``viewer_assets/`` (no network, no build step). It stays mounted across reruns, so a new answer
+replaces only the overlay: the decoded film and the reader's view are kept. It receives
+the image at full resolution (up to
+``resources.VIEWER_MAX_SIDE``) so that zooming shows the film's own pixels, and the overlay as the
+same Fabric objects the drawing canvas uses, computed once for a base size; the page
+scales their geometry with the view and keeps their lines and labels the same size on
+screen. Window and level act on the display values (after the file's own VOI), so the
+presets are relative: lung widens the dark range, mediastinum and bone the bright one.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import json
+from collections.abc import Sequence
+from importlib import resources as package_files
+from typing import Any
+
+import streamlit as st
+
+from dashboard.components.frame import PageContext
+from services.overlay import Badge, DisplayImage
+
+TOOLBAR_PX = 30
+MAX_ZOOM = 16.0
+
+# Window centre and width on display values 0..1 (1 = white).
+PRESETS: dict[str, tuple[float, float]] = {
+    "full": (0.5, 1.0),
+    "lung": (0.38, 0.72),
+    "mediastinum": (0.62, 0.5),
+    "bone": (0.75, 0.45),
+}
+
+
+def _asset(name: str) -> str:
+    return (
+        package_files.files("dashboard.components")
+        .joinpath(f"viewer_assets/{name}")
+        .read_text(encoding="utf-8")
+    )
+
+
+@functools.cache
+def _component() -> Any:
+    return st.components.v2.component(
+        "casebook_viewer",
+        html=_asset("viewer_body.html"),
+        css=_asset("viewer.css"),
+        js=_asset("viewer.js"),
+    )
+
+
+def config(
+    ctx: PageContext,
+    *,
+    view_key: str,
+    image: DisplayImage,
+    full_size: tuple[int, int],
+    full: bool,
+    base: DisplayImage,
+    objects: Sequence[dict[str, Any]],
+    badge: Badge | None,
+    focus: tuple[float, float, float, float] | None,
+    height: int,
+    turn: int = 0,
+) -> dict[str, Any]:
+    """What the viewer page needs: image, overlay in base pixels, presets and words."""
+    overlay = {
+        "objects": list(objects),
+        "badge": None if badge is None else badge.text(),
+    }
+    return {
+        "viewKey": view_key,
+        "imageKey": f"{view_key}-{image.width}x{image.height}",
+        # Names what is drawn: the overlay after this turn (a check that a new answer's
+        # overlay is on screen, even when it looks the same as the last one).
+        "revision": f"{turn}-"
+        + hashlib.sha1(json.dumps(overlay, sort_keys=True).encode()).hexdigest()[:12],
+        "image": "data:image/jpeg;base64," + base64.b64encode(image.data).decode(),
+        # Film units are the full-resolution copy's pixels, whichever copy is sent.
+        "imageWidth": full_size[0],
+        "imageHeight": full_size[1],
+        "pixelWidth": image.width,
+        "pixelHeight": image.height,
+        "full": full,
+        "baseScale": base.width / full_size[0],
+        **overlay,
+        "focus": None
+        if focus is None
+        else [v * full_size[0] / image.image_width for v in focus],
+        "height": height,
+        "maxZoom": MAX_ZOOM,
+        "presets": {
+            name: {
+                "center": center,
+                "width": width,
+                "label": ctx.t(f"viewer.preset.{name}"),
+                "help": ctx.t(f"viewer.preset.{name}_help"),
+            }
+            for name, (center, width) in PRESETS.items()
+        },
+        "text": {
+            key: ctx.t(f"viewer.{key}")
+            for key in (
+                "pan",
+                "pan_help",
+                "wl",
+                "wl_help",
+                "zoom_in",
+                "zoom_out",
+                "reset",
+                "reset_help",
+                "readout",
+            )
+        },
+    }
+
+
+def radiograph_viewer(ctx: PageContext, *, full_key: str, **settings: Any) -> None:
+    """Draw the viewer (see ``config`` for the settings).
+
+    ``full_key`` names the session flag that the viewer sets when the reader zooms past
+    the lighter copy's pixels (the next run sends the film at full resolution).
+    """
+    values = config(ctx, **settings)
+
+    def _wants_full() -> None:
+        st.session_state[full_key] = True
+
+    _component()(
+        data=values,
+        key=f"viewer-{values['viewKey']}",
+        height=values["height"] + 4,
+        on_full_change=_wants_full,
+    )
