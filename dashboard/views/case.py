@@ -26,6 +26,14 @@ from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
 
+def started_notice(ctx: frame.PageContext, new_id: int, source_id: int) -> None:
+    """Say that the questions went to a new conversation, not the read-only one."""
+    st.success(
+        ctx.t("owner.started", id=new_id, source=source_id),
+        icon=":material/call_split:",
+    )
+
+
 def owner_notice(
     ctx: frame.PageContext, store: cases.CaseStore, conversation: cases.Conversation
 ) -> str:
@@ -289,12 +297,7 @@ with transcript:
     if not turns and not queue.items():
         st.caption(ctx.t("chat.empty"))
     if started_from is not None and conversation is not None:
-        st.success(
-            ctx.t(
-                "owner.started", id=conversation.conversation_id, source=started_from
-            ),
-            icon=":material/call_split:",
-        )
+        started_notice(ctx, conversation.conversation_id, started_from)
     # A question sent on a read-only conversation goes to a new one: the old
     # transcript is not shown above it, so it never looks appended.
     if not (read_only and queue.items()):
@@ -303,11 +306,15 @@ with transcript:
     finished += chat.follow(ctx, queue)  # waits for the queue, answers shown in place
 chat.report_finished(finished)
 if finished:
+    previous_id = conversation.conversation_id if conversation else None
     if (conversation is None or read_only is not None) and (
         adopted := chat.adopt(queue, store, conversation_key)
     ):
         conversation, read_only = adopted, None
         conversations = [*conversations, adopted]
+        if previous_id is not None:
+            with transcript:  # said below the answers the new conversation holds
+                started_notice(ctx, adopted.conversation_id, previous_id)
     turns = store.list_turns(conversation.conversation_id) if conversation else ()
     events = (
         store.list_anchor_events(conversation.conversation_id) if conversation else ()
