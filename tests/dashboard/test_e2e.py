@@ -304,7 +304,9 @@ def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
     main = page.get_by_test_id("stMain")
     assert "【肺部表现】" in main.inner_text()
     frame = viewer(page)
-    assert viewer_pixels(frame)["coloured"] > empty + 2000  # the anchors are drawn
+    # The anchors are drawn: one focal finding, its contour, the hilum line and labels
+    # colour about a thousand pixels of the viewer; without an overlay none change.
+    assert viewer_pixels(frame)["coloured"] > empty + 500
     metrics = {
         page.get_by_test_id("stMetricLabel")
         .nth(i)

@@ -220,7 +220,10 @@ def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(
             nav = page.get_by_test_id("stSidebarNav").inner_text()
             assert "Audit" in nav and "Settings" not in nav
             page.goto(f"{url}/case?id=C000001&conversation=2")
-            page.wait_for_selector("canvas.upper-canvas", timeout=60_000)
+            # The case page's image viewer has drawn the film.
+            page.wait_for_selector(
+                "[data-testid=viewer-root][data-ready=true]", timeout=60_000
+            )
             settle(page)
             box = page.get_by_test_id("stChatInputTextArea")
             box.fill("How large is this lesion?")
@@ -239,7 +242,11 @@ def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(
         "/jwks",
     } <= set(identity_provider.requests)
     with open_store(db) as store:
-        turn = store.list_turns(2)[-1]
+        # Conversation 2 is the demo's, so the question opened a new one of the reader's.
+        newest = store.list_conversations("C000001")[-1]
+        assert newest.conversation_id != 2
+        assert newest.created_by == "oidc:dr.chen@example.org"
+        turn = store.list_turns(newest.conversation_id)[-1]
         assert turn.question == "How large is this lesion?"
         assert turn.actor == "oidc:dr.chen@example.org"
         assert store.list_audit(limit=10_000)[-1].actor == "oidc:dr.chen@example.org"
