@@ -37,6 +37,8 @@ from PIL import Image as PILImage
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.geometry import Box, clock_angle
 from kernel import Point
+from services import palette
+from services.palette import css
 
 FABRIC_VERSION = "7.4.0"
 DISPLAY_LONG_SIDE = 900
@@ -236,25 +238,25 @@ STYLE_LAYER: Mapping[AnchorStyle, Layer] = {
     AnchorStyle.MODEL_BOX: Layer.READER,
 }
 
-# Colours that stay readable over both lung (dark) and bone (light).
-SCREENING_FILL = "rgba(110, 190, 255, 0.28)"
-SCREENING_STROKE = "rgba(150, 210, 255, 0.95)"
-CONTOUR_STROKE = "#4fc3f7"
-FOCUS_COLOUR = (255, 138, 80)
-NOTCH_COLOUR = "#ffd740"
-SPICULE_COLOUR = "#ffffff"
-REGION_STROKE = "rgba(255, 255, 255, 0.6)"
-LANDMARK_FILL = "#ff9800"
-DISTANCE_STROKE = "#ffeb3b"
-GAP_STROKE = "#ff7043"
-HATCH_STROKE = "rgba(255, 235, 59, 0.75)"
-HATCH_FILL = "rgba(255, 235, 59, 0.10)"
-USER_BOX_STROKE = "#69f0ae"
-MODEL_BOX_STROKE = "#e040fb"
-ANNOTATION_STROKE = "#00e676"
-HIGHLIGHT_GLOW = "rgba(255, 241, 118, 0.95)"
-TAG_BACKGROUND = "rgba(0, 0, 0, 0.62)"
-WORKING_BOX_STROKE = "#00b0ff"
+# The canvas's colours as CSS, from the one palette the exported PNGs use too.
+SCREENING_FILL = css(palette.SCREENING_FILL)
+SCREENING_STROKE = css(palette.SCREENING_STROKE)
+CONTOUR_STROKE = css(palette.CONTOUR_STROKE)
+FOCUS_COLOUR = palette.FOCUS
+NOTCH_COLOUR = css(palette.NOTCH)
+SPICULE_COLOUR = css(palette.SPICULE)
+REGION_STROKE = css(palette.REGION_STROKE)
+LANDMARK_FILL = css(palette.LANDMARK)
+DISTANCE_STROKE = css(palette.DISTANCE)
+GAP_STROKE = css(palette.GAP)
+HATCH_STROKE = css(palette.HATCH)
+HATCH_FILL = css(palette.HATCH_FILL)
+USER_BOX_STROKE = css(palette.USER_BOX)
+MODEL_BOX_STROKE = css(palette.MODEL_BOX)
+ANNOTATION_STROKE = css(palette.REVIEWER)
+HIGHLIGHT_GLOW = css(palette.HIGHLIGHT_GLOW)
+TAG_BACKGROUND = css(palette.TAG_BACKGROUND)
+WORKING_BOX_STROKE = css(palette.WORKING_BOX)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

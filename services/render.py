@@ -30,31 +30,33 @@ from PIL import ImageDraw, ImageFont
 from engine.anchors import Anchor, AnchorStyle
 from engine.geometry import clock_angle
 from kernel import Point
-
-RGBA = tuple[int, int, int, int]
+from services.overlay import ray_exit
+from services.palette import (
+    CONTOUR_STROKE,
+    DISTANCE,
+    FOCUS,
+    GAP,
+    HATCH,
+    HATCH_FILL,
+    LANDMARK,
+    MET,
+    MODEL_BOX,
+    NOT_ASSESSABLE,
+    NOT_MET,
+    NOTCH,
+    REGION_STROKE,
+    REVIEWER,
+    RGBA,
+    SCREENING_FILL,
+    SCREENING_STROKE,
+    SPICULE,
+    TAG_BACKGROUND,
+    USER_BOX,
+    WHITE,
+)
 
 LONG_SIDE = 1024
 MAX_UPSCALE = 2.0
-SCREENING_FILL: RGBA = (110, 190, 255, 72)
-SCREENING_STROKE: RGBA = (150, 210, 255, 242)
-CONTOUR_STROKE: RGBA = (79, 195, 247, 255)
-FOCUS: tuple[int, int, int] = (255, 138, 80)
-NOTCH: RGBA = (255, 215, 64, 255)
-SPICULE: RGBA = (255, 255, 255, 255)
-REGION_STROKE: RGBA = (255, 255, 255, 153)
-LANDMARK: RGBA = (255, 152, 0, 255)
-DISTANCE: RGBA = (255, 235, 59, 255)
-GAP: RGBA = (255, 112, 67, 255)
-HATCH: RGBA = (255, 235, 59, 190)
-HATCH_FILL: RGBA = (255, 235, 59, 26)
-USER_BOX: RGBA = (105, 240, 174, 255)
-MODEL_BOX: RGBA = (224, 64, 251, 255)
-REVIEWER: RGBA = (0, 230, 118, 255)
-TAG_BACKGROUND: RGBA = (0, 0, 0, 158)
-WHITE: RGBA = (255, 255, 255, 255)
-MET: RGBA = (102, 187, 106, 255)
-NOT_MET: RGBA = (239, 83, 80, 255)
-NOT_ASSESSABLE: RGBA = (189, 189, 189, 255)
 QUIET = 0.55
 """Opacity of anchors the turn did not touch (context from earlier turns)."""
 
@@ -211,23 +213,6 @@ def _points(anchor: Anchor, canvas: _Canvas) -> list[Point]:
     ]
 
 
-def _ray_exit(center: Point, angle: float, polygon: Sequence[Point]) -> Point | None:
-    """Where a ray from ``center`` (angle 0 = up, clockwise) leaves a polygon."""
-    dx, dy = math.sin(angle), -math.cos(angle)
-    best: float | None = None
-    for i in range(len(polygon)):
-        (ax, ay), (bx, by) = polygon[i], polygon[(i + 1) % len(polygon)]
-        ex, ey = bx - ax, by - ay
-        denom = dx * ey - dy * ex
-        if abs(denom) < 1e-12:
-            continue
-        t = ((ax - center[0]) * ey - (ay - center[1]) * ex) / denom
-        u = ((ax - center[0]) * dy - (ay - center[1]) * dx) / denom
-        if t > 1e-9 and -1e-9 <= u <= 1 + 1e-9 and (best is None or t < best):
-            best = t
-    return None if best is None else (center[0] + dx * best, center[1] + dy * best)
-
-
 def _screening(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     points = _points(anchor, canvas)
     canvas.draw.polygon(points, fill=_fade(SCREENING_FILL, opacity))
@@ -249,7 +234,7 @@ def _contour(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     tick = max(5.0 * canvas.unit, radius * 0.35)
     for notch in anchor.attributes.get("notches", ()):
         angle = clock_angle(float(notch["clock"]))
-        edge = _ray_exit(center, angle, points)
+        edge = ray_exit(center, angle, points)
         if edge is None:
             continue
         dx, dy = math.sin(angle), -math.cos(angle)
@@ -270,7 +255,7 @@ def _contour(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     for spicule in anchor.attributes.get("spicules", ()):
         tip = canvas.p(spicule["tip"])
         angle = math.atan2(tip[0] - center[0], -(tip[1] - center[1]))
-        base = _ray_exit(center, angle, points) or center
+        base = ray_exit(center, angle, points) or center
         canvas.line(base, tip, _fade(SPICULE, opacity), 1.5)
 
 
