@@ -271,8 +271,14 @@ def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
     overlay and scorecard drawn after the transcript. A rerun that the reader starts
     meanwhile stops this loop, never the answers: the next run picks them up.
     """
-    pending = [item for item in queue.items() if not item.finished]
+    queued = queue.items()
+    pending = [item for item in queued if not item.finished]
     if not pending:
+        if queued:
+            # Answered after this run read its turns and before it got here: nothing on
+            # the page shows them yet and no later event would, so run again; the next
+            # run takes them from the queue and finds them among the stored turns.
+            st.rerun()
         return []
     slots = []
     for item in pending:
