@@ -1,4 +1,4 @@
-"""Read nodule ground truth from a manifest in the format of ``../shared/data/cxr``.
+"""Read nodule ground truth from a manifest in the format of ``$CXR_DATA/cxr``.
 
 Shared by the training script and ``bench/eval_nodules.py`` so both score a candidate
 against the same hit rule. numpy/OpenCV only.

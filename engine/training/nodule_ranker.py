@@ -2,8 +2,8 @@
 
 Run it offline, never in CI::
 
-    python -m engine.training.nodule_ranker --data ../shared/data/cxr-train \
-        --extra-data ../shared/data/cxr --cnn-run training-runs/nodules/cv215 \
+    python -m engine.training.nodule_ranker --data $CXR_DATA/cxr-train \
+        --extra-data $CXR_DATA/cxr --cnn-run training-runs/nodules/cv215 \
         --out engine/models/nodule_ranker.json
 
 The CNN (``nodule_classifier.onnx``) scores patches; this stage combines its logit with
@@ -51,6 +51,7 @@ from engine.nodules import (
     view_transforms,
 )
 from engine.training.nodule_data import NoduleCase, hit_radius_px
+from engine.training.provenance import command_line
 
 __all__ = [
     "FilmRecord",
@@ -614,8 +615,8 @@ def main(argv: list[str] | None = None) -> int:
             "nodules": sum(r.has_nodule for r in records),
             "records": str(args.records),
             "records_sha256": digest.hexdigest(),
-            "command": " ".join(
-                ["python -m engine.training.nodule_ranker", *(argv or sys.argv[1:])]
+            "command": command_line(
+                "engine.training.nodule_ranker", argv or sys.argv[1:]
             ),
             "cpu_seconds": round(time.process_time() - started, 1),
             "data_terms": "JSRT: research and education use only; not redistributable",

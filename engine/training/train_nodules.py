@@ -2,7 +2,7 @@
 
 Run it offline with the ``train`` extra, never in CI::
 
-    python -m engine.training.train_nodules --data ../shared/data/cxr-train \
+    python -m engine.training.train_nodules --data $CXR_DATA/cxr-train \
         --out training-runs/nodules/run --folds 5 --seed 20261128
 
 Steps: (1) prepare every training image exactly as the engine does at run time
@@ -11,7 +11,7 @@ candidates; (2) k-fold cross-validation by image: train the patch CNN on the oth
 candidates and score the held-out images' candidates, giving out-of-fold FROC numbers for
 model selection; (3) train the final model on all images and export
 ``nodule_classifier.onnx`` with ``nodule_classifier.json`` (preprocessing, candidate
-generator, metrics, provenance). The dev set (``../shared/data/cxr``) is never read here.
+generator, metrics, provenance). The dev set (``$CXR_DATA/cxr``) is never read here.
 torch is imported inside functions so that importing this module is cheap.
 """
 
@@ -58,6 +58,7 @@ from engine.training.nodule_data import (
     load_jsrt_cases,
     load_nodule_cases,
 )
+from engine.training.provenance import command_line, data_name
 
 __all__ = ["TrainConfig", "build_classifier", "main", "train"]
 
@@ -70,7 +71,7 @@ class TrainConfig:
 
     data: Path
     out: Path
-    # Further manifests whose JSRT rows join the training set (e.g. ../shared/data/cxr).
+    # Further manifests whose JSRT rows join the training set (e.g. $CXR_DATA/cxr).
     extra_data: tuple[Path, ...] = ()
     folds: int = 5
     seed: int = 20261128
@@ -627,7 +628,7 @@ def config_record(config: TrainConfig) -> dict[str, Any]:
     """The settings that define one trained member, as recorded in ``run.json``."""
     return {
         "seed": config.seed,
-        "extra_data": [str(p) for p in config.extra_data],
+        "extra_data": [data_name(p) for p in config.extra_data],
         "folds": config.folds,
         "steps": config.steps,
         "batch_size": config.batch_size,
@@ -867,7 +868,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
             calibration=cv.get("calibration", {"slope": 1.0, "intercept": 0.0}),
             candidates=config.candidate_params.to_dict(),
             training={
-                "data": str(config.data),
+                "data": data_name(config.data),
                 "data_manifest_sha256": _sha256(config.data / "manifest.csv"),
                 "members": [record],
                 "cross_validation": cv,
@@ -964,7 +965,7 @@ def ensemble(
         calibration={"slope": slope, "intercept": intercept},
         candidates=config.candidate_params.to_dict(),
         training={
-            "data": str(data),
+            "data": data_name(data),
             "data_manifest_sha256": _sha256(data / "manifest.csv"),
             "ensemble_command": command,
             "members": records,
@@ -1095,11 +1096,9 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         limit=args.limit,
         export=not args.no_export,
         final_only=args.final_only,
-        command=" ".join(
-            [
-                "python -m engine.training.train_nodules",
-                *(argv if argv is not None else sys.argv[1:]),
-            ]
+        command=command_line(
+            "engine.training.train_nodules",
+            argv if argv is not None else sys.argv[1:],
         ),
     )
 
@@ -1135,7 +1134,7 @@ def main(argv: list[str] | None = None) -> int:
     if not (config.data / "manifest.csv").is_file():
         print(
             f"error: {config.data / 'manifest.csv'} not found; "
-            "pass --data ../shared/data/cxr-train",
+            "pass --data $CXR_DATA/cxr-train",
             file=sys.stderr,
         )
         return 2

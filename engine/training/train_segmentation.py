@@ -2,7 +2,7 @@
 
 Run it offline with the ``train`` extra, never in CI::
 
-    python -m engine.training.train_segmentation --data ../shared/data/cxr-train \
+    python -m engine.training.train_segmentation --data $CXR_DATA/cxr-train \
         --out training-runs/anatomy_seg --epochs 120 --seed 20261128
 
 Every epoch writes ``last.pt`` (resumable with ``--resume``) and, when the validation
@@ -33,6 +33,7 @@ from engine.segmentation_postprocess import (
     clean_masks,
     probabilities_to_image,
 )
+from engine.training.provenance import command_line, data_name
 from engine.training.segmentation_data import (
     AugmentConfig,
     LabelledCase,
@@ -500,7 +501,7 @@ def export(
             "parameters": int(params),
         },
         "training": {
-            "data": str(config.data),
+            "data": data_name(config.data),
             "data_manifest_sha256": _sha256(config.data / "manifest.csv"),
             "script": str(script),
             "exported_with_commit": _git("rev-parse", "HEAD"),
@@ -603,7 +604,7 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         export=not args.no_export,
         export_only=args.export_only,
         model_version=args.model_version,
-        command=" ".join(["python -m engine.training.train_segmentation", *shown]),
+        command=command_line("engine.training.train_segmentation", shown),
     )
 
 

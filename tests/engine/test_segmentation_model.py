@@ -298,3 +298,22 @@ def test_training_runs_one_epoch_and_exports_a_working_model(tmp_path):
     )
     (probabilities,) = exported.run(None, {"image": x})
     assert probabilities.shape == (1, 5, 64, 64)
+
+
+def test_training_provenance_never_records_the_training_machines_paths(tmp_path):
+    from engine.training.provenance import command_line, data_name
+
+    data = tmp_path / "somewhere" / "cxr-train"
+    data.mkdir(parents=True)
+    (data / "manifest.csv").write_text("image\n")
+    shown = command_line("engine.training.x", ["--data", str(data), "--out", "runs/a"])
+    assert (
+        shown == "python -m engine.training.x --data $CXR_DATA/cxr-train --out runs/a"
+    )
+    assert data_name(data / "manifest.csv") == "$CXR_DATA/cxr-train/manifest.csv"
+
+
+def test_shipped_model_files_name_no_development_paths():
+    models = Path(__file__).resolve().parents[2] / "engine" / "models"
+    for path in sorted(models.glob("*.json")) + sorted(models.glob("*.md")):
+        assert "../shared" not in path.read_text(encoding="utf-8"), path.name
