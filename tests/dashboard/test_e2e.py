@@ -10,6 +10,7 @@ Screenshots go to a fresh folder per run, ``artifacts/e2e/<time>-<pid>/``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -358,6 +359,17 @@ def test_replay_steps_back_to_turn_two(server, demo, page):
         page.get_by_role("button", name="◀ Previous").click()
         settle(page)
     page.get_by_text("Turn 2 of 4").wait_for()
+    # Streamlit keeps the previous run's elements on screen until the new run replaces
+    # them, so the transcript may still show turn 3 for a moment: wait for it to settle.
+    # If it never does, the assertion below says what was shown instead.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            "() => document.querySelectorAll("
+            "'[data-testid=stChatMessageAvatarAssistant]').length === 2",
+            timeout=30_000,
+        )
     assert assistant_count(page) == 2
     assert "turn=2" in page.url
     shot(page, "06-replay-turn-2")
