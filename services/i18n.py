@@ -812,7 +812,14 @@ STRINGS: dict[str, tuple[str, str]] = {
         "仅在 {run} 中提问：第 {number} 轮",
     ),
     "compare.item": ("Anchor or measurement", "锚点或测量"),
-    "compare.estimated": ("estimated ±15 %", "估计值 ±15 %"),
+    # ---------------------------------------------------------------- quantities
+    # services/quantities.py: every length a person reads, an estimate said as one.
+    "quantity.estimated": (
+        "≈ {value} mm (estimated ±{error} %)",
+        "约 {value} mm（估计值，±{error} %）",
+    ),
+    "quantity.pixels": ("{value} px", "{value} 像素"),
+    "quantity.measurements": ("measurements", "测量"),
 }
 
 
