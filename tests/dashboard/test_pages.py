@@ -158,7 +158,7 @@ def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
     at = app_env(demo_db)
     at.run()
     table = at.dataframe[0].value
-    assert len(table) == 5 and set(table["case"]) >= {SEED_CASE}
+    assert len(table) == 6 and set(table["case"]) >= {SEED_CASE}
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("hilum").run()
     assert SEED_CASE in set(at.dataframe[0].value["case"])
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("").run()
@@ -166,14 +166,15 @@ def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
     assert set(at.dataframe[0].value["case"]) == {
         "C000004",
         "C000005",
-    }  # the films without pixel spacing
+        "C000006",
+    }  # the films without pixel spacing (the phantom PNG, the real CR and its PNG)
 
 
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
         ("seed scenario film", {SEED_CASE}),  # title
-        ("monochrome1", {"C000003"}),  # tag
+        ("monochrome1", {"C000003", "C000006"}),  # tag (the phantom and the real CR)
         ("right-lower-phantom.png", {"C000004"}),  # original file name
     ],
 )
