@@ -1,17 +1,26 @@
 """The demo database: films any fresh machine has, with real conversations and a review.
 
 Films: the DICOM WG-04 chest CR ``RG1_J2KI.dcm`` that the ``pydicom-data`` package ships
-(found through the package's file list; no network), and synthetic phantoms from
+(found through the package's file list; no network; a MONOCHROME1 CR without a usable
+pixel spacing), the same film saved as a PNG, and synthetic phantoms from
 ``cases.phantom`` with known spacing and ground truth: the seed article's film (a
 lobulated, spiculated ~12 mm nodule in the outer band of the right middle zone and a
 streaky opacity in the left lower zone), a normal film, and two variations (a left upper
 zone nodule on a MONOCHROME1 CR, and a PNG without pixel spacing).
 
+A phantom is drawn, not photographed, and the learned models may not read it: one whose
+reading would not convince a radiologist (a CTR no adult PA film has, a drawn nodule not
+found, a finding outside the lungs; ``reading_problems``) is left out, and the report says
+why. The shipped models leave every phantom out today; the tests' fake models, which read
+a phantom's own masks and nodules, keep them all.
+
 Conversations run through the real engine and the embedded backend and are stored like
-any other: the seed's four questions in Chinese, the same in English, a question about a
-reader-drawn box, and shorter ones on the other films. A reviewer annotation agrees with
-the refined nodule contour and another marks the streaky opacity as uncertain, so every
-page has something to show.
+any other: the seed's four questions in Chinese and in English on the real film (its
+Chinese run is the one the worklist opens on), two questions on its PNG copy, and on the
+phantoms that stay, the same seed questions, a question about a reader-drawn box, and
+shorter ones. Reviewer annotations agree with the refined nodule contour, mark the streaky
+opacity as uncertain and outline the real film's leading opacity, so every page has
+something to show.
 
 Idempotent: films are recognised by their pixels, conversations by their title,
 annotations by author, conversation and label; a second run reports what exists and
