@@ -818,8 +818,11 @@ STRINGS: dict[str, tuple[str, str]] = {
         "≈ {value} mm (estimated ±{error} %)",
         "约 {value} mm（估计值，±{error} %）",
     ),
+    "quantity.interval": (
+        "{value} mm (long axis {low}–{high} mm)",
+        "{value} mm（长径 {low}–{high} mm）",
+    ),
     "quantity.pixels": ("{value} px", "{value} 像素"),
-    "quantity.measurements": ("measurements", "测量"),
 }
 
 

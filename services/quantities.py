@@ -88,8 +88,32 @@ def anchor_length_text(anchor: Anchor, lang: str) -> str:
 
 
 def anchor_size_text(anchor: Anchor, lang: str) -> str:
-    """An anchor's size ("18.2 × 15.0 mm"), its measured value for a line, or ""."""
+    """An anchor's size, its measured value for a line, or "".
+
+    "18.2 × 15.0 mm" with the film's calibration, followed by the long axis's interval
+    when the anchor carries one (``size_interval_mm``: [low, high]); on a film without
+    spacing, the engine's estimate (``size_estimate_mm``: [long, short], with
+    ``relative_error``) reads "≈ 15.3 × 10.8 mm (estimated ±15 %)".
+    """
+    attributes = anchor.attributes
     if anchor.size_mm is not None:
         long_axis, short_axis = anchor.size_mm
-        return f"{long_axis:.1f} × {short_axis:.1f} mm"
+        value = f"{long_axis:.1f} × {short_axis:.1f}"
+        interval = attributes.get("size_interval_mm")
+        if interval is None:
+            return f"{value} mm"
+        low, high = (float(v) for v in interval)
+        return i18n.text(
+            "quantity.interval", lang, value=value, low=f"{low:.1f}", high=f"{high:.1f}"
+        )
+    estimate = attributes.get("size_estimate_mm")
+    if estimate is not None:
+        long_axis, short_axis = (float(v) for v in estimate)
+        error = attributes.get("relative_error")
+        return i18n.text(
+            "quantity.estimated",
+            lang,
+            value=f"{long_axis:.1f} × {short_axis:.1f}",
+            error=_percent(None if error is None else float(error)),
+        )
     return anchor_length_text(anchor, lang)

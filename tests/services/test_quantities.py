@@ -177,3 +177,35 @@ def test_a_stored_measurement_reads_its_own_relative_error():
         detail={"relative_error": 0.1},
     )
     assert quantities.measurement_text(m, "en") == "≈ 52.6 mm (estimated ±10 %)"
+
+
+def _finding(**attributes) -> Anchor:
+    return Anchor(
+        id="A2",
+        kind=AnchorKind.FINDING,
+        label_en="nodule",
+        label_zh="结节",
+        geometry=Geometry.polygon([(0, 0), (10, 0), (10, 10)]),
+        style=AnchorStyle.CONTOUR,
+        turn_index=2,
+        size_mm=attributes.pop("size_mm", None),
+        attributes=attributes,
+    )
+
+
+def test_a_size_keeps_its_estimate_label_or_its_interval():
+    estimated = _finding(size_estimate_mm=[15.3, 10.8], relative_error=0.15)
+    assert quantities.anchor_size_text(estimated, "en") == (
+        "≈ 15.3 × 10.8 mm (estimated ±15 %)"
+    )
+    assert quantities.anchor_size_text(estimated, "zh") == (
+        "约 15.3 × 10.8 mm（估计值，±15 %）"
+    )
+    measured = _finding(size_mm=(18.2, 15.0), size_interval_mm=[14.7, 21.7])
+    assert quantities.anchor_size_text(measured, "en") == (
+        "18.2 × 15.0 mm (long axis 14.7–21.7 mm)"
+    )
+    assert quantities.anchor_size_text(_finding(size_mm=(18.2, 15.0)), "en") == (
+        "18.2 × 15.0 mm"
+    )
+    assert quantities.anchor_size_text(_finding(), "en") == ""
