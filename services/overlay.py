@@ -674,12 +674,13 @@ def _line_label(
     label = quantities.anchor_length_text(anchor, look.lang)
     if not label:
         return []
-    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    # Above (or below) both ends, clear of the hilum mark and the lesion it measures from.
+    mid_x = (a[0] + b[0]) / 2
     return [
         _text_object(
             label,
-            mid[0] + 6,
-            mid[1] - 22 if above else mid[1] + 6,
+            mid_x + 6,
+            min(a[1], b[1]) - 26 if above else max(a[1], b[1]) + 8,
             font_size=14,
             fill=colour,
             fontWeight="bold",
