@@ -242,6 +242,7 @@ def _films() -> tuple[DemoFilm, ...]:
                 title="The same real film as a PNG without pixel spacing",
                 file_name="wg04-chest-cr.png",
                 tags=("real film", "uncalibrated", "png"),
+                review=ReviewStatus.TEACHING,
                 path=chest,
                 as_png=True,
             )
@@ -413,6 +414,8 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
                     DemoQuestion(text=SEED_EN[0]),
                     DemoQuestion(text="How far is this lesion from the right hilum?"),
                 ),
+                # Teaching: without spacing every distance is an estimate, said as one.
+                mark=ConversationMark.TEACHING,
             )
         )
     if "pydicom-cr" in by_key:
