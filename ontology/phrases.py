@@ -17,6 +17,7 @@ from importlib.resources import files
 from typing import Any
 
 from ontology.errors import InvalidOntologyData
+from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
 
 
@@ -68,6 +69,7 @@ class Phrases:
     calcification_patterns: tuple[str, ...]
     place_film_signs: dict[str, str]
     answers: dict[str, dict[str, str]]
+    speller: Speller
 
     def say(self, name: str, lang: str, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
@@ -179,6 +181,10 @@ def load_phrases() -> Phrases:
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
         place_film_signs=dict(maps["place_film_signs"]),
         answers={k: dict(v) for k, v in _read("answers.toml").items()},
+        speller=Speller(
+            (str(w).lower() for w in raw["spelling"]["en"]),
+            {str(k): str(v) for k, v in raw["spelling"]["zh"].items()},
+        ),
     )
     for group, order in (
         ("kind", phrases.kind_order),

@@ -13,7 +13,8 @@ from engine.dialogue.facts import (
     reconcile,
 )
 from engine.dialogue.handlers.relations import RelationAnswers
-from engine.dialogue.phrases import _item_line, fleischner_words
+from engine.dialogue.phrases import _item_line, fleischner_words, say
+from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
     Section,
@@ -237,46 +238,25 @@ class ProfileAnswers(RelationAnswers):
             )
         return lines
 
-    def _out_of_scope(self, draft: Draft, *, lang: Language, **_: Any) -> None:
-        zh = lang == "zh"
+    def _out_of_scope(
+        self, draft: Draft, *, lang: Language, query: Query, **_: Any
+    ) -> None:
+        """The refusal, its reason first; a request off the film also gets the examples."""
+        reason = query.refusal or "clinical"
         draft.sections.append(
             Section(
-                title="【超出范围】" if zh else "Outside what this tool can answer",
-                lines=(
-                    (
-                        "治疗、预后和诊断需由临床医师结合病史、体检、实验室及 CT/病理等检查综合判断，本工具仅描述影像所见，不提供治疗建议。"
-                        if zh
-                        else "Treatment, prognosis and diagnosis need the treating clinician's judgement with the history, "
-                        "examination, laboratory results and further imaging or pathology; this tool only describes what the image shows."
-                    ),
-                ),
+                title=say("title_out_of_scope", lang),
+                lines=(say(f"refuse_{reason}", lang),),
             )
         )
+        if reason == "scope_off_topic":
+            self._help(draft, lang=lang)
 
     def _help(self, draft: Draft, *, lang: Language, **_: Any) -> None:
-        zh = lang == "zh"
         draft.sections.append(
             Section(
-                title="【可以这样提问】" if zh else "You can ask",
-                lines=(
-                    (
-                        "肺部是否有异常？",
-                        "右肺中野那个结节边缘规则吗？",
-                        "这个病灶距离右肺门多远？",
-                        "如果这是早期肺癌，符合几条典型征象？",
-                        "什么是毛刺征？",
-                        "框选区域后：这个区域是什么？",
-                    )
-                    if zh
-                    else (
-                        "Is there anything abnormal in the lungs?",
-                        "Is the margin of the nodule in the right middle zone regular?",
-                        "How far is this lesion from the right hilum?",
-                        "If this were early lung cancer, how many typical signs does it meet?",
-                        "What is spiculation?",
-                        "After drawing a box: what is this region?",
-                    )
-                ),
+                title=say("title_help", lang),
+                lines=tuple(say("help_examples", lang).splitlines()),
             )
         )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from engine.anatomy import Region
 from engine.anchors import (
     Anchor,
     AnchorStyle,
 )
 from engine.dialogue.binding import kinds_for, size_key
+from engine.dialogue.facts import angle_comparison, angle_facts
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
 from engine.dialogue.query import Query
@@ -36,6 +38,18 @@ from kernel import Language
 from ontology import (
     AnatomyMention,
 )
+
+_SIDE_ZH = {"right": "右", "left": "左"}
+
+
+def _sides_asked(query: Query) -> bool:
+    """Right set against left with nothing narrower named ("哪边积液多", "compare both lungs")."""
+    return (
+        query.side == "both"
+        and not query.anchors
+        and len(query.ordinals) < 2
+        and query.kind in (None, "effusion")
+    )
 
 
 def _larger(
@@ -387,6 +401,9 @@ class RelationAnswers(LesionAnswers):
         """Two or more anchors or findings side by side, the comparison answered first."""
         zh = lang == "zh"
         named = list(dict.fromkeys(query.anchors))
+        if _sides_asked(query):
+            self._compare_sides(draft, query, lang, index)
+            return
         missing = [i for i in named if self.anchors.find(i) is None]
         if missing:
             self._explicit_pair(draft, intent, lang, index)
@@ -428,6 +445,93 @@ class RelationAnswers(LesionAnswers):
                 anchor_ids=tuple(a.id for a in anchors),
             )
         )
+
+    def _compare_sides(
+        self, draft: Draft, query: Query, lang: Language, index: int
+    ) -> None:
+        """Right against left, the comparison first, from computed values only.
+
+        Findings are counted per lung; fluid is compared through the measured
+        costophrenic angles (the same facts and cut-off as every effusion answer).
+        """
+        lines: list[str] = []
+        cited: list[str] = []
+        if query.kind is None:
+            line, ids = self._sides_findings(draft, lang, index)
+            lines.append(line)
+            cited += ids
+        lines.append(angle_comparison(angle_facts(self.analysis), lang))
+        angles = (Region.RIGHT_COSTOPHRENIC_ANGLE, Region.LEFT_COSTOPHRENIC_ANGLE)
+        lungs = (Region.RIGHT_LUNG, Region.LEFT_LUNG)
+        for region in angles if query.kind == "effusion" else lungs:
+            anchor = self._region_anchor(region, index)
+            if anchor is None:
+                continue
+            cited.append(anchor.id)
+            draft.bindings.append(
+                Binding(
+                    phrase=region.value.replace("_", " "),
+                    rule=Rule.ANATOMICAL_DESCRIPTION,
+                    anchor_id=anchor.id,
+                )
+            )
+        draft.sections.append(
+            Section(
+                title=say("title_compare_sides", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(dict.fromkeys(cited)),
+            )
+        )
+
+    def _sides_findings(
+        self, draft: Draft, lang: Language, index: int
+    ) -> tuple[str, list[str]]:
+        """The focal findings of each lung, counted, the side with more said first."""
+        what = _what(None, lang)
+        count: dict[str, int] = {}
+        cites: dict[str, str] = {}
+        cited: list[str] = []
+        for side in ("right", "left"):
+            found = [
+                f
+                for f in self.reportable()
+                if f.is_focal and f.location.side.value == side
+            ]
+            anchors = [self._anchor_for_finding(f, index) for f in found]
+            draft.bindings += [
+                Binding(
+                    phrase=side,
+                    rule=Rule.CONSTRAINT,
+                    anchor_id=a.id,
+                    finding_id=a.finding_id,
+                )
+                for a in anchors
+            ]
+            count[side] = len(anchors)
+            cites[side] = (" " + cite([a.id for a in anchors])) if anchors else ""
+            cited += [a.id for a in anchors]
+        right, left = count["right"], count["left"]
+        more = "right" if right > left else "left"
+        lead = (
+            say("sides_lead_none", lang)
+            if right == left == 0
+            else say("sides_lead_same", lang)
+            if right == left
+            else say("sides_lead_more", lang, side=more, side_zh=_SIDE_ZH[more])
+        )
+        line = say(
+            "sides_findings",
+            lang,
+            lead=lead,
+            right=right,
+            left=left,
+            what=what,
+            right_whats=_plural(what, right),
+            left_whats=_plural(what, left),
+            right_ids=cites["right"],
+            left_ids=cites["left"],
+        )
+        return line, cited
 
     def _compared(self, query: Query, named: list[str], index: int) -> list[Anchor]:
         """The anchors a comparison is about: those named, else the positions or kind asked."""
