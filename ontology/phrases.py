@@ -21,6 +21,9 @@ from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
 
 
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
 @dataclass(frozen=True, slots=True)
 class CueSet:
     """The Chinese and English cues of one phrase table, compiled once.
@@ -41,7 +44,11 @@ class CueSet:
             match = pattern.search(text)
             if match:
                 return match.group(0)
-        lowered = text.lower()
+        # Chinese characters are word characters to `\b`, so "请问right side" would hide
+        # "right": English cues are matched with the Chinese set apart by spaces.
+        lowered = (
+            _CJK.sub(r" \g<0> ", text.lower()) if _CJK.search(text) else text.lower()
+        )
         for pattern in self.en:
             match = pattern.search(lowered)
             if match:
