@@ -401,7 +401,6 @@ class LesionAnswers(FindingAnswers):
     def _describe_anchor(
         self, draft: Draft, anchor: Anchor, lang: Language, index: int
     ) -> None:
-        zh = lang == "zh"
         self.anchors.reference(anchor.id, index)
         _bind_anchor(draft, anchor)
         if anchor.kind is AnchorKind.USER_DRAWN:
@@ -409,10 +408,10 @@ class LesionAnswers(FindingAnswers):
             return
         lines = [f"{cite([anchor.id])} {anchor.label(lang)}"]
         if "value_mm" in anchor.attributes or "value_px" in anchor.attributes:
-            lines.append(anchor.attributes.get("text_zh" if zh else "text_en", ""))
+            lines.append(anchor.attributes.get(f"text_{lang}", ""))
         draft.sections.append(
             Section(
-                title=f"【{anchor.id}】" if zh else f"Anchor {anchor.id}",
+                title=say("title_anchor", lang, id=anchor.id),
                 lines=tuple(lines),
                 anchor_ids=(anchor.id,),
             )
@@ -429,7 +428,6 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         query = self._query
         if query is not None and query.ellipsis and not mentions:
             mentions = self._slot_mentions(query, lang)
@@ -452,11 +450,7 @@ class LesionAnswers(FindingAnswers):
                     else None
                 )
                 if anchor is None:
-                    lines.append(
-                        f"未能在本图上定位{m.text}。"
-                        if zh
-                        else f"The {m.text} could not be located on this image."
-                    )
+                    lines.append(say("region_not_located", lang, region=m.text))
                     continue
                 cited.append(anchor.id)
                 draft.bindings.append(
@@ -471,7 +465,7 @@ class LesionAnswers(FindingAnswers):
             if cited or lines:
                 draft.sections.append(
                     Section(
-                        title="【定位】" if zh else "Location",
+                        title=say("title_location", lang),
                         lines=tuple(lines),
                         anchor_ids=tuple(cited),
                     )
@@ -488,22 +482,16 @@ class LesionAnswers(FindingAnswers):
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
         lobe = lobe_phrase(f.location, lang, self.vocabulary)
-        line = (
-            (
-                f"{cite([anchor.id])} 位于{location_phrase(f.location, lang)}"
-                + (f"，{lobe}" if lobe else "")
-                + "。"
-            )
-            if zh
-            else (
-                f"{cite([anchor.id])} In the {location_phrase(f.location, lang)}"
-                + (f"; {lobe}" if lobe else "")
-                + "."
-            )
+        line = say(
+            "finding_location_lobe" if lobe else "finding_location",
+            lang,
+            a=cite([anchor.id]),
+            where=location_phrase(f.location, lang),
+            lobe=lobe,
         )
         draft.sections.append(
             Section(
-                title="【定位】" if zh else "Location",
+                title=say("title_location", lang),
                 lines=(line,),
                 anchor_ids=(anchor.id,),
             )
@@ -536,30 +524,25 @@ class LesionAnswers(FindingAnswers):
         return mentions
 
     def _region_line(self, anchor: Anchor, lang: Language) -> str:
-        zh = lang == "zh"
         c = anchor.center
         conf = (
             ""
             if anchor.confidence is None
-            else (
-                f"，分割置信度 {anchor.confidence:.2f}"
-                if zh
-                else f", map confidence {anchor.confidence:.2f}"
-            )
+            else say("map_confidence", lang, value=anchor.confidence)
         )
-        note = ""
-        if anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith(
+        hilum = anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith(
             "hilum"
-        ):
-            note = (
-                "；参考点取肺门区血管密度峰值（近似血管分叉处）"
-                if zh
-                else "; the reference point is the density peak of the hilar vessels (an approximation of the bifurcation)"
-            )
-        return (
-            f"{cite([anchor.id])} {anchor.label(lang)}：中心约在图像坐标 ({c[0]:.0f}, {c[1]:.0f}){conf}{note}。"
-            if zh
-            else f"{cite([anchor.id])} {anchor.label(lang)}: centred near image pixel ({c[0]:.0f}, {c[1]:.0f}){conf}{note}."
+        )
+        note = say("hilum_point_note", lang) if hilum else ""
+        return say(
+            "region_line",
+            lang,
+            a=cite([anchor.id]),
+            label=anchor.label(lang),
+            x=c[0],
+            y=c[1],
+            conf=conf,
+            note=note,
         )
 
     def _drawn_region(
@@ -571,16 +554,11 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         if drawn is None:
             draft.sections.append(
                 Section(
-                    title="【需要标注】" if zh else "Draw a region first",
-                    lines=(
-                        "请先在图上框选区域，再提问“这个区域是什么？”。"
-                        if zh
-                        else "Draw a box on the image first, then ask about it.",
-                    ),
+                    title=say("title_draw_first", lang),
+                    lines=(say("draw_first", lang),),
                 )
             )
             return
@@ -588,7 +566,7 @@ class LesionAnswers(FindingAnswers):
         if not any(b.anchor_id == drawn.id for b in draft.bindings):
             draft.bindings.append(
                 Binding(
-                    phrase="这个区域" if zh else "this region",
+                    phrase=say("phrase_this_region", lang),
                     rule=Rule.DRAWN_REGION,
                     anchor_id=drawn.id,
                 )
@@ -596,9 +574,12 @@ class LesionAnswers(FindingAnswers):
         box = drawn.bbox
         location = self.analysis.anatomy.locate(box.center)
         lines = [
-            f"{cite([drawn.id])} 位置：{location_phrase(location, lang)}。"
-            if zh
-            else f"{cite([drawn.id])} Location: {location_phrase(location, lang)}."
+            say(
+                "drawn_location",
+                lang,
+                a=cite([drawn.id]),
+                where=location_phrase(location, lang),
+            )
         ]
         inside = [
             f
@@ -610,38 +591,21 @@ class LesionAnswers(FindingAnswers):
                 anchor = self._anchor_for_finding(f, index)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append(
-                "框选区域内未检出结节或实变样阴影。"
-                if zh
-                else "No nodule or consolidation-like opacity was detected inside the box."
-            )
+            lines.append(say("drawn_nothing_inside", lang))
         density = self._box_density(box)
         if density is not None:
-            word = (
-                (
-                    "密度高于肺野平均"
-                    if density > 1
-                    else "密度低于肺野平均"
-                    if density < -1
-                    else "密度与肺野平均相近"
-                )
-                if zh
-                else (
-                    "denser than the lung-field average"
-                    if density > 1
-                    else "more lucent than the lung-field average"
-                    if density < -1
-                    else "similar to the lung-field average"
-                )
+            word = say(
+                "box_denser"
+                if density > 1
+                else "box_more_lucent"
+                if density < -1
+                else "box_similar",
+                lang,
             )
-            lines.append(
-                f"区域平均密度：{word}（{density:+.1f} SD）。"
-                if zh
-                else f"Mean density: {word} ({density:+.1f} SD)."
-            )
+            lines.append(say("box_density", lang, word=word, sd=density))
         draft.sections.append(
             Section(
-                title="【框选区域分析】" if zh else "The region you drew",
+                title=say("title_drawn_region", lang),
                 lines=tuple(lines),
                 anchor_ids=(drawn.id,),
             )
