@@ -19,11 +19,6 @@ from ontology import (
 from ontology.phrases import load_phrases
 
 _FOCAL = frozenset({FindingKind.NODULE, FindingKind.MASS})
-_NEGATIVE_CAVEAT = {
-    "zh": "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。",
-    "en": "A radiograph misses small nodules and lesions hidden by bone or the heart; a negative result does not "
-    "exclude disease.",
-}
 
 
 def _status_line(item: ItemResult, lang: Language) -> str:
