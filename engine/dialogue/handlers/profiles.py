@@ -65,20 +65,14 @@ class ProfileAnswers(RelationAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         if profile is None:
             names = [
                 f"{p.name(lang)} ({p.id})" for p in self.vocabulary.profiles.values()
             ]
             draft.sections.append(
                 Section(
-                    title="【请选择评估方案】" if zh else "Which profile?",
-                    lines=(
-                        "请说明要对照的临床方案，例如："
-                        if zh
-                        else "Say which clinical profile to check, for example:",
-                        *names,
-                    ),
+                    title=say("title_which_profile", lang),
+                    lines=(say("which_profile", lang), *names),
                 )
             )
             return
@@ -116,26 +110,16 @@ class ProfileAnswers(RelationAnswers):
         lines = [headline(card, lang)]
         for group in ItemGroup:
             if card.in_group(group):
-                lines.append(card.group_heading(group, lang) + ("：" if zh else ":"))
+                heading = card.group_heading(group, lang)
+                lines.append(say("group_heading", lang, heading=heading))
                 lines.extend(_item_line(item, lang) for item in card.in_group(group))
-        lines.append(
-            f"合计：{card.totals(lang)}。" if zh else f"Total: {card.totals(lang)}."
-        )
+        lines.append(say("profile_total", lang, totals=card.totals(lang)))
         if subject_anchor is None and focal_profile:
-            lines.append(
-                "本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。"
-                if zh
-                else "No focal lesion was established as the subject, so the lesion items are not assessable."
-            )
-        limitation = profile.limitations_zh if zh else profile.limitations_en
+            lines.append(say("profile_no_subject", lang))
+        limitation = profile.limitations_zh if lang == "zh" else profile.limitations_en
         if limitation:
             lines.append(limitation)
-        name = profile.name(lang)
-        title = (
-            f"【{name}X线典型征象对照】"
-            if zh
-            else f"{name}: radiographic sign checklist"
-        )
+        title = say("title_profile", lang, profile=profile.name(lang))
         cited = sorted(
             {a for i in card.items for a in i.evidence_anchor_ids},
             key=lambda s: int(s[1:]),
@@ -147,39 +131,31 @@ class ProfileAnswers(RelationAnswers):
     def _explain(
         self, draft: Draft, *, lang: Language, index: int, signs: list[Any], **_: Any
     ) -> None:
-        zh = lang == "zh"
         if not signs:
             self._help(draft, lang=lang)
             return
         sign = signs[0]
+        zh = lang == "zh"  # the sign's own bilingual fields, read from the vocabulary
         lines = [sign.visual_pattern_zh if zh else sign.visual_pattern_en]
         meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
         if meaning:
-            lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
-        assess = {
-            "yes": ("胸片可评估", "Assessable on a radiograph"),
-            "limited": ("胸片评估有限", "Limited on a radiograph"),
-            "ct_only": ("仅 CT 可评估", "CT only"),
-        }[sign.cxr_assessable.value]
-        lines.append(assess[0] if zh else assess[1])
+            lines.append(say("clinical_meaning", lang, meaning=meaning))
+        lines.append(say(f"assessable_{sign.cxr_assessable.value}", lang))
+        fleischner = say(
+            "fleischner_glossary",
+            lang,
+            status=fleischner_words(sign.fleischner.value, lang),
+        )
         codes = [
-            c
-            for c in (
-                f"RadLex {sign.radlex}" if sign.radlex else "",
-                ("Fleischner 术语表：" if zh else "Fleischner glossary: ")
-                + fleischner_words(sign.fleischner.value, lang),
-            )
-            if c
+            c for c in (f"RadLex {sign.radlex}" if sign.radlex else "", fleischner) if c
         ]
-        lines.append("；".join(codes) if zh else "; ".join(codes))
+        lines.append(say("list_separator", lang).join(codes))
         cited: list[str] = []
         if sign.rule is not None and sign.rule.feature.startswith("focal."):
             lines += self._sign_on_focus(draft, sign, lang, index, cited)
         draft.sections.append(
             Section(
-                title=f"【征象解释：{sign.name('zh')}】"
-                if zh
-                else f"Sign: {sign.name('en')}",
+                title=say("title_explain_sign", lang, sign=sign.name(lang)),
                 lines=tuple(line for line in lines if line),
                 anchor_ids=tuple(cited),
             )
@@ -193,7 +169,6 @@ class ProfileAnswers(RelationAnswers):
         With several focal findings in focus each is assessed on its own line, so that no
         one of them is picked silently.
         """
-        zh = lang == "zh"
         focus = [
             (a, f)
             for a in self.anchors.focus(index)
@@ -203,11 +178,7 @@ class ProfileAnswers(RelationAnswers):
         ]
         lines: list[str] = []
         if len(focus) > 1:
-            lines.append(
-                f"对话当前涉及 {len(focus)} 个局灶性病灶，逐一评估："
-                if zh
-                else f"The conversation is about {len(focus)} focal lesions; each is assessed:"
-            )
+            lines.append(say("focus_several", lang, n=len(focus)))
         for anchor, f in focus:
             item = assess(
                 lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
@@ -218,7 +189,7 @@ class ProfileAnswers(RelationAnswers):
             cited.append(anchor.id)
             draft.bindings.append(
                 Binding(
-                    phrase="本图当前病灶" if zh else "the lesion under discussion",
+                    phrase=say("phrase_lesion_in_focus", lang),
                     rule=Rule.FOCUS,
                     anchor_id=anchor.id,
                     finding_id=f.id,
@@ -228,13 +199,14 @@ class ProfileAnswers(RelationAnswers):
             )
             present = item.status is MatchStatus.MET
             lines.append(
-                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, Language.ZH)}）："
-                + ("符合" if present else "不符合")
-                + f"（{item.reason('zh')}）"
-                if zh
-                else f"{cite([anchor.id])} On this image, the lesion under discussion ({self._finding_label(f, Language.EN)}): "
-                + ("present" if present else "absent")
-                + f" ({item.reason('en')})"
+                say(
+                    "sign_on_focus",
+                    lang,
+                    a=cite([anchor.id]),
+                    label=self._finding_label(f, lang),
+                    status=say("sign_present" if present else "sign_absent", lang),
+                    reason=item.reason(lang),
+                )
             )
         return lines
 
