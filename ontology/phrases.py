@@ -78,7 +78,7 @@ class Phrases:
     answers: dict[str, dict[str, str]]
     speller: Speller
 
-    def say(self, name: str, lang: str, **fields: object) -> str:
+    def say(self, name: str, lang: str, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
 
         Raises:

@@ -325,7 +325,7 @@ class FindingAnswers(Binder):
             )
         cited = list(item.evidence_anchor_ids)
         if item.unassessable is Unassessable.NOT_MEASURED:
-            pattern = sign.visual_pattern_zh if lang == "zh" else sign.visual_pattern_en
+            pattern = getattr(sign, f"visual_pattern_{lang}")
             lines.append(say("look_on_film", lang, pattern=pattern))
             for other in related:
                 cited += other.evidence_anchor_ids
@@ -333,7 +333,7 @@ class FindingAnswers(Binder):
                     f"{_status_line(other, lang)} {cite(other.evidence_anchor_ids)}"
                 )
                 lines.append(say("related_measured", lang, status=status.rstrip()))
-        meaning = sign.clinical_meaning_zh if lang == "zh" else sign.clinical_meaning_en
+        meaning = getattr(sign, f"clinical_meaning_{lang}")
         if meaning:
             lines.append(say("clinical_meaning", lang, meaning=meaning))
         draft.sections.append(

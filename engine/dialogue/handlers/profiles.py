@@ -116,7 +116,7 @@ class ProfileAnswers(RelationAnswers):
         lines.append(say("profile_total", lang, totals=card.totals(lang)))
         if subject_anchor is None and focal_profile:
             lines.append(say("profile_no_subject", lang))
-        limitation = profile.limitations_zh if lang == "zh" else profile.limitations_en
+        limitation = getattr(profile, f"limitations_{lang}")
         if limitation:
             lines.append(limitation)
         title = say("title_profile", lang, profile=profile.name(lang))
@@ -135,9 +135,9 @@ class ProfileAnswers(RelationAnswers):
             self._help(draft, lang=lang)
             return
         sign = signs[0]
-        zh = lang == "zh"  # the sign's own bilingual fields, read from the vocabulary
-        lines = [sign.visual_pattern_zh if zh else sign.visual_pattern_en]
-        meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
+        # The sign's own bilingual fields, read from the vocabulary.
+        lines = [getattr(sign, f"visual_pattern_{lang}")]
+        meaning = getattr(sign, f"clinical_meaning_{lang}")
         if meaning:
             lines.append(say("clinical_meaning", lang, meaning=meaning))
         lines.append(say(f"assessable_{sign.cxr_assessable.value}", lang))
