@@ -90,9 +90,8 @@ def _shape_word(f: Finding, lang: Language) -> str:
         return ""
     ratio = f.long_axis_px / max(f.short_axis_px, 1e-6)
     irregular = f.margin is not None and len(f.margin.notches) >= 4
-    if lang == "zh":
-        return "不规则形" if irregular else "类圆形" if ratio < 1.3 else "椭圆形"
-    return "irregular" if irregular else "round" if ratio < 1.3 else "oval"
+    shape = "irregular" if irregular else "round" if ratio < 1.3 else "oval"
+    return say(f"shape_{shape}", lang)
 
 
 def fleischner_words(status: str, lang: Language) -> str:
