@@ -20,8 +20,18 @@ from ontology.errors import InvalidOntologyData
 from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
 
-
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=256)
+def _english_view(text: str) -> str:
+    r"""The question as English cues read it: lower case, Chinese set apart by spaces.
+
+    Chinese characters are word characters to `\b`, so "请问right side" would hide
+    "right"; every cue table reads the same question, so the view is made once.
+    """
+    lowered = text.lower()
+    return _CJK.sub(r" \g<0> ", lowered) if _CJK.search(lowered) else lowered
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +54,7 @@ class CueSet:
             match = pattern.search(text)
             if match:
                 return match.group(0)
-        # Chinese characters are word characters to `\b`, so "请问right side" would hide
-        # "right": English cues are matched with the Chinese set apart by spaces.
-        lowered = (
-            _CJK.sub(r" \g<0> ", text.lower()) if _CJK.search(text) else text.lower()
-        )
+        lowered = _english_view(text)
         for pattern in self.en:
             match = pattern.search(lowered)
             if match:
