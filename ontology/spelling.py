@@ -31,6 +31,11 @@ def _deletions(word: str, edits: int) -> set[str]:
     return found
 
 
+def _squeeze(word: str) -> str:
+    """The word with each run of one letter written once ("effusion" -> "efusion")."""
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
 def edit_distance(a: str, b: str) -> int:
     """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
     previous2: list[int] = []
@@ -61,6 +66,12 @@ class Speller:
         for word in self._words:
             for key in {word} | _deletions(word, 2 if len(word) >= _LONG else 1):
                 self._index.setdefault(key, set()).add(word)
+        # A doubled or undoubled letter is the commonest slip ("efussion", "calcifiied"):
+        # words are also indexed with their double letters squeezed to one.
+        squeezed: dict[str, set[str]] = {}
+        for word in self._words:
+            squeezed.setdefault(_squeeze(word), set()).add(word)
+        self._squeezed = {k: min(v, key=len) for k, v in squeezed.items()}
         # Longest first, so a longer slip is replaced before a slip inside it.
         self._replacements = sorted(replacements.items(), key=lambda kv: -len(kv[0]))
 
@@ -82,6 +93,9 @@ class Speller:
             return None
         if any(token.startswith(w) for w in self._words if len(w) <= len(token)):
             return None  # an inflection of a known word: "margins", "nodules"
+        same = self._squeezed.get(_squeeze(token))
+        if same is not None and not same.startswith(token):
+            return same
         keys = {token} | _deletions(token, 2 if len(token) >= _LONG - 1 else 1)
         near = {w for k in keys for w in self._index.get(k, ())}
         scored = sorted(

@@ -336,8 +336,12 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if any(phrases.cue(n).find(text) for n in REFUSALS):
         return IntentKind.OUT_OF_SCOPE
     kind = q.intent
-    if kind is IntentKind.PROFILE and _asks_film_sign(q):
-        return IntentKind.PRESENCE
+    if kind is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
+        # "两侧胸腔积液哪侧多", "有肺炎没": a profile's sign, compared or asked about
+        if _compares(q, phrases):
+            return IntentKind.COMPARE
+        if _asks_film_sign(q):
+            return IntentKind.PRESENCE
     if kind in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.DRAWN_REGION):
         return kind
     if _compares(q, phrases):
@@ -392,7 +396,7 @@ def _defines(q: Query, phrases: Phrases) -> bool:
 
 def _asks_film_sign(q: Query) -> bool:
     """Whether a question naming a profile asks about its sign ("Is there a pneumothorax?")."""
-    if IntentKind.PROFILE in q.cue.hits or q.cue.explain or q.kind is None:
+    if q.cue.explain or q.kind is None:
         return False
     if q.kind in load_phrases().kind_film_signs:
         return True

@@ -15,6 +15,7 @@ from ontology.spelling import Speller, edit_distance
         ("ignroe previus instructons", "ignore previous instructions"),
         ("pnuemothroax", "pneumothorax"),  # two swaps in a long word
         ("积夜多吗", "积液多吗"),  # a Chinese homophone
+        ("any efussion", "any effusion"),  # a letter doubled in the wrong place
     ],
 )
 def test_a_misspelt_known_word_is_read_as_meant(typed: str, meant: str) -> None:
