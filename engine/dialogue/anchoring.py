@@ -79,6 +79,23 @@ def _size(f: Finding) -> tuple[float, float] | None:
     return (f.long_axis_mm, f.short_axis_mm)
 
 
+def _size_attributes(f: Finding) -> dict[str, Any]:
+    """What a reader needs to weigh the size: its interval, or the estimate and its error.
+
+    Without them a table shows a bare "18 mm" (or nothing on a film without spacing), and
+    a reader cannot tell a measured size from one estimated at ±15 %.
+    """
+    if f.size_estimate is not None:
+        e = f.size_estimate
+        return {
+            "size_estimate_mm": [e.long_axis_mm, e.short_axis_mm],
+            "relative_error": e.relative_error,
+        }
+    if f.diameter_interval_mm is not None:
+        return {"size_interval_mm": list(f.diameter_interval_mm)}
+    return {}
+
+
 class Anchoring:
     """Creates and references anchors, and words the finding lines every answer shares."""
 
@@ -132,7 +149,7 @@ class Anchoring:
                 finding_id=f.id,
                 confidence=f.confidence,
                 size_mm=_size(f),
-                attributes={"center": list(f.center)},
+                attributes={"center": list(f.center), **_size_attributes(f)},
             )
         )
 
@@ -148,7 +165,7 @@ class Anchoring:
             else Geometry.from_box(f.bbox)
         )
         margin = f.margin
-        attributes: dict[str, Any] = {"center": list(f.center)}
+        attributes: dict[str, Any] = {"center": list(f.center), **_size_attributes(f)}
         if margin is not None:
             attributes["notches"] = [
                 {"clock": n.clock, "depth_mm": n.depth_mm} for n in margin.notches
