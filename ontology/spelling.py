@@ -62,6 +62,7 @@ class Speller:
 
     def __init__(self, words: Iterable[str], replacements: dict[str, str]) -> None:
         self._words = frozenset(w for w in words if len(w) >= _MIN_LENGTH)
+        self._longest = max((len(w) for w in self._words), default=0)
         self._index: dict[str, set[str]] = {}
         for word in self._words:
             for key in {word} | _deletions(word, 2 if len(word) >= _LONG else 1):
@@ -90,6 +91,11 @@ class Speller:
     def word(self, token: str) -> str | None:
         """The known word a lower-case token is a slip of, or None (known or unknown)."""
         if len(token) < _MIN_LENGTH - 1 or token in self._words:
+            return None
+        if len(token) > self._longest + 2:
+            # Two edits cannot reach a known word, and the deletion neighbourhood of a
+            # long token grows with its length cubed: a pasted 100,000-letter "word"
+            # would hold the session for minutes.
             return None
         if any(token.startswith(w) for w in self._words if len(w) <= len(token)):
             return None  # an inflection of a known word: "margins", "nodules"

@@ -47,3 +47,17 @@ def test_edit_distance_counts_a_swap_as_one_edit() -> None:
     assert edit_distance("ignroe", "ignore") == 1
     assert edit_distance("nodle", "nodule") == 1
     assert edit_distance("abc", "abc") == 0
+
+
+def test_a_token_too_long_to_be_a_slip_is_never_expanded(monkeypatch) -> None:
+    # A pasted 100,000-letter "word" once held a session for minutes: its deletion
+    # neighbourhood grows with the cube of its length. No known word is that long.
+    import ontology.spelling as spelling
+
+    def no_expansion(word: str, edits: int) -> set[str]:
+        raise AssertionError(f"expanded a {len(word)}-letter token")
+
+    speller = Speller(["effusion", "pneumothorax"], {})
+    monkeypatch.setattr(spelling, "_deletions", no_expansion)
+    assert speller.word("x" * 15) is None
+    assert speller.fix("a" * 100_000) == "a" * 100_000
