@@ -198,19 +198,23 @@ def submit_from_input(
     conversation_key: str,
     working: DrawnBox | None,
     prefix: str,
-    read_only: bool = False,
+    read_only: int | None = None,
 ) -> None:
     """The chat input's callback: queue what the reader sent, checked against ASK.
 
     A callback runs to completion before the next script run starts, so no later send
     can interrupt it between reading the question and queueing it, as it could in the
     script body. The question is pinned to the conversation the picker holds now (the
-    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on a
-    read-only conversation (someone else's, or kept for teaching/QA) opens a new one.
+    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on the
+    read-only conversation ``read_only`` (someone else's, or kept for teaching/QA) opens
+    a new one. It is an id, not a flag: the input was drawn before the run adopted the
+    conversation a first question opened, and the next question belongs there.
     """
     chosen = st.session_state.get(conversation_key)
     conversation_id = (
-        chosen if isinstance(chosen, int) and chosen > 0 and not read_only else None
+        chosen
+        if isinstance(chosen, int) and chosen > 0 and chosen != read_only
+        else None
     )
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
     if not isinstance(question, str) or not question.strip():

@@ -398,6 +398,24 @@ def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db,
     assert at.query_params["conversation"] == str(newest.conversation_id)
 
 
+def test_the_next_question_after_starting_a_conversation_stays_in_it(app_env, demo_db):
+    # The chat input drawn before the first answer still belonged to the read-only
+    # conversation; the second question must follow the reader into the new one.
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    for question in ("How large is this lesion?", "Is its margin regular?"):
+        at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(question).run()
+        assert not at.exception, [e.value for e in at.exception]
+    with open_store(demo_db) as store:
+        newest = store.list_conversations(SEED_CASE)[-1]
+        turns = store.list_turns(newest.conversation_id)
+        assert len(store.list_turns(SEED_EN)) == 4
+    assert [t.question for t in turns] == [
+        "How large is this lesion?",
+        "Is its margin regular?",
+    ]
+    assert at.query_params["conversation"] == str(newest.conversation_id)
+
+
 def test_a_conversation_kept_for_teaching_is_read_only_for_its_author(app_env, demo_db):
     from cases.worklist import ConversationMark
 
