@@ -3,6 +3,7 @@ annotations, replay, quiz, compare, audit, ontology, settings and roles behave."
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
@@ -50,8 +51,6 @@ def texts(at) -> str:
 
 def viewer_data(at) -> dict:
     """What the case page's image viewer was given (film, overlay, focus)."""
-    import json
-
     (viewer,) = [
         c
         for c in at.get("bidi_component")
@@ -314,6 +313,37 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     met = next(m for m in at.metric if m.label == "met")
     assert int(met.value) >= 1
     assert at.query_params["conversation"] == str(SEED_ZH)
+
+
+def test_a_follow_up_sends_the_viewer_its_overlay_not_the_film_again(app_env, demo_db):
+    # Every rerun sends the viewer's data again; the film goes by a media link that
+    # stays the same, so a follow-up carries the new overlay and not the pixels.
+    own = _own_conversation(demo_db, "local:tester", SEED_EN_QUESTIONS[:1])
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=own)
+    before = viewer_data(at)
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "How large is this lesion?"
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = viewer_data(at)
+    assert after["revision"] != before["revision"]  # the new turn's overlay
+    assert after["image"] == before["image"]
+    # A relative link to the media endpoint (AppTest's is mock/media/...).
+    assert re.fullmatch(r"(mock/)?media/\w+\.jpg", after["image"])
+    assert len(json.dumps(after)) < 20_000  # the light copy alone is about 160 KB
+
+
+def test_an_answer_shown_as_it_arrives_says_what_it_did_with_anchors(app_env, demo_db):
+    # The answer the run followed reads like the stored turn (events included), so the
+    # page does not depend on a later run redrawing the transcript.
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE)
+    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
+        0
+    ).run()  # + new conversation
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(SEED_EN_QUESTIONS[0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(str(c.value) for c in at.chat_message[-1].caption)
+    assert re.search(r"Turn 1 · .* ms · A1 created", shown), shown
 
 
 def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
