@@ -10,7 +10,10 @@ Usage:
    the case's newest conversation, the image viewer has drawn the film and painted its
    overlay, and the script run has finished. The same page opened in a fresh browser tab is timed
    too: that adds Streamlit's own start in the browser (a one-line "hello" app takes about
-   as long on this machine, see docs/benchmarks.md).
+   as long on this machine, see docs/benchmarks.md). A fresh tab is a new browser profile
+   (empty HTTP cache: every Streamlit bundle is fetched and compiled); both pages are
+   also timed in new tabs of one browser context that has opened them before, as a
+   reader's second tab is (bundles from the HTTP cache).
 3. Follow-up: in that tab, from pressing Enter on a follow-up question to the new answer
    in the transcript and the new overlay painted in the viewer. The demo's conversations
    are another reader's (read-only), so an untimed first question opens the reader's own
@@ -65,7 +68,10 @@ TARGETS_S = {
     "follow_up_turn": 0.5,
     "case_list_page_switch": 1.0,
     "hello_fresh_tab": 2.0,
+    "hello_cached_tab": 2.0,
+    "case_page_cached_tab": 1.5,
 }
+VIEWPORT = {"width": 1600, "height": 1000}
 
 # The case page's image viewer (a components-v2 element in a shadow root): its film drawn
 # and its overlay painted. Overlay pixels are the coloured ones (the film is grey).
@@ -149,7 +155,14 @@ def summary(name: str, samples: list[float], **extra: object) -> dict[str, objec
     }
 
 
-def bench_hello(browser, folder: Path, runs: int) -> list[float]:
+def new_tab(browser, cached):
+    """A fresh tab: in a new browser profile (empty HTTP cache), or, with ``cached`` (a
+    browser context that has opened the page before), a new tab of that browser, whose
+    HTTP cache already holds Streamlit's script bundles."""
+    return cached.new_page() if cached else browser.new_page(viewport=VIEWPORT)
+
+
+def bench_hello(browser, folder: Path, runs: int, cached=None) -> list[float]:
     """Streamlit's own start in a fresh tab: a one-line app, for comparison."""
     app = folder / "hello.py"
     app.write_text('import streamlit as st\nst.title("hello")\n', encoding="utf-8")
@@ -157,7 +170,7 @@ def bench_hello(browser, folder: Path, runs: int) -> list[float]:
     samples = []
     try:
         for _ in range(runs + 1):
-            page = browser.new_page(viewport={"width": 1600, "height": 1000})
+            page = new_tab(browser, cached)
             t0 = time.perf_counter()
             page.goto(url)
             page.get_by_role("heading", name="hello").wait_for(timeout=120_000)
@@ -204,16 +217,22 @@ def bench_case_open(
 
 
 def bench_case_page(
-    browser, url: str, case_id: str, conversation: int, messages: int, runs: int
+    browser,
+    url: str,
+    case_id: str,
+    conversation: int,
+    messages: int,
+    runs: int,
+    cached=None,
 ) -> list[float]:
     target = f"{url}/case?id={case_id}&conversation={conversation}"
-    warm = browser.new_page(viewport={"width": 1600, "height": 1000})
+    warm = new_tab(browser, cached)
     warm.goto(target)
     warm.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
     warm.close()
     samples = []
     for _ in range(runs):
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page = new_tab(browser, cached)
         t0 = time.perf_counter()
         page.goto(target)
         page.wait_for_function(
@@ -310,6 +329,23 @@ def bench_demo_pages(browser, folder: Path, runs: int) -> list[dict[str, object]
             summary("case_page_fresh_tab", samples, case=seed_case, turns=seed["turns"])
         )
         print(json.dumps(results[-1]), flush=True)
+        cached = browser.new_context(viewport=VIEWPORT)
+        samples = bench_case_page(
+            browser,
+            url,
+            seed_case,
+            seed["conversation_id"],
+            2 * seed["turns"],
+            runs,
+            cached=cached,
+        )
+        cached.close()
+        results.append(
+            summary(
+                "case_page_cached_tab", samples, case=seed_case, turns=seed["turns"]
+            )
+        )
+        print(json.dumps(results[-1]), flush=True)
         samples = bench_follow_up(
             browser, url, seed_case, follow_up["conversation_id"], runs
         )
@@ -364,6 +400,11 @@ def main(argv: list[str] | None = None) -> int:
                 summary("hello_fresh_tab", bench_hello(browser, folder, args.runs))
             )
             print(json.dumps(results[-1]), flush=True)
+            cached = browser.new_context(viewport=VIEWPORT)
+            samples = bench_hello(browser, folder, args.runs, cached=cached)
+            cached.close()
+            results.append(summary("hello_cached_tab", samples))
+            print(json.dumps(results[-1]), flush=True)
             results += bench_demo_pages(browser, folder, args.runs)
         if not args.skip_list:
             big = folder / "list.duckdb"
@@ -390,6 +431,8 @@ def main(argv: list[str] | None = None) -> int:
         "case_page_ready": "Case page ready: opened from the worklist (viewer + transcript), engine warm",
         "case_page_fresh_tab": "Case page ready in a fresh browser tab (4-turn conversation)",
         "hello_fresh_tab": "For comparison: a one-line Streamlit app in a fresh browser tab",
+        "hello_cached_tab": "For comparison: the one-line app in a new tab, browser cache warm",
+        "case_page_cached_tab": "Case page in a new tab of a browser that has opened it before",
         "follow_up_turn": "Follow-up question: Enter to answer + overlay drawn",
         "case_list_page_switch": f"Case list, {args.cases:,} cases / {args.turns:,} turns: page switch",
     }
@@ -407,6 +450,11 @@ def main(argv: list[str] | None = None) -> int:
             by_name["hello_fresh_tab"]["median_s"]
         )
         print(f"fresh-tab case page / one-line Streamlit page (medians): {ratio:.2f}")
+    if {"case_page_cached_tab", "hello_cached_tab"} <= set(by_name):
+        ratio = float(by_name["case_page_cached_tab"]["median_s"]) / float(
+            by_name["hello_cached_tab"]["median_s"]
+        )
+        print(f"same, browser cache warm (medians): {ratio:.2f}")
     return 0
 
 

@@ -14,6 +14,7 @@ from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
 from dashboard.state import SessionKey
 from engine.analysis import AnalysisCache
+from engine.anchors import AnchorEvent as EngineAnchorEvent
 from engine.backends.base import ModelBackend
 from services import access, workflows
 from services.access import Right
@@ -28,10 +29,34 @@ def _titles(answer_json: Mapping[str, object]) -> list[str]:
     return [str(s.get("title", "")) for s in sections if isinstance(s, dict)]
 
 
-def _events_text(ctx: PageContext, events: Sequence[cases.AnchorEvent]) -> str:
+def _events_text(
+    ctx: PageContext, events: Sequence[cases.AnchorEvent | EngineAnchorEvent]
+) -> str:
     return ", ".join(
-        f"{e.anchor_id} {ctx.t(f'status.{e.status.value}')}" for e in events
+        f"{e.anchor_id} {ctx.t(f'status.{e.status.value}')}"
+        for e in sorted(events, key=lambda e: e.anchor_id)  # as the store lists them
     )
+
+
+def _answer_footer(
+    ctx: PageContext,
+    number: int,
+    model: str,
+    latency_ms: float,
+    events: Sequence[cases.AnchorEvent | EngineAnchorEvent],
+    warnings: Sequence[object],
+) -> None:
+    """Turn, model, latency, what happened to anchors, then the answer's warnings.
+
+    The same for an answer shown as it arrives and for the stored turn, so the page reads
+    the same whether or not another run redraws the transcript.
+    """
+    parts = [ctx.t("chat.turn", number=number), escape(model), f"{latency_ms:.0f} ms"]
+    if events:
+        parts.append(escape(_events_text(ctx, events)))
+    st.caption(" · ".join(p for p in parts if p))
+    for warning in warnings:
+        st.caption(f":material/warning: {escape(str(warning))}")
 
 
 def render_turn(
@@ -61,18 +86,15 @@ def render_turn(
         model = " ".join(
             str(answer.get(k, "")) for k in ("backend", "model_version")
         ).strip()
-        parts = [
-            ctx.t("chat.turn", number=number),
-            escape(model),
-            f"{turn.latency_ms:.0f} ms",
-        ]
-        if events:
-            parts.append(escape(_events_text(ctx, events)))
-        st.caption(" · ".join(p for p in parts if p))
         warnings = answer.get("warnings")
-        if isinstance(warnings, list):
-            for warning in warnings:
-                st.caption(f":material/warning: {escape(str(warning))}")
+        _answer_footer(
+            ctx,
+            number,
+            model,
+            turn.latency_ms,
+            events,
+            warnings if isinstance(warnings, list) else [],
+        )
 
 
 def render_transcript(
@@ -198,19 +220,23 @@ def submit_from_input(
     conversation_key: str,
     working: DrawnBox | None,
     prefix: str,
-    read_only: bool = False,
+    read_only: int | None = None,
 ) -> None:
     """The chat input's callback: queue what the reader sent, checked against ASK.
 
     A callback runs to completion before the next script run starts, so no later send
     can interrupt it between reading the question and queueing it, as it could in the
     script body. The question is pinned to the conversation the picker holds now (the
-    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on a
-    read-only conversation (someone else's, or kept for teaching/QA) opens a new one.
+    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on the
+    read-only conversation ``read_only`` (someone else's, or kept for teaching/QA) opens
+    a new one. It is an id, not a flag: the input was drawn before the run adopted the
+    conversation a first question opened, and the next question belongs there.
     """
     chosen = st.session_state.get(conversation_key)
     conversation_id = (
-        chosen if isinstance(chosen, int) and chosen > 0 and not read_only else None
+        chosen
+        if isinstance(chosen, int) and chosen > 0 and chosen != read_only
+        else None
     )
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
     if not isinstance(question, str) or not question.strip():
@@ -312,12 +338,11 @@ def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
             st.markdown(
                 answer_markdown(result.answer_text, [s.title for s in result.sections])
             )
-            st.caption(
-                " · ".join(
-                    [
-                        ctx.t("chat.turn", number=result.index),
-                        escape(f"{result.backend} {result.model_version}"),
-                        f"{result.latency_ms:.0f} ms",
-                    ]
-                )
+            _answer_footer(
+                ctx,
+                result.index,
+                f"{result.backend} {result.model_version}".strip(),
+                result.latency_ms,
+                [e for e in result.events if e.turn_index == result.index],
+                result.warnings,
             )

@@ -2,9 +2,12 @@
 
 A Streamlit components-v2 element whose HTML, CSS and JavaScript are static files in
 ``viewer_assets/`` (no network, no build step). It stays mounted across reruns, so a new answer
-replaces only the overlay: the decoded film and the reader's view are kept. It receives
-the image at full resolution (up to
-``resources.VIEWER_MAX_SIDE``) so that zooming shows the film's own pixels, and the overlay as the
+replaces only the overlay: the decoded film and the reader's view are kept. The film
+travels as a link to Streamlit's media endpoint, not in the element's data: every rerun
+sends the element again, and a follow-up question then sends its overlay, not the film
+(about 160 KB of base64 for the light copy, 8 MB once zoomed to full resolution). It
+receives a light copy first and the film at full resolution (up to
+``resources.VIEWER_MAX_SIDE``) once zoomed past it, and the overlay as the
 same Fabric objects the drawing canvas uses, computed once for a base size; the page
 scales their geometry with the view and keeps their lines and labels the same size on
 screen. Window and level act on the display values (after the file's own VOI), so the
@@ -22,6 +25,7 @@ from importlib import resources as package_files
 from typing import Any
 
 import streamlit as st
+from streamlit import runtime
 
 from dashboard.components.frame import PageContext
 from services.overlay import Badge, DisplayImage
@@ -56,6 +60,22 @@ def _component() -> Any:
     )
 
 
+def image_url(image: DisplayImage, view_key: str) -> str:
+    """A link the viewer loads the film from: the same link for the same pixels.
+
+    Registered with Streamlit's media files for this session on every run that draws
+    the viewer, as ``st.image`` does. The link is relative (``media/...``): every page
+    sits one level below the server's base path, so it also works behind a prefix.
+    Without a Streamlit runtime (bare mode) the film goes inline as a ``data:`` URL.
+    """
+    if not runtime.exists():
+        return "data:image/jpeg;base64," + base64.b64encode(image.data).decode()
+    url = runtime.get_instance().media_file_mgr.add(
+        image.data, "image/jpeg", f"casebook-viewer-{view_key}"
+    )
+    return url.lstrip("/")
+
+
 def config(
     ctx: PageContext,
     *,
@@ -82,7 +102,7 @@ def config(
         # overlay is on screen, even when it looks the same as the last one).
         "revision": f"{turn}-"
         + hashlib.sha1(json.dumps(overlay, sort_keys=True).encode()).hexdigest()[:12],
-        "image": "data:image/jpeg;base64," + base64.b64encode(image.data).decode(),
+        "image": image_url(image, view_key),
         # Film units are the full-resolution copy's pixels, whichever copy is sent.
         "imageWidth": full_size[0],
         "imageHeight": full_size[1],

@@ -278,7 +278,16 @@ with composer:
         key=SessionKey.CHAT_INPUT.value,
         max_chars=2000,
         on_submit=chat.submit_from_input,
-        args=(ctx, queue, conversation_key, working, prefix, read_only is not None),
+        args=(
+            ctx,
+            queue,
+            conversation_key,
+            working,
+            prefix,
+            conversation.conversation_id
+            if read_only is not None and conversation is not None
+            else None,
+        ),
     )
 
 # Show the conversation the queue opened for questions asked before one existed, or

@@ -3,6 +3,7 @@ annotations, replay, quiz, compare, audit, ontology, settings and roles behave."
 
 from __future__ import annotations
 
+import json
 import re
 
 import duckdb
@@ -50,8 +51,6 @@ def texts(at) -> str:
 
 def viewer_data(at) -> dict:
     """What the case page's image viewer was given (film, overlay, focus)."""
-    import json
-
     (viewer,) = [
         c
         for c in at.get("bidi_component")
@@ -317,6 +316,37 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     assert at.query_params["conversation"] == str(SEED_ZH)
 
 
+def test_a_follow_up_sends_the_viewer_its_overlay_not_the_film_again(app_env, demo_db):
+    # Every rerun sends the viewer's data again; the film goes by a media link that
+    # stays the same, so a follow-up carries the new overlay and not the pixels.
+    own = _own_conversation(demo_db, "local:tester", SEED_EN_QUESTIONS[:1])
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=own)
+    before = viewer_data(at)
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
+        "How large is this lesion?"
+    ).run()
+    assert not at.exception, [e.value for e in at.exception]
+    after = viewer_data(at)
+    assert after["revision"] != before["revision"]  # the new turn's overlay
+    assert after["image"] == before["image"]
+    # A relative link to the media endpoint (AppTest's is mock/media/...).
+    assert re.fullmatch(r"(mock/)?media/\w+\.jpg", after["image"])
+    assert len(json.dumps(after)) < 20_000  # the light copy alone is about 160 KB
+
+
+def test_an_answer_shown_as_it_arrives_says_what_it_did_with_anchors(app_env, demo_db):
+    # The answer the run followed reads like the stored turn (events included), so the
+    # page does not depend on a later run redrawing the transcript.
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE)
+    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
+        0
+    ).run()  # + new conversation
+    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(SEED_EN_QUESTIONS[0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = " ".join(str(c.value) for c in at.chat_message[-1].caption)
+    assert re.search(r"Turn 1 · .* ms · A1 created", shown), shown
+
+
 def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
     at = open_page(app_env(demo_db, actor="dr.zhang"), "case", id=SEED_CASE)
     at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
@@ -396,6 +426,24 @@ def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db,
     if seed:  # seeded, the follow-up binds to the lesion of the questions before it
         assert "[A" in turns[-1].answer_text
     assert f"Started conversation #{newest.conversation_id}" in texts(at)
+    assert at.query_params["conversation"] == str(newest.conversation_id)
+
+
+def test_the_next_question_after_starting_a_conversation_stays_in_it(app_env, demo_db):
+    # The chat input drawn before the first answer still belonged to the read-only
+    # conversation; the second question must follow the reader into the new one.
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    for question in ("How large is this lesion?", "Is its margin regular?"):
+        at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(question).run()
+        assert not at.exception, [e.value for e in at.exception]
+    with open_store(demo_db) as store:
+        newest = store.list_conversations(SEED_CASE)[-1]
+        turns = store.list_turns(newest.conversation_id)
+        assert len(store.list_turns(SEED_EN)) == 4
+    assert [t.question for t in turns] == [
+        "How large is this lesion?",
+        "Is its margin regular?",
+    ]
     assert at.query_params["conversation"] == str(newest.conversation_id)
 
 

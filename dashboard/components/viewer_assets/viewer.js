@@ -302,6 +302,9 @@ function createViewer(root) {
       applyWindow();
       draw();
     };
+    // The film comes from the server's media files: a link that a rerun dropped before
+    // it was fetched is loaded again with the next update.
+    source.onerror = () => { if (imageKey === config.imageKey) imageKey = null; };
     source.src = config.image;
   }
 

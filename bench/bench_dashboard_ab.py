@@ -1,0 +1,201 @@
+"""Case page in a fresh tab and follow-up turns: this tree against a git ref, interleaved.
+
+Usage:
+    python bench/bench_dashboard_ab.py [--base main] [--runs 8]
+
+On a shared machine the load changes from one minute to the next, so two runs of
+``bench/bench_dashboard.py`` taken minutes apart do not compare. This script serves the
+same demo database (built once by this tree's ``casebook demo``, copied for each server)
+with the working tree and with ``--base`` (exported with ``git archive`` into a temporary
+folder) side by side, and alternates the measurements between the two: one fresh-tab
+case page on each, then the next; one follow-up on each, then the next. Measurements
+stop as in ``bench_dashboard.py``. The follow-ups continue a conversation of the bench's
+reader (one turn, asked through ``services.workflows`` before the servers start), so
+both trees answer in the same conversation. Prints one JSON line per tree and their
+medians side by side; never an assertion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_dashboard as bench
+
+ROOT = bench.ROOT
+
+
+def own_conversation(db: Path, case_id: str) -> int:
+    """One turn in a conversation of the bench's reader (local:bench)."""
+    sys.path.insert(0, str(ROOT))
+    import cases
+    from engine.backends.embedded import EmbeddedBackend
+    from services import workflows
+
+    with cases.open_store(db) as store:
+        session = workflows.start_session(
+            store, case_id, backend=EmbeddedBackend(), actor="local:bench"
+        )
+        workflows.ask(
+            store,
+            session,
+            "Is there anything abnormal in the lungs?",
+            actor="local:bench",
+        )
+        return session.record.conversation_id
+
+
+def fresh_tab(browser, target: str, messages: int) -> float:
+    page = browser.new_page(viewport=bench.VIEWPORT)
+    t0 = time.perf_counter()
+    page.goto(target)
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
+        timeout=120_000,
+    )
+    page.wait_for_function(f"() => ({bench.PAINTED_JS})() > 0", timeout=120_000)
+    bench.settle(page)
+    elapsed = time.perf_counter() - t0
+    page.close()
+    return elapsed
+
+
+def follow_up(page, question: str) -> float:
+    answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
+    box = page.get_by_test_id("stChatInputTextArea")
+    box.fill(question)
+    revision = page.evaluate(bench.REVISION_JS)
+    t0 = time.perf_counter()
+    box.press("Enter")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length > {answers}",
+        timeout=120_000,
+    )
+    bench.settle(page)
+    page.wait_for_function(
+        f"() => ({bench.REVISION_JS})() !== {json.dumps(revision)} && ({bench.PAINTED_JS})() > 0",
+        timeout=120_000,
+    )
+    return time.perf_counter() - t0
+
+
+def serve_tree(tree: Path, template: Path, folder: Path) -> tuple[str, object]:
+    """Serve a copy of the demo database with the dashboard of ``tree``."""
+    folder.mkdir()
+    db = folder / "demo.duckdb"
+    shutil.copy(template / "demo.duckdb", db)
+    shutil.copytree(template / "demo.store", folder / "demo.store")
+    saved = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = str(tree)
+    bench.ROOT = tree  # the server's working folder: its .streamlit/config.toml
+    try:
+        return bench.serve(db, folder, tree / "dashboard" / "app.py")
+    finally:
+        bench.ROOT = ROOT
+        if saved is None:
+            os.environ.pop("PYTHONPATH", None)
+        else:
+            os.environ["PYTHONPATH"] = saved
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", default="main", help="git ref to compare with")
+    parser.add_argument("--runs", type=int, default=8)
+    args = parser.parse_args(argv)
+    from playwright.sync_api import sync_playwright
+
+    load = os.getloadavg()[0]
+    with (
+        tempfile.TemporaryDirectory(prefix="casebook-bench-ab-") as tmp,
+        sync_playwright() as pw,
+    ):
+        folder = Path(tmp)
+        base = folder / "base"
+        base.mkdir()
+        archive = subprocess.run(
+            ["git", "archive", args.base], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(base)], input=archive, check=True)
+        (folder / "template").mkdir()
+        template_db, report = bench.build_demo(folder / "template")
+        films = {f["key"]: f for f in report["report"]["films"]}
+        conversations = {c["key"]: c for c in report["report"]["conversations"]}
+        key = "pydicom-cr" if "pydicom-cr" in films else "seed"
+        case_id = films[key]["case_id"]
+        seed = conversations["pydicom-cr" if key == "pydicom-cr" else "seed-zh"]
+        own = own_conversation(template_db, case_id)
+        trees = {"working tree": ROOT, args.base: base}
+        browser = pw.chromium.launch(
+            executable_path=bench.CHROMIUM, args=bench.CHROME_ARGS
+        )
+        servers = {
+            name: serve_tree(tree, folder / "template", folder / f"db-{n}")
+            for n, (name, tree) in enumerate(trees.items())
+        }
+        try:
+            fresh: dict[str, list[float]] = {name: [] for name in trees}
+            follow: dict[str, list[float]] = {name: [] for name in trees}
+            targets = {
+                name: f"{url}/case?id={case_id}&conversation={seed['conversation_id']}"
+                for name, (url, _) in servers.items()
+            }
+            for name in trees:  # warm each server's caches
+                fresh_tab(browser, targets[name], 2 * seed["turns"])
+            for _ in range(args.runs):
+                for name in trees:
+                    fresh[name].append(
+                        fresh_tab(browser, targets[name], 2 * seed["turns"])
+                    )
+            pages = {}
+            for name, (url, _) in servers.items():
+                page = browser.new_page(viewport=bench.VIEWPORT)
+                page.goto(f"{url}/case?id={case_id}&conversation={own}")
+                page.wait_for_function(
+                    f"() => ({bench.PAINTED_JS})() > 0", timeout=120_000
+                )
+                bench.settle(page)
+                follow_up(
+                    page, bench.FOLLOW_UPS[0]
+                )  # not timed: first question on the page
+                pages[name] = page
+            for n in range(1, args.runs + 1):
+                for name in trees:
+                    question = bench.FOLLOW_UPS[n % len(bench.FOLLOW_UPS)]
+                    follow[name].append(follow_up(pages[name], question))
+        finally:
+            for _, process in servers.values():
+                process.terminate()
+                process.wait(timeout=30)
+            browser.close()
+    print(f"load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"| measurement (p50, {args.runs} interleaved runs) | working tree | {args.base} |"
+    )
+    print("|---|---|---|")
+    for label, samples in (
+        ("Case page ready in a fresh browser tab", fresh),
+        ("Follow-up question: Enter to answer + overlay drawn", follow),
+    ):
+        medians = [statistics.median(samples[name]) for name in trees]
+        print(f"| {label} | {medians[0]:.2f} s | {medians[1]:.2f} s |")
+    for name in trees:
+        print(
+            json.dumps(
+                {"tree": name, "fresh_tab_s": fresh[name], "follow_up_s": follow[name]}
+            )
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
