@@ -522,6 +522,7 @@ def fit(
     for step in range(1, config.steps + 1):
         if config.hard_negatives and step % 500 == 0:
             hard = _hardest_negatives(model, images, neg)
+            _log(log, {"step": step, "hard_negative_sites": mined_sites(images, hard)})
         patches, features, labels = _sample_batch(
             images,
             pos,
@@ -549,15 +550,59 @@ def fit(
                 "loss": round(running / 250, 4),
                 "seconds": round(time.perf_counter() - started, 1),
             }
-            with log.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record) + "\n")
-            print(json.dumps(record), flush=True)
+            _log(log, record)
             running = 0.0
     model.eval()
     return model
 
 
 HARD_NEGATIVE_POOL = 12000
+
+
+def _log(log: Path | None, record: dict[str, Any]) -> None:
+    if log is None:
+        return
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+    print(json.dumps(record), flush=True)
+
+
+def negative_site(features: npt.NDArray[np.float32]) -> str:
+    """Where a negative lies, from its classifier features (no anatomy labels exist).
+
+    The names say what usually sits there on a PA film: below the lung base the
+    gastric bubble and the diaphragm; the top fifth the clavicles and first-rib ends;
+    at the lateral lung edge the chest wall, and the breast shadows lower down; at the
+    medial edge the heart border, hila and mediastinum; inside the lung rib crossings
+    and vessels seen end-on.
+    """
+    depth_mm, rel_y, rel_x = (
+        float(features[5]) * 20,
+        float(features[6]),
+        float(features[7]),
+    )
+    if rel_y > 1.0:
+        return "below_base_gastric_bubble_diaphragm"
+    if rel_y < 0.2:
+        return "apex_clavicle_first_rib"
+    if depth_mm < 5.0:
+        return (
+            "lateral_edge_chest_wall_breast"
+            if rel_x > 0.6
+            else "medial_edge_heart_hilum"
+        )
+    return "inner_lung_rib_crossing_vessel"
+
+
+def mined_sites(
+    images: list[ImageCandidates], rows: npt.NDArray[np.int64]
+) -> dict[str, int]:
+    """How many of the mined hard negatives lie at each :func:`negative_site`."""
+    counts: dict[str, int] = {}
+    for i, k in rows:
+        site = negative_site(images[i].features[k])
+        counts[site] = counts.get(site, 0) + 1
+    return dict(sorted(counts.items()))
 
 
 def _hardest_negatives(

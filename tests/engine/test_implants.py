@@ -167,3 +167,66 @@ def test_batches_draw_the_requested_share_of_implant_positives():
     assert (rows[:, 0] == 1).sum() == 8
     none = _positives(pos, syn[:0], 32, 0.25, np.random.default_rng(0))
     assert (none[:, 0] == 0).all()
+
+
+def test_mined_negatives_are_counted_by_where_they_lie():
+    pytest.importorskip("torch")
+    from engine.training.train_nodules import mined_sites, negative_site
+
+    def features(depth_mm: float, rel_y: float, rel_x: float) -> np.ndarray:
+        f = np.zeros(len(FEATURE_NAMES), np.float32)
+        f[5], f[6], f[7] = depth_mm / 20, rel_y, rel_x
+        return f
+
+    assert negative_site(features(10, 1.1, 0.5)).startswith("below_base")
+    assert negative_site(features(10, 0.1, 0.5)).startswith("apex")
+    assert negative_site(features(2, 0.5, 0.9)).startswith("lateral_edge")
+    assert negative_site(features(2, 0.5, 0.2)).startswith("medial_edge")
+    assert negative_site(features(20, 0.5, 0.5)).startswith("inner_lung")
+    images = _images([("C00", True, False)])
+    images[0].features[0] = features(10, 0.1, 0.5)
+    images[0].features[1] = features(20, 0.5, 0.5)
+    counts = mined_sites(images, np.array([[0, 0], [0, 1], [0, 1]]))
+    assert counts == {
+        "apex_clavicle_first_rib": 1,
+        "inner_lung_rib_crossing_vessel": 2,
+    }
+
+
+def test_an_implanted_copy_holds_only_implant_positives_of_its_film(tmp_path):
+    pytest.importorskip("torch")
+    from pathlib import Path
+
+    from engine.nodules import CandidateParams
+    from engine.training.nodule_data import NoduleCase, NoduleTruth
+    from engine.training.train_nodules import TrainConfig, _implanted_copy
+
+    prepared = _prepared()
+    truth = NoduleTruth(
+        x=150.0, y=240.0, diameter_px=20 / 0.7, diameter_mm=20.0, side="", subtlety=5
+    )
+    case = NoduleCase(
+        case_id="C01",
+        dataset="JSRT",
+        path=Path("unused.png"),
+        mask_path=None,
+        mm_per_px=0.7,
+        nodules=(truth,),
+    )
+    config = TrainConfig(data=tmp_path, out=tmp_path, implants_per_film=2)
+    copy = _implanted_copy(
+        case,
+        prepared,
+        CandidateParams(),
+        ImplantSettings(per_film=2),
+        np.random.default_rng(1),
+        config,
+    )
+    assert copy is not None and copy.synthetic and copy.case_id == "C01"
+    assert copy.label.all() and copy.n_real == 0
+    # No row sits on the real nodule: those are the real film's positives.
+    distance = np.hypot(copy.xy[:, 0] - 150.0, copy.xy[:, 1] - 240.0)
+    assert distance.min() > 20 / 2 / 0.7 + CLEARANCE_MM / 0.7 - 1
+    # The copy's film differs from the original only around the implants.
+    changed = copy.source.images[0] != prepared.normalised
+    assert 0 < changed.mean() < 0.05
