@@ -3,7 +3,7 @@
 Usage: python bench/bench_phrasing.py [CORPUS.jsonl ...] [--failures]
 
 Prints per-group accuracy for each corpus file (default: tests/engine/phrasing/dev.jsonl,
-and heldout.jsonl when it exists) and the number of help-menu answers to utterances that
+and the held-out files heldout*.jsonl) and the number of help-menu answers to utterances that
 name a place, sign, anchor or measurement. The figure to quote is the held-out file's:
 the dev file is what the parser was tuned on.
 """
@@ -29,7 +29,8 @@ def main() -> None:
     parser.add_argument("--failures", action="store_true", help="list every miss")
     args = parser.parse_args()
     paths = args.corpus or [
-        p for p in (CORPUS / "dev.jsonl", CORPUS / "heldout.jsonl") if p.exists()
+        CORPUS / "dev.jsonl",
+        *sorted(CORPUS.glob("heldout*.jsonl")),
     ]
     for path in paths:
         started = time.perf_counter()

@@ -67,6 +67,11 @@ def run_demo(args: argparse.Namespace) -> int:
         )
     for a in report.annotations:
         print(f"  annotation R{a.annotation_id} {a.status}: {a.key}")
+    for left in report.left_out:
+        print(
+            f"  left out: {left.title}: the engine does not read this phantom sensibly "
+            f"({'; '.join(left.problems)})"
+        )
     if not report.created_anything:
         print("everything was already there; nothing was written")
     print(

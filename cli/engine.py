@@ -149,19 +149,44 @@ def run_ask(args: argparse.Namespace) -> int:
     if args.json:
         print_json([t.to_json() for t in turns])
     else:
-        for t in turns:
-            print(f"--- turn {t.index} ({t.intent.value}, {t.latency_ms:.0f} ms) ---")
-            print(f"Q: {t.question}")
-            print(t.answer_text)
-            refs = ", ".join(
-                f"{b.phrase} -> {b.anchor_id} ({b.rule.value})"
-                for b in t.resolved_references
-            )
-            if refs:
-                print(f"bindings: {refs}")
-            for w in t.warnings:
-                print(f"warning: {w}", file=sys.stderr)
+        _print_turns(turns)
     return 0
+
+
+def _print_turns(turns: list[Any]) -> None:
+    for t in turns:
+        print(f"--- turn {t.index} ({t.intent.value}, {t.latency_ms:.0f} ms) ---")
+        print(f"Q: {t.question}")
+        print(t.answer_text)
+        refs = ", ".join(
+            f"{b.phrase} -> {b.anchor_id} ({b.rule.value})"
+            for b in t.resolved_references
+        )
+        if refs:
+            print(f"bindings: {refs}")
+        for line in _measurement_lines(t):
+            print(line)
+        for w in t.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+
+
+def _measurement_lines(turn: Any) -> list[str]:
+    """'measurement center_to_hilum A2 -> A3: ≈ 52.6 mm (estimated ±15 %)' per measurement."""
+    from services.quantities import length_text
+
+    return [
+        f"measurement {m.kind} {m.from_anchor}"
+        + (f" -> {m.to_anchor}" if m.to_anchor else "")
+        + ": "
+        + length_text(
+            m.value_mm,
+            m.value_px,
+            m.calibration,
+            turn.language,
+            relative_error=m.relative_error,
+        )
+        for m in turn.measurements
+    ]
 
 
 def run_evaluate(args: argparse.Namespace) -> int:

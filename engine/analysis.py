@@ -61,6 +61,10 @@ WORK_LONG_SIDE = 1024  # focal measurement and hilum paths run at about this res
 MAX_FOCAL_FINDINGS = 5
 LATERAL_VIEWS = frozenset({"LL", "RL", "LATERAL", "LAT", "RLD", "LLD"})
 ANALYSIS_FORMAT = 2
+# A costophrenic recess, even one blunted by fluid, is well short of a straight line: an
+# angle past this means the fitted wall and base lines are nearly parallel, i.e. the
+# outline found no recess, and the value would read as "blunted" on a normal film.
+CPA_PLAUSIBLE_MAX_DEG = 150.0
 
 
 class NoduleDetector(Protocol):
@@ -222,7 +226,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/4 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/5 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -303,9 +307,11 @@ class Analyzer:
         }
         lap("diffuse_opacities")
 
+        angles, angle_warnings = _plausible_angles(_cpa_angles(anatomy))
+        warnings += angle_warnings
         measures = GlobalMeasures(
             cardiothoracic_ratio=anatomy.cardiothoracic_ratio,
-            cpa_angle_deg=_cpa_angles(anatomy),
+            cpa_angle_deg=angles,
             mediastinum_width_ratio=_mediastinum_ratio(anatomy),
         )
         if doubts:
@@ -603,6 +609,20 @@ def _cpa_angles(anatomy: AnatomyMap) -> dict[str, float]:
         cos = float(np.clip(np.dot(-wall_dir, base_dir), -1.0, 1.0))
         angles[side.value] = round(math.degrees(math.acos(cos)), 1)
     return angles
+
+
+def _plausible_angles(
+    angles: dict[str, float],
+) -> tuple[dict[str, float], tuple[str, ...]]:
+    """The angles a recess can form, and a warning for each side whose outline failed."""
+    kept = {s: a for s, a in angles.items() if a <= CPA_PLAUSIBLE_MAX_DEG}
+    failed = tuple(
+        f"{side} costophrenic angle not measured: the lung outline gave {angle:.0f}°, "
+        "which no recess forms; judge the angle on the image"
+        for side, angle in angles.items()
+        if side not in kept
+    )
+    return kept, failed
 
 
 def _direction(

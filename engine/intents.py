@@ -102,7 +102,7 @@ class Intent:
 # Words that look like pointing but point at nothing in particular: "Is there an
 # effusion?" (or "r there", "is ther") and "on this film" ask about the whole film.
 _NOT_POINTING = re.compile(
-    r"\b(?:is|are|r|were|was) (?:there|ther|thr)\b"
+    r"\b(?:is|are|r|were|was|could|can|might|would|may|will) (?:there|ther|thr)\b"
     r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b",
     re.IGNORECASE,
 )

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
-from engine.anatomy import Region
-from engine.anchors import Anchor, AnchorKind, AnchorStore
+from engine.anchors import Anchor, AnchorStore
 from engine.findings import Finding
 from engine.intents import Intent
 from engine.model import Side
@@ -388,13 +387,3 @@ def _default_subject(
     if len(focal) > 1:
         return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focal))
     return Resolution(outcome=Outcome.NOT_FOUND)
-
-
-def anchors_in_use(store: AnchorStore) -> list[Anchor]:
-    return [
-        a for a in store.all() if a.kind in (AnchorKind.FINDING, AnchorKind.USER_DRAWN)
-    ]
-
-
-def lung_region(side: Side) -> Region:
-    return Region.RIGHT_LUNG if side is Side.RIGHT else Region.LEFT_LUNG

@@ -69,10 +69,6 @@ KIND_SHORT = {
 }
 
 
-def side_word(side: Side, lang: Language) -> str:
-    return _SIDE[lang][side]
-
-
 def zone_phrase(side: Side, zone: Zone | None, lang: Language) -> str:
     """'右中肺野' / 'right middle zone'."""
     if side is Side.MIDLINE:
@@ -213,8 +209,3 @@ def clock_list(hours: list[int], lang: Language) -> str:
 
 def cite(anchor_ids: list[str] | tuple[str, ...]) -> str:
     return "".join(f"[{a}]" for a in anchor_ids)
-
-
-def join_sentences(parts: list[str], lang: Language) -> str:
-    sep = "；" if lang == "zh" else "; "
-    return sep.join(p for p in parts if p)

@@ -85,13 +85,15 @@ class _Term(Generic[T]):
     word_start: bool
     word_end: bool
     payload: T
+    plural: bool = True
 
 
 class TermIndex(Generic[T]):
     """A list of terms, each with a payload, searchable in free text.
 
     ASCII words match on word boundaries and may take a plural "s"/"es" (so "mass"
-    never matches inside "massive"); Chinese has no spaces, so Chinese characters
+    never matches inside "massive"); an abbreviation written in capitals ("RUL",
+    "PTX") matches only as a whole token, so "rules" is not RUL plus "es". Chinese has no spaces, so Chinese characters
     match as plain substrings. Plain ``str.find`` keeps building and searching fast
     for a few thousand terms.
     """
@@ -114,6 +116,7 @@ class TermIndex(Generic[T]):
                 word_start=is_ascii_word_char(key[0]),
                 word_end=is_ascii_word_char(key[-1]),
                 payload=payload,
+                plural=not _is_abbreviation(term),
             )
         )
 
@@ -138,7 +141,7 @@ def _word_end(text: str, start: int, term: _Term[T]) -> int | None:
     end = start + len(term.key)
     if not term.word_end:
         return end
-    if term.key[-1].isalpha():
+    if term.plural and term.key[-1].isalpha():
         for suffix in _PLURALS:
             stop = end + len(suffix)
             if text.startswith(suffix, end) and not (
@@ -148,6 +151,11 @@ def _word_end(text: str, start: int, term: _Term[T]) -> int | None:
     if end < len(text) and is_ascii_word_char(text[end]):
         return None
     return end
+
+
+def _is_abbreviation(term: str) -> bool:
+    """An ASCII term written in capitals as one word: "RUL", "LLL", "PTX"."""
+    return term.isascii() and term.isupper() and term.isalpha()
 
 
 def longest_first(

@@ -17,7 +17,21 @@ from importlib.resources import files
 from typing import Any
 
 from ontology.errors import InvalidOntologyData
+from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.lru_cache(maxsize=256)
+def _english_view(text: str) -> str:
+    r"""The question as English cues read it: lower case, Chinese set apart by spaces.
+
+    Chinese characters are word characters to `\b`, so "请问right side" would hide
+    "right"; every cue table reads the same question, so the view is made once.
+    """
+    lowered = text.lower()
+    return _CJK.sub(r" \g<0> ", lowered) if _CJK.search(lowered) else lowered
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,19 +47,17 @@ class CueSet:
     name: str
     zh: tuple[re.Pattern[str], ...]
     en: tuple[re.Pattern[str], ...]
+    # All cues of a language as one pattern: most tables match nothing in a question,
+    # and one search says so; the list is walked, in order, only when one matches.
+    any_zh: re.Pattern[str] | None = None
+    any_en: re.Pattern[str] | None = None
 
     def find(self, text: str) -> str | None:
         """Return the first cue found in a question (its matched words), or None."""
-        for pattern in self.zh:
-            match = pattern.search(text)
-            if match:
-                return match.group(0)
-        lowered = text.lower()
-        for pattern in self.en:
-            match = pattern.search(lowered)
-            if match:
-                return match.group(0)
-        return None
+        found = _first_match(self.zh, self.any_zh, text)
+        if found is not None:
+            return found
+        return _first_match(self.en, self.any_en, _english_view(text))
 
     def __contains__(self, text: object) -> bool:
         return isinstance(text, str) and self.find(text) is not None
@@ -68,8 +80,9 @@ class Phrases:
     calcification_patterns: tuple[str, ...]
     place_film_signs: dict[str, str]
     answers: dict[str, dict[str, str]]
+    speller: Speller
 
-    def say(self, name: str, lang: str, **fields: object) -> str:
+    def say(self, name: str, lang: str, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
 
         Raises:
@@ -108,13 +121,39 @@ def _english(cue: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z]){body}" + ("" if stem else r"(?![a-z])"))
 
 
+def _first_match(
+    patterns: tuple[re.Pattern[str], ...], joined: re.Pattern[str] | None, text: str
+) -> str | None:
+    if joined is not None and joined.search(text) is None:
+        return None
+    for pattern in patterns:
+        match = pattern.search(text)
+        if match:
+            return match.group(0)
+    return None
+
+
+def _joined(patterns: tuple[re.Pattern[str], ...]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any of them does (None if they cannot be joined)."""
+    parts = []
+    for pattern in patterns:
+        source = pattern.pattern
+        # A leading "(?i)" applies to the whole pattern; inside an alternation it must
+        # be scoped to its own branch.
+        parts.append(
+            f"(?i:{source[4:]})" if source.startswith("(?i)") else f"(?:{source})"
+        )
+    try:
+        return re.compile("|".join(parts)) if parts else None
+    except re.error:
+        return None
+
+
 def _cue_set(name: str, entry: dict[str, Any], label: str) -> CueSet:
     try:
-        return CueSet(
-            name=name,
-            zh=tuple(re.compile(c) for c in entry.get("zh", ())),
-            en=tuple(_english(str(c)) for c in entry.get("en", ())),
-        )
+        zh = tuple(re.compile(c) for c in entry.get("zh", ()))
+        en = tuple(_english(str(c)) for c in entry.get("en", ()))
+        return CueSet(name=name, zh=zh, en=en, any_zh=_joined(zh), any_en=_joined(en))
     except re.error as error:
         raise InvalidOntologyData(
             f"{label}/phrases.toml",
@@ -179,6 +218,10 @@ def load_phrases() -> Phrases:
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
         place_film_signs=dict(maps["place_film_signs"]),
         answers={k: dict(v) for k, v in _read("answers.toml").items()},
+        speller=Speller(
+            (str(w).lower() for w in raw["spelling"]["en"]),
+            {str(k): str(v) for k, v in raw["spelling"]["zh"].items()},
+        ),
     )
     for group, order in (
         ("kind", phrases.kind_order),

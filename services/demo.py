@@ -1,17 +1,26 @@
 """The demo database: films any fresh machine has, with real conversations and a review.
 
 Films: the DICOM WG-04 chest CR ``RG1_J2KI.dcm`` that the ``pydicom-data`` package ships
-(found through the package's file list; no network), and synthetic phantoms from
+(found through the package's file list; no network; a MONOCHROME1 CR without a usable
+pixel spacing), the same film saved as a PNG, and synthetic phantoms from
 ``cases.phantom`` with known spacing and ground truth: the seed article's film (a
 lobulated, spiculated ~12 mm nodule in the outer band of the right middle zone and a
 streaky opacity in the left lower zone), a normal film, and two variations (a left upper
 zone nodule on a MONOCHROME1 CR, and a PNG without pixel spacing).
 
+A phantom is drawn, not photographed, and the learned models may not read it: one whose
+reading would not convince a radiologist (a CTR no adult PA film has, a drawn nodule not
+found, a finding outside the lungs; ``reading_problems``) is left out, and the report says
+why. The shipped models leave every phantom out today; the tests' fake models, which read
+a phantom's own masks and nodules, keep them all.
+
 Conversations run through the real engine and the embedded backend and are stored like
-any other: the seed's four questions in Chinese, the same in English, a question about a
-reader-drawn box, and shorter ones on the other films. A reviewer annotation agrees with
-the refined nodule contour and another marks the streaky opacity as uncertain, so every
-page has something to show.
+any other: the seed's four questions in Chinese and in English on the real film (its
+Chinese run is the one the worklist opens on), two questions on its PNG copy, and on the
+phantoms that stay, the same seed questions, a question about a reader-drawn box, and
+shorter ones. Reviewer annotations agree with the refined nodule contour, mark the streaky
+opacity as uncertain and outline the real film's leading opacity, so every page has
+something to show.
 
 Idempotent: films are recognised by their pixels, conversations by their title,
 annotations by author, conversation and label; a second run reports what exists and
@@ -23,14 +32,17 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import io
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image as PILImage
 
 import cases
+from cases.display import decoded_display
 from cases.phantom import (
     NoduleSpec,
     Phantom,
@@ -40,11 +52,13 @@ from cases.phantom import (
 )
 from cases.phantom_dicom import DicomOptions, SpacingAttribute, phantom_dicom_bytes
 from cases.worklist import ConversationMark, ReviewStatus
-from engine.analysis import AnalysisCache
+from engine.analysis import AnalysisCache, ImageAnalysis
 from engine.anchors import AnchorKind, AnchorStyle
 from engine.backends.base import ModelBackend
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.facts import CTR_PLAUSIBLE, ctr_fact
 from engine.geometry import Box
+from engine.model import Radiograph
 from services import workflows
 
 IMPORTER = "demo:importer"
@@ -85,11 +99,13 @@ class DemoFilm:
     """The worklist's review status the demo gives the film's case."""
     phantom: Phantom | None = field(default=None, compare=False, repr=False)
     path: Path | None = None
+    as_png: bool = False
+    """Save the file at ``path`` as an 8-bit PNG, as a film often arrives by e-mail."""
 
     def data(self) -> bytes:
         """The file's bytes."""
         if self.path is not None:
-            return self.path.read_bytes()
+            return _png_of(self.path) if self.as_png else self.path.read_bytes()
         if self.phantom is None:
             raise ValueError(f"demo film {self.key} has neither a file nor a phantom")
         if self.file_name.endswith(".png"):
@@ -98,10 +114,22 @@ class DemoFilm:
 
 
 def _png(phantom: Phantom) -> bytes:
+    return _png_bytes(phantom.pixels)
+
+
+def _png_bytes(display: npt.NDArray[np.floating]) -> bytes:
     buffer = io.BytesIO()
-    pixels = np.round(np.clip(phantom.pixels, 0, 1) * 255).astype(np.uint8)
+    pixels = np.round(np.clip(display, 0, 1) * 255).astype(np.uint8)
     PILImage.fromarray(pixels, mode="L").save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def _png_of(path: Path) -> bytes:
+    """A DICOM film as it looks (VOI LUT and MONOCHROME1 applied), saved as a PNG."""
+    decoded = cases.read_image(
+        path.read_bytes(), name=path.name, salt=b"casebook-demo-png"
+    )
+    return _png_bytes(decoded_display(decoded))
 
 
 _DICOM_OPTIONS = {
@@ -204,17 +232,87 @@ def _films() -> tuple[DemoFilm, ...]:
     ]
     chest = find_pydicom_chest()
     if chest is not None:
+        # What the phantom PNG was for, on a film the engine reads: no pixel spacing and
+        # no DICOM header, so every distance is an estimate and the view is unrecorded.
+        # Imported before the DICOM file, so that the worklist (newest first) opens on
+        # the real film itself.
+        found.append(
+            DemoFilm(
+                key="pydicom-png",
+                title="The same real film as a PNG without pixel spacing",
+                file_name="wg04-chest-cr.png",
+                tags=("real film", "uncalibrated", "png"),
+                review=ReviewStatus.TEACHING,
+                path=chest,
+                as_png=True,
+            )
+        )
         found.append(
             DemoFilm(
                 key="pydicom-cr",
                 title="Start here: the seed scenario on a real chest CR (DICOM WG-04)",
                 file_name=PYDICOM_DATA_FILE,
-                tags=("real film", "seed scenario"),
+                tags=("real film", "seed scenario", "CR", "monochrome1"),
                 review=ReviewStatus.REVIEWED,
                 path=chest,
             )
         )
     return tuple(found)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _radiograph(film: DemoFilm) -> Radiograph:
+    """The film as the engine will see it once imported (nothing is stored)."""
+    decoded = cases.read_image(
+        film.data(),
+        name=film.file_name,
+        salt=b"casebook-demo-reading",
+        spacing_mm=film.spacing_mm,
+    )
+    return Radiograph(
+        pixels=decoded_display(decoded),
+        calibration=decoded.calibration,
+        key=decoded.image_id,
+        view_position=decoded.view_position,
+    )
+
+
+def reading_problems(film: DemoFilm, analysis: ImageAnalysis) -> tuple[str, ...]:
+    """Why the engine's reading of a phantom would not convince a radiologist (empty if none).
+
+    A phantom is drawn, not photographed: the learned models may not read it at all. Its
+    reading must hold an adult CTR (a value outside 0.3-0.8 is a failed outline), find
+    every nodule drawn (a film shown for its nodule must not answer "not found") and
+    report nothing outside the lungs.
+    """
+    if film.phantom is None:
+        return ()
+    problems: list[str] = []
+    ctr = ctr_fact(analysis)
+    if not ctr.observable:
+        low, high = CTR_PLAUSIBLE
+        problems.append(
+            "cardiothoracic ratio not measured"
+            if ctr.value is None
+            else f"cardiothoracic ratio {ctr.value:.2f}, outside {low}-{high}"
+        )
+    reported = [
+        f
+        for f in analysis.findings
+        if f.is_focal and f.confidence >= analysis.focal_report_score
+    ]
+    for nodule in film.phantom.truth.nodules:
+        if not any(
+            math.dist(f.center, nodule.center_px) <= nodule.diameter_px
+            for f in reported
+        ):
+            problems.append(f"the {nodule.diameter_mm:.0f} mm nodule is not found")
+    outside = sum(not f.location.inside_lung for f in reported)
+    if outside:
+        problems.append(f"{outside} finding(s) reported outside the lungs")
+    return tuple(problems)
 
 
 # --------------------------------------------------------------------------- conversations
@@ -253,7 +351,7 @@ def _opacity_box(film: DemoFilm) -> Box | None:
 
 def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
     """The scripted conversations for the films that exist."""
-    seed = by_key["seed"]
+    seed = by_key.get("seed")
     scripts = [
         DemoConversation(
             key="seed-zh",
@@ -274,7 +372,7 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
             questions=(
                 DemoQuestion(
                     text="What is in this region?",
-                    box=_opacity_box(seed),
+                    box=None if seed is None else _opacity_box(seed),
                     box_label="streaky area",
                 ),
                 DemoQuestion(text="How large is it?"),
@@ -306,6 +404,20 @@ def conversations(by_key: dict[str, DemoFilm]) -> list[DemoConversation]:
             ),
         ),
     ]
+    if "pydicom-png" in by_key:
+        scripts.append(
+            DemoConversation(
+                key="pydicom-png",
+                film="pydicom-png",
+                title="A PNG without pixel spacing",
+                questions=(
+                    DemoQuestion(text=SEED_EN[0]),
+                    DemoQuestion(text="How far is this lesion from the right hilum?"),
+                ),
+                # Teaching: without spacing every distance is an estimate, said as one.
+                mark=ConversationMark.TEACHING,
+            )
+        )
     if "pydicom-cr" in by_key:
         # The real film carries the flagship scenario: the phantoms teach the geometry,
         # but the learned models see real radiographs best.
@@ -373,12 +485,22 @@ class AnnotationOutcome:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LeftOut:
+    """A phantom the engine does not read sensibly, left out of the demo, and why."""
+
+    key: str
+    title: str
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DemoReport:
     """Everything ``build`` found or made."""
 
     films: tuple[FilmOutcome, ...]
     conversations: tuple[ConversationOutcome, ...]
     annotations: tuple[AnnotationOutcome, ...]
+    left_out: tuple[LeftOut, ...] = ()
 
     @property
     def created_anything(self) -> bool:
@@ -409,8 +531,9 @@ def build(
     say = progress or (lambda _: None)
     backend = backend or EmbeddedBackend()
     # Load the vision models first: a missing model stops the build before it writes anything.
-    _ = (cache or workflows.analysis_cache()).analyzer
-    demo_films = films()
+    reader = cache or workflows.analysis_cache()
+    _ = reader.analyzer
+    demo_films, left_out = _readable(films(), reader, say)
     by_key = {f.key: f for f in demo_films}
     film_outcomes: list[FilmOutcome] = []
     case_of: dict[str, str] = {}
@@ -459,7 +582,27 @@ def build(
         films=tuple(film_outcomes),
         conversations=tuple(conversation_outcomes),
         annotations=tuple(annotation_outcomes),
+        left_out=tuple(left_out),
     )
+
+
+def _readable(
+    candidates: Sequence[DemoFilm], cache: AnalysisCache, say: Progress
+) -> tuple[list[DemoFilm], list[LeftOut]]:
+    """The films the engine reads sensibly, and the phantoms it does not (left out)."""
+    kept: list[DemoFilm] = []
+    left_out: list[LeftOut] = []
+    for film in candidates:
+        if film.phantom is None:
+            kept.append(film)
+            continue
+        say(f"reading {film.title}")
+        problems = reading_problems(film, cache.get(_radiograph(film)))
+        if problems:
+            left_out.append(LeftOut(key=film.key, title=film.title, problems=problems))
+        else:
+            kept.append(film)
+    return kept, left_out
 
 
 def _converse(
@@ -549,7 +692,8 @@ class _Review:
 
 
 def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
-    seed = by_key["seed"].phantom
+    seed_film = by_key.get("seed")
+    seed = None if seed_film is None else seed_film.phantom
     reviews: list[_Review] = []
     if seed is not None and seed.truth.nodules:
         nodule = seed.truth.nodules[0]
@@ -566,7 +710,7 @@ def _reviews(by_key: dict[str, DemoFilm]) -> list[_Review]:
                 box=Box(x - r, y - r, x + r, y + r),
             )
         )
-    opacity = _opacity_box(by_key["seed"])
+    opacity = None if seed_film is None else _opacity_box(seed_film)
     if opacity is not None:
         reviews.append(
             _Review(

@@ -40,7 +40,7 @@ from cases.model import payload
 from cases.turns import turn_payload
 from cases.verification import current_entity_id
 from ontology import load_vocabulary
-from services import workflows
+from services import quantities, workflows
 from services.render import ReviewerBox, ScoreBadge, png_bytes, render_overlay, to_rgb
 
 DISCLAIMER = (
@@ -342,6 +342,9 @@ def _turn_json(
         "anchors": body["anchors"],
         "anchor_events": body["anchor_events"],
         "measurements": body["measurements"],
+        # The values as a reader reads them, an estimate with its label and interval; kept
+        # apart from "measurements" so that the audited payload stays as it was stored.
+        "measurement_texts": _measurement_texts(detail.measurements),
         "sign_matches": [_sign_json(s) for s in detail.sign_matches],
         "scorecard": _scorecard(detail.sign_matches),
         "overlay": f"overlays/turn-{number:02d}.png",
@@ -355,6 +358,30 @@ def _turn_json(
             "payload_sha256": record.payload_sha256,
         },
     }
+
+
+def _measurement_texts(
+    measurements: Sequence[cases.Measurement],
+) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": m.kind,
+            "from_anchor": m.from_anchor,
+            "to_anchor": m.to_anchor,
+            "en": quantities.measurement_text(m, "en"),
+            "zh": quantities.measurement_text(m, "zh"),
+        }
+        for m in sorted(measurements, key=lambda m: m.index)
+    ]
+
+
+def _measurement_lines(turn: Mapping[str, Any]) -> list[str]:
+    """'centre to hilum (A2 → A3): ≈ 52.6 mm (estimated ±15 %)' per measurement of a turn."""
+    lang = "zh" if turn["language"] == "zh" else "en"
+    return [
+        f"{m['kind'].replace('_', ' ')} ({' → '.join(a for a in (m['from_anchor'], m['to_anchor']) if a)}): {m[lang]}"
+        for m in turn["measurements"]
+    ]
 
 
 def export_conversation(
@@ -537,11 +564,7 @@ def _turn_markdown(detail: cases.TurnDetail, turn_json: Mapping[str, Any]) -> li
             "|---|---|---|---|---|",
         ]
         for m in detail.measurements:
-            value = (
-                f"{m.value_mm / 10:.1f} cm"
-                if m.value_mm is not None
-                else f"{m.value_px or 0:.0f} px"
-            )
+            value = quantities.measurement_text(m, "en")
             lines.append(
                 f"| {md_cell(m.kind)} | {m.from_anchor or ''} | {m.to_anchor or ''} | {value} | {m.calibration.value} |"
             )
@@ -673,6 +696,7 @@ def export_teaching_file(
                     }
                     for a in known[n].anchors
                 ],
+                "measurements": _measurement_texts(known[n].measurements),
                 "scorecard": _scorecard(known[n].sign_matches),
                 "overlay": f"turn-{n:02d}.png",
             }
@@ -729,6 +753,8 @@ def _teaching_markdown(t: Mapping[str, Any]) -> str:
             "",
             *[md_text(line) for line in turn["answer_text"].splitlines()],
             "",
+            *[f"- {md_text(line)}" for line in _measurement_lines(turn)],
+            "",
             f"![Overlay after turn {turn['number']}]({turn['overlay']})",
             "",
         ]
@@ -761,6 +787,10 @@ def _teaching_html(t: Mapping[str, Any]) -> str:
             f"<h2>Turn {turn['number']}</h2>",
             f'<p class="q" lang="{lang}">{e(turn["question"])}</p>',
             f'<div class="a" lang="{lang}">{e(turn["answer_text"])}</div>',
+            *[
+                f'<p class="m" lang="{lang}">{e(line)}</p>'
+                for line in _measurement_lines(turn)
+            ],
             f'<img src="{e(turn["overlay"])}" alt="Overlay after turn {turn["number"]}">',
         ]
     parts.append("</body></html>")

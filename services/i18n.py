@@ -812,7 +812,17 @@ STRINGS: dict[str, tuple[str, str]] = {
         "仅在 {run} 中提问：第 {number} 轮",
     ),
     "compare.item": ("Anchor or measurement", "锚点或测量"),
-    "compare.estimated": ("estimated ±15 %", "估计值 ±15 %"),
+    # ---------------------------------------------------------------- quantities
+    # services/quantities.py: every length a person reads, an estimate said as one.
+    "quantity.estimated": (
+        "≈ {value} mm (estimated ±{error} %)",
+        "约 {value} mm（估计值，±{error} %）",
+    ),
+    "quantity.interval": (
+        "{value} mm (long axis {low}–{high} mm)",
+        "{value} mm（长径 {low}–{high} mm）",
+    ),
+    "quantity.pixels": ("{value} px", "{value} 像素"),
 }
 
 

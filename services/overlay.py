@@ -37,7 +37,7 @@ from PIL import Image as PILImage
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.geometry import Box, clock_angle
 from kernel import Point
-from services import palette
+from services import palette, quantities
 from services.palette import css
 
 FABRIC_VERSION = "7.4.0"
@@ -472,17 +472,20 @@ class _Look:
     opacity: float
     emphasis: float
     glow: bool
+    lang: str = "en"
+    """The language of the labels drawn with the anchor (a measured length's)."""
 
 
-def _look(item: OverlayItem, highlight: Collection[str]) -> _Look:
+def _look(item: OverlayItem, highlight: Collection[str], lang: str = "en") -> _Look:
     selected = item.anchor.id in highlight
     if item.status is None and not selected:
         # Context from earlier turns: present, but quieter than what the turn touched.
-        return _Look(opacity=0.55, emphasis=1.0, glow=False)
+        return _Look(opacity=0.55, emphasis=1.0, glow=False, lang=lang)
     return _Look(
         opacity=1.0,
         emphasis=1.6 if selected else 1.0,
         glow=selected or item.status == "referenced",
+        lang=lang,
     )
 
 
@@ -666,15 +669,18 @@ def _line_ends(anchor: Anchor, display: DisplayImage) -> tuple[Point, Point]:
 def _line_label(
     anchor: Anchor, a: Point, b: Point, colour: str, look: _Look, *, above: bool = True
 ) -> list[Json]:
-    label = str(anchor.attributes.get("label") or "")
+    # The value in words (an estimate keeps its label and interval), not the engine's
+    # short "≈5.3cm": the canvas is where a reader looks first.
+    label = quantities.anchor_length_text(anchor, look.lang)
     if not label:
         return []
-    mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+    # Above (or below) both ends, clear of the hilum mark and the lesion it measures from.
+    mid_x = (a[0] + b[0]) / 2
     return [
         _text_object(
             label,
-            mid[0] + 6,
-            mid[1] - 22 if above else mid[1] + 6,
+            mid_x + 6,
+            min(a[1], b[1]) - 26 if above else max(a[1], b[1]) + 8,
             font_size=14,
             fill=colour,
             fontWeight="bold",
@@ -802,9 +808,10 @@ def anchor_objects(
     *,
     highlight: Collection[str] = (),
     labels: bool = True,
+    lang: str = "en",
 ) -> list[Json]:
     """Return the Fabric objects that draw one anchor in its style."""
-    look = _look(item, highlight)
+    look = _look(item, highlight, lang)
     objects = _DRAWERS[item.anchor.style](item.anchor, display, look)
     tag = _tag(item.anchor, display, look) if labels else None
     if tag is not None:
@@ -820,6 +827,7 @@ def overlay_objects(
     highlight: Collection[str] = (),
     badge: Badge | None = None,
     saved: Sequence[SavedBox] = (),
+    lang: str = "en",
 ) -> list[Json]:
     """Return the Fabric objects of an overlay, bottom layer first.
 
@@ -844,7 +852,7 @@ def overlay_objects(
     objects: list[Json] = []
     tags: list[Json] = []
     for item in visible:
-        look = _look(item, highlight)
+        look = _look(item, highlight, lang)
         objects += _DRAWERS[item.anchor.style](item.anchor, display, look)
         tag = _tag(item.anchor, display, look) if labels else None
         if tag is not None:

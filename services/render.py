@@ -30,6 +30,7 @@ from PIL import ImageDraw, ImageFont
 from engine.anchors import Anchor, AnchorStyle
 from engine.geometry import clock_angle
 from kernel import Point
+from services import quantities
 from services.overlay import ray_exit
 from services.palette import (
     CONTOUR_STROKE,
@@ -82,7 +83,17 @@ class ReviewerBox:
     caption: str
 
 
+# A system font with the measurement signs (≈, ×, ±) when one is installed; Pillow's own
+# font lacks ≈ and ×, which `_printable` then spells with characters it has.
+SYSTEM_FONT = "DejaVuSans.ttf"
+_SPELLED = str.maketrans({"≈": "~", "×": "x"})
+
+
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    try:
+        return ImageFont.truetype(SYSTEM_FONT, size)
+    except OSError:
+        pass
     try:
         return ImageFont.load_default(size=size)
     except (
@@ -90,6 +101,13 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
         OSError,
     ):  # Pillow built without FreeType: fixed-size bitmap font
         return ImageFont.load_default()
+
+
+def _printable(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont) -> str:
+    """``text`` with the signs ``font`` has no glyph for spelled out (≈ as ~, × as x)."""
+    if isinstance(font, ImageFont.FreeTypeFont) and SYSTEM_FONT in str(font.path):
+        return text
+    return text.translate(_SPELLED)
 
 
 def to_rgb(
@@ -180,6 +198,7 @@ class _Canvas:
         background: RGBA | None = TAG_BACKGROUND,
     ) -> None:
         font = self.small if small else self.font
+        text = _printable(text, font)
         x = min(max(xy[0], 0.0), self.base.width - 8.0)
         y = min(max(xy[1], 0.0), self.base.height - 8.0)
         if background is not None:
@@ -297,20 +316,24 @@ def _ends(anchor: Anchor, canvas: _Canvas) -> tuple[Point, Point]:
 def _line_label(
     anchor: Anchor, canvas: _Canvas, a: Point, b: Point, colour: RGBA, *, above: bool
 ) -> None:
-    label = str(anchor.attributes.get("label") or "")
+    # The value in words, an estimate with its label and interval (services.quantities).
+    # English: the built-in font has no CJK glyphs.
+    label = quantities.anchor_length_text(anchor, "en")
     if label:
-        mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-        canvas.text(
-            (mid[0] + 6, mid[1] - 22 * canvas.unit if above else mid[1] + 6),
-            label,
-            colour,
+        # Above (or below) both ends, clear of the end marks: the hilum dot and the
+        # lesion are what the reader checks the value against.
+        mid_x = (a[0] + b[0]) / 2
+        y = (
+            min(a[1], b[1]) - 30 * canvas.unit
+            if above
+            else max(a[1], b[1]) + 10 * canvas.unit
         )
+        canvas.text((mid_x + 6, y), label, colour)
 
 
 def _distance(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     a, b = _ends(anchor, canvas)
     canvas.line(a, b, _fade(DISTANCE, opacity), 2.2, dash=(10, 6))
-    _line_label(anchor, canvas, a, b, _fade(DISTANCE, max(opacity, 0.8)), above=True)
 
 
 def _gap(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
@@ -324,7 +347,20 @@ def _gap(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     canvas.line(a, b, colour, 2.5)
     for p in (a, b):
         canvas.line((p[0] - nx, p[1] - ny), (p[0] + nx, p[1] + ny), colour, 2.5)
-    _line_label(anchor, canvas, a, b, _fade(GAP, max(opacity, 0.8)), above=False)
+
+
+def _line_value(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
+    """A distance's or gap's value, drawn over the tags so that none hides it."""
+    a, b = _ends(anchor, canvas)
+    colour = DISTANCE if anchor.style is AnchorStyle.DISTANCE else GAP
+    _line_label(
+        anchor,
+        canvas,
+        a,
+        b,
+        _fade(colour, max(opacity, 0.8)),
+        above=anchor.style is AnchorStyle.DISTANCE,
+    )
 
 
 def _not_connected(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
@@ -471,6 +507,9 @@ def render_overlay(
     for anchor, status in ordered:
         if anchor.style is not AnchorStyle.REGION or status:
             _tag(anchor, canvas, 1.0 if status else QUIET)
+    for anchor, status in ordered:
+        if anchor.style in (AnchorStyle.DISTANCE, AnchorStyle.GAP):
+            _line_value(anchor, canvas, 1.0 if status else QUIET)
     if badge is not None:
         _badge(badge, canvas)
     if caption:

@@ -13,6 +13,7 @@ from dashboard.components.frame import PageContext
 from dashboard.components.text import escape, markdown_table
 from engine.anchors import Anchor
 from ontology import Vocabulary
+from services import quantities
 from services.overlay import Badge, OverlayItem
 
 STATUS_ICON = {"met": "✓", "not_met": "✗", "not_assessable": "?"}
@@ -175,13 +176,9 @@ def location_text(ctx: PageContext, anchor: Anchor, vocabulary: Vocabulary) -> s
     return " · ".join(parts)
 
 
-def size_text(anchor: Anchor) -> str:
-    """An anchor's size in mm, or its measured value for a line."""
-    if anchor.size_mm is not None:
-        long_axis, short_axis = anchor.size_mm
-        return f"{long_axis:.1f} × {short_axis:.1f} mm"
-    label = anchor.attributes.get("label")
-    return str(label) if label else ""
+def size_text(ctx: PageContext, anchor: Anchor) -> str:
+    """An anchor's size in mm, or its measured value for a line (an estimate said as one)."""
+    return quantities.anchor_size_text(anchor, ctx.lang)
 
 
 def anchor_frame(
@@ -194,7 +191,7 @@ def anchor_frame(
             "label": i.anchor.label(ctx.lang),
             "kind": ctx.t(f"kind.{i.anchor.kind.value}"),
             "location": location_text(ctx, i.anchor, vocabulary),
-            "size": size_text(i.anchor),
+            "size": size_text(ctx, i.anchor),
             "status": ctx.t(f"status.{i.status}") if i.status else "",
             "turn": i.anchor.turn_index,
             "parents": ", ".join(i.anchor.parent_ids),
@@ -278,7 +275,7 @@ def anchor_details(
             ctx.t("anchor.box"),
             f"[{box.x0:.0f}, {box.y0:.0f}, {box.x1:.0f}, {box.y1:.0f}] px",
         ),
-        (ctx.t("col.size"), size_text(a) or "—"),
+        (ctx.t("col.size"), size_text(ctx, a) or "—"),
         (ctx.t("col.made_in_turn"), str(a.turn_index)),
         (
             ctx.t("col.status_in_turn"),
@@ -318,17 +315,15 @@ def anchor_details(
 # --------------------------------------------------------------------------- measurements
 
 
-def value_text(m: cases.Measurement) -> str:
-    """A measurement's value: mm and cm when calibrated, pixels otherwise."""
-    if m.value_mm is not None:
-        return f"{m.value_mm:.1f} mm ({m.value_mm / 10:.1f} cm)"
-    return f"{m.value_px:.0f} px" if m.value_px is not None else "—"
+def value_text(ctx: PageContext, m: cases.Measurement) -> str:
+    """A measurement's value: mm when calibrated, a labelled estimate, or pixels."""
+    return quantities.measurement_text(m, ctx.lang)
 
 
 def measurement_text(ctx: PageContext, m: cases.Measurement) -> str:
     """One line: kind, ends and value."""
     ends = " → ".join(a for a in (m.from_anchor, m.to_anchor) if a)
-    return f"{ctx.t(f'measure.{m.kind}')} ({ends}): {value_text(m)}"
+    return f"{ctx.t(f'measure.{m.kind}')} ({ends}): {value_text(ctx, m)}"
 
 
 def measurement_table(
@@ -345,9 +340,9 @@ def measurement_table(
                 "kind": ctx.t(f"measure.{m.kind}"),
                 "from": m.from_anchor or "",
                 "to": m.to_anchor or "",
-                "value": value_text(m),
+                "value": value_text(ctx, m),
                 "px": m.value_px,
-                "calibration": m.calibration.value,
+                "calibration": ctx.t(f"calibration.{m.calibration.value}"),
                 "error": m.detail.get("relative_error"),
             }
             for m in measurements

@@ -505,6 +505,7 @@ with left:
                 highlight={highlight} if highlight else set(),
                 badge=badge,
                 saved=saved,
+                lang=ctx.lang,
             )
             boxes = canvas.radiograph_canvas(
                 prefix, display, objects, drawing=can_draw, label=box_label
@@ -527,6 +528,7 @@ with left:
                     layers=layers or (),
                     highlight={highlight} if highlight else set(),
                     saved=saved,
+                    lang=ctx.lang,
                 ),
                 badge=badge if Layer.LABELS in (layers or ()) else None,
                 focus=None

@@ -153,6 +153,7 @@ for column, conv, items, card, side in (
                 display,
                 highlight={i.anchor.id for i in items} & unmatched,
                 badge=None if card is None else card.badge(ctx),
+                lang=ctx.lang,
             )
             canvas.radiograph_canvas(
                 f"compare-{side}-{conv.conversation_id}",
@@ -233,8 +234,8 @@ if measures_a or measures_b:
         mrows.append(
             {
                 "kind": ctx.t(f"measure.{kind}"),
-                "a": "—" if ma is None else findings.value_text(ma),
-                "b": "—" if mb is None else findings.value_text(mb),
+                "a": "—" if ma is None else findings.value_text(ctx, ma),
+                "b": "—" if mb is None else findings.value_text(ctx, mb),
                 "difference": None if va is None or vb is None else round(vb - va, 1),
             }
         )
@@ -359,14 +360,9 @@ def _turn_facts(
         if m.turn_index != turn.index:
             continue
         label = str(m.detail.get("label") or m.kind)
-        value = (
-            f"{m.value_mm:.1f} mm"
-            if m.value_mm is not None
-            else f"{(m.value_px or 0):.0f} px"
+        facts[f"{label} ({m.from_anchor}→{m.to_anchor or '—'})"] = findings.value_text(
+            ctx, m
         )
-        if m.calibration.value == "estimated":
-            value += f" ({ctx.t('compare.estimated')})"
-        facts[f"{label} ({m.from_anchor}→{m.to_anchor or '—'})"] = value
     return facts
 
 

@@ -295,6 +295,7 @@ with left:
             highlight=highlight,
             badge=None if card is None else card.badge(ctx),
             saved=mine,
+            lang=ctx.lang,
         )
         canvas.radiograph_canvas(
             f"replay-{conversation.conversation_id}", display, objects, drawing=False

@@ -27,7 +27,7 @@ from engine.backends.base import (
 from engine.dialogue.facts import (
     film_observations,
 )
-from engine.dialogue.phrases import _article, _shape_word
+from engine.dialogue.phrases import _article, _shape_word, say
 from engine.dialogue.query import Query
 from engine.findings import Finding
 from engine.geometry import Box, Distance, Geometry, Point, measure
@@ -79,6 +79,23 @@ def _size(f: Finding) -> tuple[float, float] | None:
     return (f.long_axis_mm, f.short_axis_mm)
 
 
+def _size_attributes(f: Finding) -> dict[str, Any]:
+    """What a reader needs to weigh the size: its interval, or the estimate and its error.
+
+    Without them a table shows a bare "18 mm" (or nothing on a film without spacing), and
+    a reader cannot tell a measured size from one estimated at ±15 %.
+    """
+    if f.size_estimate is not None:
+        e = f.size_estimate
+        return {
+            "size_estimate_mm": [e.long_axis_mm, e.short_axis_mm],
+            "relative_error": e.relative_error,
+        }
+    if f.diameter_interval_mm is not None:
+        return {"size_interval_mm": list(f.diameter_interval_mm)}
+    return {}
+
+
 class Anchoring:
     """Creates and references anchors, and words the finding lines every answer shares."""
 
@@ -103,13 +120,8 @@ class Anchoring:
         return out[:MAX_REPORTED]
 
     def _finding_label(self, f: Finding, lang: Language) -> str:
-        return (
-            f"{zone_phrase(f.location.side, f.location.zone, lang)}{KIND_SHORT[lang][f.kind]}"
-            if lang == "zh"
-            else (
-                f"{KIND_SHORT['en'][f.kind]}, {zone_phrase(f.location.side, f.location.zone, Language.EN)}"
-            )
-        )
+        zone = zone_phrase(f.location.side, f.location.zone, lang)
+        return say("finding_label", lang, zone=zone, kind=KIND_SHORT[lang][f.kind])
 
     def _screening_anchor(self, f: Finding, index: int) -> Anchor:
         """The broad first-pass region of a finding (created once, then referenced)."""
@@ -137,7 +149,7 @@ class Anchoring:
                 finding_id=f.id,
                 confidence=f.confidence,
                 size_mm=_size(f),
-                attributes={"center": list(f.center)},
+                attributes={"center": list(f.center), **_size_attributes(f)},
             )
         )
 
@@ -153,7 +165,7 @@ class Anchoring:
             else Geometry.from_box(f.bbox)
         )
         margin = f.margin
-        attributes: dict[str, Any] = {"center": list(f.center)}
+        attributes: dict[str, Any] = {"center": list(f.center), **_size_attributes(f)}
         if margin is not None:
             attributes["notches"] = [
                 {"clock": n.clock, "depth_mm": n.depth_mm} for n in margin.notches
@@ -516,23 +528,35 @@ class Anchoring:
         return confidence_phrase(f.confidence, lang, threshold)
 
     def _finding_line(self, f: Finding, anchor: Anchor, lang: Language) -> str:
-        zh = lang == "zh"
-        where = location_phrase(f.location, lang)
-        size = size_phrase(f, lang)
-        shape = _shape_word(f, lang)
-        conf = self._confidence_words(f, lang)
+        kind = kind_phrase(f.kind, lang)
+        fields = {
+            "a": cite([anchor.id]),
+            "where": location_phrase(f.location, lang),
+            "size": size_phrase(f, lang),
+            "conf": self._confidence_words(f, lang),
+            "kind": kind,
+        }
         if f.is_focal:
             # A weak detection is not stated as seen: "可疑" / "possible".
             hedge = POSSIBLE[lang] if self._is_weak(f) else ""
-            if zh:
-                return f"{cite([anchor.id])} {where}见一{hedge}{shape}{kind_phrase(f.kind, lang)}，{size}（{conf}）。"
+            shape = _shape_word(f, lang)
             described = " ".join(w for w in (hedge, shape) if w)
-            return f"{cite([anchor.id])} {_article(described)} {described} {kind_phrase(f.kind, lang)} in the {where}, {size} ({conf})."
-        extent = f.lung_fraction or 0.0
-        if zh:
-            return f"{cite([anchor.id])} {where}见{kind_phrase(f.kind, lang)}，范围{size}，约占肺野面积 {extent:.0%}（{conf}）。"
-        phrase = kind_phrase(f.kind, lang)
-        return f"{cite([anchor.id])} {_article(phrase)} {phrase} in the {where}, {size}, about {extent:.0%} of the lung area ({conf})."
+            return say(
+                "finding_line_focal",
+                lang,
+                hedge=hedge,
+                shape=shape,
+                described=described,
+                article=_article(described),
+                **fields,
+            )
+        return say(
+            "finding_line_extent",
+            lang,
+            extent=f.lung_fraction or 0.0,
+            article=_article(kind),
+            **fields,
+        )
 
     def _anchor_summary_line(self, anchor: Anchor, lang: Language) -> str:
         """What one anchor shows, for a side-by-side: a finding's place, size and confidence."""
@@ -543,14 +567,22 @@ class Anchoring:
         size = size_phrase(f, lang)
         conf = self._confidence_words(f, lang)
         hedge = POSSIBLE[lang] if self._is_weak(f) else ""
-        if lang == "zh":
-            return f"{cite([anchor.id])} {hedge}{KIND_SHORT['zh'][f.kind]}，{where}，{size}，{conf}。"
-        what = " ".join(w for w in (hedge, KIND_SHORT["en"][f.kind]) if w)
-        return f"{cite([anchor.id])} {what} in the {where}, {size}, {conf}."
+        kind = KIND_SHORT[lang][f.kind]
+        return say(
+            "anchor_summary",
+            lang,
+            a=cite([anchor.id]),
+            hedge=hedge,
+            kind=kind,
+            what=" ".join(w for w in (hedge, kind) if w),
+            where=where,
+            size=size,
+            conf=conf,
+        )
 
     def _place_words(self, place: PlaceFilter | None, lang: Language) -> str:
         if place is None or not place:
-            return "本图" if lang == "zh" else "film"
+            return say("place_film", lang)
         lobe = None
         if place.lobe is not None:
             term = self.vocabulary.find_anatomy(place.lobe)
@@ -558,10 +590,9 @@ class Anchoring:
         return place.words(lang, lobe)
 
     def _where(self, place: PlaceFilter, lang: Language) -> str:
-        words = self._place_words(place, lang)
-        if lang == "zh":
-            return words if place else "本图"
-        return f"in the {words}" if place else "on this film"
+        if not place:
+            return say("where_film", lang)
+        return say("where_place", lang, words=self._place_words(place, lang))
 
 
 __all__ = ["Anchoring"]

@@ -19,7 +19,7 @@ from engine.anchors import (
     AnchorStore,
 )
 from engine.dialogue.anchoring import Anchoring
-from engine.dialogue.phrases import _FOCAL, _NEGATIVE_CAVEAT, _plural, _what, say
+from engine.dialogue.phrases import _FOCAL, _plural, _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -365,46 +365,40 @@ class Binder(Anchoring):
         unknown: tuple[str, ...],
         lang: Language,
     ) -> None:
-        zh = lang == "zh"
         missing = [i for i in unused if i in unknown]
         present = [i for i in unused if i not in unknown]
+        ids = say("id_separator", lang)
         parts = []
         if present:
             parts.append(
-                f"问题还提到 {'、'.join(present)}，每次只回答一个对象，请另行提问（或问“比较 {used} 和 {present[0]}”）"
-                if zh
-                else f"the question also names {', '.join(present)}; one subject is answered per question, so ask "
-                f"about {'it' if len(present) == 1 else 'them'} separately (or ask to compare {used} and {present[0]})"
+                say(
+                    "unused_id_one" if len(present) == 1 else "unused_ids",
+                    lang,
+                    ids=ids.join(present),
+                    used=used,
+                    first=present[0],
+                )
             )
         if missing:
-            parts.append(
-                f"本对话中没有锚点 {'、'.join(missing)}"
-                if zh
-                else f"this conversation has no anchor {', '.join(missing)}"
-            )
-        line = (
-            f"以下只针对 {used}；" + "；".join(parts) + "。"
-            if zh
-            else f"Only {used} is answered below: " + "; ".join(parts) + "."
-        )
-        draft.sections.append(
-            Section(title="【说明】" if zh else "Note", lines=(line,))
-        )
+            parts.append(say("unused_id_unknown", lang, ids=ids.join(missing)))
+        parts_text = say("list_separator", lang).join(parts)
+        line = say("only_one_answered", lang, used=used, parts=parts_text)
+        draft.sections.append(Section(title=say("title_note", lang), lines=(line,)))
 
     def _explain_unresolved(
         self, draft: Draft, resolution: Resolution, lang: Language, index: int
     ) -> None:
         """An honest answer when the subject is ambiguous or absent."""
-        zh = lang == "zh"
-        title = "【需要确认】" if zh else "Which one?"
+        title = say("title_which_one", lang)
         if resolution.unknown_ids:
-            known = ", ".join(a.id for a in self.anchors.all()) or (
-                "无" if zh else "none yet"
+            known = ", ".join(a.id for a in self.anchors.all()) or say(
+                "anchors_none", lang
             )
-            line = (
-                f"本对话中没有锚点 {', '.join(resolution.unknown_ids)}（现有锚点：{known}）。"
-                if zh
-                else f"This conversation has no anchor {', '.join(resolution.unknown_ids)} (anchors: {known})."
+            line = say(
+                "no_such_anchor",
+                lang,
+                ids=", ".join(resolution.unknown_ids),
+                known=known,
             )
             draft.sections.append(Section(title=title, lines=(line,)))
             return
@@ -424,18 +418,17 @@ class Binder(Anchoring):
                     anchor = self._anchor_for_finding(c, index)
                     ids.append(anchor.id)
                     lines.append(
-                        f"{anchor.id}: {location_phrase(c.location, lang)} {KIND_SHORT[lang][c.kind]}，"
-                        f"{self._confidence_words(c, lang)}"
-                        if zh
-                        else f"{anchor.id}: {KIND_SHORT[lang][c.kind]} in the {location_phrase(c.location, lang)}, "
-                        f"{self._confidence_words(c, lang)}"
+                        say(
+                            "candidate_line",
+                            lang,
+                            id=anchor.id,
+                            where=location_phrase(c.location, lang),
+                            kind=KIND_SHORT[lang][c.kind],
+                            confidence=self._confidence_words(c, lang),
+                        )
                     )
             draft.clarification.extend(ids)
-            head = (
-                "有不止一个病灶符合描述，请指明是哪一个（例如回复锚点编号）："
-                if zh
-                else "More than one finding fits; please say which one (for example by its anchor id):"
-            )
+            head = say("ambiguous_head", lang)
             draft.sections.append(
                 Section(title=title, lines=(head, *lines), anchor_ids=tuple(ids))
             )
@@ -443,20 +436,11 @@ class Binder(Anchoring):
         region = resolution.asked_region
         if region is not None:
             where = region.text
-            line = (
-                f"在{where}未检出符合描述的病灶，本图该侧也没有其他可报告的局灶性病灶。"
-                if zh
-                else f"No finding that fits was detected in the {where}, and none elsewhere on that side."
-            )
+            line = say("nothing_in_region", lang, where=where)
         else:
-            line = (
-                "本图未检出可报告的局灶性病灶，无法确定所指对象；可先问“肺部是否有异常？”，或在图上框选区域后提问。"
-                if zh
-                else "No reportable focal finding was detected, so there is nothing for this to refer to; "
-                "ask for an overview first, or draw a box on the image and ask about it."
-            )
+            line = say("nothing_to_refer_to", lang)
         draft.sections.append(
-            Section(title="【未找到】" if zh else "Not found", lines=(line,))
+            Section(title=say("title_not_found", lang), lines=(line,))
         )
 
     def _nothing_fits(
@@ -487,7 +471,7 @@ class Binder(Anchoring):
         if resolution.elsewhere and resolution.ordinal_missing is None:
             lines.insert(1, say("elsewhere", lang))
         elif not resolution.elsewhere:
-            lines.append(_NEGATIVE_CAVEAT[lang])
+            lines.append(say("negative_caveat", lang))
         draft.clarification.extend(cited)
         draft.sections.append(
             Section(

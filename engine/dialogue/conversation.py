@@ -25,6 +25,7 @@ from engine.backends.base import (
 )
 from engine.backends.embedded import EmbeddedBackend
 from engine.dialogue.handlers.profiles import ProfileAnswers
+from engine.dialogue.phrases import say
 from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.dialogue.records import (
     Draft,
@@ -135,9 +136,7 @@ class Conversation(ProfileAnswers):
             drawn=drawn,
         )
         draft.sections.append(
-            Section(
-                title="【提示】" if lang == "zh" else "Note", lines=(DISCLAIMER[lang],)
-            )
+            Section(title=say("title_disclaimer", lang), lines=(DISCLAIMER[lang],))
         )
         result = self._finish(question, query, draft, index, started, on_text)
         self.state.add(self._record(query, draft))

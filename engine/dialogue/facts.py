@@ -136,6 +136,51 @@ def angle_sentence(fact: AngleFact, lang: Language) -> str:
     )
 
 
+# Two blunted angles within this many degrees of each other are "alike": the angle
+# measurement itself varies by a few degrees with the traced outline.
+ANGLES_ALIKE_DEG = 5.0
+_SIDE_ZH = {"right": "右", "left": "左"}
+
+
+def angle_comparison(facts: list[AngleFact], lang: Language) -> str:
+    """Line 1 of "which side has more fluid?": the sides set against each other.
+
+    Read from the same measured angles and cut-off as every other effusion answer; a
+    radiograph shows that an angle is blunted, not how much fluid lies behind it.
+    """
+    by_side = {a.side: a.degrees for a in facts}
+    right, left = by_side.get("right"), by_side.get("left")
+    if right is None and left is None:
+        return say("sides_angles_not_measured", lang)
+    if right is None or left is None:
+        side = "right" if right is not None else "left"
+        return say("sides_angle_one_measured", lang, side=side, side_zh=_SIDE_ZH[side])
+    blunted = [a.side for a in facts if a.blunted]
+    fields = {"right": right, "left": left, "cut": CPA_BLUNTED_DEG}
+    if not blunted:
+        return say("sides_angles_both_sharp", lang, **fields)
+    if len(blunted) == 1:
+        side = blunted[0]
+        other = "left" if side == "right" else "right"
+        return say(
+            "sides_angle_one_blunted",
+            lang,
+            side=side,
+            side_zh=_SIDE_ZH[side],
+            other=other,
+            other_zh=_SIDE_ZH[other],
+            blunted=by_side[side],
+            sharp=by_side[other],
+            cut=CPA_BLUNTED_DEG,
+        )
+    if abs(right - left) < ANGLES_ALIKE_DEG:
+        return say("sides_angles_both_blunted_alike", lang, **fields)
+    side = "right" if right > left else "left"  # the wider angle is the blunter
+    return say(
+        "sides_angles_both_blunted", lang, side=side, side_zh=_SIDE_ZH[side], **fields
+    )
+
+
 def calcification_sentence(f: Finding, lang: Language) -> str:
     """Calcification of a lesion, in the words of describe, presence and scorecard alike."""
     likely = f.calcification_likelihood
@@ -303,10 +348,12 @@ def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
 
 
 __all__ = [
+    "ANGLES_ALIKE_DEG",
     "CTR_PLAUSIBLE",
     "AngleFact",
     "CtrFact",
     "CtrState",
+    "angle_comparison",
     "angle_facts",
     "angle_sentence",
     "calcification_answer",

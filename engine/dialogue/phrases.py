@@ -19,24 +19,22 @@ from ontology import (
 from ontology.phrases import load_phrases
 
 _FOCAL = frozenset({FindingKind.NODULE, FindingKind.MASS})
-_NEGATIVE_CAVEAT = {
-    "zh": "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。",
-    "en": "A radiograph misses small nodules and lesions hidden by bone or the heart; a negative result does not "
-    "exclude disease.",
-}
+
+
+def _reason(item: ItemResult, lang: Language) -> str:
+    reason = item.reason(lang)
+    return say("reason_paren", lang, reason=reason) if reason else ""
 
 
 def _status_line(item: ItemResult, lang: Language) -> str:
     """One sign's verdict on this film, hedged, with the rule that decided it."""
-    words = {
-        MatchStatus.MET: ("提示存在", "suggested"),
-        MatchStatus.NOT_MET: ("未见", "not seen"),
-        MatchStatus.NOT_ASSESSABLE: ("无法评估", "not assessable"),
-    }[item.status]
-    reason = item.reason(lang)
-    if lang == "zh":
-        return f"{item.name('zh')}：{words[0]}" + (f"（{reason}）" if reason else "")
-    return f"{item.name('en')}: {words[1]}" + (f" ({reason})" if reason else "")
+    return say(
+        "status_line",
+        lang,
+        sign=item.name(lang),
+        status=say(f"status_{item.status.value}", lang),
+        reason=_reason(item, lang),
+    )
 
 
 def _item_line(item: ItemResult, lang: Language) -> str:
@@ -45,28 +43,23 @@ def _item_line(item: ItemResult, lang: Language) -> str:
         MatchStatus.NOT_MET: "✘",
         MatchStatus.NOT_ASSESSABLE: "○",
     }[item.status]
-    status = {
-        MatchStatus.MET: ("符合", "met"),
-        MatchStatus.NOT_MET: ("不符合", "not met"),
-        MatchStatus.NOT_ASSESSABLE: ("无法评估", "not assessable"),
-    }[item.status][0 if lang == "zh" else 1]
-    reason = item.reason(lang)
-    evidence = cite(item.evidence_anchor_ids)
-    if lang == "zh":
-        return f"{mark} {item.name(lang)}：{status}{('（' + reason + '）') if reason else ''} {evidence}".rstrip()
-    return f"{mark} {item.name(lang)}: {status}{(' (' + reason + ')') if reason else ''} {evidence}".rstrip()
+    return say(
+        "item_line",
+        lang,
+        mark=mark,
+        sign=item.name(lang),
+        status=say(f"item_{item.status.value}", lang),
+        reason=_reason(item, lang),
+        evidence=cite(item.evidence_anchor_ids),
+    ).rstrip()
 
 
 def _what(kinds: frozenset[FindingKind] | None, lang: Language) -> str:
     if kinds is None:
-        return "病灶" if lang == "zh" else "finding"
+        return say("what_any", lang)
     if kinds == _FOCAL:
-        return "结节或肿块" if lang == "zh" else "nodule or mass"
-    return (
-        "、".join(KIND_SHORT[lang][k] for k in kinds)
-        if lang == "zh"
-        else " or ".join(KIND_SHORT[lang][k] for k in kinds)
-    )
+        return say("what_focal", lang)
+    return say("kinds_joiner", lang).join(KIND_SHORT[lang][k] for k in kinds)
 
 
 def _plural(words: str, n: int) -> str:
@@ -97,9 +90,8 @@ def _shape_word(f: Finding, lang: Language) -> str:
         return ""
     ratio = f.long_axis_px / max(f.short_axis_px, 1e-6)
     irregular = f.margin is not None and len(f.margin.notches) >= 4
-    if lang == "zh":
-        return "不规则形" if irregular else "类圆形" if ratio < 1.3 else "椭圆形"
-    return "irregular" if irregular else "round" if ratio < 1.3 else "oval"
+    shape = "irregular" if irregular else "round" if ratio < 1.3 else "oval"
+    return say(f"shape_{shape}", lang)
 
 
 def fleischner_words(status: str, lang: Language) -> str:
@@ -109,6 +101,6 @@ def fleischner_words(status: str, lang: Language) -> str:
     ]
 
 
-def say(name: str, lang: Language, **fields: object) -> str:
+def say(name: str, lang: Language, /, **fields: object) -> str:
     """One answer sentence of ontology/data/dialogue/answers.toml, its fields filled in."""
     return load_phrases().say(name, lang, **fields)

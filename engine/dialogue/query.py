@@ -62,6 +62,10 @@ _ATTRIBUTE_INTENT = {
     "location": IntentKind.LOCATION,
 }
 _PLACE_KEYS = ("side", "zone", "band", "lobe")
+# Why a question is refused, tried in this order (phrase tables of the same names).
+# "off_topic" also covers a request that names nothing the engine knows and is not a
+# greeting or a request for help: it gets the refusal with the examples, not the menu.
+REFUSALS = ("injection", "scope_other_study", "scope_off_topic")
 # Intents that a follow-up can repeat with a new slot.
 _REPEATABLE = frozenset(
     {
@@ -91,6 +95,8 @@ class Query:
         ordinals: 1-based positions in the order findings were listed ("第二个" is 2).
         ellipsis: the question repeats the previous one with a new slot.
         other_side: the question asked for "the other side".
+        refusal: why an out-of-scope question is refused, for its wording: one of
+            REFUSALS, or "clinical" (treatment, prognosis, the person's diagnosis).
     """
 
     text: str
@@ -111,6 +117,7 @@ class Query:
     profile: str | None = None
     ellipsis: bool = False
     other_side: bool = False
+    refusal: str | None = None
     mentions: tuple[AnatomyMention, ...] = field(default=(), compare=False)
     signs: tuple[Sign, ...] = field(default=(), compare=False)
 
@@ -194,6 +201,9 @@ def understand(
 ) -> Query:
     """Read a question into a `Query`, completing an elliptical follow-up from `state`."""
     phrases = load_phrases()
+    # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
+    # is parsed, and its places quoted, in the corrected spelling.
+    text = phrases.speller.fix(text)
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -217,7 +227,8 @@ def understand(
         **_place_slots(text, mentions, phrases),
         **_word_slots(text, phrases),
     )
-    query = replace(query, intent=_refine(query, phrases))
+    intent = _refine(query, phrases)
+    query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     previous = None if state is None else state.previous
     if previous is not None and (
         _is_follow_up(query, phrases) or _is_kind_fragment(query, previous)
@@ -322,11 +333,15 @@ def _ordinals(text: str) -> tuple[int, ...]:
 def _refine(q: Query, phrases: Phrases) -> IntentKind:
     """The intent once the slots are known; see the module docstring of intents.py."""
     text = q.text
-    if phrases.cue("injection").find(text):
+    if any(phrases.cue(n).find(text) for n in REFUSALS):
         return IntentKind.OUT_OF_SCOPE
     kind = q.intent
-    if kind is IntentKind.PROFILE and _asks_film_sign(q):
-        return IntentKind.PRESENCE
+    if kind is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
+        # "两侧胸腔积液哪侧多", "有肺炎没": a profile's sign, compared or asked about
+        if _compares(q, phrases):
+            return IntentKind.COMPARE
+        if _asks_film_sign(q):
+            return IntentKind.PRESENCE
     if kind in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.DRAWN_REGION):
         return kind
     if _compares(q, phrases):
@@ -336,7 +351,34 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return by_attribute
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
         return kind
-    return _by_request(q, phrases)
+    read = _by_request(q, phrases)
+    if read is IntentKind.HELP and _unknown_request(q, phrases):
+        return IntentKind.OUT_OF_SCOPE
+    return read
+
+
+def _unknown_request(q: Query, phrases: Phrases) -> bool:
+    """Whether a question is a request the film cannot answer, refused, not the menu.
+
+    A request in words ("tell me a joke", "能上班吗") that names nothing the engine
+    knows and is not a greeting, thanks, a request for help or a follow-up.
+    """
+    if q.names_something or q.other_side or phrases.cue("help_request").find(q.text):
+        return False
+    if phrases.cue("ellipsis").find(q.text):
+        return False  # "上面呢", "what about on the other side": a follow-up
+    words = re.findall(r"[A-Za-z]+", q.text)
+    chinese = re.findall(r"[\u3400-\u9fff]", q.text)
+    return len(words) >= 2 or len(chinese) >= 3
+
+
+def _refusal(q: Query, intent: IntentKind, phrases: Phrases) -> str | None:
+    if intent is not IntentKind.OUT_OF_SCOPE:
+        return None
+    named = next((n for n in REFUSALS if phrases.cue(n).find(q.text)), None)
+    if named is not None:
+        return named
+    return "scope_off_topic" if q.intent is IntentKind.HELP else "clinical"
 
 
 def _defines(q: Query, phrases: Phrases) -> bool:
@@ -354,17 +396,19 @@ def _defines(q: Query, phrases: Phrases) -> bool:
 
 def _asks_film_sign(q: Query) -> bool:
     """Whether a question naming a profile asks about its sign ("Is there a pneumothorax?")."""
-    return (
-        IntentKind.PROFILE not in q.cue.hits
-        and q.kind in load_phrases().kind_film_signs
-        and not q.cue.explain
-    )
+    if q.cue.explain or q.kind is None:
+        return False
+    if q.kind in load_phrases().kind_film_signs:
+        return True
+    # "do you see pneumonia?", "有肺炎没": the profile's film sign, asked yes or no
+    return load_phrases().cue("yes_no").find(q.text) is not None
 
 
 def _compares(q: Query, phrases: Phrases) -> bool:
     """Two or more things set against each other: "A1跟A2比哪个大", "compare the two nodules"."""
     several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
     comparative = phrases.cue("comparative").find(q.text) is not None
+    comparative = comparative or phrases.cue("compare_pair").find(q.text) is not None
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
     if several and (compare or comparative):
         return True
@@ -506,11 +550,22 @@ def _is_follow_up(q: Query, phrases: Phrases) -> bool:
 
 
 def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
-    """A slot and nothing else: "A2?", "右下肺野?"."""
+    """A slot and nothing else: "A2?", "右下肺野?", "margins?"."""
+    if q.attribute is not None and len(own) <= 1 and _bare_word(q):
+        return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.cue.demonstrative or q.signs or q.kind:
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return short and bool(q.names_place or q.anchors or q.ordinals or q.unit)
+
+
+def _bare_word(q: Query) -> bool:
+    """One or two words and nothing that names a subject: "margins?", "and size"."""
+    if q.anchors or q.ordinals or q.kind or q.names_place or q.cue.demonstrative:
+        return False
+    words = re.findall(r"[A-Za-z]+", q.text)
+    chinese = re.findall(r"[\u3400-\u9fff]", q.text)
+    return len(words) <= 2 and len(chinese) <= 4
 
 
 def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
@@ -606,4 +661,4 @@ def _opposite(side: str | None) -> str | None:
     return {"right": "left", "left": "right"}.get(side or "")
 
 
-__all__ = ["DialogueState", "Query", "TurnRecord", "places", "understand"]
+__all__ = ["REFUSALS", "DialogueState", "Query", "TurnRecord", "places", "understand"]

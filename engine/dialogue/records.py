@@ -161,7 +161,7 @@ def scorecard_json(card: Scorecard, lang: Language) -> dict[str, Any]:
     return {
         "profile": card.profile_id,
         "profile_version": card.profile_version,
-        "name": card.name_zh if lang == "zh" else card.name_en,
+        "name": getattr(card, f"name_{lang}"),
         "met": card.met,
         "not_met": card.not_met,
         "not_assessable": card.not_assessable,

@@ -156,3 +156,19 @@ def test_a_missing_image_file_is_named_instead_of_a_missing_database(capsys, tmp
         and f"no image file at {tmp_path / 'film.png'}" in err
         and "database" not in err
     )
+
+
+def test_an_estimated_distance_is_printed_with_its_label_and_interval(capsys, seed_png):
+    path, _ = seed_png  # a PNG without pixel spacing: distances are estimates
+    code, out, _ = _ask(
+        capsys,
+        str(path),
+        "-q",
+        "Is there anything abnormal in the lungs?",
+        "-q",
+        "这个病灶距离右肺门有多远?",
+    )
+    assert code == 0
+    lines = [line for line in out.splitlines() if line.startswith("measurement ")]
+    assert lines and all("（估计值，±15 %）" in line for line in lines)
+    assert "measurement center_to_hilum" in out

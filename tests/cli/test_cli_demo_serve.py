@@ -43,12 +43,14 @@ def test_demo_builds_every_part_and_a_second_run_writes_nothing(
         "normal",
         "left-upper",
         "no-spacing",
+        "pydicom-png",
         "pydicom-cr",
     }
     by_key = {c["key"]: c for c in report["conversations"]}
     assert by_key["seed-zh"]["turns"] == 4 and by_key["seed-en"]["turns"] == 4
     assert {a["status"] for a in report["annotations"]} == {"created"}
-    assert first["stats"]["cases"] == 5
+    assert first["stats"]["cases"] == 6
+    assert report["left_out"] == []  # the fake models read every phantom as drawn
     code, out, _ = run(capsys, "demo", "--db", str(db), "--json")
     again = json.loads(out)
     assert again["created_anything"] is False
@@ -162,7 +164,7 @@ def test_serve_in_the_background_then_status_then_stop(tmp_path, capsys, demo_te
         assert (
             status["running"] and status["healthy"] and status["pid"] == started["pid"]
         )
-        assert status["counts"]["cases"] == 5 and status["counts"]["turns"] > 0
+        assert status["counts"]["cases"] == 6 and status["counts"]["turns"] > 0
         assert status["database_bytes"] > 0
         assert {b["name"] for b in status["backends"]} >= {"embedded"}
         assert any(
@@ -185,7 +187,7 @@ def test_serve_in_the_background_then_status_then_stop(tmp_path, capsys, demo_te
     code, out, _ = run(capsys, "status", "--db", str(db), "--json")
     stopped = json.loads(out)
     assert (
-        stopped["running"] is False and stopped["counts"]["cases"] == 5
+        stopped["running"] is False and stopped["counts"]["cases"] == 6
     )  # read from the database itself
     code, out, _ = run(capsys, "stop", "--db", str(db))
     assert code == 0 and "no dashboard is serving" in out

@@ -397,8 +397,9 @@ def test_the_audit_page_shows_the_integrity_check_passing(server, page):
     page.get_by_text("Integrity check passed").wait_for(timeout=60_000)
     main = page.get_by_test_id("stMain").inner_text()
     checked = re.search(r"passed: ([\d,]+) audit records and ([\d,]+) stored", main)
-    # The demo wrote dozens of turns, each audited: a check of nothing cannot pass here.
-    assert checked and int(checked.group(1).replace(",", "")) > 50, main[:2000]
+    # The demo wrote two films and ten turns, each audited (26 records), and the tests
+    # before this one asked more: a check of nothing cannot pass here.
+    assert checked and int(checked.group(1).replace(",", "")) > 25, main[:2000]
     shot(page, "07-audit")
     assert page.get_by_role(
         "button", name="Download the filtered table (CSV)"
@@ -408,7 +409,8 @@ def test_the_audit_page_shows_the_integrity_check_passing(server, page):
 def test_the_worklist_finds_a_case_by_its_original_file_name(server, demo, page):
     page.goto(f"{server}/cases")
     settle(page)
-    page.get_by_text("Page 1 of 1 · 5 cases").wait_for(timeout=30_000)
+    # The real film and its PNG: the phantoms the engine does not read are left out.
+    page.get_by_text("Page 1 of 1 · 2 cases").wait_for(timeout=30_000)
     search = page.get_by_role("textbox", name="Search")
     search.fill("RG1_J2KI")
     search.press("Enter")

@@ -158,7 +158,7 @@ def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
     at = app_env(demo_db)
     at.run()
     table = at.dataframe[0].value
-    assert len(table) == 5 and set(table["case"]) >= {SEED_CASE}
+    assert len(table) == 6 and set(table["case"]) >= {SEED_CASE}
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("hilum").run()
     assert SEED_CASE in set(at.dataframe[0].value["case"])
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("").run()
@@ -166,14 +166,15 @@ def test_the_case_list_searches_filters_and_pages(app_env, demo_db):
     assert set(at.dataframe[0].value["case"]) == {
         "C000004",
         "C000005",
-    }  # the films without pixel spacing
+        "C000006",
+    }  # the films without pixel spacing (the phantom PNG, the real CR and its PNG)
 
 
 @pytest.mark.parametrize(
     ("search", "expected"),
     [
         ("seed scenario film", {SEED_CASE}),  # title
-        ("monochrome1", {"C000003"}),  # tag
+        ("monochrome1", {"C000003", "C000006"}),  # tag (the phantom and the real CR)
         ("right-lower-phantom.png", {"C000004"}),  # original file name
     ],
 )
@@ -200,7 +201,7 @@ def test_the_worklist_spells_out_warnings_and_filters_by_review_status(
     warned = table[table["case"] == "C000004"].iloc[0]["warnings"]
     assert "no pixel spacing" in warned
     at.selectbox(key=SessionKey.CASE_STATUS.value).select("teaching").run()
-    assert set(at.dataframe[0].value["case"]) == {SEED_CASE, "C000002"}
+    assert set(at.dataframe[0].value["case"]) == {SEED_CASE, "C000002", "C000005"}
 
 
 def test_a_reviewer_titles_and_tags_a_case_and_the_worklist_finds_it(app_env, demo_db):

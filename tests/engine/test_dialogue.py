@@ -1,6 +1,7 @@
 """The grounded dialogue on a synthetic film with exact ground truth."""
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -409,11 +410,19 @@ def test_a_count_is_of_the_kind_and_place_asked(seed_analysis):
 
 
 def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis):
-    (zh,) = run(seed_analysis, ["有胸腔积液吗？"])[1]
-    (en,) = run(seed_analysis, ["Is there a pleural effusion?"])[1]
+    # The cartoon phantom's outline forms no recess (about 171 degrees a side, withheld by
+    # the analysis), so the angles are set as a film with a blunted right recess gives them.
+    blunted = replace(
+        seed_analysis,
+        measures=replace(
+            seed_analysis.measures, cpa_angle_deg={"right": 118.0, "left": 42.0}
+        ),
+    )
+    (zh,) = run(blunted, ["有胸腔积液吗？"])[1]
+    (en,) = run(blunted, ["Is there a pleural effusion?"])[1]
     assert zh.intent is en.intent is IntentKind.PRESENCE and zh.scorecard is None
     # Effusion itself is not measured; the answer leads with what the angles show
-    # (yes on this phantom, whose angles are blunted) and says how it was judged.
+    # (yes here, the right angle is blunted) and says how it was judged.
     assert zh.sections[0].lines[0].startswith("是：右侧肋膈角约")
     assert en.sections[0].lines[0].startswith("Yes: The right costophrenic angle")
     assert "胸腔积液本身未直接测量" in zh.answer_text
@@ -423,8 +432,18 @@ def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis
     angles = {
         a.region: a.id for a in en.anchors if a.region and "costophrenic" in a.region
     }
-    assert set(angles) == {"right_costophrenic_angle", "left_costophrenic_angle"}
+    assert set(angles) == {
+        "right_costophrenic_angle"
+    }  # the blunted one is the evidence
     assert all(f"[{i}]" in en.answer_text for i in angles.values())
+
+
+def test_an_angle_the_outline_could_not_form_leaves_effusion_unassessed(seed_analysis):
+    assert seed_analysis.measures.cpa_angle_deg == {}
+    assert any("costophrenic angle not measured" in w for w in seed_analysis.warnings)
+    (en,) = run(seed_analysis, ["Is there a pleural effusion?"])[1]
+    assert "blunted" not in en.sections[0].lines[0].lower()
+    assert not en.sections[0].lines[0].startswith("Yes")
 
 
 def test_a_lesion_measured_to_the_other_hilum_is_not_given_a_connection_verdict(

@@ -49,3 +49,22 @@ def test_every_module_of_the_package_has_a_place_in_the_order():
     }
     # phrasing scores a corpus with the query layer; it is a tool beside the layers.
     assert modules - {"phrasing"} == set(ORDER)
+
+
+def test_no_dialogue_module_branches_on_the_language_for_its_wording():
+    # Wording is data (ontology/data/dialogue/answers.toml): a new phrasing or a
+    # corrected sentence is an edit there, not a new `if zh` branch in code.
+    import re
+    from pathlib import Path
+
+    import engine.dialogue
+
+    branch = re.compile(r"\bif zh\b|\bzh else\b|\bzh = lang\b|lang == \"zh\"")
+    root = Path(engine.dialogue.__file__).parent
+    found = [
+        f"{path.relative_to(root)}:{number}"
+        for path in sorted(root.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if branch.search(line)
+    ]
+    assert not found, f"language branches for wording: {found}"

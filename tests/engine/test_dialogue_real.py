@@ -238,7 +238,25 @@ def _angles(case: str, analysis: ImageAnalysis) -> list[str]:
             out.append(f"{case}: angles blunted={blunted}, D02 {d02.status}")
         if ("Yes:" in effusion) != blunted:
             out.append(f"{case}: effusion answer vs angles")
+        out += _sides(case, conv, angles)
     return out
+
+
+def _sides(case: str, conv: Conversation, angles: list) -> list[str]:
+    """ "Which side has more fluid?" leads with the same angles, the same cut-off."""
+    turn = conv.ask("which side has more fluid?")
+    head = turn.sections[0].lines[0]
+    sides = [a.side for a in angles if a.blunted]
+    lead = (
+        "Neither side suggests fluid"
+        if not sides
+        else f"The {sides[0]} side"
+        if len(sides) == 1
+        else "Both costophrenic angles"
+    )
+    out = [] if head.startswith(lead) else [f"{case}: side comparison {head!r}"]
+    missing = [a.side for a in angles if f"{a.degrees:.0f}°" not in head]
+    return out + [f"{case}: comparison lacks the {s} angle" for s in missing]
 
 
 def _lesion(case: str, analysis: ImageAnalysis) -> list[str]:

@@ -217,3 +217,22 @@ def test_every_focal_finding_is_lung_and_says_where(
             f"{f.id} at {f.center} is neither in a lung field nor over the heart, "
             f"hilum or a dome: {sorted(regions)}"
         )
+
+
+@pytest.mark.parametrize(
+    ("folder", "name", "side"),
+    [
+        ("dicom", "wg04_rg1_cr_chest_pa_j2k.dcm", "right"),
+        ("cxr-train", "JPCNN081.png", "left"),  # a normal film
+    ],
+)
+def test_a_costophrenic_angle_no_recess_forms_is_withheld_not_called_blunted(
+    shared_data: Path, analyzer: Analyzer, folder: str, name: str, side: str
+):
+    # The lung outline of these films gives a near-straight angle (172-180 degrees) on
+    # one side; read as a measure it said "blunted, suggests effusion" on a normal film.
+    a = analyzer.analyze(read(shared_data / folder / name))
+    assert side not in a.measures.cpa_angle_deg
+    assert any(f"{side} costophrenic angle not measured" in w for w in a.warnings)
+    other = "left" if side == "right" else "right"
+    assert 10 < a.measures.cpa_angle_deg[other] < 90  # the other side is still measured

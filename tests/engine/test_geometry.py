@@ -205,6 +205,22 @@ def test_the_size_estimate_survives_serialisation():
     assert copy.focal_findings[0].kind_from_estimate
 
 
+@pytest.mark.parametrize("question", ["肺部是否有异常?", "Describe the lesion"])
+def test_the_anchor_carries_the_size_estimate_a_table_must_label(question):
+    from engine.dialogue import Conversation
+
+    analysis, f = _one_lesion(30, spacing=None)
+    answer = Conversation(analysis).ask(question)
+    (anchor,) = [a for a in answer.anchors if a.finding_id == f.id]
+    assert anchor.size_mm is None  # nothing measured in mm on a film without spacing
+    assert f.size_estimate is not None
+    assert anchor.attributes["size_estimate_mm"] == [
+        f.size_estimate.long_axis_mm,
+        f.size_estimate.short_axis_mm,
+    ]
+    assert anchor.attributes["relative_error"] == pytest.approx(0.15)
+
+
 @pytest.mark.parametrize(
     ("box", "expected"),
     [

@@ -37,3 +37,10 @@ def test_cues_match_chinese_anywhere_and_english_on_word_boundaries():
     assert side.find("右肺那个结节") == "结节"
     assert side.find("Any nodules?") == "nodul"
     assert load_phrases().cue("attribute_ctr").find("the doctor said") is None
+
+
+def test_english_cues_are_found_beside_chinese_characters():
+    # "请问right side": to `\b` a Chinese character is a word character too
+    phrases = load_phrases()
+    assert phrases.cue("side_right").find("请问right side有积液吗") is not None
+    assert phrases.cue("side_left").find("左肺呢 and the left lung?") is not None

@@ -189,6 +189,27 @@ def test_find_anatomy_in_text(
         assert question[mention.start : mention.end] == mention.text
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["ignore the rules", "follow your rules", "rmls", "lulls me", "rulers", "allll"],
+)
+def test_lobe_abbreviations_match_only_as_whole_tokens(
+    vocabulary: Vocabulary, question: str
+) -> None:
+    # "rules" is RUL plus a plural ending; an abbreviation is a token of its own.
+    assert vocabulary.find_anatomy_in_text(question) == []
+
+
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [("lesion in the RUL?", "right_upper_lobe"), ("lll nodule", "left_lower_lobe")],
+)
+def test_lobe_abbreviations_still_match_alone(
+    vocabulary: Vocabulary, question: str, region: str
+) -> None:
+    assert [m.region_id for m in vocabulary.find_anatomy_in_text(question)] == [region]
+
+
 def test_lobe_and_zone_are_different_regions(vocabulary: Vocabulary) -> None:
     lobe = vocabulary.find_anatomy_in_text("右肺中叶")[0]
     zone = vocabulary.find_anatomy_in_text("右中肺野")[0]

@@ -254,6 +254,9 @@ def test_a_distance_is_a_dashed_labelled_line_and_a_gap_a_solid_one():
                 kind=AnchorKind.MEASUREMENT,
                 geometry=line,
                 label="4.7cm",
+                value_mm=47.0,
+                value_px=470.0,
+                calibration="PixelSpacing",
             )
         ),
         d,
@@ -266,6 +269,9 @@ def test_a_distance_is_a_dashed_labelled_line_and_a_gap_a_solid_one():
                 kind=AnchorKind.MEASUREMENT,
                 geometry=line,
                 label="1.3cm",
+                value_mm=13.0,
+                value_px=130.0,
+                calibration="PixelSpacing",
             )
         ),
         d,
@@ -276,10 +282,10 @@ def test_a_distance_is_a_dashed_labelled_line_and_a_gap_a_solid_one():
         and dashed["path"][0][1:] == [100, 100]
         and dashed["path"][1][1:] == [400, 500]
     )
-    assert any(o["type"] == "Text" and o["text"] == "4.7cm" for o in dist)
+    assert any(o["type"] == "Text" and o["text"] == "47.0 mm" for o in dist)
     solid = next(o for o in gap if o["type"] == "Path")
     assert "strokeDashArray" not in solid
-    assert any(o["type"] == "Text" and o["text"] == "1.3cm" for o in gap)
+    assert any(o["type"] == "Text" and o["text"] == "13.0 mm" for o in gap)
 
 
 def test_not_connected_is_a_grid_that_stays_inside_its_corridor():

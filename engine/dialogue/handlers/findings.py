@@ -18,7 +18,7 @@ from engine.dialogue.facts import (
     ctr_sentence,
     lesion_observations,
 )
-from engine.dialogue.phrases import _NEGATIVE_CAVEAT, _plural, _status_line, _what, say
+from engine.dialogue.phrases import _plural, _status_line, _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -65,7 +65,6 @@ class FindingAnswers(Binder):
 
     # -- intents -------------------------------------------------------------------
     def _screening(self, draft: Draft, *, lang: Language, index: int, **_: Any) -> None:
-        zh = lang == "zh"
         findings = self.reportable()
         self.listing = [f.id for f in findings]
         lines: list[str] = []
@@ -75,26 +74,13 @@ class FindingAnswers(Binder):
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         if findings:
-            lines.append(
-                "其余肺野未检出明确异常密度影。"
-                if zh
-                else "No other definite opacity was detected in the lung fields."
-            )
+            lines.append(say("screening_nothing_else", lang))
         else:
-            lines.append(
-                "未检出明确的结节、肿块或实变样阴影。"
-                if zh
-                else "No definite nodule, mass or consolidation-like opacity was detected."
-            )
-            lines.append(
-                "注意：胸片对小结节及与骨或心影重叠的病灶敏感性有限，阴性结果不能排除病变。"
-                if zh
-                else "A radiograph misses small nodules and lesions hidden by bone or the heart; "
-                "a negative result does not exclude disease."
-            )
+            lines.append(say("screening_nothing", lang))
+            lines.append(say("negative_caveat", lang))
         draft.sections.append(
             Section(
-                title="【肺部表现】" if zh else "Lung findings",
+                title=say("title_lung_findings", lang),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
@@ -104,7 +90,6 @@ class FindingAnswers(Binder):
 
     def _other_structures(self, lang: Language, index: int) -> Section:
         """Heart size and costophrenic angles, in the words every other answer uses."""
-        zh = lang == "zh"
         lines = []
         fact = ctr_fact(self.analysis)
         if fact.value is not None:
@@ -112,14 +97,8 @@ class FindingAnswers(Binder):
         angles = [a for a in angle_facts(self.analysis) if a.degrees is not None]
         lines += [angle_sentence(a, lang) for a in angles]
         if not lines:
-            lines.append(
-                "心影及肋膈角未能可靠测量。"
-                if zh
-                else "The heart and costophrenic angles could not be measured reliably."
-            )
-        return Section(
-            title="【其他】" if zh else "Other structures", lines=tuple(lines)
-        )
+            lines.append(say("other_structures_not_measured", lang))
+        return Section(title=say("title_other_structures", lang), lines=tuple(lines))
 
     def _list(
         self,
@@ -132,7 +111,6 @@ class FindingAnswers(Binder):
         signs: list[Sign],
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         place = PlaceFilter.of(query)
         kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
         findings = [
@@ -151,20 +129,19 @@ class FindingAnswers(Binder):
         if place or kinds is not None:
             # "How many nodules in the right upper zone?" counts those, not every finding.
             where, what = self._where(place, lang), _what(kinds, lang)
-            head = (
-                f"{where}共检出 {len(findings)} 处{what}。"
-                if zh
-                else f"{len(findings)} {_plural(what, len(findings))} detected {where}."
+            head = say(
+                "list_count_in_place",
+                lang,
+                where=where,
+                n=len(findings),
+                what=what,
+                whats=_plural(what, len(findings)),
             )
         else:
-            head = (
-                f"共检出 {len(findings)} 处可报告的病灶（其中局灶性 {focal} 处）。"
-                if zh
-                else f"{len(findings)} reportable finding(s) were detected ({focal} focal)."
-            )
+            head = say("list_count", lang, n=len(findings), focal=focal)
         draft.sections.append(
             Section(
-                title="【病灶列表】" if zh else "Findings",
+                title=say("title_findings", lang),
                 lines=(head, *lines),
                 anchor_ids=tuple(cited),
             )
@@ -223,7 +200,6 @@ class FindingAnswers(Binder):
         lang: Language,
         index: int,
     ) -> None:
-        zh = lang == "zh"
         where, what = self._where(place, lang), _what(kinds, lang)
         wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
         found = [f for f in wanted if place.fits(f)]
@@ -257,21 +233,21 @@ class FindingAnswers(Binder):
                     cited.append(anchor.id)
                     there = location_phrase(f.location, lang)
                     parts.append(
-                        f"{cite([anchor.id])} {there}"
-                        if zh
-                        else f"{cite([anchor.id])} in the {there}"
+                        say("elsewhere_part", lang, a=cite([anchor.id]), there=there)
                     )
                 lines.append(
-                    f"本图其他部位另见{what}：" + "；".join(parts) + "。"
-                    if zh
-                    else f"Elsewhere on this film: {_plural(what, len(parts))} "
-                    + "; ".join(parts)
-                    + "."
+                    say(
+                        "elsewhere_line",
+                        lang,
+                        what=what,
+                        whats=_plural(what, len(parts)),
+                        parts=say("list_separator", lang).join(parts),
+                    )
                 )
-            lines.append(_NEGATIVE_CAVEAT[lang])
+            lines.append(say("negative_caveat", lang))
         draft.sections.append(
             Section(
-                title=f"【{where}{what}】" if zh else f"Any {what} {where}?",
+                title=say("title_any_in_place", lang, what=what, where=where),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
@@ -286,7 +262,6 @@ class FindingAnswers(Binder):
         index: int,
     ) -> None:
         """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
-        zh = lang == "zh"
         lesions = [f for f in self.reportable() if f.is_focal and place.fits(f)]
         lines: list[str] = []
         cited: list[str] = []
@@ -299,15 +274,20 @@ class FindingAnswers(Binder):
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
             where = self._where(place, lang)
+            name = sign.name(lang)
             lines.append(
-                f"{where}未检出可供评估{sign.name('zh')}的局灶性病灶。"
-                if zh
-                else f"No focal finding was detected {where} on which to assess {sign.name('en').lower()}."
+                say(
+                    "no_lesion_to_assess",
+                    lang,
+                    where=where,
+                    sign=name,
+                    sign_lower=name.lower(),
+                )
             )
-            lines.append(_NEGATIVE_CAVEAT[lang])
+            lines.append(say("negative_caveat", lang))
         draft.sections.append(
             Section(
-                title=f"【{sign.name('zh')}】" if zh else f"{sign.name('en')}?",
+                title=say("title_sign", lang, sign=sign.name(lang)),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
@@ -322,7 +302,6 @@ class FindingAnswers(Binder):
         side: str | None = None,
     ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
-        zh = lang == "zh"
         observations = self._film_observations()
         item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
         related = self._related(sign, item, observations, index)
@@ -346,22 +325,20 @@ class FindingAnswers(Binder):
             )
         cited = list(item.evidence_anchor_ids)
         if item.unassessable is Unassessable.NOT_MEASURED:
-            lines.append(
-                ("请在图上直接观察：" if zh else "Look for it on the film: ")
-                + (sign.visual_pattern_zh if zh else sign.visual_pattern_en)
-            )
+            pattern = getattr(sign, f"visual_pattern_{lang}")
+            lines.append(say("look_on_film", lang, pattern=pattern))
             for other in related:
                 cited += other.evidence_anchor_ids
-                lines.append(
-                    ("相关可测征象：" if zh else "Related measured sign: ")
-                    + f"{_status_line(other, lang)} {cite(other.evidence_anchor_ids)}".rstrip()
+                status = (
+                    f"{_status_line(other, lang)} {cite(other.evidence_anchor_ids)}"
                 )
-        meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
+                lines.append(say("related_measured", lang, status=status.rstrip()))
+        meaning = getattr(sign, f"clinical_meaning_{lang}")
         if meaning:
-            lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
+            lines.append(say("clinical_meaning", lang, meaning=meaning))
         draft.sections.append(
             Section(
-                title=f"【{sign.name('zh')}】" if zh else f"{sign.name('en')}?",
+                title=say("title_sign", lang, sign=sign.name(lang)),
                 lines=tuple(lines),
                 anchor_ids=tuple(dict.fromkeys(cited)),
             )

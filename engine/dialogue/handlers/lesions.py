@@ -59,6 +59,50 @@ _OTHER_FOCAL = {
 }
 
 
+def _notch_line(m: Any, a: str, lang: Language) -> str:
+    """The margin line: lobulated with its notches, one notch, or smooth."""
+    if m.lobulated:
+        hours = [n.clock for n in m.notches]
+        depths = [n.depth_mm for n in m.notches if n.depth_mm is not None]
+        depth = (
+            say("notch_depth", lang, low=min(depths), high=max(depths))
+            if depths
+            else ""
+        )
+        return say(
+            "margin_lobulated",
+            lang,
+            a=a,
+            n=len(hours),
+            hours=clock_list(hours, lang),
+            depth=depth,
+        )
+    if len(m.notches) == 1:
+        return say("margin_one_notch", lang, a=a, clock=m.notches[0].clock)
+    return say("margin_smooth", lang, a=a)
+
+
+def _spicule_line(m: Any, a: str, lang: Language) -> str:
+    """The spicule line: how many, where and how long, or none."""
+    if not m.spicules:
+        return say("spicules_none", lang, a=a)
+    lengths = [s.length_mm for s in m.spicules if s.length_mm is not None]
+    length = (
+        say("spicule_length", lang, low=min(lengths), high=max(lengths))
+        if lengths
+        else ""
+    )
+    hours = sorted({s.clock for s in m.spicules})
+    return say(
+        "spicules_seen",
+        lang,
+        a=a,
+        n=len(m.spicules),
+        hours=clock_list(hours, lang),
+        length=length,
+    )
+
+
 class LesionAnswers(FindingAnswers):
     """Description, one property, size, CTR, location and drawn regions."""
 
@@ -73,7 +117,6 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
@@ -98,10 +141,7 @@ class LesionAnswers(FindingAnswers):
             asked = resolution.asked_region.text
             actual = location_phrase(f.location, lang)
             lines.append(
-                f"注意：{asked}未检出圆形影；本侧唯一的局灶性病灶位于{actual}，以下描述该病灶。"
-                if zh
-                else f"Note: nothing round was detected in the {asked}; the only focal finding on that side lies in "
-                f"the {actual}, and that is what is described here."
+                say("describe_elsewhere_note", lang, asked=asked, actual=actual)
             )
         query = self._query
         attribute = None if query is None else query.attribute
@@ -121,9 +161,7 @@ class LesionAnswers(FindingAnswers):
             )
             else location_phrase(f.location, lang)
         )
-        title = (
-            f"【{place}病灶细节】" if zh else f"Details of the lesion in the {place}"
-        )
+        title = say("title_lesion_details", lang, place=place)
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
         )
@@ -155,7 +193,6 @@ class LesionAnswers(FindingAnswers):
         self, f: Finding, a: str, attribute: str, lang: Language
     ) -> list[str]:
         """The answer to one property of a focal finding, then only what bears on it."""
-        zh = lang == "zh"
         lines: list[str] = []
         if attribute == "calcification":
             lines.append(f"{a} {calcification_answer(f, lang)}")
@@ -166,27 +203,24 @@ class LesionAnswers(FindingAnswers):
             lead = say("margin_irregular" if irregular else "margin_regular", lang)
             if margin:
                 margin[0] = margin[0].replace(f"{a} ", f"{a} {lead}", 1)
-            lines += margin or [
-                f"{a} 未能勾画轮廓，边缘无法评估。"
-                if zh
-                else f"{a} No contour could be traced, so the margin is not assessed."
-            ]
+            lines += margin or [say("margin_not_traced", lang, a=a)]
         elif attribute == "density":
             lines += self._internal_lines(f, a, lang) or [
-                f"{a} 密度未能评估。" if zh else f"{a} Density not assessed."
+                say("density_not_assessed", lang, a=a)
             ]
         else:
             lines.append(
-                f"{a} 形态：{_shape_word(f, lang)}，{size_phrase(f, lang)}。"
-                if zh
-                else f"{a} Shape: {_shape_word(f, lang)}, {size_phrase(f, lang)}."
+                say(
+                    "shape_line",
+                    lang,
+                    a=a,
+                    shape=_shape_word(f, lang),
+                    size=size_phrase(f, lang),
+                )
             )
         if self._is_weak(f):
-            lines.append(
-                f"{a} 检出把握低（{self._confidence_words(f, lang)}），为可疑病灶。"
-                if zh
-                else f"{a} Weak detection ({self._confidence_words(f, lang)}): a possible lesion."
-            )
+            confidence = self._confidence_words(f, lang)
+            lines.append(say("weak_attribute", lang, a=a, confidence=confidence))
         return lines
 
     def _measurement(
@@ -276,208 +310,97 @@ class LesionAnswers(FindingAnswers):
         )
 
     def _detail_lines(self, f: Finding, anchor: Anchor, lang: Language) -> list[str]:
-        zh = lang == "zh"
         a = cite([anchor.id])
+        where = location_phrase(f.location, lang)
+        # The zone a reader is told depends on how the zones were drawn: say how.
+        zones = self.analysis.zone_rule.describe(lang)
+        located = (
+            say(
+                "detail_location_lobe",
+                lang,
+                a=a,
+                where=where,
+                lobe=lobe_phrase(f.location, lang, self.vocabulary),
+                zones=zones,
+            )
+            if f.location.lobe
+            else say("detail_location", lang, a=a, where=where, zones=zones)
+        )
+        size = size_phrase(f, lang)
         lines = [
-            (
-                f"{a} 位置：{location_phrase(f.location, lang)}"
-                if zh
-                else f"{a} Location: {location_phrase(f.location, lang)}"
-            )
-            + (
-                f"；{lobe_phrase(f.location, lang, self.vocabulary)}"
-                if zh and f.location.lobe
-                else ""
-            )
-            + (
-                f"; {lobe_phrase(f.location, lang, self.vocabulary)}"
-                if not zh and f.location.lobe
-                else ""
-            )
-            # The zone a reader is told depends on how the zones were drawn: say how.
-            + (
-                f"；{self.analysis.zone_rule.describe('zh')}。"
-                if zh
-                else f"; {self.analysis.zone_rule.describe('en')}."
-            ),
-            (
-                f"{a} 大小：{size_phrase(f, lang)}，形态{_shape_word(f, lang)}。"
-                if zh
-                else f"{a} Size: {size_phrase(f, lang)}; shape {_shape_word(f, lang)}."
-            ),
+            located,
+            say("detail_size", lang, a=a, size=size, shape=_shape_word(f, lang)),
         ]
         if self._is_weak(f):
-            lines.insert(
-                0,
-                f"{a} 检出把握低（{self._confidence_words(f, lang)}），为可疑病灶，以下描述仅供参考。"
-                if zh
-                else f"{a} Weak detection ({self._confidence_words(f, lang)}): a possible lesion; read the details "
-                "below with that in mind.",
-            )
+            confidence = self._confidence_words(f, lang)
+            lines.insert(0, say("weak_detail", lang, a=a, confidence=confidence))
         if f.kind_from_estimate:
+            kinds = KIND_SHORT[lang]
             lines.append(
-                f"{a} {KIND_SHORT['zh'][f.kind]}（而非{KIND_SHORT['zh'][_OTHER_FOCAL[f.kind]]}）是按估计大小判断的，3 cm 界值附近不可靠。"
-                if zh
-                else f"{a} Called a {KIND_SHORT['en'][f.kind]} rather than a {KIND_SHORT['en'][_OTHER_FOCAL[f.kind]]} "
-                "from the estimated size; unreliable near the 3 cm boundary."
+                say(
+                    "kind_from_estimate",
+                    lang,
+                    a=a,
+                    kind=kinds[f.kind],
+                    other=kinds[_OTHER_FOCAL[f.kind]],
+                )
             )
         lines += self._margin_lines(f, a, lang)
         lines += self._internal_lines(f, a, lang)
         if f.pleural_contact is not None:
-            lines.append(
-                (
-                    f"{a} 与胸膜关系："
-                    + ("病灶邻接胸膜。" if f.pleural_contact else "未见与胸膜相贴。")
-                )
-                if zh
-                else f"{a} Pleura: "
-                + (
-                    "the lesion abuts the pleura."
-                    if f.pleural_contact
-                    else "not in contact with the pleura."
-                )
-            )
-        lines.append(
-            "支气管截断征、空气支气管征：胸片无法可靠评估，需 CT。"
-            if zh
-            else "Bronchial cut-off and air bronchogram: not assessable on a radiograph; CT is needed."
-        )
+            contact = "pleura_abuts" if f.pleural_contact else "pleura_apart"
+            lines.append(say(contact, lang, a=a))
+        lines.append(say("ct_only_signs", lang))
         return lines
 
     def _margin_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
         """Margin, spicules and edge of a focal finding (empty without a contour)."""
-        zh = lang == "zh"
-        lines: list[str] = []
         m = f.margin
-        if m is not None:
-            if m.lobulated:
-                hours = [n.clock for n in m.notches]
-                depths = [n.depth_mm for n in m.notches if n.depth_mm is not None]
-                depth = (
-                    (
-                        f"，切迹深约 {min(depths):.1f}–{max(depths):.1f} mm"
-                        if zh
-                        else f", {min(depths):.1f}-{max(depths):.1f} mm deep"
-                    )
-                    if depths
-                    else ""
-                )
-                lines.append(
-                    f"{a} 边缘：呈分叶状，见 {len(hours)} 处浅切迹，位于 {clock_list(hours, lang)}{depth}，提示分叶征。"
-                    if zh
-                    else f"{a} Margin: lobulated, with {len(hours)} shallow notches at {clock_list(hours, lang)}{depth}; this suggests lobulation."
-                )
-            elif len(m.notches) == 1:
-                lines.append(
-                    f"{a} 边缘：大致光整，仅 {m.notches[0].clock} 点钟方向见一处浅切迹。"
-                    if zh
-                    else f"{a} Margin: mostly smooth, with a single shallow notch at {m.notches[0].clock} o'clock."
-                )
-            else:
-                lines.append(
-                    f"{a} 边缘：轮廓光整，未见明确分叶切迹。"
-                    if zh
-                    else f"{a} Margin: smooth contour without definite lobulation."
-                )
-            if m.spicules:
-                lengths = [s.length_mm for s in m.spicules if s.length_mm is not None]
-                length = (
-                    (
-                        f"，长约 {min(lengths):.0f}–{max(lengths):.0f} mm"
-                        if zh
-                        else f", {min(lengths):.0f}-{max(lengths):.0f} mm long"
-                    )
-                    if lengths
-                    else ""
-                )
-                hours = sorted({s.clock for s in m.spicules})
-                lines.append(
-                    f"{a} 毛刺：见 {len(m.spicules)} 条短细毛刺样线影（{clock_list(hours, lang)}）{length}，提示毛刺征可能。"
-                    if zh
-                    else f"{a} Spicules: {len(m.spicules)} short fine linear strands ({clock_list(hours, lang)}){length}, which suggests spiculation."
-                )
-            else:
-                lines.append(
-                    f"{a} 毛刺：未见明确毛刺。"
-                    if zh
-                    else f"{a} Spicules: none definite."
-                )
-            edge = (
-                (
-                    "边界清楚"
-                    if m.sharpness >= 0.6
-                    else "边界稍模糊"
-                    if m.sharpness >= 0.4
-                    else "边界模糊"
-                )
-                if zh
-                else (
-                    "well defined"
-                    if m.sharpness >= 0.6
-                    else "slightly ill-defined"
-                    if m.sharpness >= 0.4
-                    else "ill-defined"
-                )
-            )
-            width = ""
-            if m.edge_width_mm is not None:
-                width = (
-                    f"（边缘过渡宽约 {m.edge_width_mm:.1f} mm）"
-                    if zh
-                    else f" (edge transition about {m.edge_width_mm:.1f} mm)"
-                )
-            lines.append(
-                f"{a} 边界：{edge}{width}。" if zh else f"{a} Edge: {edge}{width}."
-            )
+        if m is None:
+            return []
+        lines = [_notch_line(m, a, lang), _spicule_line(m, a, lang)]
+        edge = say(
+            "edge_sharp"
+            if m.sharpness >= 0.6
+            else "edge_slightly_blurred"
+            if m.sharpness >= 0.4
+            else "edge_blurred",
+            lang,
+        )
+        width = (
+            ""
+            if m.edge_width_mm is None
+            else say("edge_width", lang, mm=m.edge_width_mm)
+        )
+        lines.append(say("edge_line", lang, a=a, edge=edge, width=width))
         return lines
 
     def _internal_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
         """Internal density, lucency and calcification of a focal finding."""
-        zh = lang == "zh"
-        lines: list[str] = []
-        if f.homogeneity is not None:
-            homog = (
-                ("密度均匀" if f.homogeneity >= 0.6 else "密度欠均匀")
-                if zh
-                else (
-                    "homogeneous" if f.homogeneity >= 0.6 else "somewhat heterogeneous"
-                )
-            )
-            lucent = f.central_lucency or 0.0
-            cavity = (
-                (
-                    "，中心见透亮区，提示空洞/空泡可能"
-                    if lucent >= 0.5
-                    else "，未见明确空洞或空泡"
-                )
-                if zh
-                else (
-                    "; a central lucency suggests cavitation or a bubble-like lucency"
-                    if lucent >= 0.5
-                    else "; no definite cavity or bubble-like lucency"
-                )
-            )
-            calc = f.calcification_likelihood or 0.0
-            calc_text = (
-                ("，提示钙化可能" if calc >= 0.5 else "，未见明确钙化")
-                if zh
-                else (
-                    "; calcification is possible"
+        if f.homogeneity is None:
+            return []
+        even = "density_even" if f.homogeneity >= 0.6 else "density_uneven"
+        lucent = f.central_lucency or 0.0
+        calc = f.calcification_likelihood or 0.0
+        return [
+            say(
+                "internal_line",
+                lang,
+                a=a,
+                homog=say(even, lang),
+                cavity=say("lucency_seen" if lucent >= 0.5 else "lucency_none", lang),
+                calc=say(
+                    "calcification_clause_possible"
                     if calc >= 0.5
-                    else "; no definite calcification"
-                )
+                    else "calcification_clause_none",
+                    lang,
+                ),
             )
-            lines.append(
-                f"{a} 内部：{homog}{cavity}{calc_text}。"
-                if zh
-                else f"{a} Internal density: {homog}{cavity}{calc_text}."
-            )
-        return lines
+        ]
 
     def _describe_anchor(
         self, draft: Draft, anchor: Anchor, lang: Language, index: int
     ) -> None:
-        zh = lang == "zh"
         self.anchors.reference(anchor.id, index)
         _bind_anchor(draft, anchor)
         if anchor.kind is AnchorKind.USER_DRAWN:
@@ -485,10 +408,10 @@ class LesionAnswers(FindingAnswers):
             return
         lines = [f"{cite([anchor.id])} {anchor.label(lang)}"]
         if "value_mm" in anchor.attributes or "value_px" in anchor.attributes:
-            lines.append(anchor.attributes.get("text_zh" if zh else "text_en", ""))
+            lines.append(anchor.attributes.get(f"text_{lang}", ""))
         draft.sections.append(
             Section(
-                title=f"【{anchor.id}】" if zh else f"Anchor {anchor.id}",
+                title=say("title_anchor", lang, id=anchor.id),
                 lines=tuple(lines),
                 anchor_ids=(anchor.id,),
             )
@@ -505,7 +428,6 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         query = self._query
         if query is not None and query.ellipsis and not mentions:
             mentions = self._slot_mentions(query, lang)
@@ -528,11 +450,7 @@ class LesionAnswers(FindingAnswers):
                     else None
                 )
                 if anchor is None:
-                    lines.append(
-                        f"未能在本图上定位{m.text}。"
-                        if zh
-                        else f"The {m.text} could not be located on this image."
-                    )
+                    lines.append(say("region_not_located", lang, region=m.text))
                     continue
                 cited.append(anchor.id)
                 draft.bindings.append(
@@ -547,7 +465,7 @@ class LesionAnswers(FindingAnswers):
             if cited or lines:
                 draft.sections.append(
                     Section(
-                        title="【定位】" if zh else "Location",
+                        title=say("title_location", lang),
                         lines=tuple(lines),
                         anchor_ids=tuple(cited),
                     )
@@ -564,22 +482,16 @@ class LesionAnswers(FindingAnswers):
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
         lobe = lobe_phrase(f.location, lang, self.vocabulary)
-        line = (
-            (
-                f"{cite([anchor.id])} 位于{location_phrase(f.location, lang)}"
-                + (f"，{lobe}" if lobe else "")
-                + "。"
-            )
-            if zh
-            else (
-                f"{cite([anchor.id])} In the {location_phrase(f.location, lang)}"
-                + (f"; {lobe}" if lobe else "")
-                + "."
-            )
+        line = say(
+            "finding_location_lobe" if lobe else "finding_location",
+            lang,
+            a=cite([anchor.id]),
+            where=location_phrase(f.location, lang),
+            lobe=lobe,
         )
         draft.sections.append(
             Section(
-                title="【定位】" if zh else "Location",
+                title=say("title_location", lang),
                 lines=(line,),
                 anchor_ids=(anchor.id,),
             )
@@ -612,30 +524,25 @@ class LesionAnswers(FindingAnswers):
         return mentions
 
     def _region_line(self, anchor: Anchor, lang: Language) -> str:
-        zh = lang == "zh"
         c = anchor.center
         conf = (
             ""
             if anchor.confidence is None
-            else (
-                f"，分割置信度 {anchor.confidence:.2f}"
-                if zh
-                else f", map confidence {anchor.confidence:.2f}"
-            )
+            else say("map_confidence", lang, value=anchor.confidence)
         )
-        note = ""
-        if anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith(
+        hilum = anchor.kind is AnchorKind.LANDMARK and (anchor.region or "").endswith(
             "hilum"
-        ):
-            note = (
-                "；参考点取肺门区血管密度峰值（近似血管分叉处）"
-                if zh
-                else "; the reference point is the density peak of the hilar vessels (an approximation of the bifurcation)"
-            )
-        return (
-            f"{cite([anchor.id])} {anchor.label(lang)}：中心约在图像坐标 ({c[0]:.0f}, {c[1]:.0f}){conf}{note}。"
-            if zh
-            else f"{cite([anchor.id])} {anchor.label(lang)}: centred near image pixel ({c[0]:.0f}, {c[1]:.0f}){conf}{note}."
+        )
+        note = say("hilum_point_note", lang) if hilum else ""
+        return say(
+            "region_line",
+            lang,
+            a=cite([anchor.id]),
+            label=anchor.label(lang),
+            x=c[0],
+            y=c[1],
+            conf=conf,
+            note=note,
         )
 
     def _drawn_region(
@@ -647,16 +554,11 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         if drawn is None:
             draft.sections.append(
                 Section(
-                    title="【需要标注】" if zh else "Draw a region first",
-                    lines=(
-                        "请先在图上框选区域，再提问“这个区域是什么？”。"
-                        if zh
-                        else "Draw a box on the image first, then ask about it.",
-                    ),
+                    title=say("title_draw_first", lang),
+                    lines=(say("draw_first", lang),),
                 )
             )
             return
@@ -664,7 +566,7 @@ class LesionAnswers(FindingAnswers):
         if not any(b.anchor_id == drawn.id for b in draft.bindings):
             draft.bindings.append(
                 Binding(
-                    phrase="这个区域" if zh else "this region",
+                    phrase=say("phrase_this_region", lang),
                     rule=Rule.DRAWN_REGION,
                     anchor_id=drawn.id,
                 )
@@ -672,9 +574,12 @@ class LesionAnswers(FindingAnswers):
         box = drawn.bbox
         location = self.analysis.anatomy.locate(box.center)
         lines = [
-            f"{cite([drawn.id])} 位置：{location_phrase(location, lang)}。"
-            if zh
-            else f"{cite([drawn.id])} Location: {location_phrase(location, lang)}."
+            say(
+                "drawn_location",
+                lang,
+                a=cite([drawn.id]),
+                where=location_phrase(location, lang),
+            )
         ]
         inside = [
             f
@@ -686,38 +591,21 @@ class LesionAnswers(FindingAnswers):
                 anchor = self._anchor_for_finding(f, index)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append(
-                "框选区域内未检出结节或实变样阴影。"
-                if zh
-                else "No nodule or consolidation-like opacity was detected inside the box."
-            )
+            lines.append(say("drawn_nothing_inside", lang))
         density = self._box_density(box)
         if density is not None:
-            word = (
-                (
-                    "密度高于肺野平均"
-                    if density > 1
-                    else "密度低于肺野平均"
-                    if density < -1
-                    else "密度与肺野平均相近"
-                )
-                if zh
-                else (
-                    "denser than the lung-field average"
-                    if density > 1
-                    else "more lucent than the lung-field average"
-                    if density < -1
-                    else "similar to the lung-field average"
-                )
+            word = say(
+                "box_denser"
+                if density > 1
+                else "box_more_lucent"
+                if density < -1
+                else "box_similar",
+                lang,
             )
-            lines.append(
-                f"区域平均密度：{word}（{density:+.1f} SD）。"
-                if zh
-                else f"Mean density: {word} ({density:+.1f} SD)."
-            )
+            lines.append(say("box_density", lang, word=word, sd=density))
         draft.sections.append(
             Section(
-                title="【框选区域分析】" if zh else "The region you drew",
+                title=say("title_drawn_region", lang),
                 lines=tuple(lines),
                 anchor_ids=(drawn.id,),
             )

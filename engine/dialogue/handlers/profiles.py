@@ -13,7 +13,8 @@ from engine.dialogue.facts import (
     reconcile,
 )
 from engine.dialogue.handlers.relations import RelationAnswers
-from engine.dialogue.phrases import _item_line, fleischner_words
+from engine.dialogue.phrases import _item_line, fleischner_words, say
+from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
     Section,
@@ -64,20 +65,14 @@ class ProfileAnswers(RelationAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         if profile is None:
             names = [
                 f"{p.name(lang)} ({p.id})" for p in self.vocabulary.profiles.values()
             ]
             draft.sections.append(
                 Section(
-                    title="【请选择评估方案】" if zh else "Which profile?",
-                    lines=(
-                        "请说明要对照的临床方案，例如："
-                        if zh
-                        else "Say which clinical profile to check, for example:",
-                        *names,
-                    ),
+                    title=say("title_which_profile", lang),
+                    lines=(say("which_profile", lang), *names),
                 )
             )
             return
@@ -115,26 +110,16 @@ class ProfileAnswers(RelationAnswers):
         lines = [headline(card, lang)]
         for group in ItemGroup:
             if card.in_group(group):
-                lines.append(card.group_heading(group, lang) + ("：" if zh else ":"))
+                heading = card.group_heading(group, lang)
+                lines.append(say("group_heading", lang, heading=heading))
                 lines.extend(_item_line(item, lang) for item in card.in_group(group))
-        lines.append(
-            f"合计：{card.totals(lang)}。" if zh else f"Total: {card.totals(lang)}."
-        )
+        lines.append(say("profile_total", lang, totals=card.totals(lang)))
         if subject_anchor is None and focal_profile:
-            lines.append(
-                "本图未确定局灶性病灶作为评估对象，病灶相关条目均无法评估。"
-                if zh
-                else "No focal lesion was established as the subject, so the lesion items are not assessable."
-            )
-        limitation = profile.limitations_zh if zh else profile.limitations_en
+            lines.append(say("profile_no_subject", lang))
+        limitation = getattr(profile, f"limitations_{lang}")
         if limitation:
             lines.append(limitation)
-        name = profile.name(lang)
-        title = (
-            f"【{name}X线典型征象对照】"
-            if zh
-            else f"{name}: radiographic sign checklist"
-        )
+        title = say("title_profile", lang, profile=profile.name(lang))
         cited = sorted(
             {a for i in card.items for a in i.evidence_anchor_ids},
             key=lambda s: int(s[1:]),
@@ -146,39 +131,31 @@ class ProfileAnswers(RelationAnswers):
     def _explain(
         self, draft: Draft, *, lang: Language, index: int, signs: list[Any], **_: Any
     ) -> None:
-        zh = lang == "zh"
         if not signs:
             self._help(draft, lang=lang)
             return
         sign = signs[0]
-        lines = [sign.visual_pattern_zh if zh else sign.visual_pattern_en]
-        meaning = sign.clinical_meaning_zh if zh else sign.clinical_meaning_en
+        # The sign's own bilingual fields, read from the vocabulary.
+        lines = [getattr(sign, f"visual_pattern_{lang}")]
+        meaning = getattr(sign, f"clinical_meaning_{lang}")
         if meaning:
-            lines.append(("临床意义：" if zh else "Clinical meaning: ") + meaning)
-        assess = {
-            "yes": ("胸片可评估", "Assessable on a radiograph"),
-            "limited": ("胸片评估有限", "Limited on a radiograph"),
-            "ct_only": ("仅 CT 可评估", "CT only"),
-        }[sign.cxr_assessable.value]
-        lines.append(assess[0] if zh else assess[1])
+            lines.append(say("clinical_meaning", lang, meaning=meaning))
+        lines.append(say(f"assessable_{sign.cxr_assessable.value}", lang))
+        fleischner = say(
+            "fleischner_glossary",
+            lang,
+            status=fleischner_words(sign.fleischner.value, lang),
+        )
         codes = [
-            c
-            for c in (
-                f"RadLex {sign.radlex}" if sign.radlex else "",
-                ("Fleischner 术语表：" if zh else "Fleischner glossary: ")
-                + fleischner_words(sign.fleischner.value, lang),
-            )
-            if c
+            c for c in (f"RadLex {sign.radlex}" if sign.radlex else "", fleischner) if c
         ]
-        lines.append("；".join(codes) if zh else "; ".join(codes))
+        lines.append(say("list_separator", lang).join(codes))
         cited: list[str] = []
         if sign.rule is not None and sign.rule.feature.startswith("focal."):
             lines += self._sign_on_focus(draft, sign, lang, index, cited)
         draft.sections.append(
             Section(
-                title=f"【征象解释：{sign.name('zh')}】"
-                if zh
-                else f"Sign: {sign.name('en')}",
+                title=say("title_explain_sign", lang, sign=sign.name(lang)),
                 lines=tuple(line for line in lines if line),
                 anchor_ids=tuple(cited),
             )
@@ -192,7 +169,6 @@ class ProfileAnswers(RelationAnswers):
         With several focal findings in focus each is assessed on its own line, so that no
         one of them is picked silently.
         """
-        zh = lang == "zh"
         focus = [
             (a, f)
             for a in self.anchors.focus(index)
@@ -202,11 +178,7 @@ class ProfileAnswers(RelationAnswers):
         ]
         lines: list[str] = []
         if len(focus) > 1:
-            lines.append(
-                f"对话当前涉及 {len(focus)} 个局灶性病灶，逐一评估："
-                if zh
-                else f"The conversation is about {len(focus)} focal lesions; each is assessed:"
-            )
+            lines.append(say("focus_several", lang, n=len(focus)))
         for anchor, f in focus:
             item = assess(
                 lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
@@ -217,7 +189,7 @@ class ProfileAnswers(RelationAnswers):
             cited.append(anchor.id)
             draft.bindings.append(
                 Binding(
-                    phrase="本图当前病灶" if zh else "the lesion under discussion",
+                    phrase=say("phrase_lesion_in_focus", lang),
                     rule=Rule.FOCUS,
                     anchor_id=anchor.id,
                     finding_id=f.id,
@@ -227,56 +199,36 @@ class ProfileAnswers(RelationAnswers):
             )
             present = item.status is MatchStatus.MET
             lines.append(
-                f"{cite([anchor.id])} 本图当前病灶（{self._finding_label(f, Language.ZH)}）："
-                + ("符合" if present else "不符合")
-                + f"（{item.reason('zh')}）"
-                if zh
-                else f"{cite([anchor.id])} On this image, the lesion under discussion ({self._finding_label(f, Language.EN)}): "
-                + ("present" if present else "absent")
-                + f" ({item.reason('en')})"
+                say(
+                    "sign_on_focus",
+                    lang,
+                    a=cite([anchor.id]),
+                    label=self._finding_label(f, lang),
+                    status=say("sign_present" if present else "sign_absent", lang),
+                    reason=item.reason(lang),
+                )
             )
         return lines
 
-    def _out_of_scope(self, draft: Draft, *, lang: Language, **_: Any) -> None:
-        zh = lang == "zh"
+    def _out_of_scope(
+        self, draft: Draft, *, lang: Language, query: Query, **_: Any
+    ) -> None:
+        """The refusal, its reason first; a request off the film also gets the examples."""
+        reason = query.refusal or "clinical"
         draft.sections.append(
             Section(
-                title="【超出范围】" if zh else "Outside what this tool can answer",
-                lines=(
-                    (
-                        "治疗、预后和诊断需由临床医师结合病史、体检、实验室及 CT/病理等检查综合判断，本工具仅描述影像所见，不提供治疗建议。"
-                        if zh
-                        else "Treatment, prognosis and diagnosis need the treating clinician's judgement with the history, "
-                        "examination, laboratory results and further imaging or pathology; this tool only describes what the image shows."
-                    ),
-                ),
+                title=say("title_out_of_scope", lang),
+                lines=(say(f"refuse_{reason}", lang),),
             )
         )
+        if reason == "scope_off_topic":
+            self._help(draft, lang=lang)
 
     def _help(self, draft: Draft, *, lang: Language, **_: Any) -> None:
-        zh = lang == "zh"
         draft.sections.append(
             Section(
-                title="【可以这样提问】" if zh else "You can ask",
-                lines=(
-                    (
-                        "肺部是否有异常？",
-                        "右肺中野那个结节边缘规则吗？",
-                        "这个病灶距离右肺门多远？",
-                        "如果这是早期肺癌，符合几条典型征象？",
-                        "什么是毛刺征？",
-                        "框选区域后：这个区域是什么？",
-                    )
-                    if zh
-                    else (
-                        "Is there anything abnormal in the lungs?",
-                        "Is the margin of the nodule in the right middle zone regular?",
-                        "How far is this lesion from the right hilum?",
-                        "If this were early lung cancer, how many typical signs does it meet?",
-                        "What is spiculation?",
-                        "After drawing a box: what is this region?",
-                    )
-                ),
+                title=say("title_help", lang),
+                lines=tuple(say("help_examples", lang).splitlines()),
             )
         )
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from engine.anatomy import Region
 from engine.anchors import (
     Anchor,
     AnchorStyle,
 )
 from engine.dialogue.binding import kinds_for, size_key
+from engine.dialogue.facts import angle_comparison, angle_facts
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
 from engine.dialogue.query import Query
@@ -37,12 +39,23 @@ from ontology import (
     AnatomyMention,
 )
 
+_SIDE_ZH = {"right": "右", "left": "左"}
+
+
+def _sides_asked(query: Query) -> bool:
+    """Right set against left with nothing narrower named ("哪边积液多", "compare both lungs")."""
+    return (
+        query.side == "both"
+        and not query.anchors
+        and len(query.ordinals) < 2
+        and query.kind in (None, "effusion")
+    )
+
 
 def _larger(
     pairs: list[tuple[Anchor, Finding]], unit: str | None, lang: Language
 ) -> str:
     """Say which is larger, with the long axes in the unit asked ("A1 is the larger: 18 vs 12 mm")."""
-    zh = lang == "zh"
     ranked = sorted(pairs, key=lambda p: -size_key(p[1]))
     calibrated = all(f.long_axis_mm is not None for _, f in ranked)
     scale, name = (1.0, "mm") if unit == "mm" or unit is None else (0.1, "cm")
@@ -53,7 +66,7 @@ def _larger(
             return f"{f.long_axis_mm * scale:.{digits}f}"
         return f"{f.long_axis_px:.0f}"
 
-    unit_word = name if calibrated else ("像素" if zh else "px")
+    unit_word = name if calibrated else say("unit_pixels", lang)
     numbers = " vs ".join(value(f) for _, f in ranked) + f" {unit_word}"
     (big, fb), (second, fs) = ranked[0], ranked[1]
     if abs(size_key(fb) - size_key(fs)) <= 0.05 * size_key(fb):
@@ -84,7 +97,6 @@ class RelationAnswers(LesionAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
-        zh = lang == "zh"
         if len(set(intent.anchor_ids)) >= 2:
             self._explicit_pair(draft, intent, lang, index)
             return
@@ -101,12 +113,8 @@ class RelationAnswers(LesionAnswers):
             if target is None:
                 draft.sections.append(
                     Section(
-                        title="【空间关系分析】" if zh else "Spatial relation",
-                        lines=(
-                            "未能定位肺门。"
-                            if zh
-                            else "The hilum could not be located.",
-                        ),
+                        title=say("title_relation", lang),
+                        lines=(say("hilum_not_located", lang),),
                     )
                 )
                 return
@@ -121,12 +129,8 @@ class RelationAnswers(LesionAnswers):
         if hilum is None:
             draft.sections.append(
                 Section(
-                    title="【空间关系分析】" if zh else "Spatial relation",
-                    lines=(
-                        "未能定位同侧肺门，无法测量。"
-                        if zh
-                        else "The ipsilateral hilum could not be located; nothing was measured.",
-                    ),
+                    title=say("title_relation", lang),
+                    lines=(say("ipsilateral_hilum_not_located", lang),),
                 )
             )
             return
@@ -140,12 +144,7 @@ class RelationAnswers(LesionAnswers):
             and hilum.side is not f.location.side
         )
         if opposite:
-            lines.append(
-                f"注意：{hilum.label(lang)}位于病灶对侧；以下距离为跨纵隔的直线距离，连接判断只针对同侧肺门，此处不适用。"
-                if zh
-                else f"Note: the {hilum.label(lang)} is on the side opposite the lesion; the distance below is a straight line "
-                "across the mediastinum, and the connection test applies to the lesion's own hilum only."
-            )
+            lines.append(say("opposite_hilum_note", lang, hilum=hilum.label(lang)))
         distance = self._measure(f.center, hilum.center)
         line_anchor = self._measurement_anchor(
             lesion,
@@ -167,16 +166,15 @@ class RelationAnswers(LesionAnswers):
             )
         )
         lines.append(
-            f"{cite([lesion.id, hilum.id, line_anchor.id])} 病灶中心至{hilum.label(lang)}参考点距离：{distance_phrase(distance, lang)}。"
-            if zh
-            else f"{cite([lesion.id, hilum.id, line_anchor.id])} Lesion centre to the {hilum.label(lang)} reference point: {distance_phrase(distance, lang)}."
+            say(
+                "centre_to_hilum",
+                lang,
+                a=cite([lesion.id, hilum.id, line_anchor.id]),
+                hilum=hilum.label(lang),
+                distance=distance_phrase(distance, lang),
+            )
         )
-        lines.append(
-            "肺门参考点：该侧肺门区血管密度峰值（近似叶间动脉分叉处），由解剖先验定位后按局部密度校正。"
-            if zh
-            else "Hilar reference point: the density peak of that hilum's vessels (approximating the interlobar artery "
-            "bifurcation), placed by an anatomical prior and refined by local density."
-        )
+        lines.append(say("hilum_reference_point", lang))
         relation = None if opposite else self.analysis.hilum_relations.get(f.id)
         cited = [lesion.id, hilum.id, line_anchor.id]
         if relation is not None:
@@ -210,35 +208,35 @@ class RelationAnswers(LesionAnswers):
                     )
                 )
                 lines.append(
-                    f"{cite([gap_anchor.id])} 病灶与肺门方向结构之间最长无软组织连接段：{distance_phrase(gap, lang)}。"
-                    if zh
-                    else f"{cite([gap_anchor.id])} Longest stretch without a soft-tissue strand between the lesion and the hilum: {distance_phrase(gap, lang)}."
+                    say(
+                        "hilum_gap",
+                        lang,
+                        a=cite([gap_anchor.id]),
+                        distance=distance_phrase(gap, lang),
+                    )
                 )
                 lines.append(
-                    f"{cite([corridor.id])} 连接判断：未见连续条索状软组织影与肺门相连（连线上高于对照的比例 {relation.strand_fraction:.0%}，"
-                    f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构不相连。"
-                    if zh
-                    else f"{cite([corridor.id])} Connection: no continuous soft-tissue strand runs to the hilum (path denser than the parallel "
-                    f"controls over {relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); "
-                    "this suggests the lesion is not connected to hilar structures."
+                    say(
+                        "hilum_not_connected",
+                        lang,
+                        a=cite([corridor.id]),
+                        fraction=relation.strand_fraction,
+                        contrast=relation.contrast_along_path,
+                    )
                 )
             else:
                 lines.append(
-                    f"连接判断：连线上可见较连续的条索状密度影（高于对照的比例 {relation.strand_fraction:.0%}，"
-                    f"平均密度差 {relation.contrast_along_path:+.2f} SD），提示与肺门结构可能相连，需 CT 确认是血管还是病灶延伸。"
-                    if zh
-                    else f"Connection: a fairly continuous strand-like density runs along the path (denser than the parallel controls over "
-                    f"{relation.strand_fraction:.0%} of its length, mean difference {relation.contrast_along_path:+.2f} SD); this suggests "
-                    "a connection to hilar structures; CT is needed to tell a vessel from tumour extension."
+                    say(
+                        "hilum_connected",
+                        lang,
+                        fraction=relation.strand_fraction,
+                        contrast=relation.contrast_along_path,
+                    )
                 )
-        lines.append(
-            "支气管受累情况：胸片无法可靠评估，需 CT。"
-            if zh
-            else "Bronchial involvement: not assessable on a radiograph; CT is needed."
-        )
+        lines.append(say("bronchial_involvement", lang))
         draft.sections.append(
             Section(
-                title="【空间关系分析】" if zh else "Spatial relation",
+                title=say("title_relation", lang),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
@@ -261,7 +259,7 @@ class RelationAnswers(LesionAnswers):
                 phrase=named.text, rule=Rule.ANATOMICAL_DESCRIPTION, anchor_id=hilum.id
             )
         return Binding(
-            phrase="肺门" if lang == "zh" else "hilum",
+            phrase=say("phrase_hilum", lang),
             rule=Rule.ANATOMICAL_DESCRIPTION,
             anchor_id=hilum.id,
             note="side not named: the hilum on the subject's side",
@@ -283,22 +281,15 @@ class RelationAnswers(LesionAnswers):
         self, draft: Draft, intent: Intent, lang: Language, index: int
     ) -> None:
         """Two anchors named by id ("distance between A1 and A3", "compare A1 and A2")."""
-        zh = lang == "zh"
         ids = list(dict.fromkeys(intent.anchor_ids))
         missing = [i for i in ids[:2] if self.anchors.find(i) is None]
         if missing:
-            known = ", ".join(a.id for a in self.anchors.all()) or (
-                "无" if zh else "none yet"
+            known = ", ".join(a.id for a in self.anchors.all()) or say(
+                "anchors_none", lang
             )
+            line = say("no_such_anchor", lang, ids=", ".join(missing), known=known)
             draft.sections.append(
-                Section(
-                    title="【未找到】" if zh else "Not found",
-                    lines=(
-                        f"本对话中没有锚点 {', '.join(missing)}（现有锚点：{known}）。"
-                        if zh
-                        else f"This conversation has no anchor {', '.join(missing)} (anchors: {known}).",
-                    ),
-                )
+                Section(title=say("title_not_found", lang), lines=(line,))
             )
             return
         a, b = (self.anchors.find(i) for i in ids[:2])
@@ -316,17 +307,9 @@ class RelationAnswers(LesionAnswers):
             for x in (a, b)
         ]
         if rest:
-            draft.sections.append(
-                Section(
-                    title="【说明】" if zh else "Note",
-                    lines=(
-                        f"一次只比较两个锚点：以下为 {a.id} 与 {b.id}；{'、'.join(rest)} 请另行提问。"
-                        if zh
-                        else f"One pair of anchors per question: {a.id} and {b.id} below; ask again about "
-                        f"{', '.join(rest)}.",
-                    ),
-                )
-            )
+            rest_ids = say("id_separator", lang).join(rest)
+            line = say("one_pair", lang, a=a.id, b=b.id, rest=rest_ids)
+            draft.sections.append(Section(title=say("title_note", lang), lines=(line,)))
         self._between_anchors(draft, a, b, lang, index, compare=intent.wants_comparison)
 
     def _between_anchors(
@@ -340,7 +323,6 @@ class RelationAnswers(LesionAnswers):
         compare: bool = False,
     ) -> None:
         """The centre distance of two anchors (the caller logs how each was bound)."""
-        zh = lang == "zh"
         self.anchors.reference(a.id, index)
         self.anchors.reference(b.id, index)
         distance = self._measure(a.center, b.center)
@@ -361,15 +343,16 @@ class RelationAnswers(LesionAnswers):
         )
         lines = [self._anchor_summary_line(x, lang) for x in (a, b)] if compare else []
         lines.append(
-            f"{cite([a.id, b.id, line.id])} {a.label(lang)} 与 {b.label(lang)} 中心距离：{distance_phrase(distance, lang)}。"
-            if zh
-            else f"{cite([a.id, b.id, line.id])} Centre-to-centre distance between {a.label(lang)} and {b.label(lang)}: {distance_phrase(distance, lang)}."
+            say(
+                "centre_distance",
+                lang,
+                cited=cite([a.id, b.id, line.id]),
+                a=a.label(lang),
+                b=b.label(lang),
+                distance=distance_phrase(distance, lang),
+            )
         )
-        title = (
-            ("【比较】" if zh else "Comparison")
-            if compare
-            else ("【空间关系分析】" if zh else "Spatial relation")
-        )
+        title = say("title_comparison" if compare else "title_relation", lang)
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(a.id, b.id, line.id))
         )
@@ -385,8 +368,10 @@ class RelationAnswers(LesionAnswers):
         **_: Any,
     ) -> None:
         """Two or more anchors or findings side by side, the comparison answered first."""
-        zh = lang == "zh"
         named = list(dict.fromkeys(query.anchors))
+        if _sides_asked(query):
+            self._compare_sides(draft, query, lang, index)
+            return
         missing = [i for i in named if self.anchors.find(i) is None]
         if missing:
             self._explicit_pair(draft, intent, lang, index)
@@ -396,7 +381,7 @@ class RelationAnswers(LesionAnswers):
             what = _what(kinds_for(query.kind), lang)
             draft.sections.append(
                 Section(
-                    title="【比较】" if zh else "Comparison",
+                    title=say("title_comparison", lang),
                     lines=(
                         say("compare_too_few", lang, what=what, whats=_plural(what, 2)),
                     ),
@@ -423,11 +408,98 @@ class RelationAnswers(LesionAnswers):
         lines = [verdict, *(self._anchor_summary_line(a, lang) for a in anchors)]
         draft.sections.append(
             Section(
-                title="【比较】" if zh else "Comparison",
+                title=say("title_comparison", lang),
                 lines=tuple(lines),
                 anchor_ids=tuple(a.id for a in anchors),
             )
         )
+
+    def _compare_sides(
+        self, draft: Draft, query: Query, lang: Language, index: int
+    ) -> None:
+        """Right against left, the comparison first, from computed values only.
+
+        Findings are counted per lung; fluid is compared through the measured
+        costophrenic angles (the same facts and cut-off as every effusion answer).
+        """
+        lines: list[str] = []
+        cited: list[str] = []
+        if query.kind is None:
+            line, ids = self._sides_findings(draft, lang, index)
+            lines.append(line)
+            cited += ids
+        lines.append(angle_comparison(angle_facts(self.analysis), lang))
+        angles = (Region.RIGHT_COSTOPHRENIC_ANGLE, Region.LEFT_COSTOPHRENIC_ANGLE)
+        lungs = (Region.RIGHT_LUNG, Region.LEFT_LUNG)
+        for region in angles if query.kind == "effusion" else lungs:
+            anchor = self._region_anchor(region, index)
+            if anchor is None:
+                continue
+            cited.append(anchor.id)
+            draft.bindings.append(
+                Binding(
+                    phrase=region.value.replace("_", " "),
+                    rule=Rule.ANATOMICAL_DESCRIPTION,
+                    anchor_id=anchor.id,
+                )
+            )
+        draft.sections.append(
+            Section(
+                title=say("title_compare_sides", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(dict.fromkeys(cited)),
+            )
+        )
+
+    def _sides_findings(
+        self, draft: Draft, lang: Language, index: int
+    ) -> tuple[str, list[str]]:
+        """The focal findings of each lung, counted, the side with more said first."""
+        what = _what(None, lang)
+        count: dict[str, int] = {}
+        cites: dict[str, str] = {}
+        cited: list[str] = []
+        for side in ("right", "left"):
+            found = [
+                f
+                for f in self.reportable()
+                if f.is_focal and f.location.side.value == side
+            ]
+            anchors = [self._anchor_for_finding(f, index) for f in found]
+            draft.bindings += [
+                Binding(
+                    phrase=side,
+                    rule=Rule.CONSTRAINT,
+                    anchor_id=a.id,
+                    finding_id=a.finding_id,
+                )
+                for a in anchors
+            ]
+            count[side] = len(anchors)
+            cites[side] = (" " + cite([a.id for a in anchors])) if anchors else ""
+            cited += [a.id for a in anchors]
+        right, left = count["right"], count["left"]
+        more = "right" if right > left else "left"
+        lead = (
+            say("sides_lead_none", lang)
+            if right == left == 0
+            else say("sides_lead_same", lang)
+            if right == left
+            else say("sides_lead_more", lang, side=more, side_zh=_SIDE_ZH[more])
+        )
+        line = say(
+            "sides_findings",
+            lang,
+            lead=lead,
+            right=right,
+            left=left,
+            what=what,
+            right_whats=_plural(what, right),
+            left_whats=_plural(what, left),
+            right_ids=cites["right"],
+            left_ids=cites["left"],
+        )
+        return line, cited
 
     def _compared(self, query: Query, named: list[str], index: int) -> list[Anchor]:
         """The anchors a comparison is about: those named, else the positions or kind asked."""
@@ -452,15 +524,12 @@ class RelationAnswers(LesionAnswers):
         self, anchors: list[Anchor], query: Query, lang: Language
     ) -> str:
         """Line 1 of a comparison: which is larger (or surer), with the numbers."""
-        zh = lang == "zh"
         pairs = [
             (a, f)
             for a in anchors
             if a.finding_id and (f := self.analysis.finding(a.finding_id)) is not None
         ]
-        ids = (
-            "、".join(a.id for a in anchors) if zh else ", ".join(a.id for a in anchors)
-        )
+        ids = say("id_separator", lang).join(a.id for a in anchors)
         if len(pairs) < 2:
             return say("compare_one_finding", lang, ids=ids)
         if query.superlative == "most_suspicious" and query.attribute != "size":
