@@ -4,6 +4,7 @@ Usage::
 
     python bench/cv_nodules.py --folds 5 --cnn-run training-runs/nodules/cv215
     python bench/cv_nodules.py --folds 5 --baseline        # the engine before issue 11
+    python bench/cv_nodules.py --folds 5 --cnn-run RUN_A --ensemble-with RUN_B
 
 Films: the JSRT rows of ``../shared/data/cxr-train`` and ``../shared/data/cxr`` (215
 films, 132 nodules). Each JSRT film is a different patient, so folds by case id are
@@ -39,6 +40,7 @@ import math
 import platform
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -86,6 +88,7 @@ def build_records(
     cnn_run: Path | None,
     views: int,
     cache: Path,
+    ensemble_with: Path | None = None,
 ) -> list[FilmRecord]:
     """The engine path on every film, each scored by its own fold's CNN when given.
 
@@ -107,7 +110,7 @@ def build_records(
             if not (cnn_run / f"fold{f}.pt").is_file():
                 continue
             if f not in scorers:
-                scorers[f] = torch_cnn(cnn_run, f, views)
+                scorers[f] = _fold_scorer(cnn_run, ensemble_with, f, views)
             cnn = scorers[f]
         record = film_record(case, cnn=cnn)
         save_records([record], path)
@@ -115,6 +118,22 @@ def build_records(
         if i % 20 == 0:
             print(f"  {i}/{len(cases)} films", file=sys.stderr, flush=True)
     return records
+
+
+def _fold_scorer(
+    run: Path, other: Path | None, fold: int, views: int
+) -> Callable[..., np.ndarray]:
+    """Fold ``fold``'s CNN of ``run``, or the mean logit of it and ``other``'s."""
+    first = torch_cnn(run, fold, views)
+    if other is None:
+        return first
+    second = torch_cnn(other, fold, views)
+
+    def score(*args: Any) -> np.ndarray:
+        logits = [np.log(p / (1 - p)) for p in (first(*args), second(*args))]
+        return 1 / (1 + np.exp(-(logits[0] + logits[1]) / 2))
+
+    return score
 
 
 def described(record: FilmRecord, scores: np.ndarray) -> list[int]:
@@ -273,21 +292,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         args.folds,
         args.seed,
     )
-    if args.cnn_run is not None:
-        recorded = json.loads((args.cnn_run / "folds.json").read_text(encoding="utf-8"))
+    runs = [r for r in (args.cnn_run, args.ensemble_with) if r is not None]
+    for run_folder in runs:
+        recorded = json.loads((run_folder / "folds.json").read_text(encoding="utf-8"))
         if recorded != folds:
             raise SystemExit(
-                f"error: {args.cnn_run}/folds.json differs from --folds {args.folds} "
+                f"error: {run_folder}/folds.json differs from --folds {args.folds} "
                 f"--seed {args.seed}; pass the run's fold count and seed"
             )
-    cache = args.cache or REPO / "training-runs" / (
-        f"cv_records_{'shipped' if args.cnn_run is None else args.cnn_run.name}"
-    )
+    name = "+".join(r.name for r in runs) or "shipped"
+    cache = args.cache or REPO / "training-runs" / f"cv_records_{name}"
     started = time.perf_counter()
     if args.rebuild and cache.is_dir():
         for old in cache.glob("*.npz"):
             old.unlink()
-    records = build_records(args.data, folds, args.cnn_run, args.views, cache)
+    records = build_records(
+        args.data, folds, args.cnn_run, args.views, cache, args.ensemble_with
+    )
     if len(records) < len(cases):
         raise SystemExit(
             f"error: {len(cases) - len(records)} films have no record yet (their fold "
@@ -316,7 +337,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{platform.machine()}, {platform.processor() or 'cpu'}, "
         f"{__import__('os').cpu_count()} cores",
-        "cnn": "per-fold CNNs of " + str(args.cnn_run)
+        "cnn": "per-fold CNNs of " + " + ".join(str(r) for r in runs)
         if args.cnn_run
         else "shipped nodule_classifier.onnx (trained on cxr-train: optimistic there)",
         "mode": "baseline (engine before issue 11)" if args.baseline else "ranker",
@@ -343,6 +364,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=20261128)
     parser.add_argument(
         "--cnn-run", type=Path, default=None, help="train_nodules run with fold*.pt"
+    )
+    parser.add_argument(
+        "--ensemble-with",
+        type=Path,
+        default=None,
+        help="a second run: each film scored by the mean logit of both fold CNNs",
     )
     parser.add_argument("--views", type=int, default=2, help="CNN test-time views")
     parser.add_argument("--baseline", action="store_true")

@@ -49,7 +49,9 @@ from engine.nodules import (
     prepare_image,
     view_transforms,
 )
+from engine.training.implants import ImplantSettings, apply_implants, sample_implants
 from engine.training.nodule_data import (
+    MIN_HIT_RADIUS_MM,
     NoduleCase,
     ScoredImage,
     case_folds,
@@ -85,6 +87,10 @@ class TrainConfig:
     gt_positives: bool = True
     rotation_deg: float = 180.0
     hard_negatives: float = 0.0
+    # Synthetic nodules implanted per training film (engine.training.implants; 0 = none)
+    # and the share of each batch's positives drawn from them.
+    implants_per_film: int = 0
+    synthetic_fraction: float = 0.5
     final_only: bool = False
     patch_steps: tuple[float, ...] = PATCH_STEPS
     train_candidates: int = 150
@@ -103,6 +109,10 @@ class TrainConfig:
             raise ValueError(f"steps must be at least 1, got {self.steps!r}")
         if self.batch_size < 2:
             raise ValueError(f"batch_size must be at least 2, got {self.batch_size!r}")
+        if not 0.0 <= self.synthetic_fraction <= 1.0:
+            raise ValueError(
+                f"synthetic_fraction must be in 0..1, got {self.synthetic_fraction!r}"
+            )
 
 
 # ---------------------------------------------------------------------------- data
@@ -122,6 +132,9 @@ class ImageCandidates:
     # Rows from n_real on are extra training positives placed on the ground-truth
     # centres (features measured there); evaluation only ever sees the real rows.
     n_real: int = -1
+    # A copy of a training film with implanted nodules: positive rows only, used in
+    # training whenever its film is, never scored or evaluated.
+    synthetic: bool = False
 
     def __post_init__(self) -> None:
         if self.n_real < 0:
@@ -129,7 +142,12 @@ class ImageCandidates:
 
 
 def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
-    """Prepare every training image and label its blob candidates."""
+    """Prepare every training image and label its blob candidates.
+
+    With ``implants_per_film`` set, each film also gets one implanted copy
+    (:func:`_implanted_copy`); the copies follow all real films in the list and share
+    their film's case id, hence its fold.
+    """
     cases: list[NoduleCase] = (
         load_jsrt_cases([config.data, *config.extra_data])
         if config.extra_data
@@ -143,49 +161,115 @@ def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
             | {"max_candidates": config.train_candidates}
         )
     )
-    out = []
-    for case in cases:
+    settings = ImplantSettings(per_film=config.implants_per_film)
+    real, synthetic = [], []
+    for index, case in enumerate(cases):
         prepared = prepare_image(
             case.read_image(),
             case.read_lung_mask(),
             mm_per_px=case.mm_per_px,
             params=params,
         )
-        field = blob_field(prepared, params)
-        candidates = find_blob_candidates(prepared, params, field)
-        n_real = len(candidates)
-        features = [classifier_features(c.features) for c in candidates]
-        xy_list = [(c.x, c.y) for c in candidates]
-        centres = [prepared.grid.to_work(n.x, n.y) for n in case.nodules]
-        if config.gt_positives:
-            for gx, gy in centres:
-                ix = int(np.clip(round(gx), 0, prepared.grid.cols - 1))
-                iy = int(np.clip(round(gy), 0, prepared.grid.rows - 1))
-                xy_list.append((ix, iy))
-                features.append(classifier_features(field.features_at(ix, iy)))
-        xy = np.array(xy_list, np.float32).reshape(-1, 2)
-        hits = np.zeros((len(xy), len(case.nodules)), bool)
-        for m, nodule in enumerate(case.nodules):
-            nx, ny = centres[m]
-            radius = hit_radius_px(nodule, prepared.grid.mm_per_px)
-            hits[:, m] = np.hypot(xy[:, 0] - nx, xy[:, 1] - ny) <= radius
-        out.append(
-            ImageCandidates(
-                case_id=case.case_id,
-                source=PatchSource.from_normalised(
-                    prepared.normalised, config.patch_steps
-                ),
-                xy=xy,
-                features=np.stack(features)
-                if features
-                else np.zeros((0, len(FEATURE_NAMES)), np.float32),
-                label=np.asarray(hits.any(axis=1), bool),
-                hits=hits,
-                has_nodule=bool(case.nodules),
-                n_real=n_real,
-            )
-        )
-    return out
+        real.append(_real_candidates(case, prepared, params, config))
+        if settings.per_film:
+            # Seeded per film, so a film's implants do not depend on the others.
+            rng = np.random.default_rng([config.seed, index])
+            copy = _implanted_copy(case, prepared, params, settings, rng, config)
+            if copy is not None:
+                synthetic.append(copy)
+    return real + synthetic
+
+
+def _real_candidates(
+    case: NoduleCase, prepared: Any, params: CandidateParams, config: TrainConfig
+) -> ImageCandidates:
+    """The film's blob candidates (and ground-truth centres) labelled by its nodules."""
+    field = blob_field(prepared, params)
+    candidates = find_blob_candidates(prepared, params, field)
+    n_real = len(candidates)
+    features = [classifier_features(c.features) for c in candidates]
+    xy_list = [(c.x, c.y) for c in candidates]
+    centres = [prepared.grid.to_work(n.x, n.y) for n in case.nodules]
+    if config.gt_positives:
+        for gx, gy in centres:
+            ix = int(np.clip(round(gx), 0, prepared.grid.cols - 1))
+            iy = int(np.clip(round(gy), 0, prepared.grid.rows - 1))
+            xy_list.append((ix, iy))
+            features.append(classifier_features(field.features_at(ix, iy)))
+    xy = np.array(xy_list, np.float32).reshape(-1, 2)
+    hits = np.zeros((len(xy), len(case.nodules)), bool)
+    for m, nodule in enumerate(case.nodules):
+        nx, ny = centres[m]
+        radius = hit_radius_px(nodule, prepared.grid.mm_per_px)
+        hits[:, m] = np.hypot(xy[:, 0] - nx, xy[:, 1] - ny) <= radius
+    return ImageCandidates(
+        case_id=case.case_id,
+        source=PatchSource.from_normalised(prepared.normalised, config.patch_steps),
+        xy=xy,
+        features=np.stack(features)
+        if features
+        else np.zeros((0, len(FEATURE_NAMES)), np.float32),
+        label=np.asarray(hits.any(axis=1), bool),
+        hits=hits,
+        has_nodule=bool(case.nodules),
+        n_real=n_real,
+    )
+
+
+def _implanted_copy(
+    case: NoduleCase,
+    prepared: Any,
+    params: CandidateParams,
+    settings: ImplantSettings,
+    rng: np.random.Generator,
+    config: TrainConfig,
+) -> ImageCandidates | None:
+    """The film with implants added; its rows are the implants' positives only.
+
+    Positives are each implant's centre (features measured there) and every blob
+    candidate of the implanted film within the hit radius of an implant, so the CNN
+    sees implants at the offsets the candidate stage really produces. The real nodule
+    is kept clear of (``sample_implants``) and contributes no rows here.
+    """
+    mmpx = prepared.grid.mm_per_px
+    avoid = []
+    for nodule in case.nodules:
+        nx, ny = prepared.grid.to_work(nodule.x, nodule.y)
+        avoid.append((nx, ny, nodule.diameter_mm / 2 / mmpx))
+    implants = sample_implants(prepared, rng, settings, avoid)
+    if not implants:
+        return None
+    image, _ = apply_implants(prepared.normalised, implants, mmpx)
+    implanted = replace(prepared, normalised=image)
+    field = blob_field(implanted, params)
+    rows: list[tuple[float, float]] = []
+    features = []
+    for c in find_blob_candidates(implanted, params, field):
+        if any(_hits_implant(c.x, c.y, i, mmpx) for i in implants):
+            rows.append((c.x, c.y))
+            features.append(classifier_features(c.features))
+    for i in implants:
+        ix = int(np.clip(round(i.x), 0, prepared.grid.cols - 1))
+        iy = int(np.clip(round(i.y), 0, prepared.grid.rows - 1))
+        rows.append((ix, iy))
+        features.append(classifier_features(field.features_at(ix, iy)))
+    count = len(rows)
+    return ImageCandidates(
+        case_id=case.case_id,
+        source=PatchSource.from_normalised(image, config.patch_steps),
+        xy=np.array(rows, np.float32).reshape(-1, 2),
+        features=np.stack(features),
+        label=np.ones(count, bool),
+        hits=np.zeros((count, 0), bool),
+        has_nodule=True,
+        n_real=0,
+        synthetic=True,
+    )
+
+
+def _hits_implant(x: float, y: float, implant: Any, mmpx: float) -> bool:
+    radius = max(implant.diameter_mm / 2, MIN_HIT_RADIUS_MM) / mmpx
+    return math.hypot(x - implant.x, y - implant.y) <= radius
 
 
 def folds_of(
@@ -195,22 +279,25 @@ def folds_of(
 
     Runs with ``extra_data`` use :func:`case_folds` (by case id, shared with
     ``bench/cv_nodules.py``); single-folder runs keep the order-based split that the
-    shipped members were cross-validated with.
+    shipped members were cross-validated with. The folds are drawn over the real films
+    only; an implanted copy takes its film's fold, so it trains only where its film does.
     """
+    real = [im for im in images if not im.synthetic]
     if by_case_id:
         mapping = case_folds(
-            [im.case_id for im in images], [im.has_nodule for im in images], k, seed
+            [im.case_id for im in real], [im.has_nodule for im in real], k, seed
         )
-        return np.array([mapping[im.case_id] for im in images], np.int64)
-    rng = np.random.default_rng(seed)
-    fold = np.zeros(len(images), np.int64)
-    for flag in (True, False):
-        idx = np.array(
-            [i for i, im in enumerate(images) if im.has_nodule == flag], np.int64
-        )
-        rng.shuffle(idx)
-        fold[idx] = np.arange(idx.size) % k
-    return fold
+    else:
+        rng = np.random.default_rng(seed)
+        fold = np.zeros(len(real), np.int64)
+        for flag in (True, False):
+            idx = np.array(
+                [i for i, im in enumerate(real) if im.has_nodule == flag], np.int64
+            )
+            rng.shuffle(idx)
+            fold[idx] = np.arange(idx.size) % k
+        mapping = {im.case_id: int(f) for im, f in zip(real, fold, strict=True)}
+    return np.array([mapping[im.case_id] for im in images], np.int64)
 
 
 # --------------------------------------------------------------------------- model
@@ -302,6 +389,23 @@ def _augment_intensity(
     np.clip(patches, -PATCH_CLIP, PATCH_CLIP, out=patches)
 
 
+def _positives(
+    pos: npt.NDArray[np.int64],
+    syn: npt.NDArray[np.int64],
+    count: int,
+    synthetic_fraction: float,
+    rng: np.random.Generator,
+) -> npt.NDArray[np.int64]:
+    """``count`` positive rows, ``synthetic_fraction`` of them implants (when any)."""
+    n_syn = round(count * synthetic_fraction) if len(syn) else 0
+    return np.concatenate(
+        [
+            pos[rng.integers(0, len(pos), count - n_syn)],
+            syn[rng.integers(0, len(syn), n_syn)] if n_syn else syn[:0],
+        ]
+    )
+
+
 def _sample_batch(
     images: list[ImageCandidates],
     pos: npt.NDArray[np.int64],
@@ -311,16 +415,26 @@ def _sample_batch(
     rotation_deg: float,
     hard: npt.NDArray[np.int64] | None = None,
     hard_fraction: float = 0.0,
+    *,
+    synthetic: npt.NDArray[np.int64] | None = None,
+    synthetic_fraction: float = 0.0,
 ) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.float32], npt.NDArray[np.float32]]:
     """Half positives, half negatives; ``pos``/``neg`` rows are (image, candidate).
 
-    With ``hard`` given, ``hard_fraction`` of the negatives come from those rows (the
+    With ``synthetic`` rows (implant positives) given, ``synthetic_fraction`` of the
+    positives come from them. With ``hard`` given, ``hard_fraction`` of the negatives come from those rows (the
     negatives the current model scores highest) and the rest from all negatives.
     """
     half = batch // 2
     n_hard = round((batch - half) * hard_fraction) if hard is not None else 0
     parts = [
-        pos[rng.integers(0, len(pos), half)],
+        _positives(
+            pos,
+            synthetic if synthetic is not None else pos[:0],
+            half,
+            synthetic_fraction,
+            rng,
+        ),
         neg[rng.integers(0, len(neg), batch - half - n_hard)],
     ]
     if hard is not None and n_hard:
@@ -350,15 +464,15 @@ def _sample_batch(
 
 def _index(
     images: list[ImageCandidates], which: npt.NDArray[np.int64]
-) -> tuple[Any, Any]:
-    pos: list[tuple[int, int]] = []
-    neg: list[tuple[int, int]] = []
+) -> tuple[Any, Any, Any]:
+    """(image, candidate) rows of the real positives, negatives and implant positives."""
+    rows: tuple[list[tuple[int, int]], ...] = ([], [], [])
     for i in which:
         for k, flag in enumerate(images[i].label):
-            (pos if flag else neg).append((i, k))
-    return np.array(pos, np.int64).reshape(-1, 2), np.array(neg, np.int64).reshape(
-        -1, 2
-    )
+            kind = 2 if images[i].synthetic else (0 if flag else 1)
+            rows[kind].append((i, k))
+    pos, neg, syn = (np.array(r, np.int64).reshape(-1, 2) for r in rows)
+    return pos, neg, syn
 
 
 def fit(
@@ -374,7 +488,7 @@ def fit(
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    pos, neg = _index(images, which)
+    pos, neg, syn = _index(images, which)
     if len(pos) == 0 or len(neg) == 0:
         raise ValueError("training needs candidates of both classes")
     model = build_classifier(
@@ -383,7 +497,10 @@ def fit(
         config.use_features,
         in_channels=len(config.patch_steps),
     )
-    all_features = np.concatenate([images[i].features for i in which])
+    # Feature scaling from the real films only: implants must not move it.
+    all_features = np.concatenate(
+        [images[i].features for i in which if not images[i].synthetic]
+    )
     model.feature_mean.copy_(torch.from_numpy(all_features.mean(axis=0)))
     model.feature_std.copy_(torch.from_numpy(all_features.std(axis=0) + 1e-3))
     optimiser = torch.optim.AdamW(
@@ -405,6 +522,7 @@ def fit(
     for step in range(1, config.steps + 1):
         if config.hard_negatives and step % 500 == 0:
             hard = _hardest_negatives(model, images, neg)
+            _log(log, {"step": step, "hard_negative_sites": mined_sites(images, hard)})
         patches, features, labels = _sample_batch(
             images,
             pos,
@@ -414,6 +532,8 @@ def fit(
             config.rotation_deg,
             hard,
             config.hard_negatives,
+            synthetic=syn,
+            synthetic_fraction=config.synthetic_fraction,
         )
         logits = model(torch.from_numpy(patches), torch.from_numpy(features))
         # Light label smoothing: some "negatives" sit on unlabelled real lesions.
@@ -430,20 +550,77 @@ def fit(
                 "loss": round(running / 250, 4),
                 "seconds": round(time.perf_counter() - started, 1),
             }
-            with log.open("a", encoding="utf-8") as handle:
-                handle.write(json.dumps(record) + "\n")
-            print(json.dumps(record), flush=True)
+            _log(log, record)
             running = 0.0
     model.eval()
     return model
 
 
+HARD_NEGATIVE_POOL = 12000
+
+
+def _log(log: Path | None, record: dict[str, Any]) -> None:
+    if log is None:
+        return
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+    print(json.dumps(record), flush=True)
+
+
+def negative_site(features: npt.NDArray[np.float32]) -> str:
+    """Where a negative lies, from its classifier features (no anatomy labels exist).
+
+    The names say what usually sits there on a PA film: below the lung base the
+    gastric bubble and the diaphragm; the top fifth the clavicles and first-rib ends;
+    at the lateral lung edge the chest wall, and the breast shadows lower down; at the
+    medial edge the heart border, hila and mediastinum; inside the lung rib crossings
+    and vessels seen end-on.
+    """
+    depth_mm, rel_y, rel_x = (
+        float(features[5]) * 20,
+        float(features[6]),
+        float(features[7]),
+    )
+    if rel_y > 1.0:
+        return "below_base_gastric_bubble_diaphragm"
+    if rel_y < 0.2:
+        return "apex_clavicle_first_rib"
+    if depth_mm < 5.0:
+        return (
+            "lateral_edge_chest_wall_breast"
+            if rel_x > 0.6
+            else "medial_edge_heart_hilum"
+        )
+    return "inner_lung_rib_crossing_vessel"
+
+
+def mined_sites(
+    images: list[ImageCandidates], rows: npt.NDArray[np.int64]
+) -> dict[str, int]:
+    """How many of the mined hard negatives lie at each :func:`negative_site`."""
+    counts: dict[str, int] = {}
+    for i, k in rows:
+        site = negative_site(images[i].features[k])
+        counts[site] = counts.get(site, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def _hardest_negatives(
     model: Any, images: list[ImageCandidates], neg: npt.NDArray[np.int64]
 ) -> npt.NDArray[np.int64]:
-    """The fifth of the negatives that the current model scores highest."""
+    """The fifth of the negatives that the current model scores highest.
+
+    Scores at most ``HARD_NEGATIVE_POOL`` negatives drawn at random (all when fewer):
+    scoring every negative of 170 films three times per model costs minutes on a CPU,
+    and a random pool of this size finds the same kinds of hard cases.
+    """
     import torch
 
+    if len(neg) > HARD_NEGATIVE_POOL:
+        pool = np.random.default_rng(len(neg)).choice(
+            len(neg), HARD_NEGATIVE_POOL, replace=False
+        )
+        neg = neg[np.sort(pool)]
     model.eval()
     logits = np.empty(len(neg), np.float32)
     with torch.no_grad():
@@ -511,8 +688,15 @@ def cross_validate(
     fold = folds_of(
         images, config.folds, config.seed, by_case_id=bool(config.extra_data)
     )
+    synthetic = np.array([im.synthetic for im in images], bool)
     (config.out / "folds.json").write_text(
-        json.dumps({im.case_id: int(f) for im, f in zip(images, fold, strict=True)})
+        json.dumps(
+            {
+                im.case_id: int(f)
+                for im, f in zip(images, fold, strict=True)
+                if not im.synthetic
+            }
+        )
         + "\n",
         encoding="utf-8",
     )
@@ -525,8 +709,9 @@ def cross_validate(
     per_fold = []
     for f in range(config.folds):
         started = time.perf_counter()
+        # Implanted copies train with their films; a held-out film is scored as is.
         train_idx = np.nonzero(fold != f)[0]
-        held_idx = np.nonzero(fold == f)[0]
+        held_idx = np.nonzero((fold == f) & ~synthetic)[0]
         model = fit(
             images,
             train_idx,
@@ -543,6 +728,8 @@ def cross_validate(
         per_fold.append(result)
         print(json.dumps({"fold": f, **result}), flush=True)
     for image in images:
+        if image.synthetic:
+            continue
         k = min(limit, image.n_real)
         # Rank by the candidate order itself (strongest blobness first) as a baseline.
         blob_only.append(_scored(image, -np.arange(k, dtype=np.float64)))
@@ -639,6 +826,10 @@ def config_record(config: TrainConfig) -> dict[str, Any]:
         "ground_truth_centre_positives": config.gt_positives,
         "rotation_deg": config.rotation_deg,
         "hard_negative_fraction": config.hard_negatives,
+        "hard_negative_pool": HARD_NEGATIVE_POOL,
+        "implants_per_film": config.implants_per_film,
+        "implants": asdict(ImplantSettings(per_film=config.implants_per_film)),
+        "synthetic_fraction": config.synthetic_fraction,
         "patch_steps_px": list(config.patch_steps),
         "train_candidates_per_image": config.train_candidates,
         "candidates": config.candidate_params.to_dict(),
@@ -824,9 +1015,12 @@ def train(config: TrainConfig) -> dict[str, Any]:
     found = sum(
         int(im.hits[: min(limit, im.n_real)].any(axis=0).sum()) for im in images
     )
+    copies = [im for im in images if im.synthetic]
     summary: dict[str, Any] = {
-        "images": len(images),
+        "images": len(images) - len(copies),
         "nodules": n_nodules,
+        "implanted_copies": len(copies),
+        "implant_positive_rows": sum(len(im.xy) for im in copies),
         "candidate_recall_train": round(found / max(n_nodules, 1), 4),
         "candidates_per_image": limit,
         "prepare_seconds": round(time.perf_counter() - started, 1),
@@ -1049,6 +1243,18 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         help="fraction of negatives drawn from the hardest fifth, refreshed every 500 steps",
     )
     parser.add_argument(
+        "--implants",
+        type=int,
+        default=0,
+        help="synthetic nodules implanted into one copy of each training film (0 = none)",
+    )
+    parser.add_argument(
+        "--synthetic-fraction",
+        type=float,
+        default=0.5,
+        help="share of each batch's positives drawn from the implants",
+    )
+    parser.add_argument(
         "--rotation",
         type=float,
         default=180.0,
@@ -1090,6 +1296,8 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         gt_positives=not args.no_gt_positives,
         rotation_deg=args.rotation,
         hard_negatives=args.hard_negatives,
+        implants_per_film=args.implants,
+        synthetic_fraction=args.synthetic_fraction,
         patch_steps=tuple(args.patch_steps),
         train_candidates=args.train_candidates,
         threads=args.threads,
