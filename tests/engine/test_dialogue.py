@@ -446,6 +446,18 @@ def test_an_angle_the_outline_could_not_form_leaves_effusion_unassessed(seed_ana
     assert not en.sections[0].lines[0].startswith("Yes")
 
 
+def test_screening_names_the_side_whose_angle_could_not_be_measured(seed_analysis):
+    one_side = replace(
+        seed_analysis,
+        measures=replace(seed_analysis.measures, cpa_angle_deg={"left": 42.0}),
+    )
+    (en,) = run(one_side, ["Is there anything abnormal in the lungs?"])[1]
+    (zh,) = run(one_side, ["肺部是否有异常?"])[1]
+    assert "The right costophrenic angle could not be measured." in en.answer_text
+    assert "left costophrenic angle is about 42" in en.answer_text
+    assert "右侧肋膈角未能测量" in zh.answer_text
+
+
 def test_a_lesion_measured_to_the_other_hilum_is_not_given_a_connection_verdict(
     seed_analysis,
 ):

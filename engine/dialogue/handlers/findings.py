@@ -94,8 +94,11 @@ class FindingAnswers(Binder):
         fact = ctr_fact(self.analysis)
         if fact.value is not None:
             lines.append(ctr_sentence(fact, lang))
-        angles = [a for a in angle_facts(self.analysis) if a.degrees is not None]
-        lines += [angle_sentence(a, lang) for a in angles]
+        angles = angle_facts(self.analysis)
+        if any(a.degrees is not None for a in angles):
+            # Both sides, so a side whose outline failed reads "could not be measured"
+            # rather than vanishing from the answer.
+            lines += [angle_sentence(a, lang) for a in angles]
         if not lines:
             lines.append(say("other_structures_not_measured", lang))
         return Section(title=say("title_other_structures", lang), lines=tuple(lines))
