@@ -62,6 +62,9 @@ _ATTRIBUTE_INTENT = {
     "location": IntentKind.LOCATION,
 }
 _PLACE_KEYS = ("side", "zone", "band", "lobe")
+# Full-width letters, digits and punctuation ("第３个", "Ａ２", "？") and the ideographic
+# space, read as their ASCII: a Chinese input method types them as often as not.
+_HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
 # Why a question is refused, tried in this order (phrase tables of the same names).
 # "off_topic" also covers a request that names nothing the engine knows and is not a
 # greeting or a request for help: it gets the refusal with the examples, not the menu.
@@ -203,7 +206,7 @@ def understand(
     phrases = load_phrases()
     # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
     # is parsed, and its places quoted, in the corrected spelling.
-    text = phrases.speller.fix(text)
+    text = phrases.speller.fix(text.translate(_HALF_WIDTH))
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -288,7 +291,12 @@ def _place_slots(
 
 def _side(sides: list[str], text: str, rest: str, phrases: Phrases) -> str | None:
     # Sides said without a region count too: "the right or left effusion" is both.
-    said = [s for s in ("right", "left") if phrases.cue(f"side_{s}").find(rest)]
+    said = [
+        s
+        for s in ("right", "left")
+        if phrases.cue(f"side_{s}").find(rest)
+        or phrases.cue(f"side_letter_{s}").find(text)
+    ]
     if phrases.cue("side_both").find(text) or len(set(sides) | set(said)) == 2:
         return "both"
     if sides:
@@ -563,8 +571,10 @@ def _bare_word(q: Query) -> bool:
     """One or two words and nothing that names a subject: "margins?", "and size"."""
     if q.anchors or q.ordinals or q.kind or q.names_place or q.cue.demonstrative:
         return False
-    words = re.findall(r"[A-Za-z]+", q.text)
-    chinese = re.findall(r"[\u3400-\u9fff]", q.text)
+    # "是不是钙化的", "calcified or not": the question's form names nothing
+    rest = load_phrases().cue("question_form").blank(q.text)
+    words = re.findall(r"[A-Za-z]+", rest)
+    chinese = re.findall(r"[\u3400-\u9fff]", rest)
     return len(words) <= 2 and len(chinese) <= 4
 
 
@@ -642,6 +652,8 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
         return place
     if q.lobe is not None:
         return {**place, "lobe": q.lobe, "side": q.side, "zone": None, "band": None}
+    if q.side is not None and _about_a_hilum(before, q):
+        return {**place, "hilum": q.side}  # "那左边的呢" after "离右肺门多远"
     if q.side is not None:
         names_lung = any(m.kind.value == "lung" for m in q.mentions)
         place["side"] = q.side
@@ -655,6 +667,15 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     if q.hilum is not None:
         place["hilum"] = q.hilum
     return place
+
+
+def _about_a_hilum(before: Query, q: Query) -> bool:
+    """Whether a bare side follows a question whose only place was a hilum."""
+    if before.hilum is None or q.hilum is not None:
+        return False
+    if any(getattr(before, k) for k in _PLACE_KEYS):
+        return False
+    return not any(m.kind.value == "lung" for m in q.mentions)
 
 
 def _opposite(side: str | None) -> str | None:
