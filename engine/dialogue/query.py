@@ -42,10 +42,21 @@ _EN_ORDINALS = {
     "seocnd": 2,
     "secodn": 2,
 }
-_ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?")
-_EN_NUMBER = re.compile(r"(?<![a-z])(?:number|no\.?)\s*([1-6])(?![\d.])")
+_EN_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# "第二个", and "2号结节" / "三号病灶": a number mark names a listed finding
+_ZH_ORDINAL = re.compile(
+    r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?"
+    r"|(?<![\d第])([一二三四五六1-6])\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
+)
+# "number 2", "no. three", "finding 2": not "lesion 2 cm" (a size)
+_EN_NUMBER = re.compile(
+    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule)\s*"
+    r"([1-6]|one|two|three|four|five|six)(?![\d.a-z])(?!\s*(?:mm|cm|o'?clock))"
+)
+# "inner third", "upper third of the lung": a third of a lung is a place, not a rank
 _EN_ORDINAL = re.compile(
-    r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
+    r"(?<![a-z])(?<!inner )(?<!outer )(?<!middle )(?<!upper )(?<!lower )(?<!medial )"
+    r"(?<!lateral )(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
     r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
@@ -285,6 +296,9 @@ def _place_slots(
     if slots["zone"] is None and slots["lobe"] is None:
         # "右下呢", "and the upper one?": a zone said without its region word
         slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
+    if slots["band"] is None:
+        # "右肺外周", "the periphery of the right upper zone": a band in other words
+        slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return slots
 
@@ -326,12 +340,13 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
 def _ordinals(text: str) -> tuple[int, ...]:
     found: list[tuple[int, int]] = []
     for m in _ZH_ORDINAL.finditer(text):
-        digit = m.group(1)
+        digit = m.group(1) or m.group(2)
         found.append((m.start(), int(digit) if digit.isdigit() else _ZH_DIGITS[digit]))
     for m in _EN_ORDINAL.finditer(text.lower()):
         found.append((m.start(), _EN_ORDINALS[m.group(1)]))
     for m in _EN_NUMBER.finditer(text.lower()):
-        found.append((m.start(), int(m.group(1))))
+        word = m.group(1)
+        found.append((m.start(), int(word) if word.isdigit() else _EN_DIGITS[word]))
     return tuple(n for _, n in sorted(found))
 
 

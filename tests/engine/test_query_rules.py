@@ -44,6 +44,8 @@ def test_full_width_letters_and_digits_read_as_their_ascii(
         ("A2多大", "是不是钙化的", ("A2",), "calcification"),
         ("describe A3", "有没有钙化呢啊", ("A3",), "calcification"),
         ("A1有钙化吗", "边缘是不是光滑的", ("A1",), "margin"),
+        ("A1 how big", "hows the margin", ("A1",), "margin"),
+        ("is A2 calcified", "what's the size like", ("A2",), "size"),
     ],
 )
 def test_a_yes_no_about_an_attribute_alone_asks_it_of_the_previous_subject(
@@ -74,7 +76,7 @@ def test_a_one_letter_side_before_a_place_word_is_that_side(vocabulary, typed, s
 
 
 def test_a_lone_letter_is_no_side(vocabulary):
-    assert understand("is A1 calcified y/n", vocabulary).side is None
+    assert understand("r u sure about the nodule", vocabulary).side is None
 
 
 @pytest.mark.parametrize(
@@ -102,3 +104,50 @@ def test_a_yes_no_form_between_the_heart_and_its_size_still_asks_for_cardiomegal
     query = understand(typed, vocabulary)
     assert query.kind == "cardiomegaly"
     assert query.intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize(
+    ("typed", "band"),
+    [
+        ("右肺外周有没有结节", "outer"),
+        ("anything in the periphery of the right upper zone", "outer"),
+        ("subpleural nodule on the left?", "outer"),
+        ("左肺靠内侧有没有东西", "inner"),
+        ("left mid zone, medial third: anything?", "inner"),
+    ],
+)
+def test_a_band_said_in_other_words_constrains_the_band(vocabulary, typed, band):
+    assert understand(typed, vocabulary).band == band
+
+
+@pytest.mark.parametrize(
+    "typed", ["left mid zone, inner third: anything?", "upper third of the right lung"]
+)
+def test_a_third_of_a_lung_is_a_place_not_an_ordinal(vocabulary, typed):
+    assert understand(typed, vocabulary).ordinals == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "ordinal"),
+    [
+        ("number two how big", 2),
+        ("no. three calcified?", 3),
+        ("2号结节多大", 2),
+        ("三号病灶在哪", 3),
+        ("finding 2, where is it", 2),
+    ],
+)
+def test_an_ordinal_said_as_a_number_word_or_a_number_mark(vocabulary, typed, ordinal):
+    assert understand(typed, vocabulary).ordinals == (ordinal,)
+
+
+@pytest.mark.parametrize("typed", ["a 2 cm lesion?", "lesion 2 cm from the hilum?"])
+def test_a_number_with_a_unit_is_no_ordinal(vocabulary, typed):
+    assert understand(typed, vocabulary).ordinals == ()
+
+
+@pytest.mark.parametrize("typed", ["heart to chest ratio?", "heart-chest ratio pls"])
+def test_the_heart_to_chest_ratio_in_words_is_the_ctr(vocabulary, typed):
+    query = understand(typed, vocabulary)
+    assert query.attribute == "ctr"
+    assert query.intent is IntentKind.MEASUREMENT
