@@ -46,7 +46,7 @@ _EN_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 # "第二个", and "2号结节" / "三号病灶": a number mark names a listed finding
 _ZH_ORDINAL = re.compile(
     r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?"
-    r"|(?<![\d第])([一二三四五六1-6])\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
+    r"|(?<![\d第月])([一二三四五六1-6])\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
 # "number 2", "no. three", "finding 2": not "lesion 2 cm" (a size)
 _EN_NUMBER = re.compile(

@@ -141,8 +141,10 @@ def test_an_ordinal_said_as_a_number_word_or_a_number_mark(vocabulary, typed, or
     assert understand(typed, vocabulary).ordinals == (ordinal,)
 
 
-@pytest.mark.parametrize("typed", ["a 2 cm lesion?", "lesion 2 cm from the hilum?"])
-def test_a_number_with_a_unit_is_no_ordinal(vocabulary, typed):
+@pytest.mark.parametrize(
+    "typed", ["a 2 cm lesion?", "lesion 2 cm from the hilum?", "12月3号的片子有结节吗"]
+)
+def test_a_number_with_a_unit_or_a_date_is_no_ordinal(vocabulary, typed):
     assert understand(typed, vocabulary).ordinals == ()
 
 
