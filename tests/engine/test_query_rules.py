@@ -45,7 +45,7 @@ def test_full_width_letters_and_digits_read_as_their_ascii(
         ("describe A3", "有没有钙化呢啊", ("A3",), "calcification"),
         ("A1有钙化吗", "边缘是不是光滑的", ("A1",), "margin"),
         ("A1 how big", "hows the margin", ("A1",), "margin"),
-        ("is A2 calcified", "what's the size like", ("A2",), "size"),
+        ("is A2 calcified", "how's the size then", ("A2",), "size"),
     ],
 )
 def test_a_yes_no_about_an_attribute_alone_asks_it_of_the_previous_subject(
@@ -55,6 +55,17 @@ def test_a_yes_no_about_an_attribute_alone_asks_it_of_the_previous_subject(
     assert query.ellipsis
     assert query.anchors == anchors
     assert query.attribute == attribute
+
+
+@pytest.mark.parametrize(
+    "first", ["Is there anything abnormal in the lungs?", "A1多大"]
+)
+def test_what_a_sign_is_is_asked_for_its_definition_not_of_the_last_lesion(
+    vocabulary, first
+):
+    query = after(vocabulary, first, "What is spiculation?")
+    assert not query.ellipsis
+    assert query.intent is IntentKind.EXPLAIN_SIGN
 
 
 def test_a_yes_no_about_an_attribute_with_nothing_before_stands_alone(vocabulary):
