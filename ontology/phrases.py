@@ -59,6 +59,18 @@ class CueSet:
             return found
         return _first_match(self.en, self.any_en, _english_view(text))
 
+    def blank(self, text: str) -> str:
+        """The question with every cue of this table blanked, to see what else it says.
+
+        English cues blank the lower-cased view of the question (`_english_view`).
+        """
+        for pattern in self.zh:
+            text = pattern.sub(" ", text)
+        text = _english_view(text)
+        for pattern in self.en:
+            text = pattern.sub(" ", text)
+        return text
+
     def __contains__(self, text: object) -> bool:
         return isinstance(text, str) and self.find(text) is not None
 

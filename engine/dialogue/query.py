@@ -42,10 +42,21 @@ _EN_ORDINALS = {
     "seocnd": 2,
     "secodn": 2,
 }
-_ZH_ORDINAL = re.compile(r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?")
-_EN_NUMBER = re.compile(r"(?<![a-z])(?:number|no\.?)\s*([1-6])(?![\d.])")
+_EN_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
+# "第二个", and "2号结节" / "三号病灶": a number mark names a listed finding
+_ZH_ORDINAL = re.compile(
+    r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?"
+    r"|(?<![\d第月])([一二三四五六1-6])\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
+)
+# "number 2", "no. three", "finding 2": not "lesion 2 cm" (a size)
+_EN_NUMBER = re.compile(
+    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule)\s*"
+    r"([1-6]|one|two|three|four|five|six)(?![\d.a-z])(?!\s*(?:mm|cm|o'?clock))"
+)
+# "inner third", "upper third of the lung": a third of a lung is a place, not a rank
 _EN_ORDINAL = re.compile(
-    r"(?<![a-z])(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
+    r"(?<![a-z])(?<!inner )(?<!outer )(?<!middle )(?<!upper )(?<!lower )(?<!medial )"
+    r"(?<!lateral )(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
     r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
@@ -62,6 +73,9 @@ _ATTRIBUTE_INTENT = {
     "location": IntentKind.LOCATION,
 }
 _PLACE_KEYS = ("side", "zone", "band", "lobe")
+# Full-width letters, digits and punctuation ("第３个", "Ａ２", "？") and the ideographic
+# space, read as their ASCII: a Chinese input method types them as often as not.
+_HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
 # Why a question is refused, tried in this order (phrase tables of the same names).
 # "off_topic" also covers a request that names nothing the engine knows and is not a
 # greeting or a request for help: it gets the refusal with the examples, not the menu.
@@ -203,7 +217,7 @@ def understand(
     phrases = load_phrases()
     # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
     # is parsed, and its places quoted, in the corrected spelling.
-    text = phrases.speller.fix(text)
+    text = phrases.speller.fix(text.translate(_HALF_WIDTH))
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -282,13 +296,21 @@ def _place_slots(
     if slots["zone"] is None and slots["lobe"] is None:
         # "右下呢", "and the upper one?": a zone said without its region word
         slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
+    if slots["band"] is None:
+        # "右肺外周", "the periphery of the right upper zone": a band in other words
+        slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return slots
 
 
 def _side(sides: list[str], text: str, rest: str, phrases: Phrases) -> str | None:
     # Sides said without a region count too: "the right or left effusion" is both.
-    said = [s for s in ("right", "left") if phrases.cue(f"side_{s}").find(rest)]
+    said = [
+        s
+        for s in ("right", "left")
+        if phrases.cue(f"side_{s}").find(rest)
+        or phrases.cue(f"side_letter_{s}").find(text)
+    ]
     if phrases.cue("side_both").find(text) or len(set(sides) | set(said)) == 2:
         return "both"
     if sides:
@@ -318,12 +340,13 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
 def _ordinals(text: str) -> tuple[int, ...]:
     found: list[tuple[int, int]] = []
     for m in _ZH_ORDINAL.finditer(text):
-        digit = m.group(1)
+        digit = m.group(1) or m.group(2)
         found.append((m.start(), int(digit) if digit.isdigit() else _ZH_DIGITS[digit]))
     for m in _EN_ORDINAL.finditer(text.lower()):
         found.append((m.start(), _EN_ORDINALS[m.group(1)]))
     for m in _EN_NUMBER.finditer(text.lower()):
-        found.append((m.start(), int(m.group(1))))
+        word = m.group(1)
+        found.append((m.start(), int(word) if word.isdigit() else _EN_DIGITS[word]))
     return tuple(n for _, n in sorted(found))
 
 
@@ -563,8 +586,10 @@ def _bare_word(q: Query) -> bool:
     """One or two words and nothing that names a subject: "margins?", "and size"."""
     if q.anchors or q.ordinals or q.kind or q.names_place or q.cue.demonstrative:
         return False
-    words = re.findall(r"[A-Za-z]+", q.text)
-    chinese = re.findall(r"[\u3400-\u9fff]", q.text)
+    # "是不是钙化的", "calcified or not": the question's form names nothing
+    rest = load_phrases().cue("question_form").blank(q.text)
+    words = re.findall(r"[A-Za-z]+", rest)
+    chinese = re.findall(r"[\u3400-\u9fff]", rest)
     return len(words) <= 2 and len(chinese) <= 4
 
 
@@ -642,6 +667,8 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
         return place
     if q.lobe is not None:
         return {**place, "lobe": q.lobe, "side": q.side, "zone": None, "band": None}
+    if q.side is not None and _about_a_hilum(before, q):
+        return {**place, "hilum": q.side}  # "那左边的呢" after "离右肺门多远"
     if q.side is not None:
         names_lung = any(m.kind.value == "lung" for m in q.mentions)
         place["side"] = q.side
@@ -655,6 +682,15 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     if q.hilum is not None:
         place["hilum"] = q.hilum
     return place
+
+
+def _about_a_hilum(before: Query, q: Query) -> bool:
+    """Whether a bare side follows a question whose only place was a hilum."""
+    if before.hilum is None or q.hilum is not None:
+        return False
+    if any(getattr(before, k) for k in _PLACE_KEYS):
+        return False
+    return not any(m.kind.value == "lung" for m in q.mentions)
 
 
 def _opposite(side: str | None) -> str | None:
