@@ -506,7 +506,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
             return IntentKind.PRESENCE
         if _asks_value(q, phrases) or _about_a_lesion(q):
             return IntentKind.MEASUREMENT
-        return None
+        # "size pls", "the size?": a size asked for, not yes or no, is a value
+        yes_no = phrases.cue("yes_no").find(q.text) is not None
+        return None if yes_no or q.cue.explain else IntentKind.MEASUREMENT
     if attribute in ("distance", "connection"):
         return IntentKind.RELATION
     if attribute in ("calcification", "margin", "density", "shape"):

@@ -235,3 +235,26 @@ def test_a_longest_diameter_is_a_size_not_a_superlative(vocabulary):
 def test_a_listed_finding_asked_where_is_a_location(vocabulary):
     query = understand("from the list, the 2nd, where is it", vocabulary)
     assert (query.intent, query.ordinal) == (IntentKind.LOCATION, 2)
+
+
+@pytest.mark.parametrize("text", ["the size, please", "尺寸给一下"])
+def test_a_size_asked_for_and_not_yes_or_no_is_a_value(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert (query.intent, query.attribute) == (IntentKind.MEASUREMENT, "size")
+
+
+def test_a_particle_straight_after_a_new_anchor_marks_a_follow_up(vocabulary):
+    query = after(vocabulary, "A3钙化了吗", "A4 呢 也有钙化吗")
+    assert (query.ellipsis, query.anchors) == (True, ("A4",))
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute", "kind"),
+    [
+        ("what's the heart width over the chest width", "ctr", None),
+        ("心脏是否正常", None, "cardiomegaly"),
+    ],
+)
+def test_the_heart_against_the_chest_is_heart_size(vocabulary, text, attribute, kind):
+    query = understand(text, vocabulary)
+    assert (query.attribute, query.kind) == (attribute, kind)
