@@ -233,6 +233,7 @@ def load_phrases() -> Phrases:
         speller=Speller(
             (str(w).lower() for w in raw["spelling"]["en"]),
             {str(k): str(v) for k, v in raw["spelling"]["zh"].items()},
+            (str(t) for t in raw["spelling"]["zh_terms"]),
         ),
     )
     for group, order in (

@@ -20,7 +20,19 @@ from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
 
-_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_ZH_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _EN_ORDINALS = {
     "first": 1,
     "second": 2,
@@ -28,12 +40,10 @@ _EN_ORDINALS = {
     "fourth": 4,
     "fifth": 5,
     "sixth": 6,
-    "1st": 1,
-    "2nd": 2,
-    "3rd": 3,
-    "4th": 4,
-    "5th": 5,
-    "6th": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
     "secnd": 2,
     "scond": 2,
     "frist": 1,
@@ -42,22 +52,41 @@ _EN_ORDINALS = {
     "seocnd": 2,
     "secodn": 2,
 }
-_EN_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-# "第二个", and "2号结节" / "三号病灶": a number mark names a listed finding
+_EN_DIGITS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+# A listed finding's position, any number a list can reach: "第七个", "第8个", "10号".
+_ZH_NUMBER = r"(?:十[一二三四五六七八九]?|[一二两三四五六七八九]|1[0-9]|[1-9])"
+# "第二个", "头一个" (the first), and "2号结节" / "三号病灶": a number mark names a listed finding
 _ZH_ORDINAL = re.compile(
-    r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?"
-    r"|(?<![\d第月])([一二三四五六1-6])\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
+    rf"第\s*({_ZH_NUMBER})(?![0-9])\s*(?:个|处|枚|颗|条|个病灶|号)?"
+    r"|(头)一?[个处枚颗条]"
+    rf"|(?<![\d第月])({_ZH_NUMBER})\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
-# "number 2", "no. three", "finding 2": not "lesion 2 cm" (a size)
+# "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
+# a bare "#2" is an anchor's name, but a number on the list is a position in it
 _EN_NUMBER = re.compile(
     r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule)\s*"
-    r"([1-6]|one|two|three|four|five|six)(?![\d.a-z])(?!\s*(?:mm|cm|o'?clock))"
+    r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
+    r"(?!\s*(?:mm|cm|o'?clock))"
+    r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
 )
-# "inner third", "upper third of the lung": a third of a lung is a place, not a rank
+# "inner third", "upper third of the lung": a third of a lung is a place, not a rank;
+# "1st".."10th" are digits with an ordinal suffix
 _EN_ORDINAL = re.compile(
     r"(?<![a-z])(?<!inner )(?<!outer )(?<!middle )(?<!upper )(?<!lower )(?<!medial )"
-    r"(?<!lateral )(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
+    r"(?<!lateral )(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
     r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
+    r"|(?<![\w.])(10|[1-9])(?:st|nd|rd|th)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
@@ -362,14 +391,25 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
 def _ordinals(text: str) -> tuple[int, ...]:
     found: list[tuple[int, int]] = []
     for m in _ZH_ORDINAL.finditer(text):
-        digit = m.group(1) or m.group(2)
-        found.append((m.start(), int(digit) if digit.isdigit() else _ZH_DIGITS[digit]))
+        digit = m.group(1) or m.group(3)
+        found.append((m.start(), 1 if m.group(2) else _number(digit)))
     for m in _EN_ORDINAL.finditer(text.lower()):
-        found.append((m.start(), _EN_ORDINALS[m.group(1)]))
-    for m in _EN_NUMBER.finditer(text.lower()):
         word = m.group(1)
-        found.append((m.start(), int(word) if word.isdigit() else _EN_DIGITS[word]))
+        found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
+    for m in _EN_NUMBER.finditer(text.lower()):
+        found.append((m.start(), _number(m.group(1) or m.group(2))))
     return tuple(n for _, n in sorted(found))
+
+
+def _number(word: str) -> int:
+    """A number written in digits, Chinese numerals ("七", "十二") or English words."""
+    if word.isdigit():
+        return int(word)
+    if word in _EN_DIGITS:
+        return _EN_DIGITS[word]
+    if word.startswith("十"):
+        return 10 + (_ZH_DIGITS[word[1]] if len(word) > 1 else 0)
+    return _ZH_DIGITS[word]
 
 
 # -- intent --------------------------------------------------------------------------------

@@ -258,3 +258,21 @@ def test_a_particle_straight_after_a_new_anchor_marks_a_follow_up(vocabulary):
 def test_the_heart_against_the_chest_is_heart_size(vocabulary, text, attribute, kind):
     query = understand(text, vocabulary)
     assert (query.attribute, query.kind) == (attribute, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinals"),
+    [
+        ("第九个病灶多大", (9,)),  # any number a list reaches, not only one to six
+        ("第12个结节", (12,)),
+        ("第十一个呢", (11,)),
+        ("the eighth nodule", (8,)),
+        ("describe the 7th finding", (7,)),
+        ("头一个结节", (1,)),  # 头一个: the first
+        ("where is #2 on the list", (2,)),  # a number on the list is a position
+        ("lesion 2 cm", ()),  # a size, not a rank
+        ("inner third", ()),  # a place, not a rank
+    ],
+)
+def test_a_position_in_the_list_is_read_in_any_number_form(vocabulary, text, ordinals):
+    assert understand(text, vocabulary).ordinals == ordinals
