@@ -421,6 +421,10 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if any(phrases.cue(n).find(text) for n in REFUSALS):
         return IntentKind.OUT_OF_SCOPE
     kind = q.intent
+    if _matches_profile(q, phrases):
+        return IntentKind.PROFILE
+    if _asks_for_help(q, phrases):
+        return IntentKind.HELP
     if kind is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
         # "两侧胸腔积液哪侧多", "有肺炎没": a profile's sign, compared or asked about
         if _compares(q, phrases):
@@ -440,6 +444,33 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if read is IntentKind.HELP and _unknown_request(q, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _matches_profile(q: Query, phrases: Phrases) -> bool:
+    """Whether the film is held against a named profile, asking for its checklist.
+
+    "这张片子符合结核的影像特点吗", "is the picture in keeping with heart failure" do;
+    "有没有肺炎的表现" asks whether the profile's film sign is there.
+    """
+    if q.profile is None or q.intent is IntentKind.OUT_OF_SCOPE:
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    if q.kind is not None and phrases.cue("existential").find(q.text):
+        return False  # "有没有肺炎的表现": is its film sign there, yes or no
+    return phrases.cue("profile_match").find(q.text) is not None
+
+
+def _asks_for_help(q: Query, phrases: Phrases) -> bool:
+    """Confusion or a request for help that names nothing ("how do I begin?")."""
+    if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
+        return False
+    if (
+        q.attribute not in (None, "location")
+        or replace(q, attribute=None).names_something
+    ):
+        return False  # "where" alone is no place
+    return phrases.cue("help_request").find(q.text) is not None
 
 
 def _unknown_request(q: Query, phrases: Phrases) -> bool:
@@ -564,6 +595,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     kind = q.intent
     if _asks_existence(q, phrases):
         return IntentKind.PRESENCE
+    if _lists_one_place(q, phrases) or _lists_described(q):
+        return IntentKind.LIST
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
@@ -593,6 +626,29 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.HELP:
         return _named_fallback(q)
     return kind
+
+
+def _lists_one_place(q: Query, phrases: Phrases) -> bool:
+    """What one place holds, asked of that place alone: a list of its findings.
+
+    "仅看左肺 说说所见", "just the right lung, what have you got": not a yes or no.
+    """
+    if not q.names_place or q.attribute is not None or q.cue.demonstrative:
+        return False
+    if q.intent not in (IntentKind.SCREENING, IntentKind.LOCATION, IntentKind.HELP):
+        return False
+    if q.kind not in (None, "lesion", "nodule", "mass", "opacity"):
+        return False
+    restricted = phrases.cue("restriction").find(q.text) is not None
+    return restricted and phrases.cue("yes_no").find(q.text) is None
+
+
+def _lists_described(q: Query) -> bool:
+    """A description asked one finding at a time ("逐条讲讲所见") is a list."""
+    wanted = (IntentKind.DESCRIBE, IntentKind.SCREENING)
+    if q.attribute is not None or q.anchors or q.ordinals or q.superlative:
+        return False  # "describe #5 from your list": one finding
+    return IntentKind.LIST in q.cue.hits and q.intent in wanted
 
 
 def _points_into_place(q: Query, phrases: Phrases) -> bool:
