@@ -68,7 +68,7 @@ _EN_DIGITS = {
 _ZH_NUMBER = r"(?:十[一二三四五六七八九]?|[一二两三四五六七八九]|1[0-9]|[1-9])"
 # "第二个", "头一个" (the first), and "2号结节" / "三号病灶": a number mark names a listed finding
 _ZH_ORDINAL = re.compile(
-    rf"第\s*({_ZH_NUMBER})(?![0-9])\s*(?:个|处|枚|颗|条|个病灶|号)?"
+    rf"第\s*({_ZH_NUMBER})(?![0-9])(?!\s*[次遍回天周年月期届])\s*(?:个|处|枚|颗|条|个病灶|号)?"
     r"|(头)一?[个处枚颗条]"
     rf"|(?<![\d第月])({_ZH_NUMBER})\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
@@ -271,9 +271,13 @@ def understand(
     )
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
+    if intent is IntentKind.HELP and query.attribute == "location":
+        query = replace(query, attribute=None)  # "where do I start": no place asked
     previous = None if state is None else state.previous
     if previous is not None and (
-        _is_follow_up(query, phrases) or _is_kind_fragment(query, previous)
+        _is_follow_up(query, phrases)
+        or _is_kind_fragment(query, previous)
+        or _asks_again(query, previous)
     ):
         return _merge(previous, query)
     return query
@@ -749,7 +753,33 @@ _SLOT_TABLES = (
 )
 
 
-def _only_slots(q: Query) -> bool:
+# The cue words of the question a follow-up may say again ("列下", "vs").
+_OWN_CUES = {
+    IntentKind.LIST: "intent_list_findings",
+    IntentKind.COMPARE: "compare_pair",
+    IntentKind.LOCATION: "intent_location",
+    IntentKind.RELATION: "intent_relation",
+}
+
+
+def _asks_again(q: Query, previous: TurnRecord) -> bool:
+    """The previous question's own words again with new slots ("右侧也列个", "A4 vs A5 then").
+
+    Nothing but places, anchors, filler and the cue words of the previous question's
+    intent: the same question about new things, keeping what it asked (the attribute
+    compared, the kind listed).
+    """
+    before = previous.query
+    own = _OWN_CUES.get(before.intent)
+    if own is None or q.intent is not before.intent or q.attribute or q.kind:
+        return False
+    if not (q.names_place or q.anchors or q.ordinals):
+        return False
+    extra = (own, "compare") if before.intent is IntentKind.COMPARE else (own,)
+    return _only_slots(q, extra=extra)
+
+
+def _only_slots(q: Query, extra: tuple[str, ...] = ()) -> bool:
     """Whether a question says nothing but slots, whatever its length.
 
     "好的 那右肺那边呢 有吗", "A2那个", "左边那个肺门": once its places, anchors,
@@ -758,7 +788,7 @@ def _only_slots(q: Query) -> bool:
     """
     rest = _without_mentions(q.text, list(q.mentions))
     rest = _ZH_ORDINAL.sub(" ", anchor_pattern().sub(" ", rest))
-    tables = [load_phrases().cue(name) for name in _SLOT_TABLES]
+    tables = [load_phrases().cue(name) for name in (*_SLOT_TABLES, *extra)]
     # Every table's Chinese cues first: a blanked table spaces the characters apart.
     for pattern in (p for table in tables for p in table.zh):
         rest = pattern.sub(" ", rest)
@@ -790,7 +820,7 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
     before = previous.query
     if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
         return False
-    if not before.names_place or q.names_place or q.anchors or q.ordinals:
+    if q.names_place or q.anchors or q.ordinals:
         return False
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     short = len(q.text) <= (6 if q.language == "zh" else 20)
@@ -825,6 +855,8 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     if q.attribute is not None and q.attribute != before.attribute:
         return _ATTRIBUTE_INTENT[q.attribute]
+    if before.intent is IntentKind.LIST and (q.ordinals or q.anchors or q.superlative):
+        return IntentKind.DESCRIBE  # one finding picked out of the list just given
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
     if before.intent is IntentKind.SCREENING and merged.names_place:
