@@ -818,7 +818,11 @@ def _bare_word(q: Query) -> bool:
 
 
 def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
-    """A bare kind after a search of a place: "pneumothorax?" after "Any effusion on the left?"."""
+    """A bare kind after a presence or list question, asked again of that kind.
+
+    "pneumothorax?" after "Any effusion on the left?" (that place) or after "any
+    consolidation" (the whole film).
+    """
     before = previous.query
     if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
         return False
