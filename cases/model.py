@@ -166,10 +166,6 @@ def _load_json(value: str | None) -> Any:
     return None if value is None else json.loads(value)
 
 
-def _optional(enum: type[StrEnum], value: str | None) -> Any:
-    return None if value is None else enum(value)
-
-
 def _pair(values: Sequence[float]) -> tuple[float, float]:
     if len(values) != 2:
         raise InvalidRecord(f"expected two numbers, got {list(values)!r}")
