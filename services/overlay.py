@@ -257,6 +257,12 @@ ANNOTATION_STROKE = css(palette.REVIEWER)
 HIGHLIGHT_GLOW = css(palette.HIGHLIGHT_GLOW)
 TAG_BACKGROUND = css(palette.TAG_BACKGROUND)
 WORKING_BOX_STROKE = css(palette.WORKING_BOX)
+WORKING_BOX_FILL = css(palette.WORKING_BOX_FILL)
+CONTOUR_FILL = css(palette.CONTOUR_FILL)
+HILUM_OUTLINE = css(palette.HILUM_OUTLINE)
+USER_BOX_FILL = css(palette.USER_BOX_FILL)
+BADGE_BACKGROUND = css(palette.BADGE_BACKGROUND)
+WHITE = css(palette.WHITE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,7 +408,7 @@ def _text_object(
         "text": text,
         "fontSize": font_size,
         "fontFamily": "Helvetica, Arial, sans-serif",
-        "fill": "#ffffff",
+        "fill": WHITE,
         "textBackgroundColor": TAG_BACKGROUND,
         "selectable": False,
         "evented": False,
@@ -536,7 +542,6 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     center = display.to_display(anchor.center)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     radius = max(max(xs) - min(xs), max(ys) - min(ys)) / 2
-    r, g, b = FOCUS_COLOUR
     objects: list[Json] = []
     # The warm "heat" on the focus: concentric discs, strongest in the middle.
     for factor, alpha in ((1.0, 0.10), (0.66, 0.14), (0.33, 0.20)):
@@ -545,7 +550,7 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
                 center,
                 max(radius * factor, 1.5),
                 stroke_width=0,
-                fill=f"rgba({r}, {g}, {b}, {alpha})",
+                fill=css((*FOCUS_COLOUR, round(alpha * 255))),
                 stroke=None,
                 opacity=look.opacity,
             )
@@ -553,7 +558,7 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     outline = _polygon_object(
         points,
         stroke_width=2.5 * look.emphasis,
-        fill="rgba(79, 195, 247, 0.08)",
+        fill=CONTOUR_FILL,
         stroke=CONTOUR_STROKE,
     )
     objects.append(_with_look(outline, look))
@@ -641,7 +646,7 @@ def _point(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
                 points,
                 stroke_width=1,
                 fill=None,
-                stroke="rgba(255, 152, 0, 0.6)",
+                stroke=HILUM_OUTLINE,
                 strokeDashArray=[3, 3],
                 opacity=look.opacity,
             )
@@ -652,7 +657,7 @@ def _point(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
         5 * look.emphasis,
         stroke_width=1.5,
         fill=LANDMARK_FILL,
-        stroke="#ffffff",
+        stroke=WHITE,
     )
     objects.append(_with_look(dot, look))
     return objects
@@ -760,7 +765,7 @@ def _box(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
             x1,
             y1,
             stroke_width=2 * look.emphasis,
-            fill="rgba(105, 240, 174, 0.08)",
+            fill=USER_BOX_FILL,
             stroke=USER_BOX_STROKE,
         )
     return [_with_look(obj, look)]
@@ -894,7 +899,7 @@ def overlay_objects(
                 8,
                 8,
                 font_size=14,
-                textBackgroundColor="rgba(16, 28, 48, 0.8)",
+                textBackgroundColor=BADGE_BACKGROUND,
                 lineHeight=1.25,
             )
         )
@@ -1079,7 +1084,7 @@ def drawn_box_object(drawn: DrawnBox, display: DisplayImage) -> Json:
         "stroke": WORKING_BOX_STROKE,
         "strokeWidth": 2,
         "strokeUniform": True,
-        "fill": "rgba(0, 176, 255, 0.10)",
+        "fill": WORKING_BOX_FILL,
         "lockRotation": True,
     }
 
