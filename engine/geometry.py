@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from kernel import Box, Calibration, CalibrationSource, Point
+from kernel import Box, Calibration, CalibrationSource, Language, Point
 
 GeometryKind = Literal["box", "polygon", "point", "line", "mask"]
 
@@ -200,7 +200,7 @@ class Distance:
     def is_estimate(self) -> bool:
         return self.calibration is CalibrationSource.ESTIMATED
 
-    def describe(self, lang: str = "en") -> str:
+    def describe(self, lang: Language = Language.EN) -> str:
         """Human wording that never claims more precision than the calibration allows."""
         return describe_length(self, lang)
 
@@ -271,7 +271,7 @@ def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
     return Calibration(row_mm=mm, col_mm=mm, source=CalibrationSource.ESTIMATED)
 
 
-def describe_length(d: Distance, lang: str = "en") -> str:
+def describe_length(d: Distance, lang: Language = Language.EN) -> str:
     zh = lang == "zh"
     if not plausible_mm(d.value_mm):
         return (

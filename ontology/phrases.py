@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from kernel import Language
 from ontology.errors import InvalidOntologyData
 from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
@@ -94,7 +95,7 @@ class Phrases:
     answers: dict[str, dict[str, str]]
     speller: Speller
 
-    def say(self, name: str, lang: str, /, **fields: object) -> str:
+    def say(self, name: str, lang: Language, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
 
         Raises:

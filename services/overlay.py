@@ -36,7 +36,7 @@ from PIL import Image as PILImage
 
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.geometry import Box, clock_angle
-from kernel import Point
+from kernel import Language, Point
 from services import palette, quantities
 from services.palette import css
 
@@ -478,11 +478,13 @@ class _Look:
     opacity: float
     emphasis: float
     glow: bool
-    lang: str = "en"
+    lang: Language = Language.EN
     """The language of the labels drawn with the anchor (a measured length's)."""
 
 
-def _look(item: OverlayItem, highlight: Collection[str], lang: str = "en") -> _Look:
+def _look(
+    item: OverlayItem, highlight: Collection[str], lang: Language = Language.EN
+) -> _Look:
     selected = item.anchor.id in highlight
     if item.status is None and not selected:
         # Context from earlier turns: present, but quieter than what the turn touched.
@@ -813,7 +815,7 @@ def anchor_objects(
     *,
     highlight: Collection[str] = (),
     labels: bool = True,
-    lang: str = "en",
+    lang: Language = Language.EN,
 ) -> list[Json]:
     """Return the Fabric objects that draw one anchor in its style."""
     look = _look(item, highlight, lang)
@@ -832,7 +834,7 @@ def overlay_objects(
     highlight: Collection[str] = (),
     badge: Badge | None = None,
     saved: Sequence[SavedBox] = (),
-    lang: str = "en",
+    lang: Language = Language.EN,
 ) -> list[Json]:
     """Return the Fabric objects of an overlay, bottom layer first.
 

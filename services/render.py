@@ -29,7 +29,7 @@ from PIL import ImageDraw, ImageFont
 
 from engine.anchors import Anchor, AnchorStyle
 from engine.geometry import clock_angle
-from kernel import Point
+from kernel import Language, Point
 from services import quantities
 from services.overlay import ray_exit
 from services.palette import (
@@ -323,7 +323,7 @@ def _line_label(
 ) -> None:
     # The value in words, an estimate with its label and interval (services.quantities).
     # English: the built-in font has no CJK glyphs.
-    label = quantities.anchor_length_text(anchor, "en")
+    label = quantities.anchor_length_text(anchor, Language.EN)
     if label:
         # Above (or below) both ends, clear of the end marks: the hilum dot and the
         # lesion are what the reader checks the value against.
