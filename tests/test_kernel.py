@@ -108,6 +108,11 @@ def test_packages_use_the_kernel_types(module, name):
     assert getattr(module, name) is getattr(kernel, name)
 
 
+def test_the_store_keeps_the_ontologys_match_status():
+    # One enum for met / not met / not assessable, from the scoring to the stored rows.
+    assert cases.SignStatus is ontology.MatchStatus
+
+
 def test_ontology_has_no_second_language_type():
     assert not hasattr(ontology, "Lang")
 
