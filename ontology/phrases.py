@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from kernel import Language
 from ontology.errors import InvalidOntologyData
 from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
@@ -95,7 +96,7 @@ class Phrases:
     speller: Speller
     sound_terms: tuple[str, ...]  # Chinese terms whose pinyin slips are read as them
 
-    def say(self, name: str, lang: str, /, **fields: object) -> str:
+    def say(self, name: str, lang: Language, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
 
         Raises:
