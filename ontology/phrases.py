@@ -89,6 +89,7 @@ class Phrases:
     kind_film_signs: dict[str, str]
     equivalent_places: dict[str, frozenset[str]]
     mirror: dict[str, str]
+    zone_of_level: dict[str, str]  # a zone region's level as one of the three zones
     fleischner: dict[str, dict[str, str]]
     calcification_patterns: tuple[str, ...]
     place_film_signs: dict[str, str]
@@ -132,7 +133,8 @@ def _english(cue: str) -> re.Pattern[str]:
         return re.compile(cue[3:])
     stem = cue.endswith("*")
     body = cue.rstrip("*")
-    return re.compile(rf"(?<![a-z]){body}" + ("" if stem else r"(?![a-z])"))
+    # a stem takes the rest of its word, so a blanked "consolidat*" leaves no "ion"
+    return re.compile(rf"(?<![a-z]){body}" + (r"[a-z]*" if stem else r"(?![a-z])"))
 
 
 def _first_match(
@@ -228,6 +230,7 @@ def load_phrases() -> Phrases:
             k: frozenset(v) for k, v in maps["equivalent_places"].items()
         },
         mirror=dict(maps["mirror"]),
+        zone_of_level=dict(maps["zone_of_level"]),
         fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
         place_film_signs=dict(maps["place_film_signs"]),
