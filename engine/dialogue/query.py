@@ -617,12 +617,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
 
 def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     kind = q.intent
-    if _lists_which(q, phrases):
-        return IntentKind.LIST
-    if _asks_existence(q, phrases):
-        return IntentKind.PRESENCE
-    if _lists_one_place(q, phrases) or _lists_described(q):
-        return IntentKind.LIST
+    wrapped = _list_or_presence(q, phrases)
+    if wrapped is not None:
+        return wrapped
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
@@ -652,6 +649,17 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.HELP:
         return _named_fallback(q)
     return kind
+
+
+def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
+    """A list or a yes/no asked in other words: which ones, whether any, one place alone."""
+    if _lists_which(q, phrases):
+        return IntentKind.LIST
+    if _asks_existence(q, phrases):
+        return IntentKind.PRESENCE
+    if _lists_one_place(q, phrases) or _lists_described(q):
+        return IntentKind.LIST
+    return None
 
 
 def _lists_one_place(q: Query, phrases: Phrases) -> bool:
