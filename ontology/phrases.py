@@ -96,6 +96,7 @@ class Phrases:
     answers: dict[str, dict[str, str]]
     speller: Speller
     sound_terms: tuple[str, ...]  # Chinese terms whose pinyin slips are read as them
+    simplified: dict[int, int]  # traditional characters as simplified (str.translate)
 
     def say(self, name: str, lang: Language, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
@@ -240,6 +241,9 @@ def load_phrases() -> Phrases:
             {str(k): str(v) for k, v in raw["spelling"]["zh"].items()},
         ),
         sound_terms=tuple(str(t) for t in raw["spelling"]["zh_terms"]),
+        simplified=str.maketrans(
+            raw["spelling"]["zh_traditional"], raw["spelling"]["zh_simplified"]
+        ),
     )
     for group, order in (
         ("kind", phrases.kind_order),

@@ -248,7 +248,9 @@ def understand(
     phrases = load_phrases()
     # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
     # is parsed, and its places quoted, in the corrected spelling.
-    text = phrases.speller.fix(text.translate(_HALF_WIDTH))
+    # Full-width forms and traditional characters are read as the tables write them.
+    text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
@@ -397,6 +399,11 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute in ("count", None) and unit is not None:
         attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
+    superlative = _first("superlative", phrases.superlative_order, text, phrases)
+    if superlative is not None and attribute == "size":
+        # "where is the smaller nodule": the size word ranks, it is not what is asked
+        ranked = _without_cues(text, f"superlative_{superlative}", phrases)
+        attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
     kind = _first("kind", phrases.kind_order, text, phrases)
     if kind == "opacity" and attribute == "density":
         # "density of the smallest lesion": the word asked about names no opacity
@@ -405,9 +412,17 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     return {
         "kind": kind,
         "attribute": attribute,
-        "superlative": _first("superlative", phrases.superlative_order, text, phrases),
+        "superlative": superlative,
         "unit": unit,
     }
+
+
+def _without_cues(text: str, table: str, phrases: Phrases) -> str:
+    """The question with one table's cues blanked, its other words left as typed."""
+    cues = phrases.cue(table)
+    for pattern in (*cues.zh, *cues.en):
+        text = pattern.sub(" ", text.lower())
+    return text
 
 
 def _ordinals(text: str) -> tuple[int, ...]:

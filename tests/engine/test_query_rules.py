@@ -463,3 +463,34 @@ def test_a_stem_cue_blanks_its_whole_word():
 def test_a_question_about_the_film_is_not_refused_or_scored(vocabulary, text):
     read = understand(text, vocabulary)
     assert read.intent not in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE)
+
+
+def test_traditional_characters_read_as_simplified(vocabulary):
+    read = understand("左側那個結節邊緣規則嗎", vocabulary)
+    assert (read.side, read.kind, read.attribute) == ("left", "nodule", "margin")
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("右侧近膈处有结节吗", "zone", "lower"),
+        ("左肺心缘旁有阴影吗", "band", "inner"),
+        ("any paracardiac nodule on the right", "band", "inner"),
+    ],
+)
+def test_places_said_by_what_they_lie_next_to(vocabulary, text, slot, value):
+    assert getattr(understand(text, vocabulary), slot) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "superlative", "intent"),
+    [
+        ("where is the smaller lesion", "smallest", IntentKind.LOCATION),
+        ("较大的那个结节边缘怎么样", "largest", IntentKind.DESCRIBE),
+    ],
+)
+def test_the_smaller_one_ranks_and_is_not_a_size_asked(
+    vocabulary, text, superlative, intent
+):
+    read = understand(text, vocabulary)
+    assert (read.superlative, read.intent) == (superlative, intent)
