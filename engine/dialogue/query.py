@@ -962,12 +962,11 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
 def _yes_no(q: Query) -> bool:
     """Asked yes or no, not "what ... are there"."""
     phrases = load_phrases()
-    if phrases.cue("which_ones").find(q.text) or _WHAT.search(q.text):
+    if phrases.cue("which_ones").find(q.text) or phrases.cue("wh_question").find(
+        q.text
+    ):
         return False
     return phrases.cue("yes_no").find(q.text) is not None
-
-
-_WHAT = re.compile(r"什么|啥|哪些|(?<![a-z])(?:what|which)(?![a-z])", re.IGNORECASE)
 
 
 def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
