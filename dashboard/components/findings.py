@@ -114,15 +114,10 @@ def scorecard(
     st.markdown(
         f"**{escape(view.name)}** · v{escape(view.profile_version)} · {ctx.t('chat.turn', number=view.turn_number)}"
     )
-    # The counts as one line of text, not st.metric: a fresh tab loads the code of each
-    # element type when its first element arrives (for metrics, number formatting
-    # libraries), and the viewer above appeared only after the last of them.
-    st.markdown(
-        " · ".join(
-            f"{ctx.t(f'score.{status}')} **{view.count(status)}**"
-            for status in ("met", "not_met", "not_assessable")
-        )
-    )
+    c1, c2, c3 = st.columns(3)
+    c1.metric(ctx.t("score.met"), view.count("met"))
+    c2.metric(ctx.t("score.not_met"), view.count("not_met"))
+    c3.metric(ctx.t("score.not_assessable"), view.count("not_assessable"))
     st.caption(ctx.t("score.total", total=len(view.items)))
     # A Markdown table, not st.dataframe: the reasons wrap instead of being cut, and the
     # case page opened in a new tab does not wait for the data-grid bundles (about 1.2 MB

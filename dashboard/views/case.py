@@ -25,10 +25,6 @@ from services import overlay, records, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
-TURN_BUTTONS = 6
-"""Up to this many turns the overlay's turn is chosen with buttons (one row at every
-image size); a longer conversation gets a slider."""
-
 
 def started_notice(ctx: frame.PageContext, new_id: int, source_id: int) -> None:
     """Say that the questions went to a new conversation, not the read-only one."""
@@ -413,20 +409,7 @@ with left:
                 SessionKey.SHOWN_TURN,
                 int(requested_turn) if from_link and requested_turn else turn_count,
             )
-        if 1 < turn_count <= TURN_BUTTONS:
-            # Buttons, whose code the sidebar has already loaded; a slider's code (with
-            # moment.js and numbro) would be fetched in a fresh tab before the viewer
-            # beside it is shown.
-            shown_turn = (
-                c1.segmented_control(
-                    ctx.t("case.after_turn"),
-                    options=list(range(1, turn_count + 1)),
-                    key=SessionKey.SHOWN_TURN.value,
-                    required=True,
-                )
-                or turn_count  # required: never empty; the type allows None
-            )
-        elif turn_count > 1:
+        if turn_count > 1:
             shown_turn = c1.select_slider(
                 ctx.t("case.after_turn"),
                 options=list(range(1, turn_count + 1)),

@@ -311,9 +311,8 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     draw_mode(at)
     canvases = at.get("bidi_component")
     assert len(canvases) == 1 and "drawable" in canvases[0].proto.component_name
-    counts = next(m.value for m in at.markdown if m.value.startswith("met **"))
-    met = re.match(r"met \*\*(\d+)\*\* · not met \*\*\d+\*\* · not assessable", counts)
-    assert met and int(met.group(1)) >= 1, counts
+    met = next(m for m in at.metric if m.label == "met")
+    assert int(met.value) >= 1
     assert at.query_params["conversation"] == str(SEED_ZH)
 
 
@@ -566,14 +565,14 @@ def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
     at = draw_mode(
         open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     )
-    at.segmented_control(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
+    at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
     assert not at.exception
     assert at.query_params["turn"] == "1"
     assert (
         at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "scorecard"
     )
     first = at.session_state[f"{image_prefix(demo_db)}:key"]
-    at.segmented_control(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
+    at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
     assert (
         at.session_state[f"{image_prefix(demo_db)}:key"] != first
     )  # another overlay, another canvas
