@@ -139,15 +139,6 @@ class ImageAnalysis:
         """How the zones were drawn; `zone_rule.describe(lang)` words it for a reader."""
         return self.anatomy.zone_rule
 
-    @property
-    def distance_calibration(self) -> Calibration | None:
-        """The image's own calibration, else the anatomical estimate, else None."""
-        return (
-            self.calibration
-            if self.calibration.is_calibrated
-            else self.estimated_calibration
-        )
-
     # -- serialisation ---------------------------------------------------------------
     def to_bytes(self) -> bytes:
         meta = {
@@ -226,7 +217,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/5 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/6 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -308,7 +299,9 @@ class Analyzer:
         lap("diffuse_opacities")
 
         angles, angle_warnings = _plausible_angles(_cpa_angles(anatomy))
-        warnings += angle_warnings
+        if not doubts:
+            # On a film that is withheld as a whole, per-angle notes only repeat it.
+            warnings += angle_warnings
         measures = GlobalMeasures(
             cardiothoracic_ratio=anatomy.cardiothoracic_ratio,
             cpa_angle_deg=angles,

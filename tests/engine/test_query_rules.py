@@ -164,3 +164,202 @@ def test_the_heart_to_chest_ratio_in_words_is_the_ctr(vocabulary, typed):
     query = understand(typed, vocabulary)
     assert query.attribute == "ctr"
     assert query.intent is IntentKind.MEASUREMENT
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        ("右肺有结节吗", "嗯 好 那么左肺那边的 有没有", "side", "left"),
+        ("how big is A1", "okay so then A3 please, again now", "anchors", ("A3",)),
+        ("A4离右肺门多远", "左边的那个肺门", "hilum", "left"),
+    ],
+)
+def test_a_turn_of_slots_and_filler_alone_is_a_follow_up_whatever_its_length(
+    vocabulary, first, then, slot, value
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis
+    assert getattr(query, slot) == value
+
+
+def test_a_turn_with_words_of_its_own_is_not_a_follow_up(vocabulary):
+    assert not after(vocabulary, "A1多大", "这个在右肺里面吗").ellipsis
+
+
+@pytest.mark.parametrize(
+    ("text", "hilum", "attribute"),
+    [
+        ("A3 from the L hilum how many mm", "left", "distance"),
+        ("右边的肺门旁边有结节吗", "right", None),
+    ],
+)
+def test_a_side_said_apart_from_a_hilum_is_the_hilums(
+    vocabulary, text, hilum, attribute
+):
+    query = understand(text, vocabulary)
+    assert (query.hilum, query.side, query.attribute) == (hilum, None, attribute)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("can you describe if there are any nodules", "nodule"),
+        ("我签字之前 这个片子你跟我说说有没有积液", "effusion"),
+    ],
+)
+def test_whether_a_kind_is_there_is_presence_however_it_is_wrapped(
+    vocabulary, text, kind
+):
+    query = understand(text, vocabulary)
+    assert (query.intent, query.kind) == (IntentKind.PRESENCE, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "anchors"), [("A4 cm?", ("A4",)), ("is it a 4 cm nodule", ())]
+)
+def test_a_capital_a_against_its_number_is_an_anchor_before_a_unit(
+    vocabulary, text, anchors
+):
+    assert understand(text, vocabulary).anchors == anchors
+
+
+def test_a_longest_diameter_is_a_size_not_a_superlative(vocabulary):
+    query = understand("A1最大径多少", vocabulary)
+    assert (query.intent, query.attribute, query.superlative) == (
+        IntentKind.MEASUREMENT,
+        "size",
+        None,
+    )
+
+
+def test_a_listed_finding_asked_where_is_a_location(vocabulary):
+    query = understand("from the list, the 2nd, where is it", vocabulary)
+    assert (query.intent, query.ordinal) == (IntentKind.LOCATION, 2)
+
+
+@pytest.mark.parametrize("text", ["the size, please", "尺寸给一下"])
+def test_a_size_asked_for_and_not_yes_or_no_is_a_value(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert (query.intent, query.attribute) == (IntentKind.MEASUREMENT, "size")
+
+
+def test_a_particle_straight_after_a_new_anchor_marks_a_follow_up(vocabulary):
+    query = after(vocabulary, "A3钙化了吗", "A4 呢 也有钙化吗")
+    assert (query.ellipsis, query.anchors) == (True, ("A4",))
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute", "kind"),
+    [
+        ("what's the heart width over the chest width", "ctr", None),
+        ("心脏是否正常", None, "cardiomegaly"),
+    ],
+)
+def test_the_heart_against_the_chest_is_heart_size(vocabulary, text, attribute, kind):
+    query = understand(text, vocabulary)
+    assert (query.attribute, query.kind) == (attribute, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinals"),
+    [
+        ("第九个病灶多大", (9,)),  # any number a list reaches, not only one to six
+        ("第12个结节", (12,)),
+        ("第十一个呢", (11,)),
+        ("the eighth nodule", (8,)),
+        ("describe the 7th finding", (7,)),
+        ("头一个结节", (1,)),  # 头一个: the first
+        ("where is #2 on the list", (2,)),  # a number on the list is a position
+        ("lesion 2 cm", ()),  # a size, not a rank
+        ("inner third", ()),  # a place, not a rank
+    ],
+)
+def test_a_position_in_the_list_is_read_in_any_number_form(vocabulary, text, ordinals):
+    assert understand(text, vocabulary).ordinals == ordinals
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "intent", "kept"),
+    [
+        # the previous question's own words again, about new things: what it asked stays
+        ("compare A1 and A3 margins", "A2 v A4 then", IntentKind.COMPARE, "margin"),
+        ("A1和A2比密度", "A3跟A4对比", IntentKind.COMPARE, "density"),
+        ("右肺结节列一下", "左肺也列个", IntentKind.LIST, "nodule"),
+    ],
+)
+def test_the_same_question_about_new_things_keeps_what_it_asked(
+    vocabulary, first, then, intent, kept
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis
+    assert query.intent is intent
+    assert kept in (query.attribute, query.kind)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kind"),
+    [
+        ("is there a pneumothorax", "consolidation?", "consolidation"),
+        ("有没有积液", "气胸呢", "pneumothorax"),
+    ],
+)
+def test_a_bare_kind_after_a_presence_question_asks_it_again(
+    vocabulary, first, then, kind
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis and query.intent is IntentKind.PRESENCE
+    assert query.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("how many nodules are there", "the third one then"),
+        ("列出所有病灶", "看第四个"),
+    ],
+)
+def test_a_finding_picked_out_of_a_list_is_described(vocabulary, first, then):
+    assert after(vocabulary, first, then).intent is IntentKind.DESCRIBE
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("这张片子符合结核的影像特点吗", IntentKind.PROFILE),  # held against a profile
+        ("is the picture in keeping with heart failure", IntentKind.PROFILE),
+        ("请问有没有肺炎的表现", IntentKind.PRESENCE),  # its film sign, yes or no
+        ("仅看左肺 都有些什么", IntentKind.LIST),  # one place alone: its findings
+        ("just the right lung, what have you got", IntentKind.LIST),
+        ("挨个说说片子上的异常", IntentKind.LIST),  # one at a time is a list
+        ("第一次看这种片子 帮我读一下", IntentKind.SCREENING),  # 第一次 is no rank
+        ("where do we even begin with this", IntentKind.HELP),
+    ],
+)
+def test_what_is_asked_of_the_whole_film_is_read_by_its_shape(vocabulary, text, intent):
+    query = understand(text, vocabulary)
+    assert query.intent is intent
+    assert not (intent is IntentKind.HELP and query.names_something)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "attribute"),
+    [
+        ("A3离左肺门大概多远", IntentKind.MEASUREMENT, "distance"),
+        (
+            "how far is the nodule from the left hilum",
+            IntentKind.MEASUREMENT,
+            "distance",
+        ),
+        ("A2 到 hilum 的 distance 有几 cm", IntentKind.MEASUREMENT, "distance"),
+        ("这个结节跟左肺门连着吗", IntentKind.RELATION, "connection"),
+        ("is A3 connected to the right hilum", IntentKind.RELATION, "connection"),
+        ("A1 跟 hilum 相连吗", IntentKind.RELATION, "connection"),
+    ],
+)
+def test_a_distance_is_a_measurement_and_a_connection_a_relation(
+    vocabulary, typed, intent, attribute
+):
+    # A distance is one computed value, as a size is; a relation asks whether two
+    # things connect (the corpus README's convention).
+    query = understand(typed, vocabulary)
+    assert (query.intent, query.attribute) == (intent, attribute)
