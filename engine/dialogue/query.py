@@ -93,7 +93,8 @@ _EN_ORDINAL = re.compile(
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
     "ctr": IntentKind.MEASUREMENT,
-    "distance": IntentKind.RELATION,
+    # a distance is one computed value (a measurement); a relation asks whether things connect
+    "distance": IntentKind.MEASUREMENT,
     "connection": IntentKind.RELATION,
     "calcification": IntentKind.DESCRIBE,
     "margin": IntentKind.DESCRIBE,
@@ -586,8 +587,10 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
         # "size pls", "the size?": a size asked for, not yes or no, is a value
         yes_no = phrases.cue("yes_no").find(q.text) is not None
         return None if yes_no or q.cue.explain else IntentKind.MEASUREMENT
+    if attribute == "distance" and not q.cue.wants_connection:
+        return IntentKind.MEASUREMENT  # "how far is A1 from the hilum": one value
     if attribute in ("distance", "connection"):
-        return IntentKind.RELATION
+        return IntentKind.RELATION  # "is it connected (and how far)?": the relation
     if attribute in ("calcification", "margin", "density", "shape"):
         if q.cue.explain and not _about_a_lesion(q):
             return IntentKind.EXPLAIN_SIGN

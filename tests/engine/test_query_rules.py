@@ -339,3 +339,27 @@ def test_what_is_asked_of_the_whole_film_is_read_by_its_shape(vocabulary, text, 
     query = understand(text, vocabulary)
     assert query.intent is intent
     assert not (intent is IntentKind.HELP and query.names_something)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "attribute"),
+    [
+        ("A3离左肺门大概多远", IntentKind.MEASUREMENT, "distance"),
+        (
+            "how far is the nodule from the left hilum",
+            IntentKind.MEASUREMENT,
+            "distance",
+        ),
+        ("A2 到 hilum 的 distance 有几 cm", IntentKind.MEASUREMENT, "distance"),
+        ("这个结节跟左肺门连着吗", IntentKind.RELATION, "connection"),
+        ("is A3 connected to the right hilum", IntentKind.RELATION, "connection"),
+        ("A1 跟 hilum 相连吗", IntentKind.RELATION, "connection"),
+    ],
+)
+def test_a_distance_is_a_measurement_and_a_connection_a_relation(
+    vocabulary, typed, intent, attribute
+):
+    # A distance is one computed value, as a size is; a relation asks whether two
+    # things connect (the corpus README's convention).
+    query = understand(typed, vocabulary)
+    assert (query.intent, query.attribute) == (intent, attribute)
