@@ -46,7 +46,6 @@ def geometry_to_json(
         InvalidRecord: the shape cannot be stored (see ``check_geometry``).
     """
     check_geometry(geometry, allow_empty_box=allow_empty_box)
-    points = [list(p) for p in geometry.points]
     match geometry.kind:
         case "box":
             (x0, y0), (x1, y1) = geometry.points
@@ -63,7 +62,8 @@ def geometry_to_json(
                 "width": width,
                 "counts": list(geometry.rle),
             }
-    return {"type": geometry.kind, "points": points}  # polygon, line
+    # A polygon or a line.
+    return {"type": geometry.kind, "points": [list(p) for p in geometry.points]}
 
 
 def _read(data: Mapping[str, Any]) -> Geometry:
