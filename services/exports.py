@@ -192,16 +192,19 @@ def _reviewer_boxes(
 ) -> list[ReviewerBox]:
     boxes = []
     for a in annotations:
-        if isinstance(a.geometry, cases.Box) and (
-            a.turn_index is None or a.turn_index <= turn_index
+        if (
+            a.geometry is not None
+            and a.geometry.kind == "box"
+            and (a.turn_index is None or a.turn_index <= turn_index)
         ):
             verdict = f": {a.verdict.value}" if a.verdict else ""
+            (x0, y0), (x1, y1) = a.geometry.points
             boxes.append(
                 ReviewerBox(
-                    x0=a.geometry.x0,
-                    y0=a.geometry.y0,
-                    x1=a.geometry.x1,
-                    y1=a.geometry.y1,
+                    x0=x0,
+                    y0=y0,
+                    x1=x1,
+                    y1=y1,
                     caption=f"{a.author}{verdict}",
                 )
             )

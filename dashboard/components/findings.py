@@ -379,7 +379,11 @@ def annotation_table(ctx: PageContext, annotations: Sequence[cases.Annotation]) 
         return
     rows = []
     for a in annotations:
-        box = a.geometry if isinstance(a.geometry, cases.Box) else None
+        box = (
+            a.geometry.bounding_box()
+            if a.geometry is not None and a.geometry.kind == "box"
+            else None
+        )
         rows.append(
             {
                 "tag": f"R{a.annotation_id}",

@@ -16,7 +16,7 @@ from dashboard.components.text import escape
 from dashboard.state import SessionKey
 from engine.anchors import AnchorKind
 from engine.geometry import Box
-from services import overlay, records, workflows
+from services import overlay, workflows
 from services.access import PageId
 from services.overlay import BoxScore, OverlayItem, SavedBox
 
@@ -247,7 +247,7 @@ if quiz:
             continue
         if note.turn_index is not None and note.turn_index != number:
             continue
-        box = records.from_case_geometry(note.geometry).bounding_box()
+        box = note.geometry.bounding_box()
         targets.append(
             QuizTarget(
                 key=f"annotation:{note.annotation_id}",

@@ -506,12 +506,10 @@ def test_a_reviewer_saves_a_drawn_box_as_an_annotation_on_the_turn(app_env, demo
     with open_store(demo_db) as store:
         note = store.list_annotations(SEED_CASE)[-1]
         assert note.author == "local:dr.wu" and note.label == "nodule?"
-        assert (
-            note.geometry.x0,
-            note.geometry.y0,
-            note.geometry.x1,
-            note.geometry.y1,
-        ) == pytest.approx((100, 200, 400, 360), abs=0.2)
+        drawn = note.geometry.bounding_box()
+        assert (drawn.x0, drawn.y0, drawn.x1, drawn.y1) == pytest.approx(
+            (100, 200, 400, 360), abs=0.2
+        )
         assert (
             note.conversation_id == SEED_ZH and note.turn_index == 4
         )  # the shown turn
@@ -543,7 +541,7 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
         turn = store.get_turn(newest, 1)
     drawn = [a for a in turn.anchors if a.kind.value == "user_drawn"]
     assert len(drawn) == 1 and drawn[0].label == "streaks"
-    box = drawn[0].geometry
+    box = drawn[0].geometry.bounding_box()
     assert (box.x0, box.y0, box.x1, box.y1) == pytest.approx(
         (640, 700, 760, 800), abs=0.5
     )

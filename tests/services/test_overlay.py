@@ -13,7 +13,7 @@ import pytest
 from PIL import Image as PILImage
 
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
-from engine.geometry import Box, Geometry
+from kernel import Box, Geometry
 from services import overlay
 from services.overlay import (
     Badge,
