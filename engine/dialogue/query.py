@@ -76,7 +76,7 @@ _ZH_ORDINAL = re.compile(
 # "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
 # a bare "#2" is an anchor's name, but a number on the list is a position in it
 _EN_NUMBER = re.compile(
-    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule)\s*"
+    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|item|entry)\s*"
     r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
     r"(?!\s*(?:mm|cm|o'?clock))"
     r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
@@ -248,7 +248,9 @@ def understand(
     phrases = load_phrases()
     # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
     # is parsed, and its places quoted, in the corrected spelling.
-    text = phrases.speller.fix(text.translate(_HALF_WIDTH))
+    # Full-width forms and traditional characters are read as the tables write them.
+    text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
@@ -277,10 +279,18 @@ def understand(
     if intent is IntentKind.HELP and query.attribute == "location":
         query = replace(query, attribute=None)  # "where do I start": no place asked
     previous = None if state is None else state.previous
+    if (
+        previous is not None
+        and previous.query.ordinals
+        and phrases.cue("next_one").find(text)
+    ):
+        # "now the next one", "下一个呢": one on from the position just asked about
+        query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
     if previous is not None and (
         _is_follow_up(query, phrases)
         or _is_kind_fragment(query, previous)
         or _asks_again(query, previous)
+        or _restricts(query, previous, phrases)
     ):
         return _merge(previous, query)
     return query
@@ -336,7 +346,9 @@ def _place_slots(
         if side in ("right", "left"):
             sides.append(side)
         if kind == "zone" and m.level:
-            slots["zone"] = slots["zone"] or m.level
+            # the apex lies in the upper zone: a zone slot is one of the three zones
+            level = phrases.zone_of_level.get(m.level, m.level)
+            slots["zone"] = slots["zone"] or level
         elif kind == "band" and m.level:
             slots["band"] = slots["band"] or m.level
         elif kind == "lobe" and m.region_id is not None:
@@ -387,12 +399,30 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute in ("count", None) and unit is not None:
         attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
+    superlative = _first("superlative", phrases.superlative_order, text, phrases)
+    if superlative is not None and attribute == "size":
+        # "where is the smaller nodule": the size word ranks, it is not what is asked
+        ranked = _without_cues(text, f"superlative_{superlative}", phrases)
+        attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    kind = _first("kind", phrases.kind_order, text, phrases)
+    if kind == "opacity" and attribute == "density":
+        # "density of the smallest lesion": the word asked about names no opacity
+        others = tuple(k for k in phrases.kind_order if k != "opacity")
+        kind = _first("kind", others, text, phrases) or kind
     return {
-        "kind": _first("kind", phrases.kind_order, text, phrases),
+        "kind": kind,
         "attribute": attribute,
-        "superlative": _first("superlative", phrases.superlative_order, text, phrases),
+        "superlative": superlative,
         "unit": unit,
     }
+
+
+def _without_cues(text: str, table: str, phrases: Phrases) -> str:
+    """The question with one table's cues blanked, its other words left as typed."""
+    cues = phrases.cue(table)
+    for pattern in (*cues.zh, *cues.en):
+        text = pattern.sub(" ", text.lower())
+    return text
 
 
 def _ordinals(text: str) -> tuple[int, ...]:
@@ -602,10 +632,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
 
 def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     kind = q.intent
-    if _asks_existence(q, phrases):
-        return IntentKind.PRESENCE
-    if _lists_one_place(q, phrases) or _lists_described(q):
-        return IntentKind.LIST
+    wrapped = _list_or_presence(q, phrases)
+    if wrapped is not None:
+        return wrapped
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
@@ -637,6 +666,17 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     return kind
 
 
+def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
+    """A list or a yes/no asked in other words: which ones, whether any, one place alone."""
+    if _lists_which(q, phrases):
+        return IntentKind.LIST
+    if _asks_existence(q, phrases):
+        return IntentKind.PRESENCE
+    if _lists_one_place(q, phrases) or _lists_described(q):
+        return IntentKind.LIST
+    return None
+
+
 def _lists_one_place(q: Query, phrases: Phrases) -> bool:
     """What one place holds, asked of that place alone: a list of its findings.
 
@@ -650,6 +690,23 @@ def _lists_one_place(q: Query, phrases: Phrases) -> bool:
         return False
     restricted = phrases.cue("restriction").find(q.text) is not None
     return restricted and phrases.cue("yes_no").find(q.text) is None
+
+
+def _lists_which(q: Query, phrases: Phrases) -> bool:
+    """The findings of a kind asked for themselves ("有哪些结节", "what opacities are there").
+
+    Not yes or no: which ones there are, listed. "show me what you found" is no place question.
+    """
+    if q.attribute is not None or q.anchors or q.ordinals or q.superlative:
+        return False
+    if phrases.cue("which_ones").find(q.text) is None:
+        return False
+    if q.kind is None:
+        return q.intent is IntentKind.LOCATION
+    return q.kind in _FOCAL
+
+
+_FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
 
 
 def _lists_described(q: Query) -> bool:
@@ -776,12 +833,38 @@ def _asks_again(q: Query, previous: TurnRecord) -> bool:
     """
     before = previous.query
     own = _OWN_CUES.get(before.intent)
-    if own is None or q.intent is not before.intent or q.attribute or q.kind:
+    if own is None or q.intent is not before.intent or q.kind:
         return False
+    if q.attribute not in (None, before.attribute):
+        return False  # "右肺上野几个" after "有几个结节": the count again, for a place
     if not (q.names_place or q.anchors or q.ordinals):
         return False
     extra = (own, "compare") if before.intent is IntentKind.COMPARE else (own,)
     return _only_slots(q, extra=extra)
+
+
+def _restricts(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """The previous question kept to one place or kind ("只要结节", "limit that to the left hilum").
+
+    Nothing but places, kinds, words of restriction ("only", "仅限", "别的先不管") and
+    filler, after a question about what the film holds.
+    """
+    if previous.query.intent not in _FILM_QUESTIONS or q.intent in _WHOLE:
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    if not (q.names_place or q.kind in _FOCAL):
+        return False
+    kinds = tuple(f"kind_{k}" for k in phrases.kind_order)
+    return _only_slots(q, extra=("restriction", "place_around", *kinds))
+
+
+# Questions about what the film holds, which a follow-up can keep to one place or kind.
+_FILM_QUESTIONS = frozenset(
+    {IntentKind.SCREENING, IntentKind.LIST, IntentKind.PRESENCE}
+)
+# Questions that stand alone whatever their words.
+_WHOLE = frozenset({IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.COMPARE})
 
 
 def _only_slots(q: Query, extra: tuple[str, ...] = ()) -> bool:
@@ -793,7 +876,8 @@ def _only_slots(q: Query, extra: tuple[str, ...] = ()) -> bool:
     """
     rest = _without_mentions(q.text, list(q.mentions))
     rest = _ZH_ORDINAL.sub(" ", anchor_pattern().sub(" ", rest))
-    tables = [load_phrases().cue(name) for name in (*_SLOT_TABLES, *extra)]
+    # the extra tables first: their longer cues ("以外的不用说") hold words of the others
+    tables = [load_phrases().cue(name) for name in (*extra, *_SLOT_TABLES)]
     # Every table's Chinese cues first: a blanked table spaces the characters apart.
     for pattern in (p for table in tables for p in table.zh):
         rest = pattern.sub(" ", rest)
@@ -868,11 +952,21 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         return IntentKind.DESCRIBE  # one finding picked out of the list just given
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
-    if before.intent is IntentKind.SCREENING and merged.names_place:
-        return (
-            IntentKind.PRESENCE
-        )  # "右肺呢" after "肺部有异常吗": that lung, asked alone
+    if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
+        # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
+        # after "有什么发现": what that place holds, listed
+        return IntentKind.PRESENCE if _yes_no(before) or _yes_no(q) else IntentKind.LIST
     return before.intent
+
+
+def _yes_no(q: Query) -> bool:
+    """Asked yes or no, not "what ... are there"."""
+    phrases = load_phrases()
+    if phrases.cue("which_ones").find(q.text) or phrases.cue("wh_question").find(
+        q.text
+    ):
+        return False
+    return phrases.cue("yes_no").find(q.text) is not None
 
 
 def _merged_subject(before: Query, q: Query) -> dict[str, Any]:

@@ -835,3 +835,13 @@ def test_the_cardiothoracic_ratio_note_names_a_lateral_view(
     if "ratio" not in answer:
         pytest.skip("this phantom's answer gives no cardiothoracic ratio")
     assert said in answer and not_said not in answer
+
+
+def test_a_question_narrowed_to_one_side_lists_what_that_side_holds(seed_analysis):
+    # the seed film's nodule lies in the right lung: narrowing the question to each side
+    # lists that side's findings, where a yes/no repeat would answer for the whole film
+    _, (_, left) = run(seed_analysis, ["what nodules are there", "left lung only"])
+    _, (_, right) = run(seed_analysis, ["有哪些异常", "只看右肺"])
+    assert left.intent is right.intent is IntentKind.LIST
+    assert "0 nodules or masses detected in the left lung" in left.answer_text
+    assert "右肺共检出 1 处" in right.answer_text

@@ -363,3 +363,134 @@ def test_a_distance_is_a_measurement_and_a_connection_a_relation(
     # things connect (the corpus README's convention).
     query = understand(typed, vocabulary)
     assert (query.intent, query.attribute) == (intent, attribute)
+
+
+# -- seventh round: rules for the gaps heldout4 showed, on phrasings of our own ----------
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slots"),
+    [
+        ("肺部都有些什么异常", "仅限右肺中野", {"side": "right", "zone": "middle"}),
+        ("what findings do you see", "the lingula only", {"lobe": "lingula"}),
+        ("有哪些病灶", "肿块之外的都不用说", {"kind": "mass"}),
+        (
+            "list all the findings",
+            "narrow that down to the right hilum",
+            {"hilum": "right"},
+        ),
+    ],
+)
+def test_a_question_narrowed_to_one_place_or_kind_lists_that_place(
+    vocabulary, first, then, slots
+):
+    read = after(vocabulary, first, then)
+    assert read.intent is IntentKind.LIST
+    assert {k: getattr(read, k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "intent"),
+    [
+        (
+            "右肺有异常吗",
+            "左上肺野呢",
+            IntentKind.PRESENCE,
+        ),  # asked yes or no: stays so
+        ("any nodules?", "right lower zone specifically", IntentKind.PRESENCE),
+        ("what nodules are there", "right lower zone", IntentKind.LIST),
+    ],
+)
+def test_a_narrowed_follow_up_keeps_a_yes_no_question_yes_no(
+    vocabulary, first, then, intent
+):
+    assert after(vocabulary, first, then).intent is intent
+
+
+@pytest.mark.parametrize(
+    "text", ["有哪几个肿块", "what masses are there", "show me the opacities"]
+)
+def test_which_ones_of_a_kind_is_a_list(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.LIST
+
+
+def test_the_count_asked_again_for_a_place_keeps_the_kind(vocabulary):
+    read = after(vocabulary, "有几个肿块", "左肺几个")
+    assert (read.intent, read.kind, read.side) == (IntentKind.LIST, "mass", "left")
+
+
+def test_the_next_one_is_one_on_from_the_position_just_asked(vocabulary):
+    state = DialogueState()
+    for text in ("列出病灶", "第三个在哪"):
+        state.add(TurnRecord(query=understand(text, vocabulary, state)))
+    assert understand("下一个呢", vocabulary, state).ordinals == (4,)
+
+
+def test_the_apex_is_the_upper_zone(vocabulary):
+    read = understand("is there anything at the right apex", vocabulary)
+    assert (read.side, read.zone) == ("right", "upper")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "attribute"),
+    [
+        ("density of the biggest lesion", "lesion", "density"),  # density names no kind
+        ("左肺有磨玻璃影吗", "opacity", None),  # a ground-glass opacity is a kind
+        ("那个结节是不是磨玻璃密度", "nodule", "density"),
+    ],
+)
+def test_density_words_as_attribute_or_kind(vocabulary, text, kind, attribute):
+    read = understand(text, vocabulary)
+    assert (read.kind, read.attribute) == (kind, attribute)
+
+
+def test_a_stem_cue_blanks_its_whole_word():
+    from ontology.phrases import load_phrases
+
+    assert (
+        load_phrases().cue("kind_consolidation").blank("consolidations").strip() == ""
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "if this is a stupid question sorry, but is the heart too big?",
+        "这些结节里最叫人担心的那个在哪",
+        "左肺有什么病变吗",
+    ],
+)
+def test_a_question_about_the_film_is_not_refused_or_scored(vocabulary, text):
+    read = understand(text, vocabulary)
+    assert read.intent not in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE)
+
+
+def test_traditional_characters_read_as_simplified(vocabulary):
+    read = understand("左側那個結節邊緣規則嗎", vocabulary)
+    assert (read.side, read.kind, read.attribute) == ("left", "nodule", "margin")
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        ("右侧近膈处有结节吗", "zone", "lower"),
+        ("左肺心缘旁有阴影吗", "band", "inner"),
+        ("any paracardiac nodule on the right", "band", "inner"),
+    ],
+)
+def test_places_said_by_what_they_lie_next_to(vocabulary, text, slot, value):
+    assert getattr(understand(text, vocabulary), slot) == value
+
+
+@pytest.mark.parametrize(
+    ("text", "superlative", "intent"),
+    [
+        ("where is the smaller lesion", "smallest", IntentKind.LOCATION),
+        ("较大的那个结节边缘怎么样", "largest", IntentKind.DESCRIBE),
+    ],
+)
+def test_the_smaller_one_ranks_and_is_not_a_size_asked(
+    vocabulary, text, superlative, intent
+):
+    read = understand(text, vocabulary)
+    assert (read.superlative, read.intent) == (superlative, intent)
