@@ -26,6 +26,7 @@ HELDOUTS = (
     HERE / "heldout2.jsonl",
     HERE / "heldout3.jsonl",
     HERE / "heldout4.jsonl",
+    HERE / "heldout5.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 MIN_PER_GROUP = 35
