@@ -70,8 +70,8 @@ from engine.training.nodule_ranker import (  # noqa: E402
     FilmRecord,
     LogSizeModel,
     SizeModel,
-    best_index,
     best_measurement,
+    best_sizes,
     choose_threshold,
     film_record,
     fit_log_size,
@@ -183,7 +183,7 @@ def evaluate_fold(
         truth,
     )
     features = np.array(
-        [_best_sizes(r, s) for r, s in zip(train, train_scores, strict=True)]
+        [best_sizes(r, s) for r, s in zip(train, train_scores, strict=True)]
     ).reshape(len(train), len(SIZE_FEATURES))
     area = features[:, SIZE_FEATURES.index("area_diameter_mm")]
     usable = np.isfinite(area) & (truth >= 5) & (truth <= 40) & (area > 0)
@@ -199,14 +199,6 @@ def evaluate_fold(
 
 
 _LOG_COLUMNS = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
-
-
-def _best_sizes(record: FilmRecord, scores: np.ndarray) -> np.ndarray:
-    """Size features at the best-scoring measured hit (NaN when none or none kept)."""
-    k = best_index(record, scores)
-    if k is None or record.size_features.shape[1] != len(SIZE_FEATURES):
-        return np.full(len(SIZE_FEATURES), math.nan)
-    return np.asarray(record.size_features[k], np.float64)
 
 
 def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:

@@ -61,6 +61,7 @@ __all__ = [
     "LogSizeModel",
     "Ranker",
     "SizeModel",
+    "best_sizes",
     "film_record",
     "fit_isotonic",
     "fit_log_size",
@@ -562,6 +563,14 @@ def best_index(record: FilmRecord, scores: Floats) -> int | None:
     return int(np.argmax(np.where(usable, scores, -np.inf)))
 
 
+def best_sizes(record: FilmRecord, scores: Floats) -> Floats:
+    """:data:`SIZE_FEATURES` at the best-scoring measured hit; NaN when there is none."""
+    k = best_index(record, scores)
+    if k is None or record.size_features.shape[1:] != (len(SIZE_FEATURES),):
+        return np.full(len(SIZE_FEATURES), math.nan)
+    return np.asarray(record.size_features[k], np.float64)
+
+
 def best_measurement(record: FilmRecord, scores: Floats) -> float:
     """The measured diameter at the highest-scoring lung candidate that hits."""
     usable = record.hit & np.isfinite(record.measured_mm)
@@ -641,8 +650,36 @@ def ranker_card(
     describe_score: float,
     size: SizeModel,
     provenance: dict[str, Any],
+    log_size: LogSizeModel | None = None,
 ) -> dict[str, Any]:
-    """The JSON that :class:`engine.nodules.RankerSpec` reads."""
+    """The JSON that :class:`engine.nodules.RankerSpec` reads.
+
+    With ``log_size`` the size block carries the log-space fit, and its interval
+    replaces the scale's.
+    """
+    size_block: dict[str, Any] = {
+        "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+        "slope": round(size.slope, 6),
+        "intercept": round(size.intercept, 6),
+        "ratio_low": round(size.ratio_low, 6),
+        "ratio_high": round(size.ratio_high, 6),
+        "coverage": size.coverage,
+    }
+    if log_size is not None:
+        size_block |= {
+            "diameter": "log-space fit of the contour's long axis, short axis and "
+            "area-equivalent diameter, spread matched to the JSRT diameters",
+            "ratio_low": round(log_size.ratio_low, 6),
+            "ratio_high": round(log_size.ratio_high, 6),
+            "log_fit": {
+                "features": list(LOG_SIZE_FEATURES),
+                "weights": [round(float(w), 6) for w in log_size.weights],
+                "mean_z": round(log_size.mean_z, 6),
+                "sd_z": round(log_size.sd_z, 6),
+                "centre": round(log_size.centre, 6),
+                "spread": round(log_size.spread, 6),
+            },
+        }
     body = {
         "name": RANKER_NAME,
         "task": "rank and calibrate the nodule candidates of engine/nodules.py",
@@ -663,14 +700,7 @@ def ranker_card(
             "report_score": round(report_score, 6),
             "describe_score": round(describe_score, 6),
         },
-        "size": {
-            "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
-            "slope": round(size.slope, 6),
-            "intercept": round(size.intercept, 6),
-            "ratio_low": round(size.ratio_low, 6),
-            "ratio_high": round(size.ratio_high, 6),
-            "coverage": size.coverage,
-        },
+        "size": size_block,
         "training": provenance,
     }
     digest = hashlib.sha256(
@@ -731,6 +761,11 @@ def main(argv: list[str] | None = None) -> int:
         help="bench/cv_nodules.py record folder (one .npz per film)",
     )
     parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
+    parser.add_argument(
+        "--log-size",
+        action="store_true",
+        help="size by the log-space fit (records need size features)",
+    )
     args = parser.parse_args(argv)
     started = time.process_time()
     files = (
@@ -753,12 +788,27 @@ def main(argv: list[str] | None = None) -> int:
         ),
         np.array([r.truth_mm for r in records]),
     )
+    log_size = None
+    if args.log_size:
+        features = np.array(
+            [best_sizes(r, p) for r, p in zip(records, probabilities, strict=True)]
+        ).reshape(len(records), len(SIZE_FEATURES))
+        columns = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
+        log_size = fit_log_size(
+            features[:, columns], np.array([r.truth_mm for r in records])
+        )
+        if log_size is None:
+            raise SystemExit(
+                "error: too few measured nodules with size features for --log-size; "
+                "rebuild the records with bench/cv_nodules.py --rebuild"
+            )
     card = ranker_card(
         ranker,
         (iso_x, iso_y),
         report_score=report,
         describe_score=describe,
         size=size,
+        log_size=log_size,
         provenance={
             "films": len(records),
             "nodules": sum(r.has_nodule for r in records),
