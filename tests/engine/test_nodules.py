@@ -540,3 +540,34 @@ def test_the_log_size_fit_does_not_pull_large_masses_towards_the_mean():
     assert plain < 0.9 * 40 and model.predict(big)[0] > plain + 1.5
     low, high = model.interval(20.0)
     assert low < 20.0 < high
+
+
+@pytest.mark.parametrize(("side", "factor"), [(1024, 1.0), (2048, 0.5), (1200, 1.0)])
+def test_the_detector_gets_the_lung_mask_where_the_lungs_are(side, factor):
+    from types import SimpleNamespace
+
+    from engine.analysis import _lung_mask_on
+    from engine.anatomy import GridTransform, Region
+
+    # A film of side px whose lungs the segmenter found on its 512 grid, and the work
+    # image (side * factor px) the detector runs on.
+    grid = GridTransform.letterbox(side, side, 512)
+    lungs = np.zeros((512, 512), bool)
+    lungs[100:400, 60:220] = True
+    lungs[100:400, 290:450] = True
+    anatomy = SimpleNamespace(
+        lungs_found=True,
+        grid=grid,
+        mask=lambda region: (
+            lungs if region is Region.RIGHT_LUNG else ~np.ones_like(lungs)
+        ),
+    )
+    work = np.zeros((round(side * factor), round(side * factor)), np.float32)
+    mask = _lung_mask_on(work, anatomy, factor)
+    assert mask is not None and mask.shape == work.shape
+    ys, xs = np.nonzero(mask)
+    k = work.shape[0] / 512
+    assert ys.min() == pytest.approx(100 * k, abs=2 * k)
+    assert ys.max() == pytest.approx(400 * k, abs=2 * k)
+    assert xs.max() == pytest.approx(450 * k, abs=2 * k)
+    assert mask.mean() == pytest.approx(lungs.mean(), rel=0.05)
