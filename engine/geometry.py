@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 import numpy.typing as npt
 
-from kernel import Box, Calibration, CalibrationSource, Point
+from kernel import Box, Calibration, CalibrationSource, Language, Point
 from ontology.phrases import load_phrases
 
 GeometryKind = Literal["box", "polygon", "point", "line", "mask"]
@@ -201,7 +201,7 @@ class Distance:
     def is_estimate(self) -> bool:
         return self.calibration is CalibrationSource.ESTIMATED
 
-    def describe(self, lang: str = "en") -> str:
+    def describe(self, lang: Language = Language.EN) -> str:
         """Human wording that never claims more precision than the calibration allows."""
         return describe_length(self, lang)
 
@@ -272,19 +272,19 @@ def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
     return Calibration(row_mm=mm, col_mm=mm, source=CalibrationSource.ESTIMATED)
 
 
-def describe_length(d: Distance, lang: str = "en") -> str:
+def describe_length(d: Distance, lang: Language = Language.EN) -> str:
     say = load_phrases().say
     if not plausible_mm(d.value_mm):
-        return say("length_px", str(lang), px=d.value_px)
+        return say("length_px", lang, px=d.value_px)
     cm = (d.value_mm or 0.0) / 10
     if d.is_estimate:
         pct = round((d.relative_error or ESTIMATE_RELATIVE_ERROR) * 100)
-        return say("length_estimated", str(lang), cm=cm, pct=pct)
+        return say("length_estimated", lang, cm=cm, pct=pct)
     if d.calibration is CalibrationSource.IMAGER_PIXEL_SPACING:
         # ImagerPixelSpacing is at the detector plane; the patient plane is smaller by the
         # geometric magnification (about 5-15 % on a PA chest film).
-        return say("length_detector", str(lang), cm=cm)
-    return say("length_cm", str(lang), cm=cm)
+        return say("length_detector", lang, cm=cm)
+    return say("length_cm", lang, cm=cm)
 
 
 def clock_position(center: Point, point: Point) -> int:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from kernel import Language
 from ontology.errors import InvalidOntologyData
 from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
@@ -93,8 +94,9 @@ class Phrases:
     place_film_signs: dict[str, str]
     answers: dict[str, dict[str, str]]
     speller: Speller
+    sound_terms: tuple[str, ...]  # Chinese terms whose pinyin slips are read as them
 
-    def say(self, name: str, lang: str, /, **fields: object) -> str:
+    def say(self, name: str, lang: Language, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
 
         Raises:
@@ -234,6 +236,7 @@ def load_phrases() -> Phrases:
             (str(w).lower() for w in raw["spelling"]["en"]),
             {str(k): str(v) for k, v in raw["spelling"]["zh"].items()},
         ),
+        sound_terms=tuple(str(t) for t in raw["spelling"]["zh_terms"]),
     )
     for group, order in (
         ("kind", phrases.kind_order),

@@ -64,7 +64,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
                 name_en=item.name_en,
                 name_zh=item.name_zh,
                 item_group=item.group.value,
-                status=cases.SignStatus(item.status.value),
+                status=item.status,
                 evidence_anchor_ids=tuple(
                     cases.AnchorId(a) for a in item.evidence_anchor_ids
                 ),

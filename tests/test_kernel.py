@@ -108,6 +108,11 @@ def test_packages_use_the_kernel_types(module, name):
     assert getattr(module, name) is getattr(kernel, name)
 
 
+def test_the_store_keeps_the_ontologys_match_status():
+    # One enum for met / not met / not assessable, from the scoring to the stored rows.
+    assert cases.SignStatus is ontology.MatchStatus
+
+
 def test_ontology_has_no_second_language_type():
     assert not hasattr(ontology, "Lang")
 
@@ -166,3 +171,60 @@ def test_turns_count_from_one(value):
     with pytest.raises(InvalidValue, match="count from 1"):
         turn_number(value)
     assert turn_number(1) == kernel.FIRST_TURN == 1
+
+
+# A phrasing-corpus line's language label may be "mixed", which is no Language.
+STR_LANGUAGE_ALLOWED = {"engine/dialogue/phrasing.py:Utterance.lang"}
+
+
+def _language_as_str(path: Path, root: Path = ROOT) -> list[str]:
+    """Parameters and fields named lang/language whose annotation is a bare ``str``."""
+    found = []
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for owner in ast.walk(tree):
+        if isinstance(owner, ast.FunctionDef | ast.AsyncFunctionDef):
+            args = owner.args
+            named = [
+                (a.arg, a.annotation)
+                for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)
+            ]
+        elif isinstance(owner, ast.ClassDef):
+            named = [
+                (node.target.id, node.annotation)
+                for node in owner.body
+                if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name)
+            ]
+        else:
+            continue
+        for name, annotation in named:
+            if name not in ("lang", "language") or annotation is None:
+                continue
+            text = ast.unparse(annotation)
+            where = f"{path.relative_to(root)}:{owner.name}.{name}"
+            loose = "str" in text and "Language" not in text
+            if loose and where not in STR_LANGUAGE_ALLOWED:
+                found.append(f"{where} ({text})")
+    return found
+
+
+@pytest.mark.parametrize("package", ("kernel", *PACKAGES))
+def test_a_language_travels_as_a_language_not_a_str(package):
+    loose = [
+        finding
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for finding in _language_as_str(path)
+    ]
+    assert not loose, "annotate these as kernel.Language: " + "; ".join(loose)
+
+
+def test_the_language_scan_sees_a_str(tmp_path):
+    module = tmp_path / "m.py"
+    module.write_text(
+        "def f(lang: str, language: Language, x: str): ...\n"
+        "class C:\n    lang: str | None\n"
+    )
+    found = _language_as_str(module, tmp_path)
+    assert [f.split(":", 1)[1] for f in found] == [
+        "f.lang (str)",
+        "C.lang (str | None)",
+    ]

@@ -181,6 +181,23 @@ def test_seed_turn3_measures_to_the_hilum_with_the_pixel_spacing(seed_analysis):
     assert verdict in t3.answer_text
 
 
+@pytest.mark.parametrize(
+    "question", ["A1离右肺门大概多远", "how far is A1 from the right hilum"]
+)
+def test_a_distance_read_as_a_measurement_is_still_measured_to_the_hilum(
+    seed_analysis, question
+):
+    _, turns = run(seed_analysis, [SEED_EN[0], question])
+    turn = turns[1]
+    assert turn.intent is IntentKind.MEASUREMENT
+    lesion = next(a for a in turn.anchors if a.id == "A1")
+    hilum = next(a for a in turn.anchors if a.region == "right_hilum")
+    distance = next(m for m in turn.measurements if m.kind == "center_to_hilum")
+    expected = math.dist(lesion.center, hilum.center) * SPACING
+    assert distance.value_mm == pytest.approx(expected, rel=1e-6)
+    assert f"{distance.value_mm / 10:.1f} cm" in turn.answer_text
+
+
 def test_distances_follow_the_calibration(phantom):
     candidates = [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)]
     near = analyse(phantom, candidates, spacing=0.2, key="a")

@@ -258,3 +258,108 @@ def test_a_particle_straight_after_a_new_anchor_marks_a_follow_up(vocabulary):
 def test_the_heart_against_the_chest_is_heart_size(vocabulary, text, attribute, kind):
     query = understand(text, vocabulary)
     assert (query.attribute, query.kind) == (attribute, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "ordinals"),
+    [
+        ("第九个病灶多大", (9,)),  # any number a list reaches, not only one to six
+        ("第12个结节", (12,)),
+        ("第十一个呢", (11,)),
+        ("the eighth nodule", (8,)),
+        ("describe the 7th finding", (7,)),
+        ("头一个结节", (1,)),  # 头一个: the first
+        ("where is #2 on the list", (2,)),  # a number on the list is a position
+        ("lesion 2 cm", ()),  # a size, not a rank
+        ("inner third", ()),  # a place, not a rank
+    ],
+)
+def test_a_position_in_the_list_is_read_in_any_number_form(vocabulary, text, ordinals):
+    assert understand(text, vocabulary).ordinals == ordinals
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "intent", "kept"),
+    [
+        # the previous question's own words again, about new things: what it asked stays
+        ("compare A1 and A3 margins", "A2 v A4 then", IntentKind.COMPARE, "margin"),
+        ("A1和A2比密度", "A3跟A4对比", IntentKind.COMPARE, "density"),
+        ("右肺结节列一下", "左肺也列个", IntentKind.LIST, "nodule"),
+    ],
+)
+def test_the_same_question_about_new_things_keeps_what_it_asked(
+    vocabulary, first, then, intent, kept
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis
+    assert query.intent is intent
+    assert kept in (query.attribute, query.kind)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kind"),
+    [
+        ("is there a pneumothorax", "consolidation?", "consolidation"),
+        ("有没有积液", "气胸呢", "pneumothorax"),
+    ],
+)
+def test_a_bare_kind_after_a_presence_question_asks_it_again(
+    vocabulary, first, then, kind
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis and query.intent is IntentKind.PRESENCE
+    assert query.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("how many nodules are there", "the third one then"),
+        ("列出所有病灶", "看第四个"),
+    ],
+)
+def test_a_finding_picked_out_of_a_list_is_described(vocabulary, first, then):
+    assert after(vocabulary, first, then).intent is IntentKind.DESCRIBE
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("这张片子符合结核的影像特点吗", IntentKind.PROFILE),  # held against a profile
+        ("is the picture in keeping with heart failure", IntentKind.PROFILE),
+        ("请问有没有肺炎的表现", IntentKind.PRESENCE),  # its film sign, yes or no
+        ("仅看左肺 都有些什么", IntentKind.LIST),  # one place alone: its findings
+        ("just the right lung, what have you got", IntentKind.LIST),
+        ("挨个说说片子上的异常", IntentKind.LIST),  # one at a time is a list
+        ("第一次看这种片子 帮我读一下", IntentKind.SCREENING),  # 第一次 is no rank
+        ("where do we even begin with this", IntentKind.HELP),
+    ],
+)
+def test_what_is_asked_of_the_whole_film_is_read_by_its_shape(vocabulary, text, intent):
+    query = understand(text, vocabulary)
+    assert query.intent is intent
+    assert not (intent is IntentKind.HELP and query.names_something)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "attribute"),
+    [
+        ("A3离左肺门大概多远", IntentKind.MEASUREMENT, "distance"),
+        (
+            "how far is the nodule from the left hilum",
+            IntentKind.MEASUREMENT,
+            "distance",
+        ),
+        ("A2 到 hilum 的 distance 有几 cm", IntentKind.MEASUREMENT, "distance"),
+        ("这个结节跟左肺门连着吗", IntentKind.RELATION, "connection"),
+        ("is A3 connected to the right hilum", IntentKind.RELATION, "connection"),
+        ("A1 跟 hilum 相连吗", IntentKind.RELATION, "connection"),
+    ],
+)
+def test_a_distance_is_a_measurement_and_a_connection_a_relation(
+    vocabulary, typed, intent, attribute
+):
+    # A distance is one computed value, as a size is; a relation asks whether two
+    # things connect (the corpus README's convention).
+    query = understand(typed, vocabulary)
+    assert (query.intent, query.attribute) == (intent, attribute)
