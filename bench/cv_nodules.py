@@ -41,6 +41,7 @@ import platform
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,7 @@ from engine.evaluation import (  # noqa: E402
     expected_calibration_error,
     reliability_table,
 )
+from engine.nodules import CandidateParams, load_nodule_classifier_spec  # noqa: E402
 from engine.training.nodule_data import (  # noqa: E402
     ScoredImage,
     case_folds,
@@ -61,13 +63,18 @@ from engine.training.nodule_data import (  # noqa: E402
     load_jsrt_cases,
 )
 from engine.training.nodule_ranker import (  # noqa: E402
+    LOG_SIZE_FEATURES,
     MAX_REPORTED,
     REPORT_FP_PER_NORMAL,
+    SIZE_FEATURES,
     FilmRecord,
+    LogSizeModel,
     SizeModel,
     best_measurement,
+    best_sizes,
     choose_threshold,
     film_record,
+    fit_log_size,
     fit_ranker,
     fit_size,
     load_records,
@@ -89,6 +96,7 @@ def build_records(
     views: int,
     cache: Path,
     ensemble_with: Path | None = None,
+    params: CandidateParams | None = None,
 ) -> list[FilmRecord]:
     """The engine path on every film, each scored by its own fold's CNN when given.
 
@@ -112,7 +120,7 @@ def build_records(
             if f not in scorers:
                 scorers[f] = _fold_scorer(cnn_run, ensemble_with, f, views)
             cnn = scorers[f]
-        record = film_record(case, cnn=cnn)
+        record = film_record(case, cnn=cnn, params=params)
         save_records([record], path)
         records.append(record)
         if i % 20 == 0:
@@ -141,36 +149,87 @@ def described(record: FilmRecord, scores: np.ndarray) -> list[int]:
     return reported(record, scores, threshold=-1.0)[:MAX_REPORTED]
 
 
+@dataclass(frozen=True, slots=True)
+class FoldFit:
+    """What one fold fitted on its training films."""
+
+    threshold: float
+    size: SizeModel
+    log_size: LogSizeModel | None  # the log-space size model (None: too few films)
+    area_scale: float  # median true / area-equivalent diameter
+
+
 def evaluate_fold(
     train: list[FilmRecord], held: list[FilmRecord], baseline: bool
-) -> tuple[list[np.ndarray], float, SizeModel]:
-    """Scores of the held-out films, the report threshold and the size model."""
+) -> tuple[list[np.ndarray], FoldFit]:
+    """Scores of the held-out films and what the fold fitted on its training films."""
     if baseline:
-        return (
-            [r.shipped for r in held],
-            BASELINE_REPORT_SCORE,
-            SizeModel(
+        return [r.shipped for r in held], FoldFit(
+            threshold=BASELINE_REPORT_SCORE,
+            size=SizeModel(
                 slope=1.0, intercept=0.0, ratio_low=1.0, ratio_high=1.0, coverage=0.0
             ),
+            log_size=None,
+            area_scale=math.nan,
         )
     ranker, iso_x, iso_y = fit_ranker(train)
     train_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in train]
     threshold = choose_threshold(train, train_scores, REPORT_FP_PER_NORMAL)
+    truth = np.array([r.truth_mm for r in train])
     size = fit_size(
         np.array(
             [best_measurement(r, s) for r, s in zip(train, train_scores, strict=True)]
         ),
-        np.array([r.truth_mm for r in train]),
+        truth,
     )
+    features = np.array(
+        [best_sizes(r, s) for r, s in zip(train, train_scores, strict=True)]
+    ).reshape(len(train), len(SIZE_FEATURES))
+    area = features[:, SIZE_FEATURES.index("area_diameter_mm")]
+    usable = np.isfinite(area) & (truth >= 5) & (truth <= 40) & (area > 0)
     held_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in held]
-    return held_scores, threshold, size
+    return held_scores, FoldFit(
+        threshold=threshold,
+        size=size,
+        log_size=fit_log_size(features[:, _LOG_COLUMNS], truth),
+        area_scale=float(np.median(truth[usable] / area[usable]))
+        if usable.sum() >= 3
+        else math.nan,
+    )
+
+
+_LOG_COLUMNS = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
+
+
+def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
+    """(truth, measured, corrected, low, high, log model, its low, high, area scale)."""
+    measured = float(record.measured_mm[k])
+    low, high = fit.size.interval(measured)
+    log_value = log_low = log_high = area_value = math.nan
+    if record.size_features.shape[1] == len(SIZE_FEATURES):
+        features = record.size_features[k]
+        area_value = fit.area_scale * features[SIZE_FEATURES.index("area_diameter_mm")]
+        chosen = features[_LOG_COLUMNS]
+        if fit.log_size is not None and np.isfinite(chosen).all():
+            log_value = float(fit.log_size.predict(chosen[None])[0])
+            log_low, log_high = fit.log_size.interval(log_value)
+    return (
+        record.truth_mm,
+        measured,
+        fit.size.correct(measured),
+        low,
+        high,
+        log_value,
+        log_low,
+        log_high,
+        float(area_value),
+    )
 
 
 def summarise(
     records: list[FilmRecord],
     scores: list[np.ndarray],
-    thresholds: list[float],
-    sizes: list[SizeModel],
+    fits: list[FoldFit],
     gate: bool,
 ) -> dict[str, Any]:
     """All figures over the held-out films (each with its own fold's fits)."""
@@ -179,7 +238,8 @@ def summarise(
     n_normal = n_nodule_films = 0
     calib_scores, calib_labels = [], []
     size_rows = []
-    for record, s, t, size in zip(records, scores, thresholds, sizes, strict=True):
+    for record, s, fit in zip(records, scores, fits, strict=True):
+        t = fit.threshold
         lung = np.array([x != "outside" for x in record.site], bool)
         keep = lung if gate else np.ones(len(s), bool)
         scored.append(
@@ -203,11 +263,7 @@ def summarise(
             hits = [k for k in taken if record.hit[k]]
             reported_hits += bool(hits)
             if hits and np.isfinite(record.measured_mm[hits[0]]):
-                measured = float(record.measured_mm[hits[0]])
-                low, high = size.interval(measured)
-                size_rows.append(
-                    (record.truth_mm, measured, size.correct(measured), low, high)
-                )
+                size_rows.append(_size_row(record, hits[0], fit))
         else:
             n_normal += 1
             false_normal += false
@@ -224,7 +280,9 @@ def summarise(
         "froc_sensitivity_at_fp": result["sensitivity_at_fp"],
         "top1_hit_rate": result["top1_hit_rate"],
         "candidate_recall": result["candidate_recall"],
-        "report_threshold_median": round(float(np.median(thresholds)), 4),
+        "report_threshold_median": round(
+            float(np.median([f.threshold for f in fits])), 4
+        ),
         "reported_sensitivity": round(reported_hits / max(n_nodules, 1), 4),
         "false_findings_per_normal_film": round(false_normal / max(n_normal, 1), 3),
         "false_findings_per_nodule_film": round(
@@ -262,25 +320,55 @@ def _ungated(record: FilmRecord, s: np.ndarray, t: float) -> list[int]:
     return taken
 
 
-def _size_figures(
-    rows: list[tuple[float, float, float, float, float]],
-) -> dict[str, Any]:
-    inside = [r for r in rows if SIZE_RANGE_MM[0] <= r[0] <= SIZE_RANGE_MM[1]]
-    if not inside:
+def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
+    """Size error on 10-30 mm nodules per estimator, and how 30 mm+ ones come out."""
+    table = np.array(rows, np.float64).reshape(-1, 9)
+    inside = table[
+        (table[:, 0] >= SIZE_RANGE_MM[0]) & (table[:, 0] <= SIZE_RANGE_MM[1])
+    ]
+    if not len(inside):
         return {"n": 0}
-    truth = np.array([r[0] for r in inside])
-    raw = np.array([r[1] for r in inside])
-    corrected = np.array([r[2] for r in inside])
-    low = np.array([r[3] for r in inside])
-    high = np.array([r[4] for r in inside])
+    truth = inside[:, 0]
+
+    def error(column: int) -> dict[str, Any]:
+        value = inside[:, column]
+        ok = np.isfinite(value)
+        if not ok.any():
+            return {"n": 0}
+        return {
+            "n": int(ok.sum()),
+            "mae_mm": round(float(np.abs(value[ok] - truth[ok]).mean()), 2),
+            "bias_mm": round(float((value[ok] - truth[ok]).mean()), 2),
+        }
+
+    def covered(low: int, high: int) -> float:
+        ok = np.isfinite(inside[:, low])
+        hold = (truth[ok] >= inside[ok, low]) & (truth[ok] <= inside[ok, high])
+        return round(float(hold.mean()), 3) if ok.any() else math.nan
+
+    large = table[table[:, 0] >= 30]
     return {
         "range_mm": list(SIZE_RANGE_MM),
         "n": len(inside),
-        "measured_mae_mm": round(float(np.abs(raw - truth).mean()), 2),
-        "measured_bias_mm": round(float((raw - truth).mean()), 2),
-        "reported_mae_mm": round(float(np.abs(corrected - truth).mean()), 2),
-        "reported_bias_mm": round(float((corrected - truth).mean()), 2),
-        "interval_coverage": round(float(((truth >= low) & (truth <= high)).mean()), 3),
+        "measured_mae_mm": error(1)["mae_mm"],
+        "measured_bias_mm": error(1)["bias_mm"],
+        "reported_mae_mm": error(2)["mae_mm"],
+        "reported_bias_mm": error(2)["bias_mm"],
+        "interval_coverage": covered(3, 4),
+        "log_model": error(5) | {"interval_coverage": covered(6, 7)},
+        "area_scale": error(8),
+        "at_30mm_or_more": {
+            "n": len(large),
+            "truth_mean_mm": round(float(large[:, 0].mean()), 1)
+            if len(large)
+            else None,
+            "scale_mean_mm": round(float(large[:, 2].mean()), 1)
+            if len(large)
+            else None,
+            "log_model_mean_mm": round(float(np.nanmean(large[:, 5])), 1)
+            if np.isfinite(large[:, 5]).any()
+            else None,
+        },
     }
 
 
@@ -300,14 +388,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 f"error: {run_folder}/folds.json differs from --folds {args.folds} "
                 f"--seed {args.seed}; pass the run's fold count and seed"
             )
+    params = _candidate_params(args)
     name = "+".join(r.name for r in runs) or "shipped"
+    if params != load_nodule_classifier_spec().candidates:
+        name += f"-cap{params.max_candidates}" + ("-lung" * params.lung_sites_only)
     cache = args.cache or REPO / "training-runs" / f"cv_records_{name}"
     started = time.perf_counter()
     if args.rebuild and cache.is_dir():
         for old in cache.glob("*.npz"):
             old.unlink()
     records = build_records(
-        args.data, folds, args.cnn_run, args.views, cache, args.ensemble_with
+        args.data, folds, args.cnn_run, args.views, cache, args.ensemble_with, params
     )
     if len(records) < len(cases):
         raise SystemExit(
@@ -316,15 +407,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     prepare_s = time.perf_counter() - started
     by_id = {r.case_id: r for r in records}
-    ordered, scores, thresholds, sizes = [], [], [], []
+    ordered: list[FilmRecord] = []
+    scores: list[np.ndarray] = []
+    fits: list[FoldFit] = []
     for f in range(args.folds):
         train = [r for r in records if folds[r.case_id] != f]
         held = [r for r in records if folds[r.case_id] == f]
-        held_scores, threshold, size = evaluate_fold(train, held, args.baseline)
+        held_scores, fit = evaluate_fold(train, held, args.baseline)
         ordered.extend(held)
         scores.extend(held_scores)
-        thresholds.extend([threshold] * len(held))
-        sizes.extend([size] * len(held))
+        fits.extend([fit] * len(held))
     gate = not args.baseline
     dev = (
         {c.case_id for c in load_jsrt_cases([SHARED / "cxr"])}
@@ -343,18 +435,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "baseline (engine before issue 11)" if args.baseline else "ranker",
         "folds": args.folds,
         "seconds": {"engine_path": round(prepare_s, 1)},
-        "all": summarise(ordered, scores, thresholds, sizes, gate),
+        "candidates": params.to_dict(),
+        "all": summarise(ordered, scores, fits, gate),
         "cxr_films_only": summarise(
             [ordered[i] for i in subset],
             [scores[i] for i in subset],
-            [thresholds[i] for i in subset],
-            [sizes[i] for i in subset],
+            [fits[i] for i in subset],
             gate,
         )
         if subset
         else None,
         "films_checked": len(by_id),
     }
+
+
+def _candidate_params(args: argparse.Namespace) -> CandidateParams:
+    """The shipped candidate settings with the command line's overrides."""
+    params = load_nodule_classifier_spec().candidates
+    if args.max_candidates is not None:
+        params = replace(params, max_candidates=args.max_candidates)
+    if args.lung_sites_only:
+        params = replace(params, lung_sites_only=True)
+    return params
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -373,6 +475,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--views", type=int, default=2, help="CNN test-time views")
     parser.add_argument("--baseline", action="store_true")
+    parser.add_argument(
+        "--max-candidates", type=int, default=None, help="blob candidates per film"
+    )
+    parser.add_argument(
+        "--lung-sites-only",
+        action="store_true",
+        help="drop blob maxima at OUTSIDE sites before the candidate cap",
+    )
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--rebuild", action="store_true", help="ignore the cache")
     parser.add_argument("--json", action="store_true")

@@ -217,7 +217,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/6 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/7 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -370,9 +370,16 @@ def _lung_mask_on(
         [[1 / s, 0, -grid.offset_x / s], [0, 1 / s, -grid.offset_y / s]],
         dtype=np.float64,
     )
+    # warpAffine samples dst(x) = src(M x) only with WARP_INVERSE_MAP; without it the
+    # work -> grid map was applied forwards and shrank the mask into the top-left
+    # quarter on every film larger than the grid, so the detector fell back to its
+    # thoracic ellipse (no lung site, apices outside the search region).
     inverse = cv2.invertAffineTransform(matrix)
     mask = cv2.warpAffine(
-        lungs, inverse, (work.shape[1], work.shape[0]), flags=cv2.INTER_NEAREST
+        lungs,
+        inverse,
+        (work.shape[1], work.shape[0]),
+        flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
     )
     return mask.astype(bool)
 

@@ -4,15 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from engine.findings import Candidate, SizeCorrection
+from engine.findings import Candidate, LogSizeFit, SizeCorrection
 
 # The first shipped classifier's 1 and 2 false-positives-per-image points.
 FALLBACK_REPORT_SCORE = 0.088
 FALLBACK_DESCRIBE_SCORE = 0.048
+
+
+def size_correction_from_card(size: dict[str, Any]) -> SizeCorrection:
+    """The ``size`` block of ``nodule_ranker.json``: a scale, or the log-space fit."""
+    log = size.get("log_fit")
+    return SizeCorrection(
+        slope=float(size["slope"]),
+        intercept=float(size["intercept"]),
+        ratio_low=float(size["ratio_low"]),
+        ratio_high=float(size["ratio_high"]),
+        log_fit=None
+        if log is None
+        else LogSizeFit(
+            weights=(
+                float(log["weights"][0]),
+                float(log["weights"][1]),
+                float(log["weights"][2]),
+            ),
+            mean_z=float(log["mean_z"]),
+            sd_z=float(log["sd_z"]),
+            centre=float(log["centre"]),
+            spread=float(log["spread"]),
+        ),
+    )
 
 
 class OnnxNoduleDetector:
@@ -42,13 +67,7 @@ class OnnxNoduleDetector:
             )
             self.report_score = ranker.report_score
             self.describe_score = ranker.describe_score
-            size = card["size"]
-            self.size_correction = SizeCorrection(
-                slope=float(size["slope"]),
-                intercept=float(size["intercept"]),
-                ratio_low=float(size["ratio_low"]),
-                ratio_high=float(size["ratio_high"]),
-            )
+            self.size_correction = size_correction_from_card(card["size"])
             self.version = f"nodule_classifier:{digest} nodule_ranker:{ranker.version}"
             return
         card = json.loads(

@@ -1007,24 +1007,75 @@ def _pleural_contact(
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class LogSizeFit:
+    """Diameter from the long axis, short axis and area-equivalent diameter, in log space.
+
+    ``log d = centre + spread * (weights . log(long, short, area) - mean_z) / sd_z``:
+    a least-squares combination of the log measurements rescaled so the predicted
+    sizes spread as widely as the true ones, which keeps a 40 mm mass large where a
+    plain regression would pull it towards the mean size.
+    """
+
+    weights: tuple[float, float, float]
+    mean_z: float
+    sd_z: float
+    centre: float
+    spread: float
+
+    def __post_init__(self) -> None:
+        if not self.sd_z > 0 or not self.spread > 0:
+            raise ValueError(
+                f"sd_z and spread must be positive, got {self.sd_z!r}, {self.spread!r}; "
+                "refit with engine/training/nodule_ranker.py"
+            )
+
+    def diameter(self, long_mm: float, short_mm: float, area_mm: float) -> float:
+        """The estimated true diameter in mm (inputs floored at 0.1 mm)."""
+        logs = [math.log(max(v, 0.1)) for v in (long_mm, short_mm, area_mm)]
+        z = sum(w * v for w, v in zip(self.weights, logs, strict=True))
+        return math.exp(self.centre + self.spread * (z - self.mean_z) / self.sd_z)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SizeCorrection:
-    """Measured long axis -> JSRT diameter, fitted by cross-validation (nodule_ranker.json).
+    """Measured size -> JSRT diameter, fitted by cross-validation (nodule_ranker.json).
 
     The half-maximum contour lies inside the edge a reader measures to, so measured
-    sizes run small. ``slope * measured + intercept`` is the corrected diameter; the
-    true diameter lay within ``[ratio_low, ratio_high]`` x the corrected one for the
-    central 80 % of training nodules.
+    sizes run small. ``slope * measured + intercept`` is the corrected diameter, or,
+    when ``log_fit`` is set, the log-space estimate from the contour's axes and area;
+    the true diameter lay within ``[ratio_low, ratio_high]`` x the corrected one for
+    the central 80 % of training nodules.
     """
 
     slope: float
     intercept: float
     ratio_low: float
     ratio_high: float
+    log_fit: LogSizeFit | None = None
 
-    def factor(self, long_mm: float) -> float:
-        """How much to scale a finding measured at ``long_mm`` (kept within 0.8-1.6)."""
-        corrected = self.slope * long_mm + self.intercept
+    def factor(self, long_mm: float, short_mm: float, area_mm: float) -> float:
+        """How much to scale a finding measured at these sizes (kept within 0.8-1.6).
+
+        Args:
+            long_mm: the contour's long axis.
+            short_mm: its short axis.
+            area_mm: the diameter of the disc with the contour's area.
+        """
+        if self.log_fit is not None:
+            corrected = self.log_fit.diameter(long_mm, short_mm, area_mm)
+        else:
+            corrected = self.slope * long_mm + self.intercept
         return float(np.clip(corrected / max(long_mm, 1e-3), 0.8, 1.6))
+
+
+def area_diameter(contour: tuple[Point, ...], mm_per_px: float) -> float:
+    """Diameter of the disc with the contour's area (shoelace), in mm."""
+    if len(contour) < 3:
+        return 0.0
+    pts = np.array(contour, np.float64)
+    x, y = pts[:, 0], pts[:, 1]
+    area = 0.5 * abs(float(x @ np.roll(y, -1) - y @ np.roll(x, -1)))
+    return 2 * math.sqrt(area / math.pi) * mm_per_px
 
 
 def correct_size(finding: Finding, correction: SizeCorrection) -> Finding:
@@ -1034,11 +1085,15 @@ def correct_size(finding: Finding, correction: SizeCorrection) -> Finding:
     interval goes on ``diameter_interval_mm`` when the film's spacing is its own.
     """
     measured = finding.long_axis_mm
+    short = finding.short_axis_mm
     if measured is None and finding.size_estimate is not None:
         measured = finding.size_estimate.long_axis_mm
-    if not finding.is_focal or measured is None:
+        short = finding.size_estimate.short_axis_mm
+    if not finding.is_focal or measured is None or short is None:
         return finding
-    k = correction.factor(measured)
+    # The axes carry the film's (or the estimated) spacing: mm per image pixel.
+    mm_per_px = measured / max(finding.long_axis_px, 1e-6)
+    k = correction.factor(measured, short, area_diameter(finding.contour, mm_per_px))
     cx, cy = finding.center
     contour = tuple(
         (round(cx + (x - cx) * k, 1), round(cy + (y - cy) * k, 1))

@@ -90,6 +90,10 @@ class CandidateParams:
     max_candidates: int = 100
     roi_dilation_mm: float = 5.0
     border_mm: float = 6.0
+    # Leave blob maxima at OUTSIDE sites (chest wall, neck, abdomen) out before the
+    # cap: they are never reported, and on JSRT every film fills the cap, so each one
+    # kept there pushed a lung blob (a subtle nodule) off the end of the list.
+    lung_sites_only: bool = False
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> CandidateParams:
@@ -100,6 +104,7 @@ class CandidateParams:
             max_candidates=int(values["max_candidates"]),
             roi_dilation_mm=float(values["roi_dilation_mm"]),
             border_mm=float(values["border_mm"]),
+            lung_sites_only=bool(values.get("lung_sites_only", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -110,6 +115,7 @@ class CandidateParams:
             "max_candidates": self.max_candidates,
             "roi_dilation_mm": self.roi_dilation_mm,
             "border_mm": self.border_mm,
+            "lung_sites_only": self.lung_sites_only,
         }
 
 
@@ -546,7 +552,10 @@ def find_blob_candidates(
     local_max = spatial.copy()
     local_max[1:] = np.maximum(local_max[1:], spatial[:-1])
     local_max[:-1] = np.maximum(local_max[:-1], spatial[1:])
-    peaks = (stack == local_max) & (stack > 0) & prepared.roi[None]
+    region = prepared.roi
+    if params.lung_sites_only and prepared.mask_used:
+        region = region & _lung_sites(prepared)
+    peaks = (stack == local_max) & (stack > 0) & region[None]
     ks, ys, xs = np.nonzero(peaks)
     order = np.argsort(-stack[ks, ys, xs], kind="stable")
     ks, ys, xs = ks[order], ys[order], xs[order]
@@ -830,6 +839,16 @@ def classify(
 # ---------------------------------------------------------------------------------------
 
 
+def _lung_sites(prepared: PreparedImage) -> BoolMask:
+    """Working-grid pixels whose site is not OUTSIDE (the map form of :func:`site_of`)."""
+    return np.asarray(
+        (prepared.lung_signed_mm >= -LUNG_EDGE_MM)
+        | (prepared.hull_signed_mm >= -LUNG_EDGE_MM)
+        | ((prepared.below_base_mm > 0.0) & (prepared.below_base_mm <= BASE_RECESS_MM)),
+        bool,
+    )
+
+
 def site_of(prepared: PreparedImage, x: int, y: int) -> Site:
     """The site of a working-grid pixel (see :class:`Site`)."""
     if not prepared.mask_used:
@@ -874,17 +893,18 @@ def candidate_table(
     *,
     mm_per_px: float | None,
     cnn: CnnScorer | None = None,
+    params: CandidateParams | None = None,
 ) -> CandidateTable:
     """Blob candidates of a film, their CNN logits, sites and ranker inputs.
 
     Training (``engine/training/nodule_ranker.py``) and the run time share this, so the
-    ranker sees exactly the features it was fitted on.
+    ranker sees exactly the features it was fitted on. ``params`` overrides the
+    model card's candidate settings (a cross-validation of other settings).
     """
     spec = load_nodule_classifier_spec()
-    prepared = prepare_image(
-        image, lung_mask, mm_per_px=mm_per_px, params=spec.candidates
-    )
-    candidates = tuple(find_blob_candidates(prepared, spec.candidates))
+    params = params or spec.candidates
+    prepared = prepare_image(image, lung_mask, mm_per_px=mm_per_px, params=params)
+    candidates = tuple(find_blob_candidates(prepared, params))
     count = len(candidates)
     if count == 0:
         empty = np.zeros((0, len(RANKER_FEATURES)))

@@ -44,6 +44,7 @@ import numpy.typing as npt
 from engine.nodules import (
     RANKER_FEATURES,
     RANKER_NAME,
+    CandidateParams,
     PatchSource,
     candidate_table,
     extract_patches,
@@ -54,11 +55,16 @@ from engine.training.nodule_data import NoduleCase, hit_radius_px
 from engine.training.provenance import command_line
 
 __all__ = [
+    "LOG_SIZE_FEATURES",
+    "SIZE_FEATURES",
     "FilmRecord",
+    "LogSizeModel",
     "Ranker",
     "SizeModel",
+    "best_sizes",
     "film_record",
     "fit_isotonic",
+    "fit_log_size",
     "fit_logistic",
     "fit_ranker",
     "fit_size",
@@ -87,6 +93,9 @@ class FilmRecord:
     hit: npt.NDArray[np.bool_] = field(repr=False)
     xy_mm: Floats = field(repr=False)  # (K, 2) centres in mm on the working grid
     measured_mm: Floats = field(repr=False)
+    # (K, len(SIZE_FEATURES)) at candidates that hit the nodule, NaN elsewhere; empty
+    # (K, 0) in records written before the size features existed.
+    size_features: Floats = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
     # Diffuse opacities the engine reports on this film (all false on JSRT, which has
     # no consolidation): their count and the largest one's share of the lungs.
     diffuse_reported: int = 0
@@ -128,15 +137,23 @@ def torch_cnn(run: Path, fold: int, views: int) -> Callable[..., Floats]:
     return score
 
 
+# What the engine measures of a lesion, for size estimators fitted by cross-validation:
+# the contour's long and short axis, the diameter of the disc of the contour's area and
+# the diameter of the scale-space blob (2 x its radius) that holds the candidate.
+SIZE_FEATURES = ("long_mm", "short_mm", "area_diameter_mm", "blob_diameter_mm")
+
+
 def film_record(
     case: NoduleCase,
     *,
     cnn: Callable[..., Floats] | None,
     measure: bool = True,
+    params: CandidateParams | None = None,
 ) -> FilmRecord:
     """Run the engine path on one film and label its candidates.
 
     The lung mask is the bundled segmenter's (as at run time), not the ground truth.
+    ``params`` overrides the shipped candidate settings.
     """
     from engine.analysis import _lung_mask_on, _work_image, default_analyzer
     from engine.anatomy import GridTransform, build_anatomy_map, resize_to_grid
@@ -156,13 +173,22 @@ def film_record(
     lung = _lung_mask_on(work, anatomy, factor)
     mm = case.mm_per_px
     table = candidate_table(
-        work, lung, mm_per_px=None if mm is None else mm / factor, cnn=cnn
+        work,
+        lung,
+        mm_per_px=None if mm is None else mm / factor,
+        cnn=cnn,
+        params=params,
     )
     shipped = (
         table_scores(table, None)
         if cnn is None
         else table_scores(
-            candidate_table(work, lung, mm_per_px=None if mm is None else mm / factor),
+            candidate_table(
+                work,
+                lung,
+                mm_per_px=None if mm is None else mm / factor,
+                params=params,
+            ),
             None,
         )
     )
@@ -178,6 +204,7 @@ def film_record(
         hit |= np.hypot(xy_work[:, 0] - nx, xy_work[:, 1] - ny) <= radius
         truth_mm, subtlety = nodule.diameter_mm, nodule.subtlety or 0
     measured = np.full(len(xy_work), math.nan)
+    sizes = np.full((len(xy_work), len(SIZE_FEATURES)), math.nan)
     if measure and hit.any() and mm is not None:
         calibration = Calibration(
             row_mm=mm, col_mm=mm, source=CalibrationSource.PIXEL_SPACING
@@ -203,6 +230,7 @@ def film_record(
             )
             if finding.long_axis_mm is not None:
                 measured[k] = finding.long_axis_mm
+                sizes[k] = size_features(image, finding, mm, outline)
     diffuse_count, diffuse_fraction = _diffuse(analyzer, image, mm, case.case_id)
     return FilmRecord(
         case_id=case.case_id,
@@ -214,8 +242,34 @@ def film_record(
         hit=hit,
         xy_mm=xy_work * prepared.grid.mm_per_px,
         measured_mm=measured,
+        size_features=sizes,
         diffuse_reported=diffuse_count,
         diffuse_max_fraction=diffuse_fraction,
+    )
+
+
+def size_features(
+    image: npt.NDArray[np.float32], finding: Any, mm: float, outline: Any
+) -> Floats:
+    """The :data:`SIZE_FEATURES` of a measured focal finding on a film of ``mm``/px."""
+    from engine.findings import find_lesion_blob
+
+    contour = np.array(finding.contour, np.float64).reshape(-1, 2)
+    area_px = 0.0
+    if len(contour) >= 3:
+        x, y = contour[:, 0], contour[:, 1]
+        area_px = 0.5 * abs(float(x @ np.roll(y, -1) - y @ np.roll(x, -1)))
+    blob = find_lesion_blob(
+        image, finding.center, mm, None if outline is None else outline.admits
+    )
+    return np.array(
+        [
+            finding.long_axis_mm,
+            finding.short_axis_mm,
+            2 * math.sqrt(area_px / math.pi) * mm if area_px > 0 else math.nan,
+            2 * blob.radius_px * mm if blob is not None else math.nan,
+        ],
+        np.float64,
     )
 
 
@@ -424,6 +478,99 @@ def fit_size(measured: Floats, truth: Floats) -> SizeModel:
     )
 
 
+# The log-space size model uses what every focal finding carries (no second blob search).
+LOG_SIZE_FEATURES = ("long_mm", "short_mm", "area_diameter_mm")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LogSizeModel:
+    """Diameter from the contour's axes and area, fitted in log space.
+
+    ``log d = centre + spread * (w . log f - mean_z) / sd_z``: a least-squares
+    combination of the log features (``w``), then rescaled so the predicted log sizes
+    spread as much as the true ones (``spread``, ``sd_z``). A plain regression shrinks
+    every size towards the mean in proportion to the measurement noise (a 40 mm mass
+    reported as 25 mm); matching the spread keeps large masses large and small nodules
+    small while the combination of features lowers the scatter.
+    """
+
+    weights: Floats
+    mean_z: float
+    sd_z: float
+    centre: float
+    spread: float
+    ratio_low: float
+    ratio_high: float
+
+    def predict(self, features: Floats) -> Floats:
+        z = np.log(np.maximum(features, 0.1)) @ self.weights
+        return np.asarray(
+            np.exp(self.centre + self.spread * (z - self.mean_z) / self.sd_z),
+            np.float64,
+        )
+
+    def interval(self, predicted: float) -> tuple[float, float]:
+        return predicted * self.ratio_low, predicted * self.ratio_high
+
+
+def fit_log_size(features: Floats, truth: Floats) -> LogSizeModel | None:
+    """Fit :class:`LogSizeModel` on (n, len(LOG_SIZE_FEATURES)) features; None if few."""
+    keep = (
+        np.isfinite(features).all(axis=1)
+        & (features > 0).all(axis=1)
+        & np.isfinite(truth)
+        & (truth >= SIZE_FIT_RANGE_MM[0])
+        & (truth <= SIZE_FIT_RANGE_MM[1])
+    )
+    if keep.sum() < 10:
+        return None
+    x, t = np.log(features[keep]), np.log(truth[keep])
+    design = np.column_stack([x, np.ones(len(x))])
+    coef = np.linalg.lstsq(design, t, rcond=None)[0]
+    z = x @ coef[:-1]
+    sd_z = float(z.std())
+    if sd_z <= 1e-6 or coef[:-1].sum() <= 0:
+        return None
+    model = LogSizeModel(
+        weights=coef[:-1],
+        mean_z=float(z.mean()),
+        sd_z=sd_z,
+        centre=float(t.mean()),
+        spread=float(t.std()),
+        ratio_low=1.0,
+        ratio_high=1.0,
+    )
+    ratio = truth[keep] / model.predict(features[keep])
+    tail = (1 - SIZE_INTERVAL_COVERAGE) / 2
+    low, high = np.quantile(ratio, [tail, 1 - tail])
+    return LogSizeModel(
+        weights=model.weights,
+        mean_z=model.mean_z,
+        sd_z=model.sd_z,
+        centre=model.centre,
+        spread=model.spread,
+        ratio_low=float(low),
+        ratio_high=float(high),
+    )
+
+
+def best_index(record: FilmRecord, scores: Floats) -> int | None:
+    """The highest-scoring lung candidate that hits and was measured, if any."""
+    usable = record.hit & np.isfinite(record.measured_mm)
+    usable &= np.array([s != "outside" for s in record.site], bool)
+    if not usable.any():
+        return None
+    return int(np.argmax(np.where(usable, scores, -np.inf)))
+
+
+def best_sizes(record: FilmRecord, scores: Floats) -> Floats:
+    """:data:`SIZE_FEATURES` at the best-scoring measured hit; NaN when there is none."""
+    k = best_index(record, scores)
+    if k is None or record.size_features.shape[1:] != (len(SIZE_FEATURES),):
+        return np.full(len(SIZE_FEATURES), math.nan)
+    return np.asarray(record.size_features[k], np.float64)
+
+
 def best_measurement(record: FilmRecord, scores: Floats) -> float:
     """The measured diameter at the highest-scoring lung candidate that hits."""
     usable = record.hit & np.isfinite(record.measured_mm)
@@ -452,9 +599,17 @@ def save_records(records: list[FilmRecord], path: Path) -> None:
         hit=np.concatenate([r.hit for r in records]),
         xy_mm=np.concatenate([r.xy_mm for r in records]),
         measured_mm=np.concatenate([r.measured_mm for r in records]),
+        size_features=np.concatenate([_sizes_of(r) for r in records]),
         diffuse_reported=np.array([r.diffuse_reported for r in records]),
         diffuse_max_fraction=np.array([r.diffuse_max_fraction for r in records]),
     )
+
+
+def _sizes_of(record: FilmRecord) -> Floats:
+    """The record's size features, NaN where an older record has none."""
+    if record.size_features.shape == (len(record.hit), len(SIZE_FEATURES)):
+        return record.size_features
+    return np.full((len(record.hit), len(SIZE_FEATURES)), math.nan)
 
 
 def load_records(path: Path) -> list[FilmRecord]:
@@ -473,6 +628,9 @@ def load_records(path: Path) -> list[FilmRecord]:
             hit=data["hit"][a:b],
             xy_mm=data["xy_mm"][a:b],
             measured_mm=data["measured_mm"][a:b],
+            size_features=data["size_features"][a:b]
+            if "size_features" in data
+            else np.zeros((b - a, 0)),
             diffuse_reported=int(data["diffuse_reported"][i])
             if "diffuse_reported" in data
             else 0,
@@ -492,8 +650,36 @@ def ranker_card(
     describe_score: float,
     size: SizeModel,
     provenance: dict[str, Any],
+    log_size: LogSizeModel | None = None,
 ) -> dict[str, Any]:
-    """The JSON that :class:`engine.nodules.RankerSpec` reads."""
+    """The JSON that :class:`engine.nodules.RankerSpec` reads.
+
+    With ``log_size`` the size block carries the log-space fit, and its interval
+    replaces the scale's.
+    """
+    size_block: dict[str, Any] = {
+        "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+        "slope": round(size.slope, 6),
+        "intercept": round(size.intercept, 6),
+        "ratio_low": round(size.ratio_low, 6),
+        "ratio_high": round(size.ratio_high, 6),
+        "coverage": size.coverage,
+    }
+    if log_size is not None:
+        size_block |= {
+            "diameter": "log-space fit of the contour's long axis, short axis and "
+            "area-equivalent diameter, spread matched to the JSRT diameters",
+            "ratio_low": round(log_size.ratio_low, 6),
+            "ratio_high": round(log_size.ratio_high, 6),
+            "log_fit": {
+                "features": list(LOG_SIZE_FEATURES),
+                "weights": [round(float(w), 6) for w in log_size.weights],
+                "mean_z": round(log_size.mean_z, 6),
+                "sd_z": round(log_size.sd_z, 6),
+                "centre": round(log_size.centre, 6),
+                "spread": round(log_size.spread, 6),
+            },
+        }
     body = {
         "name": RANKER_NAME,
         "task": "rank and calibrate the nodule candidates of engine/nodules.py",
@@ -514,14 +700,7 @@ def ranker_card(
             "report_score": round(report_score, 6),
             "describe_score": round(describe_score, 6),
         },
-        "size": {
-            "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
-            "slope": round(size.slope, 6),
-            "intercept": round(size.intercept, 6),
-            "ratio_low": round(size.ratio_low, 6),
-            "ratio_high": round(size.ratio_high, 6),
-            "coverage": size.coverage,
-        },
+        "size": size_block,
         "training": provenance,
     }
     digest = hashlib.sha256(
@@ -582,6 +761,11 @@ def main(argv: list[str] | None = None) -> int:
         help="bench/cv_nodules.py record folder (one .npz per film)",
     )
     parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
+    parser.add_argument(
+        "--log-size",
+        action="store_true",
+        help="size by the log-space fit (records need size features)",
+    )
     args = parser.parse_args(argv)
     started = time.process_time()
     files = (
@@ -604,12 +788,27 @@ def main(argv: list[str] | None = None) -> int:
         ),
         np.array([r.truth_mm for r in records]),
     )
+    log_size = None
+    if args.log_size:
+        features = np.array(
+            [best_sizes(r, p) for r, p in zip(records, probabilities, strict=True)]
+        ).reshape(len(records), len(SIZE_FEATURES))
+        columns = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
+        log_size = fit_log_size(
+            features[:, columns], np.array([r.truth_mm for r in records])
+        )
+        if log_size is None:
+            raise SystemExit(
+                "error: too few measured nodules with size features for --log-size; "
+                "rebuild the records with bench/cv_nodules.py --rebuild"
+            )
     card = ranker_card(
         ranker,
         (iso_x, iso_y),
         report_score=report,
         describe_score=describe,
         size=size,
+        log_size=log_size,
         provenance={
             "films": len(records),
             "nodules": sum(r.has_nodule for r in records),

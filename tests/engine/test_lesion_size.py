@@ -183,3 +183,38 @@ def test_a_size_correction_scales_the_contour_and_gives_an_interval():
     assert correct_size(finding, wild).long_axis_mm == pytest.approx(
         finding.long_axis_mm * 1.6, abs=0.1
     )
+
+
+def test_a_log_size_fit_sets_the_corrected_size_from_the_axes_and_area():
+    from engine.detection import size_correction_from_card
+    from engine.findings import area_diameter, correct_size
+
+    finding = _measure(20.0, "gaussian", "right mid zone", 0.2)
+    # log d = log(area diameter) + log 1.2: the fit reads the area, not the long axis.
+    card = {
+        "slope": 1.0,
+        "intercept": 0.0,
+        "ratio_low": 0.8,
+        "ratio_high": 1.25,
+        "log_fit": {
+            "weights": [0.0, 0.0, 1.0],
+            "mean_z": 0.0,
+            "sd_z": 1.0,
+            "centre": math.log(1.2),
+            "spread": 1.0,
+        },
+    }
+    corrected = correct_size(finding, size_correction_from_card(card))
+    mm_per_px = finding.long_axis_mm / finding.long_axis_px
+    area = area_diameter(finding.contour, mm_per_px)
+    assert 0.8 * finding.long_axis_mm < area < 1.05 * finding.long_axis_mm
+    expected = float(
+        np.clip(1.2 * area, 0.8 * finding.long_axis_mm, 1.6 * finding.long_axis_mm)
+    )
+    assert corrected.long_axis_mm == pytest.approx(expected, abs=0.15)
+    low, high = corrected.diameter_interval_mm
+    assert low == pytest.approx(0.8 * corrected.long_axis_mm, abs=0.1)
+    assert high == pytest.approx(1.25 * corrected.long_axis_mm, abs=0.1)
+    # Without the log fit the card's scale applies (slope 1: the size is kept).
+    plain = size_correction_from_card({k: v for k, v in card.items() if k != "log_fit"})
+    assert correct_size(finding, plain).long_axis_mm == finding.long_axis_mm

@@ -494,3 +494,80 @@ def test_the_ranker_card_gives_the_run_time_the_fitted_probabilities():
     bad = card | {"features": list(RANKER_FEATURES)[:-1]}
     with pytest.raises(ValueError, match="refit"):
         RankerSpec.from_json(bad)
+
+
+def test_lung_sites_only_keeps_outside_blobs_from_taking_the_cap():
+    from dataclasses import replace
+
+    from engine.nodules import CandidateParams, find_blob_candidates
+
+    # Four bright blobs between the lungs (site OUTSIDE) and one in a lung.
+    middle = [(256.0, y) for y in (150.0, 200.0, 250.0, 300.0)]
+    image, mask = _two_lung_film([(0.3 * 512, 0.45 * 512), *middle])
+    params = CandidateParams(max_candidates=3)
+    prepared = prepare_image(image, mask, mm_per_px=0.7, params=params)
+
+    def lung_candidates(chosen: CandidateParams) -> int:
+        found = find_blob_candidates(prepared, chosen)
+        assert len(found) == 3
+        return sum(site_of(prepared, c.x, c.y).is_lung for c in found)
+
+    assert lung_candidates(params) < 3
+    only = replace(params, lung_sites_only=True)
+    assert lung_candidates(only) == 3
+    assert CandidateParams.from_dict(only.to_dict()) == only
+
+
+def test_the_log_size_fit_does_not_pull_large_masses_towards_the_mean():
+    from engine.training.nodule_ranker import fit_log_size
+
+    rng = np.random.default_rng(1)
+    truth = np.exp(rng.uniform(math.log(6), math.log(40), 400))
+    # Measured sizes run 15 % small with 35 % multiplicative noise on each feature.
+    features = np.column_stack(
+        [truth * 0.85 * np.exp(rng.normal(0, 0.35, truth.size)) for _ in range(3)]
+    )
+    model = fit_log_size(features, truth)
+    assert model is not None
+    big = np.array([[34.0, 34.0, 34.0]])  # a 40 mm mass measured 15 % small
+    small = np.array([[6.8, 6.8, 6.8]])  # an 8 mm nodule
+    assert model.predict(big)[0] == pytest.approx(40.0, rel=0.1)
+    assert model.predict(small)[0] == pytest.approx(8.0, rel=0.1)
+    # A plain least-squares line in log space shrinks both towards the middle.
+    x = np.log(features).mean(axis=1)
+    slope, intercept = np.polyfit(x, np.log(truth), 1)
+    plain = math.exp(intercept + slope * math.log(34.0))
+    assert plain < 0.9 * 40 and model.predict(big)[0] > plain + 1.5
+    low, high = model.interval(20.0)
+    assert low < 20.0 < high
+
+
+@pytest.mark.parametrize(("side", "factor"), [(1024, 1.0), (2048, 0.5), (1200, 1.0)])
+def test_the_detector_gets_the_lung_mask_where_the_lungs_are(side, factor):
+    from types import SimpleNamespace
+
+    from engine.analysis import _lung_mask_on
+    from engine.anatomy import GridTransform, Region
+
+    # A film of side px whose lungs the segmenter found on its 512 grid, and the work
+    # image (side * factor px) the detector runs on.
+    grid = GridTransform.letterbox(side, side, 512)
+    lungs = np.zeros((512, 512), bool)
+    lungs[100:400, 60:220] = True
+    lungs[100:400, 290:450] = True
+    anatomy = SimpleNamespace(
+        lungs_found=True,
+        grid=grid,
+        mask=lambda region: (
+            lungs if region is Region.RIGHT_LUNG else ~np.ones_like(lungs)
+        ),
+    )
+    work = np.zeros((round(side * factor), round(side * factor)), np.float32)
+    mask = _lung_mask_on(work, anatomy, factor)
+    assert mask is not None and mask.shape == work.shape
+    ys, xs = np.nonzero(mask)
+    k = work.shape[0] / 512
+    assert ys.min() == pytest.approx(100 * k, abs=2 * k)
+    assert ys.max() == pytest.approx(400 * k, abs=2 * k)
+    assert xs.max() == pytest.approx(450 * k, abs=2 * k)
+    assert mask.mean() == pytest.approx(lungs.mean(), rel=0.05)
