@@ -500,6 +500,8 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
+    if phrases.cue("help_tool").find(q.text) and not q.names_something:
+        return True  # "what can you do", "你有什么功能": about the assistant itself
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
     if (
