@@ -289,6 +289,7 @@ def understand(
     if previous is not None and (
         _is_follow_up(query, phrases)
         or _is_kind_fragment(query, previous)
+        or _is_profile_fragment(query, previous, phrases)
         or _asks_again(query, previous)
         or _restricts(query, previous, phrases)
     ):
@@ -919,7 +920,30 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
         return False
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     short = len(q.text) <= (6 if q.language == "zh" else 20)
-    return short and q.kind is not None and not own and not q.cue.demonstrative
+    # "气胸呢？也看下": a follow-up marker, however many words of filler follow
+    marked = load_phrases().cue("ellipsis").find(q.text) is not None
+    return (
+        (short or marked)
+        and q.kind is not None
+        and not own
+        and not q.cue.demonstrative
+    )
+
+
+def _is_profile_fragment(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """Another profile after a profile question: "结核呢" after "像不像肺炎", "heart failure?".
+
+    The checklist asked again of the new profile, nothing else said but the profile's name,
+    a follow-up marker, the words of a profile match and filler.
+    """
+    if previous.query.intent is not IntentKind.PROFILE or q.profile is None:
+        return False
+    if q.profile == previous.query.profile or q.names_place or q.anchors:
+        return False
+    if q.intent not in (IntentKind.PROFILE, IntentKind.PRESENCE):
+        return False
+    short = len(q.text) <= (8 if q.language == "zh" else 30)
+    return short or phrases.cue("ellipsis").find(q.text) is not None
 
 
 def _merge(previous: TurnRecord, q: Query) -> Query:
