@@ -609,9 +609,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
     if attribute == "ctr":
         if phrases.cue("explain_strong").find(q.text):
             return IntentKind.EXPLAIN_SIGN
-        return (
-            IntentKind.PRESENCE if q.kind == "cardiomegaly" else IntentKind.MEASUREMENT
-        )
+        # "心影增大了吗，心胸比算一下": a value asked for beside the yes/no is the value
+        enlarged = q.kind == "cardiomegaly" and not _asks_value(q, phrases)
+        return IntentKind.PRESENCE if enlarged else IntentKind.MEASUREMENT
     if attribute == "size":
         if q.kind == "cardiomegaly":
             return IntentKind.PRESENCE
