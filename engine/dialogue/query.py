@@ -400,6 +400,8 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute in ("count", None) and unit is not None:
         attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
+    if attribute == "distance" and phrases.cue("attribute_connection").find(text):
+        attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
     if superlative is not None and attribute == "size":
         # "where is the smaller nodule": the size word ranks, it is not what is asked
