@@ -363,6 +363,9 @@ def _place_slots(
     if slots["zone"] is None and slots["lobe"] is None:
         # "右下呢", "and the upper one?": a zone said without its region word
         slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
+    if slots["zone"] is None and phrases.cue("near_diaphragm").find(text):
+        # "膈肌上方那个", "near the diaphragm": the diaphragm word is a mention of its own
+        slots["zone"] = "lower"
     if slots["band"] is None:
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
