@@ -928,10 +928,7 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
     # "气胸呢？也看下": a follow-up marker, however many words of filler follow
     marked = load_phrases().cue("ellipsis").find(q.text) is not None
     return (
-        (short or marked)
-        and q.kind is not None
-        and not own
-        and not q.cue.demonstrative
+        (short or marked) and q.kind is not None and not own and not q.cue.demonstrative
     )
 
 
