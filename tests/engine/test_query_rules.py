@@ -569,3 +569,10 @@ def test_distance_and_connection_asked_together_is_the_connection(vocabulary):
 )
 def test_a_place_by_the_diaphragm_is_the_lower_zone(vocabulary, text):
     assert understand(text, vocabulary).zone == "lower"
+
+
+@pytest.mark.parametrize(
+    ("text", "side"), [("左胸腔呢", "left"), ("右半胸有气胸吗", "right")]
+)
+def test_a_side_said_with_the_chest_is_that_side(vocabulary, text, side):
+    assert understand(text, vocabulary).side == side
