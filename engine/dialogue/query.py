@@ -289,6 +289,7 @@ def understand(
     if previous is not None and (
         _is_follow_up(query, phrases)
         or _is_kind_fragment(query, previous)
+        or _is_profile_fragment(query, previous, phrases)
         or _asks_again(query, previous)
         or _restricts(query, previous, phrases)
     ):
@@ -362,6 +363,9 @@ def _place_slots(
     if slots["zone"] is None and slots["lobe"] is None:
         # "右下呢", "and the upper one?": a zone said without its region word
         slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
+    if slots["zone"] is None and phrases.cue("near_diaphragm").find(text):
+        # "膈肌上方那个", "near the diaphragm": the diaphragm word is a mention of its own
+        slots["zone"] = "lower"
     if slots["band"] is None:
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
@@ -399,6 +403,8 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute in ("count", None) and unit is not None:
         attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
+    if attribute == "distance" and phrases.cue("attribute_connection").find(text):
+        attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
     if superlative is not None and attribute == "size":
         # "where is the smaller nodule": the size word ranks, it is not what is asked
@@ -500,6 +506,8 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
+    if phrases.cue("help_tool").find(q.text) and not q.names_something:
+        return True  # "what can you do", "你有什么功能": about the assistant itself
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
     if (
@@ -606,9 +614,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
     if attribute == "ctr":
         if phrases.cue("explain_strong").find(q.text):
             return IntentKind.EXPLAIN_SIGN
-        return (
-            IntentKind.PRESENCE if q.kind == "cardiomegaly" else IntentKind.MEASUREMENT
-        )
+        # "心影增大了吗，心胸比算一下": a value asked for beside the yes/no is the value
+        enlarged = q.kind == "cardiomegaly" and not _asks_value(q, phrases)
+        return IntentKind.PRESENCE if enlarged else IntentKind.MEASUREMENT
     if attribute == "size":
         if q.kind == "cardiomegaly":
             return IntentKind.PRESENCE
@@ -917,7 +925,27 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
         return False
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     short = len(q.text) <= (6 if q.language == "zh" else 20)
-    return short and q.kind is not None and not own and not q.cue.demonstrative
+    # "气胸呢？也看下": a follow-up marker, however many words of filler follow
+    marked = load_phrases().cue("ellipsis").find(q.text) is not None
+    return (
+        (short or marked) and q.kind is not None and not own and not q.cue.demonstrative
+    )
+
+
+def _is_profile_fragment(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """Another profile after a profile question: "结核呢" after "像不像肺炎", "heart failure?".
+
+    The checklist asked again of the new profile, nothing else said but the profile's name,
+    a follow-up marker, the words of a profile match and filler.
+    """
+    if previous.query.intent is not IntentKind.PROFILE or q.profile is None:
+        return False
+    if q.profile == previous.query.profile or q.names_place or q.anchors:
+        return False
+    if q.intent not in (IntentKind.PROFILE, IntentKind.PRESENCE):
+        return False
+    short = len(q.text) <= (8 if q.language == "zh" else 30)
+    return short or phrases.cue("ellipsis").find(q.text) is not None
 
 
 def _merge(previous: TurnRecord, q: Query) -> Query:

@@ -494,3 +494,85 @@ def test_the_smaller_one_ranks_and_is_not_a_size_asked(
 ):
     read = understand(text, vocabulary)
     assert (read.superlative, read.intent) == (superlative, intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "profile"),
+    [
+        ("这张片是肺炎吗", "pneumonia"),
+        ("can we rule out a pneumothorax", "pneumothorax"),
+        ("pneumothorax, can you rule it out", "pneumothorax"),
+    ],
+)
+def test_a_profile_asked_as_the_diagnosis_is_its_checklist(vocabulary, text, profile):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.profile) == (IntentKind.PROFILE, profile)
+
+
+def test_a_sign_asked_yes_or_no_stays_a_presence_question(vocabulary):
+    assert understand("是不是有积液", vocabulary).intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "profile"),
+    [
+        ("符合心衰吗", "肺炎呢", "pneumonia"),
+        ("is this in keeping with TB", "heart failure then?", "heart_failure"),
+    ],
+)
+def test_another_profile_after_a_profile_question_is_a_follow_up(
+    vocabulary, first, then, profile
+):
+    q = after(vocabulary, first, then)
+    assert (q.intent, q.profile, q.ellipsis) == (IntentKind.PROFILE, profile, True)
+
+
+def test_a_kind_with_a_follow_up_marker_and_filler_keeps_the_place(vocabulary):
+    q = after(vocabulary, "左侧有积液吗", "气胸呢，顺便看看")
+    assert (q.intent, q.side, q.kind, q.ellipsis) == (
+        IntentKind.PRESENCE,
+        "left",
+        "pneumothorax",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("cantonese", "mandarin"),
+    [("A3同A1边个密度高", "A3和A1哪个密度高"), ("A2喺边度", "A2在哪里")],
+)
+def test_cantonese_function_words_read_as_mandarin(vocabulary, cantonese, mandarin):
+    a, b = understand(cantonese, vocabulary), understand(mandarin, vocabulary)
+    assert (a.intent, a.attribute, a.anchors) == (b.intent, b.attribute, b.anchors)
+
+
+@pytest.mark.parametrize("text", ["what can u do", "你们这个工具有哪些功能"])
+def test_a_question_about_the_assistant_is_help(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.HELP
+
+
+@pytest.mark.parametrize(
+    "text", ["心脏大不大？心胸比帮我算算", "is the heart big? give me the ratio"]
+)
+def test_a_ctr_value_asked_beside_enlargement_is_the_value(vocabulary, text):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.attribute) == (IntentKind.MEASUREMENT, "ctr")
+
+
+def test_distance_and_connection_asked_together_is_the_connection(vocabulary):
+    q = understand("how far is A1 from the hilum and does it connect", vocabulary)
+    assert (q.intent, q.attribute) == (IntentKind.RELATION, "connection")
+
+
+@pytest.mark.parametrize(
+    "text", ["膈肌上方的结节多大", "the nodule next to the diaphragm, how big"]
+)
+def test_a_place_by_the_diaphragm_is_the_lower_zone(vocabulary, text):
+    assert understand(text, vocabulary).zone == "lower"
+
+
+@pytest.mark.parametrize(
+    ("text", "side"), [("左胸腔呢", "left"), ("右半胸有气胸吗", "right")]
+)
+def test_a_side_said_with_the_chest_is_that_side(vocabulary, text, side):
+    assert understand(text, vocabulary).side == side
