@@ -21,7 +21,7 @@ from dashboard.components import (
 )
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
-from services import overlay, records, workflows
+from services import access, overlay, records, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
@@ -78,6 +78,9 @@ def mark_control(
     )
     if chosen != current:
         with feedback.guard():
+            # Server side: the author marks with the right to ask, anyone else must review.
+            own = conversation.created_by == ctx.actor
+            access.require(ctx.identity, Right.ASK if own else Right.ANNOTATE)
             store.mark_conversation(
                 conversation.conversation_id, chosen, actor=ctx.actor
             )
