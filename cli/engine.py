@@ -91,8 +91,9 @@ def load_radiograph(
 
     # A throwaway salt: UIDs are remapped but nothing is kept.
     decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
-    for issue in decoded.issues if warn is not None else ():
-        warn(issue.message)
+    if warn is not None:
+        for issue in decoded.issues:
+            warn(issue.message)
     return Radiograph(
         pixels=decoded_display(decoded),
         calibration=decoded.calibration,
