@@ -2,6 +2,9 @@
 
 Usage: python bench/bench_phrasing.py [CORPUS.jsonl ...] [--failures]
 
+`--failures` lists the misses of dev.jsonl or of a corpus file you wrote; it refuses the
+held-out files, whose lines stay unseen by whoever tunes the parser.
+
 Prints per-group accuracy for each corpus file (default: tests/engine/phrasing/dev.jsonl,
 and the held-out files heldout*.jsonl) and the number of help-menu answers to utterances that
 name a place, sign, anchor or measurement. The figure to quote is the held-out file's:
@@ -32,6 +35,11 @@ def main() -> None:
         CORPUS / "dev.jsonl",
         *sorted(CORPUS.glob("heldout*.jsonl")),
     ]
+    if args.failures and any(p.name.startswith("heldout") for p in paths):
+        # a held-out file's lines stay unseen by whoever tunes the parser
+        parser.error(
+            "--failures needs dev.jsonl or your own corpus files named, never heldout*"
+        )
     for path in paths:
         started = time.perf_counter()
         report = evaluate(path)

@@ -226,7 +226,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/5 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/6 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}
@@ -308,7 +308,9 @@ class Analyzer:
         lap("diffuse_opacities")
 
         angles, angle_warnings = _plausible_angles(_cpa_angles(anatomy))
-        warnings += angle_warnings
+        if not doubts:
+            # On a film that is withheld as a whole, per-angle notes only repeat it.
+            warnings += angle_warnings
         measures = GlobalMeasures(
             cardiothoracic_ratio=anatomy.cardiothoracic_ratio,
             cpa_angle_deg=angles,

@@ -19,6 +19,7 @@ from scipy import ndimage
 
 from engine.geometry import Point, mask_to_polygon
 from engine.model import Side
+from ontology.phrases import load_phrases
 
 BoolMask = npt.NDArray[np.bool_]
 
@@ -94,16 +95,7 @@ class ZoneRule(StrEnum):
 
     def describe(self, lang: str = "en") -> str:
         """The rule in a reader's words, for answers and overlay legends."""
-        return _ZONE_RULE_WORDS[lang][self]
-
-
-_ZONE_RULE_WORDS = {
-    "en": {
-        ZoneRule.EQUAL_THIRDS: "zones: equal thirds of the lung height "
-        "(anterior rib ends not located)",
-    },
-    "zh": {ZoneRule.EQUAL_THIRDS: "肺野分区：按肺野高度三等分（未定位前肋端）"},
-}
+        return load_phrases().say(f"zone_rule_{self.value}", str(lang))
 
 
 LOBES: dict[Side, tuple[Region, ...]] = {

@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kernel import Box, Calibration, CalibrationSource, Point
+from ontology.phrases import load_phrases
 
 GeometryKind = Literal["box", "polygon", "point", "line", "mask"]
 
@@ -272,29 +273,18 @@ def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
 
 
 def describe_length(d: Distance, lang: str = "en") -> str:
-    zh = lang == "zh"
+    say = load_phrases().say
     if not plausible_mm(d.value_mm):
-        return (
-            f"未校准：{d.value_px:.0f} 像素"
-            if zh
-            else f"uncalibrated: {d.value_px:.0f} px"
-        )
+        return say("length_px", str(lang), px=d.value_px)
     cm = (d.value_mm or 0.0) / 10
     if d.is_estimate:
         pct = round((d.relative_error or ESTIMATE_RELATIVE_ERROR) * 100)
-        if zh:
-            return f"约 {cm:.1f} cm（估算：图像无像素间距，按典型成人胸廓宽度推算，误差约 ±{pct}%）"
-        return f"≈{cm:.1f} cm (estimated from a typical adult thoracic width; no pixel spacing in the image; about ±{pct}%)"
-    text = f"{cm:.1f} cm"
+        return say("length_estimated", str(lang), cm=cm, pct=pct)
     if d.calibration is CalibrationSource.IMAGER_PIXEL_SPACING:
         # ImagerPixelSpacing is at the detector plane; the patient plane is smaller by the
         # geometric magnification (about 5-15 % on a PA chest film).
-        return (
-            text + "（探测器平面，未校正放大率）"
-            if zh
-            else text + " (at the detector plane, not corrected for magnification)"
-        )
-    return text
+        return say("length_detector", str(lang), cm=cm)
+    return say("length_cm", str(lang), cm=cm)
 
 
 def clock_position(center: Point, point: Point) -> int:

@@ -42,9 +42,11 @@ class IntentKind(StrEnum):
 # "A3", "a3", "A 3", "#3", "anchor 3", "锚点3" name anchors ("A1A2" names two); the English article "a" before
 # a number ("a 5 mm spicule", "is this a 1 cm nodule") does not, nor does a number
 # followed by a unit or an o'clock.
+# A capital A written against its number ("A1 mm?", "A2 几cm") is an anchor even before a unit.
 _ANCHOR_ID = re.compile(
-    r"(?<![A-Za-z])(?:A\s?(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
-    r"(?!\d)(?!\.\d)(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z]))"
+    r"(?<![A-Za-z])(?:A(\d{1,3})(?!\d)(?!\.\d)(?!(?:mm|cm|px)(?![a-z]))(?!\s*(?:o'?clock|点钟))"
+    r"|(?:A\s(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
+    r"(?!\d)(?!\.\d)(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z])))"
 )
 # The order in which intents are tried when several cue sets match.
 _INTENT_ORDER = (
@@ -174,6 +176,11 @@ def parse_intent(
         wants_comparison=wants_comparison,
         hits=tuple(hits),
     )
+
+
+def anchor_pattern() -> re.Pattern[str]:
+    """The pattern that finds anchor ids, for blanking them out of a question."""
+    return _ANCHOR_ID
 
 
 def anchor_ids_in(text: str) -> tuple[str, ...]:

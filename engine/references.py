@@ -86,20 +86,6 @@ class Resolution:
     ordinal_missing: int | None = None
 
 
-_SIDE_WORDS = {
-    "zh": {"right": "右", "left": "左", "both": "双"},
-    "en": {"right": "right", "left": "left", "both": "both"},
-}
-_ZONE_WORDS = {
-    "zh": {"upper": "上", "middle": "中", "lower": "下"},
-    "en": {"upper": "upper", "middle": "middle", "lower": "lower"},
-}
-_BAND_WORDS = {
-    "zh": {"inner": "内带", "middle": "中带", "outer": "外带"},
-    "en": {"inner": "inner band", "middle": "middle band", "outer": "outer band"},
-}
-
-
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceFilter:
     """The place a question names, as slots ("right", "lower", "inner", a lobe id)."""
@@ -139,21 +125,29 @@ class PlaceFilter:
         """'右下肺野内带' / 'inner band of the right lower zone'; '' when no place."""
         if self.lobe is not None and lobe_name:
             return lobe_name
-        side = _SIDE_WORDS[lang].get(self.side or "", "")
-        zone = _ZONE_WORDS[lang].get(self.zone or "", "")
-        band = _BAND_WORDS[lang].get(self.band or "", "")
-        if lang == "zh":
-            core = f"{side}{zone}肺野" if zone else (f"{side}肺" if side else "")
-            return f"{core}{band}"
+        say = load_phrases().say
+        lang_key = str(lang)
+        side, zone = (
+            _word("side", self.side, lang_key),
+            _word("zone", self.zone, lang_key),
+        )
         if zone:
-            core = f"{side} {zone} zone".strip()
+            core = say("place_zone", lang_key, side=side, zone=zone).strip()
         elif self.side == "both":
-            core = "both lungs"
+            core = say("place_both_lungs", lang_key)
         else:
-            core = f"{side} lung" if side else ""
-        if band:
-            return f"{band} of the {core}" if core else band
-        return core
+            core = say("place_lung", lang_key, side=side) if side else ""
+        band = _word("band", self.band, lang_key)
+        if not band:
+            return core
+        return say("place_band", lang_key, place=core, band=band) if core else band
+
+
+def _word(table: str, key: str | None, lang: str) -> str:
+    """A place word from the answers data; '' for a slot value with no word (an apex zone)."""
+    phrases = load_phrases()
+    name = f"{table}_{key}"
+    return phrases.say(name, lang) if key and name in phrases.answers else ""
 
 
 _LUNG_KINDS = {"lung", "zone", "band", "lobe", "hilum", "pleural", "diaphragm"}
@@ -262,7 +256,7 @@ def _phrase(intent: Intent, *parts: str | None) -> str:
     for part in parts:
         if part and not any(part.lower() in w.lower() for w in words):
             words.append(part)
-    return ("" if intent.language == "zh" else " ").join(words)
+    return load_phrases().say("words_joiner", str(intent.language)).join(words)
 
 
 def _names_focal(intent: Intent) -> bool:

@@ -59,7 +59,9 @@ def _what(kinds: frozenset[FindingKind] | None, lang: Language) -> str:
         return say("what_any", lang)
     if kinds == _FOCAL:
         return say("what_focal", lang)
-    return say("kinds_joiner", lang).join(KIND_SHORT[lang][k] for k in kinds)
+    # FindingKind order, not the set's: a frozenset iterates in hash order.
+    words = (KIND_SHORT[lang][k] for k in FindingKind if k in kinds)
+    return say("kinds_joiner", lang).join(words)
 
 
 def _plural(words: str, n: int) -> str:

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.intents import Intent, IntentKind, parse_intent
+from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
@@ -238,8 +238,7 @@ def understand(
         profile=None if profile is None else str(profile.id),
         anchors=tuple(dict.fromkeys(cue.anchor_ids)),
         ordinals=_ordinals(text),
-        **_place_slots(text, mentions, phrases),
-        **_word_slots(text, phrases),
+        **_slots(text, mentions, phrases),
     )
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
@@ -272,6 +271,21 @@ def _without_mentions(text: str, mentions: list[AnatomyMention]) -> str:
     return "".join(chars)
 
 
+def _slots(
+    text: str, mentions: list[AnatomyMention], phrases: Phrases
+) -> dict[str, Any]:
+    """Every slot the words say, whatever the intent cue: a place word anywhere constrains."""
+    slots = {**_place_slots(text, mentions, phrases), **_word_slots(text, phrases)}
+    if slots["attribute"] == "size" and slots["hilum"] and _FROM.search(text):
+        # "A2 from R hilum how many cm": a size measured to a hilum is a distance
+        slots["attribute"] = "distance"
+    return slots
+
+
+# "from", "to", 离, 距, 到, 至: a value measured between two things
+_FROM = re.compile(r"(?<![a-z])(?:from|to)(?![a-z])|[离距到至]", re.IGNORECASE)
+
+
 def _place_slots(
     text: str, mentions: list[AnatomyMention], phrases: Phrases
 ) -> dict[str, Any]:
@@ -293,6 +307,10 @@ def _place_slots(
             slots["lobe"] = slots["lobe"] or str(m.region_id)
     rest = _without_mentions(text, mentions)
     slots["side"] = _side(sides, text, rest, phrases)
+    if not sides and slots["hilum"] is None and _names_hilum(mentions):
+        # "左边那个肺门", "R hilum": the side said apart from the hilum is the hilum's
+        slots["hilum"] = slots["side"] if slots["side"] != "both" else None
+        slots["side"] = None if slots["hilum"] else slots["side"]
     if slots["zone"] is None and slots["lobe"] is None:
         # "右下呢", "and the upper one?": a zone said without its region word
         slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
@@ -301,6 +319,10 @@ def _place_slots(
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return slots
+
+
+def _names_hilum(mentions: list[AnatomyMention]) -> bool:
+    return any(m.kind.value == "hilum" for m in mentions)
 
 
 def _side(sides: list[str], text: str, rest: str, phrases: Phrases) -> str | None:
@@ -484,7 +506,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
             return IntentKind.PRESENCE
         if _asks_value(q, phrases) or _about_a_lesion(q):
             return IntentKind.MEASUREMENT
-        return None
+        # "size pls", "the size?": a size asked for, not yes or no, is a value
+        yes_no = phrases.cue("yes_no").find(q.text) is not None
+        return None if yes_no or q.cue.explain else IntentKind.MEASUREMENT
     if attribute in ("distance", "connection"):
         return IntentKind.RELATION
     if attribute in ("calcification", "margin", "density", "shape"):
@@ -498,15 +522,19 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
 
 def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     kind = q.intent
+    if _asks_existence(q, phrases):
+        return IntentKind.PRESENCE
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
     if (q.superlative or q.ordinals) and kind in (IntentKind.LIST, IntentKind.HELP):
-        return IntentKind.DESCRIBE  # "of all the findings, which is the largest?"
+        # "of all the findings, which is the largest?"; "on your list the third, where?"
+        asked = None if q.attribute == "count" else q.attribute
+        return _ATTRIBUTE_INTENT.get(asked or "", IntentKind.DESCRIBE)
     specific = kind in (IntentKind.LIST, IntentKind.LOCATION, IntentKind.DESCRIBE)
     if kind is IntentKind.RELATION or specific:
         return kind
-    if q.superlative or q.ordinals:
+    if q.superlative or q.ordinals or _points_into_place(q, phrases):
         return IntentKind.DESCRIBE
     if q.kind in ("effusion", "pneumothorax", "cardiomegaly") or (
         q.names_place and (q.kind or kind is IntentKind.HELP)
@@ -525,6 +553,30 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.HELP:
         return _named_fallback(q)
     return kind
+
+
+def _points_into_place(q: Query, phrases: Phrases) -> bool:
+    """A thing pointed at in a place, not asked yes or no, is described ("看下左边上面那块")."""
+    if q.intent is not IntentKind.HELP or q.kind or not q.names_place:
+        return False
+    return q.cue.demonstrative and phrases.cue("yes_no").find(q.text) is None
+
+
+def _asks_existence(q: Query, phrases: Phrases) -> bool:
+    """Whether a question asks if a kind of finding is there at all, however it is wrapped.
+
+    "before I sign this off can you tell me if there is an effusion": the request words
+    ("tell me") would make it a description, but nothing points at one lesion.
+    """
+    if q.kind is None or q.attribute is not None or q.intent not in _WRAPPERS:
+        return False
+    if q.anchors or q.ordinals or q.superlative:
+        return False
+    return phrases.cue("existential").find(q.text) is not None
+
+
+# Intents whose cue words can wrap a question of presence ("tell me", "describe").
+_WRAPPERS = frozenset({IntentKind.DESCRIBE, IntentKind.SCREENING, IntentKind.HELP})
 
 
 def _names_a_subject(q: Query) -> bool:
@@ -576,10 +628,54 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
     """A slot and nothing else: "A2?", "右下肺野?", "margins?"."""
     if q.attribute is not None and len(own) <= 1 and _bare_word(q):
         return True  # "margins?", "钙化?" after a question about a lesion
-    if own or q.cue.demonstrative or q.signs or q.kind:
+    if own or q.signs or q.kind:
+        return False
+    if not (q.names_place or q.anchors or q.ordinals or q.unit):
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
-    return short and bool(q.names_place or q.anchors or q.ordinals or q.unit)
+    return (short and not q.cue.demonstrative) or _only_slots(q)
+
+
+# The slot words of a question: with its named regions, anchors and ordinals, what is
+# blanked to see whether anything of its own is left.
+_SLOT_TABLES = (
+    "question_form",
+    "ellipsis",
+    "filler",
+    "demonstrative",
+    "other_side",
+    "hilum",
+    *(f"side_{s}" for s in ("right", "left", "both", "letter_right", "letter_left")),
+    *(f"zone_{z}" for z in ("upper", "middle", "lower")),
+    *(f"band_{b}" for b in ("outer", "middle", "inner")),
+    "unit_mm",
+    "unit_cm",
+)
+
+
+def _only_slots(q: Query) -> bool:
+    """Whether a question says nothing but slots, whatever its length.
+
+    "好的 那右肺那边呢 有吗", "A2那个", "左边那个肺门": once its places, anchors,
+    ordinals, question form and filler words are blanked nothing is left, so it only
+    changes a slot of the previous question; the shape decides, not a listed phrase.
+    """
+    rest = _without_mentions(q.text, list(q.mentions))
+    rest = _ZH_ORDINAL.sub(" ", anchor_pattern().sub(" ", rest))
+    tables = [load_phrases().cue(name) for name in _SLOT_TABLES]
+    # Every table's Chinese cues first: a blanked table spaces the characters apart.
+    for pattern in (p for table in tables for p in table.zh):
+        rest = pattern.sub(" ", rest)
+    if _CHINESE.search(rest):
+        return False
+    rest = rest.lower()
+    for pattern in (p for table in tables for p in table.en):
+        rest = pattern.sub(" ", rest)
+    rest = _EN_NUMBER.sub(" ", _EN_ORDINAL.sub(" ", rest))
+    return re.search(r"[a-z]", rest) is None
+
+
+_CHINESE = re.compile(r"[\u3400-\u9fff]")
 
 
 def _bare_word(q: Query) -> bool:

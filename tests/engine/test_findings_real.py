@@ -34,6 +34,8 @@ def test_the_canine_lateral_thorax_is_doubted_and_its_findings_withheld(
     )
     assert a.frontal_doubts
     assert any("does not look like a frontal chest" in w for w in a.warnings)
+    # Its measures are withheld as a whole, so no per-angle note repeats that.
+    assert not any("costophrenic" in w for w in a.warnings), a.warnings
     assert a.findings == ()
     assert a.measures.cardiothoracic_ratio is None
 

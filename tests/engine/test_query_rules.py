@@ -164,3 +164,97 @@ def test_the_heart_to_chest_ratio_in_words_is_the_ctr(vocabulary, typed):
     query = understand(typed, vocabulary)
     assert query.attribute == "ctr"
     assert query.intent is IntentKind.MEASUREMENT
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        ("右肺有结节吗", "嗯 好 那么左肺那边的 有没有", "side", "left"),
+        ("how big is A1", "okay so then A3 please, again now", "anchors", ("A3",)),
+        ("A4离右肺门多远", "左边的那个肺门", "hilum", "left"),
+    ],
+)
+def test_a_turn_of_slots_and_filler_alone_is_a_follow_up_whatever_its_length(
+    vocabulary, first, then, slot, value
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis
+    assert getattr(query, slot) == value
+
+
+def test_a_turn_with_words_of_its_own_is_not_a_follow_up(vocabulary):
+    assert not after(vocabulary, "A1多大", "这个在右肺里面吗").ellipsis
+
+
+@pytest.mark.parametrize(
+    ("text", "hilum", "attribute"),
+    [
+        ("A3 from the L hilum how many mm", "left", "distance"),
+        ("右边的肺门旁边有结节吗", "right", None),
+    ],
+)
+def test_a_side_said_apart_from_a_hilum_is_the_hilums(
+    vocabulary, text, hilum, attribute
+):
+    query = understand(text, vocabulary)
+    assert (query.hilum, query.side, query.attribute) == (hilum, None, attribute)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("can you describe if there are any nodules", "nodule"),
+        ("我签字之前 这个片子你跟我说说有没有积液", "effusion"),
+    ],
+)
+def test_whether_a_kind_is_there_is_presence_however_it_is_wrapped(
+    vocabulary, text, kind
+):
+    query = understand(text, vocabulary)
+    assert (query.intent, query.kind) == (IntentKind.PRESENCE, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "anchors"), [("A4 cm?", ("A4",)), ("is it a 4 cm nodule", ())]
+)
+def test_a_capital_a_against_its_number_is_an_anchor_before_a_unit(
+    vocabulary, text, anchors
+):
+    assert understand(text, vocabulary).anchors == anchors
+
+
+def test_a_longest_diameter_is_a_size_not_a_superlative(vocabulary):
+    query = understand("A1最大径多少", vocabulary)
+    assert (query.intent, query.attribute, query.superlative) == (
+        IntentKind.MEASUREMENT,
+        "size",
+        None,
+    )
+
+
+def test_a_listed_finding_asked_where_is_a_location(vocabulary):
+    query = understand("from the list, the 2nd, where is it", vocabulary)
+    assert (query.intent, query.ordinal) == (IntentKind.LOCATION, 2)
+
+
+@pytest.mark.parametrize("text", ["the size, please", "尺寸给一下"])
+def test_a_size_asked_for_and_not_yes_or_no_is_a_value(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert (query.intent, query.attribute) == (IntentKind.MEASUREMENT, "size")
+
+
+def test_a_particle_straight_after_a_new_anchor_marks_a_follow_up(vocabulary):
+    query = after(vocabulary, "A3钙化了吗", "A4 呢 也有钙化吗")
+    assert (query.ellipsis, query.anchors) == (True, ("A4",))
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute", "kind"),
+    [
+        ("what's the heart width over the chest width", "ctr", None),
+        ("心脏是否正常", None, "cardiomegaly"),
+    ],
+)
+def test_the_heart_against_the_chest_is_heart_size(vocabulary, text, attribute, kind):
+    query = understand(text, vocabulary)
+    assert (query.attribute, query.kind) == (attribute, kind)

@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.jsonl"
 # Each held-out round is written by someone who never read the parser; a later round
 # measures what the parser learnt from the dev lines written after the earlier one.
-HELDOUTS = (HELDOUT, HERE / "heldout2.jsonl")
+HELDOUTS = (HELDOUT, HERE / "heldout2.jsonl", HERE / "heldout3.jsonl")
 DEV = HERE / "dev.jsonl"
 MIN_PER_GROUP = 35
 
