@@ -340,6 +340,7 @@ with picker_area:
         pickers.conversation_picker(
             ctx, conversations, key=conversation_key, allow_new=ctx.can(Right.ASK)
         )
+        pickers.picker_drawn(conversation_key)
     if conversation is None and ctx.can(Right.ASK):
         c2.selectbox(
             ctx.t("case.backend"),
