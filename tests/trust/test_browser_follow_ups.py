@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pytest
 from PIL import Image as PILImage
@@ -105,6 +106,25 @@ def _stored(db: Path, case_id: str) -> dict[int, list[str]]:
             c.conversation_id: [t.question for t in store.list_turns(c.conversation_id)]
             for c in store.list_conversations(case_id)
         }
+
+
+def _timeline(db: Path) -> str:
+    """Each conversation's creation time and its turns' times, for a failure message."""
+    connection = duckdb.connect(str(db), read_only=True)
+    try:
+        created = connection.execute(
+            "SELECT conversation_id, strftime(created_at, '%H:%M:%S.%g') "
+            "FROM conversations ORDER BY 1"
+        ).fetchall()
+        turns = connection.execute(
+            "SELECT conversation_id, turn_index, strftime(created_at, '%H:%M:%S.%g'), "
+            "question FROM turns ORDER BY created_at"
+        ).fetchall()
+    finally:
+        connection.close()
+    lines = [f"conversation {c} opened {at}" for c, at in created]
+    lines += [f"turn {c}/{n} at {at}: {FIVE.index(q) + 1}" for c, n, at, q in turns]
+    return "\n".join(lines)
 
 
 def _wait_until_stored(db: Path, case_id: str, expected: int) -> dict[int, list[str]]:
@@ -207,6 +227,7 @@ def test_eight_browser_sessions_of_five_questions_store_forty_turns(tmp_path):
     print(
         f"\n{sessions} browser sessions x {len(FIVE)} questions: {total} of 40 stored"
     )
-    assert len(stored) == sessions, stored  # one conversation per session, none empty
-    assert all(questions == list(FIVE) for questions in stored.values()), stored
+    timeline = _timeline(db)  # when each conversation and turn was written
+    assert len(stored) == sessions, timeline  # one conversation per session, none empty
+    assert all(questions == list(FIVE) for questions in stored.values()), timeline
     assert total == sessions * len(FIVE)
