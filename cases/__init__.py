@@ -18,7 +18,7 @@ from cases.errors import (
     UnsupportedTransferSyntax,
     WriteConflict,
 )
-from cases.geometry import Box, Geometry, Point, Polygon, Polyline, RleMask
+from cases.geometry import Box, Geometry, Point
 from cases.intake import read_image, read_image_file
 from cases.model import (
     Anchor,
@@ -130,10 +130,7 @@ __all__ = [
     "MeasurementWrite",
     "ModalityLutSource",
     "Point",
-    "Polygon",
-    "Polyline",
     "RecordNotFound",
-    "RleMask",
     "SchemaTooNew",
     "Severity",
     "Side",

@@ -210,11 +210,6 @@ class DatabaseLease:
             self._close_connection()
             self._closed = True
 
-    @property
-    def is_open(self) -> bool:
-        """Whether this process holds the file right now."""
-        return self._connection is not None
-
     def _close_if_idle(self) -> None:
         with self._guard:
             if self._users == 0 and not self._closed:

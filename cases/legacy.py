@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from cases.model import JsonObject
+from kernel import Language
 
 # The sign-match columns that 0005 added in place of the answer's scorecard copy.
 _SIGN_COLUMNS_0005 = (
@@ -132,7 +133,7 @@ def _anchor_before_0005(anchor: JsonObject) -> JsonObject:
     return old
 
 
-def answer_scorecard(signs: list[JsonObject], language: str) -> JsonObject | None:
+def answer_scorecard(signs: list[JsonObject], language: Language) -> JsonObject | None:
     """The scorecard as the engine put it in its answer (``TurnResult.to_json``)."""
     if not signs:
         return None
@@ -169,7 +170,7 @@ def _turn_before_0005(body: JsonObject) -> JsonObject:
     if isinstance(turn, dict):
         answer = turn["answer_json"]
         if "scorecard" not in answer and signs:
-            card = answer_scorecard(signs, turn["language"])
+            card = answer_scorecard(signs, Language(turn["language"]))
             old["turn"] = {**turn, "answer_json": {**answer, "scorecard": card}}
     old["sign_matches"] = [
         {k: v for k, v in s.items() if k not in _SIGN_COLUMNS_0005} for s in signs

@@ -37,6 +37,7 @@ from kernel import (
     Side,
     turn_number,
 )
+from ontology.model import MatchStatus
 
 CaseId = NewType("CaseId", str)
 """Case identifier such as ``C000042``."""
@@ -120,12 +121,8 @@ class Severity(StrEnum):
     INFO = "info"
 
 
-class SignStatus(StrEnum):
-    """A scorecard item's result on this radiograph."""
-
-    MET = "met"
-    NOT_MET = "not_met"
-    NOT_ASSESSABLE = "not_assessable"
+SignStatus = MatchStatus
+"""A scorecard item's result on this radiograph: the ontology's one ``MatchStatus``."""
 
 
 class Verdict(StrEnum):
@@ -164,10 +161,6 @@ def utc_now() -> datetime:
 
 def _load_json(value: str | None) -> Any:
     return None if value is None else json.loads(value)
-
-
-def _optional(enum: type[StrEnum], value: str | None) -> Any:
-    return None if value is None else enum(value)
 
 
 def _pair(values: Sequence[float]) -> tuple[float, float]:

@@ -46,7 +46,7 @@ from pydicom.uid import SecondaryCaptureImageStorage
 
 from cases.deidentify import is_registered_sop_class, is_valid_uid
 from cases.errors import InvalidRecord
-from cases.geometry import Box, Polygon, Polyline, RleMask
+from cases.geometry import Box, Geometry
 from cases.model import (
     Anchor,
     AnchorKind,
@@ -197,18 +197,19 @@ def _finding_type(anchor: Anchor) -> hd.sr.CodedConcept:
 def _region(anchor: Anchor, source: hd.sr.SourceImageForRegion) -> hd.sr.ImageRegion:
     """Return the anchor's geometry as a 2-D SCOORD on the source image."""
     geometry = anchor.geometry
-    match geometry:
-        case (x, y):
+    points = geometry.points
+    match geometry.kind:
+        case "point":
             return hd.sr.ImageRegion(
                 graphic_type=hd.sr.GraphicTypeValues.POINT,
-                graphic_data=np.array([[x, y]], dtype=float),
+                graphic_data=np.array(points, dtype=float),
                 source_image=source,
             )
-        case Polyline(points=points):
+        case "line":
             data = np.array(points, dtype=float)
-        case Polygon(points=points):
+        case "polygon":
             data = np.array([*points, points[0]], dtype=float)
-        case Box() | RleMask():
+        case _:  # a box or a mask: its bounding box, closed
             box = _bounding_box(geometry)
             data = np.array(
                 [
@@ -227,21 +228,11 @@ def _region(anchor: Anchor, source: hd.sr.SourceImageForRegion) -> hd.sr.ImageRe
     )
 
 
-def _bounding_box(geometry: Box | RleMask) -> Box:
-    if isinstance(geometry, Box):
-        return geometry
-    runs = np.repeat(
-        np.arange(len(geometry.counts)) % 2 == 1, np.array(geometry.counts, dtype=int)
-    ).reshape(geometry.height, geometry.width)
-    ys, xs = np.nonzero(runs)
-    if ys.size == 0:
+def _bounding_box(geometry: Geometry) -> Box:
+    box = geometry.bounding_box()
+    if geometry.kind == "mask" and not box.has_area:
         raise InvalidRecord("an empty mask anchor has no region to export")
-    return Box(
-        x0=float(xs.min()),
-        y0=float(ys.min()),
-        x1=float(xs.max() + 1),
-        y1=float(ys.max() + 1),
-    )
+    return box
 
 
 def _measurement(m: Measurement, anchor: Anchor | None) -> hd.sr.Measurement | None:

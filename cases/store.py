@@ -1502,14 +1502,6 @@ class CaseStore:
                 payload={"image_id": image_id, "file_name": name},
             )
 
-    def find_source_name(self, image_id: str) -> str | None:
-        """Return the base name of the file an image came from, when it was recorded."""
-        with self._cursor() as cursor:
-            row = cursor.execute(
-                "SELECT file_name FROM image_sources WHERE image_id = ?", [image_id]
-            ).fetchone()
-        return None if row is None else str(row[0])
-
     def mark_conversation(
         self,
         conversation_id: int,

@@ -37,6 +37,7 @@ from engine.errors import (
     EngineError,
     ModelFileMissing,
 )
+from kernel import Language
 from ontology import OntologyError
 from services import i18n
 from services.access import AccessDenied
@@ -64,7 +65,7 @@ class Message:
     text: str
 
 
-def message_for(exc: BaseException, lang: str | None = None) -> str:
+def message_for(exc: BaseException, lang: Language | None = None) -> str:
     """Return the plain-language message for an expected error (plain text, not Markdown)."""
     lang = lang or language()
     detail = " ".join(str(exc).split()) or type(exc).__name__

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 import streamlit as st
 
+from kernel import Language
+
 T = TypeVar("T")
 
 
@@ -106,7 +108,7 @@ def drop(*keys: SessionKey) -> None:
         st.session_state.pop(key.value, None)
 
 
-def language() -> str:
-    """The interface language: ``en`` or ``zh``."""
+def language() -> Language:
+    """The interface language: English unless Chinese was chosen."""
     lang = st.session_state.get(SessionKey.LANGUAGE.value, "en")
-    return lang if lang in ("en", "zh") else "en"
+    return Language.ZH if lang == Language.ZH else Language.EN

@@ -139,15 +139,6 @@ class ImageAnalysis:
         """How the zones were drawn; `zone_rule.describe(lang)` words it for a reader."""
         return self.anatomy.zone_rule
 
-    @property
-    def distance_calibration(self) -> Calibration | None:
-        """The image's own calibration, else the anatomical estimate, else None."""
-        return (
-            self.calibration
-            if self.calibration.is_calibrated
-            else self.estimated_calibration
-        )
-
     # -- serialisation ---------------------------------------------------------------
     def to_bytes(self) -> bytes:
         meta = {

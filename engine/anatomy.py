@@ -19,6 +19,7 @@ from scipy import ndimage
 
 from engine.geometry import Point, mask_to_polygon
 from engine.model import Side
+from kernel import Language
 from ontology.phrases import load_phrases
 
 BoolMask = npt.NDArray[np.bool_]
@@ -93,9 +94,9 @@ class ZoneRule(StrEnum):
 
     EQUAL_THIRDS = "equal_thirds_of_lung_height"
 
-    def describe(self, lang: str = "en") -> str:
+    def describe(self, lang: Language = Language.EN) -> str:
         """The rule in a reader's words, for answers and overlay legends."""
-        return load_phrases().say(f"zone_rule_{self.value}", str(lang))
+        return load_phrases().say(f"zone_rule_{self.value}", lang)
 
 
 LOBES: dict[Side, tuple[Region, ...]] = {

@@ -14,8 +14,8 @@ from enum import StrEnum
 from typing import Any
 
 from engine.errors import UnknownAnchor
-from engine.geometry import Geometry
-from kernel import AnchorKind, AnchorStatus, Box, Language, Point, Side
+from engine.geometry import geometry_center
+from kernel import AnchorKind, AnchorStatus, Box, Geometry, Language, Point, Side
 
 
 class AnchorStyle(StrEnum):
@@ -77,7 +77,7 @@ class Anchor:
         if "center" in self.attributes:
             c = self.attributes["center"]
             return (float(c[0]), float(c[1]))
-        return self.geometry.center()
+        return geometry_center(self.geometry)
 
     def to_json(self) -> dict[str, Any]:
         return {

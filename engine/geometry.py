@@ -1,4 +1,7 @@
-"""Calibrated geometry: shapes in image pixels, distances in mm, clock positions, RLE.
+"""Calibrated geometry: distances in mm, clock positions, RLE and contours of masks.
+
+The shape type itself (``Geometry``) lives in ``kernel``; what here needs numpy or cv2
+(encoding a mask, a polygon's centroid) are functions over it.
 
 Every number the dialogue says about size or distance comes from here, never from a
 language model.
@@ -8,122 +11,30 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Literal
 
 import cv2
 import numpy as np
 import numpy.typing as npt
 
-from kernel import Box, Calibration, CalibrationSource, Point
+from kernel import Box as Box  # engine modules take the kernel's box from here
+from kernel import Calibration, CalibrationSource, Geometry, Language, Point
 from ontology.phrases import load_phrases
 
-GeometryKind = Literal["box", "polygon", "point", "line", "mask"]
+
+def mask_geometry(mask: npt.NDArray[np.bool_]) -> Geometry:
+    """Return a boolean mask as a run-length ``mask`` geometry on its own grid."""
+    return Geometry(
+        "mask",
+        rle=tuple(rle_encode(mask)),
+        shape=(int(mask.shape[0]), int(mask.shape[1])),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class Geometry:
-    """An anchor's shape in image pixels, stored as JSON.
-
-    `box`: points = ((x0, y0), (x1, y1)); `polygon`: closed ring of points; `point`: one
-    point; `line`: two points; `mask`: run-length encoded mask in `rle` with its `shape`
-    (rows, cols) at the image's own grid.
-    """
-
-    kind: GeometryKind
-    points: tuple[Point, ...] = ()
-    rle: tuple[int, ...] = ()
-    shape: tuple[int, int] | None = None
-
-    def __post_init__(self) -> None:
-        needed = {"box": 2, "point": 1, "line": 2}
-        if self.kind in needed and len(self.points) != needed[self.kind]:
-            raise ValueError(
-                f"{self.kind} geometry needs {needed[self.kind]} points, got {len(self.points)}"
-            )
-        if self.kind == "polygon" and len(self.points) < 3:
-            raise ValueError(
-                f"polygon geometry needs at least 3 points, got {len(self.points)}"
-            )
-        if self.kind == "mask" and (self.shape is None or not self.rle):
-            raise ValueError("mask geometry needs rle counts and a shape")
-
-    @classmethod
-    def from_box(cls, box: Box) -> Geometry:
-        return cls("box", ((box.x0, box.y0), (box.x1, box.y1)))
-
-    @classmethod
-    def polygon(cls, points: npt.ArrayLike) -> Geometry:
-        pts = np.asarray(points, dtype=np.float64).reshape(-1, 2)
-        return cls(
-            "polygon", tuple((round(float(x), 1), round(float(y), 1)) for x, y in pts)
-        )
-
-    @classmethod
-    def point(cls, p: Point) -> Geometry:
-        return cls("point", ((round(p[0], 1), round(p[1], 1)),))
-
-    @classmethod
-    def line(cls, a: Point, b: Point) -> Geometry:
-        return cls(
-            "line", ((round(a[0], 1), round(a[1], 1)), (round(b[0], 1), round(b[1], 1)))
-        )
-
-    @classmethod
-    def mask(cls, mask: npt.NDArray[np.bool_]) -> Geometry:
-        return cls(
-            "mask",
-            rle=tuple(rle_encode(mask)),
-            shape=(int(mask.shape[0]), int(mask.shape[1])),
-        )
-
-    def bounding_box(self) -> Box:
-        if self.kind == "mask":
-            assert self.shape is not None
-            ys, xs = np.nonzero(rle_decode(self.rle, self.shape))
-            if len(xs) == 0:
-                return Box(0, 0, 0, 0)
-            return Box(
-                float(xs.min()),
-                float(ys.min()),
-                float(xs.max() + 1),
-                float(ys.max() + 1),
-            )
-        return Box.of_points(self.points)
-
-    def center(self) -> Point:
-        if self.kind == "polygon":
-            return polygon_centroid(np.asarray(self.points))
-        return self.bounding_box().center
-
-    def to_json(self) -> dict[str, Any]:
-        if self.kind == "mask":
-            return {
-                "type": "mask",
-                "rle": list(self.rle),
-                "shape": list(self.shape or ()),
-            }
-        if self.kind == "box":
-            return {"type": "box", "bbox": Box.of_points(self.points).as_list()}
-        return {"type": self.kind, "points": [list(p) for p in self.points]}
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Geometry:
-        kind = data.get("type")
-        if kind == "box":
-            x0, y0, x1, y1 = (float(v) for v in data["bbox"])
-            return cls("box", ((x0, y0), (x1, y1)))
-        if kind == "mask":
-            rows, cols = data["shape"]
-            return cls(
-                "mask",
-                rle=tuple(int(v) for v in data["rle"]),
-                shape=(int(rows), int(cols)),
-            )
-        if kind in ("polygon", "point", "line"):
-            return cls(kind, tuple((float(x), float(y)) for x, y in data["points"]))
-        raise ValueError(
-            f"unknown geometry type {kind!r}; expected box, polygon, point, line or mask"
-        )
+def geometry_center(geometry: Geometry) -> Point:
+    """A polygon's centroid; the centre of any other shape's bounding box."""
+    if geometry.kind == "polygon":
+        return polygon_centroid(np.asarray(geometry.points))
+    return geometry.bounding_box().center
 
 
 def rle_encode(mask: npt.NDArray[np.bool_]) -> list[int]:
@@ -201,7 +112,7 @@ class Distance:
     def is_estimate(self) -> bool:
         return self.calibration is CalibrationSource.ESTIMATED
 
-    def describe(self, lang: str = "en") -> str:
+    def describe(self, lang: Language = Language.EN) -> str:
         """Human wording that never claims more precision than the calibration allows."""
         return describe_length(self, lang)
 
@@ -272,19 +183,19 @@ def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
     return Calibration(row_mm=mm, col_mm=mm, source=CalibrationSource.ESTIMATED)
 
 
-def describe_length(d: Distance, lang: str = "en") -> str:
+def describe_length(d: Distance, lang: Language = Language.EN) -> str:
     say = load_phrases().say
     if not plausible_mm(d.value_mm):
-        return say("length_px", str(lang), px=d.value_px)
+        return say("length_px", lang, px=d.value_px)
     cm = (d.value_mm or 0.0) / 10
     if d.is_estimate:
         pct = round((d.relative_error or ESTIMATE_RELATIVE_ERROR) * 100)
-        return say("length_estimated", str(lang), cm=cm, pct=pct)
+        return say("length_estimated", lang, cm=cm, pct=pct)
     if d.calibration is CalibrationSource.IMAGER_PIXEL_SPACING:
         # ImagerPixelSpacing is at the detector plane; the patient plane is smaller by the
         # geometric magnification (about 5-15 % on a PA chest film).
-        return say("length_detector", str(lang), cm=cm)
-    return say("length_cm", str(lang), cm=cm)
+        return say("length_detector", lang, cm=cm)
+    return say("length_cm", lang, cm=cm)
 
 
 def clock_position(center: Point, point: Point) -> int:

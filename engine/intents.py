@@ -27,13 +27,13 @@ class IntentKind(StrEnum):
     SCREENING = "screening"  # is anything abnormal?
     DESCRIBE = "describe_finding"  # margin, shape, density, calcification, size
     LOCATION = "location"  # where is it / where is the right hilum
-    RELATION = "relation"  # distance and connection between anchors
+    RELATION = "relation"  # connection between anchors (as a cue word, distance too)
     PROFILE = "profile_check"  # scorecard against a clinical profile
     LIST = "list_findings"  # list or count findings
     EXPLAIN_SIGN = "explain_sign"  # what does spiculation mean
     DRAWN_REGION = "drawn_region"  # what is in the box I drew
     PRESENCE = "presence"  # is there an effusion / a nodule in the left lung?
-    MEASUREMENT = "measurement"  # one computed value: the CTR, a size
+    MEASUREMENT = "measurement"  # one computed value: the CTR, a size, a distance
     COMPARE = "compare"  # two or more anchors side by side
     OUT_OF_SCOPE = "out_of_scope"  # treatment, prognosis, diagnosis of the person
     HELP = "help"  # nothing recognised

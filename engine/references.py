@@ -126,24 +126,23 @@ class PlaceFilter:
         if self.lobe is not None and lobe_name:
             return lobe_name
         say = load_phrases().say
-        lang_key = str(lang)
         side, zone = (
-            _word("side", self.side, lang_key),
-            _word("zone", self.zone, lang_key),
+            _word("side", self.side, lang),
+            _word("zone", self.zone, lang),
         )
         if zone:
-            core = say("place_zone", lang_key, side=side, zone=zone).strip()
+            core = say("place_zone", lang, side=side, zone=zone).strip()
         elif self.side == "both":
-            core = say("place_both_lungs", lang_key)
+            core = say("place_both_lungs", lang)
         else:
-            core = say("place_lung", lang_key, side=side) if side else ""
-        band = _word("band", self.band, lang_key)
+            core = say("place_lung", lang, side=side) if side else ""
+        band = _word("band", self.band, lang)
         if not band:
             return core
-        return say("place_band", lang_key, place=core, band=band) if core else band
+        return say("place_band", lang, place=core, band=band) if core else band
 
 
-def _word(table: str, key: str | None, lang: str) -> str:
+def _word(table: str, key: str | None, lang: Language) -> str:
     """A place word from the answers data; '' for a slot value with no word (an apex zone)."""
     phrases = load_phrases()
     name = f"{table}_{key}"
@@ -256,7 +255,7 @@ def _phrase(intent: Intent, *parts: str | None) -> str:
     for part in parts:
         if part and not any(part.lower() in w.lower() for w in words):
             words.append(part)
-    return load_phrases().say("words_joiner", str(intent.language)).join(words)
+    return load_phrases().say("words_joiner", intent.language).join(words)
 
 
 def _names_focal(intent: Intent) -> bool:

@@ -22,7 +22,7 @@ from ontology.phrases import load_phrases
 
 
 def _say(name: str, lang: Language | str, /, **fields: object) -> str:
-    return load_phrases().say(name, str(lang), **fields)
+    return load_phrases().say(name, Language(lang), **fields)
 
 
 def _table(prefix: str, keys: Iterable[StrEnum]) -> dict[str, dict[Any, str]]:

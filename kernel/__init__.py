@@ -6,7 +6,7 @@ Standard library only, and it imports nothing of ours, so ``ontology``, ``engine
 
 from kernel.calibration import Calibration
 from kernel.errors import InvalidValue, KernelError
-from kernel.geometry import Box, Point
+from kernel.geometry import Box, Geometry, GeometryKind, Point
 from kernel.turns import FIRST_TURN, TurnNumber, turn_number
 from kernel.vocabulary import (
     AnchorKind,
@@ -23,6 +23,8 @@ __all__ = [
     "Box",
     "Calibration",
     "CalibrationSource",
+    "Geometry",
+    "GeometryKind",
     "InvalidValue",
     "KernelError",
     "Language",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from importlib.resources import files
 from typing import Any
 
+from kernel import Language
 from ontology.errors import InvalidOntologyData
 from ontology.spelling import Speller
 from ontology.vocabulary import load_vocabulary
@@ -88,13 +89,16 @@ class Phrases:
     kind_film_signs: dict[str, str]
     equivalent_places: dict[str, frozenset[str]]
     mirror: dict[str, str]
+    zone_of_level: dict[str, str]  # a zone region's level as one of the three zones
     fleischner: dict[str, dict[str, str]]
     calcification_patterns: tuple[str, ...]
     place_film_signs: dict[str, str]
     answers: dict[str, dict[str, str]]
     speller: Speller
+    sound_terms: tuple[str, ...]  # Chinese terms whose pinyin slips are read as them
+    simplified: dict[int, int]  # traditional characters as simplified (str.translate)
 
-    def say(self, name: str, lang: str, /, **fields: object) -> str:
+    def say(self, name: str, lang: Language, /, **fields: object) -> str:
         """Return one answer sentence in a language, its fields filled in.
 
         Raises:
@@ -130,7 +134,8 @@ def _english(cue: str) -> re.Pattern[str]:
         return re.compile(cue[3:])
     stem = cue.endswith("*")
     body = cue.rstrip("*")
-    return re.compile(rf"(?<![a-z]){body}" + ("" if stem else r"(?![a-z])"))
+    # a stem takes the rest of its word, so a blanked "consolidat*" leaves no "ion"
+    return re.compile(rf"(?<![a-z]){body}" + (r"[a-z]*" if stem else r"(?![a-z])"))
 
 
 def _first_match(
@@ -226,6 +231,7 @@ def load_phrases() -> Phrases:
             k: frozenset(v) for k, v in maps["equivalent_places"].items()
         },
         mirror=dict(maps["mirror"]),
+        zone_of_level=dict(maps["zone_of_level"]),
         fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
         place_film_signs=dict(maps["place_film_signs"]),
@@ -233,6 +239,10 @@ def load_phrases() -> Phrases:
         speller=Speller(
             (str(w).lower() for w in raw["spelling"]["en"]),
             {str(k): str(v) for k, v in raw["spelling"]["zh"].items()},
+        ),
+        sound_terms=tuple(str(t) for t in raw["spelling"]["zh_terms"]),
+        simplified=str.maketrans(
+            raw["spelling"]["zh_traditional"], raw["spelling"]["zh_simplified"]
         ),
     )
     for group, order in (

@@ -7,6 +7,9 @@ exactly one of them (two edits for long words) is read as that word. Only the cu
 words are targets, never everyday English, so "letter" does not become "better". Chinese
 slips are homophones and near-forms; the same table maps those as plain replacements.
 
+Slips of a pinyin input method read by their sound are engine/dialogue/homophones.py
+(pinyin readings need a library; this package uses the standard library only).
+
 Lookups use the deletion neighbourhood of each known word (a "symmetric delete"
 index), so a question costs a few dictionary lookups per word, not a pass over the list.
 """

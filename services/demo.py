@@ -795,11 +795,12 @@ def _annotate(
                 author=REVIEWER,
                 geometry=None
                 if box is None
-                else cases.Box(
-                    x0=round(box.x0, 1),
-                    y0=round(box.y0, 1),
-                    x1=round(box.x1, 1),
-                    y1=round(box.y1, 1),
+                else cases.Geometry(
+                    "box",
+                    (
+                        (round(box.x0, 1), round(box.y0, 1)),
+                        (round(box.x1, 1), round(box.y1, 1)),
+                    ),
                 ),
                 label=review.label,
                 verdict=review.verdict,

@@ -39,6 +39,7 @@ from cases.audit import payload_sha256
 from cases.model import payload
 from cases.turns import turn_payload
 from cases.verification import current_entity_id
+from kernel import Language
 from ontology import load_vocabulary
 from services import quantities, workflows
 from services.render import ReviewerBox, ScoreBadge, png_bytes, render_overlay, to_rgb
@@ -191,16 +192,19 @@ def _reviewer_boxes(
 ) -> list[ReviewerBox]:
     boxes = []
     for a in annotations:
-        if isinstance(a.geometry, cases.Box) and (
-            a.turn_index is None or a.turn_index <= turn_index
+        if (
+            a.geometry is not None
+            and a.geometry.kind == "box"
+            and (a.turn_index is None or a.turn_index <= turn_index)
         ):
             verdict = f": {a.verdict.value}" if a.verdict else ""
+            (x0, y0), (x1, y1) = a.geometry.points
             boxes.append(
                 ReviewerBox(
-                    x0=a.geometry.x0,
-                    y0=a.geometry.y0,
-                    x1=a.geometry.x1,
-                    y1=a.geometry.y1,
+                    x0=x0,
+                    y0=y0,
+                    x1=x1,
+                    y1=y1,
                     caption=f"{a.author}{verdict}",
                 )
             )
@@ -368,8 +372,8 @@ def _measurement_texts(
             "kind": m.kind,
             "from_anchor": m.from_anchor,
             "to_anchor": m.to_anchor,
-            "en": quantities.measurement_text(m, "en"),
-            "zh": quantities.measurement_text(m, "zh"),
+            "en": quantities.measurement_text(m, Language.EN),
+            "zh": quantities.measurement_text(m, Language.ZH),
         }
         for m in sorted(measurements, key=lambda m: m.index)
     ]
@@ -564,7 +568,7 @@ def _turn_markdown(detail: cases.TurnDetail, turn_json: Mapping[str, Any]) -> li
             "|---|---|---|---|---|",
         ]
         for m in detail.measurements:
-            value = quantities.measurement_text(m, "en")
+            value = quantities.measurement_text(m, Language.EN)
             lines.append(
                 f"| {md_cell(m.kind)} | {m.from_anchor or ''} | {m.to_anchor or ''} | {value} | {m.calibration.value} |"
             )

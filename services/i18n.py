@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kernel import Language
+
 LANGUAGES = ("en", "zh")
 
 STRINGS: dict[str, tuple[str, str]] = {
@@ -826,7 +828,7 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
-def text(key: str, lang: str, **values: Any) -> str:
+def text(key: str, lang: Language, **values: Any) -> str:
     """Return the string ``key`` in ``lang`` (``en`` or ``zh``), formatted with ``values``.
 
     A missing key returns the key itself, so a gap shows on the page instead of failing it.

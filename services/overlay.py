@@ -36,7 +36,7 @@ from PIL import Image as PILImage
 
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.geometry import Box, clock_angle
-from kernel import Point
+from kernel import Language, Point
 from services import palette, quantities
 from services.palette import css
 
@@ -257,6 +257,12 @@ ANNOTATION_STROKE = css(palette.REVIEWER)
 HIGHLIGHT_GLOW = css(palette.HIGHLIGHT_GLOW)
 TAG_BACKGROUND = css(palette.TAG_BACKGROUND)
 WORKING_BOX_STROKE = css(palette.WORKING_BOX)
+WORKING_BOX_FILL = css(palette.WORKING_BOX_FILL)
+CONTOUR_FILL = css(palette.CONTOUR_FILL)
+HILUM_OUTLINE = css(palette.HILUM_OUTLINE)
+USER_BOX_FILL = css(palette.USER_BOX_FILL)
+BADGE_BACKGROUND = css(palette.BADGE_BACKGROUND)
+WHITE = css(palette.WHITE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -402,7 +408,7 @@ def _text_object(
         "text": text,
         "fontSize": font_size,
         "fontFamily": "Helvetica, Arial, sans-serif",
-        "fill": "#ffffff",
+        "fill": WHITE,
         "textBackgroundColor": TAG_BACKGROUND,
         "selectable": False,
         "evented": False,
@@ -472,11 +478,13 @@ class _Look:
     opacity: float
     emphasis: float
     glow: bool
-    lang: str = "en"
+    lang: Language = Language.EN
     """The language of the labels drawn with the anchor (a measured length's)."""
 
 
-def _look(item: OverlayItem, highlight: Collection[str], lang: str = "en") -> _Look:
+def _look(
+    item: OverlayItem, highlight: Collection[str], lang: Language = Language.EN
+) -> _Look:
     selected = item.anchor.id in highlight
     if item.status is None and not selected:
         # Context from earlier turns: present, but quieter than what the turn touched.
@@ -536,7 +544,6 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     center = display.to_display(anchor.center)
     xs, ys = [p[0] for p in points], [p[1] for p in points]
     radius = max(max(xs) - min(xs), max(ys) - min(ys)) / 2
-    r, g, b = FOCUS_COLOUR
     objects: list[Json] = []
     # The warm "heat" on the focus: concentric discs, strongest in the middle.
     for factor, alpha in ((1.0, 0.10), (0.66, 0.14), (0.33, 0.20)):
@@ -545,7 +552,7 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
                 center,
                 max(radius * factor, 1.5),
                 stroke_width=0,
-                fill=f"rgba({r}, {g}, {b}, {alpha})",
+                fill=css((*FOCUS_COLOUR, round(alpha * 255))),
                 stroke=None,
                 opacity=look.opacity,
             )
@@ -553,7 +560,7 @@ def _contour(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
     outline = _polygon_object(
         points,
         stroke_width=2.5 * look.emphasis,
-        fill="rgba(79, 195, 247, 0.08)",
+        fill=CONTOUR_FILL,
         stroke=CONTOUR_STROKE,
     )
     objects.append(_with_look(outline, look))
@@ -641,7 +648,7 @@ def _point(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
                 points,
                 stroke_width=1,
                 fill=None,
-                stroke="rgba(255, 152, 0, 0.6)",
+                stroke=HILUM_OUTLINE,
                 strokeDashArray=[3, 3],
                 opacity=look.opacity,
             )
@@ -652,7 +659,7 @@ def _point(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
         5 * look.emphasis,
         stroke_width=1.5,
         fill=LANDMARK_FILL,
-        stroke="#ffffff",
+        stroke=WHITE,
     )
     objects.append(_with_look(dot, look))
     return objects
@@ -760,7 +767,7 @@ def _box(anchor: Anchor, display: DisplayImage, look: _Look) -> list[Json]:
             x1,
             y1,
             stroke_width=2 * look.emphasis,
-            fill="rgba(105, 240, 174, 0.08)",
+            fill=USER_BOX_FILL,
             stroke=USER_BOX_STROKE,
         )
     return [_with_look(obj, look)]
@@ -808,7 +815,7 @@ def anchor_objects(
     *,
     highlight: Collection[str] = (),
     labels: bool = True,
-    lang: str = "en",
+    lang: Language = Language.EN,
 ) -> list[Json]:
     """Return the Fabric objects that draw one anchor in its style."""
     look = _look(item, highlight, lang)
@@ -827,7 +834,7 @@ def overlay_objects(
     highlight: Collection[str] = (),
     badge: Badge | None = None,
     saved: Sequence[SavedBox] = (),
-    lang: str = "en",
+    lang: Language = Language.EN,
 ) -> list[Json]:
     """Return the Fabric objects of an overlay, bottom layer first.
 
@@ -894,7 +901,7 @@ def overlay_objects(
                 8,
                 8,
                 font_size=14,
-                textBackgroundColor="rgba(16, 28, 48, 0.8)",
+                textBackgroundColor=BADGE_BACKGROUND,
                 lineHeight=1.25,
             )
         )
@@ -1079,7 +1086,7 @@ def drawn_box_object(drawn: DrawnBox, display: DisplayImage) -> Json:
         "stroke": WORKING_BOX_STROKE,
         "strokeWidth": 2,
         "strokeUniform": True,
-        "fill": "rgba(0, 176, 255, 0.10)",
+        "fill": WORKING_BOX_FILL,
         "lockRotation": True,
     }
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cases
 from engine.anchors import Anchor
 from engine.geometry import ESTIMATE_RELATIVE_ERROR, plausible_mm
-from kernel import CalibrationSource
+from kernel import CalibrationSource, Language
 from services import i18n
 
 
@@ -33,7 +33,7 @@ def length_text(
     value_mm: float | None,
     value_px: float | None,
     calibration: CalibrationSource | str | None,
-    lang: str,
+    lang: Language,
     *,
     relative_error: float | None = None,
 ) -> str:
@@ -59,7 +59,7 @@ def length_text(
     return f"{value} mm"
 
 
-def measurement_text(m: cases.Measurement, lang: str) -> str:
+def measurement_text(m: cases.Measurement, lang: Language) -> str:
     """A stored measurement's value, labelled as an estimate when it is one."""
     error = m.detail.get("relative_error")
     return length_text(
@@ -71,7 +71,7 @@ def measurement_text(m: cases.Measurement, lang: str) -> str:
     )
 
 
-def anchor_length_text(anchor: Anchor, lang: str) -> str:
+def anchor_length_text(anchor: Anchor, lang: Language) -> str:
     """The value a measurement anchor (a distance or gap line) carries, or ""."""
     attributes = anchor.attributes
     if "value_mm" not in attributes and "value_px" not in attributes:
@@ -87,7 +87,7 @@ def anchor_length_text(anchor: Anchor, lang: str) -> str:
     )
 
 
-def anchor_size_text(anchor: Anchor, lang: str) -> str:
+def anchor_size_text(anchor: Anchor, lang: Language) -> str:
     """An anchor's size, its measured value for a line, or "".
 
     "18.2 × 15.0 mm" with the film's calibration, followed by the long axis's interval

@@ -140,17 +140,6 @@ class QuestionQueue:
         with self._cond:
             return tuple(self._items)
 
-    @property
-    def busy(self) -> bool:
-        """Whether a question is waiting or being answered."""
-        with self._cond:
-            return any(not item.finished for item in self._items)
-
-    def new_conversation_id(self) -> int | None:
-        """The conversation the latest "new conversation" questions went to, if opened."""
-        with self._cond:
-            return self._opened.get(self._token)
-
     def adopt_new_conversation(self) -> int | None:
         """Say that the page now shows the conversation this queue opened; return it.
 

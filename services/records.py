@@ -1,8 +1,8 @@
 """Engine results as case-store records and back: turns, anchors and their geometry.
 
-The engine and the case store share their value types (``kernel``); what remains to map
-is the engine's anchor and geometry objects onto the store's typed columns, and back for
-replay and resume. Every field round-trips (tests/services/test_workflows.py).
+The engine and the case store share their value types (``kernel``, the geometry
+included); what remains to map is the engine's anchor onto the store's typed columns, and
+back for replay and resume. Every field round-trips (tests/services/test_workflows.py).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import cases
 from engine.anchors import Anchor, AnchorKind, AnchorStatus, AnchorStyle
 from engine.dialogue import TurnResult
-from engine.geometry import Geometry
 from kernel import Language, Side
 
 
@@ -64,7 +63,7 @@ def turn_write(result: TurnResult, conversation_id: int, actor: str) -> cases.Tu
                 name_en=item.name_en,
                 name_zh=item.name_zh,
                 item_group=item.group.value,
-                status=cases.SignStatus(item.status.value),
+                status=item.status,
                 evidence_anchor_ids=tuple(
                     cases.AnchorId(a) for a in item.evidence_anchor_ids
                 ),
@@ -84,7 +83,7 @@ def anchor_write(anchor: Anchor, status: AnchorStatus) -> cases.AnchorWrite:
         kind=anchor.kind,
         label=anchor.label_en,
         label_zh=anchor.label_zh,
-        geometry=to_case_geometry(anchor.geometry),
+        geometry=anchor.geometry,
         location=anchor.region or _zone_region(anchor),
         region=anchor.region,
         side=anchor.side,
@@ -104,50 +103,6 @@ def _zone_region(anchor: Anchor) -> str | None:
     if anchor.side in (Side.RIGHT, Side.LEFT) and anchor.zone:
         return f"{anchor.side.value}_{anchor.zone}_zone"
     return None
-
-
-def to_case_geometry(geometry: Geometry) -> cases.Geometry:
-    match geometry.kind:
-        case "box":
-            return geometry.bounding_box()
-        case "point":
-            ((x, y),) = geometry.points
-            return (x, y)
-        case "polygon":
-            return cases.Polygon(points=tuple(geometry.points))
-        case "line":
-            return cases.Polyline(points=tuple(geometry.points))
-        case "mask":
-            assert geometry.shape is not None
-            return cases.RleMask(
-                height=geometry.shape[0],
-                width=geometry.shape[1],
-                counts=tuple(geometry.rle),
-            )
-    raise ValueError(f"unknown geometry kind {geometry.kind!r}")
-
-
-def from_case_geometry(geometry: cases.Geometry) -> Geometry:
-    match geometry:
-        case cases.Box():
-            return Geometry.from_box(geometry)
-        case (x, y):
-            return Geometry("point", ((x, y),))
-        case cases.Polygon():
-            return Geometry("polygon", tuple(geometry.points))
-        case cases.Polyline():
-            return (
-                Geometry("line", tuple(geometry.points))
-                if len(geometry.points) == 2
-                else Geometry.polygon(geometry.points)
-            )
-        case cases.RleMask():
-            return Geometry(
-                "mask",
-                rle=tuple(geometry.counts),
-                shape=(geometry.height, geometry.width),
-            )
-    raise ValueError(f"unknown stored geometry {geometry!r}")
 
 
 # How an anchor stored before 0003 (without its overlay style) is drawn.
@@ -171,7 +126,7 @@ def engine_anchor(stored: cases.Anchor) -> Anchor:
         kind=stored.kind,
         label_en=stored.label,
         label_zh=stored.label if stored.label_zh is None else stored.label_zh,
-        geometry=from_case_geometry(stored.geometry),
+        geometry=stored.geometry,
         style=style,
         turn_index=stored.turn_index,
         side=stored.side,

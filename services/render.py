@@ -29,7 +29,7 @@ from PIL import ImageDraw, ImageFont
 
 from engine.anchors import Anchor, AnchorStyle
 from engine.geometry import clock_angle
-from kernel import Point
+from kernel import Language, Point
 from services import quantities
 from services.overlay import ray_exit
 from services.palette import (
@@ -39,12 +39,15 @@ from services.palette import (
     GAP,
     HATCH,
     HATCH_FILL,
+    HILUM_OUTLINE,
     LANDMARK,
     MET,
     MODEL_BOX,
     NOT_ASSESSABLE,
     NOT_MET,
     NOTCH,
+    PRINT_BADGE_BACKGROUND,
+    PRINT_BADGE_OUTLINE,
     REGION_STROKE,
     REVIEWER,
     RGBA,
@@ -52,7 +55,9 @@ from services.palette import (
     SCREENING_STROKE,
     SPICULE,
     TAG_BACKGROUND,
+    TRANSPARENT,
     USER_BOX,
+    USER_BOX_FILL,
     WHITE,
 )
 
@@ -137,7 +142,7 @@ class _Canvas:
     def __init__(self, base: PILImage.Image, image_size: tuple[int, int]) -> None:
         self.base = base.convert("RGBA")
         self.scale = base.width / image_size[0]
-        self.layer = PILImage.new("RGBA", self.base.size, (0, 0, 0, 0))
+        self.layer = PILImage.new("RGBA", self.base.size, TRANSPARENT)
         self.draw = ImageDraw.Draw(self.layer)
         self.unit = max(1.0, max(self.base.size) / 700)
         self.font = _font(round(13 * self.unit))
@@ -293,7 +298,7 @@ def _point(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     if polygon and len(polygon) >= 3:
         canvas.polyline(
             [canvas.p(p) for p in polygon],
-            _fade((255, 152, 0, 153), opacity),
+            _fade(HILUM_OUTLINE, opacity),
             1,
             closed=True,
             dash=(3, 3),
@@ -318,7 +323,7 @@ def _line_label(
 ) -> None:
     # The value in words, an estimate with its label and interval (services.quantities).
     # English: the built-in font has no CJK glyphs.
-    label = quantities.anchor_length_text(anchor, "en")
+    label = quantities.anchor_length_text(anchor, Language.EN)
     if label:
         # Above (or below) both ends, clear of the end marks: the hilum dot and the
         # lesion are what the reader checks the value against.
@@ -367,7 +372,7 @@ def _not_connected(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     points = _points(anchor, canvas)
     mask = PILImage.new("L", canvas.base.size, 0)
     ImageDraw.Draw(mask).polygon(points, fill=255)
-    grid = PILImage.new("RGBA", canvas.base.size, (0, 0, 0, 0))
+    grid = PILImage.new("RGBA", canvas.base.size, TRANSPARENT)
     draw = ImageDraw.Draw(grid)
     draw.polygon(points, fill=_fade(HATCH_FILL, opacity))
     xs, ys = [p[0] for p in points], [p[1] for p in points]
@@ -396,7 +401,7 @@ def _box(anchor: Anchor, canvas: _Canvas, opacity: float) -> None:
     if anchor.style is AnchorStyle.MODEL_BOX:
         canvas.polyline(points, _fade(MODEL_BOX, opacity), 2, closed=True, dash=(8, 4))
     else:
-        canvas.draw.polygon(points, fill=_fade((105, 240, 174, 20), opacity))
+        canvas.draw.polygon(points, fill=_fade(USER_BOX_FILL, opacity))
         canvas.polyline(points, _fade(USER_BOX, opacity), 2, closed=True)
 
 
@@ -454,8 +459,8 @@ def _badge(badge: ScoreBadge, canvas: _Canvas) -> None:
     canvas.draw.rounded_rectangle(
         (x0, y0, x0 + width, y0 + height),
         radius=6 * canvas.unit,
-        fill=(0, 0, 0, 180),
-        outline=(255, 255, 255, 120),
+        fill=PRINT_BADGE_BACKGROUND,
+        outline=PRINT_BADGE_OUTLINE,
     )
     canvas.draw.text((x0 + margin, y0 + margin), badge.title, fill=WHITE, font=font)
     x = x0 + margin

@@ -20,7 +20,7 @@ from engine.backends.base import HistoryTurn, ModelBackend
 from engine.dialogue import Conversation, TurnResult
 from engine.geometry import Box
 from engine.model import Radiograph
-from services.records import engine_anchor, from_case_geometry, turn_write
+from services.records import engine_anchor, turn_write
 
 # The pixel hash is the analysis key; the engine version keeps old analyses apart.
 _SHARED_CACHE: AnalysisCache | None = None
@@ -230,9 +230,7 @@ def seed_session(
             session,
             turn.question,
             actor=actor,
-            drawn_box=None
-            if box is None
-            else from_case_geometry(box.geometry).bounding_box(),
+            drawn_box=None if box is None else box.geometry.bounding_box(),
             drawn_label=None if box is None else box.label,
         )
     return len(turns)

@@ -22,7 +22,6 @@ from dashboard import resources
 from dashboard.components.frame import PageContext
 from engine.anchors import Anchor, AnchorKind
 from engine.geometry import Box
-from services import records
 
 TURN_COLUMNS = [
     "seq", "time", "actor", "case", "conversation", "turn", "backend", "model_id", "model_version",
@@ -79,7 +78,7 @@ def _anchor_box(payload: dict[str, Any]) -> tuple[Box, AnchorKind] | None:
         if detail:
             anchor = Anchor.from_json(detail)
             return anchor.bbox, anchor.kind
-        geometry = records.from_case_geometry(geometry_from_json(payload["geometry"]))
+        geometry = geometry_from_json(payload["geometry"])
         return geometry.bounding_box(), AnchorKind(payload.get("kind", "region"))
     except (KeyError, ValueError, TypeError):
         return None
@@ -198,9 +197,7 @@ def _annotation_row(
     turn_index = body.get("turn_index")
     iou = None
     if body.get("geometry") and cid is not None:
-        drawn = records.from_case_geometry(
-            geometry_from_json(body["geometry"])
-        ).bounding_box()
+        drawn = geometry_from_json(body["geometry"]).bounding_box()
         iou = agreement_iou(drawn, int(cid), body.get("anchor_id"), turn_index, anchors)
     return {
         "seq": r.seq,

@@ -115,7 +115,7 @@ def radiograph_canvas(
         disabled=not drawing,
         stroke_color=overlay.WORKING_BOX_STROKE,
         stroke_width=2,
-        fill_color="rgba(0, 176, 255, 0.10)",
+        fill_color=overlay.WORKING_BOX_FILL,
         font_size=13,
         width=display.width,
         height=display.height,

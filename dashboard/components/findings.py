@@ -12,6 +12,7 @@ import cases
 from dashboard.components.frame import PageContext
 from dashboard.components.text import escape, markdown_table
 from engine.anchors import Anchor
+from kernel import Language
 from ontology import Vocabulary
 from services import quantities
 from services.overlay import Badge, OverlayItem
@@ -67,7 +68,7 @@ def scorecard_view(
     matches: Sequence[cases.SignMatch],
     shown_turn: int,
     vocabulary: Vocabulary,
-    lang: str,
+    lang: Language,
 ) -> ScorecardView | None:
     """The scorecard after turn ``shown_turn``, from the stored sign matches."""
     written = [m for m in matches if m.turn_index <= shown_turn]
@@ -378,7 +379,11 @@ def annotation_table(ctx: PageContext, annotations: Sequence[cases.Annotation]) 
         return
     rows = []
     for a in annotations:
-        box = a.geometry if isinstance(a.geometry, cases.Box) else None
+        box = (
+            a.geometry.bounding_box()
+            if a.geometry is not None and a.geometry.kind == "box"
+            else None
+        )
         rows.append(
             {
                 "tag": f"R{a.annotation_id}",

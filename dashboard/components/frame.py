@@ -12,6 +12,7 @@ from PIL import Image, ImageDraw
 from dashboard import feedback
 from dashboard.components import identity as identity_widgets
 from dashboard.state import SessionKey, language
+from kernel import Language
 from services import access, i18n
 from services.access import AccessDenied, Identity, PageId, Right
 
@@ -27,7 +28,7 @@ class PageContext:
     """What a page needs from the frame: who is here and in which language."""
 
     identity: Identity
-    lang: str
+    lang: Language
     page: PageId
 
     def t(self, key: str, **values: Any) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import streamlit as st
 
 from dashboard.state import SessionKey, language
+from kernel import Language
 from services import access, i18n
 from services.access import AccessConfig, Identity
 
@@ -140,7 +141,7 @@ def sidebar(identity: Identity) -> None:
             )
 
 
-def _role_names(identity: Identity, lang: str) -> str:
+def _role_names(identity: Identity, lang: Language) -> str:
     return ", ".join(
         i18n.text(f"role.{r.value}", lang) for r in access.Role if r in identity.roles
     )

@@ -17,10 +17,12 @@ from services.access import Right
 from services.overlay import DrawnBox
 
 
-def _box_geometry(box: DrawnBox) -> cases.Box:
+def _box_geometry(box: DrawnBox) -> cases.Geometry:
+    # Corners to 0.1 px, kept as they are (an edge at the image border stays an int),
+    # as the store has always written a drawn box.
     b = box.box
-    return cases.Box(
-        x0=round(b.x0, 1), y0=round(b.y0, 1), x1=round(b.x1, 1), y1=round(b.y1, 1)
+    return cases.Geometry(
+        "box", ((round(b.x0, 1), round(b.y0, 1)), (round(b.x1, 1), round(b.y1, 1)))
     )
 
 

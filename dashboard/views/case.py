@@ -21,7 +21,7 @@ from dashboard.components import (
 )
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
-from services import access, overlay, records, workflows
+from services import access, overlay, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
@@ -494,7 +494,7 @@ with left:
     saved = [
         SavedBox(
             tag=f"R{a.annotation_id}",
-            box=records.from_case_geometry(a.geometry).bounding_box(),
+            box=a.geometry.bounding_box(),
         )
         for a in annotations
         if a.geometry is not None

@@ -16,7 +16,7 @@ from dashboard.components.text import escape
 from dashboard.state import SessionKey
 from engine.anchors import AnchorKind
 from engine.geometry import Box
-from services import access, overlay, records, workflows
+from services import access, overlay, workflows
 from services.access import Identity, PageId, Right
 from services.overlay import BoxScore, OverlayItem, SavedBox
 
@@ -248,7 +248,7 @@ if quiz:
             continue
         if note.turn_index is not None and note.turn_index != number:
             continue
-        box = records.from_case_geometry(note.geometry).bounding_box()
+        box = note.geometry.bounding_box()
         targets.append(
             QuizTarget(
                 key=f"annotation:{note.annotation_id}",

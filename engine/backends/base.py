@@ -18,6 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from engine.geometry import Box
+from kernel import Language
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,7 +61,7 @@ class TurnContext:
     """
 
     question: str
-    language: str
+    language: Language
     intent: str
     draft: str
     anchors: tuple[AnchorBrief, ...]

@@ -41,6 +41,7 @@ from typing import Any
 from engine.backends.base import ModelBox, TurnContext
 from engine.geometry import Box
 from engine.model import Side
+from kernel import Language
 
 THOUGHT_START = "<unused94>"
 THOUGHT_END = "<unused95>"
@@ -392,7 +393,7 @@ def cited_ids(text: str) -> list[str]:
     return out
 
 
-def language_matches(text: str, language: str) -> bool:
+def language_matches(text: str, language: Language) -> bool:
     """Whether the text is plausibly in the requested language ("zh" or "en")."""
     cjk = len(_CJK.findall(text))
     letters = sum(ch.isalpha() for ch in text)

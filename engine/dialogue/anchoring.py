@@ -30,7 +30,7 @@ from engine.dialogue.facts import (
 from engine.dialogue.phrases import _article, _shape_word, say
 from engine.dialogue.query import Query
 from engine.findings import Finding
-from engine.geometry import Box, Distance, Geometry, Point, measure
+from engine.geometry import Box, Distance, Point, measure
 from engine.model import CalibrationSource, Side
 from engine.observations import (
     DIFFUSE_REPORT_CONFIDENCE,
@@ -51,7 +51,7 @@ from engine.wording import (
     size_phrase,
     zone_phrase,
 )
-from kernel import Language
+from kernel import Geometry, Language
 from ontology import (
     ItemResult,
     Observation,

@@ -122,7 +122,7 @@ class Conversation(ProfileAnswers):
             else None
         )
         draft = Draft()
-        self._handler(query.intent)(
+        self._handler(query)(
             draft,
             intent=query.cue,
             query=query,
@@ -142,7 +142,11 @@ class Conversation(ProfileAnswers):
         self.state.add(self._record(query, draft))
         return result
 
-    def _handler(self, kind: IntentKind) -> Callable[..., None]:
+    def _handler(self, query: Query) -> Callable[..., None]:
+        if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":
+            # A distance is read as a measurement, but it is measured between two
+            # things: the relation answer (lesion to hilum, anchor to anchor) gives it.
+            return self._relation
         handlers: dict[IntentKind, Callable[..., None]] = {
             IntentKind.SCREENING: self._screening,
             IntentKind.LIST: self._list,
@@ -158,7 +162,7 @@ class Conversation(ProfileAnswers):
             IntentKind.OUT_OF_SCOPE: self._out_of_scope,
             IntentKind.HELP: self._help,
         }
-        return handlers[kind]
+        return handlers[query.intent]
 
     def _record(self, query: Query, draft: Draft) -> TurnRecord:
         """What the next turn's ellipsis needs: the question and the side of its subject."""

@@ -15,12 +15,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from engine.dialogue.homophones import load_homophones
 from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
 
-_ZH_DIGITS = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6}
+_ZH_DIGITS = {
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+    "十": 10,
+}
 _EN_ORDINALS = {
     "first": 1,
     "second": 2,
@@ -28,12 +41,10 @@ _EN_ORDINALS = {
     "fourth": 4,
     "fifth": 5,
     "sixth": 6,
-    "1st": 1,
-    "2nd": 2,
-    "3rd": 3,
-    "4th": 4,
-    "5th": 5,
-    "6th": 6,
+    "seventh": 7,
+    "eighth": 8,
+    "ninth": 9,
+    "tenth": 10,
     "secnd": 2,
     "scond": 2,
     "frist": 1,
@@ -42,28 +53,48 @@ _EN_ORDINALS = {
     "seocnd": 2,
     "secodn": 2,
 }
-_EN_DIGITS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
-# "第二个", and "2号结节" / "三号病灶": a number mark names a listed finding
+_EN_DIGITS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+# A listed finding's position, any number a list can reach: "第七个", "第8个", "10号".
+_ZH_NUMBER = r"(?:十[一二三四五六七八九]?|[一二两三四五六七八九]|1[0-9]|[1-9])"
+# "第二个", "头一个" (the first), and "2号结节" / "三号病灶": a number mark names a listed finding
 _ZH_ORDINAL = re.compile(
-    r"第\s*([一二两三四五六1-6])\s*(?:个|处|枚|颗|条|个病灶|号)?"
-    r"|(?<![\d第月])([一二三四五六1-6])\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
+    rf"第\s*({_ZH_NUMBER})(?![0-9])(?!\s*[次遍回天周年月期届])\s*(?:个|处|枚|颗|条|个病灶|号)?"
+    r"|(头)一?[个处枚颗条]"
+    rf"|(?<![\d第月])({_ZH_NUMBER})\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
-# "number 2", "no. three", "finding 2": not "lesion 2 cm" (a size)
+# "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
+# a bare "#2" is an anchor's name, but a number on the list is a position in it
 _EN_NUMBER = re.compile(
-    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule)\s*"
-    r"([1-6]|one|two|three|four|five|six)(?![\d.a-z])(?!\s*(?:mm|cm|o'?clock))"
+    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|item|entry)\s*"
+    r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
+    r"(?!\s*(?:mm|cm|o'?clock))"
+    r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
 )
-# "inner third", "upper third of the lung": a third of a lung is a place, not a rank
+# "inner third", "upper third of the lung": a third of a lung is a place, not a rank;
+# "1st".."10th" are digits with an ordinal suffix
 _EN_ORDINAL = re.compile(
     r"(?<![a-z])(?<!inner )(?<!outer )(?<!middle )(?<!upper )(?<!lower )(?<!medial )"
-    r"(?<!lateral )(first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th"
+    r"(?<!lateral )(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
     r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
+    r"|(?<![\w.])(10|[1-9])(?:st|nd|rd|th)(?![a-z])"
 )
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
     "ctr": IntentKind.MEASUREMENT,
-    "distance": IntentKind.RELATION,
+    # a distance is one computed value (a measurement); a relation asks whether things connect
+    "distance": IntentKind.MEASUREMENT,
     "connection": IntentKind.RELATION,
     "calcification": IntentKind.DESCRIBE,
     "margin": IntentKind.DESCRIBE,
@@ -217,7 +248,10 @@ def understand(
     phrases = load_phrases()
     # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
     # is parsed, and its places quoted, in the corrected spelling.
-    text = phrases.speller.fix(text.translate(_HALF_WIDTH))
+    # Full-width forms and traditional characters are read as the tables write them.
+    text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = phrases.speller.fix(text)
+    text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -242,9 +276,21 @@ def understand(
     )
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
+    if intent is IntentKind.HELP and query.attribute == "location":
+        query = replace(query, attribute=None)  # "where do I start": no place asked
     previous = None if state is None else state.previous
+    if (
+        previous is not None
+        and previous.query.ordinals
+        and phrases.cue("next_one").find(text)
+    ):
+        # "now the next one", "下一个呢": one on from the position just asked about
+        query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
     if previous is not None and (
-        _is_follow_up(query, phrases) or _is_kind_fragment(query, previous)
+        _is_follow_up(query, phrases)
+        or _is_kind_fragment(query, previous)
+        or _asks_again(query, previous)
+        or _restricts(query, previous, phrases)
     ):
         return _merge(previous, query)
     return query
@@ -300,7 +346,9 @@ def _place_slots(
         if side in ("right", "left"):
             sides.append(side)
         if kind == "zone" and m.level:
-            slots["zone"] = slots["zone"] or m.level
+            # the apex lies in the upper zone: a zone slot is one of the three zones
+            level = phrases.zone_of_level.get(m.level, m.level)
+            slots["zone"] = slots["zone"] or level
         elif kind == "band" and m.level:
             slots["band"] = slots["band"] or m.level
         elif kind == "lobe" and m.region_id is not None:
@@ -351,25 +399,54 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute in ("count", None) and unit is not None:
         attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
+    superlative = _first("superlative", phrases.superlative_order, text, phrases)
+    if superlative is not None and attribute == "size":
+        # "where is the smaller nodule": the size word ranks, it is not what is asked
+        ranked = _without_cues(text, f"superlative_{superlative}", phrases)
+        attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    kind = _first("kind", phrases.kind_order, text, phrases)
+    if kind == "opacity" and attribute == "density":
+        # "density of the smallest lesion": the word asked about names no opacity
+        others = tuple(k for k in phrases.kind_order if k != "opacity")
+        kind = _first("kind", others, text, phrases) or kind
     return {
-        "kind": _first("kind", phrases.kind_order, text, phrases),
+        "kind": kind,
         "attribute": attribute,
-        "superlative": _first("superlative", phrases.superlative_order, text, phrases),
+        "superlative": superlative,
         "unit": unit,
     }
+
+
+def _without_cues(text: str, table: str, phrases: Phrases) -> str:
+    """The question with one table's cues blanked, its other words left as typed."""
+    cues = phrases.cue(table)
+    for pattern in (*cues.zh, *cues.en):
+        text = pattern.sub(" ", text.lower())
+    return text
 
 
 def _ordinals(text: str) -> tuple[int, ...]:
     found: list[tuple[int, int]] = []
     for m in _ZH_ORDINAL.finditer(text):
-        digit = m.group(1) or m.group(2)
-        found.append((m.start(), int(digit) if digit.isdigit() else _ZH_DIGITS[digit]))
+        digit = m.group(1) or m.group(3)
+        found.append((m.start(), 1 if m.group(2) else _number(digit)))
     for m in _EN_ORDINAL.finditer(text.lower()):
-        found.append((m.start(), _EN_ORDINALS[m.group(1)]))
-    for m in _EN_NUMBER.finditer(text.lower()):
         word = m.group(1)
-        found.append((m.start(), int(word) if word.isdigit() else _EN_DIGITS[word]))
+        found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
+    for m in _EN_NUMBER.finditer(text.lower()):
+        found.append((m.start(), _number(m.group(1) or m.group(2))))
     return tuple(n for _, n in sorted(found))
+
+
+def _number(word: str) -> int:
+    """A number written in digits, Chinese numerals ("七", "十二") or English words."""
+    if word.isdigit():
+        return int(word)
+    if word in _EN_DIGITS:
+        return _EN_DIGITS[word]
+    if word.startswith("十"):
+        return 10 + (_ZH_DIGITS[word[1]] if len(word) > 1 else 0)
+    return _ZH_DIGITS[word]
 
 
 # -- intent --------------------------------------------------------------------------------
@@ -381,6 +458,10 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if any(phrases.cue(n).find(text) for n in REFUSALS):
         return IntentKind.OUT_OF_SCOPE
     kind = q.intent
+    if _matches_profile(q, phrases):
+        return IntentKind.PROFILE
+    if _asks_for_help(q, phrases):
+        return IntentKind.HELP
     if kind is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
         # "两侧胸腔积液哪侧多", "有肺炎没": a profile's sign, compared or asked about
         if _compares(q, phrases):
@@ -400,6 +481,33 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if read is IntentKind.HELP and _unknown_request(q, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _matches_profile(q: Query, phrases: Phrases) -> bool:
+    """Whether the film is held against a named profile, asking for its checklist.
+
+    "这张片子符合结核的影像特点吗", "is the picture in keeping with heart failure" do;
+    "有没有肺炎的表现" asks whether the profile's film sign is there.
+    """
+    if q.profile is None or q.intent is IntentKind.OUT_OF_SCOPE:
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    if q.kind is not None and phrases.cue("existential").find(q.text):
+        return False  # "有没有肺炎的表现": is its film sign there, yes or no
+    return phrases.cue("profile_match").find(q.text) is not None
+
+
+def _asks_for_help(q: Query, phrases: Phrases) -> bool:
+    """Confusion or a request for help that names nothing ("how do I begin?")."""
+    if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
+        return False
+    if (
+        q.attribute not in (None, "location")
+        or replace(q, attribute=None).names_something
+    ):
+        return False  # "where" alone is no place
+    return phrases.cue("help_request").find(q.text) is not None
 
 
 def _unknown_request(q: Query, phrases: Phrases) -> bool:
@@ -509,8 +617,10 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
         # "size pls", "the size?": a size asked for, not yes or no, is a value
         yes_no = phrases.cue("yes_no").find(q.text) is not None
         return None if yes_no or q.cue.explain else IntentKind.MEASUREMENT
+    if attribute == "distance" and not q.cue.wants_connection:
+        return IntentKind.MEASUREMENT  # "how far is A1 from the hilum": one value
     if attribute in ("distance", "connection"):
-        return IntentKind.RELATION
+        return IntentKind.RELATION  # "is it connected (and how far)?": the relation
     if attribute in ("calcification", "margin", "density", "shape"):
         if q.cue.explain and not _about_a_lesion(q):
             return IntentKind.EXPLAIN_SIGN
@@ -522,8 +632,9 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
 
 def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     kind = q.intent
-    if _asks_existence(q, phrases):
-        return IntentKind.PRESENCE
+    wrapped = _list_or_presence(q, phrases)
+    if wrapped is not None:
+        return wrapped
     opening = phrases.cue("open_request").find(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
@@ -553,6 +664,57 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.HELP:
         return _named_fallback(q)
     return kind
+
+
+def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
+    """A list or a yes/no asked in other words: which ones, whether any, one place alone."""
+    if _lists_which(q, phrases):
+        return IntentKind.LIST
+    if _asks_existence(q, phrases):
+        return IntentKind.PRESENCE
+    if _lists_one_place(q, phrases) or _lists_described(q):
+        return IntentKind.LIST
+    return None
+
+
+def _lists_one_place(q: Query, phrases: Phrases) -> bool:
+    """What one place holds, asked of that place alone: a list of its findings.
+
+    "仅看左肺 说说所见", "just the right lung, what have you got": not a yes or no.
+    """
+    if not q.names_place or q.attribute is not None or q.cue.demonstrative:
+        return False
+    if q.intent not in (IntentKind.SCREENING, IntentKind.LOCATION, IntentKind.HELP):
+        return False
+    if q.kind not in (None, "lesion", "nodule", "mass", "opacity"):
+        return False
+    restricted = phrases.cue("restriction").find(q.text) is not None
+    return restricted and phrases.cue("yes_no").find(q.text) is None
+
+
+def _lists_which(q: Query, phrases: Phrases) -> bool:
+    """The findings of a kind asked for themselves ("有哪些结节", "what opacities are there").
+
+    Not yes or no: which ones there are, listed. "show me what you found" is no place question.
+    """
+    if q.attribute is not None or q.anchors or q.ordinals or q.superlative:
+        return False
+    if phrases.cue("which_ones").find(q.text) is None:
+        return False
+    if q.kind is None:
+        return q.intent is IntentKind.LOCATION
+    return q.kind in _FOCAL
+
+
+_FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
+
+
+def _lists_described(q: Query) -> bool:
+    """A description asked one finding at a time ("逐条讲讲所见") is a list."""
+    wanted = (IntentKind.DESCRIBE, IntentKind.SCREENING)
+    if q.attribute is not None or q.anchors or q.ordinals or q.superlative:
+        return False  # "describe #5 from your list": one finding
+    return IntentKind.LIST in q.cue.hits and q.intent in wanted
 
 
 def _points_into_place(q: Query, phrases: Phrases) -> bool:
@@ -653,7 +815,59 @@ _SLOT_TABLES = (
 )
 
 
-def _only_slots(q: Query) -> bool:
+# The cue words of the question a follow-up may say again ("列下", "vs").
+_OWN_CUES = {
+    IntentKind.LIST: "intent_list_findings",
+    IntentKind.COMPARE: "compare_pair",
+    IntentKind.LOCATION: "intent_location",
+    IntentKind.RELATION: "intent_relation",
+}
+
+
+def _asks_again(q: Query, previous: TurnRecord) -> bool:
+    """The previous question's own words again with new slots ("右侧也列个", "A4 vs A5 then").
+
+    Nothing but places, anchors, filler and the cue words of the previous question's
+    intent: the same question about new things, keeping what it asked (the attribute
+    compared, the kind listed).
+    """
+    before = previous.query
+    own = _OWN_CUES.get(before.intent)
+    if own is None or q.intent is not before.intent or q.kind:
+        return False
+    if q.attribute not in (None, before.attribute):
+        return False  # "右肺上野几个" after "有几个结节": the count again, for a place
+    if not (q.names_place or q.anchors or q.ordinals):
+        return False
+    extra = (own, "compare") if before.intent is IntentKind.COMPARE else (own,)
+    return _only_slots(q, extra=extra)
+
+
+def _restricts(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """The previous question kept to one place or kind ("只要结节", "limit that to the left hilum").
+
+    Nothing but places, kinds, words of restriction ("only", "仅限", "别的先不管") and
+    filler, after a question about what the film holds.
+    """
+    if previous.query.intent not in _FILM_QUESTIONS or q.intent in _WHOLE:
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    if not (q.names_place or q.kind in _FOCAL):
+        return False
+    kinds = tuple(f"kind_{k}" for k in phrases.kind_order)
+    return _only_slots(q, extra=("restriction", "place_around", *kinds))
+
+
+# Questions about what the film holds, which a follow-up can keep to one place or kind.
+_FILM_QUESTIONS = frozenset(
+    {IntentKind.SCREENING, IntentKind.LIST, IntentKind.PRESENCE}
+)
+# Questions that stand alone whatever their words.
+_WHOLE = frozenset({IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.COMPARE})
+
+
+def _only_slots(q: Query, extra: tuple[str, ...] = ()) -> bool:
     """Whether a question says nothing but slots, whatever its length.
 
     "好的 那右肺那边呢 有吗", "A2那个", "左边那个肺门": once its places, anchors,
@@ -662,7 +876,8 @@ def _only_slots(q: Query) -> bool:
     """
     rest = _without_mentions(q.text, list(q.mentions))
     rest = _ZH_ORDINAL.sub(" ", anchor_pattern().sub(" ", rest))
-    tables = [load_phrases().cue(name) for name in _SLOT_TABLES]
+    # the extra tables first: their longer cues ("以外的不用说") hold words of the others
+    tables = [load_phrases().cue(name) for name in (*extra, *_SLOT_TABLES)]
     # Every table's Chinese cues first: a blanked table spaces the characters apart.
     for pattern in (p for table in tables for p in table.zh):
         rest = pattern.sub(" ", rest)
@@ -690,11 +905,15 @@ def _bare_word(q: Query) -> bool:
 
 
 def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
-    """A bare kind after a search of a place: "pneumothorax?" after "Any effusion on the left?"."""
+    """A bare kind after a presence or list question, asked again of that kind.
+
+    "pneumothorax?" after "Any effusion on the left?" (that place) or after "any
+    consolidation" (the whole film).
+    """
     before = previous.query
     if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
         return False
-    if not before.names_place or q.names_place or q.anchors or q.ordinals:
+    if q.names_place or q.anchors or q.ordinals:
         return False
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     short = len(q.text) <= (6 if q.language == "zh" else 20)
@@ -729,13 +948,25 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     if q.attribute is not None and q.attribute != before.attribute:
         return _ATTRIBUTE_INTENT[q.attribute]
+    if before.intent is IntentKind.LIST and (q.ordinals or q.anchors or q.superlative):
+        return IntentKind.DESCRIBE  # one finding picked out of the list just given
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
-    if before.intent is IntentKind.SCREENING and merged.names_place:
-        return (
-            IntentKind.PRESENCE
-        )  # "右肺呢" after "肺部有异常吗": that lung, asked alone
+    if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
+        # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
+        # after "有什么发现": what that place holds, listed
+        return IntentKind.PRESENCE if _yes_no(before) or _yes_no(q) else IntentKind.LIST
     return before.intent
+
+
+def _yes_no(q: Query) -> bool:
+    """Asked yes or no, not "what ... are there"."""
+    phrases = load_phrases()
+    if phrases.cue("which_ones").find(q.text) or phrases.cue("wh_question").find(
+        q.text
+    ):
+        return False
+    return phrases.cue("yes_no").find(q.text) is not None
 
 
 def _merged_subject(before: Query, q: Query) -> dict[str, Any]:

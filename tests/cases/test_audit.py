@@ -14,7 +14,7 @@ from tests.cases.builders import first_turn, refining_turn
 @pytest.fixture
 def audited(tmp_path, dicom_bytes):
     """A closed database with an import, a two-turn conversation and an annotation."""
-    from cases import AnnotationWrite, Box, Verdict
+    from cases import AnnotationWrite, Box, Geometry, Verdict
 
     db = tmp_path / "casebook.duckdb"
     with open_store(db) as store:
@@ -35,7 +35,7 @@ def audited(tmp_path, dicom_bytes):
                 case_id=outcome.case_id,
                 image_id=outcome.image.image_id,
                 author="attending",
-                geometry=Box(x0=1, y0=1, x1=5, y1=5),
+                geometry=Geometry.from_box(Box(x0=1, y0=1, x1=5, y1=5)),
                 label="nodule",
                 verdict=Verdict.AGREE,
             )

@@ -21,10 +21,10 @@ from cases import (
     CaseQuery,
     CaseSort,
     DatabaseLocked,
+    Geometry,
     InvalidDatabase,
     InvalidRecord,
     MeasurementWrite,
-    Polygon,
     RecordNotFound,
     SchemaTooNew,
     SignMatchWrite,
@@ -67,7 +67,7 @@ def test_a_turn_is_stored_with_everything_it_wrote(store, conversation):
         "sections": [{"title": "肺部表现", "anchors": ["A1"]}]
     }
     assert [a.anchor_id for a in again.anchors] == ["A1", "A2"]
-    assert again.anchors[0].geometry == Box(x0=40, y0=100, x1=70, y1=130)
+    assert again.anchors[0].geometry == Geometry.from_box(Box(40, 100, 70, 130))
     assert again.measurements[0].value_mm == 47.3
     assert [s.status for s in again.sign_matches] == [
         SignStatus.MET,
@@ -86,10 +86,10 @@ def test_anchors_after_turn_replays_each_turn_without_updates(store, conversatio
     after_second = {s.anchor.anchor_id: s for s in store.anchors_after_turn(cid, 2)}
 
     assert set(after_first) == {"A1", "A2"}
-    assert isinstance(after_first["A1"].anchor.geometry, Box)
+    assert after_first["A1"].anchor.geometry.kind == "box"
     assert after_first["A1"].status_in_turn is AnchorStatus.CREATED
     assert set(after_second) == {"A1", "A2", "A3"}
-    assert isinstance(after_second["A1"].anchor.geometry, Polygon)
+    assert after_second["A1"].anchor.geometry.kind == "polygon"
     assert after_second["A1"].status_in_turn is AnchorStatus.REFINED
     assert after_second["A2"].status_in_turn is AnchorStatus.REFERENCED
     assert after_second["A2"].anchor.turn_index == 1
@@ -244,7 +244,7 @@ def test_annotations_link_to_turns_and_anchors(store, conversation):
             case_id=conversation.case_id,
             image_id=conversation.image_id,
             author="attending@example.org",
-            geometry=Box(x0=38, y0=98, x1=72, y1=133),
+            geometry=Geometry.from_box(Box(x0=38, y0=98, x1=72, y1=133)),
             label="nodule",
             verdict=Verdict.AGREE,
             note="agree with A1",

@@ -11,8 +11,7 @@ from dashboard.components.findings import (
 )
 from dashboard.components.frame import PageContext
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
-from engine.geometry import Geometry
-from kernel import CalibrationSource
+from kernel import CalibrationSource, Geometry
 from ontology import load_vocabulary
 from services.access import AuthMode, Identity, PageId, Role
 from services.overlay import OverlayItem

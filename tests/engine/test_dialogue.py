@@ -181,6 +181,23 @@ def test_seed_turn3_measures_to_the_hilum_with_the_pixel_spacing(seed_analysis):
     assert verdict in t3.answer_text
 
 
+@pytest.mark.parametrize(
+    "question", ["A1离右肺门大概多远", "how far is A1 from the right hilum"]
+)
+def test_a_distance_read_as_a_measurement_is_still_measured_to_the_hilum(
+    seed_analysis, question
+):
+    _, turns = run(seed_analysis, [SEED_EN[0], question])
+    turn = turns[1]
+    assert turn.intent is IntentKind.MEASUREMENT
+    lesion = next(a for a in turn.anchors if a.id == "A1")
+    hilum = next(a for a in turn.anchors if a.region == "right_hilum")
+    distance = next(m for m in turn.measurements if m.kind == "center_to_hilum")
+    expected = math.dist(lesion.center, hilum.center) * SPACING
+    assert distance.value_mm == pytest.approx(expected, rel=1e-6)
+    assert f"{distance.value_mm / 10:.1f} cm" in turn.answer_text
+
+
 def test_distances_follow_the_calibration(phantom):
     candidates = [Candidate(phantom.nodules[0][:2], phantom.nodules[0][2], 0.9)]
     near = analyse(phantom, candidates, spacing=0.2, key="a")
@@ -818,3 +835,13 @@ def test_the_cardiothoracic_ratio_note_names_a_lateral_view(
     if "ratio" not in answer:
         pytest.skip("this phantom's answer gives no cardiothoracic ratio")
     assert said in answer and not_said not in answer
+
+
+def test_a_question_narrowed_to_one_side_lists_what_that_side_holds(seed_analysis):
+    # the seed film's nodule lies in the right lung: narrowing the question to each side
+    # lists that side's findings, where a yes/no repeat would answer for the whole film
+    _, (_, left) = run(seed_analysis, ["what nodules are there", "left lung only"])
+    _, (_, right) = run(seed_analysis, ["有哪些异常", "只看右肺"])
+    assert left.intent is right.intent is IntentKind.LIST
+    assert "0 nodules or masses detected in the left lung" in left.answer_text
+    assert "右肺共检出 1 处" in right.answer_text

@@ -8,6 +8,7 @@ import engine.dialogue
 ORDER = [
     "records",
     "phrases",
+    "homophones",
     "query",
     "facts",
     "anchoring",

@@ -5,14 +5,16 @@ import pytest
 
 from engine.geometry import (
     Box,
-    Geometry,
     clock_position,
     estimate_calibration,
+    geometry_center,
+    mask_geometry,
     measure,
     rle_decode,
     rle_encode,
 )
 from engine.model import Calibration, CalibrationSource
+from kernel import Geometry
 
 
 def cal(row: float, col: float, source=CalibrationSource.PIXEL_SPACING) -> Calibration:
@@ -95,7 +97,7 @@ def test_rle_round_trip():
         Geometry.polygon([(0, 0), (10, 0), (5, 8)]),
         Geometry.point((3.5, 4.5)),
         Geometry.line((0, 0), (10, 10)),
-        Geometry.mask(np.eye(6, dtype=bool)),
+        mask_geometry(np.eye(6, dtype=bool)),
     ],
 )
 def test_geometry_json_round_trip(geometry):
@@ -107,6 +109,33 @@ def test_bad_geometry_is_refused_with_the_reason():
         Geometry.polygon([(0, 0), (1, 1)])
     with pytest.raises(ValueError, match="unknown geometry type"):
         Geometry.from_json({"type": "circle"})
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_masks_box_read_from_its_runs_matches_the_decoded_pixels(seed):
+    # kernel.Geometry finds a mask's box from the run lengths alone (no numpy there);
+    # runs that wrap onto the next row, start at pixel 0 or end the grid included.
+    rng = np.random.default_rng(seed)
+    rows, cols = (int(n) for n in rng.integers(1, 30, size=2))
+    mask = rng.random((rows, cols)) > rng.choice([0.5, 0.95, 0.999])
+    if seed == 0:
+        mask[:] = False
+        mask[2 % rows, cols - 1] = True
+        mask[(2 + 1) % rows, 0] = True  # one run across a row boundary
+    geometry = mask_geometry(mask)
+    ys, xs = np.nonzero(rle_decode(geometry.rle, (rows, cols)))
+    expected = (
+        Box(0, 0, 0, 0)
+        if xs.size == 0
+        else Box(int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1)
+    )
+    assert geometry.bounding_box() == expected
+
+
+def test_the_center_of_a_polygon_is_its_centroid():
+    triangle = Geometry.polygon([(0, 0), (9, 0), (0, 9)])
+    assert geometry_center(triangle) == pytest.approx((3, 3))
+    assert geometry_center(Geometry.line((0, 0), (10, 4))) == (5, 2)
 
 
 def test_box_iou():

@@ -36,7 +36,7 @@ def test_the_dev_corpus_is_read_at_the_target_accuracy(capsys):
 HELDOUT_FLOOR = 0.75
 
 
-@pytest.mark.parametrize("name", ["heldout.jsonl", "heldout2.jsonl", "heldout3.jsonl"])
+@pytest.mark.parametrize("name", [f"heldout{n}.jsonl" for n in ("", 2, 3, 4, 5)])
 def test_the_heldout_corpus_is_measured_and_does_not_regress(capsys, name):
     report = evaluate(CORPUS / name)
     with capsys.disabled():

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import math
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image as PILImage
 
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
-from engine.geometry import Box, Geometry
+from kernel import Box, Geometry
 from services import overlay
 from services.overlay import (
     Badge,
@@ -597,3 +600,42 @@ def test_labels_of_anchors_that_share_a_corner_do_not_cover_each_other():
             assert not overlay._overlaps(a, b), (a, b)
         assert a[0] >= 0 and a[1] >= 0 and a[2] <= 500 and a[3] <= 400
     assert tags[0]["left"] == pytest.approx(50.0)  # the first keeps its place
+
+
+# ------------------------------------------------------------------ one palette
+
+ROOT = Path(__file__).resolve().parents[2]
+# The files that draw the overlay: the live canvas, the exported PNG, the drawing widget.
+DRAWING = (
+    "services/overlay.py",
+    "services/render.py",
+    "dashboard/components/canvas.py",
+)
+CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}\b|rgba?\(")
+
+
+def _colour_literals(source: str) -> list[str]:
+    """CSS colour strings and 3- or 4-int tuples of 0..255 written in the code."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if CSS_COLOUR.search(node.value):
+                found.append(f"{node.lineno}: {node.value!r}")
+        elif isinstance(node, ast.Tuple) and len(node.elts) in (3, 4):
+            values = [getattr(e, "value", None) for e in node.elts]
+            if all(type(v) is int and 0 <= v <= 255 for v in values):
+                found.append(f"{node.lineno}: {tuple(values)}")
+    return found
+
+
+@pytest.mark.parametrize("path", DRAWING)
+def test_the_overlay_colours_come_from_the_one_palette(path):
+    # The canvas and the exported PNG draw the same marks: a colour written in one of
+    # them, not in services/palette.py, is the second palette the overlay once had.
+    found = _colour_literals((ROOT / path).read_text(encoding="utf-8"))
+    assert not found, f"{path}: name these colours in services/palette.py: {found}"
+
+
+def test_the_colour_scan_sees_css_and_rgba_tuples():
+    source = 'a = "rgba(1, 2, 3, 0.5)"\nb = "#ffffff"\nc = fade((255, 152, 0, 153))\n'
+    assert len(_colour_literals(source)) == 3

@@ -20,8 +20,7 @@ from cases import open_store
 from cases.phantom import make_phantom, seed_scenario_spec
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.backends.embedded import EmbeddedBackend
-from engine.geometry import Geometry
-from kernel import CalibrationSource
+from kernel import CalibrationSource, Geometry
 from services import exports, overlay, quantities, render, workflows
 from services.overlay import DisplayImage, OverlayItem
 from tests.demo_fixtures import fake_analysis_cache

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from cases import AnnotationWrite, Box, InvalidRecord, Verdict, open_store
+from cases import AnnotationWrite, Box, Geometry, InvalidRecord, Verdict, open_store
 from cases.backup import backup_store, restore_backup
 from services.exports import (
     export_conversation,
@@ -21,7 +21,7 @@ def test_each_write_names_its_actor(seed_copy, tmp_path):
                 case_id="C000001",
                 image_id=image.image_id,
                 author="attending@example.org",
-                geometry=Box(x0=100, y0=200, x1=140, y1=240),
+                geometry=Geometry.from_box(Box(x0=100, y0=200, x1=140, y1=240)),
                 label="nodule",
                 verdict=Verdict.AGREE,
                 conversation_id=1,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from cases import AnnotationWrite, Box, Verdict, open_store
+from cases import AnnotationWrite, Box, Geometry, Verdict, open_store
 from cli.main import main
 from tests.cases.old_databases import write_as_before_0005
 
@@ -22,7 +22,7 @@ def _annotate(db):
                 case_id="C000001",
                 image_id=image.image_id,
                 author="attending@example.org",
-                geometry=Box(x0=100, y0=200, x1=140, y1=240),
+                geometry=Geometry.from_box(Box(x0=100, y0=200, x1=140, y1=240)),
                 label="nodule",
                 verdict=Verdict.AGREE,
                 conversation_id=1,

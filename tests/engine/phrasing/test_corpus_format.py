@@ -21,7 +21,13 @@ HERE = Path(__file__).parent
 HELDOUT = HERE / "heldout.jsonl"
 # Each held-out round is written by someone who never read the parser; a later round
 # measures what the parser learnt from the dev lines written after the earlier one.
-HELDOUTS = (HELDOUT, HERE / "heldout2.jsonl", HERE / "heldout3.jsonl")
+HELDOUTS = (
+    HELDOUT,
+    HERE / "heldout2.jsonl",
+    HERE / "heldout3.jsonl",
+    HERE / "heldout4.jsonl",
+    HERE / "heldout5.jsonl",
+)
 DEV = HERE / "dev.jsonl"
 MIN_PER_GROUP = 35
 
