@@ -204,13 +204,6 @@ def test_follow_ups_sent_150_ms_apart_are_all_answered_in_one_conversation(tmp_p
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=False,
-    reason="known defect (issue 15): in about 1 run in 3 under load one session's last "
-    "follow-ups open a second conversation (40 of 40 stored, in 9 conversations): a "
-    "send reaches the server before the browser applied the picker that the run which "
-    "adopted the new conversation drew; see the timeline this test prints",
-)
 def test_eight_browser_sessions_of_five_questions_store_forty_turns(tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -235,6 +228,22 @@ def test_eight_browser_sessions_of_five_questions_store_forty_turns(tmp_path):
         f"\n{sessions} browser sessions x {len(FIVE)} questions: {total} of 40 stored"
     )
     timeline = _timeline(db)  # when each conversation and turn was written
+    # Never lost, never twice, never out of order: each conversation holds a run of the
+    # five questions in the order they were sent.
+    assert total == sessions * len(FIVE), timeline
+    assert all(_in_order_run(questions) for questions in stored.values()), timeline
+    if len(stored) > sessions:
+        # Known defect, left open: in about 1 run in 3 under load one session's last
+        # follow-ups open a second conversation, because a send reaches the server before
+        # the browser applied the picker drawn by the run that adopted the new one.
+        pytest.xfail(f"issue 15: a session split across conversations\n{timeline}")
     assert len(stored) == sessions, timeline  # one conversation per session, none empty
     assert all(questions == list(FIVE) for questions in stored.values()), timeline
-    assert total == sessions * len(FIVE)
+
+
+def _in_order_run(questions: list[str]) -> bool:
+    """Whether the questions are consecutive questions of FIVE, in the order sent."""
+    five = list(FIVE)
+    return any(
+        questions == five[start : start + len(questions)] for start in range(len(five))
+    )
