@@ -319,6 +319,29 @@ def _tracking(
     return hd.sr.TrackingIdentifier(uid=uid, identifier=text[:64])
 
 
+def _image_group(
+    store: CaseStore,
+    conversation: Conversation,
+    source: SrSource,
+    algorithm: hd.sr.AlgorithmIdentification,
+    key: str,
+    text: str,
+    evaluations: list[hd.sr.QualitativeEvaluation],
+) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+    """An image-level measurement group: evaluations that no region carries."""
+    return hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=_tracking(store, conversation, key, text),
+        algorithm_id=algorithm,
+        qualitative_evaluations=evaluations or None,
+        source_images=[
+            hd.sr.SourceImageForMeasurementGroup(
+                referenced_sop_class_uid=str(source.dataset.SOPClassUID),
+                referenced_sop_instance_uid=str(source.dataset.SOPInstanceUID),
+            )
+        ],
+    )
+
+
 def build_structured_report(
     store: CaseStore, conversation_id: int, *, software_version: str
 ) -> bytes:
@@ -385,34 +408,40 @@ def build_structured_report(
                 qualitative_evaluations=evaluations or None,
             )
         )
-    image_groups = []
-    for profile in dict.fromkeys(s.profile_id for s in signs):
-        unanchored = [
-            _evaluation(s)
-            for s in signs
-            if s.profile_id == profile and not s.evidence_anchor_ids
-        ]
-        if unanchored:
-            image_groups.append(
-                hd.sr.MeasurementsAndQualitativeEvaluations(
-                    tracking_identifier=_tracking(
-                        store,
-                        conversation,
-                        f"profile:{profile}",
-                        f"scorecard {profile}",
-                    ),
-                    algorithm_id=algorithm,
-                    qualitative_evaluations=unanchored,
-                    source_images=[
-                        hd.sr.SourceImageForMeasurementGroup(
-                            referenced_sop_class_uid=str(source.dataset.SOPClassUID),
-                            referenced_sop_instance_uid=str(
-                                source.dataset.SOPInstanceUID
-                            ),
-                        )
-                    ],
-                )
+    image_groups = [
+        _image_group(
+            store,
+            conversation,
+            source,
+            algorithm,
+            f"profile:{profile}",
+            f"scorecard {profile}",
+            evaluations,
+        )
+        for profile in dict.fromkeys(s.profile_id for s in signs)
+        if (
+            evaluations := [
+                _evaluation(s)
+                for s in signs
+                if s.profile_id == profile and not s.evidence_anchor_ids
+            ]
+        )
+    ]
+    if not groups and not image_groups:
+        # The engine marked nothing on the film (and no scorecard was asked for): the
+        # report still says which image was read, by whom, with an empty image group,
+        # since TID 1500 needs at least one measurement group.
+        image_groups.append(
+            _image_group(
+                store,
+                conversation,
+                source,
+                algorithm,
+                "image",
+                f"conversation {conversation_id}: nothing marked",
+                [],
             )
+        )
 
     observer = hd.sr.ObserverContext(
         observer_type=codes.DCM.Device,

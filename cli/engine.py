@@ -6,6 +6,7 @@ import argparse
 import secrets
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,15 +74,26 @@ def _backend(args: argparse.Namespace) -> Any:
 
 
 def load_radiograph(
-    path: Path, spacing_mm: float | None, view: str | None = None
+    path: Path,
+    spacing_mm: float | None,
+    view: str | None = None,
+    *,
+    warn: Callable[[str], None] | None = None,
 ) -> Any:
-    """Read an image file into an engine Radiograph without storing anything."""
+    """Read an image file into an engine Radiograph without storing anything.
+
+    ``warn`` receives each intake warning (an implausible spacing, a small image, ...),
+    which an import would store with the image.
+    """
     from cases import read_image_file
     from cases.display import decoded_display
     from engine.model import Radiograph
 
     # A throwaway salt: UIDs are remapped but nothing is kept.
     decoded = read_image_file(path, salt=secrets.token_bytes(16), spacing_mm=spacing_mm)
+    if warn is not None:
+        for issue in decoded.issues:
+            warn(issue.message)
     return Radiograph(
         pixels=decoded_display(decoded),
         calibration=decoded.calibration,
@@ -111,7 +123,12 @@ def run_ask(args: argparse.Namespace) -> int:
     if target.exists():
         from services.workflows import analysis_cache
 
-        radiograph = load_radiograph(target, args.spacing_mm, args.view)
+        radiograph = load_radiograph(
+            target,
+            args.spacing_mm,
+            args.view,
+            warn=lambda message: print(f"warning: {message}", file=sys.stderr),
+        )
         started = time.perf_counter()
         analysis = analysis_cache().get(radiograph)
         conversation = Conversation(

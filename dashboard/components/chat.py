@@ -9,7 +9,7 @@ import streamlit as st
 
 import cases
 from dashboard import feedback, resources
-from dashboard.components import canvas
+from dashboard.components import canvas, pickers
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
 from dashboard.state import SessionKey
@@ -232,7 +232,7 @@ def submit_from_input(
     a new one. It is an id, not a flag: the input was drawn before the run adopted the
     conversation a first question opened, and the next question belongs there.
     """
-    chosen = st.session_state.get(conversation_key)
+    chosen = pickers.pinned_conversation(conversation_key)
     conversation_id = (
         chosen
         if isinstance(chosen, int) and chosen > 0 and chosen != read_only
@@ -268,7 +268,7 @@ def adopt(
     adopted = queue.adopt_new_conversation()
     if adopted is None:
         return None
-    st.session_state[key] = adopted
+    pickers.select_adopted(key, adopted)
     return store.get_conversation(adopted)
 
 

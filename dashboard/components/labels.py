@@ -9,6 +9,7 @@ from cases.worklist import ReviewStatus
 from dashboard import feedback
 from dashboard.components.frame import PageContext
 from dashboard.components.text import escape
+from services import access
 from services.access import Right
 
 
@@ -54,6 +55,9 @@ def editor(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:
         )
         if st.form_submit_button(ctx.t("labels.save")):
             with feedback.guard(user_input=True):
+                access.require(
+                    ctx.identity, Right.ANNOTATE
+                )  # server side, not the page
                 store.set_case_labels(
                     case_id,
                     title=title,

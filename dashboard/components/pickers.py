@@ -109,6 +109,37 @@ def conversation_picker(
     )
 
 
+def select_adopted(key: str, conversation_id: int) -> None:
+    """Select the conversation a question queue opened (see ``pinned_conversation``)."""
+    st.session_state[key] = conversation_id
+    st.session_state[f"{key}-adopted"] = conversation_id
+
+
+def picker_drawn(key: str) -> None:
+    """Remember the value the conversation picker under ``key`` was drawn with."""
+    drawn = st.session_state.get(key)
+    st.session_state[f"{key}-drawn"] = drawn
+    if st.session_state.get(f"{key}-adopted") == drawn:
+        del st.session_state[f"{key}-adopted"]  # the browser shows it now
+
+
+def pinned_conversation(key: str) -> object:
+    """The conversation the reader sees: the picker's value, unless it is stale.
+
+    ``adopt`` selects the conversation a first question opened by setting the picker's
+    state. When a send interrupts that run before the picker reaches the browser, the
+    rerun brings back the browser's old value ("new conversation"), and the follow-up
+    would open a second conversation (seen with eight sessions sending 150 ms apart).
+    A value equal to the one last drawn is not the reader's choice: the adopted
+    conversation stands until the picker has shown it.
+    """
+    chosen = st.session_state.get(key)
+    adopted = st.session_state.get(f"{key}-adopted")
+    if adopted is not None and chosen == st.session_state.get(f"{key}-drawn"):
+        return adopted
+    return chosen
+
+
 def image_picker(
     ctx: PageContext, images: Sequence[cases.Image], *, key: str
 ) -> cases.Image:

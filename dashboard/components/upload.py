@@ -36,11 +36,17 @@ def import_files(
     store: cases.CaseStore,
     files: list[tuple[str, bytes]],
     *,
-    actor: str,
+    identity: access.Identity,
     spacing_mm: float | None,
     progress: object,
 ) -> list[FileResult]:
-    """Import files one by one (each in its own transaction); a refused file stops nothing."""
+    """Import files one by one (each in its own transaction); a refused file stops nothing.
+
+    Raises:
+        PermissionDenied: the person may not import (checked here, on the server).
+    """
+    access.require(identity, Right.IMPORT)
+    actor = identity.actor
     results: list[FileResult] = []
     total = len(files)
     for number, (name, data) in enumerate(files, start=1):
@@ -119,7 +125,7 @@ def panel(ctx: PageContext, store: cases.CaseStore) -> None:
             done = import_files(
                 store,
                 [(f.name, f.getvalue()) for f in files or []],
-                actor=ctx.actor,
+                identity=ctx.identity,
                 spacing_mm=spacing or None,
                 progress=bar,
             )

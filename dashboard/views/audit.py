@@ -7,7 +7,8 @@ import streamlit as st
 from dashboard import feedback, resources, state
 from dashboard.components import audit_view, frame
 from dashboard.state import SessionKey
-from services.access import PageId
+from services import access
+from services.access import PageId, Right
 
 ctx = frame.open_page(PageId.AUDIT)
 with feedback.guard(stop=True):
@@ -146,6 +147,7 @@ st.dataframe(
 
 def _record_export() -> None:
     with feedback.guard():
+        access.require(ctx.identity, Right.AUDIT)  # a callback: the page check is past
         store.record_export(
             actor=ctx.actor,
             kind="audit_csv",

@@ -21,7 +21,7 @@ from dashboard.components import (
 )
 from dashboard.components.text import escape
 from dashboard.state import SessionKey
-from services import overlay, workflows
+from services import access, overlay, workflows
 from services.access import PageId, Right
 from services.overlay import Layer, OverlayItem, SavedBox
 
@@ -78,6 +78,9 @@ def mark_control(
     )
     if chosen != current:
         with feedback.guard():
+            # Server side: the author marks with the right to ask, anyone else must review.
+            own = conversation.created_by == ctx.actor
+            access.require(ctx.identity, Right.ASK if own else Right.ANNOTATE)
             store.mark_conversation(
                 conversation.conversation_id, chosen, actor=ctx.actor
             )
@@ -337,6 +340,7 @@ with picker_area:
         pickers.conversation_picker(
             ctx, conversations, key=conversation_key, allow_new=ctx.can(Right.ASK)
         )
+        pickers.picker_drawn(conversation_key)
     if conversation is None and ctx.can(Right.ASK):
         c2.selectbox(
             ctx.t("case.backend"),

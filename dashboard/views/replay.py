@@ -16,8 +16,8 @@ from dashboard.components.text import escape
 from dashboard.state import SessionKey
 from engine.anchors import AnchorKind
 from engine.geometry import Box
-from services import overlay, workflows
-from services.access import PageId
+from services import access, overlay, workflows
+from services.access import Identity, PageId, Right
 from services.overlay import BoxScore, OverlayItem, SavedBox
 
 QUIZ_KINDS = (
@@ -55,7 +55,7 @@ QUIZ_ACTION = "quiz.score"
 
 def record_score(
     store: cases.CaseStore,
-    actor: str,
+    identity: Identity,
     conversation_id: int,
     turn: int,
     target: QuizTarget,
@@ -63,8 +63,9 @@ def record_score(
 ) -> None:
     """Keep the learner's result (in the audit log, so it is theirs and tamper-evident)."""
     with feedback.guard():
+        access.require(identity, Right.VIEW)  # a learner's own score needs only to view
         store.record_event(
-            actor=actor,
+            actor=identity.actor,
             action=QUIZ_ACTION,
             entity_type="conversation",
             entity_id=str(conversation_id),
@@ -343,7 +344,7 @@ with left:
                 )
                 record_score(
                     store,
-                    ctx.actor,
+                    ctx.identity,
                     conversation.conversation_id,
                     number,
                     target,

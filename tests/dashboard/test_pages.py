@@ -14,6 +14,7 @@ from cases import open_store
 from cases.worklist import WorklistQuery
 from dashboard.state import SessionKey
 from ontology import load_vocabulary
+from services.access import AuthMode, Identity, Role
 
 PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
 SEED_CASE = "C000001"  # the demo's first film: the seed scenario phantom
@@ -237,6 +238,14 @@ def test_the_pager_moves_through_pages(app_env, tmp_path, small_png):
     assert "Page 1 of 2" in texts(at)
 
 
+TESTER = Identity(
+    actor="local:tester",
+    display_name="tester",
+    roles=frozenset({Role.REVIEWER}),
+    mode=AuthMode.LOCAL,
+)
+
+
 def test_upload_imports_each_file_and_reports_issues_and_refusals(tmp_path, small_png):
     from dashboard.components.upload import import_files
 
@@ -256,7 +265,7 @@ def test_upload_imports_each_file_and_reports_issues_and_refusals(tmp_path, smal
                 ("junk.dcm", b"not an image"),
                 ("a-again.png", small_png(1)),
             ],
-            actor="local:tester",
+            identity=TESTER,
             spacing_mm=None,
             progress=bar,
         )
@@ -281,7 +290,7 @@ def test_an_upload_of_stored_pixels_with_another_spacing_says_it_was_not_applied
             import_files(
                 store,
                 [("a.png", small_png(1))],
-                actor="local:tester",
+                identity=TESTER,
                 spacing_mm=mm,
                 progress=Bar(),
             )[0]
@@ -879,3 +888,27 @@ def test_an_intake_warning_is_words_without_its_code(app_env, demo_db):
     at = open_page(app_env(demo_db), "case", id="C000004")
     warned = " ".join(str(w.value) for w in at.warning)
     assert "no pixel spacing" in warned and "no_calibration" not in warned
+
+
+def test_an_upload_by_a_role_without_import_is_refused_on_the_server(
+    tmp_path, small_png
+):
+    from dashboard.components.upload import import_files
+    from services.access import PermissionDenied
+
+    reader = Identity(
+        actor="local:r",
+        display_name="r",
+        roles=frozenset({Role.READER}),
+        mode=AuthMode.LOCAL,
+    )
+    with open_store(tmp_path / "up.duckdb") as store:
+        with pytest.raises(PermissionDenied):
+            import_files(
+                store,
+                [("a.png", small_png(1))],
+                identity=reader,
+                spacing_mm=None,
+                progress=None,
+            )
+        assert store.list_cases().total == 0

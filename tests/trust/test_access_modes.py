@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ast
+import inspect
+from pathlib import Path
+
 import pytest
 
 from cli.main import main
@@ -92,3 +96,91 @@ def test_sign_in_lifts_the_need_for_the_flag(tmp_path, monkeypatch):
     secrets.write_text('[auth]\nredirect_uri = "https://x/oauth2callback"\n')
     monkeypatch.setattr(cli.serve, "SECRETS_FILES", (secrets,))
     assert cli.serve._unauthenticated_exposure("0.0.0.0", allowed=False) is None
+
+
+# --------------------------------------------------------------------------- writes
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+READS = ("find_", "list_", "search_", "get_", "load_", "read_only_reason")
+# Writes whose own function cannot check, each with the caller that does: the question
+# queue's worker opens the session for a question whose submit (components/chat.py)
+# passed ``require``; resources.save_setting is called by views/settings.py after it.
+CHECKED_BY_CALLER = {
+    ("components/chat.py", "_open"),
+    ("resources.py", "save_setting"),
+}
+
+
+def _writes() -> set[str]:
+    """Every callable the dashboard can reach that writes: it takes an actor or a *Write."""
+    import cases
+    from dashboard import resources
+    from services import question_queue, workflows
+
+    owners = (cases.CaseStore, question_queue.QuestionQueue, workflows, resources)
+    names = set()
+    for owner in owners:
+        for name, value in inspect.getmembers(owner, callable):
+            try:
+                parameters = inspect.signature(value).parameters
+            except (TypeError, ValueError):
+                continue
+            writes = "actor" in parameters or any(
+                str(p.annotation).endswith("Write") for p in parameters.values()
+            )
+            if writes and not name.startswith(("_", *READS)):
+                names.add(name)
+    return names
+
+
+def _called(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            return func.attr
+        if isinstance(func, ast.Name):
+            return func.id
+    return None
+
+
+def _own_nodes(scope: ast.AST) -> list[ast.AST]:
+    """A function's (or module's) nodes, without those of functions and classes in it."""
+    found: list[ast.AST] = []
+    stack = list(ast.iter_child_nodes(scope))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            continue
+        found.append(node)
+        stack.extend(ast.iter_child_nodes(node))
+    return found
+
+
+def _unchecked_writes() -> list[str]:
+    writes = _writes()
+    found = []
+    for path in sorted(DASHBOARD.rglob("*.py")):
+        module = str(path.relative_to(DASHBOARD))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        scopes = [
+            n for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.Module)
+        ]
+        for scope in scopes:
+            own = _own_nodes(scope)
+            name = getattr(scope, "name", "<module>")
+            calls = {_called(n) for n in own}
+            if "require" in calls or (module, name) in CHECKED_BY_CALLER:
+                continue
+            found += [f"{module}:{name} calls {c}" for c in sorted(calls & writes)]
+    return found
+
+
+def test_every_dashboard_write_checks_its_right_where_it_writes():
+    """A write whose right was checked only when the page was drawn is not checked.
+
+    Callbacks (a chat submit, a download's on_click) run before the page script, and a
+    form's submit acts on what an earlier run showed, so each write must call
+    ``access.require`` in the function that writes.
+    """
+    assert _writes() >= {"add_annotation", "set_case_labels", "submit", "import_bytes"}
+    assert _unchecked_writes() == []

@@ -145,3 +145,22 @@ def test_markdown_exports_escape_markdown(seed_copy, seed_cache, tmp_path):
             "[x](",
         ):
             assert live not in text, (path.name, live)
+
+
+@pytest.mark.parametrize("typed", ["1e-300", "0.001", "9.5"])
+def test_an_implausible_spacing_for_a_file_is_named_when_asked_directly(
+    tmp_path, seed_phantom, capsys, typed
+):
+    """`casebook ask FILE --spacing-mm` stores nothing, but still says what it ignored."""
+    from PIL import Image as PILImage
+
+    from cli.main import main
+
+    film = tmp_path / "film.png"
+    PILImage.fromarray((seed_phantom.pixels * 255).astype("uint8")).save(film)
+    code = main(["ask", str(film), "--spacing-mm", typed, "-q", "How large is it?"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert f"--spacing-mm of {float(typed):g} mm per pixel" in captured.err
+    assert "plausible range" in captured.err
+    assert not re.search(r"\b(nan|inf)\b", captured.out, re.IGNORECASE)

@@ -119,3 +119,25 @@ def test_eight_sessions_of_five_questions_store_forty_turns(seed_copy, seed_cach
     assert len(new) == 8 and total == 40
     for turns in stored.values():
         assert [t.question for t in turns] == list(questions)
+
+
+def test_a_stale_picker_value_does_not_open_a_second_conversation(monkeypatch):
+    """The page adopted conversation 7, but a send interrupted that run before the
+    picker reached the browser, whose old value ("new", 0) came back with the rerun.
+    """
+    from dashboard.components import pickers
+
+    key = "conversation-img"
+    state = {key: 0}
+    monkeypatch.setattr(pickers.st, "session_state", state)
+    pickers.picker_drawn(key)  # the first run drew the picker on "new"
+    state[key] = state[f"{key}-adopted"] = 7  # what ``adopt`` does
+    state[key] = 0  # the browser's stale value, restored by the rerun
+    assert pickers.pinned_conversation(key) == 7
+
+    state[key] = 7
+    pickers.picker_drawn(key)  # the picker has shown 7 to the reader
+    state[key] = 0  # now "new" is the reader's own choice
+    assert pickers.pinned_conversation(key) == 0
+    state[key] = 3
+    assert pickers.pinned_conversation(key) == 3

@@ -169,3 +169,60 @@ def test_a_backup_leaves_orphan_files_behind(seed_copy, tmp_path, capsys):
     )
     assert not copied.exists()
     assert (tmp_path / "b" / "manifest.json").is_file()
+
+
+def test_free_text_uids_leave_no_trace_and_the_sr_still_exports(
+    tmp_path, seed_phantom, capsys
+):
+    """Issue 15 item 3, end to end: import, converse, show --json, export sr.
+
+    The engine finds nothing on this film (no nodule), so the report also has no region
+    to carry: it still exports, with one image-level group.
+    """
+    import dataclasses
+
+    from engine.backends.embedded import EmbeddedBackend
+    from services import workflows
+    from tests.trust.conftest import fake_cache
+
+    canary = "CANARY^FREE TEXT"
+    ds = pydicom.dcmread(
+        io.BytesIO(phantom_dicom_bytes(seed_phantom, DicomOptions(uid_seed="uid")))
+    )
+    ds.SOPClassUID = ds.file_meta.MediaStorageSOPClassUID = canary
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = "CANARY.STUDY", "1.2.CANARY"
+    ds.FrameOfReferenceUID = "CANARYFOR"
+    source = tmp_path / "f.dcm"
+    ds.save_as(source, enforce_file_format=False)
+    db = tmp_path / "c.duckdb"
+    assert run(capsys, "import", source, "--db", db)[0] == 0
+    clean = dataclasses.replace(
+        seed_phantom, truth=dataclasses.replace(seed_phantom.truth, nodules=())
+    )
+    with open_store(db) as store:
+        session = workflows.start_session(
+            store,
+            "C000001",
+            backend=EmbeddedBackend(),
+            actor="t",
+            cache=fake_cache(clean),
+        )
+        workflows.ask(store, session, "肺部是否有异常?", actor="t")
+    code, shown, err = run(capsys, "--json", "show", "C000001", "--db", db)
+    assert code == 0, err
+    code, _, err = run(
+        capsys, "export", "sr", "1", "--out", tmp_path / "sr.dcm", "--db", db
+    )
+    assert code == 0, err
+    sr = pydicom.dcmread(tmp_path / "sr.dcm")
+    (groups,) = [
+        item
+        for item in sr.ContentSequence
+        if item.ConceptNameCodeSequence[0].CodeMeaning == "Imaging Measurements"
+    ]
+    assert len(groups.ContentSequence) == 1  # the image-level group
+    files = b"".join(
+        p.read_bytes() for p in tmp_path.rglob("*") if p.is_file() and p != source
+    )
+    everything = files + shown.encode()
+    assert b"CANARY" not in everything
