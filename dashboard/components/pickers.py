@@ -101,7 +101,7 @@ def conversation_picker(
         label or ctx.t("pick.conversation"),
         options,
         format_func=lambda cid: (
-            ctx.t("pick.new_conversation")
+            ctx.t("pick.new_conversation") + _generation_mark(key)
             if cid == NEW
             else conversation_label(ctx, by_id[cid])
         ),
@@ -113,6 +113,19 @@ def select_adopted(key: str, conversation_id: int) -> None:
     """Select the conversation a question queue opened (see ``pinned_conversation``)."""
     st.session_state[key] = conversation_id
     st.session_state[f"{key}-adopted"] = conversation_id
+    st.session_state[f"{key}-last-adopted"] = conversation_id
+    generation = st.session_state.get(f"{key}-generation", 0)
+    st.session_state[f"{key}-generation"] = generation + 1
+
+
+def _generation_mark(key: str) -> str:
+    """Invisible characters that make each adoption's "new conversation" label unique.
+
+    The select box sends its value back as the label. A browser that has not yet shown the
+    picker redrawn after an adoption still sends the earlier label; being unknown now, it
+    arrives as a plain string, not as "new", and ``pinned_conversation`` reads it as stale.
+    """
+    return "\u200b" * (st.session_state.get(f"{key}-generation", 0) % 4)
 
 
 def picker_drawn(key: str) -> None:
@@ -137,6 +150,10 @@ def pinned_conversation(key: str) -> object:
     adopted = st.session_state.get(f"{key}-adopted")
     if adopted is not None and chosen == st.session_state.get(f"{key}-drawn"):
         return adopted
+    if isinstance(chosen, str):
+        # A "new conversation" label from before the last adoption (see _generation_mark):
+        # the reader never saw the picker offer anything but the adopted conversation.
+        return st.session_state.get(f"{key}-last-adopted", chosen)
     return chosen
 
 

@@ -141,3 +141,23 @@ def test_a_stale_picker_value_does_not_open_a_second_conversation(monkeypatch):
     assert pickers.pinned_conversation(key) == 0
     state[key] = 3
     assert pickers.pinned_conversation(key) == 3
+
+
+def test_a_new_conversation_label_from_before_an_adoption_is_stale(monkeypatch):
+    """The select box sends its label back. After the run that adopted conversation 7
+    drew the picker, a browser that had not shown it yet still sends the earlier "new
+    conversation" label; each adoption marks the label anew, so that one is unknown now
+    and arrives as a plain string, never as the reader's choice of "new"."""
+    from dashboard.components import pickers
+
+    key = "conversation-img"
+    state: dict[str, object] = {key: 0}
+    monkeypatch.setattr(pickers.st, "session_state", state)
+    before = pickers._generation_mark(key)
+    pickers.select_adopted(key, 7)
+    pickers.picker_drawn(key)  # drawn on 7, not yet shown by the browser
+    assert pickers._generation_mark(key) != before
+    state[key] = "New conversation" + before  # what the browser sends back
+    assert pickers.pinned_conversation(key) == 7
+    state[key] = 0  # the label drawn now: the reader chose "new"
+    assert pickers.pinned_conversation(key) == 0
