@@ -142,6 +142,17 @@ def settle(page, timeout: float = 120_000) -> None:
     page.wait_for_selector(IDLE, timeout=timeout)
 
 
+def wait_case_page_ready(page, messages: int) -> None:
+    """The case page's "ready": the transcript's messages shown, the film painted, the
+    run settled. Every case-page timing (this bench, the A/B, the profile) stops here."""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
+        timeout=120_000,
+    )
+    page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
+    settle(page)
+
+
 def summary(name: str, samples: list[float], **extra: object) -> dict[str, object]:
     return {
         "benchmark": name,
@@ -204,12 +215,7 @@ def bench_case_open(
         t0 = time.perf_counter()
         page.mouse.click(grid["x"] + 16, grid["y"] + 35 + 32)  # the row's selection box
         page.wait_for_url("**/case?**", timeout=120_000)
-        page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
-            timeout=120_000,
-        )
-        page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
-        settle(page)
+        wait_case_page_ready(page, messages)
         if n:  # the first opening warms the case's caches
             samples.append(time.perf_counter() - t0)
     page.close()
@@ -235,12 +241,7 @@ def bench_case_page(
         page = new_tab(browser, cached)
         t0 = time.perf_counter()
         page.goto(target)
-        page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
-            timeout=120_000,
-        )
-        page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
-        settle(page)
+        wait_case_page_ready(page, messages)
         samples.append(time.perf_counter() - t0)
         page.close()
     return samples

@@ -58,12 +58,7 @@ def fresh_tab(browser, target: str, messages: int) -> float:
     page = browser.new_page(viewport=bench.VIEWPORT)
     t0 = time.perf_counter()
     page.goto(target)
-    page.wait_for_function(
-        f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
-        timeout=120_000,
-    )
-    page.wait_for_function(f"() => ({bench.PAINTED_JS})() > 0", timeout=120_000)
-    bench.settle(page)
+    bench.wait_case_page_ready(page, messages)
     elapsed = time.perf_counter() - t0
     page.close()
     return elapsed

@@ -145,13 +145,9 @@ def open_once(
     page.goto(url)
     if messages is None:
         page.get_by_role("heading", name="hello").wait_for(timeout=120_000)
+        bench.settle(page)
     else:
-        page.wait_for_function(
-            f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
-            timeout=120_000,
-        )
-        page.wait_for_function(f"() => ({bench.PAINTED_JS})() > 0", timeout=120_000)
-    bench.settle(page)
+        bench.wait_case_page_ready(page, messages)
     ready = (time.perf_counter() - t0) * 1000
     after = cpu_seconds(descendants(os.getpid())), cpu_seconds([server_pid])
     marks = page.evaluate(RESOURCES_JS)
