@@ -46,13 +46,15 @@ SEED_ZH = [
     "如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?",
 ]
 
-pytestmark = [
+# Every browser test carries these marks (the other browser test files import them).
+BROWSER_MARKS = [
     pytest.mark.e2e,
     pytest.mark.skipif(
         not CHROMIUM.exists(),
         reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
     ),
 ]
+pytestmark = BROWSER_MARKS
 
 
 def free_port() -> int:

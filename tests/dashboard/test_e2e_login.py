@@ -26,6 +26,7 @@ import pytest
 from cases import open_store
 from tests.dashboard.test_e2e import (
     ARTIFACTS,
+    BROWSER_MARKS,
     CHROME_ARGS,
     CHROMIUM,
     ROOT,
@@ -35,13 +36,7 @@ from tests.dashboard.test_e2e import (
     wait_healthy,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 CLIENT_ID = "casebook-dashboard"
 CLIENT_SECRET = "test-client-secret"

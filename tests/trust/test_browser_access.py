@@ -4,10 +4,9 @@ directly; through a proxy or tunnel (proxy headers) the role is fixed and the si
 
 from __future__ import annotations
 
-import pytest
-
 from cases import open_store
 from tests.dashboard.test_e2e import (
+    BROWSER_MARKS,
     CHROME_ARGS,
     CHROMIUM,
     settle,
@@ -15,13 +14,7 @@ from tests.dashboard.test_e2e import (
     stop,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 PICKER = "Acting as"
 WARNING = "reached through a proxy or tunnel"

@@ -25,6 +25,7 @@ from cases import open_store
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
 from tests.dashboard.test_e2e import (
+    BROWSER_MARKS,
     CHROME_ARGS,
     CHROMIUM,
     ROOT,
@@ -33,13 +34,7 @@ from tests.dashboard.test_e2e import (
     stop,
 )
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason=f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)",
-    ),
-]
+pytestmark = BROWSER_MARKS
 
 FOLLOW_UPS = (
     "肺部是否有异常?",
