@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.dialogue.homophones import load_homophones
+from engine.dialogue.sizes import read_size_bound
 from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
@@ -138,6 +139,7 @@ class Query:
         kind: a kind word of the phrase tables ("nodule", "effusion", "lesion" ...).
         attribute: what is asked about ("size", "calcification", "ctr" ...).
         ordinals: 1-based positions in the order findings were listed ("第二个" is 2).
+        min_mm, max_mm: a size bound on the findings, in mm ("大于1cm的结节" is min 10).
         ellipsis: the question repeats the previous one with a new slot.
         other_side: the question asked for "the other side".
         refusal: why an out-of-scope question is refused, for its wording: one of
@@ -160,6 +162,8 @@ class Query:
     ordinals: tuple[int, ...] = ()
     superlative: str | None = None
     profile: str | None = None
+    min_mm: float | None = None
+    max_mm: float | None = None
     ellipsis: bool = False
     other_side: bool = False
     refusal: str | None = None
@@ -187,7 +191,13 @@ class Query:
             or self.signs
             or self.profile
             or self.mentions
+            or self.sized
         )
+
+    @property
+    def sized(self) -> bool:
+        """Whether the question bounds the findings' size ("anything under 5 mm?")."""
+        return self.min_mm is not None or self.max_mm is not None
 
     def slots(self) -> dict[str, Any]:
         """The labelled slots, in the phrasing corpus's vocabulary (None left out)."""
@@ -205,6 +215,8 @@ class Query:
             "ordinal": self.ordinal,
             "superlative": self.superlative,
             "profile": self.profile,
+            "min_mm": self.min_mm,
+            "max_mm": self.max_mm,
             "ellipsis": self.ellipsis,
         }
         return {k: v for k, v in values.items() if v is not None}
@@ -252,6 +264,10 @@ def understand(
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
+    # "大于1cm的结节": the bound constrains the findings; its words are read no further
+    # (not as a size asked for, nor "bigger than" as a comparison)
+    bound = read_size_bound(text)
+    text = bound.text
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -272,8 +288,12 @@ def understand(
         profile=None if profile is None else str(profile.id),
         anchors=tuple(dict.fromkeys(cue.anchor_ids)),
         ordinals=_ordinals(text),
+        min_mm=bound.min_mm,
+        max_mm=bound.max_mm,
         **_slots(text, mentions, phrases),
     )
+    if bound.unit is not None and query.unit is None:
+        query = replace(query, unit=bound.unit)  # the unit the question names
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     if intent is IntentKind.HELP and query.attribute == "location":
@@ -293,8 +313,20 @@ def understand(
         or _asks_again(query, previous)
         or _restricts(query, previous, phrases)
     ):
-        return _merge(previous, query)
-    return query
+        query = _merge(previous, query)
+    return _sized_focal(query)
+
+
+def _sized_focal(q: Query) -> Query:
+    """A size bound with no kind ("anything under 5 mm?") bounds the focal findings.
+
+    Set after the merge, so "那小于5毫米的呢" after a nodule question keeps the nodule.
+    """
+    if not q.sized or q.kind is not None:
+        return q
+    if q.intent is IntentKind.SCREENING:
+        return replace(q, kind="lesion", intent=IntentKind.PRESENCE)
+    return replace(q, kind="lesion")
 
 
 def places(mentions: list[AnatomyMention]) -> list[AnatomyMention]:
@@ -800,7 +832,7 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.signs or q.kind:
         return False
-    if not (q.names_place or q.anchors or q.ordinals or q.unit):
+    if not (q.names_place or q.anchors or q.ordinals or q.unit or q.sized):
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return (short and not q.cue.demonstrative) or _only_slots(q)
@@ -967,6 +999,9 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         unit=q.unit or before.unit,
         kind=q.kind or before.kind,
         profile=q.profile or before.profile,
+        # a new bound replaces the old one whole ("那小于3cm的呢" after "大于1cm的")
+        min_mm=q.min_mm if q.sized else before.min_mm,
+        max_mm=q.max_mm if q.sized else before.max_mm,
         **_merged_place(previous, q),
         **subject,
     )
