@@ -165,7 +165,11 @@ def _read(
 
 # "within 2 cm of the hilum", "距肺门2cm以内": a distance, not the findings' size
 _DISTANCE_AFTER = re.compile(r"\s*(?:of|from|away|to|离|距)(?![a-z])", re.IGNORECASE)
-_DISTANCE_BEFORE = re.compile(r"(?:离|距|from|to|distance)\S{0,6}\s*$", re.IGNORECASE)
+_DISTANCE_BEFORE = re.compile(
+    r"(?:离|距|from|to|distance)\S{0,6}\s*$"
+    r"|(?:肺门|胸壁|胸膜|膈肌?|hilum|hilar|wall|pleura)\s*(?:周围|旁边?|附近)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def _is_distance(text: str, m: re.Match[str]) -> bool:

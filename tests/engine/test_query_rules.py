@@ -576,3 +576,43 @@ def test_a_place_by_the_diaphragm_is_the_lower_zone(vocabulary, text):
 )
 def test_a_side_said_with_the_chest_is_that_side(vocabulary, text, side):
     assert understand(text, vocabulary).side == side
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("左肺有没有超过一点五公分的结节", 15, None),
+        ("结节里头哪些在8毫米以下", None, 8),
+        ("any masses at least 3cm across?", 30, None),
+        ("nodules between 0.5 and 1 cm?", 5, 10),
+        ("列出5-10mm的病灶", 5, 10),
+        ("subcentimeter nodules", None, 10),
+        ("比两厘米小的肿块有吗", None, 20),
+        ("nodule no larger than 6 millimetres?", None, 6),
+    ],
+)
+def test_a_size_bound_reads_in_millimetres_whatever_its_unit(
+    vocabulary, text, low, high
+):
+    q = understand(text, vocabulary)
+    assert (q.min_mm, q.max_mm) == (low, high)
+    # the bound constrains the findings; it is not a size asked of one of them
+    assert q.attribute in (None, "count")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["右肺门2厘米以内有东西吗", "anything within 2 cm of the left hilum", "A1多少mm"],
+)
+def test_a_distance_or_a_unit_asked_is_no_size_bound(vocabulary, text):
+    assert not understand(text, vocabulary).sized
+
+
+def test_a_size_bound_carries_through_a_follow_up_and_a_new_one_replaces_it(
+    vocabulary,
+):
+    kept = after(vocabulary, "有没有超过1厘米的结节", "右边呢")
+    assert (kept.side, kept.min_mm, kept.kind) == ("right", 10, "nodule")
+    moved = after(vocabulary, "any nodules over 1 cm?", "and under 5 mm?")
+    assert (moved.min_mm, moved.max_mm, moved.kind) == (None, 5, "nodule")
+    assert moved.intent is IntentKind.PRESENCE

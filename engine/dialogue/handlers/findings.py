@@ -280,8 +280,9 @@ class FindingAnswers(Binder):
                 )
             else:
                 parts.append(say("elsewhere_part", lang, **fields))
+        # outside a size bound alone they are not "elsewhere", just what there is
         return say(
-            "elsewhere_line",
+            "sized_found_line" if size else "elsewhere_line",
             lang,
             what=what,
             whats=_plural(what, len(parts)),
