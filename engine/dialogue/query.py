@@ -267,7 +267,10 @@ def understand(
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     bound = read_size_bound(text)
-    text = bound.text
+    if bound and not _asked_of_subject(bound.text, phrases):
+        text = bound.text
+    else:
+        bound = replace(bound, min_mm=None, max_mm=None, unit=None)
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -327,6 +330,18 @@ def _sized_focal(q: Query) -> Query:
     if q.intent is IntentKind.SCREENING:
         return replace(q, kind="lesion", intent=IntentKind.PRESENCE)
     return replace(q, kind="lesion")
+
+
+def _asked_of_subject(text: str, phrases: Phrases) -> bool:
+    """Whether a size named is asked of one subject, not a bound on the findings.
+
+    "Is A3 bigger than 1 cm?", "第二个超过1厘米了吗", "它大于5毫米吗": the size of that one
+    (a measurement); "那个大于1cm的结节" names a kind, so the size picks it out.
+    """
+    if anchor_pattern().search(text) or _ordinals(text):
+        return True
+    pointed = phrases.cue("demonstrative").find(text) is not None
+    return pointed and _first("kind", phrases.kind_order, text, phrases) is None
 
 
 def places(mentions: list[AnatomyMention]) -> list[AnatomyMention]:

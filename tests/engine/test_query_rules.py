@@ -602,9 +602,16 @@ def test_a_size_bound_reads_in_millimetres_whatever_its_unit(
 
 @pytest.mark.parametrize(
     "text",
-    ["右肺门2厘米以内有东西吗", "anything within 2 cm of the left hilum", "A1多少mm"],
+    [
+        "右肺门2厘米以内有东西吗",
+        "anything within 2 cm of the left hilum",
+        "A1多少mm",
+        "does A2 measure over 1 cm",
+        "它超过5毫米了没",
+    ],
 )
-def test_a_distance_or_a_unit_asked_is_no_size_bound(vocabulary, text):
+def test_a_distance_or_a_size_asked_of_one_is_no_size_bound(vocabulary, text):
+    """A size asked of one subject is that subject's size, not a bound on the findings."""
     assert not understand(text, vocabulary).sized
 
 
