@@ -90,6 +90,12 @@ _EN_ORDINAL = re.compile(
     r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
     r"|(?<![\w.])(10|[1-9])(?:st|nd|rd|th)(?![a-z])"
 )
+# "first time using this", "the second time": a time, not a position on the list
+_EN_TIME = re.compile(r"\s+times?\b")
+# "A二", "A 三": an anchor's number typed with a Chinese input method
+_ZH_ANCHOR = re.compile(
+    rf"(?<![A-Za-z])A\s?({_ZH_NUMBER})(?![0-9一二两三四五六七八九十个处号])"
+)
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
@@ -264,6 +270,7 @@ def understand(
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
+    text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     bound = read_size_bound(text)
@@ -309,6 +316,9 @@ def understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
+    again = None if previous is None else _again(query, previous, phrases)
+    if again is not None:
+        return _sized_focal(again)
     if previous is not None and (
         _is_follow_up(query, phrases)
         or _is_kind_fragment(query, previous)
@@ -318,6 +328,118 @@ def understand(
     ):
         query = _merge(previous, query)
     return _sized_focal(query)
+
+
+def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
+    """The previous question asked again in a way the general follow-up rules miss.
+
+    "确定?" / "you sure?" (asked again), "不对 我说的是右边" / "left side looks clear to me"
+    (asked again of that place), "比A2大吗" after a question about A1 (compared with it),
+    "它多少毫米" after one about A2 (the same subject), "哪个最大" after "右上肺那些结节"
+    (ranked among those).
+    """
+    if any(phrases.cue(n).find(q.text) for n in REFUSALS):
+        return None
+    if _confirms(q, phrases):
+        return replace(_merge(previous, q), text=q.text)
+    compared = _compared_with_previous(q, previous, phrases)
+    if compared is not None:
+        return compared
+    if _restates_place(q, previous, phrases):
+        # "不是右侧 是左侧", "not the left, the right": the side said last is meant
+        side = _last_side(q.text) if q.side == "both" else q.side
+        return _merge(previous, replace(q, side=side))
+    if _ranks_previous(q, previous):
+        return _merge(previous, q)
+    if _same_subject(q, previous):
+        return _merge(previous, q)
+    return None
+
+
+def _confirms(q: Query, phrases: Phrases) -> bool:
+    """ "确定?", "are you sure?", "really?": nothing named but a request to be sure."""
+    if phrases.cue("confirm_again").find(q.text) is None:
+        return False
+    return not (q.names_something or q.other_side)
+
+
+def _restates_place(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A correction or a statement about a place, after a question about what it holds.
+
+    "不对 我要问的是右边", "sorry, I meant the left", "left side looks clear to me": only
+    places, kinds and the words of a correction or of "looks clear" are said.
+    """
+    if previous.query.intent not in _FILM_QUESTIONS | {IntentKind.LOCATION}:
+        return False
+    if not q.names_place or q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    said = [t for t in ("correction", "looks_clear") if phrases.cue(t).find(q.text)]
+    if not said:
+        return False
+    kinds = tuple(f"kind_{k}" for k in phrases.kind_order)
+    return _only_slots(q, extra=(*said, "restriction", *kinds))
+
+
+_SIDE_WORD = re.compile(
+    r"([左右])(?:侧|边|肺|面)|(?<![a-z])(left|right)(?![a-z])", re.I
+)
+
+
+def _last_side(text: str) -> str | None:
+    said = [m.group(1) or m.group(2).lower() for m in _SIDE_WORD.finditer(text)]
+    last = said[-1] if said else None
+    return {"左": "left", "右": "right"}.get(last or "", last)
+
+
+def _ranks_previous(q: Query, previous: TurnRecord) -> bool:
+    """ "哪个最大?", "which one is the biggest": a rank among what the last question named."""
+    before = previous.query
+    if q.superlative is None or q.kind or q.names_place or q.anchors or q.ordinals:
+        return False
+    if not (before.kind or before.names_place) or before.superlative:
+        return False
+    return before.intent in _FILM_QUESTIONS | {IntentKind.DESCRIBE}
+
+
+def _same_subject(q: Query, previous: TurnRecord) -> bool:
+    """An attribute asked of "it" or of nothing named, after a question about one anchor.
+
+    "它多少毫米" after "A2在哪里", "how far from the chest wall" after "where is A2".
+    """
+    if len(previous.query.anchors) != 1 or q.attribute in (None, "ctr", "count"):
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.kind or q.profile:
+        return False
+    if any(getattr(q, k) for k in _PLACE_KEYS):
+        return False
+    return q.intent not in (*_WHOLE, IntentKind.HELP)
+
+
+def _compared_with_previous(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> Query | None:
+    """ "比A2大吗" / "compared to A1?" after a question about another anchor: the two compared.
+
+    "哪个大些" after "A1和A3分别多大": the anchors just asked about, compared.
+    """
+    before = previous.query
+    new = [a for a in q.anchors if a not in before.anchors]
+    if before.anchors and len(new) == 1 and len(q.anchors) == 1:
+        paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
+        worded = paired or phrases.cue("comparative").find(q.text)
+        if phrases.cue("ellipsis").find(q.text) and not paired:
+            return None  # "same for A3": the question again, of A3
+        if not (worded or q.intent is IntentKind.COMPARE):
+            return None
+        anchors = (*before.anchors, *new)
+    elif q.intent is IntentKind.COMPARE and not q.anchors and len(before.anchors) >= 2:
+        anchors = before.anchors
+    else:
+        return None
+    attribute = q.attribute or before.attribute
+    merged = replace(_merge(previous, q), anchors=anchors, attribute=attribute)
+    cue = replace(merged.cue, anchor_ids=anchors)
+    return replace(merged, cue=cue, intent=IntentKind.COMPARE)
 
 
 def _sized_focal(q: Query) -> Query:
@@ -448,8 +570,6 @@ def _first(
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
-    if attribute in ("count", None) and unit is not None:
-        attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
@@ -457,6 +577,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
         attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    if attribute in ("count", None) and unit is not None:
+        # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
+        attribute = "size"
     kind = _first("kind", phrases.kind_order, text, phrases)
     if kind == "opacity" and attribute == "density":
         # "density of the smallest lesion": the word asked about names no opacity
@@ -484,6 +607,8 @@ def _ordinals(text: str) -> tuple[int, ...]:
         digit = m.group(1) or m.group(3)
         found.append((m.start(), 1 if m.group(2) else _number(digit)))
     for m in _EN_ORDINAL.finditer(text.lower()):
+        if _EN_TIME.match(text.lower(), m.end()):
+            continue
         word = m.group(1)
         found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
     for m in _EN_NUMBER.finditer(text.lower()):
@@ -553,7 +678,7 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
-    if phrases.cue("help_tool").find(q.text) and not q.names_something:
+    if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
         return True  # "what can you do", "你有什么功能": about the assistant itself
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
@@ -563,6 +688,13 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     ):
         return False  # "where" alone is no place
     return phrases.cue("help_request").find(q.text) is not None
+
+
+def _names_beyond_count(q: Query) -> bool:
+    """Whether a question names something, "几个" / "a few" aside ("给几个提问的示例")."""
+    if q.attribute == "count":
+        return replace(q, attribute=None).names_something
+    return q.names_something
 
 
 def _unknown_request(q: Query, phrases: Phrases) -> bool:
@@ -626,7 +758,7 @@ def _compares(q: Query, phrases: Phrases) -> bool:
         plural = phrases.cue("plural_reference").find(q.text) is not None
         return bool(q.kind or q.anchors or q.attribute or plural)  # "compare them"
     which_bigger = re.search(
-        r"哪个.{0,3}[大小]|谁[大小]|which .{0,40}(?:bigger|larger|smaller)"
+        r"哪个.{0,3}[大小]|谁(?:更|要|稍微|比较)?[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
         q.text,
         re.IGNORECASE,
@@ -1026,7 +1158,8 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     if q.attribute is not None and q.attribute != before.attribute:
         return _ATTRIBUTE_INTENT[q.attribute]
-    if before.intent is IntentKind.LIST and (q.ordinals or q.anchors or q.superlative):
+    picked = q.ordinals or q.anchors or q.superlative
+    if before.intent in (IntentKind.LIST, IntentKind.SCREENING) and picked:
         return IntentKind.DESCRIBE  # one finding picked out of the list just given
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
