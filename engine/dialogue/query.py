@@ -306,8 +306,9 @@ def understand(
         query = replace(query, unit=bound.unit)  # the unit the question names
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
-    if intent is IntentKind.HELP and query.attribute == "location":
-        query = replace(query, attribute=None)  # "where do I start": no place asked
+    if intent is IntentKind.HELP and query.attribute in ("location", "count"):
+        # "where do I start", "give me a few examples": no place or number asked
+        query = replace(query, attribute=None)
     previous = None if state is None else state.previous
     if (
         previous is not None
@@ -357,7 +358,7 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
 
 
 def _confirms(q: Query, phrases: Phrases) -> bool:
-    """ "确定?", "are you sure?", "really?": nothing named but a request to be sure."""
+    """Only a request to be sure ("确定?", "are you sure?", "really?"), nothing named."""
     if phrases.cue("confirm_again").find(q.text) is None:
         return False
     return not (q.names_something or q.other_side)
@@ -392,7 +393,7 @@ def _last_side(text: str) -> str | None:
 
 
 def _ranks_previous(q: Query, previous: TurnRecord) -> bool:
-    """ "哪个最大?", "which one is the biggest": a rank among what the last question named."""
+    """A rank among what the last question named ("哪个最大?", "which is the biggest")."""
     before = previous.query
     if q.superlative is None or q.kind or q.names_place or q.anchors or q.ordinals:
         return False
@@ -418,7 +419,7 @@ def _same_subject(q: Query, previous: TurnRecord) -> bool:
 def _compared_with_previous(
     q: Query, previous: TurnRecord, phrases: Phrases
 ) -> Query | None:
-    """ "比A2大吗" / "compared to A1?" after a question about another anchor: the two compared.
+    """Two anchors compared: "比A2大吗" / "compared to A1?" after a question about A1.
 
     "哪个大些" after "A1和A3分别多大": the anchors just asked about, compared.
     """
@@ -908,6 +909,8 @@ def _points_into_place(q: Query, phrases: Phrases) -> bool:
     """A thing pointed at in a place, not asked yes or no, is described ("看下左边上面那块")."""
     if q.intent is not IntentKind.HELP or q.kind or not q.names_place:
         return False
+    if phrases.cue("existential").find(q.text):
+        return False  # "I think there's something in the right upper zone": is it there
     return q.cue.demonstrative and phrases.cue("yes_no").find(q.text) is None
 
 
