@@ -680,7 +680,9 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
     if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
-        return True  # "what can you do", "你有什么功能": about the assistant itself
+        # "what can you do", "你有什么功能": about the assistant itself, unless the film
+        # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
+        return phrases.cue("read_film").find(q.text) is None
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
     if (
