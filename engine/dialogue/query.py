@@ -348,7 +348,7 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
         return compared
     if _restates_place(q, previous, phrases):
         # "不是右侧 是左侧", "not the left, the right": the side said last is meant
-        side = _last_side(q.text) if q.side == "both" else q.side
+        side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
         return _merge(previous, replace(q, side=side))
     if _ranks_previous(q, previous):
         return _merge(previous, q)
@@ -381,6 +381,8 @@ def _restates_place(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     return _only_slots(q, extra=(*said, "restriction", *kinds))
 
 
+# "left one looks ok, right?": a tag question at the end, no side
+_TAG = re.compile(r"[,\s]+right\s*[?？]?\s*$", re.IGNORECASE)
 _SIDE_WORD = re.compile(
     r"([左右])(?:侧|边|肺|面)|(?<![a-z])(left|right)(?![a-z])", re.I
 )
@@ -416,6 +418,9 @@ def _same_subject(q: Query, previous: TurnRecord) -> bool:
     return q.intent not in (*_WHOLE, IntentKind.HELP)
 
 
+_SAME = re.compile(r"(?<![a-z])same(?![a-z])|同样|一样", re.IGNORECASE)
+
+
 def _compared_with_previous(
     q: Query, previous: TurnRecord, phrases: Phrases
 ) -> Query | None:
@@ -428,7 +433,7 @@ def _compared_with_previous(
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
         paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
         worded = paired or phrases.cue("comparative").find(q.text)
-        if phrases.cue("ellipsis").find(q.text) and not paired:
+        if _SAME.search(q.text) and not paired:
             return None  # "same for A3": the question again, of A3
         if not (worded or q.intent is IntentKind.COMPARE):
             return None
@@ -496,9 +501,22 @@ def _slots(
     if slots["attribute"] == "size" and slots["hilum"] and _FROM.search(text):
         # "A2 from R hilum how many cm": a size measured to a hilum is a distance
         slots["attribute"] = "distance"
+    pair = len(anchor_pattern().findall(text)) >= 2
+    between = _BETWEEN.search(text) and not _SIZE_WORD.search(text)
+    if slots["attribute"] == "size" and pair and between:
+        # "A3到A5之间有多少毫米", "A1 to A3 in cm": a value between two anchors
+        slots["attribute"] = "distance"
     return slots
 
 
+_BETWEEN = re.compile(
+    r"(?<![a-z])(?:to|from|between|apart)(?![a-z])|之间|相距|(?<!差)距|[离到至]",
+    re.IGNORECASE,
+)
+# a size said in words ("size difference between A1 and A2"): the sizes, not the gap
+_SIZE_WORD = re.compile(
+    r"size|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
+)
 # "from", "to", 离, 距, 到, 至: a value measured between two things
 _FROM = re.compile(r"(?<![a-z])(?:from|to)(?![a-z])|[离距到至]", re.IGNORECASE)
 
