@@ -415,7 +415,19 @@ def _same_subject(q: Query, previous: TurnRecord) -> bool:
         return False
     if any(getattr(q, k) for k in _PLACE_KEYS):
         return False
-    return q.intent not in (*_WHOLE, IntentKind.HELP)
+    # "what is spiculation?" asks what a sign is, of no lesion
+    return q.intent in _OF_A_SUBJECT
+
+
+# Intents that ask something of one subject (a value, its look, where it is).
+_OF_A_SUBJECT = frozenset(
+    {
+        IntentKind.MEASUREMENT,
+        IntentKind.DESCRIBE,
+        IntentKind.LOCATION,
+        IntentKind.RELATION,
+    }
+)
 
 
 _SAME = re.compile(r"(?<![a-z])same(?![a-z])|同样|一样", re.IGNORECASE)
