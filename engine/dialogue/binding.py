@@ -539,7 +539,9 @@ class Binder(Anchoring):
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         if resolution.elsewhere and resolution.ordinal_missing is None:
-            lines.insert(1, say("elsewhere", lang))
+            # outside a size bound alone, what exists is not "elsewhere"
+            lead = "elsewhere" if resolution.place or not size else "sized_found"
+            lines.insert(1, say(lead, lang))
         elif not resolution.elsewhere:
             lines.append(say("negative_caveat", lang))
         draft.clarification.extend(cited)
