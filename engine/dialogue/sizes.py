@@ -45,12 +45,14 @@ _EN_NUMBER = {
     "thirty": 30,
     "half a": 0.5,
     "half an": 0.5,
+    "a": 1,
+    "an": 1,
 }
 # "1.5", "１０" (made half-width earlier), "一点五", "十五", "两", "半", "one", "half a"
 _NUMBER = (
     r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十]+(?:点[零一二三四五六七八九]+)?|半"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty"
-    r"|half an?)"
+    r"|half an?|an?(?= ?(?:cm|centimet|mm|millimet)))"
 )
 _CM = r"cms?|centi-?met(?:er|re)s?|centimet\w*|厘米|公分|釐米"
 _MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|毫米"
@@ -62,14 +64,16 @@ _OF = (
     r"(?:是|在|为|of|is)?\s*)?"
 )
 _OVER_BEFORE = (
-    r"(?<!不)(?:大于|超过|超出|高于|多于|大过)|不小于|不少于|不低于|至少|起码|最少"
+    r"(?<!不)(?:大于|超过|超出|高于|多于|大过)(?:或?等于)?|不小于|不少于|不低于|至少|起码|最少"
     r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) than"
+    r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond"
     r"|no (?:smaller|less) than|not (?:smaller|less) than"
 )
 _UNDER_BEFORE = (
-    r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)"
+    r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)(?:或?等于)?"
     r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) than"
+    r"(?: or equal to)?"
     r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) than"
     r"|not (?:bigger|larger|more|greater|over) than"
 )
@@ -78,7 +82,7 @@ _OVER_AFTER = (
     r"|plus"
 )
 _UNDER_AFTER = (
-    r"(?:或|及|和)?(?:以下|以内|之内)|往下|(?:or|and) (?:less|smaller|under|below)"
+    r"(?:或|及|和)?(?:以下|以内|之内|内)|往下|(?:or|and) (?:less|smaller|under|below)"
 )
 _RANGE = re.compile(
     rf"{_OF}(?:between|from|介于|在)?\s*{_NUMBER}\s*(?:{_UNIT})?\s*"
@@ -96,7 +100,9 @@ _AFTER = re.compile(
     rf"{_OF}{_VALUE}\s*(?:({_OVER_AFTER})|({_UNDER_AFTER}))", re.IGNORECASE
 )
 # "sub-centimetre", "亚厘米": under one centimetre
-_SUB_CM = re.compile(r"sub-?\s?centimet(?:er|re)|subcm|亚厘米|不到1厘米", re.IGNORECASE)
+_SUB_CM = re.compile(
+    r"sub-?\s?(?:centimet(?:er|re)|cm)|亚厘米|不到1厘米", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True, slots=True)
