@@ -465,11 +465,12 @@ def _sized_focal(q: Query) -> Query:
 
     Set after the merge, so "那小于5毫米的呢" after a nodule question keeps the nodule.
     """
-    if not q.sized or q.kind is not None:
+    if not q.sized:
         return q
-    if q.intent is IntentKind.SCREENING:
-        return replace(q, kind="lesion", intent=IntentKind.PRESENCE)
-    return replace(q, kind="lesion")
+    if q.intent in (IntentKind.SCREENING, IntentKind.HELP):
+        # "anything under 5 mm?", "nodes over a cm": whether any is there, never the menu
+        q = replace(q, intent=IntentKind.PRESENCE)
+    return q if q.kind is not None else replace(q, kind="lesion")
 
 
 def _asked_of_subject(text: str, phrases: Phrases) -> bool:
@@ -481,6 +482,8 @@ def _asked_of_subject(text: str, phrases: Phrases) -> bool:
     if anchor_pattern().search(text) or _ordinals(text):
         return True
     pointed = phrases.cue("demonstrative").find(text) is not None
+    if phrases.cue("existential").find(text):
+        return False  # "is there anything >=15mm": whether any is there, not "it"
     return pointed and _first("kind", phrases.kind_order, text, phrases) is None
 
 
