@@ -467,7 +467,10 @@ def _sized_focal(q: Query) -> Query:
     """
     if not q.sized:
         return q
-    if q.intent in (IntentKind.SCREENING, IntentKind.HELP):
+    loose = q.intent in (IntentKind.SCREENING, IntentKind.HELP, IntentKind.PRESENCE)
+    if loose and q.kind is None and load_phrases().cue("which_ones").find(q.text):
+        q = replace(q, intent=IntentKind.LIST)  # "1公分以下的有哪些": those, listed
+    elif q.intent in (IntentKind.SCREENING, IntentKind.HELP):
         # "anything under 5 mm?", "nodes over a cm": whether any is there, never the menu
         q = replace(q, intent=IntentKind.PRESENCE)
     return q if q.kind is not None else replace(q, kind="lesion")

@@ -65,17 +65,17 @@ _OF = (
 )
 _OVER_BEFORE = (
     r"(?<!不)(?:大于|超过|超出|高于|多于|大过)(?:或?等于)?|不小于|不少于|不低于|至少|起码|最少"
-    r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) than"
+    r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
     r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond"
-    r"|no (?:smaller|less) than|not (?:smaller|less) than"
+    r"|no (?:smaller|less) th[ae]n|not (?:smaller|less) th[ae]n"
 )
 _UNDER_BEFORE = (
     r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)(?:或?等于)?"
-    r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) than"
+    r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
     r"(?: or equal to)?"
-    r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) than"
-    r"|not (?:bigger|larger|more|greater|over) than"
+    r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) th[ae]n"
+    r"|not (?:bigger|larger|more|greater|over) th[ae]n"
 )
 _OVER_AFTER = (
     r"(?:或|及|和)?以上|往上|开外|多(?!少|大)|\+|(?:or|and) (?:more|bigger|larger|greater|above|over|up)"
@@ -85,8 +85,8 @@ _UNDER_AFTER = (
     r"(?:或|及|和)?(?:以下|以内|之内|内)|往下|(?:or|and) (?:less|smaller|under|below)"
 )
 _RANGE = re.compile(
-    rf"{_OF}(?:between|from|介于|在)?\s*{_NUMBER}\s*(?:{_UNIT})?\s*"
-    rf"(?:-|–|—|~|～|到|至|to|and)\s*{_VALUE}\s*(?:之间|范围内|范围|以内)?",
+    rf"{_OF}(?:between|from|介于|在)?\s*(?<![A-Za-z\d.]){_NUMBER}\s*(?:{_UNIT})?\s*"
+    rf"(?:-|–|—|~|～|到|至|和|与|跟|to|and)\s*{_VALUE}\s*(?:之间|范围内|范围|以内)?",
     re.IGNORECASE,
 )
 # "比1cm大" / "比5毫米小": a comparison with a size, not with another finding
