@@ -1202,6 +1202,8 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     picked = q.ordinals or q.anchors or q.superlative
     if before.intent in (IntentKind.LIST, IntentKind.SCREENING) and picked:
         return IntentKind.DESCRIBE  # one finding picked out of the list just given
+    if before.intent is IntentKind.PRESENCE and q.superlative:
+        return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):

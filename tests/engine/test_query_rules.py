@@ -689,6 +689,13 @@ def test_a_rank_alone_ranks_among_what_the_previous_question_named(vocabulary):
         "lower",
         "opacity",
     )
+    q = after(vocabulary, "any masses in the left lung?", "which one is largest")
+    assert (q.intent, q.superlative, q.side, q.kind) == (
+        IntentKind.DESCRIBE,
+        "largest",
+        "left",
+        "mass",
+    )
 
 
 @pytest.mark.parametrize(
