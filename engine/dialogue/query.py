@@ -342,7 +342,7 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
     if any(phrases.cue(n).find(q.text) for n in REFUSALS):
         return None
     if _confirms(q, phrases):
-        return replace(_merge(previous, q), text=q.text)
+        return _merge(previous, q)
     compared = _compared_with_previous(q, previous, phrases)
     if compared is not None:
         return compared
@@ -484,9 +484,9 @@ def _asked_of_subject(text: str, phrases: Phrases) -> bool:
     """
     if anchor_pattern().search(text) or _ordinals(text):
         return True
-    pointed = phrases.cue("demonstrative").find(text) is not None
     if phrases.cue("existential").find(text):
         return False  # "is there anything >=15mm": whether any is there, not "it"
+    pointed = phrases.cue("demonstrative").find(text) is not None
     return pointed and _first("kind", phrases.kind_order, text, phrases) is None
 
 
