@@ -147,7 +147,7 @@ def read_size_bound(text: str) -> SizeBound:
     if sub is not None and high is None:
         high, unit = 10.0, unit or "cm"
         rest = _blank(rest, sub)
-    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=rest)
+    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=_BLANKED.sub(" ", rest))
 
 
 def _read(
@@ -187,7 +187,12 @@ def _is_distance(text: str, m: re.Match[str]) -> bool:
 
 
 def _blank(text: str, m: re.Match[str]) -> str:
-    return f"{text[: m.start()]} {text[m.end() :]}"
+    """The text with one match blanked, its length kept so later matches still line up."""
+    return text[: m.start()] + _MARK * (m.end() - m.start()) + text[m.end() :]
+
+
+_MARK = "\x00"
+_BLANKED = re.compile("\x00+")
 
 
 def _unit(word: str) -> str:

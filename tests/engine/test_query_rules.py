@@ -589,6 +589,8 @@ def test_a_side_said_with_the_chest_is_that_side(vocabulary, text, side):
         ("subcentimeter nodules", None, 10),
         ("比两厘米小的肿块有吗", None, 20),
         ("nodule no larger than 6 millimetres?", None, 6),
+        ("大于5毫米小于1厘米的结节", 5, 10),
+        ("nodules over 4 mm but under 9 mm", 4, 9),
     ],
 )
 def test_a_size_bound_reads_in_millimetres_whatever_its_unit(
