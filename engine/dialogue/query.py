@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.dialogue.homophones import load_homophones
-from engine.dialogue.sizes import read_size_bound
+from engine.dialogue.sizes import SizeBound, read_size_bound
 from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
@@ -274,7 +274,7 @@ def understand(
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     bound = read_size_bound(text)
-    if bound and not _asked_of_subject(bound.text, phrases):
+    if bound and (bound.modifies or not _asked_of_subject(bound, phrases)):
         text = bound.text
     else:
         bound = replace(bound, min_mm=None, max_mm=None, unit=None)
@@ -476,18 +476,24 @@ def _sized_focal(q: Query) -> Query:
     return q if q.kind is not None else replace(q, kind="lesion")
 
 
-def _asked_of_subject(text: str, phrases: Phrases) -> bool:
+def _asked_of_subject(bound: SizeBound, phrases: Phrases) -> bool:
     """Whether a size named is asked of one subject, not a bound on the findings.
 
-    "Is A3 bigger than 1 cm?", "第二个超过1厘米了吗", "它大于5毫米吗": the size of that one
-    (a measurement); "那个大于1cm的结节" names a kind, so the size picks it out.
+    "Is A3 bigger than 1 cm?", "第二个超过1厘米了吗", "它大于5毫米吗", "这个结节超过1cm了吗":
+    the size of that one (a measurement); "那个大于1cm的结节" (said of the kind) and "the
+    nodule that is less than 1 cm" pick findings out by their size.
     """
+    text = bound.text
     if anchor_pattern().search(text) or _ordinals(text):
         return True
     if phrases.cue("existential").find(text):
         return False  # "is there anything >=15mm": whether any is there, not "it"
-    pointed = phrases.cue("demonstrative").find(text) is not None
-    return pointed and _first("kind", phrases.kind_order, text, phrases) is None
+    if phrases.cue("demonstrative").find(text) is None:
+        return False
+    # Chinese says a bound of a kind before it ("大于1cm的结节", read as `modifies`)
+    return _CHINESE.search(text) is not None or (
+        _first("kind", phrases.kind_order, text, phrases) is None
+    )
 
 
 def places(mentions: list[AnatomyMention]) -> list[AnatomyMention]:

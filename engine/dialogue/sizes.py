@@ -113,6 +113,8 @@ class SizeBound:
     max_mm: float | None = None
     unit: str | None = None
     text: str = ""
+    modifies: bool = False
+    """Said of a kind ("第二个大于1cm的结节"): it picks findings out, whatever else is named."""
 
     def __bool__(self) -> bool:
         return self.min_mm is not None or self.max_mm is not None
@@ -124,6 +126,7 @@ def read_size_bound(text: str) -> SizeBound:
     high: float | None = None
     unit: str | None = None
     rest = text
+    modifies = False
     for m in _RANGE.finditer(text):
         first, second = _number(m.group(1)), _number(m.group(3))
         scale = _scale(m.group(4))
@@ -131,6 +134,7 @@ def read_size_bound(text: str) -> SizeBound:
             continue
         a, b = sorted((first * _scale(m.group(2) or m.group(4)), second * scale))
         low, high, unit = a, b, _unit(m.group(4))
+        modifies = modifies or _OF_A_KIND.match(text, m.end()) is not None
         rest = _blank(rest, m)
     for pattern, over_group in ((_ZH_THAN, 3), (_BEFORE, 1), (_AFTER, 3)):
         for m in pattern.finditer(rest):
@@ -142,12 +146,14 @@ def read_size_bound(text: str) -> SizeBound:
             else:
                 high = value
             unit = unit or bound_unit
+            modifies = modifies or _OF_A_KIND.match(rest, m.end()) is not None
             rest = _blank(rest, m)
     sub = _SUB_CM.search(rest)
     if sub is not None and high is None:
         high, unit = 10.0, unit or "cm"
         rest = _blank(rest, sub)
-    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=_BLANKED.sub(" ", rest))
+    text = _BLANKED.sub(" ", rest)
+    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=text, modifies=modifies)
 
 
 def _read(
@@ -169,6 +175,10 @@ def _read(
     return round(value * _scale(unit_word), 3), _unit(unit_word), over
 
 
+# "大于1cm的结节": the bound said of a kind of finding (a relative clause)
+_OF_A_KIND = re.compile(
+    r"\s*的\s*(?:[那这](?:个|些|颗|枚|处)?)?\s*(?:小)?(?:结节|肿块|病灶|病变|阴影|团块|占位)"
+)
 # "within 2 cm of the hilum", "距肺门2cm以内": a distance, not the findings' size
 _DISTANCE_AFTER = re.compile(r"\s*(?:of|from|away|to|离|距)(?![a-z])", re.IGNORECASE)
 _DISTANCE_BEFORE = re.compile(

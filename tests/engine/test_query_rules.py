@@ -610,6 +610,7 @@ def test_a_size_bound_reads_in_millimetres_whatever_its_unit(
         "A1多少mm",
         "does A2 measure over 1 cm",
         "它超过5毫米了没",
+        "这个结节大于1厘米吗",
     ],
 )
 def test_a_distance_or_a_size_asked_of_one_is_no_size_bound(vocabulary, text):
@@ -755,3 +756,8 @@ def test_a_unit_between_two_anchors_asks_for_the_distance(vocabulary):
     assert understand("size difference of A2 and A6 in cm", vocabulary).attribute == (
         "size"
     )
+
+
+def test_a_bound_said_of_a_kind_picks_findings_out_beside_a_position(vocabulary):
+    q = understand("第三个大于8毫米的结节", vocabulary)
+    assert (q.ordinals, q.min_mm, q.kind) == ((3,), 8, "nodule")
