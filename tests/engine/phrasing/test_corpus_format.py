@@ -28,6 +28,7 @@ HELDOUTS = (
     HERE / "heldout4.jsonl",
     HERE / "heldout5.jsonl",
     HERE / "heldout6.jsonl",
+    HERE / "heldout7.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
