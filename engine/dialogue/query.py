@@ -405,11 +405,15 @@ def _ranks_previous(q: Query, previous: TurnRecord) -> bool:
 
 
 def _same_subject(q: Query, previous: TurnRecord) -> bool:
-    """An attribute asked of "it" or of nothing named, after a question about one anchor.
+    """An attribute asked of "it" or of nothing named, after a question about one subject.
 
-    "它多少毫米" after "A2在哪里", "how far from the chest wall" after "where is A2".
+    "它多少毫米" after "A2在哪里", "how far from the chest wall" after "where is A2";
+    "how big is it" after "is there a mass in the right upper zone" (the kind and place
+    asked about: the one found there, if any, is "it").
     """
-    if len(previous.query.anchors) != 1 or q.attribute in (None, "ctr", "count"):
+    if q.attribute in (None, "ctr", "count"):
+        return False
+    if len(previous.query.anchors) != 1 and not _placed_kind(q, previous.query):
         return False
     if q.anchors or q.ordinals or q.superlative or q.kind or q.profile:
         return False
@@ -417,6 +421,24 @@ def _same_subject(q: Query, previous: TurnRecord) -> bool:
         return False
     # "what is spiculation?" asks what a sign is, of no lesion
     return q.intent in _OF_A_SUBJECT
+
+
+def _placed_kind(q: Query, before: Query) -> bool:
+    """A question about a kind or a place that "it" (or an attribute alone) refers back to.
+
+    A question that names a focal kind or a place, about what is there or about the one
+    there; "it" then means the lesion it asked about.
+    """
+    if before.anchors or before.ordinals:
+        return False
+    if before.intent not in _FILM_QUESTIONS | _OF_A_SUBJECT or before.attribute == "count":
+        return False
+    if before.intent is IntentKind.SCREENING or before.sized:
+        return False
+    if not (before.kind in _FOCAL or (before.names_place and before.kind is None)):
+        return False
+    # "it" or an attribute asked alone ("用毫米说", "margins?"): nothing of its own named
+    return q.cue.demonstrative or q.unit is not None or _bare_word(q)
 
 
 # Intents that ask something of one subject (a value, its look, where it is).
