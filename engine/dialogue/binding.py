@@ -11,7 +11,9 @@ this for a turn and words "which one?" and "not found" answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from engine.analysis import ImageAnalysis
 from engine.anchors import (
@@ -226,11 +228,29 @@ def _by_ordinal(
     order = {fid: i for i, fid in enumerate(listing)}
     listed = sorted(fits, key=lambda f: order.get(f.id, len(order) + fits.index(f)))
     n = query.ordinals[0]
-    if not 1 <= n <= len(listed):
+    picked = at_position(listed, n)
+    if picked is None:
         return Resolution(
             outcome=Outcome.NOT_FOUND, elsewhere=tuple(listed), ordinal_missing=n
         )
-    return _bound(query, listed[n - 1], store, Rule.ORDINAL, PlaceFilter.of(query))
+    return _bound(query, picked, store, Rule.ORDINAL, PlaceFilter.of(query))
+
+
+T = TypeVar("T")
+
+
+def at_position(listed: Sequence[T], n: int) -> T | None:
+    """The item at a 1-based position, or counted from the end when negative (-1 the last)."""
+    if 1 <= n <= len(listed):
+        return listed[n - 1]
+    if -len(listed) <= n <= -1:
+        return listed[n]
+    return None
+
+
+def position_words(name: str, n: int) -> tuple[str, int]:
+    """The answer template for a position and the number it shows ("倒数第 2 个" for -2)."""
+    return (f"{name}_from_end", -n) if n < 0 else (name, n)
 
 
 def _by_superlative(
@@ -521,13 +541,16 @@ class Binder(Anchoring):
         what = size.bounded(kind, lang)
         if resolution.ordinal_missing is not None:
             n = len(resolution.elsewhere)
+            name, ordinal = position_words(
+                "no_such_position", resolution.ordinal_missing
+            )
             head = say(
-                "no_such_position",
+                name,
                 lang,
                 what=what,
                 whats=size.bounded(_plural(kind, n), lang),
                 n=n,
-                ordinal=resolution.ordinal_missing,
+                ordinal=ordinal,
             )
         else:
             where = self._place_words(resolution.place, lang)

@@ -328,7 +328,23 @@ def understand(
         or _restricts(query, previous, phrases)
     ):
         query = _merge(previous, query)
+    if previous is not None:
+        query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+def _kind_of_list(q: Query, previous: TurnRecord) -> Query:
+    """A position counted in the list just given is a finding of the kind listed.
+
+    "第三颗有钙化吗" after "列出所有结节", "where's the first" after "list the nodules":
+    the third nodule; a position after a position ("第二个呢") keeps the kind too.
+    """
+    before = previous.query
+    if not q.ordinals or q.kind is not None or q.anchors or before.kind not in _FOCAL:
+        return q
+    if before.intent is IntentKind.LIST or before.ordinals:
+        return replace(q, kind=before.kind)
+    return q
 
 
 def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
@@ -431,7 +447,10 @@ def _placed_kind(q: Query, before: Query) -> bool:
     """
     if before.anchors or before.ordinals:
         return False
-    if before.intent not in _FILM_QUESTIONS | _OF_A_SUBJECT or before.attribute == "count":
+    if (
+        before.intent not in _FILM_QUESTIONS | _OF_A_SUBJECT
+        or before.attribute == "count"
+    ):
         return False
     if before.intent is IntentKind.SCREENING or before.sized:
         return False
@@ -666,13 +685,62 @@ def _without_cues(text: str, table: str, phrases: Phrases) -> str:
     return text
 
 
-def _ordinals(text: str) -> tuple[int, ...]:
+# Positions counted from the end of the list, held as negative ordinals (-1 the last,
+# -2 the last but one): "倒数第二个", "最后一个", "the last but one", "second to last".
+_ZH_FROM_END = re.compile(
+    rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?|(最后|最末|末尾)(?:的)?一?[个处枚颗条]"
+)
+_EN_FROM_END = re.compile(
+    r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
+    r"|one before (?:the )?last)"
+    r"|(second|third|fourth|2nd|3rd|4th|two|three|four) from (?:the )?(?:last|end|bottom)"
+    r"|(?:the |that )(?:very )?(last|final)(?: (?:one|nodule|lesion|finding|mass|opacity"
+    r"|item|entry)s?(?![a-z])|\s*[?？]*$))"
+)
+# "the first two", "前两个": the first positions of the list, for a comparison
+_FIRST_FEW = re.compile(
+    r"(?<![a-z])(?:the )?first (two|three|2|3)(?![a-z0-9])|[前头]\s*([两二三23])\s*[个处枚颗条]"
+)
+_FEW = {"two": 2, "three": 3, "2": 2, "3": 3, "两": 2, "二": 2, "三": 3}
+
+
+def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Positions counted from the end, and the spans they take (read no further)."""
     found: list[tuple[int, int]] = []
+    spans: list[tuple[int, int]] = []
+    for m in _ZH_FROM_END.finditer(text):
+        found.append((m.start(), -1 if m.group(2) else -_number(m.group(1))))
+        spans.append(m.span())
+    lower = text.lower()
+    for m in _EN_FROM_END.finditer(lower):
+        word = m.group(2)
+        n = -1 if m.group(3) else -2 if m.group(1) else -_EN_FROM_END_N[word]
+        found.append((m.start(), n))
+        spans.append(m.span())
+    for m in _FIRST_FEW.finditer(lower):
+        count = _FEW[m.group(1) or m.group(2)]
+        found.extend((m.start() + i, i + 1) for i in range(count))
+        spans.append(m.span())
+    return found, spans
+
+
+_EN_FROM_END_N = {"second": 2, "2nd": 2, "two": 2, "third": 3, "3rd": 3, "three": 3}
+_EN_FROM_END_N |= {"fourth": 4, "4th": 4, "four": 4}
+
+
+def _ordinals(text: str) -> tuple[int, ...]:
+    found, spans = _from_end(text)
+
+    def taken(start: int) -> bool:
+        return any(a <= start < b for a, b in spans)
+
     for m in _ZH_ORDINAL.finditer(text):
+        if taken(m.start()):
+            continue
         digit = m.group(1) or m.group(3)
         found.append((m.start(), 1 if m.group(2) else _number(digit)))
     for m in _EN_ORDINAL.finditer(text.lower()):
-        if _EN_TIME.match(text.lower(), m.end()):
+        if _EN_TIME.match(text.lower(), m.end()) or taken(m.start()):
             continue
         word = m.group(1)
         found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))

@@ -90,6 +90,22 @@ def test_an_ordinal_follows_the_listing_order_not_recency(two):
     assert "there is no number 5" in past.answer_text
 
 
+def test_a_position_from_the_end_counts_back_from_the_last_listed(two):
+    conversation = Conversation(two)
+    conversation.ask("Is there anything abnormal in the lungs?")
+    last = conversation.ask("最后一个结节钙化了吗?")
+    assert sides(last, conversation) == ["left"]
+    assert last.sections[0].lines[0].startswith("按列出顺序倒数第 1 个是 [A")
+    before_last = conversation.ask("and the last but one?")
+    assert sides(before_last, conversation) == ["right"]
+    assert before_last.sections[0].lines[0].startswith(
+        "Number 2 from the end of the listing order is [A"
+    )
+    past = conversation.ask("倒数第五个呢")
+    assert not past.resolved_references
+    assert "没有倒数第 5 个" in past.answer_text
+
+
 def test_a_comparison_binds_every_anchor_and_answers_in_line_one(two):
     conversation = Conversation(two)
     conversation.ask("肺部是否有异常?")

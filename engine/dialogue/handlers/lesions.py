@@ -10,6 +10,7 @@ from engine.anchors import (
     Anchor,
     AnchorKind,
 )
+from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
     calcification_answer,
     ctr_fact,
@@ -175,14 +176,12 @@ class LesionAnswers(FindingAnswers):
         if query is None or rule not in (Rule.SUPERLATIVE, Rule.ORDINAL):
             return []
         summary = self._anchor_summary_line(anchor, lang).split("] ", 1)[-1]
-        name = (
-            "which_ordinal"
+        name, n = (
+            position_words("which_ordinal", query.ordinal or 1)
             if rule is Rule.ORDINAL
-            else f"which_{query.superlative or 'largest'}"
+            else (f"which_{query.superlative or 'largest'}", 0)
         )
-        return [
-            say(name, lang, n=query.ordinal, anchor=cite([anchor.id]), summary=summary)
-        ]
+        return [say(name, lang, n=n, anchor=cite([anchor.id]), summary=summary)]
 
     def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
         """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""

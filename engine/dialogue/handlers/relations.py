@@ -10,7 +10,7 @@ from engine.anchors import (
     Anchor,
     AnchorStyle,
 )
-from engine.dialogue.binding import SizeFilter, kinds_for, size_key
+from engine.dialogue.binding import SizeFilter, at_position, kinds_for, size_key
 from engine.dialogue.facts import angle_comparison, angle_facts
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
@@ -508,7 +508,8 @@ class RelationAnswers(LesionAnswers):
         if len(query.ordinals) >= 2:
             order = self._listing()
             listed = [f for fid in order for f in pool if f.id == fid]
-            picks = [listed[n - 1] for n in query.ordinals if 1 <= n <= len(listed)]
+            found = (at_position(listed, n) for n in query.ordinals)
+            picks = [f for f in found if f is not None]
         else:
             kinds = kinds_for(query.kind)
             place, size = PlaceFilter.of(query), SizeFilter.of(query)
