@@ -96,6 +96,14 @@ _EN_TIME = re.compile(r"\s+times?\b")
 _ZH_ANCHOR = re.compile(
     rf"(?<![A-Za-z])A\s?({_ZH_NUMBER})(?![0-9一二两三四五六七八九十个处号])"
 )
+# "A one versus A two", "and a six": an anchor's number said as a word (dictation, a
+# speech-to-text line); only where a name can stand, so "a two view film" stays words
+_EN_ANCHOR = re.compile(
+    r"(?<![A-Za-z'])[Aa]\s+(one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"(?=\s*(?:$|[?？!.,，;:)]|(?:vs\.?|versus|and|or|compared|with|than|is|was|has|looks"
+    r"|seems|bigger|larger|smaller|calcified|margins?|size|which|please|pls|then|too|again)"
+    r"(?![a-z])))"
+)
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
@@ -271,9 +279,11 @@ def understand(
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
+    text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
-    bound = read_size_bound(text)
+    previous = None if state is None else state.previous
+    bound = _bound(text, previous)
     if bound and (bound.modifies or not _asked_of_subject(bound, phrases)):
         text = bound.text
     else:
@@ -309,7 +319,6 @@ def understand(
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
         # "where do I start", "give me a few examples": no place or number asked
         query = replace(query, attribute=None)
-    previous = None if state is None else state.previous
     if (
         previous is not None
         and previous.query.ordinals
@@ -345,6 +354,26 @@ def _kind_of_list(q: Query, previous: TurnRecord) -> Query:
     if before.intent is IntentKind.LIST or before.ordinals:
         return replace(q, kind=before.kind)
     return q
+
+
+# "only the ones over 15", "那20以上的呢": a bound's number with no unit after a bounded
+# question, in the unit that question used
+_UNITLESS = re.compile(
+    r"(?:大于|小于|超过|不到|高于|低于|(?<![a-z])(?:over|under|above|below|at least|"
+    r"bigger than|larger than|smaller than|greater than|more than|less than))\s*"
+    r"\d+(?:\.\d+)?(?!\s*(?:mm|cm|millim|centim|毫米|厘米|公分|[\d.%]))"
+    r"|(?<![\d.])\d+(?:\.\d+)?(?=\s*(?:以上|以下|以内|or more|or less|\+))",
+    re.I,
+)
+
+
+def _bound(text: str, previous: TurnRecord | None) -> SizeBound:
+    """The size bound of a question; a bare number after a bounded one takes its unit."""
+    bound = read_size_bound(text)
+    if bound or previous is None or not previous.query.sized:
+        return bound
+    unit = previous.query.unit or "mm"
+    return read_size_bound(_UNITLESS.sub(lambda m: f"{m.group(0)} {unit}", text))
 
 
 def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
@@ -664,7 +693,8 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     if attribute in ("count", None) and unit is not None:
         # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
         attribute = "size"
-    kind = _first("kind", phrases.kind_order, text, phrases)
+    attribute = _named_attribute(text, attribute)
+    kind = _kind(text, phrases)
     if kind == "opacity" and attribute == "density":
         # "density of the smallest lesion": the word asked about names no opacity
         others = tuple(k for k in phrases.kind_order if k != "opacity")
@@ -675,6 +705,41 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "superlative": superlative,
         "unit": unit,
     }
+
+
+# The nouns that name a look of a lesion outright ("形态", "shape", "边缘", "margins"): named
+# so, it is what is asked, whatever example values follow ("形态怎样 圆的还是分叶的", where
+# 分叶 alone would be a margin)
+_HEAD_NOUNS = {
+    "shape": re.compile(r"形态|形状|外形|(?<![a-z])(?:shape|morpholog\w*)", re.I),
+    "margin": re.compile(
+        r"边缘|边界|轮廓|(?<![a-z])(?:margins?|borders?|edges?|outline|contour)", re.I
+    ),
+}
+
+
+def _named_attribute(text: str, attribute: str | None) -> str | None:
+    if attribute not in _HEAD_NOUNS:
+        return attribute
+    named = [name for name, noun in _HEAD_NOUNS.items() if noun.search(text)]
+    return named[0] if len(named) == 1 else attribute
+
+
+# A kind said only to be set aside ("no mass, ok, what about a nodule", "不是肿块 是结节"):
+# the other kind named is meant
+_NEGATED_KIND = re.compile(
+    r"(?<![a-z])(?:no|not(?: an?| the)?)\s+[a-z]+"
+    r"|(?<![有是])(?:没有|不是)[\u4e00-\u9fff]{1,3}?(?=[\s,，。.;；!！?？]|[那是但而])",
+    re.I,
+)
+
+
+def _kind(text: str, phrases: Phrases) -> str | None:
+    kind = _first("kind", phrases.kind_order, text, phrases)
+    if kind is None or not _NEGATED_KIND.search(text):
+        return kind
+    other = _first("kind", phrases.kind_order, _NEGATED_KIND.sub(" ", text), phrases)
+    return other or kind
 
 
 def _without_cues(text: str, table: str, phrases: Phrases) -> str:
@@ -1321,6 +1386,10 @@ def _yes_no(q: Query) -> bool:
 
 def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
     attribute = q.attribute or before.attribute
+    if before.attribute == "distance" and q.attribute == "size":
+        # "那A2呢 也量一下", "换成cm" after "A1离胸膜多远": measuring again, in a new unit
+        # or of a new anchor, is the distance again unless a size is named in words
+        attribute = "size" if _SIZE_NAMED.search(q.text) else "distance"
     if q.anchors or q.ordinals or q.superlative:
         return {
             "anchors": q.anchors,
@@ -1329,6 +1398,12 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
             "attribute": attribute,
         }
     return {"attribute": attribute}
+
+
+_SIZE_NAMED = re.compile(
+    r"多大|大小|直径|尺寸|长径|短径|多长|多宽|(?<![a-z])(?:size|big|large|diameter|wide|long)",
+    re.I,
+)
 
 
 def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:

@@ -99,6 +99,23 @@ _BEFORE = re.compile(
 _AFTER = re.compile(
     rf"{_OF}{_VALUE}\s*(?:({_OVER_AFTER})|({_UNDER_AFTER}))", re.IGNORECASE
 )
+# "1cm左右的结节", "nodules of about 5 mm": a size said roughly is a range around it,
+# the value give or take a fifth (8 to 12 mm for "about 1 cm"), wider than a measurement's
+# error of a millimetre or so and narrow enough to keep "about 1 cm" apart from "about 2 cm"
+_ABOUT_BEFORE = (
+    r"(?<![a-z])(?:about|around|approximately|approx\.?|roughly|circa|some|nearly|close to)"
+    r"|~|约|大约|大概|大致|差不多|接近"
+)
+_ABOUT_AFTER = (
+    r"左右|上下|前后(?!位)|出头|-?ish(?![a-z])|or so(?![a-z])|give or take(?: a bit)?"
+)
+_ABOUT = re.compile(
+    rf"{_OF}(?:(?:{_ABOUT_BEFORE})\s*{_VALUE}(?:\s*(?:{_ABOUT_AFTER}))?"
+    rf"|{_VALUE}\s*(?:{_ABOUT_AFTER}))",
+    re.IGNORECASE,
+)
+_ABOUT_SPREAD = 0.2
+
 # "sub-centimetre", "亚厘米": under one centimetre
 _SUB_CM = re.compile(
     r"sub-?\s?(?:centimet(?:er|re)|cm)|亚厘米|不到1厘米", re.IGNORECASE
@@ -135,6 +152,19 @@ def read_size_bound(text: str) -> SizeBound:
         a, b = sorted((first * _scale(m.group(2) or m.group(4)), second * scale))
         low, high, unit = a, b, _unit(m.group(4))
         modifies = modifies or _OF_A_KIND.match(text, m.end()) is not None
+        rest = _blank(rest, m)
+    for m in _ABOUT.finditer(rest):
+        number, word = (
+            (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        )
+        value = _number(number)
+        if value is None or _is_distance(rest, m):
+            continue
+        mm = value * _scale(word)
+        low = round(mm * (1 - _ABOUT_SPREAD), 3)
+        high = round(mm * (1 + _ABOUT_SPREAD), 3)
+        unit = _unit(word)
+        modifies = modifies or _OF_A_KIND.match(rest, m.end()) is not None
         rest = _blank(rest, m)
     for pattern, over_group in ((_ZH_THAN, 3), (_BEFORE, 1), (_AFTER, 3)):
         for m in pattern.finditer(rest):
