@@ -485,8 +485,10 @@ def _placed_kind(q: Query, before: Query) -> bool:
         return False
     if not (before.kind in _FOCAL or (before.names_place and before.kind is None)):
         return False
-    # "it" or an attribute asked alone ("用毫米说", "margins?"): nothing of its own named
-    return q.cue.demonstrative or q.unit is not None or _bare_word(q)
+    # "it" or an attribute asked alone ("用毫米说", "margins?"), or the other end of a
+    # relation ("跟胸膜挨着吗"): nothing of its own named
+    relation = q.attribute in ("connection", "distance")
+    return q.cue.demonstrative or q.unit is not None or relation or _bare_word(q)
 
 
 # Intents that ask something of one subject (a value, its look, where it is).
