@@ -755,7 +755,7 @@ def _without_cues(text: str, table: str, phrases: Phrases) -> str:
 # Positions counted from the end of the list, held as negative ordinals (-1 the last,
 # -2 the last but one): "倒数第二个", "最后一个", "the last but one", "second to last".
 _ZH_FROM_END = re.compile(
-    rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?|(最后|最末|末尾)(?:的)?一?[个处枚颗条]"
+    rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?|(最后|最末|末尾)(?:的)?(?:那|这)?一?[个处枚颗条]"
 )
 _EN_FROM_END = re.compile(
     r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
