@@ -540,12 +540,21 @@ def _sized_focal(q: Query) -> Query:
     if not q.sized:
         return q
     loose = q.intent in (IntentKind.SCREENING, IntentKind.HELP, IntentKind.PRESENCE)
-    if loose and q.kind is None and load_phrases().cue("which_ones").find(q.text):
+    if loose and q.kind is None and _wants_those(q):
         q = replace(q, intent=IntentKind.LIST)  # "1公分以下的有哪些": those, listed
     elif q.intent in (IntentKind.SCREENING, IntentKind.HELP):
         # "anything under 5 mm?", "nodes over a cm": whether any is there, never the menu
         q = replace(q, intent=IntentKind.PRESENCE)
     return q if q.kind is not None else replace(q, kind="lesion")
+
+
+def _wants_those(q: Query) -> bool:
+    """The bounded findings asked for themselves: "有哪些", or "只要3毫米以上的" (no yes/no)."""
+    phrases = load_phrases()
+    if phrases.cue("which_ones").find(q.text):
+        return True
+    only = phrases.cue("restriction").find(q.text) is not None
+    return only and phrases.cue("yes_no").find(q.text) is None
 
 
 def _asked_of_subject(bound: SizeBound, phrases: Phrases) -> bool:

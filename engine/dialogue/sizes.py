@@ -171,6 +171,8 @@ def read_size_bound(text: str) -> SizeBound:
             value, bound_unit, over = _read(m, pattern, over_group)
             if value is None or _is_distance(rest, m):
                 continue
+            if _set_aside(rest, m):
+                over = not over  # "3mm以下的别列了": the others are wanted, 3 mm and up
             if over:
                 low = value
             else:
@@ -216,6 +218,29 @@ _DISTANCE_BEFORE = re.compile(
     r"|(?:肺门|胸壁|胸膜|膈肌?|hilum|hilar|wall|pleura)\s*(?:周围|旁边?|附近)?\s*$",
     re.IGNORECASE,
 )
+
+
+# A bound said only to leave those findings out ("3mm以下的别列了", "skip the ones under
+# 3 mm", "不要5毫米以下的"): the findings wanted are the others, so the bound turns round
+_SET_ASIDE_AFTER = re.compile(
+    r"\s*的?\s*(?:都|就|先|暂时)?\s*(?:(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要)?"
+    r"|不(?:列|看|说|管|显示|算))",
+)
+_SET_ASIDE_BEFORE = re.compile(
+    r"(?:不要|别列|别管|不看|去掉|除了|排除|skip|exclude|excluding|except|without|leave out"
+    r"|ignore|drop)\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
+    r"|lesions?|findings?)?"
+    r"\s*(?:that are |which are |that measure |measuring )?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _set_aside(text: str, m: re.Match[str]) -> bool:
+    before = text[max(0, m.start() - 40) : m.start()]
+    return (
+        _SET_ASIDE_AFTER.match(text, m.end()) is not None
+        or _SET_ASIDE_BEFORE.search(before) is not None
+    )
 
 
 def _is_distance(text: str, m: re.Match[str]) -> bool:
