@@ -761,3 +761,155 @@ def test_a_unit_between_two_anchors_asks_for_the_distance(vocabulary):
 def test_a_bound_said_of_a_kind_picks_findings_out_beside_a_position(vocabulary):
     q = understand("第三个大于8毫米的结节", vocabulary)
     assert (q.ordinals, q.min_mm, q.kind) == ((3,), 8, "nodule")
+
+
+# -- the tenth round ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slots"),
+    [
+        (
+            "any opacity in the left middle zone",
+            "how wide is it",
+            {"side": "left", "zone": "middle", "kind": "opacity", "attribute": "size"},
+        ),
+        (
+            "右下野有没有结节",
+            "这个边缘规则吗",
+            {"side": "right", "zone": "lower", "kind": "nodule", "attribute": "margin"},
+        ),
+        (
+            "左上野有肿块吗",
+            "跟纵隔挨着吗",
+            {
+                "side": "left",
+                "zone": "upper",
+                "kind": "mass",
+                "attribute": "connection",
+            },
+        ),
+    ],
+)
+def test_it_after_a_question_about_a_kind_in_a_place_is_the_one_there(
+    vocabulary, first, then, slots
+):
+    query = after(vocabulary, first, then)
+    assert {k: getattr(query, k) for k in slots} == slots
+
+
+@pytest.mark.parametrize(
+    ("typed", "ordinals"),
+    [
+        ("倒数第二个结节多大", (-2,)),
+        ("最后那个在哪", (-1,)),
+        ("the last but one, describe it", (-2,)),
+        ("second-to-last nodule size", (-2,)),
+        ("third from the bottom", (-3,)),
+        ("compare the first two", (1, 2)),
+        ("前三个比较一下", (1, 2, 3)),
+    ],
+)
+def test_a_position_from_the_end_is_a_negative_ordinal(vocabulary, typed, ordinals):
+    assert understand(typed, vocabulary).ordinals == ordinals
+
+
+def test_last_in_a_time_is_no_position(vocabulary):
+    assert understand("compare with the film from last week", vocabulary).ordinals == ()
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kind"),
+    [
+        ("列一下所有肿块", "第二个有钙化吗", "mass"),
+        ("list the opacities", "where is the 3rd", "opacity"),
+    ],
+)
+def test_a_position_after_a_list_is_one_of_the_kind_listed(
+    vocabulary, first, then, kind
+):
+    assert after(vocabulary, first, then).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("2公分左右的结节", 16, 24),
+        ("nodules of roughly 5 mm", 4, 6),
+        ("大约一厘米的病灶有哪些", 8, 12),
+        ("any lesion around 20mm?", 16, 24),
+    ],
+)
+def test_a_size_said_roughly_is_a_range_give_or_take_a_fifth(
+    vocabulary, typed, low, high
+):
+    query = understand(typed, vocabulary)
+    assert (query.min_mm, query.max_mm) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("4毫米以下的不用列 其他结节呢", 4, None),
+        ("skip anything below 6 mm", 6, None),
+        ("list the nodules except those over 1 cm", None, 10),
+    ],
+)
+def test_a_bound_said_to_leave_findings_out_turns_round(vocabulary, typed, low, high):
+    query = understand(typed, vocabulary)
+    assert (query.min_mm, query.max_mm) == (low, high)
+
+
+def test_a_bare_number_after_a_bounded_question_takes_its_unit(vocabulary):
+    query = after(vocabulary, "结节里大于2厘米的有哪些", "超过3的呢")
+    assert (query.min_mm, query.kind) == (30, "nodule")
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "attribute"),
+    [
+        ("A3离肺门多远", "A1呢 也测一下", "distance"),
+        ("how far is A2 from the diaphragm", "in cm?", "distance"),
+        ("A3离肺门多远", "A1多大", "size"),
+    ],
+)
+def test_measuring_again_after_a_distance_keeps_the_distance(
+    vocabulary, first, then, attribute
+):
+    assert after(vocabulary, first, then).attribute == attribute
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("not a mass, a nodule?", "nodule"),
+        ("不是肿块 是结节吗", "nodule"),
+        ("有没有结节", "nodule"),
+    ],
+)
+def test_a_kind_set_aside_gives_way_to_the_other(vocabulary, typed, kind):
+    assert understand(typed, vocabulary).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "attribute"),
+    [
+        ("A2外形 是分叶的吗", "shape"),
+        ("A1 shape, spiculated or smooth?", "shape"),
+        ("A1 是分叶的吗", "margin"),
+    ],
+)
+def test_a_looks_own_noun_beats_an_example_value(vocabulary, typed, attribute):
+    assert understand(typed, vocabulary).attribute == attribute
+
+
+@pytest.mark.parametrize(
+    ("typed", "anchors"),
+    [
+        ("A two or A six, which is denser", ("A2", "A6")),
+        ("is a four calcified", ("A4",)),
+        ("the billing code for a two view film", ()),
+    ],
+)
+def test_an_anchor_said_in_words_is_that_anchor(vocabulary, typed, anchors):
+    assert understand(typed, vocabulary).anchors == anchors
