@@ -770,12 +770,17 @@ _EN_FROM_END = re.compile(
     r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
     r"|one before (?:the )?last)"
     r"|(second|third|fourth|2nd|3rd|4th|two|three|four) from (?:the )?(?:last|end|bottom)"
-    r"|(?:the |that )(?:very )?(last|final)(?: (?:one|nodule|lesion|finding|mass|opacity"
-    r"|item|entry)s?(?![a-z])|\s*[?？]*$))"
+    r"|(?:the |that )(?:very )?(last|final)\s*[?？]*$"
+    r"|(?:the |that )?(?:very )?(last|final) (?:one|nodule|lesion|finding|mass|opacity"
+    r"|item|entry)s?(?![a-z]))"
 )
 # "the first two", "前两个": the first positions of the list, for a comparison
 _FIRST_FEW = re.compile(
     r"(?<![a-z])(?:the )?first (two|three|2|3)(?![a-z0-9])|[前头]\s*([两二三23])\s*[个处枚颗条]"
+)
+# "the last two", "最后两个": the last positions of the list
+_LAST_FEW = re.compile(
+    r"(?<![a-z])(?:the )?last (two|three|2|3)(?![a-z0-9])|(?:最后|末尾)\s*([两二三23])\s*[个处枚颗条]"
 )
 _FEW = {"two": 2, "three": 3, "2": 2, "3": 3, "两": 2, "二": 2, "三": 3}
 
@@ -790,12 +795,22 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     lower = text.lower()
     for m in _EN_FROM_END.finditer(lower):
         word = m.group(2)
-        n = -1 if m.group(3) else -2 if m.group(1) else -_EN_FROM_END_N[word]
+        n = (
+            -1
+            if m.group(3) or m.group(4)
+            else -2
+            if m.group(1)
+            else -_EN_FROM_END_N[word]
+        )
         found.append((m.start(), n))
         spans.append(m.span())
     for m in _FIRST_FEW.finditer(lower):
         count = _FEW[m.group(1) or m.group(2)]
         found.extend((m.start() + i, i + 1) for i in range(count))
+        spans.append(m.span())
+    for m in _LAST_FEW.finditer(lower):
+        count = _FEW[m.group(1) or m.group(2)]
+        found.extend((m.start() + i, i - count) for i in range(count))
         spans.append(m.span())
     return found, spans
 

@@ -228,6 +228,7 @@ _SET_ASIDE_AFTER = re.compile(
 )
 _SET_ASIDE_BEFORE = re.compile(
     r"(?:不要|别列|别管|不看|去掉|除了|排除|skip|exclude|excluding|except|without|leave out"
+    r"|apart from|other than|besides|aside from"
     r"|ignore|drop)\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
     r"|lesions?|findings?)?"
     r"\s*(?:that are |which are |that measure |measuring )?\s*$",

@@ -808,6 +808,8 @@ def test_it_after_a_question_about_a_kind_in_a_place_is_the_one_there(
         ("third from the bottom", (-3,)),
         ("compare the first two", (1, 2)),
         ("前三个比较一下", (1, 2, 3)),
+        ("compare the last two", (-2, -1)),
+        ("last one 多大", (-1,)),
     ],
 )
 def test_a_position_from_the_end_is_a_negative_ordinal(vocabulary, typed, ordinals):
