@@ -98,8 +98,10 @@ def test_a_position_from_the_end_counts_back_from_the_last_listed(two):
     assert last.sections[0].lines[0].startswith("按列出顺序倒数第 1 个是 [A")
     before_last = conversation.ask("and the last but one?")
     assert sides(before_last, conversation) == ["right"]
-    assert before_last.sections[0].lines[0].startswith(
-        "Number 2 from the end of the listing order is [A"
+    assert (
+        before_last.sections[0]
+        .lines[0]
+        .startswith("Number 2 from the end of the listing order is [A")
     )
     past = conversation.ask("倒数第五个呢")
     assert not past.resolved_references
