@@ -158,8 +158,11 @@ def _slot_errors(expect: dict[str, object], lobes: frozenset[str]) -> list[str]:
     elif not all(isinstance(a, str) and ANCHOR_ID.fullmatch(a) for a in anchors):
         errors.append(f"anchors {anchors!r} must look like 'A1', 'A2'")
     ordinal = expect.get("ordinal", 1)
-    if isinstance(ordinal, bool) or not isinstance(ordinal, int) or ordinal < 1:
-        errors.append(f"ordinal must be an integer >= 1, got {ordinal!r}")
+    # a position from the end is negative ("倒数第二个" is -2); there is no position 0
+    if isinstance(ordinal, bool) or not isinstance(ordinal, int) or ordinal == 0:
+        errors.append(
+            f"ordinal must be an integer >= 1, or <= -1 counted from the end, got {ordinal!r}"
+        )
     if "ellipsis" in expect and not isinstance(expect["ellipsis"], bool):
         errors.append(f"ellipsis must be true or false, got {expect['ellipsis']!r}")
     return errors + _size_errors(expect)
@@ -196,6 +199,15 @@ def test_size_bounds_are_positive_millimetres(
     expect: dict[str, object], wrong: bool
 ) -> None:
     assert bool(_slot_errors(expect, frozenset())) is wrong
+
+
+@pytest.mark.parametrize(
+    ("ordinal", "wrong"), [(2, False), (-2, False), (-1, False), (0, True), ("2", True)]
+)
+def test_an_ordinal_counts_from_the_start_or_from_the_end(
+    ordinal: object, wrong: bool
+) -> None:
+    assert bool(_slot_errors({"ordinal": ordinal}, frozenset())) is wrong
 
 
 def _lang_error(lang: object, text: str, context: list[str]) -> str | None:
