@@ -29,6 +29,7 @@ HELDOUTS = (
     HERE / "heldout5.jsonl",
     HERE / "heldout6.jsonl",
     HERE / "heldout7.jsonl",
+    HERE / "heldout8.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
