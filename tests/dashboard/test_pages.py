@@ -207,6 +207,8 @@ def test_the_worklist_spells_out_warnings_and_filters_by_review_status(
 
 def test_a_reviewer_titles_and_tags_a_case_and_the_worklist_finds_it(app_env, demo_db):
     at = open_page(app_env(demo_db), "case", id="C000003")
+    assert not [t for t in at.text_input if t.label == "Title"]  # drawn on request
+    at.segmented_control(key=SessionKey.DETAIL_SECTION.value).set_value("labels").run()
     field = {t.label: t for t in at.text_input}
     field["Title"].input("Upper zone mass for Friday")
     field["Tags (comma separated)"].input("Conference, mass")
@@ -321,8 +323,9 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     draw_mode(at)
     canvases = at.get("bidi_component")
     assert len(canvases) == 1 and "drawable" in canvases[0].proto.component_name
-    met = next(m for m in at.metric if m.label == "met")
-    assert int(met.value) >= 1
+    counts = next(str(m.value) for m in at.markdown if " met **" in str(m.value))
+    met = re.search(r"✓ met \*\*(\d+)\*\*", counts)
+    assert met and int(met.group(1)) >= 1, counts
     assert at.query_params["conversation"] == str(SEED_ZH)
 
 
@@ -417,7 +420,7 @@ def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db,
     notice = " ".join(str(i.value) for i in at.info)
     assert f"#{SEED_EN} is demo\\:resident's and read-only" in notice
     if seed:
-        at.toggle(key=f"seed-{SEED_EN}").set_value(True).run()
+        at.pills(key=f"seed-{SEED_EN}").set_value(True).run()
     at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
         "How large is this lesion?"
     ).run()
@@ -561,7 +564,7 @@ def test_selecting_an_anchor_shows_its_details_and_zoom_follows_it(app_env, demo
     at.selectbox(key=SessionKey.HIGHLIGHT.value).select("A2").run()
     details = texts(at)
     assert "A2 · " in details and "Centre" in details and "Bounding box" in details
-    at.toggle(key=SessionKey.ZOOM.value).set_value(True).run()
+    at.pills(key=SessionKey.ZOOM.value).set_value(True).run()
     assert not at.exception
     assert viewer_data(at)["focus"]  # the viewer zooms to the anchor
     draw_mode(at)
@@ -573,14 +576,14 @@ def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
     at = draw_mode(
         open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     )
-    at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
+    at.segmented_control(key=SessionKey.SHOWN_TURN.value).set_value(1).run()
     assert not at.exception
     assert at.query_params["turn"] == "1"
     assert (
         at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "scorecard"
     )
     first = at.session_state[f"{image_prefix(demo_db)}:key"]
-    at.select_slider(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
+    at.segmented_control(key=SessionKey.SHOWN_TURN.value).set_value(3).run()
     assert (
         at.session_state[f"{image_prefix(demo_db)}:key"] != first
     )  # another overlay, another canvas
@@ -835,8 +838,8 @@ def test_the_case_page_speaks_words_and_shows_the_de_identification_report(
     caption = " ".join(str(c.value) for c in at.caption)
     assert r"pixel spacing \(at the patient\)" in caption
     assert "PixelSpacing" not in caption
-    report = next(e for e in at.expander if e.label == "De-identification report")
-    shown = " ".join(str(m.value) for m in report.markdown)
+    at.segmented_control(key=SessionKey.DETAIL_SECTION.value).set_value("deid").run()
+    shown = " ".join(str(m.value) for m in at.markdown)
     assert "Removed attributes" in shown and "SOPInstanceUID" in shown
 
 
