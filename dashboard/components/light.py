@@ -58,7 +58,7 @@ def turn_choice(
     return int(chosen or turn_count)
 
 
-def action(label: str, *, key: str) -> bool:
+def action(label: str, *, key: str, icon: str = "") -> bool:
     """A one-off action drawn as a pill (a page link or button would fetch its own code).
 
     True on the run after the pill is pressed; the pill is released at once, so it never
@@ -74,6 +74,7 @@ def action(label: str, *, key: str) -> bool:
         label,
         [label],
         selection_mode="single",
+        format_func=lambda text: f"{icon} {text}".strip(),
         key=key,
         on_change=_pressed,
         label_visibility="collapsed",

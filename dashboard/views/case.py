@@ -654,7 +654,7 @@ else:
 if conversation is not None:
     mark_control(ctx, store, conversation, st.columns([1, 2])[0])
     if light.action(
-        f":material/replay: {ctx.t('case.open_replay')}", key="open-replay"
+        ctx.t("case.open_replay"), key="open-replay", icon=":material/replay:"
     ):
         st.switch_page(
             "views/replay.py",

@@ -333,6 +333,60 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     assert at.query_params["conversation"] == str(SEED_ZH)
 
 
+def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
+    app_env, demo_db
+):
+    # A new tab fetches each element type's code when its first element arrives and
+    # reveals the page after the last one (docs/benchmarks.md): the case page as it opens
+    # uses the sidebar's types (button group, select box), the chat input and the viewer.
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
+    heavy = {
+        name: len(at.get(name))
+        for name in (
+            "toggle",
+            "checkbox",
+            "select_slider",
+            "slider",
+            "metric",
+            "text_input",
+            "button",
+            "page_link",
+            "expander",
+            "html",
+            "arrow_data_frame",
+        )
+    }
+    assert not any(heavy.values()), heavy
+    assert at.pills(key=f"seed-{SEED_ZH}").value is None  # the read-only switch, off
+    assert at.segmented_control(key=SessionKey.SHOWN_TURN.value).value == 4
+
+
+def test_the_case_page_opens_replay_and_shows_an_items_evidence(
+    app_env, demo_db, monkeypatch
+):
+    # AppTest does not follow a page switch made by the script: the switch is recorded.
+    switched: list[tuple[str, dict]] = []
+    monkeypatch.setattr(
+        st,
+        "switch_page",
+        lambda page, query_params: switched.append((page, query_params)),
+    )
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    switched.clear()  # the start page forwards to the case list first
+    evidence = at.pills(key="case-scorecard-evidence")
+    code, anchor = evidence.options[0].split(" → ")
+    evidence.set_value((code, anchor)).run()
+    assert at.selectbox(key=SessionKey.HIGHLIGHT.value).value == anchor
+    assert at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "anchors"
+    replay = at.pills(key="open-replay")
+    replay.set_value(replay.options[0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert switched == [("views/replay.py", {"conversation": str(SEED_ZH)})]
+    at.run()  # the pill is released: a rerun does not switch again
+    assert len(switched) == 1 and at.pills(key="open-replay").value is None
+
+
 def test_a_follow_up_sends_the_viewer_its_overlay_not_the_film_again(app_env, demo_db):
     # Every rerun sends the viewer's data again; the film goes by a media link that
     # stays the same, so a follow-up carries the new overlay and not the pixels.
