@@ -218,6 +218,13 @@ def test_a_reviewer_titles_and_tags_a_case_and_the_worklist_finds_it(app_env, de
         saved = store.find_case_labels("C000003")
         assert saved is not None and saved.tags == ("conference", "mass")
         assert store.list_audit()[-1].action == "case.labels"
+    # A reader has no labels section: the page falls back to the scorecard.
+    at.selectbox(key=SessionKey.LOCAL_ROLE.value).select("reader").run()
+    assert not at.exception, [e.value for e in at.exception]
+    section = at.segmented_control(key=SessionKey.DETAIL_SECTION.value)
+    assert section.value == "scorecard"
+    assert "Title, tags and review status" not in section.options
+    at.selectbox(key=SessionKey.LOCAL_ROLE.value).select("reviewer").run()
     at.switch_page("views/cases.py").run()
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("friday").run()
     assert set(at.dataframe[0].value["case"]) == {"C000003"}
