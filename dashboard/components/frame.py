@@ -146,35 +146,14 @@ def open_page(page: PageId) -> PageContext:
 
 
 # Streamlit's default top padding (6 rem) would push the image below a 1000 px screen.
-# Written on several lines: Streamlit takes a one-line string for a file path.
-_COMPACT_CSS = """[data-testid="stMainBlockContainer"] {
-  padding-top: 1.5rem;
-  padding-bottom: 2rem;
-}"""
-
-
-@functools.cache
-def _page_style() -> Any:
-    # A components-v2 element without style isolation: its CSS applies to the page.
-    return st.components.v2.component(
-        "casebook_page_style",
-        html="<span></span>",
-        css=_COMPACT_CSS,
-        isolate_styles=False,
-    )
+_COMPACT_CSS = """<style>
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-bottom: 2rem; }
+</style>"""
 
 
 def compact() -> None:
-    """Tighten the page's top margin (the case page fits image and chat on one screen).
-
-    Drawn with the element type of the case page's image viewer, not ``st.html``, and
-    first on the page: a new tab then fetches no HTML-element code (with its sanitiser)
-    and starts fetching the viewer's code (with the Arrow decoder it imports) at the
-    first message instead of when the viewer arrives, late in the script run. In the
-    sidebar, below its last line, so the empty element adds no gap above the title.
-    """
-    with st.sidebar:
-        _page_style()(key="page-style", height="content")
+    """Tighten the page's top margin (the case page fits image and chat on one screen)."""
+    st.html(_COMPACT_CSS)
 
 
 def disclaimer(context: PageContext) -> None:

@@ -328,11 +328,7 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     ]
     # ... and the drawing canvas replaces it to draw a box.
     draw_mode(at)
-    canvases = [
-        c
-        for c in at.get("bidi_component")
-        if "page_style" not in c.proto.component_name
-    ]
+    canvases = at.get("bidi_component")
     assert len(canvases) == 1 and "drawable" in canvases[0].proto.component_name
     counts = next(str(m.value) for m in at.markdown if " met **" in str(m.value))
     met = re.search(r"✓ met \*\*(\d+)\*\*", counts)
@@ -345,7 +341,8 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
 ):
     # A new tab fetches each element type's code when its first element arrives and
     # reveals the page after the last one (docs/benchmarks.md): the case page as it opens
-    # uses the sidebar's types (button group, select box), the chat input and the viewer.
+    # uses the sidebar's types (button group, select box), the chat input, the viewer
+    # and the style element that tightens its margin.
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
     heavy = {
@@ -360,7 +357,6 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
             "button",
             "page_link",
             "expander",
-            "html",
             "arrow_data_frame",
         )
     }
