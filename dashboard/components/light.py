@@ -11,8 +11,6 @@ a wave of files.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -27,7 +25,6 @@ def switch(
     help: str | None = None,
     disabled: bool = False,
     where: DeltaGenerator | None = None,
-    on_change: Callable[[], None] | None = None,
 ) -> bool:
     """An on/off switch: one pill that stays pressed (``st.session_state[key]`` is True or None)."""
     chosen = (where or st).pills(
@@ -38,7 +35,6 @@ def switch(
         key=key,
         help=help,
         disabled=disabled,
-        on_change=on_change,
         label_visibility="collapsed",
     )
     return bool(chosen)
