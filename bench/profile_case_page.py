@@ -78,6 +78,7 @@ RESOURCES_JS = """(messages) => {
     lazy_last_received: lazy.length ? Math.max(...lazy.map((e) => e.responseEnd)) : null,
     film_requested: film.length ? film[0].startTime : null,
     film_received: film.length ? film[0].responseEnd : null,
+    lazy_files: lazy.map((e) => [e.name.split('/').pop().split('.')[0], Math.round(e.startTime)]),
   };
 }"""
 
@@ -161,7 +162,7 @@ def open_once(
 
 
 def medians(samples: list[dict[str, float]]) -> dict[str, float]:
-    keys = {k for s in samples for k in s}
+    keys = {k for s in samples for k in s if k != "lazy_files"}
     return {k: statistics.median(s[k] for s in samples if k in s) for k in keys}
 
 
@@ -229,6 +230,11 @@ def main(argv: list[str] | None = None) -> int:
             )
         if any(cells):
             print(f"| {key} | " + " | ".join(cells) + " |")
+    # Which element code a new tab of the case page fetched, in the order it asked for it
+    # (the last profile; file names without their content hash).
+    files = samples["case page"][-1].get("lazy_files", [])
+    print("element code files fetched after the websocket opened (ms from navigation):")
+    print(", ".join(f"{name} {start}" for name, start in files))
     return 0
 
 

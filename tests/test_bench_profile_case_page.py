@@ -50,3 +50,12 @@ def test_a_milestone_missing_from_some_runs_is_the_median_of_the_others():
 def test_a_process_gone_between_listing_and_reading_counts_no_cpu():
     # Renderers come and go while a tab opens; a pid above pid_max never exists.
     assert profile.cpu_seconds([2**22 + 12345]) == 0.0
+
+
+def test_the_list_of_element_code_files_is_not_a_milestone():
+    # Each profile carries the names of the files it fetched; they have no median.
+    samples = [
+        {"ready": 1.0, "lazy_files": [["Selectbox", 1400]]},
+        {"ready": 3.0, "lazy_files": []},
+    ]
+    assert profile.medians(samples) == {"ready": 2.0}

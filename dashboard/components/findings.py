@@ -115,10 +115,9 @@ def scorecard(
     st.markdown(
         f"**{escape(view.name)}** · v{escape(view.profile_version)} · {ctx.t('chat.turn', number=view.turn_number)}"
     )
-    c1, c2, c3 = st.columns(3)
-    c1.metric(ctx.t("score.met"), view.count("met"))
-    c2.metric(ctx.t("score.not_met"), view.count("not_met"))
-    c3.metric(ctx.t("score.not_assessable"), view.count("not_assessable"))
+    # The counts as one line of text, not st.metric: a new tab of the case page then
+    # fetches no metric code (with its chart loader) before the page is revealed.
+    st.markdown(counts_line(ctx, view))
     st.caption(ctx.t("score.total", total=len(view.items)))
     # A Markdown table, not st.dataframe: the reasons wrap instead of being cut, and the
     # case page opened in a new tab does not wait for the data-grid bundles (about 1.2 MB
@@ -143,16 +142,30 @@ def scorecard(
     st.markdown(markdown_table(header, rows))
     links = [(i.code, a) for i in view.items for a in i.evidence]
     if links and on_evidence is not None:
-        st.caption(ctx.t("score.evidence_hint"))
-        cols = st.columns(min(6, len(links)))
-        for n, (code, anchor_id) in enumerate(links):
-            cols[n % len(cols)].button(
-                f"{code} → {anchor_id}",
-                key=f"{key}-ev-{code}-{anchor_id}",
-                on_click=on_evidence,
-                args=(anchor_id,),
-                width="stretch",
-            )
+        # Pills, not buttons: their code is loaded already (the sidebar uses it).
+        picked_key = f"{key}-evidence"
+
+        def _picked() -> None:
+            picked = st.session_state.get(picked_key)
+            if picked is not None:
+                on_evidence(picked[1])
+
+        st.pills(
+            ctx.t("score.evidence_hint"),
+            links,
+            selection_mode="single",
+            format_func=lambda link: f"{link[0]} → {link[1]}",
+            key=picked_key,
+            on_change=_picked,
+        )
+
+
+def counts_line(ctx: PageContext, view: ScorecardView) -> str:
+    """The scorecard's counts in one line: "✓ met **2** · ✗ not met **1** · ? ..."."""
+    return " · ".join(
+        f"{STATUS_ICON[status]} {ctx.t(f'score.{status}')} **{view.count(status)}**"
+        for status in ("met", "not_met", "not_assessable")
+    )
 
 
 # --------------------------------------------------------------------------- anchors

@@ -33,10 +33,7 @@ def editor(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:
         return
     labels = store.find_case_labels(case_id)
     status = labels.review_status if labels else ReviewStatus.UNREVIEWED
-    with (
-        st.expander(ctx.t("labels.title"), icon=":material/label:"),
-        st.form(key=f"labels-{case_id}", border=False),
-    ):
+    with st.form(key=f"labels-{case_id}", border=False):
         title = st.text_input(
             ctx.t("labels.case_title"),
             value=labels.title or "" if labels else "",

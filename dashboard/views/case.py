@@ -15,6 +15,7 @@ from dashboard.components import (
     findings,
     frame,
     labels,
+    light,
     pickers,
     review,
     viewer,
@@ -92,31 +93,30 @@ def deid_report(
 ) -> None:
     """What de-identification removed from this image: attribute names, blanked pixels."""
     report = store.find_deid_report(image.image_id)
-    with st.expander(ctx.t("deid.title"), icon=":material/shield_person:"):
-        if report is None:
-            st.caption(ctx.t("deid.none"))
-            return
-        s = report.summary
-        st.caption(ctx.t("deid.method", method=escape(s.method)))
-        for key, names in (
-            ("deid.removed", s.removed),
-            ("deid.replaced", s.replaced),
-            ("deid.emptied", s.emptied),
-            ("deid.dropped", s.dropped_values),
-        ):
-            if names:
-                st.markdown(
-                    f"**{ctx.t(key)}** ({len(names)}): "
-                    + escape(", ".join(str(n) for n in names))
-                )
-        st.caption(
-            ctx.t(
-                "deid.pixels",
-                policy=s.pixel_policy.value,
-                searched=ctx.t("quiz.yes" if s.pixels_searched else "quiz.no"),
-                boxes=len(s.blanked),
+    if report is None:
+        st.caption(ctx.t("deid.none"))
+        return
+    s = report.summary
+    st.caption(ctx.t("deid.method", method=escape(s.method)))
+    for key, names in (
+        ("deid.removed", s.removed),
+        ("deid.replaced", s.replaced),
+        ("deid.emptied", s.emptied),
+        ("deid.dropped", s.dropped_values),
+    ):
+        if names:
+            st.markdown(
+                f"**{ctx.t(key)}** ({len(names)}): "
+                + escape(", ".join(str(n) for n in names))
             )
+    st.caption(
+        ctx.t(
+            "deid.pixels",
+            policy=s.pixel_policy.value,
+            searched=ctx.t("quiz.yes" if s.pixels_searched else "quiz.no"),
+            boxes=len(s.blanked),
         )
+    )
 
 
 ctx = frame.open_page(PageId.CASE)
@@ -260,11 +260,8 @@ with composer:
     if read_only is not None and conversation is not None and can_ask:
         st.info(owner_notice(ctx, store, conversation), icon=":material/lock:")
         if store.list_turns(conversation.conversation_id):
-            st.toggle(
-                ctx.t("owner.seed"),
-                value=False,
-                key=seed_key,
-                help=ctx.t("owner.seed_help"),
+            light.switch(
+                ctx.t("owner.seed"), key=seed_key, help=ctx.t("owner.seed_help")
             )
     ask_about_box = False
     if working is not None and can_ask:
@@ -414,10 +411,11 @@ with left:
                 int(requested_turn) if from_link and requested_turn else turn_count,
             )
         if turn_count > 1:
-            shown_turn = c1.select_slider(
+            shown_turn = light.turn_choice(
                 ctx.t("case.after_turn"),
-                options=list(range(1, turn_count + 1)),
+                turn_count,
                 key=SessionKey.SHOWN_TURN.value,
+                where=c1,
             )
         else:
             shown_turn = 1
@@ -459,11 +457,12 @@ with left:
     focus = next(
         (i.anchor for i in items if i.anchor.id == highlight), None
     ) or overlay.focus_anchor(items)
-    zoom = c4.toggle(
+    zoom = light.switch(
         ctx.t("case.zoom"),
         key=SessionKey.ZOOM.value,
         disabled=focus is None,
         help=ctx.t("case.zoom_help"),
+        where=c4,
     )
     region = (
         overlay.zoom_region(focus.bbox, image.columns, image.rows)
@@ -481,13 +480,18 @@ with left:
             if mode == "draw"
             else resources.viewer_image(image.image_id, full=full)
         )
-    box_label = c5.text_input(
-        ctx.t("case.box_label"),
-        value=ctx.t("box.default_label"),
-        key=SessionKey.BOX_LABEL.value,
-        max_chars=60,
-        disabled=not can_draw,
-        help=ctx.t("case.box_label_help"),
+    # Only drawing uses the label: the view mode (a new tab's first paint) fetches no
+    # text-input code for it.
+    box_label = (
+        c5.text_input(
+            ctx.t("case.box_label"),
+            value=ctx.t("box.default_label"),
+            key=SessionKey.BOX_LABEL.value,
+            max_chars=60,
+            help=ctx.t("case.box_label_help"),
+        )
+        if mode == "draw"
+        else ctx.t("box.default_label")
     )
 
     annotations = store.list_annotations(case_id, image.image_id)
@@ -593,20 +597,27 @@ def _select_from_table() -> None:
         state.put(SessionKey.HIGHLIGHT, ids[rows[0]])
 
 
-# One section at a time: drawing only the chosen table keeps the page quick to load.
-counts = {
+# One section at a time: drawing only the chosen one keeps the page quick to load. The
+# labels form and the de-identification report are sections too, not expanders: a closed
+# expander still draws its content, and a new tab would fetch the form's element code.
+counts: dict[str, int | None] = {
     "scorecard": None,
     "anchors": len(items),
     "measurements": len(measurements),
     "annotations": len(annotations),
 }
+section_titles = {
+    **{name: ctx.t(f"tab.{name}", n=n) for name, n in counts.items()},
+    **({"labels": ctx.t("labels.title")} if ctx.can(Right.ANNOTATE) else {}),
+    "deid": ctx.t("deid.title"),
+}
 section = st.segmented_control(
     ctx.t("case.details"),
-    list(counts),
+    list(section_titles),
     default="scorecard",
     required=True,
     key=SessionKey.DETAIL_SECTION.value,
-    format_func=lambda name: ctx.t(f"tab.{name}", n=counts[name]),
+    format_func=section_titles.__getitem__,
     label_visibility="collapsed",
 )
 if section == "scorecard":
@@ -634,15 +645,18 @@ elif section == "anchors":
                 )
 elif section == "measurements":
     findings.measurement_table(ctx, measurements)
-else:
+elif section == "annotations":
     findings.annotation_table(ctx, annotations)
+elif section == "labels":
+    labels.editor(ctx, store, case_id)
+else:
+    deid_report(ctx, store, image)
 if conversation is not None:
     mark_control(ctx, store, conversation, st.columns([1, 2])[0])
-    st.page_link(
-        "views/replay.py",
-        label=ctx.t("case.open_replay"),
-        icon=":material/replay:",
-        query_params={"conversation": str(conversation.conversation_id)},
-    )
-labels.editor(ctx, store, case_id)
-deid_report(ctx, store, image)
+    if light.action(
+        ctx.t("case.open_replay"), key="open-replay", icon=":material/replay:"
+    ):
+        st.switch_page(
+            "views/replay.py",
+            query_params={"conversation": str(conversation.conversation_id)},
+        )

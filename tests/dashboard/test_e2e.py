@@ -195,6 +195,13 @@ def _is_local(url: str) -> bool:
     )
 
 
+SCORECARD_COUNTS = re.compile(r"✓ met \d+ · ✗ not met \d+ · \? not assessable \d+")
+
+
+def main_text(page) -> str:
+    return page.get_by_test_id("stMain").inner_text()
+
+
 def settle(page, timeout: float = 60_000) -> None:
     """Wait until the script run triggered last has finished."""
     page.wait_for_timeout(250)
@@ -323,15 +330,8 @@ def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
     # The anchors are drawn: one focal finding, its contour, the hilum line and labels
     # colour about a thousand pixels of the viewer; without an overlay none change.
     assert viewer_pixels(frame)["coloured"] > empty + 500
-    metrics = {
-        page.get_by_test_id("stMetricLabel")
-        .nth(i)
-        .inner_text()
-        .strip(): page.get_by_test_id("stMetricValue").nth(i).inner_text().strip()
-        for i in range(page.get_by_test_id("stMetric").count())
-    }
-    assert set(metrics) >= {"met", "not met", "not assessable"}
-    assert all(v.isdigit() for v in metrics.values())
+    # The scorecard's counts, one line of text under the image.
+    assert SCORECARD_COUNTS.search(main.inner_text()), main.inner_text()[-2000:]
     assert re.search(r"conversation=\d+", page.url)
 
 
@@ -509,7 +509,7 @@ def test_the_quiz_hides_every_answer_and_anchor_until_the_learner_commits(
     # page is read until they are gone; a leak that stays fails after the timeout.
     leaked = text_still_showing(page, ("【", "AI anchor", "A1"))
     assert not leaked, leaked
-    assert page.get_by_test_id("stMetric").count() == 0  # no scorecard either
+    assert not SCORECARD_COUNTS.search(main_text(page))  # no scorecard either
     shot(page, "12-quiz-hidden")
     canvas = page.locator("canvas.upper-canvas")
     box = canvas.bounding_box()
