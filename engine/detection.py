@@ -86,10 +86,14 @@ class OnnxNoduleDetector:
         image: npt.NDArray[np.float32],
         lung_mask: npt.NDArray[np.bool_] | None,
         mm_per_px: float | None,
+        *,
+        heart_mask: npt.NDArray[np.bool_] | None = None,
     ) -> list[Candidate]:
         from engine.nodules import detect_nodules
 
         return [
             Candidate((c.x, c.y), c.radius_px, c.score)
-            for c in detect_nodules(image, lung_mask, mm_per_px=mm_per_px)
+            for c in detect_nodules(
+                image, lung_mask, mm_per_px=mm_per_px, heart_mask=heart_mask
+            )
         ]
