@@ -138,7 +138,11 @@ def _fold_scorer(
     second = torch_cnn(other, fold, views)
 
     def score(*args: Any) -> np.ndarray:
-        logits = [np.log(p / (1 - p)) for p in (first(*args), second(*args))]
+        # Clipped as engine.nodules.classify clips the graph's output.
+        probabilities = [
+            np.clip(p, 1e-6, 1 - 1e-6) for p in (first(*args), second(*args))
+        ]
+        logits = [np.log(p / (1 - p)) for p in probabilities]
         return 1 / (1 + np.exp(-(logits[0] + logits[1]) / 2))
 
     return score
