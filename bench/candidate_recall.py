@@ -101,7 +101,7 @@ def film_recall(
         lung,
         mm_per_px=None if math.isnan(mm) else mm,
         params=params,
-        heart_mask=inputs["heart"],
+        heart_mask=inputs["heart"] if params.thorax_sites else None,
     )
     field = blob_field(prepared, params)
     kept = find_blob_candidates(prepared, params, field)
@@ -223,6 +223,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lung-sites-only", action="store_true")
     parser.add_argument("--misses", action="store_true")
     parser.add_argument(
+        "--thorax-sites",
+        action="store_true",
+        help="count retrocardiac and below-dome lung as lung sites",
+    )
+    parser.add_argument(
         "--dome-depths",
         action="store_true",
         help="only print where the nodules lie against the dome line (cxr-train only)",
@@ -243,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         changes["roi_dilation_mm"] = args.roi_dilation
     if args.lung_sites_only:
         changes["lung_sites_only"] = True
+    if args.thorax_sites:
+        changes["thorax_sites"] = True
     params = dataclasses.replace(params, **changes)
     cases = load_jsrt_cases(args.data)
     if args.dome_depths:

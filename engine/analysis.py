@@ -287,6 +287,7 @@ class Analyzer:
             measure_calibration,
             describe_score=self.detector.describe_score,
             size_correction=getattr(self.detector, "size_correction", None),
+            thorax_sites=bool(getattr(self.detector, "thorax_sites", False)),
         )
         lap("focal_findings")
 
@@ -417,10 +418,11 @@ def _describe_focal(
     *,
     describe_score: float,
     size_correction: SizeCorrection | None = None,
+    thorax_sites: bool = False,
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
     stats = lung_field_stats(image, anatomy)
     outline = LungOutline(anatomy) if anatomy.lungs_found else None
-    sites = LungSites(anatomy, calibration.mean_mm, outline)
+    sites = LungSites(anatomy, calibration.mean_mm, outline, thorax=thorax_sites)
     work_calibration = calibration.scaled(factor)
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}

@@ -55,7 +55,10 @@ class OnnxNoduleDetector:
         from engine.nodules import load_nodule_classifier_spec, load_ranker_spec
         from engine.segmentation import model_path
 
-        load_nodule_classifier_spec()  # fail now, with its message, if the model is missing
+        spec = load_nodule_classifier_spec()  # fail now if the model is missing
+        # Whether lung behind the heart and below the domes counts (the analysis
+        # applies the same rule to each finding's measured centre).
+        self.thorax_sites = spec.candidates.thorax_sites
         digest = hashlib.sha256(
             model_path("nodule_classifier.onnx").read_bytes()
         ).hexdigest()[:12]

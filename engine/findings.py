@@ -1144,8 +1144,15 @@ class LungSites:
         anatomy: AnatomyMap,
         mm_per_image_px: float | None,
         outline: LungOutline | None = None,
+        *,
+        thorax: bool = False,
     ) -> None:
-        from engine.nodules import BELOW_DOME_MM, LUNG_EDGE_MM, thorax_sites
+        from engine.nodules import (
+            BASE_RECESS_MM,
+            BELOW_DOME_MM,
+            LUNG_EDGE_MM,
+            thorax_sites,
+        )
 
         self.grid = anatomy.grid
         lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
@@ -1153,14 +1160,18 @@ class LungSites:
         mm = mm_per_image_px or 358.0 / (self.grid.size / self.grid.scale)
         self.mm_per_cell = mm / self.grid.scale
         self.edge_cells = LUNG_EDGE_MM / self.mm_per_cell
-        self.dome_mm = BELOW_DOME_MM
+        # ``thorax``: the detector's CandidateParams.thorax_sites; without it the
+        # dome line is the lung base alone, nothing is retrocardiac, and the recess
+        # reaches BASE_RECESS_MM.
+        self.dome_mm = BELOW_DOME_MM if thorax else BASE_RECESS_MM
         near = ndimage.distance_transform_edt(~lungs) <= self.edge_cells
         self.lung = near
         self.hull = (
             LungOutline(anatomy).mask.astype(bool) if anatomy.lungs_found else near
         )
+        heart = anatomy.mask(Region.HEART) if thorax else np.zeros_like(lungs)
         self.retrocardiac, self.below_dome_mm = thorax_sites(
-            lungs, anatomy.mask(Region.HEART), self.mm_per_cell
+            lungs, heart, self.mm_per_cell
         )
         self.found = anatomy.lungs_found
 

@@ -8,25 +8,40 @@ from __future__ import annotations
 
 import pytest
 
+from engine.analysis import Analyzer
 from engine.findings import Candidate
+from engine.model import Calibration, CalibrationSource, Radiograph
 from engine.wording import location_phrase
 from kernel import Language
-from tests.engine.conftest import analyse, make_phantom
+from tests.engine.conftest import SPACING, FakeDetector, FakeSegmenter, make_phantom
 
 RETROCARDIAC = (470.0, 700.0)  # in the heart, between the lungs' lower halves
 BELOW_DOME = (300.0, 850.0)  # 60 px = 21 mm below the right lung's base (row 790)
 CHEST_WALL = (70.0, 470.0)  # 80 px = 28 mm lateral to the right lung
 
 
-@pytest.fixture(scope="module")
-def placed():
+def _findings(thorax: bool):
     phantom = make_phantom(
         ((*RETROCARDIAC, 24, ()), (*BELOW_DOME, 24, ()), (*CHEST_WALL, 24, ()))
     )
     candidates = [
         Candidate(xy, 24.0, 0.9) for xy in (RETROCARDIAC, BELOW_DOME, CHEST_WALL)
     ]
-    return analyse(phantom, candidates).findings
+    detector = FakeDetector(candidates, phantom.image.shape[1])
+    detector.thorax_sites = thorax  # CandidateParams.thorax_sites of the card
+    analyzer = Analyzer(FakeSegmenter(phantom), detector)
+    calibration = Calibration(
+        row_mm=SPACING, col_mm=SPACING, source=CalibrationSource.PIXEL_SPACING
+    )
+    radiograph = Radiograph(
+        pixels=phantom.image, calibration=calibration, key="sites", view_position="PA"
+    )
+    return analyzer.analyze(radiograph).findings
+
+
+@pytest.fixture(scope="module")
+def placed():
+    return _findings(thorax=True)
 
 
 def _at(findings, xy):
@@ -59,3 +74,11 @@ def test_a_finding_below_the_dome_is_reported_behind_the_dome(placed):
 
 def test_a_chest_wall_finding_is_not_a_lung_finding(placed):
     assert _at(placed, CHEST_WALL) is None
+
+
+def test_without_the_thorax_rule_only_the_recess_within_25_mm_stays_lung():
+    # The shipped card leaves CandidateParams.thorax_sites off: the earlier rule.
+    findings = _findings(thorax=False)
+    assert _at(findings, RETROCARDIAC) is None
+    assert _at(findings, CHEST_WALL) is None
+    assert _at(findings, BELOW_DOME) is not None  # 21 mm below the base

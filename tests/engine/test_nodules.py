@@ -643,7 +643,14 @@ def _lung_sites_map(prepared):
 
 
 @pytest.mark.usefixtures("neutral_classifier")
-def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask():
+def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask(monkeypatch):
+    from dataclasses import replace
+
+    import engine.nodules
+
+    shipped = engine.nodules.load_nodule_classifier_spec()
+    on = replace(shipped, candidates=replace(shipped.candidates, thorax_sites=True))
+    monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: on)
     image, mask, heart = _thorax_with_heart()
     yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
     image = image + 0.15 * np.exp(-((xx - 256) ** 2 + (yy - 370) ** 2) / (2 * 7.0**2))
@@ -655,3 +662,6 @@ def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask():
     assert not near(detect_nodules(image, mask, mm_per_px=0.7))
     found = near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
     assert found and found[0].site is Site.RETROCARDIAC
+    # With the rule off (the shipped card), the heart mask changes nothing.
+    monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: shipped)
+    assert not near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
