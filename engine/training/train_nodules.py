@@ -1244,7 +1244,7 @@ def ensemble_final(
         training={
             "data": [data_name(data), *settings[0].get("extra_data", [])],
             "ensemble_command": command,
-            "members": settings,
+            "members": [_portable(r) for r in settings],
             "cross_validation": {
                 "records": str(records),
                 "films": len(films),
@@ -1261,6 +1261,20 @@ def ensemble_final(
         },
     )
     return estimate
+
+
+def _portable(value: Any) -> Any:
+    """A run record with every data folder named ``$CXR_DATA/...`` (see provenance)."""
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    if isinstance(value, str) and value.startswith("python -m "):
+        module, *argv = value.removeprefix("python -m ").split()
+        return command_line(module, argv)
+    if isinstance(value, str) and (Path(value) / "manifest.csv").is_file():
+        return data_name(value)
+    return value
 
 
 class _AsLogits:
@@ -1428,7 +1442,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (options.data / "manifest.csv").is_file():
             print(f"error: {options.data / 'manifest.csv'} not found", file=sys.stderr)
             return 2
-        command = " ".join(["python -m engine.training.train_nodules", *args_list])
+        command = command_line("engine.training.train_nodules", args_list)
         if options.records is not None:
             ensemble_final(
                 options.data,
