@@ -665,3 +665,16 @@ def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask(monkeypatch
     # With the rule off (the shipped card), the heart mask changes nothing.
     monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: shipped)
     assert not near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
+
+
+def test_the_shipped_ranker_was_fitted_on_the_shipped_cnn_and_the_model_is_small():
+    import json
+
+    from engine.nodules import MODELS_DIR
+
+    card = json.loads((MODELS_DIR / "nodule_classifier.json").read_text("utf-8"))
+    ranker = json.loads((MODELS_DIR / "nodule_ranker.json").read_text("utf-8"))
+    # The ranker's weights are on the logit scale of the CNN whose CV records it was
+    # fitted on; another CNN's logits would silently mis-rank and mis-calibrate.
+    assert ranker["training"]["cnn"] == card["version"]
+    assert (MODELS_DIR / "nodule_classifier.onnx").stat().st_size < 10 * 1024 * 1024
