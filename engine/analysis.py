@@ -498,18 +498,6 @@ def _placed(finding: Finding, sites: LungSites) -> Finding | None:
         return finding
     location = replace(location, regions=(*location.regions, place))
     return replace(finding, location=location)
-    if sites.in_recess(finding.center) and location.side is not Side.MIDLINE:
-        # Below the dome: the lung of the posterior costophrenic recess, projected
-        # over the hemidiaphragm; the location words say so.
-        dome = (
-            Region.RIGHT_HEMIDIAPHRAGM
-            if location.side is Side.RIGHT
-            else Region.LEFT_HEMIDIAPHRAGM
-        )
-        if dome not in location.regions:
-            location = replace(location, regions=(*location.regions, dome))
-            return replace(finding, location=location)
-    return finding
 
 
 def _scale_finding(f: Finding, factor: float) -> Finding:

@@ -172,6 +172,11 @@ def work_grid(rows: int, cols: int, mm_per_px: float | None) -> WorkGrid:
     )
 
 
+# Stand-ins for the thorax-site maps when there are none (shape (1, 1): never the grid's).
+_NO_MASK: BoolMask = np.zeros((1, 1), bool)
+_NO_DEPTH: FloatImage = np.full((1, 1), -1.0, np.float32)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreparedImage:
     """An image on the working grid with its search region and normalised intensities."""
@@ -190,10 +195,6 @@ class PreparedImage:
     retrocardiac: BoolMask = field(repr=False, default_factory=lambda: _NO_MASK)
     below_dome_mm: FloatImage = field(repr=False, default_factory=lambda: _NO_DEPTH)
     gastric: BoolMask = field(repr=False, default_factory=lambda: _NO_MASK)
-
-
-_NO_MASK = np.zeros((1, 1), bool)
-_NO_DEPTH = np.full((1, 1), -1.0, np.float32)
 
 
 def _resize(
