@@ -56,8 +56,14 @@ def film_inputs(case: NoduleCase, cache: Path) -> dict[str, Any]:
     path = cache / f"{case.case_id}.npz"
     if path.is_file():
         data = np.load(path)
-        return {k: data[k] for k in data.files}
-    from engine.analysis import _lung_mask_on, _work_image, default_analyzer
+        if "heart" in data.files:  # older caches have no heart mask: recompute
+            return {k: data[k] for k in data.files}
+    from engine.analysis import (
+        _heart_mask_on,
+        _lung_mask_on,
+        _work_image,
+        default_analyzer,
+    )
     from engine.anatomy import GridTransform, build_anatomy_map, resize_to_grid
 
     analyzer = default_analyzer()
@@ -69,10 +75,12 @@ def film_inputs(case: NoduleCase, cache: Path) -> dict[str, Any]:
     grid = GridTransform.letterbox(image.shape[0], image.shape[1], 512)
     anatomy = build_anatomy_map(structures, grid, resize_to_grid(image, grid))
     lung = _lung_mask_on(work, anatomy, factor)
+    heart = _heart_mask_on(work, anatomy, factor)
     mm = case.mm_per_px
     out = {
         "work": work.astype(np.float32),
         "lung": np.zeros(work.shape, bool) if lung is None else lung,
+        "heart": np.zeros(work.shape, bool) if heart is None else heart,
         "has_lung": np.array(lung is not None),
         "mm": np.array(math.nan if mm is None else mm / factor),
         "factor": np.array(factor),
@@ -93,6 +101,7 @@ def film_recall(
         lung,
         mm_per_px=None if math.isnan(mm) else mm,
         params=params,
+        heart_mask=inputs["heart"] if params.thorax_sites else None,
     )
     field = blob_field(prepared, params)
     kept = find_blob_candidates(prepared, params, field)
@@ -160,6 +169,50 @@ def _why(
     }
 
 
+def dome_depths(cases: list[NoduleCase], cache: Path) -> dict[str, Any]:
+    """Where each nodule centre lies against the dome line (working grid, mm).
+
+    The depth bound of the sub-diaphragmatic site (``engine.nodules.BELOW_DOME_MM``)
+    is the deepest of these below the line, rounded up to 5 mm; run on cxr-train only.
+    """
+    rows = []
+    for case in cases:
+        inputs = film_inputs(case, cache)
+        if not bool(inputs["has_lung"]):
+            continue
+        mm = float(inputs["mm"])
+        prepared = prepare_image(
+            inputs["work"],
+            inputs["lung"],
+            mm_per_px=None if math.isnan(mm) else mm,
+            heart_mask=inputs["heart"],
+        )
+        factor = float(inputs["factor"])
+        for nodule in case.nodules:
+            nx, ny = prepared.grid.to_work(nodule.x * factor, nodule.y * factor)
+            x = min(max(round(nx), 0), prepared.lung.shape[1] - 1)
+            y = min(max(round(ny), 0), prepared.lung.shape[0] - 1)
+            rows.append(
+                {
+                    "case": case.case_id,
+                    "diameter_mm": nodule.diameter_mm,
+                    "below_dome_mm": round(float(prepared.below_dome_mm[y, x]), 1),
+                    "retrocardiac": bool(prepared.retrocardiac[y, x]),
+                    "site": site_of(prepared, x, y).value,
+                }
+            )
+    below = [r["below_dome_mm"] for r in rows if r["below_dome_mm"] > 0]
+    deepest = max(below, default=0.0)
+    return {
+        "nodules": len(rows),
+        "below_dome": sorted(below),
+        "retrocardiac": sum(r["retrocardiac"] for r in rows),
+        "deepest_mm": deepest,
+        "bound_mm": 5.0 * math.ceil(deepest / 5.0),
+        "rows": [r for r in rows if r["below_dome_mm"] > 0 or r["retrocardiac"]],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, nargs="+", default=[SHARED / "cxr-train"])
@@ -169,6 +222,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--roi-dilation", type=float, default=None)
     parser.add_argument("--lung-sites-only", action="store_true")
     parser.add_argument("--misses", action="store_true")
+    parser.add_argument(
+        "--thorax-sites",
+        action="store_true",
+        help="count retrocardiac and below-dome lung as lung sites",
+    )
+    parser.add_argument(
+        "--dome-depths",
+        action="store_true",
+        help="only print where the nodules lie against the dome line (cxr-train only)",
+    )
     parser.add_argument(
         "--cache", type=Path, default=REPO / "training-runs" / "candidate_inputs"
     )
@@ -185,8 +248,13 @@ def main(argv: list[str] | None = None) -> int:
         changes["roi_dilation_mm"] = args.roi_dilation
     if args.lung_sites_only:
         changes["lung_sites_only"] = True
+    if args.thorax_sites:
+        changes["thorax_sites"] = True
     params = dataclasses.replace(params, **changes)
     cases = load_jsrt_cases(args.data)
+    if args.dome_depths:
+        print(json.dumps(dome_depths(cases, args.cache)))
+        return 0
     total = found = 0
     counts: list[int] = []
     misses: list[dict[str, Any]] = []

@@ -138,7 +138,11 @@ def _fold_scorer(
     second = torch_cnn(other, fold, views)
 
     def score(*args: Any) -> np.ndarray:
-        logits = [np.log(p / (1 - p)) for p in (first(*args), second(*args))]
+        # Clipped as engine.nodules.classify clips the graph's output.
+        probabilities = [
+            np.clip(p, 1e-6, 1 - 1e-6) for p in (first(*args), second(*args))
+        ]
+        logits = [np.log(p / (1 - p)) for p in probabilities]
         return 1 / (1 + np.exp(-(logits[0] + logits[1]) / 2))
 
     return score
@@ -392,6 +396,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     name = "+".join(r.name for r in runs) or "shipped"
     if params != load_nodule_classifier_spec().candidates:
         name += f"-cap{params.max_candidates}" + ("-lung" * params.lung_sites_only)
+        name += "-thorax" * params.thorax_sites
     cache = args.cache or REPO / "training-runs" / f"cv_records_{name}"
     started = time.perf_counter()
     if args.rebuild and cache.is_dir():
@@ -456,6 +461,8 @@ def _candidate_params(args: argparse.Namespace) -> CandidateParams:
         params = replace(params, max_candidates=args.max_candidates)
     if args.lung_sites_only:
         params = replace(params, lung_sites_only=True)
+    if args.thorax_sites:
+        params = replace(params, thorax_sites=True)
     return params
 
 
@@ -482,6 +489,11 @@ def main(argv: list[str] | None = None) -> int:
         "--lung-sites-only",
         action="store_true",
         help="drop blob maxima at OUTSIDE sites before the candidate cap",
+    )
+    parser.add_argument(
+        "--thorax-sites",
+        action="store_true",
+        help="count retrocardiac and below-dome lung as lung sites (needs heart mask)",
     )
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--rebuild", action="store_true", help="ignore the cache")

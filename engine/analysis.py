@@ -87,6 +87,8 @@ class NoduleDetector(Protocol):
         image: npt.NDArray[np.float32],
         lung_mask: npt.NDArray[np.bool_] | None,
         mm_per_px: float | None,
+        *,
+        heart_mask: npt.NDArray[np.bool_] | None = None,
     ) -> list[Candidate]: ...
 
 
@@ -255,7 +257,12 @@ class Analyzer:
             if estimated and estimated.mean_mm
             else None
         )
-        candidates_work = self.detector.detect(work, lung_work, mm_per_px)
+        candidates_work = self.detector.detect(
+            work,
+            lung_work,
+            mm_per_px,
+            heart_mask=_heart_mask_on(work, anatomy, factor),
+        )
         candidates = tuple(
             Candidate(
                 (c.center[0] / factor, c.center[1] / factor),
@@ -280,6 +287,7 @@ class Analyzer:
             measure_calibration,
             describe_score=self.detector.describe_score,
             size_correction=getattr(self.detector, "size_correction", None),
+            thorax_sites=bool(getattr(self.detector, "thorax_sites", False)),
         )
         lap("focal_findings")
 
@@ -360,9 +368,25 @@ def _lung_mask_on(
 ) -> npt.NDArray[np.bool_] | None:
     if not anatomy.lungs_found:
         return None
-    lungs = (anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)).astype(
-        np.uint8
-    )
+    lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
+    return _grid_mask_on(work, anatomy, lungs, factor)
+
+
+def _heart_mask_on(
+    work: npt.NDArray[np.float32], anatomy: AnatomyMap, factor: float
+) -> npt.NDArray[np.bool_] | None:
+    """The cardiac silhouette on the work image (None when no lungs were found)."""
+    if not anatomy.lungs_found:
+        return None
+    return _grid_mask_on(work, anatomy, anatomy.mask(Region.HEART), factor)
+
+
+def _grid_mask_on(
+    work: npt.NDArray[np.float32],
+    anatomy: AnatomyMap,
+    grid_mask: npt.NDArray[np.bool_],
+    factor: float,
+) -> npt.NDArray[np.bool_]:
     grid = anatomy.grid
     # Grid -> work pixels: work = image * factor, image = (grid - offset) / scale.
     s = grid.scale / factor
@@ -376,7 +400,7 @@ def _lung_mask_on(
     # thoracic ellipse (no lung site, apices outside the search region).
     inverse = cv2.invertAffineTransform(matrix)
     mask = cv2.warpAffine(
-        lungs,
+        grid_mask.astype(np.uint8),
         inverse,
         (work.shape[1], work.shape[0]),
         flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP,
@@ -394,10 +418,11 @@ def _describe_focal(
     *,
     describe_score: float,
     size_correction: SizeCorrection | None = None,
+    thorax_sites: bool = False,
 ) -> tuple[list[Finding], dict[str, HilumRelation]]:
     stats = lung_field_stats(image, anatomy)
     outline = LungOutline(anatomy) if anatomy.lungs_found else None
-    sites = LungSites(anatomy, calibration.mean_mm, outline)
+    sites = LungSites(anatomy, calibration.mean_mm, outline, thorax=thorax_sites)
     work_calibration = calibration.scaled(factor)
     findings: list[Finding] = []
     relations: dict[str, HilumRelation] = {}
@@ -446,8 +471,9 @@ def _placed(finding: Finding, sites: LungSites) -> Finding | None:
     """The finding with its lung site settled, or None when its centre is not lung.
 
     A centre at the lung-field border counts as inside the field (so the wording never
-    says "zone X, outside the lung field"); one behind the heart or in a posterior
-    recess stays marked outside the field, and the location words say where.
+    says "zone X, outside the lung field"); one behind the heart or below a dome stays
+    marked outside the field, and its regions carry the place (retrocardiac, the
+    hemidiaphragm) so the location words say "retrocardiac" or "behind the dome".
     """
     if not sites.is_lung(finding.center):
         return None
@@ -456,18 +482,22 @@ def _placed(finding: Finding, sites: LungSites) -> Finding | None:
         if not location.inside_lung:
             return replace(finding, location=replace(location, inside_lung=True))
         return finding
-    if sites.in_recess(finding.center) and location.side is not Side.MIDLINE:
-        # Below the dome: the lung of the posterior costophrenic recess, projected
-        # over the hemidiaphragm; the location words say so.
-        dome = (
+    if location.side is Side.MIDLINE:
+        return finding
+    place: Region | None = None
+    if sites.in_retrocardiac(finding.center):
+        place = Region.RETROCARDIAC
+    elif sites.in_recess(finding.center):
+        # Below the dome: lower-lobe lung projected over the hemidiaphragm.
+        place = (
             Region.RIGHT_HEMIDIAPHRAGM
             if location.side is Side.RIGHT
             else Region.LEFT_HEMIDIAPHRAGM
         )
-        if dome not in location.regions:
-            location = replace(location, regions=(*location.regions, dome))
-            return replace(finding, location=location)
-    return finding
+    if place is None or place in location.regions:
+        return finding
+    location = replace(location, regions=(*location.regions, place))
+    return replace(finding, location=location)
 
 
 def _scale_finding(f: Finding, factor: float) -> Finding:

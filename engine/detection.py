@@ -55,7 +55,10 @@ class OnnxNoduleDetector:
         from engine.nodules import load_nodule_classifier_spec, load_ranker_spec
         from engine.segmentation import model_path
 
-        load_nodule_classifier_spec()  # fail now, with its message, if the model is missing
+        spec = load_nodule_classifier_spec()  # fail now if the model is missing
+        # Whether lung behind the heart and below the domes counts (the analysis
+        # applies the same rule to each finding's measured centre).
+        self.thorax_sites = spec.candidates.thorax_sites
         digest = hashlib.sha256(
             model_path("nodule_classifier.onnx").read_bytes()
         ).hexdigest()[:12]
@@ -86,10 +89,14 @@ class OnnxNoduleDetector:
         image: npt.NDArray[np.float32],
         lung_mask: npt.NDArray[np.bool_] | None,
         mm_per_px: float | None,
+        *,
+        heart_mask: npt.NDArray[np.bool_] | None = None,
     ) -> list[Candidate]:
         from engine.nodules import detect_nodules
 
         return [
             Candidate((c.x, c.y), c.radius_px, c.score)
-            for c in detect_nodules(image, lung_mask, mm_per_px=mm_per_px)
+            for c in detect_nodules(
+                image, lung_mask, mm_per_px=mm_per_px, heart_mask=heart_mask
+            )
         ]

@@ -1133,7 +1133,7 @@ def correct_size(finding: Finding, correction: SizeCorrection) -> Finding:
 
 
 class LungSites:
-    """Whether a point is lung: in a field, in its hull, or in a posterior recess.
+    """Whether a point is lung: in a field, its hull, behind the heart or below a dome.
 
     The same rule as the detector's :func:`engine.nodules.site_of`, on the anatomy grid,
     for the finding's measured centre (which may move from the candidate's).
@@ -1144,8 +1144,15 @@ class LungSites:
         anatomy: AnatomyMap,
         mm_per_image_px: float | None,
         outline: LungOutline | None = None,
+        *,
+        thorax: bool = False,
     ) -> None:
-        from engine.nodules import BASE_RECESS_MM, LUNG_EDGE_MM
+        from engine.nodules import (
+            BASE_RECESS_MM,
+            BELOW_DOME_MM,
+            LUNG_EDGE_MM,
+            thorax_sites,
+        )
 
         self.grid = anatomy.grid
         lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
@@ -1153,15 +1160,19 @@ class LungSites:
         mm = mm_per_image_px or 358.0 / (self.grid.size / self.grid.scale)
         self.mm_per_cell = mm / self.grid.scale
         self.edge_cells = LUNG_EDGE_MM / self.mm_per_cell
-        self.recess_cells = BASE_RECESS_MM / self.mm_per_cell
+        # ``thorax``: the detector's CandidateParams.thorax_sites; without it the
+        # dome line is the lung base alone, nothing is retrocardiac, and the recess
+        # reaches BASE_RECESS_MM.
+        self.dome_mm = BELOW_DOME_MM if thorax else BASE_RECESS_MM
         near = ndimage.distance_transform_edt(~lungs) <= self.edge_cells
         self.lung = near
         self.hull = (
             LungOutline(anatomy).mask.astype(bool) if anatomy.lungs_found else near
         )
-        rows = lungs.shape[0]
-        has = lungs.any(axis=0)
-        self.base = np.where(has, rows - 1 - np.argmax(lungs[::-1], axis=0), -1)
+        heart = anatomy.mask(Region.HEART) if thorax else np.zeros_like(lungs)
+        self.retrocardiac, self.below_dome_mm = thorax_sites(
+            lungs, heart, self.mm_per_cell
+        )
         self.found = anatomy.lungs_found
 
     def in_field(self, p: Point) -> bool:
@@ -1169,19 +1180,25 @@ class LungSites:
         return self._at(self.lung, p)
 
     def is_lung(self, p: Point) -> bool:
-        """In a field, its hull (retrocardiac, hilar) or below a dome in the recess."""
+        """In a field or its hull (hilar), retrocardiac, or below a dome in reach."""
         if not self.found:
             return True
         if self._at(self.lung, p) or self._at(self.hull, p):
             return True
-        return self.in_recess(p)
+        return self.in_retrocardiac(p) or self.in_recess(p)
+
+    def in_retrocardiac(self, p: Point) -> bool:
+        """Behind the heart, within the thorax between the lungs' lower parts."""
+        return self._at(self.retrocardiac, p)
 
     def in_recess(self, p: Point) -> bool:
-        """Below the lung base of its column, within the posterior recess depth."""
+        """Below the dome line of its column, within :data:`BELOW_DOME_MM`."""
         gx, gy = self.grid.to_grid(p)
-        ix = int(np.clip(round(gx), 0, len(self.base) - 1))
-        below = gy - self.base[ix]
-        return bool(self.base[ix] >= 0 and 0 < below <= self.recess_cells)
+        ix, iy = round(gx), round(gy)
+        rows, cols = self.below_dome_mm.shape
+        if not (0 <= ix < cols and 0 <= iy < rows):
+            return False
+        return bool(0.0 < self.below_dome_mm[iy, ix] <= self.dome_mm)
 
     def _at(self, mask: npt.NDArray[np.bool_], p: Point) -> bool:
         gx, gy = self.grid.to_grid(p)

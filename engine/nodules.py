@@ -94,6 +94,10 @@ class CandidateParams:
     # cap: they are never reported, and on JSRT every film fills the cap, so each one
     # kept there pushed a lung blob (a subtle nodule) off the end of the list.
     lung_sites_only: bool = False
+    # Count the retrocardiac lung and the lung below the dome line as lung sites (see
+    # :func:`thorax_sites`; needs the heart mask). Off in the shipped card: in the
+    # issue-11 CV it found more nodules but lowered the top-1 hit rate.
+    thorax_sites: bool = False
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> CandidateParams:
@@ -105,6 +109,7 @@ class CandidateParams:
             roi_dilation_mm=float(values["roi_dilation_mm"]),
             border_mm=float(values["border_mm"]),
             lung_sites_only=bool(values.get("lung_sites_only", False)),
+            thorax_sites=bool(values.get("thorax_sites", False)),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +121,7 @@ class CandidateParams:
             "roi_dilation_mm": self.roi_dilation_mm,
             "border_mm": self.border_mm,
             "lung_sites_only": self.lung_sites_only,
+            "thorax_sites": self.thorax_sites,
         }
 
 
@@ -166,6 +172,11 @@ def work_grid(rows: int, cols: int, mm_per_px: float | None) -> WorkGrid:
     )
 
 
+# Stand-ins for the thorax-site maps when there are none (shape (1, 1): never the grid's).
+_NO_MASK: BoolMask = np.zeros((1, 1), bool)
+_NO_DEPTH: FloatImage = np.full((1, 1), -1.0, np.float32)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreparedImage:
     """An image on the working grid with its search region and normalised intensities."""
@@ -179,6 +190,11 @@ class PreparedImage:
     below_base_mm: FloatImage = field(repr=False)
     midline_x: float
     mask_used: bool
+    # Lung the fields' hulls leave out (see :func:`thorax_sites`); all False / -1 when
+    # no heart mask was given or the lung mask was not usable.
+    retrocardiac: BoolMask = field(repr=False, default_factory=lambda: _NO_MASK)
+    below_dome_mm: FloatImage = field(repr=False, default_factory=lambda: _NO_DEPTH)
+    gastric: BoolMask = field(repr=False, default_factory=lambda: _NO_MASK)
 
 
 def _resize(
@@ -263,8 +279,13 @@ def prepare_image(
     *,
     mm_per_px: float | None,
     params: CandidateParams | None = None,
+    heart_mask: BoolMask | None = None,
 ) -> PreparedImage:
-    """Resample, normalise and find the search region of one radiograph."""
+    """Resample, normalise and find the search region of one radiograph.
+
+    ``heart_mask`` (the cardiac silhouette on the image's grid) lets the lung behind
+    the heart and below the dome count as lung sites (:func:`thorax_sites`).
+    """
     params = params or CandidateParams()
     if image.ndim != 2:
         raise ValueError(f"image must be 2-D grayscale, got shape {image.shape!r}")
@@ -307,6 +328,12 @@ def prepare_image(
     normalised = ((work - median) / spread).astype(np.float32)
 
     hulls = _lung_hulls(lung) if mask_used else roi
+    retro, below_dome, gastric = _NO_MASK, _NO_DEPTH, _NO_MASK
+    midline = _midline(lung, (grid.cols - 1) / 2) if mask_used else (grid.cols - 1) / 2
+    if mask_used and heart_mask is not None and heart_mask.shape == image.shape:
+        heart = _resize(heart_mask.astype(np.uint8) * 255, grid) >= 128
+        retro, below_dome = thorax_sites(lung, heart, mmpx)
+        gastric = gastric_gas(normalised, below_dome, midline, mmpx)
     return PreparedImage(
         grid=grid,
         normalised=normalised,
@@ -317,10 +344,11 @@ def prepare_image(
         below_base_mm=_below_base_mm(lung, mmpx)
         if mask_used
         else np.full(lung.shape, -1.0, np.float32),
-        midline_x=_midline(lung, (grid.cols - 1) / 2)
-        if mask_used
-        else (grid.cols - 1) / 2,
+        midline_x=midline,
         mask_used=mask_used,
+        retrocardiac=retro,
+        below_dome_mm=below_dome,
+        gastric=gastric,
     )
 
 
@@ -359,6 +387,72 @@ def _below_base_mm(lung: BoolMask, mmpx: float) -> FloatImage:
     out = (yy - base[None, :].astype(np.float32)) * mmpx
     out[:, ~has] = -1.0
     return out.astype(np.float32)
+
+
+def thorax_sites(
+    lung: BoolMask, heart: BoolMask, mm_per_px: float
+) -> tuple[BoolMask, FloatImage]:
+    """Retrocardiac lung, and the depth below the dome line in the lungs' columns.
+
+    On a PA film the lower lobes project behind the heart and below the diaphragm
+    domes, outside the segmented lung fields and their hulls (JSRT has S6-S10 nodules
+    there). Retrocardiac: the cardiac silhouette within the thorax between the lungs'
+    lower halves (rows from the lungs' mid-height down to the lowest lung row, columns
+    within the lungs' lateral extent). The dome line of a column is the lowest row of
+    lung or heart in it (under the heart the silhouette's base is the dome); the depth
+    below it is returned in mm for columns that hold lung, -1 elsewhere. How deep still
+    counts as lung is :data:`BELOW_DOME_MM`, in :func:`site_of`.
+    """
+    rows = lung.shape[0]
+    retro = np.zeros(lung.shape, bool)
+    depth = np.full(lung.shape, -1.0, np.float32)
+    lung_rows = np.nonzero(lung.any(axis=1))[0]
+    lung_cols = np.nonzero(lung.any(axis=0))[0]
+    if lung_rows.size == 0:
+        return retro, depth
+    top, bottom = int(lung_rows[0]), int(lung_rows[-1])
+    middle = (top + bottom) // 2
+    left, right = int(lung_cols[0]), int(lung_cols[-1])
+    retro[middle : bottom + 1, left : right + 1] = heart[
+        middle : bottom + 1, left : right + 1
+    ]
+    body = lung | heart
+    has = lung.any(axis=0)
+    dome = np.where(body.any(axis=0), rows - 1 - np.argmax(body[::-1], axis=0), -1)
+    yy = np.arange(rows, dtype=np.float32)[:, None]
+    depth[:, has] = ((yy - dome[None, :].astype(np.float32)) * mm_per_px)[:, has]
+    return retro, depth
+
+
+# Gas below the left dome as dark as the aerated lung is the stomach's, not lung: lung
+# projected behind a dome lies under the diaphragm and abdominal soft tissue and is
+# clearly brighter than the lung fields. A margin keeps the bubble's rim out too.
+GASTRIC_SMOOTH_MM = 3.0
+GASTRIC_MARGIN_MM = 5.0
+
+
+def gastric_gas(
+    normalised: FloatImage,
+    below_dome_mm: FloatImage,
+    midline_x: float,
+    mm_per_px: float,
+) -> BoolMask:
+    """The gastric bubble region: gas below the left dome, with a margin.
+
+    ``normalised`` is in lung-field units (median 0, IQR 1), so gas under the left
+    dome is where the smoothed image is darker than the lung fields' median.
+    """
+    rows, cols = normalised.shape
+    smooth = cv2.GaussianBlur(normalised, (0, 0), GASTRIC_SMOOTH_MM / mm_per_px)
+    patient_left = np.arange(cols)[None, :] > midline_x
+    gas = (below_dome_mm > 0.0) & patient_left & (smooth < 0.0)
+    if not gas.any():
+        return np.zeros((rows, cols), bool)
+    radius = max(1, round(GASTRIC_MARGIN_MM / mm_per_px))
+    disc = cv2.getStructuringElement(
+        cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1)
+    )
+    return cv2.dilate(gas.astype(np.uint8), disc).astype(bool)
 
 
 FEATURE_NAMES = (
@@ -684,9 +778,16 @@ def extract_patches(
 # segmenter borders are accurate to about 1.5 mm and a nodule at the chest wall has its
 # centre inside the border by its own radius.
 LUNG_EDGE_MM = 3.0
-# How far below the lowest lung row of its column a candidate may lie and still be
-# lung: the posterior costophrenic recesses project below the domes on a PA film (JSRT
-# has lower-lobe S9/S10 nodules there). Stomach and bowel gas lie further down.
+# How far below the dome line of its column (the lowest lung or heart row, in columns
+# that hold lung) a candidate may lie and still be lung: the posterior costophrenic
+# recesses and the lower lobes project below the domes on a PA film (JSRT has S9/S10
+# nodules there); bowel gas lies further down. Derived from the 170 cxr-train films
+# only (`bench/candidate_recall.py --dome-depths`): the deepest cxr-train nodule centre
+# below the dome line (41.3 mm, JPCLN065, right S9), rounded up to 5 mm. Under the
+# left dome the gastric bubble is left out by its gas (:func:`gastric_gas`).
+BELOW_DOME_MM = 45.0
+# Without a heart mask (no dome line under the heart, no gastric check) the earlier,
+# shallower rule stands: up to 25 mm below the lowest lung row of the column.
 BASE_RECESS_MM = 25.0
 
 
@@ -695,6 +796,7 @@ class Site(StrEnum):
 
     LUNG = "lung"  # in a lung field (or at its border)
     MEDIAL = "medial"  # in a field's convex hull: behind the heart border or hilum
+    RETROCARDIAC = "retrocardiac"  # behind the heart, between the lungs' lower parts
     BASE = "base"  # below a dome, in the posterior costophrenic recess
     OUTSIDE = "outside"  # chest wall, neck, mediastinum, abdomen: not a lung finding
     UNCHECKED = "unchecked"  # no usable lung mask, so the site is unknown
@@ -841,12 +943,17 @@ def classify(
 
 def _lung_sites(prepared: PreparedImage) -> BoolMask:
     """Working-grid pixels whose site is not OUTSIDE (the map form of :func:`site_of`)."""
-    return np.asarray(
-        (prepared.lung_signed_mm >= -LUNG_EDGE_MM)
-        | (prepared.hull_signed_mm >= -LUNG_EDGE_MM)
-        | ((prepared.below_base_mm > 0.0) & (prepared.below_base_mm <= BASE_RECESS_MM)),
-        bool,
+    lung = (prepared.lung_signed_mm >= -LUNG_EDGE_MM) | (
+        prepared.hull_signed_mm >= -LUNG_EDGE_MM
     )
+    if prepared.retrocardiac.shape == lung.shape:
+        below = prepared.below_dome_mm
+        base = (below > 0.0) & (below <= BELOW_DOME_MM) & ~prepared.gastric
+        lung |= prepared.retrocardiac | base
+    else:
+        below = prepared.below_base_mm
+        lung |= (below > 0.0) & (below <= BASE_RECESS_MM)
+    return np.asarray(lung, bool)
 
 
 def site_of(prepared: PreparedImage, x: int, y: int) -> Site:
@@ -857,7 +964,16 @@ def site_of(prepared: PreparedImage, x: int, y: int) -> Site:
         return Site.LUNG
     if prepared.hull_signed_mm[y, x] >= -LUNG_EDGE_MM:
         return Site.MEDIAL
-    if 0.0 < prepared.below_base_mm[y, x] <= BASE_RECESS_MM:
+    if prepared.retrocardiac.shape != prepared.lung.shape:
+        # No heart mask: the dome line is the lung base alone.
+        below = prepared.below_base_mm[y, x]
+        return Site.BASE if 0.0 < below <= BASE_RECESS_MM else Site.OUTSIDE
+    if prepared.retrocardiac[y, x]:
+        return Site.RETROCARDIAC
+    if (
+        0.0 < prepared.below_dome_mm[y, x] <= BELOW_DOME_MM
+        and not prepared.gastric[y, x]
+    ):
         return Site.BASE
     return Site.OUTSIDE
 
@@ -894,6 +1010,7 @@ def candidate_table(
     mm_per_px: float | None,
     cnn: CnnScorer | None = None,
     params: CandidateParams | None = None,
+    heart_mask: BoolMask | None = None,
 ) -> CandidateTable:
     """Blob candidates of a film, their CNN logits, sites and ranker inputs.
 
@@ -903,7 +1020,13 @@ def candidate_table(
     """
     spec = load_nodule_classifier_spec()
     params = params or spec.candidates
-    prepared = prepare_image(image, lung_mask, mm_per_px=mm_per_px, params=params)
+    prepared = prepare_image(
+        image,
+        lung_mask,
+        mm_per_px=mm_per_px,
+        params=params,
+        heart_mask=heart_mask if params.thorax_sites else None,
+    )
     candidates = tuple(find_blob_candidates(prepared, params))
     count = len(candidates)
     if count == 0:
@@ -1039,6 +1162,7 @@ def detect_nodules(
     lung_mask: BoolMask | None,
     *,
     mm_per_px: float | None,
+    heart_mask: BoolMask | None = None,
 ) -> list[NoduleCandidate]:
     """Ranked nodule candidates of a frontal chest radiograph.
 
@@ -1049,14 +1173,20 @@ def detect_nodules(
             thoracic region searched instead.
         mm_per_px: isotropic pixel spacing when known; ignored when it implies a field
             of view no chest film has.
+        heart_mask: the cardiac silhouette on the image's grid, or None; with it, and
+            with ``thorax_sites`` in the card's candidate settings, the lung behind the
+            heart and below the domes are lung sites.
 
     Returns:
         Candidates in input-image pixels, highest score first (ties keep the blob
         detector's order). Candidates whose centre lies outside the lung fields, their
-        hulls and the posterior recesses (:class:`Site` ``OUTSIDE``) are left out: the
-        chest wall, the neck and the stomach are not lung findings.
+        hulls, the retrocardiac lung and the lung below the domes (:class:`Site`
+        ``OUTSIDE``) are left out: the chest wall, the neck and the stomach are not lung
+        findings.
     """
-    table = candidate_table(image, lung_mask, mm_per_px=mm_per_px)
+    table = candidate_table(
+        image, lung_mask, mm_per_px=mm_per_px, heart_mask=heart_mask
+    )
     if not table.candidates:
         return []
     scores = table_scores(table, load_ranker_spec())

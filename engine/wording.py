@@ -67,7 +67,9 @@ def location_phrase(
 
 def _outside_words(location: Location, lang: Language) -> str:
     names = {r.value for r in location.regions}
-    if "heart" in names or "retrocardiac" in names:
+    if "retrocardiac" in names:
+        return _say("outside_retrocardiac", lang)
+    if "heart" in names:
         return _say("outside_heart", lang)
     if "right_hemidiaphragm" in names or "left_hemidiaphragm" in names:
         return _say("outside_diaphragm", lang)

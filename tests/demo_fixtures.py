@@ -44,7 +44,12 @@ class DemoPhantomDetector(FakeDetector):
         self.phantoms = phantoms
 
     def detect(
-        self, image: np.ndarray, lung_mask: np.ndarray | None, mm_per_px: float | None
+        self,
+        image: np.ndarray,
+        lung_mask: np.ndarray | None,
+        mm_per_px: float | None,
+        *,
+        heart_mask: np.ndarray | None = None,
     ) -> list[Candidate]:
         # The phantoms differ only by what is drawn on the same anatomy: the closest
         # picture is the one shown (the real film is far from all of them).

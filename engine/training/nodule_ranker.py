@@ -155,7 +155,12 @@ def film_record(
     The lung mask is the bundled segmenter's (as at run time), not the ground truth.
     ``params`` overrides the shipped candidate settings.
     """
-    from engine.analysis import _lung_mask_on, _work_image, default_analyzer
+    from engine.analysis import (
+        _heart_mask_on,
+        _lung_mask_on,
+        _work_image,
+        default_analyzer,
+    )
     from engine.anatomy import GridTransform, build_anatomy_map, resize_to_grid
     from engine.findings import Candidate, LungOutline, describe_focal, lung_field_stats
     from engine.model import Calibration, CalibrationSource
@@ -171,6 +176,7 @@ def film_record(
     )
     anatomy = build_anatomy_map(structures, grid, resize_to_grid(image, grid))
     lung = _lung_mask_on(work, anatomy, factor)
+    heart = _heart_mask_on(work, anatomy, factor)
     mm = case.mm_per_px
     table = candidate_table(
         work,
@@ -178,6 +184,7 @@ def film_record(
         mm_per_px=None if mm is None else mm / factor,
         cnn=cnn,
         params=params,
+        heart_mask=heart,
     )
     shipped = (
         table_scores(table, None)
@@ -188,6 +195,7 @@ def film_record(
                 lung,
                 mm_per_px=None if mm is None else mm / factor,
                 params=params,
+                heart_mask=heart,
             ),
             None,
         )

@@ -1177,6 +1177,106 @@ def ensemble(
     return estimate
 
 
+def ensemble_final(
+    data: Path,
+    runs: list[Path],
+    out: Path,
+    views: int,
+    records: Path,
+    command: str = "",
+) -> dict[str, Any]:
+    """Export the mean logit of runs' final models, calibrated on CV records.
+
+    No cross-validation is re-run: ``records`` is a ``bench/cv_nodules.py`` cache made
+    with these runs' fold CNNs (``--cnn-run A --ensemble-with B``), whose first ranker
+    input is each candidate's out-of-fold ensemble logit. The Platt calibration and
+    the fallback operating points (used only without ``nodule_ranker.json``) are
+    fitted on them; the graph averages the members' logits exactly as that CV did.
+    """
+    from engine.training.nodule_ranker import load_records
+
+    cv2.setNumThreads(1)
+    members = [load_member(run) for run in runs]
+    settings = [record for _, record in members]
+    for key in ("candidates", "patch_steps_px", "channels"):
+        if len({json.dumps(r[key], sort_keys=True) for r in settings}) != 1:
+            raise ValueError(f"runs differ in {key!r}; they cannot share one graph")
+    films = [r for path in sorted(records.glob("*.npz")) for r in load_records(path)]
+    if not films:
+        raise ValueError(f"no CV records in {records}; run bench/cv_nodules.py first")
+    logits = np.concatenate([f.inputs[:, 0] for f in films])
+    hits = np.concatenate([f.hit for f in films])
+    slope, intercept = fit_calibration(1 / (1 + np.exp(-logits)), hits)
+    scored = [
+        ScoredImage(
+            case_id=f.case_id,
+            scores=_apply_calibration(
+                1 / (1 + np.exp(-f.inputs[:, 0])), slope, intercept
+            ),
+            hits=f.hit[:, None] if f.has_nodule else np.zeros((len(f.hit), 0), bool),
+            wrong_side=np.zeros(len(f.hit), bool),
+        )
+        for f in films
+    ]
+    steps = tuple(settings[0]["patch_steps_px"])
+    config = TrainConfig(
+        data=data,
+        out=out,
+        folds=0,
+        seed=settings[0]["seed"],
+        gt_positives=False,
+        patch_steps=steps,
+        limit=4,  # only to check onnxruntime against torch
+        candidate_params=CandidateParams.from_dict(settings[0]["candidates"]),
+        views=views,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    module = ensemble_module([(m, len(r["patch_steps_px"])) for m, r in members])
+    estimate = froc(scored)
+    export(
+        module,
+        build_candidates(config),
+        out=out,
+        patch_steps=steps,
+        views=views,
+        calibration={"slope": slope, "intercept": intercept},
+        candidates=settings[0]["candidates"],
+        training={
+            "data": [data_name(data), *settings[0].get("extra_data", [])],
+            "ensemble_command": command,
+            "members": [_portable(r) for r in settings],
+            "cross_validation": {
+                "records": str(records),
+                "films": len(films),
+                "out_of_fold": estimate,
+                "operating_points": {
+                    "basis": "out-of-fold ensemble logits of the CV records (segmenter "
+                    "masks, every candidate), Platt-calibrated",
+                    "score_at_fp": estimate["score_threshold_at_fp"],
+                },
+                "calibration": {"slope": slope, "intercept": intercept},
+                "note": "each film scored by the mean logit of the members' fold "
+                "models that did not see it (bench/cv_nodules.py --ensemble-with)",
+            },
+        },
+    )
+    return estimate
+
+
+def _portable(value: Any) -> Any:
+    """A run record with every data folder named ``$CXR_DATA/...`` (see provenance)."""
+    if isinstance(value, dict):
+        return {k: _portable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_portable(v) for v in value]
+    if isinstance(value, str) and value.startswith("python -m "):
+        module, *argv = value.removeprefix("python -m ").split()
+        return command_line(module, argv)
+    if isinstance(value, str) and (Path(value) / "manifest.csv").is_file():
+        return data_name(value)
+    return value
+
+
 class _AsLogits:
     """Wrap a probability-returning module so :func:`predict` can average logits."""
 
@@ -1321,6 +1421,13 @@ def _parse_ensemble(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--views", type=int, default=2, choices=(1, 2, 4, 8))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument(
+        "--records",
+        type=Path,
+        default=None,
+        help="bench/cv_nodules.py cache of these runs' fold CNNs: export the runs' "
+        "final models calibrated on it, without re-running the CV",
+    )
     return parser.parse_args(argv)
 
 
@@ -1335,7 +1442,17 @@ def main(argv: list[str] | None = None) -> int:
         if not (options.data / "manifest.csv").is_file():
             print(f"error: {options.data / 'manifest.csv'} not found", file=sys.stderr)
             return 2
-        command = " ".join(["python -m engine.training.train_nodules", *args_list])
+        command = command_line("engine.training.train_nodules", args_list)
+        if options.records is not None:
+            ensemble_final(
+                options.data,
+                options.runs,
+                options.out,
+                options.views,
+                options.records,
+                command,
+            )
+            return 0
         ensemble(options.data, options.runs, options.out, options.views, command)
         return 0
     config = _parse(args_list)

@@ -160,7 +160,12 @@ class FakeDetector:
         self.input_cols = input_cols
 
     def detect(
-        self, image: np.ndarray, lung_mask: np.ndarray | None, mm_per_px: float | None
+        self,
+        image: np.ndarray,
+        lung_mask: np.ndarray | None,
+        mm_per_px: float | None,
+        *,
+        heart_mask: np.ndarray | None = None,
     ) -> list[Candidate]:
         f = image.shape[1] / self.input_cols
         return [

@@ -50,7 +50,7 @@ class ScriptedDetector:
     def __init__(self, per_film: list[list[Candidate]]) -> None:
         self.per_film = list(per_film)
 
-    def detect(self, image, lung_mask, mm_per_px):
+    def detect(self, image, lung_mask, mm_per_px, *, heart_mask=None):
         f = image.shape[1] / 1024
         return [
             Candidate((c.center[0] * f, c.center[1] * f), c.radius_px * f, c.score)

@@ -571,3 +571,110 @@ def test_the_detector_gets_the_lung_mask_where_the_lungs_are(side, factor):
     assert ys.max() == pytest.approx(400 * k, abs=2 * k)
     assert xs.max() == pytest.approx(450 * k, abs=2 * k)
     assert mask.mean() == pytest.approx(lungs.mean(), rel=0.05)
+
+
+# ---------------------------------------------------------------------------------------
+# Lung behind the heart and below the domes (issue 11, item 4)
+# ---------------------------------------------------------------------------------------
+
+
+def _thorax_with_heart(
+    bubble: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The synthetic lungs with a heart between their lower parts (and a gastric bubble).
+
+    The heart is carved out of the lung mask, as the segmenter leaves it out.
+    """
+    image, mask = synthetic_film(512, 512, (150.0, 240.0), 8 / 0.7)
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
+    heart = ((xx - 280) / 70) ** 2 + ((yy - 340) / 55) ** 2 <= 1
+    mask &= ~heart
+    image[heart] = 0.8
+    if bubble:
+        # Gas under the left dome (image right): darker than the aerated lung.
+        gas = ((xx - 380) / 18) ** 2 + ((yy - 430) / 14) ** 2 <= 1
+        image[gas] = 0.2
+    return image, mask, heart
+
+
+def _dome_row(mask: np.ndarray, heart: np.ndarray, col: int) -> int:
+    return int(np.nonzero((mask | heart)[:, col])[0].max())
+
+
+def test_retrocardiac_and_sub_diaphragmatic_lung_are_lung_sites():
+    image, mask, heart = _thorax_with_heart()
+    prepared = prepare_image(image, mask, mm_per_px=0.7, heart_mask=heart)
+    # In the heart between the lungs' lower halves: outside both fields and hulls.
+    assert site_of(prepared, 256, 370) is Site.RETROCARDIAC
+    # Under the heart in a column of the left lung: the heart's base is the dome there.
+    dome = _dome_row(mask, heart, 300)
+    assert site_of(prepared, 300, dome + round(20 / 0.7)) is Site.BASE
+    # Below the right dome: 40 mm still lung (cxr-train reaches 41 mm), 50 mm is not.
+    dome = _dome_row(mask, heart, 154)
+    assert site_of(prepared, 154, dome + round(40 / 0.7)) is Site.BASE
+    assert site_of(prepared, 154, dome + round(50 / 0.7)) is Site.OUTSIDE
+    # Without the heart mask, the same points are not lung.
+    plain = prepare_image(image, mask, mm_per_px=0.7)
+    assert site_of(plain, 256, 370) is Site.OUTSIDE
+    assert site_of(plain, 300, _dome_row(mask, heart, 300) + 29) is Site.OUTSIDE
+
+
+def test_chest_wall_mediastinum_below_the_heart_and_gastric_bubble_stay_outside():
+    image, mask, heart = _thorax_with_heart(bubble=True)
+    prepared = prepare_image(image, mask, mm_per_px=0.7, heart_mask=heart)
+    assert site_of(prepared, 30, 240) is Site.OUTSIDE  # lateral to the right lung
+    assert site_of(prepared, 490, 240) is Site.OUTSIDE  # lateral to the left lung
+    assert site_of(prepared, 256, 200) is Site.OUTSIDE  # mediastinum above the heart
+    # Below the heart in the midline: no lung in that column, not lung.
+    assert site_of(prepared, 256, _dome_row(mask, heart, 256) + 14) is Site.OUTSIDE
+    # The gastric bubble under the left dome, and its rim, are out; the same depth
+    # under the right dome is lung.
+    assert site_of(prepared, 380, 430) is Site.OUTSIDE
+    assert site_of(prepared, 380, 430 - 14 - 4) is Site.OUTSIDE
+    assert site_of(prepared, 512 - 380, 430) is Site.BASE
+    sites = _lung_sites_map(prepared)
+    assert not sites[30, 240] and not sites[430, 380] and sites[430, 512 - 380]
+
+
+def _lung_sites_map(prepared):
+    from engine.nodules import _lung_sites
+
+    return _lung_sites(prepared)
+
+
+@pytest.mark.usefixtures("neutral_classifier")
+def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask(monkeypatch):
+    from dataclasses import replace
+
+    import engine.nodules
+
+    shipped = engine.nodules.load_nodule_classifier_spec()
+    on = replace(shipped, candidates=replace(shipped.candidates, thorax_sites=True))
+    monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: on)
+    image, mask, heart = _thorax_with_heart()
+    yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
+    image = image + 0.15 * np.exp(-((xx - 256) ** 2 + (yy - 370) ** 2) / (2 * 7.0**2))
+    image = np.clip(image, 0, 1).astype(np.float32)
+
+    def near(found):
+        return [c for c in found if math.dist((c.x, c.y), (256, 370)) < 8]
+
+    assert not near(detect_nodules(image, mask, mm_per_px=0.7))
+    found = near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
+    assert found and found[0].site is Site.RETROCARDIAC
+    # With the rule off (the shipped card), the heart mask changes nothing.
+    monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: shipped)
+    assert not near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
+
+
+def test_the_shipped_ranker_was_fitted_on_the_shipped_cnn_and_the_model_is_small():
+    import json
+
+    from engine.nodules import MODELS_DIR
+
+    card = json.loads((MODELS_DIR / "nodule_classifier.json").read_text("utf-8"))
+    ranker = json.loads((MODELS_DIR / "nodule_ranker.json").read_text("utf-8"))
+    # The ranker's weights are on the logit scale of the CNN whose CV records it was
+    # fitted on; another CNN's logits would silently mis-rank and mis-calibrate.
+    assert ranker["training"]["cnn"] == card["version"]
+    assert (MODELS_DIR / "nodule_classifier.onnx").stat().st_size < 10 * 1024 * 1024
