@@ -217,27 +217,24 @@ class _QueueHolder:
 def submit_from_input(
     ctx: PageContext,
     queue: QuestionQueue,
-    conversation_key: str,
+    store: cases.CaseStore,
+    conversation_base: str,
     working: DrawnBox | None,
     prefix: str,
-    read_only: int | None = None,
 ) -> None:
     """The chat input's callback: queue what the reader sent, checked against ASK.
 
     A callback runs to completion before the next script run starts, so no later send
     can interrupt it between reading the question and queueing it, as it could in the
-    script body. The question is pinned to the conversation the picker holds now (the
-    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on the
-    read-only conversation ``read_only`` (someone else's, or kept for teaching/QA) opens
-    a new one. It is an id, not a flag: the input was drawn before the run adopted the
-    conversation a first question opened, and the next question belongs there.
+    script body. The question is pinned to the conversation chosen on the current
+    picker (``pickers.picker_key``): the one the reader sees, or, from a page drawn
+    before the question queue opened one, the one it opened. Asked on "new
+    conversation" or on a read-only conversation (someone else's, or kept for
+    teaching/QA), it goes to the conversation ``pickers.new_conversation_name`` names.
     """
-    chosen = pickers.pinned_conversation(conversation_key)
-    conversation_id = (
-        chosen
-        if isinstance(chosen, int) and chosen > 0 and chosen != read_only
-        else None
-    )
+    pickers.catch_up(conversation_base)  # a choice sent with the question comes first
+    chosen = pickers.chosen_conversation(conversation_base)
+    writable = chosen != pickers.NEW and not _read_only(store, chosen, ctx.actor)
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
     if not isinstance(question, str) or not question.strip():
         return
@@ -251,7 +248,8 @@ def submit_from_input(
         return
     queue.submit(
         question,
-        conversation_id=conversation_id,
+        conversation_id=chosen if writable else None,
+        new_conversation=pickers.new_conversation_name(conversation_base, chosen),
         drawn_box=working.box if about_box and working is not None else None,
         drawn_label=(working.label or None) if about_box and working else None,
         actor=ctx.actor,
@@ -261,14 +259,27 @@ def submit_from_input(
         st.session_state.pop(SessionKey.ASK_ABOUT_BOX.value, None)
 
 
+def _read_only(store: cases.CaseStore, conversation_id: int, actor: str) -> bool:
+    record = store.find_conversation(conversation_id)
+    return (
+        record is not None
+        and workflows.read_only_reason(store, record, actor) is not None
+    )
+
+
 def adopt(
-    queue: QuestionQueue, store: cases.CaseStore, key: str
+    queue: QuestionQueue, store: cases.CaseStore, base: str, shown: int | None
 ) -> cases.Conversation | None:
-    """Return the conversation the queue opened, now selected under ``key``, or None."""
-    adopted = queue.adopt_new_conversation()
+    """Show the conversation the queue opened for questions asked on ``shown``.
+
+    ``shown`` is the picker's choice (``pickers.NEW`` or a read-only conversation).
+    Returns that conversation, now selected on the picker's next generation, or None.
+    """
+    name = pickers.new_conversation_name(base, pickers.NEW if shown is None else shown)
+    adopted = queue.opened(name)
     if adopted is None:
         return None
-    pickers.select_adopted(key, adopted)
+    pickers.select(base, adopted)
     return store.get_conversation(adopted)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
@@ -91,6 +91,8 @@ def conversation_picker(
     key: str,
     allow_new: bool,
     label: str | None = None,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[object, ...] = (),
 ) -> None:
     """Draw the conversation select box (its value comes from ``resolve_conversation``)."""
     by_id = {c.conversation_id: c for c in conversations}
@@ -101,60 +103,100 @@ def conversation_picker(
         label or ctx.t("pick.conversation"),
         options,
         format_func=lambda cid: (
-            ctx.t("pick.new_conversation") + _generation_mark(key)
+            ctx.t("pick.new_conversation")
             if cid == NEW
             else conversation_label(ctx, by_id[cid])
         ),
         key=key,
+        on_change=on_change,
+        args=args,
     )
 
 
-def select_adopted(key: str, conversation_id: int) -> None:
-    """Select the conversation a question queue opened (see ``pinned_conversation``)."""
-    st.session_state[key] = conversation_id
-    st.session_state[f"{key}-adopted"] = conversation_id
-    st.session_state[f"{key}-last-adopted"] = conversation_id
-    generation = st.session_state.get(f"{key}-generation", 0)
-    st.session_state[f"{key}-generation"] = generation + 1
+# --------------------------------------------------------------------------- the case page's picker
+# When a question opened a conversation, the case page shows it by setting the picker's
+# state ("adopting" it). But every rerun carries the browser's own value of each widget
+# it shows, and that value wins over one the server set under the same key: a browser
+# that had not yet drawn the picker after an adoption sent "new conversation" back, and
+# the next follow-up opened a second conversation. So each adoption moves the picker to
+# a fresh key, one generation on. The server writes only a key no browser has drawn; the
+# value under the current key is the server's until the browser draws that picker, and
+# the reader's own choice after; a browser still showing an older picker sends its value
+# under the older key, which is never read as the current choice (``catch_up`` carries
+# it forward only when the reader changed it).
 
 
-def _generation_mark(key: str) -> str:
-    """Invisible characters that make each adoption's "new conversation" label unique.
+def picker_key(base: str) -> str:
+    """The key of the case page's conversation picker in its current generation."""
+    return _key(base, st.session_state.get(f"{base}-generation", 0))
 
-    The select box sends its value back as the label. A browser that has not yet shown the
-    picker redrawn after an adoption still sends the earlier label; being unknown now, it
-    arrives as a plain string, not as "new", and ``pinned_conversation`` reads it as stale.
+
+def _key(base: str, generation: int) -> str:
+    return f"{base}-{generation}" if generation else base
+
+
+def chosen_conversation(base: str) -> int:
+    """The conversation chosen on the current picker: an id, or ``NEW``."""
+    chosen = st.session_state.get(picker_key(base))
+    return chosen if isinstance(chosen, int) else NEW
+
+
+def new_conversation_name(base: str, origin: int) -> str:
+    """Name the conversation that a question asked on ``origin`` opens.
+
+    ``origin`` is ``NEW`` or a read-only conversation's id. Questions asked under one
+    picker generation on the same origin share the conversation the first opens: a
+    follow-up sent before the page showed it joins it. A reader who chooses "new
+    conversation" on the picker drawn after it is under the next generation, so asks
+    in another one.
     """
-    return "\u200b" * (st.session_state.get(f"{key}-generation", 0) % 4)
+    return f"{picker_key(base)}:{origin}"
 
 
-def picker_drawn(key: str) -> None:
-    """Remember the value the conversation picker under ``key`` was drawn with."""
-    drawn = st.session_state.get(key)
-    st.session_state[f"{key}-drawn"] = drawn
-    if st.session_state.get(f"{key}-adopted") == drawn:
-        del st.session_state[f"{key}-adopted"]  # the browser shows it now
+def select(base: str, conversation_id: int) -> None:
+    """Show ``conversation_id`` on the picker of the next generation."""
+    generation = st.session_state.get(f"{base}-generation", 0) + 1
+    # The value first: a run stopped between the two leaves the generation unchanged.
+    st.session_state[_key(base, generation)] = conversation_id
+    st.session_state[f"{base}-generation"] = generation
 
 
-def pinned_conversation(key: str) -> object:
-    """The conversation the reader sees: the picker's value, unless it is stale.
+def catch_up(base: str) -> None:
+    """Carry forward a choice the reader made on a picker drawn before the current one.
 
-    ``adopt`` selects the conversation a first question opened by setting the picker's
-    state. When a send interrupts that run before the picker reaches the browser, the
-    rerun brings back the browser's old value ("new conversation"), and the follow-up
-    would open a second conversation (seen with eight sessions sending 150 ms apart).
-    A value equal to the one last drawn is not the reader's choice: the adopted
-    conversation stands until the picker has shown it.
+    The reader may pick another conversation while the browser still shows an older
+    picker (the run that adopted is still drawing its answers). Streamlit keeps an old
+    widget's metadata, so the value sent under its key can be read; but once a run has
+    finished without drawing it, every send of that picker reads as a change. So a
+    value counts as the reader's only when it differs from the one drawn (or carried).
     """
-    chosen = st.session_state.get(key)
-    adopted = st.session_state.get(f"{key}-adopted")
-    if adopted is not None and chosen == st.session_state.get(f"{key}-drawn"):
-        return adopted
-    if isinstance(chosen, str):
-        # A "new conversation" label from before the last adoption (see _generation_mark):
-        # the reader never saw the picker offer anything but the adopted conversation.
-        return st.session_state.get(f"{key}-last-adopted", chosen)
-    return chosen
+    for generation in range(st.session_state.get(f"{base}-generation", 0)):
+        key = _key(base, generation)
+        sent = st.session_state.get(key)
+        if sent is not None and sent != st.session_state.get(f"{key}-drawn"):
+            st.session_state[f"{key}-drawn"] = sent
+            select(base, sent)
+
+
+def adoptable_picker(
+    ctx: PageContext,
+    conversations: Sequence[cases.Conversation],
+    *,
+    base: str,
+    allow_new: bool,
+) -> None:
+    """Draw the case page's conversation picker under its current generation's key."""
+    key = picker_key(base)
+    # Recorded before drawing: what this picker shows unless the reader changes it.
+    st.session_state[f"{key}-drawn"] = st.session_state.get(key)
+    conversation_picker(
+        ctx,
+        conversations,
+        key=key,
+        allow_new=allow_new,
+        on_change=catch_up,
+        args=(base,),
+    )
 
 
 def image_picker(
