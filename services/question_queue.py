@@ -53,7 +53,8 @@ class PendingQuestion:
     """Submission order within the queue, from 1."""
     question: str
     conversation_id: int | None
-    """The conversation pinned at submit time; None: the one ``new_conversation`` opens."""
+    """The conversation pinned at submit time; None, or one read-only for the reader:
+    the one ``new_conversation`` opens."""
     new_conversation: str
     """The name of the conversation this queue opens for a None ``conversation_id``."""
     drawn_box: Box | None = None
@@ -113,8 +114,9 @@ class QuestionQueue:
     ) -> PendingQuestion:
         """Queue a question for the conversation pinned now; return its record.
 
-        Without a ``conversation_id`` it goes to the conversation named
-        ``new_conversation``, which the first question under that name opens.
+        Without a ``conversation_id``, or with one the reader may not add to, it goes
+        to the conversation named ``new_conversation``, which the first question under
+        that name opens.
         """
         with self._cond:
             if actor:
@@ -181,8 +183,18 @@ class QuestionQueue:
                 self._cond.notify_all()
 
     def _target(self, item: PendingQuestion) -> int | None:
-        if item.conversation_id is not None:
-            return item.conversation_id
+        """The conversation to answer in; None: open the one ``new_conversation`` names.
+
+        A conversation that is read-only for the reader (someone else's, or kept for
+        teaching or QA) is not added to: the question starts a new one instead.
+        """
+        pinned = item.conversation_id
+        if pinned is not None:
+            record = self._store.find_conversation(pinned)
+            if record is None or not workflows.read_only_reason(
+                self._store, record, self._actor
+            ):
+                return pinned  # a missing one fails the question, saying so
         with self._cond:
             return self._opened.get(item.new_conversation)
 

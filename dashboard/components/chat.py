@@ -217,30 +217,29 @@ class _QueueHolder:
 def submit_from_input(
     ctx: PageContext,
     queue: QuestionQueue,
-    store: cases.CaseStore,
     conversation_base: str,
     working: DrawnBox | None,
     prefix: str,
 ) -> None:
     """The chat input's callback: queue what the reader sent, checked against ASK.
 
-    A callback runs to completion before the next script run starts, so no later send
-    can interrupt it between reading the question and queueing it, as it could in the
-    script body. The question is pinned to the conversation chosen on the current
-    picker (``pickers.picker_key``): the one the reader sees, or, from a page drawn
-    before the question queue opened one, the one it opened. Asked on "new
-    conversation" or on a read-only conversation (someone else's, or kept for
-    teaching/QA), it goes to the conversation ``pickers.new_conversation_name`` names.
+    The question is pinned to the conversation chosen on the picker the reader sees
+    (``pickers.reader_choice``), or, from a page drawn before the question queue opened
+    one, to the one it opened. Asked on "new conversation" or on a read-only
+    conversation (someone else's, or kept for teaching/QA, which the queue checks), it
+    goes to the conversation ``pickers.new_conversation_name`` names.
+
+    A newer send stops this callback at its next Streamlit call, and a question not
+    queued by then is lost: everything is read from Streamlit first, and the question
+    is queued before anything is written back.
     """
-    pickers.catch_up(conversation_base)  # a choice sent with the question comes first
-    chosen = pickers.chosen_conversation(conversation_base)
-    writable = chosen != pickers.NEW and not _read_only(store, chosen, ctx.actor)
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
-    if not isinstance(question, str) or not question.strip():
-        return
+    generation, chosen = pickers.reader_choice(conversation_base)
     about_box = working is not None and bool(
         st.session_state.get(SessionKey.ASK_ABOUT_BOX.value, True)
     )
+    if not isinstance(question, str) or not question.strip():
+        return
     try:
         access.require(ctx.identity, Right.ASK)
     except access.PermissionDenied as exc:
@@ -248,23 +247,18 @@ def submit_from_input(
         return
     queue.submit(
         question,
-        conversation_id=chosen if writable else None,
-        new_conversation=pickers.new_conversation_name(conversation_base, chosen),
+        conversation_id=None if chosen == pickers.NEW else chosen,
+        new_conversation=pickers.new_conversation_name(
+            conversation_base, generation, chosen
+        ),
         drawn_box=working.box if about_box and working is not None else None,
         drawn_label=(working.label or None) if about_box and working else None,
         actor=ctx.actor,
     )
+    pickers.settle(conversation_base, generation)  # a choice carried forward
     if about_box:
         canvas.consume(prefix)  # the box goes with the question
         st.session_state.pop(SessionKey.ASK_ABOUT_BOX.value, None)
-
-
-def _read_only(store: cases.CaseStore, conversation_id: int, actor: str) -> bool:
-    record = store.find_conversation(conversation_id)
-    return (
-        record is not None
-        and workflows.read_only_reason(store, record, actor) is not None
-    )
 
 
 def adopt(
@@ -275,7 +269,11 @@ def adopt(
     ``shown`` is the picker's choice (``pickers.NEW`` or a read-only conversation).
     Returns that conversation, now selected on the picker's next generation, or None.
     """
-    name = pickers.new_conversation_name(base, pickers.NEW if shown is None else shown)
+    name = pickers.new_conversation_name(
+        base,
+        pickers.current_generation(base),
+        pickers.NEW if shown is None else shown,
+    )
     adopted = queue.opened(name)
     if adopted is None:
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -114,68 +115,140 @@ def conversation_picker(
 
 
 # --------------------------------------------------------------------------- the case page's picker
-# When a question opened a conversation, the case page shows it by setting the picker's
-# state ("adopting" it). But every rerun carries the browser's own value of each widget
-# it shows, and that value wins over one the server set under the same key: a browser
-# that had not yet drawn the picker after an adoption sent "new conversation" back, and
-# the next follow-up opened a second conversation. So each adoption moves the picker to
-# a fresh key, one generation on. The server writes only a key no browser has drawn; the
-# value under the current key is the server's until the browser draws that picker, and
-# the reader's own choice after; a browser still showing an older picker sends its value
-# under the older key, which is never read as the current choice (``catch_up`` carries
-# it forward only when the reader changed it).
+# When a question opened a conversation, the case page shows it ("adopts" it). Every
+# rerun carries the browser's own value of each widget it shows, and that value wins
+# over one the server set under the same key: a browser that had not yet drawn the
+# picker after an adoption sent "new conversation" back, and the next follow-up opened a
+# second conversation. So each adoption moves the picker to a fresh key, one generation
+# on: the value under the current key is the adoption until the browser draws that
+# picker, and the reader's own choice after; a browser still showing an older picker
+# sends its value under the older key, which is read as a choice only when it differs
+# from what that picker was drawn with (the reader changed it there).
+#
+# A newer send stops a running callback or script at its next Streamlit call
+# (``runner.fastReruns``), so each change of the generation is one session-state
+# write, never half done, and the chat input's callback reads everything before it
+# queues the question.
+
+
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Where the case page's conversation picker stands (one session-state value)."""
+
+    number: int = 0
+    initial: int | None = None
+    """The conversation its picker starts on; None: the URL's, else the newest."""
+    carried: tuple[tuple[int, int], ...] = ()
+    """(older generation, value): each choice already carried forward from older pickers."""
+
+
+def _generation(base: str) -> Generation:
+    found = st.session_state.get(f"{base}-generation")
+    return found if isinstance(found, Generation) else Generation()
+
+
+def _key(base: str, number: int) -> str:
+    return f"{base}-{number}" if number else base
 
 
 def picker_key(base: str) -> str:
     """The key of the case page's conversation picker in its current generation."""
-    return _key(base, st.session_state.get(f"{base}-generation", 0))
+    return _key(base, _generation(base).number)
 
 
-def _key(base: str, generation: int) -> str:
-    return f"{base}-{generation}" if generation else base
+def initial_conversation(base: str) -> int | None:
+    """The conversation the current picker starts on (adopted or carried), if any."""
+    return _generation(base).initial
 
 
-def chosen_conversation(base: str) -> int:
-    """The conversation chosen on the current picker: an id, or ``NEW``."""
-    chosen = st.session_state.get(picker_key(base))
-    return chosen if isinstance(chosen, int) else NEW
+def reader_choice(base: str) -> tuple[Generation, int]:
+    """The generation of the reader's choice, and that choice (an id, or ``NEW``).
+
+    Reads only: a choice made on an older picker (one the browser still showed) is
+    returned under the next generation, which ``settle`` stores.
+    """
+    current = _generation(base)
+    carried = dict(current.carried)
+    for number in range(current.number):
+        key = _key(base, number)
+        sent = st.session_state.get(key)
+        if isinstance(sent, int) and sent != carried.get(
+            number, st.session_state.get(f"{key}-drawn")
+        ):
+            carried[number] = sent
+            current = Generation(
+                number=current.number + 1,
+                initial=sent,
+                carried=tuple(sorted(carried.items())),
+            )
+    chosen = st.session_state.get(_key(base, current.number), current.initial)
+    return current, chosen if isinstance(chosen, int) else NEW
 
 
-def new_conversation_name(base: str, origin: int) -> str:
+def settle(base: str, generation: Generation) -> None:
+    """Store ``generation`` (from ``reader_choice``) unless it is already stored."""
+    if generation != _generation(base):
+        st.session_state[f"{base}-generation"] = generation
+
+
+def catch_up(base: str) -> None:
+    """Carry forward a choice the reader made on an older picker (its ``on_change``)."""
+    settle(base, reader_choice(base)[0])
+
+
+def select(base: str, conversation_id: int) -> None:
+    """Show ``conversation_id`` on the picker of the next generation."""
+    current = _generation(base)
+    settle(
+        base,
+        Generation(
+            number=current.number + 1,
+            initial=conversation_id,
+            carried=current.carried,
+        ),
+    )
+
+
+def new_conversation_name(base: str, generation: Generation, origin: int) -> str:
     """Name the conversation that a question asked on ``origin`` opens.
 
     ``origin`` is ``NEW`` or a read-only conversation's id. Questions asked under one
     picker generation on the same origin share the conversation the first opens: a
     follow-up sent before the page showed it joins it. A reader who chooses "new
-    conversation" on the picker drawn after it is under the next generation, so asks
-    in another one.
+    conversation" on the picker drawn after it is a generation on, so asks in another.
     """
-    return f"{picker_key(base)}:{origin}"
+    return f"{base}#{generation.number}:{origin}"
 
 
-def select(base: str, conversation_id: int) -> None:
-    """Show ``conversation_id`` on the picker of the next generation."""
-    generation = st.session_state.get(f"{base}-generation", 0) + 1
-    # The value first: a run stopped between the two leaves the generation unchanged.
-    st.session_state[_key(base, generation)] = conversation_id
-    st.session_state[f"{base}-generation"] = generation
+def current_generation(base: str) -> Generation:
+    """The stored generation of the case page's picker."""
+    return _generation(base)
 
 
-def catch_up(base: str) -> None:
-    """Carry forward a choice the reader made on a picker drawn before the current one.
+def resolve_adoptable(
+    conversations: Sequence[cases.Conversation],
+    *,
+    base: str,
+    requested: int | None,
+    allow_new: bool,
+) -> int | None:
+    """The conversation chosen on the case page's picker for this run.
 
-    The reader may pick another conversation while the browser still shows an older
-    picker (the run that adopted is still drawing its answers). Streamlit keeps an old
-    widget's metadata, so the value sent under its key can be read; but once a run has
-    finished without drawing it, every send of that picker reads as a change. So a
-    value counts as the reader's only when it differs from the one drawn (or carried).
+    The current picker's value, else the one its generation starts on, else the URL's,
+    else the newest. Call it before ``adoptable_picker`` draws the picker.
     """
-    for generation in range(st.session_state.get(f"{base}-generation", 0)):
-        key = _key(base, generation)
-        sent = st.session_state.get(key)
-        if sent is not None and sent != st.session_state.get(f"{key}-drawn"):
-            st.session_state[f"{key}-drawn"] = sent
-            select(base, sent)
+    options = conversation_options(conversations, allow_new=allow_new)
+    if not options:
+        return None
+    key = picker_key(base)
+    chosen = st.session_state.get(key)
+    if chosen not in options:
+        initial = _generation(base).initial
+        chosen = next((c for c in (initial, requested) if c in options), options[0])
+        # The record first: a value the server put here is never taken for a choice.
+        st.session_state[f"{key}-drawn"] = chosen
+        st.session_state[key] = chosen
+    return int(chosen)
 
 
 def adoptable_picker(
@@ -186,8 +259,9 @@ def adoptable_picker(
     allow_new: bool,
 ) -> None:
     """Draw the case page's conversation picker under its current generation's key."""
+    resolve_adoptable(conversations, base=base, requested=None, allow_new=allow_new)
     key = picker_key(base)
-    # Recorded before drawing: what this picker shows unless the reader changes it.
+    # What this picker shows unless the reader changes it (see ``reader_choice``).
     st.session_state[f"{key}-drawn"] = st.session_state.get(key)
     conversation_picker(
         ctx,

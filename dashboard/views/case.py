@@ -185,9 +185,10 @@ conversations = [
 ]
 conversation_key = f"{SessionKey.CONVERSATION.value}-{image.image_id}"
 requested = st.query_params.get("conversation")
-conversation_id = pickers.resolve_conversation(
+pickers.catch_up(conversation_key)  # a choice made on a picker drawn before the last
+conversation_id = pickers.resolve_adoptable(
     conversations,
-    key=pickers.picker_key(conversation_key),
+    base=conversation_key,
     requested=int(requested) if requested and requested.isdigit() else None,
     allow_new=ctx.can(Right.ASK),
 )
@@ -284,7 +285,6 @@ with composer:
         args=(
             ctx,
             queue,
-            store,
             conversation_key,
             working,
             prefix,

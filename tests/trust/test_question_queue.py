@@ -143,3 +143,25 @@ def test_questions_under_two_names_open_two_conversations(seed_copy, seed_cache)
     assert first.answered_in == again.answered_in == queue.opened("a")
     assert other.answered_in == queue.opened("b") != queue.opened("a")
     assert queue.opened("c") is None
+
+
+def test_a_question_pinned_to_a_read_only_conversation_starts_a_new_one(
+    seed_copy, seed_db, seed_cache
+):
+    """Someone else's conversation is not added to, whatever the page pinned."""
+    with open_store(seed_copy) as store:
+        queue = _queue(store, seed_cache, actor="someone.else")
+        items = [
+            queue.submit(
+                q, conversation_id=seed_db.conversation_id, new_conversation="n"
+            )
+            for q in ("这个病灶多大?", "右肺门在哪里?")
+        ]
+        assert queue.wait_idle(timeout=300)
+        kept = store.list_turns(seed_db.conversation_id)
+        opened = queue.opened("n")
+        assert opened is not None
+        asked = [t.question for t in store.list_turns(opened)]
+    assert len(kept) == 4  # untouched
+    assert {i.answered_in for i in items} == {opened}
+    assert asked == ["这个病灶多大?", "右肺门在哪里?"]
