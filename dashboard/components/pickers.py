@@ -123,7 +123,7 @@ def conversation_picker(
 # on: the value under the current key is the adoption until the browser draws that
 # picker, and the reader's own choice after; a browser still showing an older picker
 # sends its value under the older key, which is read as a choice only when it differs
-# from what that picker was drawn with (the reader changed it there).
+# from the last value the server saw or put there (the reader changed it since).
 #
 # A newer send stops a running callback or script at its next Streamlit call
 # (``runner.fastReruns``), so each change of the generation is one session-state
@@ -156,11 +156,6 @@ def picker_key(base: str) -> str:
     return _key(base, _generation(base).number)
 
 
-def initial_conversation(base: str) -> int | None:
-    """The conversation the current picker starts on (adopted or carried), if any."""
-    return _generation(base).initial
-
-
 def reader_choice(base: str) -> tuple[Generation, int]:
     """The generation of the reader's choice, and that choice (an id, or ``NEW``).
 
@@ -173,7 +168,7 @@ def reader_choice(base: str) -> tuple[Generation, int]:
         key = _key(base, number)
         sent = st.session_state.get(key)
         if isinstance(sent, int) and sent != carried.get(
-            number, st.session_state.get(f"{key}-drawn")
+            number, st.session_state.get(f"{key}-seen")
         ):
             carried[number] = sent
             current = Generation(
@@ -245,8 +240,11 @@ def resolve_adoptable(
     if chosen not in options:
         initial = _generation(base).initial
         chosen = next((c for c in (initial, requested) if c in options), options[0])
-        # The record first: a value the server put here is never taken for a choice.
-        st.session_state[f"{key}-drawn"] = chosen
+    if st.session_state.get(f"{key}-seen") != chosen:
+        # The record first: a value the server has seen or put here is never taken
+        # for a new choice once this picker is an older one (``reader_choice``).
+        st.session_state[f"{key}-seen"] = chosen
+    if st.session_state.get(key) != chosen:
         st.session_state[key] = chosen
     return int(chosen)
 
@@ -259,14 +257,12 @@ def adoptable_picker(
     allow_new: bool,
 ) -> None:
     """Draw the case page's conversation picker under its current generation's key."""
+    # An adoption in this run moved the picker on since ``resolve_adoptable`` ran.
     resolve_adoptable(conversations, base=base, requested=None, allow_new=allow_new)
-    key = picker_key(base)
-    # What this picker shows unless the reader changes it (see ``reader_choice``).
-    st.session_state[f"{key}-drawn"] = st.session_state.get(key)
     conversation_picker(
         ctx,
         conversations,
-        key=key,
+        key=picker_key(base),
         allow_new=allow_new,
         on_change=catch_up,
         args=(base,),
