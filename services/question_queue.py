@@ -32,12 +32,6 @@ from services import workflows
 
 logger = logging.getLogger(__name__)
 
-_ANSWERING = threading.Lock()
-"""One answer at a time in the process. Answers are mostly CPU-bound Python sharing one
-interpreter lock; many at once starve the page scripts' threads, and Streamlit drops a
-send whose script run has not reached its callback when the next send from that browser
-arrives (docs/trust.md, "A question is never lost")."""
-
 OpenSession = Callable[[int | None], workflows.Session]
 """Return the engine session of a stored conversation, or open a new one (None)."""
 
@@ -183,12 +177,8 @@ class QuestionQueue:
             return item
 
     def _run(self) -> None:
-        while True:
-            with _ANSWERING:  # a question waiting for it still reads as queued
-                item = self._next()
-                if item is None:
-                    return
-                self._answer(item)
+        while (item := self._next()) is not None:
+            self._answer(item)
             with self._cond:
                 self._cond.notify_all()
 

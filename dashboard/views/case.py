@@ -236,8 +236,8 @@ working = previous[-1] if previous else None
 can_ask = ctx.can(Right.ASK) and backend_name in available
 # Questions go through a queue answered by a worker thread, so a follow-up sent before
 # the previous answer arrived is answered after it, in the same conversation. They are
-# queued by the chat input's callback, which reads what it needs before anything a
-# newer send could stop (components/chat.py, services/question_queue.py).
+# queued by the chat input's callback, which runs before the next script run and cannot
+# be interrupted by another send (components/chat.py, services/question_queue.py).
 # A question on a read-only conversation opens a new one, seeded from it when the
 # reader asks; the toggle's value is read before it is drawn so the queue's worker never
 # sees it reset halfway through a run.
