@@ -11,7 +11,7 @@ this for a turn and words "which one?" and "not found" answers.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from engine.analysis import ImageAnalysis
 from engine.anchors import (
@@ -26,6 +26,7 @@ from engine.dialogue.records import (
     Section,
 )
 from engine.findings import Finding, FindingKind
+from engine.geometry import plausible_mm
 from engine.intents import Intent
 from engine.references import (
     Binding,
@@ -60,6 +61,64 @@ def size_key(f: Finding) -> float:
     return f.long_axis_mm if f.long_axis_mm is not None else f.long_axis_px
 
 
+def measured_mm(f: Finding) -> float | None:
+    """A focal finding's long axis in mm as the geometry measured (or estimated) it."""
+    if plausible_mm(f.long_axis_mm):
+        return f.long_axis_mm
+    estimate = f.size_estimate
+    if estimate is not None and plausible_mm(estimate.long_axis_mm):
+        return estimate.long_axis_mm
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SizeFilter:
+    """The size bound a question names, in mm ("大于1cm的结节" is min 10), inclusive."""
+
+    min_mm: float | None = None
+    max_mm: float | None = None
+
+    @classmethod
+    def of(cls, query: Query | None) -> SizeFilter:
+        if query is None:
+            return cls()
+        return cls(min_mm=query.min_mm, max_mm=query.max_mm)
+
+    def __bool__(self) -> bool:
+        return self.min_mm is not None or self.max_mm is not None
+
+    def fits(self, f: Finding) -> bool:
+        """Whether a finding's measured size lies within the bound (any finding if none).
+
+        A bound speaks of focal findings; one whose size could not be measured does not
+        fit it, and is offered with what exists instead.
+        """
+        if not self:
+            return True
+        size = measured_mm(f) if f.is_focal else None
+        if size is None:
+            return False
+        low_ok = self.min_mm is None or size >= self.min_mm
+        return low_ok and (self.max_mm is None or size <= self.max_mm)
+
+    def words(self, lang: Language) -> str:
+        """'大于 10 mm' / 'between 10 and 20 mm'; '' without a bound."""
+        low, high = self.min_mm, self.max_mm
+        if low is not None and high is not None:
+            return say("size_bound_between", lang, low=f"{low:g}", high=f"{high:g}")
+        if low is not None:
+            return say("size_bound_over", lang, low=f"{low:g}")
+        if high is not None:
+            return say("size_bound_under", lang, high=f"{high:g}")
+        return ""
+
+    def bounded(self, what: str, lang: Language) -> str:
+        """A kind word with the bound: '大于 10 mm 的结节', 'nodules over 10 mm'."""
+        if not self:
+            return what
+        return say("size_bounded_what", lang, what=what, bound=self.words(lang))
+
+
 def constrains(query: Query) -> bool:
     """Whether the question narrows its subject by place, kind, ordinal or superlative."""
     if query.anchors:
@@ -68,6 +127,7 @@ def constrains(query: Query) -> bool:
         query.ordinals
         or query.superlative
         or PlaceFilter.of(query)
+        or query.sized
         or (query.kind in ("mass", "nodule") and not query.cue.demonstrative)
     )
 
@@ -88,13 +148,16 @@ def select(
         listing: finding ids in the order the conversation listed them (for ordinals).
     """
     place = PlaceFilter.of(query)
+    size = SizeFilter.of(query)
     kinds = kinds_for(query.kind)
     of_kind = [f for f in pool if kinds is None or f.kind in kinds]
-    fits = [f for f in of_kind if place.fits(f)]
+    # the size bound filters before place, rank and recency: "the largest under 2 cm"
+    sized = [f for f in of_kind if size.fits(f)]
+    fits = [f for f in sized if place.fits(f)]
     if query.ordinals:
         return _by_ordinal(query, fits, listing, store)
     if not fits:
-        return _nothing_there(query, of_kind, store, place)
+        return _nothing_there(query, of_kind, sized, store, place)
     if query.superlative:
         return _by_superlative(query, fits, store)
     if len(fits) == 1:
@@ -130,7 +193,11 @@ def _mention(query: Query) -> AnatomyMention | None:
 
 
 def _nothing_there(
-    query: Query, of_kind: list[Finding], store: AnchorStore, place: PlaceFilter
+    query: Query,
+    of_kind: list[Finding],
+    sized: list[Finding],
+    store: AnchorStore,
+    place: PlaceFilter,
 ) -> Resolution:
     """Nothing fits the place: the only one on that side, else none, with what is elsewhere.
 
@@ -140,7 +207,7 @@ def _nothing_there(
     """
     same_side = [
         f
-        for f in of_kind
+        for f in sized
         if query.side in ("right", "left") and f.location.side.value == query.side
     ]
     if len(same_side) == 1 and (query.zone or query.band or query.lobe):
@@ -402,8 +469,9 @@ class Binder(Anchoring):
             )
             draft.sections.append(Section(title=title, lines=(line,)))
             return
+        sized = SizeFilter.of(self._query)
         if resolution.outcome is Outcome.NOT_FOUND and (
-            resolution.place or resolution.ordinal_missing
+            resolution.place or resolution.ordinal_missing or sized
         ):
             self._nothing_fits(draft, resolution, lang, index)
             return
@@ -448,14 +516,16 @@ class Binder(Anchoring):
     ) -> None:
         """Say that nothing fits the place (or position) asked first, then what is elsewhere."""
         query = self._query
-        what = _what(kinds_for(query.kind if query else None), lang)
+        kind = _what(kinds_for(query.kind if query else None), lang)
+        size = SizeFilter.of(query)  # "大于 10 mm 的结节": the bound said with the kind
+        what = size.bounded(kind, lang)
         if resolution.ordinal_missing is not None:
             n = len(resolution.elsewhere)
             head = say(
                 "no_such_position",
                 lang,
                 what=what,
-                whats=_plural(what, n),
+                whats=size.bounded(_plural(kind, n), lang),
                 n=n,
                 ordinal=resolution.ordinal_missing,
             )
@@ -469,7 +539,9 @@ class Binder(Anchoring):
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         if resolution.elsewhere and resolution.ordinal_missing is None:
-            lines.insert(1, say("elsewhere", lang))
+            # outside a size bound alone, what exists is not "elsewhere"
+            lead = "elsewhere" if resolution.place or not size else "sized_found"
+            lines.insert(1, say(lead, lang))
         elif not resolution.elsewhere:
             lines.append(say("negative_caveat", lang))
         draft.clarification.extend(cited)
@@ -482,4 +554,13 @@ class Binder(Anchoring):
         )
 
 
-__all__ = ["Binder", "PlaceFilter", "constrains", "kinds_for", "select", "size_key"]
+__all__ = [
+    "Binder",
+    "PlaceFilter",
+    "SizeFilter",
+    "constrains",
+    "kinds_for",
+    "measured_mm",
+    "select",
+    "size_key",
+]

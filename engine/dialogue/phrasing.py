@@ -46,6 +46,8 @@ _KEYS = frozenset(
         "ordinal",
         "superlative",
         "profile",
+        "min_mm",
+        "max_mm",
         "ellipsis",
     }
 )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.dialogue.homophones import load_homophones
+from engine.dialogue.sizes import SizeBound, read_size_bound
 from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
@@ -89,6 +90,12 @@ _EN_ORDINAL = re.compile(
     r"|secnd|scond|secnod|seocnd|secodn|frist|thrid)(?![a-z])"
     r"|(?<![\w.])(10|[1-9])(?:st|nd|rd|th)(?![a-z])"
 )
+# "first time using this", "the second time": a time, not a position on the list
+_EN_TIME = re.compile(r"\s+times?\b")
+# "A二", "A 三": an anchor's number typed with a Chinese input method
+_ZH_ANCHOR = re.compile(
+    rf"(?<![A-Za-z])A\s?({_ZH_NUMBER})(?![0-9一二两三四五六七八九十个处号])"
+)
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
@@ -138,6 +145,7 @@ class Query:
         kind: a kind word of the phrase tables ("nodule", "effusion", "lesion" ...).
         attribute: what is asked about ("size", "calcification", "ctr" ...).
         ordinals: 1-based positions in the order findings were listed ("第二个" is 2).
+        min_mm, max_mm: a size bound on the findings, in mm ("大于1cm的结节" is min 10).
         ellipsis: the question repeats the previous one with a new slot.
         other_side: the question asked for "the other side".
         refusal: why an out-of-scope question is refused, for its wording: one of
@@ -160,6 +168,8 @@ class Query:
     ordinals: tuple[int, ...] = ()
     superlative: str | None = None
     profile: str | None = None
+    min_mm: float | None = None
+    max_mm: float | None = None
     ellipsis: bool = False
     other_side: bool = False
     refusal: str | None = None
@@ -187,7 +197,13 @@ class Query:
             or self.signs
             or self.profile
             or self.mentions
+            or self.sized
         )
+
+    @property
+    def sized(self) -> bool:
+        """Whether the question bounds the findings' size ("anything under 5 mm?")."""
+        return self.min_mm is not None or self.max_mm is not None
 
     def slots(self) -> dict[str, Any]:
         """The labelled slots, in the phrasing corpus's vocabulary (None left out)."""
@@ -205,6 +221,8 @@ class Query:
             "ordinal": self.ordinal,
             "superlative": self.superlative,
             "profile": self.profile,
+            "min_mm": self.min_mm,
+            "max_mm": self.max_mm,
             "ellipsis": self.ellipsis,
         }
         return {k: v for k, v in values.items() if v is not None}
@@ -252,6 +270,14 @@ def understand(
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
+    text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
+    # "大于1cm的结节": the bound constrains the findings; its words are read no further
+    # (not as a size asked for, nor "bigger than" as a comparison)
+    bound = read_size_bound(text)
+    if bound and (bound.modifies or not _asked_of_subject(bound, phrases)):
+        text = bound.text
+    else:
+        bound = replace(bound, min_mm=None, max_mm=None, unit=None)
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
     profile = vocabulary.find_profile_in_text(text)
@@ -272,12 +298,17 @@ def understand(
         profile=None if profile is None else str(profile.id),
         anchors=tuple(dict.fromkeys(cue.anchor_ids)),
         ordinals=_ordinals(text),
+        min_mm=bound.min_mm,
+        max_mm=bound.max_mm,
         **_slots(text, mentions, phrases),
     )
+    if bound.unit is not None and query.unit is None:
+        query = replace(query, unit=bound.unit)  # the unit the question names
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
-    if intent is IntentKind.HELP and query.attribute == "location":
-        query = replace(query, attribute=None)  # "where do I start": no place asked
+    if intent is IntentKind.HELP and query.attribute in ("location", "count"):
+        # "where do I start", "give me a few examples": no place or number asked
+        query = replace(query, attribute=None)
     previous = None if state is None else state.previous
     if (
         previous is not None
@@ -286,6 +317,9 @@ def understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
+    again = None if previous is None else _again(query, previous, phrases)
+    if again is not None:
+        return _sized_focal(again)
     if previous is not None and (
         _is_follow_up(query, phrases)
         or _is_kind_fragment(query, previous)
@@ -293,8 +327,173 @@ def understand(
         or _asks_again(query, previous)
         or _restricts(query, previous, phrases)
     ):
-        return _merge(previous, query)
-    return query
+        query = _merge(previous, query)
+    return _sized_focal(query)
+
+
+def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
+    """The previous question asked again in a way the general follow-up rules miss.
+
+    "确定?" / "you sure?" (asked again), "不对 我说的是右边" / "left side looks clear to me"
+    (asked again of that place), "比A2大吗" after a question about A1 (compared with it),
+    "它多少毫米" after one about A2 (the same subject), "哪个最大" after "右上肺那些结节"
+    (ranked among those).
+    """
+    if any(phrases.cue(n).find(q.text) for n in REFUSALS):
+        return None
+    if _confirms(q, phrases):
+        return _merge(previous, q)
+    compared = _compared_with_previous(q, previous, phrases)
+    if compared is not None:
+        return compared
+    if _restates_place(q, previous, phrases):
+        # "不是右侧 是左侧", "not the left, the right": the side said last is meant
+        side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
+        return _merge(previous, replace(q, side=side))
+    if _ranks_previous(q, previous):
+        return _merge(previous, q)
+    if _same_subject(q, previous):
+        return _merge(previous, q)
+    return None
+
+
+def _confirms(q: Query, phrases: Phrases) -> bool:
+    """Only a request to be sure ("确定?", "are you sure?", "really?"), nothing named."""
+    if phrases.cue("confirm_again").find(q.text) is None:
+        return False
+    return not (q.names_something or q.other_side)
+
+
+def _restates_place(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A correction or a statement about a place, after a question about what it holds.
+
+    "不对 我要问的是右边", "sorry, I meant the left", "left side looks clear to me": only
+    places, kinds and the words of a correction or of "looks clear" are said.
+    """
+    if previous.query.intent not in _FILM_QUESTIONS | {IntentKind.LOCATION}:
+        return False
+    if not q.names_place or q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    said = [t for t in ("correction", "looks_clear") if phrases.cue(t).find(q.text)]
+    if not said:
+        return False
+    kinds = tuple(f"kind_{k}" for k in phrases.kind_order)
+    return _only_slots(q, extra=(*said, "restriction", *kinds))
+
+
+# "left one looks ok, right?": a tag question at the end, no side
+_TAG = re.compile(r"[,\s]+right\s*[?？]?\s*$", re.IGNORECASE)
+_SIDE_WORD = re.compile(
+    r"([左右])(?:侧|边|肺|面)|(?<![a-z])(left|right)(?![a-z])", re.I
+)
+
+
+def _last_side(text: str) -> str | None:
+    said = [m.group(1) or m.group(2).lower() for m in _SIDE_WORD.finditer(text)]
+    last = said[-1] if said else None
+    return {"左": "left", "右": "right"}.get(last or "", last)
+
+
+def _ranks_previous(q: Query, previous: TurnRecord) -> bool:
+    """A rank among what the last question named ("哪个最大?", "which is the biggest")."""
+    before = previous.query
+    if q.superlative is None or q.kind or q.names_place or q.anchors or q.ordinals:
+        return False
+    if not (before.kind or before.names_place) or before.superlative:
+        return False
+    return before.intent in _FILM_QUESTIONS | {IntentKind.DESCRIBE}
+
+
+def _same_subject(q: Query, previous: TurnRecord) -> bool:
+    """An attribute asked of "it" or of nothing named, after a question about one anchor.
+
+    "它多少毫米" after "A2在哪里", "how far from the chest wall" after "where is A2".
+    """
+    if len(previous.query.anchors) != 1 or q.attribute in (None, "ctr", "count"):
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.kind or q.profile:
+        return False
+    if any(getattr(q, k) for k in _PLACE_KEYS):
+        return False
+    # "what is spiculation?" asks what a sign is, of no lesion
+    return q.intent in _OF_A_SUBJECT
+
+
+# Intents that ask something of one subject (a value, its look, where it is).
+_OF_A_SUBJECT = frozenset(
+    {
+        IntentKind.MEASUREMENT,
+        IntentKind.DESCRIBE,
+        IntentKind.LOCATION,
+        IntentKind.RELATION,
+    }
+)
+
+
+_SAME = re.compile(r"(?<![a-z])same(?![a-z])|同样|一样", re.IGNORECASE)
+
+
+def _compared_with_previous(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> Query | None:
+    """Two anchors compared: "比A2大吗" / "compared to A1?" after a question about A1.
+
+    "哪个大些" after "A1和A3分别多大": the anchors just asked about, compared.
+    """
+    before = previous.query
+    new = [a for a in q.anchors if a not in before.anchors]
+    if before.anchors and len(new) == 1 and len(q.anchors) == 1:
+        paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
+        worded = paired or phrases.cue("comparative").find(q.text)
+        if _SAME.search(q.text) and not paired:
+            return None  # "same for A3": the question again, of A3
+        if not (worded or q.intent is IntentKind.COMPARE):
+            return None
+        anchors = (*before.anchors, *new)
+    elif q.intent is IntentKind.COMPARE and not q.anchors and len(before.anchors) >= 2:
+        anchors = before.anchors
+    else:
+        return None
+    attribute = q.attribute or before.attribute
+    merged = replace(_merge(previous, q), anchors=anchors, attribute=attribute)
+    cue = replace(merged.cue, anchor_ids=anchors)
+    return replace(merged, cue=cue, intent=IntentKind.COMPARE)
+
+
+def _sized_focal(q: Query) -> Query:
+    """A size bound with no kind ("anything under 5 mm?") bounds the focal findings.
+
+    Set after the merge, so "那小于5毫米的呢" after a nodule question keeps the nodule.
+    """
+    if not q.sized:
+        return q
+    loose = q.intent in (IntentKind.SCREENING, IntentKind.HELP, IntentKind.PRESENCE)
+    if loose and q.kind is None and load_phrases().cue("which_ones").find(q.text):
+        q = replace(q, intent=IntentKind.LIST)  # "1公分以下的有哪些": those, listed
+    elif q.intent in (IntentKind.SCREENING, IntentKind.HELP):
+        # "anything under 5 mm?", "nodes over a cm": whether any is there, never the menu
+        q = replace(q, intent=IntentKind.PRESENCE)
+    return q if q.kind is not None else replace(q, kind="lesion")
+
+
+def _asked_of_subject(bound: SizeBound, phrases: Phrases) -> bool:
+    """Whether a size named is asked of one subject, not a bound on the findings.
+
+    "Is A3 bigger than 1 cm?", "第二个超过1厘米了吗", "它大于5毫米吗", "这个结节超过1cm了吗":
+    the size of that one (a measurement); "那个大于1cm的结节" (said of the kind) and "the
+    nodule that is less than 1 cm" pick findings out by their size.
+    """
+    text = bound.text
+    if anchor_pattern().search(text) or _ordinals(text):
+        return True
+    if phrases.cue("existential").find(text):
+        return False  # "is there anything >=15mm": whether any is there, not "it"
+    if phrases.cue("demonstrative").find(text) is None:
+        return False
+    # Chinese says a bound of a kind before it ("大于1cm的结节", read as `modifies`)
+    return _CHINESE.search(text) is not None or (
+        _first("kind", phrases.kind_order, text, phrases) is None
+    )
 
 
 def places(mentions: list[AnatomyMention]) -> list[AnatomyMention]:
@@ -326,9 +525,22 @@ def _slots(
     if slots["attribute"] == "size" and slots["hilum"] and _FROM.search(text):
         # "A2 from R hilum how many cm": a size measured to a hilum is a distance
         slots["attribute"] = "distance"
+    pair = len(anchor_pattern().findall(text)) >= 2
+    between = _BETWEEN.search(text) and not _SIZE_WORD.search(text)
+    if slots["attribute"] == "size" and pair and between:
+        # "A3到A5之间有多少毫米", "A1 to A3 in cm": a value between two anchors
+        slots["attribute"] = "distance"
     return slots
 
 
+_BETWEEN = re.compile(
+    r"(?<![a-z])(?:to|from|between|apart)(?![a-z])|之间|相距|(?<!差)距|[离到至]",
+    re.IGNORECASE,
+)
+# a size said in words ("size difference between A1 and A2"): the sizes, not the gap
+_SIZE_WORD = re.compile(
+    r"size|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
+)
 # "from", "to", 离, 距, 到, 至: a value measured between two things
 _FROM = re.compile(r"(?<![a-z])(?:from|to)(?![a-z])|[离距到至]", re.IGNORECASE)
 
@@ -401,8 +613,6 @@ def _first(
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
-    if attribute in ("count", None) and unit is not None:
-        attribute = "size"  # "how many millimetres is A2?", "A1 多少 mm" ask for a size
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
@@ -410,6 +620,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
         attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    if attribute in ("count", None) and unit is not None:
+        # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
+        attribute = "size"
     kind = _first("kind", phrases.kind_order, text, phrases)
     if kind == "opacity" and attribute == "density":
         # "density of the smallest lesion": the word asked about names no opacity
@@ -437,6 +650,8 @@ def _ordinals(text: str) -> tuple[int, ...]:
         digit = m.group(1) or m.group(3)
         found.append((m.start(), 1 if m.group(2) else _number(digit)))
     for m in _EN_ORDINAL.finditer(text.lower()):
+        if _EN_TIME.match(text.lower(), m.end()):
+            continue
         word = m.group(1)
         found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
     for m in _EN_NUMBER.finditer(text.lower()):
@@ -506,8 +721,10 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
-    if phrases.cue("help_tool").find(q.text) and not q.names_something:
-        return True  # "what can you do", "你有什么功能": about the assistant itself
+    if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
+        # "what can you do", "你有什么功能": about the assistant itself, unless the film
+        # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
+        return phrases.cue("read_film").find(q.text) is None
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
     if (
@@ -516,6 +733,13 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     ):
         return False  # "where" alone is no place
     return phrases.cue("help_request").find(q.text) is not None
+
+
+def _names_beyond_count(q: Query) -> bool:
+    """Whether a question names something, "几个" / "a few" aside ("给几个提问的示例")."""
+    if q.attribute == "count":
+        return replace(q, attribute=None).names_something
+    return q.names_something
 
 
 def _unknown_request(q: Query, phrases: Phrases) -> bool:
@@ -579,7 +803,7 @@ def _compares(q: Query, phrases: Phrases) -> bool:
         plural = phrases.cue("plural_reference").find(q.text) is not None
         return bool(q.kind or q.anchors or q.attribute or plural)  # "compare them"
     which_bigger = re.search(
-        r"哪个.{0,3}[大小]|谁[大小]|which .{0,40}(?:bigger|larger|smaller)"
+        r"哪个.{0,3}[大小]|谁(?:更|要|稍微|比较)?[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
         q.text,
         re.IGNORECASE,
@@ -729,6 +953,8 @@ def _points_into_place(q: Query, phrases: Phrases) -> bool:
     """A thing pointed at in a place, not asked yes or no, is described ("看下左边上面那块")."""
     if q.intent is not IntentKind.HELP or q.kind or not q.names_place:
         return False
+    if phrases.cue("existential").find(q.text):
+        return False  # "I think there's something in the right upper zone": is it there
     return q.cue.demonstrative and phrases.cue("yes_no").find(q.text) is None
 
 
@@ -800,7 +1026,7 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.signs or q.kind:
         return False
-    if not (q.names_place or q.anchors or q.ordinals or q.unit):
+    if not (q.names_place or q.anchors or q.ordinals or q.unit or q.sized):
         return False
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return (short and not q.cue.demonstrative) or _only_slots(q)
@@ -967,6 +1193,9 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         unit=q.unit or before.unit,
         kind=q.kind or before.kind,
         profile=q.profile or before.profile,
+        # a new bound replaces the old one whole ("那小于3cm的呢" after "大于1cm的")
+        min_mm=q.min_mm if q.sized else before.min_mm,
+        max_mm=q.max_mm if q.sized else before.max_mm,
         **_merged_place(previous, q),
         **subject,
     )
@@ -976,8 +1205,11 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     if q.attribute is not None and q.attribute != before.attribute:
         return _ATTRIBUTE_INTENT[q.attribute]
-    if before.intent is IntentKind.LIST and (q.ordinals or q.anchors or q.superlative):
+    picked = q.ordinals or q.anchors or q.superlative
+    if before.intent in (IntentKind.LIST, IntentKind.SCREENING) and picked:
         return IntentKind.DESCRIBE  # one finding picked out of the list just given
+    if before.intent is IntentKind.PRESENCE and q.superlative:
+        return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):

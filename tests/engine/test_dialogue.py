@@ -845,3 +845,31 @@ def test_a_question_narrowed_to_one_side_lists_what_that_side_holds(seed_analysi
     assert left.intent is right.intent is IntentKind.LIST
     assert "0 nodules or masses detected in the left lung" in left.answer_text
     assert "右肺共检出 1 处" in right.answer_text
+
+
+def test_a_size_bound_keeps_only_the_findings_whose_measured_size_fits(seed_analysis):
+    """Sizes come from the geometry: a bound the nodule meets finds it, and after a
+    follow-up that moves the bound past it, the answer says none first, then offers it."""
+    from engine.dialogue.binding import measured_mm
+
+    conv = Conversation(seed_analysis)
+    sizes = {
+        f.id: mm
+        for f in conv.reportable()
+        if f.is_focal and (mm := measured_mm(f)) is not None
+    }
+    assert sizes
+    cut = int(min(sizes.values()))  # every nodule is at least this big
+
+    def cited(turn) -> set[str]:
+        anchors = {a.id: a.finding_id for a in turn.anchors}
+        return {anchors[i] for s in turn.sections for i in s.anchor_ids if i in anchors}
+
+    over = conv.ask(f"any nodules bigger than {cut} mm?")
+    assert over.sections[0].lines[0].startswith(("Yes", "Possibly"))
+    assert cited(over) == set(sizes)
+    under = conv.ask(f"and under {cut - 1} mm?")  # the follow-up moves the bound
+    head = under.sections[0].lines[0]
+    assert head.startswith("No:") and f"under {cut - 1} mm" in head
+    assert cited(under) == set(sizes)  # what exists, offered with its size
+    assert "What this film shows" in under.answer_text

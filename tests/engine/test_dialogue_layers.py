@@ -9,6 +9,7 @@ ORDER = [
     "records",
     "phrases",
     "homophones",
+    "sizes",
     "query",
     "facts",
     "anchoring",

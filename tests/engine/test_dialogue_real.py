@@ -20,7 +20,7 @@ import pytest
 
 from engine.analysis import Analyzer, ImageAnalysis, default_analyzer
 from engine.dialogue import Conversation
-from engine.dialogue.binding import size_key
+from engine.dialogue.binding import measured_mm, size_key
 from engine.dialogue.facts import (
     CtrState,
     angle_facts,
@@ -185,6 +185,63 @@ def test_multi_turn_binding_on_real_films_reaches_95_percent(analyses, capsys):
         )
     assert total >= 60
     assert c.ok / total >= 0.95, c.failed
+
+
+def _sized(conv: Conversation, pool: list[Finding]) -> dict[str, float]:
+    """Nodules and masses with their measured long axis in mm (geometry's, not ours)."""
+    focal = (FindingKind.NODULE, FindingKind.MASS)
+    return {
+        f.id: size
+        for f in pool
+        if f.kind in focal and (size := measured_mm(f)) is not None
+    }
+
+
+def _size_bound(c: Checks, case: str, analysis: ImageAnalysis) -> None:
+    """A size bound filters the findings by their measured size, through a follow-up."""
+    conv = Conversation(analysis)
+    sizes = _sized(conv, conv.reportable())
+    cut = int(max(sizes.values())) if sizes else 10  # a cut the largest passes
+    over = conv.ask(f"有没有大于{cut}毫米的结节?")
+    expected = {i for i, mm in sizes.items() if mm >= cut}
+    head = over.sections[0].lines[0]
+    c.check(f"{case} over {cut} mm", _cited(over, conv) == expected)
+    c.check(
+        f"{case} over {cut} mm head",
+        head.startswith(("有", "可能有") if expected else "否"),
+    )
+    # the follow-up changes the bound only: "then under it?"
+    under = conv.ask(f"那小于{cut}毫米的呢")
+    below = {i for i, mm in sizes.items() if mm <= cut}
+    head = under.sections[0].lines[0]
+    if below:
+        c.check(f"{case} under {cut} mm", _cited(under, conv) == below)
+    else:
+        # none fits: said first, then every nodule offered with its size
+        c.check(
+            f"{case} under {cut} mm none", head.startswith("否") and f"{cut} mm" in head
+        )
+        c.check(f"{case} under {cut} mm offered", _cited(under, conv) == set(sizes))
+    pool = _sized(conv, conv._pool())
+    t = conv.ask(f"What is the largest nodule under {cut} mm?")
+    fit = {i: mm for i, mm in pool.items() if mm <= cut}
+    bound = [f.id for f in _bound(t, conv)]
+    if fit:
+        c.check(f"{case} largest under {cut}", bound == [max(fit, key=fit.__getitem__)])
+    else:
+        c.check(
+            f"{case} largest under {cut} none",
+            not bound and f"under {cut} mm" in t.answer_text,
+        )
+
+
+def test_a_size_bound_filters_by_measured_size_on_real_films(analyses):
+    """Every check must hold: a broken filter shows here, not as a dent in a rate."""
+    c = Checks()
+    for case, analysis in analyses:
+        _size_bound(c, case, analysis)
+    assert c.ok >= 40
+    assert not c.failed, c.failed
 
 
 def _scorecard(conv: Conversation, question: str):

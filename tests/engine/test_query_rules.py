@@ -576,3 +576,188 @@ def test_a_place_by_the_diaphragm_is_the_lower_zone(vocabulary, text):
 )
 def test_a_side_said_with_the_chest_is_that_side(vocabulary, text, side):
     assert understand(text, vocabulary).side == side
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("左肺有没有超过一点五公分的结节", 15, None),
+        ("结节里头哪些在8毫米以下", None, 8),
+        ("any masses at least 3cm across?", 30, None),
+        ("nodules between 0.5 and 1 cm?", 5, 10),
+        ("列出5-10mm的病灶", 5, 10),
+        ("subcentimeter nodules", None, 10),
+        ("比两厘米小的肿块有吗", None, 20),
+        ("nodule no larger than 6 millimetres?", None, 6),
+        ("大于5毫米小于1厘米的结节", 5, 10),
+        ("nodules over 4 mm but under 9 mm", 4, 9),
+    ],
+)
+def test_a_size_bound_reads_in_millimetres_whatever_its_unit(
+    vocabulary, text, low, high
+):
+    q = understand(text, vocabulary)
+    assert (q.min_mm, q.max_mm) == (low, high)
+    # the bound constrains the findings; it is not a size asked of one of them
+    assert q.attribute in (None, "count")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "右肺门2厘米以内有东西吗",
+        "anything within 2 cm of the left hilum",
+        "A1多少mm",
+        "does A2 measure over 1 cm",
+        "它超过5毫米了没",
+        "这个结节大于1厘米吗",
+    ],
+)
+def test_a_distance_or_a_size_asked_of_one_is_no_size_bound(vocabulary, text):
+    """A size asked of one subject is that subject's size, not a bound on the findings."""
+    assert not understand(text, vocabulary).sized
+
+
+def test_a_size_bound_carries_through_a_follow_up_and_a_new_one_replaces_it(
+    vocabulary,
+):
+    kept = after(vocabulary, "有没有超过1厘米的结节", "右边呢")
+    assert (kept.side, kept.min_mm, kept.kind) == ("right", 10, "nodule")
+    moved = after(vocabulary, "any nodules over 1 cm?", "and under 5 mm?")
+    assert (moved.min_mm, moved.max_mm, moved.kind) == (None, 5, "nodule")
+    assert moved.intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("左肺有没有肿块", "你确定吗"),
+        ("any effusion on the right", "are you sure"),
+        ("is there a pneumothorax", "really?"),
+    ],
+)
+def test_a_request_to_be_sure_asks_the_previous_question_again(vocabulary, first, then):
+    before = understand(first, vocabulary)
+    again = after(vocabulary, first, then)
+    assert (again.intent, again.kind, again.side) == (
+        before.intent,
+        before.kind,
+        before.side,
+    )
+    assert again.ellipsis
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "side"),
+    [
+        ("左下肺野有没有实变", "说错了 问的是右边", "right"),
+        ("any mass in the right upper zone", "oops, I meant the left", "left"),
+        ("右侧有没有积液", "不是右侧 是左侧", "left"),
+        ("any nodule on the left", "right side looks clean to me", "right"),
+    ],
+)
+def test_a_correction_or_a_statement_about_a_place_repeats_the_question_there(
+    vocabulary, first, then, side
+):
+    before = understand(first, vocabulary)
+    q = after(vocabulary, first, then)
+    assert (q.intent, q.kind, q.side, q.zone) == (
+        before.intent,
+        before.kind,
+        side,
+        before.zone,
+    )
+
+
+def test_a_comparison_with_one_anchor_compares_it_with_the_previous_subject(
+    vocabulary,
+):
+    q = after(vocabulary, "A2的边缘怎么样", "跟A4比呢")
+    assert (q.intent, q.anchors, q.attribute) == (
+        IntentKind.COMPARE,
+        ("A2", "A4"),
+        "margin",
+    )
+    q = after(vocabulary, "how large are A1 and A3", "which is smaller then")
+    assert (q.intent, q.anchors) == (IntentKind.COMPARE, ("A1", "A3"))
+    same = after(vocabulary, "how big is A1", "same for A2")
+    assert (same.intent, same.anchors) == (IntentKind.MEASUREMENT, ("A2",))
+
+
+def test_a_rank_alone_ranks_among_what_the_previous_question_named(vocabulary):
+    q = after(vocabulary, "左下肺的那些阴影", "哪个最小")
+    assert (q.superlative, q.side, q.zone, q.kind) == (
+        "smallest",
+        "left",
+        "lower",
+        "opacity",
+    )
+    q = after(vocabulary, "any masses in the left lung?", "which one is largest")
+    assert (q.intent, q.superlative, q.side, q.kind) == (
+        IntentKind.DESCRIBE,
+        "largest",
+        "left",
+        "mass",
+    )
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "attribute"),
+    [
+        ("A3在哪", "它几毫米", "size"),
+        ("where is A5", "how far from the left hilum", "distance"),
+    ],
+)
+def test_an_attribute_of_it_after_a_question_about_one_anchor_keeps_the_anchor(
+    vocabulary, first, then, attribute
+):
+    q = after(vocabulary, first, then)
+    assert (q.anchors, q.attribute, q.intent) == (
+        understand(first, vocabulary).anchors,
+        attribute,
+        IntentKind.MEASUREMENT,
+    )
+
+
+def test_an_anchor_typed_with_a_chinese_numeral_is_that_anchor(vocabulary):
+    assert understand("A七边缘如何", vocabulary).anchors == ("A7",)
+
+
+def test_a_position_after_a_screening_picks_one_finding(vocabulary):
+    q = after(vocabulary, "肺部有什么异常", "第四个是啥")
+    assert (q.intent, q.ordinals) == (IntentKind.DESCRIBE, (4,))
+
+
+def test_a_unit_with_a_rank_asks_for_the_size(vocabulary):
+    q = understand("最小的结节用毫米表示", vocabulary)
+    assert (q.intent, q.attribute, q.superlative) == (
+        IntentKind.MEASUREMENT,
+        "size",
+        "smallest",
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("举两个提问的例子", IntentKind.HELP),
+        ("no idea what to ask, can you read this film", IntentKind.SCREENING),
+    ],
+)
+def test_a_question_about_asking_is_help_unless_the_film_is_asked_to_be_read(
+    vocabulary, text, intent
+):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.attribute) == (intent, None)
+
+
+def test_a_unit_between_two_anchors_asks_for_the_distance(vocabulary):
+    assert understand("A2到A6之间几厘米", vocabulary).attribute == "distance"
+    assert understand("size difference of A2 and A6 in cm", vocabulary).attribute == (
+        "size"
+    )
+
+
+def test_a_bound_said_of_a_kind_picks_findings_out_beside_a_position(vocabulary):
+    q = understand("第三个大于8毫米的结节", vocabulary)
+    assert (q.ordinals, q.min_mm, q.kind) == ((3,), 8, "nodule")

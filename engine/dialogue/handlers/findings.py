@@ -6,6 +6,7 @@ from typing import Any
 
 from engine.dialogue.binding import (
     Binder,
+    SizeFilter,
     _wanted_kinds,
     kind_signs,
     kinds_for,
@@ -24,7 +25,7 @@ from engine.dialogue.records import (
     Draft,
     Section,
 )
-from engine.findings import FindingKind
+from engine.findings import Finding, FindingKind
 from engine.intents import Intent
 from engine.references import (
     PlaceFilter,
@@ -32,6 +33,7 @@ from engine.references import (
 from engine.wording import (
     cite,
     location_phrase,
+    size_phrase,
 )
 from kernel import Language
 from ontology import (
@@ -114,13 +116,10 @@ class FindingAnswers(Binder):
         signs: list[Sign],
         **_: Any,
     ) -> None:
-        place = PlaceFilter.of(query)
+        place, size = PlaceFilter.of(query), SizeFilter.of(query)
         kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
-        findings = [
-            f
-            for f in self.reportable()
-            if (kinds is None or f.kind in kinds) and place.fits(f)
-        ]
+        wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
+        findings = [f for f in wanted if place.fits(f) and size.fits(f)]
         self.listing = [f.id for f in findings]
         lines = []
         cited = []
@@ -129,7 +128,7 @@ class FindingAnswers(Binder):
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         focal = sum(f.is_focal for f in findings)
-        if place or kinds is not None:
+        if place or size or kinds is not None:
             # "How many nodules in the right upper zone?" counts those, not every finding.
             where, what = self._where(place, lang), _what(kinds, lang)
             head = say(
@@ -137,11 +136,14 @@ class FindingAnswers(Binder):
                 lang,
                 where=where,
                 n=len(findings),
-                what=what,
-                whats=_plural(what, len(findings)),
+                what=size.bounded(what, lang),
+                whats=size.bounded(_plural(what, len(findings)), lang),
             )
         else:
             head = say("list_count", lang, n=len(findings), focal=focal)
+        if size and not findings and wanted:
+            # none within the bound: what exists, with its size, so the reader sees why
+            lines.append(self._elsewhere_line(wanted, kinds, size, lang, index, cited))
         draft.sections.append(
             Section(
                 title=say("title_findings", lang),
@@ -178,6 +180,10 @@ class FindingAnswers(Binder):
             self._presence_of_findings(draft, place, kinds, lang, index)
         elif sign.rule is not None and sign.rule.feature.startswith("focal."):
             self._presence_on_lesions(draft, sign, place, lang, index)
+        elif query.sized:
+            # "有没有大于1cm的结节": a kind's sign with a size bound is its findings, sized
+            kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
+            self._presence_of_findings(draft, place, kinds, lang, index)
         else:
             self._presence_of_sign(draft, sign, lang, index, place.side)
 
@@ -203,9 +209,11 @@ class FindingAnswers(Binder):
         lang: Language,
         index: int,
     ) -> None:
-        where, what = self._where(place, lang), _what(kinds, lang)
+        size = SizeFilter.of(self._query)
+        where = self._where(place, lang)
+        what = size.bounded(_what(kinds, lang), lang)
         wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
-        found = [f for f in wanted if place.fits(f)]
+        found = [f for f in wanted if place.fits(f) and size.fits(f)]
         lines: list[str] = []
         cited: list[str] = []
         if found:
@@ -219,7 +227,7 @@ class FindingAnswers(Binder):
                     where=where,
                     n=len(found),
                     what=what,
-                    whats=_plural(what, len(found)),
+                    whats=size.bounded(_plural(_what(kinds, lang), len(found)), lang),
                 )
             )
             for f in found:
@@ -228,24 +236,10 @@ class FindingAnswers(Binder):
                 lines.append(self._finding_line(f, anchor, lang))
         else:
             lines.append(say("none_in_place", lang, where=where, what=what))
-            elsewhere = wanted  # none of them lies in the place asked
-            if place and elsewhere:
-                parts = []
-                for f in elsewhere:
-                    anchor = self._anchor_for_finding(f, index)
-                    cited.append(anchor.id)
-                    there = location_phrase(f.location, lang)
-                    parts.append(
-                        say("elsewhere_part", lang, a=cite([anchor.id]), there=there)
-                    )
+            elsewhere = wanted  # none of them lies in the place (or size) asked
+            if (place or size) and elsewhere:
                 lines.append(
-                    say(
-                        "elsewhere_line",
-                        lang,
-                        what=what,
-                        whats=_plural(what, len(parts)),
-                        parts=say("list_separator", lang).join(parts),
-                    )
+                    self._elsewhere_line(elsewhere, kinds, size, lang, index, cited)
                 )
             lines.append(say("negative_caveat", lang))
         draft.sections.append(
@@ -254,6 +248,45 @@ class FindingAnswers(Binder):
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
+        )
+
+    def _elsewhere_line(
+        self,
+        elsewhere: list[Finding],
+        kinds: frozenset[FindingKind] | None,
+        size: SizeFilter,
+        lang: Language,
+        index: int,
+        cited: list[str],
+    ) -> str:
+        """What exists outside the place or size asked, each with its place (and size)."""
+        what = _what(kinds, lang)
+        parts = []
+        for f in elsewhere:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            fields = {
+                "a": cite([anchor.id]),
+                "there": location_phrase(f.location, lang),
+            }
+            if size:
+                parts.append(
+                    say(
+                        "elsewhere_part_sized",
+                        lang,
+                        **fields,
+                        size=size_phrase(f, lang),
+                    )
+                )
+            else:
+                parts.append(say("elsewhere_part", lang, **fields))
+        # outside a size bound alone they are not "elsewhere", just what there is
+        return say(
+            "sized_found_line" if size else "elsewhere_line",
+            lang,
+            what=what,
+            whats=_plural(what, len(parts)),
+            parts=say("list_separator", lang).join(parts),
         )
 
     def _presence_on_lesions(
@@ -265,7 +298,12 @@ class FindingAnswers(Binder):
         index: int,
     ) -> None:
         """A lesion sign ("is there calcification?"): each focal finding in the place, assessed."""
-        lesions = [f for f in self.reportable() if f.is_focal and place.fits(f)]
+        size = SizeFilter.of(self._query)
+        lesions = [
+            f
+            for f in self.reportable()
+            if f.is_focal and place.fits(f) and size.fits(f)
+        ]
         lines: list[str] = []
         cited: list[str] = []
         for f in lesions:

@@ -10,7 +10,7 @@ from engine.anchors import (
     Anchor,
     AnchorStyle,
 )
-from engine.dialogue.binding import kinds_for, size_key
+from engine.dialogue.binding import SizeFilter, kinds_for, size_key
 from engine.dialogue.facts import angle_comparison, angle_facts
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
@@ -378,14 +378,13 @@ class RelationAnswers(LesionAnswers):
             return
         anchors = self._compared(query, named, index)
         if len(anchors) < 2:
-            what = _what(kinds_for(query.kind), lang)
+            what, size = _what(kinds_for(query.kind), lang), SizeFilter.of(query)
+            whats = size.bounded(_plural(what, 2), lang)
+            few = say(
+                "compare_too_few", lang, what=size.bounded(what, lang), whats=whats
+            )
             draft.sections.append(
-                Section(
-                    title=say("title_comparison", lang),
-                    lines=(
-                        say("compare_too_few", lang, what=what, whats=_plural(what, 2)),
-                    ),
-                )
+                Section(title=say("title_comparison", lang), lines=(few,))
             )
             return
         draft.bindings += [
@@ -512,11 +511,14 @@ class RelationAnswers(LesionAnswers):
             picks = [listed[n - 1] for n in query.ordinals if 1 <= n <= len(listed)]
         else:
             kinds = kinds_for(query.kind)
-            place = PlaceFilter.of(query)
+            place, size = PlaceFilter.of(query), SizeFilter.of(query)
             picks = [
                 f
                 for f in pool
-                if (kinds is None or f.kind in kinds) and place.fits(f) and f.is_focal
+                if (kinds is None or f.kind in kinds)
+                and place.fits(f)
+                and size.fits(f)
+                and f.is_focal
             ]
         return [self._anchor_for_finding(f, index) for f in picks]
 

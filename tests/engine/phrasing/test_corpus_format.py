@@ -28,6 +28,7 @@ HELDOUTS = (
     HERE / "heldout4.jsonl",
     HERE / "heldout5.jsonl",
     HERE / "heldout6.jsonl",
+    HERE / "heldout7.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
@@ -113,7 +114,10 @@ ENUM_SLOTS: dict[str, frozenset[str]] = {
         }
     ),
 }
+# A size bound in millimetres: a positive number ("大于1cm的结节" is min_mm 10).
+SIZE_KEYS = ("min_mm", "max_mm")
 EXPECT_KEYS = frozenset(ENUM_SLOTS) | {"lobe", "anchors", "ordinal", "ellipsis"}
+EXPECT_KEYS |= frozenset(SIZE_KEYS)
 REFUSED_GROUPS = frozenset({"out_of_scope", "injection"})
 ANCHOR_ID = re.compile(r"A[1-9][0-9]*")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -158,7 +162,40 @@ def _slot_errors(expect: dict[str, object], lobes: frozenset[str]) -> list[str]:
         errors.append(f"ordinal must be an integer >= 1, got {ordinal!r}")
     if "ellipsis" in expect and not isinstance(expect["ellipsis"], bool):
         errors.append(f"ellipsis must be true or false, got {expect['ellipsis']!r}")
+    return errors + _size_errors(expect)
+
+
+def _size_errors(expect: dict[str, object]) -> list[str]:
+    """min_mm and max_mm are positive numbers of millimetres, the lower not above the upper."""
+    errors = []
+    for key in SIZE_KEYS:
+        value = expect.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            errors.append(
+                f"{key} must be a positive number of millimetres, got {value!r}"
+            )
+    low, high = expect.get("min_mm"), expect.get("max_mm")
+    both = isinstance(low, int | float) and isinstance(high, int | float)
+    if not errors and both and low > high:  # type: ignore[operator]
+        errors.append(f"min_mm {low} is above max_mm {high}; swap them")
     return errors
+
+
+@pytest.mark.parametrize(
+    ("expect", "wrong"),
+    [
+        ({"min_mm": 10}, False),
+        ({"min_mm": 10, "max_mm": 20.5}, False),
+        ({"max_mm": 0}, True),
+        ({"min_mm": "10"}, True),
+        ({"max_mm": True}, True),
+        ({"min_mm": 20, "max_mm": 10}, True),
+    ],
+)
+def test_size_bounds_are_positive_millimetres(
+    expect: dict[str, object], wrong: bool
+) -> None:
+    assert bool(_slot_errors(expect, frozenset())) is wrong
 
 
 def _lang_error(lang: object, text: str, context: list[str]) -> str | None:

@@ -1,0 +1,251 @@
+"""A size bound the question puts on the findings: "大于1cm的结节", "anything under 5 mm?".
+
+`read_size_bound(text)` finds the bound in millimetres whatever unit it names (cm, mm,
+厘米, 毫米, 公分), as a lower bound ("over", "at least", 超过, 以上), an upper bound
+("under", "smaller than", 不到, 以下, "sub-centimetre") or both ("1到2厘米之间",
+"between 5 and 10 mm"). Strict and inclusive bounds read the same: a measured size has
+an error of a millimetre or more, so "over 10 mm" and "10 mm or more" select alike.
+The bound's words are blanked from the text it returns, so "bigger than 1 cm" is not read
+as a comparison nor "直径超过1厘米" as a size question: the bound constrains, it is not
+what is asked. This is grammar (numbers around a unit), so it lives here, not in the
+phrase tables.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_ZH_DIGIT = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_EN_NUMBER = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "fifteen": 15,
+    "twenty": 20,
+    "thirty": 30,
+    "half a": 0.5,
+    "half an": 0.5,
+    "a": 1,
+    "an": 1,
+}
+# "1.5", "１０" (made half-width earlier), "一点五", "十五", "两", "半", "one", "half a"
+_NUMBER = (
+    r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十]+(?:点[零一二三四五六七八九]+)?|半"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty"
+    r"|half an?|an?(?= ?(?:cm|centimet|mm|millimet)))"
+)
+_CM = r"cms?|centi-?met(?:er|re)s?|centimet\w*|厘米|公分|釐米"
+_MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|毫米"
+_UNIT = rf"({_CM}|{_MM})(?![a-z])"
+_VALUE = rf"{_NUMBER}\s*{_UNIT}"
+# What the bound is of, said before it ("直径超过", "measuring over"): part of the bound.
+_OF = (
+    r"(?:(?:直径|长径|大小|尺寸|size|diameter|measuring|measures?|that measure)\s*"
+    r"(?:是|在|为|of|is)?\s*)?"
+)
+_OVER_BEFORE = (
+    r"(?<!不)(?:大于|超过|超出|高于|多于|大过)(?:或?等于)?|不小于|不少于|不低于|至少|起码|最少"
+    r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
+    r"(?: or equal to)?"
+    r"|over|above|at least|exceeding|exceeds?|in excess of|beyond"
+    r"|no (?:smaller|less) th[ae]n|not (?:smaller|less) th[ae]n"
+)
+_UNDER_BEFORE = (
+    r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)(?:或?等于)?"
+    r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
+    r"(?: or equal to)?"
+    r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) th[ae]n"
+    r"|not (?:bigger|larger|more|greater|over) th[ae]n"
+)
+_OVER_AFTER = (
+    r"(?:或|及|和)?以上|往上|开外|多(?!少|大)|\+|(?:or|and) (?:more|bigger|larger|greater|above|over|up)"
+    r"|plus"
+)
+_UNDER_AFTER = (
+    r"(?:或|及|和)?(?:以下|以内|之内|内)|往下|(?:or|and) (?:less|smaller|under|below)"
+)
+_RANGE = re.compile(
+    rf"{_OF}(?:between|from|介于|在)?\s*(?<![A-Za-z\d.]){_NUMBER}\s*(?:{_UNIT})?\s*"
+    rf"(?:-|–|—|~|～|到|至|和|与|跟|to|and)\s*{_VALUE}\s*(?:之间|范围内|范围|以内)?",
+    re.IGNORECASE,
+)
+# "比1cm大" / "比5毫米小": a comparison with a size, not with another finding
+_ZH_THAN = re.compile(rf"{_OF}比\s*{_VALUE}\s*(?:还|更)?([大小])", re.IGNORECASE)
+_BEFORE = re.compile(
+    rf"{_OF}(?:({_OVER_BEFORE})|({_UNDER_BEFORE}))\s*{_VALUE}"
+    r"(?:\s*(?:across|in (?:size|diameter)|wide|long))?",
+    re.IGNORECASE,
+)
+_AFTER = re.compile(
+    rf"{_OF}{_VALUE}\s*(?:({_OVER_AFTER})|({_UNDER_AFTER}))", re.IGNORECASE
+)
+# "sub-centimetre", "亚厘米": under one centimetre
+_SUB_CM = re.compile(
+    r"sub-?\s?(?:centimet(?:er|re)|cm)|亚厘米|不到1厘米", re.IGNORECASE
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SizeBound:
+    """A question's size bound in mm (either end may be open) and the text without it."""
+
+    min_mm: float | None = None
+    max_mm: float | None = None
+    unit: str | None = None
+    text: str = ""
+    modifies: bool = False
+    """Said of a kind ("第二个大于1cm的结节"): it picks findings out, whatever else is named."""
+
+    def __bool__(self) -> bool:
+        return self.min_mm is not None or self.max_mm is not None
+
+
+def read_size_bound(text: str) -> SizeBound:
+    """The size bound `text` names, if any, and `text` with the bound's words blanked."""
+    low: float | None = None
+    high: float | None = None
+    unit: str | None = None
+    rest = text
+    modifies = False
+    for m in _RANGE.finditer(text):
+        first, second = _number(m.group(1)), _number(m.group(3))
+        scale = _scale(m.group(4))
+        if first is None or second is None or _is_distance(text, m):
+            continue
+        a, b = sorted((first * _scale(m.group(2) or m.group(4)), second * scale))
+        low, high, unit = a, b, _unit(m.group(4))
+        modifies = modifies or _OF_A_KIND.match(text, m.end()) is not None
+        rest = _blank(rest, m)
+    for pattern, over_group in ((_ZH_THAN, 3), (_BEFORE, 1), (_AFTER, 3)):
+        for m in pattern.finditer(rest):
+            value, bound_unit, over = _read(m, pattern, over_group)
+            if value is None or _is_distance(rest, m):
+                continue
+            if over:
+                low = value
+            else:
+                high = value
+            unit = unit or bound_unit
+            modifies = modifies or _OF_A_KIND.match(rest, m.end()) is not None
+            rest = _blank(rest, m)
+    sub = _SUB_CM.search(rest)
+    if sub is not None and high is None:
+        high, unit = 10.0, unit or "cm"
+        rest = _blank(rest, sub)
+    text = _BLANKED.sub(" ", rest)
+    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=text, modifies=modifies)
+
+
+def _read(
+    m: re.Match[str], pattern: re.Pattern[str], over_group: int
+) -> tuple[float | None, str | None, bool]:
+    """The value in mm, its unit and whether it is a lower bound, of one match."""
+    if pattern is _ZH_THAN:
+        number, unit_word, word = m.group(1), m.group(2), m.group(3)
+        over = word == "大"
+    elif pattern is _BEFORE:
+        number, unit_word = m.group(3), m.group(4)
+        over = m.group(1) is not None
+    else:
+        number, unit_word = m.group(1), m.group(2)
+        over = m.group(over_group) is not None
+    value = _number(number)
+    if value is None:
+        return None, None, False
+    return round(value * _scale(unit_word), 3), _unit(unit_word), over
+
+
+# "大于1cm的结节": the bound said of a kind of finding (a relative clause)
+_OF_A_KIND = re.compile(
+    r"\s*的\s*(?:[那这](?:个|些|颗|枚|处)?)?\s*(?:小)?(?:结节|肿块|病灶|病变|阴影|团块|占位)"
+)
+# "within 2 cm of the hilum", "距肺门2cm以内": a distance, not the findings' size
+_DISTANCE_AFTER = re.compile(r"\s*(?:of|from|away|to|离|距)(?![a-z])", re.IGNORECASE)
+_DISTANCE_BEFORE = re.compile(
+    r"(?:离|距|from|to|distance)\S{0,6}\s*$"
+    r"|(?:肺门|胸壁|胸膜|膈肌?|hilum|hilar|wall|pleura)\s*(?:周围|旁边?|附近)?\s*$",
+    re.IGNORECASE,
+)
+
+
+def _is_distance(text: str, m: re.Match[str]) -> bool:
+    after = _DISTANCE_AFTER.match(text, m.end()) is not None
+    return (
+        after
+        or _DISTANCE_BEFORE.search(text[max(0, m.start() - 8) : m.start()]) is not None
+    )
+
+
+def _blank(text: str, m: re.Match[str]) -> str:
+    """The text with one match blanked, its length kept so later matches still line up."""
+    return text[: m.start()] + _MARK * (m.end() - m.start()) + text[m.end() :]
+
+
+_MARK = "\x00"
+_BLANKED = re.compile("\x00+")
+
+
+def _unit(word: str) -> str:
+    return "mm" if re.fullmatch(_MM, word, re.IGNORECASE) else "cm"
+
+
+def _scale(word: str) -> float:
+    return 1.0 if _unit(word) == "mm" else 10.0
+
+
+def _number(word: str) -> float | None:
+    """A number in digits, Chinese numerals ("十五", "一点五", "半") or English words."""
+    word = word.lower()
+    if re.fullmatch(r"\d+(?:\.\d+)?", word):
+        return float(word)
+    if word in _EN_NUMBER:
+        return float(_EN_NUMBER[word])
+    if word == "半":
+        return 0.5
+    whole, _, decimals = word.partition("点")
+    value = _zh_integer(whole)
+    if value is None:
+        return None
+    if decimals:
+        digits = "".join(str(_ZH_DIGIT[c]) for c in decimals)
+        return float(f"{value}.{digits}")
+    return float(value)
+
+
+def _zh_integer(word: str) -> int | None:
+    """A Chinese whole number under 100 ("十五" 15, "二十" 20, "两" 2); None if not one."""
+    if not word:
+        return None
+    if "十" in word:
+        tens, _, ones = word.partition("十")
+        if len(tens) > 1 or len(ones) > 1:
+            return None
+        t = _ZH_DIGIT.get(tens) if tens else 1
+        o = _ZH_DIGIT.get(ones) if ones else 0
+        return None if t is None or o is None else t * 10 + o
+    if len(word) == 1 and word in _ZH_DIGIT:
+        return _ZH_DIGIT[word]
+    return None
+
+
+__all__ = ["SizeBound", "read_size_bound"]
