@@ -9,10 +9,11 @@ thread, which reruns cannot stop, answers them one after another and stores each
 The page shows the queue's state on every rerun until it is empty.
 
 The conversation is pinned when a question is submitted: a stored conversation's id, or
-"the conversation this queue opens" for questions asked before one existed; those all go
-to the one conversation the first of them opens, until the page adopts it
-(``adopt_new_conversation``). After that, a question without a conversation means the
-reader chose a new one.
+the name of a conversation this queue opens (``new_conversation``): every question
+submitted under the same name goes to the one conversation the first of them opens. The
+page names it after what the reader was looking at (``dashboard.components.pickers``),
+so a follow-up sent from a page drawn before that conversation existed joins it, and a
+new conversation chosen afterwards gets a new name.
 """
 
 from __future__ import annotations
@@ -52,9 +53,10 @@ class PendingQuestion:
     """Submission order within the queue, from 1."""
     question: str
     conversation_id: int | None
-    """The conversation pinned at submit time; None: the one this queue opens."""
-    new_conversation: int
-    """Which "new conversation" of the queue a None ``conversation_id`` stands for."""
+    """The conversation pinned at submit time; None, or one read-only for the reader:
+    the one ``new_conversation`` opens."""
+    new_conversation: str
+    """The name of the conversation this queue opens for a None ``conversation_id``."""
     drawn_box: Box | None = None
     drawn_label: str | None = None
     status: QuestionStatus = QuestionStatus.QUEUED
@@ -94,9 +96,7 @@ class QuestionQueue:
         self._open_session = open_session
         self._forget = forget
         self._items: list[PendingQuestion] = []
-        self._opened: dict[int, int] = {}  # new-conversation token -> conversation id
-        self._token = 0
-        self._adopted = True
+        self._opened: dict[str, int] = {}  # new-conversation name -> conversation id
         self._cond = threading.Condition()
         self._worker: threading.Thread | None = None
 
@@ -107,22 +107,25 @@ class QuestionQueue:
         question: str,
         *,
         conversation_id: int | None,
+        new_conversation: str = "",
         drawn_box: Box | None = None,
         drawn_label: str | None = None,
         actor: str | None = None,
     ) -> PendingQuestion:
-        """Queue a question for the conversation pinned now; return its record."""
+        """Queue a question for the conversation pinned now; return its record.
+
+        Without a ``conversation_id``, or with one the reader may not add to, it goes
+        to the conversation named ``new_conversation``, which the first question under
+        that name opens.
+        """
         with self._cond:
             if actor:
                 self._actor = actor
-            if conversation_id is None and self._adopted:
-                self._token += 1  # the reader chose a new conversation
-                self._adopted = False
             item = PendingQuestion(
                 number=len(self._items) + 1,
                 question=question,
                 conversation_id=conversation_id,
-                new_conversation=self._token,
+                new_conversation=new_conversation,
                 drawn_box=drawn_box,
                 drawn_label=drawn_label,
             )
@@ -140,17 +143,10 @@ class QuestionQueue:
         with self._cond:
             return tuple(self._items)
 
-    def adopt_new_conversation(self) -> int | None:
-        """Say that the page now shows the conversation this queue opened; return it.
-
-        Until then, questions without a conversation join it; afterwards such a
-        question opens another one.
-        """
+    def opened(self, new_conversation: str) -> int | None:
+        """The conversation opened under the name ``new_conversation``, if any yet."""
         with self._cond:
-            opened = self._opened.get(self._token)
-            if opened is not None:
-                self._adopted = True
-            return opened
+            return self._opened.get(new_conversation)
 
     def clear_finished(self) -> list[PendingQuestion]:
         """Remove and return the finished questions at the head of the queue."""
@@ -187,8 +183,18 @@ class QuestionQueue:
                 self._cond.notify_all()
 
     def _target(self, item: PendingQuestion) -> int | None:
-        if item.conversation_id is not None:
-            return item.conversation_id
+        """The conversation to answer in; None: open the one ``new_conversation`` names.
+
+        A conversation that is read-only for the reader (someone else's, or kept for
+        teaching or QA) is not added to: the question starts a new one instead.
+        """
+        pinned = item.conversation_id
+        if pinned is not None:
+            record = self._store.find_conversation(pinned)
+            if record is None or not workflows.read_only_reason(
+                self._store, record, self._actor
+            ):
+                return pinned  # a missing one fails the question, saying so
         with self._cond:
             return self._opened.get(item.new_conversation)
 

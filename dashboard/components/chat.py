@@ -217,33 +217,29 @@ class _QueueHolder:
 def submit_from_input(
     ctx: PageContext,
     queue: QuestionQueue,
-    conversation_key: str,
+    conversation_base: str,
     working: DrawnBox | None,
     prefix: str,
-    read_only: int | None = None,
 ) -> None:
     """The chat input's callback: queue what the reader sent, checked against ASK.
 
-    A callback runs to completion before the next script run starts, so no later send
-    can interrupt it between reading the question and queueing it, as it could in the
-    script body. The question is pinned to the conversation the picker holds now (the
-    one the reader sees; ``pickers.NEW``, 0, for a new one). A question asked on the
-    read-only conversation ``read_only`` (someone else's, or kept for teaching/QA) opens
-    a new one. It is an id, not a flag: the input was drawn before the run adopted the
-    conversation a first question opened, and the next question belongs there.
+    The question is pinned to the conversation chosen on the picker the reader sees
+    (``pickers.reader_choice``), or, from a page drawn before the question queue opened
+    one, to the one it opened. Asked on "new conversation" or on a read-only
+    conversation (someone else's, or kept for teaching/QA, which the queue checks), it
+    goes to the conversation ``pickers.new_conversation_name`` names.
+
+    A newer send stops this callback at its next Streamlit call, and a question not
+    queued by then is lost: everything is read from Streamlit first, and the question
+    is queued before anything is written back.
     """
-    chosen = pickers.pinned_conversation(conversation_key)
-    conversation_id = (
-        chosen
-        if isinstance(chosen, int) and chosen > 0 and chosen != read_only
-        else None
-    )
     question = st.session_state.get(SessionKey.CHAT_INPUT.value)
-    if not isinstance(question, str) or not question.strip():
-        return
+    generation, chosen = pickers.reader_choice(conversation_base)
     about_box = working is not None and bool(
         st.session_state.get(SessionKey.ASK_ABOUT_BOX.value, True)
     )
+    if not isinstance(question, str) or not question.strip():
+        return
     try:
         access.require(ctx.identity, Right.ASK)
     except access.PermissionDenied as exc:
@@ -251,24 +247,37 @@ def submit_from_input(
         return
     queue.submit(
         question,
-        conversation_id=conversation_id,
+        conversation_id=None if chosen == pickers.NEW else chosen,
+        new_conversation=pickers.new_conversation_name(
+            conversation_base, generation, chosen
+        ),
         drawn_box=working.box if about_box and working is not None else None,
         drawn_label=(working.label or None) if about_box and working else None,
         actor=ctx.actor,
     )
+    pickers.settle(conversation_base, generation)  # a choice carried forward
     if about_box:
         canvas.consume(prefix)  # the box goes with the question
         st.session_state.pop(SessionKey.ASK_ABOUT_BOX.value, None)
 
 
 def adopt(
-    queue: QuestionQueue, store: cases.CaseStore, key: str
+    queue: QuestionQueue, store: cases.CaseStore, base: str, shown: int | None
 ) -> cases.Conversation | None:
-    """Return the conversation the queue opened, now selected under ``key``, or None."""
-    adopted = queue.adopt_new_conversation()
+    """Show the conversation the queue opened for questions asked on ``shown``.
+
+    ``shown`` is the picker's choice (``pickers.NEW`` or a read-only conversation).
+    Returns that conversation, now selected on the picker's next generation, or None.
+    """
+    name = pickers.new_conversation_name(
+        base,
+        pickers.current_generation(base),
+        pickers.NEW if shown is None else shown,
+    )
+    adopted = queue.opened(name)
     if adopted is None:
         return None
-    pickers.select_adopted(key, adopted)
+    pickers.select(base, adopted)
     return store.get_conversation(adopted)
 
 

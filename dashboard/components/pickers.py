@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import streamlit as st
 
@@ -91,6 +92,8 @@ def conversation_picker(
     key: str,
     allow_new: bool,
     label: str | None = None,
+    on_change: Callable[..., None] | None = None,
+    args: tuple[object, ...] = (),
 ) -> None:
     """Draw the conversation select box (its value comes from ``resolve_conversation``)."""
     by_id = {c.conversation_id: c for c in conversations}
@@ -101,60 +104,169 @@ def conversation_picker(
         label or ctx.t("pick.conversation"),
         options,
         format_func=lambda cid: (
-            ctx.t("pick.new_conversation") + _generation_mark(key)
+            ctx.t("pick.new_conversation")
             if cid == NEW
             else conversation_label(ctx, by_id[cid])
         ),
         key=key,
+        on_change=on_change,
+        args=args,
     )
 
 
-def select_adopted(key: str, conversation_id: int) -> None:
-    """Select the conversation a question queue opened (see ``pinned_conversation``)."""
-    st.session_state[key] = conversation_id
-    st.session_state[f"{key}-adopted"] = conversation_id
-    st.session_state[f"{key}-last-adopted"] = conversation_id
-    generation = st.session_state.get(f"{key}-generation", 0)
-    st.session_state[f"{key}-generation"] = generation + 1
+# --------------------------------------------------------------------------- the case page's picker
+# When a question opened a conversation, the case page shows it ("adopts" it). Every
+# rerun carries the browser's own value of each widget it shows, and that value wins
+# over one the server set under the same key: a browser that had not yet drawn the
+# picker after an adoption sent "new conversation" back, and the next follow-up opened a
+# second conversation. So each adoption moves the picker to a fresh key, one generation
+# on: the value under the current key is the adoption until the browser draws that
+# picker, and the reader's own choice after; a browser still showing an older picker
+# sends its value under the older key, which is read as a choice only when it differs
+# from the last value the server saw or put there (the reader changed it since).
+#
+# A newer send stops a running callback or script at its next Streamlit call
+# (``runner.fastReruns``), so each change of the generation is one session-state
+# write, never half done, and the chat input's callback reads everything before it
+# queues the question.
 
 
-def _generation_mark(key: str) -> str:
-    """Invisible characters that make each adoption's "new conversation" label unique.
+@dataclass(frozen=True, slots=True)
+class Generation:
+    """Where the case page's conversation picker stands (one session-state value)."""
 
-    The select box sends its value back as the label. A browser that has not yet shown the
-    picker redrawn after an adoption still sends the earlier label; being unknown now, it
-    arrives as a plain string, not as "new", and ``pinned_conversation`` reads it as stale.
+    number: int = 0
+    initial: int | None = None
+    """The conversation its picker starts on; None: the URL's, else the newest."""
+    carried: tuple[tuple[int, int], ...] = ()
+    """(older generation, value): each choice already carried forward from older pickers."""
+
+
+def _generation(base: str) -> Generation:
+    found = st.session_state.get(f"{base}-generation")
+    return found if isinstance(found, Generation) else Generation()
+
+
+def _key(base: str, number: int) -> str:
+    return f"{base}-{number}" if number else base
+
+
+def picker_key(base: str) -> str:
+    """The key of the case page's conversation picker in its current generation."""
+    return _key(base, _generation(base).number)
+
+
+def reader_choice(base: str) -> tuple[Generation, int]:
+    """The generation of the reader's choice, and that choice (an id, or ``NEW``).
+
+    Reads only: a choice made on an older picker (one the browser still showed) is
+    returned under the next generation, which ``settle`` stores.
     """
-    return "\u200b" * (st.session_state.get(f"{key}-generation", 0) % 4)
+    current = _generation(base)
+    carried = dict(current.carried)
+    for number in range(current.number):
+        key = _key(base, number)
+        sent = st.session_state.get(key)
+        if isinstance(sent, int) and sent != carried.get(
+            number, st.session_state.get(f"{key}-seen")
+        ):
+            carried[number] = sent
+            current = Generation(
+                number=current.number + 1,
+                initial=sent,
+                carried=tuple(sorted(carried.items())),
+            )
+    chosen = st.session_state.get(_key(base, current.number), current.initial)
+    return current, chosen if isinstance(chosen, int) else NEW
 
 
-def picker_drawn(key: str) -> None:
-    """Remember the value the conversation picker under ``key`` was drawn with."""
-    drawn = st.session_state.get(key)
-    st.session_state[f"{key}-drawn"] = drawn
-    if st.session_state.get(f"{key}-adopted") == drawn:
-        del st.session_state[f"{key}-adopted"]  # the browser shows it now
+def settle(base: str, generation: Generation) -> None:
+    """Store ``generation`` (from ``reader_choice``) unless it is already stored."""
+    if generation != _generation(base):
+        st.session_state[f"{base}-generation"] = generation
 
 
-def pinned_conversation(key: str) -> object:
-    """The conversation the reader sees: the picker's value, unless it is stale.
+def catch_up(base: str) -> None:
+    """Carry forward a choice the reader made on an older picker (its ``on_change``)."""
+    settle(base, reader_choice(base)[0])
 
-    ``adopt`` selects the conversation a first question opened by setting the picker's
-    state. When a send interrupts that run before the picker reaches the browser, the
-    rerun brings back the browser's old value ("new conversation"), and the follow-up
-    would open a second conversation (seen with eight sessions sending 150 ms apart).
-    A value equal to the one last drawn is not the reader's choice: the adopted
-    conversation stands until the picker has shown it.
+
+def select(base: str, conversation_id: int) -> None:
+    """Show ``conversation_id`` on the picker of the next generation."""
+    current = _generation(base)
+    settle(
+        base,
+        Generation(
+            number=current.number + 1,
+            initial=conversation_id,
+            carried=current.carried,
+        ),
+    )
+
+
+def new_conversation_name(base: str, generation: Generation, origin: int) -> str:
+    """Name the conversation that a question asked on ``origin`` opens.
+
+    ``origin`` is ``NEW`` or a read-only conversation's id. Questions asked under one
+    picker generation on the same origin share the conversation the first opens: a
+    follow-up sent before the page showed it joins it. A reader who chooses "new
+    conversation" on the picker drawn after it is a generation on, so asks in another.
     """
+    return f"{base}#{generation.number}:{origin}"
+
+
+def current_generation(base: str) -> Generation:
+    """The stored generation of the case page's picker."""
+    return _generation(base)
+
+
+def resolve_adoptable(
+    conversations: Sequence[cases.Conversation],
+    *,
+    base: str,
+    requested: int | None,
+    allow_new: bool,
+) -> int | None:
+    """The conversation chosen on the case page's picker for this run.
+
+    The current picker's value, else the one its generation starts on, else the URL's,
+    else the newest. Call it before ``adoptable_picker`` draws the picker.
+    """
+    options = conversation_options(conversations, allow_new=allow_new)
+    if not options:
+        return None
+    key = picker_key(base)
     chosen = st.session_state.get(key)
-    adopted = st.session_state.get(f"{key}-adopted")
-    if adopted is not None and chosen == st.session_state.get(f"{key}-drawn"):
-        return adopted
-    if isinstance(chosen, str):
-        # A "new conversation" label from before the last adoption (see _generation_mark):
-        # the reader never saw the picker offer anything but the adopted conversation.
-        return st.session_state.get(f"{key}-last-adopted", chosen)
-    return chosen
+    if chosen not in options:
+        initial = _generation(base).initial
+        chosen = next((c for c in (initial, requested) if c in options), options[0])
+    if st.session_state.get(f"{key}-seen") != chosen:
+        # The record first: a value the server has seen or put here is never taken
+        # for a new choice once this picker is an older one (``reader_choice``).
+        st.session_state[f"{key}-seen"] = chosen
+    if st.session_state.get(key) != chosen:
+        st.session_state[key] = chosen
+    return int(chosen)
+
+
+def adoptable_picker(
+    ctx: PageContext,
+    conversations: Sequence[cases.Conversation],
+    *,
+    base: str,
+    allow_new: bool,
+) -> None:
+    """Draw the case page's conversation picker under its current generation's key."""
+    # An adoption in this run moved the picker on since ``resolve_adoptable`` ran.
+    resolve_adoptable(conversations, base=base, requested=None, allow_new=allow_new)
+    conversation_picker(
+        ctx,
+        conversations,
+        key=picker_key(base),
+        allow_new=allow_new,
+        on_change=catch_up,
+        args=(base,),
+    )
 
 
 def image_picker(

@@ -185,9 +185,10 @@ conversations = [
 ]
 conversation_key = f"{SessionKey.CONVERSATION.value}-{image.image_id}"
 requested = st.query_params.get("conversation")
-conversation_id = pickers.resolve_conversation(
+pickers.catch_up(conversation_key)  # a choice made on a picker drawn before the last
+conversation_id = pickers.resolve_adoptable(
     conversations,
-    key=conversation_key,
+    base=conversation_key,
     requested=int(requested) if requested and requested.isdigit() else None,
     allow_new=ctx.can(Right.ASK),
 )
@@ -284,9 +285,6 @@ with composer:
             conversation_key,
             working,
             prefix,
-            conversation.conversation_id
-            if read_only is not None and conversation is not None
-            else None,
         ),
     )
 
@@ -295,7 +293,7 @@ with composer:
 started_from = None
 if conversation is None or read_only is not None:
     previous_id = conversation.conversation_id if conversation else None
-    if adopted := chat.adopt(queue, store, conversation_key):
+    if adopted := chat.adopt(queue, store, conversation_key, conversation_id):
         started_from = previous_id
         conversation, read_only = adopted, None
         conversations = [*conversations, adopted]
@@ -317,7 +315,7 @@ chat.report_finished(finished)
 if finished:
     previous_id = conversation.conversation_id if conversation else None
     if (conversation is None or read_only is not None) and (
-        adopted := chat.adopt(queue, store, conversation_key)
+        adopted := chat.adopt(queue, store, conversation_key, conversation_id)
     ):
         conversation, read_only = adopted, None
         conversations = [*conversations, adopted]
@@ -334,10 +332,9 @@ if finished:
 with picker_area:
     c1, c2 = st.columns([3, 1])
     with c1:
-        pickers.conversation_picker(
-            ctx, conversations, key=conversation_key, allow_new=ctx.can(Right.ASK)
+        pickers.adoptable_picker(
+            ctx, conversations, base=conversation_key, allow_new=ctx.can(Right.ASK)
         )
-        pickers.picker_drawn(conversation_key)
     if conversation is None and ctx.can(Right.ASK):
         c2.selectbox(
             ctx.t("case.backend"),

@@ -43,7 +43,10 @@ def test_follow_ups_sent_before_the_answer_join_the_same_conversation(
     with open_store(seed_copy) as store:
         before = {c.conversation_id for c in store.list_conversations("C000001")}
         queue = _queue(store, seed_cache)
-        items = [queue.submit(q, conversation_id=None) for q in SEED_QUESTIONS]
+        items = [
+            queue.submit(q, conversation_id=None, new_conversation="new")
+            for q in SEED_QUESTIONS
+        ]
         assert queue.wait_idle(timeout=300)
         new = [
             c
@@ -57,7 +60,7 @@ def test_follow_ups_sent_before_the_answer_join_the_same_conversation(
     assert [t.question for t in turns] == list(SEED_QUESTIONS)
     assert all(i.status is QuestionStatus.DONE for i in items)
     assert {i.answered_in for i in items} == {new[0].conversation_id}
-    assert queue.adopt_new_conversation() == new[0].conversation_id
+    assert queue.opened("new") == new[0].conversation_id
     # "这个病灶" in turn 3 bound to the lesion of turn 2: the context was kept, and the
     # lesion-to-hilum distance was measured (a new conversation would ask "which one?").
     assert "center_to_hilum" in [m.kind for m in distance]
@@ -70,7 +73,7 @@ def test_a_question_pinned_to_a_conversation_stays_there(
         # Only a conversation's author may add to it: the author's queue.
         queue = _queue(store, seed_cache, actor="reader@example.org")
         queue.submit("右肺门在哪里?", conversation_id=seed_db.conversation_id)
-        queue.submit("肺部是否有异常?", conversation_id=None)  # a new one, chosen
+        queue.submit("肺部是否有异常?", conversation_id=None, new_conversation="new")
         assert queue.wait_idle(timeout=300)
         pinned = store.list_turns(seed_db.conversation_id)
         conversations = store.list_conversations("C000001")
@@ -84,7 +87,9 @@ def test_a_failed_question_is_reported_and_the_next_is_still_answered(
     with open_store(seed_copy) as store:
         queue = _queue(store, seed_cache)
         bad = queue.submit("?", conversation_id=999)  # no such conversation
-        good = queue.submit("肺部是否有异常?", conversation_id=None)
+        good = queue.submit(
+            "肺部是否有异常?", conversation_id=None, new_conversation="n"
+        )
         assert queue.wait_idle(timeout=300)
     assert bad.status is QuestionStatus.FAILED and "999" in str(bad.error)
     assert good.status is QuestionStatus.DONE
@@ -99,7 +104,7 @@ def test_eight_sessions_of_five_questions_store_forty_turns(seed_copy, seed_cach
 
         def send(queue):
             for question in questions:
-                queue.submit(question, conversation_id=None)
+                queue.submit(question, conversation_id=None, new_conversation="new")
 
         threads = [threading.Thread(target=send, args=(q,)) for q in queues]
         for thread in threads:
@@ -121,43 +126,42 @@ def test_eight_sessions_of_five_questions_store_forty_turns(seed_copy, seed_cach
         assert [t.question for t in turns] == list(questions)
 
 
-def test_a_stale_picker_value_does_not_open_a_second_conversation(monkeypatch):
-    """The page adopted conversation 7, but a send interrupted that run before the
-    picker reached the browser, whose old value ("new", 0) came back with the rerun.
-    """
-    from dashboard.components import pickers
-
-    key = "conversation-img"
-    state = {key: 0}
-    monkeypatch.setattr(pickers.st, "session_state", state)
-    pickers.picker_drawn(key)  # the first run drew the picker on "new"
-    state[key] = state[f"{key}-adopted"] = 7  # what ``adopt`` does
-    state[key] = 0  # the browser's stale value, restored by the rerun
-    assert pickers.pinned_conversation(key) == 7
-
-    state[key] = 7
-    pickers.picker_drawn(key)  # the picker has shown 7 to the reader
-    state[key] = 0  # now "new" is the reader's own choice
-    assert pickers.pinned_conversation(key) == 0
-    state[key] = 3
-    assert pickers.pinned_conversation(key) == 3
+def test_questions_under_two_names_open_two_conversations(seed_copy, seed_cache):
+    """A new conversation chosen after the first one opened gets its own."""
+    with open_store(seed_copy) as store:
+        queue = _queue(store, seed_cache)
+        first = queue.submit(
+            "肺部是否有异常?", conversation_id=None, new_conversation="a"
+        )
+        again = queue.submit(
+            "这个病灶多大?", conversation_id=None, new_conversation="a"
+        )
+        other = queue.submit(
+            "肺部是否有异常?", conversation_id=None, new_conversation="b"
+        )
+        assert queue.wait_idle(timeout=300)
+    assert first.answered_in == again.answered_in == queue.opened("a")
+    assert other.answered_in == queue.opened("b") != queue.opened("a")
+    assert queue.opened("c") is None
 
 
-def test_a_new_conversation_label_from_before_an_adoption_is_stale(monkeypatch):
-    """The select box sends its label back. After the run that adopted conversation 7
-    drew the picker, a browser that had not shown it yet still sends the earlier "new
-    conversation" label; each adoption marks the label anew, so that one is unknown now
-    and arrives as a plain string, never as the reader's choice of "new"."""
-    from dashboard.components import pickers
-
-    key = "conversation-img"
-    state: dict[str, object] = {key: 0}
-    monkeypatch.setattr(pickers.st, "session_state", state)
-    before = pickers._generation_mark(key)
-    pickers.select_adopted(key, 7)
-    pickers.picker_drawn(key)  # drawn on 7, not yet shown by the browser
-    assert pickers._generation_mark(key) != before
-    state[key] = "New conversation" + before  # what the browser sends back
-    assert pickers.pinned_conversation(key) == 7
-    state[key] = 0  # the label drawn now: the reader chose "new"
-    assert pickers.pinned_conversation(key) == 0
+def test_a_question_pinned_to_a_read_only_conversation_starts_a_new_one(
+    seed_copy, seed_db, seed_cache
+):
+    """Someone else's conversation is not added to, whatever the page pinned."""
+    with open_store(seed_copy) as store:
+        queue = _queue(store, seed_cache, actor="someone.else")
+        items = [
+            queue.submit(
+                q, conversation_id=seed_db.conversation_id, new_conversation="n"
+            )
+            for q in ("这个病灶多大?", "右肺门在哪里?")
+        ]
+        assert queue.wait_idle(timeout=300)
+        kept = store.list_turns(seed_db.conversation_id)
+        opened = queue.opened("n")
+        assert opened is not None
+        asked = [t.question for t in store.list_turns(opened)]
+    assert len(kept) == 4  # untouched
+    assert {i.answered_in for i in items} == {opened}
+    assert asked == ["这个病灶多大?", "右肺门在哪里?"]
