@@ -16,25 +16,13 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.dialogue.homophones import load_homophones
-from engine.dialogue.sizes import SizeBound, read_size_bound
+from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
 
-_ZH_DIGITS = {
-    "一": 1,
-    "二": 2,
-    "两": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
+_ZH_DIGITS = {**ZH_DIGITS, "十": 10}
 _EN_ORDINALS = {
     "first": 1,
     "second": 2,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ZH_DIGIT = {
+ZH_DIGITS = {
     "零": 0,
     "一": 1,
     "二": 2,
@@ -283,7 +283,7 @@ def _number(word: str) -> float | None:
     if value is None:
         return None
     if decimals:
-        digits = "".join(str(_ZH_DIGIT[c]) for c in decimals)
+        digits = "".join(str(ZH_DIGITS[c]) for c in decimals)
         return float(f"{value}.{digits}")
     return float(value)
 
@@ -296,11 +296,11 @@ def _zh_integer(word: str) -> int | None:
         tens, _, ones = word.partition("十")
         if len(tens) > 1 or len(ones) > 1:
             return None
-        t = _ZH_DIGIT.get(tens) if tens else 1
-        o = _ZH_DIGIT.get(ones) if ones else 0
+        t = ZH_DIGITS.get(tens) if tens else 1
+        o = ZH_DIGITS.get(ones) if ones else 0
         return None if t is None or o is None else t * 10 + o
-    if len(word) == 1 and word in _ZH_DIGIT:
-        return _ZH_DIGIT[word]
+    if len(word) == 1 and word in ZH_DIGITS:
+        return ZH_DIGITS[word]
     return None
 
 
