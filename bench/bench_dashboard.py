@@ -259,7 +259,7 @@ def bench_follow_up(
     # the reader's own conversation, which the timed follow-ups continue.
     for n in range(runs + 1):
         answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
-        box = page.get_by_test_id("stChatInputTextArea")
+        box = page.get_by_test_id("composer-input")
         box.fill(FOLLOW_UPS[n % len(FOLLOW_UPS)])
         revision = page.evaluate(REVISION_JS)
         t0 = time.perf_counter()

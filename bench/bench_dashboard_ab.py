@@ -66,7 +66,7 @@ def fresh_tab(browser, target: str, messages: int) -> float:
 
 def follow_up(page, question: str) -> float:
     answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
-    box = page.get_by_test_id("stChatInputTextArea")
+    box = page.get_by_test_id("composer-input")
     box.fill(question)
     revision = page.evaluate(bench.REVISION_JS)
     t0 = time.perf_counter()

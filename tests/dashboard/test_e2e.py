@@ -278,7 +278,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def ask(page, question: str, expected_answers: int) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
+    box = page.get_by_test_id("composer-input")
     box.fill(question)
     box.press("Enter")
     page.wait_for_function(

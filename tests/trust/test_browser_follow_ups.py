@@ -75,7 +75,7 @@ def _open_case(browser, url: str, case_id: str):
 
 def _send(page, questions: tuple[str, ...]) -> None:
     """Type and send each question 150 ms after the last, waiting for no answer."""
-    box = page.get_by_test_id("stChatInputTextArea")
+    box = page.get_by_test_id("composer-input")
     for question in questions:
         box.fill(question)
         box.press("Enter")

@@ -34,12 +34,7 @@ def _picker_base(db) -> str:
 
 def _ask_from(browser: WidgetStates, at, question: str) -> None:
     """Send ``question`` from a browser whose widgets hold ``browser``, maybe a run behind."""
-    chat = composer.ask(at, question)
-    sent = WidgetStates()
-    sent.widgets.extend(w for w in browser.widgets if w.id != chat.id)
-    sent.widgets.append(chat._widget_state)
-    at._run(widget_state=sent)
-    assert not at.exception, [e.value for e in at.exception]
+    composer.send(at, question, browser=browser)
 
 
 def _new_conversations(db, before: set[int]) -> dict[int, list[str]]:
@@ -60,7 +55,7 @@ def test_a_follow_up_from_the_page_before_the_first_answer_joins_its_conversatio
         before = {c.conversation_id for c in store.list_conversations(SEED_CASE)}
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
     if origin == "new":
-        at.selectbox(key=base).select(pickers.NEW)
+        at.selectbox(key=base).select(pickers.NEW).run()
     # SEED_EN is demo:resident's, read-only for this reader: a question opens a new one.
     # The widget values of the page the browser keeps showing.
     stale = at._tree.get_widget_states()
