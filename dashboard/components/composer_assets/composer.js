@@ -8,14 +8,16 @@
 // short. Enter sends, Shift+Enter is a new line, and an Enter that ends an IME
 // composition (Chinese input) only picks the characters.
 
-const outboxes = new Map(); // element key -> {page, next, questions}: outlives a remount
+// element key -> {page, next, questions, draft}: outlives a remount of the element (the
+// page's layout changing above it), not a reload, which starts a new browser session.
+const outboxes = new Map();
 const composers = new WeakMap(); // mounted element -> its bound composer
 
 export default function (component) {
   const { data, key, parentElement, setStateValue } = component;
   let outbox = outboxes.get(key);
   if (!outbox) {
-    outbox = { page: pageId(), next: 1, questions: [] };
+    outbox = { page: pageId(), next: 1, questions: [], draft: "" };
     outboxes.set(key, outbox);
   }
   let composer = composers.get(parentElement);
@@ -41,6 +43,8 @@ function createComposer(root, outbox) {
   const status = root.querySelector("#composer-status");
   let config = null;
   let send = null;
+  let mounted = false;
+  input.value = outbox.draft;
 
   const tooLong = () => config !== null && input.value.length > config.maxChars;
 
@@ -71,7 +75,7 @@ function createComposer(root, outbox) {
     const text = input.value;
     if (!text.trim() || tooLong()) { show(); return; }
     outbox.questions.push({ n: outbox.next++, text });
-    input.value = "";
+    input.value = outbox.draft = "";
     fit();
     send("questions", { page: outbox.page, questions: outbox.questions.slice() });
     show();
@@ -86,7 +90,7 @@ function createComposer(root, outbox) {
     event.preventDefault();
     submit();
   });
-  input.addEventListener("input", () => { fit(); show(); });
+  input.addEventListener("input", () => { outbox.draft = input.value; fit(); show(); });
   button.addEventListener("click", () => { submit(); input.focus(); });
 
   function update(data, setStateValue) {
@@ -102,6 +106,15 @@ function createComposer(root, outbox) {
     box.dataset.page = outbox.page;
     box.dataset.acked = String(acked);
     show();
+    if (!mounted) {
+      mounted = true;
+      fit();
+      // Mounted again with questions the server has not acknowledged (a send cut short
+      // by the page changing under it): send them again; the server takes each once.
+      if (outbox.questions.length && !data.disabled) {
+        send("questions", { page: outbox.page, questions: outbox.questions.slice() });
+      }
+    }
   }
 
   return { update };
