@@ -236,6 +236,8 @@ def deliver(
     conversation_base: str,
     working: DrawnBox | None,
     prefix: str,
+    *,
+    report_unreadable: bool = True,
 ) -> bool:
     """Queue each question the composer holds that was not taken before, in its order.
 
@@ -249,7 +251,8 @@ def deliver(
     queue opened one, to the one it opened. Asked on "new conversation" or on a read-only
     conversation (someone else's, or kept for teaching/QA, which the queue checks), they
     go to the conversation ``pickers.new_conversation_name`` names. A drawn box goes
-    with the first question that arrives with it.
+    with the first question that arrives with it. An unreadable value is reported by the
+    callback, once (``report_unreadable``), not again by every run that finds it.
 
     A newer send stops this function at its next Streamlit call: everything is read
     from Streamlit first, then the questions are taken and queued in plain Python (no
@@ -264,7 +267,9 @@ def deliver(
     try:
         sent = SentQuestions.from_state(value)
     except ValueError as exc:
-        feedback.defer(escape(ctx.t("chat.refused_state", reason=str(exc))), "error")
+        if report_unreadable:
+            reason = str(exc)
+            feedback.defer(escape(ctx.t("chat.refused_state", reason=reason)), "error")
         return False
     new = record.take(sent) if sent is not None else []
     if not new:

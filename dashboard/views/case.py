@@ -264,7 +264,7 @@ queue = chat.question_queue(
 # A callback that a newer send stopped left its questions in the composer's state: they
 # are queued now, before anything on the page reads the drawn box or the picker (each
 # question is queued once, whichever takes it first).
-if chat.deliver(ctx, queue, conversation_key, working, prefix):
+if chat.deliver(ctx, queue, conversation_key, working, prefix, report_unreadable=False):
     previous = canvas.previous_boxes(prefix)  # the box went with a question
     working = previous[-1] if previous else None
 with composer_area:
