@@ -77,6 +77,21 @@ def test_a_question_sent_again_before_its_acknowledgement_is_queued_once(
     assert composer.acknowledged(at) == 2
 
 
+def test_questions_whose_callback_did_not_run_are_queued_by_the_next_run(
+    app_env, demo_db
+):
+    # A newer send can stop the callback before it reads the list; the value stays in
+    # the session and the page's own run takes it (set here without any callback).
+    at, before = _new_case_page(app_env, demo_db)
+    value = {"page": composer.PAGE, "questions": [{"n": 1, "text": FIRST}]}
+    at.session_state[SessionKey.COMPOSER.value] = {"questions": value}
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert _new_conversations(demo_db, before) == [[FIRST]]
+    composer.send(at, FIRST, SECOND, first=1)  # then the callback sees it: no repeat
+    assert _new_conversations(demo_db, before) == [[FIRST, SECOND]]
+
+
 def test_a_new_page_numbers_from_one_again(app_env, demo_db):
     at, before = _new_case_page(app_env, demo_db)
     composer.send(at, FIRST)
