@@ -55,6 +55,7 @@ from engine.evaluation import (  # noqa: E402
     expected_calibration_error,
     reliability_table,
 )
+from engine.findings import SizeCorrection, SizeMeasure  # noqa: E402
 from engine.nodules import CandidateParams, load_nodule_classifier_spec  # noqa: E402
 from engine.training.nodule_data import (  # noqa: E402
     ScoredImage,
@@ -80,6 +81,7 @@ from engine.training.nodule_ranker import (  # noqa: E402
     load_records,
     reported,
     save_records,
+    size_measurements,
     torch_cnn,
 )
 
@@ -159,6 +161,7 @@ class FoldFit:
 
     threshold: float
     size: SizeModel
+    mean_size: SizeModel  # the scale of the mean of long and short axes
     log_size: LogSizeModel | None  # the log-space size model (None: too few films)
     area_scale: float  # median true / area-equivalent diameter
 
@@ -171,6 +174,9 @@ def evaluate_fold(
         return [r.shipped for r in held], FoldFit(
             threshold=BASELINE_REPORT_SCORE,
             size=SizeModel(
+                slope=1.0, intercept=0.0, ratio_low=1.0, ratio_high=1.0, coverage=0.0
+            ),
+            mean_size=SizeModel(
                 slope=1.0, intercept=0.0, ratio_low=1.0, ratio_high=1.0, coverage=0.0
             ),
             log_size=None,
@@ -186,6 +192,7 @@ def evaluate_fold(
         ),
         truth,
     )
+    mean_size = fit_size(size_measurements(train, train_scores, "mean_axes"), truth)
     features = np.array(
         [best_sizes(r, s) for r, s in zip(train, train_scores, strict=True)]
     ).reshape(len(train), len(SIZE_FEATURES))
@@ -195,6 +202,7 @@ def evaluate_fold(
     return held_scores, FoldFit(
         threshold=threshold,
         size=size,
+        mean_size=mean_size,
         log_size=fit_log_size(features[:, _LOG_COLUMNS], truth),
         area_scale=float(np.median(truth[usable] / area[usable]))
         if usable.sum() >= 3
@@ -206,12 +214,15 @@ _LOG_COLUMNS = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
 
 
 def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
-    """(truth, measured, corrected, low, high, log model, its low, high, area scale)."""
+    """(truth, measured, corrected, low, high, log model, its low, high, area scale,
+    mean-axes scale as the engine reports it, its low, high)."""
     measured = float(record.measured_mm[k])
     low, high = fit.size.interval(measured)
     log_value = log_low = log_high = area_value = math.nan
+    mean_value = mean_low = mean_high = math.nan
     if record.size_features.shape[1] == len(SIZE_FEATURES):
         features = record.size_features[k]
+        mean_value, mean_low, mean_high = _mean_axes_size(features, fit.mean_size)
         area_value = fit.area_scale * features[SIZE_FEATURES.index("area_diameter_mm")]
         chosen = features[_LOG_COLUMNS]
         if fit.log_size is not None and np.isfinite(chosen).all():
@@ -227,7 +238,34 @@ def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
         log_low,
         log_high,
         float(area_value),
+        mean_value,
+        mean_low,
+        mean_high,
     )
+
+
+def _mean_axes_size(
+    features: np.ndarray, model: SizeModel
+) -> tuple[float, float, float]:
+    """The long axis the engine reports with a mean-axes card, and its interval.
+
+    Goes through ``engine.findings.SizeCorrection`` so the CV scores exactly what
+    ``correct_size`` does at run time (the factor and its bounds).
+    """
+    long_mm = float(features[SIZE_FEATURES.index("long_mm")])
+    short_mm = float(features[SIZE_FEATURES.index("short_mm")])
+    area_mm = float(features[SIZE_FEATURES.index("area_diameter_mm")])
+    if not (np.isfinite(long_mm) and np.isfinite(short_mm) and long_mm > 0):
+        return math.nan, math.nan, math.nan
+    correction = SizeCorrection(
+        slope=model.slope,
+        intercept=model.intercept,
+        ratio_low=model.ratio_low,
+        ratio_high=model.ratio_high,
+        measure=SizeMeasure.MEAN_AXES,
+    )
+    value = long_mm * correction.factor(long_mm, short_mm, area_mm)
+    return value, value * model.ratio_low, value * model.ratio_high
 
 
 def summarise(
@@ -326,7 +364,7 @@ def _ungated(record: FilmRecord, s: np.ndarray, t: float) -> list[int]:
 
 def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
     """Size error on 10-30 mm nodules per estimator, and how 30 mm+ ones come out."""
-    table = np.array(rows, np.float64).reshape(-1, 9)
+    table = np.array(rows, np.float64).reshape(-1, 12)
     inside = table[
         (table[:, 0] >= SIZE_RANGE_MM[0]) & (table[:, 0] <= SIZE_RANGE_MM[1])
     ]
@@ -361,6 +399,7 @@ def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
         "interval_coverage": covered(3, 4),
         "log_model": error(5) | {"interval_coverage": covered(6, 7)},
         "area_scale": error(8),
+        "mean_axes": error(9) | {"interval_coverage": covered(10, 11)},
         "at_30mm_or_more": {
             "n": len(large),
             "truth_mean_mm": round(float(large[:, 0].mean()), 1)
@@ -371,6 +410,9 @@ def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
             else None,
             "log_model_mean_mm": round(float(np.nanmean(large[:, 5])), 1)
             if np.isfinite(large[:, 5]).any()
+            else None,
+            "mean_axes_mean_mm": round(float(np.nanmean(large[:, 9])), 1)
+            if np.isfinite(large[:, 9]).any()
             else None,
         },
     }
@@ -451,6 +493,41 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if subset
         else None,
         "films_checked": len(by_id),
+        "per_fold": [
+            _fold_figures(
+                summarise(
+                    [ordered[i] for i in rows],
+                    [scores[i] for i in rows],
+                    [fits[i] for i in rows],
+                    gate,
+                )
+            )
+            for rows in (
+                [i for i, r in enumerate(ordered) if folds[r.case_id] == f]
+                for f in range(args.folds)
+            )
+        ],
+    }
+
+
+def _fold_figures(block: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of one held-out fold."""
+    size = block["size"]
+    return {
+        "films": block["films"],
+        "nodules": block["nodules"],
+        "sensitivity_at_2fp": block["froc_sensitivity_at_fp"]["2"],
+        "top1_hit_rate": block["top1_hit_rate"],
+        "false_findings_per_normal_film": block["false_findings_per_normal_film"],
+        "size_n": size.get("n", 0),
+        "size_long_axis_scale_mae_bias": [
+            size.get("reported_mae_mm"),
+            size.get("reported_bias_mm"),
+        ],
+        "size_mean_axes_mae_bias": [
+            size.get("mean_axes", {}).get("mae_mm"),
+            size.get("mean_axes", {}).get("bias_mm"),
+        ],
     }
 
 
@@ -521,6 +598,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"    {row['low']:.1f}-{row['high']:.1f} {row['n']:5d} "
                 f"{row['mean_score']:.3f} {row['observed']:.3f}"
             )
+    print("== per held-out fold")
+    for f, figures in enumerate(result["per_fold"]):
+        print(f"  fold {f}: {json.dumps(figures)}")
     print(
         json.dumps(
             {k: result[k] for k in ("command", "date", "machine", "cnn", "mode")}

@@ -61,6 +61,7 @@ __all__ = [
     "LogSizeModel",
     "Ranker",
     "SizeModel",
+    "best_mean_axes",
     "best_sizes",
     "film_record",
     "fit_isotonic",
@@ -69,6 +70,7 @@ __all__ = [
     "fit_ranker",
     "fit_size",
     "main",
+    "size_measurements",
 ]
 
 Floats = npt.NDArray[np.float64]
@@ -589,6 +591,25 @@ def best_measurement(record: FilmRecord, scores: Floats) -> float:
     return float(record.measured_mm[k])
 
 
+def best_mean_axes(record: FilmRecord, scores: Floats) -> float:
+    """The mean of the long and short axes at the best-scoring measured hit, or NaN.
+
+    What :class:`engine.findings.SizeMeasure` ``MEAN_AXES`` scales.
+    """
+    sizes = best_sizes(record, scores)
+    long_mm = sizes[SIZE_FEATURES.index("long_mm")]
+    short_mm = sizes[SIZE_FEATURES.index("short_mm")]
+    return float((long_mm + short_mm) / 2)
+
+
+def size_measurements(
+    records: list[FilmRecord], scores: list[Floats], measure: str
+) -> Floats:
+    """Each film's measurement at its best-scoring measured hit, for :func:`fit_size`."""
+    pick = best_mean_axes if measure == "mean_axes" else best_measurement
+    return np.array([pick(r, s) for r, s in zip(records, scores, strict=True)])
+
+
 # ------------------------------------------------------------------------ the cache
 
 
@@ -659,14 +680,20 @@ def ranker_card(
     size: SizeModel,
     provenance: dict[str, Any],
     log_size: LogSizeModel | None = None,
+    measure: str = "long_axis",
 ) -> dict[str, Any]:
     """The JSON that :class:`engine.nodules.RankerSpec` reads.
 
     With ``log_size`` the size block carries the log-space fit, and its interval
-    replaces the scale's.
+    replaces the scale's. ``measure`` is what the scale applies to
+    (:class:`engine.findings.SizeMeasure`).
     """
     size_block: dict[str, Any] = {
-        "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+        "diameter": "mean of the measured contour's long and short axes, scaled to "
+        "the JSRT maximum diameter, mm"
+        if measure == "mean_axes"
+        else "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+        "measure": measure,
         "slope": round(size.slope, 6),
         "intercept": round(size.intercept, 6),
         "ratio_low": round(size.ratio_low, 6),
@@ -711,8 +738,10 @@ def ranker_card(
         "size": size_block,
         "training": provenance,
     }
+    # The size block is part of what the card answers, so a new size fit is a new
+    # version even when the ranker's weights are the same.
     digest = hashlib.sha256(
-        json.dumps(body["model"], sort_keys=True).encode()
+        json.dumps([body["model"], body["size"]], sort_keys=True).encode()
     ).hexdigest()[:12]
     return {"version": f"1.0+{digest}", **body}
 
@@ -770,6 +799,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
     parser.add_argument(
+        "--size-measure",
+        choices=("long_axis", "mean_axes"),
+        default="long_axis",
+        help="what the size scale applies to: the contour's long axis, or the mean "
+        "of its long and short axes",
+    )
+    parser.add_argument(
         "--log-size",
         action="store_true",
         help="size by the log-space fit (records need size features)",
@@ -788,12 +824,7 @@ def main(argv: list[str] | None = None) -> int:
     report = choose_threshold(records, probabilities, REPORT_FP_PER_NORMAL)
     describe = min(report, 0.05)
     size = fit_size(
-        np.array(
-            [
-                best_measurement(r, p)
-                for r, p in zip(records, probabilities, strict=True)
-            ]
-        ),
+        size_measurements(records, probabilities, args.size_measure),
         np.array([r.truth_mm for r in records]),
     )
     log_size = None
@@ -817,6 +848,7 @@ def main(argv: list[str] | None = None) -> int:
         describe_score=describe,
         size=size,
         log_size=log_size,
+        measure=args.size_measure,
         provenance={
             "films": len(records),
             "nodules": sum(r.has_nodule for r in records),
