@@ -70,6 +70,7 @@ from engine.training.nodule_ranker import (  # noqa: E402
     SIZE_FEATURES,
     FilmRecord,
     LogSizeModel,
+    SiteSplitRanker,
     SizeModel,
     best_measurement,
     best_sizes,
@@ -77,6 +78,7 @@ from engine.training.nodule_ranker import (  # noqa: E402
     film_record,
     fit_log_size,
     fit_ranker,
+    fit_site_split,
     fit_size,
     load_records,
     reported,
@@ -167,9 +169,17 @@ class FoldFit:
 
 
 def evaluate_fold(
-    train: list[FilmRecord], held: list[FilmRecord], baseline: bool
+    train: list[FilmRecord],
+    held: list[FilmRecord],
+    baseline: bool,
+    separate_new_sites: bool = False,
 ) -> tuple[list[np.ndarray], FoldFit]:
-    """Scores of the held-out films and what the fold fitted on its training films."""
+    """Scores of the held-out films and what the fold fitted on its training films.
+
+    With ``separate_new_sites`` the ranker is fitted on the earlier lung sites and the
+    retrocardiac and below-dome candidates get their own Platt map
+    (``nodule_ranker.fit_site_split``).
+    """
     if baseline:
         return [r.shipped for r in held], FoldFit(
             threshold=BASELINE_REPORT_SCORE,
@@ -182,8 +192,12 @@ def evaluate_fold(
             log_size=None,
             area_scale=math.nan,
         )
-    ranker, iso_x, iso_y = fit_ranker(train)
-    train_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in train]
+    if separate_new_sites:
+        split = fit_site_split(train)
+    else:
+        ranker, iso_x, iso_y = fit_ranker(train)
+        split = SiteSplitRanker(ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=None)
+    train_scores = [split.scores(r) for r in train]
     threshold = choose_threshold(train, train_scores, REPORT_FP_PER_NORMAL)
     truth = np.array([r.truth_mm for r in train])
     size = fit_size(
@@ -198,7 +212,7 @@ def evaluate_fold(
     ).reshape(len(train), len(SIZE_FEATURES))
     area = features[:, SIZE_FEATURES.index("area_diameter_mm")]
     usable = np.isfinite(area) & (truth >= 5) & (truth <= 40) & (area > 0)
-    held_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in held]
+    held_scores = [split.scores(r) for r in held]
     return held_scores, FoldFit(
         threshold=threshold,
         size=size,
@@ -460,7 +474,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for f in range(args.folds):
         train = [r for r in records if folds[r.case_id] != f]
         held = [r for r in records if folds[r.case_id] == f]
-        held_scores, fit = evaluate_fold(train, held, args.baseline)
+        held_scores, fit = evaluate_fold(
+            train, held, args.baseline, args.separate_new_sites
+        )
         ordered.extend(held)
         scores.extend(held_scores)
         fits.extend([fit] * len(held))
@@ -479,7 +495,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cnn": "per-fold CNNs of " + " + ".join(str(r) for r in runs)
         if args.cnn_run
         else "shipped nodule_classifier.onnx (trained on cxr-train: optimistic there)",
-        "mode": "baseline (engine before issue 11)" if args.baseline else "ranker",
+        "mode": "baseline (engine before issue 11)"
+        if args.baseline
+        else "ranker, new sites calibrated apart"
+        if args.separate_new_sites
+        else "ranker",
         "folds": args.folds,
         "seconds": {"engine_path": round(prepare_s, 1)},
         "candidates": params.to_dict(),
@@ -572,10 +592,23 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="count retrocardiac and below-dome lung as lung sites (needs heart mask)",
     )
+    parser.add_argument(
+        "--separate-new-sites",
+        action="store_true",
+        help="with --thorax-sites: fit the ranker on the earlier lung sites and "
+        "calibrate retrocardiac and below-dome candidates apart",
+    )
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument("--rebuild", action="store_true", help="ignore the cache")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.separate_new_sites and not args.thorax_sites:
+        print(
+            "error: --separate-new-sites needs --thorax-sites (the new sites exist "
+            "only under that rule)",
+            file=sys.stderr,
+        )
+        return 2
     missing = [d for d in args.data if not (d / "manifest.csv").is_file()]
     if missing:
         print(f"error: no manifest.csv in {missing[0]}", file=sys.stderr)

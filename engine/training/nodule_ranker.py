@@ -34,7 +34,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from engine.nodules import (
     candidate_table,
     extract_patches,
     load_nodule_classifier_spec,
+    new_lung_sites,
     view_transforms,
 )
 from engine.training.nodule_data import NoduleCase, hit_radius_px
@@ -60,14 +61,17 @@ __all__ = [
     "FilmRecord",
     "LogSizeModel",
     "Ranker",
+    "SiteSplitRanker",
     "SizeModel",
     "best_mean_axes",
     "best_sizes",
+    "earlier_sites",
     "film_record",
     "fit_isotonic",
     "fit_log_size",
     "fit_logistic",
     "fit_ranker",
+    "fit_site_split",
     "fit_size",
     "main",
     "size_measurements",
@@ -436,6 +440,66 @@ def _stack(
     return inputs, labels, sites
 
 
+def earlier_sites(record: FilmRecord) -> FilmRecord:
+    """The record with the sites of the rule before the thorax sites.
+
+    Candidates at :func:`engine.nodules.new_lung_sites` become ``outside``; the rest
+    keep their site (the lung field, its hull, the shallow recess: what the ranker was
+    fitted on before the lung behind the heart and below the domes counted).
+    """
+    new = new_lung_sites(record.site, record.inputs)
+    return replace(
+        record,
+        site=tuple(
+            "outside" if n else s for s, n in zip(record.site, new, strict=True)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteSplitRanker:
+    """A ranker fitted on the earlier sites, with a Platt map for the new ones."""
+
+    ranker: Ranker
+    iso_x: Floats
+    iso_y: Floats
+    new_sites: tuple[float, float] | None  # Platt (slope, intercept) on the logit
+
+    def scores(self, record: FilmRecord) -> Floats:
+        """Calibrated score of each candidate of ``record``."""
+        logit = self.ranker.logit(record.inputs)
+        probability = np.interp(logit, self.iso_x, self.iso_y)
+        if self.new_sites is None:
+            return np.asarray(probability, np.float64)
+        slope, intercept = self.new_sites
+        platt = 1 / (1 + np.exp(-(slope * logit + intercept)))
+        new = new_lung_sites(record.site, record.inputs)
+        return np.asarray(np.where(new, platt, probability), np.float64)
+
+
+def fit_site_split(records: list[FilmRecord]) -> SiteSplitRanker:
+    """Fit the ranker on the earlier sites and calibrate the new sites apart.
+
+    The ranker and its isotonic map see only candidates at the earlier lung sites, so
+    the lung fields' ranking is the one it had before; candidates at the new sites
+    (retrocardiac, below the dome) get a Platt map of the same logit fitted on their
+    own hits, since their base rate differs. Records need thorax-site labels.
+    """
+    ranker, iso_x, iso_y = fit_ranker([earlier_sites(r) for r in records])
+    logits = [ranker.logit(r.inputs) for r in records]
+    new = [new_lung_sites(r.site, r.inputs) for r in records]
+    x = np.concatenate([lg[n] for lg, n in zip(logits, new, strict=True)])
+    y = np.concatenate([r.hit[n] for r, n in zip(records, new, strict=True)])
+    if y.sum() < 2 or (~y).sum() < 2:
+        return SiteSplitRanker(ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=None)
+    platt = fit_logistic(x[:, None], y)
+    slope = float(platt.weights[0] / platt.scale[0])
+    intercept = float(platt.bias - platt.mean[0] * slope)
+    return SiteSplitRanker(
+        ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=(slope, intercept)
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SizeModel:
     """Corrected diameter ``slope * measured + intercept`` and its ratio interval."""
@@ -681,6 +745,7 @@ def ranker_card(
     provenance: dict[str, Any],
     log_size: LogSizeModel | None = None,
     measure: str = "long_axis",
+    new_sites: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """The JSON that :class:`engine.nodules.RankerSpec` reads.
 
@@ -738,10 +803,19 @@ def ranker_card(
         "size": size_block,
         "training": provenance,
     }
-    # The size block is part of what the card answers, so a new size fit is a new
-    # version even when the ranker's weights are the same.
+    if new_sites is not None:
+        body["new_sites"] = {
+            "kind": "Platt map of the ranker logit for candidates the thorax rule "
+            "alone admits (retrocardiac, below the dome), fitted on their own hits",
+            "slope": round(new_sites[0], 6),
+            "intercept": round(new_sites[1], 6),
+        }
+    # The size block and the new sites' map are part of what the card answers, so a
+    # new fit of either is a new version even when the ranker's weights are the same.
     digest = hashlib.sha256(
-        json.dumps([body["model"], body["size"]], sort_keys=True).encode()
+        json.dumps(
+            [body["model"], body["size"], body.get("new_sites")], sort_keys=True
+        ).encode()
     ).hexdigest()[:12]
     return {"version": f"1.0+{digest}", **body}
 
@@ -799,6 +873,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
     parser.add_argument(
+        "--separate-new-sites",
+        action="store_true",
+        help="fit the ranker on the earlier lung sites and calibrate retrocardiac and "
+        "below-dome candidates apart (records built with --thorax-sites)",
+    )
+    parser.add_argument(
         "--size-measure",
         choices=("long_axis", "mean_axes"),
         default="long_axis",
@@ -819,8 +899,15 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.read_bytes())
-    ranker, iso_x, iso_y = fit_ranker(records)
-    probabilities = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in records]
+    if args.separate_new_sites:
+        split = fit_site_split(records)
+    else:
+        fitted, knots_x, knots_y = fit_ranker(records)
+        split = SiteSplitRanker(
+            ranker=fitted, iso_x=knots_x, iso_y=knots_y, new_sites=None
+        )
+    ranker, iso_x, iso_y = split.ranker, split.iso_x, split.iso_y
+    probabilities = [split.scores(r) for r in records]
     report = choose_threshold(records, probabilities, REPORT_FP_PER_NORMAL)
     describe = min(report, 0.05)
     size = fit_size(
@@ -849,6 +936,7 @@ def main(argv: list[str] | None = None) -> int:
         size=size,
         log_size=log_size,
         measure=args.size_measure,
+        new_sites=split.new_sites,
         provenance={
             "films": len(records),
             "nodules": sum(r.has_nodule for r in records),
