@@ -97,8 +97,9 @@ class CandidateParams:
     # kept there pushed a lung blob (a subtle nodule) off the end of the list.
     lung_sites_only: bool = False
     # Count the retrocardiac lung and the lung below the dome line as lung sites (see
-    # :func:`thorax_sites`; needs the heart mask). Off in the shipped card: in the
-    # issue-11 CV it found more nodules but lowered the top-1 hit rate.
+    # :func:`thorax_sites`; needs the heart mask). On in the shipped card since the
+    # ranker calibrates these sites apart (RankerSpec.new_sites); with one ranker for
+    # all sites the issue-11 CV found more nodules but a lower top-1 hit rate.
     thorax_sites: bool = False
 
     @classmethod
