@@ -558,8 +558,8 @@ def _candidate_params(args: argparse.Namespace) -> CandidateParams:
         params = replace(params, max_candidates=args.max_candidates)
     if args.lung_sites_only:
         params = replace(params, lung_sites_only=True)
-    if args.thorax_sites:
-        params = replace(params, thorax_sites=True)
+    if args.thorax_sites is not None:
+        params = replace(params, thorax_sites=args.thorax_sites)
     return params
 
 
@@ -589,8 +589,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--thorax-sites",
-        action="store_true",
-        help="count retrocardiac and below-dome lung as lung sites (needs heart mask)",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count retrocardiac and below-dome lung as lung sites (needs heart "
+        "mask); on in the shipped card since embedded-vision/10, so rebuilding the "
+        "earlier runs' records takes --no-thorax-sites",
     )
     parser.add_argument(
         "--separate-new-sites",
@@ -602,9 +605,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rebuild", action="store_true", help="ignore the cache")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    if args.separate_new_sites and not args.thorax_sites:
+    if args.separate_new_sites and args.thorax_sites is False:
         print(
-            "error: --separate-new-sites needs --thorax-sites (the new sites exist "
+            "error: --separate-new-sites needs the thorax sites (the new sites exist "
             "only under that rule)",
             file=sys.stderr,
         )
