@@ -28,8 +28,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from engine.lesion_size import DESCRIPTOR_NAMES, size_descriptors
 from engine.training.nodule_ranker import SIZE_FEATURES, FilmRecord, load_records
+from engine.training.size_descriptors import DESCRIPTOR_NAMES, size_descriptors
 
 Floats = npt.NDArray[np.float64]
 
