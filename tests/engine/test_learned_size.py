@@ -8,6 +8,7 @@ not change with the film's resolution, and a fit that recovers a size it is give
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -75,3 +76,69 @@ def test_too_few_films_to_fit_is_refused():
     rows = np.zeros((5, len(INPUT_NAMES)))
     with pytest.raises(ValueError, match="give more nodule films"):
         fit_learned_size(rows, np.full(5, 10.0), np.ones(5))
+
+
+def _record(case_id: str, truth_mm: float, hits: int):
+    from engine.training.nodule_ranker import SIZE_FEATURES, FilmRecord
+
+    k = hits + 1
+    return FilmRecord(
+        case_id=case_id,
+        truth_mm=truth_mm,
+        subtlety=3,
+        inputs=np.zeros((k, 1)),
+        shipped=np.zeros(k),
+        site=("field",) * k,
+        hit=np.array([True] * hits + [False]),
+        xy_mm=np.zeros((k, 2)),
+        measured_mm=np.array([truth_mm] * hits + [math.nan]),
+        size_features=np.full((k, len(SIZE_FEATURES)), truth_mm),
+    )
+
+
+def test_the_bench_scores_the_learned_size_and_falls_back_to_the_scale(monkeypatch):
+    """``--learned-size`` rows: the model's size and interval where the descriptors
+    exist, the long-axis scale's where they do not (as the engine would fall back)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "bench"))
+    import cv_nodules
+
+    from engine.training.lesion_size import training_rows
+    from engine.training.nodule_ranker import SizeModel
+
+    rng = np.random.default_rng(1)
+    train = [
+        _record(f"T{i}", float(d), 2) for i, d in enumerate(rng.uniform(8, 40, 60))
+    ]
+    table = {}
+    for r in train:
+        rows = rng.normal(0, 1, (len(r.hit), len(INPUT_NAMES)))
+        rows[:, 0] = math.log(r.truth_mm) + rng.normal(0, 0.02, len(r.hit))
+        rows[~r.hit] = math.nan
+        table[r.case_id] = rows
+    # A film's two hits weigh one film together.
+    assert training_rows(train, table)[2].sum() == pytest.approx(len(train))
+    model = fit_learned_size(*training_rows(train, table))
+    held = _record("H", 20.0, 2)
+    table["H"] = np.full((3, len(INPUT_NAMES)), math.nan)
+    table["H"][0] = 0.0
+    table["H"][0, 0] = math.log(20.0)
+    scale = SizeModel(
+        slope=1.5, intercept=0.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
+    )
+    fit = cv_nodules.FoldFit(
+        threshold=0.5,
+        size=scale,
+        mean_size=scale,
+        log_size=None,
+        area_scale=1.0,
+        learned=model,
+        descriptors=table,
+        prior_mm=18.0,
+    )
+    row = cv_nodules._size_row(held, 0, fit)
+    assert row[12] == pytest.approx(20.0, rel=0.1)
+    assert row[13:15] == pytest.approx(model.interval(row[12]))
+    assert row[15] == 18.0
+    fallback = cv_nodules._size_row(held, 1, fit)
+    assert fallback[12] == pytest.approx(30.0)  # the scale: 1.5 x 20 mm
+    assert fallback[13:15] == pytest.approx((24.0, 36.0))
