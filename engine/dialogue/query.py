@@ -92,6 +92,15 @@ _EN_ANCHOR = re.compile(
     r"|seems|bigger|larger|smaller|calcified|margins?|size|which|please|pls|then|too|again)"
     r"(?![a-z])))"
 )
+# 野 of a zone typed as a character of the same sound after a side or lung: "中夜", "下页",
+# and "下也" where 也 ("also") cannot stand ("右肺下也有没有结节" reads lower zone either way);
+# "肺中也有" ("in the lung too") keeps its 也
+_ZONE_SLIP = re.compile(
+    r"(?:(?<=[左右两双肺那看])|(?<![\u4e00-\u9fff]))"
+    r"([上中下])(?:[夜页业叶](?=[内中外]带)|[夜页业]|(?<=[肺右左]下)也)"
+)
+# 那个 for 哪个 (the same sound) between two anchors asked which is bigger: "A1和A2那个大"
+_WHICH_SLIP = re.compile(r"那一?个(?=(?:更|要|比较|稍微)?[大小远近圆密](?![的点些]))")
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
@@ -268,6 +277,9 @@ def understand(
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
+    text = _ZONE_SLIP.sub(r"\1野", text)  # "右肺中夜", "右肺下也有没有": the zone's 野
+    if len(anchor_pattern().findall(text)) >= 2:
+        text = _WHICH_SLIP.sub("哪个", text)  # "A1和A2那个大": which of the two
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     previous = None if state is None else state.previous
@@ -651,7 +663,66 @@ def _place_slots(
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
+    stated = _asked_after_premise(text, mentions, phrases)
+    if stated is not None:
+        # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
+        slots["side"], slots["other_side"] = stated, False
     return slots
+
+
+# Where a statement ends and a question begins: a clause break, or a statement's own words
+# ("右边已经看到气胸了 那对侧有没有", "the left lung has a nodule ... the opposite lung")
+_CLAUSE_BREAK = re.compile(r"[，,。.;；!！]")
+_STATEMENT = re.compile(
+    r"有|见|看到|发现|(?<![a-z])(?:there(?:'s| is| are)|has|have|see|saw|found)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _asked_after_premise(
+    text: str, mentions: list[AnatomyMention], phrases: Phrases
+) -> str | None:
+    """The side a question asks about after stating what one side holds.
+
+    "左肺上野有个结节，对侧同一位置有没有", "There's consolidation in the right lung.
+    Anything similar on the other side?": the side opposite the stated one. "左侧有积液，
+    右侧有吗": the side the last clause names. A statement only: "左边有没有积液，右边呢"
+    asks of both; "右侧镜像位置呢" (nothing stated) names the side it means.
+    """
+    other = phrases.cue("other_side").find(text)
+    cut = text.lower().find(other) if other else _last_break(text)
+    if cut <= 0:
+        return None
+    premise, question = text[:cut], text[cut:]
+    # the statement ends at its last break ("... lower zone. Does the opposite lung")
+    said = premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
+    if not _STATEMENT.search(said) or phrases.cue("yes_no").find(said):
+        return None
+    if "?" in said or "？" in said:
+        return None
+    stated = _sides_in(premise, [m for m in mentions if m.end <= cut], phrases)
+    if len(stated) != 1:
+        return None
+    if other:
+        return _opposite(stated[0])
+    asked = _sides_in(question, [m for m in mentions if m.start >= cut], phrases)
+    return asked[0] if len(asked) == 1 and asked != stated else None
+
+
+_TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+
+
+def _last_break(text: str) -> int:
+    """Where the last clause starts (after its break), or -1 for one clause."""
+    body = _TRAILING.sub("", text)  # a break that ends the text starts no clause
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(body)]
+    return breaks[-1] if breaks else -1
+
+
+def _sides_in(text: str, mentions: list[AnatomyMention], phrases: Phrases) -> list[str]:
+    sides = {m.side.value for m in mentions if m.side is not None}
+    sides |= {s for s in ("right", "left") if phrases.cue(f"side_{s}").find(text)}
+    return sorted(sides & {"right", "left"})
 
 
 def _names_hilum(mentions: list[AnatomyMention]) -> bool:
@@ -1069,7 +1140,7 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
 
 def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
     """A list or a yes/no asked in other words: which ones, whether any, one place alone."""
-    if _lists_which(q, phrases):
+    if _lists_which(q, phrases) or _names_findings(q, phrases):
         return IntentKind.LIST
     if _asks_existence(q, phrases):
         return IntentKind.PRESENCE
@@ -1108,6 +1179,41 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
 
 
 _FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
+
+
+def _names_findings(q: Query, phrases: Phrases) -> bool:
+    """Findings named as a noun phrase, as one types a search: the ones that fit, listed.
+
+    "左肺中野外带大于半厘米的结节", "nodules in the outer third of both lungs", "1-2cm之间的
+    lesion": a kind with a place or a size bound and nothing else asked, no yes or no, no
+    question mark ("nodules over 1 cm?" asks whether any are there).
+    """
+    if q.kind not in _FOCAL or not (q.names_place or q.sized):
+        return False
+    if q.attribute or q.anchors or q.ordinals or q.superlative:
+        return False
+    if q.intent not in _NOUN_PHRASE or q.cue.explain or _ASKED.search(q.text):
+        return False
+    # "lesions that are 15 mm or more": a relative "that" points at nothing
+    text = _RELATIVE.sub(" ", q.text)
+    asked = ("yes_no", "existential", "wh_question", "demonstrative")
+    return not any(phrases.cue(name).find(text) for name in asked)
+
+
+# what the cue words make of a noun phrase: nothing asked, or a sign's name alone
+_NOUN_PHRASE = frozenset(
+    {
+        IntentKind.SCREENING,
+        IntentKind.HELP,
+        IntentKind.PRESENCE,
+        IntentKind.EXPLAIN_SIGN,
+    }
+)
+_RELATIVE = re.compile(
+    r"(?<![a-z])(?:that|which)(?= (?:are|is|were|was|measure))", re.I
+)
+# a question mark, or words that make a noun phrase a question or a statement
+_ASKED = re.compile(r"[?？]|(?<![a-z])(?:i|we|you|there)(?![a-z])|有|见|没|是", re.I)
 
 
 def _lists_described(q: Query) -> bool:
@@ -1442,7 +1548,8 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
         if names_lung:
             place["zone"] = place["band"] = None
     if q.zone is not None:
-        place["zone"], place["band"], place["lobe"] = q.zone, None, None
+        # "那下野" after "右肺中野外带有没有": the band runs through every zone, so it stays
+        place["zone"], place["lobe"] = q.zone, None
     if q.band is not None:
         place["band"] = q.band
     if q.hilum is not None:
