@@ -603,8 +603,10 @@ def _slots(
 ) -> dict[str, Any]:
     """Every slot the words say, whatever the intent cue: a place word anywhere constrains."""
     slots = {**_place_slots(text, mentions, phrases), **_word_slots(text, phrases)}
-    if slots["attribute"] == "size" and slots["hilum"] and _FROM.search(text):
-        # "A2 from R hilum how many cm": a size measured to a hilum is a distance
+    landmark = slots["hilum"] or _LANDMARK.search(text)
+    if slots["attribute"] == "size" and landmark and _FROM.search(text):
+        # "A2 from R hilum how many cm", "A2 to chest wall in cm": a size measured to a
+        # landmark is a distance
         slots["attribute"] = "distance"
     pair = len(anchor_pattern().findall(text)) >= 2
     between = _BETWEEN.search(text) and not _SIZE_WORD.search(text)
@@ -621,6 +623,12 @@ _BETWEEN = re.compile(
 # a size said in words ("size difference between A1 and A2"): the sizes, not the gap
 _SIZE_WORD = re.compile(
     r"size|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
+)
+# the fixed structures a lesion's distance is measured to, besides a hilum
+_LANDMARK = re.compile(
+    r"胸壁|胸膜|膈|纵隔|心缘|叶间裂|(?<![a-z])(?:chest wall|pleura\w*|(?:hemi)?diaphragm"
+    r"|mediastin\w*|(?:heart|cardiac) border|fissure|costal margin)(?![a-z])",
+    re.IGNORECASE,
 )
 # "from", "to", 离, 距, 到, 至: a value measured between two things
 _FROM = re.compile(r"(?<![a-z])(?:from|to)(?![a-z])|[离距到至]", re.IGNORECASE)
@@ -961,6 +969,13 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
+    if (
+        phrases.cue("help_how_to_ask").find(q.text)
+        and q.intent is not IntentKind.COMPARE
+    ):
+        return (
+            True  # "how do I ask you about a nodule": the nodule is not asked about yet
+        )
     if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
