@@ -680,9 +680,11 @@ def _place_slots(
 
 # Where a statement ends and a question begins: a clause break, or a statement's own words
 # ("右边已经看到气胸了 那对侧有没有", "the left lung has a nodule ... the opposite lung")
-_CLAUSE_BREAK = re.compile(r"[，,。.;；!！]")
+_CLAUSE_BREAK = re.compile(
+    r"[，,。;；!！]|\.(?!\d)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+)
 _STATEMENT = re.compile(
-    r"有|见|看到|发现|(?<![a-z])(?:there(?:'s| is| are)|has|have|see|saw|found)(?![a-z])",
+    r"有|见|看到|发现|(?<![a-z])(?:there(?:'?s| is| are)|has|have|see|saw|found)(?![a-z])",
     re.IGNORECASE,
 )
 
