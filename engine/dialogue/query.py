@@ -671,27 +671,39 @@ def _place_slots(
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
-    stated = _asked_after_premise(text, mentions, phrases)
-    if stated is not None:
-        # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
-        slots["side"], slots["other_side"] = stated, False
+    return _after_premise(slots, text, mentions, phrases)
+
+
+def _after_premise(
+    slots: dict[str, Any], text: str, mentions: list[AnatomyMention], phrases: Phrases
+) -> dict[str, Any]:
+    """The place slots once a side stated before the question is taken into account."""
+    stated, question = _asked_after_premise(text, mentions, phrases)
+    if stated is None:
+        return slots
+    # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
+    slots["side"], slots["other_side"] = stated, False
+    if slots["hilum"] and phrases.cue("hilum").find(question):
+        # "a mass in the right hilar region; the contralateral hilum?"
+        slots["hilum"], slots["side"] = stated, None
     return slots
 
 
 # Where a statement ends and a question begins: a clause break, or a statement's own words
 # ("右边已经看到气胸了 那对侧有没有", "the left lung has a nodule ... the opposite lung")
 _CLAUSE_BREAK = re.compile(
-    r"[，,。;；!！]|\.(?!\d)|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+    r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
 )
 _STATEMENT = re.compile(
-    r"有|见|看到|发现|(?<![a-z])(?:there(?:'?s| is| are)|has|have|see|saw|found)(?![a-z])",
+    r"有|见|看到|发现|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw|found|noted"
+    r"|seen|present|visible)(?![a-z])",
     re.IGNORECASE,
 )
 
 
 def _asked_after_premise(
     text: str, mentions: list[AnatomyMention], phrases: Phrases
-) -> str | None:
+) -> tuple[str | None, str]:
     """The side a question asks about after stating what one side holds.
 
     "左肺上野有个结节，对侧同一位置有没有", "There's consolidation in the right lung.
@@ -702,21 +714,21 @@ def _asked_after_premise(
     other = phrases.cue("other_side").find(text)
     cut = text.lower().find(other) if other else _last_break(text)
     if cut <= 0:
-        return None
+        return None, ""
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
     said = premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
     if not _STATEMENT.search(said) or phrases.cue("yes_no").find(said):
-        return None
+        return None, question
     if "?" in said or "？" in said:
-        return None
+        return None, question
     stated = _sides_in(premise, [m for m in mentions if m.end <= cut], phrases)
     if len(stated) != 1:
-        return None
+        return None, question
     if other:
-        return _opposite(stated[0])
+        return _opposite(stated[0]), question
     asked = _sides_in(question, [m for m in mentions if m.start >= cut], phrases)
-    return asked[0] if len(asked) == 1 and asked != stated else None
+    return (asked[0] if len(asked) == 1 and asked != stated else None), question
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
@@ -766,6 +778,11 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
+    most = _ZH_MOST.search(text)
+    if superlative is None and most:
+        # "最dodgy的那个", "最concerning": 最 before an English word is "most" before it
+        said = f"most {most.group(1).lower()}"
+        superlative = _first("superlative", phrases.superlative_order, said, phrases)
     if superlative is not None and attribute == "size":
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
@@ -787,6 +804,7 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     }
 
 
+_ZH_MOST = re.compile(r"最\s*([A-Za-z][A-Za-z-]+)")
 # The nouns that name a look of a lesion outright ("形态", "shape", "边缘", "margins"): named
 # so, it is what is asked, whatever example values follow ("形态怎样 圆的还是分叶的", where
 # 分叶 alone would be a margin)
@@ -1186,7 +1204,7 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
 
     Not yes or no: which ones there are, listed. "show me what you found" is no place question.
     """
-    if q.attribute is not None or q.anchors or q.ordinals or q.superlative:
+    if q.anchors or q.ordinals or q.superlative or not _lists_in_place(q):
         return False
     if phrases.cue("which_ones").find(q.text) is None:
         return False
@@ -1196,6 +1214,25 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
 
 
 _FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
+
+
+def _lists_in_place(q: Query) -> bool:
+    """No attribute asked, or "sit in" / "are located in" a place named: which are there.
+
+    "which masses sit in the left lung" lists; "which zone is the mass in" asks a place.
+    """
+    if q.attribute is None:
+        return True
+    return (
+        q.attribute == "location" and q.names_place and not _ASKS_PLACE.search(q.text)
+    )
+
+
+# words that ask for a place itself, not for what a named place holds
+_ASKS_PLACE = re.compile(
+    r"哪里|哪儿|在哪|位置|哪[侧边叶个]|(?<![a-z])(?:where|which (?:zone|lobe|side|lung|part))",
+    re.IGNORECASE,
+)
 
 
 def _names_findings(q: Query, phrases: Phrases) -> bool:
