@@ -17,7 +17,13 @@ from typing import Any
 
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
-from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
+from engine.intents import (
+    Intent,
+    IntentKind,
+    anchor_ids_in,
+    anchor_pattern,
+    parse_intent,
+)
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
@@ -65,7 +71,7 @@ _ZH_ORDINAL = re.compile(
 # "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
 # a bare "#2" is an anchor's name, but a number on the list is a position in it
 _EN_NUMBER = re.compile(
-    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|item|entry)\s*"
+    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|mass|opacity|item|entry)\s*#?\s?"
     r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
     r"(?!\s*(?:mm|cm|o'?clock))"
     r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
@@ -306,7 +312,7 @@ def understand(
         mentions=tuple(mentions),
         signs=tuple(signs),
         profile=None if profile is None else str(profile.id),
-        anchors=tuple(dict.fromkeys(cue.anchor_ids)),
+        anchors=_anchors(cue.anchor_ids, text),
         ordinals=_ordinals(text),
         min_mm=bound.min_mm,
         max_mm=bound.max_mm,
@@ -340,6 +346,25 @@ def understand(
     if previous is not None:
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+def _anchors(named: Sequence[str], text: str) -> tuple[str, ...]:
+    """The anchors named, less a "#N" said as a place on the list.
+
+    "lesion #5", "#4 on that list" are positions, not anchors A5 and A4.
+    """
+    positions = {
+        f"A{_number(m.group(1) or m.group(2))}"
+        for m in _EN_NUMBER.finditer(text.lower())
+        if "#" in m.group(0)
+    }
+    if not positions:
+        return tuple(dict.fromkeys(named))
+    written = set(anchor_ids_in(_HASH.sub(" ", text)))
+    return tuple(a for a in dict.fromkeys(named) if a not in positions or a in written)
+
+
+_HASH = re.compile(r"#\s?\d+")
 
 
 def _kind_of_list(q: Query, previous: TurnRecord) -> Query:

@@ -1060,3 +1060,19 @@ def test_most_before_an_english_word_ranks(vocabulary):
     assert (
         understand("最sinister的病灶在哪", vocabulary).superlative == "most_suspicious"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "ordinals", "anchors"),
+    [
+        ("is opacity #2 dense", (2,), ()),
+        ("#3 on the list, where", (3,), ()),
+        ("A3 and mass #1", (1,), ("A3",)),
+        ("how big is #3", (), ("A3",)),
+    ],
+)
+def test_a_number_sign_on_the_list_is_a_position_not_an_anchor(
+    vocabulary, typed, ordinals, anchors
+):
+    query = understand(typed, vocabulary)
+    assert (query.ordinals, query.anchors) == (ordinals, anchors)
