@@ -289,6 +289,7 @@ def understand(
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     previous = None if state is None else state.previous
+    text = _stepped_zone(text, previous)  # "再往下呢" after 中野: the lower zone
     bound = _bound(text, previous)
     if bound and (bound.modifies or not _asked_of_subject(bound, phrases)):
         text = bound.text
@@ -346,6 +347,42 @@ def understand(
     if previous is not None:
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+# A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",
+# "one zone down?", "and the zone above"
+_ZONE_STEP = re.compile(
+    r"(?:再|更)?往(?P<zh>[上下])(?:一(?:个|点))?(?:的?肺?野)?"
+    r"|(?:再|更)(?P<zh2>[上下])面(?:一(?:个|点))?(?:的?肺?野)?"
+    r"|(?P<zh3>[上下])一(?:个)?(?:的?肺?野)"
+    r"|(?<![a-z])(?:(?:one|a) zone (?P<en>up|down|higher|lower)"
+    r"|(?:the )?(?:next )?zone (?P<en2>above|below|up|down)"
+    r"|(?:one|a) (?P<en3>up|down)|(?:go|move|step) (?P<en4>up|down)(?: (?:a|one) zone)?)"
+    r"(?![a-z])",
+    re.IGNORECASE,
+)
+_ZONE_NAMED = re.compile(
+    r"[上中下]肺?野|肺尖|肺底|(?<![a-z])(?:upper|mid|middle|lower|apex|apical|base|basal)(?![a-z])",
+    re.IGNORECASE,
+)
+_ZONES = ("upper", "middle", "lower")
+_ZONE_WORD = {"upper": "上野", "middle": "中野", "lower": "下野"}
+
+
+def _stepped_zone(text: str, previous: TurnRecord | None) -> str:
+    """The question with a step up or down said as the zone it reaches."""
+    zone = None if previous is None else previous.query.zone
+    match = _ZONE_STEP.search(text) if zone else None
+    if match is None or zone is None:
+        return text
+    if _ZONE_NAMED.search(text[: match.start()] + " " + text[match.end() :]):
+        return text  # "往上一点 上野": the zone named is meant
+    said = next(g for g in match.groups() if g).lower()
+    step = -1 if said in ("上", "up", "higher", "above") else 1
+    reached = _ZONES.index(zone) + step
+    if not 0 <= reached < len(_ZONES):
+        return text  # nothing above the upper zone or below the lower one
+    return text[: match.start()] + _ZONE_WORD[_ZONES[reached]] + text[match.end() :]
 
 
 def _anchors(named: Sequence[str], text: str) -> tuple[str, ...]:
@@ -720,8 +757,9 @@ _CLAUSE_BREAK = re.compile(
     r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
 )
 _STATEMENT = re.compile(
-    r"有|见|看到|发现|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw|found|noted"
-    r"|seen|present|visible)(?![a-z])",
+    r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
+    r"|found|noted|seen|present|visible|given|since|besides|apart from|aside from|other than"
+    r")(?![a-z])",
     re.IGNORECASE,
 )
 

@@ -1076,3 +1076,39 @@ def test_a_number_sign_on_the_list_is_a_position_not_an_anchor(
 ):
     query = understand(typed, vocabulary)
     assert (query.ordinals, query.anchors) == (ordinals, anchors)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "zone"),
+    [
+        ("右中野有结节吗", "再往下看看", "lower"),
+        ("any opacity in the left mid zone", "a zone up?", "upper"),
+        ("any nodule in the right lower zone", "go up, to the upper zone", "upper"),
+        ("右下野有结节吗", "再往下呢", "lower"),
+    ],
+)
+def test_a_step_up_or_down_moves_the_previous_zone(vocabulary, first, then, zone):
+    query = after(vocabulary, first, then)
+    assert (query.zone, query.ellipsis) == (zone, True)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "side"),
+    [
+        ("左侧有没有积液", "健侧看看", "right"),
+        ("any pneumothorax on the right", "the unaffected side?", "left"),
+    ],
+)
+def test_the_unaffected_side_is_the_other_side(vocabulary, first, then, side):
+    assert after(vocabulary, first, then).side == side
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("since the right has an effusion, what about the left", "left"),
+        ("除了右上野的结节 左上野还有吗", "left"),
+    ],
+)
+def test_a_premise_said_with_given_or_besides(vocabulary, typed, side):
+    assert understand(typed, vocabulary).side == side
