@@ -1083,7 +1083,7 @@ def test_a_number_sign_on_the_list_is_a_position_not_an_anchor(
     [
         ("右中野有结节吗", "再往下看看", "lower"),
         ("any opacity in the left mid zone", "a zone up?", "upper"),
-        ("any nodule in the right lower zone", "go up, to the upper zone", "upper"),
+        ("右下野有结节吗", "往上 直接看上野", "upper"),
         ("右下野有结节吗", "再往下呢", "lower"),
     ],
 )
