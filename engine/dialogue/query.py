@@ -754,7 +754,7 @@ def _after_premise(
 # Where a statement ends and a question begins: a clause break, or a statement's own words
 # ("右边已经看到气胸了 那对侧有没有", "the left lung has a nodule ... the opposite lung")
 _CLAUSE_BREAK = re.compile(
-    r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])"
+    r"[，,。;；!！]|(?<!\d)/(?!\d)|\.(?!\d)|\s[-–—]+\s|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
 )
 _STATEMENT = re.compile(
     r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
@@ -781,7 +781,7 @@ def _asked_after_premise(
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
     said = premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
-    if not _STATEMENT.search(said) or phrases.cue("yes_no").find(said):
+    if not _states(said, phrases) or phrases.cue("yes_no").find(said):
         return None, question
     if "?" in said or "？" in said:
         return None, question
@@ -795,6 +795,16 @@ def _asked_after_premise(
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+
+
+def _states(said: str, phrases: Phrases) -> bool:
+    """Whether words say what is there: a statement's verb, or a finding named.
+
+    "右侧肋膈角变钝了 左侧呢", "右肺结节 左肺呢": the first clause states.
+    """
+    return bool(_STATEMENT.search(said)) or (
+        _first("kind", phrases.kind_order, said, phrases) is not None
+    )
 
 
 def _last_break(text: str) -> int:
@@ -1330,7 +1340,7 @@ _RELATIVE = re.compile(
     r"(?<![a-z])(?:that|which)(?= (?:are|is|were|was|measure))", re.I
 )
 # a question mark, or words that make a noun phrase a question or a statement
-_ASKED = re.compile(r"[?？]|(?<![a-z])(?:i|we|you|there)(?![a-z])|有|见|没|是", re.I)
+_ASKED = re.compile(r"[?？]|(?<![a-z])(?:i|we|you|there)(?![a-z])|有|见|没|是|呢", re.I)
 
 
 def _lists_described(q: Query) -> bool:
