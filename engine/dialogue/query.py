@@ -212,6 +212,17 @@ class Query:
         )
 
     @property
+    def asks_how_to_ask(self) -> bool:
+        """Help asked about the assistant itself, whatever it names.
+
+        "how do I ask you about a nodule": the nodule is the subject of a question still
+        to come, not asked now.
+        """
+        if self.intent is not IntentKind.HELP:
+            return False
+        return load_phrases().cue("help_how_to_ask").find(self.text) is not None
+
+    @property
     def sized(self) -> bool:
         """Whether the question bounds the findings' size ("anything under 5 mm?")."""
         return self.min_mm is not None or self.max_mm is not None
