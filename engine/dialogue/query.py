@@ -363,7 +363,7 @@ def understand(
 # A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",
 # "one zone down?", "and the zone above"
 _ZONE_STEP = re.compile(
-    r"(?:再|更)?往(?P<zh>[上下])(?:一(?:个|点))?(?:的?肺?野)?"
+    r"(?:再|更)?往(?P<zh>[上下])(?![说讲写聊念读做])(?:一(?:个|点))?(?:的?肺?野)?"
     r"|(?:再|更)(?P<zh2>[上下])面(?:一(?:个|点))?(?:的?肺?野)?"
     r"|(?P<zh3>[上下])一(?:个)?(?:的?肺?野)"
     r"|(?<![a-z])(?:(?:one|a) zone (?P<en>up|down|higher|lower)"
@@ -1073,13 +1073,9 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
-    if (
-        phrases.cue("help_how_to_ask").find(q.text)
-        and q.intent is not IntentKind.COMPARE
-    ):
-        return (
-            True  # "how do I ask you about a nodule": the nodule is not asked about yet
-        )
+    how_to_ask = phrases.cue("help_how_to_ask").find(q.text) is not None
+    if how_to_ask and q.intent is not IntentKind.COMPARE:
+        return True  # "how do I ask you about a nodule": the nodule is not asked yet
     if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")

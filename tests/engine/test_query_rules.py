@@ -1112,3 +1112,8 @@ def test_the_unaffected_side_is_the_other_side(vocabulary, first, then, side):
 )
 def test_a_premise_said_with_given_or_besides(vocabulary, typed, side):
     assert understand(typed, vocabulary).side == side
+
+
+def test_going_on_with_the_answer_is_no_step_down(vocabulary):
+    # "再往下说说" (go on talking) after a zone question moves no zone
+    assert after(vocabulary, "右中野有结节吗", "再往下说说").zone is None
