@@ -1103,13 +1103,24 @@ def _unknown_request(q: Query, phrases: Phrases) -> bool:
     A request in words ("tell me a joke", "能上班吗") that names nothing the engine
     knows and is not a greeting, thanks, a request for help or a follow-up.
     """
-    if q.names_something or q.other_side or phrases.cue("help_request").find(q.text):
+    helped = phrases.cue("help_request").find(q.text) and not _HELP_WITH.search(q.text)
+    if q.names_something or q.other_side or helped:
         return False
     if phrases.cue("ellipsis").find(q.text):
         return False  # "上面呢", "what about on the other side": a follow-up
     words = re.findall(r"[A-Za-z]+", q.text)
     chinese = re.findall(r"[\u3400-\u9fff]", q.text)
     return len(words) >= 2 or len(chinese) >= 3
+
+
+# help asked with a task of one's own ("help me plan my holiday", "帮我订张机票"): the task
+# is the request, and one that names nothing on the film is refused, not met with the menu
+_HELP_WITH = re.compile(
+    r"(?<![a-z])help (?:me |us )?(?:to )?(?:with|on|plan|book|do|fix|choose|pick|buy|sell"
+    r"|file|fill|cook|learn|study|prepare|organi[sz]e|pack|move|pay)(?![a-z])"
+    r"|帮(?:我|忙)(?:订|买|卖|算|选|挑|规划|安排|计划|翻译|改|填|报|交|付|做饭|搬)",
+    re.IGNORECASE,
+)
 
 
 def _refusal(q: Query, intent: IntentKind, phrases: Phrases) -> str | None:

@@ -1117,3 +1117,17 @@ def test_a_premise_said_with_given_or_besides(vocabulary, typed, side):
 def test_going_on_with_the_answer_is_no_step_down(vocabulary):
     # "再往下说说" (go on talking) after a zone question moves no zone
     assert after(vocabulary, "右中野有结节吗", "再往下说说").zone is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("help me plan a birthday party", IntentKind.OUT_OF_SCOPE),
+        ("help me pick a new phone", IntentKind.OUT_OF_SCOPE),
+        ("can you help me please", IntentKind.HELP),
+    ],
+)
+def test_help_with_a_task_of_ones_own_is_refused_not_the_menu(
+    vocabulary, typed, intent
+):
+    assert understand(typed, vocabulary).intent is intent
