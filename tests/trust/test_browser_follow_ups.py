@@ -232,16 +232,17 @@ def test_eight_browser_sessions_of_five_questions_store_forty_turns(tmp_path):
     timeline = f"{_timeline(db)}\n{pages_text}"
     # Nothing is lost, stored twice, out of order or split: one conversation per
     # session, holding the session's five questions in the order they were sent.
-    assert len(stored) == sessions, timeline
-    assert all(_in_order(questions) for questions in stored.values()), timeline
-    assert total == sessions * len(FIVE), timeline
-    assert total == shown_count, timeline  # every question stored is shown
+    assert len(stored) == sessions, f"split or missing conversation\n{timeline}"
+    assert all(_in_order(q) for q in stored.values()), f"order\n{timeline}"
+    assert total == sessions * len(FIVE), f"lost\n{timeline}"
+    assert total == shown_count, f"not shown\n{timeline}"  # every one stored is shown
 
 
 def _shown_questions(pages) -> dict[int, list[int]]:
     """Which of the five questions each page shows, by number."""
     shown = {}
     for number, page in enumerate(pages, 1):
+        settle(page, timeout=240_000)  # the run drawing the last answer has finished
         text = page.get_by_test_id("stMain").inner_text()
         shown[number] = [i + 1 for i, q in enumerate(FIVE) if q in text]
     return shown
