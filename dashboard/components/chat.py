@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import streamlit as st
 
 import cases
 from dashboard import feedback, resources
-from dashboard.components import canvas, pickers
+from dashboard.components import canvas, pickers, transcript
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
 from dashboard.state import SessionKey
@@ -22,22 +22,6 @@ from services.overlay import DrawnBox
 from services.question_queue import PendingQuestion, QuestionQueue, QuestionStatus
 
 
-def _titles(answer_json: Mapping[str, object]) -> list[str]:
-    sections = answer_json.get("sections")
-    if not isinstance(sections, list):
-        return []
-    return [str(s.get("title", "")) for s in sections if isinstance(s, dict)]
-
-
-def _events_text(
-    ctx: PageContext, events: Sequence[cases.AnchorEvent | EngineAnchorEvent]
-) -> str:
-    return ", ".join(
-        f"{e.anchor_id} {ctx.t(f'status.{e.status.value}')}"
-        for e in sorted(events, key=lambda e: e.anchor_id)  # as the store lists them
-    )
-
-
 def _answer_footer(
     ctx: PageContext,
     number: int,
@@ -48,13 +32,11 @@ def _answer_footer(
 ) -> None:
     """Turn, model, latency, what happened to anchors, then the answer's warnings.
 
-    The same for an answer shown as it arrives and for the stored turn, so the page reads
-    the same whether or not another run redraws the transcript.
+    The same texts as the transcript element's footer for the stored turn, so the page
+    reads the same whether or not another run redraws the transcript.
     """
-    parts = [ctx.t("chat.turn", number=number), escape(model), f"{latency_ms:.0f} ms"]
-    if events:
-        parts.append(escape(_events_text(ctx, events)))
-    st.caption(" · ".join(p for p in parts if p))
+    parts = transcript.footer_parts(ctx, number, model, latency_ms, events)
+    st.caption(" · ".join(escape(p) for p in parts))
     for warning in warnings:
         st.caption(f":material/warning: {escape(str(warning))}")
 
@@ -66,8 +48,10 @@ def render_turn(
     *,
     hide_answer: bool = False,
 ) -> None:
-    """Show one stored turn: the question, then the answer with its provenance."""
-    number = turn.index
+    """Show one stored turn as chat messages: the question, then the answer.
+
+    The replay page's form, which may hide the answer for a quiz.
+    """
     with st.chat_message("user"):
         plain(turn.question)
         st.caption(
@@ -81,31 +65,20 @@ def render_turn(
         if hide_answer:
             st.info(ctx.t("quiz.answer_hidden"))
             return
-        st.markdown(answer_markdown(turn.answer_text, _titles(turn.answer_json)))
-        answer = turn.answer_json
-        model = " ".join(
-            str(answer.get(k, "")) for k in ("backend", "model_version")
-        ).strip()
-        warnings = answer.get("warnings")
-        _answer_footer(
-            ctx,
-            number,
-            model,
-            turn.latency_ms,
-            events,
-            warnings if isinstance(warnings, list) else [],
+        shown = transcript.turn_data(ctx, turn, events)
+        st.markdown(
+            answer_markdown(turn.answer_text, transcript.titles(turn.answer_json))
         )
+        st.caption(escape(shown["footer"]))
+        for warning in shown["warnings"]:
+            st.caption(f":material/warning: {escape(warning)}")
 
 
 def render_transcript(
     ctx: PageContext, turns: Sequence[cases.Turn], events: Sequence[cases.AnchorEvent]
 ) -> None:
-    """Show every stored turn of a conversation."""
-    by_turn: dict[int, list[cases.AnchorEvent]] = {}
-    for event in events:
-        by_turn.setdefault(event.turn_index, []).append(event)
-    for turn in turns:
-        render_turn(ctx, turn, by_turn.get(turn.index, []))
+    """Show every stored turn of a conversation, as one element (components/transcript)."""
+    transcript.render(ctx, turns, events, key="case-transcript")
 
 
 # --------------------------------------------------------------------------- question queue
