@@ -11,8 +11,9 @@ folder) side by side, and alternates the measurements between the two: one fresh
 case page on each, then the next; one follow-up on each, then the next. Measurements
 stop as in ``bench_dashboard.py``. The follow-ups continue a conversation of the bench's
 reader (one turn, asked through ``services.workflows`` before the servers start), so
-both trees answer in the same conversation. Prints one JSON line per tree and their
-medians side by side; never an assertion.
+both trees answer in the same conversation. Prints their medians side by side with the
+number of interleaved pairs in which the working tree was faster, then one JSON line per
+tree; never an assertion.
 """
 
 from __future__ import annotations
@@ -65,16 +66,13 @@ def fresh_tab(browser, target: str, messages: int) -> float:
 
 
 def follow_up(page, question: str) -> float:
-    answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
+    answers = page.evaluate(bench.ANSWERS_JS)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     revision = page.evaluate(bench.REVISION_JS)
     t0 = time.perf_counter()
     box.press("Enter")
-    page.wait_for_function(
-        f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length > {answers}",
-        timeout=120_000,
-    )
+    page.wait_for_function(f"() => ({bench.ANSWERS_JS})() > {answers}", timeout=120_000)
     bench.settle(page)
     page.wait_for_function(
         f"() => ({bench.REVISION_JS})() !== {json.dumps(revision)} && ({bench.PAINTED_JS})() > 0",
@@ -174,15 +172,20 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     print(f"load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(
-        f"| measurement (p50, {args.runs} interleaved runs) | working tree | {args.base} |"
+        f"| measurement (p50, {args.runs} interleaved runs) | working tree | {args.base} "
+        "| pairs where the working tree was faster |"
     )
-    print("|---|---|---|")
+    print("|---|---|---|---|")
     for label, samples in (
         ("Case page ready in a fresh browser tab", fresh),
         ("Follow-up question: Enter to answer + overlay drawn", follow),
     ):
-        medians = [statistics.median(samples[name]) for name in trees]
-        print(f"| {label} | {medians[0]:.2f} s | {medians[1]:.2f} s |")
+        ours, theirs = (samples[name] for name in trees)
+        faster = sum(a < b for a, b in zip(ours, theirs, strict=True))
+        print(
+            f"| {label} | {statistics.median(ours):.2f} s "
+            f"| {statistics.median(theirs):.2f} s | {faster} of {len(ours)} |"
+        )
     for name in trees:
         print(
             json.dumps(
