@@ -78,19 +78,3 @@ def answer_markdown(text: str, titles: Iterable[str] = ()) -> str:
             out.append("")
         out.append(block)
     return "\n".join(out)
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table whose cells show exactly what they hold (pipes and markup escaped)."""
-
-    def cell(value: str) -> str:
-        return escape(
-            " ".join(value.split())
-        )  # escape() covers "|", which would end the cell
-
-    lines = [
-        "| " + " | ".join(cell(h) for h in header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)
