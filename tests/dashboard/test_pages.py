@@ -376,7 +376,7 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
     # and the style element that tightens its margin.
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     assert shown_turns(at) == ["user", "assistant"] * 4
-    assert not at.chat_message  # the transcript is one element, not 40
+    assert not at.chat_message  # the transcript is one element, not ~30
     heavy = {
         name: len(at.get(name))
         for name in (
