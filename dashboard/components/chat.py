@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import streamlit as st
@@ -271,21 +271,27 @@ def report_finished(finished: Sequence[PendingQuestion]) -> None:
             feedback.report(item.error)
 
 
-def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
-    """Show the unanswered questions and stream the current answer until all are done.
+def follow(
+    ctx: PageContext,
+    queue: QuestionQueue,
+    shown: Collection[tuple[int, int]] = (),
+) -> list[PendingQuestion]:
+    """Show the questions the transcript does not, and stream answers until all are done.
 
+    ``shown`` holds the (conversation, turn) pairs the transcript above drew. An answer
+    that arrived after the page read its turns is not among them: it is shown here with
+    the questions still waiting, so none is missing from the page while others wait.
     Each answer then stays where its question was, and the finished questions are
     returned (cleared from the queue) so that the page can reload its turns for the
     overlay and scorecard drawn after the transcript. A rerun that the reader starts
     meanwhile stops this loop, never the answers: the next run picks them up.
     """
     queued = queue.items()
-    pending = [item for item in queued if not item.finished]
+    pending = [item for item in queued if not _drawn(item, shown)]
     if not pending:
         if queued:
-            # Answered after this run read its turns and before it got here: nothing on
-            # the page shows them yet and no later event would, so run again; the next
-            # run takes them from the queue and finds them among the stored turns.
+            # Answered after the queue was read and drawn in the transcript: run again,
+            # so the next run takes them from the queue with any answered meanwhile.
             st.rerun()
         return []
     slots = []
@@ -302,6 +308,16 @@ def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
     for item, slot in slots:
         _show_progress(ctx, item, slot)
     return queue.clear_finished()
+
+
+def _drawn(item: PendingQuestion, shown: Collection[tuple[int, int]]) -> bool:
+    """Whether the transcript drew this question's stored turn."""
+    result = item.result
+    return (
+        item.status is QuestionStatus.DONE
+        and result is not None
+        and (item.answered_in, result.index) in shown
+    )
 
 
 def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:
