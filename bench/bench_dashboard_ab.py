@@ -8,7 +8,8 @@ On a shared machine the load changes from one minute to the next, so two runs of
 same demo database (built once by this tree's ``casebook demo``, copied for each server)
 with the working tree and with ``--base`` (exported with ``git archive`` into a temporary
 folder) side by side, and alternates the measurements between the two: one fresh-tab
-case page on each, then the next; one follow-up on each, then the next. Measurements
+case page on each, then the next; one follow-up on each, then the next (each tree goes
+first in every other pair). Measurements
 stop as in ``bench_dashboard.py``. The follow-ups continue a conversation of the bench's
 reader (one turn, asked through ``services.workflows`` before the servers start), so
 both trees answer in the same conversation. Prints their medians side by side with the
@@ -100,6 +101,12 @@ def serve_tree(tree: Path, template: Path, folder: Path) -> tuple[str, object]:
             os.environ["PYTHONPATH"] = saved
 
 
+def in_turn(names: list[str], n: int) -> list[str]:
+    """The trees in the order of pair ``n``: each goes first in every other pair, so
+    neither gains from always following (or leading) the other."""
+    return names if n % 2 == 0 else names[::-1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--base", default="main", help="git ref to compare with")
@@ -144,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name in trees:  # warm each server's caches
                 fresh_tab(browser, targets[name], 2 * seed["turns"])
-            for _ in range(args.runs):
-                for name in trees:
+            for n in range(args.runs):
+                for name in in_turn(list(trees), n):
                     fresh[name].append(
                         fresh_tab(browser, targets[name], 2 * seed["turns"])
                     )
@@ -162,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                 )  # not timed: first question on the page
                 pages[name] = page
             for n in range(1, args.runs + 1):
-                for name in trees:
+                for name in in_turn(list(trees), n):
                     question = bench.FOLLOW_UPS[n % len(bench.FOLLOW_UPS)]
                     follow[name].append(follow_up(pages[name], question))
         finally:
