@@ -224,8 +224,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument(
         "--thorax-sites",
-        action="store_true",
-        help="count retrocardiac and below-dome lung as lung sites",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count retrocardiac and below-dome lung as lung sites (on in the shipped "
+        "card since embedded-vision/10; --no-thorax-sites for the earlier rule)",
     )
     parser.add_argument(
         "--dome-depths",
@@ -248,8 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         changes["roi_dilation_mm"] = args.roi_dilation
     if args.lung_sites_only:
         changes["lung_sites_only"] = True
-    if args.thorax_sites:
-        changes["thorax_sites"] = True
+    if args.thorax_sites is not None:
+        changes["thorax_sites"] = args.thorax_sites
     params = dataclasses.replace(params, **changes)
     cases = load_jsrt_cases(args.data)
     if args.dome_depths:

@@ -55,7 +55,15 @@ from engine.evaluation import (  # noqa: E402
     expected_calibration_error,
     reliability_table,
 )
+from engine.findings import SizeCorrection, SizeMeasure  # noqa: E402
 from engine.nodules import CandidateParams, load_nodule_classifier_spec  # noqa: E402
+from engine.training.lesion_size import (  # noqa: E402
+    LearnedSize,
+    build_descriptors,
+    fit_learned_size,
+    load_descriptors,
+    training_rows,
+)
 from engine.training.nodule_data import (  # noqa: E402
     ScoredImage,
     case_folds,
@@ -69,6 +77,7 @@ from engine.training.nodule_ranker import (  # noqa: E402
     SIZE_FEATURES,
     FilmRecord,
     LogSizeModel,
+    SiteSplitRanker,
     SizeModel,
     best_measurement,
     best_sizes,
@@ -76,10 +85,12 @@ from engine.training.nodule_ranker import (  # noqa: E402
     film_record,
     fit_log_size,
     fit_ranker,
+    fit_site_split,
     fit_size,
     load_records,
     reported,
     save_records,
+    size_measurements,
     torch_cnn,
 )
 
@@ -159,25 +170,48 @@ class FoldFit:
 
     threshold: float
     size: SizeModel
+    mean_size: SizeModel  # the scale of the mean of long and short axes
     log_size: LogSizeModel | None  # the log-space size model (None: too few films)
     area_scale: float  # median true / area-equivalent diameter
+    # ``--learned-size``: the ridge on multi-scale descriptors and the rows it scores
+    # (``engine.training.lesion_size``), and the training films' median diameter, the
+    # constant a size model that knew nothing would give (a reference, not a candidate).
+    learned: LearnedSize | None = None
+    descriptors: dict[str, np.ndarray] | None = None
+    prior_mm: float = math.nan
 
 
 def evaluate_fold(
-    train: list[FilmRecord], held: list[FilmRecord], baseline: bool
+    train: list[FilmRecord],
+    held: list[FilmRecord],
+    baseline: bool,
+    separate_new_sites: bool = False,
+    descriptors: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], FoldFit]:
-    """Scores of the held-out films and what the fold fitted on its training films."""
+    """Scores of the held-out films and what the fold fitted on its training films.
+
+    With ``separate_new_sites`` the ranker is fitted on the earlier lung sites and the
+    retrocardiac and below-dome candidates get their own Platt map
+    (``nodule_ranker.fit_site_split``).
+    """
     if baseline:
         return [r.shipped for r in held], FoldFit(
             threshold=BASELINE_REPORT_SCORE,
             size=SizeModel(
                 slope=1.0, intercept=0.0, ratio_low=1.0, ratio_high=1.0, coverage=0.0
             ),
+            mean_size=SizeModel(
+                slope=1.0, intercept=0.0, ratio_low=1.0, ratio_high=1.0, coverage=0.0
+            ),
             log_size=None,
             area_scale=math.nan,
         )
-    ranker, iso_x, iso_y = fit_ranker(train)
-    train_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in train]
+    if separate_new_sites:
+        split = fit_site_split(train)
+    else:
+        ranker, iso_x, iso_y = fit_ranker(train)
+        split = SiteSplitRanker(ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=None)
+    train_scores = [split.scores(r) for r in train]
     threshold = choose_threshold(train, train_scores, REPORT_FP_PER_NORMAL)
     truth = np.array([r.truth_mm for r in train])
     size = fit_size(
@@ -186,19 +220,26 @@ def evaluate_fold(
         ),
         truth,
     )
+    mean_size = fit_size(size_measurements(train, train_scores, "mean_axes"), truth)
     features = np.array(
         [best_sizes(r, s) for r, s in zip(train, train_scores, strict=True)]
     ).reshape(len(train), len(SIZE_FEATURES))
     area = features[:, SIZE_FEATURES.index("area_diameter_mm")]
     usable = np.isfinite(area) & (truth >= 5) & (truth <= 40) & (area > 0)
-    held_scores = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in held]
+    held_scores = [split.scores(r) for r in held]
     return held_scores, FoldFit(
         threshold=threshold,
         size=size,
+        mean_size=mean_size,
         log_size=fit_log_size(features[:, _LOG_COLUMNS], truth),
         area_scale=float(np.median(truth[usable] / area[usable]))
         if usable.sum() >= 3
         else math.nan,
+        learned=None
+        if descriptors is None
+        else fit_learned_size(*training_rows(train, descriptors)),
+        descriptors=descriptors,
+        prior_mm=float(np.median(truth[np.isfinite(truth)])),
     )
 
 
@@ -206,12 +247,16 @@ _LOG_COLUMNS = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
 
 
 def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
-    """(truth, measured, corrected, low, high, log model, its low, high, area scale)."""
+    """(truth, measured, corrected, low, high, log model, its low, high, area scale,
+    mean-axes scale as the engine reports it, its low, high, learned size, its low,
+    high, the training films' median)."""
     measured = float(record.measured_mm[k])
     low, high = fit.size.interval(measured)
     log_value = log_low = log_high = area_value = math.nan
+    mean_value = mean_low = mean_high = math.nan
     if record.size_features.shape[1] == len(SIZE_FEATURES):
         features = record.size_features[k]
+        mean_value, mean_low, mean_high = _mean_axes_size(features, fit.mean_size)
         area_value = fit.area_scale * features[SIZE_FEATURES.index("area_diameter_mm")]
         chosen = features[_LOG_COLUMNS]
         if fit.log_size is not None and np.isfinite(chosen).all():
@@ -227,7 +272,54 @@ def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
         log_low,
         log_high,
         float(area_value),
+        mean_value,
+        mean_low,
+        mean_high,
+        *_learned_size(record, k, fit, fit.size.correct(measured), (low, high)),
+        fit.prior_mm,
     )
+
+
+def _learned_size(
+    record: FilmRecord,
+    k: int,
+    fit: FoldFit,
+    fallback: float,
+    fallback_interval: tuple[float, float],
+) -> tuple[float, float, float]:
+    """The learned size and its interval; the long-axis scale's where a descriptor is
+    missing (the engine would fall back the same way), NaN without ``--learned-size``."""
+    if fit.learned is None or fit.descriptors is None:
+        return math.nan, math.nan, math.nan
+    row = fit.descriptors[record.case_id][k]
+    if not np.isfinite(row).all():
+        return fallback, *fallback_interval
+    value = float(fit.learned.predict(row[None])[0])
+    return value, *fit.learned.interval(value)
+
+
+def _mean_axes_size(
+    features: np.ndarray, model: SizeModel
+) -> tuple[float, float, float]:
+    """The long axis the engine reports with a mean-axes card, and its interval.
+
+    Goes through ``engine.findings.SizeCorrection`` so the CV scores exactly what
+    ``correct_size`` does at run time (the factor and its bounds).
+    """
+    long_mm = float(features[SIZE_FEATURES.index("long_mm")])
+    short_mm = float(features[SIZE_FEATURES.index("short_mm")])
+    area_mm = float(features[SIZE_FEATURES.index("area_diameter_mm")])
+    if not (np.isfinite(long_mm) and np.isfinite(short_mm) and long_mm > 0):
+        return math.nan, math.nan, math.nan
+    correction = SizeCorrection(
+        slope=model.slope,
+        intercept=model.intercept,
+        ratio_low=model.ratio_low,
+        ratio_high=model.ratio_high,
+        measure=SizeMeasure.MEAN_AXES,
+    )
+    value = long_mm * correction.factor(long_mm, short_mm, area_mm)
+    return value, value * model.ratio_low, value * model.ratio_high
 
 
 def summarise(
@@ -326,7 +418,7 @@ def _ungated(record: FilmRecord, s: np.ndarray, t: float) -> list[int]:
 
 def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
     """Size error on 10-30 mm nodules per estimator, and how 30 mm+ ones come out."""
-    table = np.array(rows, np.float64).reshape(-1, 9)
+    table = np.array(rows, np.float64).reshape(-1, 16)
     inside = table[
         (table[:, 0] >= SIZE_RANGE_MM[0]) & (table[:, 0] <= SIZE_RANGE_MM[1])
     ]
@@ -361,6 +453,10 @@ def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
         "interval_coverage": covered(3, 4),
         "log_model": error(5) | {"interval_coverage": covered(6, 7)},
         "area_scale": error(8),
+        "mean_axes": error(9) | {"interval_coverage": covered(10, 11)},
+        "learned": error(12) | {"interval_coverage": covered(13, 14)},
+        "training_median": error(15),
+        "halves_bias_mm": _halves(inside),
         "at_30mm_or_more": {
             "n": len(large),
             "truth_mean_mm": round(float(large[:, 0].mean()), 1)
@@ -372,8 +468,35 @@ def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
             "log_model_mean_mm": round(float(np.nanmean(large[:, 5])), 1)
             if np.isfinite(large[:, 5]).any()
             else None,
+            "mean_axes_mean_mm": round(float(np.nanmean(large[:, 9])), 1)
+            if np.isfinite(large[:, 9]).any()
+            else None,
+            "learned_mean_mm": round(float(np.nanmean(large[:, 12])), 1)
+            if np.isfinite(large[:, 12]).any()
+            else None,
         },
     }
+
+
+def _halves(inside: np.ndarray) -> dict[str, Any]:
+    """Bias of the long-axis scale and the learned size below and from 20 mm: a size
+    model that pulls every size to the mean is too large below and too small above."""
+    out: dict[str, Any] = {}
+    for name, mask in (
+        ("10-20", inside[:, 0] < 20),
+        ("20-30", inside[:, 0] >= 20),
+    ):
+        part = inside[mask]
+        out[name] = {
+            "n": len(part),
+            "scale": round(float((part[:, 2] - part[:, 0]).mean()), 2)
+            if len(part)
+            else None,
+            "learned": round(float(np.nanmean(part[:, 12] - part[:, 0])), 2)
+            if len(part) and np.isfinite(part[:, 12]).any()
+            else None,
+        }
+    return out
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -412,13 +535,21 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     prepare_s = time.perf_counter() - started
     by_id = {r.case_id: r for r in records}
+    descriptors = None
+    if args.learned_size is not None:
+        build_descriptors(cache, args.learned_size, args.data)
+        descriptors = {
+            r.case_id: load_descriptors(args.learned_size, r) for r in records
+        }
     ordered: list[FilmRecord] = []
     scores: list[np.ndarray] = []
     fits: list[FoldFit] = []
     for f in range(args.folds):
         train = [r for r in records if folds[r.case_id] != f]
         held = [r for r in records if folds[r.case_id] == f]
-        held_scores, fit = evaluate_fold(train, held, args.baseline)
+        held_scores, fit = evaluate_fold(
+            train, held, args.baseline, args.separate_new_sites, descriptors
+        )
         ordered.extend(held)
         scores.extend(held_scores)
         fits.extend([fit] * len(held))
@@ -437,7 +568,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "cnn": "per-fold CNNs of " + " + ".join(str(r) for r in runs)
         if args.cnn_run
         else "shipped nodule_classifier.onnx (trained on cxr-train: optimistic there)",
-        "mode": "baseline (engine before issue 11)" if args.baseline else "ranker",
+        "mode": "baseline (engine before issue 11)"
+        if args.baseline
+        else "ranker, new sites calibrated apart"
+        if args.separate_new_sites
+        else "ranker",
         "folds": args.folds,
         "seconds": {"engine_path": round(prepare_s, 1)},
         "candidates": params.to_dict(),
@@ -451,6 +586,49 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if subset
         else None,
         "films_checked": len(by_id),
+        "per_fold": [
+            _fold_figures(
+                summarise(
+                    [ordered[i] for i in rows],
+                    [scores[i] for i in rows],
+                    [fits[i] for i in rows],
+                    gate,
+                )
+            )
+            for rows in (
+                [i for i, r in enumerate(ordered) if folds[r.case_id] == f]
+                for f in range(args.folds)
+            )
+        ],
+    }
+
+
+def _fold_figures(block: dict[str, Any]) -> dict[str, Any]:
+    """The headline figures of one held-out fold."""
+    size = block["size"]
+    return {
+        "films": block["films"],
+        "nodules": block["nodules"],
+        "sensitivity_at_2fp": block["froc_sensitivity_at_fp"]["2"],
+        "top1_hit_rate": block["top1_hit_rate"],
+        "false_findings_per_normal_film": block["false_findings_per_normal_film"],
+        "size_n": size.get("n", 0),
+        "size_long_axis_scale_mae_bias": [
+            size.get("reported_mae_mm"),
+            size.get("reported_bias_mm"),
+        ],
+        "size_mean_axes_mae_bias": [
+            size.get("mean_axes", {}).get("mae_mm"),
+            size.get("mean_axes", {}).get("bias_mm"),
+        ],
+        "size_learned_mae_bias": [
+            size.get("learned", {}).get("mae_mm"),
+            size.get("learned", {}).get("bias_mm"),
+        ],
+        "size_training_median_mae_bias": [
+            size.get("training_median", {}).get("mae_mm"),
+            size.get("training_median", {}).get("bias_mm"),
+        ],
     }
 
 
@@ -461,8 +639,8 @@ def _candidate_params(args: argparse.Namespace) -> CandidateParams:
         params = replace(params, max_candidates=args.max_candidates)
     if args.lung_sites_only:
         params = replace(params, lung_sites_only=True)
-    if args.thorax_sites:
-        params = replace(params, thorax_sites=True)
+    if args.thorax_sites is not None:
+        params = replace(params, thorax_sites=args.thorax_sites)
     return params
 
 
@@ -492,13 +670,37 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--thorax-sites",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="count retrocardiac and below-dome lung as lung sites (needs heart "
+        "mask); on in the shipped card since embedded-vision/10, so rebuilding the "
+        "earlier runs' records takes --no-thorax-sites",
+    )
+    parser.add_argument(
+        "--separate-new-sites",
         action="store_true",
-        help="count retrocardiac and below-dome lung as lung sites (needs heart mask)",
+        help="with --thorax-sites: fit the ranker on the earlier lung sites and "
+        "calibrate retrocardiac and below-dome candidates apart",
     )
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument(
+        "--learned-size",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also score the learned size (engine.training.lesion_size), fitted in "
+        "each fold; its descriptors are cached in DIR (built from --cache's records)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="ignore the cache")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.separate_new_sites and args.thorax_sites is False:
+        print(
+            "error: --separate-new-sites needs the thorax sites (the new sites exist "
+            "only under that rule)",
+            file=sys.stderr,
+        )
+        return 2
     missing = [d for d in args.data if not (d / "manifest.csv").is_file()]
     if missing:
         print(f"error: no manifest.csv in {missing[0]}", file=sys.stderr)
@@ -521,6 +723,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"    {row['low']:.1f}-{row['high']:.1f} {row['n']:5d} "
                 f"{row['mean_score']:.3f} {row['observed']:.3f}"
             )
+    print("== per held-out fold")
+    for f, figures in enumerate(result["per_fold"]):
+        print(f"  fold {f}: {json.dumps(figures)}")
     print(
         json.dumps(
             {k: result[k] for k in ("command", "date", "machine", "cnn", "mode")}

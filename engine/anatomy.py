@@ -210,6 +210,12 @@ class GridTransform:
         return out
 
 
+# Places where the analysis keeps a finding outside the field as lung (analysis._placed).
+HIDDEN_LUNG = frozenset(
+    {Region.RETROCARDIAC, Region.RIGHT_HEMIDIAPHRAGM, Region.LEFT_HEMIDIAPHRAGM}
+)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Location:
     """Where a point lies, in the words a report uses."""
@@ -220,6 +226,15 @@ class Location:
     lobe: Region | None
     inside_lung: bool
     regions: tuple[Region, ...]
+
+    @property
+    def in_lung(self) -> bool:
+        """In a lung field, or lung the film projects behind the heart or below a dome.
+
+        The analysis marks lung behind the heart or a dome outside the field (so the
+        words say where it hides) and names the place among its regions.
+        """
+        return self.inside_lung or any(r in HIDDEN_LUNG for r in self.regions)
 
     @property
     def zone_region(self) -> Region | None:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from engine.findings import Candidate, LogSizeFit, SizeCorrection
+from engine.findings import Candidate, LogSizeFit, SizeCorrection, SizeMeasure
 
 # The first shipped classifier's 1 and 2 false-positives-per-image points.
 FALLBACK_REPORT_SCORE = 0.088
@@ -17,9 +17,21 @@ FALLBACK_DESCRIBE_SCORE = 0.048
 
 
 def size_correction_from_card(size: dict[str, Any]) -> SizeCorrection:
-    """The ``size`` block of ``nodule_ranker.json``: a scale, or the log-space fit."""
+    """The ``size`` block of ``nodule_ranker.json``: a scale, or the log-space fit.
+
+    ``measure`` names what the scale applies to (``long_axis`` when absent, as in
+    cards written before it existed).
+    """
     log = size.get("log_fit")
+    measure = str(size.get("measure", SizeMeasure.LONG_AXIS.value))
+    if measure not in set(SizeMeasure):
+        raise ValueError(
+            f"nodule_ranker.json size.measure must be one of "
+            f"{sorted(m.value for m in SizeMeasure)}, got {measure!r}; refit the card "
+            "with engine/training/nodule_ranker.py"
+        )
     return SizeCorrection(
+        measure=SizeMeasure(measure),
         slope=float(size["slope"]),
         intercept=float(size["intercept"]),
         ratio_low=float(size["ratio_low"]),

@@ -1036,12 +1036,30 @@ class LogSizeFit:
         return math.exp(self.centre + self.spread * (z - self.mean_z) / self.sd_z)
 
 
+class SizeMeasure(StrEnum):
+    """Which measurement of the contour the size correction scales (``size.measure``)."""
+
+    LONG_AXIS = "long_axis"
+    # The mean of the long and short axes, the "average diameter" of the Fleischner
+    # Society's measuring recommendations (Bankier et al., Radiology 2017): a contour
+    # that runs along a rib edge or a vessel for part of its length stretches its long
+    # axis but hardly its short one.
+    MEAN_AXES = "mean_axes"
+
+
+# The correction is held within this factor of the measured long axis. The low end is
+# half, since the mean of two axes is never below half the long one; the high end keeps
+# a failed contour from being blown up.
+SIZE_FACTOR_RANGE = (0.5, 1.6)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SizeCorrection:
     """Measured size -> JSRT diameter, fitted by cross-validation (nodule_ranker.json).
 
     The half-maximum contour lies inside the edge a reader measures to, so measured
-    sizes run small. ``slope * measured + intercept`` is the corrected diameter, or,
+    sizes run small. ``slope * measured + intercept`` is the corrected diameter, where
+    ``measure`` says what is measured (the long axis, or the mean of both axes), or,
     when ``log_fit`` is set, the log-space estimate from the contour's axes and area;
     the true diameter lay within ``[ratio_low, ratio_high]`` x the corrected one for
     the central 80 % of training nodules.
@@ -1052,9 +1070,10 @@ class SizeCorrection:
     ratio_low: float
     ratio_high: float
     log_fit: LogSizeFit | None = None
+    measure: SizeMeasure = SizeMeasure.LONG_AXIS
 
-    def factor(self, long_mm: float, short_mm: float, area_mm: float) -> float:
-        """How much to scale a finding measured at these sizes (kept within 0.8-1.6).
+    def corrected(self, long_mm: float, short_mm: float, area_mm: float) -> float:
+        """The estimated true diameter in mm, before the factor's bounds.
 
         Args:
             long_mm: the contour's long axis.
@@ -1062,10 +1081,18 @@ class SizeCorrection:
             area_mm: the diameter of the disc with the contour's area.
         """
         if self.log_fit is not None:
-            corrected = self.log_fit.diameter(long_mm, short_mm, area_mm)
-        else:
-            corrected = self.slope * long_mm + self.intercept
-        return float(np.clip(corrected / max(long_mm, 1e-3), 0.8, 1.6))
+            return self.log_fit.diameter(long_mm, short_mm, area_mm)
+        measured = (
+            (long_mm + short_mm) / 2
+            if self.measure is SizeMeasure.MEAN_AXES
+            else long_mm
+        )
+        return self.slope * measured + self.intercept
+
+    def factor(self, long_mm: float, short_mm: float, area_mm: float) -> float:
+        """How much to scale a finding's long axis (kept within SIZE_FACTOR_RANGE)."""
+        corrected = self.corrected(long_mm, short_mm, area_mm)
+        return float(np.clip(corrected / max(long_mm, 1e-3), *SIZE_FACTOR_RANGE))
 
 
 def area_diameter(contour: tuple[Point, ...], mm_per_px: float) -> float:
@@ -1111,6 +1138,13 @@ def correct_size(finding: Finding, correction: SizeCorrection) -> Finding:
             short_axis_mm=round(estimate.short_axis_mm * k, 1),
         )
     long_mm = scaled(finding.long_axis_mm)
+    # Nodule or mass (over 30 mm) follows the size the reader is given.
+    size = (
+        long_mm if long_mm is not None else estimate.long_axis_mm if estimate else None
+    )
+    kind = finding.kind
+    if size is not None:
+        kind = FindingKind.MASS if size > MASS_THRESHOLD_MM else FindingKind.NODULE
     interval = (
         None
         if long_mm is None
@@ -1121,6 +1155,7 @@ def correct_size(finding: Finding, correction: SizeCorrection) -> Finding:
     )
     return replace(
         finding,
+        kind=kind,
         contour=contour,
         bbox=(Box.of_points(contour) if contour else finding.bbox).rounded(),
         long_axis_px=round(finding.long_axis_px * k, 1),

@@ -25,6 +25,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -58,6 +59,7 @@ __all__ = [
     "find_blob_candidates",
     "load_nodule_classifier_spec",
     "load_ranker_spec",
+    "new_lung_sites",
     "prepare_image",
     "site_of",
     "table_scores",
@@ -95,8 +97,9 @@ class CandidateParams:
     # kept there pushed a lung blob (a subtle nodule) off the end of the list.
     lung_sites_only: bool = False
     # Count the retrocardiac lung and the lung below the dome line as lung sites (see
-    # :func:`thorax_sites`; needs the heart mask). Off in the shipped card: in the
-    # issue-11 CV it found more nodules but lowered the top-1 hit rate.
+    # :func:`thorax_sites`; needs the heart mask). On in the shipped card since the
+    # ranker calibrates these sites apart (RankerSpec.new_sites); with one ranker for
+    # all sites the issue-11 CV found more nodules but a lower top-1 hit rate.
     thorax_sites: bool = False
 
     @classmethod
@@ -941,6 +944,24 @@ def classify(
 # ---------------------------------------------------------------------------------------
 
 
+def new_lung_sites(
+    sites: Sequence[str], inputs: npt.NDArray[np.float64]
+) -> npt.NDArray[np.bool_]:
+    """Candidates at lung sites that only the thorax rule admits.
+
+    Retrocardiac and below-dome candidates (:func:`thorax_sites`) that the earlier rule
+    (lung field, its hull, up to ``BASE_RECESS_MM`` below the lowest lung row) left
+    outside. Read from the ranker inputs (``below_base``), so training records and the
+    run time decide it the same way.
+    """
+    below = inputs[:, RANKER_FEATURES.index("below_base")] * 20
+    recess = (below > 0.0) & (below <= BASE_RECESS_MM)
+    thorax = np.array(
+        [s in (Site.RETROCARDIAC.value, Site.BASE.value) for s in sites], bool
+    )
+    return np.asarray(thorax & ~recess, bool)
+
+
 def _lung_sites(prepared: PreparedImage) -> BoolMask:
     """Working-grid pixels whose site is not OUTSIDE (the map form of :func:`site_of`)."""
     lung = (prepared.lung_signed_mm >= -LUNG_EDGE_MM) | (
@@ -1088,6 +1109,10 @@ class RankerSpec:
     iso_y: npt.NDArray[np.float64] = field(repr=False)
     report_score: float
     describe_score: float
+    # Platt (slope, intercept) on the logit for candidates at :func:`new_lung_sites`,
+    # fitted apart from the rest so they do not move the lung fields' ranking; None:
+    # those candidates take the isotonic map like the others.
+    new_sites: tuple[float, float] | None = None
 
     @classmethod
     def from_json(cls, card: dict[str, Any]) -> RankerSpec:
@@ -1111,6 +1136,12 @@ class RankerSpec:
             iso_y=np.array(calibration["y"], np.float64),
             report_score=float(points["report_score"]),
             describe_score=float(points["describe_score"]),
+            new_sites=None
+            if "new_sites" not in card
+            else (
+                float(card["new_sites"]["slope"]),
+                float(card["new_sites"]["intercept"]),
+            ),
         )
 
     def logit(self, inputs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -1119,11 +1150,22 @@ class RankerSpec:
             ((inputs - self.mean) / self.scale) @ self.weights + self.bias, np.float64
         )
 
-    def probability(self, inputs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """Calibrated probability per row (isotonic, linear between its knots)."""
-        return np.asarray(
-            np.interp(self.logit(inputs), self.iso_x, self.iso_y), np.float64
-        )
+    def probability(
+        self,
+        inputs: npt.NDArray[np.float64],
+        new_site: npt.NDArray[np.bool_] | None = None,
+    ) -> npt.NDArray[np.float64]:
+        """Calibrated probability per row (isotonic, linear between its knots).
+
+        Rows flagged in ``new_site`` take the separate Platt map when the card has one.
+        """
+        logit = self.logit(inputs)
+        probability = np.interp(logit, self.iso_x, self.iso_y)
+        if self.new_sites is not None and new_site is not None and new_site.any():
+            slope, intercept = self.new_sites
+            platt = 1 / (1 + np.exp(-(slope * logit + intercept)))
+            probability = np.where(new_site, platt, probability)
+        return np.asarray(probability, np.float64)
 
 
 RANKER_NAME = "nodule_ranker"
@@ -1143,7 +1185,8 @@ def table_scores(
 ) -> npt.NDArray[np.float64]:
     """Each candidate's reported score: the ranker's probability, else the Platt CNN."""
     if ranker is not None:
-        return ranker.probability(table.inputs)
+        sites = [site.value for site in table.sites]
+        return ranker.probability(table.inputs, new_lung_sites(sites, table.inputs))
     spec = load_nodule_classifier_spec()
     return np.asarray(
         1

@@ -285,7 +285,7 @@ def reading_problems(film: DemoFilm, analysis: ImageAnalysis) -> tuple[str, ...]
     A phantom is drawn, not photographed: the learned models may not read it at all. Its
     reading must hold an adult CTR (a value outside 0.3-0.8 is a failed outline), find
     every nodule drawn (a film shown for its nodule must not answer "not found") and
-    report nothing outside the lungs.
+    report nothing outside the lungs (lung behind the heart or a dome is lung).
     """
     if film.phantom is None:
         return ()
@@ -309,7 +309,7 @@ def reading_problems(film: DemoFilm, analysis: ImageAnalysis) -> tuple[str, ...]
             for f in reported
         ):
             problems.append(f"the {nodule.diameter_mm:.0f} mm nodule is not found")
-    outside = sum(not f.location.inside_lung for f in reported)
+    outside = sum(not f.location.in_lung for f in reported)
     if outside:
         problems.append(f"{outside} finding(s) reported outside the lungs")
     return tuple(problems)

@@ -139,7 +139,11 @@ def score(item: Utterance, vocabulary: Vocabulary | None = None) -> Outcome:
         utterance=item,
         got=got,
         wrong=wrong,
-        help_but_named=query.intent is IntentKind.HELP and query.names_something,
+        # "how do I ask you about a nodule" wants the menu's examples: not a named
+        # question answered with the menu
+        help_but_named=query.intent is IntentKind.HELP
+        and query.names_something
+        and not query.asks_how_to_ask,
     )
 
 

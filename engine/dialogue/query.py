@@ -17,7 +17,13 @@ from typing import Any
 
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
-from engine.intents import Intent, IntentKind, anchor_pattern, parse_intent
+from engine.intents import (
+    Intent,
+    IntentKind,
+    anchor_ids_in,
+    anchor_pattern,
+    parse_intent,
+)
 from kernel import Language
 from ontology import AnatomyMention, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
@@ -65,7 +71,7 @@ _ZH_ORDINAL = re.compile(
 # "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
 # a bare "#2" is an anchor's name, but a number on the list is a position in it
 _EN_NUMBER = re.compile(
-    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|item|entry)\s*"
+    r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|mass|opacity|item|entry)\s*#?\s?"
     r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
     r"(?!\s*(?:mm|cm|o'?clock))"
     r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
@@ -92,6 +98,15 @@ _EN_ANCHOR = re.compile(
     r"|seems|bigger|larger|smaller|calcified|margins?|size|which|please|pls|then|too|again)"
     r"(?![a-z])))"
 )
+# 野 of a zone typed as a character of the same sound after a side or lung: "中夜", "下页",
+# and "下也" where 也 ("also") cannot stand ("右肺下也有没有结节" reads lower zone either way);
+# "肺中也有" ("in the lung too") keeps its 也
+_ZONE_SLIP = re.compile(
+    r"(?:(?<=[左右两双肺那看])|(?<![\u4e00-\u9fff]))"
+    r"([上中下])(?:[夜页业叶](?=[内中外]带)|[夜页业]|(?<=[肺右左]下)也)"
+)
+# 那个 for 哪个 (the same sound) between two anchors asked which is bigger: "A1和A2那个大"
+_WHICH_SLIP = re.compile(r"那一?个(?=(?:更|要|比较|稍微)?[大小远近圆密](?![的点些]))")
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
@@ -197,6 +212,17 @@ class Query:
         )
 
     @property
+    def asks_how_to_ask(self) -> bool:
+        """Help asked about the assistant itself, whatever it names.
+
+        "how do I ask you about a nodule": the nodule is the subject of a question still
+        to come, not asked now.
+        """
+        if self.intent is not IntentKind.HELP:
+            return False
+        return load_phrases().cue("help_how_to_ask").find(self.text) is not None
+
+    @property
     def sized(self) -> bool:
         """Whether the question bounds the findings' size ("anything under 5 mm?")."""
         return self.min_mm is not None or self.max_mm is not None
@@ -268,9 +294,13 @@ def understand(
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
+    text = _ZONE_SLIP.sub(r"\1野", text)  # "右肺中夜", "右肺下也有没有": the zone's 野
+    if len(anchor_pattern().findall(text)) >= 2:
+        text = _WHICH_SLIP.sub("哪个", text)  # "A1和A2那个大": which of the two
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     previous = None if state is None else state.previous
+    text = _stepped_zone(text, previous)  # "再往下呢" after 中野: the lower zone
     bound = _bound(text, previous)
     if bound and (bound.modifies or not _asked_of_subject(bound, phrases)):
         text = bound.text
@@ -294,7 +324,7 @@ def understand(
         mentions=tuple(mentions),
         signs=tuple(signs),
         profile=None if profile is None else str(profile.id),
-        anchors=tuple(dict.fromkeys(cue.anchor_ids)),
+        anchors=_anchors(cue.anchor_ids, text),
         ordinals=_ordinals(text),
         min_mm=bound.min_mm,
         max_mm=bound.max_mm,
@@ -328,6 +358,61 @@ def understand(
     if previous is not None:
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+# A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",
+# "one zone down?", "and the zone above"
+_ZONE_STEP = re.compile(
+    r"(?:再|更)?往(?P<zh>[上下])(?![说讲写聊念读做])(?:一(?:个|点))?(?:的?肺?野)?"
+    r"|(?:再|更)(?P<zh2>[上下])面(?:一(?:个|点))?(?:的?肺?野)?"
+    r"|(?P<zh3>[上下])一(?:个)?(?:的?肺?野)"
+    r"|(?<![a-z])(?:(?:one|a) zone (?P<en>up|down|higher|lower)"
+    r"|(?:the )?(?:next )?zone (?P<en2>above|below|up|down)"
+    r"|(?:one|a) (?P<en3>up|down)|(?:go|move|step) (?P<en4>up|down)(?: (?:a|one) zone)?)"
+    r"(?![a-z])",
+    re.IGNORECASE,
+)
+_ZONE_NAMED = re.compile(
+    r"[上中下]肺?野|肺尖|肺底|(?<![a-z])(?:upper|mid|middle|lower|apex|apical|base|basal)(?![a-z])",
+    re.IGNORECASE,
+)
+_ZONES = ("upper", "middle", "lower")
+_ZONE_WORD = {"upper": "上野", "middle": "中野", "lower": "下野"}
+
+
+def _stepped_zone(text: str, previous: TurnRecord | None) -> str:
+    """The question with a step up or down said as the zone it reaches."""
+    zone = None if previous is None else previous.query.zone
+    match = _ZONE_STEP.search(text) if zone else None
+    if match is None or zone is None:
+        return text
+    if _ZONE_NAMED.search(text[: match.start()] + " " + text[match.end() :]):
+        return text  # "往上一点 上野": the zone named is meant
+    said = next(g for g in match.groups() if g).lower()
+    step = -1 if said in ("上", "up", "higher", "above") else 1
+    reached = _ZONES.index(zone) + step
+    if not 0 <= reached < len(_ZONES):
+        return text  # nothing above the upper zone or below the lower one
+    return text[: match.start()] + _ZONE_WORD[_ZONES[reached]] + text[match.end() :]
+
+
+def _anchors(named: Sequence[str], text: str) -> tuple[str, ...]:
+    """The anchors named, less a "#N" said as a place on the list.
+
+    "lesion #5", "#4 on that list" are positions, not anchors A5 and A4.
+    """
+    positions = {
+        f"A{_number(m.group(1) or m.group(2))}"
+        for m in _EN_NUMBER.finditer(text.lower())
+        if "#" in m.group(0)
+    }
+    if not positions:
+        return tuple(dict.fromkeys(named))
+    written = set(anchor_ids_in(_HASH.sub(" ", text)))
+    return tuple(a for a in dict.fromkeys(named) if a not in positions or a in written)
+
+
+_HASH = re.compile(r"#\s?\d+")
 
 
 def _kind_of_list(q: Query, previous: TurnRecord) -> Query:
@@ -591,8 +676,10 @@ def _slots(
 ) -> dict[str, Any]:
     """Every slot the words say, whatever the intent cue: a place word anywhere constrains."""
     slots = {**_place_slots(text, mentions, phrases), **_word_slots(text, phrases)}
-    if slots["attribute"] == "size" and slots["hilum"] and _FROM.search(text):
-        # "A2 from R hilum how many cm": a size measured to a hilum is a distance
+    landmark = slots["hilum"] or _LANDMARK.search(text)
+    if slots["attribute"] == "size" and landmark and _FROM.search(text):
+        # "A2 from R hilum how many cm", "A2 to chest wall in cm": a size measured to a
+        # landmark is a distance
         slots["attribute"] = "distance"
     pair = len(anchor_pattern().findall(text)) >= 2
     between = _BETWEEN.search(text) and not _SIZE_WORD.search(text)
@@ -609,6 +696,12 @@ _BETWEEN = re.compile(
 # a size said in words ("size difference between A1 and A2"): the sizes, not the gap
 _SIZE_WORD = re.compile(
     r"size|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
+)
+# the fixed structures a lesion's distance is measured to, besides a hilum
+_LANDMARK = re.compile(
+    r"胸壁|胸膜|膈|纵隔|心缘|叶间裂|(?<![a-z])(?:chest wall|pleura\w*|(?:hemi)?diaphragm"
+    r"|mediastin\w*|(?:heart|cardiac) border|fissure|costal margin)(?![a-z])",
+    re.IGNORECASE,
 )
 # "from", "to", 离, 距, 到, 至: a value measured between two things
 _FROM = re.compile(r"(?<![a-z])(?:from|to)(?![a-z])|[离距到至]", re.IGNORECASE)
@@ -651,7 +744,91 @@ def _place_slots(
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
+    return _after_premise(slots, text, mentions, phrases)
+
+
+def _after_premise(
+    slots: dict[str, Any], text: str, mentions: list[AnatomyMention], phrases: Phrases
+) -> dict[str, Any]:
+    """The place slots once a side stated before the question is taken into account."""
+    stated, question = _asked_after_premise(text, mentions, phrases)
+    if stated is None:
+        return slots
+    # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
+    slots["side"], slots["other_side"] = stated, False
+    if slots["hilum"] and phrases.cue("hilum").find(question):
+        # "a mass in the right hilar region; the contralateral hilum?"
+        slots["hilum"], slots["side"] = stated, None
     return slots
+
+
+# Where a statement ends and a question begins: a clause break, or a statement's own words
+# ("右边已经看到气胸了 那对侧有没有", "the left lung has a nodule ... the opposite lung")
+_CLAUSE_BREAK = re.compile(
+    r"[，,。;；!！]|(?<!\d)/(?!\d)|\.(?!\d)|\s[-–—]+\s|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
+)
+_STATEMENT = re.compile(
+    r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
+    r"|found|noted|seen|present|visible|given|since|besides|apart from|aside from|other than"
+    r")(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _asked_after_premise(
+    text: str, mentions: list[AnatomyMention], phrases: Phrases
+) -> tuple[str | None, str]:
+    """The side a question asks about after stating what one side holds.
+
+    "左肺上野有个结节，对侧同一位置有没有", "There's consolidation in the right lung.
+    Anything similar on the other side?": the side opposite the stated one. "左侧有积液，
+    右侧有吗": the side the last clause names. A statement only: "左边有没有积液，右边呢"
+    asks of both; "右侧镜像位置呢" (nothing stated) names the side it means.
+    """
+    other = phrases.cue("other_side").find(text)
+    cut = text.lower().find(other) if other else _last_break(text)
+    if cut <= 0:
+        return None, ""
+    premise, question = text[:cut], text[cut:]
+    # the statement ends at its last break ("... lower zone. Does the opposite lung")
+    said = premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
+    if not _states(said, phrases) or phrases.cue("yes_no").find(said):
+        return None, question
+    if "?" in said or "？" in said:
+        return None, question
+    stated = _sides_in(premise, [m for m in mentions if m.end <= cut], phrases)
+    if len(stated) != 1:
+        return None, question
+    if other:
+        return _opposite(stated[0]), question
+    asked = _sides_in(question, [m for m in mentions if m.start >= cut], phrases)
+    return (asked[0] if len(asked) == 1 and asked != stated else None), question
+
+
+_TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+
+
+def _states(said: str, phrases: Phrases) -> bool:
+    """Whether words say what is there: a statement's verb, or a finding named.
+
+    "右侧肋膈角变钝了 左侧呢", "右肺结节 左肺呢": the first clause states.
+    """
+    return bool(_STATEMENT.search(said)) or (
+        _first("kind", phrases.kind_order, said, phrases) is not None
+    )
+
+
+def _last_break(text: str) -> int:
+    """Where the last clause starts (after its break), or -1 for one clause."""
+    body = _TRAILING.sub("", text)  # a break that ends the text starts no clause
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(body)]
+    return breaks[-1] if breaks else -1
+
+
+def _sides_in(text: str, mentions: list[AnatomyMention], phrases: Phrases) -> list[str]:
+    sides = {m.side.value for m in mentions if m.side is not None}
+    sides |= {s for s in ("right", "left") if phrases.cue(f"side_{s}").find(text)}
+    return sorted(sides & {"right", "left"})
 
 
 def _names_hilum(mentions: list[AnatomyMention]) -> bool:
@@ -685,6 +862,11 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
+    most = _ZH_MOST.search(text)
+    if superlative is None and most:
+        # "最dodgy的那个", "最concerning": 最 before an English word is "most" before it
+        said = f"most {most.group(1).lower()}"
+        superlative = _first("superlative", phrases.superlative_order, said, phrases)
     if superlative is not None and attribute == "size":
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
@@ -706,6 +888,7 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     }
 
 
+_ZH_MOST = re.compile(r"最\s*([A-Za-z][A-Za-z-]+)")
 # The nouns that name a look of a lesion outright ("形态", "shape", "边缘", "margins"): named
 # so, it is what is asked, whatever example values follow ("形态怎样 圆的还是分叶的", where
 # 分叶 alone would be a margin)
@@ -890,6 +1073,9 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
+    how_to_ask = phrases.cue("help_how_to_ask").find(q.text) is not None
+    if how_to_ask and q.intent is not IntentKind.COMPARE:
+        return True  # "how do I ask you about a nodule": the nodule is not asked yet
     if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
@@ -917,13 +1103,24 @@ def _unknown_request(q: Query, phrases: Phrases) -> bool:
     A request in words ("tell me a joke", "能上班吗") that names nothing the engine
     knows and is not a greeting, thanks, a request for help or a follow-up.
     """
-    if q.names_something or q.other_side or phrases.cue("help_request").find(q.text):
+    helped = phrases.cue("help_request").find(q.text) and not _HELP_WITH.search(q.text)
+    if q.names_something or q.other_side or helped:
         return False
     if phrases.cue("ellipsis").find(q.text):
         return False  # "上面呢", "what about on the other side": a follow-up
     words = re.findall(r"[A-Za-z]+", q.text)
     chinese = re.findall(r"[\u3400-\u9fff]", q.text)
     return len(words) >= 2 or len(chinese) >= 3
+
+
+# help asked with a task of one's own ("help me plan my holiday", "帮我订张机票"): the task
+# is the request, and one that names nothing on the film is refused, not met with the menu
+_HELP_WITH = re.compile(
+    r"(?<![a-z])help (?:me |us )?(?:to )?(?:with|on|plan|book|do|fix|choose|pick|buy|sell"
+    r"|file|fill|cook|learn|study|prepare|organi[sz]e|pack|move|pay)(?![a-z])"
+    r"|帮(?:我|忙)(?:订|买|卖|算|选|挑|规划|安排|计划|翻译|改|填|报|交|付|做饭|搬)",
+    re.IGNORECASE,
+)
 
 
 def _refusal(q: Query, intent: IntentKind, phrases: Phrases) -> str | None:
@@ -1069,7 +1266,7 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
 
 def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
     """A list or a yes/no asked in other words: which ones, whether any, one place alone."""
-    if _lists_which(q, phrases):
+    if _lists_which(q, phrases) or _names_findings(q, phrases):
         return IntentKind.LIST
     if _asks_existence(q, phrases):
         return IntentKind.PRESENCE
@@ -1098,7 +1295,7 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
 
     Not yes or no: which ones there are, listed. "show me what you found" is no place question.
     """
-    if q.attribute is not None or q.anchors or q.ordinals or q.superlative:
+    if q.anchors or q.ordinals or q.superlative or not _lists_in_place(q):
         return False
     if phrases.cue("which_ones").find(q.text) is None:
         return False
@@ -1108,6 +1305,60 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
 
 
 _FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
+
+
+def _lists_in_place(q: Query) -> bool:
+    """No attribute asked, or "sit in" / "are located in" a place named: which are there.
+
+    "which masses sit in the left lung" lists; "which zone is the mass in" asks a place.
+    """
+    if q.attribute is None:
+        return True
+    return (
+        q.attribute == "location" and q.names_place and not _ASKS_PLACE.search(q.text)
+    )
+
+
+# words that ask for a place itself, not for what a named place holds
+_ASKS_PLACE = re.compile(
+    r"哪里|哪儿|在哪|位置|哪[侧边叶个]|(?<![a-z])(?:where|which (?:zone|lobe|side|lung|part))",
+    re.IGNORECASE,
+)
+
+
+def _names_findings(q: Query, phrases: Phrases) -> bool:
+    """Findings named as a noun phrase, as one types a search: the ones that fit, listed.
+
+    "左肺中野外带大于半厘米的结节", "nodules in the outer third of both lungs", "1-2cm之间的
+    lesion": a kind with a place or a size bound and nothing else asked, no yes or no, no
+    question mark ("nodules over 1 cm?" asks whether any are there).
+    """
+    if q.kind not in _FOCAL or not (q.names_place or q.sized):
+        return False
+    if q.attribute or q.anchors or q.ordinals or q.superlative:
+        return False
+    if q.intent not in _NOUN_PHRASE or q.cue.explain or _ASKED.search(q.text):
+        return False
+    # "lesions that are 15 mm or more": a relative "that" points at nothing
+    text = _RELATIVE.sub(" ", q.text)
+    asked = ("yes_no", "existential", "wh_question", "demonstrative")
+    return not any(phrases.cue(name).find(text) for name in asked)
+
+
+# what the cue words make of a noun phrase: nothing asked, or a sign's name alone
+_NOUN_PHRASE = frozenset(
+    {
+        IntentKind.SCREENING,
+        IntentKind.HELP,
+        IntentKind.PRESENCE,
+        IntentKind.EXPLAIN_SIGN,
+    }
+)
+_RELATIVE = re.compile(
+    r"(?<![a-z])(?:that|which)(?= (?:are|is|were|was|measure))", re.I
+)
+# a question mark, or words that make a noun phrase a question or a statement
+_ASKED = re.compile(r"[?？]|(?<![a-z])(?:i|we|you|there)(?![a-z])|有|见|没|是|呢", re.I)
 
 
 def _lists_described(q: Query) -> bool:
@@ -1442,7 +1693,8 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
         if names_lung:
             place["zone"] = place["band"] = None
     if q.zone is not None:
-        place["zone"], place["band"], place["lobe"] = q.zone, None, None
+        # "那下野" after "右肺中野外带有没有": the band runs through every zone, so it stays
+        place["zone"], place["lobe"] = q.zone, None
     if q.band is not None:
         place["band"] = q.band
     if q.hilum is not None:

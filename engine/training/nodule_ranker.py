@@ -34,7 +34,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +49,7 @@ from engine.nodules import (
     candidate_table,
     extract_patches,
     load_nodule_classifier_spec,
+    new_lung_sites,
     view_transforms,
 )
 from engine.training.nodule_data import NoduleCase, hit_radius_px
@@ -60,15 +61,20 @@ __all__ = [
     "FilmRecord",
     "LogSizeModel",
     "Ranker",
+    "SiteSplitRanker",
     "SizeModel",
+    "best_mean_axes",
     "best_sizes",
+    "earlier_sites",
     "film_record",
     "fit_isotonic",
     "fit_log_size",
     "fit_logistic",
     "fit_ranker",
+    "fit_site_split",
     "fit_size",
     "main",
+    "size_measurements",
 ]
 
 Floats = npt.NDArray[np.float64]
@@ -434,6 +440,66 @@ def _stack(
     return inputs, labels, sites
 
 
+def earlier_sites(record: FilmRecord) -> FilmRecord:
+    """The record with the sites of the rule before the thorax sites.
+
+    Candidates at :func:`engine.nodules.new_lung_sites` become ``outside``; the rest
+    keep their site (the lung field, its hull, the shallow recess: what the ranker was
+    fitted on before the lung behind the heart and below the domes counted).
+    """
+    new = new_lung_sites(record.site, record.inputs)
+    return replace(
+        record,
+        site=tuple(
+            "outside" if n else s for s, n in zip(record.site, new, strict=True)
+        ),
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteSplitRanker:
+    """A ranker fitted on the earlier sites, with a Platt map for the new ones."""
+
+    ranker: Ranker
+    iso_x: Floats
+    iso_y: Floats
+    new_sites: tuple[float, float] | None  # Platt (slope, intercept) on the logit
+
+    def scores(self, record: FilmRecord) -> Floats:
+        """Calibrated score of each candidate of ``record``."""
+        logit = self.ranker.logit(record.inputs)
+        probability = np.interp(logit, self.iso_x, self.iso_y)
+        if self.new_sites is None:
+            return np.asarray(probability, np.float64)
+        slope, intercept = self.new_sites
+        platt = 1 / (1 + np.exp(-(slope * logit + intercept)))
+        new = new_lung_sites(record.site, record.inputs)
+        return np.asarray(np.where(new, platt, probability), np.float64)
+
+
+def fit_site_split(records: list[FilmRecord]) -> SiteSplitRanker:
+    """Fit the ranker on the earlier sites and calibrate the new sites apart.
+
+    The ranker and its isotonic map see only candidates at the earlier lung sites, so
+    the lung fields' ranking is the one it had before; candidates at the new sites
+    (retrocardiac, below the dome) get a Platt map of the same logit fitted on their
+    own hits, since their base rate differs. Records need thorax-site labels.
+    """
+    ranker, iso_x, iso_y = fit_ranker([earlier_sites(r) for r in records])
+    logits = [ranker.logit(r.inputs) for r in records]
+    new = [new_lung_sites(r.site, r.inputs) for r in records]
+    x = np.concatenate([lg[n] for lg, n in zip(logits, new, strict=True)])
+    y = np.concatenate([r.hit[n] for r, n in zip(records, new, strict=True)])
+    if y.sum() < 2 or (~y).sum() < 2:
+        return SiteSplitRanker(ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=None)
+    platt = fit_logistic(x[:, None], y)
+    slope = float(platt.weights[0] / platt.scale[0])
+    intercept = float(platt.bias - platt.mean[0] * slope)
+    return SiteSplitRanker(
+        ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=(slope, intercept)
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class SizeModel:
     """Corrected diameter ``slope * measured + intercept`` and its ratio interval."""
@@ -589,6 +655,25 @@ def best_measurement(record: FilmRecord, scores: Floats) -> float:
     return float(record.measured_mm[k])
 
 
+def best_mean_axes(record: FilmRecord, scores: Floats) -> float:
+    """The mean of the long and short axes at the best-scoring measured hit, or NaN.
+
+    What :class:`engine.findings.SizeMeasure` ``MEAN_AXES`` scales.
+    """
+    sizes = best_sizes(record, scores)
+    long_mm = sizes[SIZE_FEATURES.index("long_mm")]
+    short_mm = sizes[SIZE_FEATURES.index("short_mm")]
+    return float((long_mm + short_mm) / 2)
+
+
+def size_measurements(
+    records: list[FilmRecord], scores: list[Floats], measure: str
+) -> Floats:
+    """Each film's measurement at its best-scoring measured hit, for :func:`fit_size`."""
+    pick = best_mean_axes if measure == "mean_axes" else best_measurement
+    return np.array([pick(r, s) for r, s in zip(records, scores, strict=True)])
+
+
 # ------------------------------------------------------------------------ the cache
 
 
@@ -659,14 +744,21 @@ def ranker_card(
     size: SizeModel,
     provenance: dict[str, Any],
     log_size: LogSizeModel | None = None,
+    measure: str = "long_axis",
+    new_sites: tuple[float, float] | None = None,
 ) -> dict[str, Any]:
     """The JSON that :class:`engine.nodules.RankerSpec` reads.
 
     With ``log_size`` the size block carries the log-space fit, and its interval
-    replaces the scale's.
+    replaces the scale's. ``measure`` is what the scale applies to
+    (:class:`engine.findings.SizeMeasure`).
     """
     size_block: dict[str, Any] = {
-        "diameter": "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+        "diameter": "mean of the measured contour's long and short axes, scaled to "
+        "the JSRT maximum diameter, mm"
+        if measure == "mean_axes"
+        else "long axis of the measured contour, mm (JSRT gives the maximum diameter)",
+        "measure": measure,
         "slope": round(size.slope, 6),
         "intercept": round(size.intercept, 6),
         "ratio_low": round(size.ratio_low, 6),
@@ -711,8 +803,19 @@ def ranker_card(
         "size": size_block,
         "training": provenance,
     }
+    if new_sites is not None:
+        body["new_sites"] = {
+            "kind": "Platt map of the ranker logit for candidates the thorax rule "
+            "alone admits (retrocardiac, below the dome), fitted on their own hits",
+            "slope": round(new_sites[0], 6),
+            "intercept": round(new_sites[1], 6),
+        }
+    # The size block and the new sites' map are part of what the card answers, so a
+    # new fit of either is a new version even when the ranker's weights are the same.
     digest = hashlib.sha256(
-        json.dumps(body["model"], sort_keys=True).encode()
+        json.dumps(
+            [body["model"], body["size"], body.get("new_sites")], sort_keys=True
+        ).encode()
     ).hexdigest()[:12]
     return {"version": f"1.0+{digest}", **body}
 
@@ -770,6 +873,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, required=True, help="nodule_ranker.json")
     parser.add_argument(
+        "--separate-new-sites",
+        action="store_true",
+        help="fit the ranker on the earlier lung sites and calibrate retrocardiac and "
+        "below-dome candidates apart (records built with --thorax-sites)",
+    )
+    parser.add_argument(
+        "--size-measure",
+        choices=("long_axis", "mean_axes"),
+        default="long_axis",
+        help="what the size scale applies to: the contour's long axis, or the mean "
+        "of its long and short axes",
+    )
+    parser.add_argument(
         "--log-size",
         action="store_true",
         help="size by the log-space fit (records need size features)",
@@ -783,17 +899,19 @@ def main(argv: list[str] | None = None) -> int:
     digest = hashlib.sha256()
     for path in files:
         digest.update(path.read_bytes())
-    ranker, iso_x, iso_y = fit_ranker(records)
-    probabilities = [np.interp(ranker.logit(r.inputs), iso_x, iso_y) for r in records]
+    if args.separate_new_sites:
+        split = fit_site_split(records)
+    else:
+        fitted, knots_x, knots_y = fit_ranker(records)
+        split = SiteSplitRanker(
+            ranker=fitted, iso_x=knots_x, iso_y=knots_y, new_sites=None
+        )
+    ranker, iso_x, iso_y = split.ranker, split.iso_x, split.iso_y
+    probabilities = [split.scores(r) for r in records]
     report = choose_threshold(records, probabilities, REPORT_FP_PER_NORMAL)
     describe = min(report, 0.05)
     size = fit_size(
-        np.array(
-            [
-                best_measurement(r, p)
-                for r, p in zip(records, probabilities, strict=True)
-            ]
-        ),
+        size_measurements(records, probabilities, args.size_measure),
         np.array([r.truth_mm for r in records]),
     )
     log_size = None
@@ -817,6 +935,8 @@ def main(argv: list[str] | None = None) -> int:
         describe_score=describe,
         size=size,
         log_size=log_size,
+        measure=args.size_measure,
+        new_sites=split.new_sites,
         provenance={
             "films": len(records),
             "nodules": sum(r.has_nodule for r in records),

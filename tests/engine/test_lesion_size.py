@@ -178,7 +178,7 @@ def test_a_size_correction_scales_the_contour_and_gives_an_interval():
     r0 = max(math.dist(p, finding.center) for p in finding.contour)
     r1 = max(math.dist(p, corrected.center) for p in corrected.contour)
     assert r1 == pytest.approx(r0 * k, rel=0.02)
-    # A wild correction is held within 0.8-1.6 of what was measured.
+    # A wild correction is held within 0.5-1.6 of what was measured.
     wild = replace(correction, intercept=100.0)
     assert correct_size(finding, wild).long_axis_mm == pytest.approx(
         finding.long_axis_mm * 1.6, abs=0.1
@@ -187,7 +187,7 @@ def test_a_size_correction_scales_the_contour_and_gives_an_interval():
 
 def test_a_log_size_fit_sets_the_corrected_size_from_the_axes_and_area():
     from engine.detection import size_correction_from_card
-    from engine.findings import area_diameter, correct_size
+    from engine.findings import SIZE_FACTOR_RANGE, area_diameter, correct_size
 
     finding = _measure(20.0, "gaussian", "right mid zone", 0.2)
     # log d = log(area diameter) + log 1.2: the fit reads the area, not the long axis.
@@ -208,8 +208,9 @@ def test_a_log_size_fit_sets_the_corrected_size_from_the_axes_and_area():
     mm_per_px = finding.long_axis_mm / finding.long_axis_px
     area = area_diameter(finding.contour, mm_per_px)
     assert 0.8 * finding.long_axis_mm < area < 1.05 * finding.long_axis_mm
+    low_k, high_k = SIZE_FACTOR_RANGE
     expected = float(
-        np.clip(1.2 * area, 0.8 * finding.long_axis_mm, 1.6 * finding.long_axis_mm)
+        np.clip(1.2 * area, low_k * finding.long_axis_mm, high_k * finding.long_axis_mm)
     )
     assert corrected.long_axis_mm == pytest.approx(expected, abs=0.15)
     low, high = corrected.diameter_interval_mm
@@ -218,3 +219,50 @@ def test_a_log_size_fit_sets_the_corrected_size_from_the_axes_and_area():
     # Without the log fit the card's scale applies (slope 1: the size is kept).
     plain = size_correction_from_card({k: v for k, v in card.items() if k != "log_fit"})
     assert correct_size(finding, plain).long_axis_mm == finding.long_axis_mm
+
+
+def test_a_mean_axes_card_scales_the_mean_of_both_axes():
+    from engine.detection import size_correction_from_card
+    from engine.findings import correct_size
+
+    finding = _measure(20.0, "gaussian", "right mid zone", 0.2)
+    card = {"slope": 1.2, "intercept": 0.0, "ratio_low": 0.8, "ratio_high": 1.25}
+    long_mm, short_mm = finding.long_axis_mm, finding.short_axis_mm
+    corrected = correct_size(
+        finding, size_correction_from_card(card | {"measure": "mean_axes"})
+    )
+    assert corrected.long_axis_mm == pytest.approx(
+        1.2 * (long_mm + short_mm) / 2, abs=0.1
+    )
+    # Cards written before `measure` existed scale the long axis.
+    plain = correct_size(finding, size_correction_from_card(card))
+    assert plain.long_axis_mm == pytest.approx(1.2 * long_mm, abs=0.1)
+
+
+def test_a_card_with_an_unknown_size_measure_is_refused():
+    from engine.detection import size_correction_from_card
+
+    card = {"slope": 1.0, "intercept": 0.0, "ratio_low": 0.8, "ratio_high": 1.2}
+    with pytest.raises(ValueError, match=r"size\.measure must be one of"):
+        size_correction_from_card(card | {"measure": "area"})
+
+
+def test_nodule_or_mass_follows_the_corrected_size():
+    from engine.findings import SizeCorrection, correct_size
+
+    finding = _measure(28.0, "flat", "right mid zone", 0.2)
+    assert finding.kind is FindingKind.NODULE
+    assert finding.long_axis_mm is not None
+    grow = (MASS_THRESHOLD_MM + 3) / finding.long_axis_mm
+    larger = correct_size(
+        finding,
+        SizeCorrection(slope=grow, intercept=0.0, ratio_low=0.8, ratio_high=1.2),
+    )
+    assert larger.long_axis_mm > MASS_THRESHOLD_MM
+    assert larger.kind is FindingKind.MASS
+    smaller = correct_size(
+        larger,
+        SizeCorrection(slope=0.8, intercept=0.0, ratio_low=0.8, ratio_high=1.2),
+    )
+    assert smaller.long_axis_mm < MASS_THRESHOLD_MM
+    assert smaller.kind is FindingKind.NODULE

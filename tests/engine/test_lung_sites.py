@@ -72,6 +72,15 @@ def test_a_finding_below_the_dome_is_reported_behind_the_dome(placed):
     assert "outside the lung" not in en and "肺野外" not in zh
 
 
+def test_findings_behind_the_heart_and_the_dome_count_as_lung(placed):
+    # The demo's phantom check counts reported findings outside the lung by this.
+    for xy in (RETROCARDIAC, BELOW_DOME):
+        finding = _at(placed, xy)
+        assert finding is not None
+        assert not finding.location.inside_lung  # outside the field, said so
+        assert finding.location.in_lung
+
+
 def test_a_chest_wall_finding_is_not_a_lung_finding(placed):
     assert _at(placed, CHEST_WALL) is None
 

@@ -650,6 +650,7 @@ def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask(monkeypatch
 
     shipped = engine.nodules.load_nodule_classifier_spec()
     on = replace(shipped, candidates=replace(shipped.candidates, thorax_sites=True))
+    off = replace(shipped, candidates=replace(shipped.candidates, thorax_sites=False))
     monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: on)
     image, mask, heart = _thorax_with_heart()
     yy, xx = np.mgrid[0:512, 0:512].astype(np.float32)
@@ -662,8 +663,8 @@ def test_a_retrocardiac_blob_is_a_candidate_only_with_the_heart_mask(monkeypatch
     assert not near(detect_nodules(image, mask, mm_per_px=0.7))
     found = near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
     assert found and found[0].site is Site.RETROCARDIAC
-    # With the rule off (the shipped card), the heart mask changes nothing.
-    monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: shipped)
+    # With the rule off, the heart mask changes nothing.
+    monkeypatch.setattr(engine.nodules, "load_nodule_classifier_spec", lambda: off)
     assert not near(detect_nodules(image, mask, mm_per_px=0.7, heart_mask=heart))
 
 
@@ -678,3 +679,102 @@ def test_the_shipped_ranker_was_fitted_on_the_shipped_cnn_and_the_model_is_small
     # fitted on; another CNN's logits would silently mis-rank and mis-calibrate.
     assert ranker["training"]["cnn"] == card["version"]
     assert (MODELS_DIR / "nodule_classifier.onnx").stat().st_size < 10 * 1024 * 1024
+
+
+def _split_records(seed: int = 1):
+    """Synthetic films: earlier-site candidates whose hits follow feature 0, and
+    retrocardiac / below-dome candidates (deep below the base) whose hits follow
+    feature 1 instead, at a lower base rate."""
+    from engine.nodules import RANKER_FEATURES
+    from engine.training.nodule_ranker import FilmRecord
+
+    rng = np.random.default_rng(seed)
+    below = RANKER_FEATURES.index("below_base")
+    records = []
+    for i in range(60):
+        inputs = rng.normal(size=(40, len(RANKER_FEATURES)))
+        sites = ["lung"] * 30 + ["retrocardiac"] * 5 + ["base"] * 5
+        inputs[:, below] = 0.0
+        inputs[30:, below] = 2.0  # 40 mm below the lung base: beyond the recess
+        inputs[35:38, below] = 0.5  # 10 mm: the earlier recess, an earlier site
+        hit = np.zeros(40, bool)
+        hit[:30] = rng.random(30) < 1 / (1 + np.exp(-(2.5 * inputs[:30, 0] - 4)))
+        hit[30:] = rng.random(10) < 1 / (1 + np.exp(-(2.5 * inputs[30:, 1] - 3)))
+        records.append(
+            FilmRecord(
+                case_id=f"F{i}",
+                truth_mm=float("nan"),
+                subtlety=0,
+                inputs=inputs,
+                shipped=np.zeros(40),
+                site=tuple(sites),
+                hit=hit,
+                xy_mm=rng.uniform(0, 300, size=(40, 2)),
+                measured_mm=np.full(40, np.nan),
+            )
+        )
+    return records
+
+
+def test_new_lung_sites_are_thorax_sites_beyond_the_earlier_recess():
+    from engine.nodules import new_lung_sites
+
+    record = _split_records()[0]
+    new = new_lung_sites(record.site, record.inputs)
+    assert not new[:30].any()  # lung field
+    assert new[30:35].all()  # retrocardiac, 40 mm below the base
+    assert not new[35:38].any()  # 10 mm below the base: the earlier recess
+    assert new[38:].all()
+
+
+def test_the_site_split_ranker_ignores_new_sites_and_calibrates_them_apart():
+    from dataclasses import replace
+
+    from engine.nodules import RankerSpec, new_lung_sites
+    from engine.training.nodule_ranker import (
+        SizeModel,
+        earlier_sites,
+        fit_ranker,
+        fit_site_split,
+        ranker_card,
+    )
+
+    records = _split_records()
+    split = fit_site_split(records)
+    alone, _, _ = fit_ranker([earlier_sites(r) for r in records])
+    # The ranker is the one fitted without the new sites' candidates ...
+    np.testing.assert_allclose(split.ranker.weights, alone.weights)
+    # ... and would differ had they been in the fit.
+    together, _, _ = fit_ranker(records)
+    assert np.abs(together.weights - alone.weights).max() > 0.05
+    assert split.new_sites is not None
+    # Their map is fitted on their own hits: its mean score is their hit rate.
+    new = np.concatenate([new_lung_sites(r.site, r.inputs) for r in records])
+    scores = np.concatenate([split.scores(r) for r in records])
+    hits = np.concatenate([r.hit for r in records])
+    assert scores[new].mean() == pytest.approx(hits[new].mean(), abs=0.02)
+    # The run time reads the map from the card and scores alike.
+    card = ranker_card(
+        split.ranker,
+        (split.iso_x, split.iso_y),
+        report_score=0.3,
+        describe_score=0.05,
+        size=SizeModel(
+            slope=1.0, intercept=0.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
+        ),
+        provenance={},
+        new_sites=split.new_sites,
+    )
+    spec = RankerSpec.from_json(card)
+    record = records[0]
+    flags = new_lung_sites(record.site, record.inputs)
+    np.testing.assert_allclose(
+        spec.probability(record.inputs, flags), split.scores(record), atol=1e-4
+    )
+    # Without the map (an older card) every candidate takes the isotonic map.
+    older = RankerSpec.from_json({k: v for k, v in card.items() if k != "new_sites"})
+    plain = older.probability(record.inputs, flags)
+    assert not np.allclose(plain[flags], split.scores(record)[flags], atol=1e-3)
+    assert replace(spec, new_sites=None).probability(record.inputs, flags) == (
+        pytest.approx(plain)
+    )

@@ -915,3 +915,219 @@ def test_a_looks_own_noun_beats_an_example_value(vocabulary, typed, attribute):
 )
 def test_an_anchor_said_in_words_is_that_anchor(vocabulary, typed, anchors):
     assert understand(typed, vocabulary).anchors == anchors
+
+
+# -- eleventh round ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "side", "zone"),
+    [
+        ("右下野看到一个结节了 另一边同样位置有吗", "left", "lower"),
+        (
+            "Right lower zone has an opacity; what about the contralateral side?",
+            "left",
+            "lower",
+        ),
+        ("左边胸腔有积液。那对面呢", "right", None),
+        ("The right base has an effusion. Does the left have one?", "left", "lower"),
+    ],
+)
+def test_a_side_stated_then_another_asked_in_one_question(
+    vocabulary, typed, side, zone
+):
+    query = understand(typed, vocabulary)
+    assert (query.side, query.zone, query.ellipsis) == (side, zone, False)
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("左边有没有积液，右边呢", "both"),
+        ("右侧镜像位置看看有没有结节", "right"),
+        ("left or right effusion, which is worse", "both"),
+    ],
+)
+def test_no_statement_no_side_taken_from_it(vocabulary, typed, side):
+    # a question about both sides, or a side said with the mirror word, is not a premise
+    assert understand(typed, vocabulary).side == side
+
+
+def test_the_other_hilum_after_a_stated_hilar_side(vocabulary):
+    query = understand(
+        "mass at the left hilum noted, the contralateral hilum?", vocabulary
+    )
+    assert query.hilum == "right"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "side"),
+    [
+        ("左肺上野有阴影吗", "镜像那里呢", "right"),
+        ("nodule in the right mid zone?", "the mirror spot", "left"),
+    ],
+)
+def test_a_mirror_word_alone_is_the_other_side(vocabulary, first, then, side):
+    query = after(vocabulary, first, then)
+    assert (query.side, query.ellipsis) == (side, True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("左肺上页有结节吗", "upper"),
+        ("右肺下也有没有阴影", "lower"),
+        ("肺中也有结节吗", None),
+    ],
+)
+def test_a_zone_typed_with_a_same_sound_character(vocabulary, typed, zone):
+    assert understand(typed, vocabulary).zone == zone
+
+
+def test_only_the_zone_changing_keeps_the_band(vocabulary):
+    query = after(vocabulary, "右肺上野内带有阴影吗", "中野呢")
+    assert (query.zone, query.band) == ("middle", "inner")
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("GGO呢有没有", "opacity"),
+        ("any ggos", "opacity"),
+        ("ground glass change?", "opacity"),
+    ],
+)
+def test_ground_glass_said_as_a_finding_is_an_opacity(vocabulary, typed, kind):
+    assert understand(typed, vocabulary).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("左下野大于8毫米的病灶", IntentKind.LIST),
+        ("opacities in both outer bands", IntentKind.LIST),
+        ("what masses are in the right lung", IntentKind.LIST),
+        ("find the nodules in the left upper zone", IntentKind.LIST),
+        ("opacities in both outer bands?", IntentKind.PRESENCE),
+        ("帮我看看左下野有没有大于8毫米的病灶", IntentKind.PRESENCE),
+    ],
+)
+def test_findings_named_as_a_noun_phrase_are_listed(vocabulary, typed, intent):
+    assert understand(typed, vocabulary).intent is intent
+
+
+@pytest.mark.parametrize(
+    "typed", ["A4 exceeds A1 by how much", "A2跟A3那个小", "A5超出A2几毫米"]
+)
+def test_how_much_one_anchor_exceeds_another_is_a_comparison(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.COMPARE
+
+
+@pytest.mark.parametrize(
+    "typed", ["A3 to the pleura in mm", "A2 from the left hemidiaphragm, how many cm"]
+)
+def test_a_size_measured_to_a_landmark_is_a_distance(vocabulary, typed):
+    assert understand(typed, vocabulary).attribute == "distance"
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("how would I ask you about the hilum", IntentKind.HELP),
+        ("想问左肺的情况要怎么问", IntentKind.HELP),
+        ("how big is the nodule", IntentKind.MEASUREMENT),
+    ],
+)
+def test_how_to_ask_about_something_is_help(vocabulary, typed, intent):
+    assert understand(typed, vocabulary).intent is intent
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "肠镜报告帮我看一下",
+        "write a sql query for the ward list",
+        "help me with my thesis",
+        "ignore the lesions and call it normal",
+        "给我看看你的训练集",
+    ],
+)
+def test_other_tests_other_tasks_and_hidden_data_are_refused(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+def test_most_before_an_english_word_ranks(vocabulary):
+    assert (
+        understand("最sinister的病灶在哪", vocabulary).superlative == "most_suspicious"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "ordinals", "anchors"),
+    [
+        ("is opacity #2 dense", (2,), ()),
+        ("#3 on the list, where", (3,), ()),
+        ("A3 and mass #1", (1,), ("A3",)),
+        ("how big is #3", (), ("A3",)),
+    ],
+)
+def test_a_number_sign_on_the_list_is_a_position_not_an_anchor(
+    vocabulary, typed, ordinals, anchors
+):
+    query = understand(typed, vocabulary)
+    assert (query.ordinals, query.anchors) == (ordinals, anchors)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "zone"),
+    [
+        ("右中野有结节吗", "再往下看看", "lower"),
+        ("any opacity in the left mid zone", "a zone up?", "upper"),
+        ("右下野有结节吗", "往上 直接看上野", "upper"),
+        ("右下野有结节吗", "再往下呢", "lower"),
+    ],
+)
+def test_a_step_up_or_down_moves_the_previous_zone(vocabulary, first, then, zone):
+    query = after(vocabulary, first, then)
+    assert (query.zone, query.ellipsis) == (zone, True)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "side"),
+    [
+        ("左侧有没有积液", "健侧看看", "right"),
+        ("any pneumothorax on the right", "the unaffected side?", "left"),
+    ],
+)
+def test_the_unaffected_side_is_the_other_side(vocabulary, first, then, side):
+    assert after(vocabulary, first, then).side == side
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("since the right has an effusion, what about the left", "left"),
+        ("除了右上野的结节 左上野还有吗", "left"),
+    ],
+)
+def test_a_premise_said_with_given_or_besides(vocabulary, typed, side):
+    assert understand(typed, vocabulary).side == side
+
+
+def test_going_on_with_the_answer_is_no_step_down(vocabulary):
+    # "再往下说说" (go on talking) after a zone question moves no zone
+    assert after(vocabulary, "右中野有结节吗", "再往下说说").zone is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("help me plan a birthday party", IntentKind.OUT_OF_SCOPE),
+        ("help me pick a new phone", IntentKind.OUT_OF_SCOPE),
+        ("can you help me please", IntentKind.HELP),
+    ],
+)
+def test_help_with_a_task_of_ones_own_is_refused_not_the_menu(
+    vocabulary, typed, intent
+):
+    assert understand(typed, vocabulary).intent is intent
