@@ -21,7 +21,7 @@ from services.question_queue import (
 )
 from tests.dashboard import composer
 from tests.dashboard.conftest import app_env
-from tests.dashboard.test_pages import SEED_CASE, open_page, texts
+from tests.dashboard.test_pages import SEED_CASE, open_page, shown_turns, texts
 from tests.demo_fixtures import demo_db, demo_template, fake_cache
 
 # Fixtures used here, imported so pytest finds them.
@@ -56,13 +56,13 @@ def test_two_questions_in_one_state_are_both_answered_in_order(app_env, demo_db)
     composer.send(at, FIRST, SECOND)
     assert _new_conversations(demo_db, before) == [[FIRST, SECOND]]
     assert composer.acknowledged(at) == 2  # the page drops both from its list
-    shown = [m.name for m in at.chat_message]
+    shown = shown_turns(at)
     assert shown.count("user") == 2 and shown.count("assistant") == 2
     # The same value again (a rerun by another widget carries it): nothing is stored twice.
     composer.send(at, FIRST, SECOND, first=1)
     at.run()
     assert _new_conversations(demo_db, before) == [[FIRST, SECOND]]
-    assert [m.name for m in at.chat_message].count("user") == 2  # shown once each
+    assert shown_turns(at).count("user") == 2  # shown once each
 
 
 def test_a_question_sent_again_before_its_acknowledgement_is_queued_once(
