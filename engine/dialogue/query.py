@@ -468,6 +468,12 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
         # "不是右侧 是左侧", "not the left, the right": the side said last is meant
         side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
         return _merge(previous, replace(q, side=side))
+    if _corrects_subject(q, previous, phrases):
+        # "不是A1 是A2", "not A1, A2": the one named last is meant
+        named = (
+            {"anchors": q.anchors[-1:]} if q.anchors else {"ordinals": q.ordinals[-1:]}
+        )
+        return _merge(previous, replace(q, **named))
     if _ranks_previous(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
@@ -504,6 +510,20 @@ _TAG = re.compile(r"[,\s]+right\s*[?？]?\s*$", re.IGNORECASE)
 _SIDE_WORD = re.compile(
     r"([左右])(?:侧|边|肺|面)|(?<![a-z])(left|right)(?![a-z])", re.I
 )
+
+
+def _corrects_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A correction that names another finding: "打错了，是A4", "sorry I meant the third".
+
+    The previous question asked of one finding, this one names another (an anchor or a
+    position) with the words of a correction and nothing else: the same question of it.
+    """
+    before = previous.query
+    if not (q.anchors or q.ordinals) or not (before.anchors or before.ordinals):
+        return False
+    if phrases.cue("correction").find(q.text) is None:
+        return False
+    return _only_slots(q, extra=("correction", "filler"))
 
 
 def _last_side(text: str) -> str | None:
@@ -1446,8 +1466,9 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.signs or q.kind:
         return False
-    if not (q.names_place or q.anchors or q.ordinals or q.unit or q.sized):
-        return False
+    named = q.names_place or q.anchors or q.ordinals or q.superlative
+    if not (named or q.unit or q.sized):
+        return False  # "smallest?" after "size of the largest nodule": the rank changed
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return (short and not q.cue.demonstrative) or _only_slots(q)
 
