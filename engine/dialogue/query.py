@@ -290,6 +290,7 @@ def understand(
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = _without_introduction(_SPOKEN_MARK.sub(_mark, text))
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
@@ -358,6 +359,42 @@ def understand(
     if previous is not None:
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+# Dictated punctuation ("... consolidation question mark", "左肺 逗号 有没有结节 问号"):
+# the mark, not the words, so "question" and "mark" are not read as the question's words
+_SPOKEN_MARK = re.compile(
+    r"(?:(?<=\s)|^)(?:question mark|full stop|period|comma|new line|newline)(?=\s|$)"
+    r"|问号|逗号|句号|感叹号|换行",
+    re.IGNORECASE,
+)
+_MARKS = {"question mark": "?", "问号": "？", "comma": ",", "逗号": "，"}
+
+
+def _mark(m: re.Match[str]) -> str:
+    return _MARKS.get(m.group(0).lower(), ".")
+
+
+# Who is asking, said first ("ICU reg here", "respiratory therapist here,", "I'm the night
+# nurse on ward 6,", "我是呼吸科的医生，"): the ward or role names the speaker, not what is
+# asked, so its words ("ICU", "therapist") are not read as a request for treatment
+_INTRODUCTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|morning|evening)\W+)?"
+    r"(?:(?:i'?m|i am|this is|it'?s)\s+(?:the |a |an |your )?)?"
+    r"(?:[a-z0-9&/-]+\s+){0,3}?"
+    r"(?:reg|registrar|resident|nurse|doctor|doc|physio|physiotherapist|therapist|consultant"
+    r"|fellow|intern|house ?officer|sho|fy[12]|hca|np|pa|tech|technician|radiographer"
+    r"|attending|student|paramedic|midwife|gp|surgeon|anaesthetist|anesthetist|team)"
+    r"(?:\s+here|\s+(?:on|from|in)\s+(?:[a-z0-9&/-]+\s+){0,3}?(?:ward|unit|team|icu|ed|er|a&e)"
+    r"(?:\s+\d+)?)(?:\W+|\s+)"
+    r"|^\W*我是.{1,12}?(?:科|病房|病区|室|组)的?(?:医生|大夫|护士|技师|治疗师|规培生?|实习生?)?[，,。\s]+",
+    re.IGNORECASE,
+)
+
+
+def _without_introduction(text: str) -> str:
+    rest = _INTRODUCTION.sub("", text, count=1)
+    return rest if rest.strip() else text
 
 
 # A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",

@@ -254,7 +254,7 @@ _SET_ASIDE_AFTER = re.compile(
 _SET_ASIDE_BEFORE = re.compile(
     r"(?P<verb>不要|别列|别管|不看|去掉|除了|排除|忽略|略过|跳过|剔除|过滤掉?|skip|exclude|excluding"
     r"|except|without|leave out|apart from|other than|besides|aside from|ignore|drop"
-    r"|disregard|omit|hide|filter out|nothing|none"
+    r"|disregard|omit|hide|filter out|nothing|none|forget(?: about)?|never mind|不用管|不管"
     r"|(?<![a-z])(?:do not|don'?t|dont|no need to) (?:show|list|give|include|want|need"
     r"|care about|bother with|count)(?: me| us)?)"
     r"\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
