@@ -74,6 +74,7 @@ _EN_NUMBER = re.compile(
     r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|mass|opacity|item|entry)\s*#?\s?"
     r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
     r"(?!\s*(?:mm|cm|o'?clock))"
+    r"(?!\s+(?:at a time|by one|after (?:the )?other|after another))"  # a manner
     r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
 )
 # "inner third", "upper third of the lung": a third of a lung is a place, not a rank;
@@ -392,8 +393,21 @@ _INTRODUCTION = re.compile(
 )
 
 
+# Someone else who wants the answer ("the oncology nurse wants a list of ...", "ICU team
+# asked me to", "肿瘤科护士想要"): their ward names who asks, not what is asked
+_REQUESTER = re.compile(
+    r"(?<![a-z])(?:the |our |my |an? )?(?:[a-z&/-]+ ){0,2}?"
+    r"(?:nurse|reg|registrar|team|consultant|doctor|doc|resident|fellow|physio|therapist"
+    r"|surgeon|gp|attending)s? (?:wants?|wanted|asked|asks|needs?|would like|is asking"
+    r"|has asked|requested|said)(?: (?:me|us))?(?: to)?(?![a-z])"
+    r"|[\u4e00-\u9fff]{1,6}?(?:科|病房|病区)的?(?:护士|医生|大夫|老师|主任)"
+    r"(?:想要|想|要|让我|叫我|请我|问)",
+    re.IGNORECASE,
+)
+
+
 def _without_introduction(text: str) -> str:
-    rest = _INTRODUCTION.sub("", text, count=1)
+    rest = _REQUESTER.sub(" ", _INTRODUCTION.sub("", text, count=1))
     return rest if rest.strip() else text
 
 
