@@ -270,7 +270,20 @@ def _set_aside(text: str, m: re.Match[str]) -> re.Match[str] | None:
     if after is not None:
         return after
     start = max(0, m.start() - 40)
+    split = _SPLIT_OUT.match(text, m.end())
+    if split is not None and _SPLIT_VERB.search(text, start, m.start()):
+        return (
+            split  # "leave the tiny ones under 3mm out": the verb split round the bound
+        )
     return _SET_ASIDE_BEFORE.search(text, start, m.start())
+
+
+# a verb and its particle either side of the bound ("leave ... out", "keep ... off")
+_SPLIT_VERB = re.compile(
+    r"(?<![a-z])(?:leave|keep|take|cut|filter|knock|strip|throw|rule|cross)(?![a-z])",
+    re.IGNORECASE,
+)
+_SPLIT_OUT = re.compile(r"(?P<verb>\s*(?:out|off)(?![a-z]))", re.IGNORECASE)
 
 
 def _is_distance(text: str, m: re.Match[str]) -> bool:
