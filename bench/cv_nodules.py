@@ -57,6 +57,13 @@ from engine.evaluation import (  # noqa: E402
 )
 from engine.findings import SizeCorrection, SizeMeasure  # noqa: E402
 from engine.nodules import CandidateParams, load_nodule_classifier_spec  # noqa: E402
+from engine.training.lesion_size import (  # noqa: E402
+    LearnedSize,
+    build_descriptors,
+    fit_learned_size,
+    load_descriptors,
+    training_rows,
+)
 from engine.training.nodule_data import (  # noqa: E402
     ScoredImage,
     case_folds,
@@ -166,6 +173,12 @@ class FoldFit:
     mean_size: SizeModel  # the scale of the mean of long and short axes
     log_size: LogSizeModel | None  # the log-space size model (None: too few films)
     area_scale: float  # median true / area-equivalent diameter
+    # ``--learned-size``: the ridge on multi-scale descriptors and the rows it scores
+    # (``engine.training.lesion_size``), and the training films' median diameter, the
+    # constant a size model that knew nothing would give (a reference, not a candidate).
+    learned: LearnedSize | None = None
+    descriptors: dict[str, np.ndarray] | None = None
+    prior_mm: float = math.nan
 
 
 def evaluate_fold(
@@ -173,6 +186,7 @@ def evaluate_fold(
     held: list[FilmRecord],
     baseline: bool,
     separate_new_sites: bool = False,
+    descriptors: dict[str, np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], FoldFit]:
     """Scores of the held-out films and what the fold fitted on its training films.
 
@@ -221,6 +235,11 @@ def evaluate_fold(
         area_scale=float(np.median(truth[usable] / area[usable]))
         if usable.sum() >= 3
         else math.nan,
+        learned=None
+        if descriptors is None
+        else fit_learned_size(*training_rows(train, descriptors)),
+        descriptors=descriptors,
+        prior_mm=float(np.median(truth[np.isfinite(truth)])),
     )
 
 
@@ -229,7 +248,8 @@ _LOG_COLUMNS = [SIZE_FEATURES.index(name) for name in LOG_SIZE_FEATURES]
 
 def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
     """(truth, measured, corrected, low, high, log model, its low, high, area scale,
-    mean-axes scale as the engine reports it, its low, high)."""
+    mean-axes scale as the engine reports it, its low, high, learned size, its low,
+    high, the training films' median)."""
     measured = float(record.measured_mm[k])
     low, high = fit.size.interval(measured)
     log_value = log_low = log_high = area_value = math.nan
@@ -255,7 +275,27 @@ def _size_row(record: FilmRecord, k: int, fit: FoldFit) -> tuple[float, ...]:
         mean_value,
         mean_low,
         mean_high,
+        *_learned_size(record, k, fit, fit.size.correct(measured), (low, high)),
+        fit.prior_mm,
     )
+
+
+def _learned_size(
+    record: FilmRecord,
+    k: int,
+    fit: FoldFit,
+    fallback: float,
+    fallback_interval: tuple[float, float],
+) -> tuple[float, float, float]:
+    """The learned size and its interval; the long-axis scale's where a descriptor is
+    missing (the engine would fall back the same way), NaN without ``--learned-size``."""
+    if fit.learned is None or fit.descriptors is None:
+        return math.nan, math.nan, math.nan
+    row = fit.descriptors[record.case_id][k]
+    if not np.isfinite(row).all():
+        return fallback, *fallback_interval
+    value = float(fit.learned.predict(row[None])[0])
+    return value, *fit.learned.interval(value)
 
 
 def _mean_axes_size(
@@ -378,7 +418,7 @@ def _ungated(record: FilmRecord, s: np.ndarray, t: float) -> list[int]:
 
 def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
     """Size error on 10-30 mm nodules per estimator, and how 30 mm+ ones come out."""
-    table = np.array(rows, np.float64).reshape(-1, 12)
+    table = np.array(rows, np.float64).reshape(-1, 16)
     inside = table[
         (table[:, 0] >= SIZE_RANGE_MM[0]) & (table[:, 0] <= SIZE_RANGE_MM[1])
     ]
@@ -414,6 +454,9 @@ def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
         "log_model": error(5) | {"interval_coverage": covered(6, 7)},
         "area_scale": error(8),
         "mean_axes": error(9) | {"interval_coverage": covered(10, 11)},
+        "learned": error(12) | {"interval_coverage": covered(13, 14)},
+        "training_median": error(15),
+        "halves_bias_mm": _halves(inside),
         "at_30mm_or_more": {
             "n": len(large),
             "truth_mean_mm": round(float(large[:, 0].mean()), 1)
@@ -428,8 +471,32 @@ def _size_figures(rows: list[tuple[float, ...]]) -> dict[str, Any]:
             "mean_axes_mean_mm": round(float(np.nanmean(large[:, 9])), 1)
             if np.isfinite(large[:, 9]).any()
             else None,
+            "learned_mean_mm": round(float(np.nanmean(large[:, 12])), 1)
+            if np.isfinite(large[:, 12]).any()
+            else None,
         },
     }
+
+
+def _halves(inside: np.ndarray) -> dict[str, Any]:
+    """Bias of the long-axis scale and the learned size below and from 20 mm: a size
+    model that pulls every size to the mean is too large below and too small above."""
+    out: dict[str, Any] = {}
+    for name, mask in (
+        ("10-20", inside[:, 0] < 20),
+        ("20-30", inside[:, 0] >= 20),
+    ):
+        part = inside[mask]
+        out[name] = {
+            "n": len(part),
+            "scale": round(float((part[:, 2] - part[:, 0]).mean()), 2)
+            if len(part)
+            else None,
+            "learned": round(float(np.nanmean(part[:, 12] - part[:, 0])), 2)
+            if len(part) and np.isfinite(part[:, 12]).any()
+            else None,
+        }
+    return out
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -468,6 +535,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         )
     prepare_s = time.perf_counter() - started
     by_id = {r.case_id: r for r in records}
+    descriptors = None
+    if args.learned_size is not None:
+        build_descriptors(cache, args.learned_size, args.data)
+        descriptors = {
+            r.case_id: load_descriptors(args.learned_size, r) for r in records
+        }
     ordered: list[FilmRecord] = []
     scores: list[np.ndarray] = []
     fits: list[FoldFit] = []
@@ -475,7 +548,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         train = [r for r in records if folds[r.case_id] != f]
         held = [r for r in records if folds[r.case_id] == f]
         held_scores, fit = evaluate_fold(
-            train, held, args.baseline, args.separate_new_sites
+            train, held, args.baseline, args.separate_new_sites, descriptors
         )
         ordered.extend(held)
         scores.extend(held_scores)
@@ -548,6 +621,14 @@ def _fold_figures(block: dict[str, Any]) -> dict[str, Any]:
             size.get("mean_axes", {}).get("mae_mm"),
             size.get("mean_axes", {}).get("bias_mm"),
         ],
+        "size_learned_mae_bias": [
+            size.get("learned", {}).get("mae_mm"),
+            size.get("learned", {}).get("bias_mm"),
+        ],
+        "size_training_median_mae_bias": [
+            size.get("training_median", {}).get("mae_mm"),
+            size.get("training_median", {}).get("bias_mm"),
+        ],
     }
 
 
@@ -602,6 +683,14 @@ def main(argv: list[str] | None = None) -> int:
         "calibrate retrocardiac and below-dome candidates apart",
     )
     parser.add_argument("--cache", type=Path, default=None)
+    parser.add_argument(
+        "--learned-size",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also score the learned size (engine.training.lesion_size), fitted in "
+        "each fold; its descriptors are cached in DIR (built from --cache's records)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="ignore the cache")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
