@@ -104,6 +104,15 @@ REVISION_JS = """() => {
   return viewer ? viewer.dataset.revision || '' : '';
 }"""
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# The conversation's messages and answers as a reader sees them: the case page draws its
+# stored turns as one element of ours (a question and an answer per turn) and the answer
+# it followed as Streamlit chat messages; a tree before that change drew every message as
+# a chat message. Counting both lets the A/B time either tree with the same stop.
+MESSAGES_JS = """() =>
+  document.querySelectorAll('[data-testid=stChatMessage]').length
+  + 2 * document.querySelectorAll('[data-testid=transcript-turn]').length"""
+ANSWERS_JS = """() => document.querySelectorAll(
+  '[data-testid=stChatMessageAvatarAssistant], [data-testid=transcript-answer]').length"""
 
 
 def free_port() -> int:
@@ -145,10 +154,7 @@ def settle(page, timeout: float = 120_000) -> None:
 def wait_case_page_ready(page, messages: int) -> None:
     """The case page's "ready": the transcript's messages shown, the film painted, the
     run settled. Every case-page timing (this bench, the A/B, the profile) stops here."""
-    page.wait_for_function(
-        f"() => document.querySelectorAll('[data-testid=stChatMessage]').length >= {messages}",
-        timeout=120_000,
-    )
+    page.wait_for_function(f"() => ({MESSAGES_JS})() >= {messages}", timeout=120_000)
     page.wait_for_function(f"() => ({PAINTED_JS})() > 0", timeout=120_000)
     settle(page)
 
@@ -258,7 +264,7 @@ def bench_follow_up(
     # The demo's conversation is someone else's: the first question (not timed) opens
     # the reader's own conversation, which the timed follow-ups continue.
     for n in range(runs + 1):
-        answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
+        answers = page.evaluate(ANSWERS_JS)
         box = page.get_by_test_id("stChatInputTextArea")
         box.fill(FOLLOW_UPS[n % len(FOLLOW_UPS)])
         revision = page.evaluate(REVISION_JS)
@@ -268,8 +274,7 @@ def bench_follow_up(
             page.get_by_text("Started conversation").wait_for(timeout=120_000)
         else:
             page.wait_for_function(
-                f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length > {answers}",
-                timeout=120_000,
+                f"() => ({ANSWERS_JS})() > {answers}", timeout=120_000
             )
         settle(page)
         # The new overlay is drawn when the viewer shows another revision, painted

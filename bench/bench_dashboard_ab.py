@@ -8,11 +8,13 @@ On a shared machine the load changes from one minute to the next, so two runs of
 same demo database (built once by this tree's ``casebook demo``, copied for each server)
 with the working tree and with ``--base`` (exported with ``git archive`` into a temporary
 folder) side by side, and alternates the measurements between the two: one fresh-tab
-case page on each, then the next; one follow-up on each, then the next. Measurements
+case page on each, then the next; one follow-up on each, then the next (each tree goes
+first in every other pair). Measurements
 stop as in ``bench_dashboard.py``. The follow-ups continue a conversation of the bench's
 reader (one turn, asked through ``services.workflows`` before the servers start), so
-both trees answer in the same conversation. Prints one JSON line per tree and their
-medians side by side; never an assertion.
+both trees answer in the same conversation. Prints their medians side by side with the
+number of interleaved pairs in which the working tree was faster, then one JSON line per
+tree; never an assertion.
 """
 
 from __future__ import annotations
@@ -65,16 +67,13 @@ def fresh_tab(browser, target: str, messages: int) -> float:
 
 
 def follow_up(page, question: str) -> float:
-    answers = page.get_by_test_id("stChatMessageAvatarAssistant").count()
+    answers = page.evaluate(bench.ANSWERS_JS)
     box = page.get_by_test_id("stChatInputTextArea")
     box.fill(question)
     revision = page.evaluate(bench.REVISION_JS)
     t0 = time.perf_counter()
     box.press("Enter")
-    page.wait_for_function(
-        f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length > {answers}",
-        timeout=120_000,
-    )
+    page.wait_for_function(f"() => ({bench.ANSWERS_JS})() > {answers}", timeout=120_000)
     bench.settle(page)
     page.wait_for_function(
         f"() => ({bench.REVISION_JS})() !== {json.dumps(revision)} && ({bench.PAINTED_JS})() > 0",
@@ -100,6 +99,12 @@ def serve_tree(tree: Path, template: Path, folder: Path) -> tuple[str, object]:
             os.environ.pop("PYTHONPATH", None)
         else:
             os.environ["PYTHONPATH"] = saved
+
+
+def in_turn(names: list[str], n: int) -> list[str]:
+    """The trees in the order of pair ``n``: each goes first in every other pair, so
+    neither gains from always following (or leading) the other."""
+    return names if n % 2 == 0 else names[::-1]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,8 +151,8 @@ def main(argv: list[str] | None = None) -> int:
             }
             for name in trees:  # warm each server's caches
                 fresh_tab(browser, targets[name], 2 * seed["turns"])
-            for _ in range(args.runs):
-                for name in trees:
+            for n in range(args.runs):
+                for name in in_turn(list(trees), n):
                     fresh[name].append(
                         fresh_tab(browser, targets[name], 2 * seed["turns"])
                     )
@@ -164,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
                 )  # not timed: first question on the page
                 pages[name] = page
             for n in range(1, args.runs + 1):
-                for name in trees:
+                for name in in_turn(list(trees), n):
                     question = bench.FOLLOW_UPS[n % len(bench.FOLLOW_UPS)]
                     follow[name].append(follow_up(pages[name], question))
         finally:
@@ -174,15 +179,20 @@ def main(argv: list[str] | None = None) -> int:
             browser.close()
     print(f"load {load:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     print(
-        f"| measurement (p50, {args.runs} interleaved runs) | working tree | {args.base} |"
+        f"| measurement (p50, {args.runs} interleaved runs) | working tree | {args.base} "
+        "| pairs where the working tree was faster |"
     )
-    print("|---|---|---|")
+    print("|---|---|---|---|")
     for label, samples in (
         ("Case page ready in a fresh browser tab", fresh),
         ("Follow-up question: Enter to answer + overlay drawn", follow),
     ):
-        medians = [statistics.median(samples[name]) for name in trees]
-        print(f"| {label} | {medians[0]:.2f} s | {medians[1]:.2f} s |")
+        ours, theirs = (samples[name] for name in trees)
+        faster = sum(a < b for a, b in zip(ours, theirs, strict=True))
+        print(
+            f"| {label} | {statistics.median(ours):.2f} s "
+            f"| {statistics.median(theirs):.2f} s | {faster} of {len(ours)} |"
+        )
     for name in trees:
         print(
             json.dumps(

@@ -47,7 +47,7 @@ MARKS_JS = """(() => {
     if (state === 'running') mark('run_started');
     if (state === 'notRunning' && 'run_started' in m) mark('run_finished');
     if (document.querySelector('h1')) mark('title');
-    if (document.querySelectorAll('[data-testid=stChatMessage]').length >= (window.__messages || 1)) mark('transcript');
+    if (document.querySelectorAll('[data-testid=stChatMessage]').length + 2 * document.querySelectorAll('[data-testid=transcript-turn]').length >= (window.__messages || 1)) mark('transcript');
     const viewer = find(document);
     if (viewer) { mark('viewer_mounted'); if (viewer.dataset.ready === 'true') mark('viewer_ready'); }
     setTimeout(poll, 20);

@@ -390,6 +390,9 @@ STRINGS: dict[str, tuple[str, str]] = {
         "针对框“{label}” {box} 像素",
     ),
     "chat.turn": ("Turn {number}", "第 {number} 轮"),
+    "transcript.question": ("Question", "提问"),
+    "transcript.answer": ("Answer", "回答"),
+    "transcript.warning": ("Warning", "警告"),
     "chat.failed": (
         "Not answered, and nothing was stored: the reason is at the top of the page.",
         "未能回答，未保存任何内容：原因见页面顶部。",

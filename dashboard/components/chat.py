@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 import streamlit as st
 
 import cases
 from dashboard import feedback, resources
-from dashboard.components import canvas, pickers
+from dashboard.components import canvas, pickers, transcript
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
 from dashboard.state import SessionKey
@@ -22,22 +22,6 @@ from services.overlay import DrawnBox
 from services.question_queue import PendingQuestion, QuestionQueue, QuestionStatus
 
 
-def _titles(answer_json: Mapping[str, object]) -> list[str]:
-    sections = answer_json.get("sections")
-    if not isinstance(sections, list):
-        return []
-    return [str(s.get("title", "")) for s in sections if isinstance(s, dict)]
-
-
-def _events_text(
-    ctx: PageContext, events: Sequence[cases.AnchorEvent | EngineAnchorEvent]
-) -> str:
-    return ", ".join(
-        f"{e.anchor_id} {ctx.t(f'status.{e.status.value}')}"
-        for e in sorted(events, key=lambda e: e.anchor_id)  # as the store lists them
-    )
-
-
 def _answer_footer(
     ctx: PageContext,
     number: int,
@@ -48,13 +32,11 @@ def _answer_footer(
 ) -> None:
     """Turn, model, latency, what happened to anchors, then the answer's warnings.
 
-    The same for an answer shown as it arrives and for the stored turn, so the page reads
-    the same whether or not another run redraws the transcript.
+    The same texts as the transcript element's footer for the stored turn, so the page
+    reads the same whether or not another run redraws the transcript.
     """
-    parts = [ctx.t("chat.turn", number=number), escape(model), f"{latency_ms:.0f} ms"]
-    if events:
-        parts.append(escape(_events_text(ctx, events)))
-    st.caption(" · ".join(p for p in parts if p))
+    parts = transcript.footer_parts(ctx, number, model, latency_ms, events)
+    st.caption(" · ".join(escape(p) for p in parts))
     for warning in warnings:
         st.caption(f":material/warning: {escape(str(warning))}")
 
@@ -66,8 +48,10 @@ def render_turn(
     *,
     hide_answer: bool = False,
 ) -> None:
-    """Show one stored turn: the question, then the answer with its provenance."""
-    number = turn.index
+    """Show one stored turn as chat messages: the question, then the answer.
+
+    The replay page's form, which may hide the answer for a quiz.
+    """
     with st.chat_message("user"):
         plain(turn.question)
         st.caption(
@@ -81,31 +65,20 @@ def render_turn(
         if hide_answer:
             st.info(ctx.t("quiz.answer_hidden"))
             return
-        st.markdown(answer_markdown(turn.answer_text, _titles(turn.answer_json)))
-        answer = turn.answer_json
-        model = " ".join(
-            str(answer.get(k, "")) for k in ("backend", "model_version")
-        ).strip()
-        warnings = answer.get("warnings")
-        _answer_footer(
-            ctx,
-            number,
-            model,
-            turn.latency_ms,
-            events,
-            warnings if isinstance(warnings, list) else [],
+        shown = transcript.turn_data(ctx, turn, events)
+        st.markdown(
+            answer_markdown(turn.answer_text, transcript.titles(turn.answer_json))
         )
+        st.caption(escape(shown["footer"]))
+        for warning in shown["warnings"]:
+            st.caption(f":material/warning: {escape(warning)}")
 
 
 def render_transcript(
     ctx: PageContext, turns: Sequence[cases.Turn], events: Sequence[cases.AnchorEvent]
 ) -> None:
-    """Show every stored turn of a conversation."""
-    by_turn: dict[int, list[cases.AnchorEvent]] = {}
-    for event in events:
-        by_turn.setdefault(event.turn_index, []).append(event)
-    for turn in turns:
-        render_turn(ctx, turn, by_turn.get(turn.index, []))
+    """Show every stored turn of a conversation, as one element (components/transcript)."""
+    transcript.render(ctx, turns, events, key="case-transcript")
 
 
 # --------------------------------------------------------------------------- question queue
@@ -298,21 +271,27 @@ def report_finished(finished: Sequence[PendingQuestion]) -> None:
             feedback.report(item.error)
 
 
-def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
-    """Show the unanswered questions and stream the current answer until all are done.
+def follow(
+    ctx: PageContext,
+    queue: QuestionQueue,
+    shown: Collection[tuple[int, int]] = (),
+) -> list[PendingQuestion]:
+    """Show the questions the transcript does not, and stream answers until all are done.
 
+    ``shown`` holds the (conversation, turn) pairs the transcript above drew. An answer
+    that arrived after the page read its turns is not among them: it is shown here with
+    the questions still waiting, so none is missing from the page while others wait.
     Each answer then stays where its question was, and the finished questions are
     returned (cleared from the queue) so that the page can reload its turns for the
     overlay and scorecard drawn after the transcript. A rerun that the reader starts
     meanwhile stops this loop, never the answers: the next run picks them up.
     """
     queued = queue.items()
-    pending = [item for item in queued if not item.finished]
+    pending = [item for item in queued if not _drawn(item, shown)]
     if not pending:
         if queued:
-            # Answered after this run read its turns and before it got here: nothing on
-            # the page shows them yet and no later event would, so run again; the next
-            # run takes them from the queue and finds them among the stored turns.
+            # Answered after the queue was read and drawn in the transcript: run again,
+            # so the next run takes them from the queue with any answered meanwhile.
             st.rerun()
         return []
     slots = []
@@ -329,6 +308,16 @@ def follow(ctx: PageContext, queue: QuestionQueue) -> list[PendingQuestion]:
     for item, slot in slots:
         _show_progress(ctx, item, slot)
     return queue.clear_finished()
+
+
+def _drawn(item: PendingQuestion, shown: Collection[tuple[int, int]]) -> bool:
+    """Whether the transcript drew this question's stored turn."""
+    result = item.result
+    return (
+        item.status is QuestionStatus.DONE
+        and result is not None
+        and (item.answered_in, result.index) in shown
+    )
 
 
 def _show_progress(ctx: PageContext, item: PendingQuestion, slot: Any) -> None:

@@ -9,15 +9,16 @@ import pandas as pd
 import streamlit as st
 
 import cases
+from dashboard.components import scorecard_table
 from dashboard.components.frame import PageContext
-from dashboard.components.text import escape, markdown_table
+from dashboard.components.text import escape
 from engine.anchors import Anchor
 from kernel import Language
 from ontology import Vocabulary
 from services import quantities
 from services.overlay import Badge, OverlayItem
 
-STATUS_ICON = {"met": "✓", "not_met": "✗", "not_assessable": "?"}
+STATUS_ICON = scorecard_table.STATUS_ICON
 
 
 # --------------------------------------------------------------------------- scorecard
@@ -112,34 +113,9 @@ def scorecard(
     if view is None:
         st.info(ctx.t("score.none"))
         return
-    st.markdown(
-        f"**{escape(view.name)}** · v{escape(view.profile_version)} · {ctx.t('chat.turn', number=view.turn_number)}"
-    )
-    # The counts as one line of text, not st.metric: a new tab of the case page then
-    # fetches no metric code (with its chart loader) before the page is revealed.
-    st.markdown(counts_line(ctx, view))
-    st.caption(ctx.t("score.total", total=len(view.items)))
-    # A Markdown table, not st.dataframe: the reasons wrap instead of being cut, and the
-    # case page opened in a new tab does not wait for the data-grid bundles (about 1.2 MB
-    # of JavaScript) before its default section is drawn.
-    header = [
-        ctx.t("col.status"),
-        ctx.t("col.sign"),
-        ctx.t("col.group"),
-        ctx.t("col.evidence"),
-        ctx.t("col.reason"),
-    ]
-    rows = [
-        [
-            f"{STATUS_ICON.get(i.status, '')} {ctx.t(f'score.{i.status}')}",
-            f"{i.code} · {i.name}",
-            ctx.t(f"group.{i.group}") if i.group else "",
-            ", ".join(i.evidence),
-            i.reason,
-        ]
-        for i in view.items
-    ]
-    st.markdown(markdown_table(header, rows))
+    # One element of ours, not Markdown paragraphs and a Markdown table: a new tab draws
+    # it without Streamlit's Markdown renderer per cell (components/scorecard_table.py).
+    scorecard_table.render(ctx, view, key=f"{key}-table")
     links = [(i.code, a) for i in view.items for a in i.evidence]
     if links and on_evidence is not None:
         # Pills, not buttons: their code is loaded already (the sidebar uses it).
@@ -158,14 +134,6 @@ def scorecard(
             key=picked_key,
             on_change=_picked,
         )
-
-
-def counts_line(ctx: PageContext, view: ScorecardView) -> str:
-    """The scorecard's counts in one line: "✓ met **2** · ✗ not met **1** · ? ..."."""
-    return " · ".join(
-        f"{STATUS_ICON[status]} {ctx.t(f'score.{status}')} **{view.count(status)}**"
-        for status in ("met", "not_met", "not_assessable")
-    )
 
 
 # --------------------------------------------------------------------------- anchors

@@ -38,23 +38,39 @@ def plain(text: str, where: Any = None) -> None:
     (where or st).markdown(escape_lines(text))
 
 
+def answer_blocks(text: str, titles: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """Split an answer into its lines, list items, section titles and blank lines.
+
+    ("item", text) for its ``- `` lines, ("title", text) for a line that is one of its
+    section titles, ("line", text) and ("gap", ""). The texts are the answer's own, unescaped: whoever draws them shows them as text.
+    """
+    known = {t.strip() for t in titles}
+    blocks: list[tuple[str, str]] = []
+    for raw in text.replace("\r\n", "\n").split("\n"):
+        line = raw.rstrip()
+        if not line.strip():
+            blocks.append(("gap", ""))
+        elif line.lstrip().startswith("- "):
+            blocks.append(("item", line.lstrip()[2:]))
+        elif line.strip() in known:
+            blocks.append(("title", line.strip()))
+        else:
+            blocks.append(("line", line))
+    return blocks
+
+
 def answer_markdown(text: str, titles: Iterable[str] = ()) -> str:
     """Return an answer's Markdown: its ``- `` lines as a list, section titles in bold.
 
     Everything the answer says is escaped; only the list and bold markers are ours.
     """
-    known = {t.strip() for t in titles}
-    blocks: list[str] = []
-    for raw in text.replace("\r\n", "\n").split("\n"):
-        line = raw.rstrip()
-        if not line.strip():
-            blocks.append("")
-        elif line.lstrip().startswith("- "):
-            blocks.append("- " + escape(line.lstrip()[2:]))
-        elif line.strip() in known:
-            blocks.append(f"**{escape(line.strip())}**  ")
-        else:
-            blocks.append(escape(line) + "  ")
+    markup = {
+        "gap": lambda _: "",
+        "item": lambda t: "- " + escape(t),
+        "title": lambda t: f"**{escape(t)}**  ",
+        "line": lambda t: escape(t) + "  ",
+    }
+    blocks = [markup[kind](value) for kind, value in answer_blocks(text, titles)]
     # A list must be separated from a preceding paragraph by a blank line.
     out: list[str] = []
     for block in blocks:
@@ -62,19 +78,3 @@ def answer_markdown(text: str, titles: Iterable[str] = ()) -> str:
             out.append("")
         out.append(block)
     return "\n".join(out)
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    """A Markdown table whose cells show exactly what they hold (pipes and markup escaped)."""
-
-    def cell(value: str) -> str:
-        return escape(
-            " ".join(value.split())
-        )  # escape() covers "|", which would end the cell
-
-    lines = [
-        "| " + " | ".join(cell(h) for h in header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
-    return "\n".join(lines)

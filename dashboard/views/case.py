@@ -307,10 +307,13 @@ with transcript:
         started_notice(ctx, conversation.conversation_id, started_from)
     # A question sent on a read-only conversation goes to a new one: the old
     # transcript is not shown above it, so it never looks appended.
+    drawn: set[tuple[int, int]] = set()
     if not (read_only and queue.items()):
         chat.render_transcript(ctx, turns, events)
+        drawn = {(t.conversation_id, t.index) for t in turns}
     chat.render_failed(ctx, finished)
-    finished += chat.follow(ctx, queue)  # waits for the queue, answers shown in place
+    # Waits for the queue, answers shown in place (and any the transcript missed).
+    finished += chat.follow(ctx, queue, drawn)
 chat.report_finished(finished)
 if finished:
     previous_id = conversation.conversation_id if conversation else None

@@ -231,8 +231,15 @@ def shot(page, name: str) -> Path:
     return path
 
 
+# An answer on the page: a stored turn's in the case page's transcript element, or a
+# Streamlit chat message (the answer a run followed as it arrived, the replay page).
+ANSWERS = "[data-testid=stChatMessageAvatarAssistant], [data-testid=transcript-answer]"
+# A message of either kind; the newest answer is inside the last one.
+MESSAGES = "[data-testid=stChatMessage], [data-testid=transcript-turn]"
+
+
 def assistant_count(page) -> int:
-    return page.get_by_test_id("stChatMessageAvatarAssistant").count()
+    return page.locator(ANSWERS).count()
 
 
 def viewer(page):
@@ -282,7 +289,7 @@ def ask(page, question: str, expected_answers: int) -> None:
     box.fill(question)
     box.press("Enter")
     page.wait_for_function(
-        f"() => document.querySelectorAll('[data-testid=stChatMessageAvatarAssistant]').length >= {expected_answers}",
+        f"() => document.querySelectorAll('{ANSWERS}').length >= {expected_answers}",
         timeout=120_000,
     )
     settle(page, timeout=120_000)
@@ -358,7 +365,7 @@ def test_a_drawn_box_is_the_subject_of_the_next_question(server, demo, page):
     settle(page)
     shot(page, "04-box-drawn")
     ask(page, "这个区域是什么?", 1)
-    answer = page.get_by_test_id("stChatMessage").last.inner_text()
+    answer = page.locator(MESSAGES).last.inner_text()
     assert "【框选区域分析】" in answer  # the answer analyses the drawn region
     assert "A1 created" in answer
     shot(page, "05-asked-about-the-box")
@@ -381,8 +388,7 @@ def test_replay_steps_back_to_turn_two(server, demo, page):
 
     with contextlib.suppress(PlaywrightTimeout):
         page.wait_for_function(
-            "() => document.querySelectorAll("
-            "'[data-testid=stChatMessageAvatarAssistant]').length === 2",
+            f"() => document.querySelectorAll('{ANSWERS}').length === 2",
             timeout=30_000,
         )
     assert assistant_count(page) == 2

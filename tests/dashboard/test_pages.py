@@ -61,6 +61,36 @@ def viewer_data(at) -> dict:
     return json.loads(viewer.proto.json)
 
 
+def transcript_data(at) -> dict:
+    """What the case page's transcript element was given (its stored turns)."""
+    (element,) = [
+        c
+        for c in at.get("bidi_component")
+        if "casebook_transcript" in c.proto.component_name
+    ]
+    return json.loads(element.proto.json)
+
+
+def scorecard_data(at) -> dict:
+    """What the scorecard element below the image was given (counts, rows)."""
+    (element,) = [
+        c
+        for c in at.get("bidi_component")
+        if "casebook_scorecard" in c.proto.component_name
+    ]
+    return json.loads(element.proto.json)
+
+
+def shown_turns(at) -> list[str]:
+    """The case page's conversation as it reads: the element's turns, then any answer
+    the run followed as chat messages ("user"/"assistant" for each)."""
+    stored = [
+        c for c in at.get("bidi_component") if "transcript" in c.proto.component_name
+    ]
+    turns = len(transcript_data(at)["turns"]) if stored else 0
+    return ["user", "assistant"] * turns + [m.name for m in at.chat_message]
+
+
 def draw_mode(at):
     """Switch the case page's image from the viewer to the drawing canvas."""
     at.segmented_control(key=SessionKey.IMAGE_MODE.value).set_value("draw").run()
@@ -318,7 +348,7 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
 ):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     assert at.title[0].value == f"Case {SEED_CASE}"
-    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
+    assert shown_turns(at) == ["user", "assistant"] * 4
     # The viewer (window / level, zoom) shows the film and its overlay first ...
     data = viewer_data(at)
     assert data["imageWidth"] == 1024  # film units: the film's own pixels
@@ -328,11 +358,12 @@ def test_the_case_page_shows_the_stored_conversation_canvas_and_scorecard(
     ]
     # ... and the drawing canvas replaces it to draw a box.
     draw_mode(at)
-    canvases = at.get("bidi_component")
+    canvases = [
+        c for c in at.get("bidi_component") if "viewer" in c.proto.component_name
+    ] + [c for c in at.get("bidi_component") if "drawable" in c.proto.component_name]
     assert len(canvases) == 1 and "drawable" in canvases[0].proto.component_name
-    counts = next(str(m.value) for m in at.markdown if " met **" in str(m.value))
-    met = re.search(r"✓ met \*\*(\d+)\*\*", counts)
-    assert met and int(met.group(1)) >= 1, counts
+    counts = dict(scorecard_data(at)["counts"])
+    assert counts["✓ met"] >= 1, counts
     assert at.query_params["conversation"] == str(SEED_ZH)
 
 
@@ -344,7 +375,8 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
     # uses the sidebar's types (button group, select box), the chat input, the viewer
     # and the style element that tightens its margin.
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
-    assert [m.name for m in at.chat_message] == ["user", "assistant"] * 4
+    assert shown_turns(at) == ["user", "assistant"] * 4
+    assert not at.chat_message  # the transcript is one element, not ~30
     heavy = {
         name: len(at.get(name))
         for name in (
@@ -363,6 +395,25 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
     assert not any(heavy.values()), heavy
     assert at.pills(key=f"seed-{SEED_ZH}").value is None  # the read-only switch, off
     assert at.segmented_control(key=SessionKey.SHOWN_TURN.value).value == 4
+
+
+def test_the_transcript_element_gets_each_stored_turn_as_text_with_its_footer(
+    app_env, demo_db
+):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
+    turns = transcript_data(at)["turns"]
+    assert [t["question"] for t in turns] == list(SEED_EN_QUESTIONS)
+    with open_store(demo_db) as store:
+        stored = store.list_turns(SEED_EN)
+    for number, (turn, kept) in enumerate(zip(turns, stored, strict=True), 1):
+        assert turn["footer"].startswith(f"Turn {number} · embedded "), turn["footer"]
+        # The answer's own text, line by line: nothing escaped, nothing dropped.
+        assert [t.strip() for _, t in turn["blocks"]] == [
+            line.strip().removeprefix("- ").strip()
+            for line in kept.answer_text.split("\n")
+        ]
+    assert re.search(r" ms · A1 created", turns[0]["footer"]), turns[0]["footer"]
+    assert {kind for t in turns for kind, _ in t["blocks"]} >= {"title", "item"}
 
 
 def test_the_case_page_opens_replay_and_shows_an_items_evidence(
@@ -430,7 +481,7 @@ def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
         "Is there anything abnormal in the lungs?"
     ).run()
     assert not at.exception, [e.value for e in at.exception]
-    assert [m.name for m in at.chat_message][-2:] == ["user", "assistant"]
+    assert shown_turns(at)[-2:] == ["user", "assistant"]
     with open_store(demo_db) as store:
         newest = store.list_conversations(SEED_CASE)[-1]
         turns = store.list_turns(newest.conversation_id)
@@ -441,7 +492,10 @@ def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
         assert turns[0].actor == "local:dr.zhang"
         assert store.list_audit()[-1].actor == "local:dr.zhang"
     at.run()  # the next run reads the turn back from the store
-    assert [m.name for m in at.chat_message] == ["user", "assistant"]
+    assert shown_turns(at) == ["user", "assistant"]
+    assert transcript_data(at)["turns"][0]["question"] == (
+        "Is there anything abnormal in the lungs?"
+    )
     assert at.query_params["conversation"] == str(newest.conversation_id)
 
 

@@ -25,6 +25,7 @@ from cases import open_store
 from cases.phantom import make_phantom, seed_scenario_spec
 from cases.phantom_dicom import DicomOptions, phantom_dicom_bytes
 from tests.dashboard.test_e2e import (
+    ANSWERS,
     BROWSER_MARKS,
     CHROME_ARGS,
     CHROMIUM,
@@ -46,7 +47,6 @@ FIVE = (
     "这个病灶多大?",
     "如果这是早期肺癌,典型X线表现应该有哪些?当前影像符合几条?",
 )
-ASSISTANT = "[data-testid=stChatMessageAvatarAssistant]"
 STALLED_S = 60.0
 
 
@@ -84,7 +84,7 @@ def _send(page, questions: tuple[str, ...]) -> None:
 
 def _wait_for_answers(page, count: int) -> str:
     page.wait_for_function(
-        f"() => document.querySelectorAll('{ASSISTANT}').length >= {count}",
+        f"() => document.querySelectorAll('{ANSWERS}').length >= {count}",
         timeout=480_000,
     )
     settle(page, timeout=240_000)
