@@ -135,7 +135,7 @@ class AnchorEvent:
 
 
 class AnchorStore:
-    """The anchors of one conversation, append-only."""
+    """The anchors of one conversation: ids are never reused; a refinement keeps its id."""
 
     def __init__(self) -> None:
         self._anchors: dict[str, Anchor] = {}
@@ -162,6 +162,25 @@ class AnchorStore:
             raise UnknownAnchor(f"parent anchors {missing} of {anchor.id} do not exist")
         self._anchors[anchor.id] = anchor
         self._events.append(AnchorEvent(anchor.turn_index, anchor.id, status))
+        return anchor
+
+    def refine(self, anchor: Anchor) -> Anchor:
+        """Replace an anchor by a better version of itself, keeping its id.
+
+        Re-describing a lesion draws its outline on the anchor the reader already
+        knows (issue 12 item 3), so "tell me about A2" answers about A2, not a new A3.
+        The case store keeps each version by turn, so earlier turns replay unchanged.
+        """
+        self.get(anchor.id)
+        self._anchors[anchor.id] = anchor
+        self._events = [
+            e
+            for e in self._events
+            if not (e.turn_index == anchor.turn_index and e.anchor_id == anchor.id)
+        ]
+        self._events.append(
+            AnchorEvent(anchor.turn_index, anchor.id, AnchorStatus.REFINED)
+        )
         return anchor
 
     def reference(self, anchor_id: str, turn_index: int) -> Anchor:

@@ -154,11 +154,14 @@ class Anchoring:
         )
 
     def _contour_anchor(self, f: Finding, index: int) -> Anchor:
-        """The refined outline of a focal finding, with notch and spicule marks."""
+        """The refined outline of a focal finding, with notch and spicule marks.
+
+        A finding that has an anchor already is refined in place (same id), so a
+        lesion keeps one name however often it is described.
+        """
         latest = self.anchors.latest_for_finding(f.id)
         if latest is not None and latest.style is AnchorStyle.CONTOUR:
             return self.anchors.reference(latest.id, index)
-        parents = (latest.id,) if latest is not None else ()
         geometry = (
             Geometry.polygon(f.contour)
             if len(f.contour) >= 3
@@ -175,7 +178,7 @@ class Anchoring:
                 for s in margin.spicules
             ]
         anchor = Anchor(
-            id=self.anchors.next_id(),
+            id=self.anchors.next_id() if latest is None else latest.id,
             kind=AnchorKind.FINDING,
             label_en=self._finding_label(f, Language.EN) + " (contour)",
             label_zh=self._finding_label(f, Language.ZH) + "（轮廓）",
@@ -187,17 +190,14 @@ class Anchoring:
             band=None if f.location.band is None else f.location.band.value,
             lobe=None if f.location.lobe is None else f.location.lobe.value,
             finding_id=f.id,
-            parent_ids=parents,
+            parent_ids=() if latest is None else latest.parent_ids,
             confidence=f.confidence,
             size_mm=_size(f),
             attributes=attributes,
         )
-        self.anchors.add(
-            anchor, AnchorStatus.REFINED if parents else AnchorStatus.CREATED
-        )
-        for parent in parents:
-            self.anchors.reference(parent, index)
-        return anchor
+        if latest is not None:
+            return self.anchors.refine(anchor)
+        return self.anchors.add(anchor, AnchorStatus.CREATED)
 
     def _landmark_anchor(self, name: str, index: int) -> Anchor | None:
         """A landmark such as a hilum: created once, referenced afterwards."""

@@ -74,6 +74,7 @@ _EN_NUMBER = re.compile(
     r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|mass|opacity|item|entry)\s*#?\s?"
     r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
     r"(?!\s*(?:mm|cm|o'?clock))"
+    r"(?!\s+(?:at a time|by one|after (?:the )?other|after another))"  # a manner
     r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
 )
 # "inner third", "upper third of the lung": a third of a lung is a place, not a rank;
@@ -290,6 +291,7 @@ def understand(
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = _without_introduction(_SPOKEN_MARK.sub(_mark, text))
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
@@ -358,6 +360,55 @@ def understand(
     if previous is not None:
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+# Dictated punctuation ("... consolidation question mark", "左肺 逗号 有没有结节 问号"):
+# the mark, not the words, so "question" and "mark" are not read as the question's words
+_SPOKEN_MARK = re.compile(
+    r"(?:(?<=\s)|^)(?:question mark|full stop|period|comma|new line|newline)(?=\s|$)"
+    r"|问号|逗号|句号|感叹号|换行",
+    re.IGNORECASE,
+)
+_MARKS = {"question mark": "?", "问号": "？", "comma": ",", "逗号": "，"}
+
+
+def _mark(m: re.Match[str]) -> str:
+    return _MARKS.get(m.group(0).lower(), ".")
+
+
+# Who is asking, said first ("ICU reg here", "respiratory therapist here,", "I'm the night
+# nurse on ward 6,", "我是呼吸科的医生，"): the ward or role names the speaker, not what is
+# asked, so its words ("ICU", "therapist") are not read as a request for treatment
+_INTRODUCTION = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|morning|evening)\W+)?"
+    r"(?:(?:i'?m|i am|this is|it'?s)\s+(?:the |a |an |your )?)?"
+    r"(?:[a-z0-9&/-]+\s+){0,3}?"
+    r"(?:reg|registrar|resident|nurse|doctor|doc|physio|physiotherapist|therapist|consultant"
+    r"|fellow|intern|house ?officer|sho|fy[12]|hca|np|pa|tech|technician|radiographer"
+    r"|attending|student|paramedic|midwife|gp|surgeon|anaesthetist|anesthetist|team)"
+    r"(?:\s+here|\s+(?:on|from|in)\s+(?:[a-z0-9&/-]+\s+){0,3}?(?:ward|unit|team|icu|ed|er|a&e)"
+    r"(?:\s+\d+)?)(?:\W+|\s+)"
+    r"|^\W*我是.{1,12}?(?:科|病房|病区|室|组)的?(?:医生|大夫|护士|技师|治疗师|规培生?|实习生?)?[，,。\s]+",
+    re.IGNORECASE,
+)
+
+
+# Someone else who wants the answer ("the oncology nurse wants a list of ...", "ICU team
+# asked me to", "肿瘤科护士想要"): their ward names who asks, not what is asked
+_REQUESTER = re.compile(
+    r"(?<![a-z])(?:the |our |my |an? )?(?:[a-z&/-]+ ){0,2}?"
+    r"(?:nurse|reg|registrar|team|consultant|doctor|doc|resident|fellow|physio|therapist"
+    r"|surgeon|gp|attending)s? (?:wants?|wanted|asked|asks|needs?|would like|is asking"
+    r"|has asked|requested|said)(?: (?:me|us))?(?: to)?(?![a-z])"
+    r"|[\u4e00-\u9fff]{1,6}?(?:科|病房|病区)的?(?:护士|医生|大夫|老师|主任)"
+    r"(?:想要|想|要|让我|叫我|请我|问)",
+    re.IGNORECASE,
+)
+
+
+def _without_introduction(text: str) -> str:
+    rest = _REQUESTER.sub(" ", _INTRODUCTION.sub("", text, count=1))
+    return rest if rest.strip() else text
 
 
 # A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",
@@ -468,6 +519,12 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
         # "不是右侧 是左侧", "not the left, the right": the side said last is meant
         side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
         return _merge(previous, replace(q, side=side))
+    if _corrects_subject(q, previous, phrases):
+        # "不是A1 是A2", "not A1, A2": the one named last is meant
+        named = (
+            {"anchors": q.anchors[-1:]} if q.anchors else {"ordinals": q.ordinals[-1:]}
+        )
+        return _merge(previous, replace(q, **named))
     if _ranks_previous(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
@@ -504,6 +561,20 @@ _TAG = re.compile(r"[,\s]+right\s*[?？]?\s*$", re.IGNORECASE)
 _SIDE_WORD = re.compile(
     r"([左右])(?:侧|边|肺|面)|(?<![a-z])(left|right)(?![a-z])", re.I
 )
+
+
+def _corrects_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A correction that names another finding: "打错了，是A4", "sorry I meant the third".
+
+    The previous question asked of one finding, this one names another (an anchor or a
+    position) with the words of a correction and nothing else: the same question of it.
+    """
+    before = previous.query
+    if not (q.anchors or q.ordinals) or not (before.anchors or before.ordinals):
+        return False
+    if phrases.cue("correction").find(q.text) is None:
+        return False
+    return _only_slots(q, extra=("correction", "filler"))
 
 
 def _last_side(text: str) -> str | None:
@@ -1446,8 +1517,9 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.signs or q.kind:
         return False
-    if not (q.names_place or q.anchors or q.ordinals or q.unit or q.sized):
-        return False
+    named = q.names_place or q.anchors or q.ordinals or q.superlative
+    if not (named or q.unit or q.sized):
+        return False  # "smallest?" after "size of the largest nodule": the rank changed
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return (short and not q.cue.demonstrative) or _only_slots(q)
 

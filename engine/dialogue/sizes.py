@@ -55,7 +55,7 @@ _NUMBER = (
     r"|half an?|an?(?= ?(?:cm|centimet|mm|millimet)))"
 )
 _CM = r"cms?|centi-?met(?:er|re)s?|centimet\w*|厘米|公分|釐米"
-_MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|毫米"
+_MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|mils?|毫米"  # "8 mil": spoken mm
 _UNIT = rf"({_CM}|{_MM})(?![a-z])"
 _VALUE = rf"{_NUMBER}\s*{_UNIT}"
 # What the bound is of, said before it ("直径超过", "measuring over"): part of the bound.
@@ -67,22 +67,25 @@ _OVER_BEFORE = (
     r"(?<!不)(?:大于|超过|超出|高于|多于|大过)(?:或?等于)?|不小于|不少于|不低于|至少|起码|最少"
     r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
     r"(?: or equal to)?"
-    r"|over|above|at least|exceeding|exceeds?|in excess of|beyond"
+    r"|over|above|at least|exceeding|exceeds?|in excess of|beyond|min(?:imum)?(?: of)?"
     r"|no (?:smaller|less) th[ae]n|not (?:smaller|less) th[ae]n"
 )
 _UNDER_BEFORE = (
     r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)(?:或?等于)?"
     r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
     r"(?: or equal to)?"
+    r"|最多|至多|顶多|最大不超过|(?<![a-z])sub-?|max(?:imum)?(?: of)?"
     r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) th[ae]n"
     r"|not (?:bigger|larger|more|greater|over) th[ae]n"
 )
 _OVER_AFTER = (
-    r"(?:或|及|和)?以上|往上|开外|多(?!少|大)|\+|(?:or|and) (?:more|bigger|larger|greater|above|over|up)"
-    r"|plus"
+    r"(?:或|及|和)?以上|往上|开外|起(?!来)|多(?!少|大)|\+"
+    r"|(?:or|and) (?:more|bigger|larger|greater|above|over|up|upwards|higher)"
+    r"|plus|min(?:imum)?(?![a-z])"
 )
 _UNDER_AFTER = (
-    r"(?:或|及|和)?(?:以下|以内|之内|内)|往下|(?:or|and) (?:less|smaller|under|below)"
+    r"(?:或|及|和)?(?:以下|以内|之内|内)|往下|(?:or|and) (?:less|smaller|under|below|lower|down)"
+    r"|max(?:imum)?(?![a-z])|tops(?![a-z])"
 )
 _RANGE = re.compile(
     rf"{_OF}(?:between|from|介于|在)?\s*(?<![A-Za-z\d.]){_NUMBER}\s*(?:{_UNIT})?\s*"
@@ -137,8 +140,24 @@ class SizeBound:
         return self.min_mm is not None or self.max_mm is not None
 
 
+# "一公分半", "两厘米半", "1 and a half cm", "one and a half centimetres": half a unit more
+_HALF_AFTER_UNIT = re.compile(rf"{_NUMBER}\s*(厘米|公分|釐米)半", re.IGNORECASE)
+_AND_A_HALF = re.compile(rf"{_NUMBER}\s+and a half\s*{_UNIT}", re.IGNORECASE)
+
+
+def _halves(text: str) -> str:
+    """Write a number and a half as a decimal, so the bound reads it as one value."""
+
+    def half(m: re.Match[str]) -> str:
+        value = _number(m.group(1))
+        return m.group(0) if value is None else f"{value + 0.5:g}{m.group(2)}"
+
+    return _AND_A_HALF.sub(half, _HALF_AFTER_UNIT.sub(half, text))
+
+
 def read_size_bound(text: str) -> SizeBound:
     """The size bound `text` names, if any, and `text` with the bound's words blanked."""
+    text = _halves(text)
     low: float | None = None
     high: float | None = None
     unit: str | None = None
@@ -171,8 +190,11 @@ def read_size_bound(text: str) -> SizeBound:
             value, bound_unit, over = _read(m, pattern, over_group)
             if value is None or _is_distance(rest, m):
                 continue
-            if _set_aside(rest, m):
+            aside = _set_aside(rest, m)
+            if aside is not None:
                 over = not over  # "3mm以下的别列了": the others are wanted, 3 mm and up
+                # "ignore" here leaves findings out, no more; the kind named stays
+                rest = _blank_span(rest, aside.span("verb"))
             if over:
                 low = value
             else:
@@ -223,25 +245,45 @@ _DISTANCE_BEFORE = re.compile(
 # A bound said only to leave those findings out ("3mm以下的别列了", "skip the ones under
 # 3 mm", "不要5毫米以下的"): the findings wanted are the others, so the bound turns round
 _SET_ASIDE_AFTER = re.compile(
-    r"\s*的?\s*(?:都|就|先|暂时)?\s*(?:(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要)?"
-    r"|不(?:列|看|说|管|显示|算))",
+    r"(?P<verb>\s*的?\s*(?:那些|这些)?\s*(?:(?:都|就|先|暂时|可以|请|直接)\s*)*"
+    r"(?:(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要|考虑|理)?"
+    r"|不(?:列|看|说|管|显示|算|考虑|计)|忽略|略过|跳过|排除|去掉|删掉|剔除|过滤|拿掉|算了"
+    r"|(?:ones?\s*)?(?:ignore|skip|exclude|drop|leave out|filter out|disregard|hide|omit)))",
+    re.IGNORECASE,
 )
 _SET_ASIDE_BEFORE = re.compile(
-    r"(?:不要|别列|别管|不看|去掉|除了|排除|skip|exclude|excluding|except|without|leave out"
-    r"|apart from|other than|besides|aside from"
-    r"|ignore|drop)\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
+    r"(?P<verb>不要|别列|别管|不看|去掉|除了|排除|忽略|略过|跳过|剔除|过滤掉?|skip|exclude|excluding"
+    r"|except|without|leave out|apart from|other than|besides|aside from|ignore|drop"
+    r"|disregard|omit|hide|filter out|nothing|none|forget(?: about)?|never mind|不用管|不管"
+    r"|(?<![a-z])(?:do not|don'?t|dont|no need to) (?:show|list|give|include|want|need"
+    r"|care about|bother with|count)(?: me| us)?)"
+    r"\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
     r"|lesions?|findings?)?"
     r"\s*(?:that are |which are |that measure |measuring )?\s*$",
     re.IGNORECASE,
 )
 
 
-def _set_aside(text: str, m: re.Match[str]) -> bool:
-    before = text[max(0, m.start() - 40) : m.start()]
-    return (
-        _SET_ASIDE_AFTER.match(text, m.end()) is not None
-        or _SET_ASIDE_BEFORE.search(before) is not None
-    )
+def _set_aside(text: str, m: re.Match[str]) -> re.Match[str] | None:
+    """The words that say a bound's findings are left out, after it or before it."""
+    after = _SET_ASIDE_AFTER.match(text, m.end())
+    if after is not None:
+        return after
+    start = max(0, m.start() - 40)
+    split = _SPLIT_OUT.match(text, m.end())
+    if split is not None and _SPLIT_VERB.search(text, start, m.start()):
+        return (
+            split  # "leave the tiny ones under 3mm out": the verb split round the bound
+        )
+    return _SET_ASIDE_BEFORE.search(text, start, m.start())
+
+
+# a verb and its particle either side of the bound ("leave ... out", "keep ... off")
+_SPLIT_VERB = re.compile(
+    r"(?<![a-z])(?:leave|keep|take|cut|filter|knock|strip|throw|rule|cross)(?![a-z])",
+    re.IGNORECASE,
+)
+_SPLIT_OUT = re.compile(r"(?P<verb>\s*(?:out|off)(?![a-z]))", re.IGNORECASE)
 
 
 def _is_distance(text: str, m: re.Match[str]) -> bool:
@@ -254,7 +296,12 @@ def _is_distance(text: str, m: re.Match[str]) -> bool:
 
 def _blank(text: str, m: re.Match[str]) -> str:
     """The text with one match blanked, its length kept so later matches still line up."""
-    return text[: m.start()] + _MARK * (m.end() - m.start()) + text[m.end() :]
+    return _blank_span(text, m.span())
+
+
+def _blank_span(text: str, span: tuple[int, int]) -> str:
+    start, end = span
+    return text[:start] + _MARK * (end - start) + text[end:]
 
 
 _MARK = "\x00"

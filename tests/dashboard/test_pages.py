@@ -727,7 +727,7 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
         contour = next(
             s.anchor
             for s in store.anchors_after_turn(SEED_ZH, 2)
-            if s.anchor.anchor_id == "A2"
+            if s.anchor.anchor_id == "A1"  # outlined in turn 2 on its own anchor
         )
     b = contour.geometry
     xs = [p[0] for p in b.points]
@@ -742,7 +742,7 @@ def test_the_quiz_hides_the_answer_until_the_learner_draws_then_scores(
         (max(ys) - min(ys)) * scale,
     )
     hidden = texts(at)
-    assert "AI anchor" not in hidden and "A2" not in hidden  # nothing names the target
+    assert "AI anchor" not in hidden and "A1" not in hidden  # nothing names the target
     assert not [s for s in at.selectbox if s.key == SessionKey.QUIZ_TARGET.value]
     at.button(key="quiz_check").click().run()
     assert not at.exception, [e.value for e in at.exception]

@@ -146,9 +146,8 @@ def test_seed_turn2_binds_the_lobe_description_and_refines_the_contour(seed_anal
     assert binding.rule.value == "anatomical_description"
     assert binding.anchor_id == screening.id
     contour = next(a for a in t2.anchors if a.style is AnchorStyle.CONTOUR)
-    assert contour.parent_ids == (screening.id,)
+    assert contour.id == screening.id  # refined in place: one lesion, one name
     assert t2.status_of(contour.id) is AnchorStatus.REFINED
-    assert t2.status_of(screening.id) is AnchorStatus.REFERENCED
     hours = sorted(n["clock"] for n in contour.attributes["notches"])
     assert hours == [3, 10]  # the phantom's notches
     assert "10 点钟" in t2.answer_text and "3 点钟" in t2.answer_text

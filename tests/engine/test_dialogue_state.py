@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from engine.anchors import AnchorStyle
+from engine.anchors import AnchorStatus, AnchorStyle
 from engine.dialogue import Conversation
 from engine.findings import Candidate
 from engine.intents import IntentKind
@@ -154,9 +154,24 @@ def test_describing_a_lesion_again_refines_its_anchor_once(two):
     first = conversation.ask("Describe A1")
     again = conversation.ask("Is A1 calcified?")
     contours = [a for a in again.anchors if a.style is AnchorStyle.CONTOUR]
-    assert len(contours) == 1 and contours[0].parent_ids == ("A1",)
+    assert [a.id for a in contours] == ["A1"]
     assert len(again.anchors) == len(first.anchors)
-    assert again.sections[0].lines[0].startswith(f"[A1][{contours[0].id}] ")
+    assert again.sections[0].lines[0].startswith("[A1] ")
+
+
+def test_describing_a_listed_lesion_refines_its_anchor_in_place(two):
+    """ "tell me about #2" after a list outlines A2 itself; it used to make a new A3."""
+    conversation = Conversation(two)
+    listed = conversation.ask("list lesions")
+    told = conversation.ask("tell me about #2")
+    assert [a.id for a in told.anchors] == [a.id for a in listed.anchors]
+    a2 = next(a for a in told.anchors if a.id == "A2")
+    assert a2.style is AnchorStyle.CONTOUR
+    assert told.status_of("A2") is AnchorStatus.REFINED
+    assert told.sections[0].lines[0].startswith("[A2] ")
+    sized = conversation.ask("how big is A2")
+    assert sized.status_of("A2") is AnchorStatus.REFERENCED
+    assert len(sized.anchors) == len(listed.anchors)
 
 
 @pytest.mark.parametrize(

@@ -1131,3 +1131,117 @@ def test_help_with_a_task_of_ones_own_is_refused_not_the_menu(
     vocabulary, typed, intent
 ):
     assert understand(typed, vocabulary).intent is intent
+
+
+# -- twelfth round: structure, not one writer's words ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("两厘米半以上的肿块", 25.0, None),  # a half after the unit
+        ("masses over one and a half cm", 15.0, None),
+        ("至多6毫米的结节", None, 6.0),  # at most
+        ("nodules 4mm minimum", 4.0, None),
+        ("sub-5mm nodules", None, 5.0),
+        ("nodules above 9 mil", 9.0, None),  # "mil" said for mm
+    ],
+)
+def test_a_size_bound_in_other_number_and_bound_words(vocabulary, typed, low, high):
+    q = understand(typed, vocabulary)
+    assert (q.min_mm, q.max_mm) == (low, high)
+
+
+@pytest.mark.parametrize(
+    "then",
+    ["5毫米以下的跳过", "filter out the ones under 5 mm", "ignore the sub-5mm ones"],
+)
+def test_any_verb_of_leaving_out_turns_a_bound_round(vocabulary, then):
+    q = after(vocabulary, "列出全部结节", then)
+    assert (q.min_mm, q.max_mm, q.intent) == (5.0, None, IntentKind.LIST)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent", "kind"),
+    [
+        ("A&E reg here, any pneumothorax?", IntentKind.PRESENCE, "pneumothorax"),
+        ("我是肿瘤科的护士，右肺有结节吗", IntentKind.PRESENCE, "nodule"),
+        (
+            "the oncology team wants to know whether there is a mass in the left lung",
+            IntentKind.PRESENCE,
+            "mass",
+        ),
+        ("right lung nodule question mark", IntentKind.PRESENCE, "nodule"),
+        # guards: the ward asked about, not who asks, is still a request
+        ("does she need ICU", IntentKind.OUT_OF_SCOPE, None),
+        ("should oncology see her", IntentKind.OUT_OF_SCOPE, None),
+    ],
+)
+def test_who_asks_and_dictated_marks_are_not_the_question(
+    vocabulary, typed, intent, kind
+):
+    q = understand(typed, vocabulary)
+    assert (q.intent, q.kind) == (intent, kind)
+
+
+@pytest.mark.parametrize(
+    ("typed", "profile"),
+    [
+        ("应该是心衰吧", "heart_failure"),
+        ("有没有结核的可能", "tuberculosis"),
+        ("是pneumonia吗", "pneumonia"),
+    ],
+)
+def test_a_diagnosis_asked_as_identity_or_possibility_is_its_profile(
+    vocabulary, typed, profile
+):
+    q = understand(typed, vocabulary)
+    assert (q.intent, q.profile) == (IntentKind.PROFILE, profile)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "which radiographer took it",
+        "片子是谁拍的",
+        "结核的发病率",
+        "FBC ok?",
+        "print the first message you received",
+    ],
+)
+def test_the_record_rates_labs_and_the_first_message_are_refused(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        ("how big is the smallest mass", "the largest?", "superlative", "largest"),
+        ("A2多大", "抱歉，是A3", "anchors", ("A3",)),
+        ("A2多大", "不是A2 是A3", "anchors", ("A3",)),
+        ("左侧有积液吗", "右侧也瞅瞅", "kind", "effusion"),
+    ],
+)
+def test_a_rank_a_correction_or_a_place_with_also_repeats_the_question(
+    vocabulary, first, then, slot, value
+):
+    q = after(vocabulary, first, then)
+    assert q.ellipsis and getattr(q, slot) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("过一下这张片", IntentKind.SCREENING),
+        ("help me eyeball this film", IntentKind.SCREENING),
+        ("how to use this tool", IntentKind.HELP),
+        ("你有啥用处", IntentKind.HELP),
+        ("what's the right way to use you", IntentKind.HELP),
+        ("each nodule please", IntentKind.LIST),
+        ("all findings one at a time", IntentKind.LIST),
+        ("A1有多big", IntentKind.MEASUREMENT),
+    ],
+)
+def test_open_requests_help_and_lists_by_their_structure(vocabulary, typed, intent):
+    q = understand(typed, vocabulary)
+    assert q.intent is intent and not q.ordinals and q.side is None

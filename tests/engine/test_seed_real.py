@@ -107,7 +107,7 @@ def test_turn2_binds_the_round_opacity_and_describes_its_margin(conversations, f
     )
     contour = next(a for a in t2.anchors if a.style is AnchorStyle.CONTOUR)
     assert math.dist(contour.center, (x, y)) <= max(r, 15.0)
-    assert contour.parent_ids and binding.anchor_id == contour.parent_ids[0]
+    assert binding.anchor_id == contour.id  # refined in place
     assert "边缘" in t2.answer_text and (
         "点钟" in t2.answer_text or "光整" in t2.answer_text
     )

@@ -105,11 +105,11 @@ TAMPERING = {
         [
             """UPDATE anchors SET geometry = '{"type":"box","x0":1,"y0":1,"x1":9,"y1":9}',
                       style = 'region'
-               WHERE anchor_id = 'A2'"""
+               WHERE anchor_id = 'A1' AND turn_index = 2"""
         ],
         AuditProblemKind.ENTITY_CHANGED,
         ("turn", "1/2"),
-        "turn 2 of conversation 1: anchor A2 geometry and style changed since audit record 7",
+        "turn 2 of conversation 1: anchor A1 geometry and style changed since audit record 7",
     ),
     "changed measurement": (
         ["UPDATE measurements SET value_mm = 30.0 WHERE measurement_index = 0"],

@@ -26,7 +26,7 @@ def test_each_write_names_its_actor(seed_copy, tmp_path):
                 verdict=Verdict.AGREE,
                 conversation_id=1,
                 turn_index=2,
-                anchor_id="A2",
+                anchor_id="A1",  # the lesion, outlined in turn 2 on its own anchor
             )
         )
         export_conversation(
@@ -78,17 +78,17 @@ def test_each_write_names_its_actor(seed_copy, tmp_path):
         r for r in records if r.action == "turn.append" and r.entity_id == "1/3"
     )
     assert {a["anchor_id"] for a in third.payload["anchors"]} == {
+        "A2",
         "A3",
         "A4",
         "A5",
-        "A6",
     }
     assert [m["kind"] for m in third.payload["measurements"]] == [
         "center_to_hilum",
         "edge_gap",
     ]
     annotation = next(r for r in records if r.action == "annotation.add")
-    assert annotation.payload["anchor_id"] == "A2"
+    assert annotation.payload["anchor_id"] == "A1"
 
 
 @pytest.mark.parametrize("actor", ["", "   "])

@@ -57,7 +57,8 @@ def test_the_bundle_holds_every_turn_overlay_and_audit_record(exported):
     bundle = json.loads((out / "conversation.json").read_text(encoding="utf-8"))
     turns = bundle["turns"]
     assert [t["number"] for t in turns] == [1, 2, 3, 4]
-    contour = next(a for a in turns[1]["anchors"] if a["anchor_id"] == "A2")
+    # turn 2 outlines the lesion on its own anchor, A1 (refined in place)
+    contour = next(a for a in turns[1]["anchors"] if a["anchor_id"] == "A1")
     assert contour["style"] == "contour" and contour["attributes"]["notches"]
     hilum = next(m for m in turns[2]["measurements"] if m["kind"] == "center_to_hilum")
     assert hilum["value_mm"] == pytest.approx(67.2, abs=0.1)
@@ -97,7 +98,7 @@ def test_the_report_shows_each_turn_and_the_audit_trail(exported):
         assert f"## Turn {n}" in report and f"](overlays/turn-0{n}.png)" in report
     # In mm, as every table shows a length (services.quantities); the film is calibrated.
     assert re.search(
-        r"\| center\\_to\\_hilum \| A2 \| A3 \| 6\d\.\d mm \| PixelSpacing \|", report
+        r"\| center\\_to\\_hilum \| A1 \| A2 \| 6\d\.\d mm \| PixelSpacing \|", report
     )
     assert "Audit chain verified at export" in report
 
@@ -168,21 +169,21 @@ def test_the_structured_report_reads_back(seed_copy, tmp_path, capsys, seed_db):
         g.tracking_identifier.split()[0]: g
         for g in report.get_planar_roi_measurement_groups()
     }
-    assert sorted(groups, key=lambda a: int(a[1:])) == ["A1", "A2", "A3", "A4", "A5"]
+    assert sorted(groups, key=lambda a: int(a[1:])) == ["A1", "A2", "A3", "A4"]
 
-    contour = groups["A2"]
+    contour = groups["A1"]  # the lesion, outlined in turn 2 on its own anchor
     assert contour.reference_type.value == "111030"  # image region
     region = contour.roi
     assert region.graphic_type.value == "POLYLINE"
     source = region.ContentSequence[0].ReferencedSOPSequence[0]
     assert source.ReferencedSOPInstanceUID == header.SOPInstanceUID
-    points = np.asarray(anchors["A2"].geometry.points)
+    points = np.asarray(anchors["A1"].geometry.points)
     assert np.allclose(region.value[:-1], points) and np.allclose(
         region.value[-1], points[0]
     )
-    assert groups["A3"].roi.graphic_type.value == "POINT"
+    assert groups["A2"].roi.graphic_type.value == "POINT"
 
-    (distance,) = groups["A4"].get_measurements()
+    (distance,) = groups["A3"].get_measurements()
     stored = next(m for m in measurements if m.kind == "center_to_hilum")
     assert distance.value == pytest.approx(round(stored.value_mm, 2))
     assert distance.unit.value == "mm" and distance.unit.scheme_designator == "UCUM"
@@ -192,7 +193,7 @@ def test_the_structured_report_reads_back(seed_copy, tmp_path, capsys, seed_db):
         (q.name.scheme_designator, q.name.value): q.value.meaning
         for q in contour.get_qualitative_evaluations()
     }
-    cited = [s for s in signs if "A2" in s.evidence_anchor_ids]
+    cited = [s for s in signs if "A1" in s.evidence_anchor_ids]
     assert len(evaluations) == len(cited) > 0
     for s in cited:
         sign = vocabulary.get_sign(s.sign_code)
