@@ -101,8 +101,8 @@ def common() -> Identity | None:
             key=SessionKey.IMAGE_SIZE.value,
             help=i18n.text("frame.image_size_help", lang),
         )
-    # The rule above the disclaimer is part of its caption: one element, not two.
-    st.sidebar.caption("---\n" + i18n.text("app.disclaimer", lang))
+    st.sidebar.divider()
+    st.sidebar.caption(i18n.text("app.disclaimer", lang))
     return person
 
 
@@ -156,11 +156,6 @@ def compact() -> None:
     st.html(_COMPACT_CSS)
 
 
-def disclaimer_line(context: PageContext) -> str:
-    """The note that the output is decision support, not a diagnosis (caption Markdown)."""
-    return f":material/info: {context.t('app.disclaimer')}"
-
-
 def disclaimer(context: PageContext) -> None:
     """The visible note that the output is decision support, not a diagnosis."""
-    st.caption(disclaimer_line(context))
+    st.caption(f":material/info: {context.t('app.disclaimer')}")

@@ -118,12 +118,8 @@ def sidebar(identity: Identity) -> None:
         if st.sidebar.button(i18n.text("identity.sign_out", lang), key="logout"):
             st.logout()
         return
-    # One element for the heading and its hint: each Streamlit element costs a new tab
-    # its own render and styling (docs/benchmarks.md, "Dashboard").
-    st.sidebar.caption(
-        f"**{i18n.text('identity.local_mode', lang)}**  \n"
-        + i18n.text("identity.local_hint", lang, actor=identity.actor)
-    )
+    st.sidebar.markdown(f"**{i18n.text('identity.local_mode', lang)}**")
+    st.sidebar.caption(i18n.text("identity.local_hint", lang, actor=identity.actor))
     choices = local_role_choices()
     if len(choices) > 1:
         current_role = next(iter(identity.roles))

@@ -13,17 +13,18 @@ from services import access
 from services.access import Right
 
 
-def line(ctx: PageContext, store: cases.CaseStore, case_id: str) -> str | None:
-    """The case's title, tags and review status as a caption line (None: no labels)."""
+def caption(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:
+    """One line under the title: the case's title, tags and review status."""
     labels = store.find_case_labels(case_id)
-    if labels is None or not (labels.title or labels.tags):
-        return None
-    return ctx.t(
-        "labels.read",
-        title=escape(labels.title or "—"),
-        tags=escape(", ".join(labels.tags) or "—"),
-        status=ctx.t(f"review.{labels.review_status.value}"),
-    )
+    if labels is not None and (labels.title or labels.tags):
+        st.caption(
+            ctx.t(
+                "labels.read",
+                title=escape(labels.title or "—"),
+                tags=escape(", ".join(labels.tags) or "—"),
+                status=ctx.t(f"review.{labels.review_status.value}"),
+            )
+        )
 
 
 def editor(ctx: PageContext, store: cases.CaseStore, case_id: str) -> None:

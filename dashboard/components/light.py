@@ -7,13 +7,6 @@ sidebar already brings the button group (``st.segmented_control``) and the selec
 an on/off switch or a choice of turn drawn with them costs no fetch, where ``st.toggle``
 (checkbox code) and ``st.select_slider`` (slider code with moment.js and numbro) each add
 a wave of files.
-
-Their button groups are drawn with ``wrap=True``: placed straight in a column, a button
-group otherwise stays on one row and scrolls, and its code then watches the row with a
-resize observer and, after each render, reads the layout to scroll the chosen button into
-view (``getBoundingClientRect``, ``getComputedStyle``): a forced layout of the page per
-group while a new tab is still drawing (docs/benchmarks.md). The case page's groups fit
-their columns, so wrapping moves nothing.
 """
 
 from __future__ import annotations
@@ -43,7 +36,6 @@ def switch(
         help=help,
         disabled=disabled,
         label_visibility="collapsed",
-        wrap=True,  # no scroll measuring (module docstring)
     )
     return bool(chosen)
 
@@ -57,12 +49,7 @@ def turn_choice(
     if turn_count > MAX_TURN_BUTTONS:
         return int(area.select_slider(label, options=options, key=key))
     chosen = area.segmented_control(
-        label,
-        options,
-        selection_mode="single",
-        required=True,
-        key=key,
-        wrap=True,  # no scroll measuring (module docstring)
+        label, options, selection_mode="single", required=True, key=key
     )
     return int(chosen or turn_count)
 

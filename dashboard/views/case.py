@@ -158,32 +158,26 @@ calibration = (
     else ctx.t("case.no_calibration")
 )
 st.title(ctx.t("case.title", case=escape(case_id)))
-# The image's facts, the case's labels and the disclaimer are lines of one caption: each
-# Streamlit element costs a new tab its own render and styling (docs/benchmarks.md).
-image_line = " · ".join(
-    escape(p)
-    for p in (
-        image.modality or image.source_format.value.upper(),
-        image.view_position or ctx.t("case.view_unknown"),
-        f"{image.columns}×{image.rows} px",
-        calibration,
-        ctx.t(
-            "case.imported",
-            actor=image.imported_by,
-            time=image.imported_at.astimezone().strftime("%Y-%m-%d"),
-        ),
-    )
-)
-label_line = labels.line(ctx, store, case_id)
 st.caption(
-    "  \n".join(
-        line
-        for line in (image_line, label_line, frame.disclaimer_line(ctx))
-        if line is not None
+    " · ".join(
+        escape(p)
+        for p in (
+            image.modality or image.source_format.value.upper(),
+            image.view_position or ctx.t("case.view_unknown"),
+            f"{image.columns}×{image.rows} px",
+            calibration,
+            ctx.t(
+                "case.imported",
+                actor=image.imported_by,
+                time=image.imported_at.astimezone().strftime("%Y-%m-%d"),
+            ),
+        )
     )
 )
+labels.caption(ctx, store, case_id)
 if image.warnings:
     feedback.show_issues(image.warnings)
+frame.disclaimer(ctx)
 
 # --------------------------------------------------------------------------- conversation choice
 # The picker is drawn after a question may have opened a new conversation, so its state
@@ -393,7 +387,6 @@ with left:
             key=SessionKey.IMAGE_MODE.value,
             format_func=lambda m: ctx.t(f"case.mode.{m}"),
             label_visibility="collapsed",
-            wrap=True,  # no scroll measuring (components/light.py)
         )
         if can_draw
         else "view"
@@ -565,11 +558,7 @@ with left:
                 height=ctx.image_side,
                 turn=shown_turn,
             )
-    # The drawing tip is a second line of the legend's caption (one element).
-    legend = ctx.t("case.legend")
-    st.caption(
-        legend + "  \n" + ctx.t("case.draw_hint") if can_draw and not boxes else legend
-    )
+    st.caption(ctx.t("case.legend"))
     if boxes:
         review.box_panel(
             ctx,
@@ -584,6 +573,8 @@ with left:
             anchors=[i.anchor for i in items],
             selected=highlight or None,
         )
+    elif can_draw:
+        st.caption(ctx.t("case.draw_hint"))
     if shown_turn:
         st.query_params["turn"] = str(shown_turn)
 
