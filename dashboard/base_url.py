@@ -56,11 +56,18 @@ class GiveBaseUrl:
         ):
             await self.app(scope, receive, send)
             return
-        # The page is about 2 KB of HTML: ask for it uncompressed, so it can be edited.
+        # The page is about 2 KB of HTML: ask for it uncompressed and as body messages
+        # (no file-sending extension), so it can be edited.
         headers = [
             (k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"
         ]
-        await self.app({**scope, "headers": headers}, receive, _Rewriter(send))
+        extensions = {
+            k: v
+            for k, v in (scope.get("extensions") or {}).items()
+            if k not in ("http.response.pathsend", "http.response.zerocopysend")
+        }
+        inner = {**scope, "headers": headers, "extensions": extensions}
+        await self.app(inner, receive, _Rewriter(send))
 
 
 class _Rewriter:
@@ -75,7 +82,12 @@ class _Rewriter:
         if message["type"] == "http.response.start":
             self.start = message
             return
-        if message["type"] != "http.response.body" or self.start is None:
+        if self.start is None:
+            await self.send(message)
+            return
+        if message["type"] != "http.response.body":  # not expected: passed on as it is
+            start, self.start = self.start, None
+            await self.send(start)
             await self.send(message)
             return
         self.body.append(message.get("body", b""))

@@ -25,6 +25,7 @@ def serve(path: str, body: bytes, content_type: bytes = b"text/html") -> tuple:
 
     async def inner(scope, receive, send):
         seen["headers"] = dict(scope["headers"])
+        seen["extensions"] = scope.get("extensions", {})
         await send(
             {
                 "type": "http.response.start",
@@ -51,10 +52,11 @@ def serve(path: str, body: bytes, content_type: bytes = b"text/html") -> tuple:
         "method": "GET",
         "path": path,
         "headers": [(b"accept-encoding", b"gzip"), (b"host", b"x")],
+        "extensions": {"http.response.pathsend": {}},
     }
     asyncio.run(GiveBaseUrl(inner)(scope, receive, send))
     payload = b"".join(m.get("body", b"") for m in sent[1:])
-    return seen["headers"], dict(sent[0]["headers"]), payload
+    return {**seen["headers"], **seen["extensions"]}, dict(sent[0]["headers"]), payload
 
 
 def test_a_page_gets_the_script_first_in_its_head_with_its_length():
@@ -63,6 +65,7 @@ def test_a_page_gets_the_script_first_in_its_head_with_its_length():
     assert payload.index(SCRIPT) < payload.index(b"<title>")
     assert int(headers[b"content-length"]) == len(payload)
     assert b"accept-encoding" not in asked  # asked uncompressed, so it can be edited
+    assert "http.response.pathsend" not in asked  # and as body messages, not a file
     assert b"BACKEND_BASE_URL" in SCRIPT
 
 
