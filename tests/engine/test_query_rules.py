@@ -1245,3 +1245,32 @@ def test_a_rank_a_correction_or_a_place_with_also_repeats_the_question(
 def test_open_requests_help_and_lists_by_their_structure(vocabulary, typed, intent):
     q = understand(typed, vocabulary)
     assert q.intent is intent and not q.ordinals and q.side is None
+
+
+# -- thirteenth round: the size bound's grammar (structure, not one writer's words) --------
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("三四毫米的结节有没有", 3, 4),  # two neighbouring digits: a rough range
+        ("有一两公分的肿块吗", 10, 20),
+        ("nodules 5 or 6 mm across?", 5, 6),
+        ("有没有超过 half cm 的结节", 5, None),  # "half" before a unit
+        ("anything bigger than, say, 9 mm", 9, None),  # a hedge inside the bound
+        ("8mm以下那些小的别管，剩下结节都列", 8, None),  # a noun between bound and verb
+        ("3 cm 以上的肿块除外 其余的列出", None, 30),  # 除外 after the bound
+        ("过滤掉 smaller than 5mm 的, 列出 nodules", 5, None),  # 掉 after the verb
+        ("大约 2cm 的那个 mass 在哪", 16, 24),  # an English kind after 的
+        ("nodules around 1 cm in size, where", 8, 12),  # "in size" is the bound's
+    ],
+)
+def test_a_size_bound_is_read_whatever_its_grammar(vocabulary, typed, low, high):
+    q = understand(typed, vocabulary)
+    assert (q.min_mm, q.max_mm) == (low, high)
+    assert q.intent is not IntentKind.MEASUREMENT and q.superlative is None
+
+
+def test_a_bound_asked_whether_to_leave_out_does_not_turn_round(vocabulary):
+    q = understand("2cm以上的结节不用列吗", vocabulary)
+    assert q.min_mm == 20
