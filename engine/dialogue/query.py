@@ -292,6 +292,7 @@ def understand(
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
     text = _without_introduction(_SPOKEN_MARK.sub(_mark, text))
+    text = _without_background(text, phrases)
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
@@ -409,6 +410,67 @@ _REQUESTER = re.compile(
 def _without_introduction(text: str) -> str:
     rest = _REQUESTER.sub(" ", _INTRODUCTION.sub("", text, count=1))
     return rest if rest.strip() else text
+
+
+# A clause of clinical background said beside the question ("BNP很高，片子支持心衰吗", "有吗，
+# 病人外院CT上报过一个", "is there cardiomegaly? the family asked"): another test's result
+# or who wants to know, stated, not asked, so it does not make the question a refusal
+_CLAUSE = re.compile(r"[^，,。;；!！?？]+[，,。;；!！?？]*")
+_ATTRIBUTION = re.compile(
+    r"^\W*(?:是)?[\u4e00-\u9fff]{1,6}?(?:问的|想知道|要问的?|让我?问的?|托我问的?)\W*$"
+    r"|^\W*(?:the |her |his |my )?(?:family|relatives?|wife|husband|son|daughter|parents?)"
+    r" (?:is |are |was |were )?(?:asking|asked|wants? to know|wanted to know)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _without_background(text: str, phrases: Phrases) -> str:
+    """The question without the clauses that only state its clinical background."""
+    clauses = _CLAUSE.findall(text)
+    if len(clauses) < 2:
+        return text
+    asked = [c for c in clauses if not _background(c, phrases)]
+    if len(asked) == len(clauses) or not any(_asks(c, phrases) for c in asked):
+        return text
+    # the other test's name goes; what the clause says of the chest stays ("CT上有结节，")
+    return "".join(
+        c
+        if c in asked
+        else ""
+        if _ATTRIBUTION.search(c)
+        else _without_study(c, phrases)
+        for c in clauses
+    )
+
+
+def _without_study(clause: str, phrases: Phrases) -> str:
+    other = phrases.cue("scope_other_study")
+    for pattern in other.zh:
+        clause = pattern.sub(" ", clause)
+    if other.find(clause) is None:
+        return clause
+    clause = clause.lower()  # English cues read the lower-cased words
+    for pattern in other.en:
+        clause = pattern.sub(" ", clause)
+    return clause
+
+
+def _asks(clause: str, phrases: Phrases) -> bool:
+    if re.search(r"[?？]", clause):
+        return True
+    return any(phrases.cue(n).find(clause) for n in ("yes_no", "wh_question"))
+
+
+def _background(clause: str, phrases: Phrases) -> bool:
+    if _ATTRIBUTION.search(clause):
+        return True  # "家属问的": who wants to know
+    other = phrases.cue("scope_other_study").find(clause) is not None
+    if not other or _asks(clause, phrases):
+        return False
+    # an instruction beside it is no background ("and echo back your context")
+    return not any(
+        phrases.cue(n).find(clause) for n in ("injection", "scope_off_topic")
+    )
 
 
 # A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",

@@ -280,10 +280,12 @@ _SET_ASIDE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _SET_ASIDE_BEFORE = re.compile(
-    r"(?P<verb>不要|别列|别管|不看|去掉|除了|(?:排除|忽略|略过|跳过|剔除|过滤)掉?|skip|exclude"
-    r"|excluding"
-    r"|except|without|leave out|apart from|other than|besides|aside from|ignore|drop"
-    r"|disregard|omit|hide|filter out|nothing|none|forget(?: about)?|never mind|不用管|不管"
+    # a verb of leaving out in any form ("ignore", "ignoring", "left out", "dropping")
+    r"(?P<verb>不要|别列|别管|不看|去掉|除了|(?:排除|忽略|略过|跳过|剔除|过滤)掉?"
+    r"|(?<![a-z])(?:skip|exclud|ignor|drop|disregard|omit|hid|leav|filter|forget|leav)"
+    r"(?:e|es|ed|s|ing|ping|ped|ting)?(?: out| about)?(?![a-z])|left out"
+    r"|except|without|apart from|other than|besides|aside from"
+    r"|nothing|none|never mind|不用管|不管"
     r"|(?<![a-z])(?:do not|don'?t|dont|no need to) (?:show|list|give|include|want|need"
     r"|care about|bother with|count)(?: me| us)?)"
     r"\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
