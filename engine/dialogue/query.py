@@ -1073,10 +1073,13 @@ _ZH_FROM_END = re.compile(
 _EN_FROM_END = re.compile(
     r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
     r"|one before (?:the )?last)"
-    r"|(second|third|fourth|2nd|3rd|4th|two|three|four) from (?:the )?(?:last|end|bottom)"
+    r"|(second|third|fourth|2nd|3rd|4th|two|three|four)[- ](?:from|to)[- ](?:the )?"
+    r"(?:last|end|bottom)"
     r"|(?:the |that )(?:very )?(last|final)\s*[?？]*$"
     r"|(?:the |that )?(?:very )?(last|final) (?:one|nodule|lesion|finding|mass|opacity"
-    r"|item|entry)s?(?![a-z]))"
+    r"|item|entry)s?(?![a-z])"
+    # "last 那个", "last一颗": an English word before a Chinese measure word
+    r"|(?:the )?(last|final)\s*的?\s*(?:那|这|一)?\s*[个颗枚处条])"
 )
 # "the first two", "前两个": the first positions of the list, for a comparison
 _FIRST_FEW = re.compile(
@@ -1101,7 +1104,7 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         word = m.group(2)
         n = (
             -1
-            if m.group(3) or m.group(4)
+            if m.group(3) or m.group(4) or m.group(5)
             else -2
             if m.group(1)
             else -_EN_FROM_END_N[word]
@@ -1160,14 +1163,10 @@ def _number(word: str) -> int:
 
 def _refine(q: Query, phrases: Phrases) -> IntentKind:
     """The intent once the slots are known; see the module docstring of intents.py."""
-    text = q.text
-    if any(phrases.cue(n).find(text) for n in REFUSALS):
-        return IntentKind.OUT_OF_SCOPE
+    first = _before_the_cues(q, phrases)
+    if first is not None:
+        return first
     kind = q.intent
-    if _matches_profile(q, phrases):
-        return IntentKind.PROFILE
-    if _asks_for_help(q, phrases):
-        return IntentKind.HELP
     if kind is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
         # "两侧胸腔积液哪侧多", "有肺炎没": a profile's sign, compared or asked about
         if _compares(q, phrases):
@@ -1187,6 +1186,39 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if read is IntentKind.HELP and _unknown_request(q, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
+    """An intent that wins over the intent cues: a refusal, a ranking, a profile, help."""
+    if any(phrases.cue(n).find(q.text) for n in REFUSALS):
+        return IntentKind.OUT_OF_SCOPE
+    if q.intent is IntentKind.OUT_OF_SCOPE and _ranks_by_concern(q, phrases):
+        return IntentKind.COMPARE
+    if _matches_profile(q, phrases):
+        return IntentKind.PROFILE
+    if _asks_for_help(q, phrases):
+        return IntentKind.HELP
+    return None
+
+
+# How much a finding worries the reader ("which would worry you more", "哪个更值得 follow
+# up"): set between named findings, a ranking by suspicion, not a decision for the person
+_CONCERN = re.compile(
+    r"(?<![a-z])(?:worr\w*|concern\w*|follow(?:ed|ing)?[- ]?up|chas(?:e|ing))(?![a-z])"
+    r"|值得|担心|关注|随访|复查|警惕",
+    re.IGNORECASE,
+)
+
+
+def _ranks_by_concern(q: Query, phrases: Phrases) -> bool:
+    """Whether named findings are ranked by concern, and nothing else is out of scope."""
+    several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
+    if not several or not _CONCERN.search(q.text):
+        return False
+    ranked = q.cue.wants_comparison or phrases.cue("comparative").find(q.text)
+    rest = _CONCERN.sub(" ", q.text)
+    refused = ("intent_out_of_scope", "diagnosis", *REFUSALS)
+    return bool(ranked) and not any(phrases.cue(n).find(rest) for n in refused)
 
 
 def _matches_profile(q: Query, phrases: Phrases) -> bool:

@@ -1329,3 +1329,66 @@ def test_another_test_asked_about_or_an_instruction_beside_stays_refused(
 def test_asking_for_the_assistants_internals_is_an_injection(vocabulary, typed):
     q = understand(typed, vocabulary)
     assert q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "injection"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "ordinal"),
+    [
+        ("list the nodules", "4th to last?", -4),  # "Nth to last" as "Nth from last"
+        ("list the masses", "2nd to last, size", -2),
+        ("列出所有结节", "last 那颗多大", -1),  # an English word before a measure word
+        ("列出所有结节", "final一个在哪", -1),
+    ],
+)
+def test_a_position_from_the_end_in_any_wording(vocabulary, first, then, ordinal):
+    assert after(vocabulary, first, then).ordinals == (ordinal,)
+
+
+@pytest.mark.parametrize(
+    ("typed", "rank"),
+    [
+        ("最 tiny 那个结节", "smallest"),  # 最 before an English word, spaced
+        ("最little的GGO", "smallest"),
+        ("最 massive 的肿块", "largest"),
+        ("which lesion are you least comfortable with", "most_suspicious"),
+    ],
+)
+def test_a_superlative_said_with_an_english_adjective(vocabulary, typed, rank):
+    assert understand(typed, vocabulary).superlative == rank
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "右肺有没有磨玻璃",
+        "see any ground glass on the left?",
+        "左下有点 ground glass 吗",
+    ],
+)
+def test_ground_glass_whose_presence_is_asked_is_an_opacity(vocabulary, typed):
+    q = understand(typed, vocabulary)
+    assert (q.intent, q.kind, q.attribute) == (IntentKind.PRESENCE, "opacity", None)
+
+
+def test_ground_glass_said_of_one_finding_stays_its_density(vocabulary):
+    q = understand("A2是磨玻璃还是实性", vocabulary)
+    assert q.attribute == "density"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "of A2 and A4, which would you worry about more",
+        "A1、A3 哪个更值得随访",
+        "between A1 and A2 whose edge is smoother",
+    ],
+)
+def test_named_findings_ranked_by_concern_or_by_whose_are_compared(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.COMPARE
+
+
+@pytest.mark.parametrize(
+    "typed", ["A1 and A2 - which needs surgery", "should we worry about A1 or A2"]
+)
+def test_a_decision_between_named_findings_stays_refused(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.OUT_OF_SCOPE
