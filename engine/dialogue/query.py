@@ -1190,6 +1190,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
 
 def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
     """An intent that wins over the intent cues: a refusal, a ranking, a profile, help."""
+    if _defines_a_sign(q, phrases):
+        return IntentKind.EXPLAIN_SIGN
     if any(phrases.cue(n).find(q.text) for n in REFUSALS):
         return IntentKind.OUT_OF_SCOPE
     if q.intent is IntentKind.OUT_OF_SCOPE and _ranks_by_concern(q, phrases):
@@ -1199,6 +1201,48 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
     if _asks_for_help(q, phrases):
         return IntentKind.HELP
     return None
+
+
+# A sign named by its name ("肺门截断征", "the sail sign"), known to the vocabulary or not
+_SIGN_NAME = re.compile(
+    r"(?:(?!什么|是|啥|哪|这|那)[\u4e00-\u9fff]){2,10}征(?![象兆])|(?<![a-z])(?:[a-z][a-z'-]+ ){1,3}signs?(?![a-z])(?! of)",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(
+    r"什么|啥|哪|这|那|(?<![a-z])(?:what|which|this|that|the|a|an)\s*$", re.I
+)
+
+
+def sign_name(text: str) -> str | None:
+    """The name of a sign a question names ("the sail sign", "肺门截断征"), if any."""
+    name = _SIGN_NAME.search(text)
+    if name is None or _NOT_A_NAME.search(name.group(0).rsplit(" ", 1)[0]):
+        return None
+    words = name.group(0).split()
+    while len(words) > 1 and words[0].lower() in _LEADING:
+        words = words[1:]  # "whats a sail sign": the name is "sail sign"
+    return " ".join(words)
+
+
+_LEADING = frozenset(
+    {"what", "whats", "what's", "wats", "is", "a", "an", "the", "mean"}
+)
+
+
+def _defines_a_sign(q: Query, phrases: Phrases) -> bool:
+    """Whether a sign's name is asked for its meaning ("whats a sail sign", "X征是什么意思").
+
+    A sign the vocabulary lacks is still a definition asked, not a film question or an
+    unknown request; an instruction beside it is still refused.
+    """
+    if q.anchors or q.ordinals or phrases.cue("injection").find(q.text):
+        return False
+    if sign_name(q.text) is None:
+        return False
+    if phrases.cue("explain_strong").find(q.text):
+        return True
+    weak = phrases.cue("explain_weak").find(q.text) is not None
+    return weak and not (q.names_place or q.cue.demonstrative)
 
 
 # How much a finding worries the reader ("which would worry you more", "哪个更值得 follow
@@ -1426,6 +1470,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.SCREENING
     if kind is IntentKind.HELP:
         return _named_fallback(q)
+    if kind is IntentKind.SCREENING and q.names_place:
+        return IntentKind.PRESENCE  # "LMZ里有什么": what one place holds, not the film
     return kind
 
 
@@ -1798,11 +1844,23 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
+    if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
+        # "下野外带" after "左肺有什么": what that place holds, as after a screening
+        return IntentKind.LIST
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
         # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
         # after "有什么发现": what that place holds, listed
         return IntentKind.PRESENCE if _yes_no(before) or _yes_no(q) else IntentKind.LIST
     return before.intent
+
+
+def _asked_what_a_place_holds(q: Query) -> bool:
+    """What a place holds, asked with what and no kind ("左肺有什么", "what's in the LMZ")."""
+    if q.intent is not IntentKind.PRESENCE or q.kind is not None or not q.names_place:
+        return False
+    phrases = load_phrases()
+    wh = phrases.cue("wh_question").find(q.text) is not None
+    return wh and phrases.cue("yes_no").find(q.text) is None
 
 
 def _yes_no(q: Query) -> bool:
@@ -1881,4 +1939,12 @@ def _opposite(side: str | None) -> str | None:
     return {"right": "left", "left": "right"}.get(side or "")
 
 
-__all__ = ["REFUSALS", "DialogueState", "Query", "TurnRecord", "places", "understand"]
+__all__ = [
+    "REFUSALS",
+    "DialogueState",
+    "Query",
+    "TurnRecord",
+    "places",
+    "sign_name",
+    "understand",
+]

@@ -1418,3 +1418,34 @@ def test_a_letter_or_cv_to_write_is_off_topic(vocabulary, typed):
 def test_a_quoted_term_asked_for_its_meaning_is_no_forced_output(vocabulary):
     q = understand("what does 'air bronchogram' mean", vocabulary)
     assert q.intent is IntentKind.EXPLAIN_SIGN
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "whats the zebra sign",
+        "马赛克征是什么意思",
+        "什么是反晕征呀",
+        "explain the golf ball sign",
+    ],
+)
+def test_a_sign_named_and_asked_for_its_meaning_is_a_definition_known_or_not(
+    vocabulary, typed
+):
+    assert understand(typed, vocabulary).intent is IntentKind.EXPLAIN_SIGN
+
+
+@pytest.mark.parametrize(
+    "typed", ["这个是什么征", "右上有没有空气支气管征", "what are the signs of TB"]
+)
+def test_a_sign_asked_of_the_film_or_no_sign_named_is_no_definition(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is not IntentKind.EXPLAIN_SIGN
+
+
+@pytest.mark.parametrize("typed", ["右下野里有什么", "RUZ 有什么"])
+def test_what_a_named_place_holds_is_presence_not_the_whole_film(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.PRESENCE
+
+
+def test_a_place_after_what_a_place_holds_lists_that_place(vocabulary):
+    assert after(vocabulary, "右肺有什么", "中野内带").intent is IntentKind.LIST
