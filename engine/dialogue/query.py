@@ -356,6 +356,7 @@ def understand(
         or _is_profile_fragment(query, previous, phrases)
         or _asks_again(query, previous)
         or _restricts(query, previous, phrases)
+        or _says_also(query, previous)
     ):
         query = _merge(previous, query)
     if previous is not None:
@@ -481,7 +482,8 @@ _ZONE_STEP = re.compile(
     r"|(?P<zh3>[上下])一(?:个)?(?:的?肺?野)"
     r"|(?<![a-z])(?:(?:one|a) zone (?P<en>up|down|higher|lower)"
     r"|(?:the )?(?:next )?zone (?P<en2>above|below|up|down)"
-    r"|(?:one|a) (?P<en3>up|down)|(?:go|move|step) (?P<en4>up|down)(?: (?:a|one) zone)?)"
+    r"|(?:one|a) (?P<en3>up|down)|(?:go|move|step) (?P<en4>up|down)(?: (?:a|one) zone)?"
+    r"|(?:higher|further|more) (?P<en5>up)|(?:lower|further) (?P<en6>down))"
     r"(?![a-z])",
     re.IGNORECASE,
 )
@@ -500,7 +502,9 @@ def _stepped_zone(text: str, previous: TurnRecord | None) -> str:
     if match is None or zone is None:
         return text
     if _ZONE_NAMED.search(text[: match.start()] + " " + text[match.end() :]):
-        return text  # "往上一点 上野": the zone named is meant
+        # "往上一点 上野", "higher up, upper zone": the zone named is meant, the step
+        # words only lead to it
+        return text[: match.start()] + " " + text[match.end() :]
     said = next(g for g in match.groups() if g).lower()
     step = -1 if said in ("上", "up", "higher", "above") else 1
     reached = _ZONES.index(zone) + step
@@ -582,11 +586,7 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
         side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
-        # "不是A1 是A2", "not A1, A2": the one named last is meant
-        named = (
-            {"anchors": q.anchors[-1:]} if q.anchors else {"ordinals": q.ordinals[-1:]}
-        )
-        return _merge(previous, replace(q, **named))
+        return _merge(previous, replace(q, **_corrected(q, previous)))
     if _ranks_previous(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
@@ -636,7 +636,30 @@ def _corrects_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         return False
     if phrases.cue("correction").find(q.text) is None:
         return False
-    return _only_slots(q, extra=("correction", "filler"))
+    # "改成 A1 到 A4", "make it A2 and A5": the words joining two anchors are no words
+    # of their own (blanked to their length, so the places found still line up)
+    joined = _ANCHOR_JOIN.sub(lambda m: " " * len(m.group(0)), q.text)
+    return _only_slots(replace(q, text=joined), extra=("correction", "filler"))
+
+
+def _corrected(q: Query, previous: TurnRecord) -> dict[str, Any]:
+    """What a correction names: the one said last, or a pair joined for a pair.
+
+    "不是A1 是A2", "not A1, A2": the last; "改成 A1 到 A4" after a distance from A1 to A2:
+    the pair.
+    """
+    pair = len(previous.query.anchors) >= 2 and len(q.anchors) >= 2
+    if pair and _ANCHOR_JOIN.search(q.text):
+        return {"anchors": q.anchors[-2:]}
+    if q.anchors:
+        return {"anchors": q.anchors[-1:]}
+    return {"ordinals": q.ordinals[-1:]}
+
+
+_ANCHOR_JOIN = re.compile(
+    r"(?<=\d)\s*(?:和|到|与|跟|至|及|、|,|，|&|-|(?<![a-z])(?:and|to)(?![a-z]))\s*(?=A\d)",
+    re.I,
+)
 
 
 def _last_side(text: str) -> str | None:
@@ -1707,6 +1730,20 @@ def _asks_again(q: Query, previous: TurnRecord) -> bool:
         return False
     extra = (own, "compare") if before.intent is IntentKind.COMPARE else (own,)
     return _only_slots(q, extra=extra)
+
+
+def _says_also(q: Query, previous: TurnRecord) -> bool:
+    """The same question asked "also" of a new subject: a follow-up.
+
+    "A4也describe下", "右肺的 consolidation 也列下", "A3 too, describe it", whatever else
+    the words repeat.
+    """
+    if q.intent is not previous.query.intent or not _ALSO.search(q.text):
+        return False
+    return bool(q.anchors or q.names_place or q.kind or q.ordinals)
+
+
+_ALSO = re.compile(r"也|(?<![a-z])(?:too|as well|also)(?![a-z])", re.IGNORECASE)
 
 
 def _restricts(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:

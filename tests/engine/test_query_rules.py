@@ -1449,3 +1449,39 @@ def test_what_a_named_place_holds_is_presence_not_the_whole_film(vocabulary, typ
 
 def test_a_place_after_what_a_place_holds_lists_that_place(vocabulary):
     assert after(vocabulary, "右肺有什么", "中野内带").intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        ("描述一下A1", "A3也描述下", "anchors", ("A3",)),  # also, of a new subject
+        ("列一下右肺的GGO", "左肺的 mass 也列下", "kind", "mass"),
+        ("describe A2", "A4 too, describe it", "anchors", ("A4",)),
+        (
+            "any effusion on the right",
+            "hmm, and the left?",
+            "side",
+            "left",
+        ),  # filler first
+        ("any nodule in the right mid zone", "higher up?", "zone", "upper"),  # a step
+        (
+            "any nodule in the right lower zone",
+            "further up, the mid zone?",
+            "zone",
+            "middle",
+        ),
+        (
+            "A1 到 A2 的距离",
+            "改成 A2 到 A5",
+            "anchors",
+            ("A2", "A5"),
+        ),  # a pair corrected
+        ("how big is A2", "make that A4", "anchors", ("A4",)),
+        ("A2多大", "不是A2 是A3", "anchors", ("A3",)),  # one corrected: the last named
+    ],
+)
+def test_a_follow_up_said_with_also_a_filler_a_step_or_a_correction(
+    vocabulary, first, then, slot, value
+):
+    q = after(vocabulary, first, then)
+    assert q.ellipsis and getattr(q, slot) == value
