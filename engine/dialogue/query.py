@@ -311,7 +311,7 @@ def understand(
         bound = replace(bound, min_mm=None, max_mm=None, unit=None)
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
-    profile = vocabulary.find_profile_in_text(text)
+    profile = _asked_profile(text, vocabulary)
     cue = parse_intent(
         text,
         has_drawn_region=drawn,
@@ -876,14 +876,11 @@ def _place_slots(
             continue
         if side in ("right", "left"):
             sides.append(side)
-        if kind == "zone" and m.level:
-            # the apex lies in the upper zone: a zone slot is one of the three zones
-            level = phrases.zone_of_level.get(m.level, m.level)
-            slots["zone"] = slots["zone"] or level
-        elif kind == "band" and m.level:
+        if kind == "band" and m.level:
             slots["band"] = slots["band"] or m.level
         elif kind == "lobe" and m.region_id is not None:
             slots["lobe"] = slots["lobe"] or str(m.region_id)
+    slots["zone"] = _zone_named(mentions, phrases)
     rest = _without_mentions(text, mentions)
     slots["side"] = _side(sides, text, rest, phrases)
     if not sides and slots["hilum"] is None and _names_hilum(mentions):
@@ -901,6 +898,20 @@ def _place_slots(
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return _after_premise(slots, text, mentions, phrases)
+
+
+def _zone_named(mentions: list[AnatomyMention], phrases: Phrases) -> str | None:
+    """The zone of the places named: one of the three zones when one is named.
+
+    The apex lies in the upper zone; "behind the heart in the left lower zone" names the
+    lower zone, the region behind the heart only when no zone is said.
+    """
+    levels = [
+        phrases.zone_of_level.get(m.level, m.level)
+        for m in mentions
+        if m.kind.value == "zone" and m.level
+    ]
+    return next((z for z in levels if z in _ZONES), levels[0] if levels else None)
 
 
 def _after_premise(
@@ -1288,6 +1299,22 @@ def _ranks_by_concern(q: Query, phrases: Phrases) -> bool:
     return bool(ranked) and not any(phrases.cue(n).find(rest) for n in refused)
 
 
+def _asked_profile(text: str, vocabulary: Vocabulary) -> Any:
+    """The profile a question asks about: the one its last clause names, if it names one.
+
+    "Kerley B 线加上胸腔积液，是 CHF 吗": the signs are said first, heart failure is asked.
+    """
+    last = _last_clause(text)
+    asked = vocabulary.find_profile_in_text(last) if last else None
+    return asked or vocabulary.find_profile_in_text(text)
+
+
+def _last_clause(text: str) -> str:
+    """The last of several clauses split by punctuation, or "" for one clause."""
+    parts = re.split(r"[，,。;；!！]", _TRAILING.sub("", text))
+    return parts[-1] if len(parts) > 1 else ""
+
+
 def _matches_profile(q: Query, phrases: Phrases) -> bool:
     """Whether the film is held against a named profile, asking for its checklist.
 
@@ -1296,11 +1323,17 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
     """
     if q.profile is None or q.intent is IntentKind.OUT_OF_SCOPE:
         return False
-    if q.anchors or q.ordinals or q.superlative or q.attribute:
+    if q.anchors or q.ordinals or q.superlative:
+        return False
+    match = phrases.cue("profile_match")
+    last = _last_clause(q.text)
+    if match.find(last) and not phrases.cue("existential").find(last):
+        return True  # signs said first, the profile asked last ("有空洞，是结核吗")
+    if q.attribute:
         return False
     if q.kind is not None and phrases.cue("existential").find(q.text):
         return False  # "有没有肺炎的表现": is its film sign there, yes or no
-    return phrases.cue("profile_match").find(q.text) is not None
+    return match.find(q.text) is not None
 
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:

@@ -1485,3 +1485,51 @@ def test_a_follow_up_said_with_also_a_filler_a_step_or_a_correction(
 ):
     q = after(vocabulary, first, then)
     assert q.ellipsis and getattr(q, slot) == value
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("is there a small left sided effusion", "left"),  # an adjective between
+        ("any large right effusion?", "right"),
+        ("right-sided pneumothorax?", "right"),
+    ],
+)
+def test_a_side_said_as_an_adjective_before_a_finding(vocabulary, typed, side):
+    assert understand(typed, vocabulary).side == side
+
+
+def test_by_any_chance_is_politeness_and_a_zone_named_wins_over_a_region(vocabulary):
+    q = understand(
+        "is there, by any chance, a mass behind the heart in the left lower zone",
+        vocabulary,
+    )
+    assert (q.intent, q.zone, q.kind) == (IntentKind.PRESENCE, "lower", "mass")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["肺炎病人要吃多久药", "气胸患者需要卧床吗", "do TB patients need isolation"],
+)
+def test_what_a_diseases_patients_need_is_refused(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("typed", "profile"),
+    [
+        (
+            "双侧积液加心影大，是心衰吗",
+            "heart_failure",
+        ),  # signs first, the profile last
+        ("右上空洞，是TB吗", "tuberculosis"),
+    ],
+)
+def test_the_profile_asked_in_the_last_clause_is_checked(vocabulary, typed, profile):
+    q = understand(typed, vocabulary)
+    assert (q.intent, q.profile) == (IntentKind.PROFILE, profile)
+
+
+def test_a_profiles_sign_asked_in_the_last_clause_stays_presence(vocabulary):
+    q = understand("左下有片状影，有没有肺炎的表现", vocabulary)
+    assert q.intent is IntentKind.PRESENCE
