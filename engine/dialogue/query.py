@@ -958,12 +958,13 @@ def _asked_after_premise(
         return None, ""
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
-    said = premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
+    said = _statement_of(premise)
     if not _states(said, phrases) or phrases.cue("yes_no").find(said):
         return None, question
-    if "?" in said or "？" in said:
-        return None, question
-    stated = _sides_in(premise, [m for m in mentions if m.end <= cut], phrases)
+    if re.search(r"[?？]", premise):
+        return None, question  # "左侧 pneumothorax 有没有? 右侧呢": asked, not stated
+    # the side of the statement itself ("右下实变挺明显的，那左边呢，左边有吗": right)
+    stated = _sides_in(said, [m for m in mentions if m.end <= len(said)], phrases)
     if len(stated) != 1:
         return None, question
     if other:
@@ -973,6 +974,20 @@ def _asked_after_premise(
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+_PUNCTUATION_BREAK = re.compile(r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s")
+
+
+def _statement_of(premise: str) -> str:
+    """The statement a premise ends with, up to its last break.
+
+    Punctuation, when the premise has it, breaks before a space does: "右肺 base 有片状影，"
+    is one statement though a space stands beside the Chinese.
+    """
+    body = _TRAILING.sub("", premise)
+    marks = [m.start() for m in _PUNCTUATION_BREAK.finditer(body)]
+    if marks or _PUNCTUATION_BREAK.search(premise):
+        return body[: marks[-1]] if marks else body
+    return premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
 
 
 def _states(said: str, phrases: Phrases) -> bool:

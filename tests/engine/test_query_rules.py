@@ -1533,3 +1533,20 @@ def test_the_profile_asked_in_the_last_clause_is_checked(vocabulary, typed, prof
 def test_a_profiles_sign_asked_in_the_last_clause_stays_presence(vocabulary):
     q = understand("左下有片状影，有没有肺炎的表现", vocabulary)
     assert q.intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("右上有实变挺明显，那左边呢，左边有吗", "left"),  # the statement's own side
+        ("左肺 base 有积液，contralateral 也有吗", "right"),  # a space beside Chinese
+        (
+            "There's an effusion on the left. Does the right side show the same?",
+            "right",
+        ),
+        ("左侧 effusion 有没有? 右侧呢", "both"),  # a question first, not a statement
+    ],
+)
+def test_a_statement_then_a_side_asked_in_one_question(vocabulary, typed, side):
+    q = understand(typed, vocabulary)
+    assert (q.intent, q.side) == (IntentKind.PRESENCE, side)
