@@ -937,6 +937,7 @@ _CLAUSE_BREAK = re.compile(
 _STATEMENT = re.compile(
     r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
     r"|found|noted|seen|present|visible|given|since|besides|apart from|aside from|other than"
+    r"|looks?|seems?|appears?"
     r")(?![a-z])",
     re.IGNORECASE,
 )

@@ -69,6 +69,7 @@ _OVER_BEFORE = (
     r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
     r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond|min(?:imum)?(?: of)?"
+    r"|north of|upwards of"
     r"|no (?:smaller|less) th[ae]n|not (?:smaller|less) th[ae]n"
 )
 _UNDER_BEFORE = (
@@ -76,7 +77,7 @@ _UNDER_BEFORE = (
     r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
     r"(?: or equal to)?"
     r"|最多|至多|顶多|最大不超过|(?<![a-z])sub-?|max(?:imum)?(?: of)?"
-    r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) th[ae]n"
+    r"|under|below|up to|at most|within|south of|no (?:bigger|larger|more|greater) th[ae]n"
     r"|not (?:bigger|larger|more|greater|over) th[ae]n"
 )
 _OVER_AFTER = (
@@ -284,11 +285,11 @@ _SET_ASIDE_BEFORE = re.compile(
     r"(?P<verb>不要|别列|别管|不看|去掉|除了|(?:排除|忽略|略过|跳过|剔除|过滤)掉?"
     r"|(?<![a-z])(?:skip|exclud|ignor|drop|disregard|omit|hid|leav|filter|forget|leav)"
     r"(?:e|es|ed|s|ing|ping|ped|ting)?(?: out| about)?(?![a-z])|left out"
-    r"|except|without|apart from|other than|besides|aside from"
+    r"|except|without|apart from|other than|besides|aside from|(?<![a-z])bar(?:ring)?(?![a-z])"
     r"|nothing|none|never mind|不用管|不管"
     r"|(?<![a-z])(?:do not|don'?t|dont|no need to) (?:show|list|give|include|want|need"
     r"|care about|bother with|count)(?: me| us)?)"
-    r"\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
+    r"\s*(?:the |any |all )?(?:[a-z]+ )?(?:ones?|those|anything|everything|nodules?"
     r"|lesions?|findings?)?"
     r"\s*(?:that are |which are |that measure |measuring )?\s*$",
     re.IGNORECASE,

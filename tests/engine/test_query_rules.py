@@ -1550,3 +1550,58 @@ def test_a_profiles_sign_asked_in_the_last_clause_stays_presence(vocabulary):
 def test_a_statement_then_a_side_asked_in_one_question(vocabulary, typed, side):
     q = understand(typed, vocabulary)
     assert (q.intent, q.side) == (IntentKind.PRESENCE, side)
+
+
+@pytest.mark.parametrize(
+    ("typed", "low", "high"),
+    [
+        ("nodules north of 6 mm?", 6, None),  # an idiom of direction for a bound
+        ("anything south of 2 cm", None, 20),
+        (
+            "bar the small ones under 4 mm, list the nodules",
+            4,
+            None,
+        ),  # "bar" leaves out
+    ],
+)
+def test_bound_idioms_and_bar(vocabulary, typed, low, high):
+    q = understand(typed, vocabulary)
+    assert (q.min_mm, q.max_mm) == (low, high)
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("right, talk me through it", IntentKind.SCREENING),  # "right," opens, no side
+        ("anything leap out at you", IntentKind.SCREENING),
+        ("what would you write in the report", IntentKind.SCREENING),
+        (
+            "肺上有没有哪里不对劲",
+            IntentKind.SCREENING,
+        ),  # 哪里 inside a yes/no: anywhere
+    ],
+)
+def test_open_requests_in_idiom(vocabulary, typed, intent):
+    q = understand(typed, vocabulary)
+    assert q.intent is intent and q.side is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "slot", "value"),
+    [
+        ("A4几大", "attribute", "size"),  # Cantonese 几大 is 多大
+        ("A1同A2形太比较下", "attribute", "shape"),  # 形太 typed for 形态
+        ("is A3 oval or irregular", "attribute", "shape"),  # a shape value offered
+        ("A1和A2之间有没有 bridge", "attribute", "connection"),
+        ("A1跟肺门连过去了吗", "attribute", "connection"),
+    ],
+)
+def test_attributes_in_dialect_typo_alternative_or_loanword(
+    vocabulary, typed, slot, value
+):
+    assert getattr(understand(typed, vocabulary), slot) == value
+
+
+def test_a_premise_said_with_looks_and_a_blunted_angle_in_any_order(vocabulary):
+    q = understand("left CP angle looks blunted; the opposite one?", vocabulary)
+    assert (q.side, q.kind) == ("right", "effusion")
