@@ -293,6 +293,7 @@ def understand(
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
     text = _without_introduction(_SPOKEN_MARK.sub(_mark, text))
     text = _without_background(text, phrases)
+    text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
@@ -411,6 +412,16 @@ _REQUESTER = re.compile(
 def _without_introduction(text: str) -> str:
     rest = _REQUESTER.sub(" ", _INTRODUCTION.sub("", text, count=1))
     return rest if rest.strip() else text
+
+
+# A tag question ("the left base is clear, isn't it?", "there's no effusion, is there?",
+# "you wouldn't see any, would you?"): a yes or no, and its pronoun points at nothing
+_TAG_QUESTION = re.compile(
+    r"[,，]\s*(?:is|isn'?t|are|aren'?t|does|doesn'?t|do|don'?t|was|wasn'?t|has|hasn'?t"
+    r"|have|haven'?t|would|wouldn'?t|could|couldn'?t|will|won'?t|can|can'?t)"
+    r"(?: not)? (?:it|there|they|that|this|you|she|he)(?=\s*[?？])",
+    re.IGNORECASE,
+)
 
 
 # A clause of clinical background said beside the question ("BNP很高，片子支持心衰吗", "有吗，
