@@ -265,7 +265,7 @@ def bench_follow_up(
     # the reader's own conversation, which the timed follow-ups continue.
     for n in range(runs + 1):
         answers = page.evaluate(ANSWERS_JS)
-        box = page.get_by_test_id("stChatInputTextArea")
+        box = page.get_by_test_id("composer-input")
         box.fill(FOLLOW_UPS[n % len(FOLLOW_UPS)])
         revision = page.evaluate(REVISION_JS)
         t0 = time.perf_counter()

@@ -68,7 +68,7 @@ def fresh_tab(browser, target: str, messages: int) -> float:
 
 def follow_up(page, question: str) -> float:
     answers = page.evaluate(bench.ANSWERS_JS)
-    box = page.get_by_test_id("stChatInputTextArea")
+    box = page.get_by_test_id("composer-input")
     box.fill(question)
     revision = page.evaluate(bench.REVISION_JS)
     t0 = time.perf_counter()

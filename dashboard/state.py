@@ -53,7 +53,8 @@ class SessionKey(StrEnum):
     DETAIL_SECTION = "case_detail_section"
     BOX_LABEL = "case_box_label"
     ASK_ABOUT_BOX = "case_ask_about_box"
-    CHAT_INPUT = "case_chat_input"
+    COMPOSER = "case_composer"
+    COMPOSER_DELIVERED = "case_composer_delivered"
     IMAGE = "case_image"
     IMAGE_MODE = "case_image_mode"
     # replay page

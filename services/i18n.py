@@ -380,6 +380,24 @@ STRINGS: dict[str, tuple[str, str]] = {
         "您的角色可查看对话但不能提问。",
     ),
     "chat.ask_about_box": ("Ask about the box I drew", "就我画的框提问"),
+    "chat.label": ("Question about this image", "就此影像提问"),
+    "chat.send": (
+        "Send (Enter; Shift+Enter for a new line)",
+        "发送（回车；Shift+回车换行）",
+    ),
+    "chat.sending": ("Sending {count}…", "正在发送 {count} 条……"),
+    "chat.too_long": (
+        "{count} of {max} characters: shorten the question to send it",
+        "{count}/{max} 字符：请缩短问题后再发送",
+    ),
+    "chat.refused_long": (
+        "A question of {count} characters was not sent: the limit is {max}. Shorten it and ask again.",
+        "有一个问题长 {count} 字符，未发送：上限为 {max}。请缩短后重新提问。",
+    ),
+    "chat.refused_state": (
+        "The question box sent something unreadable ({reason}); reload the page and ask again.",
+        "提问框发送的内容无法读取（{reason}）；请刷新页面后重新提问。",
+    ),
     "chat.empty": (
         "No questions yet. Try “Is there anything abnormal in the lungs?” or “肺部是否有异常?”",
         "尚无提问。可尝试“肺部是否有异常?”或“Is there anything abnormal in the lungs?”",

@@ -14,13 +14,21 @@ submitted under the same name goes to the one conversation the first of them ope
 page names it after what the reader was looking at (``dashboard.components.pickers``),
 so a follow-up sent from a page drawn before that conversation existed joins it, and a
 new conversation chosen afterwards gets a new name.
+
+The questions reach the server as *state*, not as events (``SentQuestions``): the page's
+composer holds the numbered list of questions it sent and the server has not yet
+acknowledged, and every message from the page carries that list whole. Streamlit keeps
+only the newest of two pending values of one element, and the newest list holds every
+question the older one held, so none is lost there. ``Delivered`` remembers which
+(page, number) pairs were queued, so each is queued exactly once and in number order
+however often the list arrives.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -34,6 +42,80 @@ logger = logging.getLogger(__name__)
 
 OpenSession = Callable[[int | None], workflows.Session]
 """Return the engine session of a stored conversation, or open a new one (None)."""
+
+
+MAX_QUESTION_CHARS = 2000
+"""The longest question the composer sends (the page says so before sending)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentQuestion:
+    """One question as the page's composer numbered it."""
+
+    number: int
+    """From 1 on each page (one mount of the composer), in the order typed."""
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SentQuestions:
+    """The composer's state: its page and the questions not yet acknowledged."""
+
+    page: str
+    """Made at random when the composer mounts: numbers restart on a new page."""
+    questions: tuple[SentQuestion, ...]
+
+    @classmethod
+    def from_state(cls, value: object) -> SentQuestions | None:
+        """Read the composer's state as the browser sent it; None when it holds none.
+
+        Raises:
+            ValueError: the value is not a composer state (a forged or broken message).
+        """
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise ValueError(f"the composer sent {type(value).__name__}, not a mapping")
+        page, items = value.get("page"), value.get("questions")
+        if not isinstance(page, str) or not page or not isinstance(items, list):
+            raise ValueError("the composer's state needs a page id and a question list")
+        questions: list[SentQuestion] = []
+        for item in items:
+            number = item.get("n") if isinstance(item, Mapping) else None
+            text = item.get("text") if isinstance(item, Mapping) else None
+            if type(number) is not int or number < 1 or not isinstance(text, str):
+                raise ValueError("each sent question needs a number from 1 and a text")
+            if any(q.number == number for q in questions):
+                raise ValueError(f"question number {number} was sent twice in one list")
+            questions.append(SentQuestion(number=number, text=text))
+        return cls(
+            page=page, questions=tuple(sorted(questions, key=lambda q: q.number))
+        )
+
+
+class Delivered:
+    """Which of each page's numbered questions were taken (queued or refused), per session.
+
+    A page numbers its questions 1, 2, 3 ... and keeps sending each until it is
+    acknowledged, so the highest number taken per page is the whole record.
+    """
+
+    def __init__(self) -> None:
+        self._taken: dict[str, int] = {}  # page -> highest number taken, newest last
+
+    def take(self, sent: SentQuestions) -> list[SentQuestion]:
+        """The questions of ``sent`` not taken before, in number order, now taken."""
+        last = self._taken.pop(sent.page, 0)
+        new = [q for q in sent.questions if q.number > last]
+        self._taken[sent.page] = new[-1].number if new else last
+        return new
+
+    def acknowledged(self, pages: int = 8) -> dict[str, int]:
+        """The highest number taken on each of the latest ``pages`` pages.
+
+        A page drops its questions up to that number, so its list stays short.
+        """
+        return dict(list(self._taken.items())[-pages:])
 
 
 class QuestionStatus(StrEnum):

@@ -9,7 +9,7 @@ import streamlit as st
 
 import cases
 from dashboard import feedback, resources
-from dashboard.components import canvas, pickers, transcript
+from dashboard.components import canvas, composer, pickers, transcript
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_markdown, escape, escape_lines, plain
 from dashboard.state import SessionKey
@@ -19,7 +19,14 @@ from engine.backends.base import ModelBackend
 from services import access, workflows
 from services.access import Right
 from services.overlay import DrawnBox
-from services.question_queue import PendingQuestion, QuestionQueue, QuestionStatus
+from services.question_queue import (
+    MAX_QUESTION_CHARS,
+    Delivered,
+    PendingQuestion,
+    QuestionQueue,
+    QuestionStatus,
+    SentQuestions,
+)
 
 
 def _answer_footer(
@@ -187,51 +194,91 @@ class _QueueHolder:
             self.registry.forget(conversation_id)
 
 
-def submit_from_input(
+def delivered() -> Delivered:
+    """This browser session's record of the questions taken from its composers."""
+    record = st.session_state.get(SessionKey.COMPOSER_DELIVERED.value)
+    if not isinstance(record, Delivered):
+        record = Delivered()
+        st.session_state[SessionKey.COMPOSER_DELIVERED.value] = record
+    return record
+
+
+def deliver(
     ctx: PageContext,
     queue: QuestionQueue,
     conversation_base: str,
     working: DrawnBox | None,
     prefix: str,
-) -> None:
-    """The chat input's callback: queue what the reader sent, checked against ASK.
+    *,
+    report_unreadable: bool = True,
+) -> bool:
+    """Queue each question the composer holds that was not taken before, in its order.
 
-    The question is pinned to the conversation chosen on the picker the reader sees
-    (``pickers.reader_choice``), or, from a page drawn before the question queue opened
-    one, to the one it opened. Asked on "new conversation" or on a read-only
-    conversation (someone else's, or kept for teaching/QA, which the queue checks), it
-    goes to the conversation ``pickers.new_conversation_name`` names.
+    Returns whether the drawn box went with a question (and left the canvas).
 
-    A newer send stops this callback at its next Streamlit call, and a question not
-    queued by then is lost: everything is read from Streamlit first, and the question
-    is queued before anything is written back.
+    The composer's change callback, run before the next script run; the page calls it
+    again when it draws the composer, so a question whose callback a newer send stopped
+    is queued by that run (what was taken is remembered per page and number, so nothing
+    is queued twice). Questions are pinned to the conversation chosen on the picker the
+    reader sees (``pickers.reader_choice``), or, from a page drawn before the question
+    queue opened one, to the one it opened. Asked on "new conversation" or on a read-only
+    conversation (someone else's, or kept for teaching/QA, which the queue checks), they
+    go to the conversation ``pickers.new_conversation_name`` names. A drawn box goes
+    with the first question that arrives with it. An unreadable value is reported by the
+    callback, once (``report_unreadable``), not again by every run that finds it.
+
+    A newer send stops this function at its next Streamlit call: everything is read
+    from Streamlit first, then the questions are taken and queued in plain Python (no
+    send can stop that halfway), and only then is anything written back.
     """
-    question = st.session_state.get(SessionKey.CHAT_INPUT.value)
+    value = composer.sent_value()
+    record = delivered()
     generation, chosen = pickers.reader_choice(conversation_base)
     about_box = working is not None and bool(
         st.session_state.get(SessionKey.ASK_ABOUT_BOX.value, True)
     )
-    if not isinstance(question, str) or not question.strip():
-        return
+    try:
+        sent = SentQuestions.from_state(value)
+    except ValueError as exc:
+        if report_unreadable:
+            reason = str(exc)
+            feedback.defer(escape(ctx.t("chat.refused_state", reason=reason)), "error")
+        return False
+    new = record.take(sent) if sent is not None else []
+    if not new:
+        return False
     try:
         access.require(ctx.identity, Right.ASK)
     except access.PermissionDenied as exc:
         feedback.defer(escape(feedback.message_for(exc)), "error")
-        return
-    queue.submit(
-        question,
-        conversation_id=None if chosen == pickers.NEW else chosen,
-        new_conversation=pickers.new_conversation_name(
-            conversation_base, generation, chosen
-        ),
-        drawn_box=working.box if about_box and working is not None else None,
-        drawn_label=(working.label or None) if about_box and working else None,
-        actor=ctx.actor,
-    )
+        return False
+    box = working if about_box else None
+    refused = [len(q.text) for q in new if len(q.text) > MAX_QUESTION_CHARS]
+    for question in new:
+        if not question.text.strip() or len(question.text) > MAX_QUESTION_CHARS:
+            continue
+        queue.submit(
+            question.text,
+            conversation_id=None if chosen == pickers.NEW else chosen,
+            new_conversation=pickers.new_conversation_name(
+                conversation_base, generation, chosen
+            ),
+            drawn_box=box.box if box is not None else None,
+            drawn_label=(box.label or None) if box is not None else None,
+            actor=ctx.actor,
+        )
+        box = None  # asked about once
     pickers.settle(conversation_base, generation)  # a choice carried forward
-    if about_box:
-        canvas.consume(prefix)  # the box goes with the question
+    for count in refused:
+        feedback.defer(
+            escape(ctx.t("chat.refused_long", count=count, max=MAX_QUESTION_CHARS)),
+            "error",
+        )
+    if about_box and box is None:
+        canvas.consume(prefix)  # the box went with a question
         st.session_state.pop(SessionKey.ASK_ABOUT_BOX.value, None)
+        return True
+    return False
 
 
 def adopt(

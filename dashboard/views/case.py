@@ -3,6 +3,8 @@
 URL: /case?id=CASE_ID[&conversation=ID][&turn=N]
 """
 
+import functools
+
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
@@ -12,6 +14,7 @@ from dashboard import feedback, resources, state
 from dashboard.components import (
     canvas,
     chat,
+    composer,
     findings,
     frame,
     labels,
@@ -229,15 +232,16 @@ with right:
         border=True,
         autoscroll=True,
     )
-    composer = st.container()
+    composer_area = st.container()
 
 previous = canvas.previous_boxes(prefix)
 working = previous[-1] if previous else None
 can_ask = ctx.can(Right.ASK) and backend_name in available
 # Questions go through a queue answered by a worker thread, so a follow-up sent before
 # the previous answer arrived is answered after it, in the same conversation. They are
-# queued by the chat input's callback, which runs before the next script run and cannot
-# be interrupted by another send (components/chat.py, services/question_queue.py).
+# sent as the composer's state (the list of questions the page has not seen acknowledged)
+# and queued by its callback, which runs before the next script run
+# (components/composer.py, components/chat.py, services/question_queue.py).
 # A question on a read-only conversation opens a new one, seeded from it when the
 # reader asks; the toggle's value is read before it is drawn so the queue's worker never
 # sees it reset halfway through a run.
@@ -257,34 +261,34 @@ queue = chat.question_queue(
     backend_name=backend_name,
     seed_from=seed_from,
 )
-with composer:
+# A callback that a newer send stopped left its questions in the composer's state: they
+# are queued now, before anything on the page reads the drawn box or the picker (each
+# question is queued once, whichever takes it first).
+if chat.deliver(ctx, queue, conversation_key, working, prefix, report_unreadable=False):
+    previous = canvas.previous_boxes(prefix)  # the box went with a question
+    working = previous[-1] if previous else None
+with composer_area:
     if read_only is not None and conversation is not None and can_ask:
         st.info(owner_notice(ctx, store, conversation), icon=":material/lock:")
         if store.list_turns(conversation.conversation_id):
             light.switch(
                 ctx.t("owner.seed"), key=seed_key, help=ctx.t("owner.seed_help")
             )
-    ask_about_box = False
     if working is not None and can_ask:
-        ask_about_box = st.toggle(
+        st.toggle(
             ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value
         )
-    prompt = st.chat_input(
-        ctx.t("chat.read_only")
+    composer.question_box(
+        ctx,
+        placeholder=ctx.t("chat.read_only")
         if not can_ask
         else ctx.t("owner.placeholder")
         if read_only
         else ctx.t("chat.placeholder"),
         disabled=not can_ask,
-        key=SessionKey.CHAT_INPUT.value,
-        max_chars=2000,
-        on_submit=chat.submit_from_input,
-        args=(
-            ctx,
-            queue,
-            conversation_key,
-            working,
-            prefix,
+        acknowledged=chat.delivered().acknowledged(),
+        on_send=functools.partial(
+            chat.deliver, ctx, queue, conversation_key, working, prefix
         ),
     )
 

@@ -285,7 +285,7 @@ def choose(page, label: str, option: str) -> None:
 
 
 def ask(page, question: str, expected_answers: int) -> None:
-    box = page.get_by_test_id("stChatInputTextArea")
+    box = page.get_by_test_id("composer-input")
     box.fill(question)
     box.press("Enter")
     page.wait_for_function(
@@ -340,6 +340,58 @@ def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
     # The scorecard's counts, one line of text under the image.
     assert SCORECARD_COUNTS.search(main.inner_text()), main.inner_text()[-2000:]
     assert re.search(r"conversation=\d+", page.url)
+
+
+def composer_sent(page) -> dict[str, str]:
+    """What the question box holds: its text, the questions not yet acknowledged, focus."""
+    return page.get_by_test_id("composer-input").evaluate(
+        """e => ({text: e.value,
+                 sending: e.closest('#composer').dataset.sending,
+                 acked: e.closest('#composer').dataset.acked,
+                 focused: String(e.getRootNode().activeElement === e)})"""
+    )
+
+
+def test_the_question_box_waits_for_an_ime_composition_and_keeps_the_focus(
+    server, demo, page
+):
+    open_case(page, server, seed_case(demo))
+    choose(page, "Conversation", "＋ New conversation")
+    box = page.get_by_test_id("composer-input")
+    box.fill("肺部是否有异常")
+    # The Enter that ends a Chinese IME composition picks the characters; it must not
+    # send the half-typed question.
+    box.dispatch_event(
+        "keydown", {"key": "Enter", "code": "Enter", "isComposing": True}
+    )
+    page.wait_for_timeout(1500)
+    assert composer_sent(page)["text"] == "肺部是否有异常"
+    assert composer_sent(page)["sending"] == "0" and assistant_count(page) == 0
+    # Over the limit the box says so and sends nothing.
+    box.fill("肺" * 2001)
+    box.press("Enter")
+    page.wait_for_timeout(500)
+    assert (
+        "2001 of 2000 characters" in page.get_by_test_id("composer-status").inner_text()
+    )
+    assert page.get_by_test_id("composer-send").is_disabled()
+    assert len(composer_sent(page)["text"]) == 2001
+    # Shift+Enter is a new line; Enter sends, clears the box and keeps the focus there.
+    box.fill("肺部是否有异常?")
+    box.press("Shift+Enter")
+    assert composer_sent(page)["text"] == "肺部是否有异常?\n"
+    box.fill("肺部是否有异常?")
+    box.press("Enter")
+    assert composer_sent(page)["text"] == ""
+    page.wait_for_function(
+        f"() => document.querySelectorAll('{ANSWERS}').length >= 1",
+        timeout=120_000,
+    )
+    settle(page, timeout=120_000)
+    held = composer_sent(page)
+    assert held["focused"] == "true"
+    assert held["acked"] == "1" and held["sending"] == "0"  # shown once: in the chat
+    assert main_text(page).count("肺部是否有异常?") == 1
 
 
 def test_a_drawn_box_is_the_subject_of_the_next_question(server, demo, page):

@@ -220,7 +220,7 @@ def test_a_person_signs_in_through_oidc_and_the_audit_log_names_them(
                 "[data-testid=viewer-root][data-ready=true]", timeout=60_000
             )
             settle(page)
-            box = page.get_by_test_id("stChatInputTextArea")
+            box = page.get_by_test_id("composer-input")
             box.fill("How large is this lesion?")
             box.press("Enter")
             page.get_by_text("How large is this lesion?").first.wait_for(timeout=60_000)

@@ -15,6 +15,7 @@ from cases.worklist import WorklistQuery
 from dashboard.state import SessionKey
 from ontology import load_vocabulary
 from services.access import AuthMode, Identity, Role
+from tests.dashboard import composer
 
 PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
 SEED_CASE = "C000001"  # the demo's first film: the seed scenario phantom
@@ -447,9 +448,7 @@ def test_a_follow_up_sends_the_viewer_its_overlay_not_the_film_again(app_env, de
     own = _own_conversation(demo_db, "local:tester", SEED_EN_QUESTIONS[:1])
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=own)
     before = viewer_data(at)
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
-        "How large is this lesion?"
-    ).run()
+    composer.ask(at, "How large is this lesion?")
     assert not at.exception, [e.value for e in at.exception]
     after = viewer_data(at)
     assert after["revision"] != before["revision"]  # the new turn's overlay
@@ -466,7 +465,7 @@ def test_an_answer_shown_as_it_arrives_says_what_it_did_with_anchors(app_env, de
     at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
         0
     ).run()  # + new conversation
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(SEED_EN_QUESTIONS[0]).run()
+    composer.ask(at, SEED_EN_QUESTIONS[0])
     assert not at.exception, [e.value for e in at.exception]
     shown = " ".join(str(c.value) for c in at.chat_message[-1].caption)
     assert re.search(r"Turn 1 · .* ms · A1 created", shown), shown
@@ -477,9 +476,7 @@ def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
     at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
         0
     ).run()  # + new conversation
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
-        "Is there anything abnormal in the lungs?"
-    ).run()
+    composer.ask(at, "Is there anything abnormal in the lungs?")
     assert not at.exception, [e.value for e in at.exception]
     assert shown_turns(at)[-2:] == ["user", "assistant"]
     with open_store(demo_db) as store:
@@ -519,9 +516,7 @@ def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(
     at = app_env(demo_db)
     own = _own_conversation(demo_db, "local:tester", SEED_EN_QUESTIONS[:2])
     open_page(at, "case", id=SEED_CASE, conversation=own)
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
-        "How large is this lesion?"
-    ).run()
+    composer.ask(at, "How large is this lesion?")
     assert not at.exception
     with open_store(demo_db) as store:
         turns = store.list_turns(own)
@@ -536,9 +531,7 @@ def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db,
     assert f"#{SEED_EN} is demo\\:resident's and read-only" in notice
     if seed:
         at.pills(key=f"seed-{SEED_EN}").set_value(True).run()
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
-        "How large is this lesion?"
-    ).run()
+    composer.ask(at, "How large is this lesion?")
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
         assert (
@@ -562,7 +555,7 @@ def test_the_next_question_after_starting_a_conversation_stays_in_it(app_env, de
     # conversation; the second question must follow the reader into the new one.
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
     for question in ("How large is this lesion?", "Is its margin regular?"):
-        at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(question).run()
+        composer.ask(at, question)
         assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
         newest = store.list_conversations(SEED_CASE)[-1]
@@ -585,7 +578,7 @@ def test_a_conversation_kept_for_teaching_is_read_only_for_its_author(app_env, d
     assert "kept for teaching and is read-only" in " ".join(
         str(i.value) for i in at.info
     )
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value("How large is it?").run()
+    composer.ask(at, "How large is it?")
     with open_store(demo_db) as store:
         assert len(store.list_turns(own)) == 1
 
@@ -593,7 +586,7 @@ def test_a_conversation_kept_for_teaching_is_read_only_for_its_author(app_env, d
 def test_questions_carrying_markup_are_stored_and_shown_as_text(app_env, demo_db):
     hostile = "<script>alert(1)</script> **x** ![t](http://evil.example/p.png) '; DROP TABLE turns; --"
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(hostile).run()
+    composer.ask(at, hostile)
     assert not at.exception
     with open_store(demo_db) as store:
         newest = store.list_conversations(SEED_CASE)[-1]
@@ -608,8 +601,8 @@ def test_a_reader_without_the_ask_right_cannot_type(app_env, demo_db):
     at = open_page(
         app_env(demo_db, role="qa_auditor"), "case", id=SEED_CASE, conversation=SEED_ZH
     )
-    assert at.chat_input[0].proto.disabled
-    assert "does not ask" in at.chat_input[0].proto.placeholder
+    assert composer.data(at)["disabled"]
+    assert "does not ask" in composer.data(at)["placeholder"]
 
 
 # --------------------------------------------------------------------------- case page: drawing
@@ -658,9 +651,7 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
     assert "Only reviewers save annotations." in texts(at)
     assert not [b for b in at.button if "annotate" in str(b.key)]
     assert at.toggle(key=SessionKey.ASK_ABOUT_BOX.value).value is True
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
-        "What is in this region?"
-    ).run()
+    composer.ask(at, "What is in this region?")
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
         # Not the reader's conversation: the question opened one of their own.
@@ -935,9 +926,7 @@ def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(
     at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
         0
     ).run()
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(
-        "Is there anything abnormal in the lungs?"
-    ).run()
+    composer.ask(at, "Is there anything abnormal in the lungs?")
     assert not at.exception
     assert [e.value for e in at.error] and "image model is missing" in at.error[0].value
     assert "nothing was stored" in texts(at)

@@ -15,6 +15,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetStates  # noqa: TID251 (a bro
 from cases import open_store
 from dashboard.components import pickers
 from dashboard.state import SessionKey
+from tests.dashboard import composer
 from tests.dashboard.conftest import app_env
 from tests.dashboard.test_pages import SEED_CASE, SEED_EN, open_page
 from tests.demo_fixtures import demo_db, demo_template, fake_cache
@@ -33,12 +34,7 @@ def _picker_base(db) -> str:
 
 def _ask_from(browser: WidgetStates, at, question: str) -> None:
     """Send ``question`` from a browser whose widgets hold ``browser``, maybe a run behind."""
-    chat = at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(question)
-    sent = WidgetStates()
-    sent.widgets.extend(w for w in browser.widgets if w.id != chat.id)
-    sent.widgets.append(chat._widget_state)
-    at._run(widget_state=sent)
-    assert not at.exception, [e.value for e in at.exception]
+    composer.send(at, question, browser=browser)
 
 
 def _new_conversations(db, before: set[int]) -> dict[int, list[str]]:
@@ -82,11 +78,11 @@ def test_a_new_conversation_chosen_on_the_redrawn_picker_is_a_new_one(app_env, d
         before = {c.conversation_id for c in store.list_conversations(SEED_CASE)}
     at = open_page(app_env(demo_db), "case", id=SEED_CASE)
     at.selectbox(key=base).select(pickers.NEW).run()
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(QUESTIONS[0]).run()
+    composer.ask(at, QUESTIONS[0])
     (first,) = _new_conversations(demo_db, before)
     # The reader has seen the picker on the new conversation and chooses "new" again.
     at.selectbox(key=f"{base}-1").select(pickers.NEW).run()
-    at.chat_input(key=SessionKey.CHAT_INPUT.value).set_value(QUESTIONS[1]).run()
+    composer.ask(at, QUESTIONS[1])
     assert not at.exception, [e.value for e in at.exception]
     stored = _new_conversations(demo_db, before)
     assert len(stored) == 2 and stored[first] == [QUESTIONS[0]]
