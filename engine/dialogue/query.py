@@ -427,11 +427,18 @@ _TAG_QUESTION = re.compile(
 # A clause of clinical background said beside the question ("BNP很高，片子支持心衰吗", "有吗，
 # 病人外院CT上报过一个", "is there cardiomegaly? the family asked"): another test's result
 # or who wants to know, stated, not asked, so it does not make the question a refusal
-_CLAUSE = re.compile(r"[^，,。;；!！?？]+[，,。;；!！?？]*")
+_CLAUSE = re.compile(r"(?:[^，,。;；!！?？.]|(?<=\d)\.(?=\d))+[，,。;；!！?？.]*")
 _ATTRIBUTION = re.compile(
     r"^\W*(?:是)?[\u4e00-\u9fff]{1,6}?(?:问的|想知道|要问的?|让我?问的?|托我问的?)\W*$"
     r"|^\W*(?:the |her |his |my )?(?:family|relatives?|wife|husband|son|daughter|parents?)"
     r" (?:is |are |was |were )?(?:asking|asked|wants? to know|wanted to know)\W*$",
+    re.IGNORECASE,
+)
+
+
+_FORM_LABEL = re.compile(
+    r"\W*(?:indication|clinical (?:history|details|info(?:rmation)?)|history|hx|c/o"
+    r"|临床(?:病史|资料|信息)|病史|主诉|现病史)\s*[:：]",
     re.IGNORECASE,
 )
 
@@ -442,14 +449,17 @@ def _without_background(text: str, phrases: Phrases) -> str:
     if len(clauses) < 2:
         return text
     asked = [c for c in clauses if not _background(c, phrases)]
-    if len(asked) == len(clauses) or not any(_asks(c, phrases) for c in asked):
-        return text
+    read = phrases.cue("open_request")
+    if len(asked) == len(clauses) or not any(
+        _asks(c, phrases) or read.find(c) for c in asked
+    ):
+        return text  # nothing asked or requested beside it: the whole is the question
     # the other test's name goes; what the clause says of the chest stays ("CT上有结节，")
     return "".join(
         c
         if c in asked
         else ""
-        if _ATTRIBUTION.search(c)
+        if _ATTRIBUTION.search(c) or _FORM_LABEL.match(c)
         else _without_study(c, phrases)
         for c in clauses
     )
@@ -476,6 +486,10 @@ def _asks(clause: str, phrases: Phrases) -> bool:
 def _background(clause: str, phrases: Phrases) -> bool:
     if _ATTRIBUTION.search(clause):
         return True  # "家属问的": who wants to know
+    if _FORM_LABEL.match(clause):
+        # "Indication: SOB.", "病史：咳嗽两周，": a request form's history, unless it
+        # carries an instruction
+        return not phrases.cue("injection").find(clause)
     other = phrases.cue("scope_other_study").find(clause) is not None
     if not other or _asks(clause, phrases):
         return False
@@ -1022,6 +1036,10 @@ def _last_break(text: str) -> int:
 def _sides_in(text: str, mentions: list[AnatomyMention], phrases: Phrases) -> list[str]:
     sides = {m.side.value for m in mentions if m.side is not None}
     sides |= {s for s in ("right", "left") if phrases.cue(f"side_{s}").find(text)}
+    # "R apical pneumothorax noted": a one-letter side before a place or finding word
+    sides |= {
+        s for s in ("right", "left") if phrases.cue(f"side_letter_{s}").find(text)
+    }
     return sorted(sides & {"right", "left"})
 
 
