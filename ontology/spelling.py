@@ -39,6 +39,14 @@ def _squeeze(word: str) -> str:
     return re.sub(r"(.)\1+", r"\1", word)
 
 
+_SKELETON_MIN = 4  # "bggst", "ignr"; three consonants ("ptx", "ctr") are abbreviations
+
+
+def _skeleton(word: str) -> str:
+    """The word without its vowels after the first letter ("biggest" -> "bggst")."""
+    return word[:1] + re.sub(r"[aeiouy]", "", word[1:])
+
+
 def edit_distance(a: str, b: str) -> int:
     """Optimal string alignment distance: insertions, deletions, substitutions, swaps."""
     previous2: list[int] = []
@@ -76,6 +84,14 @@ class Speller:
         for word in self._words:
             squeezed.setdefault(_squeeze(word), set()).add(word)
         self._squeezed = {k: min(v, key=len) for k, v in squeezed.items()}
+        # Text-speak drops the vowels ("bggst", "ignr"): a word's consonants, its first
+        # letter kept, name it when they name no other known word.
+        skeletons: dict[str, set[str]] = {}
+        for word in self._words:
+            skeletons.setdefault(_skeleton(word), set()).add(word)
+        self._skeletons = {
+            k: next(iter(v)) for k, v in skeletons.items() if len(v) == 1
+        }
         # Longest first, so a longer slip is replaced before a slip inside it.
         self._replacements = sorted(replacements.items(), key=lambda kv: -len(kv[0]))
 
@@ -102,6 +118,10 @@ class Speller:
             return None
         if any(token.startswith(w) for w in self._words if len(w) <= len(token)):
             return None  # an inflection of a known word: "margins", "nodules"
+        if len(token) >= _SKELETON_MIN and _skeleton(token) == token:
+            return self._skeletons.get(
+                token
+            )  # no vowels: text-speak, or no word at all
         same = self._squeezed.get(_squeeze(token))
         if same is not None and not same.startswith(token):
             return same

@@ -292,6 +292,8 @@ def understand(
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
     text = _without_introduction(_SPOKEN_MARK.sub(_mark, text))
+    text = _without_background(text, phrases)
+    text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
@@ -310,7 +312,7 @@ def understand(
         bound = replace(bound, min_mm=None, max_mm=None, unit=None)
     mentions = vocabulary.find_anatomy_in_text(text)
     signs = vocabulary.match_sign_in_text(text)
-    profile = vocabulary.find_profile_in_text(text)
+    profile = _asked_profile(text, vocabulary)
     cue = parse_intent(
         text,
         has_drawn_region=drawn,
@@ -355,6 +357,7 @@ def understand(
         or _is_profile_fragment(query, previous, phrases)
         or _asks_again(query, previous)
         or _restricts(query, previous, phrases)
+        or _says_also(query, previous)
     ):
         query = _merge(previous, query)
     if previous is not None:
@@ -411,6 +414,91 @@ def _without_introduction(text: str) -> str:
     return rest if rest.strip() else text
 
 
+# A tag question ("the left base is clear, isn't it?", "there's no effusion, is there?",
+# "you wouldn't see any, would you?"): a yes or no, and its pronoun points at nothing
+_TAG_QUESTION = re.compile(
+    r"[,，]\s*(?:is|isn'?t|are|aren'?t|does|doesn'?t|do|don'?t|was|wasn'?t|has|hasn'?t"
+    r"|have|haven'?t|would|wouldn'?t|could|couldn'?t|will|won'?t|can|can'?t)"
+    r"(?: not)? (?:it|there|they|that|this|you|she|he)(?=\s*[?？])",
+    re.IGNORECASE,
+)
+
+
+# A clause of clinical background said beside the question ("BNP很高，片子支持心衰吗", "有吗，
+# 病人外院CT上报过一个", "is there cardiomegaly? the family asked"): another test's result
+# or who wants to know, stated, not asked, so it does not make the question a refusal
+_CLAUSE = re.compile(r"(?:[^，,。;；!！?？.]|(?<=\d)\.(?=\d))+[，,。;；!！?？.]*")
+_ATTRIBUTION = re.compile(
+    r"^\W*(?:是)?[\u4e00-\u9fff]{1,6}?(?:问的|想知道|要问的?|让我?问的?|托我问的?)\W*$"
+    r"|^\W*(?:the |her |his |my )?(?:family|relatives?|wife|husband|son|daughter|parents?)"
+    r" (?:is |are |was |were )?(?:asking|asked|wants? to know|wanted to know)\W*$",
+    re.IGNORECASE,
+)
+
+
+_FORM_LABEL = re.compile(
+    r"\W*(?:indication|clinical (?:history|details|info(?:rmation)?)|history|hx|c/o"
+    r"|临床(?:病史|资料|信息)|病史|主诉|现病史)\s*[:：]",
+    re.IGNORECASE,
+)
+
+
+def _without_background(text: str, phrases: Phrases) -> str:
+    """The question without the clauses that only state its clinical background."""
+    clauses = _CLAUSE.findall(text)
+    if len(clauses) < 2:
+        return text
+    asked = [c for c in clauses if not _background(c, phrases)]
+    read = phrases.cue("open_request")
+    if len(asked) == len(clauses) or not any(
+        _asks(c, phrases) or read.find(c) for c in asked
+    ):
+        return text  # nothing asked or requested beside it: the whole is the question
+    # the other test's name goes; what the clause says of the chest stays ("CT上有结节，")
+    return "".join(
+        c
+        if c in asked
+        else ""
+        if _ATTRIBUTION.search(c) or _FORM_LABEL.match(c)
+        else _without_study(c, phrases)
+        for c in clauses
+    )
+
+
+def _without_study(clause: str, phrases: Phrases) -> str:
+    other = phrases.cue("scope_other_study")
+    for pattern in other.zh:
+        clause = pattern.sub(" ", clause)
+    if other.find(clause) is None:
+        return clause
+    clause = clause.lower()  # English cues read the lower-cased words
+    for pattern in other.en:
+        clause = pattern.sub(" ", clause)
+    return clause
+
+
+def _asks(clause: str, phrases: Phrases) -> bool:
+    if re.search(r"[?？]", clause):
+        return True
+    return any(phrases.cue(n).find(clause) for n in ("yes_no", "wh_question"))
+
+
+def _background(clause: str, phrases: Phrases) -> bool:
+    if _ATTRIBUTION.search(clause):
+        return True  # "家属问的": who wants to know
+    if _FORM_LABEL.match(clause):
+        # "Indication: SOB.", "病史：咳嗽两周，": a request form's history, unless it
+        # carries an instruction
+        return not phrases.cue("injection").find(clause)
+    other = phrases.cue("scope_other_study").find(clause) is not None
+    if not other or _asks(clause, phrases):
+        return False
+    # an instruction beside it is no background ("and echo back your context")
+    return not any(
+        phrases.cue(n).find(clause) for n in ("injection", "scope_off_topic")
+    )
+
+
 # A zone one step up or down from the previous question's: "再往下呢", "往上一个肺野",
 # "one zone down?", "and the zone above"
 _ZONE_STEP = re.compile(
@@ -419,7 +507,8 @@ _ZONE_STEP = re.compile(
     r"|(?P<zh3>[上下])一(?:个)?(?:的?肺?野)"
     r"|(?<![a-z])(?:(?:one|a) zone (?P<en>up|down|higher|lower)"
     r"|(?:the )?(?:next )?zone (?P<en2>above|below|up|down)"
-    r"|(?:one|a) (?P<en3>up|down)|(?:go|move|step) (?P<en4>up|down)(?: (?:a|one) zone)?)"
+    r"|(?:one|a) (?P<en3>up|down)|(?:go|move|step) (?P<en4>up|down)(?: (?:a|one) zone)?"
+    r"|(?:higher|further|more) (?P<en5>up)|(?:lower|further) (?P<en6>down))"
     r"(?![a-z])",
     re.IGNORECASE,
 )
@@ -438,7 +527,9 @@ def _stepped_zone(text: str, previous: TurnRecord | None) -> str:
     if match is None or zone is None:
         return text
     if _ZONE_NAMED.search(text[: match.start()] + " " + text[match.end() :]):
-        return text  # "往上一点 上野": the zone named is meant
+        # "往上一点 上野", "higher up, upper zone": the zone named is meant, the step
+        # words only lead to it
+        return text[: match.start()] + " " + text[match.end() :]
     said = next(g for g in match.groups() if g).lower()
     step = -1 if said in ("上", "up", "higher", "above") else 1
     reached = _ZONES.index(zone) + step
@@ -520,11 +611,7 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
         side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
-        # "不是A1 是A2", "not A1, A2": the one named last is meant
-        named = (
-            {"anchors": q.anchors[-1:]} if q.anchors else {"ordinals": q.ordinals[-1:]}
-        )
-        return _merge(previous, replace(q, **named))
+        return _merge(previous, replace(q, **_corrected(q, previous)))
     if _ranks_previous(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
@@ -574,7 +661,30 @@ def _corrects_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         return False
     if phrases.cue("correction").find(q.text) is None:
         return False
-    return _only_slots(q, extra=("correction", "filler"))
+    # "改成 A1 到 A4", "make it A2 and A5": the words joining two anchors are no words
+    # of their own (blanked to their length, so the places found still line up)
+    joined = _ANCHOR_JOIN.sub(lambda m: " " * len(m.group(0)), q.text)
+    return _only_slots(replace(q, text=joined), extra=("correction", "filler"))
+
+
+def _corrected(q: Query, previous: TurnRecord) -> dict[str, Any]:
+    """What a correction names: the one said last, or a pair joined for a pair.
+
+    "不是A1 是A2", "not A1, A2": the last; "改成 A1 到 A4" after a distance from A1 to A2:
+    the pair.
+    """
+    pair = len(previous.query.anchors) >= 2 and len(q.anchors) >= 2
+    if pair and _ANCHOR_JOIN.search(q.text):
+        return {"anchors": q.anchors[-2:]}
+    if q.anchors:
+        return {"anchors": q.anchors[-1:]}
+    return {"ordinals": q.ordinals[-1:]}
+
+
+_ANCHOR_JOIN = re.compile(
+    r"(?<=\d)\s*(?:和|到|与|跟|至|及|、|,|，|&|-|(?<![a-z])(?:and|to)(?![a-z]))\s*(?=A\d)",
+    re.I,
+)
 
 
 def _last_side(text: str) -> str | None:
@@ -791,14 +901,11 @@ def _place_slots(
             continue
         if side in ("right", "left"):
             sides.append(side)
-        if kind == "zone" and m.level:
-            # the apex lies in the upper zone: a zone slot is one of the three zones
-            level = phrases.zone_of_level.get(m.level, m.level)
-            slots["zone"] = slots["zone"] or level
-        elif kind == "band" and m.level:
+        if kind == "band" and m.level:
             slots["band"] = slots["band"] or m.level
         elif kind == "lobe" and m.region_id is not None:
             slots["lobe"] = slots["lobe"] or str(m.region_id)
+    slots["zone"] = _zone_named(mentions, phrases)
     rest = _without_mentions(text, mentions)
     slots["side"] = _side(sides, text, rest, phrases)
     if not sides and slots["hilum"] is None and _names_hilum(mentions):
@@ -816,6 +923,20 @@ def _place_slots(
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return _after_premise(slots, text, mentions, phrases)
+
+
+def _zone_named(mentions: list[AnatomyMention], phrases: Phrases) -> str | None:
+    """The zone of the places named: one of the three zones when one is named.
+
+    The apex lies in the upper zone; "behind the heart in the left lower zone" names the
+    lower zone, the region behind the heart only when no zone is said.
+    """
+    levels = [
+        phrases.zone_of_level.get(m.level, m.level)
+        for m in mentions
+        if m.kind.value == "zone" and m.level
+    ]
+    return next((z for z in levels if z in _ZONES), levels[0] if levels else None)
 
 
 def _after_premise(
@@ -841,6 +962,7 @@ _CLAUSE_BREAK = re.compile(
 _STATEMENT = re.compile(
     r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
     r"|found|noted|seen|present|visible|given|since|besides|apart from|aside from|other than"
+    r"|looks?|seems?|appears?"
     r")(?![a-z])",
     re.IGNORECASE,
 )
@@ -862,12 +984,13 @@ def _asked_after_premise(
         return None, ""
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
-    said = premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
+    said = _statement_of(premise)
     if not _states(said, phrases) or phrases.cue("yes_no").find(said):
         return None, question
-    if "?" in said or "？" in said:
-        return None, question
-    stated = _sides_in(premise, [m for m in mentions if m.end <= cut], phrases)
+    if re.search(r"[?？]", premise):
+        return None, question  # "左侧 pneumothorax 有没有? 右侧呢": asked, not stated
+    # the side of the statement itself ("右下实变挺明显的，那左边呢，左边有吗": right)
+    stated = _sides_in(said, [m for m in mentions if m.end <= len(said)], phrases)
     if len(stated) != 1:
         return None, question
     if other:
@@ -877,6 +1000,20 @@ def _asked_after_premise(
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+_PUNCTUATION_BREAK = re.compile(r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s")
+
+
+def _statement_of(premise: str) -> str:
+    """The statement a premise ends with, up to its last break.
+
+    Punctuation, when the premise has it, breaks before a space does: "右肺 base 有片状影，"
+    is one statement though a space stands beside the Chinese.
+    """
+    body = _TRAILING.sub("", premise)
+    marks = [m.start() for m in _PUNCTUATION_BREAK.finditer(body)]
+    if marks or _PUNCTUATION_BREAK.search(premise):
+        return body[: marks[-1]] if marks else body
+    return premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
 
 
 def _states(said: str, phrases: Phrases) -> bool:
@@ -899,6 +1036,10 @@ def _last_break(text: str) -> int:
 def _sides_in(text: str, mentions: list[AnatomyMention], phrases: Phrases) -> list[str]:
     sides = {m.side.value for m in mentions if m.side is not None}
     sides |= {s for s in ("right", "left") if phrases.cue(f"side_{s}").find(text)}
+    # "R apical pneumothorax noted": a one-letter side before a place or finding word
+    sides |= {
+        s for s in ("right", "left") if phrases.cue(f"side_letter_{s}").find(text)
+    }
     return sorted(sides & {"right", "left"})
 
 
@@ -1011,10 +1152,13 @@ _ZH_FROM_END = re.compile(
 _EN_FROM_END = re.compile(
     r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
     r"|one before (?:the )?last)"
-    r"|(second|third|fourth|2nd|3rd|4th|two|three|four) from (?:the )?(?:last|end|bottom)"
+    r"|(second|third|fourth|2nd|3rd|4th|two|three|four)[- ](?:from|to)[- ](?:the )?"
+    r"(?:last|end|bottom)"
     r"|(?:the |that )(?:very )?(last|final)\s*[?？]*$"
     r"|(?:the |that )?(?:very )?(last|final) (?:one|nodule|lesion|finding|mass|opacity"
-    r"|item|entry)s?(?![a-z]))"
+    r"|item|entry)s?(?![a-z])"
+    # "last 那个", "last一颗": an English word before a Chinese measure word
+    r"|(?:the )?(last|final)\s*的?\s*(?:那|这|一)?\s*[个颗枚处条])"
 )
 # "the first two", "前两个": the first positions of the list, for a comparison
 _FIRST_FEW = re.compile(
@@ -1039,7 +1183,7 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         word = m.group(2)
         n = (
             -1
-            if m.group(3) or m.group(4)
+            if m.group(3) or m.group(4) or m.group(5)
             else -2
             if m.group(1)
             else -_EN_FROM_END_N[word]
@@ -1098,14 +1242,10 @@ def _number(word: str) -> int:
 
 def _refine(q: Query, phrases: Phrases) -> IntentKind:
     """The intent once the slots are known; see the module docstring of intents.py."""
-    text = q.text
-    if any(phrases.cue(n).find(text) for n in REFUSALS):
-        return IntentKind.OUT_OF_SCOPE
+    first = _before_the_cues(q, phrases)
+    if first is not None:
+        return first
     kind = q.intent
-    if _matches_profile(q, phrases):
-        return IntentKind.PROFILE
-    if _asks_for_help(q, phrases):
-        return IntentKind.HELP
     if kind is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
         # "两侧胸腔积液哪侧多", "有肺炎没": a profile's sign, compared or asked about
         if _compares(q, phrases):
@@ -1127,6 +1267,99 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     return read
 
 
+def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
+    """An intent that wins over the intent cues: a refusal, a ranking, a profile, help."""
+    if _defines_a_sign(q, phrases):
+        return IntentKind.EXPLAIN_SIGN
+    if any(phrases.cue(n).find(q.text) for n in REFUSALS):
+        return IntentKind.OUT_OF_SCOPE
+    if q.intent is IntentKind.OUT_OF_SCOPE and _ranks_by_concern(q, phrases):
+        return IntentKind.COMPARE
+    if _matches_profile(q, phrases):
+        return IntentKind.PROFILE
+    if _asks_for_help(q, phrases):
+        return IntentKind.HELP
+    return None
+
+
+# A sign named by its name ("肺门截断征", "the sail sign"), known to the vocabulary or not
+_SIGN_NAME = re.compile(
+    r"(?:(?!什么|是|啥|哪|这|那)[\u4e00-\u9fff]){2,10}征(?![象兆])|(?<![a-z])(?:[a-z][a-z'-]+ ){1,3}signs?(?![a-z])(?! of)",
+    re.IGNORECASE,
+)
+_NOT_A_NAME = re.compile(
+    r"什么|啥|哪|这|那|(?<![a-z])(?:what|which|this|that|the|a|an)\s*$", re.I
+)
+
+
+def sign_name(text: str) -> str | None:
+    """The name of a sign a question names ("the sail sign", "肺门截断征"), if any."""
+    name = _SIGN_NAME.search(text)
+    if name is None or _NOT_A_NAME.search(name.group(0).rsplit(" ", 1)[0]):
+        return None
+    words = name.group(0).split()
+    while len(words) > 1 and words[0].lower() in _LEADING:
+        words = words[1:]  # "whats a sail sign": the name is "sail sign"
+    return " ".join(words)
+
+
+_LEADING = frozenset(
+    {"what", "whats", "what's", "wats", "is", "a", "an", "the", "mean"}
+)
+
+
+def _defines_a_sign(q: Query, phrases: Phrases) -> bool:
+    """Whether a sign's name is asked for its meaning ("whats a sail sign", "X征是什么意思").
+
+    A sign the vocabulary lacks is still a definition asked, not a film question or an
+    unknown request; an instruction beside it is still refused.
+    """
+    if q.anchors or q.ordinals or phrases.cue("injection").find(q.text):
+        return False
+    if sign_name(q.text) is None:
+        return False
+    if phrases.cue("explain_strong").find(q.text):
+        return True
+    weak = phrases.cue("explain_weak").find(q.text) is not None
+    return weak and not (q.names_place or q.cue.demonstrative)
+
+
+# How much a finding worries the reader ("which would worry you more", "哪个更值得 follow
+# up"): set between named findings, a ranking by suspicion, not a decision for the person
+_CONCERN = re.compile(
+    r"(?<![a-z])(?:worr\w*|concern\w*|follow(?:ed|ing)?[- ]?up|chas(?:e|ing))(?![a-z])"
+    r"|值得|担心|关注|随访|复查|警惕",
+    re.IGNORECASE,
+)
+
+
+def _ranks_by_concern(q: Query, phrases: Phrases) -> bool:
+    """Whether named findings are ranked by concern, and nothing else is out of scope."""
+    several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
+    if not several or not _CONCERN.search(q.text):
+        return False
+    ranked = q.cue.wants_comparison or phrases.cue("comparative").find(q.text)
+    rest = _CONCERN.sub(" ", q.text)
+    refused = ("intent_out_of_scope", "diagnosis", *REFUSALS)
+    return bool(ranked) and not any(phrases.cue(n).find(rest) for n in refused)
+
+
+def _asked_profile(text: str, vocabulary: Vocabulary) -> Any:
+    """The profile a question asks about: the one its last clause names, if it names one.
+
+    "Kerley B 线加上胸腔积液，是 CHF 吗": the signs are said first, heart failure is asked.
+    """
+    last = _last_clause(text)
+    asked = vocabulary.find_profile_in_text(last) if last else None
+    return asked or vocabulary.find_profile_in_text(text)
+
+
+def _last_clause(text: str) -> str:
+    """The last of several clauses split by punctuation, or "" for one clause."""
+    parts = re.split(r"[，,。;；!！]", _TRAILING.sub("", text))
+    return parts[-1] if len(parts) > 1 else ""
+
+
 def _matches_profile(q: Query, phrases: Phrases) -> bool:
     """Whether the film is held against a named profile, asking for its checklist.
 
@@ -1135,11 +1368,17 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
     """
     if q.profile is None or q.intent is IntentKind.OUT_OF_SCOPE:
         return False
-    if q.anchors or q.ordinals or q.superlative or q.attribute:
+    if q.anchors or q.ordinals or q.superlative:
+        return False
+    match = phrases.cue("profile_match")
+    last = _last_clause(q.text)
+    if match.find(last) and not phrases.cue("existential").find(last):
+        return True  # signs said first, the profile asked last ("有空洞，是结核吗")
+    if q.attribute:
         return False
     if q.kind is not None and phrases.cue("existential").find(q.text):
         return False  # "有没有肺炎的表现": is its film sign there, yes or no
-    return phrases.cue("profile_match").find(q.text) is not None
+    return match.find(q.text) is not None
 
 
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
@@ -1332,6 +1571,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.SCREENING
     if kind is IntentKind.HELP:
         return _named_fallback(q)
+    if kind is IntentKind.SCREENING and q.names_place:
+        return IntentKind.PRESENCE  # "LMZ里有什么": what one place holds, not the film
     return kind
 
 
@@ -1569,6 +1810,20 @@ def _asks_again(q: Query, previous: TurnRecord) -> bool:
     return _only_slots(q, extra=extra)
 
 
+def _says_also(q: Query, previous: TurnRecord) -> bool:
+    """The same question asked "also" of a new subject: a follow-up.
+
+    "A4也describe下", "右肺的 consolidation 也列下", "A3 too, describe it", whatever else
+    the words repeat.
+    """
+    if q.intent is not previous.query.intent or not _ALSO.search(q.text):
+        return False
+    return bool(q.anchors or q.names_place or q.kind or q.ordinals)
+
+
+_ALSO = re.compile(r"也|(?<![a-z])(?:too|as well|also)(?![a-z])", re.IGNORECASE)
+
+
 def _restricts(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     """The previous question kept to one place or kind ("只要结节", "limit that to the left hilum").
 
@@ -1704,11 +1959,23 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
+    if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
+        # "下野外带" after "左肺有什么": what that place holds, as after a screening
+        return IntentKind.LIST
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
         # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
         # after "有什么发现": what that place holds, listed
         return IntentKind.PRESENCE if _yes_no(before) or _yes_no(q) else IntentKind.LIST
     return before.intent
+
+
+def _asked_what_a_place_holds(q: Query) -> bool:
+    """What a place holds, asked with what and no kind ("左肺有什么", "what's in the LMZ")."""
+    if q.intent is not IntentKind.PRESENCE or q.kind is not None or not q.names_place:
+        return False
+    phrases = load_phrases()
+    wh = phrases.cue("wh_question").find(q.text) is not None
+    return wh and phrases.cue("yes_no").find(q.text) is None
 
 
 def _yes_no(q: Query) -> bool:
@@ -1787,4 +2054,12 @@ def _opposite(side: str | None) -> str | None:
     return {"right": "left", "left": "right"}.get(side or "")
 
 
-__all__ = ["REFUSALS", "DialogueState", "Query", "TurnRecord", "places", "understand"]
+__all__ = [
+    "REFUSALS",
+    "DialogueState",
+    "Query",
+    "TurnRecord",
+    "places",
+    "sign_name",
+    "understand",
+]

@@ -45,6 +45,7 @@ _EN_NUMBER = {
     "thirty": 30,
     "half a": 0.5,
     "half an": 0.5,
+    "half": 0.5,
     "a": 1,
     "an": 1,
 }
@@ -52,7 +53,7 @@ _EN_NUMBER = {
 _NUMBER = (
     r"(\d+(?:\.\d+)?|[零一二两三四五六七八九十]+(?:点[零一二三四五六七八九]+)?|半"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty|thirty"
-    r"|half an?|an?(?= ?(?:cm|centimet|mm|millimet)))"
+    r"|half an?|(?:an?|half)(?= ?(?:cm|centimet|mm|millimet)))"
 )
 _CM = r"cms?|centi-?met(?:er|re)s?|centimet\w*|厘米|公分|釐米"
 _MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|mils?|毫米"  # "8 mil": spoken mm
@@ -68,6 +69,7 @@ _OVER_BEFORE = (
     r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
     r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond|min(?:imum)?(?: of)?"
+    r"|north of|upwards of"
     r"|no (?:smaller|less) th[ae]n|not (?:smaller|less) th[ae]n"
 )
 _UNDER_BEFORE = (
@@ -75,7 +77,7 @@ _UNDER_BEFORE = (
     r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
     r"(?: or equal to)?"
     r"|最多|至多|顶多|最大不超过|(?<![a-z])sub-?|max(?:imum)?(?: of)?"
-    r"|under|below|up to|at most|within|no (?:bigger|larger|more|greater) th[ae]n"
+    r"|under|below|up to|at most|within|south of|no (?:bigger|larger|more|greater) th[ae]n"
     r"|not (?:bigger|larger|more|greater|over) th[ae]n"
 )
 _OVER_AFTER = (
@@ -89,13 +91,16 @@ _UNDER_AFTER = (
 )
 _RANGE = re.compile(
     rf"{_OF}(?:between|from|介于|在)?\s*(?<![A-Za-z\d.]){_NUMBER}\s*(?:{_UNIT})?\s*"
-    rf"(?:-|–|—|~|～|到|至|和|与|跟|to|and)\s*{_VALUE}\s*(?:之间|范围内|范围|以内)?",
+    rf"(?:-|–|—|~|～|到|至|和|与|跟|或者?|to|and|or)\s*{_VALUE}\s*(?:之间|范围内|范围|以内)?"
+    r"(?:\s*(?:across|in (?:size|diameter)|wide|long))?",
     re.IGNORECASE,
 )
 # "比1cm大" / "比5毫米小": a comparison with a size, not with another finding
 _ZH_THAN = re.compile(rf"{_OF}比\s*{_VALUE}\s*(?:还|更)?([大小])", re.IGNORECASE)
+# "bigger than, say, 15 mm", "大于，比如，1cm": a hedge between the bound word and its value
+_HEDGE = r"(?:\s*,?\s*(?:say|like|let'?s say|maybe|roughly|about|比如说?|比方说|譬如)\s*[,，]?)?"
 _BEFORE = re.compile(
-    rf"{_OF}(?:({_OVER_BEFORE})|({_UNDER_BEFORE}))\s*{_VALUE}"
+    rf"{_OF}(?:({_OVER_BEFORE})|({_UNDER_BEFORE})){_HEDGE}\s*{_VALUE}"
     r"(?:\s*(?:across|in (?:size|diameter)|wide|long))?",
     re.IGNORECASE,
 )
@@ -114,7 +119,8 @@ _ABOUT_AFTER = (
 )
 _ABOUT = re.compile(
     rf"{_OF}(?:(?:{_ABOUT_BEFORE})\s*{_VALUE}(?:\s*(?:{_ABOUT_AFTER}))?"
-    rf"|{_VALUE}\s*(?:{_ABOUT_AFTER}))",
+    rf"|{_VALUE}\s*(?:{_ABOUT_AFTER}))"
+    r"(?:\s*(?:across|in (?:size|diameter)|wide|long))?",  # "roughly 1cm in size": its words
     re.IGNORECASE,
 )
 _ABOUT_SPREAD = 0.2
@@ -145,6 +151,22 @@ _HALF_AFTER_UNIT = re.compile(rf"{_NUMBER}\s*(厘米|公分|釐米)半", re.IGNO
 _AND_A_HALF = re.compile(rf"{_NUMBER}\s+and a half\s*{_UNIT}", re.IGNORECASE)
 
 
+# "四五毫米", "一两公分": two neighbouring digits said together are a rough range
+_NEIGHBOURS = re.compile(
+    r"(?<![零一二两三四五六七八九十点])([一二两三四五六七八九])([二两三四五六七八九])(?=\s*(?:毫米|厘米|公分|釐米))"
+)
+
+
+def _neighbours(text: str) -> str:
+    """Write two neighbouring digits before a unit ("四五毫米") as a range ("四到五毫米")."""
+
+    def pair(m: re.Match[str]) -> str:
+        first, second = ZH_DIGITS[m.group(1)], ZH_DIGITS[m.group(2)]
+        return f"{m.group(1)}到{m.group(2)}" if second == first + 1 else m.group(0)
+
+    return _NEIGHBOURS.sub(pair, text)
+
+
 def _halves(text: str) -> str:
     """Write a number and a half as a decimal, so the bound reads it as one value."""
 
@@ -157,7 +179,7 @@ def _halves(text: str) -> str:
 
 def read_size_bound(text: str) -> SizeBound:
     """The size bound `text` names, if any, and `text` with the bound's words blanked."""
-    text = _halves(text)
+    text = _neighbours(_halves(text))
     low: float | None = None
     high: float | None = None
     unit: str | None = None
@@ -194,7 +216,7 @@ def read_size_bound(text: str) -> SizeBound:
             if aside is not None:
                 over = not over  # "3mm以下的别列了": the others are wanted, 3 mm and up
                 # "ignore" here leaves findings out, no more; the kind named stays
-                rest = _blank_span(rest, aside.span("verb"))
+                rest = _blank_span(rest, _left_out_words(aside))
             if over:
                 low = value
             else:
@@ -230,8 +252,10 @@ def _read(
 
 
 # "大于1cm的结节": the bound said of a kind of finding (a relative clause)
+# (in mixed speech the kind may be English: "大概 3cm 的那个 mass", "10mm 左右的 GGO")
 _OF_A_KIND = re.compile(
-    r"\s*的\s*(?:[那这](?:个|些|颗|枚|处)?)?\s*(?:小)?(?:结节|肿块|病灶|病变|阴影|团块|占位)"
+    r"\s*的\s*(?:[那这](?:个|些|颗|枚|处)?)?\s*(?:小)?(?:结节|肿块|病灶|病变|阴影|团块|占位"
+    r"|(?i:nodules?|mass(?:es)?|lesions?|ggos?|opacit(?:y|ies)|spots?|shadows?)(?![a-z]))"
 )
 # "within 2 cm of the hilum", "距肺门2cm以内": a distance, not the findings' size
 _DISTANCE_AFTER = re.compile(r"\s*(?:of|from|away|to|离|距)(?![a-z])", re.IGNORECASE)
@@ -245,19 +269,27 @@ _DISTANCE_BEFORE = re.compile(
 # A bound said only to leave those findings out ("3mm以下的别列了", "skip the ones under
 # 3 mm", "不要5毫米以下的"): the findings wanted are the others, so the bound turns round
 _SET_ASIDE_AFTER = re.compile(
-    r"(?P<verb>\s*的?\s*(?:那些|这些)?\s*(?:(?:都|就|先|暂时|可以|请|直接)\s*)*"
-    r"(?:(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要|考虑|理)?"
-    r"|不(?:列|看|说|管|显示|算|考虑|计)|忽略|略过|跳过|排除|去掉|删掉|剔除|过滤|拿掉|算了"
-    r"|(?:ones?\s*)?(?:ignore|skip|exclude|drop|leave out|filter out|disregard|hide|omit)))",
+    # the findings may be named between ("5mm以下的 nodule 不用列", "那些小不点就不用管了"):
+    # only the verb is blanked, so the kind they name is still read
+    r"\s*的?\s*(?P<noun>(?:那些|这些|那种|这种|那堆|这堆)?\s*(?:[^\s，,。；;？?！!\d]{1,6}?\s*)?)"
+    r"(?P<verb>(?:(?:都|就|先|暂时|可以|请|直接)\s*)*"
+    r"(?:(?<![要用必])(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要|考虑|理)?"
+    r"|(?<![要用必])不(?:列|看|说|管|显示|算|考虑|计)|忽略|略过|跳过|排除|去掉|删掉|剔除|过滤"
+    r"|拿掉|算了|除外"
+    r"|(?:ones?\s*)?(?:ignore|skip|exclude|drop|leave out|filter out|disregard|hide|omit)))"
+    r"(?![^，,。；;!！]{0,4}(?:吗|么|[?？]))",  # "1cm以上的结节不用列吗" asks whether, it does not leave out
     re.IGNORECASE,
 )
 _SET_ASIDE_BEFORE = re.compile(
-    r"(?P<verb>不要|别列|别管|不看|去掉|除了|排除|忽略|略过|跳过|剔除|过滤掉?|skip|exclude|excluding"
-    r"|except|without|leave out|apart from|other than|besides|aside from|ignore|drop"
-    r"|disregard|omit|hide|filter out|nothing|none|forget(?: about)?|never mind|不用管|不管"
+    # a verb of leaving out in any form ("ignore", "ignoring", "left out", "dropping")
+    r"(?P<verb>不要|别列|别管|不看|去掉|除了|(?:排除|忽略|略过|跳过|剔除|过滤)掉?"
+    r"|(?<![a-z])(?:skip|exclud|ignor|drop|disregard|omit|hid|leav|filter|forget|leav)"
+    r"(?:e|es|ed|s|ing|ping|ped|ting)?(?: out| about)?(?![a-z])|left out"
+    r"|except|without|apart from|other than|besides|aside from|(?<![a-z])bar(?:ring)?(?![a-z])"
+    r"|nothing|none|never mind|不用管|不管"
     r"|(?<![a-z])(?:do not|don'?t|dont|no need to) (?:show|list|give|include|want|need"
     r"|care about|bother with|count)(?: me| us)?)"
-    r"\s*(?:the |any |all )?(?:ones?|those|anything|everything|nodules?"
+    r"\s*(?:the |any |all )?(?:[a-z]+ )?(?:ones?|those|anything|everything|nodules?"
     r"|lesions?|findings?)?"
     r"\s*(?:that are |which are |that measure |measuring )?\s*$",
     re.IGNORECASE,
@@ -276,6 +308,21 @@ def _set_aside(text: str, m: re.Match[str]) -> re.Match[str] | None:
             split  # "leave the tiny ones under 3mm out": the verb split round the bound
         )
     return _SET_ASIDE_BEFORE.search(text, start, m.start())
+
+
+def _left_out_words(aside: re.Match[str]) -> tuple[int, int]:
+    """The span to blank: the verb, and the words for the findings left out unless a kind.
+
+    "那堆小的先不管" says "the small ones", which is the bound again, not the smallest.
+    """
+    if "noun" not in aside.re.groupindex or _KIND_NOUN.search(aside.group("noun")):
+        return aside.span("verb")
+    return aside.start("noun"), aside.end("verb")
+
+
+_KIND_NOUN = re.compile(
+    r"结节|肿块|病灶|病变|阴影|团块|占位|影|(?i:nodule|mass|lesion|ggo|opacit|spot|shadow)"
+)
 
 
 # a verb and its particle either side of the bound ("leave ... out", "keep ... off")

@@ -104,3 +104,21 @@ def test_a_misspelt_question_is_read_as_meant(typed, kind):
     query = understand(typed, load_vocabulary())
     assert query.intent is IntentKind.PRESENCE
     assert query.kind == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "words", "near"),
+    [
+        ("whats a sail sign", "not among the signs", "Thymic sail sign"),
+        ("肺门截断征是什么意思", "不在本工具可解释的征象表中", "支气管截断征"),
+    ],
+)
+def test_a_sign_the_glossary_lacks_is_said_so_with_the_nearest_names_not_the_menu(
+    two, question, words, near
+):
+    turn = Conversation(two).ask(question)
+    assert turn.intent is IntentKind.EXPLAIN_SIGN
+    assert words in turn.answer_text and near in turn.answer_text
+    assert (
+        "You can ask" not in turn.answer_text and "可以这样提问" not in turn.answer_text
+    )

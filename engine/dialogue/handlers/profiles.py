@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +15,7 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.handlers.relations import RelationAnswers
 from engine.dialogue.phrases import _item_line, fleischner_words, say
-from engine.dialogue.query import Query
+from engine.dialogue.query import Query, sign_name
 from engine.dialogue.records import (
     Draft,
     Section,
@@ -129,8 +130,19 @@ class ProfileAnswers(RelationAnswers):
         )
 
     def _explain(
-        self, draft: Draft, *, lang: Language, index: int, signs: list[Any], **_: Any
+        self,
+        draft: Draft,
+        *,
+        lang: Language,
+        index: int,
+        signs: list[Any],
+        query: Query | None = None,
+        **_: Any,
     ) -> None:
+        named = None if query is None else sign_name(query.text)
+        if not signs and named:
+            self._unknown_sign(draft, named, lang)  # named, so never the menu
+            return
         if not signs:
             self._help(draft, lang=lang)
             return
@@ -224,6 +236,19 @@ class ProfileAnswers(RelationAnswers):
         if reason == "scope_off_topic":
             self._help(draft, lang=lang)
 
+    def _unknown_sign(self, draft: Draft, named: str, lang: Language) -> None:
+        """A sign asked by a name the glossary lacks: say so, and offer the nearest names."""
+        near = _nearest_signs(named, self.vocabulary.signs.values(), lang)
+        lines = [say("unknown_sign", lang, sign=named)]
+        if near:
+            joined = say("list_separator", lang).join(near)
+            lines.append(say("unknown_sign_near", lang, signs=joined))
+        draft.sections.append(
+            Section(
+                title=say("title_explain_sign", lang, sign=named), lines=tuple(lines)
+            )
+        )
+
     def _help(self, draft: Draft, *, lang: Language, **_: Any) -> None:
         draft.sections.append(
             Section(
@@ -231,6 +256,24 @@ class ProfileAnswers(RelationAnswers):
                 lines=tuple(say("help_examples", lang).splitlines()),
             )
         )
+
+
+def _nearest_signs(named: str, signs: Any, lang: Language, most: int = 5) -> list[str]:
+    """Glossary names sharing a word ("sail" in "Thymic sail sign") or two characters."""
+    asked = _name_parts(named)
+    scored = []
+    for sign in signs:
+        shared = len(asked & _name_parts(sign.name(lang)))
+        if shared:
+            scored.append((-shared, sign.name(lang)))
+    return [name for _, name in sorted(scored)[:most]]
+
+
+def _name_parts(name: str) -> set[str]:
+    """The words of a name (less "sign"), or its character pairs where it is Chinese."""
+    words = {w for w in re.findall(r"[a-z]{3,}", name.lower()) if w != "sign"}
+    chinese = "".join(re.findall(r"[\u4e00-\u9fff]", name)).replace("征", "")
+    return words | {chinese[i : i + 2] for i in range(len(chinese) - 1)}
 
 
 __all__ = ["ProfileAnswers"]

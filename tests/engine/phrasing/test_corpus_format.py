@@ -32,6 +32,7 @@ HELDOUTS = (
     HERE / "heldout8.jsonl",
     HERE / "heldout9.jsonl",
     HERE / "heldout10.jsonl",
+    HERE / "heldout11.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
