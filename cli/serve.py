@@ -1,9 +1,10 @@
 """``casebook serve``, ``casebook status`` and ``casebook stop``: run the dashboard.
 
-``serve`` starts ``streamlit run dashboard/asgi_app.py`` (``app.py``, behind one
-middleware: see that file) from the repository root with ``CASEBOOK_DB`` set. In the background it writes, beside the database, a PID file
-(``<db>.serve.pid``, JSON) and a log (``<db>.serve.log``); in the foreground it writes the
-same PID file and copies the server's output to the terminal and the log.
+``serve`` starts ``streamlit run dashboard/asgi_app.py`` (``app.py`` behind one
+middleware: see that file) from the repository root with ``CASEBOOK_DB`` set. In the
+background it writes, beside the database, a PID file (``<db>.serve.pid``, JSON) and a
+log (``<db>.serve.log``); in the foreground it writes the same PID file and copies the
+server's output to the terminal and the log.
 
 The server opens the DuckDB file only while it works (``cases.connection``), so other
 commands run beside it; ``status`` still reads the server's ``<db>.serve.json`` (counts
