@@ -4,7 +4,8 @@ Usage:
     python bench/bench_dashboard.py [--runs 10] [--cases 100000 --turns 2000000] [--skip-list | --list-only]
 
 1. Builds a demo database with ``casebook demo`` (the real engine, embedded backend) and
-   serves it with ``streamlit run dashboard/app.py`` on a free loopback port.
+   serves it as ``casebook serve`` does (``streamlit run dashboard/asgi_app.py``) on a
+   free loopback port.
 2. Case page ready, the way a reader opens a case: on /cases (the session already open),
    a click on the case's row; the clock stops when the case page shows every message of
    the case's newest conversation, the image viewer has drawn the film and painted its
@@ -121,13 +122,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def served_app(tree: Path) -> Path:
+    """The file ``casebook serve`` runs in ``tree`` (``app.py`` in trees before
+    ``asgi_app.py``, so the A/B can serve an older ref)."""
+    served = tree / "dashboard" / "asgi_app.py"
+    return served if served.exists() else tree / "dashboard" / "app.py"
+
+
 def serve(
-    db: Path, folder: Path, app: Path = ROOT / "dashboard" / "app.py"
+    db: Path, folder: Path, app: Path | None = None
 ) -> tuple[str, subprocess.Popen]:
     port = free_port()
     log = (folder / f"streamlit-{port}.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(app),
+        [sys.executable, "-m", "streamlit", "run", str(app or served_app(ROOT)),
          "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
          "--browser.gatherUsageStats=false"],
         cwd=ROOT, env={**os.environ, "CASEBOOK_DB": str(db), "CASEBOOK_ROLE": "reviewer",

@@ -92,7 +92,7 @@ def serve_tree(tree: Path, template: Path, folder: Path) -> tuple[str, object]:
     os.environ["PYTHONPATH"] = str(tree)
     bench.ROOT = tree  # the server's working folder: its .streamlit/config.toml
     try:
-        return bench.serve(db, folder, tree / "dashboard" / "app.py")
+        return bench.serve(db, folder, bench.served_app(tree))
     finally:
         bench.ROOT = ROOT
         if saved is None:

@@ -1,9 +1,10 @@
 """``casebook serve``, ``casebook status`` and ``casebook stop``: run the dashboard.
 
-``serve`` starts ``streamlit run dashboard/app.py`` from the repository root with
-``CASEBOOK_DB`` set. In the background it writes, beside the database, a PID file
-(``<db>.serve.pid``, JSON) and a log (``<db>.serve.log``); in the foreground it writes the
-same PID file and copies the server's output to the terminal and the log.
+``serve`` starts ``streamlit run dashboard/asgi_app.py`` (``app.py`` behind one
+middleware: see that file) from the repository root with ``CASEBOOK_DB`` set. In the
+background it writes, beside the database, a PID file (``<db>.serve.pid``, JSON) and a
+log (``<db>.serve.log``); in the foreground it writes the same PID file and copies the
+server's output to the terminal and the log.
 
 The server opens the DuckDB file only while it works (``cases.connection``), so other
 commands run beside it; ``status`` still reads the server's ``<db>.serve.json`` (counts
@@ -34,7 +35,7 @@ from cli.main import EXIT_FAILED, EXIT_OK, CommandError, db_path, print_json
 from services.serving import STATUS_ENV, ServePaths, serve_paths
 
 ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "dashboard" / "app.py"
+APP = ROOT / "dashboard" / "asgi_app.py"
 DEFAULT_PORT = 8501
 DEFAULT_ADDRESS = "127.0.0.1"
 START_TIMEOUT_S = 90.0

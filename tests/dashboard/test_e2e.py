@@ -98,7 +98,7 @@ def start_dashboard(
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard" / "app.py"),
+            str(ROOT / "dashboard" / "asgi_app.py"),  # as `casebook serve` runs it
             "--server.headless=true",
             "--server.address=127.0.0.1",
             f"--server.port={port}",
@@ -319,6 +319,20 @@ def open_case(page, server: str, case_id: str, conversation: int | None = None):
     frame = viewer(page)
     settle(page)
     return frame
+
+
+def test_a_page_opened_by_its_url_connects_without_probing_the_page_path(
+    server, demo, page
+):
+    # Streamlit's frontend guesses the server's address from the URL: without the base
+    # URL given (dashboard/base_url.py) a new tab on /case asked /case/_stcore/health
+    # first, got a 404 and retried 100 ms later.
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "_stcore" in r.url else None)
+    open_case(page, server, seed_case(demo))
+    assert page.get_by_role("heading", name=re.compile("Case")).is_visible()
+    health = [u.removeprefix(server) for u in asked if u.endswith("/health")]
+    assert health == ["/_stcore/health"], health
 
 
 def test_the_seed_scenario_in_a_new_conversation(server, demo, page):

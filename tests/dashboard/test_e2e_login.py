@@ -256,7 +256,7 @@ def start_dashboard_in(folder: Path, db: Path, port: int):
             "-m",
             "streamlit",
             "run",
-            str(ROOT / "dashboard" / "app.py"),
+            str(ROOT / "dashboard" / "asgi_app.py"),  # as `casebook serve` runs it
             "--server.headless=true",
             "--server.address=127.0.0.1",
             f"--server.port={port}",
