@@ -14,13 +14,12 @@ it took, which the page then drops from its list.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
-from importlib import resources as package_files
 from typing import Any
 
 import streamlit as st
 
+from dashboard.components import elements
 from dashboard.components.frame import PageContext
 from dashboard.state import SessionKey
 from services.question_queue import MAX_QUESTION_CHARS
@@ -31,22 +30,8 @@ STATE = "questions"
 """The element's one state value (its change callback is ``on_questions_change``)."""
 
 
-def _asset(name: str) -> str:
-    return (
-        package_files.files("dashboard.components")
-        .joinpath(f"composer_assets/{name}")
-        .read_text(encoding="utf-8")
-    )
-
-
-@functools.cache
 def _component() -> Any:
-    return st.components.v2.component(
-        COMPONENT,
-        html=_asset("composer_body.html"),
-        css=_asset("composer.css"),
-        js=_asset("composer.js"),
-    )
+    return elements.define(COMPONENT, "composer")
 
 
 def sent_value() -> object:

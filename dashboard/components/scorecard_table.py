@@ -9,12 +9,9 @@ through Streamlit's Markdown renderer on the browser's main thread.
 
 from __future__ import annotations
 
-import functools
-from importlib import resources as package_files
 from typing import TYPE_CHECKING, Any
 
-import streamlit as st
-
+from dashboard.components import elements
 from dashboard.components.frame import PageContext
 
 if TYPE_CHECKING:
@@ -24,23 +21,8 @@ NAME = "casebook_scorecard"
 STATUS_ICON = {"met": "✓", "not_met": "✗", "not_assessable": "?"}
 
 
-def _asset(name: str) -> str:
-    return (
-        package_files.files("dashboard.components")
-        .joinpath(f"scorecard_assets/{name}")
-        .read_text(encoding="utf-8")
-    )
-
-
-@functools.cache
 def _component() -> Any:
-    return st.components.v2.component(
-        NAME,
-        html=_asset("scorecard_body.html"),
-        css=_asset("scorecard.css"),
-        js=_asset("scorecard.js"),
-        isolate_styles=False,
-    )
+    return elements.define(NAME, "scorecard", isolate_styles=False)
 
 
 def data(ctx: PageContext, view: ScorecardView) -> dict[str, Any]:

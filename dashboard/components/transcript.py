@@ -15,37 +15,19 @@ properties.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
-from importlib import resources as package_files
 from typing import Any
 
-import streamlit as st
-
 import cases
+from dashboard.components import elements
 from dashboard.components.frame import PageContext
 from dashboard.components.text import answer_blocks
 
 NAME = "casebook_transcript"
 
 
-def _asset(name: str) -> str:
-    return (
-        package_files.files("dashboard.components")
-        .joinpath(f"transcript_assets/{name}")
-        .read_text(encoding="utf-8")
-    )
-
-
-@functools.cache
 def _component() -> Any:
-    return st.components.v2.component(
-        NAME,
-        html=_asset("transcript_body.html"),
-        css=_asset("transcript.css"),
-        js=_asset("transcript.js"),
-        isolate_styles=False,
-    )
+    return elements.define(NAME, "transcript", isolate_styles=False)
 
 
 def footer_parts(

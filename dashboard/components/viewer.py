@@ -17,16 +17,15 @@ presets are relative: lung widens the dark range, mediastinum and bone the brigh
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import json
 from collections.abc import Sequence
-from importlib import resources as package_files
 from typing import Any
 
 import streamlit as st
 from streamlit import runtime
 
+from dashboard.components import elements
 from dashboard.components.frame import PageContext
 from services.overlay import Badge, DisplayImage
 
@@ -42,22 +41,8 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 
 
-def _asset(name: str) -> str:
-    return (
-        package_files.files("dashboard.components")
-        .joinpath(f"viewer_assets/{name}")
-        .read_text(encoding="utf-8")
-    )
-
-
-@functools.cache
 def _component() -> Any:
-    return st.components.v2.component(
-        "casebook_viewer",
-        html=_asset("viewer_body.html"),
-        css=_asset("viewer.css"),
-        js=_asset("viewer.js"),
-    )
+    return elements.define("casebook_viewer", "viewer")
 
 
 def image_url(image: DisplayImage, view_key: str) -> str:
