@@ -22,6 +22,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
@@ -118,14 +119,29 @@ def describe_holder(pid: int | None) -> str:
     except OSError:
         return f"another process (PID {pid})"
     words = [w.decode("utf-8", "replace") for w in raw.split(b"\0") if w]
-    text = " ".join(words)
-    if "streamlit" in text and "app.py" in text:
+    if is_dashboard_command(words):
         return f"the dashboard (PID {pid})"
     command = _casebook_command(words)
     if command is not None:
         return f"the command `casebook {command}` (PID {pid})"
     name = Path(words[0]).name if words else "unknown"
     return f"another process (PID {pid}, {name})"
+
+
+DASHBOARD_SCRIPTS = frozenset({"app.py", "asgi_app.py"})
+"""The files ``streamlit run`` serves the dashboard from (``casebook serve`` runs
+``dashboard/asgi_app.py``, which wraps ``app.py``; a developer may run ``app.py``)."""
+
+
+def is_dashboard_command(words: Sequence[str]) -> bool:
+    """Whether a command line (its words) is ``streamlit run`` of the dashboard.
+
+    By file name, not by a substring: ``streamlit run myapp.py`` is someone else's app.
+    """
+    runs_streamlit = any(Path(word).name == "streamlit" for word in words)
+    return runs_streamlit and any(
+        Path(word).name in DASHBOARD_SCRIPTS for word in words
+    )
 
 
 def _casebook_command(words: list[str]) -> str | None:

@@ -113,11 +113,14 @@ def _alive(pid: int) -> bool:
     cmdline = Path(f"/proc/{pid}/cmdline")
     if cmdline.exists():
         try:
-            text = cmdline.read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            raw = cmdline.read_bytes()
         except OSError:
             return True
+        from cases.connection import is_dashboard_command
+
+        words = [w.decode("utf-8", "replace") for w in raw.split(b"\0") if w]
         # A reused PID that is not our server does not count.
-        return "streamlit" in text and "app.py" in text
+        return is_dashboard_command(words)
     return True
 
 

@@ -15,6 +15,7 @@ import textwrap
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image as PILImage
 
 from cases.content_store import store_dir_for
@@ -148,3 +149,24 @@ def test_a_casebook_command_holding_the_file_is_named_by_its_subcommand():
     assert _casebook_command(["python", "-c", "pass"]) is None
     assert describe_holder(None) == "another process"
     assert "this process" in describe_holder(__import__("os").getpid())
+
+
+@pytest.mark.parametrize(
+    ("words", "dashboard"),
+    [
+        (
+            ["/venv/bin/python", "-m", "streamlit", "run", "/r/dashboard/asgi_app.py"],
+            True,
+        ),
+        (
+            ["/venv/bin/streamlit", "run", "dashboard/app.py", "--server.port=8501"],
+            True,
+        ),
+        (["python", "-m", "streamlit", "run", "myapp.py"], False),  # someone else's app
+        (["python", "/r/dashboard/app.py"], False),  # not served
+    ],
+)
+def test_the_dashboard_is_recognised_by_its_script_name(words, dashboard):
+    from cases.connection import is_dashboard_command
+
+    assert is_dashboard_command(words) is dashboard
