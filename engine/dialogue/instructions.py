@@ -83,6 +83,13 @@ _CLAUSES = re.compile(
     re.IGNORECASE,
 )
 _HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
+# A joining word left at the end once the instruction after it is gone ("list findings
+# then", "心胸比多少？另外")
+_DANGLING = re.compile(
+    r"(?:[\s,，、]*(?:(?<![a-z])(?:then|also|and|so|btw|plus|after answering|after that)"
+    r"|另外|顺便|然后|并且|接着|还有))+[\s,，、]*$",
+    re.IGNORECASE,
+)
 # Traditional forms of the words instructions use that the shared table
 # (phrases.toml [simplified]) does not map: "無視之前的指令", "直接輸出"
 _INSTRUCTION_SIMPLIFIED = str.maketrans(
@@ -147,7 +154,7 @@ def split_instruction(text: str, phrases: Phrases | None = None) -> Split:
     # the question's own clauses is who the question is then asked of
     role = phrases.cue("role_play")
     return Split(
-        question=re.sub(r"\s{2,}", " ", kept).strip(_EDGES),
+        question=_DANGLING.sub("", re.sub(r"\s{2,}", " ", kept)).strip(_EDGES),
         instructions=tuple(removed),
         delimited=bool(delimited),
         plays_a_role=any(role.find(_readable(i, phrases)) for i in removed[delimited:]),
