@@ -118,8 +118,8 @@ class Split:
     Attributes:
         question: what remains, as the user typed it (empty when nothing does).
         instructions: the parts addressed to the engine, in the order they came.
-        delimited: an instruction was set apart by its delimiters or speaker label,
-            not only by its words.
+        delimited: an instruction was set apart by its form (markup, a speaker
+            label), not only by its words.
         plays_a_role: an instruction gives the engine a role ("act as a doctor",
             "你现在是主任"): what is asked beside it is asked of that role.
     """
@@ -143,21 +143,23 @@ def split_instruction(text: str, phrases: Phrases | None = None) -> Split:
     """Set apart every part of `text` that addresses the engine instead of the film."""
     phrases = phrases or load_phrases()
     removed: list[str] = []
-    rest = _MARKUP.sub(lambda m: _take(m.group(0), removed), text)
-    rest = _ASIDE.sub(lambda m: _aside(m, removed, phrases), rest)
-    rest = _LABELLED_LINE.sub(lambda m: _take(m.group(0), removed), rest)
-    delimited = len(removed)
+    # markup and speaker labels are instructions by their form alone; an aside without
+    # a label is one by its words, which the caller weighs like a clause's
+    formal: list[str] = []
+    rest = _MARKUP.sub(lambda m: _take(m.group(0), formal), text)
+    rest = _ASIDE.sub(lambda m: _aside(m, formal, removed, phrases), rest)
+    rest = _LABELLED_LINE.sub(lambda m: _take(m.group(0), formal), rest)
     kept = _strip(_after_retraction(rest, removed, phrases), 0, removed, phrases)
-    if not removed:
+    if not formal and not removed:
         return Split(question=text)
-    # a role given in a delimited note stands apart from the question; one given in
-    # the question's own clauses is who the question is then asked of
+    # a role given in a note set apart by its form stands apart from the question; one
+    # given in the question's words is who the question is then asked of
     role = phrases.cue("role_play")
     return Split(
         question=_DANGLING.sub("", re.sub(r"\s{2,}", " ", kept)).strip(_EDGES),
-        instructions=tuple(removed),
-        delimited=bool(delimited),
-        plays_a_role=any(role.find(_readable(i, phrases)) for i in removed[delimited:]),
+        instructions=tuple(formal + removed),
+        delimited=bool(formal),
+        plays_a_role=any(role.find(_readable(i, phrases)) for i in removed),
     )
 
 
@@ -230,9 +232,13 @@ def _take(part: str, removed: list[str]) -> str:
     return " "
 
 
-def _aside(m: re.Match[str], removed: list[str], phrases: Phrases) -> str:
+def _aside(
+    m: re.Match[str], formal: list[str], removed: list[str], phrases: Phrases
+) -> str:
     inside = next(g for g in m.groups() if g is not None)
-    if _LABEL.match(inside) or addresses_engine(inside, phrases):
+    if _LABEL.match(inside):
+        return _take(m.group(0), formal)
+    if addresses_engine(inside, phrases):
         return _take(m.group(0), removed)
     return m.group(0)
 
