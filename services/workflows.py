@@ -132,7 +132,7 @@ def resume_session(
         AnchorEvent(e.turn_index, e.anchor_id, e.status)
         for e in store.list_anchor_events(conversation_id)
     ]
-    history = [HistoryTurn(question=t.question, answer=t.answer_text) for t in turns]
+    history = [HistoryTurn(question=_asked(t), answer=t.answer_text) for t in turns]
     image_pixels = (
         radiograph_for(store, image).pixels if backend.name != "embedded" else None
     )
@@ -147,6 +147,14 @@ def resume_session(
     return Session(
         record=record, image=image, conversation=conversation, lock=threading.Lock()
     )
+
+
+def _asked(turn: cases.Turn) -> str:
+    """The question as a model was given it: without an instruction it carried."""
+    ignored = turn.answer_json.get("ignored_instruction")
+    if isinstance(ignored, dict) and isinstance(ignored.get("question_to_model"), str):
+        return ignored["question_to_model"]
+    return turn.question
 
 
 def ask(

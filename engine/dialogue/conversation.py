@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from engine.analysis import ImageAnalysis
@@ -29,6 +30,7 @@ from engine.dialogue.phrases import say
 from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.dialogue.records import (
     Draft,
+    IgnoredInstruction,
     Section,
     TurnResult,
 )
@@ -135,10 +137,11 @@ class Conversation(ProfileAnswers):
             else self.vocabulary.profiles.get(ProfileId(query.profile)),
             drawn=drawn,
         )
+        ignored = self._ignored_instruction(query, draft)
         draft.sections.append(
             Section(title=say("title_disclaimer", lang), lines=(DISCLAIMER[lang],))
         )
-        result = self._finish(question, query, draft, index, started, on_text)
+        result = self._finish(question, query, draft, index, started, on_text, ignored)
         self.state.add(self._record(query, draft))
         return result
 
@@ -164,6 +167,33 @@ class Conversation(ProfileAnswers):
         }
         return handlers[query.intent]
 
+    def _ignored_instruction(
+        self, query: Query, draft: Draft
+    ) -> IgnoredInstruction | None:
+        """Say after the answer that the question's instruction was not followed.
+
+        A model backend is given the question without the instruction, so it never
+        reads it; a question that was only an instruction is replaced by a placeholder.
+        """
+        split = query.instruction
+        if split is None:
+            return None
+        lang = query.language
+        answered = query.intent is not IntentKind.OUT_OF_SCOPE
+        if answered:
+            note = say("instruction_ignored", lang)
+            last = draft.sections.pop() if draft.sections else None
+            draft.sections.append(
+                Section(title="", lines=(note,))
+                if last is None
+                else replace(last, lines=(*last.lines, note))
+            )
+        return IgnoredInstruction(
+            text=split.instruction,
+            question_to_model=split.question or say("instruction_withheld", lang),
+            answered=answered,
+        )
+
     def _record(self, query: Query, draft: Draft) -> TurnRecord:
         """What the next turn's ellipsis needs: the question and the side of its subject."""
         subjects = [b for b in draft.bindings if b.finding_id is not None]
@@ -182,11 +212,14 @@ class Conversation(ProfileAnswers):
         index: int,
         started: float,
         on_text: Callable[[str], None] | None,
+        ignored: IgnoredInstruction | None = None,
     ) -> TurnResult:
         """Let the backend word the draft, and record the turn."""
         lang = query.language
+        # an instruction in the question never reaches a model, now or in later turns
+        asked = question if ignored is None else ignored.question_to_model
         context = TurnContext(
-            question=question,
+            question=asked,
             language=lang,
             intent=query.intent.value,
             draft="\n\n".join(s.render() for s in draft.sections),
@@ -224,9 +257,10 @@ class Conversation(ProfileAnswers):
             raw_output=reply.raw_output,
             warnings=tuple(warnings),
             clarification=tuple(draft.clarification),
+            ignored_instruction=ignored,
         )
         self.turns.append(result)
-        self.history.append(HistoryTurn(question=question, answer=reply.text))
+        self.history.append(HistoryTurn(question=asked, answer=reply.text))
         return result
 
 

@@ -10,6 +10,7 @@ ORDER = [
     "phrases",
     "homophones",
     "sizes",
+    "instructions",
     "query",
     "facts",
     "anchoring",

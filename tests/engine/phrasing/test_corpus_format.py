@@ -122,7 +122,11 @@ ENUM_SLOTS: dict[str, frozenset[str]] = {
 SIZE_KEYS = ("min_mm", "max_mm")
 EXPECT_KEYS = frozenset(ENUM_SLOTS) | {"lobe", "anchors", "ordinal", "ellipsis"}
 EXPECT_KEYS |= frozenset(SIZE_KEYS)
-REFUSED_GROUPS = frozenset({"out_of_scope", "injection"})
+REFUSED_GROUPS = frozenset({"out_of_scope"})
+# An instruction inside a question about the film is ignored and the question answered
+# (README, conventions): an injection line is refused, or carries the film question's
+# intent; never the help menu, and never without an intent to check.
+INJECTION_INTENTS = ENUM_SLOTS["intent"] - {"help"}
 ANCHOR_ID = re.compile(r"A[1-9][0-9]*")
 CJK = re.compile(r"[\u3400-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
@@ -256,7 +260,31 @@ def _line_errors(record: dict[str, object], lobes: frozenset[str]) -> list[str]:
         errors.append("an elliptical line needs the context it leans on")
     if record["group"] in REFUSED_GROUPS and expect.get("intent") != "out_of_scope":
         errors.append(f"group {record['group']!r} expects intent 'out_of_scope'")
+    if record["group"] == "injection" and expect.get("intent") not in INJECTION_INTENTS:
+        errors.append(
+            "group 'injection' expects intent 'out_of_scope' (only an instruction) or"
+            " the intent of the film question it carries"
+        )
     return errors
+
+
+@pytest.mark.parametrize(
+    ("group", "intent", "wrong"),
+    [
+        ("injection", "out_of_scope", False),
+        ("injection", "measurement", False),
+        ("injection", "help", True),
+        ("injection", None, True),
+        ("out_of_scope", "measurement", True),
+    ],
+)
+def test_an_injection_line_is_refused_or_answers_its_film_question(
+    group: str, intent: str | None, wrong: bool
+) -> None:
+    expect = {} if intent is None else {"intent": intent}
+    expect = expect or {"side": "left"}
+    record = {"id": "x", "group": group, "lang": "en", "text": "q", "expect": expect}
+    assert bool(_line_errors(record, frozenset())) is wrong
 
 
 @pytest.fixture(scope="module")
