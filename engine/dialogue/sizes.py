@@ -141,6 +141,8 @@ class SizeBound:
     text: str = ""
     modifies: bool = False
     """Said of a kind ("第二个大于1cm的结节"): it picks findings out, whatever else is named."""
+    left_out: bool = False
+    """Said to leave findings out ("2mm以下的 skip 掉"): the rest are asked for."""
 
     def __bool__(self) -> bool:
         return self.min_mm is not None or self.max_mm is not None
@@ -184,7 +186,7 @@ def read_size_bound(text: str) -> SizeBound:
     high: float | None = None
     unit: str | None = None
     rest = text
-    modifies = False
+    modifies = left_out = False
     for m in _RANGE.finditer(text):
         first, second = _number(m.group(1)), _number(m.group(3))
         scale = _scale(m.group(4))
@@ -214,6 +216,7 @@ def read_size_bound(text: str) -> SizeBound:
                 continue
             aside = _set_aside(rest, m)
             if aside is not None:
+                left_out = True
                 over = not over  # "3mm以下的别列了": the others are wanted, 3 mm and up
                 # "ignore" here leaves findings out, no more; the kind named stays
                 rest = _blank_span(rest, _left_out_words(aside))
@@ -229,7 +232,14 @@ def read_size_bound(text: str) -> SizeBound:
         high, unit = 10.0, unit or "cm"
         rest = _blank(rest, sub)
     text = _BLANKED.sub(" ", rest)
-    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=text, modifies=modifies)
+    return SizeBound(
+        min_mm=low,
+        max_mm=high,
+        unit=unit,
+        text=text,
+        modifies=modifies,
+        left_out=left_out,
+    )
 
 
 def _read(

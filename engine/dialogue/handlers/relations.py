@@ -10,7 +10,13 @@ from engine.anchors import (
     Anchor,
     AnchorStyle,
 )
-from engine.dialogue.binding import SizeFilter, at_position, kinds_for, size_key
+from engine.dialogue.binding import (
+    SizeFilter,
+    at_position,
+    kinds_for,
+    ranked_first,
+    size_key,
+)
 from engine.dialogue.facts import angle_comparison, angle_facts
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
@@ -521,6 +527,10 @@ class RelationAnswers(LesionAnswers):
                 and size.fits(f)
                 and f.is_focal
             ]
+            if len(query.superlatives) >= 2 and len(picks) >= 2:
+                # "最大的和最小的差多少": the one each rank names, among those that fit
+                ranked = (ranked_first(picks, s) for s in query.superlatives)
+                picks = list({f.id: f for f in ranked}.values())
         return [self._anchor_for_finding(f, index) for f in picks]
 
     def _comparison_verdict(
