@@ -457,8 +457,9 @@ _FORM_LABEL = re.compile(
 # "患者有吸烟史，"): background as a labelled one is
 _HISTORY = re.compile(
     r"^\W*(?:(?:the )?(?:pt|patient|pts)\s+(?:w/|with|has|had)\s*)?"
-    r"(?:hx|h/o|pmh|(?:a |past |previous )?(?:history|hx) of)(?![a-z])"
-    r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}史\W*$",
+    r"(?:hx|h/o|pmh|(?:a |past |previous )?(?:history|hx) of|s/p|status post|post|after|following)"
+    r"(?![a-z])"
+    r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$",
     re.IGNORECASE,
 )
 
@@ -493,6 +494,7 @@ def _without_background(text: str, phrases: Phrases) -> str:
 
 
 _STATED_SIZE = re.compile(
+    r"(?:(?<![a-z])measur\w*\s+(?:at\s+)?(?:about\s+|approximately\s+|~)?(?:an?\s+)?)?"
     r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十半]+(?:点[一二三四五六七八九])?)\s*"
     r"(?:mm|cm|毫米|厘米|公分|millimet\w*|centimet\w*)(?![a-z])",
     re.IGNORECASE,
@@ -1071,12 +1073,12 @@ def _statement_of(premise: str) -> str:
         return premise[: _last_break(premise)]
     # a run-on sentence ("the mass is in the right upper zone does the other side ..."):
     # the question starts at its auxiliary, after the statement's last word
-    opener = _RUN_ON_QUESTION.search(premise)
-    return premise[: opener.start()] if opener else premise
+    openers = [m.start() for m in _RUN_ON_QUESTION.finditer(premise)]
+    return premise[: openers[-1]] if openers else premise
 
 
 _RUN_ON_QUESTION = re.compile(
-    r"(?<=[a-z0-9])\s+(?=(?:does|do|did|is there|are there|can|could|would|will|has|have)\s)",
+    r"(?<=[a-z0-9])\s+(?=(?:does|do|did|is there|are there|can|could|would|will)\s)",
     re.IGNORECASE,
 )
 
