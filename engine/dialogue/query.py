@@ -1435,7 +1435,7 @@ def _ranks_by_concern(q: Query, phrases: Phrases) -> bool:
     sides = q.side == "both" and phrases.cue("comparative_sides").find(q.text)
     if not (several or sides) or not _CONCERN.search(q.text):
         return False
-    ranked = q.cue.wants_comparison or phrases.cue("comparative").find(q.text)
+    ranked = sides or q.cue.wants_comparison or phrases.cue("comparative").find(q.text)
     rest = _CONCERN.sub(" ", q.text)
     refused = ("intent_out_of_scope", "diagnosis", *REFUSALS)
     return bool(ranked) and not any(phrases.cue(n).find(rest) for n in refused)
