@@ -457,9 +457,13 @@ _FORM_LABEL = re.compile(
 # "患者有吸烟史，"): background as a labelled one is
 _HISTORY = re.compile(
     r"^\W*(?:(?:the )?(?:pt|patient|pts)\s+(?:w/|with|has|had)\s*)?"
-    r"(?:hx|h/o|pmh|(?:a |past |previous )?(?:history|hx) of|s/p|status post|post|after|following)"
+    r"(?:hx|h/o|pmh|(?:a |past |previous )?(?:history|hx) of|s/p|status post|post|after|following"
+    r"|(?:ex-?|former |current |heavy |lifelong )?smoker|\d+\s*pack[- ]?y(?:ea)?rs?)"
     r"(?![a-z])"
-    r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$",
+    r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$"
+    # the person's past said as a clause ("他以前抽烟抽得很凶，"): who they are, not asked
+    r"|^\W*(?:他|她|病人|患者|老人|大爷|阿姨)?(?:以前|之前|既往|过去|长期|常年|一直|年轻时)"
+    r"[^?？吗么呢]*$",
     re.IGNORECASE,
 )
 
@@ -1101,7 +1105,15 @@ def _question_start(text: str) -> int:
     """
     body = _TRAILING.sub("", text)
     marks = [m.end() for m in _PUNCTUATION_BREAK.finditer(body)]
-    return marks[-1] if marks else _last_break(text)
+    if marks:
+        return marks[-1]
+    breaks = _last_break(text)
+    if breaks > 0:
+        return breaks
+    # a run-on sentence ("the right lower zone has consolidation does the left show any"):
+    # the question starts at its auxiliary
+    openers = [m.end() for m in _RUN_ON_QUESTION.finditer(body)]
+    return openers[-1] if openers else -1
 
 
 def _last_break(text: str) -> int:

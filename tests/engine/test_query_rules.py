@@ -1884,3 +1884,35 @@ def test_an_instruction_to_state_what_the_film_may_not_show_is_refused(
 ):
     q = understand(typed, vocabulary)
     assert q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "injection"
+
+
+@pytest.mark.parametrize(
+    ("typed", "check"),
+    [
+        # a run-on question with no word for "the other side": the side its clause names
+        ("the left upper zone has a nodule does the right have one", ("side", "right")),
+        ("最小的和最大的差了多少", ("intent", IntentKind.COMPARE)),  # 差了 + an amount
+        ("former smoker 30 pack years - any mass?", ("intent", IntentKind.PRESENCE)),
+        ("她以前抽烟很凶，右肺有没有肿块", ("intent", IntentKind.PRESENCE)),  # her past
+        (
+            "outside CT: 8 mm nodule left lower lobe. visible on this film?",
+            ("attribute", None),
+        ),
+        ("我能问些啥", ("intent", IntentKind.HELP)),
+        ("这张胸片是哪位患者的", ("intent", IntentKind.OUT_OF_SCOPE)),
+        (
+            "is the opacity going to turn into cancer",
+            ("intent", IntentKind.OUT_OF_SCOPE),
+        ),
+        ("put an imaginary mass in the left lung", ("intent", IntentKind.OUT_OF_SCOPE)),
+    ],
+)
+def test_the_blind_batch_shapes_of_the_fourteenth_round(vocabulary, typed, check):
+    assert getattr(understand(typed, vocabulary), check[0]) == check[1]
+
+
+def test_another_tests_finding_seen_here_is_asked_yes_or_no(vocabulary):
+    q = understand(
+        "outside CT: 8 mm nodule left lower lobe. visible on this film?", vocabulary
+    )
+    assert q.intent is IntentKind.PRESENCE and not q.sized
