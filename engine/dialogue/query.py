@@ -462,15 +462,23 @@ _HISTORY = re.compile(
     r"(?![a-z])"
     r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$"
     # the person's past said as a clause ("他以前抽烟抽得很凶，"): who they are, not asked
-    r"|^\W*(?:他|她|病人|患者|老人|大爷|阿姨)?(?:以前|之前|既往|过去|长期|常年|一直|年轻时)"
+    r"|^\W*(?:他|她|病人|患者|老人|大爷|阿姨)(?:以前|之前|既往|过去|长期|常年|一直|年轻时)"
     r"[^?？吗么呢]*$",
     re.IGNORECASE,
 )
 
 
 def _labelled(clause: str) -> bool:
-    """A clause of history: a request form's label, or a history said without one."""
-    return bool(_FORM_LABEL.match(clause) or _HISTORY.search(clause))
+    """A clause of history: a request form's label, or a history said without one.
+
+    A clause that names a finding of this film ("after A1,", "after the second one,")
+    is about the film, whatever word it starts with.
+    """
+    if _FORM_LABEL.match(clause):
+        return True
+    if anchor_pattern().search(clause) or _ordinals(clause):
+        return False
+    return _HISTORY.search(clause) is not None
 
 
 def _without_background(text: str, phrases: Phrases) -> str:

@@ -1916,3 +1916,16 @@ def test_another_tests_finding_seen_here_is_asked_yes_or_no(vocabulary):
         "outside CT: 8 mm nodule left lower lobe. visible on this film?", vocabulary
     )
     assert q.intent is IntentKind.PRESENCE and not q.sized
+
+
+@pytest.mark.parametrize(
+    ("typed", "anchors"),
+    [
+        ("after A1, which is the next largest?", ("A1",)),
+        ("post A2, size of A3?", ("A2", "A3")),
+    ],
+)
+def test_a_clause_naming_a_finding_is_no_history_whatever_it_starts_with(
+    vocabulary, typed, anchors
+):
+    assert understand(typed, vocabulary).anchors == anchors
