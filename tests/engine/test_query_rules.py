@@ -1929,3 +1929,17 @@ def test_a_clause_naming_a_finding_is_no_history_whatever_it_starts_with(
     vocabulary, typed, anchors
 ):
     assert understand(typed, vocabulary).anchors == anchors
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("list the masses", "which ones are still left?"),
+        ("列出所有病灶", "what remaining ones"),
+    ],
+)
+def test_what_remains_asked_after_a_list_is_a_list_not_a_refusal(
+    vocabulary, first, then
+):
+    q = after(vocabulary, first, then)
+    assert (q.intent, q.side) == (IntentKind.LIST, None)
