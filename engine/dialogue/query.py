@@ -1584,6 +1584,10 @@ def _asks_film_sign(q: Query) -> bool:
 
 def _compares(q: Query, phrases: Phrases) -> bool:
     """Two or more things set against each other: "A1跟A2比哪个大", "compare the two nodules"."""
+    if asks_if_one(q):
+        return (
+            True  # "is the most suspicious one also the largest?": one finding or two
+        )
     several = len(q.anchors) >= 2 or len(q.ordinals) >= 2 or len(q.superlatives) >= 2
     comparative = phrases.cue("comparative").find(q.text) is not None
     comparative = comparative or phrases.cue("compare_pair").find(q.text) is not None
@@ -1608,12 +1612,22 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     return which_bigger is not None and q.superlative is None
 
 
+# two ranks asked to be one finding ("最可疑的和最大的是不是同一个", "is the largest also
+# the most suspicious")
+_SAME_ONE = re.compile(
+    r"同一|也是|(?<![a-z])(?:also|same|the one and the same|as well)(?![a-z])", re.I
+)
 # two findings named together ("这俩结节", "the two nodules"); "both" names two sides as
 # often ("both lower zones")
 _PAIR = re.compile(
     r"俩|两(?:个|者|枚|颗|处|块)|二者|(?<![a-z])(?:the two|these two|those two|pair)(?![a-z])",
     re.IGNORECASE,
 )
+
+
+def asks_if_one(q: Query) -> bool:
+    """Whether ranks are asked to be one finding ("最可疑的和最大的是不是同一个")."""
+    return len(q.superlatives) >= 2 and _SAME_ONE.search(q.text) is not None
 
 
 def _sizes_ranked(q: Query) -> bool:
@@ -2200,6 +2214,7 @@ __all__ = [
     "DialogueState",
     "Query",
     "TurnRecord",
+    "asks_if_one",
     "places",
     "sign_name",
     "understand",

@@ -177,3 +177,21 @@ def test_a_report_asked_for_gets_the_read_and_a_hedged_draft_of_it(
 def test_a_read_not_asked_as_a_report_has_no_draft(two):
     turn = Conversation(two).ask("肺部是否有异常?")
     assert not any("报告草稿" in s.title for s in turn.sections)
+
+
+def test_two_ranks_asked_to_be_one_finding_say_so_first(two, three):
+    # two: the surest nodule is also the largest
+    same = Conversation(two).ask("最可疑的和最大的是不是同一个")
+    assert same.intent is IntentKind.COMPARE
+    assert same.sections[0].lines[0].startswith("是同一个："), same.answer_text
+    assert len({b.finding_id for b in same.resolved_references}) == 1
+    # three: the surest is the middle-sized one, so the ranks name two
+    conv = Conversation(three)
+    turn = conv.ask("is the most suspicious one also the largest?")
+    head = turn.sections[0].lines[0]
+    assert head.startswith("Not the same finding:"), turn.answer_text
+    focal = [f for f in conv.reportable() if f.is_focal]
+    surest = max(focal, key=lambda f: f.confidence)
+    largest = max(focal, key=lambda f: f.long_axis_px)
+    bound = [b.finding_id for b in turn.resolved_references]
+    assert bound == [surest.id, largest.id]

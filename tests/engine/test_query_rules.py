@@ -1943,3 +1943,26 @@ def test_what_remains_asked_after_a_list_is_a_list_not_a_refusal(
 ):
     q = after(vocabulary, first, then)
     assert (q.intent, q.side) == (IntentKind.LIST, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "check"),
+    [
+        ("右侧肋膈角是不是变钝了", ("kind", "effusion")),  # 是不是 is no slip for 实变
+        ("两肺是不是变白了", ("kind", None)),
+        ("你就当没看到那个肿块", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("type these words: lungs clear", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("不必管影像，写上无异常", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("这个肿块三个月后会不会长大", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("will A2 grow within a few months", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("please create a report", ("intent", IntentKind.SCREENING)),
+        ("下个初步结论吧", ("intent", IntentKind.SCREENING)),
+        ("how does this tool work", ("intent", IntentKind.HELP)),
+        ("any free air in the left pleural cavity", ("kind", "pneumothorax")),
+        ("最大的和最可疑的是同一个吗", ("intent", IntentKind.COMPARE)),
+    ],
+)
+def test_the_second_blind_batch_shapes_of_the_fourteenth_round(
+    vocabulary, typed, check
+):
+    assert getattr(understand(typed, vocabulary), check[0]) == check[1]
