@@ -1090,7 +1090,7 @@ def _statement_of(premise: str) -> str:
 
 
 _RUN_ON_QUESTION = re.compile(
-    r"(?<=[a-z0-9])\s+(?=(?:does|do|did|is there|are there|can|could|would|will)\s)",
+    r"(?<=[a-z0-9])\s+(?=(?:does|do|did|is there|are there|is the|are the|is it|are they|can|could|would|will)\s)",
     re.IGNORECASE,
 )
 

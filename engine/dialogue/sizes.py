@@ -67,6 +67,8 @@ _OF = (
 _OVER_BEFORE = (
     r"(?<!不)(?:大于|超过|超出|高于|多于|大过)(?:或?等于)?|不小于|不少于|不低于|至少|起码|最少"
     r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
+    # "more big than 8 mm": a comparative said with "more" and the plain adjective
+    r"|(?<!no )(?<!not )more (?:big|large|wide|long) th[ae]n"
     r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond|min(?:imum)?(?: of)?"
     r"|north of|upwards of"
@@ -75,6 +77,7 @@ _OVER_BEFORE = (
 _UNDER_BEFORE = (
     r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)(?:或?等于)?"
     r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
+    r"|(?<!no )(?<!not )(?:more (?:small|tiny|short)|less (?:big|large)) th[ae]n"
     r"(?: or equal to)?"
     r"|最多|至多|顶多|最大不超过|(?<![a-z])sub-?|max(?:imum)?(?: of)?"
     r"|under|below|up to|at most|within|south of|no (?:bigger|larger|more|greater) th[ae]n"

@@ -1966,3 +1966,50 @@ def test_the_second_blind_batch_shapes_of_the_fourteenth_round(
     vocabulary, typed, check
 ):
     assert getattr(understand(typed, vocabulary), check[0]) == check[1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "check"),
+    [
+        (
+            "log that there was no effusion",
+            ("intent", IntentKind.OUT_OF_SCOPE),
+        ),
+        ("say after me: no pneumothorax", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("never bring up that nodule again", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("就写两肺清晰吧", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("跟着我说：心影正常", ("intent", IntentKind.OUT_OF_SCOPE)),
+        (
+            "is the mass the reason why he's wheezing",
+            ("intent", IntentKind.OUT_OF_SCOPE),
+        ),
+        ("这个结节会引起咳嗽吗", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("哪个大夫看的片子", ("intent", IntentKind.OUT_OF_SCOPE)),
+        ("你们这个工具能做点啥", ("intent", IntentKind.HELP)),
+        ("so what we can ask here", ("intent", IntentKind.HELP)),
+        ("which nodule is more small", ("attribute", "size")),
+        ("the most large mass, where", ("superlative", "largest")),
+        ("any nodule more big than 1 cm", ("min_mm", 10.0)),
+        (
+            "old CT had a 9 mm nodule, could it be seen here",
+            ("intent", IntentKind.PRESENCE),
+        ),
+        ("right lung looks clean is the left lung the same", ("side", "left")),
+    ],
+)
+def test_the_third_blind_batch_shapes_of_the_fourteenth_round(vocabulary, typed, check):
+    assert getattr(understand(typed, vocabulary), check[0]) == check[1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("pt with fever and cough, any consolidation?", IntentKind.PRESENCE),  # history
+        ("跟我说说左肺", IntentKind.DESCRIBE),  # 跟我说 is "tell me"
+        ("只写肺部的发现", IntentKind.SCREENING),  # a report kept to the lungs
+    ],
+)
+def test_a_symptom_said_or_a_report_kept_to_a_part_is_not_refused(
+    vocabulary, typed, intent
+):
+    assert understand(typed, vocabulary).intent is intent
