@@ -253,15 +253,19 @@ def position_words(name: str, n: int) -> tuple[str, int]:
     return (f"{name}_from_end", -n) if n < 0 else (name, n)
 
 
+def ranked_first(fits: list[Finding], superlative: str | None) -> Finding:
+    """The finding a rank names among those that fit: surest, smallest or largest."""
+    if superlative == "most_suspicious":
+        return max(fits, key=lambda f: f.confidence)
+    if superlative == "smallest":
+        return min(fits, key=size_key)
+    return max(fits, key=size_key)
+
+
 def _by_superlative(
     query: Query, fits: list[Finding], store: AnchorStore
 ) -> Resolution:
-    if query.superlative == "most_suspicious":
-        best = max(fits, key=lambda f: f.confidence)
-    elif query.superlative == "smallest":
-        best = min(fits, key=size_key)
-    else:
-        best = max(fits, key=size_key)
+    best = ranked_first(fits, query.superlative)
     return _bound(query, best, store, Rule.SUPERLATIVE, PlaceFilter.of(query))
 
 
@@ -584,6 +588,7 @@ __all__ = [
     "constrains",
     "kinds_for",
     "measured_mm",
+    "ranked_first",
     "select",
     "size_key",
 ]

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from ontology.phrases import load_phrases
 
 _HAN = re.compile(r"[\u4e00-\u9fff]+")
+_A_NOT_A = re.compile(r"(.)[不没]\1")
 _PINYIN_WORD = re.compile(r"(?<![A-Za-z])[a-z]{4,}(?![A-Za-z])")
 
 
@@ -84,6 +85,10 @@ class Homophones:
         for term in self._terms:
             for m in re.finditer(re.escape(term), run):
                 kept.update(range(m.start(), m.end()))
+        # the A-not-A of a question ("是不是", "有没有") is grammar, never a slip: "是不是变
+        # 钝了" is not "是不实变钝了"
+        for m in _A_NOT_A.finditer(run):
+            kept.update(range(m.start(), m.end()))
         return kept
 
     def _sounds_like(self, run: str, i: int, kept: set[int]) -> str | None:

@@ -163,6 +163,8 @@ class Query:
         kind: a kind word of the phrase tables ("nodule", "effusion", "lesion" ...).
         attribute: what is asked about ("size", "calcification", "ctr" ...).
         ordinals: 1-based positions in the order findings were listed ("第二个" is 2).
+        superlatives: every rank named when there are two or more ("最大的和最小的"),
+            each naming one finding of a comparison.
         min_mm, max_mm: a size bound on the findings, in mm ("大于1cm的结节" is min 10).
         ellipsis: the question repeats the previous one with a new slot.
         other_side: the question asked for "the other side".
@@ -188,6 +190,7 @@ class Query:
     anchors: tuple[str, ...] = ()
     ordinals: tuple[int, ...] = ()
     superlative: str | None = None
+    superlatives: tuple[str, ...] = field(default=(), compare=False)
     profile: str | None = None
     min_mm: float | None = None
     max_mm: float | None = None
@@ -383,8 +386,13 @@ def _understand(
     )
     if bound.unit is not None and query.unit is None:
         query = replace(query, unit=bound.unit)  # the unit the question names
+    if bound.left_out and query.intent in _NOUN_PHRASE and not _yes_no(query):
+        # "2mm以下的 skip 掉，其他结节呢": the findings left are asked for, listed
+        query = replace(query, intent=IntentKind.LIST)
     intent = _refine(query, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
+    if intent is IntentKind.COMPARE and _sizes_ranked(query):
+        query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
         # "where do I start", "give me a few examples": no place or number asked
         query = replace(query, attribute=None)
@@ -474,7 +482,9 @@ _TAG_QUESTION = re.compile(
 # A clause of clinical background said beside the question ("BNP很高，片子支持心衰吗", "有吗，
 # 病人外院CT上报过一个", "is there cardiomegaly? the family asked"): another test's result
 # or who wants to know, stated, not asked, so it does not make the question a refusal
-_CLAUSE = re.compile(r"(?:[^，,。;；!！?？.]|(?<=\d)\.(?=\d))+[，,。;；!！?？.]*")
+_CLAUSE = re.compile(
+    r"(?:(?!\s[-–—]+\s)(?:[^，,。;；!！?？.]|(?<=\d)\.(?=\d)))+(?:[，,。;；!！?？.]|\s[-–—]+\s)*"
+)
 _ATTRIBUTION = re.compile(
     r"^\W*(?:是)?[\u4e00-\u9fff]{1,6}?(?:问的|想知道|要问的?|让我?问的?|托我问的?)\W*$"
     r"|^\W*(?:the |her |his |my )?(?:family|relatives?|wife|husband|son|daughter|parents?)"
@@ -490,6 +500,34 @@ _FORM_LABEL = re.compile(
 )
 
 
+# a history said without a form's label ("pt w/ hx smoking - any nodules", "h/o TB,",
+# "患者有吸烟史，"): background as a labelled one is
+_HISTORY = re.compile(
+    r"^\W*(?:(?:the )?(?:pt|patient|pts)\s+(?:w/|with|has|had)\s*)?"
+    r"(?:hx|h/o|pmh|(?:a |past |previous )?(?:history|hx) of|s/p|status post|post|after|following"
+    r"|(?:ex-?|former |current |heavy |lifelong )?smoker|\d+\s*pack[- ]?y(?:ea)?rs?)"
+    r"(?![a-z])"
+    r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$"
+    # the person's past said as a clause ("他以前抽烟抽得很凶，"): who they are, not asked
+    r"|^\W*(?:他|她|病人|患者|老人|大爷|阿姨)(?:以前|之前|既往|过去|长期|常年|一直|年轻时)"
+    r"[^?？吗么呢]*$",
+    re.IGNORECASE,
+)
+
+
+def _labelled(clause: str) -> bool:
+    """A clause of history: a request form's label, or a history said without one.
+
+    A clause that names a finding of this film ("after A1,", "after the second one,")
+    is about the film, whatever word it starts with.
+    """
+    if _FORM_LABEL.match(clause):
+        return True
+    if anchor_pattern().search(clause) or _ordinals(clause):
+        return False
+    return _HISTORY.search(clause) is not None
+
+
 def _without_background(text: str, phrases: Phrases) -> str:
     """The question without the clauses that only state its clinical background."""
     clauses = _CLAUSE.findall(text)
@@ -501,15 +539,25 @@ def _without_background(text: str, phrases: Phrases) -> str:
         _asks(c, phrases) or read.find(c) for c in asked
     ):
         return text  # nothing asked or requested beside it: the whole is the question
-    # the other test's name goes; what the clause says of the chest stays ("CT上有结节，")
+    # the other test's name goes; what the clause says of the chest stays ("CT上有结节，"),
+    # less the size the other test measured ("CT showed a 1.5 cm nodule."), which is
+    # neither asked nor a bound on the findings here
     return "".join(
         c
         if c in asked
         else ""
-        if _ATTRIBUTION.search(c) or _FORM_LABEL.match(c)
-        else _without_study(c, phrases)
+        if _ATTRIBUTION.search(c) or _labelled(c)
+        else _STATED_SIZE.sub(" ", _without_study(c, phrases))
         for c in clauses
     )
+
+
+_STATED_SIZE = re.compile(
+    r"(?:(?<![a-z])measur\w*\s+(?:at\s+)?(?:about\s+|approximately\s+|~)?(?:an?\s+)?)?"
+    r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十半]+(?:点[一二三四五六七八九])?)\s*"
+    r"(?:mm|cm|毫米|厘米|公分|millimet\w*|centimet\w*)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _without_study(clause: str, phrases: Phrases) -> str:
@@ -533,7 +581,7 @@ def _asks(clause: str, phrases: Phrases) -> bool:
 def _background(clause: str, phrases: Phrases) -> bool:
     if _ATTRIBUTION.search(clause):
         return True  # "家属问的": who wants to know
-    if _FORM_LABEL.match(clause):
+    if _labelled(clause):
         # "Indication: SOB.", "病史：咳嗽两周，": a request form's history, unless it
         # carries an instruction
         return not phrases.cue("injection").find(clause)
@@ -611,7 +659,10 @@ def _kind_of_list(q: Query, previous: TurnRecord) -> Query:
     the third nodule; a position after a position ("第二个呢") keeps the kind too.
     """
     before = previous.query
-    if not q.ordinals or q.kind is not None or q.anchors or before.kind not in _FOCAL:
+    # "lesion #4 margins" after "list all nodules": "lesion" is any focal finding, so
+    # the kind listed says which one
+    generic = q.kind in (None, "lesion")
+    if not q.ordinals or not generic or q.anchors or before.kind not in _FOCAL:
         return q
     if before.intent is IntentKind.LIST or before.ordinals:
         return replace(q, kind=before.kind)
@@ -840,6 +891,11 @@ def _sized_focal(q: Query) -> Query:
     """
     if not q.sized:
         return q
+    one = q.anchors or q.ordinals or q.superlative
+    if q.intent is IntentKind.LOCATION and q.attribute is None and not one:
+        # "show me everything bigger than 2 cm": no place asked ("where"), the bounded
+        # findings shown, listed
+        q = replace(q, intent=IntentKind.LIST)
     loose = q.intent in (IntentKind.SCREENING, IntentKind.HELP, IntentKind.PRESENCE)
     if loose and q.kind is None and _wants_those(q):
         q = replace(q, intent=IntentKind.LIST)  # "1公分以下的有哪些": those, listed
@@ -995,6 +1051,15 @@ def _after_premise(
         return slots
     # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
     slots["side"], slots["other_side"] = stated, False
+    if slots["lobe"] and not str(slots["lobe"]).startswith(f"{stated}_"):
+        # "RLL 有实变，LLL 那边有吗": the lobe asked of is on the side asked of, the one
+        # named there or the mirror of the stated one ("右上叶有结节，对侧呢")
+        asked = [
+            str(m.region_id)
+            for m in mentions
+            if m.kind.value == "lobe" and str(m.region_id).startswith(f"{stated}_")
+        ]
+        slots["lobe"] = asked[0] if asked else phrases.mirror.get(slots["lobe"])
     if slots["hilum"] and phrases.cue("hilum").find(question):
         # "a mass in the right hilar region; the contralateral hilum?"
         slots["hilum"], slots["side"] = stated, None
@@ -1010,7 +1075,10 @@ _STATEMENT = re.compile(
     r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
     r"|found|noted|seen|present|visible|given|since|besides|apart from|aside from|other than"
     r"|looks?|seems?|appears?"
-    r")(?![a-z])",
+    r")(?![a-z])"
+    # what a side does not hold is stated as well ("右侧没啥，左侧有没有气胸", "right's
+    # clear, what about the left")
+    r"|没(?:啥|什么|东西|事)|(?:挺|很|还)?干净|(?<![a-z])(?:clear|clean|nothing|unremarkable)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -1026,7 +1094,7 @@ def _asked_after_premise(
     asks of both; "右侧镜像位置呢" (nothing stated) names the side it means.
     """
     other = phrases.cue("other_side").find(text)
-    cut = text.lower().find(other) if other else _last_break(text)
+    cut = text.lower().find(other) if other else _question_start(text)
     if cut <= 0:
         return None, ""
     premise, question = text[:cut], text[cut:]
@@ -1060,7 +1128,18 @@ def _statement_of(premise: str) -> str:
     marks = [m.start() for m in _PUNCTUATION_BREAK.finditer(body)]
     if marks or _PUNCTUATION_BREAK.search(premise):
         return body[: marks[-1]] if marks else body
-    return premise[: _last_break(premise)] if _CLAUSE_BREAK.search(premise) else premise
+    if _CLAUSE_BREAK.search(premise):
+        return premise[: _last_break(premise)]
+    # a run-on sentence ("the mass is in the right upper zone does the other side ..."):
+    # the question starts at its auxiliary, after the statement's last word
+    openers = [m.start() for m in _RUN_ON_QUESTION.finditer(premise)]
+    return premise[: openers[-1]] if openers else premise
+
+
+_RUN_ON_QUESTION = re.compile(
+    r"(?<=[a-z0-9])\s+(?=(?:does|do|did|is there|are there|is the|are the|is it|are they|can|could|would|will)\s)",
+    re.IGNORECASE,
+)
 
 
 def _states(said: str, phrases: Phrases) -> bool:
@@ -1071,6 +1150,25 @@ def _states(said: str, phrases: Phrases) -> bool:
     return bool(_STATEMENT.search(said)) or (
         _first("kind", phrases.kind_order, said, phrases) is not None
     )
+
+
+def _question_start(text: str) -> int:
+    """Where the asked clause starts: after the last punctuation when there is any.
+
+    "RLL 有实变，LLL 那边有吗": the question is "LLL 那边有吗", not "那边有吗" after the space
+    beside the Chinese; with no punctuation a space beside Chinese breaks it.
+    """
+    body = _TRAILING.sub("", text)
+    marks = [m.end() for m in _PUNCTUATION_BREAK.finditer(body)]
+    if marks:
+        return marks[-1]
+    breaks = _last_break(text)
+    if breaks > 0:
+        return breaks
+    # a run-on sentence ("the right lower zone has consolidation does the left show any"):
+    # the question starts at its auxiliary
+    openers = [m.end() for m in _RUN_ON_QUESTION.finditer(body)]
+    return openers[-1] if openers else -1
 
 
 def _last_break(text: str) -> int:
@@ -1130,6 +1228,7 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
         attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    ranks = _ranks(text, phrases)
     if attribute in ("count", None) and unit is not None:
         # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
         attribute = "size"
@@ -1143,8 +1242,24 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "kind": kind,
         "attribute": attribute,
         "superlative": superlative,
+        "superlatives": ranks if len(ranks) >= 2 else (),
         "unit": unit,
     }
+
+
+def _ranks(text: str, phrases: Phrases) -> tuple[str, ...]:
+    """Every rank a question names, each in words of its own.
+
+    "最大的和最小的差多少" names two (two findings, set against each other); "恶性可能最大的"
+    names one, its 最大 being part of the words of suspicion.
+    """
+    ranks = []
+    rest = text
+    for name in phrases.superlative_order:
+        if phrases.cue(f"superlative_{name}").find(rest):
+            ranks.append(name)
+            rest = _without_cues(rest, f"superlative_{name}", phrases)
+    return tuple(ranks)
 
 
 _ZH_MOST = re.compile(r"最\s*([A-Za-z][A-Za-z-]+)")
@@ -1374,8 +1489,8 @@ def _defines_a_sign(q: Query, phrases: Phrases) -> bool:
 # How much a finding worries the reader ("which would worry you more", "哪个更值得 follow
 # up"): set between named findings, a ranking by suspicion, not a decision for the person
 _CONCERN = re.compile(
-    r"(?<![a-z])(?:worr\w*|concern\w*|follow(?:ed|ing)?[- ]?up|chas(?:e|ing))(?![a-z])"
-    r"|值得|担心|关注|随访|复查|警惕",
+    r"(?<![a-z])(?:worr\w*|concern\w*|follow(?:ed|ing)?[- ]?up|chas(?:e|ing)|severe|serious)(?![a-z])"
+    r"|值得|担心|关注|随访|复查|警惕|严重|厉害",
     re.IGNORECASE,
 )
 
@@ -1383,9 +1498,11 @@ _CONCERN = re.compile(
 def _ranks_by_concern(q: Query, phrases: Phrases) -> bool:
     """Whether named findings are ranked by concern, and nothing else is out of scope."""
     several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
-    if not several or not _CONCERN.search(q.text):
+    # "两侧实变比较哪边严重些": the two sides ranked by how marked the finding is
+    sides = q.side == "both" and phrases.cue("comparative_sides").find(q.text)
+    if not (several or sides) or not _CONCERN.search(q.text):
         return False
-    ranked = q.cue.wants_comparison or phrases.cue("comparative").find(q.text)
+    ranked = sides or q.cue.wants_comparison or phrases.cue("comparative").find(q.text)
     rest = _CONCERN.sub(" ", q.text)
     refused = ("intent_out_of_scope", "diagnosis", *REFUSALS)
     return bool(ranked) and not any(phrases.cue(n).find(rest) for n in refused)
@@ -1514,7 +1631,11 @@ def _asks_film_sign(q: Query) -> bool:
 
 def _compares(q: Query, phrases: Phrases) -> bool:
     """Two or more things set against each other: "A1跟A2比哪个大", "compare the two nodules"."""
-    several = len(q.anchors) >= 2 or len(q.ordinals) >= 2
+    if asks_if_one(q):
+        return (
+            True  # "is the most suspicious one also the largest?": one finding or two
+        )
+    several = len(q.anchors) >= 2 or len(q.ordinals) >= 2 or len(q.superlatives) >= 2
     comparative = phrases.cue("comparative").find(q.text) is not None
     comparative = comparative or phrases.cue("compare_pair").find(q.text) is not None
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
@@ -1522,6 +1643,10 @@ def _compares(q: Query, phrases: Phrases) -> bool:
         return True
     if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):
         return True  # "which is worse, the right or left effusion?"
+    if _PAIR.search(q.text) and comparative and q.superlative is None:
+        # "这俩结节哪个边缘更毛糙", "the two nodules, is one bigger or about the same":
+        # two findings named together and set against each other
+        return bool(q.kind or q.attribute)
     if compare and not phrases.cue("explain_strong").find(q.text):
         plural = phrases.cue("plural_reference").find(q.text) is not None
         return bool(q.kind or q.anchors or q.attribute or plural)  # "compare them"
@@ -1532,6 +1657,33 @@ def _compares(q: Query, phrases: Phrases) -> bool:
         re.IGNORECASE,
     )
     return which_bigger is not None and q.superlative is None
+
+
+# two ranks asked to be one finding ("最可疑的和最大的是不是同一个", "is the largest also
+# the most suspicious")
+_SAME_ONE = re.compile(
+    r"同一|也是|(?<![a-z])(?:also|same|the one and the same|as well)(?![a-z])", re.I
+)
+# two findings named together ("这俩结节", "the two nodules"); "both" names two sides as
+# often ("both lower zones")
+_PAIR = re.compile(
+    r"俩|两(?:个|者|枚|颗|处|块)|二者|(?<![a-z])(?:the two|these two|those two|pair)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def asks_if_one(q: Query) -> bool:
+    """Whether ranks are asked to be one finding ("最可疑的和最大的是不是同一个")."""
+    return len(q.superlatives) >= 2 and _SAME_ONE.search(q.text) is not None
+
+
+def _sizes_ranked(q: Query) -> bool:
+    """Findings ranked by size against each other, no other attribute asked."""
+    return (
+        bool(q.superlatives)
+        and q.attribute is None
+        and ("most_suspicious" not in q.superlatives)
+    )
 
 
 def _misspelt_compare(text: str) -> bool:
@@ -1997,6 +2149,8 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
 
 
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
+    if q.intent is IntentKind.COMPARE and q.superlatives:
+        return IntentKind.COMPARE  # "最大的和最小的差多少" after a list: those two
     if q.attribute is not None and q.attribute != before.attribute:
         return _ATTRIBUTE_INTENT[q.attribute]
     picked = q.ordinals or q.anchors or q.superlative
@@ -2046,6 +2200,7 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
             "anchors": q.anchors,
             "ordinals": q.ordinals,
             "superlative": q.superlative,
+            "superlatives": q.superlatives,
             "attribute": attribute,
         }
     return {"attribute": attribute}
@@ -2106,6 +2261,7 @@ __all__ = [
     "DialogueState",
     "Query",
     "TurnRecord",
+    "asks_if_one",
     "places",
     "sign_name",
     "understand",

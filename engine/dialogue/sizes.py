@@ -67,6 +67,8 @@ _OF = (
 _OVER_BEFORE = (
     r"(?<!不)(?:大于|超过|超出|高于|多于|大过)(?:或?等于)?|不小于|不少于|不低于|至少|起码|最少"
     r"|>=?|≥|(?<!no )(?<!not )(?:bigger|larger|greater|more|wider|longer) th[ae]n"
+    # "more big than 8 mm": a comparative said with "more" and the plain adjective
+    r"|(?<!no )(?<!not )more (?:big|large|wide|long) th[ae]n"
     r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond|min(?:imum)?(?: of)?"
     r"|north of|upwards of"
@@ -75,6 +77,7 @@ _OVER_BEFORE = (
 _UNDER_BEFORE = (
     r"不超过|不大于|不到|不足|未满|不够|(?<!不)(?:小于|低于|少于|小过)(?:或?等于)?"
     r"|<=?|≤|(?<!no )(?<!not )(?:smaller|less|tinier|shorter|narrower) th[ae]n"
+    r"|(?<!no )(?<!not )(?:more (?:small|tiny|short)|less (?:big|large)) th[ae]n"
     r"(?: or equal to)?"
     r"|最多|至多|顶多|最大不超过|(?<![a-z])sub-?|max(?:imum)?(?: of)?"
     r"|under|below|up to|at most|within|south of|no (?:bigger|larger|more|greater) th[ae]n"
@@ -141,6 +144,8 @@ class SizeBound:
     text: str = ""
     modifies: bool = False
     """Said of a kind ("第二个大于1cm的结节"): it picks findings out, whatever else is named."""
+    left_out: bool = False
+    """Said to leave findings out ("2mm以下的 skip 掉"): the rest are asked for."""
 
     def __bool__(self) -> bool:
         return self.min_mm is not None or self.max_mm is not None
@@ -184,7 +189,7 @@ def read_size_bound(text: str) -> SizeBound:
     high: float | None = None
     unit: str | None = None
     rest = text
-    modifies = False
+    modifies = left_out = False
     for m in _RANGE.finditer(text):
         first, second = _number(m.group(1)), _number(m.group(3))
         scale = _scale(m.group(4))
@@ -214,6 +219,7 @@ def read_size_bound(text: str) -> SizeBound:
                 continue
             aside = _set_aside(rest, m)
             if aside is not None:
+                left_out = True
                 over = not over  # "3mm以下的别列了": the others are wanted, 3 mm and up
                 # "ignore" here leaves findings out, no more; the kind named stays
                 rest = _blank_span(rest, _left_out_words(aside))
@@ -229,7 +235,14 @@ def read_size_bound(text: str) -> SizeBound:
         high, unit = 10.0, unit or "cm"
         rest = _blank(rest, sub)
     text = _BLANKED.sub(" ", rest)
-    return SizeBound(min_mm=low, max_mm=high, unit=unit, text=text, modifies=modifies)
+    return SizeBound(
+        min_mm=low,
+        max_mm=high,
+        unit=unit,
+        text=text,
+        modifies=modifies,
+        left_out=left_out,
+    )
 
 
 def _read(

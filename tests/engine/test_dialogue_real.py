@@ -244,6 +244,33 @@ def test_a_size_bound_filters_by_measured_size_on_real_films(analyses):
     assert not c.failed, c.failed
 
 
+def _extremes(c: Checks, case: str, analysis: ImageAnalysis) -> None:
+    """Two ranks named ("the largest and the smallest") bind the two they name."""
+    conv = Conversation(analysis)
+    conv.ask("列出所有病灶")
+    focal = [f for f in conv.reportable() if f.is_focal]
+    t = conv.ask("最大的和最小的差多少")
+    bound = [f.id for f in _bound(t, conv)]
+    if len(focal) < 2:
+        c.check(f"{case} extremes (fewer than two)", len(bound) < 2)
+        return
+    largest = max(focal, key=size_key)
+    smallest = min(focal, key=size_key)
+    c.check(f"{case} extremes bound", bound == [largest.id, smallest.id])
+    first = t.resolved_references[0].anchor_id or ""
+    line1 = t.sections[0].lines[0]
+    c.check(f"{case} extremes line 1", line1.startswith(first) or "相近" in line1)
+
+
+def test_two_ranks_bind_the_largest_and_the_smallest_on_real_films(analyses):
+    """Every check must hold; films with fewer than two findings bind no pair."""
+    c = Checks()
+    for case, analysis in analyses:
+        _extremes(c, case, analysis)
+    assert c.ok >= len(analyses)
+    assert not c.failed, c.failed
+
+
 def _scorecard(conv: Conversation, question: str):
     card = conv.ask(question).scorecard
     assert card is not None, question

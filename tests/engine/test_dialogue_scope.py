@@ -122,3 +122,76 @@ def test_a_sign_the_glossary_lacks_is_said_so_with_the_nearest_names_not_the_men
     assert (
         "You can ask" not in turn.answer_text and "可以这样提问" not in turn.answer_text
     )
+
+
+@pytest.fixture(scope="module")
+def three():
+    """Three nodules of three sizes: right upper (largest), right lower, left (smallest)."""
+    film = make_phantom(((290, 400, 30, ()), (300, 640, 20, ()), (720, 420, 12, ())))
+    return analyse(
+        film,
+        [
+            Candidate((290, 400), 30, 0.7),
+            Candidate((300, 640), 20, 0.9),
+            Candidate((720, 420), 12, 0.6),
+        ],
+        key="scope-three",
+    )
+
+
+def test_two_ranks_compare_the_two_findings_they_name_not_all_of_them(three):
+    conv = Conversation(three)
+    listed = conv.ask("列出所有结节")
+    focal = [f for f in conv.reportable() if f.is_focal]
+    assert len(focal) == 3, listed.answer_text
+    turn = conv.ask("最大的和最小的差多少")
+    assert turn.intent is IntentKind.COMPARE
+    bound = [b.finding_id for b in turn.resolved_references]
+    by_size = sorted(focal, key=lambda f: f.long_axis_px)
+    assert bound == [by_size[-1].id, by_size[0].id], turn.answer_text
+    assert turn.sections[0].lines[0].startswith(turn.resolved_references[0].anchor_id)
+
+
+@pytest.mark.parametrize(
+    ("question", "title", "caveat"),
+    [
+        ("请写一下报告", "报告草稿", "不是诊断报告"),
+        ("write up a report of this film", "Draft report wording", "not a diagnostic"),
+    ],
+)
+def test_a_report_asked_for_gets_the_read_and_a_hedged_draft_of_it(
+    two, question, title, caveat
+):
+    turn = Conversation(two).ask(question)
+    assert turn.intent is IntentKind.SCREENING
+    drafts = [s for s in turn.sections if title in s.title]
+    assert len(drafts) == 1, turn.answer_text
+    draft = drafts[0]
+    read = [line for s in turn.sections[:2] for line in s.lines]
+    # the draft says nothing the read does not: its findings are the read's sentences
+    assert all(line in draft.lines[0] for line in read)
+    assert caveat in draft.lines[-1]
+    assert set(draft.anchor_ids) == set(turn.sections[0].anchor_ids)
+
+
+def test_a_read_not_asked_as_a_report_has_no_draft(two):
+    turn = Conversation(two).ask("肺部是否有异常?")
+    assert not any("报告草稿" in s.title for s in turn.sections)
+
+
+def test_two_ranks_asked_to_be_one_finding_say_so_first(two, three):
+    # two: the surest nodule is also the largest
+    same = Conversation(two).ask("最可疑的和最大的是不是同一个")
+    assert same.intent is IntentKind.COMPARE
+    assert same.sections[0].lines[0].startswith("是同一个："), same.answer_text
+    assert len({b.finding_id for b in same.resolved_references}) == 1
+    # three: the surest is the middle-sized one, so the ranks name two
+    conv = Conversation(three)
+    turn = conv.ask("is the most suspicious one also the largest?")
+    head = turn.sections[0].lines[0]
+    assert head.startswith("Not the same finding:"), turn.answer_text
+    focal = [f for f in conv.reportable() if f.is_focal]
+    surest = max(focal, key=lambda f: f.confidence)
+    largest = max(focal, key=lambda f: f.long_axis_px)
+    bound = [b.finding_id for b in turn.resolved_references]
+    assert bound == [surest.id, largest.id]

@@ -66,7 +66,15 @@ class FindingAnswers(Binder):
     """Screening, lists and yes/no questions about kinds of finding and whole-film signs."""
 
     # -- intents -------------------------------------------------------------------
-    def _screening(self, draft: Draft, *, lang: Language, index: int, **_: Any) -> None:
+    def _screening(
+        self,
+        draft: Draft,
+        *,
+        query: Query | None = None,
+        lang: Language,
+        index: int,
+        **_: Any,
+    ) -> None:
         findings = self.reportable()
         self.listing = [f.id for f in findings]
         lines: list[str] = []
@@ -88,7 +96,35 @@ class FindingAnswers(Binder):
             )
         )
         draft.sections.append(self._other_structures(lang, index))
+        if query is not None and load_phrases().cue("report_request").find(query.text):
+            draft.sections.append(self._draft_report(draft.sections[-2:], cited, lang))
         draft.warnings.extend(self.analysis.warnings)
+
+    def _draft_report(
+        self, read: list[Section], cited: list[str], lang: Language
+    ) -> Section:
+        """The read above in a report's order, for the reader to edit and sign.
+
+        "请写一下报告", "write up a report of this film": the same sentences as the read
+        (nothing new is stated), findings then impression, hedged, and said to be a draft
+        of decision support, not a signed report.
+        """
+        body = say("report_joiner", lang).join(line for s in read for line in s.lines)
+        impression = (
+            say("report_impression_findings", lang, n=len(cited), ids=cite(cited))
+            if cited
+            else say("report_impression_none", lang)
+        )
+        lines = (
+            say("report_findings", lang, body=body),
+            impression,
+            say("report_caveat", lang),
+        )
+        return Section(
+            title=say("title_draft_report", lang),
+            lines=lines,
+            anchor_ids=tuple(cited),
+        )
 
     def _other_structures(self, lang: Language, index: int) -> Section:
         """Heart size and costophrenic angles, in the words every other answer uses."""

@@ -10,11 +10,17 @@ from engine.anchors import (
     Anchor,
     AnchorStyle,
 )
-from engine.dialogue.binding import SizeFilter, at_position, kinds_for, size_key
+from engine.dialogue.binding import (
+    SizeFilter,
+    at_position,
+    kinds_for,
+    ranked_first,
+    size_key,
+)
 from engine.dialogue.facts import angle_comparison, angle_facts
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
-from engine.dialogue.query import Query
+from engine.dialogue.query import Query, asks_if_one
 from engine.dialogue.records import (
     Draft,
     Section,
@@ -377,6 +383,10 @@ class RelationAnswers(LesionAnswers):
             self._explicit_pair(draft, intent, lang, index)
             return
         anchors = self._compared(query, named, index)
+        if len(anchors) == 1 and len(query.superlatives) >= 2:
+            # "最可疑的和最大的是不是同一个": both ranks name one finding, which is the answer
+            self._one_for_every_rank(draft, anchors[0], query, lang)
+            return
         if len(anchors) < 2:
             what, size = _what(kinds_for(query.kind), lang), SizeFilter.of(query)
             whats = size.bounded(_plural(what, 2), lang)
@@ -397,6 +407,15 @@ class RelationAnswers(LesionAnswers):
             for a in anchors
         ]
         verdict = self._comparison_verdict(anchors, query, lang)
+        if asks_if_one(query) and len(anchors) == len(query.superlatives):
+            # "最可疑的和最大的是不是同一个" when they are two: which rank names which
+            ranks = say("id_separator", lang).join(
+                say("rank_is", lang, rank=say(f"rank_{r}", lang), a=a.id)
+                for r, a in zip(query.superlatives, anchors, strict=True)
+            )
+            verdict = say(
+                "compare_different_findings", lang, ranks=ranks, verdict=verdict
+            )
         if len(anchors) == 2:
             self._between_anchors(
                 draft, anchors[0], anchors[1], lang, index, compare=True
@@ -410,6 +429,32 @@ class RelationAnswers(LesionAnswers):
                 title=say("title_comparison", lang),
                 lines=tuple(lines),
                 anchor_ids=tuple(a.id for a in anchors),
+            )
+        )
+
+    def _one_for_every_rank(
+        self, draft: Draft, anchor: Anchor, query: Query, lang: Language
+    ) -> None:
+        ranks = say("rank_joiner", lang).join(
+            say(f"rank_{r}", lang) for r in query.superlatives
+        )
+        draft.bindings.append(
+            Binding(
+                phrase=ranks,
+                rule=Rule.SUPERLATIVE,
+                anchor_id=anchor.id,
+                finding_id=anchor.finding_id,
+            )
+        )
+        lines = (
+            say("compare_same_finding", lang, a=anchor.id, ranks=ranks),
+            self._anchor_summary_line(anchor, lang),
+        )
+        draft.sections.append(
+            Section(
+                title=say("title_comparison", lang),
+                lines=lines,
+                anchor_ids=(anchor.id,),
             )
         )
 
@@ -521,6 +566,10 @@ class RelationAnswers(LesionAnswers):
                 and size.fits(f)
                 and f.is_focal
             ]
+            if len(query.superlatives) >= 2 and len(picks) >= 2:
+                # "最大的和最小的差多少": the one each rank names, among those that fit
+                ranked = (ranked_first(picks, s) for s in query.superlatives)
+                picks = list({f.id: f for f in ranked}.values())
         return [self._anchor_for_finding(f, index) for f in picks]
 
     def _comparison_verdict(
