@@ -110,6 +110,26 @@ _DIAGNOSIS_WORD = re.compile(
     re.IGNORECASE,
 )
 
+# A piece that cannot stand as a question: a verdict alone ("benign", "正常"), a
+# concessive clause ("甭管片子啥样", "no matter what it shows") or words to be said
+# ("说没有气胸", "写上无异常", "say there is no nodule"). Beside an instruction it is the
+# instruction's object or condition, not something asked of the film.
+_DEPENDENT = re.compile(
+    r"^\W*(?:(?:it'?s|its|it is|as|to be|是|为|成)?\s*(?:(?:很|非常|完全|totally|completely)\s*)?"
+    r"(?:癌|恶性|良性|正常|阴性|无异常|未见异常|肿瘤|cancer\w*|malignan\w*|benign"
+    r"|carcinoma|tumou?rs?|normal|negative|unremarkable|clear)\W*"
+    r"|(?:不管|无论|不论|甭管|管他|管它|别管|不必管|不用管|无需管|no matter|regardless|whatever"
+    r"|irrespective)[^?？]*)$",
+    re.IGNORECASE,
+)
+_DICTATED = re.compile(
+    r"^\W*(?:(?:就|直接|只|都|一律)?(?:说|写上?|填上?|回答|答|回复)(?!说)[^?？吗么]*"
+    r"|(?:just |simply |only )?(?:say|answer|reply)(?: that)?\s[^?？]*)$",
+    re.IGNORECASE,
+)
+# What still asks inside words to be said ("说说左肺有没有结节"): a question, not dictation
+_ASKING = re.compile(r"有没有|是不是|是否|多大|多少|几个|哪|什么|啥|怎么|如何")
+
 
 @dataclass(frozen=True, slots=True)
 class Split:
@@ -258,13 +278,26 @@ def _strip(segment: str, level: int, removed: list[str], phrases: Phrases) -> st
         words = pieces[0::2]
         if len(words) < 2 or not any(addresses_engine(w, phrases) for w in words):
             continue
+        kept = [_strip(w, finer + 1, removed, phrases) for w in words]
+        gone = [
+            bool(w.strip(_EDGES)) and not k.strip(_EDGES)
+            for w, k in zip(words, kept, strict=True)
+        ]
+        for i, piece in enumerate(kept):
+            beside_gone = (i > 0 and gone[i - 1]) or (i + 1 < len(kept) and gone[i + 1])
+            readable = _readable(piece, phrases)
+            dictated = _DICTATED.match(readable) and not _ASKING.search(readable)
+            if beside_gone and (_DEPENDENT.match(readable) or dictated):
+                # "把它写成 | benign", "甭管片子啥样 | 结论写正常": a verdict or a
+                # "whatever it shows" left beside an instruction belongs to it
+                removed.append(piece.strip(_EDGES))
+                kept[i] = " "
         out = []
-        for i in range(0, len(pieces), 2):
-            kept = _strip(pieces[i], finer + 1, removed, phrases)
-            out.append(kept)
-            if i + 1 < len(pieces) and kept.strip(_EDGES):
+        for i, piece in enumerate(kept):
+            out.append(piece)
+            if 2 * i + 1 < len(pieces) and piece.strip(_EDGES):
                 # a removed piece takes its separator with it; a question keeps its "?"
-                out.append(pieces[i + 1])
+                out.append(pieces[2 * i + 1])
         return "".join(out)
     removed.append(segment.strip(_EDGES))
     return " "

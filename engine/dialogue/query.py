@@ -493,6 +493,13 @@ _ATTRIBUTION = re.compile(
 )
 
 
+_CONCESSIVE = re.compile(
+    r"^\W*(?:不管|无论|不论|甭管|不计|regardless of|irrespective of|no matter"
+    r"|whatever (?:the )?(?:size|location|side|shape|margin|density))",
+    re.IGNORECASE,
+)
+
+
 _FORM_LABEL = re.compile(
     r"\W*(?:indication|clinical (?:history|details|info(?:rmation)?)|history|hx|c/o"
     r"|临床(?:病史|资料|信息)|病史|主诉|现病史)\s*[:：]",
@@ -533,6 +540,13 @@ def _without_background(text: str, phrases: Phrases) -> str:
     clauses = _CLAUSE.findall(text)
     if len(clauses) < 2:
         return text
+    # "不管大小，", "regardless of size,": what the question does not limit itself by,
+    # so neither a size question nor a bound ("有没有" in it is "whether or not")
+    limited = [c for c in clauses if not _concession(c, phrases)]
+    if limited and len(limited) < len(clauses):
+        text, clauses = "".join(limited), limited
+        if len(clauses) < 2:
+            return text
     asked = [c for c in clauses if not _background(c, phrases)]
     read = phrases.cue("open_request")
     if len(asked) == len(clauses) or not any(
@@ -576,6 +590,15 @@ def _asks(clause: str, phrases: Phrases) -> bool:
     if re.search(r"[?？]", clause):
         return True
     return any(phrases.cue(n).find(clause) for n in ("yes_no", "wh_question"))
+
+
+def _concession(clause: str, phrases: Phrases) -> bool:
+    return (
+        _CONCESSIVE.match(clause) is not None
+        and not re.search(r"[?？]", clause)
+        and phrases.cue("injection").find(clause) is None
+        and phrases.cue("instruction").find(clause) is None
+    )
 
 
 def _background(clause: str, phrases: Phrases) -> bool:
