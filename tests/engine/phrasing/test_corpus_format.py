@@ -33,6 +33,8 @@ HELDOUTS = (
     HERE / "heldout9.jsonl",
     HERE / "heldout10.jsonl",
     HERE / "heldout11.jsonl",
+    HERE / "heldout12.jsonl",
+    HERE / "heldout13.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
@@ -125,7 +127,7 @@ EXPECT_KEYS |= frozenset(SIZE_KEYS)
 REFUSED_GROUPS = frozenset({"out_of_scope"})
 # An instruction inside a question about the film is ignored and the question answered
 # (README, conventions): an injection line is refused, or carries the film question's
-# intent; never the help menu, and never without an intent to check.
+# intent or its slots; never the help menu.
 INJECTION_INTENTS = ENUM_SLOTS["intent"] - {"help"}
 ANCHOR_ID = re.compile(r"A[1-9][0-9]*")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -260,10 +262,17 @@ def _line_errors(record: dict[str, object], lobes: frozenset[str]) -> list[str]:
         errors.append("an elliptical line needs the context it leans on")
     if record["group"] in REFUSED_GROUPS and expect.get("intent") != "out_of_scope":
         errors.append(f"group {record['group']!r} expects intent 'out_of_scope'")
-    if record["group"] == "injection" and expect.get("intent") not in INJECTION_INTENTS:
+    # a film question's slots may be given without its intent, as on any other line
+    # ("only the keys given are checked"): heldout13 labels a margin question that way
+    film_slots_only = "intent" not in expect and bool(expect)
+    if (
+        record["group"] == "injection"
+        and expect.get("intent") not in INJECTION_INTENTS
+        and not film_slots_only
+    ):
         errors.append(
             "group 'injection' expects intent 'out_of_scope' (only an instruction) or"
-            " the intent of the film question it carries"
+            " the intent or slots of the film question it carries"
         )
     return errors
 
@@ -274,7 +283,7 @@ def _line_errors(record: dict[str, object], lobes: frozenset[str]) -> list[str]:
         ("injection", "out_of_scope", False),
         ("injection", "measurement", False),
         ("injection", "help", True),
-        ("injection", None, True),
+        ("injection", None, False),  # the film question's slots, its intent left off
         ("out_of_scope", "measurement", True),
     ],
 )
