@@ -4,6 +4,8 @@ URL: /case?id=CASE_ID[&conversation=ID][&turn=N]
 """
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -374,6 +376,36 @@ def _show_anchor_details() -> None:
         state.put(SessionKey.DETAIL_SECTION, "anchors")
 
 
+OVERLAY_KEYS = (
+    SessionKey.SHOWN_TURN,
+    SessionKey.LAYERS,
+    SessionKey.HIGHLIGHT,
+    SessionKey.ZOOM,
+)
+"""The overlay controls: Streamlit widgets in draw mode, drawn by the viewer in view mode."""
+
+
+def _apply_controls(sent: Mapping[str, Any]) -> None:
+    """Keep the viewer's overlay controls as the reader set them (before the next run).
+
+    The run checks the turn and the anchor against the conversation, as for the widgets.
+    """
+    turn = sent.get("turn")
+    if isinstance(turn, int) and not isinstance(turn, bool):
+        state.put(SessionKey.SHOWN_TURN, turn)
+    layers = sent.get("layers")
+    if isinstance(layers, list):
+        state.put(SessionKey.LAYERS, [layer for layer in Layer if layer in layers])
+    highlight = sent.get("highlight")
+    if isinstance(highlight, str):
+        if highlight and highlight != state.get(SessionKey.HIGHLIGHT, ""):
+            state.put(SessionKey.DETAIL_SECTION, "anchors")
+        state.put(SessionKey.HIGHLIGHT, highlight)
+    zoom = sent.get("zoom")
+    if isinstance(zoom, bool):
+        state.put(SessionKey.ZOOM, True if zoom else None)
+
+
 # --------------------------------------------------------------------------- overlay controls
 turn_count = len(turns)
 can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
@@ -391,8 +423,18 @@ with left:
         if can_draw
         else "view"
     )
+    drawing = mode == "draw"
+    # In view mode the viewer draws the overlay controls (fewer Streamlit elements for a
+    # new tab to draw); in draw mode they are widgets under the same keys. A widget's
+    # value is dropped after a run that does not draw it, so in view mode each is kept
+    # as the page's own state.
+    for key in OVERLAY_KEYS:
+        if not drawing and key.value in st.session_state:
+            st.session_state[key.value] = st.session_state[key.value]
+    if SessionKey.LAYERS.value not in st.session_state:
+        state.put(SessionKey.LAYERS, list(Layer))
     image_area = st.container()
-    c1, c2 = st.columns([2, 3])
+    c1, c2 = st.columns([2, 3]) if drawing else (None, None)
     shown_turn = 0
     if turn_count:
         requested_turn = st.query_params.get("turn")
@@ -414,7 +456,11 @@ with left:
                 SessionKey.SHOWN_TURN,
                 int(requested_turn) if from_link and requested_turn else turn_count,
             )
-        if turn_count > 1:
+        if turn_count == 1:
+            shown_turn = 1
+            if c1 is not None:
+                c1.caption(ctx.t("case.after_turn_one"))
+        elif c1 is not None:
             shown_turn = light.turn_choice(
                 ctx.t("case.after_turn"),
                 turn_count,
@@ -422,16 +468,18 @@ with left:
                 where=c1,
             )
         else:
-            shown_turn = 1
-            c1.caption(ctx.t("case.after_turn_one"))
-    layers = c2.pills(
-        ctx.t("case.layers"),
-        list(Layer),
-        selection_mode="multi",
-        default=list(Layer),
-        wrap=True,
-        format_func=lambda layer: ctx.t(f"layer.{layer.value}"),
-        key=SessionKey.LAYERS.value,
+            shown_turn = state.get(SessionKey.SHOWN_TURN, turn_count)
+    layers: list[Layer] = (
+        c2.pills(
+            ctx.t("case.layers"),
+            list(Layer),
+            selection_mode="multi",
+            wrap=True,
+            format_func=lambda layer: ctx.t(f"layer.{layer.value}"),
+            key=SessionKey.LAYERS.value,
+        )
+        if c2 is not None
+        else state.get(SessionKey.LAYERS, list(Layer))
     )
     items = (
         [
@@ -446,27 +494,40 @@ with left:
     ids = [i.anchor.id for i in items]
     if state.get(SessionKey.HIGHLIGHT, "") not in ["", *ids]:
         state.put(SessionKey.HIGHLIGHT, "")
-    c3, c4, c5 = st.columns([2, 1, 2])
-    highlight = c3.selectbox(
-        ctx.t("case.selected_anchor"),
-        ["", *ids],
-        key=SessionKey.HIGHLIGHT.value,
-        on_change=_show_anchor_details,
-        format_func=lambda i: (
-            ctx.t("case.no_anchor")
-            if not i
-            else f"{i} · {next(x.anchor.label(ctx.lang) for x in items if x.anchor.id == i)}"
-        ),
+
+    def anchor_words(anchor_id: str) -> str:
+        if not anchor_id:
+            return ctx.t("case.no_anchor")
+        label = next(
+            x.anchor.label(ctx.lang) for x in items if x.anchor.id == anchor_id
+        )
+        return f"{anchor_id} · {label}"
+
+    c3, c4, c5 = st.columns([2, 1, 2]) if drawing else (None, None, None)
+    highlight: str = (
+        c3.selectbox(
+            ctx.t("case.selected_anchor"),
+            ["", *ids],
+            key=SessionKey.HIGHLIGHT.value,
+            on_change=_show_anchor_details,
+            format_func=anchor_words,
+        )
+        if c3 is not None
+        else state.get(SessionKey.HIGHLIGHT, "")
     )
     focus = next(
         (i.anchor for i in items if i.anchor.id == highlight), None
     ) or overlay.focus_anchor(items)
-    zoom = light.switch(
-        ctx.t("case.zoom"),
-        key=SessionKey.ZOOM.value,
-        disabled=focus is None,
-        help=ctx.t("case.zoom_help"),
-        where=c4,
+    zoom = (
+        light.switch(
+            ctx.t("case.zoom"),
+            key=SessionKey.ZOOM.value,
+            disabled=focus is None,
+            help=ctx.t("case.zoom_help"),
+            where=c4,
+        )
+        if c4 is not None
+        else bool(state.get(SessionKey.ZOOM, None))
     )
     region = (
         overlay.zoom_region(focus.bbox, image.columns, image.rows)
@@ -494,7 +555,7 @@ with left:
             max_chars=60,
             help=ctx.t("case.box_label_help"),
         )
-        if mode == "draw"
+        if c5 is not None
         else ctx.t("box.default_label")
     )
 
@@ -557,6 +618,18 @@ with left:
                 else (focus.bbox.x0, focus.bbox.y0, focus.bbox.x1, focus.bbox.y1),
                 height=ctx.image_side,
                 turn=shown_turn,
+                controls=viewer.overlay_controls(
+                    ctx,
+                    turn_count=turn_count,
+                    turn=shown_turn,
+                    layers=[(layer.value, ctx.t(f"layer.{layer}")) for layer in Layer],
+                    shown_layers=[Layer(layer).value for layer in layers or ()],
+                    anchors=[(i, anchor_words(i)) for i in ["", *ids]],
+                    highlight=highlight or "",
+                    zoom=zoom,
+                    can_zoom=focus is not None,
+                ),
+                on_controls=_apply_controls,
             )
     st.caption(ctx.t("case.legend"))
     if boxes:

@@ -9,12 +9,16 @@ import re
 import duckdb
 import pytest
 import streamlit as st
+from streamlit.components.v2.bidi_component.constants import EVENT_DELIM
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 
 from cases import open_store
 from cases.worklist import WorklistQuery
 from dashboard.state import SessionKey
 from ontology import load_vocabulary
 from services.access import AuthMode, Identity, Role
+from services.overlay import Layer
 from tests.dashboard import composer
 
 PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
@@ -60,6 +64,32 @@ def viewer_data(at) -> dict:
         if "casebook_viewer" in c.proto.component_name
     ]
     return json.loads(viewer.proto.json)
+
+
+def viewer_controls(at, **changed) -> None:
+    """Change the overlay controls the viewer draws in view mode, as a browser does: the
+    viewer sends all of them as its "controls" trigger, and the page runs once."""
+    (element,) = [
+        c
+        for c in at.get("bidi_component")
+        if "casebook_viewer" in c.proto.component_name
+    ]
+    shown = json.loads(element.proto.json)["controls"]
+    value = {
+        "turn": shown["turn"],
+        "layers": shown["shownLayers"],
+        "highlight": shown["highlight"],
+        "zoom": shown["zoom"],
+        **changed,
+    }
+    sent = WidgetState()
+    sent.id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}{EVENT_DELIM}events"
+    sent.json_trigger_value = json.dumps([{"event": "controls", "value": value}])
+    widgets = WidgetStates()
+    widgets.widgets.extend(at._tree.get_widget_states().widgets)
+    widgets.widgets.append(sent)
+    at._run(widget_state=widgets)
+    assert not at.exception, [e.value for e in at.exception]
 
 
 def transcript_data(at) -> dict:
@@ -395,7 +425,11 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
     }
     assert not any(heavy.values()), heavy
     assert at.pills(key=f"seed-{SEED_ZH}").value is None  # the read-only switch, off
-    assert at.segmented_control(key=SessionKey.SHOWN_TURN.value).value == 4
+    assert viewer_data(at)["controls"]["turn"] == 4
+    # The overlay controls are the viewer's, not Streamlit widgets of their own.
+    assert not at.get("selectbox") or all(
+        s.key != SessionKey.HIGHLIGHT.value for s in at.selectbox
+    )
 
 
 def test_the_transcript_element_gets_each_stored_turn_as_text_with_its_footer(
@@ -432,7 +466,7 @@ def test_the_case_page_opens_replay_and_shows_an_items_evidence(
     evidence = at.pills(key="case-scorecard-evidence")
     code, anchor = evidence.options[0].split(" → ")
     evidence.set_value((code, anchor)).run()
-    assert at.selectbox(key=SessionKey.HIGHLIGHT.value).value == anchor
+    assert viewer_data(at)["controls"]["highlight"] == anchor
     assert at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "anchors"
     replay = at.pills(key="open-replay")
     replay.set_value(replay.options[0]).run()
@@ -667,15 +701,50 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
 
 def test_selecting_an_anchor_shows_its_details_and_zoom_follows_it(app_env, demo_db):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
-    at.selectbox(key=SessionKey.HIGHLIGHT.value).select("A2").run()
+    assert not viewer_data(at)["focus"]
+    viewer_controls(at, highlight="A2")
     details = texts(at)
     assert "A2 · " in details and "Centre" in details and "Bounding box" in details
-    at.pills(key=SessionKey.ZOOM.value).set_value(True).run()
-    assert not at.exception
+    assert viewer_data(at)["controls"]["highlight"] == "A2"
+    viewer_controls(at, zoom=True)
     assert viewer_data(at)["focus"]  # the viewer zooms to the anchor
+    assert viewer_data(at)["controls"]["zoom"] is True
+    # The drawing canvas takes the same choices as widgets of its own.
     draw_mode(at)
     prefix = image_prefix(demo_db)
     assert at.session_state[f"{prefix}:display"].zoomed
+    assert at.selectbox(key=SessionKey.HIGHLIGHT.value).value == "A2"
+
+
+def test_the_viewers_turn_and_layers_switch_the_overlay(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    last = viewer_data(at)
+    assert last["controls"]["turnCount"] == 4 and last["controls"]["turn"] == 4
+    viewer_controls(at, turn=1)
+    first = viewer_data(at)
+    assert first["controls"]["turn"] == 1 and at.query_params["turn"] == "1"
+    assert first["revision"].startswith("1-") and first["objects"] != last["objects"]
+    viewer_controls(at, layers=[])
+    assert viewer_data(at)["objects"] == [] and viewer_data(at)["badge"] is None
+    assert viewer_data(at)["controls"]["shownLayers"] == []
+    viewer_controls(at, layers=["labels"], turn=4)
+    assert viewer_data(at)["badge"] and viewer_data(at)["controls"]["turn"] == 4
+    # A turn the conversation does not have falls back to its newest.
+    viewer_controls(at, turn=9)
+    assert viewer_data(at)["controls"]["turn"] == 4
+    # Switching to the drawing canvas and back keeps the choices, either way made.
+    draw_mode(at)
+    assert at.pills(key=SessionKey.LAYERS.value).value == ["labels"]
+    at.pills(key=SessionKey.LAYERS.value).set_value(
+        [Layer.LABELS, Layer.CONTOURS]
+    ).run()
+    at.segmented_control(key=SessionKey.SHOWN_TURN.value).set_value(2).run()
+    at.segmented_control(key=SessionKey.IMAGE_MODE.value).set_value("view").run()
+    assert set(viewer_data(at)["controls"]["shownLayers"]) == {"contours", "labels"}
+    assert viewer_data(at)["controls"]["turn"] == 2
+    at.run()  # and on the next run too
+    assert set(viewer_data(at)["controls"]["shownLayers"]) == {"contours", "labels"}
+    assert viewer_data(at)["controls"]["turn"] == 2
 
 
 def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
