@@ -51,10 +51,11 @@ def owner_notice(
             id=conversation.conversation_id,
             purpose=ctx.t(f"owner.purpose.{mark.value}"),
         )
+    # Shown as text by the question box (no Markdown): the name goes in as it is.
     return ctx.t(
         "owner.read_only",
         id=conversation.conversation_id,
-        owner=escape(conversation.created_by),
+        owner=conversation.created_by,
     )
 
 
@@ -269,13 +270,22 @@ queue = chat.question_queue(
 if chat.deliver(ctx, queue, conversation_key, working, prefix, report_unreadable=False):
     previous = canvas.previous_boxes(prefix)  # the box went with a question
     working = previous[-1] if previous else None
+notice = None
+if read_only is not None and conversation is not None and can_ask:
+    seeds = bool(store.list_turns(conversation.conversation_id))
+    notice = composer.Notice(
+        text=owner_notice(ctx, store, conversation),
+        seed_label=ctx.t("owner.seed") if seeds else None,
+        seed_help=ctx.t("owner.seed_help"),
+        seed_on=bool(st.session_state.get(seed_key)),
+    )
+
+
+def _seed_pressed(on: bool, key: str = seed_key) -> None:
+    st.session_state[key] = True if on else None
+
+
 with composer_area:
-    if read_only is not None and conversation is not None and can_ask:
-        st.info(owner_notice(ctx, store, conversation), icon=":material/lock:")
-        if store.list_turns(conversation.conversation_id):
-            light.switch(
-                ctx.t("owner.seed"), key=seed_key, help=ctx.t("owner.seed_help")
-            )
     if working is not None and can_ask:
         st.toggle(
             ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value
@@ -292,6 +302,8 @@ with composer_area:
         on_send=functools.partial(
             chat.deliver, ctx, queue, conversation_key, working, prefix
         ),
+        notice=notice,
+        on_seed=_seed_pressed,
     )
 
 # Show the conversation the queue opened for questions asked before one existed, or

@@ -640,6 +640,37 @@ def test_a_saved_conversation_of_someone_else_is_not_appended_to(server, demo, p
     assert assistant_count(page) == 4  # the saved conversation is unchanged
 
 
+def test_the_new_conversation_can_start_from_the_read_only_ones_questions(
+    server, demo, page
+):
+    stored = stored_conversation(demo, "pydicom-cr-en")
+    open_case(page, server, seed_case(demo), stored)
+    # The notice and its switch are drawn by the question box (one element, not two).
+    notice = page.get_by_test_id("composer-notice-text")
+    assert f"Conversation #{stored} is demo:resident's and read-only" in (
+        notice.inner_text()
+    )
+    switch = page.get_by_test_id("composer-seed")
+    assert switch.inner_text() == "Start the new conversation from its questions"
+    assert switch.get_attribute("aria-pressed") == "false"
+    switch.click()
+    settle(page)
+    assert switch.get_attribute("aria-pressed") == "true"  # the page kept it
+    ask(page, "How large is this lesion?", 1)
+    page.wait_for_url(re.compile(r"turn=5"), timeout=60_000)
+    new = int(re.search(r"conversation=(\d+)", page.url).group(1))
+    assert new != stored
+    # The stored questions answered again in the new conversation, then the reader's.
+    open_case(page, server, seed_case(demo), new)
+    assert assistant_count(page) == 5
+    text = main_text(page)
+    assert "Is there anything abnormal in the lungs?" in text
+    assert text.rindex("How large is this lesion?") > text.rindex(
+        "Is there anything abnormal in the lungs?"
+    )
+    shot(page, "12-read-only-seeded")
+
+
 def test_the_quiz_hides_every_answer_and_anchor_until_the_learner_commits(
     server, demo, page
 ):

@@ -424,7 +424,9 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
         )
     }
     assert not any(heavy.values()), heavy
-    assert at.pills(key=f"seed-{SEED_ZH}").value is None  # the read-only switch, off
+    shown = composer.notice(at)  # the read-only notice, in the question box
+    assert shown and shown["seed"]["on"] is False  # its seed switch, off
+    assert not at.info and all(p.key != f"seed-{SEED_ZH}" for p in at.pills)
     assert viewer_data(at)["controls"]["turn"] == 4
     # The overlay controls are the viewer's, not Streamlit widgets of their own.
     assert not at.get("selectbox") or all(
@@ -561,10 +563,15 @@ def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(
 @pytest.mark.parametrize("seed", [False, True])
 def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db, seed):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
-    notice = " ".join(str(i.value) for i in at.info)
-    assert f"#{SEED_EN} is demo\\:resident's and read-only" in notice
+    notice = composer.notice(at)
+    assert notice and f"#{SEED_EN} is demo:resident's and read-only" in notice["text"]
+    assert not at.info  # drawn by the question box, not as an info box
     if seed:
-        at.pills(key=f"seed-{SEED_EN}").set_value(True).run()
+        composer.press_seed(at, True)
+        assert composer.notice(at)["seed"]["on"] is True
+        composer.press_seed(at, False)
+        assert composer.notice(at)["seed"]["on"] is False
+        composer.press_seed(at, True)
     composer.ask(at, "How large is this lesion?")
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
@@ -609,9 +616,8 @@ def test_a_conversation_kept_for_teaching_is_read_only_for_its_author(app_env, d
     with open_store(demo_db) as store:
         store.mark_conversation(own, ConversationMark.TEACHING, actor="local:tester")
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=own)
-    assert "kept for teaching and is read-only" in " ".join(
-        str(i.value) for i in at.info
-    )
+    shown = composer.notice(at)
+    assert shown and "kept for teaching and is read-only" in shown["text"]
     composer.ask(at, "How large is it?")
     with open_store(demo_db) as store:
         assert len(store.list_turns(own)) == 1
