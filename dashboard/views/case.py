@@ -16,6 +16,7 @@ from dashboard import feedback, resources, state
 from dashboard.components import (
     canvas,
     chat,
+    choice,
     composer,
     findings,
     frame,
@@ -73,15 +74,19 @@ def mark_control(
         return
     current = store.find_conversation_mark(conversation.conversation_id)
     options: list[ConversationMark | None] = [None, *ConversationMark]
-    chosen = area.selectbox(
+    key = f"mark-{conversation.conversation_id}"
+    # The stored mark is shown; a choice the reader just made is taken once.
+    chosen = st.session_state.pop(key, current)
+    choice.choice(
         ctx.t("owner.mark"),
         options,
-        index=options.index(current),
         format_func=lambda m: ctx.t(
             "owner.mark_none" if m is None else f"owner.purpose.{m.value}"
         ),
-        key=f"mark-{conversation.conversation_id}",
+        key=key,
+        shown=current,
         help=ctx.t("owner.mark_help"),
+        where=area,
     )
     if chosen != current:
         with feedback.guard():

@@ -279,8 +279,10 @@ def viewer_pixels(frame) -> dict[str, float]:
 
 
 def choose(page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option).click()
+    """Pick ``option`` on a choice of ours (the browser's own select, components/choice.py)."""
+    box = page.get_by_test_id("choice").filter(has_text=label).first
+    box.wait_for(timeout=60_000)
+    box.get_by_test_id("choice-select").select_option(label=option)
     settle(page)
 
 
