@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -98,4 +98,4 @@ def choice(
             },
             on_chosen_change=_chosen,
         )
-    return current
+    return cast(T, current)

@@ -260,7 +260,9 @@ def adoptable_picker(
     """Draw the case page's conversation picker under its current generation's key."""
     # An adoption in this run moved the picker on since ``resolve_adoptable`` ran.
     resolve_adoptable(conversations, base=base, requested=None, allow_new=allow_new)
-    by_id = {c.conversation_id: c for c in conversations}
+    by_id: dict[int, cases.Conversation] = {
+        int(c.conversation_id): c for c in conversations
+    }
     options = conversation_options(conversations, allow_new=allow_new)
     if not options:
         return

@@ -451,7 +451,11 @@ with left:
     if SessionKey.LAYERS.value not in st.session_state:
         state.put(SessionKey.LAYERS, list(Layer))
     image_area = st.container()
-    c1, c2 = st.columns([2, 3]) if drawing else (None, None)
+    # Widgets in draw mode only (in view mode the viewer draws these controls).
+    row: list[DeltaGenerator | None] = (
+        list(st.columns([2, 3])) if drawing else [None, None]
+    )
+    turn_area, layer_area = row
     shown_turn = 0
     if turn_count:
         requested_turn = st.query_params.get("turn")
@@ -475,19 +479,19 @@ with left:
             )
         if turn_count == 1:
             shown_turn = 1
-            if c1 is not None:
-                c1.caption(ctx.t("case.after_turn_one"))
-        elif c1 is not None:
+            if turn_area is not None:
+                turn_area.caption(ctx.t("case.after_turn_one"))
+        elif turn_area is not None:
             shown_turn = light.turn_choice(
                 ctx.t("case.after_turn"),
                 turn_count,
                 key=SessionKey.SHOWN_TURN.value,
-                where=c1,
+                where=turn_area,
             )
         else:
             shown_turn = state.get(SessionKey.SHOWN_TURN, turn_count)
     layers: list[Layer] = (
-        c2.pills(
+        layer_area.pills(
             ctx.t("case.layers"),
             list(Layer),
             selection_mode="multi",
@@ -495,7 +499,7 @@ with left:
             format_func=lambda layer: ctx.t(f"layer.{layer.value}"),
             key=SessionKey.LAYERS.value,
         )
-        if c2 is not None
+        if layer_area is not None
         else state.get(SessionKey.LAYERS, list(Layer))
     )
     items = (
@@ -520,16 +524,17 @@ with left:
         )
         return f"{anchor_id} · {label}"
 
-    c3, c4, c5 = st.columns([2, 1, 2]) if drawing else (None, None, None)
+    row = list(st.columns([2, 1, 2])) if drawing else [None, None, None]
+    anchor_area, zoom_area, label_area = row
     highlight: str = (
-        c3.selectbox(
+        anchor_area.selectbox(
             ctx.t("case.selected_anchor"),
             ["", *ids],
             key=SessionKey.HIGHLIGHT.value,
             on_change=_show_anchor_details,
             format_func=anchor_words,
         )
-        if c3 is not None
+        if anchor_area is not None
         else state.get(SessionKey.HIGHLIGHT, "")
     )
     focus = next(
@@ -541,9 +546,9 @@ with left:
             key=SessionKey.ZOOM.value,
             disabled=focus is None,
             help=ctx.t("case.zoom_help"),
-            where=c4,
+            where=zoom_area,
         )
-        if c4 is not None
+        if zoom_area is not None
         else bool(state.get(SessionKey.ZOOM, None))
     )
     region = (
@@ -565,14 +570,14 @@ with left:
     # Only drawing uses the label: the view mode (a new tab's first paint) fetches no
     # text-input code for it.
     box_label = (
-        c5.text_input(
+        label_area.text_input(
             ctx.t("case.box_label"),
             value=ctx.t("box.default_label"),
             key=SessionKey.BOX_LABEL.value,
             max_chars=60,
             help=ctx.t("case.box_label_help"),
         )
-        if c5 is not None
+        if label_area is not None
         else ctx.t("box.default_label")
     )
 
