@@ -10,11 +10,18 @@ that the server has not acknowledged (``services.question_queue.SentQuestions``)
 newest value holds them all. The server queues each number once
 (``question_queue.Delivered``) and sends back, in the element's data, the highest number
 it took, which the page then drops from its list.
+
+On a read-only conversation the element also shows why (``notice``) and the switch that
+seeds the new conversation from its questions, drawn by the element rather than as a
+Streamlit info box and pill: in a new tab each Streamlit element is one more to render
+before the page is ready (docs/benchmarks.md). The page keeps the switch's value; a
+press sends the ``seed`` trigger.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -28,6 +35,18 @@ KEY = SessionKey.COMPOSER.value
 COMPONENT = "casebook_composer"
 STATE = "questions"
 """The element's one state value (its change callback is ``on_questions_change``)."""
+SEED = "seed"
+"""The element's trigger: the seed switch pressed, with its new value (True or False)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Why the conversation is read-only, and the seed switch (None: not offered)."""
+
+    text: str
+    seed_label: str | None = None
+    seed_help: str = ""
+    seed_on: bool = False
 
 
 def _component() -> Any:
@@ -46,9 +65,22 @@ def config(
     placeholder: str,
     disabled: bool,
     acknowledged: Mapping[str, int],
+    notice: Notice | None = None,
 ) -> dict[str, Any]:
     """What the element needs: its words, whether it may send, and what was taken."""
     return {
+        "notice": None
+        if notice is None
+        else {
+            "text": notice.text,
+            "seed": None
+            if notice.seed_label is None
+            else {
+                "label": notice.seed_label,
+                "help": notice.seed_help,
+                "on": notice.seed_on,
+            },
+        },
         "placeholder": placeholder,
         "disabled": disabled,
         "maxChars": MAX_QUESTION_CHARS,
@@ -69,16 +101,31 @@ def question_box(
     disabled: bool,
     acknowledged: Mapping[str, int],
     on_send: Callable[[], object],
+    notice: Notice | None = None,
+    on_seed: Callable[[bool], None] | None = None,
 ) -> None:
-    """Draw the question box; ``on_send`` runs before the next run when questions arrive.
+    """Draw the question box, with the read-only ``notice`` when there is one.
 
-    The key never changes, so the element stays mounted across reruns: the text being
+    ``on_send`` runs before the next run when questions arrive, ``on_seed`` with the
+    seed switch's new value when the reader presses it. The key never changes, so the element stays mounted across reruns: the text being
     typed, the focus and the unacknowledged questions stay where they are.
     """
+
+    def _seed_pressed() -> None:
+        value = st.session_state.get(KEY)
+        pressed = value.get(SEED) if isinstance(value, Mapping) else None
+        if on_seed is not None and isinstance(pressed, bool):
+            on_seed(pressed)
+
     _component()(
         key=KEY,
         data=config(
-            ctx, placeholder=placeholder, disabled=disabled, acknowledged=acknowledged
+            ctx,
+            placeholder=placeholder,
+            disabled=disabled,
+            acknowledged=acknowledged,
+            notice=notice,
         ),
         on_questions_change=on_send,
+        on_seed_change=_seed_pressed,
     )

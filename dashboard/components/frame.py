@@ -10,6 +10,7 @@ import streamlit as st
 from PIL import Image, ImageDraw
 
 from dashboard import feedback
+from dashboard.components import elements
 from dashboard.components import identity as identity_widgets
 from dashboard.state import SessionKey, language
 from kernel import Language
@@ -145,15 +146,19 @@ def open_page(page: PageId) -> PageContext:
     return context
 
 
-# Streamlit's default top padding (6 rem) would push the image below a 1000 px screen.
-_COMPACT_CSS = """<style>
-[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; padding-bottom: 2rem; }
-</style>"""
+PAGE_STYLE_KEY = "casebook-page-style"
 
 
 def compact() -> None:
-    """Tighten the page's top margin (the case page fits image and chat on one screen)."""
-    st.html(_COMPACT_CSS)
+    """Tighten the page's top margin (the case page fits image and chat on one screen).
+
+    The rule comes with an element of ours (``page_style_assets/``), whose code the case
+    page loads anyway, not with ``st.html``: a new tab would fetch the HTML element's
+    code (and its sanitiser) for this one rule.
+    """
+    elements.define("casebook_page_style", "page_style", isolate_styles=False)(
+        key=PAGE_STYLE_KEY
+    )
 
 
 def disclaimer(context: PageContext) -> None:

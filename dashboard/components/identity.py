@@ -9,6 +9,7 @@ from typing import Any
 
 import streamlit as st
 
+from dashboard.components import choice
 from dashboard.state import SessionKey, language
 from kernel import Language
 from services import access, i18n
@@ -123,12 +124,15 @@ def sidebar(identity: Identity) -> None:
     choices = local_role_choices()
     if len(choices) > 1:
         current_role = next(iter(identity.roles))
-        st.sidebar.selectbox(
+        # The browser's own select (choice.py): Streamlit's select box would be the
+        # one element type a new tab loads for it and the case page's other choices.
+        choice.choice(
             i18n.text("identity.role", lang),
             [r.value for r in choices],
             index=[r.value for r in choices].index(current_role.value),
             format_func=lambda r: i18n.text(f"role.{r}", lang),
             key=SessionKey.LOCAL_ROLE.value,
+            where=st.sidebar,
         )
     else:
         st.sidebar.caption(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 import cases
+from dashboard.components import choice
 from dashboard.components.frame import PageContext
 
 NEW = 0
@@ -259,13 +260,26 @@ def adoptable_picker(
     """Draw the case page's conversation picker under its current generation's key."""
     # An adoption in this run moved the picker on since ``resolve_adoptable`` ran.
     resolve_adoptable(conversations, base=base, requested=None, allow_new=allow_new)
-    conversation_picker(
-        ctx,
-        conversations,
+    by_id: dict[int, cases.Conversation] = {
+        int(c.conversation_id): c for c in conversations
+    }
+    options = conversation_options(conversations, allow_new=allow_new)
+    if not options:
+        return
+    # The browser's own select (components/choice.py), one element for every
+    # generation: a choice made on the picker as last drawn reaches the current key.
+    choice.choice(
+        ctx.t("pick.conversation"),
+        options,
+        format_func=lambda cid: (
+            ctx.t("pick.new_conversation")
+            if cid == NEW
+            else conversation_label(ctx, by_id[cid])
+        ),
         key=picker_key(base),
-        allow_new=allow_new,
         on_change=catch_up,
         args=(base,),
+        element=choice.element_key(base),
     )
 
 

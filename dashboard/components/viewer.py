@@ -19,7 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -30,7 +30,12 @@ from dashboard.components.frame import PageContext
 from services.overlay import Badge, DisplayImage
 
 TOOLBAR_PX = 30
+CONTROLS_PX = 64
+"""Room under the film for the overlay controls (two rows; a third, in a narrow column,
+takes its height from the film, so the element keeps its height and the page stays still)."""
 MAX_ZOOM = 16.0
+CONTROLS = "controls"
+"""The viewer's trigger: the overlay controls as the reader set them (``on_controls_change``)."""
 
 # Window centre and width on display values 0..1 (1 = white).
 PRESETS: dict[str, tuple[float, float]] = {
@@ -74,6 +79,7 @@ def config(
     focus: tuple[float, float, float, float] | None,
     height: int,
     turn: int = 0,
+    controls: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What the viewer page needs: image, overlay in base pixels, presets and words."""
     overlay = {
@@ -100,6 +106,8 @@ def config(
         if focus is None
         else [v * full_size[0] / image.image_width for v in focus],
         "height": height,
+        "controlsHeight": CONTROLS_PX if controls is not None else 0,
+        "controls": None if controls is None else dict(controls),
         "maxZoom": MAX_ZOOM,
         "presets": {
             name: {
@@ -127,20 +135,74 @@ def config(
     }
 
 
-def radiograph_viewer(ctx: PageContext, *, full_key: str, **settings: Any) -> None:
+def radiograph_viewer(
+    ctx: PageContext,
+    *,
+    full_key: str,
+    on_controls: Callable[[Mapping[str, Any]], None] | None = None,
+    **settings: Any,
+) -> None:
     """Draw the viewer (see ``config`` for the settings).
 
     ``full_key`` names the session flag that the viewer sets when the reader zooms past
     the lighter copy's pixels (the next run sends the film at full resolution).
+    With ``controls`` (see ``overlay_controls``) the viewer draws the overlay controls
+    under the film and, when the reader changes one, calls ``on_controls`` with all of
+    them before the next run: the page keeps their values, the viewer only shows them.
     """
     values = config(ctx, **settings)
+    key = f"viewer-{values['viewKey']}"
 
     def _wants_full() -> None:
         st.session_state[full_key] = True
 
+    def _controls_changed() -> None:
+        sent = (st.session_state.get(key) or {}).get(CONTROLS)
+        if on_controls is not None and isinstance(sent, Mapping):
+            on_controls(sent)
+
     _component()(
         data=values,
-        key=f"viewer-{values['viewKey']}",
-        height=values["height"] + 4,
+        key=key,
+        height=values["height"] + 4 + values["controlsHeight"],
         on_full_change=_wants_full,
+        on_controls_change=_controls_changed,
     )
+
+
+def overlay_controls(
+    ctx: PageContext,
+    *,
+    turn_count: int,
+    turn: int,
+    layers: Sequence[tuple[str, str]],
+    shown_layers: Sequence[str],
+    anchors: Sequence[tuple[str, str]],
+    highlight: str,
+    zoom: bool,
+    can_zoom: bool,
+) -> dict[str, Any]:
+    """The overlay controls the viewer draws under the film, with their words.
+
+    ``layers`` and ``anchors`` are (value, words) pairs; the anchors' first is "none".
+    Drawn by the viewer, not as Streamlit widgets: in a new tab each Streamlit element is
+    one more to render and lay out before the page is ready (docs/benchmarks.md).
+    """
+    return {
+        "turnCount": turn_count,
+        "turn": turn,
+        "layers": [list(pair) for pair in layers],
+        "shownLayers": list(shown_layers),
+        "anchors": [list(pair) for pair in anchors],
+        "highlight": highlight,
+        "zoom": zoom,
+        "canZoom": can_zoom,
+        "text": {
+            "turn": ctx.t("case.after_turn"),
+            "turn_one": ctx.t("case.after_turn_one"),
+            "layers": ctx.t("case.layers"),
+            "anchor": ctx.t("case.selected_anchor"),
+            "zoom": ctx.t("case.zoom"),
+            "zoom_help": ctx.t("case.zoom_help"),
+        },
+    }

@@ -4,6 +4,8 @@ URL: /case?id=CASE_ID[&conversation=ID][&turn=N]
 """
 
 import functools
+from collections.abc import Mapping
+from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -14,6 +16,7 @@ from dashboard import feedback, resources, state
 from dashboard.components import (
     canvas,
     chat,
+    choice,
     composer,
     findings,
     frame,
@@ -49,10 +52,11 @@ def owner_notice(
             id=conversation.conversation_id,
             purpose=ctx.t(f"owner.purpose.{mark.value}"),
         )
+    # Shown as text by the question box (no Markdown): the name goes in as it is.
     return ctx.t(
         "owner.read_only",
         id=conversation.conversation_id,
-        owner=escape(conversation.created_by),
+        owner=conversation.created_by,
     )
 
 
@@ -70,15 +74,19 @@ def mark_control(
         return
     current = store.find_conversation_mark(conversation.conversation_id)
     options: list[ConversationMark | None] = [None, *ConversationMark]
-    chosen = area.selectbox(
+    key = f"mark-{conversation.conversation_id}"
+    # The stored mark is shown; a choice the reader just made is taken once.
+    chosen = st.session_state.pop(key, current)
+    choice.choice(
         ctx.t("owner.mark"),
         options,
-        index=options.index(current),
         format_func=lambda m: ctx.t(
             "owner.mark_none" if m is None else f"owner.purpose.{m.value}"
         ),
-        key=f"mark-{conversation.conversation_id}",
+        key=key,
+        shown=current,
         help=ctx.t("owner.mark_help"),
+        where=area,
     )
     if chosen != current:
         with feedback.guard():
@@ -267,13 +275,22 @@ queue = chat.question_queue(
 if chat.deliver(ctx, queue, conversation_key, working, prefix, report_unreadable=False):
     previous = canvas.previous_boxes(prefix)  # the box went with a question
     working = previous[-1] if previous else None
+notice = None
+if read_only is not None and conversation is not None and can_ask:
+    seeds = bool(store.list_turns(conversation.conversation_id))
+    notice = composer.Notice(
+        text=owner_notice(ctx, store, conversation),
+        seed_label=ctx.t("owner.seed") if seeds else None,
+        seed_help=ctx.t("owner.seed_help"),
+        seed_on=bool(st.session_state.get(seed_key)),
+    )
+
+
+def _seed_pressed(on: bool, key: str = seed_key) -> None:
+    st.session_state[key] = True if on else None
+
+
 with composer_area:
-    if read_only is not None and conversation is not None and can_ask:
-        st.info(owner_notice(ctx, store, conversation), icon=":material/lock:")
-        if store.list_turns(conversation.conversation_id):
-            light.switch(
-                ctx.t("owner.seed"), key=seed_key, help=ctx.t("owner.seed_help")
-            )
     if working is not None and can_ask:
         st.toggle(
             ctx.t("chat.ask_about_box"), value=True, key=SessionKey.ASK_ABOUT_BOX.value
@@ -290,6 +307,8 @@ with composer_area:
         on_send=functools.partial(
             chat.deliver, ctx, queue, conversation_key, working, prefix
         ),
+        notice=notice,
+        on_seed=_seed_pressed,
     )
 
 # Show the conversation the queue opened for questions asked before one existed, or
@@ -374,6 +393,36 @@ def _show_anchor_details() -> None:
         state.put(SessionKey.DETAIL_SECTION, "anchors")
 
 
+OVERLAY_KEYS = (
+    SessionKey.SHOWN_TURN,
+    SessionKey.LAYERS,
+    SessionKey.HIGHLIGHT,
+    SessionKey.ZOOM,
+)
+"""The overlay controls: Streamlit widgets in draw mode, drawn by the viewer in view mode."""
+
+
+def _apply_controls(sent: Mapping[str, Any]) -> None:
+    """Keep the viewer's overlay controls as the reader set them (before the next run).
+
+    The run checks the turn and the anchor against the conversation, as for the widgets.
+    """
+    turn = sent.get("turn")
+    if isinstance(turn, int) and not isinstance(turn, bool):
+        state.put(SessionKey.SHOWN_TURN, turn)
+    layers = sent.get("layers")
+    if isinstance(layers, list):
+        state.put(SessionKey.LAYERS, [layer for layer in Layer if layer in layers])
+    highlight = sent.get("highlight")
+    if isinstance(highlight, str):
+        if highlight and highlight != state.get(SessionKey.HIGHLIGHT, ""):
+            state.put(SessionKey.DETAIL_SECTION, "anchors")
+        state.put(SessionKey.HIGHLIGHT, highlight)
+    zoom = sent.get("zoom")
+    if isinstance(zoom, bool):
+        state.put(SessionKey.ZOOM, True if zoom else None)
+
+
 # --------------------------------------------------------------------------- overlay controls
 turn_count = len(turns)
 can_draw = ctx.can(Right.ASK) or ctx.can(Right.ANNOTATE)
@@ -391,8 +440,22 @@ with left:
         if can_draw
         else "view"
     )
+    drawing = mode == "draw"
+    # In view mode the viewer draws the overlay controls (fewer Streamlit elements for a
+    # new tab to draw); in draw mode they are widgets under the same keys. A widget's
+    # value is dropped after a run that does not draw it, so in view mode each is kept
+    # as the page's own state.
+    for key in OVERLAY_KEYS:
+        if not drawing and key.value in st.session_state:
+            st.session_state[key.value] = st.session_state[key.value]
+    if SessionKey.LAYERS.value not in st.session_state:
+        state.put(SessionKey.LAYERS, list(Layer))
     image_area = st.container()
-    c1, c2 = st.columns([2, 3])
+    # Widgets in draw mode only (in view mode the viewer draws these controls).
+    row: list[DeltaGenerator | None] = (
+        list(st.columns([2, 3])) if drawing else [None, None]
+    )
+    turn_area, layer_area = row
     shown_turn = 0
     if turn_count:
         requested_turn = st.query_params.get("turn")
@@ -414,24 +477,30 @@ with left:
                 SessionKey.SHOWN_TURN,
                 int(requested_turn) if from_link and requested_turn else turn_count,
             )
-        if turn_count > 1:
+        if turn_count == 1:
+            shown_turn = 1
+            if turn_area is not None:
+                turn_area.caption(ctx.t("case.after_turn_one"))
+        elif turn_area is not None:
             shown_turn = light.turn_choice(
                 ctx.t("case.after_turn"),
                 turn_count,
                 key=SessionKey.SHOWN_TURN.value,
-                where=c1,
+                where=turn_area,
             )
         else:
-            shown_turn = 1
-            c1.caption(ctx.t("case.after_turn_one"))
-    layers = c2.pills(
-        ctx.t("case.layers"),
-        list(Layer),
-        selection_mode="multi",
-        default=list(Layer),
-        wrap=True,
-        format_func=lambda layer: ctx.t(f"layer.{layer.value}"),
-        key=SessionKey.LAYERS.value,
+            shown_turn = state.get(SessionKey.SHOWN_TURN, turn_count)
+    layers: list[Layer] = (
+        layer_area.pills(
+            ctx.t("case.layers"),
+            list(Layer),
+            selection_mode="multi",
+            wrap=True,
+            format_func=lambda layer: ctx.t(f"layer.{layer.value}"),
+            key=SessionKey.LAYERS.value,
+        )
+        if layer_area is not None
+        else state.get(SessionKey.LAYERS, list(Layer))
     )
     items = (
         [
@@ -446,27 +515,41 @@ with left:
     ids = [i.anchor.id for i in items]
     if state.get(SessionKey.HIGHLIGHT, "") not in ["", *ids]:
         state.put(SessionKey.HIGHLIGHT, "")
-    c3, c4, c5 = st.columns([2, 1, 2])
-    highlight = c3.selectbox(
-        ctx.t("case.selected_anchor"),
-        ["", *ids],
-        key=SessionKey.HIGHLIGHT.value,
-        on_change=_show_anchor_details,
-        format_func=lambda i: (
-            ctx.t("case.no_anchor")
-            if not i
-            else f"{i} · {next(x.anchor.label(ctx.lang) for x in items if x.anchor.id == i)}"
-        ),
+
+    def anchor_words(anchor_id: str) -> str:
+        if not anchor_id:
+            return ctx.t("case.no_anchor")
+        label = next(
+            x.anchor.label(ctx.lang) for x in items if x.anchor.id == anchor_id
+        )
+        return f"{anchor_id} · {label}"
+
+    row = list(st.columns([2, 1, 2])) if drawing else [None, None, None]
+    anchor_area, zoom_area, label_area = row
+    highlight: str = (
+        anchor_area.selectbox(
+            ctx.t("case.selected_anchor"),
+            ["", *ids],
+            key=SessionKey.HIGHLIGHT.value,
+            on_change=_show_anchor_details,
+            format_func=anchor_words,
+        )
+        if anchor_area is not None
+        else state.get(SessionKey.HIGHLIGHT, "")
     )
     focus = next(
         (i.anchor for i in items if i.anchor.id == highlight), None
     ) or overlay.focus_anchor(items)
-    zoom = light.switch(
-        ctx.t("case.zoom"),
-        key=SessionKey.ZOOM.value,
-        disabled=focus is None,
-        help=ctx.t("case.zoom_help"),
-        where=c4,
+    zoom = (
+        light.switch(
+            ctx.t("case.zoom"),
+            key=SessionKey.ZOOM.value,
+            disabled=focus is None,
+            help=ctx.t("case.zoom_help"),
+            where=zoom_area,
+        )
+        if zoom_area is not None
+        else bool(state.get(SessionKey.ZOOM, None))
     )
     region = (
         overlay.zoom_region(focus.bbox, image.columns, image.rows)
@@ -487,14 +570,14 @@ with left:
     # Only drawing uses the label: the view mode (a new tab's first paint) fetches no
     # text-input code for it.
     box_label = (
-        c5.text_input(
+        label_area.text_input(
             ctx.t("case.box_label"),
             value=ctx.t("box.default_label"),
             key=SessionKey.BOX_LABEL.value,
             max_chars=60,
             help=ctx.t("case.box_label_help"),
         )
-        if mode == "draw"
+        if label_area is not None
         else ctx.t("box.default_label")
     )
 
@@ -557,6 +640,18 @@ with left:
                 else (focus.bbox.x0, focus.bbox.y0, focus.bbox.x1, focus.bbox.y1),
                 height=ctx.image_side,
                 turn=shown_turn,
+                controls=viewer.overlay_controls(
+                    ctx,
+                    turn_count=turn_count,
+                    turn=shown_turn,
+                    layers=[(layer.value, ctx.t(f"layer.{layer}")) for layer in Layer],
+                    shown_layers=[Layer(layer).value for layer in layers or ()],
+                    anchors=[(i, anchor_words(i)) for i in ["", *ids]],
+                    highlight=highlight or "",
+                    zoom=zoom,
+                    can_zoom=focus is not None,
+                ),
+                on_controls=_apply_controls,
             )
     st.caption(ctx.t("case.legend"))
     if boxes:

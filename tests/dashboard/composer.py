@@ -12,10 +12,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from streamlit.components.v2.bidi_component.constants import EVENT_DELIM
 from streamlit.proto.WidgetStates_pb2 import (
     WidgetState,
     WidgetStates,
 )
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 
 from dashboard.components import composer
 
@@ -80,6 +82,27 @@ def send(
     sent.widgets.extend(w for w in widgets.widgets if w.id != sent_state.id)
     sent.widgets.append(sent_state)
     at._run(widget_state=sent)
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def notice(at) -> dict[str, Any] | None:
+    """The read-only notice the composer shows above the box, with its seed switch."""
+    shown = data(at)["notice"]
+    return None if shown is None else dict(shown)
+
+
+def press_seed(at, on: bool) -> None:
+    """Press the seed switch of the read-only notice, as a browser does: the composer
+    sends its "seed" trigger with the switch's new value, and the page runs once."""
+    sent = WidgetState()
+    sent.id = (
+        f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element(at).proto.id}{EVENT_DELIM}events"
+    )
+    sent.json_trigger_value = json.dumps([{"event": composer.SEED, "value": on}])
+    widgets = WidgetStates()
+    widgets.widgets.extend(at._tree.get_widget_states().widgets)
+    widgets.widgets.append(sent)
+    at._run(widget_state=widgets)
     assert not at.exception, [e.value for e in at.exception]
 
 

@@ -279,8 +279,10 @@ def viewer_pixels(frame) -> dict[str, float]:
 
 
 def choose(page, label: str, option: str) -> None:
-    page.get_by_test_id("stSelectbox").filter(has_text=label).first.click()
-    page.get_by_role("option", name=option).click()
+    """Pick ``option`` on a choice of ours (the browser's own select, components/choice.py)."""
+    box = page.get_by_test_id("choice").filter(has_text=label).first
+    box.wait_for(timeout=60_000)
+    box.get_by_test_id("choice-select").select_option(label=option)
     settle(page)
 
 
@@ -550,6 +552,79 @@ def test_zoom_shows_film_pixels_and_the_overlay_follows(server, demo, page):
     shot(page, "10-zoomed")
 
 
+def wait_revision(page, frame, before: str) -> str:
+    """The viewer's overlay once it is another than ``before`` (a run answered a control)."""
+    settle(page)
+    deadline = time.monotonic() + 30
+    while (now := frame.get_attribute("data-revision") or "") == before:
+        assert time.monotonic() < deadline, f"the overlay stayed at {before}"
+        page.wait_for_timeout(100)
+    page.wait_for_timeout(150)  # drawn on the next animation frame
+    return now
+
+
+def test_the_overlay_controls_under_the_film_switch_turn_layers_and_zoom(
+    server, demo, page
+):
+    frame = open_case(
+        page, server, seed_case(demo), stored_conversation(demo, "pydicom-cr")
+    )
+    # The turn, layers, anchor and zoom controls are the viewer's own, not widgets.
+    assert (
+        not page.get_by_test_id("stSelectbox")
+        .filter(has_text="Selected anchor")
+        .count()
+    )
+    controls = frame.locator("[data-testid=viewer-controls]")
+    assert (
+        controls.locator("[data-testid=viewer-turn-4]").get_attribute("aria-pressed")
+        == "true"
+    )
+    revision = frame.get_attribute("data-revision") or ""
+    assert revision.startswith("4-"), revision
+    full = viewer_pixels(frame)["coloured"]
+    assert full > 500
+    controls.locator("[data-testid=viewer-turn-1]").click()
+    revision = wait_revision(page, frame, revision)
+    assert revision.startswith("1-") and "turn=1" in page.url
+    assert (
+        controls.locator("[data-testid=viewer-turn-1]").get_attribute("aria-pressed")
+        == "true"
+    )
+    # Every layer switched off: no overlay pixel is left on the film.
+    for button in controls.locator("[data-testid^=viewer-layer-]").all():
+        button.click()
+    while (viewer_pixels(frame)["coloured"]) > 0:
+        revision = wait_revision(page, frame, revision)
+    assert all(
+        b.get_attribute("aria-pressed") == "false"
+        for b in controls.locator("[data-testid^=viewer-layer-]").all()
+    )
+    for button in controls.locator("[data-testid^=viewer-layer-]").all():
+        button.click()
+    controls.locator("[data-testid=viewer-turn-4]").click()
+    page.wait_for_function(
+        "() => (() => { const find = (r) => { for (const e of r.querySelectorAll('*')) {"
+        " if (e.dataset && e.dataset.testid === 'viewer-root') return e;"
+        " if (e.shadowRoot) { const f = find(e.shadowRoot); if (f) return f; } } return null; };"
+        " const v = find(document); return v && (v.dataset.revision || '').startsWith('4-'); })()",
+        timeout=30_000,
+    )
+    settle(page)
+    page.wait_for_timeout(150)
+    assert viewer_pixels(frame)["coloured"] > 0.8 * full
+    # Choosing an anchor opens its details below; zooming to it fills the view with it.
+    controls.locator("[data-testid=viewer-anchor]").select_option("A1")
+    page.get_by_text("Bounding box").first.wait_for(timeout=30_000)
+    settle(page)
+    assert float(readout(frame)["zoom"]) == pytest.approx(1.0)
+    controls.locator("[data-testid=viewer-zoom-anchor]").click()
+    settle(page)
+    page.wait_for_timeout(300)
+    assert float(readout(frame)["zoom"]) > 1.5
+    shot(page, "11-overlay-controls")
+
+
 def test_a_saved_conversation_of_someone_else_is_not_appended_to(server, demo, page):
     stored = stored_conversation(demo, "pydicom-cr-en")
     open_case(page, server, seed_case(demo), stored)
@@ -565,6 +640,37 @@ def test_a_saved_conversation_of_someone_else_is_not_appended_to(server, demo, p
     shot(page, "11-read-only-started-new")
     open_case(page, server, seed_case(demo), stored)
     assert assistant_count(page) == 4  # the saved conversation is unchanged
+
+
+def test_the_new_conversation_can_start_from_the_read_only_ones_questions(
+    server, demo, page
+):
+    stored = stored_conversation(demo, "pydicom-cr-en")
+    open_case(page, server, seed_case(demo), stored)
+    # The notice and its switch are drawn by the question box (one element, not two).
+    notice = page.get_by_test_id("composer-notice-text")
+    assert f"Conversation #{stored} is demo:resident's and read-only" in (
+        notice.inner_text()
+    )
+    switch = page.get_by_test_id("composer-seed")
+    assert switch.inner_text() == "Start the new conversation from its questions"
+    assert switch.get_attribute("aria-pressed") == "false"
+    switch.click()
+    settle(page)
+    assert switch.get_attribute("aria-pressed") == "true"  # the page kept it
+    ask(page, "How large is this lesion?", 1)
+    page.wait_for_url(re.compile(r"turn=5"), timeout=60_000)
+    new = int(re.search(r"conversation=(\d+)", page.url).group(1))
+    assert new != stored
+    # The stored questions answered again in the new conversation, then the reader's.
+    open_case(page, server, seed_case(demo), new)
+    assert assistant_count(page) == 5
+    text = main_text(page)
+    assert "Is there anything abnormal in the lungs?" in text
+    assert text.rindex("How large is this lesion?") > text.rindex(
+        "Is there anything abnormal in the lungs?"
+    )
+    shot(page, "12-read-only-seeded")
 
 
 def test_the_quiz_hides_every_answer_and_anchor_until_the_learner_commits(

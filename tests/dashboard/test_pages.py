@@ -9,13 +9,17 @@ import re
 import duckdb
 import pytest
 import streamlit as st
+from streamlit.components.v2.bidi_component.constants import EVENT_DELIM
+from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
+from streamlit.runtime.state.session_state import STREAMLIT_INTERNAL_KEY_PREFIX
 
 from cases import open_store
 from cases.worklist import WorklistQuery
 from dashboard.state import SessionKey
 from ontology import load_vocabulary
 from services.access import AuthMode, Identity, Role
-from tests.dashboard import composer
+from services.overlay import Layer
+from tests.dashboard import choices, composer
 
 PAGES = ["cases", "case", "replay", "compare", "audit", "ontology", "settings"]
 SEED_CASE = "C000001"  # the demo's first film: the seed scenario phantom
@@ -60,6 +64,32 @@ def viewer_data(at) -> dict:
         if "casebook_viewer" in c.proto.component_name
     ]
     return json.loads(viewer.proto.json)
+
+
+def viewer_controls(at, **changed) -> None:
+    """Change the overlay controls the viewer draws in view mode, as a browser does: the
+    viewer sends all of them as its "controls" trigger, and the page runs once."""
+    (element,) = [
+        c
+        for c in at.get("bidi_component")
+        if "casebook_viewer" in c.proto.component_name
+    ]
+    shown = json.loads(element.proto.json)["controls"]
+    value = {
+        "turn": shown["turn"],
+        "layers": shown["shownLayers"],
+        "highlight": shown["highlight"],
+        "zoom": shown["zoom"],
+        **changed,
+    }
+    sent = WidgetState()
+    sent.id = f"{STREAMLIT_INTERNAL_KEY_PREFIX}_{element.proto.id}{EVENT_DELIM}events"
+    sent.json_trigger_value = json.dumps([{"event": "controls", "value": value}])
+    widgets = WidgetStates()
+    widgets.widgets.extend(at._tree.get_widget_states().widgets)
+    widgets.widgets.append(sent)
+    at._run(widget_state=widgets)
+    assert not at.exception, [e.value for e in at.exception]
 
 
 def transcript_data(at) -> dict:
@@ -250,12 +280,11 @@ def test_a_reviewer_titles_and_tags_a_case_and_the_worklist_finds_it(app_env, de
         assert saved is not None and saved.tags == ("conference", "mass")
         assert store.list_audit()[-1].action == "case.labels"
     # A reader has no labels section: the page falls back to the scorecard.
-    at.selectbox(key=SessionKey.LOCAL_ROLE.value).select("reader").run()
-    assert not at.exception, [e.value for e in at.exception]
+    choices.choose(at, SessionKey.LOCAL_ROLE.value, "reader")
     section = at.segmented_control(key=SessionKey.DETAIL_SECTION.value)
     assert section.value == "scorecard"
     assert "Title, tags and review status" not in section.options
-    at.selectbox(key=SessionKey.LOCAL_ROLE.value).select("reviewer").run()
+    choices.choose(at, SessionKey.LOCAL_ROLE.value, "reviewer")
     at.switch_page("views/cases.py").run()
     at.text_input(key=SessionKey.CASE_SEARCH.value).input("friday").run()
     assert set(at.dataframe[0].value["case"]) == {"C000003"}
@@ -373,8 +402,8 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
 ):
     # A new tab fetches each element type's code when its first element arrives and
     # reveals the page after the last one (docs/benchmarks.md): the case page as it opens
-    # uses the sidebar's types (button group, select box), the chat input, the viewer
-    # and the style element that tightens its margin.
+    # uses the sidebar's button groups and our own elements (viewer, transcript, question
+    # box, scorecard, choices, margin rule), and no other type that loads code.
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
     assert shown_turns(at) == ["user", "assistant"] * 4
     assert not at.chat_message  # the transcript is one element, not ~30
@@ -391,11 +420,19 @@ def test_the_case_page_first_paint_uses_only_element_types_already_loaded(
             "page_link",
             "expander",
             "arrow_data_frame",
+            "selectbox",  # about twenty files of its own: choices are ours (choice.py)
+            "html",  # the page's margin rule comes with an element of ours
         )
     }
     assert not any(heavy.values()), heavy
-    assert at.pills(key=f"seed-{SEED_ZH}").value is None  # the read-only switch, off
-    assert at.segmented_control(key=SessionKey.SHOWN_TURN.value).value == 4
+    shown = composer.notice(at)  # the read-only notice, in the question box
+    assert shown and shown["seed"]["on"] is False  # its seed switch, off
+    assert not at.info and all(p.key != f"seed-{SEED_ZH}" for p in at.pills)
+    assert viewer_data(at)["controls"]["turn"] == 4
+    # The overlay controls are the viewer's, not Streamlit widgets of their own.
+    assert not at.get("selectbox") or all(
+        s.key != SessionKey.HIGHLIGHT.value for s in at.selectbox
+    )
 
 
 def test_the_transcript_element_gets_each_stored_turn_as_text_with_its_footer(
@@ -432,7 +469,7 @@ def test_the_case_page_opens_replay_and_shows_an_items_evidence(
     evidence = at.pills(key="case-scorecard-evidence")
     code, anchor = evidence.options[0].split(" → ")
     evidence.set_value((code, anchor)).run()
-    assert at.selectbox(key=SessionKey.HIGHLIGHT.value).value == anchor
+    assert viewer_data(at)["controls"]["highlight"] == anchor
     assert at.segmented_control(key=SessionKey.DETAIL_SECTION.value).value == "anchors"
     replay = at.pills(key="open-replay")
     replay.set_value(replay.options[0]).run()
@@ -462,9 +499,9 @@ def test_an_answer_shown_as_it_arrives_says_what_it_did_with_anchors(app_env, de
     # The answer the run followed reads like the stored turn (events included), so the
     # page does not depend on a later run redrawing the transcript.
     at = open_page(app_env(demo_db), "case", id=SEED_CASE)
-    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
-        0
-    ).run()  # + new conversation
+    choices.choose(
+        at, f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}", 0
+    )  # + new conversation
     composer.ask(at, SEED_EN_QUESTIONS[0])
     assert not at.exception, [e.value for e in at.exception]
     shown = " ".join(str(c.value) for c in at.chat_message[-1].caption)
@@ -473,9 +510,9 @@ def test_an_answer_shown_as_it_arrives_says_what_it_did_with_anchors(app_env, de
 
 def test_the_chat_drives_a_turn_in_a_new_conversation(app_env, demo_db):
     at = open_page(app_env(demo_db, actor="dr.zhang"), "case", id=SEED_CASE)
-    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
-        0
-    ).run()  # + new conversation
+    choices.choose(
+        at, f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}", 0
+    )  # + new conversation
     composer.ask(at, "Is there anything abnormal in the lungs?")
     assert not at.exception, [e.value for e in at.exception]
     assert shown_turns(at)[-2:] == ["user", "assistant"]
@@ -527,10 +564,15 @@ def test_a_follow_up_continues_the_conversation_and_binds_to_its_lesion(
 @pytest.mark.parametrize("seed", [False, True])
 def test_asking_on_someone_elses_conversation_starts_a_new_one(app_env, demo_db, seed):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_EN)
-    notice = " ".join(str(i.value) for i in at.info)
-    assert f"#{SEED_EN} is demo\\:resident's and read-only" in notice
+    notice = composer.notice(at)
+    assert notice and f"#{SEED_EN} is demo:resident's and read-only" in notice["text"]
+    assert not at.info  # drawn by the question box, not as an info box
     if seed:
-        at.pills(key=f"seed-{SEED_EN}").set_value(True).run()
+        composer.press_seed(at, True)
+        assert composer.notice(at)["seed"]["on"] is True
+        composer.press_seed(at, False)
+        assert composer.notice(at)["seed"]["on"] is False
+        composer.press_seed(at, True)
     composer.ask(at, "How large is this lesion?")
     assert not at.exception, [e.value for e in at.exception]
     with open_store(demo_db) as store:
@@ -575,9 +617,8 @@ def test_a_conversation_kept_for_teaching_is_read_only_for_its_author(app_env, d
     with open_store(demo_db) as store:
         store.mark_conversation(own, ConversationMark.TEACHING, actor="local:tester")
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=own)
-    assert "kept for teaching and is read-only" in " ".join(
-        str(i.value) for i in at.info
-    )
+    shown = composer.notice(at)
+    assert shown and "kept for teaching and is read-only" in shown["text"]
     composer.ask(at, "How large is it?")
     with open_store(demo_db) as store:
         assert len(store.list_turns(own)) == 1
@@ -667,15 +708,50 @@ def test_a_reader_may_ask_about_a_box_but_not_save_it(app_env, demo_db):
 
 def test_selecting_an_anchor_shows_its_details_and_zoom_follows_it(app_env, demo_db):
     at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
-    at.selectbox(key=SessionKey.HIGHLIGHT.value).select("A2").run()
+    assert not viewer_data(at)["focus"]
+    viewer_controls(at, highlight="A2")
     details = texts(at)
     assert "A2 · " in details and "Centre" in details and "Bounding box" in details
-    at.pills(key=SessionKey.ZOOM.value).set_value(True).run()
-    assert not at.exception
+    assert viewer_data(at)["controls"]["highlight"] == "A2"
+    viewer_controls(at, zoom=True)
     assert viewer_data(at)["focus"]  # the viewer zooms to the anchor
+    assert viewer_data(at)["controls"]["zoom"] is True
+    # The drawing canvas takes the same choices as widgets of its own.
     draw_mode(at)
     prefix = image_prefix(demo_db)
     assert at.session_state[f"{prefix}:display"].zoomed
+    assert at.selectbox(key=SessionKey.HIGHLIGHT.value).value == "A2"
+
+
+def test_the_viewers_turn_and_layers_switch_the_overlay(app_env, demo_db):
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    last = viewer_data(at)
+    assert last["controls"]["turnCount"] == 4 and last["controls"]["turn"] == 4
+    viewer_controls(at, turn=1)
+    first = viewer_data(at)
+    assert first["controls"]["turn"] == 1 and at.query_params["turn"] == "1"
+    assert first["revision"].startswith("1-") and first["objects"] != last["objects"]
+    viewer_controls(at, layers=[])
+    assert viewer_data(at)["objects"] == [] and viewer_data(at)["badge"] is None
+    assert viewer_data(at)["controls"]["shownLayers"] == []
+    viewer_controls(at, layers=["labels"], turn=4)
+    assert viewer_data(at)["badge"] and viewer_data(at)["controls"]["turn"] == 4
+    # A turn the conversation does not have falls back to its newest.
+    viewer_controls(at, turn=9)
+    assert viewer_data(at)["controls"]["turn"] == 4
+    # Switching to the drawing canvas and back keeps the choices, either way made.
+    draw_mode(at)
+    assert at.pills(key=SessionKey.LAYERS.value).value == ["labels"]
+    at.pills(key=SessionKey.LAYERS.value).set_value(
+        [Layer.LABELS, Layer.CONTOURS]
+    ).run()
+    at.segmented_control(key=SessionKey.SHOWN_TURN.value).set_value(2).run()
+    at.segmented_control(key=SessionKey.IMAGE_MODE.value).set_value("view").run()
+    assert set(viewer_data(at)["controls"]["shownLayers"]) == {"contours", "labels"}
+    assert viewer_data(at)["controls"]["turn"] == 2
+    at.run()  # and on the next run too
+    assert set(viewer_data(at)["controls"]["shownLayers"]) == {"contours", "labels"}
+    assert viewer_data(at)["controls"]["turn"] == 2
 
 
 def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
@@ -765,7 +841,7 @@ def test_compare_pairs_the_anchors_of_two_runs(app_env, demo_db):
     at = open_page(app_env(demo_db), "compare", a=SEED_ZH, b=SEED_EN)
     anchors = at.dataframe[0].value
     assert (anchors["status"] == "matched").sum() >= 3
-    assert len(at.get("bidi_component")) == 2
+    assert len([c for c in at.get("bidi_component") if "compare" in str(c.key)]) == 2
     # The same film, the same engine: no scorecard item differs. The whole phrase, so
     # that "10 of 18 items differ" cannot pass for "0 of".
     assert re.search(r"(?<!\d)0 of \d+ items differ", texts(at))
@@ -923,9 +999,7 @@ def test_a_missing_vision_model_is_one_plain_error_and_nothing_is_stored(
     monkeypatch.setattr(workflows, "_SHARED_CACHE", AnalysisCache(missing))
     with open_store(demo_db) as store:
         before = store.stats()
-    at.selectbox(key=f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}").select(
-        0
-    ).run()
+    choices.choose(at, f"{SessionKey.CONVERSATION.value}-{_image_id(demo_db)}", 0)
     composer.ask(at, "Is there anything abnormal in the lungs?")
     assert not at.exception
     assert [e.value for e in at.error] and "image model is missing" in at.error[0].value

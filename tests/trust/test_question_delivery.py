@@ -19,7 +19,7 @@ from services.question_queue import (
     SentQuestion,
     SentQuestions,
 )
-from tests.dashboard import composer
+from tests.dashboard import choices, composer
 from tests.dashboard.conftest import app_env
 from tests.dashboard.test_pages import SEED_CASE, open_page, shown_turns, texts
 from tests.demo_fixtures import demo_db, demo_template, fake_cache
@@ -36,7 +36,7 @@ def _new_case_page(app_env, db):
         before = {c.conversation_id for c in store.list_conversations(SEED_CASE)}
     at = open_page(app_env(db), "case", id=SEED_CASE)
     base = f"{SessionKey.CONVERSATION.value}-{image.image_id}"
-    at.selectbox(key=base).select(pickers.NEW).run()
+    choices.choose(at, base, pickers.NEW)
     return at, before
 
 

@@ -6,7 +6,10 @@
 // pending is never dropped. The server queues each (page, n) once, in n order, and sends
 // back in `data.acked` the highest n it took per page; the list drops those, so it stays
 // short. Enter sends, Shift+Enter is a new line, and an Enter that ends an IME
-// composition (Chinese input) only picks the characters.
+// composition (Chinese input) only picks the characters. Above the box it shows, when the
+// page sends one, why the conversation is read-only and the switch that starts the new
+// one from its questions; the page keeps the switch's value, which a press sends as the
+// "seed" trigger.
 
 // element key -> {page, next, questions, draft}: outlives a remount of the element (the
 // page's layout changing above it), not a reload, which starts a new browser session.
@@ -14,7 +17,7 @@ const outboxes = new Map();
 const composers = new WeakMap(); // mounted element -> its bound composer
 
 export default function (component) {
-  const { data, key, parentElement, setStateValue } = component;
+  const { data, key, parentElement, setStateValue, setTriggerValue } = component;
   let outbox = outboxes.get(key);
   if (!outbox) {
     outbox = { page: pageId(), next: 1, questions: [], draft: "" };
@@ -25,7 +28,7 @@ export default function (component) {
     composer = createComposer(parentElement, outbox);
     composers.set(parentElement, composer);
   }
-  composer.update(data, setStateValue);
+  composer.update(data, setStateValue, setTriggerValue);
 }
 
 // crypto.randomUUID needs a secure context; a dashboard served over plain http on a
@@ -41,6 +44,11 @@ function createComposer(root, outbox) {
   const input = root.querySelector("#composer-input");
   const button = root.querySelector("#composer-send");
   const status = root.querySelector("#composer-status");
+  const notice = root.querySelector("#composer-notice");
+  const noticeText = root.querySelector("#composer-notice-text");
+  const seed = root.querySelector("#composer-seed");
+  let seedOn = false;
+  let trigger = null;
   let config = null;
   let send = null;
   let mounted = false;
@@ -92,10 +100,31 @@ function createComposer(root, outbox) {
   });
   input.addEventListener("input", () => { outbox.draft = input.value; fit(); show(); });
   button.addEventListener("click", () => { submit(); input.focus(); });
+  seed.addEventListener("click", () => {
+    seedOn = !seedOn;
+    seed.setAttribute("aria-pressed", String(seedOn));
+    if (trigger) trigger("seed", seedOn);
+  });
 
-  function update(data, setStateValue) {
+  // Text only (textContent): an owner's name is never read as markup.
+  function showNotice(data) {
+    const n = data.notice || null;
+    notice.hidden = !n;
+    noticeText.textContent = n ? n.text : "";
+    seed.hidden = !(n && n.seed);
+    if (n && n.seed) {
+      seed.textContent = n.seed.label;
+      seed.title = n.seed.help;
+      seedOn = Boolean(n.seed.on);
+      seed.setAttribute("aria-pressed", String(seedOn));
+    }
+  }
+
+  function update(data, setStateValue, setTriggerValue) {
     config = data;
     send = setStateValue;
+    trigger = setTriggerValue || null;
+    showNotice(data);
     const acked = (data.acked || {})[outbox.page] || 0;
     outbox.questions = outbox.questions.filter((q) => q.n > acked);
     input.placeholder = data.placeholder;

@@ -4,18 +4,21 @@
 // level in W/L mode; the right button always does), the wheel zooms about the pointer,
 // a double click resets. The element stays mounted across reruns: a new answer only
 // replaces the overlay, and the decoded film and the view are kept (also per image in
-// sessionStorage, so a reload keeps the view).
+// sessionStorage, so a reload keeps the view). Under the film it draws the overlay
+// controls the page sends (turn, layers, selected anchor, zoom to it): the page keeps
+// their values, and a change goes back as the "controls" trigger with all of them, so
+// the newest of two quick changes holds both.
 
 const viewers = new WeakMap();
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { data, parentElement, setStateValue, setTriggerValue } = component;
   let viewer = viewers.get(parentElement);
   if (!viewer) {
     viewer = createViewer(parentElement);
     viewers.set(parentElement, viewer);
   }
-  viewer.update(data, setStateValue);
+  viewer.update(data, setStateValue, setTriggerValue);
 }
 
 function createViewer(root) {
@@ -24,6 +27,7 @@ function createViewer(root) {
   const canvas = $("#view");
   const ctx = canvas.getContext("2d");
   const readout = $("#readout");
+  const controlsBox = $("#controls");
   const windowed = document.createElement("canvas");
   let config = null;
   let imageKey = null;
@@ -36,6 +40,9 @@ function createViewer(root) {
   let built = false;
   let askFull = null; // asks the page for the full-resolution film (once, on zoom)
   let askedFull = false;
+  let sendControls = null; // sends the overlay controls to the page (a trigger)
+  let controlsSignature = null;
+  let chosen = null; // the overlay controls as shown: the page's, then the reader's changes
 
   const defaults = () => ({ center: 0.5, width: 1.0, zoom: 1.0, panX: 0, panY: 0, preset: "full" });
   const storeKey = () => "casebook-view-" + config.viewKey;
@@ -47,10 +54,17 @@ function createViewer(root) {
     try { sessionStorage.setItem(storeKey(), JSON.stringify(state)); } catch (e) { /* private mode */ }
   }
 
+  // The film's height: the page's, less what a third row of controls (a narrow column)
+  // needs beyond the room the element was given for them.
+  function stageHeight() {
+    const extra = Math.max(controlsBox.offsetHeight - (config.controlsHeight || 0), 0);
+    return Math.max(config.height - 30 - extra, 100);
+  }
+
   function size() {
     const ratio = window.devicePixelRatio || 1;
     const width = Math.max(box.clientWidth, 100);
-    const height = config.height - 30;
+    const height = stageHeight();
     canvas.style.width = width + "px";
     canvas.style.height = height + "px";
     canvas.width = Math.round(width * ratio);
@@ -216,7 +230,7 @@ function createViewer(root) {
     const key = JSON.stringify(config.focus);
     if (!config.focus || state.focusKey === key) return;
     const [x0, y0, x1, y1] = config.focus;
-    const area = { width: Math.max(box.clientWidth, 100), height: config.height - 30 };
+    const area = { width: Math.max(box.clientWidth, 100), height: stageHeight() };
     const fit = Math.min(area.width / config.imageWidth, area.height / config.imageHeight);
     const side = Math.max(x1 - x0, y1 - y0) * 3;
     state.zoom = Math.min(Math.max(Math.min(area.width, area.height) / (side * fit), 1), config.maxZoom);
@@ -281,13 +295,101 @@ function createViewer(root) {
     new ResizeObserver(redraw).observe(box);
   }
 
-  function update(data, setStateValue) {
+  function element(tag, text, testid) {
+    const node = document.createElement(tag);
+    if (text !== undefined) node.textContent = text;
+    if (testid) node.setAttribute("data-testid", testid);
+    return node;
+  }
+
+  function group(name) {
+    const g = element("span");
+    g.className = "group";
+    if (name) { const n = element("span", name); n.className = "name"; g.appendChild(n); }
+    controlsBox.appendChild(g);
+    return g;
+  }
+
+  function toggle(where, label, testid, isOn, onClick) {
+    const b = element("button", label, testid);
+    b.type = "button";
+    b.isOn = isOn;
+    b.onclick = () => { onClick(); sendChosen(); };
+    where.appendChild(b);
+    return b;
+  }
+
+  function showChosen() {
+    controlsBox.querySelectorAll("button").forEach((b) => b.setAttribute("aria-pressed", String(b.isOn())));
+    controlsBox.querySelectorAll("select").forEach((s) => { s.value = String(s.current()); });
+  }
+
+  function sendChosen() {
+    showChosen();
+    if (sendControls) sendControls("controls", Object.assign({}, chosen, { layers: chosen.layers.slice() }));
+  }
+
+  // Drawn again only when the page sends other controls: a reader's change stays shown
+  // until the page answers it.
+  function buildControls() {
+    const c = config.controls || null;
+    const signature = JSON.stringify(c);
+    if (signature === controlsSignature) return;
+    controlsSignature = signature;
+    controlsBox.replaceChildren();
+    if (!c) return;
+    const t = c.text;
+    chosen = { turn: c.turn, layers: c.shownLayers.slice(), highlight: c.highlight, zoom: c.zoom };
+    if (c.turnCount === 1) {
+      group(t.turn_one);
+    } else if (c.turnCount > 1) {
+      const g = group(t.turn);
+      if (c.turnCount <= 12) {
+        for (let n = 1; n <= c.turnCount; n++) {
+          toggle(g, String(n), "viewer-turn-" + n, () => chosen.turn === n, () => { chosen.turn = n; });
+        }
+      } else {
+        const s = element("select", undefined, "viewer-turn");
+        s.setAttribute("aria-label", t.turn);
+        for (let n = 1; n <= c.turnCount; n++) s.appendChild(new Option(String(n), String(n)));
+        s.current = () => chosen.turn;
+        s.onchange = () => { chosen.turn = Number(s.value); sendChosen(); };
+        g.appendChild(s);
+      }
+    }
+    const layers = group(t.layers);
+    for (const [value, label] of c.layers) {
+      toggle(layers, label, "viewer-layer-" + value, () => chosen.layers.includes(value), () => {
+        chosen.layers = chosen.layers.includes(value)
+          ? chosen.layers.filter((v) => v !== value)
+          : c.layers.map(([v]) => v).filter((v) => v === value || chosen.layers.includes(v));
+      });
+    }
+    const anchor = element("label");
+    anchor.className = "group";
+    const name = element("span", t.anchor);
+    name.className = "name";
+    const pick = element("select", undefined, "viewer-anchor");
+    for (const [value, label] of c.anchors) pick.appendChild(new Option(label, value));
+    pick.current = () => chosen.highlight;
+    pick.onchange = () => { chosen.highlight = pick.value; sendChosen(); };
+    anchor.append(name, pick);
+    controlsBox.appendChild(anchor);
+    const zoom = toggle(group(), t.zoom, "viewer-zoom-anchor", () => chosen.zoom, () => { chosen.zoom = !chosen.zoom; });
+    zoom.title = t.zoom_help;
+    zoom.disabled = !c.canZoom;
+    showChosen();
+  }
+
+  function update(data, setStateValue, setTriggerValue) {
     const first = config === null;
     config = data;
     askFull = setStateValue || null;
+    sendControls = setTriggerValue || null;
     if (config.full) askedFull = false;
     if (first || config.imageKey !== imageKey) state = loadState();
     build();
+    buildControls();
     focusView();
     if (config.imageKey === imageKey) { redraw(); return; }
     imageKey = config.imageKey;
