@@ -50,6 +50,7 @@ class SessionKey(StrEnum):
     LAYERS = "case_layers"
     HIGHLIGHT = "case_highlight"
     ZOOM = "case_zoom"
+    CONTROLS_SEEN = "case_controls_seen"
     DETAIL_SECTION = "case_detail_section"
     BOX_LABEL = "case_box_label"
     ASK_ABOUT_BOX = "case_ask_about_box"

@@ -181,10 +181,13 @@ def overlay_controls(
     highlight: str,
     zoom: bool,
     can_zoom: bool,
+    seen: int = 0,
 ) -> dict[str, Any]:
     """The overlay controls the viewer draws under the film, with their words.
 
     ``layers`` and ``anchors`` are (value, words) pairs; the anchors' first is "none".
+    ``seen`` is the number of the reader's last change this run applied: the viewer keeps
+    the reader's later changes shown rather than the older values a run answers with.
     Drawn by the viewer, not as Streamlit widgets: in a new tab each Streamlit element is
     one more to render and lay out before the page is ready (docs/benchmarks.md).
     """
@@ -197,6 +200,7 @@ def overlay_controls(
         "highlight": highlight,
         "zoom": zoom,
         "canZoom": can_zoom,
+        "seen": seen,
         "text": {
             "turn": ctx.t("case.after_turn"),
             "turn_one": ctx.t("case.after_turn_one"),

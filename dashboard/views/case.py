@@ -421,6 +421,9 @@ def _apply_controls(sent: Mapping[str, Any]) -> None:
     zoom = sent.get("zoom")
     if isinstance(zoom, bool):
         state.put(SessionKey.ZOOM, True if zoom else None)
+    sent_number = sent.get("sent")
+    if isinstance(sent_number, int) and not isinstance(sent_number, bool):
+        state.put(SessionKey.CONTROLS_SEEN, sent_number)
 
 
 # --------------------------------------------------------------------------- overlay controls
@@ -650,6 +653,7 @@ with left:
                     highlight=highlight or "",
                     zoom=zoom,
                     can_zoom=focus is not None,
+                    seen=state.get(SessionKey.CONTROLS_SEEN, 0),
                 ),
                 on_controls=_apply_controls,
             )

@@ -754,6 +754,19 @@ def test_the_viewers_turn_and_layers_switch_the_overlay(app_env, demo_db):
     assert viewer_data(at)["controls"]["turn"] == 2
 
 
+def test_the_viewer_is_told_which_of_its_changes_a_run_applied(app_env, demo_db):
+    # The viewer numbers the changes it sends; a run reports the last it applied, so a
+    # run answering an older change does not undo the reader's later clicks (several
+    # layer toggles in a row) on screen.
+    at = open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)
+    assert viewer_data(at)["controls"]["seen"] == 0
+    viewer_controls(at, layers=["labels"], sent=3)
+    assert viewer_data(at)["controls"]["seen"] == 3
+    assert viewer_data(at)["controls"]["shownLayers"] == ["labels"]
+    at.run()  # a run with no change keeps the number
+    assert viewer_data(at)["controls"]["seen"] == 3
+
+
 def test_layers_and_turns_switch_the_overlay(app_env, demo_db):
     at = draw_mode(
         open_page(app_env(demo_db), "case", id=SEED_CASE, conversation=SEED_ZH)

@@ -43,6 +43,7 @@ function createViewer(root) {
   let sendControls = null; // sends the overlay controls to the page (a trigger)
   let controlsSignature = null;
   let chosen = null; // the overlay controls as shown: the page's, then the reader's changes
+  let sent = 0; // the number of the reader's changes sent, which a run reports back as "seen"
 
   const defaults = () => ({ center: 0.5, width: 1.0, zoom: 1.0, panX: 0, panY: 0, preset: "full" });
   const storeKey = () => "casebook-view-" + config.viewKey;
@@ -326,7 +327,8 @@ function createViewer(root) {
 
   function sendChosen() {
     showChosen();
-    if (sendControls) sendControls("controls", Object.assign({}, chosen, { layers: chosen.layers.slice() }));
+    sent += 1;
+    if (sendControls) sendControls("controls", Object.assign({}, chosen, { layers: chosen.layers.slice(), sent }));
   }
 
   // Drawn again only when the page sends other controls: a reader's change stays shown
@@ -339,7 +341,11 @@ function createViewer(root) {
     controlsBox.replaceChildren();
     if (!c) return;
     const t = c.text;
-    chosen = { turn: c.turn, layers: c.shownLayers.slice(), highlight: c.highlight, zoom: c.zoom };
+    // A run that answers an older change than the reader's last would undo the clicks
+    // after it (several layer toggles in a row): those stay until a run has seen them.
+    if (!chosen || (c.seen || 0) >= sent) {
+      chosen = { turn: c.turn, layers: c.shownLayers.slice(), highlight: c.highlight, zoom: c.zoom };
+    }
     if (c.turnCount === 1) {
       group(t.turn_one);
     } else if (c.turnCount > 1) {
