@@ -417,7 +417,7 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
-    earlier = None if state is None else _subject_before(state, previous)
+    earlier = () if state is None else _subject_before(state, previous)
     again = None if previous is None else _again(query, previous, phrases, earlier)
     if again is not None:
         return _sized_focal(again)
