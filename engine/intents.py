@@ -102,9 +102,11 @@ class Intent:
 
 
 # Words that look like pointing but point at nothing in particular: "Is there an
-# effusion?" (or "r there", "is ther") and "on this film" ask about the whole film.
+# effusion?" (or "r there", "is ther") and "on this film" ask about the whole film;
+# "no nodules there?", "any fluid there": there after a kind asked is the place just said.
 _NOT_POINTING = re.compile(
     r"\b(?:is|are|r|were|was|could|can|might|would|may|will) (?:there|ther|thr)\b"
+    r"|\b(?:no|any|some)(?: [a-z]+){1,2} there\b"
     r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b",
     re.IGNORECASE,
 )

@@ -98,7 +98,7 @@ _INSTRUCTION_SIMPLIFIED = str.maketrans(
 _NOT_ABOUT_THE_FILM = frozenset({IntentKind.OUT_OF_SCOPE, IntentKind.HELP})
 # What an open request must name to be about the film when an instruction stood beside it
 _FILM = re.compile(
-    r"片|影像|图像|图片|x光|肺|心|胸|纵隔|膈|肋|所见|病灶|异常|(?<![a-z])(?:film|x-?rays?"
+    r"片|影像|图像|图片|x光|肺|心|胸|纵隔|膈|肋|所见|(?:所有|全部|主要|阳性|异常|影像|其他|其余|这些|哪些|各)的?发现|病灶|异常|(?<![a-z])(?:film|x-?rays?"
     r"|cxr|image|scan|radiograph|study|lungs?|chest|heart|read|mediastin\w*|diaphragm|ribs?"
     r"|findings?|abnormal\w*|lesions?)(?![a-z])",
     re.IGNORECASE,

@@ -75,10 +75,11 @@ _ZH_ORDINAL = re.compile(
     rf"|(?<![\d第月])({_ZH_NUMBER})\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
 # "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
-# a bare "#2" is an anchor's name, but a number on the list is a position in it
+# a bare "#2" is an anchor's name, but a number on the list is a position in it; a full
+# stop after the number ends the sentence ("about number 2."), a digit after it is a decimal
 _EN_NUMBER = re.compile(
     r"(?<![a-z])(?:number|no\.?|finding|lesion|nodule|mass|opacity|item|entry)\s*#?\s?"
-    r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\d.a-z])"
+    r"([1-9]|10|one|two|three|four|five|six|seven|eight|nine|ten)(?![\da-z])(?!\.\d)"
     r"(?!\s*(?:mm|cm|o'?clock))"
     r"(?!\s+(?:at a time|by one|after (?:the )?other|after another))"  # a manner
     r"|#\s?([1-9]|10)(?=\s+(?:on|in|of|from) (?:the|that|this|your|my) list)"
@@ -93,6 +94,18 @@ _EN_ORDINAL = re.compile(
 )
 # "first time using this", "the second time": a time, not a position on the list
 _EN_TIME = re.compile(r"\s+times?\b")
+# "give me an overall read first and then list ...", "check the film first or not": first
+# as an adverb (before anything else), with no determiner before it and no noun after it;
+# "the one you listed first" is still the first on the list
+_EN_FIRST_ADVERB = re.compile(
+    r"(?<!\bthe )(?<!\bmy )(?<!\byour )(?<!\bthis )(?<!\bthat )(?<!\bits )(?<!'s )"
+    r"(?<!\bthe very )(?<!\band )(?<!\bor )(?<!\bthen )(?<!\bvs )(?<!\bnot )"
+    # a finding listed, named or shown first is the first on the list
+    r"(?<!listed )(?<!mentioned )(?<!named )(?<!said )(?<!gave )(?<!given )(?<!showed )"
+    r"(?<!shown )(?<!found )(?<!came )(?<!comes )(?<!reported )(?<!flagged )(?<!marked )"
+    r"(?<!detected )(?<!picked )(?<!appears )(?<!appeared )(?:first|frist)"
+    r"(?=\s*(?:$|[,.;:!?，。？]|(?:and|then|or|before|please|pls|thanks|thx)(?![a-z])))",
+)
 # "A二", "A 三": an anchor's number typed with a Chinese input method
 _ZH_ANCHOR = re.compile(
     rf"(?<![A-Za-z])A\s?({_ZH_NUMBER})(?![0-9一二两三四五六七八九十个处号])"
@@ -341,7 +354,8 @@ def _understand(
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
-    text = _without_introduction(_SPOKEN_MARK.sub(_mark, text))
+    text = _without_plans(_SPOKEN_MARK.sub(_mark, text), phrases)
+    text = _without_introduction(text)
     text = _without_background(text, phrases)
     text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
     text = phrases.speller.fix(text)
@@ -403,7 +417,8 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
-    again = None if previous is None else _again(query, previous, phrases)
+    earlier = () if state is None else _subject_before(state, previous)
+    again = None if previous is None else _again(query, previous, phrases, earlier)
     if again is not None:
         return _sized_focal(again)
     if previous is not None and (
@@ -462,6 +477,49 @@ _REQUESTER = re.compile(
     r"(?:想要|想|要|让我|叫我|请我|问)",
     re.IGNORECASE,
 )
+
+
+# What another clinician plans or cares about, stated before the question ("The respiratory
+# team wants to biopsy the most suspicious lesion; where is it?", "外科主任准备手术，结节在哪
+# 个叶"): why the question is asked, not a request for the plan's advice
+_PLAN = re.compile(
+    r"^\W*(?:the |our |my |an? )?(?:[a-z&/-]+ ){0,2}?"
+    r"(?:team|pulmonologist|surgeon|oncologist|physician|clinician|consultant|doctor|doc"
+    r"|registrar|reg|attending|gp|boss|chief|mdt)s?"
+    r"(?: (?:only|just|mainly|also|really|probably))?"
+    r" (?:wants?|wanted|plans?|planned|is planning|are planning|intends?|is going to"
+    r"|are going to|will|would like|cares?|cared|is considering|are considering"
+    r"|is thinking|are thinking|needs?|is interested|are interested)(?![a-z])"
+    r"|^\W*[\u4e00-\u9fff]{0,6}?(?:医生|大夫|主任|老师|专家|团队|外科|内科)"
+    r"(?:只|就|也)?(?:想|打算|准备|计划|要|关心|在意|考虑)",
+    re.IGNORECASE,
+)
+
+
+_ZH_ASKS = re.compile(r"哪|多少|几|吗|么|呢")
+
+
+def _without_plans(text: str, phrases: Phrases) -> str:
+    """The question with another clinician's stated plan read as its reason, not asked.
+
+    The plan's own advice words (biopsy, follow-up, 手术) are blanked in the plan clause
+    when a later clause asks about the film; asked itself ("the surgeon wants to operate,
+    should we?"), the asking clause keeps its own words and is refused as before.
+    """
+    clauses = _CLAUSE.findall(text)
+    if len(clauses) < 2:
+        return text
+    read = []
+    for i, clause in enumerate(clauses):
+        if (
+            _PLAN.search(clause)
+            and not _asks(clause, phrases)
+            and any(_asks(c, phrases) or _ZH_ASKS.search(c) for c in clauses[i + 1 :])
+        ):
+            for table in ("diagnosis", "intent_out_of_scope"):
+                clause = _without_cues(clause, table, phrases)
+        read.append(clause)
+    return "".join(read)
 
 
 def _without_introduction(text: str) -> str:
@@ -712,7 +770,19 @@ def _bound(text: str, previous: TurnRecord | None) -> SizeBound:
     return read_size_bound(_UNITLESS.sub(lambda m: f"{m.group(0)} {unit}", text))
 
 
-def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
+def _subject_before(
+    state: DialogueState, previous: TurnRecord | None
+) -> tuple[str, ...]:
+    """The anchors of the turn before the previous one ("A1多大", "A2多大", then "哪个更大")."""
+    records = [r for r in state.records if r.query.intent in _REPEATABLE]
+    if previous is None or len(records) < 2 or records[-1] is not previous:
+        return ()
+    return records[-2].query.anchors
+
+
+def _again(
+    q: Query, previous: TurnRecord, phrases: Phrases, earlier: tuple[str, ...] = ()
+) -> Query | None:
     """The previous question asked again in a way the general follow-up rules miss.
 
     "确定?" / "you sure?" (asked again), "不对 我说的是右边" / "left side looks clear to me"
@@ -724,7 +794,7 @@ def _again(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
         return None
     if _confirms(q, phrases):
         return _merge(previous, q)
-    compared = _compared_with_previous(q, previous, phrases)
+    compared = _compared_with_previous(q, previous, phrases, earlier)
     if compared is not None:
         return compared
     if _restates_place(q, previous, phrases):
@@ -881,11 +951,12 @@ _SAME = re.compile(r"(?<![a-z])same(?![a-z])|同样|一样", re.IGNORECASE)
 
 
 def _compared_with_previous(
-    q: Query, previous: TurnRecord, phrases: Phrases
+    q: Query, previous: TurnRecord, phrases: Phrases, earlier: tuple[str, ...] = ()
 ) -> Query | None:
     """Two anchors compared: "比A2大吗" / "compared to A1?" after a question about A1.
 
-    "哪个大些" after "A1和A3分别多大": the anchors just asked about, compared.
+    "哪个大些" after "A1和A3分别多大": the anchors just asked about, compared; "哪个更大"
+    after "A1多大" then "A2多大": the subjects of the last two questions, one each.
     """
     before = previous.query
     new = [a for a in q.anchors if a not in before.anchors]
@@ -899,6 +970,14 @@ def _compared_with_previous(
         anchors = (*before.anchors, *new)
     elif q.intent is IntentKind.COMPARE and not q.anchors and len(before.anchors) >= 2:
         anchors = before.anchors
+    elif (
+        q.intent is IntentKind.COMPARE
+        and not q.anchors
+        and len(before.anchors) == 1
+        and len(earlier) == 1
+        and earlier != before.anchors
+    ):
+        anchors = (*earlier, *before.anchors)
     else:
         return None
     attribute = q.attribute or before.attribute
@@ -1101,7 +1180,8 @@ _STATEMENT = re.compile(
     r")(?![a-z])"
     # what a side does not hold is stated as well ("右侧没啥，左侧有没有气胸", "right's
     # clear, what about the left")
-    r"|没(?:啥|什么|东西|事)|(?:挺|很|还)?干净|(?<![a-z])(?:clear|clean|nothing|unremarkable)(?![a-z])",
+    r"|没(?:啥|什么|东西|事|问题)|(?:挺|很|还)?(?:干净|正常)"
+    r"|(?<![a-z])(?:clear|clean|nothing|unremarkable|normal|fine|ok|okay)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -1118,12 +1198,17 @@ def _asked_after_premise(
     """
     other = phrases.cue("other_side").find(text)
     cut = text.lower().find(other) if other else _question_start(text)
+    if other and (cut <= 0 or not _states(_statement_of(text[:cut]), phrases)):
+        # the statement may follow the question ("对侧有没有？右上肺野有个结节")
+        after = _stated_after(text, mentions, phrases)
+        if after is not None:
+            return after, text[max(cut, 0) :]
     if cut <= 0:
         return None, ""
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
     said = _statement_of(premise)
-    if not _states(said, phrases) or phrases.cue("yes_no").find(said):
+    if not _states(said, phrases) or phrases.cue("yes_no").find(_seen_said(said)):
         return None, question
     if re.search(r"[?？]", premise):
         return None, question  # "左侧 pneumothorax 有没有? 右侧呢": asked, not stated
@@ -1135,6 +1220,28 @@ def _asked_after_premise(
         return _opposite(stated[0]), question
     asked = _sides_in(question, [m for m in mentions if m.start >= cut], phrases)
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
+
+
+# "左侧可见少量积液": 可见 before what is seen states it; 可见吗 / 是否可见 still ask
+_SEEN = re.compile(r"(?<![否不])可见(?=[^吗么?？\s])")
+
+
+def _seen_said(said: str) -> str:
+    return _SEEN.sub("见", said)
+
+
+def _stated_after(
+    text: str, mentions: list[AnatomyMention], phrases: Phrases
+) -> str | None:
+    """The other side of a statement made after the question ("对侧有没有？右上肺野有个结节")."""
+    marks = [m.end() for m in re.finditer(r"[?？]", _TRAILING.sub("", text))]
+    if not marks:
+        return None
+    said = text[marks[-1] :]
+    if not _states(said, phrases) or phrases.cue("yes_no").find(_seen_said(said)):
+        return None
+    stated = _sides_in(said, [m for m in mentions if m.start >= marks[-1]], phrases)
+    return _opposite(stated[0]) if len(stated) == 1 else None
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
@@ -1403,6 +1510,8 @@ def _ordinals(text: str) -> tuple[int, ...]:
         found.append((m.start(), 1 if m.group(2) else _number(digit)))
     for m in _EN_ORDINAL.finditer(text.lower()):
         if _EN_TIME.match(text.lower(), m.end()) or taken(m.start()):
+            continue
+        if m.start() > 0 and _EN_FIRST_ADVERB.match(text.lower(), m.start()):
             continue
         word = m.group(1)
         found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
@@ -2248,6 +2357,11 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
         return place
     if q.lobe is not None:
         return {**place, "lobe": q.lobe, "side": q.side, "zone": None, "band": None}
+    lobe = _lobe_of_side(q, before, mirror)
+    if lobe is not None:
+        # "下叶呢" after "左肺上叶有没有肿块": a lobe said without its side is on the side
+        # asked before
+        return {**place, "lobe": lobe, "zone": None, "band": None}
     if q.side is not None and _about_a_hilum(before, q):
         return {**place, "hilum": q.side}  # "那左边的呢" after "离右肺门多远"
     if q.side is not None:
@@ -2264,6 +2378,25 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     if q.hilum is not None:
         place["hilum"] = q.hilum
     return place
+
+
+_LOBE_LEVEL = re.compile(
+    r"([上中下])叶|(?<![a-z])(upper|middle|lower)\s+lobe", re.IGNORECASE
+)
+_LEVEL_WORD = {"上": "upper", "中": "middle", "下": "lower"}
+
+
+def _lobe_of_side(q: Query, before: Query, mirror: dict[str, str]) -> str | None:
+    """The lobe a level names ("下叶", "the lower lobe") on the side asked before."""
+    if q.side is not None or q.other_side:
+        return None
+    m = _LOBE_LEVEL.search(q.text)
+    side = before.side or (before.lobe or "").partition("_")[0]
+    if m is None or side not in ("right", "left"):
+        return None
+    level = _LEVEL_WORD.get(m.group(1) or "", (m.group(2) or "").lower())
+    lobe = f"{side}_{level}_lobe"
+    return lobe if lobe in mirror else None
 
 
 def _about_a_hilum(before: Query, q: Query) -> bool:
