@@ -35,6 +35,7 @@ HELDOUTS = (
     HERE / "heldout11.jsonl",
     HERE / "heldout12.jsonl",
     HERE / "heldout13.jsonl",
+    HERE / "heldout14.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
