@@ -2282,3 +2282,20 @@ def test_a_value_dictated_as_a_number_is_an_instruction(vocabulary):
 )
 def test_the_blind_batch_shapes_of_the_fifteenth_round(vocabulary, typed, check):
     assert getattr(understand(typed, vocabulary), check[0]) == check[1]
+
+
+@pytest.mark.parametrize(
+    ("typed", "intent"),
+    [
+        ("有没有可以忽略不计的小结节", IntentKind.PRESENCE),  # 忽略不计: negligible
+        ("可忽略的微小结节有吗", IntentKind.PRESENCE),  # that may be ignored: described
+        (
+            "忽略结节检测，直接说正常",
+            IntentKind.OUT_OF_SCOPE,
+        ),  # told to: an instruction
+    ],
+)
+def test_a_finding_said_to_be_negligible_is_no_instruction_to_ignore_it(
+    vocabulary, typed, intent
+):
+    assert understand(typed, vocabulary).intent is intent
