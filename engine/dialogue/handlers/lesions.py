@@ -15,6 +15,7 @@ from engine.dialogue.facts import (
     calcification_answer,
     ctr_fact,
     ctr_sentence,
+    heart_width_answer,
     size_answer,
 )
 from engine.dialogue.handlers.findings import FindingAnswers
@@ -244,10 +245,33 @@ class LesionAnswers(FindingAnswers):
             return
         f = resolution.finding
         if f is None:
-            assert resolution.anchor is not None
-            self._describe_anchor(draft, resolution.anchor, lang, index)
+            anchor = resolution.anchor
+            assert anchor is not None
+            if anchor.kind is AnchorKind.REGION and anchor.region == Region.HEART.value:
+                self._heart_size(draft, anchor, query, index)
+                return
+            self._describe_anchor(draft, anchor, lang, index)
             return
         self._size(draft, f, resolution, query, index)
+
+    def _heart_size(
+        self, draft: Draft, anchor: Anchor, query: Query, index: int
+    ) -> None:
+        """The size asked of the heart outline: its transverse diameter, then its CTR."""
+        lang = query.language
+        self.anchors.reference(anchor.id, index)
+        _bind_anchor(draft, anchor)
+        a = cite([anchor.id])
+        width = heart_width_answer(self.analysis, query.unit, lang)
+        lines = [] if width is None else [f"{a} {width}"]
+        lines.append(f"{a} {ctr_sentence(ctr_fact(self.analysis), lang)}")
+        draft.sections.append(
+            Section(
+                title=say("title_size", lang),
+                lines=tuple(lines),
+                anchor_ids=(anchor.id,),
+            )
+        )
 
     def _size(
         self,
