@@ -6,8 +6,10 @@ anatomy map, the measurements and the dialogue are tested against exact ground t
 
 from __future__ import annotations
 
+import csv
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -209,4 +211,24 @@ def seed_analysis(phantom: Phantom) -> ImageAnalysis:
     x, y, r = phantom.nodules[0]
     return analyse(
         phantom, [Candidate((x, y), r, 0.92), Candidate((760, 330), 12, 0.2)]
+    )
+
+
+def shared_rows(shared_data: Path) -> list[dict[str, str]]:
+    """The rows of ``../shared/data/cxr/manifest.csv``."""
+    manifest = shared_data / "cxr" / "manifest.csv"
+    return list(csv.DictReader(manifest.open(encoding="utf-8")))
+
+
+def shared_radiograph(shared_data: Path, row: dict[str, str], key: str) -> Radiograph:
+    """A film of the shared set as a reader imports it: PA, with its pixel spacing."""
+    pixels = cv2.imread(str(shared_data / "cxr" / row["file"]), cv2.IMREAD_GRAYSCALE)
+    spacing = float(row["pixel_spacing_mm"])
+    return Radiograph(
+        pixels=pixels.astype(np.float32) / 255,
+        calibration=Calibration(
+            row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER
+        ),
+        key=f"{key}-{row['case_id']}",
+        view_position="PA",
     )

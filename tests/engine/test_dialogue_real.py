@@ -12,10 +12,6 @@ and the three must say the same thing.
 
 from __future__ import annotations
 
-import csv
-
-import cv2
-import numpy as np
 import pytest
 
 from engine.analysis import Analyzer, ImageAnalysis, default_analyzer
@@ -29,9 +25,10 @@ from engine.dialogue.facts import (
     ctr_sentence,
 )
 from engine.findings import Finding, FindingKind
-from engine.model import Calibration, CalibrationSource, Radiograph
 from kernel import Language
 from ontology import MatchStatus
+
+from .conftest import shared_radiograph, shared_rows
 
 pytestmark = pytest.mark.shared
 FILMS = 10  # the first JSRT films of the development split, nodules and normals
@@ -40,26 +37,14 @@ FILMS = 10  # the first JSRT films of the development split, nodules and normals
 @pytest.fixture(scope="module")
 def analyses(shared_data) -> list[tuple[str, ImageAnalysis]]:
     analyzer: Analyzer = default_analyzer()
-    rows = list(
-        csv.DictReader((shared_data / "cxr" / "manifest.csv").open(encoding="utf-8"))
-    )
-    jsrt = [r for r in rows if r["dataset"] == "JSRT"][:FILMS]
-    out = []
-    for row in jsrt:
-        pixels = cv2.imread(
-            str(shared_data / "cxr" / row["file"]), cv2.IMREAD_GRAYSCALE
+    jsrt = [r for r in shared_rows(shared_data) if r["dataset"] == "JSRT"][:FILMS]
+    return [
+        (
+            row["case_id"],
+            analyzer.analyze(shared_radiograph(shared_data, row, key="dialogue-real")),
         )
-        spacing = float(row["pixel_spacing_mm"])
-        radiograph = Radiograph(
-            pixels=pixels.astype(np.float32) / 255,
-            calibration=Calibration(
-                row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER
-            ),
-            key=f"dialogue-real-{row['case_id']}",
-            view_position="PA",
-        )
-        out.append((row["case_id"], analyzer.analyze(radiograph)))
-    return out
+        for row in jsrt
+    ]
 
 
 def _bound(turn, conversation) -> list[Finding]:

@@ -6,37 +6,25 @@ is the one the CTR divides by the thorax's, so the size and the CTR read one mea
 
 from __future__ import annotations
 
-import csv
 import re
 
-import cv2
-import numpy as np
 import pytest
 
 from engine.analysis import ImageAnalysis, default_analyzer
 from engine.dialogue import Conversation
 from engine.dialogue.facts import ctr_fact, ctr_sentence
 from engine.intents import IntentKind
-from engine.model import Calibration, CalibrationSource, Radiograph
 from kernel import Language
+
+from .conftest import shared_radiograph, shared_rows
 
 
 @pytest.fixture(scope="module")
 def film(shared_data) -> ImageAnalysis:
     """The first JSRT film of the shared set, with its pixel spacing."""
-    rows = csv.DictReader((shared_data / "cxr" / "manifest.csv").open(encoding="utf-8"))
-    row = next(r for r in rows if r["dataset"] == "JSRT")
-    pixels = cv2.imread(str(shared_data / "cxr" / row["file"]), cv2.IMREAD_GRAYSCALE)
-    spacing = float(row["pixel_spacing_mm"])
+    row = next(r for r in shared_rows(shared_data) if r["dataset"] == "JSRT")
     return default_analyzer().analyze(
-        Radiograph(
-            pixels=pixels.astype(np.float32) / 255,
-            calibration=Calibration(
-                row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER
-            ),
-            key=f"heart-size-{row['case_id']}",
-            view_position="PA",
-        )
+        shared_radiograph(shared_data, row, key="heart-size")
     )
 
 

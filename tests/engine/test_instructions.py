@@ -9,12 +9,9 @@ instruction was not followed; the turn records it; a model backend never reads i
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Callable
 
-import cv2
-import numpy as np
 import pytest
 
 from engine.analysis import default_analyzer
@@ -26,10 +23,9 @@ from engine.dialogue.instructions import split_instruction
 from engine.dialogue.query import understand
 from engine.findings import Candidate
 from engine.intents import IntentKind
-from engine.model import Calibration, CalibrationSource, Radiograph
 from ontology import load_vocabulary
 
-from .conftest import analyse, make_phantom
+from .conftest import analyse, make_phantom, shared_radiograph, shared_rows
 
 NOTE_EN = "The instruction in the question was not followed"
 NOTE_ZH = "问题中要求改变回答的指令未被执行"
@@ -325,19 +321,13 @@ def test_a_pure_injection_is_still_refused_in_a_conversation(one_nodule, text):
 @pytest.fixture(scope="module")
 def nodule_film(shared_data):
     """The first JSRT nodule film of the shared set, analysed as a reader would see it."""
-    rows = csv.DictReader((shared_data / "cxr" / "manifest.csv").open(encoding="utf-8"))
-    row = next(r for r in rows if r["dataset"] == "JSRT" and "LN" in r["case_id"])
-    pixels = cv2.imread(str(shared_data / "cxr" / row["file"]), cv2.IMREAD_GRAYSCALE)
-    spacing = float(row["pixel_spacing_mm"])
+    row = next(
+        r
+        for r in shared_rows(shared_data)
+        if r["dataset"] == "JSRT" and "LN" in r["case_id"]
+    )
     return default_analyzer().analyze(
-        Radiograph(
-            pixels=pixels.astype(np.float32) / 255,
-            calibration=Calibration(
-                row_mm=spacing, col_mm=spacing, source=CalibrationSource.USER
-            ),
-            key=f"instruction-real-{row['case_id']}",
-            view_position="PA",
-        )
+        shared_radiograph(shared_data, row, key="instruction-real")
     )
 
 
