@@ -33,7 +33,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -321,10 +321,14 @@ class Ranker:
     scale: Floats
     weights: Floats
     bias: float
+    # Columns of the inputs it reads (a ranker fitted on some of RANKER_FEATURES);
+    # None: all of them.
+    columns: tuple[int, ...] | None = None
 
     def logit(self, inputs: Floats) -> Floats:
+        chosen = inputs if self.columns is None else inputs[:, list(self.columns)]
         return np.asarray(
-            ((inputs - self.mean) / self.scale) @ self.weights + self.bias, np.float64
+            ((chosen - self.mean) / self.scale) @ self.weights + self.bias, np.float64
         )
 
 
@@ -403,15 +407,23 @@ def fit_isotonic(
 
 
 def fit_ranker(
-    records: list[FilmRecord], *, folds: int = 4, seed: int = 7
+    records: list[FilmRecord],
+    *,
+    folds: int = 4,
+    seed: int = 7,
+    features: Sequence[str] | None = None,
 ) -> tuple[Ranker, Floats, Floats]:
     """Ranker on all ``records`` plus an isotonic calibration of its out-of-fold logit.
 
     The calibration is fitted on logits from inner folds (models that did not see the
-    film), since in-sample logits are a little overconfident.
+    film), since in-sample logits are a little overconfident. ``features`` picks some
+    of :data:`RANKER_FEATURES` (default: all).
     """
+    columns = tuple(RANKER_FEATURES.index(n) for n in features or RANKER_FEATURES)
     inputs, labels, sites = _stack(records)
-    ranker = fit_logistic(inputs[sites], labels[sites])
+    ranker = replace(
+        fit_logistic(inputs[sites][:, list(columns)], labels[sites]), columns=columns
+    )
     rng = np.random.default_rng(seed)
     inner = rng.permutation(len(records)) % folds
     oof: list[Floats] = []
@@ -420,7 +432,9 @@ def fit_ranker(
         train = [r for r, g in zip(records, inner, strict=True) if g != f]
         held = [r for r, g in zip(records, inner, strict=True) if g == f]
         x, y, keep = _stack(train)
-        model = fit_logistic(x[keep], y[keep])
+        model = replace(
+            fit_logistic(x[keep][:, list(columns)], y[keep]), columns=columns
+        )
         hx, hy, hkeep = _stack(held)
         oof.append(model.logit(hx[hkeep]))
         oof_labels.append(hy[hkeep])
@@ -477,7 +491,9 @@ class SiteSplitRanker:
         return np.asarray(np.where(new, platt, probability), np.float64)
 
 
-def fit_site_split(records: list[FilmRecord]) -> SiteSplitRanker:
+def fit_site_split(
+    records: list[FilmRecord], features: Sequence[str] | None = None
+) -> SiteSplitRanker:
     """Fit the ranker on the earlier sites and calibrate the new sites apart.
 
     The ranker and its isotonic map see only candidates at the earlier lung sites, so
@@ -485,7 +501,9 @@ def fit_site_split(records: list[FilmRecord]) -> SiteSplitRanker:
     (retrocardiac, below the dome) get a Platt map of the same logit fitted on their
     own hits, since their base rate differs. Records need thorax-site labels.
     """
-    ranker, iso_x, iso_y = fit_ranker([earlier_sites(r) for r in records])
+    ranker, iso_x, iso_y = fit_ranker(
+        [earlier_sites(r) for r in records], features=features
+    )
     logits = [ranker.logit(r.inputs) for r in records]
     new = [new_lung_sites(r.site, r.inputs) for r in records]
     x = np.concatenate([lg[n] for lg, n in zip(logits, new, strict=True)])
@@ -783,7 +801,9 @@ def ranker_card(
     body = {
         "name": RANKER_NAME,
         "task": "rank and calibrate the nodule candidates of engine/nodules.py",
-        "features": list(RANKER_FEATURES),
+        "features": [RANKER_FEATURES[i] for i in ranker.columns]
+        if ranker.columns is not None
+        else list(RANKER_FEATURES),
         "model": {
             "kind": "logistic regression on standardised features",
             "mean": [round(float(v), 6) for v in ranker.mean],
@@ -890,6 +910,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="size by the log-space fit (records need size features)",
     )
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        choices=RANKER_FEATURES,
+        default=None,
+        metavar="NAME",
+        help="the ranker's inputs (default: all of engine.nodules.RANKER_FEATURES)",
+    )
     args = parser.parse_args(argv)
     started = time.process_time()
     files = (
@@ -900,9 +928,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in files:
         digest.update(path.read_bytes())
     if args.separate_new_sites:
-        split = fit_site_split(records)
+        split = fit_site_split(records, args.features)
     else:
-        fitted, knots_x, knots_y = fit_ranker(records)
+        fitted, knots_x, knots_y = fit_ranker(records, features=args.features)
         split = SiteSplitRanker(
             ranker=fitted, iso_x=knots_x, iso_y=knots_y, new_sites=None
         )
