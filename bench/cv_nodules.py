@@ -192,6 +192,7 @@ def evaluate_fold(
     separate_new_sites: bool = False,
     descriptors: dict[str, np.ndarray] | None = None,
     features: Sequence[str] | None = None,
+    listwise: bool = False,
 ) -> tuple[list[np.ndarray], FoldFit]:
     """Scores of the held-out films and what the fold fitted on its training films.
 
@@ -213,9 +214,9 @@ def evaluate_fold(
             area_scale=math.nan,
         )
     if separate_new_sites:
-        split = fit_site_split(train, features)
+        split = fit_site_split(train, features, listwise)
     else:
-        ranker, iso_x, iso_y = fit_ranker(train, features=features)
+        ranker, iso_x, iso_y = fit_ranker(train, features=features, listwise=listwise)
         split = SiteSplitRanker(ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=None)
     train_scores = [split.scores(r) for r in train]
     threshold = choose_threshold(train, train_scores, REPORT_FP_PER_NORMAL)
@@ -560,6 +561,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.separate_new_sites,
             descriptors,
             features=args.ranker_features,
+            listwise=args.listwise,
         )
         ordered.extend(held)
         scores.extend(held_scores)
@@ -701,6 +703,12 @@ def main(argv: list[str] | None = None) -> int:
         metavar="NAME",
         help="the ranker's inputs (default: all of engine.nodules.RANKER_FEATURES), "
         "so a feature is compared with and without on the same records",
+    )
+    parser.add_argument(
+        "--listwise",
+        action="store_true",
+        help="fit the ranker with the within-film softmax loss added "
+        "(nodule_ranker.fit_listwise_logistic)",
     )
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument(

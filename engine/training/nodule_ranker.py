@@ -372,6 +372,56 @@ def fit_logistic(
     return Ranker(mean=mean, scale=scale, weights=w[:-1], bias=float(w[-1]))
 
 
+def fit_listwise_logistic(
+    inputs: Floats,
+    labels: npt.NDArray[np.bool_],
+    films: npt.NDArray[np.int64],
+    l2: float = 1.0,
+) -> Ranker:
+    """Logistic regression whose loss also asks each nodule film's hit to come first.
+
+    The loss is the pointwise log-loss of :func:`fit_logistic` plus, for every film
+    with a hit, minus the log of the softmax share of its hit candidates among all its
+    candidates (the conditional logit of a choice within the film), the two means
+    weighed equally. The top-1 hit rate is a within-film ranking, which the pointwise
+    loss only reaches through the base rate of all candidates. ``films`` numbers each
+    row's film; rows of one film are contiguous.
+    """
+    from scipy.optimize import minimize
+
+    mean = inputs.mean(axis=0)
+    scale = inputs.std(axis=0) + 1e-6
+    x = (inputs - mean) / scale
+    y = labels.astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, films[1:] != films[:-1]])
+    bounds = list(zip(starts, np.r_[starts[1:], len(films)], strict=True))
+    chosen = [(a, b) for a, b in bounds if y[a:b].any()]
+    weight = len(x) / max(len(chosen), 1)
+
+    def loss(v: Floats) -> tuple[float, Floats]:
+        z = x @ v[:-1] + v[-1]
+        total = float((np.logaddexp(0, z) - y * z).sum())
+        dz = 1 / (1 + np.exp(-np.clip(z, -30, 30))) - y
+        for a, b in chosen:
+            zf, hit = z[a:b], y[a:b] > 0
+            top = zf.max()
+            every = np.exp(zf - top)
+            hits = every * hit
+            total += weight * float(np.log(every.sum()) - np.log(hits.sum()))
+            dz[a:b] += weight * (every / every.sum() - hits / hits.sum())
+        w = v[:-1]
+        total += 0.5 * l2 * float(w @ w)
+        grad = np.r_[x.T @ dz + l2 * w, dz.sum()]
+        return total, grad
+
+    start = np.zeros(x.shape[1] + 1)
+    start[-1] = math.log((y.mean() + 1e-6) / (1 - y.mean() + 1e-6))
+    fitted = minimize(loss, start, jac=True, method="L-BFGS-B")
+    return Ranker(
+        mean=mean, scale=scale, weights=fitted.x[:-1], bias=float(fitted.x[-1])
+    )
+
+
 def fit_isotonic(
     scores: Floats, labels: npt.NDArray[np.bool_], min_count: int = 30
 ) -> tuple[Floats, Floats]:
@@ -412,18 +462,28 @@ def fit_ranker(
     folds: int = 4,
     seed: int = 7,
     features: Sequence[str] | None = None,
+    listwise: bool = False,
 ) -> tuple[Ranker, Floats, Floats]:
     """Ranker on all ``records`` plus an isotonic calibration of its out-of-fold logit.
 
     The calibration is fitted on logits from inner folds (models that did not see the
     film), since in-sample logits are a little overconfident. ``features`` picks some
-    of :data:`RANKER_FEATURES` (default: all).
+    of :data:`RANKER_FEATURES` (default: all); ``listwise`` fits
+    :func:`fit_listwise_logistic` instead of :func:`fit_logistic`.
     """
     columns = tuple(RANKER_FEATURES.index(n) for n in features or RANKER_FEATURES)
-    inputs, labels, sites = _stack(records)
-    ranker = replace(
-        fit_logistic(inputs[sites][:, list(columns)], labels[sites]), columns=columns
-    )
+
+    def fit(chosen: list[FilmRecord]) -> Ranker:
+        inputs, labels, sites = _stack(chosen)
+        x, y = inputs[sites][:, list(columns)], labels[sites]
+        if listwise:
+            films = np.repeat(np.arange(len(chosen)), [len(r.hit) for r in chosen])
+            model = fit_listwise_logistic(x, y, films[sites])
+        else:
+            model = fit_logistic(x, y)
+        return replace(model, columns=columns)
+
+    ranker = fit(records)
     rng = np.random.default_rng(seed)
     inner = rng.permutation(len(records)) % folds
     oof: list[Floats] = []
@@ -431,10 +491,7 @@ def fit_ranker(
     for f in range(folds):
         train = [r for r, g in zip(records, inner, strict=True) if g != f]
         held = [r for r, g in zip(records, inner, strict=True) if g == f]
-        x, y, keep = _stack(train)
-        model = replace(
-            fit_logistic(x[keep][:, list(columns)], y[keep]), columns=columns
-        )
+        model = fit(train)
         hx, hy, hkeep = _stack(held)
         oof.append(model.logit(hx[hkeep]))
         oof_labels.append(hy[hkeep])
@@ -492,7 +549,9 @@ class SiteSplitRanker:
 
 
 def fit_site_split(
-    records: list[FilmRecord], features: Sequence[str] | None = None
+    records: list[FilmRecord],
+    features: Sequence[str] | None = None,
+    listwise: bool = False,
 ) -> SiteSplitRanker:
     """Fit the ranker on the earlier sites and calibrate the new sites apart.
 
@@ -502,7 +561,7 @@ def fit_site_split(
     own hits, since their base rate differs. Records need thorax-site labels.
     """
     ranker, iso_x, iso_y = fit_ranker(
-        [earlier_sites(r) for r in records], features=features
+        [earlier_sites(r) for r in records], features=features, listwise=listwise
     )
     logits = [ranker.logit(r.inputs) for r in records]
     new = [new_lung_sites(r.site, r.inputs) for r in records]

@@ -860,3 +860,38 @@ def test_a_blob_repeated_across_the_midline_scores_low_on_contralateral_contrast
     for x, y in pair:
         assert abs(at(x, y)) < 0.2
     assert np.all((contrast >= -1) & (contrast <= 1))
+
+
+def test_the_listwise_ranker_puts_each_films_hit_first_where_the_pointwise_one_does_not():
+    """Feature 0 orders the candidates within a nodule film (its hit is the film's
+    highest); feature 1 tells nodule films from normal ones but, per candidate, is
+    noise. The pointwise loss leans on feature 1 (it predicts a hit across films) and
+    so scrambles the order within films; the within-film loss does not."""
+    from engine.training.nodule_ranker import fit_listwise_logistic, fit_logistic
+
+    rng = np.random.default_rng(0)
+    rows, labels, films = [], [], []
+    for film in range(100):
+        nodule_film = film % 2 == 0
+        x0 = rng.normal(0, 1, 30)
+        x1 = 2.0 * nodule_film + rng.normal(0, 1.5, 30)
+        hit = np.zeros(30, bool)
+        if nodule_film:
+            hit[int(np.argmax(x0))] = True
+        rows.append(np.column_stack([x0, x1]))
+        labels.append(hit)
+        films.append(np.full(30, film))
+    x, y, f = np.concatenate(rows), np.concatenate(labels), np.concatenate(films)
+
+    def top1(model) -> float:
+        z = model.logit(x)
+        nodule_films = range(0, 100, 2)
+        return float(
+            np.mean([labels[g][int(np.argmax(z[f == g]))] for g in nodule_films])
+        )
+
+    listwise = fit_listwise_logistic(x, y, f)
+    assert top1(listwise) >= 0.95
+    assert top1(fit_logistic(x, y)) < 0.85
+    w = listwise.weights / listwise.scale
+    assert w[0] > 10 * abs(w[1])
