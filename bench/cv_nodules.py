@@ -40,7 +40,7 @@ import math
 import platform
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -56,7 +56,11 @@ from engine.evaluation import (  # noqa: E402
     reliability_table,
 )
 from engine.findings import SizeCorrection, SizeMeasure  # noqa: E402
-from engine.nodules import CandidateParams, load_nodule_classifier_spec  # noqa: E402
+from engine.nodules import (  # noqa: E402
+    RANKER_FEATURES,
+    CandidateParams,
+    load_nodule_classifier_spec,
+)
 from engine.training.lesion_size import (  # noqa: E402
     LearnedSize,
     build_descriptors,
@@ -187,12 +191,15 @@ def evaluate_fold(
     baseline: bool,
     separate_new_sites: bool = False,
     descriptors: dict[str, np.ndarray] | None = None,
+    features: Sequence[str] | None = None,
+    listwise: bool = False,
 ) -> tuple[list[np.ndarray], FoldFit]:
     """Scores of the held-out films and what the fold fitted on its training films.
 
     With ``separate_new_sites`` the ranker is fitted on the earlier lung sites and the
     retrocardiac and below-dome candidates get their own Platt map
-    (``nodule_ranker.fit_site_split``).
+    (``nodule_ranker.fit_site_split``). ``features`` are the ranker's inputs (default:
+    every one of ``RANKER_FEATURES``).
     """
     if baseline:
         return [r.shipped for r in held], FoldFit(
@@ -207,9 +214,9 @@ def evaluate_fold(
             area_scale=math.nan,
         )
     if separate_new_sites:
-        split = fit_site_split(train)
+        split = fit_site_split(train, features, listwise)
     else:
-        ranker, iso_x, iso_y = fit_ranker(train)
+        ranker, iso_x, iso_y = fit_ranker(train, features=features, listwise=listwise)
         split = SiteSplitRanker(ranker=ranker, iso_x=iso_x, iso_y=iso_y, new_sites=None)
     train_scores = [split.scores(r) for r in train]
     threshold = choose_threshold(train, train_scores, REPORT_FP_PER_NORMAL)
@@ -548,7 +555,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         train = [r for r in records if folds[r.case_id] != f]
         held = [r for r in records if folds[r.case_id] == f]
         held_scores, fit = evaluate_fold(
-            train, held, args.baseline, args.separate_new_sites, descriptors
+            train,
+            held,
+            args.baseline,
+            args.separate_new_sites,
+            descriptors,
+            features=args.ranker_features,
+            listwise=args.listwise,
         )
         ordered.extend(held)
         scores.extend(held_scores)
@@ -681,6 +694,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="with --thorax-sites: fit the ranker on the earlier lung sites and "
         "calibrate retrocardiac and below-dome candidates apart",
+    )
+    parser.add_argument(
+        "--ranker-features",
+        nargs="+",
+        choices=RANKER_FEATURES,
+        default=None,
+        metavar="NAME",
+        help="the ranker's inputs (default: all of engine.nodules.RANKER_FEATURES), "
+        "so a feature is compared with and without on the same records",
+    )
+    parser.add_argument(
+        "--listwise",
+        action="store_true",
+        help="fit the ranker with the within-film softmax loss added "
+        "(nodule_ranker.fit_listwise_logistic)",
     )
     parser.add_argument("--cache", type=Path, default=None)
     parser.add_argument(

@@ -511,6 +511,7 @@ class WorkCandidate:
     x: int
     y: int
     features: BlobFeatures
+    scale: int = 0  # index into the blob field's scales where the peak lies
 
 
 def _blob_stack(
@@ -664,10 +665,49 @@ def find_blob_candidates(
         if taken[y, x]:
             continue
         cv2.circle(taken, (x, y), max(1, math.ceil(min_dist) - 1), 1, thickness=-1)
-        kept.append(WorkCandidate(x=x, y=y, features=field.features_at(x, y, k)))
+        kept.append(
+            WorkCandidate(x=x, y=y, features=field.features_at(x, y, k), scale=k)
+        )
         if len(kept) >= params.max_candidates:
             break
     return kept
+
+
+# Ribs, rib crossings, the first costal cartilages and the hilar vessels repeat in the
+# mirror-image lung; a nodule does not. Comparing a candidate with the same place across
+# the midline is the idea of contralateral subtraction (Li, Katsuragawa and Doi, Med Phys
+# 2001). The window allows for rotation and unequal inspiration, and the candidate's own
+# surroundings are left out where the midline is near.
+CONTRALATERAL_WINDOW_MM = 10.0
+
+
+def contralateral_contrast(
+    field: BlobField, candidates: Sequence[WorkCandidate]
+) -> npt.NDArray[np.float64]:
+    """How much each candidate stands out from the same place in the other lung.
+
+    ``(b - m) / (b + m)``: ``b`` the candidate's blobness, ``m`` the strongest blobness
+    at the same scale near its mirror point across the midline. 1 means nothing like it
+    on the other side, 0 the same again, -1 stronger there.
+    A mirror point off the film counts as nothing there.
+    """
+    prepared = field.prepared
+    rows, cols = prepared.normalised.shape
+    half = max(1, round(CONTRALATERAL_WINDOW_MM / prepared.grid.mm_per_px))
+    out = np.ones(len(candidates))
+    for i, c in enumerate(candidates):
+        b = float(field.stack[c.scale, c.y, c.x])
+        mx = round(2 * prepared.midline_x - c.x)
+        x0, x1 = max(0, mx - half), min(cols, mx + half + 1)
+        y0, y1 = max(0, c.y - half), min(rows, c.y + half + 1)
+        if x0 >= x1 or y0 >= y1:
+            continue
+        window = field.stack[c.scale, y0:y1, x0:x1]
+        yy, xx = np.mgrid[y0:y1, x0:x1]
+        away = np.hypot(xx - c.x, yy - c.y) > half
+        m = float(window[away].max()) if away.any() else 0.0
+        out[i] = (b - m) / max(b + m, 1e-9)
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -1006,6 +1046,7 @@ RANKER_FEATURES = (
     "hull_depth",
     "below_base",
     "blob_rank",
+    "contralateral",
 )
 
 
@@ -1048,7 +1089,8 @@ def candidate_table(
         params=params,
         heart_mask=heart_mask if params.thorax_sites else None,
     )
-    candidates = tuple(find_blob_candidates(prepared, params))
+    blobs = blob_field(prepared, params)
+    candidates = tuple(find_blob_candidates(prepared, params, blobs))
     count = len(candidates)
     if count == 0:
         empty = np.zeros((0, len(RANKER_FEATURES)))
@@ -1077,6 +1119,7 @@ def candidate_table(
             np.clip(prepared.hull_signed_mm[ys, xs] / 20, -3, 3),
             np.clip(prepared.below_base_mm[ys, xs] / 20, -1, 3),
             np.log1p(np.arange(count)) / math.log(100),
+            contralateral_contrast(blobs, candidates),
         ]
     )
     return CandidateTable(
@@ -1095,8 +1138,10 @@ class RankerSpec:
     """``nodule_ranker.json``: a second-stage ranker with calibrated output.
 
     A logistic regression over candidate features, then an isotonic map of its logit
-    to the probability that the candidate is a nodule. ``report_score`` and ``describe_score`` are the operating points chosen on the
-    training data.
+    to the probability that the candidate is a nodule. ``report_score`` and
+    ``describe_score`` are the operating points chosen on the training data.
+    ``features`` are the card's, a subset of :data:`RANKER_FEATURES`, so a card fitted
+    before a feature was added keeps working.
     """
 
     version: str
@@ -1117,17 +1162,25 @@ class RankerSpec:
     @classmethod
     def from_json(cls, card: dict[str, Any]) -> RankerSpec:
         """Read and check the fields the run time needs."""
-        if tuple(card["features"]) != RANKER_FEATURES:
+        unknown = [name for name in card["features"] if name not in RANKER_FEATURES]
+        if unknown:
             raise ValueError(
-                "nodule_ranker.json was fitted on other features than engine/nodules.py "
-                "computes; refit with engine/training/nodule_ranker.py"
+                f"nodule_ranker.json was fitted on features engine/nodules.py does not "
+                f"compute ({', '.join(unknown)}); refit with "
+                "engine/training/nodule_ranker.py"
             )
         model = card["model"]
+        sizes = {len(model[key]) for key in ("mean", "scale", "weights")}
+        if sizes != {len(card["features"])}:
+            raise ValueError(
+                "nodule_ranker.json names other features than its weights cover; "
+                "refit with engine/training/nodule_ranker.py"
+            )
         calibration = card["calibration"]
         points = card["operating_points"]
         return cls(
             version=str(card["version"]),
-            features=RANKER_FEATURES,
+            features=tuple(card["features"]),
             mean=np.array(model["mean"], np.float64),
             scale=np.array(model["scale"], np.float64),
             weights=np.array(model["weights"], np.float64),
@@ -1145,9 +1198,10 @@ class RankerSpec:
         )
 
     def logit(self, inputs: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        """The regression's logit per row of ``inputs``."""
+        """The regression's logit per row of ``inputs`` (all :data:`RANKER_FEATURES`)."""
+        chosen = inputs[:, [RANKER_FEATURES.index(name) for name in self.features]]
         return np.asarray(
-            ((inputs - self.mean) / self.scale) @ self.weights + self.bias, np.float64
+            ((chosen - self.mean) / self.scale) @ self.weights + self.bias, np.float64
         )
 
     def probability(

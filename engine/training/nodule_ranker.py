@@ -33,7 +33,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -321,10 +321,14 @@ class Ranker:
     scale: Floats
     weights: Floats
     bias: float
+    # Columns of the inputs it reads (a ranker fitted on some of RANKER_FEATURES);
+    # None: all of them.
+    columns: tuple[int, ...] | None = None
 
     def logit(self, inputs: Floats) -> Floats:
+        chosen = inputs if self.columns is None else inputs[:, list(self.columns)]
         return np.asarray(
-            ((inputs - self.mean) / self.scale) @ self.weights + self.bias, np.float64
+            ((chosen - self.mean) / self.scale) @ self.weights + self.bias, np.float64
         )
 
 
@@ -368,6 +372,56 @@ def fit_logistic(
     return Ranker(mean=mean, scale=scale, weights=w[:-1], bias=float(w[-1]))
 
 
+def fit_listwise_logistic(
+    inputs: Floats,
+    labels: npt.NDArray[np.bool_],
+    films: npt.NDArray[np.int64],
+    l2: float = 1.0,
+) -> Ranker:
+    """Logistic regression whose loss also asks each nodule film's hit to come first.
+
+    The loss is the pointwise log-loss of :func:`fit_logistic` plus, for every film
+    with a hit, minus the log of the softmax share of its hit candidates among all its
+    candidates (the conditional logit of a choice within the film), the two means
+    weighed equally. The top-1 hit rate is a within-film ranking, which the pointwise
+    loss only reaches through the base rate of all candidates. ``films`` numbers each
+    row's film; rows of one film are contiguous.
+    """
+    from scipy.optimize import minimize
+
+    mean = inputs.mean(axis=0)
+    scale = inputs.std(axis=0) + 1e-6
+    x = (inputs - mean) / scale
+    y = labels.astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, films[1:] != films[:-1]])
+    bounds = list(zip(starts, np.r_[starts[1:], len(films)], strict=True))
+    chosen = [(a, b) for a, b in bounds if y[a:b].any()]
+    weight = len(x) / max(len(chosen), 1)
+
+    def loss(v: Floats) -> tuple[float, Floats]:
+        z = x @ v[:-1] + v[-1]
+        total = float((np.logaddexp(0, z) - y * z).sum())
+        dz = 1 / (1 + np.exp(-np.clip(z, -30, 30))) - y
+        for a, b in chosen:
+            zf, hit = z[a:b], y[a:b] > 0
+            top = zf.max()
+            every = np.exp(zf - top)
+            hits = every * hit
+            total += weight * float(np.log(every.sum()) - np.log(hits.sum()))
+            dz[a:b] += weight * (every / every.sum() - hits / hits.sum())
+        w = v[:-1]
+        total += 0.5 * l2 * float(w @ w)
+        grad = np.r_[x.T @ dz + l2 * w, dz.sum()]
+        return total, grad
+
+    start = np.zeros(x.shape[1] + 1)
+    start[-1] = math.log((y.mean() + 1e-6) / (1 - y.mean() + 1e-6))
+    fitted = minimize(loss, start, jac=True, method="L-BFGS-B")
+    return Ranker(
+        mean=mean, scale=scale, weights=fitted.x[:-1], bias=float(fitted.x[-1])
+    )
+
+
 def fit_isotonic(
     scores: Floats, labels: npt.NDArray[np.bool_], min_count: int = 30
 ) -> tuple[Floats, Floats]:
@@ -403,15 +457,33 @@ def fit_isotonic(
 
 
 def fit_ranker(
-    records: list[FilmRecord], *, folds: int = 4, seed: int = 7
+    records: list[FilmRecord],
+    *,
+    folds: int = 4,
+    seed: int = 7,
+    features: Sequence[str] | None = None,
+    listwise: bool = False,
 ) -> tuple[Ranker, Floats, Floats]:
     """Ranker on all ``records`` plus an isotonic calibration of its out-of-fold logit.
 
     The calibration is fitted on logits from inner folds (models that did not see the
-    film), since in-sample logits are a little overconfident.
+    film), since in-sample logits are a little overconfident. ``features`` picks some
+    of :data:`RANKER_FEATURES` (default: all); ``listwise`` fits
+    :func:`fit_listwise_logistic` instead of :func:`fit_logistic`.
     """
-    inputs, labels, sites = _stack(records)
-    ranker = fit_logistic(inputs[sites], labels[sites])
+    columns = tuple(RANKER_FEATURES.index(n) for n in features or RANKER_FEATURES)
+
+    def fit(chosen: list[FilmRecord]) -> Ranker:
+        inputs, labels, sites = _stack(chosen)
+        x, y = inputs[sites][:, list(columns)], labels[sites]
+        if listwise:
+            films = np.repeat(np.arange(len(chosen)), [len(r.hit) for r in chosen])
+            model = fit_listwise_logistic(x, y, films[sites])
+        else:
+            model = fit_logistic(x, y)
+        return replace(model, columns=columns)
+
+    ranker = fit(records)
     rng = np.random.default_rng(seed)
     inner = rng.permutation(len(records)) % folds
     oof: list[Floats] = []
@@ -419,8 +491,7 @@ def fit_ranker(
     for f in range(folds):
         train = [r for r, g in zip(records, inner, strict=True) if g != f]
         held = [r for r, g in zip(records, inner, strict=True) if g == f]
-        x, y, keep = _stack(train)
-        model = fit_logistic(x[keep], y[keep])
+        model = fit(train)
         hx, hy, hkeep = _stack(held)
         oof.append(model.logit(hx[hkeep]))
         oof_labels.append(hy[hkeep])
@@ -477,7 +548,11 @@ class SiteSplitRanker:
         return np.asarray(np.where(new, platt, probability), np.float64)
 
 
-def fit_site_split(records: list[FilmRecord]) -> SiteSplitRanker:
+def fit_site_split(
+    records: list[FilmRecord],
+    features: Sequence[str] | None = None,
+    listwise: bool = False,
+) -> SiteSplitRanker:
     """Fit the ranker on the earlier sites and calibrate the new sites apart.
 
     The ranker and its isotonic map see only candidates at the earlier lung sites, so
@@ -485,7 +560,9 @@ def fit_site_split(records: list[FilmRecord]) -> SiteSplitRanker:
     (retrocardiac, below the dome) get a Platt map of the same logit fitted on their
     own hits, since their base rate differs. Records need thorax-site labels.
     """
-    ranker, iso_x, iso_y = fit_ranker([earlier_sites(r) for r in records])
+    ranker, iso_x, iso_y = fit_ranker(
+        [earlier_sites(r) for r in records], features=features, listwise=listwise
+    )
     logits = [ranker.logit(r.inputs) for r in records]
     new = [new_lung_sites(r.site, r.inputs) for r in records]
     x = np.concatenate([lg[n] for lg, n in zip(logits, new, strict=True)])
@@ -783,7 +860,9 @@ def ranker_card(
     body = {
         "name": RANKER_NAME,
         "task": "rank and calibrate the nodule candidates of engine/nodules.py",
-        "features": list(RANKER_FEATURES),
+        "features": [RANKER_FEATURES[i] for i in ranker.columns]
+        if ranker.columns is not None
+        else list(RANKER_FEATURES),
         "model": {
             "kind": "logistic regression on standardised features",
             "mean": [round(float(v), 6) for v in ranker.mean],
@@ -890,6 +969,14 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="size by the log-space fit (records need size features)",
     )
+    parser.add_argument(
+        "--features",
+        nargs="+",
+        choices=RANKER_FEATURES,
+        default=None,
+        metavar="NAME",
+        help="the ranker's inputs (default: all of engine.nodules.RANKER_FEATURES)",
+    )
     args = parser.parse_args(argv)
     started = time.process_time()
     files = (
@@ -900,9 +987,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in files:
         digest.update(path.read_bytes())
     if args.separate_new_sites:
-        split = fit_site_split(records)
+        split = fit_site_split(records, args.features)
     else:
-        fitted, knots_x, knots_y = fit_ranker(records)
+        fitted, knots_x, knots_y = fit_ranker(records, features=args.features)
         split = SiteSplitRanker(
             ranker=fitted, iso_x=knots_x, iso_y=knots_y, new_sites=None
         )

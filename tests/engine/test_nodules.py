@@ -494,6 +494,62 @@ def test_the_ranker_card_gives_the_run_time_the_fitted_probabilities():
     bad = card | {"features": list(RANKER_FEATURES)[:-1]}
     with pytest.raises(ValueError, match="refit"):
         RankerSpec.from_json(bad)
+    unknown = card | {"features": [*RANKER_FEATURES[:-1], "not_computed"]}
+    with pytest.raises(ValueError, match="not_computed"):
+        RankerSpec.from_json(unknown)
+
+
+def test_a_ranker_fitted_on_some_features_reads_those_columns_at_run_time():
+    """A card fitted before a feature existed keeps scoring the same at run time."""
+    from engine.nodules import RANKER_FEATURES, RankerSpec
+    from engine.training.nodule_ranker import (
+        FilmRecord,
+        SizeModel,
+        fit_ranker,
+        ranker_card,
+    )
+
+    rng = np.random.default_rng(1)
+    rank = RANKER_FEATURES.index("blob_rank")
+    records = []
+    for i in range(40):
+        inputs = rng.normal(size=(30, len(RANKER_FEATURES)))
+        hit = inputs[:, 0] + inputs[:, rank] > 2.0
+        records.append(
+            FilmRecord(
+                case_id=f"F{i}",
+                truth_mm=float("nan"),
+                subtlety=0,
+                inputs=inputs,
+                shipped=np.zeros(30),
+                site=("lung",) * 30,
+                hit=hit,
+                xy_mm=rng.uniform(0, 300, size=(30, 2)),
+                measured_mm=np.full(30, np.nan),
+            )
+        )
+    without = tuple(name for name in RANKER_FEATURES if name != "blob_rank")
+    ranker, iso_x, iso_y = fit_ranker(records, features=without)
+    card = ranker_card(
+        ranker,
+        (iso_x, iso_y),
+        report_score=0.4,
+        describe_score=0.05,
+        size=SizeModel(
+            slope=1.0, intercept=0.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
+        ),
+        provenance={},
+    )
+    assert card["features"] == list(without)
+    spec = RankerSpec.from_json(card)
+    table = np.concatenate([r.inputs for r in records])
+    shuffled = table.copy()
+    shuffled[:, rank] = rng.permutation(shuffled[:, rank])
+    # the column the card does not name does not move its scores
+    assert np.allclose(spec.probability(table), spec.probability(shuffled))
+    assert np.allclose(spec.logit(table), ranker.logit(table), atol=1e-4)
+    full, _, _ = fit_ranker(records)
+    assert abs(full.weights[rank]) > 1.0
 
 
 def test_lung_sites_only_keeps_outside_blobs_from_taking_the_cap():
@@ -778,3 +834,64 @@ def test_the_site_split_ranker_ignores_new_sites_and_calibrates_them_apart():
     assert replace(spec, new_sites=None).probability(record.inputs, flags) == (
         pytest.approx(plain)
     )
+
+
+def test_a_blob_repeated_across_the_midline_scores_low_on_contralateral_contrast():
+    """A rib crossing or a vessel has its twin in the other lung; a nodule has none."""
+    from engine.nodules import blob_field, contralateral_contrast, find_blob_candidates
+
+    lone, pair = (150.0, 200.0), [(150.0, 320.0), (362.0, 320.0)]
+    image, mask = _two_lung_film([lone, *pair])
+    prepared = prepare_image(image, mask, mm_per_px=0.7)
+    assert abs(prepared.midline_x - 256) < 4
+    field = blob_field(prepared)
+    candidates = find_blob_candidates(prepared, field=field)
+    contrast = contralateral_contrast(field, candidates)
+
+    def at(x: float, y: float) -> float:
+        k = min(
+            range(len(candidates)),
+            key=lambda i: math.hypot(candidates[i].x - x, candidates[i].y - y),
+        )
+        assert math.hypot(candidates[k].x - x, candidates[k].y - y) < 4
+        return float(contrast[k])
+
+    assert at(*lone) > 0.8
+    for x, y in pair:
+        assert abs(at(x, y)) < 0.2
+    assert np.all((contrast >= -1) & (contrast <= 1))
+
+
+def test_the_listwise_ranker_puts_each_films_hit_first_where_the_pointwise_one_does_not():
+    """Feature 0 orders the candidates within a nodule film (its hit is the film's
+    highest); feature 1 tells nodule films from normal ones but, per candidate, is
+    noise. The pointwise loss leans on feature 1 (it predicts a hit across films) and
+    so scrambles the order within films; the within-film loss does not."""
+    from engine.training.nodule_ranker import fit_listwise_logistic, fit_logistic
+
+    rng = np.random.default_rng(0)
+    rows, labels, films = [], [], []
+    for film in range(100):
+        nodule_film = film % 2 == 0
+        x0 = rng.normal(0, 1, 30)
+        x1 = 2.0 * nodule_film + rng.normal(0, 1.5, 30)
+        hit = np.zeros(30, bool)
+        if nodule_film:
+            hit[int(np.argmax(x0))] = True
+        rows.append(np.column_stack([x0, x1]))
+        labels.append(hit)
+        films.append(np.full(30, film))
+    x, y, f = np.concatenate(rows), np.concatenate(labels), np.concatenate(films)
+
+    def top1(model) -> float:
+        z = model.logit(x)
+        nodule_films = range(0, 100, 2)
+        return float(
+            np.mean([labels[g][int(np.argmax(z[f == g]))] for g in nodule_films])
+        )
+
+    listwise = fit_listwise_logistic(x, y, f)
+    assert top1(listwise) >= 0.95
+    assert top1(fit_logistic(x, y)) < 0.85
+    w = listwise.weights / listwise.scale
+    assert w[0] > 10 * abs(w[1])
