@@ -36,6 +36,10 @@ HELDOUTS = (
     HERE / "heldout12.jsonl",
     HERE / "heldout13.jsonl",
     HERE / "heldout14.jsonl",
+    HERE / "heldout15.jsonl",
+    HERE / "heldout16.jsonl",
+    HERE / "heldout17.jsonl",
+    HERE / "heldout18.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
