@@ -1,0 +1,139 @@
+"""The clause that asks decides a question; the clauses around it are its background.
+
+Each rule is shown on phrasings of its own, in both languages, none of them a corpus line:
+which clause asks is read from its form (a question mark or particle, an interrogative or
+auxiliary in front, a request, the main clause of a question), and a refusing word said
+beside the ask (a purpose, a history, a disclaimer) does not refuse a film question.
+"""
+
+import pytest
+
+from engine.dialogue.clauses import clauses
+from engine.dialogue.query import DialogueState, TurnRecord, understand
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+def _roles(text):
+    return [(c.text.strip(" ,，"), c.asks, c.subordinate) for c in clauses(text)]
+
+
+@pytest.mark.parametrize(
+    ("text", "asking"),
+    [
+        # a purpose said after the question, as a sentence or after a Chinese space
+        ("Where is A5? The chest team wants it for their notes.", "Where is A5?"),
+        ("A5在哪个肺叶 写病历要用", "A5在哪个肺叶"),
+        # a participle or a subordinator in front, whatever the sentence's mark
+        (
+            "Weighing up a drain, is the effusion on the left?",
+            "is the effusion on the left?",
+        ),
+        ("鉴于他咳了两个月 右肺门大不大", "右肺门大不大"),
+        # a disclaimer before "but" / 但是
+        ("I get that you won't diagnose, but is A2 calcified?", "but is A2 calcified?"),
+        ("我明白你不能下诊断 但是A2有钙化吗", "但是A2有钙化吗"),
+    ],
+)
+def test_the_asking_clause_is_found_by_its_form(text, asking):
+    roles = _roles(text)
+    assert [t for t, asks, _ in roles if asks] == [asking]
+
+
+def test_a_subordinate_clause_holding_the_question_mark_is_still_background():
+    # the mark ends the sentence; the sentence's main clause is the one asked
+    roles = _roles("and pneumonia, since she has a fever?")
+    assert roles == [
+        ("and pneumonia", True, False),
+        ("since she has a fever?", False, True),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        (
+            "Where is A5? The chest team wants it for their surgery planning.",
+            "location",
+        ),
+        ("A5在哪个肺叶 病人下个月做手术", "location"),
+        ("Weighing up chemotherapy, is there a mass in the left hilum?", "presence"),
+        ("我明白你不能下诊断 但是A2有钙化吗", "describe_finding"),
+        ("Any effusion? He was treated for TB last year.", "presence"),
+    ],
+)
+def test_a_refusing_word_beside_a_film_question_does_not_refuse_it(
+    vocabulary, text, intent
+):
+    assert understand(text, vocabulary).intent is IntentKind(intent)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # the ask itself refuses
+        "Where is A5? Should we operate on it?",
+        "A5多大 需不需要手术",
+        # advice asked: its subject is the clause beside it
+        "Going by Fleischner, when should A5 be looked at again?",
+        "按照随访指南 A5多久该再拍一次",
+        # the ask names nothing on the film
+        "He was treated for TB last year, what's your opinion?",
+        # a topic named alone is asked about
+        "Treatment, is there a mass?",
+    ],
+)
+def test_a_refusal_asked_is_still_refused(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "As an ex-smoker whose old CT showed nodules, where is his largest lesion on this film?",
+        "既往CT提示多发结节 这张片上最大的病灶在哪",
+    ],
+)
+def test_the_kind_the_ask_names_wins_over_the_one_the_history_names(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.LOCATION
+    assert query.kind == "lesion"
+
+
+def _after(vocabulary, first, then):
+    state = DialogueState()
+    state.add(TurnRecord(query=understand(first, vocabulary, state)))
+    return understand(then, vocabulary, state)
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        (
+            "Is there an effusion on the right?",
+            "left, because she's breathless?",
+            "side",
+            "left",
+        ),
+        ("像不像肺炎", "结核？他有低热盗汗", "profile", "tuberculosis"),
+        ("A1多大", "A3？外科那边在问", "anchors", ("A3",)),
+        ("is A1 calcified", "A4, seeing as it looked dense on CT?", "anchors", ("A4",)),
+    ],
+)
+def test_a_fragment_with_background_after_it_is_still_a_follow_up(
+    vocabulary, first, then, slot, value
+):
+    query = _after(vocabulary, first, then)
+    assert query.ellipsis
+    assert getattr(query, slot) == value
+
+
+def test_what_leads_into_the_ask_stays_with_it(vocabulary):
+    # a place named before the ask is the ask's subject, not background to drop
+    query = _after(vocabulary, "Is A1 calcified?", "the right lung, any nodules there?")
+    assert query.side == "right"
