@@ -72,7 +72,7 @@ _EN_REQUEST = re.compile(
     re.IGNORECASE,
 )
 _ZH_ASKS = re.compile(
-    r"[?？]|吗|[呢吧嘛么啊][\W~～]*$|哪|多少|几(?!乎)|什么|啥|怎么|怎样|如何|为什么|为何|多久|何时"
+    r"[?？]|吗|[呢吧嘛么啊][\W~～]*$|哪|多少|几(?!乎)|什么|啥|咋|怎么|怎样|如何|为什么|为何|多久|何时"
     r"|多[大远长宽厚高粗重]|是否|能否|可否|有无|有没有|(.)[不没]\1"
     r"|说说|讲讲|谈谈|[说讲谈](?:一)?下|描述|列出|列一下|列下|列个|列举|罗列|看看|看一?下|瞧瞧"
     r"|帮我|帮忙|^\W*请|麻烦|告诉我|给我|指出|标出|标一下|比一下|量一下|测一下|算一下"
@@ -144,7 +144,7 @@ def clauses(text: str) -> tuple[Clause, ...]:
             if _CONCESSION_ENDS.match(pieces[i + 1]):
                 subordinate[i] = True  # "I know you can't ..., but is there ...?"
         own = [
-            not s and _asks_by_form(p) for p, s in zip(pieces, subordinate, strict=True)
+            not s and asks_by_form(p) for p, s in zip(pieces, subordinate, strict=True)
         ]
         main = [i for i, s in enumerate(subordinate) if not s]
         if question and main and not any(own):
@@ -194,7 +194,12 @@ def _opens_subordinate(piece: str) -> bool:
     return _SUBORDINATE.match(rest) is not None
 
 
-def _asks_by_form(piece: str) -> bool:
+def asks_by_form(piece: str) -> bool:
+    """Whether a clause asks by its form, not by its words.
+
+    A question mark or particle, an interrogative or auxiliary in front, or a request
+    ("describe ...", "please", "说说").
+    """
     if _ZH_ASKS.search(piece):
         return True
     rest = _FILLER.sub("", piece)
@@ -290,4 +295,4 @@ def the_ask(text: str, names_film: Callable[[str], bool]) -> str:
     return "".join(c.text for c in kept).strip()
 
 
-__all__ = ["Clause", "background_apart", "blank", "clauses", "the_ask"]
+__all__ = ["Clause", "asks_by_form", "background_apart", "blank", "clauses", "the_ask"]
