@@ -113,6 +113,14 @@ _ADVICE = re.compile(
     r"|应该|应当|需要|需不需要|要不要|该不该|是否要|必须|值得|怎么办|(?<!应)该(?=再|去|做|拍|查|怎|如何)",
     re.IGNORECASE,
 )
+# Whether a question may hold more than one clause, looked at before any is split: a break
+# inside it (its last mark aside), a Chinese clause space, "but", or a leading phrase
+_SEVERAL = re.compile(
+    r"[,，:：;；?？!！。.\n]|(?<=[\u4e00-\u9fff])\s|\sbut\s|\s[-–—]+\s"
+    r"|^\W*(?:for|given|since|because|considering)\s",
+    re.IGNORECASE,
+)
+_END = re.compile(r"[\s?？!！。.]+$")
 _SHORT_EN = 2
 _SHORT_ZH = 4
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -245,16 +253,18 @@ def background_apart(
     there a nodule?") names a topic asked about, not background. An instruction to the
     engine is left to `instructions.py`.
     """
+    if not _SEVERAL.search(_END.sub("", text)):
+        return text  # one clause: most questions
     parts = clauses(text)
-    if len(parts) < 2:
-        return text
-    held = [any(phrases.cue(t).find(c.text) for t in refusing) for c in parts]
-    if not any(held):
-        return text
     asked = [c for c in parts if c.asks]
-    if not asked or any(
-        h and (c.asks or c.short) for c, h in zip(parts, held, strict=True)
-    ):
+    if not asked or len(asked) == len(parts):
+        return text
+    held = [
+        not c.asks and any(phrases.cue(t).find(c.text) for t in refusing) for c in parts
+    ]
+    if not any(held) or any(c.asks and _refuses(c, refusing, phrases) for c in parts):
+        return text
+    if any(h and c.short for c, h in zip(parts, held, strict=True)):
         return text
     if any(phrases.cue(n).find(text) for n in ("injection", "instruction")):
         return text
@@ -270,6 +280,10 @@ def background_apart(
     return "".join(
         c.text if c.asks else blank(c.text, tuple(tables), phrases) for c in parts
     )
+
+
+def _refuses(clause: Clause, refusing: tuple[str, ...], phrases: Phrases) -> bool:
+    return any(phrases.cue(t).find(clause.text) for t in refusing)
 
 
 def the_ask(text: str, names_film: Callable[[str], bool]) -> str:
