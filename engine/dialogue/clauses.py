@@ -51,9 +51,10 @@ _COURTESY = re.compile(
     r"|if you could|ok\??|谢谢|谢了|麻烦了|麻烦你了|辛苦了|好吗|好不好|行吗|行不行|可以吗)\W*$",
     re.IGNORECASE,
 )
-# Words in front of a clause that join it to the one before
+# Words in front of a clause that join it to the one before, or soften a request
 _FILLER = re.compile(
-    r"^\W*(?:(?:and|so|ok|okay|also|then|now|but|well|oh|right|alright|or|plus)\b\W*)*",
+    r"^\W*(?:(?:and|so|ok|okay|also|then|now|but|well|oh|right|alright|or|plus|just|only"
+    r"|simply|quickly|first)\b\W*)*",
     re.IGNORECASE,
 )
 _EN_INTERROGATIVE = re.compile(
@@ -80,6 +81,19 @@ _ZH_ASKS = re.compile(
     # start or with 一下
     r"|(?:^\W*|请|麻烦|帮我|帮忙|你|再|先)(?:评估|分析|比较|对比|解释|介绍)"
     r"|(?:评估|分析|比较|对比|解释|介绍)一?下|找出|找一下|圈出|数一下|数数|写一下|出一份"
+    # a verb softened by 一下 ("排一下"), or 把 in front ("把结节列出来"): a request
+    r"|一下(?!子)|^\W*(?:请|麻烦|帮我|你)?把"
+)
+# A question someone else asks, reported ("家属一直问能不能出院", "the family asked whether
+# he can go home"): said, not asked of the engine
+_REPORTED = re.compile(
+    r"(?:家属|家人|病人|患者|他|她|他们|她们|主任|医生|大夫|老师|外科|内科|科里|团队|护士)"
+    r"[^，,。？?！!]{0,6}?(?:问|想知道|关心|担心|打听|好奇)"
+    r"|(?<![\w'])(?:family|relatives|patient|pt|he|she|they|team|surgeon|consultant|nurse"
+    r"|wife|husband|son|daughter|parents?)\s+(?:\w+\s+)?(?:asked|asks|is asking|are asking"
+    r"|keeps? asking|wants? to know|wanted to know|wonders?|is wondering|are wondering)"
+    r"(?![\w'])",
+    re.IGNORECASE,
 )
 # What opens a clause of background: a subordinator of reason, purpose, time or
 # concession, a disclaimer, or a participle ("thinking about which one to biopsy")
@@ -122,7 +136,7 @@ _SEVERAL = re.compile(
 )
 _END = re.compile(r"[\s?？!！。.]+$")
 _SHORT_EN = 2
-_SHORT_ZH = 4
+_SHORT_ZH = 3
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -208,6 +222,8 @@ def asks_by_form(piece: str) -> bool:
     A question mark or particle, an interrogative or auxiliary in front, or a request
     ("describe ...", "please", "说说").
     """
+    if _REPORTED.search(piece) and not re.search(r"[?？]", piece):
+        return False
     if _ZH_ASKS.search(piece):
         return True
     rest = _FILLER.sub("", piece)

@@ -190,3 +190,23 @@ def test_the_film_question_beside_an_instruction_is_answered(
 )
 def test_an_instruction_with_no_film_question_beside_it_is_refused(vocabulary, text):
     assert understand(text, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        # a question someone else asks, reported, is said, not asked of the engine
+        ("主任一直在问要不要手术 左肺门有没有增大", "presence"),
+        (
+            "The patient asked whether she can fly home; is the pneumothorax still there?",
+            "presence",
+        ),
+        # a request softened by 一下 or led by 把, and one softened by "just"
+        ("准备手术了 把A4的钙化情况说清楚", "describe_finding"),
+        ("For the oncology clinic, just give A3's size.", "measurement"),
+    ],
+)
+def test_a_reported_question_is_background_and_a_softened_request_asks(
+    vocabulary, text, intent
+):
+    assert understand(text, vocabulary).intent is IntentKind(intent)
