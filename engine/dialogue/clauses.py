@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ontology.phrases import Phrases
 
@@ -135,6 +135,11 @@ _SEVERAL = re.compile(
     re.IGNORECASE,
 )
 _END = re.compile(r"[\s?？!！。.]+$")
+_WANT = re.compile(
+    r"^\W*(?:(?:i|we)(?:'d| would)? (?:need|want|like)|(?:i|we)'?d like|need)(?![\w'])"
+    r"|^\W*(?:我|我们)(?:想|需要|想要|要|得)",
+    re.IGNORECASE,
+)
 _SHORT_EN = 2
 _SHORT_ZH = 3
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -271,7 +276,10 @@ def background_apart(
     """
     if not _SEVERAL.search(_END.sub("", text)):
         return text  # one clause: most questions
-    parts = clauses(text)
+    parts = [
+        replace(c, asks=True) if not c.asks and _wants_film(c, names_film) else c
+        for c in clauses(text)
+    ]
     asked = [c for c in parts if c.asks]
     if not asked or len(asked) == len(parts):
         return text
@@ -284,7 +292,7 @@ def background_apart(
         return text
     if any(phrases.cue(n).find(text) for n in ("injection", "instruction")):
         return text
-    if any(_ADVICE.search(c.text) for c in asked):
+    if any(_ADVICE.search(_WANT.sub("", c.text)) for c in asked):
         return text  # advice asked: the background names what it is about
     if not all(names_film(c.text) for c in asked):
         return text
@@ -295,6 +303,18 @@ def background_apart(
             tables.extend(group)
     return "".join(
         c.text if c.asks else blank(c.text, tuple(tables), phrases) for c in parts
+    )
+
+
+def _wants_film(clause: Clause, names_film: Callable[[str], bool]) -> bool:
+    """Whether a want asks for something on the film ("我要A2的大小", "I need the CTR").
+
+    A want of anything else is the purpose ("我要填转诊单", "I need it for the form").
+    """
+    return (
+        bool(_WANT.search(clause.text))
+        and not clause.subordinate
+        and names_film(clause.text)
     )
 
 

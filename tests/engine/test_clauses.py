@@ -210,3 +210,18 @@ def test_a_reported_question_is_background_and_a_softened_request_asks(
     vocabulary, text, intent
 ):
     assert understand(text, vocabulary).intent is IntentKind(intent)
+
+
+@pytest.mark.parametrize(
+    ("text", "refused"),
+    [
+        # a want of something on the film asks for it; the want of a form is its purpose
+        ("我想要A4的直径 写会诊记录要用", False),
+        ("We need A3's diameter; the biopsy request form asks for it.", False),
+        # a want of advice is advice asked
+        ("We need a management plan for A4, the referral asks for it.", True),
+    ],
+)
+def test_a_want_of_something_on_the_film_asks_for_it(vocabulary, text, refused):
+    query = understand(text, vocabulary)
+    assert (query.intent is IntentKind.OUT_OF_SCOPE) is refused
