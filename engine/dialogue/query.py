@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from engine.dialogue.clauses import background_apart, the_ask
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
     Split,
@@ -350,6 +351,7 @@ def _understand(
     drawn: bool,
 ) -> Query:
     phrases = load_phrases()
+    typed = text
     # Misspelt known words are read as meant ("pnemothorax", "ignroe"); the question
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
@@ -357,6 +359,14 @@ def _understand(
     text = _without_plans(_SPOKEN_MARK.sub(_mark, text), phrases)
     text = _without_introduction(text)
     text = _without_background(text, phrases)
+    text = background_apart(
+        text,
+        phrases,
+        lambda c: _names_film(c, vocabulary, phrases),
+        refusing=_REFUSING,
+        intents=_INTENT_CUES,
+        slots=(tuple(f"kind_{k}" for k in phrases.kind_order),),
+    )
     text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
@@ -421,18 +431,53 @@ def _understand(
     again = None if previous is None else _again(query, previous, phrases, earlier)
     if again is not None:
         return _sized_focal(again)
-    if previous is not None and (
-        _is_follow_up(query, phrases)
-        or _is_kind_fragment(query, previous)
-        or _is_profile_fragment(query, previous, phrases)
-        or _asks_again(query, previous)
-        or _restricts(query, previous, phrases)
-        or _says_also(query, previous)
-    ):
-        query = _merge(previous, query)
     if previous is not None:
+        if _leans_on(query, previous, phrases):
+            query = _merge(previous, query)
+        else:
+            fragment = _fragment_before_background(
+                typed, query, vocabulary, state, drawn
+            )
+            if fragment is not None:
+                return fragment
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """Whether a question is completed from the previous one."""
+    return (
+        _is_follow_up(q, phrases)
+        or _is_kind_fragment(q, previous)
+        or _is_profile_fragment(q, previous, phrases)
+        or _asks_again(q, previous)
+        or _restricts(q, previous, phrases)
+        or _says_also(q, previous)
+    )
+
+
+def _fragment_before_background(
+    typed: str,
+    query: Query,
+    vocabulary: Vocabulary,
+    state: DialogueState | None,
+    drawn: bool,
+) -> Query | None:
+    """A follow-up fragment read without the background said after it, if it is one.
+
+    "结核呢 病人有点低热", "or heart failure, given the raised JVP?": the clause that asks
+    is a fragment of the previous question; the history beside it is not part of it.
+    """
+    if query.intent is IntentKind.OUT_OF_SCOPE:
+        return None
+    phrases = load_phrases()
+    asked = the_ask(
+        typed, lambda c: _names_film(c, vocabulary, phrases, profiles=False)
+    )
+    if asked == typed:
+        return None
+    fragment = _understand(asked, vocabulary, state, drawn=drawn)
+    return fragment if fragment.ellipsis else None
 
 
 # Dictated punctuation ("... consolidation question mark", "左肺 逗号 有没有结节 问号"):
@@ -520,6 +565,58 @@ def _without_plans(text: str, phrases: Phrases) -> str:
                 clause = _without_cues(clause, table, phrases)
         read.append(clause)
     return "".join(read)
+
+
+# The words that refuse a question, weighed in the clause that asks (engine/dialogue/
+# clauses.py): said beside the ask, as its purpose, history or a disclaimer, they do not
+_REFUSING = ("intent_out_of_scope", "diagnosis", "scope_other_study", "scope_off_topic")
+# ... and the intent is the ask's: what the background says it was for ("随访对比", "to
+# compare with the CT") is not what is asked
+_INTENT_CUES = (
+    "intent_profile_check",
+    "intent_relation",
+    "intent_describe_finding",
+    "intent_list_findings",
+    "intent_location",
+    "intent_screening",
+    "compare",
+    "profile_match",
+    "which_ones",
+    "explain_strong",
+    "explain_weak",
+)
+_FILM_TABLES = (
+    "focal_noun",
+    "hilum",
+    "read_film",
+    *(f"side_{s}" for s in ("right", "left", "both")),
+    *(f"zone_{z}" for z in ("upper", "middle", "lower")),
+    *(f"band_{b}" for b in ("outer", "middle", "inner")),
+)
+
+
+def _names_film(
+    clause: str, vocabulary: Vocabulary, phrases: Phrases, *, profiles: bool = True
+) -> bool:
+    """Whether a clause names something on the film: a finding, place, sign or profile.
+
+    Without `profiles`, a disease named alone ("他以前得过结核") is the patient's history.
+    """
+    if anchor_pattern().search(clause) or _HASH.search(clause) or _ordinals(clause):
+        return True
+    tables = (
+        *_FILM_TABLES,
+        *(f"kind_{k}" for k in phrases.kind_order),
+        *(f"attribute_{a}" for a in phrases.attribute_order),
+        *(f"superlative_{s}" for s in phrases.superlative_order),
+    )
+    if any(phrases.cue(t).find(clause) for t in tables):
+        return True
+    return bool(
+        (profiles and vocabulary.find_profile_in_text(clause))
+        or places(vocabulary.find_anatomy_in_text(clause))
+        or vocabulary.match_sign_in_text(clause)
+    )
 
 
 def _without_introduction(text: str) -> str:

@@ -10,6 +10,7 @@ ORDER = [
     "phrases",
     "homophones",
     "sizes",
+    "clauses",
     "instructions",
     "query",
     "facts",
