@@ -107,7 +107,9 @@ class Intent:
 _NOT_POINTING = re.compile(
     r"\b(?:is|are|r|were|was|could|can|might|would|may|will) (?:there|ther|thr)\b"
     r"|\b(?:no|any|some)(?: [a-z]+){1,2} there\b"
-    r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b",
+    r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b"
+    # "this side (L) has a nodule": a side pointed at, not a lesion
+    r"|\b(?:on |in )?(?:this|that) (?:side|lung|hemithorax)\b",
     re.IGNORECASE,
 )
 
