@@ -1285,6 +1285,11 @@ def _asked_after_premise(
     if other:
         return _opposite(stated[0]), question
     asked = _sides_in(question, [m for m in mentions if m.start >= cut], phrases)
+    if not asked:
+        # "右边积液挺多 左边呢 有没有": the side is named between the statement and the
+        # last clause, which only asks
+        between = [m for m in mentions if len(said) <= m.start < cut]
+        asked = _sides_in(text[len(said) : cut], between, phrases)
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
 
 
@@ -1554,7 +1559,7 @@ _ZH_FROM_END = re.compile(
     r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
 )
 _EN_FROM_END = re.compile(
-    r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
+    r"(?<![a-z])(?:(last[- ]but[- ]one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
     r"|one before (?:the )?last)"
     # "third from the end", "the third one from the end", "3rd to last", "the third last"
     r"|(second|third|fourth|2nd|3rd|4th|two|three|four)"
@@ -1566,7 +1571,9 @@ _EN_FROM_END = re.compile(
     # "last 那个", "last一颗": an English word before a Chinese measure word
     r"|(?:the )?(last|final)\s*的?\s*(?:那|这|一)?\s*[个颗枚处条]"
     # "the one listed last", "the one you mentioned last": named last on the list
-    r"|(?:listed|mentioned|named|said|gave|given|reported|flagged|found) (?:it )?(last)(?![a-z]))"
+    r"|(?:listed|mentioned|named|said|gave|given|reported|flagged|found) (?:it )?(last)(?![a-z])"
+    # "the last but two": two before the last
+    r"|last[- ]but[- ](two|three)(?![a-z]))"
 )
 # "the first two", "前两个": the first positions of the list, for a comparison
 _FIRST_FEW = re.compile(
@@ -1595,6 +1602,8 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
             if m.group(3) or m.group(4) or m.group(5) or m.group(6)
             else -2
             if m.group(1)
+            else -_EN_FROM_END_N[m.group(7)] - 1
+            if m.group(7)
             else -_EN_FROM_END_N[word]
         )
         found.append((m.start(), n))
