@@ -34,6 +34,10 @@ def read(vocabulary, *turns):
         ("is the biggest mass abutting the chest wall",),
         ("list the masses", "the second one. is it up against the pleura?"),
         ("does the third one reach the pleura?",),
+        ("A2跟胸膜有没有贴上",),
+        ("最大的那个和肺门挨得近吗",),
+        ("is A4 stuck to the pleura?",),
+        ("A3 hugging the fissure?",),
     ],
 )
 def test_contact_words_ask_whether_two_things_connect(vocabulary, turns):
@@ -79,6 +83,10 @@ def test_a_touch_is_a_little_not_a_contact(vocabulary):
         ("咳嗽一周 右边没看到积液 另一侧有没有", "left"),  # a side lacking it is stated
         ("There's a nodule on the right. Left side got one too, or not?", "left"),
         ("Post-op 左侧有 effusion, 对侧 any?", "right"),  # a history clause's side
+        (
+            "右侧气胸挺明显 左边呢 有没有",
+            "left",
+        ),  # the side named before the last clause
     ],
 )
 def test_a_side_stated_before_another_is_asked_is_the_premise(vocabulary, typed, side):
@@ -113,7 +121,10 @@ def test_what_is_known_is_stated_and_its_lobe_mirrored(vocabulary):
         "心影看上去是不是大了一点",
         "心影应该没大吧",
         "心脏看起来还行吗",
+        "心影有没有增宽",
+        "心脏是不是比正常大",
         "heart looks generous?",
+        "cardiac silhouette within normal limits?",
     ],
 )
 def test_the_heart_asked_loosely_is_cardiomegaly(vocabulary, typed):
@@ -155,6 +166,7 @@ def test_a_place_asked_in_other_words_is_a_location(vocabulary, typed):
     [
         ("the second one from the end", -2),
         ("the third last nodule", -3),
+        ("the last but two", -3),
         ("the one you listed last", -1),
         ("排在最后面的那个", -1),
         ("最后列出来的那个", -1),
