@@ -159,6 +159,8 @@ class SizeBound:
 # "一公分半", "两厘米半", "1 and a half cm", "one and a half centimetres": half a unit more
 _HALF_AFTER_UNIT = re.compile(rf"{_NUMBER}\s*(厘米|公分|釐米)半", re.IGNORECASE)
 _AND_A_HALF = re.compile(rf"{_NUMBER}\s+and a half\s*{_UNIT}", re.IGNORECASE)
+# "one centimetre and a half", "a centimetre and a half": the half said after the unit
+_UNIT_AND_A_HALF = re.compile(rf"{_NUMBER}\s*{_UNIT}\s+and a half", re.IGNORECASE)
 
 
 # "四五毫米", "一两公分": two neighbouring digits said together are a rough range
@@ -207,6 +209,7 @@ def _halves(text: str) -> str:
         value = _number(m.group(1))
         return m.group(0) if value is None else f"{value + 0.5:g}{m.group(2)}"
 
+    text = _UNIT_AND_A_HALF.sub(half, text)
     return _AND_A_HALF.sub(half, _HALF_AFTER_UNIT.sub(half, text))
 
 
