@@ -38,6 +38,8 @@ def read(vocabulary, *turns):
         ("最大的那个和肺门挨得近吗",),
         ("is A4 stuck to the pleura?",),
         ("A3 hugging the fissure?",),
+        ("is there any contact between A2 and the hilum?",),
+        ("最大的肿块有没有侵犯胸壁",),
     ],
 )
 def test_contact_words_ask_whether_two_things_connect(vocabulary, turns):
@@ -87,6 +89,7 @@ def test_a_touch_is_a_little_not_a_contact(vocabulary):
             "右侧气胸挺明显 左边呢 有没有",
             "left",
         ),  # the side named before the last clause
+        ("moderate R effusion; L clear?", "left"),  # a letter before a state word
     ],
 )
 def test_a_side_stated_before_another_is_asked_is_the_premise(vocabulary, typed, side):
@@ -182,6 +185,7 @@ def test_positions_counted_from_the_end(vocabulary, typed, ordinal):
     [
         ("any nodules over one point five centimetres?", "min_mm", 15),
         ("nodules under nought point six cm", "max_mm", 6),
+        ("anything over a centimetre and a half?", "min_mm", 15),
         ("大過一公分嘅結節", "min_mm", 10),  # traditional 過, Cantonese 嘅
         ("小於三公釐的結節", "max_mm", 3),  # 公釐 is Taiwan's millimetre
         ("A2直徑幾公釐", "unit", "mm"),
