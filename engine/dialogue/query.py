@@ -2448,7 +2448,21 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         **_merged_place(previous, q),
         **subject,
     )
-    return replace(merged, intent=_merged_intent(before, q, merged))
+    intent = _merged_intent(before, q, merged)
+    if intent is IntentKind.PRESENCE and before.intent in _OF_A_SUBJECT:
+        # asked whether the place holds one: no longer of the finding asked about before
+        cue = replace(merged.cue, anchor_ids=())
+        return replace(
+            merged,
+            intent=intent,
+            cue=cue,
+            attribute=None,
+            anchors=(),
+            ordinals=(),
+            superlative=None,
+            superlatives=(),
+        )
+    return replace(merged, intent=intent)
 
 
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
@@ -2459,6 +2473,9 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     picked = q.ordinals or q.anchors or q.superlative
     if before.intent in (IntentKind.LIST, IntentKind.SCREENING) and picked:
         return IntentKind.DESCRIBE  # one finding picked out of the list just given
+    if _asks_existence_at(q, before) and not picked:
+        # "右边同个位置有没有" after "左下野外带那个多大": whether one is there at all
+        return IntentKind.PRESENCE
     if before.intent is IntentKind.PRESENCE and q.superlative:
         return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
@@ -2471,6 +2488,15 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         # after "有什么发现": what that place holds, listed
         return IntentKind.PRESENCE if _yes_no(before) or _yes_no(q) else IntentKind.LIST
     return before.intent
+
+
+def _asks_existence_at(q: Query, before: Query) -> bool:
+    """A place asked whether it holds one, after a question about one finding's look."""
+    if before.intent not in _OF_A_SUBJECT or q.attribute is not None:
+        return False
+    if not (q.names_place or q.other_side):
+        return False
+    return load_phrases().cue("existential").find(q.text) is not None
 
 
 def _asked_what_a_place_holds(q: Query) -> bool:
