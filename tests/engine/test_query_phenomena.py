@@ -272,3 +272,20 @@ def test_a_note_labelled_hidden_is_an_instruction(vocabulary):
     assert query.intent is IntentKind.MEASUREMENT
     assert query.attribute == "distance"
     assert query.instruction is not None
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "side"),
+    [
+        ("左上野内带那个结节多大", "右边相同位置有没有", "right"),
+        ("where's the mass in the right lower zone?", "any on the left?", "left"),
+    ],
+)
+def test_a_place_asked_whether_it_holds_one_after_a_look_is_presence(
+    vocabulary, first, then, side
+):
+    query = read(vocabulary, first, then)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.side == side
+    assert query.attribute is None
+    assert query.ellipsis
