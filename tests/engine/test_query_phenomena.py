@@ -128,6 +128,9 @@ def test_what_is_known_is_stated_and_its_lobe_mirrored(vocabulary):
         "心脏是不是比正常大",
         "heart looks generous?",
         "cardiac silhouette within normal limits?",
+        "heart borderline enlarged?",  # borderline is no border
+        "心臟有冇脹大",  # traditional 脹
+        "心脏看起来肥大吗",
     ],
 )
 def test_the_heart_asked_loosely_is_cardiomegaly(vocabulary, typed):
