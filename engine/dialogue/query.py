@@ -1553,7 +1553,7 @@ def _without_cues(text: str, table: str, phrases: Phrases) -> str:
 _ZH_FROM_END = re.compile(
     rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?"
     # "最后一个", "排在最后面的那个", "列在最后头那颗": 面/边/头 only make 最后 a place
-    r"|(最后|最末|末尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条]"
+    r"|(最后|最末|末尾|最尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条粒]"
     # "最后提到的那个", "最后列出来的": the one named last
     r"|(最后)(?:列|提|说|报|讲)(?:出来?|到)?的(?:那|这)?一?[个处枚颗条]?"
     r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
@@ -1573,7 +1573,10 @@ _EN_FROM_END = re.compile(
     # "the one listed last", "the one you mentioned last": named last on the list
     r"|(?:listed|mentioned|named|said|gave|given|reported|flagged|found) (?:it )?(last)(?![a-z])"
     # "the last but two": two before the last
-    r"|last[- ]but[- ](two|three)(?![a-z]))"
+    r"|last[- ]but[- ](two|three)(?![a-z])"
+    # "the one at the bottom of the list", "bottom one on your list": the last listed
+    r"|(?:at )?the (bottom) of (?:the|your|that|this) list"
+    r"|(bottom) (?:one|nodule|lesion|finding|mass|opacity|item|entry)s?(?![a-z]))"
 )
 # "the first two", "前两个": the first positions of the list, for a comparison
 _FIRST_FEW = re.compile(
@@ -1599,7 +1602,12 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         word = m.group(2)
         n = (
             -1
-            if m.group(3) or m.group(4) or m.group(5) or m.group(6)
+            if m.group(3)
+            or m.group(4)
+            or m.group(5)
+            or m.group(6)
+            or m.group(8)
+            or m.group(9)
             else -2
             if m.group(1)
             else -_EN_FROM_END_N[m.group(7)] - 1
