@@ -159,6 +159,8 @@ def test_the_ratio_asked_in_a_clause_of_its_own_is_a_value(vocabulary, typed, in
         "whereabouts is the biggest lesion",
         "最可疑的那个在上野还是下野",
         "the most suspicious one - upper or lower zone?",
+        "最大的那个结节在肺的哪一部分",
+        "which region is the most suspicious nodule in",
     ],
 )
 def test_a_place_asked_in_other_words_is_a_location(vocabulary, typed):
@@ -173,6 +175,8 @@ def test_a_place_asked_in_other_words_is_a_location(vocabulary, typed):
         ("the second one from the end", -2),
         ("the third last nodule", -3),
         ("the last but two", -3),
+        ("the one at the bottom of the list", -1),
+        ("最尾嗰个有几大", -1),  # Cantonese 最尾: the last
         ("the one you listed last", -1),
         ("排在最后面的那个", -1),
         ("最后列出来的那个", -1),
