@@ -113,11 +113,12 @@ _ZH_ANCHOR = re.compile(
 # "A one versus A two", "and a six": an anchor's number said as a word (dictation, a
 # speech-to-text line); only where a name can stand, so "a two view film" stays words
 _EN_ANCHOR = re.compile(
-    r"(?<![A-Za-z'])[Aa]\s+(one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"(?<![A-Za-z'])(?:[Aa]|[Aa]nchor)\s+(one|two|three|four|five|six|seven|eight|nine|ten)"
     r"(?=\s*(?:$|[?？!.,，;:)]|(?:vs\.?|versus|and|or|compared|with|than|is|was|has|looks"
     r"|seems|bigger|larger|smaller|calcified|margins?|size|which|please|pls|then|too|again"
-    # "how big is a five in centimetres": the unit the size is asked in
-    r"|in (?:mm|cm|millimet\w*|centimet\w*))"
+    # "how big is a five in centimetres": the unit the size is asked in; "A five's
+    # margins", "how far is a two from the hilum"
+    r"|in (?:mm|cm|millimet\w*|centimet\w*)|'s|from)"
     r"(?![a-z])"
     # "A two多大": a Chinese question after the name, not a unit ("a two 毫米的")
     r"|\s*(?!毫米|厘米|公分|公厘)[\u4e00-\u9fff]))"
