@@ -210,6 +210,8 @@ def test_size_bounds_said_in_words(vocabulary, typed, slot, value):
     [
         "masses of 2 cm or more - which are there",
         "nodules over 5 mm, which ones?",
+        "nodules over 1 cm - what are they",
+        "any nodules >1.0cm? name them",
     ],
 )
 def test_which_after_a_bound_lists_the_findings(vocabulary, typed):
@@ -264,7 +266,14 @@ def test_the_other_side_after_a_side_is_still_a_side(vocabulary):
 
 @pytest.mark.parametrize(
     ("typed", "anchors"),
-    [("how big is a four in millimetres", ("A4",)), ("A three多大", ("A3",))],
+    [
+        ("how big is a four in millimetres", ("A4",)),
+        ("A three多大", ("A3",)),
+        ("how big is A-5", ("A5",)),
+        ("size of anchor six", ("A6",)),
+        ("A two's margins?", ("A2",)),
+        ("how far is a one from the hilum", ("A1",)),
+    ],
 )
 def test_an_anchor_said_as_a_word(vocabulary, typed, anchors):
     assert understand(typed, vocabulary).anchors == anchors
