@@ -40,6 +40,8 @@ def read(vocabulary, *turns):
         ("A3 hugging the fissure?",),
         ("is there any contact between A2 and the hilum?",),
         ("最大的肿块有没有侵犯胸壁",),
+        ("A2和胸膜是分开的吗",),
+        ("is A1 separate from the pleura",),
     ],
 )
 def test_contact_words_ask_whether_two_things_connect(vocabulary, turns):
@@ -54,6 +56,7 @@ def test_contact_words_ask_whether_two_things_connect(vocabulary, turns):
         "紧贴胸壁的那个肿块多大",
         "靠着纵隔的那个结节有多大",
         "how big is the nodule abutting the pleura",
+        "A1和A2分开量一下大小",  # 分开 as "separately" asks no relation
     ],
 )
 def test_a_contact_that_picks_the_finding_out_is_not_what_is_asked(vocabulary, typed):
