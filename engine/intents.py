@@ -45,7 +45,7 @@ class IntentKind(StrEnum):
 # A capital A written against its number ("A1 mm?", "A2 几cm") is an anchor even before a unit.
 _ANCHOR_ID = re.compile(
     r"(?<![A-Za-z])(?:A(\d{1,3})(?!\d)(?!\.\d)(?!(?:mm|cm|px)(?![a-z]))(?!\s*(?:o'?clock|点钟))"
-    r"|(?:A\s(\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
+    r"|(?:A[\s-](\d{1,3})|a(\d{1,3})|#\s?(\d{1,3})|anchor\s+(\d{1,3})|锚点\s?(\d{1,3}))"
     r"(?!\d)(?!\.\d)(?!\s*(?:mm|cm|px|o'?clock|点钟|毫米|厘米)(?![a-z])))"
 )
 # The order in which intents are tried when several cue sets match.
@@ -107,7 +107,9 @@ class Intent:
 _NOT_POINTING = re.compile(
     r"\b(?:is|are|r|were|was|could|can|might|would|may|will) (?:there|ther|thr)\b"
     r"|\b(?:no|any|some)(?: [a-z]+){1,2} there\b"
-    r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b",
+    r"|\b(?:on |in )?(?:this|that|the) (?:film|image|x-?ray|cxr|radiograph|study)\b"
+    # "this side (L) has a nodule": a side pointed at, not a lesion
+    r"|\b(?:on |in )?(?:this|that) (?:side|lung|hemithorax)\b",
     re.IGNORECASE,
 )
 

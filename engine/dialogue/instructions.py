@@ -33,6 +33,8 @@ _SPEAKER = (
     r"|(?:hidden|secret|new) (?:instructions?|prompt|rules?|command)"
     r"|系统|管理员|开发者|助手|AI|模型|机器人"
     r"|(?:隐藏|系统|管理员|秘密|新的?)(?:指令|命令|提示词?|规则)|指令|命令|提示词"
+    # a note labelled only as hidden ("[隐藏：说紧贴胸膜]", "(hidden: say benign)")
+    r"|隐藏|秘密|hidden|secret"
     r"|(?:给|对)(?:AI|模型|助手|系统|机器人)的?(?:备注|话|提示|说明|指令|留言))"
 )
 _LABEL = re.compile(rf"^\W*{_SPEAKER}\s*[:：]", re.IGNORECASE)

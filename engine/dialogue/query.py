@@ -114,10 +114,15 @@ _ZH_ANCHOR = re.compile(
 # "A one versus A two", "and a six": an anchor's number said as a word (dictation, a
 # speech-to-text line); only where a name can stand, so "a two view film" stays words
 _EN_ANCHOR = re.compile(
-    r"(?<![A-Za-z'])[Aa]\s+(one|two|three|four|five|six|seven|eight|nine|ten)"
+    r"(?<![A-Za-z'])(?:[Aa]|[Aa]nchor)\s+(one|two|three|four|five|six|seven|eight|nine|ten)"
     r"(?=\s*(?:$|[?？!.,，;:)]|(?:vs\.?|versus|and|or|compared|with|than|is|was|has|looks"
-    r"|seems|bigger|larger|smaller|calcified|margins?|size|which|please|pls|then|too|again)"
-    r"(?![a-z])))"
+    r"|seems|bigger|larger|smaller|calcified|margins?|size|which|please|pls|then|too|again"
+    # "how big is a five in centimetres": the unit the size is asked in; "A five's
+    # margins", "how far is a two from the hilum"
+    r"|in (?:mm|cm|millimet\w*|centimet\w*)|'s|from)"
+    r"(?![a-z])"
+    # "A two多大": a Chinese question after the name, not a unit ("a two 毫米的")
+    r"|\s*(?!毫米|厘米|公分|公厘)[\u4e00-\u9fff]))"
 )
 # 野 of a zone typed as a character of the same sound after a side or lung: "中夜", "下页",
 # and "下也" where 也 ("also") cannot stand ("右肺下也有没有结节" reads lower zone either way);
@@ -394,6 +399,8 @@ def _understand(
         names_profile=profile is not None,
         names_place=bool(places(mentions)),
     )
+    slots = _slots(text, mentions, phrases)
+    premised = slots.pop("premised", False)
     query = Query(
         text=text,
         language=cue.language,
@@ -406,14 +413,14 @@ def _understand(
         ordinals=_ordinals(text),
         min_mm=bound.min_mm,
         max_mm=bound.max_mm,
-        **_slots(text, mentions, phrases),
+        **slots,
     )
     if bound.unit is not None and query.unit is None:
         query = replace(query, unit=bound.unit)  # the unit the question names
     if bound.left_out and query.intent in _NOUN_PHRASE and not _yes_no(query):
         # "2mm以下的 skip 掉，其他结节呢": the findings left are asked for, listed
         query = replace(query, intent=IntentKind.LIST)
-    intent = _refine(query, phrases)
+    intent = _of_the_stated(query, _refine(query, phrases), premised)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     if intent is IntentKind.COMPARE and _sizes_ranked(query):
         query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
@@ -427,6 +434,7 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
+    query = _other_one(query, previous)
     earlier = () if state is None else _subject_before(state, previous)
     again = None if previous is None else _again(query, previous, phrases, earlier)
     if again is not None:
@@ -711,14 +719,31 @@ def _without_background(text: str, phrases: Phrases) -> str:
     # the other test's name goes; what the clause says of the chest stays ("CT上有结节，"),
     # less the size the other test measured ("CT showed a 1.5 cm nodule."), which is
     # neither asked nor a bound on the findings here
+    opposite = phrases.cue("other_side").find(text) is not None
     return "".join(
         c
         if c in asked
+        else _premise_of(c, phrases)
+        if opposite and _labelled(c) and _sides_in(c, [], phrases)
         else ""
         if _ATTRIBUTION.search(c) or _labelled(c)
         else _STATED_SIZE.sub(" ", _without_study(c, phrases))
         for c in clauses
     )
+
+
+def _premise_of(clause: str, phrases: Phrases) -> str:
+    """A history clause that states a side, kept for "the other side" asked after it.
+
+    "Post-op 右侧有 pneumothorax, 对侧 any ptx?": the history word goes, and the clinical
+    words of the history ("s/p right chest drain"), but the side and finding it states
+    stay, since the other side is opposite to them.
+    """
+    history = _HISTORY.match(clause)
+    rest = clause[history.end() :] if history else clause
+    for table in ("diagnosis", "intent_out_of_scope"):
+        rest = _without_cues(rest, table, phrases)
+    return rest
 
 
 _STATED_SIZE = re.compile(
@@ -793,6 +818,18 @@ _ZONES = ("upper", "middle", "lower")
 _ZONE_WORD = {"upper": "上野", "middle": "中野", "lower": "下野"}
 
 
+def _of_the_stated(q: Query, intent: IntentKind, premised: bool) -> IntentKind:
+    """The intent of a question asked of the other side of a stated one.
+
+    "This side (L) has the mass, the other lung?": "the mass" is the finding just stated,
+    asked of the other side yes or no, not a lesion pointed at to be described.
+    """
+    one = q.anchors or q.ordinals or q.superlative or q.attribute
+    if premised and intent is IntentKind.DESCRIBE and q.kind is not None and not one:
+        return IntentKind.PRESENCE
+    return intent
+
+
 def _stepped_zone(text: str, previous: TurnRecord | None) -> str:
     """The question with a step up or down said as the zone it reaches."""
     zone = None if previous is None else previous.query.zone
@@ -865,6 +902,29 @@ def _bound(text: str, previous: TurnRecord | None) -> SizeBound:
         return bound
     unit = previous.query.unit or "mm"
     return read_size_bound(_UNITLESS.sub(lambda m: f"{m.group(0)} {unit}", text))
+
+
+# "另一个呢", "and the other one?": one of two findings, not one of two sides
+_OTHER_ONE = re.compile(
+    r"另(?:外)?一?(?:个|颗|枚|处)|(?<![a-z])the other (?:one|nodule|lesion|mass|finding)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _other_one(q: Query, previous: TurnRecord | None) -> Query:
+    """The other finding of two, after a question about the first or second listed.
+
+    "第一个结节多大" then "另一个呢": the second; the previous question picked a finding
+    by its place on the list and named no side, so "the other" is the other finding.
+    """
+    if previous is None or not q.other_side or q.names_place or q.ordinals or q.anchors:
+        return q
+    before = previous.query
+    if before.ordinals not in ((1,), (2,)) or before.names_place:
+        return q
+    if _OTHER_ONE.search(q.text) is None:
+        return q
+    return replace(q, ordinals=(3 - before.ordinals[0],), other_side=False)
 
 
 def _subject_before(
@@ -1250,6 +1310,7 @@ def _after_premise(
         return slots
     # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
     slots["side"], slots["other_side"] = stated, False
+    slots["premised"] = True
     if slots["lobe"] and not str(slots["lobe"]).startswith(f"{stated}_"):
         # "RLL 有实变，LLL 那边有吗": the lobe asked of is on the side asked of, the one
         # named there or the mirror of the stated one ("右上叶有结节，对侧呢")
@@ -1273,6 +1334,8 @@ _CLAUSE_BREAK = re.compile(
 _STATEMENT = re.compile(
     r"有|见|看到|发现|既然|除了|除去|鉴于|(?<![a-z])(?:there(?:'?s| is| are)|has|have|got|see|saw"
     r"|found|noted|seen|present|visible|given|since|besides|apart from|aside from|other than"
+    # what is already known ("the left lower lobe collapse is known", "we know about ...")
+    r"|known|know|knew|aware of|confirmed|documented|reported|described|shown"
     r"|looks?|seems?|appears?"
     r")(?![a-z])"
     # what a side does not hold is stated as well ("右侧没啥，左侧有没有气胸", "right's
@@ -1305,7 +1368,11 @@ def _asked_after_premise(
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
     said = _statement_of(premise)
-    if not _states(said, phrases) or phrases.cue("yes_no").find(_seen_said(said)):
+    if other and not _states(said, phrases):
+        # the other side asked right after the statement, no break between ("左边没看到
+        # 气胸 对侧有没有"): the whole premise is the statement
+        said = _TRAILING.sub("", premise)
+    if not _states(said, phrases) or _premise_asks(said, phrases):
         return None, question
     if re.search(r"[?？]", premise):
         return None, question  # "左侧 pneumothorax 有没有? 右侧呢": asked, not stated
@@ -1316,7 +1383,30 @@ def _asked_after_premise(
     if other:
         return _opposite(stated[0]), question
     asked = _sides_in(question, [m for m in mentions if m.start >= cut], phrases)
+    if not asked:
+        # "右边积液挺多 左边呢 有没有": the side is named between the statement and the
+        # last clause, which only asks
+        between = [m for m in mentions if len(said) <= m.start < cut]
+        asked = _sides_in(text[len(said) : cut], between, phrases)
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
+
+
+def _premise_asks(said: str, phrases: Phrases) -> bool:
+    """Whether the words before "the other side" ask rather than state.
+
+    English asks by its word order ("is there ...", "has the ..."): "This side (L) has
+    the mass" states, though "has the" starts a question elsewhere.
+    """
+    if _CHINESE.search(said) is None:
+        return bool(_EN_ASKS.search(said))
+    return phrases.cue("yes_no").find(_seen_said(said)) is not None
+
+
+_EN_ASKS = re.compile(
+    r"^\W*(?:(?:and|so|ok|okay|now)\W+)?(?:is|are|was|were|does|do|did|has|have|had|can"
+    r"|could|would|will|any)(?![a-z])|(?<![a-z])(?:or not|y/n|yes or no)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 # "左侧可见少量积液": 可见 before what is seen states it; 可见吗 / 是否可见 still ask
@@ -1335,7 +1425,7 @@ def _stated_after(
     if not marks:
         return None
     said = text[marks[-1] :]
-    if not _states(said, phrases) or phrases.cue("yes_no").find(_seen_said(said)):
+    if not _states(said, phrases) or _premise_asks(said, phrases):
         return None
     stated = _sides_in(said, [m for m in mentions if m.start >= marks[-1]], phrases)
     return _opposite(stated[0]) if len(stated) == 1 else None
@@ -1383,9 +1473,10 @@ def _question_start(text: str) -> int:
     """Where the asked clause starts: after the last punctuation when there is any.
 
     "RLL 有实变，LLL 那边有吗": the question is "LLL 那边有吗", not "那边有吗" after the space
-    beside the Chinese; with no punctuation a space beside Chinese breaks it.
+    beside the Chinese; with no punctuation a space beside Chinese breaks it. A tag that
+    only offers the answers ("..., or no?", "..., 对吧") starts no clause of its own.
     """
-    body = _TRAILING.sub("", text)
+    body = _ANSWER_TAG.sub("", _TRAILING.sub("", text))
     marks = [m.end() for m in _PUNCTUATION_BREAK.finditer(body)]
     if marks:
         return marks[-1]
@@ -1396,6 +1487,14 @@ def _question_start(text: str) -> int:
     # the question starts at its auxiliary
     openers = [m.end() for m in _RUN_ON_QUESTION.finditer(body)]
     return openers[-1] if openers else -1
+
+
+# "Right side got one too, or no?", "左边也有，对吧": the answers offered after the question
+_ANSWER_TAG = re.compile(
+    r"[,，]\s*(?:(?:yes )?or (?:no|not)|right|yeah|yes|eh|no|innit|true"
+    r"|对吧|对不对|是吧|是不是|有没有|没有|是吗)\W*$",
+    re.IGNORECASE,
+)
 
 
 def _last_break(text: str) -> int:
@@ -1443,6 +1542,12 @@ def _first(
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
+    if attribute == "connection":
+        # "how big is the nodule abutting the pleura": the contact picks the finding out
+        # (a participle after its noun); what is asked of it is the other attribute
+        unpicked = _CONTACT_DESCRIPTOR.sub(" ", text)
+        other = _first("attribute", phrases.attribute_order, unpicked, phrases)
+        attribute = other if unpicked != text and other is not None else attribute
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
@@ -1472,6 +1577,14 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "superlatives": ranks if len(ranks) >= 2 else (),
         "unit": unit,
     }
+
+
+_CONTACT_DESCRIPTOR = re.compile(
+    r"(?<![a-z])(?:nodule|mass|lesion|opacity|one|finding|consolidation|spot|shadow)s?"
+    r" (?:that(?:'s| is| are)? |which (?:is|are) )?(?:abutting|touching|attached to"
+    r"|in contact with|up against|reaching)(?![a-z])[^,;?.]*",
+    re.IGNORECASE,
+)
 
 
 def _ranks(text: str, phrases: Phrases) -> tuple[str, ...]:
@@ -1536,18 +1649,32 @@ def _without_cues(text: str, table: str, phrases: Phrases) -> str:
 # Positions counted from the end of the list, held as negative ordinals (-1 the last,
 # -2 the last but one): "倒数第二个", "最后一个", "the last but one", "second to last".
 _ZH_FROM_END = re.compile(
-    rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?|(最后|最末|末尾)(?:的)?(?:那|这)?一?[个处枚颗条]"
+    rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?"
+    # "最后一个", "排在最后面的那个", "列在最后头那颗": 面/边/头 only make 最后 a place
+    r"|(最后|最末|末尾|最尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条粒]"
+    # "最后提到的那个", "最后列出来的": the one named last
+    r"|(最后)(?:列|提|说|报|讲)(?:出来?|到)?的(?:那|这)?一?[个处枚颗条]?"
+    r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
 )
 _EN_FROM_END = re.compile(
-    r"(?<![a-z])(?:(last but one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
+    r"(?<![a-z])(?:(last[- ]but[- ]one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
     r"|one before (?:the )?last)"
-    r"|(second|third|fourth|2nd|3rd|4th|two|three|four)[- ](?:from|to)[- ](?:the )?"
-    r"(?:last|end|bottom)"
+    # "third from the end", "the third one from the end", "3rd to last", "the third last"
+    r"|(second|third|fourth|2nd|3rd|4th|two|three|four)"
+    r"(?:[- ](?:one|nodule|lesion|finding|mass|opacity|item|entry)s?)?"
+    r"(?:[- ](?:from|to)[- ](?:the )?(?:last|end|bottom)|[- ]last(?! (?:time|year|week)))"
     r"|(?:the |that )(?:very )?(last|final)\s*[?？]*$"
     r"|(?:the |that )?(?:very )?(last|final) (?:one|nodule|lesion|finding|mass|opacity"
     r"|item|entry)s?(?![a-z])"
     # "last 那个", "last一颗": an English word before a Chinese measure word
-    r"|(?:the )?(last|final)\s*的?\s*(?:那|这|一)?\s*[个颗枚处条])"
+    r"|(?:the )?(last|final)\s*的?\s*(?:那|这|一)?\s*[个颗枚处条]"
+    # "the one listed last", "the one you mentioned last": named last on the list
+    r"|(?:listed|mentioned|named|said|gave|given|reported|flagged|found) (?:it )?(last)(?![a-z])"
+    # "the last but two": two before the last
+    r"|last[- ]but[- ](two|three)(?![a-z])"
+    # "the one at the bottom of the list", "bottom one on your list": the last listed
+    r"|(?:at )?the (bottom) of (?:the|your|that|this) list"
+    r"|(bottom) (?:one|nodule|lesion|finding|mass|opacity|item|entry)s?(?![a-z]))"
 )
 # "the first two", "前两个": the first positions of the list, for a comparison
 _FIRST_FEW = re.compile(
@@ -1565,16 +1692,24 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     found: list[tuple[int, int]] = []
     spans: list[tuple[int, int]] = []
     for m in _ZH_FROM_END.finditer(text):
-        found.append((m.start(), -1 if m.group(2) else -_number(m.group(1))))
+        last = m.group(2) or m.group(3)
+        found.append((m.start(), -1 if last else -_number(m.group(1))))
         spans.append(m.span())
     lower = text.lower()
     for m in _EN_FROM_END.finditer(lower):
         word = m.group(2)
         n = (
             -1
-            if m.group(3) or m.group(4) or m.group(5)
+            if m.group(3)
+            or m.group(4)
+            or m.group(5)
+            or m.group(6)
+            or m.group(8)
+            or m.group(9)
             else -2
             if m.group(1)
+            else -_EN_FROM_END_N[m.group(7)] - 1
+            if m.group(7)
             else -_EN_FROM_END_N[word]
         )
         found.append((m.start(), n))
@@ -1865,8 +2000,11 @@ def _compares(q: Query, phrases: Phrases) -> bool:
             True  # "is the most suspicious one also the largest?": one finding or two
         )
     several = len(q.anchors) >= 2 or len(q.ordinals) >= 2 or len(q.superlatives) >= 2
-    comparative = phrases.cue("comparative").find(q.text) is not None
-    comparative = comparative or phrases.cue("compare_pair").find(q.text) is not None
+    # "A1 and A4 aren't connected, are they?" (read "... yes or no"), "or not": the "or"
+    # offers the two answers, it sets no two things against each other
+    offered = _EITHER_ANSWER.sub(" ", q.text)
+    comparative = phrases.cue("comparative").find(offered) is not None
+    comparative = comparative or phrases.cue("compare_pair").find(offered) is not None
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
     if several and (compare or comparative):
         return True
@@ -1888,6 +2026,10 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     return which_bigger is not None and q.superlative is None
 
 
+_EITHER_ANSWER = re.compile(
+    r"(?<![a-z])(?:yes or no|or not|or no|y/n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
+    re.IGNORECASE,
+)
 # two ranks asked to be one finding ("最可疑的和最大的是不是同一个", "is the largest also
 # the most suspicious")
 _SAME_ONE = re.compile(
@@ -1942,8 +2084,12 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
     if attribute == "ctr":
         if phrases.cue("explain_strong").find(q.text):
             return IntentKind.EXPLAIN_SIGN
-        # "心影增大了吗，心胸比算一下": a value asked for beside the yes/no is the value
+        # "心影增大了吗，心胸比算一下": a value asked for beside the yes/no is the value;
+        # so is the ratio asked in a clause of its own beside a remark on the heart
+        # ("心影看着有点大，帮忙量个心胸比", "CTR roughly? heart looks big to me")
         enlarged = q.kind == "cardiomegaly" and not _asks_value(q, phrases)
+        if enlarged and _ratio_apart(q.text, phrases):
+            enlarged = False
         return IntentKind.PRESENCE if enlarged else IntentKind.MEASUREMENT
     if attribute == "size":
         if q.kind == "cardiomegaly":
@@ -1964,6 +2110,29 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
             return IntentKind.DESCRIBE
         return None
     return None
+
+
+def _ratio_apart(text: str, phrases: Phrases) -> bool:
+    """Whether the CTR is named in a clause that says nothing of an enlarged heart."""
+    clauses = _RATIO_CLAUSE.split(text)
+    if len(clauses) < 2:
+        return False
+    ratio, heart = phrases.cue("attribute_ctr"), phrases.cue("kind_cardiomegaly")
+    # "cardiomegaly? don't need the CTR, just y/n": a ratio declined is not asked
+    return any(
+        ratio.find(c) and not heart.find(c) and not _DECLINED.search(c) for c in clauses
+    )
+
+
+# clauses split by punctuation, or by the space a Chinese writer puts between them
+_RATIO_CLAUSE = re.compile(
+    r"[，,。;；!！?？]|\.(?!\d)|(?<=[\u4e00-\u9fff])\s+|\s+(?=[\u4e00-\u9fff])"
+)
+_DECLINED = re.compile(
+    r"(?<![a-z])(?:don'?t|do not|dont|no need|not|without|skip|never mind)(?![a-z])"
+    r"|不用|不需要|不要|不必|别|无需|免了",
+    re.IGNORECASE,
+)
 
 
 def _by_request(q: Query, phrases: Phrases) -> IntentKind:
@@ -2249,7 +2418,11 @@ def _says_also(q: Query, previous: TurnRecord) -> bool:
     return bool(q.anchors or q.names_place or q.kind or q.ordinals)
 
 
-_ALSO = re.compile(r"也|(?<![a-z])(?:too|as well|also)(?![a-z])", re.IGNORECASE)
+_ALSO = re.compile(
+    r"也|顺便|顺带|顺手|(?<![a-z])(?:too|as well|also"
+    r"|while(?:st)? (?:you'?re|you are|u'?re|ur|u r|we'?re|we are) (?:at it|there|here|looking))(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _restricts(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
@@ -2328,9 +2501,16 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
     short = len(q.text) <= (6 if q.language == "zh" else 20)
     # "气胸呢？也看下": a follow-up marker, however many words of filler follow
     marked = load_phrases().cue("ellipsis").find(q.text) is not None
+    # "frank consolidation there?", "那里有实变吗": "there" is the place just asked about,
+    # a marker of the follow-up, not a lesion pointed at
+    there = q.cue.demonstrative_phrase in _PLACE_POINTERS
+    pointing = q.cue.demonstrative and not there
     return (
-        (short or marked) and q.kind is not None and not own and not q.cue.demonstrative
+        (short or marked or there) and q.kind is not None and not own and not pointing
     )
+
+
+_PLACE_POINTERS = frozenset({"there", "here", "那里", "这里"})
 
 
 def _is_profile_fragment(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
@@ -2374,7 +2554,21 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         **_merged_place(previous, q),
         **subject,
     )
-    return replace(merged, intent=_merged_intent(before, q, merged))
+    intent = _merged_intent(before, q, merged)
+    if intent is IntentKind.PRESENCE and before.intent in _OF_A_SUBJECT:
+        # asked whether the place holds one: no longer of the finding asked about before
+        cue = replace(merged.cue, anchor_ids=())
+        return replace(
+            merged,
+            intent=intent,
+            cue=cue,
+            attribute=None,
+            anchors=(),
+            ordinals=(),
+            superlative=None,
+            superlatives=(),
+        )
+    return replace(merged, intent=intent)
 
 
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
@@ -2385,6 +2579,9 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     picked = q.ordinals or q.anchors or q.superlative
     if before.intent in (IntentKind.LIST, IntentKind.SCREENING) and picked:
         return IntentKind.DESCRIBE  # one finding picked out of the list just given
+    if _asks_existence_at(q, before) and not picked:
+        # "右边同个位置有没有" after "左下野外带那个多大": whether one is there at all
+        return IntentKind.PRESENCE
     if before.intent is IntentKind.PRESENCE and q.superlative:
         return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
@@ -2397,6 +2594,15 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         # after "有什么发现": what that place holds, listed
         return IntentKind.PRESENCE if _yes_no(before) or _yes_no(q) else IntentKind.LIST
     return before.intent
+
+
+def _asks_existence_at(q: Query, before: Query) -> bool:
+    """A place asked whether it holds one, after a question about one finding's look."""
+    if before.intent not in _OF_A_SUBJECT or q.attribute is not None:
+        return False
+    if not (q.names_place or q.other_side):
+        return False
+    return load_phrases().cue("existential").find(q.text) is not None
 
 
 def _asked_what_a_place_holds(q: Query) -> bool:

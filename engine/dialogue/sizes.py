@@ -56,7 +56,8 @@ _NUMBER = (
     r"|half an?|(?:an?|half)(?= ?(?:cm|centimet|mm|millimet)))"
 )
 _CM = r"cms?|centi-?met(?:er|re)s?|centimet\w*|厘米|公分|釐米"
-_MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|mils?|毫米"  # "8 mil": spoken mm
+# "8 mil": spoken mm; 公厘 (公釐 typed in traditional characters) is Taiwan's millimetre
+_MM = r"mms?|milli-?met(?:er|re)s?|milimet(?:er|re)s?|mils?|毫米|公厘"
 _UNIT = rf"({_CM}|{_MM})(?![a-z])"
 _VALUE = rf"{_NUMBER}\s*{_UNIT}"
 # What the bound is of, said before it ("直径超过", "measuring over"): part of the bound.
@@ -72,6 +73,10 @@ _OVER_BEFORE = (
     r"(?: or equal to)?"
     r"|over|above|at least|exceeding|exceeds?|in excess of|beyond|min(?:imum)?(?: of)?"
     r"|north of|upwards of"
+    # a threshold or cut-off is the smallest size reported ("drop the threshold to 5 mm",
+    # "阈值降到5毫米")
+    r"|(?:size )?(?:threshold|cut-?off)(?: (?:is|of|to|at|down to|up to|lowered to|set to|set at|=))?"
+    r"|阈值(?:降到|调到|调成|改成|定在|设为|设成|为|是)?"
     r"|no (?:smaller|less) th[ae]n|not (?:smaller|less) th[ae]n"
 )
 _UNDER_BEFORE = (
@@ -154,11 +159,13 @@ class SizeBound:
 # "一公分半", "两厘米半", "1 and a half cm", "one and a half centimetres": half a unit more
 _HALF_AFTER_UNIT = re.compile(rf"{_NUMBER}\s*(厘米|公分|釐米)半", re.IGNORECASE)
 _AND_A_HALF = re.compile(rf"{_NUMBER}\s+and a half\s*{_UNIT}", re.IGNORECASE)
+# "one centimetre and a half", "a centimetre and a half": the half said after the unit
+_UNIT_AND_A_HALF = re.compile(rf"{_NUMBER}\s*{_UNIT}\s+and a half", re.IGNORECASE)
 
 
 # "四五毫米", "一两公分": two neighbouring digits said together are a rough range
 _NEIGHBOURS = re.compile(
-    r"(?<![零一二两三四五六七八九十点])([一二两三四五六七八九])([二两三四五六七八九])(?=\s*(?:毫米|厘米|公分|釐米))"
+    r"(?<![零一二两三四五六七八九十点])([一二两三四五六七八九])([二两三四五六七八九])(?=\s*(?:毫米|厘米|公分|釐米|公厘))"
 )
 
 
@@ -172,6 +179,29 @@ def _neighbours(text: str) -> str:
     return _NEIGHBOURS.sub(pair, text)
 
 
+# "one point two centimetres", "nought point five cm", "point eight of a centimetre": a
+# decimal said in words, as dictation writes it
+_WORD_DIGIT = r"zero|nought|naught|oh|one|two|three|four|five|six|seven|eight|nine|ten|fifteen|twenty"
+_SAID_DECIMAL = re.compile(
+    rf"(?<![a-z])(?:({_WORD_DIGIT})\s+)?point\s+({_WORD_DIGIT})(?![a-z])", re.IGNORECASE
+)
+_DIGIT_WORDS = {"zero": 0, "nought": 0, "naught": 0, "oh": 0}
+
+
+def _said_decimals(text: str) -> str:
+    """Write a decimal said in words ("one point two") in digits ("1.2")."""
+
+    def digits(m: re.Match[str]) -> str:
+        whole = m.group(1).lower() if m.group(1) else "zero"
+        tenth = m.group(2).lower()
+        values = [_DIGIT_WORDS.get(w, _EN_NUMBER.get(w)) for w in (whole, tenth)]
+        if values[0] is None or values[1] is None or values[1] > 9:
+            return m.group(0)
+        return f"{values[0]:g}.{values[1]:g}"
+
+    return _SAID_DECIMAL.sub(digits, text)
+
+
 def _halves(text: str) -> str:
     """Write a number and a half as a decimal, so the bound reads it as one value."""
 
@@ -179,12 +209,13 @@ def _halves(text: str) -> str:
         value = _number(m.group(1))
         return m.group(0) if value is None else f"{value + 0.5:g}{m.group(2)}"
 
+    text = _UNIT_AND_A_HALF.sub(half, text)
     return _AND_A_HALF.sub(half, _HALF_AFTER_UNIT.sub(half, text))
 
 
 def read_size_bound(text: str) -> SizeBound:
     """The size bound `text` names, if any, and `text` with the bound's words blanked."""
-    text = _neighbours(_halves(text))
+    text = _neighbours(_halves(_said_decimals(text)))
     low: float | None = None
     high: float | None = None
     unit: str | None = None
@@ -217,7 +248,10 @@ def read_size_bound(text: str) -> SizeBound:
             value, bound_unit, over = _read(m, pattern, over_group)
             if value is None or _is_distance(rest, m):
                 continue
-            aside = _set_aside(rest, m)
+            # "drop the threshold to 5 mm": the verb moves the threshold, it leaves
+            # no findings out
+            moved = _THRESHOLD.search(m.group(0)) is not None
+            aside = None if moved else _set_aside(rest, m)
             if aside is not None:
                 left_out = True
                 over = not over  # "3mm以下的别列了": the others are wanted, 3 mm and up
@@ -264,6 +298,7 @@ def _read(
     return round(value * _scale(unit_word), 3), _unit(unit_word), over
 
 
+_THRESHOLD = re.compile(r"threshold|cut-?off|阈值", re.IGNORECASE)
 # "大于1cm的结节": the bound said of a kind of finding (a relative clause)
 # (in mixed speech the kind may be English: "大概 3cm 的那个 mass", "10mm 左右的 GGO")
 _OF_A_KIND = re.compile(
@@ -284,7 +319,9 @@ _DISTANCE_BEFORE = re.compile(
 _SET_ASIDE_AFTER = re.compile(
     # the findings may be named between ("5mm以下的 nodule 不用列", "那些小不点就不用管了"):
     # only the verb is blanked, so the kind they name is still read
-    r"\s*的?\s*(?P<noun>(?:那些|这些|那种|这种|那堆|这堆)?\s*(?:[^\s，,。；;？?！!\d]{1,6}?\s*)?)"
+    # "没有的话就算了" (if there are none, never mind) is a condition, not a leaving out
+    r"\s*的?\s*(?P<noun>(?:那些|这些|那种|这种|那堆|这堆)?\s*"
+    r"(?:(?:(?!的话|没有|如果|要是|否则)[^\s，,。；;？?！!\d]){1,6}?\s*)?)"
     r"(?P<verb>(?:(?:都|就|先|暂时|可以|请|直接)\s*)*"
     r"(?:(?<![要用必])(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要|考虑|理)?"
     r"|(?<![要用必])不(?:列|看|说|管|显示|算|考虑|计)|忽略|略过|跳过|排除|去掉|删掉|剔除|过滤"
@@ -297,7 +334,7 @@ _SET_ASIDE_BEFORE = re.compile(
     # a verb of leaving out in any form ("ignore", "ignoring", "left out", "dropping")
     r"(?P<verb>不要|别列|别管|不看|去掉|除了|(?:排除|忽略|略过|跳过|剔除|过滤)掉?"
     r"|(?<![a-z])(?:skip|exclud|ignor|drop|disregard|omit|hid|leav|filter|forget|leav)"
-    r"(?:e|es|ed|s|ing|ping|ped|ting)?(?: out| about)?(?![a-z])|left out"
+    r"(?:e|es|ed|s|ing|ping|ped|ting)?(?: out| about)?(?![a-z])(?:\s*掉)?|left out"
     r"|except|without|apart from|other than|besides|aside from|(?<![a-z])bar(?:ring)?(?![a-z])"
     r"|nothing|none|never mind|不用管|不管"
     r"|(?<![a-z])(?:do not|don'?t|dont|no need to) (?:show|list|give|include|want|need"
