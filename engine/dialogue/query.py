@@ -322,6 +322,8 @@ def understand(
     # a follow-up completed from an earlier question must not inherit its instruction
     whole = replace(_understand(text, vocabulary, state, drawn=drawn), instruction=None)
     if not split.found:
+        if split.withdrawn:
+            return _after_withdrawal(whole, split, vocabulary, state, drawn=drawn)
         return whole
     refused = whole.intent is IntentKind.OUT_OF_SCOPE
     if not (refused or split.delimited or addresses_engine(whole.text, phrases)):
@@ -333,11 +335,46 @@ def understand(
         named = asked.names_something or asked.cue.demonstrative
         if about_the_film(split, asked.intent, named, phrases):
             return replace(asked, instruction=split)
+    # a refusal of its own (clinical, another study, chit-chat) is kept; one only for
+    # naming nothing known ("report 就写 unremarkable 得了") is the instruction's
+    unknown = whole.refusal == "scope_off_topic" and not any(
+        phrases.cue(n).find(whole.text) for n in REFUSALS
+    )
     return replace(
         whole,
         intent=IntentKind.OUT_OF_SCOPE,
-        refusal=whole.refusal if refused else "injection",
+        refusal=whole.refusal if refused and not unknown else "injection",
         instruction=split,
+        ellipsis=False,
+    )
+
+
+def _after_withdrawal(
+    whole: Query,
+    split: Split,
+    vocabulary: Vocabulary,
+    state: DialogueState | None,
+    *,
+    drawn: bool,
+) -> Query:
+    """A question its writer took back, then something else asked.
+
+    "describe A1. actually forget it, what model are you?": A1 is no longer asked, and
+    what is asked instead is not about the film, so the whole is refused. A film question
+    after it is what is answered ("A1多大？算了，右肺有结节吗"); a greeting or thanks
+    after it leaves the whole read as before.
+    """
+    phrases = load_phrases()
+    asked = _understand(split.question, vocabulary, state, drawn=drawn)
+    named = asked.names_something or asked.cue.demonstrative
+    if asked.intent is IntentKind.HELP:
+        return whole
+    if about_the_film(split, asked.intent, named, phrases):
+        return asked
+    return replace(
+        asked,
+        intent=IntentKind.OUT_OF_SCOPE,
+        refusal=asked.refusal or "injection",
         ellipsis=False,
     )
 
