@@ -1719,7 +1719,10 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     how_to_ask = phrases.cue("help_how_to_ask").find(q.text) is not None
     if how_to_ask and q.intent is not IntentKind.COMPARE:
         return True  # "how do I ask you about a nodule": the nodule is not asked yet
-    if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
+    # "what would you do", "你可以做什么检查": asked of the person's care, refused
+    ability = q.intent is not IntentKind.OUT_OF_SCOPE and _ABOUT_THE_TOOL.search(q.text)
+    about_tool = phrases.cue("help_tool").find(q.text) or ability
+    if about_tool and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
         return phrases.cue("read_film").find(q.text) is None
@@ -1731,6 +1734,24 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     ):
         return False  # "where" alone is no place
     return phrases.cue("help_request").find(q.text) is not None
+
+
+# What the assistant can do, asked of it: "you" with a verb of ability and a question word
+# for its object ("你都能看哪些东西", "你 support 哪些 questions", "any idea what you can
+# help with"). A verb of seeing with a result ("你能看出什么", "what do you see") asks
+# about the film instead, and is not matched.
+_ABOUT_THE_TOOL = re.compile(
+    r"(?:你|您)(?:们|这边|那边)?(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support)"
+    r"\s*(?:帮(?:我|忙)?)?\s*(?:看|读|做|干|处理|回答|答|分析|识别|问|查|支持"
+    r"|handle|answer|support|do|cover)?\s*(?:些|点)?\s*(?:哪些|哪几[类种样个]|什么|啥|哪类|哪种"
+    r"|which|what)(?!\s*(?:结节|病灶|异常|发现|病变|阴影|肿块))"
+    r"|(?<![a-z])(?:what|which) (?:all |else |sorts? of |kinds? of |types? of )?(?:\w+ )?"
+    r"(?:can|could|do|are|will) (?:you|u) (?:able to |actually |even |really )?"
+    r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer)(?![a-z])"
+    r"|(?<![a-z])what (?:you|u) (?:can|could|are able to) (?:help(?: \w+)? with|do|handle"
+    r"|support|cover|answer)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _names_beyond_count(q: Query) -> bool:
@@ -1912,6 +1933,7 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if wrapped is not None:
         return wrapped
     opening = phrases.cue("open_request").find(q.text) is not None
+    opening = opening or _REPORT_ASKED.search(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
     if (q.superlative or q.ordinals) and kind in (IntentKind.LIST, IntentKind.HELP):
@@ -1942,6 +1964,23 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.SCREENING and q.names_place:
         return IntentKind.PRESENCE  # "LMZ里有什么": what one place holds, not the film
     return kind
+
+
+# A report asked for, in any register ("报告草稿来一份", "出一个 report 吧", "I'd like a
+# formal report"): a verb that makes or asks for one and the report noun, either way round,
+# with what describes it between. It is a reading of the film (README, "A report asked
+# for"); one dictated with its conclusion ("报告里写...就行") is an instruction, set apart
+# before this is read (engine/dialogue/instructions.py).
+_REPORT_NOUN = r"(?:报告|印象|(?<![a-z])(?:report|impression|write-?up)s?(?![a-z]))"
+_MAKES = r"(?:出具?|写|给|来|起草?|拟|打|做|整|弄|要|生成|准备|搞)"
+_REPORT_ASKED = re.compile(
+    rf"{_MAKES}(?:一?[下个份篇版])?[^，,。；;？?！!]{{0,10}}?{_REPORT_NOUN}"
+    rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,8}}?{_MAKES}(?:一?[下个份篇版]|稿)"
+    r"|(?<![a-z])(?:write|draft|dictate|type|produce|prepare|put(?:ting)? together"
+    r"|generat|creat|mak|do|giv|get|need|want|like|compil|compos)\w*(?: \S+){0,3}? "
+    r"(?:report|impression|write-?up)s?(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
