@@ -84,7 +84,7 @@ _EDGES = " \t\r\n,，、;；:：-—~|"
 # Sentences and clauses, for finding where a retraction stands
 _CLAUSES = re.compile(
     r"([。？！?!;；\n,，、]+\s*|(?:\.(?!\d)|(?<!\d)\.)\s*|(?<=[\u4e00-\u9fff])\s+"
-    r"|\s+(?=[\u4e00-\u9fff])|\s*-{2,}\s*|\s+(?:and(?: then)?|then|n|&)\s+)",
+    r"|\s+(?=[\u4e00-\u9fff])|\s*-{2,}\s*|\s+[-–—]\s+|\s+(?:and(?: then)?|then|n|&)\s+)",
     re.IGNORECASE,
 )
 _HALF_WIDTH = {0xFF01 + i: 0x21 + i for i in range(0x5E)} | {0x3000: 0x20}
@@ -169,13 +169,16 @@ _SAID = r"(?:(?!什么|啥|哪|怎|多少|几|吗|么)[^，,。；;？?！!])"
 _DICTATES_REPORT = re.compile(
     r"(?:报告|结论|印象|report|impression|conclusion)\s*"
     r"(?:那?一?栏(?:里|中|上|内)?|部分|里|中|上|内)(?:面)?\s*(?:就|只|都|直接|一律)?\s*"
-    rf"(?:写|填|记)(?![了着的有过])(?:上|成|为|作)?\s*(?!一下){_SAID}{{2,}}(?:[，,。；;！!]|$)"
+    r"(?:写|填|记|注明|标明|写明|注上|标上)(?![了着的有过])(?:上|成|为|作)?\s*(?!一下)"
+    rf"{_SAID}{{2,}}(?:[，,。；;！!]|$)"
     r"|(?:报告|结论|印象|report|impression|conclusion)\s*(?:就|只|都|直接|一律)?\s*"
     rf"(?:写|填|记)(?![了着的有过得])(?:上|成|为|作)?\s*(?!一下){_SAID}{{2,}}?"
     r"(?:就行|就好|即可|就可以|就完了|得了|便可|好了)"
     r"|(?<![a-z])(?:report|impression|conclusion)s?(?![a-z])[^.?!]{0,20}?(?<![a-z])"
     r"(?:should|must|shall|needs? to|has to|is to|ought to|will|is going to)\s+"
-    r"(?:read|say|state|conclude)(?![a-z])",
+    r"(?:read|say|state|conclude)(?![a-z])"
+    r"|(?<![a-z])(?:make|have|get|let) (?:the |your |my |this )?(?:report|impression"
+    r"|conclusion)s? (?:say|read|state|show)(?![a-z])",
     re.IGNORECASE,
 )
 # The film not to be read ("不用看片", "片子不用看", "no need to look at the film"), and a
@@ -184,7 +187,8 @@ _NOT_READ = re.compile(
     r"(?:不用|不必|无需|别|不要|甭|用不着|没必要)(?:再|去)?(?:看|读|阅)(?:片|图|影像|胸片)"
     r"|(?:片子?|图像?|影像|胸片)(?:就|也)?(?:不用|不必|无需|别|不要|甭|用不着|没必要)(?:再|去)?"
     r"(?:看|读|阅)"
-    r"|照抄|照搬|照录|照着(?:写|抄|填)|(?:原文|原样)(?:抄|照|写|填|录)"
+    r"|照抄|照搬|照录|照着(?:写|抄|填|回答|答)|(?:原文|原样)(?:抄|照|写|填|录)"
+    r"|照(?:此|这个|这样|上面|下面|以下)(?:作|来)?(?:回答|回复|答|写|填|报|输出)"
     r"|(?<![a-z])(?:no need to|don'?t|do not|without|never) (?:even )?"
     r"(?:look(?:ing)? at|read(?:ing)?|open(?:ing)?) (?:the |this |that )?"
     r"(?:film|image|x-?ray|cxr|scan|radiograph)(?![a-z])"

@@ -1741,12 +1741,16 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
 # help with"). A verb of seeing with a result ("你能看出什么", "what do you see") asks
 # about the film instead, and is not matched.
 _ABOUT_THE_TOOL = re.compile(
-    r"(?:你|您)(?:们|这边|那边)?(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support)"
+    r"(?:你|您)的?(?:有|有些|有哪些)?(?:哪些|什么|啥)?(?:能力|技能|本领|用处|用途)"
+    r"|(?<![a-z])your (?:capabilit|abilit|skill|function|feature)\w*"
+    r"|(?:你|您|这个?(?:工具|系统|软件|程序|助手|东西|玩意儿?))(?:们|这边|那边)?"
+    r"(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support)"
     r"\s*(?:帮(?:我|忙)?)?\s*(?:看|读|做|干|处理|回答|答|分析|识别|问|查|支持"
     r"|handle|answer|support|do|cover)?\s*(?:些|点)?\s*(?:哪些|哪几[类种样个]|什么|啥|哪类|哪种"
     r"|which|what)(?!\s*(?:结节|病灶|异常|发现|病变|阴影|肿块))"
     r"|(?<![a-z])(?:what|which) (?:all |else |sorts? of |kinds? of |types? of )?(?:\w+ )?"
-    r"(?:can|could|do|are|will) (?:you|u) (?:able to |actually |even |really )?"
+    r"(?:can|could|do|are|will|does|is) (?:you|u|this (?:tool|thing|app|system|assistant"
+    r"|bot|program|software)) (?:able to |actually |even |really )?"
     r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer)(?![a-z])"
     r"|(?<![a-z])what (?:you|u) (?:can|could|are able to) (?:help(?: \w+)? with|do|handle"
     r"|support|cover|answer)(?![a-z])",
@@ -1976,6 +1980,9 @@ _MAKES = r"(?:出具?|写|给|来|起草?|拟|打|做|整|弄|要|生成|准备|
 _REPORT_ASKED = re.compile(
     rf"{_MAKES}(?:一?[下个份篇版])?[^，,。；;？?！!]{{0,10}}?{_REPORT_NOUN}"
     rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,8}}?{_MAKES}(?:一?[下个份篇版]|稿)"
+    rf"|把(?:这份|这个|那份)?{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?{_MAKES}"
+    r"|(?<![a-z])write (?:this|it|that|the (?:film|study|case|cxr|x-?ray))(?: one)? up"
+    r"(?![a-z])"
     r"|(?<![a-z])(?:write|draft|dictate|type|produce|prepare|put(?:ting)? together"
     r"|generat|creat|mak|do|giv|get|need|want|like|compil|compos)\w*(?: \S+){0,3}? "
     r"(?:report|impression|write-?up)s?(?![a-z])",
