@@ -1741,6 +1741,10 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
 # help with"). A verb of seeing with a result ("你能看出什么", "what do you see") asks
 # about the film instead, and is not matched.
 _ABOUT_THE_TOOL = re.compile(
+    r"(?:你|您|这个?(?:工具|系统|软件|程序|助手))(?:是|主要是?)?(?:用来|拿来)?(?:干|做)(?:嘛|啥|什么)的?"
+    r"(?:[?？。!！\s]|$)"
+    r"|(?<![a-z])what(?:'s| is| are) (?:this (?:tool|app|thing|system|assistant|bot|program"
+    r"|software)|you) (?:used |meant |good |designed )?for(?![a-z])|"
     r"(?:你|您)的?(?:有|有些|有哪些)?(?:哪些|什么|啥)?(?:能力|技能|本领|用处|用途)"
     r"|(?<![a-z])your (?:capabilit|abilit|skill|function|feature)\w*"
     r"|(?:你|您|这个?(?:工具|系统|软件|程序|助手|东西|玩意儿?))(?:们|这边|那边)?"
