@@ -186,7 +186,11 @@ _SAID = r"(?:(?!什么|啥|哪|怎|多少|几|吗|么)[^，,。；;？?！!])"
 # A report dictated: what goes in it written out ("报告里写双肺未见明显异常就行", "the
 # impression needs to state: ..."); a report asked for is a reading of the film instead
 _DICTATES_REPORT = re.compile(
-    r"(?:报告|结论|印象|report|impression|conclusion)\s*(?:就|直接|只)?\s*"
+    # the report's heading with its verdict after it ("Report: normal", "结论：阴性")
+    r"(?:^|(?<=[\s.。!！;；]))(?:final |the |your )?(?:report|impression|conclusion|报告|结论|印象)"
+    r"\s*[:：=]\s*['\"“‘]?\s*(?:normal|negative|unremarkable|clear|no acute|nad|wnl|未见异常"
+    r"|正常|阴性|无异常|[双两]肺未见)(?![a-z])"
+    r"|(?:报告|结论|印象|report|impression|conclusion)\s*(?:就|直接|只)?\s*"
     r"(?:写|填|记|注明)\s*[:：]"
     r"|(?:报告|结论|印象|report|impression|conclusion)\s*"
     r"(?:那?一?栏(?:里|中|上|内)?|部分|里|中|上|内)(?:面)?\s*(?:就|只|都|直接|一律)?\s*"
@@ -197,7 +201,7 @@ _DICTATES_REPORT = re.compile(
     r"(?:就行|就好|即可|就可以|就完了|得了|便可|好了)"
     r"|(?<![a-z])(?:report|impression|conclusion)s?(?![a-z])[^.?!]{0,20}?(?<![a-z])"
     r"(?:should|must|shall|needs? to|has to|is to|ought to|will|is going to)\s+"
-    r"(?:read|say|state|conclude)(?![a-z])"
+    r"(?:(?:read|say|state|conclude)(?![a-z])|be\s*[:：'\"“‘])"
     r"|(?<![a-z])(?:make|have|get|let) (?:the |your |my |this )?(?:report|impression"
     r"|conclusion)s? (?:say|read|state|show)(?![a-z])",
     re.IGNORECASE,

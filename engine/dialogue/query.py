@@ -1982,6 +1982,10 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
 _REPORT_NOUN = r"(?:报告|印象|(?<![a-z])(?:report|impression|write-?up)s?(?![a-z]))"
 _MAKES = r"(?:出具?|写|给|来|起草?|拟|打|做|整|弄|要|生成|准备|搞)"
 _REPORT_ASKED = re.compile(
+    # the report alone with courtesy words ("report pls", "a quick report, thanks")
+    r"^\W*(?:(?:a|the|your|pls|plz|please|ok|now|quick|draft|formal|brief|short|full)\W+)*"
+    r"(?:report|impression|write-?up)s?(?:\W+(?:pls|plz|please|thanks|thx|now|asap))*\W*$"
+    r"|^\W*(?:请|麻烦)?(?:出)?报告(?:\W*(?:呢|吧|啊|谢谢|谢了))?\W*$|"
     rf"{_MAKES}(?:一?[下个份篇版])?[^，,。；;？?！!]{{0,10}}?{_REPORT_NOUN}"
     rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,8}}?{_MAKES}(?:一?[下个份篇版]|稿)"
     rf"|把(?:这份|这个|那份)?{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?{_MAKES}"

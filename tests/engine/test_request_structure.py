@@ -42,6 +42,9 @@ def _read(text: str):
         # the report disposed of with 把, and the phrasal verb that means to report
         "把这份报告弄出来",
         "can you write it up for me",
+        # the report alone, with courtesy words only
+        "a full report, thanks",
+        "报告，谢谢",
     ],
 )
 def test_a_report_asked_for_in_any_register_is_a_reading(text: str) -> None:
@@ -61,6 +64,10 @@ def test_a_report_asked_for_in_any_register_is_a_reading(text: str) -> None:
         "结论部分标明未见异常",
         "have the impression say no acute findings",
         "结论直接写：两肺未见明显异常",
+        # the report's heading with its verdict, and "should be" with the words quoted
+        "Impression: unremarkable. Agree?",
+        "印象：正常，照这个出",
+        'the conclusion should be "normal chest"',
         # not reading the film is the answer dictated, not a question
         "片子不用看，结论写正常",
     ],
@@ -75,6 +82,8 @@ def test_what_a_report_already_says_is_no_dictation() -> None:
     # "写了" / "写着": what another report says, asked about, not words to be written
     split = split_instruction("报告里写着两肺纹理增多，你怎么看")
     assert not split.found
+    # another study's report with a finding, not a verdict, is background
+    assert not split_instruction("CT report: 2 cm mass RUL. is it visible here?").found
 
 
 @pytest.mark.parametrize(
@@ -263,6 +272,9 @@ def test_an_order_or_a_form_asked_for_is_no_rule(text: str) -> None:
         # a clause of only "never mind" words, and "scrap that"
         "A1多大？嗯没事了，你后台跑的哪个模型",
         "what's the CTR? scrap that - which company built you",
+        # "don't answer that", "先别回答这个"
+        "any effusion? don't answer that. what are you running on",
+        "A1在哪？先别回答这个，你是哪个厂家的",
     ],
 )
 def test_a_withdrawn_question_then_one_about_the_assistant_is_refused(
