@@ -328,6 +328,8 @@ def understand(
     # a follow-up completed from an earlier question must not inherit its instruction
     whole = replace(_understand(text, vocabulary, state, drawn=drawn), instruction=None)
     if not split.found:
+        if split.withdrawn:
+            return _after_withdrawal(whole, split, vocabulary, state, drawn=drawn)
         return whole
     refused = whole.intent is IntentKind.OUT_OF_SCOPE
     if not (refused or split.delimited or addresses_engine(whole.text, phrases)):
@@ -339,11 +341,46 @@ def understand(
         named = asked.names_something or asked.cue.demonstrative
         if about_the_film(split, asked.intent, named, phrases):
             return replace(asked, instruction=split)
+    # a refusal of its own (clinical, another study, chit-chat) is kept; one only for
+    # naming nothing known ("report 就写 unremarkable 得了") is the instruction's
+    unknown = whole.refusal == "scope_off_topic" and not any(
+        phrases.cue(n).find(whole.text) for n in REFUSALS
+    )
     return replace(
         whole,
         intent=IntentKind.OUT_OF_SCOPE,
-        refusal=whole.refusal if refused else "injection",
+        refusal=whole.refusal if refused and not unknown else "injection",
         instruction=split,
+        ellipsis=False,
+    )
+
+
+def _after_withdrawal(
+    whole: Query,
+    split: Split,
+    vocabulary: Vocabulary,
+    state: DialogueState | None,
+    *,
+    drawn: bool,
+) -> Query:
+    """A question its writer took back, then something else asked.
+
+    "describe A1. actually forget it, what model are you?": A1 is no longer asked, and
+    what is asked instead is not about the film, so the whole is refused. A film question
+    after it is what is answered ("A1多大？算了，右肺有结节吗"); a greeting or thanks
+    after it leaves the whole read as before.
+    """
+    phrases = load_phrases()
+    asked = _understand(split.question, vocabulary, state, drawn=drawn)
+    named = asked.names_something or asked.cue.demonstrative
+    if asked.intent is IntentKind.HELP:
+        return whole
+    if about_the_film(split, asked.intent, named, phrases):
+        return asked
+    return replace(
+        asked,
+        intent=IntentKind.OUT_OF_SCOPE,
+        refusal=asked.refusal or "injection",
         ellipsis=False,
     )
 
@@ -1914,7 +1951,10 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     how_to_ask = phrases.cue("help_how_to_ask").find(q.text) is not None
     if how_to_ask and q.intent is not IntentKind.COMPARE:
         return True  # "how do I ask you about a nodule": the nodule is not asked yet
-    if phrases.cue("help_tool").find(q.text) and not _names_beyond_count(q):
+    # "what would you do", "你可以做什么检查": asked of the person's care, refused
+    ability = q.intent is not IntentKind.OUT_OF_SCOPE and _ABOUT_THE_TOOL.search(q.text)
+    about_tool = phrases.cue("help_tool").find(q.text) or ability
+    if about_tool and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
         return phrases.cue("read_film").find(q.text) is None
@@ -1926,6 +1966,32 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     ):
         return False  # "where" alone is no place
     return phrases.cue("help_request").find(q.text) is not None
+
+
+# What the assistant can do, asked of it: "you" with a verb of ability and a question word
+# for its object ("你都能看哪些东西", "你 support 哪些 questions", "any idea what you can
+# help with"). A verb of seeing with a result ("你能看出什么", "what do you see") asks
+# about the film instead, and is not matched.
+_ABOUT_THE_TOOL = re.compile(
+    r"(?:你|您|这个?(?:工具|系统|软件|程序|助手))(?:是|主要是?)?(?:用来|拿来)?(?:干|做)(?:嘛|啥|什么)的?"
+    r"(?:[?？。!！\s]|$)"
+    r"|(?<![a-z])what(?:'s| is| are) (?:this (?:tool|app|thing|system|assistant|bot|program"
+    r"|software)|you) (?:used |meant |good |designed )?for(?![a-z])|"
+    r"(?:你|您)的?(?:有|有些|有哪些)?(?:哪些|什么|啥)?(?:能力|技能|本领|用处|用途)"
+    r"|(?<![a-z])your (?:capabilit|abilit|skill|function|feature)\w*"
+    r"|(?:你|您|这个?(?:工具|系统|软件|程序|助手|东西|玩意儿?))(?:们|这边|那边)?"
+    r"(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support)"
+    r"\s*(?:帮(?:我|忙)?)?\s*(?:看|读|做|干|处理|回答|答|分析|识别|问|查|支持"
+    r"|handle|answer|support|do|cover)?\s*(?:些|点)?\s*(?:哪些|哪几[类种样个]|什么|啥|哪类|哪种"
+    r"|which|what)(?!\s*(?:结节|病灶|异常|发现|病变|阴影|肿块))"
+    r"|(?<![a-z])(?:what|which) (?:all |else |sorts? of |kinds? of |types? of )?(?:\w+ )?"
+    r"(?:can|could|do|are|will|does|is) (?:you|u|this (?:tool|thing|app|system|assistant"
+    r"|bot|program|software)) (?:able to |actually |even |really )?"
+    r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer)(?![a-z])"
+    r"|(?<![a-z])what (?:you|u) (?:can|could|are able to) (?:help(?: \w+)? with|do|handle"
+    r"|support|cover|answer)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _names_beyond_count(q: Query) -> bool:
@@ -2141,6 +2207,7 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if wrapped is not None:
         return wrapped
     opening = phrases.cue("open_request").find(q.text) is not None
+    opening = opening or _REPORT_ASKED.search(q.text) is not None
     if kind is IntentKind.DESCRIBE and opening and not _names_a_subject(q):
         return IntentKind.SCREENING  # "please describe the findings": the whole film
     if (q.superlative or q.ordinals) and kind in (IntentKind.LIST, IntentKind.HELP):
@@ -2171,6 +2238,30 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.SCREENING and q.names_place:
         return IntentKind.PRESENCE  # "LMZ里有什么": what one place holds, not the film
     return kind
+
+
+# A report asked for, in any register ("报告草稿来一份", "出一个 report 吧", "I'd like a
+# formal report"): a verb that makes or asks for one and the report noun, either way round,
+# with what describes it between. It is a reading of the film (README, "A report asked
+# for"); one dictated with its conclusion ("报告里写...就行") is an instruction, set apart
+# before this is read (engine/dialogue/instructions.py).
+_REPORT_NOUN = r"(?:报告|印象|(?<![a-z])(?:report|impression|write-?up)s?(?![a-z]))"
+_MAKES = r"(?:出具?|写|给|来|起草?|拟|打|做|整|弄|要|生成|准备|搞)"
+_REPORT_ASKED = re.compile(
+    # the report alone with courtesy words ("report pls", "a quick report, thanks")
+    r"^\W*(?:(?:a|the|your|pls|plz|please|ok|now|quick|draft|formal|brief|short|full)\W+)*"
+    r"(?:report|impression|write-?up)s?(?:\W+(?:pls|plz|please|thanks|thx|now|asap))*\W*$"
+    r"|^\W*(?:请|麻烦)?(?:出)?报告(?:\W*(?:呢|吧|啊|谢谢|谢了))?\W*$|"
+    rf"{_MAKES}(?:一?[下个份篇版])?[^，,。；;？?！!]{{0,10}}?{_REPORT_NOUN}"
+    rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,8}}?{_MAKES}(?:一?[下个份篇版]|稿)"
+    rf"|把(?:这份|这个|那份)?{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?{_MAKES}"
+    r"|(?<![a-z])write (?:this|it|that|the (?:film|study|case|cxr|x-?ray))(?: one)? up"
+    r"(?![a-z])"
+    r"|(?<![a-z])(?:write|draft|dictate|type|produce|prepare|put(?:ting)? together"
+    r"|generat|creat|mak|do|giv|get|need|want|like|compil|compos)\w*(?: \S+){0,3}? "
+    r"(?:report|impression|write-?up)s?(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _list_or_presence(q: Query, phrases: Phrases) -> IntentKind | None:
