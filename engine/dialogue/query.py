@@ -427,14 +427,7 @@ def _understand(
     again = None if previous is None else _again(query, previous, phrases, earlier)
     if again is not None:
         return _sized_focal(again)
-    if previous is not None and (
-        _is_follow_up(query, phrases)
-        or _is_kind_fragment(query, previous)
-        or _is_profile_fragment(query, previous, phrases)
-        or _asks_again(query, previous)
-        or _restricts(query, previous, phrases)
-        or _says_also(query, previous)
-    ):
+    if previous is not None and _leans_on(query, previous, phrases):
         query = _merge(previous, query)
     if previous is not None:
         query = _listed_before(query, previous, phrases)
@@ -449,9 +442,15 @@ def _listed_before(q: Query, previous: TurnRecord, phrases: Phrases) -> Query:
     left?": those findings, of that kind and place, so a position asked next counts them.
     """
     before = previous.query
-    if q.intent is not IntentKind.LIST or before.kind not in _FOCAL:
+    if before.kind not in _FOCAL or q.refusal not in (None, "scope_off_topic"):
         return q
     if before.intent not in (IntentKind.LIST, IntentKind.PRESENCE):
+        return q
+    # "go through them", "把它们说一下": a request whose object points back at them
+    pointed = phrases.cue("request_verb").find(q.text) and phrases.cue(
+        "plural_pronoun"
+    ).find(q.text)
+    if q.intent is not IntentKind.LIST and not pointed:
         return q
     if q.kind or q.names_place or q.sized or q.anchors or q.ordinals or q.superlative:
         return q
@@ -459,7 +458,13 @@ def _listed_before(q: Query, previous: TurnRecord, phrases: Phrases) -> Query:
         return q  # "list all findings": every finding, whatever was asked before
     place = {k: getattr(before, k) for k in (*_PLACE_KEYS, "hilum")}
     return replace(
-        q, kind=before.kind, min_mm=before.min_mm, max_mm=before.max_mm, **place
+        q,
+        intent=IntentKind.LIST,
+        refusal=None,
+        kind=before.kind,
+        min_mm=before.min_mm,
+        max_mm=before.max_mm,
+        **place,
     )
 
 
@@ -467,8 +472,18 @@ def _listed_before(q: Query, previous: TurnRecord, phrases: Phrases) -> Query:
 # anchor ("A3那个边边", "结节的边边"), or before a margin's value ("边边光滑不"), is its
 # edge; at the head of a question it stays Cantonese "which side" ("边边有积液")
 def _colloquial(text: str) -> str:
-    """Colloquial Mandarin read as the tables write it: "边边" an edge, "那个位置" the same place."""
+    """Colloquial forms read as the tables write them.
+
+    "边边" is an edge; "那个位置", "same location" are the same place, no place asked.
+    """
+    text = _SAME_PLACE.sub(r"\1 place", text)
     return _PLACE_BEFORE.sub("同一", _EDGE_REDUPLICATED.sub("边缘", text))
+
+
+_SAME_PLACE = re.compile(
+    r"(?<![a-z])(same|identical|matching|corresponding) (?:location|position)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
@@ -2276,6 +2291,32 @@ def _named_fallback(q: Query) -> IntentKind:
 
 
 # -- ellipsis ------------------------------------------------------------------------------
+
+
+def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """Whether a question is the previous one again, with what it changes."""
+    return (
+        _is_follow_up(q, phrases)
+        or _is_kind_fragment(q, previous)
+        or _is_profile_fragment(q, previous, phrases)
+        or _asks_again(q, previous)
+        or _restricts(q, previous, phrases)
+        or _says_also(q, previous)
+        or _the_other_one(q, previous, phrases)
+    )
+
+
+def _the_other_one(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """The other one after a position of two: the same question of the other position.
+
+    "另一个在哪" after "第一个结节在哪", "and the other one, how big?" after "the second
+    nodule's size": whatever the question repeats, its subject is the other finding.
+    """
+    if previous.query.ordinals[:1] not in ((1,), (2,)):
+        return False
+    if q.anchors or q.ordinals or q.kind or q.names_place or q.intent in _WHOLE:
+        return False
+    return phrases.cue("other_one").find(q.text) is not None
 
 
 def _is_follow_up(q: Query, phrases: Phrases) -> bool:

@@ -34,6 +34,8 @@ def after(vocabulary, *turns):
         ("把肿块统统报一遍，位置大小都带上", None, "mass"),
         ("give me all the nodules, where each one is and how big", None, "nodule"),
         ("show me the left lung opacities over 4 mm", "left", "opacity"),
+        ("把左肺的肿块全报一遍", "left", "mass"),
+        ("I'd love every right-sided nodule listed with sizes", "right", "nodule"),
     ],
 )
 def test_a_request_over_every_finding_is_a_list(vocabulary, text, side, kind):
@@ -75,6 +77,7 @@ def test_a_possibility_asked_is_the_profile_checklist(vocabulary, text, profile)
         "what's the likelihood of heart failure",
         "is that 肺癌 or not",
         "肿瘤 yes or no?",
+        "is the mass 恶性的",
     ],
 )
 def test_a_chance_asked_or_cancer_asked_outright_is_refused(vocabulary, text):
@@ -119,6 +122,12 @@ def test_a_moved_bound_keeps_the_direction_of_the_one_before(
             "lower",
         ),
         ("右上肺野有结节吗", "肿块呢，还是刚才那个地方", "side", "right"),
+        (
+            "any mass in the right upper zone?",
+            "GGO, matching location?",
+            "zone",
+            "upper",
+        ),
     ],
 )
 def test_a_repeat_marker_beside_slots_repeats_the_question(
@@ -127,6 +136,7 @@ def test_a_repeat_marker_beside_slots_repeats_the_question(
     query = after(vocabulary, first, then)
     assert query.ellipsis
     assert getattr(query, slot) == value
+    assert query.intent is not IntentKind.LOCATION  # "same location" asks no place
 
 
 @pytest.mark.parametrize(
@@ -134,6 +144,7 @@ def test_a_repeat_marker_beside_slots_repeats_the_question(
     [
         ("第一个结节有钙化吗", "另一个呢", 2),
         ("how big is the second mass", "and the other one?", 1),
+        ("第二个结节边缘光滑吗", "另外那个有没有钙化", 1),
     ],
 )
 def test_the_other_one_after_a_position_is_the_other_position(
@@ -259,6 +270,12 @@ def test_trouble_understanding_a_sign_asks_what_it_means(vocabulary, text):
             ("any nodules in the right lung?", "list them", "where is the first"),
             "nodule",
             "right",
+        ),
+        (("右肺有没有结节", "把这些都说一下", "第一个多大"), "nodule", "right"),
+        (
+            ("any masses on the left?", "show those to me", "the second, where"),
+            "mass",
+            "left",
         ),
     ],
 )
