@@ -501,12 +501,15 @@ def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
 # A place referred back to ("还是原来那个位置", "刚才的地方") is the same place, as 同一位置
 # says: the place of the previous question, not a question of where
 _PLACE_BEFORE = re.compile(
-    r"(?:原来|刚才|之前|前面|上次|上面)的?那?一?个?(?=位置|地方|部位|区域)"
+    r"(?:原来|刚才|之前|前面|上次|上面|同样|相同|一样)的?那?一?个?(?=位置|地方|部位|区域)"
     r"|(?<![A-Za-z0-9])[那这]一?个?(?=(?:位置|地方|部位|区域)\s*(?:也|还|是否|有没有|有无|有))"
 )
 _EDGE_REDUPLICATED = re.compile(
     r"(?<=[的个块枚颗节影灶A-Za-z0-9])边边|边边(?=\s*(?:光|毛|清|模糊|齐|整|规|锐|不齐|糊))"
 )
+
+
+_WORDS = re.compile(r"[a-z]+|[\u3400-\u9fff]")
 
 
 def _self_corrected(text: str, phrases: Phrases) -> str:
@@ -537,9 +540,12 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     meant = anchor_ids_in(tail)
     if not said or not meant or len(meant) not in (1, len(said)):
         return text
-    rest = table.blank(anchor_pattern().sub(" ", tail))
-    if re.search(r"[A-Za-z\u3400-\u9fff]", phrases.cue("filler").blank(rest)):
-        return text  # "A1多大 不是A2那个": more is said than the anchor meant
+    # beside the anchors, the correction may only say again what the question said
+    # ("量一下A2到肺门 哦不对 A5到肺门"); "A1多大 不是A2那个大" says more
+    rest = phrases.cue("filler").blank(table.blank(anchor_pattern().sub(" ", tail)))
+    said_words = set(_WORDS.findall(anchor_pattern().sub(" ", head).lower()))
+    if any(w not in said_words for w in _WORDS.findall(rest)):
+        return text
     if len(meant) == 1 and len(said) > 1:
         said = said[-1:]  # "A1到A2多远，不对，A3": the last one named is corrected
     for m, new in reversed(list(zip(said, meant, strict=True))):
@@ -1236,7 +1242,7 @@ _SIZE_WORD = re.compile(
 )
 # the fixed structures a lesion's distance is measured to, besides a hilum
 _LANDMARK = re.compile(
-    r"胸壁|胸膜|膈|纵隔|心缘|叶间裂|(?<![a-z])(?:chest wall|pleura\w*|(?:hemi)?diaphragm"
+    r"胸壁|胸膜|膈|纵隔|心缘|叶间裂|肺门|(?<![a-z])(?:chest wall|pleura\w*|(?:hemi)?diaphragm|hil(?:um|ar|a)"
     r"|mediastin\w*|(?:heart|cardiac) border|fissure|costal margin)(?![a-z])",
     re.IGNORECASE,
 )
@@ -1859,10 +1865,10 @@ def _asks_a_chance(q: Query, phrases: Phrases) -> bool:
     "结核的可能性高不高", "how likely is heart failure", "is it 肺癌 or not": the person's
     diagnosis, refused; "有没有结核的可能" (a possibility) is the profile's checklist.
     """
+    if phrases.cue("cancer_outright").find(q.text):
+        return True  # "is A2 癌?" too: cancer asked of a finding
     if q.anchors or q.ordinals or q.superlative:
         return False  # "A1 is the likeliest to be malignant": a ranking, not a chance
-    if phrases.cue("cancer_outright").find(q.text):
-        return True
     return (
         q.profile is not None and phrases.cue("chance_asked").find(q.text) is not None
     )

@@ -78,6 +78,7 @@ def test_a_possibility_asked_is_the_profile_checklist(vocabulary, text, profile)
         "is that 肺癌 or not",
         "肿瘤 yes or no?",
         "is the mass 恶性的",
+        "is A3 癌?",
     ],
 )
 def test_a_chance_asked_or_cancer_asked_outright_is_refused(vocabulary, text):
@@ -97,6 +98,7 @@ def test_the_profile_s_own_name_or_could_it_be_is_still_the_checklist(vocabulary
         ("any nodules bigger than 10 mm?", "drop the cutoff to 6 mm", 6, None),
         ("左肺有没有大于2厘米的肿块", "门槛降到1厘米呢", 10, None),
         ("list the nodules under 3 mm", "raise the bar to 5 mm", None, 5),
+        ("how many masses over 3 cm?", "fine, the cutoff 2 cm then", 20, None),
         ("列出小于4毫米的结节", "标准改成6毫米", None, 6),
     ],
 )
@@ -106,7 +108,7 @@ def test_a_moved_bound_keeps_the_direction_of_the_one_before(
     query = after(vocabulary, first, then)
     assert (query.min_mm, query.max_mm) == (min_mm, max_mm)
     assert query.ellipsis
-    assert query.attribute is None
+    assert query.attribute != "size"  # the new value bounds the findings, no size asked
 
 
 @pytest.mark.parametrize(
@@ -122,6 +124,7 @@ def test_a_moved_bound_keeps_the_direction_of_the_one_before(
             "lower",
         ),
         ("右上肺野有结节吗", "肿块呢，还是刚才那个地方", "side", "right"),
+        ("左下肺野有实变吗", "积液呢 相同的位置", "zone", "lower"),
         (
             "any mass in the right upper zone?",
             "GGO, matching location?",
@@ -236,6 +239,8 @@ def test_whereabouts_and_which_place_ask_a_location(vocabulary, text):
         ("how calcified is A1? sorry, A4", ("A4",)),
         ("A3多大 不对 是A7", ("A7",)),
         ("how far apart are A1 and A2, no wait, A1 and A5", ("A1", "A5")),
+        ("A4离胸壁多远 说错了 A6离胸壁", ("A6",)),
+        ("how far is A2 from the hilum, sorry, A8 from the hilum", ("A8",)),
     ],
 )
 def test_an_anchor_corrected_at_the_end_replaces_the_one_asked(
@@ -244,8 +249,14 @@ def test_an_anchor_corrected_at_the_end_replaces_the_one_asked(
     assert understand(text, vocabulary).anchors == anchors
 
 
-def test_two_anchors_with_no_correction_stay(vocabulary):
-    assert understand("A1比A2大，不是吗", vocabulary).anchors == ("A1", "A2")
+@pytest.mark.parametrize("text", ["A1比A2大，不是吗", "A1多大，不对，A2更大吧"])
+def test_two_anchors_with_no_correction_of_one_stay(vocabulary, text):
+    assert understand(text, vocabulary).anchors == ("A1", "A2")
+
+
+@pytest.mark.parametrize("text", ["量一下A3到肺门", "A3 to the hilum, in cm"])
+def test_a_value_to_the_hilum_is_a_distance(vocabulary, text):
+    assert understand(text, vocabulary).attribute == "distance"
 
 
 @pytest.mark.parametrize(
