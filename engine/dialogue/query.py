@@ -905,20 +905,41 @@ def _moved_bound(text: str, before: Query) -> str:
     """
     if (before.min_mm is None) == (before.max_mm is None):
         return text
-    change = load_phrases().cue("threshold_change")
-    found = change.find(text)
-    if found is None:
-        return text
-    at = re.search(re.escape(found.strip()), text, re.IGNORECASE)
-    if at is None or not _VALUE_NEXT.match(text, at.end()):
-        return text  # "lower the bar" with no value: nothing moved to
-    chinese = _CHINESE.search(found) is not None
+    chinese = _CHINESE.search(text) is not None
     direction = (
         ("大于" if chinese else " over ")
         if before.min_mm is not None
         else ("小于" if chinese else " under ")
     )
-    return text[: at.start()] + direction + text[at.end() :]
+    phrases = load_phrases()
+    found = phrases.cue("threshold_change").find(text)
+    at = None if found is None else re.search(re.escape(found.strip()), text, re.I)
+    if at is not None and _VALUE_NEXT.match(text, at.end()):
+        return text[: at.start()] + direction + text[at.end() :]
+    # a value alone, beside words that name no direction ("and with a 3 mm cutoff?",
+    # "按5毫米算呢"): the same bound at the new value
+    value = _SIZE_VALUE.search(text)
+    if value is None or read_size_bound(text):
+        return text
+    rest = text[: value.start()] + " " + text[value.end() :]
+    for name in ("filler", "ellipsis", "question_form", "repeat_marker"):
+        rest = phrases.cue(name).blank(rest)
+    if _WORDS.search(_THRESHOLD_WORDS.sub(" ", rest)):
+        return text  # "A2 is 5 mm, is it?": more is said than a new value
+    return text[: value.start()] + direction + text[value.start() :]
+
+
+# a size value with its unit, and the words that call a value a threshold
+_SIZE_VALUE = re.compile(
+    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w*|centimet\w*|毫米|厘米|公分)",
+    re.IGNORECASE,
+)
+_THRESHOLD_WORDS = re.compile(
+    r"阈值|标准|门槛|界限|下限|上限|按|算|以|为准?"
+    r"|(?<![a-z])(?:thresholds?|cut-?offs?|limits?|bars?|bounds?|with|a|an|as|at|using|if|"
+    r"we|use|say|then)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _subject_before(

@@ -47,7 +47,13 @@ def test_a_request_over_every_finding_is_a_list(vocabulary, text, side, kind):
 
 @pytest.mark.parametrize(
     "text",
-    ["右肺有问题的地方吗", "左肺不正常的地方多不多", "is every nodule calcified?"],
+    [
+        "右肺有问题的地方吗",
+        "左肺不正常的地方多不多",
+        "is every nodule calcified?",
+        "I'd like a read first: is anything abnormal at all?",
+        "I'd like to know whether abnormal areas exist at all",
+    ],
 )
 def test_no_request_verb_over_every_finding_is_no_list(vocabulary, text):
     assert understand(text, vocabulary).intent is not IntentKind.LIST
@@ -99,6 +105,8 @@ def test_the_profile_s_own_name_or_could_it_be_is_still_the_checklist(vocabulary
         ("左肺有没有大于2厘米的肿块", "门槛降到1厘米呢", 10, None),
         ("list the nodules under 3 mm", "raise the bar to 5 mm", None, 5),
         ("how many masses over 3 cm?", "fine, the cutoff 2 cm then", 20, None),
+        ("any nodules under 6 mm?", "and with 9 mm as the limit?", None, 9),
+        ("左肺有没有大于1厘米的肿块", "按2厘米算呢", 20, None),
         ("列出小于4毫米的结节", "标准改成6毫米", None, 6),
     ],
 )
