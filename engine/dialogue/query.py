@@ -2564,6 +2564,11 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         **_merged_place(previous, q),
         **subject,
     )
+    if merged.kind not in (None, *_FOCAL) and not q.sized and before.sized:
+        # "积液呢", "effusion, same place?" after "nodules over 8 mm?": a size bound
+        # picks focal findings out, and says nothing of an effusion
+        unit = q.unit if before.attribute is None else merged.unit
+        merged = replace(merged, min_mm=None, max_mm=None, unit=unit)
     return replace(merged, intent=_merged_intent(before, q, merged))
 
 

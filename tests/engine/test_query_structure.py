@@ -305,3 +305,18 @@ def test_a_list_with_no_object_lists_what_was_asked_before(
     assert listed.intent is IntentKind.LIST
     assert (listed.kind, listed.side) == (kind, side)
     assert after(vocabulary, *turns).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kind"),
+    [
+        ("any nodules over 8 mm on the right?", "effusion, same side?", "effusion"),
+        ("右肺有没有大于1厘米的结节", "气胸呢", "pneumothorax"),
+    ],
+)
+def test_a_size_bound_is_not_carried_to_a_kind_it_cannot_pick_out(
+    vocabulary, first, then, kind
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis and query.kind == kind
+    assert (query.min_mm, query.max_mm) == (None, None)
