@@ -93,6 +93,13 @@ def test_a_chance_asked_or_cancer_asked_outright_is_refused(vocabulary, text):
     assert query.refusal == "clinical"
 
 
+@pytest.mark.parametrize(
+    "text", ["possible pneumothorax on the left?", "左侧可能有气胸吗"]
+)
+def test_possible_before_a_kind_is_a_hedged_presence(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.PRESENCE
+
+
 @pytest.mark.parametrize("text", ["早期肺癌 or not", "会不会是 lung cancer"])
 def test_the_profile_s_own_name_or_could_it_be_is_still_the_checklist(vocabulary, text):
     assert understand(text, vocabulary).intent is IntentKind.PROFILE
