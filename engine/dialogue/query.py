@@ -503,6 +503,8 @@ def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
 _PLACE_BEFORE = re.compile(
     r"(?:原来|刚才|之前|前面|上次|上面|同样|相同|一样)的?那?一?个?(?=位置|地方|部位|区域)"
     r"|(?<![A-Za-z0-9])[那这]一?个?(?=(?:位置|地方|部位|区域)\s*(?:也|还|是否|有没有|有无|有))"
+    # "位置不变": the place kept, no place asked
+    r"|(?=(?:位置|地方|部位)(?:不变|照旧|一样))"
 )
 _EDGE_REDUPLICATED = re.compile(
     r"(?<=[的个块枚颗节影灶A-Za-z0-9])边边|边边(?=\s*(?:光|毛|清|模糊|齐|整|规|锐|不齐|糊))"

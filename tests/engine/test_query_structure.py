@@ -140,6 +140,7 @@ def test_a_moved_bound_keeps_the_direction_of_the_one_before(
         ),
         ("右上肺野有结节吗", "肿块呢，还是刚才那个地方", "side", "right"),
         ("左下肺野有实变吗", "积液呢 相同的位置", "zone", "lower"),
+        ("左上肺野有没有结节", "肿块呢 位置不变", "zone", "upper"),
         (
             "any mass in the right upper zone?",
             "GGO, matching location?",
@@ -195,11 +196,18 @@ def test_the_other_one_after_a_position_is_the_other_position(
             "right_lower_lobe",
             "effusion",
         ),
+        (
+            "左上叶结节是已知的，另一边上叶有没有肿块",
+            "right",
+            "right_upper_lobe",
+            "mass",
+        ),
     ],
 )
 def test_a_lobe_stated_then_the_other_lobe_asked(vocabulary, text, side, lobe, kind):
     query = understand(text, vocabulary)
     assert (query.side, query.lobe, query.kind) == (side, lobe, kind)
+    assert query.intent is IntentKind.PRESENCE  # 另一边上叶: no 边上 (margin) asked
     assert not query.ellipsis
 
 
