@@ -133,6 +133,8 @@ _ZONE_SLIP = re.compile(
 )
 # 那个 for 哪个 (the same sound) between two anchors asked which is bigger: "A1和A2那个大"
 _WHICH_SLIP = re.compile(r"那一?个(?=(?:更|要|比较|稍微)?[大小远近圆密](?![的点些]))")
+# "哪块大", "哪一枚更靠上": "which" with any counting word of a finding is 哪个
+_WHICH_COUNTED = re.compile(r"哪一?[块枚颗处团片粒](?!肺)")
 # Attributes and the intent a question about them has when it is not a yes/no.
 _ATTRIBUTE_INTENT = {
     "size": IntentKind.MEASUREMENT,
@@ -410,13 +412,16 @@ def _understand(
         slots=(tuple(f"kind_{k}" for k in phrases.kind_order),),
     )
     text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
+    text = _colloquial(text)  # before the Cantonese 边边 ("which side") is read
     text = phrases.speller.fix(text)
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
+    text = _self_corrected(text, phrases)  # "how big is A4. no wait, A5": of A5
     text = _ZONE_SLIP.sub(r"\1野", text)  # "右肺中夜", "右肺下也有没有": the zone's 野
     if len(anchor_pattern().findall(text)) >= 2:
         text = _WHICH_SLIP.sub("哪个", text)  # "A1和A2那个大": which of the two
+    text = _WHICH_COUNTED.sub("哪个", text)
     # "大于1cm的结节": the bound constrains the findings; its words are read no further
     # (not as a size asked for, nor "bigger than" as a comparison)
     previous = None if state is None else state.previous
@@ -459,6 +464,7 @@ def _understand(
         query = replace(query, intent=IntentKind.LIST)
     intent = _of_the_stated(query, _refine(query, phrases), premised)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
+    query = _without_stray_slots(query, phrases)
     if intent is IntentKind.COMPARE and _sizes_ranked(query):
         query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
@@ -471,7 +477,6 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
-    query = _other_one(query, previous)
     earlier = () if state is None else _subject_before(state, previous)
     again = None if previous is None else _again(query, previous, phrases, earlier)
     if again is not None:
@@ -485,20 +490,9 @@ def _understand(
             )
             if fragment is not None:
                 return fragment
+        query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
-
-
-def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
-    """Whether a question is completed from the previous one."""
-    return (
-        _is_follow_up(q, phrases)
-        or _is_kind_fragment(q, previous)
-        or _is_profile_fragment(q, previous, phrases)
-        or _asks_again(q, previous)
-        or _restricts(q, previous, phrases)
-        or _says_also(q, previous)
-    )
 
 
 def _fragment_before_background(
@@ -523,6 +517,126 @@ def _fragment_before_background(
         return None
     fragment = _understand(asked, vocabulary, state, drawn=drawn)
     return fragment if fragment.ellipsis else None
+
+
+def _listed_before(q: Query, previous: TurnRecord, phrases: Phrases) -> Query:
+    """A list asked with no object of its own lists what the previous question asked of.
+
+    "列出来看看", "list them", "把它们都报一下" after "有几个结节" or "any masses on the
+    left?": those findings, of that kind and place, so a position asked next counts them.
+    """
+    before = previous.query
+    if before.kind not in _FOCAL or q.refusal not in (None, "scope_off_topic"):
+        return q
+    if before.intent not in (IntentKind.LIST, IntentKind.PRESENCE):
+        return q
+    # "go through them", "把它们说一下": a request whose object points back at them
+    pointed = phrases.cue("request_verb").find(q.text) and phrases.cue(
+        "plural_pronoun"
+    ).find(q.text)
+    if q.intent is not IntentKind.LIST and not pointed:
+        return q
+    if q.kind or q.names_place or q.sized or q.anchors or q.ordinals or q.superlative:
+        return q
+    if q.cue.focal_noun or phrases.cue("abnormal_place").find(q.text):
+        return q  # "list all findings": every finding, whatever was asked before
+    place = {k: getattr(before, k) for k in (*_PLACE_KEYS, "hilum")}
+    return replace(
+        q,
+        intent=IntentKind.LIST,
+        refusal=None,
+        kind=before.kind,
+        min_mm=before.min_mm,
+        max_mm=before.max_mm,
+        **place,
+    )
+
+
+# A reduplicated noun is the noun in colloquial Mandarin: "边边" after a finding or an
+# anchor ("A3那个边边", "结节的边边"), or before a margin's value ("边边光滑不"), is its
+# edge; at the head of a question it stays Cantonese "which side" ("边边有积液")
+def _colloquial(text: str) -> str:
+    """Colloquial forms read as the tables write them.
+
+    "边边" is an edge; "那个位置", "same location" are the same place, no place asked.
+    """
+    text = _SAME_PLACE.sub(r"\1 place", text)
+    return _PLACE_BEFORE.sub("同一", _EDGE_REDUPLICATED.sub("边缘", text))
+
+
+_SAME_PLACE = re.compile(
+    r"(?<![a-z])(same|identical|matching|corresponding) (?:location|position)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
+    """A question's slots less the words that, read as a whole, ask nothing of their own."""
+    named = sign_name(q.text) if q.intent is IntentKind.EXPLAIN_SIGN else None
+    if named and q.kind is not None:
+        # "剪影征到底咋理解": the 影 of the sign's name names no opacity on the film
+        q = replace(q, kind=_kind(q.text.replace(named, " "), phrases))
+    if q.attribute in ("size", "location") and _enumerates(q, phrases):
+        # "位置大小都要", "with where and how big": what each listed line gives anyway
+        q = replace(q, attribute=None)
+    return q
+
+
+# A place referred back to ("还是原来那个位置", "刚才的地方") is the same place, as 同一位置
+# says: the place of the previous question, not a question of where
+_PLACE_BEFORE = re.compile(
+    r"(?:原来|刚才|之前|前面|上次|上面|同样|相同|一样)的?那?一?个?(?=位置|地方|部位|区域)"
+    r"|(?<![A-Za-z0-9])[那这]一?个?(?=(?:位置|地方|部位|区域)\s*(?:也|还|是否|有没有|有无|有))"
+    # "位置不变": the place kept, no place asked
+    r"|(?=(?:位置|地方|部位)(?:不变|照旧|一样))"
+)
+_EDGE_REDUPLICATED = re.compile(
+    r"(?<=[的个块枚颗节影灶A-Za-z0-9])边边|边边(?=\s*(?:光|毛|清|模糊|齐|整|规|锐|不齐|糊))"
+)
+
+
+_WORDS = re.compile(r"[a-z]+|[\u3400-\u9fff]")
+
+
+def _self_corrected(text: str, phrases: Phrases) -> str:
+    """A question whose anchor its writer corrects at its end, asked of the corrected one.
+
+    "how big is A4. no wait, A5", "A2多大？不对，A3", "where is A1, sorry I mean A2": after
+    the correction's words nothing but anchors is said, as many as the question named (or
+    one), so they take the place of the question's; a correction made in the next turn
+    is `_corrects_subject`'s.
+    """
+    if len(anchor_ids_in(text)) < 2:
+        return text
+    table = phrases.cue("correction")
+    chinese = _CHINESE.search(text) is not None
+    seen = text if chinese else text.lower()
+    first = anchor_pattern().search(text)
+    assert first is not None
+    marks = [
+        m
+        for pattern in (table.zh if chinese else table.en)
+        for m in pattern.finditer(seen, first.end())
+    ]
+    if not marks:
+        return text
+    cut = min(marks, key=lambda m: m.start())
+    head, tail = text[: cut.start()], text[cut.start() :]
+    said = list(anchor_pattern().finditer(head))
+    meant = anchor_ids_in(tail)
+    if not said or not meant or len(meant) not in (1, len(said)):
+        return text
+    # beside the anchors, the correction may only say again what the question said
+    # ("量一下A2到肺门 哦不对 A5到肺门"); "A1多大 不是A2那个大" says more
+    rest = phrases.cue("filler").blank(table.blank(anchor_pattern().sub(" ", tail)))
+    said_words = set(_WORDS.findall(anchor_pattern().sub(" ", head).lower()))
+    if any(w not in said_words for w in _WORDS.findall(rest)):
+        return text
+    if len(meant) == 1 and len(said) > 1:
+        said = said[-1:]  # "A1到A2多远，不对，A3": the last one named is corrected
+    for m, new in reversed(list(zip(said, meant, strict=True))):
+        head = head[: m.start()] + new + head[m.end() :]
+    return head
 
 
 # Dictated punctuation ("... consolidation question mark", "左肺 逗号 有没有结节 问号"):
@@ -933,7 +1047,13 @@ _UNITLESS = re.compile(
 
 
 def _bound(text: str, previous: TurnRecord | None) -> SizeBound:
-    """The size bound of a question; a bare number after a bounded one takes its unit."""
+    """The size bound of a question; a bare number after a bounded one takes its unit.
+
+    A bound moved ("drop the threshold to 5 mm", "标准放宽到5毫米") keeps the direction of
+    the previous question's bound, one-sided as it was.
+    """
+    if previous is not None and previous.query.sized:
+        text = _moved_bound(text, previous.query)
     bound = read_size_bound(text)
     if bound or previous is None or not previous.query.sized:
         return bound
@@ -941,27 +1061,52 @@ def _bound(text: str, previous: TurnRecord | None) -> SizeBound:
     return read_size_bound(_UNITLESS.sub(lambda m: f"{m.group(0)} {unit}", text))
 
 
-# "另一个呢", "and the other one?": one of two findings, not one of two sides
-_OTHER_ONE = re.compile(
-    r"另(?:外)?一?(?:个|颗|枚|处)|(?<![a-z])the other (?:one|nodule|lesion|mass|finding)(?![a-z])",
+_VALUE_NEXT = re.compile(r"\s*(?:just\s+|only\s+|仅|只)?[0-9一二两三四五六七八九十半.]")
+
+
+def _moved_bound(text: str, before: Query) -> str:
+    """The words that move a one-sided bound, said as that bound's direction.
+
+    "over 8 mm" then "drop the threshold to 5 mm" reads "over 5 mm"; a range asked
+    before ("1到2厘米之间") has no one direction to keep, and reads as said.
+    """
+    if (before.min_mm is None) == (before.max_mm is None):
+        return text
+    chinese = _CHINESE.search(text) is not None
+    direction = (
+        ("大于" if chinese else " over ")
+        if before.min_mm is not None
+        else ("小于" if chinese else " under ")
+    )
+    phrases = load_phrases()
+    found = phrases.cue("threshold_change").find(text)
+    at = None if found is None else re.search(re.escape(found.strip()), text, re.I)
+    if at is not None and _VALUE_NEXT.match(text, at.end()):
+        return text[: at.start()] + direction + text[at.end() :]
+    # a value alone, beside words that name no direction ("and with a 3 mm cutoff?",
+    # "按5毫米算呢"): the same bound at the new value
+    value = _SIZE_VALUE.search(text)
+    if value is None or read_size_bound(text):
+        return text
+    rest = text[: value.start()] + " " + text[value.end() :]
+    for name in ("filler", "ellipsis", "question_form", "repeat_marker"):
+        rest = phrases.cue(name).blank(rest)
+    if _WORDS.search(_THRESHOLD_WORDS.sub(" ", rest)):
+        return text  # "A2 is 5 mm, is it?": more is said than a new value
+    return text[: value.start()] + direction + text[value.start() :]
+
+
+# a size value with its unit, and the words that call a value a threshold
+_SIZE_VALUE = re.compile(
+    r"(?<![\d.])\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w*|centimet\w*|毫米|厘米|公分)",
     re.IGNORECASE,
 )
-
-
-def _other_one(q: Query, previous: TurnRecord | None) -> Query:
-    """The other finding of two, after a question about the first or second listed.
-
-    "第一个结节多大" then "另一个呢": the second; the previous question picked a finding
-    by its place on the list and named no side, so "the other" is the other finding.
-    """
-    if previous is None or not q.other_side or q.names_place or q.ordinals or q.anchors:
-        return q
-    before = previous.query
-    if before.ordinals not in ((1,), (2,)) or before.names_place:
-        return q
-    if _OTHER_ONE.search(q.text) is None:
-        return q
-    return replace(q, ordinals=(3 - before.ordinals[0],), other_side=False)
+_THRESHOLD_WORDS = re.compile(
+    r"阈值|标准|门槛|界限|下限|上限|按|算|以|为准?"
+    r"|(?<![a-z])(?:thresholds?|cut-?offs?|limits?|bars?|bounds?|with|a|an|as|at|using|if|"
+    r"we|use|say|then)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _subject_before(
@@ -1255,7 +1400,13 @@ def _slots(
     text: str, mentions: list[AnatomyMention], phrases: Phrases
 ) -> dict[str, Any]:
     """Every slot the words say, whatever the intent cue: a place word anywhere constrains."""
-    slots = {**_place_slots(text, mentions, phrases), **_word_slots(text, phrases)}
+    places = _place_slots(text, mentions, phrases)
+    asked = places.pop("asked", "")
+    slots = {**places, **_word_slots(text, phrases)}
+    kind = asked and _kind(asked, phrases)
+    if kind:
+        # "已知右上叶有肿块，对侧上叶有没有结节": the kind asked, not the one stated
+        slots["kind"] = kind
     landmark = slots["hilum"] or _LANDMARK.search(text)
     if slots["attribute"] == "size" and landmark and _FROM.search(text):
         # "A2 from R hilum how many cm", "A2 to chest wall in cm": a size measured to a
@@ -1279,7 +1430,7 @@ _SIZE_WORD = re.compile(
 )
 # the fixed structures a lesion's distance is measured to, besides a hilum
 _LANDMARK = re.compile(
-    r"胸壁|胸膜|膈|纵隔|心缘|叶间裂|(?<![a-z])(?:chest wall|pleura\w*|(?:hemi)?diaphragm"
+    r"胸壁|胸膜|膈|纵隔|心缘|叶间裂|肺门|(?<![a-z])(?:chest wall|pleura\w*|(?:hemi)?diaphragm|hil(?:um|ar|a)"
     r"|mediastin\w*|(?:heart|cardiac) border|fissure|costal margin)(?![a-z])",
     re.IGNORECASE,
 )
@@ -1348,6 +1499,18 @@ def _after_premise(
     # "左侧有积液，对侧也有吗": the other side of the one just stated, not a follow-up
     slots["side"], slots["other_side"] = stated, False
     slots["premised"] = True
+    if not re.search(r"[?？]", _TRAILING.sub("", question)):
+        # the asked clause whole, when the statement came first
+        start = _question_start(text)
+        slots["asked"] = text[start:] if start > 0 else question
+    # "RML pneumonia is known; the opposite lower lobe?", "左肺中野的实变，另一侧下叶呢": a
+    # lobe level the question names is that lobe on the side asked of
+    level = _LOBE_LEVEL.search(question)
+    word = level and _LEVEL_WORD.get(
+        level.group(1) or "", (level.group(2) or "").lower()
+    )
+    if word and f"{stated}_{word}_lobe" in phrases.mirror:
+        slots["lobe"], slots["zone"] = f"{stated}_{word}_lobe", None
     if slots["lobe"] and not str(slots["lobe"]).startswith(f"{stated}_"):
         # "RLL 有实变，LLL 那边有吗": the lobe asked of is on the side asked of, the one
         # named there or the mirror of the stated one ("右上叶有结节，对侧呢")
@@ -1374,7 +1537,10 @@ _STATEMENT = re.compile(
     # what is already known ("the left lower lobe collapse is known", "we know about ...")
     r"|known|know|knew|aware of|confirmed|documented|reported|described|shown"
     r"|looks?|seems?|appears?"
+    # what is already known is stated too ("the left lower lobe collapse is known")
+    r"|known|know|knew|aware|documented|established|confirmed|reported|described"
     r")(?![a-z])"
+    r"|已知|知道|明确了?"
     # what a side does not hold is stated as well ("右侧没啥，左侧有没有气胸", "right's
     # clear, what about the left")
     r"|没(?:啥|什么|东西|事|问题)|(?:挺|很|还)?(?:干净|正常)"
@@ -1819,6 +1985,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return kind
     if _compares(q, phrases):
         return IntentKind.COMPARE
+    if _enumerates(q, phrases):
+        return IntentKind.LIST
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
@@ -1830,6 +1998,31 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     return read
 
 
+def _enumerates(q: Query, phrases: Phrases) -> bool:
+    """Findings asked to be told one and all: a request verb over a universal and findings.
+
+    "麻烦把左肺不对劲的地方都讲一下", "name every problem spot in the right lung", "所有肿块
+    列一下，大小位置都写上": the object is every finding of a kind, or every place that is
+    wrong, so the answer is the list (each line with its place and size), not a yes or no
+    about the place, nor one value.
+    """
+    if q.anchors or q.ordinals or q.superlative or q.attribute == "count":
+        return False
+    if q.kind is not None and q.kind not in _FOCAL:
+        return False  # "所有积液都说一下" is no list of findings one by one
+    named = q.kind is not None or phrases.cue("abnormal_place").find(q.text)
+    # a kind in the plural is every one of that kind ("give me the left lung nodules");
+    # "describe the findings" is the whole film read, a screening
+    # "describe if there are any nodules" asks whether they are there: no list
+    plural = (
+        q.kind is not None
+        and phrases.cue("plural_findings").find(q.text)
+        and not phrases.cue("existential").find(q.text)
+    )
+    every = plural or phrases.cue("universal").find(q.text)
+    return bool(named and every and phrases.cue("request_verb").find(q.text))
+
+
 def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
     """An intent that wins over the intent cues: a refusal, a ranking, a profile, help."""
     if _defines_a_sign(q, phrases):
@@ -1838,6 +2031,8 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
         return IntentKind.OUT_OF_SCOPE
     if q.intent is IntentKind.OUT_OF_SCOPE and _ranks_by_concern(q, phrases):
         return IntentKind.COMPARE
+    if _asks_a_chance(q, phrases):
+        return IntentKind.OUT_OF_SCOPE
     if _matches_profile(q, phrases):
         return IntentKind.PROFILE
     if _asks_for_help(q, phrases):
@@ -1883,6 +2078,8 @@ def _defines_a_sign(q: Query, phrases: Phrases) -> bool:
         return False
     if phrases.cue("explain_strong").find(q.text):
         return True
+    if phrases.cue("comprehension").find(q.text):
+        return True  # "剪影征到底咋理解": trouble understanding it asks what it means
     weak = phrases.cue("explain_weak").find(q.text) is not None
     return weak and not (q.names_place or q.cue.demonstrative)
 
@@ -1925,6 +2122,21 @@ def _last_clause(text: str) -> str:
     return parts[-1] if len(parts) > 1 else ""
 
 
+def _asks_a_chance(q: Query, phrases: Phrases) -> bool:
+    """A diagnosis asked as a chance, or cancer asked outright in a mixed frame.
+
+    "结核的可能性高不高", "how likely is heart failure", "is it 肺癌 or not": the person's
+    diagnosis, refused; "有没有结核的可能" (a possibility) is the profile's checklist.
+    """
+    if phrases.cue("cancer_outright").find(q.text):
+        return True  # "is A2 癌?" too: cancer asked of a finding
+    if q.anchors or q.ordinals or q.superlative:
+        return False  # "A1 is the likeliest to be malignant": a ranking, not a chance
+    return (
+        q.profile is not None and phrases.cue("chance_asked").find(q.text) is not None
+    )
+
+
 def _matches_profile(q: Query, phrases: Phrases) -> bool:
     """Whether the film is held against a named profile, asking for its checklist.
 
@@ -1939,6 +2151,9 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
     last = _last_clause(q.text)
     if match.find(last) and not phrases.cue("existential").find(last):
         return True  # signs said first, the profile asked last ("有空洞，是结核吗")
+    # "有没有肺炎的可能": whether it is possible, not whether its sign is seen
+    if phrases.cue("possibility").find(q.text):
+        return True
     if q.attribute:
         return False
     if q.kind is not None and phrases.cue("existential").find(q.text):
@@ -2033,7 +2248,9 @@ def _refusal(q: Query, intent: IntentKind, phrases: Phrases) -> str | None:
     named = next((n for n in REFUSALS if phrases.cue(n).find(q.text)), None)
     if named is not None:
         return named
-    return "scope_off_topic" if q.intent is IntentKind.HELP else "clinical"
+    if q.intent is IntentKind.HELP and not _asks_a_chance(q, phrases):
+        return "scope_off_topic"
+    return "clinical"
 
 
 def _defines(q: Query, phrases: Phrases) -> bool:
@@ -2083,6 +2300,9 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     if compare and not phrases.cue("explain_strong").find(q.text):
         plural = phrases.cue("plural_reference").find(q.text) is not None
         return bool(q.kind or q.anchors or q.attribute or plural)  # "compare them"
+    if _TWO_FRONTED.search(q.text) and len(places(list(q.mentions))) >= 2:
+        # "右肺门那块影跟左下野那块 哪个密度高": two findings, each by its place, then which
+        return q.superlative is None
     which_bigger = re.search(
         r"哪个.{0,3}[大小]|谁(?:更|要|稍微|比较)?[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
@@ -2094,6 +2314,13 @@ def _compares(q: Query, phrases: Phrases) -> bool:
 
 _EITHER_ANSWER = re.compile(
     r"(?<![a-z])(?:yes or no|or not|or no|y/n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
+    re.IGNORECASE,
+)
+# Two noun phrases joined, then "which" of them ("X那块和Y那块 哪个大", "the one at the
+# right base or the left apex, which"): a comparison, whatever attribute is asked
+_TWO_FRONTED = re.compile(
+    r"(?:和|跟|与|同|还是)[^，,。;；?？]{1,16}?[\s，,]*(?:哪个|哪一个|谁)"
+    r"|(?<![a-z])(?:and|or|vs\.?|versus)(?![a-z])[^?.;]{1,40}?[,:;—–-]\s*which(?![a-z])",
     re.IGNORECASE,
 )
 # two ranks asked to be one finding ("最可疑的和最大的是不是同一个", "is the largest also
@@ -2423,6 +2650,32 @@ def _named_fallback(q: Query) -> IntentKind:
 # -- ellipsis ------------------------------------------------------------------------------
 
 
+def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """Whether a question is the previous one again, with what it changes."""
+    return (
+        _is_follow_up(q, phrases)
+        or _is_kind_fragment(q, previous)
+        or _is_profile_fragment(q, previous, phrases)
+        or _asks_again(q, previous)
+        or _restricts(q, previous, phrases)
+        or _says_also(q, previous)
+        or _the_other_one(q, previous, phrases)
+    )
+
+
+def _the_other_one(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """The other one after a position of two: the same question of the other position.
+
+    "另一个在哪" after "第一个结节在哪", "and the other one, how big?" after "the second
+    nodule's size": whatever the question repeats, its subject is the other finding.
+    """
+    if previous.query.ordinals[:1] not in ((1,), (2,)):
+        return False
+    if q.anchors or q.ordinals or q.kind or q.names_place or q.intent in _WHOLE:
+        return False
+    return phrases.cue("other_one").find(q.text) is not None
+
+
 def _is_follow_up(q: Query, phrases: Phrases) -> bool:
     """A question that leans on the previous one: a marker, "the other side", or a fragment."""
     if q.intent in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE):
@@ -2432,7 +2685,7 @@ def _is_follow_up(q: Query, phrases: Phrases) -> bool:
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     if q.other_side:
         return True
-    marker = phrases.cue("ellipsis").find(q.text) is not None
+    marker = any(phrases.cue(n).find(q.text) for n in ("ellipsis", "repeat_marker"))
     if marker and not own:
         return True
     if marker and q.attribute is not None and len(own) <= 1:
@@ -2623,6 +2876,13 @@ def _is_profile_fragment(q: Query, previous: TurnRecord, phrases: Phrases) -> bo
 def _merge(previous: TurnRecord, q: Query) -> Query:
     """The previous question with the new slots."""
     before = previous.query
+    if (
+        not q.ordinals
+        and before.ordinals[:1] in ((1,), (2,))
+        and load_phrases().cue("other_one").find(q.text)
+    ):
+        # "另一个呢" after "第一个结节多大": the other of the two positions, same place
+        q = replace(q, other_side=False, ordinals=(3 - before.ordinals[0],))
     subject = _merged_subject(before, q)
     anchors = subject.get("anchors", before.anchors)
     merged = replace(
@@ -2645,6 +2905,11 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         **_merged_place(previous, q),
         **subject,
     )
+    if merged.kind not in (None, *_FOCAL) and not q.sized and before.sized:
+        # "积液呢", "effusion, same place?" after "nodules over 8 mm?": a size bound
+        # picks focal findings out, and says nothing of an effusion
+        unit = q.unit if before.attribute is None else merged.unit
+        merged = replace(merged, min_mm=None, max_mm=None, unit=unit)
     intent = _merged_intent(before, q, merged)
     if intent is IntentKind.PRESENCE and before.intent in _OF_A_SUBJECT:
         # asked whether the place holds one: no longer of the finding asked about before

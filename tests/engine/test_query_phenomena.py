@@ -261,10 +261,15 @@ def test_elliptical_fragments_repeat_the_previous_question(
     assert getattr(query, slot) == value
 
 
-def test_the_other_side_after_a_side_is_still_a_side(vocabulary):
-    # a place named before: "the other one" is the other lung's
+def test_the_other_one_after_a_position_in_a_place_is_the_other_position_there(
+    vocabulary,
+):
+    # "另一个" names another finding, not another side: the right lung's second
     query = read(vocabulary, "右肺第一个结节多大", "另一个呢")
-    assert query.side == "left"
+    assert query.side == "right"
+    assert query.ordinals == (2,)
+    # "另一侧" is the other side
+    assert read(vocabulary, "右肺第一个结节多大", "另一侧呢").side == "left"
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,337 @@
+"""Reading rules by the structure of a question, each shown on phrasings of its own.
+
+Issue #12, sixteenth round: a rule reads the roles of a question's parts (a request verb
+over a universal and findings; a possibility or a chance as the thing asked; a moved
+bound; a correction at the end; a place stated and another asked), so that phrasings
+nobody has written yet are read the same way, in either language.
+"""
+
+import pytest
+
+from engine.dialogue.query import DialogueState, TurnRecord, understand
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+def after(vocabulary, *turns):
+    state = DialogueState()
+    for said in turns[:-1]:
+        state.add(TurnRecord(query=understand(said, vocabulary, state)))
+    return understand(turns[-1], vocabulary, state)
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "kind"),
+    [
+        ("please enumerate every odd-looking region on the right", "right", None),
+        ("mention all of the problem areas you see on the left", "left", None),
+        ("两肺所有不正常的部位都跟我交代一下", "both", None),
+        ("把肿块统统报一遍，位置大小都带上", None, "mass"),
+        ("give me all the nodules, where each one is and how big", None, "nodule"),
+        ("show me the left lung opacities over 4 mm", "left", "opacity"),
+        ("把左肺的肿块全报一遍", "left", "mass"),
+        ("I'd love every right-sided nodule listed with sizes", "right", "nodule"),
+    ],
+)
+def test_a_request_over_every_finding_is_a_list(vocabulary, text, side, kind):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.LIST
+    assert (query.side, query.kind) == (side, kind)
+    assert query.attribute is None  # the place and size wanted are each line's columns
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "右肺有问题的地方吗",
+        "左肺不正常的地方多不多",
+        "is every nodule calcified?",
+        "I'd like a read first: is anything abnormal at all?",
+        "I'd like to know whether abnormal areas exist at all",
+    ],
+)
+def test_no_request_verb_over_every_finding_is_no_list(vocabulary, text):
+    assert understand(text, vocabulary).intent is not IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    ("text", "profile"),
+    [
+        ("有没有气胸的可能", "pneumothorax"),
+        ("肺炎的可能有没有", "pneumonia"),
+        ("is there a possibility of tuberculosis here", "tuberculosis"),
+        ("有没有 heart failure 的可能", "heart_failure"),
+    ],
+)
+def test_a_possibility_asked_is_the_profile_checklist(vocabulary, text, profile):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.PROFILE
+    assert query.profile == profile
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "气胸的可能性大吗",
+        "结核可能性有几成",
+        "how probable is pneumonia on this film",
+        "what's the likelihood of heart failure",
+        "is that 肺癌 or not",
+        "肿瘤 yes or no?",
+        "is the mass 恶性的",
+        "is A3 癌?",
+    ],
+)
+def test_a_chance_asked_or_cancer_asked_outright_is_refused(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.OUT_OF_SCOPE
+    assert query.refusal == "clinical"
+
+
+@pytest.mark.parametrize(
+    "text", ["possible pneumothorax on the left?", "左侧可能有气胸吗"]
+)
+def test_possible_before_a_kind_is_a_hedged_presence(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize("text", ["早期肺癌 or not", "会不会是 lung cancer"])
+def test_the_profile_s_own_name_or_could_it_be_is_still_the_checklist(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.PROFILE
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "min_mm", "max_mm"),
+    [
+        ("any nodules bigger than 10 mm?", "drop the cutoff to 6 mm", 6, None),
+        ("左肺有没有大于2厘米的肿块", "门槛降到1厘米呢", 10, None),
+        ("list the nodules under 3 mm", "raise the bar to 5 mm", None, 5),
+        ("how many masses over 3 cm?", "fine, the cutoff 2 cm then", 20, None),
+        ("any nodules under 6 mm?", "and with 9 mm as the limit?", None, 9),
+        ("左肺有没有大于1厘米的肿块", "按2厘米算呢", 20, None),
+        ("列出小于4毫米的结节", "标准改成6毫米", None, 6),
+    ],
+)
+def test_a_moved_bound_keeps_the_direction_of_the_one_before(
+    vocabulary, first, then, min_mm, max_mm
+):
+    query = after(vocabulary, first, then)
+    assert (query.min_mm, query.max_mm) == (min_mm, max_mm)
+    assert query.ellipsis
+    assert query.attribute != "size"  # the new value bounds the findings, no size asked
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        ("A1 margin?", "A3 this time", "anchors", ("A3",)),
+        ("A1多大，用毫米", "这次量一下A4，用厘米", "anchors", ("A4",)),
+        ("A2多大，单位毫米", "这次A5，厘米", "anchors", ("A5",)),
+        (
+            "any consolidation in the left lower zone?",
+            "effusion, same area?",
+            "zone",
+            "lower",
+        ),
+        ("右上肺野有结节吗", "肿块呢，还是刚才那个地方", "side", "right"),
+        ("左下肺野有实变吗", "积液呢 相同的位置", "zone", "lower"),
+        ("左上肺野有没有结节", "肿块呢 位置不变", "zone", "upper"),
+        (
+            "any mass in the right upper zone?",
+            "GGO, matching location?",
+            "zone",
+            "upper",
+        ),
+    ],
+)
+def test_a_repeat_marker_beside_slots_repeats_the_question(
+    vocabulary, first, then, slot, value
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis
+    assert getattr(query, slot) == value
+    assert query.intent is not IntentKind.LOCATION  # "same location" asks no place
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "ordinal"),
+    [
+        ("第一个结节有钙化吗", "另一个呢", 2),
+        ("how big is the second mass", "and the other one?", 1),
+        ("第二个结节边缘光滑吗", "另外那个有没有钙化", 1),
+    ],
+)
+def test_the_other_one_after_a_position_is_the_other_position(
+    vocabulary, first, then, ordinal
+):
+    query = after(vocabulary, first, then)
+    assert query.ordinals == (ordinal,)
+    assert query.side is None  # the other finding, not the other side
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "lobe", "kind"),
+    [
+        (
+            "LUL collapse is known. Any opacity in the other upper lobe?",
+            "right",
+            "right_upper_lobe",
+            "opacity",
+        ),
+        (
+            "The right middle lobe consolidation is documented; is there a nodule in the"
+            " contralateral lower lobe?",
+            "left",
+            "left_lower_lobe",
+            "nodule",
+        ),
+        (
+            "已知左下叶有实变，对侧下叶有没有积液",
+            "right",
+            "right_lower_lobe",
+            "effusion",
+        ),
+        (
+            "左上叶结节是已知的，另一边上叶有没有肿块",
+            "right",
+            "right_upper_lobe",
+            "mass",
+        ),
+    ],
+)
+def test_a_lobe_stated_then_the_other_lobe_asked(vocabulary, text, side, lobe, kind):
+    query = understand(text, vocabulary)
+    assert (query.side, query.lobe, query.kind) == (side, lobe, kind)
+    assert query.intent is IntentKind.PRESENCE  # 另一边上叶: no 边上 (margin) asked
+    assert not query.ellipsis
+
+
+@pytest.mark.parametrize(
+    ("text", "attribute"),
+    [
+        ("右上那颗结节和左下那颗 哪颗大", "size"),
+        ("左肺门那块影跟右肺门那块，哪处更密", "density"),
+        (
+            "the nodule at the left apex and the one in the right mid zone, which is rounder",
+            "shape",
+        ),
+    ],
+)
+def test_two_fronted_findings_then_which_is_a_comparison(vocabulary, text, attribute):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.COMPARE
+    assert query.attribute == attribute
+
+
+@pytest.mark.parametrize(
+    ("text", "anchors"),
+    [
+        ("A4那个边边毛糙不", ("A4",)),
+        ("A2的边边怎么样", ("A2",)),
+        ("A6表面光整吗", ("A6",)),
+    ],
+)
+def test_a_colloquial_edge_or_a_margin_value_asks_the_margin(vocabulary, text, anchors):
+    query = understand(text, vocabulary)
+    assert query.attribute == "margin"
+    assert query.anchors == anchors
+
+
+def test_cantonese_which_side_at_the_head_of_a_question_stays(vocabulary):
+    assert understand("边边有积液", vocabulary).attribute == "location"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["whereabouts is A9?", "A9 whereabouts", "A9在片子的哪个地方", "A9在哪一个部位"],
+)
+def test_whereabouts_and_which_place_ask_a_location(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.LOCATION
+    assert query.anchors == ("A9",)
+
+
+@pytest.mark.parametrize(
+    ("text", "anchors"),
+    [
+        ("how calcified is A1? sorry, A4", ("A4",)),
+        ("A3多大 不对 是A7", ("A7",)),
+        ("how far apart are A1 and A2, no wait, A1 and A5", ("A1", "A5")),
+        ("A4离胸壁多远 说错了 A6离胸壁", ("A6",)),
+        ("how far is A2 from the hilum, sorry, A8 from the hilum", ("A8",)),
+    ],
+)
+def test_an_anchor_corrected_at_the_end_replaces_the_one_asked(
+    vocabulary, text, anchors
+):
+    assert understand(text, vocabulary).anchors == anchors
+
+
+@pytest.mark.parametrize("text", ["A1比A2大，不是吗", "A1多大，不对，A2更大吧"])
+def test_two_anchors_with_no_correction_of_one_stay(vocabulary, text):
+    assert understand(text, vocabulary).anchors == ("A1", "A2")
+
+
+@pytest.mark.parametrize("text", ["量一下A3到肺门", "A3 to the hilum, in cm"])
+def test_a_value_to_the_hilum_is_a_distance(vocabulary, text):
+    assert understand(text, vocabulary).attribute == "distance"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "空气新月征怎么理解才对",
+        "剪影征我老是搞不明白",
+        "can't make sense of the silhouette sign",
+    ],
+)
+def test_trouble_understanding_a_sign_asks_what_it_means(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.EXPLAIN_SIGN
+    assert query.kind is None  # 剪影's 影 names no opacity on the film
+
+
+@pytest.mark.parametrize(
+    ("turns", "kind", "side"),
+    [
+        (("左肺有几个肿块", "列出来", "第二个多大"), "mass", "left"),
+        (
+            ("any nodules in the right lung?", "list them", "where is the first"),
+            "nodule",
+            "right",
+        ),
+        (("右肺有没有结节", "把这些都说一下", "第一个多大"), "nodule", "right"),
+        (
+            ("any masses on the left?", "show those to me", "the second, where"),
+            "mass",
+            "left",
+        ),
+    ],
+)
+def test_a_list_with_no_object_lists_what_was_asked_before(
+    vocabulary, turns, kind, side
+):
+    listed = after(vocabulary, *turns[:2])
+    assert listed.intent is IntentKind.LIST
+    assert (listed.kind, listed.side) == (kind, side)
+    assert after(vocabulary, *turns).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "kind"),
+    [
+        ("any nodules over 8 mm on the right?", "effusion, same side?", "effusion"),
+        ("右肺有没有大于1厘米的结节", "气胸呢", "pneumothorax"),
+    ],
+)
+def test_a_size_bound_is_not_carried_to_a_kind_it_cannot_pick_out(
+    vocabulary, first, then, kind
+):
+    query = after(vocabulary, first, then)
+    assert query.ellipsis and query.kind == kind
+    assert (query.min_mm, query.max_mm) == (None, None)
