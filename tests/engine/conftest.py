@@ -17,8 +17,10 @@ import pytest
 
 from engine.analysis import Analyzer, ImageAnalysis
 from engine.anatomy import GridTransform, StructureMasks
+from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.findings import Candidate
 from engine.model import Calibration, CalibrationSource, Radiograph
+from ontology.vocabulary import Vocabulary
 
 SIZE = 1024  # phantom rows and columns
 SPACING = 0.35  # mm per pixel, like the JSRT development set
@@ -232,3 +234,11 @@ def shared_radiograph(shared_data: Path, row: dict[str, str], key: str) -> Radio
         key=f"{key}-{row['case_id']}",
         view_position="PA",
     )
+
+
+def read_after(vocabulary: Vocabulary, *turns: str) -> Query:
+    """The last of ``turns`` as understood after the ones before it, in one conversation."""
+    state = DialogueState()
+    for said in turns[:-1]:
+        state.add(TurnRecord(query=understand(said, vocabulary, state)))
+    return understand(turns[-1], vocabulary, state)

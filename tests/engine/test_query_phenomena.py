@@ -8,21 +8,15 @@ from the end, size bounds said in words, elliptical fragments and anchors said a
 
 import pytest
 
-from engine.dialogue.query import DialogueState, TurnRecord, understand
+from engine.dialogue.query import understand
 from engine.intents import IntentKind
 from ontology import load_vocabulary
+from tests.engine.conftest import read_after as read
 
 
 @pytest.fixture(scope="module")
 def vocabulary():
     return load_vocabulary()
-
-
-def read(vocabulary, *turns):
-    state = DialogueState()
-    for turn in turns[:-1]:
-        state.add(TurnRecord(query=understand(turn, vocabulary, state)))
-    return understand(turns[-1], vocabulary, state)
 
 
 @pytest.mark.parametrize(

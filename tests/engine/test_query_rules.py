@@ -11,17 +11,12 @@ import pytest
 from engine.dialogue.query import DialogueState, TurnRecord, understand
 from engine.intents import IntentKind
 from ontology import load_vocabulary
+from tests.engine.conftest import read_after as after
 
 
 @pytest.fixture(scope="module")
 def vocabulary():
     return load_vocabulary()
-
-
-def after(vocabulary, first, then):
-    state = DialogueState()
-    state.add(TurnRecord(query=understand(first, vocabulary, state)))
-    return understand(then, vocabulary, state)
 
 
 @pytest.mark.parametrize(

@@ -8,21 +8,15 @@ nobody has written yet are read the same way, in either language.
 
 import pytest
 
-from engine.dialogue.query import DialogueState, TurnRecord, understand
+from engine.dialogue.query import understand
 from engine.intents import IntentKind
 from ontology import load_vocabulary
+from tests.engine.conftest import read_after as after
 
 
 @pytest.fixture(scope="module")
 def vocabulary():
     return load_vocabulary()
-
-
-def after(vocabulary, *turns):
-    state = DialogueState()
-    for said in turns[:-1]:
-        state.add(TurnRecord(query=understand(said, vocabulary, state)))
-    return understand(turns[-1], vocabulary, state)
 
 
 @pytest.mark.parametrize(
