@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -455,13 +456,34 @@ def test_without_a_strand_the_lesion_is_not_connected_and_the_gap_is_shown():
     assert relation.hilum_point[0] < 512  # the right hilum: image left
 
 
+def _card(
+    ranker: Any,
+    iso: tuple[np.ndarray, np.ndarray],
+    *,
+    report_score: float,
+    new_sites: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """A ranker card with a neutral size block, for tests of the ranking part."""
+    from engine.training.nodule_ranker import SizeModel, ranker_card
+
+    return ranker_card(
+        ranker,
+        iso,
+        report_score=report_score,
+        describe_score=0.05,
+        size=SizeModel(
+            slope=1.0, intercept=0.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
+        ),
+        provenance={},
+        new_sites=new_sites,
+    )
+
+
 def test_the_ranker_card_gives_the_run_time_the_fitted_probabilities():
     from engine.nodules import RANKER_FEATURES, RankerSpec
     from engine.training.nodule_ranker import (
-        SizeModel,
         fit_isotonic,
         fit_logistic,
-        ranker_card,
     )
 
     rng = np.random.default_rng(0)
@@ -474,16 +496,7 @@ def test_the_ranker_card_gives_the_run_time_the_fitted_probabilities():
     assert ranker.weights[0] > 1.0 and abs(ranker.weights[1:]).max() < 0.3
     iso_x, iso_y = fit_isotonic(ranker.logit(inputs), labels)
     assert np.all(np.diff(iso_y) >= 0) and np.all(np.diff(iso_x) > 0)
-    card = ranker_card(
-        ranker,
-        (iso_x, iso_y),
-        report_score=0.4,
-        describe_score=0.05,
-        size=SizeModel(
-            slope=1.1, intercept=2.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
-        ),
-        provenance={},
-    )
+    card = _card(ranker, (iso_x, iso_y), report_score=0.4)
     spec = RankerSpec.from_json(card)
     p = spec.probability(inputs)
     # Calibrated: in each fifth of the scores, the mean score is close to the hit rate.
@@ -504,9 +517,7 @@ def test_a_ranker_fitted_on_some_features_reads_those_columns_at_run_time():
     from engine.nodules import RANKER_FEATURES, RankerSpec
     from engine.training.nodule_ranker import (
         FilmRecord,
-        SizeModel,
         fit_ranker,
-        ranker_card,
     )
 
     rng = np.random.default_rng(1)
@@ -530,16 +541,7 @@ def test_a_ranker_fitted_on_some_features_reads_those_columns_at_run_time():
         )
     without = tuple(name for name in RANKER_FEATURES if name != "blob_rank")
     ranker, iso_x, iso_y = fit_ranker(records, features=without)
-    card = ranker_card(
-        ranker,
-        (iso_x, iso_y),
-        report_score=0.4,
-        describe_score=0.05,
-        size=SizeModel(
-            slope=1.0, intercept=0.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
-        ),
-        provenance={},
-    )
+    card = _card(ranker, (iso_x, iso_y), report_score=0.4)
     assert card["features"] == list(without)
     spec = RankerSpec.from_json(card)
     table = np.concatenate([r.inputs for r in records])
@@ -788,11 +790,9 @@ def test_the_site_split_ranker_ignores_new_sites_and_calibrates_them_apart():
 
     from engine.nodules import RankerSpec, new_lung_sites
     from engine.training.nodule_ranker import (
-        SizeModel,
         earlier_sites,
         fit_ranker,
         fit_site_split,
-        ranker_card,
     )
 
     records = _split_records()
@@ -810,15 +810,10 @@ def test_the_site_split_ranker_ignores_new_sites_and_calibrates_them_apart():
     hits = np.concatenate([r.hit for r in records])
     assert scores[new].mean() == pytest.approx(hits[new].mean(), abs=0.02)
     # The run time reads the map from the card and scores alike.
-    card = ranker_card(
+    card = _card(
         split.ranker,
         (split.iso_x, split.iso_y),
         report_score=0.3,
-        describe_score=0.05,
-        size=SizeModel(
-            slope=1.0, intercept=0.0, ratio_low=0.8, ratio_high=1.2, coverage=0.8
-        ),
-        provenance={},
         new_sites=split.new_sites,
     )
     spec = RankerSpec.from_json(card)
