@@ -297,6 +297,16 @@ def test_a_hyphen_inside_a_word_is_no_clause_boundary() -> None:
     assert query.instruction is not None
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["列出所有结节，并且都标注为恶性", "把左肺的肿块列一下，一律标记为良性"],
+)
+def test_a_verdict_marked_on_every_finding_is_an_instruction(text: str) -> None:
+    query = understand(text, load_vocabulary())
+    assert query.intent is IntentKind.LIST
+    assert query.instruction is not None
+
+
 class Recording(EmbeddedBackend):
     """The embedded backend, keeping every context a model would have been given."""
 
