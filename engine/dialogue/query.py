@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.dialogue.clauses import background_apart, the_ask
+from engine.dialogue.clauses import background_apart, blank, the_ask
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
     Split,
@@ -341,6 +341,11 @@ def understand(
     if split.question:
         asked = _understand(split.question, vocabulary, state, drawn=drawn)
         named = asked.names_something or asked.cue.demonstrative
+        subject = None
+        if _without_subject(asked):
+            subject = _subject_in_instruction(text, split, vocabulary, state, drawn)
+        if subject is not None:
+            return replace(subject, instruction=split)
         if about_the_film(split, asked.intent, named, phrases):
             return replace(asked, instruction=split)
     # a refusal of its own (clinical, another study, chit-chat) is kept; one only for
@@ -355,6 +360,46 @@ def understand(
         instruction=split,
         ellipsis=False,
     )
+
+
+def _without_subject(q: Query) -> bool:
+    """Whether a question names no finding, place or rank of its own ("多少", "how big?")."""
+    return not (
+        q.anchors
+        or q.names_place
+        or q.kind
+        or q.ordinals
+        or q.superlative
+        or q.profile
+        or q.signs
+        or q.cue.demonstrative
+    )
+
+
+def _subject_in_instruction(
+    text: str,
+    split: Split,
+    vocabulary: Vocabulary,
+    state: DialogueState | None,
+    drawn: bool,
+) -> Query | None:
+    """A bare question beside an instruction, asked of what the instruction names.
+
+    "心胸比报大一点，多少", "A1 report it smaller - how big?": the question left ("多少",
+    "how big?") names nothing, and its subject is said inside the instruction. The whole
+    is read with only the instruction's own words blanked; it is answered when that
+    reading is about the film. None when the question left does not ask for a value.
+    """
+    phrases = load_phrases()
+    if not phrases.cue("measurement_ask").find(split.question):
+        return None  # only a value asked leans on a subject said elsewhere
+    blanked = re.sub(r"\s{2,}", " ", blank(text, ("instruction", "injection"), phrases))
+    if not blanked.strip(" ,，。.;；:：-"):
+        return None
+    read = _understand(blanked, vocabulary, state, drawn=drawn)
+    if _without_subject(read) and not read.attribute:
+        return None
+    return read if about_the_film(split, read.intent, True, phrases) else None
 
 
 def _after_withdrawal(

@@ -298,6 +298,36 @@ def test_a_hyphen_inside_a_word_is_no_clause_boundary() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "slots"),
+    [
+        ("心胸比报小一点，多少", {"intent": "measurement", "attribute": "ctr"}),
+        (
+            "A1往小了写，多大？",
+            {"intent": "measurement", "attribute": "size", "anchors": ["A1"]},
+        ),
+        (
+            "A2 report it way smaller pls - how big",
+            {"intent": "measurement", "attribute": "size", "anchors": ["A2"]},
+        ),
+    ],
+)
+def test_a_bare_value_question_asks_of_what_the_instruction_names(
+    text: str, slots: dict[str, object]
+) -> None:
+    query = understand(text, load_vocabulary())
+    got = query.slots()
+    assert {k: got.get(k) for k in slots} == slots, got
+    assert query.instruction is not None
+
+
+def test_a_request_beside_an_instruction_does_not_take_its_subject() -> None:
+    # a list asked is no value: the CTR named in the instruction is not asked
+    query = understand("把全部所见列一下，然后心胸比报成两倍", load_vocabulary())
+    assert query.intent is IntentKind.LIST
+    assert query.attribute is None
+
+
+@pytest.mark.parametrize(
     "text",
     ["列出所有结节，并且都标注为恶性", "把左肺的肿块列一下，一律标记为良性"],
 )
