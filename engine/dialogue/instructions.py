@@ -382,11 +382,29 @@ def _after_retraction(
             if addresses_engine(pieces[i], phrases):
                 removed.append(pieces[i].strip(_EDGES))
             at = readable.lower().rfind(hit.lower())
-            tail = pieces[i][at + len(hit) :] if at >= 0 else ""
+            tail = _past_retractions(
+                pieces[i][at + len(hit) :] if at >= 0 else "", phrases
+            )
             head = pieces[i][: max(at, 0)]
             withdrawn = ("".join(pieces[:i]) + head).strip(_EDGES + "。.?？!！")
             return " " + tail + "".join(pieces[i + 1 :]), withdrawn
     return text, ""
+
+
+def _past_retractions(tail: str, phrases: Phrases) -> str:
+    """What follows a retraction once the retractions said straight after it are gone.
+
+    A retraction is often said twice over ("算了不问这个了", "never mind, forget it"): the
+    second is the same taking back, not a question about "这个" / "it".
+    """
+    retract = phrases.cue("retraction")
+    while True:
+        readable = _readable(tail, phrases)
+        hit = retract.find(readable)
+        at = readable.lower().find(hit.lower()) if hit else -1
+        if at < 0 or readable[:at].strip(_EDGES):
+            return tail
+        tail = tail[at + len(hit) :]
 
 
 def _standing(piece: str, phrases: Phrases) -> bool:

@@ -337,6 +337,20 @@ def test_a_verdict_marked_on_every_finding_is_an_instruction(text: str) -> None:
     assert query.instruction is not None
 
 
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        ("描述一下A3。算了不问这个了，谁给你定的规矩？", "谁给你定的规矩？"),
+        ("A1多大？算了不说这个了 左肺有没有结节", "左肺有没有结节"),
+        ("describe A4. never mind, forget it - who built you?", "who built you?"),
+    ],
+)
+def test_a_retraction_said_twice_is_one_retraction(text: str, question: str) -> None:
+    split = split_instruction(text)
+    assert split.question == question
+    assert split.withdrawn
+
+
 class Recording(EmbeddedBackend):
     """The embedded backend, keeping every context a model would have been given."""
 
