@@ -401,7 +401,9 @@ def _past_retractions(tail: str, phrases: Phrases) -> str:
     while True:
         readable = _readable(tail, phrases)
         hit = retract.find(readable)
-        at = readable.lower().find(hit.lower()) if hit else -1
+        if not hit:
+            return tail
+        at = readable.lower().find(hit.lower())
         if at < 0 or readable[:at].strip(_EDGES):
             return tail
         tail = tail[at + len(hit) :]
