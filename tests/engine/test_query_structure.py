@@ -329,3 +329,67 @@ def test_a_size_bound_is_not_carried_to_a_kind_it_cannot_pick_out(
     query = after(vocabulary, first, then)
     assert query.ellipsis and query.kind == kind
     assert (query.min_mm, query.max_mm) == (None, None)
+
+
+# Seventeenth round (scope): refusals by what is asked, background by where it stands
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A1 转移的几率大不大",
+        "how likely is it that the left mass is malignant",
+        "what's the cancer risk for A2",
+        "risk of metastasis from A4?",
+        "恶性风险高吗",
+    ],
+)
+def test_a_chance_of_malignancy_is_refused_whatever_finding_is_named(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.OUT_OF_SCOPE
+    assert query.refusal == "clinical"
+
+
+def test_the_greatest_chance_of_malignancy_still_ranks_the_findings(vocabulary):
+    query = understand("which nodule carries the greatest chance of cancer", vocabulary)
+    assert query.intent is not IntentKind.OUT_OF_SCOPE
+    assert query.superlative == "most_suspicious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A3是肺癌不",
+        "右上那个是恶性肿瘤没",
+        "这是 metastatic tumour 吗",
+        "TB - is that what this film shows?",
+    ],
+)
+def test_a_diagnosis_asked_as_its_identity_in_any_yes_no_form_is_refused(
+    vocabulary, text
+):
+    assert understand(text, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize("text", ["这是早期肺癌不", "effusion - is that what this is?"])
+def test_the_profile_s_own_name_or_a_film_finding_asked_as_identity_is_not_refused(
+    vocabulary, text
+):
+    assert understand(text, vocabulary).intent is not IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "帮忙找个看肺结节的专家",
+        "推荐一下胸外科比较强的医院吧",
+        "know a decent thoracic surgeon?",
+        "any chest clinic you would suggest",
+        "呼吸科说A2要拿掉，到底该不该拿掉",
+        "they plan to resect A1 - should they take it out?",
+    ],
+)
+def test_a_referral_or_a_plan_asked_about_is_refused(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.OUT_OF_SCOPE
+    assert query.refusal == "clinical"
