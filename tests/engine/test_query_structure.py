@@ -393,3 +393,48 @@ def test_a_referral_or_a_plan_asked_about_is_refused(vocabulary, text):
     query = understand(text, vocabulary)
     assert query.intent is IntentKind.OUT_OF_SCOPE
     assert query.refusal == "clinical"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        ("大爷腿肿得厉害有没有胸腔积液", IntentKind.PRESENCE, "effusion"),
+        ("踝关节肿痛好久两肺有结节吗", IntentKind.PRESENCE, "nodule"),
+        ("腿部的片子有没有骨折", IntentKind.OUT_OF_SCOPE, None),
+    ],
+)
+def test_a_body_part_with_a_symptom_is_history_not_another_study(
+    vocabulary, text, intent, kind
+):
+    query = understand(text, vocabulary)
+    assert query.intent is intent
+    assert query.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外院低剂量CT说有个5毫米结节这个片子上能看出来吗",
+        "an outside study measured a 9 mm nodule; is it visible here?",
+        "thin-section CT showed 6mm nodule, do u see it",
+        "外院查出来一个7毫米的结节这张片子上有吗",
+    ],
+)
+def test_another_study_s_size_is_background_even_run_on(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.kind == "nodule"
+    assert query.attribute is None and query.min_mm is None and query.max_mm is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("老太太抽烟半辈子了你帮忙看看有没有肿块", IntentKind.PRESENCE),
+        ("病人吸烟三十年了请找一下最小的结节在哪", IntentKind.LOCATION),
+    ],
+)
+def test_a_run_on_history_closed_by_le_then_the_tool_addressed_is_background(
+    vocabulary, text, intent
+):
+    assert understand(text, vocabulary).intent is intent
