@@ -438,3 +438,11 @@ def test_a_run_on_history_closed_by_le_then_the_tool_addressed_is_background(
     vocabulary, text, intent
 ):
     assert understand(text, vocabulary).intent is intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["有啥可以问你的", "有什么东西我能问您", "这软件咋用呀教教我", "what may i ask"],
+)
+def test_a_question_about_what_to_ask_or_how_to_use_is_help(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.HELP
