@@ -445,6 +445,7 @@ def _understand(
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = _run_on_apart(text)
     text = _without_plans(_SPOKEN_MARK.sub(_mark, text), phrases)
     text = _without_introduction(text)
     text = _without_background(text, phrases)
@@ -746,6 +747,22 @@ _PLAN = re.compile(
 
 
 _ZH_ASKS = re.compile(r"哪|多少|几|吗|么|呢")
+
+
+# Where a Chinese run-on turns from what it states to what it asks, though no comma marks
+# it: a statement closed by 了 and then the tool addressed ("病人吸烟二十年了麻烦看下
+# ..."), or this film taken up as a new topic after a statement ("外院CT报了个结节这张片子
+# 上看得到吗"). A verb or preposition before the film ("看这片子上") keeps it one clause.
+_RUN_ON_TURN = re.compile(
+    r"(?<=[\u4e00-\u9fff]了)(?=(?:你|您|请|麻烦|帮(?:我|忙)))"
+    r"|(?<=[\u4e00-\u9fff])(?<![看在从把对跟和与拿用给瞅瞧是说])"
+    r"(?=这(?:张|个)?(?:片子?|胸片)(?:上|里|中))"
+)
+
+
+def _run_on_apart(text: str) -> str:
+    """A Chinese run-on with a comma where it turns from statement to question."""
+    return _RUN_ON_TURN.sub("，", text)
 
 
 def _without_plans(text: str, phrases: Phrases) -> str:
@@ -2175,11 +2192,15 @@ def _asks_a_chance(q: Query, phrases: Phrases) -> bool:
     """
     if phrases.cue("cancer_outright").find(q.text):
         return True  # "is A2 癌?" too: cancer asked of a finding
+    chance = phrases.cue("chance_asked").find(q.text) is not None
+    if chance and not q.superlative and phrases.cue("malignancy_named").find(q.text):
+        # "A1 转移的几率大不大", "the cancer risk for A2": how likely cancer is, of the
+        # person or of one finding, is a diagnosis however it is framed ("the greatest
+        # chance of being malignant" ranks the findings instead)
+        return True
     if q.anchors or q.ordinals or q.superlative:
         return False  # "A1 is the likeliest to be malignant": a ranking, not a chance
-    return (
-        q.profile is not None and phrases.cue("chance_asked").find(q.text) is not None
-    )
+    return q.profile is not None and chance
 
 
 def _matches_profile(q: Query, phrases: Phrases) -> bool:

@@ -329,3 +329,120 @@ def test_a_size_bound_is_not_carried_to_a_kind_it_cannot_pick_out(
     query = after(vocabulary, first, then)
     assert query.ellipsis and query.kind == kind
     assert (query.min_mm, query.max_mm) == (None, None)
+
+
+# Seventeenth round (scope): refusals by what is asked, background by where it stands
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A1 转移的几率大不大",
+        "how likely is it that the left mass is malignant",
+        "what's the cancer risk for A2",
+        "risk of metastasis from A4?",
+        "恶性风险高吗",
+    ],
+)
+def test_a_chance_of_malignancy_is_refused_whatever_finding_is_named(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.OUT_OF_SCOPE
+    assert query.refusal == "clinical"
+
+
+def test_the_greatest_chance_of_malignancy_still_ranks_the_findings(vocabulary):
+    query = understand("which nodule carries the greatest chance of cancer", vocabulary)
+    assert query.intent is not IntentKind.OUT_OF_SCOPE
+    assert query.superlative == "most_suspicious"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A3是肺癌不",
+        "右上那个是恶性肿瘤没",
+        "这是 metastatic tumour 吗",
+        "TB - is that what this film shows?",
+    ],
+)
+def test_a_diagnosis_asked_as_its_identity_in_any_yes_no_form_is_refused(
+    vocabulary, text
+):
+    assert understand(text, vocabulary).intent is IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize("text", ["这是早期肺癌不", "effusion - is that what this is?"])
+def test_the_profile_s_own_name_or_a_film_finding_asked_as_identity_is_not_refused(
+    vocabulary, text
+):
+    assert understand(text, vocabulary).intent is not IntentKind.OUT_OF_SCOPE
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "帮忙找个看肺结节的专家",
+        "推荐一下胸外科比较强的医院吧",
+        "know a decent thoracic surgeon?",
+        "any chest clinic you would suggest",
+        "呼吸科说A2要拿掉，到底该不该拿掉",
+        "they plan to resect A1 - should they take it out?",
+    ],
+)
+def test_a_referral_or_a_plan_asked_about_is_refused(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.OUT_OF_SCOPE
+    assert query.refusal == "clinical"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "kind"),
+    [
+        ("大爷腿肿得厉害有没有胸腔积液", IntentKind.PRESENCE, "effusion"),
+        ("踝关节肿痛好久两肺有结节吗", IntentKind.PRESENCE, "nodule"),
+        ("腿部的片子有没有骨折", IntentKind.OUT_OF_SCOPE, None),
+    ],
+)
+def test_a_body_part_with_a_symptom_is_history_not_another_study(
+    vocabulary, text, intent, kind
+):
+    query = understand(text, vocabulary)
+    assert query.intent is intent
+    assert query.kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "外院低剂量CT说有个5毫米结节这个片子上能看出来吗",
+        "an outside study measured a 9 mm nodule; is it visible here?",
+        "thin-section CT showed 6mm nodule, do u see it",
+        "外院查出来一个7毫米的结节这张片子上有吗",
+    ],
+)
+def test_another_study_s_size_is_background_even_run_on(vocabulary, text):
+    query = understand(text, vocabulary)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.kind == "nodule"
+    assert query.attribute is None and query.min_mm is None and query.max_mm is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("老太太抽烟半辈子了你帮忙看看有没有肿块", IntentKind.PRESENCE),
+        ("病人吸烟三十年了请找一下最小的结节在哪", IntentKind.LOCATION),
+    ],
+)
+def test_a_run_on_history_closed_by_le_then_the_tool_addressed_is_background(
+    vocabulary, text, intent
+):
+    assert understand(text, vocabulary).intent is intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["有啥可以问你的", "有什么东西我能问您", "这软件咋用呀教教我", "what may i ask"],
+)
+def test_a_question_about_what_to_ask_or_how_to_use_is_help(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.HELP
