@@ -196,6 +196,15 @@ def test_positions_counted_from_the_end(vocabulary, typed, ordinal):
         ("exclude 掉小于 2mm 的结节", "min_mm", 2),  # a verb of leaving out, with 掉
         ("左肺有没有大于8毫米的结节要是没有就算了", "min_mm", 8),  # a condition
         ("with the threshold at 5 mm, any nodules?", "min_mm", 5),
+        # seventeenth round: 别 inside 分别 leaves nothing out; a pause before the value;
+        # "don't need" leaves the findings out; a threshold named, then a bound said of it
+        ("小于5毫米的结节分别在哪", "max_mm", 5),
+        ("masses bigger than… uh, 3 cm?", "min_mm", 30),
+        ("nodules under 4mm dont need, show the rest", "min_mm", 4),
+        ("2毫米以下的不需要，其余结节列一下", "min_mm", 2),
+        ("以1公分为界值，比这个大的结节有哪些", "min_mm", 10),
+        ("say 5 mm is our cutoff - which nodules fall below it?", "max_mm", 5),
+        ("say 5 mm is our cutoff - which nodules fall below it?", "min_mm", None),
     ],
 )
 def test_size_bounds_said_in_words(vocabulary, typed, slot, value):
