@@ -11,7 +11,7 @@ something to be opposite to. The cue words are data (ontology/data/dialogue).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -131,6 +131,24 @@ _ZONE_SLIP = re.compile(
     r"(?:(?<=[左右两双肺那看])|(?<![\u4e00-\u9fff]))"
     r"([上中下])(?:[夜页业叶](?=[内中外]带)|[夜页业]|(?<=[肺右左]下)也)"
 )
+
+
+def _level_slip(state: DialogueState | None) -> Callable[[re.Match[str]], str]:
+    """How a slipped 野 or 叶 is read: as the level of anatomy the question before asked.
+
+    叶 and 野 sound alike (ye), so "下页" is the lower zone unless the question it follows
+    asked of a lobe ("左肺下叶有没有病灶", then "右肺下页呢": the right lower lobe).
+    """
+    before = None if state is None or state.previous is None else state.previous.query
+    lobe = before is not None and before.lobe is not None and before.zone is None
+
+    def level(m: re.Match[str]) -> str:
+        banded = m.group(0).endswith("叶")  # "右肺中叶内带": a band is of a zone
+        return m.group(1) + ("叶" if lobe and not banded else "野")
+
+    return level
+
+
 # 那个 for 哪个 (the same sound) between two anchors asked which is bigger: "A1和A2那个大"
 _WHICH_SLIP = re.compile(r"那一?个(?=(?:更|要|比较|稍微)?[大小远近圆密](?![的点些]))")
 # "哪块大", "哪一枚更靠上": "which" with any counting word of a finding is 哪个
@@ -418,7 +436,8 @@ def _understand(
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
     text = _self_corrected(text, phrases)  # "how big is A4. no wait, A5": of A5
-    text = _ZONE_SLIP.sub(r"\1野", text)  # "右肺中夜", "右肺下也有没有": the zone's 野
+    # "右肺中夜", "右肺下也有没有": the zone's 野; the lobe's 叶 after a lobe was asked
+    text = _ZONE_SLIP.sub(_level_slip(state), text)
     if len(anchor_pattern().findall(text)) >= 2:
         text = _WHICH_SLIP.sub("哪个", text)  # "A1和A2那个大": which of the two
     text = _WHICH_COUNTED.sub("哪个", text)
@@ -1858,6 +1877,10 @@ _ZH_FROM_END = re.compile(
     # "最后提到的那个", "最后列出来的": the one named last
     r"|(最后)(?:列|提|说|报|讲)(?:出来?|到)?的(?:那|这)?一?[个处枚颗条]?"
     r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
+    # "倒着数第二个", "从后往前数第二个", "从最后面数起第三颗": counted from the end, said
+    # with the direction of counting before the position
+    r"|(?:倒着|倒过来|反过来|反着|从(?:后|尾|末尾|最后|底下?)(?:面|头|边|巴)?(?:往|向)?前?)"
+    rf"\s*数(?:起|过来|的话)?\s*[，,]?\s*第\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?"
 )
 _EN_FROM_END = re.compile(
     r"(?<![a-z])(?:(last[- ]but[- ]one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
@@ -1879,9 +1902,17 @@ _EN_FROM_END = re.compile(
     r"|(?:at )?the (bottom) of (?:the|your|that|this) list"
     r"|(bottom) (?:one|nodule|lesion|finding|mass|opacity|item|entry)s?(?![a-z]))"
 )
-# "the first two", "前两个": the first positions of the list, for a comparison
+# "counting from the bottom, the second one", "counting backwards, 3rd": a position
+# counted from the end, the direction of counting said before it
+_EN_COUNTED_BACK = re.compile(
+    r"(?<![a-z])(?:count(?:ing|ed)?|going|working) (?:(?:back(?:wards?)?|up) )?"
+    r"(?:(?:from|at) the (?:end|bottom|last)|back(?:wards?)?|from below)[, ]*(?:the )?"
+    r"(second|third|fourth|2nd|3rd|4th)(?![a-z])"
+)
+# "the first two", "前两个", "the top two", "前面两个": the first positions of the list
 _FIRST_FEW = re.compile(
-    r"(?<![a-z])(?:the )?first (two|three|2|3)(?![a-z0-9])|[前头]\s*([两二三23])\s*[个处枚颗条]"
+    r"(?<![a-z])(?:the )?(?:first|top) (two|three|2|3)(?![a-z0-9])"
+    r"|(?:[前头](?:面|边|头)?的?)\s*([两二三23])\s*[个处枚颗条]"
 )
 # "the last two", "最后两个": the last positions of the list
 _LAST_FEW = re.compile(
@@ -1896,7 +1927,8 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     for m in _ZH_FROM_END.finditer(text):
         last = m.group(2) or m.group(3)
-        found.append((m.start(), -1 if last else -_number(m.group(1))))
+        counted = m.group(1) or m.group(4)
+        found.append((m.start(), -1 if last else -_number(counted)))
         spans.append(m.span())
     lower = text.lower()
     for m in _EN_FROM_END.finditer(lower):
@@ -1916,6 +1948,9 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
             else -_EN_FROM_END_N[word]
         )
         found.append((m.start(), n))
+        spans.append(m.span())
+    for m in _EN_COUNTED_BACK.finditer(lower):
+        found.append((m.start(), -_EN_FROM_END_N[m.group(1)]))
         spans.append(m.span())
     for m in _FIRST_FEW.finditer(lower):
         count = _FEW[m.group(1) or m.group(2)]
