@@ -435,7 +435,9 @@ def _understand(
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
+    text = _NOT_ANCHOR.sub(r"\1", text)  # "A4 not A3", "A4而不是A3": A4 named
     text = _self_corrected(text, phrases)  # "how big is A4. no wait, A5": of A5
+    text = _value_corrected(text, phrases)  # "第一个…不对，第二个多大": the second
     # "右肺中夜", "右肺下也有没有": the zone's 野; the lobe's 叶 after a lobe was asked
     text = _ZONE_SLIP.sub(_level_slip(state), text)
     if len(anchor_pattern().findall(text)) >= 2:
@@ -632,10 +634,15 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     seen = text if chinese else text.lower()
     first = anchor_pattern().search(text)
     assert first is not None
+    # mixed speech corrects in either language ("A2 在哪…sorry, A6")
     marks = [
         m
         for pattern in (table.zh if chinese else table.en)
         for m in pattern.finditer(seen, first.end())
+    ] or [
+        m
+        for pattern in (table.en if chinese else ())
+        for m in pattern.finditer(seen.lower(), first.end())
     ]
     if not marks:
         return text
@@ -643,6 +650,12 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     head, tail = text[: cut.start()], text[cut.start() :]
     said = list(anchor_pattern().finditer(head))
     meant = anchor_ids_in(tail)
+    # "how big is A2... sorry, A3, in mm": the question goes on after the corrected
+    # anchor, set off by a mark, and is kept
+    named = list(anchor_pattern().finditer(tail))
+    kept = ""
+    if named and _GOES_ON.match(tail, named[-1].end()):
+        tail, kept = tail[: named[-1].end()], tail[named[-1].end() :]
     if not said or not meant or len(meant) not in (1, len(said)):
         return text
     # beside the anchors, the correction may only say again what the question said
@@ -655,7 +668,89 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
         said = said[-1:]  # "A1到A2多远，不对，A3": the last one named is corrected
     for m, new in reversed(list(zip(said, meant, strict=True))):
         head = head[: m.start()] + new + head[m.end() :]
-    return head
+    return head + kept
+
+
+# an anchor named, then another said not to be meant ("A4 not A3", "A4, rather than A3",
+# "是A4而不是A3"): the one named
+_NOT_ANCHOR = re.compile(
+    r"(A\d+)\s*[,，]?\s*(?:(?<![a-z])(?:(?:and |but )?not|rather than|instead of)(?![a-z])"
+    r"|而?不是)\s*A\d+(?!\d)",
+    re.IGNORECASE,
+)
+_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S")
+# Besides an anchor, a value its writer corrects: a position, a rank, a size
+_CORRECTABLE = (
+    re.compile(
+        rf"第\s*{_ZH_NUMBER}(?![0-9次遍回天周年月期])\s*[个处枚颗条]?"
+        r"|(?<![a-z])(?:first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th)"
+        r"(?: one)?(?![a-z])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"最\s*[大小](?![小])|(?<![a-z])(?:biggest|largest|smallest|tiniest)(?: one)?(?![a-z])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<![\d.])\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w*|centimet\w*|毫米|厘米|公分)",
+        re.IGNORECASE,
+    ),
+)
+# what may stand beside a correction and its value, saying nothing of its own: a
+# hesitation, a particle, "it's the", 是, punctuation
+_SAYS_NOTHING = re.compile(
+    r"(?<![a-z])(?:u+m+|u+h+|e+r+m*|hmm+|it'?s|is|the|one|i|a)(?![a-z])"
+    r"|[呃嗯额哦]|就?是|的|那个|这个|一个|[\s,，.。…?？!！:：;；\-–—]",
+    re.IGNORECASE,
+)
+# a bare "no" after a value broken off ("bigger than 6mm? no, 8 mm"): a correction
+_BARE_NO = re.compile(r"(?<![a-z])(?:no|nope|nah)(?![a-z])", re.IGNORECASE)
+
+
+def _says_nothing(text: str, phrases: Phrases) -> bool:
+    rest = phrases.cue("correction").blank(text)
+    return not _WORDS.search(_SAYS_NOTHING.sub(" ", rest))
+
+
+def _value_corrected(text: str, phrases: Phrases) -> str:
+    """A question whose position, rank or size its writer corrects: the last said wins.
+
+    "第一个在哪？不对，我是想问第二个", "first one - where? sorry, I meant the second": the
+    value said after the correction takes the place of the one before it. When the
+    question broke off at the first value ("最大的……呃，不对，是最小的那个结节在哪",
+    "bigger than 6mm? no, 8 mm") the rest is said after the correction and read from
+    there. After the new value only what a mark sets off is kept ("..., 多大"); more
+    said straight after it ("第一个多大？不对，第二个更大") is another statement, read as
+    it is. "不是" before the value says which is *not* meant, so it corrects nothing here.
+    """
+    table = phrases.cue("correction")
+    lowered = text.lower()
+    marks = [
+        m
+        for pattern in (*table.zh, *table.en, _BARE_NO)
+        for m in pattern.finditer(lowered)
+        if m.group(0) != "不是"
+    ]
+    for mark in sorted(marks, key=lambda m: m.start()):
+        head, tail = text[: mark.start()], text[mark.end() :]
+        for pattern in _CORRECTABLE:
+            said = list(pattern.finditer(head))
+            meant = list(pattern.finditer(tail))
+            if len(said) != 1 or len(meant) != 1:
+                continue
+            old, new = said[0], meant[0]
+            if not _says_nothing(tail[: new.start()], phrases):
+                continue
+            after = tail[new.end() :]
+            broken_off = _says_nothing(head[old.end() :], phrases)
+            if broken_off:
+                return head[: old.start()] + new.group(0) + after
+            if pattern is _BARE_NO or not (
+                _says_nothing(after, phrases) or _GOES_ON.match(after)
+            ):
+                continue
+            return head[: old.start()] + new.group(0) + head[old.end() :] + after
+    return text
 
 
 # Dictated punctuation ("... consolidation question mark", "左肺 逗号 有没有结节 问号"):
