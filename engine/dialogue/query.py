@@ -1675,7 +1675,15 @@ def _asked_after_premise(
     """
     other = phrases.cue("other_side").find(text)
     cut = text.lower().find(other) if other else _question_start(text)
-    if other and (cut <= 0 or not _states(_statement_of(text[:cut]), phrases)):
+    before = _statement_of(text[:cut]) if cut > 0 else ""
+    if other and (
+        cut <= 0
+        or not _states(before, phrases)
+        or _premise_asks(before, phrases)
+        # "effusion on the other side or not, since the left one is big?": no side
+        # before it, so the statement is the one after
+        or not _sides_in(before, [m for m in mentions if m.end <= cut], phrases)
+    ):
         # the statement may follow the question ("对侧有没有？右上肺野有个结节")
         after = _stated_after(text, mentions, phrases)
         if after is not None:
@@ -1689,12 +1697,20 @@ def _asked_after_premise(
         # the other side asked right after the statement, no break between ("左边没看到
         # 气胸 对侧有没有"): the whole premise is the statement
         said = _TRAILING.sub("", premise)
+    start = 0
+    if not other and not _states(said, phrases):
+        # "在讨论别的之前，既然左侧有气胸，那么右侧呢": a clause that only opens comes
+        # before the statement, which is the premise's last clause that states
+        start, said = _last_statement(premise, phrases) or (0, said)
     if not _states(said, phrases) or _premise_asks(said, phrases):
         return None, question
     if re.search(r"[?？]", premise):
         return None, question  # "左侧 pneumothorax 有没有? 右侧呢": asked, not stated
     # the side of the statement itself ("右下实变挺明显的，那左边呢，左边有吗": right)
-    stated = _sides_in(said, [m for m in mentions if m.end <= len(said)], phrases)
+    end = start + len(said)
+    stated = _sides_in(
+        said, [m for m in mentions if start <= m.start and m.end <= end], phrases
+    )
     if len(stated) != 1:
         return None, question
     if other:
@@ -1703,9 +1719,22 @@ def _asked_after_premise(
     if not asked:
         # "右边积液挺多 左边呢 有没有": the side is named between the statement and the
         # last clause, which only asks
-        between = [m for m in mentions if len(said) <= m.start < cut]
-        asked = _sides_in(text[len(said) : cut], between, phrases)
+        between = [m for m in mentions if end <= m.start < cut]
+        asked = _sides_in(text[end:cut], between, phrases)
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
+
+
+def _last_statement(premise: str, phrases: Phrases) -> tuple[int, str] | None:
+    """The last clause of a premise that states, and where it starts."""
+    body = _TRAILING.sub("", premise)
+    starts = [0, *(m.end() for m in _PUNCTUATION_BREAK.finditer(body))]
+    for start, end in reversed(list(zip(starts, [*starts[1:], len(body) + 1]))):
+        clause = body[start : end - 1] if end <= len(body) else body[start:]
+        if start == 0:
+            return None  # no clause before it: the premise read whole did not state
+        if _states(clause, phrases) and not _premise_asks(clause, phrases):
+            return start, clause
+    return None
 
 
 def _premise_asks(said: str, phrases: Phrases) -> bool:
@@ -1726,8 +1755,9 @@ _EN_ASKS = re.compile(
 )
 
 
-# "左侧可见少量积液": 可见 before what is seen states it; 可见吗 / 是否可见 still ask
-_SEEN = re.compile(r"(?<![否不])可见(?=[^吗么?？\s])")
+# "左侧可见少量积液", "左侧已经明确存在气胸": 可见 / 存在 before what is seen states it;
+# 可见吗 / 是否存在 still ask
+_SEEN = re.compile(r"(?<![否不])(?:可见|存在)(?=\s*[^吗么?？\s不])")
 
 
 def _seen_said(said: str) -> str:
@@ -1737,8 +1767,15 @@ def _seen_said(said: str) -> str:
 def _stated_after(
     text: str, mentions: list[AnatomyMention], phrases: Phrases
 ) -> str | None:
-    """The other side of a statement made after the question ("对侧有没有？右上肺野有个结节")."""
-    marks = [m.end() for m in re.finditer(r"[?？]", _TRAILING.sub("", text))]
+    """The other side of a statement made after the question ("对侧有没有？右上肺野有个结节").
+
+    The statement may be a clause that gives the reason, set off by a comma ("the other
+    side has effusion or not, given the right one is large?", "对侧呢，因为左边有积液").
+    """
+    body = _TRAILING.sub("", text)
+    marks = [m.end() for m in re.finditer(r"[?？]", body)] or [
+        m.start("reason") for m in _REASON_AFTER.finditer(body)
+    ]
     if not marks:
         return None
     said = text[marks[-1] :]
@@ -1749,6 +1786,11 @@ def _stated_after(
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+_REASON_AFTER = re.compile(
+    r"[，,;；]\s*(?P<reason>(?:given|since|as|because|seeing as|considering)(?![a-z])"
+    r"|既然|因为|鉴于|考虑到)",
+    re.IGNORECASE,
+)
 _PUNCTUATION_BREAK = re.compile(r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s")
 
 
@@ -3154,7 +3196,10 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     if q.side is not None and _about_a_hilum(before, q):
         return {**place, "hilum": q.side}  # "那左边的呢" after "离右肺门多远"
     if q.side is not None:
-        names_lung = any(m.kind.value == "lung" for m in q.mentions)
+        # "左肺呢，同样的位置", "left lung, same spot?": the lung named, the place in it kept
+        names_lung = any(m.kind.value == "lung" for m in q.mentions) and not (
+            _SAME_SPOT.search(q.text)
+        )
         place["side"] = q.side
         place["lobe"] = None if names_lung else mirror.get(before.lobe or "", None)
         if names_lung:
@@ -3169,6 +3214,13 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     return place
 
 
+# the same place said of another side: the place asked before, in the lung now named
+_SAME_SPOT = re.compile(
+    r"同一个?(?:位置|地方|部位|区域|水平|高度)|(?:相同|对应|一样)的?(?:位置|地方|部位|区域)"
+    r"|(?<![a-z])(?:same|identical|matching|corresponding|equivalent|mirror) "
+    r"(?:place|spot|area|zone|level|region|site|position|location)(?![a-z])",
+    re.IGNORECASE,
+)
 _LOBE_LEVEL = re.compile(
     r"([上中下])叶|(?<![a-z])(upper|middle|lower)\s+lobe", re.IGNORECASE
 )
