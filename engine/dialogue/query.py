@@ -1725,13 +1725,16 @@ def _asked_after_premise(
 
 
 def _last_statement(premise: str, phrases: Phrases) -> tuple[int, str] | None:
-    """The last clause of a premise that states, and where it starts."""
+    """The last clause of a premise that states, and where it starts.
+
+    Only a clause after another counts: the premise read whole has already been tried.
+    """
     body = _TRAILING.sub("", premise)
-    starts = [0, *(m.end() for m in _PUNCTUATION_BREAK.finditer(body))]
-    for start, end in reversed(list(zip(starts, [*starts[1:], len(body) + 1]))):
-        clause = body[start : end - 1] if end <= len(body) else body[start:]
-        if start == 0:
-            return None  # no clause before it: the premise read whole did not state
+    breaks = list(_PUNCTUATION_BREAK.finditer(body))
+    starts = [0, *(m.end() for m in breaks)]
+    ends = [*(m.start() for m in breaks), len(body)]
+    for start, end in reversed(list(zip(starts, ends, strict=True))[1:]):
+        clause = body[start:end]
         if _states(clause, phrases) and not _premise_asks(clause, phrases):
             return start, clause
     return None
@@ -2049,6 +2052,7 @@ _EN_COUNTED_BACK = re.compile(
 # "the first two", "前两个", "the top two", "前面两个": the first positions of the list
 _FIRST_FEW = re.compile(
     r"(?<![a-z])(?:the )?(?:first|top) (two|three|2|3)(?![a-z0-9])"
+    r"(?! (?:zones?|lobes?|thirds?|ribs?|fields?|parts?)(?![a-z]))"  # "the top two zones"
     r"|(?:[前头](?:面|边|头)?的?)\s*([两二三23])\s*[个处枚颗条]"
 )
 # "the last two", "最后两个": the last positions of the list

@@ -251,15 +251,12 @@ def _threshold_named(text: str) -> str:
         pointed = _POINTED_BOUND.search(text, clause.end())
         if pointed is None:
             return text
-        group = next(g for g in ("back", "after", "than") if pointed.group(g) is not None)
+        group = next(
+            g for g in ("back", "after", "than") if pointed.group(g) is not None
+        )
         start, end = pointed.span(group)
         said = f" {value.group(0)} "
-        return (
-            text[: clause.start()]
-            + text[clause.end() : start]
-            + said
-            + text[end:]
-        )
+        return text[: clause.start()] + text[clause.end() : start] + said + text[end:]
     return text
 
 

@@ -104,7 +104,9 @@ def test_a_side_stated_before_another_is_asked_is_the_premise(vocabulary, typed,
     assert not query.ellipsis
 
 
-@pytest.mark.parametrize("typed", ["左侧是否存在积液，右侧呢", "左侧存在积液吗？右侧呢"])
+@pytest.mark.parametrize(
+    "typed", ["左侧是否存在积液，右侧呢", "左侧存在积液吗？右侧呢"]
+)
 def test_existence_asked_states_nothing(vocabulary, typed):
     assert understand(typed, vocabulary).side == "both"
 

@@ -811,6 +811,7 @@ def test_it_after_a_question_about_a_kind_in_a_place_is_the_one_there(
         ("counting from the end, the third one?", (-3,)),
         ("前边两个比较一下", (1, 2)),
         ("the top two, where?", (1, 2)),
+        ("any opacity in the top two zones?", ()),  # a place, no position
     ],
 )
 def test_a_position_from_the_end_is_a_negative_ordinal(vocabulary, typed, ordinals):

@@ -273,7 +273,8 @@ def test_an_anchor_corrected_at_the_end_replaces_the_one_asked(
 
 
 @pytest.mark.parametrize(
-    "text", ["A1比A2大，不是吗", "A1多大，不对，A2更大吧", "A1多大，不对，A2更大吧，在哪"]
+    "text",
+    ["A1比A2大，不是吗", "A1多大，不对，A2更大吧", "A1多大，不对，A2更大吧，在哪"],
 )
 def test_two_anchors_with_no_correction_of_one_stay(vocabulary, text):
     assert understand(text, vocabulary).anchors == ("A1", "A2")
