@@ -11,7 +11,7 @@ something to be opposite to. The cue words are data (ontology/data/dialogue).
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -131,6 +131,24 @@ _ZONE_SLIP = re.compile(
     r"(?:(?<=[左右两双肺那看])|(?<![\u4e00-\u9fff]))"
     r"([上中下])(?:[夜页业叶](?=[内中外]带)|[夜页业]|(?<=[肺右左]下)也)"
 )
+
+
+def _level_slip(state: DialogueState | None) -> Callable[[re.Match[str]], str]:
+    """How a slipped 野 or 叶 is read: as the level of anatomy the question before asked.
+
+    叶 and 野 sound alike (ye), so "下页" is the lower zone unless the question it follows
+    asked of a lobe ("左肺下叶有没有病灶", then "右肺下页呢": the right lower lobe).
+    """
+    before = None if state is None or state.previous is None else state.previous.query
+    lobe = before is not None and before.lobe is not None and before.zone is None
+
+    def level(m: re.Match[str]) -> str:
+        banded = m.group(0).endswith("叶")  # "右肺中叶内带": a band is of a zone
+        return m.group(1) + ("叶" if lobe and not banded else "野")
+
+    return level
+
+
 # 那个 for 哪个 (the same sound) between two anchors asked which is bigger: "A1和A2那个大"
 _WHICH_SLIP = re.compile(r"那一?个(?=(?:更|要|比较|稍微)?[大小远近圆密](?![的点些]))")
 # "哪块大", "哪一枚更靠上": "which" with any counting word of a finding is 哪个
@@ -463,8 +481,11 @@ def _understand(
     text = load_homophones().fix(text)  # "肿快", "xinxiongbi": pinyin slips
     text = _ZH_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A二" is A2
     text = _EN_ANCHOR.sub(lambda m: f"A{_number(m.group(1))}", text)  # "A one" is A1
+    text = _NOT_ANCHOR.sub(r"\1", text)  # "A4 not A3", "A4而不是A3": A4 named
     text = _self_corrected(text, phrases)  # "how big is A4. no wait, A5": of A5
-    text = _ZONE_SLIP.sub(r"\1野", text)  # "右肺中夜", "右肺下也有没有": the zone's 野
+    text = _value_corrected(text, phrases)  # "第一个…不对，第二个多大": the second
+    # "右肺中夜", "右肺下也有没有": the zone's 野; the lobe's 叶 after a lobe was asked
+    text = _ZONE_SLIP.sub(_level_slip(state), text)
     if len(anchor_pattern().findall(text)) >= 2:
         text = _WHICH_SLIP.sub("哪个", text)  # "A1和A2那个大": which of the two
     text = _WHICH_COUNTED.sub("哪个", text)
@@ -659,10 +680,15 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     seen = text if chinese else text.lower()
     first = anchor_pattern().search(text)
     assert first is not None
+    # mixed speech corrects in either language ("A2 在哪…sorry, A6")
     marks = [
         m
         for pattern in (table.zh if chinese else table.en)
         for m in pattern.finditer(seen, first.end())
+    ] or [
+        m
+        for pattern in (table.en if chinese else ())
+        for m in pattern.finditer(seen.lower(), first.end())
     ]
     if not marks:
         return text
@@ -670,6 +696,12 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     head, tail = text[: cut.start()], text[cut.start() :]
     said = list(anchor_pattern().finditer(head))
     meant = anchor_ids_in(tail)
+    # "how big is A2... sorry, A3, in mm": the question goes on after the corrected
+    # anchor, set off by a mark, and is kept
+    named = list(anchor_pattern().finditer(tail))
+    kept = ""
+    if named and _GOES_ON.match(tail, named[-1].end()):
+        tail, kept = tail[: named[-1].end()], tail[named[-1].end() :]
     if not said or not meant or len(meant) not in (1, len(said)):
         return text
     # beside the anchors, the correction may only say again what the question said
@@ -682,7 +714,89 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
         said = said[-1:]  # "A1到A2多远，不对，A3": the last one named is corrected
     for m, new in reversed(list(zip(said, meant, strict=True))):
         head = head[: m.start()] + new + head[m.end() :]
-    return head
+    return head + kept
+
+
+# an anchor named, then another said not to be meant ("A4 not A3", "A4, rather than A3",
+# "是A4而不是A3"): the one named
+_NOT_ANCHOR = re.compile(
+    r"(A\d+)\s*[,，]?\s*(?:(?<![a-z])(?:(?:and |but )?not|rather than|instead of)(?![a-z])"
+    r"|而?不是)\s*A\d+(?!\d)",
+    re.IGNORECASE,
+)
+_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S")
+# Besides an anchor, a value its writer corrects: a position, a rank, a size
+_CORRECTABLE = (
+    re.compile(
+        rf"第\s*{_ZH_NUMBER}(?![0-9次遍回天周年月期])\s*[个处枚颗条]?"
+        r"|(?<![a-z])(?:first|second|third|fourth|fifth|sixth|1st|2nd|3rd|4th|5th|6th)"
+        r"(?: one)?(?![a-z])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"最\s*[大小](?![小])|(?<![a-z])(?:biggest|largest|smallest|tiniest)(?: one)?(?![a-z])",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?<![\d.])\d+(?:\.\d+)?\s*(?:mm|cm|millimet\w*|centimet\w*|毫米|厘米|公分)",
+        re.IGNORECASE,
+    ),
+)
+# what may stand beside a correction and its value, saying nothing of its own: a
+# hesitation, a particle, "it's the", 是, punctuation
+_SAYS_NOTHING = re.compile(
+    r"(?<![a-z])(?:u+m+|u+h+|e+r+m*|hmm+|it'?s|is|the|one|i|a)(?![a-z])"
+    r"|[呃嗯额哦]|就?是|的|那个|这个|一个|[\s,，.。…?？!！:：;；\-–—]",
+    re.IGNORECASE,
+)
+# a bare "no" after a value broken off ("bigger than 6mm? no, 8 mm"): a correction
+_BARE_NO = re.compile(r"(?<![a-z])(?:no|nope|nah)(?![a-z])", re.IGNORECASE)
+
+
+def _says_nothing(text: str, phrases: Phrases) -> bool:
+    rest = phrases.cue("correction").blank(text)
+    return not _WORDS.search(_SAYS_NOTHING.sub(" ", rest))
+
+
+def _value_corrected(text: str, phrases: Phrases) -> str:
+    """A question whose position, rank or size its writer corrects: the last said wins.
+
+    "第一个在哪？不对，我是想问第二个", "first one - where? sorry, I meant the second": the
+    value said after the correction takes the place of the one before it. When the
+    question broke off at the first value ("最大的……呃，不对，是最小的那个结节在哪",
+    "bigger than 6mm? no, 8 mm") the rest is said after the correction and read from
+    there. After the new value only what a mark sets off is kept ("..., 多大"); more
+    said straight after it ("第一个多大？不对，第二个更大") is another statement, read as
+    it is. "不是" before the value says which is *not* meant, so it corrects nothing here.
+    """
+    table = phrases.cue("correction")
+    lowered = text.lower()
+    marks = [
+        m
+        for pattern in (*table.zh, *table.en, _BARE_NO)
+        for m in pattern.finditer(lowered)
+        if m.group(0) != "不是"
+    ]
+    for mark in sorted(marks, key=lambda m: m.start()):
+        head, tail = text[: mark.start()], text[mark.end() :]
+        for pattern in _CORRECTABLE:
+            said = list(pattern.finditer(head))
+            meant = list(pattern.finditer(tail))
+            if len(said) != 1 or len(meant) != 1:
+                continue
+            old, new = said[0], meant[0]
+            if not _says_nothing(tail[: new.start()], phrases):
+                continue
+            after = tail[new.end() :]
+            broken_off = _says_nothing(head[old.end() :], phrases)
+            if broken_off:
+                return head[: old.start()] + new.group(0) + after
+            if pattern is _BARE_NO or not (
+                _says_nothing(after, phrases) or _GOES_ON.match(after)
+            ):
+                continue
+            return head[: old.start()] + new.group(0) + head[old.end() :] + after
+    return text
 
 
 # Dictated punctuation ("... consolidation question mark", "左肺 逗号 有没有结节 问号"):
@@ -1623,7 +1737,15 @@ def _asked_after_premise(
     """
     other = phrases.cue("other_side").find(text)
     cut = text.lower().find(other) if other else _question_start(text)
-    if other and (cut <= 0 or not _states(_statement_of(text[:cut]), phrases)):
+    before = _statement_of(text[:cut]) if cut > 0 else ""
+    if other and (
+        cut <= 0
+        or not _states(before, phrases)
+        or _premise_asks(before, phrases)
+        # "effusion on the other side or not, since the left one is big?": no side
+        # before it, so the statement is the one after
+        or not _sides_in(before, [m for m in mentions if m.end <= cut], phrases)
+    ):
         # the statement may follow the question ("对侧有没有？右上肺野有个结节")
         after = _stated_after(text, mentions, phrases)
         if after is not None:
@@ -1637,12 +1759,20 @@ def _asked_after_premise(
         # the other side asked right after the statement, no break between ("左边没看到
         # 气胸 对侧有没有"): the whole premise is the statement
         said = _TRAILING.sub("", premise)
+    start = 0
+    if not other and not _states(said, phrases):
+        # "在讨论别的之前，既然左侧有气胸，那么右侧呢": a clause that only opens comes
+        # before the statement, which is the premise's last clause that states
+        start, said = _last_statement(premise, phrases) or (0, said)
     if not _states(said, phrases) or _premise_asks(said, phrases):
         return None, question
     if re.search(r"[?？]", premise):
         return None, question  # "左侧 pneumothorax 有没有? 右侧呢": asked, not stated
     # the side of the statement itself ("右下实变挺明显的，那左边呢，左边有吗": right)
-    stated = _sides_in(said, [m for m in mentions if m.end <= len(said)], phrases)
+    end = start + len(said)
+    stated = _sides_in(
+        said, [m for m in mentions if start <= m.start and m.end <= end], phrases
+    )
     if len(stated) != 1:
         return None, question
     if other:
@@ -1651,9 +1781,25 @@ def _asked_after_premise(
     if not asked:
         # "右边积液挺多 左边呢 有没有": the side is named between the statement and the
         # last clause, which only asks
-        between = [m for m in mentions if len(said) <= m.start < cut]
-        asked = _sides_in(text[len(said) : cut], between, phrases)
+        between = [m for m in mentions if end <= m.start < cut]
+        asked = _sides_in(text[end:cut], between, phrases)
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
+
+
+def _last_statement(premise: str, phrases: Phrases) -> tuple[int, str] | None:
+    """The last clause of a premise that states, and where it starts.
+
+    Only a clause after another counts: the premise read whole has already been tried.
+    """
+    body = _TRAILING.sub("", premise)
+    breaks = list(_PUNCTUATION_BREAK.finditer(body))
+    starts = [0, *(m.end() for m in breaks)]
+    ends = [*(m.start() for m in breaks), len(body)]
+    for start, end in reversed(list(zip(starts, ends, strict=True))[1:]):
+        clause = body[start:end]
+        if _states(clause, phrases) and not _premise_asks(clause, phrases):
+            return start, clause
+    return None
 
 
 def _premise_asks(said: str, phrases: Phrases) -> bool:
@@ -1674,8 +1820,9 @@ _EN_ASKS = re.compile(
 )
 
 
-# "左侧可见少量积液": 可见 before what is seen states it; 可见吗 / 是否可见 still ask
-_SEEN = re.compile(r"(?<![否不])可见(?=[^吗么?？\s])")
+# "左侧可见少量积液", "左侧已经明确存在气胸": 可见 / 存在 before what is seen states it;
+# 可见吗 / 是否存在 still ask
+_SEEN = re.compile(r"(?<![否不])(?:可见|存在)(?=\s*[^吗么?？\s不])")
 
 
 def _seen_said(said: str) -> str:
@@ -1685,8 +1832,15 @@ def _seen_said(said: str) -> str:
 def _stated_after(
     text: str, mentions: list[AnatomyMention], phrases: Phrases
 ) -> str | None:
-    """The other side of a statement made after the question ("对侧有没有？右上肺野有个结节")."""
-    marks = [m.end() for m in re.finditer(r"[?？]", _TRAILING.sub("", text))]
+    """The other side of a statement made after the question ("对侧有没有？右上肺野有个结节").
+
+    The statement may be a clause that gives the reason, set off by a comma ("the other
+    side has effusion or not, given the right one is large?", "对侧呢，因为左边有积液").
+    """
+    body = _TRAILING.sub("", text)
+    marks = [m.end() for m in re.finditer(r"[?？]", body)] or [
+        m.start("reason") for m in _REASON_AFTER.finditer(body)
+    ]
     if not marks:
         return None
     said = text[marks[-1] :]
@@ -1697,6 +1851,11 @@ def _stated_after(
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+_REASON_AFTER = re.compile(
+    r"[，,;；]\s*(?P<reason>(?:given|since|as|because|seeing as|considering)(?![a-z])"
+    r"|既然|因为|鉴于|考虑到)",
+    re.IGNORECASE,
+)
 _PUNCTUATION_BREAK = re.compile(r"[，,。;；!！]|\.(?!\d)|\s[-–—]+\s")
 
 
@@ -1920,6 +2079,10 @@ _ZH_FROM_END = re.compile(
     # "最后提到的那个", "最后列出来的": the one named last
     r"|(最后)(?:列|提|说|报|讲)(?:出来?|到)?的(?:那|这)?一?[个处枚颗条]?"
     r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
+    # "倒着数第二个", "从后往前数第二个", "从最后面数起第三颗": counted from the end, said
+    # with the direction of counting before the position
+    r"|(?:倒着|倒过来|反过来|反着|从(?:后|尾|末尾|最后|底下?)(?:面|头|边|巴)?(?:往|向)?前?)"
+    rf"\s*数(?:起|过来|的话)?\s*[，,]?\s*第\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?"
 )
 _EN_FROM_END = re.compile(
     r"(?<![a-z])(?:(last[- ]but[- ]one|penultimate|next[- ]to[- ]last|second[- ](?:to[- ])?last"
@@ -1941,9 +2104,18 @@ _EN_FROM_END = re.compile(
     r"|(?:at )?the (bottom) of (?:the|your|that|this) list"
     r"|(bottom) (?:one|nodule|lesion|finding|mass|opacity|item|entry)s?(?![a-z]))"
 )
-# "the first two", "前两个": the first positions of the list, for a comparison
+# "counting from the bottom, the second one", "counting backwards, 3rd": a position
+# counted from the end, the direction of counting said before it
+_EN_COUNTED_BACK = re.compile(
+    r"(?<![a-z])(?:count(?:ing|ed)?|going|working) (?:(?:back(?:wards?)?|up) )?"
+    r"(?:(?:from|at) the (?:end|bottom|last)|back(?:wards?)?|from below)[, ]*(?:the )?"
+    r"(second|third|fourth|2nd|3rd|4th)(?![a-z])"
+)
+# "the first two", "前两个", "the top two", "前面两个": the first positions of the list
 _FIRST_FEW = re.compile(
-    r"(?<![a-z])(?:the )?first (two|three|2|3)(?![a-z0-9])|[前头]\s*([两二三23])\s*[个处枚颗条]"
+    r"(?<![a-z])(?:the )?(?:first|top) (two|three|2|3)(?![a-z0-9])"
+    r"(?! (?:zones?|lobes?|thirds?|ribs?|fields?|parts?)(?![a-z]))"  # "the top two zones"
+    r"|(?:[前头](?:面|边|头)?的?)\s*([两二三23])\s*[个处枚颗条]"
 )
 # "the last two", "最后两个": the last positions of the list
 _LAST_FEW = re.compile(
@@ -1958,7 +2130,8 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     spans: list[tuple[int, int]] = []
     for m in _ZH_FROM_END.finditer(text):
         last = m.group(2) or m.group(3)
-        found.append((m.start(), -1 if last else -_number(m.group(1))))
+        counted = m.group(1) or m.group(4)
+        found.append((m.start(), -1 if last else -_number(counted)))
         spans.append(m.span())
     lower = text.lower()
     for m in _EN_FROM_END.finditer(lower):
@@ -1978,6 +2151,9 @@ def _from_end(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
             else -_EN_FROM_END_N[word]
         )
         found.append((m.start(), n))
+        spans.append(m.span())
+    for m in _EN_COUNTED_BACK.finditer(lower):
+        found.append((m.start(), -_EN_FROM_END_N[m.group(1)]))
         spans.append(m.span())
     for m in _FIRST_FEW.finditer(lower):
         count = _FEW[m.group(1) or m.group(2)]
@@ -3090,7 +3266,10 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     if q.side is not None and _about_a_hilum(before, q):
         return {**place, "hilum": q.side}  # "那左边的呢" after "离右肺门多远"
     if q.side is not None:
-        names_lung = any(m.kind.value == "lung" for m in q.mentions)
+        # "左肺呢，同样的位置", "left lung, same spot?": the lung named, the place in it kept
+        names_lung = any(m.kind.value == "lung" for m in q.mentions) and not (
+            _SAME_SPOT.search(q.text)
+        )
         place["side"] = q.side
         place["lobe"] = None if names_lung else mirror.get(before.lobe or "", None)
         if names_lung:
@@ -3105,6 +3284,13 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     return place
 
 
+# the same place said of another side: the place asked before, in the lung now named
+_SAME_SPOT = re.compile(
+    r"同一个?(?:位置|地方|部位|区域|水平|高度)|(?:相同|对应|一样)的?(?:位置|地方|部位|区域)"
+    r"|(?<![a-z])(?:same|identical|matching|corresponding|equivalent|mirror) "
+    r"(?:place|spot|area|zone|level|region|site|position|location)(?![a-z])",
+    re.IGNORECASE,
+)
 _LOBE_LEVEL = re.compile(
     r"([上中下])叶|(?<![a-z])(upper|middle|lower)\s+lobe", re.IGNORECASE
 )

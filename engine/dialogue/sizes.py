@@ -106,7 +106,11 @@ _RANGE = re.compile(
 # "比1cm大" / "比5毫米小": a comparison with a size, not with another finding
 _ZH_THAN = re.compile(rf"{_OF}比\s*{_VALUE}\s*(?:还|更)?([大小])", re.IGNORECASE)
 # "bigger than, say, 15 mm", "大于，比如，1cm": a hedge between the bound word and its value
-_HEDGE = r"(?:\s*,?\s*(?:say|like|let'?s say|maybe|roughly|about|比如说?|比方说|譬如)\s*[,，]?)?"
+# "bigger than... 6mm", "超过……呃 8毫米": a pause (an ellipsis, a filler) before the value
+_HEDGE = (
+    r"(?:\s*(?:\.{2,}|…+)\s*[,，]?\s*(?:(?:u+m+|u+h+|e+r+m*|呃|嗯)(?![a-z])\s*[,，]?)?)?"
+    r"(?:\s*,?\s*(?:say|like|let'?s say|maybe|roughly|about|比如说?|比方说|譬如)\s*[,，]?)?"
+)
 _BEFORE = re.compile(
     rf"{_OF}(?:({_OVER_BEFORE})|({_UNDER_BEFORE})){_HEDGE}\s*{_VALUE}"
     r"(?:\s*(?:across|in (?:size|diameter)|wide|long))?",
@@ -213,9 +217,52 @@ def _halves(text: str) -> str:
     return _AND_A_HALF.sub(half, _HALF_AFTER_UNIT.sub(half, text))
 
 
+# A value named as a threshold in a clause of its own, then a bound said of it by a word
+# that points back ("以8毫米为界值，超过这个大小的结节", "if 6 mm is the cut-off, which are
+# above it?"): the bound is of that value, in the direction the later words give
+_THRESHOLD_NOUN = re.compile(
+    r"界值|界限|阈值|门槛|分界|(?<!边)(?<!境)界(?![限线面])|标准"
+    r"|(?<![a-z])(?:cut[- ]?offs?|thresholds?|limits?|cut-?points?)(?![a-z])",
+    re.IGNORECASE,
+)
+_CLAUSE = re.compile(r"(?:(?!\s[-–—]+\s)[^，,。；;？?！!])+")
+_POINTED = (
+    r"(?:这个|那个|该|此)(?:大小|尺寸|数值|值|数|界值|阈值|标准|界限|长度)?|它"
+    r"|(?<![a-z])(?:it|that|this)(?: (?:size|value|threshold|cut-?off|limit|number|mark))?"
+    r"(?![a-z])"
+)
+_POINTED_BOUND = re.compile(
+    rf"(?:{_OVER_BEFORE}|{_UNDER_BEFORE})\s*(?P<back>{_POINTED}|(?=的))"
+    rf"|(?P<after>{_POINTED})\s*(?:{_OVER_AFTER}|{_UNDER_AFTER})"
+    rf"|比\s*(?P<than>{_POINTED})\s*(?:还|更)?[大小]",
+    re.IGNORECASE,
+)
+
+
+def _threshold_named(text: str) -> str:
+    """The bound said of a threshold named before it, with the threshold's value in place.
+
+    The clause that names the threshold is dropped: it sets the value, it asks nothing.
+    """
+    for clause in _CLAUSE.finditer(text):
+        value = re.search(_VALUE, clause.group(0), re.IGNORECASE)
+        if value is None or not _THRESHOLD_NOUN.search(clause.group(0)):
+            continue
+        pointed = _POINTED_BOUND.search(text, clause.end())
+        if pointed is None:
+            return text
+        group = next(
+            g for g in ("back", "after", "than") if pointed.group(g) is not None
+        )
+        start, end = pointed.span(group)
+        said = f" {value.group(0)} "
+        return text[: clause.start()] + text[clause.end() : start] + said + text[end:]
+    return text
+
+
 def read_size_bound(text: str) -> SizeBound:
     """The size bound `text` names, if any, and `text` with the bound's words blanked."""
-    text = _neighbours(_halves(_said_decimals(text)))
+    text = _threshold_named(_neighbours(_halves(_said_decimals(text))))
     low: float | None = None
     high: float | None = None
     unit: str | None = None
@@ -323,10 +370,15 @@ _SET_ASIDE_AFTER = re.compile(
     r"\s*的?\s*(?P<noun>(?:那些|这些|那种|这种|那堆|这堆)?\s*"
     r"(?:(?:(?!的话|没有|如果|要是|否则)[^\s，,。；;？?！!\d]){1,6}?\s*)?)"
     r"(?P<verb>(?:(?:都|就|先|暂时|可以|请|直接)\s*)*"
-    r"(?:(?<![要用必])(?:别|不要|不用|不必|甭|无需)(?:列|看|说|管|显示|算|要|考虑|理)?"
+    # 别 inside a word ("分别在哪", "区别", "特别") is no "don't"
+    r"(?:(?<![要用必])(?:(?<![分区特性类级告辨识])别|不要|不用|不必|甭|无需|不需要?|用不着)"
+    r"(?:列|看|说|管|显示|算|要|考虑|理)?"
     r"|(?<![要用必])不(?:列|看|说|管|显示|算|考虑|计)|忽略|略过|跳过|排除|去掉|删掉|剔除|过滤"
     r"|拿掉|算了|除外"
-    r"|(?:ones?\s*)?(?:ignore|skip|exclude|drop|leave out|filter out|disregard|hide|omit)))"
+    r"|(?:ones?\s*)?(?:ignore|skip|exclude|drop|leave out|filter out|disregard|hide|omit)"
+    # "3mm 以下的 don't need", "the ones under 2 mm, no need": not wanted
+    r"|(?:(?:are |is )?(?:don'?t|dont|do not|no|not) (?:need(?:ed)?|want(?:ed)?|necessary)"
+    r"|(?:are |is )?not (?:needed|wanted|necessary|required|interested))))"
     r"(?![^，,。；;!！]{0,4}(?:吗|么|[?？]))",  # "1cm以上的结节不用列吗" asks whether, it does not leave out
     re.IGNORECASE,
 )

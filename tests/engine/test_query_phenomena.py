@@ -87,6 +87,14 @@ def test_a_touch_is_a_little_not_a_contact(vocabulary):
             "left",
         ),  # the side named before the last clause
         ("moderate R effusion; L clear?", "left"),  # a letter before a state word
+        # seventeenth round: 存在 before what is there states it
+        ("左侧存在积液，右侧有没有", "right"),
+        # a clause that only opens comes before the statement
+        ("说完这个再看心影，既然右侧有气胸，左侧有没有气胸", "left"),
+        ("one more thing, given the left has an effusion, any on the right?", "right"),
+        # the statement given as the reason, after the question of the other side
+        ("对侧有没有结节，因为右上肺野有一个", "left"),
+        ("effusion on the other side or not, since the left one is big?", "right"),
     ],
 )
 def test_a_side_stated_before_another_is_asked_is_the_premise(vocabulary, typed, side):
@@ -94,6 +102,27 @@ def test_a_side_stated_before_another_is_asked_is_the_premise(vocabulary, typed,
     assert query.side == side
     assert query.intent is IntentKind.PRESENCE
     assert not query.ellipsis
+
+
+@pytest.mark.parametrize(
+    "typed", ["左侧是否存在积液，右侧呢", "左侧存在积液吗？右侧呢"]
+)
+def test_existence_asked_states_nothing(vocabulary, typed):
+    assert understand(typed, vocabulary).side == "both"
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "zone"),
+    [
+        ("右肺上野有没有结节", "左肺呢，相同的部位", "upper"),
+        ("left lower zone opacity?", "right lung, same place?", "lower"),
+        ("左肺下野有没有实变", "右肺呢", None),  # the lung named, no place kept
+    ],
+)
+def test_the_same_place_on_another_side_keeps_the_zone(vocabulary, first, then, zone):
+    query = read(vocabulary, first, then)
+    assert query.zone == zone
+    assert query.ellipsis
 
 
 @pytest.mark.parametrize(
@@ -196,6 +225,15 @@ def test_positions_counted_from_the_end(vocabulary, typed, ordinal):
         ("exclude 掉小于 2mm 的结节", "min_mm", 2),  # a verb of leaving out, with 掉
         ("左肺有没有大于8毫米的结节要是没有就算了", "min_mm", 8),  # a condition
         ("with the threshold at 5 mm, any nodules?", "min_mm", 5),
+        # seventeenth round: 别 inside 分别 leaves nothing out; a pause before the value;
+        # "don't need" leaves the findings out; a threshold named, then a bound said of it
+        ("小于5毫米的结节分别在哪", "max_mm", 5),
+        ("masses bigger than… uh, 3 cm?", "min_mm", 30),
+        ("nodules under 4mm dont need, show the rest", "min_mm", 4),
+        ("2毫米以下的不需要，其余结节列一下", "min_mm", 2),
+        ("以1公分为界值，比这个大的结节有哪些", "min_mm", 10),
+        ("say 5 mm is our cutoff - which nodules fall below it?", "max_mm", 5),
+        ("say 5 mm is our cutoff - which nodules fall below it?", "min_mm", None),
     ],
 )
 def test_size_bounds_said_in_words(vocabulary, typed, slot, value):

@@ -805,10 +805,36 @@ def test_it_after_a_question_about_a_kind_in_a_place_is_the_one_there(
         ("前三个比较一下", (1, 2, 3)),
         ("compare the last two", (-2, -1)),
         ("last one 多大", (-1,)),
+        # the direction of counting said before the position (seventeenth round)
+        ("倒过来数第二个多大", (-2,)),
+        ("从后面数第三颗在哪", (-3,)),
+        ("counting from the end, the third one?", (-3,)),
+        ("前边两个比较一下", (1, 2)),
+        ("the top two, where?", (1, 2)),
+        ("any opacity in the top two zones?", ()),  # a place, no position
     ],
 )
 def test_a_position_from_the_end_is_a_negative_ordinal(vocabulary, typed, ordinals):
     assert understand(typed, vocabulary).ordinals == ordinals
+
+
+def test_counting_forward_from_the_first_is_a_position_from_the_start(vocabulary):
+    assert understand("从第一个往后数第三个", vocabulary).ordinals[-1] == 3
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "slot", "value"),
+    [
+        # 页 sounds as 叶 and 野: the level the question before asked (seventeenth round)
+        ("右肺上叶有没有结节", "左肺上页呢", "lobe", "left_upper_lobe"),
+        ("右肺上野有没有结节", "左肺上页呢", "zone", "upper"),
+        ("右肺上野有没有结节", "左肺上页呢", "lobe", None),
+    ],
+)
+def test_a_slipped_level_reads_as_the_level_asked_before(
+    vocabulary, first, then, slot, value
+):
+    assert getattr(after(vocabulary, first, then), slot) == value
 
 
 def test_last_in_a_time_is_no_position(vocabulary):

@@ -258,6 +258,12 @@ def test_whereabouts_and_which_place_ask_a_location(vocabulary, text):
         ("how far apart are A1 and A2, no wait, A1 and A5", ("A1", "A5")),
         ("A4离胸壁多远 说错了 A6离胸壁", ("A6",)),
         ("how far is A2 from the hilum, sorry, A8 from the hilum", ("A8",)),
+        # the question goes on after the corrected anchor, set off by a mark
+        ("how calcified is A1... oops, A6, roughly?", ("A6",)),
+        ("A1 钙化吗…sorry, A3，说一下", ("A3",)),
+        # one named, another said not to be meant
+        ("how big is A4, not A2", ("A4",)),
+        ("是A5而不是A1，多大", ("A5",)),
     ],
 )
 def test_an_anchor_corrected_at_the_end_replaces_the_one_asked(
@@ -266,9 +272,35 @@ def test_an_anchor_corrected_at_the_end_replaces_the_one_asked(
     assert understand(text, vocabulary).anchors == anchors
 
 
-@pytest.mark.parametrize("text", ["A1比A2大，不是吗", "A1多大，不对，A2更大吧"])
+@pytest.mark.parametrize(
+    "text",
+    ["A1比A2大，不是吗", "A1多大，不对，A2更大吧", "A1多大，不对，A2更大吧，在哪"],
+)
 def test_two_anchors_with_no_correction_of_one_stay(vocabulary, text):
     assert understand(text, vocabulary).anchors == ("A1", "A2")
+
+
+@pytest.mark.parametrize(
+    ("text", "slot", "value"),
+    [
+        # a value corrected inside a question: it takes the old one's place
+        ("第二个多大？不对，我是想问第三个", "ordinals", (3,)),
+        ("third one, margins? sorry, I meant the fifth", "ordinals", (5,)),
+        # the question broke off at the first value: read from the corrected one
+        ("最大的……呃，不对，最小的结节在哪", "superlative", "smallest"),
+        ("the biggest… no wait, the smallest one, where?", "superlative", "smallest"),
+        ("第一个…sorry, the fourth one，多大", "ordinals", (4,)),
+        ("masses over 2 cm? no, 3 cm", "min_mm", 30),
+        # more said straight after the new value: another statement, nothing corrected
+        ("第一个多大？不对，第二个更大", "ordinals", (1, 2)),
+        # 不是 says which is not meant
+        ("A1是6毫米，不是8毫米吧", "min_mm", None),
+    ],
+)
+def test_a_value_corrected_in_the_question_is_the_one_asked(
+    vocabulary, text, slot, value
+):
+    assert getattr(understand(text, vocabulary), slot) == value
 
 
 @pytest.mark.parametrize("text", ["量一下A3到肺门", "A3 to the hilum, in cm"])
