@@ -35,3 +35,41 @@ def test_a_size_adjective_after_how_much_or_misspelt_asks_the_size(vocabulary, t
 def test_how_much_before_a_comparative_still_compares(vocabulary):
     query = read(vocabulary, "how much bigger is A2 than A1")
     assert query.intent is IntentKind.COMPARE
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "A1大还是A3大",
+        "A4 小 还是 A2 小 啊",
+        "A2比A6細唔細",  # Cantonese 細: small
+        "A3 是不是比 A1 细",
+    ],
+)
+def test_a_size_adjective_set_against_two_findings_compares_their_size(
+    vocabulary, typed
+):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.COMPARE
+    assert query.attribute == "size"
+
+
+def test_a_detail_asked_for_is_no_size(vocabulary):
+    assert read(vocabulary, "A2能比刚才说得详细点吗").attribute != "size"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "how does A1 stack up against A2 for size",
+        "how do the biggest and the smallest nodule stack up against each other in size",
+    ],
+)
+def test_stack_up_against_compares_and_touches_nothing(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.COMPARE
+    assert query.attribute == "size"
+
+
+def test_up_against_a_structure_is_still_contact(vocabulary):
+    assert read(vocabulary, "is A3 up against the pleura").attribute == "connection"
