@@ -2313,7 +2313,7 @@ def _compares(q: Query, phrases: Phrases) -> bool:
 
 
 _EITHER_ANSWER = re.compile(
-    r"(?<![a-z])(?:yes or no|or not|or no|y/n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
+    r"(?<![a-z])(?:yes or no|yes\s*/\s*no|or not|or no|y/n|y or n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
     re.IGNORECASE,
 )
 # Two noun phrases joined, then "which" of them ("X那块和Y那块 哪个大", "the one at the

@@ -73,3 +73,33 @@ def test_stack_up_against_compares_and_touches_nothing(vocabulary, typed):
 
 def test_up_against_a_structure_is_still_contact(vocabulary):
     assert read(vocabulary, "is A3 up against the pleura").attribute == "connection"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "there is consolidation in the left lower zone or not",
+        "there are nodules on the right?",
+        "nodules in the right mid zone - yes/no",
+        "opacity in the left lower zone, y or n",
+    ],
+)
+def test_a_statement_of_a_finding_made_a_question_asks_its_presence(vocabulary, typed):
+    assert read(vocabulary, typed).intent is IntentKind.PRESENCE
+
+
+def test_a_statement_that_there_is_none_is_no_presence_question(vocabulary):
+    assert read(vocabulary, "there is no effusion, how big is A1").attribute == "size"
+
+
+@pytest.mark.parametrize(
+    "typed", ["A2是圆形的吗", "A1呈椭圆形吗", "A3圆形不", "A4 是 oval 的吗"]
+)
+def test_a_shape_value_asked_yes_or_no_asks_the_shape(vocabulary, typed):
+    assert read(vocabulary, typed).attribute == "shape"
+
+
+def test_a_round_finding_asked_for_is_no_shape_question(vocabulary):
+    query = read(vocabulary, "有没有圆形的结节")
+    assert query.intent is IntentKind.PRESENCE
+    assert query.attribute is None
