@@ -103,3 +103,10 @@ def test_a_round_finding_asked_for_is_no_shape_question(vocabulary):
     query = read(vocabulary, "有没有圆形的结节")
     assert query.intent is IntentKind.PRESENCE
     assert query.attribute is None
+
+
+@pytest.mark.parametrize("typed", ["结节一共几粒", "总共有多少粒肿块", "左肺病灶总数"])
+def test_a_number_asked_with_its_classifier_or_a_total_is_a_count(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert query.attribute == "count"
+    assert query.intent is IntentKind.LIST
