@@ -110,3 +110,24 @@ def test_a_number_asked_with_its_classifier_or_a_total_is_a_count(vocabulary, ty
     query = read(vocabulary, typed)
     assert query.attribute == "count"
     assert query.intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "what's lying in the left lower zone",
+        "whats sitting in the right upper zone?",
+        "something sitting in the left mid zone?",
+        "left apex, what's in there",
+        "右下肺野 what's there",
+    ],
+)
+def test_what_a_place_holds_asked_is_presence(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.kind is None
+
+
+def test_a_finding_said_to_sit_in_a_place_is_still_located(vocabulary):
+    query = read(vocabulary, "the nodule sitting in the right upper zone, which lobe")
+    assert query.intent is IntentKind.LOCATION
