@@ -1987,6 +1987,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.COMPARE
     if _enumerates(q, phrases):
         return IntentKind.LIST
+    if kind is IntentKind.LIST and _reads_film_in_order(q, phrases):
+        return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
@@ -2021,6 +2023,38 @@ def _enumerates(q: Query, phrases: Phrases) -> bool:
     )
     every = plural or phrases.cue("universal").find(q.text)
     return bool(named and every and phrases.cue("request_verb").find(q.text))
+
+
+def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
+    """The film itself asked to be gone through in an order: a systematic read.
+
+    "请从气道、肺野到骨骼，依次分析这张片子", "walk the students through this film in order":
+    the order words (依次, in order) are the read's order over the anatomy, not a list of
+    findings, when the film is the object and no finding, kind or count is named.
+    """
+    if q.kind or q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    if phrases.cue("abnormal_place").find(q.text) or _LIST_VERB.search(q.text):
+        return False
+    return _FILM_OBJECT.search(q.text) is not None and _IN_ORDER.search(q.text) is not None
+
+
+# the film as the object of a request ("这张片子", "本片", "this film", "the x-ray")
+_FILM_OBJECT = re.compile(
+    r"(?:这|该|本|此)(?:张|个|幅)?(?:胸?片子?|胸片|x光片?|图像?|影像)"
+    r"|(?<![a-z])(?:this|the|that|our) (?:film|x-?ray|cxr|radiograph|image|chest film"
+    r"|chest x-?ray)(?![a-z])",
+    re.IGNORECASE,
+)
+# the order a read goes in ("依次", "按...顺序", "in order", "systematically", "from the
+# airway to the bones"); a list verb (列, "list", "enumerate") still asks for a list
+_IN_ORDER = re.compile(
+    r"依次|逐一|挨个|一个一个|按[^，,。]{0,24}(?:顺序|次序)|从[^，,。]{1,24}到"
+    r"|(?<![a-z])(?:in (?:order|sequence|turn)|systematic\w*|step by step"
+    r"|one (?:structure|region|area|part|by one)|from the \w+ (?:down )?to)(?![a-z])",
+    re.IGNORECASE,
+)
+_LIST_VERB = re.compile(r"列|罗列|清单|(?<![a-z])(?:list|enumerate|itemi[sz]e)", re.I)
 
 
 def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:

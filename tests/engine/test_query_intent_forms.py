@@ -131,3 +131,49 @@ def test_what_a_place_holds_asked_is_presence(vocabulary, typed):
 def test_a_finding_said_to_sit_in_a_place_is_still_located(vocabulary):
     query = read(vocabulary, "the nodule sitting in the right upper zone, which lobe")
     assert query.intent is IntentKind.LOCATION
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "先看一遍，有毛病的全部说一下",
+        "可疑的统统给我讲讲",
+        "dodgy 的部位全部讲一讲",
+        "有哪些阳性发现",
+        "which are the positive findings",
+    ],
+)
+def test_the_abnormal_ones_told_all_or_the_positive_findings_are_a_list(
+    vocabulary, typed
+):
+    assert read(vocabulary, typed).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "从气道到骨骼依次分析这张片子",
+        "按心肺膈骨的顺序给学生讲一下这张胸片",
+        "talk the trainees through this x-ray in order",
+        "go through the film systematically for the students",
+    ],
+)
+def test_the_film_read_in_an_order_over_the_anatomy_is_a_screening(vocabulary, typed):
+    assert read(vocabulary, typed).intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "依次列出这张片子的所有结节",
+        "list the findings on this film in order",
+        "依次列一下这张片子上看到的东西",
+        "list what you see on this film in order",
+    ],
+)
+def test_findings_listed_in_an_order_are_still_a_list(vocabulary, typed):
+    assert read(vocabulary, typed).intent is IntentKind.LIST
+
+
+def test_anything_wrong_in_a_dialect_word_is_a_screening(vocabulary):
+    assert read(vocabulary, "肺里有啥不得劲的没").intent is IntentKind.SCREENING
