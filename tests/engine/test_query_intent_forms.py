@@ -177,3 +177,23 @@ def test_findings_listed_in_an_order_are_still_a_list(vocabulary, typed):
 
 def test_anything_wrong_in_a_dialect_word_is_a_screening(vocabulary):
     assert read(vocabulary, "肺里有啥不得劲的没").intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "before we go any further, is there an effusion on the right",
+        "no further questions after this: any pneumothorax?",
+        "在继续之前 any further comments? 左边有没有积液",
+    ],
+)
+def test_further_as_a_discourse_word_asks_no_distance(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert query.attribute != "distance"
+    assert query.intent is IntentKind.PRESENCE
+
+
+def test_further_from_a_structure_is_still_a_distance(vocabulary):
+    assert read(vocabulary, "is A2 further from the hilum than A1").attribute == (
+        "distance"
+    )
