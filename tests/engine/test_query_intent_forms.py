@@ -197,3 +197,17 @@ def test_further_from_a_structure_is_still_a_distance(vocabulary):
     assert read(vocabulary, "is A2 further from the hilum than A1").attribute == (
         "distance"
     )
+
+
+@pytest.mark.parametrize(
+    "typed", ["any opacities round about 2 cm?", "nodules roundabout 8 mm on the left?"]
+)
+def test_round_about_a_size_is_about_it_not_a_round_shape(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.attribute is None
+    assert query.min_mm is not None and query.max_mm is not None
+
+
+def test_a_round_finding_asked_yes_or_no_still_asks_the_shape(vocabulary):
+    assert read(vocabulary, "is A1 round?").attribute == "shape"
