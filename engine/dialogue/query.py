@@ -1743,7 +1743,7 @@ def _first(
 
 
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
-    unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
+    unit = _unit(text, phrases)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute == "connection":
         # "how big is the nodule abutting the pleura": the contact picks the finding out
@@ -1780,6 +1780,30 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "superlatives": ranks if len(ranks) >= 2 else (),
         "unit": unit,
     }
+
+
+def _unit(text: str, phrases: Phrases) -> str | None:
+    """The unit asked in: one said only to be set aside ("cm please, not mm") is not.
+
+    Of the two units, one set aside alone ("how big is A1, not in mm") asks the other.
+    """
+    units = ("mm", "cm")
+    wanted = _NEGATED_UNIT.sub(" ", text)
+    named = [u for u in units if phrases.cue(f"unit_{u}").find(wanted)]
+    if named:
+        return named[0]
+    refused = [u for u in units if phrases.cue(f"unit_{u}").find(text)]
+    others = [u for u in units if u not in refused]
+    return others[0] if refused and len(others) == 1 else None
+
+
+# a unit set aside: "not mm", "rather than millimetres", "不要毫米", "别用cm"
+_NEGATED_UNIT = re.compile(
+    r"(?<![a-z])(?:not|no|rather than|instead of)\s+(?:in\s+)?"
+    r"(?:mm|cm|millimet\w*|centimet\w*)(?![a-z])"
+    r"|(?:不要|不用|别用?|而不是|不是)\s*(?:用\s*)?(?:毫米|厘米|公分|mm|cm)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 _CONTACT_DESCRIPTOR = re.compile(

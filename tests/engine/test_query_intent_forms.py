@@ -211,3 +211,17 @@ def test_round_about_a_size_is_about_it_not_a_round_shape(vocabulary, typed):
 
 def test_a_round_finding_asked_yes_or_no_still_asks_the_shape(vocabulary):
     assert read(vocabulary, "is A1 round?").attribute == "shape"
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit"),
+    [
+        ("A1 size, mm please, not cm", "mm"),
+        ("A2多大 要厘米 不要毫米", "cm"),
+        ("how big is A3 in cm rather than mm", "cm"),
+        ("how big is A4, just not in millimetres", "cm"),
+        ("A5多大，别用厘米", "mm"),
+    ],
+)
+def test_a_unit_set_aside_is_not_the_unit_asked(vocabulary, typed, unit):
+    assert read(vocabulary, typed).unit == unit
