@@ -2060,7 +2060,9 @@ def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
         return False
     if phrases.cue("abnormal_place").find(q.text) or _LIST_VERB.search(q.text):
         return False
-    return _FILM_OBJECT.search(q.text) is not None and _IN_ORDER.search(q.text) is not None
+    return (
+        _FILM_OBJECT.search(q.text) is not None and _IN_ORDER.search(q.text) is not None
+    )
 
 
 # the film as the object of a request ("这张片子", "本片", "this film", "the x-ray")

@@ -1,7 +1,12 @@
 """Forms of a question that decide its intent or attribute (issue #12, round 17).
 
 Each rule is a form, shown on phrasings of its own: a size adjective after "how much"
-or misspelt asks the size.
+or misspelt asks the size; a size adjective set against two findings compares their
+size; a finding stated and tagged yes/no asks its presence, a shape value asked yes/no
+the shape; a classifier or a total asks a count; "what" sitting in a place, or "what's
+there" after it, asks what the place holds; the abnormal ones told all are a list, the
+film read in an order a screening; "further" as a discourse word and "round about" a size
+ask no distance and no shape; a unit set aside is not the unit asked.
 """
 
 import pytest
