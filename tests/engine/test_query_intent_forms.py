@@ -230,3 +230,21 @@ def test_a_round_finding_asked_yes_or_no_still_asks_the_shape(vocabulary):
 )
 def test_a_unit_set_aside_is_not_the_unit_asked(vocabulary, typed, unit):
     assert read(vocabulary, typed).unit == unit
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "anything not right?",
+        "anything that doesn't look right",
+        "anything in the lungs not quite right?",
+    ],
+)
+def test_not_right_is_wrong_not_a_side(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert query.side is None
+    assert query.intent is IntentKind.SCREENING
+
+
+def test_the_right_asked_alone_is_still_a_side(vocabulary):
+    assert read(vocabulary, "effusion on the left?", "the right?").side == "right"
