@@ -1797,11 +1797,13 @@ def _unit(text: str, phrases: Phrases) -> str | None:
     return others[0] if refused and len(others) == 1 else None
 
 
-# a unit set aside: "not mm", "rather than millimetres", "不要毫米", "别用cm"
+# a unit set aside: "not mm", "rather than millimetres", "不要毫米", "别用cm", "mm 唔要"
 _NEGATED_UNIT = re.compile(
     r"(?<![a-z])(?:not|no|rather than|instead of)\s+(?:in\s+)?"
     r"(?:mm|cm|millimet\w*|centimet\w*)(?![a-z])"
-    r"|(?:不要|不用|别用?|而不是|不是)\s*(?:用\s*)?(?:毫米|厘米|公分|mm|cm)(?![a-z])",
+    r"|(?:不要|不用|别用?|而不是|不是)\s*(?:用\s*)?(?:毫米|厘米|公分|mm|cm)(?![a-z])"
+    r"|(?<![a-z])(?:毫米|厘米|公分|mm|cm)\s*(?:的)?\s*(?:不要|不用|免了|就算了)"
+    r"(?!\s*(?:用\s*)?(?:毫米|厘米|公分|mm|cm))",
     re.IGNORECASE,
 )
 

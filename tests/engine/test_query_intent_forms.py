@@ -49,6 +49,8 @@ def test_how_much_before_a_comparative_still_compares(vocabulary):
         "A4 小 还是 A2 小 啊",
         "A2比A6細唔細",  # Cantonese 細: small
         "A3 是不是比 A1 细",
+        "A5比A2粗吗",
+        "A1 large or A4 large?",
     ],
 )
 def test_a_size_adjective_set_against_two_findings_compares_their_size(
@@ -61,6 +63,10 @@ def test_a_size_adjective_set_against_two_findings_compares_their_size(
 
 def test_a_detail_asked_for_is_no_size(vocabulary):
     assert read(vocabulary, "A2能比刚才说得详细点吗").attribute != "size"
+
+
+def test_rougher_is_a_margin_not_a_size(vocabulary):
+    assert read(vocabulary, "A1边缘比A2粗糙吗").attribute == "margin"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +104,8 @@ def test_a_statement_that_there_is_none_is_no_presence_question(vocabulary):
 
 
 @pytest.mark.parametrize(
-    "typed", ["A2是圆形的吗", "A1呈椭圆形吗", "A3圆形不", "A4 是 oval 的吗"]
+    "typed",
+    ["A2是圆形的吗", "A1呈椭圆形吗", "A3圆形不", "A4 是 oval 的吗", "A5是方形的吗"],
 )
 def test_a_shape_value_asked_yes_or_no_asks_the_shape(vocabulary, typed):
     assert read(vocabulary, typed).attribute == "shape"
@@ -226,6 +233,7 @@ def test_a_round_finding_asked_yes_or_no_still_asks_the_shape(vocabulary):
         ("how big is A3 in cm rather than mm", "cm"),
         ("how big is A4, just not in millimetres", "cm"),
         ("A5多大，别用厘米", "mm"),
+        ("A6 size, cm 唔要", "mm"),
     ],
 )
 def test_a_unit_set_aside_is_not_the_unit_asked(vocabulary, typed, unit):
