@@ -1964,7 +1964,7 @@ def _first(
 
 
 def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
-    unit = next((u for u in ("mm", "cm") if phrases.cue(f"unit_{u}").find(text)), None)
+    unit = _unit(text, phrases)
     attribute = _first("attribute", phrases.attribute_order, text, phrases)
     if attribute == "connection":
         # "how big is the nodule abutting the pleura": the contact picks the finding out
@@ -2001,6 +2001,32 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "superlatives": ranks if len(ranks) >= 2 else (),
         "unit": unit,
     }
+
+
+def _unit(text: str, phrases: Phrases) -> str | None:
+    """The unit asked in: one said only to be set aside ("cm please, not mm") is not.
+
+    Of the two units, one set aside alone ("how big is A1, not in mm") asks the other.
+    """
+    units = ("mm", "cm")
+    wanted = _NEGATED_UNIT.sub(" ", text)
+    named = [u for u in units if phrases.cue(f"unit_{u}").find(wanted)]
+    if named:
+        return named[0]
+    refused = [u for u in units if phrases.cue(f"unit_{u}").find(text)]
+    others = [u for u in units if u not in refused]
+    return others[0] if refused and len(others) == 1 else None
+
+
+# a unit set aside: "not mm", "rather than millimetres", "不要毫米", "别用cm", "mm 唔要"
+_NEGATED_UNIT = re.compile(
+    r"(?<![a-z])(?:not|no|rather than|instead of)\s+(?:in\s+)?"
+    r"(?:mm|cm|millimet\w*|centimet\w*)(?![a-z])"
+    r"|(?:不要|不用|别用?|而不是|不是)\s*(?:用\s*)?(?:毫米|厘米|公分|mm|cm)(?![a-z])"
+    r"|(?<![a-z])(?:毫米|厘米|公分|mm|cm)\s*(?:的)?\s*(?:不要|不用|免了|就算了)"
+    r"(?!\s*(?:用\s*)?(?:毫米|厘米|公分|mm|cm))",
+    re.IGNORECASE,
+)
 
 
 _CONTACT_DESCRIPTOR = re.compile(
@@ -2225,6 +2251,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.COMPARE
     if _enumerates(q, phrases):
         return IntentKind.LIST
+    if kind is IntentKind.LIST and _reads_film_in_order(q, phrases):
+        return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
@@ -2259,6 +2287,40 @@ def _enumerates(q: Query, phrases: Phrases) -> bool:
     )
     every = plural or phrases.cue("universal").find(q.text)
     return bool(named and every and phrases.cue("request_verb").find(q.text))
+
+
+def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
+    """The film itself asked to be gone through in an order: a systematic read.
+
+    "请从气道、肺野到骨骼，依次分析这张片子", "walk the students through this film in order":
+    the order words (依次, in order) are the read's order over the anatomy, not a list of
+    findings, when the film is the object and no finding, kind or count is named.
+    """
+    if q.kind or q.anchors or q.ordinals or q.superlative or q.attribute:
+        return False
+    if phrases.cue("abnormal_place").find(q.text) or _LIST_VERB.search(q.text):
+        return False
+    return (
+        _FILM_OBJECT.search(q.text) is not None and _IN_ORDER.search(q.text) is not None
+    )
+
+
+# the film as the object of a request ("这张片子", "本片", "this film", "the x-ray")
+_FILM_OBJECT = re.compile(
+    r"(?:这|该|本|此)(?:张|个|幅)?(?:胸?片子?|胸片|x光片?|图像?|影像)"
+    r"|(?<![a-z])(?:this|the|that|our) (?:film|x-?ray|cxr|radiograph|image|chest film"
+    r"|chest x-?ray)(?![a-z])",
+    re.IGNORECASE,
+)
+# the order a read goes in ("依次", "按...顺序", "in order", "systematically", "from the
+# airway to the bones"); a list verb (列, "list", "enumerate") still asks for a list
+_IN_ORDER = re.compile(
+    r"依次|逐一|挨个|一个一个|按[^，,。]{0,24}(?:顺序|次序)|从[^，,。]{1,24}到"
+    r"|(?<![a-z])(?:in (?:order|sequence|turn)|systematic\w*|step by step"
+    r"|one (?:structure|region|area|part|by one)|from the \w+ (?:down )?to)(?![a-z])",
+    re.IGNORECASE,
+)
+_LIST_VERB = re.compile(r"列|罗列|清单|(?<![a-z])(?:list|enumerate|itemi[sz]e)", re.I)
 
 
 def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
@@ -2555,7 +2617,7 @@ def _compares(q: Query, phrases: Phrases) -> bool:
 
 
 _EITHER_ANSWER = re.compile(
-    r"(?<![a-z])(?:yes or no|or not|or no|y/n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
+    r"(?<![a-z])(?:yes or no|yes\s*/\s*no|or not|or no|y/n|y or n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
     re.IGNORECASE,
 )
 # Two noun phrases joined, then "which" of them ("X那块和Y那块 哪个大", "the one at the

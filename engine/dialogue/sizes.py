@@ -123,7 +123,9 @@ _AFTER = re.compile(
 # the value give or take a fifth (8 to 12 mm for "about 1 cm"), wider than a measurement's
 # error of a millimetre or so and narrow enough to keep "about 1 cm" apart from "about 2 cm"
 _ABOUT_BEFORE = (
-    r"(?<![a-z])(?:about|around|approximately|approx\.?|roughly|circa|some|nearly|close to)"
+    # "round about 2 cm", "roundabout 5mm": the old word for about, not a round shape
+    r"(?<![a-z])(?:round about|roundabout|about|around|approximately|approx\.?|roughly"
+    r"|circa|some|nearly|close to)"
     r"|~|约|大约|大概|大致|差不多|接近"
 )
 _ABOUT_AFTER = (
