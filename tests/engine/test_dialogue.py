@@ -872,3 +872,17 @@ def test_a_size_bound_keeps_only_the_findings_whose_measured_size_fits(seed_anal
     assert head.startswith("No:") and f"under {cut - 1} mm" in head
     assert cited(under) == set(sizes)  # what exists, offered with its size
     assert "What this film shows" in under.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "ratio"),
+    [("描述一下心影", "心胸比"), ("how does the heart look?", "Cardiothoracic ratio")],
+)
+def test_the_heart_described_is_answered_with_its_ratio_not_a_lesion(
+    seed_analysis, question, ratio
+):
+    _, (turn,) = run(seed_analysis, [question])
+    first = turn.sections[0].lines[0]
+    assert turn.intent is IntentKind.PRESENCE
+    assert ratio in first and "0.4" in first
+    assert not any(a.style is AnchorStyle.CONTOUR for a in turn.anchors)
