@@ -886,3 +886,28 @@ def test_the_heart_described_is_answered_with_its_ratio_not_a_lesion(
     assert turn.intent is IntentKind.PRESENCE
     assert ratio in first and "0.4" in first
     assert not any(a.style is AnchorStyle.CONTOUR for a in turn.anchors)
+
+
+@pytest.mark.parametrize(
+    ("second", "question", "said"),
+    [
+        (0.9, "A1和A2哪个更可疑", "分不出"),
+        (0.9, "which of A1 and A2 is more suspicious?", "does not say which"),
+        (0.6, "which of A1 and A2 is more suspicious?", "is the more suspicious"),
+    ],
+)
+def test_equal_confidences_name_no_more_suspicious_finding(question, second, said):
+    two = make_phantom(((290, 560, 26, (10, 3)), (300, 700, 24, ())))
+    analysis = analyse(
+        two,
+        [
+            Candidate(two.nodules[0][:2], 26, 0.9),
+            Candidate(two.nodules[1][:2], 24, second),
+        ],
+        key="two",
+    )
+    conversation = Conversation(analysis)
+    conversation.ask("列出所有结节" if "哪" in question else "list the nodules")
+    turn = conversation.ask(question)
+    assert turn.intent is IntentKind.COMPARE
+    assert said in turn.sections[0].lines[0]
