@@ -604,7 +604,7 @@ def _the_heart_as_subject(q: Query) -> Query:
         or len(heart) != len(q.mentions)
         or q.intent not in _OPEN_ABOUT
         or q.kind is not None
-        or q.attribute not in (None, "size", "shape")
+        or q.attribute not in (None, "size")
         or q.anchors
         or q.ordinals
         or q.superlative
@@ -616,6 +616,8 @@ def _the_heart_as_subject(q: Query) -> Query:
     focal = q.cue.focal_noun
     if focal and not any(focal.lower() in m.text.lower() for m in heart):
         return q  # "描述一下心影旁的结节": a finding beside the heart is meant
+    if load_phrases().cue("unassessed_structure").find(q.text):
+        return q  # "心影形态，有没有靴形心": its shape, which is not measured
     return replace(q, intent=IntentKind.PRESENCE, kind="cardiomegaly", attribute=None)
 
 

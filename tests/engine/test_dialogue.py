@@ -911,3 +911,39 @@ def test_equal_confidences_name_no_more_suspicious_finding(question, second, sai
     turn = conversation.ask(question)
     assert turn.intent is IntentKind.COMPARE
     assert said in turn.sections[0].lines[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("Is the mediastinum widened?", "not assessed"),
+        ("右肺门有没有增大？", "未评估"),
+        ("Is the trachea midline?", "not assessed"),
+        ("肋骨有没有骨折", "未评估"),
+        ("膈下有没有游离气体？", "未评估"),
+        ("Any lines or tubes?", "not assessed"),
+        ("Is the heart boot-shaped?", "not assessed"),
+        ("is the left hemidiaphragm higher than the right?", "not assessed"),
+    ],
+)
+def test_a_structure_the_tool_does_not_measure_gets_no_yes_or_no(
+    seed_analysis, question, said
+):
+    _, (turn,) = run(seed_analysis, [question])
+    first = turn.sections[0].lines[0]
+    assert said in first
+    # no answer borrowed from the lung findings ("Yes: 1 finding ... [A1]")
+    assert not turn.resolved_references
+    assert "A1" not in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["any nodule near the right hilum?", "右锁骨下有结节吗", "心胸比多少", "左肺呢"],
+)
+def test_a_lung_finding_or_a_measured_value_near_those_structures_is_answered(
+    seed_analysis, question
+):
+    _, (turn,) = run(seed_analysis, [question])
+    assert "not assessed" not in turn.answer_text
+    assert "未评估" not in turn.answer_text
