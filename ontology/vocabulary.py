@@ -210,10 +210,22 @@ class Vocabulary:
         """Return every sign named in a free-text question, longest match first.
 
         "结节内空气支气管征" names A22 only: a shorter name inside a longer one
-        ("空气支气管征", "结节") is not a separate mention.
+        ("空气支气管征", "结节") is not a separate mention. The same holds across the two
+        vocabularies: "cardiac silhouette" names the heart, not the silhouette sign.
         """
         folded = FoldedText.of(text)
-        matches = longest_first(self._sign_index.find_all(folded), keep_ties=True)
+        regions = self._region_index.find_all(folded)
+        matches = longest_first(
+            [
+                m
+                for m in self._sign_index.find_all(folded)
+                if not any(
+                    r.start <= m.start and m.end <= r.end and r.length > m.length
+                    for r in regions
+                )
+            ],
+            keep_ties=True,
+        )
         found: dict[SignCode, Sign] = {}
         for match in matches:
             found.setdefault(match.payload.code, match.payload)

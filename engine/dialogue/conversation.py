@@ -26,6 +26,7 @@ from engine.backends.base import (
 )
 from engine.backends.embedded import EmbeddedBackend
 from engine.dialogue.handlers.profiles import ProfileAnswers
+from engine.dialogue.handlers.structures import answer_unassessed, unassessed_subject
 from engine.dialogue.phrases import say
 from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.dialogue.records import (
@@ -146,6 +147,11 @@ class Conversation(ProfileAnswers):
         return result
 
     def _handler(self, query: Query) -> Callable[..., None]:
+        unassessed = unassessed_subject(query)
+        if unassessed is not None:
+            return lambda draft, *, lang, **_: answer_unassessed(
+                draft, unassessed, lang
+            )
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":
             # A distance is read as a measurement, but it is measured between two
             # things: the relation answer (lesion to hilum, anchor to anchor) gives it.

@@ -32,7 +32,7 @@ from engine.intents import (
     parse_intent,
 )
 from kernel import Language
-from ontology import AnatomyMention, Sign, Vocabulary
+from ontology import AnatomyMention, RegionKind, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
 
 _ZH_DIGITS = {**ZH_DIGITS, "十": 10}
@@ -532,6 +532,7 @@ def _understand(
     intent = _of_the_stated(query, _refine(query, phrases), premised)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _without_stray_slots(query, phrases)
+    query = _the_heart_as_subject(query)
     if intent is IntentKind.COMPARE and _sizes_ranked(query):
         query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
@@ -647,6 +648,44 @@ def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
         # "位置大小都要", "with where and how big": what each listed line gives anyway
         q = replace(q, attribute=None)
     return q
+
+
+_OPEN_ABOUT = (
+    IntentKind.DESCRIBE,
+    IntentKind.PRESENCE,
+    IntentKind.SCREENING,
+    IntentKind.HELP,
+)
+
+
+def _the_heart_as_subject(q: Query) -> Query:
+    """The heart described or asked about as a whole is its size, the one fact read of it.
+
+    "描述一下心影", "how does the heart look", "what about the heart?": no finding,
+    anchor or rank is named, so no lesion is meant; the engine measures the heart by
+    the cardiothoracic ratio and says whether it suggests enlargement.
+    """
+    heart = [m for m in q.mentions if m.kind is RegionKind.HEART]
+    if (
+        not heart
+        or len(heart) != len(q.mentions)
+        or q.intent not in _OPEN_ABOUT
+        or q.kind is not None
+        or q.attribute not in (None, "size")
+        or q.anchors
+        or q.ordinals
+        or q.superlative
+        or q.signs
+        or q.profile
+        or q.cue.demonstrative
+    ):
+        return q
+    focal = q.cue.focal_noun
+    if focal and not any(focal.lower() in m.text.lower() for m in heart):
+        return q  # "描述一下心影旁的结节": a finding beside the heart is meant
+    if load_phrases().cue("unassessed_structure").find(q.text):
+        return q  # "心影形态，有没有靴形心": its shape, which is not measured
+    return replace(q, intent=IntentKind.PRESENCE, kind="cardiomegaly", attribute=None)
 
 
 # A place referred back to ("还是原来那个位置", "刚才的地方") is the same place, as 同一位置
@@ -1583,6 +1622,10 @@ def _slots(
     if kind:
         # "已知右上叶有肿块，对侧上叶有没有结节": the kind asked, not the one stated
         slots["kind"] = kind
+    heart = [m for m in mentions if m.kind is RegionKind.HEART]
+    if slots.get("kind") not in (None, "cardiomegaly") and heart:
+        # "the heart shadow": a kind word inside the heart's name names no finding
+        slots["kind"] = _kind(_without_mentions(text, heart), phrases)
     landmark = slots["hilum"] or _LANDMARK.search(text)
     if slots["attribute"] == "size" and landmark and _FROM.search(text):
         # "A2 from R hilum how many cm", "A2 to chest wall in cm": a size measured to a

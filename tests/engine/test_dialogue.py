@@ -872,3 +872,78 @@ def test_a_size_bound_keeps_only_the_findings_whose_measured_size_fits(seed_anal
     assert head.startswith("No:") and f"under {cut - 1} mm" in head
     assert cited(under) == set(sizes)  # what exists, offered with its size
     assert "What this film shows" in under.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "ratio"),
+    [("描述一下心影", "心胸比"), ("how does the heart look?", "Cardiothoracic ratio")],
+)
+def test_the_heart_described_is_answered_with_its_ratio_not_a_lesion(
+    seed_analysis, question, ratio
+):
+    _, (turn,) = run(seed_analysis, [question])
+    first = turn.sections[0].lines[0]
+    assert turn.intent is IntentKind.PRESENCE
+    assert ratio in first and "0.4" in first
+    assert not any(a.style is AnchorStyle.CONTOUR for a in turn.anchors)
+
+
+@pytest.mark.parametrize(
+    ("second", "question", "said"),
+    [
+        (0.9, "A1和A2哪个更可疑", "分不出"),
+        (0.9, "which of A1 and A2 is more suspicious?", "does not say which"),
+        (0.6, "which of A1 and A2 is more suspicious?", "is the more suspicious"),
+    ],
+)
+def test_equal_confidences_name_no_more_suspicious_finding(question, second, said):
+    two = make_phantom(((290, 560, 26, (10, 3)), (300, 700, 24, ())))
+    analysis = analyse(
+        two,
+        [
+            Candidate(two.nodules[0][:2], 26, 0.9),
+            Candidate(two.nodules[1][:2], 24, second),
+        ],
+        key="two",
+    )
+    conversation = Conversation(analysis)
+    conversation.ask("列出所有结节" if "哪" in question else "list the nodules")
+    turn = conversation.ask(question)
+    assert turn.intent is IntentKind.COMPARE
+    assert said in turn.sections[0].lines[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("Is the mediastinum widened?", "not assessed"),
+        ("右肺门有没有增大？", "未评估"),
+        ("Is the trachea midline?", "not assessed"),
+        ("肋骨有没有骨折", "未评估"),
+        ("膈下有没有游离气体？", "未评估"),
+        ("Any lines or tubes?", "not assessed"),
+        ("Is the heart boot-shaped?", "not assessed"),
+        ("is the left hemidiaphragm higher than the right?", "not assessed"),
+    ],
+)
+def test_a_structure_the_tool_does_not_measure_gets_no_yes_or_no(
+    seed_analysis, question, said
+):
+    _, (turn,) = run(seed_analysis, [question])
+    first = turn.sections[0].lines[0]
+    assert said in first
+    # no answer borrowed from the lung findings ("Yes: 1 finding ... [A1]")
+    assert not turn.resolved_references
+    assert "A1" not in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["any nodule near the right hilum?", "右锁骨下有结节吗", "心胸比多少", "左肺呢"],
+)
+def test_a_lung_finding_or_a_measured_value_near_those_structures_is_answered(
+    seed_analysis, question
+):
+    _, (turn,) = run(seed_analysis, [question])
+    assert "not assessed" not in turn.answer_text
+    assert "未评估" not in turn.answer_text

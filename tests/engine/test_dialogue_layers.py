@@ -20,6 +20,7 @@ ORDER = [
     "handlers.lesions",
     "handlers.relations",
     "handlers.profiles",
+    "handlers.structures",
     "conversation",
 ]
 ROOT = Path(engine.dialogue.__file__).parent

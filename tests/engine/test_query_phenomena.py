@@ -345,3 +345,32 @@ def test_a_place_asked_whether_it_holds_one_after_a_look_is_presence(
     assert query.side == side
     assert query.attribute is None
     assert query.ellipsis
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("描述一下心影",),
+        ("心脏看起来咋样",),
+        ("how's the heart look",),
+        ("tell me about the cardiac silhouette",),
+        ("say something about the heart shadow",),
+        ("右肺有没有结节", "那心脏呢"),
+        ("any nodules in the left lung?", "what about the heart?"),
+    ],
+)
+def test_the_heart_asked_about_as_a_whole_is_its_size(vocabulary, turns):
+    q = read(vocabulary, *turns)
+    assert (q.intent, q.kind) == (IntentKind.PRESENCE, "cardiomegaly")
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("描述一下心影旁边的结节", "nodule"),
+        ("is there a mass behind the heart", "mass"),
+    ],
+)
+def test_a_finding_beside_the_heart_is_still_the_finding(vocabulary, text, kind):
+    q = understand(text, vocabulary)
+    assert q.kind == kind

@@ -84,8 +84,15 @@ def _larger(
 def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
     """The finding the detector is surer of, with both confidences."""
     ranked = sorted(pairs, key=lambda p: -p[1].confidence)
-    numbers = " vs ".join(f"{f.confidence:.2f}" for _, f in ranked)
+    shown = [f"{f.confidence:.2f}" for _, f in ranked]
+    numbers = " vs ".join(shown)
     top = ranked[0][0].id
+    if shown[0] == shown[1]:
+        # the reader sees "0.45 vs 0.45": naming one the more suspicious would rest on
+        # digits the answer does not show
+        return say(
+            "compare_same_confidence", lang, a=top, b=ranked[1][0].id, numbers=numbers
+        )
     return say("compare_surer", lang, a=top, numbers=numbers)
 
 

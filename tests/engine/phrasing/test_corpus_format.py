@@ -40,6 +40,9 @@ HELDOUTS = (
     HERE / "heldout16.jsonl",
     HERE / "heldout17.jsonl",
     HERE / "heldout18.jsonl",
+    HERE / "heldout19.jsonl",
+    HERE / "heldout20.jsonl",
+    HERE / "heldout21.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before

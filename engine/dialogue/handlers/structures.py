@@ -1,0 +1,71 @@
+"""Questions about what this tool does not measure, answered as such.
+
+The engine measures lung nodules and opacities, the cardiothoracic ratio and the
+costophrenic angles. A question about the mediastinum, the hila's size, the heart's
+shape, bones, the aorta, free air, lines and tubes or the film's quality used to fall
+through to the lung findings, so "Is the mediastinum widened?" was answered "Yes: 1
+finding" with a lung nodule. A reader must instead be told that the structure was not
+assessed, and given no yes or no.
+"""
+
+from __future__ import annotations
+
+import re
+
+from engine.dialogue.phrases import say
+from engine.dialogue.query import Query
+from engine.dialogue.records import Draft, Section
+from engine.intents import IntentKind
+from kernel import Language
+from ontology import RegionKind
+from ontology.phrases import load_phrases
+
+__all__ = ["answer_unassessed", "unassessed_subject"]
+
+# Regions whose own state the engine never measures; a finding kind asked in them
+# ("any nodule near the clavicle?") is still a lung question.
+_UNMEASURED_REGIONS = (RegionKind.MEDIASTINAL, RegionKind.BONE)
+
+# What such a question is read as when it falls through: a yes/no, a read of the
+# film, a description or a comparison of the two sides; a refusal for naming nothing
+# known ("Is the trachea midline?" used to be told it is not about the film).
+_FALLS_THROUGH = (
+    IntentKind.PRESENCE,
+    IntentKind.SCREENING,
+    IntentKind.DESCRIBE,
+    IntentKind.COMPARE,
+    IntentKind.HELP,
+)
+
+
+# the asking words a Chinese pattern spans ("肺门有没有增大"), left out when it is quoted
+_ASKING = re.compile(r"有没有|是否|有无|是不是")
+
+
+def unassessed_subject(q: Query) -> str | None:
+    """The words naming an unmeasured structure the question is about, if it is one."""
+    if q.kind is not None or q.anchors or q.ordinals or q.superlative or q.profile:
+        return None
+    off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
+    if q.intent not in _FALLS_THROUGH and not off_topic:
+        return None
+    if q.attribute not in (None, "shape", "size", "location"):
+        return None
+    said = load_phrases().cue("unassessed_structure").find(q.text)
+    if said:
+        return _ASKING.sub("", said).strip()
+    region = next((m for m in q.mentions if m.kind in _UNMEASURED_REGIONS), None)
+    return None if region is None else region.text
+
+
+def answer_unassessed(draft: Draft, what: str, lang: Language) -> None:
+    """Say that ``what`` is not assessed, with no yes or no, and what the tool measures."""
+    draft.sections.append(
+        Section(
+            title=say("title_unassessed", lang),
+            lines=(
+                say("unassessed_structure", lang, what=what),
+                say("unassessed_no_answer", lang),
+            ),
+        )
+    )
