@@ -947,3 +947,19 @@ def test_a_lung_finding_or_a_measured_value_near_those_structures_is_answered(
     _, (turn,) = run(seed_analysis, [question])
     assert "not assessed" not in turn.answer_text
     assert "未评估" not in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "按气道、肺野、纵隔、骨骼的顺序给学生讲讲这张片子",
+        "take the students through this film systematically, airway down to the bones",
+        "左下野内带靠近心缘的那个是啥",
+    ],
+)
+def test_a_read_in_order_or_a_lung_place_by_a_landmark_is_not_a_structure_question(
+    seed_analysis, question
+):
+    _, (turn,) = run(seed_analysis, [question])
+    assert "not assessed" not in turn.answer_text
+    assert "未评估" not in turn.answer_text

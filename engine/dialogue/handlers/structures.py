@@ -51,7 +51,13 @@ def unassessed_subject(q: Query) -> str | None:
         return None
     if q.attribute not in (None, "shape", "size", "location"):
         return None
-    said = load_phrases().cue("unassessed_structure").find(q.text)
+    if q.zone or q.band or q.lobe:
+        return None  # "左下野靠近心缘的那个": a lung place with a landmark beside it
+    phrases = load_phrases()
+    if q.intent is IntentKind.SCREENING and not phrases.cue("yes_no").find(q.text):
+        # "按气道、肺野、纵隔到骨骼的顺序讲讲": a read of the whole film, in an order
+        return None
+    said = phrases.cue("unassessed_structure").find(q.text)
     if said:
         return _ASKING.sub("", said).strip()
     region = next((m for m in q.mentions if m.kind in _UNMEASURED_REGIONS), None)
