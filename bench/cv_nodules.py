@@ -4,7 +4,7 @@ Usage::
 
     python bench/cv_nodules.py --folds 5 --cnn-run training-runs/nodules/cv215
     python bench/cv_nodules.py --folds 5 --baseline        # the engine before issue 11
-    python bench/cv_nodules.py --folds 5 --cnn-run RUN_A --ensemble-with RUN_B
+    python bench/cv_nodules.py --folds 5 --cnn-run RUN_A --ensemble-with RUN_B [RUN_C]
 
 Films: the JSRT rows of ``../shared/data/cxr-train`` and ``../shared/data/cxr`` (215
 films, 132 nodules). Each JSRT film is a different patient, so folds by case id are
@@ -110,7 +110,7 @@ def build_records(
     cnn_run: Path | None,
     views: int,
     cache: Path,
-    ensemble_with: Path | None = None,
+    ensemble_with: Sequence[Path] = (),
     params: CandidateParams | None = None,
 ) -> list[FilmRecord]:
     """The engine path on every film, each scored by its own fold's CNN when given.
@@ -144,21 +144,18 @@ def build_records(
 
 
 def _fold_scorer(
-    run: Path, other: Path | None, fold: int, views: int
+    run: Path, others: Sequence[Path], fold: int, views: int
 ) -> Callable[..., np.ndarray]:
-    """Fold ``fold``'s CNN of ``run``, or the mean logit of it and ``other``'s."""
-    first = torch_cnn(run, fold, views)
-    if other is None:
-        return first
-    second = torch_cnn(other, fold, views)
+    """Fold ``fold``'s CNN of ``run``, or the mean logit of it and each of ``others``'."""
+    members = [torch_cnn(r, fold, views) for r in (run, *others)]
+    if len(members) == 1:
+        return members[0]
 
     def score(*args: Any) -> np.ndarray:
         # Clipped as engine.nodules.classify clips the graph's output.
-        probabilities = [
-            np.clip(p, 1e-6, 1 - 1e-6) for p in (first(*args), second(*args))
-        ]
+        probabilities = [np.clip(m(*args), 1e-6, 1 - 1e-6) for m in members]
         logits = [np.log(p / (1 - p)) for p in probabilities]
-        return 1 / (1 + np.exp(-(logits[0] + logits[1]) / 2))
+        return 1 / (1 + np.exp(-np.mean(logits, axis=0)))
 
     return score
 
@@ -514,7 +511,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         args.folds,
         args.seed,
     )
-    runs = [r for r in (args.cnn_run, args.ensemble_with) if r is not None]
+    runs = [r for r in (args.cnn_run, *args.ensemble_with) if r is not None]
     for run_folder in runs:
         recorded = json.loads((run_folder / "folds.json").read_text(encoding="utf-8"))
         if recorded != folds:
@@ -668,8 +665,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--ensemble-with",
         type=Path,
-        default=None,
-        help="a second run: each film scored by the mean logit of both fold CNNs",
+        nargs="+",
+        default=[],
+        help="further runs: each film scored by the mean logit of all their fold CNNs",
     )
     parser.add_argument("--views", type=int, default=2, help="CNN test-time views")
     parser.add_argument("--baseline", action="store_true")

@@ -77,6 +77,9 @@ class TrainConfig:
     extra_data: tuple[Path, ...] = ()
     folds: int = 5
     seed: int = 20261128
+    # Seeds the weights, the batches and the implants but not the folds, so a second
+    # member of one recipe shares the first's folds and can join its ensemble.
+    init_seed: int | None = None
     steps: int = 2500
     batch_size: int = 64
     learning_rate: float = 2e-3
@@ -98,6 +101,11 @@ class TrainConfig:
     limit: int | None = None
     export: bool = True
     command: str = ""
+
+    @property
+    def train_seed(self) -> int:
+        return self.seed if self.init_seed is None else self.init_seed
+
     candidate_params: CandidateParams = field(default_factory=CandidateParams)
 
     def __post_init__(self) -> None:
@@ -173,7 +181,7 @@ def build_candidates(config: TrainConfig) -> list[ImageCandidates]:
         real.append(_real_candidates(case, prepared, params, config))
         if settings.per_film:
             # Seeded per film, so a film's implants do not depend on the others.
-            rng = np.random.default_rng([config.seed, index])
+            rng = np.random.default_rng([config.train_seed, index])
             copy = _implanted_copy(case, prepared, params, settings, rng, config)
             if copy is not None:
                 synthetic.append(copy)
@@ -716,7 +724,7 @@ def cross_validate(
             images,
             train_idx,
             config,
-            config.seed + 1 + f,
+            config.train_seed + 1 + f,
             config.out / f"fold{f}.jsonl",
         )
         torch.save(model.state_dict(), config.out / f"fold{f}.pt")
@@ -815,6 +823,7 @@ def config_record(config: TrainConfig) -> dict[str, Any]:
     """The settings that define one trained member, as recorded in ``run.json``."""
     return {
         "seed": config.seed,
+        "init_seed": config.init_seed,
         "extra_data": [data_name(p) for p in config.extra_data],
         "folds": config.folds,
         "steps": config.steps,
@@ -1047,7 +1056,7 @@ def train(config: TrainConfig) -> dict[str, Any]:
             images,
             np.arange(len(images)),
             config,
-            config.seed,
+            config.train_seed,
             config.out / "final.jsonl",
         )
         torch.save(model.state_dict(), config.out / "final.pt")
@@ -1308,7 +1317,15 @@ def _parse(argv: list[str] | None) -> TrainConfig:
     parser.add_argument(
         "--folds", type=int, default=5, help="cross-validation folds (0 = none)"
     )
-    parser.add_argument("--seed", type=int, default=20261128)
+    parser.add_argument(
+        "--seed", type=int, default=20261128, help="fold split (and, by default, init)"
+    )
+    parser.add_argument(
+        "--init-seed",
+        type=int,
+        default=None,
+        help="seed of the weights, batches and implants only; the folds keep --seed",
+    )
     parser.add_argument(
         "--steps", type=int, default=2500, help="optimiser steps per model"
     )
@@ -1387,6 +1404,7 @@ def _parse(argv: list[str] | None) -> TrainConfig:
         extra_data=tuple(args.extra_data),
         folds=args.folds,
         seed=args.seed,
+        init_seed=args.init_seed,
         steps=args.steps,
         batch_size=args.batch_size,
         learning_rate=args.lr,

@@ -890,3 +890,17 @@ def test_the_listwise_ranker_puts_each_films_hit_first_where_the_pointwise_one_d
     assert top1(fit_logistic(x, y)) < 0.85
     w = listwise.weights / listwise.scale
     assert w[0] > 10 * abs(w[1])
+
+
+def test_a_second_member_of_one_recipe_keeps_the_folds_and_changes_the_init():
+    """``--init-seed`` seeds the weights only; the folds keep ``--seed`` so the two
+    members can join one ensemble (ensemble() refuses runs whose seeds differ)."""
+    from engine.training.train_nodules import _parse, config_record
+
+    first = _parse(["--data", "d", "--out", "o"])
+    second = _parse(["--data", "d", "--out", "o", "--init-seed", "7"])
+
+    assert first.train_seed == first.seed == second.seed
+    assert second.train_seed == 7
+    assert config_record(second)["seed"] == config_record(first)["seed"]
+    assert config_record(second)["init_seed"] == 7
