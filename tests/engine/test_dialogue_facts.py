@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from engine.dialogue import Conversation
+from engine.dialogue.facts import size_interval_mm
 from engine.findings import Candidate
 
 from .conftest import analyse, make_phantom
@@ -57,3 +58,47 @@ def test_a_reported_neighbour_is_a_satellite():
         conversation.ask("Going by the early lung cancer signs, how many does A1 fit?")
     )
     assert item.status.value == "met"
+
+
+def _one_nodule(spacing):
+    film = make_phantom()
+    x, y, r = film.nodules[0]
+    return analyse(
+        film, [Candidate((x, y), r, 0.92)], spacing=spacing, key=f"one-{spacing}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "unit", "words"),
+    [
+        ("What size is that nodule, in millimetres?", "mm", "long axis likely"),
+        ("How sure is that measurement of its size?", "cm", "long axis likely"),
+        ("这个结节有多大？", "cm", "长径可能在"),
+        ("结节多大，用毫米", "mm", "长径可能在"),
+    ],
+)
+def test_a_size_answer_gives_the_interval_the_checklist_reads(question, unit, words):
+    analysis = _one_nodule(0.35)
+    finding = analysis.focal_findings[0]
+    low, high = size_interval_mm(finding)
+    scale, digits = (1.0, 0) if unit == "mm" else (0.1, 1)
+    expected = f"{low * scale:.{digits}f}–{high * scale:.{digits}f} {unit}"
+    turn = Conversation(analysis).ask(question)
+    assert f"{words} {expected}" in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [("Tell me about the nodule.", "long axis likely"), ("说说这个结节", "长径可能")],
+)
+def test_the_describe_size_line_carries_the_interval(question, words):
+    analysis = _one_nodule(0.35)
+    low, high = size_interval_mm(analysis.focal_findings[0])
+    text = Conversation(analysis).ask(question).answer_text
+    size_line = next(line for line in text.splitlines() if "Size:" in line or "大小：" in line)
+    assert f"{words} {low / 10:.1f}–{high / 10:.1f} cm" in size_line
+
+
+def test_no_interval_is_invented_without_a_calibrated_size():
+    text = Conversation(_one_nodule(None)).ask("How big is the nodule?").answer_text
+    assert "likely" not in text and "px" in text
