@@ -102,3 +102,51 @@ def test_the_describe_size_line_carries_the_interval(question, words):
 def test_no_interval_is_invented_without_a_calibrated_size():
     text = Conversation(_one_nodule(None)).ask("How big is the nodule?").answer_text
     assert "likely" not in text and "px" in text
+
+
+# A left upper-zone nodule, and one the film projects behind the heart.
+_UPPER, _BEHIND = (724, 330, 20, ()), (690, 700, 18, ())
+
+
+def _left_nodules(*nodules):
+    film = make_phantom(nodules)
+    return analyse(
+        film,
+        [Candidate(n[:2], n[2], 0.9) for n in film.nodules],
+        key=f"left-{len(nodules)}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("Is there a lesion hiding behind the heart?", "retrocardiac region"),
+        ("retrocardiac area, any nodule there?", "retrocardiac region"),
+        ("心影后方有没有病灶？", "心影后区"),
+        ("心后区有结节吗", "心影后区"),
+    ],
+)
+def test_behind_the_heart_is_answered_for_that_region(question, place):
+    analysis = _left_nodules(_UPPER, _BEHIND)
+    behind = next(f for f in analysis.findings if f.center[1] > 600)
+    turn = Conversation(analysis).ask(question)
+    assert place in turn.answer_text
+    # the one behind the heart, not every left-lung finding
+    assert [a.finding_id for a in turn.anchors] == [behind.id]
+
+
+@pytest.mark.parametrize(
+    ("question", "place", "caveat"),
+    [
+        ("Anything behind the heart?", "retrocardiac region", "Sensitivity behind the heart is low"),
+        ("心影后面有东西吗？", "心影后区", "胸片在此处敏感性低"),
+    ],
+)
+def test_nothing_behind_the_heart_names_it_and_its_low_sensitivity(
+    question, place, caveat
+):
+    text = Conversation(_left_nodules(_UPPER)).ask(question).answer_text
+    lead = text.splitlines()[1]
+    assert place in lead and ("No" in lead or "否" in lead)
+    assert "left lung" not in lead and "左肺" not in lead
+    assert caveat in text

@@ -62,6 +62,12 @@ def _verdict_lead(
     return say(name, lang)
 
 
+def _negative_caveat(place: PlaceFilter) -> str:
+    """The caveat of a negative answer: the place's own where a film sees little there."""
+    own = f"negative_caveat_{place.zone}"
+    return own if place.zone and own in load_phrases().answers else "negative_caveat"
+
+
 class FindingAnswers(Binder):
     """Screening, lists and yes/no questions about kinds of finding and whole-film signs."""
 
@@ -277,7 +283,7 @@ class FindingAnswers(Binder):
                 lines.append(
                     self._elsewhere_line(elsewhere, kinds, size, lang, index, cited)
                 )
-            lines.append(say("negative_caveat", lang))
+            lines.append(say(_negative_caveat(place), lang))
         draft.sections.append(
             Section(
                 title=say("title_any_in_place", lang, what=what, where=where),
