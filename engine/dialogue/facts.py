@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
+from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
 from engine.findings import Finding
 from engine.geometry import plausible_mm
@@ -241,6 +242,27 @@ def with_size_range(
     )
 
 
+def unread_sides(analysis: ImageAnalysis, side: str | None = None) -> tuple[str, ...]:
+    """The sides a place covers whose lung field the analysis could not outline.
+
+    `side` is the place's side; None or "both" is the whole film. A film withheld as a
+    whole (frontal doubts) says so already, so no side is named apart.
+    """
+    if analysis.frontal_doubts:
+        return ()
+    unread = tuple(s.value for s in unread_lung_sides(analysis.anatomy))
+    return tuple(s for s in unread if side not in ("right", "left") or s == side)
+
+
+def unread_sentence(side: str, lang: Language, *, asked: bool = False) -> str:
+    """Why a side's findings were not assessed (its lung field was not outlined).
+
+    `asked`: the answer to a question about that side, led by "not assessable".
+    """
+    name = "lung_not_read_asked" if asked else "lung_not_read"
+    return say(name, lang, side=side, side_zh=_SIDE_ZH[side])
+
+
 def in_upper_lobe(f: Finding) -> bool:
     """Whether the engine's lobe projection of a finding is an upper lobe."""
     return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
@@ -420,5 +442,7 @@ __all__ = [
     "reconcile",
     "size_answer",
     "size_interval_mm",
+    "unread_sentence",
+    "unread_sides",
     "with_size_range",
 ]

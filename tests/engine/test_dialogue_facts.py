@@ -6,6 +6,10 @@ a place asked is named; a region the analysis could not read is said so, not "no
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import cv2
+import numpy as np
 import pytest
 
 from engine.dialogue import Conversation
@@ -150,3 +154,84 @@ def test_nothing_behind_the_heart_names_it_and_its_low_sensitivity(
     assert place in lead and ("No" in lead or "否" in lead)
     assert "left lung" not in lead and "左肺" not in lead
     assert caveat in text
+
+
+def _left_not_outlined():
+    """A film whose left lung field came out of segmentation as a small fragment."""
+    film = make_phantom(((290, 560, 26, (10, 3)),))
+    fragment = np.zeros_like(film.left_lung)
+    cv2.ellipse(fragment, (800, 300), (40, 60), 0, 0, 360, 1, -1)
+    film = replace(film, left_lung=fragment.astype(bool))
+    x, y, r = film.nodules[0]
+    return analyse(film, [Candidate((x, y), r, 0.92)], key="left-fragment")
+
+
+@pytest.mark.parametrize(
+    ("question", "unread", "no"),
+    [
+        ("Is the left hemithorax white-out?", "Not assessable: the left lung field", "No:"),
+        ("Any consolidation on the left?", "Not assessable: the left lung field", "No:"),
+        ("左侧胸腔有没有实变？", "无法判断：左肺野未能勾画", "否："),
+        ("左肺有结节吗", "无法判断：左肺野未能勾画", "否："),
+    ],
+)
+def test_a_side_not_outlined_is_not_answered_no(question, unread, no):
+    text = Conversation(_left_not_outlined()).ask(question).answer_text
+    assert unread in text
+    assert no not in text
+
+
+@pytest.mark.parametrize(
+    ("read", "words"),
+    [("Go through the film for me", "the left lung could not be assessed"), ("读一下片", "左肺内情况无法评估")],
+)
+def test_the_read_says_which_side_was_not_read(read, words):
+    assert words in Conversation(_left_not_outlined()).ask(read).answer_text
+
+
+def test_the_side_that_was_read_still_gets_its_answer():
+    text = Conversation(_left_not_outlined()).ask("Any nodule in the right lung?").answer_text
+    assert "Yes" in text and "could not be outlined" not in text
+
+
+def test_a_well_outlined_film_names_no_unread_side():
+    text = Conversation(_one_nodule(0.35)).ask("Any nodule in the left lung?").answer_text
+    assert "No:" in text and "could not be outlined" not in text
+
+
+@pytest.mark.parametrize(
+    ("read", "words"), [("Your read, please", "cardiothoracic ratio could not be measured"), ("看一下这张片子", "心胸比未能可靠测量")]
+)
+def test_a_ctr_not_measured_is_said_in_the_read(read, words):
+    analysis = _one_nodule(0.35)
+    # the angles measured, the ratio not: the read says so rather than dropping it
+    measures = replace(
+        analysis.measures,
+        cardiothoracic_ratio=None,
+        cpa_angle_deg={"right": 40.0, "left": 45.0},
+    )
+    failed = replace(analysis, measures=measures)
+    assert words in Conversation(failed).ask(read).answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "unread"),
+    [
+        ("How large is the nodule in the left lung?", "Not assessable: the left lung field"),
+        ("左肺那个结节多大？", "无法判断：左肺野未能勾画"),
+    ],
+)
+def test_a_subject_sought_on_a_side_not_outlined_is_not_called_absent(question, unread):
+    text = Conversation(_left_not_outlined()).ask(question).answer_text
+    assert unread in text
+    assert "No reportable" not in text and "未检出可报告" not in text
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [("Right versus left, how do they compare?", "the left lung could not be assessed"), ("左右两侧比较一下", "左肺内情况无法评估")],
+)
+def test_sides_are_not_compared_when_one_was_not_read(question, words):
+    text = Conversation(_left_not_outlined()).ask(question).answer_text
+    assert words in text
+    assert "More on the right" not in text and "右肺较多" not in text

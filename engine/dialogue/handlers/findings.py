@@ -18,6 +18,8 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    unread_sentence,
+    unread_sides,
 )
 from engine.dialogue.phrases import _plural, _status_line, _what, say
 from engine.dialogue.query import Query
@@ -93,6 +95,9 @@ class FindingAnswers(Binder):
             lines.append(say("screening_nothing_else", lang))
         else:
             lines.append(say("screening_nothing", lang))
+        # a side whose field was not outlined was not searched: said, not implied clear
+        lines += [unread_sentence(s, lang) for s in unread_sides(self.analysis)]
+        if not findings:
             lines.append(say("negative_caveat", lang))
         draft.sections.append(
             Section(
@@ -136,10 +141,13 @@ class FindingAnswers(Binder):
         """Heart size and costophrenic angles, in the words every other answer uses."""
         lines = []
         fact = ctr_fact(self.analysis)
-        if fact.value is not None:
-            lines.append(ctr_sentence(fact, lang))
         angles = angle_facts(self.analysis)
-        if any(a.degrees is not None for a in angles):
+        measured = any(a.degrees is not None for a in angles)
+        if fact.value is not None or measured:
+            # The CTR as well as the angles: a ratio that could not be measured says so
+            # rather than vanishing from the read.
+            lines.append(ctr_sentence(fact, lang))
+        if measured:
             # Both sides, so a side whose outline failed reads "could not be measured"
             # rather than vanishing from the answer.
             lines += [angle_sentence(a, lang) for a in angles]
@@ -277,12 +285,19 @@ class FindingAnswers(Binder):
                 cited.append(anchor.id)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append(say("none_in_place", lang, where=where, what=what))
+            unread = unread_sides(self.analysis, place.side)
+            if place.side in unread:
+                # the side asked was not read: not a "no" (its field was not outlined)
+                lines.append(unread_sentence(str(place.side), lang, asked=True))
+                unread = ()
+            else:
+                lines.append(say("none_in_place", lang, where=where, what=what))
             elsewhere = wanted  # none of them lies in the place (or size) asked
             if (place or size) and elsewhere:
                 lines.append(
                     self._elsewhere_line(elsewhere, kinds, size, lang, index, cited)
                 )
+            lines += [unread_sentence(side, lang) for side in unread]
             lines.append(say(_negative_caveat(place), lang))
         draft.sections.append(
             Section(
