@@ -43,7 +43,10 @@ def _satellite_item(turn):
 @pytest.mark.parametrize(
     ("question", "read"),
     [
-        ("Going by the early lung cancer signs, how many fit here?", "Describe the film"),
+        (
+            "Going by the early lung cancer signs, how many fit here?",
+            "Describe the film",
+        ),
         ("按早期肺癌的征象对照，这张片子符合几条？", "看看这张片子"),
     ],
 )
@@ -99,7 +102,9 @@ def test_the_describe_size_line_carries_the_interval(question, words):
     analysis = _one_nodule(0.35)
     low, high = size_interval_mm(analysis.focal_findings[0])
     text = Conversation(analysis).ask(question).answer_text
-    size_line = next(line for line in text.splitlines() if "Size:" in line or "大小：" in line)
+    size_line = next(
+        line for line in text.splitlines() if "Size:" in line or "大小：" in line
+    )
     assert f"{words} {low / 10:.1f}–{high / 10:.1f} cm" in size_line
 
 
@@ -142,7 +147,11 @@ def test_behind_the_heart_is_answered_for_that_region(question, place):
 @pytest.mark.parametrize(
     ("question", "place", "caveat"),
     [
-        ("Anything behind the heart?", "retrocardiac region", "Sensitivity behind the heart is low"),
+        (
+            "Anything behind the heart?",
+            "retrocardiac region",
+            "Sensitivity behind the heart is low",
+        ),
         ("心影后面有东西吗？", "心影后区", "胸片在此处敏感性低"),
     ],
 )
@@ -169,8 +178,16 @@ def _left_not_outlined():
 @pytest.mark.parametrize(
     ("question", "unread", "no"),
     [
-        ("Is the left hemithorax white-out?", "Not assessable: the left lung field", "No:"),
-        ("Any consolidation on the left?", "Not assessable: the left lung field", "No:"),
+        (
+            "Is the left hemithorax white-out?",
+            "Not assessable: the left lung field",
+            "No:",
+        ),
+        (
+            "Any consolidation on the left?",
+            "Not assessable: the left lung field",
+            "No:",
+        ),
         ("左侧胸腔有没有实变？", "无法判断：左肺野未能勾画", "否："),
         ("左肺有结节吗", "无法判断：左肺野未能勾画", "否："),
     ],
@@ -183,24 +200,37 @@ def test_a_side_not_outlined_is_not_answered_no(question, unread, no):
 
 @pytest.mark.parametrize(
     ("read", "words"),
-    [("Go through the film for me", "the left lung could not be assessed"), ("读一下片", "左肺内情况无法评估")],
+    [
+        ("Go through the film for me", "the left lung could not be assessed"),
+        ("读一下片", "左肺内情况无法评估"),
+    ],
 )
 def test_the_read_says_which_side_was_not_read(read, words):
     assert words in Conversation(_left_not_outlined()).ask(read).answer_text
 
 
 def test_the_side_that_was_read_still_gets_its_answer():
-    text = Conversation(_left_not_outlined()).ask("Any nodule in the right lung?").answer_text
+    text = (
+        Conversation(_left_not_outlined())
+        .ask("Any nodule in the right lung?")
+        .answer_text
+    )
     assert "Yes" in text and "could not be outlined" not in text
 
 
 def test_a_well_outlined_film_names_no_unread_side():
-    text = Conversation(_one_nodule(0.35)).ask("Any nodule in the left lung?").answer_text
+    text = (
+        Conversation(_one_nodule(0.35)).ask("Any nodule in the left lung?").answer_text
+    )
     assert "No:" in text and "could not be outlined" not in text
 
 
 @pytest.mark.parametrize(
-    ("read", "words"), [("Your read, please", "cardiothoracic ratio could not be measured"), ("看一下这张片子", "心胸比未能可靠测量")]
+    ("read", "words"),
+    [
+        ("Your read, please", "cardiothoracic ratio could not be measured"),
+        ("看一下这张片子", "心胸比未能可靠测量"),
+    ],
 )
 def test_a_ctr_not_measured_is_said_in_the_read(read, words):
     analysis = _one_nodule(0.35)
@@ -217,7 +247,10 @@ def test_a_ctr_not_measured_is_said_in_the_read(read, words):
 @pytest.mark.parametrize(
     ("question", "unread"),
     [
-        ("How large is the nodule in the left lung?", "Not assessable: the left lung field"),
+        (
+            "How large is the nodule in the left lung?",
+            "Not assessable: the left lung field",
+        ),
         ("左肺那个结节多大？", "无法判断：左肺野未能勾画"),
     ],
 )
@@ -229,7 +262,13 @@ def test_a_subject_sought_on_a_side_not_outlined_is_not_called_absent(question, 
 
 @pytest.mark.parametrize(
     ("question", "words"),
-    [("Right versus left, how do they compare?", "the left lung could not be assessed"), ("左右两侧比较一下", "左肺内情况无法评估")],
+    [
+        (
+            "Right versus left, how do they compare?",
+            "the left lung could not be assessed",
+        ),
+        ("左右两侧比较一下", "左肺内情况无法评估"),
+    ],
 )
 def test_sides_are_not_compared_when_one_was_not_read(question, words):
     text = Conversation(_left_not_outlined()).ask(question).answer_text
