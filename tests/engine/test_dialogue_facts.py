@@ -274,3 +274,26 @@ def test_sides_are_not_compared_when_one_was_not_read(question, words):
     text = Conversation(_left_not_outlined()).ask(question).answer_text
     assert words in text
     assert "More on the right" not in text and "右肺较多" not in text
+
+
+@pytest.mark.parametrize(
+    ("question", "no_there", "no_both"),
+    [
+        (
+            "Are there nodules in either lung?",
+            "No: no definite nodule or mass was detected in the right lung",
+            "in both lungs.",
+        ),
+        ("双肺有没有肿块？", "否：右肺未检出明确的结节或肿块", "否：双肺"),
+    ],
+)
+def test_a_no_for_both_lungs_is_said_of_the_side_that_was_read(
+    question, no_there, no_both
+):
+    film = make_phantom(((290, 560, 26, ()),))
+    fragment = np.zeros_like(film.left_lung)
+    cv2.ellipse(fragment, (800, 300), (40, 60), 0, 0, 360, 1, -1)
+    analysis = analyse(replace(film, left_lung=fragment.astype(bool)), [], key="empty")
+    text = Conversation(analysis).ask(question).answer_text
+    assert no_there in text and no_both not in text
+    assert "left lung could not be assessed" in text or "左肺内情况无法评估" in text

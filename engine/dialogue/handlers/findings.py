@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from engine.dialogue.binding import (
@@ -286,12 +287,18 @@ class FindingAnswers(Binder):
                 lines.append(self._finding_line(f, anchor, lang))
         else:
             unread = unread_sides(self.analysis, place.side)
-            if place.side in unread:
+            read = [s for s in ("right", "left") if s not in unread]
+            if unread and (place.side in unread or not read):
                 # the side asked was not read: not a "no" (its field was not outlined)
-                lines.append(unread_sentence(str(place.side), lang, asked=True))
+                lines += [unread_sentence(s, lang, asked=True) for s in unread]
                 unread = ()
             else:
-                lines.append(say("none_in_place", lang, where=where, what=what))
+                # both lungs, or the film, with one side not read: the "no" is about
+                # the side that was
+                said = (
+                    self._where(replace(place, side=read[0]), lang) if unread else where
+                )
+                lines.append(say("none_in_place", lang, where=said, what=what))
             elsewhere = wanted  # none of them lies in the place (or size) asked
             if (place or size) and elsewhere:
                 lines.append(
