@@ -297,3 +297,33 @@ def test_a_no_for_both_lungs_is_said_of_the_side_that_was_read(
     text = Conversation(analysis).ask(question).answer_text
     assert no_there in text and no_both not in text
     assert "left lung could not be assessed" in text or "左肺内情况无法评估" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "lead", "wrong"),
+    [
+        ("Both CP angles sharp?", "Not assessable:", ("Yes:", "No:")),
+        ("Is either costophrenic angle blunted?", "Not assessable:", ("Yes:", "No:")),
+        ("两侧肋膈角都锐利吗？", "无法判断：", ("是：", "否：")),
+    ],
+)
+def test_angles_with_one_side_unmeasured_get_no_yes_or_no(question, lead, wrong):
+    analysis = _one_nodule(0.35)
+    one_side = replace(
+        analysis, measures=replace(analysis.measures, cpa_angle_deg={"right": 40.0})
+    )
+    first = Conversation(one_side).ask(question).answer_text.splitlines()[1]
+    assert first.startswith(f"- {lead}")
+    assert not any(w in first for w in wrong)
+
+
+def test_angles_both_measured_sharp_still_answer_no():
+    analysis = _one_nodule(0.35)
+    both = replace(
+        analysis,
+        measures=replace(
+            analysis.measures, cpa_angle_deg={"right": 40.0, "left": 45.0}
+        ),
+    )
+    text = Conversation(both).ask("Is either costophrenic angle blunted?").answer_text
+    assert text.splitlines()[1].startswith("- No:")

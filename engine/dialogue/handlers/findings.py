@@ -493,6 +493,9 @@ class FindingAnswers(Binder):
                 status = MatchStatus.NOT_ASSESSABLE
             elif any(a.blunted for a in measured):
                 status = MatchStatus.MET
+            elif len(measured) < len(angles):
+                # one sharp, one not measured: no "sharp" (or "not blunted") for both
+                status = MatchStatus.NOT_ASSESSABLE
             else:
                 status = MatchStatus.NOT_MET
             lead = _verdict_lead(status, lang, inverted=bool(normal))
