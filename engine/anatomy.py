@@ -557,6 +557,27 @@ def frontal_chest_doubts(anatomy: AnatomyMap, rows: int, cols: int) -> tuple[str
     return tuple(doubts) if len(doubts) >= 2 else ()
 
 
+def unread_lung_sides(anatomy: AnatomyMap) -> tuple[Side, ...]:
+    """Sides whose lung field the segmentation did not outline, so nothing there was read.
+
+    A side is unread when no lung field was found on it, or when its field is smaller
+    than `_MIN_LUNG_RATIO` of the other side's: the check `frontal_chest_doubts` makes,
+    which alone is common pathology (an opacified or collapsed hemithorax shrinks the
+    field traced), so the film is read, but the detector searched almost none of that
+    lung and a negative answer about it would mean nothing.
+    """
+    areas = {
+        Side.RIGHT: int(anatomy.mask(Region.RIGHT_LUNG).sum()),
+        Side.LEFT: int(anatomy.mask(Region.LEFT_LUNG).sum()),
+    }
+    larger = max(areas.values())
+    return tuple(
+        side
+        for side, area in areas.items()
+        if area == 0 or area < _MIN_LUNG_RATIO * larger
+    )
+
+
 def _opt_float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 

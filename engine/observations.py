@@ -77,10 +77,13 @@ def focal_observations(
         add("focal.hilum_connected", relation.connected)
     spacing = analysis.calibration.mean_mm
     if spacing:
+        # Only findings the read reports count: a candidate below the report score is
+        # not said to exist, so a checklist must not score a satellite from it.
         satellites = sum(
             1
             for other in analysis.focal_findings
             if other.id != finding.id
+            and other.confidence >= analysis.focal_report_score
             and math.dist(other.center, finding.center) * spacing <= SATELLITE_RADIUS_MM
         )
         add("focal.satellite_count", satellites)

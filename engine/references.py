@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
+from engine.anatomy import Zone
 from engine.anchors import Anchor, AnchorStore
 from engine.findings import Finding
 from engine.intents import Intent
@@ -86,6 +87,9 @@ class Resolution:
     ordinal_missing: int | None = None
 
 
+_ZONES = frozenset(z.value for z in Zone)
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceFilter:
     """The place a question names, as slots ("right", "lower", "inner", a lobe id)."""
@@ -115,7 +119,12 @@ class PlaceFilter:
             return False
         if self.side == "both" and loc.side is Side.MIDLINE:
             return False
-        if self.zone is not None and (loc.zone is None or loc.zone.value != self.zone):
+        if self.zone in _ZONES:
+            if loc.zone is None or loc.zone.value != self.zone:
+                return False
+        elif self.zone is not None and not region_fits(self.zone, f):
+            # a place named as a zone of its own ("behind the heart"): its region, not
+            # the whole side
             return False
         if self.band is not None and (loc.band is None or loc.band.value != self.band):
             return False
@@ -130,7 +139,10 @@ class PlaceFilter:
             _word("side", self.side, lang),
             _word("zone", self.zone, lang),
         )
-        if zone:
+        own = f"place_{self.zone}"
+        if self.zone and own in load_phrases().answers:
+            core = say(own, lang)  # a region with a name of its own, not "left lung"
+        elif zone:
             core = say("place_zone", lang, side=side, zone=zone).strip()
         elif self.side == "both":
             core = say("place_both_lungs", lang)

@@ -21,6 +21,7 @@ from engine.anchors import (
     AnchorStore,
 )
 from engine.dialogue.anchoring import Anchoring
+from engine.dialogue.facts import unread_sentence, unread_sides
 from engine.dialogue.phrases import _FOCAL, _plural, _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
@@ -559,6 +560,12 @@ class Binder(Anchoring):
         else:
             where = self._place_words(resolution.place, lang)
             head = say("nothing_in_place", lang, where=where, what=what)
+        side = None if resolution.place is None else resolution.place.side
+        unread = unread_sides(self.analysis, side) if resolution.place else ()
+        if side in unread and resolution.ordinal_missing is None:
+            # the side asked was not read: that, not "nothing was detected there"
+            head = unread_sentence(str(side), lang, asked=True)
+            unread = ()
         lines = [head]
         cited = []
         for f in resolution.elsewhere:
@@ -569,7 +576,8 @@ class Binder(Anchoring):
             # outside a size bound alone, what exists is not "elsewhere"
             lead = "elsewhere" if resolution.place or not size else "sized_found"
             lines.insert(1, say(lead, lang))
-        elif not resolution.elsewhere:
+        lines += [unread_sentence(s, lang) for s in unread]
+        if not resolution.elsewhere:
             lines.append(say("negative_caveat", lang))
         draft.clarification.extend(cited)
         draft.sections.append(

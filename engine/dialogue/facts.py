@@ -11,8 +11,10 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
+from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
 from engine.findings import Finding
+from engine.geometry import plausible_mm
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
 from kernel import Language
 from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
@@ -216,6 +218,51 @@ def size_interval_mm(f: Finding) -> tuple[float, float] | None:
     return (max(0.0, f.long_axis_mm - spread), f.long_axis_mm + spread)
 
 
+def with_size_range(
+    size: str, f: Finding, unit: str | None, lang: Language, *, brief: bool = False
+) -> str:
+    """A size's words followed by the long axis's interval, when the size is calibrated.
+
+    The interval is `size_interval_mm`, the one the checklist's size item reads, so an
+    answer and the scorecard give one range for one measurement. `brief` puts it in
+    brackets, for a line that goes on after the size.
+    """
+    interval = size_interval_mm(f)
+    if interval is None or not plausible_mm(f.long_axis_mm):
+        return size
+    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    digits = 0 if name == "mm" else 1
+    return say(
+        "size_range_brief" if brief else "size_range",
+        lang,
+        size=size,
+        low=f"{interval[0] * scale:.{digits}f}",
+        high=f"{interval[1] * scale:.{digits}f}",
+        unit=name,
+    )
+
+
+def unread_sides(analysis: ImageAnalysis, side: str | None = None) -> tuple[str, ...]:
+    """The sides a place covers whose lung field the analysis could not outline.
+
+    `side` is the place's side; None or "both" is the whole film. A film withheld as a
+    whole (frontal doubts) says so already, so no side is named apart.
+    """
+    if analysis.frontal_doubts:
+        return ()
+    unread = tuple(s.value for s in unread_lung_sides(analysis.anatomy))
+    return tuple(s for s in unread if side not in ("right", "left") or s == side)
+
+
+def unread_sentence(side: str, lang: Language, *, asked: bool = False) -> str:
+    """Why a side's findings were not assessed (its lung field was not outlined).
+
+    `asked`: the answer to a question about that side, led by "not assessable".
+    """
+    name = "lung_not_read_asked" if asked else "lung_not_read"
+    return say(name, lang, side=side, side_zh=_SIDE_ZH[side])
+
+
 def in_upper_lobe(f: Finding) -> bool:
     """Whether the engine's lobe projection of a finding is an upper lobe."""
     return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
@@ -230,7 +277,7 @@ def size_answer(
     scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
     digits = 0 if name == "mm" else 1
     source = analysis.calibration.source.value
-    return say(
+    size = say(
         "size_calibrated",
         lang,
         long=f"{f.long_axis_mm * scale:.{digits}f}",
@@ -238,6 +285,7 @@ def size_answer(
         unit=name,
         source=say(f"source_{source}", lang),
     )
+    return with_size_range(size, f, unit, lang)
 
 
 def heart_width_answer(
@@ -394,4 +442,7 @@ __all__ = [
     "reconcile",
     "size_answer",
     "size_interval_mm",
+    "unread_sentence",
+    "unread_sides",
+    "with_size_range",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from engine.dialogue.binding import (
@@ -18,6 +19,8 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    unread_sentence,
+    unread_sides,
 )
 from engine.dialogue.phrases import _plural, _status_line, _what, say
 from engine.dialogue.query import Query
@@ -62,6 +65,12 @@ def _verdict_lead(
     return say(name, lang)
 
 
+def _negative_caveat(place: PlaceFilter) -> str:
+    """The caveat of a negative answer: the place's own where a film sees little there."""
+    own = f"negative_caveat_{place.zone}"
+    return own if place.zone and own in load_phrases().answers else "negative_caveat"
+
+
 class FindingAnswers(Binder):
     """Screening, lists and yes/no questions about kinds of finding and whole-film signs."""
 
@@ -87,6 +96,9 @@ class FindingAnswers(Binder):
             lines.append(say("screening_nothing_else", lang))
         else:
             lines.append(say("screening_nothing", lang))
+        # a side whose field was not outlined was not searched: said, not implied clear
+        lines += [unread_sentence(s, lang) for s in unread_sides(self.analysis)]
+        if not findings:
             lines.append(say("negative_caveat", lang))
         draft.sections.append(
             Section(
@@ -130,10 +142,13 @@ class FindingAnswers(Binder):
         """Heart size and costophrenic angles, in the words every other answer uses."""
         lines = []
         fact = ctr_fact(self.analysis)
-        if fact.value is not None:
-            lines.append(ctr_sentence(fact, lang))
         angles = angle_facts(self.analysis)
-        if any(a.degrees is not None for a in angles):
+        measured = any(a.degrees is not None for a in angles)
+        if fact.value is not None or measured:
+            # The CTR as well as the angles: a ratio that could not be measured says so
+            # rather than vanishing from the read.
+            lines.append(ctr_sentence(fact, lang))
+        if measured:
             # Both sides, so a side whose outline failed reads "could not be measured"
             # rather than vanishing from the answer.
             lines += [angle_sentence(a, lang) for a in angles]
@@ -271,13 +286,26 @@ class FindingAnswers(Binder):
                 cited.append(anchor.id)
                 lines.append(self._finding_line(f, anchor, lang))
         else:
-            lines.append(say("none_in_place", lang, where=where, what=what))
+            unread = unread_sides(self.analysis, place.side)
+            read = [s for s in ("right", "left") if s not in unread]
+            if unread and (place.side in unread or not read):
+                # the side asked was not read: not a "no" (its field was not outlined)
+                lines += [unread_sentence(s, lang, asked=True) for s in unread]
+                unread = ()
+            else:
+                # both lungs, or the film, with one side not read: the "no" is about
+                # the side that was
+                said = (
+                    self._where(replace(place, side=read[0]), lang) if unread else where
+                )
+                lines.append(say("none_in_place", lang, where=said, what=what))
             elsewhere = wanted  # none of them lies in the place (or size) asked
             if (place or size) and elsewhere:
                 lines.append(
                     self._elsewhere_line(elsewhere, kinds, size, lang, index, cited)
                 )
-            lines.append(say("negative_caveat", lang))
+            lines += [unread_sentence(side, lang) for side in unread]
+            lines.append(say(_negative_caveat(place), lang))
         draft.sections.append(
             Section(
                 title=say("title_any_in_place", lang, what=what, where=where),
@@ -465,6 +493,9 @@ class FindingAnswers(Binder):
                 status = MatchStatus.NOT_ASSESSABLE
             elif any(a.blunted for a in measured):
                 status = MatchStatus.MET
+            elif len(measured) < len(angles):
+                # one sharp, one not measured: no "sharp" (or "not blunted") for both
+                status = MatchStatus.NOT_ASSESSABLE
             else:
                 status = MatchStatus.NOT_MET
             lead = _verdict_lead(status, lang, inverted=bool(normal))

@@ -17,6 +17,7 @@ from engine.dialogue.facts import (
     ctr_sentence,
     heart_width_answer,
     size_answer,
+    with_size_range,
 )
 from engine.dialogue.handlers.findings import FindingAnswers
 from engine.dialogue.phrases import _shape_word, say
@@ -215,7 +216,7 @@ class LesionAnswers(FindingAnswers):
                     lang,
                     a=a,
                     shape=_shape_word(f, lang),
-                    size=size_phrase(f, lang),
+                    size=with_size_range(size_phrase(f, lang), f, None, lang),
                 )
             )
         if self._is_weak(f):
@@ -349,7 +350,7 @@ class LesionAnswers(FindingAnswers):
             if f.location.lobe
             else say("detail_location", lang, a=a, where=where, zones=zones)
         )
-        size = size_phrase(f, lang)
+        size = with_size_range(size_phrase(f, lang), f, None, lang, brief=True)
         lines = [
             located,
             say("detail_size", lang, a=a, size=size, shape=_shape_word(f, lang)),

@@ -17,7 +17,12 @@ from engine.dialogue.binding import (
     ranked_first,
     size_key,
 )
-from engine.dialogue.facts import angle_comparison, angle_facts
+from engine.dialogue.facts import (
+    angle_comparison,
+    angle_facts,
+    unread_sentence,
+    unread_sides,
+)
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _plural, _what, say
 from engine.dialogue.query import Query, asks_if_one
@@ -531,8 +536,11 @@ class RelationAnswers(LesionAnswers):
             cited += [a.id for a in anchors]
         right, left = count["right"], count["left"]
         more = "right" if right > left else "left"
+        unread = unread_sides(self.analysis)
         lead = (
-            say("sides_lead_none", lang)
+            say("lead_not_judged", lang)  # a side not read has no count to compare
+            if unread
+            else say("sides_lead_none", lang)
             if right == left == 0
             else say("sides_lead_same", lang)
             if right == left
@@ -550,6 +558,7 @@ class RelationAnswers(LesionAnswers):
             right_ids=cites["right"],
             left_ids=cites["left"],
         )
+        line = " ".join([line, *(unread_sentence(side, lang) for side in unread)])
         return line, cited
 
     def _compared(self, query: Query, named: list[str], index: int) -> list[Anchor]:
