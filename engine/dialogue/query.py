@@ -3239,7 +3239,7 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         # The repeated question keeps the previous one's reading (its demonstrative,
         # its focal noun), with the new anchors and the new question's language.
         cue=replace(before.cue, anchor_ids=anchors, language=q.language),
-        mentions=q.mentions,
+        mentions=q.mentions or _film_sign_places(before, q),
         signs=q.signs or before.signs,
         ellipsis=True,
         other_side=q.other_side,
@@ -3272,6 +3272,19 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
             superlatives=(),
         )
     return replace(merged, intent=intent)
+
+
+def _film_sign_places(before: Query, q: Query) -> tuple[AnatomyMention, ...]:
+    """The places of a film sign asked before, which a bare side asks of again.
+
+    "那右边呢？", "what about the right?" after "are the costophrenic angles clear?":
+    the same angle on that side, not the findings of that lung. A follow-up that
+    names anything else (a kind, a sign, an anchor, an attribute) asks of that instead.
+    """
+    if q.kind or q.signs or q.anchors or q.ordinals or q.attribute is not None:
+        return ()
+    film = load_phrases().place_film_signs
+    return tuple(m for m in before.mentions if (m.level or "") in film)
 
 
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:

@@ -13,11 +13,13 @@ from engine.dialogue.binding import (
 )
 from engine.dialogue.facts import (
     angle_facts,
+    angle_part,
     angle_sentence,
     ctr_answer,
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    side_zh,
 )
 from engine.dialogue.phrases import _plural, _status_line, _what, say
 from engine.dialogue.query import Query
@@ -231,7 +233,9 @@ class FindingAnswers(Binder):
             load_phrases().place_film_signs.get(m.level or "") for m in query.mentions
         ]
         place_sign = next((c for c in by_place if c), None)
-        if sign is None and film_sign is None and place_sign is not None:
+        if sign is None and place_sign is not None and query.kind != "cardiomegaly":
+            # "any blunting at the costophrenic angles?": the place's measured sign,
+            # not the effusion the word "blunting" also reads as
             return self.vocabulary.find_sign(place_sign)
         if film_sign is not None and (sign is None or query.kind == "cardiomegaly"):
             return self.vocabulary.find_sign(film_sign)
@@ -381,6 +385,9 @@ class FindingAnswers(Binder):
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         observations = self._film_observations()
         item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
+        if sign.rule is not None and sign.rule.feature.startswith("pleura.cpa_blunted"):
+            self._angles_answer(draft, sign, item, lang, side)
+            return
         related = self._related(sign, item, observations, index)
         # The answer leads with the measured fact: the sign's own, or, for a sign the
         # engine does not measure (effusion), its measured neighbour's (the angles).
@@ -418,6 +425,66 @@ class FindingAnswers(Binder):
                 title=say("title_sign", lang, sign=sign.name(lang)),
                 lines=tuple(lines),
                 anchor_ids=tuple(dict.fromkeys(cited)),
+            )
+        )
+
+    def _angles_answer(
+        self,
+        draft: Draft,
+        sign: Sign,
+        item: ItemResult,
+        lang: Language,
+        side: str | None,
+    ) -> None:
+        """ "Are the costophrenic angles clear?", "左侧肋膈角变钝吗": yes or no, then the state.
+
+        The heading names the angles, not the sign, and the yes or no is followed by the
+        angles' state ("Yes, clear", "No, not blunted"): a bare yes under the heading
+        "Blunted costophrenic angle?" read "blunted - yes" when "clear?" was asked.
+        """
+        angles = [
+            a
+            for a in angle_facts(self.analysis)
+            if side in (None, "both") or a.side == side
+        ]
+        measured = [a for a in angles if a.degrees is not None]
+        query = self._query
+        normal = query is not None and load_phrases().cue("asks_normal").find(
+            query.text
+        )
+        # the yes or no answers the question as asked ("clear?" or "blunted?"); the
+        # state word after it says which, so the two can never be read apart
+        # ("右边呢？" asks neither: the state alone)
+        sense = "" if query is None or query.ellipsis else "_no" if normal else "_yes"
+        if not measured:
+            state = "not_measured"
+        elif any(a.blunted for a in measured):
+            state = "blunted" + sense
+        else:
+            state = "clear" + {"_no": "_yes", "_yes": "_no"}.get(sense, "")
+        parts = say("angle_part_joiner", lang).join(angle_part(a, lang) for a in angles)
+        one = side in ("right", "left")
+        lines = [
+            say(
+                f"angles_{state}",
+                lang,
+                parts=parts,
+                ids=cite(item.evidence_anchor_ids),
+            ).rstrip()
+        ]
+        meaning = getattr(sign, f"clinical_meaning_{lang}")
+        if meaning and state.startswith("blunted"):
+            lines.append(say("clinical_meaning", lang, meaning=meaning))
+        title = (
+            say("title_angle_side", lang, side=side, side_zh=side_zh(side or ""))
+            if one
+            else say("title_angles", lang)
+        )
+        draft.sections.append(
+            Section(
+                title=title,
+                lines=tuple(lines),
+                anchor_ids=tuple(item.evidence_anchor_ids),
             )
         )
 
