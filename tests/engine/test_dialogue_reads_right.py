@@ -86,3 +86,93 @@ def test_a_bare_side_after_the_angles_asks_that_angle(two, first, then, title, w
     assert section.title == title, turn.answer_text
     assert all(w in section.lines[0] for w in words), section.lines[0]
     assert "right" not in section.lines[0] and "右" not in section.lines[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "title"),
+    [
+        ("Is there anything in either lung?", "Findings in both lungs"),
+        ("Is the heart enlarged?", "Cardiomegaly"),
+        (
+            "Any nodules in the left lower zone?",
+            "Nodules or masses in the left lower zone",
+        ),
+    ],
+)
+def test_an_answer_is_headed_by_what_it_is_about_not_by_the_question(
+    two, question, title
+):
+    turn = Conversation(two).ask(question)
+    heading = turn.sections[0].title
+    assert heading == title, turn.answer_text
+    assert "the both" not in turn.answer_text
+
+
+def test_alternatives_are_listed_with_commas_and_one_or():
+    from engine.dialogue.phrases import _plural, _what
+    from engine.findings import FindingKind
+    from kernel import Language
+
+    three = frozenset({FindingKind.NODULE, FindingKind.MASS, FindingKind.CONSOLIDATION})
+    assert _what(three, Language.EN) == "nodule, mass or consolidation"
+    assert _plural("nodule, mass or consolidation", 2) == (
+        "nodules, masses or consolidations"
+    )
+    assert _what(three, Language.ZH) == "结节、肿块或实变样影"
+
+
+@pytest.mark.parametrize("question", ["List every finding.", "把所有病灶列出来"])
+def test_a_count_of_one_is_not_written_with_a_bracketed_plural(two, question):
+    one = replace(two, findings=two.findings[:1])
+    turn = Conversation(one).ask(question)
+    assert "(s)" not in turn.answer_text
+    if turn.language == "en":
+        assert "1 reportable finding detected" in turn.answer_text, turn.answer_text
+
+
+def test_a_boolean_reason_that_repeats_the_status_is_left_out(two):
+    turn = Conversation(_angles(two, 35.0, 42.0)).ask("有胸腔积液吗？")
+    assert "肋膈角变钝：否" not in turn.answer_text, turn.answer_text
+    english = Conversation(_angles(two, 35.0, 42.0)).ask("Any pleural effusion?")
+    assert ": no)" not in english.answer_text, english.answer_text
+
+
+def test_no_space_is_left_between_chinese_words_of_a_filled_in_bound(two):
+    turn = Conversation(two).ask("右肺有没有10到30毫米之间的结节？")
+    heading = turn.sections[0].title
+    assert "之间的结节" in heading, heading
+    assert not any(" 的" in s.title or "之间 " in s.title for s in turn.sections)
+
+
+@pytest.mark.parametrize(
+    ("read", "then", "avoid"),
+    [
+        ("What do you see?", "Which one is the most suspicious?", "overview first"),
+        ("有什么发现？", "最可疑的是哪个？", "肺部是否有异常"),
+    ],
+)
+def test_nothing_to_refer_to_after_a_read_does_not_ask_for_a_read(
+    two, read, then, avoid
+):
+    empty = replace(two, findings=())
+    conversation = Conversation(empty)
+    conversation.ask(read)
+    turn = conversation.ask(then)
+    assert avoid not in turn.answer_text, turn.answer_text
+    fresh = Conversation(empty).ask(then)
+    assert avoid in fresh.answer_text, fresh.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        ("描述一下 right middle zone 的结节", "【右中肺野病灶细节】"),
+        ("right lung 那个结节长什么样？", "【右肺病灶细节】"),
+    ],
+)
+def test_a_place_typed_in_english_heads_a_chinese_answer_in_chinese(
+    two, question, heading
+):
+    turn = Conversation(two).ask(question)
+    title = turn.sections[0].title
+    assert title == heading, turn.answer_text

@@ -64,6 +64,11 @@ def _verdict_lead(
     return say(name, lang)
 
 
+def _heading(words: str) -> str:
+    """A phrase as a heading: its first letter capitalised ("Nodules or masses")."""
+    return words[:1].upper() + words[1:]
+
+
 class FindingAnswers(Binder):
     """Screening, lists and yes/no questions about kinds of finding and whole-film signs."""
 
@@ -178,7 +183,13 @@ class FindingAnswers(Binder):
                 whats=size.bounded(_plural(what, len(findings)), lang),
             )
         else:
-            head = say("list_count", lang, n=len(findings), focal=focal)
+            head = say(
+                "list_count",
+                lang,
+                n=len(findings),
+                focal=focal,
+                findings=_plural("finding", len(findings)),
+            )
         if size and not findings and wanted:
             # none within the bound: what exists, with its size, so the reader sees why
             lines.append(self._elsewhere_line(wanted, kinds, size, lang, index, cited))
@@ -284,7 +295,13 @@ class FindingAnswers(Binder):
             lines.append(say("negative_caveat", lang))
         draft.sections.append(
             Section(
-                title=say("title_any_in_place", lang, what=what, where=where),
+                title=say(
+                    "title_any_in_place",
+                    lang,
+                    what=what,
+                    whats=_heading(size.bounded(_plural(_what(kinds, lang), 2), lang)),
+                    where=where,
+                ),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
@@ -436,7 +453,7 @@ class FindingAnswers(Binder):
         lang: Language,
         side: str | None,
     ) -> None:
-        """ "Are the costophrenic angles clear?", "左侧肋膈角变钝吗": yes or no, then the state.
+        """A costophrenic-angle question ("are they clear?", "左侧变钝吗"): yes/no, then the state.
 
         The heading names the angles, not the sign, and the yes or no is followed by the
         angles' state ("Yes, clear", "No, not blunted"): a bare yes under the heading
