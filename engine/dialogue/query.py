@@ -2829,6 +2829,14 @@ _REPORT_ASKED = re.compile(
     rf"{_MAKES}(?:一?[下个份篇版])?[^，,。；;？?！!]{{0,10}}?{_REPORT_NOUN}"
     rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,8}}?{_MAKES}(?:一?[下个份篇版]|稿)"
     rf"|把(?:这份|这个|那份)?{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?{_MAKES}"
+    # how the report should be written is a request for it ("报告怎么写？", "how would
+    # you word the report?"), not a question about writing reports in general
+    rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?(?:怎么|怎样|如何)(?:来)?{_MAKES}"
+    r"|(?<![a-z])how (?:should|would|do|can|could|to) (?:i |you |we )?"
+    r"(?:word|write|phrase|put|draft)\w* (?:up )?(?:the|this|a|my|your|our) "
+    r"(?:report|impression|write-?up)s?(?![a-z])"
+    r"|(?<![a-z])how (?:should|would|do|can|could|to) (?:the|this|a|my|your|our) "
+    r"(?:report|impression)s? (?:be |get )?(?:written|worded|phrased|drafted)"
     r"|(?<![a-z])write (?:this|it|that|the (?:film|study|case|cxr|x-?ray))(?: one)? up"
     r"(?![a-z])"
     r"|(?<![a-z])(?:write|draft|dictate|type|produce|prepare|put(?:ting)? together"

@@ -176,3 +176,59 @@ def test_a_place_typed_in_english_heads_a_chinese_answer_in_chinese(
     turn = Conversation(two).ask(question)
     title = turn.sections[0].title
     assert title == heading, turn.answer_text
+
+
+def _report(turn):
+    (draft,) = [
+        s for s in turn.sections if "Draft report" in s.title or "报告草稿" in s.title
+    ]
+    return draft, turn.sections[turn.sections.index(draft) + 1]
+
+
+@pytest.mark.parametrize(
+    ("question", "angles", "confidence"),
+    [
+        (
+            "Could you draft the report for me?",
+            "costophrenic angles are clear",
+            "confidence",
+        ),
+        ("给我出个报告", "双侧肋膈角锐利", "置信度"),
+    ],
+)
+def test_a_report_draft_reads_as_a_report_and_keeps_the_numbers_in_a_note(
+    two, question, angles, confidence
+):
+    turn = Conversation(_angles(two, 35.0, 42.0)).ask(question)
+    draft, note = _report(turn)
+    report = " ".join(draft.lines)
+    assert angles in report, report
+    assert "°" not in report and confidence not in report, report
+    # the caveats are the note's, not the report's
+    assert "not a diagnostic report" not in report and "不是诊断报告" not in report
+    assert confidence in " ".join(note.lines), note.lines
+    # each finding is named by its lobe when the analysis placed one
+    lobes = [f.location.lobe for f in two.findings if f.location.lobe is not None]
+    assert lobes, "the phantom's nodules should project over a lobe"
+    word = "lobe" if turn.language == "en" else "叶"
+    assert word in draft.lines[0], draft.lines[0]
+    # the impression hedges
+    assert draft.lines[1].startswith(("Impression: findings suggest", "印象：考虑"))
+
+
+def test_a_report_draft_says_which_angle_is_blunted_not_its_degrees(two):
+    turn = Conversation(_angles(two, 130.0, 42.0)).ask("write the report up please")
+    draft, _ = _report(turn)
+    assert "The right costophrenic angle is blunted." in draft.lines[0], draft.lines
+    assert "The left costophrenic angle is clear." in draft.lines[0], draft.lines
+    assert "blunted right costophrenic angle" in draft.lines[1], draft.lines
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["这份报告该怎么写？", "印象如何写", "How should the report be worded?"],
+)
+def test_asking_how_the_report_should_read_gets_the_draft(two, question):
+    turn = Conversation(two).ask(question)
+    assert turn.intent is IntentKind.SCREENING, turn.answer_text
+    _report(turn)

@@ -12,6 +12,7 @@ from engine.dialogue.binding import (
     kinds_for,
 )
 from engine.dialogue.facts import (
+    CtrState,
     angle_facts,
     angle_part,
     angle_sentence,
@@ -21,7 +22,14 @@ from engine.dialogue.facts import (
     lesion_observations,
     side_zh,
 )
-from engine.dialogue.phrases import _plural, _status_line, _what, say
+from engine.dialogue.phrases import (
+    _article,
+    _plural,
+    _shape_word,
+    _status_line,
+    _what,
+    say,
+)
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -33,7 +41,9 @@ from engine.references import (
     PlaceFilter,
 )
 from engine.wording import (
+    POSSIBLE,
     cite,
+    kind_phrase,
     location_phrase,
     size_phrase,
 )
@@ -104,33 +114,165 @@ class FindingAnswers(Binder):
         )
         draft.sections.append(self._other_structures(lang, index))
         if query is not None and load_phrases().cue("report_request").find(query.text):
-            draft.sections.append(self._draft_report(draft.sections[-2:], cited, lang))
+            draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
 
     def _draft_report(
-        self, read: list[Section], cited: list[str], lang: Language
-    ) -> Section:
-        """The read above in a report's order, for the reader to edit and sign.
+        self, findings: list[Finding], cited: list[str], lang: Language
+    ) -> list[Section]:
+        """The read above as a report's findings and impression, for the reader to sign.
 
-        "请写一下报告", "write up a report of this film": the same sentences as the read
-        (nothing new is stated), findings then impression, hedged, and said to be a draft
-        of decision support, not a signed report.
+        "请写一下报告", "write up a report of this film": the facts of the read (nothing
+        new is stated) in a report's words: a finding with its place and lobe, "the
+        costophrenic angles are clear" rather than their degrees, an impression that
+        hedges. What the reader needs and a report does not say (the detection
+        confidences, the limits of a radiograph, that this is a draft) is kept in a
+        note beside it, not inside the report's sentences.
         """
-        body = say("report_joiner", lang).join(line for s in read for line in s.lines)
-        impression = (
-            say("report_impression_findings", lang, n=len(cited), ids=cite(cited))
-            if cited
-            else say("report_impression_none", lang)
+        joiner = say("report_joiner", lang)
+        sentences = [self._report_finding(f, lang) for f in findings]
+        sentences.append(
+            say("report_no_other" if findings else "report_lungs_clear", lang)
         )
-        lines = (
-            say("report_findings", lang, body=body),
-            impression,
-            say("report_caveat", lang),
-        )
-        return Section(
+        sentences += self._report_structures(lang)
+        report = Section(
             title=say("title_draft_report", lang),
-            lines=lines,
+            lines=(
+                say("report_findings", lang, body=joiner.join(sentences)),
+                self._report_impression(findings, lang),
+            ),
             anchor_ids=tuple(cited),
+        )
+        notes: list[str] = []
+        if findings:
+            parts = say("list_separator", lang).join(
+                f"{cite([a])} {self._confidence_words(f, lang)}"
+                for f, a in zip(findings, cited, strict=True)
+            )
+            notes.append(say("report_note_confidence", lang, parts=parts))
+        if any(f.location.lobe is not None for f in findings):
+            notes.append(say("report_note_lobe", lang))
+        notes += [say("negative_caveat", lang), say("report_caveat", lang)]
+        note = Section(
+            title=say("title_report_note", lang),
+            lines=tuple(notes),
+            anchor_ids=tuple(cited),
+        )
+        return [report, note]
+
+    def _lobe_name(self, f: Finding, lang: Language) -> str | None:
+        lobe = f.location.lobe
+        term = None if lobe is None else self.vocabulary.find_anatomy(lobe.value)
+        return None if term is None else term.name(lang)
+
+    def _report_finding(self, f: Finding, lang: Language) -> str:
+        """One finding as a report states it: what, where (with its lobe), how big."""
+        name = self._lobe_name(f, lang)
+        lobe = "" if name is None else say("report_lobe", lang, name=name)
+        kind = kind_phrase(f.kind, lang)
+        fields = {
+            "where": location_phrase(f.location, lang),
+            "lobe": lobe,
+            "size": size_phrase(f, lang),
+            "kind": kind,
+        }
+        if not f.is_focal:
+            return say(
+                "report_finding_extent",
+                lang,
+                extent=f.lung_fraction or 0.0,
+                article=_article(kind),
+                **fields,
+            )
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        shape = _shape_word(f, lang)
+        described = " ".join(w for w in (hedge, shape) if w)
+        return say(
+            "report_finding_focal",
+            lang,
+            hedge=hedge,
+            shape=shape,
+            described=described,
+            article=_article(described or kind),
+            **fields,
+        )
+
+    def _report_structures(self, lang: Language) -> list[str]:
+        """The heart and the costophrenic angles in a report's words, no degrees."""
+        lines = []
+        fact = ctr_fact(self.analysis)
+        name = {
+            CtrState.ENLARGED: "report_heart_enlarged",
+            CtrState.NORMAL: "report_heart_normal",
+        }.get(fact.state, "report_heart_not_judged")
+        lines.append(say(name, lang, value=fact.value))
+        angles = angle_facts(self.analysis)
+        measured = [a for a in angles if a.degrees is not None]
+        blunted = [a for a in measured if a.blunted]
+        if len(measured) == 2 and not blunted:
+            lines.append(say("report_angles_clear", lang))
+        elif len(blunted) == 2:
+            lines.append(say("report_angles_both_blunted", lang))
+        else:
+            for a in angles:
+                state = (
+                    "not_assessed"
+                    if a.degrees is None
+                    else "blunted"
+                    if a.blunted
+                    else "clear"
+                )
+                lines.append(
+                    say(
+                        f"report_angle_{state}",
+                        lang,
+                        side=a.side,
+                        side_zh=side_zh(a.side),
+                    )
+                )
+        return lines
+
+    def _report_impression(self, findings: list[Finding], lang: Language) -> str:
+        """What the findings add up to, hedged: each finding by place, then the rest."""
+        items = []
+        for f in findings:
+            name = self._lobe_name(f, lang)
+            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+            described = " ".join(w for w in (hedge, _shape_word(f, lang)) if w)
+            kind = kind_phrase(f.kind, lang)
+            items.append(
+                say(
+                    "report_impression_item",
+                    lang,
+                    article=_article(described or kind).lower(),
+                    described=described,
+                    hedge=hedge,
+                    shape=_shape_word(f, lang),
+                    kind=kind,
+                    where=location_phrase(f.location, lang),
+                    lobe=""
+                    if name is None
+                    else say("report_lobe_short", lang, name=name),
+                )
+            )
+        if ctr_fact(self.analysis).state is CtrState.ENLARGED:
+            items.append(say("report_impression_heart", lang))
+        for a in angle_facts(self.analysis):
+            if a.blunted:
+                items.append(
+                    say(
+                        "report_impression_angle",
+                        lang,
+                        side=a.side,
+                        side_zh=side_zh(a.side),
+                    )
+                )
+        if not items:
+            return say("report_impression_none", lang)
+        return say(
+            "report_impression_lesions" if findings else "report_impression",
+            lang,
+            body=say("list_separator", lang).join(items),
         )
 
     def _other_structures(self, lang: Language, index: int) -> Section:
