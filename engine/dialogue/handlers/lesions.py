@@ -169,7 +169,7 @@ class LesionAnswers(FindingAnswers):
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
         else:
             lines.extend(self._detail_lines(f, anchor, lang))
-        asked = (
+        named = (
             self._asked_place_words(resolution.asked_region, lang)
             if (
                 resolution.asked_region is not None
@@ -178,7 +178,7 @@ class LesionAnswers(FindingAnswers):
             )
             else None
         )
-        place = asked or location_phrase(f.location, lang)
+        place = named or location_phrase(f.location, lang)
         title = say("title_lesion_details", lang, place=place)
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
