@@ -592,7 +592,10 @@ class Anchoring:
     def _where(self, place: PlaceFilter, lang: Language) -> str:
         if not place:
             return say("where_film", lang)
-        return say("where_place", lang, words=self._place_words(place, lang))
+        # "in both lungs", not "in the both lungs"
+        whole = place.side == "both" and not (place.zone or place.band or place.lobe)
+        name = "where_both_lungs" if whole else "where_place"
+        return say(name, lang, words=self._place_words(place, lang))
 
 
 __all__ = ["Anchoring"]

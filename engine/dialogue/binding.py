@@ -23,14 +23,14 @@ from engine.anchors import (
 from engine.dialogue.anchoring import Anchoring
 from engine.dialogue.facts import unread_sentence, unread_sides
 from engine.dialogue.phrases import _FOCAL, _plural, _what, say
-from engine.dialogue.query import Query
+from engine.dialogue.query import DialogueState, Query
 from engine.dialogue.records import (
     Draft,
     Section,
 )
 from engine.findings import Finding, FindingKind
 from engine.geometry import plausible_mm
-from engine.intents import Intent
+from engine.intents import Intent, IntentKind
 from engine.references import (
     Binding,
     Outcome,
@@ -375,6 +375,8 @@ def _wanted_kinds(intent: Intent, signs: list[Sign]) -> frozenset[FindingKind] |
 class Binder(Anchoring):
     """Finds a question's subject and says plainly when it is ambiguous or absent."""
 
+    state: DialogueState  # the turns so far (set by the conversation)
+
     def _resolve(
         self,
         draft: Draft,
@@ -531,10 +533,16 @@ class Binder(Anchoring):
             where = region.text
             line = say("nothing_in_region", lang, where=where)
         else:
-            line = say("nothing_to_refer_to", lang)
+            line = say(self._nothing_to_refer_to(), lang)
         draft.sections.append(
             Section(title=say("title_not_found", lang), lines=(line,))
         )
+
+    def _nothing_to_refer_to(self) -> str:
+        """The wording for "nothing to refer to": no "ask for an overview" after one."""
+        records = self.state.records
+        read = any(r.query.intent is IntentKind.SCREENING for r in records)
+        return "nothing_to_refer_to_after_read" if read else "nothing_to_refer_to"
 
     def _nothing_fits(
         self, draft: Draft, resolution: Resolution, lang: Language, index: int

@@ -138,6 +138,26 @@ def angle_sentence(fact: AngleFact, lang: Language) -> str:
     )
 
 
+def side_zh(side: str) -> str:
+    return {"right": "右", "left": "左"}.get(side, "")
+
+
+def angle_part(fact: AngleFact, lang: Language) -> str:
+    """One side's angle inside a sentence ("right about 29° (sharp)"), same cut-off."""
+    if fact.degrees is None:
+        name = "angle_part_not_measured"
+    else:
+        name = "angle_part_blunted" if fact.blunted else "angle_part_sharp"
+    return say(
+        name,
+        lang,
+        side=fact.side,
+        side_zh=side_zh(fact.side),
+        degrees=fact.degrees,
+        cut=CPA_BLUNTED_DEG,
+    )
+
+
 # Two blunted angles within this many degrees of each other are "alike": the angle
 # measurement itself varies by a few degrees with the traced outline.
 ANGLES_ALIKE_DEG = 5.0

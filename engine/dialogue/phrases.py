@@ -6,6 +6,8 @@ what stays here is grammar (plurals, articles) and the marks of a checklist.
 
 from __future__ import annotations
 
+import re
+
 from engine.findings import Finding, FindingKind
 from engine.wording import (
     KIND_SHORT,
@@ -26,14 +28,20 @@ def _reason(item: ItemResult, lang: Language) -> str:
     return say("reason_paren", lang, reason=reason) if reason else ""
 
 
+# A reason that is only a yes/no reading of one feature ("肋膈角变钝：否") says again
+# what the status word just said; a number or a cut-off in it is worth keeping.
+_BARE_VERDICT = re.compile(r"^[^:：()（）]*[:：]\s*(?:yes|no|true|false|是|否)$", re.I)
+
+
 def _status_line(item: ItemResult, lang: Language) -> str:
     """One sign's verdict on this film, hedged, with the rule that decided it."""
+    bare = _BARE_VERDICT.match(item.reason(lang).strip())
     return say(
         "status_line",
         lang,
         sign=item.name(lang),
         status=say(f"status_{item.status.value}", lang),
-        reason=_reason(item, lang),
+        reason="" if bare else _reason(item, lang),
     )
 
 
@@ -60,8 +68,16 @@ def _what(kinds: frozenset[FindingKind] | None, lang: Language) -> str:
     if kinds == _FOCAL:
         return say("what_focal", lang)
     # FindingKind order, not the set's: a frozenset iterates in hash order.
-    words = (KIND_SHORT[lang][k] for k in FindingKind if k in kinds)
-    return say("kinds_joiner", lang).join(words)
+    words = [KIND_SHORT[lang][k] for k in FindingKind if k in kinds]
+    return or_list(words, lang)
+
+
+def or_list(words: list[str], lang: Language) -> str:
+    """Alternatives as a sentence lists them: "a, b or c", "甲、乙或丙"."""
+    if len(words) <= 1:
+        return "".join(words)
+    head = say("kinds_joiner", lang).join(words[:-1])
+    return say("kinds_last_joiner", lang).join((head, words[-1]))
 
 
 def _plural(words: str, n: int) -> str:
@@ -80,7 +96,9 @@ def _plural(words: str, n: int) -> str:
         )
         return f"{head} {last}".strip()
 
-    return " or ".join(one(w) for w in words.split(" or "))
+    # "nodule, mass or consolidation": each alternative, keeping its separator
+    parts = re.split(r"(, | or )", words)
+    return "".join(p if i % 2 else one(p) for i, p in enumerate(parts))
 
 
 def _article(word: str) -> str:
@@ -103,6 +121,12 @@ def fleischner_words(status: str, lang: Language) -> str:
     ]
 
 
+# A space between two Chinese characters is a seam between filled-in fields ("24–36 mm
+# 之间 的结节"), never meant: Chinese sets no space between its words.
+_CJK_SEAM = re.compile(r"(?<=[\u3400-\u9fff]) +(?=[\u3400-\u9fff])")
+
+
 def say(name: str, lang: Language, /, **fields: object) -> str:
     """One answer sentence of ontology/data/dialogue/answers.toml, its fields filled in."""
-    return load_phrases().say(name, lang, **fields)
+    text = load_phrases().say(name, lang, **fields)
+    return _CJK_SEAM.sub("", text) if Language(lang) is Language.ZH else text

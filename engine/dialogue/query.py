@@ -2829,6 +2829,14 @@ _REPORT_ASKED = re.compile(
     rf"{_MAKES}(?:一?[下个份篇版])?[^，,。；;？?！!]{{0,10}}?{_REPORT_NOUN}"
     rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,8}}?{_MAKES}(?:一?[下个份篇版]|稿)"
     rf"|把(?:这份|这个|那份)?{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?{_MAKES}"
+    # how the report should be written is a request for it ("报告怎么写？", "how would
+    # you word the report?"), not a question about writing reports in general
+    rf"|{_REPORT_NOUN}[^，,。；;？?！!]{{0,6}}?(?:怎么|怎样|如何)(?:来)?{_MAKES}"
+    r"|(?<![a-z])how (?:should|would|do|can|could|to) (?:i |you |we )?"
+    r"(?:word|write|phrase|put|draft)\w* (?:up )?(?:the|this|a|my|your|our) "
+    r"(?:report|impression|write-?up)s?(?![a-z])"
+    r"|(?<![a-z])how (?:should|would|do|can|could|to) (?:the|this|a|my|your|our) "
+    r"(?:report|impression)s? (?:be |get )?(?:written|worded|phrased|drafted)"
     r"|(?<![a-z])write (?:this|it|that|the (?:film|study|case|cxr|x-?ray))(?: one)? up"
     r"(?![a-z])"
     r"|(?<![a-z])(?:write|draft|dictate|type|produce|prepare|put(?:ting)? together"
@@ -3239,7 +3247,7 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         # The repeated question keeps the previous one's reading (its demonstrative,
         # its focal noun), with the new anchors and the new question's language.
         cue=replace(before.cue, anchor_ids=anchors, language=q.language),
-        mentions=q.mentions,
+        mentions=q.mentions or _film_sign_places(before, q),
         signs=q.signs or before.signs,
         ellipsis=True,
         other_side=q.other_side,
@@ -3272,6 +3280,19 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
             superlatives=(),
         )
     return replace(merged, intent=intent)
+
+
+def _film_sign_places(before: Query, q: Query) -> tuple[AnatomyMention, ...]:
+    """The places of a film sign asked before, which a bare side asks of again.
+
+    "那右边呢？", "what about the right?" after "are the costophrenic angles clear?":
+    the same angle on that side, not the findings of that lung. A follow-up that
+    names anything else (a kind, a sign, an anchor, an attribute) asks of that instead.
+    """
+    if q.kind or q.signs or q.anchors or q.ordinals or q.attribute is not None:
+        return ()
+    film = load_phrases().place_film_signs
+    return tuple(m for m in before.mentions if (m.level or "") in film)
 
 
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:

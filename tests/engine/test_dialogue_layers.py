@@ -91,6 +91,6 @@ def test_a_list_of_kinds_is_worded_in_one_order_in_every_process():
 
     kinds = frozenset(reversed(list(FindingKind)))
     assert _what(kinds, Language.EN) == (
-        "nodule or mass or consolidation or streaky opacity or reticular opacity"
+        "nodule, mass, consolidation, streaky opacity or reticular opacity"
     )
-    assert _what(kinds, Language.ZH) == "结节、肿块、实变样影、条索影、网状影"
+    assert _what(kinds, Language.ZH) == "结节、肿块、实变样影、条索影或网状影"

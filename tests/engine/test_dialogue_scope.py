@@ -167,10 +167,10 @@ def test_a_report_asked_for_gets_the_read_and_a_hedged_draft_of_it(
     drafts = [s for s in turn.sections if title in s.title]
     assert len(drafts) == 1, turn.answer_text
     draft = drafts[0]
-    read = [line for s in turn.sections[:2] for line in s.lines]
-    # the draft says nothing the read does not: its findings are the read's sentences
-    assert all(line in draft.lines[0] for line in read)
-    assert caveat in draft.lines[-1]
+    # the draft is about what the read found, and its caveat sits in the note beside it
+    note = turn.sections[turn.sections.index(draft) + 1]
+    assert caveat in note.lines[-1]
+    assert not any(caveat in line for line in draft.lines)
     assert set(draft.anchor_ids) == set(turn.sections[0].anchor_ids)
 
 

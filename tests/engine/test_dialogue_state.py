@@ -235,14 +235,14 @@ def test_a_first_turn_counts_the_analysis_it_waited_for(two):
     [
         (
             "Is the left costophrenic angle sharp?",
-            "Yes: The left costophrenic angle is about 40°: sharp.",
+            "Yes, clear: left about 40° (sharp).",
         ),
-        ("左侧肋膈角变钝了吗", "否：左侧肋膈角约 40°，锐利。"),
+        ("左侧肋膈角变钝了吗", "否，未见变钝：左侧约 40°（锐利）。"),
         (
             "Is the right costophrenic angle blunted?",
-            "Yes: The right costophrenic angle is about 130°",
+            "Yes, blunted: right about 130° (blunted, > ",
         ),
-        ("Are the costophrenic angles preserved?", "No: The right costophrenic angle"),
+        ("Are the costophrenic angles preserved?", "No, blunted: right about 130°"),
         ("Is there a pleural effusion?", "Yes: The right costophrenic angle"),
     ],
 )

@@ -13,16 +13,26 @@ from engine.dialogue.binding import (
     kinds_for,
 )
 from engine.dialogue.facts import (
+    CtrState,
     angle_facts,
+    angle_part,
     angle_sentence,
     ctr_answer,
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    side_zh,
     unread_sentence,
     unread_sides,
 )
-from engine.dialogue.phrases import _plural, _status_line, _what, say
+from engine.dialogue.phrases import (
+    _article,
+    _plural,
+    _shape_word,
+    _status_line,
+    _what,
+    say,
+)
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -34,7 +44,9 @@ from engine.references import (
     PlaceFilter,
 )
 from engine.wording import (
+    POSSIBLE,
     cite,
+    kind_phrase,
     location_phrase,
     size_phrase,
 )
@@ -69,6 +81,11 @@ def _negative_caveat(place: PlaceFilter) -> str:
     """The caveat of a negative answer: the place's own where a film sees little there."""
     own = f"negative_caveat_{place.zone}"
     return own if place.zone and own in load_phrases().answers else "negative_caveat"
+
+
+def _heading(words: str) -> str:
+    """A phrase as a heading: its first letter capitalised ("Nodules or masses")."""
+    return words[:1].upper() + words[1:]
 
 
 class FindingAnswers(Binder):
@@ -109,33 +126,165 @@ class FindingAnswers(Binder):
         )
         draft.sections.append(self._other_structures(lang, index))
         if query is not None and load_phrases().cue("report_request").find(query.text):
-            draft.sections.append(self._draft_report(draft.sections[-2:], cited, lang))
+            draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
 
     def _draft_report(
-        self, read: list[Section], cited: list[str], lang: Language
-    ) -> Section:
-        """The read above in a report's order, for the reader to edit and sign.
+        self, findings: list[Finding], cited: list[str], lang: Language
+    ) -> list[Section]:
+        """The read above as a report's findings and impression, for the reader to sign.
 
-        "请写一下报告", "write up a report of this film": the same sentences as the read
-        (nothing new is stated), findings then impression, hedged, and said to be a draft
-        of decision support, not a signed report.
+        "请写一下报告", "write up a report of this film": the facts of the read (nothing
+        new is stated) in a report's words: a finding with its place and lobe, "the
+        costophrenic angles are clear" rather than their degrees, an impression that
+        hedges. What the reader needs and a report does not say (the detection
+        confidences, the limits of a radiograph, that this is a draft) is kept in a
+        note beside it, not inside the report's sentences.
         """
-        body = say("report_joiner", lang).join(line for s in read for line in s.lines)
-        impression = (
-            say("report_impression_findings", lang, n=len(cited), ids=cite(cited))
-            if cited
-            else say("report_impression_none", lang)
+        joiner = say("report_joiner", lang)
+        sentences = [self._report_finding(f, lang) for f in findings]
+        sentences.append(
+            say("report_no_other" if findings else "report_lungs_clear", lang)
         )
-        lines = (
-            say("report_findings", lang, body=body),
-            impression,
-            say("report_caveat", lang),
-        )
-        return Section(
+        sentences += self._report_structures(lang)
+        report = Section(
             title=say("title_draft_report", lang),
-            lines=lines,
+            lines=(
+                say("report_findings", lang, body=joiner.join(sentences)),
+                self._report_impression(findings, lang),
+            ),
             anchor_ids=tuple(cited),
+        )
+        notes: list[str] = []
+        if findings:
+            parts = say("list_separator", lang).join(
+                f"{cite([a])} {self._confidence_words(f, lang)}"
+                for f, a in zip(findings, cited, strict=True)
+            )
+            notes.append(say("report_note_confidence", lang, parts=parts))
+        if any(f.location.lobe is not None for f in findings):
+            notes.append(say("report_note_lobe", lang))
+        notes += [say("negative_caveat", lang), say("report_caveat", lang)]
+        note = Section(
+            title=say("title_report_note", lang),
+            lines=tuple(notes),
+            anchor_ids=tuple(cited),
+        )
+        return [report, note]
+
+    def _lobe_name(self, f: Finding, lang: Language) -> str | None:
+        lobe = f.location.lobe
+        term = None if lobe is None else self.vocabulary.find_anatomy(lobe.value)
+        return None if term is None else term.name(lang)
+
+    def _report_finding(self, f: Finding, lang: Language) -> str:
+        """One finding as a report states it: what, where (with its lobe), how big."""
+        name = self._lobe_name(f, lang)
+        lobe = "" if name is None else say("report_lobe", lang, name=name)
+        kind = kind_phrase(f.kind, lang)
+        fields = {
+            "where": location_phrase(f.location, lang),
+            "lobe": lobe,
+            "size": size_phrase(f, lang),
+            "kind": kind,
+        }
+        if not f.is_focal:
+            return say(
+                "report_finding_extent",
+                lang,
+                extent=f.lung_fraction or 0.0,
+                article=_article(kind),
+                **fields,
+            )
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        shape = _shape_word(f, lang)
+        described = " ".join(w for w in (hedge, shape) if w)
+        return say(
+            "report_finding_focal",
+            lang,
+            hedge=hedge,
+            shape=shape,
+            described=described,
+            article=_article(described or kind),
+            **fields,
+        )
+
+    def _report_structures(self, lang: Language) -> list[str]:
+        """The heart and the costophrenic angles in a report's words, no degrees."""
+        lines = []
+        fact = ctr_fact(self.analysis)
+        name = {
+            CtrState.ENLARGED: "report_heart_enlarged",
+            CtrState.NORMAL: "report_heart_normal",
+        }.get(fact.state, "report_heart_not_judged")
+        lines.append(say(name, lang, value=fact.value))
+        angles = angle_facts(self.analysis)
+        measured = [a for a in angles if a.degrees is not None]
+        blunted = [a for a in measured if a.blunted]
+        if len(measured) == 2 and not blunted:
+            lines.append(say("report_angles_clear", lang))
+        elif len(blunted) == 2:
+            lines.append(say("report_angles_both_blunted", lang))
+        else:
+            for a in angles:
+                state = (
+                    "not_assessed"
+                    if a.degrees is None
+                    else "blunted"
+                    if a.blunted
+                    else "clear"
+                )
+                lines.append(
+                    say(
+                        f"report_angle_{state}",
+                        lang,
+                        side=a.side,
+                        side_zh=side_zh(a.side),
+                    )
+                )
+        return lines
+
+    def _report_impression(self, findings: list[Finding], lang: Language) -> str:
+        """What the findings add up to, hedged: each finding by place, then the rest."""
+        items = []
+        for f in findings:
+            name = self._lobe_name(f, lang)
+            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+            described = " ".join(w for w in (hedge, _shape_word(f, lang)) if w)
+            kind = kind_phrase(f.kind, lang)
+            items.append(
+                say(
+                    "report_impression_item",
+                    lang,
+                    article=_article(described or kind).lower(),
+                    described=described,
+                    hedge=hedge,
+                    shape=_shape_word(f, lang),
+                    kind=kind,
+                    where=location_phrase(f.location, lang),
+                    lobe=""
+                    if name is None
+                    else say("report_lobe_short", lang, name=name),
+                )
+            )
+        if ctr_fact(self.analysis).state is CtrState.ENLARGED:
+            items.append(say("report_impression_heart", lang))
+        for a in angle_facts(self.analysis):
+            if a.blunted:
+                items.append(
+                    say(
+                        "report_impression_angle",
+                        lang,
+                        side=a.side,
+                        side_zh=side_zh(a.side),
+                    )
+                )
+        if not items:
+            return say("report_impression_none", lang)
+        return say(
+            "report_impression_lesions" if findings else "report_impression",
+            lang,
+            body=say("list_separator", lang).join(items),
         )
 
     def _other_structures(self, lang: Language, index: int) -> Section:
@@ -191,7 +340,13 @@ class FindingAnswers(Binder):
                 whats=size.bounded(_plural(what, len(findings)), lang),
             )
         else:
-            head = say("list_count", lang, n=len(findings), focal=focal)
+            head = say(
+                "list_count",
+                lang,
+                n=len(findings),
+                focal=focal,
+                findings=_plural("finding", len(findings)),
+            )
         if size and not findings and wanted:
             # none within the bound: what exists, with its size, so the reader sees why
             lines.append(self._elsewhere_line(wanted, kinds, size, lang, index, cited))
@@ -246,7 +401,9 @@ class FindingAnswers(Binder):
             load_phrases().place_film_signs.get(m.level or "") for m in query.mentions
         ]
         place_sign = next((c for c in by_place if c), None)
-        if sign is None and film_sign is None and place_sign is not None:
+        if sign is None and place_sign is not None and query.kind != "cardiomegaly":
+            # "any blunting at the costophrenic angles?": the place's measured sign,
+            # not the effusion the word "blunting" also reads as
             return self.vocabulary.find_sign(place_sign)
         if film_sign is not None and (sign is None or query.kind == "cardiomegaly"):
             return self.vocabulary.find_sign(film_sign)
@@ -308,7 +465,13 @@ class FindingAnswers(Binder):
             lines.append(say(_negative_caveat(place), lang))
         draft.sections.append(
             Section(
-                title=say("title_any_in_place", lang, what=what, where=where),
+                title=say(
+                    "title_any_in_place",
+                    lang,
+                    what=what,
+                    whats=_heading(size.bounded(_plural(_what(kinds, lang), 2), lang)),
+                    where=where,
+                ),
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
@@ -409,6 +572,9 @@ class FindingAnswers(Binder):
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         observations = self._film_observations()
         item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
+        if sign.rule is not None and sign.rule.feature.startswith("pleura.cpa_blunted"):
+            self._angles_answer(draft, sign, item, lang, side)
+            return
         related = self._related(sign, item, observations, index)
         # The answer leads with the measured fact: the sign's own, or, for a sign the
         # engine does not measure (effusion), its measured neighbour's (the angles).
@@ -446,6 +612,66 @@ class FindingAnswers(Binder):
                 title=say("title_sign", lang, sign=sign.name(lang)),
                 lines=tuple(lines),
                 anchor_ids=tuple(dict.fromkeys(cited)),
+            )
+        )
+
+    def _angles_answer(
+        self,
+        draft: Draft,
+        sign: Sign,
+        item: ItemResult,
+        lang: Language,
+        side: str | None,
+    ) -> None:
+        """A costophrenic-angle question ("are they clear?", "左侧变钝吗"): yes/no, then the state.
+
+        The heading names the angles, not the sign, and the yes or no is followed by the
+        angles' state ("Yes, clear", "No, not blunted"): a bare yes under the heading
+        "Blunted costophrenic angle?" read "blunted - yes" when "clear?" was asked.
+        """
+        angles = [
+            a
+            for a in angle_facts(self.analysis)
+            if side in (None, "both") or a.side == side
+        ]
+        measured = [a for a in angles if a.degrees is not None]
+        query = self._query
+        normal = query is not None and load_phrases().cue("asks_normal").find(
+            query.text
+        )
+        # the yes or no answers the question as asked ("clear?" or "blunted?"); the
+        # state word after it says which, so the two can never be read apart
+        # ("右边呢？" asks neither: the state alone)
+        sense = "" if query is None or query.ellipsis else "_no" if normal else "_yes"
+        if not measured:
+            state = "not_measured"
+        elif any(a.blunted for a in measured):
+            state = "blunted" + sense
+        else:
+            state = "clear" + {"_no": "_yes", "_yes": "_no"}.get(sense, "")
+        parts = say("angle_part_joiner", lang).join(angle_part(a, lang) for a in angles)
+        one = side in ("right", "left")
+        lines = [
+            say(
+                f"angles_{state}",
+                lang,
+                parts=parts,
+                ids=cite(item.evidence_anchor_ids),
+            ).rstrip()
+        ]
+        meaning = getattr(sign, f"clinical_meaning_{lang}")
+        if meaning and state.startswith("blunted"):
+            lines.append(say("clinical_meaning", lang, meaning=meaning))
+        title = (
+            say("title_angle_side", lang, side=side, side_zh=side_zh(side or ""))
+            if one
+            else say("title_angles", lang)
+        )
+        draft.sections.append(
+            Section(
+                title=title,
+                lines=tuple(lines),
+                anchor_ids=tuple(item.evidence_anchor_ids),
             )
         )
 

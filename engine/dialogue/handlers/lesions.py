@@ -30,7 +30,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box
-from engine.intents import Intent
+from engine.intents import Intent, detect_language
 from engine.model import CalibrationSource
 from engine.references import (
     Binding,
@@ -109,6 +109,21 @@ def _spicule_line(m: Any, a: str, lang: Language) -> str:
 class LesionAnswers(FindingAnswers):
     """Description, one property, size, CTR, location and drawn regions."""
 
+    def _asked_place_words(self, mention: AnatomyMention, lang: Language) -> str | None:
+        """The place as the question named it, in the answer's language, or None.
+
+        "GT says lower lobe — 你为什么说中野？": a place typed in English heads a Chinese
+        answer by its Chinese name, or, with no side to name one region, not at all.
+        """
+        if detect_language(mention.text) is Language(lang):
+            return mention.text
+        term = (
+            None
+            if mention.region_id is None
+            else self.vocabulary.find_anatomy(mention.region_id)
+        )
+        return None if term is None else term.name(lang)
+
     def _describe(
         self,
         draft: Draft,
@@ -155,15 +170,16 @@ class LesionAnswers(FindingAnswers):
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
         else:
             lines.extend(self._detail_lines(f, anchor, lang))
-        place = (
-            resolution.asked_region.text
+        named = (
+            self._asked_place_words(resolution.asked_region, lang)
             if (
                 resolution.asked_region is not None
                 and resolution.binding is not None
                 and resolution.binding.rule is Rule.ANATOMICAL_DESCRIPTION
             )
-            else location_phrase(f.location, lang)
+            else None
         )
+        place = named or location_phrase(f.location, lang)
         title = say("title_lesion_details", lang, place=place)
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=(anchor.id,))
