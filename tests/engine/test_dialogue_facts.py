@@ -302,9 +302,9 @@ def test_a_no_for_both_lungs_is_said_of_the_side_that_was_read(
 @pytest.mark.parametrize(
     ("question", "lead", "wrong"),
     [
-        ("Both CP angles sharp?", "Not assessable:", ("Yes:", "No:")),
-        ("Is either costophrenic angle blunted?", "Not assessable:", ("Yes:", "No:")),
-        ("两侧肋膈角都锐利吗？", "无法判断：", ("是：", "否：")),
+        ("Both CP angles sharp?", "Not judged:", ("Yes", "No,")),
+        ("Is either costophrenic angle blunted?", "Not judged:", ("Yes", "No,")),
+        ("两侧肋膈角都锐利吗？", "无法判断：", ("是", "否")),
     ],
 )
 def test_angles_with_one_side_unmeasured_get_no_yes_or_no(question, lead, wrong):
@@ -326,4 +326,4 @@ def test_angles_both_measured_sharp_still_answer_no():
         ),
     )
     text = Conversation(both).ask("Is either costophrenic angle blunted?").answer_text
-    assert text.splitlines()[1].startswith("- No:")
+    assert text.splitlines()[1].startswith("- No, not blunted:")

@@ -643,9 +643,11 @@ class FindingAnswers(Binder):
         # state word after it says which, so the two can never be read apart
         # ("右边呢？" asks neither: the state alone)
         sense = "" if query is None or query.ellipsis else "_no" if normal else "_yes"
-        if not measured:
+        blunted = any(a.blunted for a in measured)
+        if not measured or (len(measured) < len(angles) and not blunted):
+            # one sharp, one not measured: no "clear" (or "not blunted") for both
             state = "not_measured"
-        elif any(a.blunted for a in measured):
+        elif blunted:
             state = "blunted" + sense
         else:
             state = "clear" + {"_no": "_yes", "_yes": "_no"}.get(sense, "")
