@@ -12,6 +12,8 @@ from engine.anchors import (
 )
 from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
+    angle_facts,
+    angle_sentence,
     calcification_answer,
     ctr_fact,
     ctr_sentence,
@@ -50,6 +52,7 @@ from ontology import (
     AnatomyMention,
     RegionKind,
 )
+from ontology.phrases import load_phrases
 
 # Properties of a lesion answered on their own ("is it calcified?"), not by a full description.
 _DETAIL_ATTRIBUTES = frozenset({"calcification", "margin", "density", "shape"})
@@ -239,6 +242,9 @@ class LesionAnswers(FindingAnswers):
         if query.attribute == "ctr":
             self._ctr(draft, lang, index)
             return
+        if _size_of_film_sign(query):
+            self._film_sign_size(draft, query, index)
+            return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
@@ -328,6 +334,38 @@ class LesionAnswers(FindingAnswers):
             Section(
                 title=say("title_ctr", lang),
                 lines=(f"{cite(cited)} {line}".strip(),),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _film_sign_size(self, draft: Draft, query: Query, index: int) -> None:
+        """ "How big is the effusion?": what is measured of that kind, never a nodule's size.
+
+        An effusion, a pneumothorax or an enlarged heart is no focal finding with an
+        outline: its size is said not to be measured, then what is measured of it (the
+        costophrenic angles of the side asked; the cardiothoracic ratio).
+        """
+        lang = query.language
+        if query.kind == "cardiomegaly":
+            self._ctr(draft, lang, index)
+            return
+        lines = [say(f"film_sign_size_{query.kind}", lang)]
+        cited: list[str] = []
+        if query.kind == "effusion":
+            sides = (query.side,) if query.side in ("right", "left") else ()
+            for fact in angle_facts(self.analysis):
+                if sides and fact.side not in sides:
+                    continue
+                region = Region(f"{fact.side}_costophrenic_angle")
+                anchor = self._region_anchor(region, index)
+                ids = [] if anchor is None else [anchor.id]
+                cited += ids
+                line = f"{cite(ids)} {angle_sentence(fact, lang)}".strip()
+                lines.append(line)
+        draft.sections.append(
+            Section(
+                title=say("title_size", lang),
+                lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
         )
@@ -651,6 +689,17 @@ class LesionAnswers(FindingAnswers):
         return float(
             (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
         )
+
+
+def _size_of_film_sign(query: Query) -> bool:
+    """A size asked of a kind that is a whole-film sign (effusion, pneumothorax, heart).
+
+    Such a kind has no focal finding, so no lesion can stand for it; a question that
+    names its own lesion (an anchor, a position) is that lesion's size.
+    """
+    if query.attribute != "size" or query.anchors or query.ordinals:
+        return False
+    return query.kind in load_phrases().kind_film_signs
 
 
 __all__ = ["LesionAnswers"]
