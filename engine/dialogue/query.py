@@ -310,6 +310,9 @@ class TurnRecord:
     query: Query
     subject_ids: tuple[str, ...] = ()
     subject_side: str | None = None
+    # the place the question named holds no reportable finding ("左肺呢" on a film
+    # whose only lesion is on the right): a follow-up does not rank or point within it
+    place_empty: bool = False
 
 
 @dataclass
@@ -550,7 +553,9 @@ def _understand(
     if again is not None:
         return _sized_focal(again)
     if previous is not None:
-        if _leans_on(query, previous, phrases):
+        if _leans_on(query, previous, phrases) and not _ranks_over_nothing(
+            query, previous
+        ):
             query = _merge(previous, query)
         else:
             fragment = _fragment_before_background(
@@ -1357,7 +1362,7 @@ def _again(
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
         return _merge(previous, replace(q, **_corrected(q, previous)))
-    if _ranks_previous(q, previous):
+    if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
         return _merge(previous, q)
@@ -3046,11 +3051,41 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.signs or q.kind:
         return False
+    if _says_of_a_structure(q):
+        return False
     named = q.names_place or q.anchors or q.ordinals or q.superlative
     if not (named or q.unit or q.sized):
         return False  # "smallest?" after "size of the largest nodule": the rank changed
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return (short and not q.cue.demonstrative) or _only_slots(q)
+
+
+def _says_of_a_structure(q: Query) -> bool:
+    """A structure named with something said of it: a question with its own subject.
+
+    "两侧肋膈角锐利吗", "are the hila symmetric?": the costophrenic angles and the hila
+    are subjects of their own, not a new place for the previous question, once the
+    question says more of them than slots ("左边那个肺门" only moves a slot) and puts
+    no place around them.
+    """
+    if not any(m.kind in _STRUCTURES for m in q.mentions):
+        return False
+    if load_phrases().cue("place_around").find(q.text):
+        return False  # "右肺门附近那些": a place around the hilum, to look in
+    return not _only_slots(q)
+
+
+# Regions that are subjects of their own, not places in a lung to look for a finding.
+_STRUCTURES = frozenset(
+    {
+        RegionKind.HILUM,
+        RegionKind.PLEURAL,
+        RegionKind.MEDIASTINAL,
+        RegionKind.DIAPHRAGM,
+        RegionKind.BONE,
+        RegionKind.HEART,
+    }
+)
 
 
 # The slot words of a question: with its named regions, anchors and ordinals, what is
@@ -3350,9 +3385,32 @@ _SIZE_NAMED = re.compile(
 )
 
 
+def _ranks_over_nothing(q: Query, previous: TurnRecord) -> bool:
+    """A rank asked after a place that held nothing: asked of the whole film.
+
+    "最可疑的是哪个" after "左肺呢" found no lesion there: ranking within an empty place
+    answers nothing, so the rank is not the previous question again.
+    """
+    return bool(previous.place_empty and q.superlative and not q.names_place)
+
+
+def _place_of_it(previous: TurnRecord, q: Query) -> bool:
+    """Whether the place a follow-up would inherit is not where "it" lies.
+
+    "compare it with the left side" bound no lesion on the left, since "it" lies
+    elsewhere: the next "离肺门多远?" or "is it touching the pleura?" is asked of the
+    lesion under discussion, not of the side named as a comparison.
+    """
+    if previous.subject_ids or not previous.place_empty:
+        return False
+    return previous.query.cue.demonstrative or q.cue.demonstrative
+
+
 def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     before = previous.query
     place = {k: getattr(before, k) for k in (*_PLACE_KEYS, "hilum")}
+    if _place_of_it(previous, q) and not (q.names_place or q.other_side):
+        return dict.fromkeys(place)
     mirror = load_phrases().mirror
     if q.other_side:
         old = before.side or previous.subject_side

@@ -1,0 +1,142 @@
+"""Follow-ups bound to the right subject and topic (issue #12, a reviewer's conversations).
+
+The phantom film (tests/engine/conftest.py) holds one nodule, in the right middle zone;
+the left lung holds nothing reportable.
+"""
+
+import pytest
+
+from engine.dialogue import Conversation
+from engine.intents import IntentKind
+
+
+def ask_all(analysis, questions):
+    conversation = Conversation(analysis)
+    turns = [conversation.ask(q) for q in questions]
+    return conversation, turns
+
+
+def bound_findings(turn) -> set[str]:
+    return {b.finding_id for b in turn.resolved_references if b.finding_id}
+
+
+def first_line(turn) -> str:
+    return turn.sections[0].lines[0]
+
+
+@pytest.mark.parametrize(
+    ("questions", "not_measured"),
+    [
+        (
+            [
+                "What do you see?",
+                "Is there a left effusion?",
+                "How large is the effusion?",
+            ],
+            "not measured",
+        ),
+        (["看看这张片子", "左侧有积液吗", "积液大概多大"], "不测量"),
+        (["What do you see?", "how big is the pneumothorax?"], "not measured"),
+        (["看看这张片子", "气胸有多大？"], "不测量"),
+    ],
+)
+def test_a_size_asked_of_a_film_sign_never_binds_a_nodule(
+    seed_analysis, questions, not_measured
+):
+    """TBX11K_tb0007: "How big is the effusion?" was answered with the nodule's size."""
+    _, turns = ask_all(seed_analysis, questions)
+    last = turns[-1]
+    assert not_measured in first_line(last)
+    assert not bound_findings(last)
+    nodule = turns[0].sections[0].lines[0]
+    assert "1.8" in nodule and "1.8" not in last.answer_text
+
+
+def test_the_effusion_size_cites_the_angle_asked(seed_analysis):
+    _, turns = ask_all(seed_analysis, ["How big is the right effusion?"])
+    lines = turns[-1].sections[0].lines
+    assert len(lines) == 2 and "right costophrenic angle" in lines[1]
+    assert lines[1].startswith("[A")
+
+
+def test_a_size_asked_of_an_anchor_is_still_its_size(seed_analysis):
+    _, turns = ask_all(seed_analysis, ["What do you see?", "How big is A1?"])
+    assert bound_findings(turns[-1]) == {"F1"}
+
+
+@pytest.mark.parametrize(
+    "questions",
+    [
+        ["What do you see?", "is it calcified?", "Both CP angles sharp?"],
+        ["看看这张片子", "A1有钙化吗", "两边肋膈角锐利吗"],
+        ["Any pneumothorax?", "Hila symmetrical?"],
+        ["有气胸吗", "双侧肺门对称吗"],
+    ],
+)
+def test_a_structure_with_something_said_of_it_is_a_question_of_its_own(
+    seed_analysis, questions
+):
+    """TBX11K_tb0007 "两侧肋膈角锐利吗", JPCNN004 "Are the hila symmetric?" took the
+    previous question's kind and zone."""
+    conversation, turns = ask_all(seed_analysis, questions)
+    query = conversation._query
+    assert query is not None
+    assert not query.ellipsis
+    assert query.kind is None and query.attribute is None
+    assert not bound_findings(turns[-1])
+
+
+def test_a_hilum_moved_as_a_slot_is_still_a_follow_up(seed_analysis):
+    conversation, _ = ask_all(seed_analysis, ["A1离右肺门多远", "左边那个肺门呢"])
+    query = conversation._query
+    assert query is not None
+    assert query.ellipsis and query.attribute == "distance" and query.hilum == "left"
+
+
+@pytest.mark.parametrize(
+    "questions",
+    [
+        ["What do you see?", "and the left lung?", "Which is the most suspicious one?"],
+        ["看看这张片子", "左肺呢", "最可疑的是哪一个"],
+    ],
+)
+def test_a_rank_after_an_empty_place_ranks_the_whole_film(seed_analysis, questions):
+    """JPCLN032: "最可疑的是哪个？" after "左肺呢？" (none there) answered "not found"."""
+    conversation, turns = ask_all(seed_analysis, questions)
+    query = conversation._query
+    assert query is not None and query.superlative == "most_suspicious"
+    assert query.side is None
+    assert bound_findings(turns[-1]) == {"F1"}
+
+
+def test_a_rank_after_a_place_that_holds_findings_stays_there(seed_analysis):
+    conversation, turns = ask_all(seed_analysis, ["右肺有结节吗", "哪个最大"])
+    query = conversation._query
+    assert query is not None and query.ellipsis and query.side == "right"
+    assert bound_findings(turns[-1]) == {"F1"}
+
+
+@pytest.mark.parametrize(
+    "questions",
+    [
+        [
+            "Describe the nodule.",
+            "compare it with the left lung",
+            "how far from the hilum?",
+        ],
+        ["描述一下这个结节", "这个和左肺比一下", "离肺门多远"],
+        [
+            "Describe the nodule.",
+            "compare it with the left lung",
+            "does it touch the pleura?",
+        ],
+    ],
+)
+def test_it_binds_to_the_lesion_not_to_the_side_it_was_compared_with(
+    seed_analysis, questions
+):
+    """JPCLN019: after "compare it with the left side", "离肺门多远？" and "is it
+    touching the pleura?" were asked of the left lung, where nothing lies."""
+    _, turns = ask_all(seed_analysis, questions)
+    assert turns[-1].intent in (IntentKind.MEASUREMENT, IntentKind.RELATION)
+    assert "F1" in bound_findings(turns[-1])
