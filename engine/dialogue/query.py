@@ -166,6 +166,8 @@ _ATTRIBUTE_INTENT = {
     "shape": IntentKind.DESCRIBE,
     "count": IntentKind.LIST,
     "location": IntentKind.LOCATION,
+    # how sure the detector is of one finding: said of that finding
+    "confidence": IntentKind.DESCRIBE,
 }
 _PLACE_KEYS = ("side", "zone", "band", "lobe")
 # Full-width letters, digits and punctuation ("第３个", "Ａ２", "？") and the ideographic

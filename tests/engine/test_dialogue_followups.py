@@ -140,3 +140,35 @@ def test_it_binds_to_the_lesion_not_to_the_side_it_was_compared_with(
     _, turns = ask_all(seed_analysis, questions)
     assert turns[-1].intent in (IntentKind.MEASUREMENT, IntentKind.RELATION)
     assert "F1" in bound_findings(turns[-1])
+
+
+@pytest.mark.parametrize(
+    ("questions", "words"),
+    [
+        (
+            ["What do you see?", "How sure are you?"],
+            ("confidence 0.92", "not a probability of malignancy"),
+        ),
+        (
+            ["What do you see?", "what's your confidence in A1?"],
+            ("confidence 0.92", "not a probability of malignancy"),
+        ),
+        (["看看这张片子", "你有多大把握？"], ("置信度 0.92", "不是恶性概率")),
+        (["看看这张片子", "这个结节可信度高吗"], ("置信度 0.92", "不是恶性概率")),
+    ],
+)
+def test_how_sure_is_answered_with_the_findings_confidence_first(
+    seed_analysis, questions, words
+):
+    """JPCLN005, JPCLN019, JPCLN032: "How sure are you?" got the help menu, a refusal,
+    a size or the whole description."""
+    _, turns = ask_all(seed_analysis, questions)
+    last = turns[-1]
+    assert last.intent is IntentKind.DESCRIBE
+    assert bound_findings(last) == {"F1"}
+    lines = last.sections[0].lines
+    assert lines[0].startswith("[A1]") and words[0] in lines[0]
+    assert words[1] in lines[1]
+    assert (
+        len(lines) == 3
+    )  # the confidence, its meaning, its limits: no full description

@@ -43,6 +43,7 @@ from engine.wording import (
     KIND_SHORT,
     cite,
     clock_list,
+    confidence_phrase,
     lobe_phrase,
     location_phrase,
     size_phrase,
@@ -151,7 +152,10 @@ class LesionAnswers(FindingAnswers):
         query = self._query
         attribute = None if query is None else query.attribute
         lines += self._which_line(resolution, anchor, f, lang)
-        if f.is_focal and attribute in _DETAIL_ATTRIBUTES:
+        if attribute == "confidence":
+            asked = self._cited_subject(resolution, anchor)
+            lines.extend(self._confidence_lines(f, asked, lang))
+        elif f.is_focal and attribute in _DETAIL_ATTRIBUTES:
             # A question about one property is answered about that property, first.
             asked = self._cited_subject(resolution, anchor)
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
@@ -338,8 +342,26 @@ class LesionAnswers(FindingAnswers):
             )
         )
 
+    def _confidence_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """ "How sure are you?": the finding's confidence, what it means, and its limits."""
+        focal = f.is_focal
+        threshold = self.analysis.focal_report_score if focal else None
+        fields = {"a": a, "confidence": confidence_phrase(f.confidence, lang)}
+        lead = (
+            "confidence_of_finding"
+            if threshold is None
+            else "confidence_of_weak_lesion"
+            if self._is_weak(f)
+            else "confidence_of_lesion"
+        )
+        return [
+            say(lead, lang, threshold=threshold or 0.0, **fields),
+            say("confidence_meaning" if focal else "confidence_meaning_finding", lang),
+            say("confidence_limits", lang),
+        ]
+
     def _film_sign_size(self, draft: Draft, query: Query, index: int) -> None:
-        """ "How big is the effusion?": what is measured of that kind, never a nodule's size.
+        """A size asked of an effusion: what is measured of that kind, never a nodule's size.
 
         An effusion, a pneumothorax or an enlarged heart is no focal finding with an
         outline: its size is said not to be measured, then what is measured of it (the
