@@ -3014,7 +3014,25 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         or _restricts(q, previous, phrases)
         or _says_also(q, previous)
         or _the_other_one(q, previous, phrases)
+        or _property_of_subject(q, previous)
     )
+
+
+def _property_of_subject(q: Query, previous: TurnRecord) -> bool:
+    """A lesion's property asked with no subject, after a question about one lesion.
+
+    "边缘怎么样，有没有毛刺？" after "有没有钙化？", "how about its margin and shape?":
+    the margin of the lesion under discussion, not a fresh look at the whole film.
+    """
+    if (
+        q.intent is not IntentKind.SCREENING
+        or previous.query.intent not in _OF_A_SUBJECT
+    ):
+        return False
+    if q.attribute not in ("calcification", "margin", "density", "shape"):
+        return False
+    named = q.anchors or q.names_place or q.kind or q.ordinals or q.superlative
+    return not (named or q.profile)
 
 
 def _the_other_one(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:

@@ -172,3 +172,23 @@ def test_how_sure_is_answered_with_the_findings_confidence_first(
     assert (
         len(lines) == 3
     )  # the confidence, its meaning, its limits: no full description
+
+
+@pytest.mark.parametrize(
+    "questions",
+    [
+        ["看看这张片子", "A1有没有钙化", "边界怎么样，有分叶吗？"],
+        [
+            "What do you see?",
+            "is A1 calcified?",
+            "and how does the edge look overall, any spicules?",
+        ],
+    ],
+)
+def test_a_property_asked_after_one_lesion_is_that_lesions(seed_analysis, questions):
+    """JPCLN032: "边缘怎么样，有没有毛刺？" re-ran the whole screening."""
+    conversation, turns = ask_all(seed_analysis, questions)
+    last = turns[-1]
+    assert last.intent is IntentKind.DESCRIBE
+    assert conversation._query is not None and conversation._query.attribute == "margin"
+    assert bound_findings(last) == {"F1"}
