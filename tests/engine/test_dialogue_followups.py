@@ -192,3 +192,24 @@ def test_a_property_asked_after_one_lesion_is_that_lesions(seed_analysis, questi
     assert last.intent is IntentKind.DESCRIBE
     assert conversation._query is not None and conversation._query.attribute == "margin"
     assert bound_findings(last) == {"F1"}
+
+
+@pytest.mark.parametrize(
+    ("questions", "lead"),
+    [
+        (
+            ["Describe the nodule.", "does it touch the pleura?"],
+            "[A1] No: the lesion is not in contact with the pleura",
+        ),
+        (["描述一下这个结节", "它贴着胸膜吗"], "[A1] 否：未见病灶与胸膜相贴"),
+    ],
+)
+def test_touching_the_pleura_is_answered_about_the_pleura(
+    seed_analysis, questions, lead
+):
+    """JPCLN019: "is it touching the pleura?" was answered with the hilum's relation."""
+    _, turns = ask_all(seed_analysis, questions)
+    last = turns[-1]
+    assert first_line(last).startswith(lead)
+    assert "hilum" not in last.answer_text and "肺门" not in last.answer_text
+    assert bound_findings(last) == {"F1"}
