@@ -3241,8 +3241,8 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
     before = previous.query
     if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
         return False
-    if q.names_place or q.anchors or q.ordinals:
-        return False
+    if q.names_place or q.anchors or q.ordinals or _says_of_a_structure(q):
+        return False  # "心脏大不大": the heart, with its own question
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     short = len(q.text) <= (6 if q.language == "zh" else 20)
     # "气胸呢？也看下": a follow-up marker, however many words of filler follow

@@ -213,3 +213,20 @@ def test_touching_the_pleura_is_answered_about_the_pleura(
     assert first_line(last).startswith(lead)
     assert "hilum" not in last.answer_text and "肺门" not in last.answer_text
     assert bound_findings(last) == {"F1"}
+
+
+@pytest.mark.parametrize(
+    ("questions", "lead"),
+    [
+        (["Both CP angles sharp?", "heart big?"], "No: "),
+        (["两边肋膈角锐利吗", "心脏大不大"], "否："),
+    ],
+)
+def test_the_heart_asked_after_the_angles_is_asked_yes_or_no(
+    seed_analysis, questions, lead
+):
+    """TBX11K_tb0007: "心脏大不大" took the angles' side and lost its yes or no."""
+    conversation, turns = ask_all(seed_analysis, questions)
+    assert conversation._query is not None and not conversation._query.ellipsis
+    assert turns[-1].intent is IntentKind.PRESENCE
+    assert first_line(turns[-1]).startswith(lead)
