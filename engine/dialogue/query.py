@@ -2022,6 +2022,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         unpicked = _CONTACT_DESCRIPTOR.sub(" ", text)
         other = _first("attribute", phrases.attribute_order, unpicked, phrases)
         attribute = other if unpicked != text and other is not None else attribute
+    if attribute == "confidence" and phrases.cue("attribute_ctr").find(text):
+        # "how sure are you about the CTR?": a measurement's certainty is in its answer
+        attribute = "ctr"
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)

@@ -9,6 +9,8 @@ import pytest
 from engine.dialogue import Conversation
 from engine.intents import IntentKind
 
+from .conftest import analyse
+
 
 def ask_all(analysis, questions):
     conversation = Conversation(analysis)
@@ -230,3 +232,27 @@ def test_the_heart_asked_after_the_angles_is_asked_yes_or_no(
     assert conversation._query is not None and not conversation._query.ellipsis
     assert turns[-1].intent is IntentKind.PRESENCE
     assert first_line(turns[-1]).startswith(lead)
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("How sure are you?", ("No finding was reported", "does not exclude disease")),
+        ("你有多大把握？", ("未报告任何病灶", "阴性结果不能排除病变")),
+    ],
+)
+def test_how_sure_on_a_film_with_no_finding_says_so(phantom, question, words):
+    """NIH_00002578_000: "How sure are you?" after a negative read got no answer of its own."""
+    negative = analyse(phantom, [])
+    _, turns = ask_all(negative, ["What do you see?", question])
+    lines = turns[-1].sections[0].lines
+    assert words[0] in lines[0] and words[1] in lines[1]
+
+
+@pytest.mark.parametrize(
+    "question", ["how sure are you about the CTR?", "心胸比你有多大把握"]
+)
+def test_how_sure_of_the_ctr_is_the_ctr(seed_analysis, question):
+    _, turns = ask_all(seed_analysis, [question])
+    assert turns[-1].intent is IntentKind.MEASUREMENT
+    assert not bound_findings(turns[-1])

@@ -123,6 +123,10 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
+        asked = None if self._query is None else self._query.attribute
+        if asked == "confidence" and not self.reportable():
+            self._confidence_of_nothing(draft, lang)
+            return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
@@ -343,7 +347,7 @@ class LesionAnswers(FindingAnswers):
         )
 
     def _confidence_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
-        """ "How sure are you?": the finding's confidence, what it means, and its limits."""
+        """How sure the detector is of a finding: its confidence, what it means, its limits."""
         focal = f.is_focal
         threshold = self.analysis.focal_report_score if focal else None
         fields = {"a": a, "confidence": confidence_phrase(f.confidence, lang)}
@@ -359,6 +363,19 @@ class LesionAnswers(FindingAnswers):
             say("confidence_meaning" if focal else "confidence_meaning_finding", lang),
             say("confidence_limits", lang),
         ]
+
+    def _confidence_of_nothing(self, draft: Draft, lang: Language) -> None:
+        """How sure, asked of a film with no finding: no finding's confidence, the limits."""
+        threshold = self.analysis.focal_report_score
+        draft.sections.append(
+            Section(
+                title=say("title_confidence_none", lang),
+                lines=(
+                    say("confidence_none", lang, threshold=threshold),
+                    say("negative_caveat", lang),
+                ),
+            )
+        )
 
     def _film_sign_size(self, draft: Draft, query: Query, index: int) -> None:
         """A size asked of an effusion: what is measured of that kind, never a nodule's size.
