@@ -555,9 +555,7 @@ def _understand(
     if again is not None:
         return _sized_focal(again)
     if previous is not None:
-        if _leans_on(query, previous, phrases) and not _ranks_over_nothing(
-            query, previous
-        ):
+        if _leans_on(query, previous, phrases):
             query = _merge(previous, query)
         else:
             fragment = _fragment_before_background(
@@ -1349,10 +1347,12 @@ def _again(
     "确定?" / "you sure?" (asked again), "不对 我说的是右边" / "left side looks clear to me"
     (asked again of that place), "比A2大吗" after a question about A1 (compared with it),
     "它多少毫米" after one about A2 (the same subject), "哪个最大" after "右上肺那些结节"
-    (ranked among those).
+    (ranked among those); "compare it with the left side" (right against left).
     """
     if any(phrases.cue(n).find(q.text) for n in REFUSALS):
         return None
+    if _against_the_other_side(q, previous, phrases):
+        return replace(q, intent=IntentKind.COMPARE, side="both")
     if _confirms(q, phrases):
         return _merge(previous, q)
     compared = _compared_with_previous(q, previous, phrases, earlier)
@@ -3009,6 +3009,8 @@ def _named_fallback(q: Query) -> IntentKind:
 
 def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     """Whether a question is the previous one again, with what it changes."""
+    if _ranks_over_nothing(q, previous):
+        return False
     return (
         _is_follow_up(q, phrases)
         or _is_kind_fragment(q, previous)
@@ -3406,6 +3408,20 @@ _SIZE_NAMED = re.compile(
     r"多大|大小|直径|尺寸|长径|短径|多长|多宽|(?<![a-z])(?:size|big|large|diameter|wide|long)",
     re.I,
 )
+
+
+def _against_the_other_side(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """The lesion under discussion compared with the other lung: right against left.
+
+    "compare it with the left side", "和左边比一下" after a question about a lesion in the
+    right lung: "it" stays in its lung, and the side named is what it is set against,
+    not a new place to look for it in.
+    """
+    if q.anchors or q.ordinals or q.kind or q.zone or q.band or q.lobe:
+        return False
+    if q.side not in ("right", "left") or previous.subject_side != _opposite(q.side):
+        return False
+    return phrases.cue("compare").find(q.text) is not None
 
 
 def _ranks_over_nothing(q: Query, previous: TurnRecord) -> bool:

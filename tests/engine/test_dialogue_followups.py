@@ -256,3 +256,29 @@ def test_how_sure_of_the_ctr_is_the_ctr(seed_analysis, question):
     _, turns = ask_all(seed_analysis, [question])
     assert turns[-1].intent is IntentKind.MEASUREMENT
     assert not bound_findings(turns[-1])
+
+
+@pytest.mark.parametrize(
+    ("questions", "words"),
+    [
+        (["Describe the nodule.", "compare it with the left side"], "right lung 1"),
+        (["描述一下这个结节", "和左边比一下"], "右肺 1 处"),
+    ],
+)
+def test_it_compared_with_the_other_lung_sets_right_against_left(
+    seed_analysis, questions, words
+):
+    """JPCLN019: "compare it with the left side" answered "nothing in the left lung"."""
+    _, turns = ask_all(seed_analysis, questions)
+    last = turns[-1]
+    assert last.intent is IntentKind.COMPARE
+    assert words in first_line(last)
+
+
+def test_it_compared_with_its_own_side_is_not_right_against_left(seed_analysis):
+    _, turns = ask_all(
+        seed_analysis, ["Describe the nodule.", "compare it with the right side"]
+    )
+    assert turns[
+        -1
+    ].intent is not IntentKind.COMPARE or "right lung 1" not in first_line(turns[-1])
