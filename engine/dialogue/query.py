@@ -3436,13 +3436,13 @@ def _ranks_over_nothing(q: Query, previous: TurnRecord) -> bool:
 def _place_of_it(previous: TurnRecord, q: Query) -> bool:
     """Whether the place a follow-up would inherit is not where "it" lies.
 
-    "compare it with the left side" bound no lesion on the left, since "it" lies
-    elsewhere: the next "离肺门多远?" or "is it touching the pleura?" is asked of the
-    lesion under discussion, not of the side named as a comparison.
+    "is it in the left lower zone?" bound no lesion there, since "it" lies elsewhere:
+    the next "离肺门多远?" or "is it touching the pleura?" is asked of the lesion under
+    discussion, not of the place named beside "it".
     """
     if previous.subject_ids or not previous.place_empty:
         return False
-    return previous.query.cue.demonstrative or q.cue.demonstrative
+    return previous.query.cue.demonstrative
 
 
 def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:

@@ -123,22 +123,22 @@ def test_a_rank_after_a_place_that_holds_findings_stays_there(seed_analysis):
     [
         [
             "Describe the nodule.",
-            "compare it with the left lung",
+            "is it in the left lower zone?",
             "how far from the hilum?",
         ],
-        ["描述一下这个结节", "这个和左肺比一下", "离肺门多远"],
+        ["描述一下这个结节", "它在左下肺野吗", "离肺门多远"],
         [
             "Describe the nodule.",
-            "compare it with the left lung",
+            "is it in the left lower zone?",
             "does it touch the pleura?",
         ],
     ],
 )
-def test_it_binds_to_the_lesion_not_to_the_side_it_was_compared_with(
+def test_it_binds_to_the_lesion_not_to_the_empty_place_named_beside_it(
     seed_analysis, questions
 ):
-    """JPCLN019: after "compare it with the left side", "离肺门多远？" and "is it
-    touching the pleura?" were asked of the left lung, where nothing lies."""
+    """JPCLN019: after a question naming a place beside "it" that holds nothing,
+    "离肺门多远？" and "is it touching the pleura?" were asked of that place."""
     _, turns = ask_all(seed_analysis, questions)
     assert turns[-1].intent in (IntentKind.MEASUREMENT, IntentKind.RELATION)
     assert "F1" in bound_findings(turns[-1])
@@ -282,3 +282,18 @@ def test_it_compared_with_its_own_side_is_not_right_against_left(seed_analysis):
     assert turns[
         -1
     ].intent is not IntentKind.COMPARE or "right lung 1" not in first_line(turns[-1])
+
+
+@pytest.mark.parametrize(
+    ("questions", "title"),
+    [
+        (["Any pneumothorax?", "compare the two hila"], "Not assessed by this tool"),
+        (["有气胸吗", "两侧肺门对比一下"], "【本工具未评估】"),
+    ],
+)
+def test_the_hila_compared_after_another_question_are_not_assessed(
+    seed_analysis, questions, title
+):
+    """Read as a question of its own, "compare the two hila" must not count lung findings."""
+    _, turns = ask_all(seed_analysis, questions)
+    assert turns[-1].sections[0].title == title
