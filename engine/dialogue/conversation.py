@@ -37,6 +37,7 @@ from engine.dialogue.records import (
 )
 from engine.geometry import Box
 from engine.intents import IntentKind
+from engine.references import PlaceFilter
 from engine.wording import (
     DISCLAIMER,
 )
@@ -208,7 +209,11 @@ class Conversation(ProfileAnswers):
         if subjects and subjects[0].finding_id is not None:
             f = self.analysis.finding(subjects[0].finding_id)
             side = None if f is None else f.location.side.value
-        return TurnRecord(query=query, subject_ids=ids, subject_side=side)
+        place = PlaceFilter.of(query)
+        empty = bool(place) and not any(place.fits(f) for f in self.reportable())
+        return TurnRecord(
+            query=query, subject_ids=ids, subject_side=side, place_empty=empty
+        )
 
     def _finish(
         self,

@@ -166,6 +166,8 @@ _ATTRIBUTE_INTENT = {
     "shape": IntentKind.DESCRIBE,
     "count": IntentKind.LIST,
     "location": IntentKind.LOCATION,
+    # how sure the detector is of one finding: said of that finding
+    "confidence": IntentKind.DESCRIBE,
 }
 _PLACE_KEYS = ("side", "zone", "band", "lobe")
 # Full-width letters, digits and punctuation ("第３个", "Ａ２", "？") and the ideographic
@@ -310,6 +312,9 @@ class TurnRecord:
     query: Query
     subject_ids: tuple[str, ...] = ()
     subject_side: str | None = None
+    # the place the question named holds no reportable finding ("左肺呢" on a film
+    # whose only lesion is on the right): a follow-up does not rank or point within it
+    place_empty: bool = False
 
 
 @dataclass
@@ -1342,10 +1347,12 @@ def _again(
     "确定?" / "you sure?" (asked again), "不对 我说的是右边" / "left side looks clear to me"
     (asked again of that place), "比A2大吗" after a question about A1 (compared with it),
     "它多少毫米" after one about A2 (the same subject), "哪个最大" after "右上肺那些结节"
-    (ranked among those).
+    (ranked among those); "compare it with the left side" (right against left).
     """
     if any(phrases.cue(n).find(q.text) for n in REFUSALS):
         return None
+    if _against_the_other_side(q, previous, phrases):
+        return replace(q, intent=IntentKind.COMPARE, side="both")
     if _confirms(q, phrases):
         return _merge(previous, q)
     compared = _compared_with_previous(q, previous, phrases, earlier)
@@ -1357,7 +1364,7 @@ def _again(
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
         return _merge(previous, replace(q, **_corrected(q, previous)))
-    if _ranks_previous(q, previous):
+    if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
         return _merge(previous, q)
@@ -2015,6 +2022,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         unpicked = _CONTACT_DESCRIPTOR.sub(" ", text)
         other = _first("attribute", phrases.attribute_order, unpicked, phrases)
         attribute = other if unpicked != text and other is not None else attribute
+    if attribute == "confidence" and phrases.cue("attribute_ctr").find(text):
+        # "how sure are you about the CTR?": a measurement's certainty is in its answer
+        attribute = "ctr"
     if attribute == "distance" and phrases.cue("attribute_connection").find(text):
         attribute = "connection"  # "how far, and is it connected?": the relation asked
     superlative = _first("superlative", phrases.superlative_order, text, phrases)
@@ -3007,6 +3017,8 @@ def _named_fallback(q: Query) -> IntentKind:
 
 def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     """Whether a question is the previous one again, with what it changes."""
+    if _ranks_over_nothing(q, previous):
+        return False
     return (
         _is_follow_up(q, phrases)
         or _is_kind_fragment(q, previous)
@@ -3015,7 +3027,25 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         or _restricts(q, previous, phrases)
         or _says_also(q, previous)
         or _the_other_one(q, previous, phrases)
+        or _property_of_subject(q, previous)
     )
+
+
+def _property_of_subject(q: Query, previous: TurnRecord) -> bool:
+    """A lesion's property asked with no subject, after a question about one lesion.
+
+    "边缘怎么样，有没有毛刺？" after "有没有钙化？", "how about its margin and shape?":
+    the margin of the lesion under discussion, not a fresh look at the whole film.
+    """
+    if (
+        q.intent is not IntentKind.SCREENING
+        or previous.query.intent not in _OF_A_SUBJECT
+    ):
+        return False
+    if q.attribute not in ("calcification", "margin", "density", "shape"):
+        return False
+    named = q.anchors or q.names_place or q.kind or q.ordinals or q.superlative
+    return not (named or q.profile)
 
 
 def _the_other_one(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
@@ -3054,11 +3084,41 @@ def _is_fragment(q: Query, own: Sequence[IntentKind]) -> bool:
         return True  # "margins?", "钙化?" after a question about a lesion
     if own or q.signs or q.kind:
         return False
+    if _says_of_a_structure(q):
+        return False
     named = q.names_place or q.anchors or q.ordinals or q.superlative
     if not (named or q.unit or q.sized):
         return False  # "smallest?" after "size of the largest nodule": the rank changed
     short = len(q.text) <= (8 if q.language == "zh" else 24)
     return (short and not q.cue.demonstrative) or _only_slots(q)
+
+
+def _says_of_a_structure(q: Query) -> bool:
+    """A structure named with something said of it: a question with its own subject.
+
+    "两侧肋膈角锐利吗", "are the hila symmetric?": the costophrenic angles and the hila
+    are subjects of their own, not a new place for the previous question, once the
+    question says more of them than slots ("左边那个肺门" only moves a slot) and puts
+    no place around them.
+    """
+    if not any(m.kind in _STRUCTURES for m in q.mentions):
+        return False
+    if load_phrases().cue("place_around").find(q.text):
+        return False  # "右肺门附近那些": a place around the hilum, to look in
+    return not _only_slots(q)
+
+
+# Regions that are subjects of their own, not places in a lung to look for a finding.
+_STRUCTURES = frozenset(
+    {
+        RegionKind.HILUM,
+        RegionKind.PLEURAL,
+        RegionKind.MEDIASTINAL,
+        RegionKind.DIAPHRAGM,
+        RegionKind.BONE,
+        RegionKind.HEART,
+    }
+)
 
 
 # The slot words of a question: with its named regions, anchors and ordinals, what is
@@ -3194,8 +3254,8 @@ def _is_kind_fragment(q: Query, previous: TurnRecord) -> bool:
     before = previous.query
     if before.intent not in (IntentKind.PRESENCE, IntentKind.LIST):
         return False
-    if q.names_place or q.anchors or q.ordinals:
-        return False
+    if q.names_place or q.anchors or q.ordinals or _says_of_a_structure(q):
+        return False  # "心脏大不大": the heart, with its own question
     own = [h for h in q.cue.hits if h is not IntentKind.SCREENING]
     short = len(q.text) <= (6 if q.language == "zh" else 20)
     # "气胸呢？也看下": a follow-up marker, however many words of filler follow
@@ -3371,9 +3431,46 @@ _SIZE_NAMED = re.compile(
 )
 
 
+def _against_the_other_side(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """The lesion under discussion compared with the other lung: right against left.
+
+    "compare it with the left side", "和左边比一下" after a question about a lesion in the
+    right lung: "it" stays in its lung, and the side named is what it is set against,
+    not a new place to look for it in.
+    """
+    if q.anchors or q.ordinals or q.kind or q.zone or q.band or q.lobe:
+        return False
+    if q.side not in ("right", "left") or previous.subject_side != _opposite(q.side):
+        return False
+    return phrases.cue("compare").find(q.text) is not None
+
+
+def _ranks_over_nothing(q: Query, previous: TurnRecord) -> bool:
+    """A rank asked after a place that held nothing: asked of the whole film.
+
+    "最可疑的是哪个" after "左肺呢" found no lesion there: ranking within an empty place
+    answers nothing, so the rank is not the previous question again.
+    """
+    return bool(previous.place_empty and q.superlative and not q.names_place)
+
+
+def _place_of_it(previous: TurnRecord, q: Query) -> bool:
+    """Whether the place a follow-up would inherit is not where "it" lies.
+
+    "is it in the left lower zone?" bound no lesion there, since "it" lies elsewhere:
+    the next "离肺门多远?" or "is it touching the pleura?" is asked of the lesion under
+    discussion, not of the place named beside "it".
+    """
+    if previous.subject_ids or not previous.place_empty:
+        return False
+    return previous.query.cue.demonstrative
+
+
 def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
     before = previous.query
     place = {k: getattr(before, k) for k in (*_PLACE_KEYS, "hilum")}
+    if _place_of_it(previous, q) and not (q.names_place or q.other_side):
+        return dict.fromkeys(place)
     mirror = load_phrases().mirror
     if q.other_side:
         old = before.side or previous.subject_side

@@ -12,6 +12,8 @@ from engine.anchors import (
 )
 from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
+    angle_facts,
+    angle_sentence,
     calcification_answer,
     ctr_fact,
     ctr_sentence,
@@ -42,6 +44,7 @@ from engine.wording import (
     KIND_SHORT,
     cite,
     clock_list,
+    confidence_phrase,
     lobe_phrase,
     location_phrase,
     size_phrase,
@@ -51,6 +54,7 @@ from ontology import (
     AnatomyMention,
     RegionKind,
 )
+from ontology.phrases import load_phrases
 
 # Properties of a lesion answered on their own ("is it calcified?"), not by a full description.
 _DETAIL_ATTRIBUTES = frozenset({"calcification", "margin", "density", "shape"})
@@ -135,6 +139,10 @@ class LesionAnswers(FindingAnswers):
         drawn: Anchor | None,
         **_: Any,
     ) -> None:
+        asked = None if self._query is None else self._query.attribute
+        if asked == "confidence" and not self.reportable():
+            self._confidence_of_nothing(draft, lang)
+            return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
@@ -164,7 +172,10 @@ class LesionAnswers(FindingAnswers):
         query = self._query
         attribute = None if query is None else query.attribute
         lines += self._which_line(resolution, anchor, f, lang)
-        if f.is_focal and attribute in _DETAIL_ATTRIBUTES:
+        if attribute == "confidence":
+            asked = self._cited_subject(resolution, anchor)
+            lines.extend(self._confidence_lines(f, asked, lang))
+        elif f.is_focal and attribute in _DETAIL_ATTRIBUTES:
             # A question about one property is answered about that property, first.
             asked = self._cited_subject(resolution, anchor)
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
@@ -256,6 +267,9 @@ class LesionAnswers(FindingAnswers):
         if query.attribute == "ctr":
             self._ctr(draft, lang, index)
             return
+        if _size_of_film_sign(query):
+            self._film_sign_size(draft, query, index)
+            return
         resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
@@ -345,6 +359,69 @@ class LesionAnswers(FindingAnswers):
             Section(
                 title=say("title_ctr", lang),
                 lines=(f"{cite(cited)} {line}".strip(),),
+                anchor_ids=tuple(cited),
+            )
+        )
+
+    def _confidence_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """How sure the detector is of a finding: its confidence, what it means, its limits."""
+        focal = f.is_focal
+        threshold = self.analysis.focal_report_score if focal else None
+        fields = {"a": a, "confidence": confidence_phrase(f.confidence, lang)}
+        lead = (
+            "confidence_of_finding"
+            if threshold is None
+            else "confidence_of_weak_lesion"
+            if self._is_weak(f)
+            else "confidence_of_lesion"
+        )
+        return [
+            say(lead, lang, threshold=threshold or 0.0, **fields),
+            say("confidence_meaning" if focal else "confidence_meaning_finding", lang),
+            say("confidence_limits", lang),
+        ]
+
+    def _confidence_of_nothing(self, draft: Draft, lang: Language) -> None:
+        """How sure, asked of a film with no finding: no finding's confidence, the limits."""
+        threshold = self.analysis.focal_report_score
+        draft.sections.append(
+            Section(
+                title=say("title_confidence_none", lang),
+                lines=(
+                    say("confidence_none", lang, threshold=threshold),
+                    say("negative_caveat", lang),
+                ),
+            )
+        )
+
+    def _film_sign_size(self, draft: Draft, query: Query, index: int) -> None:
+        """A size asked of an effusion: what is measured of that kind, never a nodule's size.
+
+        An effusion, a pneumothorax or an enlarged heart is no focal finding with an
+        outline: its size is said not to be measured, then what is measured of it (the
+        costophrenic angles of the side asked; the cardiothoracic ratio).
+        """
+        lang = query.language
+        if query.kind == "cardiomegaly":
+            self._ctr(draft, lang, index)
+            return
+        lines = [say(f"film_sign_size_{query.kind}", lang)]
+        cited: list[str] = []
+        if query.kind == "effusion":
+            sides = (query.side,) if query.side in ("right", "left") else ()
+            for fact in angle_facts(self.analysis):
+                if sides and fact.side not in sides:
+                    continue
+                region = Region(f"{fact.side}_costophrenic_angle")
+                anchor = self._region_anchor(region, index)
+                ids = [] if anchor is None else [anchor.id]
+                cited += ids
+                line = f"{cite(ids)} {angle_sentence(fact, lang)}".strip()
+                lines.append(line)
+        draft.sections.append(
+            Section(
+                title=say("title_size", lang),
+                lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
         )
@@ -668,6 +745,17 @@ class LesionAnswers(FindingAnswers):
         return float(
             (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
         )
+
+
+def _size_of_film_sign(query: Query) -> bool:
+    """A size asked of a kind that is a whole-film sign (effusion, pneumothorax, heart).
+
+    Such a kind has no focal finding, so no lesion can stand for it; a question that
+    names its own lesion (an anchor, a position) is that lesion's size.
+    """
+    if query.attribute != "size" or query.anchors or query.ordinals:
+        return False
+    return query.kind in load_phrases().kind_film_signs
 
 
 __all__ = ["LesionAnswers"]

@@ -48,9 +48,20 @@ from engine.wording import (
 from kernel import Language
 from ontology import (
     AnatomyMention,
+    RegionKind,
 )
+from ontology.phrases import load_phrases
 
 _SIDE_ZH = {"right": "右", "left": "左"}
+
+
+def _asks_the_pleura(query: Query | None, mentions: list[AnatomyMention]) -> bool:
+    """A relation asked of the pleura or chest wall, and of no hilum ("贴着胸膜吗")."""
+    if query is None or query.hilum is not None or query.attribute != "connection":
+        return False  # a distance to the pleura is not measured: the contact is
+    if any(m.kind is RegionKind.HILUM for m in mentions):
+        return False
+    return load_phrases().cue("relation_pleura").find(query.text) is not None
 
 
 def _sides_asked(query: Query) -> bool:
@@ -143,6 +154,9 @@ class RelationAnswers(LesionAnswers):
         f = resolution.finding
         lesion = self._anchor_for_finding(f, index)
         _bind_anchor(draft, lesion)
+        if _asks_the_pleura(self._query, mentions):
+            self._pleural_contact(draft, f, lesion, lang)
+            return
         hilum = self._hilum_for(f.location.side, mentions, index)
         if hilum is None:
             draft.sections.append(
@@ -467,6 +481,27 @@ class RelationAnswers(LesionAnswers):
                 title=say("title_comparison", lang),
                 lines=lines,
                 anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _pleural_contact(
+        self, draft: Draft, f: Finding, lesion: Anchor, lang: Language
+    ) -> None:
+        """Whether a lesion touches the pleura: the contact measured, not the hilum's relation."""
+        a = cite([lesion.id])
+        contact = f.pleural_contact
+        name = (
+            "pleura_contact_not_assessed"
+            if contact is None
+            else "pleura_contact_yes"
+            if contact
+            else "pleura_contact_no"
+        )
+        draft.sections.append(
+            Section(
+                title=say("title_relation", lang),
+                lines=(say(name, lang, a=a), say("pleura_contact_how", lang)),
+                anchor_ids=(lesion.id,),
             )
         )
 

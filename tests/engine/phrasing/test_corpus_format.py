@@ -113,6 +113,7 @@ ENUM_SLOTS: dict[str, frozenset[str]] = {
             "connection",
             "count",
             "location",
+            "confidence",
         }
     ),
     "unit": frozenset({"mm", "cm"}),
