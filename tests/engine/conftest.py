@@ -202,6 +202,16 @@ def analyse(
     )
 
 
+def two_nodules(key: str) -> ImageAnalysis:
+    """A lobulated right-lung nodule (0.9) and a smaller left-lung one (0.6)."""
+    film = make_phantom(((290, 560, 26, (10, 3)), (720, 420, 18, ())))
+    return analyse(
+        film,
+        [Candidate((290, 560), 26, 0.9), Candidate((720, 420), 18, 0.6)],
+        key=key,
+    )
+
+
 @pytest.fixture(scope="module")
 def phantom() -> Phantom:
     return make_phantom()

@@ -9,20 +9,14 @@ from dataclasses import replace
 import pytest
 
 from engine.dialogue import Conversation
-from engine.findings import Candidate
 from engine.intents import IntentKind
 
-from .conftest import analyse, make_phantom
+from .conftest import two_nodules
 
 
 @pytest.fixture(scope="module")
 def two():
-    film = make_phantom(((290, 560, 26, (10, 3)), (720, 420, 18, ())))
-    return analyse(
-        film,
-        [Candidate((290, 560), 26, 0.9), Candidate((720, 420), 18, 0.6)],
-        key="reads-right-two",
-    )
+    return two_nodules("reads-right-two")
 
 
 def _angles(analysis, right, left):

@@ -14,17 +14,12 @@ from engine.findings import Candidate
 from engine.intents import IntentKind
 from ontology import load_vocabulary
 
-from .conftest import analyse, make_phantom
+from .conftest import analyse, make_phantom, two_nodules
 
 
 @pytest.fixture(scope="module")
 def two():
-    film = make_phantom(((290, 560, 26, (10, 3)), (720, 420, 18, ())))
-    return analyse(
-        film,
-        [Candidate((290, 560), 26, 0.9), Candidate((720, 420), 18, 0.6)],
-        key="scope-two",
-    )
+    return two_nodules("scope-two")
 
 
 def with_angles(analysis, right, left):
