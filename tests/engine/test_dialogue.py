@@ -955,9 +955,11 @@ def test_a_lung_finding_or_a_measured_value_near_those_structures_is_answered(
         "按气道、肺野、纵隔、骨骼的顺序给学生讲讲这张片子",
         "take the students through this film systematically, airway down to the bones",
         "左下野内带靠近心缘的那个是啥",
+        "右锁骨上方那个是什么",
+        "the thing just over the left clavicle, what is it?",
     ],
 )
-def test_a_read_in_order_or_a_lung_place_by_a_landmark_is_not_a_structure_question(
+def test_a_read_in_order_or_a_thing_by_a_landmark_is_not_a_structure_question(
     seed_analysis, question
 ):
     _, (turn,) = run(seed_analysis, [question])

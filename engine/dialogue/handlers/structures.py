@@ -46,6 +46,8 @@ def unassessed_subject(q: Query) -> str | None:
     """The words naming an unmeasured structure the question is about, if it is one."""
     if q.kind is not None or q.anchors or q.ordinals or q.superlative or q.profile:
         return None
+    if q.cue.demonstrative:
+        return None  # "右锁骨上方那个是什么": a thing pointed at beside the structure
     off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
     if q.intent not in _FALLS_THROUGH and not off_topic:
         return None
