@@ -26,7 +26,12 @@ from engine.backends.base import (
 )
 from engine.backends.embedded import EmbeddedBackend
 from engine.dialogue.handlers.profiles import ProfileAnswers
-from engine.dialogue.handlers.structures import answer_unassessed, unassessed_subject
+from engine.dialogue.handlers.structures import (
+    answer_detection_limit,
+    answer_unassessed,
+    asks_detection_limit,
+    unassessed_subject,
+)
 from engine.dialogue.phrases import say
 from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
 from engine.dialogue.records import (
@@ -148,6 +153,11 @@ class Conversation(ProfileAnswers):
         return result
 
     def _handler(self, query: Query) -> Callable[..., None]:
+        if asks_detection_limit(query):
+            threshold = self.analysis.focal_report_score
+            return lambda draft, *, lang, **_: answer_detection_limit(
+                draft, lang, threshold
+            )
         unassessed = unassessed_subject(query)
         if unassessed is not None:
             return lambda draft, *, lang, **_: answer_unassessed(

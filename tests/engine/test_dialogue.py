@@ -965,3 +965,29 @@ def test_a_read_in_order_or_a_thing_by_a_landmark_is_not_a_structure_question(
     _, (turn,) = run(seed_analysis, [question])
     assert "not assessed" not in turn.answer_text
     assert "未评估" not in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("what's the smallest nodule this thing could miss?", "No smallest size"),
+        ("how small a nodule would you pick up on this film", "No smallest size"),
+        ("多小的结节可能会漏掉", "没有可以保证检出的最小尺寸"),
+        ("最小能发现多大的结节", "没有可以保证检出的最小尺寸"),
+    ],
+)
+def test_the_smallest_finding_the_tool_could_miss_is_its_limit_not_a_rank(
+    seed_analysis, question, said
+):
+    _, (turn,) = run(seed_analysis, [question])
+    assert said in turn.sections[0].lines[0]
+    assert not turn.resolved_references
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["the smallest one you can see, how big is it?", "你能看到的最小的结节在哪"],
+)
+def test_the_smallest_finding_on_the_film_is_still_ranked(seed_analysis, question):
+    _, (turn,) = run(seed_analysis, [question])
+    assert "A1" in turn.answer_text

@@ -1,4 +1,4 @@
-"""Questions about what this tool does not measure, answered as such.
+"""Questions about what this tool does not measure or cannot promise, answered as such.
 
 The engine measures lung nodules and opacities, the cardiothoracic ratio and the
 costophrenic angles. A question about the mediastinum, the hila's size, the heart's
@@ -20,7 +20,12 @@ from kernel import Language
 from ontology import RegionKind
 from ontology.phrases import load_phrases
 
-__all__ = ["answer_unassessed", "unassessed_subject"]
+__all__ = [
+    "answer_detection_limit",
+    "answer_unassessed",
+    "asks_detection_limit",
+    "unassessed_subject",
+]
 
 # Regions whose own state the engine never measures; a finding kind asked in them
 # ("any nodule near the clavicle?") is still a lung question.
@@ -74,6 +79,31 @@ def answer_unassessed(draft: Draft, what: str, lang: Language) -> None:
             lines=(
                 say("unassessed_structure", lang, what=what),
                 say("unassessed_no_answer", lang),
+            ),
+        )
+    )
+
+
+def asks_detection_limit(q: Query) -> bool:
+    """Whether the question asks the smallest finding the tool could find or miss.
+
+    "what's the smallest nodule you could miss here?" asks about the tool, not which
+    finding on the film is the smallest; read as a rank it named one.
+    """
+    if q.anchors or q.ordinals or q.intent is IntentKind.OUT_OF_SCOPE:
+        return False
+    return load_phrases().cue("detection_limit").find(q.text) is not None
+
+
+def answer_detection_limit(draft: Draft, lang: Language, threshold: float) -> None:
+    """The tool's limits, then this film's report threshold; no finding is named."""
+    draft.sections.append(
+        Section(
+            title=say("title_detection_limit", lang),
+            lines=(
+                say("detection_limit", lang),
+                say("detection_limit_threshold", lang, threshold=threshold),
+                say("negative_caveat", lang),
             ),
         )
     )
