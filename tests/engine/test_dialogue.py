@@ -991,3 +991,19 @@ def test_the_smallest_finding_the_tool_could_miss_is_its_limit_not_a_rank(
 def test_the_smallest_finding_on_the_film_is_still_ranked(seed_analysis, question):
     _, (turn,) = run(seed_analysis, [question])
     assert "A1" in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("how far is the nodule from the chest wall, in mm?", "is not measured"),
+        ("这个结节离胸膜有多远", "本工具不测量"),
+    ],
+)
+def test_a_distance_to_the_pleura_is_not_answered_with_the_hilums(
+    seed_analysis, question, said
+):
+    _, (turn,) = run(seed_analysis, [question])
+    assert said in turn.sections[0].lines[0]
+    assert "hilum" not in turn.answer_text and "肺门" not in turn.answer_text
+    assert not turn.measurements

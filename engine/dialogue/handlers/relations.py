@@ -56,9 +56,15 @@ _SIDE_ZH = {"right": "右", "left": "左"}
 
 
 def _asks_the_pleura(query: Query | None, mentions: list[AnatomyMention]) -> bool:
-    """A relation asked of the pleura or chest wall, and of no hilum ("贴着胸膜吗")."""
-    if query is None or query.hilum is not None or query.attribute != "connection":
-        return False  # a distance to the pleura is not measured: the contact is
+    """A relation or distance asked of the pleura or chest wall, and of no hilum.
+
+    "贴着胸膜吗" asks the contact the engine measures; "离胸壁多远" asks a distance it
+    does not measure, and must not be answered with the hilum's.
+    """
+    if query is None or query.hilum is not None:
+        return False
+    if query.attribute not in ("connection", "distance"):
+        return False
     if any(m.kind is RegionKind.HILUM for m in mentions):
         return False
     return load_phrases().cue("relation_pleura").find(query.text) is not None
@@ -497,10 +503,14 @@ class RelationAnswers(LesionAnswers):
             if contact
             else "pleura_contact_no"
         )
+        lines = [say(name, lang, a=a), say("pleura_contact_how", lang)]
+        if self._query is not None and self._query.attribute == "distance":
+            # the distance asked is not measured: say so first, then the contact that is
+            lines.insert(0, say("pleura_distance_not_measured", lang, a=a))
         draft.sections.append(
             Section(
                 title=say("title_relation", lang),
-                lines=(say(name, lang, a=a), say("pleura_contact_how", lang)),
+                lines=tuple(lines),
                 anchor_ids=(lesion.id,),
             )
         )
