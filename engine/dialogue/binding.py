@@ -307,8 +307,9 @@ def _bound_candidate(
     intent: Intent,
     analysis: ImageAnalysis,
     store: AnchorStore,
+    note: str = "of the lesions in focus, the one on the side of the hilum named",
 ) -> Resolution:
-    """A resolution bound to one of several candidates, by the hilum side named."""
+    """A resolution bound to one of several candidates, for the reason ``note`` gives."""
     if isinstance(candidate, Anchor):
         anchor: Anchor | None = candidate
         finding = (
@@ -324,7 +325,7 @@ def _bound_candidate(
             rule=Rule.DEMONSTRATIVE,
             anchor_id=None if anchor is None else anchor.id,
             finding_id=None if finding is None else finding.id,
-            note="of the lesions in focus, the one on the side of the hilum named",
+            note=note,
         ),
         anchor=anchor,
         finding=finding,
@@ -417,8 +418,14 @@ class Binder(Anchoring):
         """What the question is about: by what it says first, then by recency."""
         query = self._query
         if drawn is None and query is not None and constrains(query):
-            return select(
-                query, pool=self._pool(), listing=self._listing(), store=self.anchors
+            return self._of_the_last_subject(
+                select(
+                    query,
+                    pool=self._pool(),
+                    listing=self._listing(),
+                    store=self.anchors,
+                ),
+                intent,
             )
         resolution = resolve_subject(
             intent,
@@ -434,7 +441,46 @@ class Binder(Anchoring):
             near = [c for c in resolution.candidates if _side_of(c) == query.hilum]
             if len(near) == 1:
                 return _bound_candidate(near[0], intent, self.analysis, self.anchors)
-        return resolution
+        return self._of_the_last_subject(resolution, intent)
+
+    def _of_the_last_subject(
+        self, resolution: Resolution, intent: Intent
+    ) -> Resolution:
+        """Of several that fit, the one the last turn was about, if it named none itself.
+
+        "how big is the left lung lesion?" then "Are its margins smooth?" or "margin 是
+        smooth 还是 lobulated?": the reader is still on that lesion; asking which one
+        again (and again on every later turn) was the answer before.
+        """
+        query = self._query
+        previous = self.state.previous if self.state.records else None
+        if (
+            resolution.outcome is not Outcome.AMBIGUOUS
+            or query is None
+            or previous is None
+            or len(previous.subject_ids) != 1
+            or query.anchors
+            or query.ordinals
+            or query.superlative
+        ):
+            return resolution
+        last = previous.subject_ids[0]
+        kept = [c for c in resolution.candidates if self._anchor_id_of(c) == last]
+        if len(kept) != 1:
+            return resolution
+        return _bound_candidate(
+            kept[0],
+            intent,
+            self.analysis,
+            self.anchors,
+            note="of the lesions that fit, the one the last turn was about",
+        )
+
+    def _anchor_id_of(self, candidate: Anchor | Finding) -> str | None:
+        if isinstance(candidate, Anchor):
+            return candidate.id
+        anchor = self.anchors.latest_for_finding(candidate.id)
+        return None if anchor is None else anchor.id
 
     def _pool(self) -> list[Finding]:
         """Findings that can be a subject: reportable or already anchored, surest first."""

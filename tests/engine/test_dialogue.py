@@ -12,7 +12,7 @@ from engine.geometry import Box
 from engine.intents import IntentKind, detect_language, parse_intent
 from ontology import ItemGroup, MatchStatus, Unassessable
 
-from .conftest import SPACING, analyse, make_phantom
+from .conftest import SPACING, analyse, make_phantom, two_nodules
 
 SEED_ZH = [
     "肺部是否有异常?",
@@ -1007,3 +1007,26 @@ def test_a_distance_to_the_pleura_is_not_answered_with_the_hilums(
     assert said in turn.sections[0].lines[0]
     assert "hilum" not in turn.answer_text and "肺门" not in turn.answer_text
     assert not turn.measurements
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("how big is the left lung lesion?", "margins smooth or lobulated?"),
+        ("左肺那个病灶多大", "边缘是光滑的还是分叶的"),
+        ("how big is the left lung lesion?", "Is its edge smooth?"),
+    ],
+)
+def test_a_follow_up_with_no_subject_stays_on_the_lesion_just_discussed(turns):
+    conversation = Conversation(two_nodules("follow-up-subject"))
+    first = conversation.ask(turns[0])
+    (subject,) = [b.anchor_id for b in first.resolved_references]
+    second = conversation.ask(turns[1])
+    assert not second.clarification
+    assert [b.anchor_id for b in second.resolved_references] == [subject]
+
+
+def test_with_no_subject_before_two_findings_still_ask_which():
+    conversation = Conversation(two_nodules("follow-up-none"))
+    conversation.ask("is there anything in the lungs?")
+    assert conversation.ask("margins smooth or lobulated?").clarification
