@@ -43,6 +43,9 @@ HELDOUTS = (
     HERE / "heldout19.jsonl",
     HERE / "heldout20.jsonl",
     HERE / "heldout21.jsonl",
+    HERE / "heldout22.jsonl",
+    HERE / "heldout23.jsonl",
+    HERE / "heldout24.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 50 per group; lines equal to another file's are removed before
