@@ -1030,3 +1030,25 @@ def test_with_no_subject_before_two_findings_still_ask_which():
     conversation = Conversation(two_nodules("follow-up-none"))
     conversation.ask("is there anything in the lungs?")
     assert conversation.ask("margins smooth or lobulated?").clarification
+
+
+@pytest.mark.parametrize(
+    ("lengths", "lang", "said", "not_said"),
+    [
+        ((4.2,), "en", "one short fine linear strand", "4-4 mm"),
+        ((4.2,), "zh", "可能为毛刺，也可能为小血管", "4–4 mm"),
+        ((4.1, 4.4), "en", "about 4 mm long", "4-4 mm"),
+        ((4.0, 6.2), "en", "4-6 mm long", "about"),
+    ],
+)
+def test_one_strand_is_hedged_and_one_length_is_said_once(
+    lengths, lang, said, not_said
+):
+    from types import SimpleNamespace
+
+    from engine.dialogue.handlers.lesions import _spicule_line
+    from kernel import Language
+
+    spicules = [SimpleNamespace(length_mm=mm, clock=11) for mm in lengths]
+    line = _spicule_line(SimpleNamespace(spicules=spicules), "[A1]", Language(lang))
+    assert said in line and not_said not in line

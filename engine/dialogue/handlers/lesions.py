@@ -94,14 +94,17 @@ def _spicule_line(m: Any, a: str, lang: Language) -> str:
     if not m.spicules:
         return say("spicules_none", lang, a=a)
     lengths = [s.length_mm for s in m.spicules if s.length_mm is not None]
-    length = (
-        say("spicule_length", lang, low=min(lengths), high=max(lengths))
-        if lengths
-        else ""
-    )
+    if not lengths:
+        length = ""
+    elif round(min(lengths)) == round(max(lengths)):
+        # one length, not "4-4 mm"
+        length = say("spicule_length_one", lang, mm=max(lengths))
+    else:
+        length = say("spicule_length", lang, low=min(lengths), high=max(lengths))
     hours = sorted({s.clock for s in m.spicules})
     return say(
-        "spicules_seen",
+        # a single strand may as well be a vessel seen leaving the edge
+        "spicule_seen_one" if len(m.spicules) == 1 else "spicules_seen",
         lang,
         a=a,
         n=len(m.spicules),
