@@ -536,25 +536,34 @@ class Anchoring:
             "conf": self._confidence_words(f, lang),
             "kind": kind,
         }
-        if f.is_focal:
-            # A weak detection is not stated as seen: "可疑" / "possible".
-            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
-            shape = _shape_word(f, lang)
-            described = " ".join(w for w in (hedge, shape) if w)
+        return self._finding_sentence(f, lang, "finding_line", fields)
+
+    def _finding_sentence(
+        self, f: Finding, lang: Language, template: str, fields: dict[str, str]
+    ) -> str:
+        """``template``'s focal or extent wording of a finding, with ``fields`` filled in.
+
+        A focal finding is described by its shape, and a weak detection is not stated as
+        seen ("可疑" / "possible"); a diffuse one by the share of the lung it covers.
+        """
+        if not f.is_focal:
             return say(
-                "finding_line_focal",
+                f"{template}_extent",
                 lang,
-                hedge=hedge,
-                shape=shape,
-                described=described,
-                article=_article(described),
+                extent=f.lung_fraction or 0.0,
+                article=_article(fields["kind"]),
                 **fields,
             )
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        shape = _shape_word(f, lang)
+        described = " ".join(w for w in (hedge, shape) if w)
         return say(
-            "finding_line_extent",
+            f"{template}_focal",
             lang,
-            extent=f.lung_fraction or 0.0,
-            article=_article(kind),
+            hedge=hedge,
+            shape=shape,
+            described=described,
+            article=_article(described),
             **fields,
         )
 

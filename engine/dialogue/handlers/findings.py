@@ -188,26 +188,7 @@ class FindingAnswers(Binder):
             "size": size_phrase(f, lang),
             "kind": kind,
         }
-        if not f.is_focal:
-            return say(
-                "report_finding_extent",
-                lang,
-                extent=f.lung_fraction or 0.0,
-                article=_article(kind),
-                **fields,
-            )
-        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
-        shape = _shape_word(f, lang)
-        described = " ".join(w for w in (hedge, shape) if w)
-        return say(
-            "report_finding_focal",
-            lang,
-            hedge=hedge,
-            shape=shape,
-            described=described,
-            article=_article(described or kind),
-            **fields,
-        )
+        return self._finding_sentence(f, lang, "report_finding", fields)
 
     def _report_structures(self, lang: Language) -> list[str]:
         """The heart and the costophrenic angles in a report's words, no degrees."""
