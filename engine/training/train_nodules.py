@@ -941,9 +941,39 @@ def export(
     if worst > 1e-4:
         raise RuntimeError(f"onnxruntime differs from torch by {worst:.2e} (> 1e-4)")
 
+    card = classifier_card(
+        onnx_path,
+        max_abs_diff=worst,
+        parameters=int(sum(p.numel() for p in module.parameters())),
+        patch_steps=patch_steps,
+        views=views,
+        calibration=calibration,
+        candidates=candidates,
+        training=training,
+    )
+    (out / f"{MODEL_NAME}.json").write_text(
+        json.dumps(card, indent=2) + "\n", encoding="utf-8"
+    )
+    return onnx_path
+
+
+def classifier_card(
+    onnx_path: Path,
+    *,
+    max_abs_diff: float,
+    parameters: int,
+    patch_steps: tuple[float, ...],
+    views: int,
+    calibration: dict[str, float],
+    candidates: dict[str, Any],
+    training: dict[str, Any],
+    activation: str = "sigmoid of the members' mean logit (in graph)",
+) -> dict[str, Any]:
+    """The ``nodule_classifier.json`` that describes ``onnx_path`` for the run time."""
+    import torch
+
     onnx_sha256 = _sha256(onnx_path)
-    params = sum(p.numel() for p in module.parameters())
-    card = {
+    return {
         "name": MODEL_NAME,
         "version": f"1.0+{onnx_sha256[:12]}",
         "task": "lung-nodule candidate classification on frontal chest radiographs",
@@ -963,10 +993,10 @@ def export(
             "output": {
                 "name": "probability",
                 "shape": ["N"],
-                "activation": "sigmoid of the members' mean logit (in graph)",
+                "activation": activation,
             },
-            "torch_vs_onnxruntime_max_abs_diff": worst,
-            "parameters": int(params),
+            "torch_vs_onnxruntime_max_abs_diff": max_abs_diff,
+            "parameters": parameters,
             "bytes": onnx_path.stat().st_size,
         },
         "preprocessing": {
@@ -1001,10 +1031,6 @@ def export(
             **training,
         },
     }
-    (out / f"{MODEL_NAME}.json").write_text(
-        json.dumps(card, indent=2) + "\n", encoding="utf-8"
-    )
-    return onnx_path
 
 
 # ------------------------------------------------------------------------------- CLI
@@ -1186,30 +1212,16 @@ def ensemble(
     return estimate
 
 
-def ensemble_final(
-    data: Path,
-    runs: list[Path],
-    out: Path,
-    views: int,
+def records_calibration(
     records: Path,
-    command: str = "",
-) -> dict[str, Any]:
-    """Export the mean logit of runs' final models, calibrated on CV records.
+) -> tuple[float, float, int, dict[str, Any]]:
+    """Platt calibration of the ensemble logit in CV records, and its FROC estimate.
 
-    No cross-validation is re-run: ``records`` is a ``bench/cv_nodules.py`` cache made
-    with these runs' fold CNNs (``--cnn-run A --ensemble-with B``), whose first ranker
-    input is each candidate's out-of-fold ensemble logit. The Platt calibration and
-    the fallback operating points (used only without ``nodule_ranker.json``) are
-    fitted on them; the graph averages the members' logits exactly as that CV did.
+    ``records`` is a ``bench/cv_nodules.py`` cache whose first ranker input is each
+    candidate's out-of-fold ensemble logit. Returns (slope, intercept, films, estimate).
     """
     from engine.training.nodule_ranker import load_records
 
-    cv2.setNumThreads(1)
-    members = [load_member(run) for run in runs]
-    settings = [record for _, record in members]
-    for key in ("candidates", "patch_steps_px", "channels"):
-        if len({json.dumps(r[key], sort_keys=True) for r in settings}) != 1:
-            raise ValueError(f"runs differ in {key!r}; they cannot share one graph")
     films = [r for path in sorted(records.glob("*.npz")) for r in load_records(path)]
     if not films:
         raise ValueError(f"no CV records in {records}; run bench/cv_nodules.py first")
@@ -1227,6 +1239,32 @@ def ensemble_final(
         )
         for f in films
     ]
+    return slope, intercept, len(films), froc(scored)
+
+
+def ensemble_final(
+    data: Path,
+    runs: list[Path],
+    out: Path,
+    views: int,
+    records: Path,
+    command: str = "",
+) -> dict[str, Any]:
+    """Export the mean logit of runs' final models, calibrated on CV records.
+
+    No cross-validation is re-run: ``records`` is a ``bench/cv_nodules.py`` cache made
+    with these runs' fold CNNs (``--cnn-run A --ensemble-with B``), whose first ranker
+    input is each candidate's out-of-fold ensemble logit. The Platt calibration and
+    the fallback operating points (used only without ``nodule_ranker.json``) are
+    fitted on them; the graph averages the members' logits exactly as that CV did.
+    """
+    cv2.setNumThreads(1)
+    members = [load_member(run) for run in runs]
+    settings = [record for _, record in members]
+    for key in ("candidates", "patch_steps_px", "channels"):
+        if len({json.dumps(r[key], sort_keys=True) for r in settings}) != 1:
+            raise ValueError(f"runs differ in {key!r}; they cannot share one graph")
+    slope, intercept, films, estimate = records_calibration(records)
     steps = tuple(settings[0]["patch_steps_px"])
     config = TrainConfig(
         data=data,
@@ -1241,7 +1279,6 @@ def ensemble_final(
     )
     out.mkdir(parents=True, exist_ok=True)
     module = ensemble_module([(m, len(r["patch_steps_px"])) for m, r in members])
-    estimate = froc(scored)
     export(
         module,
         build_candidates(config),
@@ -1256,7 +1293,7 @@ def ensemble_final(
             "members": [_portable(r) for r in settings],
             "cross_validation": {
                 "records": str(records),
-                "films": len(films),
+                "films": films,
                 "out_of_fold": estimate,
                 "operating_points": {
                     "basis": "out-of-fold ensemble logits of the CV records (segmenter "
@@ -1270,6 +1307,334 @@ def ensemble_final(
         },
     )
     return estimate
+
+
+def graph_logit(model: Any) -> str:
+    """The tensor that feeds an ONNX classifier's final Sigmoid: its exact logit.
+
+    Raises:
+        ValueError: if the graph's single output is not made by a Sigmoid.
+    """
+    graph = model.graph
+    if len(graph.output) != 1:
+        raise ValueError(f"expected one graph output, got {len(graph.output)}")
+    made_by = [n for n in graph.node if graph.output[0].name in n.output]
+    if len(made_by) != 1 or made_by[0].op_type != "Sigmoid":
+        raise ValueError("the graph's output is not made by a final Sigmoid")
+    return str(made_by[0].input[0])
+
+
+def logit_graph(model: Any) -> Any:
+    """A copy of a classifier graph whose output is its logit (the Sigmoid dropped)."""
+    import onnx
+
+    logit = graph_logit(model)
+    out = onnx.ModelProto()
+    out.CopyFrom(model)
+    graph = out.graph
+    (sigmoid,) = [n for n in graph.node if graph.output[0].name in n.output]
+    graph.node.remove(sigmoid)
+    graph.output[0].name = logit
+    return out
+
+
+def _prefixed_body(
+    model: Any,
+    prefix: str,
+    inputs: set[str],
+    nodes: list[Any],
+    initializers: list[Any],
+    value_info: list[Any],
+) -> str:
+    """Append a classifier graph's body, without its final Sigmoid, to the lists.
+
+    Its own names are prefixed; the shared ``inputs`` keep theirs. Returns the name of
+    its logit, prefixed.
+    """
+    import onnx
+
+    graph = model.graph
+    logit = graph_logit(model)
+    own = {o for n in graph.node for o in n.output} | {
+        t.name for t in graph.initializer
+    }
+    own -= inputs
+
+    def renamed(name: str) -> str:
+        return prefix + name if name in own else name
+
+    for node in graph.node:
+        if node.op_type == "Sigmoid" and graph.output[0].name in node.output:
+            continue
+        if any(a.type in (a.GRAPH, a.GRAPHS) for a in node.attribute):
+            raise ValueError(f"a subgraph in node {node.name!r}; inline it first")
+        copy = onnx.NodeProto()
+        copy.CopyFrom(node)
+        copy.name = prefix + node.name
+        copy.input[:] = [renamed(n) for n in node.input]
+        copy.output[:] = [renamed(n) for n in node.output]
+        nodes.append(copy)
+    for tensor in graph.initializer:
+        copy_t = onnx.TensorProto()
+        copy_t.CopyFrom(tensor)
+        copy_t.name = renamed(tensor.name)
+        initializers.append(copy_t)
+    for info in graph.value_info:
+        copy_v = onnx.ValueInfoProto()
+        copy_v.CopyFrom(info)
+        copy_v.name = renamed(info.name)
+        value_info.append(copy_v)
+    return renamed(logit)
+
+
+def join_graphs(graphs: list[tuple[Any, int]], output: str = "probability") -> Any:
+    """One ONNX graph from classifier graphs that each end in a Sigmoid.
+
+    ``graphs`` pairs each model with the number of networks it averages; the joined
+    output is sigmoid(sum(count x logit) / sum(count)), so joining a two-network graph
+    with a one-network graph gives the mean logit of three networks, as
+    :func:`ensemble_module` computes it. Every graph must have the same inputs; each
+    graph's own names are prefixed so that they cannot clash.
+
+    Raises:
+        ValueError: if the graphs' inputs or opsets differ, or one holds a subgraph.
+    """
+    import onnx
+    from onnx import helper, numpy_helper
+
+    if len(graphs) < 2 or any(count < 1 for _, count in graphs):
+        raise ValueError("join needs two or more graphs, each with at least one member")
+    first = graphs[0][0]
+    inputs = list(first.graph.input)
+    input_names = {i.name for i in inputs}
+    opsets: dict[str, int] = {}
+    nodes: list[Any] = []
+    initializers: list[Any] = []
+    value_info: list[Any] = []
+    weighted: list[str] = []
+    for k, (model, count) in enumerate(graphs):
+        graph = model.graph
+        if [i.SerializeToString() for i in graph.input] != [
+            i.SerializeToString() for i in inputs
+        ]:
+            raise ValueError(f"graph {k} has other inputs than graph 0")
+        for opset in model.opset_import:
+            if opsets.setdefault(opset.domain, opset.version) != opset.version:
+                raise ValueError(f"graphs use different versions of {opset.domain!r}")
+        if model.functions:
+            raise ValueError(f"graph {k} holds local functions; inline them first")
+        prefix = f"g{k}/"
+        logit = _prefixed_body(
+            model, prefix, input_names, nodes, initializers, value_info
+        )
+        initializers.append(
+            numpy_helper.from_array(np.array(count, np.float32), prefix + "members")
+        )
+        nodes.append(
+            helper.make_node(
+                "Mul",
+                [logit, prefix + "members"],
+                [prefix + "weighted_logit"],
+                name=prefix + "weight",
+            )
+        )
+        weighted.append(prefix + "weighted_logit")
+    total = sum(count for _, count in graphs)
+    initializers.append(numpy_helper.from_array(np.array(total, np.float32), "members"))
+    nodes += [
+        helper.make_node("Sum", weighted, ["logit_sum"], name="join_sum"),
+        helper.make_node("Div", ["logit_sum", "members"], ["logit"], name="join_mean"),
+        helper.make_node("Sigmoid", ["logit"], [output], name="join_sigmoid"),
+    ]
+    result = onnx.ValueInfoProto()
+    result.CopyFrom(first.graph.output[0])
+    result.name = output
+    joined = helper.make_model(
+        helper.make_graph(
+            nodes,
+            "joined_classifier",
+            inputs,
+            [result],
+            initializer=initializers,
+            value_info=value_info,
+        ),
+        opset_imports=[helper.make_opsetid(d, v) for d, v in opsets.items()],
+        ir_version=first.ir_version,
+    )
+    onnx.checker.check_model(joined, full_check=True)
+    return joined
+
+
+def join(
+    data: Path,
+    graph: Path,
+    runs: list[Path],
+    out: Path,
+    records: Path,
+    command: str = "",
+) -> float:
+    """Add runs' final networks to a shipped classifier graph, as one graph.
+
+    The shipped graph (``graph``, with its JSON card beside it) keeps its own networks;
+    each run's ``final.pt`` is exported alone with the graph's patch steps, and
+    :func:`join_graphs` weights every graph's logit by its member count. The check
+    computes the reference apart (the shipped graph's logit by onnxruntime with the
+    Sigmoid dropped, each run's logit by torch) on real candidates. The Platt
+    calibration is fitted on ``records``, the CV of these members' fold networks.
+    Returns the largest difference of the check.
+
+    Raises:
+        ValueError: if the card does not describe the graph or a run does not fit it.
+        RuntimeError: if onnxruntime differs from the reference by more than 1e-4.
+    """
+    import onnx
+    import onnxruntime as ort
+    import torch
+
+    cv2.setNumThreads(1)
+    base = json.loads(graph.with_suffix(".json").read_text(encoding="utf-8"))
+    if base["onnx"]["sha256"] != _sha256(graph):
+        raise ValueError(f"{graph.with_suffix('.json')} does not describe {graph}")
+    base_members = len(base["training"]["members"])
+    steps = tuple(float(s) for s in base["preprocessing"]["patch_steps_px"])
+    views = int(base.get("test_time_views", 1))
+    if tuple(base["preprocessing"]["features"]) != FEATURE_NAMES:
+        raise ValueError("the graph was trained on other features than the engine's")
+    members = [load_member(run) for run in runs]
+    # The site settings act after the CNN; the generator's own settings must agree.
+    site_keys = {"lung_sites_only", "thorax_sites"}
+    for run, (_, record) in zip(runs, members, strict=True):
+        if tuple(record["patch_steps_px"]) != steps:
+            raise ValueError(f"{run} has patch steps other than the graph's {steps}")
+        theirs = {k: v for k, v in record["candidates"].items() if k not in site_keys}
+        ours = {k: v for k, v in base["candidates"].items() if k not in site_keys}
+        if theirs != ours:
+            raise ValueError(f"{run} was trained on other candidates than the graph")
+    config = TrainConfig(
+        data=data,
+        out=out,
+        folds=0,
+        gt_positives=False,
+        patch_steps=steps,
+        limit=8,  # only to check the joined graph against the reference
+        candidate_params=CandidateParams.from_dict(base["candidates"]),
+        views=views,
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    images = build_candidates(config)
+    member_graphs = []
+    for run, (model, record) in zip(runs, members, strict=True):
+        (out / "members" / run.name).mkdir(parents=True, exist_ok=True)
+        member_graphs.append(
+            export(
+                ensemble_module([(model, len(steps))]),
+                images,
+                out=out / "members" / run.name,
+                patch_steps=steps,
+                views=views,
+                calibration={"slope": 1.0, "intercept": 0.0},
+                candidates=base["candidates"],
+                training={"members": [_portable(record)], "note": "one joined member"},
+            )
+        )
+    shipped = onnx.load(str(graph))
+    joined = join_graphs(
+        [(shipped, base_members), *[(onnx.load(str(p)), 1) for p in member_graphs]]
+    )
+    onnx_path = out / f"{MODEL_NAME}.onnx"
+    onnx.save(joined, str(onnx_path))
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    base_logit = ort.InferenceSession(
+        logit_graph(shipped).SerializeToString(), providers=["CPUExecutionProvider"]
+    )
+    worst, checked = 0.0, 0
+    for image in images:
+        p = extract_patches(image.source, image.xy[:100])
+        f = image.features[:100]
+        (shipped_logit,) = base_logit.run(None, {"patches": p, "features": f})
+        with torch.no_grad():
+            added = [
+                model(torch.from_numpy(p), torch.from_numpy(f)).numpy()
+                for model, _ in members
+            ]
+        mean = (base_members * shipped_logit.astype(np.float64) + sum(added)) / (
+            base_members + len(members)
+        )
+        expected = 1 / (1 + np.exp(-mean))
+        (got,) = session.run(None, {"patches": p, "features": f})
+        worst = max(worst, float(np.abs(got - expected).max()))
+        checked += len(p)
+    if worst > 1e-4:
+        raise RuntimeError(f"onnxruntime differs from the reference by {worst:.2e}")
+
+    slope, intercept, films, estimate = records_calibration(records)
+    added_params = sum(
+        int(sum(p.numel() for p in model.parameters())) for model, _ in members
+    )
+    card = classifier_card(
+        onnx_path,
+        max_abs_diff=worst,
+        parameters=int(base["onnx"]["parameters"]) + added_params,
+        patch_steps=steps,
+        views=views,
+        calibration={"slope": slope, "intercept": intercept},
+        candidates=base["candidates"],
+        activation="sigmoid of the mean logit of all members: each joined graph's "
+        "logit weighted by its member count (in graph)",
+        training={
+            "data": base["training"].get("data"),
+            "join_command": command,
+            "joined": [
+                {
+                    "graph": f"{MODEL_NAME} {base['version']}",
+                    "sha256": base["onnx"]["sha256"],
+                    "members": base_members,
+                    "ensemble_command": base["training"].get("ensemble_command"),
+                    "exported_with_commit": base["training"].get(
+                        "exported_with_commit"
+                    ),
+                },
+                *[
+                    {
+                        "run": str(run),
+                        "state": "final.pt",
+                        "state_sha256": _sha256(run / "final.pt"),
+                        "members": 1,
+                    }
+                    for run in runs
+                ],
+            ],
+            "members": [
+                *base["training"]["members"],
+                *[_portable(record) for _, record in members],
+            ],
+            "join_check": {
+                "reference": "sigmoid of the member-weighted mean of the kept graph's "
+                "logit (onnxruntime, Sigmoid dropped) and each run's torch logit",
+                "candidates": checked,
+                "max_abs_diff": worst,
+            },
+            "cross_validation": {
+                "records": str(records),
+                "films": films,
+                "out_of_fold": estimate,
+                "operating_points": {
+                    "basis": "out-of-fold ensemble logits of the CV records (segmenter "
+                    "masks, every candidate), Platt-calibrated",
+                    "score_at_fp": estimate["score_threshold_at_fp"],
+                },
+                "calibration": {"slope": slope, "intercept": intercept},
+                "note": "each film scored by the mean logit of the members' fold "
+                "models that did not see it (bench/cv_nodules.py --ensemble-with); the "
+                "final networks joined here share their recipes, not their weights",
+            },
+        },
+    )
+    (out / f"{MODEL_NAME}.json").write_text(
+        json.dumps(card, indent=2) + "\n", encoding="utf-8"
+    )
+    return worst
 
 
 def _portable(value: Any) -> Any:
@@ -1449,9 +1814,54 @@ def _parse_ensemble(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def _parse_join(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m engine.training.train_nodules join",
+        description="Add runs' final networks to a shipped classifier graph, as one "
+        "graph whose output is the mean logit of all members.",
+    )
+    parser.add_argument(
+        "--data", type=Path, required=True, help="cxr-train (real candidates to check)"
+    )
+    parser.add_argument(
+        "--graph",
+        type=Path,
+        required=True,
+        help="the classifier graph to keep (its .json card beside it)",
+    )
+    parser.add_argument("--runs", type=Path, nargs="+", required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument(
+        "--records",
+        type=Path,
+        required=True,
+        help="bench/cv_nodules.py cache of all members' fold CNNs (for the calibration)",
+    )
+    parser.add_argument("--threads", type=int, default=1)
+    return parser.parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point: train one run, or ``ensemble`` several."""
+    """Command-line entry point: train one run, ``ensemble`` several, or ``join``."""
     args_list = list(sys.argv[1:] if argv is None else argv)
+    if args_list[:1] == ["join"]:
+        import torch
+
+        options = _parse_join(args_list[1:])
+        torch.set_num_threads(options.threads)
+        if not (options.data / "manifest.csv").is_file():
+            print(f"error: {options.data / 'manifest.csv'} not found", file=sys.stderr)
+            return 2
+        worst = join(
+            options.data,
+            options.graph,
+            options.runs,
+            options.out,
+            options.records,
+            command_line("engine.training.train_nodules", args_list),
+        )
+        print(json.dumps({"joined": str(options.out), "max_abs_diff": worst}))
+        return 0
     if args_list[:1] == ["ensemble"]:
         import torch
 
