@@ -13,7 +13,7 @@ from enum import StrEnum
 from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
-from engine.findings import Finding
+from engine.findings import Finding, Margin
 from engine.geometry import plausible_mm
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
 from kernel import Language
@@ -283,6 +283,16 @@ def unread_sentence(side: str, lang: Language, *, asked: bool = False) -> str:
     return say(name, lang, side=side, side_zh=_SIDE_ZH[side])
 
 
+def margin_irregular(m: Margin | None) -> bool:
+    """Whether a margin is called irregular: lobulated or spiculated.
+
+    The same calls the margin line ("smooth contour", "a single shallow notch") and the
+    spicule line ("a possible spicule or a small vessel") make, so a lead word never
+    says more than the lines beneath it: one notch or one strand is not irregular.
+    """
+    return m is not None and (m.lobulated or m.spiculated)
+
+
 def in_upper_lobe(f: Finding) -> bool:
     """Whether the engine's lobe projection of a finding is an upper lobe."""
     return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
@@ -459,6 +469,7 @@ __all__ = [
     "film_observations",
     "in_upper_lobe",
     "lesion_observations",
+    "margin_irregular",
     "reconcile",
     "size_answer",
     "size_interval_mm",

@@ -18,6 +18,7 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     heart_width_answer,
+    margin_irregular,
     size_answer,
     with_size_range,
 )
@@ -229,8 +230,7 @@ class LesionAnswers(FindingAnswers):
             lines.append(f"{a} {calcification_answer(f, lang)}")
         elif attribute == "margin":
             margin = self._margin_lines(f, a, lang)
-            m = f.margin
-            irregular = m is not None and (m.lobulated or bool(m.spicules))
+            irregular = margin_irregular(f.margin)
             lead = say("margin_irregular" if irregular else "margin_regular", lang)
             if margin:
                 margin[0] = margin[0].replace(f"{a} ", f"{a} {lead}", 1)
