@@ -24,7 +24,14 @@ from ontology.phrases import load_phrases
 # hyperinflated chest) and 0.8 (gross cardiomegaly or a large pericardial effusion);
 # a value outside that range means the heart or thorax outline was traced wrongly.
 CTR_PLAUSIBLE = (0.3, 0.8)
+# Heart size on a PA film, the one place its cut-offs live: a ratio up to 0.50 is within
+# normal limits (the usual cut-off, sign F01); above 0.55 it suggests an enlarged
+# cardiac silhouette; in between it is borderline, the upper limit of normal, which a
+# shallow inspiration or a slightly rotated film reaches without heart disease. Every
+# answer (the read, "is the heart enlarged?", the CTR value, the report draft and the
+# checklists' F01 item) reads the state from `ctr_fact`, so all say the same.
 CTR_ENLARGED = 0.5
+CTR_BORDERLINE_HIGH = 0.55
 # A calcification likelihood at or above this reads as "calcification possible"; the
 # same cut-off decides the scorecard's "no benign calcification" item (sign A41).
 CALCIFICATION_POSSIBLE = 0.5
@@ -41,6 +48,7 @@ UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
 
 class CtrState(StrEnum):
     NORMAL = "normal"
+    BORDERLINE = "borderline"  # above CTR_ENLARGED up to CTR_BORDERLINE_HIGH
     ENLARGED = "enlarged"
     IMPLAUSIBLE = "implausible"  # a measurement failure, never "normal"
     NOT_PA = "not_pa"  # AP or unrecorded view: the ratio is not judged
@@ -70,7 +78,13 @@ def ctr_fact(analysis: ImageAnalysis) -> CtrFact:
         return CtrFact(value, CtrState.IMPLAUSIBLE, view)
     if view != "PA":
         return CtrFact(value, CtrState.NOT_PA, view)
-    state = CtrState.ENLARGED if value > CTR_ENLARGED else CtrState.NORMAL
+    state = (
+        CtrState.ENLARGED
+        if value > CTR_BORDERLINE_HIGH
+        else CtrState.BORDERLINE
+        if value > CTR_ENLARGED
+        else CtrState.NORMAL
+    )
     return CtrFact(value, state, view)
 
 
@@ -91,18 +105,29 @@ def ctr_sentence(fact: CtrFact, lang: Language) -> str:
         CtrState.IMPLAUSIBLE: "ctr_implausible",
         CtrState.NOT_PA: _NOT_PA_PHRASE.get(fact.view, "ctr_view_unknown"),
         CtrState.ENLARGED: "ctr_enlarged",
+        CtrState.BORDERLINE: "ctr_borderline",
         CtrState.NORMAL: "ctr_normal",
     }[fact.state]
     low, high = CTR_PLAUSIBLE
-    return say(name, lang, value=fact.value, low=low, high=high, cut=CTR_ENLARGED)
+    return say(
+        name,
+        lang,
+        value=fact.value,
+        low=low,
+        high=high,
+        cut=CTR_ENLARGED,
+        cut_high=CTR_BORDERLINE_HIGH,
+    )
 
 
 def ctr_answer(fact: CtrFact, lang: Language, *, normal_asked: bool = False) -> str:
     """Line 1 of "is the heart enlarged?" (or "is the heart size normal?"): yes, no, or why not judged."""
     yes, no = ("lead_no", "lead_yes") if normal_asked else ("lead_yes", "lead_no")
-    lead = {CtrState.ENLARGED: yes, CtrState.NORMAL: no}.get(
-        fact.state, "lead_not_judged"
-    )
+    lead = {
+        CtrState.ENLARGED: yes,
+        CtrState.NORMAL: no,
+        CtrState.BORDERLINE: "lead_borderline",
+    }.get(fact.state, "lead_not_judged")
     return say(lead, lang) + ctr_sentence(fact, lang)
 
 
@@ -411,23 +436,47 @@ def reconcile(
     card: Scorecard, analysis: ImageAnalysis, subject: Finding | None
 ) -> Scorecard:
     """Scorecard items that state a fact another answer states, worded the same way."""
+    items = [reconcile_item(item, analysis, subject) for item in card.items]
+    return replace(card, items=tuple(items))
+
+
+def reconcile_item(
+    item: ItemResult, analysis: ImageAnalysis, subject: Finding | None = None
+) -> ItemResult:
+    """One checklist item, worded as the answer that states the same fact words it."""
     patterns = set(load_phrases().calcification_patterns)
     fact = ctr_fact(analysis)
-    items = []
-    for item in card.items:
-        if str(item.sign_code) in patterns and subject is not None:
-            item = _no_pattern(item, subject)
-        elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
-            "F01",
-            "F02",
-        ):
-            item = replace(
-                item,
-                reason_en=ctr_sentence(fact, Language.EN),
-                reason_zh=ctr_sentence(fact, Language.ZH),
+    if str(item.sign_code) in patterns and subject is not None:
+        item = _no_pattern(item, subject)
+    elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
+        "F01",
+        "F02",
+    ):
+        item = replace(
+            item,
+            reason_en=ctr_sentence(fact, Language.EN),
+            reason_zh=ctr_sentence(fact, Language.ZH),
+        )
+    elif fact.state is CtrState.BORDERLINE and str(item.sign_code) == "F01":
+        # "enlarged heart" is neither met nor not met at the upper limit of normal
+        words = {
+            lang: say(
+                "ctr_borderline_item",
+                lang,
+                value=fact.value,
+                cut=CTR_ENLARGED,
+                cut_high=CTR_BORDERLINE_HIGH,
             )
-        items.append(item)
-    return replace(card, items=tuple(items))
+            for lang in (Language.EN, Language.ZH)
+        }
+        item = replace(
+            item,
+            status=MatchStatus.NOT_ASSESSABLE,
+            reason_en=words[Language.EN],
+            reason_zh=words[Language.ZH],
+            unassessable=Unassessable.NOT_VALID,
+        )
+    return item
 
 
 def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
@@ -454,6 +503,8 @@ def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
 
 __all__ = [
     "ANGLES_ALIKE_DEG",
+    "CTR_BORDERLINE_HIGH",
+    "CTR_ENLARGED",
     "CTR_PLAUSIBLE",
     "AngleFact",
     "CtrFact",
@@ -471,6 +522,7 @@ __all__ = [
     "lesion_observations",
     "margin_irregular",
     "reconcile",
+    "reconcile_item",
     "size_answer",
     "size_interval_mm",
     "unread_sentence",

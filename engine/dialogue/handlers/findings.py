@@ -21,6 +21,7 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    reconcile_item,
     side_zh,
     unread_sentence,
     unread_sides,
@@ -196,6 +197,7 @@ class FindingAnswers(Binder):
         fact = ctr_fact(self.analysis)
         name = {
             CtrState.ENLARGED: "report_heart_enlarged",
+            CtrState.BORDERLINE: "report_heart_borderline",
             CtrState.NORMAL: "report_heart_normal",
         }.get(fact.state, "report_heart_not_judged")
         lines.append(say(name, lang, value=fact.value))
@@ -248,8 +250,11 @@ class FindingAnswers(Binder):
                     else say("report_lobe_short", lang, name=name),
                 )
             )
-        if ctr_fact(self.analysis).state is CtrState.ENLARGED:
+        heart = ctr_fact(self.analysis).state
+        if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
+        elif heart is CtrState.BORDERLINE:
+            items.append(say("report_impression_heart_borderline", lang))
         for a in angle_facts(self.analysis):
             if a.blunted:
                 items.append(
@@ -552,7 +557,10 @@ class FindingAnswers(Binder):
     ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         observations = self._film_observations()
-        item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
+        item = reconcile_item(
+            self._with_anchors(assess(observations, sign, self.vocabulary), index),
+            self.analysis,
+        )
         if sign.rule is not None and sign.rule.feature.startswith("pleura.cpa_blunted"):
             self._angles_answer(draft, sign, item, lang, side)
             return
