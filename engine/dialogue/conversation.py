@@ -219,7 +219,7 @@ class Conversation(ProfileAnswers):
         if subjects and subjects[0].finding_id is not None:
             f = self.analysis.finding(subjects[0].finding_id)
             side = None if f is None else f.location.side.value
-        place = PlaceFilter.of(query)
+        place = PlaceFilter.of(query, self.analysis.anatomy)
         empty = bool(place) and not any(place.fits(f) for f in self.reportable())
         return TurnRecord(
             query=query, subject_ids=ids, subject_side=side, place_empty=empty

@@ -16,8 +16,17 @@ from engine.dialogue.phrases import say
 from engine.findings import Finding, Margin
 from engine.geometry import plausible_mm
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
+from engine.references import projected_lobes
 from kernel import Language
-from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
+from ontology import (
+    ItemResult,
+    MatchStatus,
+    Observation,
+    Scorecard,
+    Unassessable,
+    Vocabulary,
+    load_vocabulary,
+)
 from ontology.phrases import load_phrases
 
 # On an adult PA film the cardiothoracic ratio lies between about 0.3 (a small heart in a
@@ -44,6 +53,8 @@ SIZE_ABS_MM = 3.5
 SIZE_REL = 0.15
 # The lingula is a segment of the left upper lobe.
 UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
+# The checklist sign whose rule reads focal.upper_lobe (ontology/data/signs, A51).
+UPPER_LOBE_SIGN = "A51"
 
 
 class CtrState(StrEnum):
@@ -318,8 +329,62 @@ def margin_irregular(m: Margin | None) -> bool:
     return m is not None and (m.lobulated or m.spiculated)
 
 
+@dataclass(frozen=True, slots=True)
+class LobeFact:
+    """A finding's lobe projection on the frontal film: the lobe, then one near it.
+
+    `lobes` is empty where the finding projects over no lobe; a second lobe means the
+    lesion's edge lies near a projected lobe boundary, where the film cannot say which.
+    """
+
+    lobes: tuple[str, ...]
+
+    @property
+    def uncertain(self) -> bool:
+        return len(self.lobes) > 1
+
+    @property
+    def upper(self) -> bool | None:
+        """Whether the projection is an upper lobe; None when its lobes disagree."""
+        calls = {lobe in UPPER_LOBES for lobe in self.lobes}
+        return None if len(calls) > 1 else calls == {True}
+
+
+def lobe_fact(analysis: ImageAnalysis, f: Finding) -> LobeFact:
+    """The one lobe projection every answer and the upper-lobe item read."""
+    return LobeFact(projected_lobes(analysis.anatomy, f))
+
+
+def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
+    """'lingula' or 'lingula or left lower lobe'; None without a projection."""
+    names = [
+        term.name(lang)
+        for term in (vocabulary.find_anatomy(lobe) for lobe in fact.lobes)
+        if term is not None
+    ]
+    if not names:
+        return None
+    if len(names) == 1:
+        return names[0]
+    return say("lobe_either", lang, a=names[0], b=names[1])
+
+
+def lobe_words(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
+    """The lobe projection with its hedge, as every answer that names a lobe says it."""
+    names = [
+        term.name(lang)
+        for term in (vocabulary.find_anatomy(lobe) for lobe in fact.lobes)
+        if term is not None
+    ]
+    if not names:
+        return None
+    if len(names) == 1:
+        return say("lobe_projected", lang, name=names[0])
+    return say("lobe_projected_near", lang, name=names[0], other=names[1])
+
+
 def in_upper_lobe(f: Finding) -> bool:
-    """Whether the engine's lobe projection of a finding is an upper lobe."""
+    """Whether the lobe at a finding's centre is an upper lobe (no map at hand)."""
     return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
 
 
@@ -399,10 +464,13 @@ def lesion_observations(
     ev = (anchor_id,)
     sent = {o.feature for o in obs}
     if "focal.upper_lobe" not in sent:
+        # near a lobe boundary the centre's lobe is kept here; reconcile_item says the
+        # item is borderline, as the location answer does
+        upper = lobe_fact(analysis, f).upper
         obs.append(
             Observation(
                 feature="focal.upper_lobe",
-                value=in_upper_lobe(f),
+                value=in_upper_lobe(f) if upper is None else upper,
                 evidence_anchor_ids=ev,
             )
         )
@@ -448,6 +516,8 @@ def reconcile_item(
     fact = ctr_fact(analysis)
     if str(item.sign_code) in patterns and subject is not None:
         item = _no_pattern(item, subject)
+    elif str(item.sign_code) == UPPER_LOBE_SIGN and subject is not None:
+        item = _upper_lobe_item(item, lobe_fact(analysis, subject))
     elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
         "F01",
         "F02",
@@ -477,6 +547,26 @@ def reconcile_item(
             unassessable=Unassessable.NOT_VALID,
         )
     return item
+
+
+def _upper_lobe_item(item: ItemResult, fact: LobeFact) -> ItemResult:
+    """Borderline when the projection lies between an upper and a lower lobe."""
+    if fact.upper is not None:
+        return item
+    vocabulary = load_vocabulary()
+    words = {
+        lang: say(
+            "upper_lobe_borderline", lang, lobes=lobe_names(fact, lang, vocabulary)
+        )
+        for lang in (Language.EN, Language.ZH)
+    }
+    return replace(
+        item,
+        status=MatchStatus.NOT_ASSESSABLE,
+        reason_en=words[Language.EN],
+        reason_zh=words[Language.ZH],
+        unassessable=Unassessable.NOT_VALID,
+    )
 
 
 def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
@@ -509,6 +599,7 @@ __all__ = [
     "AngleFact",
     "CtrFact",
     "CtrState",
+    "LobeFact",
     "angle_comparison",
     "angle_facts",
     "angle_sentence",
@@ -520,6 +611,9 @@ __all__ = [
     "film_observations",
     "in_upper_lobe",
     "lesion_observations",
+    "lobe_fact",
+    "lobe_names",
+    "lobe_words",
     "margin_irregular",
     "reconcile",
     "reconcile_item",

@@ -149,3 +149,82 @@ def test_a_borderline_ratio_is_borderline_in_chinese(question, words):
 def test_the_borderline_band_is_not_judged_on_an_ap_film():
     text = Conversation(_with_ctr(0.53, "AP")).ask("Is the heart enlarged?").answer_text
     assert "Not judged" in text and "AP film magnifies" in text
+
+
+# -- the lobe: one projection, hedged, in every answer and the upper-lobe item -----
+
+# The phantom's left lung spans rows 180-780: its projected lobe boundaries lie at rows
+# 450 (fissure level) and 630 (basal level), and its lower zone starts at row 580.
+_NEAR_BASE = (
+    760,
+    600,
+    10,
+    (),
+)  # lower zone, lingula, 30 px above the lower-lobe border
+_RIGHT_UPPER = (300, 300, 12, ())  # far from any lobe boundary
+
+
+def _lobe_film(nodule):
+    film = make_phantom((nodule,))
+    x, y, r = film.nodules[0]
+    return analyse(film, [Candidate((x, y), r, 0.9)], key=f"lobe-{x}-{y}")
+
+
+def _item(turn, code):
+    card = turn.scorecard
+    assert card is not None
+    return next(i for i in card.items if str(i.sign_code) == code)
+
+
+@pytest.mark.parametrize(
+    ("where_asked", "words"),
+    [
+        (
+            "Which lobe would you put that nodule in?",
+            "lingula, near its border with the left lower lobe",
+        ),
+        ("这个结节属于哪个肺叶？", "左肺上叶舌段，邻近与左肺下叶的交界"),
+    ],
+)
+def test_a_lesion_near_a_lobe_border_names_both_lobes_everywhere(where_asked, words):
+    conversation = Conversation(_lobe_film(_NEAR_BASE))
+    where = conversation.ask(where_asked).answer_text
+    assert words in where
+    assert "approximate lobe projection on a frontal film" in where or "近似" in where
+    report = conversation.ask("Draft the report please").answer_text
+    assert "projecting over the lingula or left lower lobe" in report
+    card = conversation.ask(
+        "If this were early lung cancer, how many signs would it meet?"
+    )
+    upper = _item(card, "A51")
+    assert upper.status.value == "not_assessable"
+    assert upper.reason_en.startswith("borderline") and "lingula" in upper.reason_en
+
+
+@pytest.mark.parametrize(
+    ("question", "yes"),
+    [
+        ("Anything in the lingula?", "Yes"),
+        ("舌段有没有结节", "有"),
+        (
+            "Is there a nodule in the left upper lobe?",
+            "Yes",
+        ),  # the lingula is part of it
+        ("左肺下叶有病灶吗？", "有"),
+    ],
+)
+def test_a_lobe_asked_is_matched_by_the_projection_the_answers_report(question, yes):
+    text = Conversation(_lobe_film(_NEAR_BASE)).ask(question).answer_text
+    assert text.splitlines()[1].startswith(f"- {yes}")
+    assert "lobe projection" in text or "肺叶投影" in text
+
+
+def test_a_lesion_far_from_a_border_gets_one_lobe_and_a_plain_upper_lobe_item():
+    conversation = Conversation(_lobe_film(_RIGHT_UPPER))
+    where = conversation.ask("What lobe is the nodule in?").answer_text
+    assert "approximate lobe projection on a frontal film: right upper lobe." in where
+    assert "either" not in where
+    none = conversation.ask("Is there a nodule in the right middle lobe?").answer_text
+    assert none.splitlines()[1].startswith("- No")
+    card = conversation.ask("Early lung cancer checklist for this nodule")
+    assert _item(card, "A51").status.value == "met"

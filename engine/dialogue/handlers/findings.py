@@ -21,6 +21,9 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    lobe_fact,
+    lobe_names,
+    lobe_words,
     reconcile_item,
     side_zh,
     unread_sentence,
@@ -174,9 +177,7 @@ class FindingAnswers(Binder):
         return [report, note]
 
     def _lobe_name(self, f: Finding, lang: Language) -> str | None:
-        lobe = f.location.lobe
-        term = None if lobe is None else self.vocabulary.find_anatomy(lobe.value)
-        return None if term is None else term.name(lang)
+        return lobe_names(lobe_fact(self.analysis, f), lang, self.vocabulary)
 
     def _report_finding(self, f: Finding, lang: Language) -> str:
         """One finding as a report states it: what, where (with its lobe), how big."""
@@ -302,7 +303,7 @@ class FindingAnswers(Binder):
         signs: list[Sign],
         **_: Any,
     ) -> None:
-        place, size = PlaceFilter.of(query), SizeFilter.of(query)
+        place, size = PlaceFilter.of(query, self.analysis.anatomy), SizeFilter.of(query)
         kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
         wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
         findings = [f for f in wanted if place.fits(f) and size.fits(f)]
@@ -356,7 +357,7 @@ class FindingAnswers(Binder):
         **_: Any,
     ) -> None:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
-        place = PlaceFilter.of(query)
+        place = PlaceFilter.of(query, self.analysis.anatomy)
         sign = self._asked_sign(query, signs)
         if (
             sign is not None
@@ -428,6 +429,7 @@ class FindingAnswers(Binder):
                 anchor = self._anchor_for_finding(f, index)
                 cited.append(anchor.id)
                 lines.append(self._finding_line(f, anchor, lang))
+                lines += self._lobe_asked_line(place, f, anchor.id, lang)
         else:
             unread = unread_sides(self.analysis, place.side)
             read = [s for s in ("right", "left") if s not in unread]
@@ -447,6 +449,10 @@ class FindingAnswers(Binder):
                 lines.append(
                     self._elsewhere_line(elsewhere, kinds, size, lang, index, cited)
                 )
+                for f in elsewhere:
+                    if place.side in (None, f.location.side.value):
+                        anchor = self._anchor_for_finding(f, index)
+                        lines += self._lobe_asked_line(place, f, anchor.id, lang)
             lines += [unread_sentence(side, lang) for side in unread]
             lines.append(say(_negative_caveat(place), lang))
         draft.sections.append(
@@ -462,6 +468,17 @@ class FindingAnswers(Binder):
                 anchor_ids=tuple(cited),
             )
         )
+
+    def _lobe_asked_line(
+        self, place: PlaceFilter, f: Finding, anchor_id: str, lang: Language
+    ) -> list[str]:
+        """Where a lobe was asked: the lobe projection the answers report, hedged."""
+        if place.lobe is None:
+            return []
+        words = lobe_words(lobe_fact(self.analysis, f), lang, self.vocabulary)
+        if words is None:
+            return []
+        return [say("lobe_asked_line", lang, a=cite([anchor_id]), words=words)]
 
     def _elsewhere_line(
         self,
