@@ -14,7 +14,11 @@ from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
 from engine.findings import Finding, Margin
-from engine.geometry import plausible_mm
+from engine.geometry import (
+    ESTIMATE_RELATIVE_ERROR,
+    THORACIC_WIDTH_PLAUSIBLE_MM,
+    plausible_mm,
+)
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
 from engine.references import projected_lobes
 from kernel import Language
@@ -435,6 +439,41 @@ def heart_width_answer(
     )
 
 
+def calibration_doubt(analysis: ImageAnalysis, lang: Language) -> str | None:
+    """The hedge every size, distance and read carries when the spacing is implausible."""
+    width = analysis.implausible_thorax_mm
+    if width is None:
+        return None
+    low, high = THORACIC_WIDTH_PLAUSIBLE_MM
+    return say(
+        "calibration_implausible",
+        lang,
+        cm=width / 10,
+        low=low / 10,
+        high=high / 10,
+    )
+
+
+def calibration_answer(analysis: ImageAnalysis, lang: Language) -> list[str]:
+    """What a calibration question is answered with: the film's spacing and its source."""
+    cal = analysis.calibration
+    if cal.row_mm is None or cal.col_mm is None:
+        estimate = analysis.estimated_calibration
+        name = "calibration_none" if estimate is None else "calibration_none_estimate"
+        return [say(name, lang, error=f"{ESTIMATE_RELATIVE_ERROR:.0%}")]
+    lines = [
+        say(
+            "calibration_stored",
+            lang,
+            row=cal.row_mm,
+            col=cal.col_mm,
+            source=say(f"source_{cal.source.value}", lang),
+        )
+    ]
+    doubt = calibration_doubt(analysis, lang)
+    return lines if doubt is None else [*lines, doubt]
+
+
 def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
     estimate = f.size_estimate
     px = f"{f.long_axis_px:.0f} × {f.short_axis_px:.0f}"
@@ -605,6 +644,8 @@ __all__ = [
     "angle_sentence",
     "calcification_answer",
     "calcification_sentence",
+    "calibration_answer",
+    "calibration_doubt",
     "ctr_answer",
     "ctr_fact",
     "ctr_sentence",

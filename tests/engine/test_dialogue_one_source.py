@@ -228,3 +228,67 @@ def test_a_lesion_far_from_a_border_gets_one_lobe_and_a_plain_upper_lobe_item():
     assert none.splitlines()[1].startswith("- No")
     card = conversation.ask("Early lung cancer checklist for this nodule")
     assert _item(card, "A51").status.value == "met"
+
+
+# -- the film's calibration: asked about, and doubted when the chest is implausible -
+
+
+def _empty_film(spacing):
+    return analyse(make_phantom(()), [], spacing=spacing, key=f"empty-{spacing}")
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("are these measurements in mm or pixels?", "no pixel spacing"),
+        ("Has the size been calibrated?", "no pixel spacing"),
+        ("尺寸是毫米还是像素？", "无像素间距"),
+        ("这张片子做过校准吗", "无像素间距"),
+    ],
+)
+def test_a_calibration_question_is_answered_without_a_finding(question, words):
+    text = Conversation(_empty_film(None)).ask(question).answer_text
+    assert words in text
+    assert "Calibration" in text or "像素间距" in text
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("Is this film calibrated?", "pixel spacing 0.350 × 0.350 mm"),
+        ("像素间距是多少？", "像素间距 0.350 × 0.350 mm"),
+    ],
+)
+def test_a_calibrated_film_names_its_spacing_and_source(question, words):
+    text = Conversation(_empty_film(0.35)).ask(question).answer_text
+    assert words in text and "DICOM" in text
+
+
+def _width_cm(analysis):
+    return analysis.anatomy.thoracic_width_px * analysis.calibration.col_mm / 10
+
+
+@pytest.mark.parametrize("spacing", [0.15, 0.7])  # the chest about 11 and 51 cm wide
+def test_an_implausible_spacing_is_flagged_once_and_hedges_every_size(spacing):
+    analysis = _one_nodule(spacing, key=f"implausible-{spacing}")
+    flagged = [w for w in analysis.warnings if "calibration looks implausible" in w]
+    assert len(flagged) == 1 and f"{_width_cm(analysis):.1f} cm wide" in flagged[0]
+    conversation = Conversation(analysis)
+    doubt = f"the chest measures {_width_cm(analysis):.1f} cm wide"
+    for question in (
+        "How big is that nodule in mm?",
+        "Distance from the nodule to the right hilum?",
+        "Give me an overall read",
+        "Is the pixel spacing right?",
+    ):
+        assert doubt in conversation.ask(question).answer_text, question
+    zh = conversation.ask("结节多大？").answer_text
+    assert "像素间距可疑" in zh
+    assert doubt not in conversation.ask("What is the CTR?").answer_text  # a ratio
+
+
+def test_a_plausible_spacing_is_not_doubted():
+    analysis = _one_nodule(0.35, key="plausible")
+    assert not any("implausible" in w for w in analysis.warnings)
+    text = Conversation(analysis).ask("How big is that nodule in mm?").answer_text
+    assert "implausible" not in text
