@@ -279,21 +279,29 @@ def size_interval_mm(f: Finding) -> tuple[float, float] | None:
 
 
 def with_size_range(
-    size: str, f: Finding, unit: str | None, lang: Language, *, brief: bool = False
+    size: str,
+    f: Finding,
+    unit: str | None,
+    lang: Language,
+    *,
+    brief: bool = False,
+    inline: bool = False,
 ) -> str:
     """A size's words followed by the long axis's interval, when the size is calibrated.
 
     The interval is `size_interval_mm`, the one the checklist's size item reads, so an
-    answer and the scorecard give one range for one measurement. `brief` puts it in
-    brackets, for a line that goes on after the size.
+    answer, the read, the report and the scorecard give one range for one measurement.
+    `brief` puts it in brackets, for a line that goes on after the size; `inline` joins
+    it with a comma, for a sentence whose brackets hold something else (a confidence).
     """
     interval = size_interval_mm(f)
     if interval is None or not plausible_mm(f.long_axis_mm):
         return size
     scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
     digits = 0 if name == "mm" else 1
+    name_of = "size_range_brief" if brief else "size_range"
     return say(
-        "size_range_brief" if brief else "size_range",
+        "size_range_inline" if inline else name_of,
         lang,
         size=size,
         low=f"{interval[0] * scale:.{digits}f}",

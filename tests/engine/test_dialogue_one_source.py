@@ -13,6 +13,7 @@ import pytest
 
 from engine.analysis import ImageAnalysis
 from engine.dialogue import Conversation
+from engine.dialogue.facts import size_interval_mm
 from engine.findings import Candidate, Margin, Notch, Spicule
 
 from .conftest import analyse, make_phantom
@@ -292,3 +293,33 @@ def test_a_plausible_spacing_is_not_doubted():
     assert not any("implausible" in w for w in analysis.warnings)
     text = Conversation(analysis).ask("How big is that nodule in mm?").answer_text
     assert "implausible" not in text
+
+
+# -- one size interval: the size answer, the read, the list and the report ----------
+
+
+@pytest.mark.parametrize(
+    ("read", "words"),
+    [
+        ("Walk me through this film", "long axis likely"),
+        ("What did you find? List everything", "long axis likely"),
+        ("Write up a report", "long axis likely"),
+        ("整体看看这张片子", "长径可能"),
+        ("帮我出个报告", "长径可能"),
+    ],
+)
+def test_the_read_and_the_report_give_the_size_answers_interval(read, words):
+    analysis = _one_nodule(0.35, key="interval")
+    low, high = size_interval_mm(analysis.focal_findings[0])
+    interval = f"{words} {low / 10:.1f}–{high / 10:.1f} cm"
+    conversation = Conversation(analysis)
+    text = conversation.ask(read).answer_text
+    sized = [line for line in text.splitlines() if " cm" in line and "×" in line]
+    assert sized and all(interval in line for line in sized)
+    size = conversation.ask("How big is it?").answer_text
+    assert f"{low / 10:.1f}–{high / 10:.1f} cm" in size
+
+
+def test_a_size_in_pixels_gets_no_interval_in_the_read():
+    text = Conversation(_one_nodule(None, key="px")).ask("Overall read").answer_text
+    assert "likely" not in text and "px" in text

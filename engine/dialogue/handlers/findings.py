@@ -28,6 +28,7 @@ from engine.dialogue.facts import (
     side_zh,
     unread_sentence,
     unread_sides,
+    with_size_range,
 )
 from engine.dialogue.phrases import (
     _article,
@@ -187,7 +188,7 @@ class FindingAnswers(Binder):
         fields = {
             "where": location_phrase(f.location, lang),
             "lobe": lobe,
-            "size": size_phrase(f, lang),
+            "size": with_size_range(size_phrase(f, lang), f, None, lang, brief=True),
             "kind": kind,
         }
         return self._finding_sentence(f, lang, "report_finding", fields)
