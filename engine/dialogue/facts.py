@@ -13,7 +13,7 @@ from enum import StrEnum
 from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
-from engine.findings import Finding, Margin
+from engine.findings import SPICULATION_MIN_COUNT, Finding, Margin
 from engine.geometry import (
     ESTIMATE_RELATIVE_ERROR,
     THORACIC_WIDTH_PLAUSIBLE_MM,
@@ -57,8 +57,10 @@ SIZE_ABS_MM = 3.5
 SIZE_REL = 0.15
 # The lingula is a segment of the left upper lobe.
 UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
-# The checklist sign whose rule reads focal.upper_lobe (ontology/data/signs, A51).
+# The checklist sign whose rule reads focal.upper_lobe (ontology/data/signs, A51), and
+# the one whose rule reads focal.spicule_count (A14).
 UPPER_LOBE_SIGN = "A51"
+SPICULATION_SIGN = "A14"
 
 
 class CtrState(StrEnum):
@@ -565,6 +567,8 @@ def reconcile_item(
         item = _no_pattern(item, subject)
     elif str(item.sign_code) == UPPER_LOBE_SIGN and subject is not None:
         item = _upper_lobe_item(item, lobe_fact(analysis, subject))
+    elif str(item.sign_code) == SPICULATION_SIGN and subject is not None:
+        item = _spiculation_item(item, subject.margin)
     elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
         "F01",
         "F02",
@@ -594,6 +598,19 @@ def reconcile_item(
             unassessable=Unassessable.NOT_VALID,
         )
     return item
+
+
+def _spiculation_item(item: ItemResult, margin: Margin | None) -> ItemResult:
+    """Borderline on one strand: the spicule line calls it a spicule or a small vessel."""
+    if margin is None or not 0 < len(margin.spicules) < SPICULATION_MIN_COUNT:
+        return item
+    return replace(
+        item,
+        status=MatchStatus.NOT_ASSESSABLE,
+        reason_en=say("spicule_one_item", Language.EN),
+        reason_zh=say("spicule_one_item", Language.ZH),
+        unassessable=Unassessable.NOT_VALID,
+    )
 
 
 def _upper_lobe_item(item: ItemResult, fact: LobeFact) -> ItemResult:

@@ -87,6 +87,33 @@ def test_two_strands_or_two_notches_are_irregular(question, lead):
         assert lead in text.answer_text
 
 
+@pytest.mark.parametrize(
+    ("strands", "status"),
+    [((), "not_met"), ((2,), "not_assessable"), ((2, 7), "met")],
+)
+@pytest.mark.parametrize(
+    "question",
+    [
+        "If this were early lung cancer, how many signs would it meet?",
+        "如果是早期肺癌，这个结节符合几条？",
+    ],
+)
+def test_the_spiculation_item_reads_the_spicule_lines_call(strands, status, question):
+    margin = Margin(
+        notches=(),
+        spicules=tuple(_strand(c) for c in strands),
+        sharpness=0.9,
+        edge_width_mm=1.0,
+    )
+    turn = Conversation(_with_margin(_one_nodule(), margin)).ask(question)
+    card = turn.scorecard
+    assert card is not None
+    item = next(i for i in card.items if str(i.sign_code) == "A14")
+    assert item.status.value == status
+    if status == "not_assessable":
+        assert "small vessel" in item.reason_en and "小血管" in item.reason_zh
+
+
 # -- heart size: one cut-off, one state, in every answer ---------------------------
 
 

@@ -540,8 +540,14 @@ class FindingAnswers(Binder):
         for f in lesions:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
-            item = assess(
-                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+            item = reconcile_item(
+                assess(
+                    lesion_observations(self.analysis, f, anchor.id),
+                    sign,
+                    self.vocabulary,
+                ),
+                self.analysis,
+                f,
             )
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
