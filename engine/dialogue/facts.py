@@ -126,6 +126,12 @@ def ctr_sentence(fact: CtrFact, lang: Language) -> str:
         CtrState.NORMAL: "ctr_normal",
     }[fact.state]
     low, high = CTR_PLAUSIBLE
+    if_pa = ""
+    if fact.state is CtrState.NOT_PA and fact.value > CTR_ENLARGED:
+        # an AP or unrecorded view: not judged, but what the value means on a PA film
+        # is said with the same cut-offs, so no answer reads it as plainly enlarged
+        band = "enlarged" if fact.value > CTR_BORDERLINE_HIGH else "borderline"
+        if_pa = say(f"ctr_if_pa_{band}", lang)
     return say(
         name,
         lang,
@@ -134,6 +140,7 @@ def ctr_sentence(fact: CtrFact, lang: Language) -> str:
         high=high,
         cut=CTR_ENLARGED,
         cut_high=CTR_BORDERLINE_HIGH,
+        if_pa=if_pa,
     )
 
 

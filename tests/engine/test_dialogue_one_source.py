@@ -174,9 +174,16 @@ def test_a_borderline_ratio_is_borderline_in_chinese(question, words):
     assert words in text and "> 0.55" not in text and "；提示心影增大" not in text
 
 
-def test_the_borderline_band_is_not_judged_on_an_ap_film():
-    text = Conversation(_with_ctr(0.53, "AP")).ask("Is the heart enlarged?").answer_text
-    assert "Not judged" in text and "AP film magnifies" in text
+@pytest.mark.parametrize(
+    ("view", "caveat"), [("AP", "AP film magnifies"), (None, "view is not recorded")]
+)
+def test_the_borderline_band_is_not_judged_on_an_ap_film(view, caveat):
+    conversation = Conversation(_with_ctr(0.53, view))
+    text = conversation.ask("Is the heart enlarged?").answer_text
+    assert "Not judged" in text and caveat in text
+    assert "on a PA film this value would be borderline" in text
+    zh = conversation.ask("心胸比是多少").answer_text
+    assert "若为后前位片，此值属临界" in zh
 
 
 # -- the lobe: one projection, hedged, in every answer and the upper-lobe item -----
