@@ -186,17 +186,26 @@ class Conversation(ProfileAnswers):
             self._screening(draft, query=query, lang=lang, **kw)
 
     def _calibration_caveat(self, query: Query, draft: Draft) -> None:
-        """A size or distance on a film whose spacing looks implausible says so."""
+        """A size or distance on a film whose spacing looks implausible says so.
+
+        The turn records it among its warnings too (the chat shows them under the
+        answer, and the saved turn keeps them for review).
+        """
         doubt = calibration_doubt(self.analysis, query.language)
         if doubt is None:
             return
         measured = any(m.value_mm is not None for m in draft.measurements)
         said = any(doubt in line for s in draft.sections for line in s.lines)
         sizes = query.intent in _STATES_SIZES and query.attribute != "ctr"
-        if said or not (measured or sizes):
+        if not (said or measured or sizes):
             return
-        title = say("title_calibration", query.language)
-        draft.sections.append(Section(title=title, lines=(doubt,)))
+        if not said:
+            title = say("title_calibration", query.language)
+            draft.sections.append(Section(title=title, lines=(doubt,)))
+        warning = calibration_doubt(self.analysis, Language.EN) or doubt
+        head = warning.split(":")[0].lower()  # the analysis's own warning says it too
+        if not any(w.lower().startswith(head) for w in draft.warnings):
+            draft.warnings.append(warning)
 
     def _handler(self, query: Query) -> Callable[..., None]:
         if asks_detection_limit(query):

@@ -316,7 +316,9 @@ def test_an_implausible_spacing_is_flagged_once_and_hedges_every_size(spacing):
         "Give me an overall read",
         "Is the pixel spacing right?",
     ):
-        assert doubt in conversation.ask(question).answer_text, question
+        turn = conversation.ask(question)
+        assert doubt in turn.answer_text, question
+        assert any(doubt in w for w in turn.warnings), question  # kept with the turn
     zh = conversation.ask("结节多大？").answer_text
     assert "像素间距可疑" in zh
     assert doubt not in conversation.ask("What is the CTR?").answer_text  # a ratio
