@@ -52,7 +52,12 @@ from engine.findings import (
     hilum_relation,
     lung_field_stats,
 )
-from engine.geometry import Box, estimate_calibration
+from engine.geometry import (
+    THORACIC_WIDTH_PLAUSIBLE_MM,
+    Box,
+    estimate_calibration,
+    implausible_thoracic_width_mm,
+)
 from engine.model import Calibration, CalibrationSource, Radiograph, Side
 from engine.segmentation import OnnxSegmenter, Segmenter
 
@@ -135,6 +140,17 @@ class ImageAnalysis:
     @property
     def focal_findings(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.is_focal)
+
+    @property
+    def implausible_thorax_mm(self) -> float | None:
+        """The thoracic width in mm when the stored spacing makes it implausible.
+
+        Computed, not stored, so an analysis cached before this check still has it;
+        the analysis also lists it once among its warnings (`_warnings`).
+        """
+        return implausible_thoracic_width_mm(
+            self.anatomy.thoracic_width_px, self.calibration
+        )
 
     @property
     def zone_rule(self) -> ZoneRule:
@@ -586,6 +602,16 @@ def _warnings(
     if not radiograph.calibration.is_calibrated:
         out.append(
             "no pixel spacing: distances are given in pixels or as labelled estimates"
+        )
+    width = implausible_thoracic_width_mm(
+        anatomy.thoracic_width_px, radiograph.calibration
+    )
+    if width is not None:
+        low, high = THORACIC_WIDTH_PLAUSIBLE_MM
+        out.append(
+            f"calibration looks implausible: at the stored pixel spacing the chest "
+            f"measures {width / 10:.1f} cm wide (an adult's is about {low / 10:.0f}-"
+            f"{high / 10:.0f} cm); sizes and distances may be wrong; check the spacing"
         )
     return tuple(out)
 

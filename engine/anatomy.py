@@ -390,6 +390,33 @@ class AnatomyMap:
             return Side.MIDLINE
         return Side.RIGHT if p[0] < self.midline_x else Side.LEFT
 
+    def lobes_near(self, p: Point, half_height_px: float = 0.0) -> tuple[Region, ...]:
+        """The projected lobe at a point, then the lobe across a boundary that is near.
+
+        Near: the lesion's upper or lower edge (`half_height_px` above or below the
+        point, in image pixels) lies within half `_BOUNDARY_SPAN` of a projected lobe
+        boundary, where this map's own lobe confidence (`confidence_map`) has fallen
+        closer to a coin flip (half its ceiling on the boundary) than to its ceiling.
+        There the film cannot say which of the two lobes the lesion lies in.
+        """
+        lobe = self.locate(p).lobe
+        side = self.side_of(p)
+        if lobe is None or side not in LOBES:
+            return ()
+        ext = _lung_extent(self.mask(_LUNG[side]), side)
+        if ext is None:
+            return (lobe,)
+        y = self.grid.to_grid(p)[1]
+        reach = half_height_px * self.grid.scale
+        upper, middle, lower = LOBES[side]
+        fissure, base = ext.level(_FISSURE_LEVEL), ext.level(_BASAL_LEVEL)
+        near = _BOUNDARY_SPAN / 2 * ext.height
+        across = []
+        for level, above, below in ((fissure, upper, middle), (base, middle, lower)):
+            if abs(y - level) - reach < near:
+                across += [above, below]
+        return tuple(dict.fromkeys([lobe, *across]))
+
     def locate(self, p: Point) -> Location:
         """Side, zone, band and projected lobe of an image point (also outside the lungs)."""
         regions = self.regions_at(p)

@@ -175,6 +175,28 @@ TYPICAL_THORACIC_WIDTH_MM = 280.0
 ESTIMATE_RELATIVE_ERROR = 0.15
 
 
+# A stored spacing is doubted when it makes the internal thoracic width fall outside
+# this range. Adults measure about 26-30 cm on a PA film (above); the range is kept wide,
+# about a third beyond that either way, so that a small adult, an adolescent or a
+# large-framed adult is never flagged and only a spacing off by a large factor (a
+# detector spacing on a resized image, a wrong unit) is. Not fitted to any film.
+THORACIC_WIDTH_PLAUSIBLE_MM = (200.0, 400.0)
+
+
+def implausible_thoracic_width_mm(
+    thoracic_width_px: float | None, calibration: Calibration
+) -> float | None:
+    """The thorax's width in mm when a stored spacing makes it implausible, else None.
+
+    An estimated spacing is derived from the thoracic width itself and is never doubted.
+    """
+    if not thoracic_width_px or calibration.col_mm is None or calibration.is_estimate:
+        return None
+    width = thoracic_width_px * calibration.col_mm
+    low, high = THORACIC_WIDTH_PLAUSIBLE_MM
+    return None if low <= width <= high else width
+
+
 def estimate_calibration(thoracic_width_px: float) -> Calibration | None:
     """A rough spacing from the thoracic width, for uncalibrated images only."""
     if thoracic_width_px <= 0:

@@ -12,11 +12,11 @@ and the answer asks which one; when nothing fits it says so. It never guesses si
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
-from engine.anatomy import Zone
+from engine.anatomy import LOBES, AnatomyMap, Zone
 from engine.anchors import Anchor, AnchorStore
 from engine.findings import Finding
 from engine.intents import Intent
@@ -98,15 +98,18 @@ class PlaceFilter:
     zone: str | None = None
     band: str | None = None
     lobe: str | None = None
+    anatomy: AnatomyMap | None = field(default=None, compare=False, repr=False)
+    """The film's map, so a lobe named is matched by the lobe projection it reports."""
 
     @classmethod
-    def of(cls, slots: object) -> PlaceFilter:
+    def of(cls, slots: object, anatomy: AnatomyMap | None = None) -> PlaceFilter:
         """The place slots of a query (anything with side, zone, band and lobe)."""
         return cls(
             side=getattr(slots, "side", None),
             zone=getattr(slots, "zone", None),
             band=getattr(slots, "band", None),
             lobe=getattr(slots, "lobe", None),
+            anatomy=anatomy,
         )
 
     def __bool__(self) -> bool:
@@ -122,13 +125,13 @@ class PlaceFilter:
         if self.zone in _ZONES:
             if loc.zone is None or loc.zone.value != self.zone:
                 return False
-        elif self.zone is not None and not region_fits(self.zone, f):
+        elif self.zone is not None and not region_fits(self.zone, f, self.anatomy):
             # a place named as a zone of its own ("behind the heart"): its region, not
             # the whole side
             return False
         if self.band is not None and (loc.band is None or loc.band.value != self.band):
             return False
-        return self.lobe is None or region_fits(self.lobe, f)
+        return self.lobe is None or region_fits(self.lobe, f, self.anatomy)
 
     def words(self, lang: Language, lobe_name: str | None = None) -> str:
         """'右下肺野内带' / 'inner band of the right lower zone'; '' when no place."""
@@ -164,8 +167,34 @@ def _word(table: str, key: str | None, lang: Language) -> str:
 _LUNG_KINDS = {"lung", "zone", "band", "lobe", "hilum", "pleural", "diaphragm"}
 
 
-def region_fits(region_id: str, finding: Finding) -> bool:
-    """Whether a finding lies in a named region (or the zone a named lobe projects over)."""
+LOBE_IDS = frozenset(r.value for lobes in LOBES.values() for r in lobes)
+# The lingula is a segment of the left upper lobe: "the left upper lobe" includes it.
+_LOBE_PARTS = {"left_upper_lobe": frozenset({"lingula"})}
+
+
+def projected_lobes(anatomy: AnatomyMap, finding: Finding) -> tuple[str, ...]:
+    """The lobe a finding projects over on the frontal film, then one it may as well.
+
+    The second is the lobe across a projected boundary the lesion's edge lies near
+    (`AnatomyMap.lobes_near`). Every answer that names a finding's lobe, the filters
+    that match a lobe named in a question and the upper-lobe checklist item read this.
+    """
+    half_height = (finding.bbox.y1 - finding.bbox.y0) / 2
+    return tuple(r.value for r in anatomy.lobes_near(finding.center, half_height))
+
+
+def region_fits(
+    region_id: str, finding: Finding, anatomy: AnatomyMap | None = None
+) -> bool:
+    """Whether a finding lies in a named region.
+
+    A lobe is matched by the film's lobe projection when the map is given (so "the
+    left lower lobe" finds what the answers call the left lower lobe), else by the
+    zones it projects over.
+    """
+    if anatomy is not None and region_id in LOBE_IDS:
+        named = {region_id} | _LOBE_PARTS.get(region_id, frozenset())
+        return bool(named.intersection(projected_lobes(anatomy, finding)))
     names = {r.value for r in finding.location.regions}
     zone = finding.location.zone_region
     band = finding.location.band_region
@@ -291,13 +320,15 @@ def _by_anatomy(
     mention = mentions[0]
     region_id = str(mention.region_id)
     pool = _candidate_pool(intent, store, analysis, reportable)
-    fits = [f for f in pool if region_fits(region_id, f)]
+    fits = [f for f in pool if region_fits(region_id, f, analysis.anatomy)]
     phrase = _phrase(intent, mention.text, intent.focal_noun)
     if (
         len(mentions) > 1
     ):  # "outer band of the right middle zone": every mention must fit
         fits = [
-            f for f in fits if all(region_fits(str(m.region_id), f) for m in mentions)
+            f
+            for f in fits
+            if all(region_fits(str(m.region_id), f, analysis.anatomy) for m in mentions)
         ]
     if len(fits) == 1:
         finding = fits[0]

@@ -26,6 +26,7 @@ from engine.backends.base import (
 )
 from engine.dialogue.facts import (
     film_observations,
+    with_size_range,
 )
 from engine.dialogue.phrases import _article, _shape_word, say
 from engine.dialogue.query import Query
@@ -532,7 +533,8 @@ class Anchoring:
         fields = {
             "a": cite([anchor.id]),
             "where": location_phrase(f.location, lang),
-            "size": size_phrase(f, lang),
+            # the interval the size answer and the checklist give (facts.py)
+            "size": with_size_range(size_phrase(f, lang), f, None, lang, inline=True),
             "conf": self._confidence_words(f, lang),
             "kind": kind,
         }

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from engine.analysis import ImageAnalysis
+from engine.anatomy import AnatomyMap
 from engine.anchors import (
     Anchor,
     AnchorStore,
@@ -141,6 +142,7 @@ def select(
     pool: list[Finding],
     listing: list[str],
     store: AnchorStore,
+    anatomy: AnatomyMap | None = None,
 ) -> Resolution:
     """The subject of a question that constrains it (see the module docstring).
 
@@ -149,8 +151,9 @@ def select(
         pool: the findings that can be a subject, most confident first.
         store: the conversation's anchors (a bound finding names its latest anchor).
         listing: finding ids in the order the conversation listed them (for ordinals).
+        anatomy: the film's map, so a lobe named matches the lobe projection reported.
     """
-    place = PlaceFilter.of(query)
+    place = PlaceFilter.of(query, anatomy)
     size = SizeFilter.of(query)
     kinds = kinds_for(query.kind)
     of_kind = [f for f in pool if kinds is None or f.kind in kinds]
@@ -424,6 +427,7 @@ class Binder(Anchoring):
                     pool=self._pool(),
                     listing=self._listing(),
                     store=self.anchors,
+                    anatomy=self.analysis.anatomy,
                 ),
                 intent,
             )

@@ -25,6 +25,7 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.facts import calibration_answer, calibration_doubt
 from engine.dialogue.handlers.profiles import ProfileAnswers
 from engine.dialogue.handlers.structures import (
     answer_detection_limit,
@@ -46,10 +47,28 @@ from engine.references import PlaceFilter
 from engine.wording import (
     DISCLAIMER,
 )
+from kernel import Language
 from ontology import (
     ProfileId,
     Vocabulary,
     load_vocabulary,
+)
+from ontology.phrases import load_phrases
+
+# Questions a calibration question is read as ("mm or pixels?" is a size asked).
+_ASKS_CALIBRATION = frozenset(
+    {IntentKind.MEASUREMENT, IntentKind.DESCRIBE, IntentKind.SCREENING}
+)
+# Answers that state sizes in mm or cm (the read, the list, one finding, a size, a
+# comparison), so that they carry the calibration doubt; a distance is a measurement.
+_STATES_SIZES = frozenset(
+    {
+        IntentKind.SCREENING,
+        IntentKind.LIST,
+        IntentKind.DESCRIBE,
+        IntentKind.MEASUREMENT,
+        IntentKind.COMPARE,
+    }
 )
 
 
@@ -144,6 +163,7 @@ class Conversation(ProfileAnswers):
             else self.vocabulary.profiles.get(ProfileId(query.profile)),
             drawn=drawn,
         )
+        self._calibration_caveat(query, draft)
         ignored = self._ignored_instruction(query, draft)
         draft.sections.append(
             Section(title=say("title_disclaimer", lang), lines=(DISCLAIMER[lang],))
@@ -151,6 +171,41 @@ class Conversation(ProfileAnswers):
         result = self._finish(question, query, draft, index, started, on_text, ignored)
         self.state.add(self._record(query, draft))
         return result
+
+    def _calibration(
+        self, draft: Draft, *, query: Query, lang: Language, **kw: Any
+    ) -> None:
+        """The film's spacing and its source first; a film read asked with it follows."""
+        draft.sections.append(
+            Section(
+                title=say("title_calibration", lang),
+                lines=tuple(calibration_answer(self.analysis, lang)),
+            )
+        )
+        if query.intent is IntentKind.SCREENING:
+            self._screening(draft, query=query, lang=lang, **kw)
+
+    def _calibration_caveat(self, query: Query, draft: Draft) -> None:
+        """A size or distance on a film whose spacing looks implausible says so.
+
+        The turn records it among its warnings too (the chat shows them under the
+        answer, and the saved turn keeps them for review).
+        """
+        doubt = calibration_doubt(self.analysis, query.language)
+        if doubt is None:
+            return
+        measured = any(m.value_mm is not None for m in draft.measurements)
+        said = any(doubt in line for s in draft.sections for line in s.lines)
+        sizes = query.intent in _STATES_SIZES and query.attribute != "ctr"
+        if not (said or measured or sizes):
+            return
+        if not said:
+            title = say("title_calibration", query.language)
+            draft.sections.append(Section(title=title, lines=(doubt,)))
+        warning = calibration_doubt(self.analysis, Language.EN) or doubt
+        head = warning.split(":")[0].lower()  # the analysis's own warning says it too
+        if not any(w.lower().startswith(head) for w in draft.warnings):
+            draft.warnings.append(warning)
 
     def _handler(self, query: Query) -> Callable[..., None]:
         if asks_detection_limit(query):
@@ -163,6 +218,12 @@ class Conversation(ProfileAnswers):
             return lambda draft, *, lang, **_: answer_unassessed(
                 draft, unassessed, lang
             )
+        if query.intent in _ASKS_CALIBRATION and load_phrases().cue(
+            "calibration_asked"
+        ).find(query.text):
+            # "mm or pixels?", "is the size calibrated?": about the film's spacing, so
+            # answered whether or not there is a finding to refer to
+            return self._calibration
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":
             # A distance is read as a measurement, but it is measured between two
             # things: the relation answer (lesion to hilum, anchor to anchor) gives it.
@@ -219,7 +280,7 @@ class Conversation(ProfileAnswers):
         if subjects and subjects[0].finding_id is not None:
             f = self.analysis.finding(subjects[0].finding_id)
             side = None if f is None else f.location.side.value
-        place = PlaceFilter.of(query)
+        place = PlaceFilter.of(query, self.analysis.anatomy)
         empty = bool(place) and not any(place.fits(f) for f in self.reportable())
         return TurnRecord(
             query=query, subject_ids=ids, subject_side=side, place_empty=empty

@@ -13,18 +13,38 @@ from enum import StrEnum
 from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
-from engine.findings import Finding
-from engine.geometry import plausible_mm
+from engine.findings import SPICULATION_MIN_COUNT, Finding, Margin
+from engine.geometry import (
+    ESTIMATE_RELATIVE_ERROR,
+    THORACIC_WIDTH_PLAUSIBLE_MM,
+    plausible_mm,
+)
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
+from engine.references import projected_lobes
 from kernel import Language
-from ontology import ItemResult, MatchStatus, Observation, Scorecard, Unassessable
+from ontology import (
+    ItemResult,
+    MatchStatus,
+    Observation,
+    Scorecard,
+    Unassessable,
+    Vocabulary,
+    load_vocabulary,
+)
 from ontology.phrases import load_phrases
 
 # On an adult PA film the cardiothoracic ratio lies between about 0.3 (a small heart in a
 # hyperinflated chest) and 0.8 (gross cardiomegaly or a large pericardial effusion);
 # a value outside that range means the heart or thorax outline was traced wrongly.
 CTR_PLAUSIBLE = (0.3, 0.8)
+# Heart size on a PA film, the one place its cut-offs live: a ratio up to 0.50 is within
+# normal limits (the usual cut-off, sign F01); above 0.55 it suggests an enlarged
+# cardiac silhouette; in between it is borderline, the upper limit of normal, which a
+# shallow inspiration or a slightly rotated film reaches without heart disease. Every
+# answer (the read, "is the heart enlarged?", the CTR value, the report draft and the
+# checklists' F01 item) reads the state from `ctr_fact`, so all say the same.
 CTR_ENLARGED = 0.5
+CTR_BORDERLINE_HIGH = 0.55
 # A calcification likelihood at or above this reads as "calcification possible"; the
 # same cut-off decides the scorecard's "no benign calcification" item (sign A41).
 CALCIFICATION_POSSIBLE = 0.5
@@ -37,10 +57,15 @@ SIZE_ABS_MM = 3.5
 SIZE_REL = 0.15
 # The lingula is a segment of the left upper lobe.
 UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
+# The checklist sign whose rule reads focal.upper_lobe (ontology/data/signs, A51), and
+# the one whose rule reads focal.spicule_count (A14).
+UPPER_LOBE_SIGN = "A51"
+SPICULATION_SIGN = "A14"
 
 
 class CtrState(StrEnum):
     NORMAL = "normal"
+    BORDERLINE = "borderline"  # above CTR_ENLARGED up to CTR_BORDERLINE_HIGH
     ENLARGED = "enlarged"
     IMPLAUSIBLE = "implausible"  # a measurement failure, never "normal"
     NOT_PA = "not_pa"  # AP or unrecorded view: the ratio is not judged
@@ -70,7 +95,13 @@ def ctr_fact(analysis: ImageAnalysis) -> CtrFact:
         return CtrFact(value, CtrState.IMPLAUSIBLE, view)
     if view != "PA":
         return CtrFact(value, CtrState.NOT_PA, view)
-    state = CtrState.ENLARGED if value > CTR_ENLARGED else CtrState.NORMAL
+    state = (
+        CtrState.ENLARGED
+        if value > CTR_BORDERLINE_HIGH
+        else CtrState.BORDERLINE
+        if value > CTR_ENLARGED
+        else CtrState.NORMAL
+    )
     return CtrFact(value, state, view)
 
 
@@ -91,18 +122,36 @@ def ctr_sentence(fact: CtrFact, lang: Language) -> str:
         CtrState.IMPLAUSIBLE: "ctr_implausible",
         CtrState.NOT_PA: _NOT_PA_PHRASE.get(fact.view, "ctr_view_unknown"),
         CtrState.ENLARGED: "ctr_enlarged",
+        CtrState.BORDERLINE: "ctr_borderline",
         CtrState.NORMAL: "ctr_normal",
     }[fact.state]
     low, high = CTR_PLAUSIBLE
-    return say(name, lang, value=fact.value, low=low, high=high, cut=CTR_ENLARGED)
+    if_pa = ""
+    if fact.state is CtrState.NOT_PA and fact.value > CTR_ENLARGED:
+        # an AP or unrecorded view: not judged, but what the value means on a PA film
+        # is said with the same cut-offs, so no answer reads it as plainly enlarged
+        band = "enlarged" if fact.value > CTR_BORDERLINE_HIGH else "borderline"
+        if_pa = say(f"ctr_if_pa_{band}", lang)
+    return say(
+        name,
+        lang,
+        value=fact.value,
+        low=low,
+        high=high,
+        cut=CTR_ENLARGED,
+        cut_high=CTR_BORDERLINE_HIGH,
+        if_pa=if_pa,
+    )
 
 
 def ctr_answer(fact: CtrFact, lang: Language, *, normal_asked: bool = False) -> str:
     """Line 1 of "is the heart enlarged?" (or "is the heart size normal?"): yes, no, or why not judged."""
     yes, no = ("lead_no", "lead_yes") if normal_asked else ("lead_yes", "lead_no")
-    lead = {CtrState.ENLARGED: yes, CtrState.NORMAL: no}.get(
-        fact.state, "lead_not_judged"
-    )
+    lead = {
+        CtrState.ENLARGED: yes,
+        CtrState.NORMAL: no,
+        CtrState.BORDERLINE: "lead_borderline",
+    }.get(fact.state, "lead_not_judged")
     return say(lead, lang) + ctr_sentence(fact, lang)
 
 
@@ -239,21 +288,29 @@ def size_interval_mm(f: Finding) -> tuple[float, float] | None:
 
 
 def with_size_range(
-    size: str, f: Finding, unit: str | None, lang: Language, *, brief: bool = False
+    size: str,
+    f: Finding,
+    unit: str | None,
+    lang: Language,
+    *,
+    brief: bool = False,
+    inline: bool = False,
 ) -> str:
     """A size's words followed by the long axis's interval, when the size is calibrated.
 
     The interval is `size_interval_mm`, the one the checklist's size item reads, so an
-    answer and the scorecard give one range for one measurement. `brief` puts it in
-    brackets, for a line that goes on after the size.
+    answer, the read, the report and the scorecard give one range for one measurement.
+    `brief` puts it in brackets, for a line that goes on after the size; `inline` joins
+    it with a comma, for a sentence whose brackets hold something else (a confidence).
     """
     interval = size_interval_mm(f)
     if interval is None or not plausible_mm(f.long_axis_mm):
         return size
     scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
     digits = 0 if name == "mm" else 1
+    name_of = "size_range_brief" if brief else "size_range"
     return say(
-        "size_range_brief" if brief else "size_range",
+        "size_range_inline" if inline else name_of,
         lang,
         size=size,
         low=f"{interval[0] * scale:.{digits}f}",
@@ -283,8 +340,72 @@ def unread_sentence(side: str, lang: Language, *, asked: bool = False) -> str:
     return say(name, lang, side=side, side_zh=_SIDE_ZH[side])
 
 
+def margin_irregular(m: Margin | None) -> bool:
+    """Whether a margin is called irregular: lobulated or spiculated.
+
+    The same calls the margin line ("smooth contour", "a single shallow notch") and the
+    spicule line ("a possible spicule or a small vessel") make, so a lead word never
+    says more than the lines beneath it: one notch or one strand is not irregular.
+    """
+    return m is not None and (m.lobulated or m.spiculated)
+
+
+@dataclass(frozen=True, slots=True)
+class LobeFact:
+    """A finding's lobe projection on the frontal film: the lobe, then one near it.
+
+    `lobes` is empty where the finding projects over no lobe; a second lobe means the
+    lesion's edge lies near a projected lobe boundary, where the film cannot say which.
+    """
+
+    lobes: tuple[str, ...]
+
+    @property
+    def uncertain(self) -> bool:
+        return len(self.lobes) > 1
+
+    @property
+    def upper(self) -> bool | None:
+        """Whether the projection is an upper lobe; None when its lobes disagree."""
+        calls = {lobe in UPPER_LOBES for lobe in self.lobes}
+        return None if len(calls) > 1 else calls == {True}
+
+
+def lobe_fact(analysis: ImageAnalysis, f: Finding) -> LobeFact:
+    """The one lobe projection every answer and the upper-lobe item read."""
+    return LobeFact(projected_lobes(analysis.anatomy, f))
+
+
+def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
+    """'lingula' or 'lingula or left lower lobe'; None without a projection."""
+    names = [
+        term.name(lang)
+        for term in (vocabulary.find_anatomy(lobe) for lobe in fact.lobes)
+        if term is not None
+    ]
+    if not names:
+        return None
+    if len(names) == 1:
+        return names[0]
+    return say("lobe_either", lang, a=names[0], b=names[1])
+
+
+def lobe_words(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
+    """The lobe projection with its hedge, as every answer that names a lobe says it."""
+    names = [
+        term.name(lang)
+        for term in (vocabulary.find_anatomy(lobe) for lobe in fact.lobes)
+        if term is not None
+    ]
+    if not names:
+        return None
+    if len(names) == 1:
+        return say("lobe_projected", lang, name=names[0])
+    return say("lobe_projected_near", lang, name=names[0], other=names[1])
+
+
 def in_upper_lobe(f: Finding) -> bool:
-    """Whether the engine's lobe projection of a finding is an upper lobe."""
+    """Whether the lobe at a finding's centre is an upper lobe (no map at hand)."""
     return f.location.lobe is not None and f.location.lobe.value in UPPER_LOBES
 
 
@@ -335,6 +456,41 @@ def heart_width_answer(
     )
 
 
+def calibration_doubt(analysis: ImageAnalysis, lang: Language) -> str | None:
+    """The hedge every size, distance and read carries when the spacing is implausible."""
+    width = analysis.implausible_thorax_mm
+    if width is None:
+        return None
+    low, high = THORACIC_WIDTH_PLAUSIBLE_MM
+    return say(
+        "calibration_implausible",
+        lang,
+        cm=width / 10,
+        low=low / 10,
+        high=high / 10,
+    )
+
+
+def calibration_answer(analysis: ImageAnalysis, lang: Language) -> list[str]:
+    """What a calibration question is answered with: the film's spacing and its source."""
+    cal = analysis.calibration
+    if cal.row_mm is None or cal.col_mm is None:
+        estimate = analysis.estimated_calibration
+        name = "calibration_none" if estimate is None else "calibration_none_estimate"
+        return [say(name, lang, error=f"{ESTIMATE_RELATIVE_ERROR:.0%}")]
+    lines = [
+        say(
+            "calibration_stored",
+            lang,
+            row=cal.row_mm,
+            col=cal.col_mm,
+            source=say(f"source_{cal.source.value}", lang),
+        )
+    ]
+    doubt = calibration_doubt(analysis, lang)
+    return lines if doubt is None else [*lines, doubt]
+
+
 def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
     estimate = f.size_estimate
     px = f"{f.long_axis_px:.0f} × {f.short_axis_px:.0f}"
@@ -364,10 +520,13 @@ def lesion_observations(
     ev = (anchor_id,)
     sent = {o.feature for o in obs}
     if "focal.upper_lobe" not in sent:
+        # near a lobe boundary the centre's lobe is kept here; reconcile_item says the
+        # item is borderline, as the location answer does
+        upper = lobe_fact(analysis, f).upper
         obs.append(
             Observation(
                 feature="focal.upper_lobe",
-                value=in_upper_lobe(f),
+                value=in_upper_lobe(f) if upper is None else upper,
                 evidence_anchor_ids=ev,
             )
         )
@@ -401,23 +560,84 @@ def reconcile(
     card: Scorecard, analysis: ImageAnalysis, subject: Finding | None
 ) -> Scorecard:
     """Scorecard items that state a fact another answer states, worded the same way."""
+    items = [reconcile_item(item, analysis, subject) for item in card.items]
+    return replace(card, items=tuple(items))
+
+
+def reconcile_item(
+    item: ItemResult, analysis: ImageAnalysis, subject: Finding | None = None
+) -> ItemResult:
+    """One checklist item, worded as the answer that states the same fact words it."""
     patterns = set(load_phrases().calcification_patterns)
     fact = ctr_fact(analysis)
-    items = []
-    for item in card.items:
-        if str(item.sign_code) in patterns and subject is not None:
-            item = _no_pattern(item, subject)
-        elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
-            "F01",
-            "F02",
-        ):
-            item = replace(
-                item,
-                reason_en=ctr_sentence(fact, Language.EN),
-                reason_zh=ctr_sentence(fact, Language.ZH),
+    if str(item.sign_code) in patterns and subject is not None:
+        item = _no_pattern(item, subject)
+    elif str(item.sign_code) == UPPER_LOBE_SIGN and subject is not None:
+        item = _upper_lobe_item(item, lobe_fact(analysis, subject))
+    elif str(item.sign_code) == SPICULATION_SIGN and subject is not None:
+        item = _spiculation_item(item, subject.margin)
+    elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
+        "F01",
+        "F02",
+    ):
+        item = replace(
+            item,
+            reason_en=ctr_sentence(fact, Language.EN),
+            reason_zh=ctr_sentence(fact, Language.ZH),
+        )
+    elif fact.state is CtrState.BORDERLINE and str(item.sign_code) == "F01":
+        # "enlarged heart" is neither met nor not met at the upper limit of normal
+        words = {
+            lang: say(
+                "ctr_borderline_item",
+                lang,
+                value=fact.value,
+                cut=CTR_ENLARGED,
+                cut_high=CTR_BORDERLINE_HIGH,
             )
-        items.append(item)
-    return replace(card, items=tuple(items))
+            for lang in (Language.EN, Language.ZH)
+        }
+        item = replace(
+            item,
+            status=MatchStatus.NOT_ASSESSABLE,
+            reason_en=words[Language.EN],
+            reason_zh=words[Language.ZH],
+            unassessable=Unassessable.NOT_VALID,
+        )
+    return item
+
+
+def _spiculation_item(item: ItemResult, margin: Margin | None) -> ItemResult:
+    """Borderline on one strand: the spicule line calls it a spicule or a small vessel."""
+    if margin is None or not 0 < len(margin.spicules) < SPICULATION_MIN_COUNT:
+        return item
+    return replace(
+        item,
+        status=MatchStatus.NOT_ASSESSABLE,
+        reason_en=say("spicule_one_item", Language.EN),
+        reason_zh=say("spicule_one_item", Language.ZH),
+        unassessable=Unassessable.NOT_VALID,
+    )
+
+
+def _upper_lobe_item(item: ItemResult, fact: LobeFact) -> ItemResult:
+    """Borderline when the projection lies between an upper and a lower lobe."""
+    if fact.upper is not None:
+        return item
+    vocabulary = load_vocabulary()
+    words = {
+        lang: say(
+            "upper_lobe_borderline", lang, lobes=lobe_names(fact, lang, vocabulary)
+        )
+        for lang in (Language.EN, Language.ZH)
+    }
+    return replace(
+        item,
+        status=MatchStatus.NOT_ASSESSABLE,
+        reason_en=words[Language.EN],
+        reason_zh=words[Language.ZH],
+        unassessable=Unassessable.NOT_VALID,
+    )
 
 
 def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
@@ -444,22 +664,32 @@ def _no_pattern(item: ItemResult, f: Finding) -> ItemResult:
 
 __all__ = [
     "ANGLES_ALIKE_DEG",
+    "CTR_BORDERLINE_HIGH",
+    "CTR_ENLARGED",
     "CTR_PLAUSIBLE",
     "AngleFact",
     "CtrFact",
     "CtrState",
+    "LobeFact",
     "angle_comparison",
     "angle_facts",
     "angle_sentence",
     "calcification_answer",
     "calcification_sentence",
+    "calibration_answer",
+    "calibration_doubt",
     "ctr_answer",
     "ctr_fact",
     "ctr_sentence",
     "film_observations",
     "in_upper_lobe",
     "lesion_observations",
+    "lobe_fact",
+    "lobe_names",
+    "lobe_words",
+    "margin_irregular",
     "reconcile",
+    "reconcile_item",
     "size_answer",
     "size_interval_mm",
     "unread_sentence",

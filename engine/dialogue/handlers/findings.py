@@ -21,9 +21,14 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     lesion_observations,
+    lobe_fact,
+    lobe_names,
+    lobe_words,
+    reconcile_item,
     side_zh,
     unread_sentence,
     unread_sides,
+    with_size_range,
 )
 from engine.dialogue.phrases import (
     _article,
@@ -173,9 +178,7 @@ class FindingAnswers(Binder):
         return [report, note]
 
     def _lobe_name(self, f: Finding, lang: Language) -> str | None:
-        lobe = f.location.lobe
-        term = None if lobe is None else self.vocabulary.find_anatomy(lobe.value)
-        return None if term is None else term.name(lang)
+        return lobe_names(lobe_fact(self.analysis, f), lang, self.vocabulary)
 
     def _report_finding(self, f: Finding, lang: Language) -> str:
         """One finding as a report states it: what, where (with its lobe), how big."""
@@ -185,7 +188,7 @@ class FindingAnswers(Binder):
         fields = {
             "where": location_phrase(f.location, lang),
             "lobe": lobe,
-            "size": size_phrase(f, lang),
+            "size": with_size_range(size_phrase(f, lang), f, None, lang, brief=True),
             "kind": kind,
         }
         return self._finding_sentence(f, lang, "report_finding", fields)
@@ -196,6 +199,7 @@ class FindingAnswers(Binder):
         fact = ctr_fact(self.analysis)
         name = {
             CtrState.ENLARGED: "report_heart_enlarged",
+            CtrState.BORDERLINE: "report_heart_borderline",
             CtrState.NORMAL: "report_heart_normal",
         }.get(fact.state, "report_heart_not_judged")
         lines.append(say(name, lang, value=fact.value))
@@ -248,8 +252,11 @@ class FindingAnswers(Binder):
                     else say("report_lobe_short", lang, name=name),
                 )
             )
-        if ctr_fact(self.analysis).state is CtrState.ENLARGED:
+        heart = ctr_fact(self.analysis).state
+        if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
+        elif heart is CtrState.BORDERLINE:
+            items.append(say("report_impression_heart_borderline", lang))
         for a in angle_facts(self.analysis):
             if a.blunted:
                 items.append(
@@ -297,7 +304,7 @@ class FindingAnswers(Binder):
         signs: list[Sign],
         **_: Any,
     ) -> None:
-        place, size = PlaceFilter.of(query), SizeFilter.of(query)
+        place, size = PlaceFilter.of(query, self.analysis.anatomy), SizeFilter.of(query)
         kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
         wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
         findings = [f for f in wanted if place.fits(f) and size.fits(f)]
@@ -351,7 +358,7 @@ class FindingAnswers(Binder):
         **_: Any,
     ) -> None:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
-        place = PlaceFilter.of(query)
+        place = PlaceFilter.of(query, self.analysis.anatomy)
         sign = self._asked_sign(query, signs)
         if (
             sign is not None
@@ -423,6 +430,7 @@ class FindingAnswers(Binder):
                 anchor = self._anchor_for_finding(f, index)
                 cited.append(anchor.id)
                 lines.append(self._finding_line(f, anchor, lang))
+                lines += self._lobe_asked_line(place, f, anchor.id, lang)
         else:
             unread = unread_sides(self.analysis, place.side)
             read = [s for s in ("right", "left") if s not in unread]
@@ -442,6 +450,10 @@ class FindingAnswers(Binder):
                 lines.append(
                     self._elsewhere_line(elsewhere, kinds, size, lang, index, cited)
                 )
+                for f in elsewhere:
+                    if place.side in (None, f.location.side.value):
+                        anchor = self._anchor_for_finding(f, index)
+                        lines += self._lobe_asked_line(place, f, anchor.id, lang)
             lines += [unread_sentence(side, lang) for side in unread]
             lines.append(say(_negative_caveat(place), lang))
         draft.sections.append(
@@ -457,6 +469,17 @@ class FindingAnswers(Binder):
                 anchor_ids=tuple(cited),
             )
         )
+
+    def _lobe_asked_line(
+        self, place: PlaceFilter, f: Finding, anchor_id: str, lang: Language
+    ) -> list[str]:
+        """Where a lobe was asked: the lobe projection the answers report, hedged."""
+        if place.lobe is None:
+            return []
+        words = lobe_words(lobe_fact(self.analysis, f), lang, self.vocabulary)
+        if words is None:
+            return []
+        return [say("lobe_asked_line", lang, a=cite([anchor_id]), words=words)]
 
     def _elsewhere_line(
         self,
@@ -517,8 +540,14 @@ class FindingAnswers(Binder):
         for f in lesions:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
-            item = assess(
-                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+            item = reconcile_item(
+                assess(
+                    lesion_observations(self.analysis, f, anchor.id),
+                    sign,
+                    self.vocabulary,
+                ),
+                self.analysis,
+                f,
             )
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
@@ -552,7 +581,10 @@ class FindingAnswers(Binder):
     ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         observations = self._film_observations()
-        item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
+        item = reconcile_item(
+            self._with_anchors(assess(observations, sign, self.vocabulary), index),
+            self.analysis,
+        )
         if sign.rule is not None and sign.rule.feature.startswith("pleura.cpa_blunted"):
             self._angles_answer(draft, sign, item, lang, side)
             return

@@ -18,6 +18,9 @@ from engine.dialogue.facts import (
     ctr_fact,
     ctr_sentence,
     heart_width_answer,
+    lobe_fact,
+    lobe_words,
+    margin_irregular,
     size_answer,
     with_size_range,
 )
@@ -45,7 +48,6 @@ from engine.wording import (
     cite,
     clock_list,
     confidence_phrase,
-    lobe_phrase,
     location_phrase,
     size_phrase,
 )
@@ -229,8 +231,7 @@ class LesionAnswers(FindingAnswers):
             lines.append(f"{a} {calcification_answer(f, lang)}")
         elif attribute == "margin":
             margin = self._margin_lines(f, a, lang)
-            m = f.margin
-            irregular = m is not None and (m.lobulated or bool(m.spicules))
+            irregular = margin_irregular(f.margin)
             lead = say("margin_irregular" if irregular else "margin_regular", lang)
             if margin:
                 margin[0] = margin[0].replace(f"{a} ", f"{a} {lead}", 1)
@@ -434,16 +435,17 @@ class LesionAnswers(FindingAnswers):
         where = location_phrase(f.location, lang)
         # The zone a reader is told depends on how the zones were drawn: say how.
         zones = self.analysis.zone_rule.describe(lang)
+        lobe = lobe_words(lobe_fact(self.analysis, f), lang, self.vocabulary)
         located = (
             say(
                 "detail_location_lobe",
                 lang,
                 a=a,
                 where=where,
-                lobe=lobe_phrase(f.location, lang, self.vocabulary),
+                lobe=lobe,
                 zones=zones,
             )
-            if f.location.lobe
+            if lobe
             else say("detail_location", lang, a=a, where=where, zones=zones)
         )
         size = with_size_range(size_phrase(f, lang), f, None, lang, brief=True)
@@ -601,7 +603,7 @@ class LesionAnswers(FindingAnswers):
         f = resolution.finding
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
-        lobe = lobe_phrase(f.location, lang, self.vocabulary)
+        lobe = lobe_words(lobe_fact(self.analysis, f), lang, self.vocabulary)
         line = say(
             "finding_location_lobe" if lobe else "finding_location",
             lang,

@@ -12,6 +12,7 @@ from engine.anchors import (
 from engine.dialogue.facts import (
     lesion_observations,
     reconcile,
+    reconcile_item,
 )
 from engine.dialogue.handlers.relations import RelationAnswers
 from engine.dialogue.phrases import _item_line, fleischner_words, say
@@ -192,8 +193,14 @@ class ProfileAnswers(RelationAnswers):
         if len(focus) > 1:
             lines.append(say("focus_several", lang, n=len(focus)))
         for anchor, f in focus:
-            item = assess(
-                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+            item = reconcile_item(
+                assess(
+                    lesion_observations(self.analysis, f, anchor.id),
+                    sign,
+                    self.vocabulary,
+                ),
+                self.analysis,
+                f,
             )
             if item.status is MatchStatus.NOT_ASSESSABLE:
                 continue

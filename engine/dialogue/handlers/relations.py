@@ -618,7 +618,10 @@ class RelationAnswers(LesionAnswers):
             picks = [f for f in found if f is not None]
         else:
             kinds = kinds_for(query.kind)
-            place, size = PlaceFilter.of(query), SizeFilter.of(query)
+            place, size = (
+                PlaceFilter.of(query, self.analysis.anatomy),
+                SizeFilter.of(query),
+            )
             picks = [
                 f
                 for f in pool
