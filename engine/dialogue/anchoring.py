@@ -62,6 +62,12 @@ from ontology import (
 # Focal findings are reported at the detector's own threshold (ImageAnalysis.
 # focal_report_score); at most this many findings are listed in one answer.
 MAX_REPORTED = 6
+# A focal candidate the detector described but scored under the report threshold is
+# named only where a reader asks about its place, the most suspicious spot, or whether
+# the film is clear, and only from half the threshold up: the scores are calibrated, so
+# such a candidate is at least half as likely to be real as one at the threshold, while
+# the long tail below (most of a normal film's candidates) stays unsaid.
+NEAR_THRESHOLD_FRACTION = 0.5
 
 
 _PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
@@ -119,6 +125,43 @@ class Anchoring:
             if f.confidence >= threshold:
                 out.append(f)
         return out[:MAX_REPORTED]
+
+    def near_threshold(self) -> list[Finding]:
+        """Described focal findings just under the report threshold, strongest first."""
+        report = self.analysis.focal_report_score
+        near = [
+            f
+            for f in self.analysis.findings
+            if f.is_focal and NEAR_THRESHOLD_FRACTION * report <= f.confidence < report
+        ]
+        kept: list[Finding] = []
+        for f in sorted(near, key=lambda f: -f.confidence):
+            # two proposals whose centres lie within one diameter outline one opacity
+            if not any(
+                math.dist(f.center, k.center) < max(f.long_axis_px, k.long_axis_px)
+                for k in kept
+            ):
+                kept.append(f)
+        return kept
+
+    def _near_threshold_lines(
+        self,
+        found: list[Finding],
+        intro: str,
+        lang: Language,
+        index: int,
+        cited: list[str],
+        **fields: str,
+    ) -> list[str]:
+        """What was not reported but lies just under the threshold, anchored to be seen."""
+        if not found:
+            return []
+        lines = [say(intro, lang, threshold=self.analysis.focal_report_score, **fields)]
+        for f in found[:MAX_REPORTED]:
+            anchor = self._anchor_for_finding(f, index)
+            cited.append(anchor.id)
+            lines.append(self._finding_line(f, anchor, lang))
+        return lines
 
     def _finding_label(self, f: Finding, lang: Language) -> str:
         zone = zone_phrase(f.location.side, f.location.zone, lang)

@@ -584,8 +584,21 @@ class Binder(Anchoring):
             line = say("nothing_in_region", lang, where=where)
         else:
             line = say(self._nothing_to_refer_to(), lang)
+        lines = [line]
+        cited: list[str] = []
+        query = self._query
+        if region is None and query is not None and query.superlative:
+            # "the most suspicious spot?" on a film that reports nothing: what comes
+            # nearest, so the reader is not told "nothing" while a candidate sits there
+            lines += self._near_threshold_lines(
+                self.near_threshold(), "near_threshold_suspicious", lang, index, cited
+            )
         draft.sections.append(
-            Section(title=say("title_not_found", lang), lines=(line,))
+            Section(
+                title=say("title_not_found", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
         )
 
     def _nothing_to_refer_to(self) -> str:

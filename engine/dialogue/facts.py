@@ -491,6 +491,28 @@ def calibration_answer(analysis: ImageAnalysis, lang: Language) -> list[str]:
     return lines if doubt is None else [*lines, doubt]
 
 
+def thoracic_width_answer(
+    analysis: ImageAnalysis, unit: str | None, lang: Language
+) -> str | None:
+    """The thorax's internal width, the CTR's denominator, in the unit asked."""
+    width_px = analysis.anatomy.thoracic_width_px
+    fact = ctr_fact(analysis)
+    if width_px is None or fact.state in (CtrState.IMPLAUSIBLE, CtrState.NOT_MEASURED):
+        return None
+    col_mm = analysis.calibration.col_mm
+    if col_mm is None:
+        return say("thoracic_width_pixels", lang, px=f"{width_px:.0f}")
+    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    digits = 0 if name == "mm" else 1
+    return say(
+        "thoracic_width_calibrated",
+        lang,
+        width=f"{width_px * col_mm * scale:.{digits}f}",
+        unit=name,
+        source=say(f"source_{analysis.calibration.source.value}", lang),
+    )
+
+
 def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
     estimate = f.size_estimate
     px = f"{f.long_axis_px:.0f} × {f.short_axis_px:.0f}"

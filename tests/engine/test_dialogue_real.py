@@ -53,9 +53,11 @@ def _bound(turn, conversation) -> list[Finding]:
 
 
 def _cited(turn, conversation) -> set[str]:
+    """The reported findings an answer cites (candidates named under the threshold aside)."""
     anchors = {a.id: a for a in turn.anchors}
     ids = {i for s in turn.sections for i in s.anchor_ids if i in anchors}
-    return {anchors[i].finding_id for i in ids if anchors[i].finding_id}
+    reported = {f.id for f in conversation.reportable()}
+    return {anchors[i].finding_id for i in ids if anchors[i].finding_id in reported}
 
 
 class Checks:

@@ -118,6 +118,9 @@ class FindingAnswers(Binder):
             lines.append(say("screening_nothing_else", lang))
         else:
             lines.append(say("screening_nothing", lang))
+            lines += self._near_threshold_lines(
+                self.near_threshold(), "near_threshold_film", lang, index, cited
+            )
         # a side whose field was not outlined was not searched: said, not implied clear
         lines += [unread_sentence(s, lang) for s in unread_sides(self.analysis)]
         if not findings:
@@ -445,6 +448,19 @@ class FindingAnswers(Binder):
                     self._where(replace(place, side=read[0]), lang) if unread else where
                 )
                 lines.append(say("none_in_place", lang, where=said, what=what))
+            near = [
+                f
+                for f in self.near_threshold()
+                if (kinds is None or f.kind in kinds) and place.fits(f) and size.fits(f)
+            ]
+            lines += self._near_threshold_lines(
+                near,
+                "near_threshold_place" if place else "near_threshold_film",
+                lang,
+                index,
+                cited,
+                where=where,
+            )
             elsewhere = wanted  # none of them lies in the place (or size) asked
             if (place or size) and elsewhere:
                 lines.append(

@@ -15,6 +15,7 @@ from engine.dialogue.facts import (
     angle_facts,
     angle_sentence,
     calcification_answer,
+    calibration_doubt,
     ctr_fact,
     ctr_sentence,
     heart_width_answer,
@@ -22,6 +23,7 @@ from engine.dialogue.facts import (
     lobe_words,
     margin_irregular,
     size_answer,
+    thoracic_width_answer,
     with_size_range,
 )
 from engine.dialogue.handlers.findings import FindingAnswers
@@ -271,6 +273,9 @@ class LesionAnswers(FindingAnswers):
         if query.attribute == "ctr":
             self._ctr(draft, lang, index)
             return
+        if _asks_cardiac_widths(query, mentions):
+            self._cardiac_widths(draft, query)
+            return
         if _size_of_film_sign(query):
             self._film_sign_size(draft, query, index)
             return
@@ -288,6 +293,26 @@ class LesionAnswers(FindingAnswers):
             self._describe_anchor(draft, anchor, lang, index)
             return
         self._size(draft, f, resolution, query, index)
+
+    def _cardiac_widths(self, draft: Draft, query: Query) -> None:
+        """The heart's and the thorax's widths asked: the two sides of the CTR."""
+        lang = query.language
+        lines = [
+            w
+            for w in (
+                heart_width_answer(self.analysis, query.unit, lang),
+                thoracic_width_answer(self.analysis, query.unit, lang),
+            )
+            if w is not None
+        ]
+        lines = [line[:1].upper() + line[1:] for line in lines]
+        lines.append(ctr_sentence(ctr_fact(self.analysis), lang))
+        doubt = calibration_doubt(self.analysis, lang)
+        if doubt is not None:
+            lines.append(doubt)  # the widths are in mm; the ratio is not
+        draft.sections.append(
+            Section(title=say("title_cardiac_widths", lang), lines=tuple(lines))
+        )
 
     def _heart_size(
         self, draft: Draft, anchor: Anchor, query: Query, index: int
@@ -764,3 +789,23 @@ def _size_of_film_sign(query: Query) -> bool:
 
 
 __all__ = ["LesionAnswers"]
+
+
+def _asks_cardiac_widths(query: Query, mentions: list[AnatomyMention]) -> bool:
+    """A size asked of the heart or the thorax as a whole ("心脏横径多少", "thoracic width").
+
+    Only when nothing else is named: a finding, anchor, rank or demonstrative beside the
+    heart ("心影旁那个结节多大") asks the finding's size.
+    """
+    if query.attribute not in (None, "size") or (
+        query.anchors
+        or query.ordinals
+        or query.superlative
+        or query.cue.demonstrative
+        or (query.kind is not None and query.kind != "cardiomegaly")
+    ):
+        return False
+    if load_phrases().cue("thoracic_width").find(query.text):
+        return True
+    named = [m for m in mentions if m.kind is RegionKind.HEART]
+    return query.attribute == "size" and bool(named) and len(named) == len(mentions)

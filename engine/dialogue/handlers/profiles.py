@@ -43,7 +43,12 @@ from ontology import (
     assess,
     score,
 )
+from ontology.phrases import load_phrases
 from ontology.scoring import headline
+
+# Refusals whose question may be about the next step with the patient ("需要做CT吗" reads
+# as another study, "需要随访吗" as treatment): those get the management reason instead.
+_MANAGEMENT_REFUSALS = frozenset({"clinical", "scope_other_study"})
 
 
 def item_feature(vocabulary: Vocabulary, sign_code: Any) -> str:
@@ -234,6 +239,12 @@ class ProfileAnswers(RelationAnswers):
     ) -> None:
         """The refusal, its reason first; a request off the film also gets the examples."""
         reason = query.refusal or "clinical"
+        if reason in _MANAGEMENT_REFUSALS and load_phrases().cue("management").find(
+            query.text
+        ):
+            # "需要做CT吗", "what follow-up?": refused with the checklist's own rule,
+            # not as a request to read a CT or for treatment
+            reason = "management"
         draft.sections.append(
             Section(
                 title=say("title_out_of_scope", lang),

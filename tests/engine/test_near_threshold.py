@@ -1,0 +1,80 @@
+"""Candidates just under the report threshold are named where a reader asks about them.
+
+A reviewer pointed at a 15 mm cancer the detector had scored 0.19 against a report
+threshold of 0.20 and was told "No" at that place, "nothing" as the most suspicious spot
+and a clear film when asking whether to call it negative. The answer stays "no definite
+finding", but the candidate is named, hedged, with its score, and anchored on the image.
+"""
+
+import pytest
+
+from engine.analysis import Candidate
+from engine.dialogue import Conversation
+from engine.dialogue.anchoring import NEAR_THRESHOLD_FRACTION
+from tests.engine.conftest import FakeDetector, analyse, make_phantom
+
+REPORT = FakeDetector.report_score
+
+
+@pytest.fixture(scope="module")
+def near_miss():
+    """A right-lung nodule scored just under the threshold, a left one far under it."""
+    film = make_phantom(((290, 560, 24, ()), (720, 420, 18, ())))
+    return analyse(
+        film,
+        [
+            Candidate((290, 560), 24, REPORT * 0.9),
+            Candidate((720, 420), 18, REPORT * NEAR_THRESHOLD_FRACTION * 0.6),
+        ],
+        key="near-miss",
+    )
+
+
+def _cited_findings(turn):
+    anchors = {a.id: a for a in turn.anchors}
+    return {
+        anchors[i].finding_id
+        for s in turn.sections
+        for i in s.anchor_ids
+        if i in anchors
+    }
+
+
+def test_the_place_asked_names_its_candidate_under_the_threshold(near_miss):
+    for question in ("右肺有没有结节", "anything in the right lung?"):
+        turn = Conversation(near_miss).ask(question)
+        lines = turn.sections[0].lines
+        assert lines[0].startswith(("否", "No")), lines
+        assert any(f"{REPORT:.2f}" in line for line in lines[1:3]), lines
+        assert _cited_findings(turn) == {"F1"}, question
+
+
+def test_a_candidate_far_under_the_threshold_stays_unsaid(near_miss):
+    turn = Conversation(near_miss).ask("左肺有没有结节")
+    assert turn.sections[0].lines[0].startswith("否")
+    assert _cited_findings(turn) == set()
+
+
+def test_a_negative_read_names_what_to_check_before_calling_it_clear(near_miss):
+    turn = Conversation(near_miss).ask("这张片子可以报阴性吗")
+    text = turn.answer_text
+    assert "未检出明确" in text and "未达报告阈值" in text
+    assert _cited_findings(turn) == {"F1"}
+
+
+def test_the_most_suspicious_spot_is_the_candidate_nearest_the_threshold(near_miss):
+    turn = Conversation(near_miss).ask("what's the most suspicious spot?")
+    assert _cited_findings(turn) == {"F1"}
+    assert "report threshold" in turn.answer_text
+
+
+def test_a_reported_finding_keeps_the_read_as_it_was():
+    film = make_phantom(((290, 560, 24, ()), (720, 420, 18, ())))
+    analysis = analyse(
+        film,
+        [Candidate((290, 560), 24, 0.9), Candidate((720, 420), 18, REPORT * 0.9)],
+        key="reported-and-near",
+    )
+    turn = Conversation(analysis).ask("Please read this film.")
+    assert _cited_findings(turn) == {"F1"}
+    assert "under the report threshold" not in turn.answer_text
