@@ -12,6 +12,8 @@ from engine.anchors import (
 )
 from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
+    CTR_BORDERLINE_HIGH,
+    CTR_ENLARGED,
     angle_facts,
     angle_sentence,
     calcification_answer,
@@ -271,7 +273,8 @@ class LesionAnswers(FindingAnswers):
     ) -> None:
         """One computed value: the CTR, or the size of a lesion in the unit asked."""
         if query.attribute == "ctr":
-            self._ctr(draft, lang, index)
+            method = load_phrases().cue("method_asked").find(query.text) is not None
+            self._ctr(draft, lang, index, method=method)
             return
         if _asks_cardiac_widths(query, mentions):
             self._cardiac_widths(draft, query)
@@ -379,15 +382,25 @@ class LesionAnswers(FindingAnswers):
             )
         )
 
-    def _ctr(self, draft: Draft, lang: Language, index: int) -> None:
-        """The measured cardiothoracic ratio, in the words of every other answer."""
+    def _ctr(
+        self, draft: Draft, lang: Language, index: int, *, method: bool = False
+    ) -> None:
+        """The measured cardiothoracic ratio, in the words of every other answer.
+
+        Asked how it is measured or where its cut-offs lie, the answer adds the method
+        and the bands every CTR answer uses (facts.CTR_ENLARGED, CTR_BORDERLINE_HIGH).
+        """
         heart = self._region_anchor(Region.HEART, index)
         cited = [] if heart is None else [heart.id]
-        line = ctr_sentence(ctr_fact(self.analysis), lang)
+        lines = [f"{cite(cited)} {ctr_sentence(ctr_fact(self.analysis), lang)}".strip()]
+        if method:
+            lines.append(
+                say("ctr_method", lang, cut=CTR_ENLARGED, high=CTR_BORDERLINE_HIGH)
+            )
         draft.sections.append(
             Section(
                 title=say("title_ctr", lang),
-                lines=(f"{cite(cited)} {line}".strip(),),
+                lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
         )
@@ -432,7 +445,8 @@ class LesionAnswers(FindingAnswers):
         """
         lang = query.language
         if query.kind == "cardiomegaly":
-            self._ctr(draft, lang, index)
+            method = load_phrases().cue("method_asked").find(query.text) is not None
+            self._ctr(draft, lang, index, method=method)
             return
         lines = [say(f"film_sign_size_{query.kind}", lang)]
         cited: list[str] = []
