@@ -2803,6 +2803,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
         return kind
     if q.superlative or q.ordinals or _points_into_place(q, phrases):
         return IntentKind.DESCRIBE
+    if _asks_what_the_patch_is(q, phrases):
+        return IntentKind.DESCRIBE
     if q.kind in ("effusion", "pneumothorax", "cardiomegaly") or (
         q.names_place and (q.kind or kind is IntentKind.HELP)
     ):
@@ -2968,6 +2970,33 @@ def _points_into_place(q: Query, phrases: Phrases) -> bool:
     if phrases.cue("existential").find(q.text):
         return False  # "I think there's something in the right upper zone": is it there
     return q.cue.demonstrative and phrases.cue("yes_no").find(q.text) is None
+
+
+# "是什么", "是个啥", "what is that": what a thing pointed at is
+_WHAT_IT_IS = re.compile(
+    r"是(?:个|一个|些)?(?:什么|啥|咩)(?:东西|玩意儿?)?\W*$"
+    r"|(?<![a-z])what(?:'s| is| are)? (?:that|this|those|these)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _asks_what_the_patch_is(q: Query, phrases: Phrases) -> bool:
+    """A patch pointed at in plain words and asked what it is is described.
+
+    "右边那块白白的是啥", "那个白乎乎的一大块是个啥": 那块 / 那个 points at one thing and
+    是什么 asks what it is, as "右边那个阴影是什么" does (a sign's name reads so already);
+    "有没有白白的一团" asks whether there is one, yes or no.
+    """
+    if q.intent is not IntentKind.HELP or q.kind not in _PATCH_KINDS:
+        return False
+    if not q.cue.demonstrative or phrases.cue("yes_no").find(q.text) is not None:
+        return False
+    if phrases.cue("existential").find(q.text):
+        return False
+    return _WHAT_IT_IS.search(q.text) is not None
+
+
+_PATCH_KINDS = frozenset({"opacity", "nodule", "mass", "lesion", "consolidation"})
 
 
 def _asks_existence(q: Query, phrases: Phrases) -> bool:

@@ -1,0 +1,72 @@
+"""Slots said in lay words, across held-out writers (issue #12, eighteenth round).
+
+Each rule is a word class or a clause's role, shown on phrasings of its own: lay words
+for a kind ("water on the lung", 进水, "air leak", ground glass as a noun, 点点, 白白的),
+a patch pointed at and asked what it is, a side or a hilum stated and the other asked,
+and a size bound said to leave findings out with the verb in front.
+"""
+
+import pytest
+
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+from tests.engine.conftest import read_after as read
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("is there any water around the left lung", "effusion"),
+        ("water in the chest?", "effusion"),
+        ("右肺是不是进水了", "effusion"),
+        ("胸腔里面积了点水没有", "effusion"),
+        ("has the right lung got an air-leak", "pneumothorax"),
+        ("左肺漏气没有", "pneumothorax"),
+        ("is there ground glass in the left mid zone", "opacity"),
+        ("is there ground glass?", "opacity"),
+        ("右肺有没有小点点", "nodule"),
+        ("肺上有没有白白的东西", "opacity"),
+    ],
+)
+def test_a_lay_word_names_its_kind(vocabulary, text, kind):
+    q = read(vocabulary, text)
+    assert (q.intent, q.kind) == (IntentKind.PRESENCE, kind)
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("有没有肺水肿", None),  # 水肿 is edema, not water in the chest
+        ("有点点积液吗", "effusion"),  # 有点点: "a little", no dots
+        ("右肺一点点阴影都没有吗", "opacity"),
+    ],
+)
+def test_a_lay_word_inside_another_word_names_nothing(vocabulary, text, kind):
+    assert read(vocabulary, text).kind == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["is A1 ground glass?", "is the right upper nodule ground-glass or solid"],
+)
+def test_ground_glass_said_of_a_finding_is_its_density(vocabulary, text):
+    q = read(vocabulary, text)
+    assert (q.intent, q.attribute) == (IntentKind.DESCRIBE, "density")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["左下野那块白白的是什么", "右边那个白影是个啥", "what's that white stuff in the left base"],
+)
+def test_a_patch_pointed_at_and_asked_what_it_is_is_described(vocabulary, text):
+    assert read(vocabulary, text).intent is IntentKind.DESCRIBE
+
+
+@pytest.mark.parametrize("text", ["左下野有没有白白的一块", "右下野那块白白的有吗"])
+def test_a_patch_asked_yes_or_no_is_presence(vocabulary, text):
+    assert read(vocabulary, text).intent is IntentKind.PRESENCE
