@@ -70,3 +70,23 @@ def test_a_patch_pointed_at_and_asked_what_it_is_is_described(vocabulary, text):
 @pytest.mark.parametrize("text", ["左下野有没有白白的一块", "右下野那块白白的有吗"])
 def test_a_patch_asked_yes_or_no_is_presence(vocabulary, text):
     assert read(vocabulary, text).intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "high"),
+    [
+        ("不要列小于4毫米的，其他结节列一下", 4, None),
+        ("别帮我列超过2公分的", None, 20),
+        ("不要显示大于1厘米的结节", None, 10),
+        ("不包括3毫米以下的 结节有哪些", 3, None),
+    ],
+)
+def test_a_list_verb_negated_before_a_bound_turns_it_round(vocabulary, text, low, high):
+    q = read(vocabulary, text)
+    assert (q.intent, q.min_mm, q.max_mm) == (IntentKind.LIST, low, high)
+
+
+@pytest.mark.parametrize("text", ["左肺约莫5毫米的结节", "左肺將近5毫米的結節", "左肺大約5毫米的結節"])
+def test_a_size_said_roughly_in_other_words_is_a_range(vocabulary, text):
+    q = read(vocabulary, text)
+    assert (q.intent, q.min_mm, q.max_mm) == (IntentKind.LIST, 4, 6)
