@@ -90,3 +90,62 @@ def test_a_list_verb_negated_before_a_bound_turns_it_round(vocabulary, text, low
 def test_a_size_said_roughly_in_other_words_is_a_range(vocabulary, text):
     q = read(vocabulary, text)
     assert (q.intent, q.min_mm, q.max_mm) == (IntentKind.LIST, 4, 6)
+
+
+@pytest.mark.parametrize(
+    ("text", "hilum"),
+    [
+        ("左肺门增粗 右肺门有没有肿块", "right"),
+        ("the right hilum is enlarged, is there a mass at the left hilum?", "left"),
+    ],
+)
+def test_a_hilum_said_to_look_enlarged_is_stated_and_the_other_asked(
+    vocabulary, text, hilum
+):
+    q = read(vocabulary, text)
+    assert (q.intent, q.hilum, q.kind) == (IntentKind.PRESENCE, hilum, "mass")
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [("左侧积液比较多 右侧有吗", "right"), ("右边气胸比较明显，左边有没有", "left")],
+)
+def test_a_degree_word_in_the_statement_compares_nothing(vocabulary, text, side):
+    q = read(vocabulary, text)
+    assert (q.intent, q.side) == (IntentKind.PRESENCE, side)
+
+
+def test_a_comparison_in_the_asked_clause_still_compares(vocabulary):
+    q = read(vocabulary, "左边气胸比较明显，右边比左边大吗")
+    assert q.intent is IntentKind.COMPARE
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("病人左侧胸痛 左边有气胸 右边有没有", "right"),
+        ("患者发热两天 右下肺有实变 左下肺呢", "left"),
+    ],
+)
+def test_background_spaced_before_the_statement_leaves_the_side_stated(
+    vocabulary, text, side
+):
+    q = read(vocabulary, text)
+    assert (q.intent, q.side) == (IntentKind.PRESENCE, side)
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("History of pneumonia. There is consolidation on the left. Other side clear?", "right"),
+        ("以前得过肺炎。右肺有实变。另一侧呢？", "left"),
+    ],
+)
+def test_the_statement_just_before_the_other_side_is_the_premise(vocabulary, text, side):
+    q = read(vocabulary, text)
+    assert (q.intent, q.side, q.kind) == (IntentKind.PRESENCE, side, "consolidation")
+
+
+def test_the_other_hilum_said_in_english_inside_chinese(vocabulary):
+    q = read(vocabulary, "right hilum有没有mass", "那另一个 hilum 呢")
+    assert (q.hilum, q.ellipsis) == ("left", True)
