@@ -968,6 +968,7 @@ _FILM_TABLES = (
     "focal_noun",
     "hilum",
     "read_film",
+    "other_side",  # "other side, asking because ...": the side opposite, on the film
     *(f"side_{s}" for s in ("right", "left", "both")),
     *(f"zone_{z}" for z in ("upper", "middle", "lower")),
     *(f"band_{b}" for b in ("outer", "middle", "inner")),

@@ -149,3 +149,39 @@ def test_the_statement_just_before_the_other_side_is_the_premise(vocabulary, tex
 def test_the_other_hilum_said_in_english_inside_chinese(vocabulary):
     q = read(vocabulary, "right hilum有没有mass", "那另一个 hilum 呢")
     assert (q.hilum, q.ellipsis) == ("left", True)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["other side, asking because the sats keep dropping", "右肺 因为外院CT提到过"],
+)
+def test_a_fragment_with_only_background_after_it_asks(text):
+    from engine.dialogue.clauses import clauses
+
+    parts = clauses(text)
+    assert [c.asks for c in parts] == [True, False]
+    assert parts[1].subordinate
+
+
+def test_a_statement_with_background_after_it_stays_unasked():
+    from engine.dialogue.clauses import clauses
+
+    said = "the patient was admitted overnight with a cough and fever, because of the sats"
+    assert not any(c.asks for c in clauses(said))
+
+
+@pytest.mark.parametrize(
+    ("turns", "side"),
+    [
+        (("consolidation in the right lower zone?", "the other side, since the sats are low"), "left"),
+        (("左肺有没有实变", "右肺 因为他血氧一直掉"), "right"),
+    ],
+)
+def test_a_follow_up_fragment_before_background_without_a_mark(vocabulary, turns, side):
+    q = read(vocabulary, *turns)
+    assert (q.intent, q.side, q.kind, q.ellipsis) == (
+        IntentKind.PRESENCE,
+        side,
+        "consolidation",
+        True,
+    )
