@@ -23,6 +23,7 @@ def vocabulary():
     [
         ("is there any water around the left lung", "effusion"),
         ("water in the chest?", "effusion"),
+        ("left lung got some water?", "effusion"),
         ("右肺是不是进水了", "effusion"),
         ("胸腔里面积了点水没有", "effusion"),
         ("has the right lung got an air-leak", "pneumothorax"),
