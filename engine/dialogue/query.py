@@ -1218,7 +1218,8 @@ def _compares_in_ask(text: str, phrases: Phrases) -> bool:
     start = _question_start(text)
     asked = text[start:] if start > 0 else text
     return any(
-        phrases.cue(n).find(asked) for n in ("compare", "comparative", "comparative_sides")
+        phrases.cue(n).find(asked)
+        for n in ("compare", "comparative", "comparative_sides")
     )
 
 
@@ -1828,14 +1829,8 @@ def _asked_after_premise(
         return None, ""
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
-    said = _statement_of(premise)
-    start = 0
-    if other and _ENDS_CLAUSE.search(premise):
-        # "Patient had pneumonia last year. Now there's consolidation on the right. Other
-        # side clear?": the clause just before the other side is a whole statement
-        last = _last_statement(premise, phrases)
-        if last is not None and _sides_in(last[1], [], phrases):
-            start, said = last
+    start, said = _ended_statement(premise, phrases) if other else (0, "")
+    said = said or _statement_of(premise)
     if other and not start and not _states(said, phrases):
         # the other side asked right after the statement, no break between ("左边没看到
         # 气胸 对侧有没有"): the whole premise is the statement
@@ -1864,6 +1859,21 @@ def _asked_after_premise(
         between = [m for m in mentions if end <= m.start < cut]
         asked = _sides_in(text[end:cut], between, phrases)
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
+
+
+def _ended_statement(premise: str, phrases: Phrases) -> tuple[int, str]:
+    """The statement that ends just before "the other side", where the premise ends one.
+
+    "Patient had pneumonia last year. Now there's consolidation on the right. Other side
+    clear?": the clause before the other side is a whole statement that names a side,
+    not the start of the question. (0, "") when the premise does not end so.
+    """
+    if not _ENDS_CLAUSE.search(premise):
+        return 0, ""
+    last = _last_statement(premise, phrases)
+    if last is None or not _sides_in(last[1], [], phrases):
+        return 0, ""
+    return last
 
 
 def _last_statement(premise: str, phrases: Phrases) -> tuple[int, str] | None:
@@ -2837,9 +2847,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     specific = kind in (IntentKind.LIST, IntentKind.LOCATION, IntentKind.DESCRIBE)
     if kind is IntentKind.RELATION or specific:
         return kind
-    if q.superlative or q.ordinals or _points_into_place(q, phrases):
-        return IntentKind.DESCRIBE
-    if _asks_what_the_patch_is(q, phrases):
+    pointed = _points_into_place(q, phrases) or _asks_what_the_patch_is(q, phrases)
+    if q.superlative or q.ordinals or pointed:
         return IntentKind.DESCRIBE
     if q.kind in ("effusion", "pneumothorax", "cardiomegaly") or (
         q.names_place and (q.kind or kind is IntentKind.HELP)

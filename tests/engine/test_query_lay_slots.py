@@ -62,7 +62,11 @@ def test_ground_glass_said_of_a_finding_is_its_density(vocabulary, text):
 
 @pytest.mark.parametrize(
     "text",
-    ["左下野那块白白的是什么", "右边那个白影是个啥", "what's that white stuff in the left base"],
+    [
+        "左下野那块白白的是什么",
+        "右边那个白影是个啥",
+        "what's that white stuff in the left base",
+    ],
 )
 def test_a_patch_pointed_at_and_asked_what_it_is_is_described(vocabulary, text):
     assert read(vocabulary, text).intent is IntentKind.DESCRIBE
@@ -87,7 +91,9 @@ def test_a_list_verb_negated_before_a_bound_turns_it_round(vocabulary, text, low
     assert (q.intent, q.min_mm, q.max_mm) == (IntentKind.LIST, low, high)
 
 
-@pytest.mark.parametrize("text", ["左肺约莫5毫米的结节", "左肺將近5毫米的結節", "左肺大約5毫米的結節"])
+@pytest.mark.parametrize(
+    "text", ["左肺约莫5毫米的结节", "左肺將近5毫米的結節", "左肺大約5毫米的結節"]
+)
 def test_a_size_said_roughly_in_other_words_is_a_range(vocabulary, text):
     q = read(vocabulary, text)
     assert (q.intent, q.min_mm, q.max_mm) == (IntentKind.LIST, 4, 6)
@@ -138,11 +144,16 @@ def test_background_spaced_before_the_statement_leaves_the_side_stated(
 @pytest.mark.parametrize(
     ("text", "side"),
     [
-        ("History of pneumonia. There is consolidation on the left. Other side clear?", "right"),
+        (
+            "History of pneumonia. There is consolidation on the left. Other side clear?",
+            "right",
+        ),
         ("以前得过肺炎。右肺有实变。另一侧呢？", "left"),
     ],
 )
-def test_the_statement_just_before_the_other_side_is_the_premise(vocabulary, text, side):
+def test_the_statement_just_before_the_other_side_is_the_premise(
+    vocabulary, text, side
+):
     q = read(vocabulary, text)
     assert (q.intent, q.side, q.kind) == (IntentKind.PRESENCE, side, "consolidation")
 
@@ -167,14 +178,22 @@ def test_a_fragment_with_only_background_after_it_asks(text):
 def test_a_statement_with_background_after_it_stays_unasked():
     from engine.dialogue.clauses import clauses
 
-    said = "the patient was admitted overnight with a cough and fever, because of the sats"
+    said = (
+        "the patient was admitted overnight with a cough and fever, because of the sats"
+    )
     assert not any(c.asks for c in clauses(said))
 
 
 @pytest.mark.parametrize(
     ("turns", "side"),
     [
-        (("consolidation in the right lower zone?", "the other side, since the sats are low"), "left"),
+        (
+            (
+                "consolidation in the right lower zone?",
+                "the other side, since the sats are low",
+            ),
+            "left",
+        ),
         (("左肺有没有实变", "右肺 因为他血氧一直掉"), "right"),
     ],
 )
