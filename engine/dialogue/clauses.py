@@ -106,6 +106,7 @@ _SUBORDINATE = re.compile(
     # a noun in -ing ("finding number 3", "thickening at the apex?") is the subject
     r"|(?!find|thicken|widen|narrow|blunt|shadow|scar|mark|clouding|crowd)\w+ing"
     r"(?=\s+(?:about|over|up|whether|if|through|into|ahead|back|around|out|as|in|a|an|the|his"
+    r"|because|since|cause|cos|given"
     r"|her|their|my|our|this|that)\b))"
     r"(?![\w'])(?!\s+(?:what|which|where|how|why|when|who|is|are|long|each|every|all|the other)\b)"
     r"|因为|由于|鉴于|考虑到|既然|为了|虽然|尽管|即使|就算|我知道|我明白|我懂|我理解|我清楚"
@@ -176,10 +177,31 @@ def clauses(text: str) -> tuple[Clause, ...]:
         main = [i for i, s in enumerate(subordinate) if not s]
         if question and main and not any(own):
             own[main[-1]] = True  # the sentence's question mark is its main clause's
+        elif _fragment_first(pieces, subordinate, own):
+            own[0] = True
         out.extend(
             Clause(p, a, s) for p, a, s in zip(pieces, own, subordinate, strict=True)
         )
     return tuple(out)
+
+
+def _fragment_first(
+    pieces: list[str], subordinate: list[bool], own: list[bool]
+) -> bool:
+    """Whether a fragment asks, said first with only background after it and no mark.
+
+    "other side, asking because the sats keep dropping", "右肺呢 因为他咳嗽": the message's
+    one main clause is what it asks, as "right lung? asking since ..." is with its mark.
+    """
+    if len(pieces) < 2 or any(own) or subordinate[0] or not all(subordinate[1:]):
+        return False
+    return len(re.findall(r"[A-Za-z]+", pieces[0])) <= _FRAGMENT_EN and (
+        len(_CJK.findall(pieces[0])) <= _FRAGMENT_ZH
+    )
+
+
+_FRAGMENT_EN = 4
+_FRAGMENT_ZH = 6
 
 
 def _split_after(pattern: re.Pattern[str], text: str) -> list[str]:

@@ -534,7 +534,7 @@ def _understand(
     if bound.left_out and query.intent in _NOUN_PHRASE and not _yes_no(query):
         # "2mm以下的 skip 掉，其他结节呢": the findings left are asked for, listed
         query = replace(query, intent=IntentKind.LIST)
-    intent = _of_the_stated(query, _refine(query, phrases), premised)
+    intent = _of_the_stated(query, _refine(query, phrases), premised, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
@@ -968,6 +968,7 @@ _FILM_TABLES = (
     "focal_noun",
     "hilum",
     "read_film",
+    "other_side",  # "other side, asking because ...": the side opposite, on the film
     *(f"side_{s}" for s in ("right", "left", "both")),
     *(f"zone_{z}" for z in ("upper", "middle", "lower")),
     *(f"band_{b}" for b in ("outer", "middle", "inner")),
@@ -1189,16 +1190,37 @@ _ZONES = ("upper", "middle", "lower")
 _ZONE_WORD = {"upper": "上野", "middle": "中野", "lower": "下野"}
 
 
-def _of_the_stated(q: Query, intent: IntentKind, premised: bool) -> IntentKind:
+def _of_the_stated(
+    q: Query, intent: IntentKind, premised: bool, phrases: Phrases
+) -> IntentKind:
     """The intent of a question asked of the other side of a stated one.
 
     "This side (L) has the mass, the other lung?": "the mass" is the finding just stated,
-    asked of the other side yes or no, not a lesion pointed at to be described.
+    asked of the other side yes or no, not a lesion pointed at to be described. So is
+    a finding stated with a degree word ("左边气胸比较明显 右边有没有": 比较 says how
+    plain it is, nothing is compared) or under a profile's name in the history ("had
+    pneumonia last year. Now there's consolidation on the right. Other side clear?").
     """
     one = q.anchors or q.ordinals or q.superlative or q.attribute
-    if premised and intent is IntentKind.DESCRIBE and q.kind is not None and not one:
+    if not premised or q.kind is None or one:
+        return intent
+    if intent is IntentKind.DESCRIBE:
+        return IntentKind.PRESENCE
+    if intent is IntentKind.PROFILE and IntentKind.PROFILE not in q.cue.hits:
+        return IntentKind.PRESENCE  # the profile named, no checklist asked
+    if intent is IntentKind.COMPARE and not _compares_in_ask(q.text, phrases):
         return IntentKind.PRESENCE
     return intent
+
+
+def _compares_in_ask(text: str, phrases: Phrases) -> bool:
+    """Whether the asked clause, after the statement, compares."""
+    start = _question_start(text)
+    asked = text[start:] if start > 0 else text
+    return any(
+        phrases.cue(n).find(asked)
+        for n in ("compare", "comparative", "comparative_sides")
+    )
 
 
 def _stepped_zone(text: str, previous: TurnRecord | None) -> str:
@@ -1770,7 +1792,10 @@ _STATEMENT = re.compile(
     # what a side does not hold is stated as well ("右侧没啥，左侧有没有气胸", "right's
     # clear, what about the left")
     r"|没(?:啥|什么|东西|事|问题)|(?:挺|很|还)?(?:干净|正常)"
-    r"|(?<![a-z])(?:clear|clean|nothing|unremarkable|normal|fine|ok|okay)(?![a-z])",
+    r"|(?<![a-z])(?:clear|clean|nothing|unremarkable|normal|fine|ok|okay)(?![a-z])"
+    # how a place looks is stated as well ("右肺门增大，左肺门有没有肿块", "the right hilum
+    # is enlarged, any mass at the left one?")
+    r"|增大|增粗|增宽|扩大|饱满|(?<![a-z])(?:enlarged|prominent|bulky|widened)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -1804,12 +1829,12 @@ def _asked_after_premise(
         return None, ""
     premise, question = text[:cut], text[cut:]
     # the statement ends at its last break ("... lower zone. Does the opposite lung")
-    said = _statement_of(premise)
-    if other and not _states(said, phrases):
+    start, said = _ended_statement(premise, phrases) if other else (0, "")
+    said = said or _statement_of(premise)
+    if other and not start and not _states(said, phrases):
         # the other side asked right after the statement, no break between ("左边没看到
         # 气胸 对侧有没有"): the whole premise is the statement
         said = _TRAILING.sub("", premise)
-    start = 0
     if not other and not _states(said, phrases):
         # "在讨论别的之前，既然左侧有气胸，那么右侧呢": a clause that only opens comes
         # before the statement, which is the premise's last clause that states
@@ -1836,6 +1861,21 @@ def _asked_after_premise(
     return (asked[0] if len(asked) == 1 and asked != stated else None), question
 
 
+def _ended_statement(premise: str, phrases: Phrases) -> tuple[int, str]:
+    """The statement that ends just before "the other side", where the premise ends one.
+
+    "Patient had pneumonia last year. Now there's consolidation on the right. Other side
+    clear?": the clause before the other side is a whole statement that names a side,
+    not the start of the question. (0, "") when the premise does not end so.
+    """
+    if not _ENDS_CLAUSE.search(premise):
+        return 0, ""
+    last = _last_statement(premise, phrases)
+    if last is None or not _sides_in(last[1], [], phrases):
+        return 0, ""
+    return last
+
+
 def _last_statement(premise: str, phrases: Phrases) -> tuple[int, str] | None:
     """The last clause of a premise that states, and where it starts.
 
@@ -1843,6 +1883,9 @@ def _last_statement(premise: str, phrases: Phrases) -> tuple[int, str] | None:
     """
     body = _TRAILING.sub("", premise)
     breaks = list(_PUNCTUATION_BREAK.finditer(body))
+    if not breaks:
+        # "病人右侧胸痛 右边有气胸 左边有没有": clauses set apart by spaces alone
+        breaks = list(_ZH_SPACE.finditer(body))
     starts = [0, *(m.end() for m in breaks)]
     ends = [*(m.start() for m in breaks), len(body)]
     for start, end in reversed(list(zip(starts, ends, strict=True))[1:]):
@@ -1901,6 +1944,9 @@ def _stated_after(
 
 
 _TRAILING = re.compile(r"[\s。.!！?？，,]+$")
+_ZH_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# a premise that ends its last clause before the question ("...on the right. Other side?")
+_ENDS_CLAUSE = re.compile(r"(?:[。!！;；，,]|(?<!\d)\.)\s*$")
 _REASON_AFTER = re.compile(
     r"[，,;；]\s*(?P<reason>(?:given|since|as|because|seeing as|considering)(?![a-z])"
     r"|既然|因为|鉴于|考虑到)",
@@ -2801,7 +2847,8 @@ def _by_request(q: Query, phrases: Phrases) -> IntentKind:
     specific = kind in (IntentKind.LIST, IntentKind.LOCATION, IntentKind.DESCRIBE)
     if kind is IntentKind.RELATION or specific:
         return kind
-    if q.superlative or q.ordinals or _points_into_place(q, phrases):
+    pointed = _points_into_place(q, phrases) or _asks_what_the_patch_is(q, phrases)
+    if q.superlative or q.ordinals or pointed:
         return IntentKind.DESCRIBE
     if q.kind in ("effusion", "pneumothorax", "cardiomegaly") or (
         q.names_place and (q.kind or kind is IntentKind.HELP)
@@ -2968,6 +3015,33 @@ def _points_into_place(q: Query, phrases: Phrases) -> bool:
     if phrases.cue("existential").find(q.text):
         return False  # "I think there's something in the right upper zone": is it there
     return q.cue.demonstrative and phrases.cue("yes_no").find(q.text) is None
+
+
+# "是什么", "是个啥", "what is that": what a thing pointed at is
+_WHAT_IT_IS = re.compile(
+    r"是(?:个|一个|些)?(?:什么|啥|咩)(?:东西|玩意儿?)?\W*$"
+    r"|(?<![a-z])what(?:'s| is| are)? (?:that|this|those|these)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _asks_what_the_patch_is(q: Query, phrases: Phrases) -> bool:
+    """A patch pointed at in plain words and asked what it is is described.
+
+    "右边那块白白的是啥", "那个白乎乎的一大块是个啥": 那块 / 那个 points at one thing and
+    是什么 asks what it is, as "右边那个阴影是什么" does (a sign's name reads so already);
+    "有没有白白的一团" asks whether there is one, yes or no.
+    """
+    if q.intent is not IntentKind.HELP or q.kind not in _PATCH_KINDS:
+        return False
+    if not q.cue.demonstrative or phrases.cue("yes_no").find(q.text) is not None:
+        return False
+    if phrases.cue("existential").find(q.text):
+        return False
+    return _WHAT_IT_IS.search(q.text) is not None
+
+
+_PATCH_KINDS = frozenset({"opacity", "nodule", "mass", "lesion", "consolidation"})
 
 
 def _asks_existence(q: Query, phrases: Phrases) -> bool:

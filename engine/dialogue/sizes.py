@@ -126,7 +126,7 @@ _ABOUT_BEFORE = (
     # "round about 2 cm", "roundabout 5mm": the old word for about, not a round shape
     r"(?<![a-z])(?:round about|roundabout|about|around|approximately|approx\.?|roughly"
     r"|circa|some|nearly|close to)"
-    r"|~|约|大约|大概|大致|差不多|接近"
+    r"|~|(?:大)?约(?:莫|摸)?|大概|大致|差不多|差不离|接近|将近"
 )
 _ABOUT_AFTER = (
     r"左右|上下|前后(?!位)|出头|-?ish(?![a-z])|or so(?![a-z])|give or take(?: a bit)?"
@@ -386,7 +386,10 @@ _SET_ASIDE_AFTER = re.compile(
 )
 _SET_ASIDE_BEFORE = re.compile(
     # a verb of leaving out in any form ("ignore", "ignoring", "left out", "dropping")
-    r"(?P<verb>不要|别列|别管|不看|去掉|除了|(?:排除|忽略|略过|跳过|剔除|过滤)掉?"
+    # a list verb negated in front ("不要列小于5毫米的", "别给我列 under 4mm 的")
+    r"(?P<verb>(?:不要|不用|不必|甭|别)(?:再|都|给我|帮我)*(?:列(?:出来?|举)?|显示|算上?|报|提)"
+    r"|不要|别列|别管|不看|去掉|除了|除开|除去|不算|不包括|不包含|不含"
+    r"|(?:排除|忽略|略过|跳过|剔除|过滤)掉?"
     r"|(?<![a-z])(?:skip|exclud|ignor|drop|disregard|omit|hid|leav|filter|forget|leav)"
     r"(?:e|es|ed|s|ing|ping|ped|ting)?(?: out| about)?(?![a-z])(?:\s*掉)?|left out"
     r"|except|without|apart from|other than|besides|aside from|(?<![a-z])bar(?:ring)?(?![a-z])"
