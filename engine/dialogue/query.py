@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.dialogue.clauses import background_apart, blank, the_ask
+from engine.dialogue.clauses import background_apart, blank, clauses, the_ask
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
     Split,
@@ -504,8 +504,7 @@ def _understand(
     else:
         bound = replace(bound, min_mm=None, max_mm=None, unit=None)
     mentions = vocabulary.find_anatomy_in_text(text)
-    signs = vocabulary.match_sign_in_text(text)
-    profile = _asked_profile(text, vocabulary)
+    profile, signs, history = _profile_and_signs(text, vocabulary, phrases)
     cue = parse_intent(
         text,
         has_drawn_region=drawn,
@@ -529,6 +528,7 @@ def _understand(
         max_mm=bound.max_mm,
         **slots,
     )
+    query = _kind_of_the_ask(query, history, phrases)
     if bound.unit is not None and query.unit is None:
         query = replace(query, unit=bound.unit)  # the unit the question names
     if bound.left_out and query.intent in _NOUN_PHRASE and not _yes_no(query):
@@ -2466,7 +2466,94 @@ def _asked_profile(text: str, vocabulary: Vocabulary) -> Any:
     """
     last = _last_clause(text)
     asked = vocabulary.find_profile_in_text(last) if last else None
+    if asked is not None and _said_beside_the_ask(
+        text,
+        lambda c: vocabulary.find_profile_in_text(c) == asked,
+        lambda c: vocabulary.find_profile_in_text(c) is not None,
+    ):
+        # "有没有可能是心衰，他腿肿而且有胸水": the last clause is history; the clause
+        # that asks names the profile asked
+        return vocabulary.find_profile_in_text(_asked_part(text))
     return asked or vocabulary.find_profile_in_text(text)
+
+
+def _profile_and_signs(
+    text: str, vocabulary: Vocabulary, phrases: Phrases
+) -> tuple[Any, list[Sign], bool]:
+    """The profile a question asks, the signs it names, and whether a history names a kind.
+
+    A profile named only in a history beside a film question is not asked ("what's the
+    CTR, pt has ankle oedema"); when the profile is asked and a kind is named only in a
+    history beside it ("could this be heart failure, pt is fluid overloaded"), the
+    history's signs are not asked either, and the third value says so.
+    """
+    signs = vocabulary.match_sign_in_text(text)
+    profile = _asked_profile(text, vocabulary)
+    if profile is None:
+        return None, signs, False
+    checklist = ("intent_profile_check", "profile_match")
+    if not any(phrases.cue(t).find(text) for t in checklist) and _said_beside_the_ask(
+        text,
+        lambda c: vocabulary.find_profile_in_text(c) is not None,
+        lambda c: _names_film(c, vocabulary, phrases, profiles=False),
+    ):
+        return None, signs, False  # the history's profile, not asked
+    if not _kinds_beside_the_ask(text, vocabulary, phrases):
+        return profile, signs, False
+    return profile, vocabulary.match_sign_in_text(_asked_part(text)), True
+
+
+def _said_beside_the_ask(
+    text: str, names: Callable[[str], bool], own_subject: Callable[[str], bool]
+) -> bool:
+    """Whether what `names` finds is said only in clauses beside the one that asks.
+
+    "what's the CTR, pt has ankle oedema", "心胸比多少，病人有心衰": the history or symptom
+    is why it is asked, not what is asked. True when a clause asks, has a subject of its
+    own (`own_subject`) and names none of it, and a clause that does not ask names it; a
+    topic named before the ask ("heart failure, CTR?", `Clause.short`) is asked about.
+    """
+    parts = clauses(text)
+    asked = [c for c in parts if c.asks]
+    if len(parts) < 2 or not asked or any(names(c.text) for c in asked):
+        return False
+    if not any(own_subject(c.text) for c in asked):
+        return False
+    return any(
+        names(c.text) for c in parts if not (c.asks or c.short or c.offers_alternatives)
+    )
+
+
+def _kinds_beside_the_ask(text: str, vocabulary: Vocabulary, phrases: Phrases) -> bool:
+    """Whether a kind is named only beside the clause that asks of a profile.
+
+    "could this be heart failure, pt is fluid overloaded", "会不会是心衰，病人一直有胸水":
+    the clause that asks names the profile, so its checklist answers it, not whether the
+    effusion the history names is on the film (a kind the profile's name implies, as
+    pneumonia's consolidation, stays the ask's). A side stated and the other one asked
+    ("左侧气胸已经确认 另外一侧情况如何") names no profile in its ask and keeps its kind.
+    """
+
+    def profiled(clause: str) -> bool:
+        return vocabulary.find_profile_in_text(clause) is not None
+
+    def beside(kind: str) -> bool:
+        cue = phrases.cue(f"kind_{kind}")
+        return _said_beside_the_ask(text, lambda c: bool(cue.find(c)), profiled)
+
+    return any(beside(k) for k in phrases.kind_order)
+
+
+def _kind_of_the_ask(q: Query, history: bool, phrases: Phrases) -> Query:
+    """The question with the kind its ask names, when a history beside it names another."""
+    if not history:
+        return q
+    return replace(q, kind=_kind(_asked_part(q.text), phrases))
+
+
+def _asked_part(text: str) -> str:
+    """The clauses of a question that ask, as typed."""
+    return "".join(c.text for c in clauses(text) if c.asks)
 
 
 def _last_clause(text: str) -> str:
