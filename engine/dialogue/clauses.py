@@ -167,10 +167,10 @@ class Clause:
 
     @property
     def offers_alternatives(self) -> bool:
-        """Two answers offered alone ("benign or malignant,", "良性还是恶性，"): a choice asked.
+        """Two answers offered alone ("malignant or benign,", "良性或者恶性，"): a choice asked.
 
         The clause is the question's topic, put before the finding it is asked of
-        ("benign or malignant, A1?"), as a word or two alone is (`short`).
+        ("malignant or benign, A2?"), as a word or two alone is (`short`).
         """
         return _ALTERNATIVES.match(self.text) is not None
 

@@ -2312,9 +2312,16 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
         return kind
     read = _by_request(q, phrases)
-    if read is IntentKind.HELP and _unknown_request(q, phrases):
+    if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _off_the_film(q: Query, read: IntentKind, phrases: Phrases) -> bool:
+    """A request the film cannot answer: help that names nothing known, or another topic."""
+    if read is IntentKind.HELP:
+        return _unknown_request(q, phrases)
+    return read is IntentKind.DESCRIBE and _tells_of_another_topic(q, phrases)
 
 
 def _enumerates(q: Query, phrases: Phrases) -> bool:
@@ -2482,10 +2489,10 @@ def _profile_and_signs(
 ) -> tuple[Any, list[Sign], bool]:
     """The profile a question asks, the signs it names, and whether a history names a kind.
 
-    A profile named only in a history beside a film question is not asked ("what's the
-    CTR, pt has ankle oedema"); when the profile is asked and a kind is named only in a
-    history beside it ("could this be heart failure, pt is fluid overloaded"), the
-    history's signs are not asked either, and the third value says so.
+    A profile named only in a history beside a film question is not asked ("ctr pls, hx
+    of CHF"); when the profile is asked and a kind is named only in a history beside it
+    ("might it be CHF, she's got fluid on board"), the history's signs are not asked
+    either, and the third value says so.
     """
     signs = vocabulary.match_sign_in_text(text)
     profile = _asked_profile(text, vocabulary)
@@ -2508,7 +2515,7 @@ def _said_beside_the_ask(
 ) -> bool:
     """Whether what `names` finds is said only in clauses beside the one that asks.
 
-    "what's the CTR, pt has ankle oedema", "心胸比多少，病人有心衰": the history or symptom
+    "ctr pls, hx of CHF", "心胸比多少，病人有心衰": the history or symptom
     is why it is asked, not what is asked. True when a clause asks, has a subject of its
     own (`own_subject`) and names none of it, and a clause that does not ask names it; a
     topic named before the ask ("heart failure, CTR?", `Clause.short`) is asked about.
@@ -2527,7 +2534,7 @@ def _said_beside_the_ask(
 def _kinds_beside_the_ask(text: str, vocabulary: Vocabulary, phrases: Phrases) -> bool:
     """Whether a kind is named only beside the clause that asks of a profile.
 
-    "could this be heart failure, pt is fluid overloaded", "会不会是心衰，病人一直有胸水":
+    "might it be CHF, she's got fluid on board", "会不会是心衰，病人一直有胸水":
     the clause that asks names the profile, so its checklist answers it, not whether the
     effusion the history names is on the film (a kind the profile's name implies, as
     pneumonia's consolidation, stays the ask's). A side stated and the other one asked
@@ -2676,6 +2683,50 @@ def _unknown_request(q: Query, phrases: Phrases) -> bool:
     return len(words) >= 2 or len(chinese) >= 3
 
 
+# A request to tell about something ("给我讲讲相对论", "tell me about the French
+# revolution"): what follows the verb is the topic asked about
+_TELL_ABOUT = re.compile(
+    r"(?:讲讲|说说|谈谈|聊聊|科普|介绍)一?下?(?P<zh>[^，,。？?！!]*)"
+    r"|(?<![a-z])(?:tell (?:me|us)|talk|teach (?:me|us)|learn)(?: \w+){0,3} (?:about|abt)"
+    r"(?P<en>[^,.?!;]*)",
+    re.IGNORECASE,
+)
+# What points back at the film or the answer, or only fills the sentence: no topic of its own
+_NO_TOPIC = re.compile(
+    r"这|那|它|你|我|他|她|一下|一点|点儿?|看|吧|呗|呢|啊|吗|嘛|的|了|些|个|哪|什么|啥|怎么|为什么"
+    r"|看法|想法|意见|理由|原因|依据|思路|判断|意思|道理|情况|结果|发现|所见|印象|细节|具体|详细"
+    r"|更多|多点|其他|别的|还有|片子?|胸片|图像?|影像|异常|问题|整体|总体|大概|简单|一遍"
+    r"|(?<![a-z])(?:it|this|that|these|those|them|more|everything|anything|something|what"
+    r"|why|how|you|your|yours|me|us|we|i|the|a|an|some|bit|little|again|here|there|please"
+    r"|pls|film|image|x-?ray|cxr|picture|study|case|findings?|results?|impression|opinion"
+    r"|thoughts|reasoning|reasons?|details?|one|ones|other|rest|else|all|of|in|on|and|see"
+    r"|saw|found)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _tells_of_another_topic(q: Query, phrases: Phrases) -> bool:
+    """Whether a topic with nothing to do with the film is asked to be told about.
+
+    "给我讲讲相对论", "tell me about the French revolution": the telling verb's object
+    names no finding, place, sign, profile or structure of the chest, and is more than
+    a pointer back at the film or the answer ("讲讲这个", "tell me about it", "说说你的
+    思路", which stay requests about the film).
+    """
+    if q.names_something or q.cue.demonstrative or q.other_side:
+        return False
+    if any(phrases.cue(t).find(q.text) for t in ("unassessed_structure", "ellipsis")):
+        return False
+    told = _TELL_ABOUT.search(q.text)
+    if told is None:
+        return False
+    topic = _NO_TOPIC.sub(" ", told.group("zh") or told.group("en") or "")
+    return (
+        len(_CHINESE.findall(topic)) >= 2
+        or re.search(r"[a-z]{3}", topic, re.I) is not None
+    )
+
+
 # help asked with a task of one's own ("help me plan my holiday", "帮我订张机票"): the task
 # is the request, and one that names nothing on the film is refused, not met with the menu
 _HELP_WITH = re.compile(
@@ -2693,6 +2744,8 @@ def _refusal(q: Query, intent: IntentKind, phrases: Phrases) -> str | None:
     if named is not None:
         return named
     if q.intent is IntentKind.HELP and not _asks_a_chance(q, phrases):
+        return "scope_off_topic"
+    if _tells_of_another_topic(q, phrases):
         return "scope_off_topic"
     return "clinical"
 

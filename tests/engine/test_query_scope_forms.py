@@ -2,9 +2,9 @@
 
 Each rule is shown on phrasings of its own, none of them a corpus line: a malignancy
 asked as a finding's identity, its stage or its chance (with the degree said first) is a
-diagnosis, refused; two answers offered before the finding ("benign or malignant, A1?")
-ask the choice; and a profile or kind named only in a history beside the ask is not
-asked.
+diagnosis, refused; two answers offered before the finding ("malignant or benign, A2?")
+ask the choice; a profile or kind named only in a history beside the ask is not asked;
+and a topic asked to be told about that names nothing of the chest is refused.
 """
 
 import pytest
@@ -129,3 +129,28 @@ def test_a_possibility_asked_beside_a_history_of_a_kind_is_the_checklist(
 def test_a_side_stated_and_the_other_asked_keeps_its_kind(vocabulary):
     q = understand("右侧气胸已明确 左边情况怎样", vocabulary)
     assert (q.intent, q.side, q.kind) == (IntentKind.PRESENCE, "left", "pneumothorax")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["跟我讲讲光合作用", "tell me about photosynthesis", "讲讲 deep learning 吧"],
+)
+def test_a_topic_that_names_nothing_of_the_chest_is_refused(vocabulary, text):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.refusal) == (IntentKind.OUT_OF_SCOPE, "scope_off_topic")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "讲讲这个",
+        "tell me about it",
+        "说说你的思路",
+        "讲讲肋骨",
+        "tell me about the aorta",
+    ],
+)
+def test_a_pointer_back_or_a_structure_of_the_chest_is_not_another_topic(
+    vocabulary, text
+):
+    assert understand(text, vocabulary).intent is not IntentKind.OUT_OF_SCOPE
