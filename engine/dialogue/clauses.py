@@ -141,6 +141,12 @@ _WANT = re.compile(
     r"|^\W*(?:我|我们)(?:想|需要|想要|要|得)",
     re.IGNORECASE,
 )
+# Two short answers joined by "or" / 还是 with nothing else in the clause
+_ALTERNATIVES = re.compile(
+    r"^\W*(?:[A-Za-z-]+(?:\s+[A-Za-z-]+)?\s+or\s+[A-Za-z-]+(?:\s+[A-Za-z-]+)?"
+    r"|[\u4e00-\u9fff]{1,4}(?:还是|或者|或是)[\u4e00-\u9fff]{1,4})\W*$",
+    re.IGNORECASE,
+)
 _SHORT_EN = 2
 _SHORT_ZH = 3
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -159,6 +165,15 @@ class Clause:
         """A word or two alone ("prognosis,", "治疗"): a topic named, not a statement."""
         words = re.findall(r"[A-Za-z]+", self.text)
         return len(words) <= _SHORT_EN and len(_CJK.findall(self.text)) <= _SHORT_ZH
+
+    @property
+    def offers_alternatives(self) -> bool:
+        """Two answers offered alone ("malignant or benign,", "良性或者恶性，"): a choice asked.
+
+        The clause is the question's topic, put before the finding it is asked of
+        ("malignant or benign, A2?"), as a word or two alone is (`short`).
+        """
+        return _ALTERNATIVES.match(self.text) is not None
 
 
 def clauses(text: str) -> tuple[Clause, ...]:
@@ -310,7 +325,10 @@ def background_apart(
     ]
     if not any(held) or any(c.asks and _refuses(c, refusing, phrases) for c in parts):
         return text
-    if any(h and c.short for c, h in zip(parts, held, strict=True)):
+    if any(
+        h and (c.short or c.offers_alternatives)
+        for c, h in zip(parts, held, strict=True)
+    ):
         return text
     if any(phrases.cue(n).find(text) for n in ("injection", "instruction")):
         return text

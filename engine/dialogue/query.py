@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.dialogue.clauses import background_apart, blank, the_ask
+from engine.dialogue.clauses import background_apart, blank, clauses, the_ask
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
     Split,
@@ -504,8 +504,7 @@ def _understand(
     else:
         bound = replace(bound, min_mm=None, max_mm=None, unit=None)
     mentions = vocabulary.find_anatomy_in_text(text)
-    signs = vocabulary.match_sign_in_text(text)
-    profile = _asked_profile(text, vocabulary)
+    profile, signs, history = _profile_and_signs(text, vocabulary, phrases)
     cue = parse_intent(
         text,
         has_drawn_region=drawn,
@@ -529,6 +528,7 @@ def _understand(
         max_mm=bound.max_mm,
         **slots,
     )
+    query = _kind_of_the_ask(query, history, phrases)
     if bound.unit is not None and query.unit is None:
         query = replace(query, unit=bound.unit)  # the unit the question names
     if bound.left_out and query.intent in _NOUN_PHRASE and not _yes_no(query):
@@ -2358,9 +2358,16 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
         return kind
     read = _by_request(q, phrases)
-    if read is IntentKind.HELP and _unknown_request(q, phrases):
+    if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _off_the_film(q: Query, read: IntentKind, phrases: Phrases) -> bool:
+    """A request the film cannot answer: help that names nothing known, or another topic."""
+    if read is IntentKind.HELP:
+        return _unknown_request(q, phrases)
+    return read is IntentKind.DESCRIBE and _tells_of_another_topic(q, phrases)
 
 
 def _enumerates(q: Query, phrases: Phrases) -> bool:
@@ -2512,7 +2519,94 @@ def _asked_profile(text: str, vocabulary: Vocabulary) -> Any:
     """
     last = _last_clause(text)
     asked = vocabulary.find_profile_in_text(last) if last else None
+    if asked is not None and _said_beside_the_ask(
+        text,
+        lambda c: vocabulary.find_profile_in_text(c) == asked,
+        lambda c: vocabulary.find_profile_in_text(c) is not None,
+    ):
+        # "有没有可能是心衰，他腿肿而且有胸水": the last clause is history; the clause
+        # that asks names the profile asked
+        return vocabulary.find_profile_in_text(_asked_part(text))
     return asked or vocabulary.find_profile_in_text(text)
+
+
+def _profile_and_signs(
+    text: str, vocabulary: Vocabulary, phrases: Phrases
+) -> tuple[Any, list[Sign], bool]:
+    """The profile a question asks, the signs it names, and whether a history names a kind.
+
+    A profile named only in a history beside a film question is not asked ("ctr pls, hx
+    of CHF"); when the profile is asked and a kind is named only in a history beside it
+    ("might it be CHF, she's got fluid on board"), the history's signs are not asked
+    either, and the third value says so.
+    """
+    signs = vocabulary.match_sign_in_text(text)
+    profile = _asked_profile(text, vocabulary)
+    if profile is None:
+        return None, signs, False
+    checklist = ("intent_profile_check", "profile_match")
+    if not any(phrases.cue(t).find(text) for t in checklist) and _said_beside_the_ask(
+        text,
+        lambda c: vocabulary.find_profile_in_text(c) is not None,
+        lambda c: _names_film(c, vocabulary, phrases, profiles=False),
+    ):
+        return None, signs, False  # the history's profile, not asked
+    if not _kinds_beside_the_ask(text, vocabulary, phrases):
+        return profile, signs, False
+    return profile, vocabulary.match_sign_in_text(_asked_part(text)), True
+
+
+def _said_beside_the_ask(
+    text: str, names: Callable[[str], bool], own_subject: Callable[[str], bool]
+) -> bool:
+    """Whether what `names` finds is said only in clauses beside the one that asks.
+
+    "ctr pls, hx of CHF", "心胸比多少，病人有心衰": the history or symptom
+    is why it is asked, not what is asked. True when a clause asks, has a subject of its
+    own (`own_subject`) and names none of it, and a clause that does not ask names it; a
+    topic named before the ask ("heart failure, CTR?", `Clause.short`) is asked about.
+    """
+    parts = clauses(text)
+    asked = [c for c in parts if c.asks]
+    if len(parts) < 2 or not asked or any(names(c.text) for c in asked):
+        return False
+    if not any(own_subject(c.text) for c in asked):
+        return False
+    return any(
+        names(c.text) for c in parts if not (c.asks or c.short or c.offers_alternatives)
+    )
+
+
+def _kinds_beside_the_ask(text: str, vocabulary: Vocabulary, phrases: Phrases) -> bool:
+    """Whether a kind is named only beside the clause that asks of a profile.
+
+    "might it be CHF, she's got fluid on board", "会不会是心衰，病人一直有胸水":
+    the clause that asks names the profile, so its checklist answers it, not whether the
+    effusion the history names is on the film (a kind the profile's name implies, as
+    pneumonia's consolidation, stays the ask's). A side stated and the other one asked
+    ("左侧气胸已经确认 另外一侧情况如何") names no profile in its ask and keeps its kind.
+    """
+
+    def profiled(clause: str) -> bool:
+        return vocabulary.find_profile_in_text(clause) is not None
+
+    def beside(kind: str) -> bool:
+        cue = phrases.cue(f"kind_{kind}")
+        return _said_beside_the_ask(text, lambda c: bool(cue.find(c)), profiled)
+
+    return any(beside(k) for k in phrases.kind_order)
+
+
+def _kind_of_the_ask(q: Query, history: bool, phrases: Phrases) -> Query:
+    """The question with the kind its ask names, when a history beside it names another."""
+    if not history:
+        return q
+    return replace(q, kind=_kind(_asked_part(q.text), phrases))
+
+
+def _asked_part(text: str) -> str:
+    """The clauses of a question that ask, as typed."""
+    return "".join(c.text for c in clauses(text) if c.asks)
 
 
 def _last_clause(text: str) -> str:
@@ -2635,6 +2729,50 @@ def _unknown_request(q: Query, phrases: Phrases) -> bool:
     return len(words) >= 2 or len(chinese) >= 3
 
 
+# A request to tell about something ("给我讲讲相对论", "tell me about the French
+# revolution"): what follows the verb is the topic asked about
+_TELL_ABOUT = re.compile(
+    r"(?:讲讲|说说|谈谈|聊聊|科普|介绍)一?下?(?P<zh>[^，,。？?！!]*)"
+    r"|(?<![a-z])(?:tell (?:me|us)|talk|teach (?:me|us)|learn)(?: \w+){0,3} (?:about|abt)"
+    r"(?P<en>[^,.?!;]*)",
+    re.IGNORECASE,
+)
+# What points back at the film or the answer, or only fills the sentence: no topic of its own
+_NO_TOPIC = re.compile(
+    r"这|那|它|你|我|他|她|一下|一点|点儿?|看|吧|呗|呢|啊|吗|嘛|的|了|些|个|哪|什么|啥|怎么|为什么"
+    r"|看法|想法|意见|理由|原因|依据|思路|判断|意思|道理|情况|结果|发现|所见|印象|细节|具体|详细"
+    r"|更多|多点|其他|别的|还有|片子?|胸片|图像?|影像|异常|问题|整体|总体|大概|简单|一遍"
+    r"|(?<![a-z])(?:it|this|that|these|those|them|more|everything|anything|something|what"
+    r"|why|how|you|your|yours|me|us|we|i|the|a|an|some|bit|little|again|here|there|please"
+    r"|pls|film|image|x-?ray|cxr|picture|study|case|findings?|results?|impression|opinion"
+    r"|thoughts|reasoning|reasons?|details?|one|ones|other|rest|else|all|of|in|on|and|see"
+    r"|saw|found)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _tells_of_another_topic(q: Query, phrases: Phrases) -> bool:
+    """Whether a topic with nothing to do with the film is asked to be told about.
+
+    "给我讲讲相对论", "tell me about the French revolution": the telling verb's object
+    names no finding, place, sign, profile or structure of the chest, and is more than
+    a pointer back at the film or the answer ("讲讲这个", "tell me about it", "说说你的
+    思路", which stay requests about the film).
+    """
+    if q.names_something or q.cue.demonstrative or q.other_side:
+        return False
+    if any(phrases.cue(t).find(q.text) for t in ("unassessed_structure", "ellipsis")):
+        return False
+    told = _TELL_ABOUT.search(q.text)
+    if told is None:
+        return False
+    topic = _NO_TOPIC.sub(" ", told.group("zh") or told.group("en") or "")
+    return (
+        len(_CHINESE.findall(topic)) >= 2
+        or re.search(r"[a-z]{3}", topic, re.I) is not None
+    )
+
+
 # help asked with a task of one's own ("help me plan my holiday", "帮我订张机票"): the task
 # is the request, and one that names nothing on the film is refused, not met with the menu
 _HELP_WITH = re.compile(
@@ -2652,6 +2790,8 @@ def _refusal(q: Query, intent: IntentKind, phrases: Phrases) -> str | None:
     if named is not None:
         return named
     if q.intent is IntentKind.HELP and not _asks_a_chance(q, phrases):
+        return "scope_off_topic"
+    if _tells_of_another_topic(q, phrases):
         return "scope_off_topic"
     return "clinical"
 
