@@ -8,6 +8,7 @@ ontology/data/dialogue/answers.toml; this module only puts them together.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
@@ -133,6 +134,10 @@ def confidence_phrase(
     confidence: float, lang: Language, report_score: float | None = None
 ) -> str:
     """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
+    if report_score is not None and confidence < report_score <= round(confidence, 2):
+        # 0.199 against 0.20 is shown as 0.19: a candidate left off the list must not
+        # read as if it had reached the threshold it missed
+        confidence = math.floor(confidence * 100) / 100
     base = _say("confidence", lang, value=confidence)
     if report_score is None or not is_weak(confidence, report_score):
         return base

@@ -207,12 +207,26 @@ class Conversation(ProfileAnswers):
         if not any(w.lower().startswith(head) for w in draft.warnings):
             draft.warnings.append(warning)
 
+    def _detection_limit(
+        self, draft: Draft, *, lang: Language, index: int, **_: Any
+    ) -> None:
+        """The tool's limits and this film's threshold, then what lies just under it."""
+        answer_detection_limit(draft, lang, self.analysis.focal_report_score)
+        cited: list[str] = []
+        near = self._near_threshold_lines(
+            self.near_threshold(), "near_threshold_listed", lang, index, cited
+        )
+        if near:
+            section = draft.sections[-1]
+            draft.sections[-1] = replace(
+                section,
+                lines=(*section.lines[:2], *near, *section.lines[2:]),
+                anchor_ids=(*section.anchor_ids, *cited),
+            )
+
     def _handler(self, query: Query) -> Callable[..., None]:
         if asks_detection_limit(query):
-            threshold = self.analysis.focal_report_score
-            return lambda draft, *, lang, **_: answer_detection_limit(
-                draft, lang, threshold
-            )
+            return self._detection_limit
         unassessed = unassessed_subject(query)
         if unassessed is not None:
             return lambda draft, *, lang, **_: answer_unassessed(

@@ -78,3 +78,28 @@ def test_a_reported_finding_keeps_the_read_as_it_was():
     turn = Conversation(analysis).ask("Please read this film.")
     assert _cited_findings(turn) == {"F1"}
     assert "under the report threshold" not in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's your reporting threshold",
+        "阈值是多少",
+        "any others below threshold?",
+        "低于阈值的还有吗",
+    ],
+)
+def test_the_threshold_asked_is_given_with_what_lies_under_it(near_miss, question):
+    turn = Conversation(near_miss).ask(question)
+    assert f"{REPORT:.2f}" in turn.answer_text
+    assert _cited_findings(turn) == {"F1"}
+
+
+def test_a_candidate_under_the_threshold_never_shows_the_thresholds_value():
+    from engine.wording import confidence_phrase
+
+    shown = confidence_phrase(REPORT - 0.001, "en", REPORT)
+    assert f"confidence {REPORT - 0.01:.2f}" in shown, shown
+    assert confidence_phrase(REPORT, "en", REPORT).startswith(
+        f"confidence {REPORT:.2f}"
+    )

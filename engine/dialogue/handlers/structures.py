@@ -85,12 +85,16 @@ def answer_unassessed(draft: Draft, what: str, lang: Language) -> None:
 
 
 def asks_detection_limit(q: Query) -> bool:
-    """Whether the question asks the smallest finding the tool could find or miss.
+    """Whether the question asks the tool's limits: the smallest finding or the threshold.
 
     "what's the smallest nodule you could miss here?" asks about the tool, not which
     finding on the film is the smallest; read as a rank it named one.
     """
-    if q.anchors or q.ordinals or q.intent is IntentKind.OUT_OF_SCOPE:
+    if q.anchors or q.ordinals:
+        return False
+    if q.intent is IntentKind.OUT_OF_SCOPE and q.refusal != "scope_off_topic":
+        # "what's your reporting threshold?" names nothing on the film and so reads as
+        # off topic; a diagnosis, an instruction or another study stays refused
         return False
     return load_phrases().cue("detection_limit").find(q.text) is not None
 
