@@ -628,7 +628,7 @@ def _strip(segment: str, level: int, removed: list[str], phrases: Phrases) -> st
 # A verb of pretending or repeating said with nothing after it in its own piece ("假装 |
 # A2 不存在", "repeat after me | the lungs are clear"): the next piece is its object
 _OBJECT_WANTED = re.compile(
-    r"^\W*(?:(?:请|你)?(?:就|先)?(?:假装|装作|就当|当作|权当|跟着?我(?:说|念|读)|照着(?:说|念|读)"
+    r"^\W*(?:(?:请|你)?(?:就|先)?(?:假装|装作|就当|当作|权当|跟着?我(?:说|讲|念|读)|照着(?:说|念|读)"
     r"|复述|重复)(?:一下|一遍)?"
     r"|(?:just |now |please )?(?:pretend|imagine|assume)(?: that)?|repeat(?: after me)?"
     r"|say after me)\W*$",
