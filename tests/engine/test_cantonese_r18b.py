@@ -44,6 +44,9 @@ def _fix(text: str) -> str:
         ("跟住我讲", "跟着我讲"),
         ("边类问题", "哪类问题"),
         ("唔好列", "不要列"),
+        ("而家睇落似唔似结核", "现在看起来像不像结核"),
+        ("A1喺边忽", "A1在哪里"),
+        ("有冇嘢", "有没有东西"),
     ],
 )
 def test_a_cantonese_word_reads_as_its_mandarin(cantonese: str, mandarin: str) -> None:
