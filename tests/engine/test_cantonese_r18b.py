@@ -29,6 +29,7 @@ def _fix(text: str) -> str:
         ("心胸比系几多", "心胸比是多少"),
         ("会唔会系肺炎", "会不会是肺炎"),
         ("A1喺左定右", "A1在左还是右"),
+        ("A1定A2大啲", "A1还是A2大些"),
         ("良性定恶性", "良性还是恶性"),
         ("比较下大细", "比较下大小"),
         ("第二粒喺边", "第二颗在哪"),
@@ -68,6 +69,8 @@ def test_a_cantonese_word_reads_as_its_mandarin(cantonese: str, mandarin: str) -
         "你能识别气胸吗",
         "A1和A2分别多大",
         "跟住院医生说",
+        "threshold 定 6mm",
+        "阈值定5mm",
     ],
 )
 def test_mandarin_text_comes_through_the_table_unchanged(mandarin: str) -> None:
