@@ -5,7 +5,9 @@ phrase tables does not generalise, so a question's English words are compared wi
 known words of `data/dialogue/phrases.toml` ([spelling]) and a word one edit away from
 exactly one of them (two edits for long words) is read as that word. Only the curated
 words are targets, never everyday English, so "letter" does not become "better". Chinese
-slips are homophones and near-forms; the same table maps those as plain replacements.
+slips are homophones and near-forms; the same table maps those as plain replacements, and
+a dialect word that is also part of a Mandarin word (Cantonese 系 "is", inside 关系 and
+系统) as a pattern with its guards ("re:..."), applied after the plain ones.
 
 Slips of a pinyin input method read by their sound are engine/dialogue/homophones.py
 (pinyin readings need a library; this package uses the standard library only).
@@ -68,7 +70,9 @@ class Speller:
 
     Args:
         words: the English words worth correcting to (lower case, letters only).
-        replacements: Chinese (or any literal) slips and what they stand for.
+        replacements: Chinese (or any literal) slips and what they stand for; a key
+            written "re:<pattern>" is a regular expression, replaced in table order
+            after every literal slip.
     """
 
     def __init__(self, words: Iterable[str], replacements: dict[str, str]) -> None:
@@ -93,12 +97,22 @@ class Speller:
             k: next(iter(v)) for k, v in skeletons.items() if len(v) == 1
         }
         # Longest first, so a longer slip is replaced before a slip inside it.
-        self._replacements = sorted(replacements.items(), key=lambda kv: -len(kv[0]))
+        self._replacements = sorted(
+            ((k, v) for k, v in replacements.items() if not k.startswith("re:")),
+            key=lambda kv: -len(kv[0]),
+        )
+        self._patterns = tuple(
+            (re.compile(k[3:]), v)
+            for k, v in replacements.items()
+            if k.startswith("re:")
+        )
 
     def fix(self, text: str) -> str:
         """Return the text with each misspelt known word replaced by that word."""
         for slip, meant in self._replacements:
             text = text.replace(slip, meant)
+        for pattern, meant in self._patterns:
+            text = pattern.sub(meant, text)
         return re.sub(r"[A-Za-z]+", self._fix_match, text)
 
     def _fix_match(self, match: re.Match[str]) -> str:

@@ -75,6 +75,9 @@ _EN_REQUEST = re.compile(
 _ZH_ASKS = re.compile(
     r"[?？]|吗|[呢吧嘛么啊][\W~～]*$|哪|多少|几(?!乎)|什么|啥|咋|怎么|怎样|如何|为什么|为何|多久|何时"
     r"|多[大远长宽厚高粗重]|是否|能否|可否|有无|有没有|(.)[不没]\1"
+    # the same forms in Cantonese, before the dialect table reads them as Mandarin
+    # ("使唔使约CT复查", "右边有冇", "A2喺边"): A-not-A with 唔, 冇, 咩, 乜, 边度
+    r"|(.)唔\2|有冇|咩|乜|边度|喺边|[系係]咪"
     r"|说说|讲讲|谈谈|[说讲谈](?:一)?下|描述|列出|列一下|列下|列个|列举|罗列|看看|看一?下|瞧瞧"
     r"|帮我|帮忙|^\W*请|麻烦|告诉我|给我|指出|标出|标一下|比一下|量一下|测一下|算一下"
     # words that are nouns as often as verbs ("随访对比", "做个评估") ask at the clause's

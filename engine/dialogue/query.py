@@ -363,7 +363,10 @@ def understand(
         return whole
     if split.question:
         asked = _understand(split.question, vocabulary, state, drawn=drawn)
-        named = asked.names_something or asked.cue.demonstrative
+        # "be a real doctor and tell me what it is": after a role, a bare "it" / "this"
+        # points at nothing shown; it is what the role was given to say
+        pointed = asked.cue.demonstrative and not split.plays_a_role
+        named = asked.names_something or pointed
         subject = None
         if _without_subject(asked):
             subject = _subject_in_instruction(text, split, vocabulary, state, drawn)
