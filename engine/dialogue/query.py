@@ -23,6 +23,7 @@ from engine.dialogue.instructions import (
     addresses_engine,
     split_instruction,
 )
+from engine.dialogue.limits import refused_at_limit
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import (
     Intent,
@@ -536,6 +537,7 @@ def _understand(
         query = replace(query, intent=IntentKind.LIST)
     intent = _of_the_stated(query, _refine(query, phrases), premised)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
+    query = refused_at_limit(query, phrases)  # "its volume?", "HU?": the reason why not
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
     if intent is IntentKind.COMPARE and _sizes_ranked(query):

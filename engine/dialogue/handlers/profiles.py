@@ -42,6 +42,7 @@ from ontology import (
     assess,
     score,
 )
+from ontology.phrases import load_phrases
 from ontology.scoring import headline
 
 
@@ -227,9 +228,13 @@ class ProfileAnswers(RelationAnswers):
     ) -> None:
         """The refusal, its reason first; a request off the film also gets the examples."""
         reason = query.refusal or "clinical"
+        # a radiograph's limit ("its volume?", "HU?") has a title of its own
+        titled = f"title_refuse_{reason}" in load_phrases().answers
         draft.sections.append(
             Section(
-                title=say("title_out_of_scope", lang),
+                title=say(
+                    f"title_refuse_{reason}" if titled else "title_out_of_scope", lang
+                ),
                 lines=(say(f"refuse_{reason}", lang),),
             )
         )

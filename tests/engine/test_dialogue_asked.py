@@ -1,0 +1,73 @@
+"""What is asked, answered as asked: refusals with their real reason, and more.
+
+The phantom of test_dialogue_state: a lobulated nodule in the right lung (A1 once listed)
+and a smaller, smooth one in the left.
+"""
+
+import pytest
+
+from engine.dialogue import Conversation
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+
+from .conftest import read_after, two_nodules
+
+
+@pytest.fixture(scope="module")
+def two():
+    return two_nodules("asked-two")
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+# -- 1. what one radiograph cannot give, refused with the reason why ----------------
+
+
+@pytest.mark.parametrize(
+    ("question", "reason", "words"),
+    [
+        ("and the nodule's volume, roughly?", "limit_volume", "volumetric CT"),
+        ("A1 体积大概多少毫升", "limit_volume", "断层成像"),
+        ("how fast is A1 growing - doubling time?", "limit_doubling_time", "two time"),
+        ("这个结节倍增时间估计多少天", "limit_doubling_time", "两个时间点"),
+        ("density of A2 in HU please", "limit_hounsfield", "only on CT"),
+        ("A1 的 CT 值大概多少", "limit_hounsfield", "只存在于 CT"),
+        ("ddx for the right lung nodule?", "limit_differential", "does not make"),
+        ("A1 需要和哪些病鉴别", "limit_differential", "不作诊断"),
+    ],
+)
+def test_what_a_radiograph_cannot_give_is_refused_with_its_reason(
+    two, vocabulary, question, reason, words
+):
+    assert read_after(vocabulary, "list the nodules", question).refusal == reason
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    turn = conversation.ask(question)
+    assert turn.intent is IntentKind.OUT_OF_SCOPE
+    first = turn.sections[0]
+    assert words in first.lines[0], first.lines
+    # the reason, not the refusal of a question off the film, and no menu after it
+    assert "only answers questions about" not in turn.answer_text
+    assert "只回答关于这张胸片" not in turn.answer_text
+    assert first.title != "Outside what this tool can answer"
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["what does volume doubling time mean?", "倍增时间是什么意思"],
+)
+def test_a_doubling_time_asked_for_its_meaning_is_still_explained(vocabulary, question):
+    assert read_after(vocabulary, question).intent is IntentKind.EXPLAIN_SIGN
+
+
+@pytest.mark.parametrize(
+    "question", ["any volume loss on the left?", "low lung volumes?", "右肺体积缩小吗"]
+)
+def test_volume_loss_and_lung_volumes_are_signs_not_a_volume_asked(
+    vocabulary, question
+):
+    query = read_after(vocabulary, question)
+    assert query.refusal is None or not query.refusal.startswith("limit_")
