@@ -2388,6 +2388,9 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
         return IntentKind.COMPARE
     if _asks_a_chance(q, phrases):
         return IntentKind.OUT_OF_SCOPE
+    if _asks_report_wording(q.text, phrases):
+        # "how should I word the report?": the report draft, not help nor advice asked
+        return IntentKind.SCREENING
     if _matches_profile(q, phrases):
         return IntentKind.PROFILE
     if _asks_for_help(q, phrases):
@@ -2540,6 +2543,22 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     ):
         return False  # "where" alone is no place
     return phrases.cue("help_request").find(q.text) is not None
+
+
+# How to word a report's part ("how should I word the report?", "what's the best way to
+# phrase the impression", "结论该怎么措辞"): the report draft is asked, in its words
+_REPORT_WORDING = re.compile(
+    r"(?<![a-z])(?:how|way)\b.{0,30}\b(?:word|phrase|put|write|formulate|dictate)\b"
+    r"|(?:怎么|如何|怎样|咋)(?:样)?(?:写|措辞|表述|描述|下笔)|措辞",
+    re.IGNORECASE,
+)
+
+
+def _asks_report_wording(text: str, phrases: Phrases) -> bool:
+    """Whether the words of a report (its findings, its impression) are asked."""
+    return bool(
+        phrases.cue("report_request").find(text) and _REPORT_WORDING.search(text)
+    )
 
 
 # What the assistant can do, asked of it: "you" with a verb of ability and a question word

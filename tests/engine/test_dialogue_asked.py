@@ -71,3 +71,32 @@ def test_volume_loss_and_lung_volumes_are_signs_not_a_volume_asked(
 ):
     query = read_after(vocabulary, question)
     assert query.refusal is None or not query.refusal.startswith("limit_")
+
+
+# -- 5. a report the reader will sign, and the wording of a report -------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "起草一份报告吧，我核对修改后再签名",
+        "draft a report - I'll check it and sign it myself",
+        "how would you phrase the impression for this film?",
+        "报告该怎么措辞",
+    ],
+)
+def test_a_report_the_reader_signs_or_words_is_the_draft(two, question):
+    turn = Conversation(two).ask(question)
+    assert turn.intent is IntentKind.SCREENING
+    titles = [s.title for s in turn.sections]
+    assert any("报告草稿" in t or "Draft report" in t for t in titles), titles
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["写好报告后替我签名", "draft the report and sign it for me", "写完报告然后签字"],
+)
+def test_the_tool_asked_to_sign_is_still_refused(vocabulary, question):
+    query = read_after(vocabulary, question)
+    assert query.intent is IntentKind.OUT_OF_SCOPE
+    assert query.refusal == "injection"
