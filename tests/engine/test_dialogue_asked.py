@@ -100,3 +100,42 @@ def test_the_tool_asked_to_sign_is_still_refused(vocabulary, question):
     query = read_after(vocabulary, question)
     assert query.intent is IntentKind.OUT_OF_SCOPE
     assert query.refusal == "injection"
+
+
+# -- 4. a sign taken for said that the lesion does not show --------------------------
+
+
+@pytest.mark.parametrize(
+    ("question", "first"),
+    [
+        ("what makes you say A2 is lobulated", "[A2] I did not describe this lesion"),
+        ("A2 为什么说边缘有分叶", "[A2] 本工具并未将该病灶描述为分叶征"),
+        ("why would you call A2 spiculated?", "[A2] I did not describe this lesion"),
+        ("A2 凭什么说有毛刺", "[A2] 本工具并未将该病灶描述为毛刺征"),
+    ],
+)
+def test_a_premise_the_lesion_does_not_meet_is_corrected_first(two, question, first):
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    lines = conversation.ask(question).sections[0].lines
+    assert lines[0].startswith(first), lines
+    # then the property as measured, so the reader sees why
+    assert len(lines) >= 2
+
+
+@pytest.mark.parametrize(
+    "question", ["why do you call A1 lobulated?", "为什么说 A1 是分叶的"]
+)
+def test_a_premise_that_holds_is_answered_by_its_measurements(two, question):
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    text = conversation.ask(question).answer_text
+    assert "did not describe" not in text and "并未" not in text
+    assert "notches" in text or "切迹" in text
+
+
+def test_asking_whether_it_is_lobulated_takes_nothing_for_said(two):
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    text = conversation.ask("is A2 lobulated?").answer_text
+    assert "did not describe" not in text
