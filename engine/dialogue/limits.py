@@ -10,50 +10,32 @@ with a description that never says why the number is missing.
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import TYPE_CHECKING
-
-from engine.intents import IntentKind
 from ontology.phrases import Phrases
-
-if TYPE_CHECKING:
-    from engine.dialogue.query import Query
 
 # Tried in this order: "volume doubling time" is a doubling time, not a volume.
 LIMITS = ("doubling_time", "volume", "hounsfield", "differential")
 
 
-def limit_asked(q: Query, phrases: Phrases) -> str | None:
+def limit_asked(text: str, subject: bool, phrases: Phrases) -> str | None:
     """The limit of a radiograph a question runs into (one of LIMITS), if any.
 
-    An instruction to the engine keeps its own refusal. A doubling time asked for its
-    meaning ("what does doubling time mean?", "倍增时间是什么意思") is the sign's
-    definition; asked as a value, or of a finding, it is a limit.
+    `subject`: the question names what it asks about (a finding, a place, "it"). A
+    doubling time asked for its meaning ("what does doubling time mean?", "倍增时间是
+    什么意思") is the sign's definition; asked as a value, or of a subject, a limit.
     """
-    if q.refusal == "injection":
-        return None
     for name in LIMITS:
-        if not phrases.cue(f"limit_{name}").find(q.text):
+        if not phrases.cue(f"limit_{name}").find(text):
             continue
-        if name == "doubling_time" and not _asked_as_value(q, phrases):
+        if name == "doubling_time" and not _asked_as_value(text, subject, phrases):
             return None
         return name
     return None
 
 
-def _asked_as_value(q: Query, phrases: Phrases) -> bool:
-    if phrases.cue("explain_strong").find(q.text):
+def _asked_as_value(text: str, subject: bool, phrases: Phrases) -> bool:
+    if phrases.cue("explain_strong").find(text):
         return False
-    subject = q.anchors or q.ordinals or q.superlative or q.kind or q.cue.demonstrative
-    return bool(subject) or phrases.cue("measurement_ask").find(q.text) is not None
+    return subject or phrases.cue("measurement_ask").find(text) is not None
 
 
-def refused_at_limit(q: Query, phrases: Phrases) -> Query:
-    """The query refused for the radiograph's limit it asks about, or as it was."""
-    limit = limit_asked(q, phrases)
-    if limit is None:
-        return q
-    return replace(q, intent=IntentKind.OUT_OF_SCOPE, refusal=f"limit_{limit}")
-
-
-__all__ = ["LIMITS", "limit_asked", "refused_at_limit"]
+__all__ = ["LIMITS", "limit_asked"]

@@ -23,7 +23,7 @@ from engine.dialogue.instructions import (
     addresses_engine,
     split_instruction,
 )
-from engine.dialogue.limits import refused_at_limit
+from engine.dialogue.limits import limit_asked
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import (
     Intent,
@@ -537,7 +537,7 @@ def _understand(
         query = replace(query, intent=IntentKind.LIST)
     intent = _of_the_stated(query, _refine(query, phrases), premised)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
-    query = refused_at_limit(query, phrases)  # "its volume?", "HU?": the reason why not
+    query = _at_a_limit(query, phrases)  # "its volume?", "HU?": the reason why not
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
     if intent is IntentKind.COMPARE and _sizes_ranked(query):
@@ -568,6 +568,20 @@ def _understand(
         query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+def _at_a_limit(q: Query, phrases: Phrases) -> Query:
+    """A question for what one radiograph cannot give, refused with its reason.
+
+    engine/dialogue/limits.py: a volume, a doubling time, Hounsfield units, a
+    differential. An instruction to the engine keeps its own refusal.
+    """
+    if q.refusal == "injection":
+        return q
+    limit = limit_asked(q.text, not _without_subject(q), phrases)
+    if limit is None:
+        return q
+    return replace(q, intent=IntentKind.OUT_OF_SCOPE, refusal=f"limit_{limit}")
 
 
 def _fragment_before_background(
