@@ -13,6 +13,7 @@ from engine.analysis import ImageAnalysis
 from engine.dialogue.facts import lesion_observations
 from engine.dialogue.phrases import say
 from engine.findings import Finding
+from engine.observations import MEASURED_FEATURES
 from kernel import Language
 from ontology import MatchStatus, Sign, Vocabulary, assess
 from ontology.phrases import Phrases
@@ -44,7 +45,7 @@ def premise_lines(
     observations = lesion_observations(analysis, f, anchor_id)
     lines = []
     for sign in signs:
-        item = assess(observations, sign, vocabulary)
+        item = assess(observations, sign, vocabulary, measured=MEASURED_FEATURES)
         if item.status is MatchStatus.MET:
             continue
         name = sign.name(lang)

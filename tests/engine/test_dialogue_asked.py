@@ -139,3 +139,32 @@ def test_asking_whether_it_is_lobulated_takes_nothing_for_said(two):
     conversation.ask("list the nodules")
     text = conversation.ask("is A2 lobulated?").answer_text
     assert "did not describe" not in text
+
+
+# -- 2. never assessed by this tool, or not measured on this film --------------------
+
+
+def test_the_engine_lists_every_feature_it_observes(two, vocabulary):
+    from engine.dialogue.facts import lesion_observations
+    from engine.observations import MEASURED_FEATURES, global_observations
+
+    assert set(vocabulary.features) >= MEASURED_FEATURES
+    observed = global_observations(two, lambda _: "a0", focal_report_threshold=0.5)
+    seen = {o.feature for o in observed}
+    for f in two.findings:
+        seen |= {o.feature for o in lesion_observations(two, f, "a1")}
+    assert seen <= MEASURED_FEATURES, seen - MEASURED_FEATURES
+
+
+@pytest.mark.parametrize(
+    ("question", "said", "not_said"),
+    [
+        ("any pneumothorax on the right?", "does not assess", "not measured on"),
+        ("有没有肺不张", "本工具不在胸片上评估", "本图未测得"),
+    ],
+)
+def test_a_sign_the_tool_never_measures_is_not_said_missed_on_this_film(
+    two, question, said, not_said
+):
+    text = Conversation(two).ask(question).answer_text
+    assert said in text and not_said not in text, text

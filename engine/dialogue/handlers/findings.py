@@ -40,6 +40,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.intents import Intent
+from engine.observations import MEASURED_FEATURES
 from engine.references import (
     PlaceFilter,
 )
@@ -61,6 +62,9 @@ from ontology import (
     assess,
 )
 from ontology.phrases import load_phrases
+
+# not assessable for want of a measurement: never taken by this tool, or not on this image
+_UNMEASURED = (Unassessable.NOT_MEASURED, Unassessable.NOT_ASSESSED)
 
 
 def _verdict_lead(
@@ -518,7 +522,10 @@ class FindingAnswers(Binder):
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
             item = assess(
-                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+                lesion_observations(self.analysis, f, anchor.id),
+                sign,
+                self.vocabulary,
+                measured=MEASURED_FEATURES,
             )
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
@@ -552,7 +559,10 @@ class FindingAnswers(Binder):
     ) -> None:
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         observations = self._film_observations()
-        item = self._with_anchors(assess(observations, sign, self.vocabulary), index)
+        item = self._with_anchors(
+            assess(observations, sign, self.vocabulary, measured=MEASURED_FEATURES),
+            index,
+        )
         if sign.rule is not None and sign.rule.feature.startswith("pleura.cpa_blunted"):
             self._angles_answer(draft, sign, item, lang, side)
             return
@@ -576,7 +586,7 @@ class FindingAnswers(Binder):
                 f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
             )
         cited = list(item.evidence_anchor_ids)
-        if item.unassessable is Unassessable.NOT_MEASURED:
+        if item.unassessable in _UNMEASURED:
             pattern = getattr(sign, f"visual_pattern_{lang}")
             lines.append(say("look_on_film", lang, pattern=pattern))
             for other in related:
@@ -666,10 +676,15 @@ class FindingAnswers(Binder):
         index: int,
     ) -> list[ItemResult]:
         """Measured neighbours of a sign the engine does not measure (effusion: the angles)."""
-        if item.unassessable is not Unassessable.NOT_MEASURED:
+        if item.unassessable not in _UNMEASURED:
             return []
         related = [
-            self._with_anchors(assess(observations, other, self.vocabulary), index)
+            self._with_anchors(
+                assess(
+                    observations, other, self.vocabulary, measured=MEASURED_FEATURES
+                ),
+                index,
+            )
             for other in self._measured_neighbours(sign)
         ]
         return [r for r in related if r.status is not MatchStatus.NOT_ASSESSABLE]

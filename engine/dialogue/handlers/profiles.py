@@ -23,6 +23,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding
 from engine.intents import Intent
+from engine.observations import MEASURED_FEATURES
 from engine.references import (
     Binding,
     Outcome,
@@ -103,7 +104,9 @@ class ProfileAnswers(RelationAnswers):
             for o in self._film_observations()
             if subject_finding is None or o.feature != "focal.present"
         ]
-        scored = score(observations, profile, self.vocabulary)
+        scored = score(
+            observations, profile, self.vocabulary, measured=MEASURED_FEATURES
+        )
         card = replace(
             scored, items=tuple(self._with_anchors(i, index) for i in scored.items)
         )
@@ -194,7 +197,10 @@ class ProfileAnswers(RelationAnswers):
             lines.append(say("focus_several", lang, n=len(focus)))
         for anchor, f in focus:
             item = assess(
-                lesion_observations(self.analysis, f, anchor.id), sign, self.vocabulary
+                lesion_observations(self.analysis, f, anchor.id),
+                sign,
+                self.vocabulary,
+                measured=MEASURED_FEATURES,
             )
             if item.status is MatchStatus.NOT_ASSESSABLE:
                 continue
