@@ -168,3 +168,31 @@ def test_a_sign_the_tool_never_measures_is_not_said_missed_on_this_film(
 ):
     text = Conversation(two).ask(question).answer_text
     assert said in text and not_said not in text, text
+
+
+# -- 6. a side asked after a question about a paired structure -----------------------
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "title"),
+    [
+        ("tell me about the left costophrenic angle", "and the right one?", "right"),
+        ("left CP angle?", "what about the right?", "right"),
+        ("讲讲右侧肋膈角", "左边那个呢", "左侧"),
+        ("右肋膈角？", "那左侧呢", "左侧"),
+    ],
+)
+def test_a_side_after_a_paired_structure_asks_the_same_of_that_side(
+    two, first, then, title
+):
+    conversation = Conversation(two)
+    conversation.ask("read this film please")
+    asked = conversation.ask(first)
+    assert asked.intent is IntentKind.PRESENCE
+    turn = conversation.ask(then)
+    assert turn.intent is IntentKind.PRESENCE
+    head = turn.sections[0]
+    assert title in head.title and (
+        "costophrenic" in head.title or "肋膈角" in head.title
+    )
+    assert all("nodul" not in line and "结节" not in line for line in head.lines)
