@@ -23,7 +23,7 @@ from engine.dialogue.instructions import (
     addresses_engine,
     split_instruction,
 )
-from engine.dialogue.limits import limit_asked
+from engine.dialogue.limits import LIMITS, limit_asked
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import (
     Intent,
@@ -978,7 +978,13 @@ def _without_plans(text: str, phrases: Phrases) -> str:
 
 # The words that refuse a question, weighed in the clause that asks (engine/dialogue/
 # clauses.py): said beside the ask, as its purpose, history or a disclaimer, they do not
-_REFUSING = ("intent_out_of_scope", "diagnosis", "scope_other_study", "scope_off_topic")
+_REFUSING = (
+    "intent_out_of_scope",
+    "diagnosis",
+    "scope_other_study",
+    "scope_off_topic",
+    *(f"limit_{name}" for name in LIMITS),  # "before we turn to the differential, ..."
+)
 # ... and the intent is the ask's: what the background says it was for ("随访对比", "to
 # compare with the CT") is not what is asked
 _INTENT_CUES = (
