@@ -196,3 +196,57 @@ def test_a_side_after_a_paired_structure_asks_the_same_of_that_side(
         "costophrenic" in head.title or "肋膈角" in head.title
     )
     assert all("nodul" not in line and "结节" not in line for line in head.lines)
+
+
+# -- 3. two or three properties of one finding, each answered in the order asked -----
+
+
+@pytest.mark.parametrize(
+    ("question", "titles"),
+    [
+        ("A2: where is it, and how big?", ["Location", "Size"]),
+        ("A2 有多大？位于哪个肺野？", ["【大小】", "【定位】"]),
+        (
+            "what zone is A1 in, and how does it relate to the hilum and the pleura?",
+            ["Location", "Spatial relation", "Spatial relation"],
+        ),
+        ("A1 离肺门多远？贴不贴胸膜？", ["【空间关系分析】", "【空间关系分析】"]),
+    ],
+)
+def test_each_property_asked_is_answered_in_the_order_asked(two, question, titles):
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    turn = conversation.ask(question)
+    got = [s.title for s in turn.sections[: len(titles)]]
+    assert got == titles, got
+    asked = question.split("A")[1][0]
+    for section in turn.sections[: len(titles)]:
+        # every part is about the same finding, and leads with its answer
+        assert section.lines[0].startswith(f"[A{asked}]"), section.lines
+
+
+def test_the_pleura_after_a_hilar_distance_is_asked_its_contact(two):
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    turn = conversation.ask("how far is A1 from the hilum; is it touching the pleura?")
+    hilum, pleura = turn.sections[0], turn.sections[1]
+    assert "hilum" in hilum.lines[0]
+    assert "pleura" in pleura.lines[0] and pleura.lines[0].split()[1] in ("No:", "Yes:")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how big is A1?",
+        "how far is A2 from the chest wall, in mm",
+        "what's the shape of A2, oval or lobulated?",
+        "how big is the mass abutting the pleura",
+        "where is the smaller nodule",
+    ],
+)
+def test_one_property_asked_is_answered_once(two, question):
+    conversation = Conversation(two)
+    conversation.ask("list the nodules")
+    turn = conversation.ask(question)
+    titles = [s.title for s in turn.sections if s.title != "Note"]
+    assert len(titles) == 1, titles

@@ -14,6 +14,7 @@ ORDER = [
     "instructions",
     "limits",
     "query",
+    "compound",
     "facts",
     "premise",
     "anchoring",
