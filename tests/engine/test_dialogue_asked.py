@@ -250,3 +250,15 @@ def test_one_property_asked_is_answered_once(two, question):
     turn = conversation.ask(question)
     titles = [s.title for s in turn.sections if s.title != "Note"]
     assert len(titles) == 1, titles
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "before we get to the differential, how big is A1?",
+        "先不谈鉴别诊断，A1 在哪个肺野？",
+    ],
+)
+def test_a_limit_said_as_background_leaves_the_question_asked(vocabulary, question):
+    query = read_after(vocabulary, "list the nodules", question)
+    assert query.intent is not IntentKind.OUT_OF_SCOPE, query
