@@ -23,7 +23,7 @@ from engine.dialogue.instructions import (
     addresses_engine,
     split_instruction,
 )
-from engine.dialogue.limits import LIMITS, limit_asked
+from engine.dialogue.limits import LIMITS, asks_a_volume, limit_asked
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import (
     Intent,
@@ -579,7 +579,10 @@ def _at_a_limit(q: Query, phrases: Phrases) -> Query:
     """
     if q.refusal == "injection":
         return q
-    limit = limit_asked(q.text, not _without_subject(q), phrases)
+    limit = limit_asked(q.text, not _without_subject(q), phrases, kind=q.kind)
+    if limit is None and q.kind is not None and asks_a_volume(q.text, phrases):
+        # "how many ml of effusion?": the size answer says what the film shows instead
+        return replace(q, intent=IntentKind.MEASUREMENT, attribute="size", refusal=None)
     if limit is None:
         return q
     return replace(q, intent=IntentKind.OUT_OF_SCOPE, refusal=f"limit_{limit}")

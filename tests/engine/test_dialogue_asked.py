@@ -262,3 +262,19 @@ def test_one_property_asked_is_answered_once(two, question):
 def test_a_limit_said_as_background_leaves_the_question_asked(vocabulary, question):
     query = read_after(vocabulary, "list the nodules", question)
     assert query.intent is not IntentKind.OUT_OF_SCOPE, query
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("roughly how many ml of fluid in the effusion?", "costophrenic angle"),
+        ("左侧积液体积大概多少", "肋膈角"),
+    ],
+)
+def test_the_volume_of_an_effusion_gets_what_the_film_measures_instead(
+    two, question, said
+):
+    turn = Conversation(two).ask(question)
+    assert turn.intent is IntentKind.MEASUREMENT
+    assert said in turn.sections[0].lines[0]
+    assert "lesion's long and short axis" not in turn.answer_text
