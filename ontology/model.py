@@ -620,11 +620,7 @@ class Scorecard:
                 f"（{'，'.join(why)}），共 {self.total} 项"
             )
         why = [f"{ct} need CT"]
-        why += (
-            [f"{unassessed} not assessed by this tool"]
-            if unassessed
-            else []
-        )
+        why += [f"{unassessed} not assessed by this tool"] if unassessed else []
         why += [f"{unmeasured} not measured on this image"]
         why += [f"{invalid} not valid on this film"] if invalid else []
         return (
