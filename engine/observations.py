@@ -27,6 +27,47 @@ SATELLITE_RADIUS_MM = 20.0
 # On the first 40 JSRT training films (nodule cases without consolidation) 2 reach it:
 # the heuristic asymmetry detector is kept to a few false reports per hundred films.
 DIFFUSE_REPORT_CONFIDENCE = 0.7
+# Every feature this engine can observe on a radiograph (here, and the lobe projection
+# added by engine/dialogue/facts.py). A catalogue feature outside it (a pneumothorax
+# rim, the hila's size) is one the tool never measures: its signs are "not assessed by
+# this tool", not "not measured on this image" as for a measurement that failed here.
+MEASURED_FEATURES = frozenset(
+    {
+        "focal.present",
+        "focal.count",
+        "focal.diameter_mm",
+        "focal.diameter_mm_low",
+        "focal.diameter_mm_high",
+        "focal.upper_lobe",
+        "focal.short_axis_mm",
+        "focal.lobulation_notches",
+        "focal.spicule_count",
+        "focal.spicule_max_mm",
+        "focal.margin_sharpness",
+        "focal.ill_defined",
+        "focal.density_homogeneity",
+        "focal.calcification_likelihood",
+        "focal.central_lucency",
+        "focal.pleural_contact",
+        "focal.upper_zone",
+        "focal.hilum_connected",
+        "focal.satellite_count",
+        "opacity.consolidation_present",
+        "opacity.consolidation_fraction",
+        "opacity.bilateral",
+        "opacity.perihilar",
+        "opacity.upper_zone",
+        "opacity.lower_zone",
+        "opacity.linear_present",
+        "opacity.reticular_present",
+        "heart.ctr",
+        "pleura.cpa_blunted_right",
+        "pleura.cpa_blunted_left",
+        "pleura.cpa_blunted_any",
+        "mediastinum.width_ratio",
+        "view.frontal_pa",
+    }
+)
 
 
 def focal_observations(

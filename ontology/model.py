@@ -81,6 +81,8 @@ class Unassessable(StrEnum):
     """Only CT can assess the sign."""
     NOT_MEASURED = "not_measured"
     """A radiograph can show it, but the engine has no measurement of it on this image."""
+    NOT_ASSESSED = "not_assessed"
+    """This tool never assesses it on a radiograph: no rule, or a feature it never measures."""
     NOT_VALID = "not_valid"
     """The measurement exists but its precondition fails (e.g. a CTR on an AP film)."""
 
@@ -602,19 +604,24 @@ class Scorecard:
         )
 
     def totals(self, lang: Language | str = Language.EN) -> str:
-        """The counts, with "not assessable" split into needs-CT and not measured here."""
+        """The counts, with "not assessable" split into needs-CT, never assessed, not measured here."""
         ct = self.not_assessable_because(Unassessable.NEEDS_CT)
         unmeasured = self.not_assessable_because(Unassessable.NOT_MEASURED)
         invalid = self.not_assessable_because(Unassessable.NOT_VALID)
+        # never assessed by this tool is not the same as missed on this image
+        unassessed = self.not_assessable_because(Unassessable.NOT_ASSESSED)
         if Language(lang) is Language.ZH:
-            why = [f"需 CT {ct} 项", f"本工具在此图上未测得 {unmeasured} 项"] + (
-                [f"前提不满足 {invalid} 项"] if invalid else []
-            )
+            why = [f"需 CT {ct} 项"]
+            why += [f"本工具不评估 {unassessed} 项"] if unassessed else []
+            why += [f"此图上未测得 {unmeasured} 项"]
+            why += [f"前提不满足 {invalid} 项"] if invalid else []
             return (
                 f"符合 {self.met} 项，不符合 {self.not_met} 项，无法评估 {self.not_assessable} 项"
                 f"（{'，'.join(why)}），共 {self.total} 项"
             )
-        why = [f"{ct} need CT", f"{unmeasured} not measured by this tool on this image"]
+        why = [f"{ct} need CT"]
+        why += [f"{unassessed} not assessed by this tool"] if unassessed else []
+        why += [f"{unmeasured} not measured on this image"]
         why += [f"{invalid} not valid on this film"] if invalid else []
         return (
             f"{self.met} met, {self.not_met} not met, {self.not_assessable} not assessable "

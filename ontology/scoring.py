@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from kernel import Language
 from ontology.errors import InvalidObservation
@@ -28,16 +28,24 @@ NEEDS_CT_EN = "needs CT"
 NEEDS_CT_ZH = "需CT评估"
 NOT_MEASURED_EN = "not measured on this image"
 NOT_MEASURED_ZH = "本图未测得"
+NOT_ASSESSED_EN = "this tool does not assess it on radiographs"
+NOT_ASSESSED_ZH = "本工具不在胸片上评估此项"
 
 
 def score(
-    observations: Iterable[Observation], profile: Profile, vocabulary: Vocabulary
+    observations: Iterable[Observation],
+    profile: Profile,
+    vocabulary: Vocabulary,
+    *,
+    measured: Collection[str] | None = None,
 ) -> Scorecard:
     """Evaluate every item of a profile against the observations of one image.
 
-    A sign that only CT can assess is not assessable ("needs CT"); a sign without a
-    rule, or whose feature the engine did not observe, is not assessable ("not
-    measured on this image"). Otherwise the item is met when any observation of its
+    A sign that only CT can assess is not assessable ("needs CT"). A sign without a
+    rule, or whose feature is not among `measured` (the features the engine measures
+    on any radiograph, when it says), is one this tool never assesses ("not assessed
+    by this tool on radiographs"); one whose feature the engine measures but did not
+    observe on this image is "not measured on this image". Otherwise the item is met when any observation of its
     feature satisfies the rule (several findings give several observations), with
     those observations' anchors as evidence; if none does it is not met, with every
     observation of the feature as evidence.
@@ -55,7 +63,11 @@ def score(
         name_zh=profile.name_zh,
         items=tuple(
             _score_item(
-                item, vocabulary.get_sign(item.sign_code), by_feature, vocabulary
+                item,
+                vocabulary.get_sign(item.sign_code),
+                by_feature,
+                vocabulary,
+                measured,
             )
             for item in profile.items
         ),
@@ -65,7 +77,11 @@ def score(
 
 
 def assess(
-    observations: Iterable[Observation], sign: Sign, vocabulary: Vocabulary
+    observations: Iterable[Observation],
+    sign: Sign,
+    vocabulary: Vocabulary,
+    *,
+    measured: Collection[str] | None = None,
 ) -> ItemResult:
     """Evaluate one sign on its own ("is there an effusion?"), by the rules of `score`.
 
@@ -73,7 +89,8 @@ def assess(
         InvalidObservation: as for `score`.
     """
     item = ProfileItem(sign_code=sign.code, group=ItemGroup.CORE)
-    return _score_item(item, sign, _by_feature(observations, vocabulary), vocabulary)
+    by_feature = _by_feature(observations, vocabulary)
+    return _score_item(item, sign, by_feature, vocabulary, measured)
 
 
 def _by_feature(
@@ -105,6 +122,7 @@ def _score_item(
     sign: Sign,
     by_feature: dict[str, list[Observation]],
     vocabulary: Vocabulary,
+    measured: Collection[str] | None = None,
 ) -> ItemResult:
     def result(
         status: MatchStatus,
@@ -133,6 +151,12 @@ def _score_item(
         )
 
     not_measured = Unassessable.NOT_MEASURED
+    never = result(
+        MatchStatus.NOT_ASSESSABLE,
+        NOT_ASSESSED_EN,
+        NOT_ASSESSED_ZH,
+        why=Unassessable.NOT_ASSESSED,
+    )
     if sign.cxr_assessable is Assessability.CT_ONLY:
         return result(
             MatchStatus.NOT_ASSESSABLE,
@@ -142,12 +166,12 @@ def _score_item(
         )
     rule = sign.rule
     if rule is None:
-        return result(
-            MatchStatus.NOT_ASSESSABLE,
-            NOT_MEASURED_EN,
-            NOT_MEASURED_ZH,
-            why=not_measured,
-        )
+        return never
+    if measured is not None and not {
+        rule.feature,
+        *(r.feature for r in rule.requires),
+    } <= set(measured):
+        return never  # a feature this tool never measures: no image would have it
     for requirement in rule.requires:
         seen = by_feature.get(requirement.feature, [])
         if not seen:

@@ -161,8 +161,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "score.not_assessable": ("not assessable", "无法评估"),
     "score.total": (
         "{total} items in all; every item is counted once as met, not met or not assessable "
-        "(needs CT, or not measured by this tool on this image).",
-        "共 {total} 项；每项只计一次：符合、不符合或无法评估（需 CT，或本工具在此图上未测得）。",
+        "(needs CT, not assessed by this tool on radiographs, or not measured on this image).",
+        "共 {total} 项；每项只计一次：符合、不符合或无法评估（需 CT、本工具不在胸片上评估，或此图上未测得）。",
     ),
     "score.none": (
         "No scorecard yet. Ask, for example, “If this were early lung cancer, which signs does this image meet?”",

@@ -25,6 +25,7 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.compound import compound_parts
 from engine.dialogue.facts import calibration_answer, calibration_doubt
 from engine.dialogue.handlers.profiles import ProfileAnswers
 from engine.dialogue.handlers.structures import (
@@ -150,19 +151,24 @@ class Conversation(ProfileAnswers):
             else None
         )
         draft = Draft()
-        self._handler(query)(
-            draft,
-            intent=query.cue,
-            query=query,
-            lang=lang,
-            index=index,
-            mentions=list(query.mentions),
-            signs=list(query.signs),
-            profile=None
-            if query.profile is None
-            else self.vocabulary.profiles.get(ProfileId(query.profile)),
-            drawn=drawn,
-        )
+        # "which lobe, and how does it relate to the hilum?": each part in the order asked
+        parts = compound_parts(query) or [query]
+        for part in parts:
+            self._query = part
+            self._handler(part)(
+                draft,
+                intent=part.cue,
+                query=part,
+                lang=lang,
+                index=index,
+                mentions=list(part.mentions),
+                signs=list(part.signs),
+                profile=None
+                if part.profile is None
+                else self.vocabulary.profiles.get(ProfileId(part.profile)),
+                drawn=drawn,
+            )
+        query = self._query = parts[0]
         self._calibration_caveat(query, draft)
         ignored = self._ignored_instruction(query, draft)
         draft.sections.append(

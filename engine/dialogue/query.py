@@ -23,6 +23,7 @@ from engine.dialogue.instructions import (
     addresses_engine,
     split_instruction,
 )
+from engine.dialogue.limits import LIMITS, asks_a_volume, limit_asked
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import (
     Intent,
@@ -31,8 +32,8 @@ from engine.intents import (
     anchor_pattern,
     parse_intent,
 )
-from kernel import Language
-from ontology import AnatomyMention, RegionKind, Sign, Vocabulary
+from kernel import Language, Side
+from ontology import AnatomyMention, RegionKind, Sign, Vocabulary, load_vocabulary
 from ontology.phrases import Phrases, load_phrases
 
 _ZH_DIGITS = {**ZH_DIGITS, "十": 10}
@@ -539,6 +540,8 @@ def _understand(
         query = replace(query, intent=IntentKind.LIST)
     intent = _of_the_stated(query, _refine(query, phrases), premised, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
+    query = _at_a_limit(query, phrases)  # "its volume?", "HU?": the reason why not
+    query = _film_sign_described(query)  # "tell me about the right CP angle"
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
     if intent is IntentKind.COMPARE and _sizes_ranked(query):
@@ -569,6 +572,36 @@ def _understand(
         query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+def _at_a_limit(q: Query, phrases: Phrases) -> Query:
+    """A question for what one radiograph cannot give, refused with its reason.
+
+    engine/dialogue/limits.py: a volume, a doubling time, Hounsfield units, a
+    differential. An instruction to the engine keeps its own refusal.
+    """
+    if q.refusal == "injection":
+        return q
+    limit = limit_asked(q.text, not _without_subject(q), phrases, kind=q.kind)
+    if limit is None and q.kind is not None and asks_a_volume(q.text, phrases):
+        # "how many ml of effusion?": the size answer says what the film shows instead
+        return replace(q, intent=IntentKind.MEASUREMENT, attribute="size", refusal=None)
+    if limit is None:
+        return q
+    return replace(q, intent=IntentKind.OUT_OF_SCOPE, refusal=f"limit_{limit}")
+
+
+def _film_sign_described(q: Query) -> Query:
+    """A place answered by a whole-film sign, described: that sign, on that place.
+
+    "tell me about the right costophrenic angle", "说说左侧肋膈角": the angle is what is
+    described (its measured sign), not a lesion looked for inside it.
+    """
+    if q.intent is not IntentKind.DESCRIBE or q.attribute is not None:
+        return q
+    if q.anchors or q.ordinals or q.superlative or q.cue.focal_noun:
+        return q
+    return replace(q, intent=IntentKind.PRESENCE) if _film_sign_place(q) else q
 
 
 def _fragment_before_background(
@@ -951,7 +984,13 @@ def _without_plans(text: str, phrases: Phrases) -> str:
 
 # The words that refuse a question, weighed in the clause that asks (engine/dialogue/
 # clauses.py): said beside the ask, as its purpose, history or a disclaimer, they do not
-_REFUSING = ("intent_out_of_scope", "diagnosis", "scope_other_study", "scope_off_topic")
+_REFUSING = (
+    "intent_out_of_scope",
+    "diagnosis",
+    "scope_other_study",
+    "scope_off_topic",
+    *(f"limit_{name}" for name in LIMITS),  # "before we turn to the differential, ..."
+)
 # ... and the intent is the ask's: what the background says it was for ("随访对比", "to
 # compare with the CT") is not what is asked
 _INTENT_CUES = (
@@ -2442,6 +2481,9 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
         return IntentKind.COMPARE
     if _asks_a_chance(q, phrases):
         return IntentKind.OUT_OF_SCOPE
+    if _asks_report_wording(q.text, phrases):
+        # "how should I word the report?": the report draft, not help nor advice asked
+        return IntentKind.SCREENING
     if _matches_profile(q, phrases):
         return IntentKind.PROFILE
     if _asks_for_help(q, phrases):
@@ -2681,6 +2723,22 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     ):
         return False  # "where" alone is no place
     return phrases.cue("help_request").find(q.text) is not None
+
+
+# How to word a report's part ("how should I word the report?", "what's the best way to
+# phrase the impression", "结论该怎么措辞"): the report draft is asked, in its words
+_REPORT_WORDING = re.compile(
+    r"(?<![a-z])(?:how|way)\b.{0,30}\b(?:word|phrase|put|write|formulate|dictate)\b"
+    r"|(?:怎么|如何|怎样|咋)(?:样)?(?:写|措辞|表述|描述|下笔)|措辞",
+    re.IGNORECASE,
+)
+
+
+def _asks_report_wording(text: str, phrases: Phrases) -> bool:
+    """Whether the words of a report (its findings, its impression) are asked."""
+    return bool(
+        phrases.cue("report_request").find(text) and _REPORT_WORDING.search(text)
+    )
 
 
 # What the assistant can do, asked of it: "you" with a verb of ability and a question word
@@ -3569,7 +3627,29 @@ def _film_sign_places(before: Query, q: Query) -> tuple[AnatomyMention, ...]:
     if q.kind or q.signs or q.anchors or q.ordinals or q.attribute is not None:
         return ()
     film = load_phrases().place_film_signs
-    return tuple(m for m in before.mentions if (m.level or "") in film)
+    places = tuple(m for m in before.mentions if (m.level or "") in film)
+    return tuple(_on_side(m, q.side) for m in places)
+
+
+def _on_side(m: AnatomyMention, side: str | None) -> AnatomyMention:
+    """A paired structure named on one side, on the side a follow-up asks instead.
+
+    "and the left one?" after "tell me about the right costophrenic angle": the left
+    angle, not the right one again with a left side beside it.
+    """
+    if side not in ("right", "left") or m.side is None or m.side.value == side:
+        return m
+    was = m.side.value
+    region = str(m.region_id or "")
+    swapped = region.replace(f"{was}_", f"{side}_", 1)
+    term = load_vocabulary().find_anatomy(swapped) if swapped != region else None
+    if term is None:
+        return m
+    words = {"right": ("right", "右"), "left": ("left", "左")}
+    text = m.text
+    for old, new in zip(words[was], words[side], strict=True):
+        text = re.sub(old, new, text, count=1, flags=re.IGNORECASE)
+    return replace(m, text=text, side=Side(side), region_id=term.id)
 
 
 def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
@@ -3587,9 +3667,13 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
+    if before.intent is not IntentKind.COMPARE and _film_sign_place(merged):
+        return IntentKind.PRESENCE  # "the right one?" after the left CP angle: its sign
     if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
         # "下野外带" after "左肺有什么": what that place holds, as after a screening
         return IntentKind.LIST
+    if before.intent is IntentKind.SCREENING and _film_sign_place(merged):
+        return IntentKind.PRESENCE  # "right CP angle?" after a read: that angle's sign
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
         # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
         # after "有什么发现": what that place holds, listed
@@ -3604,6 +3688,13 @@ def _asks_existence_at(q: Query, before: Query) -> bool:
     if not (q.names_place or q.other_side):
         return False
     return load_phrases().cue("existential").find(q.text) is not None
+
+
+def _film_sign_place(q: Query) -> bool:
+    """Only places answered by a whole-film sign are named (a costophrenic angle)."""
+    film = load_phrases().place_film_signs
+    named = [m for m in q.mentions if m.region_id is not None]
+    return bool(named) and not q.kind and all((m.level or "") in film for m in named)
 
 
 def _asked_what_a_place_holds(q: Query) -> bool:

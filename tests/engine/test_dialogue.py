@@ -493,10 +493,13 @@ def test_the_scorecard_counts_each_group_and_says_why_items_are_not_assessable(
     card = t4.scorecard
     assert "Core signs (5:" in t4.answer_text and "Counter-signs" in t4.answer_text
     ct = card.not_assessable_because(Unassessable.NEEDS_CT)
+    never = card.not_assessable_because(Unassessable.NOT_ASSESSED)
     unmeasured = card.not_assessable_because(Unassessable.NOT_MEASURED)
+    # signs this tool never assesses are counted apart from those it missed here
+    assert never > 0
     assert (
-        f"{card.not_assessable} not assessable ({ct} need CT, {unmeasured} not measured"
-        in t4.answer_text
+        f"{card.not_assessable} not assessable ({ct} need CT, {never} not assessed by "
+        f"this tool, {unmeasured} not measured on this image" in t4.answer_text
     )
 
 

@@ -45,6 +45,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.intents import Intent
+from engine.observations import MEASURED_FEATURES
 from engine.references import (
     PlaceFilter,
 )
@@ -66,6 +67,9 @@ from ontology import (
     assess,
 )
 from ontology.phrases import load_phrases
+
+# not assessable for want of a measurement: never taken by this tool, or not on this image
+_UNMEASURED = (Unassessable.NOT_MEASURED, Unassessable.NOT_ASSESSED)
 
 
 def _verdict_lead(
@@ -561,6 +565,7 @@ class FindingAnswers(Binder):
                     lesion_observations(self.analysis, f, anchor.id),
                     sign,
                     self.vocabulary,
+                    measured=MEASURED_FEATURES,
                 ),
                 self.analysis,
                 f,
@@ -598,7 +603,10 @@ class FindingAnswers(Binder):
         """A whole-film sign ("有胸腔积液吗"): its measured fact first, then its rule."""
         observations = self._film_observations()
         item = reconcile_item(
-            self._with_anchors(assess(observations, sign, self.vocabulary), index),
+            self._with_anchors(
+                assess(observations, sign, self.vocabulary, measured=MEASURED_FEATURES),
+                index,
+            ),
             self.analysis,
         )
         if sign.rule is not None and sign.rule.feature.startswith("pleura.cpa_blunted"):
@@ -624,7 +632,7 @@ class FindingAnswers(Binder):
                 f"{_status_line(item, lang)} {cite(item.evidence_anchor_ids)}".rstrip()
             )
         cited = list(item.evidence_anchor_ids)
-        if item.unassessable is Unassessable.NOT_MEASURED:
+        if item.unassessable in _UNMEASURED:
             pattern = getattr(sign, f"visual_pattern_{lang}")
             lines.append(say("look_on_film", lang, pattern=pattern))
             for other in related:
@@ -714,10 +722,15 @@ class FindingAnswers(Binder):
         index: int,
     ) -> list[ItemResult]:
         """Measured neighbours of a sign the engine does not measure (effusion: the angles)."""
-        if item.unassessable is not Unassessable.NOT_MEASURED:
+        if item.unassessable not in _UNMEASURED:
             return []
         related = [
-            self._with_anchors(assess(observations, other, self.vocabulary), index)
+            self._with_anchors(
+                assess(
+                    observations, other, self.vocabulary, measured=MEASURED_FEATURES
+                ),
+                index,
+            )
             for other in self._measured_neighbours(sign)
         ]
         return [r for r in related if r.status is not MatchStatus.NOT_ASSESSABLE]

@@ -30,6 +30,7 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.handlers.findings import FindingAnswers
 from engine.dialogue.phrases import _shape_word, say
+from engine.dialogue.premise import premise_lines, premised_signs
 from engine.dialogue.query import Query
 from engine.dialogue.records import (
     Draft,
@@ -187,6 +188,8 @@ class LesionAnswers(FindingAnswers):
         elif f.is_focal and attribute in _DETAIL_ATTRIBUTES:
             # A question about one property is answered about that property, first.
             asked = self._cited_subject(resolution, anchor)
+            # "why do you call it lobulated?" of a lesion not called so: that first
+            lines.extend(self._premise_lines(f, anchor.id, asked, lang))
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
         else:
             lines.extend(self._detail_lines(f, anchor, lang))
@@ -225,6 +228,20 @@ class LesionAnswers(FindingAnswers):
         """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""
         asked = None if resolution.binding is None else resolution.binding.anchor_id
         return cite(list(dict.fromkeys(i for i in (asked, anchor.id) if i)))
+
+    def _premise_lines(
+        self, f: Finding, anchor_id: str, a: str, lang: Language
+    ) -> list[str]:
+        """A sign the question takes for said that this lesion does not show, corrected."""
+        query = self._query
+        if query is None:
+            return []
+        signs = premised_signs(query.text, query.signs, load_phrases())
+        if not signs:
+            return []
+        return premise_lines(
+            self.analysis, f, anchor_id, a, signs, self.vocabulary, lang
+        )
 
     def _attribute_lines(
         self, f: Finding, a: str, attribute: str, lang: Language

@@ -24,6 +24,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding
 from engine.intents import Intent
+from engine.observations import MEASURED_FEATURES
 from engine.references import (
     Binding,
     Outcome,
@@ -108,7 +109,9 @@ class ProfileAnswers(RelationAnswers):
             for o in self._film_observations()
             if subject_finding is None or o.feature != "focal.present"
         ]
-        scored = score(observations, profile, self.vocabulary)
+        scored = score(
+            observations, profile, self.vocabulary, measured=MEASURED_FEATURES
+        )
         card = replace(
             scored, items=tuple(self._with_anchors(i, index) for i in scored.items)
         )
@@ -203,6 +206,7 @@ class ProfileAnswers(RelationAnswers):
                     lesion_observations(self.analysis, f, anchor.id),
                     sign,
                     self.vocabulary,
+                    measured=MEASURED_FEATURES,
                 ),
                 self.analysis,
                 f,
@@ -245,9 +249,13 @@ class ProfileAnswers(RelationAnswers):
             # "需要做CT吗", "what follow-up?": refused with the checklist's own rule,
             # not as a request to read a CT or for treatment
             reason = "management"
+        # a radiograph's limit ("its volume?", "HU?") has a title of its own
+        titled = f"title_refuse_{reason}" in load_phrases().answers
         draft.sections.append(
             Section(
-                title=say("title_out_of_scope", lang),
+                title=say(
+                    f"title_refuse_{reason}" if titled else "title_out_of_scope", lang
+                ),
                 lines=(say(f"refuse_{reason}", lang),),
             )
         )
