@@ -1523,7 +1523,8 @@ def _compared_with_previous(
     new = [a for a in q.anchors if a not in before.anchors]
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
         paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
-        worded = paired or phrases.cue("comparative").find(q.text)
+        # "A3呢，which lobe": the "which" asks the new anchor's place, it sets none against
+        worded = paired or phrases.cue("comparative").find(_WHICH_PLACE.sub(" ", q.text))
         if _SAME.search(q.text) and not paired:
             return None  # "same for A3": the question again, of A3
         if not (worded or q.intent is IntentKind.COMPARE):
@@ -1545,6 +1546,14 @@ def _compared_with_previous(
     merged = replace(_merge(previous, q), anchors=anchors, attribute=attribute)
     cue = replace(merged.cue, anchor_ids=anchors)
     return replace(merged, cue=cue, intent=IntentKind.COMPARE)
+
+
+# "which" / 哪个 asking for a place ("which lobe", "哪个叶", "哪一侧"), not for one of two
+_WHICH_PLACE = re.compile(
+    r"哪(?:一|个|一个)?\s*(?:肺叶|肺野|叶|野|侧|边|lobe|zone|side)"
+    r"|(?<![a-z])(?:which|what) (?:\w+ )?(?:lobe|zone|side|lung|part|region|field)s?(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _sized_focal(q: Query) -> Query:
@@ -2269,7 +2278,8 @@ def _ordinals(text: str) -> tuple[int, ...]:
         found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
     for m in _EN_NUMBER.finditer(text.lower()):
         found.append((m.start(), _number(m.group(1) or m.group(2))))
-    return tuple(n for _, n in sorted(found))
+    # a position said again ("第四个，就是说第四个在哪") is one position, not two compared
+    return tuple(dict.fromkeys(n for _, n in sorted(found)))
 
 
 def _number(word: str) -> int:
@@ -3370,9 +3380,10 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         return IntentKind.DESCRIBE  # "哪个最大" after "右肺有结节吗": that one
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
-    if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
-        # "下野外带" after "左肺有什么": what that place holds, as after a screening
-        return IntentKind.LIST
+    if _asked_what_a_place_holds(before) and picked:
+        # "第三个" after "右肺有什么": one picked out of what the place was said to hold;
+        # a place alone ("下野呢") asks the same of that place, what it holds (presence)
+        return IntentKind.DESCRIBE
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
         # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
         # after "有什么发现": what that place holds, listed

@@ -1,0 +1,88 @@
+"""Intent forms read by structure (issue #12, eighteenth round): comparisons, positions,
+"the other", a new subject with its own question, open requests, help and values.
+
+Each rule is shown on phrasings of its own; none is a held-out sentence.
+"""
+
+import pytest
+
+from engine.dialogue.query import understand
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+from tests.engine.conftest import read_after as after
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("listed", "then", "ordinal"),
+    [
+        ("列出所有结节", "就第五个吧 第五个哪个肺野", 5),
+        ("list the nodules", "2nd, yeah the 2nd, which side is it", 2),
+    ],
+)
+def test_a_position_said_twice_is_one_position_not_a_comparison(
+    vocabulary, listed, then, ordinal
+):
+    q = after(vocabulary, listed, then)
+    assert q.ordinals == (ordinal,)
+    assert q.intent is IntentKind.LOCATION
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "anchor"),
+    [
+        ("A1在哪个肺叶", "A2呢，哪个叶", "A2"),
+        ("which lobe is A2 in", "and A5? which zone", "A5"),
+        ("A3 在哪一侧", "A4 呢 what side", "A4"),
+    ],
+)
+def test_which_place_after_a_new_anchor_asks_its_place_alone(
+    vocabulary, first, then, anchor
+):
+    q = after(vocabulary, first, then)
+    assert q.intent is IntentKind.LOCATION
+    assert q.anchors == (anchor,)
+
+
+def test_which_one_after_a_new_anchor_still_compares_the_two(vocabulary):
+    q = after(vocabulary, "A2多大", "A3呢 哪个更大")
+    assert q.intent is IntentKind.COMPARE
+    assert q.anchors == ("A2", "A3")
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("A1多大", "A3 详细些讲"), ("A2的大小", "A4讲详细点"), ("右肺有些什么", "第三个 详细点讲")],
+)
+def test_a_finding_asked_in_detail_is_described_not_the_last_value(
+    vocabulary, first, then
+):
+    assert after(vocabulary, first, then).intent is IntentKind.DESCRIBE
+
+
+def test_a_list_asked_in_detail_is_still_a_list(vocabulary):
+    assert understand("详细列出所有结节", vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    ("asked", "then", "ordinal"),
+    [
+        ("size of the first one", "what about the other?", 2),
+        ("where is the second nodule", "and the other", 1),
+    ],
+)
+def test_the_other_alone_after_a_position_is_the_other_position(
+    vocabulary, asked, then, ordinal
+):
+    q = after(vocabulary, "list all nodules", asked, then)
+    assert q.ordinals == (ordinal,)
+
+
+def test_the_other_side_is_still_a_side(vocabulary):
+    q = after(vocabulary, "is there an effusion on the right", "the other side?")
+    assert q.side == "left"
+    assert not q.ordinals
