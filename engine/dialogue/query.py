@@ -538,7 +538,9 @@ def _understand(
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
-    if intent is IntentKind.COMPARE and _sizes_ranked(query):
+    if intent is IntentKind.COMPARE and (
+        _sizes_ranked(query) or _ranked_by_size(query)
+    ):
         query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
         # "where do I start", "give me a few examples": no place or number asked
@@ -1643,7 +1645,12 @@ def _slots(
         # "the heart shadow": a kind word inside the heart's name names no finding
         slots["kind"] = _kind(_without_mentions(text, heart), phrases)
     landmark = slots["hilum"] or _LANDMARK.search(text)
-    if slots["attribute"] == "size" and landmark and _FROM.search(text):
+    # "how many mm between A3 and the chest wall": between a finding and a landmark, unless
+    # sizes are set against each other there ("between the two, which is bigger")
+    apart = _FROM.search(text) or (
+        _BETWEEN.search(text) and not _SIZE_WORD.search(text)
+    )
+    if slots["attribute"] == "size" and landmark and apart:
         # "A2 from R hilum how many cm", "A2 to chest wall in cm": a size measured to a
         # landmark is a distance
         slots["attribute"] = "distance"
@@ -1661,7 +1668,7 @@ _BETWEEN = re.compile(
 )
 # a size said in words ("size difference between A1 and A2"): the sizes, not the gap
 _SIZE_WORD = re.compile(
-    r"size|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
+    r"size|diameter|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
 )
 # the fixed structures a lesion's distance is measured to, besides a hilum
 _LANDMARK = re.compile(
@@ -2046,6 +2053,8 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
         attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    if attribute == "distance" and _SIZE_GAP.search(text):
+        attribute = "size"  # "the size gap between A1 and A2": sizes set apart, no length
     ranks = _ranks(text, phrases)
     if attribute in ("count", None) and unit is not None:
         # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
@@ -2063,6 +2072,15 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "superlatives": ranks if len(ranks) >= 2 else (),
         "unit": unit,
     }
+
+
+# a gap or spread said of sizes ("size gap", "gap in size", "大小差距"), not a distance
+_SIZE_GAP = re.compile(
+    r"(?<![a-z])(?:size|diameter)s? (?:gap|delta|spread)(?![a-z])"
+    r"|(?<![a-z])(?:gap|delta|spread) in (?:size|diameter)s?(?![a-z])"
+    r"|(?:大小|尺寸|直径)(?:的)?(?:差距|差值|相差)",
+    re.IGNORECASE,
+)
 
 
 def _unit(text: str, phrases: Phrases) -> str | None:
@@ -2715,6 +2733,12 @@ def _sizes_ranked(q: Query) -> bool:
         and q.attribute is None
         and ("most_suspicious" not in q.superlatives)
     )
+
+
+def _ranked_by_size(q: Query) -> bool:
+    """Named findings ranked by a size rank ("A1 A2跟A3哪个最大", "of A1-A3 the smallest")."""
+    named = len(q.anchors) >= 2 or len(q.ordinals) >= 2
+    return named and q.attribute is None and q.superlative in ("largest", "smallest")
 
 
 def _misspelt_compare(text: str) -> bool:

@@ -86,3 +86,67 @@ def test_the_other_side_is_still_a_side(vocabulary):
     q = after(vocabulary, "is there an effusion on the right", "the other side?")
     assert q.side == "left"
     assert not q.ordinals
+
+
+@pytest.mark.parametrize(
+    ("typed", "anchors"),
+    [("A3是否小于A1", ("A3", "A1")), ("A4 有没有大于 A2 啊", ("A4", "A2"))],
+)
+def test_one_anchor_said_greater_or_less_than_another_is_compared(
+    vocabulary, typed, anchors
+):
+    q = understand(typed, vocabulary)
+    assert q.intent is IntentKind.COMPARE
+    assert q.anchors == anchors
+
+
+def test_greater_than_a_number_is_still_a_size_bound(vocabulary):
+    q = understand("大于1cm的结节有几个", vocabulary)
+    assert q.intent is IntentKind.LIST
+    assert q.min_mm == 10
+
+
+@pytest.mark.parametrize(
+    "typed", ["A2 A5 A6里面哪个最小", "of A1, A2 and A4, which one's the smallest?"]
+)
+def test_named_findings_ranked_by_a_size_rank_compare_their_sizes(vocabulary, typed):
+    q = understand(typed, vocabulary)
+    assert q.intent is IntentKind.COMPARE
+    assert q.attribute == "size"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "whats the gap in size between the largest and smallest mass",
+        "diameter gap between A2 and A4?",
+    ],
+)
+def test_a_gap_said_of_sizes_compares_sizes_not_a_distance(vocabulary, typed):
+    q = understand(typed, vocabulary)
+    assert q.intent is IntentKind.COMPARE
+    assert q.attribute == "size"
+
+
+def test_a_gap_between_two_findings_is_still_their_distance(vocabulary):
+    q = understand("distance between the biggest and smallest nodule", vocabulary)
+    assert q.attribute == "distance"
+
+
+@pytest.mark.parametrize(
+    "typed", ["how many mm between A5 and the pleura", "A2和胸壁之间有几毫米"]
+)
+def test_a_value_between_a_finding_and_a_landmark_is_a_distance(vocabulary, typed):
+    q = understand(typed, vocabulary)
+    assert q.intent is IntentKind.MEASUREMENT
+    assert q.attribute == "distance"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["心脏占胸腔的百分之多少", "what fraction of the chest width does the heart take up"],
+)
+def test_the_hearts_share_of_the_chest_is_the_ctr(vocabulary, typed):
+    q = understand(typed, vocabulary)
+    assert q.intent is IntentKind.MEASUREMENT
+    assert q.attribute == "ctr"
