@@ -2332,7 +2332,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return IntentKind.COMPARE
     if _enumerates(q, phrases):
         return IntentKind.LIST
-    if kind is IntentKind.LIST and _reads_film_in_order(q, phrases):
+    ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
+    if ordered and _reads_film_in_order(q, phrases):
         return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
@@ -2381,9 +2382,15 @@ def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
         return False
     if phrases.cue("abnormal_place").find(q.text) or _LIST_VERB.search(q.text):
         return False
-    return (
-        _FILM_OBJECT.search(q.text) is not None and _IN_ORDER.search(q.text) is not None
-    )
+    # the film named as the object, or gone through structure by structure ("依次描述肺野、
+    # 肺门、纵隔、心影", "the lungs, hila, mediastinum and heart in turn")
+    structures = len({m.kind for m in q.mentions}) >= _STRUCTURES_READ
+    film = _FILM_OBJECT.search(q.text) is not None or structures
+    return film and _IN_ORDER.search(q.text) is not None
+
+
+# kinds of structure named in one order that make it a read of the anatomy, not a place
+_STRUCTURES_READ = 3
 
 
 # the film as the object of a request ("这张片子", "本片", "this film", "the x-ray")
@@ -2580,16 +2587,17 @@ _ABOUT_THE_TOOL = re.compile(
     r"(?:你|您)的?(?:有|有些|有哪些)?(?:哪些|什么|啥)?(?:能力|技能|本领|用处|用途)"
     r"|(?<![a-z])your (?:capabilit|abilit|skill|function|feature)\w*"
     r"|(?:你|您|这个?(?:工具|系统|软件|程序|助手|东西|玩意儿?))(?:们|这边|那边)?"
-    r"(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support)"
+    r"(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support|can|could)"
     r"\s*(?:帮(?:我|忙)?)?\s*(?:看|读|做|干|处理|回答|答|分析|识别|问|查|支持"
     r"|handle|answer|support|do|cover)?\s*(?:些|点)?\s*(?:哪些|哪几[类种样个]|什么|啥|哪类|哪种"
     r"|which|what)(?!\s*(?:结节|病灶|异常|发现|病变|阴影|肿块))"
     r"|(?<![a-z])(?:what|which) (?:all |else |sorts? of |kinds? of |types? of )?(?:\w+ )?"
     r"(?:can|could|do|are|will|does|is) (?:you|u|this (?:tool|thing|app|system|assistant"
     r"|bot|program|software)) (?:able to |actually |even |really )?"
-    r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer)(?![a-z])"
+    r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer|comment on|talk about"
+    r"|deal with)(?![a-z])"
     r"|(?<![a-z])what (?:you|u) (?:can|could|are able to) (?:help(?: \w+)? with|do|handle"
-    r"|support|cover|answer)(?![a-z])",
+    r"|support|cover|answer|comment on|talk about|deal with)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -2926,11 +2934,16 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
     if phrases.cue("which_ones").find(q.text) is None:
         return False
     if q.kind is None:
-        return q.intent is IntentKind.LOCATION
+        # "左肺有哪些异常", "what findings are there in the right lung": which abnormal
+        # ones there are, listed; "有什么发现" (what is seen, said openly) is the read
+        which = phrases.cue("which_ones").find(_OPEN_WHAT.sub(" ", q.text))
+        abnormal = phrases.cue("abnormal_place").find(q.text) is not None
+        return q.intent is IntentKind.LOCATION or bool(abnormal and which)
     return q.kind in _FOCAL
 
 
 _FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
+_OPEN_WHAT = re.compile(r"有(?:什么|啥|些什么|些啥)")
 
 
 def _lists_in_place(q: Query) -> bool:

@@ -150,3 +150,59 @@ def test_the_hearts_share_of_the_chest_is_the_ctr(vocabulary, typed):
     q = understand(typed, vocabulary)
     assert q.intent is IntentKind.MEASUREMENT
     assert q.attribute == "ctr"
+
+
+@pytest.mark.parametrize("typed", ["你看得到啥", "看得出点什么吗", "what can you make out"])
+def test_what_the_tool_sees_with_a_potential_complement_is_a_read(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "你 could 回答哪些",
+        "what sorts of things can you talk about",
+        "which kinds of abnormality can u comment on",
+    ],
+)
+def test_what_the_tool_can_do_asked_in_other_verbs_is_help(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.HELP
+
+
+@pytest.mark.parametrize(
+    "typed", ["右肺有哪些发现", "what abnormalities do you see in the left lung"]
+)
+def test_which_abnormal_findings_a_place_holds_is_a_list(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize("typed", ["有什么发现", "肺部有什么异常"])
+def test_what_is_seen_said_openly_is_still_the_read(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "give me all the issues you can see",
+        "tell me all the stuff you find",
+        "the findings in bullet points please",
+    ],
+)
+def test_everything_found_or_a_list_format_asked_is_a_list(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "按顺序逐一讲一下气管、肺门、纵隔、膈肌和肋膈角",
+        "systematically 描述 肺野 肺门 纵隔 心影",
+    ],
+)
+def test_structures_gone_through_in_order_are_a_read(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.SCREENING
+
+
+def test_findings_of_a_kind_in_order_are_still_a_list(vocabulary):
+    assert understand("依次列出肺野、肺门、纵隔的结节", vocabulary).intent is IntentKind.LIST
