@@ -3418,9 +3418,13 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     if len(merged.anchors) >= 2 and before.intent is IntentKind.COMPARE:
         return IntentKind.COMPARE
     if _asked_what_a_place_holds(before) and picked:
-        # "第三个" after "右肺有什么": one picked out of what the place was said to hold;
-        # a place alone ("下野呢") asks the same of that place, what it holds (presence)
+        # "第三个" after "右肺有什么": one picked out of what the place was said to hold
         return IntentKind.DESCRIBE
+    if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
+        # "下野外带" after "左肺有什么": that place's findings, as a noun phrase narrows a
+        # list; "下野呢" / "and the lower zone?" asks the same question again (presence)
+        if not _asked_again(q):
+            return IntentKind.LIST
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
         # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
         # after "有什么发现": what that place holds, listed
@@ -3435,6 +3439,12 @@ def _asks_existence_at(q: Query, before: Query) -> bool:
     if not (q.names_place or q.other_side):
         return False
     return load_phrases().cue("existential").find(q.text) is not None
+
+
+def _asked_again(q: Query) -> bool:
+    """A follow-up said as a question of its own: a follow-up marker or a question mark."""
+    marked = load_phrases().cue("ellipsis").find(q.text) is not None
+    return marked or re.search(r"[?？]", q.text) is not None
 
 
 def _asked_what_a_place_holds(q: Query) -> bool:

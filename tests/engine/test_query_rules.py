@@ -1467,9 +1467,14 @@ def test_what_a_named_place_holds_is_presence_not_the_whole_film(vocabulary, typ
     assert understand(typed, vocabulary).intent is IntentKind.PRESENCE
 
 
-def test_a_place_after_what_a_place_holds_asks_the_same_of_that_place(vocabulary):
-    # eighteenth round: the follow-up repeats the question (presence), not a list
-    assert after(vocabulary, "右肺有什么", "中野内带").intent is IntentKind.PRESENCE
+def test_a_place_after_what_a_place_holds_lists_that_place(vocabulary):
+    assert after(vocabulary, "右肺有什么", "中野内带").intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize("then", ["中野内带呢", "and the middle zone?"])
+def test_a_place_asked_again_after_what_a_place_holds_asks_the_same(vocabulary, then):
+    # eighteenth round: "下野呢" repeats the question (presence), a bare place narrows
+    assert after(vocabulary, "右肺有什么", then).intent is IntentKind.PRESENCE
 
 
 @pytest.mark.parametrize("then", ["第三个", "the second one?", "第二个 详细点讲"])
