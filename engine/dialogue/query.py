@@ -567,7 +567,25 @@ def _understand(
                 return fragment
         query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
+        if _same_question_of_another(query, previous):
+            query = replace(query, ellipsis=True)
     return _sized_focal(query)
+
+
+def _same_question_of_another(q: Query, previous: TurnRecord) -> bool:
+    """The previous question about an anchor asked again, whole, of another anchor.
+
+    "A4 calcified 不" after "is A2 calcified", "A3的边缘光滑吗" after "A1边缘光滑吗": the
+    question repeats with one slot changed, so it is a follow-up, however completely said.
+    """
+    before = previous.query
+    if q.ellipsis or not before.anchors or len(q.anchors) != 1:
+        return False
+    if q.anchors[0] in before.anchors or q.attribute is None:
+        return False
+    if q.ordinals or q.superlative or q.kind or q.names_place:
+        return False
+    return q.attribute == before.attribute and q.intent is before.intent
 
 
 def _fragment_before_background(

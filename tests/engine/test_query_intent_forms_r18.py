@@ -206,3 +206,20 @@ def test_structures_gone_through_in_order_are_a_read(vocabulary, typed):
 
 def test_findings_of_a_kind_in_order_are_still_a_list(vocabulary):
     assert understand("依次列出肺野、肺门、纵隔的结节", vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [("A1边缘光滑吗", "A3的边缘光滑吗"), ("is A2 spiculated", "is A5 spiculated")],
+)
+def test_a_question_repeated_whole_of_another_anchor_is_a_follow_up(
+    vocabulary, first, then
+):
+    assert after(vocabulary, first, then).ellipsis
+
+
+@pytest.mark.parametrize(
+    ("first", "then"), [("A1多大", "A2在哪"), ("A1多大", "A1边缘光滑吗")]
+)
+def test_another_question_or_the_same_anchor_is_no_follow_up(vocabulary, first, then):
+    assert not after(vocabulary, first, then).ellipsis
