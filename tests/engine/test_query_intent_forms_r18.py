@@ -223,3 +223,17 @@ def test_a_question_repeated_whole_of_another_anchor_is_a_follow_up(
 )
 def test_another_question_or_the_same_anchor_is_no_follow_up(vocabulary, first, then):
     assert not after(vocabulary, first, then).ellipsis
+
+
+def test_the_other_counted_with_li_is_the_other_position(vocabulary):
+    q = after(vocabulary, "列出所有结节", "第二粒多大", "另一粒呢")
+    assert q.ordinals == (1,)
+
+
+@pytest.mark.parametrize("typed", ["A1和A3大小有分别吗", "A2同A5边缘有没有分别"])
+def test_two_anchors_with_a_difference_asked_are_compared(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.COMPARE
+
+
+def test_fenbie_as_respectively_is_no_comparison(vocabulary):
+    assert understand("A1和A2分别多大", vocabulary).intent is IntentKind.MEASUREMENT
