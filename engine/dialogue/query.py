@@ -538,6 +538,8 @@ def _understand(
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
+    if intent is IntentKind.LIST and query.attribute is None and _BY_SIZE.search(text):
+        query = replace(query, attribute="size")  # "从大到小列一下": listed by size
     if intent is IntentKind.COMPARE and (
         _sizes_ranked(query) or _ranked_by_size(query)
     ):
@@ -669,7 +671,8 @@ def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
     if named and q.kind is not None:
         # "剪影征到底咋理解": the 影 of the sign's name names no opacity on the film
         q = replace(q, kind=_kind(q.text.replace(named, " "), phrases))
-    if q.attribute in ("size", "location") and _enumerates(q, phrases):
+    ordered = q.attribute == "size" and _BY_SIZE.search(q.text) is not None
+    if q.attribute in ("size", "location") and _enumerates(q, phrases) and not ordered:
         # "位置大小都要", "with where and how big": what each listed line gives anyway
         q = replace(q, attribute=None)
     return q
@@ -2346,6 +2349,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
             return IntentKind.PRESENCE
     if kind in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.DRAWN_REGION):
         return kind
+    if _orders_every(q, phrases):
+        return IntentKind.LIST
     if _compares(q, phrases):
         return IntentKind.COMPARE
     if _enumerates(q, phrases):
@@ -2362,6 +2367,30 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if read is IntentKind.HELP and _unknown_request(q, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _orders_every(q: Query, phrases: Phrases) -> bool:
+    """Every finding of a kind put in order by size: the list, largest first.
+
+    "把所有结节按大小排一下", "sort all the lesions by size": the object is every one of a
+    kind (a universal), not findings named to be set against each other ("A1、A2、A3按大小排
+    一下", "rank the nodules by size" stay comparisons).
+    """
+    if q.anchors or q.ordinals or q.superlative or not _BY_SIZE.search(q.text):
+        return False
+    if q.kind is not None and q.kind not in _FOCAL:
+        return False
+    named = q.kind is not None or phrases.cue("abnormal_place").find(q.text)
+    return bool(named and phrases.cue("universal").find(q.text))
+
+
+# an order by size asked ("按大小排", "从大到小", "sort ... by size", "largest to smallest")
+_BY_SIZE = re.compile(
+    r"按(?:照)?(?:大小|尺寸|直径|大细)[^，,。;；?？]{0,4}[排列]|从大到小|由大到小|从小到大|由小到大"
+    r"|(?<![a-z])(?:sort|order|rank|arrange|list)\w*(?: \S+){0,5}? by (?:size|diameter)"
+    r"|(?<![a-z])(?:largest|biggest|smallest) (?:to|down to|first)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _enumerates(q: Query, phrases: Phrases) -> bool:
@@ -2700,6 +2729,8 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     comparative = phrases.cue("comparative").find(offered) is not None
     comparative = comparative or phrases.cue("compare_pair").find(offered) is not None
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
+    # "order A2, A4 and A5 by size": the named ones put in order, against each other
+    compare = compare or (several and _BY_SIZE.search(q.text) is not None)
     if several and (compare or comparative):
         return True
     if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):

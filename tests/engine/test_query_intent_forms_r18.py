@@ -237,3 +237,19 @@ def test_two_anchors_with_a_difference_asked_are_compared(vocabulary, typed):
 
 def test_fenbie_as_respectively_is_no_comparison(vocabulary):
     assert understand("A1和A2分别多大", vocabulary).intent is IntentKind.MEASUREMENT
+
+
+@pytest.mark.parametrize(
+    "typed", ["全部肿块从大到小列一下", "sort every nodule by size pls", "所有 lesions 按尺寸排个序"]
+)
+def test_every_finding_of_a_kind_ordered_by_size_is_a_list_by_size(vocabulary, typed):
+    q = understand(typed, vocabulary)
+    assert q.intent is IntentKind.LIST
+    assert q.attribute == "size"
+
+
+@pytest.mark.parametrize(
+    "typed", ["order A2, A4 and A5 by size", "A1、A2、A3按大小排一下", "rank the nodules by size"]
+)
+def test_named_or_unquantified_findings_ordered_by_size_are_compared(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.COMPARE
