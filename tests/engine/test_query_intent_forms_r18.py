@@ -253,3 +253,8 @@ def test_every_finding_of_a_kind_ordered_by_size_is_a_list_by_size(vocabulary, t
 )
 def test_named_or_unquantified_findings_ordered_by_size_are_compared(vocabulary, typed):
     assert understand(typed, vocabulary).intent is IntentKind.COMPARE
+
+
+@pytest.mark.parametrize("typed", ["先过一遍片子，再把异常列完", "病灶列全一点"])
+def test_a_list_verb_with_a_completive_is_a_list(vocabulary, typed):
+    assert understand(typed, vocabulary).intent is IntentKind.LIST
