@@ -538,12 +538,7 @@ def _understand(
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
-    if intent is IntentKind.LIST and query.attribute is None and _BY_SIZE.search(text):
-        query = replace(query, attribute="size")  # "从大到小列一下": listed by size
-    if intent is IntentKind.COMPARE and (
-        _sizes_ranked(query) or _ranked_by_size(query)
-    ):
-        query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
+    query = _size_ordered(query)
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
         # "where do I start", "give me a few examples": no place or number asked
         query = replace(query, attribute=None)
@@ -569,9 +564,19 @@ def _understand(
                 return fragment
         query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
-        if _same_question_of_another(query, previous):
-            query = replace(query, ellipsis=True)
+        query = replace(query, ellipsis=_same_question_of_another(query, previous))
     return _sized_focal(query)
+
+
+def _size_ordered(q: Query) -> Query:
+    """The size asked when findings are compared by rank or listed in order of size."""
+    listed = q.intent is IntentKind.LIST and q.attribute is None
+    if listed and _BY_SIZE.search(q.text):
+        return replace(q, attribute="size")  # "从大到小列一下": listed by size
+    ranked = _sizes_ranked(q) or _ranked_by_size(q)
+    if q.intent is IntentKind.COMPARE and ranked:
+        return replace(q, attribute="size")  # "最大的和最小的差多少": their sizes
+    return q
 
 
 def _same_question_of_another(q: Query, previous: TurnRecord) -> bool:
@@ -581,7 +586,9 @@ def _same_question_of_another(q: Query, previous: TurnRecord) -> bool:
     question repeats with one slot changed, so it is a follow-up, however completely said.
     """
     before = previous.query
-    if q.ellipsis or not before.anchors or len(q.anchors) != 1:
+    if q.ellipsis:
+        return True
+    if not before.anchors or len(q.anchors) != 1:
         return False
     if q.anchors[0] in before.anchors or q.attribute is None:
         return False
@@ -1547,7 +1554,9 @@ def _compared_with_previous(
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
         paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
         # "A3呢，which lobe": the "which" asks the new anchor's place, it sets none against
-        worded = paired or phrases.cue("comparative").find(_WHICH_PLACE.sub(" ", q.text))
+        worded = paired or phrases.cue("comparative").find(
+            _WHICH_PLACE.sub(" ", q.text)
+        )
         if _SAME.search(q.text) and not paired:
             return None  # "same for A3": the question again, of A3
         if not (worded or q.intent is IntentKind.COMPARE):
@@ -2075,7 +2084,8 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
         attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
     if attribute == "distance" and _SIZE_GAP.search(text):
-        attribute = "size"  # "the size gap between A1 and A2": sizes set apart, no length
+        # "the size gap between A1 and A2": sizes set apart, no length between them
+        attribute = "size"
     ranks = _ranks(text, phrases)
     if attribute in ("count", None) and unit is not None:
         # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
@@ -2349,10 +2359,9 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
             return IntentKind.PRESENCE
     if kind in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.DRAWN_REGION):
         return kind
-    if _orders_every(q, phrases):
-        return IntentKind.LIST
-    if _compares(q, phrases):
-        return IntentKind.COMPARE
+    set_out = _ordered_or_compared(q, phrases)
+    if set_out is not None:
+        return set_out
     if _enumerates(q, phrases):
         return IntentKind.LIST
     ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
@@ -2367,6 +2376,13 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if read is IntentKind.HELP and _unknown_request(q, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _ordered_or_compared(q: Query, phrases: Phrases) -> IntentKind | None:
+    """Every finding of a kind put in order (a list), or things set against each other."""
+    if _orders_every(q, phrases):
+        return IntentKind.LIST
+    return IntentKind.COMPARE if _compares(q, phrases) else None
 
 
 def _orders_every(q: Query, phrases: Phrases) -> bool:
@@ -3469,11 +3485,11 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
     if _asked_what_a_place_holds(before) and picked:
         # "第三个" after "右肺有什么": one picked out of what the place was said to hold
         return IntentKind.DESCRIBE
-    if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
+    narrowed = merged.names_place and not _yes_no(q) and not _asked_again(q)
+    if _asked_what_a_place_holds(before) and narrowed:
         # "下野外带" after "左肺有什么": that place's findings, as a noun phrase narrows a
         # list; "下野呢" / "and the lower zone?" asks the same question again (presence)
-        if not _asked_again(q):
-            return IntentKind.LIST
+        return IntentKind.LIST
     if before.intent is IntentKind.SCREENING and (merged.names_place or merged.kind):
         # "右肺呢" after "肺部有异常吗": that lung, asked yes or no; "右中叶范围内的呢"
         # after "有什么发现": what that place holds, listed

@@ -34,7 +34,9 @@ def _sides(turn, conversation):
     return out
 
 
-@pytest.mark.parametrize("asked", ["把所有结节按大小排一下", "sort all the nodules by size"])
+@pytest.mark.parametrize(
+    "asked", ["把所有结节按大小排一下", "sort all the nodules by size"]
+)
 def test_every_nodule_ordered_by_size_is_listed_largest_first(
     surer_of_the_smaller, asked
 ):

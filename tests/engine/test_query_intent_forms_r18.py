@@ -56,7 +56,11 @@ def test_which_one_after_a_new_anchor_still_compares_the_two(vocabulary):
 
 @pytest.mark.parametrize(
     ("first", "then"),
-    [("A1多大", "A3 详细些讲"), ("A2的大小", "A4讲详细点"), ("右肺有些什么", "第三个 详细点讲")],
+    [
+        ("A1多大", "A3 详细些讲"),
+        ("A2的大小", "A4讲详细点"),
+        ("右肺有些什么", "第三个 详细点讲"),
+    ],
 )
 def test_a_finding_asked_in_detail_is_described_not_the_last_value(
     vocabulary, first, then
@@ -144,7 +148,10 @@ def test_a_value_between_a_finding_and_a_landmark_is_a_distance(vocabulary, type
 
 @pytest.mark.parametrize(
     "typed",
-    ["心脏占胸腔的百分之多少", "what fraction of the chest width does the heart take up"],
+    [
+        "心脏占胸腔的百分之多少",
+        "what fraction of the chest width does the heart take up",
+    ],
 )
 def test_the_hearts_share_of_the_chest_is_the_ctr(vocabulary, typed):
     q = understand(typed, vocabulary)
@@ -152,7 +159,9 @@ def test_the_hearts_share_of_the_chest_is_the_ctr(vocabulary, typed):
     assert q.attribute == "ctr"
 
 
-@pytest.mark.parametrize("typed", ["你看得到啥", "看得出点什么吗", "what can you make out"])
+@pytest.mark.parametrize(
+    "typed", ["你看得到啥", "看得出点什么吗", "what can you make out"]
+)
 def test_what_the_tool_sees_with_a_potential_complement_is_a_read(vocabulary, typed):
     assert understand(typed, vocabulary).intent is IntentKind.SCREENING
 
@@ -205,7 +214,10 @@ def test_structures_gone_through_in_order_are_a_read(vocabulary, typed):
 
 
 def test_findings_of_a_kind_in_order_are_still_a_list(vocabulary):
-    assert understand("依次列出肺野、肺门、纵隔的结节", vocabulary).intent is IntentKind.LIST
+    assert (
+        understand("依次列出肺野、肺门、纵隔的结节", vocabulary).intent
+        is IntentKind.LIST
+    )
 
 
 @pytest.mark.parametrize(
@@ -240,7 +252,12 @@ def test_fenbie_as_respectively_is_no_comparison(vocabulary):
 
 
 @pytest.mark.parametrize(
-    "typed", ["全部肿块从大到小列一下", "sort every nodule by size pls", "所有 lesions 按尺寸排个序"]
+    "typed",
+    [
+        "全部肿块从大到小列一下",
+        "sort every nodule by size pls",
+        "所有 lesions 按尺寸排个序",
+    ],
 )
 def test_every_finding_of_a_kind_ordered_by_size_is_a_list_by_size(vocabulary, typed):
     q = understand(typed, vocabulary)
@@ -249,7 +266,12 @@ def test_every_finding_of_a_kind_ordered_by_size_is_a_list_by_size(vocabulary, t
 
 
 @pytest.mark.parametrize(
-    "typed", ["order A2, A4 and A5 by size", "A1、A2、A3按大小排一下", "rank the nodules by size"]
+    "typed",
+    [
+        "order A2, A4 and A5 by size",
+        "A1、A2、A3按大小排一下",
+        "rank the nodules by size",
+    ],
 )
 def test_named_or_unquantified_findings_ordered_by_size_are_compared(vocabulary, typed):
     assert understand(typed, vocabulary).intent is IntentKind.COMPARE
