@@ -544,8 +544,7 @@ def _understand(
     query = _film_sign_described(query)  # "tell me about the right CP angle"
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)
-    if intent is IntentKind.COMPARE and _sizes_ranked(query):
-        query = replace(query, attribute="size")  # "最大的和最小的差多少": their sizes
+    query = _size_ordered(query)
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):
         # "where do I start", "give me a few examples": no place or number asked
         query = replace(query, attribute=None)
@@ -571,6 +570,7 @@ def _understand(
                 return fragment
         query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
+        query = replace(query, ellipsis=_same_question_of_another(query, previous))
     return _sized_focal(query)
 
 
@@ -602,6 +602,35 @@ def _film_sign_described(q: Query) -> Query:
     if q.anchors or q.ordinals or q.superlative or q.cue.focal_noun:
         return q
     return replace(q, intent=IntentKind.PRESENCE) if _film_sign_place(q) else q
+
+
+def _size_ordered(q: Query) -> Query:
+    """The size asked when findings are compared by rank or listed in order of size."""
+    listed = q.intent is IntentKind.LIST and q.attribute is None
+    if listed and _BY_SIZE.search(q.text):
+        return replace(q, attribute="size")  # "从大到小列一下": listed by size
+    ranked = _sizes_ranked(q) or _ranked_by_size(q)
+    if q.intent is IntentKind.COMPARE and ranked:
+        return replace(q, attribute="size")  # "最大的和最小的差多少": their sizes
+    return q
+
+
+def _same_question_of_another(q: Query, previous: TurnRecord) -> bool:
+    """The previous question about an anchor asked again, whole, of another anchor.
+
+    "A4 calcified 不" after "is A2 calcified", "A3的边缘光滑吗" after "A1边缘光滑吗": the
+    question repeats with one slot changed, so it is a follow-up, however completely said.
+    """
+    before = previous.query
+    if q.ellipsis:
+        return True
+    if not before.anchors or len(q.anchors) != 1:
+        return False
+    if q.anchors[0] in before.anchors or q.attribute is None:
+        return False
+    if q.ordinals or q.superlative or q.kind or q.names_place:
+        return False
+    return q.attribute == before.attribute and q.intent is before.intent
 
 
 def _fragment_before_background(
@@ -685,7 +714,8 @@ def _without_stray_slots(q: Query, phrases: Phrases) -> Query:
     if named and q.kind is not None:
         # "剪影征到底咋理解": the 影 of the sign's name names no opacity on the film
         q = replace(q, kind=_kind(q.text.replace(named, " "), phrases))
-    if q.attribute in ("size", "location") and _enumerates(q, phrases):
+    ordered = q.attribute == "size" and _BY_SIZE.search(q.text) is not None
+    if q.attribute in ("size", "location") and _enumerates(q, phrases) and not ordered:
         # "位置大小都要", "with where and how big": what each listed line gives anyway
         q = replace(q, attribute=None)
     return q
@@ -1587,7 +1617,10 @@ def _compared_with_previous(
     new = [a for a in q.anchors if a not in before.anchors]
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
         paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
-        worded = paired or phrases.cue("comparative").find(q.text)
+        # "A3呢，which lobe": the "which" asks the new anchor's place, it sets none against
+        worded = paired or phrases.cue("comparative").find(
+            _WHICH_PLACE.sub(" ", q.text)
+        )
         if _SAME.search(q.text) and not paired:
             return None  # "same for A3": the question again, of A3
         if not (worded or q.intent is IntentKind.COMPARE):
@@ -1609,6 +1642,14 @@ def _compared_with_previous(
     merged = replace(_merge(previous, q), anchors=anchors, attribute=attribute)
     cue = replace(merged.cue, anchor_ids=anchors)
     return replace(merged, cue=cue, intent=IntentKind.COMPARE)
+
+
+# "which" / 哪个 asking for a place ("which lobe", "哪个叶", "哪一侧"), not for one of two
+_WHICH_PLACE = re.compile(
+    r"哪(?:一|个|一个)?\s*(?:肺叶|肺野|叶|野|侧|边|lobe|zone|side)"
+    r"|(?<![a-z])(?:which|what) (?:\w+ )?(?:lobe|zone|side|lung|part|region|field)s?(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _sized_focal(q: Query) -> Query:
@@ -1698,7 +1739,12 @@ def _slots(
         # "the heart shadow": a kind word inside the heart's name names no finding
         slots["kind"] = _kind(_without_mentions(text, heart), phrases)
     landmark = slots["hilum"] or _LANDMARK.search(text)
-    if slots["attribute"] == "size" and landmark and _FROM.search(text):
+    # "how many mm between A3 and the chest wall": between a finding and a landmark, unless
+    # sizes are set against each other there ("between the two, which is bigger")
+    apart = _FROM.search(text) or (
+        _BETWEEN.search(text) and not _SIZE_WORD.search(text)
+    )
+    if slots["attribute"] == "size" and landmark and apart:
         # "A2 from R hilum how many cm", "A2 to chest wall in cm": a size measured to a
         # landmark is a distance
         slots["attribute"] = "distance"
@@ -1716,7 +1762,7 @@ _BETWEEN = re.compile(
 )
 # a size said in words ("size difference between A1 and A2"): the sizes, not the gap
 _SIZE_WORD = re.compile(
-    r"size|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
+    r"size|diameter|diff|bigger|smaller|larger|大小|差|[大小]于|比|直径", re.IGNORECASE
 )
 # the fixed structures a lesion's distance is measured to, besides a hilum
 _LANDMARK = re.compile(
@@ -2125,6 +2171,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         # "where is the smaller nodule": the size word ranks, it is not what is asked
         ranked = _without_cues(text, f"superlative_{superlative}", phrases)
         attribute = _first("attribute", phrases.attribute_order, ranked, phrases)
+    if attribute == "distance" and _SIZE_GAP.search(text):
+        # "the size gap between A1 and A2": sizes set apart, no length between them
+        attribute = "size"
     ranks = _ranks(text, phrases)
     if attribute in ("count", None) and unit is not None:
         # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
@@ -2142,6 +2191,15 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         "superlatives": ranks if len(ranks) >= 2 else (),
         "unit": unit,
     }
+
+
+# a gap or spread said of sizes ("size gap", "gap in size", "大小差距"), not a distance
+_SIZE_GAP = re.compile(
+    r"(?<![a-z])(?:size|diameter)s? (?:gap|delta|spread)(?![a-z])"
+    r"|(?<![a-z])(?:gap|delta|spread) in (?:size|diameter)s?(?![a-z])"
+    r"|(?:大小|尺寸|直径)(?:的)?(?:差距|差值|相差)",
+    re.IGNORECASE,
+)
 
 
 def _unit(text: str, phrases: Phrases) -> str | None:
@@ -2357,7 +2415,8 @@ def _ordinals(text: str) -> tuple[int, ...]:
         found.append((m.start(), _EN_ORDINALS[word] if word else int(m.group(2))))
     for m in _EN_NUMBER.finditer(text.lower()):
         found.append((m.start(), _number(m.group(1) or m.group(2))))
-    return tuple(n for _, n in sorted(found))
+    # a position said again ("第四个，就是说第四个在哪") is one position, not two compared
+    return tuple(dict.fromkeys(n for _, n in sorted(found)))
 
 
 def _number(word: str) -> int:
@@ -2388,11 +2447,13 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
             return IntentKind.PRESENCE
     if kind in (IntentKind.OUT_OF_SCOPE, IntentKind.PROFILE, IntentKind.DRAWN_REGION):
         return kind
-    if _compares(q, phrases):
-        return IntentKind.COMPARE
+    set_out = _ordered_or_compared(q, phrases)
+    if set_out is not None:
+        return set_out
     if _enumerates(q, phrases):
         return IntentKind.LIST
-    if kind is IntentKind.LIST and _reads_film_in_order(q, phrases):
+    ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
+    if ordered and _reads_film_in_order(q, phrases):
         return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
@@ -2410,6 +2471,37 @@ def _off_the_film(q: Query, read: IntentKind, phrases: Phrases) -> bool:
     if read is IntentKind.HELP:
         return _unknown_request(q, phrases)
     return read is IntentKind.DESCRIBE and _tells_of_another_topic(q, phrases)
+
+
+def _ordered_or_compared(q: Query, phrases: Phrases) -> IntentKind | None:
+    """Every finding of a kind put in order (a list), or things set against each other."""
+    if _orders_every(q, phrases):
+        return IntentKind.LIST
+    return IntentKind.COMPARE if _compares(q, phrases) else None
+
+
+def _orders_every(q: Query, phrases: Phrases) -> bool:
+    """Every finding of a kind put in order by size: the list, largest first.
+
+    "把所有结节按大小排一下", "sort all the lesions by size": the object is every one of a
+    kind (a universal), not findings named to be set against each other ("A1、A2、A3按大小排
+    一下", "rank the nodules by size" stay comparisons).
+    """
+    if q.anchors or q.ordinals or q.superlative or not _BY_SIZE.search(q.text):
+        return False
+    if q.kind is not None and q.kind not in _FOCAL:
+        return False
+    named = q.kind is not None or phrases.cue("abnormal_place").find(q.text)
+    return bool(named and phrases.cue("universal").find(q.text))
+
+
+# an order by size asked ("按大小排", "从大到小", "sort ... by size", "largest to smallest")
+_BY_SIZE = re.compile(
+    r"按(?:照)?(?:大小|尺寸|直径|大细)[^，,。;；?？]{0,4}[排列]|从大到小|由大到小|从小到大|由小到大"
+    r"|(?<![a-z])(?:sort|order|rank|arrange|list)\w*(?: \S+){0,5}? by (?:size|diameter)"
+    r"|(?<![a-z])(?:largest|biggest|smallest) (?:to|down to|first)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _enumerates(q: Query, phrases: Phrases) -> bool:
@@ -2448,9 +2540,15 @@ def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
         return False
     if phrases.cue("abnormal_place").find(q.text) or _LIST_VERB.search(q.text):
         return False
-    return (
-        _FILM_OBJECT.search(q.text) is not None and _IN_ORDER.search(q.text) is not None
-    )
+    # the film named as the object, or gone through structure by structure ("依次描述肺野、
+    # 肺门、纵隔、心影", "the lungs, hila, mediastinum and heart in turn")
+    structures = len({m.kind for m in q.mentions}) >= _STRUCTURES_READ
+    film = _FILM_OBJECT.search(q.text) is not None or structures
+    return film and _IN_ORDER.search(q.text) is not None
+
+
+# kinds of structure named in one order that make it a read of the anatomy, not a place
+_STRUCTURES_READ = 3
 
 
 # the film as the object of a request ("这张片子", "本片", "this film", "the x-ray")
@@ -2753,16 +2851,17 @@ _ABOUT_THE_TOOL = re.compile(
     r"(?:你|您)的?(?:有|有些|有哪些)?(?:哪些|什么|啥)?(?:能力|技能|本领|用处|用途)"
     r"|(?<![a-z])your (?:capabilit|abilit|skill|function|feature)\w*"
     r"|(?:你|您|这个?(?:工具|系统|软件|程序|助手|东西|玩意儿?))(?:们|这边|那边)?"
-    r"(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support)"
+    r"(?:都|还|一般|平时|到底)?\s*(?:能|可以|会|能够|支持|support|can|could)"
     r"\s*(?:帮(?:我|忙)?)?\s*(?:看|读|做|干|处理|回答|答|分析|识别|问|查|支持"
     r"|handle|answer|support|do|cover)?\s*(?:些|点)?\s*(?:哪些|哪几[类种样个]|什么|啥|哪类|哪种"
     r"|which|what)(?!\s*(?:结节|病灶|异常|发现|病变|阴影|肿块))"
     r"|(?<![a-z])(?:what|which) (?:all |else |sorts? of |kinds? of |types? of )?(?:\w+ )?"
     r"(?:can|could|do|are|will|does|is) (?:you|u|this (?:tool|thing|app|system|assistant"
     r"|bot|program|software)) (?:able to |actually |even |really )?"
-    r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer)(?![a-z])"
+    r"(?:help(?: \w+)? with|do|handle|support|cover|answer|offer|comment on|talk about"
+    r"|deal with)(?![a-z])"
     r"|(?<![a-z])what (?:you|u) (?:can|could|are able to) (?:help(?: \w+)? with|do|handle"
-    r"|support|cover|answer)(?![a-z])",
+    r"|support|cover|answer|comment on|talk about|deal with)(?![a-z])",
     re.IGNORECASE,
 )
 
@@ -2893,6 +2992,8 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     comparative = phrases.cue("comparative").find(offered) is not None
     comparative = comparative or phrases.cue("compare_pair").find(offered) is not None
     compare = q.cue.wants_comparison or _misspelt_compare(q.text)
+    # "order A2, A4 and A5 by size": the named ones put in order, against each other
+    compare = compare or (several and _BY_SIZE.search(q.text) is not None)
     if several and (compare or comparative):
         return True
     if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):
@@ -2952,6 +3053,12 @@ def _sizes_ranked(q: Query) -> bool:
         and q.attribute is None
         and ("most_suspicious" not in q.superlatives)
     )
+
+
+def _ranked_by_size(q: Query) -> bool:
+    """Named findings ranked by a size rank ("A1 A2跟A3哪个最大", "of A1-A3 the smallest")."""
+    named = len(q.anchors) >= 2 or len(q.ordinals) >= 2
+    return named and q.attribute is None and q.superlative in ("largest", "smallest")
 
 
 def _misspelt_compare(text: str) -> bool:
@@ -3140,11 +3247,16 @@ def _lists_which(q: Query, phrases: Phrases) -> bool:
     if phrases.cue("which_ones").find(q.text) is None:
         return False
     if q.kind is None:
-        return q.intent is IntentKind.LOCATION
+        # "左肺有哪些异常", "what findings are there in the right lung": which abnormal
+        # ones there are, listed; "有什么发现" (what is seen, said openly) is the read
+        which = phrases.cue("which_ones").find(_OPEN_WHAT.sub(" ", q.text))
+        abnormal = phrases.cue("abnormal_place").find(q.text) is not None
+        return q.intent is IntentKind.LOCATION or bool(abnormal and which)
     return q.kind in _FOCAL
 
 
 _FOCAL = frozenset({"lesion", "nodule", "mass", "opacity", "consolidation"})
+_OPEN_WHAT = re.compile(r"有(?:什么|啥|些什么|些啥)")
 
 
 def _lists_in_place(q: Query) -> bool:
@@ -3669,8 +3781,13 @@ def _merged_intent(before: Query, q: Query, merged: Query) -> IntentKind:
         return IntentKind.COMPARE
     if before.intent is not IntentKind.COMPARE and _film_sign_place(merged):
         return IntentKind.PRESENCE  # "the right one?" after the left CP angle: its sign
-    if _asked_what_a_place_holds(before) and merged.names_place and not _yes_no(q):
-        # "下野外带" after "左肺有什么": what that place holds, as after a screening
+    if _asked_what_a_place_holds(before) and picked:
+        # "第三个" after "右肺有什么": one picked out of what the place was said to hold
+        return IntentKind.DESCRIBE
+    narrowed = merged.names_place and not _yes_no(q) and not _asked_again(q)
+    if _asked_what_a_place_holds(before) and narrowed:
+        # "下野外带" after "左肺有什么": that place's findings, as a noun phrase narrows a
+        # list; "下野呢" / "and the lower zone?" asks the same question again (presence)
         return IntentKind.LIST
     if before.intent is IntentKind.SCREENING and _film_sign_place(merged):
         return IntentKind.PRESENCE  # "right CP angle?" after a read: that angle's sign
@@ -3695,6 +3812,12 @@ def _film_sign_place(q: Query) -> bool:
     film = load_phrases().place_film_signs
     named = [m for m in q.mentions if m.region_id is not None]
     return bool(named) and not q.kind and all((m.level or "") in film for m in named)
+
+
+def _asked_again(q: Query) -> bool:
+    """A follow-up said as a question of its own: a follow-up marker or a question mark."""
+    marked = load_phrases().cue("ellipsis").find(q.text) is not None
+    return marked or re.search(r"[?？]", q.text) is not None
 
 
 def _asked_what_a_place_holds(q: Query) -> bool:

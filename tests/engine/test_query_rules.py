@@ -1471,6 +1471,19 @@ def test_a_place_after_what_a_place_holds_lists_that_place(vocabulary):
     assert after(vocabulary, "右肺有什么", "中野内带").intent is IntentKind.LIST
 
 
+@pytest.mark.parametrize("then", ["中野内带呢", "and the middle zone?"])
+def test_a_place_asked_again_after_what_a_place_holds_asks_the_same(vocabulary, then):
+    # eighteenth round: "下野呢" repeats the question (presence), a bare place narrows
+    assert after(vocabulary, "右肺有什么", then).intent is IntentKind.PRESENCE
+
+
+@pytest.mark.parametrize("then", ["第三个", "the second one?", "第二个 详细点讲"])
+def test_a_position_after_what_a_place_holds_picks_one_of_its_findings(
+    vocabulary, then
+):
+    assert after(vocabulary, "右肺有什么", then).intent is IntentKind.DESCRIBE
+
+
 @pytest.mark.parametrize(
     ("first", "then", "slot", "value"),
     [

@@ -11,6 +11,7 @@ from engine.dialogue.binding import (
     _wanted_kinds,
     kind_signs,
     kinds_for,
+    size_key,
 )
 from engine.dialogue.facts import (
     CtrState,
@@ -315,6 +316,10 @@ class FindingAnswers(Binder):
         kinds = kinds_for(query.kind) or _wanted_kinds(intent, signs)
         wanted = [f for f in self.reportable() if kinds is None or f.kind in kinds]
         findings = [f for f in wanted if place.fits(f) and size.fits(f)]
+        if query.attribute == "size":
+            # "把所有结节按大小排一下": listed largest first, and a position asked next
+            # ("第二个") counts in that order, the one the reader saw
+            findings.sort(key=lambda f: -size_key(f))
         self.listing = [f.id for f in findings]
         lines = []
         cited = []
