@@ -25,6 +25,7 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.handlers.pairs import asks_between_two
 from engine.dialogue.handlers.profiles import ProfileAnswers
 from engine.dialogue.handlers.structures import (
     answer_detection_limit,
@@ -163,6 +164,8 @@ class Conversation(ProfileAnswers):
             return lambda draft, *, lang, **_: answer_unassessed(
                 draft, unassessed, lang
             )
+        if asks_between_two(query, list(query.mentions)):
+            return self._between_two  # "how far apart are they": between the two
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":
             # A distance is read as a measurement, but it is measured between two
             # things: the relation answer (lesion to hilum, anchor to anchor) gives it.

@@ -1,0 +1,101 @@
+"""Follow-ups bound to what the question says (issue #12, third review, area g).
+
+A distance or contact asked of two findings is measured between them; a size bound,
+kind or side carries only into a question that leans on the one before; a correction
+that names only a new subject repeats the last question for it; a place or size word
+in a follow-up picks the finding; a checklist turn does not trap the next question.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.dialogue import Conversation
+from engine.geometry import Box, measure
+
+from .conftest import two_nodules
+
+
+@pytest.fixture(scope="module")
+def analysis():
+    return two_nodules("bound-followups")
+
+
+def _centre_mm(analysis) -> float:
+    a, b = analysis.findings[:2]
+    return measure(a.center, b.center, analysis.calibration).value_mm
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("how many nodules are there?", "and how far apart are those two?"),
+        ("any lesions?", "what's the distance between them"),
+        ("有几个结节", "这两个离得有多远"),
+        ("列出病灶", "两个病灶相距几厘米"),
+    ],
+)
+def test_a_distance_asked_of_the_two_is_between_them_not_to_a_hilum(analysis, turns):
+    conversation = Conversation(analysis)
+    conversation.ask(turns[0])
+    turn = conversation.ask(turns[1])
+    kinds = {m.kind for m in turn.measurements}
+    assert kinds == {"center_distance", "edge_gap"}
+    centre = next(m for m in turn.measurements if m.kind == "center_distance")
+    assert centre.value_mm == pytest.approx(_centre_mm(analysis), rel=1e-6)
+    gap = next(m for m in turn.measurements if m.kind == "edge_gap")
+    assert 0 < gap.value_mm < centre.value_mm
+    first = turn.sections[0].lines[0]
+    # the answer comes first, with both numbers and the calibration they came from
+    assert f"{centre.value_mm / 10:.1f} cm" in first
+    assert f"{gap.value_mm / 10:.1f} cm" in first
+    assert ("pixel spacing" in first) or ("像素间距" in first)
+
+
+@pytest.mark.parametrize(
+    ("question", "unit"),
+    [("how far apart are the two in mm?", "mm"), ("两个结节相距多少毫米", "mm")],
+)
+def test_the_pair_distance_comes_in_the_unit_asked(analysis, question, unit):
+    turn = Conversation(analysis).ask(question)
+    centre = next(m for m in turn.measurements if m.kind == "center_distance")
+    assert f"{centre.value_mm:.0f} {unit}" in turn.sections[0].lines[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [("do the two lesions touch each other?", "No:"), ("这两个病灶挨在一起吗", "否：")],
+)
+def test_contact_of_the_two_is_answered_first_from_the_gap(analysis, question, lead):
+    turn = Conversation(analysis).ask(question)
+    assert turn.sections[0].lines[0].startswith(lead)
+    assert {m.kind for m in turn.measurements} == {"center_distance", "edge_gap"}
+
+
+@pytest.mark.parametrize("question", ["A1离这里多远", "how far is A1 from this?"])
+def test_an_anchor_and_this_measure_to_the_drawn_region(analysis, question):
+    conversation = Conversation(analysis)
+    conversation.ask("list the findings")
+    f = analysis.findings[1]
+    box = Box(
+        x0=f.center[0] - 80,
+        y0=f.center[1] - 20,
+        x1=f.center[0] - 50,
+        y1=f.center[1] + 20,
+    )
+    conversation.ask("what is here?", drawn_box=box)
+    turn = conversation.ask(question)
+    pair = {m.from_anchor for m in turn.measurements} | {
+        m.to_anchor for m in turn.measurements
+    }
+    drawn = [a.id for a in turn.anchors if a.kind.value == "user_drawn"]
+    assert "A1" in pair and drawn[0] in pair
+    assert "center_to_hilum" not in {m.kind for m in turn.measurements}
+
+
+@pytest.mark.parametrize(
+    "question", ["how far is the left one from the hilum?", "左边那个离肺门多远"]
+)
+def test_a_named_hilum_is_still_measured_to_the_hilum(analysis, question):
+    turn = Conversation(analysis).ask(question)
+    assert "center_to_hilum" in {m.kind for m in turn.measurements}
