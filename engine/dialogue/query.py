@@ -3019,6 +3019,8 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     """Whether a question is the previous one again, with what it changes."""
     if _ranks_over_nothing(q, previous):
         return False
+    if _widens_to_film(q, phrases) and (q.kind or q.signs):
+        return False  # "any nodules at all?": a question of its own over the film
     return (
         _is_follow_up(q, phrases)
         or _is_kind_fragment(q, previous)
@@ -3314,10 +3316,11 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         unit=q.unit or before.unit,
         kind=q.kind or before.kind,
         profile=q.profile or before.profile,
-        # a new bound replaces the old one whole ("那小于3cm的呢" after "大于1cm的")
-        min_mm=q.min_mm if q.sized else before.min_mm,
-        max_mm=q.max_mm if q.sized else before.max_mm,
-        **_merged_place(previous, q),
+        # a new bound replaces the old one whole ("那小于3cm的呢" after "大于1cm的"); an
+        # old one carries only into an elliptical follow-up
+        min_mm=q.min_mm if q.sized else _carried(before.min_mm, q),
+        max_mm=q.max_mm if q.sized else _carried(before.max_mm, q),
+        **_place_after(previous, q),
         **subject,
     )
     if merged.kind not in (None, *_FOCAL) and not q.sized and before.sized:
@@ -3340,6 +3343,34 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
             superlatives=(),
         )
     return replace(merged, intent=intent)
+
+
+def _carried(bound_mm: float | None, q: Query) -> float | None:
+    """The previous question's size bound, kept only where the follow-up is elliptical.
+
+    "左肺呢", "what about the left lung?", "右下肺野?" after "大于1cm的结节": the bounded
+    question again in a new place. "is it in the lingula?", "A1呢", "最大的那个在哪": a
+    question with a subject of its own (a pronoun, an id, a rank) or a predicate of its
+    own asks about that subject; the bound said before does not filter it.
+    """
+    if bound_mm is None or q.other_side:
+        return bound_mm  # "the other side": the same bounded question there
+    if q.cue.demonstrative or q.anchors or q.ordinals or q.superlative:
+        return None
+    phrases = load_phrases()
+    if any(phrases.cue(n).find(q.text) for n in ("ellipsis", "repeat_marker")):
+        return bound_mm
+    return bound_mm if _only_slots(q) else None
+
+
+def _widens_to_film(q: Query, phrases: Phrases) -> bool:
+    """A question over the whole film ("any nodules at all?", "整张片子有结节吗", "全肺呢").
+
+    "at all", "anywhere", "整张片子", "全肺" undo the place of the turns before: a
+    question that names its own kind is read on its own, and a fragment ("整张片子呢")
+    repeats the last question over the whole film.
+    """
+    return not q.anchors and phrases.cue("whole_film").find(q.text) is not None
 
 
 def _film_sign_places(before: Query, q: Query) -> tuple[AnatomyMention, ...]:
@@ -3464,6 +3495,13 @@ def _place_of_it(previous: TurnRecord, q: Query) -> bool:
     if previous.subject_ids or not previous.place_empty:
         return False
     return previous.query.cue.demonstrative
+
+
+def _place_after(previous: TurnRecord, q: Query) -> dict[str, Any]:
+    """The place of a follow-up: its own over the whole film ("全肺呢"), else as merged."""
+    if _widens_to_film(q, load_phrases()):
+        return {k: getattr(q, k) for k in (*_PLACE_KEYS, "hilum")}
+    return _merged_place(previous, q)
 
 
 def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:

@@ -12,8 +12,14 @@ import pytest
 
 from engine.dialogue import Conversation
 from engine.geometry import Box, measure
+from ontology import load_vocabulary
 
-from .conftest import two_nodules
+from .conftest import read_after, two_nodules
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
 
 
 @pytest.fixture(scope="module")
@@ -99,3 +105,45 @@ def test_an_anchor_and_this_measure_to_the_drawn_region(analysis, question):
 def test_a_named_hilum_is_still_measured_to_the_hilum(analysis, question):
     turn = Conversation(analysis).ask(question)
     assert "center_to_hilum" in {m.kind for m in turn.measurements}
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("any nodule larger than 2 cm?", "is it in the right lung?"),
+        ("nodules over 15 mm?", "where is the biggest one?"),
+        ("有没有大于2厘米的结节", "这个在右肺吗"),
+        ("超过1.5cm的结节有吗", "A1呢"),
+    ],
+)
+def test_a_size_bound_does_not_leak_into_a_question_with_its_own_subject(
+    vocabulary, turns
+):
+    assert not read_after(vocabulary, *turns).sized
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("any nodule larger than 2 cm?", "what about the left lung?"),
+        ("有没有大于2厘米的结节", "左肺呢"),
+    ],
+)
+def test_a_size_bound_still_carries_into_an_elliptical_follow_up(vocabulary, turns):
+    assert read_after(vocabulary, *turns).min_mm == 20.0
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("the right costophrenic angle - is it sharp?", "and masses, at all?"),
+        ("nodules in the left lower zone?", "any masses anywhere?"),
+        ("any nodule in the right upper zone?", "what about anywhere on the film?"),
+        ("左肺有结节吗", "整张片子呢"),
+        ("左侧肋膈角锐利吗", "那结节呢，任何地方有吗"),
+    ],
+)
+def test_at_all_and_the_whole_film_undo_the_place_asked_before(vocabulary, turns):
+    q = read_after(vocabulary, *turns)
+    assert q.side in (None, "both")
+    assert q.zone is None and q.lobe is None
