@@ -1364,6 +1364,8 @@ def _again(
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
         return _merge(previous, replace(q, **_corrected(q, previous)))
+    if _names_another_subject(q, previous, phrases):
+        return _of_another_subject(previous, q)
     if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
@@ -1417,6 +1419,53 @@ def _corrects_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     # of their own (blanked to their length, so the places found still line up)
     joined = _ANCHOR_JOIN.sub(lambda m: " " * len(m.group(0)), q.text)
     return _only_slots(replace(q, text=joined), extra=("correction", "filler"))
+
+
+def _names_another_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A correction that names only another finding, by rank or side, after one about one.
+
+    "不对，我说的是大的那个" after "左边那个离肺门多远", "no, I meant the left one" after
+    "how far from the hilum in mm?": the words of a correction, a rank or a side, and
+    nothing asked of its own; the last question was asked of a finding (or of one it
+    could not tell apart, and asked which).
+    """
+    before = previous.query
+    if before.intent not in _OF_A_SUBJECT:
+        return False
+    if not (q.superlative or q.side or q.anchors or q.ordinals):
+        return False
+    if q.attribute or q.signs or q.profile or q.intent in _WHOLE:
+        return False
+    if phrases.cue("correction").find(q.text) is None:
+        return False
+    ranks = tuple(f"superlative_{r}" for r in _RANK_TABLES)
+    kinds = tuple(f"kind_{k}" for k in phrases.kind_order)
+    return _only_slots(q, extra=(*ranks, "correction", "filler", *kinds))
+
+
+_RANK_TABLES = ("largest", "smallest", "most_suspicious")
+
+
+def _of_another_subject(previous: TurnRecord, q: Query) -> Query:
+    """The last question again, of the finding the correction names instead.
+
+    A rank or id names the finding on its own, so the place asked before goes; a side
+    names it by place, so the rank or id asked before goes.
+    """
+    merged = _merge(previous, q)
+    if q.names_place:
+        # "the left one" is the finding on the left, measured to its own hilum
+        return replace(
+            merged,
+            side=q.side,
+            hilum=None,
+            cue=replace(merged.cue, anchor_ids=()),
+            anchors=(),
+            ordinals=(),
+            superlative=None,
+            superlatives=(),
+        )
+    return replace(merged, **{k: getattr(q, k) for k in _PLACE_KEYS})
 
 
 def _corrected(q: Query, previous: TurnRecord) -> dict[str, Any]:

@@ -147,3 +147,35 @@ def test_at_all_and_the_whole_film_undo_the_place_asked_before(vocabulary, turns
     q = read_after(vocabulary, *turns)
     assert q.side in (None, "both")
     assert q.zone is None and q.lobe is None
+
+
+@pytest.mark.parametrize(
+    ("turns", "attribute", "side"),
+    [
+        (
+            ("how far is the right one from the hilum?", "no, I meant the left one"),
+            "distance",
+            "left",
+        ),
+        (("右边那个离肺门多少毫米", "不是，我是说左边那个"), "distance", "left"),
+        (("左边那个多大", "不对，我说的是大的那个"), "size", "right"),
+        (
+            ("how big is the small one?", "sorry, I meant the larger one"),
+            "size",
+            "right",
+        ),
+    ],
+)
+def test_a_correction_naming_only_a_subject_repeats_the_last_question_for_it(
+    analysis, turns, attribute, side
+):
+    conversation = Conversation(analysis)
+    conversation.ask(turns[0])
+    turn = conversation.ask(turns[1])
+    query = conversation.state.records[-1].query
+    assert query.attribute == attribute
+    findings = [b.finding_id for b in turn.resolved_references if b.finding_id]
+    assert len(findings) == 1
+    assert analysis.finding(findings[0]).location.side.value == side
+    if attribute == "distance":
+        assert "center_to_hilum" in {m.kind for m in turn.measurements}
