@@ -179,3 +179,22 @@ def test_a_correction_naming_only_a_subject_repeats_the_last_question_for_it(
     assert analysis.finding(findings[0]).location.side.value == side
     if attribute == "distance":
         assert "center_to_hilum" in {m.kind for m in turn.measurements}
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("有几个结节", "A1多大", "那个小的呢"),
+        ("有几个结节", "A2离肺门多远", "那个大的呢"),
+        ("how many nodules?", "how big is A1?", "and the small one?"),
+    ],
+)
+def test_a_size_word_in_a_follow_up_picks_by_size(analysis, turns):
+    conversation = Conversation(analysis)
+    for said in turns[:-1]:
+        conversation.ask(said)
+    turn = conversation.ask(turns[-1])
+    findings = [b.finding_id for b in turn.resolved_references if b.finding_id]
+    sizes = sorted(analysis.findings[:2], key=lambda f: f.long_axis_px)
+    wanted = sizes[0] if ("小" in turns[-1] or "small" in turns[-1]) else sizes[-1]
+    assert findings == [wanted.id]
