@@ -551,7 +551,12 @@ def _understand(
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
     earlier = () if state is None else _subject_before(state, previous)
-    again = None if previous is None else _again(query, previous, phrases, earlier)
+    again = (
+        None
+        if previous is None
+        else _off_the_checklist(query, previous, phrases)
+        or _again(query, previous, phrases, earlier)
+    )
     if again is not None:
         return _sized_focal(again)
     if previous is not None:
@@ -566,6 +571,30 @@ def _understand(
         query = _listed_before(query, previous, phrases)
         query = _kind_of_list(query, previous)
     return _sized_focal(query)
+
+
+def _off_the_checklist(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> Query | None:
+    """A follow-up to a checklist turn that leaves the checklist.
+
+    "还有别的吗", "anything else?" after "符合早期肺癌几条": the other findings, listed;
+    "右边呢", "肺门呢", "what about the hila?": what that place holds, not the checklist
+    again. A criterion, profile, sign, id, position or rank named stays with it (None).
+    """
+    if previous.query.intent is not IntentKind.PROFILE:
+        return None
+    if q.profile or q.signs or q.anchors or q.ordinals or q.superlative:
+        return None
+    if q.attribute or q.intent is IntentKind.OUT_OF_SCOPE:
+        return None
+    if phrases.cue("anything_else").find(q.text) is not None:
+        return replace(q, intent=IntentKind.LIST, refusal=None, ellipsis=False)
+    if q.cue.demonstrative or q.cue.focal_noun:
+        return None  # "右边那个呢": a finding, asked of the checklist
+    if (q.names_place or q.mentions) and _only_slots(q):
+        return replace(q, intent=IntentKind.PRESENCE, refusal=None, ellipsis=False)
+    return None
 
 
 def _fragment_before_background(

@@ -198,3 +198,24 @@ def test_a_size_word_in_a_follow_up_picks_by_size(analysis, turns):
     sizes = sorted(analysis.findings[:2], key=lambda f: f.long_axis_px)
     wanted = sizes[0] if ("小" in turns[-1] or "small" in turns[-1]) else sizes[-1]
     assert findings == [wanted.id]
+
+
+@pytest.mark.parametrize(
+    ("turns", "intent"),
+    [
+        (
+            ("how many early lung cancer signs does A1 meet?", "anything else?"),
+            "list_findings",
+        ),
+        (("A1符合早期肺癌几条?", "还有其他发现吗"), "list_findings"),
+        (("有没有结核表现", "右边呢"), "presence"),
+        (("any signs of TB?", "what about the right lung?"), "presence"),
+        (("is this consistent with pneumonia?", "肺门呢"), "presence"),
+    ],
+)
+def test_a_checklist_turn_does_not_trap_the_next_question(analysis, turns, intent):
+    conversation = Conversation(analysis)
+    assert conversation.ask(turns[0]).intent.value == "profile_check"
+    turn = conversation.ask(turns[1])
+    assert turn.intent.value == intent
+    assert turn.scorecard is None
