@@ -125,6 +125,8 @@ class Conversation(ProfileAnswers):
             question, self.vocabulary, self.state, drawn=drawn_box is not None
         )
         lang = query.language
+        # "the one at the right hilum": bound to what lies there, or nothing there said
+        query, nothing_there = self._at_named_hilum(query, index)
         self._query = query
         drawn = (
             self._add_drawn(drawn_box, drawn_label, index)
@@ -132,7 +134,8 @@ class Conversation(ProfileAnswers):
             else None
         )
         draft = Draft()
-        self._handler(query)(
+        handler = self._nothing_at_hilum if nothing_there else self._handler(query)
+        handler(
             draft,
             intent=query.cue,
             query=query,

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import pytest
 
+from engine.anatomy import Region
 from engine.dialogue import Conversation
+from engine.findings import Candidate
 from engine.geometry import Box, measure
 from ontology import load_vocabulary
 
-from .conftest import read_after, two_nodules
+from .conftest import analyse, make_phantom, read_after, two_nodules
 
 
 @pytest.fixture(scope="module")
@@ -219,3 +221,45 @@ def test_a_checklist_turn_does_not_trap_the_next_question(analysis, turns, inten
     turn = conversation.ask(turns[1])
     assert turn.intent.value == intent
     assert turn.scorecard is None
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("how big is the one at the right hilum?",),
+        ("右肺门那个多大",),
+        ("how big is the left one?", "and the one at the right hilum?"),
+        ("左边那个多大", "那右肺门那个呢"),
+    ],
+)
+def test_nothing_at_the_hilum_named_is_said_first_then_what_is_elsewhere(
+    analysis, turns
+):
+    conversation = Conversation(analysis)
+    for said in turns[:-1]:
+        conversation.ask(said)
+    turn = conversation.ask(turns[-1])
+    assert not [b for b in turn.resolved_references if b.finding_id]
+    lines = turn.sections[0].lines
+    assert ("right hilum" in lines[0]) or ("右肺门" in lines[0])
+    listed = [a for a in turn.anchors if a.finding_id and a.id in turn.clarification]
+    assert len(listed) == 2  # both findings offered, neither taken for the one asked
+
+
+def test_the_one_at_a_hilum_binds_the_finding_that_lies_there():
+    film = make_phantom(((290, 560, 26, (10, 3)), (405, 430, 14, ())))
+    hilar = analyse(
+        film,
+        [Candidate((290, 560), 26, 0.9), Candidate((405, 430), 14, 0.6)],
+        key="bound-followups-hilar",
+    )
+    at_hilum = [
+        f
+        for f in hilar.findings
+        if Region.RIGHT_HILUM in hilar.anatomy.regions_at(f.center)
+    ]
+    assert len(at_hilum) == 1  # the phantom puts one nodule in the hilar region
+    for question in ("how big is the one at the right hilum?", "右肺门那个多大"):
+        turn = Conversation(hilar).ask(question)
+        bound = [b.finding_id for b in turn.resolved_references if b.finding_id]
+        assert bound == [at_hilum[0].id]

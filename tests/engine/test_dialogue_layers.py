@@ -18,6 +18,7 @@ ORDER = [
     "binding",
     "handlers.findings",
     "handlers.lesions",
+    "handlers.hilar",
     "handlers.pairs",
     "handlers.relations",
     "handlers.profiles",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.dialogue.binding import kinds_for
-from engine.dialogue.handlers.lesions import LesionAnswers
+from engine.dialogue.handlers.hilar import HilarPlaceAnswers
 from engine.dialogue.phrases import _what, say
 from engine.dialogue.query import Query
 from engine.dialogue.records import Draft, Section, _measurement
@@ -58,7 +58,7 @@ def _outline(anchor: Anchor, finding: Finding | None) -> list[Point]:
     return [(box.x0, box.y0), (box.x1, box.y0), (box.x1, box.y1), (box.x0, box.y1)]
 
 
-class PairAnswers(LesionAnswers):
+class PairAnswers(HilarPlaceAnswers):
     """The distance and contact of two findings (or a finding and a drawn region)."""
 
     def _pair(
