@@ -8,6 +8,7 @@ answer says so first for that place, then what the film shows elsewhere.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from engine.anatomy import Region
@@ -21,6 +22,8 @@ from engine.intents import IntentKind
 from kernel import Language
 
 _AT_A_PLACE = (IntentKind.MEASUREMENT, IntentKind.DESCRIBE, IntentKind.LOCATION)
+# "the one at the right hilum": a finding named by "one", as "那个" names it in Chinese
+_ONE = re.compile(r"(?<![a-z])(?:the|that|this) one(?![a-z])", re.IGNORECASE)
 
 
 def hilum_as_place(query: Query) -> str | None:
@@ -31,7 +34,12 @@ def hilum_as_place(query: Query) -> str | None:
         return None  # measured to the hilum, not found at it
     if query.anchors or query.ordinals:
         return None
-    return query.hilum
+    cue = query.cue
+    finding = (
+        query.kind or cue.focal_noun or cue.demonstrative or _ONE.search(query.text)
+    )
+    # "where is the right hilum?", "how big is the right hilum?": the hilum is the subject
+    return query.hilum if finding else None
 
 
 class HilarPlaceAnswers(LesionAnswers):
