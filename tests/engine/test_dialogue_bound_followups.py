@@ -263,3 +263,18 @@ def test_the_one_at_a_hilum_binds_the_finding_that_lies_there():
         turn = Conversation(hilar).ask(question)
         bound = [b.finding_id for b in turn.resolved_references if b.finding_id]
         assert bound == [at_hilum[0].id]
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("右边那个离肺门多远", "有钙化吗"),
+        ("how far is the right one from the hilum?", "is it calcified?"),
+    ],
+)
+def test_a_hilum_measured_to_before_is_no_place_for_the_next_question(analysis, turns):
+    conversation = Conversation(analysis)
+    first = conversation.ask(turns[0])
+    subject = [b.finding_id for b in first.resolved_references if b.finding_id]
+    turn = conversation.ask(turns[1])
+    assert [b.finding_id for b in turn.resolved_references if b.finding_id] == subject

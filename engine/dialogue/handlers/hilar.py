@@ -20,6 +20,7 @@ from engine.dialogue.records import Draft, Section
 from engine.findings import Finding
 from engine.intents import IntentKind
 from kernel import Language
+from ontology.phrases import load_phrases
 
 _AT_A_PLACE = (IntentKind.MEASUREMENT, IntentKind.DESCRIBE, IntentKind.LOCATION)
 # "the one at the right hilum": a finding named by "one", as "那个" names it in Chinese
@@ -34,6 +35,8 @@ def hilum_as_place(query: Query) -> str | None:
         return None  # measured to the hilum, not found at it
     if query.anchors or query.ordinals:
         return None
+    if load_phrases().cue("hilum").find(query.text) is None:
+        return None  # a hilum kept from an earlier turn ("有钙化吗" after "离肺门多远")
     cue = query.cue
     finding = (
         query.kind or cue.focal_noun or cue.demonstrative or _ONE.search(query.text)
