@@ -3433,11 +3433,13 @@ def _carried(bound_mm: float | None, q: Query) -> float | None:
     """
     if bound_mm is None or q.other_side:
         return bound_mm  # "the other side": the same bounded question there
-    if q.cue.demonstrative or q.anchors or q.ordinals or q.superlative:
+    if q.anchors or q.ordinals or q.superlative:
         return None
     phrases = load_phrases()
     if any(phrases.cue(n).find(q.text) for n in ("ellipsis", "repeat_marker")):
-        return bound_mm
+        return bound_mm  # "flip it, left": the pronoun is the question, not a finding
+    if q.cue.demonstrative:
+        return None
     return bound_mm if _only_slots(q) else None
 
 
