@@ -77,7 +77,7 @@ class PairAnswers(HilarPlaceAnswers):
         pair = self._pair_of(draft, query, lang, index, drawn)
         if pair is None:
             return False
-        if pair == ():
+        if not pair:
             return True  # the reader was asked which two, or told there is one
         a, b = pair
         self._pair_answer(draft, query, a, b, lang, index)
@@ -90,7 +90,7 @@ class PairAnswers(HilarPlaceAnswers):
         lang: Language,
         index: int,
         drawn: Anchor | None,
-    ) -> tuple[Anchor, Anchor] | tuple[()] | None:
+    ) -> list[Anchor] | None:
         named = [self.anchors.find(i) for i in dict.fromkeys(query.anchors)]
         if any(a is None for a in named):
             return None
@@ -100,7 +100,7 @@ class PairAnswers(HilarPlaceAnswers):
             draft.bindings += [
                 self._pair_binding(x, x.id, Rule.EXPLICIT_ID) for x in (a, b)
             ]
-            return a, b
+            return [a, b]
         if len(found) == 1:
             other = self._this_beside(found[0], drawn)
             if other is None:
@@ -114,7 +114,7 @@ class PairAnswers(HilarPlaceAnswers):
                 self._pair_binding(found[0], found[0].id, Rule.EXPLICIT_ID),
                 self._pair_binding(other, query.text, rule),
             ]
-            return found[0], other
+            return [found[0], other]
         return self._the_two(draft, query, lang, index)
 
     def _this_beside(self, named: Anchor, drawn: Anchor | None) -> Anchor | None:
@@ -132,7 +132,7 @@ class PairAnswers(HilarPlaceAnswers):
 
     def _the_two(
         self, draft: Draft, query: Query, lang: Language, index: int
-    ) -> tuple[Anchor, Anchor] | tuple[()]:
+    ) -> list[Anchor]:
         """The two ("the two", "they"): the last turn's two subjects, else the film's only two."""
         previous = self.state.records[-1] if self.state.records else None
         subjects = [
@@ -147,7 +147,7 @@ class PairAnswers(HilarPlaceAnswers):
             draft.bindings += [
                 self._pair_binding(x, query.text, Rule.FOCUS) for x in (a, b)
             ]
-            return a, b
+            return [a, b]
         kinds = kinds_for(query.kind)
         place = PlaceFilter.of(query)
         fits = [
@@ -162,7 +162,7 @@ class PairAnswers(HilarPlaceAnswers):
             draft.bindings += [
                 self._pair_binding(x, query.text, Rule.CONSTRAINT) for x in (a, b)
             ]
-            return a, b
+            return [a, b]
         anchors = [self._anchor_for_finding(f, index) for f in fits]
         head = say(
             "pair_which_two" if len(fits) > 2 else "pair_only_one",
@@ -181,7 +181,7 @@ class PairAnswers(HilarPlaceAnswers):
                 anchor_ids=tuple(a.id for a in anchors),
             )
         )
-        return ()
+        return []
 
     def _pair_binding(self, anchor: Anchor, phrase: str, rule: Rule) -> Binding:
         return Binding(
