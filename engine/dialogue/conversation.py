@@ -25,8 +25,8 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.handlers.others import OtherFindingsAnswers
 from engine.dialogue.handlers.pairs import asks_between_two
-from engine.dialogue.handlers.profiles import ProfileAnswers
 from engine.dialogue.handlers.structures import (
     answer_detection_limit,
     answer_unassessed,
@@ -54,7 +54,7 @@ from ontology import (
 )
 
 
-class Conversation(ProfileAnswers):
+class Conversation(OtherFindingsAnswers):
     """One conversation about one analysed image.
 
     Args:
@@ -167,6 +167,8 @@ class Conversation(ProfileAnswers):
             return lambda draft, *, lang, **_: answer_unassessed(
                 draft, unassessed, lang
             )
+        if self._asks_others(query):
+            return self._others  # "anything else?" after a checklist: the rest
         if asks_between_two(query, list(query.mentions)):
             return self._between_two  # "how far apart are they": between the two
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":

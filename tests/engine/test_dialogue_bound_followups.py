@@ -278,3 +278,33 @@ def test_a_hilum_measured_to_before_is_no_place_for_the_next_question(analysis, 
     subject = [b.finding_id for b in first.resolved_references if b.finding_id]
     turn = conversation.ask(turns[1])
     assert [b.finding_id for b in turn.resolved_references if b.finding_id] == subject
+
+
+@pytest.mark.parametrize(
+    ("turns", "lead"),
+    [
+        (
+            (
+                "list the findings",
+                "how many early lung cancer signs does A1 meet?",
+                "anything else?",
+            ),
+            "Besides A1",
+        ),
+        (("有哪些病灶", "A1符合早期肺癌几条?", "还有别的吗"), "除 A1 外"),
+    ],
+)
+def test_anything_else_after_a_checklist_lists_the_other_findings(
+    analysis, turns, lead
+):
+    conversation = Conversation(analysis)
+    conversation.ask(turns[0])
+    checklist = conversation.ask(turns[1])
+    assert checklist.scorecard is not None
+    about = {b.finding_id for b in checklist.resolved_references if b.finding_id}
+    assert about
+    turn = conversation.ask(turns[2])
+    lines = turn.sections[0].lines
+    assert lines[0].startswith(lead)
+    listed = {a.finding_id for a in turn.anchors if a.id in turn.sections[0].anchor_ids}
+    assert listed == {f.id for f in analysis.findings[:2]} - about

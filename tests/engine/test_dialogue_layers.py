@@ -22,6 +22,7 @@ ORDER = [
     "handlers.pairs",
     "handlers.relations",
     "handlers.profiles",
+    "handlers.others",
     "handlers.structures",
     "conversation",
 ]
