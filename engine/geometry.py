@@ -10,6 +10,7 @@ language model.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -231,3 +232,52 @@ def clock_position(center: Point, point: Point) -> int:
 def clock_angle(hour: float) -> float:
     """Display angle in radians (0 = up, clockwise) of a clock hour."""
     return math.radians((hour % 12) * 30.0)
+
+
+def nearest_edges(a: Sequence[Point], b: Sequence[Point]) -> tuple[Point, Point] | None:
+    """The nearest points of two closed outlines, or None where they touch or overlap.
+
+    Each outline is a ring of image points (a finding's contour, a box's corners). The
+    gap between two shapes is the shortest segment from an edge of one to an edge of
+    the other; when one outline crosses or holds the other there is no gap.
+    """
+    pa = np.asarray(a, dtype=np.float64).reshape(-1, 2)
+    pb = np.asarray(b, dtype=np.float64).reshape(-1, 2)
+    if len(pa) == 0 or len(pb) == 0:
+        return None
+    if _inside_any(pa, pb) or _inside_any(pb, pa):
+        return None
+    p1, q1, d1 = _nearest_on_ring(pa, pb)
+    q2, p2, d2 = _nearest_on_ring(pb, pa)
+    if min(d1, d2) < 0.5:  # under half a pixel: the outlines meet
+        return None
+    return (p1, q1) if d1 <= d2 else (p2, q2)
+
+
+def _inside_any(points: npt.NDArray[np.float64], ring: npt.NDArray[np.float64]) -> bool:
+    """Whether any of `points` lies inside or on the closed `ring`."""
+    if len(ring) < 3:
+        return False
+    contour = ring.astype(np.float32).reshape(-1, 1, 2)
+    return any(
+        cv2.pointPolygonTest(contour, (float(x), float(y)), False) >= 0
+        for x, y in points
+    )
+
+
+def _nearest_on_ring(
+    points: npt.NDArray[np.float64], ring: npt.NDArray[np.float64]
+) -> tuple[Point, Point, float]:
+    """The point of `points` nearest to the edges of `ring`, its foot there, and the gap."""
+    starts = ring
+    ends = np.roll(ring, -1, axis=0)
+    seg = ends - starts  # (S, 2)
+    length2 = np.maximum((seg**2).sum(axis=1), 1e-12)
+    rel = points[:, None, :] - starts[None, :, :]  # (P, S, 2)
+    t = np.clip((rel * seg[None, :, :]).sum(axis=2) / length2[None, :], 0.0, 1.0)
+    feet = starts[None, :, :] + t[:, :, None] * seg[None, :, :]
+    d = np.hypot(*(points[:, None, :] - feet).transpose(2, 0, 1))
+    i, j = np.unravel_index(int(np.argmin(d)), d.shape)
+    p = (float(points[i, 0]), float(points[i, 1]))
+    q = (float(feet[i, j, 0]), float(feet[i, j, 1]))
+    return p, q, float(d[i, j])

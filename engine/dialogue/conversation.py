@@ -27,7 +27,8 @@ from engine.backends.base import (
 from engine.backends.embedded import EmbeddedBackend
 from engine.dialogue.compound import compound_parts
 from engine.dialogue.facts import calibration_answer, calibration_doubt
-from engine.dialogue.handlers.profiles import ProfileAnswers
+from engine.dialogue.handlers.others import OtherFindingsAnswers
+from engine.dialogue.handlers.pairs import asks_between_two
 from engine.dialogue.handlers.structures import (
     answer_detection_limit,
     answer_unassessed,
@@ -73,7 +74,7 @@ _STATES_SIZES = frozenset(
 )
 
 
-class Conversation(ProfileAnswers):
+class Conversation(OtherFindingsAnswers):
     """One conversation about one analysed image.
 
     Args:
@@ -144,6 +145,8 @@ class Conversation(ProfileAnswers):
             question, self.vocabulary, self.state, drawn=drawn_box is not None
         )
         lang = query.language
+        # "the one at the right hilum": bound to what lies there, or nothing there said
+        query, nothing_there = self._at_named_hilum(query, index)
         self._query = query
         drawn = (
             self._add_drawn(drawn_box, drawn_label, index)
@@ -155,7 +158,8 @@ class Conversation(ProfileAnswers):
         parts = compound_parts(query) or [query]
         for part in parts:
             self._query = part
-            self._handler(part)(
+            handler = self._nothing_at_hilum if nothing_there else self._handler(part)
+            handler(
                 draft,
                 intent=part.cue,
                 query=part,
@@ -244,6 +248,10 @@ class Conversation(ProfileAnswers):
             # "mm or pixels?", "is the size calibrated?": about the film's spacing, so
             # answered whether or not there is a finding to refer to
             return self._calibration
+        if self._asks_others(query):
+            return self._others  # "anything else?" after a checklist: the rest
+        if asks_between_two(query, list(query.mentions)):
+            return self._between_two  # "how far apart are they": between the two
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":
             # A distance is read as a measurement, but it is measured between two
             # things: the relation answer (lesion to hilum, anchor to anchor) gives it.

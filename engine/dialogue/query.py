@@ -556,7 +556,12 @@ def _understand(
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
     earlier = () if state is None else _subject_before(state, previous)
-    again = None if previous is None else _again(query, previous, phrases, earlier)
+    again = (
+        None
+        if previous is None
+        else _off_the_checklist(query, previous, phrases)
+        or _again(query, previous, phrases, earlier)
+    )
     if again is not None:
         return _sized_focal(again)
     if previous is not None:
@@ -631,6 +636,30 @@ def _same_question_of_another(q: Query, previous: TurnRecord) -> bool:
     if q.ordinals or q.superlative or q.kind or q.names_place:
         return False
     return q.attribute == before.attribute and q.intent is before.intent
+
+
+def _off_the_checklist(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> Query | None:
+    """A follow-up to a checklist turn that leaves the checklist.
+
+    "还有别的吗", "anything else?" after "符合早期肺癌几条": the other findings, listed;
+    "右边呢", "肺门呢", "what about the hila?": what that place holds, not the checklist
+    again. A criterion, profile, sign, id, position or rank named stays with it (None).
+    """
+    if previous.query.intent is not IntentKind.PROFILE:
+        return None
+    if q.profile or q.signs or q.anchors or q.ordinals or q.superlative:
+        return None
+    if q.attribute or q.intent is IntentKind.OUT_OF_SCOPE:
+        return None
+    if phrases.cue("anything_else").find(q.text) is not None:
+        return replace(q, intent=IntentKind.LIST, refusal=None, ellipsis=False)
+    if q.cue.demonstrative or q.cue.focal_noun:
+        return None  # "右边那个呢": a finding, asked of the checklist
+    if (q.names_place or q.mentions) and _only_slots(q):
+        return replace(q, intent=IntentKind.PRESENCE, refusal=None, ellipsis=False)
+    return None
 
 
 def _fragment_before_background(
@@ -1458,6 +1487,8 @@ def _again(
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
         return _merge(previous, replace(q, **_corrected(q, previous)))
+    if _names_another_subject(q, previous, phrases):
+        return _of_another_subject(previous, q)
     if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
@@ -1511,6 +1542,53 @@ def _corrects_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     # of their own (blanked to their length, so the places found still line up)
     joined = _ANCHOR_JOIN.sub(lambda m: " " * len(m.group(0)), q.text)
     return _only_slots(replace(q, text=joined), extra=("correction", "filler"))
+
+
+def _names_another_subject(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A correction that names only another finding, by rank or side, after one about one.
+
+    "不对，我说的是大的那个" after "左边那个离肺门多远", "no, I meant the left one" after
+    "how far from the hilum in mm?": the words of a correction, a rank or a side, and
+    nothing asked of its own; the last question was asked of a finding (or of one it
+    could not tell apart, and asked which).
+    """
+    before = previous.query
+    if before.intent not in _OF_A_SUBJECT:
+        return False
+    if not (q.superlative or q.side or q.anchors or q.ordinals):
+        return False
+    if q.attribute or q.signs or q.profile or q.intent in _WHOLE:
+        return False
+    if phrases.cue("correction").find(q.text) is None:
+        return False
+    ranks = tuple(f"superlative_{r}" for r in _RANK_TABLES)
+    kinds = tuple(f"kind_{k}" for k in phrases.kind_order)
+    return _only_slots(q, extra=(*ranks, "correction", "filler", *kinds))
+
+
+_RANK_TABLES = ("largest", "smallest", "most_suspicious")
+
+
+def _of_another_subject(previous: TurnRecord, q: Query) -> Query:
+    """The last question again, of the finding the correction names instead.
+
+    A rank or id names the finding on its own, so the place asked before goes; a side
+    names it by place, so the rank or id asked before goes.
+    """
+    merged = _merge(previous, q)
+    if q.names_place:
+        # "the left one" is the finding on the left, measured to its own hilum
+        return replace(
+            merged,
+            side=q.side,
+            hilum=None,
+            cue=replace(merged.cue, anchor_ids=()),
+            anchors=(),
+            ordinals=(),
+            superlative=None,
+            superlatives=(),
+        )
+    return replace(merged, **{k: getattr(q, k) for k in _PLACE_KEYS})
 
 
 def _corrected(q: Query, previous: TurnRecord) -> dict[str, Any]:
@@ -3406,6 +3484,8 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
     """Whether a question is the previous one again, with what it changes."""
     if _ranks_over_nothing(q, previous):
         return False
+    if _widens_to_film(q, phrases) and (q.kind or q.signs):
+        return False  # "any nodules at all?": a question of its own over the film
     return (
         _is_follow_up(q, phrases)
         or _is_kind_fragment(q, previous)
@@ -3701,10 +3781,11 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         unit=q.unit or before.unit,
         kind=q.kind or before.kind,
         profile=q.profile or before.profile,
-        # a new bound replaces the old one whole ("那小于3cm的呢" after "大于1cm的")
-        min_mm=q.min_mm if q.sized else before.min_mm,
-        max_mm=q.max_mm if q.sized else before.max_mm,
-        **_merged_place(previous, q),
+        # a new bound replaces the old one whole ("那小于3cm的呢" after "大于1cm的"); an
+        # old one carries only into an elliptical follow-up
+        min_mm=q.min_mm if q.sized else _carried(before.min_mm, q),
+        max_mm=q.max_mm if q.sized else _carried(before.max_mm, q),
+        **_place_after(previous, q),
         **subject,
     )
     if merged.kind not in (None, *_FOCAL) and not q.sized and before.sized:
@@ -3727,6 +3808,36 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
             superlatives=(),
         )
     return replace(merged, intent=intent)
+
+
+def _carried(bound_mm: float | None, q: Query) -> float | None:
+    """The previous question's size bound, kept only where the follow-up is elliptical.
+
+    "左肺呢", "what about the left lung?", "右下肺野?" after "大于1cm的结节": the bounded
+    question again in a new place. "is it in the lingula?", "A1呢", "最大的那个在哪": a
+    question with a subject of its own (a pronoun, an id, a rank) or a predicate of its
+    own asks about that subject; the bound said before does not filter it.
+    """
+    if bound_mm is None or q.other_side:
+        return bound_mm  # "the other side": the same bounded question there
+    if q.anchors or q.ordinals or q.superlative:
+        return None
+    phrases = load_phrases()
+    if any(phrases.cue(n).find(q.text) for n in ("ellipsis", "repeat_marker")):
+        return bound_mm  # "flip it, left": the pronoun is the question, not a finding
+    if q.cue.demonstrative:
+        return None
+    return bound_mm if _only_slots(q) else None
+
+
+def _widens_to_film(q: Query, phrases: Phrases) -> bool:
+    """A question over the whole film ("any nodules at all?", "整张片子有结节吗", "全肺呢").
+
+    "at all", "anywhere", "整张片子", "全肺" undo the place of the turns before: a
+    question that names its own kind is read on its own, and a fragment ("整张片子呢")
+    repeats the last question over the whole film.
+    """
+    return not q.anchors and phrases.cue("whole_film").find(q.text) is not None
 
 
 def _film_sign_places(before: Query, q: Query) -> tuple[AnatomyMention, ...]:
@@ -3895,6 +4006,13 @@ def _place_of_it(previous: TurnRecord, q: Query) -> bool:
     if previous.subject_ids or not previous.place_empty:
         return False
     return previous.query.cue.demonstrative
+
+
+def _place_after(previous: TurnRecord, q: Query) -> dict[str, Any]:
+    """The place of a follow-up: its own over the whole film ("全肺呢"), else as merged."""
+    if _widens_to_film(q, load_phrases()):
+        return {k: getattr(q, k) for k in (*_PLACE_KEYS, "hilum")}
+    return _merged_place(previous, q)
 
 
 def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:

@@ -21,8 +21,11 @@ ORDER = [
     "binding",
     "handlers.findings",
     "handlers.lesions",
+    "handlers.hilar",
+    "handlers.pairs",
     "handlers.relations",
     "handlers.profiles",
+    "handlers.others",
     "handlers.structures",
     "conversation",
 ]

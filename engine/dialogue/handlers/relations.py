@@ -23,7 +23,7 @@ from engine.dialogue.facts import (
     unread_sentence,
     unread_sides,
 )
-from engine.dialogue.handlers.lesions import LesionAnswers
+from engine.dialogue.handlers.pairs import PairAnswers
 from engine.dialogue.phrases import _plural, _what, say
 from engine.dialogue.query import Query, asks_if_one
 from engine.dialogue.records import (
@@ -118,7 +118,7 @@ def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
     return say("compare_surer", lang, a=top, numbers=numbers)
 
 
-class RelationAnswers(LesionAnswers):
+class RelationAnswers(PairAnswers):
     """Distances and connections to a hilum, and comparisons of anchors."""
 
     def _relation(
@@ -282,6 +282,22 @@ class RelationAnswers(LesionAnswers):
         if self.analysis.calibration.source is CalibrationSource.NONE:
             draft.warnings.append(
                 "no pixel spacing: distances are pixel counts or labelled estimates"
+            )
+
+    def _between_two(
+        self,
+        draft: Draft,
+        *,
+        query: Query,
+        lang: Language,
+        index: int,
+        drawn: Anchor | None,
+        **rest: Any,
+    ) -> None:
+        """A distance or contact of two findings; a named id unknown goes to the relation."""
+        if not self._pair(draft, query, lang, index, drawn):
+            self._relation(
+                draft, query=query, lang=lang, index=index, drawn=drawn, **rest
             )
 
     def _hilum_binding(
