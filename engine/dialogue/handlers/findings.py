@@ -40,6 +40,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.intents import Intent
+from engine.lesion_groups import one_lesion_groups, pair_geometry
 from engine.references import (
     PlaceFilter,
 )
@@ -109,6 +110,7 @@ class FindingAnswers(Binder):
             anchor = self._screening_anchor(f, index)
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
+        lines += self._one_lesion_lines(findings, cited, lang)
         if findings:
             lines.append(say("screening_nothing_else", lang))
         else:
@@ -143,6 +145,11 @@ class FindingAnswers(Binder):
         """
         joiner = say("report_joiner", lang)
         sentences = [self._report_finding(f, lang) for f in findings]
+        spacing = self.analysis.calibration.mean_mm
+        sentences += [
+            say("report_one_lesion", lang, n=len(group))
+            for group in one_lesion_groups(findings, spacing)
+        ]
         sentences.append(
             say("report_no_other" if findings else "report_lungs_clear", lang)
         )
@@ -171,6 +178,33 @@ class FindingAnswers(Binder):
             anchor_ids=tuple(cited),
         )
         return [report, note]
+
+    def _one_lesion_lines(
+        self, findings: list[Finding], cited: list[str], lang: Language
+    ) -> list[str]:
+        """Listed outlines whose edges nearly touch: possibly one lobulated lesion.
+
+        The rule is engine/lesion_groups.py's, the same that keeps them from counting
+        as each other's satellites on a scorecard.
+        """
+        spacing = self.analysis.calibration.mean_mm
+        anchor_of = dict(zip((f.id for f in findings), cited, strict=True))
+        lines = []
+        for group in one_lesion_groups(findings, spacing):
+            pairs = [
+                pair_geometry(a, b, spacing or 0.0)
+                for i, a in enumerate(group)
+                for b in group[i + 1 :]
+            ]
+            lines.append(
+                say(
+                    "one_lesion_group",
+                    lang,
+                    cited=cite([anchor_of[f.id] for f in group]),
+                    gap_mm=min(p.edge_gap_mm for p in pairs),
+                )
+            )
+        return lines
 
     def _lobe_name(self, f: Finding, lang: Language) -> str | None:
         lobe = f.location.lobe
@@ -308,6 +342,7 @@ class FindingAnswers(Binder):
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
+        lines += self._one_lesion_lines(findings, cited, lang)
         focal = sum(f.is_focal for f in findings)
         if place or size or kinds is not None:
             # "How many nodules in the right upper zone?" counts those, not every finding.
