@@ -2721,6 +2721,22 @@ def asks_same_lesion(q: Query, phrases: Phrases | None = None) -> bool:
     return phrases.cue("plural_reference").find(q.text) is not None
 
 
+# "能排除肺癌吗", "肺结核可以除外吗", "can you rule out TB?", "can cancer be excluded?"
+_RULE_OUT = re.compile(
+    r"排除|除外|(?<![a-z])(?:rule[sd]? (?:it |this |that )?out|ruling out|exclud(?:e|ed|ing))(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def asks_rule_out(q: Query) -> bool:
+    """Whether a condition is asked to be excluded ("能排除肺癌吗", "can you rule out TB?").
+
+    Read only of a profile question: the answer is "no, a radiograph cannot exclude it"
+    first, then what the film shows.
+    """
+    return q.intent is IntentKind.PROFILE and _RULE_OUT.search(q.text) is not None
+
+
 def asks_if_one(q: Query) -> bool:
     """Whether ranks are asked to be one finding ("最可疑的和最大的是不是同一个")."""
     return len(q.superlatives) >= 2 and _SAME_ONE.search(q.text) is not None
