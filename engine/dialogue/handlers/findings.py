@@ -28,7 +28,6 @@ from engine.dialogue.facts import (
 from engine.dialogue.phrases import (
     _article,
     _plural,
-    _shape_word,
     _status_line,
     _what,
     say,
@@ -45,11 +44,13 @@ from engine.references import (
     PlaceFilter,
 )
 from engine.wording import (
+    KIND_SHORT,
     POSSIBLE,
     cite,
     kind_phrase,
     location_phrase,
     size_phrase,
+    zone_phrase,
 )
 from kernel import Language
 from ontology import (
@@ -57,6 +58,7 @@ from ontology import (
     ItemResult,
     MatchStatus,
     Observation,
+    ProfileId,
     Sign,
     Unassessable,
     assess,
@@ -171,6 +173,7 @@ class FindingAnswers(Binder):
             notes.append(say("report_note_confidence", lang, parts=parts))
         if any(f.location.lobe is not None for f in findings):
             notes.append(say("report_note_lobe", lang))
+        notes.append(say("report_note_unassessed", lang))
         notes += [say("negative_caveat", lang), say("report_caveat", lang)]
         note = Section(
             title=say("title_report_note", lang),
@@ -260,28 +263,14 @@ class FindingAnswers(Binder):
         return lines
 
     def _report_impression(self, findings: list[Finding], lang: Language) -> str:
-        """What the findings add up to, hedged: each finding by place, then the rest."""
-        items = []
-        for f in findings:
-            name = self._lobe_name(f, lang)
-            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
-            described = " ".join(w for w in (hedge, _shape_word(f, lang)) if w)
-            kind = kind_phrase(f.kind, lang)
-            items.append(
-                say(
-                    "report_impression_item",
-                    lang,
-                    article=_article(described or kind).lower(),
-                    described=described,
-                    hedge=hedge,
-                    shape=_shape_word(f, lang),
-                    kind=kind,
-                    where=location_phrase(f.location, lang),
-                    lobe=""
-                    if name is None
-                    else say("report_lobe_short", lang, name=name),
-                )
-            )
+        """What the findings add up to, hedged: each finding briefly, then the rest.
+
+        A finding is said as an impression says it ("2.0 cm right middle zone nodule"),
+        not as the findings sentence again (band and shape stay there); a nodule or
+        mass adds the early-lung-cancer profile's next step, since the engine cannot
+        call a nodule benign (it cannot tell a benign calcification pattern).
+        """
+        items = [self._impression_item(f, lang) for f in findings]
         if ctr_fact(self.analysis).state is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
         for a in angle_facts(self.analysis):
@@ -296,11 +285,48 @@ class FindingAnswers(Binder):
                 )
         if not items:
             return say("report_impression_none", lang)
-        return say(
-            "report_impression_lesions" if findings else "report_impression",
+        step = self._next_step(findings, lang)
+        impression = say(
+            "report_impression_lesions"
+            if findings and not step
+            else "report_impression",
             lang,
             body=say("list_separator", lang).join(items),
         )
+        return (
+            impression
+            if not step
+            else say("report_joiner", lang).join((impression, step))
+        )
+
+    def _impression_item(self, f: Finding, lang: Language) -> str:
+        """One finding in an impression: hedge, long axis, place (side and zone), lobe."""
+        name = self._lobe_name(f, lang)
+        long_mm = f.long_axis_mm if self.analysis.calibration.is_calibrated else None
+        size = (
+            ""
+            if long_mm is None
+            else say("report_impression_size", lang, cm=long_mm / 10)
+        )
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        first = hedge or size or "x"
+        return say(
+            "report_impression_item",
+            lang,
+            article="an" if first[:1] == "8" else _article(first).lower(),
+            hedge=f"{hedge} " if hedge and lang is Language.EN else hedge,
+            size=size,
+            kind=KIND_SHORT[lang][f.kind],
+            where=zone_phrase(f.location.side, f.location.zone, lang),
+            lobe="" if name is None else say("report_lobe_short", lang, name=name),
+        )
+
+    def _next_step(self, findings: list[Finding], lang: Language) -> str:
+        """The early-lung-cancer profile's general next step, for a nodule or mass."""
+        if not any(f.kind in (FindingKind.NODULE, FindingKind.MASS) for f in findings):
+            return ""
+        profile = self.vocabulary.profiles.get(ProfileId("early_lung_cancer"))
+        return "" if profile is None else profile.next_step(lang)
 
     def _other_structures(self, lang: Language, index: int) -> Section:
         """Heart size and costophrenic angles, in the words every other answer uses."""

@@ -125,7 +125,7 @@ class ProfileAnswers(RelationAnswers):
             lines = self._full_card(card, lang)
         if subject_anchor is None and focal_profile and not nothing:
             lines.append(say("profile_no_subject", lang))
-        limitation = getattr(profile, f"limitations_{lang}")
+        limitation = profile.limitation_text(lang)
         if limitation:
             lines.append(limitation)
         title = say("title_profile", lang, profile=profile.name(lang))
