@@ -49,6 +49,7 @@ from engine.wording import (
     cite,
     kind_phrase,
     location_phrase,
+    shown_length,
     size_phrase,
     zone_phrase,
 )
@@ -306,7 +307,7 @@ class FindingAnswers(Binder):
         size = (
             ""
             if long_mm is None
-            else say("report_impression_size", lang, cm=long_mm / 10)
+            else say("report_impression_size", lang, cm=shown_length(long_mm, "cm"))
         )
         hedge = POSSIBLE[lang] if self._is_weak(f) else ""
         first = hedge or size or "x"

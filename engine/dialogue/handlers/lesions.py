@@ -19,6 +19,7 @@ from engine.dialogue.facts import (
     ctr_sentence,
     heart_width_answer,
     size_answer,
+    threshold_verdict,
     with_size_range,
 )
 from engine.dialogue.handlers.findings import FindingAnswers
@@ -30,6 +31,7 @@ from engine.dialogue.records import (
     Section,
     _bind_anchor,
 )
+from engine.dialogue.sizes import read_size_bound
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box
 from engine.intents import Intent, detect_language
@@ -321,6 +323,9 @@ class LesionAnswers(FindingAnswers):
         a = self._cited_subject(resolution, anchor)
         size = size_answer(f, self.analysis, query.unit, lang)
         lines = [say("size_line", lang, anchor=a, size=size)]
+        verdict = threshold_verdict(f, read_size_bound(query.text), lang)
+        if verdict is not None:
+            lines.insert(0, f"{a} {verdict}")
         lines += self._which_line(resolution, anchor, f, lang)
         if (
             resolution.binding is not None

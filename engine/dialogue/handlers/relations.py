@@ -214,7 +214,7 @@ class RelationAnswers(LesionAnswers):
                 lang,
                 a=cite([lesion.id, hilum.id, line_anchor.id]),
                 hilum=hilum.label(lang),
-                distance=distance_phrase(distance, lang),
+                distance=distance_phrase(distance, lang, self._asked_unit()),
             )
         )
         lines.append(say("hilum_reference_point", lang))
@@ -255,7 +255,7 @@ class RelationAnswers(LesionAnswers):
                         "hilum_gap",
                         lang,
                         a=cite([gap_anchor.id]),
-                        distance=distance_phrase(gap, lang),
+                        distance=distance_phrase(gap, lang, self._asked_unit()),
                     )
                 )
                 lines.append(
@@ -392,7 +392,7 @@ class RelationAnswers(LesionAnswers):
                 cited=cite([a.id, b.id, line.id]),
                 a=a.label(lang),
                 b=b.label(lang),
-                distance=distance_phrase(distance, lang),
+                distance=distance_phrase(distance, lang, self._asked_unit()),
             )
         )
         title = say("title_comparison" if compare else "title_relation", lang)
@@ -470,6 +470,10 @@ class RelationAnswers(LesionAnswers):
                 anchor_ids=tuple(a.id for a in anchors),
             )
         )
+
+    def _asked_unit(self) -> str | None:
+        """The unit the question asks a length in ("离肺门多少毫米": mm), if any."""
+        return None if self._query is None else self._query.unit
 
     def _same_lesion_verdict(
         self, anchors: list[Anchor], query: Query, lang: Language
