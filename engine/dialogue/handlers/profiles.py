@@ -160,8 +160,9 @@ class ProfileAnswers(RelationAnswers):
         """Answer "can you rule out X?" first, or a lesion checklist on a clear film.
 
         The answer first: a radiograph cannot exclude X (when asked), then what was found
-        (nothing reportable, or the finding scored); then only the items met, and the
-        rest as counts, since a column of "not assessable" lines adds nothing.
+        (nothing reportable, or the finding scored); then only the items the film could
+        assess (met or not), the rest as counts, since a column of "not assessable"
+        lines adds nothing.
         """
         lines = []
         if rule_out:
@@ -174,10 +175,10 @@ class ProfileAnswers(RelationAnswers):
         elif subject is not None and anchor is not None:
             label = self._finding_label(subject, lang)
             lines.append(say("rule_out_scored", lang, a=cite([anchor.id]), label=label))
-        met = [i for i in card.items if i.status is MatchStatus.MET]
-        if met or subject is not None:
+        assessed = [i for i in card.items if i.status is not MatchStatus.NOT_ASSESSABLE]
+        if assessed or subject is not None:
             lines.append(headline(card, lang))
-        lines.extend(_item_line(item, lang) for item in met)
+        lines.extend(_item_line(item, lang) for item in assessed)
         lines.append(say("profile_total", lang, totals=card.totals(lang)))
         return lines
 
