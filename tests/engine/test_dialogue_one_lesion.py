@@ -115,3 +115,22 @@ def test_a_separate_small_nodule_stays_a_satellite(apart, listing, checklist):
 def test_the_report_says_the_pair_may_be_one_lesion(touching):
     text = Conversation(touching).ask("write a report").answer_text
     assert "may be one lobulated lesion" in text
+
+
+@pytest.mark.parametrize(
+    ("ask", "words"),
+    [
+        ("write a report", "possibly one lobulated lesion with the adjacent opacity"),
+        ("写个报告", "与相邻病灶可能为同一分叶状病灶"),
+    ],
+)
+def test_the_impression_names_a_touching_pair_once(touching, ask, words):
+    turn = Conversation(touching).ask(ask)
+    impression = next(
+        line
+        for s in turn.sections
+        for line in s.lines
+        if "mpression" in line or "印象" in line
+    )
+    assert words in impression
+    assert impression.count(" cm") == 1, impression  # one item for the pair

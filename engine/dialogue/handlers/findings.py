@@ -271,7 +271,17 @@ class FindingAnswers(Binder):
         mass adds the early-lung-cancer profile's next step, since the engine cannot
         call a nodule benign (it cannot tell a benign calcification pattern).
         """
-        items = [self._impression_item(f, lang) for f in findings]
+        spacing = self.analysis.calibration.mean_mm
+        joined = {
+            g[0].id: g[1:] for g in one_lesion_groups(findings, spacing)
+        }  # outlines that may be one lesion are one impression item
+        folded = {f.id for rest in joined.values() for f in rest}
+        items = [
+            self._impression_item(f, lang)
+            + (say("report_impression_one_lesion", lang) if f.id in joined else "")
+            for f in findings
+            if f.id not in folded
+        ]
         if ctr_fact(self.analysis).state is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
         for a in angle_facts(self.analysis):
