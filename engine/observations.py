@@ -14,6 +14,7 @@ from collections.abc import Callable
 from engine.analysis import ImageAnalysis
 from engine.anatomy import Band, Zone
 from engine.findings import Finding, FindingKind
+from engine.lesion_groups import possibly_one_lesion
 from engine.model import Side
 from ontology import Observation
 
@@ -119,13 +120,15 @@ def focal_observations(
     spacing = analysis.calibration.mean_mm
     if spacing:
         # Only findings the read reports count: a candidate below the report score is
-        # not said to exist, so a checklist must not score a satellite from it.
+        # not said to exist, so a checklist must not score a satellite from it; an
+        # outline whose edge nearly touches this one may be a lobe of the same lesion.
         satellites = sum(
             1
             for other in analysis.focal_findings
             if other.id != finding.id
             and other.confidence >= analysis.focal_report_score
             and math.dist(other.center, finding.center) * spacing <= SATELLITE_RADIUS_MM
+            and not possibly_one_lesion(finding, other, spacing)
         )
         add("focal.satellite_count", satellites)
     return obs

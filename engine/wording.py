@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
 from engine.anatomy import Band, Location, Zone
 from engine.findings import Finding, FindingKind
 from engine.geometry import Distance, describe_length, plausible_mm
-from engine.model import Side
+from engine.model import CalibrationSource, Side
 from kernel import Language
 from ontology import Vocabulary
 from ontology.phrases import load_phrases
@@ -92,10 +93,24 @@ def kind_phrase(kind: FindingKind, lang: Language) -> str:
     return _KIND[lang][kind]
 
 
+def shown_length(mm: float, unit: str | None) -> float:
+    """A length in mm as an answer shows it: whole mm, or cm to one decimal, half up.
+
+    The one rounding of every displayed size, so one axis never reads two ways in one
+    answer (9.5 mm is "1.0 cm" everywhere, not "0.9" where 9.5 / 10 falls just under
+    0.95 in binary).
+    """
+    unit = unit if unit == "mm" else "cm"
+    value = Decimal(repr(float(mm))) / (1 if unit == "mm" else 10)
+    step = Decimal(1) if unit == "mm" else Decimal("0.1")
+    return float(value.quantize(step, rounding=ROUND_HALF_UP))
+
+
 def size_phrase(finding: Finding, lang: Language) -> str:
     """'约 1.8 × 1.6 cm' with calibration, else pixels, never an unlabelled cm."""
     if plausible_mm(finding.long_axis_mm) and plausible_mm(finding.short_axis_mm):
-        a, b = (finding.long_axis_mm or 0.0) / 10, (finding.short_axis_mm or 0.0) / 10
+        a = shown_length(finding.long_axis_mm or 0.0, "cm")
+        b = shown_length(finding.short_axis_mm or 0.0, "cm")
         return _say("size_words_cm", lang, a=a, b=b)
     estimate = finding.size_estimate
     px_a, px_b = finding.long_axis_px, finding.short_axis_px
@@ -112,7 +127,16 @@ def size_phrase(finding: Finding, lang: Language) -> str:
     return _say("size_words_px", lang, a=px_a, b=px_b)
 
 
-def distance_phrase(distance: Distance, lang: Language) -> str:
+def distance_phrase(distance: Distance, lang: Language, unit: str | None = None) -> str:
+    """A measured length in cm, or in mm when mm were asked ("离肺门多少毫米")."""
+    mm = distance.value_mm
+    if unit == "mm" and plausible_mm(mm) and not distance.is_estimate:
+        name = (
+            "length_detector_mm"
+            if distance.calibration is CalibrationSource.IMAGER_PIXEL_SPACING
+            else "length_mm"
+        )
+        return _say(name, lang, mm=f"{shown_length(mm or 0.0, 'mm'):.0f}")
     return describe_length(distance, lang)
 
 

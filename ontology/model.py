@@ -445,10 +445,22 @@ class Profile:
     limitations_zh: str = field(compare=False)
     synonyms_en: tuple[str, ...] = field(default=(), compare=False)
     synonyms_zh: tuple[str, ...] = field(default=(), compare=False)
+    next_step_en: str = field(default="", compare=False)
+    """The general next step the profile's sources give (a report's impression cites it)."""
+    next_step_zh: str = field(default="", compare=False)
 
     def name(self, lang: Language | str) -> str:
         """Return the profile name in a language ("en" or "zh")."""
         return self.name_zh if Language(lang) is Language.ZH else self.name_en
+
+    def next_step(self, lang: Language | str) -> str:
+        return self.next_step_zh if Language(lang) is Language.ZH else self.next_step_en
+
+    def limitation_text(self, lang: Language | str) -> str:
+        """The limitations, then the next step: what a checklist answer ends with."""
+        zh = Language(lang) is Language.ZH
+        limits = self.limitations_zh if zh else self.limitations_en
+        return ("" if zh else " ").join(t for t in (limits, self.next_step(lang)) if t)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

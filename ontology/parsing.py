@@ -531,6 +531,8 @@ PROFILE_KEYS = {
     "sources",
     "limitations_en",
     "limitations_zh",
+    "next_step_en",
+    "next_step_zh",
     "item",
 }
 ITEM_KEYS = {"sign", "group", "note_en", "note_zh"}
@@ -592,5 +594,7 @@ def parse_profile(document: dict[str, Any], *, path: str) -> Profile:
         sources=entry.texts("sources", required=True),
         limitations_en=entry.text("limitations_en"),
         limitations_zh=entry.text("limitations_zh"),
+        next_step_en=entry.text("next_step_en", required=False),
+        next_step_zh=entry.text("next_step_zh", required=False),
         items=tuple(items),
     )

@@ -71,8 +71,8 @@ def score(
             )
             for item in profile.items
         ),
-        limitations_en=profile.limitations_en,
-        limitations_zh=profile.limitations_zh,
+        limitations_en=profile.limitation_text("en"),
+        limitations_zh=profile.limitation_text("zh"),
     )
 
 

@@ -197,7 +197,7 @@ with tab_profiles:
         },
     )
     st.markdown(
-        f"**{ctx.t('ontology.limitations')}** {escape(profile.limitations_zh if ctx.lang == 'zh' else profile.limitations_en)}"
+        f"**{ctx.t('ontology.limitations')}** {escape(profile.limitation_text(ctx.lang))}"
     )
     st.caption(
         ctx.t("ontology.sources")

@@ -13,6 +13,7 @@ from enum import StrEnum
 from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
 from engine.dialogue.phrases import say
+from engine.dialogue.sizes import SizeBound
 from engine.findings import SPICULATION_MIN_COUNT, Finding, Margin
 from engine.geometry import (
     ESTIMATE_RELATIVE_ERROR,
@@ -21,6 +22,7 @@ from engine.geometry import (
 )
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
 from engine.references import projected_lobes
+from engine.wording import shown_length
 from kernel import Language
 from ontology import (
     ItemResult,
@@ -306,15 +308,15 @@ def with_size_range(
     interval = size_interval_mm(f)
     if interval is None or not plausible_mm(f.long_axis_mm):
         return size
-    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    name = "mm" if unit == "mm" else "cm"
     digits = 0 if name == "mm" else 1
     name_of = "size_range_brief" if brief else "size_range"
     return say(
         "size_range_inline" if inline else name_of,
         lang,
         size=size,
-        low=f"{interval[0] * scale:.{digits}f}",
-        high=f"{interval[1] * scale:.{digits}f}",
+        low=f"{shown_length(interval[0], name):.{digits}f}",
+        high=f"{shown_length(interval[1], name):.{digits}f}",
         unit=name,
     )
 
@@ -415,18 +417,56 @@ def size_answer(
     """The size of a lesion in the unit asked (cm by default), with its calibration."""
     if f.long_axis_mm is None or f.short_axis_mm is None:
         return _size_without_spacing(f, unit, lang)
-    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    name = "mm" if unit == "mm" else "cm"
     digits = 0 if name == "mm" else 1
     source = analysis.calibration.source.value
     size = say(
         "size_calibrated",
         lang,
-        long=f"{f.long_axis_mm * scale:.{digits}f}",
-        short=f"{f.short_axis_mm * scale:.{digits}f}",
+        long=f"{shown_length(f.long_axis_mm, name):.{digits}f}",
+        short=f"{shown_length(f.short_axis_mm, name):.{digits}f}",
         unit=name,
         source=say(f"source_{source}", lang),
     )
     return with_size_range(size, f, unit, lang)
+
+
+def threshold_verdict(f: Finding, bound: SizeBound, lang: Language) -> str | None:
+    """Answer "is it over 2 cm?" first: yes, no or borderline, from the size and interval.
+
+    One cut-off asked (over X or under X) of a calibrated long axis: yes or no when the
+    whole interval (`size_interval_mm`, the one the checklist reads) lies on one side
+    of X, borderline when it spans X; said in the unit of the question. None when no
+    single cut-off is asked or the size is not calibrated.
+    """
+    interval = size_interval_mm(f)
+    over, under = bound.min_mm, bound.max_mm
+    if interval is None or f.long_axis_mm is None or (over is None) == (under is None):
+        return None
+    cut = over if over is not None else under
+    assert cut is not None
+    low, high = interval
+    whole = "above" if low > cut else "below" if high < cut else None
+    if whole is None:
+        name = "threshold_borderline"
+    else:
+        asked = "above" if over is not None else "below"
+        name = "threshold_yes" if whole == asked else "threshold_no"
+    unit = "mm" if bound.unit == "mm" else "cm"
+    digits = 1 if unit == "mm" else 2
+    scale = 1.0 if unit == "mm" else 0.1
+    side = "above" if f.long_axis_mm > cut else "below"
+    return say(
+        name,
+        lang,
+        value=f"{f.long_axis_mm * scale:.{digits}f}",
+        cut=f"{cut * scale:g}",
+        low=f"{shown_length(low, unit):.{0 if unit == 'mm' else 1}f}",
+        high=f"{shown_length(high, unit):.{0 if unit == 'mm' else 1}f}",
+        unit=unit,
+        side=say(f"threshold_{side}", lang),
+        range_side=say(f"threshold_{whole or side}", lang),
+    )
 
 
 def heart_width_answer(

@@ -3059,6 +3059,8 @@ def _asks_film_sign(q: Query) -> bool:
 
 def _compares(q: Query, phrases: Phrases) -> bool:
     """Two or more things set against each other: "A1跟A2比哪个大", "compare the two nodules"."""
+    if asks_same_lesion(q, phrases):
+        return True  # "这俩是同一个病灶吗": two findings, one lesion or two
     if asks_if_one(q):
         return (
             True  # "is the most suspicious one also the largest?": one finding or two
@@ -3117,6 +3119,48 @@ _PAIR = re.compile(
     r"俩|两(?:个|者|枚|颗|处|块)|二者|(?<![a-z])(?:the two|these two|those two|pair)(?![a-z])",
     re.IGNORECASE,
 )
+
+
+# one lesion or two ("是同一个病灶吗", "是不是一个结节", "one lesion or two", "the same
+# nodule", "separate lesions"); asked of two findings named together
+_SAME_LESION = re.compile(
+    r"同一|一个还是两个|是(?:不是)?一个(?:病灶|结节|肿块|病变|东西)|两个不同的|分开的"
+    r"|(?<![a-z])(?:same|single|separate|distinct|one or two|one (?:lesion|nodule|mass"
+    r"|opacity|thing))(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def asks_same_lesion(q: Query, phrases: Phrases | None = None) -> bool:
+    """Whether two findings named together are asked to be one lesion or two.
+
+    "这两个是同一个病灶吗", "A1和A2是不是一个结节", "are these the same lesion?", "could
+    the two nodules be a single lesion": a pair (two ids or ordinals, "these", "这俩")
+    and the words of sameness; two ranks ("the largest also the most suspicious") are
+    `asks_if_one`.
+    """
+    if len(q.superlatives) >= 2 or _SAME_LESION.search(q.text) is None:
+        return False
+    if len(q.anchors) >= 2 or len(q.ordinals) >= 2 or _PAIR.search(q.text):
+        return True
+    phrases = phrases or load_phrases()
+    return phrases.cue("plural_reference").find(q.text) is not None
+
+
+# "能排除肺癌吗", "肺结核可以除外吗", "can you rule out TB?", "can cancer be excluded?"
+_RULE_OUT = re.compile(
+    r"排除|除外|(?<![a-z])(?:rule[sd]? (?:it |this |that )?out|ruling out|exclud(?:e|ed|ing))(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def asks_rule_out(q: Query) -> bool:
+    """Whether a condition is asked to be excluded ("能排除肺癌吗", "can you rule out TB?").
+
+    Read only of a profile question: the answer is "no, a radiograph cannot exclude it"
+    first, then what the film shows.
+    """
+    return q.intent is IntentKind.PROFILE and _RULE_OUT.search(q.text) is not None
 
 
 def asks_if_one(q: Query) -> bool:

@@ -34,7 +34,6 @@ from engine.dialogue.facts import (
 from engine.dialogue.phrases import (
     _article,
     _plural,
-    _shape_word,
     _status_line,
     _what,
     say,
@@ -46,16 +45,20 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.intents import Intent
+from engine.lesion_groups import one_lesion_groups, pair_geometry
 from engine.observations import MEASURED_FEATURES
 from engine.references import (
     PlaceFilter,
 )
 from engine.wording import (
+    KIND_SHORT,
     POSSIBLE,
     cite,
     kind_phrase,
     location_phrase,
+    shown_length,
     size_phrase,
+    zone_phrase,
 )
 from kernel import Language
 from ontology import (
@@ -63,6 +66,7 @@ from ontology import (
     ItemResult,
     MatchStatus,
     Observation,
+    ProfileId,
     Sign,
     Unassessable,
     assess,
@@ -119,6 +123,7 @@ class FindingAnswers(Binder):
             anchor = self._screening_anchor(f, index)
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
+        lines += self._one_lesion_lines(findings, cited, lang)
         if findings:
             lines.append(say("screening_nothing_else", lang))
         else:
@@ -156,6 +161,11 @@ class FindingAnswers(Binder):
         """
         joiner = say("report_joiner", lang)
         sentences = [self._report_finding(f, lang) for f in findings]
+        spacing = self.analysis.calibration.mean_mm
+        sentences += [
+            say("report_one_lesion", lang, n=len(group))
+            for group in one_lesion_groups(findings, spacing)
+        ]
         sentences.append(
             say("report_no_other" if findings else "report_lungs_clear", lang)
         )
@@ -177,6 +187,7 @@ class FindingAnswers(Binder):
             notes.append(say("report_note_confidence", lang, parts=parts))
         if any(f.location.lobe is not None for f in findings):
             notes.append(say("report_note_lobe", lang))
+        notes.append(say("report_note_unassessed", lang))
         notes += [say("negative_caveat", lang), say("report_caveat", lang)]
         note = Section(
             title=say("title_report_note", lang),
@@ -184,6 +195,33 @@ class FindingAnswers(Binder):
             anchor_ids=tuple(cited),
         )
         return [report, note]
+
+    def _one_lesion_lines(
+        self, findings: list[Finding], cited: list[str], lang: Language
+    ) -> list[str]:
+        """Listed outlines whose edges nearly touch: possibly one lobulated lesion.
+
+        The rule is engine/lesion_groups.py's, the same that keeps them from counting
+        as each other's satellites on a scorecard.
+        """
+        spacing = self.analysis.calibration.mean_mm
+        anchor_of = dict(zip((f.id for f in findings), cited, strict=True))
+        lines = []
+        for group in one_lesion_groups(findings, spacing):
+            pairs = [
+                pair_geometry(a, b, spacing or 0.0)
+                for i, a in enumerate(group)
+                for b in group[i + 1 :]
+            ]
+            lines.append(
+                say(
+                    "one_lesion_group",
+                    lang,
+                    cited=cite([anchor_of[f.id] for f in group]),
+                    gap_mm=min(p.edge_gap_mm for p in pairs),
+                )
+            )
+        return lines
 
     def _lobe_name(self, f: Finding, lang: Language) -> str | None:
         return lobe_names(lobe_fact(self.analysis, f), lang, self.vocabulary)
@@ -238,28 +276,24 @@ class FindingAnswers(Binder):
         return lines
 
     def _report_impression(self, findings: list[Finding], lang: Language) -> str:
-        """What the findings add up to, hedged: each finding by place, then the rest."""
-        items = []
-        for f in findings:
-            name = self._lobe_name(f, lang)
-            hedge = POSSIBLE[lang] if self._is_weak(f) else ""
-            described = " ".join(w for w in (hedge, _shape_word(f, lang)) if w)
-            kind = kind_phrase(f.kind, lang)
-            items.append(
-                say(
-                    "report_impression_item",
-                    lang,
-                    article=_article(described or kind).lower(),
-                    described=described,
-                    hedge=hedge,
-                    shape=_shape_word(f, lang),
-                    kind=kind,
-                    where=location_phrase(f.location, lang),
-                    lobe=""
-                    if name is None
-                    else say("report_lobe_short", lang, name=name),
-                )
-            )
+        """What the findings add up to, hedged: each finding briefly, then the rest.
+
+        A finding is said as an impression says it ("2.0 cm right middle zone nodule"),
+        not as the findings sentence again (band and shape stay there); a nodule or
+        mass adds the early-lung-cancer profile's next step, since the engine cannot
+        call a nodule benign (it cannot tell a benign calcification pattern).
+        """
+        spacing = self.analysis.calibration.mean_mm
+        joined = {
+            g[0].id: g[1:] for g in one_lesion_groups(findings, spacing)
+        }  # outlines that may be one lesion are one impression item
+        folded = {f.id for rest in joined.values() for f in rest}
+        items = [
+            self._impression_item(f, lang)
+            + (say("report_impression_one_lesion", lang) if f.id in joined else "")
+            for f in findings
+            if f.id not in folded
+        ]
         heart = ctr_fact(self.analysis).state
         if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
@@ -277,11 +311,48 @@ class FindingAnswers(Binder):
                 )
         if not items:
             return say("report_impression_none", lang)
-        return say(
-            "report_impression_lesions" if findings else "report_impression",
+        step = self._next_step(findings, lang)
+        impression = say(
+            "report_impression_lesions"
+            if findings and not step
+            else "report_impression",
             lang,
             body=say("list_separator", lang).join(items),
         )
+        return (
+            impression
+            if not step
+            else say("report_joiner", lang).join((impression, step))
+        )
+
+    def _impression_item(self, f: Finding, lang: Language) -> str:
+        """One finding in an impression: hedge, long axis, place (side and zone), lobe."""
+        name = self._lobe_name(f, lang)
+        long_mm = f.long_axis_mm if self.analysis.calibration.is_calibrated else None
+        size = (
+            ""
+            if long_mm is None
+            else say("report_impression_size", lang, cm=shown_length(long_mm, "cm"))
+        )
+        hedge = POSSIBLE[lang] if self._is_weak(f) else ""
+        first = hedge or size or "x"
+        return say(
+            "report_impression_item",
+            lang,
+            article="an" if first[:1] == "8" else _article(first).lower(),
+            hedge=f"{hedge} " if hedge and lang is Language.EN else hedge,
+            size=size,
+            kind=KIND_SHORT[lang][f.kind],
+            where=zone_phrase(f.location.side, f.location.zone, lang),
+            lobe="" if name is None else say("report_lobe_short", lang, name=name),
+        )
+
+    def _next_step(self, findings: list[Finding], lang: Language) -> str:
+        """The early-lung-cancer profile's general next step, for a nodule or mass."""
+        if not any(f.kind in (FindingKind.NODULE, FindingKind.MASS) for f in findings):
+            return ""
+        profile = self.vocabulary.profiles.get(ProfileId("early_lung_cancer"))
+        return "" if profile is None else profile.next_step(lang)
 
     def _other_structures(self, lang: Language, index: int) -> Section:
         """Heart size and costophrenic angles, in the words every other answer uses."""
@@ -327,6 +398,7 @@ class FindingAnswers(Binder):
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
+        lines += self._one_lesion_lines(findings, cited, lang)
         focal = sum(f.is_focal for f in findings)
         if place or size or kinds is not None:
             # "How many nodules in the right upper zone?" counts those, not every finding.

@@ -26,6 +26,7 @@ from engine.dialogue.facts import (
     margin_irregular,
     size_answer,
     thoracic_width_answer,
+    threshold_verdict,
     with_size_range,
 )
 from engine.dialogue.handlers.findings import FindingAnswers
@@ -38,6 +39,7 @@ from engine.dialogue.records import (
     Section,
     _bind_anchor,
 )
+from engine.dialogue.sizes import read_size_bound
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box
 from engine.intents import Intent, detect_language
@@ -367,6 +369,9 @@ class LesionAnswers(FindingAnswers):
         a = self._cited_subject(resolution, anchor)
         size = size_answer(f, self.analysis, query.unit, lang)
         lines = [say("size_line", lang, anchor=a, size=size)]
+        verdict = threshold_verdict(f, read_size_bound(query.text), lang)
+        if verdict is not None:
+            lines.insert(0, f"{a} {verdict}")
         lines += self._which_line(resolution, anchor, f, lang)
         if (
             resolution.binding is not None

@@ -16,7 +16,7 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.handlers.relations import RelationAnswers
 from engine.dialogue.phrases import _item_line, fleischner_words, say
-from engine.dialogue.query import Query, sign_name
+from engine.dialogue.query import Query, asks_rule_out, sign_name
 from engine.dialogue.records import (
     Draft,
     Section,
@@ -39,6 +39,8 @@ from ontology import (
     ItemGroup,
     MatchStatus,
     Profile,
+    ProfileId,
+    Scorecard,
     Sign,
     Vocabulary,
     assess,
@@ -71,6 +73,7 @@ class ProfileAnswers(RelationAnswers):
         mentions: list[AnatomyMention],
         profile: Profile | None,
         drawn: Anchor | None,
+        query: Query | None = None,
         **_: Any,
     ) -> None:
         if profile is None:
@@ -93,6 +96,11 @@ class ProfileAnswers(RelationAnswers):
         if focal_profile:
             resolution = self._resolve(draft, intent, index, mentions, drawn)
             if resolution.outcome is Outcome.AMBIGUOUS:
+                if query is not None and asks_rule_out(query):
+                    # the answer does not wait for the lesion to be named
+                    lead = say("rule_out_no", lang, condition=_condition(profile, lang))
+                    title = say("title_profile", lang, profile=profile.name(lang))
+                    draft.sections.append(Section(title=title, lines=(lead,)))
                 self._explain_unresolved(draft, resolution, lang, index)
                 return
             if resolution.finding is not None and resolution.finding.is_focal:
@@ -117,16 +125,17 @@ class ProfileAnswers(RelationAnswers):
         )
         card = reconcile(card, self.analysis, subject_finding)
         draft.scorecard = card
-        lines = [headline(card, lang)]
-        for group in ItemGroup:
-            if card.in_group(group):
-                heading = card.group_heading(group, lang)
-                lines.append(say("group_heading", lang, heading=heading))
-                lines.extend(_item_line(item, lang) for item in card.in_group(group))
-        lines.append(say("profile_total", lang, totals=card.totals(lang)))
-        if subject_anchor is None and focal_profile:
+        rule_out = query is not None and asks_rule_out(query)
+        nothing = focal_profile and not any(f.is_focal for f in self.reportable())
+        if rule_out or (nothing and subject_anchor is None):
+            lines = self._answer_first(
+                card, profile, subject_finding, subject_anchor, rule_out, lang
+            )
+        else:
+            lines = self._full_card(card, lang)
+        if subject_anchor is None and focal_profile and not nothing:
             lines.append(say("profile_no_subject", lang))
-        limitation = getattr(profile, f"limitations_{lang}")
+        limitation = profile.limitation_text(lang)
         if limitation:
             lines.append(limitation)
         title = say("title_profile", lang, profile=profile.name(lang))
@@ -137,6 +146,51 @@ class ProfileAnswers(RelationAnswers):
         draft.sections.append(
             Section(title=title, lines=tuple(lines), anchor_ids=tuple(cited))
         )
+
+    def _full_card(self, card: Scorecard, lang: Language) -> list[str]:
+        """Every item of the checklist, group by group, under the headline."""
+        lines = [headline(card, lang)]
+        for group in ItemGroup:
+            if card.in_group(group):
+                heading = card.group_heading(group, lang)
+                lines.append(say("group_heading", lang, heading=heading))
+                lines.extend(_item_line(item, lang) for item in card.in_group(group))
+        lines.append(say("profile_total", lang, totals=card.totals(lang)))
+        return lines
+
+    def _answer_first(
+        self,
+        card: Scorecard,
+        profile: Profile,
+        subject: Finding | None,
+        anchor: Anchor | None,
+        rule_out: bool,
+        lang: Language,
+    ) -> list[str]:
+        """Answer "can you rule out X?" first, or a lesion checklist on a clear film.
+
+        The answer first: a radiograph cannot exclude X (when asked), then what was found
+        (nothing reportable, or the finding scored); then only the items the film could
+        assess (met or not), the rest as counts, since a column of "not assessable"
+        lines adds nothing.
+        """
+        lines = []
+        if rule_out:
+            lines.append(say("rule_out_no", lang, condition=_condition(profile, lang)))
+        if not any(f.is_focal for f in self.reportable()) and any(
+            item_feature(self.vocabulary, i.sign_code).startswith("focal.")
+            for i in profile.items
+        ):
+            lines.append(say("rule_out_no_lesion", lang))
+        elif subject is not None and anchor is not None:
+            label = self._finding_label(subject, lang)
+            lines.append(say("rule_out_scored", lang, a=cite([anchor.id]), label=label))
+        assessed = [i for i in card.items if i.status is not MatchStatus.NOT_ASSESSABLE]
+        if assessed or subject is not None:
+            lines.append(headline(card, lang))
+        lines.extend(_item_line(item, lang) for item in assessed)
+        lines.append(say("profile_total", lang, totals=card.totals(lang)))
+        return lines
 
     def _explain(
         self,
@@ -256,11 +310,20 @@ class ProfileAnswers(RelationAnswers):
                 title=say(
                     f"title_refuse_{reason}" if titled else "title_out_of_scope", lang
                 ),
-                lines=(say(f"refuse_{reason}", lang),),
+                lines=(
+                    say(f"refuse_{reason}", lang, **self._refusal_fields(reason, lang)),
+                ),
             )
         )
         if reason == "scope_off_topic":
             self._help(draft, lang=lang)
+
+    def _refusal_fields(self, reason: str, lang: Language) -> dict[str, str]:
+        """What a refusal quotes from the ontology: the next step is the profile's own."""
+        if reason != "management":
+            return {}
+        profile = self.vocabulary.profiles.get(ProfileId("early_lung_cancer"))
+        return {"next_step": "" if profile is None else profile.next_step(lang)}
 
     def _unknown_sign(self, draft: Draft, named: str, lang: Language) -> None:
         """A sign asked by a name the glossary lacks: say so, and offer the nearest names."""
@@ -282,6 +345,12 @@ class ProfileAnswers(RelationAnswers):
                 lines=tuple(say("help_examples", lang).splitlines()),
             )
         )
+
+
+def _condition(profile: Profile, lang: Language) -> str:
+    """The profile's name inside a sentence ("cannot exclude early lung cancer")."""
+    name = profile.name(lang)
+    return name if lang is Language.ZH else name[:1].lower() + name[1:]
 
 
 def _nearest_signs(named: str, signs: Any, lang: Language, most: int = 5) -> list[str]:

@@ -25,7 +25,7 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.handlers.pairs import PairAnswers
 from engine.dialogue.phrases import _plural, _what, say
-from engine.dialogue.query import Query, asks_if_one
+from engine.dialogue.query import Query, asks_if_one, asks_same_lesion
 from engine.dialogue.records import (
     Draft,
     Section,
@@ -34,6 +34,11 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding
 from engine.intents import Intent
+from engine.lesion_groups import (
+    ONE_LESION_GAP_FRACTION,
+    ONE_LESION_MAX_GAP_MM,
+    pair_geometry,
+)
 from engine.model import CalibrationSource, Side
 from engine.references import (
     Binding,
@@ -209,7 +214,7 @@ class RelationAnswers(PairAnswers):
                 lang,
                 a=cite([lesion.id, hilum.id, line_anchor.id]),
                 hilum=hilum.label(lang),
-                distance=distance_phrase(distance, lang),
+                distance=distance_phrase(distance, lang, self._asked_unit()),
             )
         )
         lines.append(say("hilum_reference_point", lang))
@@ -250,7 +255,7 @@ class RelationAnswers(PairAnswers):
                         "hilum_gap",
                         lang,
                         a=cite([gap_anchor.id]),
-                        distance=distance_phrase(gap, lang),
+                        distance=distance_phrase(gap, lang, self._asked_unit()),
                     )
                 )
                 lines.append(
@@ -403,7 +408,7 @@ class RelationAnswers(PairAnswers):
                 cited=cite([a.id, b.id, line.id]),
                 a=a.label(lang),
                 b=b.label(lang),
-                distance=distance_phrase(distance, lang),
+                distance=distance_phrase(distance, lang, self._asked_unit()),
             )
         )
         title = say("title_comparison" if compare else "title_relation", lang)
@@ -455,6 +460,8 @@ class RelationAnswers(PairAnswers):
             for a in anchors
         ]
         verdict = self._comparison_verdict(anchors, query, lang)
+        same = self._same_lesion_verdict(anchors, query, lang)
+        verdict = verdict if same is None else same
         if asks_if_one(query) and len(anchors) == len(query.superlatives):
             # "最可疑的和最大的是不是同一个" when they are two: which rank names which
             ranks = say("id_separator", lang).join(
@@ -478,6 +485,41 @@ class RelationAnswers(PairAnswers):
                 lines=tuple(lines),
                 anchor_ids=tuple(a.id for a in anchors),
             )
+        )
+
+    def _asked_unit(self) -> str | None:
+        """The unit the question asks a length in ("离肺门多少毫米": mm), if any."""
+        return None if self._query is None else self._query.unit
+
+    def _same_lesion_verdict(
+        self, anchors: list[Anchor], query: Query, lang: Language
+    ) -> str | None:
+        """Answer "are these the same lesion?" of two focal findings first: possibly, or no.
+
+        From the outlines' geometry only (engine/lesion_groups.py): the edge gap against
+        the one-lesion limit, with the centre distance; None when not asked, not two
+        focal findings, or the film has no spacing to state the rule in mm.
+        """
+        spacing = self.analysis.calibration.mean_mm
+        if len(anchors) != 2 or not spacing or not asks_same_lesion(query):
+            return None
+        found = [
+            self.analysis.finding(a.finding_id) if a.finding_id else None
+            for a in anchors
+        ]
+        a, b = found
+        if a is None or b is None or not (a.is_focal and b.is_focal):
+            return None
+        pair = pair_geometry(a, b, spacing)
+        longest = max(a.long_axis_px, b.long_axis_px) * spacing
+        return say(
+            "same_lesion_possibly" if pair.possibly_one else "same_lesion_no",
+            lang,
+            a=anchors[0].id,
+            b=anchors[1].id,
+            gap_mm=pair.edge_gap_mm,
+            centre_cm=pair.centre_mm / 10,
+            limit_mm=min(ONE_LESION_MAX_GAP_MM, ONE_LESION_GAP_FRACTION * longest),
         )
 
     def _one_for_every_rank(
