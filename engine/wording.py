@@ -165,7 +165,9 @@ def confidence_phrase(
     base = _say("confidence", lang, value=confidence)
     if report_score is None or not is_weak(confidence, report_score):
         return base
-    return _say("confidence_weak", lang, base=base, threshold=report_score)
+    # under the threshold it was not reported at all: "below", not "close to"
+    name = "confidence_below" if confidence < report_score else "confidence_weak"
+    return _say(name, lang, base=base, threshold=report_score)
 
 
 def clock_list(hours: list[int], lang: Language) -> str:

@@ -103,3 +103,36 @@ def test_a_candidate_under_the_threshold_never_shows_the_thresholds_value():
     assert confidence_phrase(REPORT, "en", REPORT).startswith(
         f"confidence {REPORT:.2f}"
     )
+
+
+def test_a_candidate_under_the_threshold_is_said_to_be_below_it(near_miss):
+    text = Conversation(near_miss).ask("右肺有没有结节").answer_text
+    assert "未达报告阈值" in text and "接近报告阈值" not in text, text
+
+
+def test_where_a_candidate_under_the_threshold_lies_is_said_with_its_status(near_miss):
+    conversation = Conversation(near_miss)
+    conversation.ask("右肺有没有结节")
+    text = conversation.ask("它在哪里").answer_text
+    assert "not a reported finding" in text or "不是已报告的病灶" in text, text
+
+
+@pytest.mark.parametrize(
+    ("film", "lead"),
+    [
+        ("near", ("Not yet", "暂不宜")),
+        ("reported", ("No:", "否：")),
+        ("clear", ("No definite finding reached", "未检出达到报告阈值")),
+    ],
+)
+def test_whether_to_call_it_negative_is_answered_first(near_miss, film, lead):
+    scores = {"near": None, "reported": 0.9, "clear": 0.01}[film]
+    analysis = near_miss
+    if scores is not None:
+        phantom = make_phantom(((290, 560, 24, ()),))
+        analysis = analyse(phantom, [Candidate((290, 560), 24, scores)], key=film)
+    for question, start in zip(
+        ("can I call this film negative?", "这张片子可以报阴性吗"), lead, strict=True
+    ):
+        first = Conversation(analysis).ask(question).sections[0].lines[0]
+        assert first.startswith(start), (question, first)

@@ -119,6 +119,16 @@ class FindingAnswers(Binder):
         self.listing = [f.id for f in findings]
         lines: list[str] = []
         cited: list[str] = []
+        if query is not None and load_phrases().cue("negative_asked").find(query.text):
+            # "can I call this film negative?": that answered first, then the read
+            lead = (
+                "negative_asked_reported"
+                if findings
+                else "negative_asked_near"
+                if self.near_threshold()
+                else "negative_asked_none"
+            )
+            lines.append(say(lead, lang, n=len(findings)))
         for f in findings:
             anchor = self._screening_anchor(f, index)
             cited.append(anchor.id)

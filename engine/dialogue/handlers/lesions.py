@@ -600,6 +600,22 @@ class LesionAnswers(FindingAnswers):
             )
         )
 
+    def _below_threshold_note(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """A candidate named under the threshold is never answered as if reported."""
+        threshold = self.analysis.focal_report_score
+        if not f.is_focal or f.confidence >= threshold:
+            return []
+        shown = math.floor(f.confidence * 100) / 100  # 0.199 is not shown as 0.20
+        return [
+            say(
+                "below_threshold_note",
+                lang,
+                a=a,
+                confidence=shown,
+                threshold=threshold,
+            )
+        ]
+
     def _location(
         self,
         draft: Draft,
@@ -675,7 +691,7 @@ class LesionAnswers(FindingAnswers):
         draft.sections.append(
             Section(
                 title=say("title_location", lang),
-                lines=(line,),
+                lines=(line, *self._below_threshold_note(f, cite([anchor.id]), lang)),
                 anchor_ids=(anchor.id,),
             )
         )
