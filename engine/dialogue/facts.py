@@ -478,20 +478,30 @@ def heart_width_answer(
     the CTR read one measurement; none when that measurement failed (a CTR outside the
     plausible range says so instead).
     """
-    width_px = analysis.anatomy.heart_width_px
+    return _ctr_width(analysis, analysis.anatomy.heart_width_px, "heart", unit, lang)
+
+
+def _ctr_width(
+    analysis: ImageAnalysis,
+    width_px: float | None,
+    name: str,
+    unit: str | None,
+    lang: Language,
+) -> str | None:
+    """One of the CTR's two widths ("heart" or "thoracic"), in the unit asked."""
     fact = ctr_fact(analysis)
     if width_px is None or fact.state in (CtrState.IMPLAUSIBLE, CtrState.NOT_MEASURED):
         return None
     col_mm = analysis.calibration.col_mm
     if col_mm is None:
-        return say("heart_width_pixels", lang, px=f"{width_px:.0f}")
-    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
-    digits = 0 if name == "mm" else 1
+        return say(f"{name}_width_pixels", lang, px=f"{width_px:.0f}")
+    scale, unit_name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
+    digits = 0 if unit_name == "mm" else 1
     return say(
-        "heart_width_calibrated",
+        f"{name}_width_calibrated",
         lang,
         width=f"{width_px * col_mm * scale:.{digits}f}",
-        unit=name,
+        unit=unit_name,
         source=say(f"source_{analysis.calibration.source.value}", lang),
     )
 
@@ -536,21 +546,7 @@ def thoracic_width_answer(
 ) -> str | None:
     """The thorax's internal width, the CTR's denominator, in the unit asked."""
     width_px = analysis.anatomy.thoracic_width_px
-    fact = ctr_fact(analysis)
-    if width_px is None or fact.state in (CtrState.IMPLAUSIBLE, CtrState.NOT_MEASURED):
-        return None
-    col_mm = analysis.calibration.col_mm
-    if col_mm is None:
-        return say("thoracic_width_pixels", lang, px=f"{width_px:.0f}")
-    scale, name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
-    digits = 0 if name == "mm" else 1
-    return say(
-        "thoracic_width_calibrated",
-        lang,
-        width=f"{width_px * col_mm * scale:.{digits}f}",
-        unit=name,
-        source=say(f"source_{analysis.calibration.source.value}", lang),
-    )
+    return _ctr_width(analysis, width_px, "thoracic", unit, lang)
 
 
 def _size_without_spacing(f: Finding, unit: str | None, lang: Language) -> str:
