@@ -61,6 +61,22 @@ def _outline(anchor: Anchor, finding: Finding | None) -> list[Point]:
 class PairAnswers(HilarPlaceAnswers):
     """The distance and contact of two findings (or a finding and a drawn region)."""
 
+    def _relation_section(
+        self, draft: Draft, lines: list[str], cited: list[str], lang: Language
+    ) -> None:
+        """A relation's lines under one heading, and a warning on an uncalibrated film."""
+        draft.sections.append(
+            Section(
+                title=say("title_relation", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+        if self.analysis.calibration.source is CalibrationSource.NONE:
+            draft.warnings.append(
+                "no pixel spacing: distances are pixel counts or labelled estimates"
+            )
+
     def _pair(
         self,
         draft: Draft,
@@ -282,17 +298,7 @@ class PairAnswers(HilarPlaceAnswers):
                     distance=distance_phrase(gap, lang),
                 )
             )
-        draft.sections.append(
-            Section(
-                title=say("title_relation", lang),
-                lines=tuple(lines),
-                anchor_ids=tuple(cited),
-            )
-        )
-        if self.analysis.calibration.source is CalibrationSource.NONE:
-            draft.warnings.append(
-                "no pixel spacing: distances are pixel counts or labelled estimates"
-            )
+        self._relation_section(draft, lines, cited, lang)
 
 
 def _length(d: Distance, unit: str | None, lang: Language) -> str:

@@ -39,7 +39,7 @@ from engine.lesion_groups import (
     ONE_LESION_MAX_GAP_MM,
     pair_geometry,
 )
-from engine.model import CalibrationSource, Side
+from engine.model import Side
 from engine.references import (
     Binding,
     Outcome,
@@ -277,17 +277,7 @@ class RelationAnswers(PairAnswers):
                     )
                 )
         lines.append(say("bronchial_involvement", lang))
-        draft.sections.append(
-            Section(
-                title=say("title_relation", lang),
-                lines=tuple(lines),
-                anchor_ids=tuple(cited),
-            )
-        )
-        if self.analysis.calibration.source is CalibrationSource.NONE:
-            draft.warnings.append(
-                "no pixel spacing: distances are pixel counts or labelled estimates"
-            )
+        self._relation_section(draft, lines, cited, lang)
 
     def _between_two(
         self,
