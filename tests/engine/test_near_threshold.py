@@ -136,3 +136,11 @@ def test_whether_to_call_it_negative_is_answered_first(near_miss, film, lead):
     ):
         first = Conversation(analysis).ask(question).sections[0].lines[0]
         assert first.startswith(start), (question, first)
+
+
+def test_the_report_drafts_note_carries_an_implausible_spacing():
+    film = make_phantom(((290, 560, 24, ()),))
+    analysis = analyse(film, [Candidate((290, 560), 24, 0.9)], spacing=0.15, key="dbt")
+    turn = Conversation(analysis).ask("please write a report")
+    note = next(s for s in turn.sections if "For the reader" in s.title)
+    assert any("implausible" in line for line in note.lines), note.lines

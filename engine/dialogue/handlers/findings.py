@@ -18,6 +18,7 @@ from engine.dialogue.facts import (
     angle_facts,
     angle_part,
     angle_sentence,
+    calibration_doubt,
     ctr_answer,
     ctr_fact,
     ctr_sentence,
@@ -189,6 +190,9 @@ class FindingAnswers(Binder):
             anchor_ids=tuple(cited),
         )
         notes: list[str] = []
+        doubt = calibration_doubt(self.analysis, lang)
+        if doubt is not None and findings:
+            notes.append(doubt)  # the report's sizes rest on that spacing
         if findings:
             parts = say("list_separator", lang).join(
                 f"{cite([a])} {self._confidence_words(f, lang)}"
