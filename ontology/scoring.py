@@ -244,7 +244,7 @@ def _score_own(
             f"临界：{shown_zh} 跨越界值（{rule.criterion(feature, 'zh')}）",
             borderline,
             borderline[0].value,
-            why=Unassessable.NOT_VALID,
+            why=Unassessable.BORDERLINE,
         )
     satisfying = [o for o in observed if rule.evaluate(o.value)]
     if satisfying:
@@ -263,25 +263,25 @@ def _score_own(
 
 def _by_needed_sign(basis: ItemResult, sign: Sign, other: Sign) -> ItemResult:
     """A sign judged by the measured sign it needs (`basis`, that sign's result)."""
-    own = {"sign_code": sign.code, "name_en": sign.name_en, "name_zh": sign.name_zh}
+    own = replace(
+        basis, sign_code=sign.code, name_en=sign.name_en, name_zh=sign.name_zh
+    )
     if basis.status is MatchStatus.NOT_MET:
         return replace(
-            basis,
-            **own,
+            own,
             reason_en=f"no {other.name_en.lower()} ({basis.reason_en}), so no {sign.name_en.lower()}",
             reason_zh=f"未见{other.name_zh}（{basis.reason_zh}），故无{sign.name_zh}",
         )
     if basis.status is MatchStatus.MET:
         return replace(
-            basis,
-            **own,
+            own,
             status=MatchStatus.NOT_ASSESSABLE,
             unassessable=Unassessable.NOT_ASSESSED,
             reason_en=f"{other.name_en.lower()} present ({basis.reason_en}); whether it is {sign.name_en.lower()} is not assessed by this tool",
             reason_zh=f"有{other.name_zh}（{basis.reason_zh}）；本工具不评估是否为{sign.name_zh}",
         )
     # the needed sign not measured here, or borderline: that is this sign's state too
-    return replace(basis, **own)
+    return own
 
 
 def headline(card: Scorecard, lang: Language | str = Language.EN) -> str:
@@ -346,6 +346,21 @@ def _straddles(
     return rule.evaluate(low) != rule.evaluate(high)
 
 
+def _places_off_cut(rule: Rule, feature: Feature, value: FeatureValue) -> int | None:
+    """Decimals that keep a shown value off the rule's cut-off unless it is on it.
+
+    A ratio of 0.502 shown as "0.50" beside "needs more than 0.5" reads as failing the
+    rule it meets; one more decimal shows the side it lies on.
+    """
+    if not isinstance(value, float) or isinstance(rule.value, bool):
+        return None
+    for places in range(feature.places, feature.places + 5):
+        rounded = round(value, places)
+        if rounded != rule.value or rounded == value:
+            return places
+    return None
+
+
 def _reasons(
     rule: Rule, feature: Feature, value: FeatureValue, *, met: bool
 ) -> tuple[str, str]:
@@ -354,7 +369,8 @@ def _reasons(
     "spicules: 0, needs at least 1" / "毛刺数 0，需 ≥1". A yes/no feature needs no
     criterion: "centre in an upper zone: no" beside "not met" says it all.
     """
-    en, zh = feature.show(value, "en"), feature.show(value, "zh")
+    places = _places_off_cut(rule, feature, value)
+    en, zh = feature.show(value, "en", places), feature.show(value, "zh", places)
     if isinstance(rule.value, bool):
         return en, zh
     if met:

@@ -17,6 +17,7 @@ from kernel import Language
 from ontology import (
     ItemResult,
     MatchStatus,
+    Unassessable,
 )
 from ontology.phrases import load_phrases
 
@@ -51,13 +52,18 @@ def _item_line(item: ItemResult, lang: Language) -> str:
         MatchStatus.NOT_MET: "✘",
         MatchStatus.NOT_ASSESSABLE: "○",
     }[item.status]
+    status, reason = say(f"item_{item.status.value}", lang), _reason(item, lang)
+    if item.unassessable is Unassessable.BORDERLINE:
+        # measured at the cut-off: the item reads "borderline: ..." (its reason says
+        # so first), not "not assessable", which reads as if nothing was measured
+        status, reason = item.reason(lang), ""
     return say(
         "item_line",
         lang,
         mark=mark,
         sign=item.name(lang),
-        status=say(f"item_{item.status.value}", lang),
-        reason=_reason(item, lang),
+        status=status,
+        reason=reason,
         evidence=cite(item.evidence_anchor_ids),
     ).rstrip()
 

@@ -248,7 +248,7 @@ class FindingAnswers(Binder):
             CtrState.BORDERLINE: "report_heart_borderline",
             CtrState.NORMAL: "report_heart_normal",
         }.get(fact.state, "report_heart_not_judged")
-        lines.append(say(name, lang, value=fact.value))
+        lines.append(say(name, lang, value=fact.shown))
         angles = angle_facts(self.analysis)
         measured = [a for a in angles if a.degrees is not None]
         blunted = [a for a in measured if a.blunted]
@@ -297,8 +297,13 @@ class FindingAnswers(Binder):
         heart = ctr_fact(self.analysis).state
         if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
-        elif heart is CtrState.BORDERLINE:
-            items.append(say("report_impression_heart_borderline", lang))
+        # a borderline heart is within the upper limit of normal: said on its own,
+        # hedged, never among what the "findings suggest"
+        aside = (
+            say("report_impression_heart_borderline", lang)
+            if heart is CtrState.BORDERLINE
+            else ""
+        )
         for a in angle_facts(self.analysis):
             if a.blunted:
                 items.append(
@@ -309,8 +314,11 @@ class FindingAnswers(Binder):
                         side_zh=side_zh(a.side),
                     )
                 )
+        joiner = say("report_joiner", lang)
         if not items:
-            return say("report_impression_none", lang)
+            return joiner.join(
+                s for s in (say("report_impression_none", lang), aside) if s
+            )
         step = self._next_step(findings, lang)
         impression = say(
             "report_impression_lesions"
@@ -319,11 +327,7 @@ class FindingAnswers(Binder):
             lang,
             body=say("list_separator", lang).join(items),
         )
-        return (
-            impression
-            if not step
-            else say("report_joiner", lang).join((impression, step))
-        )
+        return joiner.join(s for s in (impression, aside, step) if s)
 
     def _impression_item(self, f: Finding, lang: Language) -> str:
         """One finding in an impression: hedge, long axis, place (side and zone), lobe."""
