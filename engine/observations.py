@@ -186,9 +186,12 @@ def global_observations(
     # A reported nodule or mass is a parenchymal opacity too: a lone upper-zone lesion
     # is upper-zone opacity, not "no upper-zone predominance".
     opacities = [*diffuse, *reported_focal]
-    for zone, feature in ((Zone.UPPER, "upper_zone"), (Zone.LOWER, "lower_zone")):
+    for zone, feature in (
+        (Zone.UPPER, "opacity.upper_zone"),
+        (Zone.LOWER, "opacity.lower_zone"),
+    ):
         add(
-            f"opacity.{feature}",
+            feature,
             any(f.location.zone is zone for f in opacities),
             *(anchor_for(f.id) for f in opacities if f.location.zone is zone),
         )

@@ -131,3 +131,24 @@ def test_a_lone_lesion_counts_for_its_zone(y, upper):
 def test_the_tb_card_counts_an_upper_zone_lesion(question, met):
     text = Conversation(_one_lesion(330, "r19a-tb")).ask(question).answer_text
     assert met in text, text
+
+
+def test_the_measured_list_is_what_the_builders_name(vocabulary):
+    """Every catalogue feature the observation builders can emit is listed, and no more.
+
+    Read from their source, so a branch no fixture reaches (a diffuse opacity, an AP
+    view) counts too; a feature name built at run time is spelt out here.
+    """
+    import inspect
+    import re
+
+    from engine import observations
+    from engine.dialogue import facts
+
+    source = inspect.getsource(observations.focal_observations)
+    source += inspect.getsource(observations.global_observations)
+    source += inspect.getsource(facts.lesion_observations)
+    named = set(re.findall(r'"([a-z_]+\.[a-z_]+)"', source)) & set(vocabulary.features)
+    named |= {f"pleura.cpa_blunted_{side}" for side in ("right", "left")}
+    assert 'f"pleura.cpa_blunted_{side}"' in source  # the one built at run time
+    assert named == MEASURED_FEATURES, named ^ MEASURED_FEATURES
