@@ -37,13 +37,11 @@ _BARE_VERDICT = re.compile(r"^[^:：()（）]*[:：]\s*(?:yes|no|true|false|是|
 def _status_line(item: ItemResult, lang: Language) -> str:
     """One sign's verdict on this film, hedged, with the rule that decided it."""
     bare = _BARE_VERDICT.match(item.reason(lang).strip())
-    return say(
-        "status_line",
-        lang,
-        sign=item.name(lang),
-        status=say(f"status_{item.status.value}", lang),
-        reason="" if bare else _reason(item, lang),
-    )
+    status = say(f"status_{item.status.value}", lang)
+    reason = "" if bare else _reason(item, lang)
+    if item.unassessable is Unassessable.BORDERLINE:
+        status, reason = item.reason(lang), ""  # as a checklist item says it
+    return say("status_line", lang, sign=item.name(lang), status=status, reason=reason)
 
 
 def _item_line(item: ItemResult, lang: Language) -> str:

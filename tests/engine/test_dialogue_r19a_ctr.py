@@ -112,3 +112,15 @@ def test_a_borderline_heart_is_not_what_the_findings_suggest(
     suggested = line.split("。")[0] if "印象" in impression else line.split(". ")[0]
     assert aside in line, line
     assert "upper limit" not in suggested and "正常上限" not in suggested, line
+
+
+@pytest.mark.parametrize(
+    ("question", "said"),
+    [
+        ("is the heart too big?", "Cardiomegaly: borderline: cardiothoracic ratio"),
+        ("心脏大不大", "心影增大：临界：心胸比"),
+    ],
+)
+def test_the_sign_line_of_a_heart_question_says_borderline(film, question, said):
+    text = Conversation(_with_ctr(film, 0.52)).ask(question).answer_text
+    assert said in text and "not assessable" not in text and "无法评估" not in text
