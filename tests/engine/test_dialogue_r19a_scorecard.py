@@ -152,3 +152,22 @@ def test_the_measured_list_is_what_the_builders_name(vocabulary):
     named |= {f"pleura.cpa_blunted_{side}" for side in ("right", "left")}
     assert 'f"pleura.cpa_blunted_{side}"' in source  # the one built at run time
     assert named == MEASURED_FEATURES, named ^ MEASURED_FEATURES
+
+
+@pytest.mark.parametrize(
+    ("question", "said", "never"),
+    [
+        (
+            "any fluid collecting at the lung bases?",
+            "not measured on this image",
+            NOT_ASSESSED_EN,
+        ),
+        ("肺底有没有积液", "本图未测得", "本工具不在胸片上评估此项"),
+    ],
+)
+def test_an_effusion_whose_angles_were_not_measured_is_not_said_unassessed(
+    two, question, said, never
+):
+    # the phantom's costophrenic angles are not measured: effusion is judged by them
+    text = Conversation(two).ask(question).answer_text
+    assert said in text and never not in text, text

@@ -694,6 +694,20 @@ class FindingAnswers(Binder):
             self._angles_answer(draft, sign, item, lang, side)
             return
         related = self._related(sign, item, observations, index)
+        if not related and item.unassessable is Unassessable.NOT_ASSESSED:
+            # a sign judged by one it needs (effusion by the angles) whose own fact is
+            # missing here: "not measured on this image", as its checklist item says,
+            # never "this tool does not assess it"
+            item = self._with_anchors(
+                assess(
+                    observations,
+                    sign,
+                    self.vocabulary,
+                    measured=MEASURED_FEATURES,
+                    needs=load_phrases().needs_sign,
+                ),
+                index,
+            )
         # The answer leads with the measured fact: the sign's own, or, for a sign the
         # engine does not measure (effusion), its measured neighbour's (the angles).
         decided = related[0] if related else item
