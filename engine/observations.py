@@ -183,16 +183,18 @@ def global_observations(
         any(f.location.band is Band.INNER for f in diffuse),
         *(anchor_for(f.id) for f in diffuse if f.location.band is Band.INNER),
     )
-    add(
-        "opacity.upper_zone",
-        any(f.location.zone is Zone.UPPER for f in diffuse),
-        *(anchor_for(f.id) for f in diffuse if f.location.zone is Zone.UPPER),
-    )
-    add(
-        "opacity.lower_zone",
-        any(f.location.zone is Zone.LOWER for f in diffuse),
-        *(anchor_for(f.id) for f in diffuse if f.location.zone is Zone.LOWER),
-    )
+    # A reported nodule or mass is a parenchymal opacity too: a lone upper-zone lesion
+    # is upper-zone opacity, not "no upper-zone predominance".
+    opacities = [*diffuse, *reported_focal]
+    for zone, feature in (
+        (Zone.UPPER, "opacity.upper_zone"),
+        (Zone.LOWER, "opacity.lower_zone"),
+    ):
+        add(
+            feature,
+            any(f.location.zone is zone for f in opacities),
+            *(anchor_for(f.id) for f in opacities if f.location.zone is zone),
+        )
     linear = [f for f in diffuse if f.kind is FindingKind.LINEAR]
     add("opacity.linear_present", bool(linear), *(anchor_for(f.id) for f in linear))
     reticular = [f for f in diffuse if f.kind is FindingKind.RETICULAR]

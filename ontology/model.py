@@ -85,6 +85,8 @@ class Unassessable(StrEnum):
     """This tool never assesses it on a radiograph: no rule, or a feature it never measures."""
     NOT_VALID = "not_valid"
     """The measurement exists but its precondition fails (e.g. a CTR on an AP film)."""
+    BORDERLINE = "borderline"
+    """Measured, but at the cut-off: the value or its likely range lies on both sides."""
 
 
 class ItemGroup(StrEnum):
@@ -372,8 +374,14 @@ class Feature:
         """Return the short name in a language ("en" or "zh")."""
         return self.label_zh if Language(lang) is Language.ZH else self.label_en
 
-    def value_words(self, value: FeatureValue, lang: Language | str) -> str:
-        """Return a value as a reader sees it: "yes"/"是", "12.4 mm", "35%", "0.47"."""
+    def value_words(
+        self, value: FeatureValue, lang: Language | str, places: int | None = None
+    ) -> str:
+        """Return a value as a reader sees it: "yes"/"是", "12.4 mm", "35%", "0.47".
+
+        `places` overrides the decimals of a measured number (a value next to a
+        cut-off needs more of them to show which side it lies on).
+        """
         zh = Language(lang) is Language.ZH
         if isinstance(value, bool):
             return ("是" if value else "否") if zh else ("yes" if value else "no")
@@ -386,15 +394,22 @@ class Feature:
         shown = (
             str(value)
             if isinstance(value, int)
-            else f"{value:.{1 if self.unit == 'mm' else 2}f}"
+            else f"{value:.{self.places if places is None else places}f}"
         )
         if "." in shown:
             shown = shown.rstrip("0").rstrip(".")
         return f"{shown} mm" if self.unit == "mm" else shown
 
-    def show(self, value: FeatureValue, lang: Language | str) -> str:
+    @property
+    def places(self) -> int:
+        """Decimals a measured number is shown with: millimetres to a tenth, else a hundredth."""
+        return 1 if self.unit == "mm" else 2
+
+    def show(
+        self, value: FeatureValue, lang: Language | str, places: int | None = None
+    ) -> str:
         """Return an observed value with the feature's name: "spicules: 0" / "毛刺数 0"."""
-        words = self.value_words(value, lang)
+        words = self.value_words(value, lang, places)
         if Language(lang) is Language.ZH:
             return (
                 f"{self.label_zh}：{words}"
@@ -620,6 +635,8 @@ class Scorecard:
         ct = self.not_assessable_because(Unassessable.NEEDS_CT)
         unmeasured = self.not_assessable_because(Unassessable.NOT_MEASURED)
         invalid = self.not_assessable_because(Unassessable.NOT_VALID)
+        # measured at the cut-off: neither missing nor invalid, so counted on its own
+        borderline = self.not_assessable_because(Unassessable.BORDERLINE)
         # never assessed by this tool is not the same as missed on this image
         unassessed = self.not_assessable_because(Unassessable.NOT_ASSESSED)
         if Language(lang) is Language.ZH:
@@ -627,6 +644,7 @@ class Scorecard:
             why += [f"本工具不评估 {unassessed} 项"] if unassessed else []
             why += [f"此图上未测得 {unmeasured} 项"]
             why += [f"前提不满足 {invalid} 项"] if invalid else []
+            why += [f"临界 {borderline} 项"] if borderline else []
             return (
                 f"符合 {self.met} 项，不符合 {self.not_met} 项，无法评估 {self.not_assessable} 项"
                 f"（{'，'.join(why)}），共 {self.total} 项"
@@ -635,6 +653,7 @@ class Scorecard:
         why += [f"{unassessed} not assessed by this tool"] if unassessed else []
         why += [f"{unmeasured} not measured on this image"]
         why += [f"{invalid} not valid on this film"] if invalid else []
+        why += [f"{borderline} borderline"] if borderline else []
         return (
             f"{self.met} met, {self.not_met} not met, {self.not_assessable} not assessable "
             f"({', '.join(why)}), of {self.total} items"

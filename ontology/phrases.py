@@ -92,6 +92,7 @@ class Phrases:
     zone_of_level: dict[str, str]  # a zone region's level as one of the three zones
     fleischner: dict[str, dict[str, str]]
     calcification_patterns: tuple[str, ...]
+    needs_sign: dict[str, str]  # a sign the engine does not measure -> one it needs
     place_film_signs: dict[str, str]
     answers: dict[str, dict[str, str]]
     speller: Speller
@@ -191,6 +192,8 @@ def _check_mappings(phrases: Phrases, label: str) -> None:
         *phrases.kind_signs,
         *phrases.kind_film_signs.values(),
         *phrases.calcification_patterns,
+        *phrases.needs_sign,
+        *phrases.needs_sign.values(),
         *phrases.place_film_signs.values(),
     ]
     missing = [c for c in codes if vocabulary.find_sign(c) is None]
@@ -234,6 +237,7 @@ def load_phrases() -> Phrases:
         zone_of_level=dict(maps["zone_of_level"]),
         fleischner={k: dict(v) for k, v in maps["fleischner"].items()},
         calcification_patterns=tuple(maps["calcification_patterns"]["signs"]),
+        needs_sign=dict(maps["needs_sign"]),
         place_film_signs=dict(maps["place_film_signs"]),
         answers={k: dict(v) for k, v in _read("answers.toml").items()},
         speller=Speller(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import replace
 
 from kernel import Language
 from ontology.errors import InvalidObservation
@@ -38,6 +39,7 @@ def score(
     vocabulary: Vocabulary,
     *,
     measured: Collection[str] | None = None,
+    needs: Mapping[str, str] | None = None,
 ) -> Scorecard:
     """Evaluate every item of a profile against the observations of one image.
 
@@ -45,7 +47,10 @@ def score(
     rule, or whose feature is not among `measured` (the features the engine measures
     on any radiograph, when it says), is one this tool never assesses ("not assessed
     by this tool on radiographs"); one whose feature the engine measures but did not
-    observe on this image is "not measured on this image". Otherwise the item is met when any observation of its
+    observe on this image is "not measured on this image". A sign without a rule that
+    `needs` maps to a measured sign (a thin-walled cavity needs a cavity) is not met
+    when that sign is not met, with its measured reason; when that sign is present, the
+    tool cannot tell the kind apart (not assessed by this tool). Otherwise the item is met when any observation of its
     feature satisfies the rule (several findings give several observations), with
     those observations' anchors as evidence; if none does it is not met, with every
     observation of the feature as evidence.
@@ -68,6 +73,7 @@ def score(
                 by_feature,
                 vocabulary,
                 measured,
+                needs,
             )
             for item in profile.items
         ),
@@ -82,6 +88,7 @@ def assess(
     vocabulary: Vocabulary,
     *,
     measured: Collection[str] | None = None,
+    needs: Mapping[str, str] | None = None,
 ) -> ItemResult:
     """Evaluate one sign on its own ("is there an effusion?"), by the rules of `score`.
 
@@ -90,7 +97,7 @@ def assess(
     """
     item = ProfileItem(sign_code=sign.code, group=ItemGroup.CORE)
     by_feature = _by_feature(observations, vocabulary)
-    return _score_item(item, sign, by_feature, vocabulary, measured)
+    return _score_item(item, sign, by_feature, vocabulary, measured, needs)
 
 
 def _by_feature(
@@ -123,7 +130,25 @@ def _score_item(
     by_feature: dict[str, list[Observation]],
     vocabulary: Vocabulary,
     measured: Collection[str] | None = None,
+    needs: Mapping[str, str] | None = None,
 ) -> ItemResult:
+    needed = (needs or {}).get(str(sign.code))
+    if sign.rule is None and needed is not None:
+        other = vocabulary.get_sign(needed)
+        basis = _score_own(item, other, by_feature, vocabulary, measured)
+        return _by_needed_sign(basis, sign, other)
+    return _score_own(item, sign, by_feature, vocabulary, measured)
+
+
+def _score_own(
+    item: ProfileItem,
+    sign: Sign,
+    by_feature: dict[str, list[Observation]],
+    vocabulary: Vocabulary,
+    measured: Collection[str] | None,
+) -> ItemResult:
+    """One item by its sign's own rule."""
+
     def result(
         status: MatchStatus,
         reason_en: str,
@@ -219,7 +244,7 @@ def _score_item(
             f"临界：{shown_zh} 跨越界值（{rule.criterion(feature, 'zh')}）",
             borderline,
             borderline[0].value,
-            why=Unassessable.NOT_VALID,
+            why=Unassessable.BORDERLINE,
         )
     satisfying = [o for o in observed if rule.evaluate(o.value)]
     if satisfying:
@@ -234,6 +259,29 @@ def _score_item(
     return result(
         MatchStatus.NOT_MET, *_reasons(rule, feature, value, met=False), observed, value
     )
+
+
+def _by_needed_sign(basis: ItemResult, sign: Sign, other: Sign) -> ItemResult:
+    """A sign judged by the measured sign it needs (`basis`, that sign's result)."""
+    own = replace(
+        basis, sign_code=sign.code, name_en=sign.name_en, name_zh=sign.name_zh
+    )
+    if basis.status is MatchStatus.NOT_MET:
+        return replace(
+            own,
+            reason_en=f"no {other.name_en.lower()} ({basis.reason_en}), so no {sign.name_en.lower()}",
+            reason_zh=f"未见{other.name_zh}（{basis.reason_zh}），故无{sign.name_zh}",
+        )
+    if basis.status is MatchStatus.MET:
+        return replace(
+            own,
+            status=MatchStatus.NOT_ASSESSABLE,
+            unassessable=Unassessable.NOT_ASSESSED,
+            reason_en=f"{other.name_en.lower()} present ({basis.reason_en}); whether it is {sign.name_en.lower()} is not assessed by this tool",
+            reason_zh=f"有{other.name_zh}（{basis.reason_zh}）；本工具不评估是否为{sign.name_zh}",
+        )
+    # the needed sign not measured here, or borderline: that is this sign's state too
+    return own
 
 
 def headline(card: Scorecard, lang: Language | str = Language.EN) -> str:
@@ -298,6 +346,21 @@ def _straddles(
     return rule.evaluate(low) != rule.evaluate(high)
 
 
+def _places_off_cut(rule: Rule, feature: Feature, value: FeatureValue) -> int | None:
+    """Decimals that keep a shown value off the rule's cut-off unless it is on it.
+
+    A ratio of 0.502 shown as "0.50" beside "needs more than 0.5" reads as failing the
+    rule it meets; one more decimal shows the side it lies on.
+    """
+    if not isinstance(value, float) or isinstance(rule.value, bool):
+        return None
+    for places in range(feature.places, feature.places + 5):
+        rounded = round(value, places)
+        if rounded != rule.value or rounded == value:
+            return places
+    return None
+
+
 def _reasons(
     rule: Rule, feature: Feature, value: FeatureValue, *, met: bool
 ) -> tuple[str, str]:
@@ -306,7 +369,8 @@ def _reasons(
     "spicules: 0, needs at least 1" / "毛刺数 0，需 ≥1". A yes/no feature needs no
     criterion: "centre in an upper zone: no" beside "not met" says it all.
     """
-    en, zh = feature.show(value, "en"), feature.show(value, "zh")
+    places = _places_off_cut(rule, feature, value)
+    en, zh = feature.show(value, "en", places), feature.show(value, "zh", places)
     if isinstance(rule.value, bool):
         return en, zh
     if met:

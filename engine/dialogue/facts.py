@@ -81,6 +81,22 @@ class CtrFact:
     view: str
 
     @property
+    def shown(self) -> str:
+        """The value as every CTR sentence prints it, on the side of its cut-off.
+
+        Two decimals, or as many more as keep it off a cut-off it is not on ("0.502",
+        not "0.50" beside "up to 0.50 is normal").
+        """
+        if self.value is None:
+            return ""
+        cuts = (CTR_ENLARGED, CTR_BORDERLINE_HIGH)
+        for places in range(2, 7):
+            rounded = round(self.value, places)
+            if rounded not in cuts or rounded == self.value:
+                break
+        return f"{rounded:.{places}f}"
+
+    @property
     def observable(self) -> bool:
         """Whether the scorecard may use the value (a failed measurement is not used)."""
         return self.value is not None and self.state is not CtrState.IMPLAUSIBLE
@@ -137,7 +153,7 @@ def ctr_sentence(fact: CtrFact, lang: Language) -> str:
     return say(
         name,
         lang,
-        value=fact.value,
+        value=fact.shown,
         low=low,
         high=high,
         cut=CTR_ENLARGED,
@@ -649,7 +665,7 @@ def reconcile_item(
             lang: say(
                 "ctr_borderline_item",
                 lang,
-                value=fact.value,
+                value=fact.shown,
                 cut=CTR_ENLARGED,
                 cut_high=CTR_BORDERLINE_HIGH,
             )
@@ -660,7 +676,7 @@ def reconcile_item(
             status=MatchStatus.NOT_ASSESSABLE,
             reason_en=words[Language.EN],
             reason_zh=words[Language.ZH],
-            unassessable=Unassessable.NOT_VALID,
+            unassessable=Unassessable.BORDERLINE,
         )
     return item
 
@@ -674,7 +690,7 @@ def _spiculation_item(item: ItemResult, margin: Margin | None) -> ItemResult:
         status=MatchStatus.NOT_ASSESSABLE,
         reason_en=say("spicule_one_item", Language.EN),
         reason_zh=say("spicule_one_item", Language.ZH),
-        unassessable=Unassessable.NOT_VALID,
+        unassessable=Unassessable.BORDERLINE,
     )
 
 
@@ -694,7 +710,7 @@ def _upper_lobe_item(item: ItemResult, fact: LobeFact) -> ItemResult:
         status=MatchStatus.NOT_ASSESSABLE,
         reason_en=words[Language.EN],
         reason_zh=words[Language.ZH],
-        unassessable=Unassessable.NOT_VALID,
+        unassessable=Unassessable.BORDERLINE,
     )
 
 

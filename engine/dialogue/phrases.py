@@ -17,6 +17,7 @@ from kernel import Language
 from ontology import (
     ItemResult,
     MatchStatus,
+    Unassessable,
 )
 from ontology.phrases import load_phrases
 
@@ -36,13 +37,11 @@ _BARE_VERDICT = re.compile(r"^[^:：()（）]*[:：]\s*(?:yes|no|true|false|是|
 def _status_line(item: ItemResult, lang: Language) -> str:
     """One sign's verdict on this film, hedged, with the rule that decided it."""
     bare = _BARE_VERDICT.match(item.reason(lang).strip())
-    return say(
-        "status_line",
-        lang,
-        sign=item.name(lang),
-        status=say(f"status_{item.status.value}", lang),
-        reason="" if bare else _reason(item, lang),
-    )
+    status = say(f"status_{item.status.value}", lang)
+    reason = "" if bare else _reason(item, lang)
+    if item.unassessable is Unassessable.BORDERLINE:
+        status, reason = item.reason(lang), ""  # as a checklist item says it
+    return say("status_line", lang, sign=item.name(lang), status=status, reason=reason)
 
 
 def _item_line(item: ItemResult, lang: Language) -> str:
@@ -51,13 +50,18 @@ def _item_line(item: ItemResult, lang: Language) -> str:
         MatchStatus.NOT_MET: "✘",
         MatchStatus.NOT_ASSESSABLE: "○",
     }[item.status]
+    status, reason = say(f"item_{item.status.value}", lang), _reason(item, lang)
+    if item.unassessable is Unassessable.BORDERLINE:
+        # measured at the cut-off: the item reads "borderline: ..." (its reason says
+        # so first), not "not assessable", which reads as if nothing was measured
+        status, reason = item.reason(lang), ""
     return say(
         "item_line",
         lang,
         mark=mark,
         sign=item.name(lang),
-        status=say(f"item_{item.status.value}", lang),
-        reason=_reason(item, lang),
+        status=status,
+        reason=reason,
         evidence=cite(item.evidence_anchor_ids),
     ).rstrip()
 

@@ -262,7 +262,7 @@ class FindingAnswers(Binder):
             CtrState.BORDERLINE: "report_heart_borderline",
             CtrState.NORMAL: "report_heart_normal",
         }.get(fact.state, "report_heart_not_judged")
-        lines.append(say(name, lang, value=fact.value))
+        lines.append(say(name, lang, value=fact.shown))
         angles = angle_facts(self.analysis)
         measured = [a for a in angles if a.degrees is not None]
         blunted = [a for a in measured if a.blunted]
@@ -311,8 +311,13 @@ class FindingAnswers(Binder):
         heart = ctr_fact(self.analysis).state
         if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
-        elif heart is CtrState.BORDERLINE:
-            items.append(say("report_impression_heart_borderline", lang))
+        # a borderline heart is within the upper limit of normal: said on its own,
+        # hedged, never among what the "findings suggest"
+        aside = (
+            say("report_impression_heart_borderline", lang)
+            if heart is CtrState.BORDERLINE
+            else ""
+        )
         for a in angle_facts(self.analysis):
             if a.blunted:
                 items.append(
@@ -323,8 +328,11 @@ class FindingAnswers(Binder):
                         side_zh=side_zh(a.side),
                     )
                 )
+        joiner = say("report_joiner", lang)
         if not items:
-            return say("report_impression_none", lang)
+            return joiner.join(
+                s for s in (say("report_impression_none", lang), aside) if s
+            )
         step = self._next_step(findings, lang)
         impression = say(
             "report_impression_lesions"
@@ -333,11 +341,7 @@ class FindingAnswers(Binder):
             lang,
             body=say("list_separator", lang).join(items),
         )
-        return (
-            impression
-            if not step
-            else say("report_joiner", lang).join((impression, step))
-        )
+        return joiner.join(s for s in (impression, aside, step) if s)
 
     def _impression_item(self, f: Finding, lang: Language) -> str:
         """One finding in an impression: hedge, long axis, place (side and zone), lobe."""
@@ -704,6 +708,20 @@ class FindingAnswers(Binder):
             self._angles_answer(draft, sign, item, lang, side)
             return
         related = self._related(sign, item, observations, index)
+        if not related and item.unassessable is Unassessable.NOT_ASSESSED:
+            # a sign judged by one it needs (effusion by the angles) whose own fact is
+            # missing here: "not measured on this image", as its checklist item says,
+            # never "this tool does not assess it"
+            item = self._with_anchors(
+                assess(
+                    observations,
+                    sign,
+                    self.vocabulary,
+                    measured=MEASURED_FEATURES,
+                    needs=load_phrases().needs_sign,
+                ),
+                index,
+            )
         # The answer leads with the measured fact: the sign's own, or, for a sign the
         # engine does not measure (effusion), its measured neighbour's (the angles).
         decided = related[0] if related else item

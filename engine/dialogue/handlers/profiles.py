@@ -118,7 +118,11 @@ class ProfileAnswers(RelationAnswers):
             if subject_finding is None or o.feature != "focal.present"
         ]
         scored = score(
-            observations, profile, self.vocabulary, measured=MEASURED_FEATURES
+            observations,
+            profile,
+            self.vocabulary,
+            measured=MEASURED_FEATURES,
+            needs=load_phrases().needs_sign,
         )
         card = replace(
             scored, items=tuple(self._with_anchors(i, index) for i in scored.items)
