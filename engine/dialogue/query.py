@@ -2660,6 +2660,10 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
     if _asks_report_wording(q.text, phrases):
         # "how should I word the report?": the report draft, not help nor advice asked
         return IntentKind.SCREENING
+    if not (q.names_something or q.kind) and phrases.cue("reader_signs").find(q.text):
+        # "我改完再签字", "I'll edit it before I sign": the reader will sign a report, so
+        # the read and its draft are asked, though no report word is said
+        return IntentKind.SCREENING
     if _matches_profile(q, phrases):
         return IntentKind.PROFILE
     if _asks_for_help(q, phrases):
