@@ -1481,6 +1481,10 @@ def _again(
     compared = _compared_with_previous(q, previous, phrases, earlier)
     if compared is not None:
         return compared
+    if _clear_then_other_side(q, phrases) and not _restates_place(q, previous, phrases):
+        return (
+            None  # "左边没事，右边呢" after a lesion's size: the other side's findings
+        )
     if _restates_place(q, previous, phrases):
         # "不是右侧 是左侧", "not the left, the right": the side said last is meant
         side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
@@ -3534,6 +3538,8 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         return False
     if _widens_to_film(q, phrases) and (q.kind or q.signs):
         return False  # "any nodules at all?": a question of its own over the film
+    if _clear_then_other_side(q, phrases):
+        return False  # "左边没事，右边呢": what the other side holds, of no earlier subject
     return (
         _is_follow_up(q, phrases)
         or _is_kind_fragment(q, previous)
@@ -3544,6 +3550,31 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         or _the_other_one(q, previous, phrases)
         or _property_of_subject(q, previous)
     )
+
+
+def _clear_then_other_side(q: Query, phrases: Phrases) -> bool:
+    """One side stated clear, then the other side asked ("左边冇事，右边呢？").
+
+    The statement says what the reader found on one side; the question asks whether the
+    other side holds anything, whatever the previous question was about (a lesion's
+    size, a lobe). A named finding, rank or attribute keeps a question of its own.
+    """
+    if q.anchors or q.ordinals or q.superlative or q.attribute or q.kind:
+        return False
+    parts = _CLAUSE_SPLIT.split(q.text, maxsplit=1)
+    if len(parts) != 2 or not phrases.cue("looks_clear").find(parts[0]):
+        return False
+    stated = {_side_of(m) for m in _SIDE_WORD.finditer(parts[0])}
+    asked = {_side_of(m) for m in _SIDE_WORD.finditer(parts[1])}
+    return len(stated) == 1 and len(asked) == 1 and stated != asked
+
+
+_CLAUSE_SPLIT = re.compile(r"[，,;；。]|\.(?!\d)")
+
+
+def _side_of(match: re.Match[str]) -> str:
+    word = (match.group(1) or match.group(2)).lower()
+    return "right" if word in ("右", "right") else "left"
 
 
 def _property_of_subject(q: Query, previous: TurnRecord) -> bool:

@@ -60,3 +60,29 @@ def test_the_tool_asked_to_sign_stays_refused(vocabulary, question):
 )
 def test_a_label_or_a_sign_on_the_film_is_no_signing(vocabulary, question):
     assert read_after(vocabulary, question).intent is not IntentKind.SCREENING
+
+
+# -- 3. one side stated clear, then the other side asked: that side's findings --------
+
+
+@pytest.mark.parametrize(
+    ("before", "question"),
+    [
+        ("A2多大？", "左侧没什么事，右侧呢？"),
+        ("A2几大？", "左边冇事，咁右边呢？"),
+        ("how big is A2?", "the left looks clear, what about the right?"),
+    ],
+)
+def test_a_side_stated_clear_asks_what_the_other_side_holds(
+    vocabulary, before, question
+):
+    query = read_after(vocabulary, "有没有结节？", before, question)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.side == "right"
+    assert not query.anchors and query.attribute is None
+
+
+def test_after_a_film_question_the_other_side_keeps_what_was_asked(vocabulary):
+    query = read_after(vocabulary, "有没有胸腔积液？", "右边没事，左边呢？")
+    assert query.intent is IntentKind.PRESENCE
+    assert (query.side, query.kind) == ("left", "effusion")
