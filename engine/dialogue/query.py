@@ -555,6 +555,12 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
+    if previous is not None and _asks_how_the_value_is_judged(query, previous, phrases):
+        # "what's the cut-off?" after the CTR: the ratio with its method and its bands
+        query = replace(
+            query, intent=IntentKind.MEASUREMENT, attribute="ctr", refusal=None
+        )
+        return replace(query, ellipsis=True)
     earlier = () if state is None else _subject_before(state, previous)
     again = (
         None
@@ -577,6 +583,23 @@ def _understand(
         query = _kind_of_list(query, previous)
         query = replace(query, ellipsis=_same_question_of_another(query, previous))
     return _sized_focal(query)
+
+
+def _asks_how_the_value_is_judged(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> bool:
+    """A method or cut-off asked with no subject, after the CTR was given.
+
+    "what's the cut-off?", "界值是多少？", "how is it measured?" name nothing on the film
+    and so read as off topic alone; after a turn that gave the cardiothoracic ratio they
+    ask how that ratio is measured and judged. An instruction, another study, or a
+    question that names something keeps its own reading.
+    """
+    if previous.query.attribute != "ctr" or q.names_something:
+        return False
+    if q.intent is not IntentKind.OUT_OF_SCOPE or q.refusal != "scope_off_topic":
+        return False
+    return phrases.cue("method_asked").find(q.text) is not None
 
 
 def _at_a_limit(q: Query, phrases: Phrases) -> Query:

@@ -86,3 +86,60 @@ def test_after_a_film_question_the_other_side_keeps_what_was_asked(vocabulary):
     query = read_after(vocabulary, "有没有胸腔积液？", "右边没事，左边呢？")
     assert query.intent is IntentKind.PRESENCE
     assert (query.side, query.kind) == ("left", "effusion")
+
+
+# -- 2. follow-ups bound to the turn before: the cut-off, calibration, the scorecard --
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "method"),
+    [
+        ("what is the cardiothoracic ratio?", "and which cut-off do you use?", "How"),
+        ("心胸比是多少", "正常值是多少？", "测量方法"),
+    ],
+)
+def test_a_cut_off_after_the_ctr_is_the_ctrs_method_and_bands(two, first, then, method):
+    conversation = Conversation(two)
+    conversation.ask(first)
+    turn = conversation.ask(then)
+    assert turn.intent is IntentKind.MEASUREMENT
+    assert any(line.startswith(method) for s in turn.sections for line in s.lines)
+
+
+def test_a_cut_off_asked_first_is_not_the_ctrs(vocabulary):
+    query = read_after(vocabulary, "which cut-off do you use?")
+    assert query.attribute != "ctr"
+
+
+@pytest.mark.parametrize(
+    ("before", "question", "title"),
+    [
+        ("how big is A1?", "was it calibrated?", "Calibration"),
+        ("A1多大？", "做过校准没有？", "【像素间距】"),
+        (None, "is this film calibrated?", "Calibration"),
+    ],
+)
+def test_calibration_asked_alone_is_the_spacing_alone(two, before, question, title):
+    conversation = Conversation(two)
+    conversation.ask("any nodules?")
+    if before:
+        conversation.ask(before)
+    titles = _titles(conversation.ask(question))
+    assert title in titles
+    assert "Lung findings" not in titles and "【肺部表现】" not in titles
+
+
+def test_calibration_with_a_read_asked_gives_both(two):
+    titles = _titles(Conversation(two).ask("go through the film; calibrated?"))
+    assert "Calibration" in titles and "Lung findings" in titles
+
+
+@pytest.mark.parametrize("question", ["把评分表调出来", "打分表给我看下"])
+def test_a_scorecard_asked_in_other_words_asks_which_profile(vocabulary, question):
+    assert read_after(vocabulary, question).intent is IntentKind.PROFILE
+
+
+@pytest.mark.parametrize("question", ["阈值之下的还有没有", "阈值下面还有什么"])
+def test_what_lies_under_the_threshold_is_the_detection_limit(two, question):
+    turn = Conversation(two).ask(question)
+    assert "【检出限度】" in _titles(turn)
