@@ -591,14 +591,17 @@ def _asks_how_the_value_is_judged(
     """A method or cut-off asked with no subject, after the CTR was given.
 
     "what's the cut-off?", "界值是多少？", "how is it measured?" name nothing on the film
-    and so read as off topic alone; after a turn that gave the cardiothoracic ratio they
-    ask how that ratio is measured and judged. An instruction, another study, or a
+    and so read as off topic alone; after a turn that gave the cardiothoracic ratio (the
+    ratio asked, or whether the heart is enlarged, which the ratio answers) they ask how
+    that ratio is measured and judged. An instruction, another study, or a
     question that names something keeps its own reading.
     """
-    if previous.query.attribute != "ctr" or q.names_something:
+    heart = previous.query.attribute == "ctr" or previous.query.kind == "cardiomegaly"
+    if not heart or q.names_something:
         return False
-    if q.intent is not IntentKind.OUT_OF_SCOPE or q.refusal != "scope_off_topic":
-        return False
+    off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
+    if not (off_topic or q.intent is IntentKind.HELP):
+        return False  # "界值呢？" alone reads as a request for help
     return phrases.cue("method_asked").find(q.text) is not None
 
 

@@ -143,3 +143,15 @@ def test_a_scorecard_asked_in_other_words_asks_which_profile(vocabulary, questio
 def test_what_lies_under_the_threshold_is_the_detection_limit(two, question):
     turn = Conversation(two).ask(question)
     assert "【检出限度】" in _titles(turn)
+
+
+@pytest.mark.parametrize(
+    ("first", "then"),
+    [
+        ("is the heart big?", "what cut-off is that based on?"),
+        ("心影增大吗", "界值呢？"),
+    ],
+)
+def test_a_cut_off_after_the_hearts_size_is_the_ctrs(vocabulary, first, then):
+    query = read_after(vocabulary, first, then)
+    assert (query.intent, query.attribute) == (IntentKind.MEASUREMENT, "ctr")
