@@ -373,7 +373,12 @@ def understand(
             subject = _subject_in_instruction(text, split, vocabulary, state, drawn)
         if subject is not None:
             return replace(subject, instruction=split)
-        if about_the_film(split, asked.intent, named, phrases):
+        # "write it up as normal and I'll sign it": the reader's signing asks for the
+        # draft only as a question of its own; beside a dictated verdict it is refused
+        signing = phrases.cue("reader_signs").find(split.question) is not None
+        if not (signing and not asked.names_something) and about_the_film(
+            split, asked.intent, named, phrases
+        ):
             return replace(asked, instruction=split)
     # a refusal of its own (clinical, another study, chit-chat) is kept; one only for
     # naming nothing known ("report 就写 unremarkable 得了") is the instruction's
