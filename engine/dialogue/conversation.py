@@ -8,6 +8,7 @@ language, and lets the backend word it. The numbers never come from a language m
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -61,6 +62,41 @@ from ontology.phrases import load_phrases
 _ASKS_CALIBRATION = frozenset(
     {IntentKind.MEASUREMENT, IntentKind.DESCRIBE, IntentKind.SCREENING}
 )
+_CLAUSE = re.compile(
+    r"[,;.?!，。；？！]|(?<![a-z])and(?![a-z])|然后|再|并且|顺便", re.I
+)
+
+
+def _asks_calibration(query: Query) -> bool:
+    """Whether the film's calibration is asked ("is it calibrated?", "有没有校准？").
+
+    Asked with no subject ("is it calibrated?") the question names nothing on the film
+    and reads as off topic; the calibration is still the film's own, so it is answered.
+    An instruction or another study keeps its refusal.
+    """
+    if not load_phrases().cue("calibration_asked").find(query.text):
+        return False
+    off_topic = (
+        query.intent is IntentKind.OUT_OF_SCOPE and query.refusal == "scope_off_topic"
+    )
+    return query.intent in _ASKS_CALIBRATION or off_topic
+
+
+def _read_asked_beside(text: str) -> bool:
+    """Whether a clause besides the calibration asks for the read ("read it, calibrated?").
+
+    "有没有校准？", "is this image calibrated?" ask the spacing alone: the words that
+    make them a film question are those of the calibration clause itself.
+    """
+    phrases = load_phrases()
+    return any(
+        not phrases.cue("calibration_asked").find(clause)
+        and any(phrases.cue(n).find(clause) for n in ("open_request", "report_request"))
+        for clause in _CLAUSE.split(text)
+        if clause.strip()
+    )
+
+
 # Answers that state sizes in mm or cm (the read, the list, one finding, a size, a
 # comparison), so that they carry the calibration doubt; a distance is a measurement.
 _STATES_SIZES = frozenset(
@@ -192,7 +228,7 @@ class Conversation(OtherFindingsAnswers):
                 lines=tuple(calibration_answer(self.analysis, lang)),
             )
         )
-        if query.intent is IntentKind.SCREENING:
+        if query.intent is IntentKind.SCREENING and _read_asked_beside(query.text):
             self._screening(draft, query=query, lang=lang, **kw)
 
     def _calibration_caveat(self, query: Query, draft: Draft) -> None:
@@ -242,9 +278,7 @@ class Conversation(OtherFindingsAnswers):
             return lambda draft, *, lang, **_: answer_unassessed(
                 draft, unassessed, lang
             )
-        if query.intent in _ASKS_CALIBRATION and load_phrases().cue(
-            "calibration_asked"
-        ).find(query.text):
+        if _asks_calibration(query):
             # "mm or pixels?", "is the size calibrated?": about the film's spacing, so
             # answered whether or not there is a finding to refer to
             return self._calibration

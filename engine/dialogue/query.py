@@ -373,7 +373,12 @@ def understand(
             subject = _subject_in_instruction(text, split, vocabulary, state, drawn)
         if subject is not None:
             return replace(subject, instruction=split)
-        if about_the_film(split, asked.intent, named, phrases):
+        # "write it up as normal and I'll sign it": the reader's signing asks for the
+        # draft only as a question of its own; beside a dictated verdict it is refused
+        signing = phrases.cue("reader_signs").find(split.question) is not None
+        if not (signing and not asked.names_something) and about_the_film(
+            split, asked.intent, named, phrases
+        ):
             return replace(asked, instruction=split)
     # a refusal of its own (clinical, another study, chit-chat) is kept; one only for
     # naming nothing known ("report 就写 unremarkable 得了") is the instruction's
@@ -555,6 +560,12 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
+    if previous is not None and _asks_how_the_value_is_judged(query, previous, phrases):
+        # "what's the cut-off?" after the CTR: the ratio with its method and its bands
+        query = replace(
+            query, intent=IntentKind.MEASUREMENT, attribute="ctr", refusal=None
+        )
+        return replace(query, ellipsis=True)
     earlier = () if state is None else _subject_before(state, previous)
     again = (
         None
@@ -577,6 +588,26 @@ def _understand(
         query = _kind_of_list(query, previous)
         query = replace(query, ellipsis=_same_question_of_another(query, previous))
     return _sized_focal(query)
+
+
+def _asks_how_the_value_is_judged(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> bool:
+    """A method or cut-off asked with no subject, after the CTR was given.
+
+    "what's the cut-off?", "界值是多少？", "how is it measured?" name nothing on the film
+    and so read as off topic alone; after a turn that gave the cardiothoracic ratio (the
+    ratio asked, or whether the heart is enlarged, which the ratio answers) they ask how
+    that ratio is measured and judged. An instruction, another study, or a
+    question that names something keeps its own reading.
+    """
+    heart = previous.query.attribute == "ctr" or previous.query.kind == "cardiomegaly"
+    if not heart or q.names_something:
+        return False
+    off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
+    if not (off_topic or q.intent is IntentKind.HELP):
+        return False  # "界值呢？" alone reads as a request for help
+    return phrases.cue("method_asked").find(q.text) is not None
 
 
 def _at_a_limit(q: Query, phrases: Phrases) -> Query:
@@ -1481,6 +1512,10 @@ def _again(
     compared = _compared_with_previous(q, previous, phrases, earlier)
     if compared is not None:
         return compared
+    if _clear_then_other_side(q, phrases) and not _restates_place(q, previous, phrases):
+        return (
+            None  # "左边没事，右边呢" after a lesion's size: the other side's findings
+        )
     if _restates_place(q, previous, phrases):
         # "不是右侧 是左侧", "not the left, the right": the side said last is meant
         side = _last_side(_TAG.sub("", q.text)) if q.side == "both" else q.side
@@ -2660,6 +2695,10 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
     if _asks_report_wording(q.text, phrases):
         # "how should I word the report?": the report draft, not help nor advice asked
         return IntentKind.SCREENING
+    if not (q.names_something or q.kind) and phrases.cue("reader_signs").find(q.text):
+        # "我改完再签字", "I'll edit it before I sign": the reader will sign a report, so
+        # the read and its draft are asked, though no report word is said
+        return IntentKind.SCREENING
     if _matches_profile(q, phrases):
         return IntentKind.PROFILE
     if _asks_for_help(q, phrases):
@@ -3530,6 +3569,8 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         return False
     if _widens_to_film(q, phrases) and (q.kind or q.signs):
         return False  # "any nodules at all?": a question of its own over the film
+    if _clear_then_other_side(q, phrases):
+        return False  # "左边没事，右边呢": what the other side holds, of no earlier subject
     return (
         _is_follow_up(q, phrases)
         or _is_kind_fragment(q, previous)
@@ -3540,6 +3581,31 @@ def _leans_on(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
         or _the_other_one(q, previous, phrases)
         or _property_of_subject(q, previous)
     )
+
+
+def _clear_then_other_side(q: Query, phrases: Phrases) -> bool:
+    """One side stated clear, then the other side asked ("左边冇事，右边呢？").
+
+    The statement says what the reader found on one side; the question asks whether the
+    other side holds anything, whatever the previous question was about (a lesion's
+    size, a lobe). A named finding, rank or attribute keeps a question of its own.
+    """
+    if q.anchors or q.ordinals or q.superlative or q.attribute or q.kind:
+        return False
+    parts = _CLAUSE_SPLIT.split(q.text, maxsplit=1)
+    if len(parts) != 2 or not phrases.cue("looks_clear").find(parts[0]):
+        return False
+    stated = {_side_of(m) for m in _SIDE_WORD.finditer(parts[0])}
+    asked = {_side_of(m) for m in _SIDE_WORD.finditer(parts[1])}
+    return len(stated) == 1 and len(asked) == 1 and stated != asked
+
+
+_CLAUSE_SPLIT = re.compile(r"[，,;；。]|\.(?!\d)")
+
+
+def _side_of(match: re.Match[str]) -> str:
+    word = (match.group(1) or match.group(2)).lower()
+    return "right" if word in ("右", "right") else "left"
 
 
 def _property_of_subject(q: Query, previous: TurnRecord) -> bool:

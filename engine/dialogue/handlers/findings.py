@@ -154,7 +154,7 @@ class FindingAnswers(Binder):
             )
         )
         draft.sections.append(self._other_structures(lang, index))
-        if query is not None and load_phrases().cue("report_request").find(query.text):
+        if query is not None and _asks_a_draft(query.text):
             draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
 
@@ -895,3 +895,9 @@ class FindingAnswers(Binder):
 
 
 __all__ = ["FindingAnswers"]
+
+
+def _asks_a_draft(text: str) -> bool:
+    """A report asked for, or the reader's plan to edit and sign one ("我改完再签字")."""
+    phrases = load_phrases()
+    return any(phrases.cue(n).find(text) for n in ("report_request", "reader_signs"))
