@@ -612,8 +612,13 @@ class Anchoring:
             **fields,
         )
 
-    def _anchor_summary_line(self, anchor: Anchor, lang: Language) -> str:
-        """What one anchor shows, for a side-by-side: a finding's place, size and confidence."""
+    def _anchor_summary_line(
+        self, anchor: Anchor, lang: Language, *, sized: bool = True
+    ) -> str:
+        """What one anchor shows, for a side-by-side: a finding's place, size and confidence.
+
+        Unsized where the answer's own size line says the size (one size line an answer).
+        """
         f = self.analysis.finding(anchor.finding_id) if anchor.finding_id else None
         if f is None:
             return f"{cite([anchor.id])} {anchor.label(lang)}"
@@ -623,7 +628,7 @@ class Anchoring:
         hedge = POSSIBLE[lang] if self._is_weak(f) else ""
         kind = KIND_SHORT[lang][f.kind]
         return say(
-            "anchor_summary",
+            "anchor_summary" if sized else "anchor_summary_unsized",
             lang,
             a=cite([anchor.id]),
             hedge=hedge,

@@ -172,6 +172,7 @@ class Conversation(OtherFindingsAnswers):
                 else self.vocabulary.profiles.get(ProfileId(part.profile)),
                 drawn=drawn,
             )
+            _once(draft)
         query = self._query = parts[0]
         self._calibration_caveat(query, draft)
         ignored = self._ignored_instruction(query, draft)
@@ -372,6 +373,19 @@ class Conversation(OtherFindingsAnswers):
         self.turns.append(result)
         self.history.append(HistoryTurn(question=asked, answer=reply.text))
         return result
+
+
+def _once(draft: Draft) -> None:
+    """Drop a section that says again what one before it in this answer says.
+
+    The parts of "which lobe, and how does it relate to the hilum?" with two findings
+    and no subject each ask "which one?" the same way: the answer asks it once.
+    """
+    kept: list[Section] = []
+    for section in draft.sections:
+        if section not in kept:
+            kept.append(section)
+    draft.sections[:] = kept
 
 
 __all__ = ["Conversation"]

@@ -211,14 +211,21 @@ class LesionAnswers(FindingAnswers):
         )
 
     def _which_line(
-        self, resolution: Resolution, anchor: Anchor, f: Finding, lang: Language
+        self,
+        resolution: Resolution,
+        anchor: Anchor,
+        f: Finding,
+        lang: Language,
+        *,
+        sized: bool = True,
     ) -> list[str]:
         """Name the anchor a superlative or ordinal picked, first ("which one")."""
         rule = None if resolution.binding is None else resolution.binding.rule
         query = self._query
         if query is None or rule not in (Rule.SUPERLATIVE, Rule.ORDINAL):
             return []
-        summary = self._anchor_summary_line(anchor, lang).split("] ", 1)[-1]
+        summary = self._anchor_summary_line(anchor, lang, sized=sized)
+        summary = summary.split("] ", 1)[-1]
         name, n = (
             position_words("which_ordinal", query.ordinal or 1)
             if rule is Rule.ORDINAL
@@ -372,14 +379,18 @@ class LesionAnswers(FindingAnswers):
         verdict = threshold_verdict(f, read_size_bound(query.text), lang)
         if verdict is not None:
             lines.insert(0, f"{a} {verdict}")
-        lines += self._which_line(resolution, anchor, f, lang)
+        # one size line: what the anchor is (the rank that picked it, or its summary)
+        # is said without the size again
+        which = self._which_line(resolution, anchor, f, lang, sized=False)
+        lines += which
         if (
             resolution.binding is not None
             and resolution.binding.rule is Rule.ANATOMY_CORRECTED
         ):
             where = location_phrase(f.location, lang)
             lines.insert(0, say("size_elsewhere_note", lang, where=where))
-        lines.append(self._anchor_summary_line(anchor, lang))
+        if not which:
+            lines.append(self._anchor_summary_line(anchor, lang, sized=False))
         for kind, px, mm in (
             ("long_axis", f.long_axis_px, f.long_axis_mm),
             ("short_axis", f.short_axis_px, f.short_axis_mm),

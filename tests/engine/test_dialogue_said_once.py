@@ -1,0 +1,73 @@
+"""Answers that say one thing once (issue #12, nineteenth review, items 5, 6, 13, 15).
+
+A question that asks two things of a subject the engine cannot settle asks "which one?"
+once; a question that asks two things of the finding a rank named before answers each;
+a size answer gives the size in one line.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from engine.dialogue import Conversation
+
+from .conftest import two_nodules
+
+_SIZE = re.compile(r"\d+(?:\.\d+)? × \d+(?:\.\d+)? (?:cm|mm)")
+
+
+def _lines(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("- ")]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Which lobe is it in, and is it touching the pleura?",
+        "在哪个肺叶？跟胸膜贴着吗？",
+    ],
+)
+def test_two_parts_with_no_subject_ask_which_one_once(question):
+    text = Conversation(two_nodules("once-ambiguous")).ask(question).answer_text
+    listed = [line for line in _lines(text) if re.match(r"- A\d+:", line)]
+    assert len(listed) == 2, text  # each candidate listed once, not once a part
+
+
+@pytest.mark.parametrize(
+    ("rank", "question", "place"),
+    [
+        (
+            "show me the most suspicious lesion",
+            "how big is it, and what lobe is it in?",
+            "lobe",
+        ),
+        ("最可疑的病灶在哪？", "它多大？在哪个肺叶里？", "肺叶"),
+    ],
+)
+def test_both_parts_asked_of_the_finding_a_rank_named(rank, question, place):
+    conversation = Conversation(two_nodules("once-ranked"))
+    conversation.ask(rank)
+    text = conversation.ask(question).answer_text
+    sizes = [line for line in _lines(text) if _SIZE.search(line)]
+    assert len(sizes) == 1, text  # the size once
+    assert place in text.split(sizes[0])[1], text  # then where it projects
+
+
+@pytest.mark.parametrize(
+    ("first", "question"),
+    [
+        ("show me the most suspicious lesion", "how large is it?"),
+        ("最可疑的病灶在哪？", "那它有多大？"),
+        (None, "How large is A1?"),
+        (None, "A1 尺寸多少？"),
+    ],
+)
+def test_a_size_answer_gives_the_size_in_one_line(first, question):
+    conversation = Conversation(two_nodules("once-size"))
+    conversation.ask(first or "list every finding")
+    text = conversation.ask(question).answer_text
+    sizes = [line for line in _lines(text) if _SIZE.search(line)]
+    assert len(sizes) == 1, text
+    assert len([line for line in _lines(text) if "A1" in line]) >= 2, text  # named
