@@ -224,8 +224,10 @@ class Anchoring:
         anchor = Anchor(
             id=self.anchors.next_id() if latest is None else latest.id,
             kind=AnchorKind.FINDING,
-            label_en=self._finding_label(f, Language.EN) + " (contour)",
-            label_zh=self._finding_label(f, Language.ZH) + "（轮廓）",
+            # the outline is the anchor's style, not part of its name: the label is
+            # what readers see in answers ("A1: nodule, right upper zone")
+            label_en=self._finding_label(f, Language.EN),
+            label_zh=self._finding_label(f, Language.ZH),
             geometry=geometry,
             style=AnchorStyle.CONTOUR,
             turn_index=index,

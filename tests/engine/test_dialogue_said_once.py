@@ -71,3 +71,30 @@ def test_a_size_answer_gives_the_size_in_one_line(first, question):
     sizes = [line for line in _lines(text) if _SIZE.search(line)]
     assert len(sizes) == 1, text
     assert len([line for line in _lines(text) if "A1" in line]) >= 2, text  # named
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        (
+            "go through the findings",
+            "tell me about A1",
+            "tell me about A2",
+            "what is the distance between A1 and A2?",
+            "what size is it?",
+        ),
+        ("把所有病灶列一下", "说说A1", "说说A2", "A1和A2之间距离多少？", "它有多大？"),
+    ],
+)
+def test_which_one_names_outlined_findings_without_the_anchor_tag(turns):
+    conversation = Conversation(two_nodules("once-outline"))
+    for question in turns[:-1]:
+        conversation.ask(question)
+    assert all(
+        a.style.value == "contour" for a in conversation.anchors.all() if a.finding_id
+    )
+    text = conversation.ask(turns[-1]).answer_text
+    listed = [line for line in _lines(text) if re.match(r"- A\d+:", line)]
+    assert len(listed) == 2 and len(set(listed)) == 2, text
+    assert "contour" not in text and "轮廓" not in text, text
+    assert all("0." in line for line in listed), text  # named with its confidence
