@@ -21,7 +21,7 @@ from engine.geometry import (
     plausible_mm,
 )
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
-from engine.references import projected_lobes
+from engine.references import lobe_parts, projected_lobes
 from engine.wording import shown_length
 from kernel import Language
 from ontology import (
@@ -376,6 +376,21 @@ class LobeFact:
 def lobe_fact(analysis: ImageAnalysis, f: Finding) -> LobeFact:
     """The one lobe projection every answer and the upper-lobe item read."""
     return LobeFact(projected_lobes(analysis.anatomy, f))
+
+
+def lobe_verdict(fact: LobeFact, asked: str) -> str | None:
+    """ "yes", "possibly" or "no" to "is it in this lobe?", from the projection alone.
+
+    "possibly" where the lesion lies near a projected boundary and the lobe asked is
+    one of the two sides; None where the finding projects over no lobe.
+    """
+    if not fact.lobes:
+        return None
+    named = lobe_parts(asked)
+    fits = [lobe in named for lobe in fact.lobes]
+    if all(fits):
+        return "yes"
+    return "possibly" if any(fits) else "no"
 
 
 def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:

@@ -12,8 +12,9 @@ import re
 import pytest
 
 from engine.dialogue import Conversation
+from engine.findings import Candidate
 
-from .conftest import two_nodules
+from .conftest import analyse, make_phantom, two_nodules
 
 _SIZE = re.compile(r"\d+(?:\.\d+)? × \d+(?:\.\d+)? (?:cm|mm)")
 
@@ -98,3 +99,56 @@ def test_which_one_names_outlined_findings_without_the_anchor_tag(turns):
     assert len(listed) == 2 and len(set(listed)) == 2, text
     assert "contour" not in text and "轮廓" not in text, text
     assert all("0." in line for line in listed), text  # named with its confidence
+
+
+def _one_nodule_at(x: int, y: int) -> Conversation:
+    film = make_phantom(((x, y, 18, ()),))
+    return Conversation(
+        analyse(film, [Candidate((x, y), 18, 0.9)], key=f"lobe-{x}-{y}")
+    )
+
+
+@pytest.mark.parametrize(
+    ("where", "first", "question", "lead"),
+    [
+        # projects over the right upper lobe alone
+        ((290, 330), "where is the nodule?", "is it in the right upper lobe?", "Yes:"),
+        ((290, 330), "结节在哪？", "那它在右肺上叶吗？", "是："),
+        # over the right lower lobe, near its border with the middle lobe
+        (
+            (300, 700),
+            "where is the nodule?",
+            "is it in the right middle lobe?",
+            "Possibly:",
+        ),
+        ((300, 700), "结节在哪？", "它位于右肺中叶吗？", "可能："),
+        (
+            (300, 700),
+            "where is the nodule?",
+            "is A1 in the right lower lobe?",
+            "Possibly:",
+        ),
+        (
+            (300, 700),
+            "where is the nodule?",
+            "does A1 sit in the left upper lobe?",
+            "No:",
+        ),
+    ],
+)
+def test_whether_it_is_in_a_lobe_is_answered_first(where, first, question, lead):
+    conversation = _one_nodule_at(*where)
+    conversation.ask(first)
+    text = conversation.ask(question).answer_text
+    lines = _lines(text)
+    assert lines[0].startswith(f"- {lead}"), text
+    # the lobe projection is said once: the place line after it gives the zone only
+    assert sum("lobe projection" in line or "肺叶投影" in line for line in lines) == 1
+
+
+@pytest.mark.parametrize("question", ["which lobe is it in?", "它在哪个肺叶？"])
+def test_which_lobe_is_not_given_a_yes_or_no(question):
+    conversation = _one_nodule_at(290, 330)
+    conversation.ask("where is the nodule?")
+    lines = _lines(conversation.ask(question).answer_text)
+    assert not re.match(r"- (?:Yes|No|Possibly|是|否|可能)[:：]", lines[0]), lines

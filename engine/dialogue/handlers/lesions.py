@@ -14,6 +14,7 @@ from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
     CTR_BORDERLINE_HIGH,
     CTR_ENLARGED,
+    LobeFact,
     angle_facts,
     angle_sentence,
     calcification_answer,
@@ -22,6 +23,8 @@ from engine.dialogue.facts import (
     ctr_sentence,
     heart_width_answer,
     lobe_fact,
+    lobe_names,
+    lobe_verdict,
     lobe_words,
     margin_irregular,
     size_answer,
@@ -675,9 +678,12 @@ class LesionAnswers(FindingAnswers):
         f = resolution.finding
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
-        lobe = lobe_words(lobe_fact(self.analysis, f), lang, self.vocabulary)
+        fact = lobe_fact(self.analysis, f)
+        lobe = lobe_words(fact, lang, self.vocabulary)
+        verdict = self._lobe_verdict_line(fact, anchor, lang)
         line = say(
-            "finding_location_lobe" if lobe else "finding_location",
+            # a yes/no lead names the lobe projection; the place line then adds the zone
+            "finding_location_lobe" if lobe and not verdict else "finding_location",
             lang,
             a=cite([anchor.id]),
             where=location_phrase(f.location, lang),
@@ -686,10 +692,48 @@ class LesionAnswers(FindingAnswers):
         draft.sections.append(
             Section(
                 title=say("title_location", lang),
-                lines=(line,),
+                lines=(*verdict, line),
                 anchor_ids=(anchor.id,),
             )
         )
+
+    def _lobe_verdict_line(
+        self, fact: LobeFact, anchor: Anchor, lang: Language
+    ) -> list[str]:
+        """Yes, no or possibly first, when the question asks whether it is in a lobe."""
+        query = self._query
+        if query is None:
+            return []
+        # the lobe named: a slot, or a mention where an anchor already is the subject
+        named = [str(m.region_id) for m in query.mentions if m.kind is RegionKind.LOBE]
+        lobe = query.lobe or (named[0] if len(named) == 1 else None)
+        if lobe is None:
+            return []
+        phrases = load_phrases()
+        if not any(phrases.cue(c).find(query.text) for c in ("yes_no", "polar_lead")):
+            return []  # "which lobe, the lingula?" asks where, not whether
+        verdict = lobe_verdict(fact, lobe)
+        if verdict is None:
+            return []
+        names = [
+            term.name(lang)
+            for term in (self.vocabulary.find_anatomy(x) for x in fact.lobes)
+            if term is not None
+        ]
+        asked = self.vocabulary.find_anatomy(lobe)
+        if not names or asked is None:
+            return []
+        either = lobe_names(fact, lang, self.vocabulary)
+        return [
+            say(
+                f"lobe_verdict_{verdict}",
+                lang,
+                a=cite([anchor.id]),
+                name=either if verdict == "no" else names[0],
+                other=names[-1],
+                asked=asked.name(lang),
+            )
+        ]
 
     def _slot_mentions(self, query: Query, lang: Language) -> list[AnatomyMention]:
         """The place of an elliptical follow-up ("另一侧的呢"), as if named in words."""
