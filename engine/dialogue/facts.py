@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
-from engine.dialogue.phrases import say
+from engine.dialogue.phrases import led, say
 from engine.dialogue.sizes import SizeBound
 from engine.findings import SPICULATION_MIN_COUNT, Finding, Margin
 from engine.geometry import (
@@ -154,7 +154,7 @@ def ctr_answer(fact: CtrFact, lang: Language, *, normal_asked: bool = False) -> 
         CtrState.NORMAL: no,
         CtrState.BORDERLINE: "lead_borderline",
     }.get(fact.state, "lead_not_judged")
-    return say(lead, lang) + ctr_sentence(fact, lang)
+    return led(say(lead, lang), [ctr_sentence(fact, lang)], lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -379,7 +379,7 @@ def lobe_fact(analysis: ImageAnalysis, f: Finding) -> LobeFact:
 
 
 def lobe_verdict(fact: LobeFact, asked: str) -> str | None:
-    """ "yes", "possibly" or "no" to "is it in this lobe?", from the projection alone.
+    """Yes, possibly or no to "is it in this lobe?", from the projection alone.
 
     "possibly" where the lesion lies near a projected boundary and the lobe asked is
     one of the two sides; None where the finding projects over no lobe.

@@ -8,6 +8,7 @@ a size answer gives the size in one line.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -152,3 +153,22 @@ def test_which_lobe_is_not_given_a_yes_or_no(question):
     conversation.ask("where is the nodule?")
     lines = _lines(conversation.ask(question).answer_text)
     assert not re.match(r"- (?:Yes|No|Possibly|是|否|可能)[:：]", lines[0]), lines
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("any fluid collecting at the lung bases?", "No: the right costophrenic"),
+        ("两侧有没有胸水？", "否：右侧肋膈角"),
+    ],
+)
+def test_a_lead_goes_on_in_the_sentence_and_in_the_language(question, lead):
+    sharp = two_nodules("once-angles")
+    sharp = replace(
+        sharp,
+        measures=replace(sharp.measures, cpa_angle_deg={"right": 35.0, "left": 41.0}),
+    )
+    line = _lines(Conversation(sharp).ask(question).answer_text)[0]
+    assert line.startswith(f"- {lead}"), line
+    assert "。 " not in line and "  " not in line, line  # no space after a 。
+    assert "left costophrenic" in line or "左侧肋膈角" in line, line
