@@ -172,7 +172,8 @@ class Conversation(OtherFindingsAnswers):
                 else self.vocabulary.profiles.get(ProfileId(part.profile)),
                 drawn=drawn,
             )
-            _once(draft)
+            if len(parts) > 1:
+                _once(draft)
         query = self._query = parts[0]
         self._calibration_caveat(query, draft)
         ignored = self._ignored_instruction(query, draft)
@@ -376,15 +377,25 @@ class Conversation(OtherFindingsAnswers):
 
 
 def _once(draft: Draft) -> None:
-    """Drop a section that says again what one before it in this answer says.
+    """One section a title, each line once, across the parts of a compound question.
 
     The parts of "which lobe, and how does it relate to the hilum?" with two findings
-    and no subject each ask "which one?" the same way: the answer asks it once.
+    and no subject each ask "which one?" the same way, and the hilum and the pleura
+    parts each answer under the heading of a spatial relation: the answer asks once,
+    and gives one heading with both parts' lines under it.
     """
     kept: list[Section] = []
     for section in draft.sections:
-        if section not in kept:
+        at = next((i for i, k in enumerate(kept) if k.title == section.title), None)
+        if at is None:
             kept.append(section)
+            continue
+        before = kept[at]
+        kept[at] = replace(
+            before,
+            lines=tuple(dict.fromkeys((*before.lines, *section.lines))),
+            anchor_ids=tuple(dict.fromkeys((*before.anchor_ids, *section.anchor_ids))),
+        )
     draft.sections[:] = kept
 
 

@@ -172,3 +172,20 @@ def test_a_lead_goes_on_in_the_sentence_and_in_the_language(question, lead):
     assert line.startswith(f"- {lead}"), line
     assert "。 " not in line and "  " not in line, line  # no space after a 。
     assert "left costophrenic" in line or "左侧肋膈角" in line, line
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how does A1 relate to the hilum, and to the pleura?",
+        "A1与肺门、胸膜分别是什么关系？",
+    ],
+)
+def test_the_parts_of_one_relation_answer_under_one_heading(question):
+    conversation = Conversation(two_nodules("once-heading"))
+    conversation.ask("list every finding")
+    turn = conversation.ask(question)
+    titles = [s.title for s in turn.sections]
+    assert len(titles) == len(set(titles)), turn.answer_text
+    text = turn.answer_text
+    assert ("hilum" in text or "肺门" in text) and ("pleura" in text or "胸膜" in text)
