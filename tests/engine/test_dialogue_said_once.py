@@ -189,3 +189,27 @@ def test_the_parts_of_one_relation_answer_under_one_heading(question):
     assert len(titles) == len(set(titles)), turn.answer_text
     text = turn.answer_text
     assert ("hilum" in text or "肺门" in text) and ("pleura" in text or "胸膜" in text)
+
+
+@pytest.mark.parametrize(
+    ("first", "question", "said"),
+    [
+        (
+            "how big is the heart relative to the chest?",
+            "what lobe is A1 in?",
+            "cardiac silhouette",
+        ),
+        ("心胸比是多少", "A1位于哪个肺叶？", "心影轮廓"),
+    ],
+)
+def test_an_anchor_of_the_heart_says_it_is_the_ctr_outline_not_a_lesion(
+    first, question, said
+):
+    conversation = _one_nodule_at(290, 330)
+    conversation.ask(first)
+    heart = next(a for a in conversation.anchors.all() if a.region == "heart")
+    assert heart.id == "A1"
+    line = _lines(conversation.ask(question).answer_text)[0]
+    assert said in line, line
+    assert "lesion" in line or "病灶" in line, line  # what it is not
+    assert "0.4" in line, line  # the ratio it is measured for

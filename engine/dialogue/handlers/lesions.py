@@ -604,6 +604,13 @@ class LesionAnswers(FindingAnswers):
             self._drawn_region(draft, lang=lang, index=index, drawn=anchor)
             return
         lines = [f"{cite([anchor.id])} {anchor.label(lang)}"]
+        if anchor.kind is AnchorKind.REGION and anchor.region == Region.HEART.value:
+            # the heart outline the CTR is measured from: no lobe, no lesion's size
+            ctr = ctr_sentence(ctr_fact(self.analysis), lang)
+            lines = [say("anchor_is_heart", lang, a=cite([anchor.id]), ctr=ctr)]
+        elif anchor.kind in (AnchorKind.REGION, AnchorKind.LANDMARK):
+            what = anchor.label(lang)
+            lines = [say("anchor_is_anatomy", lang, a=cite([anchor.id]), what=what)]
         if "value_mm" in anchor.attributes or "value_px" in anchor.attributes:
             lines.append(anchor.attributes.get(f"text_{lang}", ""))
         draft.sections.append(
