@@ -43,6 +43,7 @@ from engine.references import (
 from engine.wording import (
     KIND_SHORT,
     location_phrase,
+    size_phrase,
 )
 from kernel import Language
 from ontology import (
@@ -574,6 +575,7 @@ class Binder(Anchoring):
                         id=anchor.id,
                         where=location_phrase(f.location, lang),
                         kind=KIND_SHORT[lang][f.kind],
+                        size=size_phrase(f, lang),
                         confidence=self._confidence_words(f, lang),
                     )
                 )

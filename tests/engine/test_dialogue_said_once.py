@@ -100,6 +100,7 @@ def test_which_one_names_outlined_findings_without_the_anchor_tag(turns):
     assert len(listed) == 2 and len(set(listed)) == 2, text
     assert "contour" not in text and "轮廓" not in text, text
     assert all("0." in line for line in listed), text  # named with its confidence
+    assert all(_SIZE.search(line) for line in listed), text  # and its size
 
 
 def _one_nodule_at(x: int, y: int) -> Conversation:
