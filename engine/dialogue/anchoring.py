@@ -112,6 +112,7 @@ class Anchoring:
     anchors: AnchorStore
     listing: list[str]
     _query: Query | None
+    _parts: list[Query]  # the parts of the question being answered (compound.py)
 
     # -- shared helpers ------------------------------------------------------------
     def reportable(self) -> list[Finding]:

@@ -101,6 +101,7 @@ class Conversation(OtherFindingsAnswers):
         self.state = DialogueState()
         self.listing: list[str] = []  # finding ids in the order answers listed them
         self._query: Query | None = None  # the question being answered
+        self._parts: list[Query] = []  # its parts, when it asks several things
         self.backend: ModelBackend = backend or EmbeddedBackend()
         self.vocabulary = vocabulary or load_vocabulary()
         self.image = image
@@ -156,6 +157,7 @@ class Conversation(OtherFindingsAnswers):
         draft = Draft()
         # "which lobe, and how does it relate to the hilum?": each part in the order asked
         parts = compound_parts(query) or [query]
+        self._parts = parts
         for part in parts:
             self._query = part
             handler = self._nothing_at_hilum if nothing_there else self._handler(part)

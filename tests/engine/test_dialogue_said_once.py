@@ -214,3 +214,16 @@ def test_an_anchor_of_the_heart_says_it_is_the_ctr_outline_not_a_lesion(
     assert said in line, line
     assert "lesion" in line or "病灶" in line, line  # what it is not
     assert "0.4" in line, line  # the ratio it is measured for
+
+
+@pytest.mark.parametrize(
+    "question", ["what size is A1 and where is it?", "A1尺寸多少，位于哪里？"]
+)
+def test_a_size_asked_with_its_place_says_the_place_once(question):
+    conversation = Conversation(two_nodules("once-place"))
+    conversation.ask("list every finding")
+    turn = conversation.ask(question)
+    assert len(turn.sections) == 3, turn.answer_text  # size, location, note
+    lines = _lines(turn.answer_text)
+    placed = [line for line in lines if "middle zone" in line or "中肺野" in line]
+    assert len(placed) == 1, turn.answer_text

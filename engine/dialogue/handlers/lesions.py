@@ -45,7 +45,7 @@ from engine.dialogue.records import (
 from engine.dialogue.sizes import read_size_bound
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box
-from engine.intents import Intent, detect_language
+from engine.intents import Intent, IntentKind, detect_language
 from engine.model import CalibrationSource
 from engine.references import (
     Binding,
@@ -392,7 +392,9 @@ class LesionAnswers(FindingAnswers):
         ):
             where = location_phrase(f.location, lang)
             lines.insert(0, say("size_elsewhere_note", lang, where=where))
-        if not which:
+        # what it is, unless a part of the same question asks where it is
+        placed = any(p.intent is IntentKind.LOCATION for p in self._parts)
+        if not which and not placed:
             lines.append(self._anchor_summary_line(anchor, lang, sized=False))
         for kind, px, mm in (
             ("long_axis", f.long_axis_px, f.long_axis_mm),
