@@ -186,7 +186,7 @@ def _finding_type(anchor: Anchor) -> hd.sr.CodedConcept:
         return hd.sr.CodedConcept("landmark", LOCAL_SCHEME, "Anatomical landmark")
     if anchor.kind is AnchorKind.MEASUREMENT:
         return hd.sr.CodedConcept("measurement", LOCAL_SCHEME, "Measurement line")
-    # Finding labels read "nodule, right middle zone (contour)": the noun names it.
+    # Finding labels read "nodule, right middle zone": the noun names it.
     noun = anchor.label.split(",")[0].split("(")[0].strip()
     for sign in load_vocabulary().search(noun, limit=1) if noun else []:
         if sign.radlex:

@@ -172,6 +172,11 @@ LOBE_IDS = frozenset(r.value for lobes in LOBES.values() for r in lobes)
 _LOBE_PARTS = {"left_upper_lobe": frozenset({"lingula"})}
 
 
+def lobe_parts(region_id: str) -> frozenset[str]:
+    """A lobe named and the lobes it includes ("left upper lobe": the lingula too)."""
+    return frozenset({region_id}) | _LOBE_PARTS.get(region_id, frozenset())
+
+
 def projected_lobes(anatomy: AnatomyMap, finding: Finding) -> tuple[str, ...]:
     """The lobe a finding projects over on the frontal film, then one it may as well.
 
@@ -193,8 +198,9 @@ def region_fits(
     zones it projects over.
     """
     if anatomy is not None and region_id in LOBE_IDS:
-        named = {region_id} | _LOBE_PARTS.get(region_id, frozenset())
-        return bool(named.intersection(projected_lobes(anatomy, finding)))
+        return bool(
+            lobe_parts(region_id).intersection(projected_lobes(anatomy, finding))
+        )
     names = {r.value for r in finding.location.regions}
     zone = finding.location.zone_region
     band = finding.location.band_region

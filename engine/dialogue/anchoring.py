@@ -112,6 +112,7 @@ class Anchoring:
     anchors: AnchorStore
     listing: list[str]
     _query: Query | None
+    _parts: list[Query]  # the parts of the question being answered (compound.py)
 
     # -- shared helpers ------------------------------------------------------------
     def reportable(self) -> list[Finding]:
@@ -224,8 +225,10 @@ class Anchoring:
         anchor = Anchor(
             id=self.anchors.next_id() if latest is None else latest.id,
             kind=AnchorKind.FINDING,
-            label_en=self._finding_label(f, Language.EN) + " (contour)",
-            label_zh=self._finding_label(f, Language.ZH) + "（轮廓）",
+            # the outline is the anchor's style, not part of its name: the label is
+            # what readers see in answers ("A1: nodule, right upper zone")
+            label_en=self._finding_label(f, Language.EN),
+            label_zh=self._finding_label(f, Language.ZH),
             geometry=geometry,
             style=AnchorStyle.CONTOUR,
             turn_index=index,
@@ -612,8 +615,13 @@ class Anchoring:
             **fields,
         )
 
-    def _anchor_summary_line(self, anchor: Anchor, lang: Language) -> str:
-        """What one anchor shows, for a side-by-side: a finding's place, size and confidence."""
+    def _anchor_summary_line(
+        self, anchor: Anchor, lang: Language, *, sized: bool = True
+    ) -> str:
+        """What one anchor shows, for a side-by-side: a finding's place, size and confidence.
+
+        Unsized where the answer's own size line says the size (one size line an answer).
+        """
         f = self.analysis.finding(anchor.finding_id) if anchor.finding_id else None
         if f is None:
             return f"{cite([anchor.id])} {anchor.label(lang)}"
@@ -623,7 +631,7 @@ class Anchoring:
         hedge = POSSIBLE[lang] if self._is_weak(f) else ""
         kind = KIND_SHORT[lang][f.kind]
         return say(
-            "anchor_summary",
+            "anchor_summary" if sized else "anchor_summary_unsized",
             lang,
             a=cite([anchor.id]),
             hedge=hedge,

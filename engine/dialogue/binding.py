@@ -43,6 +43,7 @@ from engine.references import (
 from engine.wording import (
     KIND_SHORT,
     location_phrase,
+    size_phrase,
 )
 from kernel import Language
 from ontology import (
@@ -556,22 +557,28 @@ class Binder(Anchoring):
             lines = []
             ids = []
             for c in resolution.candidates:
+                # an anchor of a finding is named as a finding is (its place with the
+                # band, its confidence), so two in one zone are told apart
                 if isinstance(c, Anchor):
-                    ids.append(c.id)
-                    lines.append(f"{c.id}: {c.label(lang)}")
+                    anchor: Anchor = c
+                    f = self.analysis.finding(c.finding_id) if c.finding_id else None
                 else:
-                    anchor = self._anchor_for_finding(c, index)
-                    ids.append(anchor.id)
-                    lines.append(
-                        say(
-                            "candidate_line",
-                            lang,
-                            id=anchor.id,
-                            where=location_phrase(c.location, lang),
-                            kind=KIND_SHORT[lang][c.kind],
-                            confidence=self._confidence_words(c, lang),
-                        )
+                    anchor, f = self._anchor_for_finding(c, index), c
+                ids.append(anchor.id)
+                if f is None:
+                    lines.append(f"{anchor.id}: {anchor.label(lang)}")
+                    continue
+                lines.append(
+                    say(
+                        "candidate_line",
+                        lang,
+                        id=anchor.id,
+                        where=location_phrase(f.location, lang),
+                        kind=KIND_SHORT[lang][f.kind],
+                        size=size_phrase(f, lang),
+                        confidence=self._confidence_words(f, lang),
                     )
+                )
             draft.clarification.extend(ids)
             head = say("ambiguous_head", lang)
             draft.sections.append(

@@ -102,11 +102,17 @@ def compound_parts(query: Query) -> list[Query]:
     """
     if query.intent not in _OF_ONE or query.instruction is not None:
         return []
-    if len(query.anchors) > 1 or len(query.ordinals) > 1 or query.superlative:
-        return []  # two findings, or a rank ("where is the smaller one"): read whole
+    if len(query.anchors) > 1 or len(query.ordinals) > 1:
+        return []  # two findings: read whole
     if query.intent is IntentKind.DESCRIBE and query.attribute is None:
         return []  # "describe A1 in full: size, margin ...": the description has each
     phrases = load_phrases()
+    if query.superlative and phrases.cue(f"superlative_{query.superlative}").find(
+        query.text
+    ):
+        return []  # a rank said ("where is the smaller one"): read whole
+    # a rank only carried from the question before ("most suspicious spot?", then "how
+    # big is it, and which lobe?") is the subject of "it": each property is asked of it
     asked = asked_properties(query.text, phrases)
     if len(asked) < 2:
         return []

@@ -137,6 +137,7 @@ class Conversation(OtherFindingsAnswers):
         self.state = DialogueState()
         self.listing: list[str] = []  # finding ids in the order answers listed them
         self._query: Query | None = None  # the question being answered
+        self._parts: list[Query] = []  # its parts, when it asks several things
         self.backend: ModelBackend = backend or EmbeddedBackend()
         self.vocabulary = vocabulary or load_vocabulary()
         self.image = image
@@ -192,6 +193,7 @@ class Conversation(OtherFindingsAnswers):
         draft = Draft()
         # "which lobe, and how does it relate to the hilum?": each part in the order asked
         parts = compound_parts(query) or [query]
+        self._parts = parts
         for part in parts:
             self._query = part
             handler = self._nothing_at_hilum if nothing_there else self._handler(part)
@@ -208,6 +210,8 @@ class Conversation(OtherFindingsAnswers):
                 else self.vocabulary.profiles.get(ProfileId(part.profile)),
                 drawn=drawn,
             )
+            if len(parts) > 1:
+                _once(draft)
         query = self._query = parts[0]
         self._calibration_caveat(query, draft)
         ignored = self._ignored_instruction(query, draft)
@@ -406,6 +410,29 @@ class Conversation(OtherFindingsAnswers):
         self.turns.append(result)
         self.history.append(HistoryTurn(question=asked, answer=reply.text))
         return result
+
+
+def _once(draft: Draft) -> None:
+    """One section a title, each line once, across the parts of a compound question.
+
+    The parts of "which lobe, and how does it relate to the hilum?" with two findings
+    and no subject each ask "which one?" the same way, and the hilum and the pleura
+    parts each answer under the heading of a spatial relation: the answer asks once,
+    and gives one heading with both parts' lines under it.
+    """
+    kept: list[Section] = []
+    for section in draft.sections:
+        at = next((i for i, k in enumerate(kept) if k.title == section.title), None)
+        if at is None:
+            kept.append(section)
+            continue
+        before = kept[at]
+        kept[at] = replace(
+            before,
+            lines=tuple(dict.fromkeys((*before.lines, *section.lines))),
+            anchor_ids=tuple(dict.fromkeys((*before.anchor_ids, *section.anchor_ids))),
+        )
+    draft.sections[:] = kept
 
 
 __all__ = ["Conversation"]

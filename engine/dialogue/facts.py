@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
 from engine.anatomy import unread_lung_sides
-from engine.dialogue.phrases import say
+from engine.dialogue.phrases import led, say
 from engine.dialogue.sizes import SizeBound
 from engine.findings import SPICULATION_MIN_COUNT, Finding, Margin
 from engine.geometry import (
@@ -21,7 +21,7 @@ from engine.geometry import (
     plausible_mm,
 )
 from engine.observations import CPA_BLUNTED_DEG, focal_observations
-from engine.references import projected_lobes
+from engine.references import lobe_parts, projected_lobes
 from engine.wording import shown_length
 from kernel import Language
 from ontology import (
@@ -170,7 +170,7 @@ def ctr_answer(fact: CtrFact, lang: Language, *, normal_asked: bool = False) -> 
         CtrState.NORMAL: no,
         CtrState.BORDERLINE: "lead_borderline",
     }.get(fact.state, "lead_not_judged")
-    return say(lead, lang) + ctr_sentence(fact, lang)
+    return led(say(lead, lang), [ctr_sentence(fact, lang)], lang)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,6 +392,21 @@ class LobeFact:
 def lobe_fact(analysis: ImageAnalysis, f: Finding) -> LobeFact:
     """The one lobe projection every answer and the upper-lobe item read."""
     return LobeFact(projected_lobes(analysis.anatomy, f))
+
+
+def lobe_verdict(fact: LobeFact, asked: str) -> str | None:
+    """Yes, possibly or no to "is it in this lobe?", from the projection alone.
+
+    "possibly" where the lesion lies near a projected boundary and the lobe asked is
+    one of the two sides; None where the finding projects over no lobe.
+    """
+    if not fact.lobes:
+        return None
+    named = lobe_parts(asked)
+    fits = [lobe in named for lobe in fact.lobes]
+    if all(fits):
+        return "yes"
+    return "possibly" if any(fits) else "no"
 
 
 def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:

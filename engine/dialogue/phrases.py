@@ -134,3 +134,16 @@ def say(name: str, lang: Language, /, **fields: object) -> str:
     """One answer sentence of ontology/data/dialogue/answers.toml, its fields filled in."""
     text = load_phrases().say(name, lang, **fields)
     return _CJK_SEAM.sub("", text) if Language(lang) is Language.ZH else text
+
+
+def led(lead: str, sentences: list[str], lang: Language) -> str:
+    """Sentences after a "Yes: " / "No: " lead, as one line.
+
+    The first sentence goes on after the colon, so it starts in lower case ("No: the
+    right costophrenic angle ...", an acronym kept), and the sentences are set apart as
+    the language sets them (a space in English, none after a Chinese full stop).
+    """
+    text = say("sentence_joiner", lang).join(sentences)
+    if lead and text[:1].isupper() and not text[1:2].isupper():
+        text = text[:1].lower() + text[1:]
+    return lead + text

@@ -440,7 +440,7 @@ def test_a_whole_film_sign_is_answered_from_its_measured_neighbour(seed_analysis
     # Effusion itself is not measured; the answer leads with what the angles show
     # (yes here, the right angle is blunted) and says how it was judged.
     assert zh.sections[0].lines[0].startswith("是：右侧肋膈角约")
-    assert en.sections[0].lines[0].startswith("Yes: The right costophrenic angle")
+    assert en.sections[0].lines[0].startswith("Yes: the right costophrenic angle")
     assert "胸腔积液本身未直接测量" in zh.answer_text
     assert "Pleural effusion is not measured directly" in en.answer_text
     assert "相关可测征象：肋膈角变钝" in zh.answer_text
@@ -879,7 +879,7 @@ def test_a_size_bound_keeps_only_the_findings_whose_measured_size_fits(seed_anal
 
 @pytest.mark.parametrize(
     ("question", "ratio"),
-    [("描述一下心影", "心胸比"), ("how does the heart look?", "Cardiothoracic ratio")],
+    [("描述一下心影", "心胸比"), ("how does the heart look?", "cardiothoracic ratio")],
 )
 def test_the_heart_described_is_answered_with_its_ratio_not_a_lesion(
     seed_analysis, question, ratio

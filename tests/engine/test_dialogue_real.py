@@ -264,6 +264,11 @@ def _scorecard(conv: Conversation, question: str):
     return {str(i.sign_code): i for i in card.items}
 
 
+def _said(sentence: str, text: str) -> bool:
+    """The sentence in the text, its first letter in lower case after a "No: " lead."""
+    return sentence in text or sentence[:1].lower() + sentence[1:] in text
+
+
 def _heart(case: str, analysis: ImageAnalysis) -> list[str]:
     conv = Conversation(analysis)
     screening = conv.ask("Is there anything abnormal in the lungs?").answer_text
@@ -280,7 +285,7 @@ def _heart(case: str, analysis: ImageAnalysis) -> list[str]:
     }.get(fact.state, MatchStatus.NOT_ASSESSABLE)
     out = []
     if fact.value is not None and not all(
-        sentence in text for text in (screening, ctr, heart)
+        _said(sentence, text) for text in (screening, ctr, heart)
     ):
         out.append(f"{case}: CTR worded differently")
     if f01.status is not expected:
@@ -300,8 +305,8 @@ def _angles(case: str, analysis: ImageAnalysis) -> list[str]:
     out = [
         f"{case}: {a.side} angle worded differently"
         for a in angles
-        if angle_sentence(a, Language.EN) not in screening
-        or angle_sentence(a, Language.EN) not in effusion
+        if not _said(angle_sentence(a, Language.EN), screening)
+        or not _said(angle_sentence(a, Language.EN), effusion)
     ]
     if len(angles) == 2:
         blunted = any(a.blunted for a in angles)

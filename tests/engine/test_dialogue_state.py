@@ -238,7 +238,7 @@ def test_a_first_turn_counts_the_analysis_it_waited_for(two):
             "Yes, blunted: right about 130° (blunted, > ",
         ),
         ("Are the costophrenic angles preserved?", "No, blunted: right about 130°"),
-        ("Is there a pleural effusion?", "Yes: The right costophrenic angle"),
+        ("Is there a pleural effusion?", "Yes: the right costophrenic angle"),
     ],
 )
 def test_an_angle_question_is_answered_for_its_side_and_in_its_own_sense(

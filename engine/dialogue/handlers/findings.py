@@ -37,6 +37,7 @@ from engine.dialogue.phrases import (
     _plural,
     _status_line,
     _what,
+    led,
     say,
 )
 from engine.dialogue.query import Query
@@ -878,7 +879,7 @@ class FindingAnswers(Binder):
             else:
                 status = MatchStatus.NOT_MET
             lead = _verdict_lead(status, lang, inverted=bool(normal))
-            return [lead + " ".join(angle_sentence(a, lang) for a in angles)]
+            return [led(lead, [angle_sentence(a, lang) for a in angles], lang)]
         return []
 
     def _measured_neighbours(self, sign: Sign) -> list[Sign]:

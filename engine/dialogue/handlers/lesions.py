@@ -14,6 +14,7 @@ from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
     CTR_BORDERLINE_HIGH,
     CTR_ENLARGED,
+    LobeFact,
     angle_facts,
     angle_sentence,
     calcification_answer,
@@ -22,6 +23,8 @@ from engine.dialogue.facts import (
     ctr_sentence,
     heart_width_answer,
     lobe_fact,
+    lobe_names,
+    lobe_verdict,
     lobe_words,
     margin_irregular,
     size_answer,
@@ -42,7 +45,7 @@ from engine.dialogue.records import (
 from engine.dialogue.sizes import read_size_bound
 from engine.findings import Finding, FindingKind
 from engine.geometry import Box
-from engine.intents import Intent, detect_language
+from engine.intents import Intent, IntentKind, detect_language
 from engine.model import CalibrationSource
 from engine.references import (
     Binding,
@@ -211,14 +214,21 @@ class LesionAnswers(FindingAnswers):
         )
 
     def _which_line(
-        self, resolution: Resolution, anchor: Anchor, f: Finding, lang: Language
+        self,
+        resolution: Resolution,
+        anchor: Anchor,
+        f: Finding,
+        lang: Language,
+        *,
+        sized: bool = True,
     ) -> list[str]:
         """Name the anchor a superlative or ordinal picked, first ("which one")."""
         rule = None if resolution.binding is None else resolution.binding.rule
         query = self._query
         if query is None or rule not in (Rule.SUPERLATIVE, Rule.ORDINAL):
             return []
-        summary = self._anchor_summary_line(anchor, lang).split("] ", 1)[-1]
+        summary = self._anchor_summary_line(anchor, lang, sized=sized)
+        summary = summary.split("] ", 1)[-1]
         name, n = (
             position_words("which_ordinal", query.ordinal or 1)
             if rule is Rule.ORDINAL
@@ -372,14 +382,20 @@ class LesionAnswers(FindingAnswers):
         verdict = threshold_verdict(f, read_size_bound(query.text), lang)
         if verdict is not None:
             lines.insert(0, f"{a} {verdict}")
-        lines += self._which_line(resolution, anchor, f, lang)
+        # one size line: what the anchor is (the rank that picked it, or its summary)
+        # is said without the size again
+        which = self._which_line(resolution, anchor, f, lang, sized=False)
+        lines += which
         if (
             resolution.binding is not None
             and resolution.binding.rule is Rule.ANATOMY_CORRECTED
         ):
             where = location_phrase(f.location, lang)
             lines.insert(0, say("size_elsewhere_note", lang, where=where))
-        lines.append(self._anchor_summary_line(anchor, lang))
+        # what it is, unless a part of the same question asks where it is
+        placed = any(p.intent is IntentKind.LOCATION for p in self._parts)
+        if not which and not placed:
+            lines.append(self._anchor_summary_line(anchor, lang, sized=False))
         for kind, px, mm in (
             ("long_axis", f.long_axis_px, f.long_axis_mm),
             ("short_axis", f.short_axis_px, f.short_axis_mm),
@@ -590,6 +606,13 @@ class LesionAnswers(FindingAnswers):
             self._drawn_region(draft, lang=lang, index=index, drawn=anchor)
             return
         lines = [f"{cite([anchor.id])} {anchor.label(lang)}"]
+        if anchor.kind is AnchorKind.REGION and anchor.region == Region.HEART.value:
+            # the heart outline the CTR is measured from: no lobe, no lesion's size
+            ctr = ctr_sentence(ctr_fact(self.analysis), lang)
+            lines = [say("anchor_is_heart", lang, a=cite([anchor.id]), ctr=ctr)]
+        elif anchor.kind in (AnchorKind.REGION, AnchorKind.LANDMARK):
+            what = anchor.label(lang)
+            lines = [say("anchor_is_anatomy", lang, a=cite([anchor.id]), what=what)]
         if "value_mm" in anchor.attributes or "value_px" in anchor.attributes:
             lines.append(anchor.attributes.get(f"text_{lang}", ""))
         draft.sections.append(
@@ -680,9 +703,12 @@ class LesionAnswers(FindingAnswers):
         f = resolution.finding
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
-        lobe = lobe_words(lobe_fact(self.analysis, f), lang, self.vocabulary)
+        fact = lobe_fact(self.analysis, f)
+        lobe = lobe_words(fact, lang, self.vocabulary)
+        verdict = self._lobe_verdict_line(fact, anchor, lang)
         line = say(
-            "finding_location_lobe" if lobe else "finding_location",
+            # a yes/no lead names the lobe projection; the place line then adds the zone
+            "finding_location_lobe" if lobe and not verdict else "finding_location",
             lang,
             a=cite([anchor.id]),
             where=location_phrase(f.location, lang),
@@ -691,10 +717,52 @@ class LesionAnswers(FindingAnswers):
         draft.sections.append(
             Section(
                 title=say("title_location", lang),
-                lines=(line, *self._below_threshold_note(f, cite([anchor.id]), lang)),
+                lines=(
+                    *verdict,
+                    line,
+                    *self._below_threshold_note(f, cite([anchor.id]), lang),
+                ),
                 anchor_ids=(anchor.id,),
             )
         )
+
+    def _lobe_verdict_line(
+        self, fact: LobeFact, anchor: Anchor, lang: Language
+    ) -> list[str]:
+        """Yes, no or possibly first, when the question asks whether it is in a lobe."""
+        query = self._query
+        if query is None:
+            return []
+        # the lobe named: a slot, or a mention where an anchor already is the subject
+        named = [str(m.region_id) for m in query.mentions if m.kind is RegionKind.LOBE]
+        lobe = query.lobe or (named[0] if len(named) == 1 else None)
+        if lobe is None:
+            return []
+        phrases = load_phrases()
+        if not any(phrases.cue(c).find(query.text) for c in ("yes_no", "polar_lead")):
+            return []  # "which lobe, the lingula?" asks where, not whether
+        verdict = lobe_verdict(fact, lobe)
+        if verdict is None:
+            return []
+        names = [
+            term.name(lang)
+            for term in (self.vocabulary.find_anatomy(x) for x in fact.lobes)
+            if term is not None
+        ]
+        asked = self.vocabulary.find_anatomy(lobe)
+        if not names or asked is None:
+            return []
+        either = lobe_names(fact, lang, self.vocabulary)
+        return [
+            say(
+                f"lobe_verdict_{verdict}",
+                lang,
+                a=cite([anchor.id]),
+                name=either if verdict == "no" else names[0],
+                other=names[-1],
+                asked=asked.name(lang),
+            )
+        ]
 
     def _slot_mentions(self, query: Query, lang: Language) -> list[AnatomyMention]:
         """The place of an elliptical follow-up ("另一侧的呢"), as if named in words."""
