@@ -379,10 +379,6 @@ class LobeFact:
     lobes: tuple[str, ...]
 
     @property
-    def uncertain(self) -> bool:
-        return len(self.lobes) > 1
-
-    @property
     def upper(self) -> bool | None:
         """Whether the projection is an upper lobe; None when its lobes disagree."""
         calls = {lobe in UPPER_LOBES for lobe in self.lobes}
