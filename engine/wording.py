@@ -80,15 +80,6 @@ def _outside_words(location: Location, lang: Language) -> str:
     return _say("outside_edge", lang)
 
 
-def lobe_phrase(
-    location: Location, lang: Language, vocabulary: Vocabulary
-) -> str | None:
-    if location.lobe is None:
-        return None
-    name = vocabulary.get_anatomy(location.lobe.value).name(lang)
-    return _say("lobe_projected", lang, name=name)
-
-
 def kind_phrase(kind: FindingKind, lang: Language) -> str:
     return _KIND[lang][kind]
 

@@ -379,10 +379,6 @@ class LobeFact:
     lobes: tuple[str, ...]
 
     @property
-    def uncertain(self) -> bool:
-        return len(self.lobes) > 1
-
-    @property
     def upper(self) -> bool | None:
         """Whether the projection is an upper lobe; None when its lobes disagree."""
         calls = {lobe in UPPER_LOBES for lobe in self.lobes}
@@ -409,13 +405,18 @@ def lobe_verdict(fact: LobeFact, asked: str) -> str | None:
     return "possibly" if any(fits) else "no"
 
 
-def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
-    """'lingula' or 'lingula or left lower lobe'; None without a projection."""
-    names = [
+def _lobe_terms(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> list[str]:
+    """The names of the lobes a finding projects over, the nearest first."""
+    return [
         term.name(lang)
         for term in (vocabulary.find_anatomy(lobe) for lobe in fact.lobes)
         if term is not None
     ]
+
+
+def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
+    """'lingula' or 'lingula or left lower lobe'; None without a projection."""
+    names = _lobe_terms(fact, lang, vocabulary)
     if not names:
         return None
     if len(names) == 1:
@@ -425,11 +426,7 @@ def lobe_names(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | 
 
 def lobe_words(fact: LobeFact, lang: Language, vocabulary: Vocabulary) -> str | None:
     """The lobe projection with its hedge, as every answer that names a lobe says it."""
-    names = [
-        term.name(lang)
-        for term in (vocabulary.find_anatomy(lobe) for lobe in fact.lobes)
-        if term is not None
-    ]
+    names = _lobe_terms(fact, lang, vocabulary)
     if not names:
         return None
     if len(names) == 1:
