@@ -166,7 +166,12 @@ class Anchoring:
 
     def _finding_label(self, f: Finding, lang: Language) -> str:
         zone = zone_phrase(f.location.side, f.location.zone, lang)
-        return say("finding_label", lang, zone=zone, kind=KIND_SHORT[lang][f.kind])
+        label = say("finding_label", lang, zone=zone, kind=KIND_SHORT[lang][f.kind])
+        if f.is_focal and f.confidence < self.analysis.focal_report_score:
+            # a candidate named under the threshold keeps that on the overlay and in
+            # every list its label appears in, so a reviewer never takes it for a finding
+            label += say("label_below_threshold", lang)
+        return label
 
     def _screening_anchor(self, f: Finding, index: int) -> Anchor:
         """The broad first-pass region of a finding (created once, then referenced)."""

@@ -144,3 +144,19 @@ def test_the_report_drafts_note_carries_an_implausible_spacing():
     turn = Conversation(analysis).ask("please write a report")
     note = next(s for s in turn.sections if "For the reader" in s.title)
     assert any("implausible" in line for line in note.lines), note.lines
+
+
+def test_an_anchor_under_the_threshold_says_so_in_its_label(near_miss):
+    conversation = Conversation(near_miss)
+    turn = conversation.ask("anything in the right lung?")
+    anchor = next(a for a in turn.anchors if a.finding_id == "F1")
+    assert "below the report threshold" in anchor.label_en
+    assert "未达报告阈值" in anchor.label_zh
+    reported = two_reported()
+    read = Conversation(reported).ask("Please read this film.")
+    assert not any("threshold" in a.label_en for a in read.anchors)
+
+
+def two_reported():
+    film = make_phantom(((290, 560, 24, ()),))
+    return analyse(film, [Candidate((290, 560), 24, 0.9)], key="reported-label")
