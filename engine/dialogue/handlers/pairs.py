@@ -77,6 +77,34 @@ class PairAnswers(HilarPlaceAnswers):
                 "no pixel spacing: distances are pixel counts or labelled estimates"
             )
 
+    def _centre_distance(
+        self,
+        draft: Draft,
+        a: Anchor,
+        b: Anchor,
+        centre_a: Point,
+        centre_b: Point,
+        index: int,
+    ) -> tuple[Distance, Anchor]:
+        """The distance between two centres, drawn as a line and kept with the turn."""
+        distance = self._measure(centre_a, centre_b)
+        line = self._measurement_anchor(
+            a,
+            b,
+            centre_a,
+            centre_b,
+            distance,
+            index,
+            kind="center_distance",
+            style=AnchorStyle.DISTANCE,
+        )
+        draft.measurements.append(
+            _measurement(
+                "center_distance", a.id, b.id, distance, line.attributes["label"]
+            )
+        )
+        return distance, line
+
     def _pair(
         self,
         draft: Draft,
@@ -220,21 +248,8 @@ class PairAnswers(HilarPlaceAnswers):
         fb = self.analysis.finding(b.finding_id) if b.finding_id else None
         centre_a = a.center if fa is None else fa.center
         centre_b = b.center if fb is None else fb.center
-        centre = self._measure(centre_a, centre_b)
-        centre_line = self._measurement_anchor(
-            a,
-            b,
-            centre_a,
-            centre_b,
-            centre,
-            index,
-            kind="center_distance",
-            style=AnchorStyle.DISTANCE,
-        )
-        draft.measurements.append(
-            _measurement(
-                "center_distance", a.id, b.id, centre, centre_line.attributes["label"]
-            )
+        centre, centre_line = self._centre_distance(
+            draft, a, b, centre_a, centre_b, index
         )
         edges = nearest_edges(_outline(a, fa), _outline(b, fb))
         gap_line = None

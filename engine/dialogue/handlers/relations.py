@@ -374,22 +374,7 @@ class RelationAnswers(PairAnswers):
         """The centre distance of two anchors (the caller logs how each was bound)."""
         self.anchors.reference(a.id, index)
         self.anchors.reference(b.id, index)
-        distance = self._measure(a.center, b.center)
-        line = self._measurement_anchor(
-            a,
-            b,
-            a.center,
-            b.center,
-            distance,
-            index,
-            kind="center_distance",
-            style=AnchorStyle.DISTANCE,
-        )
-        draft.measurements.append(
-            _measurement(
-                "center_distance", a.id, b.id, distance, line.attributes["label"]
-            )
-        )
+        distance, line = self._centre_distance(draft, a, b, a.center, b.center, index)
         lines = [self._anchor_summary_line(x, lang) for x in (a, b)] if compare else []
         lines.append(
             say(
