@@ -1291,19 +1291,7 @@ def ensemble_final(
             "data": [data_name(data), *settings[0].get("extra_data", [])],
             "ensemble_command": command,
             "members": [_portable(r) for r in settings],
-            "cross_validation": {
-                "records": str(records),
-                "films": films,
-                "out_of_fold": estimate,
-                "operating_points": {
-                    "basis": "out-of-fold ensemble logits of the CV records (segmenter "
-                    "masks, every candidate), Platt-calibrated",
-                    "score_at_fp": estimate["score_threshold_at_fp"],
-                },
-                "calibration": {"slope": slope, "intercept": intercept},
-                "note": "each film scored by the mean logit of the members' fold "
-                "models that did not see it (bench/cv_nodules.py --ensemble-with)",
-            },
+            "cross_validation": _cv_card(records, films, estimate, slope, intercept),
         },
     )
     return estimate
@@ -1615,26 +1603,45 @@ def join(
                 "candidates": checked,
                 "max_abs_diff": worst,
             },
-            "cross_validation": {
-                "records": str(records),
-                "films": films,
-                "out_of_fold": estimate,
-                "operating_points": {
-                    "basis": "out-of-fold ensemble logits of the CV records (segmenter "
-                    "masks, every candidate), Platt-calibrated",
-                    "score_at_fp": estimate["score_threshold_at_fp"],
-                },
-                "calibration": {"slope": slope, "intercept": intercept},
-                "note": "each film scored by the mean logit of the members' fold "
-                "models that did not see it (bench/cv_nodules.py --ensemble-with); the "
-                "final networks joined here share their recipes, not their weights",
-            },
+            "cross_validation": _cv_card(
+                records,
+                films,
+                estimate,
+                slope,
+                intercept,
+                note_tail="; the final networks joined here share their recipes, "
+                "not their weights",
+            ),
         },
     )
     (out / f"{MODEL_NAME}.json").write_text(
         json.dumps(card, indent=2) + "\n", encoding="utf-8"
     )
     return worst
+
+
+def _cv_card(
+    records: Path,
+    films: int,
+    estimate: dict[str, Any],
+    slope: float,
+    intercept: float,
+    note_tail: str = "",
+) -> dict[str, Any]:
+    """What a classifier card says of the CV records its calibration was fitted on."""
+    return {
+        "records": str(records),
+        "films": films,
+        "out_of_fold": estimate,
+        "operating_points": {
+            "basis": "out-of-fold ensemble logits of the CV records (segmenter "
+            "masks, every candidate), Platt-calibrated",
+            "score_at_fp": estimate["score_threshold_at_fp"],
+        },
+        "calibration": {"slope": slope, "intercept": intercept},
+        "note": "each film scored by the mean logit of the members' fold "
+        "models that did not see it (bench/cv_nodules.py --ensemble-with)" + note_tail,
+    }
 
 
 def _portable(value: Any) -> Any:
