@@ -145,14 +145,22 @@ def is_weak(confidence: float, report_score: float) -> bool:
     return confidence < weak_below(report_score)
 
 
+def shown_confidence(confidence: float, report_score: float | None) -> float:
+    """A confidence as answers print it (two decimals), never at a threshold it missed.
+
+    0.199 against 0.20 is shown as 0.19: a candidate left off the list must not read as
+    if it had reached the threshold; every other value rounds as usual.
+    """
+    if report_score is not None and confidence < report_score <= round(confidence, 2):
+        return math.floor(confidence * 100) / 100
+    return confidence
+
+
 def confidence_phrase(
     confidence: float, lang: Language, report_score: float | None = None
 ) -> str:
     """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
-    if report_score is not None and confidence < report_score <= round(confidence, 2):
-        # 0.199 against 0.20 is shown as 0.19: a candidate left off the list must not
-        # read as if it had reached the threshold it missed
-        confidence = math.floor(confidence * 100) / 100
+    confidence = shown_confidence(confidence, report_score)
     base = _say("confidence", lang, value=confidence)
     if report_score is None or not is_weak(confidence, report_score):
         return base

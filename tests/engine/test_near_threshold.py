@@ -160,3 +160,16 @@ def test_an_anchor_under_the_threshold_says_so_in_its_label(near_miss):
 def two_reported():
     film = make_phantom(((290, 560, 24, ()),))
     return analyse(film, [Candidate((290, 560), 24, 0.9)], key="reported-label")
+
+
+def test_the_status_note_and_the_finding_line_show_one_confidence():
+    score = (
+        REPORT - 0.013
+    )  # rounds to two decimals below the threshold, no floor needed
+    film = make_phantom(((290, 560, 24, ()),))
+    analysis = analyse(film, [Candidate((290, 560), 24, score)], key="one-value")
+    conversation = Conversation(analysis)
+    conversation.ask("右肺有没有结节")
+    text = conversation.ask("它在哪里").answer_text
+    assert f"{round(score, 2):.2f}" in text, text
+    assert f"{round(score, 2) - 0.01:.2f}" not in text, text

@@ -59,6 +59,7 @@ from engine.wording import (
     clock_list,
     confidence_phrase,
     location_phrase,
+    shown_confidence,
     size_phrase,
 )
 from kernel import Language
@@ -628,7 +629,7 @@ class LesionAnswers(FindingAnswers):
         threshold = self.analysis.focal_report_score
         if not f.is_focal or f.confidence >= threshold:
             return []
-        shown = math.floor(f.confidence * 100) / 100  # 0.199 is not shown as 0.20
+        shown = shown_confidence(f.confidence, threshold)
         return [
             say(
                 "below_threshold_note",
