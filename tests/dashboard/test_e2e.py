@@ -242,6 +242,25 @@ def assistant_count(page) -> int:
     return page.locator(ANSWERS).count()
 
 
+def settled_answer_count(page, expected: int, timeout: float = 30_000) -> int:
+    """The answers shown once the page shows ``expected`` of them, or ``timeout`` passed.
+
+    Streamlit keeps the previous run's elements on screen until the new run replaces
+    them, and ``settle`` cannot see a run the browser asks for after it returned: an
+    answer followed as it arrived and the same answer in the transcript can both be on
+    screen for a moment (CI once counted 5 answers to 4 questions). If the count never settles,
+    the caller's assertion says what was shown instead.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):
+        page.wait_for_function(
+            f"() => document.querySelectorAll('{ANSWERS}').length === {expected}",
+            timeout=timeout,
+        )
+    return assistant_count(page)
+
+
 def viewer(page):
     """The image viewer (window / level, zoom, overlay), once its film is drawn."""
     root = page.locator("[data-testid=viewer-root][data-ready=true]")
@@ -341,12 +360,12 @@ def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
     frame = open_case(page, server, seed_case(demo))
     shot(page, "01-case-opened")
     choose(page, "Conversation", "＋ New conversation")
-    assert assistant_count(page) == 0
+    assert settled_answer_count(page, 0) == 0
     empty = viewer_pixels(viewer(page))["coloured"]
     for number, question in enumerate(SEED_ZH, start=1):
         ask(page, question, number)
         shot(page, f"02-after-turn-{number}")
-    assert assistant_count(page) == 4
+    assert settled_answer_count(page, 4) == 4
     main = page.get_by_test_id("stMain")
     assert "【肺部表现】" in main.inner_text()
     frame = viewer(page)
@@ -449,17 +468,8 @@ def test_replay_steps_back_to_turn_two(server, demo, page):
         page.get_by_role("button", name="◀ Previous").click()
         settle(page)
     page.get_by_text("Turn 2 of 4").wait_for()
-    # Streamlit keeps the previous run's elements on screen until the new run replaces
-    # them, so the transcript may still show turn 3 for a moment: wait for it to settle.
-    # If it never does, the assertion below says what was shown instead.
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):
-        page.wait_for_function(
-            f"() => document.querySelectorAll('{ANSWERS}').length === 2",
-            timeout=30_000,
-        )
-    assert assistant_count(page) == 2
+    # The transcript may still show turn 3 for a moment (settled_answer_count).
+    assert settled_answer_count(page, 2) == 2
     assert "turn=2" in page.url
     shot(page, "06-replay-turn-2")
 
@@ -632,14 +642,14 @@ def test_a_saved_conversation_of_someone_else_is_not_appended_to(server, demo, p
         f"Conversation #{stored} is demo:resident's and read-only"
     )
     notice.wait_for(timeout=30_000)
-    assert assistant_count(page) == 4
+    assert settled_answer_count(page, 4) == 4
     ask(page, "How large is this lesion?", 1)
     new = int(re.search(r"conversation=(\d+)", page.url).group(1))
     assert new != stored
     page.get_by_text(f"Started conversation #{new}").wait_for()
     shot(page, "11-read-only-started-new")
     open_case(page, server, seed_case(demo), stored)
-    assert assistant_count(page) == 4  # the saved conversation is unchanged
+    assert settled_answer_count(page, 4) == 4  # the saved conversation is unchanged
 
 
 def test_the_new_conversation_can_start_from_the_read_only_ones_questions(
@@ -664,7 +674,7 @@ def test_the_new_conversation_can_start_from_the_read_only_ones_questions(
     assert new != stored
     # The stored questions answered again in the new conversation, then the reader's.
     open_case(page, server, seed_case(demo), new)
-    assert assistant_count(page) == 5
+    assert settled_answer_count(page, 5) == 5
     text = main_text(page)
     assert "Is there anything abnormal in the lungs?" in text
     assert text.rindex("How large is this lesion?") > text.rindex(
