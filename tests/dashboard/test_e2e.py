@@ -374,7 +374,11 @@ def test_the_seed_scenario_in_a_new_conversation(server, demo, page):
     assert viewer_pixels(frame)["coloured"] > empty + 500
     # The scorecard's counts, one line of text under the image.
     assert SCORECARD_COUNTS.search(main.inner_text()), main.inner_text()[-2000:]
-    assert re.search(r"conversation=\d+", page.url)
+    found = re.search(r"conversation=(\d+)", page.url)
+    assert found
+    # Each question was stored once: the conversation opened afresh holds four turns.
+    open_case(page, server, seed_case(demo), int(found.group(1)))
+    assert settled_answer_count(page, 4) == 4
 
 
 def composer_sent(page) -> dict[str, str]:
