@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.dialogue.clauses import background_apart, blank, clauses, the_ask
+from engine.dialogue.dialect import how_much_asked
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
     Split,
@@ -477,6 +478,7 @@ def _understand(
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
+    text = how_much_asked(text)  # "A2有好大嘛": Southwestern 好 for 多, before clauses
     text = _run_on_apart(text)
     text = _without_plans(_SPOKEN_MARK.sub(_mark, text), phrases)
     text = _without_introduction(text)
