@@ -18,7 +18,8 @@ import re
 
 # 好多 asks a number ("差好多毫米": how many mm); the others a measure
 _AS_ASKED = {"多": "多少"}
-_ADJECTIVES = "大远高长宽厚深多"
+# traditional forms too: the text is read before it is simplified
+_ADJECTIVES = "大远高长宽厚深多遠長寬"
 _UNIT = r"(?:毫米|厘米|公分|mm|cm|MM|CM|个|颗)"
 _FOLLOWS = r"(?P<particle>[嘛呢哦噻哈啊呀哇啦]*)"
 _CLAUSE_END = r"(?P<end>[?？!！,，。;；~～]|\s|$)"

@@ -351,6 +351,8 @@ def understand(
     it (`Query.instruction`); a question that is only an instruction is refused.
     """
     phrases = load_phrases()
+    # "A2有好大嘛": Southwestern 好 for 多, read before any clause is weighed
+    text = how_much_asked(text)
     split = split_instruction(text, phrases)
     # a follow-up completed from an earlier question must not inherit its instruction
     whole = replace(_understand(text, vocabulary, state, drawn=drawn), instruction=None)
@@ -478,7 +480,6 @@ def _understand(
     # is parsed, and its places quoted, in the corrected spelling.
     # Full-width forms and traditional characters are read as the tables write them.
     text = text.translate(_HALF_WIDTH).translate(phrases.simplified)
-    text = how_much_asked(text)  # "A2有好大嘛": Southwestern 好 for 多, before clauses
     text = _run_on_apart(text)
     text = _without_plans(_SPOKEN_MARK.sub(_mark, text), phrases)
     text = _without_introduction(text)
