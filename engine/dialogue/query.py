@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from engine.dialogue.clauses import background_apart, blank, clauses, the_ask
+from engine.dialogue.dialect import how_much_asked
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
     Split,
@@ -350,6 +351,8 @@ def understand(
     it (`Query.instruction`); a question that is only an instruction is refused.
     """
     phrases = load_phrases()
+    # "A2有好大嘛": Southwestern 好 for 多, read before any clause is weighed
+    text = how_much_asked(text)
     split = split_instruction(text, phrases)
     # a follow-up completed from an earlier question must not inherit its instruction
     whole = replace(_understand(text, vocabulary, state, drawn=drawn), instruction=None)
