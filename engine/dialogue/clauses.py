@@ -329,7 +329,7 @@ def background_apart(
     if not any(held) or any(c.asks and _refuses(c, refusing, phrases) for c in parts):
         return text
     if any(
-        h and (c.short or c.offers_alternatives)
+        h and ((c.short and not _feeling(c.text)) or c.offers_alternatives)
         for c, h in zip(parts, held, strict=True)
     ):
         return text
@@ -347,6 +347,21 @@ def background_apart(
     return "".join(
         c.text if c.asks else blank(c.text, tuple(tables), phrases) for c in parts
     )
+
+
+# The speaker's own feeling said alone ("好担心", "挺担心的", "so worried"): a statement
+# of how they feel, not a topic named for the ask ("治疗，", "prognosis,")
+_FEELING = re.compile(
+    r"^\W*(?:我|我们|人家|家里人?)?(?:真的?|实在|都)?(?:好|很|真|太|挺|蛮|超|非常|特别|有点|有些|十分)?"
+    r"(?:担心|害怕|紧张|焦虑|着急|揪心|不放心)(?:死了|得很|极了)?[的啊呀哦了啦]*\W*$"
+    r"|^\W*(?:i'?m |i am |we'?re |we are )?(?:so |very |really |quite |pretty |a bit |kinda "
+    r"|super )?(?:worried|scared|anxious|nervous|afraid|concerned|freaked out)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _feeling(text: str) -> bool:
+    return _FEELING.match(text) is not None
 
 
 def _wants_film(clause: Clause, names_film: Callable[[str], bool]) -> bool:

@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from engine.dialogue.clauses import background_apart, blank, clauses, the_ask
+from engine.dialogue.clauses import (
+    asks_by_form,
+    background_apart,
+    blank,
+    clauses,
+    the_ask,
+)
 from engine.dialogue.dialect import how_much_asked
 from engine.dialogue.homophones import load_homophones
 from engine.dialogue.instructions import (
@@ -484,6 +490,7 @@ def _understand(
     text = _without_plans(_SPOKEN_MARK.sub(_mark, text), phrases)
     text = _without_introduction(text)
     text = _without_background(text, phrases)
+    text = _without_doing(text, phrases)  # "正在逐条核对报告，A5在哪个肺野"
     text = background_apart(
         text,
         phrases,
@@ -1286,6 +1293,44 @@ def _concession(clause: str, phrases: Phrases) -> bool:
         and phrases.cue("injection").find(clause) is None
         and phrases.cue("instruction").find(clause) is None
     )
+
+
+# What the speaker is busy with as they ask ("正在逐条核对今天上午出的报告，", "I'm going
+# through this morning's reports one by one,"): a progressive said of themselves
+_DOING = re.compile(
+    r"^\W*(?:我|我们|我这边|这边)?(?:现在|目前|今天|刚好|正好)?正在"
+    r"|^\W*(?:i'?m|i am|we'?re|we are)\s+(?:currently |just |now |still )?"
+    r"(?!(?:asking|wondering|looking for|trying to (?:find|see|work out))\b)[a-z]+ing\b",
+    re.IGNORECASE,
+)
+
+
+def _doing(clause: str, phrases: Phrases) -> bool:
+    """A clause that says what the speaker is doing and names nothing on the film.
+
+    "我是质控员，正在逐条核对今天的报告，需要确认A5位于哪个肺野": the audit is why the
+    question is asked; its words (逐条, "one by one") do not make the question a list.
+    """
+    if not _DOING.match(clause) or _asks(clause, phrases):
+        return False
+    if anchor_pattern().search(clause) or _ordinals(clause):
+        return False
+    tables = (*_FILM_TABLES, *(f"kind_{k}" for k in phrases.kind_order))
+    return not any(phrases.cue(t).find(clause) for t in tables)
+
+
+def _without_doing(text: str, phrases: Phrases) -> str:
+    """The question without the clauses that say what the speaker is busy with.
+
+    Kept whole when no other clause asks by its form: then the clause is what is said.
+    """
+    parts = _CLAUSE.findall(text)
+    if len(parts) < 2:
+        return text
+    kept = [c for c in parts if not _doing(c, phrases)]
+    if len(kept) == len(parts) or not any(asks_by_form(c) for c in kept):
+        return text
+    return "".join(kept)
 
 
 def _background(clause: str, phrases: Phrases) -> bool:
