@@ -851,13 +851,14 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     first = anchor_pattern().search(text)
     assert first is not None
     # mixed speech corrects in either language ("A2 在哪…sorry, A6")
+    # a bare "no" inside the question corrects too ("Size of A4 - no, A6 I mean")
     marks = [
         m
-        for pattern in (table.zh if chinese else table.en)
+        for pattern in (table.zh if chinese else (*table.en, _BARE_NO))
         for m in pattern.finditer(seen, first.end())
     ] or [
         m
-        for pattern in (table.en if chinese else ())
+        for pattern in ((*table.en, _BARE_NO) if chinese else ())
         for m in pattern.finditer(seen.lower(), first.end())
     ]
     if not marks:
@@ -870,8 +871,12 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     # anchor, set off by a mark, and is kept
     named = list(anchor_pattern().finditer(tail))
     kept = ""
-    if named and _GOES_ON.match(tail, named[-1].end()):
-        tail, kept = tail[: named[-1].end()], tail[named[-1].end() :]
+    if named:
+        # "A6 I mean - in cm": the correction's words after the anchor end it too
+        end = named[-1].end()
+        end = (_MEANT_AFTER.match(tail, end) or named[-1]).end()
+        if _GOES_ON.match(tail, end):
+            tail, kept = tail[:end], tail[end:]
     if not said or not meant or len(meant) not in (1, len(said)):
         return text
     # beside the anchors, the correction may only say again what the question said
@@ -894,7 +899,12 @@ _NOT_ANCHOR = re.compile(
     r"|而?不是)\s*A\d+(?!\d)",
     re.IGNORECASE,
 )
-_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S")
+# the question going on after a corrected value, set off by a mark or a spaced dash
+_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S|\s+[-–—]+\s*\S")
+# "A6 I mean", "A6, is what I meant": the correction said after the value
+_MEANT_AFTER = re.compile(
+    r"\s*,?\s*(?:is\s+what\s+)?i\s+mean[t]?(?![a-z])", re.IGNORECASE
+)
 # Besides an anchor, a value its writer corrects: a position, a rank, a size
 _CORRECTABLE = (
     re.compile(
@@ -904,7 +914,8 @@ _CORRECTABLE = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"最\s*[大小](?![小])|(?<![a-z])(?:biggest|largest|smallest|tiniest)(?: one)?(?![a-z])",
+        r"最\s*(?:[大小](?![小])|可疑)"
+        r"|(?<![a-z])(?:biggest|largest|smallest|tiniest|most suspicious)(?: one)?(?![a-z])",
         re.IGNORECASE,
     ),
     re.compile(
@@ -924,8 +935,19 @@ _BARE_NO = re.compile(r"(?<![a-z])(?:no|nope|nah)(?![a-z])", re.IGNORECASE)
 
 
 def _says_nothing(text: str, phrases: Phrases) -> bool:
-    rest = phrases.cue("correction").blank(text)
+    # read before the blanking too, which sets Chinese characters apart ("那 个")
+    rest = phrases.cue("correction").blank(_SAYS_NOTHING.sub(" ", text))
     return not _WORDS.search(_SAYS_NOTHING.sub(" ", rest))
+
+
+def _said_again(before: str, after: str) -> bool:
+    """The words said after a value before a correction, said again after the new one.
+
+    "largest nodule, sorry, smallest nodule: where?", "最大的结节，不对，最小的结节在哪":
+    the writer broke off after the value's phrase and says the whole phrase anew.
+    """
+    said = _WORDS.findall(before.lower())
+    return bool(said) and _WORDS.findall(after.lower())[: len(said)] == said
 
 
 def _value_corrected(text: str, phrases: Phrases) -> str:
@@ -958,7 +980,9 @@ def _value_corrected(text: str, phrases: Phrases) -> str:
             if not _says_nothing(tail[: new.start()], phrases):
                 continue
             after = tail[new.end() :]
-            broken_off = _says_nothing(head[old.end() :], phrases)
+            broken_off = _says_nothing(head[old.end() :], phrases) or _said_again(
+                head[old.end() :], after
+            )
             if broken_off:
                 return head[: old.start()] + new.group(0) + after
             if pattern is _BARE_NO or not (
