@@ -1753,7 +1753,9 @@ def _compared_with_previous(
     before = previous.query
     new = [a for a in q.anchors if a not in before.anchors]
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
-        paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
+        # "and A5, is it?" (read "... yes or no"): the "or" offers the two answers
+        offered = _EITHER_ANSWER.sub(" ", q.text)
+        paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(offered)
         # "A3呢，which lobe": the "which" asks the new anchor's place, it sets none against
         worded = paired or phrases.cue("comparative").find(
             _WHICH_PLACE.sub(" ", q.text)
@@ -4092,7 +4094,7 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
         attribute = "size" if _SIZE_NAMED.search(q.text) else "distance"
     if q.anchors or q.ordinals or q.superlative:
         return {
-            "anchors": q.anchors,
+            "anchors": _other_end(before, q),
             "ordinals": q.ordinals,
             "superlative": q.superlative,
             "superlatives": q.superlatives,
@@ -4102,6 +4104,27 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
 
 
 _SIZE_NAMED = re.compile(
+def _other_end(before: Query, q: Query) -> tuple[str, ...]:
+    """The anchors of a follow-up, with a distance's first end kept when it names the other.
+
+    "and from A3?", "那离A3呢", "到A5呢" after "how far is A1 from A2": one anchor said as
+    where the distance is measured from or to replaces the second end; A1 stays.
+    """
+    if (
+        before.attribute != "distance"
+        or len(before.anchors) != 2
+        or len(q.anchors) != 1
+        or q.anchors[0] in before.anchors
+        or not _TO_ANCHOR.search(q.text)
+    ):
+        return q.anchors
+    return (before.anchors[0], q.anchors[0])
+
+
+# an anchor said as a distance's other end ("from A3", "to A5", "离A3", "到A5")
+_TO_ANCHOR = re.compile(
+    r"(?:(?<![a-z])(?:from|to)\s+|[离距到至]\s*)A\d+", re.IGNORECASE
+)
     r"多大|大小|直径|尺寸|长径|短径|多长|多宽|(?<![a-z])(?:size|big|large|diameter|wide|long)",
     re.I,
 )
