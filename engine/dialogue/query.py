@@ -73,7 +73,7 @@ _ZH_NUMBER = r"(?:十[一二三四五六七八九]?|[一二两三四五六七八
 # "第二个", "头一个" (the first), and "2号结节" / "三号病灶": a number mark names a listed finding
 _ZH_ORDINAL = re.compile(
     rf"第\s*({_ZH_NUMBER})(?![0-9])(?!\s*[次遍回天周年月期届])\s*(?:个|处|枚|颗|条|个病灶|号)?"
-    r"|(头)一?[个处枚颗条]"
+    r"|(头)一?[个处枚颗条项]"
     rf"|(?<![\d第月])({_ZH_NUMBER})\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
 # "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
@@ -2439,7 +2439,8 @@ def _without_cues(text: str, table: str, phrases: Phrases) -> str:
 _ZH_FROM_END = re.compile(
     rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?"
     # "最后一个", "排在最后面的那个", "列在最后头那颗": 面/边/头 only make 最后 a place
-    r"|(最后|最末|末尾|最尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条粒]"
+    # 项 counts the items of a list ("最后一项离胸膜多远")
+    r"|(最后|最末|末尾|最尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条粒项]"
     # "最后提到的那个", "最后列出来的": the one named last
     r"|(最后)(?:列|提|说|报|讲)(?:出来?|到)?的(?:那|这)?一?[个处枚颗条]?"
     r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
@@ -4103,7 +4104,6 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
     return {"attribute": attribute}
 
 
-_SIZE_NAMED = re.compile(
 def _other_end(before: Query, q: Query) -> tuple[str, ...]:
     """The anchors of a follow-up, with a distance's first end kept when it names the other.
 
@@ -4125,6 +4125,7 @@ def _other_end(before: Query, q: Query) -> tuple[str, ...]:
 _TO_ANCHOR = re.compile(
     r"(?:(?<![a-z])(?:from|to)\s+|[离距到至]\s*)A\d+", re.IGNORECASE
 )
+_SIZE_NAMED = re.compile(
     r"多大|大小|直径|尺寸|长径|短径|多长|多宽|(?<![a-z])(?:size|big|large|diameter|wide|long)",
     re.I,
 )
