@@ -80,7 +80,7 @@ _ZH_NUMBER = r"(?:十[一二三四五六七八九]?|[一二两三四五六七八
 # "第二个", "头一个" (the first), and "2号结节" / "三号病灶": a number mark names a listed finding
 _ZH_ORDINAL = re.compile(
     rf"第\s*({_ZH_NUMBER})(?![0-9])(?!\s*[次遍回天周年月期届])\s*(?:个|处|枚|颗|条|个病灶|号)?"
-    r"|(头)一?[个处枚颗条]"
+    r"|(头)一?[个处枚颗条项]"
     rf"|(?<![\d第月])({_ZH_NUMBER})\s*号(?=\s*(?:结节|病灶|肿块|阴影|$|[?？的呢在多有是]))"
 )
 # "number 2", "no. three", "finding 2", "#4 on that list": not "lesion 2 cm" (a size);
@@ -861,13 +861,14 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     first = anchor_pattern().search(text)
     assert first is not None
     # mixed speech corrects in either language ("A2 在哪…sorry, A6")
+    # a bare "no" inside the question corrects too ("Size of A4 - no, A6 I mean")
     marks = [
         m
-        for pattern in (table.zh if chinese else table.en)
+        for pattern in (table.zh if chinese else (*table.en, _BARE_NO))
         for m in pattern.finditer(seen, first.end())
     ] or [
         m
-        for pattern in (table.en if chinese else ())
+        for pattern in ((*table.en, _BARE_NO) if chinese else ())
         for m in pattern.finditer(seen.lower(), first.end())
     ]
     if not marks:
@@ -880,8 +881,12 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     # anchor, set off by a mark, and is kept
     named = list(anchor_pattern().finditer(tail))
     kept = ""
-    if named and _GOES_ON.match(tail, named[-1].end()):
-        tail, kept = tail[: named[-1].end()], tail[named[-1].end() :]
+    if named:
+        # "A6 I mean - in cm": the correction's words after the anchor end it too
+        end = named[-1].end()
+        end = (_MEANT_AFTER.match(tail, end) or named[-1]).end()
+        if _GOES_ON.match(tail, end):
+            tail, kept = tail[:end], tail[end:]
     if not said or not meant or len(meant) not in (1, len(said)):
         return text
     # beside the anchors, the correction may only say again what the question said
@@ -904,7 +909,12 @@ _NOT_ANCHOR = re.compile(
     r"|而?不是)\s*A\d+(?!\d)",
     re.IGNORECASE,
 )
-_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S")
+# the question going on after a corrected value, set off by a mark or a spaced dash
+_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S|\s+[-–—]+\s*\S")
+# "A6 I mean", "A6, is what I meant": the correction said after the value
+_MEANT_AFTER = re.compile(
+    r"\s*,?\s*(?:is\s+what\s+)?i\s+mean[t]?(?![a-z])", re.IGNORECASE
+)
 # Besides an anchor, a value its writer corrects: a position, a rank, a size
 _CORRECTABLE = (
     re.compile(
@@ -914,7 +924,8 @@ _CORRECTABLE = (
         re.IGNORECASE,
     ),
     re.compile(
-        r"最\s*[大小](?![小])|(?<![a-z])(?:biggest|largest|smallest|tiniest)(?: one)?(?![a-z])",
+        r"最\s*(?:[大小](?![小])|可疑)"
+        r"|(?<![a-z])(?:biggest|largest|smallest|tiniest|most suspicious)(?: one)?(?![a-z])",
         re.IGNORECASE,
     ),
     re.compile(
@@ -934,8 +945,19 @@ _BARE_NO = re.compile(r"(?<![a-z])(?:no|nope|nah)(?![a-z])", re.IGNORECASE)
 
 
 def _says_nothing(text: str, phrases: Phrases) -> bool:
-    rest = phrases.cue("correction").blank(text)
+    # read before the blanking too, which sets Chinese characters apart ("那 个")
+    rest = phrases.cue("correction").blank(_SAYS_NOTHING.sub(" ", text))
     return not _WORDS.search(_SAYS_NOTHING.sub(" ", rest))
+
+
+def _said_again(before: str, after: str) -> bool:
+    """The words said after a value before a correction, said again after the new one.
+
+    "largest nodule, sorry, smallest nodule: where?", "最大的结节，不对，最小的结节在哪":
+    the writer broke off after the value's phrase and says the whole phrase anew.
+    """
+    said = _WORDS.findall(before.lower())
+    return bool(said) and _WORDS.findall(after.lower())[: len(said)] == said
 
 
 def _value_corrected(text: str, phrases: Phrases) -> str:
@@ -968,7 +990,9 @@ def _value_corrected(text: str, phrases: Phrases) -> str:
             if not _says_nothing(tail[: new.start()], phrases):
                 continue
             after = tail[new.end() :]
-            broken_off = _says_nothing(head[old.end() :], phrases)
+            broken_off = _says_nothing(head[old.end() :], phrases) or _said_again(
+                head[old.end() :], after
+            )
             if broken_off:
                 return head[: old.start()] + new.group(0) + after
             if pattern is _BARE_NO or not (
@@ -1777,7 +1801,9 @@ def _compared_with_previous(
     before = previous.query
     new = [a for a in q.anchors if a not in before.anchors]
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
-        paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(q.text)
+        # "and A5, is it?" (read "... yes or no"): the "or" offers the two answers
+        offered = _EITHER_ANSWER.sub(" ", q.text)
+        paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(offered)
         # "A3呢，which lobe": the "which" asks the new anchor's place, it sets none against
         worded = paired or phrases.cue("comparative").find(
             _WHICH_PLACE.sub(" ", q.text)
@@ -2461,7 +2487,8 @@ def _without_cues(text: str, table: str, phrases: Phrases) -> str:
 _ZH_FROM_END = re.compile(
     rf"倒数\s*第?\s*({_ZH_NUMBER})\s*(?:个|处|枚|颗|条|号)?"
     # "最后一个", "排在最后面的那个", "列在最后头那颗": 面/边/头 only make 最后 a place
-    r"|(最后|最末|末尾|最尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条粒]"
+    # 项 counts the items of a list ("最后一项离胸膜多远")
+    r"|(最后|最末|末尾|最尾)(?:面|边|头)?(?:的)?(?:那|这)?一?[个处枚颗条粒项]"
     # "最后提到的那个", "最后列出来的": the one named last
     r"|(最后)(?:列|提|说|报|讲)(?:出来?|到)?的(?:那|这)?一?[个处枚颗条]?"
     r"(?![^，,。]{0,2}(?:之前|以前|前面|前一))"
@@ -4116,7 +4143,7 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
         attribute = "size" if _SIZE_NAMED.search(q.text) else "distance"
     if q.anchors or q.ordinals or q.superlative:
         return {
-            "anchors": q.anchors,
+            "anchors": _other_end(before, q),
             "ordinals": q.ordinals,
             "superlative": q.superlative,
             "superlatives": q.superlatives,
@@ -4125,6 +4152,27 @@ def _merged_subject(before: Query, q: Query) -> dict[str, Any]:
     return {"attribute": attribute}
 
 
+def _other_end(before: Query, q: Query) -> tuple[str, ...]:
+    """The anchors of a follow-up, with a distance's first end kept when it names the other.
+
+    "and from A3?", "那离A3呢", "到A5呢" after "how far is A1 from A2": one anchor said as
+    where the distance is measured from or to replaces the second end; A1 stays.
+    """
+    if (
+        before.attribute != "distance"
+        or len(before.anchors) != 2
+        or len(q.anchors) != 1
+        or q.anchors[0] in before.anchors
+        or not _TO_ANCHOR.search(q.text)
+    ):
+        return q.anchors
+    return (before.anchors[0], q.anchors[0])
+
+
+# an anchor said as a distance's other end ("from A3", "to A5", "离A3", "到A5")
+_TO_ANCHOR = re.compile(
+    r"(?:(?<![a-z])(?:from|to)\s+|[离距到至]\s*)A\d+", re.IGNORECASE
+)
 _SIZE_NAMED = re.compile(
     r"多大|大小|直径|尺寸|长径|短径|多长|多宽|(?<![a-z])(?:size|big|large|diameter|wide|long)",
     re.I,

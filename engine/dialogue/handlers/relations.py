@@ -108,8 +108,14 @@ def _larger(
     return say("compare_larger", lang, a=big.id, numbers=numbers, order=order)
 
 
-def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
-    """The finding the detector is surer of, with both confidences."""
+def _surer(
+    pairs: list[tuple[Anchor, Finding]], lang: Language, *, asked: bool = False
+) -> str:
+    """The finding the detector is surer of, with both confidences.
+
+    `asked`: the confidence itself was asked ("which one's the detector surer about"),
+    so the answer says so rather than calling the finding the more suspicious.
+    """
     ranked = sorted(pairs, key=lambda p: -p[1].confidence)
     shown = [f"{f.confidence:.2f}" for _, f in ranked]
     numbers = " vs ".join(shown)
@@ -120,7 +126,8 @@ def _surer(pairs: list[tuple[Anchor, Finding]], lang: Language) -> str:
         return say(
             "compare_same_confidence", lang, a=top, b=ranked[1][0].id, numbers=numbers
         )
-    return say("compare_surer", lang, a=top, numbers=numbers)
+    key = "compare_surer_of" if asked else "compare_surer"
+    return say(key, lang, a=top, numbers=numbers)
 
 
 class RelationAnswers(PairAnswers):
@@ -681,6 +688,9 @@ class RelationAnswers(PairAnswers):
         ids = say("id_separator", lang).join(a.id for a in anchors)
         if len(pairs) < 2:
             return say("compare_one_finding", lang, ids=ids)
+        if query.attribute == "confidence":
+            # "which one's the detector surer about, A1 or A5?": by confidence
+            return _surer(pairs, lang, asked=True)
         if query.superlative == "most_suspicious" and query.attribute != "size":
             return _surer(pairs, lang)
         return _larger(pairs, query.unit, lang)
