@@ -2612,7 +2612,11 @@ def _orders_every(q: Query, phrases: Phrases) -> bool:
 _BY_SIZE = re.compile(
     r"按(?:照)?(?:大小|尺寸|直径|大细)[^，,。;；?？]{0,4}[排列]|从大到小|由大到小|从小到大|由小到大"
     r"|(?<![a-z])(?:sort|order|rank|arrange|list)\w*(?: \S+){0,5}? by (?:size|diameter)"
-    r"|(?<![a-z])(?:largest|biggest|smallest) (?:to|down to|first)(?![a-z])",
+    r"|(?<![a-z])(?:largest|biggest|smallest) (?:to|down to|first)(?![a-z])"
+    # the order named as a noun ("in order of size", "by descending order of diameter",
+    # "in size order", "按大小顺序"): the same order by size
+    r"|(?<![a-z])(?:in|by) (?:\w+ )?order of (?:\w+ )?(?:size|diameter)(?![a-z])"
+    r"|(?<![a-z])in (?:size|diameter) order(?![a-z])|按(?:照)?(?:大小|尺寸|直径)的?(?:顺序|次序)",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,67 @@
+"""Open requests and lists read by structure (issue #12, nineteenth round).
+
+Each rule is shown on phrasings of its own; none is a held-out sentence.
+"""
+
+import pytest
+
+from engine.dialogue.query import understand
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("go through every lesion in descending order of size", "lesion"),
+        ("all the opacities pls, in size order", "opacity"),
+        ("把全部肿块按大小顺序讲一遍", "mass"),
+        ("put all findings in order of diameter", None),
+    ],
+)
+def test_every_finding_in_an_order_named_by_size_is_the_list(vocabulary, text, kind):
+    q = understand(text, vocabulary)
+    assert q.intent is IntentKind.LIST
+    assert q.kind == kind
+    assert q.attribute == "size"
+
+
+def test_named_findings_in_an_order_of_size_are_still_compared(vocabulary):
+    q = understand("A2 A3 A5 in order of size", vocabulary)
+    assert q.intent is IntentKind.COMPARE
+    assert q.attribute == "size"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "name each significant finding for me",
+        "tell me every single positve findng",
+    ],
+)
+def test_every_finding_with_a_qualifier_is_the_list(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "so what're the suspicious areas on this one",
+        "what were the pathological findings again",
+        "whats all the abnormal bits then",
+    ],
+)
+def test_which_abnormal_findings_there_are_is_the_list(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "text", ["What are the findings on this film?", "any abnormal findings?"]
+)
+def test_the_findings_asked_unqualified_or_yes_no_stay_a_read(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.SCREENING
