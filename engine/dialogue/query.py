@@ -489,6 +489,8 @@ def _understand(
         intents=_INTENT_CUES,
         slots=(tuple(f"kind_{k}" for k in phrases.kind_order),),
     )
+    # "..., the arvo list is long": no list asked
+    text = _list_said_aside(text, vocabulary, phrases)
     text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
     text = _colloquial(text)  # before the Cantonese 边边 ("which side") is read
     text = phrases.speller.fix(text)
@@ -1129,6 +1131,46 @@ def _names_film(
         or places(vocabulary.find_anatomy_in_text(clause))
         or vocabulary.match_sign_in_text(clause)
     )
+
+
+def _list_said_aside(text: str, vocabulary: Vocabulary, phrases: Phrases) -> str:
+    """The question with a list word blanked where only a statement beside the ask says it.
+
+    "Give us a quick read of the film, the arvo list is long", "先整体看一遍，今天的清单太长了":
+    the list is the reader's worklist, said in a clause that states and does not ask; as
+    the clause that asks decides (README, sixteenth round), the request is the read. A
+    list word in the clause that asks ("every nodule, list them"), in a fragment that
+    names what is asked ("every nodule, one by one, describe them"), or in a statement that
+    names findings ("the nurse wants a list of the nodules, can you do that") still asks
+    for one.
+    """
+    cue = phrases.cue("intent_list_findings")
+    if cue.find(text) is None:
+        return text
+    parts = clauses(text)
+    if not any(c.asks for c in parts) or any(c.asks and cue.find(c.text) for c in parts):
+        return text
+    aside = [
+        not c.asks
+        and _STATES.search(c.text) is not None
+        and not _names_film(c.text, vocabulary, phrases)
+        for c in parts
+    ]
+    if not any(aside):
+        return text
+    return "".join(
+        blank(c.text, ("intent_list_findings",), phrases) if a else c.text
+        for c, a in zip(parts, aside, strict=True)
+    )
+
+
+# a clause that states: a finite verb after its subject ("the list is long", "my worklist's
+# huge"), or a Chinese predicate of degree ("清单太长了", "单子很多")
+_STATES = re.compile(
+    r"(?<=[a-z0-9])(?:\s+(?:is|are|was|were|has|have|had|looks?|seems?|gets?|got|runs?)"
+    r"|'s|'re)(?![a-z'])|[a-z\u4e00-\u9fff]\s*(?:很|太|挺|特别|非常|超级?)[\u4e00-\u9fff]",
+    re.IGNORECASE,
+)
 
 
 def _without_introduction(text: str) -> str:

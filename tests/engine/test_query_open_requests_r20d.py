@@ -65,3 +65,26 @@ def test_which_abnormal_findings_there_are_is_the_list(vocabulary, text):
 )
 def test_the_findings_asked_unqualified_or_yes_no_stay_a_read(vocabulary, text):
     assert understand(text, vocabulary).intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "overview please - the reporting list is huge",
+        "帮忙整体读一下片子，待读列表很长",
+        "帮我 overall 看一下这张片，今天 list 超长",
+    ],
+)
+def test_a_list_said_in_a_statement_beside_the_request_asks_no_list(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the nurse is after a list of the nodules in the right lung, can you do that",
+        "every nodule, list them",
+    ],
+)
+def test_a_list_of_findings_said_beside_the_ask_is_still_the_list(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.LIST
