@@ -2618,7 +2618,37 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     read = _by_request(q, phrases)
     if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
+    if read is IntentKind.PRESENCE and _both_lungs_read(q, phrases):
+        return IntentKind.SCREENING
     return read
+
+
+def _both_lungs_read(q: Query, phrases: Phrases) -> bool:
+    """Both lungs asked whether anything is wrong, as a whole, are the film read.
+
+    "请问两肺有无异常", "are both lungs clear?", "双肺和心影情况怎么样": both lungs named as
+    one (with the heart or not) are the whole chest, so the question is the one "are the
+    lungs clear?" asks, a screening; a kind, a zone or another structure named ("双肺有没有
+    结节", "双肺上野有没有异常", "双侧肋膈角锐利吗") still asks of that, yes or no, and so
+    does each side named in turn ("左肺清楚吗，右肺呢").
+    """
+    if q.side != "both" or q.kind or q.attribute or q.signs or q.profile or q.sized:
+        return False
+    if q.zone or q.band or q.lobe or q.hilum or q.anchors or q.ordinals or q.superlative:
+        return False
+    kinds = {m.kind for m in q.mentions}
+    if RegionKind.LUNG not in kinds or not kinds <= {RegionKind.LUNG, RegionKind.HEART}:
+        return False
+    if any(m.side is not None for m in q.mentions if m.kind is RegionKind.LUNG):
+        return False  # "左肺清楚吗，右肺呢": each side asked in turn, yes or no
+    asks_whole = IntentKind.SCREENING in q.cue.hits or _HOW_THEY_ARE.search(q.text)
+    return bool(asks_whole or phrases.cue("asks_normal").find(q.text))
+
+
+# how a whole structure is, asked ("是否正常", "情况怎么样", "unremarkable?", "fine?")
+_HOW_THEY_ARE = re.compile(
+    r"正常|情况|(?<![a-z])(?:unremarkable|fine|ok(?:ay)?|alright)(?![a-z])", re.IGNORECASE
+)
 
 
 def _off_the_film(q: Query, read: IntentKind, phrases: Phrases) -> bool:

@@ -88,3 +88,28 @@ def test_a_list_said_in_a_statement_beside_the_request_asks_no_list(vocabulary, 
 )
 def test_a_list_of_findings_said_beside_the_ask_is_still_the_list(vocabulary, text):
     assert understand(text, vocabulary).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["两肺有没有异常", "both lungs look ok?", "双肺和心影情况咋样", "anything abnormal in both lungs?"],
+)
+def test_both_lungs_asked_as_a_whole_are_the_film_read(vocabulary, text):
+    assert understand(text, vocabulary).intent is IntentKind.SCREENING
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "zone"),
+    [
+        ("双肺是否存在结节", "nodule", None),
+        ("双肺上野有没有异常", None, "upper"),
+        ("左肺清楚吗，右肺呢", None, None),
+        ("双侧肋膈角是否锐利", None, None),
+    ],
+)
+def test_both_lungs_with_a_kind_a_zone_or_each_side_stay_yes_no(
+    vocabulary, text, kind, zone
+):
+    q = understand(text, vocabulary)
+    assert q.intent is IntentKind.PRESENCE
+    assert (q.side, q.kind, q.zone) == ("both", kind, zone)
