@@ -796,7 +796,9 @@ def _the_heart_as_subject(q: Query) -> Query:
 
     "描述一下心影", "how does the heart look", "what about the heart?": no finding,
     anchor or rank is named, so no lesion is meant; the engine measures the heart by
-    the cardiothoracic ratio and says whether it suggests enlargement.
+    the cardiothoracic ratio and says whether it suggests enlargement. So is the heart's
+    outline assessed ("心影轮廓评估一下", "assess the cardiac contour"): with no lesion
+    named, the margin word is the heart's, the silhouette the ratio is measured on.
     """
     heart = [m for m in q.mentions if m.kind is RegionKind.HEART]
     if (
@@ -804,7 +806,7 @@ def _the_heart_as_subject(q: Query) -> Query:
         or len(heart) != len(q.mentions)
         or q.intent not in _OPEN_ABOUT
         or q.kind is not None
-        or q.attribute not in (None, "size")
+        or q.attribute not in (None, "size", "margin")
         or q.anchors
         or q.ordinals
         or q.superlative

@@ -113,3 +113,18 @@ def test_both_lungs_with_a_kind_a_zone_or_each_side_stay_yes_no(
     q = understand(text, vocabulary)
     assert q.intent is IntentKind.PRESENCE
     assert (q.side, q.kind, q.zone) == ("both", kind, zone)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["心影轮廓评估一下", "assess the cardiac outline please", "心脏的轮廓正常吗", "describe the heart contour"],
+)
+def test_the_heart_outline_assessed_is_its_size(vocabulary, text):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.kind, q.attribute) == (IntentKind.PRESENCE, "cardiomegaly", None)
+
+
+def test_a_margin_asked_of_a_finding_beside_the_heart_is_the_finding_margin(vocabulary):
+    q = understand("心影旁那个结节边缘光滑吗", vocabulary)
+    assert q.intent is IntentKind.DESCRIBE
+    assert (q.kind, q.attribute) == ("nodule", "margin")
