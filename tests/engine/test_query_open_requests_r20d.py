@@ -128,3 +128,24 @@ def test_a_margin_asked_of_a_finding_beside_the_heart_is_the_finding_margin(voca
     q = understand("心影旁那个结节边缘光滑吗", vocabulary)
     assert q.intent is IntentKind.DESCRIBE
     assert (q.kind, q.attribute) == ("nodule", "margin")
+
+
+@pytest.mark.parametrize(
+    ("text", "side", "zone"),
+    [
+        ("right apex: whats sitting up there", "right", "upper"),
+        ("left base, what lies there", "left", "lower"),
+        ("左下肺野 whats hiding there", "left", "lower"),
+        ("左下野那里长了什么", "left", "lower"),
+    ],
+)
+def test_what_sits_or_lies_there_after_a_place_asks_what_it_holds(
+    vocabulary, text, side, zone
+):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.side, q.zone) == (IntentKind.PRESENCE, side, zone)
+
+
+def test_a_finding_named_sitting_in_a_place_is_still_located(vocabulary):
+    q = understand("the mass sitting in the right lower zone, which lobe?", vocabulary)
+    assert q.intent is IntentKind.LOCATION
