@@ -3548,8 +3548,12 @@ _NOUN_PHRASE = frozenset(
 _RELATIVE = re.compile(
     r"(?<![a-z])(?:that|which)(?= (?:are|is|were|was|measure))", re.I
 )
-# a question mark, or words that make a noun phrase a question or a statement
-_ASKED = re.compile(r"[?？]|(?<![a-z])(?:i|we|you|there)(?![a-z])|有|见|没|是|呢", re.I)
+# a question mark, or words that make a noun phrase a question or a statement; "whether"
+# and "if" open a yes/no question embedded in a request ("confirm whether the other lung
+# is clear", "check if the right base has consolidation")
+_ASKED = re.compile(
+    r"[?？]|(?<![a-z])(?:i|we|you|there|whether|if)(?![a-z])|有|见|没|是|呢", re.I
+)
 
 
 def _lists_described(q: Query) -> bool:

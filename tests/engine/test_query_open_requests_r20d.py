@@ -149,3 +149,21 @@ def test_what_sits_or_lies_there_after_a_place_asks_what_it_holds(
 def test_a_finding_named_sitting_in_a_place_is_still_located(vocabulary):
     q = understand("the mass sitting in the right lower zone, which lobe?", vocabulary)
     assert q.intent is IntentKind.LOCATION
+
+
+@pytest.mark.parametrize(
+    ("text", "side"),
+    [
+        ("Right upper zone has a nodule. Confirm whether the other lung is clear.", "left"),
+        ("consolidation in the left lower zone; check whether the other lung is ok", "right"),
+        ("LLZ consolidation noted. Tell me if the opposite side is clear", "right"),
+    ],
+)
+def test_a_request_whether_the_other_side_is_clear_asks_yes_no(vocabulary, text, side):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.side, q.ellipsis) == (IntentKind.PRESENCE, side, False)
+
+
+def test_a_request_whether_a_place_holds_a_kind_is_no_list(vocabulary):
+    q = understand("check if the right lower zone has consolidation", vocabulary)
+    assert (q.intent, q.kind) == (IntentKind.PRESENCE, "consolidation")
