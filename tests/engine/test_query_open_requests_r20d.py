@@ -167,3 +167,16 @@ def test_a_request_whether_the_other_side_is_clear_asks_yes_no(vocabulary, text,
 def test_a_request_whether_a_place_holds_a_kind_is_no_list(vocabulary):
     q = understand("check if the right lower zone has consolidation", vocabulary)
     assert (q.intent, q.kind) == (IntentKind.PRESENCE, "consolidation")
+
+
+@pytest.mark.parametrize(
+    ("text", "superlative"),
+    [
+        ("largest mass - what segment?", "largest"),
+        ("最可疑的结节属于哪个肺段", "most_suspicious"),
+        ("surgeons want the smallest nodule, which segment would that be", "smallest"),
+    ],
+)
+def test_a_rank_asked_by_segment_is_located(vocabulary, text, superlative):
+    q = understand(text, vocabulary)
+    assert (q.intent, q.superlative) == (IntentKind.LOCATION, superlative)
