@@ -1150,7 +1150,9 @@ def _list_said_aside(text: str, vocabulary: Vocabulary, phrases: Phrases) -> str
     if cue.find(text) is None:
         return text
     parts = clauses(text)
-    if not any(c.asks for c in parts) or any(c.asks and cue.find(c.text) for c in parts):
+    if not any(c.asks for c in parts) or any(
+        c.asks and cue.find(c.text) for c in parts
+    ):
         return text
     aside = [
         not c.asks
@@ -2617,9 +2619,14 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return by_attribute
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
         return kind
-    read = _by_request(q, phrases)
+    read = _the_whole_chest(q, _by_request(q, phrases), phrases)
     if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
+    return read
+
+
+def _the_whole_chest(q: Query, read: IntentKind, phrases: Phrases) -> IntentKind:
+    """A yes/no about both lungs as a whole is the film read (`_both_lungs_read`)."""
     if read is IntentKind.PRESENCE and _both_lungs_read(q, phrases):
         return IntentKind.SCREENING
     return read
@@ -2636,7 +2643,7 @@ def _both_lungs_read(q: Query, phrases: Phrases) -> bool:
     """
     if q.side != "both" or q.kind or q.attribute or q.signs or q.profile or q.sized:
         return False
-    if q.zone or q.band or q.lobe or q.hilum or q.anchors or q.ordinals or q.superlative:
+    if any((q.zone, q.band, q.lobe, q.hilum, q.anchors, q.ordinals, q.superlative)):
         return False
     kinds = {m.kind for m in q.mentions}
     if RegionKind.LUNG not in kinds or not kinds <= {RegionKind.LUNG, RegionKind.HEART}:
@@ -2649,7 +2656,8 @@ def _both_lungs_read(q: Query, phrases: Phrases) -> bool:
 
 # how a whole structure is, asked ("是否正常", "情况怎么样", "unremarkable?", "fine?")
 _HOW_THEY_ARE = re.compile(
-    r"正常|情况|(?<![a-z])(?:unremarkable|fine|ok(?:ay)?|alright)(?![a-z])", re.IGNORECASE
+    r"正常|情况|(?<![a-z])(?:unremarkable|fine|ok(?:ay)?|alright)(?![a-z])",
+    re.IGNORECASE,
 )
 
 

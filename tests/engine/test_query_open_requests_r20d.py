@@ -92,7 +92,12 @@ def test_a_list_of_findings_said_beside_the_ask_is_still_the_list(vocabulary, te
 
 @pytest.mark.parametrize(
     "text",
-    ["两肺有没有异常", "both lungs look ok?", "双肺和心影情况咋样", "anything abnormal in both lungs?"],
+    [
+        "两肺有没有异常",
+        "both lungs look ok?",
+        "双肺和心影情况咋样",
+        "anything abnormal in both lungs?",
+    ],
 )
 def test_both_lungs_asked_as_a_whole_are_the_film_read(vocabulary, text):
     assert understand(text, vocabulary).intent is IntentKind.SCREENING
@@ -117,11 +122,20 @@ def test_both_lungs_with_a_kind_a_zone_or_each_side_stay_yes_no(
 
 @pytest.mark.parametrize(
     "text",
-    ["心影轮廓评估一下", "assess the cardiac outline please", "心脏的轮廓正常吗", "describe the heart contour"],
+    [
+        "心影轮廓评估一下",
+        "assess the cardiac outline please",
+        "心脏的轮廓正常吗",
+        "describe the heart contour",
+    ],
 )
 def test_the_heart_outline_assessed_is_its_size(vocabulary, text):
     q = understand(text, vocabulary)
-    assert (q.intent, q.kind, q.attribute) == (IntentKind.PRESENCE, "cardiomegaly", None)
+    assert (q.intent, q.kind, q.attribute) == (
+        IntentKind.PRESENCE,
+        "cardiomegaly",
+        None,
+    )
 
 
 def test_a_margin_asked_of_a_finding_beside_the_heart_is_the_finding_margin(vocabulary):
@@ -154,8 +168,14 @@ def test_a_finding_named_sitting_in_a_place_is_still_located(vocabulary):
 @pytest.mark.parametrize(
     ("text", "side"),
     [
-        ("Right upper zone has a nodule. Confirm whether the other lung is clear.", "left"),
-        ("consolidation in the left lower zone; check whether the other lung is ok", "right"),
+        (
+            "Right upper zone has a nodule. Confirm whether the other lung is clear.",
+            "left",
+        ),
+        (
+            "consolidation in the left lower zone; check whether the other lung is ok",
+            "right",
+        ),
         ("LLZ consolidation noted. Tell me if the opposite side is clear", "right"),
     ],
 )
