@@ -499,6 +499,8 @@ def _understand(
         intents=_INTENT_CUES,
         slots=(tuple(f"kind_{k}" for k in phrases.kind_order),),
     )
+    # "..., the arvo list is long": no list asked
+    text = _list_said_aside(text, vocabulary, phrases)
     text = _TAG_QUESTION.sub(" yes or no", text)  # "X is clear, isn't it?": yes or no
     text = _colloquial(text)  # before the Cantonese 边边 ("which side") is read
     text = phrases.speller.fix(text)
@@ -804,7 +806,9 @@ def _the_heart_as_subject(q: Query) -> Query:
 
     "描述一下心影", "how does the heart look", "what about the heart?": no finding,
     anchor or rank is named, so no lesion is meant; the engine measures the heart by
-    the cardiothoracic ratio and says whether it suggests enlargement.
+    the cardiothoracic ratio and says whether it suggests enlargement. So is the heart's
+    outline assessed ("心影轮廓评估一下", "assess the cardiac contour"): with no lesion
+    named, the margin word is the heart's, the silhouette the ratio is measured on.
     """
     heart = [m for m in q.mentions if m.kind is RegionKind.HEART]
     if (
@@ -812,7 +816,7 @@ def _the_heart_as_subject(q: Query) -> Query:
         or len(heart) != len(q.mentions)
         or q.intent not in _OPEN_ABOUT
         or q.kind is not None
-        or q.attribute not in (None, "size")
+        or q.attribute not in (None, "size", "margin")
         or q.anchors
         or q.ordinals
         or q.superlative
@@ -1163,6 +1167,48 @@ def _names_film(
         or places(vocabulary.find_anatomy_in_text(clause))
         or vocabulary.match_sign_in_text(clause)
     )
+
+
+def _list_said_aside(text: str, vocabulary: Vocabulary, phrases: Phrases) -> str:
+    """The question with a list word blanked where only a statement beside the ask says it.
+
+    "Give us a quick read of the film, the arvo list is long", "先整体看一遍，今天的清单太长了":
+    the list is the reader's worklist, said in a clause that states and does not ask; as
+    the clause that asks decides (README, sixteenth round), the request is the read. A
+    list word in the clause that asks ("every nodule, list them"), in a fragment that
+    names what is asked ("every nodule, one by one, describe them"), or in a statement that
+    names findings ("the nurse wants a list of the nodules, can you do that") still asks
+    for one.
+    """
+    cue = phrases.cue("intent_list_findings")
+    if cue.find(text) is None:
+        return text
+    parts = clauses(text)
+    if not any(c.asks for c in parts) or any(
+        c.asks and cue.find(c.text) for c in parts
+    ):
+        return text
+    aside = [
+        not c.asks
+        and _STATES.search(c.text) is not None
+        and not _names_film(c.text, vocabulary, phrases)
+        for c in parts
+    ]
+    if not any(aside):
+        return text
+    return "".join(
+        blank(c.text, ("intent_list_findings",), phrases) if a else c.text
+        for c, a in zip(parts, aside, strict=True)
+    )
+
+
+# a clause that states: a finite verb after its subject ("the list is long", "my worklist's
+# huge"), or a Chinese predicate of degree ("清单太长了", "单子很多")
+_STATES = re.compile(
+    r"(?<=[a-z0-9])(?:\s+(?:is|are|was|were|has|have|had|looks?|seems?|gets?|got|runs?)"
+    r"|'s|'re)(?![a-z'])|[a-z\u4e00-\u9fff]\s*(?:很|太|挺|特别|非常|超级?)[\u4e00-\u9fff]",
+    re.IGNORECASE,
+)
 
 
 def _without_introduction(text: str) -> str:
@@ -2648,10 +2694,46 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return by_attribute
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
         return kind
-    read = _by_request(q, phrases)
+    read = _the_whole_chest(q, _by_request(q, phrases), phrases)
     if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _the_whole_chest(q: Query, read: IntentKind, phrases: Phrases) -> IntentKind:
+    """A yes/no about both lungs as a whole is the film read (`_both_lungs_read`)."""
+    if read is IntentKind.PRESENCE and _both_lungs_read(q, phrases):
+        return IntentKind.SCREENING
+    return read
+
+
+def _both_lungs_read(q: Query, phrases: Phrases) -> bool:
+    """Both lungs asked whether anything is wrong, as a whole, are the film read.
+
+    "请问两肺有无异常", "are both lungs clear?", "双肺和心影情况怎么样": both lungs named as
+    one (with the heart or not) are the whole chest, so the question is the one "are the
+    lungs clear?" asks, a screening; a kind, a zone or another structure named ("双肺有没有
+    结节", "双肺上野有没有异常", "双侧肋膈角锐利吗") still asks of that, yes or no, and so
+    does each side named in turn ("左肺清楚吗，右肺呢").
+    """
+    if q.side != "both" or q.kind or q.attribute or q.signs or q.profile or q.sized:
+        return False
+    if any((q.zone, q.band, q.lobe, q.hilum, q.anchors, q.ordinals, q.superlative)):
+        return False
+    kinds = {m.kind for m in q.mentions}
+    if RegionKind.LUNG not in kinds or not kinds <= {RegionKind.LUNG, RegionKind.HEART}:
+        return False
+    if any(m.side is not None for m in q.mentions if m.kind is RegionKind.LUNG):
+        return False  # "左肺清楚吗，右肺呢": each side asked in turn, yes or no
+    asks_whole = IntentKind.SCREENING in q.cue.hits or _HOW_THEY_ARE.search(q.text)
+    return bool(asks_whole or phrases.cue("asks_normal").find(q.text))
+
+
+# how a whole structure is, asked ("是否正常", "情况怎么样", "unremarkable?", "fine?")
+_HOW_THEY_ARE = re.compile(
+    r"正常|情况|(?<![a-z])(?:unremarkable|fine|ok(?:ay)?|alright)(?![a-z])",
+    re.IGNORECASE,
+)
 
 
 def _off_the_film(q: Query, read: IntentKind, phrases: Phrases) -> bool:
@@ -2687,7 +2769,11 @@ def _orders_every(q: Query, phrases: Phrases) -> bool:
 _BY_SIZE = re.compile(
     r"按(?:照)?(?:大小|尺寸|直径|大细)[^，,。;；?？]{0,4}[排列]|从大到小|由大到小|从小到大|由小到大"
     r"|(?<![a-z])(?:sort|order|rank|arrange|list)\w*(?: \S+){0,5}? by (?:size|diameter)"
-    r"|(?<![a-z])(?:largest|biggest|smallest) (?:to|down to|first)(?![a-z])",
+    r"|(?<![a-z])(?:largest|biggest|smallest) (?:to|down to|first)(?![a-z])"
+    # the order named as a noun ("in order of size", "by descending order of diameter",
+    # "in size order", "按大小顺序"): the same order by size
+    r"|(?<![a-z])(?:in|by) (?:\w+ )?order of (?:\w+ )?(?:size|diameter)(?![a-z])"
+    r"|(?<![a-z])in (?:size|diameter) order(?![a-z])|按(?:照)?(?:大小|尺寸|直径)的?(?:顺序|次序)",
     re.IGNORECASE,
 )
 
@@ -3545,8 +3631,12 @@ _NOUN_PHRASE = frozenset(
 _RELATIVE = re.compile(
     r"(?<![a-z])(?:that|which)(?= (?:are|is|were|was|measure))", re.I
 )
-# a question mark, or words that make a noun phrase a question or a statement
-_ASKED = re.compile(r"[?？]|(?<![a-z])(?:i|we|you|there)(?![a-z])|有|见|没|是|呢", re.I)
+# a question mark, or words that make a noun phrase a question or a statement; "whether"
+# and "if" open a yes/no question embedded in a request ("confirm whether the other lung
+# is clear", "check if the right base has consolidation")
+_ASKED = re.compile(
+    r"[?？]|(?<![a-z])(?:i|we|you|there|whether|if)(?![a-z])|有|见|没|是|呢", re.I
+)
 
 
 def _lists_described(q: Query) -> bool:
