@@ -9,6 +9,7 @@ ORDER = [
     "records",
     "phrases",
     "homophones",
+    "dialect",
     "sizes",
     "clauses",
     "instructions",
