@@ -85,7 +85,10 @@ def test_a_bare_side_after_the_angles_asks_that_angle(two, first, then, title, w
 @pytest.mark.parametrize(
     ("question", "title"),
     [
-        ("Is there anything in either lung?", "Findings in both lungs"),
+        # "anything" in both lungs together is a screening of the lungs (nineteenth
+        # round); a kind asked of both keeps the two-sided presence heading
+        ("Is there anything in either lung?", "Lung findings"),
+        ("Any lesion in either lung?", "Nodules or masses in both lungs"),
         ("Is the heart enlarged?", "Cardiomegaly"),
         (
             "Any nodules in the left lower zone?",
