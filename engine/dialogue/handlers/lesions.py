@@ -854,12 +854,26 @@ class LesionAnswers(FindingAnswers):
             for f in self.analysis.findings
             if box.contains(f.center) or box.iou(f.bbox) > 0.1
         ]
-        if inside:
-            for f in inside:
+        # One fact, one source: the box reports what the film's read reports, and names
+        # what else the analysis scored there with its real standing (under a threshold,
+        # possibly outside the lung), so the next "is it in the lung?" cannot contradict it.
+        reported = {f.id for f in self.reportable()}
+        unreported = [f for f in inside if f.id not in reported]
+        for f in inside:
+            if f.id in reported:
                 anchor = self._anchor_for_finding(f, index)
                 lines.append(self._finding_line(f, anchor, lang))
-        else:
+                lines += self._chest_wall_line(f, cite([anchor.id]), lang)
+        if not inside:
             lines.append(say("drawn_nothing_inside", lang))
+        elif len(unreported) == len(inside):
+            lines.append(say("drawn_nothing_reported", lang))
+        elif unreported:
+            lines.append(say("drawn_also_unreported", lang))
+        for f in unreported:
+            anchor = self._anchor_for_finding(f, index)
+            lines.append(self._finding_line(f, anchor, lang))
+            lines += self._chest_wall_line(f, cite([anchor.id]), lang)
         density = self._box_density(box)
         if density is not None:
             word = say(
