@@ -67,6 +67,30 @@ _CLAUSE = re.compile(
 )
 
 
+def _names_only_anchors(query: Query, vocabulary: Vocabulary) -> bool:
+    """A yes/no reading of a question that only names anchors ("回到A1", "A2?").
+
+    Read on its own, it asks nothing (no kind, sign, measure, rank or place in its
+    words), so it is about what the anchors show; a kind or place carried over from the
+    last turn by ellipsis ("any nodules?" then "back to A1") does not make it a question
+    about that kind's findings, and anchors carried over ("and the left?") are not named.
+    """
+    if query.intent is not IntentKind.PRESENCE or not query.cue.anchor_ids:
+        return False
+    own = understand(query.text, vocabulary, DialogueState())
+    return bool(own.anchors) and not (
+        own.kind
+        or own.attribute
+        or own.signs
+        or own.mentions
+        or own.names_place
+        or own.ordinals
+        or own.superlative
+        or own.min_mm
+        or own.max_mm
+    )
+
+
 def _asks_calibration(query: Query) -> bool:
     """Whether the film's calibration is asked ("is it calibrated?", "有没有校准？").
 
@@ -288,6 +312,8 @@ class Conversation(OtherFindingsAnswers):
             return self._calibration
         if self._asks_others(query):
             return self._others  # "anything else?" after a checklist: the rest
+        if _names_only_anchors(query, self.vocabulary):
+            return self._describe  # "回到A1", "back to A2": that anchor, whatever it is
         if asks_between_two(query, list(query.mentions)):
             return self._between_two  # "how far apart are they": between the two
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":
