@@ -242,7 +242,29 @@ class LesionAnswers(FindingAnswers):
             if rule is Rule.ORDINAL
             else (f"which_{query.superlative or 'largest'}", 0)
         )
-        return [say(name, lang, n=n, anchor=cite([anchor.id]), summary=summary)]
+        ranked = [c for c in resolution.candidates if isinstance(c, Finding)]
+        if rule is Rule.SUPERLATIVE and len(ranked) == 1:
+            # one finding fits: it is "the only one", not "the largest" of anything
+            name = "which_only_one"
+        lines = [say(name, lang, n=n, anchor=cite([anchor.id]), summary=summary)]
+        place = resolution.place
+        if rule is Rule.SUPERLATIVE and place and not all(map(place.fits, ranked)):
+            # the place carried over held one; say the rank is over the film's
+            held = [self.anchors.latest_for_finding(c.id) for c in ranked]
+            only = [
+                a.id for a, c in zip(held, ranked, strict=True) if a and place.fits(c)
+            ]
+            if only:  # listed in the turn that asked of that place
+                lines.append(
+                    say(
+                        "which_over_film",
+                        lang,
+                        n=len(ranked),
+                        place=self._place_words(place, lang),
+                        only=cite(only),
+                    )
+                )
+        return lines
 
     def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
         """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""
