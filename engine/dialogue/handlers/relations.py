@@ -380,7 +380,8 @@ class RelationAnswers(PairAnswers):
             say(
                 "centre_distance",
                 lang,
-                cited=cite([a.id, b.id, line.id]),
+                cited=cite([a.id, b.id]),
+                line=cite([line.id]),
                 a=a.label(lang),
                 b=b.label(lang),
                 distance=distance_phrase(distance, lang, self._asked_unit()),
