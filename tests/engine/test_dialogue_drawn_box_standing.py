@@ -127,3 +127,31 @@ def test_a_reported_finding_in_the_box_is_reported_as_before(film):
     turn = Conversation(film).ask("what's here?", drawn_box=_box_around(nodule))
     assert "not reported" not in turn.answer_text
     assert "reached the report threshold" not in turn.answer_text
+
+
+@pytest.fixture(scope="module")
+def weak() -> ImageAnalysis:
+    """A reported nodule, plus candidates at 0.40 and 0.20 of a 0.5 report threshold."""
+    from engine.findings import Candidate
+
+    film = make_phantom(((300, 470, 20, ()), (700, 300, 14, ()), (760, 600, 14, ())))
+    return analyse(
+        film,
+        [
+            Candidate((300, 470), 20, 0.9),
+            Candidate((700, 300), 14, 0.4),
+            Candidate((760, 600), 14, 0.2),
+        ],
+        key="drawn-box-weak",
+    )
+
+
+@pytest.mark.parametrize(("x", "y", "named"), [(700, 300, True), (760, 600, False)])
+def test_a_box_names_a_candidate_from_half_the_threshold_up(weak, x, y, named):
+    """Under half the threshold the long tail stays unsaid, as for a place asked."""
+    report = weak.focal_report_score
+    at = [f for f in weak.findings if math.dist(f.center, (x, y)) < 20]
+    assert at and (at[0].confidence >= report / 2) == named
+    box = Box(x - 40, y - 40, x + 40, y + 40)
+    text = Conversation(weak).ask("what's in this box?", drawn_box=box).answer_text
+    assert ("so not reported" in text) == named

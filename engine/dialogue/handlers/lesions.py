@@ -10,6 +10,7 @@ from engine.anchors import (
     Anchor,
     AnchorKind,
 )
+from engine.dialogue.anchoring import NEAR_THRESHOLD_FRACTION
 from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
     CTR_BORDERLINE_HIGH,
@@ -947,6 +948,14 @@ class LesionAnswers(FindingAnswers):
         # what else the analysis scored there with its real standing (under a threshold,
         # possibly outside the lung), so the next "is it in the lung?" cannot contradict it.
         reported = {f.id for f in self.reportable()}
+        # under the threshold, only from half of it up: the long tail stays unsaid, as
+        # everywhere a candidate is named by its place (NEAR_THRESHOLD_FRACTION)
+        inside = [
+            f
+            for f in inside
+            if f.id in reported
+            or f.confidence >= NEAR_THRESHOLD_FRACTION * self.report_threshold(f)
+        ]
         unreported = [f for f in inside if f.id not in reported]
         for f in inside:
             if f.id in reported:
