@@ -293,7 +293,7 @@ def resolve_subject(
             )
         if len(focus) > 1:
             return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focus))
-    box = _drawn_just_before(store, turn_index)
+    box = drawn_just_before(store, turn_index)
     if box is not None and not (intent.focal_noun or lung_mentions):
         # "how big?" right after a box was drawn: the box is what the reader is on
         return Resolution(
@@ -306,11 +306,16 @@ def resolve_subject(
     return _default_subject(intent, store, analysis, reportable)
 
 
-def _drawn_just_before(store: AnchorStore, turn_index: int) -> Anchor | None:
-    """The one region the reader drew in the turn just before this one, if any."""
-    touched = {e.anchor_id for e in store.events(turn_index - 1)}
+def drawn_just_before(store: AnchorStore, turn_index: int) -> Anchor | None:
+    """The one region the reader drew in the turn just before this one, if any.
+
+    Drawn then, not only cited then: a box a later answer cites is no longer the
+    reader's latest gesture.
+    """
     drawn = [
-        a for a in store.all() if a.id in touched and a.kind is AnchorKind.USER_DRAWN
+        a
+        for a in store.all()
+        if a.kind is AnchorKind.USER_DRAWN and a.turn_index == turn_index - 1
     ]
     return drawn[0] if len(drawn) == 1 else None
 

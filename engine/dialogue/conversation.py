@@ -46,7 +46,7 @@ from engine.dialogue.records import (
 )
 from engine.geometry import Box
 from engine.intents import IntentKind
-from engine.references import PlaceFilter
+from engine.references import PlaceFilter, drawn_just_before
 from engine.wording import (
     DISCLAIMER,
 )
@@ -65,6 +65,16 @@ _ASKS_CALIBRATION = frozenset(
 _CLAUSE = re.compile(
     r"[,;.?!，。；？！]|(?<![a-z])and(?![a-z])|然后|再|并且|顺便", re.I
 )
+
+
+def _of_the_box_just_drawn(query: Query, anchors: AnchorStore, index: int) -> bool:
+    """A yes/no about "it" with nothing else named, in the turn after a box was drawn."""
+    return (
+        query.intent is IntentKind.PRESENCE
+        and query.cue.demonstrative
+        and not (query.anchors or query.ordinals or query.superlative)
+        and drawn_just_before(anchors, index) is not None
+    )
 
 
 def _names_only_anchors(query: Query, vocabulary: Vocabulary) -> bool:
@@ -312,6 +322,8 @@ class Conversation(OtherFindingsAnswers):
             return self._calibration
         if self._asks_others(query):
             return self._others  # "anything else?" after a checklist: the rest
+        if _of_the_box_just_drawn(query, self.anchors, len(self.history) + 1):
+            return self._about_the_box  # "is it in the lung?" right after a box
         if _names_only_anchors(query, self.vocabulary):
             return self._describe  # "回到A1", "back to A2": that anchor, whatever it is
         if asks_between_two(query, list(query.mentions)):

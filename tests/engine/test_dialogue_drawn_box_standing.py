@@ -155,3 +155,41 @@ def test_a_box_names_a_candidate_from_half_the_threshold_up(weak, x, y, named):
     box = Box(x - 40, y - 40, x + 40, y + 40)
     text = Conversation(weak).ask("what's in this box?", drawn_box=box).answer_text
     assert ("so not reported" in text) == named
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "standing", "wall"),
+    [
+        (
+            "what's this line?",
+            "is it in the lung?",
+            "Not as a reported finding",
+            "chest wall",
+        ),
+        ("框里这条线是什么", "它在肺里吗", "未作为病灶报告", "胸壁"),
+    ],
+)
+def test_is_it_in_the_lung_after_the_box_is_about_the_box(
+    film, first, then, standing, wall
+):
+    f = _diffuse(film.findings[0], _band(2, 30), DIFFUSE_REPORT_CONFIDENCE - 0.26)
+    conversation = Conversation(_with(film, f))
+    conversation.ask(first, drawn_box=_box_around(f))
+    text = conversation.ask(then).answer_text
+    assert standing in text and wall in text
+    assert "no definite finding was detected on this film" not in text
+
+
+def test_a_reported_finding_in_the_box_is_in_the_lung(film):
+    conversation = Conversation(film)
+    conversation.ask("what's here?", drawn_box=_box_around(film.findings[0]))
+    assert "Yes:" in conversation.ask("is it in the lung?").answer_text
+
+
+def test_only_the_turn_right_after_the_box_is_about_it(film):
+    f = _diffuse(film.findings[0], _band(2, 30), DIFFUSE_REPORT_CONFIDENCE - 0.26)
+    conversation = Conversation(_with(film, f))
+    conversation.ask("what's this line?", drawn_box=_box_around(f))
+    conversation.ask("is it in the lung?")
+    text = conversation.ask("and the other side?").answer_text
+    assert "Not as a reported finding" not in text

@@ -53,6 +53,7 @@ from engine.references import (
     Outcome,
     Resolution,
     Rule,
+    drawn_just_before,
 )
 from engine.wording import (
     KIND_SHORT,
@@ -398,6 +399,70 @@ class LesionAnswers(FindingAnswers):
                 title=say("title_size", lang),
                 lines=tuple(lines),
                 anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _box_contents(self, box: Box) -> tuple[list[Finding], list[Finding]]:
+        """What a box holds that an answer names, and which of those are unreported.
+
+        Under its threshold a finding is named only from half of it up: the long tail
+        stays unsaid, as everywhere a candidate is named by its place.
+        """
+        reported = self.reportable()
+        named = [
+            f
+            for f in self._in_box(box)
+            if f in reported
+            or f.confidence >= NEAR_THRESHOLD_FRACTION * self.report_threshold(f)
+        ]
+        return named, [f for f in named if f not in reported]
+
+    def _about_the_box(
+        self, draft: Draft, *, lang: Language, index: int, **_: Any
+    ) -> None:
+        """A yes/no about "it" right after a box was drawn: about what the box holds.
+
+        "is it in the lung?" after the box: the read's answer for the film would deny an
+        opacity the box answer just described; this says what the box holds, with its
+        standing (reported, in or outside the lung field; not reported; nothing).
+        """
+        box_anchor = drawn_just_before(self.anchors, index)
+        assert box_anchor is not None
+        self.anchors.reference(box_anchor.id, index)
+        _bind_anchor(draft, box_anchor)
+        box = box_anchor.bbox
+        inside, unreported = self._box_contents(box)
+        lines: list[str] = []
+        for f in inside:
+            anchor = self._anchor_for_finding(f, index)
+            a = cite([anchor.id])
+            where = location_phrase(f.location, lang)
+            if f in unreported:
+                threshold = self.report_threshold(f)
+                lines.append(
+                    say(
+                        "box_it_unreported",
+                        lang,
+                        a=a,
+                        conf=shown_confidence(f.confidence, threshold),
+                        threshold=threshold,
+                    )
+                )
+            else:
+                lung = "box_it_in_lung" if f.location.inside_lung else "box_it_outside"
+                lines.append(say(lung, lang, a=a, where=where))
+            lines += self._chest_wall_line(f, a, lang)
+        if not inside:
+            where = location_phrase(self.analysis.anatomy.locate(box.center), lang)
+            lines.append(
+                say("box_it_nothing", lang, a=cite([box_anchor.id]), where=where)
+            )
+            lines += self._nearest_outside(box, lang, index)
+        draft.sections.append(
+            Section(
+                title=say("title_drawn_region", lang),
+                lines=tuple(lines),
+                anchor_ids=(box_anchor.id,),
             )
         )
 
@@ -943,22 +1008,12 @@ class LesionAnswers(FindingAnswers):
                 where=location_phrase(location, lang),
             )
         ]
-        inside = self._in_box(box)
         # One fact, one source: the box reports what the film's read reports, and names
         # what else the analysis scored there with its real standing (under a threshold,
         # possibly outside the lung), so the next "is it in the lung?" cannot contradict it.
-        reported = {f.id for f in self.reportable()}
-        # under the threshold, only from half of it up: the long tail stays unsaid, as
-        # everywhere a candidate is named by its place (NEAR_THRESHOLD_FRACTION)
-        inside = [
-            f
-            for f in inside
-            if f.id in reported
-            or f.confidence >= NEAR_THRESHOLD_FRACTION * self.report_threshold(f)
-        ]
-        unreported = [f for f in inside if f.id not in reported]
+        inside, unreported = self._box_contents(box)
         for f in inside:
-            if f.id in reported:
+            if f not in unreported:
                 anchor = self._anchor_for_finding(f, index)
                 lines.append(self._finding_line(f, anchor, lang))
                 lines += self._chest_wall_line(f, cite([anchor.id]), lang)
