@@ -67,6 +67,25 @@ _CLAUSE = re.compile(
 )
 
 
+# "the same as", "compared with": one thing set against another, narrower than the
+# comparative cue (which holds "more", "which" and "than")
+_SET_AGAINST = re.compile(
+    r"(?<![a-z])(?:same|identical|compar\w*|vs\.?|versus)(?![a-z])"
+    r"|同一|一样|相同|比较|对比",
+    re.IGNORECASE,
+)
+
+
+def _set_against_the_box(query: Query, box_id: str) -> bool:
+    """One other anchor named and set against "that", in the turn after a box."""
+    named = [a for a in query.cue.anchor_ids if a != box_id]
+    return (
+        len(named) == 1
+        and len(query.cue.anchor_ids) == 1
+        and _SET_AGAINST.search(query.text) is not None
+    )
+
+
 def _of_the_box_just_drawn(query: Query, anchors: AnchorStore, index: int) -> bool:
     """A yes/no about "it" with nothing else named, in the turn after a box was drawn."""
     return (
@@ -322,6 +341,16 @@ class Conversation(OtherFindingsAnswers):
             return self._calibration
         if self._asks_others(query):
             return self._others  # "anything else?" after a checklist: the rest
+        box = drawn_just_before(self.anchors, len(self.history) + 1)
+        if box is not None and _set_against_the_box(query, box.id):
+            # "is that the same as A1?" right after a box: the box against A1
+            paired = replace(
+                query,
+                intent=IntentKind.COMPARE,
+                anchors=(box.id, *query.cue.anchor_ids),
+            )
+            self._query = paired
+            return lambda draft, **kw: self._compare(draft, **{**kw, "query": paired})
         if _of_the_box_just_drawn(query, self.anchors, len(self.history) + 1):
             return self._about_the_box  # "is it in the lung?" right after a box
         if _names_only_anchors(query, self.vocabulary):

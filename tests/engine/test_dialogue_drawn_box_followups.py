@@ -113,3 +113,26 @@ def test_back_to_a_listed_finding_describes_it(film, listed, back):
     assert turn.intent == "describe_finding" or "[A1]" in turn.answer_text
     # its details (margin, internal density), not the film's list again
     assert "Margin" in turn.answer_text or "边缘" in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("box", "same"),
+    [(Box(330, 540, 380, 580), False), (Box(260, 530, 320, 590), True)],
+)
+@pytest.mark.parametrize(
+    ("first", "asked", "words"),
+    [
+        ("any nodules?", "is that the same as A1?", ("The same place", "Not the same")),
+        ("有结节吗", "这个和A1是同一个吗", ("同一处", "不是同一处")),
+    ],
+)
+def test_the_box_against_a_named_finding(film, box, same, first, asked, words):
+    conversation = Conversation(film)
+    conversation.ask(first)  # the nodule becomes A1
+    conversation.ask("and this?" if first.isascii() else "这里呢", drawn_box=box)
+    turn = conversation.ask(asked)
+    lead = turn.answer_text.splitlines()[1]
+    assert lead.startswith("- " + (words[0] if same else words[1]))
+    assert (
+        "[A1]" in lead and "[A2]" in lead
+    )  # the finding and the box, not the box twice
