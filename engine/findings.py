@@ -1001,6 +1001,51 @@ def _pleural_contact(
     return counted > 0 and outside / max(1, len(contour)) >= 0.05
 
 
+# A larger opacity whose outline runs along the lung's outer (chest-wall) edge for at
+# least this share of its length may be the chest wall, the scapula's border or soft
+# tissue projected over the lung field: the mirror comparison that finds it cannot tell
+# them from lung, and a focal lesion's own test (:func:`_pleural_contact`) needs an edge
+# that crosses the field border, which a region cut out of the field never has.
+CHEST_WALL_SHARE = 0.25
+
+
+def chest_wall_share(
+    contour: tuple[Point, ...], anatomy: AnatomyMap, mm_per_image_px: float | None
+) -> float | None:
+    """The share of an outline within ``LUNG_EDGE_MM`` of the lung's outer edge.
+
+    The outer edge is the lung-field border in the outer bands (the chest wall), not the
+    mediastinal or diaphragmatic border. None without an outline or a lung field.
+    """
+    from engine.nodules import LUNG_EDGE_MM
+
+    if not contour or not anatomy.lungs_found:
+        return None
+    lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
+    outer = anatomy.mask(Region.RIGHT_OUTER_BAND) | anatomy.mask(Region.LEFT_OUTER_BAND)
+    wall = (
+        lungs
+        & ~ndimage.binary_erosion(lungs)
+        & ndimage.binary_dilation(outer, iterations=2)
+    )
+    if not wall.any():
+        return None
+    cells = ndimage.distance_transform_edt(~wall)
+    grid = anatomy.grid
+    # Without a spacing, assume the JSRT field of view (358 mm across the film), as
+    # LungSites does.
+    mm = mm_per_image_px or 358.0 / (grid.size / grid.scale)
+    reach = LUNG_EDGE_MM / (mm / grid.scale)
+    near = counted = 0
+    for p in contour:
+        gx, gy = grid.to_grid(p)
+        ix, iy = round(gx), round(gy)
+        if 0 <= ix < cells.shape[1] and 0 <= iy < cells.shape[0]:
+            counted += 1
+            near += int(cells[iy, ix] <= reach)
+    return near / counted if counted else None
+
+
 # ---------------------------------------------------------------------------------------
 # Size correction and where a focal finding lies
 # ---------------------------------------------------------------------------------------

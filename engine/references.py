@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
 from engine.anatomy import LOBES, AnatomyMap, Zone
-from engine.anchors import Anchor, AnchorStore
+from engine.anchors import Anchor, AnchorKind, AnchorStore
 from engine.findings import Finding
 from engine.intents import Intent
 from engine.model import Side
@@ -293,7 +293,31 @@ def resolve_subject(
             )
         if len(focus) > 1:
             return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focus))
+    box = drawn_just_before(store, turn_index)
+    if box is not None and not (intent.focal_noun or lung_mentions):
+        # "how big?" right after a box was drawn: the box is what the reader is on
+        return Resolution(
+            outcome=Outcome.BOUND,
+            binding=Binding(
+                phrase="(the region just drawn)", rule=Rule.FOCUS, anchor_id=box.id
+            ),
+            anchor=box,
+        )
     return _default_subject(intent, store, analysis, reportable)
+
+
+def drawn_just_before(store: AnchorStore, turn_index: int) -> Anchor | None:
+    """The one region the reader drew in the turn just before this one, if any.
+
+    Drawn then, not only cited then: a box a later answer cites is no longer the
+    reader's latest gesture.
+    """
+    drawn = [
+        a
+        for a in store.all()
+        if a.kind is AnchorKind.USER_DRAWN and a.turn_index == turn_index - 1
+    ]
+    return drawn[0] if len(drawn) == 1 else None
 
 
 def _phrase(intent: Intent, *parts: str | None) -> str:

@@ -30,7 +30,7 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.phrases import _article, _shape_word, say
 from engine.dialogue.query import Query
-from engine.findings import Finding
+from engine.findings import CHEST_WALL_SHARE, Finding, chest_wall_share
 from engine.geometry import Box, Distance, Point, measure
 from engine.model import CalibrationSource, Side
 from engine.observations import (
@@ -115,16 +115,18 @@ class Anchoring:
     _parts: list[Query]  # the parts of the question being answered (compound.py)
 
     # -- shared helpers ------------------------------------------------------------
+    def report_threshold(self, f: Finding) -> float:
+        """The score a finding of this kind must reach to be reported."""
+        if f.is_focal:
+            return self.analysis.focal_report_score
+        return DIFFUSE_REPORT_CONFIDENCE
+
     def reportable(self) -> list[Finding]:
-        out = []
-        for f in self.analysis.findings:
-            threshold = (
-                self.analysis.focal_report_score
-                if f.is_focal
-                else DIFFUSE_REPORT_CONFIDENCE
-            )
-            if f.confidence >= threshold:
-                out.append(f)
+        out = [
+            f
+            for f in self.analysis.findings
+            if f.confidence >= self.report_threshold(f)
+        ]
         return out[:MAX_REPORTED]
 
     def near_threshold(self) -> list[Finding]:
@@ -167,7 +169,7 @@ class Anchoring:
     def _finding_label(self, f: Finding, lang: Language) -> str:
         zone = zone_phrase(f.location.side, f.location.zone, lang)
         label = say("finding_label", lang, zone=zone, kind=KIND_SHORT[lang][f.kind])
-        if f.is_focal and f.confidence < self.analysis.focal_report_score:
+        if f.confidence < self.report_threshold(f):
             # a candidate named under the threshold keeps that on the overlay and in
             # every list its label appears in, so a reviewer never takes it for a finding
             label += say("label_below_threshold", lang)
@@ -576,8 +578,23 @@ class Anchoring:
         return f.is_focal and is_weak(f.confidence, self.analysis.focal_report_score)
 
     def _confidence_words(self, f: Finding, lang: Language) -> str:
-        threshold = self.analysis.focal_report_score if f.is_focal else None
+        threshold: float | None = self.report_threshold(f)
+        if not f.is_focal and f.confidence >= DIFFUSE_REPORT_CONFIDENCE:
+            # a reported larger opacity reads without a threshold; one under it says so,
+            # as a focal candidate does, wherever it is named (a drawn box)
+            threshold = None
         return confidence_phrase(f.confidence, lang, threshold)
+
+    def _chest_wall_line(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """A larger opacity along the chest wall may not be lung at all; say so."""
+        if f.is_focal:
+            return []  # a focal finding has its own pleural-contact line
+        share = chest_wall_share(
+            f.contour, self.analysis.anatomy, self.analysis.calibration.mean_mm
+        )
+        if share is None or share < CHEST_WALL_SHARE:
+            return []
+        return [say("along_chest_wall", lang, a=a, share=share)]
 
     def _finding_line(self, f: Finding, anchor: Anchor, lang: Language) -> str:
         kind = kind_phrase(f.kind, lang)

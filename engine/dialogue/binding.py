@@ -166,7 +166,11 @@ def select(
     if not fits:
         return _nothing_there(query, of_kind, sized, store, place)
     if query.superlative:
-        return _by_superlative(query, fits, store)
+        if len(fits) == 1 and query.ellipsis and len(sized) > 1:
+            # "the bigger one?" after "and the left?": a rank compares, and a place
+            # carried over that holds one finding ranks nothing; the film's do
+            return _by_superlative(query, sized, store, place)
+        return _by_superlative(query, fits, store, place)
     if len(fits) == 1:
         rule = Rule.ANATOMICAL_DESCRIPTION if place else Rule.CONSTRAINT
         return _bound(query, fits[0], store, rule, place)
@@ -268,10 +272,12 @@ def ranked_first(fits: list[Finding], superlative: str | None) -> Finding:
 
 
 def _by_superlative(
-    query: Query, fits: list[Finding], store: AnchorStore
+    query: Query, fits: list[Finding], store: AnchorStore, place: PlaceFilter
 ) -> Resolution:
+    """The first by rank; ``candidates`` keeps what was ranked, for the "which" line."""
     best = ranked_first(fits, query.superlative)
-    return _bound(query, best, store, Rule.SUPERLATIVE, PlaceFilter.of(query))
+    bound = _bound(query, best, store, Rule.SUPERLATIVE, place)
+    return replace(bound, candidates=tuple(fits))
 
 
 def _bound(

@@ -46,7 +46,7 @@ from engine.dialogue.records import (
 )
 from engine.geometry import Box
 from engine.intents import IntentKind
-from engine.references import PlaceFilter
+from engine.references import PlaceFilter, drawn_just_before
 from engine.wording import (
     DISCLAIMER,
 )
@@ -65,6 +65,59 @@ _ASKS_CALIBRATION = frozenset(
 _CLAUSE = re.compile(
     r"[,;.?!，。；？！]|(?<![a-z])and(?![a-z])|然后|再|并且|顺便", re.I
 )
+
+
+# "the same as", "compared with": one thing set against another, narrower than the
+# comparative cue (which holds "more", "which" and "than")
+_SET_AGAINST = re.compile(
+    r"(?<![a-z])(?:same|identical|compar\w*|vs\.?|versus)(?![a-z])"
+    r"|同一|一样|相同|比较|对比",
+    re.IGNORECASE,
+)
+
+
+def _set_against_the_box(query: Query, box_id: str) -> bool:
+    """One other anchor named and set against "that", in the turn after a box."""
+    named = [a for a in query.cue.anchor_ids if a != box_id]
+    return (
+        len(named) == 1
+        and len(query.cue.anchor_ids) == 1
+        and _SET_AGAINST.search(query.text) is not None
+    )
+
+
+def _of_the_box_just_drawn(query: Query, anchors: AnchorStore, index: int) -> bool:
+    """A yes/no about "it" with nothing else named, in the turn after a box was drawn."""
+    return (
+        query.intent is IntentKind.PRESENCE
+        and query.cue.demonstrative
+        and not (query.anchors or query.ordinals or query.superlative)
+        and drawn_just_before(anchors, index) is not None
+    )
+
+
+def _names_only_anchors(query: Query, vocabulary: Vocabulary) -> bool:
+    """A yes/no reading of a question that only names anchors ("回到A1", "A2?").
+
+    Read on its own, it asks nothing (no kind, sign, measure, rank or place in its
+    words), so it is about what the anchors show; a kind or place carried over from the
+    last turn by ellipsis ("any nodules?" then "back to A1") does not make it a question
+    about that kind's findings, and anchors carried over ("and the left?") are not named.
+    """
+    if query.intent is not IntentKind.PRESENCE or not query.cue.anchor_ids:
+        return False
+    own = understand(query.text, vocabulary, DialogueState())
+    return bool(own.anchors) and not (
+        own.kind
+        or own.attribute
+        or own.signs
+        or own.mentions
+        or own.names_place
+        or own.ordinals
+        or own.superlative
+        or own.min_mm
+        or own.max_mm
+    )
 
 
 def _asks_calibration(query: Query) -> bool:
@@ -288,6 +341,20 @@ class Conversation(OtherFindingsAnswers):
             return self._calibration
         if self._asks_others(query):
             return self._others  # "anything else?" after a checklist: the rest
+        box = drawn_just_before(self.anchors, len(self.history) + 1)
+        if box is not None and _set_against_the_box(query, box.id):
+            # "is that the same as A1?" right after a box: the box against A1
+            paired = replace(
+                query,
+                intent=IntentKind.COMPARE,
+                anchors=(box.id, *query.cue.anchor_ids),
+            )
+            self._query = paired
+            return lambda draft, **kw: self._compare(draft, **{**kw, "query": paired})
+        if _of_the_box_just_drawn(query, self.anchors, len(self.history) + 1):
+            return self._about_the_box  # "is it in the lung?" right after a box
+        if _names_only_anchors(query, self.vocabulary):
+            return self._describe  # "回到A1", "back to A2": that anchor, whatever it is
         if asks_between_two(query, list(query.mentions)):
             return self._between_two  # "how far apart are they": between the two
         if query.intent is IntentKind.MEASUREMENT and query.attribute == "distance":

@@ -56,6 +56,10 @@ CALCIFICATION_POSSIBLE = 0.5
 # and detector seeds; docs/benchmarks.md, Lesion size, bench/eval_lesion_size.py); the
 # relative part widens it for masses, whose error there is 6 mm and more.
 SIZE_ABS_MM = 3.5
+# A focal opacity measured under this long axis is below what a chest radiograph
+# usually resolves as a nodule; its size is given with that caveat (wording only: the
+# size model is engine/findings.py's).
+SMALL_FOCAL_MM = 5.0
 SIZE_REL = 0.15
 # The lingula is a segment of the left upper lobe.
 UPPER_LOBES = frozenset({"right_upper_lobe", "left_upper_lobe", "lingula"})
@@ -323,11 +327,11 @@ def with_size_range(
     """
     interval = size_interval_mm(f)
     if interval is None or not plausible_mm(f.long_axis_mm):
-        return size
+        return _with_small_caveat(size, f, lang)
     name = "mm" if unit == "mm" else "cm"
     digits = 0 if name == "mm" else 1
     name_of = "size_range_brief" if brief else "size_range"
-    return say(
+    ranged = say(
         "size_range_inline" if inline else name_of,
         lang,
         size=size,
@@ -335,6 +339,24 @@ def with_size_range(
         high=f"{shown_length(interval[1], name):.{digits}f}",
         unit=name,
     )
+    return _with_small_caveat(ranged, f, lang)
+
+
+def _with_small_caveat(text: str, f: Finding, lang: Language) -> str:
+    """A focal size under SMALL_FOCAL_MM says it is below what a film resolves.
+
+    Such a size comes from a few pixels of a faint outline: the half-maximum contour of
+    a low-contrast lesion shrinks towards its brightest core, so the figure is uncertain
+    and more likely short of the outline a reader would measure than beyond it.
+    """
+    if not f.is_focal:
+        return text
+    long_mm = f.long_axis_mm
+    if long_mm is None and f.size_estimate is not None:
+        long_mm = f.size_estimate.long_axis_mm
+    if not plausible_mm(long_mm) or long_mm is None or long_mm >= SMALL_FOCAL_MM:
+        return text
+    return say("size_small_caveat", lang, size=text, mm=SMALL_FOCAL_MM)
 
 
 def unread_sides(analysis: ImageAnalysis, side: str | None = None) -> tuple[str, ...]:

@@ -1625,6 +1625,10 @@ def _again(
         return None
     if _against_the_other_side(q, previous, phrases):
         return replace(q, intent=IntentKind.COMPARE, side="both")
+    if _with_the_other_one(q, phrases):
+        # "compare with the other one": the findings set side by side, not the other
+        # lung's; a place carried from the last turn would leave one to compare
+        return replace(q, intent=IntentKind.COMPARE, other_side=False, refusal=None)
     if _confirms(q, phrases):
         return _merge(previous, q)
     compared = _compared_with_previous(q, previous, phrases, earlier)
@@ -4281,6 +4285,28 @@ def _against_the_other_side(q: Query, previous: TurnRecord, phrases: Phrases) ->
     if q.side not in ("right", "left") or previous.subject_side != _opposite(q.side):
         return False
     return phrases.cue("compare").find(q.text) is not None
+
+
+# "the other one" / "另一个": another finding, where "the other side" is another lung
+_OTHER_ONE = re.compile(
+    r"(?<![a-z])(?:the |that )?other (?:one|nodule|lesion|finding|spot|opacity)s?(?![a-z])"
+    r"|(?<![a-z])the other\W*$|另(?:外)?(?:一)?(?:个|处)(?![肺侧边])",
+    re.IGNORECASE,
+)
+
+
+def _with_the_other_one(q: Query, phrases: Phrases) -> bool:
+    """A comparison with "the other one", nothing else named: the findings compared.
+
+    "compare with the other one", "和另一个比较一下" after a turn about one finding (or
+    a list): the other reads as another side too, which would look for findings in the
+    opposite lung instead of setting the two findings side by side.
+    """
+    if q.anchors or q.ordinals or q.kind or q.names_place:
+        return False
+    if phrases.cue("compare").find(q.text) is None:
+        return False
+    return _OTHER_ONE.search(q.text) is not None
 
 
 def _ranks_over_nothing(q: Query, previous: TurnRecord) -> bool:

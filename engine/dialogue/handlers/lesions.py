@@ -10,6 +10,7 @@ from engine.anchors import (
     Anchor,
     AnchorKind,
 )
+from engine.dialogue.anchoring import NEAR_THRESHOLD_FRACTION
 from engine.dialogue.binding import position_words
 from engine.dialogue.facts import (
     CTR_BORDERLINE_HIGH,
@@ -44,20 +45,22 @@ from engine.dialogue.records import (
 )
 from engine.dialogue.sizes import read_size_bound
 from engine.findings import Finding, FindingKind
-from engine.geometry import Box
+from engine.geometry import Box, Distance, Point, measure
 from engine.intents import Intent, IntentKind, detect_language
-from engine.model import CalibrationSource
+from engine.model import CalibrationSource, Side
 from engine.references import (
     Binding,
     Outcome,
     Resolution,
     Rule,
+    drawn_just_before,
 )
 from engine.wording import (
     KIND_SHORT,
     cite,
     clock_list,
     confidence_phrase,
+    distance_phrase,
     location_phrase,
     shown_confidence,
     size_phrase,
@@ -72,6 +75,12 @@ from ontology.phrases import load_phrases
 # Properties of a lesion answered on their own ("is it calcified?"), not by a full description.
 _DETAIL_ATTRIBUTES = frozenset({"calcification", "margin", "density", "shape"})
 
+
+# A box that holds at least this share of the heart's outline is asked about the heart.
+BOX_HOLDS_HEART = 0.6
+# A reported finding whose centre lies within this distance outside a drawn box that
+# holds none is named with the box (a box drawn a centimetre or two off a lesion).
+NEAR_BOX_MM = 30.0
 
 _OTHER_FOCAL = {
     FindingKind.NODULE: FindingKind.MASS,
@@ -235,7 +244,29 @@ class LesionAnswers(FindingAnswers):
             if rule is Rule.ORDINAL
             else (f"which_{query.superlative or 'largest'}", 0)
         )
-        return [say(name, lang, n=n, anchor=cite([anchor.id]), summary=summary)]
+        ranked = [c for c in resolution.candidates if isinstance(c, Finding)]
+        if rule is Rule.SUPERLATIVE and len(ranked) == 1:
+            # one finding fits: it is "the only one", not "the largest" of anything
+            name = "which_only_one"
+        lines = [say(name, lang, n=n, anchor=cite([anchor.id]), summary=summary)]
+        place = resolution.place
+        if rule is Rule.SUPERLATIVE and place and not all(map(place.fits, ranked)):
+            # the place carried over held one; say the rank is over the film's
+            held = [self.anchors.latest_for_finding(c.id) for c in ranked]
+            only = [
+                a.id for a, c in zip(held, ranked, strict=True) if a and place.fits(c)
+            ]
+            if only:  # listed in the turn that asked of that place
+                lines.append(
+                    say(
+                        "which_over_film",
+                        lang,
+                        n=len(ranked),
+                        place=self._place_words(place, lang),
+                        only=cite(only),
+                    )
+                )
+        return lines
 
     def _cited_subject(self, resolution: Resolution, anchor: Anchor) -> str:
         """Cite the anchor asked about, and its refined outline when that is another ([A1][A3])."""
@@ -323,9 +354,137 @@ class LesionAnswers(FindingAnswers):
             if anchor.kind is AnchorKind.REGION and anchor.region == Region.HEART.value:
                 self._heart_size(draft, anchor, query, index)
                 return
+            if anchor.kind is AnchorKind.USER_DRAWN:
+                self._drawn_size(draft, anchor, resolution, query, index)
+                return
             self._describe_anchor(draft, anchor, lang, index)
             return
         self._size(draft, f, resolution, query, index)
+
+    def _drawn_size(
+        self,
+        draft: Draft,
+        anchor: Anchor,
+        resolution: Resolution,
+        query: Query,
+        index: int,
+    ) -> None:
+        """The size asked of a drawn box: of the one finding it holds, else its own.
+
+        A box over the heart is the heart's size (its width and the CTR); a box that
+        holds nothing reported is measured as drawn, and says there is no lesion size.
+        """
+        box = anchor.bbox
+        held = [f for f in self._in_box(box) if f in self.reportable()]
+        if len(held) == 1:
+            self._size(draft, held[0], resolution, query, index)
+            return
+        lang = query.language
+        self.anchors.reference(anchor.id, index)
+        _bind_anchor(draft, anchor)
+        a = cite([anchor.id])
+        cal, est = self.analysis.calibration, self.analysis.estimated_calibration
+        wide = measure((box.x0, box.y0), (box.x1, box.y0), cal, est)
+        high = measure((box.x0, box.y0), (box.x0, box.y1), cal, est)
+        lines = [say("drawn_box_size", lang, a=a, dims=_box_dims(wide, high, lang))]
+        if self._box_holds_heart(box):
+            width = heart_width_answer(self.analysis, query.unit, lang)
+            if width is not None:
+                lines.append(say("drawn_box_heart", lang, a=a, width=width))
+            lines.append(f"{a} {ctr_sentence(ctr_fact(self.analysis), lang)}")
+        elif not held:
+            lines.append(say("drawn_box_no_lesion_size", lang, a=a))
+        draft.sections.append(
+            Section(
+                title=say("title_size", lang),
+                lines=tuple(lines),
+                anchor_ids=(anchor.id,),
+            )
+        )
+
+    def _box_contents(self, box: Box) -> tuple[list[Finding], list[Finding]]:
+        """What a box holds that an answer names, and which of those are unreported.
+
+        Under its threshold a finding is named only from half of it up: the long tail
+        stays unsaid, as everywhere a candidate is named by its place.
+        """
+        reported = self.reportable()
+        named = [
+            f
+            for f in self._in_box(box)
+            if f in reported
+            or f.confidence >= NEAR_THRESHOLD_FRACTION * self.report_threshold(f)
+        ]
+        return named, [f for f in named if f not in reported]
+
+    def _about_the_box(
+        self, draft: Draft, *, lang: Language, index: int, **_: Any
+    ) -> None:
+        """A yes/no about "it" right after a box was drawn: about what the box holds.
+
+        "is it in the lung?" after the box: the read's answer for the film would deny an
+        opacity the box answer just described; this says what the box holds, with its
+        standing (reported, in or outside the lung field; not reported; nothing).
+        """
+        box_anchor = drawn_just_before(self.anchors, index)
+        assert box_anchor is not None
+        self.anchors.reference(box_anchor.id, index)
+        _bind_anchor(draft, box_anchor)
+        box = box_anchor.bbox
+        inside, unreported = self._box_contents(box)
+        lines: list[str] = []
+        for f in inside:
+            anchor = self._anchor_for_finding(f, index)
+            a = cite([anchor.id])
+            where = location_phrase(f.location, lang)
+            if f in unreported:
+                threshold = self.report_threshold(f)
+                lines.append(
+                    say(
+                        "box_it_unreported",
+                        lang,
+                        a=a,
+                        conf=shown_confidence(f.confidence, threshold),
+                        threshold=threshold,
+                    )
+                )
+            else:
+                lung = "box_it_in_lung" if f.location.inside_lung else "box_it_outside"
+                lines.append(say(lung, lang, a=a, where=where))
+            lines += self._chest_wall_line(f, a, lang)
+        if not inside:
+            where = location_phrase(self.analysis.anatomy.locate(box.center), lang)
+            lines.append(
+                say("box_it_nothing", lang, a=cite([box_anchor.id]), where=where)
+            )
+            lines += self._nearest_outside(box, lang, index)
+        draft.sections.append(
+            Section(
+                title=say("title_drawn_region", lang),
+                lines=tuple(lines),
+                anchor_ids=(box_anchor.id,),
+            )
+        )
+
+    def _in_box(self, box: Box) -> list[Finding]:
+        """The analysis's findings a drawn box holds: centre inside, or overlapping."""
+        return [
+            f
+            for f in self.analysis.findings
+            if box.contains(f.center) or box.iou(f.bbox) > 0.1
+        ]
+
+    def _box_holds_heart(self, box: Box) -> bool:
+        """Whether a drawn box is over the heart: it holds most of the heart's outline."""
+        a = self.analysis.anatomy
+        heart = a.mask(Region.HEART)
+        if not heart.any():
+            return False
+        g0, g1 = a.grid.to_grid((box.x0, box.y0)), a.grid.to_grid((box.x1, box.y1))
+        x0, y0 = max(0, int(g0[0])), max(0, int(g0[1]))
+        x1, y1 = max(0, math.ceil(g1[0]) + 1), max(0, math.ceil(g1[1]) + 1)
+        held = float(heart[y0:y1, x0:x1].sum())
+        return held / float(heart.sum()) >= BOX_HOLDS_HEART
 
     def _cardiac_widths(self, draft: Draft, query: Query) -> None:
         """The heart's and the thorax's widths asked: the two sides of the CTR."""
@@ -849,17 +1008,31 @@ class LesionAnswers(FindingAnswers):
                 where=location_phrase(location, lang),
             )
         ]
-        inside = [
-            f
-            for f in self.analysis.findings
-            if box.contains(f.center) or box.iou(f.bbox) > 0.1
-        ]
-        if inside:
-            for f in inside:
+        # One fact, one source: the box reports what the film's read reports, and names
+        # what else the analysis scored there with its real standing (under a threshold,
+        # possibly outside the lung), so the next "is it in the lung?" cannot contradict it.
+        inside, unreported = self._box_contents(box)
+        for f in inside:
+            if f not in unreported:
                 anchor = self._anchor_for_finding(f, index)
                 lines.append(self._finding_line(f, anchor, lang))
-        else:
+                lines += self._chest_wall_line(f, cite([anchor.id]), lang)
+        if not inside:
             lines.append(say("drawn_nothing_inside", lang))
+        elif len(unreported) == len(inside):
+            lines.append(say("drawn_nothing_reported", lang))
+        elif unreported:
+            lines.append(say("drawn_also_unreported", lang))
+        for f in unreported:
+            anchor = self._anchor_for_finding(f, index)
+            lines.append(self._finding_line(f, anchor, lang))
+            lines += self._chest_wall_line(f, cite([anchor.id]), lang)
+        if len(unreported) == len(inside):
+            lines += self._nearest_outside(box, lang, index)
+        if self._box_holds_heart(box):
+            ctr = ctr_sentence(ctr_fact(self.analysis), lang)
+            ctr = ctr[:1].lower() + ctr[1:]  # follows a colon
+            lines.append(say("drawn_box_heart_ctr", lang, a=cite([drawn.id]), ctr=ctr))
         density = self._box_density(box)
         if density is not None:
             word = say(
@@ -879,6 +1052,41 @@ class LesionAnswers(FindingAnswers):
             )
         )
 
+    def _nearest_outside(self, box: Box, lang: Language, index: int) -> list[str]:
+        """A box that holds no reported finding names the nearest one just outside it.
+
+        A box drawn beside a detection (a centre a few mm off) is otherwise answered
+        "nothing here" while the reader is looking at the lesion the read reported.
+        """
+        spacing = self.analysis.calibration.mean_mm
+        if not spacing:
+            return []
+        near = []
+        for f in self.reportable():
+            if not f.is_focal:
+                continue
+            dx = max(box.x0 - f.center[0], 0.0, f.center[0] - box.x1)
+            dy = max(box.y0 - f.center[1], 0.0, f.center[1] - box.y1)
+            if math.hypot(dx, dy) * spacing <= NEAR_BOX_MM:
+                near.append(f)
+        if not near:
+            return []
+        c = box.center
+        f = min(near, key=lambda f: math.dist(f.center, c))
+        anchor = self._anchor_for_finding(f, index)
+        cal, est = self.analysis.calibration, self.analysis.estimated_calibration
+        return [
+            say(
+                "drawn_nearest_outside",
+                lang,
+                a=cite([anchor.id]),
+                what=KIND_SHORT[lang][f.kind],
+                where=location_phrase(f.location, lang),
+                dist=distance_phrase(measure(c, f.center, cal, est), lang),
+                direction=say(_direction_from(c, f.center, f.location.side), lang),
+            )
+        ]
+
     def _box_density(self, box: Box) -> float | None:
         a = self.analysis.anatomy
         g0 = a.grid.to_grid((box.x0, box.y0))
@@ -896,6 +1104,30 @@ class LesionAnswers(FindingAnswers):
         return float(
             (thumb[y0:y1, x0:x1].mean() - values.mean()) / (values.std() + 1e-6)
         )
+
+
+def _box_dims(wide: Distance, high: Distance, lang: Language) -> str:
+    """'12.0 × 8.5 cm' (or px), once: a box is no lesion, so no size interval."""
+    if wide.value_mm is None or high.value_mm is None:
+        return say("box_dims_px", lang, w=wide.value_px, h=high.value_px)
+    w, h = wide.value_mm / 10, high.value_mm / 10
+    if wide.is_estimate:
+        pct = round(100 * (wide.relative_error or 0.0))
+        return say("box_dims_estimated", lang, w=w, h=h, pct=pct)
+    return say("box_dims_cm", lang, w=w, h=h)
+
+
+def _direction_from(origin: Point, p: Point, side: Side) -> str:
+    """The answers.toml key of where ``p`` lies from ``origin``: medial, lateral, up, down.
+
+    Image x grows to the patient's left, so on the right lung medial is +x.
+    """
+    dx, dy = p[0] - origin[0], p[1] - origin[1]
+    if abs(dy) > abs(dx):
+        return "direction_below" if dy > 0 else "direction_above"
+    towards_left = dx > 0
+    medial = towards_left if side is Side.RIGHT else not towards_left
+    return "direction_medial" if medial else "direction_lateral"
 
 
 def _size_of_film_sign(query: Query) -> bool:

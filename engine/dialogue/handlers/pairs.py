@@ -295,7 +295,8 @@ class PairAnswers(HilarPlaceAnswers):
             say(
                 "centre_distance",
                 lang,
-                cited=cite([a.id, b.id, centre_line.id]),
+                cited=cite([a.id, b.id]),
+                line=cite([centre_line.id]),
                 a=a.id,
                 b=b.id,
                 distance=distance_phrase(centre, lang),

@@ -8,6 +8,7 @@ from typing import Any
 from engine.anatomy import Region
 from engine.anchors import (
     Anchor,
+    AnchorKind,
     AnchorStyle,
 )
 from engine.dialogue.binding import (
@@ -387,7 +388,8 @@ class RelationAnswers(PairAnswers):
             say(
                 "centre_distance",
                 lang,
-                cited=cite([a.id, b.id, line.id]),
+                cited=cite([a.id, b.id]),
+                line=cite([line.id]),
                 a=a.label(lang),
                 b=b.label(lang),
                 distance=distance_phrase(distance, lang, self._asked_unit()),
@@ -444,6 +446,7 @@ class RelationAnswers(PairAnswers):
         verdict = self._comparison_verdict(anchors, query, lang)
         same = self._same_lesion_verdict(anchors, query, lang)
         verdict = verdict if same is None else same
+        verdict = self._box_verdict(anchors, lang) or verdict
         if asks_if_one(query) and len(anchors) == len(query.superlatives):
             # "最可疑的和最大的是不是同一个" when they are two: which rank names which
             ranks = say("id_separator", lang).join(
@@ -467,6 +470,30 @@ class RelationAnswers(PairAnswers):
                 lines=tuple(lines),
                 anchor_ids=tuple(a.id for a in anchors),
             )
+        )
+
+    def _box_verdict(self, anchors: list[Anchor], lang: Language) -> str | None:
+        """A drawn box against a finding: whether the box holds it, answered first.
+
+        A box has no size or score to compare; what a reader asks ("is that the same
+        as A1?") is whether the finding lies in it.
+        """
+        if len(anchors) != 2:
+            return None
+        boxes = [a for a in anchors if a.kind is AnchorKind.USER_DRAWN]
+        others = [a for a in anchors if a.finding_id is not None]
+        if len(boxes) != 1 or len(others) != 1:
+            return None
+        box, other = boxes[0], others[0]
+        f = self.analysis.finding(other.finding_id or "")
+        if f is None:
+            return None
+        holds = box.bbox.contains(f.center)
+        return say(
+            "box_holds_finding" if holds else "box_misses_finding",
+            lang,
+            box=cite([box.id]),
+            a=cite([other.id]),
         )
 
     def _asked_unit(self) -> str | None:
