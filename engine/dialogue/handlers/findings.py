@@ -515,9 +515,16 @@ class FindingAnswers(Binder):
         found = [f for f in wanted if place.fits(f) and size.fits(f)]
         lines: list[str] = []
         cited: list[str] = []
+        # "is the right lung clear?" is answered as asked: yes when nothing was found
+        normal = self._asks_normal()
         if found:
             weak = all(self._is_weak(f) for f in found)
-            lead = say("lead_possibly_colon" if weak else "lead_present", lang)
+            lead = say(
+                ("lead_possibly_not_colon" if normal else "lead_possibly_colon")
+                if weak
+                else ("lead_no" if normal else "lead_present"),
+                lang,
+            )
             lines.append(
                 say(
                     "found_in_place",
@@ -547,7 +554,8 @@ class FindingAnswers(Binder):
                 said = (
                     self._where(replace(place, side=read[0]), lang) if unread else where
                 )
-                lines.append(say("none_in_place", lang, where=said, what=what))
+                none = "none_in_place_clear" if normal else "none_in_place"
+                lines.append(say(none, lang, where=said, what=what))
             near = [
                 f
                 for f in self.near_threshold()
@@ -584,6 +592,23 @@ class FindingAnswers(Binder):
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
+        )
+
+    def _asks_normal(self) -> bool:
+        """Whether the question asks if a place is normal ("right lung ok?", "右肺干净吗").
+
+        "and the left?" after "right lung ok?" asks the same again, so it keeps the
+        earlier question's sense: its yes/no must not flip with the side.
+        """
+        query = self._query
+        if query is None:
+            return False
+        cue = load_phrases().cue("asks_normal")
+        if cue.find(query.text):
+            return True
+        previous = self.state.previous if self.state.records else None
+        return bool(
+            query.ellipsis and previous is not None and cue.find(previous.query.text)
         )
 
     def _lobe_asked_line(
