@@ -497,6 +497,37 @@ def threshold_verdict(f: Finding, bound: SizeBound, lang: Language) -> str | Non
     )
 
 
+# A border error a reader could see on the overlay: the heart's width off by this much.
+CTR_WIDTH_ERROR_MM = 5.0
+CTR_WIDTH_ERROR_PX = 10.0  # on a film with no pixel spacing
+
+
+def ctr_reliability(analysis: ImageAnalysis, lang: Language) -> list[str]:
+    """How far the CTR can be trusted: it is measured, so no detection confidence.
+
+    How much a border error moves the ratio comes from the thorax's measured width; a
+    value within that of a cut-off is said to be able to fall on either side of it.
+    """
+    lines = [say("ctr_reliability", lang)]
+    fact = ctr_fact(analysis)
+    thorax_px = analysis.anatomy.thoracic_width_px
+    if fact.value is None or not thorax_px or fact.state is CtrState.IMPLAUSIBLE:
+        return lines
+    col_mm = analysis.calibration.col_mm
+    error_px = CTR_WIDTH_ERROR_MM / col_mm if col_mm else CTR_WIDTH_ERROR_PX
+    delta = error_px / thorax_px
+    cut = min((CTR_ENLARGED, CTR_BORDERLINE_HIGH), key=lambda c: abs(c - fact.value))
+    gap = abs(fact.value - cut)
+    near = (
+        say("ctr_reliability_near_cut", lang, cut=cut, gap=gap) if gap < delta else ""
+    )
+    name = "ctr_reliability_error_mm" if col_mm else "ctr_reliability_error_px"
+    lines.append(
+        say(name, lang, mm=CTR_WIDTH_ERROR_MM, px=error_px, delta=delta, near=near)
+    )
+    return lines
+
+
 def heart_width_answer(
     analysis: ImageAnalysis, unit: str | None, lang: Language
 ) -> str | None:

@@ -11,6 +11,7 @@ import pytest
 
 from engine.dialogue import Conversation
 from engine.findings import Candidate
+from engine.geometry import Box
 
 from .conftest import analyse, make_phantom
 
@@ -75,3 +76,66 @@ def test_the_other_side_keeps_the_sense_of_the_question_before(analysis):
     conversation.ask("any nodule on the left?")
     turn = conversation.ask("and the right?")
     assert _first_line(turn).startswith("- Yes: 1 nodule"), turn.answer_text
+
+
+# -- "how sure are you?": the score of what is in focus, said against its threshold
+
+
+@pytest.fixture(scope="module")
+def weak_only():
+    """One candidate (0.40) under the phantom detector's report threshold (0.50)."""
+    film = make_phantom()
+    x, y, r = film.nodules[0]
+    return analyse(film, [Candidate((x, y), r, 0.4)], key="answers-weak-only")
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (
+            ("any nodule?", "how sure are you?"),
+            "[A1] A weak candidate (confidence 0.40)",
+        ),
+        (("有结节吗", "你有多确定"), "[A1] 弱候选（置信度 0.40）"),
+    ],
+)
+def test_how_sure_of_a_candidate_under_the_threshold(weak_only, turns, expected):
+    conversation = Conversation(weak_only)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert _first_line(turn).startswith(f"- {expected}"), turn.answer_text
+    assert "0.50" in _first_line(turn)
+
+
+def test_how_sure_with_nothing_in_focus_says_nothing_was_reported(weak_only):
+    turn = Conversation(weak_only).ask("how sure are you?")
+    assert "No finding was reported" in turn.answer_text
+
+
+def test_a_named_candidate_is_never_just_above_a_threshold_it_missed(analysis):
+    # a box drawn round the 0.20 candidate anchors it (A2) beside the region (A1)
+    conversation = Conversation(analysis)
+    box = Box(x0=735, y0=305, x1=785, y1=355)
+    conversation.ask("what is this?", drawn_box=box)
+    turn = conversation.ask("how sure are you about A2?")
+    assert "below the report threshold 0.50" in _first_line(turn), turn.answer_text
+    assert "above" not in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (
+            ("is the heart enlarged?", "how sure are you?"),
+            "a measurement, not a detection",
+        ),
+        (("心脏大吗", "有多大把握"), "心胸比是测量值，不是检出结果"),
+    ],
+)
+def test_how_sure_of_the_heart_speaks_of_the_measurement(analysis, turns, expected):
+    conversation = Conversation(analysis)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert expected in turn.answer_text, turn.answer_text
+    assert "No finding was reported" not in turn.answer_text
+    assert "5 mm" in turn.answer_text

@@ -46,7 +46,7 @@ from engine.dialogue.records import (
     Section,
 )
 from engine.findings import Finding, FindingKind
-from engine.intents import Intent
+from engine.intents import Intent, IntentKind
 from engine.lesion_groups import one_lesion_groups, pair_geometry
 from engine.observations import MEASURED_FEATURES
 from engine.references import (
@@ -608,7 +608,10 @@ class FindingAnswers(Binder):
             return True
         previous = self.state.previous if self.state.records else None
         return bool(
-            query.ellipsis and previous is not None and cue.find(previous.query.text)
+            query.ellipsis
+            and previous is not None
+            and previous.query.intent is IntentKind.PRESENCE
+            and cue.find(previous.query.text)
         )
 
     def _lobe_asked_line(
