@@ -560,12 +560,10 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
-    if previous is not None and _asks_how_the_value_is_judged(query, previous, phrases):
-        # "what's the cut-off?" after the CTR: the ratio with its method and its bands
-        query = replace(
-            query, intent=IntentKind.MEASUREMENT, attribute="ctr", refusal=None
-        )
-        return replace(query, ellipsis=True)
+    # "what's the cut-off?" after the CTR, "why?" after a finding: of that answer
+    about = None if previous is None else _of_the_last_answer(query, previous, phrases)
+    if about is not None:
+        return about
     earlier = () if state is None else _subject_before(state, previous)
     again = (
         None
@@ -608,6 +606,61 @@ def _asks_how_the_value_is_judged(
     if not (off_topic or q.intent is IntentKind.HELP):
         return False  # "界值呢？" alone reads as a request for help
     return phrases.cue("method_asked").find(q.text) is not None
+
+
+def _of_the_last_answer(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> Query | None:
+    """A question about the last answer itself: how its value is judged, or why."""
+    if _asks_how_the_value_is_judged(q, previous, phrases):
+        # "what's the cut-off?" after the CTR: the ratio with its method and its bands
+        return replace(
+            q,
+            intent=IntentKind.MEASUREMENT,
+            attribute="ctr",
+            refusal=None,
+            ellipsis=True,
+        )
+    return _why_of_the_last(q, previous, phrases)
+
+
+def _why_of_the_last(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
+    """A "why?" or "为什么这么说" after an answer: the reasons for what that answer said.
+
+    Named nothing, the question reads alone as off topic (or as a request for help);
+    after the cardiothoracic ratio it asks how that value was reached (the ratio, its
+    widths and bands), after a finding the evidence for it (that finding described).
+    Anything else stays as it was read.
+    """
+    if q.names_something or not phrases.cue("why_followup").find(q.text):
+        return None
+    off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
+    if not (off_topic or q.intent is IntentKind.HELP):
+        return None
+    before = previous.query
+    if before.attribute == "ctr" or before.kind == "cardiomegaly":
+        return replace(
+            q,
+            intent=IntentKind.MEASUREMENT,
+            attribute="ctr",
+            refusal=None,
+            ellipsis=True,
+        )
+    if before.kind in phrases.kind_film_signs:
+        return None  # an effusion's "why" is its angles: not a lesion to describe
+    if previous.subject_ids or before.anchors:
+        return replace(
+            q, intent=IntentKind.DESCRIBE, refusal=None, anchors=before.anchors
+        )
+    if before.names_place and not previous.place_empty:
+        # "what's in the right lung?" then "why?": the finding of that place
+        return replace(
+            q,
+            intent=IntentKind.DESCRIBE,
+            refusal=None,
+            **{k: getattr(before, k) for k in _PLACE_KEYS},
+        )
+    return None
 
 
 def _at_a_limit(q: Query, phrases: Phrases) -> Query:

@@ -139,3 +139,59 @@ def test_how_sure_of_the_heart_speaks_of_the_measurement(analysis, turns, expect
     assert expected in turn.answer_text, turn.answer_text
     assert "No finding was reported" not in turn.answer_text
     assert "5 mm" in turn.answer_text
+
+
+# -- "why?", "为什么这么说": the evidence for what the last answer said
+
+
+@pytest.mark.parametrize(
+    ("turns", "expected"),
+    [
+        (("is the right lung clear?", "why do you say that"), "[A1] Detected with"),
+        (("右肺有结节吗", "为什么这么说"), "[A1] 检出置信度 0.92"),
+        (("how big is the right lung nodule?", "so why?"), "[A1] Detected with"),
+    ],
+)
+def test_why_after_a_finding_gives_its_evidence(analysis, turns, expected):
+    conversation = Conversation(analysis)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert turn.intent == "describe_finding", turn.answer_text
+    assert _first_line(turn).startswith(f"- {expected}"), turn.answer_text
+    # then what the detector saw: its size and margin
+    assert "Size" in turn.answer_text or "大小" in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("turns", "widths", "bands"),
+    [
+        (
+            ("is the heart enlarged?", "why do you say that?"),
+            "Measured: transverse cardiac diameter",
+            "How it is measured",
+        ),
+        (("心影大吗", "为啥这么判断"), "测得：心影横径", "测量方法"),
+    ],
+)
+def test_why_after_the_heart_gives_the_measurement(analysis, turns, widths, bands):
+    conversation = Conversation(analysis)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert turn.intent == "measurement", turn.answer_text
+    assert widths in turn.answer_text and bands in turn.answer_text
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("how big is the right lung nodule?", "how sure"),
+        ("how big is the right lung nodule?", "ok, how confident?"),
+        ("右肺那个结节多大", "你多确定"),
+    ],
+)
+def test_a_short_how_sure_gives_the_score(analysis, turns):
+    conversation = Conversation(analysis)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert turn.intent == "describe_finding", turn.answer_text
+    assert "0.92" in _first_line(turn), turn.answer_text

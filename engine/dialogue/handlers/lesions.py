@@ -210,6 +210,11 @@ class LesionAnswers(FindingAnswers):
             lines.extend(self._premise_lines(f, anchor.id, asked, lang))
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
         else:
+            if self._asks_why() and not self._is_weak(f):
+                # "why do you say that?": the detector's score first, then what it saw
+                # (a weak one's detail lines open with its score already)
+                asked = self._cited_subject(resolution, anchor)
+                lines.append(self._confidence_lines(f, asked, lang)[0])
             lines.extend(self._detail_lines(f, anchor, lang))
         named = (
             self._asked_place_words(resolution.asked_region, lang)
@@ -457,7 +462,19 @@ class LesionAnswers(FindingAnswers):
             and load_phrases().cue("attribute_confidence").find(query.text)
         ):
             lines += ctr_reliability(self.analysis, lang)
-        if method:
+        if self._asks_why():
+            # "why borderline?": the two widths it divides, then its bands
+            widths = [
+                w
+                for w in (
+                    heart_width_answer(self.analysis, None, lang),
+                    thoracic_width_answer(self.analysis, None, lang),
+                )
+                if w
+            ]
+            if widths:
+                lines.append(say("ctr_widths", lang, widths="; ".join(widths)))
+        if method or self._asks_why():
             lines.append(
                 say("ctr_method", lang, cut=CTR_ENLARGED, high=CTR_BORDERLINE_HIGH)
             )
@@ -467,6 +484,13 @@ class LesionAnswers(FindingAnswers):
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
+        )
+
+    def _asks_why(self) -> bool:
+        """Whether the question asks the reasons for the last answer ("why?", "为什么")."""
+        query = self._query
+        return query is not None and bool(
+            load_phrases().cue("why_followup").find(query.text)
         )
 
     def _heart_in_focus(self) -> bool:
