@@ -621,7 +621,22 @@ def _of_the_last_answer(
             refusal=None,
             ellipsis=True,
         )
+    if _asks_one_or_two(q, phrases):
+        # "are they the same thing?" after a list: the findings in question, one lesion
+        # or two, not the last question again
+        return replace(q, intent=IntentKind.COMPARE, refusal=None, ellipsis=False)
     return _why_of_the_last(q, previous, phrases)
+
+
+def _asks_one_or_two(q: Query, phrases: Phrases) -> bool:
+    """Whether a follow-up asks if the findings in question are one lesion or two."""
+    if q.names_place or q.refusal not in (None, "scope_off_topic"):
+        return False
+    if q.kind not in (None, "lesion", "nodule", "mass", "opacity"):
+        return False
+    if len(q.superlatives) >= 2:
+        return False  # "is the largest also the most suspicious?": asks_if_one
+    return phrases.cue("same_lesion_followup").find(q.text) is not None
 
 
 def _why_of_the_last(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
@@ -3231,11 +3246,13 @@ def asks_same_lesion(q: Query, phrases: Phrases | None = None) -> bool:
     and the words of sameness; two ranks ("the largest also the most suspicious") are
     `asks_if_one`.
     """
+    phrases = phrases or load_phrases()
+    if phrases.cue("same_lesion_followup").find(q.text):
+        return len(q.superlatives) < 2
     if len(q.superlatives) >= 2 or _SAME_LESION.search(q.text) is None:
         return False
     if len(q.anchors) >= 2 or len(q.ordinals) >= 2 or _PAIR.search(q.text):
         return True
-    phrases = phrases or load_phrases()
     return phrases.cue("plural_reference").find(q.text) is not None
 
 

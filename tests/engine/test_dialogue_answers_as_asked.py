@@ -7,13 +7,16 @@ angles' already is.
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from engine.dialogue import Conversation
 from engine.findings import Candidate
 from engine.geometry import Box
+from engine.lesion_groups import group_span_px
 
-from .conftest import analyse, make_phantom
+from .conftest import SPACING, analyse, make_phantom
 
 
 @pytest.fixture(scope="module")
@@ -195,3 +198,58 @@ def test_a_short_how_sure_gives_the_score(analysis, turns):
         turn = conversation.ask(question)
     assert turn.intent == "describe_finding", turn.answer_text
     assert "0.92" in _first_line(turn), turn.answer_text
+
+
+# -- "are they the same thing?", "是不是两个": one lesion or two, answered first
+
+
+@pytest.fixture(scope="module")
+def touching():
+    """A nodule (r 20 px) and a small one (r 8 px) whose edges are about 3 mm apart."""
+    film = make_phantom(((290, 560, 20, ()), (326, 560, 8, ())))
+    return analyse(
+        film,
+        [Candidate((290, 560), 20, 0.9), Candidate((326, 560), 8, 0.8)],
+        key="answers-touching",
+    )
+
+
+def test_group_span_is_the_joint_extent_of_the_outlines(touching):
+    a, b = touching.focal_findings[:2]
+    span = group_span_px([a, b])
+    # from the far edge of one to the far edge of the other, at least the two axes
+    assert span >= a.long_axis_px and span >= math.dist(a.center, b.center)
+    assert span == pytest.approx(
+        math.dist(a.center, b.center) + (a.long_axis_px + b.long_axis_px) / 2, rel=0.2
+    )
+
+
+@pytest.mark.parametrize(
+    ("turns", "lead"),
+    [
+        (
+            ("any nodules?", "the bigger one?", "are they the same thing"),
+            "Possibly one",
+        ),
+        (("any nodules?", "so are those one lesion or two?"), "Possibly one"),
+        (("有结节吗", "是不是两个"), "可能是同一个病灶"),
+        (("有结节吗", "大的那个多大", "和刚才那个是同一个吗"), "可能是同一个病灶"),
+    ],
+)
+def test_one_or_two_after_a_list_is_answered_first(touching, turns, lead):
+    conversation = Conversation(touching)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert turn.intent == "compare", turn.answer_text
+    first = _first_line(turn)
+    assert first.startswith(f"- {lead}"), turn.answer_text
+    a, b = touching.focal_findings[:2]
+    span_cm = group_span_px([a, b]) * SPACING / 10
+    assert f"{span_cm:.1f} cm" in first, first
+
+
+def test_a_new_place_with_same_thing_still_repeats_the_question(touching):
+    conversation = Conversation(touching)
+    conversation.ask("any nodule in the right lung?")
+    turn = conversation.ask("and in the left lung, same thing?")
+    assert turn.intent == "presence", turn.answer_text
