@@ -41,8 +41,9 @@ from ontology.phrases import load_phrases
 CTR_PLAUSIBLE = (0.3, 0.8)
 # Heart size on a PA film, the one place its cut-offs live: a ratio up to 0.50 is within
 # normal limits (the usual cut-off, sign F01); above 0.55 it suggests an enlarged
-# cardiac silhouette; in between it is borderline, the upper limit of normal, which a
-# shallow inspiration or a slightly rotated film reaches without heart disease. Every
+# cardiac silhouette; in between it is borderline: above the PA limit, so mild
+# enlargement is possible, though a shallow inspiration or a slightly rotated film
+# reaches it without heart disease (said so, never as "normal"). Every
 # answer (the read, "is the heart enlarged?", the CTR value, the report draft and the
 # checklists' F01 item) reads the state from `ctr_fact`, so all say the same.
 CTR_ENLARGED = 0.5
@@ -703,7 +704,7 @@ def reconcile_item(
             reason_zh=ctr_sentence(fact, Language.ZH),
         )
     elif fact.state is CtrState.BORDERLINE and str(item.sign_code) == "F01":
-        # "enlarged heart" is neither met nor not met at the upper limit of normal
+        # "enlarged heart" is neither met nor not met in the borderline band
         words = {
             lang: say(
                 "ctr_borderline_item",

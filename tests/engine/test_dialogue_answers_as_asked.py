@@ -8,6 +8,7 @@ angles' already is.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import pytest
 
@@ -253,3 +254,43 @@ def test_a_new_place_with_same_thing_still_repeats_the_question(touching):
     conversation.ask("any nodule in the right lung?")
     turn = conversation.ask("and in the left lung, same thing?")
     assert turn.intent == "presence", turn.answer_text
+
+
+# -- a CTR of 0.50-0.55 on a PA film: borderline, a mild enlargement possible
+
+
+def _with_ctr(analysis, value: float):
+    return replace(
+        analysis, measures=replace(analysis.measures, cardiothoracic_ratio=value)
+    )
+
+
+@pytest.mark.parametrize(
+    ("questions", "said", "never"),
+    [
+        (
+            (
+                "is the heart big?",
+                "what's the CTR?",
+                "heart failure checklist: which signs are met?",
+                "draft a report please",
+            ),
+            ("above the 0.50 limit", "mildly enlarged", "mild enlargement"),
+            ("upper limit of normal", "does not by itself", "within normal"),
+        ),
+        (
+            ("心影大吗", "心胸比多少", "心衰的征象符合几条", "帮我出个报告"),
+            ("可能轻度增大",),
+            ("尚不足以提示", "处于正常上限", "正常范围内"),
+        ),
+    ],
+)
+def test_a_borderline_ratio_reads_as_a_possible_mild_enlargement(
+    analysis, questions, said, never
+):
+    conversation = Conversation(_with_ctr(analysis, 0.53))
+    texts = [conversation.ask(q).answer_text for q in questions]
+    for text in texts:
+        assert any(words in text for words in said), text
+        assert not any(words in text for words in never), text
+    assert "check inspiration and projection" in texts[0] or "吸气程度" in texts[0]

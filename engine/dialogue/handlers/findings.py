@@ -312,8 +312,8 @@ class FindingAnswers(Binder):
         heart = ctr_fact(self.analysis).state
         if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
-        # a borderline heart is within the upper limit of normal: said on its own,
-        # hedged, never among what the "findings suggest"
+        # a borderline heart (mild enlargement possible) is said on its own, hedged,
+        # never among what the "findings suggest"
         aside = (
             say("report_impression_heart_borderline", lang)
             if heart is CtrState.BORDERLINE
