@@ -511,14 +511,14 @@ def ctr_reliability(analysis: ImageAnalysis, lang: Language) -> list[str]:
     """
     lines = [say("ctr_reliability", lang)]
     fact = ctr_fact(analysis)
-    thorax_px = analysis.anatomy.thoracic_width_px
-    if fact.value is None or not thorax_px or fact.state is CtrState.IMPLAUSIBLE:
+    value, thorax_px = fact.value, analysis.anatomy.thoracic_width_px
+    if value is None or not thorax_px or fact.state is CtrState.IMPLAUSIBLE:
         return lines
     col_mm = analysis.calibration.col_mm
     error_px = CTR_WIDTH_ERROR_MM / col_mm if col_mm else CTR_WIDTH_ERROR_PX
     delta = error_px / thorax_px
-    cut = min((CTR_ENLARGED, CTR_BORDERLINE_HIGH), key=lambda c: abs(c - fact.value))
-    gap = abs(fact.value - cut)
+    cut = min((CTR_ENLARGED, CTR_BORDERLINE_HIGH), key=lambda c: abs(c - value))
+    gap = abs(value - cut)
     near = (
         say("ctr_reliability_near_cut", lang, cut=cut, gap=gap) if gap < delta else ""
     )
