@@ -294,3 +294,25 @@ def test_a_borderline_ratio_reads_as_a_possible_mild_enlargement(
         assert any(words in text for words in said), text
         assert not any(words in text for words in never), text
     assert "check inspiration and projection" in texts[0] or "吸气程度" in texts[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "note"),
+    [
+        (
+            "what is the nodule in the right middle zone?",
+            "possibly one lobulated lesion",
+        ),
+        ("how big is the right lung nodule?", "possibly one lobulated lesion"),
+        ("右中肺野那个是什么", "可能为同一分叶状病灶"),
+    ],
+)
+def test_two_parts_of_one_lesion_are_answered_not_asked_about(touching, question, note):
+    turn = Conversation(touching).ask(question)
+    assert not turn.clarification, turn.answer_text
+    first = _first_line(turn)
+    assert note in first and first.startswith(("- A1 and A2", "- A1 与 A2")), first
+    a, b = touching.focal_findings[:2]
+    assert f"{group_span_px([a, b]) * SPACING / 10:.1f} cm" in first
+    # the larger part is the one answered
+    assert "[A1]" in turn.answer_text.split("\n\n")[1]
