@@ -621,11 +621,25 @@ def _of_the_last_answer(
             refusal=None,
             ellipsis=True,
         )
+    if _place_after_one_or_two(q, previous, phrases):
+        # "and the right lung?" after "are they the same thing?": what that place
+        # holds; one lesion or two is no question to repeat of a place
+        return replace(q, intent=IntentKind.PRESENCE, refusal=None, ellipsis=True)
     if _asks_one_or_two(q, phrases):
         # "are they the same thing?" after a list: the findings in question, one lesion
         # or two, not the last question again
         return replace(q, intent=IntentKind.COMPARE, refusal=None, ellipsis=False)
     return _why_of_the_last(q, previous, phrases)
+
+
+def _place_after_one_or_two(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A bare place asked after a one-lesion-or-two question ("右边呢")."""
+    before = previous.query
+    if before.intent is not IntentKind.COMPARE or not asks_same_lesion(before, phrases):
+        return False
+    if not q.names_place or q.kind or q.attribute or q.anchors or q.ordinals:
+        return False
+    return q.intent in (IntentKind.PRESENCE, IntentKind.HELP) and q.refusal is None
 
 
 def _asks_one_or_two(q: Query, phrases: Phrases) -> bool:

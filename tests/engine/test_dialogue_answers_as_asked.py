@@ -82,6 +82,15 @@ def test_the_other_side_keeps_the_sense_of_the_question_before(analysis):
     assert _first_line(turn).startswith("- Yes: 1 nodule"), turn.answer_text
 
 
+def test_an_anchor_after_a_sharp_angle_question_keeps_its_own_sense(analysis):
+    # "回到A1" after "肋膈角锐利吗" repeats no "is it clear?" of a place
+    conversation = Conversation(analysis)
+    for question in ("心脏大吗", "A1多大", "有结节吗", "肋膈角锐利吗"):
+        conversation.ask(question)
+    turn = conversation.ask("回到A1")
+    assert not _first_line(turn).startswith("- 否：本图见"), turn.answer_text
+
+
 # -- "how sure are you?": the score of what is in focus, said against its threshold
 
 
@@ -316,3 +325,18 @@ def test_two_parts_of_one_lesion_are_answered_not_asked_about(touching, question
     assert f"{group_span_px([a, b]) * SPACING / 10:.1f} cm" in first
     # the larger part is the one answered
     assert "[A1]" in turn.answer_text.split("\n\n")[1]
+
+
+@pytest.mark.parametrize(
+    ("turns", "lead"),
+    [
+        (("any nodules?", "are they the same thing", "and the left lung?"), "- No: "),
+        (("有结节吗", "是不是两个", "左肺呢"), "- 否：左肺未检出"),
+    ],
+)
+def test_a_place_after_one_or_two_asks_what_it_holds(touching, turns, lead):
+    conversation = Conversation(touching)
+    for question in turns:
+        turn = conversation.ask(question)
+    assert turn.intent == "presence", turn.answer_text
+    assert _first_line(turn).startswith(lead), turn.answer_text

@@ -611,6 +611,9 @@ class FindingAnswers(Binder):
             query.ellipsis
             and previous is not None
             and previous.query.intent is IntentKind.PRESENCE
+            # the same kind of question of another place, not "回到A1" after "锐利吗"
+            and previous.query.kind == query.kind
+            and not (query.anchors or previous.query.signs)
             and cue.find(previous.query.text)
         )
 
