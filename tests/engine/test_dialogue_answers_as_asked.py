@@ -340,3 +340,17 @@ def test_a_place_after_one_or_two_asks_what_it_holds(touching, turns, lead):
         turn = conversation.ask(question)
     assert turn.intent == "presence", turn.answer_text
     assert _first_line(turn).startswith(lead), turn.answer_text
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [("describe the film", "together about"), ("描述一下这张片子", "合计长径约")],
+)
+def test_the_overview_gives_the_joint_length_of_a_split_lesion(
+    touching, question, words
+):
+    text = Conversation(touching).ask(question).answer_text
+    a, b = touching.focal_findings[:2]
+    span = f"{group_span_px([a, b]) * SPACING / 10:.1f} cm"
+    line = next(row for row in text.splitlines() if words in row)
+    assert span in line, line

@@ -47,7 +47,7 @@ from engine.dialogue.records import (
 )
 from engine.findings import Finding, FindingKind
 from engine.intents import Intent, IntentKind
-from engine.lesion_groups import one_lesion_groups, pair_geometry
+from engine.lesion_groups import group_span_px, one_lesion_groups, pair_geometry
 from engine.observations import MEASURED_FEATURES
 from engine.references import (
     PlaceFilter,
@@ -234,6 +234,8 @@ class FindingAnswers(Binder):
                     lang,
                     cited=cite([anchor_of[f.id] for f in group]),
                     gap_mm=min(p.edge_gap_mm for p in pairs),
+                    # split in two, each part under-measures the lesion they may form
+                    span_cm=group_span_px(group) * (spacing or 0.0) / 10,
                 )
             )
         return lines
