@@ -58,6 +58,30 @@ def pair_geometry(a: Finding, b: Finding, mm_per_px: float) -> PairGeometry:
     )
 
 
+def group_span_px(findings: list[Finding]) -> float:
+    """The largest extent of several outlines taken together (their joint long axis).
+
+    Two lobes outlined apart under-measure the lesion they may form: this is its
+    length if they are one, the farthest two points of the outlines (a finding with no
+    outline counts as a circle of its long axis around its centre).
+    """
+    points: list[tuple[float, float]] = []
+    for f in findings:
+        if f.contour:
+            points += list(f.contour)
+        else:
+            r = f.long_axis_px / 2
+            x, y = f.center
+            points += [
+                (x + r * math.cos(k * math.pi / 8), y + r * math.sin(k * math.pi / 8))
+                for k in range(16)
+            ]
+    return max(
+        (math.dist(p, q) for i, p in enumerate(points) for q in points[i + 1 :]),
+        default=0.0,
+    )
+
+
 def possibly_one_lesion(a: Finding, b: Finding, mm_per_px: float | None) -> bool:
     """Whether two focal findings' edges nearly touch (see the constants above)."""
     if not mm_per_px or a.id == b.id or not (a.is_focal and b.is_focal):
@@ -100,6 +124,7 @@ __all__ = [
     "ONE_LESION_MAX_GAP_MM",
     "PairGeometry",
     "edge_gap_px",
+    "group_span_px",
     "one_lesion_groups",
     "pair_geometry",
     "possibly_one_lesion",

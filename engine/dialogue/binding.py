@@ -32,6 +32,7 @@ from engine.dialogue.records import (
 from engine.findings import Finding, FindingKind
 from engine.geometry import plausible_mm
 from engine.intents import Intent, IntentKind
+from engine.lesion_groups import group_span_px, one_lesion_groups, pair_geometry
 from engine.references import (
     Binding,
     Outcome,
@@ -397,6 +398,8 @@ class Binder(Anchoring):
         drawn: Anchor | None,
     ) -> Resolution:
         resolution = self._subject(intent, index, mentions, drawn)
+        if resolution.outcome is Outcome.AMBIGUOUS:
+            resolution = self._one_lesion_of(draft, resolution, intent, index)
         if resolution.binding is not None:
             binding = resolution.binding
             unused = [
@@ -486,6 +489,53 @@ class Binder(Anchoring):
             self.anchors,
             note="of the lesions that fit, the one the last turn was about",
         )
+
+    def _one_lesion_of(
+        self, draft: Draft, resolution: Resolution, intent: Intent, index: int
+    ) -> Resolution:
+        """Two candidates whose outlines nearly touch: possibly one lesion, so no "which?".
+
+        "左肺中野那个是什么" where the detector split one lobulated nodule in two: asking
+        the reader to choose between two parts of one lesion is no answer. The answer
+        says first that they may be one lesion and how long they are together, then
+        answers for the larger part (engine/lesion_groups.py's rule, as the overview's).
+        """
+        spacing = self.analysis.calibration.mean_mm
+        found = [
+            c if isinstance(c, Finding) else self._finding_of(c)
+            for c in resolution.candidates
+        ]
+        findings = [f for f in found if f is not None]
+        if not spacing or len(findings) != 2 or len(resolution.candidates) != 2:
+            return resolution
+        if len(one_lesion_groups(findings, spacing)) != 1:
+            return resolution
+        larger, other = sorted(findings, key=lambda f: -f.long_axis_px)
+        ids = [self._anchor_for_finding(f, index).id for f in (larger, other)]
+        lang = intent.language
+        pair = pair_geometry(larger, other, spacing)
+        line = say(
+            "one_lesion_answered",
+            lang,
+            a=ids[0],
+            b=ids[1],
+            gap_mm=pair.edge_gap_mm,
+            span_cm=group_span_px(findings) * spacing / 10,
+        )
+        draft.sections.append(
+            Section(title=say("title_note", lang), lines=(line,), anchor_ids=tuple(ids))
+        )
+        return _bound_candidate(
+            larger,
+            intent,
+            self.analysis,
+            self.anchors,
+            note="two candidates that may be one lesion: the larger part",
+        )
+
+    def _finding_of(self, candidate: Anchor) -> Finding | None:
+        fid = candidate.finding_id
+        return self.analysis.finding(fid) if fid else None
 
     def _anchor_id_of(self, candidate: Anchor | Finding) -> str | None:
         if isinstance(candidate, Anchor):

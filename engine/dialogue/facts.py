@@ -41,8 +41,9 @@ from ontology.phrases import load_phrases
 CTR_PLAUSIBLE = (0.3, 0.8)
 # Heart size on a PA film, the one place its cut-offs live: a ratio up to 0.50 is within
 # normal limits (the usual cut-off, sign F01); above 0.55 it suggests an enlarged
-# cardiac silhouette; in between it is borderline, the upper limit of normal, which a
-# shallow inspiration or a slightly rotated film reaches without heart disease. Every
+# cardiac silhouette; in between it is borderline: above the PA limit, so mild
+# enlargement is possible, though a shallow inspiration or a slightly rotated film
+# reaches it without heart disease (said so, never as "normal"). Every
 # answer (the read, "is the heart enlarged?", the CTR value, the report draft and the
 # checklists' F01 item) reads the state from `ctr_fact`, so all say the same.
 CTR_ENLARGED = 0.5
@@ -519,6 +520,37 @@ def threshold_verdict(f: Finding, bound: SizeBound, lang: Language) -> str | Non
     )
 
 
+# A border error a reader could see on the overlay: the heart's width off by this much.
+CTR_WIDTH_ERROR_MM = 5.0
+CTR_WIDTH_ERROR_PX = 10.0  # on a film with no pixel spacing
+
+
+def ctr_reliability(analysis: ImageAnalysis, lang: Language) -> list[str]:
+    """How far the CTR can be trusted: it is measured, so no detection confidence.
+
+    How much a border error moves the ratio comes from the thorax's measured width; a
+    value within that of a cut-off is said to be able to fall on either side of it.
+    """
+    lines = [say("ctr_reliability", lang)]
+    fact = ctr_fact(analysis)
+    value, thorax_px = fact.value, analysis.anatomy.thoracic_width_px
+    if value is None or not thorax_px or fact.state is CtrState.IMPLAUSIBLE:
+        return lines
+    col_mm = analysis.calibration.col_mm
+    error_px = CTR_WIDTH_ERROR_MM / col_mm if col_mm else CTR_WIDTH_ERROR_PX
+    delta = error_px / thorax_px
+    cut = min((CTR_ENLARGED, CTR_BORDERLINE_HIGH), key=lambda c: abs(c - value))
+    gap = abs(value - cut)
+    near = (
+        say("ctr_reliability_near_cut", lang, cut=cut, gap=gap) if gap < delta else ""
+    )
+    name = "ctr_reliability_error_mm" if col_mm else "ctr_reliability_error_px"
+    lines.append(
+        say(name, lang, mm=CTR_WIDTH_ERROR_MM, px=error_px, delta=delta, near=near)
+    )
+    return lines
+
+
 def heart_width_answer(
     analysis: ImageAnalysis, unit: str | None, lang: Language
 ) -> str | None:
@@ -694,7 +726,7 @@ def reconcile_item(
             reason_zh=ctr_sentence(fact, Language.ZH),
         )
     elif fact.state is CtrState.BORDERLINE and str(item.sign_code) == "F01":
-        # "enlarged heart" is neither met nor not met at the upper limit of normal
+        # "enlarged heart" is neither met nor not met in the borderline band
         words = {
             lang: say(
                 "ctr_borderline_item",

@@ -572,12 +572,10 @@ def _understand(
     ):
         # "now the next one", "下一个呢": one on from the position just asked about
         query = replace(query, ordinals=(previous.query.ordinals[-1] + 1,))
-    if previous is not None and _asks_how_the_value_is_judged(query, previous, phrases):
-        # "what's the cut-off?" after the CTR: the ratio with its method and its bands
-        query = replace(
-            query, intent=IntentKind.MEASUREMENT, attribute="ctr", refusal=None
-        )
-        return replace(query, ellipsis=True)
+    # "what's the cut-off?" after the CTR, "why?" after a finding: of that answer
+    about = None if previous is None else _of_the_last_answer(query, previous, phrases)
+    if about is not None:
+        return about
     earlier = () if state is None else _subject_before(state, previous)
     again = (
         None
@@ -620,6 +618,90 @@ def _asks_how_the_value_is_judged(
     if not (off_topic or q.intent is IntentKind.HELP):
         return False  # "界值呢？" alone reads as a request for help
     return phrases.cue("method_asked").find(q.text) is not None
+
+
+def _of_the_last_answer(
+    q: Query, previous: TurnRecord, phrases: Phrases
+) -> Query | None:
+    """A question about the last answer itself: how its value is judged, or why."""
+    if _asks_how_the_value_is_judged(q, previous, phrases):
+        # "what's the cut-off?" after the CTR: the ratio with its method and its bands
+        return replace(
+            q,
+            intent=IntentKind.MEASUREMENT,
+            attribute="ctr",
+            refusal=None,
+            ellipsis=True,
+        )
+    if _place_after_one_or_two(q, previous, phrases):
+        # "and the right lung?" after "are they the same thing?": what that place
+        # holds; one lesion or two is no question to repeat of a place
+        return replace(q, intent=IntentKind.PRESENCE, refusal=None, ellipsis=True)
+    if _asks_one_or_two(q, phrases):
+        # "are they the same thing?" after a list: the findings in question, one lesion
+        # or two, not the last question again
+        return replace(q, intent=IntentKind.COMPARE, refusal=None, ellipsis=False)
+    return _why_of_the_last(q, previous, phrases)
+
+
+def _place_after_one_or_two(q: Query, previous: TurnRecord, phrases: Phrases) -> bool:
+    """A bare place asked after a one-lesion-or-two question ("右边呢")."""
+    before = previous.query
+    if before.intent is not IntentKind.COMPARE or not asks_same_lesion(before, phrases):
+        return False
+    if not q.names_place or q.kind or q.attribute or q.anchors or q.ordinals:
+        return False
+    return q.intent in (IntentKind.PRESENCE, IntentKind.HELP) and q.refusal is None
+
+
+def _asks_one_or_two(q: Query, phrases: Phrases) -> bool:
+    """Whether a follow-up asks if the findings in question are one lesion or two."""
+    if q.names_place or q.refusal not in (None, "scope_off_topic"):
+        return False
+    if q.kind not in (None, "lesion", "nodule", "mass", "opacity"):
+        return False
+    if len(q.superlatives) >= 2:
+        return False  # "is the largest also the most suspicious?": asks_if_one
+    return phrases.cue("same_lesion_followup").find(q.text) is not None
+
+
+def _why_of_the_last(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
+    """A "why?" or "为什么这么说" after an answer: the reasons for what that answer said.
+
+    Named nothing, the question reads alone as off topic (or as a request for help);
+    after the cardiothoracic ratio it asks how that value was reached (the ratio, its
+    widths and bands), after a finding the evidence for it (that finding described).
+    Anything else stays as it was read.
+    """
+    if q.names_something or not phrases.cue("why_followup").find(q.text):
+        return None
+    off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
+    if not (off_topic or q.intent is IntentKind.HELP):
+        return None
+    before = previous.query
+    if before.attribute == "ctr" or before.kind == "cardiomegaly":
+        return replace(
+            q,
+            intent=IntentKind.MEASUREMENT,
+            attribute="ctr",
+            refusal=None,
+            ellipsis=True,
+        )
+    if before.kind in phrases.kind_film_signs:
+        return None  # an effusion's "why" is its angles: not a lesion to describe
+    if previous.subject_ids or before.anchors:
+        return replace(
+            q, intent=IntentKind.DESCRIBE, refusal=None, anchors=before.anchors
+        )
+    if before.names_place and not previous.place_empty:
+        # "what's in the right lung?" then "why?": the finding of that place
+        return replace(
+            q,
+            intent=IntentKind.DESCRIBE,
+            refusal=None,
+            **{k: getattr(before, k) for k in _PLACE_KEYS},
+        )
+    return None
 
 
 def _at_a_limit(q: Query, phrases: Phrases) -> Query:
@@ -3343,11 +3425,13 @@ def asks_same_lesion(q: Query, phrases: Phrases | None = None) -> bool:
     and the words of sameness; two ranks ("the largest also the most suspicious") are
     `asks_if_one`.
     """
+    phrases = phrases or load_phrases()
+    if phrases.cue("same_lesion_followup").find(q.text):
+        return len(q.superlatives) < 2
     if len(q.superlatives) >= 2 or _SAME_LESION.search(q.text) is None:
         return False
     if len(q.anchors) >= 2 or len(q.ordinals) >= 2 or _PAIR.search(q.text):
         return True
-    phrases = phrases or load_phrases()
     return phrases.cue("plural_reference").find(q.text) is not None
 
 

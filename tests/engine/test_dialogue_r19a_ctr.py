@@ -100,8 +100,8 @@ def test_a_checklist_reason_prints_the_side_of_its_cut_off():
 @pytest.mark.parametrize(
     ("question", "impression", "aside"),
     [
-        ("draft a report please", "Impression:", "Heart size is at the upper limit"),
-        ("帮我出个报告", "印象：", "心影大小处于正常上限"),
+        ("draft a report please", "Impression:", "Heart size is borderline"),
+        ("帮我出个报告", "印象：", "心影大小属临界"),
     ],
 )
 def test_a_borderline_heart_is_not_what_the_findings_suggest(
@@ -111,7 +111,7 @@ def test_a_borderline_heart_is_not_what_the_findings_suggest(
     line = next(row for row in text.splitlines() if impression in row)
     suggested = line.split("。")[0] if "印象" in impression else line.split(". ")[0]
     assert aside in line, line
-    assert "upper limit" not in suggested and "正常上限" not in suggested, line
+    assert "borderline" not in suggested and "临界" not in suggested, line
 
 
 @pytest.mark.parametrize(

@@ -46,8 +46,8 @@ from engine.dialogue.records import (
     Section,
 )
 from engine.findings import Finding, FindingKind
-from engine.intents import Intent
-from engine.lesion_groups import one_lesion_groups, pair_geometry
+from engine.intents import Intent, IntentKind
+from engine.lesion_groups import group_span_px, one_lesion_groups, pair_geometry
 from engine.observations import MEASURED_FEATURES
 from engine.references import (
     PlaceFilter,
@@ -234,6 +234,8 @@ class FindingAnswers(Binder):
                     lang,
                     cited=cite([anchor_of[f.id] for f in group]),
                     gap_mm=min(p.edge_gap_mm for p in pairs),
+                    # split in two, each part under-measures the lesion they may form
+                    span_cm=group_span_px(group) * (spacing or 0.0) / 10,
                 )
             )
         return lines
@@ -312,8 +314,8 @@ class FindingAnswers(Binder):
         heart = ctr_fact(self.analysis).state
         if heart is CtrState.ENLARGED:
             items.append(say("report_impression_heart", lang))
-        # a borderline heart is within the upper limit of normal: said on its own,
-        # hedged, never among what the "findings suggest"
+        # a borderline heart (mild enlargement possible) is said on its own, hedged,
+        # never among what the "findings suggest"
         aside = (
             say("report_impression_heart_borderline", lang)
             if heart is CtrState.BORDERLINE
@@ -515,9 +517,16 @@ class FindingAnswers(Binder):
         found = [f for f in wanted if place.fits(f) and size.fits(f)]
         lines: list[str] = []
         cited: list[str] = []
+        # "is the right lung clear?" is answered as asked: yes when nothing was found
+        normal = self._asks_normal()
         if found:
             weak = all(self._is_weak(f) for f in found)
-            lead = say("lead_possibly_colon" if weak else "lead_present", lang)
+            lead = say(
+                ("lead_possibly_not_colon" if normal else "lead_possibly_colon")
+                if weak
+                else ("lead_no" if normal else "lead_present"),
+                lang,
+            )
             lines.append(
                 say(
                     "found_in_place",
@@ -547,7 +556,8 @@ class FindingAnswers(Binder):
                 said = (
                     self._where(replace(place, side=read[0]), lang) if unread else where
                 )
-                lines.append(say("none_in_place", lang, where=said, what=what))
+                none = "none_in_place_clear" if normal else "none_in_place"
+                lines.append(say(none, lang, where=said, what=what))
             near = [
                 f
                 for f in self.near_threshold()
@@ -584,6 +594,29 @@ class FindingAnswers(Binder):
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
+        )
+
+    def _asks_normal(self) -> bool:
+        """Whether the question asks if a place is normal ("right lung ok?", "右肺干净吗").
+
+        "and the left?" after "right lung ok?" asks the same again, so it keeps the
+        earlier question's sense: its yes/no must not flip with the side.
+        """
+        query = self._query
+        if query is None:
+            return False
+        cue = load_phrases().cue("asks_normal")
+        if cue.find(query.text):
+            return True
+        previous = self.state.previous if self.state.records else None
+        return bool(
+            query.ellipsis
+            and previous is not None
+            and previous.query.intent is IntentKind.PRESENCE
+            # the same kind of question of another place, not "回到A1" after "锐利吗"
+            and previous.query.kind == query.kind
+            and not (query.anchors or previous.query.signs)
+            and cue.find(previous.query.text)
         )
 
     def _lobe_asked_line(

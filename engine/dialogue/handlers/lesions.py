@@ -21,6 +21,7 @@ from engine.dialogue.facts import (
     calcification_answer,
     calibration_doubt,
     ctr_fact,
+    ctr_reliability,
     ctr_sentence,
     heart_width_answer,
     lobe_fact,
@@ -165,10 +166,21 @@ class LesionAnswers(FindingAnswers):
         **_: Any,
     ) -> None:
         asked = None if self._query is None else self._query.attribute
-        if asked == "confidence" and not self.reportable():
-            self._confidence_of_nothing(draft, lang)
+        if asked == "confidence" and self._heart_in_focus():
+            # "how sure are you?" after the heart's size: the ratio is a measurement,
+            # so how far it can be trusted, not a detection's confidence
+            self._ctr(draft, lang, index, reliability=True)
             return
-        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        resolution = None
+        if asked == "confidence" and not self.reportable():
+            # nothing reported, but a candidate under the threshold may be in focus
+            # (named, or described the turn before): its score, said to be under it
+            resolution = self._resolve(draft, intent, index, mentions, drawn)
+            if resolution.outcome is not Outcome.BOUND or resolution.finding is None:
+                self._confidence_of_candidates(draft, lang, index)
+                return
+        if resolution is None:
+            resolution = self._resolve(draft, intent, index, mentions, drawn)
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
             return
@@ -207,6 +219,11 @@ class LesionAnswers(FindingAnswers):
             lines.extend(self._premise_lines(f, anchor.id, asked, lang))
             lines.extend(self._attribute_lines(f, asked, str(attribute), lang))
         else:
+            if self._asks_why() and not self._is_weak(f):
+                # "why do you say that?": the detector's score first, then what it saw
+                # (a weak one's detail lines open with its score already)
+                asked = self._cited_subject(resolution, anchor)
+                lines.append(self._confidence_lines(f, asked, lang)[0])
             lines.extend(self._detail_lines(f, anchor, lang))
         named = (
             self._asked_place_words(resolution.asked_region, lang)
@@ -581,17 +598,42 @@ class LesionAnswers(FindingAnswers):
         )
 
     def _ctr(
-        self, draft: Draft, lang: Language, index: int, *, method: bool = False
+        self,
+        draft: Draft,
+        lang: Language,
+        index: int,
+        *,
+        method: bool = False,
+        reliability: bool = False,
     ) -> None:
         """The measured cardiothoracic ratio, in the words of every other answer.
 
         Asked how it is measured or where its cut-offs lie, the answer adds the method
-        and the bands every CTR answer uses (facts.CTR_ENLARGED, CTR_BORDERLINE_HIGH).
+        and the bands every CTR answer uses (facts.CTR_ENLARGED, CTR_BORDERLINE_HIGH);
+        asked how sure, how far the measurement can be trusted (facts.ctr_reliability).
         """
         heart = self._region_anchor(Region.HEART, index)
         cited = [] if heart is None else [heart.id]
         lines = [f"{cite(cited)} {ctr_sentence(ctr_fact(self.analysis), lang)}".strip()]
-        if method:
+        query = self._query
+        if reliability or (
+            query is not None
+            and load_phrases().cue("attribute_confidence").find(query.text)
+        ):
+            lines += ctr_reliability(self.analysis, lang)
+        if self._asks_why():
+            # "why borderline?": the two widths it divides, then its bands
+            widths = [
+                w
+                for w in (
+                    heart_width_answer(self.analysis, None, lang),
+                    thoracic_width_answer(self.analysis, None, lang),
+                )
+                if w
+            ]
+            if widths:
+                lines.append(say("ctr_widths", lang, widths="; ".join(widths)))
+        if method or self._asks_why():
             lines.append(
                 say("ctr_method", lang, cut=CTR_ENLARGED, high=CTR_BORDERLINE_HIGH)
             )
@@ -603,14 +645,45 @@ class LesionAnswers(FindingAnswers):
             )
         )
 
+    def _asks_why(self) -> bool:
+        """Whether the question asks the reasons for the last answer ("why?", "为什么")."""
+        query = self._query
+        return query is not None and bool(
+            load_phrases().cue("why_followup").find(query.text)
+        )
+
+    def _heart_in_focus(self) -> bool:
+        """Whether a question that names nothing follows one about the heart's size."""
+        query = self._query
+        previous = self.state.previous if self.state.records else None
+        if query is None or previous is None:
+            return False
+        if query.anchors or query.ordinals or query.superlative or query.names_place:
+            return False
+        if query.kind not in (None, "cardiomegaly"):
+            return False
+        before = previous.query
+        return before.kind == "cardiomegaly" or before.attribute == "ctr"
+
     def _confidence_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
-        """How sure the detector is of a finding: its confidence, what it means, its limits."""
+        """How sure the detector is of a finding: its confidence, what it means, its limits.
+
+        A candidate under the report threshold (described, drawn round, or named) says
+        so: its score is never called "just above" a threshold it missed.
+        """
         focal = f.is_focal
         threshold = self.analysis.focal_report_score if focal else None
-        fields = {"a": a, "confidence": confidence_phrase(f.confidence, lang)}
+        fields = {
+            "a": a,
+            "confidence": confidence_phrase(
+                shown_confidence(f.confidence, threshold), lang
+            ),
+        }
         lead = (
             "confidence_of_finding"
             if threshold is None
+            else "confidence_below_threshold"
+            if f.confidence < threshold
             else "confidence_of_weak_lesion"
             if self._is_weak(f)
             else "confidence_of_lesion"
@@ -620,6 +693,33 @@ class LesionAnswers(FindingAnswers):
             say("confidence_meaning" if focal else "confidence_meaning_finding", lang),
             say("confidence_limits", lang),
         ]
+
+    def _confidence_of_candidates(
+        self, draft: Draft, lang: Language, index: int
+    ) -> None:
+        """How sure, with nothing reported: the candidates the last turn was about, if any.
+
+        "the bigger one?" then "how sure are you": the candidate just described under
+        the threshold has a score, and that is the answer, not "no finding".
+        """
+        focus = [
+            (a, f)
+            for a in self.anchors.focus(index)
+            if a.finding_id and (f := self.analysis.finding(a.finding_id)) is not None
+        ]
+        if not focus:
+            self._confidence_of_nothing(draft, lang)
+            return
+        lines = [self._confidence_lines(f, cite([a.id]), lang)[0] for a, f in focus]
+        f = focus[0][1]
+        lines += self._confidence_lines(f, "", lang)[1:]
+        draft.sections.append(
+            Section(
+                title=say("title_confidence_none", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(a.id for a, _ in focus),
+            )
+        )
 
     def _confidence_of_nothing(self, draft: Draft, lang: Language) -> None:
         """How sure, asked of a film with no finding: no finding's confidence, the limits."""

@@ -38,6 +38,7 @@ from engine.intents import Intent
 from engine.lesion_groups import (
     ONE_LESION_GAP_FRACTION,
     ONE_LESION_MAX_GAP_MM,
+    group_span_px,
     pair_geometry,
 )
 from engine.model import Side
@@ -529,6 +530,8 @@ class RelationAnswers(PairAnswers):
             gap_mm=pair.edge_gap_mm,
             centre_cm=pair.centre_mm / 10,
             limit_mm=min(ONE_LESION_MAX_GAP_MM, ONE_LESION_GAP_FRACTION * longest),
+            # one lobulated lesion is as long as the two outlines together
+            span_cm=group_span_px([a, b]) * spacing / 10,
         )
 
     def _one_for_every_rank(
