@@ -13,6 +13,7 @@ ORDER = [
     "clauses",
     "instructions",
     "limits",
+    "subjects",
     "query",
     "compound",
     "facts",
