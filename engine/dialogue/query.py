@@ -4079,7 +4079,12 @@ def _asks_existence_at(q: Query, before: Query) -> bool:
         return False
     if not (q.names_place or q.other_side):
         return False
-    return load_phrases().cue("existential").find(q.text) is not None
+    # "anything at the bases" after "size?": whether the place holds anything at all
+    anything = _ANYTHING.search(q.text) is not None
+    return anything or load_phrases().cue("existential").find(q.text) is not None
+
+
+_ANYTHING = re.compile(r"(?<![a-z])(?:anything|something)(?![a-z])", re.IGNORECASE)
 
 
 def _film_sign_place(q: Query) -> bool:

@@ -51,7 +51,17 @@ def another_subject(q: Query, before: Query) -> bool:
         # "how sure are you" of nothing named, then "and the lungs?": a place is no
         # finding whose score could be given; the place is asked about on its own
         return _names_a_place(q) and not _names_a_finding(q)
+    if before.anchors and before.attribute in _OF_A_FINDING:
+        # "behind the heart?" after "A1 and A2, total size?": a place is no finding
+        # named by id, and what it holds is asked on its own
+        return _names_a_place(q) and not (_names_a_finding(q) or q.attribute)
     return False
+
+
+# Attributes said of a finding itself, which a place named instead does not have.
+_OF_A_FINDING = frozenset(
+    {"size", "margin", "density", "shape", "calcification", "confidence"}
+)
 
 
 def returns_to_finding(q: Query) -> bool:

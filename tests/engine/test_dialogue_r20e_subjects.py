@@ -129,3 +129,32 @@ def test_the_heart_after_a_place_takes_no_place(vocabulary):
     query = read_after(vocabulary, "左下肺野有结节吗", "心脏呢")
     assert query.kind == "cardiomegaly"
     assert (query.side, query.zone) == (None, None), query.slots()
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("how big are A1 and A2 together?", "what about behind the heart?"),
+        ("A1多大", "双肺底呢"),
+        ("margins of A2?", "the left apex?"),
+    ],
+)
+def test_a_place_after_a_finding_named_by_id_asks_what_the_place_holds(
+    vocabulary, turns
+):
+    query = read_after(vocabulary, *turns)
+    assert query.intent.value == "presence", query.slots()
+    assert query.anchors == () and query.attribute is None, query.slots()
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("list the findings", "size?", "anything at both bases"),
+        ("list the findings", "the first one's margin?", "something at both apices"),
+    ],
+)
+def test_anything_in_a_place_after_a_size_asks_whether_it_holds_one(vocabulary, turns):
+    query = read_after(vocabulary, *turns)
+    assert query.intent.value == "presence", query.slots()
+    assert query.attribute is None, query.slots()
