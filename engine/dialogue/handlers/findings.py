@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -64,6 +65,7 @@ from engine.wording import (
 )
 from kernel import Language
 from ontology import (
+    AnatomyMention,
     FleischnerStatus,
     ItemResult,
     MatchStatus,
@@ -93,10 +95,18 @@ def _verdict_lead(
     return say(name, lang)
 
 
-def _negative_caveat(place: PlaceFilter) -> str:
-    """The caveat of a negative answer: the place's own where a film sees little there."""
-    own = f"negative_caveat_{place.zone}"
-    return own if place.zone and own in load_phrases().answers else "negative_caveat"
+def _negative_caveat(
+    place: PlaceFilter, mentions: Sequence[AnatomyMention] = ()
+) -> str:
+    """The caveat of a negative answer: the place's own where a film sees little there.
+
+    The place's zone first ("behind the heart"), then a level the question named inside
+    a zone ("apices?" is the upper zone, and its apex is hidden by the clavicles).
+    """
+    levels = [place.zone or "", *(m.level for m in mentions if m.level)]
+    answers = load_phrases().answers
+    own = [f"negative_caveat_{level}" for level in levels if level]
+    return next((name for name in own if name in answers), "negative_caveat")
 
 
 def _heading(words: str) -> str:
@@ -441,6 +451,9 @@ class FindingAnswers(Binder):
         if size and not findings and wanted:
             # none within the bound: what exists, with its size, so the reader sees why
             lines.append(self._elsewhere_line(wanted, kinds, size, lang, index, cited))
+        if place and not findings:
+            # "0 findings behind the heart": as the yes/no answer, what a film misses there
+            lines.append(say(_negative_caveat(place, query.mentions), lang))
         draft.sections.append(
             Section(
                 title=say("title_findings", lang),
@@ -571,7 +584,7 @@ class FindingAnswers(Binder):
                         anchor = self._anchor_for_finding(f, index)
                         lines += self._lobe_asked_line(place, f, anchor.id, lang)
             lines += [unread_sentence(side, lang) for side in unread]
-            lines.append(say(_negative_caveat(place), lang))
+            lines.append(say(_negative_caveat(place, self._query.mentions), lang))
         draft.sections.append(
             Section(
                 title=say(
