@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -109,6 +110,26 @@ def _negative_caveat(
     return next((name for name in own if name in answers), "negative_caveat")
 
 
+def _asks_verdict(text: str) -> bool:
+    """Whether a read of the film is asked as a verdict: normal (negative) or not.
+
+    "can I call it negative?", and the short forms that ask the same yes or no: "so
+    normal or not", "所以片子正常吗", "all clear?", "正不正常": a word of normality
+    asked yes or no. The answer opens with the verdict however short the question.
+    """
+    phrases = load_phrases()
+    if phrases.cue("negative_asked").find(text) or _NORMAL_OR_NOT.search(text):
+        return True
+    if not phrases.cue("asks_normal").find(text):
+        return False
+    asked = text.rstrip().endswith(("?", "？"))
+    return asked or phrases.cue("yes_no").find(text) is not None
+
+
+# "正常不正常", "正不正常", "normal or not": asked as the choice itself
+_NORMAL_OR_NOT = re.compile(r"正(?:常)?不正常|(?<![a-z])normal or not(?![a-z])", re.I)
+
+
 def _heading(words: str) -> str:
     """A phrase as a heading: its first letter capitalised ("Nodules or masses")."""
     return words[:1].upper() + words[1:]
@@ -131,8 +152,9 @@ class FindingAnswers(Binder):
         self.listing = [f.id for f in findings]
         lines: list[str] = []
         cited: list[str] = []
-        if query is not None and load_phrases().cue("negative_asked").find(query.text):
-            # "can I call this film negative?": that answered first, then the read
+        if query is not None and _asks_verdict(query.text):
+            # "can I call this film negative?", "so normal or not": that answered
+            # first, then the read
             lead = (
                 "negative_asked_reported"
                 if findings
