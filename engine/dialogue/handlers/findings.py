@@ -606,7 +606,8 @@ class FindingAnswers(Binder):
                         anchor = self._anchor_for_finding(f, index)
                         lines += self._lobe_asked_line(place, f, anchor.id, lang)
             lines += [unread_sentence(side, lang) for side in unread]
-            lines.append(say(_negative_caveat(place, self._query.mentions), lang))
+            named = () if self._query is None else self._query.mentions
+            lines.append(say(_negative_caveat(place, named), lang))
         draft.sections.append(
             Section(
                 title=say(
