@@ -74,3 +74,22 @@ def test_the_tools_limit_asked_keeps_the_limit_first(near):
     lines = _lines(near, "what's the smallest lesion you might miss?")
     assert lines[0].startswith("No smallest size"), lines
     assert any("0.45" in line for line in lines[2:]), lines
+
+
+@pytest.fixture(scope="module")
+def clear():
+    return analyse(make_phantom(), [], key="r20e-caveat-clear")
+
+
+@pytest.mark.parametrize(
+    ("question", "caveat"),
+    [
+        ("anything behind the diaphragm?", "behind the domes of the diaphragm"),
+        ("膈肌后方有没有病灶", "膈顶后方"),
+    ],
+)
+def test_a_negative_answer_behind_the_diaphragm_says_what_it_hides(
+    clear, question, caveat
+):
+    lines = _lines(clear, question)
+    assert any(caveat in line for line in lines), lines

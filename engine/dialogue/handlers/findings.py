@@ -102,9 +102,10 @@ def _negative_caveat(
     """The caveat of a negative answer: the place's own where a film sees little there.
 
     The place's zone first ("behind the heart"), then a level the question named inside
-    a zone ("apices?" is the upper zone, and its apex is hidden by the clavicles).
+    a zone ("apices?" is the upper zone, and its apex is hidden by the clavicles), or a
+    structure named with no level of its own ("behind the diaphragm?").
     """
-    levels = [place.zone or "", *(m.level for m in mentions if m.level)]
+    levels = [place.zone or "", *(m.level or m.kind.value for m in mentions)]
     answers = load_phrases().answers
     own = [f"negative_caveat_{level}" for level in levels if level]
     return next((name for name in own if name in answers), "negative_caveat")
@@ -178,7 +179,9 @@ class FindingAnswers(Binder):
         # a side whose field was not outlined was not searched: said, not implied clear
         lines += [unread_sentence(s, lang) for s in unread_sides(self.analysis)]
         if not findings:
-            lines.append(say("negative_caveat", lang))
+            # "anything behind the diaphragm?": the caveat of the place it names
+            named = () if query is None else query.mentions
+            lines.append(say(_negative_caveat(PlaceFilter.of(query), named), lang))
         draft.sections.append(
             Section(
                 title=say("title_lung_findings", lang),
