@@ -29,6 +29,7 @@ from engine.dialogue.subjects import (
     HEART_SIGNS,
     SIDE_SIGNS,
     another_subject,
+    points_by_place,
     zone_on_side,
 )
 from engine.intents import (
@@ -1540,7 +1541,10 @@ def _again(
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
         return _merge(previous, replace(q, **_corrected(q, previous)))
-    if _names_another_subject(q, previous, phrases):
+    if _names_another_subject(q, previous, phrases) or points_by_place(
+        q, previous.query
+    ):
+        # "and the one on the left?" after "how big is A1?": the same, of that one
         return _of_another_subject(previous, q)
     if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)

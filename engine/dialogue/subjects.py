@@ -54,8 +54,30 @@ def another_subject(q: Query, before: Query) -> bool:
     if before.anchors and before.attribute in _OF_A_FINDING:
         # "behind the heart?" after "A1 and A2, total size?": a place is no finding
         # named by id, and what it holds is asked on its own
-        return _names_a_place(q) and not (_names_a_finding(q) or q.attribute)
+        named = _names_a_finding(q) or q.attribute or points_by_place(q, before)
+        return _names_a_place(q) and not named
     return False
+
+
+def points_by_place(q: Query, before: Query) -> bool:
+    """A finding pointed at by its place after one named by id: "and the one on the left?".
+
+    After "how big is A1?", "the one on the left" / "左边那个" is another finding, named
+    by where it lies; the attribute asked of A1 is asked of it (not of A1, and not
+    whether the left lung holds anything).
+    """
+    if not (before.anchors and before.attribute in _OF_A_FINDING):
+        return False
+    if _names_a_finding(q) or q.attribute or q.kind or not q.names_place:
+        return False
+    return _POINTER.search(q.text) is not None
+
+
+# "the one on the left", "左边那个": a finding picked by the place said with it ("this
+# one", "这个在右肺吗" point back at the finding named, and ask of it)
+_POINTER = re.compile(
+    r"(?<![a-z])the one(?![a-z])|[边侧肺野带叶尖底]的?那[个颗处]", re.IGNORECASE
+)
 
 
 # Attributes said of a finding itself, which a place named instead does not have.

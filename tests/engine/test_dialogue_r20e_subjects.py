@@ -158,3 +158,24 @@ def test_anything_in_a_place_after_a_size_asks_whether_it_holds_one(vocabulary, 
     query = read_after(vocabulary, *turns)
     assert query.intent.value == "presence", query.slots()
     assert query.attribute is None, query.slots()
+
+
+@pytest.mark.parametrize(
+    ("turns", "side"),
+    [
+        (("list the findings", "how big is A1?", "and the one on the left?"), "left"),
+        (("list the findings", "A1多大", "左边那个呢"), "left"),
+        (("list the findings", "A2 margin?", "the one in the right lung?"), "right"),
+    ],
+)
+def test_a_finding_pointed_at_by_place_gets_the_question_asked_of_the_named_one(
+    two, vocabulary, turns, side
+):
+    query = read_after(vocabulary, *turns)
+    assert query.anchors == () and query.side == side, query.slots()
+    assert query.attribute in ("size", "margin"), query.slots()
+    _, turn = _last(two, *turns)
+    # the list names the right-lung nodule A1 and the left-lung one A2: the answer is
+    # about the finding on the side pointed at, not the one named before
+    wanted = {"left": ("A2",), "right": ("A1",)}[side]
+    assert turn.sections[0].anchor_ids == wanted, turn.sections[0]
