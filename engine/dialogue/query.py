@@ -1546,11 +1546,36 @@ def _again(
     ):
         # "and the one on the left?" after "how big is A1?": the same, of that one
         return _of_another_subject(previous, q)
+    if _one_side_of_a_sign(q, previous):
+        return _merge(previous, q)  # "左边那个是不是钝了" after "两侧肋膈角呢"
     if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
         return _merge(previous, q)
     return None
+
+
+def _one_side_of_a_sign(q: Query, previous: TurnRecord) -> bool:
+    """One of the places just asked about by a whole-film sign, picked by its side.
+
+    "左边那个是不是钝了", "is the one on the left blunted?" after "CP angles?": the angle on
+    that side, whatever else is said of it; not a lung whose findings are asked.
+    """
+    before = previous.query
+    film = load_phrases().place_film_signs
+    signs = [m for m in before.mentions if (m.level or "") in film]
+    if before.intent is IntentKind.COMPARE or before.kind or not signs:
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.mentions or q.kind:
+        return False
+    if q.zone or q.band or q.lobe or q.side not in ("right", "left"):
+        return False
+    return _ONE_OF_THEM.search(q.text) is not None
+
+
+_ONE_OF_THEM = re.compile(
+    r"(?<![a-z])(?:the|that|(?:left|right)) one(?![a-z])|那个|那侧|那边", re.IGNORECASE
+)
 
 
 def _confirms(q: Query, phrases: Phrases) -> bool:

@@ -179,3 +179,18 @@ def test_a_finding_pointed_at_by_place_gets_the_question_asked_of_the_named_one(
     # about the finding on the side pointed at, not the one named before
     wanted = {"left": ("A2",), "right": ("A1",)}[side]
     assert turn.sections[0].anchor_ids == wanted, turn.sections[0]
+
+
+@pytest.mark.parametrize(
+    ("turns", "side"),
+    [
+        (("两侧肋膈角呢", "左边那个是不是钝了"), "left"),
+        (("CP angles?", "is the one on the left blunted?"), "left"),
+        (("双侧肋膈角锐利吗", "右边那个多少度"), "right"),
+    ],
+)
+def test_one_side_of_the_angles_just_asked_is_that_angle(two, turns, side):
+    _, turn = _last(two, *turns)
+    title = turn.sections[0].title
+    assert "costophrenic" in title or "肋膈角" in title, (title, turn.sections[0])
+    assert side in title or {"left": "左", "right": "右"}[side] in title, title
