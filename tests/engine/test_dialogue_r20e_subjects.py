@@ -10,6 +10,8 @@ The phantom of test_dialogue_state: a lobulated nodule in the right lung and a s
 smooth one in the left.
 """
 
+from dataclasses import replace
+
 import pytest
 
 from engine.dialogue import Conversation
@@ -194,3 +196,17 @@ def test_one_side_of_the_angles_just_asked_is_that_angle(two, turns, side):
     title = turn.sections[0].title
     assert "costophrenic" in title or "肋膈角" in title, (title, turn.sections[0])
     assert side in title or {"left": "左", "right": "右"}[side] in title, title
+
+
+@pytest.mark.parametrize(
+    ("turns", "lead"),
+    [
+        (("两侧肋膈角呢", "左边那个是不是钝了"), "否，未见变钝：左侧约 42°"),
+        (("双侧肋膈角情况", "右边那个锐利吗"), "是，锐利：右侧约 35°"),
+        (("CP angles?", "the right one?"), "Clear: right about 35°"),
+    ],
+)
+def test_a_follow_up_asked_yes_or_no_of_one_angle_gets_its_yes_or_no(two, turns, lead):
+    measures = replace(two.measures, cpa_angle_deg={"right": 35.0, "left": 42.0})
+    _, turn = _last(replace(two, measures=measures), *turns)
+    assert turn.sections[0].lines[0].startswith(lead), turn.sections[0].lines[0]

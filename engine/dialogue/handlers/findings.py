@@ -828,7 +828,11 @@ class FindingAnswers(Binder):
         # the yes or no answers the question as asked ("clear?" or "blunted?"); the
         # state word after it says which, so the two can never be read apart
         # ("右边呢？" asks neither: the state alone)
-        sense = "" if query is None or query.ellipsis else "_no" if normal else "_yes"
+        # ("左边那个是不是钝了" after "两侧肋膈角呢" asks blunted, as a follow-up)
+        asked = query is not None and (
+            not query.ellipsis or load_phrases().cue("yes_no").find(query.text)
+        )
+        sense = "_no" if asked and normal else "_yes" if asked else ""
         blunted = any(a.blunted for a in measured)
         if not measured or (len(measured) < len(angles) and not blunted):
             # one sharp, one not measured: no "clear" (or "not blunted") for both
