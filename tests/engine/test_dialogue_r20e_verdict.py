@@ -54,3 +54,12 @@ def test_on_a_film_with_no_finding_the_verdict_is_the_readers(clear, question):
 def test_a_read_not_asked_as_a_verdict_opens_with_the_findings(two, question):
     first = _first(two, question)
     assert first.startswith("[A"), first
+
+
+@pytest.mark.parametrize(
+    "question", ["ok, is there anything on this film?", "这片子是不是不正常"]
+)
+def test_a_question_asked_the_other_way_round_gets_no_normal_verdict(two, question):
+    # "No: 2 findings reached the threshold" would read as "nothing there" to these
+    first = _first(two, question)
+    assert not first.startswith(("No:", "否：")), first

@@ -115,13 +115,14 @@ def _asks_verdict(text: str) -> bool:
     """Whether a read of the film is asked as a verdict: normal (negative) or not.
 
     "can I call it negative?", and the short forms that ask the same yes or no: "so
-    normal or not", "所以片子正常吗", "all clear?", "正不正常": a word of normality
-    asked yes or no. The answer opens with the verdict however short the question.
+    normal or not", "所以片子正常吗", "all clear?", "正不正常": a word that calls the film
+    normal, asked yes or no. The answer opens with the verdict however short the
+    question.
     """
     phrases = load_phrases()
     if phrases.cue("negative_asked").find(text) or _NORMAL_OR_NOT.search(text):
         return True
-    if not phrases.cue("asks_normal").find(text):
+    if not _NORMAL.search(text):
         return False
     asked = text.rstrip().endswith(("?", "？"))
     return asked or phrases.cue("yes_no").find(text) is not None
@@ -129,6 +130,12 @@ def _asks_verdict(text: str) -> bool:
 
 # "正常不正常", "正不正常", "normal or not": asked as the choice itself
 _NORMAL_OR_NOT = re.compile(r"正(?:常)?不正常|(?<![a-z])normal or not(?![a-z])", re.I)
+# A word that says the film is normal, so that "no" means findings: not "ok" ("ok, is
+# there anything?" asks the opposite way round), nor "abnormal" or "不正常"
+_NORMAL = re.compile(
+    r"(?<![a-z])(?:normal|negative|unremarkable|all clear)(?![a-z])|(?<!不)正常|阴性",
+    re.IGNORECASE,
+)
 
 
 def _heading(words: str) -> str:
