@@ -145,6 +145,8 @@ class PlaceFilter:
         own = f"place_{self.zone}"
         if self.zone and own in load_phrases().answers:
             core = say(own, lang)  # a region with a name of its own, not "left lung"
+        elif zone and self.side == "both":
+            core = say("place_zone_both", lang, zone=zone)
         elif zone:
             core = say("place_zone", lang, side=side, zone=zone).strip()
         elif self.side == "both":

@@ -34,6 +34,7 @@ from engine.dialogue.handlers.structures import (
     answer_detection_limit,
     answer_unassessed,
     asks_detection_limit,
+    asks_under_threshold,
     unassessed_subject,
 )
 from engine.dialogue.phrases import say
@@ -311,9 +312,13 @@ class Conversation(OtherFindingsAnswers):
             draft.warnings.append(warning)
 
     def _detection_limit(
-        self, draft: Draft, *, lang: Language, index: int, **_: Any
+        self, draft: Draft, *, query: Query, lang: Language, index: int, **_: Any
     ) -> None:
-        """The tool's limits and this film's threshold, then what lies just under it."""
+        """The tool's limits and this film's threshold, then what lies just under it.
+
+        Asked what lies under the threshold ("the one under threshold"), the candidates
+        there come first: they are what was asked, the limits are their context.
+        """
         answer_detection_limit(draft, lang, self.analysis.focal_report_score)
         cited: list[str] = []
         near = self._near_threshold_lines(
@@ -321,9 +326,11 @@ class Conversation(OtherFindingsAnswers):
         )
         if near:
             section = draft.sections[-1]
+            lines = section.lines
+            first = asks_under_threshold(query)
             draft.sections[-1] = replace(
                 section,
-                lines=(*section.lines[:2], *near, *section.lines[2:]),
+                lines=(*near, *lines) if first else (*lines[:2], *near, *lines[2:]),
                 anchor_ids=(*section.anchor_ids, *cited),
             )
 

@@ -32,6 +32,13 @@ from engine.dialogue.instructions import (
 )
 from engine.dialogue.limits import LIMITS, asks_a_volume, limit_asked
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
+from engine.dialogue.subjects import (
+    HEART_SIGNS,
+    SIDE_SIGNS,
+    another_subject,
+    points_by_place,
+    zone_on_side,
+)
 from engine.intents import (
     Intent,
     IntentKind,
@@ -576,6 +583,7 @@ def _understand(
     about = None if previous is None else _of_the_last_answer(query, previous, phrases)
     if about is not None:
         return about
+    previous = _leant_on(query, previous)
     earlier = () if state is None else _subject_before(state, previous)
     again = (
         None
@@ -598,6 +606,17 @@ def _understand(
         query = _kind_of_list(query, previous)
         query = replace(query, ellipsis=_same_question_of_another(query, previous))
     return _sized_focal(query)
+
+
+def _leant_on(q: Query, previous: TurnRecord | None) -> TurnRecord | None:
+    """The turn a follow-up may lean on; None when it names another kind of subject.
+
+    "CP angles?" after "heart size?", "back to A1": a question of its own, which
+    inherits nothing of the turn before (engine/dialogue/subjects.py).
+    """
+    if previous is None or another_subject(q, previous.query):
+        return None
+    return previous
 
 
 def _asks_how_the_value_is_judged(
@@ -1726,13 +1745,41 @@ def _again(
         return _merge(previous, replace(q, side=side))
     if _corrects_subject(q, previous, phrases):
         return _merge(previous, replace(q, **_corrected(q, previous)))
-    if _names_another_subject(q, previous, phrases):
+    if _names_another_subject(q, previous, phrases) or points_by_place(
+        q, previous.query
+    ):
+        # "and the one on the left?" after "how big is A1?": the same, of that one
         return _of_another_subject(previous, q)
+    if _one_side_of_a_sign(q, previous):
+        return _merge(previous, q)  # "左边那个是不是钝了" after "两侧肋膈角呢"
     if _ranks_previous(q, previous) and not _ranks_over_nothing(q, previous):
         return _merge(previous, q)
     if _same_subject(q, previous):
         return _merge(previous, q)
     return None
+
+
+def _one_side_of_a_sign(q: Query, previous: TurnRecord) -> bool:
+    """One of the places just asked about by a whole-film sign, picked by its side.
+
+    "左边那个是不是钝了", "is the one on the left blunted?" after "CP angles?": the angle on
+    that side, whatever else is said of it; not a lung whose findings are asked.
+    """
+    before = previous.query
+    film = load_phrases().place_film_signs
+    signs = [m for m in before.mentions if (m.level or "") in film]
+    if before.intent is IntentKind.COMPARE or before.kind or not signs:
+        return False
+    if q.anchors or q.ordinals or q.superlative or q.mentions or q.kind:
+        return False
+    if q.zone or q.band or q.lobe or q.side not in ("right", "left"):
+        return False
+    return _ONE_OF_THEM.search(q.text) is not None
+
+
+_ONE_OF_THEM = re.compile(
+    r"(?<![a-z])(?:the|that|(?:left|right)) one(?![a-z])|那个|那侧|那边", re.IGNORECASE
+)
 
 
 def _confirms(q: Query, phrases: Phrases) -> bool:
@@ -2120,6 +2167,10 @@ def _place_slots(
     if slots["zone"] is None and slots["lobe"] is None:
         # "右下呢", "and the upper one?": a zone said without its region word
         slots["zone"] = _first("zone", ("upper", "middle", "lower"), rest, phrases)
+    if slots["side"] is None and _PLURAL_PLACE.search(text):
+        slots["side"] = "both"  # "apices?", "bases呢": a place said in the plural
+    if slots["zone"] is None and _BASES.search(text):
+        slots["zone"] = "lower"  # "bases呢": the lung bases, without "the" or "lung"
     if slots["zone"] is None and phrases.cue("near_diaphragm").find(text):
         # "膈肌上方那个", "near the diaphragm": the diaphragm word is a mention of its own
         slots["zone"] = "lower"
@@ -2128,6 +2179,11 @@ def _place_slots(
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
     return _after_premise(slots, text, mentions, phrases)
+
+
+# A lung place in the plural names it on both sides ("apices?", "the bases").
+_PLURAL_PLACE = re.compile(r"(?<![a-z])(?:apices|bases)(?![a-z])", re.IGNORECASE)
+_BASES = re.compile(r"(?<![a-z])bases(?![a-z])", re.IGNORECASE)
 
 
 def _zone_named(mentions: list[AnatomyMention], phrases: Phrases) -> str | None:
@@ -4156,6 +4212,9 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
         # picks focal findings out, and says nothing of an effusion
         unit = q.unit if before.attribute is None else merged.unit
         merged = replace(merged, min_mm=None, max_mm=None, unit=unit)
+    sign = _sign_asked_instead(before, q, merged)
+    if sign is not None:
+        return sign  # "any effusion" after "apices?": the effusion on that side
     intent = _merged_intent(before, q, merged)
     if intent is IntentKind.PRESENCE and before.intent in _OF_A_SUBJECT:
         # asked whether the place holds one: no longer of the finding asked about before
@@ -4171,6 +4230,30 @@ def _merge(previous: TurnRecord, q: Query) -> Query:
             superlatives=(),
         )
     return replace(merged, intent=intent)
+
+
+def _sign_asked_instead(before: Query, q: Query, merged: Query) -> Query | None:
+    """A sign named after a place question: whether that sign is there.
+
+    "any effusion" after "apices?", "and the heart?" after "the left?": a list of a
+    place's findings says nothing of an effusion, a pneumothorax or the heart's size,
+    so the sign is asked yes or no, in the place asked before (the heart has no place
+    in a lung). None when the follow-up names no such sign, or the same one again.
+    """
+    kind = q.kind
+    if kind not in SIDE_SIGNS | HEART_SIGNS or kind == before.kind:
+        return None
+    if before.intent not in _FILM_QUESTIONS:
+        return None
+    if kind in SIDE_SIGNS:
+        # the place asked before is kept ("积液呢" after the left lower zone)
+        return replace(merged, intent=IntentKind.PRESENCE, profile=q.profile)
+    return replace(
+        merged,
+        intent=IntentKind.PRESENCE,
+        profile=q.profile,
+        **{k: getattr(q, k) for k in (*_PLACE_KEYS, "hilum")},
+    )
 
 
 def _carried(bound_mm: float | None, q: Query) -> float | None:
@@ -4278,7 +4361,12 @@ def _asks_existence_at(q: Query, before: Query) -> bool:
         return False
     if not (q.names_place or q.other_side):
         return False
-    return load_phrases().cue("existential").find(q.text) is not None
+    # "anything at the bases" after "size?": whether the place holds anything at all
+    anything = _ANYTHING.search(q.text) is not None
+    return anything or load_phrases().cue("existential").find(q.text) is not None
+
+
+_ANYTHING = re.compile(r"(?<![a-z])(?:anything|something)(?![a-z])", re.IGNORECASE)
 
 
 def _film_sign_place(q: Query) -> bool:
@@ -4450,7 +4538,8 @@ def _merged_place(previous: TurnRecord, q: Query) -> dict[str, Any]:
         )
         place["side"] = q.side
         place["lobe"] = None if names_lung else mirror.get(before.lobe or "", None)
-        if names_lung:
+        if names_lung or not zone_on_side(place["zone"], q.side):
+            # "and the right?" after "behind the heart?": no right retrocardiac region
             place["zone"] = place["band"] = None
     if q.zone is not None:
         # "那下野" after "右肺中野外带有没有": the band runs through every zone, so it stays

@@ -14,6 +14,7 @@ ORDER = [
     "clauses",
     "instructions",
     "limits",
+    "subjects",
     "query",
     "compound",
     "facts",

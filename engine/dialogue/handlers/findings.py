@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -64,6 +66,7 @@ from engine.wording import (
 )
 from kernel import Language
 from ontology import (
+    AnatomyMention,
     FleischnerStatus,
     ItemResult,
     MatchStatus,
@@ -93,10 +96,46 @@ def _verdict_lead(
     return say(name, lang)
 
 
-def _negative_caveat(place: PlaceFilter) -> str:
-    """The caveat of a negative answer: the place's own where a film sees little there."""
-    own = f"negative_caveat_{place.zone}"
-    return own if place.zone and own in load_phrases().answers else "negative_caveat"
+def _negative_caveat(
+    place: PlaceFilter, mentions: Sequence[AnatomyMention] = ()
+) -> str:
+    """The caveat of a negative answer: the place's own where a film sees little there.
+
+    The place's zone first ("behind the heart"), then a level the question named inside
+    a zone ("apices?" is the upper zone, and its apex is hidden by the clavicles), or a
+    structure named with no level of its own ("behind the diaphragm?").
+    """
+    levels = [place.zone or "", *(m.level or m.kind.value for m in mentions)]
+    answers = load_phrases().answers
+    own = [f"negative_caveat_{level}" for level in levels if level]
+    return next((name for name in own if name in answers), "negative_caveat")
+
+
+def _asks_verdict(text: str) -> bool:
+    """Whether a read of the film is asked as a verdict: normal (negative) or not.
+
+    "can I call it negative?", and the short forms that ask the same yes or no: "so
+    normal or not", "所以片子正常吗", "all clear?", "正不正常": a word that calls the film
+    normal, asked yes or no. The answer opens with the verdict however short the
+    question.
+    """
+    phrases = load_phrases()
+    if phrases.cue("negative_asked").find(text) or _NORMAL_OR_NOT.search(text):
+        return True
+    if not _NORMAL.search(text):
+        return False
+    asked = text.rstrip().endswith(("?", "？"))
+    return asked or phrases.cue("yes_no").find(text) is not None
+
+
+# "正常不正常", "正不正常", "normal or not": asked as the choice itself
+_NORMAL_OR_NOT = re.compile(r"正(?:常)?不正常|(?<![a-z])normal or not(?![a-z])", re.I)
+# A word that says the film is normal, so that "no" means findings: not "ok" ("ok, is
+# there anything?" asks the opposite way round), nor "abnormal" or "不正常"
+_NORMAL = re.compile(
+    r"(?<![a-z])(?:normal|negative|unremarkable|all clear)(?![a-z])|(?<!不)正常|阴性",
+    re.IGNORECASE,
+)
 
 
 def _heading(words: str) -> str:
@@ -121,8 +160,9 @@ class FindingAnswers(Binder):
         self.listing = [f.id for f in findings]
         lines: list[str] = []
         cited: list[str] = []
-        if query is not None and load_phrases().cue("negative_asked").find(query.text):
-            # "can I call this film negative?": that answered first, then the read
+        if query is not None and _asks_verdict(query.text):
+            # "can I call this film negative?", "so normal or not": that answered
+            # first, then the read
             lead = (
                 "negative_asked_reported"
                 if findings
@@ -146,7 +186,9 @@ class FindingAnswers(Binder):
         # a side whose field was not outlined was not searched: said, not implied clear
         lines += [unread_sentence(s, lang) for s in unread_sides(self.analysis)]
         if not findings:
-            lines.append(say("negative_caveat", lang))
+            # "anything behind the diaphragm?": the caveat of the place it names
+            named = () if query is None else query.mentions
+            lines.append(say(_negative_caveat(PlaceFilter.of(query), named), lang))
         draft.sections.append(
             Section(
                 title=say("title_lung_findings", lang),
@@ -443,6 +485,9 @@ class FindingAnswers(Binder):
         if size and not findings and wanted:
             # none within the bound: what exists, with its size, so the reader sees why
             lines.append(self._elsewhere_line(wanted, kinds, size, lang, index, cited))
+        if place and not findings:
+            # "0 findings behind the heart": as the yes/no answer, what a film misses there
+            lines.append(say(_negative_caveat(place, query.mentions), lang))
         draft.sections.append(
             Section(
                 title=say("title_findings", lang),
@@ -581,7 +626,8 @@ class FindingAnswers(Binder):
                         anchor = self._anchor_for_finding(f, index)
                         lines += self._lobe_asked_line(place, f, anchor.id, lang)
             lines += [unread_sentence(side, lang) for side in unread]
-            lines.append(say(_negative_caveat(place), lang))
+            named = () if self._query is None else self._query.mentions
+            lines.append(say(_negative_caveat(place, named), lang))
         draft.sections.append(
             Section(
                 title=say(
@@ -822,7 +868,11 @@ class FindingAnswers(Binder):
         # the yes or no answers the question as asked ("clear?" or "blunted?"); the
         # state word after it says which, so the two can never be read apart
         # ("右边呢？" asks neither: the state alone)
-        sense = "" if query is None or query.ellipsis else "_no" if normal else "_yes"
+        # ("左边那个是不是钝了" after "两侧肋膈角呢" asks blunted, as a follow-up)
+        asked = query is not None and (
+            not query.ellipsis or load_phrases().cue("yes_no").find(query.text)
+        )
+        sense = "_no" if asked and normal else "_yes" if asked else ""
         blunted = any(a.blunted for a in measured)
         if not measured or (len(measured) < len(angles) and not blunted):
             # one sharp, one not measured: no "clear" (or "not blunted") for both

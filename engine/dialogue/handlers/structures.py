@@ -99,6 +99,24 @@ def asks_detection_limit(q: Query) -> bool:
     return load_phrases().cue("detection_limit").find(q.text) is not None
 
 
+def asks_under_threshold(q: Query) -> bool:
+    """Whether a limits question asks what lies under the threshold on this film.
+
+    "what about the one under threshold", "阈值以下的那个呢" ask for the candidates
+    scored just under it, first; "what's the smallest nodule you could miss?" asks
+    about the tool, and the candidates follow its limits.
+    """
+    return _UNDER_THRESHOLD.search(q.text) is not None
+
+
+_UNDER_THRESHOLD = re.compile(
+    r"(?<![a-z])(?:below|under|beneath|just under|short of)\s+(?:the\s+|your\s+)?"
+    r"(?:report(?:ing)?\s+)?(?:threshold|cut-?off)"
+    r"|(?:低于|不到|没到|未达|未到)(?:报告)?阈值|阈值(?:以下|之下|下面|底下|下边)",
+    re.IGNORECASE,
+)
+
+
 def answer_detection_limit(draft: Draft, lang: Language, threshold: float) -> None:
     """The tool's limits, then this film's report threshold; no finding is named."""
     draft.sections.append(
