@@ -51,9 +51,10 @@ def another_subject(q: Query, before: Query) -> bool:
         # "how sure are you" of nothing named, then "and the lungs?": a place is no
         # finding whose score could be given; the place is asked about on its own
         return _names_a_place(q) and not _names_a_finding(q)
-    if before.anchors and before.attribute in _OF_A_FINDING:
-        # "behind the heart?" after "A1 and A2, total size?": a place is no finding
-        # named by id, and what it holds is asked on its own
+    if before.anchors and _of_a_finding(before):
+        # "behind the heart?" after "A1 and A2, total size?", "and the left?" after
+        # "back to A1": a place is no finding named by id, and what it holds is asked
+        # on its own
         named = _names_a_finding(q) or q.attribute or points_by_place(q, before)
         return _names_a_place(q) and not named
     return False
@@ -66,7 +67,7 @@ def points_by_place(q: Query, before: Query) -> bool:
     by where it lies; the attribute asked of A1 is asked of it (not of A1, and not
     whether the left lung holds anything).
     """
-    if not (before.anchors and before.attribute in _OF_A_FINDING):
+    if not (before.anchors and _of_a_finding(before)):
         return False
     if _names_a_finding(q) or q.attribute or q.kind or not q.names_place:
         return False
@@ -84,6 +85,11 @@ _POINTER = re.compile(
 _OF_A_FINDING = frozenset(
     {"size", "margin", "density", "shape", "calcification", "confidence"}
 )
+
+
+def _of_a_finding(q: Query) -> bool:
+    """Asked of a finding itself: one of its attributes, or the finding described."""
+    return q.attribute in _OF_A_FINDING or (q.attribute is None and not q.kind)
 
 
 def returns_to_finding(q: Query) -> bool:

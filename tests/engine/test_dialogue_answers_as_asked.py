@@ -125,8 +125,16 @@ def test_how_sure_with_nothing_in_focus_says_nothing_was_reported(weak_only):
     assert "No finding was reported" in turn.answer_text
 
 
-def test_a_named_candidate_is_never_just_above_a_threshold_it_missed(analysis):
-    # a box drawn round the 0.20 candidate anchors it (A2) beside the region (A1)
+def test_a_named_candidate_is_never_just_above_a_threshold_it_missed():
+    # a box drawn round a 0.30 candidate (under the report threshold 0.50, above half
+    # of it, so a box names it: r20g) anchors it (A2) beside the region (A1)
+    film = make_phantom()
+    x, y, r = film.nodules[0]
+    analysis = analyse(
+        film,
+        [Candidate((x, y), r, 0.92), Candidate((760, 330), 12, 0.3)],
+        key="answers-as-asked-near",
+    )
     conversation = Conversation(analysis)
     box = Box(x0=735, y0=305, x1=785, y1=355)
     conversation.ask("what is this?", drawn_box=box)

@@ -210,3 +210,22 @@ def test_a_follow_up_asked_yes_or_no_of_one_angle_gets_its_yes_or_no(two, turns,
     measures = replace(two.measures, cpa_angle_deg={"right": 35.0, "left": 42.0})
     _, turn = _last(replace(two, measures=measures), *turns)
     assert turn.sections[0].lines[0].startswith(lead), turn.sections[0].lines[0]
+
+
+@pytest.mark.parametrize(
+    ("turns", "title"),
+    [
+        (("list the findings", "back to A1", "and the left?"), "in the left lung"),
+        (("列出所有病灶", "回到A1", "那左肺呢"), "左肺"),
+        (
+            ("list the findings", "describe A2", "what about the right side?"),
+            "right lung",
+        ),
+    ],
+)
+def test_a_side_after_a_finding_described_asks_what_that_side_holds(two, turns, title):
+    # A1 lies in the right lung: "and the left?" after its description is no question
+    # of A1 (merge of r20e and r20g: the describe turn had been leant on with A1 kept)
+    _, turn = _last(two, *turns)
+    assert title in turn.sections[0].title, turn.answer_text
+    assert turn.intent == "presence", turn.answer_text
