@@ -318,6 +318,7 @@ def with_size_range(
     *,
     brief: bool = False,
     inline: bool = False,
+    caveat: bool = True,
 ) -> str:
     """A size's words followed by the long axis's interval, when the size is calibrated.
 
@@ -325,10 +326,12 @@ def with_size_range(
     answer, the read, the report and the scorecard give one range for one measurement.
     `brief` puts it in brackets, for a line that goes on after the size; `inline` joins
     it with a comma, for a sentence whose brackets hold something else (a confidence).
+    `caveat=False` leaves out the small-size caveat, for a line that goes on after the
+    size and gives it as its own sentence after its description (`small_size_caveat`).
     """
     interval = size_interval_mm(f)
     if interval is None or not plausible_mm(f.long_axis_mm):
-        return _with_small_caveat(size, f, lang)
+        return _with_small_caveat(size, f, lang) if caveat else size
     name = "mm" if unit == "mm" else "cm"
     digits = 0 if name == "mm" else 1
     name_of = "size_range_brief" if brief else "size_range"
@@ -340,24 +343,40 @@ def with_size_range(
         high=f"{shown_length(interval[1], name):.{digits}f}",
         unit=name,
     )
-    return _with_small_caveat(ranged, f, lang)
+    return _with_small_caveat(ranged, f, lang) if caveat else ranged
 
 
-def _with_small_caveat(text: str, f: Finding, lang: Language) -> str:
-    """A focal size under SMALL_FOCAL_MM says it is below what a film resolves.
+def _is_small_focal(f: Finding) -> bool:
+    """Whether a focal finding's size is under SMALL_FOCAL_MM (below what a film resolves).
 
     Such a size comes from a few pixels of a faint outline: the half-maximum contour of
     a low-contrast lesion shrinks towards its brightest core, so the figure is uncertain
     and more likely short of the outline a reader would measure than beyond it.
     """
     if not f.is_focal:
-        return text
+        return False
     long_mm = f.long_axis_mm
     if long_mm is None and f.size_estimate is not None:
         long_mm = f.size_estimate.long_axis_mm
-    if not plausible_mm(long_mm) or long_mm is None or long_mm >= SMALL_FOCAL_MM:
+    return plausible_mm(long_mm) and long_mm is not None and long_mm < SMALL_FOCAL_MM
+
+
+def _with_small_caveat(text: str, f: Finding, lang: Language) -> str:
+    """A size followed by the small-size caveat, when the focal size is that small."""
+    if not _is_small_focal(f):
         return text
     return say("size_small_caveat", lang, size=text, mm=SMALL_FOCAL_MM)
+
+
+def small_size_caveat(f: Finding, lang: Language) -> str:
+    """The small-size caveat as a sentence of its own ("" when the size is not that small).
+
+    For a line that describes more after the size (its shape), so that the caveat follows
+    the description instead of the description being tacked onto the caveat.
+    """
+    if not _is_small_focal(f):
+        return ""
+    return say("size_small_caveat_sentence", lang, mm=SMALL_FOCAL_MM)
 
 
 def unread_sides(analysis: ImageAnalysis, side: str | None = None) -> tuple[str, ...]:
@@ -832,6 +851,7 @@ __all__ = [
     "reconcile_item",
     "size_answer",
     "size_interval_mm",
+    "small_size_caveat",
     "unread_sentence",
     "unread_sides",
     "with_size_range",

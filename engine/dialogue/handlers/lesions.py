@@ -30,6 +30,7 @@ from engine.dialogue.facts import (
     lobe_words,
     margin_irregular,
     size_answer,
+    small_size_caveat,
     thoracic_width_answer,
     threshold_verdict,
     with_size_range,
@@ -785,11 +786,16 @@ class LesionAnswers(FindingAnswers):
             if lobe
             else say("detail_location", lang, a=a, where=where, zones=zones)
         )
-        size = with_size_range(size_phrase(f, lang), f, None, lang, brief=True)
-        lines = [
-            located,
-            say("detail_size", lang, a=a, size=size, shape=_shape_word(f, lang)),
-        ]
+        # The small-size caveat is its own sentence after the line's shape, so the
+        # shape is not tacked onto the caveat's hedge.
+        size = with_size_range(
+            size_phrase(f, lang), f, None, lang, brief=True, caveat=False
+        )
+        sized = say("detail_size", lang, a=a, size=size, shape=_shape_word(f, lang))
+        caveat = small_size_caveat(f, lang)
+        if caveat:
+            sized = say("sentence_joiner", lang).join([sized, caveat])
+        lines = [located, sized]
         if self._is_weak(f):
             confidence = self._confidence_words(f, lang)
             lines.insert(0, say("weak_detail", lang, a=a, confidence=confidence))
