@@ -291,6 +291,20 @@ class LesionAnswers(FindingAnswers):
         asked = None if resolution.binding is None else resolution.binding.anchor_id
         return cite(list(dict.fromkeys(i for i in (asked, anchor.id) if i)))
 
+    def _cited_measured(self, resolution: Resolution, anchor: Anchor) -> str:
+        """Cite what a size is the size of: the finding's anchors, never another's.
+
+        A reader's box (or a region) asked about has a size of its own, so a finding's
+        size is cited to the finding alone; an asked anchor that shows the same finding
+        (its earlier outline) is cited with it, as `_cited_subject` does.
+        """
+        asked = None if resolution.binding is None else resolution.binding.anchor_id
+        if asked is not None and asked != anchor.id:
+            shown = self.anchors.find(asked)
+            if shown is None or shown.finding_id != anchor.finding_id:
+                return cite([anchor.id])
+        return self._cited_subject(resolution, anchor)
+
     def _premise_lines(
         self, f: Finding, anchor_id: str, a: str, lang: Language
     ) -> list[str]:
@@ -554,7 +568,7 @@ class LesionAnswers(FindingAnswers):
         lang = query.language
         anchor = self._anchor_for_finding(f, index)
         _bind_anchor(draft, anchor)
-        a = self._cited_subject(resolution, anchor)
+        a = self._cited_measured(resolution, anchor)
         size = size_answer(f, self.analysis, query.unit, lang)
         lines = [say("size_line", lang, anchor=a, size=size)]
         verdict = threshold_verdict(f, read_size_bound(query.text), lang)
