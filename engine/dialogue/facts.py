@@ -571,15 +571,28 @@ def ctr_reliability(analysis: ImageAnalysis, lang: Language) -> list[str]:
 
 
 def heart_width_answer(
-    analysis: ImageAnalysis, unit: str | None, lang: Language
+    analysis: ImageAnalysis,
+    unit: str | None,
+    lang: Language,
+    *,
+    estimated: bool = False,
 ) -> str | None:
     """The heart's transverse diameter in the unit asked, with its calibration.
 
     It is the width the CTR divides by the thorax's, so a size asked of the heart and
     the CTR read one measurement; none when that measurement failed (a CTR outside the
-    plausible range says so instead).
+    plausible range says so instead). `estimated`: a film without pixel spacing gives
+    the width on the estimated scale (hedged), for an answer whose other sizes use it,
+    so one answer keeps one scale.
     """
-    return _ctr_width(analysis, analysis.anatomy.heart_width_px, "heart", unit, lang)
+    return _ctr_width(
+        analysis,
+        analysis.anatomy.heart_width_px,
+        "heart",
+        unit,
+        lang,
+        estimated=estimated,
+    )
 
 
 def _ctr_width(
@@ -588,16 +601,27 @@ def _ctr_width(
     name: str,
     unit: str | None,
     lang: Language,
+    *,
+    estimated: bool = False,
 ) -> str | None:
     """One of the CTR's two widths ("heart" or "thoracic"), in the unit asked."""
     fact = ctr_fact(analysis)
     if width_px is None or fact.state in (CtrState.IMPLAUSIBLE, CtrState.NOT_MEASURED):
         return None
     col_mm = analysis.calibration.col_mm
-    if col_mm is None:
-        return say(f"{name}_width_pixels", lang, px=f"{width_px:.0f}")
     scale, unit_name = (1.0, "mm") if unit == "mm" else (0.1, "cm")
     digits = 0 if unit_name == "mm" else 1
+    if col_mm is None:
+        estimate = analysis.estimated_calibration
+        if estimated and estimate is not None and estimate.col_mm is not None:
+            return say(
+                f"{name}_width_estimated",
+                lang,
+                width=f"{width_px * estimate.col_mm * scale:.{digits}f}",
+                unit=unit_name,
+                pct=round(100 * ESTIMATE_RELATIVE_ERROR),
+            )
+        return say(f"{name}_width_pixels", lang, px=f"{width_px:.0f}")
     return say(
         f"{name}_width_calibrated",
         lang,

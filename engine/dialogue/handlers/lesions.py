@@ -420,7 +420,10 @@ class LesionAnswers(FindingAnswers):
         high = measure((box.x0, box.y0), (box.x0, box.y1), cal, est)
         lines = [say("drawn_box_size", lang, a=a, dims=_box_dims(wide, high, lang))]
         if self._box_holds_heart(box):
-            width = heart_width_answer(self.analysis, query.unit, lang)
+            # the heart's width on the box's own scale: estimated when the box's is
+            width = heart_width_answer(
+                self.analysis, query.unit, lang, estimated=wide.is_estimate
+            )
             if width is not None:
                 lines.append(say("drawn_box_heart", lang, a=a, width=width))
             lines.append(f"{a} {ctr_sentence(ctr_fact(self.analysis), lang)}")
