@@ -67,3 +67,30 @@ def test_calibrated_film_keeps_its_calibrated_width(calibrated, turns, lang):
     box, heart = _lines(calibrated, turns, lang)
     assert ESTIMATED[lang] not in box and ESTIMATED[lang] not in heart, heart
     assert re.search(r"\d+\.\d cm", heart), heart
+
+
+CTR = {"en": "ardiothoracic ratio", "zh": "心胸比"}
+
+
+@pytest.mark.parametrize(
+    ("turns", "lang"),
+    [
+        (("what's in here?", "and its size", "is the heart enlarged then?"), "en"),
+        (("look at this area", "what's the CTR?"), "en"),
+        (("这里是什么", "有多大呢", "那心影增大吗"), "zh"),
+        (("看看这个框", "心胸比多少"), "zh"),
+    ],
+)
+def test_the_heart_keeps_one_anchor_apart_from_the_box(uncalibrated, turns, lang):
+    conversation = Conversation(uncalibrated)
+    texts = [conversation.ask(turns[0], drawn_box=HEART_BOX).answer_text]
+    texts += [conversation.ask(t).answer_text for t in turns[1:]]
+    box_id = conversation.anchors.all()[0].id
+    cited = {
+        i
+        for text in texts
+        for line in text.splitlines()
+        if CTR[lang] in line
+        for i in re.findall(r"\[(A\d+)\]", line)
+    }
+    assert len(cited) == 1 and box_id not in cited, "\n".join(texts)

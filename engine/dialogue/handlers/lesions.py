@@ -424,18 +424,30 @@ class LesionAnswers(FindingAnswers):
             width = heart_width_answer(
                 self.analysis, query.unit, lang, estimated=wide.is_estimate
             )
+            # the heart's width and CTR are the heart's: cited to its one anchor, the
+            # one every CTR answer of the conversation cites, not to the box
+            heart = self._heart_anchor_id(anchor.id, index)
+            h = cite([heart])
             if width is not None:
-                lines.append(say("drawn_box_heart", lang, a=a, width=width))
-            lines.append(f"{a} {ctr_sentence(ctr_fact(self.analysis), lang)}")
-        elif not held:
-            lines.append(say("drawn_box_no_lesion_size", lang, a=a))
+                lines.append(say("drawn_box_heart", lang, a=h, width=width))
+            lines.append(f"{h} {ctr_sentence(ctr_fact(self.analysis), lang)}")
+            cited = tuple(dict.fromkeys((anchor.id, heart)))
+        else:
+            cited = (anchor.id,)
+            if not held:
+                lines.append(say("drawn_box_no_lesion_size", lang, a=a))
         draft.sections.append(
             Section(
                 title=say("title_size", lang),
                 lines=tuple(lines),
-                anchor_ids=(anchor.id,),
+                anchor_ids=cited,
             )
         )
+
+    def _heart_anchor_id(self, fallback: str, index: int) -> str:
+        """The heart's own anchor (made once, reused), else `fallback` (no outline)."""
+        heart = self._region_anchor(Region.HEART, index)
+        return fallback if heart is None else heart.id
 
     def _box_contents(self, box: Box) -> tuple[list[Finding], list[Finding]]:
         """What a box holds that an answer names, and which of those are unreported.
@@ -1155,7 +1167,8 @@ class LesionAnswers(FindingAnswers):
         if self._box_holds_heart(box):
             ctr = ctr_sentence(ctr_fact(self.analysis), lang)
             ctr = ctr[:1].lower() + ctr[1:]  # follows a colon
-            lines.append(say("drawn_box_heart_ctr", lang, a=cite([drawn.id]), ctr=ctr))
+            heart = cite([self._heart_anchor_id(drawn.id, index)])
+            lines.append(say("drawn_box_heart_ctr", lang, a=heart, ctr=ctr))
         density = self._box_density(box)
         if density is not None:
             word = say(
