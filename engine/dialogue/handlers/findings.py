@@ -16,6 +16,8 @@ from engine.dialogue.binding import (
     size_key,
 )
 from engine.dialogue.facts import (
+    CTR_BORDERLINE_HIGH,
+    CTR_ENLARGED,
     CtrState,
     angle_facts,
     angle_part,
@@ -163,14 +165,7 @@ class FindingAnswers(Binder):
         if query is not None and _asks_verdict(query.text):
             # "can I call this film negative?", "so normal or not": that answered
             # first, then the read
-            lead = (
-                "negative_asked_reported"
-                if findings
-                else "negative_asked_near"
-                if self.near_threshold()
-                else "negative_asked_none"
-            )
-            lines.append(say(lead, lang, n=len(findings)))
+            lines.append(self._verdict(findings, lang))
         for f in findings:
             anchor = self._screening_anchor(f, index)
             cited.append(anchor.id)
@@ -200,6 +195,28 @@ class FindingAnswers(Binder):
         if query is not None and _asks_a_draft(query.text):
             draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
+
+    def _verdict(self, findings: list[Finding], lang: Language) -> str:
+        """The first line of "is the film normal?": the lungs' read and the heart's.
+
+        A reported finding answers it; with none, a cardiothoracic ratio above the PA
+        limit (borderline or enlarged, from the one CTR fact) still keeps the film from
+        being called normal, so the verdict says so before the lung read's caveat.
+        """
+        if findings:
+            return say("negative_asked_reported", lang, n=len(findings))
+        near = bool(self.near_threshold())
+        fact = ctr_fact(self.analysis)
+        if fact.state in (CtrState.BORDERLINE, CtrState.ENLARGED):
+            return say(
+                f"negative_asked_heart_{fact.state.value}",
+                lang,
+                value=fact.shown,
+                cut=CTR_ENLARGED,
+                cut_high=CTR_BORDERLINE_HIGH,
+                near=say("negative_asked_heart_near", lang) if near else "",
+            )
+        return say("negative_asked_near" if near else "negative_asked_none", lang)
 
     def _draft_report(
         self, findings: list[Finding], cited: list[str], lang: Language
