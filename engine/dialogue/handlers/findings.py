@@ -74,6 +74,7 @@ from ontology import (
     MatchStatus,
     Observation,
     ProfileId,
+    RegionKind,
     Sign,
     Unassessable,
     assess,
@@ -138,6 +139,19 @@ _NORMAL = re.compile(
     r"(?<![a-z])(?:normal|negative|unremarkable|all clear)(?![a-z])|(?<!不)正常|阴性",
     re.IGNORECASE,
 )
+
+
+def _lungs_as_named(query: Query, place: PlaceFilter) -> PlaceFilter:
+    """The place of a question that names the lungs with no side: both lung fields.
+
+    "and the lungs?", "那肺呢" after heart questions ask of the lungs, not of the whole
+    film: answered as "both lungs", so a "no" there does not read as a "no" about the
+    heart just described. A place already named (a side, zone, band or lobe) is kept.
+    """
+    if place:
+        return place
+    lungs = any(m.kind is RegionKind.LUNG and m.side is None for m in query.mentions)
+    return replace(place, side="both") if lungs else place
 
 
 def _heading(words: str) -> str:
@@ -525,7 +539,7 @@ class FindingAnswers(Binder):
         **_: Any,
     ) -> None:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
-        place = PlaceFilter.of(query, self.analysis.anatomy)
+        place = _lungs_as_named(query, PlaceFilter.of(query, self.analysis.anatomy))
         sign = self._asked_sign(query, signs)
         if (
             sign is not None
@@ -616,7 +630,11 @@ class FindingAnswers(Binder):
                 # both lungs, or the film, with one side not read: the "no" is about
                 # the side that was
                 said = (
-                    self._where(replace(place, side=read[0]), lang) if unread else where
+                    self._where(replace(place, side=read[0]), lang)
+                    if unread
+                    else say("where_either_lung", lang)
+                    if place == PlaceFilter(side="both")
+                    else where
                 )
                 none = "none_in_place_clear" if normal else "none_in_place"
                 lines.append(say(none, lang, where=said, what=what))
