@@ -563,6 +563,19 @@ def ctr_reliability(analysis: ImageAnalysis, lang: Language) -> list[str]:
     near = (
         say("ctr_reliability_near_cut", lang, cut=cut, gap=gap) if gap < delta else ""
     )
+    if fact.state is CtrState.BORDERLINE:
+        # in the borderline band: both cut-offs it lies between, so the distance to the
+        # nearer one is not read as the distance to the 0.50 limit the headline names
+        within = say("ctr_reliability_within", lang, cut=cut) if gap < delta else ""
+        near = say(
+            "ctr_reliability_band",
+            lang,
+            cut=CTR_ENLARGED,
+            cut_high=CTR_BORDERLINE_HIGH,
+            above=value - CTR_ENLARGED,
+            below=CTR_BORDERLINE_HIGH - value,
+            within=within,
+        )
     name = "ctr_reliability_error_mm" if col_mm else "ctr_reliability_error_px"
     lines.append(
         say(name, lang, mm=CTR_WIDTH_ERROR_MM, px=error_px, delta=delta, near=near)

@@ -42,7 +42,7 @@ _NEW_TOPIC = [
     (("is the heart enlarged?", "what about the costophrenic angles?"), "Costophrenic"),
     (("cardiothoracic ratio?", "and the lung bases?"), "lower zones of both lungs"),
     (("list the findings", "heart size?", "return to A1"), "Details of the lesion"),
-    (("how sure are you", "what about the lungs?"), "Findings on this film"),
+    (("how sure are you", "what about the lungs?"), "Findings in both lungs"),
     (("any nodules in the left lower zone?", "and the heart?"), "Cardiomegaly"),
     (("心脏增大吗", "那肋膈角呢"), "肋膈角"),
     (("心胸比多少", "那双下肺呢"), "双下肺野"),

@@ -16,6 +16,8 @@ from engine.dialogue.binding import (
     size_key,
 )
 from engine.dialogue.facts import (
+    CTR_BORDERLINE_HIGH,
+    CTR_ENLARGED,
     CtrState,
     angle_facts,
     angle_part,
@@ -72,6 +74,7 @@ from ontology import (
     MatchStatus,
     Observation,
     ProfileId,
+    RegionKind,
     Sign,
     Unassessable,
     assess,
@@ -138,6 +141,19 @@ _NORMAL = re.compile(
 )
 
 
+def _lungs_as_named(query: Query, place: PlaceFilter) -> PlaceFilter:
+    """The place of a question that names the lungs with no side: both lung fields.
+
+    "and the lungs?", "那肺呢" after heart questions ask of the lungs, not of the whole
+    film: answered as "both lungs", so a "no" there does not read as a "no" about the
+    heart just described. A place already named (a side, zone, band or lobe) is kept.
+    """
+    if place:
+        return place
+    lungs = any(m.kind is RegionKind.LUNG and m.side is None for m in query.mentions)
+    return replace(place, side="both") if lungs else place
+
+
 def _heading(words: str) -> str:
     """A phrase as a heading: its first letter capitalised ("Nodules or masses")."""
     return words[:1].upper() + words[1:]
@@ -163,14 +179,7 @@ class FindingAnswers(Binder):
         if query is not None and _asks_verdict(query.text):
             # "can I call this film negative?", "so normal or not": that answered
             # first, then the read
-            lead = (
-                "negative_asked_reported"
-                if findings
-                else "negative_asked_near"
-                if self.near_threshold()
-                else "negative_asked_none"
-            )
-            lines.append(say(lead, lang, n=len(findings)))
+            lines.append(self._verdict(findings, lang))
         for f in findings:
             anchor = self._screening_anchor(f, index)
             cited.append(anchor.id)
@@ -200,6 +209,28 @@ class FindingAnswers(Binder):
         if query is not None and _asks_a_draft(query.text):
             draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
+
+    def _verdict(self, findings: list[Finding], lang: Language) -> str:
+        """The first line of "is the film normal?": the lungs' read and the heart's.
+
+        A reported finding answers it; with none, a cardiothoracic ratio above the PA
+        limit (borderline or enlarged, from the one CTR fact) still keeps the film from
+        being called normal, so the verdict says so before the lung read's caveat.
+        """
+        if findings:
+            return say("negative_asked_reported", lang, n=len(findings))
+        near = bool(self.near_threshold())
+        fact = ctr_fact(self.analysis)
+        if fact.state in (CtrState.BORDERLINE, CtrState.ENLARGED):
+            return say(
+                f"negative_asked_heart_{fact.state.value}",
+                lang,
+                value=fact.shown,
+                cut=CTR_ENLARGED,
+                cut_high=CTR_BORDERLINE_HIGH,
+                near=say("negative_asked_heart_near", lang) if near else "",
+            )
+        return say("negative_asked_near" if near else "negative_asked_none", lang)
 
     def _draft_report(
         self, findings: list[Finding], cited: list[str], lang: Language
@@ -508,7 +539,7 @@ class FindingAnswers(Binder):
         **_: Any,
     ) -> None:
         """A yes/no question about one thing: a kind of finding (in a place) or a sign."""
-        place = PlaceFilter.of(query, self.analysis.anatomy)
+        place = _lungs_as_named(query, PlaceFilter.of(query, self.analysis.anatomy))
         sign = self._asked_sign(query, signs)
         if (
             sign is not None
@@ -599,7 +630,11 @@ class FindingAnswers(Binder):
                 # both lungs, or the film, with one side not read: the "no" is about
                 # the side that was
                 said = (
-                    self._where(replace(place, side=read[0]), lang) if unread else where
+                    self._where(replace(place, side=read[0]), lang)
+                    if unread
+                    else say("where_either_lung", lang)
+                    if place == PlaceFilter(side="both")
+                    else where
                 )
                 none = "none_in_place_clear" if normal else "none_in_place"
                 lines.append(say(none, lang, where=said, what=what))
