@@ -659,7 +659,7 @@ def test_a_weak_focal_finding_is_worded_as_possible_in_both_languages(phantom):
         and "接近报告阈值 0.50" in zh.answer_text
     )
     assert "A possible round nodular opacity" in en.answer_text
-    assert "close to the report threshold 0.50" in en.answer_text
+    assert "close to the report threshold for nodules, 0.50" in en.answer_text
     described = run(
         weak, ["Is there anything abnormal in the lungs?", "Describe the nodule"]
     )[1][1]

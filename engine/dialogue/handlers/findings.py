@@ -170,7 +170,8 @@ class FindingAnswers(Binder):
                 if self.near_threshold()
                 else "negative_asked_none"
             )
-            lines.append(say(lead, lang, n=len(findings)))
+            under = self._under_words(self.near_threshold(), lang)
+            lines.append(say(lead, lang, n=len(findings), under=under))
         for f in findings:
             anchor = self._screening_anchor(f, index)
             cited.append(anchor.id)
