@@ -131,3 +131,22 @@ def test_the_verdict_says_just_under_only_when_close(question, just):
     close = (JUST_UNDER_FRACTION + 1) / 2
     assert just not in Conversation(_one_candidate(low)).ask(question).answer_text
     assert just in Conversation(_one_candidate(close)).ask(question).answer_text
+
+
+@pytest.mark.parametrize(
+    ("fraction", "first", "then", "owner"),
+    [
+        (1.05, "any nodule?", "confidence of A1?", "for nodules, "),
+        (1.8, "有结节吗", "A1 的置信度多少", "结节类"),
+        (1.8, "any nodule?", "confidence of A1?", "threshold for nodules, "),
+        (0.3, "any nodule?", "confidence of A1?", "for nodules, 0.70 for streaky"),
+        (0.3, "有结节吗", "A1 的置信度多少", "条索或实变样阴影类"),
+    ],
+)
+def test_the_confidence_answer_says_whose_threshold_it_cites(
+    fraction, first, then, owner
+):
+    conversation = Conversation(_one_candidate(fraction))
+    conversation.ask(first)
+    lead = conversation.ask(then).sections[0].lines[0]
+    assert owner in lead, lead

@@ -49,6 +49,7 @@ from engine.findings import Finding, FindingKind
 from engine.geometry import Box, Distance, Point, measure
 from engine.intents import Intent, IntentKind, detect_language
 from engine.model import CalibrationSource, Side
+from engine.observations import DIFFUSE_REPORT_CONFIDENCE
 from engine.references import (
     Binding,
     Outcome,
@@ -761,7 +762,12 @@ class LesionAnswers(FindingAnswers):
             Section(
                 title=say("title_confidence_none", lang),
                 lines=(
-                    say("confidence_none", lang, threshold=threshold),
+                    say(
+                        "confidence_none",
+                        lang,
+                        threshold=threshold,
+                        extent=DIFFUSE_REPORT_CONFIDENCE,
+                    ),
                     say("negative_caveat", lang),
                 ),
             )
