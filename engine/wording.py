@@ -156,17 +156,40 @@ def shown_confidence(confidence: float, report_score: float | None) -> float:
     return confidence
 
 
+def threshold_owner(focal: bool, lang: Language) -> str:
+    """Whose report threshold a printed one is: nodules' or the larger opacities'.
+
+    Focal nodules and streaky or consolidation-like opacities are reported from
+    different scores; a number printed without its owner reads as a contradiction
+    next to the other one on the same film.
+    """
+    return _say("threshold_owner_focal" if focal else "threshold_owner_extent", lang)
+
+
 def confidence_phrase(
-    confidence: float, lang: Language, report_score: float | None = None
+    confidence: float,
+    lang: Language,
+    report_score: float | None = None,
+    *,
+    focal: bool = True,
 ) -> str:
-    """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one."""
+    """'confidence 0.92'; near the report threshold, say so: a weak finding reads as one.
+
+    ``focal`` says whose threshold ``report_score`` is (nodules' or larger opacities').
+    """
     confidence = shown_confidence(confidence, report_score)
     base = _say("confidence", lang, value=confidence)
     if report_score is None or not is_weak(confidence, report_score):
         return base
     # under the threshold it was not reported at all: "below", not "close to"
     name = "confidence_below" if confidence < report_score else "confidence_weak"
-    return _say(name, lang, base=base, threshold=report_score)
+    return _say(
+        name,
+        lang,
+        base=base,
+        threshold=report_score,
+        whose=threshold_owner(focal, lang),
+    )
 
 
 def clock_list(hours: list[int], lang: Language) -> str:

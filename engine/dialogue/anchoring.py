@@ -50,6 +50,7 @@ from engine.wording import (
     kind_phrase,
     location_phrase,
     size_phrase,
+    threshold_owner,
     zone_phrase,
 )
 from kernel import Geometry, Language
@@ -68,6 +69,10 @@ MAX_REPORTED = 6
 # such a candidate is at least half as likely to be real as one at the threshold, while
 # the long tail below (most of a normal film's candidates) stays unsaid.
 NEAR_THRESHOLD_FRACTION = 0.5
+# Such candidates are said to lie "just under" the threshold only from this fraction of
+# it up (0.16 against 0.20): a 0.12 is named, but as "under" it, since "just under"
+# would tell the reader it nearly made the list when it scored little more than half.
+JUST_UNDER_FRACTION = 0.8
 
 
 _PENDING = "@"  # marks evidence named by region or finding id, not yet an anchor
@@ -159,12 +164,29 @@ class Anchoring:
         """What was not reported but lies just under the threshold, anchored to be seen."""
         if not found:
             return []
-        lines = [say(intro, lang, threshold=self.analysis.focal_report_score, **fields)]
+        lines = [
+            say(
+                intro,
+                lang,
+                threshold=self.analysis.focal_report_score,
+                under=self._under_words(found, lang),
+                whose=threshold_owner(True, lang),
+                **fields,
+            )
+        ]
         for f in found[:MAX_REPORTED]:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
             lines.append(self._finding_line(f, anchor, lang))
         return lines
+
+    def _under_words(self, found: list[Finding], lang: Language) -> str:
+        """'just under' the threshold when every named candidate is close to it, else 'under'."""
+        report = self.analysis.focal_report_score
+        close = all(
+            f.confidence >= JUST_UNDER_FRACTION * report for f in found[:MAX_REPORTED]
+        )
+        return say("under_just" if close else "under_plain", lang)
 
     def _finding_label(self, f: Finding, lang: Language) -> str:
         zone = zone_phrase(f.location.side, f.location.zone, lang)
@@ -583,18 +605,25 @@ class Anchoring:
             # a reported larger opacity reads without a threshold; one under it says so,
             # as a focal candidate does, wherever it is named (a drawn box)
             threshold = None
-        return confidence_phrase(f.confidence, lang, threshold)
+        return confidence_phrase(f.confidence, lang, threshold, focal=f.is_focal)
 
     def _chest_wall_line(self, f: Finding, a: str, lang: Language) -> list[str]:
         """A larger opacity along the chest wall may not be lung at all; say so."""
+        share = self._chest_wall_share(f)
+        if share is None:
+            return []
+        return [say("along_chest_wall", lang, a=a, share=share)]
+
+    def _chest_wall_share(self, f: Finding) -> float | None:
+        """A larger opacity's share of outline along the chest wall, when high enough."""
         if f.is_focal:
-            return []  # a focal finding has its own pleural-contact line
+            return None  # a focal finding has its own pleural-contact line
         share = chest_wall_share(
             f.contour, self.analysis.anatomy, self.analysis.calibration.mean_mm
         )
         if share is None or share < CHEST_WALL_SHARE:
-            return []
-        return [say("along_chest_wall", lang, a=a, share=share)]
+            return None
+        return share
 
     def _finding_line(self, f: Finding, anchor: Anchor, lang: Language) -> str:
         kind = kind_phrase(f.kind, lang)

@@ -656,10 +656,10 @@ def test_a_weak_focal_finding_is_worded_as_possible_in_both_languages(phantom):
     _same_analysis(zh, en)
     assert (
         "见一可疑类圆形结节影" in zh.answer_text
-        and "接近报告阈值 0.50" in zh.answer_text
+        and "接近结节类报告阈值 0.50" in zh.answer_text
     )
     assert "A possible round nodular opacity" in en.answer_text
-    assert "close to the report threshold 0.50" in en.answer_text
+    assert "close to the report threshold for nodules, 0.50" in en.answer_text
     described = run(
         weak, ["Is there anything abnormal in the lungs?", "Describe the nodule"]
     )[1][1]

@@ -139,7 +139,9 @@ def test_a_named_candidate_is_never_just_above_a_threshold_it_missed():
     box = Box(x0=735, y0=305, x1=785, y1=355)
     conversation.ask("what is this?", drawn_box=box)
     turn = conversation.ask("how sure are you about A2?")
-    assert "below the report threshold 0.50" in _first_line(turn), turn.answer_text
+    assert "below the report threshold for nodules, 0.50" in _first_line(turn), (
+        turn.answer_text
+    )
     assert "above" not in turn.answer_text
 
 

@@ -163,10 +163,10 @@ def test_a_box_names_a_candidate_from_half_the_threshold_up(weak, x, y, named):
         (
             "what's this line?",
             "is it in the lung?",
-            "Not as a reported finding",
+            "the film's read does not list it",
             "chest wall",
         ),
-        ("框里这条线是什么", "它在肺里吗", "未作为病灶报告", "胸壁"),
+        ("框里这条线是什么", "它在肺里吗", "阅片结果未列入", "胸壁"),
     ],
 )
 def test_is_it_in_the_lung_after_the_box_is_about_the_box(
@@ -192,4 +192,4 @@ def test_only_the_turn_right_after_the_box_is_about_it(film):
     conversation.ask("what's this line?", drawn_box=_box_around(f))
     conversation.ask("is it in the lung?")
     text = conversation.ask("and the other side?").answer_text
-    assert "Not as a reported finding" not in text
+    assert "the film's read does not list it" not in text

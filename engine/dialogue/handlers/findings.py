@@ -219,18 +219,21 @@ class FindingAnswers(Binder):
         """
         if findings:
             return say("negative_asked_reported", lang, n=len(findings))
-        near = bool(self.near_threshold())
+        candidates = self.near_threshold()
+        under = self._under_words(candidates, lang)
         fact = ctr_fact(self.analysis)
         if fact.state in (CtrState.BORDERLINE, CtrState.ENLARGED):
+            near = say("negative_asked_heart_near", lang, under=under)
             return say(
                 f"negative_asked_heart_{fact.state.value}",
                 lang,
                 value=fact.shown,
                 cut=CTR_ENLARGED,
                 cut_high=CTR_BORDERLINE_HIGH,
-                near=say("negative_asked_heart_near", lang) if near else "",
+                near=near if candidates else "",
             )
-        return say("negative_asked_near" if near else "negative_asked_none", lang)
+        lead = "negative_asked_near" if candidates else "negative_asked_none"
+        return say(lead, lang, under=under)
 
     def _draft_report(
         self, findings: list[Finding], cited: list[str], lang: Language

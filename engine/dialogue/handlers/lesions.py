@@ -50,6 +50,7 @@ from engine.findings import Finding, FindingKind
 from engine.geometry import Box, Distance, Point, measure
 from engine.intents import Intent, IntentKind, detect_language
 from engine.model import CalibrationSource, Side
+from engine.observations import DIFFUSE_REPORT_CONFIDENCE
 from engine.references import (
     Binding,
     Outcome,
@@ -66,6 +67,7 @@ from engine.wording import (
     location_phrase,
     shown_confidence,
     size_phrase,
+    threshold_owner,
 )
 from kernel import Language
 from ontology import (
@@ -485,16 +487,29 @@ class LesionAnswers(FindingAnswers):
             a = cite([anchor.id])
             where = location_phrase(f.location, lang)
             if f in unreported:
+                # where it lies answers the question; its standing follows
                 threshold = self.report_threshold(f)
+                share = self._chest_wall_share(f)
+                template = (
+                    "box_it_unreported_chest_wall"
+                    if share is not None
+                    else "box_it_unreported"
+                    if f.location.inside_lung
+                    else "box_it_unreported_outside"
+                )
                 lines.append(
                     say(
-                        "box_it_unreported",
+                        template,
                         lang,
                         a=a,
+                        where=where,
+                        share=share or 0.0,
                         conf=shown_confidence(f.confidence, threshold),
                         threshold=threshold,
+                        whose=threshold_owner(f.is_focal, lang),
                     )
                 )
+                continue
             else:
                 lung = "box_it_in_lung" if f.location.inside_lung else "box_it_outside"
                 lines.append(say(lung, lang, a=a, where=where))
@@ -698,28 +713,42 @@ class LesionAnswers(FindingAnswers):
     def _confidence_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
         """How sure the detector is of a finding: its confidence, what it means, its limits.
 
-        A candidate under the report threshold (described, drawn round, or named) says
-        so: its score is never called "just above" a threshold it missed.
+        A candidate under its kind's report threshold (described, drawn round, or named)
+        says so, with whose threshold it is: it is never called "detected", nor its score
+        "just above" a threshold it missed. A larger opacity along the chest wall keeps
+        the note that it may not be lung at all.
         """
         focal = f.is_focal
-        threshold = self.analysis.focal_report_score if focal else None
+        threshold = self.report_threshold(f)
+        below = f.confidence < threshold
         fields = {
             "a": a,
             "confidence": confidence_phrase(
-                shown_confidence(f.confidence, threshold), lang
+                shown_confidence(f.confidence, threshold if below or focal else None),
+                lang,
             ),
         }
         lead = (
-            "confidence_of_finding"
-            if threshold is None
-            else "confidence_below_threshold"
-            if f.confidence < threshold
+            "confidence_below_threshold"
+            if below
+            else "confidence_of_finding"
+            if not focal
             else "confidence_of_weak_lesion"
             if self._is_weak(f)
             else "confidence_of_lesion"
         )
+        lines = [
+            say(
+                lead,
+                lang,
+                threshold=threshold,
+                whose=threshold_owner(focal, lang),
+                **fields,
+            )
+        ]
+        lines += self._chest_wall_line(f, a, lang)
         return [
-            say(lead, lang, threshold=threshold or 0.0, **fields),
+            *lines,
             say("confidence_meaning" if focal else "confidence_meaning_finding", lang),
             say("confidence_limits", lang),
         ]
@@ -740,9 +769,14 @@ class LesionAnswers(FindingAnswers):
         if not focus:
             self._confidence_of_nothing(draft, lang)
             return
-        lines = [self._confidence_lines(f, cite([a.id]), lang)[0] for a, f in focus]
+        # each one's score (and chest-wall note), then what a score means, once
+        lines = [
+            line
+            for a, f in focus
+            for line in self._confidence_lines(f, cite([a.id]), lang)[:-2]
+        ]
         f = focus[0][1]
-        lines += self._confidence_lines(f, "", lang)[1:]
+        lines += self._confidence_lines(f, "", lang)[-2:]
         draft.sections.append(
             Section(
                 title=say("title_confidence_none", lang),
@@ -758,7 +792,12 @@ class LesionAnswers(FindingAnswers):
             Section(
                 title=say("title_confidence_none", lang),
                 lines=(
-                    say("confidence_none", lang, threshold=threshold),
+                    say(
+                        "confidence_none",
+                        lang,
+                        threshold=threshold,
+                        extent=DIFFUSE_REPORT_CONFIDENCE,
+                    ),
                     say("negative_caveat", lang),
                 ),
             )
@@ -931,6 +970,7 @@ class LesionAnswers(FindingAnswers):
                 a=a,
                 confidence=shown,
                 threshold=threshold,
+                whose=threshold_owner(True, lang),
             )
         ]
 
