@@ -1724,12 +1724,9 @@ def _again(
     """
     if any(phrases.cue(n).find(q.text) for n in REFUSALS):
         return None
-    if _against_the_other_side(q, previous, phrases):
-        return replace(q, intent=IntentKind.COMPARE, side="both")
-    if _with_the_other_one(q, phrases):
-        # "compare with the other one": the findings set side by side, not the other
-        # lung's; a place carried from the last turn would leave one to compare
-        return replace(q, intent=IntentKind.COMPARE, other_side=False, refusal=None)
+    side_by_side = _side_by_side(q, previous, phrases)
+    if side_by_side is not None:
+        return side_by_side
     if _confirms(q, phrases):
         return _merge(previous, q)
     compared = _compared_with_previous(q, previous, phrases, earlier)
@@ -1756,6 +1753,20 @@ def _again(
         return _merge(previous, q)
     if _same_subject(q, previous):
         return _merge(previous, q)
+    return None
+
+
+def _side_by_side(q: Query, previous: TurnRecord, phrases: Phrases) -> Query | None:
+    """A comparison asked again of what is already on the table, or None.
+
+    "compare it with the left side" (right against left); "compare with the other one"
+    (the findings set side by side, not the other lung's: a place carried from the last
+    turn would leave one to compare).
+    """
+    if _against_the_other_side(q, previous, phrases):
+        return replace(q, intent=IntentKind.COMPARE, side="both")
+    if _with_the_other_one(q, phrases):
+        return replace(q, intent=IntentKind.COMPARE, other_side=False, refusal=None)
     return None
 
 
