@@ -134,3 +134,33 @@ def test_the_impression_names_a_touching_pair_once(touching, ask, words):
     )
     assert words in impression
     assert impression.count(" cm") == 1, impression  # one item for the pair
+
+
+@pytest.fixture(scope="module")
+def far_apart():
+    return _pair(120)  # edges about 90 px (3.2 cm) apart
+
+
+@pytest.mark.parametrize(
+    ("ask", "lead"),
+    [
+        ("are A1 and A2 the same lesion?", "Not one lesion"),
+        ("A1和A2是同一个病灶吗", "不是同一个病灶"),
+    ],
+)
+def test_findings_far_apart_are_two_lesions_in_cm(far_apart, ask, lead):
+    # a gap of centimetres read in mm beside the 5 mm rule looked like a unit error
+    conversation = Conversation(far_apart)
+    conversation.ask("Describe the film")
+    first = conversation.ask(ask).sections[0].lines[0]
+    assert first.startswith(lead), first
+    assert " mm" not in first, first
+    gap = pair_geometry(*far_apart.focal_findings[:2], SPACING).edge_gap_mm
+    assert f"{gap / 10:.1f} cm" in first, first
+
+
+def test_the_one_lesion_limit_says_where_it_comes_from(touching):
+    conversation = Conversation(touching)
+    conversation.ask("Describe the film")
+    first = conversation.ask("Could these two be a single lesion?").sections[0].lines[0]
+    assert "half the larger outline's length, at most 5 mm" in first, first

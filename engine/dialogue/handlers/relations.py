@@ -60,6 +60,9 @@ from ontology import (
 from ontology.phrases import load_phrases
 
 _SIDE_ZH = {"right": "右", "left": "左"}
+# Two findings this far apart at their edges are plainly two lesions: the answer says so
+# in cm, since a gap of 16 cm read in mm against a 5 mm rule looks like a unit error.
+SAME_LESION_APART_MM = 10.0
 
 
 def _asks_the_pleura(query: Query | None, mentions: list[AnatomyMention]) -> bool:
@@ -522,6 +525,15 @@ class RelationAnswers(PairAnswers):
             return None
         pair = pair_geometry(a, b, spacing)
         longest = max(a.long_axis_px, b.long_axis_px) * spacing
+        if pair.edge_gap_mm >= SAME_LESION_APART_MM:
+            return say(
+                "same_lesion_apart",
+                lang,
+                a=anchors[0].id,
+                b=anchors[1].id,
+                gap_cm=pair.edge_gap_mm / 10,
+                centre_cm=pair.centre_mm / 10,
+            )
         return say(
             "same_lesion_possibly" if pair.possibly_one else "same_lesion_no",
             lang,
