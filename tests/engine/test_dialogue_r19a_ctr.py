@@ -66,10 +66,10 @@ def test_every_ctr_sentence_prints_the_side(film, question, shown, never):
     [
         (
             "run the heart failure checklist",
-            "Cardiomegaly: borderline: cardiothoracic ratio about 0.546",
+            "Cardiomegaly: borderline, cardiothoracic ratio about 0.546",
             "1 borderline",
         ),
-        ("按心衰标准逐条对照", "心影增大：临界：心胸比约 0.546", "临界 1 项"),
+        ("按心衰标准逐条对照", "心影增大：临界，心胸比约 0.546", "临界 1 项"),
     ],
 )
 def test_a_borderline_heart_is_counted_as_borderline(film, question, item, total):
@@ -117,8 +117,8 @@ def test_a_borderline_heart_is_not_what_the_findings_suggest(
 @pytest.mark.parametrize(
     ("question", "said"),
     [
-        ("is the heart too big?", "Cardiomegaly: borderline: cardiothoracic ratio"),
-        ("心脏大不大", "心影增大：临界：心胸比"),
+        ("is the heart too big?", "Cardiomegaly: borderline, cardiothoracic ratio"),
+        ("心脏大不大", "心影增大：临界，心胸比"),
     ],
 )
 def test_the_sign_line_of_a_heart_question_says_borderline(film, question, said):

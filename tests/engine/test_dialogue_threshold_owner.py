@@ -150,3 +150,18 @@ def test_the_confidence_answer_says_whose_threshold_it_cites(
     conversation.ask(first)
     lead = conversation.ask(then).sections[0].lines[0]
     assert owner in lead, lead
+
+
+@pytest.mark.parametrize(
+    ("question", "words"),
+    [
+        ("what's the smallest nodule you could miss?", "only nodule candidates with"),
+        ("多小的结节你会漏掉？", "的结节类候选"),
+    ],
+)
+def test_the_detection_limit_names_whose_threshold_it_prints(
+    film: ImageAnalysis, question: str, words: str
+):
+    # the one threshold this answer prints is the nodules' (QA 20b: printed bare)
+    text = Conversation(film).ask(question).answer_text
+    assert words in text, text
