@@ -229,3 +229,18 @@ def test_a_side_after_a_finding_described_asks_what_that_side_holds(two, turns, 
     _, turn = _last(two, *turns)
     assert title in turn.sections[0].title, turn.answer_text
     assert turn.intent == "presence", turn.answer_text
+
+
+@pytest.mark.parametrize(
+    "turns",
+    [
+        ("list the findings", "describe A1", "and A2 how sure"),
+        ("list the findings", "A2, how confident?"),
+    ],
+)
+def test_a_finding_named_before_a_bare_how_sure_gets_its_score(two, turns):
+    # QA 20b (c22 T5): "and A2 how sure" had read as a description of A2
+    _, turn = _last(two, *turns)
+    first = turn.sections[0].lines[0]
+    assert first.startswith("[A2] Detected with confidence 0.60"), turn.answer_text
+    assert "What it means" in turn.answer_text  # the score explained, not A2 described
