@@ -78,6 +78,21 @@ def resolve_conversation(
     return int(chosen)
 
 
+def with_conversation(
+    conversations: Sequence[cases.Conversation], adopted: cases.Conversation
+) -> list[cases.Conversation]:
+    """The conversations with ``adopted`` last, listed once.
+
+    The question queue's worker opens the conversation in its own thread, so the page
+    may already have listed it when it adopts it; listed twice, the picker refused its
+    options (two the same) and the page failed.
+    """
+    return [
+        *(c for c in conversations if c.conversation_id != adopted.conversation_id),
+        adopted,
+    ]
+
+
 def conversation_options(
     conversations: Sequence[cases.Conversation], *, allow_new: bool
 ) -> list[int]:

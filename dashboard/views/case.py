@@ -319,7 +319,7 @@ if conversation is None or read_only is not None:
     if adopted := chat.adopt(queue, store, conversation_key, conversation_id):
         started_from = previous_id
         conversation, read_only = adopted, None
-        conversations = [*conversations, adopted]
+        conversations = pickers.with_conversation(conversations, adopted)
 finished = queue.clear_finished()  # answered while an earlier run was interrupted
 turns = store.list_turns(conversation.conversation_id) if conversation else ()
 events = store.list_anchor_events(conversation.conversation_id) if conversation else ()
@@ -344,7 +344,7 @@ if finished:
         adopted := chat.adopt(queue, store, conversation_key, conversation_id)
     ):
         conversation, read_only = adopted, None
-        conversations = [*conversations, adopted]
+        conversations = pickers.with_conversation(conversations, adopted)
         if previous_id is not None:
             with transcript:  # said below the answers the new conversation holds
                 started_notice(ctx, adopted.conversation_id, previous_id)
