@@ -20,7 +20,7 @@ from engine.geometry import (
     THORACIC_WIDTH_PLAUSIBLE_MM,
     plausible_mm,
 )
-from engine.observations import CPA_BLUNTED_DEG, focal_observations
+from engine.observations import CPA_BLUNTED_DEG, MEASURED_FEATURES, focal_observations
 from engine.references import lobe_parts, projected_lobes
 from engine.wording import shown_length
 from kernel import Language
@@ -29,8 +29,10 @@ from ontology import (
     MatchStatus,
     Observation,
     Scorecard,
+    Sign,
     Unassessable,
     Vocabulary,
+    assess,
     load_vocabulary,
 )
 from ontology.phrases import load_phrases
@@ -758,6 +760,19 @@ def reconcile(
     """Scorecard items that state a fact another answer states, worded the same way."""
     items = [reconcile_item(item, analysis, subject) for item in card.items]
     return replace(card, items=tuple(items))
+
+
+def lesion_sign_item(
+    analysis: ImageAnalysis,
+    f: Finding,
+    anchor_id: str,
+    sign: Sign,
+    vocabulary: Vocabulary,
+) -> ItemResult:
+    """One sign assessed for one lesion, worded as the answers word the same fact."""
+    observations = lesion_observations(analysis, f, anchor_id)
+    item = assess(observations, sign, vocabulary, measured=MEASURED_FEATURES)
+    return reconcile_item(item, analysis, f)
 
 
 def reconcile_item(

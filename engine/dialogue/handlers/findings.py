@@ -26,7 +26,7 @@ from engine.dialogue.facts import (
     ctr_answer,
     ctr_fact,
     ctr_sentence,
-    lesion_observations,
+    lesion_sign_item,
     lobe_fact,
     lobe_names,
     lobe_words,
@@ -773,16 +773,7 @@ class FindingAnswers(Binder):
         for f in lesions:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
-            item = reconcile_item(
-                assess(
-                    lesion_observations(self.analysis, f, anchor.id),
-                    sign,
-                    self.vocabulary,
-                    measured=MEASURED_FEATURES,
-                ),
-                self.analysis,
-                f,
-            )
+            item = lesion_sign_item(self.analysis, f, anchor.id, sign, self.vocabulary)
             lines.append(f"{cite([anchor.id])} {_status_line(item, lang)}")
         if not lesions:
             where = self._where(place, lang)

@@ -11,8 +11,8 @@ from engine.anchors import (
 )
 from engine.dialogue.facts import (
     lesion_observations,
+    lesion_sign_item,
     reconcile,
-    reconcile_item,
 )
 from engine.dialogue.handlers.relations import RelationAnswers
 from engine.dialogue.phrases import _item_line, fleischner_words, say
@@ -43,7 +43,6 @@ from ontology import (
     Scorecard,
     Sign,
     Vocabulary,
-    assess,
     score,
 )
 from ontology.phrases import load_phrases
@@ -259,16 +258,7 @@ class ProfileAnswers(RelationAnswers):
         if len(focus) > 1:
             lines.append(say("focus_several", lang, n=len(focus)))
         for anchor, f in focus:
-            item = reconcile_item(
-                assess(
-                    lesion_observations(self.analysis, f, anchor.id),
-                    sign,
-                    self.vocabulary,
-                    measured=MEASURED_FEATURES,
-                ),
-                self.analysis,
-                f,
-            )
+            item = lesion_sign_item(self.analysis, f, anchor.id, sign, self.vocabulary)
             if item.status is MatchStatus.NOT_ASSESSABLE:
                 continue
             anchor = self.anchors.reference(anchor.id, index)
