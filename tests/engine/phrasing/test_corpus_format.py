@@ -52,6 +52,9 @@ HELDOUTS = (
     HERE / "heldout28.jsonl",
     HERE / "heldout29.jsonl",
     HERE / "heldout30.jsonl",
+    HERE / "heldout31.jsonl",
+    HERE / "heldout32.jsonl",
+    HERE / "heldout33.jsonl",
 )
 DEV = HERE / "dev.jsonl"
 # A held-out writer writes 40-50 per group; lines equal to another file's are removed
