@@ -15,6 +15,7 @@ ORDER = [
     "instructions",
     "limits",
     "subjects",
+    "query_records",
     "query",
     "compound",
     "facts",
