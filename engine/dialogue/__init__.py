@@ -5,6 +5,8 @@ Each module imports only the ones before it (tests/engine/test_dialogue_layers.p
     records      turn records (sections, measurements, the turn result)
     phrases      wording helpers; the phrase tables themselves are ontology data
     query_records  the read question (Query) and the turns before it (DialogueState)
+    query_slots  the slots a question says: places, sides, units, ranks, ordinals
+    query_cleanup  the text cleaned before it is read (corrections, plans, background)
     query        what a question asks (slots) and the dialogue state for ellipsis
     facts        one fact, one source: CTR, costophrenic angles, calcification, size
     anchoring    the anchors a turn creates, refines or references

@@ -16,6 +16,8 @@ ORDER = [
     "limits",
     "subjects",
     "query_records",
+    "query_slots",
+    "query_cleanup",
     "query",
     "compound",
     "facts",
