@@ -5,7 +5,7 @@ no wait, A5"), a value corrected ("第一个…不对，第二个多大"), a pla
 ("I'm going to ask about A2", "I'm the registrar on call"), background clauses (history,
 why it is asked, what the reader is doing) and colloquial or slipped spellings ("边边",
 "右肺中夜", "A二"). The rules here rewrite or blank those words, so that the slot and
-intent rules (query_slots, query.py) see only the question asked. The clause
+intent rules (query_slots, query_intent) see only the question asked. The clause
 splitting they rely on is engine/dialogue/clauses.py.
 """
 

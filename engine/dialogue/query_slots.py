@@ -5,8 +5,8 @@ anatomy mentions: the place slots (`_place_slots`, with a side stated before the
 taken into account by `_after_premise` and the statement-before-the-ask rules beside it),
 the word slots (`_word_slots`: kind, attribute, unit, ranks), the anchors and ordinals
 ("第二个", "the last two") and the size bound ("大于1cm的结节"). These rules only read
-what is said; which intent the words ask, and what a follow-up inherits from the
-previous turn, is decided by the rules in query.py.
+what is said; which intent the words ask is decided in query_intent, and what a follow-up
+inherits from the previous turn in query_ellipsis and query_followup.
 """
 
 from __future__ import annotations
