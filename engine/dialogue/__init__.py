@@ -2,14 +2,22 @@
 
 Each module imports only the ones before it (tests/engine/test_dialogue_layers.py):
 
-    records      turn records (sections, measurements, the turn result)
-    phrases      wording helpers; the phrase tables themselves are ontology data
-    query        what a question asks (slots) and the dialogue state for ellipsis
-    facts        one fact, one source: CTR, costophrenic angles, calcification, size
-    anchoring    the anchors a turn creates, refines or references
-    binding      which finding or anchor a question is about
-    handlers/    findings -> lesions -> relations -> profiles: one answer per intent
-    conversation Conversation.ask: read, bind, answer, let the backend word it
+    records        turn records (sections, measurements, the turn result)
+    phrases        wording helpers; the phrase tables themselves are ontology data
+    query_records  the read question (Query) and the turns before it (DialogueState)
+    query_slots    the slots a question says: places, sides, units, ranks, ordinals
+    query_cleanup  the text cleaned before it is read (corrections, plans, background)
+    query_listing  a list or a yes/no asked in other words
+    query_intent   what a question asks, and why it is refused
+    query_adjust   the reading revised once its intent is known
+    query_ellipsis a follow-up: the previous question again with a new slot
+    query_followup another question about the previous turn (again, corrections)
+    query          understand(): the pipeline that reads a question with the above
+    facts          one fact, one source: CTR, costophrenic angles, calcification, size
+    anchoring      the anchors a turn creates, refines or references
+    binding        which finding or anchor a question is about
+    handlers/      findings -> lesions -> relations -> profiles: one answer per intent
+    conversation   Conversation.ask: read, bind, answer, let the backend word it
 """
 
 from engine.dialogue.conversation import Conversation

@@ -29,7 +29,7 @@ from engine.dialogue.facts import (
     with_size_range,
 )
 from engine.dialogue.phrases import _article, _shape_word, say
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.findings import CHEST_WALL_SHARE, Finding, chest_wall_share
 from engine.geometry import Box, Distance, Point, measure
 from engine.model import CalibrationSource, Side

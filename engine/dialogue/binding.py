@@ -24,7 +24,7 @@ from engine.anchors import (
 from engine.dialogue.anchoring import Anchoring
 from engine.dialogue.facts import unread_sentence, unread_sides
 from engine.dialogue.phrases import _FOCAL, _plural, _what, say
-from engine.dialogue.query import DialogueState, Query
+from engine.dialogue.query_records import DialogueState, Query
 from engine.dialogue.records import (
     Draft,
     Section,

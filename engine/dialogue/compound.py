@@ -14,7 +14,7 @@ import re
 from dataclasses import replace
 
 from engine.dialogue.clauses import blank
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.intents import IntentKind
 from ontology import RegionKind
 from ontology.phrases import Phrases, load_phrases

@@ -38,7 +38,8 @@ from engine.dialogue.handlers.structures import (
     unassessed_subject,
 )
 from engine.dialogue.phrases import say
-from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState, Query, TurnRecord
 from engine.dialogue.records import (
     Draft,
     IgnoredInstruction,

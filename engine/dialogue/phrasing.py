@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState, Query, TurnRecord
 from engine.intents import IntentKind, detect_language
 from ontology import Vocabulary, load_vocabulary
 

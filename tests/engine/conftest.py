@@ -17,7 +17,8 @@ import pytest
 
 from engine.analysis import Analyzer, ImageAnalysis
 from engine.anatomy import GridTransform, StructureMasks
-from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState, Query, TurnRecord
 from engine.findings import Candidate
 from engine.model import Calibration, CalibrationSource, Radiograph
 from ontology.vocabulary import Vocabulary

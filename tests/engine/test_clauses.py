@@ -9,7 +9,8 @@ beside the ask (a purpose, a history, a disclaimer) does not refuse a film quest
 import pytest
 
 from engine.dialogue.clauses import clauses
-from engine.dialogue.query import DialogueState, TurnRecord, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState, TurnRecord
 from engine.intents import IntentKind
 from ontology import load_vocabulary
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from engine.dialogue.dialect import how_much_asked
-from engine.dialogue.query import DialogueState, Query, TurnRecord, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState, Query, TurnRecord
 from engine.intents import IntentKind
 from ontology import load_vocabulary
 from ontology.phrases import load_phrases

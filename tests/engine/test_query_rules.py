@@ -8,7 +8,8 @@ the hilum.
 
 import pytest
 
-from engine.dialogue.query import DialogueState, TurnRecord, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState, TurnRecord
 from engine.intents import IntentKind
 from ontology import load_vocabulary
 from tests.engine.conftest import read_after as after

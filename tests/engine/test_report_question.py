@@ -8,7 +8,8 @@ an instruction, refused.
 
 import pytest
 
-from engine.dialogue.query import DialogueState, understand
+from engine.dialogue.query import understand
+from engine.dialogue.query_records import DialogueState
 from engine.intents import IntentKind
 from ontology import load_vocabulary
 

@@ -44,7 +44,7 @@ from engine.dialogue.phrases import (
     led,
     say,
 )
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import (
     Draft,
     Section,

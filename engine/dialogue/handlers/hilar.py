@@ -15,7 +15,7 @@ from engine.anatomy import Region
 from engine.dialogue.binding import kinds_for
 from engine.dialogue.handlers.lesions import LesionAnswers
 from engine.dialogue.phrases import _what, say
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import Draft, Section
 from engine.findings import Finding
 from engine.intents import IntentKind

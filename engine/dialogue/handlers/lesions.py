@@ -38,7 +38,7 @@ from engine.dialogue.facts import (
 from engine.dialogue.handlers.findings import FindingAnswers
 from engine.dialogue.phrases import _shape_word, say
 from engine.dialogue.premise import premise_lines, premised_signs
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import (
     Draft,
     Measurement,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from engine.dialogue.handlers.profiles import ProfileAnswers
 from engine.dialogue.phrases import say
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import Draft, Section
 from engine.intents import IntentKind
 from kernel import Language

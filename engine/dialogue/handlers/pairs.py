@@ -12,7 +12,7 @@ from engine.anchors import Anchor, AnchorKind, AnchorStyle
 from engine.dialogue.binding import kinds_for
 from engine.dialogue.handlers.hilar import HilarPlaceAnswers
 from engine.dialogue.phrases import _what, say
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import Draft, Section, _measurement
 from engine.findings import Finding
 from engine.geometry import Distance, nearest_edges

@@ -16,7 +16,8 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.handlers.relations import RelationAnswers
 from engine.dialogue.phrases import _item_line, fleischner_words, say
-from engine.dialogue.query import Query, asks_rule_out, sign_name
+from engine.dialogue.query_intent import asks_rule_out, sign_name
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import (
     Draft,
     Section,

@@ -26,7 +26,8 @@ from engine.dialogue.facts import (
 )
 from engine.dialogue.handlers.pairs import PairAnswers
 from engine.dialogue.phrases import _plural, _what, say
-from engine.dialogue.query import Query, asks_if_one, asks_same_lesion
+from engine.dialogue.query_intent import asks_if_one, asks_same_lesion
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import (
     Draft,
     Section,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 
 from engine.dialogue.phrases import say
-from engine.dialogue.query import Query
+from engine.dialogue.query_records import Query
 from engine.dialogue.records import Draft, Section
 from engine.intents import IntentKind
 from kernel import Language
