@@ -235,7 +235,7 @@ class Analyzer:
     def __init__(self, segmenter: Segmenter, detector: NoduleDetector) -> None:
         self.segmenter = segmenter
         self.detector = detector
-        self.version = f"embedded-vision/10 {segmenter.version} {detector.version}"
+        self.version = f"embedded-vision/11 {segmenter.version} {detector.version}"
 
     def analyze(self, radiograph: Radiograph) -> ImageAnalysis:
         timings: dict[str, float] = {}

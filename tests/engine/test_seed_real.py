@@ -34,8 +34,11 @@ SEED_EN = [
     "How far is this lesion from the right hilum? Is it connected to hilar structures?",
     "If this were early lung cancer, what are the typical X-ray signs, and how many does this image meet?",
 ]
-# A JSRT film whose nodule lies in the right lung ("r.middle lobe" in the JSRT record).
-CASE = "JPCLN087"
+# The development film that matches the article's lesion by its JSRT record alone: the
+# nodule lies in the right middle lobe, and of the three such films (18, 20 and 11 mm) its
+# 11 mm is nearest the article's ~1.2 cm. Chosen from the manifest, never from a model's
+# score (docs/benchmarks.md, issue 11, tenth step).
+CASE = "JPCLN127"
 
 pytestmark = pytest.mark.shared
 
