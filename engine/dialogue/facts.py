@@ -36,6 +36,7 @@ from ontology import (
     load_vocabulary,
 )
 from ontology.phrases import load_phrases
+from ontology.scoring import borderline_reason
 
 # On an adult PA film the cardiothoracic ratio lies between about 0.3 (a small heart in a
 # hyperinflated chest) and 0.8 (gross cardiomegaly or a large pericardial effusion);
@@ -910,12 +911,15 @@ def reconcile_item(
     elif fact.state is CtrState.BORDERLINE and str(item.sign_code) == "F01":
         # "enlarged heart" is neither met nor not met in the borderline band
         words = {
-            lang: say(
-                "ctr_borderline_item",
+            lang: borderline_reason(
+                say(
+                    "ctr_borderline_item",
+                    lang,
+                    value=fact.shown,
+                    cut=CTR_ENLARGED,
+                    cut_high=CTR_BORDERLINE_HIGH,
+                ),
                 lang,
-                value=fact.shown,
-                cut=CTR_ENLARGED,
-                cut_high=CTR_BORDERLINE_HIGH,
             )
             for lang in (Language.EN, Language.ZH)
         }
@@ -936,8 +940,8 @@ def _spiculation_item(item: ItemResult, margin: Margin | None) -> ItemResult:
     return replace(
         item,
         status=MatchStatus.NOT_ASSESSABLE,
-        reason_en=say("spicule_one_item", Language.EN),
-        reason_zh=say("spicule_one_item", Language.ZH),
+        reason_en=borderline_reason(say("spicule_one_item", Language.EN), Language.EN),
+        reason_zh=borderline_reason(say("spicule_one_item", Language.ZH), Language.ZH),
         unassessable=Unassessable.BORDERLINE,
     )
 
@@ -948,8 +952,11 @@ def _upper_lobe_item(item: ItemResult, fact: LobeFact) -> ItemResult:
         return item
     vocabulary = load_vocabulary()
     words = {
-        lang: say(
-            "upper_lobe_borderline", lang, lobes=lobe_names(fact, lang, vocabulary)
+        lang: borderline_reason(
+            say(
+                "upper_lobe_borderline", lang, lobes=lobe_names(fact, lang, vocabulary)
+            ),
+            lang,
         )
         for lang in (Language.EN, Language.ZH)
     }
