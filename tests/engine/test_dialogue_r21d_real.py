@@ -56,6 +56,8 @@ _REAL = [
     ("描述一下A1", "会不会是伪影"),
     ("描述一下A1", "A2是真的还是假的"),
     ("A3多大", "它是不是假阳性"),
+    ("describe A2", "you really think that's a true nodule?"),
+    ("说说A1", "会不会只是乳头影"),
 ]
 
 
