@@ -23,6 +23,7 @@ from ontology.model import (
     Sign,
     Unassessable,
 )
+from ontology.phrases import load_phrases
 from ontology.vocabulary import Vocabulary
 
 NEEDS_CT_EN = "needs CT"
@@ -238,10 +239,19 @@ def _score_own(
         unit = f" {feature.unit}" if feature.unit else ""
         shown_en = f"{feature.label('en')} {low:g} to {high:g}{unit}"
         shown_zh = f"{feature.label('zh')} {low:g}–{high:g}{unit}"
+        straddles = {
+            lang: load_phrases().say(
+                "item_borderline_straddles",
+                lang,
+                shown=shown,
+                criterion=rule.criterion(feature, lang.value),
+            )
+            for lang, shown in ((Language.EN, shown_en), (Language.ZH, shown_zh))
+        }
         return result(
             MatchStatus.NOT_ASSESSABLE,
-            f"borderline: {shown_en} straddles the cut-off ({rule.criterion(feature, 'en')})",
-            f"临界：{shown_zh} 跨越界值（{rule.criterion(feature, 'zh')}）",
+            borderline_reason(straddles[Language.EN], Language.EN),
+            borderline_reason(straddles[Language.ZH], Language.ZH),
             borderline,
             borderline[0].value,
             why=Unassessable.BORDERLINE,
@@ -282,6 +292,15 @@ def _by_needed_sign(basis: ItemResult, sign: Sign, other: Sign) -> ItemResult:
         )
     # the needed sign not measured here, or borderline: that is this sign's state too
     return own
+
+
+def borderline_reason(why: str, lang: Language) -> str:
+    """A checklist item at its cut-off: "borderline, why" (answers.toml `item_borderline`).
+
+    The item line puts it after the sign's name and a colon ("Upper lobe location:
+    borderline, ..."), so the reason never opens with a second colon.
+    """
+    return load_phrases().say("item_borderline", lang, why=why)
 
 
 def headline(card: Scorecard, lang: Language | str = Language.EN) -> str:

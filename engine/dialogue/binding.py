@@ -586,22 +586,34 @@ class Binder(Anchoring):
         line = say("only_one_answered", lang, used=used, parts=parts_text)
         draft.sections.append(Section(title=say("title_note", lang), lines=(line,)))
 
+    def _unknown_anchors(
+        self, draft: Draft, ids: list[str], lang: Language, title: str
+    ) -> None:
+        """Anchor ids that name nothing in this conversation, said so first.
+
+        Before any anchor exists ("are A1 and A2 the same lesion?" as a first turn), no
+        finding has an id yet: the ids are given as findings are shown, so the answer
+        offers the read instead of guessing which finding the reader means.
+        """
+        known = [a.id for a in self.anchors.all()]
+        if not known:
+            draft.sections.append(
+                Section(
+                    title=say("title_no_anchors_yet", lang),
+                    lines=(say("no_anchors_yet", lang, ids=_either(ids, lang)),),
+                )
+            )
+            return
+        line = say("no_such_anchor", lang, ids=", ".join(ids), known=", ".join(known))
+        draft.sections.append(Section(title=title, lines=(line,)))
+
     def _explain_unresolved(
         self, draft: Draft, resolution: Resolution, lang: Language, index: int
     ) -> None:
         """An honest answer when the subject is ambiguous or absent."""
         title = say("title_which_one", lang)
         if resolution.unknown_ids:
-            known = ", ".join(a.id for a in self.anchors.all()) or say(
-                "anchors_none", lang
-            )
-            line = say(
-                "no_such_anchor",
-                lang,
-                ids=", ".join(resolution.unknown_ids),
-                known=known,
-            )
-            draft.sections.append(Section(title=title, lines=(line,)))
+            self._unknown_anchors(draft, list(resolution.unknown_ids), lang, title)
             return
         sized = SizeFilter.of(self._query)
         if resolution.outcome is Outcome.NOT_FOUND and (
@@ -734,3 +746,10 @@ __all__ = [
     "select",
     "size_key",
 ]
+
+
+def _either(ids: list[str], lang: Language) -> str:
+    """The ids a question named, as one phrase: A1; A1 or A2; A1, A2 or A3 (或 in zh)."""
+    if len(ids) < 2:
+        return "".join(ids)
+    return f"{', '.join(ids[:-1])}{say('either_or', lang)}{ids[-1]}"

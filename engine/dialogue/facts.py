@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from engine.analysis import ImageAnalysis
-from engine.anatomy import unread_lung_sides
+from engine.anatomy import Region, unread_lung_sides
 from engine.dialogue.phrases import led, say
 from engine.dialogue.sizes import SizeBound
 from engine.findings import SPICULATION_MIN_COUNT, Finding, Margin
@@ -22,7 +22,7 @@ from engine.geometry import (
 )
 from engine.observations import CPA_BLUNTED_DEG, MEASURED_FEATURES, focal_observations
 from engine.references import lobe_parts, projected_lobes
-from engine.wording import shown_length
+from engine.wording import is_weak, shown_length
 from kernel import Language
 from ontology import (
     ItemResult,
@@ -36,6 +36,7 @@ from ontology import (
     load_vocabulary,
 )
 from ontology.phrases import load_phrases
+from ontology.scoring import borderline_reason
 
 # On an adult PA film the cardiothoracic ratio lies between about 0.3 (a small heart in a
 # hyperinflated chest) and 0.8 (gross cardiomegaly or a large pericardial effusion);
@@ -379,6 +380,117 @@ def small_size_caveat(f: Finding, lang: Language) -> str:
     if not _is_small_focal(f):
         return ""
     return say("size_small_caveat_sentence", lang, mm=SMALL_FOCAL_MM)
+
+
+# A quarter of a focal finding's outline beyond the outlined lung field: enough of it lies
+# over the heart, the mediastinum, a dome or the chest wall for those to have made it.
+OUTSIDE_LUNG_SHARE = 0.25
+
+
+def outside_lung_share(analysis: ImageAnalysis, f: Finding) -> float | None:
+    """The share of a finding's outline outside the outlined lung fields (None unread)."""
+    anatomy = analysis.anatomy
+    if not f.contour or not anatomy.lungs_found:
+        return None
+    lungs = anatomy.mask(Region.RIGHT_LUNG) | anatomy.mask(Region.LEFT_LUNG)
+    outside = counted = 0
+    for p in f.contour:
+        gx, gy = anatomy.grid.to_grid(p)
+        ix, iy = round(gx), round(gy)
+        if 0 <= ix < lungs.shape[1] and 0 <= iy < lungs.shape[0]:
+            counted += 1
+            outside += int(not lungs[iy, ix])
+    return outside / counted if counted else None
+
+
+@dataclass(frozen=True, slots=True)
+class RealityFact:
+    """What the engine has for and against a focal finding being real, not a mimic.
+
+    The calibrated score and its threshold first; then the outline's share outside the
+    lung field, a size under what a film resolves, and a score just over the threshold.
+    Ribs are not located, so a rib crossing is never ruled in or out.
+    """
+
+    score: float
+    threshold: float
+    reported: bool
+    weak: bool
+    outside_share: float | None
+    centre_in_lung: bool
+    small: bool
+
+
+def reality_fact(analysis: ImageAnalysis, f: Finding, threshold: float) -> RealityFact:
+    return RealityFact(
+        score=f.confidence,
+        threshold=threshold,
+        reported=f.confidence >= threshold,
+        weak=is_weak(f.confidence, threshold),
+        outside_share=outside_lung_share(analysis, f),
+        centre_in_lung=f.location.inside_lung,
+        small=_is_small_focal(f),
+    )
+
+
+def reality_evidence(fact: RealityFact, lang: Language) -> list[str]:
+    """The evidence lines of "is it real?": what supports it, what weakens it, unchecked."""
+    weakens: list[str] = []
+    supports: list[str] = []
+    share = fact.outside_share
+    if share is not None and share >= OUTSIDE_LUNG_SHARE:
+        weakens.append(say("real_outside_lung", lang, share=round(100 * share)))
+    elif not fact.centre_in_lung:
+        weakens.append(say("real_centre_outside", lang))
+    elif share is not None:
+        supports.append(say("real_inside_lung", lang))
+    if fact.small:
+        weakens.append(say("real_small", lang, mm=SMALL_FOCAL_MM))
+    else:
+        supports.append(say("real_not_small", lang, mm=SMALL_FOCAL_MM))
+    if fact.reported and fact.weak:
+        weakens.append(say("real_near_threshold", lang))
+    lines = []
+    if supports:
+        lines.append(say("real_supports", lang, items=_joined(supports, lang)))
+    if weakens:
+        lines.append(say("real_weakens", lang, items=_joined(weakens, lang)))
+    lines.append(say("real_unchecked", lang))
+    return lines
+
+
+def reality_lead(
+    fact: RealityFact, a: str, confidence: str, whose: str, lang: Language
+) -> str:
+    """The answer to "is it real?" first: the calibrated score read as odds, hedged."""
+    tenths = int(10 * fact.score + 0.5)
+    odds = (
+        say("real_odds_few", lang)
+        if tenths < 1
+        else say("real_odds_most", lang)
+        if tenths > 9
+        else say("real_odds", lang, n=tenths)
+    )
+    lead = (
+        "real_lead_unreported"
+        if not fact.reported
+        else "real_lead_likely"
+        if fact.score >= 0.5
+        else "real_lead_doubtful"
+    )
+    return say(
+        lead,
+        lang,
+        a=a,
+        confidence=confidence,
+        threshold=fact.threshold,
+        whose=whose,
+        odds=odds,
+    )
+
+
+def _joined(items: list[str], lang: Language) -> str:
+    return ("；" if Language(lang) is Language.ZH else "; ").join(items)
 
 
 def unread_sides(analysis: ImageAnalysis, side: str | None = None) -> tuple[str, ...]:
@@ -799,12 +911,15 @@ def reconcile_item(
     elif fact.state is CtrState.BORDERLINE and str(item.sign_code) == "F01":
         # "enlarged heart" is neither met nor not met in the borderline band
         words = {
-            lang: say(
-                "ctr_borderline_item",
+            lang: borderline_reason(
+                say(
+                    "ctr_borderline_item",
+                    lang,
+                    value=fact.shown,
+                    cut=CTR_ENLARGED,
+                    cut_high=CTR_BORDERLINE_HIGH,
+                ),
                 lang,
-                value=fact.shown,
-                cut=CTR_ENLARGED,
-                cut_high=CTR_BORDERLINE_HIGH,
             )
             for lang in (Language.EN, Language.ZH)
         }
@@ -825,8 +940,8 @@ def _spiculation_item(item: ItemResult, margin: Margin | None) -> ItemResult:
     return replace(
         item,
         status=MatchStatus.NOT_ASSESSABLE,
-        reason_en=say("spicule_one_item", Language.EN),
-        reason_zh=say("spicule_one_item", Language.ZH),
+        reason_en=borderline_reason(say("spicule_one_item", Language.EN), Language.EN),
+        reason_zh=borderline_reason(say("spicule_one_item", Language.ZH), Language.ZH),
         unassessable=Unassessable.BORDERLINE,
     )
 
@@ -837,8 +952,11 @@ def _upper_lobe_item(item: ItemResult, fact: LobeFact) -> ItemResult:
         return item
     vocabulary = load_vocabulary()
     words = {
-        lang: say(
-            "upper_lobe_borderline", lang, lobes=lobe_names(fact, lang, vocabulary)
+        lang: borderline_reason(
+            say(
+                "upper_lobe_borderline", lang, lobes=lobe_names(fact, lang, vocabulary)
+            ),
+            lang,
         )
         for lang in (Language.EN, Language.ZH)
     }

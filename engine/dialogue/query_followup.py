@@ -562,13 +562,13 @@ def _compared_with_previous(
     before = previous.query
     new = [a for a in q.anchors if a not in before.anchors]
     if before.anchors and len(new) == 1 and len(q.anchors) == 1:
-        # "and A5, is it?" (read "... yes or no"): the "or" offers the two answers
-        offered = _EITHER_ANSWER.sub(" ", q.text)
+        # "and A5, is it?" (read "... yes or no"): the "or" offers the two answers; so
+        # does "A2, real or artefact?", which asks of A2 alone
+        said = phrases.cue("confidence_real").blank(q.text)
+        offered = _EITHER_ANSWER.sub(" ", said)
         paired = q.cue.wants_comparison or phrases.cue("compare_pair").find(offered)
         # "A3呢，which lobe": the "which" asks the new anchor's place, it sets none against
-        worded = paired or phrases.cue("comparative").find(
-            _WHICH_PLACE.sub(" ", q.text)
-        )
+        worded = paired or phrases.cue("comparative").find(_WHICH_PLACE.sub(" ", said))
         if _SAME.search(q.text) and not paired:
             return None  # "same for A3": the question again, of A3
         if not (worded or q.intent is IntentKind.COMPARE):

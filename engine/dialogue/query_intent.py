@@ -60,7 +60,7 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
     if ordered and _reads_film_in_order(q, phrases):
         return IntentKind.SCREENING
-    by_attribute = _by_attribute(q, phrases)
+    by_attribute = _by_attribute(q, phrases) or _asks_if_real(q, phrases)
     if by_attribute is not None:
         return by_attribute
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
@@ -794,6 +794,12 @@ def _by_attribute(q: Query, phrases: Phrases) -> IntentKind | None:
             return IntentKind.DESCRIBE
         return None
     return None
+
+
+def _asks_if_real(q: Query, phrases: Phrases) -> IntentKind | None:
+    """Whether a finding is real ("is the left one even real?"), not whether one is there."""
+    real = phrases.cue("confidence_real").find(q.text) is not None
+    return IntentKind.DESCRIBE if real and q.attribute == "confidence" else None
 
 
 def _ratio_apart(text: str, phrases: Phrases) -> bool:

@@ -671,6 +671,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         unpicked = _CONTACT_DESCRIPTOR.sub(" ", text)
         other = _first("attribute", phrases.attribute_order, unpicked, phrases)
         attribute = other if unpicked != text and other is not None else attribute
+    if attribute is None and phrases.cue("confidence_real").find(text):
+        # "is it real?", "会不会是假阳性": how far the engine trusts its own finding
+        attribute = "confidence"
     if attribute == "confidence" and phrases.cue("attribute_ctr").find(text):
         # "how sure are you about the CTR?": a measurement's certainty is in its answer
         attribute = "ctr"

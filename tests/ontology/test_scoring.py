@@ -415,6 +415,6 @@ def test_a_size_interval_that_straddles_the_cut_off_is_borderline(
     (size,) = [i for i in card.items if i.sign_code == "A61"]
     assert size.status is status
     if status is NA:
-        assert size.reason_en.startswith("borderline: long axis 17 to 23 mm")
+        assert size.reason_en.startswith("borderline, long axis 17 to 23 mm")
         assert "at least 20" in size.reason_en
-        assert size.reason_zh.startswith("临界：")
+        assert size.reason_zh.startswith("临界，")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -62,6 +62,7 @@ from engine.wording import (
     cite,
     kind_phrase,
     location_phrase,
+    shown_confidence,
     shown_length,
     size_phrase,
     zone_phrase,
@@ -197,6 +198,7 @@ class FindingAnswers(Binder):
             lines += self._near_threshold_lines(
                 self.near_threshold(), "near_threshold_film", lang, index, cited
             )
+        lines += self._named_below_lines(cited, lang)
         # a side whose field was not outlined was not searched: said, not implied clear
         lines += [unread_sentence(s, lang) for s in unread_sides(self.analysis)]
         if not findings:
@@ -214,6 +216,47 @@ class FindingAnswers(Binder):
         if query is not None and _asks_a_draft(query.text):
             draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
+
+    def _named_below_lines(
+        self,
+        cited: list[str],
+        lang: Language,
+        fits: Callable[[Finding], bool] = lambda f: True,
+    ) -> list[str]:
+        """Candidates this conversation named under their threshold, said again in a read.
+
+        A nodule candidate named when a place was asked about ("anything in the right
+        lower zone?") is not reported, so a later overview or list would leave it out and
+        the reader would think it gone: one hedged line keeps it in view, below the
+        threshold. An unreported larger opacity a box named stays out of the read
+        (test_dialogue_drawn_box_standing).
+        """
+        named = []
+        for anchor in self.anchors.all():
+            f = (
+                None
+                if not anchor.finding_id
+                else self.analysis.finding(anchor.finding_id)
+            )
+            if f is None or not f.is_focal or anchor.id in cited or not fits(f):
+                continue  # a nodule candidate: larger opacities keep their own rule
+            threshold = self.report_threshold(f)
+            if f.confidence >= threshold:
+                continue
+            named.append(
+                say(
+                    "named_below_item",
+                    lang,
+                    a=cite([anchor.id]),
+                    kind=KIND_SHORT[lang][f.kind],
+                    zone=zone_phrase(f.location.side, f.location.zone, lang),
+                    confidence=shown_confidence(f.confidence, threshold),
+                )
+            )
+        if not named:
+            return []
+        items = say("list_separator", lang).join(named)
+        return [say("named_below_threshold", lang, items=items)]
 
     def _verdict(self, findings: list[Finding], lang: Language) -> str:
         """The first line of "is the film normal?": the lungs' read and the heart's.
@@ -524,6 +567,13 @@ class FindingAnswers(Binder):
         if size and not findings and wanted:
             # none within the bound: what exists, with its size, so the reader sees why
             lines.append(self._elsewhere_line(wanted, kinds, size, lang, index, cited))
+        lines += self._named_below_lines(
+            cited,
+            lang,
+            lambda f: (
+                (kinds is None or f.kind in kinds) and place.fits(f) and size.fits(f)
+            ),
+        )
         if place and not findings:
             # "0 findings behind the heart": as the yes/no answer, what a film misses there
             lines.append(say(_negative_caveat(place, query.mentions), lang))

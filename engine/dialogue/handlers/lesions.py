@@ -29,6 +29,9 @@ from engine.dialogue.facts import (
     lobe_verdict,
     lobe_words,
     margin_irregular,
+    reality_evidence,
+    reality_fact,
+    reality_lead,
     size_answer,
     small_size_caveat,
     thoracic_width_answer,
@@ -174,16 +177,17 @@ class LesionAnswers(FindingAnswers):
             # so how far it can be trusted, not a detection's confidence
             self._ctr(draft, lang, index, reliability=True)
             return
-        resolution = None
-        if asked == "confidence" and not self.reportable():
+        resolution = self._resolve(draft, intent, index, mentions, drawn)
+        if asked == "confidence" and self._confidence_of_box(
+            draft, resolution, lang, index
+        ):
+            return  # "how sure?" after a box: of what the box holds
+        unbound = resolution.outcome is not Outcome.BOUND or resolution.finding is None
+        if asked == "confidence" and not self.reportable() and unbound:
             # nothing reported, but a candidate under the threshold may be in focus
             # (named, or described the turn before): its score, said to be under it
-            resolution = self._resolve(draft, intent, index, mentions, drawn)
-            if resolution.outcome is not Outcome.BOUND or resolution.finding is None:
-                self._confidence_of_candidates(draft, lang, index)
-                return
-        if resolution is None:
-            resolution = self._resolve(draft, intent, index, mentions, drawn)
+            self._confidence_of_candidates(draft, lang, index)
+            return
         if resolution.outcome is not Outcome.BOUND:
             self._explain_unresolved(draft, resolution, lang, index)
             return
@@ -214,7 +218,7 @@ class LesionAnswers(FindingAnswers):
         lines += self._which_line(resolution, anchor, f, lang)
         if attribute == "confidence":
             asked = self._cited_subject(resolution, anchor)
-            lines.extend(self._confidence_lines(f, asked, lang))
+            lines.extend(self._trust_lines(f, asked, lang))
         elif f.is_focal and attribute in _DETAIL_ATTRIBUTES:
             # A question about one property is answered about that property, first.
             asked = self._cited_subject(resolution, anchor)
@@ -753,6 +757,28 @@ class LesionAnswers(FindingAnswers):
             say("confidence_limits", lang),
         ]
 
+    def _trust_lines(self, f: Finding, a: str, lang: Language) -> list[str]:
+        """How sure, or "is it real?": the latter weighs what the engine has for and against.
+
+        Both end with what a score means and its limits (callers listing several
+        findings drop those two and say them once).
+        """
+        query = self._query
+        real = query is not None and load_phrases().cue("confidence_real").find(
+            query.text
+        )
+        if not (real and f.is_focal):
+            return self._confidence_lines(f, a, lang)
+        threshold = self.report_threshold(f)
+        fact = reality_fact(self.analysis, f, threshold)
+        shown = confidence_phrase(shown_confidence(f.confidence, threshold), lang)
+        lead = reality_lead(fact, a, shown, threshold_owner(True, lang), lang)
+        return [
+            lead,
+            *reality_evidence(fact, lang),
+            *self._confidence_lines(f, a, lang)[-2:],
+        ]
+
     def _confidence_of_candidates(
         self, draft: Draft, lang: Language, index: int
     ) -> None:
@@ -773,7 +799,7 @@ class LesionAnswers(FindingAnswers):
         lines = [
             line
             for a, f in focus
-            for line in self._confidence_lines(f, cite([a.id]), lang)[:-2]
+            for line in self._trust_lines(f, cite([a.id]), lang)[:-2]
         ]
         f = focus[0][1]
         lines += self._confidence_lines(f, "", lang)[-2:]
@@ -784,6 +810,68 @@ class LesionAnswers(FindingAnswers):
                 anchor_ids=tuple(a.id for a, _ in focus),
             )
         )
+
+    def _confidence_of_box(
+        self, draft: Draft, resolution: Resolution, lang: Language, index: int
+    ) -> bool:
+        """How sure, of a drawn box: the reported findings inside it, each with its score.
+
+        With none reported inside, it says so plainly, then what the strongest candidate
+        the analysis scored there scores, under its threshold; or that none was scored.
+        False when the question is not about a drawn box.
+        """
+        box_anchor = resolution.anchor
+        if (
+            resolution.outcome is not Outcome.BOUND
+            or resolution.finding is not None
+            or box_anchor is None
+            or box_anchor.kind is not AnchorKind.USER_DRAWN
+        ):
+            return False
+        self.anchors.reference(box_anchor.id, index)
+        _bind_anchor(draft, box_anchor)
+        box = box_anchor.bbox
+        held = self._in_box(box)
+        reported = [f for f in self.reportable() if f in held]
+        named, _ = self._box_contents(box)
+        shown = reported or [f for f in named if f not in reported][:1]
+        lines: list[str] = []
+        if not reported:
+            lines.append(say("box_confidence_none", lang, a=cite([box_anchor.id])))
+        for f in shown:
+            anchor = self._anchor_for_finding(f, index)
+            lines += self._trust_lines(f, cite([anchor.id]), lang)[:-2]
+        if not shown:
+            strongest = max(held, key=lambda f: f.confidence, default=None)
+            lines.append(
+                say("box_confidence_nothing_scored", lang)
+                if strongest is None
+                else say(
+                    "box_confidence_strongest",
+                    lang,
+                    confidence=confidence_phrase(
+                        shown_confidence(
+                            strongest.confidence, self.report_threshold(strongest)
+                        ),
+                        lang,
+                    ),
+                    threshold=self.report_threshold(strongest),
+                    whose=threshold_owner(strongest.is_focal, lang),
+                )
+            )
+        focal = all(f.is_focal for f in shown)
+        lines += [
+            say("confidence_meaning" if focal else "confidence_meaning_finding", lang),
+            say("confidence_limits", lang),
+        ]
+        draft.sections.append(
+            Section(
+                title=say("title_confidence", lang),
+                lines=tuple(lines),
+                anchor_ids=(box_anchor.id,),
+            )
+        )
+        return True
 
     def _confidence_of_nothing(self, draft: Draft, lang: Language) -> None:
         """How sure, asked of a film with no finding: no finding's confidence, the limits."""

@@ -346,13 +346,7 @@ class RelationAnswers(PairAnswers):
         ids = list(dict.fromkeys(intent.anchor_ids))
         missing = [i for i in ids[:2] if self.anchors.find(i) is None]
         if missing:
-            known = ", ".join(a.id for a in self.anchors.all()) or say(
-                "anchors_none", lang
-            )
-            line = say("no_such_anchor", lang, ids=", ".join(missing), known=known)
-            draft.sections.append(
-                Section(title=say("title_not_found", lang), lines=(line,))
-            )
+            self._unknown_anchors(draft, missing, lang, say("title_not_found", lang))
             return
         a, b = (self.anchors.find(i) for i in ids[:2])
         assert a is not None and b is not None
