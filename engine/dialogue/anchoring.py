@@ -26,6 +26,7 @@ from engine.backends.base import (
 )
 from engine.dialogue.facts import (
     film_observations,
+    unread_sides,
     with_size_range,
 )
 from engine.dialogue.phrases import _article, _shape_word, say
@@ -135,12 +136,20 @@ class Anchoring:
         return out[:MAX_REPORTED]
 
     def near_threshold(self) -> list[Finding]:
-        """Described focal findings just under the report threshold, strongest first."""
+        """Described focal findings just under the report threshold, strongest first.
+
+        Not on a side whose lung field was not outlined: the read says that side was not
+        assessed, and a weak candidate's place there ("behind the heart") rests on the
+        outline that is missing (a skin electrode on a child's AP film was one).
+        """
         report = self.analysis.focal_report_score
+        unread = set(unread_sides(self.analysis))
         near = [
             f
             for f in self.analysis.findings
-            if f.is_focal and NEAR_THRESHOLD_FRACTION * report <= f.confidence < report
+            if f.is_focal
+            and NEAR_THRESHOLD_FRACTION * report <= f.confidence < report
+            and f.location.side.value not in unread
         ]
         kept: list[Finding] = []
         for f in sorted(near, key=lambda f: -f.confidence):

@@ -64,6 +64,16 @@ from ontology.phrases import load_phrases
 _ASKS_CALIBRATION = frozenset(
     {IntentKind.MEASUREMENT, IntentKind.DESCRIBE, IntentKind.SCREENING}
 )
+# Questions that read the film: on a film withheld as a whole their usual answer would
+# be a negative read or an empty checklist, which the film did not give
+_READS_THE_FILM = frozenset(
+    {
+        IntentKind.SCREENING,
+        IntentKind.LIST,
+        IntentKind.PRESENCE,
+        IntentKind.PROFILE,
+    }
+)
 _CLAUSE = re.compile(
     r"[,;.?!，。；？！]|(?<![a-z])and(?![a-z])|然后|再|并且|顺便", re.I
 )
@@ -277,6 +287,25 @@ class Conversation(OtherFindingsAnswers):
         self.state.add(self._record(query, draft))
         return result
 
+    def _withheld_why(self, lang: Language) -> str | None:
+        """Why the whole film is withheld, in the answer's language; None when it is read."""
+        if self.analysis.frontal_doubts:
+            doubts = "; ".join(self.analysis.frontal_doubts)
+            return say("film_withheld_why_doubts", lang, doubts=doubts)
+        if not self.analysis.anatomy.lungs_found:
+            return say("film_withheld_why_no_lungs", lang)
+        return None
+
+    def _withheld(self, draft: Draft, *, lang: Language, **_: Any) -> None:
+        """No lung read on a film that is not a frontal chest: said, never a negative."""
+        draft.sections.append(
+            Section(
+                title=say("title_lung_findings", lang),
+                lines=(say("film_withheld", lang, why=self._withheld_why(lang)),),
+            )
+        )
+        draft.warnings.extend(self.analysis.warnings)
+
     def _calibration(
         self, draft: Draft, *, query: Query, lang: Language, **kw: Any
     ) -> None:
@@ -336,6 +365,8 @@ class Conversation(OtherFindingsAnswers):
             )
 
     def _handler(self, query: Query) -> Callable[..., None]:
+        if query.intent in _READS_THE_FILM and self._withheld_why(Language.EN):
+            return self._withheld
         if asks_detection_limit(query):
             return self._detection_limit
         unassessed = unassessed_subject(query)

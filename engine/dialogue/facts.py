@@ -899,6 +899,8 @@ def reconcile_item(
         item = _upper_lobe_item(item, lobe_fact(analysis, subject))
     elif str(item.sign_code) == SPICULATION_SIGN and subject is not None:
         item = _spiculation_item(item, subject.margin)
+    elif subject is not None and _sized_by_estimate_only(item, analysis, subject):
+        item = _estimate_only_item(item, subject)
     elif fact.state is CtrState.IMPLAUSIBLE and str(item.sign_code) in (
         "F01",
         "F02",
@@ -931,6 +933,39 @@ def reconcile_item(
             unassessable=Unassessable.BORDERLINE,
         )
     return item
+
+
+def _sized_by_estimate_only(
+    item: ItemResult, analysis: ImageAnalysis, subject: Finding
+) -> bool:
+    """A size item left unscored because the film has no spacing, only an estimate."""
+    if item.unassessable is not Unassessable.NOT_MEASURED:
+        return False
+    if analysis.calibration.is_calibrated or subject.size_estimate is None:
+        return False
+    rule = load_vocabulary().signs[item.sign_code].rule
+    return rule is not None and rule.feature == "focal.diameter_mm"
+
+
+def _estimate_only_item(item: ItemResult, subject: Finding) -> ItemResult:
+    """Say why the size is not scored: the answers give an estimate, not a measurement.
+
+    Sizes score a checklist only from the film's own calibration; "not measured on this
+    image" beside a size the read just gave (about 1.5 cm, estimated) reads as a
+    contradiction, so the reason names the estimate and why it does not count.
+    """
+    estimate = subject.size_estimate
+    assert estimate is not None
+    words = {
+        lang: say(
+            "size_item_estimate_only",
+            lang,
+            long_cm=estimate.long_axis_mm / 10,
+            error=f"{estimate.relative_error:.0%}",
+        )
+        for lang in (Language.EN, Language.ZH)
+    }
+    return replace(item, reason_en=words[Language.EN], reason_zh=words[Language.ZH])
 
 
 def _spiculation_item(item: ItemResult, margin: Margin | None) -> ItemResult:

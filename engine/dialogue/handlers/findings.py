@@ -187,7 +187,12 @@ class FindingAnswers(Binder):
             lines.append(self._finding_line(f, anchor, lang))
         lines += self._one_lesion_lines(findings, cited, lang)
         if findings:
-            lines.append(say("screening_nothing_else", lang))
+            near = self.near_threshold()
+            lines.append(
+                say("screening_nothing_else_near", lang, n=len(near))
+                if near
+                else say("screening_nothing_else", lang)
+            )
         else:
             lines.append(say("screening_nothing", lang))
             lines += self._near_threshold_lines(
