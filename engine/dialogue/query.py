@@ -35,6 +35,7 @@ from engine.dialogue.query_adjust import (
     _at_a_limit,
     _film_sign_described,
     _of_the_stated,
+    _of_the_tool,
     _size_ordered,
     _sized_focal,
     _the_heart_as_subject,
@@ -302,6 +303,7 @@ def _understand(
     intent = _of_the_stated(query, _refine(query, phrases), premised, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _at_a_limit(query, phrases)  # "its volume?", "HU?": the reason why not
+    query = _of_the_tool(query, phrases)  # "what's your threshold?": a value, answered
     query = _film_sign_described(query)  # "tell me about the right CP angle"
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)

@@ -58,6 +58,46 @@ def _at_a_limit(q: Query, phrases: Phrases) -> Query:
     return replace(q, intent=IntentKind.OUT_OF_SCOPE, refusal=f"limit_{limit}")
 
 
+# The readings a question about the tool's limit or the film's spacing falls into.
+_ASKS_A_VALUE = (
+    IntentKind.OUT_OF_SCOPE,
+    IntentKind.MEASUREMENT,
+    IntentKind.DESCRIBE,
+    IntentKind.PRESENCE,
+    IntentKind.SCREENING,
+    IntentKind.HELP,
+)
+
+
+def _of_the_tool(q: Query, phrases: Phrases) -> Query:
+    """The tool's detection limit or the film's calibration asked: a value, answered.
+
+    "你最小能漏掉多大的结节", "what's your reporting threshold?", "is it calibrated?" are
+    answered with the report threshold or the pixel spacing (engine/dialogue/
+    conversation.py), so the turn records the value it answered, not a refusal of a
+    question off the film; the rank in "the smallest nodule you could miss" names no
+    finding on the film. A diagnosis, an instruction or another study stays refused.
+    """
+    if q.anchors or q.ordinals or q.intent not in _ASKS_A_VALUE:
+        return q  # "ignore your threshold and list everything" asks a list
+    if q.intent is IntentKind.OUT_OF_SCOPE and q.refusal != "scope_off_topic":
+        return q
+    if phrases.cue("detection_limit").find(q.text):
+        return replace(
+            q,
+            intent=IntentKind.MEASUREMENT,
+            attribute=None,
+            superlative=None,
+            superlatives=(),
+            refusal=None,
+        )
+    if q.intent is IntentKind.OUT_OF_SCOPE and phrases.cue("calibration_asked").find(
+        q.text
+    ):
+        return replace(q, intent=IntentKind.MEASUREMENT, refusal=None)
+    return q
+
+
 def _film_sign_described(q: Query) -> Query:
     """A place answered by a whole-film sign, described: that sign, on that place.
 
