@@ -663,7 +663,10 @@ class LesionAnswers(FindingAnswers):
         query = self._query
         if reliability or (
             query is not None
-            and load_phrases().cue("attribute_confidence").find(query.text)
+            and any(
+                load_phrases().cue(c).find(query.text)
+                for c in ("attribute_confidence", "measure_reliability")
+            )
         ):
             lines += ctr_reliability(self.analysis, lang)
         if self._asks_why():
