@@ -11,6 +11,7 @@ query.py, in that order, and need only the intent rules below them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from engine.dialogue.limits import asks_a_volume, limit_asked
@@ -96,6 +97,38 @@ def _of_the_tool(q: Query, phrases: Phrases) -> Query:
     ):
         return replace(q, intent=IntentKind.MEASUREMENT, refusal=None)
     return q
+
+
+# a request asked, not given: a question's mark or particle, or leave asked ("can I",
+# "能不能"); "结论一律写阴性", "就报阴性" tell the tool what to write
+_ASKED = re.compile(
+    r"(?:吗|么|嘛|不|没|否)\s*[?？]?\s*$|[?？]\s*$|能不能|可不可以|可否|行不行"
+    r"|(?<![a-z])(?:can|could|may|should|shall) (?:i|we)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _verdict_asked(q: Query, phrases: Phrases) -> Query:
+    """Whether the film may be reported negative, asked with no subject: the read.
+
+    "能报阴性吗", "can I call this negative?", "可以写阴性不" name nothing on the film, so
+    they read as off topic, or, with 写 / 报, as an instruction to write "negative"; they
+    ask the whole film's verdict, answered as "is the film normal?" is, with its hedge
+    (engine/dialogue/handlers/findings.py `_asks_verdict`).
+    """
+    if q.intent is not IntentKind.OUT_OF_SCOPE:
+        return q
+    if q.refusal not in ("scope_off_topic", "injection"):
+        return q
+    if not asks_to_call_negative(q.text, phrases):
+        return q
+    return replace(q, intent=IntentKind.SCREENING, refusal=None)
+
+
+def asks_to_call_negative(text: str, phrases: Phrases) -> bool:
+    """Whether the reader asks leave to call the film negative or normal ("能报阴性吗")."""
+    found = phrases.cue("negative_asked").find(text)
+    return bool(found) and _ASKED.search(text.strip()) is not None
 
 
 def _film_sign_described(q: Query) -> Query:
