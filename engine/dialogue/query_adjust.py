@@ -135,13 +135,21 @@ def _film_sign_described(q: Query) -> Query:
     """A place answered by a whole-film sign, described: that sign, on that place.
 
     "tell me about the right costophrenic angle", "说说左侧肋膈角": the angle is what is
-    described (its measured sign), not a lesion looked for inside it.
+    described (its measured sign), not a lesion looked for inside it; so is "肋膈角怎么样",
+    read as an open request, not a read of the whole film.
     """
-    if q.intent is not IntentKind.DESCRIBE or q.attribute is not None:
+    if q.intent not in (IntentKind.DESCRIBE, IntentKind.SCREENING):
+        return q
+    if q.attribute is not None:
         return q
     if q.anchors or q.ordinals or q.superlative or q.cue.focal_noun:
         return q
-    return replace(q, intent=IntentKind.PRESENCE) if _film_sign_place(q) else q
+    film = load_phrases().place_film_signs
+    # the angles with no side have no region of their own ("肋膈角怎么样"): both asked
+    both = bool(q.mentions) and all((m.level or "") in film for m in q.mentions)
+    if _film_sign_place(q) or (both and not q.kind):
+        return replace(q, intent=IntentKind.PRESENCE)
+    return q
 
 
 def _size_ordered(q: Query) -> Query:
