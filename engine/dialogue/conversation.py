@@ -241,6 +241,10 @@ class Conversation(OtherFindingsAnswers):
         query = understand(
             question, self.vocabulary, self.state, drawn=drawn_box is not None
         )
+        if _asks_calibration(query) and not _read_asked_beside(query.text):
+            # "有没有校准？" reads as a yes/no of the film: the spacing alone is answered,
+            # a value of the film, and the turn records that
+            query = replace(query, intent=IntentKind.MEASUREMENT, refusal=None)
         if asks_heart_borders(query):
             # "心缘清楚吗" reads as off topic, "heart borders ok?" as a margin: both ask
             # how the heart's borders look, and the turn records that
@@ -386,9 +390,8 @@ class Conversation(OtherFindingsAnswers):
         if asks_detection_limit(query):
             return self._detection_limit
         if asks_heart_borders(query):
-            return (
-                self._heart_borders
-            )  # "心缘清楚吗": the silhouette sign, not a margin
+            # "心缘清楚吗": the silhouette sign, not a lesion's margin
+            return self._heart_borders
         unassessed = unassessed_subject(query)
         if unassessed is not None:
             return lambda draft, *, lang, **_: answer_unassessed(

@@ -80,3 +80,21 @@ def test_an_answered_limit_or_calibration_is_recorded_as_answered(two, question,
 )
 def test_a_list_asked_beside_the_threshold_stays_a_list(two, question):
     assert Conversation(two).ask(question).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    "question", ["有没有校准？", "was the size calibrated or not?"]
+)
+def test_the_spacing_asked_yes_or_no_is_recorded_as_the_value(two, question):
+    conversation = Conversation(two)
+    turn = conversation.ask(question)
+    assert turn.sections[0].title in ("Calibration", "【像素间距】"), turn.sections
+    assert turn.intent is IntentKind.MEASUREMENT, turn.intent
+    assert conversation.state.records[-1].query.intent is IntentKind.MEASUREMENT
+
+
+def test_a_read_asked_beside_the_spacing_stays_a_read(two):
+    turn = Conversation(two).ask("读一下片子，有没有校准？")
+    assert turn.intent is IntentKind.SCREENING, turn.intent
+    titles = [s.title for s in turn.sections]
+    assert titles[:2] == ["【像素间距】", "【肺部表现】"], titles
