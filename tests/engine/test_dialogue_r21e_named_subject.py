@@ -58,6 +58,7 @@ def test_the_film_or_the_heart_beside_the_lungs_keeps_the_other_structures(
     [
         "肋膈角咋样",
         "帮我看看肋膈角",
+        "CP角如何",
         "how do the CP angles look",
         "costophrenic angles?",
     ],
