@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import Any
 
 from engine.analysis import ImageAnalysis
+from engine.anatomy import Region
 from engine.anchors import (
     Anchor,
     AnchorEvent,
@@ -34,7 +35,10 @@ from engine.dialogue.handlers.structures import (
     answer_detection_limit,
     answer_unassessed,
     asks_detection_limit,
+    asks_heart_borders,
     asks_under_threshold,
+    heart_border_contacts,
+    heart_border_line,
     unassessed_subject,
 )
 from engine.dialogue.phrases import say
@@ -51,6 +55,7 @@ from engine.intents import IntentKind
 from engine.references import PlaceFilter, drawn_just_before
 from engine.wording import (
     DISCLAIMER,
+    cite,
 )
 from kernel import Language
 from ontology import (
@@ -246,6 +251,16 @@ class Conversation(OtherFindingsAnswers):
         query = understand(
             question, self.vocabulary, self.state, drawn=drawn_box is not None
         )
+        if _asks_calibration(query) and not _read_asked_beside(query.text):
+            # "有没有校准？" reads as a yes/no of the film: the spacing alone is answered,
+            # a value of the film, and the turn records that
+            query = replace(query, intent=IntentKind.MEASUREMENT, refusal=None)
+        if asks_heart_borders(query):
+            # "心缘清楚吗" reads as off topic, "heart borders ok?" as a margin: both ask
+            # how the heart's borders look, and the turn records that
+            query = replace(
+                query, intent=IntentKind.DESCRIBE, attribute="margin", refusal=None
+            )
         lang = query.language
         # "the one at the right hilum": bound to what lies there, or nothing there said
         query, nothing_there = self._at_named_hilum(query, index)
@@ -364,11 +379,50 @@ class Conversation(OtherFindingsAnswers):
                 anchor_ids=(*section.anchor_ids, *cited),
             )
 
+    def _heart_borders(
+        self, draft: Draft, *, query: Query, lang: Language, index: int, **_: Any
+    ) -> None:
+        """Whether an opacity lies against the heart's borders (the silhouette sign).
+
+        The border's sharpness is not measured; what the analysis knows is the heart's
+        outline and the findings beside it, so the answer says which lie against it
+        and what a lost border there would suggest, or that none does.
+        """
+        heart = self._region_anchor(Region.HEART, index)
+        lines: list[str] = []
+        cited: list[str] = []
+        if heart is None:
+            lines.append(say("heart_borders_not_outlined", lang))
+        else:
+            cited.append(heart.id)
+            side = _border_side(query)
+            for f, gap in heart_border_contacts(self.analysis, self.reportable(), side):
+                anchor = self._anchor_for_finding(f, index)
+                cited.append(anchor.id)
+                lines.append(
+                    heart_border_line(f, gap, cite([anchor.id]), self.analysis, lang)
+                )
+            if not lines:
+                which = say(f"heart_border_{side or 'both'}", lang)
+                lines.append(
+                    say("heart_borders_none", lang, a=cite([heart.id]), which=which)
+                )
+        draft.sections.append(
+            Section(
+                title=say("title_heart_borders", lang),
+                lines=tuple(lines),
+                anchor_ids=tuple(cited),
+            )
+        )
+
     def _handler(self, query: Query) -> Callable[..., None]:
         if query.intent in _READS_THE_FILM and self._withheld_why(Language.EN):
             return self._withheld
         if asks_detection_limit(query):
             return self._detection_limit
+        if asks_heart_borders(query):
+            # "心缘清楚吗": the silhouette sign, not a lesion's margin
+            return self._heart_borders
         unassessed = unassessed_subject(query)
         if unassessed is not None:
             return lambda draft, *, lang, **_: answer_unassessed(
@@ -516,6 +570,24 @@ class Conversation(OtherFindingsAnswers):
         self.turns.append(result)
         self.history.append(HistoryTurn(question=asked, answer=reply.text))
         return result
+
+
+# a side said against the border ("左心缘", "the left heart border")
+_BORDER_SIDE = re.compile(
+    r"([左右])(?:侧)?心(?:缘|影|脏)|(?<![a-z])(right|left)(?:-sided)? (?:heart|cardiac)",
+    re.IGNORECASE,
+)
+
+
+def _border_side(query: Query) -> str | None:
+    """The heart border asked: "right", "left", or None for both."""
+    if query.side in ("right", "left"):
+        return query.side
+    said = _BORDER_SIDE.search(query.text)
+    if said is None:
+        return None
+    word = (said.group(1) or said.group(2)).lower()
+    return {"右": "right", "左": "left"}.get(word, word)
 
 
 def _once(draft: Draft) -> None:

@@ -2,18 +2,21 @@
 
 A nodule's volume needs cross-sectional imaging, and its doubling time that volume at
 two examinations; Hounsfield units exist only on CT; a differential diagnosis is a
-diagnosis, which this tool does not make. Asked of the film ("what is its volume?",
-"HU?", "鉴别诊断有哪些"), each is refused with its own reason (answers.toml
-`refuse_limit_*`), not with the refusal of a question off the film, and not answered
-with a description that never says why the number is missing.
+diagnosis, which this tool does not make; a myocardial infarction does not show on a
+radiograph; a de-identified case has no name to give. Asked of the film ("what is its
+volume?", "HU?", "鉴别诊断有哪些", "是不是心梗", "病人叫什么"), each is refused with its
+own reason (answers.toml `refuse_limit_*`), not with the refusal of a question off the
+film, and not answered with a description that never says why the number is missing.
 """
 
 from __future__ import annotations
 
 from ontology.phrases import Phrases
 
-# Tried in this order: "volume doubling time" is a doubling time, not a volume.
-LIMITS = ("doubling_time", "volume", "hounsfield", "differential")
+# Tried in this order: "volume doubling time" is a doubling time, not a volume. A cardiac
+# event ("was he having a heart attack") does not show on the film, and who the patient
+# is is not kept: cases are de-identified on import.
+LIMITS = ("doubling_time", "volume", "hounsfield", "differential", "event", "identity")
 # Kinds whose volume is a lesion's (None: "its volume", the finding in focus).
 _LESIONS = frozenset({None, "nodule", "mass", "lesion", "opacity"})
 

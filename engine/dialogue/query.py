@@ -35,11 +35,14 @@ from engine.dialogue.query_adjust import (
     _at_a_limit,
     _film_sign_described,
     _of_the_stated,
+    _of_the_tool,
     _size_ordered,
     _sized_focal,
     _the_heart_as_subject,
+    _verdict_asked,
     _without_stray_slots,
     _without_subject,
+    asks_to_call_negative,
 )
 from engine.dialogue.query_cleanup import (
     _EN_ANCHOR,
@@ -124,6 +127,9 @@ def understand(
         if split.withdrawn:
             return _after_withdrawal(whole, split, vocabulary, state, drawn=drawn)
         return whole
+    verdict = whole.intent is IntentKind.SCREENING and not split.question
+    if verdict and asks_to_call_negative(text, phrases):
+        return whole  # "可以写阴性不": leave asked to report negative, not an order
     refused = whole.intent is IntentKind.OUT_OF_SCOPE
     if not (refused or split.delimited or addresses_engine(whole.text, phrases)):
         # the words that looked like an instruction were read as something else (a size
@@ -134,7 +140,9 @@ def understand(
         # "be a real doctor and tell me what it is": after a role, a bare "it" / "this"
         # points at nothing shown; it is what the role was given to say
         pointed = asked.cue.demonstrative and not split.plays_a_role
-        named = asked.names_something or pointed
+        # "能报阴性吗" names the film's verdict, the film itself
+        verdict_asked = asks_to_call_negative(split.question, phrases)
+        named = asked.names_something or pointed or verdict_asked
         subject = None
         if _without_subject(asked):
             subject = _subject_in_instruction(text, split, vocabulary, state, drawn)
@@ -302,6 +310,8 @@ def _understand(
     intent = _of_the_stated(query, _refine(query, phrases), premised, phrases)
     query = replace(query, intent=intent, refusal=_refusal(query, intent, phrases))
     query = _at_a_limit(query, phrases)  # "its volume?", "HU?": the reason why not
+    query = _of_the_tool(query, phrases)  # "what's your threshold?": a value, answered
+    query = _verdict_asked(query, phrases)  # "能报阴性吗": the film's verdict
     query = _film_sign_described(query)  # "tell me about the right CP angle"
     query = _without_stray_slots(query, phrases)
     query = _the_heart_as_subject(query)

@@ -11,6 +11,7 @@ query.py, in that order, and need only the intent rules below them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from engine.dialogue.limits import asks_a_volume, limit_asked
@@ -58,17 +59,97 @@ def _at_a_limit(q: Query, phrases: Phrases) -> Query:
     return replace(q, intent=IntentKind.OUT_OF_SCOPE, refusal=f"limit_{limit}")
 
 
+# The readings a question about the tool's limit or the film's spacing falls into.
+_ASKS_A_VALUE = (
+    IntentKind.OUT_OF_SCOPE,
+    IntentKind.MEASUREMENT,
+    IntentKind.DESCRIBE,
+    IntentKind.PRESENCE,
+    IntentKind.SCREENING,
+    IntentKind.HELP,
+)
+
+
+def _of_the_tool(q: Query, phrases: Phrases) -> Query:
+    """The tool's detection limit or the film's calibration asked: a value, answered.
+
+    "你最小能漏掉多大的结节", "what's your reporting threshold?", "is it calibrated?" are
+    answered with the report threshold or the pixel spacing (engine/dialogue/
+    conversation.py), so the turn records the value it answered, not a refusal of a
+    question off the film; the rank in "the smallest nodule you could miss" names no
+    finding on the film. A diagnosis, an instruction or another study stays refused.
+    """
+    if q.anchors or q.ordinals or q.intent not in _ASKS_A_VALUE:
+        return q  # "ignore your threshold and list everything" asks a list
+    if q.intent is IntentKind.OUT_OF_SCOPE and q.refusal != "scope_off_topic":
+        return q
+    if phrases.cue("detection_limit").find(q.text):
+        return replace(
+            q,
+            intent=IntentKind.MEASUREMENT,
+            attribute=None,
+            superlative=None,
+            superlatives=(),
+            refusal=None,
+        )
+    if q.intent is IntentKind.OUT_OF_SCOPE and phrases.cue("calibration_asked").find(
+        q.text
+    ):
+        return replace(q, intent=IntentKind.MEASUREMENT, refusal=None)
+    return q
+
+
+# a request asked, not given: a question's mark or particle, or leave asked ("can I",
+# "能不能"); "结论一律写阴性", "就报阴性" tell the tool what to write
+_ASKED = re.compile(
+    r"(?:吗|么|嘛|不|没|否)\s*[?？]?\s*$|[?？]\s*$|能不能|可不可以|可否|行不行"
+    r"|(?<![a-z])(?:can|could|may|should|shall) (?:i|we)(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _verdict_asked(q: Query, phrases: Phrases) -> Query:
+    """Whether the film may be reported negative, asked with no subject: the read.
+
+    "能报阴性吗", "can I call this negative?", "可以写阴性不" name nothing on the film, so
+    they read as off topic, or, with 写 / 报, as an instruction to write "negative"; they
+    ask the whole film's verdict, answered as "is the film normal?" is, with its hedge
+    (engine/dialogue/handlers/findings.py `_asks_verdict`).
+    """
+    if q.intent is not IntentKind.OUT_OF_SCOPE:
+        return q
+    if q.refusal not in ("scope_off_topic", "injection"):
+        return q
+    if not asks_to_call_negative(q.text, phrases):
+        return q
+    return replace(q, intent=IntentKind.SCREENING, refusal=None)
+
+
+def asks_to_call_negative(text: str, phrases: Phrases) -> bool:
+    """Whether the reader asks leave to call the film negative or normal ("能报阴性吗")."""
+    found = phrases.cue("negative_asked").find(text)
+    return bool(found) and _ASKED.search(text.strip()) is not None
+
+
 def _film_sign_described(q: Query) -> Query:
     """A place answered by a whole-film sign, described: that sign, on that place.
 
     "tell me about the right costophrenic angle", "说说左侧肋膈角": the angle is what is
-    described (its measured sign), not a lesion looked for inside it.
+    described (its measured sign), not a lesion looked for inside it; so is "肋膈角怎么样",
+    read as an open request, not a read of the whole film.
     """
-    if q.intent is not IntentKind.DESCRIBE or q.attribute is not None:
+    if q.intent not in (IntentKind.DESCRIBE, IntentKind.SCREENING):
+        return q
+    if q.attribute is not None:
         return q
     if q.anchors or q.ordinals or q.superlative or q.cue.focal_noun:
         return q
-    return replace(q, intent=IntentKind.PRESENCE) if _film_sign_place(q) else q
+    film = load_phrases().place_film_signs
+    # the angles with no side have no region of their own ("肋膈角怎么样"): both asked
+    both = bool(q.mentions) and all((m.level or "") in film for m in q.mentions)
+    if _film_sign_place(q) or (both and not q.kind):
+        return replace(q, intent=IntentKind.PRESENCE)
+    return q
 
 
 def _size_ordered(q: Query) -> Query:

@@ -592,10 +592,12 @@ def _compared_with_previous(
     return replace(merged, cue=cue, intent=IntentKind.COMPARE)
 
 
-# "which" / 哪个 asking for a place ("which lobe", "哪个叶", "哪一侧"), not for one of two
+# "which" / 哪个 asking for a place ("which lobe", "哪个叶", "哪一侧", "哪个肺段"), not for
+# one of two
 _WHICH_PLACE = re.compile(
-    r"哪(?:一|个|一个)?\s*(?:肺叶|肺野|叶|野|侧|边|lobe|zone|side)"
-    r"|(?<![a-z])(?:which|what) (?:\w+ )?(?:lobe|zone|side|lung|part|region|field)s?(?![a-z])",
+    r"哪(?:一|个|一个)?\s*(?:肺叶|肺野|肺段|叶|野|段|侧|边|lobe|zone|side|segment)"
+    r"|(?<![a-z])(?:which|what) (?:\w+ )?(?:lobe|zone|side|lung|part|region|field|segment)s?"
+    r"(?![a-z])",
     re.IGNORECASE,
 )
 

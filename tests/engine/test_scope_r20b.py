@@ -103,7 +103,8 @@ def test_the_picture_or_a_finding_as_subject_is_still_the_film(
 def test_who_the_patient_is_is_refused(text: str) -> None:
     got = understand(text, load_vocabulary())
     assert got.intent.value == "out_of_scope"
-    assert got.refusal == "scope_off_topic"
+    # round 21 e: refused as de-identified, not as a question off the film
+    assert got.refusal == "limit_identity"
 
 
 @pytest.mark.parametrize(

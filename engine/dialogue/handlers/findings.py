@@ -115,6 +115,32 @@ def _negative_caveat(
     return next((name for name in own if name in answers), "negative_caveat")
 
 
+# how something is, asked openly: neither "is it clear?" nor "is it blunted?"
+_HOW_ARE = re.compile(
+    r"怎么样|怎样|如何|咋样|啥样|什么样|情况"
+    r"|(?<![a-z])how(?:'s| is| are| do| does| about)?(?![a-z])"
+    r"|(?<![a-z])(?:look|looks|looking) like(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _names_only_the_lungs(query: Query | None) -> bool:
+    """Whether the lungs alone are asked how they are ("肺怎么样", "lungs ok?").
+
+    "Is there anything abnormal in the lungs?" (the seed's first question) asks for the
+    read, the heart and the angles with it; how the lungs are, or whether they are
+    clear, asks about the lungs.
+    """
+    if query is None or not query.mentions:
+        return False
+    if not all(m.kind is RegionKind.LUNG for m in query.mentions):
+        return False
+    asked = _HOW_ARE.search(query.text) or load_phrases().cue("asks_normal").find(
+        query.text
+    )
+    return bool(asked)
+
+
 def _asks_verdict(text: str) -> bool:
     """Whether a read of the film is asked as a verdict: normal (negative) or not.
 
@@ -212,8 +238,11 @@ class FindingAnswers(Binder):
                 anchor_ids=tuple(cited),
             )
         )
-        draft.sections.append(self._other_structures(lang, index))
-        if query is not None and _asks_a_draft(query.text):
+        drafted = query is not None and _asks_a_draft(query.text)
+        if drafted or not _names_only_the_lungs(query):
+            # "肺怎么样", "lungs ok?": the lungs asked, not the heart and the angles
+            draft.sections.append(self._other_structures(lang, index))
+        if drafted:
             draft.sections.extend(self._draft_report(findings, cited, lang))
         draft.warnings.extend(self.analysis.warnings)
 
@@ -953,8 +982,11 @@ class FindingAnswers(Binder):
         # state word after it says which, so the two can never be read apart
         # ("右边呢？" asks neither: the state alone)
         # ("左边那个是不是钝了" after "两侧肋膈角呢" asks blunted, as a follow-up)
-        asked = query is not None and (
-            not query.ellipsis or load_phrases().cue("yes_no").find(query.text)
+        # ("how are the CP angles", "肋膈角怎么样" ask neither either: the state alone)
+        asked = (
+            query is not None
+            and (not query.ellipsis or load_phrases().cue("yes_no").find(query.text))
+            and not (_HOW_ARE.search(query.text) and not normal)
         )
         sense = "_no" if asked and normal else "_yes" if asked else ""
         blunted = any(a.blunted for a in measured)

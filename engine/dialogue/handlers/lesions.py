@@ -667,7 +667,10 @@ class LesionAnswers(FindingAnswers):
         query = self._query
         if reliability or (
             query is not None
-            and load_phrases().cue("attribute_confidence").find(query.text)
+            and any(
+                load_phrases().cue(c).find(query.text)
+                for c in ("attribute_confidence", "measure_reliability")
+            )
         ):
             lines += ctr_reliability(self.analysis, lang)
         if self._asks_why():
@@ -1144,10 +1147,28 @@ class LesionAnswers(FindingAnswers):
                     *verdict,
                     line,
                     *self._below_threshold_note(f, cite([anchor.id]), lang),
+                    *self._segment_not_told(lang),
                 ),
                 anchor_ids=(anchor.id,),
             )
         )
+
+    def _segment_not_told(self, lang: Language) -> list[str]:
+        """After the zone and lobe, that a segment asked is not told on a frontal film.
+
+        "A2呢" after "A1在哪个肺段" asks the segment again, of A2.
+        """
+        query = self._query
+        if query is None:
+            return []
+        asked = [query.text]
+        previous = self.state.previous
+        if query.ellipsis and previous is not None:
+            asked.append(previous.query.text)
+        cue = load_phrases().cue("segment_asked")
+        if not any(cue.find(text) for text in asked):
+            return []
+        return [say("segment_not_told", lang)]
 
     def _lobe_verdict_line(
         self, fact: LobeFact, anchor: Anchor, lang: Language

@@ -10,12 +10,18 @@ assessed, and given no yes or no.
 
 from __future__ import annotations
 
+import math
 import re
 
+from engine.analysis import ImageAnalysis
+from engine.anatomy import Region
 from engine.dialogue.phrases import say
 from engine.dialogue.query_records import Query
 from engine.dialogue.records import Draft, Section
+from engine.findings import Finding
+from engine.geometry import nearest_edges
 from engine.intents import IntentKind
+from engine.wording import kind_phrase
 from kernel import Language
 from ontology import RegionKind
 from ontology.phrases import load_phrases
@@ -24,6 +30,9 @@ __all__ = [
     "answer_detection_limit",
     "answer_unassessed",
     "asks_detection_limit",
+    "asks_heart_borders",
+    "heart_border_contacts",
+    "heart_border_line",
     "unassessed_subject",
 ]
 
@@ -128,4 +137,79 @@ def answer_detection_limit(draft: Draft, lang: Language, threshold: float) -> No
                 say("negative_caveat", lang),
             ),
         )
+    )
+
+
+# An opacity this close to the heart's outline lies against its border: a silhouette sign
+# is possible there (about the width of a border a reader calls lost).
+HEART_BORDER_GAP_MM = 5.0
+HEART_BORDER_GAP_PX = 15.0  # on a film with no pixel spacing
+
+
+def asks_heart_borders(q: Query) -> bool:
+    """Whether the heart's borders are asked ("heart borders ok?", "心缘清楚吗").
+
+    Not a finding near the border ("右肺靠近心缘那里有阴影吗": a kind and a band), nor a
+    distance to it from an anchor ("A2离心缘多远"), nor the outline as a whole (the
+    heart's size).
+    """
+    if q.kind or q.anchors or q.ordinals or q.superlative or q.zone or q.band:
+        return False
+    if q.cue.demonstrative or q.profile or q.attribute == "distance":
+        return False
+    off_topic = q.intent is IntentKind.OUT_OF_SCOPE and q.refusal == "scope_off_topic"
+    if q.intent not in _FALLS_THROUGH and not off_topic:
+        return False
+    return load_phrases().cue("heart_border_asked").find(q.text) is not None
+
+
+def heart_border_contacts(
+    analysis: ImageAnalysis, findings: list[Finding], side: str | None
+) -> list[tuple[Finding, float]]:
+    """The findings that lie against the heart's outline, with their gap in pixels.
+
+    A gap of 0 is an opacity touching or overlapping the outline. `side` ("right",
+    "left") keeps the findings on that side's border.
+    """
+    heart = analysis.anatomy.polygon(Region.HEART)
+    if len(heart) < 3:
+        return []
+    col_mm = analysis.calibration.col_mm
+    limit = HEART_BORDER_GAP_MM / col_mm if col_mm else HEART_BORDER_GAP_PX
+    ring = [(float(x), float(y)) for x, y in heart]
+    found = []
+    for f in findings:
+        if side in ("right", "left") and f.location.side.value != side:
+            continue
+        outline = list(f.contour) or [
+            (f.bbox.x0, f.bbox.y0),
+            (f.bbox.x1, f.bbox.y0),
+            (f.bbox.x1, f.bbox.y1),
+            (f.bbox.x0, f.bbox.y1),
+        ]
+        pair = nearest_edges(outline, ring)
+        gap = 0.0 if pair is None else math.dist(pair[0], pair[1])
+        if gap <= limit:
+            found.append((f, gap))
+    return found
+
+
+def heart_border_line(
+    f: Finding, gap_px: float, cited: str, analysis: ImageAnalysis, lang: Language
+) -> str:
+    """One opacity against the heart's border, and what a lost border there would mean."""
+    side = f.location.side.value if f.location.side.value in ("right", "left") else ""
+    side_word = say(f"heart_border_{side}", lang) if side else ""
+    col_mm = analysis.calibration.col_mm
+    if gap_px < 0.5:
+        where = say("heart_borders_touching", lang, side=side_word)
+    else:
+        gap = f"{gap_px * col_mm:.0f} mm" if col_mm else f"{gap_px:.0f} px"
+        where = say("heart_borders_near", lang, side=side_word, gap=gap)
+    what = kind_phrase(f.kind, lang)
+    if lang is Language.EN:
+        what = what[:1].upper() + what[1:]
+    lobe = say(f"heart_border_lobe_{side or 'right'}", lang)
+    return say(
+        "heart_borders_opacity", lang, a=cited, what=what, where=where, lobe=lobe
     )
