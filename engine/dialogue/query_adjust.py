@@ -155,7 +155,27 @@ def _of_the_stated(
         return IntentKind.PRESENCE  # the profile named, no checklist asked
     if intent is IntentKind.COMPARE and not _compares_in_ask(q.text, phrases):
         return IntentKind.PRESENCE
+    if intent is IntentKind.LIST and not _lists_in_ask(q, phrases):
+        # "GGO in the LUZ noted, anything similar contralaterally": the stated finding
+        # with its place reads like a search's noun phrase, but the clause after it asks
+        # whether the other side holds one, yes or no
+        return IntentKind.PRESENCE
     return intent
+
+
+def _lists_in_ask(q: Query, phrases: Phrases) -> bool:
+    """Whether the asked clause, after the statement, asks for a list itself.
+
+    "左侧有积液，对侧有哪些结节", "right effusion noted, list the nodules on the left": the
+    ask's own list or which-ones words; a count asked is a list as well.
+    """
+    if IntentKind.LIST in q.cue.hits or q.attribute == "count":
+        return True
+    start = _question_start(q.text)
+    asked = q.text[start:] if start > 0 else q.text
+    return any(
+        phrases.cue(n).find(asked) for n in ("which_ones", "universal", "request_verb")
+    )
 
 
 def _compares_in_ask(text: str, phrases: Phrases) -> bool:

@@ -401,6 +401,30 @@ def _asked_part(text: str) -> str:
     return "".join(c.text for c in clauses(text) if c.asks)
 
 
+def _kind_beside_a_remark(q: Query, phrases: Phrases) -> Query:
+    """The kind the clause that asks names, over one named only in a clause beside it.
+
+    "any nodules in the right lung? asking for the tumour board": the remark after the
+    question names a kind in passing ("tumour"); the question asks of nodules. Only a
+    kind the asking clauses name themselves replaces it. A word or two alone is the
+    topic the question is asked of ("pneumothorax, that spot too?"), and a correction
+    says what was meant ("any opacity over 2 cm? masses I mean"): both keep their kind.
+    """
+    if q.kind is None or q.anchors:
+        return q
+    parts = clauses(q.text)
+    remarks = [c for c in parts if not c.asks]
+    if len(remarks) in (0, len(parts)) or any(c.short for c in remarks):
+        return q
+    asked = _kind("".join(c.text for c in parts if c.asks), phrases)
+    if asked is None or asked == q.kind:
+        return q
+    remark = "".join(c.text for c in remarks)
+    if phrases.cue("correction").find(remark) or _kind(remark, phrases) != q.kind:
+        return q
+    return replace(q, kind=asked)
+
+
 def _last_clause(text: str) -> str:
     """The last of several clauses split by punctuation, or "" for one clause."""
     parts = re.split(r"[，,。;；!！]", _TRAILING.sub("", text))

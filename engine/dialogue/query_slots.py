@@ -398,7 +398,12 @@ _STATEMENT = re.compile(
     r"|(?<![a-z])(?:clear|clean|nothing|unremarkable|normal|fine|ok|okay)(?![a-z])"
     # how a place looks is stated as well ("右肺门增大，左肺门有没有肿块", "the right hilum
     # is enlarged, any mass at the left one?")
-    r"|增大|增粗|增宽|扩大|饱满|(?<![a-z])(?:enlarged|prominent|bulky|widened)(?![a-z])",
+    r"|增大|增粗|增宽|扩大|饱满|(?<![a-z])(?:enlarged|prominent|bulky|widened)(?![a-z])"
+    # what was already done on a side is stated too ("左侧气胸已经插管了", "右边放了引流管",
+    # "the left one is already drained"): a clause in the perfect, its treatment words
+    # blanked as background, still says what that side holds
+    r"|已经|(?<=[\u4e00-\u9fff])[了过](?![吗么没不])"
+    r"|(?<![a-z])(?:already|s/p|status post)(?![a-z])",
     re.IGNORECASE,
 )
 

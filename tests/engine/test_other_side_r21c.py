@@ -1,0 +1,132 @@
+"""The other side and ellipsis, read by their structure (issue #12, twentieth round).
+
+A side stated and the other side asked with "too" after it, "what about <side>" as a
+follow-up (not "what is left"), the other side asked "anything similar" after a stated
+finding (yes or no, not a list), a kind named in a remark beside the question, and a side
+stated by what was already done on it.
+"""
+
+import pytest
+
+from engine.intents import IntentKind
+from ontology import load_vocabulary
+from tests.engine.conftest import read_after as read
+
+
+@pytest.fixture(scope="module")
+def vocabulary():
+    return load_vocabulary()
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("left pneumothorax seen, right as well?", "right"),
+        ("consolidation at the right base. left also?", "left"),
+        ("右边有积液, left too?", "left"),
+    ],
+)
+def test_a_side_with_too_after_a_statement_is_the_side_asked(vocabulary, typed, side):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.side == side
+    assert not query.ellipsis
+
+
+def test_a_side_with_too_after_a_question_is_a_follow_up(vocabulary):
+    query = read(vocabulary, "is there an effusion on the left?", "right too?")
+    assert (query.side, query.kind, query.ellipsis) == ("right", "effusion", True)
+
+
+@pytest.mark.parametrize(
+    "typed", ["what abt left", "and what about left", "how abt left"]
+)
+def test_what_about_a_side_is_a_follow_up_not_what_remains(vocabulary, typed):
+    query = read(vocabulary, "any pneumothorax on the right?", typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert (query.side, query.kind, query.ellipsis) == ("left", "pneumothorax", True)
+
+
+def test_what_is_left_still_lists_what_remains(vocabulary):
+    query = read(vocabulary, "what nodules are left")
+    assert query.intent is IntentKind.LIST
+    assert query.side is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("GGO in the left upper zone noted, anything similar contralaterally", "right"),
+        ("nodule in the right upper zone, something similar on the other side", "left"),
+        ("consolidation in the RLZ, anything contralaterally", "left"),
+    ],
+)
+def test_anything_on_the_other_side_of_a_stated_finding_is_yes_or_no(
+    vocabulary, typed, side
+):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.side == side
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "左侧有积液，对侧有哪些结节",
+        "right effusion noted, list the nodules on the left",
+    ],
+)
+def test_a_list_asked_of_the_other_side_stays_a_list(vocabulary, typed):
+    assert read(vocabulary, typed).intent is IntentKind.LIST
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("any nodules on the left? prepping for the tumour board", "nodule"),
+        (
+            "is there consolidation in the right lung? the lung tumour MDT asked",
+            "consolidation",
+        ),
+    ],
+)
+def test_a_kind_named_in_a_remark_beside_the_question_is_not_asked(
+    vocabulary, typed, kind
+):
+    assert read(vocabulary, typed).kind == kind
+
+
+def test_the_kind_of_the_question_carries_into_the_other_side(vocabulary):
+    query = read(
+        vocabulary,
+        "any nodules in the right lung? asking for the tumour board",
+        "ok other side pls",
+    )
+    assert (query.side, query.kind, query.ellipsis) == ("left", "nodule", True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind"),
+    [
+        ("pneumothorax, that spot too?", "pneumothorax"),
+        ("any opacity over 2 cm on the left? masses I mean", "mass"),
+    ],
+)
+def test_a_topic_or_a_correction_beside_the_question_keeps_its_kind(
+    vocabulary, typed, kind
+):
+    assert read(vocabulary, typed).kind == kind
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("左侧气胸已经插管了，对侧有没有气胸", "right"),
+        ("右边气胸放了引流管 左边有没有气胸", "left"),
+        ("左侧积液抽过了 右边还有吗", "right"),
+    ],
+)
+def test_a_side_stated_by_what_was_done_on_it_is_turned_round(vocabulary, typed, side):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert query.side == side
