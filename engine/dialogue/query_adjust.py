@@ -147,6 +147,10 @@ def _of_the_stated(
     pneumonia last year. Now there's consolidation on the right. Other side clear?").
     """
     one = q.anchors or q.ordinals or q.superlative or q.attribute
+    if premised and intent is IntentKind.EXPLAIN_SIGN and not (one or q.cue.explain):
+        # "左肺门增大，右侧肺门呢", "R CP angle blunted. left?": the sign stated of one
+        # side is asked of the other, yes or no; its meaning is not asked
+        return IntentKind.PRESENCE
     if not premised or q.kind is None or one:
         return intent
     if intent is IntentKind.DESCRIBE:

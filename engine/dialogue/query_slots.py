@@ -371,10 +371,19 @@ def _after_premise(
             if m.kind.value == "lobe" and str(m.region_id).startswith(f"{stated}_")
         ]
         slots["lobe"] = asked[0] if asked else phrases.mirror.get(slots["lobe"])
-    if slots["hilum"] and phrases.cue("hilum").find(question):
-        # "a mass in the right hilar region; the contralateral hilum?"
+    if slots["hilum"] and (
+        phrases.cue("hilum").find(question) or _bare_after(question, text, mentions)
+    ):
+        # "a mass in the right hilar region; the contralateral hilum?"; "left hilum
+        # enlarged. right?": a bare side after a hilum stated is that hilum's pair
         slots["hilum"], slots["side"] = stated, None
     return slots
+
+
+def _bare_after(question: str, text: str, mentions: list[AnatomyMention]) -> bool:
+    """Whether the asked clause names no place of its own ("right?", "the other one")."""
+    start = len(text) - len(question)
+    return not any(m.start >= start for m in mentions)
 
 
 # Where a statement ends and a question begins: a clause break, or a statement's own words
@@ -399,6 +408,7 @@ _STATEMENT = re.compile(
     # how a place looks is stated as well ("右肺门增大，左肺门有没有肿块", "the right hilum
     # is enlarged, any mass at the left one?")
     r"|增大|增粗|增宽|扩大|饱满|(?<![a-z])(?:enlarged|prominent|bulky|widened)(?![a-z])"
+    r"|消失|变钝|模糊|(?<![a-z])(?:blunted|obliterated|effaced|lost)(?![a-z])"
     # what was already done on a side is stated too ("左侧气胸已经插管了", "右边放了引流管",
     # "the left one is already drained"): a clause in the perfect, its treatment words
     # blanked as background, still says what that side holds

@@ -130,3 +130,54 @@ def test_a_side_stated_by_what_was_done_on_it_is_turned_round(vocabulary, typed,
     query = read(vocabulary, typed)
     assert query.intent is IntentKind.PRESENCE
     assert query.side == side
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [("what about right then", "right"), ("how abt right", "right")],
+)
+def test_what_about_a_bare_side_names_that_side(vocabulary, typed, side):
+    query = read(vocabulary, "nodules in the left lung?", typed)
+    assert (query.side, query.kind, query.ellipsis) == (side, "nodule", True)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["R base consolidation noted, anything on the left", "lt base effusion. rt?"],
+)
+def test_a_base_after_a_one_letter_side_is_the_lower_zone(vocabulary, typed):
+    assert read(vocabulary, typed).zone == "lower"
+
+
+def test_opp_side_is_the_other_side(vocabulary):
+    query = read(vocabulary, "any effusion on the right?", "opp side?")
+    assert (query.intent, query.side, query.ellipsis) == (
+        IntentKind.PRESENCE,
+        "left",
+        True,
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "place"),
+    [
+        ("左肺门增大了，右侧肺门呢", {"hilum": "right"}),
+        ("右侧肋膈角消失，对侧呢", {"side": "left"}),
+        ("left hilum enlarged. right?", {"hilum": "right", "side": None}),
+        ("the left hilum is bulky, how about the other one", {"hilum": "right"}),
+    ],
+)
+def test_a_sign_stated_of_one_side_is_asked_of_the_other(vocabulary, typed, place):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert {k: getattr(query, k) for k in place} == place
+
+
+def test_a_sign_whose_meaning_is_asked_is_still_explained(vocabulary):
+    query = read(vocabulary, "左肺门增大是什么意思，右侧肺门呢")
+    assert query.intent is IntentKind.EXPLAIN_SIGN
+
+
+def test_a_one_letter_side_before_an_angle_is_the_side_stated(vocabulary):
+    query = read(vocabulary, "R costophrenic angle obliterated - the other side?")
+    assert (query.intent, query.side) == (IntentKind.PRESENCE, "left")
