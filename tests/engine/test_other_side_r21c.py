@@ -3,13 +3,17 @@
 A side stated and the other side asked with "too" after it, "what about <side>" as a
 follow-up (not "what is left"), the other side asked "anything similar" after a stated
 finding (yes or no, not a list), a kind named in a remark beside the question, and a side
-stated by what was already done on it.
+stated by what was already done on it. In the answer, "and the left?" after "right lung
+ok?" names the side before the list of what it holds, not a bare "No:".
 """
 
 import pytest
 
+from engine.dialogue import Conversation
+from engine.findings import Candidate
 from engine.intents import IntentKind
 from ontology import load_vocabulary
+from tests.engine.conftest import analyse, make_phantom
 from tests.engine.conftest import read_after as read
 
 
@@ -181,3 +185,50 @@ def test_a_sign_whose_meaning_is_asked_is_still_explained(vocabulary):
 def test_a_one_letter_side_before_an_angle_is_the_side_stated(vocabulary):
     query = read(vocabulary, "R costophrenic angle obliterated - the other side?")
     assert (query.intent, query.side) == (IntentKind.PRESENCE, "left")
+
+
+@pytest.fixture(scope="module")
+def left_two():
+    """Two nodules in the left lung, none in the right."""
+    film = make_phantom(((720, 420, 18, ()), (740, 600, 20, ())))
+    return analyse(
+        film,
+        [Candidate((720, 420), 18, 0.8), Candidate((740, 600), 20, 0.7)],
+        key="left-two",
+    )
+
+
+def _first_line(conversation, *turns):
+    for said in turns:
+        turn = conversation.ask(said)
+    return turn.sections[0].lines[0]
+
+
+@pytest.mark.parametrize(
+    ("turns", "lead"),
+    [
+        (("right lung ok?", "and the left?"), "Left lung: 2 findings:"),
+        (("is the right lung clear?", "the left?"), "Left lung: 2 findings:"),
+        (("右肺正常吗", "左肺呢"), "左肺：见 2 处"),
+    ],
+)
+def test_the_other_side_after_is_it_ok_names_the_side_before_its_list(
+    left_two, turns, lead
+):
+    line = _first_line(Conversation(left_two), *turns)
+    assert line.startswith(lead), line
+
+
+@pytest.mark.parametrize(
+    ("turns", "lead"),
+    [
+        # asked in its own words, the question is answered as asked
+        (("left lung ok?",), "No: 2 findings"),
+        (("any nodules in the right lung?", "and the left?"), "Yes: 2 nodules"),
+        # nothing there: the yes/no still keeps the sense of the question before
+        (("left lung ok?", "and the right?"), "Yes: no definite finding"),
+    ],
+)
+def test_a_yes_or_no_said_or_with_nothing_found_keeps_its_lead(left_two, turns, lead):
+    line = _first_line(Conversation(left_two), *turns)
+    assert line.startswith(lead), line
