@@ -147,9 +147,11 @@ def _of_the_stated(
     pneumonia last year. Now there's consolidation on the right. Other side clear?").
     """
     one = q.anchors or q.ordinals or q.superlative or q.attribute
-    if premised and intent is IntentKind.EXPLAIN_SIGN and not (one or q.cue.explain):
-        # "左肺门增大，右侧肺门呢", "R CP angle blunted. left?": the sign stated of one
-        # side is asked of the other, yes or no; its meaning is not asked
+    defined = phrases.cue("explain_strong").find(q.text) is not None
+    if premised and intent is IntentKind.EXPLAIN_SIGN and not (one or defined):
+        # "左肺门增大，右侧肺门呢", "big left effusion, whats going on on the right": the
+        # sign stated of one side is asked of the other, yes or no; its meaning is not
+        # asked unless in so many words ("...是什么意思")
         return IntentKind.PRESENCE
     if not premised or q.kind is None or one:
         return intent

@@ -232,3 +232,36 @@ def test_the_other_side_after_is_it_ok_names_the_side_before_its_list(
 def test_a_yes_or_no_said_or_with_nothing_found_keeps_its_lead(left_two, turns, lead):
     line = _first_line(Conversation(left_two), *turns)
     assert line.startswith(lead), line
+
+
+@pytest.mark.parametrize("typed", ["otherside?", "and vice versa?", "flip it"])
+def test_the_other_side_in_one_word_or_a_bare_flip(vocabulary, typed):
+    query = read(vocabulary, "any nodule in the right upper zone?", typed)
+    assert (query.side, query.zone, query.kind, query.ellipsis) == (
+        "left",
+        "upper",
+        "nodule",
+        True,
+    )
+
+
+def test_flip_it_before_a_side_names_that_side(vocabulary):
+    assert read(vocabulary, "any nodule in the left lung?", "flip it, right").side == (
+        "right"
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("big left effusion, whats going on on the right side", "right"),
+        ("small right pneumothorax. what about the left", "left"),
+    ],
+)
+def test_a_side_before_a_kind_without_an_article_is_stated(vocabulary, typed, side):
+    query = read(vocabulary, typed)
+    assert (query.intent, query.side) == (IntentKind.PRESENCE, side)
+
+
+def test_what_is_left_before_a_kind_names_no_side(vocabulary):
+    assert read(vocabulary, "which nodules are left").side is None
