@@ -408,19 +408,23 @@ def _kind_beside_a_remark(q: Query, phrases: Phrases) -> Query:
     question names a kind in passing ("tumour"); the question asks of nodules. Only a
     kind the asking clauses name themselves replaces it. A word or two alone is the
     topic the question is asked of ("pneumothorax, that spot too?"), and a correction
-    says what was meant ("any opacity over 2 cm? masses I mean"): both keep their kind.
+    says what was meant: its kind is the one asked ("is there a mass in the right
+    lung? I mean a nodule", "any opacity over 2 cm? masses I mean").
     """
     if q.kind is None or q.anchors:
         return q
     parts = clauses(q.text)
     remarks = [c for c in parts if not c.asks]
-    if len(remarks) in (0, len(parts)) or any(c.short for c in remarks):
-        return q
-    asked = _kind("".join(c.text for c in parts if c.asks), phrases)
-    if asked is None or asked == q.kind:
+    if len(remarks) in (0, len(parts)):
         return q
     remark = "".join(c.text for c in remarks)
-    if phrases.cue("correction").find(remark) or _kind(remark, phrases) != q.kind:
+    if phrases.cue("correction").find(remark):
+        meant = _kind(remark, phrases)
+        return q if meant is None else replace(q, kind=meant)
+    if any(c.short for c in remarks):
+        return q
+    asked = _kind("".join(c.text for c in parts if c.asks), phrases)
+    if asked is None or asked == q.kind or _kind(remark, phrases) != q.kind:
         return q
     return replace(q, kind=asked)
 

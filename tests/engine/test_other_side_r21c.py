@@ -265,3 +265,22 @@ def test_a_side_before_a_kind_without_an_article_is_stated(vocabulary, typed, si
 
 def test_what_is_left_before_a_kind_names_no_side(vocabulary):
     assert read(vocabulary, "which nodules are left").side is None
+
+
+@pytest.mark.parametrize(
+    ("turns", "kind"),
+    [
+        (
+            ("is there a mass in the right lung? I mean a nodule", "other side?"),
+            "nodule",
+        ),
+        (("右肺有肿块吗？我是说结节", "左边呢"), "nodule"),
+        (
+            ("any consolidation on the right? sorry, effusion", "and the left"),
+            "effusion",
+        ),
+    ],
+)
+def test_the_kind_corrected_beside_the_question_is_carried(vocabulary, turns, kind):
+    query = read(vocabulary, *turns)
+    assert (query.kind, query.ellipsis) == (kind, True)
