@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from engine.dialogue.clauses import clauses
 from engine.dialogue.query_records import Query, TurnRecord
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import anchor_ids_in, anchor_pattern
@@ -318,7 +319,35 @@ def _place_slots(
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
-    return _after_premise(slots, text, mentions, phrases)
+    return _side_kept_to_the_ask(_after_premise(slots, text, mentions, phrases), text)
+
+
+def _side_kept_to_the_ask(slots: dict[str, Any], text: str) -> dict[str, Any]:
+    if slots["side"] == "both" and not slots.get("premised"):
+        slots["side"] = _side_of_the_ask(text, load_phrases()) or "both"
+    return slots
+
+
+def _side_of_the_ask(text: str, phrases: Phrases) -> str | None:
+    """The one side the asking clause names, when only a remark beside it names the other.
+
+    "病人右侧胸痛，左边有没有气胸", "右侧气胸插管后，左侧有没有气胸": the history or the
+    treatment said first names a side in passing, and the question asks of the left. Two
+    clauses that both ask ("左边有没有积液，右边呢", "左边有没得结节，右边嘞") ask of both
+    sides. None when the asking clauses name no one side or a remark names the same side.
+    """
+    parts = clauses(text)
+    remarks = [c for c in parts if not c.asks]
+    # a fragment marked as asked again ("右边嘞", "and the right") is no remark
+    again = phrases.cue("ellipsis")
+    if len(remarks) in (0, len(parts)) or any(again.find(c.text) for c in remarks):
+        return None
+    asked = _sides_in("".join(c.text for c in parts if c.asks), [], phrases)
+    said = _sides_in("".join(c.text for c in remarks), [], phrases)
+    both = phrases.cue("side_both").find(text) is not None
+    if both or len(asked) != 1 or not said or asked[0] in said:
+        return None
+    return asked[0]
 
 
 # A lung place in the plural names it on both sides ("apices?", "the bases").

@@ -284,3 +284,22 @@ def test_what_is_left_before_a_kind_names_no_side(vocabulary):
 def test_the_kind_corrected_beside_the_question_is_carried(vocabulary, turns, kind):
     query = read(vocabulary, *turns)
     assert (query.kind, query.ellipsis) == (kind, True)
+
+
+@pytest.mark.parametrize(
+    ("typed", "side"),
+    [
+        ("病人右侧胸痛，左边有没有气胸", "left"),
+        ("右侧气胸插管后，左侧有没有气胸", "left"),
+        ("left-sided chest pain since yesterday. pneumothorax on the right?", "right"),
+    ],
+)
+def test_a_side_said_only_in_a_remark_beside_the_ask_is_not_asked(
+    vocabulary, typed, side
+):
+    assert read(vocabulary, typed).side == side
+
+
+@pytest.mark.parametrize("typed", ["左边有没有积液，右边呢", "左边有没得结节，右边嘞"])
+def test_two_sides_each_asked_are_both(vocabulary, typed):
+    assert read(vocabulary, typed).side == "both"
