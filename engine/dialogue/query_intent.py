@@ -27,7 +27,13 @@ from engine.dialogue.query_listing import (
     _points_into_place,
 )
 from engine.dialogue.query_records import Query
-from engine.dialogue.query_slots import _CHINESE, _TRAILING, _kind, places
+from engine.dialogue.query_slots import (
+    _CHINESE,
+    _NEGATED_KIND,
+    _TRAILING,
+    _kind,
+    places,
+)
 from engine.intents import IntentKind
 from ontology import RegionKind, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
@@ -419,7 +425,8 @@ def _kind_beside_a_remark(q: Query, phrases: Phrases) -> Query:
         return q
     remark = "".join(c.text for c in remarks)
     if phrases.cue("correction").find(remark):
-        meant = _kind(remark, phrases)
+        # "不是肿块 是结节吗": a kind said in the correction only to be set aside is not meant
+        meant = _kind(_NEGATED_KIND.sub(" ", remark), phrases)
         return q if meant is None else replace(q, kind=meant)
     if any(c.short for c in remarks):
         return q

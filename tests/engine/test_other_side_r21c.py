@@ -303,3 +303,7 @@ def test_a_side_said_only_in_a_remark_beside_the_ask_is_not_asked(
 @pytest.mark.parametrize("typed", ["左边有没有积液，右边呢", "左边有没得结节，右边嘞"])
 def test_two_sides_each_asked_are_both(vocabulary, typed):
     assert read(vocabulary, typed).side == "both"
+
+
+def test_a_kind_set_aside_in_a_correction_is_not_meant(vocabulary):
+    assert read(vocabulary, "不是肿块 是结节吗").kind == "nodule"
