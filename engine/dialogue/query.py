@@ -83,6 +83,7 @@ from engine.dialogue.query_followup import (
 )
 from engine.dialogue.query_intent import (
     REFUSALS,
+    _kind_beside_a_remark,
     _kind_of_the_ask,
     _profile_and_signs,
     _refine,
@@ -302,6 +303,7 @@ def _understand(
         **slots,
     )
     query = _kind_of_the_ask(query, history, phrases)
+    query = _kind_beside_a_remark(query, phrases)  # "..? asking for the tumour board"
     if bound.unit is not None and query.unit is None:
         query = replace(query, unit=bound.unit)  # the unit the question names
     if bound.left_out and query.intent in _NOUN_PHRASE and not _yes_no(query):

@@ -228,6 +228,12 @@ def _of_the_stated(
     pneumonia last year. Now there's consolidation on the right. Other side clear?").
     """
     one = q.anchors or q.ordinals or q.superlative or q.attribute
+    defined = phrases.cue("explain_strong").find(q.text) is not None
+    if premised and intent is IntentKind.EXPLAIN_SIGN and not (one or defined):
+        # "左肺门增大，右侧肺门呢", "big left effusion, whats going on on the right": the
+        # sign stated of one side is asked of the other, yes or no; its meaning is not
+        # asked unless in so many words ("...是什么意思")
+        return IntentKind.PRESENCE
     if not premised or q.kind is None or one:
         return intent
     if intent is IntentKind.DESCRIBE:
@@ -236,7 +242,27 @@ def _of_the_stated(
         return IntentKind.PRESENCE  # the profile named, no checklist asked
     if intent is IntentKind.COMPARE and not _compares_in_ask(q.text, phrases):
         return IntentKind.PRESENCE
+    if intent is IntentKind.LIST and not _lists_in_ask(q, phrases):
+        # "GGO in the LUZ noted, anything similar contralaterally": the stated finding
+        # with its place reads like a search's noun phrase, but the clause after it asks
+        # whether the other side holds one, yes or no
+        return IntentKind.PRESENCE
     return intent
+
+
+def _lists_in_ask(q: Query, phrases: Phrases) -> bool:
+    """Whether the asked clause, after the statement, asks for a list itself.
+
+    "左侧有积液，对侧有哪些结节", "right effusion noted, list the nodules on the left": the
+    ask's own list or which-ones words; a count asked is a list as well.
+    """
+    if IntentKind.LIST in q.cue.hits or q.attribute == "count":
+        return True
+    start = _question_start(q.text)
+    asked = q.text[start:] if start > 0 else q.text
+    return any(
+        phrases.cue(n).find(asked) for n in ("which_ones", "universal", "request_verb")
+    )
 
 
 def _compares_in_ask(text: str, phrases: Phrases) -> bool:

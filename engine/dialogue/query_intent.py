@@ -27,7 +27,13 @@ from engine.dialogue.query_listing import (
     _points_into_place,
 )
 from engine.dialogue.query_records import Query
-from engine.dialogue.query_slots import _CHINESE, _TRAILING, _kind, places
+from engine.dialogue.query_slots import (
+    _CHINESE,
+    _NEGATED_KIND,
+    _TRAILING,
+    _kind,
+    places,
+)
 from engine.intents import IntentKind
 from ontology import RegionKind, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
@@ -399,6 +405,35 @@ def _kind_of_the_ask(q: Query, history: bool, phrases: Phrases) -> Query:
 def _asked_part(text: str) -> str:
     """The clauses of a question that ask, as typed."""
     return "".join(c.text for c in clauses(text) if c.asks)
+
+
+def _kind_beside_a_remark(q: Query, phrases: Phrases) -> Query:
+    """The kind the clause that asks names, over one named only in a clause beside it.
+
+    "any nodules in the right lung? asking for the tumour board": the remark after the
+    question names a kind in passing ("tumour"); the question asks of nodules. Only a
+    kind the asking clauses name themselves replaces it. A word or two alone is the
+    topic the question is asked of ("pneumothorax, that spot too?"), and a correction
+    says what was meant: its kind is the one asked ("is there a mass in the right
+    lung? I mean a nodule", "any opacity over 2 cm? masses I mean").
+    """
+    if q.kind is None or q.anchors:
+        return q
+    parts = clauses(q.text)
+    remarks = [c for c in parts if not c.asks]
+    if len(remarks) in (0, len(parts)):
+        return q
+    remark = "".join(c.text for c in remarks)
+    if phrases.cue("correction").find(remark):
+        # "不是肿块 是结节吗": a kind said in the correction only to be set aside is not meant
+        meant = _kind(_NEGATED_KIND.sub(" ", remark), phrases)
+        return q if meant is None else replace(q, kind=meant)
+    if any(c.short for c in remarks):
+        return q
+    asked = _kind("".join(c.text for c in parts if c.asks), phrases)
+    if asked is None or asked == q.kind or _kind(remark, phrases) != q.kind:
+        return q
+    return replace(q, kind=asked)
 
 
 def _last_clause(text: str) -> str:

@@ -15,6 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from engine.dialogue.clauses import clauses
 from engine.dialogue.query_records import Query, TurnRecord
 from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import anchor_ids_in, anchor_pattern
@@ -318,7 +319,35 @@ def _place_slots(
         # "右肺外周", "the periphery of the right upper zone": a band in other words
         slots["band"] = _first("band", ("outer", "middle", "inner"), rest, phrases)
     slots["other_side"] = phrases.cue("other_side").find(text) is not None
-    return _after_premise(slots, text, mentions, phrases)
+    return _side_kept_to_the_ask(_after_premise(slots, text, mentions, phrases), text)
+
+
+def _side_kept_to_the_ask(slots: dict[str, Any], text: str) -> dict[str, Any]:
+    if slots["side"] == "both" and not slots.get("premised"):
+        slots["side"] = _side_of_the_ask(text, load_phrases()) or "both"
+    return slots
+
+
+def _side_of_the_ask(text: str, phrases: Phrases) -> str | None:
+    """The one side the asking clause names, when only a remark beside it names the other.
+
+    "病人右侧胸痛，左边有没有气胸", "右侧气胸插管后，左侧有没有气胸": the history or the
+    treatment said first names a side in passing, and the question asks of the left. Two
+    clauses that both ask ("左边有没有积液，右边呢", "左边有没得结节，右边嘞") ask of both
+    sides. None when the asking clauses name no one side or a remark names the same side.
+    """
+    parts = clauses(text)
+    remarks = [c for c in parts if not c.asks]
+    # a fragment marked as asked again ("右边嘞", "and the right") is no remark
+    again = phrases.cue("ellipsis")
+    if len(remarks) in (0, len(parts)) or any(again.find(c.text) for c in remarks):
+        return None
+    asked = _sides_in("".join(c.text for c in parts if c.asks), [], phrases)
+    said = _sides_in("".join(c.text for c in remarks), [], phrases)
+    both = phrases.cue("side_both").find(text) is not None
+    if both or len(asked) != 1 or not said or asked[0] in said:
+        return None
+    return asked[0]
 
 
 # A lung place in the plural names it on both sides ("apices?", "the bases").
@@ -371,10 +400,19 @@ def _after_premise(
             if m.kind.value == "lobe" and str(m.region_id).startswith(f"{stated}_")
         ]
         slots["lobe"] = asked[0] if asked else phrases.mirror.get(slots["lobe"])
-    if slots["hilum"] and phrases.cue("hilum").find(question):
-        # "a mass in the right hilar region; the contralateral hilum?"
+    if slots["hilum"] and (
+        phrases.cue("hilum").find(question) or _bare_after(question, text, mentions)
+    ):
+        # "a mass in the right hilar region; the contralateral hilum?"; "left hilum
+        # enlarged. right?": a bare side after a hilum stated is that hilum's pair
         slots["hilum"], slots["side"] = stated, None
     return slots
+
+
+def _bare_after(question: str, text: str, mentions: list[AnatomyMention]) -> bool:
+    """Whether the asked clause names no place of its own ("right?", "the other one")."""
+    start = len(text) - len(question)
+    return not any(m.start >= start for m in mentions)
 
 
 # Where a statement ends and a question begins: a clause break, or a statement's own words
@@ -398,7 +436,13 @@ _STATEMENT = re.compile(
     r"|(?<![a-z])(?:clear|clean|nothing|unremarkable|normal|fine|ok|okay)(?![a-z])"
     # how a place looks is stated as well ("右肺门增大，左肺门有没有肿块", "the right hilum
     # is enlarged, any mass at the left one?")
-    r"|增大|增粗|增宽|扩大|饱满|(?<![a-z])(?:enlarged|prominent|bulky|widened)(?![a-z])",
+    r"|增大|增粗|增宽|扩大|饱满|(?<![a-z])(?:enlarged|prominent|bulky|widened)(?![a-z])"
+    r"|消失|变钝|模糊|(?<![a-z])(?:blunted|obliterated|effaced|lost)(?![a-z])"
+    # what was already done on a side is stated too ("左侧气胸已经插管了", "右边放了引流管",
+    # "the left one is already drained"): a clause in the perfect, its treatment words
+    # blanked as background, still says what that side holds
+    r"|已经|(?<=[\u4e00-\u9fff])[了过](?![吗么没不])"
+    r"|(?<![a-z])(?:already|s/p|status post)(?![a-z])",
     re.IGNORECASE,
 )
 

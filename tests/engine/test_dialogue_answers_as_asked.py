@@ -75,7 +75,8 @@ def test_the_other_side_keeps_the_sense_of_the_question_before(analysis):
     conversation = Conversation(analysis)
     conversation.ask("left lung ok?")
     turn = conversation.ask("and the right?")
-    assert _first_line(turn).startswith("- No: 1 finding"), turn.answer_text
+    # beside the list a bare "No:" would read as "nothing there": the side is named
+    assert _first_line(turn).startswith("- Right lung: 1 finding"), turn.answer_text
     conversation = Conversation(analysis)
     conversation.ask("any nodule on the left?")
     turn = conversation.ask("and the right?")

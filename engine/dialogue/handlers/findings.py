@@ -684,23 +684,29 @@ class FindingAnswers(Binder):
         normal = self._asks_normal()
         if found:
             weak = all(self._is_weak(f) for f in found)
-            lead = say(
-                ("lead_possibly_not_colon" if normal else "lead_possibly_colon")
-                if weak
-                else ("lead_no" if normal else "lead_present"),
-                lang,
-            )
-            lines.append(
-                say(
-                    "found_in_place",
-                    lang,
-                    lead=lead,
-                    where=where,
-                    n=len(found),
-                    what=what,
-                    whats=size.bounded(_plural(_what(kinds, lang), len(found)), lang),
+            whats = size.bounded(_plural(_what(kinds, lang), len(found)), lang)
+            if normal and place and not self._normal_said():
+                lines.append(
+                    self._found_in_named_place(place, found, what, whats, lang)
                 )
-            )
+            else:
+                lead = say(
+                    ("lead_possibly_not_colon" if normal else "lead_possibly_colon")
+                    if weak
+                    else ("lead_no" if normal else "lead_present"),
+                    lang,
+                )
+                lines.append(
+                    say(
+                        "found_in_place",
+                        lang,
+                        lead=lead,
+                        where=where,
+                        n=len(found),
+                        what=what,
+                        whats=whats,
+                    )
+                )
             for f in found:
                 anchor = self._anchor_for_finding(f, index)
                 cited.append(anchor.id)
@@ -762,6 +768,38 @@ class FindingAnswers(Binder):
                 lines=tuple(lines),
                 anchor_ids=tuple(cited),
             )
+        )
+
+    def _found_in_named_place(
+        self,
+        place: PlaceFilter,
+        found: Sequence[Finding],
+        what: str,
+        whats: str,
+        lang: Language,
+    ) -> str:
+        """The first line for a place asked "and the left?" after "right lung ok?".
+
+        The follow-up keeps the earlier question's sense, but its own words ask nothing
+        yes or no: a "No:" before the list of what the place holds reads as "nothing
+        there". The place is named instead ("Left lung: 2 findings:").
+        """
+        words = self._place_words(place, lang)
+        weak = all(self._is_weak(f) for f in found)
+        return say(
+            "found_in_named_place_weak" if weak else "found_in_named_place",
+            lang,
+            place=words[:1].upper() + words[1:],
+            n=len(found),
+            what=what,
+            whats=whats,
+        )
+
+    def _normal_said(self) -> bool:
+        """Whether the question itself asks if a place is normal ("left lung ok?")."""
+        query = self._query
+        return query is not None and bool(
+            load_phrases().cue("asks_normal").find(query.text)
         )
 
     def _asks_normal(self) -> bool:
