@@ -27,7 +27,7 @@ from engine.dialogue.query_listing import (
     _points_into_place,
 )
 from engine.dialogue.query_records import Query
-from engine.dialogue.query_slots import _CHINESE, _TRAILING, _kind, places
+from engine.dialogue.query_slots import _CHINESE, _TRAILING, _kind, _switched, places
 from engine.intents import IntentKind
 from ontology import RegionKind, Sign, Vocabulary
 from ontology.phrases import Phrases, load_phrases
@@ -662,7 +662,7 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     which_bigger = re.search(
         r"哪个.{0,3}[大小]|谁(?:更|要|稍微|比较)?[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
-        q.text,
+        _switched(q.text),  # "which one 大": 哪个大
         re.IGNORECASE,
     )
     return which_bigger is not None and q.superlative is None
