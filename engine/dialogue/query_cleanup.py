@@ -339,9 +339,11 @@ _ZH_ASKS = re.compile(r"哪|多少|几|吗|么|呢")
 # it: a statement closed by 了 and then the tool addressed ("病人吸烟二十年了麻烦看下
 # ..."), or this film taken up as a new topic after a statement ("外院CT报了个结节这张片子
 # 上看得到吗"). A verb or preposition before the film ("看这片子上") keeps it one clause.
+# A space typed where the comma would be ("外院CT提示1.2cm结节 这张片子上...") is that comma.
 _RUN_ON_TURN = re.compile(
     r"(?<=[\u4e00-\u9fff]了)(?=(?:你|您|请|麻烦|帮(?:我|忙)))"
-    r"|(?<=[\u4e00-\u9fff])(?<![看在从把对跟和与拿用给瞅瞧是说])"
+    r"|(?:(?<=[\u4e00-\u9fff])(?<![看在从把对跟和与拿用给瞅瞧是说])\s*"
+    r"|(?<=[A-Za-z0-9])(?<!\bat)(?<!\bon)(?<!\bin)(?<!\bof)\s+)"
     r"(?=这(?:张|个)?(?:片子?|胸片)(?:上|里|中))"
 )
 

@@ -60,3 +60,38 @@ def test_an_english_which_before_a_chinese_adjective_compares(vocabulary):
     query = read(vocabulary, "右肺的结节和左肺的结节, which one 大")
     assert query.intent is IntentKind.COMPARE
     assert query.attribute == "size"
+
+
+@pytest.mark.parametrize(
+    ("typed", "kind", "min_mm"),
+    [
+        ("外院CT报了8毫米的结节 这张片子上大于5毫米的结节有没有", "nodule", 5.0),
+        ("outside CT: 2cm mass  这张片子上超过1cm的 mass 有吗", "mass", 10.0),
+    ],
+)
+def test_a_space_before_this_film_ends_the_background(vocabulary, typed, kind, min_mm):
+    query = read(vocabulary, typed)
+    assert query.intent is IntentKind.PRESENCE
+    assert (query.kind, query.min_mm, query.attribute) == (kind, min_mm, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "attribute"),
+    [
+        ("ground glass 大于6mm的有几个", "count"),
+        ("how many? ground glass over 4 mm", "count"),
+        ("磨玻璃超过1公分的有吗", None),
+        ("磨玻璃 2公分以上的有没有", None),
+        ("ground glass over 1 cm?", None),
+    ],
+)
+def test_ground_glass_counted_or_looked_for_is_an_opacity(vocabulary, typed, attribute):
+    query = read(vocabulary, typed)
+    assert (query.kind, query.attribute) == ("opacity", attribute)
+
+
+@pytest.mark.parametrize(
+    "typed", ["is A2 ground glass?", "A3是磨玻璃还是实性", "ground glass or solid, A1?"]
+)
+def test_ground_glass_said_of_a_finding_stays_its_density(vocabulary, typed):
+    assert read(vocabulary, typed).attribute == "density"
