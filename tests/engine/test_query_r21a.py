@@ -95,3 +95,18 @@ def test_ground_glass_counted_or_looked_for_is_an_opacity(vocabulary, typed, att
 )
 def test_ground_glass_said_of_a_finding_stays_its_density(vocabulary, typed):
     assert read(vocabulary, typed).attribute == "density"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "anything below 2mm dont bother listing, list the masses",
+        "nodules under 2 mm don't list them",
+        "under 2mm, don't bother",
+        "the ones under 2 mm leave them out",
+    ],
+)
+def test_a_bound_then_what_not_to_list_keeps_the_rest(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert (query.min_mm, query.max_mm) == (2.0, None)
+
