@@ -177,8 +177,14 @@ _NOT_ANCHOR = re.compile(
     r"|而?不是)\s*A\d+(?!\d)",
     re.IGNORECASE,
 )
-# the question going on after a corrected value, set off by a mark or a spaced dash
-_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S|\s+[-–—]+\s*\S")
+# the question going on after a corrected value, set off by a mark or a spaced dash, or
+# by a bare space before more Chinese or a unit asked ("...不好意思 A2 要毫米", "sorry A3
+# in mm")
+_GOES_ON = re.compile(
+    r"\s*[,，;；。.…]+\s*\S|\s+[-–—]+\s*\S"
+    r"|\s+(?=[\u4e00-\u9fff]|in (?:mm|cm|milli|centi))",
+    re.IGNORECASE,
+)
 # "A6 I mean", "A6, is what I meant": the correction said after the value
 _MEANT_AFTER = re.compile(
     r"\s*,?\s*(?:is\s+what\s+)?i\s+mean[t]?(?![a-z])", re.IGNORECASE

@@ -110,3 +110,19 @@ def test_a_bound_then_what_not_to_list_keeps_the_rest(vocabulary, typed):
     query = read(vocabulary, typed)
     assert (query.min_mm, query.max_mm) == (2.0, None)
 
+
+
+
+@pytest.mark.parametrize(
+    ("typed", "anchor", "unit"),
+    [
+        ("A4多大...对不起 A6 要毫米", "A6", "mm"),
+        ("A1多大 抱歉 A3 用厘米", "A3", "cm"),
+        ("how big is A4 sorry A7 in mm", "A7", "mm"),
+    ],
+)
+def test_a_corrected_anchor_then_more_of_the_question_after_a_space(
+    vocabulary, typed, anchor, unit
+):
+    query = read(vocabulary, typed)
+    assert (query.anchors, query.attribute, query.unit) == ((anchor,), "size", unit)
