@@ -649,6 +649,9 @@ def _compares(q: Query, phrases: Phrases) -> bool:
         return True
     if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):
         return True  # "which is worse, the right or left effusion?"
+    if q.side == "both" and _SET_BESIDE.search(q.text):
+        # "左肺最大的结节和右肺最大的结节比呢": one side's finding set beside the other's
+        return True
     if _PAIR.search(q.text) and comparative and q.superlative is None:
         # "这俩结节哪个边缘更毛糙", "the two nodules, is one bigger or about the same":
         # two findings named together and set against each other
@@ -668,6 +671,12 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     return which_bigger is not None and q.superlative is None
 
 
+# Two noun phrases joined and then "compared" as the predicate ("X和Y比呢", "X跟Y比起来
+#怎么样", "X与Y相比如何"): the two set against each other, whatever is asked of them
+_SET_BESIDE = re.compile(
+    r"(?:和|跟|与|同)[^，,。;；?？]{1,20}?(?:相)?比(?:较)?(?:起来)?\s*"
+    r"(?:呢|怎么样|咋样|如何|怎样|一下|下)?\s*[?？。!！]*\s*$"
+)
 _EITHER_ANSWER = re.compile(
     r"(?<![a-z])(?:yes or no|yes\s*/\s*no|or not|or no|y/n|y or n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
     re.IGNORECASE,

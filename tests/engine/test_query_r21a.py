@@ -126,3 +126,22 @@ def test_a_corrected_anchor_then_more_of_the_question_after_a_space(
 ):
     query = read(vocabulary, typed)
     assert (query.anchors, query.attribute, query.unit) == ((anchor,), "size", unit)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "右肺最大的肿块和左肺最大的肿块比呢",
+        "左侧的积液跟右侧的比起来咋样",
+        "左下肺那个结节与右下肺那个相比如何",
+    ],
+)
+def test_one_sides_finding_set_beside_the_others_compares(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert (query.intent, query.side) == (IntentKind.COMPARE, "both")
+
+
+def test_a_statement_then_the_other_side_compared_is_no_two_sided_comparison(
+    vocabulary,
+):
+    assert read(vocabulary, "左肺有结节，和右肺比呢").side == "right"
