@@ -133,7 +133,17 @@ def _orders_every(q: Query, phrases: Phrases) -> bool:
     if q.kind is not None and q.kind not in _FOCAL:
         return False
     named = q.kind is not None or phrases.cue("abnormal_place").find(q.text)
-    return bool(named and phrases.cue("universal").find(q.text))
+    # "把结节按大小列出来", "list the nodules by size": a list verb orders the list itself
+    listed = _LISTED_BY_SIZE.search(q.text) is not None
+    return bool(named and (listed or phrases.cue("universal").find(q.text)))
+
+
+# the order by size said with a verb of listing (列, "list"), not of ranking (排, "rank")
+_LISTED_BY_SIZE = re.compile(
+    r"按(?:照)?(?:大小|尺寸|直径)[^，,。;；?？排]{0,4}列"
+    r"|(?<![a-z])list\w*(?: \S+){0,5}? by (?:size|diameter)",
+    re.IGNORECASE,
+)
 
 
 # an order by size asked ("按大小排", "从大到小", "sort ... by size", "largest to smallest")

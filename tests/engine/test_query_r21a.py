@@ -145,3 +145,18 @@ def test_a_statement_then_the_other_side_compared_is_no_two_sided_comparison(
     vocabulary,
 ):
     assert read(vocabulary, "左肺有结节，和右肺比呢").side == "right"
+
+
+@pytest.mark.parametrize("typed", ["把结节按大小列出来", "肿块按尺寸列一下吧"])
+def test_a_kind_listed_in_order_of_size_is_the_list(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert (query.intent, query.attribute) == (IntentKind.LIST, "size")
+
+
+def test_a_kind_ranked_by_size_without_a_universal_stays_compared(vocabulary):
+    assert read(vocabulary, "结节按大小排一下").intent is IntentKind.COMPARE
+
+
+def test_a_position_after_a_list_in_order_of_size_is_of_the_kind_listed(vocabulary):
+    query = read(vocabulary, "把肿块按大小列出来", "第二个你有多大把握")
+    assert (query.kind, query.ordinals, query.attribute) == ("mass", (2,), "confidence")
