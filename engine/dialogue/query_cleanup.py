@@ -22,6 +22,7 @@ from engine.dialogue.query_slots import (
     _HASH,
     _WORDS,
     _ZH_NUMBER,
+    _kind,
     _ordinals,
     _sides_in,
     _without_cues,
@@ -576,6 +577,9 @@ def _without_background(text: str, phrases: Phrases) -> str:
     # less the size the other test measured ("CT showed a 1.5 cm nodule."), which is
     # neither asked nor a bound on the findings here
     opposite = phrases.cue("other_side").find(text) is not None
+    # "既往CT提示多发结节，这张片上最大的病灶在哪": a kind the ask names wins over the one
+    # the other test found, as it does beside a history (clauses.background_apart)
+    named = any(_kind(c, phrases) for c in asked)
     return "".join(
         c
         if c in asked
@@ -583,9 +587,18 @@ def _without_background(text: str, phrases: Phrases) -> str:
         if opposite and _labelled(c) and _sides_in(c, [], phrases)
         else ""
         if _ATTRIBUTION.search(c) or _labelled(c)
-        else _STATED_SIZE.sub(" ", _without_study(c, phrases))
+        else _stated(_without_study(c, phrases), named, phrases)
         for c in clauses
     )
+
+
+def _stated(clause: str, named: bool, phrases: Phrases) -> str:
+    """What a background clause says of the chest, less the size it measured, and less
+    the kind it names when the ask names one of its own."""
+    clause = _STATED_SIZE.sub(" ", clause)
+    if named:
+        clause = blank(clause, tuple(f"kind_{k}" for k in phrases.kind_order), phrases)
+    return clause
 
 
 def _premise_of(clause: str, phrases: Phrases) -> str:

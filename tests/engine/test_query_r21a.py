@@ -160,3 +160,15 @@ def test_a_kind_ranked_by_size_without_a_universal_stays_compared(vocabulary):
 def test_a_position_after_a_list_in_order_of_size_is_of_the_kind_listed(vocabulary):
     query = read(vocabulary, "把肿块按大小列出来", "第二个你有多大把握")
     assert (query.kind, query.ordinals, query.attribute) == ("mass", (2,), "confidence")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["既往CT提示多发结节，这张片上最大的病灶在哪", "外院CT报了几个结节这张片子上最大的病灶在哪"],
+)
+def test_the_kind_the_ask_names_wins_over_the_other_tests(vocabulary, typed):
+    assert read(vocabulary, typed).kind == "lesion"
+
+
+def test_the_other_tests_kind_is_asked_when_the_ask_names_none(vocabulary):
+    assert read(vocabulary, "CT上有结节，这张片子上看得到吗").kind == "nodule"
