@@ -787,7 +787,8 @@ _HEAD_NOUNS = {
 # adjective ("which one 大", "which of them 更高")
 _SWITCHED = re.compile(
     r"(?:更|更加|比较|还要)\s*(?=[A-Za-z])"
-    r"|(?<![a-z])which(?: one| of (?:them|the two|these|those))?\s*(?=[\u4e00-\u9fff])",
+    r"|(?<![a-z])which(?: one| of (?:them|the two|these|those))?(?: is| are|'s)?"
+    r"\s*(?=[\u4e00-\u9fff])",
     re.IGNORECASE,
 )
 

@@ -172,3 +172,20 @@ def test_the_kind_the_ask_names_wins_over_the_other_tests(vocabulary, typed):
 
 def test_the_other_tests_kind_is_asked_when_the_ask_names_none(vocabulary):
     assert read(vocabulary, "CT上有结节，这张片子上看得到吗").kind == "nodule"
+
+
+@pytest.mark.parametrize("typed", ["哪个肿块 confidence 最高", "最高 score 的是哪个结节"])
+def test_an_english_score_noun_ranked_in_chinese_is_the_rank(vocabulary, typed):
+    assert read(vocabulary, typed).superlative == "most_suspicious"
+
+
+@pytest.mark.parametrize(
+    "typed", ["which has lower density, A2 or A5", "A1 has a lower confidence than A3?"]
+)
+def test_lower_before_an_attribute_names_no_zone(vocabulary, typed):
+    query = read(vocabulary, typed)
+    assert (query.intent, query.zone) == (IntentKind.COMPARE, None)
+
+
+def test_which_one_is_before_a_chinese_adjective_compares_size(vocabulary):
+    assert read(vocabulary, "A3 和 A4 which one is 大").attribute == "size"
