@@ -2,13 +2,19 @@
 
 The detector's confidence named by its bare noun, a comparison said across the two
 languages (a Chinese degree word before an English adjective, an English "which" before a
-Chinese adjective), ...
+Chinese adjective), a size bound inside a presence or count question (after another test's
+statement, on ground glass), a bound said as what not to list, a corrected anchor with
+more of the question after it, one side's ranked finding set beside the other's, and a
+kind listed in order of size.
 """
 
 import pytest
 
+from engine.dialogue import Conversation
+from engine.findings import Candidate
 from engine.intents import IntentKind
 from ontology import load_vocabulary
+from tests.engine.conftest import analyse, make_phantom
 from tests.engine.conftest import read_after as read
 
 
@@ -189,3 +195,37 @@ def test_lower_before_an_attribute_names_no_zone(vocabulary, typed):
 
 def test_which_one_is_before_a_chinese_adjective_compares_size(vocabulary):
     assert read(vocabulary, "A3 和 A4 which one is 大").attribute == "size"
+
+
+@pytest.fixture(scope="module")
+def two_a_side():
+    """Right lung: 18 mm (0.6) and 10 mm (0.9); left lung: 13 mm (0.7) and 7 mm (0.5)."""
+    film = make_phantom(
+        ((290, 560, 26, ()), (250, 400, 14, ()), (720, 420, 18, ()), (760, 600, 10, ()))
+    )
+    return analyse(
+        film,
+        [
+            Candidate((290, 560), 26, 0.6),
+            Candidate((250, 400), 14, 0.9),
+            Candidate((720, 420), 18, 0.7),
+            Candidate((760, 600), 10, 0.5),
+        ],
+        key="two-a-side-r21a",
+    )
+
+
+@pytest.mark.parametrize(
+    ("asked", "said"),
+    [
+        ("左肺最大的结节和右肺最大的结节比呢", "18 vs 13 mm"),
+        ("compare the largest nodule on the left with the largest on the right", "18 vs 13 mm"),
+        ("左边最大的那个和右边最大的那个比呢", "18 vs 13 mm"),
+        ("右肺最可疑的病灶与左肺最可疑的相比如何", "0.90 vs 0.70"),
+    ],
+)
+def test_one_rank_on_each_side_compares_the_two_it_names(two_a_side, asked, said):
+    turn = Conversation(two_a_side).ask(asked)
+    assert turn.intent is IntentKind.COMPARE
+    assert said in turn.sections[0].lines[0]
+    assert len(turn.resolved_references) == 2
