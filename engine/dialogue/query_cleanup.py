@@ -593,8 +593,11 @@ def _without_background(text: str, phrases: Phrases) -> str:
 
 
 def _stated(clause: str, named: bool, phrases: Phrases) -> str:
-    """What a background clause says of the chest, less the size it measured, and less
-    the kind it names when the ask names one of its own."""
+    """What a background clause says of the chest, less what the ask says itself.
+
+    The size the other test measured goes, and so does the kind it names when the ask
+    names one of its own.
+    """
     clause = _STATED_SIZE.sub(" ", clause)
     if named:
         clause = blank(clause, tuple(f"kind_{k}" for k in phrases.kind_order), phrases)

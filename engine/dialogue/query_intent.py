@@ -682,7 +682,7 @@ def _compares(q: Query, phrases: Phrases) -> bool:
 
 
 # Two noun phrases joined and then "compared" as the predicate ("X和Y比呢", "X跟Y比起来
-#怎么样", "X与Y相比如何"): the two set against each other, whatever is asked of them
+# 怎么样", "X与Y相比如何"): the two set against each other, whatever is asked of them
 _SET_BESIDE = re.compile(
     r"(?:和|跟|与|同)[^，,。;；?？]{1,20}?(?:相)?比(?:较)?(?:起来)?\s*"
     r"(?:呢|怎么样|咋样|如何|怎样|一下|下)?\s*[?？。!！]*\s*$"

@@ -697,7 +697,9 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
     if attribute is None and _SWITCHED.search(text):
         # "哪个更 confident", "which one 大": the comparative in one language, its
         # adjective in the other; read as one language ("more confident", "哪个大")
-        attribute = _first("attribute", phrases.attribute_order, _switched(text), phrases)
+        attribute = _first(
+            "attribute", phrases.attribute_order, _switched(text), phrases
+        )
     kind = _kind(text, phrases)
     if kind == "opacity" and attribute == "density":
         # "density of the smallest lesion": the word asked about names no opacity

@@ -117,8 +117,6 @@ def test_a_bound_then_what_not_to_list_keeps_the_rest(vocabulary, typed):
     assert (query.min_mm, query.max_mm) == (2.0, None)
 
 
-
-
 @pytest.mark.parametrize(
     ("typed", "anchor", "unit"),
     [
@@ -170,7 +168,10 @@ def test_a_position_after_a_list_in_order_of_size_is_of_the_kind_listed(vocabula
 
 @pytest.mark.parametrize(
     "typed",
-    ["既往CT提示多发结节，这张片上最大的病灶在哪", "外院CT报了几个结节这张片子上最大的病灶在哪"],
+    [
+        "既往CT提示多发结节，这张片上最大的病灶在哪",
+        "外院CT报了几个结节这张片子上最大的病灶在哪",
+    ],
 )
 def test_the_kind_the_ask_names_wins_over_the_other_tests(vocabulary, typed):
     assert read(vocabulary, typed).kind == "lesion"
@@ -180,7 +181,9 @@ def test_the_other_tests_kind_is_asked_when_the_ask_names_none(vocabulary):
     assert read(vocabulary, "CT上有结节，这张片子上看得到吗").kind == "nodule"
 
 
-@pytest.mark.parametrize("typed", ["哪个肿块 confidence 最高", "最高 score 的是哪个结节"])
+@pytest.mark.parametrize(
+    "typed", ["哪个肿块 confidence 最高", "最高 score 的是哪个结节"]
+)
 def test_an_english_score_noun_ranked_in_chinese_is_the_rank(vocabulary, typed):
     assert read(vocabulary, typed).superlative == "most_suspicious"
 
@@ -219,7 +222,10 @@ def two_a_side():
     ("asked", "said"),
     [
         ("左肺最大的结节和右肺最大的结节比呢", "18 vs 13 mm"),
-        ("compare the largest nodule on the left with the largest on the right", "18 vs 13 mm"),
+        (
+            "compare the largest nodule on the left with the largest on the right",
+            "18 vs 13 mm",
+        ),
         ("左边最大的那个和右边最大的那个比呢", "18 vs 13 mm"),
         ("右肺最可疑的病灶与左肺最可疑的相比如何", "0.90 vs 0.70"),
     ],

@@ -94,10 +94,14 @@ def _sides_asked(query: Query) -> bool:
 
 
 def _ranked_on_each_side(picks: list[Finding], superlative: str) -> list[Finding]:
-    """The finding one rank names on each side ("左肺最大的结节和右肺最大的结节比呢",
-    "the largest on the left against the largest on the right"), right then left;
-    all that fit when a side has none."""
-    sides = [[f for f in picks if f.location.side.value == s] for s in ("right", "left")]
+    """The finding one rank names on each side, right then left.
+
+    "左肺最大的结节和右肺最大的结节比呢", "the largest on the left against the largest on
+    the right": one finding from each side; all that fit when a side has none.
+    """
+    sides = [
+        [f for f in picks if f.location.side.value == s] for s in ("right", "left")
+    ]
     if not all(sides):
         return picks
     return [ranked_first(fits, superlative) for fits in sides]
