@@ -133,7 +133,7 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     # a bare "no" inside the question corrects too ("Size of A4 - no, A6 I mean")
     marks = [
         m
-        for pattern in (table.zh if chinese else (*table.en, _BARE_NO))
+        for pattern in ((*table.zh, _BARE_NO_ZH) if chinese else (*table.en, _BARE_NO))
         for m in pattern.finditer(seen, first.end())
     ] or [
         m
@@ -160,7 +160,9 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
         return text
     # beside the anchors, the correction may only say again what the question said
     # ("量一下A2到肺门 哦不对 A5到肺门"); "A1多大 不是A2那个大" says more
-    rest = phrases.cue("filler").blank(table.blank(anchor_pattern().sub(" ", tail)))
+    rest = phrases.cue("filler").blank(
+        table.blank(_BARE_NO_ZH.sub(" ", anchor_pattern().sub(" ", tail)))
+    )
     said_words = set(_WORDS.findall(anchor_pattern().sub(" ", head).lower()))
     if any(w not in said_words for w in _WORDS.findall(rest)):
         return text
@@ -217,6 +219,8 @@ _SAYS_NOTHING = re.compile(
 )
 # a bare "no" after a value broken off ("bigger than 6mm? no, 8 mm"): a correction
 _BARE_NO = re.compile(r"(?<![a-z])(?:no|nope|nah)(?![a-z])", re.IGNORECASE)
+# ... and in Chinese, 不 after an interjection ("A2多大 哦不 A3", "啊不"), not a verb's 不
+_BARE_NO_ZH = re.compile(r"(?:哦|噢|喔|啊|呃|额|欸|诶)\s*不(?![是要用必会能对])")
 
 
 def _says_nothing(text: str, phrases: Phrases) -> bool:

@@ -235,3 +235,29 @@ def test_one_rank_on_each_side_compares_the_two_it_names(two_a_side, asked, said
     assert turn.intent is IntentKind.COMPARE
     assert said in turn.sections[0].lines[0]
     assert len(turn.resolved_references) == 2
+
+
+@pytest.mark.parametrize(
+    ("typed", "anchor"), [("A1多大 哦不 A4", "A4"), ("A3在哪 呃不 A2", "A2")]
+)
+def test_a_bare_chinese_no_after_an_interjection_corrects_the_anchor(
+    vocabulary, typed, anchor
+):
+    assert read(vocabulary, typed).anchors == (anchor,)
+
+
+def test_a_verbs_no_after_an_interjection_corrects_nothing(vocabulary):
+    assert read(vocabulary, "A2多大 哦不用了").anchors == ("A2",)
+
+
+@pytest.mark.parametrize(
+    ("typed", "attribute"),
+    [
+        ("how sure about A3", "confidence"),
+        ("how confident on the 2nd one", "confidence"),
+        ("how certain of the size of A4", "size"),
+        ("A2 你有几成把握", "confidence"),
+    ],
+)
+def test_how_sure_about_a_finding_is_its_confidence(vocabulary, typed, attribute):
+    assert read(vocabulary, typed).attribute == attribute
