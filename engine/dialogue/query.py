@@ -34,6 +34,7 @@ from engine.dialogue.instructions import (
 from engine.dialogue.query_adjust import (
     _at_a_limit,
     _film_sign_described,
+    _ground_glass_counted,
     _of_the_stated,
     _of_the_tool,
     _size_ordered,
@@ -316,6 +317,7 @@ def _understand(
     query = _verdict_asked(query, phrases)  # "能报阴性吗": the film's verdict
     query = _film_sign_described(query)  # "tell me about the right CP angle"
     query = _without_stray_slots(query, phrases)
+    query = _ground_glass_counted(query, phrases)  # "ground glass 超过5mm的有几个"
     query = _the_heart_as_subject(query)
     query = _size_ordered(query)
     if intent is IntentKind.HELP and query.attribute in ("location", "count"):

@@ -131,6 +131,44 @@ def asks_to_call_negative(text: str, phrases: Phrases) -> bool:
     return bool(found) and _ASKED.search(text.strip()) is not None
 
 
+def _ground_glass_counted(q: Query, phrases: Phrases) -> Query:
+    """Ground glass as the findings counted or looked for, not a finding's density.
+
+    "ground glass 超过5mm的有几个", "磨玻璃大于1公分的有没有", "ground glass, how many?":
+    no finding is named for it to describe, so the ground glass is what is counted or
+    asked to exist (an opacity), as "any ground glass?" is; "is A1 ground glass?",
+    "ground glass or solid, A2?" still ask a finding's density.
+    """
+    if q.attribute != "density" or q.kind not in (None, "lesion"):
+        return q
+    if q.anchors or q.ordinals or q.superlative or q.cue.demonstrative:
+        return q
+    rest = _GROUND_GLASS.sub(" ", q.text)
+    if rest == q.text or phrases.cue("attribute_density").find(rest):
+        return q  # "磨玻璃密度还是实性": a density asked in other words too
+    if phrases.cue("attribute_count").find(rest):
+        return replace(q, kind="opacity", attribute="count")
+    if q.intent in (IntentKind.PRESENCE, IntentKind.LIST):
+        return replace(q, kind="opacity", attribute=None)
+    if q.sized and q.intent in _LOOSE:
+        # "磨玻璃超过1公分的有吗", "ground glass over 1cm?": a size bound puts it among
+        # the findings (no sign is explained by its size), asked to exist
+        return replace(q, kind="opacity", attribute=None, intent=IntentKind.PRESENCE)
+    return q
+
+
+_LOOSE = (
+    IntentKind.DESCRIBE,
+    IntentKind.SCREENING,
+    IntentKind.HELP,
+    IntentKind.EXPLAIN_SIGN,
+)
+
+
+# ground glass named without the opacity word after it (which names the kind already)
+_GROUND_GLASS = re.compile(r"(?i)(?<![a-z])ground[- ]?glass(?![a-z])|磨玻璃(?!样?影)")
+
+
 def _film_sign_described(q: Query) -> Query:
     """A place answered by a whole-film sign, described: that sign, on that place.
 

@@ -22,6 +22,7 @@ from engine.dialogue.query_slots import (
     _HASH,
     _WORDS,
     _ZH_NUMBER,
+    _kind,
     _ordinals,
     _sides_in,
     _without_cues,
@@ -132,7 +133,7 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
     # a bare "no" inside the question corrects too ("Size of A4 - no, A6 I mean")
     marks = [
         m
-        for pattern in (table.zh if chinese else (*table.en, _BARE_NO))
+        for pattern in ((*table.zh, _BARE_NO_ZH) if chinese else (*table.en, _BARE_NO))
         for m in pattern.finditer(seen, first.end())
     ] or [
         m
@@ -159,7 +160,9 @@ def _self_corrected(text: str, phrases: Phrases) -> str:
         return text
     # beside the anchors, the correction may only say again what the question said
     # ("量一下A2到肺门 哦不对 A5到肺门"); "A1多大 不是A2那个大" says more
-    rest = phrases.cue("filler").blank(table.blank(anchor_pattern().sub(" ", tail)))
+    rest = phrases.cue("filler").blank(
+        table.blank(_BARE_NO_ZH.sub(" ", anchor_pattern().sub(" ", tail)))
+    )
     said_words = set(_WORDS.findall(anchor_pattern().sub(" ", head).lower()))
     if any(w not in said_words for w in _WORDS.findall(rest)):
         return text
@@ -177,8 +180,14 @@ _NOT_ANCHOR = re.compile(
     r"|而?不是)\s*A\d+(?!\d)",
     re.IGNORECASE,
 )
-# the question going on after a corrected value, set off by a mark or a spaced dash
-_GOES_ON = re.compile(r"\s*[,，;；。.…]+\s*\S|\s+[-–—]+\s*\S")
+# the question going on after a corrected value, set off by a mark or a spaced dash, or
+# by a bare space before more Chinese or a unit asked ("...不好意思 A2 要毫米", "sorry A3
+# in mm")
+_GOES_ON = re.compile(
+    r"\s*[,，;；。.…]+\s*\S|\s+[-–—]+\s*\S"
+    r"|\s+(?=[\u4e00-\u9fff]|in (?:mm|cm|milli|centi))",
+    re.IGNORECASE,
+)
 # "A6 I mean", "A6, is what I meant": the correction said after the value
 _MEANT_AFTER = re.compile(
     r"\s*,?\s*(?:is\s+what\s+)?i\s+mean[t]?(?![a-z])", re.IGNORECASE
@@ -210,6 +219,8 @@ _SAYS_NOTHING = re.compile(
 )
 # a bare "no" after a value broken off ("bigger than 6mm? no, 8 mm"): a correction
 _BARE_NO = re.compile(r"(?<![a-z])(?:no|nope|nah)(?![a-z])", re.IGNORECASE)
+# ... and in Chinese, 不 after an interjection ("A2多大 哦不 A3", "啊不"), not a verb's 不
+_BARE_NO_ZH = re.compile(r"(?:哦|噢|喔|啊|呃|额|欸|诶)\s*不(?![是要用必会能对])")
 
 
 def _says_nothing(text: str, phrases: Phrases) -> bool:
@@ -339,9 +350,11 @@ _ZH_ASKS = re.compile(r"哪|多少|几|吗|么|呢")
 # it: a statement closed by 了 and then the tool addressed ("病人吸烟二十年了麻烦看下
 # ..."), or this film taken up as a new topic after a statement ("外院CT报了个结节这张片子
 # 上看得到吗"). A verb or preposition before the film ("看这片子上") keeps it one clause.
+# A space typed where the comma would be ("外院CT提示1.2cm结节 这张片子上...") is that comma.
 _RUN_ON_TURN = re.compile(
     r"(?<=[\u4e00-\u9fff]了)(?=(?:你|您|请|麻烦|帮(?:我|忙)))"
-    r"|(?<=[\u4e00-\u9fff])(?<![看在从把对跟和与拿用给瞅瞧是说])"
+    r"|(?:(?<=[\u4e00-\u9fff])(?<![看在从把对跟和与拿用给瞅瞧是说])\s*"
+    r"|(?<=[A-Za-z0-9])(?<!\bat)(?<!\bon)(?<!\bin)(?<!\bof)\s+)"
     r"(?=这(?:张|个)?(?:片子?|胸片)(?:上|里|中))"
 )
 
@@ -568,6 +581,9 @@ def _without_background(text: str, phrases: Phrases) -> str:
     # less the size the other test measured ("CT showed a 1.5 cm nodule."), which is
     # neither asked nor a bound on the findings here
     opposite = phrases.cue("other_side").find(text) is not None
+    # "既往CT提示多发结节，这张片上最大的病灶在哪": a kind the ask names wins over the one
+    # the other test found, as it does beside a history (clauses.background_apart)
+    named = any(_kind(c, phrases) for c in asked)
     return "".join(
         c
         if c in asked
@@ -575,9 +591,21 @@ def _without_background(text: str, phrases: Phrases) -> str:
         if opposite and _labelled(c) and _sides_in(c, [], phrases)
         else ""
         if _ATTRIBUTION.search(c) or _labelled(c)
-        else _STATED_SIZE.sub(" ", _without_study(c, phrases))
+        else _stated(_without_study(c, phrases), named, phrases)
         for c in clauses
     )
+
+
+def _stated(clause: str, named: bool, phrases: Phrases) -> str:
+    """What a background clause says of the chest, less what the ask says itself.
+
+    The size the other test measured goes, and so does the kind it names when the ask
+    names one of its own.
+    """
+    clause = _STATED_SIZE.sub(" ", clause)
+    if named:
+        clause = blank(clause, tuple(f"kind_{k}" for k in phrases.kind_order), phrases)
+    return clause
 
 
 def _premise_of(clause: str, phrases: Phrases) -> str:

@@ -32,6 +32,7 @@ from engine.dialogue.query_slots import (
     _NEGATED_KIND,
     _TRAILING,
     _kind,
+    _switched,
     places,
 )
 from engine.intents import IntentKind
@@ -139,7 +140,17 @@ def _orders_every(q: Query, phrases: Phrases) -> bool:
     if q.kind is not None and q.kind not in _FOCAL:
         return False
     named = q.kind is not None or phrases.cue("abnormal_place").find(q.text)
-    return bool(named and phrases.cue("universal").find(q.text))
+    # "把结节按大小列出来", "list the nodules by size": a list verb orders the list itself
+    listed = _LISTED_BY_SIZE.search(q.text) is not None
+    return bool(named and (listed or phrases.cue("universal").find(q.text)))
+
+
+# the order by size said with a verb of listing (列, "list"), not of ranking (排, "rank")
+_LISTED_BY_SIZE = re.compile(
+    r"按(?:照)?(?:大小|尺寸|直径)[^，,。;；?？排]{0,4}列"
+    r"|(?<![a-z])list\w*(?: \S+){0,5}? by (?:size|diameter)",
+    re.IGNORECASE,
+)
 
 
 # an order by size asked ("按大小排", "从大到小", "sort ... by size", "largest to smallest")
@@ -684,6 +695,9 @@ def _compares(q: Query, phrases: Phrases) -> bool:
         return True
     if q.side == "both" and (compare or phrases.cue("comparative_sides").find(q.text)):
         return True  # "which is worse, the right or left effusion?"
+    if q.side == "both" and _SET_BESIDE.search(q.text):
+        # "左肺最大的结节和右肺最大的结节比呢": one side's finding set beside the other's
+        return True
     if _PAIR.search(q.text) and comparative and q.superlative is None:
         # "这俩结节哪个边缘更毛糙", "the two nodules, is one bigger or about the same":
         # two findings named together and set against each other
@@ -697,12 +711,18 @@ def _compares(q: Query, phrases: Phrases) -> bool:
     which_bigger = re.search(
         r"哪个.{0,3}[大小]|谁(?:更|要|稍微|比较)?[大小]|which .{0,40}(?:bigger|larger|smaller)"
         r"|(?:两个|二者|both|two) .{0,20}(?:bigger|larger|smaller|哪个大|哪个更大)",
-        q.text,
+        _switched(q.text),  # "which one 大": 哪个大
         re.IGNORECASE,
     )
     return which_bigger is not None and q.superlative is None
 
 
+# Two noun phrases joined and then "compared" as the predicate ("X和Y比呢", "X跟Y比起来
+# 怎么样", "X与Y相比如何"): the two set against each other, whatever is asked of them
+_SET_BESIDE = re.compile(
+    r"(?:和|跟|与|同)[^，,。;；?？]{1,20}?(?:相)?比(?:较)?(?:起来)?\s*"
+    r"(?:呢|怎么样|咋样|如何|怎样|一下|下)?\s*[?？。!！]*\s*$"
+)
 _EITHER_ANSWER = re.compile(
     r"(?<![a-z])(?:yes or no|yes\s*/\s*no|or not|or no|y/n|y or n)(?![a-z])|(?:还是|或者)(?:不是|没有|不)(?=\W*$)",
     re.IGNORECASE,

@@ -741,6 +741,12 @@ def _word_slots(text: str, phrases: Phrases) -> dict[str, Any]:
         # "how many millimetres is A2?", "最大的病灶用厘米是多少": a unit asks for a size
         attribute = "size"
     attribute = _named_attribute(text, attribute)
+    if attribute is None and _SWITCHED.search(text):
+        # "哪个更 confident", "which one 大": the comparative in one language, its
+        # adjective in the other; read as one language ("more confident", "哪个大")
+        attribute = _first(
+            "attribute", phrases.attribute_order, _switched(text), phrases
+        )
     kind = _kind(text, phrases)
     if kind == "opacity" and attribute == "density":
         # "density of the smallest lesion": the word asked about names no opacity
@@ -823,6 +829,26 @@ _HEAD_NOUNS = {
         r"边缘|边界|轮廓|(?<![a-z])(?:margins?|borders?|edges?|outline|contour)", re.I
     ),
 }
+
+
+# A comparison said across the two languages: a Chinese degree word before an English
+# adjective ("更 confident", "比较 sure"), or an English "which" before a Chinese
+# adjective ("which one 大", "which of them 更高")
+_SWITCHED = re.compile(
+    r"(?:更|更加|比较|还要)\s*(?=[A-Za-z])"
+    r"|(?<![a-z])which(?: one| of (?:them|the two|these|those))?(?: is| are|'s)?"
+    r"\s*(?=[\u4e00-\u9fff])",
+    re.IGNORECASE,
+)
+
+
+def _switched(text: str) -> str:
+    """The comparison read in one language: "more" before the adjective, 哪个 before 大."""
+
+    def one_language(match: re.Match[str]) -> str:
+        return " 哪个" if match.group(0).lower().startswith("which") else " more "
+
+    return _SWITCHED.sub(one_language, text)
 
 
 def _named_attribute(text: str, attribute: str | None) -> str | None:

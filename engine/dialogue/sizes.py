@@ -409,13 +409,17 @@ _SET_ASIDE_BEFORE = re.compile(
 _SET_ASIDE_CLAUSE = re.compile(
     r"\s*的?\s*(?:(?:那些|这些)?(?:结节|肿块|病灶|病变|阴影|团块|影)"
     r"|(?<![a-z])(?:ones?|nodules?|masses|lesions?|opacities)(?![a-z]))?"
-    r"\s*[,，、:：;；\-–—]+\s*(?P<noun>)(?P<verb>"
+    # the clause's break, or none before an English negated verb ("anything below 3mm
+    # dont bother listing", "under 2 mm don't list them")
+    r"\s*(?:[,，、:：;；\-–—]+|(?=(?:don'?t|dont|do not|no need to|never|leave)\s))"
+    r"\s*(?P<noun>)(?P<verb>"
     r"(?:(?:都|就|先|暂时|可以|请|直接|也)\s*)*(?:不要|不用|不必|甭|别|无需|不需要?)"
     r"(?:再|都|给我|帮我)*(?:列|说|显示|算|报|提|管|看)(?:出来?|举)?了?"
     r"|(?:(?:都|就|先|直接)\s*)*(?:忽略|略过|跳过|排除|去掉|删掉|剔除|过滤|拿掉)掉?"
     r"|(?:(?:please|pls|plz|just|then)\s+)*(?:ignore|skip|exclude|drop|leave out|filter out"
-    r"|disregard|hide|omit|(?:don'?t|dont|do not|no need to|never) (?:list|show|give"
-    r"|include|report|mention|count|bother with|want|need))"
+    r"|disregard|hide|omit|(?:don'?t|dont|do not|no need to|never) (?:bother\s+)?(?:list"
+    r"|show|give|include|report|mention|count|bother with|want|need)(?:ing)?"
+    r"|(?:don'?t|dont|do not|never) bother(?![a-z])|leave (?:them|those|these|'em|it) out)"
     r"(?:\s+(?:me|us))?(?:\s*(?:those|them|these|'em|it|这些|那些|它们))?(?![a-z]))"
     r"(?![^，,。；;!！]{0,4}(?:吗|么|[?？]))",
     re.IGNORECASE,

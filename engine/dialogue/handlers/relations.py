@@ -88,7 +88,23 @@ def _sides_asked(query: Query) -> bool:
         and not query.anchors
         and len(query.ordinals) < 2
         and query.kind in (None, "effusion")
+        # "左边最大的那个和右边最大的那个比呢": the findings each side's rank names
+        and not (query.kind is None and query.superlative is not None)
     )
+
+
+def _ranked_on_each_side(picks: list[Finding], superlative: str) -> list[Finding]:
+    """The finding one rank names on each side, right then left.
+
+    "左肺最大的结节和右肺最大的结节比呢", "the largest on the left against the largest on
+    the right": one finding from each side; all that fit when a side has none.
+    """
+    sides = [
+        [f for f in picks if f.location.side.value == s] for s in ("right", "left")
+    ]
+    if not all(sides):
+        return picks
+    return [ranked_first(fits, superlative) for fits in sides]
 
 
 def _larger(
@@ -711,6 +727,8 @@ class RelationAnswers(PairAnswers):
                 # "最大的和最小的差多少": the one each rank names, among those that fit
                 ranked = (ranked_first(picks, s) for s in query.superlatives)
                 picks = list({f.id: f for f in ranked}.values())
+            elif query.side == "both" and query.superlative is not None:
+                picks = _ranked_on_each_side(picks, query.superlative)
         return [self._anchor_for_finding(f, index) for f in picks]
 
     def _comparison_verdict(
