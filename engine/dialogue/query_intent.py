@@ -416,10 +416,12 @@ def _asks_a_chance(q: Query, phrases: Phrases) -> bool:
     if phrases.cue("cancer_outright").find(q.text):
         return True  # "is A2 癌?" too: cancer asked of a finding
     chance = phrases.cue("chance_asked").find(q.text) is not None
-    if chance and not q.superlative and phrases.cue("malignancy_named").find(q.text):
-        # "A1 转移的几率大不大", "the cancer risk for A2": how likely cancer is, of the
-        # person or of one finding, is a diagnosis however it is framed ("the greatest
-        # chance of being malignant" ranks the findings instead)
+    ranked = q.superlative == "most_suspicious"
+    if chance and not ranked and phrases.cue("malignancy_named").find(q.text):
+        # "A1 转移的几率大不大", "the cancer risk for A2", "the cancer risk of the biggest
+        # nodule": how likely cancer is, of the person or of one finding (a rank by size
+        # names one), is a diagnosis however it is framed ("the greatest chance of being
+        # malignant" ranks the findings by that chance instead)
         return True
     if q.anchors or q.ordinals or q.superlative:
         return False  # "A1 is the likeliest to be malignant": a ranking, not a chance
