@@ -58,6 +58,8 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     if _enumerates(q, phrases):
         return IntentKind.LIST
     ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
+    # "从 airway 到 bones 系统地讲一下": no verb the cues know, the order is the request
+    ordered = ordered or (kind is IntentKind.HELP and bool(_AREA_TO_AREA.search(q.text)))
     if ordered and _reads_film_in_order(q, phrases):
         return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases)
@@ -188,7 +190,10 @@ def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
     # the film named as the object, or gone through structure by structure ("依次描述肺野、
     # 肺门、纵隔、心影", "the lungs, hila, mediastinum and heart in turn")
     structures = len({m.kind for m in q.mentions}) >= _STRUCTURES_READ
-    film = _FILM_OBJECT.search(q.text) is not None or structures
+    # or an order that runs from one area of a chest read to another ("从 airway 到 bones",
+    # "from the trachea to the ribs"): the read's own order over the film
+    areas = _AREA_TO_AREA.search(q.text) is not None
+    film = _FILM_OBJECT.search(q.text) is not None or structures or areas
     return film and _IN_ORDER.search(q.text) is not None
 
 
@@ -212,6 +217,18 @@ _IN_ORDER = re.compile(
     re.IGNORECASE,
 )
 _LIST_VERB = re.compile(r"列|罗列|清单|(?<![a-z])(?:list|enumerate|itemi[sz]e)", re.I)
+# the areas a chest film is read through, in either language (airway, lungs, hila,
+# mediastinum, heart, diaphragm, pleura, bones, soft tissues), as the two ends of an order
+_AREA = (
+    r"(?:气道|气管|肺野|肺门|纵隔|心影|心脏|膈肌?|横膈|胸膜|肋骨|骨骼|骨质|骨头|软组织"
+    r"|(?<![a-z])(?:the )?(?:airways?|trachea|lungs?|lung fields|hila|hilum|mediastinum"
+    r"|heart|diaphragms?|pleura|bones?|ribs|skeleton|soft tissues?)(?![a-z]))"
+)
+_AREA_TO_AREA = re.compile(
+    rf"(?:从|由|自)\s*{_AREA}[^，,。]{{0,16}}?(?:到|至)\s*{_AREA}"
+    rf"|(?<![a-z])from\s+{_AREA}(?:\s+\w+){{0,3}}?\s+(?:down |through )?to\s+{_AREA}",
+    re.IGNORECASE,
+)
 
 
 def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
@@ -259,6 +276,12 @@ def sign_name(text: str) -> str | None:
     return " ".join(words)
 
 
+# A sign's name as the subject of "what is it" ("X征是什么", "X征指的是啥", "X征是个啥"):
+# asked of a name, not of anything pointed at on the film (twentieth round)
+_SIGN_IS_WHAT = re.compile(
+    r"征\s*(?:到底|究竟|又)?\s*(?:是|指|指的是|说的是)\s*(?:个|一个|一种)?\s*(?:什么|啥|何物)"
+    r"(?!样的?(?:结节|病灶|肿块|阴影)|地方|部位|位置|时候)"
+)
 _LEADING = frozenset(
     {"what", "whats", "what's", "wats", "is", "a", "an", "the", "mean"}
 )
@@ -278,6 +301,8 @@ def _defines_a_sign(q: Query, phrases: Phrases) -> bool:
         return True
     if phrases.cue("comprehension").find(q.text):
         return True  # "剪影征到底咋理解": trouble understanding it asks what it means
+    if _SIGN_IS_WHAT.search(q.text):
+        return True  # "剪影征是什么": the name is the subject, what it is asked
     weak = phrases.cue("explain_weak").find(q.text) is not None
     return weak and not (q.names_place or q.cue.demonstrative)
 
@@ -452,6 +477,15 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
     return match.find(q.text) is not None
 
 
+# The tool's guide named as a thing to be shown ("用法说明给我看看", "把说明书发我看一下"):
+# 看 after 给我 / 发我 / 让我 is the reader's looking at it, not the film read (twentieth
+# round)
+_HELP_DOCUMENT = re.compile(
+    r"用法|说明书|(?:使用|操作|用户)(?:说明|方法|指南|手册|教程)|帮助(?:文档|页面|信息)"
+)
+_SHOWN_TO_ME = re.compile(r"(?:给|发|让|拿给|发给)(?:我|咱)(?:们)?(?:看|瞧|瞅|读)")
+
+
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
     how_to_ask = phrases.cue("help_how_to_ask").find(q.text) is not None
@@ -463,7 +497,11 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     if about_tool and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
+        if _SHOWN_TO_ME.search(q.text) and _HELP_DOCUMENT.search(q.text):
+            return True  # "用法说明给我看看": the reader looks at the guide, not the film
         return phrases.cue("read_film").find(q.text) is None
+    if _SHOWN_TO_ME.search(q.text) and _HELP_DOCUMENT.search(q.text):
+        return not _names_beyond_count(q)  # "给我看看操作手册"
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
     if (

@@ -9,7 +9,15 @@ Each rule is a structure, shown on phrasings of its own (none is a held-out line
 - the profile's own name asked A-not-A ("是不是早期肺癌") is its checklist, as "是早期肺癌吗" is;
 - a chance of cancer asked of a finding named by its size rank ("the cancer risk of the
   biggest nodule") is refused as of an anchor; a rank by suspicion still ranks;
-- an English noun of chance inside a Chinese frame ("恶性 risk 高吗") asks the chance.
+- an English noun of chance inside a Chinese frame ("恶性 risk 高吗") asks the chance;
+- a sign's name as the subject of "what is it" ("X征是什么", "X征是个啥") asks its meaning;
+- the tool's guide named as a thing shown to the reader ("说明书发我看一下") is help, its 看
+  the reader's looking, not the film read;
+- the positive or abnormal findings named alone ("positive findings?", "阳性所见呢") ask
+  for the list; "any abnormal findings?" still asks whether there are any;
+- 不对 after 啥 / 什么 / 些 ("有啥不对的没") is what is wrong (不对劲), not a correction;
+- an order from one area of a chest read to another ("从 airway 到 bones", "from the
+  airway to the bones") is the read's order over the film: a screening.
 """
 
 from __future__ import annotations
@@ -109,3 +117,60 @@ def test_an_english_noun_of_chance_in_a_chinese_frame(text: str, read: str) -> N
 
 def test_an_english_noun_of_chance_in_an_english_frame_stays() -> None:
     assert "risk" in load_phrases().speller.fix("what is the risk for A2")
+
+
+@pytest.mark.parametrize("text", ["肺门截断征是啥", "胸膜凹陷征到底是个啥", "反晕征是什么"])
+def test_a_signs_name_asked_what_it_is(text: str) -> None:
+    assert _slots(text)["intent"] == "explain_sign"
+
+
+def test_a_thing_pointed_at_asked_what_it_is_stays_described() -> None:
+    assert _slots("右肺那个影是什么")["intent"] == "describe_finding"
+
+
+@pytest.mark.parametrize("text", ["说明书发我看一下", "把使用指南拿给我看下", "给我看看操作手册"])
+def test_the_guide_shown_to_the_reader_is_help(text: str) -> None:
+    assert _slots(text)["intent"] == "help"
+
+
+def test_the_film_shown_to_the_reader_is_still_read() -> None:
+    assert _slots("给我看看这张片子")["intent"] == "screening"
+
+
+@pytest.mark.parametrize(
+    "text", ["pertinent positives?", "abnormal findings pls", "阳性所见呢？", "positive signs"]
+)
+def test_the_positive_findings_named_alone_are_listed(text: str) -> None:
+    assert _slots(text)["intent"] == "list_findings"
+
+
+def test_any_abnormal_findings_asks_whether() -> None:
+    assert _slots("any abnormal findings?")["intent"] == "screening"
+
+
+@pytest.mark.parametrize("text", ["这片子有什么不对的吗", "帮忙瞅瞅有啥不对的", "有些啥不对的没有"])
+def test_what_is_wrong_asked_colloquially_is_a_read(text: str) -> None:
+    assert _slots(text)["intent"] == "screening"
+
+
+def test_a_correction_with_bu_dui_still_corrects() -> None:
+    got = _slots("第一个多大，不对，第二个")
+    assert got["ordinal"] == 2
+    assert got["attribute"] == "size"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "walk the students through it from the airway to the bones",
+        "从心脏到膈肌一步步给实习生过一遍",
+        "从 trachea 到 ribs 依次给 residents 讲讲",
+    ],
+)
+def test_an_order_from_area_to_area_is_a_read(text: str) -> None:
+    assert _slots(text)["intent"] == "screening"
+
+
+def test_an_order_with_a_list_verb_and_a_kind_is_still_a_list() -> None:
+    got = _slots("从肺门到胸膜依次列出结节")
+    assert got["intent"] == "list_findings"
