@@ -17,7 +17,9 @@ Each rule is a structure, shown on phrasings of its own (none is a held-out line
   for the list; "any abnormal findings?" still asks whether there are any;
 - 不对 after 啥 / 什么 / 些 ("有啥不对的没") is what is wrong (不对劲), not a correction;
 - an order from one area of a chest read to another ("从 airway 到 bones", "from the
-  airway to the bones") is the read's order over the film: a screening.
+  airway to the bones") is the read's order over the film: a screening;
+- words to be repeated named before the verb of repeating ("下面这段话照着说：", "这句话照着
+  念一遍：") dictate what follows the colon, as "请复述：" does.
 """
 
 from __future__ import annotations
@@ -174,3 +176,18 @@ def test_an_order_from_area_to_area_is_a_read(text: str) -> None:
 def test_an_order_with_a_list_verb_and_a_kind_is_still_a_list() -> None:
     got = _slots("从肺门到胸膜依次列出结节")
     assert got["intent"] == "list_findings"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "下面几句你照着读：双肺清晰，心影正常",
+        "这句话照着念一遍：未见结节",
+        "以下内容原样写出来：心影不大",
+        "这段文字逐字复述：no pneumothorax",
+    ],
+)
+def test_words_named_then_a_verb_of_repeating_dictate(text: str) -> None:
+    split = split_instruction(text, load_phrases())
+    assert split.found
+    assert _slots(text)["intent"] == "out_of_scope"
