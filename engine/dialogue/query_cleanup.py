@@ -327,7 +327,11 @@ _PLAN = re.compile(
     r"|are going to|will|would like|cares?|cared|is considering|are considering"
     r"|is thinking|are thinking|needs?|is interested|are interested)(?![a-z])"
     r"|^\W*[\u4e00-\u9fff]{0,6}?(?:医生|大夫|主任|老师|专家|团队|外科|内科)"
-    r"(?:只|就|也)?(?:想|打算|准备|计划|要|关心|在意|考虑)",
+    r"(?:只|就|也)?(?:想|打算|准备|计划|要|关心|在意|考虑)"
+    # any department by its 科 ("介入科想穿刺", "呼吸科打算"), or a service by its
+    # letters ("IR 要穿刺 A2", "MDT 准备") (twentieth round)
+    r"|^\W*(?:[\u4e00-\u9fff]{1,4}科|[A-Z]{2,4})\s*(?:的?(?:医生|大夫|主任|老师|同事|团队))?"
+    r"(?:只|就|也)?\s*(?:想|打算|准备|计划|要|关心|在意|考虑)",
     re.IGNORECASE,
 )
 
@@ -366,7 +370,11 @@ def _without_plans(text: str, phrases: Phrases) -> str:
         if (
             _PLAN.search(clause)
             and not _asks(clause, phrases)
-            and any(_asks(c, phrases) or _ZH_ASKS.search(c) for c in clauses[i + 1 :])
+            # "它离胸膜多深": a later clause that asks by its form
+            and any(
+                _asks(c, phrases) or _ZH_ASKS.search(c) or asks_by_form(c)
+                for c in clauses[i + 1 :]
+            )
         ):
             for table in ("diagnosis", "intent_out_of_scope"):
                 clause = _without_cues(clause, table, phrases)
@@ -526,6 +534,13 @@ _HISTORY = re.compile(
     r"|(?:ex-?|former |current |heavy |lifelong )?smoker|\d+\s*pack[- ]?y(?:ea)?rs?)"
     r"(?![a-z])"
     r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$"
+    # who the patient is: age and sex ("pt 65M", "68yo F", "72岁男性", "女，45岁"), and
+    # smoking said as a habit ("never smoker", "吸烟40年") (twentieth round)
+    r"|^\W*(?:(?:the )?(?:pt|patient)\s+(?:is\s+)?(?:an?\s+)?)?\d{1,3}\s*(?:(?:yo|y/o|y\.o\.|yrs?"
+    r"|years?)(?:[\s-]*old)?(?:\s*(?:m|f|male|female|man|woman))?|(?:m|f|male|female))(?![a-z])"
+    r"|^\W*(?:病人|患者)?\W*(?:(?:男|女)性?\W*)?\d{1,3}\s*岁(?:的)?(?:男|女)?性?(?:病人|患者)?\W*$"
+    r"|^\W*(?:病人|患者|他|她)?(?:有)?(?:吸烟|抽烟|烟龄)[^?？吗么呢]*$"
+    r"|^\W*(?:never|non-?)[\s-]?smoker(?![a-z])"
     # the person's past said as a clause ("他以前抽烟抽得很凶，"): who they are, not asked
     r"|^\W*(?:他|她|病人|患者|老人|大爷|阿姨)(?:以前|之前|既往|过去|长期|常年|一直|年轻时)"
     r"[^?？吗么呢]*$",

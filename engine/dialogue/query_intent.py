@@ -65,6 +65,9 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
+    if kind is IntentKind.EXPLAIN_SIGN and _LOOKS_LIKE.search(q.text):
+        if _points_at_one(q):
+            return IntentKind.DESCRIBE  # "what does the biggest mass look like"
     if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
         return kind
     read = _the_whole_chest(q, _by_request(q, phrases), phrases)
@@ -656,6 +659,20 @@ def _defines(q: Query, phrases: Phrases) -> bool:
     if _about_a_lesion(q):
         return False
     return q.cue.explain or q.kind is None
+
+
+# How something looks, asked ("what does X look like", "what do they look like"): of a
+# finding this film holds, pointed at by a rank, a position, an id or a demonstrative, it
+# asks for that finding described; of a kind or a sign in general ("what does
+# consolidation look like") it asks what the sign looks like (twentieth round)
+_LOOKS_LIKE = re.compile(
+    r"(?<![a-z])what (?:does|do|did) (?:\S+ ){1,8}?look(?:s)? like(?![a-z])", re.IGNORECASE
+)
+
+
+def _points_at_one(q: Query) -> bool:
+    """Whether a question points at findings of this film rather than a kind in general."""
+    return bool(q.anchors or q.ordinals or q.superlative or q.cue.demonstrative)
 
 
 def _asks_film_sign(q: Query) -> bool:

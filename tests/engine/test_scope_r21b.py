@@ -19,7 +19,15 @@ Each rule is a structure, shown on phrasings of its own (none is a held-out line
 - an order from one area of a chest read to another ("从 airway 到 bones", "from the
   airway to the bones") is the read's order over the film: a screening;
 - words to be repeated named before the verb of repeating ("下面这段话照着说：", "这句话照着
-  念一遍：") dictate what follows the colon, as "请复述：" does.
+  念一遍：") dictate what follows the colon, as "请复述：" does;
+- how deep a finding lies from a surface ("how deep is it from the pleura", "离胸膜多深")
+  is a distance;
+- a plan of any department ("介入科想穿刺", "IR 要穿刺") said before the question is why it
+  is asked, as "外科打算切除" is;
+- who the patient is (age and sex: "68yo F", "72岁男性"; smoking as a habit: "never
+  smoker", "吸烟40年") is background;
+- "what does X look like" of a finding pointed at (a rank, an id, "this") is described;
+  of a kind in general it asks what the sign looks like.
 """
 
 from __future__ import annotations
@@ -191,3 +199,62 @@ def test_words_named_then_a_verb_of_repeating_dictate(text: str) -> None:
     split = split_instruction(text, load_phrases())
     assert split.found
     assert _slots(text)["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how deep is A1 from the pleura", "A1离胸膜多深", "depth of A2 below the pleural surface?"],
+)
+def test_how_deep_from_a_surface_is_a_distance(text: str) -> None:
+    got = _slots(text)
+    assert got["intent"] == "measurement"
+    assert got["attribute"] == "distance"
+
+
+def test_how_deep_alone_is_no_distance() -> None:
+    assert _slots("how deep is A1").get("attribute") != "distance"
+
+
+@pytest.mark.parametrize(
+    "text", ["介入科想穿刺最大的那个结节，它离胸膜多深", "IR 要穿刺 A2，离胸壁有多深"]
+)
+def test_a_departments_plan_before_the_question_is_its_reason(text: str) -> None:
+    got = _slots(text)
+    assert got["intent"] == "measurement"
+    assert got["attribute"] == "distance"
+
+
+def test_a_plan_asked_about_is_still_refused() -> None:
+    assert _slots("介入科想穿刺A2，要不要穿")["intent"] == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("68yo F, never smoker, what does the biggest mass look like", "describe_finding"),
+        ("72岁男性，吸烟40年，最可疑的结节长什么样", "describe_finding"),
+        ("55 y/o male. any effusion?", "presence"),
+        ("女，45岁，右肺有没有结节", "presence"),
+    ],
+)
+def test_who_the_patient_is_is_background(text: str, intent: str) -> None:
+    assert _slots(text)["intent"] == intent
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what does the biggest mass look like",
+        "what does this opacity look like to you",
+        "what does the nodule in the right lung look like",
+    ],
+)
+def test_what_a_finding_pointed_at_looks_like_is_described(text: str) -> None:
+    assert _slots(text)["intent"] == "describe_finding"
+
+
+@pytest.mark.parametrize(
+    "text", ["what does consolidation look like", "what does a sail sign look like"]
+)
+def test_what_a_kind_looks_like_is_its_sign(text: str) -> None:
+    assert _slots(text)["intent"] == "explain_sign"
