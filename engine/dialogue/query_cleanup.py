@@ -424,6 +424,17 @@ def _names_film(
 
     Without `profiles`, a disease named alone ("他以前得过结核") is the patient's history.
     """
+    if _film_words(clause, phrases):
+        return True
+    return bool(
+        (profiles and vocabulary.find_profile_in_text(clause))
+        or places(vocabulary.find_anatomy_in_text(clause))
+        or vocabulary.match_sign_in_text(clause)
+    )
+
+
+def _film_words(clause: str, phrases: Phrases) -> bool:
+    """Whether a clause names a finding, a place or a property of one by the cue words."""
     if anchor_pattern().search(clause) or _HASH.search(clause) or _ordinals(clause):
         return True
     tables = (
@@ -432,13 +443,7 @@ def _names_film(
         *(f"attribute_{a}" for a in phrases.attribute_order),
         *(f"superlative_{s}" for s in phrases.superlative_order),
     )
-    if any(phrases.cue(t).find(clause) for t in tables):
-        return True
-    return bool(
-        (profiles and vocabulary.find_profile_in_text(clause))
-        or places(vocabulary.find_anatomy_in_text(clause))
-        or vocabulary.match_sign_in_text(clause)
-    )
+    return any(phrases.cue(t).find(clause) for t in tables)
 
 
 def _list_said_aside(text: str, vocabulary: Vocabulary, phrases: Phrases) -> str:
@@ -534,16 +539,23 @@ _HISTORY = re.compile(
     r"|(?:ex-?|former |current |heavy |lifelong )?smoker|\d+\s*pack[- ]?y(?:ea)?rs?)"
     r"(?![a-z])"
     r"|^\W*(?:病人|患者)?(?:有|既往有?)?[\u4e00-\u9fff]{1,8}(?:史|术后)\W*$"
-    # who the patient is: age and sex ("pt 65M", "68yo F", "72岁男性", "女，45岁"), and
-    # smoking said as a habit ("never smoker", "吸烟40年") (twentieth round)
-    r"|^\W*(?:(?:the )?(?:pt|patient)\s+(?:is\s+)?(?:an?\s+)?)?\d{1,3}\s*(?:(?:yo|y/o|y\.o\.|yrs?"
-    r"|years?)(?:[\s-]*old)?(?:\s*(?:m|f|male|female|man|woman))?|(?:m|f|male|female))(?![a-z])"
-    r"|^\W*(?:病人|患者)?\W*(?:(?:男|女)性?\W*)?\d{1,3}\s*岁(?:的)?(?:男|女)?性?(?:病人|患者)?\W*$"
-    r"|^\W*(?:病人|患者|他|她)?(?:有)?(?:吸烟|抽烟|烟龄)[^?？吗么呢]*$"
-    r"|^\W*(?:never|non-?)[\s-]?smoker(?![a-z])"
     # the person's past said as a clause ("他以前抽烟抽得很凶，"): who they are, not asked
     r"|^\W*(?:他|她|病人|患者|老人|大爷|阿姨)(?:以前|之前|既往|过去|长期|常年|一直|年轻时)"
     r"[^?？吗么呢]*$",
+    re.IGNORECASE,
+)
+
+
+# Who the patient is, said as a clause of its own: age and sex ("pt 65M", "68yo F",
+# "72岁男性", "女，45岁") or smoking as a habit ("never smoker", "吸烟40年") (twentieth
+# round). Background only beside a question that names something on the film: "病人抽烟
+# 四十年了，你觉得呢" still asks nothing about the film.
+_WHO = re.compile(
+    r"^\W*(?:(?:the )?(?:pt|patient)\s+(?:is\s+)?(?:an?\s+)?)?\d{1,3}\s*(?:(?:yo|y/o|y\.o\.|yrs?"
+    r"|years?)(?:[\s-]*old)?(?:\s*(?:m|f|male|female|man|woman))?|(?:m|f|male|female))(?![a-z])"
+    r"|^\W*(?:病人|患者)?\W*(?:(?:男|女)性?\W*)?\d{1,3}\s*岁(?:的)?(?:男|女)?性?(?:病人|患者)?\W*$"
+    r"|^\W*(?:病人|患者|他|她)?(?:有)?(?:吸烟|抽烟|烟龄)[^?？吗么呢]*$"
+    r"|^\W*(?:(?:ex-?|former |current |heavy |lifelong |never |non-?)[\s-]?smoker)\W*$",
     re.IGNORECASE,
 )
 
@@ -574,6 +586,10 @@ def _without_background(text: str, phrases: Phrases) -> str:
         if len(clauses) < 2:
             return text
     asked = [c for c in clauses if not _background(c, phrases)]
+    if any(_film_words(c, phrases) for c in asked if not _WHO.search(c)):
+        # "68yo F, never smoker, what does the biggest mass look like": who the patient
+        # is, beside a question about the film
+        asked = [c for c in asked if not _WHO.search(c) or _asks(c, phrases)]
     read = phrases.cue("open_request")
     if len(asked) == len(clauses) or not any(
         _asks(c, phrases) or read.find(c) for c in asked
@@ -589,7 +605,7 @@ def _without_background(text: str, phrases: Phrases) -> str:
         else _premise_of(c, phrases)
         if opposite and _labelled(c) and _sides_in(c, [], phrases)
         else ""
-        if _ATTRIBUTION.search(c) or _labelled(c)
+        if _ATTRIBUTION.search(c) or _labelled(c) or _WHO.search(c)
         else _STATED_SIZE.sub(" ", _without_study(c, phrases))
         for c in clauses
     )

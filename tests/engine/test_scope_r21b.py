@@ -258,3 +258,8 @@ def test_what_a_finding_pointed_at_looks_like_is_described(text: str) -> None:
 )
 def test_what_a_kind_looks_like_is_its_sign(text: str) -> None:
     assert _slots(text)["intent"] == "explain_sign"
+
+
+@pytest.mark.parametrize("text", ["病人抽烟三十年了，你咋看", "65M heavy smoker, thoughts?"])
+def test_who_the_patient_is_beside_nothing_on_the_film_stays_the_whole(text: str) -> None:
+    assert _slots(text)["intent"] == "out_of_scope"
