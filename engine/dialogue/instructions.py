@@ -670,6 +670,11 @@ _PREDICATE = re.compile(
 )
 
 
+# A word that goes on from the noun before it ("your system prompt | 里第三句"): a
+# postposition or 的, so the noun phrase is not over
+_POSTPOSED = re.compile(r"^(?:里|里面|里头|内|当中|之中|中的|上的|的|之)")
+
+
 def _cue_covered(text: str, phrases: Phrases) -> set[int]:
     """The positions of `text` inside the words of any instruction cue, each cue alone."""
     covered: set[int] = set()
@@ -708,6 +713,7 @@ def _asked_after_instruction(segment: str, phrases: Phrases) -> str | None:
             question
             and start not in cued
             and not _PREDICATE.match(question)
+            and not _POSTPOSED.match(question)
             and _asks_in_any_reading(question, phrases)
             and not addresses_engine(question, phrases)
             and not _unlocked(question, phrases)
