@@ -260,7 +260,9 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
 
 # A sign named by its name ("肺门截断征", "the sail sign"), known to the vocabulary or not
 _SIGN_NAME = re.compile(
-    r"(?:(?!什么|是|啥|哪|这|那)[\u4e00-\u9fff]){2,10}征(?![象兆])|(?<![a-z])(?:[a-z][a-z'-]+ ){1,3}signs?(?![a-z])(?! of)",
+    r"(?:(?!什么|是|啥|哪|这|那)[\u4e00-\u9fff]){2,10}征(?![象兆])|(?<![a-z])(?:[a-z][a-z'-]+ ){1,3}signs?(?![a-z])(?! of)"
+    # a name in letters before 征 ("S征", "Westermark 征"; twentieth round)
+    r"|(?<![a-z0-9])[a-z][a-z'-]{0,15}\s*征(?![象兆])",
     re.IGNORECASE,
 )
 _NOT_A_NAME = re.compile(
