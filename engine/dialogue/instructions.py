@@ -635,12 +635,23 @@ def _strip(segment: str, level: int, removed: list[str], phrases: Phrases) -> st
             removed.append(rest.strip(_EDGES))
             return " "
         return rest
+    return _without_leading_instruction(segment, removed, phrases)
+
+
+def _without_leading_instruction(
+    segment: str, removed: list[str], phrases: Phrases
+) -> str:
+    """The question after an instruction said before it with nothing joining them.
+
+    The whole segment is the instruction when no question follows it (`_asked_after_
+    instruction`).
+    """
     asked = _asked_after_instruction(segment, phrases)
-    if asked is not None:
-        removed.append(segment[: len(segment) - len(asked)].strip(_EDGES))
-        return asked
-    removed.append(segment.strip(_EDGES))
-    return " "
+    if asked is None:
+        removed.append(segment.strip(_EDGES))
+        return " "
+    removed.append(segment[: len(segment) - len(asked)].strip(_EDGES))
+    return asked
 
 
 # Where a word ends: a space, or a change of script ("ignore之前的规则A1在哪")
@@ -650,8 +661,8 @@ _WORD_END = re.compile(
 
 
 # A word after which the clause goes on: a preposition, a determiner, a subordinator, a
-# subject or an auxiliary
-# ("regardless of | what the film shows", "no matter | what you measure")
+# subject or an auxiliary ("regardless of | what the film shows", "no matter | what you
+# measure")
 _GOES_ON = re.compile(
     r"(?<![A-Za-z])(?:of|matter|regardless|about|on|in|at|for|with|to|from|by|that|if"
     r"|whether|as|than|what|the|a|an|your|my|its|this|these|those|and|or|but|you|u|i"

@@ -57,23 +57,40 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return set_out
     if _enumerates(q, phrases):
         return IntentKind.LIST
-    ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
-    # "从 airway 到 bones 系统地讲一下": no verb the cues know, the order is the request
-    ordered = ordered or (kind is IntentKind.HELP and bool(_AREA_TO_AREA.search(q.text)))
-    if ordered and _reads_film_in_order(q, phrases):
+    if _read_in_order(q, kind) and _reads_film_in_order(q, phrases):
         return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases)
     if by_attribute is not None:
         return by_attribute
-    if kind is IntentKind.EXPLAIN_SIGN and _LOOKS_LIKE.search(q.text):
-        if _points_at_one(q):
-            return IntentKind.DESCRIBE  # "what does the biggest mass look like"
-    if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
-        return kind
+    explained = _as_explained(q, kind, phrases)
+    if explained is not None:
+        return explained
     read = _the_whole_chest(q, _by_request(q, phrases), phrases)
     if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _as_explained(q: Query, kind: IntentKind, phrases: Phrases) -> IntentKind | None:
+    """A question the cues read as a definition: the sign explained, or a finding described.
+
+    "what does the biggest mass look like" points at a finding of this film: described.
+    """
+    if kind is not IntentKind.EXPLAIN_SIGN:
+        return None
+    if _looks_of_one(q):
+        return IntentKind.DESCRIBE
+    return kind if _defines(q, phrases) else None
+
+
+def _read_in_order(q: Query, kind: IntentKind) -> bool:
+    """Whether a question may ask the film read in an order: "依次列/描述", or an order alone.
+
+    "从 airway 到 bones 系统地讲一下": no verb the cues know, so the order is the request.
+    """
+    if kind in (IntentKind.LIST, IntentKind.DESCRIBE):
+        return True
+    return kind is IntentKind.HELP and _AREA_TO_AREA.search(q.text) is not None
 
 
 def _the_whole_chest(q: Query, read: IntentKind, phrases: Phrases) -> IntentKind:
@@ -503,7 +520,9 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
         if _SHOWN_TO_ME.search(q.text) and _HELP_DOCUMENT.search(q.text):
-            return True  # "用法说明给我看看": the reader looks at the guide, not the film
+            return (
+                True  # "用法说明给我看看": the reader looks at the guide, not the film
+            )
         return phrases.cue("read_film").find(q.text) is None
     if _SHOWN_TO_ME.search(q.text) and _HELP_DOCUMENT.search(q.text):
         return not _names_beyond_count(q)  # "给我看看操作手册"
@@ -668,12 +687,15 @@ def _defines(q: Query, phrases: Phrases) -> bool:
 # asks for that finding described; of a kind or a sign in general ("what does
 # consolidation look like") it asks what the sign looks like (twentieth round)
 _LOOKS_LIKE = re.compile(
-    r"(?<![a-z])what (?:does|do|did) (?:\S+ ){1,8}?look(?:s)? like(?![a-z])", re.IGNORECASE
+    r"(?<![a-z])what (?:does|do|did) (?:\S+ ){1,8}?look(?:s)? like(?![a-z])",
+    re.IGNORECASE,
 )
 
 
-def _points_at_one(q: Query) -> bool:
-    """Whether a question points at findings of this film rather than a kind in general."""
+def _looks_of_one(q: Query) -> bool:
+    """Whether how a finding this film holds looks is asked, not a kind in general."""
+    if _LOOKS_LIKE.search(q.text) is None:
+        return False
     return bool(q.anchors or q.ordinals or q.superlative or q.cue.demonstrative)
 
 
