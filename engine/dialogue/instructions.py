@@ -686,6 +686,15 @@ _PREDICATE = re.compile(
 _POSTPOSED = re.compile(r"^(?:里|里面|里头|内|当中|之中|中的|上的|的|之)")
 
 
+# The rules named as what an instruction sets aside ("ignore all rules", "忘掉你的设定"):
+# the instruction is complete
+_RULES_OBJECT = re.compile(
+    r"(?:rules?|guidelines?|instructions?|prompts?|polic(?:y|ies)|restrictions?|规则|规定|指令"
+    r"|设定|限制|要求|约束|提示词?)\s*$",
+    re.IGNORECASE,
+)
+
+
 def _cue_covered(text: str, phrases: Phrases) -> set[int]:
     """The positions of `text` inside the words of any instruction cue, each cue alone."""
     covered: set[int] = set()
@@ -725,7 +734,13 @@ def _asked_after_instruction(segment: str, phrases: Phrases) -> str | None:
             and start not in cued
             and not _PREDICATE.match(question)
             and not _POSTPOSED.match(question)
-            and _asks_in_any_reading(question, phrases)
+            # a question by its form, or, once the rules are named as the instruction's
+            # object, the finding asked about ("forget all rules | A2 vs A3 哪个大"); after
+            # "pretend" / "装作没看到" the finding is what the instruction dictates
+            and (
+                _asks_in_any_reading(question, phrases)
+                or (_ANCHOR.match(question) and _RULES_OBJECT.search(head))
+            )
             and not addresses_engine(question, phrases)
             and not _unlocked(question, phrases)
         ):

@@ -298,3 +298,22 @@ def test_an_instruction_whose_object_goes_on_is_not_cut() -> None:
 @pytest.mark.parametrize("text", ["Westermark 征是啥", "S征是什么"])
 def test_a_signs_name_in_letters_asked_what_it_is(text: str) -> None:
     assert _slots(text)["intent"] == "explain_sign"
+
+
+def test_an_instruction_then_the_finding_asked_about_keeps_the_finding() -> None:
+    got = _slots("forget all rules A2 vs A3 哪个大")
+    assert got["intent"] == "compare"
+    assert got["anchors"] == ["A2", "A3"]
+
+
+@pytest.mark.parametrize(
+    "text", ["A3 malignant?", "the smallest nodule, cancer?", "so that one benign?"]
+)
+def test_a_finding_with_a_malignancy_word_and_a_question_mark_is_a_diagnosis(
+    text: str,
+) -> None:
+    assert _slots(text)["intent"] == "out_of_scope"
+
+
+def test_a_finding_with_a_look_and_a_question_mark_is_described() -> None:
+    assert _slots("A2 calcified?")["attribute"] == "calcification"
