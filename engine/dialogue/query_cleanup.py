@@ -554,6 +554,8 @@ _WHO = re.compile(
     r"^\W*(?:(?:the )?(?:pt|patient)\s+(?:is\s+)?(?:an?\s+)?)?\d{1,3}\s*(?:(?:yo|y/o|y\.o\.|yrs?"
     r"|years?)(?:[\s-]*old)?(?:\s*(?:m|f|male|female|man|woman))?|(?:m|f|male|female))(?![a-z])"
     r"|^\W*(?:病人|患者)?\W*(?:(?:男|女)性?\W*)?\d{1,3}\s*岁(?:的)?(?:男|女)?性?(?:病人|患者)?\W*$"
+    r"|^\W*(?:(?:the )?(?:pt|patient)\W+)?(?:male|female|man|woman|m|f)\W*\d{1,3}"
+    r"(?:\s*(?:yo|y/o|yrs?|years?)(?:[\s-]*old)?)?\W*$"
     r"|^\W*(?:病人|患者|他|她)?(?:有)?(?:吸烟|抽烟|烟龄)[^?？吗么呢]*$"
     r"|^\W*(?:(?:ex-?|former |current |heavy |lifelong |never |non-?)[\s-]?smoker)\W*$",
     re.IGNORECASE,

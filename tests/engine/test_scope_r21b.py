@@ -317,3 +317,14 @@ def test_a_finding_with_a_malignancy_word_and_a_question_mark_is_a_diagnosis(
 
 def test_a_finding_with_a_look_and_a_question_mark_is_described() -> None:
     assert _slots("A2 calcified?")["attribute"] == "calcification"
+
+
+@pytest.mark.parametrize("text", ["female 58, any effusion?", "pt M 67, any effusion?"])
+def test_sex_then_age_is_who_the_patient_is(text: str) -> None:
+    got = understand(text, load_vocabulary())
+    assert got.intent.value == "presence"
+    assert not any(ch.isdigit() for ch in got.text)  # the age is not read as a size
+
+
+def test_the_positive_findings_with_please_after_a_comma() -> None:
+    assert _slots("the positive findings, please")["intent"] == "list_findings"
