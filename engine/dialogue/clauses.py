@@ -74,7 +74,7 @@ _EN_REQUEST = re.compile(
 )
 _ZH_ASKS = re.compile(
     r"[?？]|吗|[呢吧嘛么啊][\W~～]*$|哪|多少|几(?!乎)|什么|啥|咋|怎么|怎样|如何|为什么|为何|多久|何时"
-    r"|多[大远长宽厚高粗重]|是否|能否|可否|有无|有没有|(.)[不没]\1"
+    r"|多[大远长宽厚高粗重深]|是否|能否|可否|有无|有没有|(.)[不没]\1"
     # the same forms in Cantonese, before the dialect table reads them as Mandarin
     # ("使唔使约CT复查", "右边有冇", "A2喺边"): A-not-A with 唔, 冇, 咩, 乜, 边度
     r"|(.)唔\2|有冇|咩|乜|边度|喺边|[系係]咪"

@@ -338,7 +338,11 @@ _PLAN = re.compile(
     r"|are going to|will|would like|cares?|cared|is considering|are considering"
     r"|is thinking|are thinking|needs?|is interested|are interested)(?![a-z])"
     r"|^\W*[\u4e00-\u9fff]{0,6}?(?:医生|大夫|主任|老师|专家|团队|外科|内科)"
-    r"(?:只|就|也)?(?:想|打算|准备|计划|要|关心|在意|考虑)",
+    r"(?:只|就|也)?(?:想|打算|准备|计划|要|关心|在意|考虑)"
+    # any department by its 科 ("介入科想穿刺", "呼吸科打算"), or a service by its
+    # letters ("IR 要穿刺 A2", "MDT 准备") (twentieth round)
+    r"|^\W*(?:[\u4e00-\u9fff]{1,4}科|[A-Z]{2,4})\s*(?:的?(?:医生|大夫|主任|老师|同事|团队))?"
+    r"(?:只|就|也)?\s*(?:想|打算|准备|计划|要|关心|在意|考虑)",
     re.IGNORECASE,
 )
 
@@ -379,7 +383,11 @@ def _without_plans(text: str, phrases: Phrases) -> str:
         if (
             _PLAN.search(clause)
             and not _asks(clause, phrases)
-            and any(_asks(c, phrases) or _ZH_ASKS.search(c) for c in clauses[i + 1 :])
+            # "它离胸膜多深": a later clause that asks by its form
+            and any(
+                _asks(c, phrases) or _ZH_ASKS.search(c) or asks_by_form(c)
+                for c in clauses[i + 1 :]
+            )
         ):
             for table in ("diagnosis", "intent_out_of_scope"):
                 clause = _without_cues(clause, table, phrases)
@@ -429,6 +437,17 @@ def _names_film(
 
     Without `profiles`, a disease named alone ("他以前得过结核") is the patient's history.
     """
+    if _film_words(clause, phrases):
+        return True
+    return bool(
+        (profiles and vocabulary.find_profile_in_text(clause))
+        or places(vocabulary.find_anatomy_in_text(clause))
+        or vocabulary.match_sign_in_text(clause)
+    )
+
+
+def _film_words(clause: str, phrases: Phrases) -> bool:
+    """Whether a clause names a finding, a place or a property of one by the cue words."""
     if anchor_pattern().search(clause) or _HASH.search(clause) or _ordinals(clause):
         return True
     tables = (
@@ -437,13 +456,7 @@ def _names_film(
         *(f"attribute_{a}" for a in phrases.attribute_order),
         *(f"superlative_{s}" for s in phrases.superlative_order),
     )
-    if any(phrases.cue(t).find(clause) for t in tables):
-        return True
-    return bool(
-        (profiles and vocabulary.find_profile_in_text(clause))
-        or places(vocabulary.find_anatomy_in_text(clause))
-        or vocabulary.match_sign_in_text(clause)
-    )
+    return any(phrases.cue(t).find(clause) for t in tables)
 
 
 def _list_said_aside(text: str, vocabulary: Vocabulary, phrases: Phrases) -> str:
@@ -546,6 +559,22 @@ _HISTORY = re.compile(
 )
 
 
+# Who the patient is, said as a clause of its own: age and sex ("pt 65M", "68yo F",
+# "72岁男性", "女，45岁") or smoking as a habit ("never smoker", "吸烟40年") (twentieth
+# round). Background only beside a question that names something on the film: "病人抽烟
+# 四十年了，你觉得呢" still asks nothing about the film.
+_WHO = re.compile(
+    r"^\W*(?:(?:the )?(?:pt|patient)\s+(?:is\s+)?(?:an?\s+)?)?\d{1,3}\s*(?:(?:yo|y/o|y\.o\.|yrs?"
+    r"|years?)(?:[\s-]*old)?(?:\s*(?:m|f|male|female|man|woman))?|(?:m|f|male|female))(?![a-z])"
+    r"|^\W*(?:病人|患者)?\W*(?:(?:男|女)性?\W*)?\d{1,3}\s*岁(?:的)?(?:男|女)?性?(?:病人|患者)?\W*$"
+    r"|^\W*(?:(?:the )?(?:pt|patient)\W+)?(?:male|female|man|woman|m|f)\W*\d{1,3}"
+    r"(?:\s*(?:yo|y/o|yrs?|years?)(?:[\s-]*old)?)?\W*$"
+    r"|^\W*(?:病人|患者|他|她)?(?:有)?(?:吸烟|抽烟|烟龄)[^?？吗么呢]*$"
+    r"|^\W*(?:(?:ex-?|former |current |heavy |lifelong |never |non-?)[\s-]?smoker)\W*$",
+    re.IGNORECASE,
+)
+
+
 def _labelled(clause: str) -> bool:
     """A clause of history: a request form's label, or a history said without one.
 
@@ -572,6 +601,10 @@ def _without_background(text: str, phrases: Phrases) -> str:
         if len(clauses) < 2:
             return text
     asked = [c for c in clauses if not _background(c, phrases)]
+    if any(_film_words(c, phrases) for c in asked if not _WHO.search(c)):
+        # "68yo F, never smoker, what does the biggest mass look like": who the patient
+        # is, beside a question about the film
+        asked = [c for c in asked if not _WHO.search(c) or _asks(c, phrases)]
     read = phrases.cue("open_request")
     if len(asked) == len(clauses) or not any(
         _asks(c, phrases) or read.find(c) for c in asked
@@ -590,7 +623,7 @@ def _without_background(text: str, phrases: Phrases) -> str:
         else _premise_of(c, phrases)
         if opposite and _labelled(c) and _sides_in(c, [], phrases)
         else ""
-        if _ATTRIBUTION.search(c) or _labelled(c)
+        if _ATTRIBUTION.search(c) or _labelled(c) or _WHO.search(c)
         else _stated(_without_study(c, phrases), named, phrases)
         for c in clauses
     )

@@ -64,18 +64,40 @@ def _refine(q: Query, phrases: Phrases) -> IntentKind:
         return set_out
     if _enumerates(q, phrases):
         return IntentKind.LIST
-    ordered = kind in (IntentKind.LIST, IntentKind.DESCRIBE)  # "依次列/描述"
-    if ordered and _reads_film_in_order(q, phrases):
+    if _read_in_order(q, kind) and _reads_film_in_order(q, phrases):
         return IntentKind.SCREENING
     by_attribute = _by_attribute(q, phrases) or _asks_if_real(q, phrases)
     if by_attribute is not None:
         return by_attribute
-    if kind is IntentKind.EXPLAIN_SIGN and _defines(q, phrases):
-        return kind
+    explained = _as_explained(q, kind, phrases)
+    if explained is not None:
+        return explained
     read = _the_whole_chest(q, _by_request(q, phrases), phrases)
     if _off_the_film(q, read, phrases):
         return IntentKind.OUT_OF_SCOPE
     return read
+
+
+def _as_explained(q: Query, kind: IntentKind, phrases: Phrases) -> IntentKind | None:
+    """A question the cues read as a definition: the sign explained, or a finding described.
+
+    "what does the biggest mass look like" points at a finding of this film: described.
+    """
+    if kind is not IntentKind.EXPLAIN_SIGN:
+        return None
+    if _looks_of_one(q):
+        return IntentKind.DESCRIBE
+    return kind if _defines(q, phrases) else None
+
+
+def _read_in_order(q: Query, kind: IntentKind) -> bool:
+    """Whether a question may ask the film read in an order: "依次列/描述", or an order alone.
+
+    "从 airway 到 bones 系统地讲一下": no verb the cues know, so the order is the request.
+    """
+    if kind in (IntentKind.LIST, IntentKind.DESCRIBE):
+        return True
+    return kind is IntentKind.HELP and _AREA_TO_AREA.search(q.text) is not None
 
 
 def _the_whole_chest(q: Query, read: IntentKind, phrases: Phrases) -> IntentKind:
@@ -205,7 +227,10 @@ def _reads_film_in_order(q: Query, phrases: Phrases) -> bool:
     # the film named as the object, or gone through structure by structure ("依次描述肺野、
     # 肺门、纵隔、心影", "the lungs, hila, mediastinum and heart in turn")
     structures = len({m.kind for m in q.mentions}) >= _STRUCTURES_READ
-    film = _FILM_OBJECT.search(q.text) is not None or structures
+    # or an order that runs from one area of a chest read to another ("从 airway 到 bones",
+    # "from the trachea to the ribs"): the read's own order over the film
+    areas = _AREA_TO_AREA.search(q.text) is not None
+    film = _FILM_OBJECT.search(q.text) is not None or structures or areas
     return film and _IN_ORDER.search(q.text) is not None
 
 
@@ -229,6 +254,18 @@ _IN_ORDER = re.compile(
     re.IGNORECASE,
 )
 _LIST_VERB = re.compile(r"列|罗列|清单|(?<![a-z])(?:list|enumerate|itemi[sz]e)", re.I)
+# the areas a chest film is read through, in either language (airway, lungs, hila,
+# mediastinum, heart, diaphragm, pleura, bones, soft tissues), as the two ends of an order
+_AREA = (
+    r"(?:气道|气管|肺野|肺门|纵隔|心影|心脏|膈肌?|横膈|胸膜|肋骨|骨骼|骨质|骨头|软组织"
+    r"|(?<![a-z])(?:the )?(?:airways?|trachea|lungs?|lung fields|hila|hilum|mediastinum"
+    r"|heart|diaphragms?|pleura|bones?|ribs|skeleton|soft tissues?)(?![a-z]))"
+)
+_AREA_TO_AREA = re.compile(
+    rf"(?:从|由|自)\s*{_AREA}[^，,。]{{0,16}}?(?:到|至)\s*{_AREA}"
+    rf"|(?<![a-z])from\s+{_AREA}(?:\s+\w+){{0,3}}?\s+(?:down |through )?to\s+{_AREA}",
+    re.IGNORECASE,
+)
 
 
 def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
@@ -257,7 +294,9 @@ def _before_the_cues(q: Query, phrases: Phrases) -> IntentKind | None:
 
 # A sign named by its name ("肺门截断征", "the sail sign"), known to the vocabulary or not
 _SIGN_NAME = re.compile(
-    r"(?:(?!什么|是|啥|哪|这|那)[\u4e00-\u9fff]){2,10}征(?![象兆])|(?<![a-z])(?:[a-z][a-z'-]+ ){1,3}signs?(?![a-z])(?! of)",
+    r"(?:(?!什么|是|啥|哪|这|那)[\u4e00-\u9fff]){2,10}征(?![象兆])|(?<![a-z])(?:[a-z][a-z'-]+ ){1,3}signs?(?![a-z])(?! of)"
+    # a name in letters before 征 ("S征", "Westermark 征"; twentieth round)
+    r"|(?<![a-z0-9])[a-z][a-z'-]{0,15}\s*征(?![象兆])",
     re.IGNORECASE,
 )
 _NOT_A_NAME = re.compile(
@@ -276,6 +315,12 @@ def sign_name(text: str) -> str | None:
     return " ".join(words)
 
 
+# A sign's name as the subject of "what is it" ("X征是什么", "X征指的是啥", "X征是个啥"):
+# asked of a name, not of anything pointed at on the film (twentieth round)
+_SIGN_IS_WHAT = re.compile(
+    r"征\s*(?:到底|究竟|又)?\s*(?:是|指|指的是|说的是)\s*(?:个|一个|一种)?\s*(?:什么|啥|何物)"
+    r"(?!样的?(?:结节|病灶|肿块|阴影)|地方|部位|位置|时候)"
+)
 _LEADING = frozenset(
     {"what", "whats", "what's", "wats", "is", "a", "an", "the", "mean"}
 )
@@ -295,6 +340,8 @@ def _defines_a_sign(q: Query, phrases: Phrases) -> bool:
         return True
     if phrases.cue("comprehension").find(q.text):
         return True  # "剪影征到底咋理解": trouble understanding it asks what it means
+    if _SIGN_IS_WHAT.search(q.text):
+        return True  # "剪影征是什么": the name is the subject, what it is asked
     weak = phrases.cue("explain_weak").find(q.text) is not None
     return weak and not (q.names_place or q.cue.demonstrative)
 
@@ -462,10 +509,12 @@ def _asks_a_chance(q: Query, phrases: Phrases) -> bool:
     if phrases.cue("cancer_outright").find(q.text):
         return True  # "is A2 癌?" too: cancer asked of a finding
     chance = phrases.cue("chance_asked").find(q.text) is not None
-    if chance and not q.superlative and phrases.cue("malignancy_named").find(q.text):
-        # "A1 转移的几率大不大", "the cancer risk for A2": how likely cancer is, of the
-        # person or of one finding, is a diagnosis however it is framed ("the greatest
-        # chance of being malignant" ranks the findings instead)
+    ranked = q.superlative == "most_suspicious"
+    if chance and not ranked and phrases.cue("malignancy_named").find(q.text):
+        # "A1 转移的几率大不大", "the cancer risk for A2", "the cancer risk of the biggest
+        # nodule": how likely cancer is, of the person or of one finding (a rank by size
+        # names one), is a diagnosis however it is framed ("the greatest chance of being
+        # malignant" ranks the findings by that chance instead)
         return True
     if q.anchors or q.ordinals or q.superlative:
         return False  # "A1 is the likeliest to be malignant": a ranking, not a chance
@@ -496,6 +545,15 @@ def _matches_profile(q: Query, phrases: Phrases) -> bool:
     return match.find(q.text) is not None
 
 
+# The tool's guide named as a thing to be shown ("用法说明给我看看", "把说明书发我看一下"):
+# 看 after 给我 / 发我 / 让我 is the reader's looking at it, not the film read (twentieth
+# round)
+_HELP_DOCUMENT = re.compile(
+    r"用法|说明书|(?:使用|操作|用户)(?:说明|方法|指南|手册|教程)|帮助(?:文档|页面|信息)"
+)
+_SHOWN_TO_ME = re.compile(r"(?:给|发|让|拿给|发给)(?:我|咱)(?:们)?(?:看|瞧|瞅|读)")
+
+
 def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     """Confusion or a request for help that names nothing ("how do I begin?")."""
     how_to_ask = phrases.cue("help_how_to_ask").find(q.text) is not None
@@ -507,7 +565,13 @@ def _asks_for_help(q: Query, phrases: Phrases) -> bool:
     if about_tool and not _names_beyond_count(q):
         # "what can you do", "你有什么功能": about the assistant itself, unless the film
         # is asked to be read as well ("不知道该问啥 你先帮我整体看一下")
+        if _SHOWN_TO_ME.search(q.text) and _HELP_DOCUMENT.search(q.text):
+            return (
+                True  # "用法说明给我看看": the reader looks at the guide, not the film
+            )
         return phrases.cue("read_film").find(q.text) is None
+    if _SHOWN_TO_ME.search(q.text) and _HELP_DOCUMENT.search(q.text):
+        return not _names_beyond_count(q)  # "给我看看操作手册"
     if q.intent not in (IntentKind.LOCATION, IntentKind.DESCRIBE):
         return False
     if (
@@ -662,6 +726,23 @@ def _defines(q: Query, phrases: Phrases) -> bool:
     if _about_a_lesion(q):
         return False
     return q.cue.explain or q.kind is None
+
+
+# How something looks, asked ("what does X look like", "what do they look like"): of a
+# finding this film holds, pointed at by a rank, a position, an id or a demonstrative, it
+# asks for that finding described; of a kind or a sign in general ("what does
+# consolidation look like") it asks what the sign looks like (twentieth round)
+_LOOKS_LIKE = re.compile(
+    r"(?<![a-z])what (?:does|do|did) (?:\S+ ){1,8}?look(?:s)? like(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _looks_of_one(q: Query) -> bool:
+    """Whether how a finding this film holds looks is asked, not a kind in general."""
+    if _LOOKS_LIKE.search(q.text) is None:
+        return False
+    return bool(q.anchors or q.ordinals or q.superlative or q.cue.demonstrative)
 
 
 def _asks_film_sign(q: Query) -> bool:
