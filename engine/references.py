@@ -305,7 +305,7 @@ def resolve_subject(
             ),
             anchor=box,
         )
-    return _default_subject(intent, store, analysis, reportable)
+    return _default_subject(intent, store, analysis, reportable, turn_index)
 
 
 def drawn_just_before(store: AnchorStore, turn_index: int) -> Anchor | None:
@@ -442,6 +442,7 @@ def _default_subject(
     store: AnchorStore,
     analysis: ImageAnalysis,
     reportable: list[Finding],
+    turn_index: int,
 ) -> Resolution:
     focal = [f for f in reportable if f.is_focal]
     if len(focal) == 1:
@@ -454,4 +455,23 @@ def _default_subject(
         )
     if len(focal) > 1:
         return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focal))
+    # Nothing reported, but the last answer showed candidates under the threshold ("check
+    # before calling the film clear"): "where exactly?", "and its size" ask about those,
+    # as "this one" would; each keeps its below-threshold label wherever it is named
+    shown = [a for a in store.focus(turn_index) if _is_focal_anchor(a, analysis)]
+    if len(shown) == 1:
+        anchor = shown[0]
+        return Resolution(
+            outcome=Outcome.BOUND,
+            binding=Binding(
+                phrase=intent.focal_noun or "(no reference)",
+                rule=Rule.FOCUS,
+                anchor_id=anchor.id,
+                finding_id=anchor.finding_id,
+            ),
+            anchor=anchor,
+            finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
+        )
+    if len(shown) > 1:
+        return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(shown))
     return Resolution(outcome=Outcome.NOT_FOUND)
