@@ -423,6 +423,7 @@ _FILM_TABLES = (
     "focal_noun",
     "hilum",
     "read_film",
+    "lungs_named",
     "other_side",  # "other side, asking because ...": the side opposite, on the film
     *(f"side_{s}" for s in ("right", "left", "both")),
     *(f"zone_{z}" for z in ("upper", "middle", "lower")),
