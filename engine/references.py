@@ -279,20 +279,7 @@ def resolve_subject(
             focus = focal or focus
         phrase = _phrase(intent, intent.demonstrative_phrase, intent.focal_noun) or "it"
         if len(focus) == 1:
-            anchor = focus[0]
-            return Resolution(
-                outcome=Outcome.BOUND,
-                binding=Binding(
-                    phrase=phrase,
-                    rule=Rule.DEMONSTRATIVE,
-                    anchor_id=anchor.id,
-                    finding_id=anchor.finding_id,
-                ),
-                anchor=anchor,
-                finding=analysis.finding(anchor.finding_id)
-                if anchor.finding_id
-                else None,
-            )
+            return _bound_anchor(phrase, Rule.DEMONSTRATIVE, focus[0], analysis)
         if len(focus) > 1:
             return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(focus))
     box = drawn_just_before(store, turn_index)
@@ -413,6 +400,23 @@ def _candidate_pool(
     return sorted(pool, key=lambda f: -f.confidence)
 
 
+def _bound_anchor(
+    phrase: str, rule: Rule, anchor: Anchor, analysis: ImageAnalysis
+) -> Resolution:
+    """Bound to an anchor already shown, with the finding it outlines, if any."""
+    return Resolution(
+        outcome=Outcome.BOUND,
+        binding=Binding(
+            phrase=phrase,
+            rule=rule,
+            anchor_id=anchor.id,
+            finding_id=anchor.finding_id,
+        ),
+        anchor=anchor,
+        finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
+    )
+
+
 def _bound_finding(
     phrase: str,
     rule: Rule,
@@ -460,18 +464,8 @@ def _default_subject(
     # as "this one" would; each keeps its below-threshold label wherever it is named
     shown = [a for a in store.focus(turn_index) if _is_focal_anchor(a, analysis)]
     if len(shown) == 1:
-        anchor = shown[0]
-        return Resolution(
-            outcome=Outcome.BOUND,
-            binding=Binding(
-                phrase=intent.focal_noun or "(no reference)",
-                rule=Rule.FOCUS,
-                anchor_id=anchor.id,
-                finding_id=anchor.finding_id,
-            ),
-            anchor=anchor,
-            finding=analysis.finding(anchor.finding_id) if anchor.finding_id else None,
-        )
+        phrase = intent.focal_noun or "(no reference)"
+        return _bound_anchor(phrase, Rule.FOCUS, shown[0], analysis)
     if len(shown) > 1:
         return Resolution(outcome=Outcome.AMBIGUOUS, candidates=tuple(shown))
     return Resolution(outcome=Outcome.NOT_FOUND)
