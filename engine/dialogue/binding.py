@@ -713,7 +713,20 @@ class Binder(Anchoring):
             head = unread_sentence(str(side), lang, asked=True)
             unread = ()
         lines = [head]
-        cited = []
+        cited: list[str] = []
+        place = resolution.place
+        if place is not None and resolution.ordinal_missing is None:
+            # "左肺中野那个是什么" where only candidates under the threshold lie: those,
+            # as "anything in the left mid zone?" lists them, never a bare "nothing"
+            kinds = kinds_for(query.kind if query else None)
+            near = [
+                f
+                for f in self.near_threshold()
+                if (kinds is None or f.kind in kinds) and place.fits(f) and size.fits(f)
+            ]
+            lines += self._near_threshold_lines(
+                near, "near_threshold_place", lang, index, cited, where=where
+            )
         for f in resolution.elsewhere:
             anchor = self._anchor_for_finding(f, index)
             cited.append(anchor.id)
