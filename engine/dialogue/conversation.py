@@ -27,6 +27,7 @@ from engine.backends.base import (
     TurnContext,
 )
 from engine.backends.embedded import EmbeddedBackend
+from engine.dialogue.anchoring import NEAR_THRESHOLD_FRACTION
 from engine.dialogue.compound import compound_parts
 from engine.dialogue.facts import calibration_answer, calibration_doubt
 from engine.dialogue.handlers.others import OtherFindingsAnswers
@@ -369,10 +370,15 @@ class Conversation(OtherFindingsAnswers):
         near = self._near_threshold_lines(
             self.near_threshold(), "near_threshold_listed", lang, index, cited
         )
+        first = asks_under_threshold(query)
+        if not near and first:
+            # asked what lies under it, and nothing does: said, not left to the limits
+            report = self.analysis.focal_report_score
+            low = NEAR_THRESHOLD_FRACTION * report
+            near = [say("near_threshold_none", lang, low=low, threshold=report)]
         if near:
             section = draft.sections[-1]
             lines = section.lines
-            first = asks_under_threshold(query)
             draft.sections[-1] = replace(
                 section,
                 lines=(*near, *lines) if first else (*lines[:2], *near, *lines[2:]),
