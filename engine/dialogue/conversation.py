@@ -71,13 +71,20 @@ _ASKS_CALIBRATION = frozenset(
     {IntentKind.MEASUREMENT, IntentKind.DESCRIBE, IntentKind.SCREENING}
 )
 # Questions that read the film: on a film withheld as a whole their usual answer would
-# be a negative read or an empty checklist, which the film did not give
+# be a negative read, an empty checklist or "could not be measured", which is not why
+# nothing is given
 _READS_THE_FILM = frozenset(
     {
         IntentKind.SCREENING,
         IntentKind.LIST,
         IntentKind.PRESENCE,
         IntentKind.PROFILE,
+        IntentKind.MEASUREMENT,
+        IntentKind.DESCRIBE,
+        IntentKind.LOCATION,
+        IntentKind.RELATION,
+        IntentKind.COMPARE,
+        IntentKind.DRAWN_REGION,
     }
 )
 _CLAUSE = re.compile(
@@ -312,11 +319,25 @@ class Conversation(OtherFindingsAnswers):
             return say("film_withheld_why_no_lungs", lang)
         return None
 
+    def _on_a_withheld_film(self, query: Query) -> Callable[..., None] | None:
+        """The answer on a film withheld as a whole; None when the film is read.
+
+        Its spacing is still a fact of the file, but anything read from the image is not
+        given, and the answer says why.
+        """
+        if not self._withheld_why(Language.EN):
+            return None
+        if _asks_calibration(query):
+            return self._calibration
+        if query.intent in _READS_THE_FILM or asks_heart_borders(query):
+            return self._withheld
+        return None
+
     def _withheld(self, draft: Draft, *, lang: Language, **_: Any) -> None:
         """No lung read on a film that is not a frontal chest: said, never a negative."""
         draft.sections.append(
             Section(
-                title=say("title_lung_findings", lang),
+                title=say("title_withheld", lang),
                 lines=(say("film_withheld", lang, why=self._withheld_why(lang)),),
             )
         )
@@ -422,10 +443,11 @@ class Conversation(OtherFindingsAnswers):
         )
 
     def _handler(self, query: Query) -> Callable[..., None]:
-        if query.intent in _READS_THE_FILM and self._withheld_why(Language.EN):
-            return self._withheld
         if asks_detection_limit(query):
             return self._detection_limit
+        withheld = self._on_a_withheld_film(query)
+        if withheld is not None:
+            return withheld
         if asks_heart_borders(query):
             # "心缘清楚吗": the silhouette sign, not a lesion's margin
             return self._heart_borders

@@ -36,6 +36,10 @@ def withheld() -> ImageAnalysis:
         "any nodules on the left?",
         "list the findings",
         "如果这是早期肺癌，当前影像符合几条？",
+        "CTR?",
+        "心脏大不大",
+        "heart borders ok?",
+        "where is A1?",
     ],
 )
 def test_a_film_question_says_nothing_was_read_and_why(withheld, question):
@@ -57,3 +61,9 @@ def test_a_read_film_is_answered_as_before():
     turn = Conversation(read).ask("Is there anything abnormal in the lungs?")
     assert "does not look like a frontal chest" not in turn.answer_text
     assert turn.anchors
+
+
+def test_the_spacing_of_a_withheld_film_is_still_answered(withheld):
+    turn = Conversation(withheld).ask("is it calibrated?")
+    assert "does not look like a frontal chest" not in turn.answer_text
+    assert "spacing" in turn.answer_text, turn.answer_text
