@@ -48,3 +48,10 @@ def test_candidates_under_the_threshold_are_counted_with_the_question_that_lists
     # and without the weaker candidate nothing is counted
     text = Conversation(seed_analysis).ask("Is there anything abnormal?").answer_text
     assert "not listed:" not in text
+
+
+def test_the_verdict_counts_one_finding_in_the_singular(seed_analysis):
+    turn = Conversation(seed_analysis).ask("so is the film normal or not?")
+    first = turn.sections[0].lines[0]
+    assert first.startswith("No: 1 finding reached"), first
+    assert "(s)" not in turn.answer_text

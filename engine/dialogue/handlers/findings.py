@@ -295,7 +295,9 @@ class FindingAnswers(Binder):
         being called normal, so the verdict says so before the lung read's caveat.
         """
         if findings:
-            return say("negative_asked_reported", lang, n=len(findings))
+            one = len(findings) == 1
+            key = "negative_asked_reported_one" if one else "negative_asked_reported"
+            return say(key, lang, n=len(findings))
         candidates = self.near_threshold()
         under = self._under_words(candidates, lang)
         fact = ctr_fact(self.analysis)
