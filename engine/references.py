@@ -278,13 +278,13 @@ def resolve_subject(
             focal = [a for a in focus if _is_focal_anchor(a, analysis)]
             focus = focal or focus
         phrase = _phrase(intent, intent.demonstrative_phrase, intent.focal_noun) or "it"
-        found = [a for a in focus if a.kind is AnchorKind.FINDING]
-        if len(found) == 1 and all(
-            a.kind is AnchorKind.USER_DRAWN for a in focus if a is not found[0]
+        boxed = [a for a in focus if a.kind is AnchorKind.FINDING]
+        if len(boxed) == 1 and all(
+            a.kind is AnchorKind.USER_DRAWN for a in focus if a is not boxed[0]
         ):
             # a box and the one finding it holds: "is it real?", "which segment is it
             # in?" ask about the finding; a box is not a finding to be real or placed
-            focus = found
+            focus = boxed
         if len(focus) == 1:
             return _bound_anchor(phrase, Rule.DEMONSTRATIVE, focus[0], analysis)
         if len(focus) > 1:

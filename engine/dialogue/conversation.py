@@ -536,6 +536,14 @@ class Conversation(OtherFindingsAnswers):
             side = None if f is None else f.location.side.value
         place = PlaceFilter.of(query, self.analysis.anatomy)
         empty = bool(place) and not any(place.fits(f) for f in self.reportable())
+        known = {a.id for a in self.anchors.all()}
+        if any(a not in known for a in query.anchors):
+            # "are A1 and A2 the same lesion?" before any id was given: the next turn's
+            # ellipsis must not carry ids that named nothing into "how sure?"
+            kept = tuple(a for a in query.anchors if a in known)
+            query = replace(
+                query, anchors=kept, cue=replace(query.cue, anchor_ids=kept)
+            )
         return TurnRecord(
             query=query, subject_ids=ids, subject_side=side, place_empty=empty
         )
