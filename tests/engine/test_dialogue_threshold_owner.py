@@ -155,7 +155,10 @@ def test_the_confidence_answer_says_whose_threshold_it_cites(
 @pytest.mark.parametrize(
     ("question", "words"),
     [
-        ("what's the smallest nodule you could miss?", "reports nodule candidates with"),
+        (
+            "what's the smallest nodule you could miss?",
+            "reports nodule candidates with",
+        ),
         ("多小的结节你会漏掉？", "的结节类候选"),
     ],
 )
