@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.dialogue.clauses import clauses
 from engine.dialogue.query_records import Query, TurnRecord
-from engine.dialogue.sizes import ZH_DIGITS, SizeBound, read_size_bound
+from engine.dialogue.sizes import EN_DIGITS, ZH_DIGITS, SizeBound, read_size_bound
 from engine.intents import anchor_ids_in, anchor_pattern
 from ontology import AnatomyMention, RegionKind
 from ontology.phrases import Phrases, load_phrases
@@ -41,18 +41,6 @@ _EN_ORDINALS = {
     "secnod": 2,
     "seocnd": 2,
     "secodn": 2,
-}
-_EN_DIGITS = {
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
 }
 # A listed finding's position, any number a list can reach: "第七个", "第8个", "10号".
 _ZH_NUMBER = r"(?:十[一二三四五六七八九]?|[一二两三四五六七八九]|1[0-9]|[1-9])"
@@ -1012,8 +1000,8 @@ def _number(word: str) -> int:
     """A number written in digits, Chinese numerals ("七", "十二") or English words."""
     if word.isdigit():
         return int(word)
-    if word in _EN_DIGITS:
-        return _EN_DIGITS[word]
+    if word in EN_DIGITS:
+        return EN_DIGITS[word]
     if word.startswith("十"):
         return 10 + (_ZH_DIGITS[word[1]] if len(word) > 1 else 0)
     return _ZH_DIGITS[word]

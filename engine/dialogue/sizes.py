@@ -29,7 +29,8 @@ ZH_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_EN_NUMBER = {
+# number words one to ten, read as sizes here and as list positions by the parser
+EN_DIGITS = {
     "one": 1,
     "two": 2,
     "three": 3,
@@ -40,6 +41,9 @@ _EN_NUMBER = {
     "eight": 8,
     "nine": 9,
     "ten": 10,
+}
+_EN_NUMBER: dict[str, float] = {
+    **EN_DIGITS,
     "fifteen": 15,
     "twenty": 20,
     "thirty": 30,
