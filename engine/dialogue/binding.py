@@ -389,6 +389,19 @@ class Binder(Anchoring):
 
     state: DialogueState  # the turns so far (set by the conversation)
 
+    def near_threshold_fitting(
+        self,
+        place: PlaceFilter,
+        kinds: frozenset[FindingKind] | None,
+        size: SizeFilter,
+    ) -> list[Finding]:
+        """The candidates just under the threshold that fit a place, kinds and a bound."""
+        return [
+            f
+            for f in self.near_threshold()
+            if (kinds is None or f.kind in kinds) and place.fits(f) and size.fits(f)
+        ]
+
     def _resolve(
         self,
         draft: Draft,
@@ -719,11 +732,7 @@ class Binder(Anchoring):
             # "左肺中野那个是什么" where only candidates under the threshold lie: those,
             # as "anything in the left mid zone?" lists them, never a bare "nothing"
             kinds = kinds_for(query.kind if query else None)
-            near = [
-                f
-                for f in self.near_threshold()
-                if (kinds is None or f.kind in kinds) and place.fits(f) and size.fits(f)
-            ]
+            near = self.near_threshold_fitting(place, kinds, size)
             lines += self._near_threshold_lines(
                 near, "near_threshold_place", lang, index, cited, where=where
             )

@@ -733,11 +733,7 @@ class FindingAnswers(Binder):
                 )
                 none = "none_in_place_clear" if normal else "none_in_place"
                 lines.append(say(none, lang, where=said, what=what))
-            near = [
-                f
-                for f in self.near_threshold()
-                if (kinds is None or f.kind in kinds) and place.fits(f) and size.fits(f)
-            ]
+            near = self.near_threshold_fitting(place, kinds, size)
             lines += self._near_threshold_lines(
                 near,
                 "near_threshold_place" if place else "near_threshold_film",
